@@ -1,0 +1,72 @@
+/*
+ * porter/envelope.h: signed remote commands (lock, unlock) and
+ * revocations, in the same envelope as grants: an EdDSA COSE_Sign1 over a
+ * CWT claims map, with its own external AAD so that no signature of one
+ * kind can ever pass for another.
+ *
+ *   claims: {3: home id, 6: issued-at, 7: nonce (16 bytes),
+ *            -65537: {1: op or kind, 2: lock id (command, optional) or
+ *                     target (revocation: 16-byte token id or 32-byte key)}}
+ *
+ * The server relays these; it cannot forge them, because only the keys
+ * the verifier passes in (owners enrolled at the hub) are accepted.
+ * Freshness is checked here against a skew; replay of a nonce inside the
+ * skew is for the caller to refuse (it keeps the nonces it has seen).
+ */
+#ifndef PORTER_ENVELOPE_H
+#define PORTER_ENVELOPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "porter/cred.h"
+#include "porter/crypto.h"
+#include "porter/err.h"
+
+#define PT_ENVELOPE_SIZE_MAX 512
+
+enum pt_envelope_kind {
+	PT_ENV_COMMAND = 1,
+	PT_ENV_REVOCATION = 2,
+};
+
+enum pt_command_op {
+	PT_CMD_LOCK = 1,
+	PT_CMD_UNLOCK = 2,
+};
+
+enum pt_revocation_kind {
+	PT_REVOKE_TOKEN = 1,
+	PT_REVOKE_KEY = 2,
+};
+
+struct pt_envelope {
+	uint8_t kind;			/* enum pt_envelope_kind */
+	uint8_t kid[PT_KID_LEN];
+	char aud[PT_ID_MAX + 1];	/* home id */
+	int64_t iat;
+	uint8_t nonce[PT_CTI_LEN];
+	uint8_t op;			/* command op, or revocation kind */
+	char lock[PT_ID_MAX + 1];	/* command: "" means every lock */
+	uint8_t target[PT_PK_LEN];	/* revocation: token id (16) or key (32) */
+	uint8_t target_len;
+};
+
+/* Sign e (kind, aud, iat, nonce, op, lock/target set by the caller). */
+int pt_envelope_sign(const struct pt_crypto_ops *ops, const struct pt_signer *sg,
+		     struct pt_envelope *e, uint8_t *out, size_t cap, size_t *out_len) PT_MUST_CHECK;
+
+/*
+ * Decode and verify an envelope of the given kind. The signer must be one
+ * of signers (matched by key id, then signature); *signer_index tells
+ * which. Then: audience == home_id, |now - iat| <= skew.
+ * PT_OK, PT_ETOOBIG, PT_EMALFORMED, PT_EUNSUPPORTED, PT_EUNTRUSTEDCMD,
+ * PT_EBADSIG, PT_EAUDIENCE, PT_ESTALE. *e zeroed on failure.
+ */
+int pt_envelope_verify(const struct pt_crypto_ops *ops, const uint8_t *p, size_t len,
+		       enum pt_envelope_kind kind, const uint8_t (*signers)[PT_PK_LEN],
+		       size_t n_signers, const char *home_id, int64_t now, uint32_t skew,
+		       struct pt_envelope *e, size_t *signer_index) PT_MUST_CHECK;
+
+#endif

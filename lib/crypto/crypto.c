@@ -1,0 +1,197 @@
+/*
+ * libsodium behind porter's crypto interface. Nothing else in the tree
+ * includes <sodium.h>.
+ */
+#include "porter/crypto.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+static_assert(PT_PK_LEN == crypto_sign_PUBLICKEYBYTES, "pk size");
+static_assert(PT_SK_LEN == crypto_sign_SECRETKEYBYTES, "sk size");
+static_assert(PT_SEED_LEN == crypto_sign_SEEDBYTES, "seed size");
+static_assert(PT_SIG_LEN == crypto_sign_BYTES, "sig size");
+static_assert(PT_HASH_LEN == crypto_hash_sha256_BYTES, "hash size");
+
+struct pt_secret {
+	uint8_t sk[PT_SK_LEN];
+	uint8_t pk[PT_PK_LEN];
+	bool set;
+};
+
+int
+pt_crypto_init(void)
+{
+	if (sodium_init() < 0)
+		return PT_ECRYPTO;
+	return PT_OK;
+}
+
+static bool
+sodium_verify(const uint8_t sig[PT_SIG_LEN], const uint8_t *m, size_t mlen,
+	      const uint8_t pk[PT_PK_LEN])
+{
+	/* libsodium 1.0.18 rejects small-order keys and non-canonical S. */
+	return crypto_sign_verify_detached(sig, m, mlen, pk) == 0;
+}
+
+static void
+sodium_sha256(uint8_t out[PT_HASH_LEN], const uint8_t *m, size_t mlen)
+{
+	crypto_hash_sha256(out, m, mlen);
+}
+
+static const struct pt_crypto_ops sodium_ops = {
+	.ed25519_verify = sodium_verify,
+	.sha256 = sodium_sha256,
+};
+
+const struct pt_crypto_ops *
+pt_crypto_sodium(void)
+{
+	return &sodium_ops;
+}
+
+struct pt_secret *
+pt_secret_new(void)
+{
+	struct pt_secret *s = sodium_malloc(sizeof(*s));
+
+	if (s != NULL)
+		sodium_memzero(s, sizeof(*s));
+	return s;
+}
+
+void
+pt_secret_free(struct pt_secret *s)
+{
+	sodium_free(s);	/* wipes, and NULL is fine */
+}
+
+int
+pt_secret_generate(struct pt_secret *s)
+{
+	uint8_t seed[PT_SEED_LEN];
+	int r;
+
+	randombytes_buf(seed, sizeof(seed));
+	r = pt_secret_from_seed(s, seed);
+	sodium_memzero(seed, sizeof(seed));
+	return r;
+}
+
+int
+pt_secret_from_seed(struct pt_secret *s, const uint8_t seed[PT_SEED_LEN])
+{
+	if (crypto_sign_seed_keypair(s->pk, s->sk, seed) != 0) {
+		sodium_memzero(s, sizeof(*s));
+		return PT_ECRYPTO;
+	}
+	s->set = true;
+	return PT_OK;
+}
+
+void
+pt_secret_public(const struct pt_secret *s, uint8_t pk[PT_PK_LEN])
+{
+	memcpy(pk, s->pk, PT_PK_LEN);
+}
+
+const uint8_t *
+pt_secret_seed(const struct pt_secret *s)
+{
+	return s->sk;	/* libsodium's sk starts with the seed */
+}
+
+int
+pt_sign_detached(const struct pt_secret *s, uint8_t sig[PT_SIG_LEN], const uint8_t *m,
+		 size_t mlen)
+{
+	if (!s->set) {
+		memset(sig, 0, PT_SIG_LEN);
+		return PT_EINVAL;
+	}
+	if (crypto_sign_detached(sig, NULL, m, mlen, s->sk) != 0) {
+		memset(sig, 0, PT_SIG_LEN);
+		return PT_ECRYPTO;
+	}
+	return PT_OK;
+}
+
+static int
+sodium_sign(void *arg, uint8_t sig[PT_SIG_LEN], const uint8_t *m, size_t mlen)
+{
+	return pt_sign_detached(arg, sig, m, mlen);
+}
+
+void
+pt_signer_sodium(struct pt_signer *sg, struct pt_secret *s)
+{
+	sg->sign = sodium_sign;
+	sg->arg = s;
+	memcpy(sg->pk, s->pk, PT_PK_LEN);
+}
+
+void
+pt_random(uint8_t *p, size_t len)
+{
+	randombytes_buf(p, len);
+}
+
+void
+pt_wipe(void *p, size_t len)
+{
+	sodium_memzero(p, len);
+}
+
+bool
+pt_ct_equal(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	return sodium_memcmp(a, b, len) == 0;
+}
+
+bool
+pt_pk_is_valid(const uint8_t pk[PT_PK_LEN])
+{
+	uint8_t x[crypto_scalarmult_curve25519_BYTES];
+	bool ok;
+
+	/* The Ed25519 -> X25519 conversion fails on non-points and small
+	 * order points in 1.0.18. */
+	ok = crypto_sign_ed25519_pk_to_curve25519(x, pk) == 0;
+	sodium_memzero(x, sizeof(x));
+	return ok;
+}
+
+size_t
+pt_b64_len(size_t len)
+{
+	return sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING) - 1;
+}
+
+int
+pt_b64_encode(char *out, size_t cap, const uint8_t *p, size_t len)
+{
+	if (cap < pt_b64_len(len) + 1)
+		return PT_ENOSPC;
+	sodium_bin2base64(out, cap, p, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return PT_OK;
+}
+
+int
+pt_b64_decode(uint8_t *out, size_t out_len, const char *s, size_t slen)
+{
+	size_t n = 0;
+	const char *end = NULL;
+
+	if (sodium_base642bin(out, out_len, s, slen, NULL, &n, &end,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    n != out_len || end != s + slen) {
+		sodium_memzero(out, out_len);
+		return PT_EMALFORMED;
+	}
+	return PT_OK;
+}

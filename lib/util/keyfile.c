@@ -1,0 +1,282 @@
+/*
+ * Key files and whole-file I/O for the programs.
+ */
+#include "porter/keyfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+__attribute__((format(printf, 2, 3))) static int
+fail(struct pt_errbuf *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (err != NULL)
+		(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+errno_to_pt(int e)
+{
+	return e == ENOENT ? PT_ENOTFOUND : e == ENOMEM ? PT_ENOMEM : PT_EIO;
+}
+
+int
+pt_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len, struct pt_errbuf *err)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	ssize_t n;
+	int fd, r;
+
+	*out = NULL;
+	*out_len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = errno_to_pt(errno);
+		fail(err, "cannot open '%s': %s", path, strerror(errno));
+		return r;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fail(err, "cannot read '%s': not a regular file", path);
+		r = PT_EIO;
+		goto out_close;
+	}
+	if ((uint64_t)st.st_size > max) {
+		fail(err, "cannot read '%s': larger than %zu bytes", path, max);
+		r = PT_ETOOBIG;
+		goto out_close;
+	}
+	/* Read up to max + 1 bytes: the file may grow after fstat. */
+	if ((buf = malloc(max + 1)) == NULL) {
+		fail(err, "cannot read '%s': out of memory", path);
+		r = PT_ENOMEM;
+		goto out_close;
+	}
+	while (got <= max) {
+		n = read(fd, buf + got, max + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fail(err, "cannot read '%s': %s", path, strerror(errno));
+			r = PT_EIO;
+			goto out_free;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > max) {
+		fail(err, "cannot read '%s': larger than %zu bytes", path, max);
+		r = PT_ETOOBIG;
+		goto out_free;
+	}
+	*out = buf;
+	*out_len = got;
+	close(fd);
+	return PT_OK;
+out_free:
+	free(buf);
+out_close:
+	close(fd);
+	return r;
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+pt_file_write(const char *path, const uint8_t *p, size_t len, unsigned mode, struct pt_errbuf *err)
+{
+	char tmp[4096];
+	int fd, n;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		fail(err, "cannot write '%s': path too long", path);
+		return PT_EINVAL;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, (mode_t)mode);
+	if (fd < 0) {
+		fail(err, "cannot create '%s': %s", tmp, strerror(errno));
+		return PT_EIO;
+	}
+	if (fchmod(fd, (mode_t)mode) != 0 || write_all(fd, p, len) != 0 || fsync(fd) != 0) {
+		fail(err, "cannot write '%s': %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return PT_EIO;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		fail(err, "cannot write '%s': %s", path, strerror(errno));
+		unlink(tmp);
+		return PT_EIO;
+	}
+	return PT_OK;
+}
+
+void
+pt_pubkey_text(const uint8_t pk[PT_PK_LEN], char out[PT_PK_TEXT_LEN + 1])
+{
+	if (pt_b64_encode(out, PT_PK_TEXT_LEN + 1, pk, PT_PK_LEN) != PT_OK)
+		out[0] = '\0';
+}
+
+int
+pt_keyfile_save(const char *path, const struct pt_secret *s, bool overwrite, struct pt_errbuf *err)
+{
+	char line[128], pub[4096 + 8], pk_text[PT_PK_TEXT_LEN + 1];
+	uint8_t pk[PT_PK_LEN];
+	int fd, n, r = PT_EIO;
+
+	n = snprintf(pub, sizeof(pub), "%s.pub", path);
+	if (n < 0 || (size_t)n >= sizeof(pub))
+		return fail(err, "cannot write '%s': path too long", path), PT_EINVAL;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL),
+		  0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			fail(err, "cannot create '%s': it exists (use --force to replace it)", path);
+		else
+			fail(err, "cannot create '%s': %s", path, strerror(errno));
+		return PT_EIO;
+	}
+	memcpy(line, PT_SECRET_TAG " ", sizeof(PT_SECRET_TAG));
+	n = (int)sizeof(PT_SECRET_TAG);
+	if (pt_b64_encode(line + n, sizeof(line) - (size_t)n - 1, pt_secret_seed(s), PT_SEED_LEN) !=
+	    PT_OK)
+		goto out;
+	n = (int)strlen(line);
+	line[n++] = '\n';
+	if (fchmod(fd, 0600) != 0 || write_all(fd, (const uint8_t *)line, (size_t)n) != 0 ||
+	    fsync(fd) != 0) {
+		fail(err, "cannot write '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	pt_secret_public(s, pk);
+	pt_pubkey_text(pk, pk_text);
+	n = snprintf(line, sizeof(line), "%s %s\n", PT_PUBLIC_TAG, pk_text);
+	if ((r = pt_file_write(pub, (const uint8_t *)line, (size_t)n, 0644, err)) != PT_OK)
+		goto out;
+	r = PT_OK;
+out:
+	pt_wipe(line, sizeof(line));
+	close(fd);
+	return r;
+}
+
+/* "<tag> <b64>\n" exactly; decodes into out. */
+static int
+parse_line(const char *buf, size_t len, const char *tag, uint8_t *out, size_t out_len)
+{
+	size_t tl = strlen(tag);
+
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len < tl + 1 || memcmp(buf, tag, tl) != 0 || buf[tl] != ' ')
+		return PT_EMALFORMED;
+	return pt_b64_decode(out, out_len, buf + tl + 1, len - tl - 1);
+}
+
+int
+pt_keyfile_load(const char *path, struct pt_secret *s, struct pt_errbuf *err)
+{
+	uint8_t seed[PT_SEED_LEN], *buf = NULL;
+	struct stat st;
+	size_t len;
+	int r;
+
+	if (stat(path, &st) != 0) {
+		fail(err, "cannot open '%s': %s", path, strerror(errno));
+		return errno_to_pt(errno);
+	}
+	if ((st.st_mode & 077) != 0) {
+		fail(err, "key file '%s' can be read by others (mode %04o): chmod 600 it", path,
+		     (unsigned)(st.st_mode & 07777));
+		return PT_EINVAL;
+	}
+	if ((r = pt_file_read(path, 256, &buf, &len, err)) != PT_OK)
+		return r;
+	r = parse_line((const char *)buf, len, PT_SECRET_TAG, seed, sizeof(seed));
+	pt_wipe(buf, len);
+	free(buf);
+	if (r != PT_OK) {
+		fail(err, "'%s' is not a porter secret key file", path);
+		return PT_EMALFORMED;
+	}
+	r = pt_secret_from_seed(s, seed);
+	pt_wipe(seed, sizeof(seed));
+	if (r != PT_OK)
+		fail(err, "cannot load '%s': %s", path, pt_err_text(r));
+	return r;
+}
+
+int
+pt_pubkey_parse(const char *arg, uint8_t pk[PT_PK_LEN], struct pt_errbuf *err)
+{
+	struct pt_secret *s;
+	uint8_t *buf = NULL;
+	size_t len, alen = strlen(arg);
+	int r;
+
+	if (alen == PT_PK_TEXT_LEN && pt_b64_decode(pk, PT_PK_LEN, arg, alen) == PT_OK) {
+		if (!pt_pk_is_valid(pk)) {
+			fail(err, "'%s' is not a valid Ed25519 public key", arg);
+			return PT_EMALFORMED;
+		}
+		return PT_OK;
+	}
+	if (access(arg, F_OK) != 0) {
+		fail(err, "'%s' is neither a public key nor a key file", arg);
+		return PT_EINVAL;
+	}
+	if ((r = pt_file_read(arg, 256, &buf, &len, err)) != PT_OK)
+		return r;
+	r = parse_line((const char *)buf, len, PT_PUBLIC_TAG, pk, PT_PK_LEN);
+	if (r != PT_OK && len > strlen(PT_SECRET_TAG) &&
+	    memcmp(buf, PT_SECRET_TAG, strlen(PT_SECRET_TAG)) == 0) {
+		/* A secret key file: take its public half. */
+		if ((s = pt_secret_new()) == NULL) {
+			r = PT_ENOMEM;
+		} else {
+			r = pt_keyfile_load(arg, s, err);
+			if (r == PT_OK)
+				pt_secret_public(s, pk);
+			pt_secret_free(s);
+		}
+		pt_wipe(buf, len);
+		free(buf);
+		return r;
+	}
+	pt_wipe(buf, len);
+	free(buf);
+	if (r != PT_OK || !pt_pk_is_valid(pk)) {
+		fail(err, "'%s' is not a porter public key file", arg);
+		return PT_EMALFORMED;
+	}
+	return PT_OK;
+}

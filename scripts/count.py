@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Count test results across meson test logs and extra result files.
+
+Every TAP check counts ("ok" / "not ok" lines); a test that failed without
+reporting a failing check (a crash, a sanitizer abort, a timeout) counts as
+one more failure. Extra result files hold lines "PASS name" / "FAIL name".
+Prints "N passed, N failed" and exits 1 if anything failed.
+"""
+import json
+import re
+import sys
+
+passed = failed = 0
+failures = []
+for path in sys.argv[1:]:
+    try:
+        f = open(path, encoding="utf-8", errors="replace")
+    except OSError as e:
+        print(f"count: cannot read {path}: {e}", file=sys.stderr)
+        failed += 1
+        continue
+    with f:
+        if path.endswith(".json"):
+            for line in f:
+                if not line.strip():
+                    continue
+                t = json.loads(line)
+                out = t.get("stdout") or ""
+                ok = len(re.findall(r"^ok \d+", out, re.M))
+                bad = len(re.findall(r"^not ok \d+", out, re.M))
+                if t.get("result") not in ("OK", "EXPECTEDFAIL", "SKIP") and bad == 0:
+                    bad = 1
+                if ok + bad == 0:
+                    ok = 1 if t.get("result") == "OK" else 0
+                passed += ok
+                failed += bad
+                if bad:
+                    failures.append(f"{path}: {t.get('name')} ({t.get('result')})")
+        else:
+            for line in f:
+                word, _, name = line.strip().partition(" ")
+                if word == "PASS":
+                    passed += 1
+                elif word == "FAIL":
+                    failed += 1
+                    failures.append(f"{path}: {name}")
+for x in failures:
+    print(f"failed: {x}")
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Install the Debian packages porter needs that this machine lacks.
+# The one list of packages: add new dependencies here and nowhere else.
+# Runs as root on Debian 12 (bookworm); needs nothing but apt.
+set -eu
+
+PACKAGES="
+build-essential
+pkg-config
+meson
+ninja-build
+clang
+libclang-rt-14-dev
+libsodium-dev
+libcbor-dev
+libjansson-dev
+tzdata
+valgrind
+"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing Debian packages:$missing" >&2
+	echo "deps: run as root, or: sudo apt-get install$missing" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+echo "deps: [1/2] apt-get update"
+apt-get update -q >/dev/null
+echo "deps: [2/2] apt-get install (this can take a few minutes on a new machine)"
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing | grep -E '^(Setting up|Unpacking)' | \
+	awk '{ n++; printf "deps:   %s %s\n", $1, $2 }'
+echo "deps: done"

@@ -1,0 +1,36 @@
+#!/bin/sh
+# make test: build and run every test, then again under ASan + UBSan, then
+# replay the fuzz corpora and fuzz each target briefly. Ends with the line
+# "N passed, N failed" (also left in build/test-summary.txt).
+set -u
+cd "$(dirname "$0")/.."
+FUZZ_BRIEF=${FUZZ_BRIEF:-15}
+status=0
+logs=""
+
+step() { printf '\n== %s\n' "$*"; }
+
+run_suite() { # builddir [meson setup options...]
+	dir=$1; shift
+	step "build $dir $*"
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
+	fi
+	ninja -C "$dir" || return 1
+	step "test $dir"
+	meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
+	logs="$logs $dir/meson-logs/testlog.json"
+}
+
+mkdir -p build
+run_suite build || status=1
+run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false || status=1
+
+step "fuzz: replay corpora, then ${FUZZ_BRIEF}s of fuzzing per target"
+FUZZ_SECONDS=$FUZZ_BRIEF RESULTS=build/fuzz-results.txt sh scripts/fuzz.sh || status=1
+logs="$logs build/fuzz-results.txt"
+
+step "summary"
+python3 scripts/count.py $logs | tee build/test-summary.txt
+[ "$(tail -n 1 build/test-summary.txt | sed 's/.* passed, \([0-9]*\) failed/\1/')" = 0 ] || status=1
+exit $status

@@ -1,0 +1,93 @@
+/*
+ * porter: the command-line tool for owners, carriers and couriers, and
+ * for offline work on keys and credentials.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "porter/crypto.h"
+#include "porter.h"
+
+static const char usage[] =
+	"usage: porter <command> [options]\n"
+	"\n"
+	"Keys and credentials, offline:\n"
+	"  keygen [-o FILE] [--force]   make an Ed25519 key pair (FILE 0600, FILE.pub)\n"
+	"  pubkey KEYFILE               print the public key of a key file\n"
+	"  grant [options] -o FILE      sign a root grant, or delegate from --parent\n"
+	"  cred inspect FILE            show a credential chain as JSON (unverified)\n"
+	"  cred verify FILE [options]   run the hub's decision offline\n"
+	"\n"
+	"Run 'porter <command> --help' for the options of a command.\n"
+	"Exit status: 0 success or grant; 1 usage; 2 bad input or I/O;\n"
+	"10 + n for a refusal with reason n (see docs/reasons.md).\n";
+
+void
+warnx_(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("porter: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+die_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("porter: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'porter %s --help'.\n", cmd);
+	exit(EXIT_USAGE);
+}
+
+int64_t
+now_utc(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (pt_crypto_init() != 0) {
+		warnx_("cannot initialise libsodium");
+		return EXIT_INPUT;
+	}
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		puts("porter 0.1.0");
+		return 0;
+	}
+	if (strcmp(argv[1], "keygen") == 0)
+		return cmd_keygen(argc - 1, argv + 1);
+	if (strcmp(argv[1], "pubkey") == 0)
+		return cmd_pubkey(argc - 1, argv + 1);
+	if (strcmp(argv[1], "grant") == 0)
+		return cmd_grant(argc - 1, argv + 1);
+	if (strcmp(argv[1], "cred") == 0)
+		return cmd_cred(argc - 1, argv + 1);
+	warnx_("unknown command '%s'", argv[1]);
+	fputs(usage, stderr);
+	return EXIT_USAGE;
+}
