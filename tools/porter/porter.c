@@ -88,6 +88,6 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "cred") == 0)
 		return cmd_cred(argc - 1, argv + 1);
 	warnx_("unknown command '%s'", argv[1]);
-	fputs(usage, stderr);
+	fputs("Try 'porter --help'.\n", stderr);
 	return EXIT_USAGE;
 }
