@@ -200,6 +200,13 @@ bool pt_schedule_is_within(const struct pt_grant *parent, const struct pt_grant 
 /* Does g carry any time bound (nbf, exp, windows, weekly)? */
 bool pt_grant_is_time_bound(const struct pt_grant *g);
 
+/* Ids (home, hub, lock): 1..PT_ID_MAX bytes of [A-Za-z0-9._-], not starting
+ * with '.'. They end up in topics, paths and logs: nothing else gets in. */
+bool pt_id_is_valid(const char *s, size_t len);
+/* IANA zone names: [A-Za-z0-9/_+-], no leading, trailing or double '/',
+ * no '.', at most PT_TZNAME_MAX: safe to append to a zoneinfo directory. */
+bool pt_tzname_is_valid(const char *s, size_t len);
+
 const char *pt_purpose_name(unsigned purpose);	/* "delivery"; NULL if unknown */
 int pt_purpose_parse(const char *s, uint8_t *purpose) PT_MUST_CHECK;
 

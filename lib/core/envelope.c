@@ -34,12 +34,13 @@ check(const struct pt_envelope *e)
 	if (e->kind != PT_ENV_COMMAND && e->kind != PT_ENV_REVOCATION)
 		return PT_EMALFORMED;
 	n = bounded(e->aud);
-	if (n == 0 || n > PT_ID_MAX || e->iat < 0 || e->iat > PT_TIME_MAX)
+	if (!pt_id_is_valid(e->aud, n) || e->iat < 0 || e->iat > PT_TIME_MAX)
 		return PT_EMALFORMED;
 	if (e->kind == PT_ENV_COMMAND) {
 		if (e->op != PT_CMD_LOCK && e->op != PT_CMD_UNLOCK)
 			return PT_EMALFORMED;
-		if (bounded(e->lock) > PT_ID_MAX)
+		n = bounded(e->lock);
+		if (n != 0 && !pt_id_is_valid(e->lock, n))
 			return PT_EMALFORMED;
 	} else {
 		if (e->op == PT_REVOKE_TOKEN ? e->target_len != PT_CTI_LEN :
@@ -105,16 +106,10 @@ static int
 read_id(struct pt_cbor_rd *rd, char *dst)
 {
 	const uint8_t *p;
-	size_t len, i;
+	size_t len;
 
-	if (pt_cbor_text(rd, &p, &len) != PT_OK || len == 0 || len > PT_ID_MAX)
+	if (pt_cbor_text(rd, &p, &len) != PT_OK || !pt_id_is_valid((const char *)p, len))
 		return PT_EMALFORMED;
-	for (i = 0; i < len; i++) {
-		uint8_t c = p[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return PT_EMALFORMED;
-	}
 	memcpy(dst, p, len);
 	dst[len] = '\0';
 	return PT_OK;

@@ -54,8 +54,8 @@ pt_purpose_parse(const char *s, uint8_t *purpose)
 
 /* Ids: 1..PT_ID_MAX of [A-Za-z0-9._-]; they end up in MQTT topics,
  * file names and log lines, so nothing else gets in. */
-static bool
-id_is_valid(const char *s, size_t len)
+bool
+pt_id_is_valid(const char *s, size_t len)
 {
 	size_t i;
 
@@ -72,8 +72,8 @@ id_is_valid(const char *s, size_t len)
 
 /* IANA zone names: become a path under the zoneinfo directory, so no
  * "..", no leading '/', a strict character set. */
-static bool
-tzname_is_valid(const char *s, size_t len)
+bool
+pt_tzname_is_valid(const char *s, size_t len)
 {
 	size_t i;
 
@@ -131,7 +131,7 @@ pt_grant_check(const struct pt_grant *g)
 	static const uint8_t zero[PT_CTI_LEN];
 	size_t i, n;
 
-	if (!id_is_valid(g->aud, bounded_len(g->aud, PT_ID_MAX)) ||
+	if (!pt_id_is_valid(g->aud, bounded_len(g->aud, PT_ID_MAX)) ||
 	    bounded_len(g->aud, PT_ID_MAX) > PT_ID_MAX)
 		return PT_EMALFORMED;
 	if ((g->has_nbf && !time_is_valid(g->nbf)) || (g->has_exp && !time_is_valid(g->exp)) ||
@@ -145,7 +145,7 @@ pt_grant_check(const struct pt_grant *g)
 		return PT_EMALFORMED;
 	for (i = 0; i < g->n_locks; i++) {
 		n = bounded_len(g->locks[i], PT_ID_MAX);
-		if (n > PT_ID_MAX || !id_is_valid(g->locks[i], n))
+		if (n > PT_ID_MAX || !pt_id_is_valid(g->locks[i], n))
 			return PT_EMALFORMED;
 		/* strictly ascending: one encoding, no duplicates */
 		if (i > 0 && strcmp(g->locks[i - 1], g->locks[i]) >= 0)
@@ -178,7 +178,7 @@ pt_grant_check(const struct pt_grant *g)
 			return PT_EMALFORMED;
 	}
 	n = bounded_len(s->tz, PT_TZNAME_MAX);
-	if (s->n_weekly > 0 ? !tzname_is_valid(s->tz, n) : n != 0)
+	if (s->n_weekly > 0 ? !pt_tzname_is_valid(s->tz, n) : n != 0)
 		return PT_EMALFORMED;
 	if (!text_is_valid(g->note, PT_NOTE_MAX))
 		return PT_EMALFORMED;

@@ -47,7 +47,7 @@ expect 0 "keygen owner" "$P" keygen -o owner.key
 [ "$(stat -c %a owner.key)" = 600 ]; ok "secret key file is 0600"
 [ "$(cat out.txt)" = "$("$P" pubkey owner.key)" ]; ok "printed key = pubkey of the file"
 [ "$("$P" pubkey owner.key.pub)" = "$("$P" pubkey owner.key)" ]; ok "pubkey of .pub = pubkey of secret"
-! grep -q "$(cut -d' ' -f2 owner.key)" out.txt; ok "the seed is never printed"
+seed=$(cut -d" " -f2 owner.key); [ -n "$seed" ] && ! grep -qF -- "$seed" out.txt; ok "the seed is never printed"
 expect 2 "keygen refuses to replace a key" "$P" keygen -o owner.key
 expect 0 "keygen --force replaces" "$P" keygen -o spare.key
 for k in carrier courier thief other; do "$P" keygen -o $k.key >/dev/null; done

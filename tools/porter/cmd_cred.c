@@ -79,20 +79,6 @@ inspect(const char *path)
 	return 0;
 }
 
-static bool
-zone_is_safe(const char *z)
-{
-	size_t n = strlen(z), i;
-
-	if (n == 0 || n > PT_TZNAME_MAX || z[0] == '/' || strstr(z, "..") != NULL)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((z[i] >= 'a' && z[i] <= 'z') || (z[i] >= 'A' && z[i] <= 'Z') ||
-		      (z[i] >= '0' && z[i] <= '9') || strchr("/_-+", z[i]) != NULL))
-			return false;
-	return true;
-}
-
 static int
 load_zone(const char *dir, const char *zone, struct pt_tz *tz)
 {
@@ -102,7 +88,7 @@ load_zone(const char *dir, const char *zone, struct pt_tz *tz)
 	size_t len;
 	int n, r;
 
-	if (!zone_is_safe(zone)) {
+	if (!pt_tzname_is_valid(zone, strlen(zone))) {
 		warnx_("'%s' is not an IANA time zone name", zone);
 		return -1;
 	}
