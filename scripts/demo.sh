@@ -56,7 +56,7 @@ row "another lock of the home" 21 wrong-home-or-lock \
 "$P" grant --key carrier.key --parent carrier.cred --holder courier.key.pub --entries 500 --unchecked -o wide.cred >/dev/null
 row "carrier widens its grant (500 entries)" 14 widened-link \
 	$P cred verify wide.cred --trust owner.key.pub --hub hub-01 --lock front --at $AT --holder-key courier.key
-"$P" grant --key server.key --holder thief.key.pub --home home-7f3a --purpose delivery --expires 2026-12-31T00:00:00Z -o forged.cred >/dev/null
+"$P" grant --key server.key --holder thief.key.pub --home home-7f3a --purpose delivery --entries 1 --expires 2026-12-31T00:00:00Z -o forged.cred >/dev/null
 row "server forges a grant with its own key" 16 untrusted-root \
 	$P cred verify forged.cred --trust owner.key.pub --hub hub-01 --lock front --at $AT --holder-key thief.key
 "$P" grant --key thief.key --parent carrier.cred --holder thief.key.pub --unchecked -o stolen.cred >/dev/null

@@ -81,7 +81,8 @@ int pt_sign1_verify(const struct pt_crypto_ops *ops, const struct pt_sign1 *s,
 /*
  * Produce a tagged EdDSA COSE_Sign1 over payload with protected header
  * {1: -8, 4: kid} and an empty unprotected header, signed by sg.
- * PT_OK, PT_ENOSPC, or the signer's error. out is zeroed on failure.
+ * PT_OK, PT_ENOSPC, PT_EINVAL (kid longer than PT_COSE_KID_MAX), or the
+ * signer's error. out is zeroed on failure.
  */
 int pt_sign1_sign(const struct pt_signer *sg, const uint8_t *kid, size_t kid_len,
 		  const uint8_t *aad, size_t aad_len, const uint8_t *payload, size_t payload_len,

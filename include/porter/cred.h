@@ -26,7 +26,7 @@
 
 #define PT_CHAIN_MAX 4		/* links in a chain */
 #define PT_LINK_SIZE_MAX 1024	/* one encoded link */
-#define PT_CHAIN_SIZE_MAX 2048	/* one encoded chain (fits 8 BLE 244-byte writes + headers) */
+#define PT_CHAIN_SIZE_MAX 2048	/* one encoded chain (9 BLE writes of 244 bytes) */
 #define PT_ID_MAX 64		/* home, hub and lock ids, bytes */
 #define PT_LOCKS_MAX 8
 #define PT_WINDOWS_MAX 8
@@ -109,7 +109,7 @@ struct pt_grant {
 	uint8_t n_locks;		/* 0: every lock of the home */
 	char locks[PT_LOCKS_MAX][PT_ID_MAX + 1];
 	uint8_t purpose;		/* enum pt_purpose */
-	bool has_entries;		/* false: unlimited (residents only) */
+	bool has_entries;		/* false: unlimited (never for deliveries) */
 	uint32_t entries;
 	uint8_t depth;			/* further delegations allowed below */
 	uint32_t cond;			/* PT_COND_* */
@@ -148,7 +148,8 @@ int pt_grant_decode_claims(const uint8_t *p, size_t len, struct pt_grant *g) PT_
 
 /*
  * Sign g as one link with sg (g->kid is set from sg's key) and write it.
- * PT_OK, PT_EMALFORMED (g breaks its rules), PT_ENOSPC, signer errors.
+ * PT_OK, PT_EMALFORMED (g breaks its rules), PT_ETOOBIG (the link would
+ * exceed PT_LINK_SIZE_MAX), PT_ENOSPC, signer errors.
  */
 int pt_grant_sign(const struct pt_crypto_ops *ops, const struct pt_signer *sg,
 		  struct pt_grant *g, uint8_t *out, size_t cap, size_t *out_len) PT_MUST_CHECK;

@@ -230,10 +230,11 @@ pt_sign1_sign(const struct pt_signer *sg, const uint8_t *kid, size_t kid_len, co
 	uint8_t sig[PT_SIG_LEN];
 	struct pt_cbor_wr w;
 	struct pt_sign1 s;
-	size_t tbs_len, sig_at;
+	size_t tbs_len;
 	int r;
 
 	*out_len = 0;
+	memset(out, 0, cap);
 	if (kid_len > PT_COSE_KID_MAX)
 		return PT_EINVAL;
 	pt_cbor_wr_init(&w, prot, sizeof(prot));
@@ -264,9 +265,7 @@ pt_sign1_sign(const struct pt_signer *sg, const uint8_t *kid, size_t kid_len, co
 	pt_cbor_put_bytes(&w, s.prot, s.prot_len);
 	pt_cbor_put_map(&w, 0);
 	pt_cbor_put_bytes(&w, payload, payload_len);
-	sig_at = w.len;
 	pt_cbor_put_bytes(&w, sig, sizeof(sig));
-	(void)sig_at;
 	if ((r = pt_cbor_wr_status(&w)) != PT_OK)
 		goto fail;
 	*out_len = w.len;

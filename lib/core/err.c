@@ -38,7 +38,7 @@ static const struct pt_err_info table[PT_ERR_COUNT_] = {
 	[28] = {"out-of-memory", "out of memory", 503, 2},
 	[29] = {"crypto-failure", "the crypto library failed", 500, 2},
 	[30] = {"not-found", "not found", 404, 2},
-	[31] = {"untrusted-signer", "the signer is not allowed to issue this message", 403, 35},
+	[31] = {"untrusted-signer", "the signer is not allowed to issue this message", 403, 41},
 };
 
 static const struct pt_err_info unknown = {"unknown", "unknown error", 500, 2};

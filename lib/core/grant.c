@@ -159,8 +159,11 @@ pt_grant_check(const struct pt_grant *g)
 		return PT_EMALFORMED;
 	if (g->has_door_open && (g->door_open_max == 0 || g->door_open_max > PT_DOOR_OPEN_MAX))
 		return PT_EMALFORMED;
-	/* Strangers never get standing access: non-residents must expire. */
+	/* Strangers never get standing access: non-residents must expire,
+	 * and a delivery is a counted number of entries. */
 	if (g->purpose != PT_PURPOSE_RESIDENT && !g->has_exp)
+		return PT_EMALFORMED;
+	if (g->purpose == PT_PURPOSE_DELIVERY && !g->has_entries)
 		return PT_EMALFORMED;
 	if (s->n_windows > PT_WINDOWS_MAX || s->n_weekly > PT_WEEKLY_MAX)
 		return PT_EMALFORMED;
@@ -636,7 +639,7 @@ pt_chain_append(const uint8_t *prev, size_t prev_len, const uint8_t *link, size_
 			return PT_EMALFORMED;
 		body = rd.off;
 		for (i = 0; i < n; i++)
-			if (pt_sign1_read(&rd, &s) != PT_OK)
+			if (pt_sign1_read(&rd, &s) != PT_OK || !s.tagged)
 				return PT_EMALFORMED;
 		if (!pt_cbor_rd_done(&rd))
 			return PT_EMALFORMED;

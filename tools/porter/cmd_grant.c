@@ -301,6 +301,8 @@ grant_problem(const struct pt_grant *g)
 {
 	if (g->purpose != PT_PURPOSE_RESIDENT && !g->has_exp)
 		return "only residents may have no --expires";
+	if (g->purpose == PT_PURPOSE_DELIVERY && !g->has_entries)
+		return "a delivery needs --entries";
 	if (g->has_nbf && g->has_exp && g->nbf >= g->exp)
 		return "--not-before must be before --expires";
 	for (size_t i = 1; i < g->n_locks; i++)
