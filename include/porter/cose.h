@@ -80,7 +80,9 @@ int pt_sign1_verify(const struct pt_crypto_ops *ops, const struct pt_sign1 *s,
 
 /*
  * Produce a tagged EdDSA COSE_Sign1 over payload with protected header
- * {1: -8, 4: kid} and an empty unprotected header, signed by sg.
+ * {1: -8, 4: kid} and an empty unprotected header, signed by sg. out is
+ * also the scratch space for the Sig_structure, so cap must hold the
+ * larger of the two (they differ only when aad is 56 bytes or longer).
  * PT_OK, PT_ENOSPC, PT_EINVAL (kid longer than PT_COSE_KID_MAX), or the
  * signer's error. out is zeroed on failure.
  */

@@ -372,7 +372,9 @@ read_porter(struct pt_cbor_rd *rd, struct pt_grant *g)
 	int64_t k;
 	bool has_purpose = false, has_depth = false;
 
-	if (pt_cbor_map(rd, &n) != PT_OK || n > 10)
+	/* More keys than we know cannot all be known: still read them, so an
+	 * unknown one is reported as unsupported rather than malformed. */
+	if (pt_cbor_map(rd, &n) != PT_OK || n > 32)
 		return PT_EMALFORMED;
 	pt_cbor_key_init(&keys);
 	for (i = 0; i < n; i++) {
@@ -418,8 +420,8 @@ read_porter(struct pt_cbor_rd *rd, struct pt_grant *g)
 			g->has_door_open = true;
 			break;
 		case PT_PC_TZ:
-			if (read_str(rd, s->tz, PT_TZNAME_MAX) != PT_OK)
-				return PT_EMALFORMED;
+			if (read_str(rd, s->tz, PT_TZNAME_MAX) != PT_OK || s->tz[0] == '\0')
+				return PT_EMALFORMED;	/* absent is the only encoding of none */
 			break;
 		case PT_PC_WINDOWS:
 			if (pt_cbor_array(rd, &m) != PT_OK || m == 0 || m > PT_WINDOWS_MAX)
@@ -646,6 +648,9 @@ pt_chain_append(const uint8_t *prev, size_t prev_len, const uint8_t *link, size_
 	}
 	if (n + 1 > PT_CHAIN_MAX)
 		return PT_ECHAINLEN;
+	/* The protocol limit first: it is not the caller's buffer's fault. */
+	if (1 + (prev_len - body) + link_len > PT_CHAIN_SIZE_MAX)
+		return PT_ETOOBIG;
 	pt_cbor_wr_init(&w, out, cap);
 	pt_cbor_put_array(&w, (size_t)n + 1);
 	if (prev_len > 0)
