@@ -85,6 +85,8 @@ int pt_cbor_skip(struct pt_cbor_rd *rd, unsigned depth_max) PT_MUST_CHECK;
 
 /* UTF-8 validity (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
 bool pt_utf8_is_valid(const uint8_t *p, size_t len);
+/* Valid UTF-8 without C0, DEL or C1 controls: safe to show on a terminal. */
+bool pt_text_is_printable(const uint8_t *p, size_t len);
 
 struct pt_cbor_wr {
 	uint8_t *buf;

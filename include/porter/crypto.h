@@ -67,6 +67,15 @@ bool pt_ct_equal(const uint8_t *a, const uint8_t *b, size_t len);
 bool pt_pk_is_valid(const uint8_t pk[PT_PK_LEN]);
 
 /*
+ * Passwords: Argon2id (crypto_pwhash_str, interactive limits, about 0.1 s
+ * and 64 MiB). out holds PT_PWHASH_STR_MAX bytes, NUL-terminated.
+ * pt_pwhash_verify: PT_OK only if pw matches; PT_EBADSIG otherwise.
+ */
+#define PT_PWHASH_STR_MAX 128
+int pt_pwhash_str(char out[PT_PWHASH_STR_MAX], const char *pw, size_t pw_len) PT_MUST_CHECK;
+int pt_pwhash_verify(const char *hash, const char *pw, size_t pw_len) PT_MUST_CHECK;
+
+/*
  * Base64url without padding (RFC 4648 section 5), how porter writes keys.
  * encode: out must hold pt_b64_len(len) + 1 bytes (NUL-terminated).
  * decode: exactly out_len bytes must result; PT_OK or PT_EMALFORMED.

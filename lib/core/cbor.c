@@ -318,7 +318,7 @@ pt_utf8_is_valid(const uint8_t *p, size_t len)
 
 /* No C0 controls, DEL or C1 controls (U+0080..U+009F, encoded C2 80..9F). */
 static bool
-text_is_printable(const uint8_t *p, size_t len)
+controls_absent(const uint8_t *p, size_t len)
 {
 	size_t i;
 
@@ -331,6 +331,12 @@ text_is_printable(const uint8_t *p, size_t len)
 	return true;
 }
 
+bool
+pt_text_is_printable(const uint8_t *p, size_t len)
+{
+	return pt_utf8_is_valid(p, len) && controls_absent(p, len);
+}
+
 int
 pt_cbor_text(struct pt_cbor_rd *rd, const uint8_t **p, size_t *len)
 {
@@ -341,7 +347,7 @@ pt_cbor_text(struct pt_cbor_rd *rd, const uint8_t **p, size_t *len)
 	*len = 0;
 	if (next_kind(rd, &it, PT_CBOR_TEXT) != PT_OK)
 		return PT_EMALFORMED;
-	if (!pt_utf8_is_valid(it.p, (size_t)it.u) || !text_is_printable(it.p, (size_t)it.u)) {
+	if (!pt_text_is_printable(it.p, (size_t)it.u)) {
 		rd->off = off;
 		return PT_EMALFORMED;
 	}

@@ -110,18 +110,8 @@ static bool
 text_is_valid(const char *s, size_t max)
 {
 	size_t n = bounded_len(s, max);
-	size_t i;
 
-	if (n > max || !pt_utf8_is_valid((const uint8_t *)s, n))
-		return false;
-	for (i = 0; i < n; i++) {
-		uint8_t c = (uint8_t)s[i];
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		if (c == 0xc2 && i + 1 < n && (uint8_t)s[i + 1] >= 0x80 && (uint8_t)s[i + 1] <= 0x9f)
-			return false;
-	}
-	return true;
+	return n <= max && pt_text_is_printable((const uint8_t *)s, n);
 }
 
 int

@@ -195,3 +195,29 @@ pt_b64_decode(uint8_t *out, size_t out_len, const char *s, size_t slen)
 	}
 	return PT_OK;
 }
+
+static_assert(PT_PWHASH_STR_MAX == crypto_pwhash_STRBYTES, "pwhash size");
+
+int
+pt_pwhash_str(char out[PT_PWHASH_STR_MAX], const char *pw, size_t pw_len)
+{
+	if (crypto_pwhash_str(out, pw, pw_len, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+		sodium_memzero(out, PT_PWHASH_STR_MAX);
+		return PT_ENOMEM;	/* the only way it fails: no memory */
+	}
+	return PT_OK;
+}
+
+int
+pt_pwhash_verify(const char *hash, const char *pw, size_t pw_len)
+{
+	char h[PT_PWHASH_STR_MAX];
+	size_t n = strnlen(hash, PT_PWHASH_STR_MAX);
+
+	if (n == PT_PWHASH_STR_MAX)
+		return PT_EBADSIG;
+	memcpy(h, hash, n + 1);	/* libsodium wants a buffer of STRBYTES */
+	memset(h + n + 1, 0, sizeof(h) - n - 1);
+	return crypto_pwhash_str_verify(h, pw, pw_len) == 0 ? PT_OK : PT_EBADSIG;
+}

@@ -21,6 +21,9 @@ static const char usage[] =
 	"  cred inspect FILE            show a credential chain as JSON (unverified)\n"
 	"  cred verify FILE [options]   run the hub's decision offline\n"
 	"\n"
+	"Server records:\n"
+	"  audit verify --db FILE       check porterd's hash-chained audit trail\n"
+	"\n"
 	"Run 'porter <command> --help' for the options of a command.\n"
 	"Exit status: 0 success or grant; 1 usage; 2 bad input or I/O;\n"
 	"10 + n for a refusal with reason n (see docs/reasons.md).\n";
@@ -87,6 +90,10 @@ main(int argc, char **argv)
 		return cmd_grant(argc - 1, argv + 1);
 	if (strcmp(argv[1], "cred") == 0)
 		return cmd_cred(argc - 1, argv + 1);
+#ifdef PORTER_HAVE_STORE
+	if (strcmp(argv[1], "audit") == 0)
+		return cmd_audit(argc - 1, argv + 1);
+#endif
 	warnx_("unknown command '%s'", argv[1]);
 	fputs("Try 'porter --help'.\n", stderr);
 	return EXIT_USAGE;

@@ -22,6 +22,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);
 int cmd_grant(int argc, char **argv);
 int cmd_cred(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 /* The chain as JSON (caller decrefs). */
 json_t *chain_to_json(const struct pt_chain *c, const uint8_t *raw, size_t raw_len);
