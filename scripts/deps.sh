@@ -14,6 +14,11 @@ libclang-rt-14-dev
 libsodium-dev
 libcbor-dev
 libjansson-dev
+libsqlite3-dev
+libmicrohttpd-dev
+libinih-dev
+libsystemd-dev
+libcurl4-openssl-dev
 tzdata
 valgrind
 "

@@ -247,7 +247,11 @@ policy_decode(json_t *v, struct pt_policy *p, struct pt_api_err *e)
 			if (strcmp(key, allowed[i]) == 0)
 				break;
 		if (allowed[i] == NULL) {
-			pt_api_err_set(e, 400, "unknown-field", "policy", "unknown field in 'policy'");
+			char shown[40];
+			(void)snprintf(shown, sizeof(shown), "policy.%.24s", key);
+			if (!pt_text_is_printable((const uint8_t *)shown, strlen(shown)))
+				(void)snprintf(shown, sizeof(shown), "policy.?");
+			pt_api_err_set(e, 400, "unknown-field", shown, "unknown field '%s'", shown);
 			return PT_EMALFORMED;
 		}
 	}
@@ -304,7 +308,6 @@ pt_policy_to_json(const struct pt_policy *p, char *out, size_t cap)
 {
 	json_t *o = json_object(), *a;
 	char wk[64];
-	char *s;
 	size_t i, n;
 	int r = PT_ENOSPC;
 
@@ -323,13 +326,15 @@ pt_policy_to_json(const struct pt_policy *p, char *out, size_t cap)
 	json_object_set_new(o, "alarm_bypass_required", json_boolean(p->alarm_bypass_required));
 	json_object_set_new(o, "approval",
 			    json_string(p->standing_approval ? "standing" : "per-delivery"));
-	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	/* json_dumpb writes into our buffer: no allocator crosses the API. */
+	n = cap > 0 ? json_dumpb(o, out, cap - 1, JSON_COMPACT | JSON_SORT_KEYS) : 0;
 	json_decref(o);
-	if (s != NULL && (n = strlen(s)) < cap) {
-		memcpy(out, s, n + 1);
+	if (n > 0 && n < cap) {
+		out[n] = '\0';
 		r = PT_OK;
+	} else if (cap > 0) {
+		out[0] = '\0';
 	}
-	free(s);
 	return r;
 }
 
@@ -441,7 +446,12 @@ get_b64(json_t *o, const char *field, size_t max, uint8_t *out, size_t *n, struc
 	s = json_string_value(v);
 	len = json_string_length(v);
 	if (len > pt_b64_len(max)) {
-		pt_api_err_set(e, 413, "too-large", field, "'%s' is larger than %zu bytes", field, max);
+		/* A key of the wrong size is a wrong value; a chain too big is too big. */
+		if (max < 256)
+			invalid(e, field, "has the wrong length");
+		else
+			pt_api_err_set(e, 413, "too-large", field, "'%s' is larger than %zu bytes",
+				       field, max);
 		return -1;
 	}
 	if (len == 0 || len % 4 == 1) {

@@ -90,10 +90,8 @@ main(int argc, char **argv)
 		return cmd_grant(argc - 1, argv + 1);
 	if (strcmp(argv[1], "cred") == 0)
 		return cmd_cred(argc - 1, argv + 1);
-#ifdef PORTER_HAVE_STORE
 	if (strcmp(argv[1], "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
-#endif
 	warnx_("unknown command '%s'", argv[1]);
 	fputs("Try 'porter --help'.\n", stderr);
 	return EXIT_USAGE;

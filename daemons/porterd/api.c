@@ -1,0 +1,1060 @@
+/*
+ * porterd's API: routes, authentication, authorization, and the handlers.
+ * Bodies are decoded by lib/proto (one place); credentials and envelopes
+ * are checked by libporter; every change is one store transaction with its
+ * audit row.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "porter/cbor.h"
+#include "porter/decide.h"
+#include "porter/proto.h"
+#include "porter/text.h"
+#include "porter/tz.h"
+#include "porterd.h"
+
+#define LIST_HOMES_MAX 256
+#define LIST_KEYS_MAX 64
+#define LIST_GRANTS_MAX 256
+#define LIST_REVOCATIONS_MAX 1024
+#define REVOCATION_SKEW 300
+
+static void
+fail(struct reply *rp, int status, const char *code, const char *field, const char *message)
+{
+	json_t *e = json_pack("{s:s,s:s}", "code", code, "message", message);
+
+	if (field != NULL && field[0] != '\0')
+		json_object_set_new(e, "field", json_string(field));
+	rp->status = status;
+	rp->body = json_pack("{s:o}", "error", e);
+}
+
+static void
+fail_api(struct reply *rp, const struct pt_api_err *e)
+{
+	fail(rp, e->status, e->code, e->field, e->message);
+}
+
+/* A libporter reason: its code and HTTP status from the one table. */
+static void
+fail_reason(struct reply *rp, int r, const char *field)
+{
+	const struct pt_err_info *i = pt_err_info(r);
+
+	fail(rp, i->http_status, i->code, field, i->text);
+}
+
+static void
+fail_internal(struct reply *rp)
+{
+	fail(rp, 500, "internal", NULL, "the server could not complete the request");
+}
+
+static void
+fail_store(struct reply *rp, int r, const char *field, const char *what)
+{
+	if (r == PT_EEXISTS)
+		fail(rp, 409, "exists", field, what);
+	else if (r == PT_ENOTFOUND)
+		fail(rp, 404, "not-found", NULL, "not found");
+	else
+		fail_internal(rp);
+}
+
+static bool
+is_json(const struct request *rq)
+{
+	const char *ct = rq->content_type;
+
+	return ct != NULL && strncasecmp(ct, "application/json", 16) == 0 &&
+	       (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
+}
+
+static bool
+need_json(const struct request *rq, struct reply *rp)
+{
+	if (is_json(rq))
+		return true;
+	fail(rp, 415, "unsupported-media-type", NULL, "send the body as application/json");
+	return false;
+}
+
+static void
+hex(const uint8_t *p, size_t n, char *out)
+{
+	pt_hex(p, n, out);
+}
+
+static json_t *
+b64_json(const uint8_t *p, size_t n)
+{
+	char *s = malloc(pt_b64_len(n) + 1);
+	json_t *j;
+
+	if (s == NULL || pt_b64_encode(s, pt_b64_len(n) + 1, p, n) != PT_OK) {
+		free(s);
+		return json_null();
+	}
+	j = json_string(s);
+	free(s);
+	return j;
+}
+
+static const char *
+role_name(int role)
+{
+	switch (role) {
+	case PT_ROLE_OWNER: return "owner";
+	case PT_ROLE_CARRIER_ADMIN: return "carrier-admin";
+	case PT_ROLE_COURIER: return "courier";
+	case PT_ROLE_MEMBER: return "member";
+	default: return "unknown";
+	}
+}
+
+static json_t *
+account_json(const struct pt_account *a)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)a->id, "email", a->email, "name",
+			 a->name, "role", role_name(a->role), "created_at", (json_int_t)a->created_at);
+}
+
+static json_t *
+home_json(const struct pt_home *h, int role)
+{
+	json_t *policy = json_loads(h->policy, 0, NULL);
+
+	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:I,s:I}", "id", h->id, "name", h->name, "tz",
+			 h->tz, "notes", h->notes, "policy", policy != NULL ? policy : json_object(),
+			 "role", role == PT_HOME_OWNER ? "owner" : "member", "created_at",
+			 (json_int_t)h->created_at, "updated_at", (json_int_t)h->updated_at);
+}
+
+static json_t *
+owner_key_json(const struct pt_owner_key *k)
+{
+	char kid_hex[2 * PT_KID_LEN + 1];
+	uint8_t kid[PT_KID_LEN];
+
+	pt_kid(pt_crypto_sodium(), k->pk, kid);
+	hex(kid, sizeof(kid), kid_hex);
+	return json_pack("{s:I,s:o,s:s,s:s,s:I}", "id", (json_int_t)k->id, "public_key",
+			 b64_json(k->pk, PT_PK_LEN), "key_id", kid_hex, "label", k->label,
+			 "created_at", (json_int_t)k->created_at);
+}
+
+static json_t *
+grant_json(const struct pt_grant_row *g, bool with_chain)
+{
+	char cti[2 * PT_CTI_LEN + 1];
+	json_t *j;
+
+	hex(g->cti, PT_CTI_LEN, cti);
+	j = json_pack("{s:I,s:s,s:o,s:i,s:s,s:o,s:s,s:I}", "id", (json_int_t)g->id, "token_id", cti,
+		      "holder", b64_json(g->holder, PT_PK_LEN), "links", (int)g->n_links, "purpose",
+		      pt_purpose_name(g->purpose) ? pt_purpose_name(g->purpose) : "unknown",
+		      "expires_at", g->exp ? json_integer(g->exp) : json_null(), "label", g->label,
+		      "created_at", (json_int_t)g->created_at);
+	if (with_chain)
+		json_object_set_new(j, "chain", b64_json(g->chain, g->chain_len));
+	return j;
+}
+
+static json_t *
+revocation_json(const struct pt_revocation_row *r, bool with_envelope)
+{
+	char t[2 * PT_PK_LEN + 1];
+	json_t *j, *target;
+
+	if (r->kind == PT_REVOKE_TOKEN) {
+		hex(r->target, r->target_len, t);
+		target = json_string(t);
+	} else {
+		target = b64_json(r->target, r->target_len);
+	}
+	j = json_pack("{s:I,s:s,s:o,s:I}", "version", (json_int_t)r->version, "kind",
+		      r->kind == PT_REVOKE_TOKEN ? "token" : "key", "target", target, "created_at",
+		      (json_int_t)r->created_at);
+	if (with_envelope)
+		json_object_set_new(j, "revocation", b64_json(r->envelope, r->envelope_len));
+	return j;
+}
+
+/* Append the audit row and commit; on failure roll back and answer 500. */
+static bool
+commit_audited(struct server *s, struct request *rq, struct reply *rp, const char *action,
+	       const char *target, json_t *detail)
+{
+	char d[PT_DETAIL_MAX + 1];
+	size_t n = json_dumpb(detail, d, sizeof(d) - 1, JSON_COMPACT | JSON_SORT_KEYS);
+	int r;
+
+	json_decref(detail);
+	if (n > 0 && n < sizeof(d)) {
+		d[n] = '\0';
+		r = pt_store_audit_append(s->st, now_utc(), rq->actor, action, target, d);
+	} else {
+		r = PT_ENOSPC;
+		pt_store_rollback(s->st);
+	}
+	if (r == PT_OK)
+		r = pt_store_commit(s->st);
+	else if (r != PT_ENOSPC)
+		pt_store_rollback(s->st);
+	if (r != PT_OK) {
+		fail_internal(rp);
+		return false;
+	}
+	return true;
+}
+
+/* Bearer token -> account. false (and a 401 reply) if none is valid. */
+static bool
+authenticate(struct server *s, struct request *rq, struct reply *rp, struct pt_account *a,
+	     uint8_t token_hash[PT_HASH_LEN])
+{
+	uint8_t tok[32];
+	const char *h = rq->authorization;
+	int64_t id;
+
+	if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != pt_b64_len(sizeof(tok)) ||
+	    pt_b64_decode(tok, sizeof(tok), h + 7, strlen(h + 7)) != PT_OK)
+		goto no;
+	pt_crypto_sodium()->sha256(token_hash, tok, sizeof(tok));
+	pt_wipe(tok, sizeof(tok));
+	if (pt_store_session_lookup(s->st, token_hash, now_utc(), &id) != PT_OK ||
+	    pt_store_account_by_id(s->st, id, a) != PT_OK)
+		goto no;
+	rq->actor = a->id;
+	return true;
+no:
+	fail(rp, 401, "unauthenticated", NULL, "sign in first (Authorization: Bearer <token>)");
+	return false;
+}
+
+static bool
+zone_exists(struct server *s, const char *tz)
+{
+	char path[PATH_MAX + PT_TZNAME_MAX + 2];
+	struct pt_errbuf err;
+	struct pt_tz *z;
+	uint8_t *buf = NULL;
+	size_t len;
+	bool ok;
+	int n;
+
+	pthread_rwlock_rdlock(&s->cfg_lock);
+	n = snprintf(path, sizeof(path), "%s/%s", s->cfg.zoneinfo, tz);
+	pthread_rwlock_unlock(&s->cfg_lock);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return false;
+	if (pt_file_read(path, PT_TZ_FILE_MAX, &buf, &len, &err) != PT_OK)
+		return false;
+	z = malloc(sizeof(*z));
+	ok = z != NULL && pt_tz_parse_tzif(z, buf, len) == PT_OK;
+	free(z);
+	free(buf);
+	return ok;
+}
+
+/* ---- accounts and sessions ---- */
+
+static void
+account_create(struct server *s, struct request *rq, struct reply *rp)
+{
+	struct pt_req_signup r;
+	struct pt_api_err e;
+	struct pt_account a;
+	char target[64];
+	bool open;
+	int x;
+
+	pthread_rwlock_rdlock(&s->cfg_lock);
+	open = s->cfg.signup_open;
+	pthread_rwlock_unlock(&s->cfg_lock);
+	if (!open) {
+		fail(rp, 403, "signup-closed", NULL, "this server does not take new accounts");
+		return;
+	}
+	if (!need_json(rq, rp))
+		return;
+	if (pt_req_signup_decode(rq->body, rq->len, &r, &e) != PT_OK) {
+		fail_api(rp, &e);
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	memcpy(a.email, r.email, sizeof(a.email));
+	memcpy(a.name, r.name, sizeof(a.name));
+	a.role = r.role;
+	a.created_at = now_utc();
+	x = pt_pwhash_str(a.pwhash, r.password, strlen(r.password));
+	pt_wipe(&r, sizeof(r));
+	if (x != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if ((x = pt_store_account_insert(s->st, &a)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, "email", "an account with this e-mail address exists");
+		return;
+	}
+	rq->actor = a.id;
+	(void)snprintf(target, sizeof(target), "account:%lld", (long long)a.id);
+	if (!commit_audited(s, rq, rp, "account.create", target,
+			    json_pack("{s:s,s:s}", "email", a.email, "role", role_name(a.role))))
+		return;
+	rp->status = 201;
+	rp->body = account_json(&a);
+}
+
+static void
+session_create(struct server *s, struct request *rq, struct reply *rp)
+{
+	struct pt_req_signin r;
+	struct pt_api_err e;
+	struct pt_account a;
+	uint8_t tok[32], th[PT_HASH_LEN];
+	char text[64], target[64];
+	int64_t wait, now = now_utc(), ttl;
+	bool found, ok;
+
+	if (!need_json(rq, rp))
+		return;
+	if (pt_req_signin_decode(rq->body, rq->len, &r, &e) != PT_OK) {
+		fail_api(rp, &e);
+		return;
+	}
+	if ((wait = ratelimit_check(s->rl, r.email, rq->addr, now)) > 0) {
+		pt_wipe(&r, sizeof(r));
+		(void)snprintf(rp->retry_after, sizeof(rp->retry_after), "%lld", (long long)wait);
+		fail(rp, 429, "rate-limited", NULL, "too many failed sign-ins: wait before trying again");
+		return;
+	}
+	found = pt_store_account_by_email(s->st, r.email, &a) == PT_OK;
+	/* The same work whether or not the account exists. */
+	ok = pt_pwhash_verify(found ? a.pwhash : s->dummy_hash, r.password, strlen(r.password)) ==
+		     PT_OK &&
+	     found;
+	if (!ok) {
+		ratelimit_fail(s->rl, r.email, rq->addr, now);
+		plog(LOG_WARN_, "event=signin_failed id=%s addr=%s", rq->id, rq->addr);
+		pt_wipe(&r, sizeof(r));
+		fail(rp, 401, "bad-credentials", NULL, "wrong e-mail address or password");
+		return;
+	}
+	ratelimit_success(s->rl, r.email);
+	pt_wipe(&r, sizeof(r));
+	pt_random(tok, sizeof(tok));
+	pt_crypto_sodium()->sha256(th, tok, sizeof(tok));
+	if (pt_b64_encode(text, sizeof(text), tok, sizeof(tok)) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	pt_wipe(tok, sizeof(tok));
+	pthread_rwlock_rdlock(&s->cfg_lock);
+	ttl = s->cfg.session_ttl;
+	pthread_rwlock_unlock(&s->cfg_lock);
+	rq->actor = a.id;
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	if (pt_store_session_insert(s->st, th, a.id, now + ttl) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_internal(rp);
+		goto out;
+	}
+	(void)snprintf(target, sizeof(target), "account:%lld", (long long)a.id);
+	if (!commit_audited(s, rq, rp, "session.create", target,
+			    json_pack("{s:s}", "addr", rq->addr)))
+		goto out;
+	rp->status = 201;
+	rp->body = json_pack("{s:s,s:I,s:o}", "token", text, "expires_at", (json_int_t)(now + ttl),
+			     "account", account_json(&a));
+out:
+	pt_wipe(text, sizeof(text));
+}
+
+static void
+session_delete(struct server *s, struct request *rq, struct reply *rp, bool all)
+{
+	struct pt_account a;
+	uint8_t th[PT_HASH_LEN];
+	char target[64];
+	int r;
+
+	if (!authenticate(s, rq, rp, &a, th))
+		return;
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	r = all ? pt_store_session_delete_all(s->st, a.id) : pt_store_session_delete(s->st, th);
+	if (r != PT_OK && r != PT_ENOTFOUND) {
+		pt_store_rollback(s->st);
+		fail_internal(rp);
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "account:%lld", (long long)a.id);
+	if (!commit_audited(s, rq, rp, all ? "session.delete_all" : "session.delete", target,
+			    json_object()))
+		return;
+	rp->status = 204;
+}
+
+/* ---- homes ---- */
+
+static bool
+tz_ok(struct server *s, const struct pt_req_home *h, struct reply *rp)
+{
+	if (h->has_tz && !zone_exists(s, h->tz)) {
+		fail(rp, 400, "invalid-field", "tz", "'tz' is not a known IANA time zone");
+		return false;
+	}
+	return true;
+}
+
+static void
+home_create(struct server *s, struct request *rq, struct reply *rp, const struct pt_account *a)
+{
+	struct pt_req_home r;
+	struct pt_api_err e;
+	struct pt_home h;
+	uint8_t rnd[8];
+	char target[PT_ID_MAX + 8];
+	int x;
+
+	if (a->role != PT_ROLE_OWNER) {
+		fail(rp, 403, "forbidden", NULL, "only owner accounts create homes");
+		return;
+	}
+	if (!need_json(rq, rp))
+		return;
+	if (pt_req_home_decode(rq->body, rq->len, false, &r, &e) != PT_OK) {
+		fail_api(rp, &e);
+		return;
+	}
+	if (!tz_ok(s, &r, rp))
+		return;
+	memset(&h, 0, sizeof(h));
+	pt_random(rnd, sizeof(rnd));
+	memcpy(h.id, "h-", 2);
+	hex(rnd, sizeof(rnd), h.id + 2);
+	memcpy(h.name, r.name, sizeof(h.name));
+	memcpy(h.tz, r.tz, sizeof(h.tz));
+	memcpy(h.notes, r.notes, sizeof(h.notes));
+	if (pt_policy_to_json(&r.policy, h.policy, sizeof(h.policy)) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	h.created_at = h.updated_at = now_utc();
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if ((x = pt_store_home_insert(s->st, &h, a->id)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, NULL, "a home with this id exists");
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "home:%s", h.id);
+	if (!commit_audited(s, rq, rp, "home.create", target, json_pack("{s:s}", "name", h.name)))
+		return;
+	rp->status = 201;
+	rp->body = home_json(&h, PT_HOME_OWNER);
+}
+
+static void
+home_list(struct server *s, struct reply *rp, const struct pt_account *a)
+{
+	struct pt_home *hs = calloc(LIST_HOMES_MAX, sizeof(*hs));
+	json_t *arr;
+	size_t n = 0, i;
+	int role;
+
+	if (hs == NULL || pt_store_home_list(s->st, a->id, hs, LIST_HOMES_MAX, &n) != PT_OK) {
+		free(hs);
+		fail_internal(rp);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		struct pt_home tmp;
+		role = PT_HOME_MEMBER;
+		if (pt_store_home_get(s->st, hs[i].id, a->id, &tmp, &role) != PT_OK)
+			continue;
+		json_array_append_new(arr, home_json(&hs[i], role));
+	}
+	free(hs);
+	rp->status = 200;
+	rp->body = json_pack("{s:o}", "homes", arr);
+}
+
+static bool
+need_owner(int role, struct reply *rp)
+{
+	if (role == PT_HOME_OWNER)
+		return true;
+	fail(rp, 403, "forbidden", NULL, "only the home's owners may do this");
+	return false;
+}
+
+static void
+home_patch(struct server *s, struct request *rq, struct reply *rp, struct pt_home *h, int role)
+{
+	struct pt_req_home r;
+	struct pt_api_err e;
+	char target[PT_ID_MAX + 8];
+
+	if (!need_owner(role, rp) || !need_json(rq, rp))
+		return;
+	if (pt_req_home_decode(rq->body, rq->len, true, &r, &e) != PT_OK) {
+		fail_api(rp, &e);
+		return;
+	}
+	if (!tz_ok(s, &r, rp))
+		return;
+	if (r.has_name)
+		memcpy(h->name, r.name, sizeof(h->name));
+	if (r.has_tz)
+		memcpy(h->tz, r.tz, sizeof(h->tz));
+	if (r.has_notes)
+		memcpy(h->notes, r.notes, sizeof(h->notes));
+	if (r.has_policy && pt_policy_to_json(&r.policy, h->policy, sizeof(h->policy)) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	h->updated_at = now_utc();
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if (pt_store_home_update(s->st, h) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_internal(rp);
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "home:%s", h->id);
+	if (!commit_audited(s, rq, rp, "home.update", target,
+			    json_pack("{s:b,s:b,s:b,s:b}", "name", r.has_name, "tz", r.has_tz, "notes",
+				      r.has_notes, "policy", r.has_policy)))
+		return;
+	rp->status = 200;
+	rp->body = home_json(h, role);
+}
+
+static void
+home_delete(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h,
+	    int role)
+{
+	char target[PT_ID_MAX + 8];
+
+	if (!need_owner(role, rp))
+		return;
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if (pt_store_home_delete(s->st, h->id) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_internal(rp);
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "home:%s", h->id);
+	if (!commit_audited(s, rq, rp, "home.delete", target, json_pack("{s:s}", "name", h->name)))
+		return;
+	rp->status = 204;
+}
+
+static void
+member_add(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h, int role)
+{
+	struct pt_req_member r;
+	struct pt_api_err e;
+	struct pt_account m;
+	char target[PT_ID_MAX + 8];
+	int x;
+
+	if (!need_owner(role, rp) || !need_json(rq, rp))
+		return;
+	if (pt_req_member_decode(rq->body, rq->len, &r, &e) != PT_OK) {
+		fail_api(rp, &e);
+		return;
+	}
+	if (pt_store_account_by_email(s->st, r.email, &m) != PT_OK) {
+		fail(rp, 404, "not-found", "email", "no account has this e-mail address");
+		return;
+	}
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if ((x = pt_store_member_add(s->st, h->id, m.id, r.role)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, "email", "this account is already a member of the home");
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "home:%s", h->id);
+	if (!commit_audited(s, rq, rp, "member.add", target,
+			    json_pack("{s:I,s:s}", "account", (json_int_t)m.id, "role",
+				      r.role == PT_HOME_OWNER ? "owner" : "member")))
+		return;
+	rp->status = 201;
+	rp->body = json_pack("{s:I,s:s}", "account_id", (json_int_t)m.id, "role",
+			     r.role == PT_HOME_OWNER ? "owner" : "member");
+}
+
+/* ---- owner keys ---- */
+
+/* The home's owner keys as a root set; caller frees. */
+static uint8_t (*load_roots(struct server *s, const char *home, size_t *n))[PT_PK_LEN]
+{
+	struct pt_owner_key *ks = calloc(LIST_KEYS_MAX, sizeof(*ks));
+	uint8_t (*roots)[PT_PK_LEN] = NULL;
+	size_t i;
+
+	*n = 0;
+	if (ks == NULL || pt_store_owner_key_list(s->st, home, ks, LIST_KEYS_MAX, n) != PT_OK ||
+	    (roots = calloc(*n > 0 ? *n : 1, PT_PK_LEN)) == NULL) {
+		free(ks);
+		*n = 0;
+		return NULL;
+	}
+	for (i = 0; i < *n; i++)
+		memcpy(roots[i], ks[i].pk, PT_PK_LEN);
+	free(ks);
+	return roots;
+}
+
+static void
+owner_key_add(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h,
+	      int role)
+{
+	struct pt_req_owner_key r;
+	struct pt_owner_key k;
+	struct pt_api_err e;
+	char target[PT_ID_MAX + 8], kid_hex[2 * PT_KID_LEN + 1];
+	uint8_t kid[PT_KID_LEN];
+	int x;
+
+	if (!need_owner(role, rp) || !need_json(rq, rp))
+		return;
+	if (pt_req_owner_key_decode(rq->body, rq->len, &r, &e) != PT_OK) {
+		fail_api(rp, &e);
+		return;
+	}
+	memset(&k, 0, sizeof(k));
+	memcpy(k.home_id, h->id, sizeof(k.home_id));
+	memcpy(k.pk, r.pk, PT_PK_LEN);
+	memcpy(k.label, r.label, sizeof(k.label));
+	k.added_by = rq->actor;
+	k.created_at = now_utc();
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	/* Counted inside the transaction, so two uploads cannot both pass. */
+	{
+		struct pt_owner_key *ks = calloc(LIST_KEYS_MAX, sizeof(*ks));
+		size_t n = 0;
+		x = ks != NULL ? pt_store_owner_key_list(s->st, h->id, ks, LIST_KEYS_MAX, &n) : PT_ENOMEM;
+		free(ks);
+		if (x != PT_OK || n >= LIST_KEYS_MAX) {
+			pt_store_rollback(s->st);
+			if (x != PT_OK)
+				fail_internal(rp);
+			else
+				fail(rp, 409, "limit-reached", "public_key",
+				     "a home has at most 64 owner keys");
+			return;
+		}
+	}
+	if ((x = pt_store_owner_key_insert(s->st, &k)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, "public_key", "this key is already enrolled for the home");
+		return;
+	}
+	pt_kid(pt_crypto_sodium(), k.pk, kid);
+	hex(kid, sizeof(kid), kid_hex);
+	(void)snprintf(target, sizeof(target), "home:%s", h->id);
+	if (!commit_audited(s, rq, rp, "owner_key.add", target, json_pack("{s:s}", "key_id", kid_hex)))
+		return;
+	rp->status = 201;
+	rp->body = owner_key_json(&k);
+}
+
+static void
+owner_key_list(struct server *s, struct reply *rp, const struct pt_home *h)
+{
+	struct pt_owner_key *ks = calloc(LIST_KEYS_MAX, sizeof(*ks));
+	json_t *arr;
+	size_t n = 0, i;
+
+	if (ks == NULL || pt_store_owner_key_list(s->st, h->id, ks, LIST_KEYS_MAX, &n) != PT_OK) {
+		free(ks);
+		fail_internal(rp);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, owner_key_json(&ks[i]));
+	free(ks);
+	rp->status = 200;
+	rp->body = json_pack("{s:o}", "keys", arr);
+}
+
+/* ---- grants ---- */
+
+static void
+grant_add(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h, int role)
+{
+	struct pt_req_grant *r = NULL;
+	struct pt_grant_row *g = NULL;
+	struct pt_chain *c = NULL;
+	struct pt_api_err e;
+	uint8_t (*roots)[PT_PK_LEN] = NULL;
+	char target[PT_ID_MAX + 8], cti[2 * PT_CTI_LEN + 1];
+	int64_t now = now_utc();
+	size_t n_roots = 0;
+	int x, link;
+	uint8_t i;
+
+	if (!need_owner(role, rp) || !need_json(rq, rp))
+		return;
+	if ((r = malloc(sizeof(*r))) == NULL || (c = malloc(sizeof(*c))) == NULL ||
+	    (g = calloc(1, sizeof(*g))) == NULL) {
+		fail_internal(rp);
+		goto out;
+	}
+	if (pt_req_grant_decode(rq->body, rq->len, r, &e) != PT_OK) {
+		fail_api(rp, &e);
+		goto out;
+	}
+	if ((x = pt_chain_decode(r->chain, r->chain_len, c)) != PT_OK) {
+		fail_reason(rp, x, "chain");
+		goto out;
+	}
+	if ((roots = load_roots(s, h->id, &n_roots)) == NULL) {
+		fail_internal(rp);
+		goto out;
+	}
+	if ((x = pt_chain_verify(pt_crypto_sodium(), c, (const uint8_t (*)[PT_PK_LEN])roots, n_roots,
+				 &link)) != PT_OK) {
+		fail_reason(rp, x, "chain");
+		goto out;
+	}
+	for (i = 0; i < c->n; i++) {
+		if (strcmp(c->link[i].g.aud, h->id) != 0) {
+			fail_reason(rp, PT_EAUDIENCE, "chain");
+			goto out;
+		}
+		if (c->link[i].g.has_exp && c->link[i].g.exp <= now) {
+			fail_reason(rp, PT_EEXPIRED, "chain");
+			goto out;
+		}
+	}
+	memcpy(g->home_id, h->id, sizeof(g->home_id));
+	memcpy(g->chain, r->chain, r->chain_len);
+	g->chain_len = r->chain_len;
+	memcpy(g->cti, c->link[c->n - 1].g.cti, PT_CTI_LEN);
+	memcpy(g->holder, c->link[c->n - 1].g.holder, PT_PK_LEN);
+	g->n_links = c->n;
+	g->purpose = c->link[c->n - 1].g.purpose;
+	g->exp = c->link[c->n - 1].g.has_exp ? c->link[c->n - 1].g.exp : 0;
+	memcpy(g->label, r->label, sizeof(g->label));
+	g->created_by = rq->actor;
+	g->created_at = now;
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	if ((x = pt_store_grant_insert(s->st, g)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, "chain", "a grant with this token id is stored already");
+		goto out;
+	}
+	hex(g->cti, PT_CTI_LEN, cti);
+	(void)snprintf(target, sizeof(target), "home:%s", h->id);
+	if (!commit_audited(s, rq, rp, "grant.add", target,
+			    json_pack("{s:s,s:i}", "token_id", cti, "links", (int)g->n_links)))
+		goto out;
+	rp->status = 201;
+	rp->body = grant_json(g, false);
+out:
+	free(roots);
+	free(r);
+	free(c);
+	free(g);
+}
+
+static void
+grant_list(struct server *s, struct reply *rp, const struct pt_home *h)
+{
+	struct pt_grant_row *gs = calloc(LIST_GRANTS_MAX, sizeof(*gs));
+	json_t *arr;
+	size_t n = 0, i;
+
+	if (gs == NULL || pt_store_grant_list(s->st, h->id, gs, LIST_GRANTS_MAX, &n) != PT_OK) {
+		free(gs);
+		fail_internal(rp);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, grant_json(&gs[i], true));
+	free(gs);
+	rp->status = 200;
+	rp->body = json_pack("{s:o,s:b}", "grants", arr, "truncated", n == LIST_GRANTS_MAX);
+}
+
+/* ---- revocations ---- */
+
+static void
+revocation_add(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h,
+	       int role)
+{
+	struct pt_req_revocation r;
+	struct pt_revocation_row v;
+	struct pt_envelope env;
+	struct pt_api_err e;
+	uint8_t (*roots)[PT_PK_LEN] = NULL;
+	char target[PT_ID_MAX + 8];
+	size_t n_roots = 0, idx;
+	int x;
+
+	if (!need_owner(role, rp) || !need_json(rq, rp))
+		return;
+	if (pt_req_revocation_decode(rq->body, rq->len, &r, &e) != PT_OK) {
+		fail_api(rp, &e);
+		return;
+	}
+	if ((roots = load_roots(s, h->id, &n_roots)) == NULL) {
+		fail_internal(rp);
+		return;
+	}
+	x = pt_envelope_verify(pt_crypto_sodium(), r.envelope, r.envelope_len, PT_ENV_REVOCATION,
+			       (const uint8_t (*)[PT_PK_LEN])roots, n_roots, h->id, now_utc(),
+			       REVOCATION_SKEW, &env, &idx);
+	free(roots);
+	if (x != PT_OK) {
+		fail_reason(rp, x, "revocation");
+		return;
+	}
+	memset(&v, 0, sizeof(v));
+	memcpy(v.home_id, h->id, sizeof(v.home_id));
+	memcpy(v.envelope, r.envelope, r.envelope_len);
+	v.envelope_len = r.envelope_len;
+	v.kind = env.op;
+	memcpy(v.target, env.target, env.target_len);
+	v.target_len = env.target_len;
+	v.created_by = rq->actor;
+	v.created_at = now_utc();
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if ((x = pt_store_revocation_insert(s->st, &v)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, "revocation", "this revocation is stored already");
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "home:%s", h->id);
+	if (!commit_audited(s, rq, rp, "revocation.add", target,
+			    json_pack("{s:I,s:s}", "version", (json_int_t)v.version, "kind",
+				      v.kind == PT_REVOKE_TOKEN ? "token" : "key")))
+		return;
+	rp->status = 201;
+	rp->body = revocation_json(&v, false);
+}
+
+static void
+revocation_list(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h)
+{
+	struct pt_revocation_row *vs;
+	uint64_t since = 0;
+	int64_t top = 0;
+	json_t *arr;
+	size_t n = 0, i;
+
+	if (rq->query_since != NULL &&
+	    pt_uint_parse(rq->query_since, 0, (uint64_t)INT64_MAX, &since) != PT_OK) {
+		fail(rp, 400, "invalid-field", "since", "'since' must be a version number");
+		return;
+	}
+	vs = calloc(LIST_REVOCATIONS_MAX, sizeof(*vs));
+	if (vs == NULL || pt_store_revocation_list(s->st, h->id, (int64_t)since, vs,
+						   LIST_REVOCATIONS_MAX, &n) != PT_OK) {
+		free(vs);
+		fail_internal(rp);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		json_array_append_new(arr, revocation_json(&vs[i], true));
+		if (vs[i].version > top)
+			top = vs[i].version;
+	}
+	free(vs);
+	rp->status = 200;
+	rp->body = json_pack("{s:I,s:o}", "version", (json_int_t)(top > (int64_t)since ? top : (int64_t)since),
+			     "revocations", arr);
+}
+
+/* ---- routing ---- */
+
+static bool
+method_is(const struct request *rq, const char *m)
+{
+	return strcmp(rq->method, m) == 0;
+}
+
+static void
+not_allowed(struct reply *rp, const char *allow)
+{
+	rp->allow = allow;
+	fail(rp, 405, "method-not-allowed", NULL, "this method is not allowed here");
+}
+
+static void
+not_found(struct reply *rp)
+{
+	fail(rp, 404, "not-found", NULL, "not found");
+}
+
+/* /v1/homes/{id}[/sub] */
+static void
+homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct pt_account *a,
+	  const char *rest)
+{
+	char id[PT_ID_MAX + 1];
+	const char *slash = strchr(rest, '/'), *sub = slash != NULL ? slash + 1 : "";
+	size_t n = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
+	struct pt_home h;
+	int role = 0;
+
+	if (n == 0 || n > PT_ID_MAX || !pt_id_is_valid(rest, n)) {
+		not_found(rp);
+		return;
+	}
+	memcpy(id, rest, n);
+	id[n] = '\0';
+	/* Not a member and not there look the same: 404. */
+	if (pt_store_home_get(s->st, id, a->id, &h, &role) != PT_OK) {
+		not_found(rp);
+		return;
+	}
+	if (sub[0] == '\0' && slash == NULL) {
+		if (method_is(rq, "GET")) {
+			rp->status = 200;
+			rp->body = home_json(&h, role);
+		} else if (method_is(rq, "PATCH")) {
+			home_patch(s, rq, rp, &h, role);
+		} else if (method_is(rq, "DELETE")) {
+			home_delete(s, rq, rp, &h, role);
+		} else {
+			not_allowed(rp, "GET, PATCH, DELETE");
+		}
+	} else if (strcmp(sub, "members") == 0) {
+		if (method_is(rq, "POST"))
+			member_add(s, rq, rp, &h, role);
+		else
+			not_allowed(rp, "POST");
+	} else if (strcmp(sub, "owner-keys") == 0) {
+		if (method_is(rq, "POST"))
+			owner_key_add(s, rq, rp, &h, role);
+		else if (method_is(rq, "GET"))
+			owner_key_list(s, rp, &h);
+		else
+			not_allowed(rp, "GET, POST");
+	} else if (strcmp(sub, "grants") == 0) {
+		if (method_is(rq, "POST"))
+			grant_add(s, rq, rp, &h, role);
+		else if (method_is(rq, "GET"))
+			grant_list(s, rp, &h);
+		else
+			not_allowed(rp, "GET, POST");
+	} else if (strcmp(sub, "revocations") == 0) {
+		if (method_is(rq, "POST"))
+			revocation_add(s, rq, rp, &h, role);
+		else if (method_is(rq, "GET"))
+			revocation_list(s, rq, rp, &h);
+		else
+			not_allowed(rp, "GET, POST");
+	} else {
+		not_found(rp);
+	}
+}
+
+void
+api_dispatch(struct server *s, struct request *rq, struct reply *rp)
+{
+	struct pt_account a;
+	uint8_t th[PT_HASH_LEN];
+	const char *p = rq->path;
+
+	if (strncmp(p, "/v1/", 4) != 0) {
+		not_found(rp);
+		return;
+	}
+	p += 4;
+	if (strcmp(p, "health") == 0) {
+		if (!method_is(rq, "GET")) {
+			not_allowed(rp, "GET");
+			return;
+		}
+		rp->status = 200;
+		rp->body = json_pack("{s:s,s:s,s:i}", "status", "ok", "version", PORTERD_VERSION,
+				     "schema", pt_store_schema_version(s->st));
+	} else if (strcmp(p, "accounts") == 0) {
+		if (method_is(rq, "POST"))
+			account_create(s, rq, rp);
+		else
+			not_allowed(rp, "POST");
+	} else if (strcmp(p, "sessions") == 0) {
+		if (method_is(rq, "POST"))
+			session_create(s, rq, rp);
+		else if (method_is(rq, "DELETE"))
+			session_delete(s, rq, rp, true);
+		else
+			not_allowed(rp, "POST, DELETE");
+	} else if (strcmp(p, "sessions/current") == 0) {
+		if (method_is(rq, "DELETE"))
+			session_delete(s, rq, rp, false);
+		else
+			not_allowed(rp, "DELETE");
+	} else if (strcmp(p, "me") == 0) {
+		if (!method_is(rq, "GET")) {
+			not_allowed(rp, "GET");
+			return;
+		}
+		if (!authenticate(s, rq, rp, &a, th))
+			return;
+		rp->status = 200;
+		rp->body = account_json(&a);
+	} else if (strcmp(p, "homes") == 0) {
+		if (!method_is(rq, "GET") && !method_is(rq, "POST")) {
+			not_allowed(rp, "GET, POST");
+			return;
+		}
+		if (!authenticate(s, rq, rp, &a, th))
+			return;
+		if (method_is(rq, "POST"))
+			home_create(s, rq, rp, &a);
+		else
+			home_list(s, rp, &a);
+	} else if (strncmp(p, "homes/", 6) == 0) {
+		if (!authenticate(s, rq, rp, &a, th))
+			return;
+		homes_sub(s, rq, rp, &a, p + 6);
+	} else {
+		not_found(rp);
+	}
+}

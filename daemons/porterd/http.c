@@ -1,0 +1,336 @@
+/*
+ * libmicrohttpd glue: collect the request (bounded), hand it to the API,
+ * send the reply. No request logic lives here.
+ *
+ * The first call of the access handler for a request only sets up its
+ * context and returns: answering in that call makes libmicrohttpd 0.9.75
+ * close every keep-alive connection (see FACTS).
+ */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "porterd.h"
+
+int64_t
+now_utc(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+uint64_t
+now_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+client_addr(struct MHD_Connection *c, char *out, size_t cap)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+
+	(void)snprintf(out, cap, "unknown");
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+			  (socklen_t)cap);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+			  (socklen_t)cap);
+}
+
+static size_t
+max_body(struct server *s)
+{
+	size_t n;
+
+	pthread_rwlock_rdlock(&s->cfg_lock);
+	n = s->cfg.max_body;
+	pthread_rwlock_unlock(&s->cfg_lock);
+	return n;
+}
+
+static enum MHD_Result
+send_reply(struct MHD_Connection *c, struct request *rq, struct reply *rp)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *text = NULL;
+	double ms;
+
+	size_t n = 0;
+
+	if (rp->body != NULL) {
+		n = json_dumpb(rp->body, NULL, 0, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (n > 0 && (text = malloc(n)) != NULL)
+			n = json_dumpb(rp->body, text, n, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		else
+			n = 0;
+		json_decref(rp->body);
+		rp->body = NULL;
+	}
+	resp = MHD_create_response_from_buffer(text != NULL ? n : 0, text, MHD_RESPMEM_MUST_COPY);
+	free(text);
+	if (resp == NULL)
+		return MHD_NO;
+	if (rp->status != 204)
+		MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "X-Request-Id", rq->id);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (rp->retry_after[0] != '\0')
+		MHD_add_response_header(resp, "Retry-After", rp->retry_after);
+	if (rp->allow != NULL)
+		MHD_add_response_header(resp, "Allow", rp->allow);
+	ret = MHD_queue_response(c, (unsigned)rp->status, resp);
+	MHD_destroy_response(resp);
+	ms = (double)(now_mono_ns() - rq->started_ns) / 1e6;
+	plog(LOG_INFO_, "event=request id=%s addr=%s method=%s path=\"%.100s\" status=%d ms=%.1f account=%lld",
+	     rq->id, rq->addr, rq->method, rq->path, rp->status, ms, (long long)rq->actor);
+	return ret;
+}
+
+static enum MHD_Result
+on_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct request *rq = cls;
+
+	(void)kind;
+	if (strcmp(key, "since") == 0)
+		rq->query_since = value != NULL ? value : "";
+	return MHD_YES;
+}
+
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+	  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct server *s = cls;
+	struct request *rq = *con_cls;
+	struct reply rp;
+	const char *cl;
+	uint8_t rnd[8];
+	size_t limit = max_body(s);
+	int i;
+
+	(void)version;
+	if (rq == NULL) {
+		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+			return MHD_NO;
+		pt_random(rnd, sizeof(rnd));
+		for (i = 0; i < 8; i++)
+			(void)snprintf(rq->id + 2 * i, 3, "%02x", rnd[i]);
+		rq->started_ns = now_mono_ns();
+		rq->method = method;
+		rq->path = url;
+		client_addr(c, rq->addr, sizeof(rq->addr));
+		atomic_fetch_add(&s->inflight, 1);
+		*con_cls = rq;
+		/*
+		 * A declared length over the limit is answered now, before any
+		 * of the body is read. libmicrohttpd only takes a response
+		 * here or after the whole body, and closes the connection
+		 * after this one, which is what an oversized upload deserves.
+		 */
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		if (cl != NULL && strtoull(cl, NULL, 10) > limit) {
+			rq->too_large = rq->replied = true;
+			memset(&rp, 0, sizeof(rp));
+			rp.status = 413;
+			rp.body = json_pack("{s:{s:s,s:s}}", "error", "code", "too-large", "message",
+					    "the body is larger than allowed");
+			return send_reply(c, rq, &rp);
+		}
+		return MHD_YES;
+	}
+	memset(&rp, 0, sizeof(rp));
+	if (rq->replied) {
+		*upload_size = 0;	/* discard what is still coming */
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!rq->too_large && rq->len + *upload_size > limit)
+			rq->too_large = true;	/* chunked: discard the rest */
+		if (!rq->too_large) {
+			if (rq->cap < rq->len + *upload_size + 1) {
+				size_t ncap = rq->len + *upload_size + 1;
+				char *nb;
+				ncap = ncap < 4096 ? 4096 : ncap * 2;
+				if (ncap > limit + 1)
+					ncap = limit + 1;
+				if ((nb = malloc(ncap)) == NULL)
+					return MHD_NO;
+				if (rq->body != NULL) {
+					memcpy(nb, rq->body, rq->len);
+					pt_wipe(rq->body, rq->cap);
+					free(rq->body);
+				}
+				rq->body = nb;
+				rq->cap = ncap;
+			}
+			memcpy(rq->body + rq->len, upload, *upload_size);
+			rq->len += *upload_size;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	rq->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	rq->authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_query, rq);
+	if (rq->too_large) {
+		rp.status = 413;
+		rp.body = json_pack("{s:{s:s,s:s}}", "error", "code", "too-large", "message",
+				    "the body is larger than allowed");
+	} else {
+		api_dispatch(s, rq, &rp);
+	}
+	return send_reply(c, rq, &rp);
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct server *s = cls;
+	struct request *rq = *con_cls;
+
+	(void)c;
+	(void)toe;
+	if (rq == NULL)
+		return;
+	if (rq->body != NULL) {
+		pt_wipe(rq->body, rq->cap);	/* bodies carry passwords */
+		free(rq->body);
+	}
+	free(rq);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+static int
+parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len, struct pt_errbuf *err)
+{
+	char host[128];
+	const char *colon = strrchr(listen, ':'), *h = listen;
+	struct addrinfo hints, *res = NULL;
+	size_t hl;
+
+	if (colon == NULL || colon == listen)
+		goto bad;
+	hl = (size_t)(colon - listen);
+	if (listen[0] == '[' && colon[-1] == ']') {
+		h = listen + 1;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		goto bad;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || res == NULL)
+		goto bad;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+bad:
+	(void)snprintf(err->msg, sizeof(err->msg),
+		       "server.listen '%s' is not address:port (numeric, e.g. 127.0.0.1:8480)", listen);
+	return -1;
+}
+
+static char *
+read_pem(const char *path, struct pt_errbuf *err)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	char *s;
+
+	if (pt_file_read(path, 1 << 20, &buf, &len, err) != PT_OK)
+		return NULL;
+	if ((s = realloc(buf, len + 1)) == NULL) {
+		free(buf);
+		return NULL;
+	}
+	s[len] = '\0';
+	return s;
+}
+
+struct MHD_Daemon *
+http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
+{
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *di;
+	struct MHD_Daemon *d;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG;
+	char *cert = NULL, *key = NULL;
+	socklen_t sl;
+
+	if (parse_listen(s->cfg.listen, &ss, &sl, err) != 0)
+		return NULL;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (s->cfg.tls_cert[0] != '\0') {
+		if ((cert = read_pem(s->cfg.tls_cert, err)) == NULL ||
+		    (key = read_pem(s->cfg.tls_key, err)) == NULL) {
+			free(cert);
+			return NULL;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	if (cert != NULL)
+		d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, s, MHD_OPTION_SOCK_ADDR, &ss,
+				     MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
+				     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+				     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				     MHD_OPTION_CONNECTION_LIMIT, 1000u,
+				     MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+				     MHD_OPTION_END);
+	else
+		d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, s, MHD_OPTION_SOCK_ADDR, &ss,
+				     MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
+				     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+				     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				     MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
+	if (key != NULL) {
+		pt_wipe(key, strlen(key));
+		free(key);
+	}
+	free(cert);
+	if (d == NULL) {
+		(void)snprintf(err->msg, sizeof(err->msg), "cannot listen on '%s'", s->cfg.listen);
+		return NULL;
+	}
+	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	*port = di != NULL ? di->port : 0;
+	return d;
+}
+
+void
+http_stop(struct server *s, struct MHD_Daemon *d)
+{
+	uint64_t deadline = now_mono_ns() + 10ull * 1000000000u;
+	struct timespec pause = {0, 20 * 1000000};
+
+	/* Stop accepting, let requests in flight finish (10 s at most). */
+	(void)MHD_quiesce_daemon(d);
+	while (atomic_load(&s->inflight) > 0 && now_mono_ns() < deadline)
+		nanosleep(&pause, NULL);
+	MHD_stop_daemon(d);
+}

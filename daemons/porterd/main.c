@@ -1,0 +1,216 @@
+/*
+ * porterd: porter's authority server.
+ *
+ *   porterd [-f FILE] [-n] [-d] [-v] [-R FILE]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "porterd.h"
+
+static const char usage[] =
+	"usage: porterd [-f FILE] [-n] [-d] [-v] [-R FILE]\n"
+	"\n"
+	"porter's authority server: accounts, homes, owner keys, grants and\n"
+	"revocations over an HTTP JSON API (docs/api.md), stored in SQLite.\n"
+	"\n"
+	"  -f FILE   configuration file (INI; see docs/man/porterd.conf.5);\n"
+	"            without it, the built-in defaults\n"
+	"  -n        check the configuration and exit (with -v: print it)\n"
+	"  -d        stay in the foreground (systemd and tests run it so)\n"
+	"  -v        verbose: log at debug level\n"
+	"  -R FILE   once listening, write the port number to FILE\n"
+	"\n"
+	"Signals: SIGTERM/SIGINT finish the requests in flight and exit;\n"
+	"SIGHUP reloads the configuration, or keeps the old one if the new one\n"
+	"is invalid (listen, threads, TLS and store path need a restart).\n";
+
+/* jansson's memory is wiped when freed: request bodies carry passwords. */
+static void *
+wipe_malloc(size_t n)
+{
+	size_t *p = malloc(n + sizeof(size_t));
+
+	if (p == NULL)
+		return NULL;
+	*p = n;
+	return p + 1;
+}
+
+static void
+wipe_free(void *q)
+{
+	size_t *p;
+
+	if (q == NULL)
+		return;
+	p = (size_t *)q - 1;
+	pt_wipe(q, *p);
+	free(p);
+}
+
+static int
+write_ready(const char *path, uint16_t port)
+{
+	char tmp[PATH_MAX + 8], text[16];
+	int fd, n;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -1;
+	n = snprintf(text, sizeof(text), "%u\n", (unsigned)port);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+		return -1;
+	if (write(fd, text, (size_t)n) != n || close(fd) != 0)
+		return -1;
+	return rename(tmp, path);
+}
+
+static void
+reload(struct server *s, const char *path)
+{
+	struct config nc;
+	struct pt_errbuf err;
+
+	sd_notify(0, "RELOADING=1");
+	if (path == NULL) {
+		plog(LOG_INFO_, "event=reload result=kept reason=\"no config file\"");
+	} else if (config_load(path, &nc, &err) != 0) {
+		plog(LOG_ERR_, "event=reload result=kept error=\"%s\"", err.msg);
+	} else {
+		pthread_rwlock_wrlock(&s->cfg_lock);
+		if (strcmp(nc.listen, s->cfg.listen) != 0 || nc.threads != s->cfg.threads ||
+		    strcmp(nc.store_path, s->cfg.store_path) != 0 ||
+		    strcmp(nc.tls_cert, s->cfg.tls_cert) != 0 || strcmp(nc.tls_key, s->cfg.tls_key) != 0)
+			plog(LOG_WARN_, "event=reload note=\"listen, threads, TLS and store.path change on restart only\"");
+		/* What can change live: */
+		s->cfg.max_body = nc.max_body;
+		s->cfg.signup_open = nc.signup_open;
+		s->cfg.session_ttl = nc.session_ttl;
+		s->cfg.log_level = nc.log_level;
+		memcpy(s->cfg.zoneinfo, nc.zoneinfo, sizeof(nc.zoneinfo));
+		pthread_rwlock_unlock(&s->cfg_lock);
+		log_set_level(nc.log_level);
+		plog(LOG_INFO_, "event=reload result=applied");
+	}
+	sd_notify(0, "READY=1");
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct server srv;
+	struct MHD_Daemon *d;
+	struct pt_errbuf err;
+	const char *conf = NULL, *ready = NULL;
+	bool check = false, foreground = false, verbose = false;
+	uint8_t rnd[32];
+	char pw[64];
+	sigset_t set;
+	uint16_t port;
+	int c, sig;
+
+	while ((c = getopt(argc, argv, "f:ndvR:h")) != -1) {
+		switch (c) {
+		case 'f': conf = optarg; break;
+		case 'n': check = true; break;
+		case 'd': foreground = true; break;
+		case 'v': verbose = true; break;
+		case 'R': ready = optarg; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 1;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage, stderr);
+		return 1;
+	}
+	json_set_alloc_funcs(wipe_malloc, wipe_free);
+	if (pt_crypto_init() != PT_OK) {
+		fprintf(stderr, "porterd: cannot initialise libsodium\n");
+		return 1;
+	}
+	if (conf != NULL) {
+		if (config_load(conf, &srv.cfg, &err) != 0) {
+			fprintf(stderr, "porterd: %s\n", err.msg);
+			return 1;
+		}
+	} else {
+		config_defaults(&srv.cfg);
+	}
+	if (verbose)
+		srv.cfg.log_level = LOG_DEBUG_;
+	if (check) {
+		if (verbose)
+			config_print(&srv.cfg);
+		printf("porterd: configuration ok\n");
+		return 0;
+	}
+	log_set_level(srv.cfg.log_level);
+	if (!foreground && daemon(1, 1) != 0) {
+		fprintf(stderr, "porterd: cannot daemonize: %s\n", strerror(errno));
+		return 1;
+	}
+
+	/* Signals go to this thread only: block them before any thread starts. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	pthread_rwlock_init(&srv.cfg_lock, NULL);
+	if (pt_store_open(srv.cfg.store_path, &srv.st, &err) != PT_OK) {
+		plog(LOG_ERR_, "event=start error=\"%s\"", err.msg);
+		return 1;
+	}
+	if ((srv.rl = ratelimit_new()) == NULL) {
+		plog(LOG_ERR_, "event=start error=\"out of memory\"");
+		return 1;
+	}
+	/* A hash of a random password: sign-ins for unknown accounts cost the same. */
+	pt_random(rnd, sizeof(rnd));
+	if (pt_b64_encode(pw, sizeof(pw), rnd, sizeof(rnd)) != PT_OK ||
+	    pt_pwhash_str(srv.dummy_hash, pw, strlen(pw)) != PT_OK) {
+		plog(LOG_ERR_, "event=start error=\"cannot hash\"");
+		return 1;
+	}
+	pt_wipe(pw, sizeof(pw));
+	if ((d = http_start(&srv, &port, &err)) == NULL) {
+		plog(LOG_ERR_, "event=start error=\"%s\"", err.msg);
+		pt_store_close(srv.st);
+		return 1;
+	}
+	plog(LOG_INFO_, "event=listening listen=%s port=%u tls=%s store=\"%s\" schema=%d version=%s",
+	     srv.cfg.listen, (unsigned)port, srv.cfg.tls_cert[0] ? "on" : "off", srv.cfg.store_path,
+	     pt_store_schema_version(srv.st), PORTERD_VERSION);
+	if (ready != NULL && write_ready(ready, port) != 0)
+		plog(LOG_WARN_, "event=ready_file error=\"%s\"", strerror(errno));
+	sd_notify(0, "READY=1");
+
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			reload(&srv, conf);
+			continue;
+		}
+		break;
+	}
+	sd_notify(0, "STOPPING=1");
+	plog(LOG_INFO_, "event=stopping signal=%d inflight=%d", sig, atomic_load(&srv.inflight));
+	atomic_store(&srv.stopping, true);
+	http_stop(&srv, d);
+	pt_store_close(srv.st);
+	ratelimit_free(srv.rl);
+	plog(LOG_INFO_, "event=stopped");
+	return 0;
+}

@@ -1,0 +1,94 @@
+/* Internal to porterd. */
+#ifndef PORTERD_H
+#define PORTERD_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "porter/crypto.h"
+#include "porter/keyfile.h"
+#include "porter/store.h"
+
+#define PORTERD_VERSION "0.1.0"
+
+/* log.c: one line per event, key=value, to stderr (the journal under systemd). */
+enum { LOG_ERR_ = 0, LOG_WARN_ = 1, LOG_INFO_ = 2, LOG_DEBUG_ = 3 };
+void log_set_level(int level);
+void plog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* config.c: declared once in a table that drives parsing, checks and docs. */
+struct config {
+	char listen[128];	/* host:port; port 0 picks a free one */
+	unsigned threads;
+	size_t max_body;
+	bool signup_open;
+	int64_t session_ttl;	/* seconds */
+	char tls_cert[PATH_MAX];
+	char tls_key[PATH_MAX];
+	char store_path[PATH_MAX];
+	char zoneinfo[PATH_MAX];
+	int log_level;
+};
+void config_defaults(struct config *c);
+int config_load(const char *path, struct config *c, struct pt_errbuf *err);
+void config_print(const struct config *c);	/* `porterd -n -v`: the values in force */
+
+/* ratelimit.c: sign-in attempts per account and per address. */
+struct ratelimit;
+struct ratelimit *ratelimit_new(void);
+void ratelimit_free(struct ratelimit *rl);
+/* 0 if an attempt may proceed now, else the seconds to wait. */
+int64_t ratelimit_check(struct ratelimit *rl, const char *account, const char *addr, int64_t now);
+void ratelimit_fail(struct ratelimit *rl, const char *account, const char *addr, int64_t now);
+void ratelimit_success(struct ratelimit *rl, const char *account);
+
+struct server {
+	pthread_rwlock_t cfg_lock;	/* cfg may be swapped by SIGHUP */
+	struct config cfg;
+	struct pt_store *st;
+	struct ratelimit *rl;
+	char dummy_hash[PT_PWHASH_STR_MAX];	/* equal time for unknown accounts */
+	atomic_int inflight;
+	atomic_bool stopping;
+};
+
+struct request {
+	char id[17];
+	const char *method;
+	const char *path;
+	const char *content_type;
+	const char *authorization;
+	char addr[64];
+	const char *query_since;	/* ?since= */
+	char *body;
+	size_t len, cap;
+	bool too_large;
+	bool replied;			/* a response is queued (early 413) */
+	uint64_t started_ns;
+	int64_t actor;			/* account id once authenticated */
+};
+
+struct reply {
+	int status;
+	json_t *body;			/* NULL: empty body */
+	char retry_after[24];
+	const char *allow;
+};
+
+/* api.c */
+void api_dispatch(struct server *s, struct request *rq, struct reply *rp);
+/* http.c */
+struct MHD_Daemon;
+struct MHD_Daemon *http_start(struct server *s, uint16_t *port, struct pt_errbuf *err);
+void http_stop(struct server *s, struct MHD_Daemon *d);
+
+int64_t now_utc(void);
+uint64_t now_mono_ns(void);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * Sign-in brute-force limits, per account and per client address.
+ *
+ * After FREE failures, every further attempt must wait a delay that doubles
+ * with each failure (1 s, 2 s, 4 s, ... up to 15 min) counted from the last
+ * failure. A bounded open-addressing table; when full, the entry idle the
+ * longest is reused. In memory: a restart forgets (documented).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "porterd.h"
+
+#define SLOTS 4096
+#define KEY_MAX 256
+#define ACCOUNT_FREE 5
+#define ADDR_FREE 20
+#define DELAY_MAX 900
+
+struct slot {
+	char key[KEY_MAX + 2];	/* "a:" or "i:" prefix + key */
+	unsigned failures;
+	int64_t last;
+};
+
+struct ratelimit {
+	pthread_mutex_t mu;
+	struct slot slots[SLOTS];
+};
+
+struct ratelimit *
+ratelimit_new(void)
+{
+	struct ratelimit *rl = calloc(1, sizeof(*rl));
+
+	if (rl != NULL)
+		pthread_mutex_init(&rl->mu, NULL);
+	return rl;
+}
+
+void
+ratelimit_free(struct ratelimit *rl)
+{
+	if (rl != NULL)
+		pthread_mutex_destroy(&rl->mu);
+	free(rl);
+}
+
+static uint64_t
+hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+/* Find or (create) the slot of key; NULL if absent and !create. */
+static struct slot *
+find(struct ratelimit *rl, char kind, const char *key, bool create)
+{
+	char k[KEY_MAX + 2];
+	struct slot *oldest = NULL, *s;
+	size_t i, start;
+
+	k[0] = kind;
+	k[1] = ':';
+	(void)snprintf(k + 2, sizeof(k) - 2, "%s", key);
+	start = (size_t)(hash(k) % SLOTS);
+	for (i = 0; i < 64; i++) {
+		s = &rl->slots[(start + i) % SLOTS];
+		if (strcmp(s->key, k) == 0)
+			return s;
+		if (s->key[0] == '\0') {
+			if (!create)
+				return NULL;
+			oldest = s;
+			break;
+		}
+		if (oldest == NULL || s->last < oldest->last)
+			oldest = s;
+	}
+	if (!create || oldest == NULL)
+		return NULL;
+	memset(oldest, 0, sizeof(*oldest));
+	memcpy(oldest->key, k, sizeof(k));
+	return oldest;
+}
+
+static int64_t
+wait_for(const struct slot *s, unsigned free_failures, int64_t now)
+{
+	int64_t delay, until;
+	unsigned over;
+
+	if (s == NULL || s->failures < free_failures)
+		return 0;
+	over = s->failures - free_failures;
+	delay = over >= 10 ? DELAY_MAX : (int64_t)1 << over;
+	if (delay > DELAY_MAX)
+		delay = DELAY_MAX;
+	until = s->last + delay;
+	return until > now ? until - now : 0;
+}
+
+int64_t
+ratelimit_check(struct ratelimit *rl, const char *account, const char *addr, int64_t now)
+{
+	int64_t a, b;
+
+	pthread_mutex_lock(&rl->mu);
+	a = wait_for(find(rl, 'a', account, false), ACCOUNT_FREE, now);
+	b = wait_for(find(rl, 'i', addr, false), ADDR_FREE, now);
+	pthread_mutex_unlock(&rl->mu);
+	return a > b ? a : b;
+}
+
+void
+ratelimit_fail(struct ratelimit *rl, const char *account, const char *addr, int64_t now)
+{
+	struct slot *s;
+
+	pthread_mutex_lock(&rl->mu);
+	if ((s = find(rl, 'a', account, true)) != NULL) {
+		s->failures++;
+		s->last = now;
+	}
+	if ((s = find(rl, 'i', addr, true)) != NULL) {
+		s->failures++;
+		s->last = now;
+	}
+	pthread_mutex_unlock(&rl->mu);
+}
+
+void
+ratelimit_success(struct ratelimit *rl, const char *account)
+{
+	struct slot *s;
+
+	pthread_mutex_lock(&rl->mu);
+	if ((s = find(rl, 'a', account, false)) != NULL)
+		s->failures = 0;
+	pthread_mutex_unlock(&rl->mu);
+}
