@@ -13,10 +13,9 @@ build: deps
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) >/dev/null
 	@ninja -C $(BUILD)
 
-# Until porterd, porter-hub and porter-cam land, "run" shows what runs
-# today: the offline credential demo.
+# Starts what exists (today porterd) in the foreground, state under ./var.
 run: build
-	@sh scripts/demo.sh $(BUILD)/porter
+	@sh scripts/run.sh
 
 demo: build
 	@sh scripts/demo.sh $(BUILD)/porter
