@@ -323,7 +323,7 @@ session_create(struct server *s, struct request *rq, struct reply *rp)
 	struct pt_account a;
 	uint8_t tok[32], th[PT_HASH_LEN];
 	char text[64], target[64];
-	int64_t wait, now = now_utc(), ttl;
+	int64_t wait, now = now_utc(), now_ms, ttl;
 	bool found, ok;
 
 	if (!need_json(rq, rp))
@@ -332,9 +332,11 @@ session_create(struct server *s, struct request *rq, struct reply *rp)
 		fail_api(rp, &e);
 		return;
 	}
-	if ((wait = ratelimit_check(s->rl, r.email, rq->addr, now)) > 0) {
+	now_ms = (int64_t)(now_mono_ns() / 1000000u);
+	if ((wait = ratelimit_check(s->rl, r.email, rq->addr, now_ms)) > 0) {
 		pt_wipe(&r, sizeof(r));
-		(void)snprintf(rp->retry_after, sizeof(rp->retry_after), "%lld", (long long)wait);
+		(void)snprintf(rp->retry_after, sizeof(rp->retry_after), "%lld",
+			       (long long)((wait + 999) / 1000));	/* whole seconds, up */
 		fail(rp, 429, "rate-limited", NULL, "too many failed sign-ins: wait before trying again");
 		return;
 	}
@@ -344,7 +346,7 @@ session_create(struct server *s, struct request *rq, struct reply *rp)
 		     PT_OK &&
 	     found;
 	if (!ok) {
-		ratelimit_fail(s->rl, r.email, rq->addr, now);
+		ratelimit_fail(s->rl, r.email, rq->addr, now_ms);
 		plog(LOG_WARN_, "event=signin_failed id=%s addr=%s", rq->id, rq->addr);
 		pt_wipe(&r, sizeof(r));
 		fail(rp, 401, "bad-credentials", NULL, "wrong e-mail address or password");

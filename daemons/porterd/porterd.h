@@ -43,9 +43,10 @@ void config_print(const struct config *c);	/* `porterd -n -v`: the values in for
 struct ratelimit;
 struct ratelimit *ratelimit_new(void);
 void ratelimit_free(struct ratelimit *rl);
-/* 0 if an attempt may proceed now, else the seconds to wait. */
-int64_t ratelimit_check(struct ratelimit *rl, const char *account, const char *addr, int64_t now);
-void ratelimit_fail(struct ratelimit *rl, const char *account, const char *addr, int64_t now);
+/* Times in milliseconds (monotonic). 0 if an attempt may proceed now, else
+ * the milliseconds to wait. */
+int64_t ratelimit_check(struct ratelimit *rl, const char *account, const char *addr, int64_t now_ms);
+void ratelimit_fail(struct ratelimit *rl, const char *account, const char *addr, int64_t now_ms);
 void ratelimit_success(struct ratelimit *rl, const char *account);
 
 struct server {

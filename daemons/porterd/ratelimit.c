@@ -3,7 +3,8 @@
  *
  * After FREE failures, every further attempt must wait a delay that doubles
  * with each failure (1 s, 2 s, 4 s, ... up to 15 min) counted from the last
- * failure. A bounded open-addressing table; when full, the entry idle the
+ * failure, in milliseconds (a delay measured in whole seconds could shrink
+ * to nothing across a second boundary). A bounded open-addressing table; when full, the entry idle the
  * longest is reused. In memory: a restart forgets (documented).
  */
 #include <stdio.h>
@@ -98,9 +99,9 @@ wait_for(const struct slot *s, unsigned free_failures, int64_t now)
 	if (s == NULL || s->failures < free_failures)
 		return 0;
 	over = s->failures - free_failures;
-	delay = over >= 10 ? DELAY_MAX : (int64_t)1 << over;
-	if (delay > DELAY_MAX)
-		delay = DELAY_MAX;
+	delay = over >= 10 ? DELAY_MAX * 1000 : (int64_t)1000 << over;
+	if (delay > DELAY_MAX * 1000)
+		delay = DELAY_MAX * 1000;
 	until = s->last + delay;
 	return until > now ? until - now : 0;
 }
