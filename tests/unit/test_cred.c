@@ -974,7 +974,7 @@ test_typical_size(void)
 {
 	struct pt_grant g0, g1;
 	uint8_t l0[PT_LINK_SIZE_MAX], l1[PT_LINK_SIZE_MAX], c0[PT_CHAIN_SIZE_MAX], c1[PT_CHAIN_SIZE_MAX];
-	size_t n0, n1, cn0, cn1;
+	size_t n0 = 0, n1 = 0, cn0 = 0, cn1 = 0;
 	struct pt_chain c;
 	int fl = 9;
 
