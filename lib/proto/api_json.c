@@ -52,7 +52,9 @@ load_object(const char *p, size_t len, const char *const *allowed, struct pt_api
 		pt_api_err_set(e, 400, "bad-request", NULL, "the body is empty: send a JSON object");
 		return NULL;
 	}
-	o = json_loadb(p, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* JSON_ALLOW_NUL: a "\u0000" inside a string is then refused by
+	 * get_str, which names the field, rather than as a parse error. */
+	o = json_loadb(p, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (o == NULL || !json_is_object(o)) {
 		pt_api_err_set(e, 400, "bad-request", NULL, "the body is not a JSON object%s%s",
 			       o == NULL ? ": " : "", o == NULL ? jerr.text : "");

@@ -176,6 +176,8 @@ pt_weekly_parse(const char *s, struct pt_weekly *w)
 		return PT_EINVAL;
 	if (hhmm(sp + 1, &a) || hhmm(sp + 7, &b) || a >= b)
 		return PT_EINVAL;
+	if (sp == s || sp[-1] == ',')
+		return PT_EINVAL;	/* "wed, 09:00-10:00": a day is missing */
 	if ((size_t)(sp - s) == 5 && memcmp(s, "daily", 5) == 0) {
 		mask = 0x7f;
 	} else {
