@@ -28,6 +28,7 @@ fuzz: deps
 
 bench: build
 	@sh bench/run.sh $(BUILD)
+	@sh bench/http.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-fuzz
