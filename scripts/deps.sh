@@ -21,6 +21,10 @@ libsystemd-dev
 libcurl4-openssl-dev
 tzdata
 valgrind
+curl
+openssl
+python3
+wrk
 "
 
 missing=""

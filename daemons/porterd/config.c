@@ -8,12 +8,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <ini.h>
 
 #include "porter/text.h"
 #include "porterd.h"
 
-enum ctype { C_STR, C_UINT, C_BOOLWORD, C_DURATION, C_LEVEL };
+enum ctype { C_STR, C_LISTEN, C_UINT, C_BOOLWORD, C_DURATION, C_LEVEL };
 
 struct key {
 	const char *section, *name;
@@ -26,8 +29,42 @@ struct key {
 
 #define F(m) offsetof(struct config, m), sizeof(((struct config *)0)->m)
 
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+int
+config_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[128];
+	const char *colon = strrchr(listen, ':'), *h = listen;
+	struct addrinfo hints, *res = NULL;
+	size_t hl;
+
+	if (colon == NULL || colon == listen || colon[1] == '\0')
+		return -1;
+	hl = (size_t)(colon - listen);
+	if (listen[0] == '[') {
+		if (hl < 2 || colon[-1] != ']')
+			return -1;
+		h = listen + 1;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || res == NULL)
+		return -1;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
 static const struct key keys[] = {
-	{"server", "listen", C_STR, F(listen), "127.0.0.1:8480", 0, 0,
+	{"server", "listen", C_LISTEN, F(listen), "127.0.0.1:8480", 0, 0,
 	 "address:port to listen on; port 0 picks a free port"},
 	{"server", "threads", C_UINT, F(threads), "2", 1, 64, "request threads"},
 	{"server", "max_body", C_UINT, F(max_body), "65536", 1024, 1048576,
@@ -60,6 +97,14 @@ set(struct config *c, const struct key *k, const char *v, struct pt_errbuf *err)
 			goto bad;
 		memcpy(dst, v, n + 1);
 		return 0;
+	case C_LISTEN: {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		if (n >= k->size || config_parse_listen(v, &ss, &sl) != 0)
+			goto bad;
+		memcpy(dst, v, n + 1);
+		return 0;
+	}
 	case C_UINT:
 		if (pt_uint_parse(v, k->min, k->max, &u) != PT_OK)
 			goto bad;
@@ -79,9 +124,8 @@ set(struct config *c, const struct key *k, const char *v, struct pt_errbuf *err)
 		*(int64_t *)(void *)dst = d;
 		return 0;
 	case C_LEVEL: {
-		static const char *const lv[] = {"error", "warn", "info", "debug"};
 		for (int i = 0; i < 4; i++) {
-			if (strcmp(v, lv[i]) == 0) {
+			if (strcmp(v, level_names[i]) == 0) {
 				*(int *)(void *)dst = i;
 				return 0;
 			}
@@ -136,15 +180,58 @@ handler(void *user, const char *section, const char *name, const char *value)
 	return 0;
 }
 
+/*
+ * inih only calls us for keys, so a section without keys would pass
+ * unseen: one pass over the lines checks every [section] name, and notes
+ * where the TLS keys are for the error that needs them together.
+ */
+static int
+scan_sections(const char *path, int *cert_line, int *key_line, struct pt_errbuf *err)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	*cert_line = *key_line = 0;
+	if (f == NULL)
+		return 0;	/* ini_parse reports it */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, *end;
+		n++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, "tls_cert", 8) == 0)
+			*cert_line = n;
+		if (strncmp(p, "tls_key", 7) == 0)
+			*key_line = n;
+		if (*p != '[')
+			continue;
+		if ((end = strchr(p, ']')) == NULL)
+			continue;	/* ini_parse reports the syntax */
+		*end = '\0';
+		if (strcmp(p + 1, "server") != 0 && strcmp(p + 1, "store") != 0 &&
+		    strcmp(p + 1, "log") != 0) {
+			(void)snprintf(err->msg, sizeof(err->msg),
+				       "'%.100s' line %d: unknown section [%.40s]", path, n, p + 1);
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
 int
 config_load(const char *path, struct config *c, struct pt_errbuf *err)
 {
 	struct parse_ctx pc = {c, err, false};
 	char msg[sizeof(err->msg)];
-	int line;
+	int line, cert_line, key_line;
 
 	config_defaults(c);
 	err->msg[0] = '\0';
+	if (scan_sections(path, &cert_line, &key_line, err) != 0)
+		return -1;
 	line = ini_parse(path, handler, &pc);
 	if (line == -1) {
 		(void)snprintf(err->msg, sizeof(err->msg), "cannot open '%.100s': %s", path,
@@ -159,7 +246,10 @@ config_load(const char *path, struct config *c, struct pt_errbuf *err)
 	}
 	if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0')) {
 		(void)snprintf(err->msg, sizeof(err->msg),
-			       "'%.100s': tls_cert and tls_key go together", path);
+			       "'%.100s' line %d: %s is set without %s: they go together", path,
+			       c->tls_cert[0] != '\0' ? cert_line : key_line,
+			       c->tls_cert[0] != '\0' ? "tls_cert" : "tls_key",
+			       c->tls_cert[0] != '\0' ? "tls_key" : "tls_cert");
 		return -1;
 	}
 	return 0;
@@ -175,14 +265,19 @@ config_print(const struct config *c)
 		const char *p = (const char *)c + k->off;
 		printf("%s.%s = ", k->section, k->name);
 		switch (k->type) {
-		case C_STR: printf("%s", p); break;
+		case C_STR:
+		case C_LISTEN: printf("%s", p); break;
 		case C_UINT:
 			printf("%zu", k->size == sizeof(unsigned) ? *(const unsigned *)(const void *)p
 								  : *(const size_t *)(const void *)p);
 			break;
 		case C_BOOLWORD: printf("%s", *(const bool *)(const void *)p ? "open" : "closed"); break;
 		case C_DURATION: printf("%llds", (long long)*(const int64_t *)(const void *)p); break;
-		case C_LEVEL: printf("%d", *(const int *)(const void *)p); break;
+		case C_LEVEL: {
+			int l = *(const int *)(const void *)p;
+			printf("%s", level_names[l < 0 ? 0 : l > 3 ? 3 : l]);
+			break;
+		}
 		}
 		printf("    # %s\n", k->doc);
 	}

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,35 +224,29 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_Reque
 static int
 parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len, struct pt_errbuf *err)
 {
-	char host[128];
-	const char *colon = strrchr(listen, ':'), *h = listen;
-	struct addrinfo hints, *res = NULL;
-	size_t hl;
-
-	if (colon == NULL || colon == listen)
-		goto bad;
-	hl = (size_t)(colon - listen);
-	if (listen[0] == '[' && colon[-1] == ']') {
-		h = listen + 1;
-		hl -= 2;
-	}
-	if (hl >= sizeof(host))
-		goto bad;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || res == NULL)
-		goto bad;
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-bad:
+	if (config_parse_listen(listen, ss, len) == 0)
+		return 0;
 	(void)snprintf(err->msg, sizeof(err->msg),
 		       "server.listen '%s' is not address:port (numeric, e.g. 127.0.0.1:8480)", listen);
 	return -1;
+}
+
+/* libmicrohttpd's own messages, as porterd log lines. */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	size_t n, i;
+
+	(void)cls;
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
+		msg[--n] = '\0';
+	for (i = 0; i < n; i++)
+		if (msg[i] == '"' || msg[i] == '\n' || msg[i] == '\r')
+			msg[i] = '\'';
+	plog(LOG_WARN_, "event=http msg=\"%s\"", msg);
 }
 
 static char *
@@ -300,6 +295,7 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 				     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
 				     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 				     MHD_OPTION_CONNECTION_LIMIT, 1000u,
+				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				     MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
 				     MHD_OPTION_END);
 	else
@@ -307,7 +303,8 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 				     MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
 				     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
 				     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-				     MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
+				     MHD_OPTION_CONNECTION_LIMIT, 1000u,
+				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (key != NULL) {
 		pt_wipe(key, strlen(key));
 		free(key);

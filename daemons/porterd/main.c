@@ -145,14 +145,14 @@ main(int argc, char **argv)
 	} else {
 		config_defaults(&srv.cfg);
 	}
-	if (verbose)
-		srv.cfg.log_level = LOG_DEBUG_;
 	if (check) {
 		if (verbose)
-			config_print(&srv.cfg);
+			config_print(&srv.cfg);	/* the file's values, before -v */
 		printf("porterd: configuration ok\n");
 		return 0;
 	}
+	if (verbose)
+		srv.cfg.log_level = LOG_DEBUG_;
 	log_set_level(srv.cfg.log_level);
 	if (!foreground && daemon(1, 1) != 0) {
 		fprintf(stderr, "porterd: cannot daemonize: %s\n", strerror(errno));

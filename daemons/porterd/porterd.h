@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <jansson.h>
 
@@ -38,6 +39,9 @@ struct config {
 void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c, struct pt_errbuf *err);
 void config_print(const struct config *c);	/* `porterd -n -v`: the values in force */
+/* "127.0.0.1:8480", "[::1]:8480": numeric address and port only. 0 or -1. */
+struct sockaddr_storage;
+int config_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len);
 
 /* ratelimit.c: sign-in attempts per account and per address. */
 struct ratelimit;

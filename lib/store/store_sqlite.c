@@ -662,13 +662,14 @@ errf(struct pt_errbuf *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Create the parent directory of path (one level) with mode 0700. */
+/* Create every missing directory above path (like mkdir -p) with mode
+ * 0700. Directories that exist are left alone: the path may be anywhere. */
 static int
 make_parent(const char *path, struct pt_errbuf *err)
 {
 	const char *slash = strrchr(path, '/');
 	char dir[4096];
-	size_t len;
+	size_t len, i;
 
 	if (slash == NULL || slash == path)
 		return PT_OK;
@@ -679,9 +680,16 @@ make_parent(const char *path, struct pt_errbuf *err)
 	}
 	memcpy(dir, path, len);
 	dir[len] = '\0';
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		errf(err, "cannot create directory '%s': %s", dir, strerror(errno));
-		return PT_EIO;
+	for (i = 1; i <= len; i++) {
+		if (dir[i] != '/' && dir[i] != '\0')
+			continue;
+		dir[i] = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			errf(err, "cannot create directory '%s': %s", dir, strerror(errno));
+			return PT_EIO;
+		}
+		if (i < len)
+			dir[i] = '/';
 	}
 	return PT_OK;
 }
