@@ -898,6 +898,22 @@ revocation_list(struct server *s, struct request *rq, struct reply *rp, const st
 		fail_internal(rp);
 		return;
 	}
+	/* An empty answer means "up to date" only if version `since` exists:
+	 * a hub ahead of the server (a restored database) must start over. */
+	if (n == 0 && since > 0) {
+		size_t m = 0;
+		if (pt_store_revocation_list(s->st, h->id, (int64_t)since - 1, vs, 1, &m) != PT_OK) {
+			free(vs);
+			fail_internal(rp);
+			return;
+		}
+		if (m == 0 || vs[0].version != (int64_t)since) {
+			free(vs);
+			fail(rp, 400, "invalid-field", "since",
+			     "'since' is beyond this home's newest revocation: ask again from 0");
+			return;
+		}
+	}
 	arr = json_array();
 	for (i = 0; i < n; i++) {
 		json_array_append_new(arr, revocation_json(&vs[i], true));

@@ -1644,6 +1644,9 @@ test_revocations(void)
 		      json_is_array(json_object_get(r.json, "revocations")) &&
 		      json_array_size(json_object_get(r.json, "revocations")) == 0,
 	      "since=%lld (current): nothing, version %lld", V2, V2);
+	/* A hub ahead of the server (a restored database) is told to start over. */
+	req(&r, "GET", pathf("/v1/homes/%s/revocations?since=%lld", H1, V2 + 5), A.token, NULL);
+	expect_err(&r, 400, "invalid-field", "since", "since beyond the newest version");
 	req(&r, "GET", pathf("/v1/homes/%s/revocations?since=0", H1), C.token, NULL);
 	CHECK(r.status == 200 && json_array_size(json_object_get(r.json, "revocations")) == 2,
 	      "GET revocations as member C -> 200");

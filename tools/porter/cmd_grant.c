@@ -115,7 +115,10 @@ static const char grant_usage[] =
 	"  --alarm-bypass         keep the alarm armed, bypass only the entry zone\n"
 	"  --door-open-max DUR    longest the door may stand open (90, 2m)\n"
 	"  --note TEXT            shown to the holder at the door\n"
-	"  --unchecked            sign even if it widens the parent (to test hubs)\n";
+	"  --unchecked            sign even if it widens the parent (to test hubs)\n"
+	"\n"
+	"To sign and upload to porterd in one step: 'porter grant create --upload';\n"
+	"see also 'porter grant upload' and 'porter grant list'.\n";
 
 struct grant_opts {
 	const char *key, *holder, *out, *parent, *home, *purpose, *nbf, *exp, *tz, *note;
@@ -312,10 +315,13 @@ grant_problem(const struct pt_grant *g)
 	       "and not overlapping; note: printable text)";
 }
 
+/* The long options of `porter grant`, and room for a caller's extra ones. */
+#define GRANT_OPTS_MAX 40
+
 int
-cmd_grant(int argc, char **argv)
+grant_sign_argv(int argc, char **argv, const struct grant_extra *x, struct grant_signed *gs)
 {
-	static const struct option opts[] = {
+	static const struct option base_opts[] = {
 		{"key", required_argument, NULL, 'k'},
 		{"holder", required_argument, NULL, 'H'},
 		{"out", required_argument, NULL, 'o'},
@@ -336,10 +342,11 @@ cmd_grant(int argc, char **argv)
 		{"note", required_argument, NULL, 'N'},
 		{"unchecked", no_argument, NULL, 'U'},
 		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
 	};
 	static struct pt_chain parent_chain;
-	static uint8_t link[PT_LINK_SIZE_MAX], chain[PT_CHAIN_SIZE_MAX];
+	static uint8_t link[PT_LINK_SIZE_MAX];
+	struct option opts[GRANT_OPTS_MAX];
+	const char *cmd = x != NULL ? x->cmd : "grant";
 	const struct pt_grant *parent = NULL;
 	struct grant_opts o;
 	struct pt_signer sg;
@@ -347,9 +354,15 @@ cmd_grant(int argc, char **argv)
 	struct pt_secret *s = NULL;
 	struct pt_grant g;
 	uint8_t *pbuf = NULL;
-	size_t plen = 0, link_len, chain_len;
-	char hex[2 * PT_CTI_LEN + 1];
+	size_t plen = 0, link_len, n_opts = 0, i;
 	int c, r, rc = EXIT_INPUT;
+
+	memset(gs, 0, sizeof(*gs));
+	for (i = 0; i < sizeof(base_opts) / sizeof(base_opts[0]); i++)
+		opts[n_opts++] = base_opts[i];
+	for (i = 0; x != NULL && x->opts[i].name != NULL && n_opts < GRANT_OPTS_MAX - 1; i++)
+		opts[n_opts++] = x->opts[i];
+	memset(&opts[n_opts], 0, sizeof(opts[n_opts]));
 
 	memset(&o, 0, sizeof(o));
 	optind = 1;
@@ -362,7 +375,7 @@ cmd_grant(int argc, char **argv)
 		case 'm': o.home = optarg; break;
 		case 'l':
 			if (o.n_locks == PT_LOCKS_MAX)
-				die_usage("grant", "at most %d --lock", PT_LOCKS_MAX);
+				die_usage(cmd, "at most %d --lock", PT_LOCKS_MAX);
 			o.locks[o.n_locks++] = optarg;
 			break;
 		case 'P': o.purpose = optarg; break;
@@ -370,13 +383,13 @@ cmd_grant(int argc, char **argv)
 		case 'e': o.exp = optarg; break;
 		case 'w':
 			if (o.n_windows == PT_WINDOWS_MAX)
-				die_usage("grant", "at most %d --window", PT_WINDOWS_MAX);
+				die_usage(cmd, "at most %d --window", PT_WINDOWS_MAX);
 			o.windows[o.n_windows++] = optarg;
 			break;
 		case 'z': o.tz = optarg; break;
 		case 'W':
 			if (o.n_weekly == PT_WEEKLY_MAX)
-				die_usage("grant", "at most %d --weekly", PT_WEEKLY_MAX);
+				die_usage(cmd, "at most %d --weekly", PT_WEEKLY_MAX);
 			o.weekly[o.n_weekly++] = optarg;
 			break;
 		case 'E': o.entries = optarg; break;
@@ -386,14 +399,23 @@ cmd_grant(int argc, char **argv)
 		case 'D': o.door = optarg; break;
 		case 'N': o.note = optarg; break;
 		case 'U': o.unchecked = true; break;
-		case 'h': fputs(grant_usage, stdout); return 0;
-		default: die_usage("grant", "bad option");
+		case 'h': fputs(x != NULL ? x->usage : grant_usage, stdout); return GRANT_DONE;
+		default:
+			if (x != NULL && c >= GRANT_EXTRA_FIRST) {
+				x->take(x->ctx, c, optarg);
+				break;
+			}
+			die_usage(cmd, "bad option");
 		}
 	}
 	if (optind != argc)
-		die_usage("grant", "unexpected argument '%s'", argv[optind]);
-	if (o.key == NULL || o.holder == NULL || o.out == NULL)
-		die_usage("grant", "--key, --holder and --out are required");
+		die_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (o.key == NULL || o.holder == NULL || (o.out == NULL && x == NULL))
+		die_usage(cmd, "%s", x != NULL ? "--key and --holder are required" :
+						 "--key, --holder and --out are required");
+	if (x != NULL)
+		x->take(x->ctx, 0, o.out);
+	gs->out = o.out;
 
 	if (o.parent != NULL) {
 		if ((r = pt_file_read(o.parent, PT_CHAIN_SIZE_MAX, &pbuf, &plen, &err)) != PT_OK) {
@@ -433,23 +455,38 @@ cmd_grant(int argc, char **argv)
 		warnx_("cannot sign the grant: %s", pt_err_text(r));
 		goto out;
 	}
-	if ((r = pt_chain_append(pbuf, plen, link, link_len, chain, sizeof(chain), &chain_len)) !=
-	    PT_OK) {
+	if ((r = pt_chain_append(pbuf, plen, link, link_len, gs->chain, sizeof(gs->chain),
+				 &gs->chain_len)) != PT_OK) {
 		warnx_("cannot add the link: %s", pt_err_text(r));
 		rc = r == PT_ECHAINLEN ? pt_err_info(r)->exit_code : EXIT_INPUT;
 		goto out;
 	}
-	if (pt_file_write(o.out, chain, chain_len, 0644, &err) != PT_OK) {
-		warnx_("%s", err.msg);
-		goto out;
-	}
-	pt_hex(g.cti, PT_CTI_LEN, hex);
-	printf("wrote %s: %zu link%s, %zu bytes, token id %s\n", o.out,
-	       (size_t)(parent != NULL ? parent_chain.n + 1 : 1), parent != NULL ? "s" : "",
-	       chain_len, hex);
+	gs->n_links = parent != NULL ? (size_t)parent_chain.n + 1 : 1;
+	memcpy(gs->cti, g.cti, PT_CTI_LEN);
+	memcpy(gs->home, g.aud, sizeof(gs->home));
 	rc = 0;
 out:
 	pt_secret_free(s);
 	free(pbuf);
 	return rc;
+}
+
+int
+cmd_grant(int argc, char **argv)
+{
+	static struct grant_signed gs;
+	struct pt_errbuf err;
+	char hex[2 * PT_CTI_LEN + 1];
+	int rc;
+
+	if ((rc = grant_sign_argv(argc, argv, NULL, &gs)) != 0)
+		return rc == GRANT_DONE ? 0 : rc;
+	if (pt_file_write(gs.out, gs.chain, gs.chain_len, 0644, &err) != PT_OK) {
+		warnx_("%s", err.msg);
+		return EXIT_INPUT;
+	}
+	pt_hex(gs.cti, PT_CTI_LEN, hex);
+	printf("wrote %s: %zu link%s, %zu bytes, token id %s\n", gs.out, gs.n_links,
+	       gs.n_links > 1 ? "s" : "", gs.chain_len, hex);
+	return 0;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "porter/crypto.h"
+#include "client.h"
 #include "porter.h"
 
 static const char usage[] =
@@ -21,12 +22,26 @@ static const char usage[] =
 	"  cred inspect FILE            show a credential chain as JSON (unverified)\n"
 	"  cred verify FILE [options]   run the hub's decision offline\n"
 	"\n"
+	"With porterd (the session is kept in ~/.config/porter/client.conf):\n"
+	"  signup --email E --name N    create an account (--server URL)\n"
+	"  login --email E              sign in (--server URL); logout [--everywhere]\n"
+	"  whoami                       the account signed in\n"
+	"  home create|list|show|update|delete|member add\n"
+	"                               homes, their policy and members\n"
+	"  key add|list --home ID       the home's owner keys (public halves)\n"
+	"  grant create ... --upload    sign a grant here and upload it\n"
+	"  grant upload FILE | list     upload a chain made offline; list a home's\n"
+	"  revoke --home ID --signer KEY (--token HEX | --key PUBKEY)\n"
+	"                               sign a revocation here and upload it\n"
+	"  revocations --home ID        list a home's revocations\n"
+	"\n"
 	"Server records:\n"
 	"  audit verify --db FILE       check porterd's hash-chained audit trail\n"
 	"\n"
 	"Run 'porter <command> --help' for the options of a command.\n"
-	"Exit status: 0 success or grant; 1 usage; 2 bad input or I/O;\n"
-	"10 + n for a refusal with reason n (see docs/reasons.md).\n";
+	"Exit status: 0 success or grant; 1 usage; 2 bad input, I/O, network, or a\n"
+	"server error without a reason code; 10 + n for a refusal with reason n, by\n"
+	"porter or by porterd (see docs/reasons.md).\n";
 
 void
 warnx_(const char *fmt, ...)
@@ -65,6 +80,7 @@ now_utc(void)
 int
 main(int argc, char **argv)
 {
+	client_global_init();	/* before any use of jansson */
 	if (pt_crypto_init() != 0) {
 		warnx_("cannot initialise libsodium");
 		return EXIT_INPUT;
@@ -86,12 +102,32 @@ main(int argc, char **argv)
 		return cmd_keygen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "pubkey") == 0)
 		return cmd_pubkey(argc - 1, argv + 1);
-	if (strcmp(argv[1], "grant") == 0)
+	if (strcmp(argv[1], "grant") == 0) {
+		if (argc > 2 && (strcmp(argv[2], "create") == 0 || strcmp(argv[2], "upload") == 0 ||
+				 strcmp(argv[2], "list") == 0))
+			return cmd_grant_client(argc - 1, argv + 1);
 		return cmd_grant(argc - 1, argv + 1);
+	}
 	if (strcmp(argv[1], "cred") == 0)
 		return cmd_cred(argc - 1, argv + 1);
 	if (strcmp(argv[1], "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "signup") == 0)
+		return cmd_signup(argc - 1, argv + 1);
+	if (strcmp(argv[1], "login") == 0)
+		return cmd_login(argc - 1, argv + 1);
+	if (strcmp(argv[1], "logout") == 0)
+		return cmd_logout(argc - 1, argv + 1);
+	if (strcmp(argv[1], "whoami") == 0)
+		return cmd_whoami(argc - 1, argv + 1);
+	if (strcmp(argv[1], "home") == 0)
+		return cmd_home(argc - 1, argv + 1);
+	if (strcmp(argv[1], "key") == 0)
+		return cmd_key(argc - 1, argv + 1);
+	if (strcmp(argv[1], "revoke") == 0)
+		return cmd_revoke(argc - 1, argv + 1);
+	if (strcmp(argv[1], "revocations") == 0)
+		return cmd_revocations(argc - 1, argv + 1);
 	warnx_("unknown command '%s'", argv[1]);
 	fputs("Try 'porter --help'.\n", stderr);
 	return EXIT_USAGE;

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <getopt.h>
 
 #include <jansson.h>
 
@@ -23,6 +24,54 @@ int cmd_pubkey(int argc, char **argv);
 int cmd_grant(int argc, char **argv);
 int cmd_cred(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+
+/* The client verbs (cmd_client.c): they speak to porterd. */
+int cmd_signup(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
+int cmd_whoami(int argc, char **argv);
+int cmd_home(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+int cmd_grant_client(int argc, char **argv);	/* grant create | upload | list */
+int cmd_revoke(int argc, char **argv);
+int cmd_revocations(int argc, char **argv);
+
+/*
+ * Sign a grant from `porter grant`'s options (cmd_grant.c), into memory.
+ * x (NULL for `porter grant` itself) adds the caller's long options, each
+ * with a val >= GRANT_EXTRA_FIRST, handed to x->take as they come; once
+ * every option is read, x->take is called once more with val 0 and the
+ * -o FILE (or NULL), for the caller's own checks. With x, -o is optional.
+ * Returns 0 with *gs filled, GRANT_DONE after printing --help, or an exit
+ * code (the problem already printed). Usage errors exit.
+ */
+#define GRANT_EXTRA_FIRST 256
+#define GRANT_DONE (-1)
+
+struct grant_extra {
+	const char *cmd;		/* for messages: "grant create" */
+	const char *usage;		/* the --help text */
+	const struct option *opts;	/* NULL-terminated */
+	void (*take)(void *ctx, int val, const char *arg);
+	void *ctx;
+};
+
+struct grant_signed {
+	uint8_t chain[PT_CHAIN_SIZE_MAX];
+	size_t chain_len, n_links;
+	uint8_t cti[PT_CTI_LEN];		/* the new link's token id */
+	char home[PT_ID_MAX + 1];		/* its audience */
+	const char *out;			/* -o FILE or NULL; borrows argv */
+};
+
+int grant_sign_argv(int argc, char **argv, const struct grant_extra *x,
+		    struct grant_signed *gs);
+
+/*
+ * A reason code as porterd sends it ("untrusted-root") -> its PT_E* value
+ * (PT_OK for "ok"), or 1 if the code is not in the reason table.
+ */
+int pt_err_from_code(const char *code);
 
 /* The chain as JSON (caller decrefs). */
 json_t *chain_to_json(const struct pt_chain *c, const uint8_t *raw, size_t raw_len);
