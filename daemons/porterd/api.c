@@ -219,16 +219,22 @@ authenticate(struct server *s, struct request *rq, struct reply *rp, struct pt_a
 {
 	uint8_t tok[32];
 	const char *h = rq->authorization;
-	int64_t id;
+	int64_t id, expires, now;
+	uint64_t gen;
 
 	if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != pt_b64_len(sizeof(tok)) ||
 	    pt_b64_decode(tok, sizeof(tok), h + 7, strlen(h + 7)) != PT_OK)
 		goto no;
 	pt_crypto_sodium()->sha256(token_hash, tok, sizeof(tok));
 	pt_wipe(tok, sizeof(tok));
-	if (pt_store_session_lookup(s->st, token_hash, now_utc(), &id) != PT_OK ||
-	    pt_store_account_by_id(s->st, id, a) != PT_OK)
-		goto no;
+	now = now_utc();
+	if (!cache_session_get(s->cache, token_hash, now, a)) {
+		gen = cache_gen(s->cache);	/* before reading: see cache.c */
+		if (pt_store_session_get(s->st, token_hash, now, &id, &expires) != PT_OK ||
+		    pt_store_account_by_id(s->st, id, a) != PT_OK)
+			goto no;
+		cache_session_put(s->cache, gen, token_hash, expires, a);
+	}
 	rq->actor = a->id;
 	return true;
 no:
@@ -409,6 +415,7 @@ session_delete(struct server *s, struct request *rq, struct reply *rp, bool all)
 	if (!commit_audited(s, rq, rp, all ? "session.delete_all" : "session.delete", target,
 			    json_object()))
 		return;
+	cache_bump(s->cache);
 	rp->status = 204;
 }
 
@@ -549,6 +556,7 @@ home_patch(struct server *s, struct request *rq, struct reply *rp, struct pt_hom
 			    json_pack("{s:b,s:b,s:b,s:b}", "name", r.has_name, "tz", r.has_tz, "notes",
 				      r.has_notes, "policy", r.has_policy)))
 		return;
+	cache_bump(s->cache);
 	rp->status = 200;
 	rp->body = home_json(h, role);
 }
@@ -573,6 +581,7 @@ home_delete(struct server *s, struct request *rq, struct reply *rp, const struct
 	(void)snprintf(target, sizeof(target), "home:%s", h->id);
 	if (!commit_audited(s, rq, rp, "home.delete", target, json_pack("{s:s}", "name", h->name)))
 		return;
+	cache_bump(s->cache);
 	rp->status = 204;
 }
 
@@ -609,6 +618,7 @@ member_add(struct server *s, struct request *rq, struct reply *rp, const struct 
 			    json_pack("{s:I,s:s}", "account", (json_int_t)m.id, "role",
 				      r.role == PT_HOME_OWNER ? "owner" : "member")))
 		return;
+	cache_bump(s->cache);
 	rp->status = 201;
 	rp->body = json_pack("{s:I,s:s}", "account_id", (json_int_t)m.id, "role",
 			     r.role == PT_HOME_OWNER ? "owner" : "member");
@@ -965,9 +975,13 @@ homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct p
 	memcpy(id, rest, n);
 	id[n] = '\0';
 	/* Not a member and not there look the same: 404. */
-	if (pt_store_home_get(s->st, id, a->id, &h, &role) != PT_OK) {
-		not_found(rp);
-		return;
+	if (!cache_home_get(s->cache, id, a->id, &h, &role)) {
+		uint64_t gen = cache_gen(s->cache);
+		if (pt_store_home_get(s->st, id, a->id, &h, &role) != PT_OK) {
+			not_found(rp);
+			return;
+		}
+		cache_home_put(s->cache, gen, a->id, &h, role);
 	}
 	if (sub[0] == '\0' && slash == NULL) {
 		if (method_is(rq, "GET")) {

@@ -65,6 +65,24 @@ max_body(struct server *s)
 	return n;
 }
 
+/*
+ * Request ids correlate log lines; they need to be unique, not secret: a
+ * random per-process prefix and a counter, without a system call each.
+ */
+static void
+request_id(struct server *s, char out[17])
+{
+	static const char hx[] = "0123456789abcdef";
+	uint64_t v = s->id_base + atomic_fetch_add(&s->id_next, 1);
+	int i;
+
+	for (i = 15; i >= 0; i--) {
+		out[i] = hx[v & 15];
+		v >>= 4;
+	}
+	out[16] = '\0';
+}
+
 static enum MHD_Result
 send_reply(struct MHD_Connection *c, struct request *rq, struct reply *rp)
 {
@@ -73,19 +91,25 @@ send_reply(struct MHD_Connection *c, struct request *rq, struct reply *rp)
 	char *text = NULL;
 	double ms;
 
+	char small[4096];
 	size_t n = 0;
 
 	if (rp->body != NULL) {
-		n = json_dumpb(rp->body, NULL, 0, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		if (n > 0 && (text = malloc(n)) != NULL)
+		/* Most bodies fit the stack buffer: one pass, no allocation. */
+		n = json_dumpb(rp->body, small, sizeof(small), JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (n > 0 && n <= sizeof(small)) {
+			text = small;
+		} else if (n > 0 && (text = malloc(n)) != NULL) {
 			n = json_dumpb(rp->body, text, n, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		else
+		} else {
 			n = 0;
+		}
 		json_decref(rp->body);
 		rp->body = NULL;
 	}
 	resp = MHD_create_response_from_buffer(text != NULL ? n : 0, text, MHD_RESPMEM_MUST_COPY);
-	free(text);
+	if (text != small)
+		free(text);
 	if (resp == NULL)
 		return MHD_NO;
 	if (rp->status != 204)
@@ -124,17 +148,13 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 	struct request *rq = *con_cls;
 	struct reply rp;
 	const char *cl;
-	uint8_t rnd[8];
 	size_t limit = max_body(s);
-	int i;
 
 	(void)version;
 	if (rq == NULL) {
 		if ((rq = calloc(1, sizeof(*rq))) == NULL)
 			return MHD_NO;
-		pt_random(rnd, sizeof(rnd));
-		for (i = 0; i < 8; i++)
-			(void)snprintf(rq->id + 2 * i, 3, "%02x", rnd[i]);
+		request_id(s, rq->id);
 		rq->started_ns = now_mono_ns();
 		rq->method = method;
 		rq->path = url;
@@ -232,7 +252,7 @@ parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len, st
 }
 
 /* libmicrohttpd's own messages, as porterd log lines. */
-static void
+__attribute__((format(printf, 2, 0))) static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[256];

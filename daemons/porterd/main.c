@@ -172,10 +172,12 @@ main(int argc, char **argv)
 		plog(LOG_ERR_, "event=start error=\"%s\"", err.msg);
 		return 1;
 	}
-	if ((srv.rl = ratelimit_new()) == NULL) {
+	if ((srv.rl = ratelimit_new()) == NULL || (srv.cache = cache_new()) == NULL) {
 		plog(LOG_ERR_, "event=start error=\"out of memory\"");
 		return 1;
 	}
+	pt_random((uint8_t *)&srv.id_base, sizeof(srv.id_base));
+	srv.id_base &= ~(uint64_t)0xffffffff;	/* room for the counter */
 	/* A hash of a random password: sign-ins for unknown accounts cost the same. */
 	pt_random(rnd, sizeof(rnd));
 	if (pt_b64_encode(pw, sizeof(pw), rnd, sizeof(rnd)) != PT_OK ||
@@ -211,6 +213,7 @@ main(int argc, char **argv)
 	http_stop(&srv, d);
 	pt_store_close(srv.st);
 	ratelimit_free(srv.rl);
+	cache_free(srv.cache);
 	plog(LOG_INFO_, "event=stopped");
 	return 0;
 }

@@ -53,14 +53,32 @@ int64_t ratelimit_check(struct ratelimit *rl, const char *account, const char *a
 void ratelimit_fail(struct ratelimit *rl, const char *account, const char *addr, int64_t now_ms);
 void ratelimit_success(struct ratelimit *rl, const char *account);
 
+/* cache.c: sessions and home memberships, invalidated by generation. */
+struct cache;
+struct cache *cache_new(void);
+void cache_free(struct cache *c);
+uint64_t cache_gen(struct cache *c);
+void cache_bump(struct cache *c);	/* after every commit that may change an answer */
+bool cache_session_get(struct cache *c, const uint8_t th[PT_HASH_LEN], int64_t now,
+		       struct pt_account *a);
+void cache_session_put(struct cache *c, uint64_t gen, const uint8_t th[PT_HASH_LEN],
+		       int64_t expires_at, const struct pt_account *a);
+bool cache_home_get(struct cache *c, const char *home_id, int64_t account, struct pt_home *h,
+		    int *role);
+void cache_home_put(struct cache *c, uint64_t gen, int64_t account, const struct pt_home *h,
+		    int role);
+
 struct server {
 	pthread_rwlock_t cfg_lock;	/* cfg may be swapped by SIGHUP */
 	struct config cfg;
 	struct pt_store *st;
 	struct ratelimit *rl;
+	struct cache *cache;
 	char dummy_hash[PT_PWHASH_STR_MAX];	/* equal time for unknown accounts */
 	atomic_int inflight;
 	atomic_bool stopping;
+	uint64_t id_base;			/* request ids: random base + counter */
+	atomic_uint_fast64_t id_next;
 };
 
 struct request {

@@ -147,6 +147,9 @@ int pt_store_session_insert(struct pt_store *st, const uint8_t token_hash[PT_HAS
 /* PT_ENOTFOUND if unknown or expired at now. */
 int pt_store_session_lookup(struct pt_store *st, const uint8_t token_hash[PT_HASH_LEN],
 			    int64_t now, int64_t *account_id) PT_MUST_CHECK;
+/* The same, also giving the session's expiry. */
+int pt_store_session_get(struct pt_store *st, const uint8_t token_hash[PT_HASH_LEN], int64_t now,
+			 int64_t *account_id, int64_t *expires_at) PT_MUST_CHECK;
 int pt_store_session_delete(struct pt_store *st, const uint8_t token_hash[PT_HASH_LEN]) PT_MUST_CHECK;
 int pt_store_session_delete_all(struct pt_store *st, int64_t account_id) PT_MUST_CHECK;
 

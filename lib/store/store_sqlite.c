@@ -172,7 +172,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 			    " WHERE id = ?1",
 	[S_SESSION_INSERT] = "INSERT INTO sessions (token_hash, account_id, expires_at, created_at)"
 			     " VALUES (?1, ?2, ?3, ?4)",
-	[S_SESSION_LOOKUP] = "SELECT account_id FROM sessions WHERE token_hash = ?1"
+	[S_SESSION_LOOKUP] = "SELECT account_id, expires_at FROM sessions WHERE token_hash = ?1"
 			     " AND expires_at > ?2",
 	[S_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
 	[S_SESSION_DELETE_ALL] = "DELETE FROM sessions WHERE account_id = ?1",
@@ -1130,14 +1130,24 @@ int
 pt_store_session_lookup(struct pt_store *st, const uint8_t token_hash[PT_HASH_LEN], int64_t now,
 			int64_t *account_id)
 {
+	int64_t expires;
+
+	return pt_store_session_get(st, token_hash, now, account_id, &expires);
+}
+
+int
+pt_store_session_get(struct pt_store *st, const uint8_t token_hash[PT_HASH_LEN], int64_t now,
+		     int64_t *account_id, int64_t *expires_at)
+{
 	const char *what = "cannot look up a session";
 	sqlite3_stmt *s;
 	bool locked;
 	int r = PT_OK, rc = SQLITE_OK;
 
-	if (account_id == NULL)
+	if (account_id == NULL || expires_at == NULL)
 		return PT_EINVAL;
 	*account_id = 0;
+	*expires_at = 0;
 	if (st == NULL || token_hash == NULL)
 		return PT_EINVAL;
 	locked = read_enter(st);
@@ -1149,8 +1159,10 @@ pt_store_session_lookup(struct pt_store *st, const uint8_t token_hash[PT_HASH_LE
 	bind_i64(s, 2, now, &rc);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		*account_id = sqlite3_column_int64(s, 0);
+		*expires_at = sqlite3_column_int64(s, 1);
+	}
 	else
 		r = rc == SQLITE_DONE ? PT_ENOTFOUND : map_err(st, rc, what);
 	done(s);
