@@ -339,7 +339,7 @@ session_create(struct server *s, struct request *rq, struct reply *rp)
 		return;
 	}
 	now_ms = (int64_t)(now_mono_ns() / 1000000u);
-	if ((wait = ratelimit_check(s->rl, r.email, rq->addr, now_ms)) > 0) {
+	if ((wait = ratelimit_attempt(s->rl, r.email, rq->rl_addr, now_ms)) > 0) {
 		pt_wipe(&r, sizeof(r));
 		(void)snprintf(rp->retry_after, sizeof(rp->retry_after), "%lld",
 			       (long long)((wait + 999) / 1000));	/* whole seconds, up */
@@ -352,13 +352,12 @@ session_create(struct server *s, struct request *rq, struct reply *rp)
 		     PT_OK &&
 	     found;
 	if (!ok) {
-		ratelimit_fail(s->rl, r.email, rq->addr, now_ms);
 		plog(LOG_WARN_, "event=signin_failed id=%s addr=%s", rq->id, rq->addr);
 		pt_wipe(&r, sizeof(r));
 		fail(rp, 401, "bad-credentials", NULL, "wrong e-mail address or password");
 		return;
 	}
-	ratelimit_success(s->rl, r.email);
+	ratelimit_success(s->rl, r.email, rq->rl_addr);
 	pt_wipe(&r, sizeof(r));
 	pt_random(tok, sizeof(tok));
 	pt_crypto_sodium()->sha256(th, tok, sizeof(tok));
@@ -519,6 +518,7 @@ need_owner(int role, struct reply *rp)
 static void
 home_patch(struct server *s, struct request *rq, struct reply *rp, struct pt_home *h, int role)
 {
+	char id[PT_ID_MAX + 1];
 	struct pt_req_home r;
 	struct pt_api_err e;
 	char target[PT_ID_MAX + 8];
@@ -531,6 +531,18 @@ home_patch(struct server *s, struct request *rq, struct reply *rp, struct pt_hom
 	}
 	if (!tz_ok(s, &r, rp))
 		return;
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	/* Apply the change to the row as it is now, inside the transaction:
+	 * two PATCHes of different fields must not undo each other. */
+	memcpy(id, h->id, sizeof(id));	/* h is the output: the store zeroes it first */
+	if (pt_store_home_get(s->st, id, rq->actor, h, &role) != PT_OK || role != PT_HOME_OWNER) {
+		pt_store_rollback(s->st);
+		fail(rp, 404, "not-found", NULL, "not found");
+		return;
+	}
 	if (r.has_name)
 		memcpy(h->name, r.name, sizeof(h->name));
 	if (r.has_tz)
@@ -538,14 +550,11 @@ home_patch(struct server *s, struct request *rq, struct reply *rp, struct pt_hom
 	if (r.has_notes)
 		memcpy(h->notes, r.notes, sizeof(h->notes));
 	if (r.has_policy && pt_policy_to_json(&r.policy, h->policy, sizeof(h->policy)) != PT_OK) {
+		pt_store_rollback(s->st);
 		fail_internal(rp);
 		return;
 	}
 	h->updated_at = now_utc();
-	if (pt_store_begin(s->st) != PT_OK) {
-		fail_internal(rp);
-		return;
-	}
 	if (pt_store_home_update(s->st, h) != PT_OK) {
 		pt_store_rollback(s->st);
 		fail_internal(rp);
@@ -602,6 +611,11 @@ member_add(struct server *s, struct request *rq, struct reply *rp, const struct 
 	}
 	if (pt_store_account_by_email(s->st, r.email, &m) != PT_OK) {
 		fail(rp, 404, "not-found", "email", "no account has this e-mail address");
+		return;
+	}
+	/* A carrier's or courier's account never owns a home. */
+	if (r.role == PT_HOME_OWNER && m.role != PT_ROLE_OWNER) {
+		fail(rp, 403, "forbidden", "role", "only owner accounts can be made owners of a home");
 		return;
 	}
 	if (pt_store_begin(s->st) != PT_OK) {

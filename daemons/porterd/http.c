@@ -38,20 +38,27 @@ now_mono_ns(void)
 }
 
 static void
-client_addr(struct MHD_Connection *c, char *out, size_t cap)
+client_addr(struct MHD_Connection *c, char *out, size_t cap, char *rl_out, size_t rl_cap)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	struct in6_addr prefix;
 
 	(void)snprintf(out, cap, "unknown");
+	(void)snprintf(rl_out, rl_cap, "unknown");
 	if (sa == NULL)
 		return;
-	if (sa->sa_family == AF_INET)
+	if (sa->sa_family == AF_INET) {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
 			  (socklen_t)cap);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-			  (socklen_t)cap);
+		(void)snprintf(rl_out, rl_cap, "%s", out);
+	} else if (sa->sa_family == AF_INET6) {
+		prefix = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		inet_ntop(AF_INET6, &prefix, out, (socklen_t)cap);
+		/* One holder of a /64 has 2^64 addresses: limit the prefix. */
+		memset(prefix.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &prefix, rl_out, (socklen_t)rl_cap);
+	}
 }
 
 static size_t
@@ -158,7 +165,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 		rq->started_ns = now_mono_ns();
 		rq->method = method;
 		rq->path = url;
-		client_addr(c, rq->addr, sizeof(rq->addr));
+		client_addr(c, rq->addr, sizeof(rq->addr), rq->rl_addr, sizeof(rq->rl_addr));
 		atomic_fetch_add(&s->inflight, 1);
 		*con_cls = rq;
 		/*

@@ -47,11 +47,13 @@ int config_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 struct ratelimit;
 struct ratelimit *ratelimit_new(void);
 void ratelimit_free(struct ratelimit *rl);
-/* Times in milliseconds (monotonic). 0 if an attempt may proceed now, else
- * the milliseconds to wait. */
-int64_t ratelimit_check(struct ratelimit *rl, const char *account, const char *addr, int64_t now_ms);
-void ratelimit_fail(struct ratelimit *rl, const char *account, const char *addr, int64_t now_ms);
-void ratelimit_success(struct ratelimit *rl, const char *account);
+/* Times in milliseconds (monotonic). 0 if an attempt may proceed now (and
+ * it is then counted as a failure already), else the milliseconds to wait.
+ * addr is the client's IPv4 address or IPv6 /64 prefix. */
+int64_t ratelimit_attempt(struct ratelimit *rl, const char *account, const char *addr,
+			  int64_t now_ms);
+/* The attempt succeeded: clear the account's count, take back the address's. */
+void ratelimit_success(struct ratelimit *rl, const char *account, const char *addr);
 
 /* cache.c: sessions and home memberships, invalidated by generation. */
 struct cache;
@@ -88,6 +90,7 @@ struct request {
 	const char *content_type;
 	const char *authorization;
 	char addr[64];
+	char rl_addr[64];		/* addr, IPv6 cut to its /64: the rate-limit key */
 	const char *query_since;	/* ?since= */
 	char *body;
 	size_t len, cap;

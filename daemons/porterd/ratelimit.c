@@ -59,8 +59,10 @@ hash(const char *s)
 }
 
 /* Find or (create) the slot of key; NULL if absent and !create. */
+static int64_t wait_for(const struct slot *s, unsigned free_failures, int64_t now);
+
 static struct slot *
-find(struct ratelimit *rl, char kind, const char *key, bool create)
+find_at(struct ratelimit *rl, char kind, const char *key, bool create, int64_t now)
 {
 	char k[KEY_MAX + 2];
 	struct slot *oldest = NULL, *s;
@@ -80,11 +82,15 @@ find(struct ratelimit *rl, char kind, const char *key, bool create)
 			oldest = s;
 			break;
 		}
+		/* Never push out an entry whose delay still runs: filling the
+		 * table with junk must not reset a victim's count. */
+		if (wait_for(s, s->key[0] == 'a' ? ACCOUNT_FREE : ADDR_FREE, now) > 0)
+			continue;
 		if (oldest == NULL || s->last < oldest->last)
 			oldest = s;
 	}
 	if (!create || oldest == NULL)
-		return NULL;
+		return NULL;	/* table full of running delays: not counted */
 	memset(oldest, 0, sizeof(*oldest));
 	memcpy(oldest->key, k, sizeof(k));
 	return oldest;
@@ -106,42 +112,43 @@ wait_for(const struct slot *s, unsigned free_failures, int64_t now)
 	return until > now ? until - now : 0;
 }
 
+/*
+ * An attempt is counted as a failure before the password is checked, in the
+ * same locked step as the check: requests in flight together cannot all
+ * pass the limit before any of them is counted. A success takes it back.
+ */
 int64_t
-ratelimit_check(struct ratelimit *rl, const char *account, const char *addr, int64_t now)
+ratelimit_attempt(struct ratelimit *rl, const char *account, const char *addr, int64_t now)
 {
-	int64_t a, b;
+	struct slot *a, *i;
+	int64_t wa, wi;
 
 	pthread_mutex_lock(&rl->mu);
-	a = wait_for(find(rl, 'a', account, false), ACCOUNT_FREE, now);
-	b = wait_for(find(rl, 'i', addr, false), ADDR_FREE, now);
+	wa = wait_for(find_at(rl, 'a', account, false, now), ACCOUNT_FREE, now);
+	wi = wait_for(find_at(rl, 'i', addr, false, now), ADDR_FREE, now);
+	if (wa == 0 && wi == 0) {
+		if ((a = find_at(rl, 'a', account, true, now)) != NULL) {
+			a->failures++;
+			a->last = now;
+		}
+		if ((i = find_at(rl, 'i', addr, true, now)) != NULL) {
+			i->failures++;
+			i->last = now;
+		}
+	}
 	pthread_mutex_unlock(&rl->mu);
-	return a > b ? a : b;
+	return wa > wi ? wa : wi;
 }
 
 void
-ratelimit_fail(struct ratelimit *rl, const char *account, const char *addr, int64_t now)
+ratelimit_success(struct ratelimit *rl, const char *account, const char *addr)
 {
 	struct slot *s;
 
 	pthread_mutex_lock(&rl->mu);
-	if ((s = find(rl, 'a', account, true)) != NULL) {
-		s->failures++;
-		s->last = now;
-	}
-	if ((s = find(rl, 'i', addr, true)) != NULL) {
-		s->failures++;
-		s->last = now;
-	}
-	pthread_mutex_unlock(&rl->mu);
-}
-
-void
-ratelimit_success(struct ratelimit *rl, const char *account)
-{
-	struct slot *s;
-
-	pthread_mutex_lock(&rl->mu);
-	if ((s = find(rl, 'a', account, false)) != NULL)
+	if ((s = find_at(rl, 'a', account, false, 0)) != NULL)
 		s->failures = 0;
+	if ((s = find_at(rl, 'i', addr, false, 0)) != NULL && s->failures > 0)
+		s->failures--;	/* this attempt was counted up front */
 	pthread_mutex_unlock(&rl->mu);
 }

@@ -149,20 +149,24 @@ pt_pubkey_text(const uint8_t pk[PT_PK_LEN], char out[PT_PK_TEXT_LEN + 1])
 int
 pt_keyfile_save(const char *path, const struct pt_secret *s, bool overwrite, struct pt_errbuf *err)
 {
-	char line[128], pub[4096 + 8], pk_text[PT_PK_TEXT_LEN + 1];
+	char line[128], pub[4096 + 8], tmp[4096 + 16], pk_text[PT_PK_TEXT_LEN + 1];
 	uint8_t pk[PT_PK_LEN];
-	int fd, n, r = PT_EIO;
+	int fd = -1, n, r = PT_EIO;
 
 	n = snprintf(pub, sizeof(pub), "%s.pub", path);
 	if (n < 0 || (size_t)n >= sizeof(pub))
 		return fail(err, "cannot write '%s': path too long", path), PT_EINVAL;
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL),
-		  0600);
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return fail(err, "cannot write '%s': path too long", path), PT_EINVAL;
+	if (!overwrite && access(path, F_OK) == 0)
+		return fail(err, "cannot create '%s': it exists (use --force to replace it)", path),
+		       PT_EIO;
+	/* A new file, never an existing inode: --force must not write the
+	 * seed into whatever a hard link at the path points to. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		if (errno == EEXIST)
-			fail(err, "cannot create '%s': it exists (use --force to replace it)", path);
-		else
-			fail(err, "cannot create '%s': %s", path, strerror(errno));
+		fail(err, "cannot create '%s': %s", tmp, strerror(errno));
 		return PT_EIO;
 	}
 	memcpy(line, PT_SECRET_TAG " ", sizeof(PT_SECRET_TAG));
@@ -173,8 +177,18 @@ pt_keyfile_save(const char *path, const struct pt_secret *s, bool overwrite, str
 	n = (int)strlen(line);
 	line[n++] = '\n';
 	if (fchmod(fd, 0600) != 0 || write_all(fd, (const uint8_t *)line, (size_t)n) != 0 ||
-	    fsync(fd) != 0) {
-		fail(err, "cannot write '%s': %s", path, strerror(errno));
+	    fsync(fd) != 0 || close(fd) != 0) {
+		fail(err, "cannot write '%s': %s", tmp, strerror(errno));
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	/* Without --force, link() refuses an existing path atomically. */
+	if (overwrite ? rename(tmp, path) != 0 : link(tmp, path) != 0) {
+		if (errno == EEXIST)
+			fail(err, "cannot create '%s': it exists (use --force to replace it)", path);
+		else
+			fail(err, "cannot write '%s': %s", path, strerror(errno));
 		goto out;
 	}
 	pt_secret_public(s, pk);
@@ -185,7 +199,9 @@ pt_keyfile_save(const char *path, const struct pt_secret *s, bool overwrite, str
 	r = PT_OK;
 out:
 	pt_wipe(line, sizeof(line));
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	(void)unlink(tmp);	/* gone after rename; the spare name after link */
 	return r;
 }
 
@@ -205,25 +221,47 @@ parse_line(const char *buf, size_t len, const char *tag, uint8_t *out, size_t ou
 int
 pt_keyfile_load(const char *path, struct pt_secret *s, struct pt_errbuf *err)
 {
-	uint8_t seed[PT_SEED_LEN], *buf = NULL;
+	uint8_t seed[PT_SEED_LEN];
+	char buf[257];
 	struct stat st;
-	size_t len;
-	int r;
+	ssize_t got;
+	size_t len = 0;
+	int fd, r;
 
-	if (stat(path, &st) != 0) {
+	/* Check the file that is read, not the path: open first, then fstat. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0) {
+		r = errno_to_pt(errno);
 		fail(err, "cannot open '%s': %s", path, strerror(errno));
-		return errno_to_pt(errno);
+		return r;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fail(err, "cannot read '%s': not a regular file", path);
+		close(fd);
+		return PT_EIO;
 	}
 	if ((st.st_mode & 077) != 0) {
 		fail(err, "key file '%s' can be read by others (mode %04o): chmod 600 it", path,
 		     (unsigned)(st.st_mode & 07777));
+		close(fd);
 		return PT_EINVAL;
 	}
-	if ((r = pt_file_read(path, 256, &buf, &len, err)) != PT_OK)
-		return r;
-	r = parse_line((const char *)buf, len, PT_SECRET_TAG, seed, sizeof(seed));
-	pt_wipe(buf, len);
-	free(buf);
+	if (st.st_uid != geteuid()) {
+		fail(err, "key file '%s' belongs to another user", path);
+		close(fd);
+		return PT_EINVAL;
+	}
+	while (len < sizeof(buf)) {
+		got = read(fd, buf + len, sizeof(buf) - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	close(fd);
+	r = len < sizeof(buf) ? parse_line(buf, len, PT_SECRET_TAG, seed, sizeof(seed)) : PT_EMALFORMED;
+	pt_wipe(buf, sizeof(buf));
 	if (r != PT_OK) {
 		fail(err, "'%s' is not a porter secret key file", path);
 		return PT_EMALFORMED;

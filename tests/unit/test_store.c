@@ -467,8 +467,11 @@ test_grants(struct pt_store *st, int64_t owner)
 	T_EQ(pt_store_grant_insert(st, &g1), PT_OK, "grant 1");
 	T_EQ(pt_store_grant_insert(st, &g2), PT_OK, "grant 2");
 	T_OK(g1.id > 0 && g2.id > g1.id, "ids ascending");
+	grant_init(&dup, "h-one", 1, owner);
+	T_EQ(pt_store_grant_insert(st, &dup), PT_EEXISTS, "a known cti in the same home: EEXISTS");
+	/* Token ids are unique per home: another tenant's cti is no oracle. */
 	grant_init(&dup, "h-two", 1, owner);
-	T_EQ(pt_store_grant_insert(st, &dup), PT_EEXISTS, "a known cti: EEXISTS");
+	T_EQ(pt_store_grant_insert(st, &dup), PT_OK, "the same cti in another home: stored");
 	grant_init(&dup, "h-none", 3, owner);
 	T_EQ(pt_store_grant_insert(st, &dup), PT_ENOTFOUND, "unknown home: ENOTFOUND");
 	grant_init(&dup, "h-one", 4, owner);
