@@ -52,6 +52,13 @@ expect 2 "keygen refuses to replace a key" "$P" keygen -o owner.key
 expect 0 "keygen --force replaces" "$P" keygen -o spare.key
 for k in carrier courier thief other; do "$P" keygen -o $k.key >/dev/null; done
 cp carrier.key loose.key && chmod 644 loose.key
+# Regression (security review): --force must not write a seed through a hard link.
+printf 'precious\n' >victim.txt && ln victim.txt linked.key
+expect 0 "keygen --force over a hard link" "$P" keygen -o linked.key --force
+[ "$(cat victim.txt)" = precious ]; ok "the hard link's other name keeps its contents"
+ln -s owner.key sym.key
+bad_input "a symlinked secret key file is refused" "$P" grant --key sym.key --holder courier.key.pub --home h --purpose guest --expires +1d -o x.cred
+
 bad_input "a key file readable by others is refused" "$P" grant --key loose.key --holder courier.key.pub --home h --purpose guest --expires +1d -o x.cred
 
 # A delivery: owner -> carrier -> courier

@@ -191,7 +191,7 @@ struct server {
 	char base[64];
 };
 
-static struct server g_s1, g_s2;
+static struct server g_s1, g_s2, g_s3;
 static struct server *g_cur;	/* whose log a failing check shows */
 static volatile sig_atomic_t g_live[2];	/* pids, for the signal handler */
 
@@ -418,6 +418,8 @@ cleanup(void)
 		server_stop(&g_s1, SIGKILL, 5000, &st);
 	if (g_s2.pid > 0)
 		server_stop(&g_s2, SIGKILL, 5000, &st);
+	if (g_s3.pid > 0)
+		server_stop(&g_s3, SIGKILL, 5000, &st);
 	if (g_root[0] != '\0')
 		rm_rf(g_root);
 }
@@ -2683,6 +2685,91 @@ out:
 
 /* ---- main ---- */
 
+/* ---- regressions from the security review, on a fresh porterd ---- */
+
+struct race {
+	pthread_t th;
+	struct client c;
+	struct resp r;
+	pthread_barrier_t *b;
+	const char *email;
+};
+
+static void *
+race_run(void *p)
+{
+	struct race *x = p;
+
+	pthread_barrier_wait(x->b);
+	signin_pw(&x->c, &x->r, x->email, "wrong password, racing");
+	return NULL;
+}
+
+static void
+test_review_regressions(void)
+{
+	struct client c;
+	struct resp r = {0};
+	struct acct o, k, g;
+	struct race rc[8];
+	pthread_barrier_t b;
+	char home[40];
+	int i, n401 = 0, n429 = 0, st;
+
+	server_init(&g_s3, "s3");
+	if (!CHECK(server_start(&g_s3), "review: a third porterd starts (fresh sign-in counters)")) {
+		log_tail(&g_s3, 20);
+		return;
+	}
+	client_init(&c, g_s3.base);
+
+	/* Concurrent sign-ins once a delay has run out: only one may be checked. */
+	acct_set(&g, "racer@example.org", "Racer");
+	signup_as(&c, &r, &g, NULL, NULL);
+	for (i = 0; i < 5; i++)
+		signin_pw(&c, &r, g.email, "wrong password, again");
+	sleep_ms(1300);	/* the first delay (1 s) has run out */
+	pthread_barrier_init(&b, NULL, 8);
+	for (i = 0; i < 8; i++) {
+		memset(&rc[i].r, 0, sizeof(rc[i].r));
+		client_init(&rc[i].c, g_s3.base);
+		rc[i].b = &b;
+		rc[i].email = g.email;
+		pthread_create(&rc[i].th, NULL, race_run, &rc[i]);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(rc[i].th, NULL);
+		n401 += rc[i].r.status == 401;
+		n429 += rc[i].r.status == 429;
+		resp_free(&rc[i].r);
+		client_free(&rc[i].c);
+	}
+	pthread_barrier_destroy(&b);
+	CHECK(n401 == 1 && n429 == 7,
+	      "review: 8 wrong sign-ins at once after the delay: 1 checked, 7 x 429 (got %d x 401, "
+	      "%d x 429)", n401, n429);
+
+	/* A carrier-admin's account is never made a home owner. */
+	acct_set(&o, "review-owner@example.org", "Review Owner");
+	acct_set(&k, "review-carrier@example.org", "Review Carrier");
+	signup_as(&c, &r, &o, NULL, NULL);
+	signup_as(&c, &r, &k, NULL, "carrier-admin");
+	signin(&c, &r, &o);
+	cjreq(&c, &r, "POST", "/v1/homes", o.token,
+	      json_pack("{s:s,s:s}", "name", "Review", "tz", "Europe/Berlin"));
+	fmt(home, sizeof(home), "%s", r.json != NULL ? js(r.json, "id") : "");
+	cjreq(&c, &r, "POST", pathf("/v1/homes/%s/members", home), o.token,
+	      json_pack("{s:s,s:s}", "email", k.email, "role", "owner"));
+	expect_err(&r, 403, "forbidden", "role", "review: a carrier-admin made home owner");
+	cjreq(&c, &r, "POST", pathf("/v1/homes/%s/members", home), o.token,
+	      json_pack("{s:s,s:s}", "email", k.email, "role", "member"));
+	expect_status(&r, 201, "review: the same carrier-admin as a member");
+
+	resp_free(&r);
+	client_free(&c);
+	server_stop(&g_s3, SIGTERM, 5000, &st);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2756,6 +2843,7 @@ main(int argc, char **argv)
 	test_sigterm(&g_s1);
 	audit_verify(g_s1.db, "after the whole suite");
 	test_crash();
+	test_review_regressions();
 	printf("# %.1f s in all\n", mono() - t0);
 
 	client_free(&g_cl);
