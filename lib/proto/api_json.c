@@ -39,14 +39,42 @@ invalid(struct pt_api_err *e, const char *field, const char *why)
 	return PT_EMALFORMED;
 }
 
+/*
+ * Every key of o must be in allowed; the first that is not is refused as
+ * unknown-field, its name (prefix + at most key_max bytes) shown back only
+ * if printable. 0 or -1.
+ */
+static int
+check_keys(json_t *o, const char *const *allowed, const char *prefix, int key_max,
+	   struct pt_api_err *e)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(o, key, v) {
+		(void)v;
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				break;
+		if (allowed[i] == NULL) {
+			char shown[40];
+			(void)snprintf(shown, sizeof(shown), "%s%.*s", prefix, key_max, key);
+			if (!pt_text_is_printable((const uint8_t *)shown, strlen(shown)))
+				(void)snprintf(shown, sizeof(shown), "%s?", prefix);
+			pt_api_err_set(e, 400, "unknown-field", shown, "unknown field '%s'", shown);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Parse the body as one JSON object whose keys are all in allowed. */
 static json_t *
 load_object(const char *p, size_t len, const char *const *allowed, struct pt_api_err *e)
 {
 	json_error_t jerr;
-	const char *key;
-	json_t *o, *v;
-	size_t i;
+	json_t *o;
 
 	if (len == 0) {
 		pt_api_err_set(e, 400, "bad-request", NULL, "the body is empty: send a JSON object");
@@ -61,21 +89,9 @@ load_object(const char *p, size_t len, const char *const *allowed, struct pt_api
 		json_decref(o);
 		return NULL;
 	}
-	json_object_foreach(o, key, v) {
-		(void)v;
-		for (i = 0; allowed[i] != NULL; i++)
-			if (strcmp(key, allowed[i]) == 0)
-				break;
-		if (allowed[i] == NULL) {
-			char shown[40];
-			(void)snprintf(shown, sizeof(shown), "%s", key);
-			/* the name is shown back: only if it is printable */
-			if (!pt_text_is_printable((const uint8_t *)shown, strlen(shown)))
-				(void)snprintf(shown, sizeof(shown), "?");
-			pt_api_err_set(e, 400, "unknown-field", shown, "unknown field '%s'", shown);
-			json_decref(o);
-			return NULL;
-		}
+	if (check_keys(o, allowed, "", 39, e) != 0) {
+		json_decref(o);
+		return NULL;
 	}
 	return o;
 }
@@ -236,7 +252,6 @@ policy_decode(json_t *v, struct pt_policy *p, struct pt_api_err *e)
 	static const char *const allowed[] = {"in_home_delivery", "carriers", "hours",
 					      "camera_required", "alarm_bypass_required",
 					      "approval", NULL};
-	const char *key;
 	json_t *x, *item;
 	char buf[32];
 	size_t i;
@@ -244,19 +259,8 @@ policy_decode(json_t *v, struct pt_policy *p, struct pt_api_err *e)
 	pt_policy_default(p);
 	if (!json_is_object(v))
 		return invalid(e, "policy", "must be an object");
-	json_object_foreach(v, key, x) {
-		for (i = 0; allowed[i] != NULL; i++)
-			if (strcmp(key, allowed[i]) == 0)
-				break;
-		if (allowed[i] == NULL) {
-			char shown[40];
-			(void)snprintf(shown, sizeof(shown), "policy.%.24s", key);
-			if (!pt_text_is_printable((const uint8_t *)shown, strlen(shown)))
-				(void)snprintf(shown, sizeof(shown), "policy.?");
-			pt_api_err_set(e, 400, "unknown-field", shown, "unknown field '%s'", shown);
-			return PT_EMALFORMED;
-		}
-	}
+	if (check_keys(v, allowed, "policy.", 24, e) != 0)
+		return PT_EMALFORMED;
 	{
 		static const char *const names[] = {"in_home_delivery", "camera_required",
 						    "alarm_bypass_required"};
