@@ -3,7 +3,7 @@
  * against porter's COSE_Sign1 code, and porter's CWT profile against the
  * RFC 8392 appendix A tokens.
  *
- * The vectors live in $PORTER_VECTORS (meson sets it to ../shared/vectors),
+ * The vectors live in $PORTER_VECTORS (meson sets it to tests/vectors),
  * or ../shared/vectors beside $PORTER_SRC. Either may hold them directly or
  * under cose-wg/. Not finding them is a failure, not a skip.
  *
