@@ -1,15 +1,21 @@
 /*
- * libFuzzer target for signed commands and revocations,
- * pt_envelope_verify() (lib/core/envelope.c, cose.c, cbor.c).
+ * libFuzzer target for signed statements: commands, revocations, hub
+ * pairings and courier attestations, pt_envelope_verify()
+ * (lib/core/envelope.c, cose.c, cbor.c).
  *
- * The same bytes are verified as a command and as a revocation, against a
- * fixed signer set (the owner keys of fuzz/mkcorpus.c: seeds 32 x 0x01 and
- * 32 x 0x02), home "home-1", clock 2026-11-25T09:00:00Z, skew 300 s.
+ * The same bytes are verified as each of the four kinds (and as a kind
+ * that does not exist), against a fixed signer set (the owner keys of
+ * fuzz/mkcorpus.c: seeds 32 x 0x01 and 32 x 0x02), audience "home-1"
+ * (a home id, or for attestations a carrier id), clock
+ * 2026-11-25T09:00:00Z, skew 300 s.
  * Properties (a break is __builtin_trap()):
  *   - a refusal zeroes *e and *signer_index (fail closed);
  *   - an acceptance is of the kind asked for, by a listed signer, for this
- *     home, inside the skew, with fields that obey the envelope's rules;
- *   - no bytes are ever accepted as both kinds (domain separation).
+ *     audience, inside the skew, with fields that obey that kind's rules
+ *     and nothing set that the kind does not carry;
+ *   - no bytes are ever accepted as two kinds (domain separation);
+ *   - an accepted statement signed again with the same key is the same
+ *     bytes up to the signature (one encoding).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,6 +35,8 @@ static const uint8_t signer_seed_fill[2] = {0x01, 0x02};
 
 static const struct pt_crypto_ops *ops;
 static uint8_t signers[2][PT_PK_LEN];
+static struct pt_secret *secrets[2];
+static struct pt_signer signer_ops[2];
 
 #define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
 
@@ -60,7 +68,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		CHECK((s = pt_secret_new()) != NULL);
 		CHECK(pt_secret_from_seed(s, seed) == PT_OK);
 		pt_secret_public(s, signers[i]);
-		pt_secret_free(s);
+		secrets[i] = s;	/* kept for the re-signing check */
+		pt_signer_sodium(&signer_ops[i], s);
 	}
 	return 0;
 }
@@ -82,11 +91,69 @@ id_is_valid(const char *s, size_t cap, bool may_be_empty)
 	return true;
 }
 
+/* Printable text (pt_text_is_printable's rules, written out again): valid
+ * UTF-8 (RFC 3629), no C0, DEL or C1 controls. */
+static bool
+printable(const char *s, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t i = 0, k, len;
+	uint32_t c;
+
+	while (i < n) {
+		c = p[i];
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return false;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			c &= 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			c &= 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			c &= 0x07;
+		} else {
+			return false;
+		}
+		if (i + len > n)
+			return false;
+		for (k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			c = (c << 6) | (p[i + k] & 0x3fu);
+		}
+		if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+		    (c >= 0xd800 && c <= 0xdfff) || (c >= 0x80 && c <= 0x9f))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+static bool
+digits(const char *s, size_t cap)
+{
+	size_t n = strnlen(s, cap), i;
+
+	if (n == 0 || n > 20 || (s[0] == '0' && n > 1))
+		return false;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
 static int
 verify(const uint8_t *data, size_t size, enum pt_envelope_kind kind)
 {
-	struct pt_envelope e;
-	size_t idx = 99;
+	struct pt_envelope e, again;
+	uint8_t out[PT_ENVELOPE_SIZE_MAX];
+	size_t idx = 99, n;
 	uint8_t kid[PT_KID_LEN];
 	int r;
 
@@ -104,25 +171,57 @@ verify(const uint8_t *data, size_t size, enum pt_envelope_kind kind)
 	CHECK(memcmp(kid, e.kid, PT_KID_LEN) == 0);
 	CHECK(strcmp(e.aud, HOME) == 0);
 	CHECK(e.iat >= NOW - (int64_t)SKEW && e.iat <= NOW + (int64_t)SKEW);
-	if (kind == PT_ENV_COMMAND) {
+	switch (kind) {
+	case PT_ENV_COMMAND:
 		CHECK(e.op == PT_CMD_LOCK || e.op == PT_CMD_UNLOCK);
 		CHECK(id_is_valid(e.lock, sizeof(e.lock), true));
 		CHECK(e.target_len == 0 && is_zero(e.target, sizeof(e.target)));
-	} else {
+		CHECK(is_zero(e.name, sizeof(e.name)));
+		break;
+	case PT_ENV_REVOCATION:
 		CHECK((e.op == PT_REVOKE_TOKEN && e.target_len == PT_CTI_LEN) ||
 		      (e.op == PT_REVOKE_KEY && e.target_len == PT_PK_LEN));
-		CHECK(e.lock[0] == '\0');
+		CHECK(is_zero(e.lock, sizeof(e.lock)) && is_zero(e.name, sizeof(e.name)));
+		break;
+	case PT_ENV_PAIRING:
+		CHECK(e.op == 0 && e.target_len == PT_PK_LEN);
+		CHECK(is_zero(e.lock, sizeof(e.lock)) && is_zero(e.name, sizeof(e.name)));
+		break;
+	case PT_ENV_ATTESTATION:
+		CHECK(e.op >= 1 && e.op <= 3);
+		CHECK(digits(e.lock, sizeof(e.lock)));
+		CHECK(strnlen(e.name, sizeof(e.name)) >= 1 && strnlen(e.name, sizeof(e.name)) <= 100);
+		CHECK(printable(e.name, strlen(e.name)));
+		CHECK(e.target_len == 0 && is_zero(e.target, sizeof(e.target)));
+		break;
+	default:
+		CHECK(0);
 	}
+	/* One encoding: signing what was accepted gives back the input, up
+	 * to the signature (another valid one could come from a signer that
+	 * randomises its nonces). */
+	again = e;
+	CHECK(pt_envelope_sign(ops, &signer_ops[idx], &again, out, sizeof(out), &n) == PT_OK);
+	CHECK(n == size && memcmp(out, data, size - PT_SIG_LEN) == 0);
 	return r;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	int cmd, rev;
+	static const enum pt_envelope_kind kinds[4] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
+						       PT_ENV_PAIRING, PT_ENV_ATTESTATION};
+	struct pt_envelope e;
+	size_t i, accepted = 0, idx = 99;
 
-	cmd = verify(data, size, PT_ENV_COMMAND);
-	rev = verify(data, size, PT_ENV_REVOCATION);
-	CHECK(cmd != PT_OK || rev != PT_OK);
+	for (i = 0; i < 4; i++)
+		accepted += verify(data, size, kinds[i]) == PT_OK;
+	CHECK(accepted <= 1);
+	/* A kind that does not exist accepts nothing. */
+	memset(&e, 0xa5, sizeof(e));
+	CHECK(pt_envelope_verify(ops, data, size, (enum pt_envelope_kind)5,
+				 (const uint8_t (*)[PT_PK_LEN])signers, 2, HOME, NOW, SKEW, &e,
+				 &idx) != PT_OK);
+	CHECK(is_zero(&e, sizeof(e)) && idx == 0);
 	return 0;
 }

@@ -3,6 +3,9 @@
  *
  *     mkcorpus DIR     writes DIR/chain/, DIR/decide/, DIR/envelope/, DIR/cbor/
  *
+ * DIR/envelope/ holds commands (cmd_*), revocations (rev_*), hub pairings
+ * (pair_*) and courier attestations (att_*): valid ones and near misses.
+ *
  * Every key comes from a fixed seed (32 bytes of one value) and Ed25519 is
  * deterministic, so the output is the same bytes on every run. The fuzz
  * targets derive the same keys, nonce, hub id and clock, so that the valid
@@ -600,6 +603,32 @@ envelope(const char *name, int signer, uint8_t kind, uint8_t op, const char *hom
 	put_file("envelope", name, out, len);
 }
 
+/* An attestation: aud is the carrier id; the fuzz target checks it against
+ * "home-1" like every kind, so the valid seeds use that. */
+static void
+attestation(const char *name, int signer, uint8_t level, const char *aud, int64_t iat,
+	    const char *courier, const char *courier_name, uint8_t nonce_fill, bool flip)
+{
+	uint8_t out[PT_ENVELOPE_SIZE_MAX];
+	struct pt_envelope e;
+	size_t len;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = PT_ENV_ATTESTATION;
+	e.op = level;
+	set_str(e.aud, sizeof(e.aud), aud);
+	e.iat = iat;
+	memset(e.nonce, nonce_fill, sizeof(e.nonce));
+	set_str(e.lock, sizeof(e.lock), courier);
+	set_str(e.name, sizeof(e.name), courier_name);
+	if ((r = pt_envelope_sign(ops, &sg[signer], &e, out, sizeof(out), &len)) != PT_OK)
+		die("cannot sign attestation '%s': %s", name, pt_err_text(r));
+	if (flip)
+		out[len - 1] ^= 0x80;
+	put_file("envelope", name, out, len);
+}
+
 static void
 envelopes(void)
 {
@@ -630,6 +659,34 @@ envelopes(void)
 		 PT_CTI_LEN, 0x94, false);
 	envelope("rev_badsig", OWNER, PT_ENV_REVOCATION, PT_REVOKE_TOKEN, HOME, NOW, NULL, cti,
 		 PT_CTI_LEN, 0x95, true);
+	/* Pairings: the hub's key is DEPOT's, the code the nonce. */
+	envelope("pair_owner", OWNER, PT_ENV_PAIRING, 0, HOME, NOW, NULL, pk[DEPOT], PT_PK_LEN,
+		 0xa1, false);
+	envelope("pair_owner2", OWNER2, PT_ENV_PAIRING, 0, HOME, NOW + 250, NULL, pk[SUB],
+		 PT_PK_LEN, 0xa2, false);
+	envelope("pair_stale", OWNER, PT_ENV_PAIRING, 0, HOME, NOW - 301, NULL, pk[DEPOT],
+		 PT_PK_LEN, 0xa3, false);
+	envelope("pair_other_home", OWNER, PT_ENV_PAIRING, 0, "home-2", NOW, NULL, pk[DEPOT],
+		 PT_PK_LEN, 0xa4, false);
+	envelope("pair_stranger", STRANGER, PT_ENV_PAIRING, 0, HOME, NOW, NULL, pk[DEPOT],
+		 PT_PK_LEN, 0xa5, false);
+	envelope("pair_badsig", OWNER, PT_ENV_PAIRING, 0, HOME, NOW, NULL, pk[DEPOT], PT_PK_LEN,
+		 0xa6, true);
+	/* Attestations, by the fuzz target's signer keys for audience HOME. */
+	attestation("att_basic", OWNER, 1, HOME, NOW, "7", "Ben K.", 0xb1, false);
+	attestation("att_background", OWNER2, 3, HOME, NOW - 200, "18446744073709551615",
+		    "Zo\xc3\xab \xc3\x89lodie Fran\xc3\xa7ois-M\xc3\xbcller \xe6\x9d\x8e "
+		    "\xf0\x9f\x9a\x9a",
+		    0xb2, false);
+	attestation("att_long_name", OWNER, 2, HOME, NOW + 1, "1234567890",
+		    "Alexandra Konstantinopoulou-Vandenberghe de la Cruz y Montenegro, "
+		    "courier of the year 2026",
+		    0xb3, false);
+	attestation("att_stale", OWNER, 2, HOME, NOW + 3600, "42", "Ana", 0xb4, false);
+	attestation("att_other_carrier", OWNER, 2, "c-0123456789abcdef", NOW, "42", "Ana", 0xb5,
+		    false);
+	attestation("att_stranger", STRANGER, 2, HOME, NOW, "42", "Ana", 0xb6, false);
+	attestation("att_badsig", OWNER, 2, HOME, NOW, "42", "Ana", 0xb7, true);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include "porter/proto.h"
 #include "porter/text.h"
 #include "porter/tz.h"
+#include "api.h"
 #include "porterd.h"
 
 #define LIST_HOMES_MAX 256
@@ -22,7 +23,7 @@
 #define LIST_REVOCATIONS_MAX 1024
 #define REVOCATION_SKEW 300
 
-static void
+void
 fail(struct reply *rp, int status, const char *code, const char *field, const char *message)
 {
 	json_t *e = json_pack("{s:s,s:s}", "code", code, "message", message);
@@ -33,14 +34,14 @@ fail(struct reply *rp, int status, const char *code, const char *field, const ch
 	rp->body = json_pack("{s:o}", "error", e);
 }
 
-static void
+void
 fail_api(struct reply *rp, const struct pt_api_err *e)
 {
 	fail(rp, e->status, e->code, e->field, e->message);
 }
 
 /* A libporter reason: its code and HTTP status from the one table. */
-static void
+void
 fail_reason(struct reply *rp, int r, const char *field)
 {
 	const struct pt_err_info *i = pt_err_info(r);
@@ -48,13 +49,13 @@ fail_reason(struct reply *rp, int r, const char *field)
 	fail(rp, i->http_status, i->code, field, i->text);
 }
 
-static void
+void
 fail_internal(struct reply *rp)
 {
 	fail(rp, 500, "internal", NULL, "the server could not complete the request");
 }
 
-static void
+void
 fail_store(struct reply *rp, int r, const char *field, const char *what)
 {
 	if (r == PT_EEXISTS)
@@ -74,7 +75,7 @@ is_json(const struct request *rq)
 	       (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
 }
 
-static bool
+bool
 need_json(const struct request *rq, struct reply *rp)
 {
 	if (is_json(rq))
@@ -83,13 +84,13 @@ need_json(const struct request *rq, struct reply *rp)
 	return false;
 }
 
-static void
+void
 hex(const uint8_t *p, size_t n, char *out)
 {
 	pt_hex(p, n, out);
 }
 
-static json_t *
+json_t *
 b64_json(const uint8_t *p, size_t n)
 {
 	char *s = malloc(pt_b64_len(n) + 1);
@@ -104,7 +105,7 @@ b64_json(const uint8_t *p, size_t n)
 	return j;
 }
 
-static const char *
+const char *
 role_name(int role)
 {
 	switch (role) {
@@ -116,7 +117,7 @@ role_name(int role)
 	}
 }
 
-static json_t *
+json_t *
 account_json(const struct pt_account *a)
 {
 	return json_pack("{s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)a->id, "email", a->email, "name",
@@ -127,12 +128,16 @@ static json_t *
 home_json(const struct pt_home *h, int role)
 {
 	json_t *policy = json_loads(h->policy, 0, NULL);
+	json_t *loc = h->has_location ? json_pack("{s:f,s:f}", "lat", h->lat, "lon", h->lon)
+				      : json_null();
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:I,s:I}", "id", h->id, "name", h->name, "tz",
-			 h->tz, "notes", h->notes, "policy", policy != NULL ? policy : json_object(),
-			 "role", role == PT_HOME_OWNER ? "owner" : "member", "created_at",
+	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:I,s:I}", "id", h->id, "name", h->name,
+			 "tz", h->tz, "notes", h->notes, "policy",
+			 policy != NULL ? policy : json_object(), "location", loc, "role",
+			 role == PT_HOME_OWNER ? "owner" : "member", "created_at",
 			 (json_int_t)h->created_at, "updated_at", (json_int_t)h->updated_at);
 }
+
 
 static json_t *
 owner_key_json(const struct pt_owner_key *k)
@@ -185,7 +190,7 @@ revocation_json(const struct pt_revocation_row *r, bool with_envelope)
 }
 
 /* Append the audit row and commit; on failure roll back and answer 500. */
-static bool
+bool
 commit_audited(struct server *s, struct request *rq, struct reply *rp, const char *action,
 	       const char *target, json_t *detail)
 {
@@ -212,8 +217,64 @@ commit_audited(struct server *s, struct request *rq, struct reply *rp, const cha
 	return true;
 }
 
+int
+record_event(struct server *s, const char *home_id, const char *type, json_t *data,
+	     const char *alert_type)
+{
+	struct pt_event_row ev;
+	struct pt_alert_row al;
+	size_t n;
+	int r;
+
+	memset(&ev, 0, sizeof(ev));
+	n = json_dumpb(data, ev.data, sizeof(ev.data) - 1, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(data);
+	if (n == 0 || n >= sizeof(ev.data) || strlen(home_id) > PT_ID_MAX ||
+	    strlen(type) > PT_EVENT_TYPE_MAX)
+		return PT_EINVAL;
+	ev.data[n] = '\0';
+	memcpy(ev.home_id, home_id, strlen(home_id) + 1);
+	memcpy(ev.type, type, strlen(type) + 1);
+	memcpy(ev.source, "server", sizeof("server"));
+	ev.at = now_utc();
+	if ((r = pt_store_event_append(s->st, &ev)) != PT_OK || alert_type == NULL)
+		return r;
+	memset(&al, 0, sizeof(al));
+	if (strlen(alert_type) > PT_EVENT_TYPE_MAX)
+		return PT_EINVAL;
+	memcpy(al.home_id, ev.home_id, sizeof(al.home_id));
+	memcpy(al.type, alert_type, strlen(alert_type) + 1);
+	memcpy(al.data, ev.data, sizeof(al.data));
+	al.at = ev.at;
+	al.event_id = ev.id;
+	return pt_store_alert_insert(s->st, &al);
+}
+
+bool
+page_query(const struct request *rq, struct reply *rp, int64_t *after, size_t *limit)
+{
+	struct pt_api_err e;
+
+	if (pt_query_page(rq->query_after, rq->query_limit, after, limit, &e) != PT_OK) {
+		fail_api(rp, &e);
+		return false;
+	}
+	return true;
+}
+
+json_t *
+page_json(const char *key, json_t *items, size_t n, size_t limit, int64_t last)
+{
+	char next[24];
+
+	if (n < limit || n == 0)
+		return json_pack("{s:o,s:n}", key, items, "next");
+	(void)snprintf(next, sizeof(next), "%lld", (long long)last);
+	return json_pack("{s:o,s:s}", key, items, "next", next);
+}
+
 /* Bearer token -> account. false (and a 401 reply) if none is valid. */
-static bool
+bool
 authenticate(struct server *s, struct request *rq, struct reply *rp, struct pt_account *a,
 	     uint8_t token_hash[PT_HASH_LEN])
 {
@@ -242,7 +303,7 @@ no:
 	return false;
 }
 
-static bool
+bool
 zone_exists(struct server *s, const char *tz)
 {
 	char path[PATH_MAX + PT_TZNAME_MAX + 2];
@@ -459,6 +520,11 @@ home_create(struct server *s, struct request *rq, struct reply *rp, const struct
 	memcpy(h.name, r.name, sizeof(h.name));
 	memcpy(h.tz, r.tz, sizeof(h.tz));
 	memcpy(h.notes, r.notes, sizeof(h.notes));
+	if (r.has_location && r.location_set) {
+		h.has_location = true;
+		h.lat = r.lat;
+		h.lon = r.lon;
+	}
 	if (pt_policy_to_json(&r.policy, h.policy, sizeof(h.policy)) != PT_OK) {
 		fail_internal(rp);
 		return;
@@ -506,7 +572,7 @@ home_list(struct server *s, struct reply *rp, const struct pt_account *a)
 	rp->body = json_pack("{s:o}", "homes", arr);
 }
 
-static bool
+bool
 need_owner(int role, struct reply *rp)
 {
 	if (role == PT_HOME_OWNER)
@@ -549,6 +615,11 @@ home_patch(struct server *s, struct request *rq, struct reply *rp, struct pt_hom
 		memcpy(h->tz, r.tz, sizeof(h->tz));
 	if (r.has_notes)
 		memcpy(h->notes, r.notes, sizeof(h->notes));
+	if (r.has_location) {
+		h->has_location = r.location_set;
+		h->lat = r.location_set ? r.lat : 0;
+		h->lon = r.location_set ? r.lon : 0;
+	}
 	if (r.has_policy && pt_policy_to_json(&r.policy, h->policy, sizeof(h->policy)) != PT_OK) {
 		pt_store_rollback(s->st);
 		fail_internal(rp);
@@ -562,8 +633,9 @@ home_patch(struct server *s, struct request *rq, struct reply *rp, struct pt_hom
 	}
 	(void)snprintf(target, sizeof(target), "home:%s", h->id);
 	if (!commit_audited(s, rq, rp, "home.update", target,
-			    json_pack("{s:b,s:b,s:b,s:b}", "name", r.has_name, "tz", r.has_tz, "notes",
-				      r.has_notes, "policy", r.has_policy)))
+			    json_pack("{s:b,s:b,s:b,s:b,s:b}", "name", r.has_name, "tz", r.has_tz,
+				      "notes", r.has_notes, "policy", r.has_policy, "location",
+				      r.has_location)))
 		return;
 	cache_bump(s->cache);
 	rp->status = 200;
@@ -641,7 +713,7 @@ member_add(struct server *s, struct request *rq, struct reply *rp, const struct 
 /* ---- owner keys ---- */
 
 /* The home's owner keys as a root set; caller frees. */
-static uint8_t (*load_roots(struct server *s, const char *home, size_t *n))[PT_PK_LEN]
+uint8_t (*load_roots(struct server *s, const char *home, size_t *n))[PT_PK_LEN]
 {
 	struct pt_owner_key *ks = calloc(LIST_KEYS_MAX, sizeof(*ks));
 	uint8_t (*roots)[PT_PK_LEN] = NULL;
@@ -952,20 +1024,20 @@ revocation_list(struct server *s, struct request *rq, struct reply *rp, const st
 
 /* ---- routing ---- */
 
-static bool
+bool
 method_is(const struct request *rq, const char *m)
 {
 	return strcmp(rq->method, m) == 0;
 }
 
-static void
+void
 not_allowed(struct reply *rp, const char *allow)
 {
 	rp->allow = allow;
 	fail(rp, 405, "method-not-allowed", NULL, "this method is not allowed here");
 }
 
-static void
+void
 not_found(struct reply *rp)
 {
 	fail(rp, 404, "not-found", NULL, "not found");
@@ -1034,7 +1106,7 @@ homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct p
 			revocation_list(s, rq, rp, &h);
 		else
 			not_allowed(rp, "GET, POST");
-	} else {
+	} else if (!api_home_org(s, rq, rp, a, &h, role, sub)) {
 		not_found(rp);
 	}
 }
@@ -1100,6 +1172,31 @@ api_dispatch(struct server *s, struct request *rq, struct reply *rp)
 		if (!authenticate(s, rq, rp, &a, th))
 			return;
 		homes_sub(s, rq, rp, &a, p + 6);
+	} else if (strcmp(p, "carriers") == 0 || strncmp(p, "carriers/", 9) == 0) {
+		/* Fixed routes: 405 before 401, as for /v1/homes. */
+		if (p[8] == '\0' && !method_is(rq, "GET") && !method_is(rq, "POST")) {
+			not_allowed(rp, "GET, POST");
+			return;
+		}
+		if (!authenticate(s, rq, rp, &a, th))
+			return;
+		api_carriers(s, rq, rp, &a, p);
+	} else if (strcmp(p, "me/devices") == 0 || strncmp(p, "me/devices/", 11) == 0) {
+		if (p[10] == '\0' && !method_is(rq, "GET") && !method_is(rq, "POST")) {
+			not_allowed(rp, "GET, POST");
+			return;
+		}
+		if (!authenticate(s, rq, rp, &a, th))
+			return;
+		api_devices(s, rq, rp, &a, p);
+	} else if (strcmp(p, "deliveries") == 0 || strncmp(p, "deliveries/", 11) == 0) {
+		if (p[10] == '\0' && !method_is(rq, "GET") && !method_is(rq, "POST")) {
+			not_allowed(rp, "GET, POST");
+			return;
+		}
+		if (!authenticate(s, rq, rp, &a, th))
+			return;
+		api_deliveries(s, rq, rp, &a, p + 10);
 	} else {
 		not_found(rp);
 	}

@@ -80,6 +80,13 @@ static const struct key keys[] = {
 	 "IANA time zone files, to check homes' zones"},
 	{"store", "path", C_STR, F(store_path), "var/porterd/porter.db", 0, 0,
 	 "the SQLite database (created with mode 0600)"},
+	{"store", "sealing_key", C_STR, F(sealing_key), "", 0, 0,
+	 "key that seals hosted carriers' signing keys at rest (created 0600 if missing);"
+	 " default: sealing.key beside the database"},
+	{"delivery", "arrival_radius", C_UINT, F(arrival_radius), "150", 10, 5000,
+	 "metres from the home within which a courier's arrival counts"},
+	{"delivery", "issue_window", C_DURATION, F(issue_window), "5m", 30, 3600,
+	 "how long a just-in-time delivery credential lasts (30s .. 1h)"},
 	{"log", "level", C_LEVEL, F(log_level), "info", 0, 0, "error, warn, info or debug"},
 };
 
@@ -139,6 +146,28 @@ bad:
 	return -1;
 }
 
+/* An unset sealing_key lives beside the database: one directory to guard. */
+static int
+sealing_default(struct config *c, struct pt_errbuf *err)
+{
+	const char *slash;
+	int n;
+
+	if (c->sealing_key[0] != '\0')
+		return 0;
+	slash = strrchr(c->store_path, '/');
+	if (slash == NULL)
+		n = snprintf(c->sealing_key, sizeof(c->sealing_key), "sealing.key");
+	else
+		n = snprintf(c->sealing_key, sizeof(c->sealing_key), "%.*s/sealing.key",
+			     (int)(slash - c->store_path), c->store_path);
+	if (n < 0 || (size_t)n >= sizeof(c->sealing_key)) {
+		(void)snprintf(err->msg, sizeof(err->msg), "store.sealing_key: the path is too long");
+		return -1;
+	}
+	return 0;
+}
+
 void
 config_defaults(struct config *c)
 {
@@ -149,6 +178,8 @@ config_defaults(struct config *c)
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (set(c, &keys[i], keys[i].def, &err) != 0)
 			abort();	/* a default that does not parse is a bug */
+	if (sealing_default(c, &err) != 0)
+		abort();
 }
 
 struct parse_ctx {
@@ -185,6 +216,18 @@ handler(void *user, const char *section, const char *name, const char *value)
  * unseen: one pass over the lines checks every [section] name, and notes
  * where the TLS keys are for the error that needs them together.
  */
+/* A section is known when some key of the table lives in it. */
+static bool
+section_known(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].section, name) == 0)
+			return true;
+	return false;
+}
+
 static int
 scan_sections(const char *path, int *cert_line, int *key_line, struct pt_errbuf *err)
 {
@@ -209,8 +252,7 @@ scan_sections(const char *path, int *cert_line, int *key_line, struct pt_errbuf 
 		if ((end = strchr(p, ']')) == NULL)
 			continue;	/* ini_parse reports the syntax */
 		*end = '\0';
-		if (strcmp(p + 1, "server") != 0 && strcmp(p + 1, "store") != 0 &&
-		    strcmp(p + 1, "log") != 0) {
+		if (!section_known(p + 1)) {
 			(void)snprintf(err->msg, sizeof(err->msg),
 				       "'%.100s' line %d: unknown section [%.40s]", path, n, p + 1);
 			fclose(f);
@@ -229,6 +271,7 @@ config_load(const char *path, struct config *c, struct pt_errbuf *err)
 	int line, cert_line, key_line;
 
 	config_defaults(c);
+	c->sealing_key[0] = '\0';	/* derived from the file's store.path unless set */
 	err->msg[0] = '\0';
 	if (scan_sections(path, &cert_line, &key_line, err) != 0)
 		return -1;
@@ -252,7 +295,7 @@ config_load(const char *path, struct config *c, struct pt_errbuf *err)
 			       c->tls_cert[0] != '\0' ? "tls_key" : "tls_cert");
 		return -1;
 	}
-	return 0;
+	return sealing_default(c, err);
 }
 
 void

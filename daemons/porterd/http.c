@@ -140,10 +140,21 @@ static enum MHD_Result
 on_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct request *rq = cls;
+	const char *v = value != NULL ? value : "";
 
 	(void)kind;
 	if (strcmp(key, "since") == 0)
-		rq->query_since = value != NULL ? value : "";
+		rq->query_since = v;
+	else if (strcmp(key, "after") == 0)
+		rq->query_after = v;
+	else if (strcmp(key, "limit") == 0)
+		rq->query_limit = v;
+	else if (strcmp(key, "open") == 0)
+		rq->query_open = v;
+	else if (strcmp(key, "home") == 0)
+		rq->query_home = v;
+	else if (strcmp(key, "state") == 0)
+		rq->query_state = v;
 	return MHD_YES;
 }
 

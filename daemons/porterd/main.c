@@ -88,14 +88,17 @@ reload(struct server *s, const char *path)
 		pthread_rwlock_wrlock(&s->cfg_lock);
 		if (strcmp(nc.listen, s->cfg.listen) != 0 || nc.threads != s->cfg.threads ||
 		    strcmp(nc.store_path, s->cfg.store_path) != 0 ||
+		    strcmp(nc.sealing_key, s->cfg.sealing_key) != 0 ||
 		    strcmp(nc.tls_cert, s->cfg.tls_cert) != 0 || strcmp(nc.tls_key, s->cfg.tls_key) != 0)
-			plog(LOG_WARN_, "event=reload note=\"listen, threads, TLS and store.path change on restart only\"");
+			plog(LOG_WARN_, "event=reload note=\"listen, threads, TLS, store.path and store.sealing_key change on restart only\"");
 		/* What can change live: */
 		s->cfg.max_body = nc.max_body;
 		s->cfg.signup_open = nc.signup_open;
 		s->cfg.session_ttl = nc.session_ttl;
 		s->cfg.log_level = nc.log_level;
 		memcpy(s->cfg.zoneinfo, nc.zoneinfo, sizeof(nc.zoneinfo));
+		s->cfg.arrival_radius = nc.arrival_radius;
+		s->cfg.issue_window = nc.issue_window;
 		pthread_rwlock_unlock(&s->cfg_lock);
 		log_set_level(nc.log_level);
 		plog(LOG_INFO_, "event=reload result=applied");
@@ -116,6 +119,7 @@ main(int argc, char **argv)
 	sigset_t set;
 	uint16_t port;
 	int c, sig;
+	bool created = false;
 
 	while ((c = getopt(argc, argv, "f:ndvR:h")) != -1) {
 		switch (c) {
@@ -172,6 +176,16 @@ main(int argc, char **argv)
 		plog(LOG_ERR_, "event=start error=\"%s\"", err.msg);
 		return 1;
 	}
+	if ((srv.sealing_key = pt_guarded_alloc(PT_AEAD_KEY_LEN)) == NULL) {
+		plog(LOG_ERR_, "event=start error=\"out of memory\"");
+		return 1;
+	}
+	if (pt_symkey_load_or_create(srv.cfg.sealing_key, srv.sealing_key, &created, &err) != PT_OK) {
+		plog(LOG_ERR_, "event=start error=\"%s\"", err.msg);
+		return 1;
+	}
+	if (created)
+		plog(LOG_INFO_, "event=sealing_key_created path=\"%s\"", srv.cfg.sealing_key);
 	if ((srv.rl = ratelimit_new()) == NULL || (srv.cache = cache_new()) == NULL) {
 		plog(LOG_ERR_, "event=start error=\"out of memory\"");
 		return 1;
@@ -214,6 +228,7 @@ main(int argc, char **argv)
 	pt_store_close(srv.st);
 	ratelimit_free(srv.rl);
 	cache_free(srv.cache);
+	pt_guarded_free(srv.sealing_key);
 	plog(LOG_INFO_, "event=stopped");
 	return 0;
 }

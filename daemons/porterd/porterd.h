@@ -34,6 +34,9 @@ struct config {
 	char tls_key[PATH_MAX];
 	char store_path[PATH_MAX];
 	char zoneinfo[PATH_MAX];
+	char sealing_key[PATH_MAX];	/* seals hosted carriers' keys at rest */
+	unsigned arrival_radius;	/* metres: how near the home a courier must be */
+	int64_t issue_window;		/* seconds a just-in-time credential lasts */
 	int log_level;
 };
 void config_defaults(struct config *c);
@@ -77,6 +80,7 @@ struct server {
 	struct ratelimit *rl;
 	struct cache *cache;
 	char dummy_hash[PT_PWHASH_STR_MAX];	/* equal time for unknown accounts */
+	uint8_t *sealing_key;			/* PT_AEAD_KEY_LEN bytes, sodium_malloc'd */
 	atomic_int inflight;
 	atomic_bool stopping;
 	uint64_t id_base;			/* request ids: random base + counter */
@@ -92,6 +96,11 @@ struct request {
 	char addr[64];
 	char rl_addr[64];		/* addr, IPv6 cut to its /64: the rate-limit key */
 	const char *query_since;	/* ?since= */
+	const char *query_after;	/* ?after= (paging cursor) */
+	const char *query_limit;	/* ?limit= */
+	const char *query_open;		/* ?open= (alerts) */
+	const char *query_home;		/* ?home= (deliveries) */
+	const char *query_state;	/* ?state= (deliveries) */
 	char *body;
 	size_t len, cap;
 	bool too_large;

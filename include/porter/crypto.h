@@ -75,6 +75,29 @@ bool pt_pk_is_valid(const uint8_t pk[PT_PK_LEN]);
 int pt_pwhash_str(char out[PT_PWHASH_STR_MAX], const char *pw, size_t pw_len) PT_MUST_CHECK;
 int pt_pwhash_verify(const char *hash, const char *pw, size_t pw_len) PT_MUST_CHECK;
 
+/* Guarded memory for other secrets (sodium_malloc: guard pages, mlock'd;
+ * wiped by pt_guarded_free). NULL on failure. */
+void *pt_guarded_alloc(size_t n);
+void pt_guarded_free(void *p);
+
+/*
+ * Authenticated encryption of small secrets at rest (porterd's sealed
+ * carrier keys): XChaCha20-Poly1305 (libsodium's IETF AEAD) with a random
+ * nonce. out = nonce (24) || ciphertext || tag (16): mlen + PT_AEAD_OVERHEAD
+ * bytes. ad binds the ciphertext to its context (the carrier id) so a
+ * sealed value moved to another row does not open. pt_aead_open: PT_OK,
+ * PT_EBADSIG (forged, wrong key or wrong ad), PT_EMALFORMED (too short),
+ * PT_ENOSPC. A failed open leaves m wiped.
+ */
+#define PT_AEAD_KEY_LEN 32
+#define PT_AEAD_OVERHEAD (24 + 16)
+int pt_aead_seal(const uint8_t key[PT_AEAD_KEY_LEN], const uint8_t *ad, size_t adlen,
+		 const uint8_t *m, size_t mlen, uint8_t *out, size_t cap,
+		 size_t *out_len) PT_MUST_CHECK;
+int pt_aead_open(const uint8_t key[PT_AEAD_KEY_LEN], const uint8_t *ad, size_t adlen,
+		 const uint8_t *c, size_t clen, uint8_t *m, size_t cap,
+		 size_t *m_len) PT_MUST_CHECK;
+
 /*
  * Base64url without padding (RFC 4648 section 5), how porter writes keys.
  * encode: out must hold pt_b64_len(len) + 1 bytes (NUL-terminated).

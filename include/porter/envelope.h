@@ -8,6 +8,20 @@
  *            -65537: {1: op or kind, 2: lock id (command, optional) or
  *                     target (revocation: 16-byte token id or 32-byte key)}}
  *
+ * Two statements use the same envelope (schema 2):
+ *
+ *   pairing (PT_ENV_PAIRING): an owner key says "this hub belongs to my
+ *     home". aud = home id, nonce = the one-time pairing code the hub shows
+ *     (16 bytes), -65537 {1: 0, 2: the hub's Ed25519 key (32 bytes)}.
+ *     porterd stores the hub after checking the signer is an owner key of
+ *     the home; the hub checks the code is the one it showed and from then
+ *     on trusts the signer as a root.
+ *   attestation (PT_ENV_ATTESTATION): a carrier key says "this courier is
+ *     who we say, checked to this level". aud = carrier id, nonce random,
+ *     -65537 {1: level (enum pt_level, 1..3), 2: courier id (text: the
+ *     courier's account id in decimal), 3: the courier's name (1..100
+ *     bytes printable UTF-8)}.
+ *
  * The server relays these; it cannot forge them, because only the keys
  * the verifier passes in (owners enrolled at the hub) are accepted.
  * Freshness is checked here against a skew; replay of a nonce inside the
@@ -29,6 +43,8 @@
 enum pt_envelope_kind {
 	PT_ENV_COMMAND = 1,
 	PT_ENV_REVOCATION = 2,
+	PT_ENV_PAIRING = 3,
+	PT_ENV_ATTESTATION = 4,
 };
 
 enum pt_command_op {
@@ -47,10 +63,11 @@ struct pt_envelope {
 	char aud[PT_ID_MAX + 1];	/* home id */
 	int64_t iat;
 	uint8_t nonce[PT_CTI_LEN];
-	uint8_t op;			/* command op, or revocation kind */
-	char lock[PT_ID_MAX + 1];	/* command: "" means every lock */
-	uint8_t target[PT_PK_LEN];	/* revocation: token id (16) or key (32) */
+	uint8_t op;			/* command op, revocation kind, attested level; 0 for pairing */
+	char lock[PT_ID_MAX + 1];	/* command: "" means every lock; attestation: courier id */
+	uint8_t target[PT_PK_LEN];	/* revocation: token id (16) or key (32); pairing: hub key */
 	uint8_t target_len;
+	char name[100 + 1];		/* attestation: the courier's name */
 };
 
 /* Sign e (kind, aud, iat, nonce, op, lock/target set by the caller). */
@@ -62,7 +79,9 @@ int pt_envelope_sign(const struct pt_crypto_ops *ops, const struct pt_signer *sg
  * of signers (matched by key id, then signature); *signer_index tells
  * which. Then: audience == home_id, |now - iat| <= skew.
  * PT_OK, PT_ETOOBIG, PT_EMALFORMED, PT_EUNSUPPORTED, PT_EUNTRUSTEDCMD,
- * PT_EBADSIG, PT_EAUDIENCE, PT_ESTALE. *e zeroed on failure.
+ * PT_EBADSIG, PT_EAUDIENCE, PT_ESTALE; PT_EINVAL for a kind that does not
+ * exist. *e zeroed on failure. A pairing's hub key is not checked to be a
+ * valid point here: callers check it with pt_pk_is_valid.
  */
 int pt_envelope_verify(const struct pt_crypto_ops *ops, const uint8_t *p, size_t len,
 		       enum pt_envelope_kind kind, const uint8_t (*signers)[PT_PK_LEN],

@@ -49,7 +49,8 @@ enum pt_err {
 	PT_ENOTFOUND = -30,	/* no such file / key / object */
 	PT_EUNTRUSTEDCMD = -31,	/* command or revocation signer not allowed */
 	PT_EEXISTS = -32,	/* a unique thing already exists */
-	PT_ERR_COUNT_ = 33	/* number of values, PT_OK included */
+	PT_ECONFLICT = -33,	/* the object changed meanwhile (state moved on) */
+	PT_ERR_COUNT_ = 34	/* number of values, PT_OK included */
 };
 
 struct pt_err_info {

@@ -39,6 +39,17 @@ int pt_pubkey_parse(const char *arg, uint8_t pk[PT_PK_LEN], struct pt_errbuf *er
 /* "porter-ed25519-public-v1 <b64>" is not needed on screens: just <b64>. */
 void pt_pubkey_text(const uint8_t pk[PT_PK_LEN], char out[PT_PK_TEXT_LEN + 1]);
 
+/*
+ * A 32-byte symmetric key file (porterd's sealing key), mode 0600:
+ *     porter-sealing-key-v1 <base64url of 32 bytes>\n
+ * Loaded with the same checks as secret keys (owner, mode, O_NOFOLLOW);
+ * created with a fresh random key if it does not exist (the parent
+ * directory must exist). key must be guarded memory the caller wipes.
+ */
+#define PT_SEALING_TAG "porter-sealing-key-v1"
+int pt_symkey_load_or_create(const char *path, uint8_t key[32], bool *created,
+			     struct pt_errbuf *err) PT_MUST_CHECK;
+
 /* Read a whole regular file of at most max bytes into a malloc'd buffer. */
 int pt_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len,
 		 struct pt_errbuf *err) PT_MUST_CHECK;

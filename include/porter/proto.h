@@ -37,7 +37,7 @@ struct pt_req_signup {
 	char email[PT_EMAIL_MAX + 1];	/* lowercased */
 	char password[PT_PASSWORD_MAX + 1];
 	char name[PT_NAME_MAX + 1];
-	int role;			/* PT_ROLE_OWNER or PT_ROLE_CARRIER_ADMIN */
+	int role;			/* PT_ROLE_OWNER, PT_ROLE_CARRIER_ADMIN or PT_ROLE_COURIER */
 };
 
 struct pt_req_signin {
@@ -56,9 +56,13 @@ struct pt_policy {
 	bool standing_approval;		/* false: per-delivery */
 };
 
-/* Home create (all required but notes/policy) or patch (all optional). */
+/* Home create (all required but notes/policy/location) or patch (all optional).
+ * "location": {"lat": -90..90, "lon": -180..180} sets it; null clears it. */
 struct pt_req_home {
 	bool has_name, has_tz, has_notes, has_policy;
+	bool has_location;		/* the field was given */
+	bool location_set;		/* ... as an object (false: null, clear it) */
+	double lat, lon;
 	char name[PT_NAME_MAX + 1];
 	char tz[PT_TZNAME_MAX + 1];	/* name checked; existence is the caller's */
 	char notes[PT_NOTES_MAX + 1];
@@ -86,6 +90,67 @@ struct pt_req_revocation {
 	size_t envelope_len;
 };
 
+/* ---- schema 2: carriers, couriers, devices, hubs, deliveries ---- */
+
+/* {"name", "public_key"} or {"name", "hosted": true}: exactly one of them. */
+struct pt_req_carrier {
+	char name[PT_NAME_MAX + 1];
+	bool hosted;
+	uint8_t pk[PT_PK_LEN];		/* valid when !hosted */
+};
+
+/* {"email", "name", "level", "attestation"?} */
+struct pt_req_courier {
+	char email[PT_EMAIL_MAX + 1];	/* lowercased */
+	char name[PT_NAME_MAX + 1];
+	uint8_t level;			/* enum pt_level */
+	bool has_attestation;
+	uint8_t attestation[PT_ENVELOPE_SIZE_MAX];
+	size_t attestation_len;
+};
+
+/* {"public_key", "label"?}: a courier's device */
+struct pt_req_device {
+	uint8_t pk[PT_PK_LEN];
+	char label[PT_LABEL_MAX + 1];
+};
+
+/* {"public_key", "pairing", "label"?} */
+struct pt_req_hub {
+	uint8_t pk[PT_PK_LEN];
+	uint8_t pairing[PT_ENVELOPE_SIZE_MAX];
+	size_t pairing_len;
+	char label[PT_LABEL_MAX + 1];
+};
+
+/* {"carrier_id", "home_id", "package_id", "window_start", "window_end", "in_home"?}
+ * Shape only: end > start, end - start <= 86400, times 0..2^40; whether
+ * the window is in the future is the caller's (it knows now). */
+struct pt_req_delivery {
+	char carrier_id[PT_ID_MAX + 1];
+	char home_id[PT_ID_MAX + 1];
+	char package_id[PT_PACKAGE_MAX + 1];	/* 1..64 printable ASCII, no space */
+	int64_t window_start, window_end;
+	bool in_home;			/* default false */
+};
+
+/* {"courier": account id (integer >= 1)} */
+struct pt_req_dispatch {
+	int64_t courier;
+};
+
+/* {"device_key", "lat", "lon", "package_id"} */
+struct pt_req_arrive {
+	uint8_t device_pk[PT_PK_LEN];
+	double lat, lon;
+	char package_id[PT_PACKAGE_MAX + 1];
+};
+
+/* {} or {"reason": "..."} (0..200 bytes printable UTF-8); an empty body is {}. */
+struct pt_req_reason {
+	char reason[PT_REASON_MAX + 1];
+};
+
 /* Each: PT_OK, or PT_EMALFORMED with *e filled (status 400 or 413). */
 int pt_req_signup_decode(const char *p, size_t len, struct pt_req_signup *r,
 			 struct pt_api_err *e) PT_MUST_CHECK;
@@ -101,6 +166,42 @@ int pt_req_grant_decode(const char *p, size_t len, struct pt_req_grant *r,
 			struct pt_api_err *e) PT_MUST_CHECK;
 int pt_req_revocation_decode(const char *p, size_t len, struct pt_req_revocation *r,
 			     struct pt_api_err *e) PT_MUST_CHECK;
+
+int pt_req_carrier_decode(const char *p, size_t len, struct pt_req_carrier *r,
+			  struct pt_api_err *e) PT_MUST_CHECK;
+int pt_req_courier_decode(const char *p, size_t len, struct pt_req_courier *r,
+			  struct pt_api_err *e) PT_MUST_CHECK;
+int pt_req_device_decode(const char *p, size_t len, struct pt_req_device *r,
+			 struct pt_api_err *e) PT_MUST_CHECK;
+int pt_req_hub_decode(const char *p, size_t len, struct pt_req_hub *r,
+		      struct pt_api_err *e) PT_MUST_CHECK;
+int pt_req_delivery_decode(const char *p, size_t len, struct pt_req_delivery *r,
+			   struct pt_api_err *e) PT_MUST_CHECK;
+int pt_req_dispatch_decode(const char *p, size_t len, struct pt_req_dispatch *r,
+			   struct pt_api_err *e) PT_MUST_CHECK;
+int pt_req_arrive_decode(const char *p, size_t len, struct pt_req_arrive *r,
+			 struct pt_api_err *e) PT_MUST_CHECK;
+int pt_req_reason_decode(const char *p, size_t len, struct pt_req_reason *r,
+			 struct pt_api_err *e) PT_MUST_CHECK;
+
+/*
+ * Paging query: ?after=<cursor>&limit=<n>. after: NULL or a decimal
+ * integer >= 0 (the "next" a previous page gave); limit: NULL (default
+ * 50) or 1..200. 400 invalid-field naming "after" or "limit" otherwise.
+ */
+#define PT_PAGE_DEFAULT 50
+#define PT_PAGE_MAX 200
+int pt_query_page(const char *after, const char *limit, int64_t *after_out, size_t *limit_out,
+		  struct pt_api_err *e) PT_MUST_CHECK;
+
+/* Names on the wire. NULL / PT_EMALFORMED for unknown values. */
+const char *pt_level_name(unsigned level);	/* "basic", "id-checked", "background-checked" */
+int pt_level_parse(const char *s, uint8_t *level) PT_MUST_CHECK;
+/* "scheduled", "out-for-delivery", "at-the-door", "credential-issued",
+ * "entered", "completed", "refused", "failed", "cancelled" */
+const char *pt_dstate_name(unsigned state);
+int pt_dstate_parse(const char *s, uint8_t *state) PT_MUST_CHECK;
+const char *pt_approval_name(unsigned approval);	/* "not-needed", "pending", "approved" */
 
 /* The policy as canonical JSON (sorted keys, compact) into out[cap]. */
 int pt_policy_to_json(const struct pt_policy *p, char *out, size_t cap) PT_MUST_CHECK;

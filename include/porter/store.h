@@ -14,7 +14,8 @@
  * Errors: PT_OK; PT_ENOTFOUND (no such row, or not visible to the caller);
  * PT_EEXISTS (a unique value is taken); PT_EIO (the database failed: the
  * message is logged by the store, never shown to clients); PT_EINVAL
- * (caller error, e.g. a call outside a transaction that needs one).
+ * (caller error, e.g. a call outside a transaction that needs one);
+ * PT_ECONFLICT (a compare-and-set found the row changed: deliveries).
  *
  * Strings in the structs are NUL-terminated copies; sizes are limits the
  * API layer enforces before calling the store.
@@ -28,6 +29,7 @@
 
 #include "porter/cred.h"
 #include "porter/crypto.h"
+#include "porter/envelope.h"
 #include "porter/err.h"
 
 #define PT_EMAIL_MAX 254
@@ -67,6 +69,8 @@ struct pt_home {
 	char tz[PT_TZNAME_MAX + 1];
 	char notes[PT_NOTES_MAX + 1];	/* shown to couriers */
 	char policy[PT_POLICY_MAX + 1];	/* canonical JSON object */
+	bool has_location;		/* where couriers must be to get a credential */
+	double lat, lon;		/* degrees, WGS 84; -90..90, -180..180 */
 	int64_t created_at, updated_at;
 };
 
@@ -161,6 +165,9 @@ int pt_store_home_get(struct pt_store *st, const char *home_id, int64_t account,
 /* Homes the account belongs to, in creation order; at most max. */
 int pt_store_home_list(struct pt_store *st, int64_t account, struct pt_home *out, size_t max,
 		       size_t *n) PT_MUST_CHECK;
+/* The home whatever the caller's membership: for checks that are not a
+ * member's read (a carrier creating a delivery). Never answer with it. */
+int pt_store_home_by_id(struct pt_store *st, const char *home_id, struct pt_home *h) PT_MUST_CHECK;
 int pt_store_home_update(struct pt_store *st, const struct pt_home *h) PT_MUST_CHECK;
 /* Deletes the home and everything that belongs to it. */
 int pt_store_home_delete(struct pt_store *st, const char *home_id) PT_MUST_CHECK;
@@ -176,6 +183,10 @@ int pt_store_owner_key_list(struct pt_store *st, const char *home_id, struct pt_
 int pt_store_grant_insert(struct pt_store *st, struct pt_grant_row *g) PT_MUST_CHECK;
 int pt_store_grant_list(struct pt_store *st, const char *home_id, struct pt_grant_row *out,
 			size_t max, size_t *n) PT_MUST_CHECK;
+/* The home's grants whose last link is held by holder, newest first. */
+int pt_store_grant_list_by_holder(struct pt_store *st, const char *home_id,
+				  const uint8_t holder[PT_PK_LEN], struct pt_grant_row *out,
+				  size_t max, size_t *n) PT_MUST_CHECK;
 
 /* Revocations: version assigned per home (1 + the highest). */
 int pt_store_revocation_insert(struct pt_store *st, struct pt_revocation_row *r) PT_MUST_CHECK;
@@ -193,5 +204,209 @@ int pt_store_audit_append(struct pt_store *st, int64_t at, int64_t actor, const 
 /* Walk the whole chain. PT_OK, or PT_EBADSIG with *bad_seq = the first
  * row whose hash or link does not match (also a gap in seq). */
 int pt_store_audit_verify(struct pt_store *st, int64_t *bad_seq, int64_t *rows) PT_MUST_CHECK;
+
+/* ---- Carriers, couriers, devices (schema 2) ---- */
+
+#define PT_SEALED_SEED_MAX 96		/* nonce || AEAD(seed): 24 + 32 + 16 */
+#define PT_PACKAGE_MAX 64		/* package identifier, printable ASCII */
+#define PT_REASON_MAX 200		/* free text given with refused/failed/cancelled */
+#define PT_EVENT_TYPE_MAX 48
+#define PT_SOURCE_MAX 80		/* "server", "hub:<hub id>" */
+
+struct pt_carrier {
+	int64_t rowid;
+	char id[PT_ID_MAX + 1];		/* public id: "c-" and 16 hex digits */
+	char name[PT_NAME_MAX + 1];
+	uint8_t pk[PT_PK_LEN];		/* the carrier's Ed25519 key */
+	bool hosted;			/* porterd holds the secret half, sealed */
+	uint8_t sealed_seed[PT_SEALED_SEED_MAX];	/* hosted only */
+	size_t sealed_seed_len;
+	int64_t admin;			/* the carrier-admin account that created it */
+	int64_t created_at;
+};
+
+/* PT_EEXISTS if the id or the key is taken. Sets c->rowid. */
+int pt_store_carrier_insert(struct pt_store *st, struct pt_carrier *c) PT_MUST_CHECK;
+int pt_store_carrier_get(struct pt_store *st, const char *id, struct pt_carrier *c) PT_MUST_CHECK;
+/* Carriers in rowid order with rowid > after; at most max. */
+int pt_store_carrier_list(struct pt_store *st, int64_t after, struct pt_carrier *out, size_t max,
+			  size_t *n) PT_MUST_CHECK;
+
+enum pt_level {				/* courier verification level, carrier-attested */
+	PT_LEVEL_BASIC = 1,		/* "basic": contact details checked */
+	PT_LEVEL_ID = 2,		/* "id-checked": identity document checked */
+	PT_LEVEL_BACKGROUND = 3,	/* "background-checked" */
+};
+
+/* A courier account enrolled with one carrier. */
+struct pt_courier {
+	int64_t account;
+	char carrier_id[PT_ID_MAX + 1];
+	char name[PT_NAME_MAX + 1];	/* as attested */
+	uint8_t level;			/* enum pt_level */
+	uint8_t attestation[PT_ENVELOPE_SIZE_MAX];	/* the carrier-signed envelope */
+	size_t attestation_len;
+	bool active;
+	int64_t created_at, updated_at;
+};
+
+/* PT_EEXISTS if the account is already enrolled with a carrier. */
+int pt_store_courier_insert(struct pt_store *st, const struct pt_courier *c) PT_MUST_CHECK;
+int pt_store_courier_get(struct pt_store *st, int64_t account, struct pt_courier *c) PT_MUST_CHECK;
+/* Couriers of a carrier with account > after, in account order. */
+int pt_store_courier_list(struct pt_store *st, const char *carrier_id, int64_t after,
+			  struct pt_courier *out, size_t max, size_t *n) PT_MUST_CHECK;
+/* Sets active = false (and updated_at). PT_ENOTFOUND if not of that carrier. */
+int pt_store_courier_deactivate(struct pt_store *st, const char *carrier_id, int64_t account,
+				int64_t at) PT_MUST_CHECK;
+
+/* A courier's device key (the device makes it and keeps the secret half). */
+struct pt_device {
+	int64_t id;
+	int64_t account;
+	uint8_t pk[PT_PK_LEN];
+	char label[PT_LABEL_MAX + 1];
+	int64_t created_at;
+};
+
+/* PT_EEXISTS if the key is enrolled anywhere. Sets d->id. */
+int pt_store_device_insert(struct pt_store *st, struct pt_device *d) PT_MUST_CHECK;
+int pt_store_device_list(struct pt_store *st, int64_t account, struct pt_device *out, size_t max,
+			 size_t *n) PT_MUST_CHECK;
+/* PT_ENOTFOUND unless the device belongs to account. */
+int pt_store_device_delete(struct pt_store *st, int64_t account, int64_t id) PT_MUST_CHECK;
+/* The device with this key, only if it belongs to account. */
+int pt_store_device_by_pk(struct pt_store *st, int64_t account, const uint8_t pk[PT_PK_LEN],
+			  struct pt_device *d) PT_MUST_CHECK;
+
+/* ---- Hubs ---- */
+
+struct pt_hub {
+	int64_t rowid;
+	char id[PT_ID_MAX + 1];		/* "hub-" and 16 hex digits */
+	char home_id[PT_ID_MAX + 1];
+	uint8_t pk[PT_PK_LEN];
+	char label[PT_LABEL_MAX + 1];
+	uint8_t pairing[PT_ENVELOPE_SIZE_MAX];	/* the owner-signed pairing statement */
+	size_t pairing_len;
+	int64_t paired_by;		/* account */
+	int64_t created_at;
+	int64_t last_seen;		/* 0: never */
+};
+
+/* PT_EEXISTS if the id or key is taken. Sets h->rowid. */
+int pt_store_hub_insert(struct pt_store *st, struct pt_hub *h) PT_MUST_CHECK;
+int pt_store_hub_list(struct pt_store *st, const char *home_id, struct pt_hub *out, size_t max,
+		      size_t *n) PT_MUST_CHECK;
+/* PT_ENOTFOUND unless the hub belongs to home_id. */
+int pt_store_hub_delete(struct pt_store *st, const char *home_id, const char *hub_id) PT_MUST_CHECK;
+
+/* ---- Deliveries ---- */
+
+enum pt_dstate {
+	PT_D_SCHEDULED = 1,
+	PT_D_OUT = 2,			/* "out-for-delivery" */
+	PT_D_AT_DOOR = 3,		/* "at-the-door" */
+	PT_D_ISSUED = 4,		/* "credential-issued" */
+	PT_D_ENTERED = 5,
+	PT_D_COMPLETED = 6,
+	PT_D_REFUSED = 7,
+	PT_D_FAILED = 8,
+	PT_D_CANCELLED = 9,
+};
+
+enum pt_approval {
+	PT_APPROVAL_NOT_NEEDED = 0,	/* standing approval, or not in-home */
+	PT_APPROVAL_PENDING = 1,
+	PT_APPROVAL_APPROVED = 2,
+};
+
+struct pt_delivery {
+	int64_t rowid;
+	char id[PT_ID_MAX + 1];		/* "d-" and 16 hex digits */
+	char home_id[PT_ID_MAX + 1];
+	char carrier_id[PT_ID_MAX + 1];
+	char package_id[PT_PACKAGE_MAX + 1];
+	int64_t courier;		/* account; 0 until dispatched */
+	int64_t device;			/* device id the credential went to; 0 */
+	uint8_t state;			/* enum pt_dstate */
+	uint8_t approval;		/* enum pt_approval */
+	bool in_home;
+	int64_t window_start, window_end;
+	bool has_token;
+	uint8_t token_id[PT_CTI_LEN];	/* the credential issued for it */
+	char reason[PT_REASON_MAX + 1];	/* "" unless refused, failed, cancelled */
+	int64_t created_at, updated_at;
+};
+
+struct pt_delivery_step {
+	uint8_t state;
+	int64_t at;
+	int64_t actor;			/* account; 0 for the system or a hub */
+};
+
+/* Sets d->rowid; records the first step (d->state at d->created_at). */
+int pt_store_delivery_insert(struct pt_store *st, struct pt_delivery *d, int64_t actor) PT_MUST_CHECK;
+int pt_store_delivery_get(struct pt_store *st, const char *id, struct pt_delivery *d) PT_MUST_CHECK;
+/*
+ * Write d (state, approval, courier, device, token, reason, updated_at)
+ * only if the stored state is still from_state: PT_ECONFLICT otherwise
+ * (another request moved it first). When d->state differs from
+ * from_state, a step {d->state, d->updated_at, actor} is recorded.
+ */
+int pt_store_delivery_update(struct pt_store *st, const struct pt_delivery *d, uint8_t from_state,
+			     int64_t actor) PT_MUST_CHECK;
+/* Which deliveries a list shows: every filter that is set must match. */
+struct pt_delivery_filter {
+	const char *home_id;		/* NULL: any */
+	const char *carrier_id;
+	int64_t courier;		/* 0: any */
+	int64_t member;			/* 0: any; else homes this account belongs to */
+	int64_t carrier_admin;		/* 0: any; else carriers this account administers */
+	uint8_t state;			/* 0: any */
+};
+/* rowid > after, in rowid order, at most max. */
+int pt_store_delivery_list(struct pt_store *st, const struct pt_delivery_filter *f, int64_t after,
+			   struct pt_delivery *out, size_t max, size_t *n) PT_MUST_CHECK;
+int pt_store_delivery_steps(struct pt_store *st, const char *id, struct pt_delivery_step *out,
+			    size_t max, size_t *n) PT_MUST_CHECK;
+
+/* ---- Events and alerts (per home) ---- */
+
+struct pt_event_row {
+	int64_t id;			/* global, increasing */
+	char home_id[PT_ID_MAX + 1];
+	int64_t at;
+	char source[PT_SOURCE_MAX + 1];
+	char type[PT_EVENT_TYPE_MAX + 1];	/* "delivery.at-the-door" */
+	char data[PT_DETAIL_MAX + 1];	/* canonical JSON object */
+	int64_t hub_seq;		/* the hub's sequence number; 0 for the server */
+};
+
+/* Sets e->id. PT_EEXISTS if (home, source, hub_seq) is known and hub_seq > 0
+ * (hubs resend: idempotent). */
+int pt_store_event_append(struct pt_store *st, struct pt_event_row *e) PT_MUST_CHECK;
+int pt_store_event_list(struct pt_store *st, const char *home_id, int64_t after,
+			struct pt_event_row *out, size_t max, size_t *n) PT_MUST_CHECK;
+
+struct pt_alert_row {
+	int64_t id;
+	char home_id[PT_ID_MAX + 1];
+	int64_t at;
+	char type[PT_EVENT_TYPE_MAX + 1];	/* "courier-panic", "intrusion", ... */
+	char data[PT_DETAIL_MAX + 1];
+	int64_t event_id;		/* the event that raised it; 0 */
+	int64_t acked_by;		/* 0: open */
+	int64_t acked_at;
+};
+
+int pt_store_alert_insert(struct pt_store *st, struct pt_alert_row *a) PT_MUST_CHECK;
+/* only_open: unacknowledged only. id > after, in id order. */
+int pt_store_alert_list(struct pt_store *st, const char *home_id, bool only_open, int64_t after,
+			struct pt_alert_row *out, size_t max, size_t *n) PT_MUST_CHECK;
+/* Acknowledge (first ack wins; acking again is PT_OK and changes nothing);
+ * a is filled with the row. PT_ENOTFOUND unless the alert is of home_id. */
+int pt_store_alert_ack(struct pt_store *st, const char *home_id, int64_t id, int64_t account,
+		       int64_t at, struct pt_alert_row *a) PT_MUST_CHECK;
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * Signed commands and revocations.
+ * Signed statements in the grant envelope: remote commands, revocations,
+ * hub pairings and courier attestations.
  */
 #include "porter/envelope.h"
 
@@ -8,44 +9,107 @@
 #include "porter/cbor.h"
 #include "porter/cose.h"
 
+/* External AADs of the two newer kinds (the older ones are in cred.h). */
+#define AAD_PAIRING "porter/pairing/v1"
+#define AAD_ATTESTATION "porter/attestation/v1"
+
+#define COURIER_ID_MAX 20	/* decimal digits of an account id */
+#define NAME_MAX_ 100		/* bytes of the courier's name */
+#define LEVEL_MAX 3		/* enum pt_level (store.h): 1..3 */
+
+_Static_assert(sizeof(((struct pt_envelope *)0)->name) == NAME_MAX_ + 1, "name size");
+_Static_assert(sizeof(((struct pt_envelope *)0)->lock) > COURIER_ID_MAX, "courier id size");
+
 static const uint8_t prot_prefix[] = {0xa2, 0x01, 0x27, 0x04, 0x48};
 
+/* The AAD of a kind; NULL for a kind that does not exist. */
 static const char *
 aad_of(unsigned kind)
 {
-	return kind == PT_ENV_COMMAND ? PT_AAD_COMMAND : PT_AAD_REVOCATION;
+	switch (kind) {
+	case PT_ENV_COMMAND:
+		return PT_AAD_COMMAND;
+	case PT_ENV_REVOCATION:
+		return PT_AAD_REVOCATION;
+	case PT_ENV_PAIRING:
+		return AAD_PAIRING;
+	case PT_ENV_ATTESTATION:
+		return AAD_ATTESTATION;
+	default:
+		return NULL;
+	}
 }
 
+/* Length of s, but stop at max + 1: a longer string is refused anyway. */
 static size_t
-bounded(const char *s)
+bounded(const char *s, size_t max)
 {
 	size_t n = 0;
 
-	while (n <= PT_ID_MAX && s[n] != '\0')
+	while (n <= max && s[n] != '\0')
 		n++;
 	return n;
 }
 
+/* A courier id: an account id in canonical decimal (no sign, no leading
+ * zero), 1..COURIER_ID_MAX digits. One spelling per account, so that the
+ * caller's comparison with its own record cannot be fooled by "007". */
+static bool
+courier_id_is_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > COURIER_ID_MAX || (s[0] == '0' && len > 1))
+		return false;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static bool
+name_is_valid(const char *s, size_t len)
+{
+	return len > 0 && len <= NAME_MAX_ && pt_text_is_printable((const uint8_t *)s, len);
+}
+
+/* The rules of each kind, for the signer (before encoding) and for the
+ * verifier (after decoding): what one refuses, the other never produces. */
 static int
 check(const struct pt_envelope *e)
 {
 	size_t n;
 
-	if (e->kind != PT_ENV_COMMAND && e->kind != PT_ENV_REVOCATION)
+	if (aad_of(e->kind) == NULL)
 		return PT_EMALFORMED;
-	n = bounded(e->aud);
+	n = bounded(e->aud, PT_ID_MAX);
 	if (!pt_id_is_valid(e->aud, n) || e->iat < 0 || e->iat > PT_TIME_MAX)
 		return PT_EMALFORMED;
-	if (e->kind == PT_ENV_COMMAND) {
+	switch (e->kind) {
+	case PT_ENV_COMMAND:
 		if (e->op != PT_CMD_LOCK && e->op != PT_CMD_UNLOCK)
 			return PT_EMALFORMED;
-		n = bounded(e->lock);
+		n = bounded(e->lock, PT_ID_MAX);
 		if (n != 0 && !pt_id_is_valid(e->lock, n))
 			return PT_EMALFORMED;
-	} else {
+		break;
+	case PT_ENV_REVOCATION:
 		if (e->op == PT_REVOKE_TOKEN ? e->target_len != PT_CTI_LEN :
 		    e->op == PT_REVOKE_KEY ? e->target_len != PT_PK_LEN : true)
 			return PT_EMALFORMED;
+		break;
+	case PT_ENV_PAIRING:
+		if (e->op != 0 || e->target_len != PT_PK_LEN)
+			return PT_EMALFORMED;
+		break;
+	default:	/* PT_ENV_ATTESTATION */
+		if (e->op < 1 || e->op > LEVEL_MAX)
+			return PT_EMALFORMED;
+		if (!courier_id_is_valid(e->lock, bounded(e->lock, COURIER_ID_MAX)))
+			return PT_EMALFORMED;
+		if (!name_is_valid(e->name, bounded(e->name, NAME_MAX_)))
+			return PT_EMALFORMED;
+		break;
 	}
 	return PT_OK;
 }
@@ -64,7 +128,6 @@ pt_envelope_sign(const struct pt_crypto_ops *ops, const struct pt_signer *sg,
 	if ((r = check(e)) != PT_OK)
 		return r;
 	pt_kid(ops, sg->pk, e->kid);
-	lock_len = e->kind == PT_ENV_COMMAND ? strlen(e->lock) : 0;
 	pt_cbor_wr_init(&w, claims, sizeof(claims));
 	pt_cbor_put_map(&w, 4);
 	pt_cbor_put_int(&w, PT_CWT_AUD);
@@ -74,7 +137,9 @@ pt_envelope_sign(const struct pt_crypto_ops *ops, const struct pt_signer *sg,
 	pt_cbor_put_int(&w, PT_CWT_CTI);
 	pt_cbor_put_bytes(&w, e->nonce, PT_CTI_LEN);
 	pt_cbor_put_int(&w, PT_CWT_PORTER);
-	if (e->kind == PT_ENV_COMMAND) {
+	switch (e->kind) {
+	case PT_ENV_COMMAND:
+		lock_len = strlen(e->lock);
 		pt_cbor_put_map(&w, lock_len > 0 ? 2 : 1);
 		pt_cbor_put_int(&w, 1);
 		pt_cbor_put_uint(&w, e->op);
@@ -82,12 +147,24 @@ pt_envelope_sign(const struct pt_crypto_ops *ops, const struct pt_signer *sg,
 			pt_cbor_put_int(&w, 2);
 			pt_cbor_put_text(&w, e->lock, lock_len);
 		}
-	} else {
+		break;
+	case PT_ENV_REVOCATION:
+	case PT_ENV_PAIRING:
 		pt_cbor_put_map(&w, 2);
 		pt_cbor_put_int(&w, 1);
 		pt_cbor_put_uint(&w, e->op);
 		pt_cbor_put_int(&w, 2);
 		pt_cbor_put_bytes(&w, e->target, e->target_len);
+		break;
+	default:	/* PT_ENV_ATTESTATION */
+		pt_cbor_put_map(&w, 3);
+		pt_cbor_put_int(&w, 1);
+		pt_cbor_put_uint(&w, e->op);
+		pt_cbor_put_int(&w, 2);
+		pt_cbor_put_text(&w, e->lock, strlen(e->lock));
+		pt_cbor_put_int(&w, 3);
+		pt_cbor_put_text(&w, e->name, strlen(e->name));
+		break;
 	}
 	if ((r = pt_cbor_wr_status(&w)) != PT_OK)
 		return r;
@@ -102,17 +179,68 @@ pt_envelope_sign(const struct pt_crypto_ops *ops, const struct pt_signer *sg,
 	return r;
 }
 
+/* A text item of at most max bytes that passes valid(), copied as a C
+ * string into dst (which holds max + 1). */
 static int
-read_id(struct pt_cbor_rd *rd, char *dst)
+read_text(struct pt_cbor_rd *rd, char *dst, size_t max, bool (*valid)(const char *, size_t))
 {
 	const uint8_t *p;
 	size_t len;
 
-	if (pt_cbor_text(rd, &p, &len) != PT_OK || !pt_id_is_valid((const char *)p, len))
+	if (pt_cbor_text(rd, &p, &len) != PT_OK || len > max || !valid((const char *)p, len))
 		return PT_EMALFORMED;
 	memcpy(dst, p, len);
 	dst[len] = '\0';
 	return PT_OK;
+}
+
+/* A key of the porter map: exactly the one expected, in order. */
+static bool
+key_is(struct pt_cbor_rd *rd, struct pt_cbor_keys *keys, int64_t want)
+{
+	int64_t k;
+
+	return pt_cbor_key(rd, keys, &k) == PT_OK && k == want;
+}
+
+/* The porter claim {1: op, 2: ..., 3: ...} of each kind, strictly. */
+static int
+decode_porter(struct pt_cbor_rd *rd, unsigned kind, struct pt_envelope *e)
+{
+	struct pt_cbor_keys keys;
+	const uint8_t *b;
+	uint64_t n, u;
+	size_t blen;
+
+	if (pt_cbor_map(rd, &n) != PT_OK)
+		return PT_EMALFORMED;
+	/* The number of entries each kind has: nothing unknown fits. */
+	if (kind == PT_ENV_COMMAND ? n < 1 || n > 2 : kind == PT_ENV_ATTESTATION ? n != 3 : n != 2)
+		return PT_EMALFORMED;
+	pt_cbor_key_init(&keys);
+	if (!key_is(rd, &keys, 1) || pt_cbor_uint(rd, &u) != PT_OK || u > 255)
+		return PT_EMALFORMED;
+	e->op = (uint8_t)u;
+	if (n == 1)
+		return PT_OK;
+	if (!key_is(rd, &keys, 2))
+		return PT_EMALFORMED;
+	switch (kind) {
+	case PT_ENV_COMMAND:
+		return read_text(rd, e->lock, PT_ID_MAX, pt_id_is_valid);
+	case PT_ENV_REVOCATION:
+	case PT_ENV_PAIRING:
+		if (pt_cbor_bytes(rd, &b, &blen) != PT_OK || blen > PT_PK_LEN)
+			return PT_EMALFORMED;
+		memcpy(e->target, b, blen);
+		e->target_len = (uint8_t)blen;
+		return PT_OK;
+	default:	/* PT_ENV_ATTESTATION */
+		if (read_text(rd, e->lock, COURIER_ID_MAX, courier_id_is_valid) != PT_OK ||
+		    !key_is(rd, &keys, 3) || read_text(rd, e->name, NAME_MAX_, name_is_valid) != PT_OK)
+			return PT_EMALFORMED;
+		return PT_OK;
+	}
 }
 
 static int
@@ -123,43 +251,23 @@ decode_claims(const uint8_t *p, size_t len, unsigned kind, struct pt_envelope *e
 	const uint8_t *b;
 	uint64_t n, u;
 	size_t blen;
-	int64_t k;
 
 	pt_cbor_rd_init(&rd, p, len);
 	pt_cbor_key_init(&keys);
 	if (pt_cbor_map(&rd, &n) != PT_OK || n != 4)
 		return PT_EMALFORMED;
-	if (pt_cbor_key(&rd, &keys, &k) != PT_OK || k != PT_CWT_AUD || read_id(&rd, e->aud) != PT_OK)
+	if (!key_is(&rd, &keys, PT_CWT_AUD) || read_text(&rd, e->aud, PT_ID_MAX, pt_id_is_valid) != PT_OK)
 		return PT_EMALFORMED;
-	if (pt_cbor_key(&rd, &keys, &k) != PT_OK || k != PT_CWT_IAT ||
-	    pt_cbor_uint(&rd, &u) != PT_OK || u > (uint64_t)PT_TIME_MAX)
+	if (!key_is(&rd, &keys, PT_CWT_IAT) || pt_cbor_uint(&rd, &u) != PT_OK ||
+	    u > (uint64_t)PT_TIME_MAX)
 		return PT_EMALFORMED;
 	e->iat = (int64_t)u;
-	if (pt_cbor_key(&rd, &keys, &k) != PT_OK || k != PT_CWT_CTI ||
-	    pt_cbor_bytes(&rd, &b, &blen) != PT_OK || blen != PT_CTI_LEN)
+	if (!key_is(&rd, &keys, PT_CWT_CTI) || pt_cbor_bytes(&rd, &b, &blen) != PT_OK ||
+	    blen != PT_CTI_LEN)
 		return PT_EMALFORMED;
 	memcpy(e->nonce, b, PT_CTI_LEN);
-	if (pt_cbor_key(&rd, &keys, &k) != PT_OK || k != PT_CWT_PORTER ||
-	    pt_cbor_map(&rd, &n) != PT_OK || n < 1 || n > 2)
+	if (!key_is(&rd, &keys, PT_CWT_PORTER) || decode_porter(&rd, kind, e) != PT_OK)
 		return PT_EMALFORMED;
-	pt_cbor_key_init(&keys);
-	if (pt_cbor_key(&rd, &keys, &k) != PT_OK || k != 1 || pt_cbor_uint(&rd, &u) != PT_OK ||
-	    u > 255)
-		return PT_EMALFORMED;
-	e->op = (uint8_t)u;
-	if (n == 2) {
-		if (pt_cbor_key(&rd, &keys, &k) != PT_OK || k != 2)
-			return PT_EMALFORMED;
-		if (kind == PT_ENV_COMMAND) {
-			if (read_id(&rd, e->lock) != PT_OK)
-				return PT_EMALFORMED;
-		} else {
-			if (pt_cbor_bytes(&rd, &b, &blen) != PT_OK || blen > PT_PK_LEN)
-				return PT_EMALFORMED;
-			memcpy(e->target, b, blen);
-			e->target_len = (uint8_t)blen;
-		}
-	}
 	if (!pt_cbor_rd_done(&rd))
 		return PT_EMALFORMED;
 	e->kind = (uint8_t)kind;
@@ -182,6 +290,9 @@ pt_envelope_verify(const struct pt_crypto_ops *ops, const uint8_t *p, size_t len
 
 	memset(e, 0, sizeof(*e));
 	*signer_index = 0;
+	/* A kind that does not exist has no AAD: nothing can verify as it. */
+	if ((aad = aad_of((unsigned)kind)) == NULL)
+		return PT_EINVAL;
 	if (len > PT_ENVELOPE_SIZE_MAX)
 		return PT_ETOOBIG;
 	if (pt_sign1_decode(p, len, &s) != PT_OK || !s.tagged)
@@ -194,7 +305,6 @@ pt_envelope_verify(const struct pt_crypto_ops *ops, const uint8_t *p, size_t len
 	    memcmp(s.prot, prot_prefix, sizeof(prot_prefix)) != 0 || s.unprot_len != 1 ||
 	    s.unprot[0] != 0xa0 || s.sig_len != PT_SIG_LEN)
 		return PT_EMALFORMED;
-	aad = aad_of(kind);
 	for (k = 0; k < n_signers && !ok; k++) {
 		pt_kid(ops, signers[k], kid);
 		if (memcmp(kid, s.prot + sizeof(prot_prefix), PT_KID_LEN) != 0)
@@ -211,14 +321,16 @@ pt_envelope_verify(const struct pt_crypto_ops *ops, const uint8_t *p, size_t len
 	}
 	if (!ok)
 		return matched ? PT_EBADSIG : PT_EUNTRUSTEDCMD;
-	if ((r = decode_claims(s.payload, s.payload_len, kind, e)) != PT_OK)
+	if ((r = decode_claims(s.payload, s.payload_len, (unsigned)kind, e)) != PT_OK)
 		goto fail;
 	memcpy(e->kid, s.prot + sizeof(prot_prefix), PT_KID_LEN);
 	r = PT_EAUDIENCE;
 	if (home_id == NULL || strcmp(home_id, e->aud) != 0)
 		goto fail;
+	/* |now - iat| <= skew, without overflow for any now the caller has. */
 	r = PT_ESTALE;
-	if (e->iat > now + (int64_t)skew || e->iat < now - (int64_t)skew)
+	if (now >= e->iat ? (uint64_t)now - (uint64_t)e->iat > skew :
+			    (uint64_t)e->iat - (uint64_t)now > skew)
 		goto fail;
 	return PT_OK;
 fail:

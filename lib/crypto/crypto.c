@@ -147,6 +147,61 @@ pt_wipe(void *p, size_t len)
 	sodium_memzero(p, len);
 }
 
+void *
+pt_guarded_alloc(size_t n)
+{
+	return sodium_malloc(n);
+}
+
+void
+pt_guarded_free(void *p)
+{
+	sodium_free(p);	/* wipes, then unmaps; NULL is fine */
+}
+
+int
+pt_aead_seal(const uint8_t key[PT_AEAD_KEY_LEN], const uint8_t *ad, size_t adlen,
+	     const uint8_t *m, size_t mlen, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	unsigned long long cl = 0;
+
+	_Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES +
+				       crypto_aead_xchacha20poly1305_ietf_ABYTES ==
+			       PT_AEAD_OVERHEAD,
+		       "PT_AEAD_OVERHEAD");
+	*out_len = 0;
+	if (mlen > cap || cap - mlen < PT_AEAD_OVERHEAD)
+		return PT_ENOSPC;
+	randombytes_buf(out, nb);
+	if (crypto_aead_xchacha20poly1305_ietf_encrypt(out + nb, &cl, m, mlen, ad, adlen, NULL,
+						       out, key) != 0)
+		return PT_ECRYPTO;
+	*out_len = nb + (size_t)cl;
+	return PT_OK;
+}
+
+int
+pt_aead_open(const uint8_t key[PT_AEAD_KEY_LEN], const uint8_t *ad, size_t adlen,
+	     const uint8_t *c, size_t clen, uint8_t *m, size_t cap, size_t *m_len)
+{
+	const size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	unsigned long long ml = 0;
+
+	*m_len = 0;
+	if (clen < PT_AEAD_OVERHEAD || cap < clen - PT_AEAD_OVERHEAD) {
+		sodium_memzero(m, cap);
+		return clen < PT_AEAD_OVERHEAD ? PT_EMALFORMED : PT_ENOSPC;
+	}
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(m, &ml, NULL, c + nb, clen - nb, ad, adlen,
+						       c, key) != 0) {
+		sodium_memzero(m, cap);
+		return PT_EBADSIG;
+	}
+	*m_len = (size_t)ml;
+	return PT_OK;
+}
+
 bool
 pt_ct_equal(const uint8_t *a, const uint8_t *b, size_t len)
 {

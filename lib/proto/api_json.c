@@ -5,6 +5,7 @@
 #include "porter/proto.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include "porter/cbor.h"
 #include "porter/crypto.h"
 #include "porter/text.h"
+
+#include "api_json_priv.h"
 
 void
 pt_api_err_set(struct pt_api_err *e, int status, const char *code, const char *field,
@@ -32,21 +35,23 @@ pt_api_err_set(struct pt_api_err *e, int status, const char *code, const char *f
 	va_end(ap);
 }
 
-static int
-invalid(struct pt_api_err *e, const char *field, const char *why)
+int
+pt_json_invalid(struct pt_api_err *e, const char *field, const char *why)
 {
 	pt_api_err_set(e, 400, "invalid-field", field, "'%s' %s", field, why);
 	return PT_EMALFORMED;
 }
 
-/*
- * Every key of o must be in allowed; the first that is not is refused as
- * unknown-field, its name (prefix + at most key_max bytes) shown back only
- * if printable. 0 or -1.
- */
-static int
-check_keys(json_t *o, const char *const *allowed, const char *prefix, int key_max,
-	   struct pt_api_err *e)
+int
+pt_json_missing(struct pt_api_err *e, const char *field)
+{
+	pt_api_err_set(e, 400, "missing-field", field, "'%s' is required", field);
+	return -1;
+}
+
+int
+pt_json_check_keys(json_t *o, const char *const *allowed, const char *prefix, int key_max,
+		   struct pt_api_err *e)
 {
 	const char *key;
 	json_t *v;
@@ -69,9 +74,8 @@ check_keys(json_t *o, const char *const *allowed, const char *prefix, int key_ma
 	return 0;
 }
 
-/* Parse the body as one JSON object whose keys are all in allowed. */
-static json_t *
-load_object(const char *p, size_t len, const char *const *allowed, struct pt_api_err *e)
+json_t *
+pt_json_load_object(const char *p, size_t len, const char *const *allowed, struct pt_api_err *e)
 {
 	json_error_t jerr;
 	json_t *o;
@@ -81,7 +85,7 @@ load_object(const char *p, size_t len, const char *const *allowed, struct pt_api
 		return NULL;
 	}
 	/* JSON_ALLOW_NUL: a "\u0000" inside a string is then refused by
-	 * get_str, which names the field, rather than as a parse error. */
+	 * pt_json_get_str, which names the field, rather than as a parse error. */
 	o = json_loadb(p, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (o == NULL || !json_is_object(o)) {
 		pt_api_err_set(e, 400, "bad-request", NULL, "the body is not a JSON object%s%s",
@@ -89,35 +93,26 @@ load_object(const char *p, size_t len, const char *const *allowed, struct pt_api
 		json_decref(o);
 		return NULL;
 	}
-	if (check_keys(o, allowed, "", 39, e) != 0) {
+	if (pt_json_check_keys(o, allowed, "", 39, e) != 0) {
 		json_decref(o);
 		return NULL;
 	}
 	return o;
 }
 
-/*
- * A string field: present (unless !required), a string of min..max bytes
- * without NUL; printable text when text is set. Copies into out[max + 1].
- * Returns 1 if present and valid, 0 if absent and optional, -1 on error.
- */
-static int
-get_str(json_t *o, const char *field, bool required, size_t min, size_t max, bool text, char *out,
-	struct pt_api_err *e)
+int
+pt_json_get_str(json_t *o, const char *field, bool required, size_t min, size_t max, bool text,
+		char *out, struct pt_api_err *e)
 {
 	json_t *v = json_object_get(o, field);
 	const char *s;
 	size_t n;
 
 	out[0] = '\0';
-	if (v == NULL) {
-		if (!required)
-			return 0;
-		pt_api_err_set(e, 400, "missing-field", field, "'%s' is required", field);
-		return -1;
-	}
+	if (v == NULL)
+		return required ? pt_json_missing(e, field) : 0;
 	if (!json_is_string(v)) {
-		invalid(e, field, "must be a string");
+		pt_json_invalid(e, field, "must be a string");
 		return -1;
 	}
 	s = json_string_value(v);
@@ -128,30 +123,30 @@ get_str(json_t *o, const char *field, bool required, size_t min, size_t max, boo
 		return -1;
 	}
 	if (text && !pt_text_is_printable((const uint8_t *)s, n)) {
-		invalid(e, field, "must be printable text");
+		pt_json_invalid(e, field, "must be printable text");
 		return -1;
 	}
 	memcpy(out, s, n + 1);
 	return 1;
 }
 
-static int
-get_bool(json_t *o, const char *field, bool *out, struct pt_api_err *e)
+int
+pt_json_get_bool(json_t *o, const char *field, bool *out, struct pt_api_err *e)
 {
 	json_t *v = json_object_get(o, field);
 
 	if (v == NULL)
 		return 0;
 	if (!json_is_boolean(v)) {
-		invalid(e, field, "must be true or false");
+		pt_json_invalid(e, field, "must be true or false");
 		return -1;
 	}
 	*out = json_is_true(v);
 	return 1;
 }
 
-static bool
-email_is_valid(char *s)
+bool
+pt_json_email_is_valid(char *s)
 {
 	size_t n = strlen(s), i, at = 0, ats = 0;
 
@@ -168,11 +163,124 @@ email_is_valid(char *s)
 	return ats == 1 && at > 0 && at + 1 < n;
 }
 
-#define FAIL(x)                       \
-	do {                          \
-		if ((x) < 0)          \
-			goto fail;    \
-	} while (0)
+int
+pt_json_get_email(json_t *o, const char *field, char *out, struct pt_api_err *e)
+{
+	if (pt_json_get_str(o, field, true, 3, PT_EMAIL_MAX, false, out, e) < 0)
+		return -1;
+	if (!pt_json_email_is_valid(out)) {
+		out[0] = '\0';
+		pt_json_invalid(e, field, "is not an e-mail address");
+		return -1;
+	}
+	return 1;
+}
+
+int
+pt_json_get_b64(json_t *o, const char *field, bool required, size_t max, uint8_t *out, size_t *n,
+		struct pt_api_err *e)
+{
+	json_t *v = json_object_get(o, field);
+	const char *s;
+	size_t len, want;
+
+	*n = 0;
+	if (v == NULL)
+		return required ? pt_json_missing(e, field) : 0;
+	if (!json_is_string(v)) {
+		pt_json_invalid(e, field, "must be a base64url string");
+		return -1;
+	}
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len > pt_b64_len(max)) {
+		/* A key of the wrong size is a wrong value; a chain too big is too big. */
+		if (max < 256)
+			pt_json_invalid(e, field, "has the wrong length");
+		else
+			pt_api_err_set(e, 413, "too-large", field, "'%s' is larger than %zu bytes",
+				       field, max);
+		return -1;
+	}
+	if (len == 0 || len % 4 == 1) {
+		pt_json_invalid(e, field, "is not base64url");
+		return -1;
+	}
+	want = len / 4 * 3 + (len % 4 == 2 ? 1 : len % 4 == 3 ? 2 : 0);
+	if (want > max || pt_b64_decode(out, want, s, len) != PT_OK) {
+		memset(out, 0, max);
+		pt_json_invalid(e, field, "is not base64url (without padding)");
+		return -1;
+	}
+	*n = want;
+	return 1;
+}
+
+int
+pt_json_get_pk(json_t *o, const char *field, bool required, uint8_t pk[PT_PK_LEN],
+	       struct pt_api_err *e)
+{
+	size_t n;
+	int g;
+
+	if ((g = pt_json_get_b64(o, field, required, PT_PK_LEN, pk, &n, e)) <= 0)
+		return g;
+	if (n != PT_PK_LEN || !pt_pk_is_valid(pk)) {
+		memset(pk, 0, PT_PK_LEN);
+		pt_json_invalid(e, field, "is not a valid Ed25519 public key");
+		return -1;
+	}
+	return 1;
+}
+
+int
+pt_json_get_int(json_t *o, const char *field, bool required, int64_t min, int64_t max,
+		int64_t *out, struct pt_api_err *e)
+{
+	json_t *v = json_object_get(o, field);
+	json_int_t x;
+
+	*out = 0;
+	if (v == NULL)
+		return required ? pt_json_missing(e, field) : 0;
+	if (!json_is_integer(v)) {
+		pt_json_invalid(e, field, "must be an integer");
+		return -1;
+	}
+	x = json_integer_value(v);
+	if (x < min || x > max) {
+		pt_api_err_set(e, 400, "invalid-field", field, "'%s' must be %lld to %lld", field,
+			       (long long)min, (long long)max);
+		return -1;
+	}
+	*out = (int64_t)x;
+	return 1;
+}
+
+int
+pt_json_get_num(json_t *o, const char *field, const char *name, bool required, double min,
+		double max, double *out, struct pt_api_err *e)
+{
+	json_t *v = json_object_get(o, field);
+	double x;
+
+	*out = 0;
+	if (v == NULL)
+		return required ? pt_json_missing(e, name) : 0;
+	if (!json_is_number(v)) {
+		pt_json_invalid(e, name, "must be a number");
+		return -1;
+	}
+	x = json_number_value(v);
+	/* written so that a NaN fails too (JSON cannot carry one, but still) */
+	if (!isfinite(x) || !(x >= min && x <= max)) {
+		pt_api_err_set(e, 400, "invalid-field", name, "'%s' must be %g to %g", name, min,
+			       max);
+		return -1;
+	}
+	*out = x;
+	return 1;
+}
 
 int
 pt_req_signup_decode(const char *p, size_t len, struct pt_req_signup *r, struct pt_api_err *e)
@@ -182,17 +290,14 @@ pt_req_signup_decode(const char *p, size_t len, struct pt_req_signup *r, struct 
 	json_t *o;
 
 	memset(r, 0, sizeof(*r));
-	if ((o = load_object(p, len, allowed, e)) == NULL)
+	if ((o = pt_json_load_object(p, len, allowed, e)) == NULL)
 		return PT_EMALFORMED;
-	FAIL(get_str(o, "email", true, 3, PT_EMAIL_MAX, false, r->email, e));
-	if (!email_is_valid(r->email)) {
-		invalid(e, "email", "is not an e-mail address");
-		goto fail;
-	}
-	FAIL(get_str(o, "password", true, PT_PASSWORD_MIN, PT_PASSWORD_MAX, false, r->password, e));
-	FAIL(get_str(o, "name", true, 1, PT_NAME_MAX, true, r->name, e));
+	FAIL(pt_json_get_email(o, "email", r->email, e));
+	FAIL(pt_json_get_str(o, "password", true, PT_PASSWORD_MIN, PT_PASSWORD_MAX, false,
+			     r->password, e));
+	FAIL(pt_json_get_str(o, "name", true, 1, PT_NAME_MAX, true, r->name, e));
 	r->role = PT_ROLE_OWNER;
-	switch (get_str(o, "role", false, 1, sizeof(role) - 1, true, role, e)) {
+	switch (pt_json_get_str(o, "role", false, 1, sizeof(role) - 1, true, role, e)) {
 	case -1:
 		goto fail;
 	case 1:
@@ -200,8 +305,10 @@ pt_req_signup_decode(const char *p, size_t len, struct pt_req_signup *r, struct 
 			r->role = PT_ROLE_OWNER;
 		} else if (strcmp(role, "carrier-admin") == 0) {
 			r->role = PT_ROLE_CARRIER_ADMIN;
+		} else if (strcmp(role, "courier") == 0) {
+			r->role = PT_ROLE_COURIER;
 		} else {
-			invalid(e, "role", "must be owner or carrier-admin");
+			pt_json_invalid(e, "role", "must be owner, carrier-admin or courier");
 			goto fail;
 		}
 		break;
@@ -223,13 +330,13 @@ pt_req_signin_decode(const char *p, size_t len, struct pt_req_signin *r, struct 
 	json_t *o;
 
 	memset(r, 0, sizeof(*r));
-	if ((o = load_object(p, len, allowed, e)) == NULL)
+	if ((o = pt_json_load_object(p, len, allowed, e)) == NULL)
 		return PT_EMALFORMED;
 	/* No length rules beyond the maximum here: a wrong password is a
 	 * wrong password, not a malformed request. */
-	FAIL(get_str(o, "email", true, 1, PT_EMAIL_MAX, false, r->email, e));
-	(void)email_is_valid(r->email);	/* lowercases */
-	FAIL(get_str(o, "password", true, 1, PT_PASSWORD_MAX, false, r->password, e));
+	FAIL(pt_json_get_str(o, "email", true, 1, PT_EMAIL_MAX, false, r->email, e));
+	(void)pt_json_email_is_valid(r->email);	/* lowercases */
+	FAIL(pt_json_get_str(o, "password", true, 1, PT_PASSWORD_MAX, false, r->password, e));
 	json_decref(o);
 	return PT_OK;
 fail:
@@ -258,8 +365,8 @@ policy_decode(json_t *v, struct pt_policy *p, struct pt_api_err *e)
 
 	pt_policy_default(p);
 	if (!json_is_object(v))
-		return invalid(e, "policy", "must be an object");
-	if (check_keys(v, allowed, "policy.", 24, e) != 0)
+		return pt_json_invalid(e, "policy", "must be an object");
+	if (pt_json_check_keys(v, allowed, "policy.", 24, e) != 0)
 		return PT_EMALFORMED;
 	{
 		static const char *const names[] = {"in_home_delivery", "camera_required",
@@ -267,7 +374,7 @@ policy_decode(json_t *v, struct pt_policy *p, struct pt_api_err *e)
 		bool *dst[] = {&p->in_home_delivery, &p->camera_required,
 			       &p->alarm_bypass_required};
 		for (i = 0; i < 3; i++) {
-			if (get_bool(v, names[i], dst[i], e) < 0) {
+			if (pt_json_get_bool(v, names[i], dst[i], e) < 0) {
 				(void)snprintf(e->field, sizeof(e->field), "policy.%s", names[i]);
 				return PT_EMALFORMED;
 			}
@@ -275,25 +382,29 @@ policy_decode(json_t *v, struct pt_policy *p, struct pt_api_err *e)
 	}
 	if ((x = json_object_get(v, "carriers")) != NULL) {
 		if (!json_is_array(x) || json_array_size(x) > PT_POLICY_CARRIERS_MAX)
-			return invalid(e, "policy.carriers", "must be a list of up to 16 carrier ids");
+			return pt_json_invalid(e, "policy.carriers",
+					       "must be a list of up to 16 carrier ids");
 		json_array_foreach(x, i, item) {
 			const char *s = json_string_value(item);
 			size_t n = json_string_length(item);
 			if (s == NULL || !pt_id_is_valid(s, n))
-				return invalid(e, "policy.carriers", "must hold carrier ids");
+				return pt_json_invalid(e, "policy.carriers",
+						       "must hold carrier ids");
 			memcpy(p->carriers[i], s, n + 1);
 		}
 		p->n_carriers = (uint8_t)json_array_size(x);
 	}
 	if ((x = json_object_get(v, "hours")) != NULL) {
 		if (!json_is_array(x) || json_array_size(x) > PT_POLICY_HOURS_MAX)
-			return invalid(e, "policy.hours", "must be a list of up to 16 intervals");
+			return pt_json_invalid(e, "policy.hours",
+					       "must be a list of up to 16 intervals");
 		json_array_foreach(x, i, item) {
 			const char *s = json_string_value(item);
 			if (s == NULL || json_string_length(item) >= sizeof(buf) ||
 			    pt_weekly_parse(s, &p->hours[i]) != PT_OK)
-				return invalid(e, "policy.hours",
-					       "must hold intervals like 'mon-fri 08:00-20:00'");
+				return pt_json_invalid(
+					e, "policy.hours",
+					"must hold intervals like 'mon-fri 08:00-20:00'");
 		}
 		p->n_hours = (uint8_t)json_array_size(x);
 	}
@@ -304,7 +415,8 @@ policy_decode(json_t *v, struct pt_policy *p, struct pt_api_err *e)
 		else if (s != NULL && strcmp(s, "per-delivery") == 0)
 			p->standing_approval = false;
 		else
-			return invalid(e, "policy.approval", "must be per-delivery or standing");
+			return pt_json_invalid(e, "policy.approval",
+					       "must be per-delivery or standing");
 	}
 	return PT_OK;
 }
@@ -357,34 +469,57 @@ pt_policy_from_json(const char *s, struct pt_policy *p)
 	return r;
 }
 
+/* "location": {"lat": -90..90, "lon": -180..180} sets it, null clears it. */
+static int
+location_decode(json_t *v, struct pt_req_home *r, struct pt_api_err *e)
+{
+	static const char *const allowed[] = {"lat", "lon", NULL};
+
+	r->has_location = true;
+	if (json_is_null(v))
+		return PT_OK;
+	if (!json_is_object(v))
+		return pt_json_invalid(e, "location",
+				       "must be {\"lat\": ..., \"lon\": ...} or null");
+	if (pt_json_check_keys(v, allowed, "location.", 30, e) != 0 ||
+	    pt_json_get_num(v, "lat", "location.lat", true, -90, 90, &r->lat, e) < 0 ||
+	    pt_json_get_num(v, "lon", "location.lon", true, -180, 180, &r->lon, e) < 0)
+		return PT_EMALFORMED;
+	r->location_set = true;
+	return PT_OK;
+}
+
 int
 pt_req_home_decode(const char *p, size_t len, bool patch, struct pt_req_home *r,
 		   struct pt_api_err *e)
 {
-	static const char *const allowed[] = {"name", "tz", "notes", "policy", NULL};
+	static const char *const allowed[] = {"name", "tz", "notes", "policy", "location", NULL};
 	json_t *o, *v;
 	int g;
 
 	memset(r, 0, sizeof(*r));
-	pt_policy_default(&r->policy);
-	if ((o = load_object(p, len, allowed, e)) == NULL)
+	if ((o = pt_json_load_object(p, len, allowed, e)) == NULL)
 		return PT_EMALFORMED;
-	FAIL(g = get_str(o, "name", !patch, 1, PT_NAME_MAX, true, r->name, e));
+	pt_policy_default(&r->policy);
+	FAIL(g = pt_json_get_str(o, "name", !patch, 1, PT_NAME_MAX, true, r->name, e));
 	r->has_name = g == 1;
-	FAIL(g = get_str(o, "tz", !patch, 1, PT_TZNAME_MAX, false, r->tz, e));
+	FAIL(g = pt_json_get_str(o, "tz", !patch, 1, PT_TZNAME_MAX, false, r->tz, e));
 	r->has_tz = g == 1;
 	if (r->has_tz && !pt_tzname_is_valid(r->tz, strlen(r->tz))) {
-		invalid(e, "tz", "is not an IANA time zone name");
+		pt_json_invalid(e, "tz", "is not an IANA time zone name");
 		goto fail;
 	}
-	FAIL(g = get_str(o, "notes", false, 0, PT_NOTES_MAX, true, r->notes, e));
+	FAIL(g = pt_json_get_str(o, "notes", false, 0, PT_NOTES_MAX, true, r->notes, e));
 	r->has_notes = g == 1;
 	if ((v = json_object_get(o, "policy")) != NULL) {
 		if (policy_decode(v, &r->policy, e) != PT_OK)
 			goto fail;
 		r->has_policy = true;
 	}
-	if (patch && !r->has_name && !r->has_tz && !r->has_notes && !r->has_policy) {
+	if ((v = json_object_get(o, "location")) != NULL && location_decode(v, r, e) != PT_OK)
+		goto fail;
+	if (patch && !r->has_name && !r->has_tz && !r->has_notes && !r->has_policy &&
+	    !r->has_location) {
 		pt_api_err_set(e, 400, "bad-request", NULL, "nothing to change");
 		goto fail;
 	}
@@ -405,22 +540,18 @@ pt_req_member_decode(const char *p, size_t len, struct pt_req_member *r, struct 
 	int g;
 
 	memset(r, 0, sizeof(*r));
-	if ((o = load_object(p, len, allowed, e)) == NULL)
+	if ((o = pt_json_load_object(p, len, allowed, e)) == NULL)
 		return PT_EMALFORMED;
-	FAIL(get_str(o, "email", true, 3, PT_EMAIL_MAX, false, r->email, e));
-	if (!email_is_valid(r->email)) {
-		invalid(e, "email", "is not an e-mail address");
-		goto fail;
-	}
+	FAIL(pt_json_get_email(o, "email", r->email, e));
 	r->role = PT_HOME_MEMBER;
-	FAIL(g = get_str(o, "role", false, 1, sizeof(role) - 1, true, role, e));
+	FAIL(g = pt_json_get_str(o, "role", false, 1, sizeof(role) - 1, true, role, e));
 	if (g == 1) {
 		if (strcmp(role, "member") == 0)
 			r->role = PT_HOME_MEMBER;
 		else if (strcmp(role, "owner") == 0)
 			r->role = PT_HOME_OWNER;
 		else {
-			invalid(e, "role", "must be member or owner");
+			pt_json_invalid(e, "role", "must be member or owner");
 			goto fail;
 		}
 	}
@@ -432,64 +563,18 @@ fail:
 	return PT_EMALFORMED;
 }
 
-/* base64url text of at most max decoded bytes into out; *n = length. */
-static int
-get_b64(json_t *o, const char *field, size_t max, uint8_t *out, size_t *n, struct pt_api_err *e)
-{
-	json_t *v = json_object_get(o, field);
-	const char *s;
-	size_t len, want;
-
-	*n = 0;
-	if (v == NULL) {
-		pt_api_err_set(e, 400, "missing-field", field, "'%s' is required", field);
-		return -1;
-	}
-	if (!json_is_string(v)) {
-		invalid(e, field, "must be a base64url string");
-		return -1;
-	}
-	s = json_string_value(v);
-	len = json_string_length(v);
-	if (len > pt_b64_len(max)) {
-		/* A key of the wrong size is a wrong value; a chain too big is too big. */
-		if (max < 256)
-			invalid(e, field, "has the wrong length");
-		else
-			pt_api_err_set(e, 413, "too-large", field, "'%s' is larger than %zu bytes",
-				       field, max);
-		return -1;
-	}
-	if (len == 0 || len % 4 == 1) {
-		invalid(e, field, "is not base64url");
-		return -1;
-	}
-	want = len / 4 * 3 + (len % 4 == 2 ? 1 : len % 4 == 3 ? 2 : 0);
-	if (want > max || pt_b64_decode(out, want, s, len) != PT_OK) {
-		invalid(e, field, "is not base64url (without padding)");
-		return -1;
-	}
-	*n = want;
-	return 1;
-}
-
 int
 pt_req_owner_key_decode(const char *p, size_t len, struct pt_req_owner_key *r,
 			struct pt_api_err *e)
 {
 	static const char *const allowed[] = {"public_key", "label", NULL};
-	size_t n;
 	json_t *o;
 
 	memset(r, 0, sizeof(*r));
-	if ((o = load_object(p, len, allowed, e)) == NULL)
+	if ((o = pt_json_load_object(p, len, allowed, e)) == NULL)
 		return PT_EMALFORMED;
-	FAIL(get_b64(o, "public_key", PT_PK_LEN, r->pk, &n, e));
-	if (n != PT_PK_LEN || !pt_pk_is_valid(r->pk)) {
-		invalid(e, "public_key", "is not a valid Ed25519 public key");
-		goto fail;
-	}
-	FAIL(get_str(o, "label", false, 0, PT_LABEL_MAX, true, r->label, e));
+	FAIL(pt_json_get_pk(o, "public_key", true, r->pk, e));
+	FAIL(pt_json_get_str(o, "label", false, 0, PT_LABEL_MAX, true, r->label, e));
 	json_decref(o);
 	return PT_OK;
 fail:
@@ -505,10 +590,10 @@ pt_req_grant_decode(const char *p, size_t len, struct pt_req_grant *r, struct pt
 	json_t *o;
 
 	memset(r, 0, sizeof(*r));
-	if ((o = load_object(p, len, allowed, e)) == NULL)
+	if ((o = pt_json_load_object(p, len, allowed, e)) == NULL)
 		return PT_EMALFORMED;
-	FAIL(get_b64(o, "chain", PT_CHAIN_SIZE_MAX, r->chain, &r->chain_len, e));
-	FAIL(get_str(o, "label", false, 0, PT_LABEL_MAX, true, r->label, e));
+	FAIL(pt_json_get_b64(o, "chain", true, PT_CHAIN_SIZE_MAX, r->chain, &r->chain_len, e));
+	FAIL(pt_json_get_str(o, "label", false, 0, PT_LABEL_MAX, true, r->label, e));
 	json_decref(o);
 	return PT_OK;
 fail:
@@ -525,9 +610,10 @@ pt_req_revocation_decode(const char *p, size_t len, struct pt_req_revocation *r,
 	json_t *o;
 
 	memset(r, 0, sizeof(*r));
-	if ((o = load_object(p, len, allowed, e)) == NULL)
+	if ((o = pt_json_load_object(p, len, allowed, e)) == NULL)
 		return PT_EMALFORMED;
-	FAIL(get_b64(o, "revocation", PT_ENVELOPE_SIZE_MAX, r->envelope, &r->envelope_len, e));
+	FAIL(pt_json_get_b64(o, "revocation", true, PT_ENVELOPE_SIZE_MAX, r->envelope,
+			     &r->envelope_len, e));
 	json_decref(o);
 	return PT_OK;
 fail:

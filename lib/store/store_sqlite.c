@@ -25,16 +25,21 @@
 #include <sqlite3.h>
 
 #include "porter/keyfile.h"
+#include "backend.h"
 
 #define BUSY_TIMEOUT_MS 5000
 
 /*
  * Schema migrations: migration i (from 0) brings the schema to version i + 1.
  * Released entries never change; a new version appends an entry. Each runs in
- * its own transaction together with its schema_version row.
+ * its own transaction together with its schema_version row. An entry is one
+ * or more SQL texts, run in order (C guarantees string literals of 4095
+ * bytes only); unused parts are NULL.
  */
-static const char *const migrations[] = {
+#define MIGRATION_PARTS 4
+static const char *const migrations[][MIGRATION_PARTS] = {
 	/* 1: everything store.h needs. */
+	{
 	"CREATE TABLE accounts ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  email TEXT NOT NULL UNIQUE"
@@ -117,6 +122,123 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;",
+	},
+
+	/* 2: home locations; carriers, couriers, devices, hubs, deliveries,
+	 * events and alerts. Rows that belong to a home cascade with it; account
+	 * ids kept as history (actor, courier, device, paired_by) are plain
+	 * integers, 0 for none. */
+	{
+	"ALTER TABLE homes ADD COLUMN has_location INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (has_location IN (0, 1));"
+	"ALTER TABLE homes ADD COLUMN lat REAL NOT NULL DEFAULT 0 CHECK (lat BETWEEN -90 AND 90);"
+	"ALTER TABLE homes ADD COLUMN lon REAL NOT NULL DEFAULT 0"
+	"  CHECK (lon BETWEEN -180 AND 180);"
+	"CREATE TABLE carriers ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  public_id TEXT NOT NULL UNIQUE CHECK (length(public_id) BETWEEN 1 AND 64),"
+	"  name TEXT NOT NULL,"
+	"  pk BLOB NOT NULL UNIQUE CHECK (length(pk) = 32),"
+	"  hosted INTEGER NOT NULL CHECK (hosted IN (0, 1)),"
+	"  sealed_seed BLOB,"	/* NULL unless hosted */
+	"  admin INTEGER NOT NULL REFERENCES accounts(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  CHECK (hosted = 0 AND sealed_seed IS NULL"
+	"    OR hosted = 1 AND length(sealed_seed) BETWEEN 1 AND 96)"
+	") STRICT;"
+	"CREATE INDEX carriers_admin ON carriers(admin);"
+	"CREATE TABLE couriers ("
+	"  account INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,"
+	"  carrier INTEGER NOT NULL REFERENCES carriers(id),"
+	"  name TEXT NOT NULL,"
+	"  level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),"
+	"  attestation BLOB NOT NULL CHECK (length(attestation) BETWEEN 1 AND 512),"
+	"  active INTEGER NOT NULL CHECK (active IN (0, 1)),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX couriers_carrier ON couriers(carrier);"
+	"CREATE TABLE devices ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+	"  pk BLOB NOT NULL UNIQUE CHECK (length(pk) = 32),"
+	"  label TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX devices_account ON devices(account);"
+	"CREATE TABLE hubs ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  public_id TEXT NOT NULL UNIQUE CHECK (length(public_id) BETWEEN 1 AND 64),"
+	"  home INTEGER NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  pk BLOB NOT NULL UNIQUE CHECK (length(pk) = 32),"
+	"  label TEXT NOT NULL,"
+	"  pairing BLOB NOT NULL CHECK (length(pairing) BETWEEN 1 AND 512),"
+	"  paired_by INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX hubs_home ON hubs(home);",
+
+	"CREATE TABLE deliveries ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  public_id TEXT NOT NULL UNIQUE CHECK (length(public_id) BETWEEN 1 AND 64),"
+	"  home INTEGER NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  carrier INTEGER NOT NULL REFERENCES carriers(id),"
+	"  package_id TEXT NOT NULL CHECK (length(package_id) <= 64),"
+	"  courier INTEGER NOT NULL,"
+	"  device INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL CHECK (state BETWEEN 1 AND 9),"
+	"  approval INTEGER NOT NULL CHECK (approval BETWEEN 0 AND 2),"
+	"  in_home INTEGER NOT NULL CHECK (in_home IN (0, 1)),"
+	"  window_start INTEGER NOT NULL,"
+	"  window_end INTEGER NOT NULL,"
+	"  token_id BLOB CHECK (token_id IS NULL OR length(token_id) = 16),"
+	"  reason TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  CHECK (window_start <= window_end)"
+	") STRICT;"
+	/* An index on (x) also orders by id: these serve "x = ? AND id > ?
+	 * ORDER BY id", the paged lists. */
+	"CREATE INDEX deliveries_home ON deliveries(home);"
+	"CREATE INDEX deliveries_carrier ON deliveries(carrier);"
+	"CREATE INDEX deliveries_courier ON deliveries(courier);"
+	"CREATE TABLE delivery_steps ("
+	"  id INTEGER PRIMARY KEY,"
+	"  delivery INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,"
+	"  state INTEGER NOT NULL CHECK (state BETWEEN 1 AND 9),"
+	"  at INTEGER NOT NULL,"
+	"  actor INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX delivery_steps_delivery ON delivery_steps(delivery);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  home INTEGER NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  at INTEGER NOT NULL,"
+	"  source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 80),"
+	"  type TEXT NOT NULL CHECK (length(type) BETWEEN 1 AND 48),"
+	"  data TEXT NOT NULL,"
+	"  hub_seq INTEGER NOT NULL CHECK (hub_seq >= 0)"
+	") STRICT;"
+	"CREATE INDEX events_home ON events(home);"
+	/* Hubs resend until acknowledged: a known (home, source, hub_seq) is
+	 * PT_EEXISTS. The server's own events (hub_seq 0) are not numbered. */
+	"CREATE UNIQUE INDEX events_hub_seq ON events(home, source, hub_seq) WHERE hub_seq > 0;"
+	"CREATE TABLE alerts ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  home INTEGER NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  at INTEGER NOT NULL,"
+	"  type TEXT NOT NULL CHECK (length(type) BETWEEN 1 AND 48),"
+	"  data TEXT NOT NULL,"
+	"  event_id INTEGER NOT NULL CHECK (event_id >= 0),"
+	"  acked_by INTEGER CHECK (acked_by > 0),"
+	"  acked_at INTEGER,"
+	"  CHECK ((acked_by IS NULL) = (acked_at IS NULL))"
+	") STRICT;"
+	"CREATE INDEX alerts_home ON alerts(home);"
+	"CREATE INDEX alerts_open ON alerts(home) WHERE acked_by IS NULL;"
+	"CREATE INDEX grants_holder ON grants(home, holder);",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -139,6 +261,7 @@ enum sid {
 	S_HOME_INSERT,
 	S_HOME_OWNER_ADD,
 	S_HOME_GET,
+	S_HOME_BY_ID,
 	S_HOME_LIST,
 	S_HOME_UPDATE,
 	S_HOME_DELETE,
@@ -148,15 +271,83 @@ enum sid {
 	S_KEY_LIST,
 	S_GRANT_INSERT,
 	S_GRANT_LIST,
+	S_GRANT_BY_HOLDER,
 	S_REV_INSERT,
 	S_REV_LIST,
 	S_AUDIT_LAST,
 	S_AUDIT_INSERT,
 	S_AUDIT_ALL,
+	S_CARRIER_INSERT,
+	S_CARRIER_GET,
+	S_CARRIER_LIST,
+	S_CARRIER_ROWID,
+	S_COURIER_INSERT,
+	S_COURIER_GET,
+	S_COURIER_LIST,
+	S_COURIER_DEACTIVATE,
+	S_DEVICE_INSERT,
+	S_DEVICE_LIST,
+	S_DEVICE_DELETE,
+	S_DEVICE_BY_PK,
+	S_HUB_INSERT,
+	S_HUB_LIST,
+	S_HUB_DELETE,
+	S_DELIVERY_INSERT,
+	S_DELIVERY_GET,
+	S_DELIVERY_ROWID,
+	S_DELIVERY_UPDATE,
+	S_DELIVERY_LIST_ALL,
+	S_DELIVERY_LIST_HOME,
+	S_DELIVERY_LIST_CARRIER,
+	S_DELIVERY_LIST_COURIER,
+	S_DELIVERY_LIST_MEMBER,
+	S_DELIVERY_LIST_ADMIN,
+	S_STEP_INSERT,
+	S_STEP_LIST,
+	S_EVENT_INSERT,
+	S_EVENT_LIST,
+	S_ALERT_INSERT,
+	S_ALERT_LIST,
+	S_ALERT_LIST_OPEN,
+	S_ALERT_ACK,
+	S_ALERT_GET,
 	S_COUNT_
 };
 
-#define HOME_COLS "h.id, h.public_id, h.name, h.tz, h.notes, h.policy, h.created_at, h.updated_at"
+#define HOME_COLS                                                                                 \
+	"h.id, h.public_id, h.name, h.tz, h.notes, h.policy, h.created_at, h.updated_at,"         \
+	" h.has_location, h.lat, h.lon"
+#define CARRIER_COLS                                                                              \
+	"c.id, c.public_id, c.name, c.pk, c.hosted, c.sealed_seed, c.admin, c.created_at"
+#define COURIER_FROM                                                                              \
+	"SELECT k.account, c.public_id, k.name, k.level, k.attestation, k.active, k.created_at,"  \
+	" k.updated_at FROM couriers k JOIN carriers c ON c.id = k.carrier"
+#define DEVICE_COLS "id, account, pk, label, created_at"
+#define DELIVERY_FROM                                                                             \
+	"SELECT d.id, d.public_id, h.public_id, c.public_id, d.package_id, d.courier, d.device,"  \
+	" d.state, d.approval, d.in_home, d.window_start, d.window_end, d.token_id, d.reason,"    \
+	" d.created_at, d.updated_at"                                                             \
+	" FROM deliveries d JOIN homes h ON h.id = d.home JOIN carriers c ON c.id = d.carrier"
+/*
+ * The delivery list: ?1 after, ?2 home, ?3 carrier, ?4 courier, ?5 member,
+ * ?6 carrier admin, ?7 state, ?8 limit; an unset filter (NULL or 0) matches
+ * everything. SQLite cannot use an index for "(?2 IS NULL OR ...)", so each
+ * statement leads with one set filter as a plain condition its index serves,
+ * and repeats all the filters after it.
+ */
+#define DELIVERY_FILTER                                                                           \
+	" d.id > ?1 AND (?2 IS NULL OR h.public_id = ?2) AND (?3 IS NULL OR c.public_id = ?3)"    \
+	" AND (?4 = 0 OR d.courier = ?4)"                                                         \
+	" AND (?5 = 0 OR EXISTS (SELECT 1 FROM home_members m"                                    \
+	" WHERE m.home = d.home AND m.account = ?5))"                                             \
+	" AND (?6 = 0 OR c.admin = ?6) AND (?7 = 0 OR d.state = ?7)"                              \
+	" ORDER BY d.id LIMIT ?8"
+#define EVENT_FROM                                                                                \
+	"SELECT e.id, h.public_id, e.at, e.source, e.type, e.data, e.hub_seq"                     \
+	" FROM events e JOIN homes h ON h.id = e.home"
+#define ALERT_FROM                                                                                \
+	"SELECT a.id, h.public_id, a.at, a.type, a.data, a.event_id, coalesce(a.acked_by, 0),"    \
+	" coalesce(a.acked_at, 0) FROM alerts a JOIN homes h ON h.id = a.home"
 
 static const char *const stmt_sql[S_COUNT_] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -178,16 +369,19 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
 	[S_SESSION_DELETE_ALL] = "DELETE FROM sessions WHERE account_id = ?1",
 	[S_HOME_INSERT] = "INSERT INTO homes (public_id, name, tz, notes, policy, created_at,"
-			  " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+			  " updated_at, has_location, lat, lon)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
 	[S_HOME_OWNER_ADD] = "INSERT INTO home_members (home, account, role) VALUES (?1, ?2, 1)",
 	[S_HOME_GET] = "SELECT " HOME_COLS ", m.role FROM homes h"
 		       " JOIN home_members m ON m.home = h.id"
 		       " WHERE h.public_id = ?1 AND m.account = ?2",
+	[S_HOME_BY_ID] = "SELECT " HOME_COLS " FROM homes h WHERE h.public_id = ?1",
 	[S_HOME_LIST] = "SELECT " HOME_COLS " FROM homes h"
 			" JOIN home_members m ON m.home = h.id"
 			" WHERE m.account = ?1 ORDER BY h.id LIMIT ?2",
 	[S_HOME_UPDATE] = "UPDATE homes SET name = ?2, tz = ?3, notes = ?4, policy = ?5,"
-			  " updated_at = ?6 WHERE public_id = ?1",
+			  " updated_at = ?6, has_location = ?7, lat = ?8, lon = ?9"
+			  " WHERE public_id = ?1",
 	[S_HOME_DELETE] = "DELETE FROM homes WHERE public_id = ?1",
 	[S_HOME_ROWID] = "SELECT id FROM homes WHERE public_id = ?1",
 	[S_MEMBER_ADD] = "INSERT INTO home_members (home, account, role)"
@@ -205,6 +399,10 @@ static const char *const stmt_sql[S_COUNT_] = {
 			 " g.purpose, g.exp, g.label, g.created_by, g.created_at"
 			 " FROM grants g JOIN homes h ON h.id = g.home"
 			 " WHERE g.home = ?1 ORDER BY g.id LIMIT ?2",
+	[S_GRANT_BY_HOLDER] = "SELECT g.id, h.public_id, g.chain, g.cti, g.holder, g.n_links,"
+			      " g.purpose, g.exp, g.label, g.created_by, g.created_at"
+			      " FROM grants g JOIN homes h ON h.id = g.home"
+			      " WHERE h.public_id = ?1 AND g.holder = ?2 ORDER BY g.id DESC LIMIT ?3",
 	/* The version is computed inside the insert: one statement, one lock. */
 	[S_REV_INSERT] = "INSERT INTO revocations (home, version, envelope, kind, target,"
 			 " created_by, created_at)"
@@ -220,9 +418,140 @@ static const char *const stmt_sql[S_COUNT_] = {
 			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[S_AUDIT_ALL] = "SELECT seq, at, actor, action, target, detail, prev, hash FROM audit"
 			" ORDER BY seq",
+	[S_CARRIER_INSERT] = "INSERT INTO carriers (public_id, name, pk, hosted, sealed_seed, admin,"
+			     " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+	[S_CARRIER_GET] = "SELECT " CARRIER_COLS " FROM carriers c WHERE c.public_id = ?1",
+	[S_CARRIER_LIST] = "SELECT " CARRIER_COLS " FROM carriers c WHERE c.id > ?1"
+			   " ORDER BY c.id LIMIT ?2",
+	[S_CARRIER_ROWID] = "SELECT id FROM carriers WHERE public_id = ?1",
+	[S_COURIER_INSERT] = "INSERT INTO couriers (account, carrier, name, level, attestation,"
+			     " active, created_at, updated_at)"
+			     " SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8 FROM carriers"
+			     " WHERE public_id = ?2",
+	[S_COURIER_GET] = COURIER_FROM " WHERE k.account = ?1",
+	[S_COURIER_LIST] = COURIER_FROM " WHERE k.carrier = ?1 AND k.account > ?2"
+			   " ORDER BY k.account LIMIT ?3",
+	[S_COURIER_DEACTIVATE] = "UPDATE couriers SET active = 0, updated_at = ?3"
+				 " WHERE account = ?2"
+				 " AND carrier = (SELECT id FROM carriers WHERE public_id = ?1)",
+	[S_DEVICE_INSERT] = "INSERT INTO devices (account, pk, label, created_at)"
+			    " VALUES (?1, ?2, ?3, ?4) RETURNING id",
+	[S_DEVICE_LIST] = "SELECT " DEVICE_COLS " FROM devices WHERE account = ?1"
+			  " ORDER BY id LIMIT ?2",
+	[S_DEVICE_DELETE] = "DELETE FROM devices WHERE id = ?2 AND account = ?1",
+	[S_DEVICE_BY_PK] = "SELECT " DEVICE_COLS " FROM devices WHERE pk = ?2 AND account = ?1",
+	[S_HUB_INSERT] = "INSERT INTO hubs (public_id, home, pk, label, pairing, paired_by,"
+			 " created_at, last_seen)"
+			 " SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8 FROM homes WHERE public_id = ?2"
+			 " RETURNING id",
+	[S_HUB_LIST] = "SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing,"
+		       " b.paired_by, b.created_at, b.last_seen"
+		       " FROM hubs b JOIN homes h ON h.id = b.home"
+		       " WHERE b.home = ?1 ORDER BY b.id LIMIT ?2",
+	[S_HUB_DELETE] = "DELETE FROM hubs WHERE public_id = ?2"
+			 " AND home = (SELECT id FROM homes WHERE public_id = ?1)",
+	[S_DELIVERY_INSERT] = "INSERT INTO deliveries (public_id, home, carrier, package_id,"
+			      " courier, device, state, approval, in_home, window_start,"
+			      " window_end, token_id, reason, created_at, updated_at)"
+			      " SELECT ?1, h.id, c.id, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+			      " ?14, ?15 FROM homes h, carriers c"
+			      " WHERE h.public_id = ?2 AND c.public_id = ?3 RETURNING id",
+	[S_DELIVERY_GET] = DELIVERY_FROM " WHERE d.public_id = ?1",
+	[S_DELIVERY_ROWID] = "SELECT id FROM deliveries WHERE public_id = ?1",
+	/* Compare-and-set: the row changes only if its state is still ?2. */
+	[S_DELIVERY_UPDATE] = "UPDATE deliveries SET state = ?3, approval = ?4, courier = ?5,"
+			      " device = ?6, token_id = ?7, reason = ?8, updated_at = ?9"
+			      " WHERE public_id = ?1 AND state = ?2 RETURNING id",
+	[S_DELIVERY_LIST_ALL] = DELIVERY_FROM " WHERE" DELIVERY_FILTER,
+	[S_DELIVERY_LIST_HOME] = DELIVERY_FROM
+	" WHERE d.home = (SELECT id FROM homes WHERE public_id = ?2) AND" DELIVERY_FILTER,
+	[S_DELIVERY_LIST_CARRIER] = DELIVERY_FROM
+	" WHERE d.carrier = (SELECT id FROM carriers WHERE public_id = ?3) AND" DELIVERY_FILTER,
+	[S_DELIVERY_LIST_COURIER] = DELIVERY_FROM " WHERE d.courier = ?4 AND" DELIVERY_FILTER,
+	[S_DELIVERY_LIST_MEMBER] = DELIVERY_FROM
+	" WHERE d.home IN (SELECT home FROM home_members WHERE account = ?5) AND" DELIVERY_FILTER,
+	[S_DELIVERY_LIST_ADMIN] = DELIVERY_FROM
+	" WHERE d.carrier IN (SELECT id FROM carriers WHERE admin = ?6) AND" DELIVERY_FILTER,
+	[S_STEP_INSERT] = "INSERT INTO delivery_steps (delivery, state, at, actor)"
+			  " VALUES (?1, ?2, ?3, ?4)",
+	[S_STEP_LIST] = "SELECT state, at, actor FROM delivery_steps WHERE delivery = ?1"
+			" ORDER BY id LIMIT ?2",
+	[S_EVENT_INSERT] = "INSERT INTO events (home, at, source, type, data, hub_seq)"
+			   " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM homes WHERE public_id = ?1"
+			   " RETURNING id",
+	[S_EVENT_LIST] = EVENT_FROM " WHERE e.home = ?1 AND e.id > ?2 ORDER BY e.id LIMIT ?3",
+	/* The event an alert names must be of the same home. */
+	[S_ALERT_INSERT] = "INSERT INTO alerts (home, at, type, data, event_id)"
+			   " SELECT h.id, ?2, ?3, ?4, ?5 FROM homes h WHERE h.public_id = ?1"
+			   " AND (?5 = 0 OR EXISTS (SELECT 1 FROM events e"
+			   " WHERE e.id = ?5 AND e.home = h.id)) RETURNING id",
+	[S_ALERT_LIST] = ALERT_FROM " WHERE a.home = ?1 AND a.id > ?2 ORDER BY a.id LIMIT ?3",
+	[S_ALERT_LIST_OPEN] = ALERT_FROM " WHERE a.home = ?1 AND a.id > ?2 AND a.acked_by IS NULL"
+				" ORDER BY a.id LIMIT ?3",
+	/* First ack wins: an acked row no longer matches. */
+	[S_ALERT_ACK] = "UPDATE alerts SET acked_by = ?3, acked_at = ?4"
+			" WHERE id = ?2 AND acked_by IS NULL"
+			" AND home = (SELECT id FROM homes WHERE public_id = ?1)",
+	[S_ALERT_GET] = ALERT_FROM " WHERE a.id = ?2 AND h.public_id = ?1",
 };
 
-struct pt_store {
+static const struct pt_store_ops sq_ops;
+static void sq_close(struct pt_store *base);
+static int sq_schema_version(struct pt_store *base);
+static int sq_begin(struct pt_store *base);
+static int sq_commit(struct pt_store *base);
+static void sq_rollback(struct pt_store *base);
+static int sq_account_insert(struct pt_store *base, struct pt_account *a);
+static int sq_account_by_email(struct pt_store *base, const char *email, struct pt_account *a);
+static int sq_account_by_id(struct pt_store *base, int64_t id, struct pt_account *a);
+static int sq_session_insert(struct pt_store *base, const uint8_t token_hash[PT_HASH_LEN], int64_t account_id, int64_t expires_at);
+static int sq_session_lookup(struct pt_store *base, const uint8_t token_hash[PT_HASH_LEN], int64_t now, int64_t *account_id);
+static int sq_session_get(struct pt_store *base, const uint8_t token_hash[PT_HASH_LEN], int64_t now, int64_t *account_id, int64_t *expires_at);
+static int sq_session_delete(struct pt_store *base, const uint8_t token_hash[PT_HASH_LEN]);
+static int sq_session_delete_all(struct pt_store *base, int64_t account_id);
+static int sq_home_insert(struct pt_store *base, struct pt_home *h, int64_t owner_account);
+static int sq_home_get(struct pt_store *base, const char *home_id, int64_t account, struct pt_home *h, int *role);
+static int sq_home_list(struct pt_store *base, int64_t account, struct pt_home *out, size_t max, size_t *n);
+static int sq_home_by_id(struct pt_store *base, const char *home_id, struct pt_home *h);
+static int sq_home_update(struct pt_store *base, const struct pt_home *h);
+static int sq_home_delete(struct pt_store *base, const char *home_id);
+static int sq_member_add(struct pt_store *base, const char *home_id, int64_t account, int role);
+static int sq_owner_key_insert(struct pt_store *base, struct pt_owner_key *k);
+static int sq_owner_key_list(struct pt_store *base, const char *home_id, struct pt_owner_key *out, size_t max, size_t *n);
+static int sq_grant_insert(struct pt_store *base, struct pt_grant_row *g);
+static int sq_grant_list(struct pt_store *base, const char *home_id, struct pt_grant_row *out, size_t max, size_t *n);
+static int sq_grant_list_by_holder(struct pt_store *base, const char *home_id, const uint8_t holder[PT_PK_LEN], struct pt_grant_row *out, size_t max, size_t *n);
+static int sq_revocation_insert(struct pt_store *base, struct pt_revocation_row *r);
+static int sq_revocation_list(struct pt_store *base, const char *home_id, int64_t since_version, struct pt_revocation_row *out, size_t max, size_t *n);
+static int sq_audit_append(struct pt_store *base, int64_t at, int64_t actor, const char *action, const char *target, const char *detail);
+static int sq_audit_verify(struct pt_store *base, int64_t *bad_seq, int64_t *rows);
+static int sq_carrier_insert(struct pt_store *base, struct pt_carrier *c);
+static int sq_carrier_get(struct pt_store *base, const char *id, struct pt_carrier *c);
+static int sq_carrier_list(struct pt_store *base, int64_t after, struct pt_carrier *out, size_t max, size_t *n);
+static int sq_courier_insert(struct pt_store *base, const struct pt_courier *c);
+static int sq_courier_get(struct pt_store *base, int64_t account, struct pt_courier *c);
+static int sq_courier_list(struct pt_store *base, const char *carrier_id, int64_t after, struct pt_courier *out, size_t max, size_t *n);
+static int sq_courier_deactivate(struct pt_store *base, const char *carrier_id, int64_t account, int64_t at);
+static int sq_device_insert(struct pt_store *base, struct pt_device *d);
+static int sq_device_list(struct pt_store *base, int64_t account, struct pt_device *out, size_t max, size_t *n);
+static int sq_device_delete(struct pt_store *base, int64_t account, int64_t id);
+static int sq_device_by_pk(struct pt_store *base, int64_t account, const uint8_t pk[PT_PK_LEN], struct pt_device *d);
+static int sq_hub_insert(struct pt_store *base, struct pt_hub *h);
+static int sq_hub_list(struct pt_store *base, const char *home_id, struct pt_hub *out, size_t max, size_t *n);
+static int sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id);
+static int sq_delivery_insert(struct pt_store *base, struct pt_delivery *d, int64_t actor);
+static int sq_delivery_get(struct pt_store *base, const char *id, struct pt_delivery *d);
+static int sq_delivery_update(struct pt_store *base, const struct pt_delivery *d, uint8_t from_state, int64_t actor);
+static int sq_delivery_list(struct pt_store *base, const struct pt_delivery_filter *f, int64_t after, struct pt_delivery *out, size_t max, size_t *n);
+static int sq_delivery_steps(struct pt_store *base, const char *id, struct pt_delivery_step *out, size_t max, size_t *n);
+static int sq_event_append(struct pt_store *base, struct pt_event_row *e);
+static int sq_event_list(struct pt_store *base, const char *home_id, int64_t after, struct pt_event_row *out, size_t max, size_t *n);
+static int sq_alert_insert(struct pt_store *base, struct pt_alert_row *a);
+static int sq_alert_list(struct pt_store *base, const char *home_id, bool only_open, int64_t after, struct pt_alert_row *out, size_t max, size_t *n);
+static int sq_alert_ack(struct pt_store *base, const char *home_id, int64_t id, int64_t account, int64_t at, struct pt_alert_row *a);
+
+struct sq_store {
+	struct pt_store base;	/* first: a struct pt_store * is a struct sq_store * */
 	sqlite3 *db;
 	pthread_mutex_t mu;
 	/* The transaction holder's thread tag (&tx_tag of that thread), 0 if
@@ -242,7 +571,7 @@ self_tag(void)
 }
 
 static bool
-holds_tx(struct pt_store *st)
+holds_tx(struct sq_store *st)
 {
 	return atomic_load_explicit(&st->owner, memory_order_relaxed) == self_tag();
 }
@@ -250,7 +579,7 @@ holds_tx(struct pt_store *st)
 /* ---- errors ---- */
 
 static int
-log_eio(struct pt_store *st, const char *what)
+log_eio(struct sq_store *st, const char *what)
 {
 	fprintf(stderr, "store: %s: %s\n", what, sqlite3_errmsg(st->db));
 	return PT_EIO;
@@ -265,7 +594,7 @@ log_eio_msg(const char *what, const char *msg)
 
 /* A failed SQLite result (extended codes are on) as a PT_E* value. */
 static int
-map_err(struct pt_store *st, int rc, const char *what)
+map_err(struct sq_store *st, int rc, const char *what)
 {
 	switch (rc) {
 	case SQLITE_CONSTRAINT_UNIQUE:
@@ -285,7 +614,7 @@ map_err(struct pt_store *st, int rc, const char *what)
 /* ---- statements ---- */
 
 static sqlite3_stmt *
-get(struct pt_store *st, enum sid id)
+get(struct sq_store *st, enum sid id)
 {
 	if (st->stmt[id] == NULL &&
 	    sqlite3_prepare_v2(st->db, stmt_sql[id], -1, &st->stmt[id], NULL) != SQLITE_OK) {
@@ -319,6 +648,20 @@ bind_str(sqlite3_stmt *s, int i, const char *v, int *rc)
 }
 
 static void
+bind_f64(sqlite3_stmt *s, int i, double v, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_double(s, i, v);
+}
+
+static void
+bind_null(sqlite3_stmt *s, int i, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_null(s, i);
+}
+
+static void
 bind_blob(sqlite3_stmt *s, int i, const void *p, size_t len, int *rc)
 {
 	/* A non-NULL pointer: a zero-length blob, not NULL. */
@@ -334,7 +677,7 @@ limit_of(size_t max)
 
 /* Run a statement that returns no row. */
 static int
-run(struct pt_store *st, sqlite3_stmt *s, int rc, const char *what)
+run(struct sq_store *st, sqlite3_stmt *s, int rc, const char *what)
 {
 	int r;
 
@@ -347,7 +690,7 @@ run(struct pt_store *st, sqlite3_stmt *s, int rc, const char *what)
 
 /* Run an INSERT ... SELECT ... RETURNING: PT_ENOTFOUND if it inserted nothing. */
 static int
-run_returning(struct pt_store *st, sqlite3_stmt *s, int rc, int64_t *id, const char *what)
+run_returning(struct sq_store *st, sqlite3_stmt *s, int rc, int64_t *id, const char *what)
 {
 	int r = PT_OK;
 
@@ -370,7 +713,7 @@ run_returning(struct pt_store *st, sqlite3_stmt *s, int rc, int64_t *id, const c
 
 /* Run a statement that returns no row and must change one (UPDATE, DELETE). */
 static int
-run_changing(struct pt_store *st, sqlite3_stmt *s, int rc, const char *what)
+run_changing(struct sq_store *st, sqlite3_stmt *s, int rc, const char *what)
 {
 	int r = run(st, s, rc, what);
 
@@ -381,7 +724,7 @@ run_changing(struct pt_store *st, sqlite3_stmt *s, int rc, const char *what)
 
 /* Execute constant SQL, possibly several statements, ignoring rows. */
 static int
-exec_sql(struct pt_store *st, const char *sql)
+exec_sql(struct sq_store *st, const char *sql)
 {
 	const char *tail = sql;
 	sqlite3_stmt *s;
@@ -459,7 +802,27 @@ col_u8(sqlite3_stmt *s, int col, uint8_t *dst)
 	return true;
 }
 
+static bool
+col_bool(sqlite3_stmt *s, int col, bool *dst)
+{
+	int64_t v = sqlite3_column_int64(s, col);
+
+	if (v != 0 && v != 1)
+		return false;
+	*dst = v == 1;
+	return true;
+}
+
 /* ---- rows ---- */
+
+/* Inside the ranges; false for NaN too. No location is stored as 0, 0. */
+static bool
+location_is_valid(const struct pt_home *h)
+{
+	if (!h->has_location)
+		return true;
+	return h->lat >= -90.0 && h->lat <= 90.0 && h->lon >= -180.0 && h->lon <= 180.0;
+}
 
 static bool
 decode_account(sqlite3_stmt *s, void *out)
@@ -481,9 +844,12 @@ decode_home(sqlite3_stmt *s, void *out)
 	h->rowid = sqlite3_column_int64(s, 0);
 	h->created_at = sqlite3_column_int64(s, 6);
 	h->updated_at = sqlite3_column_int64(s, 7);
+	h->lat = sqlite3_column_double(s, 9);
+	h->lon = sqlite3_column_double(s, 10);
 	return col_str(s, 1, h->id, sizeof(h->id)) && col_str(s, 2, h->name, sizeof(h->name)) &&
 	       col_str(s, 3, h->tz, sizeof(h->tz)) && col_str(s, 4, h->notes, sizeof(h->notes)) &&
-	       col_str(s, 5, h->policy, sizeof(h->policy));
+	       col_str(s, 5, h->policy, sizeof(h->policy)) && col_bool(s, 8, &h->has_location) &&
+	       location_is_valid(h);
 }
 
 static bool
@@ -534,7 +900,7 @@ decode_revocation(sqlite3_stmt *s, void *out)
 
 /* Step s for one row into out; PT_ENOTFOUND if none. Resets s. */
 static int
-fetch_one(struct pt_store *st, sqlite3_stmt *s, int rc, bool (*decode)(sqlite3_stmt *, void *),
+fetch_one(struct sq_store *st, sqlite3_stmt *s, int rc, bool (*decode)(sqlite3_stmt *, void *),
 	  void *out, const char *what)
 {
 	int r = PT_OK;
@@ -556,7 +922,7 @@ fetch_one(struct pt_store *st, sqlite3_stmt *s, int rc, bool (*decode)(sqlite3_s
 /* Step s for up to max rows into out[], elements of size bytes. Resets s;
  * on error the rows written are wiped and *n is 0. */
 static int
-fetch_list(struct pt_store *st, sqlite3_stmt *s, int rc, bool (*decode)(sqlite3_stmt *, void *),
+fetch_list(struct sq_store *st, sqlite3_stmt *s, int rc, bool (*decode)(sqlite3_stmt *, void *),
 	   void *out, size_t size, size_t max, size_t *n, const char *what)
 {
 	unsigned char *base = out;
@@ -593,7 +959,7 @@ out_wipe:
 
 /* Reads: lock for the call unless this thread holds the transaction. */
 static bool
-read_enter(struct pt_store *st)
+read_enter(struct sq_store *st)
 {
 	if (holds_tx(st))
 		return false;
@@ -602,7 +968,7 @@ read_enter(struct pt_store *st)
 }
 
 static void
-read_leave(struct pt_store *st, bool locked)
+read_leave(struct sq_store *st, bool locked)
 {
 	if (locked)
 		pthread_mutex_unlock(&st->mu);
@@ -611,7 +977,7 @@ read_leave(struct pt_store *st, bool locked)
 /* Writes: only inside this thread's transaction, and only if SQLite has
  * not rolled it back behind our back (it does on some I/O errors). */
 static int
-write_enter(struct pt_store *st, const char *what)
+write_enter(struct sq_store *st, const char *what)
 {
 	if (!holds_tx(st))
 		return PT_EINVAL;
@@ -621,7 +987,7 @@ write_enter(struct pt_store *st, const char *what)
 }
 
 static void
-tx_end(struct pt_store *st)
+tx_end(struct sq_store *st)
 {
 	atomic_store_explicit(&st->owner, 0, memory_order_relaxed);
 	pthread_mutex_unlock(&st->mu);
@@ -721,7 +1087,7 @@ make_file(const char *path, struct pt_errbuf *err)
 
 /* Run a pragma; copy the first column of its first row, if any, to val. */
 static int
-pragma(struct pt_store *st, const char *sql, char *val, size_t cap)
+pragma(struct sq_store *st, const char *sql, char *val, size_t cap)
 {
 	sqlite3_stmt *s = NULL;
 	const unsigned char *t;
@@ -741,7 +1107,7 @@ pragma(struct pt_store *st, const char *sql, char *val, size_t cap)
 }
 
 static int
-configure(struct pt_store *st, struct pt_errbuf *err)
+configure(struct sq_store *st, struct pt_errbuf *err)
 {
 	/* Durable on return from COMMIT: WAL is fsync'd at every commit with
 	 * FULL (NORMAL would only sync at checkpoints). */
@@ -785,7 +1151,7 @@ fail:
 
 /* The highest applied migration, inside the current transaction. */
 static int
-read_version(struct pt_store *st, int *version)
+read_version(struct sq_store *st, int *version)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -806,7 +1172,7 @@ read_version(struct pt_store *st, int *version)
 }
 
 static int
-record_version(struct pt_store *st, int version)
+record_version(struct sq_store *st, int version)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -828,9 +1194,9 @@ record_version(struct pt_store *st, int version)
  * version is read inside the transaction, so two processes opening the same
  * file at once apply each migration once. */
 static int
-migrate(struct pt_store *st, struct pt_errbuf *err)
+migrate(struct sq_store *st, struct pt_errbuf *err)
 {
-	int i, v = 0, rc;
+	int i, j, v = 0, rc;
 
 	for (i = 0; i < SCHEMA_VERSION; i++) {
 		rc = exec_sql(st, "BEGIN IMMEDIATE");
@@ -849,7 +1215,9 @@ migrate(struct pt_store *st, struct pt_errbuf *err)
 			return PT_EIO;
 		}
 		if (v <= i) {
-			rc = exec_sql(st, migrations[i]);
+			for (j = 0; j < MIGRATION_PARTS && rc == SQLITE_OK; j++)
+				if (migrations[i][j] != NULL)
+					rc = exec_sql(st, migrations[i][j]);
 			if (rc == SQLITE_OK)
 				rc = record_version(st, i + 1);
 			if (rc != SQLITE_OK)
@@ -878,9 +1246,9 @@ fail:
 }
 
 int
-pt_store_open(const char *path, struct pt_store **out, struct pt_errbuf *err)
+pt_store_sqlite_open(const char *path, struct pt_store **out, struct pt_errbuf *err)
 {
-	struct pt_store *st;
+	struct sq_store *st;
 	int r;
 
 	if (out == NULL)
@@ -918,7 +1286,8 @@ pt_store_open(const char *path, struct pt_store **out, struct pt_errbuf *err)
 	}
 	if ((r = configure(st, err)) != PT_OK || (r = migrate(st, err)) != PT_OK)
 		goto out_close;
-	*out = st;
+	st->base.ops = &sq_ops;
+	*out = &st->base;
 	return PT_OK;
 out_close:
 	sqlite3_close(st->db);
@@ -927,15 +1296,16 @@ out_close:
 	return r;
 }
 
-void
-pt_store_close(struct pt_store *st)
+static void
+sq_close(struct pt_store *base)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	size_t i;
 
 	if (st == NULL)
 		return;
 	if (holds_tx(st))
-		pt_store_rollback(st);
+		sq_rollback(&st->base);
 	pthread_mutex_lock(&st->mu);
 	for (i = 0; i < S_COUNT_; i++)
 		sqlite3_finalize(st->stmt[i]);
@@ -946,15 +1316,17 @@ pt_store_close(struct pt_store *st)
 	free(st);
 }
 
-int
-pt_store_schema_version(struct pt_store *st)
+static int
+sq_schema_version(struct pt_store *base)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	return st != NULL ? st->version : 0;
 }
 
-int
-pt_store_begin(struct pt_store *st)
+static int
+sq_begin(struct pt_store *base)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	sqlite3_stmt *s;
 	int rc = SQLITE_OK;
 
@@ -977,9 +1349,10 @@ fail:
 	return PT_EIO;
 }
 
-int
-pt_store_commit(struct pt_store *st)
+static int
+sq_commit(struct pt_store *base)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	sqlite3_stmt *s;
 	int r = PT_OK, rc;
 
@@ -1003,9 +1376,10 @@ pt_store_commit(struct pt_store *st)
 	return r;
 }
 
-void
-pt_store_rollback(struct pt_store *st)
+static void
+sq_rollback(struct pt_store *base)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	sqlite3_stmt *s;
 
 	if (st == NULL)
@@ -1026,9 +1400,10 @@ pt_store_rollback(struct pt_store *st)
 
 /* ---- accounts ---- */
 
-int
-pt_store_account_insert(struct pt_store *st, struct pt_account *a)
+static int
+sq_account_insert(struct pt_store *base, struct pt_account *a)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot insert an account";
 	sqlite3_stmt *s;
 	int r, rc = SQLITE_OK;
@@ -1056,7 +1431,7 @@ pt_store_account_insert(struct pt_store *st, struct pt_account *a)
 }
 
 static int
-account_get(struct pt_store *st, enum sid id, const char *email, int64_t account,
+account_get(struct sq_store *st, enum sid id, const char *email, int64_t account,
 	    struct pt_account *a)
 {
 	const char *what = "cannot read an account";
@@ -1080,9 +1455,10 @@ account_get(struct pt_store *st, enum sid id, const char *email, int64_t account
 	return r;
 }
 
-int
-pt_store_account_by_email(struct pt_store *st, const char *email, struct pt_account *a)
+static int
+sq_account_by_email(struct pt_store *base, const char *email, struct pt_account *a)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	if (a == NULL)
 		return PT_EINVAL;
 	memset(a, 0, sizeof(*a));
@@ -1093,9 +1469,10 @@ pt_store_account_by_email(struct pt_store *st, const char *email, struct pt_acco
 	return account_get(st, S_ACCOUNT_BY_EMAIL, email, 0, a);
 }
 
-int
-pt_store_account_by_id(struct pt_store *st, int64_t id, struct pt_account *a)
+static int
+sq_account_by_id(struct pt_store *base, int64_t id, struct pt_account *a)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	if (a == NULL)
 		return PT_EINVAL;
 	memset(a, 0, sizeof(*a));
@@ -1106,10 +1483,11 @@ pt_store_account_by_id(struct pt_store *st, int64_t id, struct pt_account *a)
 
 /* ---- sessions ---- */
 
-int
-pt_store_session_insert(struct pt_store *st, const uint8_t token_hash[PT_HASH_LEN],
+static int
+sq_session_insert(struct pt_store *base, const uint8_t token_hash[PT_HASH_LEN],
 			int64_t account_id, int64_t expires_at)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot insert a session";
 	sqlite3_stmt *s;
 	int r, rc = SQLITE_OK;
@@ -1127,19 +1505,21 @@ pt_store_session_insert(struct pt_store *st, const uint8_t token_hash[PT_HASH_LE
 	return run(st, s, rc, what);
 }
 
-int
-pt_store_session_lookup(struct pt_store *st, const uint8_t token_hash[PT_HASH_LEN], int64_t now,
+static int
+sq_session_lookup(struct pt_store *base, const uint8_t token_hash[PT_HASH_LEN], int64_t now,
 			int64_t *account_id)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	int64_t expires;
 
-	return pt_store_session_get(st, token_hash, now, account_id, &expires);
+	return sq_session_get(&st->base, token_hash, now, account_id, &expires);
 }
 
-int
-pt_store_session_get(struct pt_store *st, const uint8_t token_hash[PT_HASH_LEN], int64_t now,
+static int
+sq_session_get(struct pt_store *base, const uint8_t token_hash[PT_HASH_LEN], int64_t now,
 		     int64_t *account_id, int64_t *expires_at)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot look up a session";
 	sqlite3_stmt *s;
 	bool locked;
@@ -1172,9 +1552,10 @@ out:
 	return r;
 }
 
-int
-pt_store_session_delete(struct pt_store *st, const uint8_t token_hash[PT_HASH_LEN])
+static int
+sq_session_delete(struct pt_store *base, const uint8_t token_hash[PT_HASH_LEN])
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot delete a session";
 	sqlite3_stmt *s;
 	int r, rc = SQLITE_OK;
@@ -1189,9 +1570,10 @@ pt_store_session_delete(struct pt_store *st, const uint8_t token_hash[PT_HASH_LE
 	return run_changing(st, s, rc, what);
 }
 
-int
-pt_store_session_delete_all(struct pt_store *st, int64_t account_id)
+static int
+sq_session_delete_all(struct pt_store *base, int64_t account_id)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot delete sessions";
 	sqlite3_stmt *s;
 	int r, rc = SQLITE_OK;
@@ -1215,19 +1597,30 @@ home_strings_fit(const struct pt_home *h)
 	       str_fits(h->notes, sizeof(h->notes)) && str_fits(h->policy, sizeof(h->policy));
 }
 
+/* has_location, lat, lon at i, i + 1, i + 2; without a location the
+ * coordinates are meaningless and stored as 0, 0. */
+static void
+bind_location(sqlite3_stmt *s, int i, const struct pt_home *h, int *rc)
+{
+	bind_i64(s, i, h->has_location ? 1 : 0, rc);
+	bind_f64(s, i + 1, h->has_location ? h->lat : 0.0, rc);
+	bind_f64(s, i + 2, h->has_location ? h->lon : 0.0, rc);
+}
+
 /* Savepoints make a call of several statements all-or-nothing inside the
  * caller's transaction. */
 static int
-savepoint(struct pt_store *st, enum sid id, const char *what)
+savepoint(struct sq_store *st, enum sid id, const char *what)
 {
 	sqlite3_stmt *s = get(st, id);
 
 	return s != NULL ? run(st, s, SQLITE_OK, what) : PT_EIO;
 }
 
-int
-pt_store_home_insert(struct pt_store *st, struct pt_home *h, int64_t owner_account)
+static int
+sq_home_insert(struct pt_store *base, struct pt_home *h, int64_t owner_account)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot insert a home";
 	sqlite3_stmt *s;
 	int r, rc = SQLITE_OK;
@@ -1240,7 +1633,7 @@ pt_store_home_insert(struct pt_store *st, struct pt_home *h, int64_t owner_accou
 	if ((r = write_enter(st, what)) != PT_OK)
 		return r;
 	if (!str_fits(h->id, sizeof(h->id)) || !pt_id_is_valid(h->id, strlen(h->id)) ||
-	    !home_strings_fit(h))
+	    !home_strings_fit(h) || !location_is_valid(h))
 		return PT_EINVAL;
 	if ((r = savepoint(st, S_SAVEPOINT, what)) != PT_OK)
 		return r;
@@ -1257,6 +1650,7 @@ pt_store_home_insert(struct pt_store *st, struct pt_home *h, int64_t owner_accou
 	bind_str(s, 5, h->policy, &rc);
 	bind_i64(s, 6, h->created_at, &rc);
 	bind_i64(s, 7, h->updated_at, &rc);
+	bind_location(s, 8, h, &rc);
 	if ((r = run_returning(st, s, rc, &h->rowid, what)) != PT_OK) {
 		if (r == PT_ENOTFOUND)
 			r = log_eio_msg(what, "no row inserted");
@@ -1281,10 +1675,11 @@ out_rollback:
 	return r;
 }
 
-int
-pt_store_home_get(struct pt_store *st, const char *home_id, int64_t account, struct pt_home *h,
+static int
+sq_home_get(struct pt_store *base, const char *home_id, int64_t account, struct pt_home *h,
 		  int *role)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot read a home";
 	sqlite3_stmt *s;
 	bool locked;
@@ -1308,7 +1703,7 @@ pt_store_home_get(struct pt_store *st, const char *home_id, int64_t account, str
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		*role = sqlite3_column_int(s, 8);
+		*role = sqlite3_column_int(s, 11);
 		if (!decode_home(s, h))
 			r = log_eio_msg(what, "stored value out of range");
 	} else {
@@ -1324,10 +1719,49 @@ out:
 	return r;
 }
 
-int
-pt_store_home_list(struct pt_store *st, int64_t account, struct pt_home *out, size_t max,
+static int
+sq_home_by_id(struct pt_store *base, const char *home_id, struct pt_home *h)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot read a home";
+	sqlite3_stmt *s;
+	bool locked;
+	int r = PT_OK, rc = SQLITE_OK;
+
+	if (h == NULL)
+		return PT_EINVAL;
+	memset(h, 0, sizeof(*h));
+	if (st == NULL || home_id == NULL)
+		return PT_EINVAL;
+	if (!arg_fits(home_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	locked = read_enter(st);
+	if ((s = get(st, S_HOME_BY_ID)) == NULL) {
+		r = PT_EIO;
+		goto out;
+	}
+	bind_str(s, 1, home_id, &rc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (!decode_home(s, h))
+			r = log_eio_msg(what, "stored value out of range");
+	} else {
+		r = rc == SQLITE_DONE ? PT_ENOTFOUND : map_err(st, rc, what);
+	}
+	done(s);
+out:
+	read_leave(st, locked);
+	if (r != PT_OK)
+		pt_wipe(h, sizeof(*h));
+	return r;
+}
+
+static int
+sq_home_list(struct pt_store *base, int64_t account, struct pt_home *out, size_t max,
 		   size_t *n)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	sqlite3_stmt *s;
 	bool locked;
 	int r, rc = SQLITE_OK;
@@ -1350,9 +1784,10 @@ pt_store_home_list(struct pt_store *st, int64_t account, struct pt_home *out, si
 	return r;
 }
 
-int
-pt_store_home_update(struct pt_store *st, const struct pt_home *h)
+static int
+sq_home_update(struct pt_store *base, const struct pt_home *h)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot update a home";
 	sqlite3_stmt *s;
 	int r, rc = SQLITE_OK;
@@ -1361,7 +1796,7 @@ pt_store_home_update(struct pt_store *st, const struct pt_home *h)
 		return PT_EINVAL;
 	if ((r = write_enter(st, what)) != PT_OK)
 		return r;
-	if (!str_fits(h->id, sizeof(h->id)) || !home_strings_fit(h))
+	if (!str_fits(h->id, sizeof(h->id)) || !home_strings_fit(h) || !location_is_valid(h))
 		return PT_EINVAL;
 	if ((s = get(st, S_HOME_UPDATE)) == NULL)
 		return PT_EIO;
@@ -1371,12 +1806,14 @@ pt_store_home_update(struct pt_store *st, const struct pt_home *h)
 	bind_str(s, 4, h->notes, &rc);
 	bind_str(s, 5, h->policy, &rc);
 	bind_i64(s, 6, now_or(h->updated_at), &rc);
+	bind_location(s, 7, h, &rc);
 	return run_changing(st, s, rc, what);
 }
 
-int
-pt_store_home_delete(struct pt_store *st, const char *home_id)
+static int
+sq_home_delete(struct pt_store *base, const char *home_id)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot delete a home";
 	sqlite3_stmt *s;
 	int r, rc = SQLITE_OK;
@@ -1389,14 +1826,16 @@ pt_store_home_delete(struct pt_store *st, const char *home_id)
 		return PT_ENOTFOUND;
 	if ((s = get(st, S_HOME_DELETE)) == NULL)
 		return PT_EIO;
-	/* Members, keys, grants and revocations go by ON DELETE CASCADE. */
+	/* Members, keys, grants, revocations, hubs, deliveries (and their
+	 * steps), events and alerts go by ON DELETE CASCADE. */
 	bind_str(s, 1, home_id, &rc);
 	return run_changing(st, s, rc, what);
 }
 
-int
-pt_store_member_add(struct pt_store *st, const char *home_id, int64_t account, int role)
+static int
+sq_member_add(struct pt_store *base, const char *home_id, int64_t account, int role)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot add a member";
 	sqlite3_stmt *s;
 	int r, rc = SQLITE_OK;
@@ -1417,19 +1856,21 @@ pt_store_member_add(struct pt_store *st, const char *home_id, int64_t account, i
 	return run_changing(st, s, rc, what);
 }
 
-/* The internal id of a home, under the caller's lock. */
+/* The internal id of a home (carrier, delivery: lookup names the
+ * statement) from its public id, under the caller's lock. */
 static int
-home_rowid(struct pt_store *st, const char *home_id, int64_t *rowid, const char *what)
+rowid_of(struct sq_store *st, enum sid lookup, const char *public_id, int64_t *rowid,
+	 const char *what)
 {
 	sqlite3_stmt *s;
 	int r = PT_OK, rc = SQLITE_OK;
 
 	*rowid = 0;
-	if (!arg_fits(home_id, PT_ID_MAX))
+	if (!arg_fits(public_id, PT_ID_MAX))
 		return PT_ENOTFOUND;
-	if ((s = get(st, S_HOME_ROWID)) == NULL)
+	if ((s = get(st, lookup)) == NULL)
 		return PT_EIO;
-	bind_str(s, 1, home_id, &rc);
+	bind_str(s, 1, public_id, &rc);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
@@ -1440,11 +1881,13 @@ home_rowid(struct pt_store *st, const char *home_id, int64_t *rowid, const char 
 	return r;
 }
 
-/* List rows of a home: PT_ENOTFOUND if the home does not exist. */
+/* List rows of a parent (a home, a carrier, a delivery) named by its public
+ * id: PT_ENOTFOUND if it does not exist. The statement takes the parent's
+ * rowid, then since if given, then the limit. */
 static int
-home_list_of(struct pt_store *st, enum sid id, const char *home_id, const int64_t *since,
-	     bool (*decode)(sqlite3_stmt *, void *), void *out, size_t size, size_t max,
-	     size_t *n, const char *what)
+list_of(struct sq_store *st, enum sid lookup, enum sid id, const char *parent,
+	const int64_t *since, bool (*decode)(sqlite3_stmt *, void *), void *out, size_t size,
+	size_t max, size_t *n, const char *what)
 {
 	sqlite3_stmt *s;
 	int64_t rowid;
@@ -1452,10 +1895,10 @@ home_list_of(struct pt_store *st, enum sid id, const char *home_id, const int64_
 	int r, rc = SQLITE_OK, i = 1;
 
 	*n = 0;
-	if (st == NULL || home_id == NULL || (out == NULL && max != 0))
+	if (st == NULL || parent == NULL || (out == NULL && max != 0))
 		return PT_EINVAL;
 	locked = read_enter(st);
-	if ((r = home_rowid(st, home_id, &rowid, what)) != PT_OK)
+	if ((r = rowid_of(st, lookup, parent, &rowid, what)) != PT_OK)
 		goto out;
 	if ((s = get(st, id)) == NULL) {
 		r = PT_EIO;
@@ -1471,11 +1914,20 @@ out:
 	return r;
 }
 
+static int
+home_list_of(struct sq_store *st, enum sid id, const char *home_id, const int64_t *since,
+	     bool (*decode)(sqlite3_stmt *, void *), void *out, size_t size, size_t max,
+	     size_t *n, const char *what)
+{
+	return list_of(st, S_HOME_ROWID, id, home_id, since, decode, out, size, max, n, what);
+}
+
 /* ---- owner keys ---- */
 
-int
-pt_store_owner_key_insert(struct pt_store *st, struct pt_owner_key *k)
+static int
+sq_owner_key_insert(struct pt_store *base, struct pt_owner_key *k)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot insert an owner key";
 	sqlite3_stmt *s;
 	int r, rc = SQLITE_OK;
@@ -1500,10 +1952,11 @@ pt_store_owner_key_insert(struct pt_store *st, struct pt_owner_key *k)
 	return run_returning(st, s, rc, &k->id, what);
 }
 
-int
-pt_store_owner_key_list(struct pt_store *st, const char *home_id, struct pt_owner_key *out,
+static int
+sq_owner_key_list(struct pt_store *base, const char *home_id, struct pt_owner_key *out,
 			size_t max, size_t *n)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	if (n == NULL)
 		return PT_EINVAL;
 	return home_list_of(st, S_KEY_LIST, home_id, NULL, decode_key, out, sizeof(*out), max, n,
@@ -1512,9 +1965,10 @@ pt_store_owner_key_list(struct pt_store *st, const char *home_id, struct pt_owne
 
 /* ---- grants ---- */
 
-int
-pt_store_grant_insert(struct pt_store *st, struct pt_grant_row *g)
+static int
+sq_grant_insert(struct pt_store *base, struct pt_grant_row *g)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot insert a grant";
 	sqlite3_stmt *s;
 	int r, rc = SQLITE_OK;
@@ -1545,21 +1999,55 @@ pt_store_grant_insert(struct pt_store *st, struct pt_grant_row *g)
 	return run_returning(st, s, rc, &g->id, what);
 }
 
-int
-pt_store_grant_list(struct pt_store *st, const char *home_id, struct pt_grant_row *out,
+static int
+sq_grant_list(struct pt_store *base, const char *home_id, struct pt_grant_row *out,
 		    size_t max, size_t *n)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	if (n == NULL)
 		return PT_EINVAL;
 	return home_list_of(st, S_GRANT_LIST, home_id, NULL, decode_grant, out, sizeof(*out), max,
 			    n, "cannot list grants");
 }
 
+static int
+sq_grant_list_by_holder(struct pt_store *base, const char *home_id,
+			      const uint8_t holder[PT_PK_LEN], struct pt_grant_row *out, size_t max,
+			      size_t *n)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	sqlite3_stmt *s;
+	bool locked;
+	int r, rc = SQLITE_OK;
+
+	if (n == NULL)
+		return PT_EINVAL;
+	*n = 0;
+	if (st == NULL || home_id == NULL || holder == NULL || (out == NULL && max != 0))
+		return PT_EINVAL;
+	if (!arg_fits(home_id, PT_ID_MAX))
+		return PT_OK;
+	locked = read_enter(st);
+	if ((s = get(st, S_GRANT_BY_HOLDER)) == NULL) {
+		r = PT_EIO;
+		goto out;
+	}
+	bind_str(s, 1, home_id, &rc);
+	bind_blob(s, 2, holder, PT_PK_LEN, &rc);
+	bind_i64(s, 3, limit_of(max), &rc);
+	r = fetch_list(st, s, rc, decode_grant, out, sizeof(*out), max, n,
+		       "cannot list grants by holder");
+out:
+	read_leave(st, locked);
+	return r;
+}
+
 /* ---- revocations ---- */
 
-int
-pt_store_revocation_insert(struct pt_store *st, struct pt_revocation_row *v)
+static int
+sq_revocation_insert(struct pt_store *base, struct pt_revocation_row *v)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot insert a revocation";
 	sqlite3_stmt *s;
 	int r, rc = SQLITE_OK;
@@ -1586,10 +2074,11 @@ pt_store_revocation_insert(struct pt_store *st, struct pt_revocation_row *v)
 	return run_returning(st, s, rc, &v->version, what);
 }
 
-int
-pt_store_revocation_list(struct pt_store *st, const char *home_id, int64_t since_version,
+static int
+sq_revocation_list(struct pt_store *base, const char *home_id, int64_t since_version,
 			 struct pt_revocation_row *out, size_t max, size_t *n)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	if (n == NULL)
 		return PT_EINVAL;
 	return home_list_of(st, S_REV_LIST, home_id, &since_version, decode_revocation, out,
@@ -1653,10 +2142,11 @@ audit_hash(uint8_t out[PT_HASH_LEN], const uint8_t prev[PT_HASH_LEN], int64_t se
 	return PT_OK;
 }
 
-int
-pt_store_audit_append(struct pt_store *st, int64_t at, int64_t actor, const char *action,
+static int
+sq_audit_append(struct pt_store *base, int64_t at, int64_t actor, const char *action,
 		      const char *target, const char *detail)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot append to the audit trail";
 	struct pt_audit_row row;	/* for its field sizes */
 	uint8_t prev[PT_HASH_LEN], hash[PT_HASH_LEN];
@@ -1722,9 +2212,10 @@ col_bytes(sqlite3_stmt *s, int col, size_t *len)
 	return p != NULL ? p : (const unsigned char *)"";
 }
 
-int
-pt_store_audit_verify(struct pt_store *st, int64_t *bad_seq, int64_t *rows)
+static int
+sq_audit_verify(struct pt_store *base, int64_t *bad_seq, int64_t *rows)
 {
+	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot verify the audit trail";
 	uint8_t last[PT_HASH_LEN], prev[PT_HASH_LEN], hash[PT_HASH_LEN], want[PT_HASH_LEN];
 	const unsigned char *action, *target, *detail;
@@ -1788,3 +2279,913 @@ out:
 	read_leave(st, locked);
 	return r;
 }
+
+/* ---- schema 2: shared helpers ---- */
+
+/* A string argument that may be NULL (SQL NULL), for the optional filters. */
+static void
+bind_opt_str(sqlite3_stmt *s, int i, const char *v, int *rc)
+{
+	if (v != NULL)
+		bind_str(s, i, v, rc);
+	else
+		bind_null(s, i, rc);
+}
+
+/* Read one row by a text key (?1) or, with key NULL, an integer key (?1);
+ * out (size bytes) is wiped on any error. */
+static int
+read_one(struct sq_store *st, enum sid id, const char *key, int64_t ikey,
+	 bool (*decode)(sqlite3_stmt *, void *), void *out, size_t size, const char *what)
+{
+	sqlite3_stmt *s;
+	bool locked;
+	int r, rc = SQLITE_OK;
+
+	locked = read_enter(st);
+	if ((s = get(st, id)) == NULL) {
+		r = PT_EIO;
+	} else {
+		if (key != NULL)
+			bind_str(s, 1, key, &rc);
+		else
+			bind_i64(s, 1, ikey, &rc);
+		r = fetch_one(st, s, rc, decode, out, what);
+	}
+	read_leave(st, locked);
+	if (r != PT_OK)
+		pt_wipe(out, size);
+	return r;
+}
+
+/* A list with integer parameters: ?1 = a, then ?2 = *b if given, then the
+ * limit. No parent to check: an unknown a lists nothing. */
+static int
+read_list(struct sq_store *st, enum sid id, int64_t a, const int64_t *b,
+	  bool (*decode)(sqlite3_stmt *, void *), void *out, size_t size, size_t max, size_t *n,
+	  const char *what)
+{
+	sqlite3_stmt *s;
+	bool locked;
+	int r, rc = SQLITE_OK, i = 1;
+
+	*n = 0;
+	if (st == NULL || (out == NULL && max != 0))
+		return PT_EINVAL;
+	locked = read_enter(st);
+	if ((s = get(st, id)) == NULL) {
+		r = PT_EIO;
+	} else {
+		bind_i64(s, i++, a, &rc);
+		if (b != NULL)
+			bind_i64(s, i++, *b, &rc);
+		bind_i64(s, i, limit_of(max), &rc);
+		r = fetch_list(st, s, rc, decode, out, size, max, n, what);
+	}
+	read_leave(st, locked);
+	return r;
+}
+
+/* Undo a failed call made of several statements, keep the caller's
+ * transaction: r, or PT_EIO if even that failed. */
+static int
+savepoint_undo(struct sq_store *st, int r, const char *what)
+{
+	if (savepoint(st, S_ROLLBACK_TO, what) != PT_OK || savepoint(st, S_RELEASE, what) != PT_OK)
+		return PT_EIO;
+	return r;
+}
+
+/* ---- carriers ---- */
+
+static bool
+decode_carrier(sqlite3_stmt *s, void *out)
+{
+	struct pt_carrier *c = out;
+
+	c->rowid = sqlite3_column_int64(s, 0);
+	c->admin = sqlite3_column_int64(s, 6);
+	c->created_at = sqlite3_column_int64(s, 7);
+	if (!col_str(s, 1, c->id, sizeof(c->id)) || !col_str(s, 2, c->name, sizeof(c->name)) ||
+	    !col_blob_exact(s, 3, c->pk, sizeof(c->pk)) || !col_bool(s, 4, &c->hosted))
+		return false;
+	if (sqlite3_column_type(s, 5) == SQLITE_NULL) {
+		c->sealed_seed_len = 0;
+		return !c->hosted;
+	}
+	return col_blob(s, 5, c->sealed_seed, sizeof(c->sealed_seed), &c->sealed_seed_len) &&
+	       c->hosted && c->sealed_seed_len != 0;
+}
+
+static int
+sq_carrier_insert(struct pt_store *base, struct pt_carrier *c)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot insert a carrier";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (c == NULL)
+		return PT_EINVAL;
+	c->rowid = 0;
+	if (st == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	/* A hosted carrier comes with its sealed seed, any other without. */
+	if (!str_fits(c->id, sizeof(c->id)) || !pt_id_is_valid(c->id, strlen(c->id)) ||
+	    !str_fits(c->name, sizeof(c->name)) || c->sealed_seed_len > sizeof(c->sealed_seed) ||
+	    c->hosted != (c->sealed_seed_len != 0))
+		return PT_EINVAL;
+	if ((s = get(st, S_CARRIER_INSERT)) == NULL)
+		return PT_EIO;
+	c->created_at = now_or(c->created_at);
+	bind_str(s, 1, c->id, &rc);
+	bind_str(s, 2, c->name, &rc);
+	bind_blob(s, 3, c->pk, sizeof(c->pk), &rc);
+	bind_i64(s, 4, c->hosted ? 1 : 0, &rc);
+	if (c->hosted)
+		bind_blob(s, 5, c->sealed_seed, c->sealed_seed_len, &rc);
+	else
+		bind_null(s, 5, &rc);
+	bind_i64(s, 6, c->admin, &rc);
+	bind_i64(s, 7, c->created_at, &rc);
+	/* PT_ENOTFOUND: the admin account does not exist. */
+	return run_returning(st, s, rc, &c->rowid, what);
+}
+
+static int
+sq_carrier_get(struct pt_store *base, const char *id, struct pt_carrier *c)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	if (c == NULL)
+		return PT_EINVAL;
+	memset(c, 0, sizeof(*c));
+	if (st == NULL || id == NULL)
+		return PT_EINVAL;
+	if (!arg_fits(id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	return read_one(st, S_CARRIER_GET, id, 0, decode_carrier, c, sizeof(*c),
+			"cannot read a carrier");
+}
+
+static int
+sq_carrier_list(struct pt_store *base, int64_t after, struct pt_carrier *out, size_t max,
+		      size_t *n)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	if (n == NULL)
+		return PT_EINVAL;
+	return read_list(st, S_CARRIER_LIST, after, NULL, decode_carrier, out, sizeof(*out), max,
+			 n, "cannot list carriers");
+}
+
+/* ---- couriers ---- */
+
+static bool
+decode_courier(sqlite3_stmt *s, void *out)
+{
+	struct pt_courier *c = out;
+
+	c->account = sqlite3_column_int64(s, 0);
+	c->created_at = sqlite3_column_int64(s, 6);
+	c->updated_at = sqlite3_column_int64(s, 7);
+	return col_str(s, 1, c->carrier_id, sizeof(c->carrier_id)) &&
+	       col_str(s, 2, c->name, sizeof(c->name)) && col_u8(s, 3, &c->level) &&
+	       col_blob(s, 4, c->attestation, sizeof(c->attestation), &c->attestation_len) &&
+	       col_bool(s, 5, &c->active);
+}
+
+static int
+sq_courier_insert(struct pt_store *base, const struct pt_courier *c)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot insert a courier";
+	sqlite3_stmt *s;
+	int64_t created;
+	int r, rc = SQLITE_OK;
+
+	if (st == NULL || c == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!str_fits(c->carrier_id, sizeof(c->carrier_id)) || !str_fits(c->name, sizeof(c->name)) ||
+	    c->attestation_len == 0 || c->attestation_len > sizeof(c->attestation))
+		return PT_EINVAL;
+	if ((s = get(st, S_COURIER_INSERT)) == NULL)
+		return PT_EIO;
+	created = now_or(c->created_at);
+	bind_i64(s, 1, c->account, &rc);
+	bind_str(s, 2, c->carrier_id, &rc);
+	bind_str(s, 3, c->name, &rc);
+	bind_i64(s, 4, c->level, &rc);
+	bind_blob(s, 5, c->attestation, c->attestation_len, &rc);
+	bind_i64(s, 6, c->active ? 1 : 0, &rc);
+	bind_i64(s, 7, created, &rc);
+	bind_i64(s, 8, c->updated_at != 0 ? c->updated_at : created, &rc);
+	/* Nothing inserted: the carrier does not exist (an unknown account is
+	 * the foreign key's PT_ENOTFOUND). */
+	return run_changing(st, s, rc, what);
+}
+
+static int
+sq_courier_get(struct pt_store *base, int64_t account, struct pt_courier *c)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	if (c == NULL)
+		return PT_EINVAL;
+	memset(c, 0, sizeof(*c));
+	if (st == NULL)
+		return PT_EINVAL;
+	return read_one(st, S_COURIER_GET, NULL, account, decode_courier, c, sizeof(*c),
+			"cannot read a courier");
+}
+
+static int
+sq_courier_list(struct pt_store *base, const char *carrier_id, int64_t after,
+		      struct pt_courier *out, size_t max, size_t *n)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	if (n == NULL)
+		return PT_EINVAL;
+	return list_of(st, S_CARRIER_ROWID, S_COURIER_LIST, carrier_id, &after, decode_courier,
+		       out, sizeof(*out), max, n, "cannot list couriers");
+}
+
+static int
+sq_courier_deactivate(struct pt_store *base, const char *carrier_id, int64_t account,
+			    int64_t at)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot deactivate a courier";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (st == NULL || carrier_id == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!arg_fits(carrier_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	if ((s = get(st, S_COURIER_DEACTIVATE)) == NULL)
+		return PT_EIO;
+	bind_str(s, 1, carrier_id, &rc);
+	bind_i64(s, 2, account, &rc);
+	bind_i64(s, 3, now_or(at), &rc);
+	return run_changing(st, s, rc, what);
+}
+
+/* ---- devices ---- */
+
+static bool
+decode_device(sqlite3_stmt *s, void *out)
+{
+	struct pt_device *d = out;
+
+	d->id = sqlite3_column_int64(s, 0);
+	d->account = sqlite3_column_int64(s, 1);
+	d->created_at = sqlite3_column_int64(s, 4);
+	return col_blob_exact(s, 2, d->pk, sizeof(d->pk)) &&
+	       col_str(s, 3, d->label, sizeof(d->label));
+}
+
+static int
+sq_device_insert(struct pt_store *base, struct pt_device *d)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot insert a device";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (d == NULL)
+		return PT_EINVAL;
+	d->id = 0;
+	if (st == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!str_fits(d->label, sizeof(d->label)))
+		return PT_EINVAL;
+	if ((s = get(st, S_DEVICE_INSERT)) == NULL)
+		return PT_EIO;
+	d->created_at = now_or(d->created_at);
+	bind_i64(s, 1, d->account, &rc);
+	bind_blob(s, 2, d->pk, sizeof(d->pk), &rc);
+	bind_str(s, 3, d->label, &rc);
+	bind_i64(s, 4, d->created_at, &rc);
+	/* PT_ENOTFOUND: the account does not exist. */
+	return run_returning(st, s, rc, &d->id, what);
+}
+
+static int
+sq_device_list(struct pt_store *base, int64_t account, struct pt_device *out, size_t max,
+		     size_t *n)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	if (n == NULL)
+		return PT_EINVAL;
+	return read_list(st, S_DEVICE_LIST, account, NULL, decode_device, out, sizeof(*out), max,
+			 n, "cannot list devices");
+}
+
+static int
+sq_device_delete(struct pt_store *base, int64_t account, int64_t id)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot delete a device";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (st == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if ((s = get(st, S_DEVICE_DELETE)) == NULL)
+		return PT_EIO;
+	bind_i64(s, 1, account, &rc);
+	bind_i64(s, 2, id, &rc);
+	return run_changing(st, s, rc, what);
+}
+
+static int
+sq_device_by_pk(struct pt_store *base, int64_t account, const uint8_t pk[PT_PK_LEN],
+		      struct pt_device *d)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot read a device";
+	sqlite3_stmt *s;
+	bool locked;
+	int r, rc = SQLITE_OK;
+
+	if (d == NULL)
+		return PT_EINVAL;
+	memset(d, 0, sizeof(*d));
+	if (st == NULL || pk == NULL)
+		return PT_EINVAL;
+	locked = read_enter(st);
+	if ((s = get(st, S_DEVICE_BY_PK)) == NULL) {
+		r = PT_EIO;
+	} else {
+		bind_i64(s, 1, account, &rc);
+		bind_blob(s, 2, pk, PT_PK_LEN, &rc);
+		r = fetch_one(st, s, rc, decode_device, d, what);
+	}
+	read_leave(st, locked);
+	if (r != PT_OK)
+		pt_wipe(d, sizeof(*d));
+	return r;
+}
+
+/* ---- hubs ---- */
+
+static bool
+decode_hub(sqlite3_stmt *s, void *out)
+{
+	struct pt_hub *h = out;
+
+	h->rowid = sqlite3_column_int64(s, 0);
+	h->paired_by = sqlite3_column_int64(s, 6);
+	h->created_at = sqlite3_column_int64(s, 7);
+	h->last_seen = sqlite3_column_int64(s, 8);
+	return col_str(s, 1, h->id, sizeof(h->id)) &&
+	       col_str(s, 2, h->home_id, sizeof(h->home_id)) &&
+	       col_blob_exact(s, 3, h->pk, sizeof(h->pk)) &&
+	       col_str(s, 4, h->label, sizeof(h->label)) &&
+	       col_blob(s, 5, h->pairing, sizeof(h->pairing), &h->pairing_len);
+}
+
+static int
+sq_hub_insert(struct pt_store *base, struct pt_hub *h)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot insert a hub";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (h == NULL)
+		return PT_EINVAL;
+	h->rowid = 0;
+	if (st == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!str_fits(h->id, sizeof(h->id)) || !pt_id_is_valid(h->id, strlen(h->id)) ||
+	    !str_fits(h->home_id, sizeof(h->home_id)) || !str_fits(h->label, sizeof(h->label)) ||
+	    h->pairing_len == 0 || h->pairing_len > sizeof(h->pairing))
+		return PT_EINVAL;
+	if ((s = get(st, S_HUB_INSERT)) == NULL)
+		return PT_EIO;
+	h->created_at = now_or(h->created_at);
+	bind_str(s, 1, h->id, &rc);
+	bind_str(s, 2, h->home_id, &rc);
+	bind_blob(s, 3, h->pk, sizeof(h->pk), &rc);
+	bind_str(s, 4, h->label, &rc);
+	bind_blob(s, 5, h->pairing, h->pairing_len, &rc);
+	bind_i64(s, 6, h->paired_by, &rc);
+	bind_i64(s, 7, h->created_at, &rc);
+	bind_i64(s, 8, h->last_seen, &rc);
+	return run_returning(st, s, rc, &h->rowid, what);
+}
+
+static int
+sq_hub_list(struct pt_store *base, const char *home_id, struct pt_hub *out, size_t max,
+		  size_t *n)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	if (n == NULL)
+		return PT_EINVAL;
+	return home_list_of(st, S_HUB_LIST, home_id, NULL, decode_hub, out, sizeof(*out), max, n,
+			    "cannot list hubs");
+}
+
+static int
+sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot delete a hub";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (st == NULL || home_id == NULL || hub_id == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!arg_fits(home_id, PT_ID_MAX) || !arg_fits(hub_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	if ((s = get(st, S_HUB_DELETE)) == NULL)
+		return PT_EIO;
+	bind_str(s, 1, home_id, &rc);
+	bind_str(s, 2, hub_id, &rc);
+	return run_changing(st, s, rc, what);
+}
+
+/* ---- deliveries ---- */
+
+static bool
+decode_delivery(sqlite3_stmt *s, void *out)
+{
+	struct pt_delivery *d = out;
+
+	d->rowid = sqlite3_column_int64(s, 0);
+	d->courier = sqlite3_column_int64(s, 5);
+	d->device = sqlite3_column_int64(s, 6);
+	d->window_start = sqlite3_column_int64(s, 10);
+	d->window_end = sqlite3_column_int64(s, 11);
+	d->created_at = sqlite3_column_int64(s, 14);
+	d->updated_at = sqlite3_column_int64(s, 15);
+	if (!col_str(s, 1, d->id, sizeof(d->id)) ||
+	    !col_str(s, 2, d->home_id, sizeof(d->home_id)) ||
+	    !col_str(s, 3, d->carrier_id, sizeof(d->carrier_id)) ||
+	    !col_str(s, 4, d->package_id, sizeof(d->package_id)) || !col_u8(s, 7, &d->state) ||
+	    !col_u8(s, 8, &d->approval) || !col_bool(s, 9, &d->in_home) ||
+	    !col_str(s, 13, d->reason, sizeof(d->reason)))
+		return false;
+	d->has_token = sqlite3_column_type(s, 12) != SQLITE_NULL;
+	return !d->has_token || col_blob_exact(s, 12, d->token_id, sizeof(d->token_id));
+}
+
+static bool
+decode_step(sqlite3_stmt *s, void *out)
+{
+	struct pt_delivery_step *p = out;
+
+	p->at = sqlite3_column_int64(s, 1);
+	p->actor = sqlite3_column_int64(s, 2);
+	return col_u8(s, 0, &p->state);
+}
+
+/* Under the caller's savepoint. */
+static int
+step_insert(struct sq_store *st, int64_t delivery, uint8_t state, int64_t at, int64_t actor,
+	    const char *what)
+{
+	sqlite3_stmt *s;
+	int rc = SQLITE_OK;
+
+	if ((s = get(st, S_STEP_INSERT)) == NULL)
+		return PT_EIO;
+	bind_i64(s, 1, delivery, &rc);
+	bind_i64(s, 2, state, &rc);
+	bind_i64(s, 3, at, &rc);
+	bind_i64(s, 4, actor, &rc);
+	return run(st, s, rc, what);
+}
+
+/* The token column: NULL until a credential is issued. */
+static void
+bind_token(sqlite3_stmt *s, int i, const struct pt_delivery *d, int *rc)
+{
+	if (d->has_token)
+		bind_blob(s, i, d->token_id, sizeof(d->token_id), rc);
+	else
+		bind_null(s, i, rc);
+}
+
+static int
+sq_delivery_insert(struct pt_store *base, struct pt_delivery *d, int64_t actor)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot insert a delivery";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (d == NULL)
+		return PT_EINVAL;
+	d->rowid = 0;
+	if (st == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!str_fits(d->id, sizeof(d->id)) || !pt_id_is_valid(d->id, strlen(d->id)) ||
+	    !str_fits(d->home_id, sizeof(d->home_id)) ||
+	    !str_fits(d->carrier_id, sizeof(d->carrier_id)) ||
+	    !str_fits(d->package_id, sizeof(d->package_id)) ||
+	    !str_fits(d->reason, sizeof(d->reason)))
+		return PT_EINVAL;
+	if ((r = savepoint(st, S_SAVEPOINT, what)) != PT_OK)
+		return r;
+	if ((s = get(st, S_DELIVERY_INSERT)) == NULL) {
+		r = PT_EIO;
+		goto out_rollback;
+	}
+	d->created_at = now_or(d->created_at);
+	d->updated_at = d->updated_at != 0 ? d->updated_at : d->created_at;
+	bind_str(s, 1, d->id, &rc);
+	bind_str(s, 2, d->home_id, &rc);
+	bind_str(s, 3, d->carrier_id, &rc);
+	bind_str(s, 4, d->package_id, &rc);
+	bind_i64(s, 5, d->courier, &rc);
+	bind_i64(s, 6, d->device, &rc);
+	bind_i64(s, 7, d->state, &rc);
+	bind_i64(s, 8, d->approval, &rc);
+	bind_i64(s, 9, d->in_home ? 1 : 0, &rc);
+	bind_i64(s, 10, d->window_start, &rc);
+	bind_i64(s, 11, d->window_end, &rc);
+	bind_token(s, 12, d, &rc);
+	bind_str(s, 13, d->reason, &rc);
+	bind_i64(s, 14, d->created_at, &rc);
+	bind_i64(s, 15, d->updated_at, &rc);
+	/* PT_ENOTFOUND: the home or the carrier does not exist. */
+	if ((r = run_returning(st, s, rc, &d->rowid, what)) != PT_OK)
+		goto out_rollback;
+	if ((r = step_insert(st, d->rowid, d->state, d->created_at, actor, what)) != PT_OK)
+		goto out_rollback;
+	if ((r = savepoint(st, S_RELEASE, what)) != PT_OK)
+		goto out_rollback;
+	return PT_OK;
+out_rollback:
+	d->rowid = 0;
+	return savepoint_undo(st, r, what);
+}
+
+static int
+sq_delivery_get(struct pt_store *base, const char *id, struct pt_delivery *d)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	if (d == NULL)
+		return PT_EINVAL;
+	memset(d, 0, sizeof(*d));
+	if (st == NULL || id == NULL)
+		return PT_EINVAL;
+	if (!arg_fits(id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	return read_one(st, S_DELIVERY_GET, id, 0, decode_delivery, d, sizeof(*d),
+			"cannot read a delivery");
+}
+
+static int
+sq_delivery_update(struct pt_store *base, const struct pt_delivery *d, uint8_t from_state,
+			 int64_t actor)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot update a delivery";
+	sqlite3_stmt *s;
+	int64_t rowid = 0, updated;
+	int r, rc = SQLITE_OK;
+
+	if (st == NULL || d == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!str_fits(d->id, sizeof(d->id)) || !str_fits(d->reason, sizeof(d->reason)))
+		return PT_EINVAL;
+	if ((r = savepoint(st, S_SAVEPOINT, what)) != PT_OK)
+		return r;
+	if ((s = get(st, S_DELIVERY_UPDATE)) == NULL) {
+		r = PT_EIO;
+		goto out_rollback;
+	}
+	updated = now_or(d->updated_at);
+	bind_str(s, 1, d->id, &rc);
+	bind_i64(s, 2, from_state, &rc);
+	bind_i64(s, 3, d->state, &rc);
+	bind_i64(s, 4, d->approval, &rc);
+	bind_i64(s, 5, d->courier, &rc);
+	bind_i64(s, 6, d->device, &rc);
+	bind_token(s, 7, d, &rc);
+	bind_str(s, 8, d->reason, &rc);
+	bind_i64(s, 9, updated, &rc);
+	r = run_returning(st, s, rc, &rowid, what);
+	if (r == PT_ENOTFOUND) {
+		/* No row in from_state: moved on by someone else, or none at all. */
+		r = rowid_of(st, S_DELIVERY_ROWID, d->id, &rowid, what);
+		if (r == PT_OK)
+			r = PT_ECONFLICT;
+		goto out_rollback;
+	}
+	if (r != PT_OK)
+		goto out_rollback;
+	if (d->state != from_state &&
+	    (r = step_insert(st, rowid, d->state, updated, actor, what)) != PT_OK)
+		goto out_rollback;
+	if ((r = savepoint(st, S_RELEASE, what)) != PT_OK)
+		goto out_rollback;
+	return PT_OK;
+out_rollback:
+	return savepoint_undo(st, r, what);
+}
+
+static int
+sq_delivery_list(struct pt_store *base, const struct pt_delivery_filter *f, int64_t after,
+		       struct pt_delivery *out, size_t max, size_t *n)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	sqlite3_stmt *s;
+	enum sid id;
+	bool locked;
+	int r, rc = SQLITE_OK;
+
+	if (n == NULL)
+		return PT_EINVAL;
+	*n = 0;
+	if (st == NULL || f == NULL || (out == NULL && max != 0))
+		return PT_EINVAL;
+	/* An id too long to exist matches nothing. */
+	if ((f->home_id != NULL && !arg_fits(f->home_id, PT_ID_MAX)) ||
+	    (f->carrier_id != NULL && !arg_fits(f->carrier_id, PT_ID_MAX)))
+		return PT_OK;
+	/* Lead with the filter that likely narrows most (see DELIVERY_FILTER). */
+	if (f->home_id != NULL)
+		id = S_DELIVERY_LIST_HOME;
+	else if (f->courier != 0)
+		id = S_DELIVERY_LIST_COURIER;
+	else if (f->carrier_id != NULL)
+		id = S_DELIVERY_LIST_CARRIER;
+	else if (f->member != 0)
+		id = S_DELIVERY_LIST_MEMBER;
+	else if (f->carrier_admin != 0)
+		id = S_DELIVERY_LIST_ADMIN;
+	else
+		id = S_DELIVERY_LIST_ALL;
+	locked = read_enter(st);
+	if ((s = get(st, id)) == NULL) {
+		r = PT_EIO;
+	} else {
+		bind_i64(s, 1, after, &rc);
+		bind_opt_str(s, 2, f->home_id, &rc);
+		bind_opt_str(s, 3, f->carrier_id, &rc);
+		bind_i64(s, 4, f->courier, &rc);
+		bind_i64(s, 5, f->member, &rc);
+		bind_i64(s, 6, f->carrier_admin, &rc);
+		bind_i64(s, 7, f->state, &rc);
+		bind_i64(s, 8, limit_of(max), &rc);
+		r = fetch_list(st, s, rc, decode_delivery, out, sizeof(*out), max, n,
+			       "cannot list deliveries");
+	}
+	read_leave(st, locked);
+	return r;
+}
+
+static int
+sq_delivery_steps(struct pt_store *base, const char *id, struct pt_delivery_step *out,
+			size_t max, size_t *n)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	if (n == NULL)
+		return PT_EINVAL;
+	return list_of(st, S_DELIVERY_ROWID, S_STEP_LIST, id, NULL, decode_step, out, sizeof(*out),
+		       max, n, "cannot list delivery steps");
+}
+
+/* ---- events ---- */
+
+static bool
+decode_event(sqlite3_stmt *s, void *out)
+{
+	struct pt_event_row *e = out;
+
+	e->id = sqlite3_column_int64(s, 0);
+	e->at = sqlite3_column_int64(s, 2);
+	e->hub_seq = sqlite3_column_int64(s, 6);
+	return col_str(s, 1, e->home_id, sizeof(e->home_id)) &&
+	       col_str(s, 3, e->source, sizeof(e->source)) &&
+	       col_str(s, 4, e->type, sizeof(e->type)) && col_str(s, 5, e->data, sizeof(e->data));
+}
+
+static int
+sq_event_append(struct pt_store *base, struct pt_event_row *e)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot append an event";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (e == NULL)
+		return PT_EINVAL;
+	e->id = 0;
+	if (st == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!str_fits(e->home_id, sizeof(e->home_id)) || !str_fits(e->source, sizeof(e->source)) ||
+	    !str_fits(e->type, sizeof(e->type)) || !str_fits(e->data, sizeof(e->data)))
+		return PT_EINVAL;
+	if ((s = get(st, S_EVENT_INSERT)) == NULL)
+		return PT_EIO;
+	e->at = now_or(e->at);
+	bind_str(s, 1, e->home_id, &rc);
+	bind_i64(s, 2, e->at, &rc);
+	bind_str(s, 3, e->source, &rc);
+	bind_str(s, 4, e->type, &rc);
+	bind_str(s, 5, e->data, &rc);
+	bind_i64(s, 6, e->hub_seq, &rc);
+	/* PT_EEXISTS: a hub's resend (events_hub_seq); PT_ENOTFOUND: no home. */
+	return run_returning(st, s, rc, &e->id, what);
+}
+
+static int
+sq_event_list(struct pt_store *base, const char *home_id, int64_t after,
+		    struct pt_event_row *out, size_t max, size_t *n)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	if (n == NULL)
+		return PT_EINVAL;
+	return home_list_of(st, S_EVENT_LIST, home_id, &after, decode_event, out, sizeof(*out),
+			    max, n, "cannot list events");
+}
+
+/* ---- alerts ---- */
+
+static bool
+decode_alert(sqlite3_stmt *s, void *out)
+{
+	struct pt_alert_row *a = out;
+
+	a->id = sqlite3_column_int64(s, 0);
+	a->at = sqlite3_column_int64(s, 2);
+	a->event_id = sqlite3_column_int64(s, 5);
+	a->acked_by = sqlite3_column_int64(s, 6);
+	a->acked_at = sqlite3_column_int64(s, 7);
+	return col_str(s, 1, a->home_id, sizeof(a->home_id)) &&
+	       col_str(s, 3, a->type, sizeof(a->type)) && col_str(s, 4, a->data, sizeof(a->data));
+}
+
+static int
+sq_alert_insert(struct pt_store *base, struct pt_alert_row *a)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot insert an alert";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (a == NULL)
+		return PT_EINVAL;
+	a->id = 0;
+	if (st == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!str_fits(a->home_id, sizeof(a->home_id)) || !str_fits(a->type, sizeof(a->type)) ||
+	    !str_fits(a->data, sizeof(a->data)))
+		return PT_EINVAL;
+	if ((s = get(st, S_ALERT_INSERT)) == NULL)
+		return PT_EIO;
+	a->at = now_or(a->at);
+	bind_str(s, 1, a->home_id, &rc);
+	bind_i64(s, 2, a->at, &rc);
+	bind_str(s, 3, a->type, &rc);
+	bind_str(s, 4, a->data, &rc);
+	bind_i64(s, 5, a->event_id, &rc);
+	/* A new alert is open (acked_by and acked_at are not stored).
+	 * PT_ENOTFOUND: no such home, or event_id is not one of its events. */
+	return run_returning(st, s, rc, &a->id, what);
+}
+
+static int
+sq_alert_list(struct pt_store *base, const char *home_id, bool only_open, int64_t after,
+		    struct pt_alert_row *out, size_t max, size_t *n)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	if (n == NULL)
+		return PT_EINVAL;
+	return home_list_of(st, only_open ? S_ALERT_LIST_OPEN : S_ALERT_LIST, home_id, &after,
+			    decode_alert, out, sizeof(*out), max, n, "cannot list alerts");
+}
+
+static int
+sq_alert_ack(struct pt_store *base, const char *home_id, int64_t id, int64_t account,
+		   int64_t at, struct pt_alert_row *a)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot acknowledge an alert";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (a == NULL)
+		return PT_EINVAL;
+	memset(a, 0, sizeof(*a));
+	if (st == NULL || home_id == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (account <= 0)	/* acked_by 0 means open */
+		return PT_EINVAL;
+	if (!arg_fits(home_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	if ((r = savepoint(st, S_SAVEPOINT, what)) != PT_OK)
+		return r;
+	if ((s = get(st, S_ALERT_ACK)) == NULL) {
+		r = PT_EIO;
+		goto out_rollback;
+	}
+	bind_str(s, 1, home_id, &rc);
+	bind_i64(s, 2, id, &rc);
+	bind_i64(s, 3, account, &rc);
+	bind_i64(s, 4, now_or(at), &rc);
+	/* Changes nothing if already acknowledged, or not of this home. */
+	if ((r = run(st, s, rc, what)) != PT_OK)
+		goto out_rollback;
+	if ((s = get(st, S_ALERT_GET)) == NULL) {
+		r = PT_EIO;
+		goto out_rollback;
+	}
+	rc = SQLITE_OK;
+	bind_str(s, 1, home_id, &rc);
+	bind_i64(s, 2, id, &rc);
+	if ((r = fetch_one(st, s, rc, decode_alert, a, what)) != PT_OK)
+		goto out_rollback;
+	if ((r = savepoint(st, S_RELEASE, what)) != PT_OK)
+		goto out_rollback;
+	return PT_OK;
+out_rollback:
+	pt_wipe(a, sizeof(*a));
+	return savepoint_undo(st, r, what);
+}
+
+/* ---- the backend ---- */
+
+static const struct pt_store_ops sq_ops = {
+	.close = sq_close,
+	.schema_version = sq_schema_version,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.account_insert = sq_account_insert,
+	.account_by_email = sq_account_by_email,
+	.account_by_id = sq_account_by_id,
+	.session_insert = sq_session_insert,
+	.session_lookup = sq_session_lookup,
+	.session_get = sq_session_get,
+	.session_delete = sq_session_delete,
+	.session_delete_all = sq_session_delete_all,
+	.home_insert = sq_home_insert,
+	.home_get = sq_home_get,
+	.home_by_id = sq_home_by_id,
+	.home_list = sq_home_list,
+	.home_update = sq_home_update,
+	.home_delete = sq_home_delete,
+	.member_add = sq_member_add,
+	.owner_key_insert = sq_owner_key_insert,
+	.owner_key_list = sq_owner_key_list,
+	.grant_insert = sq_grant_insert,
+	.grant_list = sq_grant_list,
+	.grant_list_by_holder = sq_grant_list_by_holder,
+	.revocation_insert = sq_revocation_insert,
+	.revocation_list = sq_revocation_list,
+	.audit_append = sq_audit_append,
+	.audit_verify = sq_audit_verify,
+	.carrier_insert = sq_carrier_insert,
+	.carrier_get = sq_carrier_get,
+	.carrier_list = sq_carrier_list,
+	.courier_insert = sq_courier_insert,
+	.courier_get = sq_courier_get,
+	.courier_list = sq_courier_list,
+	.courier_deactivate = sq_courier_deactivate,
+	.device_insert = sq_device_insert,
+	.device_list = sq_device_list,
+	.device_delete = sq_device_delete,
+	.device_by_pk = sq_device_by_pk,
+	.hub_insert = sq_hub_insert,
+	.hub_list = sq_hub_list,
+	.hub_delete = sq_hub_delete,
+	.delivery_insert = sq_delivery_insert,
+	.delivery_get = sq_delivery_get,
+	.delivery_update = sq_delivery_update,
+	.delivery_list = sq_delivery_list,
+	.delivery_steps = sq_delivery_steps,
+	.event_append = sq_event_append,
+	.event_list = sq_event_list,
+	.alert_insert = sq_alert_insert,
+	.alert_list = sq_alert_list,
+	.alert_ack = sq_alert_ack,
+};

@@ -218,18 +218,23 @@ parse_line(const char *buf, size_t len, const char *tag, uint8_t *out, size_t ou
 	return pt_b64_decode(out, out_len, buf + tl + 1, len - tl - 1);
 }
 
-int
-pt_keyfile_load(const char *path, struct pt_secret *s, struct pt_errbuf *err)
+/*
+ * Open a secret file for reading and check the file that is read, not the
+ * path: no symbolic link at the last component, a regular file, ours, not
+ * readable by group or others. Reads at most cap bytes into buf (*len ==
+ * cap means "too long" to the caller). The caller wipes buf.
+ */
+static int
+read_secret_file(const char *path, char *buf, size_t cap, size_t *len, struct pt_errbuf *err)
 {
-	uint8_t seed[PT_SEED_LEN];
-	char buf[257];
 	struct stat st;
 	ssize_t got;
-	size_t len = 0;
 	int fd, r;
 
-	/* Check the file that is read, not the path: open first, then fstat. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	*len = 0;
+	/* O_NONBLOCK: a FIFO planted at the path must not hang us before
+	 * fstat can refuse it; it changes nothing for regular files. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		r = errno_to_pt(errno);
 		fail(err, "cannot open '%s': %s", path, strerror(errno));
@@ -251,18 +256,32 @@ pt_keyfile_load(const char *path, struct pt_secret *s, struct pt_errbuf *err)
 		close(fd);
 		return PT_EINVAL;
 	}
-	while (len < sizeof(buf)) {
-		got = read(fd, buf + len, sizeof(buf) - len);
+	while (*len < cap) {
+		got = read(fd, buf + *len, cap - *len);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
 			break;
-		len += (size_t)got;
+		*len += (size_t)got;
 	}
 	close(fd);
+	return PT_OK;
+}
+
+int
+pt_keyfile_load(const char *path, struct pt_secret *s, struct pt_errbuf *err)
+{
+	uint8_t seed[PT_SEED_LEN];
+	char buf[257];
+	size_t len = 0;
+	int r;
+
+	if ((r = read_secret_file(path, buf, sizeof(buf), &len, err)) != PT_OK)
+		return r;
 	r = len < sizeof(buf) ? parse_line(buf, len, PT_SECRET_TAG, seed, sizeof(seed)) : PT_EMALFORMED;
 	pt_wipe(buf, sizeof(buf));
 	if (r != PT_OK) {
+		pt_wipe(seed, sizeof(seed));
 		fail(err, "'%s' is not a porter secret key file", path);
 		return PT_EMALFORMED;
 	}
@@ -270,6 +289,145 @@ pt_keyfile_load(const char *path, struct pt_secret *s, struct pt_errbuf *err)
 	pt_wipe(seed, sizeof(seed));
 	if (r != PT_OK)
 		fail(err, "cannot load '%s': %s", path, pt_err_text(r));
+	return r;
+}
+
+#define SYMKEY_LEN 32
+
+static int
+symkey_load(const char *path, uint8_t key[SYMKEY_LEN], struct pt_errbuf *err)
+{
+	char buf[257];
+	size_t len = 0;
+	int r;
+
+	if ((r = read_secret_file(path, buf, sizeof(buf), &len, err)) != PT_OK)
+		return r;
+	r = len < sizeof(buf) ? parse_line(buf, len, PT_SEALING_TAG, key, SYMKEY_LEN) :
+				PT_EMALFORMED;
+	pt_wipe(buf, sizeof(buf));
+	if (r != PT_OK) {
+		pt_wipe(key, SYMKEY_LEN);
+		fail(err, "'%s' is not a porter sealing key file", path);
+		return PT_EMALFORMED;
+	}
+	return PT_OK;
+}
+
+/* fsync the directory holding path, so that a new name in it survives a
+ * crash (the key it names seals data that outlives this process). */
+static int
+sync_parent(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+	int fd, r;
+
+	if (slash == NULL) {
+		memcpy(dir, ".", 2);
+	} else {
+		n = slash == path ? 1 : (size_t)(slash - path);
+		if (n >= sizeof(dir))
+			return -1;
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+/*
+ * Write a fresh random key to a private temporary file, then link() it to
+ * path: the key file appears whole or not at all, and link() refuses an
+ * existing path atomically (PT_EEXISTS: another process created it first).
+ */
+static int
+symkey_create(const char *path, uint8_t key[SYMKEY_LEN], struct pt_errbuf *err)
+{
+	char line[128], tmp[4096 + 32], suffix[16];
+	uint8_t rnd[6];
+	size_t n;
+	int fd = -1, r = PT_EIO, e;
+
+	/* A random suffix: no two creators, nor a crashed one's leftover,
+	 * share a temporary name. */
+	pt_random(rnd, sizeof(rnd));
+	if (pt_b64_encode(suffix, sizeof(suffix), rnd, sizeof(rnd)) != PT_OK)
+		return fail(err, "cannot create '%s': internal error", path), PT_EIO;
+	e = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%s", path, (long)getpid(), suffix);
+	if (e < 0 || (size_t)e >= sizeof(tmp))
+		return fail(err, "cannot create '%s': path too long", path), PT_EINVAL;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		r = errno_to_pt(errno);
+		fail(err, "cannot create '%s': %s", path, strerror(errno));
+		return r;
+	}
+	pt_random(key, SYMKEY_LEN);
+	memcpy(line, PT_SEALING_TAG " ", sizeof(PT_SEALING_TAG));
+	n = sizeof(PT_SEALING_TAG);
+	if (pt_b64_encode(line + n, sizeof(line) - n - 1, key, SYMKEY_LEN) != PT_OK) {
+		fail(err, "cannot create '%s': internal error", path);
+		goto out;
+	}
+	n = strlen(line);
+	line[n++] = '\n';
+	if (fchmod(fd, 0600) != 0 || write_all(fd, (const uint8_t *)line, n) != 0 ||
+	    fsync(fd) != 0) {
+		fail(err, "cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	e = close(fd);
+	fd = -1;
+	if (e != 0) {
+		fail(err, "cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (link(tmp, path) != 0) {
+		if (errno == EEXIST) {
+			r = PT_EEXISTS;
+		} else {
+			fail(err, "cannot create '%s': %s", path, strerror(errno));
+		}
+		goto out;
+	}
+	if (sync_parent(path) != 0) {
+		fail(err, "cannot sync the directory of '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	r = PT_OK;
+out:
+	pt_wipe(line, sizeof(line));
+	if (fd >= 0)
+		close(fd);
+	(void)unlink(tmp);	/* the spare name after link, or the whole attempt */
+	if (r != PT_OK)
+		pt_wipe(key, SYMKEY_LEN);
+	return r;
+}
+
+int
+pt_symkey_load_or_create(const char *path, uint8_t key[32], bool *created, struct pt_errbuf *err)
+{
+	int r;
+
+	*created = false;
+	r = symkey_load(path, key, err);
+	if (r != PT_ENOTFOUND)
+		return r;
+	r = symkey_create(path, key, err);
+	if (r == PT_OK) {
+		*created = true;
+		return PT_OK;
+	}
+	/* Another process made it between our open and our link: use theirs. */
+	if (r == PT_EEXISTS)
+		r = symkey_load(path, key, err);
 	return r;
 }
 

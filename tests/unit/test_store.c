@@ -8,6 +8,7 @@
 #define _GNU_SOURCE	/* nftw's FTW_DEPTH and FTW_PHYS */
 #include <errno.h>
 #include <ftw.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -171,14 +172,14 @@ test_open(struct pt_store **stp)
 	T_EQ(pt_store_open(dbpath, &st, &err), PT_OK, "open creates the database: %s", err.msg);
 	T_EQ(mode_of(dbdir), 0700, "the parent directory is created with mode 0700");
 	T_EQ(mode_of(dbpath), 0600, "the database file has mode 0600");
-	T_EQ(pt_store_schema_version(st), 1, "schema version 1 after the migrations");
+	T_EQ(pt_store_schema_version(st), 2, "schema version 2 after the migrations");
 	(void)snprintf(wal, sizeof(wal), "%s-wal", dbpath);
 	T_EQ(mode_of(wal), 0600, "the -wal file has mode 0600 (WAL mode is on)");
 	pt_store_close(st);
 
 	T_EQ(chmod(dbpath, 0644), 0, "loosen the file's mode");
 	T_EQ(pt_store_open(dbpath, &st, &err), PT_OK, "reopen: %s", err.msg);
-	T_EQ(pt_store_schema_version(st), 1, "reopen: migrations are idempotent, still version 1");
+	T_EQ(pt_store_schema_version(st), 2, "reopen: migrations are idempotent, still version 2");
 	T_EQ(mode_of(dbpath), 0600, "reopen tightens the file's mode to 0600");
 	pt_store_close(st);
 
@@ -550,6 +551,992 @@ test_revocations(struct pt_store *st)
 	     "unknown home: ENOTFOUND");
 }
 
+/* ---- schema 2: migration from version 1 ---- */
+
+/*
+ * Migration 1 as released (store_sqlite.c, migrations[0]): released
+ * migrations never change, so this copy is what a version-1 porter left in
+ * its files. test_migrate_v1 also checks that it still matches: a file made
+ * from it and migrated has the schema of a fresh file, byte for byte.
+ */
+static const char v1_schema[] =
+	"CREATE TABLE accounts ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  email TEXT NOT NULL UNIQUE"
+	"    CHECK (length(email) BETWEEN 1 AND 254 AND email = lower(email)),"
+	"  name TEXT NOT NULL,"
+	"  role INTEGER NOT NULL CHECK (role BETWEEN 1 AND 4),"
+	"  pwhash TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE sessions ("
+	"  token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+	"  expires_at INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX sessions_account ON sessions(account_id);"
+	"CREATE TABLE homes ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  public_id TEXT NOT NULL UNIQUE CHECK (length(public_id) BETWEEN 1 AND 64),"
+	"  name TEXT NOT NULL,"
+	"  tz TEXT NOT NULL,"
+	"  notes TEXT NOT NULL,"
+	"  policy TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE home_members ("
+	"  home INTEGER NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+	"  role INTEGER NOT NULL CHECK (role IN (1, 2)),"
+	"  PRIMARY KEY (home, account)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX home_members_account ON home_members(account);"
+	"CREATE TABLE owner_keys ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  home INTEGER NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  pk BLOB NOT NULL CHECK (length(pk) = 32),"
+	"  label TEXT NOT NULL,"
+	"  added_by INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (home, pk)"
+	") STRICT;"
+	"CREATE TABLE grants ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  home INTEGER NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  chain BLOB NOT NULL CHECK (length(chain) BETWEEN 1 AND 2048),"
+	"  cti BLOB NOT NULL CHECK (length(cti) = 16),"
+	"  holder BLOB NOT NULL CHECK (length(holder) = 32),"
+	"  n_links INTEGER NOT NULL CHECK (n_links BETWEEN 1 AND 255),"
+	"  purpose INTEGER NOT NULL CHECK (purpose BETWEEN 0 AND 255),"
+	"  exp INTEGER NOT NULL,"
+	"  label TEXT NOT NULL,"
+	"  created_by INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (home, cti)"	/* per home: no cross-tenant existence oracle */
+	") STRICT;"
+	"CREATE INDEX grants_home ON grants(home);"
+	"CREATE TABLE revocations ("
+	"  home INTEGER NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  version INTEGER NOT NULL CHECK (version >= 1),"
+	"  envelope BLOB NOT NULL CHECK (length(envelope) BETWEEN 1 AND 512),"
+	"  kind INTEGER NOT NULL CHECK (kind BETWEEN 0 AND 255),"
+	"  target BLOB NOT NULL CHECK (length(target) <= 32),"
+	"  created_by INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (home, version),"
+	"  UNIQUE (home, envelope)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY CHECK (seq >= 1),"
+	"  at INTEGER NOT NULL,"
+	"  actor INTEGER NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  prev BLOB NOT NULL CHECK (length(prev) = 32),"
+	"  hash BLOB NOT NULL CHECK (length(hash) = 32)"
+	") STRICT;"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
+
+/* Every schema object of the file at path, as one string. */
+static char *
+schema_of(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char *out = NULL;
+	const unsigned char *t;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db,
+			       "SELECT group_concat(type || ' ' || name || ' ' || tbl_name || ' ' ||"
+			       " coalesce(sql, ''), char(10)) FROM (SELECT * FROM sqlite_master"
+			       " ORDER BY type, name)",
+			       -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW && (t = sqlite3_column_text(s, 0)) != NULL)
+		out = strdup((const char *)t);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return out;
+}
+
+static void
+test_migrate_v1(void)
+{
+	char dir[160], path[192], fresh[192];
+	struct pt_errbuf err = { "" };
+	struct pt_store *st = NULL;
+	struct pt_home h;
+	struct pt_carrier c;
+	char *want, *got;
+	sqlite3 *db = NULL;
+	int role = -1, ok;
+
+	(void)snprintf(dir, sizeof(dir), "%s/v1", tmpdir);
+	(void)snprintf(path, sizeof(path), "%s/porter.db", dir);
+	(void)snprintf(fresh, sizeof(fresh), "%s/fresh.db", dir);
+	ok = mkdir(dir, 0700) == 0 &&
+	     sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) ==
+		     SQLITE_OK &&
+	     raw_exec(db, "PRAGMA journal_mode = WAL; BEGIN IMMEDIATE;"
+			  "CREATE TABLE IF NOT EXISTS schema_version ( version INTEGER PRIMARY KEY,"
+			  " applied_at INTEGER NOT NULL) STRICT") == SQLITE_OK &&
+	     raw_exec(db, v1_schema) == SQLITE_OK &&
+	     raw_exec(db, "INSERT INTO schema_version VALUES (1, 1600000000);"
+			  "INSERT INTO accounts VALUES (7, 'old@example.org', 'Old', 1, 'x', 1600000000);"
+			  "INSERT INTO homes VALUES (3, 'h-old', 'Old flat', 'Europe/Paris', 'n', '{}',"
+			  " 1600000001, 1600000002);"
+			  "INSERT INTO home_members VALUES (3, 7, 1); COMMIT") == SQLITE_OK;
+	T_OK(ok, "a version-1 file with a home, written as porter 1 wrote it: %s",
+	     db != NULL ? sqlite3_errmsg(db) : "no db");
+	sqlite3_close(db);
+
+	T_EQ(pt_store_open(path, &st, &err), PT_OK, "open migrates it: %s", err.msg);
+	T_EQ(pt_store_schema_version(st), 2, "to version 2");
+	T_EQ(pt_store_home_get(st, "h-old", 7, &h, &role), PT_OK, "the old home is there");
+	T_OK(h.rowid == 3 && strcmp(h.name, "Old flat") == 0 && strcmp(h.tz, "Europe/Paris") == 0 &&
+		     strcmp(h.policy, "{}") == 0 && h.created_at == 1600000001 &&
+		     h.updated_at == 1600000002 && role == PT_HOME_OWNER,
+	     "with its fields");
+	T_OK(!h.has_location && h.lat == 0.0 && h.lon == 0.0, "and no location");
+	T_EQ(pt_store_carrier_get(st, "c-none", &c), PT_ENOTFOUND, "the new tables answer");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	h.has_location = true;
+	h.lat = 48.8566;
+	h.lon = 2.3522;
+	T_EQ(pt_store_home_update(st, &h), PT_OK, "the old home gets a location");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	pt_store_close(st);
+	st = NULL;
+
+	db = NULL;
+	T_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK, "a raw connection");
+	T_EQ(raw_int(db, "SELECT count(*) FROM schema_version", 0), 2, "two schema_version rows");
+	T_EQ(raw_int(db, "SELECT count(*) FROM pragma_foreign_key_check", 0), 0,
+	     "no foreign key violations");
+	sqlite3_close(db);
+
+	T_EQ(pt_store_open(fresh, &st, &err), PT_OK, "a fresh file: %s", err.msg);
+	pt_store_close(st);
+	st = NULL;
+	want = schema_of(fresh);
+	got = schema_of(path);
+	T_OK(want != NULL && got != NULL && strcmp(want, got) == 0,
+	     "the migrated file has the schema of a fresh one, byte for byte");
+	free(want);
+	free(got);
+	T_EQ(pt_store_open(path, &st, &err), PT_OK, "reopen the migrated file: %s", err.msg);
+	T_EQ(pt_store_home_get(st, "h-old", 7, &h, &role), PT_OK, "the home");
+	T_OK(h.has_location && h.lat == 48.8566 && h.lon == 2.3522, "its location survived");
+	pt_store_close(st);
+}
+
+/* ---- home locations ---- */
+
+static void
+test_location(struct pt_store *st, int64_t owner)
+{
+	struct pt_home h, g, list[8];
+	size_t n = 0, i;
+	int role = -1;
+	bool found = false;
+
+	home_init(&h, "h-loc", "Cabin");
+	h.has_location = true;
+	h.lat = -33.8688;
+	h.lon = 151.2093;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_insert(st, &h, owner), PT_OK, "a home with a location");
+	home_init(&g, "h-bad", "Bad");
+	g.has_location = true;
+	g.lat = 90.0;
+	g.lon = -180.0;
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_OK, "lat 90, lon -180: the edges are in");
+	T_EQ(pt_store_home_delete(st, "h-bad"), PT_OK, "(remove it)");
+	g.rowid = 0;
+	g.lat = 90.000001;
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_EINVAL, "lat just above 90: EINVAL");
+	g.lat = -90.000001;
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_EINVAL, "lat just below -90: EINVAL");
+	g.lat = 0.0;
+	g.lon = 180.000001;
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_EINVAL, "lon above 180: EINVAL");
+	g.lon = NAN;
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_EINVAL, "lon NaN: EINVAL");
+	g.has_location = false;
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_OK,
+	     "without a location the coordinates are not looked at");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_home_get(st, "h-bad", owner, &g, &role), PT_OK, "get it");
+	T_OK(!g.has_location && g.lat == 0.0 && g.lon == 0.0, "no location is stored as 0, 0");
+	T_EQ(pt_store_home_get(st, "h-loc", owner, &g, &role), PT_OK, "get the cabin");
+	T_OK(memcmp(&g, &h, sizeof(g)) == 0, "every field as inserted, location included");
+	T_EQ(pt_store_home_list(st, owner, list, 8, &n), PT_OK, "list the owner's homes");
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i].id, "h-loc") == 0)
+			found = list[i].has_location && list[i].lat == h.lat && list[i].lon == h.lon;
+	T_OK(found, "the list carries the location");
+
+	g.lat = 51.5074;
+	g.lon = -0.1278;
+	g.updated_at = 1700000900;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_update(st, &g), PT_OK, "move it");
+	g.lat = 100.0;
+	T_EQ(pt_store_home_update(st, &g), PT_EINVAL, "update to lat 100: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_home_get(st, "h-loc", owner, &h, &role), PT_OK, "get");
+	T_OK(h.has_location && h.lat == 51.5074 && h.lon == -0.1278, "the new location");
+	h.has_location = false;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_update(st, &h), PT_OK, "clear the location");
+	T_EQ(pt_store_home_delete(st, "h-bad"), PT_OK, "(remove h-bad)");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_home_get(st, "h-loc", owner, &g, &role), PT_OK, "get");
+	T_OK(!g.has_location && g.lat == 0.0 && g.lon == 0.0, "no location, coordinates 0");
+}
+
+/* ---- carriers, couriers, devices ---- */
+
+struct org {
+	int64_t admin, admin2, cole, cody, dev_cole;
+	struct pt_carrier c1, c2;
+};
+
+static void
+carrier_init(struct pt_carrier *c, const char *id, uint8_t seed, int64_t admin, bool hosted)
+{
+	memset(c, 0, sizeof(*c));
+	(void)snprintf(c->id, sizeof(c->id), "%s", id);
+	(void)snprintf(c->name, sizeof(c->name), "Carrier %u", seed);
+	fill(c->pk, sizeof(c->pk), seed);
+	c->hosted = hosted;
+	if (hosted) {
+		c->sealed_seed_len = 72;
+		fill(c->sealed_seed, c->sealed_seed_len, (uint8_t)(seed + 1));
+	}
+	c->admin = admin;
+	c->created_at = 1700001000 + seed;
+}
+
+static void
+test_carriers(struct pt_store *st, struct org *o)
+{
+	struct pt_carrier c, list[4];
+	size_t n = 99;
+
+	o->admin = new_account(st, "cara@example.org", PT_ROLE_CARRIER_ADMIN);
+	o->admin2 = new_account(st, "cato@example.org", PT_ROLE_CARRIER_ADMIN);
+	o->cole = new_account(st, "cole@example.org", PT_ROLE_COURIER);
+	o->cody = new_account(st, "cody@example.org", PT_ROLE_COURIER);
+	T_OK(o->admin > 0 && o->admin2 > 0 && o->cole > 0 && o->cody > 0,
+	     "two carrier admins, two couriers");
+
+	carrier_init(&o->c1, "c-0000000000000001", 40, o->admin, false);
+	carrier_init(&o->c2, "c-0000000000000002", 41, o->admin2, true);
+	T_EQ(pt_store_carrier_insert(st, &o->c1), PT_EINVAL, "carrier insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_carrier_insert(st, &o->c1), PT_OK, "carrier 1, not hosted");
+	T_EQ(pt_store_carrier_insert(st, &o->c2), PT_OK, "carrier 2, hosted with a sealed seed");
+	T_OK(o->c1.rowid > 0 && o->c2.rowid > o->c1.rowid, "rowids ascending");
+	carrier_init(&c, "c-0000000000000001", 42, o->admin, false);
+	T_EQ(pt_store_carrier_insert(st, &c), PT_EEXISTS, "a taken id: EEXISTS");
+	T_EQ(c.rowid, 0, "no rowid on failure");
+	carrier_init(&c, "c-0000000000000003", 40, o->admin, false);
+	T_EQ(pt_store_carrier_insert(st, &c), PT_EEXISTS, "a taken key: EEXISTS");
+	carrier_init(&c, "c-0000000000000003", 43, 9999, false);
+	T_EQ(pt_store_carrier_insert(st, &c), PT_ENOTFOUND, "an unknown admin: ENOTFOUND");
+	carrier_init(&c, "c-0000000000000003", 43, o->admin, true);
+	c.sealed_seed_len = 0;
+	T_EQ(pt_store_carrier_insert(st, &c), PT_EINVAL, "hosted without a sealed seed: EINVAL");
+	carrier_init(&c, "c-0000000000000003", 43, o->admin, false);
+	c.sealed_seed_len = 8;
+	T_EQ(pt_store_carrier_insert(st, &c), PT_EINVAL, "a sealed seed, not hosted: EINVAL");
+	carrier_init(&c, "c-0000000000000003", 43, o->admin, true);
+	c.sealed_seed_len = sizeof(c.sealed_seed) + 1;
+	T_EQ(pt_store_carrier_insert(st, &c), PT_EINVAL, "sealed_seed_len too large: EINVAL");
+	carrier_init(&c, "c 3", 43, o->admin, false);
+	T_EQ(pt_store_carrier_insert(st, &c), PT_EINVAL, "an invalid id: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_carrier_get(st, o->c1.id, &c), PT_OK, "get carrier 1");
+	T_OK(memcmp(&c, &o->c1, sizeof(c)) == 0, "every field as inserted");
+	T_EQ(pt_store_carrier_get(st, o->c2.id, &c), PT_OK, "get carrier 2");
+	T_OK(memcmp(&c, &o->c2, sizeof(c)) == 0, "every field as inserted, sealed seed included");
+	T_EQ(pt_store_carrier_get(st, "c-none", &c), PT_ENOTFOUND, "unknown carrier: ENOTFOUND");
+	T_OK(all_zero(&c, sizeof(c)), "output zeroed");
+
+	T_EQ(pt_store_carrier_list(st, 0, list, 4, &n), PT_OK, "list carriers");
+	T_OK(n == 2 && list[0].rowid == o->c1.rowid && list[1].rowid == o->c2.rowid,
+	     "both, in rowid order");
+	T_EQ(pt_store_carrier_list(st, o->c1.rowid, list, 4, &n), PT_OK, "list after carrier 1");
+	T_OK(n == 1 && strcmp(list[0].id, o->c2.id) == 0, "carrier 2");
+	T_EQ(pt_store_carrier_list(st, 0, list, 1, &n), PT_OK, "list with max 1");
+	T_OK(n == 1 && list[0].rowid == o->c1.rowid, "carrier 1");
+	T_EQ(pt_store_carrier_list(st, o->c2.rowid, list, 4, &n), PT_OK, "list after the last");
+	T_EQ(n, 0, "empty");
+}
+
+static void
+courier_init(struct pt_courier *c, int64_t account, const char *carrier, uint8_t level)
+{
+	memset(c, 0, sizeof(*c));
+	c->account = account;
+	(void)snprintf(c->carrier_id, sizeof(c->carrier_id), "%s", carrier);
+	(void)snprintf(c->name, sizeof(c->name), "Courier %lld", (long long)account);
+	c->level = level;
+	c->attestation_len = 150 + level;
+	fill(c->attestation, c->attestation_len, level);
+	c->active = true;
+	c->created_at = 1700001100;
+	c->updated_at = 1700001100;
+}
+
+static void
+test_couriers(struct pt_store *st, struct org *o)
+{
+	struct pt_courier c, k, list[4];
+	size_t n = 99;
+
+	courier_init(&c, o->cole, o->c1.id, PT_LEVEL_ID);
+	T_EQ(pt_store_courier_insert(st, &c), PT_EINVAL, "courier insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_courier_insert(st, &c), PT_OK, "enrol cole with carrier 1");
+	courier_init(&k, o->cody, o->c1.id, PT_LEVEL_BACKGROUND);
+	T_EQ(pt_store_courier_insert(st, &k), PT_OK, "enrol cody with carrier 1");
+	courier_init(&k, o->cole, o->c2.id, PT_LEVEL_BASIC);
+	T_EQ(pt_store_courier_insert(st, &k), PT_EEXISTS,
+	     "cole with another carrier: EEXISTS (one carrier per courier)");
+	courier_init(&k, o->admin, "c-none", PT_LEVEL_BASIC);
+	T_EQ(pt_store_courier_insert(st, &k), PT_ENOTFOUND, "an unknown carrier: ENOTFOUND");
+	courier_init(&k, 9999, o->c2.id, PT_LEVEL_BASIC);
+	T_EQ(pt_store_courier_insert(st, &k), PT_ENOTFOUND, "an unknown account: ENOTFOUND");
+	courier_init(&k, o->admin, o->c2.id, 4);
+	T_EQ(pt_store_courier_insert(st, &k), PT_EINVAL, "level 4: EINVAL");
+	courier_init(&k, o->admin, o->c2.id, 0);
+	T_EQ(pt_store_courier_insert(st, &k), PT_EINVAL, "level 0: EINVAL");
+	courier_init(&k, o->admin, o->c2.id, PT_LEVEL_BASIC);
+	k.attestation_len = 0;
+	T_EQ(pt_store_courier_insert(st, &k), PT_EINVAL, "no attestation: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_courier_get(st, o->cole, &k), PT_OK, "get cole");
+	T_OK(memcmp(&k, &c, sizeof(k)) == 0, "every field as inserted");
+	T_EQ(pt_store_courier_get(st, o->admin, &k), PT_ENOTFOUND, "not a courier: ENOTFOUND");
+	T_OK(all_zero(&k, sizeof(k)), "output zeroed");
+
+	T_EQ(pt_store_courier_list(st, o->c1.id, 0, list, 4, &n), PT_OK, "carrier 1's couriers");
+	T_OK(n == 2 && list[0].account == o->cole && list[1].account == o->cody, "in account order");
+	T_EQ(pt_store_courier_list(st, o->c1.id, o->cole, list, 4, &n), PT_OK, "after cole");
+	T_OK(n == 1 && list[0].account == o->cody && list[0].level == PT_LEVEL_BACKGROUND, "cody");
+	T_EQ(pt_store_courier_list(st, o->c2.id, 0, list, 4, &n), PT_OK, "carrier 2's couriers");
+	T_EQ(n, 0, "none");
+	T_EQ(pt_store_courier_list(st, "c-none", 0, list, 4, &n), PT_ENOTFOUND,
+	     "an unknown carrier: ENOTFOUND");
+
+	T_EQ(pt_store_courier_deactivate(st, o->c1.id, o->cole, 1700001200), PT_EINVAL,
+	     "deactivate outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_courier_deactivate(st, o->c2.id, o->cole, 1700001200), PT_ENOTFOUND,
+	     "deactivate through another carrier: ENOTFOUND");
+	T_EQ(pt_store_courier_deactivate(st, o->c1.id, o->admin, 1700001200), PT_ENOTFOUND,
+	     "deactivate a non-courier: ENOTFOUND");
+	T_EQ(pt_store_courier_deactivate(st, o->c1.id, o->cody, 1700001200), PT_OK,
+	     "deactivate cody");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_courier_get(st, o->cody, &k), PT_OK, "get cody");
+	T_OK(!k.active && k.updated_at == 1700001200 && k.created_at == 1700001100,
+	     "inactive, updated_at set, created_at kept");
+	T_EQ(pt_store_courier_get(st, o->cole, &k), PT_OK, "get cole");
+	T_OK(k.active, "cole stays active");
+}
+
+static void
+test_devices(struct pt_store *st, struct org *o)
+{
+	struct pt_device d, e, list[4];
+	size_t n = 99;
+
+	memset(&d, 0, sizeof(d));
+	d.account = o->cole;
+	fill(d.pk, sizeof(d.pk), 60);
+	(void)snprintf(d.label, sizeof(d.label), "scanner 1");
+	d.created_at = 1700001300;
+	T_EQ(pt_store_device_insert(st, &d), PT_EINVAL, "device insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_device_insert(st, &d), PT_OK, "cole's device");
+	T_OK(d.id > 0, "id set");
+	e = d;
+	e.account = o->cody;
+	T_EQ(pt_store_device_insert(st, &e), PT_EEXISTS, "the same key for cody: EEXISTS");
+	T_EQ(e.id, 0, "no id on failure");
+	fill(e.pk, sizeof(e.pk), 61);
+	e.account = 9999;
+	T_EQ(pt_store_device_insert(st, &e), PT_ENOTFOUND, "an unknown account: ENOTFOUND");
+	e.account = o->cody;
+	T_EQ(pt_store_device_insert(st, &e), PT_OK, "cody's device");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	o->dev_cole = d.id;
+
+	T_EQ(pt_store_device_list(st, o->cole, list, 4, &n), PT_OK, "cole's devices");
+	T_OK(n == 1 && memcmp(&list[0], &d, sizeof(d)) == 0, "one, as inserted");
+	T_EQ(pt_store_device_list(st, o->admin, list, 4, &n), PT_OK, "a non-courier's devices");
+	T_EQ(n, 0, "none");
+	T_EQ(pt_store_device_by_pk(st, o->cole, d.pk, &e), PT_OK, "cole's device by its key");
+	T_OK(memcmp(&e, &d, sizeof(e)) == 0, "as inserted");
+	T_EQ(pt_store_device_by_pk(st, o->cody, d.pk, &e), PT_ENOTFOUND,
+	     "cole's key asked for by cody: ENOTFOUND");
+	T_OK(all_zero(&e, sizeof(e)), "output zeroed");
+
+	T_EQ(pt_store_device_list(st, o->cody, list, 4, &n), PT_OK, "cody's devices");
+	T_EQ(n, 1, "one");
+	T_EQ(pt_store_device_delete(st, o->cody, list[0].id), PT_EINVAL,
+	     "device delete outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_device_delete(st, o->cole, list[0].id), PT_ENOTFOUND,
+	     "cody's device deleted by cole: ENOTFOUND");
+	T_EQ(pt_store_device_delete(st, o->cody, list[0].id), PT_OK, "deleted by cody");
+	T_EQ(pt_store_device_delete(st, o->cody, list[0].id), PT_ENOTFOUND, "again: ENOTFOUND");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_device_list(st, o->cody, list, 4, &n), PT_OK, "cody's devices");
+	T_EQ(n, 0, "none left");
+	T_EQ(pt_store_device_list(st, o->cole, list, 4, &n), PT_OK, "cole's devices");
+	T_EQ(n, 1, "cole's stays");
+}
+
+/* ---- hubs ---- */
+
+static void
+hub_init(struct pt_hub *h, const char *id, const char *home, uint8_t seed, int64_t by)
+{
+	memset(h, 0, sizeof(*h));
+	(void)snprintf(h->id, sizeof(h->id), "%s", id);
+	(void)snprintf(h->home_id, sizeof(h->home_id), "%s", home);
+	fill(h->pk, sizeof(h->pk), seed);
+	(void)snprintf(h->label, sizeof(h->label), "hall %u", seed);
+	h->pairing_len = 120 + seed;
+	fill(h->pairing, h->pairing_len, (uint8_t)(seed + 3));
+	h->paired_by = by;
+	h->created_at = 1700001400;
+}
+
+/* Two more homes: h-three (ana, owner) and h-four (ben, owner). */
+static void
+test_hubs(struct pt_store *st, int64_t owner, int64_t other)
+{
+	struct pt_home h;
+	struct pt_hub a, b, x, list[4];
+	size_t n = 99;
+
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	home_init(&h, "h-three", "Three");
+	T_EQ(pt_store_home_insert(st, &h, owner), PT_OK, "home h-three, ana's");
+	home_init(&h, "h-four", "Four");
+	T_EQ(pt_store_home_insert(st, &h, other), PT_OK, "home h-four, ben's");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	hub_init(&a, "hub-000000000000000a", "h-three", 70, owner);
+	hub_init(&b, "hub-000000000000000b", "h-four", 71, other);
+	T_EQ(pt_store_hub_insert(st, &a), PT_EINVAL, "hub insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_insert(st, &a), PT_OK, "hub a in h-three");
+	T_EQ(pt_store_hub_insert(st, &b), PT_OK, "hub b in h-four");
+	T_OK(a.rowid > 0 && b.rowid > a.rowid, "rowids ascending");
+	hub_init(&x, a.id, "h-four", 72, other);
+	T_EQ(pt_store_hub_insert(st, &x), PT_EEXISTS, "a taken id: EEXISTS");
+	T_EQ(x.rowid, 0, "no rowid on failure");
+	hub_init(&x, "hub-000000000000000c", "h-four", 70, other);
+	T_EQ(pt_store_hub_insert(st, &x), PT_EEXISTS, "a taken key: EEXISTS");
+	hub_init(&x, "hub-000000000000000c", "h-none", 72, other);
+	T_EQ(pt_store_hub_insert(st, &x), PT_ENOTFOUND, "an unknown home: ENOTFOUND");
+	hub_init(&x, "hub-000000000000000c", "h-four", 72, other);
+	x.pairing_len = 0;
+	T_EQ(pt_store_hub_insert(st, &x), PT_EINVAL, "no pairing statement: EINVAL");
+	hub_init(&x, "hub/c", "h-four", 72, other);
+	T_EQ(pt_store_hub_insert(st, &x), PT_EINVAL, "an invalid id: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_hub_list(st, "h-three", list, 4, &n), PT_OK, "h-three's hubs");
+	T_OK(n == 1 && memcmp(&list[0], &a, sizeof(a)) == 0, "hub a, as inserted");
+	T_EQ(pt_store_hub_list(st, "h-none", list, 4, &n), PT_ENOTFOUND,
+	     "an unknown home: ENOTFOUND");
+
+	T_EQ(pt_store_hub_delete(st, "h-three", a.id), PT_EINVAL, "hub delete outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_delete(st, "h-four", a.id), PT_ENOTFOUND,
+	     "h-three's hub deleted through h-four: ENOTFOUND");
+	T_EQ(pt_store_hub_delete(st, "h-three", "hub-none"), PT_ENOTFOUND, "an unknown hub");
+	T_EQ(pt_store_hub_delete(st, "h-three", a.id), PT_OK, "deleted through its home");
+	T_EQ(pt_store_hub_delete(st, "h-three", a.id), PT_ENOTFOUND, "again: ENOTFOUND");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_hub_list(st, "h-three", list, 4, &n), PT_OK, "h-three's hubs");
+	T_EQ(n, 0, "none");
+	T_EQ(pt_store_hub_list(st, "h-four", list, 4, &n), PT_OK, "h-four's hubs");
+	T_OK(n == 1 && strcmp(list[0].id, b.id) == 0, "hub b stays");
+}
+
+/* ---- deliveries ---- */
+
+static void
+delivery_init(struct pt_delivery *d, const char *id, const char *home, const char *carrier,
+	      int64_t at)
+{
+	memset(d, 0, sizeof(*d));
+	(void)snprintf(d->id, sizeof(d->id), "%s", id);
+	(void)snprintf(d->home_id, sizeof(d->home_id), "%s", home);
+	(void)snprintf(d->carrier_id, sizeof(d->carrier_id), "%s", carrier);
+	(void)snprintf(d->package_id, sizeof(d->package_id), "PKG-%s", id);
+	d->state = PT_D_SCHEDULED;
+	d->approval = PT_APPROVAL_PENDING;
+	d->in_home = true;
+	d->window_start = at + 3600;
+	d->window_end = at + 7200;
+	d->created_at = at;
+	d->updated_at = at;
+}
+
+static long long
+steps_of(struct pt_store *st, const char *id)
+{
+	struct pt_delivery_step s[16];
+	size_t n = 0;
+
+	return pt_store_delivery_steps(st, id, s, 16, &n) == PT_OK ? (long long)n : -1;
+}
+
+/* The ids of a filtered list, as "d-1 d-3", for compact checks. */
+static const char *
+list_ids(struct pt_store *st, const struct pt_delivery_filter *f, int64_t after, size_t max)
+{
+	static char buf[256];
+	struct pt_delivery list[8];
+	size_t n = 0, i, len = 0;
+
+	buf[0] = '\0';
+	if (max > 8 || pt_store_delivery_list(st, f, after, list, max, &n) != PT_OK)
+		return "(error)";
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? " " : "",
+					list[i].id);
+	return buf;
+}
+
+static void
+test_deliveries(struct pt_store *st, const struct org *o, int64_t owner, int64_t other)
+{
+	struct pt_delivery d1, d2, d3, d4, x, y;
+	struct pt_delivery_step steps[8];
+	struct pt_delivery_filter f;
+	size_t n = 99;
+
+	delivery_init(&d1, "d-1", "h-three", o->c1.id, 1700002000);
+	delivery_init(&d2, "d-2", "h-four", o->c1.id, 1700002001);
+	delivery_init(&d3, "d-3", "h-three", o->c2.id, 1700002002);
+	delivery_init(&d4, "d-4", "h-one", o->c2.id, 1700002003);
+	d4.in_home = false;
+	d4.approval = PT_APPROVAL_NOT_NEEDED;
+	T_EQ(pt_store_delivery_insert(st, &d1, o->admin), PT_EINVAL,
+	     "delivery insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_delivery_insert(st, &d1, o->admin), PT_OK, "d-1: h-three, carrier 1");
+	T_EQ(pt_store_delivery_insert(st, &d2, o->admin), PT_OK, "d-2: h-four, carrier 1");
+	T_EQ(pt_store_delivery_insert(st, &d3, o->admin2), PT_OK, "d-3: h-three, carrier 2");
+	T_EQ(pt_store_delivery_insert(st, &d4, o->admin2), PT_OK, "d-4: h-one, carrier 2");
+	T_OK(d1.rowid > 0 && d2.rowid > d1.rowid && d3.rowid > d2.rowid && d4.rowid > d3.rowid,
+	     "rowids ascending");
+	delivery_init(&x, "d-1", "h-four", o->c2.id, 1700002004);
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_EEXISTS, "a taken id: EEXISTS");
+	T_EQ(x.rowid, 0, "no rowid on failure");
+	delivery_init(&x, "d-x", "h-none", o->c1.id, 1700002004);
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_ENOTFOUND, "an unknown home: ENOTFOUND");
+	delivery_init(&x, "d-x", "h-four", "c-none", 1700002004);
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_ENOTFOUND,
+	     "an unknown carrier: ENOTFOUND");
+	delivery_init(&x, "d-x", "h-four", o->c1.id, 1700002004);
+	x.state = 0;
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_EINVAL, "state 0: EINVAL");
+	x.state = 10;
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_EINVAL, "state 10: EINVAL");
+	x.state = PT_D_SCHEDULED;
+	x.approval = 3;
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_EINVAL, "approval 3: EINVAL");
+	x.approval = PT_APPROVAL_PENDING;
+	x.window_end = x.window_start - 1;
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_EINVAL,
+	     "a window that ends before it starts: EINVAL");
+	delivery_init(&x, "d x", "h-four", o->c1.id, 1700002004);
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_EINVAL, "an invalid id: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_delivery_get(st, "d-1", &x), PT_OK, "get d-1");
+	T_OK(memcmp(&x, &d1, sizeof(x)) == 0, "every field as inserted");
+	T_OK(!x.has_token && x.courier == 0 && x.device == 0, "no token, courier or device yet");
+	T_EQ(pt_store_delivery_get(st, "d-4", &x), PT_OK, "get d-4");
+	T_OK(memcmp(&x, &d4, sizeof(x)) == 0, "every field as inserted");
+	T_EQ(pt_store_delivery_get(st, "d-x", &x), PT_ENOTFOUND, "an unknown id: ENOTFOUND");
+	T_OK(all_zero(&x, sizeof(x)), "output zeroed");
+	T_EQ(pt_store_delivery_steps(st, "d-1", steps, 8, &n), PT_OK, "d-1's steps");
+	T_OK(n == 1 && steps[0].state == PT_D_SCHEDULED && steps[0].at == 1700002000 &&
+		     steps[0].actor == o->admin,
+	     "one: scheduled, at created_at, by its actor");
+	T_EQ(steps_of(st, "d-x"), -1, "steps of an unknown delivery: ENOTFOUND");
+	T_EQ(pt_store_delivery_steps(st, "d-x", steps, 8, &n), PT_ENOTFOUND, "(the code)");
+	T_EQ(n, 0, "n zeroed");
+
+	/* Dispatch: scheduled -> out, with a courier. */
+	T_EQ(pt_store_delivery_get(st, "d-1", &x), PT_OK, "read d-1");
+	x.state = PT_D_OUT;
+	x.courier = o->cole;
+	x.updated_at = 1700002100;
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_SCHEDULED, o->admin), PT_EINVAL,
+	     "update outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_SCHEDULED, o->admin), PT_OK,
+	     "scheduled -> out");
+	y = x;
+	y.state = PT_D_CANCELLED;
+	(void)snprintf(y.reason, sizeof(y.reason), "stale");
+	T_EQ(pt_store_delivery_update(st, &y, PT_D_SCHEDULED, owner), PT_ECONFLICT,
+	     "a second move from scheduled: ECONFLICT");
+	(void)snprintf(y.id, sizeof(y.id), "d-x");
+	T_EQ(pt_store_delivery_update(st, &y, PT_D_SCHEDULED, owner), PT_ENOTFOUND,
+	     "an unknown id: ENOTFOUND");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_delivery_get(st, "d-1", &y), PT_OK, "read d-1");
+	T_OK(memcmp(&y, &x, sizeof(y)) == 0, "out, cole, updated_at: the conflict changed nothing");
+	T_EQ(steps_of(st, "d-1"), 2, "two steps");
+
+	/* Same state, other fields: no step. */
+	x.approval = PT_APPROVAL_APPROVED;
+	x.updated_at = 1700002150;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_OUT, owner), PT_OK, "approve, still out");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(steps_of(st, "d-1"), 2, "no step for an unchanged state");
+
+	/* Issue a credential: token and device. */
+	x.state = PT_D_ISSUED;
+	x.has_token = true;
+	fill(x.token_id, sizeof(x.token_id), 80);
+	x.device = o->dev_cole;
+	x.updated_at = 1700002200;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_OUT, 0), PT_OK, "out -> credential-issued");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_delivery_get(st, "d-1", &y), PT_OK, "read d-1");
+	T_OK(memcmp(&y, &x, sizeof(y)) == 0, "issued, with its token and device");
+
+	/* Two requests read "issued"; the first to commit wins. */
+	y = x;
+	x.state = PT_D_ENTERED;
+	x.updated_at = 1700002300;
+	y.state = PT_D_CANCELLED;
+	y.updated_at = 1700002301;
+	(void)snprintf(y.reason, sizeof(y.reason), "owner cancelled");
+	T_EQ(pt_store_begin(st), PT_OK, "begin (request A)");
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_ISSUED, 0), PT_OK, "A: issued -> entered");
+	T_EQ(pt_store_commit(st), PT_OK, "commit A");
+	T_EQ(pt_store_begin(st), PT_OK, "begin (request B)");
+	T_EQ(pt_store_delivery_update(st, &y, PT_D_ISSUED, owner), PT_ECONFLICT,
+	     "B: issued -> cancelled: ECONFLICT");
+	x.state = 10;
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_ENTERED, 0), PT_EINVAL, "state 10: EINVAL");
+	x.state = PT_D_ENTERED;
+	T_EQ(pt_store_commit(st), PT_OK, "commit B");
+	T_EQ(pt_store_delivery_get(st, "d-1", &y), PT_OK, "read d-1");
+	T_OK(y.state == PT_D_ENTERED && y.reason[0] == '\0' && y.updated_at == 1700002300,
+	     "entered: A's write stands");
+	T_EQ(pt_store_delivery_steps(st, "d-1", steps, 8, &n), PT_OK, "d-1's steps");
+	T_OK(n == 4 && steps[0].state == PT_D_SCHEDULED && steps[1].state == PT_D_OUT &&
+		     steps[2].state == PT_D_ISSUED && steps[3].state == PT_D_ENTERED,
+	     "scheduled, out, issued, entered: in order, nothing from B or the EINVAL");
+	T_OK(steps[1].at == 1700002100 && steps[1].actor == o->admin && steps[2].at == 1700002200 &&
+		     steps[2].actor == 0 && steps[3].at == 1700002300,
+	     "each at its updated_at, by its actor");
+	T_EQ(pt_store_delivery_steps(st, "d-1", steps, 2, &n), PT_OK, "steps with max 2");
+	T_EQ(n, 2, "two");
+
+	/* d-2 refused, with a reason. */
+	T_EQ(pt_store_delivery_get(st, "d-2", &x), PT_OK, "read d-2");
+	x.state = PT_D_REFUSED;
+	(void)snprintf(x.reason, sizeof(x.reason), "dog in the hall");
+	x.updated_at = 1700002400;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_SCHEDULED, other), PT_OK, "d-2 refused");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_delivery_get(st, "d-2", &y), PT_OK, "read d-2");
+	T_OK(y.state == PT_D_REFUSED && strcmp(y.reason, "dog in the hall") == 0, "with its reason");
+
+	/* Filters: d-1 h-three/c1 (cole, entered), d-2 h-four/c1 (refused),
+	 * d-3 h-three/c2, d-4 h-one/c2. Ana owns h-one and h-three, ben owns
+	 * h-four and is a member of h-one; admin runs c1, admin2 runs c2. */
+	memset(&f, 0, sizeof(f));
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1 d-2 d-3 d-4") == 0, "no filter: all, in order");
+	T_OK(strcmp(list_ids(st, &f, 0, 2), "d-1 d-2") == 0, "page 1 of 2");
+	T_OK(strcmp(list_ids(st, &f, d2.rowid, 2), "d-3 d-4") == 0, "page 2: after d-2");
+	T_OK(strcmp(list_ids(st, &f, d4.rowid, 2), "") == 0, "after the last: empty");
+	T_EQ(pt_store_delivery_list(st, &f, 0, NULL, 0, &n), PT_OK, "max 0");
+	T_EQ(n, 0, "nothing");
+	f.home_id = "h-three";
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1 d-3") == 0, "home h-three: d-1 d-3");
+	T_OK(strcmp(list_ids(st, &f, d1.rowid, 8), "d-3") == 0, "home h-three after d-1: d-3");
+	f.carrier_id = o->c2.id;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-3") == 0, "home h-three and carrier 2: d-3");
+	f.home_id = "h-none";
+	f.carrier_id = NULL;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "") == 0, "an unknown home: empty, not an error");
+	f.home_id = "h-0123456789012345678901234567890123456789012345678901234567890123456789";
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "") == 0, "a home id too long: empty");
+	memset(&f, 0, sizeof(f));
+	f.carrier_id = o->c1.id;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1 d-2") == 0, "carrier 1: d-1 d-2");
+	f.state = PT_D_REFUSED;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-2") == 0, "carrier 1 and refused: d-2");
+	memset(&f, 0, sizeof(f));
+	f.courier = o->cole;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1") == 0, "courier cole: d-1");
+	f.member = other;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "") == 0, "cole's and ben's homes: none");
+	memset(&f, 0, sizeof(f));
+	f.member = other;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-2 d-4") == 0,
+	     "member ben: d-2 (his h-four) and d-4 (h-one, as a member)");
+	f.member = owner;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1 d-3 d-4") == 0, "member ana: h-three and h-one");
+	T_OK(strcmp(list_ids(st, &f, d1.rowid, 1), "d-3") == 0, "member ana, after d-1, max 1");
+	f.carrier_admin = o->admin;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1") == 0, "member ana and carrier admin 1: d-1");
+	memset(&f, 0, sizeof(f));
+	f.carrier_admin = o->admin2;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-3 d-4") == 0, "carrier admin 2: d-3 d-4");
+	f.carrier_admin = o->cole;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "") == 0, "a courier administers nothing");
+	memset(&f, 0, sizeof(f));
+	f.state = PT_D_SCHEDULED;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-3 d-4") == 0, "state scheduled: d-3 d-4");
+	f.state = PT_D_ENTERED;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1") == 0, "state entered: d-1");
+	memset(&f, 0, sizeof(f));
+	T_EQ(pt_store_delivery_list(st, NULL, 0, &x, 1, &n), PT_EINVAL, "no filter struct: EINVAL");
+}
+
+/* ---- events and alerts ---- */
+
+static int
+add_event(struct pt_store *st, const char *home, const char *source, int64_t seq, int64_t *id)
+{
+	struct pt_event_row e;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	(void)snprintf(e.home_id, sizeof(e.home_id), "%s", home);
+	(void)snprintf(e.source, sizeof(e.source), "%s", source);
+	(void)snprintf(e.type, sizeof(e.type), "door.opened");
+	(void)snprintf(e.data, sizeof(e.data), "{\"seq\":%lld}", (long long)seq);
+	e.at = 1700003000 + seq;
+	e.hub_seq = seq;
+	r = pt_store_event_append(st, &e);
+	if (id != NULL)
+		*id = e.id;
+	return r;
+}
+
+static void
+test_events(struct pt_store *st, int64_t *event_three, int64_t *event_four)
+{
+	struct pt_event_row e, list[8];
+	int64_t id = -1, first = 0;
+	size_t n = 99;
+
+	T_EQ(add_event(st, "h-three", "server", 0, &id), PT_EINVAL, "append outside a transaction");
+	T_EQ(id, 0, "no id");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(add_event(st, "h-three", "server", 0, &first), PT_OK, "a server event (hub_seq 0)");
+	T_EQ(add_event(st, "h-three", "server", 0, &id), PT_OK, "the same again: stored again");
+	T_OK(first > 0 && id > first, "ids ascending");
+	T_EQ(add_event(st, "h-three", "hub:hub-000000000000000a", 1, event_three), PT_OK,
+	     "hub a, seq 1");
+	T_EQ(add_event(st, "h-three", "hub:hub-000000000000000a", 1, &id), PT_EEXISTS,
+	     "hub a resends seq 1: EEXISTS");
+	T_EQ(id, 0, "no id on failure");
+	T_EQ(add_event(st, "h-three", "hub:hub-000000000000000a", 2, NULL), PT_OK, "hub a, seq 2");
+	T_EQ(add_event(st, "h-three", "hub:hub-000000000000000z", 1, NULL), PT_OK,
+	     "another source's seq 1");
+	T_EQ(add_event(st, "h-four", "hub:hub-000000000000000a", 1, event_four), PT_OK,
+	     "the same source and seq in another home");
+	T_EQ(add_event(st, "h-none", "server", 0, NULL), PT_ENOTFOUND, "an unknown home: ENOTFOUND");
+	T_EQ(add_event(st, "h-three", "server", -1, NULL), PT_EINVAL, "hub_seq -1: EINVAL");
+	T_EQ(add_event(st, "h-three", "", 0, NULL), PT_EINVAL, "an empty source: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit: the EEXISTS did not spoil the transaction");
+
+	T_EQ(pt_store_event_list(st, "h-three", 0, list, 8, &n), PT_OK, "h-three's events");
+	T_EQ(n, 5, "five");
+	T_OK(list[0].id == first && list[2].id == *event_three && list[1].id < list[2].id &&
+		     list[3].id < list[4].id,
+	     "in id order");
+	memset(&e, 0, sizeof(e));
+	e.id = *event_three;
+	(void)snprintf(e.home_id, sizeof(e.home_id), "h-three");
+	(void)snprintf(e.source, sizeof(e.source), "hub:hub-000000000000000a");
+	(void)snprintf(e.type, sizeof(e.type), "door.opened");
+	(void)snprintf(e.data, sizeof(e.data), "{\"seq\":1}");
+	e.at = 1700003001;
+	e.hub_seq = 1;
+	T_OK(memcmp(&list[2], &e, sizeof(e)) == 0, "hub a's seq 1, every field");
+	T_EQ(pt_store_event_list(st, "h-three", *event_three, list, 8, &n), PT_OK, "after it");
+	T_OK(n == 2 && list[0].hub_seq == 2, "two: seq 2 and the other source's");
+	T_EQ(pt_store_event_list(st, "h-three", 0, list, 1, &n), PT_OK, "max 1");
+	T_OK(n == 1 && list[0].id == first, "the first");
+	T_EQ(pt_store_event_list(st, "h-four", 0, list, 8, &n), PT_OK, "h-four's events");
+	T_OK(n == 1 && list[0].id == *event_four, "only its own");
+	T_EQ(pt_store_event_list(st, "h-none", 0, list, 8, &n), PT_ENOTFOUND,
+	     "an unknown home: ENOTFOUND");
+}
+
+static int
+add_alert(struct pt_store *st, const char *home, int64_t event_id, int64_t *id)
+{
+	struct pt_alert_row a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	(void)snprintf(a.home_id, sizeof(a.home_id), "%s", home);
+	(void)snprintf(a.type, sizeof(a.type), "intrusion");
+	(void)snprintf(a.data, sizeof(a.data), "{\"zone\":\"hall\"}");
+	a.at = 1700004000;
+	a.event_id = event_id;
+	r = pt_store_alert_insert(st, &a);
+	*id = a.id;
+	return r;
+}
+
+static void
+test_alerts(struct pt_store *st, int64_t owner, int64_t other, int64_t event_three,
+	    int64_t event_four)
+{
+	struct pt_alert_row a, list[4];
+	int64_t a1 = -1, a2 = -1, x = -1;
+	size_t n = 99;
+
+	T_EQ(add_alert(st, "h-three", event_three, &a1), PT_EINVAL, "insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(add_alert(st, "h-three", event_three, &a1), PT_OK, "alert 1, raised by an event");
+	T_EQ(add_alert(st, "h-three", 0, &a2), PT_OK, "alert 2, by no event");
+	T_OK(a1 > 0 && a2 > a1, "ids ascending");
+	T_EQ(add_alert(st, "h-three", event_four, &x), PT_ENOTFOUND,
+	     "naming another home's event: ENOTFOUND");
+	T_EQ(x, 0, "no id on failure");
+	T_EQ(add_alert(st, "h-none", 0, &x), PT_ENOTFOUND, "an unknown home: ENOTFOUND");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_alert_list(st, "h-three", true, 0, list, 4, &n), PT_OK, "open alerts");
+	T_OK(n == 2 && list[0].id == a1 && list[1].id == a2, "both, in order");
+	T_OK(list[0].event_id == event_three && list[0].acked_by == 0 && list[0].acked_at == 0 &&
+		     list[0].at == 1700004000 && strcmp(list[0].type, "intrusion") == 0 &&
+		     strcmp(list[0].home_id, "h-three") == 0,
+	     "fields as inserted, open");
+
+	T_EQ(pt_store_alert_ack(st, "h-three", a1, owner, 1700004100, &a), PT_EINVAL,
+	     "ack outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_alert_ack(st, "h-three", a1, owner, 1700004100, &a), PT_OK, "ana acks 1");
+	T_OK(a.id == a1 && a.acked_by == owner && a.acked_at == 1700004100, "the row, acked by ana");
+	T_EQ(pt_store_alert_ack(st, "h-three", a1, other, 1700004200, &a), PT_OK,
+	     "ben acks it again: OK");
+	T_OK(a.acked_by == owner && a.acked_at == 1700004100, "the first ack stands");
+	T_EQ(pt_store_alert_ack(st, "h-four", a1, other, 1700004200, &a), PT_ENOTFOUND,
+	     "ack through another home: ENOTFOUND");
+	T_OK(all_zero(&a, sizeof(a)), "output zeroed");
+	T_EQ(pt_store_alert_ack(st, "h-four", a2, other, 1700004200, &a), PT_ENOTFOUND,
+	     "an open alert, through another home: ENOTFOUND");
+	T_EQ(pt_store_alert_ack(st, "h-three", a2 + 100, owner, 1700004200, &a), PT_ENOTFOUND,
+	     "an unknown alert: ENOTFOUND");
+	T_EQ(pt_store_alert_ack(st, "h-three", a2, 0, 1700004200, &a), PT_EINVAL,
+	     "acked by account 0: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_alert_list(st, "h-three", true, 0, list, 4, &n), PT_OK, "open alerts");
+	T_OK(n == 1 && list[0].id == a2 && list[0].acked_by == 0, "alert 2 only: untouched");
+	T_EQ(pt_store_alert_list(st, "h-three", false, 0, list, 4, &n), PT_OK, "all alerts");
+	T_OK(n == 2 && list[0].acked_by == owner && list[0].acked_at == 1700004100,
+	     "both, alert 1 acked by ana");
+	T_EQ(pt_store_alert_list(st, "h-three", false, a1, list, 4, &n), PT_OK, "after alert 1");
+	T_OK(n == 1 && list[0].id == a2, "alert 2");
+	T_EQ(pt_store_alert_list(st, "h-four", false, 0, list, 4, &n), PT_OK, "h-four's alerts");
+	T_EQ(n, 0, "none");
+	T_EQ(pt_store_alert_list(st, "h-none", false, 0, list, 4, &n), PT_ENOTFOUND,
+	     "an unknown home: ENOTFOUND");
+}
+
+/* ---- home delete: schema 2 rows ---- */
+
+static void
+test_home_delete_v2(struct pt_store *st, const struct org *o, int64_t owner)
+{
+	static const char *const counts[] = {
+		"SELECT count(*) FROM hubs WHERE home = ?1",
+		"SELECT count(*) FROM deliveries WHERE home = ?1",
+		"SELECT count(*) FROM delivery_steps WHERE delivery IN"
+		" (SELECT id FROM deliveries WHERE home = ?1)",
+		"SELECT count(*) FROM events WHERE home = ?1",
+		"SELECT count(*) FROM alerts WHERE home = ?1",
+	};
+	sqlite3 *db = raw_open();
+	struct pt_home h;
+	struct pt_carrier c;
+	struct pt_courier k;
+	struct pt_delivery d;
+	long long before[5], after[5], steps, audit;
+	int64_t id;
+	size_t i;
+	int role;
+
+	T_OK(db != NULL, "a raw connection");
+	if (db == NULL)
+		return;
+	T_EQ(pt_store_home_get(st, "h-three", owner, &h, &role), PT_OK, "h-three's rowid");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	{
+		struct pt_hub b;
+
+		hub_init(&b, "hub-000000000000000d", "h-three", 73, owner);
+		T_EQ(pt_store_hub_insert(st, &b), PT_OK, "a hub for h-three");
+	}
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	for (i = 0; i < 5; i++)
+		before[i] = raw_int(db, counts[i], h.rowid);
+	T_OK(before[0] == 1 && before[1] == 2 && before[2] == 5 && before[3] == 5 && before[4] == 2,
+	     "h-three has 1 hub, 2 deliveries with 5 steps, 5 events, 2 alerts");
+	steps = raw_int(db, "SELECT count(*) FROM delivery_steps", 0);
+	audit = raw_int(db, "SELECT count(*) FROM audit", 0);
+
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_delete(st, "h-three"), PT_OK, "delete h-three");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	for (i = 0; i < 5; i++)
+		after[i] = raw_int(db, counts[i], h.rowid);
+	T_OK(after[0] == 0 && after[1] == 0 && after[2] == 0 && after[3] == 0 && after[4] == 0,
+	     "its hubs, deliveries, their steps, events and alerts are gone");
+	T_EQ(raw_int(db, "SELECT count(*) FROM delivery_steps", 0), steps - 5,
+	     "other deliveries' steps stay");
+	T_EQ(raw_int(db, "SELECT count(*) FROM audit", 0), audit, "the audit trail is untouched");
+	T_EQ(pt_store_delivery_get(st, "d-1", &d), PT_ENOTFOUND, "d-1 is gone");
+	T_EQ(pt_store_delivery_get(st, "d-2", &d), PT_OK, "d-2 (h-four) stays");
+	T_EQ(pt_store_carrier_get(st, o->c1.id, &c), PT_OK, "the carrier stays");
+	T_EQ(pt_store_courier_get(st, o->cole, &k), PT_OK, "its courier stays");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(add_event(st, "h-three", "server", 0, &id), PT_ENOTFOUND,
+	     "no events for a deleted home");
+	pt_store_rollback(st);
+	sqlite3_close(db);
+}
+
 /* ---- audit ---- */
 
 static void
@@ -852,25 +1839,30 @@ test_reopen(struct pt_store **stp)
 {
 	struct pt_errbuf err = { "" };
 	struct pt_account a;
+	struct pt_carrier c;
+	struct pt_delivery d;
 	int64_t bad = -1, rows = -1;
 	sqlite3 *db;
 
 	pt_store_close(*stp);
 	*stp = NULL;
 	T_EQ(pt_store_open(dbpath, stp, &err), PT_OK, "reopen: %s", err.msg);
-	T_EQ(pt_store_schema_version(*stp), 1, "still version 1");
+	T_EQ(pt_store_schema_version(*stp), 2, "still version 2");
 	T_EQ(pt_store_account_by_email(*stp, "ana@example.org", &a), PT_OK, "data survived");
+	T_EQ(pt_store_carrier_get(*stp, "c-0000000000000001", &c), PT_OK, "a carrier survived");
+	T_EQ(pt_store_delivery_get(*stp, "d-2", &d), PT_OK, "a delivery survived");
+	T_OK(d.state == PT_D_REFUSED && strcmp(d.reason, "dog in the hall") == 0, "as it was");
 	T_EQ(pt_store_audit_verify(*stp, &bad, &rows), PT_OK, "the chain verifies");
 	T_EQ(rows, 102, "102 rows");
 	pt_store_close(*stp);
 	*stp = NULL;
 
 	db = raw_open();
-	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (2, 0)") == SQLITE_OK,
-	     "a newer program's migration 2 in the file");
+	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (3, 0)") == SQLITE_OK,
+	     "a newer program's migration 3 in the file");
 	T_EQ(pt_store_open(dbpath, stp, &err), PT_EIO, "open refuses a newer schema");
-	T_OK(strstr(err.msg, "version 2") != NULL, "and says so: %s", err.msg);
-	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 2") == SQLITE_OK,
+	T_OK(strstr(err.msg, "version 3") != NULL, "and says so: %s", err.msg);
+	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 3") == SQLITE_OK,
 	     "remove it");
 	sqlite3_close(db);
 	T_EQ(pt_store_open(dbpath, stp, &err), PT_OK, "open again: %s", err.msg);
@@ -881,7 +1873,8 @@ main(void)
 {
 	struct pt_store *st = NULL;
 	struct pt_home h;
-	int64_t owner = 0, other = 0;
+	struct org org = { 0 };
+	int64_t owner = 0, other = 0, ev3 = 0, ev4 = 0;
 	int role;
 
 	if (pt_crypto_init() != PT_OK)
@@ -903,6 +1896,16 @@ main(void)
 		test_keys(st, owner);
 		test_grants(st, owner);
 		test_revocations(st);
+		test_migrate_v1();
+		test_location(st, owner);
+		test_carriers(st, &org);
+		test_couriers(st, &org);
+		test_devices(st, &org);
+		test_hubs(st, owner, other);
+		test_deliveries(st, &org, owner, other);
+		test_events(st, &ev3, &ev4);
+		test_alerts(st, owner, other, ev3, ev4);
+		test_home_delete_v2(st, &org, owner);
 		test_audit_append(st);
 		test_audit_hash_input();
 		T_EQ(pt_store_home_get(st, "h-one", owner, &h, &role), PT_OK, "h-one's rowid");

@@ -167,7 +167,10 @@ static const char signup_usage[] =
 	"                      Stored in the session file if it has no session yet.\n"
 	"  --email E           the account's e-mail address, its sign-in name\n"
 	"  --name N            your name, as the people you share a home with see it\n"
-	"  --role ROLE         owner (default; household members too) or carrier-admin\n"
+	"  --role ROLE         owner (default; household members too), carrier-admin\n"
+	"                      (a delivery company's admin) or courier (then enrolled\n"
+	"                      by a carrier's admin: tell them your e-mail and the\n"
+	"                      account id this prints)\n"
 	"  --password-stdin    read the password from stdin\n" COMMON_HELP;
 
 int
@@ -205,8 +208,9 @@ cmd_signup(int argc, char **argv)
 	positional(argc, argv, 0, "signup", "no arguments");
 	if (email == NULL || name == NULL)
 		die_usage("signup", "--email and --name are required");
-	if (role != NULL && strcmp(role, "owner") != 0 && strcmp(role, "carrier-admin") != 0)
-		die_usage("signup", "--role is owner or carrier-admin");
+	if (role != NULL && strcmp(role, "owner") != 0 && strcmp(role, "carrier-admin") != 0 &&
+	    strcmp(role, "courier") != 0)
+		die_usage("signup", "--role is owner, carrier-admin or courier");
 	if ((rc = client_load(&c)) != 0)
 		goto out;
 	had_token = c.token[0] != '\0';
@@ -457,8 +461,8 @@ show_home(const json_t *h)
 	static const struct field tail[] = {
 		{"created", "created_at", 't'}, {"updated", "updated_at", 't'}, {NULL, NULL, 0},
 	};
-	const json_t *p = json_object_get(h, "policy");
-	char hours[1024], carriers[1200], approval[32];
+	const json_t *p = json_object_get(h, "policy"), *loc;
+	char hours[1024], carriers[1200], approval[32], where[80];
 	struct table t;
 
 	join_strings(json_object_get(p, "hours"), hours, sizeof(hours), "any time");
@@ -476,12 +480,23 @@ show_home(const json_t *h)
 		 json_is_true(json_object_get(p, "alarm_bypass_required")) ? "required" :
 									     "not required");
 	add_row2(&t, "approval", approval);
+	loc = json_object_get(h, "location");
+	if (json_is_object(loc)) {
+		(void)snprintf(where, sizeof(where), "%.6f, %.6f",
+			       json_number_value(json_object_get(loc, "lat")),
+			       json_number_value(json_object_get(loc, "lon")));
+		add_row2(&t, "location", where);
+	} else {
+		add_row2(&t, "location", "not set");
+	}
 	add_fields(&t, h, tail);
 	table_print(&t);
 }
 
 struct home_args {
 	const char *name, *tz, *notes, *approval;
+	const char *lat, *lon;		/* the location, or NULL */
+	bool no_location;		/* --no-location: clear it */
 	int in_home, camera, alarm;	/* -1: not given */
 	const char *hours[HOME_OPTS_MAX], *carriers[HOME_OPTS_MAX];
 	size_t n_hours, n_carriers;
@@ -502,7 +517,10 @@ struct home_args {
 	{"no-camera-required", no_argument, NULL, 'K'},             \
 	{"alarm-bypass-required", no_argument, NULL, 'a'},          \
 	{"no-alarm-bypass-required", no_argument, NULL, 'A'},       \
-	{"approval", required_argument, NULL, 'p'}
+	{"approval", required_argument, NULL, 'p'},                 \
+	{"lat", required_argument, NULL, 'y'},                      \
+	{"lon", required_argument, NULL, 'Y'},                      \
+	{"no-location", no_argument, NULL, 'G'}
 
 #define HOME_HELP                                                                             \
 	"  --notes TEXT        shown to couriers (\"dog inside\"); up to 500 bytes\n"           \
@@ -517,7 +535,10 @@ struct home_args {
 	"  --alarm-bypass-required, --no-alarm-bypass-required\n"                               \
 	"                      keep the alarm armed, bypassing the entry zone only\n"           \
 	"                      (default required)\n"                                            \
-	"  --approval A        per-delivery (default: you approve each one) or standing\n"
+	"  --approval A        per-delivery (default: you approve each one) or standing\n"  \
+	"  --lat LAT --lon LON the home's location, degrees (WGS 84): couriers must be\n"   \
+	"                      near it to get an in-home credential; shown to members\n"   \
+	"                      only. --no-location clears it\n"
 
 /* true if ch was a home option. */
 static bool
@@ -534,6 +555,9 @@ home_opt(struct home_args *h, int ch, const char *cmd)
 	case 'a': h->alarm = 1; return true;
 	case 'A': h->alarm = 0; return true;
 	case 'p': h->approval = optarg; return true;
+	case 'y': h->lat = optarg; return true;
+	case 'Y': h->lon = optarg; return true;
+	case 'G': h->no_location = true; return true;
 	case 'x': h->hours_set = true; h->n_hours = 0; return true;
 	case 'X': h->carriers_set = true; h->n_carriers = 0; return true;
 	case 'H':
@@ -595,7 +619,22 @@ policy_apply(const struct home_args *h, json_t *p)
 		json_object_set_new(p, "carriers", str_array(h->carriers, h->n_carriers));
 }
 
-/* name, tz, notes into body; NULL strings (not UTF-8) are refused. */
+/* A degree value in [-max, max]. */
+static int
+degrees(const char *s, double max, const char *opt, double *out)
+{
+	char *end;
+	double d = strtod(s, &end);
+
+	if (end == s || *end != '\0' || !(d >= -max && d <= max)) {
+		warnx_("%s '%s': degrees from %g to %g", opt, s, -max, max);
+		return EXIT_INPUT;
+	}
+	*out = d;
+	return 0;
+}
+
+/* name, tz, notes, location into body; NULL strings (not UTF-8) are refused. */
 static int
 home_fields(const struct home_args *h, json_t *body)
 {
@@ -613,7 +652,25 @@ home_fields(const struct home_args *h, json_t *body)
 		}
 		json_object_set_new(body, names[i], s);
 	}
+	if (h->no_location) {
+		json_object_set_new(body, "location", json_null());
+	} else if (h->lat != NULL) {
+		double lat, lon;
+		if (degrees(h->lat, 90, "--lat", &lat) != 0 || degrees(h->lon, 180, "--lon", &lon) != 0)
+			return EXIT_INPUT;
+		json_object_set_new(body, "location", json_pack("{s:f,s:f}", "lat", lat, "lon", lon));
+	}
 	return 0;
+}
+
+/* --lat and --lon go together, and not with --no-location. */
+static void
+location_check(const struct home_args *h, const char *cmd)
+{
+	if ((h->lat == NULL) != (h->lon == NULL))
+		die_usage(cmd, "--lat and --lon go together");
+	if (h->no_location && h->lat != NULL)
+		die_usage(cmd, "--no-location clears the location: not with --lat and --lon");
 }
 
 static const char home_create_usage[] =
@@ -642,6 +699,7 @@ home_create(struct client *c, int argc, char **argv)
 	positional(argc, argv, 0, "home create", "no arguments");
 	if (h.name == NULL || h.tz == NULL)
 		die_usage("home create", "--name and --tz are required");
+	location_check(&h, "home create");
 	if ((rc = client_load(c)) != 0)
 		return rc;
 	body = json_object();
@@ -685,9 +743,11 @@ home_update(struct client *c, int argc, char **argv)
 		    common_opt(c, ch, "home update", home_update_usage, argv))
 			return 0;
 	positional(argc, argv, 1, "home update", "the home's id");
-	if (h.name == NULL && h.tz == NULL && h.notes == NULL && !policy_given(&h))
-		die_usage("home update", "nothing to change: give --name, --tz, --notes or a "
-					 "policy option");
+	location_check(&h, "home update");
+	if (h.name == NULL && h.tz == NULL && h.notes == NULL && h.lat == NULL && !h.no_location &&
+	    !policy_given(&h))
+		die_usage("home update", "nothing to change: give --name, --tz, --notes, a "
+					 "location or a policy option");
 	if ((rc = home_path(path, sizeof(path), argv[optind], "")) != 0 ||
 	    (rc = client_load(c)) != 0)
 		return rc;

@@ -12,6 +12,10 @@
 #include "client.h"
 #include "porter.h"
 
+/* cmd_org.c: carrier, courier, device, delivery, hub, events, alerts, alert;
+ * argv[0] is the command. */
+int cmd_org(int argc, char **argv);
+
 static const char usage[] =
 	"usage: porter <command> [options]\n"
 	"\n"
@@ -34,6 +38,20 @@ static const char usage[] =
 	"  revoke --home ID --signer KEY (--token HEX | --key PUBKEY)\n"
 	"                               sign a revocation here and upload it\n"
 	"  revocations --home ID        list a home's revocations\n"
+	"\n"
+	"Deliveries, with porterd:\n"
+	"  carrier create|list|show     carriers (carrier admins register them)\n"
+	"  carrier attest ...           sign a courier attestation offline\n"
+	"  courier enrol|list|remove    a carrier's couriers (its admin)\n"
+	"  device add|list|remove       a courier's devices (their keys)\n"
+	"  delivery create|list|show|dispatch|approve|refuse|cancel|fail|complete|\n"
+	"           panic|arrive|credential\n"
+	"                               deliveries, and credentials at the door\n"
+	"  hub pair|list|remove --home ID\n"
+	"                               pair a hub with its one-time code\n"
+	"  events --home ID             a home's timeline\n"
+	"  alerts --home ID [--open]; alert ack --home ID N\n"
+	"                               a home's alerts, and acknowledging them\n"
 	"\n"
 	"Server records:\n"
 	"  audit verify --db FILE       check porterd's hash-chained audit trail\n"
@@ -128,6 +146,11 @@ main(int argc, char **argv)
 		return cmd_revoke(argc - 1, argv + 1);
 	if (strcmp(argv[1], "revocations") == 0)
 		return cmd_revocations(argc - 1, argv + 1);
+	if (strcmp(argv[1], "carrier") == 0 || strcmp(argv[1], "courier") == 0 ||
+	    strcmp(argv[1], "device") == 0 || strcmp(argv[1], "delivery") == 0 ||
+	    strcmp(argv[1], "hub") == 0 || strcmp(argv[1], "events") == 0 ||
+	    strcmp(argv[1], "alerts") == 0 || strcmp(argv[1], "alert") == 0)
+		return cmd_org(argc - 1, argv + 1);
 	warnx_("unknown command '%s'", argv[1]);
 	fputs("Try 'porter --help'.\n", stderr);
 	return EXIT_USAGE;

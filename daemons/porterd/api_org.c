@@ -1,0 +1,1002 @@
+/*
+ * porterd's API for the organisation around deliveries: carriers (and the
+ * hosted carriers' sealed keys), couriers, couriers' devices, and under a
+ * home: hubs, events and alerts. Same rules as api.c: bodies decoded by
+ * lib/proto, envelopes checked by libporter, one store transaction per
+ * change with its audit row (and its event where docs/api.md says so).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "porter/envelope.h"
+#include "porter/proto.h"
+#include "porter/text.h"
+#include "api.h"
+#include "porterd.h"
+
+#define CARRIERS_PER_ADMIN 8
+#define DEVICES_PER_COURIER 4
+#define HUBS_PER_HOME 8
+#define COUNT_PAGE 64			/* rows read at a time when counting */
+#define ATTESTATION_SKEW 86400		/* "issued within the last 24 h" */
+#define PAIRING_SKEW 600
+
+/* ---- encodings ---- */
+
+static void
+key_id_hex(const uint8_t pk[PT_PK_LEN], char out[2 * PT_KID_LEN + 1])
+{
+	uint8_t kid[PT_KID_LEN];
+
+	pt_kid(pt_crypto_sodium(), pk, kid);
+	hex(kid, sizeof(kid), out);
+}
+
+static json_t *
+carrier_json(const struct pt_carrier *c)
+{
+	char kid[2 * PT_KID_LEN + 1];
+
+	key_id_hex(c->pk, kid);
+	return json_pack("{s:s,s:s,s:o,s:s,s:b,s:I}", "id", c->id, "name", c->name, "public_key",
+			 b64_json(c->pk, PT_PK_LEN), "key_id", kid, "hosted", c->hosted,
+			 "created_at", (json_int_t)c->created_at);
+}
+
+static json_t *
+courier_json(const struct pt_courier *c)
+{
+	const char *level = pt_level_name(c->level);
+
+	return json_pack("{s:I,s:s,s:s,s:s,s:o,s:b,s:I,s:I}", "account_id", (json_int_t)c->account,
+			 "carrier_id", c->carrier_id, "name", c->name, "level",
+			 level != NULL ? level : "unknown", "attestation",
+			 c->attestation_len > 0 ? b64_json(c->attestation, c->attestation_len)
+						: json_null(),
+			 "active", c->active, "created_at", (json_int_t)c->created_at, "updated_at",
+			 (json_int_t)c->updated_at);
+}
+
+static json_t *
+device_json(const struct pt_device *d)
+{
+	char kid[2 * PT_KID_LEN + 1];
+
+	key_id_hex(d->pk, kid);
+	return json_pack("{s:I,s:o,s:s,s:s,s:I}", "id", (json_int_t)d->id, "public_key",
+			 b64_json(d->pk, PT_PK_LEN), "key_id", kid, "label", d->label, "created_at",
+			 (json_int_t)d->created_at);
+}
+
+static json_t *
+hub_json(const struct pt_hub *h)
+{
+	char kid[2 * PT_KID_LEN + 1];
+
+	key_id_hex(h->pk, kid);
+	return json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:o}", "id", h->id, "public_key",
+			 b64_json(h->pk, PT_PK_LEN), "key_id", kid, "label", h->label, "paired_by",
+			 (json_int_t)h->paired_by, "created_at", (json_int_t)h->created_at,
+			 "last_seen", h->last_seen != 0 ? json_integer(h->last_seen) : json_null());
+}
+
+/* The data column is canonical JSON text written by porterd or checked on
+ * the way in; should it ever not parse, the answer shows {} rather than fail. */
+static json_t *
+data_json(const char *text)
+{
+	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+
+	if (j != NULL && json_is_object(j))
+		return j;
+	json_decref(j);
+	return json_object();
+}
+
+static json_t *
+event_json(const struct pt_event_row *e)
+{
+	return json_pack("{s:I,s:I,s:s,s:s,s:o}", "id", (json_int_t)e->id, "at", (json_int_t)e->at,
+			 "source", e->source, "type", e->type, "data", data_json(e->data));
+}
+
+static json_t *
+alert_json(const struct pt_alert_row *a)
+{
+	return json_pack("{s:I,s:I,s:s,s:o,s:o,s:o,s:o}", "id", (json_int_t)a->id, "at",
+			 (json_int_t)a->at, "type", a->type, "data", data_json(a->data), "event_id",
+			 a->event_id != 0 ? json_integer(a->event_id) : json_null(), "acked_by",
+			 a->acked_by != 0 ? json_integer(a->acked_by) : json_null(), "acked_at",
+			 a->acked_by != 0 ? json_integer(a->acked_at) : json_null());
+}
+
+/* "<prefix>" and 16 random hex digits into out[PT_ID_MAX + 1]. */
+static void
+new_id(const char *prefix, char out[PT_ID_MAX + 1])
+{
+	uint8_t rnd[8];
+	size_t n = strlen(prefix);
+
+	pt_random(rnd, sizeof(rnd));
+	memcpy(out, prefix, n);
+	hex(rnd, sizeof(rnd), out + n);
+}
+
+/* One path segment: [p, next '/' or end). Copies it into out (cap bytes)
+ * and sets *rest after the '/' (NULL when this was the last segment).
+ * false if empty or too long. */
+static bool
+segment(const char *p, char *out, size_t cap, const char **rest)
+{
+	const char *slash = strchr(p, '/');
+	size_t n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+
+	if (n == 0 || n >= cap)
+		return false;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	*rest = slash != NULL ? slash + 1 : NULL;
+	return true;
+}
+
+/* A positive decimal row id from the path; false if it is not one. */
+static bool
+path_row_id(const char *s, int64_t *id)
+{
+	uint64_t v;
+
+	if (pt_uint_parse(s, 1, (uint64_t)INT64_MAX, &v) != PT_OK)
+		return false;
+	*id = (int64_t)v;
+	return true;
+}
+
+/* ---- hosted carriers' keys ---- */
+
+int
+carrier_secret_open(struct server *s, const struct pt_carrier *c, struct pt_secret **out)
+{
+	uint8_t seed[PT_SEED_LEN + 16], pk[PT_PK_LEN];
+	struct pt_secret *sec = NULL;
+	size_t seed_len = 0;
+	int r;
+
+	*out = NULL;
+	if (!c->hosted || c->sealed_seed_len == 0)
+		return PT_EINVAL;
+	if (pt_aead_open(s->sealing_key, (const uint8_t *)c->id, strlen(c->id), c->sealed_seed,
+			 c->sealed_seed_len, seed, sizeof(seed), &seed_len) != PT_OK ||
+	    seed_len != PT_SEED_LEN) {
+		r = PT_EBADSIG;
+		goto wipe;
+	}
+	if ((sec = pt_secret_new()) == NULL) {
+		r = PT_ENOMEM;
+		goto wipe;
+	}
+	if ((r = pt_secret_from_seed(sec, seed)) != PT_OK)
+		goto free_secret;
+	pt_secret_public(sec, pk);
+	/* The row's key is what owners delegated to: a seed that opens but
+	 * makes another key is as bad as one that does not open. */
+	if (memcmp(pk, c->pk, PT_PK_LEN) != 0) {
+		r = PT_EBADSIG;
+		goto free_secret;
+	}
+	*out = sec;
+	sec = NULL;
+	r = PT_OK;
+free_secret:
+	pt_secret_free(sec);
+wipe:
+	pt_wipe(seed, sizeof(seed));
+	return r;
+}
+
+/* A fresh key pair for a hosted carrier: public half into c->pk, the seed
+ * sealed under the sealing key and bound to c->id into c->sealed_seed. */
+static int
+carrier_secret_make(struct server *s, struct pt_carrier *c)
+{
+	struct pt_secret *sec = pt_secret_new();
+	int r;
+
+	if (sec == NULL)
+		return PT_ENOMEM;
+	if ((r = pt_secret_generate(sec)) == PT_OK) {
+		pt_secret_public(sec, c->pk);
+		r = pt_aead_seal(s->sealing_key, (const uint8_t *)c->id, strlen(c->id),
+				 pt_secret_seed(sec), PT_SEED_LEN, c->sealed_seed,
+				 sizeof(c->sealed_seed), &c->sealed_seed_len);
+	}
+	pt_secret_free(sec);	/* wipes the seed */
+	if (r != PT_OK) {
+		pt_wipe(c->sealed_seed, sizeof(c->sealed_seed));
+		c->sealed_seed_len = 0;
+	}
+	return r;
+}
+
+/* ---- carriers ---- */
+
+/* How many carriers the account administers (inside the transaction). */
+static int
+carriers_of_admin(struct server *s, int64_t admin, size_t *count)
+{
+	struct pt_carrier *cs = calloc(COUNT_PAGE, sizeof(*cs));
+	int64_t after = 0;
+	size_t n, i;
+	int r = PT_OK;
+
+	*count = 0;
+	if (cs == NULL)
+		return PT_ENOMEM;
+	do {
+		if ((r = pt_store_carrier_list(s->st, after, cs, COUNT_PAGE, &n)) != PT_OK)
+			break;
+		for (i = 0; i < n; i++) {
+			if (cs[i].admin == admin)
+				(*count)++;
+			after = cs[i].rowid;
+		}
+	} while (n == COUNT_PAGE);
+	free(cs);
+	return r;
+}
+
+static void
+carrier_create(struct server *s, struct request *rq, struct reply *rp, const struct pt_account *a)
+{
+	struct pt_req_carrier r;
+	struct pt_carrier c;
+	struct pt_api_err e;
+	char target[PT_ID_MAX + 16], kid[2 * PT_KID_LEN + 1];
+	size_t count = 0;
+	int x;
+
+	memset(&c, 0, sizeof(c));
+	if (a->role != PT_ROLE_CARRIER_ADMIN) {
+		fail(rp, 403, "forbidden", NULL, "only carrier-admin accounts create carriers");
+		return;
+	}
+	if (!need_json(rq, rp))
+		return;
+	if (pt_req_carrier_decode(rq->body, rq->len, &r, &e) != PT_OK) {
+		fail_api(rp, &e);
+		return;
+	}
+	new_id("c-", c.id);
+	memcpy(c.name, r.name, sizeof(c.name));
+	c.hosted = r.hosted;
+	c.admin = a->id;
+	c.created_at = now_utc();
+	if (r.hosted) {
+		if (carrier_secret_make(s, &c) != PT_OK) {
+			fail_internal(rp);
+			return;
+		}
+	} else {
+		memcpy(c.pk, r.pk, PT_PK_LEN);
+	}
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	/* Counted inside the transaction, so two requests cannot both pass. */
+	if ((x = carriers_of_admin(s, a->id, &count)) != PT_OK || count >= CARRIERS_PER_ADMIN) {
+		pt_store_rollback(s->st);
+		if (x != PT_OK)
+			fail_internal(rp);
+		else
+			fail(rp, 409, "limit-reached", NULL, "an admin has at most 8 carriers");
+		return;
+	}
+	if ((x = pt_store_carrier_insert(s->st, &c)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, "public_key", "this key is used by a carrier already");
+		return;
+	}
+	key_id_hex(c.pk, kid);
+	(void)snprintf(target, sizeof(target), "carrier:%s", c.id);
+	if (!commit_audited(s, rq, rp, "carrier.create", target,
+			    json_pack("{s:s,s:b,s:s}", "name", c.name, "hosted", c.hosted, "key_id",
+				      kid)))
+		return;
+	rp->status = 201;
+	rp->body = carrier_json(&c);
+}
+
+static void
+carrier_list(struct server *s, struct request *rq, struct reply *rp)
+{
+	struct pt_carrier *cs;
+	int64_t after;
+	size_t limit, n = 0, i;
+	json_t *arr;
+
+	if (!page_query(rq, rp, &after, &limit))
+		return;
+	if ((cs = calloc(limit, sizeof(*cs))) == NULL ||
+	    pt_store_carrier_list(s->st, after, cs, limit, &n) != PT_OK) {
+		free(cs);
+		fail_internal(rp);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, carrier_json(&cs[i]));
+	rp->status = 200;
+	rp->body = page_json("carriers", arr, n, limit, n > 0 ? cs[n - 1].rowid : after);
+	free(cs);
+}
+
+/* ---- couriers ---- */
+
+/*
+ * A self-held carrier's attestation: signed by the carrier's key, for this
+ * carrier, fresh, and naming this courier with this name and level.
+ * PT_OK, or false with the reply set.
+ */
+static bool
+attestation_check(const struct pt_carrier *c, const struct pt_req_courier *r, int64_t account,
+		  struct reply *rp)
+{
+	const uint8_t (*signers)[PT_PK_LEN] = &c->pk;
+	struct pt_envelope env;
+	char subject[24];
+	size_t idx;
+	int x;
+
+	x = pt_envelope_verify(pt_crypto_sodium(), r->attestation, r->attestation_len,
+			       PT_ENV_ATTESTATION, signers, 1, c->id, now_utc(), ATTESTATION_SKEW,
+			       &env, &idx);
+	if (x != PT_OK) {
+		fail_reason(rp, x, "attestation");
+		return false;
+	}
+	/* The skew is symmetric; an attestation from the future is not
+	 * "issued within the last 24 h": allow only clock skew ahead. */
+	if (env.iat > now_utc() + PAIRING_SKEW) {
+		fail_reason(rp, PT_ESTALE, "attestation");
+		return false;
+	}
+	(void)snprintf(subject, sizeof(subject), "%lld", (long long)account);
+	if (strcmp(env.lock, subject) != 0 || strcmp(env.name, r->name) != 0 ||
+	    env.op != r->level) {
+		fail(rp, 400, "invalid-field", "attestation",
+		     "the attestation names another courier, name or level");
+		return false;
+	}
+	return true;
+}
+
+/* A hosted carrier attests itself: porterd signs with the carrier's key. */
+static bool
+attestation_sign(struct server *s, const struct pt_carrier *c, struct pt_courier *k)
+{
+	struct pt_secret *sec = NULL;
+	struct pt_signer sg;
+	struct pt_envelope env;
+	bool ok;
+
+	memset(&env, 0, sizeof(env));
+	env.kind = PT_ENV_ATTESTATION;
+	memcpy(env.aud, c->id, sizeof(env.aud));
+	env.iat = now_utc();
+	pt_random(env.nonce, sizeof(env.nonce));
+	env.op = k->level;
+	(void)snprintf(env.lock, sizeof(env.lock), "%lld", (long long)k->account);
+	memcpy(env.name, k->name, sizeof(env.name));
+	pt_kid(pt_crypto_sodium(), c->pk, env.kid);
+	if (carrier_secret_open(s, c, &sec) != PT_OK) {
+		plog(LOG_ERR_, "event=carrier_key_unsealable carrier=%s", c->id);
+		return false;
+	}
+	pt_signer_sodium(&sg, sec);
+	ok = pt_envelope_sign(pt_crypto_sodium(), &sg, &env, k->attestation,
+			      sizeof(k->attestation), &k->attestation_len) == PT_OK;
+	pt_secret_free(sec);
+	return ok;
+}
+
+static void
+courier_enrol(struct server *s, struct request *rq, struct reply *rp, const struct pt_carrier *c)
+{
+	struct pt_req_courier *r = NULL;
+	struct pt_courier *k = NULL;
+	struct pt_account m;
+	struct pt_api_err e;
+	char target[PT_ID_MAX + 16];
+	int x;
+
+	if (!need_json(rq, rp))
+		return;
+	if ((r = malloc(sizeof(*r))) == NULL || (k = calloc(1, sizeof(*k))) == NULL) {
+		fail_internal(rp);
+		goto out;
+	}
+	if (pt_req_courier_decode(rq->body, rq->len, r, &e) != PT_OK) {
+		fail_api(rp, &e);
+		goto out;
+	}
+	if (!c->hosted && !r->has_attestation) {
+		fail(rp, 400, "missing-field", "attestation",
+		     "'attestation' is required: this carrier holds its own key");
+		goto out;
+	}
+	if (c->hosted && r->has_attestation) {
+		fail(rp, 400, "invalid-field", "attestation",
+		     "'attestation' must be absent: porterd attests for a hosted carrier");
+		goto out;
+	}
+	if (pt_store_account_by_email(s->st, r->email, &m) != PT_OK || m.role != PT_ROLE_COURIER) {
+		fail(rp, 404, "not-found", "email", "no courier account has this e-mail address");
+		goto out;
+	}
+	if (!c->hosted && !attestation_check(c, r, m.id, rp))
+		goto out;
+	k->account = m.id;
+	memcpy(k->carrier_id, c->id, sizeof(k->carrier_id));
+	memcpy(k->name, r->name, sizeof(k->name));
+	k->level = r->level;
+	k->active = true;
+	k->created_at = k->updated_at = now_utc();
+	if (c->hosted) {
+		if (!attestation_sign(s, c, k)) {
+			fail_internal(rp);
+			goto out;
+		}
+	} else {
+		memcpy(k->attestation, r->attestation, r->attestation_len);
+		k->attestation_len = r->attestation_len;
+	}
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	if ((x = pt_store_courier_insert(s->st, k)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, "email", "this courier is enrolled with a carrier already");
+		goto out;
+	}
+	(void)snprintf(target, sizeof(target), "carrier:%s", c->id);
+	if (!commit_audited(s, rq, rp, "courier.enrol", target,
+			    json_pack("{s:I,s:s}", "account", (json_int_t)k->account, "level",
+				      pt_level_name(k->level) != NULL ? pt_level_name(k->level)
+								      : "unknown")))
+		goto out;
+	rp->status = 201;
+	rp->body = courier_json(k);
+out:
+	free(r);
+	free(k);
+}
+
+static void
+courier_list(struct server *s, struct request *rq, struct reply *rp, const struct pt_carrier *c)
+{
+	struct pt_courier *ks;
+	int64_t after;
+	size_t limit, n = 0, i;
+	json_t *arr;
+
+	if (!page_query(rq, rp, &after, &limit))
+		return;
+	if ((ks = calloc(limit, sizeof(*ks))) == NULL ||
+	    pt_store_courier_list(s->st, c->id, after, ks, limit, &n) != PT_OK) {
+		free(ks);
+		fail_internal(rp);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, courier_json(&ks[i]));
+	rp->status = 200;
+	rp->body = page_json("couriers", arr, n, limit, n > 0 ? ks[n - 1].account : after);
+	free(ks);
+}
+
+static void
+courier_deactivate(struct server *s, struct request *rq, struct reply *rp,
+		   const struct pt_carrier *c, int64_t account)
+{
+	char target[PT_ID_MAX + 16];
+	int x;
+
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if ((x = pt_store_courier_deactivate(s->st, c->id, account, now_utc())) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, NULL, "not found");
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "carrier:%s", c->id);
+	if (!commit_audited(s, rq, rp, "courier.deactivate", target,
+			    json_pack("{s:I}", "account", (json_int_t)account)))
+		return;
+	rp->status = 204;
+}
+
+/* /v1/carriers[/{id}[/couriers[/{account_id}]]]; rest is "carriers..." */
+void
+api_carriers(struct server *s, struct request *rq, struct reply *rp, const struct pt_account *a,
+	     const char *rest)
+{
+	char id[PT_ID_MAX + 1], part[32];
+	const char *p = rest + strlen("carriers"), *next = NULL;
+	struct pt_carrier c;
+	int64_t account;
+	int x;
+
+	memset(&c, 0, sizeof(c));
+	if (p[0] == '\0') {
+		if (method_is(rq, "GET"))
+			carrier_list(s, rq, rp);
+		else if (method_is(rq, "POST"))
+			carrier_create(s, rq, rp, a);
+		else
+			not_allowed(rp, "GET, POST");
+		return;
+	}
+	p++;	/* the '/' */
+	if (!segment(p, id, sizeof(id), &next) || !pt_id_is_valid(id, strlen(id))) {
+		not_found(rp);
+		return;
+	}
+	if ((x = pt_store_carrier_get(s->st, id, &c)) != PT_OK) {
+		fail_store(rp, x, NULL, "not found");
+		return;
+	}
+	if (next == NULL) {
+		if (method_is(rq, "GET")) {
+			rp->status = 200;
+			rp->body = carrier_json(&c);
+		} else {
+			not_allowed(rp, "GET");
+		}
+		return;
+	}
+	/* The couriers are the admin's business only: nobody else learns
+	 * whether the route exists. */
+	if (c.admin != a->id || !segment(next, part, sizeof(part), &next) ||
+	    strcmp(part, "couriers") != 0) {
+		not_found(rp);
+		return;
+	}
+	if (next == NULL) {
+		if (method_is(rq, "POST"))
+			courier_enrol(s, rq, rp, &c);
+		else if (method_is(rq, "GET"))
+			courier_list(s, rq, rp, &c);
+		else
+			not_allowed(rp, "GET, POST");
+		return;
+	}
+	if (strchr(next, '/') != NULL || !path_row_id(next, &account)) {
+		not_found(rp);
+		return;
+	}
+	if (method_is(rq, "DELETE"))
+		courier_deactivate(s, rq, rp, &c, account);
+	else
+		not_allowed(rp, "DELETE");
+}
+
+/* ---- couriers' devices ---- */
+
+static bool
+need_courier(const struct pt_account *a, struct reply *rp)
+{
+	if (a->role == PT_ROLE_COURIER)
+		return true;
+	fail(rp, 403, "forbidden", NULL, "only courier accounts have devices");
+	return false;
+}
+
+static void
+device_add(struct server *s, struct request *rq, struct reply *rp, const struct pt_account *a)
+{
+	struct pt_device ds[DEVICES_PER_COURIER + 1];
+	struct pt_req_device r;
+	struct pt_device d;
+	struct pt_api_err e;
+	char target[32], kid[2 * PT_KID_LEN + 1];
+	size_t n = 0;
+	int x;
+
+	if (!need_json(rq, rp))
+		return;
+	if (pt_req_device_decode(rq->body, rq->len, &r, &e) != PT_OK) {
+		fail_api(rp, &e);
+		return;
+	}
+	memset(&d, 0, sizeof(d));
+	d.account = a->id;
+	memcpy(d.pk, r.pk, PT_PK_LEN);
+	memcpy(d.label, r.label, sizeof(d.label));
+	d.created_at = now_utc();
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	/* Counted inside the transaction, so two requests cannot both pass. */
+	if ((x = pt_store_device_list(s->st, a->id, ds, DEVICES_PER_COURIER + 1, &n)) != PT_OK ||
+	    n >= DEVICES_PER_COURIER) {
+		pt_store_rollback(s->st);
+		if (x != PT_OK)
+			fail_internal(rp);
+		else
+			fail(rp, 409, "limit-reached", "public_key", "a courier has at most 4 devices");
+		return;
+	}
+	if ((x = pt_store_device_insert(s->st, &d)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, "public_key", "this key is enrolled already");
+		return;
+	}
+	key_id_hex(d.pk, kid);
+	(void)snprintf(target, sizeof(target), "account:%lld", (long long)a->id);
+	if (!commit_audited(s, rq, rp, "device.add", target,
+			    json_pack("{s:I,s:s}", "device", (json_int_t)d.id, "key_id", kid)))
+		return;
+	rp->status = 201;
+	rp->body = device_json(&d);
+}
+
+static void
+device_list(struct server *s, struct reply *rp, const struct pt_account *a)
+{
+	/* More room than the limit: rows from before a limit change still show. */
+	struct pt_device ds[4 * DEVICES_PER_COURIER];
+	size_t n = 0, i;
+	json_t *arr;
+
+	if (pt_store_device_list(s->st, a->id, ds, sizeof(ds) / sizeof(ds[0]), &n) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, device_json(&ds[i]));
+	rp->status = 200;
+	rp->body = json_pack("{s:o}", "devices", arr);
+}
+
+static void
+device_delete(struct server *s, struct request *rq, struct reply *rp, const struct pt_account *a,
+	      int64_t id)
+{
+	char target[32];
+	int x;
+
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if ((x = pt_store_device_delete(s->st, a->id, id)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, NULL, "not found");
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "account:%lld", (long long)a->id);
+	if (!commit_audited(s, rq, rp, "device.delete", target,
+			    json_pack("{s:I}", "device", (json_int_t)id)))
+		return;
+	rp->status = 204;
+}
+
+/* /v1/me/devices[/{id}]; rest is "me/devices..." */
+void
+api_devices(struct server *s, struct request *rq, struct reply *rp, const struct pt_account *a,
+	    const char *rest)
+{
+	const char *p = rest + strlen("me/devices");
+	int64_t id;
+
+	if (p[0] == '\0') {
+		if (!method_is(rq, "GET") && !method_is(rq, "POST")) {
+			not_allowed(rp, "GET, POST");
+			return;
+		}
+		if (!need_courier(a, rp))
+			return;
+		if (method_is(rq, "POST"))
+			device_add(s, rq, rp, a);
+		else
+			device_list(s, rp, a);
+		return;
+	}
+	p++;	/* the '/' */
+	if (strchr(p, '/') != NULL || !path_row_id(p, &id)) {
+		not_found(rp);
+		return;
+	}
+	if (!method_is(rq, "DELETE")) {
+		not_allowed(rp, "DELETE");
+		return;
+	}
+	if (need_courier(a, rp))
+		device_delete(s, rq, rp, a, id);
+}
+
+/* ---- hubs ---- */
+
+static void
+hub_pair(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *home,
+	 int role)
+{
+	struct pt_hub *hs = NULL;
+	struct pt_req_hub r;
+	struct pt_envelope env;
+	struct pt_api_err e;
+	struct pt_hub h;
+	uint8_t (*roots)[PT_PK_LEN] = NULL;
+	char target[PT_ID_MAX + 8], kid[2 * PT_KID_LEN + 1];
+	size_t n_roots = 0, idx, n = 0;
+	int x;
+
+	if (!need_owner(role, rp) || !need_json(rq, rp))
+		return;
+	if (pt_req_hub_decode(rq->body, rq->len, &r, &e) != PT_OK) {
+		fail_api(rp, &e);
+		return;
+	}
+	if ((roots = load_roots(s, home->id, &n_roots)) == NULL) {
+		fail_internal(rp);
+		return;
+	}
+	x = pt_envelope_verify(pt_crypto_sodium(), r.pairing, r.pairing_len, PT_ENV_PAIRING,
+			       (const uint8_t (*)[PT_PK_LEN])roots, n_roots, home->id, now_utc(),
+			       PAIRING_SKEW, &env, &idx);
+	free(roots);
+	if (x != PT_OK) {
+		fail_reason(rp, x, "pairing");
+		return;
+	}
+	if (env.target_len != PT_PK_LEN || memcmp(env.target, r.pk, PT_PK_LEN) != 0) {
+		fail(rp, 400, "invalid-field", "pairing", "the pairing statement names another hub key");
+		return;
+	}
+	memset(&h, 0, sizeof(h));
+	new_id("hub-", h.id);
+	memcpy(h.home_id, home->id, sizeof(h.home_id));
+	memcpy(h.pk, r.pk, PT_PK_LEN);
+	memcpy(h.label, r.label, sizeof(h.label));
+	memcpy(h.pairing, r.pairing, r.pairing_len);
+	h.pairing_len = r.pairing_len;
+	h.paired_by = rq->actor;
+	h.created_at = now_utc();
+	key_id_hex(h.pk, kid);
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	/* Counted inside the transaction, so two pairings cannot both pass. */
+	hs = calloc(HUBS_PER_HOME + 1, sizeof(*hs));
+	x = hs != NULL ? pt_store_hub_list(s->st, home->id, hs, HUBS_PER_HOME + 1, &n) : PT_ENOMEM;
+	free(hs);
+	if (x != PT_OK || n >= HUBS_PER_HOME) {
+		pt_store_rollback(s->st);
+		if (x != PT_OK)
+			fail_internal(rp);
+		else
+			fail(rp, 409, "limit-reached", "public_key", "a home has at most 8 hubs");
+		return;
+	}
+	if ((x = pt_store_hub_insert(s->st, &h)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, "public_key", "this hub key is paired already");
+		return;
+	}
+	if (record_event(s, home->id, "hub.paired",
+			 json_pack("{s:s,s:s,s:I}", "hub_id", h.id, "key_id", kid, "paired_by",
+				   (json_int_t)h.paired_by),
+			 NULL) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_internal(rp);
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "home:%s", home->id);
+	if (!commit_audited(s, rq, rp, "hub.pair", target,
+			    json_pack("{s:s,s:s}", "hub_id", h.id, "key_id", kid)))
+		return;
+	rp->status = 201;
+	rp->body = hub_json(&h);
+}
+
+static void
+hub_list(struct server *s, struct reply *rp, const struct pt_home *home)
+{
+	struct pt_hub *hs = calloc(4 * HUBS_PER_HOME, sizeof(*hs));
+	size_t n = 0, i;
+	json_t *arr;
+
+	if (hs == NULL || pt_store_hub_list(s->st, home->id, hs, 4 * HUBS_PER_HOME, &n) != PT_OK) {
+		free(hs);
+		fail_internal(rp);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, hub_json(&hs[i]));
+	free(hs);
+	rp->status = 200;
+	rp->body = json_pack("{s:o}", "hubs", arr);
+}
+
+static void
+hub_delete(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *home,
+	   int role, const char *hub_id)
+{
+	char target[PT_ID_MAX + 8];
+	int x;
+
+	if (!need_owner(role, rp))
+		return;
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if ((x = pt_store_hub_delete(s->st, home->id, hub_id)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, NULL, "not found");
+		return;
+	}
+	if (record_event(s, home->id, "hub.removed",
+			 json_pack("{s:s,s:I}", "hub_id", hub_id, "removed_by", (json_int_t)rq->actor),
+			 NULL) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_internal(rp);
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "home:%s", home->id);
+	if (!commit_audited(s, rq, rp, "hub.delete", target, json_pack("{s:s}", "hub_id", hub_id)))
+		return;
+	rp->status = 204;
+}
+
+/* ---- events and alerts ---- */
+
+static void
+event_list(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *home)
+{
+	struct pt_event_row *es;
+	int64_t after;
+	size_t limit, n = 0, i;
+	json_t *arr;
+
+	if (!page_query(rq, rp, &after, &limit))
+		return;
+	if ((es = calloc(limit, sizeof(*es))) == NULL ||
+	    pt_store_event_list(s->st, home->id, after, es, limit, &n) != PT_OK) {
+		free(es);
+		fail_internal(rp);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, event_json(&es[i]));
+	rp->status = 200;
+	rp->body = page_json("events", arr, n, limit, n > 0 ? es[n - 1].id : after);
+	free(es);
+}
+
+static void
+alert_list(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *home)
+{
+	struct pt_alert_row *as;
+	bool only_open = false;
+	int64_t after;
+	size_t limit, n = 0, i;
+	json_t *arr;
+
+	if (!page_query(rq, rp, &after, &limit))
+		return;
+	if (rq->query_open != NULL) {
+		if (strcmp(rq->query_open, "true") == 0) {
+			only_open = true;
+		} else if (strcmp(rq->query_open, "false") != 0) {
+			fail(rp, 400, "invalid-field", "open", "'open' must be true or false");
+			return;
+		}
+	}
+	if ((as = calloc(limit, sizeof(*as))) == NULL ||
+	    pt_store_alert_list(s->st, home->id, only_open, after, as, limit, &n) != PT_OK) {
+		free(as);
+		fail_internal(rp);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, alert_json(&as[i]));
+	rp->status = 200;
+	rp->body = page_json("alerts", arr, n, limit, n > 0 ? as[n - 1].id : after);
+	free(as);
+}
+
+static void
+alert_ack(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *home,
+	  int64_t id)
+{
+	struct pt_alert_row al;
+	char target[PT_ID_MAX + 8];
+	int64_t now = now_utc();
+	int x;
+
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if ((x = pt_store_alert_ack(s->st, home->id, id, rq->actor, now, &al)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, NULL, "not found");
+		return;
+	}
+	/* Acknowledged before: the first acknowledgement stands and this
+	 * request changed nothing, so it leaves no audit row either. */
+	if (al.acked_by != rq->actor || al.acked_at != now) {
+		pt_store_rollback(s->st);
+	} else {
+		(void)snprintf(target, sizeof(target), "home:%s", home->id);
+		if (!commit_audited(s, rq, rp, "alert.ack", target,
+				    json_pack("{s:I,s:s}", "alert_id", (json_int_t)id, "type",
+					      al.type)))
+			return;
+	}
+	rp->status = 200;
+	rp->body = alert_json(&al);
+}
+
+/* /v1/homes/{id}/hubs[/{hub_id}], /events, /alerts[/{alert_id}/ack] */
+bool
+api_home_org(struct server *s, struct request *rq, struct reply *rp, const struct pt_account *a,
+	     const struct pt_home *h, int role, const char *sub)
+{
+	char word[16], hub_id[PT_ID_MAX + 1], num[24];
+	const char *next = NULL;
+	int64_t id;
+
+	(void)a;
+	if (!segment(sub, word, sizeof(word), &next))
+		return false;
+	if (strcmp(word, "hubs") == 0 && next == NULL) {
+		if (method_is(rq, "POST"))
+			hub_pair(s, rq, rp, h, role);
+		else if (method_is(rq, "GET"))
+			hub_list(s, rp, h);
+		else
+			not_allowed(rp, "GET, POST");
+	} else if (strcmp(word, "hubs") == 0) {
+		if (!segment(next, hub_id, sizeof(hub_id), &next) || next != NULL ||
+		    !pt_id_is_valid(hub_id, strlen(hub_id)))
+			return false;
+		if (method_is(rq, "DELETE"))
+			hub_delete(s, rq, rp, h, role, hub_id);
+		else
+			not_allowed(rp, "DELETE");
+	} else if (strcmp(word, "events") == 0 && next == NULL) {
+		if (method_is(rq, "GET"))
+			event_list(s, rq, rp, h);
+		else
+			not_allowed(rp, "GET");
+	} else if (strcmp(word, "alerts") == 0 && next == NULL) {
+		if (method_is(rq, "GET"))
+			alert_list(s, rq, rp, h);
+		else
+			not_allowed(rp, "GET");
+	} else if (strcmp(word, "alerts") == 0) {
+		if (!segment(next, num, sizeof(num), &next) || next == NULL ||
+		    strcmp(next, "ack") != 0 || !path_row_id(num, &id))
+			return false;
+		if (method_is(rq, "POST"))
+			alert_ack(s, rq, rp, h, id);
+		else
+			not_allowed(rp, "POST");
+	} else {
+		return false;
+	}
+	return true;
+}

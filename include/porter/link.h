@@ -1,0 +1,298 @@
+/*
+ * porter/link.h: the link protocol between a courier device and the hub at
+ * the door (docs/link-protocol.md specifies the bytes).
+ *
+ * (Not to be confused with struct pt_link of porter/cred.h, one link of a
+ * credential chain: this "link" is the local connection, BLE in the field,
+ * a Unix or TCP socket here.)
+ *
+ * A frame is
+ *
+ *   length (2 bytes, big-endian: the bytes that follow it)
+ *   version (1 byte, PT_LINK_VERSION)
+ *   type (1 byte, enum pt_link_type)
+ *   body (a CBOR map in core deterministic encoding, one grammar per type)
+ *
+ * at most PT_LINK_FRAME_MAX bytes in all. The exchange is
+ *
+ *   device -> hub   HELLO      only after the courier's explicit action
+ *   hub -> device   CHALLENGE  hub id, fresh 32-byte nonce, hub time, expiry
+ *   device -> hub   PROOF      nonce echoed, the chain, the holder's signature
+ *   hub -> device   DECISION   reason, failing link, what the holder is told
+ *
+ * and either side may answer a frame it cannot take with ERROR (malformed,
+ * unsupported version, too large, or locked out with a retry-after).
+ *
+ * The codec only carries bytes: the holder's signature is made by
+ * pt_proof_sign() and checked by pt_decide() (porter/decide.h); nothing
+ * here verifies anything but the shape of the messages.
+ *
+ * Everything here is pure (no allocation, no I/O, no clock, no globals)
+ * and safe to call from several threads on distinct outputs. Decoders are
+ * strict: exact types, keys in deterministic order, unknown keys refused,
+ * every length bounded, nothing after the body, never a read outside the
+ * frame given; a failing decoder leaves its output zeroed. Encoders refuse
+ * (PT_EINVAL) what the decoders would refuse, so whatever they write
+ * decodes back to the same struct.
+ *
+ * BLE: pt_link_frag_*() cut a frame into GATT writes/notifications of at
+ * most PT_LINK_BLE_FRAG_MAX bytes with a one-byte fragment header, and
+ * struct pt_link_reasm puts them back together with bounds.
+ */
+#ifndef PORTER_LINK_H
+#define PORTER_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "porter/cred.h"
+#include "porter/crypto.h"
+#include "porter/decide.h"
+#include "porter/err.h"
+
+#define PT_LINK_VERSION 1
+#define PT_LINK_PREFIX_LEN 2	/* the length prefix */
+#define PT_LINK_HDR_LEN 4	/* prefix, version, type */
+
+/*
+ * The hard cap on a frame, prefix included: the payload of nine BLE
+ * fragments of 244 bytes (9 x 243). The largest v1 frame is a PROOF with a
+ * chain of PT_CHAIN_SIZE_MAX bytes: 4 (header) + 1 (map) + 35 (nonce) +
+ * 2052 (chain) + 67 (signature) = 2159 bytes; link.c checks it fits.
+ */
+#define PT_LINK_FRAME_MAX 2187
+#define PT_LINK_BODY_MAX (PT_LINK_FRAME_MAX - PT_LINK_HDR_LEN)
+
+/* Bounds on fields (the decoders refuse anything outside them). */
+#define PT_LINK_CODE_MAX 32			/* reason code string, [a-z0-9-] */
+#define PT_LINK_REASON_MIN (-255)		/* reasons: PT_LINK_REASON_MIN..0 */
+#define PT_LINK_EXPIRY_MAX_MS 60000u		/* challenge lifetime (relay bound) */
+#define PT_LINK_RELOCK_MAX 3600u		/* s: relock if the door is not opened */
+#define PT_LINK_RETRY_MAX_MS 86400000u		/* a lockout's retry-after: a day */
+
+enum pt_link_type {
+	PT_LINK_HELLO = 1,	/* device -> hub: give me a challenge */
+	PT_LINK_CHALLENGE = 2,	/* hub -> device */
+	PT_LINK_PROOF = 3,	/* device -> hub */
+	PT_LINK_DECISION = 4,	/* hub -> device */
+	PT_LINK_ERROR = 5,	/* either way; the sender then closes */
+};
+
+/* HELLO: carries nothing secret. */
+struct pt_link_hello {
+	char lock[PT_ID_MAX + 1];	/* the lock to open; "": the hub's default */
+};
+
+/* CHALLENGE. */
+struct pt_link_challenge {
+	char hub_id[PT_ID_MAX + 1];	/* bound into the proof */
+	uint8_t nonce[PT_NONCE_LEN];	/* fresh, single use */
+	bool has_time;			/* false: the hub does not know the time */
+	int64_t time;			/* hub's UTC seconds, 0..PT_TIME_MAX */
+	uint32_t expires_ms;		/* 1..PT_LINK_EXPIRY_MAX_MS: the proof must
+					 * reach the hub this long after it sent
+					 * the challenge (the relay bound) */
+};
+
+/*
+ * PROOF. chain borrows: after a decode, the frame passed in (valid while it
+ * lives); for an encode, the caller's buffer. sig is pt_proof_sign()'s
+ * signature over pt_proof_message(hub id, nonce, SHA-256(chain)).
+ */
+struct pt_link_proof {
+	uint8_t nonce[PT_NONCE_LEN];	/* the challenge answered */
+	const uint8_t *chain;		/* 1..PT_CHAIN_SIZE_MAX bytes */
+	size_t chain_len;
+	uint8_t sig[PT_SIG_LEN];
+};
+
+/*
+ * DECISION. A refusal carries no conditions, door-open limit or relock
+ * time (so it cannot be mistaken for a grant); a grant names no link.
+ * Notes are the non-empty notes of the chain's links, in chain order
+ * (owner's first): what the credential tells its holder.
+ */
+struct pt_link_decision {
+	int reason;			/* PT_OK or a PT_E* (PT_LINK_REASON_MIN..0) */
+	char code[PT_LINK_CODE_MAX + 1];	/* its stable code (decode fills it;
+						 * encode derives it from reason) */
+	int link;			/* failing link, -1 if none */
+	uint32_t cond;			/* grant: PT_COND_* in force */
+	uint32_t door_open_max;		/* grant: s the door may stand open; 0 none */
+	uint32_t relock_s;		/* grant: s until relock if not opened; 0 none */
+	uint8_t n_notes;
+	char notes[PT_CHAIN_MAX][PT_NOTE_MAX + 1];
+};
+
+/* ERROR: why a frame was not taken. */
+struct pt_link_error {
+	int reason;	/* PT_EMALFORMED, PT_EUNSUPPORTED (version), PT_ETOOBIG, PT_ELOCKEDOUT */
+	char code[PT_LINK_CODE_MAX + 1];	/* pt_err_code(reason) (decode fills it) */
+	uint32_t retry_after_ms;	/* locked out only: 1..PT_LINK_RETRY_MAX_MS */
+	uint8_t version;		/* unsupported only: the version the sender speaks */
+};
+
+/* Any message, by type (pt_link_decode). */
+struct pt_link_msg {
+	uint8_t type;	/* enum pt_link_type */
+	union {
+		struct pt_link_hello hello;
+		struct pt_link_challenge challenge;
+		struct pt_link_proof proof;
+		struct pt_link_decision decision;
+		struct pt_link_error error;
+	} u;
+};
+
+/* A frame's header, its body borrowed from the frame. */
+struct pt_link_frame {
+	uint8_t version;
+	uint8_t type;
+	const uint8_t *body;
+	size_t body_len;
+};
+
+/*
+ * The streaming frame reader. p, len: the bytes received so far, from the
+ * start of a frame (more may follow it). Returns
+ *   PT_OK with *frame_len > 0: a complete frame of *frame_len bytes is at p
+ *         (bytes after it belong to the next frame); *need = 0;
+ *   PT_OK with *frame_len == 0: incomplete; at least *need more bytes are
+ *         needed (exactly that many once the prefix is in);
+ *   PT_ETOOBIG: the prefix announces more than PT_LINK_FRAME_MAX bytes;
+ *   PT_EMALFORMED: the prefix announces a frame without version and type.
+ * It reads p[0] and p[1] only and decides as soon as the prefix is in: a
+ * too-big frame is refused before it is buffered. The version is not
+ * looked at, so a frame of another version is still delimited (and can
+ * be answered with ERROR unsupported).
+ */
+int pt_link_frame_scan(const uint8_t *p, size_t len, size_t *frame_len,
+		       size_t *need) PT_MUST_CHECK;
+
+/*
+ * Split exactly one frame (len bytes) into its header and body. In this
+ * order: PT_ETOOBIG (len > PT_LINK_FRAME_MAX), PT_EMALFORMED (prefix does
+ * not match len, or no version/type), PT_EUNSUPPORTED (version is not
+ * PT_LINK_VERSION), PT_EMALFORMED (unknown type). *f zeroed on error.
+ */
+int pt_link_frame_parse(const uint8_t *p, size_t len, struct pt_link_frame *f) PT_MUST_CHECK;
+
+/*
+ * Encoders: one whole frame into out. PT_OK, PT_EINVAL (a field the
+ * decoder would refuse), PT_ETOOBIG (proof chain over PT_CHAIN_SIZE_MAX),
+ * PT_ENOSPC (cap too small; PT_LINK_FRAME_MAX always suffices). *out_len
+ * is 0 on error.
+ */
+int pt_link_hello_encode(const struct pt_link_hello *m, uint8_t *out, size_t cap,
+			 size_t *out_len) PT_MUST_CHECK;
+int pt_link_challenge_encode(const struct pt_link_challenge *m, uint8_t *out, size_t cap,
+			     size_t *out_len) PT_MUST_CHECK;
+int pt_link_proof_encode(const struct pt_link_proof *m, uint8_t *out, size_t cap,
+			 size_t *out_len) PT_MUST_CHECK;
+/* reason must be a known PT_E* value (its code comes from pt_err_code). */
+int pt_link_decision_encode(const struct pt_link_decision *m, uint8_t *out, size_t cap,
+			    size_t *out_len) PT_MUST_CHECK;
+int pt_link_error_encode(const struct pt_link_error *m, uint8_t *out, size_t cap,
+			 size_t *out_len) PT_MUST_CHECK;
+/* Dispatch on m->type. */
+int pt_link_encode(const struct pt_link_msg *m, uint8_t *out, size_t cap,
+		   size_t *out_len) PT_MUST_CHECK;
+
+/*
+ * Strict decoders of one whole frame (p, len: exactly the frame, as
+ * pt_link_frame_scan delimits it). The frame errors of pt_link_frame_parse,
+ * then PT_EMALFORMED for a frame of another type or a body that breaks its
+ * grammar. The output is zeroed on error (decision->link is then 0, not -1:
+ * nothing half-decoded escapes).
+ *
+ * A DECISION's reason may be one this build does not know (a newer hub):
+ * it is kept with the code string sent; a known reason must come with its
+ * own code (pt_err_code), else PT_EMALFORMED.
+ */
+int pt_link_hello_decode(const uint8_t *p, size_t len, struct pt_link_hello *m) PT_MUST_CHECK;
+int pt_link_challenge_decode(const uint8_t *p, size_t len,
+			     struct pt_link_challenge *m) PT_MUST_CHECK;
+int pt_link_proof_decode(const uint8_t *p, size_t len, struct pt_link_proof *m) PT_MUST_CHECK;
+int pt_link_decision_decode(const uint8_t *p, size_t len,
+			    struct pt_link_decision *m) PT_MUST_CHECK;
+int pt_link_error_decode(const uint8_t *p, size_t len, struct pt_link_error *m) PT_MUST_CHECK;
+/* Any type: m->type says which member holds the message. */
+int pt_link_decode(const uint8_t *p, size_t len, struct pt_link_msg *m) PT_MUST_CHECK;
+
+/*
+ * The DECISION for what pt_decide() returned: reason, link, and for a
+ * grant the conditions and door-open limit; the notes of every link of
+ * *decoded (pt_decide keeps it only once the chain verified); relock_s,
+ * the hub's relock time, is sent with a grant only. (A PT_E* outside
+ * err.h's table cannot come from pt_decide; the encoder refuses it.)
+ */
+void pt_link_decision_init(struct pt_link_decision *m, const struct pt_decision *d,
+			   const struct pt_chain *decoded, uint32_t relock_s);
+
+/*
+ * BLE fragmentation. A fragment is one GATT write (device -> hub) or
+ * notification (hub -> device): a header byte, then up to frag_max - 1
+ * bytes of the frame. frag_max is the usable ATT payload (ATT_MTU - 3),
+ * PT_LINK_BLE_FRAG_MIN..PT_LINK_BLE_FRAG_MAX; porter asks for an MTU of
+ * 247, hence 244. Header: PT_LINK_FRAG_FIRST on the first fragment of a
+ * frame, PT_LINK_FRAG_LAST on its last (both on a frame of one fragment),
+ * bits 5-4 zero, bits 3-0 the fragment's index modulo 16. Every fragment
+ * but the last is full (frag_max bytes); the last carries the rest, at
+ * least one byte unless the whole message is empty.
+ */
+#define PT_LINK_BLE_FRAG_MAX 244	/* ATT_MTU 247 - 3 */
+#define PT_LINK_BLE_FRAG_MIN 20		/* the default ATT_MTU 23 - 3 */
+#define PT_LINK_FRAG_FIRST 0x80u
+#define PT_LINK_FRAG_LAST 0x40u
+#define PT_LINK_FRAG_RESERVED 0x30u
+#define PT_LINK_FRAG_SEQ 0x0fu
+
+/* The GATT service (docs/link-protocol.md): the device writes fragments
+ * to RX (write, write without response), the hub notifies them on TX. */
+#define PT_LINK_BLE_SERVICE_UUID "d01f0001-2875-43e4-addb-7de29b9031c6"
+#define PT_LINK_BLE_RX_UUID "d01f0002-2875-43e4-addb-7de29b9031c6"
+#define PT_LINK_BLE_TX_UUID "d01f0003-2875-43e4-addb-7de29b9031c6"
+
+/* Number of fragments for len bytes (0 if frag_max is out of range). */
+size_t pt_link_frag_count(size_t len, size_t frag_max);
+
+/*
+ * Fragment i (0 .. pt_link_frag_count() - 1) of msg into out. PT_OK,
+ * PT_EINVAL (frag_max out of range, i out of range, len over
+ * PT_LINK_FRAME_MAX), PT_ENOSPC (cap < the fragment). *out_len 0 on error.
+ */
+int pt_link_frag_get(const uint8_t *msg, size_t len, size_t frag_max, size_t i, uint8_t *out,
+		     size_t cap, size_t *out_len) PT_MUST_CHECK;
+
+/*
+ * Reassembly, one per connection and direction; the caller provides the
+ * storage (about 2.2 KiB). pt_link_reasm_add() takes one fragment as
+ * received:
+ *   PT_OK, *complete false: more fragments expected;
+ *   PT_OK, *complete true: r->buf[0 .. r->len) is the message (valid until
+ *         the next add, which must then start a new message);
+ *   PT_EMALFORMED: an empty write, reserved bits set, a continuation with
+ *         no first fragment, a first fragment in the middle of a message or
+ *         with a sequence number, a sequence number out of order (a
+ *         duplicate, a gap), a non-last first fragment shorter than
+ *         PT_LINK_BLE_FRAG_MIN, a non-last fragment of another length than
+ *         the first, a last one longer than the first or without payload;
+ *   PT_ETOOBIG: a fragment over PT_LINK_BLE_FRAG_MAX bytes, or the message
+ *         would exceed PT_LINK_FRAME_MAX.
+ * On an error the message in progress is dropped (r is reset): the caller
+ * answers ERROR and closes the connection.
+ */
+struct pt_link_reasm {
+	uint8_t buf[PT_LINK_FRAME_MAX];
+	size_t len;
+	size_t frag_len;	/* payload bytes of the message's first fragment */
+	uint8_t next_seq;
+	bool active;		/* a first fragment came, its last not yet */
+};
+
+void pt_link_reasm_init(struct pt_link_reasm *r);
+int pt_link_reasm_add(struct pt_link_reasm *r, const uint8_t *frag, size_t len,
+		      bool *complete) PT_MUST_CHECK;
+
+#endif
