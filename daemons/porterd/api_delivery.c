@@ -713,8 +713,8 @@ approve(struct server *s, struct request *rq, struct reply *rp, const struct vie
 	}
 	d.approval = PT_APPROVAL_APPROVED;
 	d.updated_at = now_utc();
-	/* not a state change: audited, but no event of the timeline */
-	if (!tx_finish(s, rq, rp, &d, d.state, NULL, "delivery.approve",
+	/* not a state change, but the owner's decision belongs on the timeline */
+	if (!tx_finish(s, rq, rp, &d, d.state, "delivery.approved", "delivery.approve",
 		       json_pack("{s:s}", "delivery_id", d.id)))
 		return;
 	reply_delivery(s, rp, 200, d.id, v->c.name);
