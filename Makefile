@@ -29,6 +29,8 @@ fuzz: deps
 bench: build
 	@sh bench/run.sh $(BUILD)
 	@sh bench/http.sh $(BUILD)
+	@sh bench/http_cg.sh $(BUILD)
+	@sh bench/issue.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -4,13 +4,20 @@
  * answers every request with a small JSON body, responding on the second
  * call of the access handler as porterd does (see FACTS on keep-alive).
  *
- *   hello_mhd PORTFILE   listens on 127.0.0.1, a free port written to PORTFILE
+ *   hello_mhd PORTFILE [POOL]
+ *
+ * listens on 127.0.0.1, a free port written to PORTFILE. POOL: the bytes of
+ * memory per connection (MHD_OPTION_CONNECTION_MEMORY_LIMIT); without it,
+ * libmicrohttpd's default (32 KiB in 0.9.75), which is the baseline of the
+ * goals. bench/http.sh also runs it with porterd's POOL_SIZE (http.c), to
+ * show how much of porterd's gain from its smaller pool a bare server gets.
  */
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -50,8 +57,14 @@ main(int argc, char **argv)
 	FILE *f;
 	int sig;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: hello_mhd PORTFILE\n");
+	size_t pool = 0;
+
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: hello_mhd PORTFILE [POOL]\n");
+		return 1;
+	}
+	if (argc == 3 && ((pool = strtoul(argv[2], NULL, 10)) < 4096 || pool > (1u << 24))) {
+		fprintf(stderr, "hello_mhd: POOL is 4096..16777216 bytes\n");
 		return 1;
 	}
 	sigemptyset(&set);
@@ -61,10 +74,16 @@ main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, NULL,
-			     NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-			     MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-			     MHD_OPTION_END);
+	if (pool != 0)
+		d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0,
+				     NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+				     MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_TIMEOUT,
+				     30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_END);
+	else
+		d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0,
+				     NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+				     MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_TIMEOUT,
+				     30u, MHD_OPTION_END);
 	if (d == NULL)
 		return 1;
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);

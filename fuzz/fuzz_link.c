@@ -21,7 +21,7 @@
  *     one that accepts got exactly the bytes the encoder writes for what
  *     it decoded (a DECISION with a reason this build does not know
  *     aside: the encoder refuses those), and a known reason has its own
- *     code; a PROOF's chain lies inside the frame;
+ *     code; a PROOF's chain and a PAIR's statement lie inside the frame;
  *   - pt_link_decode and the decoder of the frame's type agree; the other
  *     decoders refuse;
  *   - the reassembler never holds more than the cap, drops everything on
@@ -30,9 +30,9 @@
  *     ambiguous);
  *   - fragmenting and reassembling gives back the message.
  *
- * Seed corpus (fuzz/corpus/fuzz_link/): valid frames of every type and
- * fragment streams, written by the unit test:
- *     PORTER_LINK_CORPUS=fuzz/corpus/fuzz_link build/tests/test_link
+ * Seed corpus (fuzz/corpus/link/): valid frames of every type (PAIR
+ * included) and fragment streams, written by the unit test:
+ *     PORTER_LINK_CORPUS=fuzz/corpus/link build/tests/test_link
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,6 +74,8 @@ member_size(uint8_t type)
 		return sizeof(struct pt_link_proof);
 	case PT_LINK_DECISION:
 		return sizeof(struct pt_link_decision);
+	case PT_LINK_PAIR:
+		return sizeof(struct pt_link_pair);
 	default:
 		return sizeof(struct pt_link_error);
 	}
@@ -93,6 +95,8 @@ decode_as(uint8_t type, const uint8_t *p, size_t len, struct pt_link_msg *m)
 		return pt_link_proof_decode(p, len, &m->u.proof);
 	case PT_LINK_DECISION:
 		return pt_link_decision_decode(p, len, &m->u.decision);
+	case PT_LINK_PAIR:
+		return pt_link_pair_decode(p, len, &m->u.pair);
 	default:
 		return pt_link_error_decode(p, len, &m->u.error);
 	}
@@ -115,7 +119,7 @@ check_frame(const uint8_t *p, size_t len)
 		CHECK(is_zero(&f, sizeof(f)));
 	else
 		CHECK(f.version == PT_LINK_VERSION && f.type >= PT_LINK_HELLO &&
-		      f.type <= PT_LINK_ERROR && f.body == p + PT_LINK_HDR_LEN &&
+		      f.type <= PT_LINK_TYPE_MAX && f.body == p + PT_LINK_HDR_LEN &&
 		      f.body_len == len - PT_LINK_HDR_LEN && len <= PT_LINK_FRAME_MAX);
 
 	r = pt_link_decode(p, len, &m);
@@ -128,6 +132,11 @@ check_frame(const uint8_t *p, size_t len)
 			CHECK(m.u.proof.chain > p && m.u.proof.chain_len >= 1 &&
 			      m.u.proof.chain_len <= PT_CHAIN_SIZE_MAX &&
 			      m.u.proof.chain + m.u.proof.chain_len <= p + len);
+		if (m.type == PT_LINK_PAIR)
+			CHECK(m.u.pair.statement > p && m.u.pair.statement_len >= 1 &&
+			      m.u.pair.statement_len <= PT_ENVELOPE_SIZE_MAX &&
+			      m.u.pair.statement + m.u.pair.statement_len <= p + len &&
+			      pt_id_is_valid(m.u.pair.home, strlen(m.u.pair.home)));
 		if (m.type == PT_LINK_DECISION && m.u.decision.reason <= -PT_ERR_COUNT_) {
 			CHECK(m.u.decision.code[0] != '\0');
 		} else {
@@ -140,7 +149,7 @@ check_frame(const uint8_t *p, size_t len)
 		}
 	}
 
-	for (type = PT_LINK_HELLO; type <= PT_LINK_ERROR; type++) {
+	for (type = PT_LINK_HELLO; type <= PT_LINK_TYPE_MAX; type++) {
 		rt = decode_as(type, p, len, &t);
 		CHECK(rt == PT_OK || is_err(rt));
 		if (rt != PT_OK)

@@ -15,9 +15,12 @@ libsodium-dev
 libcbor-dev
 libjansson-dev
 libsqlite3-dev
+libpq-dev
+postgresql
 libmicrohttpd-dev
 libinih-dev
 libsystemd-dev
+libqrencode-dev
 libcurl4-openssl-dev
 tzdata
 valgrind

@@ -761,7 +761,10 @@ hub_pair(struct server *s, struct request *rq, struct reply *rp, const struct pt
 		return;
 	}
 	memset(&h, 0, sizeof(h));
-	new_id("hub-", h.id);
+	/* The hub's own default id (porter-hub): "hub-" and its key id, so
+	 * both ends name it the same without being told. */
+	memcpy(h.id, "hub-", 4);
+	key_id_hex(r.pk, h.id + 4);
 	memcpy(h.home_id, home->id, sizeof(h.home_id));
 	memcpy(h.pk, r.pk, PT_PK_LEN);
 	memcpy(h.label, r.label, sizeof(h.label));

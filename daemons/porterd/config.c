@@ -79,10 +79,10 @@ static const struct key keys[] = {
 	{"server", "zoneinfo", C_STR, F(zoneinfo), "/usr/share/zoneinfo", 0, 0,
 	 "IANA time zone files, to check homes' zones"},
 	{"store", "path", C_STR, F(store_path), "var/porterd/porter.db", 0, 0,
-	 "the SQLite database (created with mode 0600)"},
+	 "the SQLite database (created with mode 0600), or a postgresql:// URI"},
 	{"store", "sealing_key", C_STR, F(sealing_key), "", 0, 0,
 	 "key that seals hosted carriers' signing keys at rest (created 0600 if missing);"
-	 " default: sealing.key beside the database"},
+	 " default: sealing.key beside the database (var/porterd/sealing.key with a URI)"},
 	{"delivery", "arrival_radius", C_UINT, F(arrival_radius), "150", 10, 5000,
 	 "metres from the home within which a courier's arrival counts"},
 	{"delivery", "issue_window", C_DURATION, F(issue_window), "5m", 30, 3600,
@@ -146,7 +146,16 @@ bad:
 	return -1;
 }
 
-/* An unset sealing_key lives beside the database: one directory to guard. */
+/* A store path that is a PostgreSQL URI (store.c picks the backend the same way). */
+static bool
+store_is_uri(const char *path)
+{
+	return strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0;
+}
+
+/* An unset sealing_key lives beside the database: one directory to guard.
+ * A database on a server has no directory here: the key goes under ./var
+ * like the SQLite default, never into a path made from the URI. */
 static int
 sealing_default(struct config *c, struct pt_errbuf *err)
 {
@@ -156,7 +165,9 @@ sealing_default(struct config *c, struct pt_errbuf *err)
 	if (c->sealing_key[0] != '\0')
 		return 0;
 	slash = strrchr(c->store_path, '/');
-	if (slash == NULL)
+	if (store_is_uri(c->store_path))
+		n = snprintf(c->sealing_key, sizeof(c->sealing_key), "var/porterd/sealing.key");
+	else if (slash == NULL)
 		n = snprintf(c->sealing_key, sizeof(c->sealing_key), "sealing.key");
 	else
 		n = snprintf(c->sealing_key, sizeof(c->sealing_key), "%.*s/sealing.key",

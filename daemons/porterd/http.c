@@ -37,6 +37,24 @@ now_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* a.b.c.d into out (at least 16 bytes), without printf: once per request. */
+static void
+ipv4_text(const struct in_addr *a, char *out)
+{
+	const uint8_t *b = (const uint8_t *)&a->s_addr;	/* network order */
+	size_t k = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (b[i] >= 100)
+			out[k++] = (char)('0' + b[i] / 100);
+		if (b[i] >= 10)
+			out[k++] = (char)('0' + b[i] / 10 % 10);
+		out[k++] = (char)('0' + b[i] % 10);
+		out[k++] = i < 3 ? '.' : '\0';
+	}
+}
+
 static void
 client_addr(struct MHD_Connection *c, char *out, size_t cap, char *rl_out, size_t rl_cap)
 {
@@ -44,15 +62,15 @@ client_addr(struct MHD_Connection *c, char *out, size_t cap, char *rl_out, size_
 	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
 	struct in6_addr prefix;
 
+	if (sa != NULL && sa->sa_family == AF_INET && cap >= INET_ADDRSTRLEN &&
+	    rl_cap >= INET_ADDRSTRLEN) {
+		ipv4_text(&((const struct sockaddr_in *)(const void *)sa)->sin_addr, out);
+		memcpy(rl_out, out, INET_ADDRSTRLEN);
+		return;
+	}
 	(void)snprintf(out, cap, "unknown");
 	(void)snprintf(rl_out, rl_cap, "unknown");
-	if (sa == NULL)
-		return;
-	if (sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-			  (socklen_t)cap);
-		(void)snprintf(rl_out, rl_cap, "%s", out);
-	} else if (sa->sa_family == AF_INET6) {
+	if (sa != NULL && sa->sa_family == AF_INET6) {
 		prefix = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 		inet_ntop(AF_INET6, &prefix, out, (socklen_t)cap);
 		/* One holder of a /64 has 2^64 addresses: limit the prefix. */
@@ -90,33 +108,309 @@ request_id(struct server *s, char out[17])
 	out[16] = '\0';
 }
 
+/*
+ * The reply body as compact JSON, byte for byte what jansson's
+ * json_dumpb(JSON_COMPACT) writes (jansson 2.14: keys in insertion order,
+ * strings checked as UTF-8 and escaped the same way, reals as "%.17g" with
+ * ".0" added and the exponent trimmed), without its cost: jansson checks
+ * every object and array for reference loops by printing its address into
+ * a hash table, which is most of the time it spends on our replies. Replies
+ * are trees built per request; a depth limit stands in for the loop check.
+ */
+#define JSON_DEPTH_MAX 32
+
+struct jbuf {
+	char *p;
+	size_t len, cap;
+	bool heap;	/* p is malloc'd (else the caller's buffer) */
+	bool err;
+};
+
+static void
+jb_grow(struct jbuf *b, size_t need)
+{
+	size_t ncap = b->cap;
+	char *np;
+
+	while (ncap - b->len < need) {
+		if (ncap > SIZE_MAX / 2) {
+			b->err = true;
+			return;
+		}
+		ncap *= 2;
+	}
+	if ((np = malloc(ncap)) == NULL) {
+		b->err = true;
+		return;
+	}
+	memcpy(np, b->p, b->len);
+	if (b->heap) {
+		pt_wipe(b->p, b->cap);	/* bodies may carry a session token */
+		free(b->p);
+	}
+	b->p = np;
+	b->cap = ncap;
+	b->heap = true;
+}
+
+static inline void
+jb_put(struct jbuf *b, const char *s, size_t n)
+{
+	if (b->cap - b->len < n) {
+		jb_grow(b, n);
+		if (b->err)
+			return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static inline void
+jb_ch(struct jbuf *b, char c)
+{
+	jb_put(b, &c, 1);
+}
+
+/* Length of the UTF-8 sequence at s (1..4), 0 if invalid: jansson's rules
+ * (no overlong forms, no surrogates, nothing above U+10FFFF). */
+static size_t
+utf8_len(const unsigned char *s, size_t avail)
+{
+	unsigned char u = s[0];
+	size_t n, i;
+	uint32_t v;
+
+	if (u < 0x80)
+		return 1;
+	if (u < 0xC2)
+		return 0;
+	if (u < 0xE0) {
+		n = 2;
+		v = u & 0x1Fu;
+	} else if (u < 0xF0) {
+		n = 3;
+		v = u & 0x0Fu;
+	} else if (u <= 0xF4) {
+		n = 4;
+		v = u & 0x07u;
+	} else {
+		return 0;
+	}
+	if (n > avail)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xC0u) != 0x80u)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3Fu);
+	}
+	if (v > 0x10FFFFu || (v >= 0xD800u && v <= 0xDFFFu) || (n == 3 && v < 0x800u) ||
+	    (n == 4 && v < 0x10000u))
+		return 0;
+	return n;
+}
+
+static void
+jb_string(struct jbuf *b, const char *str, size_t len)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0, k;
+	char esc[6];
+
+	jb_ch(b, '"');
+	while (i < len) {
+		unsigned char c = s[i];
+		const char *e = NULL;
+		size_t en = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			if (c < 0x80) {
+				i++;
+				continue;
+			}
+			if ((k = utf8_len(s + i, len - i)) == 0) {
+				b->err = true;
+				return;
+			}
+			i += k;
+			continue;
+		}
+		jb_put(b, str + run, i - run);
+		switch (c) {
+		case '"': e = "\\\""; break;
+		case '\\': e = "\\\\"; break;
+		case '\b': e = "\\b"; break;
+		case '\f': e = "\\f"; break;
+		case '\n': e = "\\n"; break;
+		case '\r': e = "\\r"; break;
+		case '\t': e = "\\t"; break;
+		default:
+			esc[0] = '\\';
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hx[c >> 4];
+			esc[5] = hx[c & 15];
+			e = esc;
+			en = 6;
+			break;
+		}
+		jb_put(b, e, en);
+		run = ++i;
+	}
+	jb_put(b, str + run, len - run);
+	jb_ch(b, '"');
+}
+
+static void
+jb_integer(struct jbuf *b, json_int_t v)
+{
+	char t[24];
+	size_t i = sizeof(t);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		t[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		t[--i] = '-';
+	jb_put(b, t + i, sizeof(t) - i);
+}
+
+/* jansson's jsonp_dtostr with precision 17, in the C locale porterd runs in. */
+static void
+jb_real(struct jbuf *b, double v)
+{
+	char t[100];
+	char *start, *end;
+	int r = snprintf(t, sizeof(t), "%.17g", v);
+	size_t n;
+
+	if (r < 0 || (size_t)r + 3 >= sizeof(t)) {
+		b->err = true;
+		return;
+	}
+	n = (size_t)r;
+	if (strchr(t, '.') == NULL && strchr(t, 'e') == NULL) {
+		t[n++] = '.';
+		t[n++] = '0';
+		t[n] = '\0';
+	}
+	if ((start = strchr(t, 'e')) != NULL) {
+		start++;
+		end = start + 1;
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		if (end != start) {
+			memmove(start, end, n - (size_t)(end - t));
+			n -= (size_t)(end - start);
+		}
+	}
+	jb_put(b, t, n);
+}
+
+static void
+jb_value(struct jbuf *b, json_t *j, int depth)
+{
+	void *it;
+	size_t i, n;
+
+	if (depth > JSON_DEPTH_MAX) {
+		b->err = true;
+		return;
+	}
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		jb_ch(b, '{');
+		for (it = json_object_iter(j); it != NULL && !b->err;) {
+			jb_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
+			jb_ch(b, ':');
+			jb_value(b, json_object_iter_value(it), depth + 1);
+			if ((it = json_object_iter_next(j, it)) != NULL)
+				jb_ch(b, ',');
+		}
+		jb_ch(b, '}');
+		break;
+	case JSON_ARRAY:
+		jb_ch(b, '[');
+		n = json_array_size(j);
+		for (i = 0; i < n && !b->err; i++) {
+			if (i != 0)
+				jb_ch(b, ',');
+			jb_value(b, json_array_get(j, i), depth + 1);
+		}
+		jb_ch(b, ']');
+		break;
+	case JSON_STRING:
+		jb_string(b, json_string_value(j), json_string_length(j));
+		break;
+	case JSON_INTEGER:
+		jb_integer(b, json_integer_value(j));
+		break;
+	case JSON_REAL:
+		jb_real(b, json_real_value(j));
+		break;
+	case JSON_TRUE:
+		jb_put(b, "true", 4);
+		break;
+	case JSON_FALSE:
+		jb_put(b, "false", 5);
+		break;
+	case JSON_NULL:
+		jb_put(b, "null", 4);
+		break;
+	default:
+		b->err = true;
+		break;
+	}
+}
+
+/* body as compact JSON into b (which starts on the caller's buffer); false
+ * if it cannot be written (b->p is then the caller's buffer again). */
+static bool
+jb_dump(struct jbuf *b, json_t *body)
+{
+	char *first = b->p;
+
+	if (json_is_object(body) || json_is_array(body))
+		jb_value(b, body, 0);
+	else
+		b->err = true;
+	if (!b->err)
+		return true;
+	if (b->heap) {
+		pt_wipe(b->p, b->cap);
+		free(b->p);
+	}
+	b->p = first;
+	b->len = 0;
+	b->heap = false;
+	return false;
+}
+
 static enum MHD_Result
 send_reply(struct MHD_Connection *c, struct request *rq, struct reply *rp)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char *text = NULL;
-	double ms;
-
 	char small[4096];
-	size_t n = 0;
+	struct jbuf b = {small, 0, sizeof(small), false, false};
+	uint64_t us;
 
 	if (rp->body != NULL) {
-		/* Most bodies fit the stack buffer: one pass, no allocation. */
-		n = json_dumpb(rp->body, small, sizeof(small), JSON_COMPACT | JSON_PRESERVE_ORDER);
-		if (n > 0 && n <= sizeof(small)) {
-			text = small;
-		} else if (n > 0 && (text = malloc(n)) != NULL) {
-			n = json_dumpb(rp->body, text, n, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		} else {
-			n = 0;
-		}
+		if (!jb_dump(&b, rp->body))
+			plog(LOG_ERR_, "event=reply_unwritable id=%s status=%d", rq->id, rp->status);
 		json_decref(rp->body);
 		rp->body = NULL;
 	}
-	resp = MHD_create_response_from_buffer(text != NULL ? n : 0, text, MHD_RESPMEM_MUST_COPY);
-	if (text != small)
-		free(text);
+	resp = MHD_create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_COPY);
+	if (b.heap) {
+		pt_wipe(b.p, b.cap);
+		free(b.p);
+	}
 	if (resp == NULL)
 		return MHD_NO;
 	if (rp->status != 204)
@@ -130,9 +424,11 @@ send_reply(struct MHD_Connection *c, struct request *rq, struct reply *rp)
 		MHD_add_response_header(resp, "Allow", rp->allow);
 	ret = MHD_queue_response(c, (unsigned)rp->status, resp);
 	MHD_destroy_response(resp);
-	ms = (double)(now_mono_ns() - rq->started_ns) / 1e6;
-	plog(LOG_INFO_, "event=request id=%s addr=%s method=%s path=\"%.100s\" status=%d ms=%.1f account=%lld",
-	     rq->id, rq->addr, rq->method, rq->path, rp->status, ms, (long long)rq->actor);
+	/* milliseconds with one decimal, without floating point */
+	us = (now_mono_ns() - rq->started_ns) / 1000u;
+	plog(LOG_INFO_, "event=request id=%s addr=%s method=%s path=\"%.100s\" status=%d ms=%llu.%llu account=%lld",
+	     rq->id, rq->addr, rq->method, rq->path, rp->status, (unsigned long long)(us / 1000u),
+	     (unsigned long long)(us / 100u % 10u), (long long)rq->actor);
 	return ret;
 }
 
@@ -304,6 +600,17 @@ read_pem(const char *path, struct pt_errbuf *err)
 	return s;
 }
 
+/*
+ * Each connection's memory for the request line, headers, body chunks and
+ * the reply's headers. libmicrohttpd 0.9.75 zeroes the whole of it (and
+ * half of it again) between requests on a keep-alive connection: with its
+ * default of 32 KiB that was the largest single cost of a cached read
+ * (docs/performance.md). 16 KiB still takes request headers up to about
+ * 15 KiB (431 beyond); bodies arrive in smaller chunks, collected by
+ * access_cb up to max_body as before.
+ */
+#define POOL_SIZE (16u * 1024u)
+
 struct MHD_Daemon *
 http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 {
@@ -333,6 +640,7 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 				     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
 				     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 				     MHD_OPTION_CONNECTION_LIMIT, 1000u,
+				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_SIZE,
 				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				     MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
 				     MHD_OPTION_END);
@@ -342,6 +650,7 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 				     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
 				     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 				     MHD_OPTION_CONNECTION_LIMIT, 1000u,
+				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_SIZE,
 				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (key != NULL) {
 		pt_wipe(key, strlen(key));

@@ -23,6 +23,13 @@
  * and either side may answer a frame it cannot take with ERROR (malformed,
  * unsupported version, too large, or locked out with a retry-after).
  *
+ * Pairing (hub enrolment, at the door): the owner's device sends
+ *
+ *   device -> hub   PAIR       home id, the owner's key, the owner-signed
+ *                              PT_ENV_PAIRING statement (nonce = the code
+ *                              the hub shows, target = the hub's key)
+ *   hub -> device   DECISION   ok, or why not (no link, no notes)
+ *
  * The codec only carries bytes: the holder's signature is made by
  * pt_proof_sign() and checked by pt_decide() (porter/decide.h); nothing
  * here verifies anything but the shape of the messages.
@@ -49,6 +56,7 @@
 #include "porter/cred.h"
 #include "porter/crypto.h"
 #include "porter/decide.h"
+#include "porter/envelope.h"
 #include "porter/err.h"
 
 #define PT_LINK_VERSION 1
@@ -77,7 +85,9 @@ enum pt_link_type {
 	PT_LINK_PROOF = 3,	/* device -> hub */
 	PT_LINK_DECISION = 4,	/* hub -> device */
 	PT_LINK_ERROR = 5,	/* either way; the sender then closes */
+	PT_LINK_PAIR = 6,	/* device -> hub: an owner pairs the hub */
 };
+#define PT_LINK_TYPE_MAX PT_LINK_PAIR	/* types are 1..PT_LINK_TYPE_MAX */
 
 /* HELLO: carries nothing secret. */
 struct pt_link_hello {
@@ -133,6 +143,21 @@ struct pt_link_error {
 	uint8_t version;		/* unsupported only: the version the sender speaks */
 };
 
+/*
+ * PAIR: the owner's signed statement that this hub belongs to the home.
+ * The codec checks only its shape; the hub verifies the statement with
+ * pt_envelope_verify(PT_ENV_PAIRING, signers = {owner}, home_id = home),
+ * then that its nonce is the pairing code it shows and its target its
+ * own key. statement borrows, as a PROOF's chain does. The hub answers
+ * with a DECISION (ok, or the reason), without link or notes.
+ */
+struct pt_link_pair {
+	char home[PT_ID_MAX + 1];	/* the statement's audience */
+	uint8_t owner[PT_PK_LEN];	/* the key that signed it: the new root */
+	const uint8_t *statement;	/* 1..PT_ENVELOPE_SIZE_MAX bytes */
+	size_t statement_len;
+};
+
 /* Any message, by type (pt_link_decode). */
 struct pt_link_msg {
 	uint8_t type;	/* enum pt_link_type */
@@ -142,6 +167,7 @@ struct pt_link_msg {
 		struct pt_link_proof proof;
 		struct pt_link_decision decision;
 		struct pt_link_error error;
+		struct pt_link_pair pair;
 	} u;
 };
 
@@ -180,7 +206,8 @@ int pt_link_frame_parse(const uint8_t *p, size_t len, struct pt_link_frame *f) P
 
 /*
  * Encoders: one whole frame into out. PT_OK, PT_EINVAL (a field the
- * decoder would refuse), PT_ETOOBIG (proof chain over PT_CHAIN_SIZE_MAX),
+ * decoder would refuse), PT_ETOOBIG (proof chain over PT_CHAIN_SIZE_MAX,
+ * pairing statement over PT_ENVELOPE_SIZE_MAX),
  * PT_ENOSPC (cap too small; PT_LINK_FRAME_MAX always suffices). *out_len
  * is 0 on error.
  */
@@ -195,6 +222,8 @@ int pt_link_decision_encode(const struct pt_link_decision *m, uint8_t *out, size
 			    size_t *out_len) PT_MUST_CHECK;
 int pt_link_error_encode(const struct pt_link_error *m, uint8_t *out, size_t cap,
 			 size_t *out_len) PT_MUST_CHECK;
+int pt_link_pair_encode(const struct pt_link_pair *m, uint8_t *out, size_t cap,
+			size_t *out_len) PT_MUST_CHECK;
 /* Dispatch on m->type. */
 int pt_link_encode(const struct pt_link_msg *m, uint8_t *out, size_t cap,
 		   size_t *out_len) PT_MUST_CHECK;
@@ -217,6 +246,8 @@ int pt_link_proof_decode(const uint8_t *p, size_t len, struct pt_link_proof *m) 
 int pt_link_decision_decode(const uint8_t *p, size_t len,
 			    struct pt_link_decision *m) PT_MUST_CHECK;
 int pt_link_error_decode(const uint8_t *p, size_t len, struct pt_link_error *m) PT_MUST_CHECK;
+/* PAIR: PT_ETOOBIG for a statement over PT_ENVELOPE_SIZE_MAX bytes. */
+int pt_link_pair_decode(const uint8_t *p, size_t len, struct pt_link_pair *m) PT_MUST_CHECK;
 /* Any type: m->type says which member holds the message. */
 int pt_link_decode(const uint8_t *p, size_t len, struct pt_link_msg *m) PT_MUST_CHECK;
 

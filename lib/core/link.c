@@ -1,5 +1,5 @@
 /*
- * The link protocol codec: frames, the five messages, BLE fragments.
+ * The link protocol codec: frames, the six messages, BLE fragments.
  * docs/link-protocol.md specifies the bytes; porter/link.h the API.
  */
 #include "porter/link.h"
@@ -22,6 +22,7 @@ enum {
 	K_DE_RELOCK = 7,
 };
 enum { K_ER_REASON = 1, K_ER_CODE = 2, K_ER_RETRY = 3, K_ER_VERSION = 4 };
+enum { K_PA_HOME = 1, K_PA_OWNER = 2, K_PA_STATEMENT = 3 };
 
 /*
  * The largest bodies, byte by byte (CBOR heads: a string of 24..255 bytes
@@ -32,6 +33,11 @@ enum { K_ER_REASON = 1, K_ER_CODE = 2, K_ER_RETRY = 3, K_ER_VERSION = 4 };
 	 1 + 2 + PT_NONCE_LEN +		/* nonce */    \
 	 1 + 3 + PT_CHAIN_SIZE_MAX +	/* chain */    \
 	 1 + 2 + PT_SIG_LEN)		/* signature */
+#define PAIR_BODY_MAX                                       \
+	(1 +				/* map(3) */        \
+	 1 + 2 + PT_ID_MAX +		/* home id */       \
+	 1 + 2 + PT_PK_LEN +		/* owner key */     \
+	 1 + 3 + PT_ENVELOPE_SIZE_MAX)	/* statement */
 #define DECISION_BODY_MAX                                          \
 	(1 +					/* map(7) */       \
 	 1 + 2 +				/* reason >= -256 */ \
@@ -52,6 +58,10 @@ _Static_assert(PT_LINK_HDR_LEN + PROOF_BODY_MAX <= PT_LINK_FRAME_MAX,
 	       "a PROOF with the largest chain fits a frame");
 _Static_assert(PT_LINK_HDR_LEN + DECISION_BODY_MAX <= PT_LINK_FRAME_MAX,
 	       "the largest DECISION fits a frame");
+_Static_assert(PT_ENVELOPE_SIZE_MAX >= 256 && PT_ENVELOPE_SIZE_MAX <= 65535,
+	       "statement head is 3 bytes");
+_Static_assert(PT_LINK_HDR_LEN + PAIR_BODY_MAX <= PT_LINK_FRAME_MAX,
+	       "a PAIR with the largest statement fits a frame");
 _Static_assert(PT_LINK_FRAME_MAX == 9 * (PT_LINK_BLE_FRAG_MAX - 1),
 	       "the cap is nine full BLE fragments");
 _Static_assert(PT_LINK_FRAME_MAX - PT_LINK_PREFIX_LEN <= 0xffff, "the prefix holds any length");
@@ -154,7 +164,7 @@ pt_link_frame_parse(const uint8_t *p, size_t len, struct pt_link_frame *f)
 		return PT_EMALFORMED;	/* truncated, or bytes after the frame */
 	if (p[2] != PT_LINK_VERSION)
 		return PT_EUNSUPPORTED;
-	if (p[3] < PT_LINK_HELLO || p[3] > PT_LINK_ERROR)
+	if (p[3] < PT_LINK_HELLO || p[3] > PT_LINK_TYPE_MAX)
 		return PT_EMALFORMED;
 	f->version = p[2];
 	f->type = p[3];
@@ -755,6 +765,79 @@ fail:
 	return r;
 }
 
+/* ---- PAIR ---- */
+
+int
+pt_link_pair_encode(const struct pt_link_pair *m, uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct pt_cbor_wr w;
+	size_t home_len = bounded(m->home, PT_ID_MAX);
+
+	*out_len = 0;
+	if (m->statement_len > PT_ENVELOPE_SIZE_MAX)
+		return PT_ETOOBIG;
+	if (!pt_id_is_valid(m->home, home_len) || m->statement == NULL || m->statement_len == 0)
+		return PT_EINVAL;
+	enc_begin(&w, out, cap);
+	pt_cbor_put_map(&w, 3);
+	pt_cbor_put_uint(&w, K_PA_HOME);
+	pt_cbor_put_text(&w, m->home, home_len);
+	pt_cbor_put_uint(&w, K_PA_OWNER);
+	pt_cbor_put_bytes(&w, m->owner, PT_PK_LEN);
+	pt_cbor_put_uint(&w, K_PA_STATEMENT);
+	pt_cbor_put_bytes(&w, m->statement, m->statement_len);
+	return enc_end(&w, PT_LINK_PAIR, out, out_len);
+}
+
+int
+pt_link_pair_decode(const uint8_t *p, size_t len, struct pt_link_pair *m)
+{
+	struct pt_cbor_rd rd;
+	struct pt_cbor_keys keys;
+	uint64_t n, i;
+	int64_t key;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	if ((r = dec_begin(p, len, PT_LINK_PAIR, &rd, &n, 3)) != PT_OK)
+		goto fail;
+	r = PT_EMALFORMED;
+	pt_cbor_key_init(&keys);
+	for (i = 0; i < n; i++) {
+		if (pt_cbor_key(&rd, &keys, &key) != PT_OK)
+			goto fail;
+		switch (key) {
+		case K_PA_HOME:
+			if (read_id(&rd, m->home) != PT_OK)
+				goto fail;
+			break;
+		case K_PA_OWNER:
+			if (read_fixed_bytes(&rd, m->owner, PT_PK_LEN) != PT_OK)
+				goto fail;
+			break;
+		case K_PA_STATEMENT:
+			if (pt_cbor_bytes(&rd, &m->statement, &m->statement_len) != PT_OK ||
+			    m->statement_len == 0)
+				goto fail;
+			if (m->statement_len > PT_ENVELOPE_SIZE_MAX) {
+				r = PT_ETOOBIG;
+				goto fail;
+			}
+			break;
+		default:
+			goto fail;
+		}
+	}
+	/* All three keys: a map of 3 pairs with strictly ascending keys from
+	 * {1, 2, 3} has them all. */
+	if (!pt_cbor_rd_done(&rd) || n != 3)
+		goto fail;
+	return PT_OK;
+fail:
+	memset(m, 0, sizeof(*m));
+	return r;
+}
+
 /* ---- any message ---- */
 
 int
@@ -772,6 +855,8 @@ pt_link_encode(const struct pt_link_msg *m, uint8_t *out, size_t cap, size_t *ou
 		return pt_link_decision_encode(&m->u.decision, out, cap, out_len);
 	case PT_LINK_ERROR:
 		return pt_link_error_encode(&m->u.error, out, cap, out_len);
+	case PT_LINK_PAIR:
+		return pt_link_pair_encode(&m->u.pair, out, cap, out_len);
 	default:
 		return PT_EINVAL;
 	}
@@ -801,6 +886,9 @@ pt_link_decode(const uint8_t *p, size_t len, struct pt_link_msg *m)
 		break;
 	case PT_LINK_ERROR:
 		r = pt_link_error_decode(p, len, &m->u.error);
+		break;
+	case PT_LINK_PAIR:
+		r = pt_link_pair_decode(p, len, &m->u.pair);
 		break;
 	default:
 		r = PT_EMALFORMED;	/* frame_parse refused it already */

@@ -13,6 +13,11 @@
  * acknowledged write survives, `porter audit verify` (argv[2]) passes);
  * and a clean SIGTERM with a request in flight.
  *
+ * PORTER_TEST_STORE=pg runs all of it with porterd on PostgreSQL instead: a
+ * throwaway cluster from scripts/pg.sh (under PORTER_SRC), a fresh database
+ * per porterd, its URI as [store] path; the audit chain is then checked
+ * through the store library, as `porter audit verify` does for a file.
+ *
  * Written from the document, not from the implementation: when the two
  * disagree, the check fails.
  */
@@ -43,6 +48,7 @@
 #include "porter/crypto.h"
 #include "porter/envelope.h"
 #include "porter/keyfile.h"
+#include "porter/store.h"
 #include "porter/text.h"
 #include "t.h"
 
@@ -58,6 +64,9 @@
 static const char *g_porterd, *g_porter;
 static const struct pt_crypto_ops *ops;
 static char g_root[64];	/* the temporary directory; everything lives under it */
+static bool g_pg;		/* PORTER_TEST_STORE=pg: porterd on PostgreSQL */
+static char g_pgdir[64];	/* the cluster's directory (pg.sh start), while it runs */
+static char g_pgsh[PATH_MAX];	/* scripts/pg.sh */
 
 /* ---- small helpers ---- */
 
@@ -271,6 +280,97 @@ chk_(int ok)
 
 #define CHECK(cond, ...) chk_(T_OK((cond), __VA_ARGS__))
 
+/* ---- PORTER_TEST_STORE=pg: a PostgreSQL cluster ---- */
+
+/* sh scripts/pg.sh a b [c]; its first output line into out. Exit status. */
+static int
+pg_sh(const char *a, const char *b, const char *c, char *out, size_t cap)
+{
+	int fd[2], st;
+	size_t n = 0;
+	ssize_t got;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (pipe(fd) != 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		char *argv[6];
+
+		argv[0] = (char[]){"sh"};
+		argv[1] = g_pgsh;
+		argv[2] = (char *)(uintptr_t)a;
+		argv[3] = (char *)(uintptr_t)b;
+		argv[4] = (char *)(uintptr_t)c;
+		argv[5] = NULL;
+		/* Only stdout on the pipe: the server must not keep it open. */
+		if (dup2(fd[1], 1) < 0)
+			_exit(126);
+		close(fd[0]);
+		close(fd[1]);
+		execv("/bin/sh", argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	while (n + 1 < cap && memchr(out, '\n', n) == NULL &&
+	       (got = read(fd[0], out + n, cap - 1 - n)) > 0)
+		n += (size_t)got;
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	close(fd[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void
+pg_start(void)
+{
+	const char *src = getenv("PORTER_SRC");
+	char uri[256];
+
+	fmt(g_pgsh, sizeof(g_pgsh), "%s/scripts/pg.sh", src != NULL && src[0] != '\0' ? src : ".");
+	fmt(g_pgdir, sizeof(g_pgdir), "%s", "/tmp/porter-api-pg-XXXXXX");
+	if (mkdtemp(g_pgdir) == NULL) {
+		g_pgdir[0] = '\0';
+		bail("mkdtemp failed");
+	}
+	if (pg_sh("start", g_pgdir, NULL, uri, sizeof(uri)) != 0 ||
+	    strncmp(uri, "postgresql://", 13) != 0) {
+		pg_sh("stop", g_pgdir, NULL, uri, sizeof(uri));
+		g_pgdir[0] = '\0';
+		bail("PORTER_TEST_STORE=pg: cannot start PostgreSQL with scripts/pg.sh");
+	}
+	printf("# PostgreSQL cluster in %s\n", g_pgdir);
+}
+
+static void
+pg_stop(void)
+{
+	char out[64];
+
+	if (g_pgdir[0] != '\0') {
+		pg_sh("stop", g_pgdir, NULL, out, sizeof(out));
+		(void)rmdir(g_pgdir);	/* gone already, unless start failed early */
+		g_pgdir[0] = '\0';
+	}
+}
+
+/* A fresh database for the porterd called name; its URI into uri. */
+static void
+pg_createdb(const char *name, char *uri, size_t cap)
+{
+	char db[32];
+
+	fmt(db, sizeof(db), "porter_%s", name);
+	if (pg_sh("createdb", g_pgdir, db, uri, cap) != 0 || strncmp(uri, "postgresql://", 13) != 0)
+		bail("PORTER_TEST_STORE=pg: cannot create a database");
+}
+
 static void
 server_init(struct server *s, const char *name)
 {
@@ -286,10 +386,14 @@ server_init(struct server *s, const char *name)
 	fmt(s->db, sizeof(s->db), "%s/porter.db", dbdir);
 	if (mkdir(s->dir, 0700) != 0 || mkdir(dbdir, 0700) != 0)
 		bail("cannot make the server's directory");
+	if (g_pg)
+		pg_createdb(s->name, s->db, sizeof(s->db));
 	f = fopen(s->cfg, "w");
 	if (f == NULL)
 		bail("cannot write the config");
 	fprintf(f, "[server]\nlisten = 127.0.0.1:0\nsignup = open\n[store]\npath = %s\n", s->db);
+	if (g_pg)	/* not the URI default under ./var: each porterd its own */
+		fprintf(f, "sealing_key = %s/sealing.key\n", s->dir);
 	if (fclose(f) != 0)
 		bail("cannot write the config");
 }
@@ -420,6 +524,7 @@ cleanup(void)
 		server_stop(&g_s2, SIGKILL, 5000, &st);
 	if (g_s3.pid > 0)
 		server_stop(&g_s3, SIGKILL, 5000, &st);
+	pg_stop();
 	if (g_root[0] != '\0')
 		rm_rf(g_root);
 }
@@ -435,6 +540,18 @@ on_signal(int sig)
 	for (i = 0; i < 2; i++)
 		if (g_live[i] > 0)
 			kill((pid_t)g_live[i], SIGKILL);
+	if (g_pgdir[0] != '\0') {
+		p = fork();
+		if (p == 0) {
+			char *const argv[] = {(char[]){"sh"}, g_pgsh, (char[]){"stop"}, g_pgdir, NULL};
+			char *const envp[] = {(char[]){"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, NULL};
+
+			execve("/bin/sh", argv, envp);
+			_exit(127);
+		}
+		if (p > 0)
+			waitpid(p, NULL, 0);
+	}
 	if (g_root[0] != '\0') {
 		p = fork();
 		if (p == 0) {
@@ -506,6 +623,25 @@ audit_verify(const char *db, const char *what)
 	char *argv[6];
 	int rc;
 
+	if (g_pg) {
+		/* `porter audit verify --db` takes a file; the store library is
+		 * what it runs, so run that on the database porterd used. */
+		struct pt_errbuf err = {""};
+		struct pt_store *st = NULL;
+		int64_t bad = 0, rows = 0;
+
+		rc = pt_store_open(db, &st, &err);
+		if (rc == PT_OK)
+			rc = pt_store_audit_verify(st, &bad, &rows);
+		pt_store_close(st);
+		T_OK(rc == PT_OK && rows > 0,
+		     "the audit chain on PostgreSQL verifies (%s): %lld rows, %s%s", what,
+		     (long long)rows, rc == PT_OK ? "ok" : rc == PT_EBADSIG ? "broken at a row" : "error",
+		     err.msg);
+		if (rc == PT_EBADSIG)
+			printf("# first bad row %lld\n", (long long)bad);
+		return;
+	}
 	fmt(out, sizeof(out), "%s/audit-verify.out", g_root);
 	fmt(porter, sizeof(porter), "%s", g_porter);
 	fmt(dbc, sizeof(dbc), "%s", db);
@@ -2802,6 +2938,16 @@ main(int argc, char **argv)
 	}
 	atexit(cleanup);
 	printf("# porterd %s, porter %s, in %s\n", g_porterd, g_porter, g_root);
+	{
+		const char *store = getenv("PORTER_TEST_STORE");
+
+		if (store != NULL && strcmp(store, "pg") == 0) {
+			g_pg = true;
+			pg_start();
+		} else if (store != NULL && store[0] != '\0' && strcmp(store, "sqlite") != 0) {
+			bail("PORTER_TEST_STORE is sqlite (the default) or pg");
+		}
+	}
 
 	server_init(&g_s1, "s1");
 	if (!T_OK(server_start(&g_s1), "porterd starts and writes its ready file")) {

@@ -11,7 +11,8 @@
  * exact bytes the encoder writes); BLE fragmentation and reassembly for
  * every size from 0 to 3 * 244 + 1 and the refusals of the reassembler;
  * and a whole exchange through encode -> fragments -> reassembly -> reader
- * -> decode with the real pt_proof_sign and pt_decide.
+ * -> decode with the real pt_proof_sign and pt_decide, and a pairing
+ * (PAIR) checked with the real pt_envelope_verify.
  *
  * Decoders are always handed an exact-size heap copy, so that a read past
  * the frame is an AddressSanitizer error in the sanitizer build.
@@ -27,6 +28,7 @@
 #include "porter/cred.h"
 #include "porter/crypto.h"
 #include "porter/decide.h"
+#include "porter/envelope.h"
 #include "porter/link.h"
 #include "t.h"
 
@@ -184,6 +186,10 @@ decode(const uint8_t *p, size_t len, struct pt_link_msg *m)
 		memcpy(proof_chain_copy, m->u.proof.chain, m->u.proof.chain_len);
 		m->u.proof.chain = proof_chain_copy;
 	}
+	if (r == PT_OK && m->type == PT_LINK_PAIR) {
+		memcpy(proof_chain_copy, m->u.pair.statement, m->u.pair.statement_len);
+		m->u.pair.statement = proof_chain_copy;
+	}
 	free(b);
 	return r;
 }
@@ -221,6 +227,13 @@ decode_as(uint8_t type, const uint8_t *p, size_t len, struct pt_link_msg *m)
 	case PT_LINK_DECISION:
 		r = pt_link_decision_decode(b, len, &m->u.decision);
 		break;
+	case PT_LINK_PAIR:
+		r = pt_link_pair_decode(b, len, &m->u.pair);
+		if (r == PT_OK) {
+			memcpy(proof_chain_copy, m->u.pair.statement, m->u.pair.statement_len);
+			m->u.pair.statement = proof_chain_copy;
+		}
+		break;
 	default:
 		r = pt_link_error_decode(b, len, &m->u.error);
 		break;
@@ -241,6 +254,8 @@ member_size(uint8_t type)
 		return sizeof(struct pt_link_proof);
 	case PT_LINK_DECISION:
 		return sizeof(struct pt_link_decision);
+	case PT_LINK_PAIR:
+		return sizeof(struct pt_link_pair);
 	default:
 		return sizeof(struct pt_link_error);
 	}
@@ -283,6 +298,11 @@ msg_equal(const struct pt_link_msg *a, const struct pt_link_msg *b)
 		       a->u.error.retry_after_ms == b->u.error.retry_after_ms &&
 		       a->u.error.version == b->u.error.version &&
 		       strcmp(a->u.error.code, b->u.error.code) == 0;
+	case PT_LINK_PAIR:
+		return strcmp(a->u.pair.home, b->u.pair.home) == 0 &&
+		       memcmp(a->u.pair.owner, b->u.pair.owner, PT_PK_LEN) == 0 &&
+		       a->u.pair.statement_len == b->u.pair.statement_len &&
+		       memcmp(a->u.pair.statement, b->u.pair.statement, a->u.pair.statement_len) == 0;
 	default:
 		return false;
 	}
@@ -293,6 +313,7 @@ msg_equal(const struct pt_link_msg *a, const struct pt_link_msg *b)
 static uint8_t nonce_a[PT_NONCE_LEN];
 static uint8_t big_chain[PT_CHAIN_SIZE_MAX + 1];
 static uint8_t sig_a[PT_SIG_LEN];
+static uint8_t owner_a[PT_PK_LEN];
 
 static void
 samples_init(void)
@@ -305,6 +326,8 @@ samples_init(void)
 		big_chain[i] = (uint8_t)(i * 13 + 5);
 	for (i = 0; i < PT_SIG_LEN; i++)
 		sig_a[i] = (uint8_t)(0xa0 ^ i);
+	for (i = 0; i < PT_PK_LEN; i++)
+		owner_a[i] = (uint8_t)(0x10 + i);
 }
 
 static void
@@ -372,7 +395,18 @@ error(struct pt_link_msg *m, int reason)
 		m->u.error.version = PT_LINK_VERSION;
 }
 
-#define N_SAMPLES 12
+static void
+pair(struct pt_link_msg *m, size_t statement_len)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = PT_LINK_PAIR;
+	strcpy(m->u.pair.home, HOME);
+	memcpy(m->u.pair.owner, owner_a, PT_PK_LEN);
+	m->u.pair.statement = big_chain;
+	m->u.pair.statement_len = statement_len;
+}
+
+#define N_SAMPLES 14
 struct sample {
 	const char *name;
 	struct pt_link_msg m;
@@ -410,6 +444,10 @@ samples_build(void)
 	error(&samples[10].m, PT_ETOOBIG);
 	samples[11].name = "error_lockedout";
 	error(&samples[11].m, PT_ELOCKEDOUT);
+	samples[12].name = "pair_small";
+	pair(&samples[12].m, 4);
+	samples[13].name = "pair_max";
+	pair(&samples[13].m, PT_ENVELOPE_SIZE_MAX);
 	for (i = 0; i < N_SAMPLES; i++) {
 		if (pt_link_encode(&samples[i].m, samples[i].f, sizeof(samples[i].f),
 				   &samples[i].len) != PT_OK) {
@@ -463,6 +501,12 @@ test_known_bytes(void)
 	error(&m, PT_EUNSUPPORTED);
 	expect_bytes("ERROR unsupported, version 1", &m,
 		     "0014 01 05 a3 01 34 02 6b 756e737570706f72746564 04 01");
+	pair(&m, 4);
+	expect_bytes("PAIR (a 4-byte statement)", &m,
+		     "0037 01 06 a3"
+		     " 01 69 686f6d652d37663361"
+		     " 02 5820 101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
+		     " 03 44 05121f2c");
 }
 
 /* ---- (b) round trips ---- */
@@ -556,6 +600,26 @@ test_round_trips(void)
 	proof(&m, 10);
 	m.u.proof.chain = NULL;
 	T_EQ(pt_link_encode(&m, f, sizeof(f), &n), PT_EINVAL, "PROOF: NULL chain refused");
+
+	pair(&m, 1);
+	round_trip("PAIR: statement of 1 byte", &m, NULL);
+	pair(&m, PT_ENVELOPE_SIZE_MAX);
+	round_trip("PAIR: statement of PT_ENVELOPE_SIZE_MAX bytes", &m, &n);
+	T_OK(n <= PT_LINK_FRAME_MAX, "PAIR: the largest PAIR (%zu bytes) fits the cap", n);
+	pair(&m, PT_ENVELOPE_SIZE_MAX + 1);
+	T_EQ(pt_link_encode(&m, f, sizeof(f), &n), PT_ETOOBIG, "PAIR: statement of 513 bytes: too-large");
+	pair(&m, 0);
+	T_EQ(pt_link_encode(&m, f, sizeof(f), &n), PT_EINVAL, "PAIR: empty statement refused");
+	pair(&m, 10);
+	m.u.pair.statement = NULL;
+	T_EQ(pt_link_encode(&m, f, sizeof(f), &n), PT_EINVAL, "PAIR: NULL statement refused");
+	pair(&m, 10);
+	m.u.pair.home[0] = '\0';
+	T_EQ(pt_link_encode(&m, f, sizeof(f), &n), PT_EINVAL, "PAIR: empty home id refused");
+	strcpy(m.u.pair.home, "home 1");
+	T_EQ(pt_link_encode(&m, f, sizeof(f), &n), PT_EINVAL, "PAIR: home id with a space refused");
+	memset(m.u.pair.home, 'h', PT_ID_MAX);
+	round_trip("PAIR: home id of 64 bytes", &m, NULL);
 
 	/* DECISION: four notes of 280 bytes (the largest DECISION). */
 	decision(&m, PT_OK);
@@ -839,20 +903,20 @@ test_bad_frames(void)
 	T_EQ(decode(f, samples[5].len, &m), PT_EUNSUPPORTED, "a full PROOF of version 2: unsupported");
 	T_OK(is_zero(&m, sizeof(m)), "version 2: output zeroed");
 
-	/* Types: 1..5 only; and each decoder only its own. */
+	/* Types: 1..6 only; and each decoder only its own. */
 	for (i = 0; i < 256; i++) {
-		if (i >= PT_LINK_HELLO && i <= PT_LINK_ERROR)
+		if (i >= PT_LINK_HELLO && i <= PT_LINK_TYPE_MAX)
 			continue;
 		memcpy(f, samples[0].f, samples[0].len);
 		f[3] = (uint8_t)i;
 		if (decode(f, samples[0].len, &m) != PT_EMALFORMED)
 			break;
 	}
-	T_EQ(i, 256, "every type outside 1..5: malformed");
+	T_EQ(i, 256, "every type outside 1..6: malformed");
 	for (i = 0; i < N_SAMPLES; i++) {
 		uint8_t t;
 		ok = true;
-		for (t = PT_LINK_HELLO; t <= PT_LINK_ERROR; t++) {
+		for (t = PT_LINK_HELLO; t <= PT_LINK_TYPE_MAX; t++) {
 			if (t == samples[i].m.type)
 				continue;
 			if (decode_as(t, samples[i].f, samples[i].len, &m) != PT_EMALFORMED ||
@@ -879,7 +943,7 @@ test_bad_frames(void)
 			f[0] = (uint8_t)((len - 2) >> 8);
 			f[1] = (uint8_t)(len - 2);
 			f[2] = PT_LINK_VERSION;
-			f[3] = (uint8_t)(1 + i % 5);
+			f[3] = (uint8_t)(1 + i % PT_LINK_TYPE_MAX);
 		}
 		r = decode(f, len, &m);
 		if (r > 0 || r <= -PT_ERR_COUNT_ || (r != PT_OK && !is_zero(&m, sizeof(m)))) {
@@ -1175,6 +1239,35 @@ test_bodies(void)
 		};
 		run_cases(PT_LINK_ERROR, "ERROR", c, sizeof(c) / sizeof(c[0]));
 	}
+	{
+		static uint8_t st_max[PT_ENVELOPE_SIZE_MAX + 1];
+		const struct bcase c[] = {
+			{"complete", {TX(1, HOME), BY(2, n32, 32), BY(3, big_chain, 100)}, 3, 0, PT_OK},
+			{"statement 1 byte", {TX(1, HOME), BY(2, n32, 32), BY(3, chain1, 1)}, 3, 0, PT_OK},
+			{"statement 512 bytes", {TX(1, HOME), BY(2, n32, 32), BY(3, st_max, PT_ENVELOPE_SIZE_MAX)}, 3, 0, PT_OK},
+			{"statement 513 bytes", {TX(1, HOME), BY(2, n32, 32), BY(3, st_max, PT_ENVELOPE_SIZE_MAX + 1)}, 3, 0, PT_ETOOBIG},
+			{"statement empty", {TX(1, HOME), BY(2, n32, 32), BY(3, chain1, 0)}, 3, 0, PT_EMALFORMED},
+			{"statement as text", {TX(1, HOME), BY(2, n32, 32), TX(3, "statement")}, 3, 0, PT_EMALFORMED},
+			{"home 64 bytes", {{1, V_TEXT, 0, id64, PT_ID_MAX}, BY(2, n32, 32), BY(3, chain1, 1)}, 3, 0, PT_OK},
+			{"home 65 bytes", {{1, V_TEXT, 0, id65, PT_ID_MAX + 1}, BY(2, n32, 32), BY(3, chain1, 1)}, 3, 0, PT_EMALFORMED},
+			{"home \"a/b\"", {TX(1, "a/b"), BY(2, n32, 32), BY(3, chain1, 1)}, 3, 0, PT_EMALFORMED},
+			{"home as bytes", {BY(1, HOME, sizeof(HOME) - 1), BY(2, n32, 32), BY(3, chain1, 1)}, 3, 0, PT_EMALFORMED},
+			{"owner 31 bytes", {TX(1, HOME), BY(2, n31, 31), BY(3, chain1, 1)}, 3, 0, PT_EMALFORMED},
+			{"owner 33 bytes", {TX(1, HOME), BY(2, n33, 33), BY(3, chain1, 1)}, 3, 0, PT_EMALFORMED},
+			{"owner as text", {TX(1, HOME), {2, V_TEXT, 0, "0123456789abcdef0123456789abcdef", 32}, BY(3, chain1, 1)}, 3, 0, PT_EMALFORMED},
+			{"no home", {BY(2, n32, 32), BY(3, chain1, 1)}, 2, 0, PT_EMALFORMED},
+			{"no owner", {TX(1, HOME), BY(3, chain1, 1)}, 2, 0, PT_EMALFORMED},
+			{"no statement", {TX(1, HOME), BY(2, n32, 32)}, 2, 0, PT_EMALFORMED},
+			{"empty map", {{0}}, 0, 0, PT_EMALFORMED},
+			{"unknown key 4", {TX(1, HOME), BY(2, n32, 32), BY(3, chain1, 1), U(4, 0)}, 4, 0, PT_EMALFORMED},
+			{"unknown key instead of 3", {TX(1, HOME), BY(2, n32, 32), BY(4, chain1, 1)}, 3, 0, PT_EMALFORMED},
+			{"keys out of order", {BY(2, n32, 32), TX(1, HOME), BY(3, chain1, 1)}, 3, 0, PT_EMALFORMED},
+			{"duplicate key", {TX(1, HOME), BY(2, n32, 32), BY(2, n32, 32)}, 3, 0, PT_EMALFORMED},
+			{"statement indefinite", {TX(1, HOME), BY(2, n32, 32), RAW(3, "\x5f\x41\x00\xff")}, 3, 0, PT_EMALFORMED},
+			{"statement length past the frame", {TX(1, HOME), BY(2, n32, 32), RAW(3, "\x59\x01\x00\x00")}, 3, 0, PT_EMALFORMED},
+		};
+		run_cases(PT_LINK_PAIR, "PAIR", c, sizeof(c) / sizeof(c[0]));
+	}
 
 	/* Bodies that are not one map. */
 	{
@@ -1202,7 +1295,7 @@ test_bodies(void)
 		for (i = 0; i < sizeof(raw) / sizeof(raw[0]); i++) {
 			bool ok = true;
 			bn = unhex(raw[i].hex, body, sizeof(body));
-			for (t = PT_LINK_HELLO; t <= PT_LINK_ERROR; t++) {
+			for (t = PT_LINK_HELLO; t <= PT_LINK_TYPE_MAX; t++) {
 				fn = mkframe(f, PT_LINK_VERSION, t, body, bn);
 				if (decode(f, fn, &m) != PT_EMALFORMED || !is_zero(&m, sizeof(m)))
 					ok = false;
@@ -1780,6 +1873,78 @@ test_exchange(void)
 	T_OK(r != PT_OK && d.n_charge == 0, "exchange: ... and pt_decide refuses it (%s)", pt_err_code(r));
 }
 
+/* ---- (i) pairing: PAIR with the real pt_envelope_verify ---- */
+
+static void
+test_pair_exchange(void)
+{
+	static uint8_t f[PT_LINK_FRAME_MAX], rx[PT_LINK_FRAME_MAX];
+	static struct pt_link_reasm hub_rx;
+	uint8_t st[PT_ENVELOPE_SIZE_MAX], code[PT_CTI_LEN], signers[1][PT_PK_LEN];
+	struct pt_link_msg m, hub_in;
+	struct pt_envelope e, got;
+	size_t st_len, n, rn, idx;
+	int r;
+
+	/* The hub shows a code; the owner signs "this hub is my home's". */
+	memset(code, 0x6c, sizeof(code));
+	memset(&e, 0, sizeof(e));
+	e.kind = PT_ENV_PAIRING;
+	strcpy(e.aud, HOME);
+	e.iat = T0;
+	memcpy(e.nonce, code, sizeof(code));
+	memcpy(e.target, stranger.pk, PT_PK_LEN);	/* the hub's key, here */
+	e.target_len = PT_PK_LEN;
+	r = pt_envelope_sign(ops, &owner.sg, &e, st, sizeof(st), &st_len);
+	if (!T_EQ(r, PT_OK, "pair exchange: the owner signs the pairing statement"))
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = PT_LINK_PAIR;
+	strcpy(m.u.pair.home, HOME);
+	memcpy(m.u.pair.owner, owner.pk, PT_PK_LEN);
+	m.u.pair.statement = st;
+	m.u.pair.statement_len = st_len;
+	pt_link_reasm_init(&hub_rx);
+	T_OK(pt_link_encode(&m, f, sizeof(f), &n) == PT_OK, "pair exchange: PAIR encoded (%zu bytes)", n);
+	write_seed("pair_real", f, n);
+	T_OK(send_ble(f, n, &hub_rx, rx, &rn) == PT_OK && decode(rx, rn, &hub_in) == PT_OK &&
+		     hub_in.type == PT_LINK_PAIR && msg_equal(&m, &hub_in),
+	     "pair exchange: the hub receives PAIR over BLE");
+
+	/* The hub: the key carried is the only candidate signer. */
+	memcpy(signers[0], hub_in.u.pair.owner, PT_PK_LEN);
+	r = pt_envelope_verify(ops, hub_in.u.pair.statement, hub_in.u.pair.statement_len,
+			       PT_ENV_PAIRING, (const uint8_t(*)[PT_PK_LEN])signers, 1,
+			       hub_in.u.pair.home, T0 + 30, 600, &got, &idx);
+	T_OK(r == PT_OK && idx == 0 && memcmp(got.nonce, code, sizeof(code)) == 0 &&
+		     got.target_len == PT_PK_LEN && memcmp(got.target, stranger.pk, PT_PK_LEN) == 0,
+	     "pair exchange: the statement verifies with the key carried; code and hub key as signed");
+
+	/* Someone else's key in the owner field: the key id does not match. */
+	memcpy(signers[0], carrier.pk, PT_PK_LEN);
+	r = pt_envelope_verify(ops, hub_in.u.pair.statement, hub_in.u.pair.statement_len,
+			       PT_ENV_PAIRING, (const uint8_t(*)[PT_PK_LEN])signers, 1,
+			       hub_in.u.pair.home, T0 + 30, 600, &got, &idx);
+	T_EQ(r, PT_EUNTRUSTEDCMD, "pair exchange: a statement carried with another key: untrusted-signer");
+	/* Another home named in the frame than in the statement. */
+	memcpy(signers[0], owner.pk, PT_PK_LEN);
+	r = pt_envelope_verify(ops, hub_in.u.pair.statement, hub_in.u.pair.statement_len,
+			       PT_ENV_PAIRING, (const uint8_t(*)[PT_PK_LEN])signers, 1, "home-other",
+			       T0 + 30, 600, &got, &idx);
+	T_EQ(r, PT_EAUDIENCE, "pair exchange: the frame's home is not the statement's: wrong-home-or-lock");
+	/* A command signed by the owner is not a pairing statement. */
+	memset(&e, 0, sizeof(e));
+	e.kind = PT_ENV_COMMAND;
+	strcpy(e.aud, HOME);
+	e.iat = T0;
+	e.op = PT_CMD_UNLOCK;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, st, sizeof(st), &st_len), PT_OK,
+	     "pair exchange: an owner-signed unlock command");
+	r = pt_envelope_verify(ops, st, st_len, PT_ENV_PAIRING,
+			       (const uint8_t(*)[PT_PK_LEN])signers, 1, HOME, T0, 600, &got, &idx);
+	T_OK(r != PT_OK, "pair exchange: ... carried in PAIR is refused (%s)", pt_err_code(r));
+}
+
 /* decision_init from a pt_decision with odd values. */
 static void
 test_decision_init(void)
@@ -1835,6 +2000,7 @@ main(void)
 	test_mutations();
 	test_fragments();
 	test_exchange();
+	test_pair_exchange();
 	test_decision_init();
 
 	pt_secret_free(owner.sec);

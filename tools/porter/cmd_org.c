@@ -1889,12 +1889,12 @@ static const char *const group_text[][2] = {
 	{"carrier", "Carriers (delivery companies): register one as its admin, browse the\n"
 		    "directory, sign courier attestations offline with the carrier's key.\n"},
 	{"courier", "A carrier's couriers (its admin): enrol with name and verification level,\n"
-		    "list, deactivate.\n"},
+		    "list, deactivate. At the door: 'porter courier unlock --help'.\n"},
 	{"device", "Your devices (couriers): the keys just-in-time credentials are issued to.\n"},
 	{"delivery", "Deliveries: the carrier schedules and dispatches, the owner approves or\n"
 		     "refuses, the courier arrives and gets a one-entry credential at the door.\n"},
 	{"hub", "A home's hubs (owners): pair with the hub's key and one-time code, list,\n"
-		"remove.\n"},
+		"remove. Pairing the hub itself, over its link: 'porter hub pair-local --help'.\n"},
 	{"alert", "Acknowledge a home's alert ('porter alerts' lists them).\n"},
 };
 

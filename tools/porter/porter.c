@@ -15,6 +15,10 @@
 /* cmd_org.c: carrier, courier, device, delivery, hub, events, alerts, alert;
  * argv[0] is the command. */
 int cmd_org(int argc, char **argv);
+/* cmd_hub.c: at the door, over the hub's link; and the hub's sim devices. */
+int cmd_courier_unlock(int argc, char **argv);
+int cmd_hub_pair_local(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 static const char usage[] =
 	"usage: porter <command> [options]\n"
@@ -52,6 +56,14 @@ static const char usage[] =
 	"  events --home ID             a home's timeline\n"
 	"  alerts --home ID [--open]; alert ack --home ID N\n"
 	"                               a home's alerts, and acknowledging them\n"
+	"\n"
+	"At the door, over the hub's link (porter-hub):\n"
+	"  courier unlock --hub ADDR --cred FILE --key KEY\n"
+	"                               open the door with a credential\n"
+	"  hub pair-local --hub ADDR --key OWNER_KEY --home ID --code CODE --hub-key K\n"
+	"                               pair a hub with its one-time code, locally\n"
+	"  sim --hub-control PATH door open|door close|motion ZONE|lock jam|status\n"
+	"                               drive the hub's simulated devices\n"
 	"\n"
 	"Server records:\n"
 	"  audit verify --db FILE       check porterd's hash-chained audit trail\n"
@@ -146,6 +158,12 @@ main(int argc, char **argv)
 		return cmd_revoke(argc - 1, argv + 1);
 	if (strcmp(argv[1], "revocations") == 0)
 		return cmd_revocations(argc - 1, argv + 1);
+	if (strcmp(argv[1], "courier") == 0 && argc > 2 && strcmp(argv[2], "unlock") == 0)
+		return cmd_courier_unlock(argc - 2, argv + 2);
+	if (strcmp(argv[1], "hub") == 0 && argc > 2 && strcmp(argv[2], "pair-local") == 0)
+		return cmd_hub_pair_local(argc - 2, argv + 2);
+	if (strcmp(argv[1], "sim") == 0)
+		return cmd_sim(argc - 1, argv + 1);
 	if (strcmp(argv[1], "carrier") == 0 || strcmp(argv[1], "courier") == 0 ||
 	    strcmp(argv[1], "device") == 0 || strcmp(argv[1], "delivery") == 0 ||
 	    strcmp(argv[1], "hub") == 0 || strcmp(argv[1], "events") == 0 ||

@@ -1,0 +1,1439 @@
+/*
+ * porter-hub's core: the link's exchanges (HELLO, PROOF, PAIR), the
+ * decision with pt_decide, the failed-attempt lockout, the door machine
+ * and its drivers, the event chain and its checkpoints, the admin socket.
+ *
+ * The order that matters, on a grant (DESIGN.md, "Unlock at the door"):
+ *   1. hub_state_charge(): the entries, durable (fsync) before anything
+ *      else: a crash from here on can lose the entry, never give one more;
+ *   2. the door machine takes the GRANT and answers UNLOCK;
+ *   3. the lock driver gets UNLOCK;
+ *   4. the DECISION goes back to the device;
+ *   5. the events (decision.grant, session.start, lock.unlocking) are
+ *      appended to the chain, in order, at the end of the same loop turn
+ *      (hub_tick): the exchange waits for one fsync, the charge, not four.
+ *      A crash between 3 and 5 loses those records (the charge row keeps
+ *      the token id and the time), never an entry.
+ *
+ * Stand-ins until their issues land (docs/hub.md says the same):
+ *   - camera_healthy is always true (no camera agent yet);
+ *   - alarm_can_bypass is always true, and a grant with the alarm
+ *     condition is fed to the door machine as bypassed (no alarm panel);
+ *   - time_trusted comes from the configuration (hub.time_trusted), not
+ *     from the NTP/RTC sync status;
+ *   - revocations are only those already in the state (no uplink yet),
+ *     and their refresh time is whatever the state says (0: never).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "porter/event.h"
+#include "porter/text.h"
+#include "hub.h"
+#include "state.h"
+
+#define PAIR_SKEW 600		/* s: a pairing statement's issued-at vs our clock */
+#define PAIR_CODE_LEN 16
+#define EVENT_PAGE 32
+#define EVQ_MAX 64		/* events queued within one loop turn */
+#define HEX_CTI (2 * PT_CTI_LEN + 1)
+
+struct drv_inst {
+	const struct hub_drv_ops *ops;
+	void *drv;
+	unsigned roles;
+};
+
+struct hub {
+	struct hub_config cfg;
+	const struct pt_crypto_ops *ops;
+	struct hub_state *st;
+	struct pt_secret *key;
+	uint8_t pk[PT_PK_LEN];
+	char id[PT_ID_MAX + 1];
+	char home[PT_ID_MAX + 1];	/* "" until paired (or configured) */
+	struct pt_tz *tz;		/* NULL: no zone configured */
+	uint8_t roots[HUB_OWNERS_MAX][PT_PK_LEN];
+	size_t n_roots;
+
+	struct drv_inst drv[3];
+	size_t n_drv;
+	struct drv_inst *lock_drv, *door_drv;
+	struct hub_drv_sink sink;
+
+	struct pt_door door;		/* its fields are private: pt_door_* only */
+	bool door_up;			/* the machine runs (drivers reported) */
+	uint64_t door_deadline;
+	bool door_open;			/* as the contact last reported */
+	bool in_session;		/* between session.start and session.end */
+	uint8_t session[PT_CTI_LEN];
+
+	/* the lockout (docs/hub.md: what counts, how it grows and decays) */
+	uint32_t failures;
+	int64_t locked_until;		/* UTC s, durable */
+	uint64_t locked_until_ms;	/* monotonic; 0: none in force */
+	int64_t last_failure_at;	/* UTC s, durable (meta) */
+
+	/* pairing */
+	bool pair_active;		/* a code was shown (it may have expired) */
+	bool pair_expired;
+	uint8_t pair_code[PAIR_CODE_LEN];
+	uint64_t pair_expires_ms;
+	bool pair_consumed;
+	uint8_t pair_used[PAIR_CODE_LEN];
+
+	/* the event chain, and what waits to be appended this turn */
+	int64_t last_seq, last_cp_seq;
+	uint8_t last_hash[PT_HASH_LEN];
+	struct hub_event *evq;
+	size_t evq_n;
+	bool lockout_dirty;		/* a reset to save with the events */
+
+	struct hub_lines admin;
+	bool admin_open;
+	struct hub_link *link;
+	const struct hub_uplink_ops *up_ops;	/* NULL: no uplink (this increment) */
+	void *up;
+
+	/* scratch for one decision (too big for the stack of a small box) */
+	struct pt_chain ids, decoded;
+	struct pt_usage usage[PT_CHAIN_MAX];
+};
+
+/* ---- clocks ---- */
+
+uint64_t
+hub_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int64_t
+hub_now_utc(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---- identity and key ---- */
+
+void
+hub_id_from_key(const uint8_t pk[PT_PK_LEN], char out[PT_ID_MAX + 1])
+{
+	uint8_t kid[PT_KID_LEN];
+	char hex[2 * PT_KID_LEN + 1];
+
+	pt_kid(pt_crypto_sodium(), pk, kid);
+	pt_hex(kid, sizeof(kid), hex);
+	(void)snprintf(out, PT_ID_MAX + 1, "hub-%s", hex);
+}
+
+/* mkdir -p with mode 0700 for what it creates. */
+static int
+mkdirs(const char *path, struct pt_errbuf *err)
+{
+	char tmp[PATH_MAX];
+	size_t n = strlen(path), i;
+
+	if (n == 0 || n >= sizeof(tmp)) {
+		(void)snprintf(err->msg, sizeof(err->msg), "bad directory '%.100s'", path);
+		return -1;
+	}
+	memcpy(tmp, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
+			(void)snprintf(err->msg, sizeof(err->msg), "cannot create '%.100s': %s", tmp,
+				       strerror(errno));
+			return -1;
+		}
+		tmp[i] = path[i];
+	}
+	return 0;
+}
+
+struct pt_secret *
+hub_key_load(const struct hub_config *cfg, bool create, bool *created, struct pt_errbuf *err)
+{
+	struct pt_secret *s = pt_secret_new();
+	struct stat st;
+
+	*created = false;
+	if (s == NULL) {
+		(void)snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return NULL;
+	}
+	if (create && stat(cfg->key, &st) != 0 && errno == ENOENT) {
+		if (pt_secret_generate(s) != PT_OK) {
+			(void)snprintf(err->msg, sizeof(err->msg), "cannot make a key");
+			goto fail;
+		}
+		if (pt_keyfile_save(cfg->key, s, false, err) != PT_OK)
+			goto fail;
+		*created = true;
+		return s;
+	}
+	if (pt_keyfile_load(cfg->key, s, err) != PT_OK)
+		goto fail;
+	return s;
+fail:
+	pt_secret_free(s);
+	return NULL;
+}
+
+/* ---- events and checkpoints ---- */
+
+static void
+checkpoint(struct hub *h)
+{
+	uint8_t msg[PT_CHECKPOINT_MSG_MAX], sig[PT_SIG_LEN];
+	size_t n;
+
+	if (h->last_seq <= h->last_cp_seq)
+		return;
+	if (pt_checkpoint_message(h->id, h->last_seq, h->last_hash, msg, sizeof(msg), &n) != PT_OK ||
+	    pt_sign_detached(h->key, sig, msg, n) != PT_OK ||
+	    hub_state_checkpoint_add(h->st, h->last_seq, h->last_hash, sig) != PT_OK) {
+		hlog(HLOG_ERR, "event=checkpoint result=failed seq=%lld", (long long)h->last_seq);
+		return;
+	}
+	h->last_cp_seq = h->last_seq;
+	hlog(HLOG_DEBUG, "event=checkpoint seq=%lld", (long long)h->last_seq);
+}
+
+static void lockout_save(struct hub *h);
+
+/* Append what is queued, in order; then a checkpoint if one is due. */
+static void
+events_flush(struct hub *h)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < h->evq_n; i++) {
+		struct hub_event *e = &h->evq[i];
+		if ((r = hub_state_event_append(h->st, e)) != PT_OK) {
+			hlog(HLOG_ERR, "event=event_append error=\"%s\" type=%s", pt_err_text(r),
+			     e->type);
+			continue;
+		}
+		h->last_seq = e->seq;
+		memcpy(h->last_hash, e->hash, PT_HASH_LEN);
+		if (h->last_seq - h->last_cp_seq >= (int64_t)h->cfg.checkpoint_every)
+			checkpoint(h);
+	}
+	if (h->evq_n > 0 && h->up_ops != NULL)
+		h->up_ops->events_appended(h->up, h->last_seq);
+	h->evq_n = 0;
+	if (h->lockout_dirty) {
+		h->lockout_dirty = false;
+		lockout_save(h);
+	}
+}
+
+/*
+ * Record one event; data (taken) is written as canonical JSON (compact,
+ * keys sorted). Never the credential, the proof or a pairing code: ids,
+ * reasons and hashes only. The event is timed now and appended at the end
+ * of this loop turn (events_flush), in the order recorded.
+ */
+static void
+event(struct hub *h, const char *type, json_t *data)
+{
+	struct hub_event *e;
+	char *txt = NULL;
+	size_t n = strlen(type);
+
+	if (n > PT_EVENT_TYPE_LEN_MAX || !pt_event_type_is_valid(type, n)) {
+		json_decref(data);
+		hlog(HLOG_ERR, "event=event_append error=\"bad type\" type=%s", type);
+		return;
+	}
+	if (h->evq_n == EVQ_MAX)
+		events_flush(h);	/* a busy turn: append now rather than drop */
+	e = &h->evq[h->evq_n];
+	memset(e, 0, sizeof(*e));
+	e->at = hub_now_utc();
+	memcpy(e->type, type, n + 1);
+	if (data == NULL)
+		data = json_object();
+	txt = data != NULL ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(data);
+	if (txt == NULL || strlen(txt) > PT_EVENT_DATA_MAX) {
+		free(txt);
+		txt = NULL;
+	}
+	memcpy(e->data, txt != NULL ? txt : "{\"truncated\":true}",
+	       strlen(txt != NULL ? txt : "{\"truncated\":true}") + 1);
+	free(txt);
+	h->evq_n++;
+}
+
+static void
+hexs(const uint8_t *p, size_t len, char *out)
+{
+	pt_hex(p, len, out);
+}
+
+/* Where the chain stands at start: the last event, the last checkpoint. */
+static int
+chain_load(struct hub *h, struct pt_errbuf *err)
+{
+	struct hub_event *page = NULL;
+	uint8_t sig[PT_SIG_LEN];
+	int64_t after = 0, cp = 0;
+	size_t n = 0, i;
+	int r;
+
+	r = hub_state_checkpoint_last(h->st, &cp, h->last_hash, sig);
+	if (r == PT_OK)
+		after = cp;
+	else if (r != PT_ENOTFOUND)
+		goto fail;
+	else
+		cp = 0;
+	h->last_cp_seq = cp;
+	h->last_seq = cp;
+	if ((page = calloc(EVENT_PAGE, sizeof(*page))) == NULL)
+		goto fail;
+	do {
+		if ((r = hub_state_event_list(h->st, after, false, page, EVENT_PAGE, &n)) != PT_OK)
+			goto fail;
+		for (i = 0; i < n; i++) {
+			h->last_seq = page[i].seq;
+			memcpy(h->last_hash, page[i].hash, PT_HASH_LEN);
+			after = page[i].seq;
+		}
+	} while (n == EVENT_PAGE);
+	free(page);
+	return 0;
+fail:
+	free(page);
+	(void)snprintf(err->msg, sizeof(err->msg), "cannot read the event chain");
+	return -1;
+}
+
+/* ---- the door machine and the drivers ---- */
+
+static void
+door_out(struct hub *h, const struct pt_door_out *o);
+
+static void
+door_step(struct hub *h, struct pt_door_input *in)
+{
+	struct pt_door_out o;
+	int r;
+
+	if (!h->door_up)
+		return;
+	in->now_ms = hub_mono_ms();
+	r = pt_door_step(&h->door, in, &o);
+	if (r == PT_EINVAL) {
+		hlog(HLOG_ERR, "event=door_step error=invalid input=%u", in->type);
+		return;
+	}
+	door_out(h, &o);
+}
+
+static void
+door_event(struct hub *h, const struct pt_door_event *ev)
+{
+	char hex[HEX_CTI];
+	json_t *d = json_object();
+
+	if (ev->has_session) {
+		hexs(ev->session, PT_CTI_LEN, hex);
+		json_object_set_new(d, "session", json_string(hex));
+	}
+	if (ev->type == PT_DOOR_EV_SESSION_START) {
+		h->in_session = true;
+		memcpy(h->session, ev->session, PT_CTI_LEN);
+	} else if (ev->type == PT_DOOR_EV_SESSION_END) {
+		h->in_session = false;
+	}
+	if (ev->why != PT_DOOR_WHY_NONE)
+		json_object_set_new(d, "why", json_string(pt_door_why_name(ev->why)));
+	if (ev->ms != 0)
+		json_object_set_new(d, "ms", json_integer((json_int_t)ev->ms));
+	hlog(HLOG_INFO, "event=door type=%s why=%s session=%s", pt_door_event_name(ev->type),
+	     ev->why != PT_DOOR_WHY_NONE ? pt_door_why_name(ev->why) : "-",
+	     ev->has_session ? hex : "-");
+	event(h, pt_door_event_name(ev->type), d);
+}
+
+static void
+door_alert(struct hub *h, const struct pt_door_alert *al)
+{
+	char type[PT_EVENT_TYPE_LEN_MAX + 1], hex[HEX_CTI];
+	json_t *d = json_object();
+
+	if (al->has_session) {
+		hexs(al->session, PT_CTI_LEN, hex);
+		json_object_set_new(d, "session", json_string(hex));
+	}
+	(void)snprintf(type, sizeof(type), "alert.%s", pt_door_alert_name(al->type));
+	hlog(HLOG_WARN, "event=alert type=%s session=%s", pt_door_alert_name(al->type),
+	     al->has_session ? hex : "-");
+	event(h, type, d);	/* the uplink will forward alerts to porterd */
+}
+
+/* Record first, then move: events, alerts, then the actions in order. */
+static void
+door_out(struct hub *h, const struct pt_door_out *o)
+{
+	struct pt_door_input in;
+	uint8_t i;
+	int r;
+
+	for (i = 0; i < o->n_events; i++)
+		door_event(h, &o->events[i]);
+	for (i = 0; i < o->n_alerts; i++)
+		door_alert(h, &o->alerts[i]);
+	if (o->overflow)
+		hlog(HLOG_ERR, "event=door_overflow note=\"the door machine dropped output: a bug\"");
+	h->door_deadline = o->deadline_ms;
+	for (i = 0; i < o->n_actions; i++) {
+		uint64_t now = hub_mono_ms();
+		if (h->lock_drv == NULL)
+			r = PT_EINVAL;
+		else if (o->actions[i] == PT_DOOR_ACT_UNLOCK)
+			r = h->lock_drv->ops->unlock(h->lock_drv->drv, now);
+		else
+			r = h->lock_drv->ops->lock(h->lock_drv->drv, now);
+		hlog(HLOG_INFO, "event=lock_command command=%s result=%s",
+		     pt_door_action_name(o->actions[i]), pt_err_code(r));
+		if (r != PT_OK) {
+			memset(&in, 0, sizeof(in));
+			in.type = PT_DOOR_IN_LOCK_FAILED;
+			door_step(h, &in);
+		}
+	}
+}
+
+/* Start the machine once the drivers know the door and the bolt. */
+static void
+door_try_start(struct hub *h)
+{
+	bool open = false, locked = false, o2, l2;
+
+	if (h->door_up || h->lock_drv == NULL || h->door_drv == NULL)
+		return;
+	if (!h->door_drv->ops->ready(h->door_drv->drv, &open, &l2) ||
+	    !h->lock_drv->ops->ready(h->lock_drv->drv, &o2, &locked))
+		return;
+	if (pt_door_init(&h->door, &h->cfg.door, open, locked, hub_mono_ms()) != PT_OK) {
+		hlog(HLOG_ERR, "event=door_init error=\"bad door configuration\"");
+		return;
+	}
+	h->door_up = true;
+	h->door_open = open;
+	h->door_deadline = pt_door_next_deadline(&h->door);
+	hlog(HLOG_INFO, "event=door_start state=%s door=%s bolt=%s",
+	     pt_door_state_name(pt_door_state(&h->door)), open ? "open" : "closed",
+	     locked ? "thrown" : "drawn");
+	event(h, "door.start",
+	      json_pack("{s:s,s:s,s:s}", "state", pt_door_state_name(pt_door_state(&h->door)), "door",
+			open ? "open" : "closed", "bolt", locked ? "thrown" : "drawn"));
+}
+
+static void
+sink_bolt(void *arg, bool locked)
+{
+	struct hub *h = arg;
+	struct pt_door_input in;
+
+	door_try_start(h);
+	memset(&in, 0, sizeof(in));
+	in.type = PT_DOOR_IN_BOLT;
+	in.locked = locked;
+	door_step(h, &in);
+}
+
+static void
+sink_contact(void *arg, bool open)
+{
+	struct hub *h = arg;
+	struct pt_door_input in;
+
+	door_try_start(h);
+	h->door_open = open;
+	memset(&in, 0, sizeof(in));
+	in.type = PT_DOOR_IN_CONTACT;
+	in.open = open;
+	door_step(h, &in);
+}
+
+static void
+sink_motion(void *arg, uint8_t zone)
+{
+	struct hub *h = arg;
+	struct pt_door_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.type = PT_DOOR_IN_MOTION;
+	in.zone = zone;
+	door_step(h, &in);
+}
+
+static void
+sink_lock_failed(void *arg)
+{
+	struct hub *h = arg;
+	struct pt_door_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.type = PT_DOOR_IN_LOCK_FAILED;
+	door_step(h, &in);
+}
+
+static void
+sink_status(void *arg, json_t *o)
+{
+	struct hub *h = arg;
+	char hex[HEX_CTI];
+
+	json_object_set_new(o, "state", json_string(h->door_up ? pt_door_state_name(
+								       pt_door_state(&h->door))
+							       : "starting"));
+	if (h->door_up && h->in_session) {
+		hexs(h->session, PT_CTI_LEN, hex);
+		json_object_set_new(o, "session", json_string(hex));
+	} else {
+		json_object_set_new(o, "session", json_null());
+	}
+}
+
+static int
+drivers_open(struct hub *h, struct pt_errbuf *err)
+{
+	const char *names[3] = {h->cfg.drv_lock, h->cfg.drv_door, h->cfg.drv_motion};
+	const unsigned roles[3] = {HUB_ROLE_LOCK, HUB_ROLE_DOOR, HUB_ROLE_MOTION};
+	unsigned want[3] = {0, 0, 0};
+	const struct hub_drv_ops *ops[3] = {NULL, NULL, NULL};
+	size_t i, k, n = 0;
+
+	/* One instance per backend, serving every role it is named for. */
+	for (i = 0; i < 3; i++) {
+		const struct hub_drv_ops *o = hub_drv_find(names[i]);
+		if (o == NULL) {
+			(void)snprintf(err->msg, sizeof(err->msg), "unknown driver '%.20s'", names[i]);
+			return -1;
+		}
+		for (k = 0; k < n && ops[k] != o; k++)
+			continue;
+		if (k == n)
+			ops[n++] = o;
+		want[k] |= roles[i];
+	}
+	for (k = 0; k < n; k++) {
+		if (ops[k]->open(&h->cfg, want[k], &h->sink, &h->drv[k].drv, err) != 0)
+			return -1;
+		h->drv[k].ops = ops[k];
+		h->drv[k].roles = want[k];
+		h->n_drv = k + 1;
+		if (want[k] & HUB_ROLE_LOCK)
+			h->lock_drv = &h->drv[k];
+		if (want[k] & HUB_ROLE_DOOR)
+			h->door_drv = &h->drv[k];
+		hlog(HLOG_INFO, "event=driver_open driver=%s lock=%s door=%s motion=%s", ops[k]->name,
+		     want[k] & HUB_ROLE_LOCK ? "yes" : "no", want[k] & HUB_ROLE_DOOR ? "yes" : "no",
+		     want[k] & HUB_ROLE_MOTION ? "yes" : "no");
+	}
+	return 0;
+}
+
+/* ---- the lockout ---- */
+
+static bool
+locked_out(const struct hub *h, uint64_t now_ms)
+{
+	return h->locked_until_ms != 0 && now_ms < h->locked_until_ms;
+}
+
+/*
+ * Which refusals count (docs/link-protocol.md, "Lockout", and docs/hub.md):
+ * everything about the credential, the proof or the frame the device
+ * sent; nothing about the home's state (time, revocation freshness,
+ * camera, alarm, door), nothing refused as locked-out, and none of the
+ * hub's own failures (I/O).
+ */
+static bool
+reason_counts(int r)
+{
+	switch (r) {
+	case PT_EMALFORMED:
+	case PT_EBADSIG:
+	case PT_EBROKENCHAIN:
+	case PT_EWIDENED:
+	case PT_ECHAINLEN:
+	case PT_EUNTRUSTED:
+	case PT_ENOTYET:
+	case PT_EEXPIRED:
+	case PT_ESCHEDULE:
+	case PT_EAUDIENCE:
+	case PT_ENOENTRIES:
+	case PT_EREVOKED:
+	case PT_ETOOLATE:
+	case PT_ENONCE:
+	case PT_EUNSUPPORTED:
+	case PT_ETOOBIG:
+	/* pairing statements */
+	case PT_EUNTRUSTEDCMD:
+	case PT_ESTALE:
+	case PT_EREPLAY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void
+lockout_save(struct hub *h)
+{
+	if (hub_state_lockout_set(h->st, h->failures, h->locked_until) != PT_OK ||
+	    hub_state_meta_set(h->st, "lockout_last_failure", h->last_failure_at) != PT_OK)
+		hlog(HLOG_ERR, "event=lockout_save result=failed");
+}
+
+/*
+ * One failure more. The count decays by one for every full hour without
+ * a failure; at lockout_failures a lockout of lockout_first starts, and
+ * each failure beyond doubles it, up to lockout_max. A failure during a
+ * lockout cannot happen here (the caller refuses first), so it neither
+ * counts nor extends the lockout.
+ */
+static void
+count_failure(struct hub *h, const struct hub_session *s, int reason)
+{
+	int64_t now = hub_now_utc();
+	uint64_t now_ms = hub_mono_ms(), len;
+	uint32_t k;
+
+	if (!reason_counts(reason) || locked_out(h, now_ms))
+		return;
+	if (h->last_failure_at > 0 && now > h->last_failure_at) {
+		int64_t hours = (now - h->last_failure_at) / 3600;
+		h->failures = (int64_t)h->failures > hours ? h->failures - (uint32_t)hours : 0;
+	}
+	if (h->failures < UINT32_MAX)
+		h->failures++;
+	h->last_failure_at = now;
+	if (h->failures >= h->cfg.lockout_failures) {
+		k = h->failures - h->cfg.lockout_failures;
+		len = h->cfg.lockout_first_ms;
+		while (k-- > 0 && len < h->cfg.lockout_max_ms)
+			len *= 2;
+		if (len > h->cfg.lockout_max_ms)
+			len = h->cfg.lockout_max_ms;
+		h->locked_until_ms = now_ms + len;
+		h->locked_until = now + (int64_t)((len + 999) / 1000);
+		hlog(HLOG_WARN, "event=lockout_start conn=%llu failures=%u ms=%llu reason=%s",
+		     (unsigned long long)s->id, h->failures, (unsigned long long)len,
+		     pt_err_code(reason));
+		lockout_save(h);
+		event(h, "lockout.start",
+		      json_pack("{s:I,s:I,s:s,s:I}", "failures", (json_int_t)h->failures, "ms",
+				(json_int_t)len, "reason", pt_err_code(reason), "until",
+				(json_int_t)h->locked_until));
+		return;
+	}
+	hlog(HLOG_INFO, "event=failure conn=%llu failures=%u reason=%s", (unsigned long long)s->id,
+	     h->failures, pt_err_code(reason));
+	lockout_save(h);
+}
+
+static uint32_t
+retry_after_ms(const struct hub *h, uint64_t now_ms)
+{
+	uint64_t left = h->locked_until_ms > now_ms ? h->locked_until_ms - now_ms : 1;
+
+	if (left > PT_LINK_RETRY_MAX_MS)
+		left = PT_LINK_RETRY_MAX_MS;
+	return (uint32_t)(left == 0 ? 1 : left);
+}
+
+static int
+lockout_load(struct hub *h, struct pt_errbuf *err)
+{
+	int64_t now = hub_now_utc(), last = 0;
+	int r;
+
+	if (hub_state_lockout_get(h->st, &h->failures, &h->locked_until) != PT_OK) {
+		(void)snprintf(err->msg, sizeof(err->msg), "cannot read the lockout state");
+		return -1;
+	}
+	r = hub_state_meta_get(h->st, "lockout_last_failure", &last);
+	if (r == PT_OK)
+		h->last_failure_at = last;
+	else if (r != PT_ENOTFOUND) {
+		(void)snprintf(err->msg, sizeof(err->msg), "cannot read the lockout state");
+		return -1;
+	}
+	/* A restart does not lift a lockout: carry its end over to this
+	 * boot's monotonic clock. */
+	if (h->locked_until > now) {
+		h->locked_until_ms = hub_mono_ms() + (uint64_t)(h->locked_until - now) * 1000u;
+		hlog(HLOG_WARN, "event=lockout_resumed failures=%u seconds_left=%lld", h->failures,
+		     (long long)(h->locked_until - now));
+	}
+	return 0;
+}
+
+/* ---- frames out ---- */
+
+static int
+reply_error(int reason, uint32_t retry_ms, uint8_t *out, size_t *out_len)
+{
+	struct pt_link_error e;
+
+	memset(&e, 0, sizeof(e));
+	e.reason = reason;
+	if (reason == PT_ELOCKEDOUT)
+		e.retry_after_ms = retry_ms;
+	if (reason == PT_EUNSUPPORTED)
+		e.version = PT_LINK_VERSION;
+	if (pt_link_error_encode(&e, out, PT_LINK_FRAME_MAX, out_len) != PT_OK)
+		*out_len = 0;
+	return HUB_CLOSE;
+}
+
+/* A frame that breaks the protocol: counted, recorded, ERROR, close. */
+static int
+frame_failure(struct hub *h, struct hub_session *s, const char *what, int reason, uint8_t *out,
+	      size_t *out_len)
+{
+	hub_on_frame_error(h, s, reason);
+	hlog(HLOG_INFO, "event=link_error conn=%llu frame=%s reason=%s", (unsigned long long)s->id,
+	     what, pt_err_code(reason));
+	return reply_error(reason, 0, out, out_len);
+}
+
+void
+hub_on_frame_error(struct hub *h, struct hub_session *s, int reason)
+{
+	if (locked_out(h, hub_mono_ms()))
+		return;	/* nothing is counted or recorded during a lockout */
+	if (reason_counts(reason))
+		event(h, "link.error",
+		      json_pack("{s:s,s:I}", "reason", pt_err_code(reason), "conn", (json_int_t)s->id));
+	count_failure(h, s, reason);
+}
+
+/* ---- HELLO ---- */
+
+static int
+on_hello(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint8_t *out,
+	 size_t *out_len)
+{
+	struct pt_link_hello m;
+	struct pt_link_challenge c;
+	uint64_t now_ms = hub_mono_ms();
+	int r;
+
+	if ((r = pt_link_hello_decode(f, len, &m)) != PT_OK)
+		return frame_failure(h, s, "hello", r, out, out_len);
+	if (locked_out(h, now_ms)) {
+		hlog(HLOG_INFO, "event=hello conn=%llu result=locked-out retry_ms=%u",
+		     (unsigned long long)s->id, retry_after_ms(h, now_ms));
+		return reply_error(PT_ELOCKEDOUT, retry_after_ms(h, now_ms), out, out_len);
+	}
+	/* A new HELLO replaces the outstanding challenge: its nonce is dead. */
+	memset(&s->ch, 0, sizeof(s->ch));
+	pt_random(s->ch.nonce, PT_NONCE_LEN);
+	s->ch.issued_ms = now_ms;
+	s->ch.used = false;
+	s->has_challenge = true;
+	if (m.lock[0] != '\0')
+		memcpy(s->lock, m.lock, sizeof(s->lock));
+	else
+		memcpy(s->lock, h->cfg.lock, sizeof(s->lock));
+
+	memset(&c, 0, sizeof(c));
+	memcpy(c.hub_id, h->id, sizeof(c.hub_id));
+	memcpy(c.nonce, s->ch.nonce, PT_NONCE_LEN);
+	c.has_time = h->cfg.time_trusted;
+	c.time = c.has_time ? hub_now_utc() : 0;
+	c.expires_ms = h->cfg.challenge_ttl_ms;
+	if ((r = pt_link_challenge_encode(&c, out, PT_LINK_FRAME_MAX, out_len)) != PT_OK) {
+		hlog(HLOG_ERR, "event=hello conn=%llu error=\"%s\"", (unsigned long long)s->id,
+		     pt_err_text(r));
+		*out_len = 0;
+		return HUB_CLOSE;
+	}
+	hlog(HLOG_DEBUG, "event=challenge conn=%llu lock=%s", (unsigned long long)s->id, s->lock);
+	return HUB_KEEP;
+}
+
+/* ---- PROOF: the decision ---- */
+
+static void
+decision_event(struct hub *h, const struct hub_session *s, const struct pt_decision *d,
+	       const struct pt_chain *c, const char *lock)
+{
+	char hex[HEX_CTI], hh[2 * PT_HASH_LEN + 1];
+	json_t *o = json_object();
+
+	json_object_set_new(o, "reason", json_string(pt_err_code(d->reason)));
+	json_object_set_new(o, "conn", json_integer((json_int_t)s->id));
+	json_object_set_new(o, "lock", json_string(lock));
+	if (d->link >= 0)
+		json_object_set_new(o, "link", json_integer(d->link));
+	if (c->n > 0) {
+		/* The chain verified: the holder's token id and the chain's hash. */
+		hexs(c->link[c->n - 1].g.cti, PT_CTI_LEN, hex);
+		hexs(d->chain_hash, PT_HASH_LEN, hh);
+		json_object_set_new(o, "token", json_string(hex));
+		json_object_set_new(o, "chain", json_string(hh));
+		json_object_set_new(o, "purpose",
+				    json_string(pt_purpose_name(c->link[c->n - 1].g.purpose) != NULL
+							? pt_purpose_name(c->link[c->n - 1].g.purpose)
+							: "unknown"));
+	}
+	event(h, d->reason == PT_OK ? "decision.grant" : "decision.refuse", o);
+}
+
+/* Steps 1-3 of a grant (see the top of this file). PT_OK or the reason
+ * the grant became a refusal after all. */
+static int
+carry_out_grant(struct hub *h, const struct hub_session *s, const struct pt_decision *d,
+		const struct pt_chain *c)
+{
+	struct pt_door_input in;
+	struct pt_door_out o;
+	int r;
+
+	if (d->n_charge > 0 &&
+	    (r = hub_state_charge(h->st, (const uint8_t(*)[PT_CTI_LEN])d->charge, d->n_charge,
+				  hub_now_utc())) != PT_OK) {
+		hlog(HLOG_ERR, "event=charge conn=%llu result=failed error=\"%s\"",
+		     (unsigned long long)s->id, pt_err_text(r));
+		return PT_EIO;
+	}
+	decision_event(h, s, d, c, s->lock);
+	if (h->failures != 0) {
+		/* A grant resets the count (never a lockout: none is in force).
+		 * Saved with the events: losing it in a crash is only stricter. */
+		h->failures = 0;
+		h->lockout_dirty = true;
+	}
+	memset(&in, 0, sizeof(in));
+	in.type = PT_DOOR_IN_GRANT;
+	in.now_ms = hub_mono_ms();
+	memcpy(in.grant.session, c->link[c->n - 1].g.cti, PT_CTI_LEN);
+	in.grant.purpose = d->purpose;
+	in.grant.door_open_max_s = d->door_open_max;
+	/* No alarm panel yet: a bypass is taken as given (alarm_can_bypass). */
+	in.grant.alarm_bypassed = (d->cond & PT_COND_ALARM_BYPASS) != 0;
+	r = pt_door_step(&h->door, &in, &o);
+	door_out(h, &o);	/* session.start, lock.unlocking, then UNLOCK */
+	if (r != PT_OK) {
+		/* Cannot happen (pt_decide saw the machine secured in this
+		 * same turn); the entry is lost, as a crash would lose it. */
+		hlog(HLOG_ERR, "event=grant conn=%llu error=\"the door machine refused the grant\"",
+		     (unsigned long long)s->id);
+		return PT_EDOOR;
+	}
+	return PT_OK;
+}
+
+static int
+on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint8_t *out,
+	 size_t *out_len)
+{
+	struct pt_link_proof m;
+	struct pt_link_decision ld;
+	struct pt_challenge ch;
+	struct pt_context ctx;
+	struct pt_decision d;
+	uint8_t (*rev_ctis)[PT_CTI_LEN] = NULL, (*rev_keys)[PT_PK_LEN] = NULL;
+	uint8_t ctis[PT_CHAIN_MAX][PT_CTI_LEN];
+	size_t n_rev_ctis = 0, n_rev_keys = 0, n_ctis = 0, i;
+	int64_t rev_version = 0, rev_at = 0;
+	uint64_t t0 = mono_us();
+	char hex[HEX_CTI] = "-";
+	int r;
+
+	if (!s->has_challenge)
+		return frame_failure(h, s, "proof-before-hello", PT_EMALFORMED, out, out_len);
+	if ((r = pt_link_proof_decode(f, len, &m)) != PT_OK)
+		return frame_failure(h, s, "proof", r, out, out_len);
+
+	/* The nonce echo names the challenge answered: only the outstanding
+	 * one can be, and only once (a recording's nonce is spent). */
+	ch = s->ch;
+	if (!pt_ct_equal(m.nonce, s->ch.nonce, PT_NONCE_LEN))
+		ch.used = true;
+	s->ch.used = true;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.now = hub_now_utc();
+	ctx.time_trusted = h->cfg.time_trusted;
+	ctx.mono_ms = hub_mono_ms();
+	ctx.proof_max_ms = h->cfg.challenge_ttl_ms;
+	ctx.locked_out_until_ms = locked_out(h, ctx.mono_ms) ? h->locked_until_ms : 0;
+	ctx.hub_id = h->id;
+	ctx.home_id = h->home;
+	ctx.lock_id = s->lock;
+	ctx.tz_name = h->cfg.tz;
+	ctx.tz = h->tz;
+	ctx.roots = (const uint8_t(*)[PT_PK_LEN])h->roots;
+	ctx.n_roots = h->n_roots;
+	/* Usage must be known up front: the chain's token ids, from an
+	 * unverified decode (pt_decide verifies before it trusts any of it). */
+	memset(h->usage, 0, sizeof(h->usage));
+	if (pt_chain_decode(m.chain, m.chain_len, &h->ids) == PT_OK) {
+		for (i = 0; i < h->ids.n; i++)
+			memcpy(ctis[n_ctis++], h->ids.link[i].g.cti, PT_CTI_LEN);
+		if (hub_state_usage_load(h->st, (const uint8_t(*)[PT_CTI_LEN])ctis, n_ctis, h->usage) !=
+		    PT_OK) {
+			r = PT_EIO;
+			goto io_error;
+		}
+		ctx.usage = h->usage;
+		ctx.n_usage = n_ctis;
+	}
+	if (hub_state_revoked_load(h->st, &rev_ctis, &n_rev_ctis, &rev_keys, &n_rev_keys) != PT_OK ||
+	    hub_state_revocation_version(h->st, &rev_version, &rev_at) != PT_OK) {
+		r = PT_EIO;
+		goto io_error;
+	}
+	ctx.revoked_ctis = (const uint8_t(*)[PT_CTI_LEN])rev_ctis;
+	ctx.n_revoked_ctis = n_rev_ctis;
+	ctx.revoked_keys = (const uint8_t(*)[PT_PK_LEN])rev_keys;
+	ctx.n_revoked_keys = n_rev_keys;
+	ctx.revocations_at = rev_at;
+	ctx.revocations_max_age = h->cfg.revocations_max_age;
+	/* Stand-ins until the camera and alarm issues (see the top). */
+	ctx.camera_healthy = true;
+	ctx.alarm_can_bypass = true;
+	/* The door machine's view: secured means shut, thrown, no session. */
+	ctx.door_closed = h->door_up && !h->door_open;
+	ctx.bolt_locked = h->door_up && pt_door_state(&h->door) == PT_DOOR_SECURED;
+
+	r = pt_decide(h->ops, m.chain, m.chain_len, m.sig, PT_SIG_LEN, &ch, &ctx, &h->decoded, &d);
+	free(rev_ctis);
+	free(rev_keys);
+	rev_ctis = NULL;
+	rev_keys = NULL;
+
+	/* The audience was checked against the lock the HELLO named; this hub
+	 * opens only its own. */
+	if (r == PT_OK && strcmp(s->lock, h->cfg.lock) != 0) {
+		r = PT_EAUDIENCE;
+		d.link = -1;
+	}
+	if (r == PT_OK)
+		r = carry_out_grant(h, s, &d, &h->decoded);
+	if (r != PT_OK) {
+		d.reason = r;
+		d.n_charge = 0;
+		d.cond = 0;
+		d.door_open_max = 0;
+		decision_event(h, s, &d, &h->decoded, s->lock);
+		count_failure(h, s, r);
+	}
+	if (h->decoded.n > 0)
+		hexs(h->decoded.link[h->decoded.n - 1].g.cti, PT_CTI_LEN, hex);
+	hlog(HLOG_INFO, "event=decision conn=%llu result=%s reason=%s link=%d token=%s lock=%s us=%llu",
+	     (unsigned long long)s->id, r == PT_OK ? "grant" : "refuse", pt_err_code(r), d.link, hex,
+	     s->lock, (unsigned long long)(mono_us() - t0));
+
+	pt_link_decision_init(&ld, &d, &h->decoded,
+			      r == PT_OK ? (h->cfg.door.open_timeout_ms + 999u) / 1000u : 0);
+	if (pt_link_decision_encode(&ld, out, PT_LINK_FRAME_MAX, out_len) != PT_OK) {
+		hlog(HLOG_ERR, "event=decision conn=%llu error=\"cannot encode the decision\"",
+		     (unsigned long long)s->id);
+		*out_len = 0;
+		return HUB_CLOSE;
+	}
+	memset(&h->decoded, 0, sizeof(h->decoded));
+	memset(&h->ids, 0, sizeof(h->ids));
+	return HUB_KEEP;
+io_error:
+	free(rev_ctis);
+	free(rev_keys);
+	memset(&d, 0, sizeof(d));
+	d.reason = r;
+	d.link = -1;
+	hlog(HLOG_ERR, "event=decision conn=%llu result=refuse reason=%s note=\"state unreadable\"",
+	     (unsigned long long)s->id, pt_err_code(r));
+	pt_link_decision_init(&ld, &d, NULL, 0);
+	if (pt_link_decision_encode(&ld, out, PT_LINK_FRAME_MAX, out_len) != PT_OK)
+		*out_len = 0;
+	memset(&h->ids, 0, sizeof(h->ids));
+	return HUB_KEEP;
+}
+
+/* ---- PAIR ---- */
+
+static int
+roots_load(struct hub *h)
+{
+	size_t n = 0;
+
+	if (hub_state_owner_list(h->st, h->roots, HUB_OWNERS_MAX, &n) != PT_OK)
+		return -1;
+	h->n_roots = n;
+	return 0;
+}
+
+/*
+ * Is this the owner's statement for the code we show? The checks, in
+ * order: the lockout; the statement (signed by the key carried, for the
+ * home named, dated within PAIR_SKEW); its target is our key; the home
+ * is ours if we know one; the code: the one shown and still valid
+ * (expired: expired; the one already used: replayed; anything else, or
+ * no code shown: untrusted-signer); not paired already.
+ */
+static int
+pair_check(struct hub *h, const struct pt_link_pair *m, struct pt_envelope *e)
+{
+	uint8_t signers[1][PT_PK_LEN];
+	size_t idx;
+	bool shown, used;
+	int r;
+
+	if (locked_out(h, hub_mono_ms()))
+		return PT_ELOCKEDOUT;
+	if (!pt_pk_is_valid(m->owner))
+		return PT_EMALFORMED;
+	memcpy(signers[0], m->owner, PT_PK_LEN);
+	if ((r = pt_envelope_verify(h->ops, m->statement, m->statement_len, PT_ENV_PAIRING,
+				    (const uint8_t(*)[PT_PK_LEN])signers, 1, m->home, hub_now_utc(),
+				    PAIR_SKEW, e, &idx)) != PT_OK)
+		return r;
+	if (e->target_len != PT_PK_LEN || !pt_ct_equal(e->target, h->pk, PT_PK_LEN))
+		return PT_EAUDIENCE;	/* a statement for another hub */
+	if (h->home[0] != '\0' && strcmp(h->home, m->home) != 0)
+		return PT_EAUDIENCE;
+	shown = h->pair_active && pt_ct_equal(e->nonce, h->pair_code, PAIR_CODE_LEN);
+	used = h->pair_consumed && pt_ct_equal(e->nonce, h->pair_used, PAIR_CODE_LEN);
+	if (used)
+		return PT_EREPLAY;
+	if (!shown)
+		return PT_EUNTRUSTEDCMD;
+	if (h->pair_expired || hub_mono_ms() >= h->pair_expires_ms)
+		return PT_EEXPIRED;
+	if (h->n_roots > 0)
+		return PT_EUNTRUSTEDCMD;	/* owners are added by owners (docs/hub.md) */
+	return PT_OK;
+}
+
+static int
+on_pair(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint8_t *out,
+	size_t *out_len)
+{
+	struct pt_link_pair m;
+	struct pt_link_decision ld;
+	struct pt_decision d;
+	struct pt_envelope e;
+	char kid_hex[2 * PT_KID_LEN + 1], pk_text[PT_PK_TEXT_LEN + 1];
+	uint8_t kid[PT_KID_LEN];
+	int r;
+
+	if ((r = pt_link_pair_decode(f, len, &m)) != PT_OK)
+		return frame_failure(h, s, "pair", r, out, out_len);
+	pt_kid(h->ops, m.owner, kid);
+	hexs(kid, PT_KID_LEN, kid_hex);
+	r = pair_check(h, &m, &e);
+	if (r == PT_OK) {
+		if (hub_state_owner_add(h->st, m.owner, "paired at the door", m.statement,
+					m.statement_len, hub_now_utc()) != PT_OK ||
+		    hub_state_home_set(h->st, m.home) != PT_OK || roots_load(h) != 0) {
+			r = PT_EIO;
+		} else {
+			memcpy(h->home, m.home, sizeof(h->home));
+			h->pair_consumed = true;
+			memcpy(h->pair_used, h->pair_code, PAIR_CODE_LEN);
+			pt_wipe(h->pair_code, PAIR_CODE_LEN);
+			h->pair_active = false;
+			pt_pubkey_text(m.owner, pk_text);
+			hlog(HLOG_INFO, "event=paired conn=%llu home=%s owner=%s",
+			     (unsigned long long)s->id, h->home, pk_text);
+			event(h, "pairing.ok",
+			      json_pack("{s:s,s:s,s:s,s:I}", "home", h->home, "owner_key_id", kid_hex,
+					"owner", pk_text, "conn", (json_int_t)s->id));
+		}
+	}
+	if (r != PT_OK) {
+		hlog(HLOG_INFO, "event=pair conn=%llu result=refuse reason=%s owner_key_id=%s",
+		     (unsigned long long)s->id, pt_err_code(r), kid_hex);
+		if (r != PT_ELOCKEDOUT)
+			event(h, "pairing.refuse",
+			      json_pack("{s:s,s:s,s:I}", "reason", pt_err_code(r), "owner_key_id",
+					kid_hex, "conn", (json_int_t)s->id));
+		count_failure(h, s, r);
+	}
+	memset(&d, 0, sizeof(d));
+	d.reason = r;
+	d.link = -1;
+	pt_link_decision_init(&ld, &d, NULL, 0);
+	if (pt_link_decision_encode(&ld, out, PT_LINK_FRAME_MAX, out_len) != PT_OK)
+		*out_len = 0;
+	return HUB_KEEP;
+}
+
+/* ---- frames in ---- */
+
+int
+hub_on_frame(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint8_t *out,
+	     size_t *out_len)
+{
+	struct pt_link_frame fr;
+	int r;
+
+	*out_len = 0;
+	r = pt_link_frame_parse(f, len, &fr);
+	if (r == PT_EUNSUPPORTED) {
+		/* Another generation of device, not an attack: no count. */
+		hlog(HLOG_INFO, "event=link_error conn=%llu reason=unsupported version=%u",
+		     (unsigned long long)s->id, len > 2 ? f[2] : 0);
+		return reply_error(PT_EUNSUPPORTED, 0, out, out_len);
+	}
+	if (r != PT_OK)
+		return frame_failure(h, s, "frame", r, out, out_len);
+	switch (fr.type) {
+	case PT_LINK_HELLO:
+		return on_hello(h, s, f, len, out, out_len);
+	case PT_LINK_PROOF:
+		return on_proof(h, s, f, len, out, out_len);
+	case PT_LINK_PAIR:
+		return on_pair(h, s, f, len, out, out_len);
+	case PT_LINK_ERROR:
+		/* The device gives up on this connection. */
+		hlog(HLOG_DEBUG, "event=link_peer_error conn=%llu", (unsigned long long)s->id);
+		return HUB_CLOSE;
+	default:
+		/* CHALLENGE or DECISION sent to the hub: not its state. */
+		return frame_failure(h, s, "unexpected-type", PT_EMALFORMED, out, out_len);
+	}
+}
+
+/* ---- the admin socket ---- */
+
+static void
+admin_status(struct hub *h, char *out, size_t cap)
+{
+	json_t *o = json_object();
+	char *txt;
+	uint64_t now = hub_mono_ms();
+
+	json_object_set_new(o, "hub_id", json_string(h->id));
+	json_object_set_new(o, "home", h->home[0] ? json_string(h->home) : json_null());
+	json_object_set_new(o, "owners", json_integer((json_int_t)h->n_roots));
+	json_object_set_new(o, "failures", json_integer((json_int_t)h->failures));
+	json_object_set_new(o, "locked_out_ms",
+			    json_integer(locked_out(h, now) ? (json_int_t)(h->locked_until_ms - now) : 0));
+	json_object_set_new(o, "events", json_integer((json_int_t)h->last_seq));
+	json_object_set_new(o, "pairing", json_boolean(h->pair_active && !h->pair_expired &&
+						       now < h->pair_expires_ms));
+	sink_status(h, o);
+	txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (txt == NULL || strlen(txt) >= cap)
+		(void)snprintf(out, cap, "error status too large");
+	else
+		memcpy(out, txt, strlen(txt) + 1);
+	free(txt);
+}
+
+static void
+admin_line(void *arg, const char *line, char *out, size_t cap)
+{
+	struct hub *h = arg;
+	char code[32], key[PT_PK_TEXT_LEN + 1];
+
+	if (strcmp(line, "status") == 0) {
+		admin_status(h, out, cap);
+		return;
+	}
+	if (strcmp(line, "pair") != 0) {
+		(void)snprintf(out, cap, "error unknown command: pair, status");
+		return;
+	}
+	if (h->n_roots > 0) {
+		(void)snprintf(out, cap,
+			       "error already paired with home %s: more owners are added by an owner"
+			       " (docs/hub.md)",
+			       h->home);
+		return;
+	}
+	/* A fresh code each time; the previous one dies. It goes to the
+	 * local operator only (this socket is 0600), never to a log. */
+	pt_random(h->pair_code, PAIR_CODE_LEN);
+	h->pair_active = true;
+	h->pair_expired = false;
+	h->pair_expires_ms = hub_mono_ms() + h->cfg.pairing_ttl_ms;
+	if (pt_b64_encode(code, sizeof(code), h->pair_code, PAIR_CODE_LEN) != PT_OK) {
+		(void)snprintf(out, cap, "error cannot encode the code");
+		return;
+	}
+	pt_pubkey_text(h->pk, key);
+	(void)snprintf(out, cap, "ok code=%s expires_in=%u hub_id=%s hub_key=%s home=%s", code,
+		       h->cfg.pairing_ttl_ms / 1000u, h->id, key, h->home[0] ? h->home : "-");
+	pt_wipe(code, sizeof(code));
+	hlog(HLOG_INFO, "event=pairing_open expires_in=%u", h->cfg.pairing_ttl_ms / 1000u);
+	event(h, "pairing.open",
+	      json_pack("{s:I}", "expires_in", (json_int_t)(h->cfg.pairing_ttl_ms / 1000u)));
+}
+
+/* ---- open, close, the loop's hooks ---- */
+
+static int
+tz_load(struct hub *h, struct pt_errbuf *err)
+{
+	char path[PATH_MAX + PT_TZNAME_MAX + 2];
+	uint8_t *buf = NULL;
+	size_t len;
+	int n, r;
+
+	if (h->cfg.tz[0] == '\0')
+		return 0;
+	n = snprintf(path, sizeof(path), "%s/%s", h->cfg.zoneinfo, h->cfg.tz);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		(void)snprintf(err->msg, sizeof(err->msg), "hub.tz: the path is too long");
+		return -1;
+	}
+	if (pt_file_read(path, PT_TZ_FILE_MAX, &buf, &len, err) != PT_OK)
+		return -1;
+	if ((h->tz = malloc(sizeof(*h->tz))) == NULL) {
+		free(buf);
+		(void)snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -1;
+	}
+	r = pt_tz_parse_tzif(h->tz, buf, len);
+	free(buf);
+	if (r != PT_OK) {
+		(void)snprintf(err->msg, sizeof(err->msg), "cannot read time zone '%.100s': %s", path,
+			       pt_err_text(r));
+		return -1;
+	}
+	return 0;
+}
+
+int
+hub_open(struct hub **out, const struct hub_config *cfg, struct pt_errbuf *err)
+{
+	struct hub *h = calloc(1, sizeof(*h));
+	char db[PATH_MAX + 16], pk_text[PT_PK_TEXT_LEN + 1], state_home[PT_ID_MAX + 1];
+	bool created = false;
+	int n;
+
+	*out = NULL;
+	if (h == NULL) {
+		(void)snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -1;
+	}
+	h->cfg = *cfg;
+	h->ops = pt_crypto_sodium();
+	if ((h->evq = calloc(EVQ_MAX, sizeof(*h->evq))) == NULL) {
+		(void)snprintf(err->msg, sizeof(err->msg), "out of memory");
+		free(h);
+		return -1;
+	}
+	h->sink = (struct hub_drv_sink){sink_bolt, sink_contact, sink_motion, sink_lock_failed,
+					sink_status, h};
+	if (mkdirs(cfg->state_dir, err) != 0)
+		goto fail;
+	if ((h->key = hub_key_load(cfg, true, &created, err)) == NULL)
+		goto fail;
+	pt_secret_public(h->key, h->pk);
+	pt_pubkey_text(h->pk, pk_text);
+	if (created)
+		hlog(HLOG_INFO, "event=key_created path=\"%s\" public=%s", cfg->key, pk_text);
+	if (cfg->id[0] != '\0')
+		memcpy(h->id, cfg->id, sizeof(h->id));
+	else
+		hub_id_from_key(h->pk, h->id);
+
+	n = snprintf(db, sizeof(db), "%s/hub.db", cfg->state_dir);
+	if (n < 0 || (size_t)n >= sizeof(db)) {
+		(void)snprintf(err->msg, sizeof(err->msg), "hub.state_dir: the path is too long");
+		goto fail;
+	}
+	if (hub_state_open(db, &h->st, err) != PT_OK)
+		goto fail;
+	if (hub_state_home_get(h->st, state_home) != PT_OK) {
+		(void)snprintf(err->msg, sizeof(err->msg), "cannot read the home from '%.100s'", db);
+		goto fail;
+	}
+	if (state_home[0] != '\0' && cfg->home[0] != '\0' && strcmp(state_home, cfg->home) != 0) {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "hub.home is '%.64s' but the hub was paired into '%.64s'", cfg->home,
+			       state_home);
+		goto fail;
+	}
+	memcpy(h->home, state_home[0] != '\0' ? state_home : cfg->home, sizeof(h->home));
+	if (roots_load(h) != 0) {
+		(void)snprintf(err->msg, sizeof(err->msg), "cannot read the owner keys");
+		goto fail;
+	}
+	if (tz_load(h, err) != 0 || lockout_load(h, err) != 0 || chain_load(h, err) != 0)
+		goto fail;
+	if (drivers_open(h, err) != 0)
+		goto fail;
+	if (hub_lines_open(&h->admin, "admin", cfg->admin, 0600, admin_line, h, err) != 0)
+		goto fail;
+	h->admin_open = true;
+	if (hub_link_open(&h->link, h, cfg, err) != 0)
+		goto fail;
+	event(h, "hub.start",
+	      json_pack("{s:s,s:s,s:o,s:I}", "version", HUB_VERSION, "hub_id", h->id, "home",
+			h->home[0] ? json_string(h->home) : json_null(), "owners",
+			(json_int_t)h->n_roots));
+	door_try_start(h);
+	hlog(HLOG_INFO, "event=hub_open hub_id=%s home=%s owners=%zu key=%s events=%lld tz=%s",
+	     h->id, h->home[0] ? h->home : "-", h->n_roots, pk_text, (long long)h->last_seq,
+	     cfg->tz[0] ? cfg->tz : "-");
+	*out = h;
+	return 0;
+fail:
+	hub_close(h);
+	return -1;
+}
+
+void
+hub_close(struct hub *h)
+{
+	size_t i;
+
+	if (h == NULL)
+		return;
+	if (h->st != NULL && h->link != NULL) {
+		event(h, "hub.stop", json_object());
+		events_flush(h);
+		checkpoint(h);
+	}
+	if (h->up_ops != NULL)
+		h->up_ops->close(h->up);
+	hub_link_close(h->link);
+	if (h->admin_open)
+		hub_lines_close(&h->admin, h->cfg.admin);
+	for (i = 0; i < h->n_drv; i++)
+		h->drv[i].ops->close(h->drv[i].drv);
+	if (h->st != NULL)
+		hub_state_close(h->st);
+	pt_secret_free(h->key);
+	free(h->tz);
+	pt_wipe(h->pair_code, sizeof(h->pair_code));
+	free(h->evq);
+	free(h);
+}
+
+void
+hub_poll(struct hub *h, struct hub_poll *p)
+{
+	size_t i;
+
+	hub_link_poll(h->link, p);
+	hub_lines_poll(&h->admin, p);
+	for (i = 0; i < h->n_drv; i++)
+		h->drv[i].ops->poll(h->drv[i].drv, p);
+	if (h->up_ops != NULL)
+		h->up_ops->poll(h->up, p);
+}
+
+uint64_t
+hub_deadline(struct hub *h)
+{
+	uint64_t d = hub_link_deadline(h->link), x;
+	size_t i;
+
+	if ((x = hub_lines_deadline(&h->admin)) < d)
+		d = x;
+	for (i = 0; i < h->n_drv; i++)
+		if ((x = h->drv[i].ops->deadline(h->drv[i].drv)) < d)
+			d = x;
+	if (h->door_up && h->door_deadline < d)
+		d = h->door_deadline;
+	if (h->locked_until_ms != 0 && h->locked_until_ms < d)
+		d = h->locked_until_ms;
+	if (h->pair_active && !h->pair_expired && h->pair_expires_ms < d)
+		d = h->pair_expires_ms;
+	if (h->up_ops != NULL && (x = h->up_ops->deadline(h->up)) < d)
+		d = x;
+	if (h->evq_n > 0 || h->lockout_dirty)
+		d = 0;	/* records wait to be appended: do not sleep */
+	return d;
+}
+
+void
+hub_tick(struct hub *h, uint64_t now_ms)
+{
+	struct pt_door_input in;
+	size_t i;
+
+	for (i = 0; i < h->n_drv; i++)
+		h->drv[i].ops->tick(h->drv[i].drv, now_ms);
+	if (h->door_up && now_ms >= h->door_deadline) {
+		memset(&in, 0, sizeof(in));
+		in.type = PT_DOOR_IN_TICK;
+		door_step(h, &in);
+	}
+	hub_link_tick(h->link, now_ms);
+	hub_lines_tick(&h->admin, now_ms);
+	if (h->locked_until_ms != 0 && now_ms >= h->locked_until_ms) {
+		h->locked_until_ms = 0;
+		hlog(HLOG_INFO, "event=lockout_end failures=%u", h->failures);
+		event(h, "lockout.end", json_pack("{s:I}", "failures", (json_int_t)h->failures));
+	}
+	if (h->pair_active && !h->pair_expired && now_ms >= h->pair_expires_ms) {
+		/* Kept for the "expired" answer, unusable for pairing. */
+		h->pair_expired = true;
+		hlog(HLOG_INFO, "event=pairing_expired");
+		event(h, "pairing.expired", json_object());
+	}
+	if (h->up_ops != NULL)
+		h->up_ops->tick(h->up, now_ms);
+	events_flush(h);
+}
+
+void
+hub_uplink_set(struct hub *h, const struct hub_uplink_ops *ops, void *up)
+{
+	h->up_ops = ops;
+	h->up = up;
+}
+
+void
+hub_reconfigure(struct hub *h, const struct hub_config *c)
+{
+	h->cfg.challenge_ttl_ms = c->challenge_ttl_ms;
+	h->cfg.lockout_failures = c->lockout_failures;
+	h->cfg.lockout_first_ms = c->lockout_first_ms;
+	h->cfg.lockout_max_ms = c->lockout_max_ms;
+	h->cfg.idle_timeout_ms = c->idle_timeout_ms;
+	h->cfg.max_connections = c->max_connections;
+	h->cfg.time_trusted = c->time_trusted;
+	h->cfg.pairing_ttl_ms = c->pairing_ttl_ms;
+	h->cfg.revocations_max_age = c->revocations_max_age;
+	h->cfg.checkpoint_every = c->checkpoint_every;
+	h->cfg.log_level = c->log_level;
+	hub_link_reconfigure(h->link, c);
+}
+
+unsigned
+hub_tcp_port(const struct hub *h)
+{
+	return hub_link_tcp_port(h->link);
+}

@@ -1,0 +1,290 @@
+/*
+ * daemons/hub/hub.h: porter-hub's insides (not a public interface).
+ *
+ * One process, one thread, one poll(2) loop (main.c). Everything the loop
+ * watches registers a file descriptor and a callback in a struct hub_poll
+ * each turn, and says when it next needs the time (a monotonic deadline):
+ *
+ *   main.c      flags, configuration, signals (signalfd), the loop, logging
+ *   config.c    the configuration table (inih)
+ *   hub.c       the core: link sessions, challenges, pt_decide, pairing,
+ *               lockout, the door machine, events and checkpoints
+ *   listen.c    the link's Unix and TCP listeners and connections (frames),
+ *               and the line-oriented control sockets (admin, sim)
+ *   drv_sim.c   the simulated lock, door contact and motion sensors
+ *
+ * Ownership: struct hub owns everything it opens; hub_close() releases it
+ * all. Nothing here is thread-safe: only the loop's thread calls in.
+ */
+#ifndef PORTER_HUB_HUB_H
+#define PORTER_HUB_HUB_H
+
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "porter/cred.h"
+#include "porter/crypto.h"
+#include "porter/decide.h"
+#include "porter/door.h"
+#include "porter/keyfile.h"
+#include "porter/link.h"
+#include "porter/tz.h"
+
+#define HUB_VERSION "0.1.0"
+
+/* ---- logging (main.c): one line per event, key=value, to stderr ---- */
+
+enum { HLOG_ERR = 0, HLOG_WARN = 1, HLOG_INFO = 2, HLOG_DEBUG = 3 };
+void hlog_set_level(int level);
+void hlog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- clocks ---- */
+
+uint64_t hub_mono_ms(void);	/* CLOCK_MONOTONIC, milliseconds */
+int64_t hub_now_utc(void);	/* CLOCK_REALTIME, seconds */
+
+/* ---- configuration (config.c) ---- */
+
+#define HUB_ADDR_MAX 128
+
+struct hub_config {
+	/* [hub] */
+	char id[PT_ID_MAX + 1];		/* "": derived from the key (hub-<kid hex>) */
+	char home[PT_ID_MAX + 1];	/* "": learnt when paired */
+	char lock[PT_ID_MAX + 1];	/* the lock this hub drives */
+	char state_dir[PATH_MAX];
+	char key[PATH_MAX];		/* "": <state_dir>/hub.key */
+	char admin[PATH_MAX];		/* "": <state_dir>/admin.sock */
+	char zoneinfo[PATH_MAX];
+	char tz[PT_TZNAME_MAX + 1];	/* "": none (weekly intervals refused) */
+	bool time_trusted;
+	uint32_t pairing_ttl_ms;
+	uint32_t checkpoint_every;	/* events between signed checkpoints */
+	/* [link] */
+	char unix_path[PATH_MAX];	/* "": <state_dir>/link.sock; "-": none */
+	bool unix_set;			/* unix_path came from the file */
+	char tcp[HUB_ADDR_MAX];		/* host:port; "": none */
+	uint32_t challenge_ttl_ms;	/* the relay bound */
+	uint32_t lockout_failures;	/* failures before the first lockout */
+	uint32_t lockout_first_ms;
+	uint32_t lockout_max_ms;
+	uint32_t idle_timeout_ms;
+	uint32_t max_connections;
+	/* [door] */
+	struct pt_door_cfg door;
+	/* [drivers] */
+	char drv_lock[16], drv_door[16], drv_motion[16];
+	char sim_control[PATH_MAX];	/* "": <state_dir>/sim.sock */
+	uint32_t sim_lock_delay_ms;
+	/* [server] */
+	uint32_t revocations_max_age;	/* s; 0: no limit */
+	/* [log] */
+	int log_level;
+};
+
+void config_defaults(struct hub_config *c);
+/* Load path over the defaults; derived paths filled in. 0 or -1 (err). */
+int config_load(const char *path, struct hub_config *c, struct pt_errbuf *err);
+/* `porter-hub -n -v`: every key with its value and what it is for. */
+void config_print(const struct hub_config *c);
+/* "127.0.0.1:8490", "[::1]:8490": numeric only. 0 or -1. */
+struct sockaddr_storage;
+int config_parse_addr(const char *addr, struct sockaddr_storage *ss, unsigned *len);
+
+/* ---- the poll registry (main.c fills and runs it) ---- */
+
+#define HUB_POLL_MAX 192
+
+typedef void (*hub_poll_fn)(void *arg, short revents);
+
+struct hub_poll {
+	struct pollfd pfd[HUB_POLL_MAX];
+	hub_poll_fn fn[HUB_POLL_MAX];
+	void *arg[HUB_POLL_MAX];
+	size_t n;
+};
+
+/* Watch fd for events this turn; fn(arg, revents) is called once if any. */
+void hub_poll_add(struct hub_poll *p, int fd, short events, hub_poll_fn fn, void *arg);
+
+/* ---- drivers: lock, door contact, motion ---- */
+
+/*
+ * What a driver reports goes to the hub through these (hub.c implements
+ * them). Reports may come at any time from the driver's own callbacks;
+ * the hub feeds them to the door machine at once.
+ */
+struct hub_drv_sink {
+	void (*bolt)(void *arg, bool locked);	/* the lock's state report */
+	void (*contact)(void *arg, bool open);	/* the door contact */
+	void (*motion)(void *arg, uint8_t zone);	/* enum pt_door_zone */
+	void (*lock_failed)(void *arg);		/* a command did not move the bolt */
+	/* The hub's view for status replies (state, session): the caller
+	 * adds what it knows to obj. */
+	void (*status)(void *arg, json_t *obj);
+	void *arg;
+};
+
+enum { HUB_ROLE_LOCK = 1, HUB_ROLE_DOOR = 2, HUB_ROLE_MOTION = 4 };
+
+/*
+ * One backend (sim today; zigbee2mqtt and gpio later) serving one or
+ * more roles. The hub opens each backend named in [drivers] once, with
+ * the roles it serves. Commands return at once; the outcome comes back
+ * as a report (bolt, or lock_failed).
+ */
+struct hub_drv_ops {
+	const char *name;
+	int (*open)(const struct hub_config *cfg, unsigned roles, const struct hub_drv_sink *sink,
+		    void **drv, struct pt_errbuf *err);
+	void (*close)(void *drv);
+	/* Is the initial state known (door contact and bolt)? Until it is,
+	 * the hub does not start the door machine and refuses grants. */
+	bool (*ready)(void *drv, bool *door_open, bool *bolt_locked);
+	int (*lock)(void *drv, uint64_t now_ms);
+	int (*unlock)(void *drv, uint64_t now_ms);
+	void (*poll)(void *drv, struct hub_poll *p);	/* add the fds it wants */
+	uint64_t (*deadline)(void *drv);		/* UINT64_MAX: none */
+	void (*tick)(void *drv, uint64_t now_ms);
+};
+
+extern const struct hub_drv_ops hub_drv_sim;
+const struct hub_drv_ops *hub_drv_find(const char *name);
+
+/* ---- line control sockets (listen.c): admin and sim ---- */
+
+/*
+ * A Unix stream socket speaking newline-terminated text: one request
+ * line (at most HUB_LINE_MAX bytes), one reply line, then the server
+ * closes. The handler writes the reply (without the newline) to out.
+ */
+#define HUB_LINE_MAX 256
+#define HUB_REPLY_MAX 4096
+#define HUB_LINE_CONNS 4
+
+typedef void (*hub_line_fn)(void *arg, const char *line, char *out, size_t cap);
+
+struct hub_lines;
+struct hub_line_conn {
+	struct hub_lines *owner;
+	int fd;
+	char in[HUB_LINE_MAX + 1];
+	size_t in_len;
+	char out[HUB_REPLY_MAX + 1];
+	size_t out_len, out_off;
+	uint64_t since_ms;
+};
+
+struct hub_lines {
+	const char *what;	/* "admin", "sim": for the log */
+	int fd;
+	hub_line_fn fn;
+	void *arg;
+	struct hub_line_conn c[HUB_LINE_CONNS];
+};
+
+/* Listen on path (an old socket there is replaced) with mode. */
+int hub_lines_open(struct hub_lines *l, const char *what, const char *path, unsigned mode,
+		   hub_line_fn fn, void *arg, struct pt_errbuf *err);
+void hub_lines_close(struct hub_lines *l, const char *path);
+void hub_lines_poll(struct hub_lines *l, struct hub_poll *p);
+uint64_t hub_lines_deadline(const struct hub_lines *l);
+void hub_lines_tick(struct hub_lines *l, uint64_t now_ms);
+
+/* A client for the above: send line, read one reply line. 0 or -1. */
+int hub_lines_request(const char *path, const char *line, char *reply, size_t cap,
+		      struct pt_errbuf *err);
+
+/* ---- the link listener (listen.c) ---- */
+
+struct hub;
+struct hub_link;
+
+/*
+ * A link connection as the core sees it: an id for the log, and the
+ * exchange's state. The listener owns the socket and its buffers.
+ */
+struct hub_session {
+	uint64_t id;			/* correlation id: conn=N in logs and events */
+	bool has_challenge;		/* a HELLO was answered */
+	struct pt_challenge ch;		/* the outstanding challenge */
+	char lock[PT_ID_MAX + 1];	/* the lock the HELLO asked for */
+};
+
+/* The core's answer to one frame. */
+enum hub_verdict {
+	HUB_KEEP = 0,	/* reply queued (or none); keep the connection */
+	HUB_CLOSE = 1,	/* reply queued; close once it is written */
+};
+
+/* listen.c calls the core for each complete frame. The core writes at
+ * most one reply frame to out (*out_len = 0: none). */
+int hub_on_frame(struct hub *h, struct hub_session *s, const uint8_t *frame, size_t len,
+		 uint8_t *out, size_t *out_len);
+/* A frame the reader refused before the core could see it (too-large,
+ * malformed prefix), or an error answered by the listener itself. */
+void hub_on_frame_error(struct hub *h, struct hub_session *s, int reason);
+
+int hub_link_open(struct hub_link **out, struct hub *h, const struct hub_config *cfg,
+		  struct pt_errbuf *err);
+void hub_link_close(struct hub_link *l);
+void hub_link_poll(struct hub_link *l, struct hub_poll *p);
+uint64_t hub_link_deadline(const struct hub_link *l);
+void hub_link_tick(struct hub_link *l, uint64_t now_ms);
+/* The TCP port bound (0 if no TCP listener), for -R. */
+unsigned hub_link_tcp_port(const struct hub_link *l);
+/* Apply what SIGHUP may change (idle timeout). */
+void hub_link_reconfigure(struct hub_link *l, const struct hub_config *cfg);
+
+/* ---- the uplink seam (the next increment: MQTT to porterd) ----
+ *
+ * What the uplink will plug into, and nothing more yet (hub_uplink_set is
+ * not called in this increment). The core calls it from the loop: poll,
+ * deadline and tick as for the drivers, and events_appended whenever new
+ * events are in the chain, so it can forward the outbox
+ * (hub_state_event_list(unsent_only) / hub_state_event_mark_sent, which
+ * the state keeps already). Downward traffic (owner-signed revocations,
+ * remote lock and unlock, time beacons) will come in through functions of
+ * the core the uplink calls, after it verified nothing itself: the core
+ * checks every signature (DESIGN.md: the server cannot forge a command).
+ */
+struct hub_uplink_ops {
+	void (*poll)(void *up, struct hub_poll *p);
+	uint64_t (*deadline)(void *up);		/* UINT64_MAX: none */
+	void (*tick)(void *up, uint64_t now_ms);
+	void (*events_appended)(void *up, int64_t last_seq);
+	void (*close)(void *up);
+};
+
+/* ---- the core (hub.c) ---- */
+
+/* Open the state, the key (created on first start), the zone, the
+ * drivers, the admin socket and the link listeners. 0 or -1 (err). */
+int hub_open(struct hub **out, const struct hub_config *cfg, struct pt_errbuf *err);
+/* Sign a final checkpoint, log hub.stop, release everything. */
+void hub_close(struct hub *h);
+/* Everything the loop watches this turn. */
+void hub_poll(struct hub *h, struct hub_poll *p);
+/* The earliest deadline of the door machine, drivers, connections,
+ * lockout and pairing (monotonic ms; UINT64_MAX: none). */
+uint64_t hub_deadline(struct hub *h);
+/* Time passes: fire what is due. */
+void hub_tick(struct hub *h, uint64_t now_ms);
+/* SIGHUP: take the values that may change live from cfg. */
+void hub_reconfigure(struct hub *h, const struct hub_config *cfg);
+unsigned hub_tcp_port(const struct hub *h);
+/* Attach the uplink (taken: closed by hub_close). */
+void hub_uplink_set(struct hub *h, const struct hub_uplink_ops *ops, void *up);
+
+/* The hub's identity, for `porter-hub -V` and the pair command. */
+void hub_id_from_key(const uint8_t pk[PT_PK_LEN], char out[PT_ID_MAX + 1]);
+/* Load or create the hub key (0600), NULL on failure (err set). */
+struct pt_secret *hub_key_load(const struct hub_config *cfg, bool create, bool *created,
+			       struct pt_errbuf *err);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * daemons/hub/state.h: porter-hub's durable state, in one SQLite file
+ * (hub.db, mode 0600, in the hub's state directory; WAL,
+ * synchronous=FULL: every function that changes something is durable on
+ * return). docs/hub.md says why SQLite and not an append-only log.
+ *
+ * One thread (the hub's event loop) uses a struct hub_state; there is no
+ * locking. Every change that touches several rows is one transaction.
+ * Errors: PT_OK; PT_ENOTFOUND; PT_EEXISTS; PT_EINVAL (bad argument);
+ * PT_EIO (the database failed; the message is logged to stderr, one
+ * key=value line).
+ */
+#ifndef PORTER_HUB_STATE_H
+#define PORTER_HUB_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "porter/cred.h"
+#include "porter/crypto.h"
+#include "porter/decide.h"
+#include "porter/envelope.h"
+#include "porter/event.h"
+#include "porter/keyfile.h"
+
+#define HUB_OWNERS_MAX 64
+#define HUB_LABEL_MAX 100
+
+struct hub_state;
+
+/* Open or create (parent directory created 0700, file 0600), migrate. */
+int hub_state_open(const char *path, struct hub_state **out, struct pt_errbuf *err) PT_MUST_CHECK;
+void hub_state_close(struct hub_state *hs);
+
+/* ---- owner keys: the hub's roots ---- */
+/* PT_EEXISTS if known. statement: the pairing envelope that enrolled it
+ * (or the owner-signed envelope that added it), kept as evidence. */
+int hub_state_owner_add(struct hub_state *hs, const uint8_t pk[PT_PK_LEN], const char *label,
+			const uint8_t *statement, size_t statement_len, int64_t at) PT_MUST_CHECK;
+int hub_state_owner_list(struct hub_state *hs, uint8_t (*out)[PT_PK_LEN], size_t max,
+			 size_t *n) PT_MUST_CHECK;
+/* The home this hub was paired into ("" before pairing). */
+int hub_state_home_get(struct hub_state *hs, char home_id[PT_ID_MAX + 1]) PT_MUST_CHECK;
+int hub_state_home_set(struct hub_state *hs, const char *home_id) PT_MUST_CHECK;
+
+/* ---- entries: charged before the bolt moves ---- */
+/* Usage of each of the n token ids (0 for unknown ones) into out[i]. */
+int hub_state_usage_load(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n,
+			 struct pt_usage *out) PT_MUST_CHECK;
+/* One entry more for each of the n token ids, in one transaction, fsync'd
+ * before return: a crash after this may lose an entry, never grant one. */
+int hub_state_charge(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n,
+		     int64_t at) PT_MUST_CHECK;
+
+/* ---- revocations (verified envelopes only) ---- */
+/* Store one verified revocation with porterd's version (or 0 for one
+ * received at the door); PT_EEXISTS if its target is already revoked. */
+int hub_state_revocation_add(struct hub_state *hs, int64_t version, uint8_t kind,
+			     const uint8_t *target, size_t target_len, const uint8_t *envelope,
+			     size_t envelope_len, int64_t at) PT_MUST_CHECK;
+/* The revoked token ids and keys, each sorted ascending (memcmp), as
+ * pt_context wants them. Arrays are malloc'd; the caller frees them. */
+int hub_state_revoked_load(struct hub_state *hs, uint8_t (**ctis)[PT_CTI_LEN], size_t *n_ctis,
+			   uint8_t (**keys)[PT_PK_LEN], size_t *n_keys) PT_MUST_CHECK;
+/* Highest porterd version stored, and when the set was last refreshed
+ * from porterd (0: never). */
+int hub_state_revocation_version(struct hub_state *hs, int64_t *version,
+				 int64_t *refreshed_at) PT_MUST_CHECK;
+int hub_state_revocation_refreshed(struct hub_state *hs, int64_t at) PT_MUST_CHECK;
+
+/* ---- failed-attempt lockout (survives restarts) ---- */
+int hub_state_lockout_get(struct hub_state *hs, uint32_t *failures,
+			  int64_t *locked_until) PT_MUST_CHECK;	/* UTC seconds */
+int hub_state_lockout_set(struct hub_state *hs, uint32_t failures,
+			  int64_t locked_until) PT_MUST_CHECK;
+
+/* ---- events: the hash chain (porter/event.h) and the outbox ---- */
+struct hub_event {
+	int64_t seq;
+	int64_t at;
+	char type[PT_EVENT_TYPE_LEN_MAX + 1];
+	char data[PT_EVENT_DATA_MAX + 1];	/* canonical JSON */
+	uint8_t prev[PT_HASH_LEN];
+	uint8_t hash[PT_HASH_LEN];
+	bool sent;			/* porterd acknowledged it */
+};
+/* Append (seq = last + 1, prev = last hash); e->seq and e->hash set. */
+int hub_state_event_append(struct hub_state *hs, struct hub_event *e) PT_MUST_CHECK;
+/* Events with seq > after, in order, at most max. */
+int hub_state_event_list(struct hub_state *hs, int64_t after, bool unsent_only,
+			 struct hub_event *out, size_t max, size_t *n) PT_MUST_CHECK;
+int hub_state_event_mark_sent(struct hub_state *hs, int64_t upto_seq) PT_MUST_CHECK;
+/* Recompute the chain: PT_OK, or PT_EBADSIG with *bad_seq the first bad row. */
+int hub_state_event_verify(struct hub_state *hs, int64_t *bad_seq) PT_MUST_CHECK;
+/* Signed checkpoints over (hub id, seq, hash). */
+int hub_state_checkpoint_add(struct hub_state *hs, int64_t seq, const uint8_t hash[PT_HASH_LEN],
+			     const uint8_t sig[PT_SIG_LEN]) PT_MUST_CHECK;
+int hub_state_checkpoint_last(struct hub_state *hs, int64_t *seq, uint8_t hash[PT_HASH_LEN],
+			      uint8_t sig[PT_SIG_LEN]) PT_MUST_CHECK;
+
+/* ---- small values: last contact with porterd, last trusted time ---- */
+int hub_state_meta_get(struct hub_state *hs, const char *key, int64_t *v) PT_MUST_CHECK;
+int hub_state_meta_set(struct hub_state *hs, const char *key, int64_t v) PT_MUST_CHECK;
+
+#endif

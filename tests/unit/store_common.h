@@ -1,0 +1,1468 @@
+/*
+ * tests/unit/store_common.h: the checks of porter/store.h that hold for
+ * every backend, shared by test_store.c (SQLite) and test_store_pg.c
+ * (PostgreSQL). Each runs on a fresh database, in this order; later checks
+ * rely on rows made by earlier ones.
+ *
+ * A few checks look past the store, the way an intruder with the database
+ * would (counting rows a cascade removed, damaging the audit chain). The
+ * includer provides that access, before including this file:
+ *
+ *   struct raw;                          a connection of its own
+ *   struct raw *raw_open(void);          NULL on failure
+ *   void raw_close(struct raw *db);
+ *   long long raw_int(struct raw *db, const char *sql, int64_t arg);
+ *                                        the first column of the first row;
+ *                                        $1 is arg when the SQL names it
+ *   int raw_exec(struct raw *db, const char *sql);   0 on success
+ *   const char *raw_errmsg(struct raw *db);
+ *   bool raw_blob(struct raw *db, const char *sql, uint8_t *out, size_t len);
+ *                                        the first column of the first row,
+ *                                        exactly len bytes
+ *   RAW_ZERO32                           an SQL expression: 32 zero bytes
+ *   RAW_DROP_AUDIT_TRIGGERS              SQL that drops the audit triggers
+ */
+#ifndef PORTER_TEST_STORE_COMMON_H
+#define PORTER_TEST_STORE_COMMON_H
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "porter/keyfile.h"
+#include "porter/store.h"
+#include "t.h"
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+
+static bool
+all_zero(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i] != 0)
+			return false;
+	return true;
+}
+
+static void
+fill(uint8_t *p, size_t len, uint8_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed + i * 7);
+}
+
+static int64_t
+new_account(struct pt_store *st, const char *email, int role)
+{
+	struct pt_account a;
+
+	memset(&a, 0, sizeof(a));
+	(void)snprintf(a.email, sizeof(a.email), "%s", email);
+	(void)snprintf(a.name, sizeof(a.name), "name of %s", email);
+	(void)snprintf(a.pwhash, sizeof(a.pwhash), "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA");
+	a.role = role;
+	a.created_at = 1700000000;
+	if (pt_store_begin(st) != PT_OK)
+		return -1;
+	if (pt_store_account_insert(st, &a) != PT_OK) {
+		pt_store_rollback(st);
+		return -1;
+	}
+	return pt_store_commit(st) == PT_OK ? a.id : -1;
+}
+
+static void
+home_init(struct pt_home *h, const char *id, const char *name)
+{
+	memset(h, 0, sizeof(*h));
+	(void)snprintf(h->id, sizeof(h->id), "%s", id);
+	(void)snprintf(h->name, sizeof(h->name), "%s", name);
+	(void)snprintf(h->tz, sizeof(h->tz), "Europe/Berlin");
+	(void)snprintf(h->notes, sizeof(h->notes), "dog inside");
+	(void)snprintf(h->policy, sizeof(h->policy), "{\"in_home_delivery\":true}");
+	h->created_at = h->updated_at = 1700000100;
+}
+
+/* ---- transactions ---- */
+
+static void
+test_tx(struct pt_store *st)
+{
+	struct pt_account a;
+
+	memset(&a, 0, sizeof(a));
+	(void)snprintf(a.email, sizeof(a.email), "outside@example.org");
+	a.role = PT_ROLE_OWNER;
+	a.id = 42;
+	T_EQ(pt_store_account_insert(st, &a), PT_EINVAL, "a write outside a transaction: EINVAL");
+	T_EQ(a.id, 0, "and its output id is zeroed");
+	T_EQ(pt_store_audit_append(st, 1, 0, "x", "", "{}"), PT_EINVAL,
+	     "audit append outside a transaction: EINVAL");
+	T_EQ(pt_store_commit(st), PT_EINVAL, "commit without begin: EINVAL");
+	pt_store_rollback(st);	/* harmless */
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_begin(st), PT_EINVAL, "begin twice in one thread: EINVAL, no deadlock");
+	T_EQ(pt_store_account_insert(st, &a), PT_OK, "insert inside the transaction");
+	T_OK(a.id > 0, "id set");
+	T_EQ(pt_store_account_by_email(st, "outside@example.org", &a), PT_OK,
+	     "a read inside the transaction sees its own write");
+	pt_store_rollback(st);
+	T_EQ(pt_store_account_by_email(st, "outside@example.org", &a), PT_ENOTFOUND,
+	     "after rollback the row is gone");
+	T_OK(all_zero(&a, sizeof(a)), "and the output struct is zeroed");
+	T_EQ(pt_store_begin(st), PT_OK, "begin again after rollback");
+	T_EQ(pt_store_commit(st), PT_OK, "an empty commit");
+}
+
+/* ---- accounts ---- */
+
+static void
+test_accounts(struct pt_store *st, int64_t *owner, int64_t *other)
+{
+	struct pt_account a, b;
+
+	*owner = new_account(st, "ana@example.org", PT_ROLE_OWNER);
+	*other = new_account(st, "ben@example.org", PT_ROLE_MEMBER);
+	T_OK(*owner > 0 && *other > *owner, "two accounts, ids ascending");
+
+	memset(&a, 0, sizeof(a));
+	(void)snprintf(a.email, sizeof(a.email), "ana@example.org");
+	a.role = PT_ROLE_OWNER;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_account_insert(st, &a), PT_EEXISTS, "duplicate e-mail: EEXISTS");
+	T_EQ(a.id, 0, "no id on failure");
+	(void)snprintf(a.email, sizeof(a.email), "Carl@example.org");
+	T_EQ(pt_store_account_insert(st, &a), PT_EINVAL, "an e-mail not lowercased: EINVAL");
+	(void)snprintf(a.email, sizeof(a.email), "carl@example.org");
+	a.role = 9;
+	T_EQ(pt_store_account_insert(st, &a), PT_EINVAL, "an unknown role: EINVAL");
+	memset(a.name, 'x', sizeof(a.name));
+	a.role = PT_ROLE_COURIER;
+	T_EQ(pt_store_account_insert(st, &a), PT_EINVAL, "a name without its NUL: EINVAL");
+	pt_store_rollback(st);
+
+	T_EQ(pt_store_account_by_email(st, "ana@example.org", &a), PT_OK, "by e-mail");
+	T_EQ(a.id, *owner, "the right id");
+	T_OK(strcmp(a.name, "name of ana@example.org") == 0, "name");
+	T_EQ(a.role, PT_ROLE_OWNER, "role");
+	T_OK(strncmp(a.pwhash, "$argon2id$", 10) == 0, "pwhash");
+	T_EQ(a.created_at, 1700000000, "created_at");
+	T_EQ(pt_store_account_by_email(st, "ANA@example.org", &b), PT_OK,
+	     "the lookup lowercases its argument");
+	T_EQ(b.id, *owner, "same account");
+	T_EQ(pt_store_account_by_id(st, *owner, &b), PT_OK, "by id");
+	T_OK(memcmp(&a, &b, sizeof(a)) == 0, "by id and by e-mail agree");
+	T_EQ(pt_store_account_by_email(st, "nobody@example.org", &b), PT_ENOTFOUND,
+	     "unknown e-mail: ENOTFOUND");
+	T_OK(all_zero(&b, sizeof(b)), "output zeroed");
+	T_EQ(pt_store_account_by_id(st, 9999, &b), PT_ENOTFOUND, "unknown id: ENOTFOUND");
+	T_OK(all_zero(&b, sizeof(b)), "output zeroed");
+}
+
+/* ---- sessions ---- */
+
+static void
+test_sessions(struct pt_store *st, int64_t owner, int64_t other)
+{
+	uint8_t t1[PT_HASH_LEN], t2[PT_HASH_LEN], t3[PT_HASH_LEN], t4[PT_HASH_LEN];
+	int64_t id = -1;
+
+	fill(t1, sizeof(t1), 1);
+	fill(t2, sizeof(t2), 2);
+	fill(t3, sizeof(t3), 3);
+	fill(t4, sizeof(t4), 4);
+	T_EQ(pt_store_session_insert(st, t1, owner, 2000), PT_EINVAL,
+	     "session insert outside a transaction: EINVAL");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_session_insert(st, t1, owner, 2000), PT_OK, "session 1");
+	T_EQ(pt_store_session_insert(st, t1, other, 2000), PT_EEXISTS, "same token hash: EEXISTS");
+	T_EQ(pt_store_session_insert(st, t2, 9999, 2000), PT_ENOTFOUND,
+	     "session of an unknown account: ENOTFOUND");
+	T_EQ(pt_store_session_insert(st, t2, owner, 3000), PT_OK, "session 2");
+	T_EQ(pt_store_session_insert(st, t3, owner, 3000), PT_OK, "session 3");
+	T_EQ(pt_store_session_insert(st, t4, other, 3000), PT_OK, "session 4 (other account)");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_session_lookup(st, t1, 1999, &id), PT_OK, "valid one second before expiry");
+	T_EQ(id, owner, "the session's account");
+	T_EQ(pt_store_session_lookup(st, t1, 2000, &id), PT_ENOTFOUND, "expired at expires_at");
+	T_EQ(id, 0, "account id zeroed");
+	T_EQ(pt_store_session_lookup(st, t1, 2001, &id), PT_ENOTFOUND, "expired after");
+	fill(t1, sizeof(t1), 99);
+	T_EQ(pt_store_session_lookup(st, t1, 0, &id), PT_ENOTFOUND, "unknown token: ENOTFOUND");
+	fill(t1, sizeof(t1), 1);
+
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_session_delete(st, t1), PT_OK, "delete session 1");
+	T_EQ(pt_store_session_delete(st, t1), PT_ENOTFOUND, "delete it again: ENOTFOUND");
+	T_EQ(pt_store_session_delete_all(st, owner), PT_OK, "delete all of the owner's sessions");
+	T_EQ(pt_store_session_delete_all(st, 9999), PT_OK, "delete all of nobody: OK, nothing");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_session_lookup(st, t2, 0, &id), PT_ENOTFOUND, "session 2 is gone");
+	T_EQ(pt_store_session_lookup(st, t3, 0, &id), PT_ENOTFOUND, "session 3 is gone");
+	T_EQ(pt_store_session_lookup(st, t4, 0, &id), PT_OK, "the other account's session stays");
+	T_EQ(id, other, "its account");
+}
+
+/* ---- homes ---- */
+
+static void
+test_homes(struct pt_store *st, int64_t owner, int64_t other)
+{
+	struct pt_home h, g, list[4];
+	size_t n = 99;
+	int role = -1;
+
+	home_init(&h, "h-one", "Flat");
+	T_EQ(pt_store_home_insert(st, &h, owner), PT_EINVAL, "home insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_insert(st, &h, owner), PT_OK, "home h-one");
+	T_OK(h.rowid > 0, "rowid set");
+	home_init(&g, "h-one", "Copy");
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_EEXISTS, "same public id: EEXISTS");
+	T_EQ(g.rowid, 0, "no rowid on failure");
+	home_init(&g, "h two", "Bad id");
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_EINVAL, "an invalid public id: EINVAL");
+	home_init(&g, "h-two", "House");
+	T_EQ(pt_store_home_insert(st, &g, 9999), PT_ENOTFOUND, "an unknown owner: ENOTFOUND");
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_OK,
+	     "the failed insert left no home behind: the same id inserts now");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_home_get(st, "h-one", owner, &g, &role), PT_OK, "get by its owner");
+	T_EQ(role, PT_HOME_OWNER, "role owner");
+	T_OK(memcmp(&g, &h, sizeof(g)) == 0, "every field as inserted");
+	T_EQ(pt_store_home_get(st, "h-one", other, &g, &role), PT_ENOTFOUND,
+	     "get by a non-member: ENOTFOUND");
+	T_OK(all_zero(&g, sizeof(g)) && role == 0, "outputs zeroed");
+	T_EQ(pt_store_home_get(st, "h-none", owner, &g, &role), PT_ENOTFOUND,
+	     "unknown home: ENOTFOUND");
+
+	T_EQ(pt_store_member_add(st, "h-one", other, PT_HOME_MEMBER), PT_EINVAL,
+	     "member add outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_member_add(st, "h-one", other, PT_HOME_MEMBER), PT_OK, "add a member");
+	T_EQ(pt_store_member_add(st, "h-one", other, PT_HOME_OWNER), PT_EEXISTS,
+	     "already a member: EEXISTS");
+	T_EQ(pt_store_member_add(st, "h-none", other, PT_HOME_MEMBER), PT_ENOTFOUND,
+	     "unknown home: ENOTFOUND");
+	T_EQ(pt_store_member_add(st, "h-two", 9999, PT_HOME_MEMBER), PT_ENOTFOUND,
+	     "unknown account: ENOTFOUND");
+	T_EQ(pt_store_member_add(st, "h-two", other, 7), PT_EINVAL, "unknown role: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_home_get(st, "h-one", other, &g, &role), PT_OK, "get by the member");
+	T_EQ(role, PT_HOME_MEMBER, "role member");
+
+	T_EQ(pt_store_home_list(st, owner, list, 4, &n), PT_OK, "list the owner's homes");
+	T_EQ(n, 2, "two");
+	T_OK(strcmp(list[0].id, "h-one") == 0 && strcmp(list[1].id, "h-two") == 0,
+	     "in creation order");
+	T_EQ(pt_store_home_list(st, owner, list, 1, &n), PT_OK, "list with max 1");
+	T_EQ(n, 1, "one");
+	T_EQ(pt_store_home_list(st, other, list, 4, &n), PT_OK, "list the member's homes");
+	T_OK(n == 1 && strcmp(list[0].id, "h-one") == 0, "only h-one");
+	T_EQ(pt_store_home_list(st, 9999, list, 4, &n), PT_OK, "list of nobody");
+	T_EQ(n, 0, "empty");
+	T_EQ(pt_store_home_list(st, owner, NULL, 0, &n), PT_OK, "max 0");
+	T_EQ(n, 0, "nothing");
+
+	home_init(&g, "h-one", "Flat 2");
+	(void)snprintf(g.tz, sizeof(g.tz), "Europe/Lisbon");
+	g.notes[0] = '\0';
+	(void)snprintf(g.policy, sizeof(g.policy), "{}");
+	g.updated_at = 1700000200;
+	T_EQ(pt_store_home_update(st, &g), PT_EINVAL, "update outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_update(st, &g), PT_OK, "update h-one");
+	(void)snprintf(g.id, sizeof(g.id), "h-none");
+	T_EQ(pt_store_home_update(st, &g), PT_ENOTFOUND, "update an unknown home: ENOTFOUND");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_home_get(st, "h-one", owner, &g, &role), PT_OK, "get after update");
+	T_OK(strcmp(g.name, "Flat 2") == 0 && strcmp(g.tz, "Europe/Lisbon") == 0 &&
+		     g.notes[0] == '\0' && strcmp(g.policy, "{}") == 0,
+	     "new name, tz, notes, policy");
+	T_EQ(g.created_at, 1700000100, "created_at unchanged");
+	T_EQ(g.updated_at, 1700000200, "updated_at changed");
+	T_EQ(g.rowid, h.rowid, "same rowid");
+}
+
+/* ---- keys, grants, revocations ---- */
+
+static void
+test_keys(struct pt_store *st, int64_t owner)
+{
+	struct pt_owner_key k, k2, list[4];
+	size_t n = 99;
+
+	memset(&k, 0, sizeof(k));
+	(void)snprintf(k.home_id, sizeof(k.home_id), "h-one");
+	fill(k.pk, sizeof(k.pk), 10);
+	(void)snprintf(k.label, sizeof(k.label), "Ana's phone");
+	k.added_by = owner;
+	k.created_at = 1700000300;
+	T_EQ(pt_store_owner_key_insert(st, &k), PT_EINVAL, "key insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_owner_key_insert(st, &k), PT_OK, "key 1");
+	T_OK(k.id > 0, "id set");
+	k2 = k;
+	T_EQ(pt_store_owner_key_insert(st, &k2), PT_EEXISTS, "same key for the home: EEXISTS");
+	T_EQ(k2.id, 0, "no id on failure");
+	(void)snprintf(k2.home_id, sizeof(k2.home_id), "h-two");
+	T_EQ(pt_store_owner_key_insert(st, &k2), PT_OK, "the same key for another home");
+	(void)snprintf(k2.home_id, sizeof(k2.home_id), "h-none");
+	T_EQ(pt_store_owner_key_insert(st, &k2), PT_ENOTFOUND, "unknown home: ENOTFOUND");
+	(void)snprintf(k2.home_id, sizeof(k2.home_id), "h-one");
+	fill(k2.pk, sizeof(k2.pk), 11);
+	memset(k2.label, 0, sizeof(k2.label));
+	(void)snprintf(k2.label, sizeof(k2.label), "laptop");
+	T_EQ(pt_store_owner_key_insert(st, &k2), PT_OK, "key 2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_owner_key_list(st, "h-one", list, 4, &n), PT_OK, "list h-one's keys");
+	T_EQ(n, 2, "two keys");
+	T_OK(memcmp(&list[0], &k, sizeof(k)) == 0, "the first as inserted");
+	T_OK(memcmp(&list[1], &k2, sizeof(k2)) == 0, "the second as inserted");
+	T_EQ(pt_store_owner_key_list(st, "h-none", list, 4, &n), PT_ENOTFOUND,
+	     "list of an unknown home: ENOTFOUND");
+	T_EQ(n, 0, "n zeroed");
+}
+
+static void
+grant_init(struct pt_grant_row *g, const char *home, uint8_t seed, int64_t by)
+{
+	memset(g, 0, sizeof(*g));
+	(void)snprintf(g->home_id, sizeof(g->home_id), "%s", home);
+	g->chain_len = 300 + seed;
+	fill(g->chain, g->chain_len, seed);
+	fill(g->cti, sizeof(g->cti), seed);
+	fill(g->holder, sizeof(g->holder), (uint8_t)(seed + 1));
+	g->n_links = 2;
+	g->purpose = 1;
+	g->exp = 1796731200;
+	(void)snprintf(g->label, sizeof(g->label), "cleaner %u", seed);
+	g->created_by = by;
+	g->created_at = 1700000400;
+}
+
+static void
+test_grants(struct pt_store *st, int64_t owner)
+{
+	static struct pt_grant_row g1, g2, dup, list[3];
+	size_t n = 99;
+
+	grant_init(&g1, "h-one", 1, owner);
+	grant_init(&g2, "h-one", 2, owner);
+	T_EQ(pt_store_grant_insert(st, &g1), PT_EINVAL, "grant insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_grant_insert(st, &g1), PT_OK, "grant 1");
+	T_EQ(pt_store_grant_insert(st, &g2), PT_OK, "grant 2");
+	T_OK(g1.id > 0 && g2.id > g1.id, "ids ascending");
+	grant_init(&dup, "h-one", 1, owner);
+	T_EQ(pt_store_grant_insert(st, &dup), PT_EEXISTS, "a known cti in the same home: EEXISTS");
+	/* Token ids are unique per home: another tenant's cti is no oracle. */
+	grant_init(&dup, "h-two", 1, owner);
+	T_EQ(pt_store_grant_insert(st, &dup), PT_OK, "the same cti in another home: stored");
+	grant_init(&dup, "h-none", 3, owner);
+	T_EQ(pt_store_grant_insert(st, &dup), PT_ENOTFOUND, "unknown home: ENOTFOUND");
+	grant_init(&dup, "h-one", 4, owner);
+	dup.chain_len = sizeof(dup.chain) + 1;
+	T_EQ(pt_store_grant_insert(st, &dup), PT_EINVAL, "chain_len too large: EINVAL");
+	grant_init(&dup, "h-two", 5, owner);
+	T_EQ(pt_store_grant_insert(st, &dup), PT_OK, "a grant for h-two");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_grant_list(st, "h-one", list, 3, &n), PT_OK, "list h-one's grants");
+	T_EQ(n, 2, "two");
+	T_OK(memcmp(&list[0], &g1, sizeof(g1)) == 0, "grant 1 as inserted (chain included)");
+	T_OK(memcmp(&list[1], &g2, sizeof(g2)) == 0, "grant 2 as inserted");
+	T_EQ(pt_store_grant_list(st, "h-none", list, 3, &n), PT_ENOTFOUND, "unknown home");
+}
+
+static int
+add_revocation(struct pt_store *st, const char *home, uint8_t seed, int64_t *version)
+{
+	struct pt_revocation_row v;
+	int r;
+
+	memset(&v, 0, sizeof(v));
+	(void)snprintf(v.home_id, sizeof(v.home_id), "%s", home);
+	v.envelope_len = 100 + seed;
+	fill(v.envelope, v.envelope_len, seed);
+	v.kind = 1;
+	v.target_len = 16;
+	fill(v.target, v.target_len, seed);
+	v.created_by = 1;
+	v.created_at = 1700000500 + seed;
+	r = pt_store_revocation_insert(st, &v);
+	*version = v.version;
+	return r;
+}
+
+static void
+test_revocations(struct pt_store *st)
+{
+	struct pt_revocation_row list[4];
+	int64_t v = -1;
+	size_t n = 99;
+
+	T_EQ(add_revocation(st, "h-one", 1, &v), PT_EINVAL, "revocation outside a transaction");
+	T_EQ(v, 0, "no version");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(add_revocation(st, "h-one", 1, &v), PT_OK, "h-one revocation");
+	T_EQ(v, 1, "h-one version 1");
+	T_EQ(add_revocation(st, "h-two", 2, &v), PT_OK, "h-two revocation");
+	T_EQ(v, 1, "h-two version 1: versions are per home");
+	T_EQ(add_revocation(st, "h-one", 3, &v), PT_OK, "h-one revocation");
+	T_EQ(v, 2, "h-one version 2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(add_revocation(st, "h-one", 4, &v), PT_OK, "h-one revocation");
+	T_EQ(v, 3, "h-one version 3 in a later transaction");
+	T_EQ(add_revocation(st, "h-two", 5, &v), PT_OK, "h-two revocation");
+	T_EQ(v, 2, "h-two version 2");
+	T_EQ(add_revocation(st, "h-one", 4, &v), PT_EEXISTS, "the same envelope again: EEXISTS");
+	T_EQ(add_revocation(st, "h-none", 6, &v), PT_ENOTFOUND, "unknown home: ENOTFOUND");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_revocation_list(st, "h-one", 0, list, 4, &n), PT_OK, "list all of h-one");
+	T_EQ(n, 3, "three");
+	T_OK(list[0].version == 1 && list[1].version == 2 && list[2].version == 3,
+	     "versions 1, 2, 3 in order");
+	T_OK(list[2].envelope_len == 104 && list[2].envelope[0] == 4 && list[2].target_len == 16 &&
+		     list[2].kind == 1 && list[2].created_at == 1700000504 &&
+		     strcmp(list[2].home_id, "h-one") == 0,
+	     "fields as inserted");
+	T_EQ(pt_store_revocation_list(st, "h-one", 1, list, 4, &n), PT_OK, "list since 1");
+	T_OK(n == 2 && list[0].version == 2 && list[1].version == 3, "versions 2 and 3");
+	T_EQ(pt_store_revocation_list(st, "h-one", 3, list, 4, &n), PT_OK, "list since 3");
+	T_EQ(n, 0, "nothing newer");
+	T_EQ(pt_store_revocation_list(st, "h-none", 0, list, 4, &n), PT_ENOTFOUND,
+	     "unknown home: ENOTFOUND");
+}
+
+/* ---- home locations ---- */
+
+static void
+test_location(struct pt_store *st, int64_t owner)
+{
+	struct pt_home h, g, list[8];
+	size_t n = 0, i;
+	int role = -1;
+	bool found = false;
+
+	home_init(&h, "h-loc", "Cabin");
+	h.has_location = true;
+	h.lat = -33.8688;
+	h.lon = 151.2093;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_insert(st, &h, owner), PT_OK, "a home with a location");
+	home_init(&g, "h-bad", "Bad");
+	g.has_location = true;
+	g.lat = 90.0;
+	g.lon = -180.0;
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_OK, "lat 90, lon -180: the edges are in");
+	T_EQ(pt_store_home_delete(st, "h-bad"), PT_OK, "(remove it)");
+	g.rowid = 0;
+	g.lat = 90.000001;
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_EINVAL, "lat just above 90: EINVAL");
+	g.lat = -90.000001;
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_EINVAL, "lat just below -90: EINVAL");
+	g.lat = 0.0;
+	g.lon = 180.000001;
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_EINVAL, "lon above 180: EINVAL");
+	g.lon = NAN;
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_EINVAL, "lon NaN: EINVAL");
+	g.has_location = false;
+	T_EQ(pt_store_home_insert(st, &g, owner), PT_OK,
+	     "without a location the coordinates are not looked at");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_home_get(st, "h-bad", owner, &g, &role), PT_OK, "get it");
+	T_OK(!g.has_location && g.lat == 0.0 && g.lon == 0.0, "no location is stored as 0, 0");
+	T_EQ(pt_store_home_get(st, "h-loc", owner, &g, &role), PT_OK, "get the cabin");
+	T_OK(memcmp(&g, &h, sizeof(g)) == 0, "every field as inserted, location included");
+	T_EQ(pt_store_home_list(st, owner, list, 8, &n), PT_OK, "list the owner's homes");
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i].id, "h-loc") == 0)
+			found = list[i].has_location && list[i].lat == h.lat && list[i].lon == h.lon;
+	T_OK(found, "the list carries the location");
+
+	g.lat = 51.5074;
+	g.lon = -0.1278;
+	g.updated_at = 1700000900;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_update(st, &g), PT_OK, "move it");
+	g.lat = 100.0;
+	T_EQ(pt_store_home_update(st, &g), PT_EINVAL, "update to lat 100: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_home_get(st, "h-loc", owner, &h, &role), PT_OK, "get");
+	T_OK(h.has_location && h.lat == 51.5074 && h.lon == -0.1278, "the new location");
+	h.has_location = false;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_update(st, &h), PT_OK, "clear the location");
+	T_EQ(pt_store_home_delete(st, "h-bad"), PT_OK, "(remove h-bad)");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_home_get(st, "h-loc", owner, &g, &role), PT_OK, "get");
+	T_OK(!g.has_location && g.lat == 0.0 && g.lon == 0.0, "no location, coordinates 0");
+}
+
+/* ---- carriers, couriers, devices ---- */
+
+struct org {
+	int64_t admin, admin2, cole, cody, dev_cole;
+	struct pt_carrier c1, c2;
+};
+
+static void
+carrier_init(struct pt_carrier *c, const char *id, uint8_t seed, int64_t admin, bool hosted)
+{
+	memset(c, 0, sizeof(*c));
+	(void)snprintf(c->id, sizeof(c->id), "%s", id);
+	(void)snprintf(c->name, sizeof(c->name), "Carrier %u", seed);
+	fill(c->pk, sizeof(c->pk), seed);
+	c->hosted = hosted;
+	if (hosted) {
+		c->sealed_seed_len = 72;
+		fill(c->sealed_seed, c->sealed_seed_len, (uint8_t)(seed + 1));
+	}
+	c->admin = admin;
+	c->created_at = 1700001000 + seed;
+}
+
+static void
+test_carriers(struct pt_store *st, struct org *o)
+{
+	struct pt_carrier c, list[4];
+	size_t n = 99;
+
+	o->admin = new_account(st, "cara@example.org", PT_ROLE_CARRIER_ADMIN);
+	o->admin2 = new_account(st, "cato@example.org", PT_ROLE_CARRIER_ADMIN);
+	o->cole = new_account(st, "cole@example.org", PT_ROLE_COURIER);
+	o->cody = new_account(st, "cody@example.org", PT_ROLE_COURIER);
+	T_OK(o->admin > 0 && o->admin2 > 0 && o->cole > 0 && o->cody > 0,
+	     "two carrier admins, two couriers");
+
+	carrier_init(&o->c1, "c-0000000000000001", 40, o->admin, false);
+	carrier_init(&o->c2, "c-0000000000000002", 41, o->admin2, true);
+	T_EQ(pt_store_carrier_insert(st, &o->c1), PT_EINVAL, "carrier insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_carrier_insert(st, &o->c1), PT_OK, "carrier 1, not hosted");
+	T_EQ(pt_store_carrier_insert(st, &o->c2), PT_OK, "carrier 2, hosted with a sealed seed");
+	T_OK(o->c1.rowid > 0 && o->c2.rowid > o->c1.rowid, "rowids ascending");
+	carrier_init(&c, "c-0000000000000001", 42, o->admin, false);
+	T_EQ(pt_store_carrier_insert(st, &c), PT_EEXISTS, "a taken id: EEXISTS");
+	T_EQ(c.rowid, 0, "no rowid on failure");
+	carrier_init(&c, "c-0000000000000003", 40, o->admin, false);
+	T_EQ(pt_store_carrier_insert(st, &c), PT_EEXISTS, "a taken key: EEXISTS");
+	carrier_init(&c, "c-0000000000000003", 43, 9999, false);
+	T_EQ(pt_store_carrier_insert(st, &c), PT_ENOTFOUND, "an unknown admin: ENOTFOUND");
+	carrier_init(&c, "c-0000000000000003", 43, o->admin, true);
+	c.sealed_seed_len = 0;
+	T_EQ(pt_store_carrier_insert(st, &c), PT_EINVAL, "hosted without a sealed seed: EINVAL");
+	carrier_init(&c, "c-0000000000000003", 43, o->admin, false);
+	c.sealed_seed_len = 8;
+	T_EQ(pt_store_carrier_insert(st, &c), PT_EINVAL, "a sealed seed, not hosted: EINVAL");
+	carrier_init(&c, "c-0000000000000003", 43, o->admin, true);
+	c.sealed_seed_len = sizeof(c.sealed_seed) + 1;
+	T_EQ(pt_store_carrier_insert(st, &c), PT_EINVAL, "sealed_seed_len too large: EINVAL");
+	carrier_init(&c, "c 3", 43, o->admin, false);
+	T_EQ(pt_store_carrier_insert(st, &c), PT_EINVAL, "an invalid id: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_carrier_get(st, o->c1.id, &c), PT_OK, "get carrier 1");
+	T_OK(memcmp(&c, &o->c1, sizeof(c)) == 0, "every field as inserted");
+	T_EQ(pt_store_carrier_get(st, o->c2.id, &c), PT_OK, "get carrier 2");
+	T_OK(memcmp(&c, &o->c2, sizeof(c)) == 0, "every field as inserted, sealed seed included");
+	T_EQ(pt_store_carrier_get(st, "c-none", &c), PT_ENOTFOUND, "unknown carrier: ENOTFOUND");
+	T_OK(all_zero(&c, sizeof(c)), "output zeroed");
+
+	T_EQ(pt_store_carrier_list(st, 0, list, 4, &n), PT_OK, "list carriers");
+	T_OK(n == 2 && list[0].rowid == o->c1.rowid && list[1].rowid == o->c2.rowid,
+	     "both, in rowid order");
+	T_EQ(pt_store_carrier_list(st, o->c1.rowid, list, 4, &n), PT_OK, "list after carrier 1");
+	T_OK(n == 1 && strcmp(list[0].id, o->c2.id) == 0, "carrier 2");
+	T_EQ(pt_store_carrier_list(st, 0, list, 1, &n), PT_OK, "list with max 1");
+	T_OK(n == 1 && list[0].rowid == o->c1.rowid, "carrier 1");
+	T_EQ(pt_store_carrier_list(st, o->c2.rowid, list, 4, &n), PT_OK, "list after the last");
+	T_EQ(n, 0, "empty");
+}
+
+static void
+courier_init(struct pt_courier *c, int64_t account, const char *carrier, uint8_t level)
+{
+	memset(c, 0, sizeof(*c));
+	c->account = account;
+	(void)snprintf(c->carrier_id, sizeof(c->carrier_id), "%s", carrier);
+	(void)snprintf(c->name, sizeof(c->name), "Courier %lld", (long long)account);
+	c->level = level;
+	c->attestation_len = 150 + level;
+	fill(c->attestation, c->attestation_len, level);
+	c->active = true;
+	c->created_at = 1700001100;
+	c->updated_at = 1700001100;
+}
+
+static void
+test_couriers(struct pt_store *st, struct org *o)
+{
+	struct pt_courier c, k, list[4];
+	size_t n = 99;
+
+	courier_init(&c, o->cole, o->c1.id, PT_LEVEL_ID);
+	T_EQ(pt_store_courier_insert(st, &c), PT_EINVAL, "courier insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_courier_insert(st, &c), PT_OK, "enrol cole with carrier 1");
+	courier_init(&k, o->cody, o->c1.id, PT_LEVEL_BACKGROUND);
+	T_EQ(pt_store_courier_insert(st, &k), PT_OK, "enrol cody with carrier 1");
+	courier_init(&k, o->cole, o->c2.id, PT_LEVEL_BASIC);
+	T_EQ(pt_store_courier_insert(st, &k), PT_EEXISTS,
+	     "cole with another carrier: EEXISTS (one carrier per courier)");
+	courier_init(&k, o->admin, "c-none", PT_LEVEL_BASIC);
+	T_EQ(pt_store_courier_insert(st, &k), PT_ENOTFOUND, "an unknown carrier: ENOTFOUND");
+	courier_init(&k, 9999, o->c2.id, PT_LEVEL_BASIC);
+	T_EQ(pt_store_courier_insert(st, &k), PT_ENOTFOUND, "an unknown account: ENOTFOUND");
+	courier_init(&k, o->admin, o->c2.id, 4);
+	T_EQ(pt_store_courier_insert(st, &k), PT_EINVAL, "level 4: EINVAL");
+	courier_init(&k, o->admin, o->c2.id, 0);
+	T_EQ(pt_store_courier_insert(st, &k), PT_EINVAL, "level 0: EINVAL");
+	courier_init(&k, o->admin, o->c2.id, PT_LEVEL_BASIC);
+	k.attestation_len = 0;
+	T_EQ(pt_store_courier_insert(st, &k), PT_EINVAL, "no attestation: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_courier_get(st, o->cole, &k), PT_OK, "get cole");
+	T_OK(memcmp(&k, &c, sizeof(k)) == 0, "every field as inserted");
+	T_EQ(pt_store_courier_get(st, o->admin, &k), PT_ENOTFOUND, "not a courier: ENOTFOUND");
+	T_OK(all_zero(&k, sizeof(k)), "output zeroed");
+
+	T_EQ(pt_store_courier_list(st, o->c1.id, 0, list, 4, &n), PT_OK, "carrier 1's couriers");
+	T_OK(n == 2 && list[0].account == o->cole && list[1].account == o->cody, "in account order");
+	T_EQ(pt_store_courier_list(st, o->c1.id, o->cole, list, 4, &n), PT_OK, "after cole");
+	T_OK(n == 1 && list[0].account == o->cody && list[0].level == PT_LEVEL_BACKGROUND, "cody");
+	T_EQ(pt_store_courier_list(st, o->c2.id, 0, list, 4, &n), PT_OK, "carrier 2's couriers");
+	T_EQ(n, 0, "none");
+	T_EQ(pt_store_courier_list(st, "c-none", 0, list, 4, &n), PT_ENOTFOUND,
+	     "an unknown carrier: ENOTFOUND");
+
+	T_EQ(pt_store_courier_deactivate(st, o->c1.id, o->cole, 1700001200), PT_EINVAL,
+	     "deactivate outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_courier_deactivate(st, o->c2.id, o->cole, 1700001200), PT_ENOTFOUND,
+	     "deactivate through another carrier: ENOTFOUND");
+	T_EQ(pt_store_courier_deactivate(st, o->c1.id, o->admin, 1700001200), PT_ENOTFOUND,
+	     "deactivate a non-courier: ENOTFOUND");
+	T_EQ(pt_store_courier_deactivate(st, o->c1.id, o->cody, 1700001200), PT_OK,
+	     "deactivate cody");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_courier_get(st, o->cody, &k), PT_OK, "get cody");
+	T_OK(!k.active && k.updated_at == 1700001200 && k.created_at == 1700001100,
+	     "inactive, updated_at set, created_at kept");
+	T_EQ(pt_store_courier_get(st, o->cole, &k), PT_OK, "get cole");
+	T_OK(k.active, "cole stays active");
+}
+
+static void
+test_devices(struct pt_store *st, struct org *o)
+{
+	struct pt_device d, e, list[4];
+	size_t n = 99;
+
+	memset(&d, 0, sizeof(d));
+	d.account = o->cole;
+	fill(d.pk, sizeof(d.pk), 60);
+	(void)snprintf(d.label, sizeof(d.label), "scanner 1");
+	d.created_at = 1700001300;
+	T_EQ(pt_store_device_insert(st, &d), PT_EINVAL, "device insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_device_insert(st, &d), PT_OK, "cole's device");
+	T_OK(d.id > 0, "id set");
+	e = d;
+	e.account = o->cody;
+	T_EQ(pt_store_device_insert(st, &e), PT_EEXISTS, "the same key for cody: EEXISTS");
+	T_EQ(e.id, 0, "no id on failure");
+	fill(e.pk, sizeof(e.pk), 61);
+	e.account = 9999;
+	T_EQ(pt_store_device_insert(st, &e), PT_ENOTFOUND, "an unknown account: ENOTFOUND");
+	e.account = o->cody;
+	T_EQ(pt_store_device_insert(st, &e), PT_OK, "cody's device");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	o->dev_cole = d.id;
+
+	T_EQ(pt_store_device_list(st, o->cole, list, 4, &n), PT_OK, "cole's devices");
+	T_OK(n == 1 && memcmp(&list[0], &d, sizeof(d)) == 0, "one, as inserted");
+	T_EQ(pt_store_device_list(st, o->admin, list, 4, &n), PT_OK, "a non-courier's devices");
+	T_EQ(n, 0, "none");
+	T_EQ(pt_store_device_by_pk(st, o->cole, d.pk, &e), PT_OK, "cole's device by its key");
+	T_OK(memcmp(&e, &d, sizeof(e)) == 0, "as inserted");
+	T_EQ(pt_store_device_by_pk(st, o->cody, d.pk, &e), PT_ENOTFOUND,
+	     "cole's key asked for by cody: ENOTFOUND");
+	T_OK(all_zero(&e, sizeof(e)), "output zeroed");
+
+	T_EQ(pt_store_device_list(st, o->cody, list, 4, &n), PT_OK, "cody's devices");
+	T_EQ(n, 1, "one");
+	T_EQ(pt_store_device_delete(st, o->cody, list[0].id), PT_EINVAL,
+	     "device delete outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_device_delete(st, o->cole, list[0].id), PT_ENOTFOUND,
+	     "cody's device deleted by cole: ENOTFOUND");
+	T_EQ(pt_store_device_delete(st, o->cody, list[0].id), PT_OK, "deleted by cody");
+	T_EQ(pt_store_device_delete(st, o->cody, list[0].id), PT_ENOTFOUND, "again: ENOTFOUND");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_device_list(st, o->cody, list, 4, &n), PT_OK, "cody's devices");
+	T_EQ(n, 0, "none left");
+	T_EQ(pt_store_device_list(st, o->cole, list, 4, &n), PT_OK, "cole's devices");
+	T_EQ(n, 1, "cole's stays");
+}
+
+/* ---- hubs ---- */
+
+static void
+hub_init(struct pt_hub *h, const char *id, const char *home, uint8_t seed, int64_t by)
+{
+	memset(h, 0, sizeof(*h));
+	(void)snprintf(h->id, sizeof(h->id), "%s", id);
+	(void)snprintf(h->home_id, sizeof(h->home_id), "%s", home);
+	fill(h->pk, sizeof(h->pk), seed);
+	(void)snprintf(h->label, sizeof(h->label), "hall %u", seed);
+	h->pairing_len = 120 + seed;
+	fill(h->pairing, h->pairing_len, (uint8_t)(seed + 3));
+	h->paired_by = by;
+	h->created_at = 1700001400;
+}
+
+/* Two more homes: h-three (ana, owner) and h-four (ben, owner). */
+static void
+test_hubs(struct pt_store *st, int64_t owner, int64_t other)
+{
+	struct pt_home h;
+	struct pt_hub a, b, x, list[4];
+	size_t n = 99;
+
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	home_init(&h, "h-three", "Three");
+	T_EQ(pt_store_home_insert(st, &h, owner), PT_OK, "home h-three, ana's");
+	home_init(&h, "h-four", "Four");
+	T_EQ(pt_store_home_insert(st, &h, other), PT_OK, "home h-four, ben's");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	hub_init(&a, "hub-000000000000000a", "h-three", 70, owner);
+	hub_init(&b, "hub-000000000000000b", "h-four", 71, other);
+	T_EQ(pt_store_hub_insert(st, &a), PT_EINVAL, "hub insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_insert(st, &a), PT_OK, "hub a in h-three");
+	T_EQ(pt_store_hub_insert(st, &b), PT_OK, "hub b in h-four");
+	T_OK(a.rowid > 0 && b.rowid > a.rowid, "rowids ascending");
+	hub_init(&x, a.id, "h-four", 72, other);
+	T_EQ(pt_store_hub_insert(st, &x), PT_EEXISTS, "a taken id: EEXISTS");
+	T_EQ(x.rowid, 0, "no rowid on failure");
+	hub_init(&x, "hub-000000000000000c", "h-four", 70, other);
+	T_EQ(pt_store_hub_insert(st, &x), PT_EEXISTS, "a taken key: EEXISTS");
+	hub_init(&x, "hub-000000000000000c", "h-none", 72, other);
+	T_EQ(pt_store_hub_insert(st, &x), PT_ENOTFOUND, "an unknown home: ENOTFOUND");
+	hub_init(&x, "hub-000000000000000c", "h-four", 72, other);
+	x.pairing_len = 0;
+	T_EQ(pt_store_hub_insert(st, &x), PT_EINVAL, "no pairing statement: EINVAL");
+	hub_init(&x, "hub/c", "h-four", 72, other);
+	T_EQ(pt_store_hub_insert(st, &x), PT_EINVAL, "an invalid id: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_hub_list(st, "h-three", list, 4, &n), PT_OK, "h-three's hubs");
+	T_OK(n == 1 && memcmp(&list[0], &a, sizeof(a)) == 0, "hub a, as inserted");
+	T_EQ(pt_store_hub_list(st, "h-none", list, 4, &n), PT_ENOTFOUND,
+	     "an unknown home: ENOTFOUND");
+
+	T_EQ(pt_store_hub_delete(st, "h-three", a.id), PT_EINVAL, "hub delete outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_delete(st, "h-four", a.id), PT_ENOTFOUND,
+	     "h-three's hub deleted through h-four: ENOTFOUND");
+	T_EQ(pt_store_hub_delete(st, "h-three", "hub-none"), PT_ENOTFOUND, "an unknown hub");
+	T_EQ(pt_store_hub_delete(st, "h-three", a.id), PT_OK, "deleted through its home");
+	T_EQ(pt_store_hub_delete(st, "h-three", a.id), PT_ENOTFOUND, "again: ENOTFOUND");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_hub_list(st, "h-three", list, 4, &n), PT_OK, "h-three's hubs");
+	T_EQ(n, 0, "none");
+	T_EQ(pt_store_hub_list(st, "h-four", list, 4, &n), PT_OK, "h-four's hubs");
+	T_OK(n == 1 && strcmp(list[0].id, b.id) == 0, "hub b stays");
+}
+
+/* ---- deliveries ---- */
+
+static void
+delivery_init(struct pt_delivery *d, const char *id, const char *home, const char *carrier,
+	      int64_t at)
+{
+	memset(d, 0, sizeof(*d));
+	(void)snprintf(d->id, sizeof(d->id), "%s", id);
+	(void)snprintf(d->home_id, sizeof(d->home_id), "%s", home);
+	(void)snprintf(d->carrier_id, sizeof(d->carrier_id), "%s", carrier);
+	(void)snprintf(d->package_id, sizeof(d->package_id), "PKG-%s", id);
+	d->state = PT_D_SCHEDULED;
+	d->approval = PT_APPROVAL_PENDING;
+	d->in_home = true;
+	d->window_start = at + 3600;
+	d->window_end = at + 7200;
+	d->created_at = at;
+	d->updated_at = at;
+}
+
+static long long
+steps_of(struct pt_store *st, const char *id)
+{
+	struct pt_delivery_step s[16];
+	size_t n = 0;
+
+	return pt_store_delivery_steps(st, id, s, 16, &n) == PT_OK ? (long long)n : -1;
+}
+
+/* The ids of a filtered list, as "d-1 d-3", for compact checks. */
+static const char *
+list_ids(struct pt_store *st, const struct pt_delivery_filter *f, int64_t after, size_t max)
+{
+	static char buf[256];
+	struct pt_delivery list[8];
+	size_t n = 0, i, len = 0;
+
+	buf[0] = '\0';
+	if (max > 8 || pt_store_delivery_list(st, f, after, list, max, &n) != PT_OK)
+		return "(error)";
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? " " : "",
+					list[i].id);
+	return buf;
+}
+
+static void
+test_deliveries(struct pt_store *st, const struct org *o, int64_t owner, int64_t other)
+{
+	struct pt_delivery d1, d2, d3, d4, x, y;
+	struct pt_delivery_step steps[8];
+	struct pt_delivery_filter f;
+	size_t n = 99;
+
+	delivery_init(&d1, "d-1", "h-three", o->c1.id, 1700002000);
+	delivery_init(&d2, "d-2", "h-four", o->c1.id, 1700002001);
+	delivery_init(&d3, "d-3", "h-three", o->c2.id, 1700002002);
+	delivery_init(&d4, "d-4", "h-one", o->c2.id, 1700002003);
+	d4.in_home = false;
+	d4.approval = PT_APPROVAL_NOT_NEEDED;
+	T_EQ(pt_store_delivery_insert(st, &d1, o->admin), PT_EINVAL,
+	     "delivery insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_delivery_insert(st, &d1, o->admin), PT_OK, "d-1: h-three, carrier 1");
+	T_EQ(pt_store_delivery_insert(st, &d2, o->admin), PT_OK, "d-2: h-four, carrier 1");
+	T_EQ(pt_store_delivery_insert(st, &d3, o->admin2), PT_OK, "d-3: h-three, carrier 2");
+	T_EQ(pt_store_delivery_insert(st, &d4, o->admin2), PT_OK, "d-4: h-one, carrier 2");
+	T_OK(d1.rowid > 0 && d2.rowid > d1.rowid && d3.rowid > d2.rowid && d4.rowid > d3.rowid,
+	     "rowids ascending");
+	delivery_init(&x, "d-1", "h-four", o->c2.id, 1700002004);
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_EEXISTS, "a taken id: EEXISTS");
+	T_EQ(x.rowid, 0, "no rowid on failure");
+	delivery_init(&x, "d-x", "h-none", o->c1.id, 1700002004);
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_ENOTFOUND, "an unknown home: ENOTFOUND");
+	delivery_init(&x, "d-x", "h-four", "c-none", 1700002004);
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_ENOTFOUND,
+	     "an unknown carrier: ENOTFOUND");
+	delivery_init(&x, "d-x", "h-four", o->c1.id, 1700002004);
+	x.state = 0;
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_EINVAL, "state 0: EINVAL");
+	x.state = 10;
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_EINVAL, "state 10: EINVAL");
+	x.state = PT_D_SCHEDULED;
+	x.approval = 3;
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_EINVAL, "approval 3: EINVAL");
+	x.approval = PT_APPROVAL_PENDING;
+	x.window_end = x.window_start - 1;
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_EINVAL,
+	     "a window that ends before it starts: EINVAL");
+	delivery_init(&x, "d x", "h-four", o->c1.id, 1700002004);
+	T_EQ(pt_store_delivery_insert(st, &x, o->admin), PT_EINVAL, "an invalid id: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_delivery_get(st, "d-1", &x), PT_OK, "get d-1");
+	T_OK(memcmp(&x, &d1, sizeof(x)) == 0, "every field as inserted");
+	T_OK(!x.has_token && x.courier == 0 && x.device == 0, "no token, courier or device yet");
+	T_EQ(pt_store_delivery_get(st, "d-4", &x), PT_OK, "get d-4");
+	T_OK(memcmp(&x, &d4, sizeof(x)) == 0, "every field as inserted");
+	T_EQ(pt_store_delivery_get(st, "d-x", &x), PT_ENOTFOUND, "an unknown id: ENOTFOUND");
+	T_OK(all_zero(&x, sizeof(x)), "output zeroed");
+	T_EQ(pt_store_delivery_steps(st, "d-1", steps, 8, &n), PT_OK, "d-1's steps");
+	T_OK(n == 1 && steps[0].state == PT_D_SCHEDULED && steps[0].at == 1700002000 &&
+		     steps[0].actor == o->admin,
+	     "one: scheduled, at created_at, by its actor");
+	T_EQ(steps_of(st, "d-x"), -1, "steps of an unknown delivery: ENOTFOUND");
+	T_EQ(pt_store_delivery_steps(st, "d-x", steps, 8, &n), PT_ENOTFOUND, "(the code)");
+	T_EQ(n, 0, "n zeroed");
+
+	/* Dispatch: scheduled -> out, with a courier. */
+	T_EQ(pt_store_delivery_get(st, "d-1", &x), PT_OK, "read d-1");
+	x.state = PT_D_OUT;
+	x.courier = o->cole;
+	x.updated_at = 1700002100;
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_SCHEDULED, o->admin), PT_EINVAL,
+	     "update outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_SCHEDULED, o->admin), PT_OK,
+	     "scheduled -> out");
+	y = x;
+	y.state = PT_D_CANCELLED;
+	(void)snprintf(y.reason, sizeof(y.reason), "stale");
+	T_EQ(pt_store_delivery_update(st, &y, PT_D_SCHEDULED, owner), PT_ECONFLICT,
+	     "a second move from scheduled: ECONFLICT");
+	(void)snprintf(y.id, sizeof(y.id), "d-x");
+	T_EQ(pt_store_delivery_update(st, &y, PT_D_SCHEDULED, owner), PT_ENOTFOUND,
+	     "an unknown id: ENOTFOUND");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_delivery_get(st, "d-1", &y), PT_OK, "read d-1");
+	T_OK(memcmp(&y, &x, sizeof(y)) == 0, "out, cole, updated_at: the conflict changed nothing");
+	T_EQ(steps_of(st, "d-1"), 2, "two steps");
+
+	/* Same state, other fields: no step. */
+	x.approval = PT_APPROVAL_APPROVED;
+	x.updated_at = 1700002150;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_OUT, owner), PT_OK, "approve, still out");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(steps_of(st, "d-1"), 2, "no step for an unchanged state");
+
+	/* Issue a credential: token and device. */
+	x.state = PT_D_ISSUED;
+	x.has_token = true;
+	fill(x.token_id, sizeof(x.token_id), 80);
+	x.device = o->dev_cole;
+	x.updated_at = 1700002200;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_OUT, 0), PT_OK, "out -> credential-issued");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_delivery_get(st, "d-1", &y), PT_OK, "read d-1");
+	T_OK(memcmp(&y, &x, sizeof(y)) == 0, "issued, with its token and device");
+
+	/* Two requests read "issued"; the first to commit wins. */
+	y = x;
+	x.state = PT_D_ENTERED;
+	x.updated_at = 1700002300;
+	y.state = PT_D_CANCELLED;
+	y.updated_at = 1700002301;
+	(void)snprintf(y.reason, sizeof(y.reason), "owner cancelled");
+	T_EQ(pt_store_begin(st), PT_OK, "begin (request A)");
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_ISSUED, 0), PT_OK, "A: issued -> entered");
+	T_EQ(pt_store_commit(st), PT_OK, "commit A");
+	T_EQ(pt_store_begin(st), PT_OK, "begin (request B)");
+	T_EQ(pt_store_delivery_update(st, &y, PT_D_ISSUED, owner), PT_ECONFLICT,
+	     "B: issued -> cancelled: ECONFLICT");
+	x.state = 10;
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_ENTERED, 0), PT_EINVAL, "state 10: EINVAL");
+	x.state = PT_D_ENTERED;
+	T_EQ(pt_store_commit(st), PT_OK, "commit B");
+	T_EQ(pt_store_delivery_get(st, "d-1", &y), PT_OK, "read d-1");
+	T_OK(y.state == PT_D_ENTERED && y.reason[0] == '\0' && y.updated_at == 1700002300,
+	     "entered: A's write stands");
+	T_EQ(pt_store_delivery_steps(st, "d-1", steps, 8, &n), PT_OK, "d-1's steps");
+	T_OK(n == 4 && steps[0].state == PT_D_SCHEDULED && steps[1].state == PT_D_OUT &&
+		     steps[2].state == PT_D_ISSUED && steps[3].state == PT_D_ENTERED,
+	     "scheduled, out, issued, entered: in order, nothing from B or the EINVAL");
+	T_OK(steps[1].at == 1700002100 && steps[1].actor == o->admin && steps[2].at == 1700002200 &&
+		     steps[2].actor == 0 && steps[3].at == 1700002300,
+	     "each at its updated_at, by its actor");
+	T_EQ(pt_store_delivery_steps(st, "d-1", steps, 2, &n), PT_OK, "steps with max 2");
+	T_EQ(n, 2, "two");
+
+	/* d-2 refused, with a reason. */
+	T_EQ(pt_store_delivery_get(st, "d-2", &x), PT_OK, "read d-2");
+	x.state = PT_D_REFUSED;
+	(void)snprintf(x.reason, sizeof(x.reason), "dog in the hall");
+	x.updated_at = 1700002400;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_delivery_update(st, &x, PT_D_SCHEDULED, other), PT_OK, "d-2 refused");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_delivery_get(st, "d-2", &y), PT_OK, "read d-2");
+	T_OK(y.state == PT_D_REFUSED && strcmp(y.reason, "dog in the hall") == 0, "with its reason");
+
+	/* Filters: d-1 h-three/c1 (cole, entered), d-2 h-four/c1 (refused),
+	 * d-3 h-three/c2, d-4 h-one/c2. Ana owns h-one and h-three, ben owns
+	 * h-four and is a member of h-one; admin runs c1, admin2 runs c2. */
+	memset(&f, 0, sizeof(f));
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1 d-2 d-3 d-4") == 0, "no filter: all, in order");
+	T_OK(strcmp(list_ids(st, &f, 0, 2), "d-1 d-2") == 0, "page 1 of 2");
+	T_OK(strcmp(list_ids(st, &f, d2.rowid, 2), "d-3 d-4") == 0, "page 2: after d-2");
+	T_OK(strcmp(list_ids(st, &f, d4.rowid, 2), "") == 0, "after the last: empty");
+	T_EQ(pt_store_delivery_list(st, &f, 0, NULL, 0, &n), PT_OK, "max 0");
+	T_EQ(n, 0, "nothing");
+	f.home_id = "h-three";
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1 d-3") == 0, "home h-three: d-1 d-3");
+	T_OK(strcmp(list_ids(st, &f, d1.rowid, 8), "d-3") == 0, "home h-three after d-1: d-3");
+	f.carrier_id = o->c2.id;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-3") == 0, "home h-three and carrier 2: d-3");
+	f.home_id = "h-none";
+	f.carrier_id = NULL;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "") == 0, "an unknown home: empty, not an error");
+	f.home_id = "h-0123456789012345678901234567890123456789012345678901234567890123456789";
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "") == 0, "a home id too long: empty");
+	memset(&f, 0, sizeof(f));
+	f.carrier_id = o->c1.id;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1 d-2") == 0, "carrier 1: d-1 d-2");
+	f.state = PT_D_REFUSED;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-2") == 0, "carrier 1 and refused: d-2");
+	memset(&f, 0, sizeof(f));
+	f.courier = o->cole;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1") == 0, "courier cole: d-1");
+	f.member = other;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "") == 0, "cole's and ben's homes: none");
+	memset(&f, 0, sizeof(f));
+	f.member = other;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-2 d-4") == 0,
+	     "member ben: d-2 (his h-four) and d-4 (h-one, as a member)");
+	f.member = owner;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1 d-3 d-4") == 0, "member ana: h-three and h-one");
+	T_OK(strcmp(list_ids(st, &f, d1.rowid, 1), "d-3") == 0, "member ana, after d-1, max 1");
+	f.carrier_admin = o->admin;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1") == 0, "member ana and carrier admin 1: d-1");
+	memset(&f, 0, sizeof(f));
+	f.carrier_admin = o->admin2;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-3 d-4") == 0, "carrier admin 2: d-3 d-4");
+	f.carrier_admin = o->cole;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "") == 0, "a courier administers nothing");
+	memset(&f, 0, sizeof(f));
+	f.state = PT_D_SCHEDULED;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-3 d-4") == 0, "state scheduled: d-3 d-4");
+	f.state = PT_D_ENTERED;
+	T_OK(strcmp(list_ids(st, &f, 0, 8), "d-1") == 0, "state entered: d-1");
+	memset(&f, 0, sizeof(f));
+	T_EQ(pt_store_delivery_list(st, NULL, 0, &x, 1, &n), PT_EINVAL, "no filter struct: EINVAL");
+}
+
+/* ---- events and alerts ---- */
+
+static int
+add_event(struct pt_store *st, const char *home, const char *source, int64_t seq, int64_t *id)
+{
+	struct pt_event_row e;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	(void)snprintf(e.home_id, sizeof(e.home_id), "%s", home);
+	(void)snprintf(e.source, sizeof(e.source), "%s", source);
+	(void)snprintf(e.type, sizeof(e.type), "door.opened");
+	(void)snprintf(e.data, sizeof(e.data), "{\"seq\":%lld}", (long long)seq);
+	e.at = 1700003000 + seq;
+	e.hub_seq = seq;
+	r = pt_store_event_append(st, &e);
+	if (id != NULL)
+		*id = e.id;
+	return r;
+}
+
+static void
+test_events(struct pt_store *st, int64_t *event_three, int64_t *event_four)
+{
+	struct pt_event_row e, list[8];
+	int64_t id = -1, first = 0;
+	size_t n = 99;
+
+	T_EQ(add_event(st, "h-three", "server", 0, &id), PT_EINVAL, "append outside a transaction");
+	T_EQ(id, 0, "no id");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(add_event(st, "h-three", "server", 0, &first), PT_OK, "a server event (hub_seq 0)");
+	T_EQ(add_event(st, "h-three", "server", 0, &id), PT_OK, "the same again: stored again");
+	T_OK(first > 0 && id > first, "ids ascending");
+	T_EQ(add_event(st, "h-three", "hub:hub-000000000000000a", 1, event_three), PT_OK,
+	     "hub a, seq 1");
+	T_EQ(add_event(st, "h-three", "hub:hub-000000000000000a", 1, &id), PT_EEXISTS,
+	     "hub a resends seq 1: EEXISTS");
+	T_EQ(id, 0, "no id on failure");
+	T_EQ(add_event(st, "h-three", "hub:hub-000000000000000a", 2, NULL), PT_OK, "hub a, seq 2");
+	T_EQ(add_event(st, "h-three", "hub:hub-000000000000000z", 1, NULL), PT_OK,
+	     "another source's seq 1");
+	T_EQ(add_event(st, "h-four", "hub:hub-000000000000000a", 1, event_four), PT_OK,
+	     "the same source and seq in another home");
+	T_EQ(add_event(st, "h-none", "server", 0, NULL), PT_ENOTFOUND, "an unknown home: ENOTFOUND");
+	T_EQ(add_event(st, "h-three", "server", -1, NULL), PT_EINVAL, "hub_seq -1: EINVAL");
+	T_EQ(add_event(st, "h-three", "", 0, NULL), PT_EINVAL, "an empty source: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit: the EEXISTS did not spoil the transaction");
+
+	T_EQ(pt_store_event_list(st, "h-three", 0, list, 8, &n), PT_OK, "h-three's events");
+	T_EQ(n, 5, "five");
+	T_OK(list[0].id == first && list[2].id == *event_three && list[1].id < list[2].id &&
+		     list[3].id < list[4].id,
+	     "in id order");
+	memset(&e, 0, sizeof(e));
+	e.id = *event_three;
+	(void)snprintf(e.home_id, sizeof(e.home_id), "h-three");
+	(void)snprintf(e.source, sizeof(e.source), "hub:hub-000000000000000a");
+	(void)snprintf(e.type, sizeof(e.type), "door.opened");
+	(void)snprintf(e.data, sizeof(e.data), "{\"seq\":1}");
+	e.at = 1700003001;
+	e.hub_seq = 1;
+	T_OK(memcmp(&list[2], &e, sizeof(e)) == 0, "hub a's seq 1, every field");
+	T_EQ(pt_store_event_list(st, "h-three", *event_three, list, 8, &n), PT_OK, "after it");
+	T_OK(n == 2 && list[0].hub_seq == 2, "two: seq 2 and the other source's");
+	T_EQ(pt_store_event_list(st, "h-three", 0, list, 1, &n), PT_OK, "max 1");
+	T_OK(n == 1 && list[0].id == first, "the first");
+	T_EQ(pt_store_event_list(st, "h-four", 0, list, 8, &n), PT_OK, "h-four's events");
+	T_OK(n == 1 && list[0].id == *event_four, "only its own");
+	T_EQ(pt_store_event_list(st, "h-none", 0, list, 8, &n), PT_ENOTFOUND,
+	     "an unknown home: ENOTFOUND");
+}
+
+static int
+add_alert(struct pt_store *st, const char *home, int64_t event_id, int64_t *id)
+{
+	struct pt_alert_row a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	(void)snprintf(a.home_id, sizeof(a.home_id), "%s", home);
+	(void)snprintf(a.type, sizeof(a.type), "intrusion");
+	(void)snprintf(a.data, sizeof(a.data), "{\"zone\":\"hall\"}");
+	a.at = 1700004000;
+	a.event_id = event_id;
+	r = pt_store_alert_insert(st, &a);
+	*id = a.id;
+	return r;
+}
+
+static void
+test_alerts(struct pt_store *st, int64_t owner, int64_t other, int64_t event_three,
+	    int64_t event_four)
+{
+	struct pt_alert_row a, list[4];
+	int64_t a1 = -1, a2 = -1, x = -1;
+	size_t n = 99;
+
+	T_EQ(add_alert(st, "h-three", event_three, &a1), PT_EINVAL, "insert outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(add_alert(st, "h-three", event_three, &a1), PT_OK, "alert 1, raised by an event");
+	T_EQ(add_alert(st, "h-three", 0, &a2), PT_OK, "alert 2, by no event");
+	T_OK(a1 > 0 && a2 > a1, "ids ascending");
+	T_EQ(add_alert(st, "h-three", event_four, &x), PT_ENOTFOUND,
+	     "naming another home's event: ENOTFOUND");
+	T_EQ(x, 0, "no id on failure");
+	T_EQ(add_alert(st, "h-none", 0, &x), PT_ENOTFOUND, "an unknown home: ENOTFOUND");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_alert_list(st, "h-three", true, 0, list, 4, &n), PT_OK, "open alerts");
+	T_OK(n == 2 && list[0].id == a1 && list[1].id == a2, "both, in order");
+	T_OK(list[0].event_id == event_three && list[0].acked_by == 0 && list[0].acked_at == 0 &&
+		     list[0].at == 1700004000 && strcmp(list[0].type, "intrusion") == 0 &&
+		     strcmp(list[0].home_id, "h-three") == 0,
+	     "fields as inserted, open");
+
+	T_EQ(pt_store_alert_ack(st, "h-three", a1, owner, 1700004100, &a), PT_EINVAL,
+	     "ack outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_alert_ack(st, "h-three", a1, owner, 1700004100, &a), PT_OK, "ana acks 1");
+	T_OK(a.id == a1 && a.acked_by == owner && a.acked_at == 1700004100, "the row, acked by ana");
+	T_EQ(pt_store_alert_ack(st, "h-three", a1, other, 1700004200, &a), PT_OK,
+	     "ben acks it again: OK");
+	T_OK(a.acked_by == owner && a.acked_at == 1700004100, "the first ack stands");
+	T_EQ(pt_store_alert_ack(st, "h-four", a1, other, 1700004200, &a), PT_ENOTFOUND,
+	     "ack through another home: ENOTFOUND");
+	T_OK(all_zero(&a, sizeof(a)), "output zeroed");
+	T_EQ(pt_store_alert_ack(st, "h-four", a2, other, 1700004200, &a), PT_ENOTFOUND,
+	     "an open alert, through another home: ENOTFOUND");
+	T_EQ(pt_store_alert_ack(st, "h-three", a2 + 100, owner, 1700004200, &a), PT_ENOTFOUND,
+	     "an unknown alert: ENOTFOUND");
+	T_EQ(pt_store_alert_ack(st, "h-three", a2, 0, 1700004200, &a), PT_EINVAL,
+	     "acked by account 0: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_alert_list(st, "h-three", true, 0, list, 4, &n), PT_OK, "open alerts");
+	T_OK(n == 1 && list[0].id == a2 && list[0].acked_by == 0, "alert 2 only: untouched");
+	T_EQ(pt_store_alert_list(st, "h-three", false, 0, list, 4, &n), PT_OK, "all alerts");
+	T_OK(n == 2 && list[0].acked_by == owner && list[0].acked_at == 1700004100,
+	     "both, alert 1 acked by ana");
+	T_EQ(pt_store_alert_list(st, "h-three", false, a1, list, 4, &n), PT_OK, "after alert 1");
+	T_OK(n == 1 && list[0].id == a2, "alert 2");
+	T_EQ(pt_store_alert_list(st, "h-four", false, 0, list, 4, &n), PT_OK, "h-four's alerts");
+	T_EQ(n, 0, "none");
+	T_EQ(pt_store_alert_list(st, "h-none", false, 0, list, 4, &n), PT_ENOTFOUND,
+	     "an unknown home: ENOTFOUND");
+}
+
+/* ---- home delete: schema 2 rows ---- */
+
+static void
+test_home_delete_v2(struct pt_store *st, const struct org *o, int64_t owner)
+{
+	static const char *const counts[] = {
+		"SELECT count(*) FROM hubs WHERE home = $1",
+		"SELECT count(*) FROM deliveries WHERE home = $1",
+		"SELECT count(*) FROM delivery_steps WHERE delivery IN"
+		" (SELECT id FROM deliveries WHERE home = $1)",
+		"SELECT count(*) FROM events WHERE home = $1",
+		"SELECT count(*) FROM alerts WHERE home = $1",
+	};
+	struct raw *db = raw_open();
+	struct pt_home h;
+	struct pt_carrier c;
+	struct pt_courier k;
+	struct pt_delivery d;
+	long long before[5], after[5], steps, audit;
+	int64_t id;
+	size_t i;
+	int role;
+
+	T_OK(db != NULL, "a raw connection");
+	if (db == NULL)
+		return;
+	T_EQ(pt_store_home_get(st, "h-three", owner, &h, &role), PT_OK, "h-three's rowid");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	{
+		struct pt_hub b;
+
+		hub_init(&b, "hub-000000000000000d", "h-three", 73, owner);
+		T_EQ(pt_store_hub_insert(st, &b), PT_OK, "a hub for h-three");
+	}
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	for (i = 0; i < 5; i++)
+		before[i] = raw_int(db, counts[i], h.rowid);
+	T_OK(before[0] == 1 && before[1] == 2 && before[2] == 5 && before[3] == 5 && before[4] == 2,
+	     "h-three has 1 hub, 2 deliveries with 5 steps, 5 events, 2 alerts");
+	steps = raw_int(db, "SELECT count(*) FROM delivery_steps", 0);
+	audit = raw_int(db, "SELECT count(*) FROM audit", 0);
+
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_delete(st, "h-three"), PT_OK, "delete h-three");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	for (i = 0; i < 5; i++)
+		after[i] = raw_int(db, counts[i], h.rowid);
+	T_OK(after[0] == 0 && after[1] == 0 && after[2] == 0 && after[3] == 0 && after[4] == 0,
+	     "its hubs, deliveries, their steps, events and alerts are gone");
+	T_EQ(raw_int(db, "SELECT count(*) FROM delivery_steps", 0), steps - 5,
+	     "other deliveries' steps stay");
+	T_EQ(raw_int(db, "SELECT count(*) FROM audit", 0), audit, "the audit trail is untouched");
+	T_EQ(pt_store_delivery_get(st, "d-1", &d), PT_ENOTFOUND, "d-1 is gone");
+	T_EQ(pt_store_delivery_get(st, "d-2", &d), PT_OK, "d-2 (h-four) stays");
+	T_EQ(pt_store_carrier_get(st, o->c1.id, &c), PT_OK, "the carrier stays");
+	T_EQ(pt_store_courier_get(st, o->cole, &k), PT_OK, "its courier stays");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(add_event(st, "h-three", "server", 0, &id), PT_ENOTFOUND,
+	     "no events for a deleted home");
+	pt_store_rollback(st);
+	raw_close(db);
+}
+
+/* ---- audit ---- */
+
+static void
+test_audit_append(struct pt_store *st)
+{
+	char detail[64], target[64];
+	int64_t bad = -1, rows = -1;
+	int i, ok = 1;
+
+	T_EQ(pt_store_audit_verify(st, &bad, &rows), PT_OK, "an empty chain verifies");
+	T_EQ(rows, 0, "zero rows");
+	for (i = 1; i <= 100 && ok; i++) {
+		(void)snprintf(detail, sizeof(detail), "{\"n\":%d}", i);
+		(void)snprintf(target, sizeof(target), "home:h-%d", i);
+		ok = pt_store_begin(st) == PT_OK &&
+		     pt_store_audit_append(st, 1700000000 + i, i % 3, "home.update", target,
+					   i == 7 ? "" : detail) == PT_OK &&
+		     pt_store_commit(st) == PT_OK;
+	}
+	T_OK(ok, "100 audit rows appended, each in its own transaction");
+	T_EQ(pt_store_audit_verify(st, &bad, &rows), PT_OK, "the chain verifies");
+	T_EQ(rows, 100, "100 rows checked");
+	T_EQ(bad, 0, "no bad row");
+
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_audit_append(st, 1, 0, "", "t", "{}"), PT_EINVAL, "an empty action: EINVAL");
+	memset(detail, 'a', sizeof(detail));
+	detail[63] = '\0';
+	T_EQ(pt_store_audit_append(st, 1, 0, detail, "t", "{}"), PT_OK, "an action of 63 bytes");
+	detail[63] = 'a';
+	T_EQ(pt_store_audit_append(st, 1, 0, detail, "t", "{}"), PT_EINVAL,
+	     "an action of 64 bytes (or unterminated): EINVAL");
+	pt_store_rollback(st);
+}
+
+/* The hash of the first row, computed here from the documented input. */
+static void
+test_audit_hash_input(void)
+{
+	struct raw *db = raw_open();
+	uint8_t buf[256], want[PT_HASH_LEN], prev[PT_HASH_LEN], hash[PT_HASH_LEN], *p = buf;
+	const char *fields[3] = { "home.update", "home:h-1", "{\"n\":1}" };
+	int64_t ints[3] = { 1, 1700000001, 1 };
+	int i, j, ok = 0;
+
+	memset(p, 0, PT_HASH_LEN);
+	p += PT_HASH_LEN;
+	for (i = 0; i < 3; i++)
+		for (j = 7; j >= 0; j--)
+			*p++ = (uint8_t)((uint64_t)ints[i] >> (8 * j));
+	for (i = 0; i < 3; i++) {
+		size_t len = strlen(fields[i]);
+		*p++ = 0;
+		*p++ = 0;
+		*p++ = 0;
+		*p++ = (uint8_t)len;
+		memcpy(p, fields[i], len);
+		p += len;
+	}
+	pt_crypto_sodium()->sha256(want, buf, (size_t)(p - buf));
+	if (db != NULL && raw_blob(db, "SELECT prev FROM audit WHERE seq = 1", prev, sizeof(prev)) &&
+	    raw_blob(db, "SELECT hash FROM audit WHERE seq = 1", hash, sizeof(hash)))
+		ok = all_zero(prev, PT_HASH_LEN) && memcmp(hash, want, PT_HASH_LEN) == 0;
+	T_OK(ok, "row 1: prev is 32 zero bytes, hash is SHA-256 of the documented input");
+	if (db != NULL)
+		raw_close(db);
+}
+
+static void
+test_audit_tamper(struct pt_store *st)
+{
+	struct raw *db = raw_open();
+	int64_t bad = -1, rows = -1;
+
+	T_OK(db != NULL, "a raw connection");
+	if (db == NULL)
+		return;
+	T_OK(raw_exec(db, "UPDATE audit SET detail = 'x' WHERE seq = 5") != 0,
+	     "the trigger refuses UPDATE of an audit row");
+	T_OK(strstr(raw_errmsg(db), "append-only") != NULL, "with its reason: %s",
+	     raw_errmsg(db));
+	T_OK(raw_exec(db, "DELETE FROM audit WHERE seq = 5") != 0,
+	     "the trigger refuses DELETE of an audit row");
+	T_OK(raw_exec(db, "DELETE FROM audit") != 0, "and DELETE of all rows");
+	T_EQ(raw_int(db, "SELECT count(*) FROM audit", 0), 101, "still 101 rows");
+
+	T_EQ(raw_exec(db, RAW_DROP_AUDIT_TRIGGERS), 0,
+	     "an intruder drops the triggers");
+
+	/* A changed detail. */
+	T_EQ(raw_exec(db, "UPDATE audit SET detail = '{\"n\":51}' WHERE seq = 50"), 0,
+	     "change row 50's detail");
+	T_EQ(pt_store_audit_verify(st, &bad, &rows), PT_EBADSIG, "verify: EBADSIG");
+	T_EQ(bad, 50, "first bad row: 50");
+	T_EQ(rows, 49, "49 good rows before it");
+	T_EQ(raw_exec(db, "UPDATE audit SET detail = '{\"n\":50}' WHERE seq = 50"), 0,
+	     "put it back");
+	T_EQ(pt_store_audit_verify(st, &bad, &rows), PT_OK, "verify: OK again");
+	T_EQ(rows, 101, "101 rows");
+
+	/* A changed actor (an integer field). */
+	T_EQ(raw_exec(db, "UPDATE audit SET actor = actor + 1 WHERE seq = 60"), 0,
+	     "change row 60's actor");
+	T_EQ(pt_store_audit_verify(st, &bad, &rows), PT_EBADSIG, "verify: EBADSIG");
+	T_EQ(bad, 60, "first bad row: 60");
+	T_EQ(raw_exec(db, "UPDATE audit SET actor = actor - 1 WHERE seq = 60"), 0,
+	     "put it back");
+
+	/* A changed prev. */
+	T_EQ(raw_exec(db, "UPDATE audit SET prev = " RAW_ZERO32 " WHERE seq = 70"), 0,
+	     "change row 70's prev");
+	T_EQ(pt_store_audit_verify(st, &bad, &rows), PT_EBADSIG, "verify: EBADSIG");
+	T_EQ(bad, 70, "first bad row: 70");
+	T_EQ(rows, 69, "69 good rows");
+	T_EQ(raw_exec(db, "UPDATE audit SET prev = (SELECT hash FROM audit WHERE seq = 69)"
+			  " WHERE seq = 70"),
+	     0, "put it back");
+	T_EQ(pt_store_audit_verify(st, &bad, &rows), PT_OK, "verify: OK again");
+
+	/* A row rewritten with a consistent hash: the next row's prev gives it away. */
+	T_EQ(raw_exec(db, "UPDATE audit SET hash = " RAW_ZERO32 " WHERE seq = 80"), 0,
+	     "change row 80's hash");
+	T_EQ(pt_store_audit_verify(st, &bad, &rows), PT_EBADSIG, "verify: EBADSIG");
+	T_EQ(bad, 80, "first bad row: 80");
+	T_EQ(raw_exec(db, "UPDATE audit SET hash = (SELECT prev FROM audit WHERE seq = 81)"
+			  " WHERE seq = 80"),
+	     0, "put it back");
+
+	/* A deleted row. */
+	T_EQ(raw_exec(db, "CREATE TEMP TABLE saved AS SELECT * FROM audit WHERE seq = 30;"
+			  "DELETE FROM audit WHERE seq = 30"),
+	     0, "delete row 30");
+	T_EQ(pt_store_audit_verify(st, &bad, &rows), PT_EBADSIG, "verify: EBADSIG");
+	T_EQ(bad, 31, "first bad row: 31, the gap");
+	T_EQ(rows, 29, "29 good rows");
+	T_EQ(raw_exec(db, "INSERT INTO audit SELECT * FROM saved; DELETE FROM saved"), 0,
+	     "put it back");
+	T_EQ(pt_store_audit_verify(st, &bad, &rows), PT_OK, "verify: OK again");
+
+	/* The first row deleted. */
+	T_EQ(raw_exec(db, "INSERT INTO saved SELECT * FROM audit WHERE seq = 1;"
+			  "DELETE FROM audit WHERE seq = 1"),
+	     0, "delete row 1");
+	T_EQ(pt_store_audit_verify(st, &bad, &rows), PT_EBADSIG, "verify: EBADSIG");
+	T_EQ(bad, 2, "first bad row: 2");
+	T_EQ(rows, 0, "no good rows");
+	T_EQ(raw_exec(db, "INSERT INTO audit SELECT * FROM saved; DROP TABLE saved"), 0,
+	     "put it back");
+	T_EQ(pt_store_audit_verify(st, &bad, &rows), PT_OK, "verify: OK again");
+	T_EQ(rows, 101, "101 rows");
+
+	/* The store keeps appending after the repair. */
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_audit_append(st, 1, 0, "home.create", "home:h-x", "{}"), PT_OK, "append 101");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_audit_verify(st, &bad, &rows), PT_OK, "verify");
+	T_EQ(rows, 102, "102 rows");
+	raw_close(db);
+}
+
+/* ---- home delete ---- */
+
+static void
+test_home_delete(struct pt_store *st, int64_t owner, int64_t rowid)
+{
+	static const char *const counts[] = {
+		"SELECT count(*) FROM home_members WHERE home = $1",
+		"SELECT count(*) FROM owner_keys WHERE home = $1",
+		"SELECT count(*) FROM grants WHERE home = $1",
+		"SELECT count(*) FROM revocations WHERE home = $1",
+	};
+	struct raw *db = raw_open();
+	struct pt_home h;
+	long long before[4], after[4], audit;
+	size_t i;
+	int role;
+
+	T_OK(db != NULL, "a raw connection");
+	if (db == NULL)
+		return;
+	for (i = 0; i < 4; i++)
+		before[i] = raw_int(db, counts[i], rowid);
+	T_OK(before[0] == 2 && before[1] == 2 && before[2] == 2 && before[3] == 3,
+	     "h-one has 2 members, 2 keys, 2 grants, 3 revocations");
+	audit = raw_int(db, "SELECT count(*) FROM audit", 0);
+
+	T_EQ(pt_store_home_delete(st, "h-one"), PT_EINVAL, "delete outside a transaction");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_delete(st, "h-one"), PT_OK, "delete h-one");
+	T_EQ(pt_store_audit_append(st, 1700000600, owner, "home.delete", "home:h-one", "{}"), PT_OK,
+	     "audit the deletion");
+	T_EQ(pt_store_home_delete(st, "h-one"), PT_ENOTFOUND, "delete it again: ENOTFOUND");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	for (i = 0; i < 4; i++)
+		after[i] = raw_int(db, counts[i], rowid);
+	T_OK(after[0] == 0 && after[1] == 0 && after[2] == 0 && after[3] == 0,
+	     "its members, keys, grants and revocations are gone");
+	T_EQ(raw_int(db, "SELECT count(*) FROM audit", 0), audit + 1, "every audit row stays");
+	T_EQ(raw_int(db, "SELECT count(*) FROM owner_keys", 0), 1, "h-two's key stays");
+	T_EQ(raw_int(db, "SELECT count(*) FROM revocations", 0), 2, "h-two's revocations stay");
+	T_EQ(pt_store_home_get(st, "h-one", owner, &h, &role), PT_ENOTFOUND, "h-one: ENOTFOUND");
+	T_EQ(pt_store_home_get(st, "h-two", owner, &h, &role), PT_OK, "h-two is still there");
+	raw_close(db);
+}
+
+
+#endif
