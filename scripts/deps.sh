@@ -15,6 +15,7 @@ libsodium-dev
 libcbor-dev
 libjansson-dev
 libsqlite3-dev
+sqlite3
 libpq-dev
 postgresql
 libmicrohttpd-dev

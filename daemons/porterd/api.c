@@ -289,7 +289,7 @@ authenticate(struct server *s, struct request *rq, struct reply *rp, struct pt_a
 	pt_crypto_sodium()->sha256(token_hash, tok, sizeof(tok));
 	pt_wipe(tok, sizeof(tok));
 	now = now_utc();
-	if (!cache_session_get(s->cache, token_hash, now, a)) {
+	if (s->shared_store || !cache_session_get(s->cache, token_hash, now, a)) {
 		gen = cache_gen(s->cache);	/* before reading: see cache.c */
 		if (pt_store_session_get(s->st, token_hash, now, &id, &expires) != PT_OK ||
 		    pt_store_account_by_id(s->st, id, a) != PT_OK)
@@ -1061,7 +1061,7 @@ homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct p
 	memcpy(id, rest, n);
 	id[n] = '\0';
 	/* Not a member and not there look the same: 404. */
-	if (!cache_home_get(s->cache, id, a->id, &h, &role)) {
+	if (s->shared_store || !cache_home_get(s->cache, id, a->id, &h, &role)) {
 		uint64_t gen = cache_gen(s->cache);
 		if (pt_store_home_get(s->st, id, a->id, &h, &role) != PT_OK) {
 			not_found(rp);

@@ -153,6 +153,29 @@ store_is_uri(const char *path)
 	return strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0;
 }
 
+bool
+config_store_is_shared(const struct config *c)
+{
+	return store_is_uri(c->store_path);
+}
+
+/* A URI's password ("postgresql://user:secret@host/db") never reaches a
+ * log or a screen: it is shown as "***". Anything else is copied. */
+void
+config_redact(const char *v, char *out, size_t cap)
+{
+	const char *scheme = strstr(v, "://"), *at, *colon;
+
+	(void)snprintf(out, cap, "%s", v);
+	if (scheme == NULL || !store_is_uri(v))
+		return;
+	at = strchr(scheme + 3, '@');
+	colon = memchr(scheme + 3, ':', at != NULL ? (size_t)(at - (scheme + 3)) : 0);
+	if (at == NULL || colon == NULL)
+		return;
+	(void)snprintf(out, cap, "%.*s:***%s", (int)(colon - v), v, at);
+}
+
 /* An unset sealing_key lives beside the database: one directory to guard.
  * A database on a server has no directory here: the key goes under ./var
  * like the SQLite default, never into a path made from the URI. */
@@ -319,7 +342,12 @@ config_print(const struct config *c)
 		const char *p = (const char *)c + k->off;
 		printf("%s.%s = ", k->section, k->name);
 		switch (k->type) {
-		case C_STR:
+		case C_STR: {
+			char shown[PATH_MAX];
+			config_redact(p, shown, sizeof(shown));
+			printf("%s", shown);
+			break;
+		}
 		case C_LISTEN: printf("%s", p); break;
 		case C_UINT:
 			printf("%zu", k->size == sizeof(unsigned) ? *(const unsigned *)(const void *)p

@@ -120,6 +120,7 @@ main(int argc, char **argv)
 	uint16_t port;
 	int c, sig;
 	bool created = false;
+	char shown[PATH_MAX];
 
 	while ((c = getopt(argc, argv, "f:ndvR:h")) != -1) {
 		switch (c) {
@@ -172,6 +173,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	pthread_rwlock_init(&srv.cfg_lock, NULL);
+	/* Sessions, sign-outs and memberships change in other processes too
+	 * when the store is shared: this process must not answer from memory. */
+	srv.shared_store = config_store_is_shared(&srv.cfg);
 	if (pt_store_open(srv.cfg.store_path, &srv.st, &err) != PT_OK) {
 		plog(LOG_ERR_, "event=start error=\"%s\"", err.msg);
 		return 1;
@@ -205,8 +209,9 @@ main(int argc, char **argv)
 		pt_store_close(srv.st);
 		return 1;
 	}
+	config_redact(srv.cfg.store_path, shown, sizeof(shown));
 	plog(LOG_INFO_, "event=listening listen=%s port=%u tls=%s store=\"%s\" schema=%d version=%s",
-	     srv.cfg.listen, (unsigned)port, srv.cfg.tls_cert[0] ? "on" : "off", srv.cfg.store_path,
+	     srv.cfg.listen, (unsigned)port, srv.cfg.tls_cert[0] ? "on" : "off", shown,
 	     pt_store_schema_version(srv.st), PORTERD_VERSION);
 	if (ready != NULL && write_ready(ready, port) != 0)
 		plog(LOG_WARN_, "event=ready_file error=\"%s\"", strerror(errno));

@@ -41,7 +41,11 @@ struct config {
 };
 void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c, struct pt_errbuf *err);
-void config_print(const struct config *c);	/* `porterd -n -v`: the values in force */
+void config_print(const struct config *c);
+/* Is the store a database server that several porterd may share? */
+bool config_store_is_shared(const struct config *c);
+/* v with a URI's password replaced by "***", for logs and screens. */
+void config_redact(const char *v, char *out, size_t cap);	/* `porterd -n -v`: the values in force */
 /* "127.0.0.1:8480", "[::1]:8480": numeric address and port only. 0 or -1. */
 struct sockaddr_storage;
 int config_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len);
@@ -81,6 +85,7 @@ struct server {
 	struct cache *cache;
 	char dummy_hash[PT_PWHASH_STR_MAX];	/* equal time for unknown accounts */
 	uint8_t *sealing_key;			/* PT_AEAD_KEY_LEN bytes, sodium_malloc'd */
+	bool shared_store;			/* other porterd may change it: no cache */
 	atomic_int inflight;
 	atomic_bool stopping;
 	uint64_t id_base;			/* request ids: random base + counter */

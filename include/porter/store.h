@@ -1,14 +1,18 @@
 /*
  * porter/store.h: porterd's storage, behind one interface.
  *
- * The SQLite backend (store_sqlite.c) is the default; a PostgreSQL backend
- * implements the same functions next. Callers never write SQL.
+ * The SQLite backend (store_sqlite.c) is the default; the PostgreSQL
+ * backend (store_pg.c) implements the same functions for a database that
+ * several porterd share (pt_store_open takes a postgresql:// URI). Callers
+ * never write SQL.
  *
  * Concurrency: a struct pt_store is shared by all request threads. Every
  * change happens inside pt_store_begin() .. pt_store_commit() (or
- * pt_store_rollback()); begin takes the store's write lock, so one
- * transaction runs at a time (SQLite has one writer anyway) and a request
- * sees its own writes. Reads outside a transaction take the lock for the
+ * pt_store_rollback()), on the calling thread. In SQLite begin takes the
+ * store's write lock, so one transaction runs at a time (SQLite has one
+ * writer anyway); PostgreSQL runs transactions in parallel, each pinned to
+ * one connection, with row and advisory locks where order matters
+ * (docs/storage.md). Either way a request sees its own writes. Reads outside a transaction take the lock for the
  * single call. The lock is not recursive: never call begin twice.
  *
  * Errors: PT_OK; PT_ENOTFOUND (no such row, or not visible to the caller);

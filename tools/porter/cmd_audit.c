@@ -51,8 +51,8 @@ cmd_audit(int argc, char **argv)
 		}
 	}
 	if (db == NULL || optind != argc)
-		die_usage("audit", "--db FILE is required");
-	if (access(db, R_OK) != 0) {
+		die_usage("audit", "--db FILE (or a postgresql:// URI) is required");
+	if (strstr(db, "://") == NULL && access(db, R_OK) != 0) {
 		warnx_("cannot open '%s': no such readable file", db);
 		return EXIT_INPUT;
 	}
