@@ -82,6 +82,8 @@ start_porterd() {
 	pd=$!
 	pids="$pids $pd"
 	wait_file "$d/porterd.port" || fail "porterd ($2) did not start"
+	started=$(rss_kb "$pd" VmRSS)
+	startedhwm=$(rss_kb "$pd" VmHWM)
 	base="http://127.0.0.1:$(cat "$d/porterd.port")"
 	J='Content-Type: application/json'
 	curl -sf -H "$J" -d '{"email":"bench@example.org","password":"bench passphrase 1","name":"Bench"}' "$base/v1/accounts" >/dev/null || fail "sign-up failed"
@@ -151,4 +153,4 @@ for line in "$hello" "$hello16" "$@" "$health" "$read" "$keys" "$readinfo"; do
 	echo "| $what | $2 | $3 | $4 | ${ratio}x | $5 | ${cratio}x |"
 done
 echo ""
-echo "porterd memory: VmRSS ${idle} kB idle after start-up and setup (VmHWM ${idlehwm} kB), ${loaded} kB after the read runs (VmHWM ${hwm} kB); ${lines} request lines logged at info."
+echo "porterd memory (/proc/PID/status): VmRSS ${started} kB once listening (VmHWM ${startedhwm} kB), ${idle} kB idle after the setup's requests (VmHWM ${idlehwm} kB), ${loaded} kB after the read runs (VmHWM ${hwm} kB); ${lines} request lines logged at info."

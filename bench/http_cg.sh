@@ -25,7 +25,9 @@
 # made and dispatched outside valgrind, each answer checked to carry a
 # credential; with the inclusive instructions of its parts.
 #
-# BENCH_CG_N sets N (default 1000), BENCH_CG_ISSUE_N sets M (default 100).
+# BENCH_CG_N sets N (default 1000), BENCH_CG_ISSUE_N sets M (default 100);
+# BENCH_CG_KEEP=DIR keeps the callgrind files there (callgrind_annotate
+# --inclusive=yes on them breaks a request down further).
 # Prints markdown tables.
 set -u
 cd "$(dirname "$0")/.."
@@ -184,6 +186,9 @@ cg issue 0 "$build/porterd" -d -f "$tmp/issue.conf" -R
 cg issue "$M" "$build/porterd" -d -f "$tmp/issue.conf" -R
 i0=$tmp/issue.0.cg iM=$tmp/issue.$M.cg
 for f in "$i0" "$iM"; do [ -s "$f" ] || fail "no callgrind output $f"; done
+if [ -n "${BENCH_CG_KEEP:-}" ]; then
+	mkdir -p "$BENCH_CG_KEEP" && cp "$tmp"/*.cg "$BENCH_CG_KEEP"/ || fail "cannot keep the callgrind files"
+fi
 [ "$(wc -l <"$tmp/issued.ids")" -eq "$M" ] || fail "not every arrival issued a credential"
 echo
 echo "| POST /v1/deliveries/{id}/arrive, per request (callgrind, M=$M minus 0; inclusive) | instructions | share |"

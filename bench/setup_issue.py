@@ -8,8 +8,9 @@ signature:
     carrier, standing approval, any hour) and one owner key;
   - a carrier admin with a hosted carrier (porterd holds its key);
   - the owner's delegation to the carrier's key (purpose delivery, depth 1,
-    one entry, from 10 minutes ago for 12 hours), signed here with the owner
-    key and uploaded as a grant of the home;
+    one entry, the camera and alarm-bypass conditions the home's default
+    policy requires, from 10 minutes ago for 12 hours), signed here with the
+    owner key and uploaded as a grant of the home;
   - a courier enrolled with the carrier, with one device key.
 
 Prints shell assignments (KEY=value, one a line) for issue.sh. Exits non-zero
@@ -86,6 +87,7 @@ def main():
              token=owner)
     porter(exe, "grant", "--key", tmp + "/owner.key", "--holder", carrier["public_key"],
            "--home", home["id"], "--purpose", "delivery", "--depth", "1", "--entries", "1",
+           "--camera", "--alarm-bypass",
            "--not-before", "-10m", "--expires", "+12h", "-o", tmp + "/delegation.cbor")
     with open(tmp + "/delegation.cbor", "rb") as f:
         chain = base64.urlsafe_b64encode(f.read()).rstrip(b"=").decode()

@@ -23,12 +23,22 @@ libinih-dev
 libsystemd-dev
 libqrencode-dev
 libcurl4-openssl-dev
+libmosquitto-dev
+mosquitto
+mosquitto-clients
 tzdata
 valgrind
 curl
 openssl
 python3
 wrk
+libavformat-dev
+libavcodec-dev
+libavutil-dev
+libswscale-dev
+libavdevice-dev
+libseccomp-dev
+ffmpeg
 "
 
 missing=""

@@ -12,10 +12,14 @@
 
 #include <ini.h>
 
+#include "porter/cbor.h"
 #include "porter/text.h"
 #include "hub.h"
 
-enum ctype { C_STR, C_ID, C_TZ, C_ADDR, C_BOOL, C_UINT, C_MS, C_SECS, C_DRIVER, C_LEVEL };
+enum ctype {
+	C_STR, C_ID, C_TZ, C_ADDR, C_BOOL, C_UINT, C_MS, C_SECS, C_DRIVER, C_LEVEL, C_BROKER,
+	C_LABEL
+};
 
 struct key {
 	const char *section, *name;
@@ -59,6 +63,39 @@ config_parse_addr(const char *addr, struct sockaddr_storage *ss, unsigned *len)
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	*len = (unsigned)res->ai_addrlen;
 	freeaddrinfo(res);
+	return 0;
+}
+
+int
+config_parse_broker(const char *addr, char *host, size_t cap, unsigned *port)
+{
+	const char *colon = strrchr(addr, ':'), *h = addr;
+	uint64_t p;
+	size_t hl, i;
+
+	if (colon == NULL || colon == addr || colon[1] == '\0')
+		return -1;
+	hl = (size_t)(colon - addr);
+	if (addr[0] == '[') {
+		if (hl < 3 || colon[-1] != ']')
+			return -1;
+		h = addr + 1;
+		hl -= 2;
+		for (i = 0; i < hl; i++)	/* an IPv6 literal */
+			if (!(h[i] == ':' || h[i] == '.' || (h[i] >= '0' && h[i] <= '9') ||
+			      (h[i] >= 'a' && h[i] <= 'f') || (h[i] >= 'A' && h[i] <= 'F')))
+				return -1;
+	} else {
+		for (i = 0; i < hl; i++)	/* a DNS name or an IPv4 address */
+			if (!(h[i] == '.' || h[i] == '-' || (h[i] >= '0' && h[i] <= '9') ||
+			      (h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z')))
+				return -1;
+	}
+	if (hl == 0 || hl > 253 || hl >= cap || pt_uint_parse(colon + 1, 1, 65535, &p) != PT_OK)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (unsigned)p;
 	return 0;
 }
 
@@ -130,6 +167,28 @@ static const struct key keys[] = {
 	 "the sim lock reports its bolt this long after a command"},
 	{"server", "revocations_max_age", C_SECS, F(revocations_max_age), "24h", 0, 365u * 86400u,
 	 "refuse non-residents when revocations were last refreshed longer ago; 0: no limit"},
+	{"mqtt", "broker", C_BROKER, F(mqtt_broker), "", 0, 0,
+	 "the MQTT broker, host:port (the uplink to porterd); empty: no uplink"},
+	{"mqtt", "username", C_ID, F(mqtt_username), "", 0, 0,
+	 "the broker account; empty: the hub id (one account per hub)"},
+	{"mqtt", "password_file", C_STR, F(mqtt_password_file), "", 0, 0,
+	 "a file holding the broker password, mode 0600; empty: none"},
+	{"mqtt", "tls_ca", C_STR, F(mqtt_tls_ca), "", 0, 0,
+	 "CA certificate (PEM) that signed the broker's: TLS on; empty: plain MQTT (loopback only)"},
+	{"mqtt", "tls_cert", C_STR, F(mqtt_tls_cert), "", 0, 0,
+	 "client certificate (PEM), with tls_key and tls_ca; empty: none"},
+	{"mqtt", "tls_key", C_STR, F(mqtt_tls_key), "", 0, 0,
+	 "the client certificate's key (PEM); empty: none"},
+	{"mqtt", "keepalive", C_SECS, F(mqtt_keepalive), "60s", 5, 65535,
+	 "MQTT keepalive: a silent broker is taken as gone after 1.5 times this"},
+	{"mqtt", "command_skew", C_SECS, F(mqtt_command_skew), "120s", 10, 600,
+	 "a remote command's issued-at must be this close to the hub's clock"},
+	{"mqtt", "drift_max", C_SECS, F(mqtt_drift_max), "60s", 1, 86400,
+	 "porterd's time beacon further off than this: time-drift event and alert"},
+	{"mqtt", "discovery", C_BOOL, F(mqtt_discovery), "yes", 0, 0,
+	 "publish Home Assistant MQTT discovery configs (lock, door) on connect"},
+	{"mqtt", "label", C_LABEL, F(mqtt_label), "", 0, 0,
+	 "the hub's name in Home Assistant (1..100 printable characters); empty: the hub id"},
 	{"log", "level", C_LEVEL, F(log_level), "info", 0, 0, "error, warn, info or debug"},
 };
 
@@ -210,6 +269,19 @@ set(struct hub_config *c, const struct key *k, const char *v, struct pt_errbuf *
 			goto bad;
 		*(uint32_t *)(void *)dst = (uint32_t)d;
 		return 0;
+	case C_BROKER: {
+		char host[HUB_BROKER_MAX];
+		unsigned port;
+		if (n >= k->size || (n > 0 && config_parse_broker(v, host, sizeof(host), &port) != 0))
+			goto bad;
+		memcpy(dst, v, n + 1);
+		return 0;
+	}
+	case C_LABEL:
+		if (n >= k->size || (n > 0 && !pt_text_is_printable((const uint8_t *)v, n)))
+			goto bad;
+		memcpy(dst, v, n + 1);
+		return 0;
 	case C_DRIVER:
 		if (n >= k->size || hub_drv_find(v) == NULL)
 			goto bad;
@@ -270,6 +342,16 @@ finish(struct hub_config *c, struct pt_errbuf *err)
 	}
 	if (c->door.open_timeout_ms > PT_LINK_RELOCK_MAX * 1000u) {
 		(void)snprintf(err->msg, sizeof(err->msg), "door.open_timeout: at most 1h");
+		return -1;
+	}
+	if ((c->mqtt_tls_cert[0] == '\0') != (c->mqtt_tls_key[0] == '\0')) {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "mqtt.tls_cert and mqtt.tls_key go together: set both or neither");
+		return -1;
+	}
+	if (c->mqtt_tls_cert[0] != '\0' && c->mqtt_tls_ca[0] == '\0') {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "mqtt.tls_cert needs mqtt.tls_ca (the broker is verified too)");
 		return -1;
 	}
 	if (c->unix_path[0] == '\0' && c->tcp[0] == '\0') {
@@ -425,6 +507,8 @@ config_print(const struct hub_config *c)
 		case C_ID:
 		case C_TZ:
 		case C_ADDR:
+		case C_BROKER:
+		case C_LABEL:
 		case C_DRIVER: printf("%s", p); break;
 		case C_BOOL: printf("%s", *(const bool *)(const void *)p ? "yes" : "no"); break;
 		case C_UINT: printf("%u", *(const uint32_t *)(const void *)p); break;

@@ -21,8 +21,15 @@
  *     condition is fed to the door machine as bypassed (no alarm panel);
  *   - time_trusted comes from the configuration (hub.time_trusted), not
  *     from the NTP/RTC sync status;
- *   - revocations are only those already in the state (no uplink yet),
- *     and their refresh time is whatever the state says (0: never).
+ *   - without [mqtt] broker (no uplink), revocations are only those
+ *     already in the state, and their refresh time is whatever the state
+ *     says (0: never). With it, uplink.c brings them (hub_on_revocations).
+ *
+ * Remote commands (hub_on_command) take the same road to the bolt as a
+ * grant at the door: an owner-signed, fresh, never-seen UNLOCK becomes a
+ * GRANT of the door machine (a session with purpose resident, the
+ * command's nonce as its id), so the machine's invariant holds for them
+ * too: UNLOCK only ever comes out of a GRANT it took.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +48,12 @@
 #define EVENT_PAGE 32
 #define EVQ_MAX 64		/* events queued within one loop turn */
 #define HEX_CTI (2 * PT_CTI_LEN + 1)
+#define REV_VERSION_KEY "revocations_version"	/* meta: the version of docs/mqtt.md */
+#define NONCE_GRACE 86400	/* s: nonces kept this long past their expiry (a clock set back) */
+#define DRIFT_REALERT_MS 3600000u	/* a drift that persists: alert again after an hour */
+#define DRIFT_GAP_MS 600000u		/* a new drift: not within 10 min of the last alert */
+#define REFUSE_BURST 20u		/* refusals of uplink messages recorded at once ... */
+#define REFUSE_EVERY_MS 6000u		/* ... then one per 6 s (see uplink_refusal) */
 
 struct drv_inst {
 	const struct hub_drv_ops *ops;
@@ -69,6 +82,7 @@ struct hub {
 	bool door_up;			/* the machine runs (drivers reported) */
 	uint64_t door_deadline;
 	bool door_open;			/* as the contact last reported */
+	bool bolt_locked;		/* as the lock last reported (for the MQTT state) */
 	bool in_session;		/* between session.start and session.end */
 	uint8_t session[PT_CTI_LEN];
 
@@ -96,8 +110,14 @@ struct hub {
 	struct hub_lines admin;
 	bool admin_open;
 	struct hub_link *link;
-	const struct hub_uplink_ops *up_ops;	/* NULL: no uplink (this increment) */
+	const struct hub_uplink_ops *up_ops;	/* NULL: no uplink ([mqtt] broker empty) */
 	void *up;
+	int64_t rev_version;		/* porterd's revocation version we hold in full */
+	bool drift_alerted;		/* a time-drift alert is standing */
+	uint64_t drift_alert_ms;
+	uint32_t refuse_tokens;		/* uplink_refusal's bucket */
+	uint64_t refuse_ms;
+	uint64_t refuse_suppressed;
 
 	/* scratch for one decision (too big for the stack of a small box) */
 	struct pt_chain ids, decoded;
@@ -447,6 +467,7 @@ door_try_start(struct hub *h)
 	}
 	h->door_up = true;
 	h->door_open = open;
+	h->bolt_locked = locked;
 	h->door_deadline = pt_door_next_deadline(&h->door);
 	hlog(HLOG_INFO, "event=door_start state=%s door=%s bolt=%s",
 	     pt_door_state_name(pt_door_state(&h->door)), open ? "open" : "closed",
@@ -463,6 +484,7 @@ sink_bolt(void *arg, bool locked)
 	struct pt_door_input in;
 
 	door_try_start(h);
+	h->bolt_locked = locked;
 	memset(&in, 0, sizeof(in));
 	in.type = PT_DOOR_IN_BOLT;
 	in.locked = locked;
@@ -1290,11 +1312,18 @@ hub_open(struct hub **out, const struct hub_config *cfg, struct pt_errbuf *err)
 	}
 	if (tz_load(h, err) != 0 || lockout_load(h, err) != 0 || chain_load(h, err) != 0)
 		goto fail;
+	n = hub_state_meta_get(h->st, REV_VERSION_KEY, &h->rev_version);
+	if (n != PT_OK && n != PT_ENOTFOUND) {
+		(void)snprintf(err->msg, sizeof(err->msg), "cannot read the revocation version");
+		goto fail;
+	}
 	if (drivers_open(h, err) != 0)
 		goto fail;
 	if (hub_lines_open(&h->admin, "admin", cfg->admin, 0600, admin_line, h, err) != 0)
 		goto fail;
 	h->admin_open = true;
+	if (hub_uplink_open(h, cfg, err) != 0)
+		goto fail;
 	if (hub_link_open(&h->link, h, cfg, err) != 0)
 		goto fail;
 	event(h, "hub.start",
@@ -1428,6 +1457,8 @@ hub_reconfigure(struct hub *h, const struct hub_config *c)
 	h->cfg.pairing_ttl_ms = c->pairing_ttl_ms;
 	h->cfg.revocations_max_age = c->revocations_max_age;
 	h->cfg.checkpoint_every = c->checkpoint_every;
+	h->cfg.mqtt_command_skew = c->mqtt_command_skew;
+	h->cfg.mqtt_drift_max = c->mqtt_drift_max;
 	h->cfg.log_level = c->log_level;
 	hub_link_reconfigure(h->link, c);
 }
@@ -1436,4 +1467,360 @@ unsigned
 hub_tcp_port(const struct hub *h)
 {
 	return hub_link_tcp_port(h->link);
+}
+
+/* ---- the core's side of the uplink (docs/mqtt.md) ---- */
+
+struct hub_state *
+hub_store(struct hub *h)
+{
+	return h->st;
+}
+
+const char *
+hub_id_get(const struct hub *h)
+{
+	return h->id;
+}
+
+void
+hub_event(struct hub *h, const char *type, json_t *data)
+{
+	event(h, type, data);
+}
+
+void
+hub_mqtt_state(struct hub *h, struct pt_mqtt_state *s)
+{
+	int64_t now = hub_now_utc();
+
+	memset(s, 0, sizeof(*s));
+	s->online = true;
+	s->alarm = PT_MQTT_ALARM_NONE;		/* no alarm panel driver yet */
+	s->camera = PT_MQTT_CAMERA_NONE;	/* no camera agent yet */
+	if (h->door_up) {
+		s->door = h->door_open ? PT_MQTT_DOOR_OPEN : PT_MQTT_DOOR_CLOSED;
+		s->bolt = pt_door_state(&h->door) == PT_DOOR_JAMMED ? PT_MQTT_BOLT_JAMMED
+			  : h->bolt_locked			   ? PT_MQTT_BOLT_LOCKED
+								   : PT_MQTT_BOLT_UNLOCKED;
+	}
+	s->has_at = h->cfg.time_trusted && now >= 0 && now <= PT_TIME_MAX;
+	s->at = s->has_at ? now : 0;
+	s->has_rev = true;
+	s->rev = h->rev_version;
+}
+
+int
+hub_sign_batch(struct hub *h, struct pt_mqtt_events *b)
+{
+	struct pt_signer sg;
+	const struct pt_mqtt_event *last;
+	int r;
+
+	pt_signer_sodium(&sg, h->key);
+	if ((r = pt_mqtt_events_sign(&sg, h->id, b)) != PT_OK)
+		return r;
+	/* The batch's signature is the checkpoint over its last event: kept
+	 * with the events, so every event sent is covered by a stored
+	 * checkpoint. A resend signs the same bytes again (Ed25519 is
+	 * deterministic): the checkpoint is there already. */
+	last = &b->ev[b->n - 1];
+	r = hub_state_checkpoint_add(h->st, last->seq, last->hash, b->sig);
+	if (r == PT_EEXISTS)
+		r = PT_OK;
+	if (r != PT_OK) {
+		memset(b->sig, 0, sizeof(b->sig));
+		return r;
+	}
+	if (last->seq > h->last_cp_seq)
+		h->last_cp_seq = last->seq;
+	return PT_OK;
+}
+
+/*
+ * Refusals of what comes down the uplink (commands, revocations) are
+ * events; but a hostile broker or porterd replaying or forging messages
+ * in bulk must not fill the chain (and the disk, one fsync each) with
+ * them. A bucket: REFUSE_BURST at once, then one per REFUSE_EVERY_MS; the
+ * next refusal recorded says how many were not (each one is still
+ * logged). Takes d; records it or drops it.
+ */
+static void
+uplink_refusal(struct hub *h, const char *type, json_t *d)
+{
+	uint64_t now = hub_mono_ms();
+
+	if (h->refuse_ms == 0) {
+		h->refuse_tokens = REFUSE_BURST;
+		h->refuse_ms = now;
+	}
+	if (now - h->refuse_ms >= REFUSE_EVERY_MS) {
+		uint64_t add = (now - h->refuse_ms) / REFUSE_EVERY_MS;
+		h->refuse_tokens = add >= REFUSE_BURST - h->refuse_tokens
+					   ? REFUSE_BURST
+					   : h->refuse_tokens + (uint32_t)add;
+		h->refuse_ms += add * REFUSE_EVERY_MS;
+	}
+	if (h->refuse_tokens == 0) {
+		h->refuse_suppressed++;
+		json_decref(d);
+		return;
+	}
+	h->refuse_tokens--;
+	if (h->refuse_suppressed > 0) {
+		json_object_set_new(d, "suppressed", json_integer((json_int_t)h->refuse_suppressed));
+		h->refuse_suppressed = 0;
+	}
+	event(h, type, d);
+}
+
+static const char *
+revoke_kind_name(uint8_t kind)
+{
+	return kind == PT_REVOKE_TOKEN ? "token" : kind == PT_REVOKE_KEY ? "key" : "unknown";
+}
+
+void
+hub_on_revocations(struct hub *h, const struct pt_mqtt_revocations *m)
+{
+	char target[2 * PT_PK_LEN + 1], kid[2 * PT_KID_LEN + 1];
+	int64_t now = hub_now_utc(), own = h->rev_version, v;
+	size_t i, idx, added = 0, refused = 0;
+	bool contiguous = true;
+	struct pt_envelope e;
+	int r;
+
+	if (h->n_roots == 0 || h->home[0] == '\0') {
+		/* Not paired: nothing can verify, and moving the version over
+		 * entries refused for that would lose them for good. */
+		hlog(HLOG_WARN, "event=revocations result=ignored note=\"not paired yet\" newest=%lld",
+		     (long long)m->newest);
+		return;
+	}
+	if (m->newest < own) {
+		/* porterd's numbering is behind ours (a porterd restored from an
+		 * old backup numbers again from there): our version says nothing
+		 * about its entries any more. Start over from 0; what is revoked
+		 * stays revoked (nothing is ever removed), entries seen again are
+		 * verified again. */
+		hlog(HLOG_WARN, "event=revocations_rewind ours=%lld newest=%lld", (long long)own,
+		     (long long)m->newest);
+		uplink_refusal(h, "revocation.rewind",
+			       json_pack("{s:I,s:I}", "ours", (json_int_t)own, "newest",
+					 (json_int_t)m->newest));
+		own = 0;
+	}
+	v = own;
+	for (i = 0; i < m->n; i++) {
+		const struct pt_mqtt_revocation *x = &m->r[i];
+		if (x->version <= own)
+			continue;	/* held already */
+		if (x->version != v + 1)
+			contiguous = false;	/* a hole before it: applied, the version stays */
+		/* No age limit: a revocation only ever takes access away, and a
+		 * replayed one only revokes again what an owner revoked. */
+		r = pt_envelope_verify(h->ops, x->envelope, x->envelope_len, PT_ENV_REVOCATION,
+				       (const uint8_t(*)[PT_PK_LEN])h->roots, h->n_roots, h->home, now,
+				       UINT32_MAX, &e, &idx);
+		if (r == PT_OK) {
+			r = hub_state_revocation_add(h->st, x->version, e.op, e.target, e.target_len,
+						     x->envelope, x->envelope_len, now);
+			if (r != PT_OK && r != PT_EEXISTS) {
+				/* Not stored: the version must not move past it. */
+				hlog(HLOG_ERR, "event=revocation version=%lld result=failed error=\"%s\"",
+				     (long long)x->version, pt_err_text(r));
+				break;
+			}
+			pt_hex(e.target, e.target_len, target);
+			pt_hex(e.kid, PT_KID_LEN, kid);
+			hlog(HLOG_INFO, "event=revocation version=%lld result=%s kind=%s target=%s"
+					" owner_key_id=%s",
+			     (long long)x->version, r == PT_OK ? "stored" : "already-revoked",
+			     revoke_kind_name(e.op), target, kid);
+			event(h, "revocation.add",
+			      json_pack("{s:I,s:s,s:s,s:s,s:b}", "version", (json_int_t)x->version, "kind",
+					revoke_kind_name(e.op), "target", target, "owner_key_id", kid,
+					"new", r == PT_OK));
+			added++;
+		} else {
+			/* Not an owner of this hub (perhaps enrolled at porterd only),
+			 * another home, a broken envelope: recorded, and on. */
+			hlog(HLOG_WARN, "event=revocation version=%lld result=refuse reason=%s",
+			     (long long)x->version, pt_err_code(r));
+			uplink_refusal(h, "revocation.refuse",
+				       json_pack("{s:I,s:s}", "version", (json_int_t)x->version,
+						 "reason", pt_err_code(r)));
+			refused++;
+		}
+		if (contiguous)
+			v = x->version;
+	}
+	if (v != h->rev_version) {
+		if (hub_state_meta_set(h->st, REV_VERSION_KEY, v) != PT_OK) {
+			hlog(HLOG_ERR, "event=revocations result=failed error=\"cannot save the version\"");
+			return;
+		}
+		h->rev_version = v;
+	}
+	/* porterd's newest is one we hold: up to date as of now. */
+	if (m->newest <= h->rev_version && hub_state_revocation_refreshed(h->st, now) != PT_OK)
+		hlog(HLOG_ERR, "event=revocations error=\"cannot record the refresh\"");
+	hlog(HLOG_INFO, "event=revocations newest=%lld entries=%zu added=%zu refused=%zu version=%lld",
+	     (long long)m->newest, m->n, added, refused, (long long)h->rev_version);
+}
+
+/* The command as a door machine input, tried first on a copy (the
+ * machine is pure and deterministic), so the outcome is recorded before
+ * anything moves. */
+static int
+command_input(struct hub *h, const struct pt_envelope *e, struct pt_door_input *in)
+{
+	struct pt_door_out o;
+	struct pt_door dry;
+	int r;
+
+	memset(in, 0, sizeof(*in));
+	in->now_ms = hub_mono_ms();
+	if (e->op == PT_CMD_UNLOCK) {
+		/* A grant like any other: the owner's own entry. */
+		in->type = PT_DOOR_IN_GRANT;
+		memcpy(in->grant.session, e->nonce, PT_CTI_LEN);
+		in->grant.purpose = PT_PURPOSE_RESIDENT;
+		in->grant.door_open_max_s = 0;	/* the configured limit */
+		in->grant.alarm_bypassed = false;
+	} else {
+		in->type = PT_DOOR_IN_LOCK_REQUEST;
+	}
+	dry = h->door;
+	r = pt_door_step(&dry, in, &o);
+	return r;
+}
+
+void
+hub_on_command(struct hub *h, const struct pt_mqtt_command *c)
+{
+	char nonce[HEX_CTI] = "", kid[2 * PT_KID_LEN + 1] = "";
+	const char *op = "unknown";
+	struct pt_door_input in;
+	struct pt_door_out o;
+	struct pt_envelope e;
+	int64_t now = hub_now_utc();
+	bool verified = false;
+	size_t idx;
+	json_t *d;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	memset(&in, 0, sizeof(in));
+	if (!h->cfg.time_trusted) {
+		r = PT_ETIMEUNKNOWN;	/* freshness cannot be judged */
+		goto out;
+	}
+	/* The signature and the audience first, the freshness here after: a
+	 * stale command by an owner is then refused with its nonce, which is
+	 * how porterd matches the outcome to the owner's request. */
+	r = pt_envelope_verify(h->ops, c->envelope, c->envelope_len, PT_ENV_COMMAND,
+			       (const uint8_t(*)[PT_PK_LEN])h->roots, h->n_roots, h->home, now,
+			       UINT32_MAX, &e, &idx);
+	if (r != PT_OK)
+		goto out;
+	verified = true;
+	hexs(e.nonce, PT_CTI_LEN, nonce);
+	pt_hex(e.kid, PT_KID_LEN, kid);
+	op = e.op == PT_CMD_UNLOCK ? "unlock" : "lock";
+	if (now >= e.iat ? (uint64_t)now - (uint64_t)e.iat > h->cfg.mqtt_command_skew
+			 : (uint64_t)e.iat - (uint64_t)now > h->cfg.mqtt_command_skew) {
+		r = PT_ESTALE;	/* |now - iat| > skew, counted as pt_envelope_verify does */
+		goto out;
+	}
+	/* The nonce, durable before anything moves: a copy, now or after a
+	 * restart, is a replay (QoS 1 may deliver twice: that is one too). */
+	if (hub_state_nonce_prune(h->st, now - NONCE_GRACE, NULL) != PT_OK) {
+		r = PT_EIO;
+		goto out;
+	}
+	r = hub_state_nonce_add(h->st, e.nonce, e.iat + (int64_t)h->cfg.mqtt_command_skew, now);
+	if (r == PT_EEXISTS)
+		r = PT_EREPLAY;
+	if (r != PT_OK)
+		goto out;
+	if (e.lock[0] != '\0' && strcmp(e.lock, h->cfg.lock) != 0) {
+		r = PT_EAUDIENCE;	/* for a lock this hub does not drive */
+		goto out;
+	}
+	if (!h->door_up) {
+		r = PT_EDOOR;	/* the drivers have not reported yet */
+		goto out;
+	}
+	r = command_input(h, &e, &in);
+	if (r == PT_EINVAL)
+		r = PT_EIO;	/* cannot happen: a bug, not the owner's fault */
+out:
+	d = json_object();
+	json_object_set_new(d, "op", json_string(op));
+	json_object_set_new(d, "nonce", verified ? json_string(nonce) : json_null());
+	json_object_set_new(d, "reason", json_string(pt_err_code(r)));
+	if (verified) {
+		json_object_set_new(d, "owner_key_id", json_string(kid));
+		json_object_set_new(d, "lock", json_string(e.lock[0] ? e.lock : h->cfg.lock));
+	}
+	hlog(r == PT_OK ? HLOG_INFO : HLOG_WARN,
+	     "event=command result=%s op=%s reason=%s nonce=%s owner_key_id=%s",
+	     r == PT_OK ? "ok" : "refuse", op, pt_err_code(r), verified ? nonce : "-",
+	     verified ? kid : "-");
+	/* Record first, then move (as for a grant at the door). */
+	if (r == PT_OK)
+		event(h, "command.ok", d);
+	else
+		uplink_refusal(h, "command.refuse", d);
+	if (r == PT_OK) {
+		r = pt_door_step(&h->door, &in, &o);
+		door_out(h, &o);	/* session.start, lock.unlocking, then UNLOCK */
+		if (r != PT_OK)
+			hlog(HLOG_ERR, "event=command nonce=%s error=\"the door machine refused what"
+				       " it took on a copy\"", nonce);
+	}
+	memset(&e, 0, sizeof(e));
+}
+
+bool
+hub_on_time(struct hub *h, const struct pt_mqtt_time *t)
+{
+	struct timespec ts;
+	int64_t hub_ms, drift;
+	uint64_t mag, now_ms = hub_mono_ms();
+
+	/* Drift detection only: a beacon never moves the hub's clock. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	hub_ms = (int64_t)ts.tv_sec * 1000 + (int64_t)(ts.tv_nsec / 1000000);
+	drift = hub_ms - t->now_ms;	/* > 0: the hub is ahead of porterd */
+	mag = drift < 0 ? (uint64_t)(-(drift + 1)) + 1u : (uint64_t)drift;
+	if (mag > (uint64_t)h->cfg.mqtt_drift_max * 1000u) {
+		hlog(HLOG_WARN, "event=time_drift drift_ms=%lld max_s=%u", (long long)drift,
+		     h->cfg.mqtt_drift_max);
+		/* Once per drift, again after an hour while it lasts; beacons
+		 * that flip between off and on (a hostile broker) get one alert
+		 * per 10 minutes at most. */
+		if (h->drift_alert_ms == 0 ||
+		    now_ms - h->drift_alert_ms >= (h->drift_alerted ? DRIFT_REALERT_MS : DRIFT_GAP_MS)) {
+			h->drift_alerted = true;
+			h->drift_alert_ms = now_ms;
+			event(h, "time-drift",
+			      json_pack("{s:I,s:I,s:I}", "drift_ms", (json_int_t)drift, "hub_ms",
+					(json_int_t)hub_ms, "server_ms", (json_int_t)t->now_ms));
+			event(h, "alert.clock-drift", json_pack("{s:I}", "drift_ms", (json_int_t)drift));
+		}
+	} else if (h->drift_alerted) {
+		h->drift_alerted = false;
+		hlog(HLOG_INFO, "event=time_drift_end drift_ms=%lld", (long long)drift);
+	}
+	/* The revocation heartbeat: porterd's newest version is ours. */
+	if (t->rev == h->rev_version) {
+		if (hub_state_revocation_refreshed(h->st, hub_now_utc()) != PT_OK)
+			hlog(HLOG_ERR, "event=beacon error=\"cannot record the refresh\"");
+		return false;
+	}
+	hlog(HLOG_INFO, "event=beacon rev=%lld ours=%lld note=\"state republished\"",
+	     (long long)t->rev, (long long)h->rev_version);
+	return true;
 }

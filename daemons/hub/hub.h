@@ -12,6 +12,8 @@
  *   listen.c    the link's Unix and TCP listeners and connections (frames),
  *               and the line-oriented control sockets (admin, sim)
  *   drv_sim.c   the simulated lock, door contact and motion sensors
+ *   uplink.c    MQTT to porterd (docs/mqtt.md): state, events, and the
+ *               owner-signed revocations and commands coming down
  *
  * Ownership: struct hub owns everything it opens; hub_close() releases it
  * all. Nothing here is thread-safe: only the loop's thread calls in.
@@ -33,6 +35,7 @@
 #include "porter/door.h"
 #include "porter/keyfile.h"
 #include "porter/link.h"
+#include "porter/mqtt.h"
 #include "porter/tz.h"
 
 #define HUB_VERSION "0.1.0"
@@ -51,6 +54,7 @@ int64_t hub_now_utc(void);	/* CLOCK_REALTIME, seconds */
 /* ---- configuration (config.c) ---- */
 
 #define HUB_ADDR_MAX 128
+#define HUB_BROKER_MAX 264	/* host (a DNS name, up to 253) and port */
 
 struct hub_config {
 	/* [hub] */
@@ -83,6 +87,18 @@ struct hub_config {
 	uint32_t sim_lock_delay_ms;
 	/* [server] */
 	uint32_t revocations_max_age;	/* s; 0: no limit */
+	/* [mqtt]: the uplink to porterd (docs/mqtt.md) */
+	char mqtt_broker[HUB_BROKER_MAX];	/* host:port; "": no uplink */
+	char mqtt_username[PT_ID_MAX + 1];	/* "": the hub id */
+	char mqtt_password_file[PATH_MAX];	/* "": no password; else mode 0600 */
+	char mqtt_tls_ca[PATH_MAX];		/* "": plain MQTT (loopback only) */
+	char mqtt_tls_cert[PATH_MAX];		/* client certificate, with tls_key */
+	char mqtt_tls_key[PATH_MAX];
+	uint32_t mqtt_keepalive;		/* s */
+	uint32_t mqtt_command_skew;		/* s: a command's freshness */
+	uint32_t mqtt_drift_max;		/* s: a beacon further off is an alert */
+	bool mqtt_discovery;			/* Home Assistant discovery configs */
+	char mqtt_label[101];			/* the device's name there; "": hub id */
 	/* [log] */
 	int log_level;
 };
@@ -95,6 +111,9 @@ void config_print(const struct hub_config *c);
 /* "127.0.0.1:8490", "[::1]:8490": numeric only. 0 or -1. */
 struct sockaddr_storage;
 int config_parse_addr(const char *addr, struct sockaddr_storage *ss, unsigned *len);
+/* "broker.example.net:8883", "127.0.0.1:1883", "[::1]:1883": host (without
+ * brackets) into host[cap], port 1..65535. 0 or -1. */
+int config_parse_broker(const char *addr, char *host, size_t cap, unsigned *port);
 
 /* ---- the poll registry (main.c fills and runs it) ---- */
 
@@ -241,17 +260,16 @@ unsigned hub_link_tcp_port(const struct hub_link *l);
 /* Apply what SIGHUP may change (idle timeout). */
 void hub_link_reconfigure(struct hub_link *l, const struct hub_config *cfg);
 
-/* ---- the uplink seam (the next increment: MQTT to porterd) ----
+/* ---- the uplink seam: MQTT to porterd (uplink.c) ----
  *
- * What the uplink will plug into, and nothing more yet (hub_uplink_set is
- * not called in this increment). The core calls it from the loop: poll,
- * deadline and tick as for the drivers, and events_appended whenever new
- * events are in the chain, so it can forward the outbox
- * (hub_state_event_list(unsent_only) / hub_state_event_mark_sent, which
- * the state keeps already). Downward traffic (owner-signed revocations,
- * remote lock and unlock, time beacons) will come in through functions of
- * the core the uplink calls, after it verified nothing itself: the core
- * checks every signature (DESIGN.md: the server cannot forge a command).
+ * The core calls the uplink from the loop: poll, deadline and tick as for
+ * the drivers, and events_appended whenever new events are in the chain,
+ * so it can forward the outbox (hub_state_event_list(unsent_only) /
+ * hub_state_event_mark_sent on porterd's ack). Downward traffic
+ * (owner-signed revocations, remote lock and unlock, time beacons) is
+ * decoded by the uplink (lib/proto/mqtt.c) and handed to the core
+ * (hub_on_revocations, hub_on_command, hub_on_time below), which checks
+ * every signature itself: the server relays, it cannot forge.
  */
 struct hub_uplink_ops {
 	void (*poll)(void *up, struct hub_poll *p);
@@ -260,6 +278,12 @@ struct hub_uplink_ops {
 	void (*events_appended)(void *up, int64_t last_seq);
 	void (*close)(void *up);
 };
+
+/* Start the uplink if [mqtt] broker is set (else do nothing): checks the
+ * password file (mode 0600) and the TLS files, then attaches itself with
+ * hub_uplink_set and connects in the background (never blocking the
+ * loop). 0 or -1 (err). */
+int hub_uplink_open(struct hub *h, const struct hub_config *cfg, struct pt_errbuf *err);
 
 /* ---- the core (hub.c) ---- */
 
@@ -280,6 +304,31 @@ void hub_reconfigure(struct hub *h, const struct hub_config *cfg);
 unsigned hub_tcp_port(const struct hub *h);
 /* Attach the uplink (taken: closed by hub_close). */
 void hub_uplink_set(struct hub *h, const struct hub_uplink_ops *ops, void *up);
+
+/* ---- the core's side of the uplink (hub.c) ---- */
+
+/* Borrowed, valid until hub_close. */
+struct hub_state *hub_store(struct hub *h);
+const char *hub_id_get(const struct hub *h);
+/* Record an event (data taken; canonical JSON), appended at the end of
+ * this loop turn like every other. */
+void hub_event(struct hub *h, const char *type, json_t *data);
+/* The state to publish now (online; bolt, door, rev; at if the time is
+ * trusted). */
+void hub_mqtt_state(struct hub *h, struct pt_mqtt_state *s);
+/* Sign a batch (its checkpoint signature, with the hub key) and store the
+ * checkpoint with its events. PT_OK or the error (b->sig zeroed). */
+int hub_sign_batch(struct hub *h, struct pt_mqtt_events *b) PT_MUST_CHECK;
+/* A revocations message (decoded, nothing verified): each entry above the
+ * hub's version verified with the owner keys and stored; the version and
+ * the freshness moved as docs/mqtt.md says; an event per entry. */
+void hub_on_revocations(struct hub *h, const struct pt_mqtt_revocations *m);
+/* A remote command (decoded, nothing verified): verified, its nonce
+ * recorded, then the door machine; the outcome is an event. */
+void hub_on_command(struct hub *h, const struct pt_mqtt_command *c);
+/* A time beacon: drift detection only, never the clock. true: the state
+ * should be published again (porterd's version differs from ours). */
+bool hub_on_time(struct hub *h, const struct pt_mqtt_time *t);
 
 /* The hub's identity, for `porter-hub -V` and the pair command. */
 void hub_id_from_key(const uint8_t pk[PT_PK_LEN], char out[PT_ID_MAX + 1]);

@@ -403,7 +403,8 @@ reload(struct hub *h, const char *path)
 		hub_reconfigure(h, &nc);
 		hlog_set_level(nc.log_level);
 		hlog(HLOG_INFO, "event=reload result=applied note=\"[hub] ids, keys, paths, [door],"
-				" [drivers] and the listeners change on restart only\"");
+				" [drivers], [mqtt] (but command_skew, drift_max) and the"
+				" listeners change on restart only\"");
 	}
 	sd_notify(0, "READY=1");
 }

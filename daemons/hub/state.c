@@ -99,6 +99,15 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
 	"CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints"
 	"  BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;",
+	/* 2: the replay cache of remote commands (docs/mqtt.md, "commands"):
+	 * the nonce of every accepted command until it can no longer be
+	 * fresh, so a command cannot be replayed across a restart. */
+	"CREATE TABLE command_nonces ("
+	"  nonce BLOB PRIMARY KEY CHECK (length(nonce) = 16),"
+	"  expires_at INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX command_nonces_expiry ON command_nonces(expires_at);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -132,6 +141,9 @@ enum sid {
 	S_CKPT_MISMATCH,
 	S_META_GET,
 	S_META_SET,
+	S_NONCE_ADD,
+	S_NONCE_PRUNE,
+	S_NONCE_COUNT,
 	S_COUNT_
 };
 
@@ -179,6 +191,10 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[S_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
 		       " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	/* PRIMARY KEY: a nonce seen before is PT_EEXISTS (a replay). */
+	[S_NONCE_ADD] = "INSERT INTO command_nonces (nonce, expires_at, at) VALUES (?1, ?2, ?3)",
+	[S_NONCE_PRUNE] = "DELETE FROM command_nonces WHERE expires_at < ?1",
+	[S_NONCE_COUNT] = "SELECT count(*) FROM command_nonces",
 };
 
 struct hub_state {
@@ -1590,4 +1606,70 @@ hub_state_meta_set(struct hub_state *hs, const char *key, int64_t v)
 	bind_text(s, 1, key, len, &rc);
 	bind_i64(s, 2, v, &rc);
 	return run(hs, s, rc, what);
+}
+
+/* ---- remote commands: the nonce replay cache ---- */
+
+int
+hub_state_nonce_add(struct hub_state *hs, const uint8_t nonce[PT_CTI_LEN], int64_t expires_at,
+		    int64_t at)
+{
+	const char *what = "cannot record a command nonce";
+	sqlite3_stmt *s;
+	int rc = SQLITE_OK;
+
+	if (hs == NULL || nonce == NULL)
+		return PT_EINVAL;
+	if ((s = get(hs, S_NONCE_ADD, what)) == NULL)
+		return PT_EIO;
+	bind_blob(s, 1, nonce, PT_CTI_LEN, &rc);
+	bind_i64(s, 2, expires_at, &rc);
+	bind_i64(s, 3, at, &rc);
+	/* PT_EEXISTS: seen before. Durable on return (its own transaction). */
+	return run(hs, s, rc, what);
+}
+
+int
+hub_state_nonce_prune(struct hub_state *hs, int64_t before, size_t *n)
+{
+	const char *what = "cannot prune the command nonces";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (n != NULL)
+		*n = 0;
+	if (hs == NULL)
+		return PT_EINVAL;
+	if ((s = get(hs, S_NONCE_PRUNE, what)) == NULL)
+		return PT_EIO;
+	bind_i64(s, 1, before, &rc);
+	r = run(hs, s, rc, what);
+	if (r == PT_OK && n != NULL)
+		*n = (size_t)sqlite3_changes(hs->db);
+	return r;
+}
+
+int
+hub_state_nonce_count(struct hub_state *hs, size_t *n)
+{
+	const char *what = "cannot count the command nonces";
+	sqlite3_stmt *s;
+	int64_t v;
+	int r;
+
+	if (n == NULL)
+		return PT_EINVAL;
+	*n = 0;
+	if (hs == NULL)
+		return PT_EINVAL;
+	if ((s = get(hs, S_NONCE_COUNT, what)) == NULL)
+		return PT_EIO;
+	if ((r = step_row(hs, s, SQLITE_OK, what)) != PT_OK)
+		return r;
+	v = sqlite3_column_int64(s, 0);
+	done(s);
+	if (v < 0)
+		return log_eio_msg(what, "stored value out of range");
+	*n = (size_t)v;
+	return PT_OK;
 }

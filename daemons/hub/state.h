@@ -99,6 +99,21 @@ int hub_state_checkpoint_add(struct hub_state *hs, int64_t seq, const uint8_t ha
 int hub_state_checkpoint_last(struct hub_state *hs, int64_t *seq, uint8_t hash[PT_HASH_LEN],
 			      uint8_t sig[PT_SIG_LEN]) PT_MUST_CHECK;
 
+/* ---- remote commands: the nonce replay cache (survives restarts) ----
+ * docs/mqtt.md, "commands": the hub keeps the nonce of every command it
+ * accepted until the command could no longer be fresh, so a copy is
+ * refused even after a restart. */
+/* Remember an accepted command's nonce (at: now, UTC s) until expires_at;
+ * PT_EEXISTS if it is there already: a replay. Durable on return, so
+ * call it before acting on the command. */
+int hub_state_nonce_add(struct hub_state *hs, const uint8_t nonce[PT_CTI_LEN], int64_t expires_at,
+			int64_t at) PT_MUST_CHECK;
+/* Forget the nonces whose expires_at is before `before`; *n (may be NULL)
+ * how many. */
+int hub_state_nonce_prune(struct hub_state *hs, int64_t before, size_t *n) PT_MUST_CHECK;
+/* How many nonces are kept. */
+int hub_state_nonce_count(struct hub_state *hs, size_t *n) PT_MUST_CHECK;
+
 /* ---- small values: last contact with porterd, last trusted time ---- */
 int hub_state_meta_get(struct hub_state *hs, const char *key, int64_t *v) PT_MUST_CHECK;
 int hub_state_meta_set(struct hub_state *hs, const char *key, int64_t v) PT_MUST_CHECK;

@@ -22,6 +22,8 @@
 #define LIST_GRANTS_MAX 256
 #define LIST_REVOCATIONS_MAX 1024
 #define REVOCATION_SKEW 300
+#define COMMAND_SKEW 300	/* porterd's check; the hub checks again, tighter */
+#define RELAY_HUBS_MAX 32
 
 void
 fail(struct reply *rp, int status, const char *code, const char *field, const char *message)
@@ -971,6 +973,8 @@ revocation_add(struct server *s, struct request *rq, struct reply *rp, const str
 		return;
 	rp->status = 201;
 	rp->body = revocation_json(&v, false);
+	/* Committed: push it to the home's hubs now (docs/mqtt.md, the tail). */
+	mqtt_revocations_changed(s, h->id);
 }
 
 static void
@@ -1020,6 +1024,174 @@ revocation_list(struct server *s, struct request *rq, struct reply *rp, const st
 	rp->status = 200;
 	rp->body = json_pack("{s:I,s:o}", "version", (json_int_t)(top > (int64_t)since ? top : (int64_t)since),
 			     "revocations", arr);
+}
+
+/* ---- remote commands ---- */
+
+/*
+ * {"command": "<base64url envelope>", "hub_id": "hub-..." (optional)}:
+ * strict, as lib/proto's decoders are (unknown keys, wrong types, bad
+ * base64url are 400 naming the field; an envelope over 512 bytes is 413).
+ */
+static bool
+command_body(const struct request *rq, struct reply *rp, uint8_t *env, size_t *env_len,
+	     char hub_id[PT_ID_MAX + 1], bool *has_hub)
+{
+	json_error_t jerr;
+	json_t *o, *v;
+	const char *key, *str;
+	size_t len, want;
+	bool ok = false;
+
+	*env_len = 0;
+	*has_hub = false;
+	hub_id[0] = '\0';
+	o = json_loadb(rq->body != NULL ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (o == NULL || !json_is_object(o)) {
+		fail(rp, 400, "bad-request", NULL, "the body is not a JSON object");
+		goto out;
+	}
+	json_object_foreach(o, key, v) {
+		(void)v;
+		if (strcmp(key, "command") != 0 && strcmp(key, "hub_id") != 0) {
+			char shown[40];
+			(void)snprintf(shown, sizeof(shown), "%.39s", key);
+			if (!pt_text_is_printable((const uint8_t *)shown, strlen(shown)))
+				(void)snprintf(shown, sizeof(shown), "?");
+			fail(rp, 400, "unknown-field", shown, "unknown field");
+			goto out;
+		}
+	}
+	if ((v = json_object_get(o, "command")) == NULL) {
+		fail(rp, 400, "missing-field", "command", "'command' is required");
+		goto out;
+	}
+	if (!json_is_string(v)) {
+		fail(rp, 400, "invalid-field", "command", "'command' must be a base64url string");
+		goto out;
+	}
+	str = json_string_value(v);
+	len = json_string_length(v);
+	if (len > pt_b64_len(PT_ENVELOPE_SIZE_MAX)) {
+		fail(rp, 413, "too-large", "command", "'command' is larger than 512 bytes");
+		goto out;
+	}
+	want = len / 4 * 3 + (len % 4 == 2 ? 1 : len % 4 == 3 ? 2 : 0);
+	if (len == 0 || len % 4 == 1 || want > PT_ENVELOPE_SIZE_MAX ||
+	    pt_b64_decode(env, want, str, len) != PT_OK) {
+		fail(rp, 400, "invalid-field", "command", "'command' is not base64url (without padding)");
+		goto out;
+	}
+	*env_len = want;
+	if ((v = json_object_get(o, "hub_id")) != NULL) {
+		if (!json_is_string(v) || json_string_length(v) == 0 ||
+		    json_string_length(v) > PT_ID_MAX ||
+		    !pt_id_is_valid(json_string_value(v), json_string_length(v))) {
+			fail(rp, 400, "invalid-field", "hub_id", "'hub_id' must be a hub id");
+			goto out;
+		}
+		memcpy(hub_id, json_string_value(v), json_string_length(v) + 1);
+		*has_hub = true;
+	}
+	ok = true;
+out:
+	json_decref(o);
+	return ok;
+}
+
+/*
+ * POST /v1/homes/{id}/commands (owners): an owner-signed remote lock or
+ * unlock, checked against the home's owner keys (a second line of defence:
+ * the hub checks it again, with its own keys, skew and nonce cache) and
+ * relayed byte for byte to the home's hubs over MQTT (docs/mqtt.md).
+ */
+static void
+command_relay(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h,
+	      int role)
+{
+	uint8_t env_buf[PT_ENVELOPE_SIZE_MAX], (*roots)[PT_PK_LEN] = NULL;
+	char hub_id[PT_ID_MAX + 1], (*ids)[PT_ID_MAX + 1] = NULL, target[PT_ID_MAX + 8];
+	char nonce[2 * PT_CTI_LEN + 1];
+	struct pt_envelope env;
+	size_t env_len = 0, n_roots = 0, idx, n = 0, i;
+	json_t *relayed = NULL;
+	bool has_hub;
+	int x;
+
+	if (!need_owner(role, rp) || !need_json(rq, rp))
+		return;
+	if (!command_body(rq, rp, env_buf, &env_len, hub_id, &has_hub))
+		return;
+	if ((roots = load_roots(s, h->id, &n_roots)) == NULL) {
+		fail_internal(rp);
+		return;
+	}
+	x = pt_envelope_verify(pt_crypto_sodium(), env_buf, env_len, PT_ENV_COMMAND,
+			       (const uint8_t (*)[PT_PK_LEN])roots, n_roots, h->id, now_utc(),
+			       COMMAND_SKEW, &env, &idx);
+	free(roots);
+	if (x != PT_OK) {
+		fail_reason(rp, x, "command");
+		return;
+	}
+	if ((ids = calloc(RELAY_HUBS_MAX, sizeof(*ids))) == NULL) {
+		fail_internal(rp);
+		return;
+	}
+	x = mqtt_command_relay(s, h->id, has_hub ? hub_id : NULL, env_buf, env_len, ids,
+			       RELAY_HUBS_MAX, &n);
+	if (x == PT_ENOTFOUND) {
+		if (has_hub)
+			fail(rp, 404, "not-found", "hub_id", "no such hub in this home");
+		else
+			fail(rp, 409, "no-hub", NULL, "the home has no paired hub to relay to");
+		goto out;
+	}
+	if (x == PT_EUNSUPPORTED || x == PT_EIO) {
+		fail(rp, 503, "mqtt-unavailable", NULL,
+		     x == PT_EUNSUPPORTED ? "this server has no MQTT broker configured"
+					  : "the MQTT broker cannot be reached now: try again");
+		goto out;
+	}
+	if (x != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	hex(env.nonce, PT_CTI_LEN, nonce);
+	relayed = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(relayed, json_string(ids[i]));
+	/* Published already: what follows records it (a store failure is a 500
+	 * the owner sees, though the command went out). */
+	if (pt_store_begin(s->st) != PT_OK) {
+		plog(LOG_ERR_, "event=command_relay id=%s home=%s nonce=%s error=\"not recorded\"",
+		     rq->id, h->id, nonce);
+		fail_internal(rp);
+		goto out;
+	}
+	if (record_event(s, h->id, "command.relayed",
+			 json_pack("{s:s,s:s,s:s,s:O,s:I}", "op",
+				   env.op == PT_CMD_UNLOCK ? "unlock" : "lock", "lock", env.lock,
+				   "nonce", nonce, "hub_ids", relayed, "by", (json_int_t)rq->actor),
+			 NULL) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_internal(rp);
+		goto out;
+	}
+	(void)snprintf(target, sizeof(target), "home:%s", h->id);
+	if (!commit_audited(s, rq, rp, "command.relay", target,
+			    json_pack("{s:s,s:s,s:O}", "op",
+				      env.op == PT_CMD_UNLOCK ? "unlock" : "lock", "nonce", nonce,
+				      "hub_ids", relayed)))
+		goto out;
+	plog(LOG_INFO_, "event=command_relay id=%s home=%s op=%s nonce=%s hubs=%zu", rq->id, h->id,
+	     env.op == PT_CMD_UNLOCK ? "unlock" : "lock", nonce, n);
+	rp->status = 202;
+	rp->body = json_pack("{s:O,s:s,s:s}", "relayed_to", relayed, "nonce", nonce, "op",
+			     env.op == PT_CMD_UNLOCK ? "unlock" : "lock");
+out:
+	json_decref(relayed);
+	free(ids);
 }
 
 /* ---- routing ---- */
@@ -1106,6 +1278,11 @@ homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct p
 			revocation_list(s, rq, rp, &h);
 		else
 			not_allowed(rp, "GET, POST");
+	} else if (strcmp(sub, "commands") == 0) {
+		if (method_is(rq, "POST"))
+			command_relay(s, rq, rp, &h, role);
+		else
+			not_allowed(rp, "POST");
 	} else if (!api_home_org(s, rq, rp, a, &h, role, sub)) {
 		not_found(rp);
 	}

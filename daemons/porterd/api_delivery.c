@@ -1058,6 +1058,11 @@ issue_leaf(struct server *s, struct request *rq, const struct pt_carrier *c, str
 		if (pt_chain_decode(g->chain, g->chain_len, &w->chain) != PT_OK)
 			continue;
 		last = &w->chain.link[w->chain.n - 1].g;
+		/* The home's policy may demand the camera and the alarm's
+		 * entry-zone bypass: a delegation without them is not used. */
+		if ((w->pol.camera_required && !(last->cond & PT_COND_CAMERA)) ||
+		    (w->pol.alarm_bypass_required && !(last->cond & PT_COND_ALARM_BYPASS)))
+			continue;
 		if (memcmp(last->holder, c->pk, PT_PK_LEN) != 0 ||
 		    last->purpose != PT_PURPOSE_DELIVERY ||
 		    strcmp(w->chain.link[0].g.aud, d->home_id) != 0 ||

@@ -75,10 +75,11 @@ hub_json(const struct pt_hub *h)
 	char kid[2 * PT_KID_LEN + 1];
 
 	key_id_hex(h->pk, kid);
-	return json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:o}", "id", h->id, "public_key",
+	return json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:o,s:b}", "id", h->id, "public_key",
 			 b64_json(h->pk, PT_PK_LEN), "key_id", kid, "label", h->label, "paired_by",
 			 (json_int_t)h->paired_by, "created_at", (json_int_t)h->created_at,
-			 "last_seen", h->last_seen != 0 ? json_integer(h->last_seen) : json_null());
+			 "last_seen", h->last_seen != 0 ? json_integer(h->last_seen) : json_null(),
+			 "online", h->online);
 }
 
 /* The data column is canonical JSON text written by porterd or checked on

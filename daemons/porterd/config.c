@@ -16,7 +16,7 @@
 #include "porter/text.h"
 #include "porterd.h"
 
-enum ctype { C_STR, C_LISTEN, C_UINT, C_BOOLWORD, C_DURATION, C_LEVEL };
+enum ctype { C_STR, C_LISTEN, C_UINT, C_BOOLWORD, C_DURATION, C_LEVEL, C_BROKER, C_WORD };
 
 struct key {
 	const char *section, *name;
@@ -63,6 +63,28 @@ config_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *
 	return 0;
 }
 
+/* "host:port" (a name or an address; "[v6]:port"), port 1..65535; or "". */
+static bool
+broker_is_valid(const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	uint64_t port;
+	size_t hl, i;
+
+	if (v[0] == '\0')
+		return true;
+	if (colon == NULL || colon == v || pt_uint_parse(colon + 1, 1, 65535, &port) != PT_OK)
+		return false;
+	hl = (size_t)(colon - v);
+	if (v[0] == '[')
+		return hl >= 3 && colon[-1] == ']';
+	for (i = 0; i < hl; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == '.' || v[i] == '-' || v[i] == '_'))
+			return false;
+	return true;
+}
+
 static const struct key keys[] = {
 	{"server", "listen", C_LISTEN, F(listen), "127.0.0.1:8480", 0, 0,
 	 "address:port to listen on; port 0 picks a free port"},
@@ -88,6 +110,23 @@ static const struct key keys[] = {
 	{"delivery", "issue_window", C_DURATION, F(issue_window), "5m", 30, 3600,
 	 "how long a just-in-time delivery credential lasts (30s .. 1h)"},
 	{"log", "level", C_LEVEL, F(log_level), "info", 0, 0, "error, warn, info or debug"},
+	{"mqtt", "broker", C_BROKER, F(mqtt_broker), "", 0, 0,
+	 "host:port of the MQTT broker that hubs use (docs/mqtt.md); empty: no MQTT"},
+	{"mqtt", "username", C_STR, F(mqtt_username), "", 0, 0, "porterd's account at the broker"},
+	{"mqtt", "password_file", C_STR, F(mqtt_password_file), "", 0, 0,
+	 "file whose first line is the broker password (mode 0600)"},
+	{"mqtt", "tls_ca", C_STR, F(mqtt_tls_ca), "", 0, 0,
+	 "CA certificates (PEM) to check the broker with; set: MQTT over TLS"},
+	{"mqtt", "tls_cert", C_STR, F(mqtt_tls_cert), "", 0, 0,
+	 "client certificate (PEM), with tls_key, for a broker that asks for one"},
+	{"mqtt", "tls_key", C_STR, F(mqtt_tls_key), "", 0, 0, "client private key (PEM, mode 0600)"},
+	{"mqtt", "client_id", C_WORD, F(mqtt_client_id), "", 0, 0,
+	 "MQTT client id; empty: porterd-<16 random hex digits>, new at each start"},
+	{"mqtt", "share_group", C_WORD, F(mqtt_share_group), "porterd", 0, 0,
+	 "shared subscription group for hubs' state and events ($share/<group>/...), so"
+	 " several porterd share the stream; empty: plain subscriptions (one porterd)"},
+	{"mqtt", "beacon_interval", C_DURATION, F(mqtt_beacon), "60s", 1, 3600,
+	 "how often every online hub gets a time beacon (1s .. 1h)"},
 };
 
 static int
@@ -129,6 +168,16 @@ set(struct config *c, const struct key *k, const char *v, struct pt_errbuf *err)
 		if (pt_duration_parse(v, &d) != PT_OK || (uint64_t)d < k->min || (uint64_t)d > k->max)
 			goto bad;
 		*(int64_t *)(void *)dst = d;
+		return 0;
+	case C_BROKER:
+		if (n >= k->size || !broker_is_valid(v))
+			goto bad;
+		memcpy(dst, v, n + 1);
+		return 0;
+	case C_WORD:
+		if (n >= k->size || (n > 0 && !pt_id_is_valid(v, n)))
+			goto bad;
+		memcpy(dst, v, n + 1);
 		return 0;
 	case C_LEVEL: {
 		for (int i = 0; i < 4; i++) {
@@ -267,6 +316,7 @@ scan_sections(const char *path, int *cert_line, int *key_line, struct pt_errbuf 
 {
 	char line[512];
 	FILE *f = fopen(path, "r");
+	bool server = false;	/* inside [server]: [mqtt] has keys of the same names */
 	int n = 0;
 
 	*cert_line = *key_line = 0;
@@ -277,15 +327,16 @@ scan_sections(const char *path, int *cert_line, int *key_line, struct pt_errbuf 
 		n++;
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (strncmp(p, "tls_cert", 8) == 0)
+		if (server && strncmp(p, "tls_cert", 8) == 0)
 			*cert_line = n;
-		if (strncmp(p, "tls_key", 7) == 0)
+		if (server && strncmp(p, "tls_key", 7) == 0)
 			*key_line = n;
 		if (*p != '[')
 			continue;
 		if ((end = strchr(p, ']')) == NULL)
 			continue;	/* ini_parse reports the syntax */
 		*end = '\0';
+		server = strcmp(p + 1, "server") == 0;
 		if (!section_known(p + 1)) {
 			(void)snprintf(err->msg, sizeof(err->msg),
 				       "'%.100s' line %d: unknown section [%.40s]", path, n, p + 1);
@@ -294,6 +345,53 @@ scan_sections(const char *path, int *cert_line, int *key_line, struct pt_errbuf 
 		}
 	}
 	fclose(f);
+	return 0;
+}
+
+/* A file that holds a secret: a regular file, not readable by group or
+ * others (0600 or stricter). */
+static int
+secret_file_ok(const char *path, const char *key, struct pt_errbuf *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		(void)snprintf(err->msg, sizeof(err->msg), "mqtt.%s: cannot read '%.100s': %s", key,
+			       path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "mqtt.%s: '%.100s' must be a file only its owner can read (mode 0600)",
+			       key, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The [mqtt] keys that go together, and the secrets' modes. */
+static int
+mqtt_check(const char *path, const struct config *c, struct pt_errbuf *err)
+{
+	if ((c->mqtt_tls_cert[0] != '\0') != (c->mqtt_tls_key[0] != '\0')) {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "'%.100s': mqtt.%s is set without mqtt.%s: they go together", path,
+			       c->mqtt_tls_cert[0] != '\0' ? "tls_cert" : "tls_key",
+			       c->mqtt_tls_cert[0] != '\0' ? "tls_key" : "tls_cert");
+		return -1;
+	}
+	if (c->mqtt_password_file[0] != '\0' && c->mqtt_username[0] == '\0') {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "'%.100s': mqtt.password_file is set without mqtt.username", path);
+		return -1;
+	}
+	if (c->mqtt_broker[0] == '\0')
+		return 0;
+	if (c->mqtt_password_file[0] != '\0' &&
+	    secret_file_ok(c->mqtt_password_file, "password_file", err) != 0)
+		return -1;
+	if (c->mqtt_tls_key[0] != '\0' && secret_file_ok(c->mqtt_tls_key, "tls_key", err) != 0)
+		return -1;
 	return 0;
 }
 
@@ -329,6 +427,8 @@ config_load(const char *path, struct config *c, struct pt_errbuf *err)
 			       c->tls_cert[0] != '\0' ? "tls_key" : "tls_cert");
 		return -1;
 	}
+	if (mqtt_check(path, c, err) != 0)
+		return -1;
 	return sealing_default(c, err);
 }
 
@@ -348,7 +448,9 @@ config_print(const struct config *c)
 			printf("%s", shown);
 			break;
 		}
-		case C_LISTEN: printf("%s", p); break;
+		case C_LISTEN:
+		case C_BROKER:
+		case C_WORD: printf("%s", p); break;
 		case C_UINT:
 			printf("%zu", k->size == sizeof(unsigned) ? *(const unsigned *)(const void *)p
 								  : *(const size_t *)(const void *)p);

@@ -634,24 +634,29 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 		}
 		flags |= MHD_USE_TLS;
 	}
+	/* The logger first: libmicrohttpd 0.9.75 warns otherwise, and would
+	 * report problems with the options before it on its own stderr. */
 	if (cert != NULL)
-		d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, s, MHD_OPTION_SOCK_ADDR, &ss,
+		d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, s,
+				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				     MHD_OPTION_SOCK_ADDR, &ss,
 				     MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
 				     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
 				     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 				     MHD_OPTION_CONNECTION_LIMIT, 1000u,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_SIZE,
-				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				     MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
 				     MHD_OPTION_END);
 	else
-		d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, s, MHD_OPTION_SOCK_ADDR, &ss,
+		d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, s,
+				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				     MHD_OPTION_SOCK_ADDR, &ss,
 				     MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
 				     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
 				     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 				     MHD_OPTION_CONNECTION_LIMIT, 1000u,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_SIZE,
-				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+				     MHD_OPTION_END);
 	if (key != NULL) {
 		pt_wipe(key, strlen(key));
 		free(key);

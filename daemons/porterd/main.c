@@ -204,8 +204,16 @@ main(int argc, char **argv)
 		return 1;
 	}
 	pt_wipe(pw, sizeof(pw));
+	/* Before the request threads, which read srv.mqtt. It connects in
+	 * the background: the API serves whether or not a broker answers. */
+	if (mqtt_start(&srv, &srv.mqtt, &err) != 0) {
+		plog(LOG_ERR_, "event=start error=\"%s\"", err.msg);
+		pt_store_close(srv.st);
+		return 1;
+	}
 	if ((d = http_start(&srv, &port, &err)) == NULL) {
 		plog(LOG_ERR_, "event=start error=\"%s\"", err.msg);
+		mqtt_stop(srv.mqtt);
 		pt_store_close(srv.st);
 		return 1;
 	}
@@ -230,6 +238,8 @@ main(int argc, char **argv)
 	plog(LOG_INFO_, "event=stopping signal=%d inflight=%d", sig, atomic_load(&srv.inflight));
 	atomic_store(&srv.stopping, true);
 	http_stop(&srv, d);
+	mqtt_stop(srv.mqtt);
+	srv.mqtt = NULL;
 	pt_store_close(srv.st);
 	ratelimit_free(srv.rl);
 	cache_free(srv.cache);

@@ -38,6 +38,16 @@ struct config {
 	unsigned arrival_radius;	/* metres: how near the home a courier must be */
 	int64_t issue_window;		/* seconds a just-in-time credential lasts */
 	int log_level;
+	/* [mqtt] (mqtt.c, docs/mqtt.md): read at start; a change needs a restart. */
+	char mqtt_broker[262];		/* host:port; "" = no MQTT */
+	char mqtt_username[128];
+	char mqtt_password_file[PATH_MAX];
+	char mqtt_tls_ca[PATH_MAX];	/* set: TLS to the broker */
+	char mqtt_tls_cert[PATH_MAX];
+	char mqtt_tls_key[PATH_MAX];
+	char mqtt_client_id[PT_ID_MAX + 1];	/* "" = porterd-<16 random hex digits> */
+	char mqtt_share_group[PT_ID_MAX + 1];	/* "" = plain subscriptions */
+	int64_t mqtt_beacon;		/* seconds between time beacons */
 };
 void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c, struct pt_errbuf *err);
@@ -77,6 +87,34 @@ bool cache_home_get(struct cache *c, const char *home_id, int64_t account, struc
 void cache_home_put(struct cache *c, uint64_t gen, int64_t account, const struct pt_home *h,
 		    int role);
 
+/*
+ * mqtt.c: porterd's side of MQTT (docs/mqtt.md) with libmosquitto, in a
+ * thread of its own. It reads hubs' state and events and writes acks,
+ * revocations, commands and time beacons; every store access is a normal
+ * store transaction on its thread. HTTP never waits for the broker: the
+ * calls below publish (libmosquitto queues) and return.
+ */
+struct mqtt;
+struct server;
+/* Start when [mqtt] broker is set: *out NULL (and 0) when it is not. 0, or
+ * -1 with err (a password file that is unreadable or not 0600, TLS files).
+ * Connecting happens in the background, with backoff, for as long as it
+ * takes. */
+int mqtt_start(struct server *s, struct mqtt **out, struct pt_errbuf *err);
+/* Disconnect, join the thread, free. NULL is fine. */
+void mqtt_stop(struct mqtt *m);
+/* A revocation of home_id was committed: publish the home's newest 32 to
+ * each of its hubs (retained). No-op without MQTT; failures are logged. */
+void mqtt_revocations_changed(struct server *s, const char *home_id);
+/* Relay an owner-signed command envelope (already verified by the caller)
+ * to the home's hubs, or only to hub_id (non-NULL). ids gets the hubs it
+ * went to (max of them), *n their count. PT_OK; PT_EUNSUPPORTED: no MQTT
+ * here; PT_EIO: not connected to the broker now, or the publish failed;
+ * PT_ENOTFOUND: hub_id is not a hub of the home, or the home has none. */
+int mqtt_command_relay(struct server *s, const char *home_id, const char *hub_id,
+		       const uint8_t *env, size_t env_len, char (*ids)[PT_ID_MAX + 1], size_t max,
+		       size_t *n) PT_MUST_CHECK;
+
 struct server {
 	pthread_rwlock_t cfg_lock;	/* cfg may be swapped by SIGHUP */
 	struct config cfg;
@@ -90,6 +128,7 @@ struct server {
 	atomic_bool stopping;
 	uint64_t id_base;			/* request ids: random base + counter */
 	atomic_uint_fast64_t id_next;
+	struct mqtt *mqtt;			/* NULL: no MQTT (mqtt.c) */
 };
 
 struct request {

@@ -196,6 +196,9 @@ int pt_store_grant_list_by_holder(struct pt_store *st, const char *home_id,
 int pt_store_revocation_insert(struct pt_store *st, struct pt_revocation_row *r) PT_MUST_CHECK;
 int pt_store_revocation_list(struct pt_store *st, const char *home_id, int64_t since_version,
 			     struct pt_revocation_row *out, size_t max, size_t *n) PT_MUST_CHECK;
+/* The home's newest version (0: none). PT_ENOTFOUND for an unknown home. */
+int pt_store_revocation_newest(struct pt_store *st, const char *home_id,
+			       int64_t *version) PT_MUST_CHECK;
 
 /*
  * Audit: append-only, hash-chained. hash = SHA-256(prev || seq || at ||
@@ -295,7 +298,8 @@ struct pt_hub {
 	size_t pairing_len;
 	int64_t paired_by;		/* account */
 	int64_t created_at;
-	int64_t last_seen;		/* 0: never */
+	int64_t last_seen;		/* porterd's clock when it last heard the hub online; 0: never */
+	bool online;			/* what the hub's last MQTT state said (schema 3); false at first */
 };
 
 /* PT_EEXISTS if the id or key is taken. Sets h->rowid. */
@@ -304,6 +308,39 @@ int pt_store_hub_list(struct pt_store *st, const char *home_id, struct pt_hub *o
 		      size_t *n) PT_MUST_CHECK;
 /* PT_ENOTFOUND unless the hub belongs to home_id. */
 int pt_store_hub_delete(struct pt_store *st, const char *home_id, const char *hub_id) PT_MUST_CHECK;
+
+/*
+ * The MQTT side of hubs (schema 3; docs/mqtt.md). A message names a hub
+ * only by the id in its topic: these look it up whatever the home, for
+ * porterd's MQTT thread, never for an answer to a member.
+ */
+/* The hub with this id, in any home. PT_ENOTFOUND. h is zeroed on failure. */
+int pt_store_hub_by_id(struct pt_store *st, const char *hub_id, struct pt_hub *h) PT_MUST_CHECK;
+/*
+ * Inside a transaction: the hub said it is online (or offline: its last
+ * will). online sets the flag and moves last_seen up to at (never back);
+ * offline clears the flag and leaves last_seen. *changed: the flag was
+ * different before, so exactly one caller sees each transition even when
+ * several porterd share the store (a compare-and-set on the flag).
+ * PT_ENOTFOUND (no such hub; *changed false).
+ */
+int pt_store_hub_seen(struct pt_store *st, const char *hub_id, int64_t at, bool online,
+		      bool *changed) PT_MUST_CHECK;
+/* Hubs whose flag says online, every home, rowid > after, in rowid order,
+ * at most max (the time beacons). */
+int pt_store_hub_list_online(struct pt_store *st, int64_t after, struct pt_hub *out, size_t max,
+			     size_t *n) PT_MUST_CHECK;
+/*
+ * The hub's events as stored (source "hub:<hub_id>", in the hub's home):
+ * _last gives the highest hub_seq stored and its hash (*seq 0 and a zero
+ * hash when none); _hash the hash stored with event seq (PT_ENOTFOUND if
+ * that seq is not stored). A hub event stored without a hash reads as 32
+ * zero bytes. PT_ENOTFOUND for an unknown hub.
+ */
+int pt_store_hub_event_last(struct pt_store *st, const char *hub_id, int64_t *seq,
+			    uint8_t hash[PT_HASH_LEN]) PT_MUST_CHECK;
+int pt_store_hub_event_hash(struct pt_store *st, const char *hub_id, int64_t seq,
+			    uint8_t hash[PT_HASH_LEN]) PT_MUST_CHECK;
 
 /* ---- Deliveries ---- */
 
@@ -385,6 +422,8 @@ struct pt_event_row {
 	char type[PT_EVENT_TYPE_MAX + 1];	/* "delivery.at-the-door" */
 	char data[PT_DETAIL_MAX + 1];	/* canonical JSON object */
 	int64_t hub_seq;		/* the hub's sequence number; 0 for the server */
+	uint8_t hash[PT_HASH_LEN];	/* a hub's event: its chain hash (schema 3); all
+					 * zero otherwise (stored as NULL) */
 };
 
 /* Sets e->id. PT_EEXISTS if (home, source, hub_seq) is known and hub_seq > 0

@@ -36,6 +36,7 @@ struct pt_store_ops {
 	int (*grant_list_by_holder)(struct pt_store *st, const char *home_id, const uint8_t holder[PT_PK_LEN], struct pt_grant_row *out, size_t max, size_t *n);
 	int (*revocation_insert)(struct pt_store *st, struct pt_revocation_row *r);
 	int (*revocation_list)(struct pt_store *st, const char *home_id, int64_t since_version, struct pt_revocation_row *out, size_t max, size_t *n);
+	int (*revocation_newest)(struct pt_store *st, const char *home_id, int64_t *version);
 	int (*audit_append)(struct pt_store *st, int64_t at, int64_t actor, const char *action, const char *target, const char *detail);
 	int (*audit_verify)(struct pt_store *st, int64_t *bad_seq, int64_t *rows);
 	int (*carrier_insert)(struct pt_store *st, struct pt_carrier *c);
@@ -52,6 +53,11 @@ struct pt_store_ops {
 	int (*hub_insert)(struct pt_store *st, struct pt_hub *h);
 	int (*hub_list)(struct pt_store *st, const char *home_id, struct pt_hub *out, size_t max, size_t *n);
 	int (*hub_delete)(struct pt_store *st, const char *home_id, const char *hub_id);
+	int (*hub_by_id)(struct pt_store *st, const char *hub_id, struct pt_hub *h);
+	int (*hub_seen)(struct pt_store *st, const char *hub_id, int64_t at, bool online, bool *changed);
+	int (*hub_list_online)(struct pt_store *st, int64_t after, struct pt_hub *out, size_t max, size_t *n);
+	int (*hub_event_last)(struct pt_store *st, const char *hub_id, int64_t *seq, uint8_t hash[PT_HASH_LEN]);
+	int (*hub_event_hash)(struct pt_store *st, const char *hub_id, int64_t seq, uint8_t hash[PT_HASH_LEN]);
 	int (*delivery_insert)(struct pt_store *st, struct pt_delivery *d, int64_t actor);
 	int (*delivery_get)(struct pt_store *st, const char *id, struct pt_delivery *d);
 	int (*delivery_update)(struct pt_store *st, const struct pt_delivery *d, uint8_t from_state, int64_t actor);

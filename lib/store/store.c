@@ -245,6 +245,14 @@ pt_store_revocation_list(struct pt_store *st, const char *home_id, int64_t since
 }
 
 int
+pt_store_revocation_newest(struct pt_store *st, const char *home_id, int64_t *version)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->revocation_newest(st, home_id, version);
+}
+
+int
 pt_store_audit_append(struct pt_store *st, int64_t at, int64_t actor, const char *action, const char *target, const char *detail)
 {
 	if (st == NULL)
@@ -370,6 +378,46 @@ pt_store_hub_delete(struct pt_store *st, const char *home_id, const char *hub_id
 	if (st == NULL)
 		return PT_EINVAL;
 	return st->ops->hub_delete(st, home_id, hub_id);
+}
+
+int
+pt_store_hub_by_id(struct pt_store *st, const char *hub_id, struct pt_hub *h)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->hub_by_id(st, hub_id, h);
+}
+
+int
+pt_store_hub_seen(struct pt_store *st, const char *hub_id, int64_t at, bool online, bool *changed)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->hub_seen(st, hub_id, at, online, changed);
+}
+
+int
+pt_store_hub_list_online(struct pt_store *st, int64_t after, struct pt_hub *out, size_t max, size_t *n)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->hub_list_online(st, after, out, max, n);
+}
+
+int
+pt_store_hub_event_last(struct pt_store *st, const char *hub_id, int64_t *seq, uint8_t hash[PT_HASH_LEN])
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->hub_event_last(st, hub_id, seq, hash);
+}
+
+int
+pt_store_hub_event_hash(struct pt_store *st, const char *hub_id, int64_t seq, uint8_t hash[PT_HASH_LEN])
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->hub_event_hash(st, hub_id, seq, hash);
 }
 
 int

@@ -285,6 +285,14 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"CREATE INDEX alerts_open ON alerts(home) WHERE acked_by IS NULL;"
 	"CREATE INDEX grants_holder ON grants(home, holder);",
 	},
+
+	/* 3: MQTT: whether a hub's last state said online, and each hub
+	 * event's chain hash (store_sqlite.c says why). */
+	{
+	"ALTER TABLE hubs ADD COLUMN online BOOLEAN NOT NULL DEFAULT false;"
+	"ALTER TABLE events ADD COLUMN hash BYTEA CHECK (hash IS NULL OR length(hash) = 32);"
+	"CREATE INDEX hubs_online ON hubs(id) WHERE online;",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -331,6 +339,13 @@ enum sid {
 	S_HUB_INSERT,
 	S_HUB_LIST,
 	S_HUB_DELETE,
+	S_HUB_BY_ID,
+	S_HUB_SEEN_FLIP,
+	S_HUB_SEEN,
+	S_HUB_ONLINE,
+	S_HUB_EVENT_LAST,
+	S_HUB_EVENT_HASH,
+	S_REV_NEWEST,
 	S_DELIVERY_INSERT,
 	S_DELIVERY_GET,
 	S_DELIVERY_ROWID,
@@ -385,8 +400,11 @@ enum sid {
 	" ORDER BY d.id LIMIT $8"
 #define DELIVERY_TYPES "ittiiiii"
 #define EVENT_FROM                                                                                \
-	"SELECT e.id, h.public_id, e.at, e.source, e.type, e.data, e.hub_seq"                     \
+	"SELECT e.id, h.public_id, e.at, e.source, e.type, e.data, e.hub_seq, e.hash"             \
 	" FROM events e JOIN homes h ON h.id = e.home"
+#define HUB_FROM                                                                                  \
+	"SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing, b.paired_by,"           \
+	" b.created_at, b.last_seen, b.online FROM hubs b JOIN homes h ON h.id = b.home"
 #define ALERT_FROM                                                                                \
 	"SELECT a.id, h.public_id, a.at, a.type, a.data, a.event_id, coalesce(a.acked_by, 0),"    \
 	" coalesce(a.acked_at, 0) FROM alerts a JOIN homes h ON h.id = a.home"
@@ -494,12 +512,30 @@ static const struct stmt stmts[S_COUNT_] = {
 			  " created_at, last_seen)"
 			  " SELECT $1, id, $3, $4, $5, $6, $7, $8 FROM homes WHERE public_id = $2"
 			  " RETURNING id", "ttbtbiii"},
-	[S_HUB_LIST] = {"SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing,"
-			" b.paired_by, b.created_at, b.last_seen"
-			" FROM hubs b JOIN homes h ON h.id = b.home"
-			" WHERE h.public_id = $1 ORDER BY b.id LIMIT $2", "ti"},
+	[S_HUB_LIST] = {HUB_FROM " WHERE h.public_id = $1 ORDER BY b.id LIMIT $2", "ti"},
 	[S_HUB_DELETE] = {"DELETE FROM hubs WHERE public_id = $2"
 			  " AND home = (SELECT id FROM homes WHERE public_id = $1)", "tt"},
+	[S_HUB_BY_ID] = {HUB_FROM " WHERE b.public_id = $1", "t"},
+	/* A compare-and-set on the flag: of two concurrent calls, the second
+	 * waits for the first's row lock, then finds the flag already set
+	 * (READ COMMITTED re-checks the condition) and changes nothing. */
+	[S_HUB_SEEN_FLIP] = {"UPDATE hubs SET online = $2,"
+			     " last_seen = CASE WHEN $2 AND $3 > last_seen THEN $3 ELSE last_seen END"
+			     " WHERE public_id = $1 AND online <> $2", "toi"},
+	[S_HUB_SEEN] = {"UPDATE hubs SET"
+			" last_seen = CASE WHEN $2 AND $3 > last_seen THEN $3 ELSE last_seen END"
+			" WHERE public_id = $1", "toi"},
+	[S_HUB_ONLINE] = {HUB_FROM " WHERE b.online AND b.id > $1 ORDER BY b.id LIMIT $2", "ii"},
+	/* No row: no such hub; a row of NULLs: no event stored yet. */
+	[S_HUB_EVENT_LAST] = {"SELECT e.hub_seq, e.hash FROM hubs b LEFT JOIN LATERAL"
+			      " (SELECT hub_seq, hash FROM events WHERE home = b.home AND source = $2"
+			      " AND hub_seq > 0 ORDER BY hub_seq DESC LIMIT 1) e ON true"
+			      " WHERE b.public_id = $1", "tt"},
+	[S_HUB_EVENT_HASH] = {"SELECT e.id, e.hash FROM hubs b LEFT JOIN events e"
+			      " ON e.home = b.home AND e.source = $2 AND e.hub_seq = $3"
+			      " AND e.hub_seq > 0 WHERE b.public_id = $1", "tti"},
+	[S_REV_NEWEST] = {"SELECT coalesce((SELECT max(r.version) FROM revocations r"
+			  " WHERE r.home = h.id), 0) FROM homes h WHERE h.public_id = $1", "t"},
 	/* The delivery and its first step ($16: the actor): no row if the
 	 * home or the carrier does not exist. */
 	[S_DELIVERY_INSERT] = {"WITH d AS (INSERT INTO deliveries (public_id, home, carrier,"
@@ -544,9 +580,9 @@ static const struct stmt stmts[S_COUNT_] = {
 			 " WHERE d.public_id = $1 ORDER BY s.id LIMIT $2", "ti"},
 	/* $1: the home's row, locked by S_HOME_LOCK. A hub's resend meets
 	 * events_hub_seq and inserts nothing (no error to roll back). */
-	[S_EVENT_INSERT] = {"INSERT INTO events (home, at, source, type, data, hub_seq)"
-			    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
-			    "iittti"},
+	[S_EVENT_INSERT] = {"INSERT INTO events (home, at, source, type, data, hub_seq, hash)"
+			    " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+			    "iittti" "b"},
 	[S_EVENT_LIST] = {EVENT_FROM " WHERE h.public_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3",
 			  "tii"},
 	/* $1: the home's row, locked. The event an alert names must be of the
@@ -1379,7 +1415,7 @@ decode_hub(const PGresult *r, int i, void *out)
 	       col_str(r, i, 4, h->label, sizeof(h->label)) &&
 	       col_blob(r, i, 5, h->pairing, sizeof(h->pairing), &h->pairing_len) &&
 	       COL_I64(r, i, 6, h->paired_by) && COL_I64(r, i, 7, h->created_at) &&
-	       COL_I64(r, i, 8, h->last_seen);
+	       COL_I64(r, i, 8, h->last_seen) && col_bool(r, i, 9, &h->online);
 }
 
 static bool
@@ -1417,7 +1453,8 @@ decode_event(const PGresult *r, int i, void *out)
 	return COL_I64(r, i, 0, e->id) && col_str(r, i, 1, e->home_id, sizeof(e->home_id)) &&
 	       COL_I64(r, i, 2, e->at) && col_str(r, i, 3, e->source, sizeof(e->source)) &&
 	       col_str(r, i, 4, e->type, sizeof(e->type)) &&
-	       col_str(r, i, 5, e->data, sizeof(e->data)) && COL_I64(r, i, 6, e->hub_seq);
+	       col_str(r, i, 5, e->data, sizeof(e->data)) && COL_I64(r, i, 6, e->hub_seq) &&
+	       (PQgetisnull(r, i, 7) || col_blob_exact(r, i, 7, e->hash, sizeof(e->hash)));
 }
 
 static bool
@@ -1647,6 +1684,18 @@ write_one(struct pg_conn *c, enum sid id, const struct params *p, bool changing,
 }
 
 /* ---- checks of caller-provided strings ---- */
+
+/* A hash that is not there (a server event's) is all zero. */
+static bool
+all_zero(const uint8_t *p, size_t len)
+{
+	uint8_t acc = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		acc |= p[i];
+	return acc == 0;
+}
 
 /* NUL-terminated inside its array. */
 static bool
@@ -2656,6 +2705,34 @@ pg_revocation_list(struct pt_store *base, const char *home_id, int64_t since_ver
 		       out, sizeof(*out), max, n, "cannot list revocations");
 }
 
+static int
+pg_revocation_newest(struct pt_store *base, const char *home_id, int64_t *version)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot read the newest revocation";
+	struct pg_conn *c;
+	struct params p;
+	bool borrowed;
+	int r;
+
+	if (version == NULL)
+		return PT_EINVAL;
+	*version = 0;
+	if (st == NULL || home_id == NULL)
+		return PT_EINVAL;
+	if (!arg_fits(home_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	params_init(&p);
+	p_str(&p, home_id);
+	if ((r = read_enter(st, &c, &borrowed, what)) == PT_OK) {
+		r = fetch_id(c, S_REV_NEWEST, &p, version, what);
+		read_leave(st, c, borrowed);
+	}
+	if (r != PT_OK)
+		*version = 0;
+	return r;
+}
+
 /* ---- audit ---- */
 
 static uint8_t *
@@ -3176,6 +3253,161 @@ pg_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id)
 	return write_one(c, S_HUB_DELETE, &p, true, NULL, what);
 }
 
+static int
+pg_hub_by_id(struct pt_store *base, const char *hub_id, struct pt_hub *h)
+{
+	struct pg_store *st = (struct pg_store *)base;
+
+	if (h == NULL)
+		return PT_EINVAL;
+	memset(h, 0, sizeof(*h));
+	if (st == NULL || hub_id == NULL)
+		return PT_EINVAL;
+	if (!arg_fits(hub_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	return read_one(st, S_HUB_BY_ID, hub_id, 0, decode_hub, h, sizeof(*h), "cannot read a hub");
+}
+
+static int
+pg_hub_seen(struct pt_store *base, const char *hub_id, int64_t at, bool online, bool *changed)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot record a hub's state";
+	struct pg_conn *c;
+	struct params p;
+	int64_t changes = 0;
+	int r;
+
+	if (changed == NULL)
+		return PT_EINVAL;
+	*changed = false;
+	if (st == NULL || hub_id == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, &c, what)) != PT_OK)
+		return r;
+	if (!arg_fits(hub_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	if ((r = sp_begin(c, NULL, what)) != PT_OK)
+		return r;
+	params_init(&p);
+	p_str(&p, hub_id);
+	p_bool(&p, online);
+	p_i64(&p, at);
+	r = run(c, S_HUB_SEEN_FLIP, &p, &changes, what);
+	if (r == PT_OK && changes == 1)
+		*changed = true;
+	else if (r == PT_OK)
+		r = run_changing(c, S_HUB_SEEN, &p, what);
+	if (r != PT_OK)
+		*changed = false;
+	return sp_end(c, r, what);
+}
+
+static int
+pg_hub_list_online(struct pt_store *base, int64_t after, struct pt_hub *out, size_t max, size_t *n)
+{
+	struct pg_store *st = (struct pg_store *)base;
+
+	if (n == NULL)
+		return PT_EINVAL;
+	return read_list(st, S_HUB_ONLINE, after, NULL, decode_hub, out, sizeof(*out), max, n,
+			 "cannot list online hubs");
+}
+
+/* The source of a hub's events: "hub:<id>". false if it cannot name one. */
+static bool
+hub_source(const char *hub_id, char source[PT_SOURCE_MAX + 1])
+{
+	int n;
+
+	if (!arg_fits(hub_id, PT_ID_MAX))
+		return false;
+	n = snprintf(source, PT_SOURCE_MAX + 1, "hub:%s", hub_id);
+	return n > 0 && n <= PT_SOURCE_MAX;
+}
+
+static int
+pg_hub_event_last(struct pt_store *base, const char *hub_id, int64_t *seq,
+		  uint8_t hash[PT_HASH_LEN])
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot read a hub's last event";
+	char source[PT_SOURCE_MAX + 1];
+	struct pg_conn *c;
+	struct params p;
+	PGresult *res;
+	bool borrowed;
+	int r;
+
+	if (seq == NULL || hash == NULL)
+		return PT_EINVAL;
+	*seq = 0;
+	memset(hash, 0, PT_HASH_LEN);
+	if (st == NULL || hub_id == NULL)
+		return PT_EINVAL;
+	if (!hub_source(hub_id, source))
+		return PT_ENOTFOUND;
+	params_init(&p);
+	p_str(&p, hub_id);
+	p_str(&p, source);
+	if ((r = read_enter(st, &c, &borrowed, what)) != PT_OK)
+		return r;
+	if ((r = exec_stmt(c, S_HUB_EVENT_LAST, &p, &res, what)) == PT_OK) {
+		if (PQntuples(res) == 0)
+			r = PT_ENOTFOUND;
+		else if (!PQgetisnull(res, 0, 0) &&
+			 (!col_i64(res, 0, 0, seq) ||
+			  (!PQgetisnull(res, 0, 1) && !col_blob_exact(res, 0, 1, hash, PT_HASH_LEN))))
+			r = log_eio_msg(what, "stored value out of range");
+		PQclear(res);
+	}
+	read_leave(st, c, borrowed);
+	if (r != PT_OK) {
+		*seq = 0;
+		memset(hash, 0, PT_HASH_LEN);
+	}
+	return r;
+}
+
+static int
+pg_hub_event_hash(struct pt_store *base, const char *hub_id, int64_t seq,
+		  uint8_t hash[PT_HASH_LEN])
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot read a hub's event";
+	char source[PT_SOURCE_MAX + 1];
+	struct pg_conn *c;
+	struct params p;
+	PGresult *res;
+	bool borrowed;
+	int r;
+
+	if (hash == NULL)
+		return PT_EINVAL;
+	memset(hash, 0, PT_HASH_LEN);
+	if (st == NULL || hub_id == NULL)
+		return PT_EINVAL;
+	if (seq < 1 || !hub_source(hub_id, source))
+		return PT_ENOTFOUND;
+	params_init(&p);
+	p_str(&p, hub_id);
+	p_str(&p, source);
+	p_i64(&p, seq);
+	if ((r = read_enter(st, &c, &borrowed, what)) != PT_OK)
+		return r;
+	if ((r = exec_stmt(c, S_HUB_EVENT_HASH, &p, &res, what)) == PT_OK) {
+		if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
+			r = PT_ENOTFOUND;
+		else if (!PQgetisnull(res, 0, 1) && !col_blob_exact(res, 0, 1, hash, PT_HASH_LEN))
+			r = log_eio_msg(what, "stored value out of range");
+		PQclear(res);
+	}
+	read_leave(st, c, borrowed);
+	if (r != PT_OK)
+		memset(hash, 0, PT_HASH_LEN);
+	return r;
+}
+
 /* ---- deliveries ---- */
 
 /* The token column: NULL until a credential is issued. */
@@ -3400,6 +3632,10 @@ pg_event_append(struct pt_store *base, struct pt_event_row *e)
 		p_str(&p, e->type);
 		p_str(&p, e->data);
 		p_i64(&p, e->hub_seq);
+		if (all_zero(e->hash, sizeof(e->hash)))
+			p_null(&p, 'b');
+		else
+			p_blob(&p, e->hash, sizeof(e->hash));
 		/* No row: a hub's resend of a known (home, source, hub_seq). */
 		r = fetch_id(c, S_EVENT_INSERT, &p, &e->id, what);
 		if (r == PT_ENOTFOUND)
@@ -3549,6 +3785,7 @@ static const struct pt_store_ops pg_ops = {
 	.grant_list_by_holder = pg_grant_list_by_holder,
 	.revocation_insert = pg_revocation_insert,
 	.revocation_list = pg_revocation_list,
+	.revocation_newest = pg_revocation_newest,
 	.audit_append = pg_audit_append,
 	.audit_verify = pg_audit_verify,
 	.carrier_insert = pg_carrier_insert,
@@ -3565,6 +3802,11 @@ static const struct pt_store_ops pg_ops = {
 	.hub_insert = pg_hub_insert,
 	.hub_list = pg_hub_list,
 	.hub_delete = pg_hub_delete,
+	.hub_by_id = pg_hub_by_id,
+	.hub_seen = pg_hub_seen,
+	.hub_list_online = pg_hub_list_online,
+	.hub_event_last = pg_hub_event_last,
+	.hub_event_hash = pg_hub_event_hash,
 	.delivery_insert = pg_delivery_insert,
 	.delivery_get = pg_delivery_get,
 	.delivery_update = pg_delivery_update,

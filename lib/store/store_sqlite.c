@@ -7,11 +7,30 @@
  * rollback; st->owner names the thread that holds it, so that calls made by
  * that thread inside the transaction do not lock again, and writes from
  * anywhere else are refused.
+ *
+ * Group commit. A commit is durable before pt_store_commit() returns, but
+ * the fsync that makes it so happens after st->mu is released, so that the
+ * commits of other threads can write their WAL frames meanwhile and share
+ * the next fsync. The connection runs with synchronous=NORMAL (COMMIT
+ * writes the WAL frames and does not sync; SQLite still syncs around
+ * checkpoints), and every commit counts itself in st->written once its
+ * frames are written. One thread at a time then calls fdatasync() on the
+ * WAL file (its own descriptor of it) and, when that returns, marks every
+ * commit counted before the call began as durable; the others wait for
+ * their number. Nothing is answered from data that is not durable yet: a
+ * read, and a transaction that ends in a rollback, also wait for every
+ * commit they could have seen (usually none is pending: an atomic
+ * compare). If fdatasync() fails, what reached the disk is unknown, and
+ * the process stops (abort) rather than answer from it; SQLite's recovery
+ * on the next start keeps the commits whose frames are intact. If the WAL
+ * cannot be opened for syncing, the connection stays at synchronous=FULL
+ * (an fsync inside every COMMIT).
  */
 #include "porter/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -239,6 +258,15 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"CREATE INDEX alerts_open ON alerts(home) WHERE acked_by IS NULL;"
 	"CREATE INDEX grants_holder ON grants(home, holder);",
 	},
+
+	/* 3: MQTT (docs/mqtt.md): whether a hub's last state said online, and
+	 * each hub event's chain hash, so porterd checks a batch's continuity
+	 * and tells a resend from a fork. */
+	{
+	"ALTER TABLE hubs ADD COLUMN online INTEGER NOT NULL DEFAULT 0 CHECK (online IN (0, 1));"
+	"ALTER TABLE events ADD COLUMN hash BLOB CHECK (hash IS NULL OR length(hash) = 32);"
+	"CREATE INDEX hubs_online ON hubs(id) WHERE online = 1;",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -292,6 +320,14 @@ enum sid {
 	S_HUB_INSERT,
 	S_HUB_LIST,
 	S_HUB_DELETE,
+	S_HUB_BY_ID,
+	S_HUB_HOME,
+	S_HUB_SEEN_FLIP,
+	S_HUB_SEEN,
+	S_HUB_ONLINE,
+	S_HUB_EVENT_LAST,
+	S_HUB_EVENT_HASH,
+	S_REV_NEWEST,
 	S_DELIVERY_INSERT,
 	S_DELIVERY_GET,
 	S_DELIVERY_ROWID,
@@ -343,8 +379,11 @@ enum sid {
 	" AND (?6 = 0 OR c.admin = ?6) AND (?7 = 0 OR d.state = ?7)"                              \
 	" ORDER BY d.id LIMIT ?8"
 #define EVENT_FROM                                                                                \
-	"SELECT e.id, h.public_id, e.at, e.source, e.type, e.data, e.hub_seq"                     \
+	"SELECT e.id, h.public_id, e.at, e.source, e.type, e.data, e.hub_seq, e.hash"             \
 	" FROM events e JOIN homes h ON h.id = e.home"
+#define HUB_FROM                                                                                  \
+	"SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing, b.paired_by,"           \
+	" b.created_at, b.last_seen, b.online FROM hubs b JOIN homes h ON h.id = b.home"
 #define ALERT_FROM                                                                                \
 	"SELECT a.id, h.public_id, a.at, a.type, a.data, a.event_id, coalesce(a.acked_by, 0),"    \
 	" coalesce(a.acked_at, 0) FROM alerts a JOIN homes h ON h.id = a.home"
@@ -444,12 +483,24 @@ static const char *const stmt_sql[S_COUNT_] = {
 			 " created_at, last_seen)"
 			 " SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8 FROM homes WHERE public_id = ?2"
 			 " RETURNING id",
-	[S_HUB_LIST] = "SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing,"
-		       " b.paired_by, b.created_at, b.last_seen"
-		       " FROM hubs b JOIN homes h ON h.id = b.home"
-		       " WHERE b.home = ?1 ORDER BY b.id LIMIT ?2",
+	[S_HUB_LIST] = HUB_FROM " WHERE b.home = ?1 ORDER BY b.id LIMIT ?2",
 	[S_HUB_DELETE] = "DELETE FROM hubs WHERE public_id = ?2"
 			 " AND home = (SELECT id FROM homes WHERE public_id = ?1)",
+	[S_HUB_BY_ID] = HUB_FROM " WHERE b.public_id = ?1",
+	[S_HUB_HOME] = "SELECT home FROM hubs WHERE public_id = ?1",
+	/* The flag changes in one place only: the caller that flips it is told. */
+	[S_HUB_SEEN_FLIP] = "UPDATE hubs SET online = ?2,"
+			    " last_seen = CASE WHEN ?2 = 1 AND ?3 > last_seen THEN ?3 ELSE last_seen END"
+			    " WHERE public_id = ?1 AND online <> ?2",
+	[S_HUB_SEEN] = "UPDATE hubs SET"
+		       " last_seen = CASE WHEN ?2 = 1 AND ?3 > last_seen THEN ?3 ELSE last_seen END"
+		       " WHERE public_id = ?1",
+	[S_HUB_ONLINE] = HUB_FROM " WHERE b.online = 1 AND b.id > ?1 ORDER BY b.id LIMIT ?2",
+	[S_HUB_EVENT_LAST] = "SELECT hub_seq, hash FROM events WHERE home = ?1 AND source = ?2"
+			     " AND hub_seq > 0 ORDER BY hub_seq DESC LIMIT 1",
+	[S_HUB_EVENT_HASH] = "SELECT hash FROM events WHERE home = ?1 AND source = ?2"
+			     " AND hub_seq = ?3 AND hub_seq > 0",
+	[S_REV_NEWEST] = "SELECT coalesce(max(version), 0) FROM revocations WHERE home = ?1",
 	[S_DELIVERY_INSERT] = "INSERT INTO deliveries (public_id, home, carrier, package_id,"
 			      " courier, device, state, approval, in_home, window_start,"
 			      " window_end, token_id, reason, created_at, updated_at)"
@@ -476,8 +527,8 @@ static const char *const stmt_sql[S_COUNT_] = {
 			  " VALUES (?1, ?2, ?3, ?4)",
 	[S_STEP_LIST] = "SELECT state, at, actor FROM delivery_steps WHERE delivery = ?1"
 			" ORDER BY id LIMIT ?2",
-	[S_EVENT_INSERT] = "INSERT INTO events (home, at, source, type, data, hub_seq)"
-			   " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM homes WHERE public_id = ?1"
+	[S_EVENT_INSERT] = "INSERT INTO events (home, at, source, type, data, hub_seq, hash)"
+			   " SELECT id, ?2, ?3, ?4, ?5, ?6, ?7 FROM homes WHERE public_id = ?1"
 			   " RETURNING id",
 	[S_EVENT_LIST] = EVENT_FROM " WHERE e.home = ?1 AND e.id > ?2 ORDER BY e.id LIMIT ?3",
 	/* The event an alert names must be of the same home. */
@@ -539,6 +590,12 @@ static int sq_device_by_pk(struct pt_store *base, int64_t account, const uint8_t
 static int sq_hub_insert(struct pt_store *base, struct pt_hub *h);
 static int sq_hub_list(struct pt_store *base, const char *home_id, struct pt_hub *out, size_t max, size_t *n);
 static int sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id);
+static int sq_hub_by_id(struct pt_store *base, const char *hub_id, struct pt_hub *h);
+static int sq_hub_seen(struct pt_store *base, const char *hub_id, int64_t at, bool online, bool *changed);
+static int sq_hub_list_online(struct pt_store *base, int64_t after, struct pt_hub *out, size_t max, size_t *n);
+static int sq_hub_event_last(struct pt_store *base, const char *hub_id, int64_t *seq, uint8_t hash[PT_HASH_LEN]);
+static int sq_hub_event_hash(struct pt_store *base, const char *hub_id, int64_t seq, uint8_t hash[PT_HASH_LEN]);
+static int sq_revocation_newest(struct pt_store *base, const char *home_id, int64_t *version);
 static int sq_delivery_insert(struct pt_store *base, struct pt_delivery *d, int64_t actor);
 static int sq_delivery_get(struct pt_store *base, const char *id, struct pt_delivery *d);
 static int sq_delivery_update(struct pt_store *base, const struct pt_delivery *d, uint8_t from_state, int64_t actor);
@@ -559,6 +616,13 @@ struct sq_store {
 	_Atomic uintptr_t owner;
 	int version;
 	sqlite3_stmt *stmt[S_COUNT_];
+	/* Group commit (see the top of the file); wal_fd -1: synchronous=FULL. */
+	int wal_fd;
+	_Atomic uint64_t written;	/* commits with their frames written; grows under mu */
+	_Atomic uint64_t durable;	/* commits known durable; grows under sync_mu */
+	pthread_mutex_t sync_mu;
+	pthread_cond_t sync_cv;
+	bool syncing;			/* a thread is in fdatasync (under sync_mu) */
 };
 
 /* Its address identifies the calling thread. */
@@ -967,11 +1031,55 @@ read_enter(struct sq_store *st)
 	return true;
 }
 
+/*
+ * Return once the first seen commits are durable: share a sync in flight
+ * or start one. Called without st->mu.
+ */
+static void
+wait_durable(struct sq_store *st, uint64_t seen)
+{
+	struct stat sb;
+	uint64_t target;
+
+	if (atomic_load(&st->durable) >= seen)
+		return;
+	pthread_mutex_lock(&st->sync_mu);
+	while (atomic_load(&st->durable) < seen) {
+		if (st->syncing) {
+			pthread_cond_wait(&st->sync_cv, &st->sync_mu);
+			continue;
+		}
+		st->syncing = true;
+		/* Every commit counted by now has written its frames: the
+		 * sync that starts after this load covers them. */
+		target = atomic_load(&st->written);
+		pthread_mutex_unlock(&st->sync_mu);
+		if (fstat(st->wal_fd, &sb) != 0 || sb.st_nlink == 0 || fdatasync(st->wal_fd) != 0) {
+			fprintf(stderr, "store: cannot sync the write-ahead log: %s: stopping, "
+					"acknowledged writes are on disk and the rest is unknown\n",
+				strerror(errno != 0 ? errno : ENOENT));
+			abort();
+		}
+		pthread_mutex_lock(&st->sync_mu);
+		st->syncing = false;
+		if (target > atomic_load(&st->durable))
+			atomic_store(&st->durable, target);
+		pthread_cond_broadcast(&st->sync_cv);
+	}
+	pthread_mutex_unlock(&st->sync_mu);
+}
+
+/* After a read: what it saw must be durable before its caller answers. */
 static void
 read_leave(struct sq_store *st, bool locked)
 {
-	if (locked)
-		pthread_mutex_unlock(&st->mu);
+	uint64_t seen;
+
+	if (!locked)
+		return;	/* inside this thread's transaction: its end waits */
+	seen = atomic_load(&st->written);
+	pthread_mutex_unlock(&st->mu);
+	wait_durable(st, seen);
 }
 
 /* Writes: only inside this thread's transaction, and only if SQLite has
@@ -986,14 +1094,31 @@ write_enter(struct sq_store *st, const char *what)
 	return PT_OK;
 }
 
+/* The end of a transaction, committed or not: return once its commit, and
+ * every commit it could have read, are durable. */
 static void
 tx_end(struct sq_store *st)
 {
+	uint64_t seen = atomic_load(&st->written);
+
 	atomic_store_explicit(&st->owner, 0, memory_order_relaxed);
 	pthread_mutex_unlock(&st->mu);
+	wait_durable(st, seen);
 }
 
 /* ---- checks of caller-provided strings ---- */
+
+/* A hash that is not there (a server event's) is all zero. */
+static bool
+all_zero(const uint8_t *p, size_t len)
+{
+	uint8_t acc = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		acc |= p[i];
+	return acc == 0;
+}
 
 /* NUL-terminated inside its array. */
 static bool
@@ -1245,6 +1370,58 @@ fail:
 	return PT_EIO;
 }
 
+/*
+ * Group commit (see the top of the file): open the WAL that SQLite keeps
+ * for as long as this connection is open (it deletes it only when the last
+ * connection closes, and this one holds its lock until then), make its
+ * directory entry durable (SQLite would on its first sync of a new WAL),
+ * then drop COMMIT's own sync. On any failure stay at synchronous=FULL.
+ */
+static void
+group_commit_open(struct sq_store *st, const char *path)
+{
+	const char *db = sqlite3_db_filename(st->db, "main");
+	const char *wal = db != NULL ? sqlite3_filename_wal(db) : NULL;
+	char dir[PATH_MAX];
+	const char *slash;
+	struct stat sb;
+	int fd, dfd;
+	size_t n;
+
+	if (wal == NULL || wal[0] == '\0')
+		goto full;
+	fd = open(wal, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		goto full;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		goto full_close;
+	slash = strrchr(wal, '/');
+	n = slash == NULL ? 1 : slash == wal ? 1 : (size_t)(slash - wal);
+	if (n >= sizeof(dir))
+		goto full_close;
+	if (slash == NULL)
+		memcpy(dir, ".", 2);
+	else {
+		memcpy(dir, wal, n);
+		dir[n] = '\0';
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		goto full_close;
+	if (fsync(dfd) != 0 || fdatasync(fd) != 0) {
+		close(dfd);
+		goto full_close;
+	}
+	close(dfd);
+	if (pragma(st, "PRAGMA synchronous = NORMAL", NULL, 0) != SQLITE_OK)
+		goto full_close;
+	st->wal_fd = fd;
+	return;
+full_close:
+	close(fd);
+full:
+	fprintf(stderr, "store: '%s': no group commit, every commit syncs itself\n", path);
+}
+
 int
 pt_store_sqlite_open(const char *path, struct pt_store **out, struct pt_errbuf *err)
 {
@@ -1274,6 +1451,22 @@ pt_store_sqlite_open(const char *path, struct pt_store **out, struct pt_errbuf *
 		return PT_EIO;
 	}
 	atomic_init(&st->owner, 0);
+	atomic_init(&st->written, 0);
+	atomic_init(&st->durable, 0);
+	st->wal_fd = -1;
+	if (pthread_mutex_init(&st->sync_mu, NULL) != 0) {
+		pthread_mutex_destroy(&st->mu);
+		free(st);
+		errf(err, "cannot open '%s': cannot create a mutex", path);
+		return PT_EIO;
+	}
+	if (pthread_cond_init(&st->sync_cv, NULL) != 0) {
+		pthread_mutex_destroy(&st->sync_mu);
+		pthread_mutex_destroy(&st->mu);
+		free(st);
+		errf(err, "cannot open '%s': cannot create a condition variable", path);
+		return PT_EIO;
+	}
 	/* NOMUTEX: st->mu serialises the connection; NOFOLLOW: no symlinks. */
 	if (sqlite3_open_v2(path, &st->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
@@ -1286,11 +1479,14 @@ pt_store_sqlite_open(const char *path, struct pt_store **out, struct pt_errbuf *
 	}
 	if ((r = configure(st, err)) != PT_OK || (r = migrate(st, err)) != PT_OK)
 		goto out_close;
+	group_commit_open(st, path);
 	st->base.ops = &sq_ops;
 	*out = &st->base;
 	return PT_OK;
 out_close:
 	sqlite3_close(st->db);
+	pthread_cond_destroy(&st->sync_cv);
+	pthread_mutex_destroy(&st->sync_mu);
 	pthread_mutex_destroy(&st->mu);
 	free(st);
 	return r;
@@ -1311,8 +1507,12 @@ sq_close(struct pt_store *base)
 		sqlite3_finalize(st->stmt[i]);
 	if (sqlite3_close(st->db) != SQLITE_OK)
 		log_eio(st, "cannot close the database");
+	if (st->wal_fd >= 0)
+		close(st->wal_fd);
 	pthread_mutex_unlock(&st->mu);
 	pthread_mutex_destroy(&st->mu);
+	pthread_cond_destroy(&st->sync_cv);
+	pthread_mutex_destroy(&st->sync_mu);
 	free(st);
 }
 
@@ -1366,6 +1566,8 @@ sq_commit(struct pt_store *base)
 		rc = sqlite3_step(s);
 		if (rc != SQLITE_DONE)
 			r = log_eio(st, "cannot commit");
+		else if (st->wal_fd >= 0)
+			atomic_fetch_add(&st->written, 1);	/* frames written; tx_end syncs */
 		done(s);
 	}
 	/* On failure nothing of the transaction stays. */
@@ -2085,6 +2287,43 @@ sq_revocation_list(struct pt_store *base, const char *home_id, int64_t since_ver
 			    sizeof(*out), max, n, "cannot list revocations");
 }
 
+static int
+sq_revocation_newest(struct pt_store *base, const char *home_id, int64_t *version)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot read the newest revocation";
+	sqlite3_stmt *s;
+	int64_t home;
+	bool locked;
+	int r, rc = SQLITE_OK;
+
+	if (version == NULL)
+		return PT_EINVAL;
+	*version = 0;
+	if (st == NULL || home_id == NULL)
+		return PT_EINVAL;
+	locked = read_enter(st);
+	if ((r = rowid_of(st, S_HOME_ROWID, home_id, &home, what)) != PT_OK)
+		goto out;
+	if ((s = get(st, S_REV_NEWEST)) == NULL) {
+		r = PT_EIO;
+		goto out;
+	}
+	bind_i64(s, 1, home, &rc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int64(s, 0);
+	else
+		r = rc == SQLITE_DONE ? PT_ENOTFOUND : map_err(st, rc, what);
+	done(s);
+out:
+	read_leave(st, locked);
+	if (r != PT_OK)
+		*version = 0;
+	return r;
+}
+
 /* ---- audit ---- */
 
 static uint8_t *
@@ -2647,7 +2886,7 @@ decode_hub(sqlite3_stmt *s, void *out)
 	h->paired_by = sqlite3_column_int64(s, 6);
 	h->created_at = sqlite3_column_int64(s, 7);
 	h->last_seen = sqlite3_column_int64(s, 8);
-	return col_str(s, 1, h->id, sizeof(h->id)) &&
+	return col_bool(s, 9, &h->online) && col_str(s, 1, h->id, sizeof(h->id)) &&
 	       col_str(s, 2, h->home_id, sizeof(h->home_id)) &&
 	       col_blob_exact(s, 3, h->pk, sizeof(h->pk)) &&
 	       col_str(s, 4, h->label, sizeof(h->label)) &&
@@ -2717,6 +2956,215 @@ sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id)
 	bind_str(s, 1, home_id, &rc);
 	bind_str(s, 2, hub_id, &rc);
 	return run_changing(st, s, rc, what);
+}
+
+static int
+sq_hub_by_id(struct pt_store *base, const char *hub_id, struct pt_hub *h)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot read a hub";
+	sqlite3_stmt *s;
+	bool locked;
+	int r, rc = SQLITE_OK;
+
+	if (h == NULL)
+		return PT_EINVAL;
+	memset(h, 0, sizeof(*h));
+	if (st == NULL || hub_id == NULL)
+		return PT_EINVAL;
+	if (!arg_fits(hub_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	locked = read_enter(st);
+	if ((s = get(st, S_HUB_BY_ID)) == NULL) {
+		r = PT_EIO;
+	} else {
+		bind_str(s, 1, hub_id, &rc);
+		r = fetch_one(st, s, rc, decode_hub, h, what);
+	}
+	read_leave(st, locked);
+	if (r != PT_OK)
+		pt_wipe(h, sizeof(*h));
+	return r;
+}
+
+static int
+sq_hub_seen(struct pt_store *base, const char *hub_id, int64_t at, bool online, bool *changed)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot record a hub's state";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (changed == NULL)
+		return PT_EINVAL;
+	*changed = false;
+	if (st == NULL || hub_id == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!arg_fits(hub_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	if ((s = get(st, S_HUB_SEEN_FLIP)) == NULL)
+		return PT_EIO;
+	bind_str(s, 1, hub_id, &rc);
+	bind_i64(s, 2, online ? 1 : 0, &rc);
+	bind_i64(s, 3, at, &rc);
+	if ((r = run(st, s, rc, what)) != PT_OK)
+		return r;
+	if (sqlite3_changes(st->db) == 1) {
+		*changed = true;
+		return PT_OK;
+	}
+	if ((s = get(st, S_HUB_SEEN)) == NULL)
+		return PT_EIO;
+	rc = SQLITE_OK;
+	bind_str(s, 1, hub_id, &rc);
+	bind_i64(s, 2, online ? 1 : 0, &rc);
+	bind_i64(s, 3, at, &rc);
+	return run_changing(st, s, rc, what);
+}
+
+static int
+sq_hub_list_online(struct pt_store *base, int64_t after, struct pt_hub *out, size_t max,
+		   size_t *n)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	sqlite3_stmt *s;
+	bool locked;
+	int r, rc = SQLITE_OK;
+
+	if (n == NULL)
+		return PT_EINVAL;
+	*n = 0;
+	if (st == NULL || (out == NULL && max != 0))
+		return PT_EINVAL;
+	locked = read_enter(st);
+	if ((s = get(st, S_HUB_ONLINE)) == NULL) {
+		r = PT_EIO;
+	} else {
+		bind_i64(s, 1, after, &rc);
+		bind_i64(s, 2, limit_of(max), &rc);
+		r = fetch_list(st, s, rc, decode_hub, out, sizeof(*out), max, n,
+			       "cannot list online hubs");
+	}
+	read_leave(st, locked);
+	return r;
+}
+
+/* A hub's home (rowid) and its events' source, "hub:<id>", under the
+ * caller's lock. */
+static int
+hub_source(struct sq_store *st, const char *hub_id, int64_t *home, char source[PT_SOURCE_MAX + 1],
+	   const char *what)
+{
+	int n;
+
+	if (!arg_fits(hub_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	n = snprintf(source, PT_SOURCE_MAX + 1, "hub:%s", hub_id);
+	if (n < 0 || n > PT_SOURCE_MAX)
+		return PT_ENOTFOUND;
+	return rowid_of(st, S_HUB_HOME, hub_id, home, what);
+}
+
+/* Step s for the (optional) seq in column seq_col and the hash in hash_col. */
+static int
+fetch_seq_hash(struct sq_store *st, sqlite3_stmt *s, int rc, int seq_col, int hash_col,
+	       int64_t *seq, uint8_t hash[PT_HASH_LEN], const char *what)
+{
+	int r = PT_OK;
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (seq_col >= 0)
+			*seq = sqlite3_column_int64(s, seq_col);
+		if (sqlite3_column_type(s, hash_col) != SQLITE_NULL &&
+		    !col_blob_exact(s, hash_col, hash, PT_HASH_LEN))
+			r = log_eio_msg(what, "stored value out of range");
+	} else if (rc == SQLITE_DONE) {
+		r = PT_ENOTFOUND;
+	} else {
+		r = map_err(st, rc, what);
+	}
+	done(s);
+	return r;
+}
+
+static int
+sq_hub_event_last(struct pt_store *base, const char *hub_id, int64_t *seq,
+		  uint8_t hash[PT_HASH_LEN])
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot read a hub's last event";
+	char source[PT_SOURCE_MAX + 1];
+	sqlite3_stmt *s;
+	int64_t home;
+	bool locked;
+	int r, rc = SQLITE_OK;
+
+	if (seq == NULL || hash == NULL)
+		return PT_EINVAL;
+	*seq = 0;
+	memset(hash, 0, PT_HASH_LEN);
+	if (st == NULL || hub_id == NULL)
+		return PT_EINVAL;
+	locked = read_enter(st);
+	if ((r = hub_source(st, hub_id, &home, source, what)) != PT_OK)
+		goto out;
+	if ((s = get(st, S_HUB_EVENT_LAST)) == NULL) {
+		r = PT_EIO;
+		goto out;
+	}
+	bind_i64(s, 1, home, &rc);
+	bind_str(s, 2, source, &rc);
+	r = fetch_seq_hash(st, s, rc, 0, 1, seq, hash, what);
+	if (r == PT_ENOTFOUND)
+		r = PT_OK;	/* none stored yet */
+out:
+	read_leave(st, locked);
+	if (r != PT_OK) {
+		*seq = 0;
+		memset(hash, 0, PT_HASH_LEN);
+	}
+	return r;
+}
+
+static int
+sq_hub_event_hash(struct pt_store *base, const char *hub_id, int64_t seq,
+		  uint8_t hash[PT_HASH_LEN])
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot read a hub's event";
+	char source[PT_SOURCE_MAX + 1];
+	sqlite3_stmt *s;
+	int64_t home;
+	bool locked;
+	int r, rc = SQLITE_OK;
+
+	if (hash == NULL)
+		return PT_EINVAL;
+	memset(hash, 0, PT_HASH_LEN);
+	if (st == NULL || hub_id == NULL)
+		return PT_EINVAL;
+	if (seq < 1)
+		return PT_ENOTFOUND;
+	locked = read_enter(st);
+	if ((r = hub_source(st, hub_id, &home, source, what)) != PT_OK)
+		goto out;
+	if ((s = get(st, S_HUB_EVENT_HASH)) == NULL) {
+		r = PT_EIO;
+		goto out;
+	}
+	bind_i64(s, 1, home, &rc);
+	bind_str(s, 2, source, &rc);
+	bind_i64(s, 3, seq, &rc);
+	r = fetch_seq_hash(st, s, rc, -1, 0, NULL, hash, what);
+out:
+	read_leave(st, locked);
+	if (r != PT_OK)
+		memset(hash, 0, PT_HASH_LEN);
+	return r;
 }
 
 /* ---- deliveries ---- */
@@ -2977,6 +3425,9 @@ decode_event(sqlite3_stmt *s, void *out)
 	e->id = sqlite3_column_int64(s, 0);
 	e->at = sqlite3_column_int64(s, 2);
 	e->hub_seq = sqlite3_column_int64(s, 6);
+	if (sqlite3_column_type(s, 7) != SQLITE_NULL &&
+	    !col_blob_exact(s, 7, e->hash, sizeof(e->hash)))
+		return false;
 	return col_str(s, 1, e->home_id, sizeof(e->home_id)) &&
 	       col_str(s, 3, e->source, sizeof(e->source)) &&
 	       col_str(s, 4, e->type, sizeof(e->type)) && col_str(s, 5, e->data, sizeof(e->data));
@@ -3009,6 +3460,10 @@ sq_event_append(struct pt_store *base, struct pt_event_row *e)
 	bind_str(s, 4, e->type, &rc);
 	bind_str(s, 5, e->data, &rc);
 	bind_i64(s, 6, e->hub_seq, &rc);
+	if (all_zero(e->hash, sizeof(e->hash)))
+		bind_null(s, 7, &rc);
+	else
+		bind_blob(s, 7, e->hash, sizeof(e->hash), &rc);
 	/* PT_EEXISTS: a hub's resend (events_hub_seq); PT_ENOTFOUND: no home. */
 	return run_returning(st, s, rc, &e->id, what);
 }
@@ -3162,6 +3617,7 @@ static const struct pt_store_ops sq_ops = {
 	.grant_list_by_holder = sq_grant_list_by_holder,
 	.revocation_insert = sq_revocation_insert,
 	.revocation_list = sq_revocation_list,
+	.revocation_newest = sq_revocation_newest,
 	.audit_append = sq_audit_append,
 	.audit_verify = sq_audit_verify,
 	.carrier_insert = sq_carrier_insert,
@@ -3178,6 +3634,11 @@ static const struct pt_store_ops sq_ops = {
 	.hub_insert = sq_hub_insert,
 	.hub_list = sq_hub_list,
 	.hub_delete = sq_hub_delete,
+	.hub_by_id = sq_hub_by_id,
+	.hub_seen = sq_hub_seen,
+	.hub_list_online = sq_hub_list_online,
+	.hub_event_last = sq_hub_event_last,
+	.hub_event_hash = sq_hub_event_hash,
 	.delivery_insert = sq_delivery_insert,
 	.delivery_get = sq_delivery_get,
 	.delivery_update = sq_delivery_update,

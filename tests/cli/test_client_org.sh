@@ -196,7 +196,7 @@ usage_error "device remove: not a number" "${B[@]}" "$P" device remove x
 # ---- the owner accepts the carrier and delegates to its key ----
 expect 0 "policy: accept the carrier" "${A[@]}" "$P" home update "$H" --carrier "$C" --approval per-delivery
 expect 0 "delegate in-home delivery to the carrier's key" "$P" grant --key owner.key --holder "$CPK" \
-	--home "$H" --purpose delivery --window "-1h/+1d" --expires +1d --entries 10 --depth 1 -o deleg.cred
+	--home "$H" --purpose delivery --window "-1h/+1d" --expires +1d --entries 10 --depth 1 --camera --alarm-bypass -o deleg.cred
 expect 0 "upload the delegation" "${A[@]}" "$P" grant upload deleg.cred --label Parcelo
 
 # ---- a delivery, issued at the door ----

@@ -37,6 +37,9 @@
 #include "porter/store.h"
 #include "t.h"
 
+/* The schema version this store writes (store_sqlite.c, store_pg.c). */
+#define STORE_SCHEMA 3
+
 static void
 sleep_ms(long ms)
 {
@@ -747,6 +750,135 @@ hub_init(struct pt_hub *h, const char *id, const char *home, uint8_t seed, int64
 	h->created_at = 1700001400;
 }
 
+static int
+add_hub_event(struct pt_store *st, const char *home, const char *hub, int64_t seq, uint8_t seed)
+{
+	struct pt_event_row e;
+
+	memset(&e, 0, sizeof(e));
+	(void)snprintf(e.home_id, sizeof(e.home_id), "%s", home);
+	(void)snprintf(e.source, sizeof(e.source), "hub:%s", hub);
+	(void)snprintf(e.type, sizeof(e.type), "door.open");
+	(void)snprintf(e.data, sizeof(e.data), "{\"door\":\"front\"}");
+	e.at = 1700002000 + seq;
+	e.hub_seq = seq;
+	if (seed != 0)
+		fill(e.hash, sizeof(e.hash), seed);
+	return pt_store_event_append(st, &e);
+}
+
+/*
+ * Schema 3, the MQTT side of hubs: a hub found by its id in any home, its
+ * online flag (a compare-and-set) and last_seen, the online list, the
+ * events' chain hashes, a home's newest revocation. In a home of its own
+ * (h-mqtt, ben's), so the counts of the other checks stay as they are.
+ */
+static void
+test_hubs_mqtt(struct pt_store *st, int64_t other, const struct pt_hub *b)
+{
+	static const char *const c1 = "hub-00000000000000c1";
+	struct pt_home h;
+	struct pt_hub c, x, list[4];
+	struct pt_event_row ev[8];
+	uint8_t hash[PT_HASH_LEN], want[PT_HASH_LEN];
+	int64_t seq = -1, v = -1;
+	bool changed = true;
+	size_t n = 99;
+
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	home_init(&h, "h-mqtt", "Mqtt");
+	T_EQ(pt_store_home_insert(st, &h, other), PT_OK, "home h-mqtt");
+	hub_init(&c, c1, "h-mqtt", 74, other);
+	T_EQ(pt_store_hub_insert(st, &c), PT_OK, "hub c1 in h-mqtt");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_hub_by_id(st, c1, &x), PT_OK, "hub by id");
+	T_OK(memcmp(&x, &c, sizeof(x)) == 0 && !x.online && x.last_seen == 0,
+	     "as inserted, offline, never seen");
+	T_EQ(pt_store_hub_by_id(st, b->id, &x), PT_OK, "a hub of another home, by id");
+	T_OK(strcmp(x.home_id, "h-four") == 0, "with its home");
+	memset(&x, 0xaa, sizeof(x));
+	T_EQ(pt_store_hub_by_id(st, "hub-none", &x), PT_ENOTFOUND, "an unknown hub: ENOTFOUND");
+	T_OK(all_zero(&x, sizeof(x)), "zeroed on failure");
+	T_EQ(pt_store_hub_by_id(st, "hub/x\xff", &x), PT_ENOTFOUND, "not an id: ENOTFOUND");
+
+	T_EQ(pt_store_hub_seen(st, c1, 100, true, &changed), PT_EINVAL, "seen outside a transaction");
+	T_OK(!changed, "no change");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_seen(st, c1, 100, true, &changed), PT_OK, "online at 100");
+	T_OK(changed, "a transition");
+	T_EQ(pt_store_hub_seen(st, c1, 90, true, &changed), PT_OK, "online again at 90");
+	T_OK(!changed, "no transition");
+	T_EQ(pt_store_hub_by_id(st, c1, &x), PT_OK, "read it inside the transaction");
+	T_OK(x.online && x.last_seen == 100, "online, last_seen 100 (never moves back)");
+	T_EQ(pt_store_hub_seen(st, c1, 200, true, &changed), PT_OK, "online at 200");
+	T_OK(!changed, "no transition");
+	T_EQ(pt_store_hub_seen(st, c1, 300, false, &changed), PT_OK, "offline at 300 (the will)");
+	T_OK(changed, "a transition");
+	T_EQ(pt_store_hub_seen(st, c1, 310, false, &changed), PT_OK, "offline again");
+	T_OK(!changed, "once per transition");
+	changed = true;
+	T_EQ(pt_store_hub_seen(st, "hub-none", 1, true, &changed), PT_ENOTFOUND,
+	     "an unknown hub: ENOTFOUND");
+	T_OK(!changed, "no change");
+	T_EQ(pt_store_commit(st), PT_OK, "commit: the ENOTFOUND did not spoil the transaction");
+	T_EQ(pt_store_hub_by_id(st, c1, &x), PT_OK, "read it");
+	T_OK(!x.online && x.last_seen == 200, "offline, last seen at 200");
+	T_EQ(pt_store_hub_list(st, "h-mqtt", list, 4, &n), PT_OK, "the home's hubs");
+	T_OK(n == 1 && !list[0].online && list[0].last_seen == 200, "the list says the same");
+
+	T_EQ(pt_store_hub_list_online(st, 0, list, 4, &n), PT_OK, "online hubs");
+	T_EQ(n, 0, "none");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_seen(st, c1, 400, true, &changed), PT_OK, "c1 back online");
+	T_OK(changed, "a transition");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_hub_list_online(st, 0, list, 4, &n), PT_OK, "online hubs");
+	T_OK(n == 1 && strcmp(list[0].id, c1) == 0 && list[0].online && list[0].last_seen == 400,
+	     "c1, every home's");
+	T_EQ(pt_store_hub_list_online(st, list[0].rowid, list, 4, &n), PT_OK, "after it");
+	T_EQ(n, 0, "none");
+	T_EQ(pt_store_hub_list_online(st, 0, NULL, 4, &n), PT_EINVAL, "no output: EINVAL");
+
+	T_EQ(pt_store_hub_event_last(st, c1, &seq, hash), PT_OK, "last event, none yet");
+	T_OK(seq == 0 && all_zero(hash, sizeof(hash)), "seq 0, a zero hash");
+	T_EQ(pt_store_hub_event_last(st, "hub-none", &seq, hash), PT_ENOTFOUND,
+	     "an unknown hub: ENOTFOUND");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(add_hub_event(st, "h-mqtt", c1, 1, 81), PT_OK, "c1's seq 1 with its hash");
+	T_EQ(add_hub_event(st, "h-mqtt", c1, 2, 82), PT_OK, "c1's seq 2");
+	T_EQ(add_hub_event(st, "h-mqtt", c1, 2, 83), PT_EEXISTS, "seq 2 again: EEXISTS");
+	T_EQ(add_hub_event(st, "h-mqtt", "hub-00000000000000c9", 7, 84), PT_OK,
+	     "another source's seq 7 in the same home");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	fill(want, sizeof(want), 82);
+	T_EQ(pt_store_hub_event_last(st, c1, &seq, hash), PT_OK, "last event");
+	T_OK(seq == 2 && memcmp(hash, want, sizeof(want)) == 0, "seq 2 and its hash (not 83's)");
+	fill(want, sizeof(want), 81);
+	T_EQ(pt_store_hub_event_hash(st, c1, 1, hash), PT_OK, "seq 1's hash");
+	T_OK(memcmp(hash, want, sizeof(want)) == 0, "as stored");
+	T_EQ(pt_store_hub_event_hash(st, c1, 3, hash), PT_ENOTFOUND, "seq 3: ENOTFOUND");
+	T_OK(all_zero(hash, sizeof(hash)), "zeroed");
+	T_EQ(pt_store_hub_event_hash(st, c1, 0, hash), PT_ENOTFOUND, "seq 0: ENOTFOUND");
+	T_EQ(pt_store_hub_event_hash(st, "hub-none", 1, hash), PT_ENOTFOUND,
+	     "an unknown hub: ENOTFOUND");
+	T_EQ(pt_store_event_list(st, "h-mqtt", 0, ev, 8, &n), PT_OK, "h-mqtt's events");
+	fill(want, sizeof(want), 81);
+	T_OK(n == 3 && ev[0].hub_seq == 1 && memcmp(ev[0].hash, want, sizeof(want)) == 0,
+	     "listed with their hashes");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(add_hub_event(st, "h-mqtt", c1, 3, 0), PT_OK, "c1's seq 3 without a hash");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_hub_event_last(st, c1, &seq, hash), PT_OK, "last event");
+	T_OK(seq == 3 && all_zero(hash, sizeof(hash)), "seq 3, read as a zero hash");
+
+	T_EQ(pt_store_revocation_newest(st, "h-one", &v), PT_OK, "h-one's newest revocation");
+	T_EQ(v, 3, "version 3");
+	T_EQ(pt_store_revocation_newest(st, "h-mqtt", &v), PT_OK, "h-mqtt's");
+	T_EQ(v, 0, "none: 0");
+	T_EQ(pt_store_revocation_newest(st, "h-none", &v), PT_ENOTFOUND, "an unknown home");
+}
+
 /* Two more homes: h-three (ana, owner) and h-four (ben, owner). */
 static void
 test_hubs(struct pt_store *st, int64_t owner, int64_t other)
@@ -800,6 +932,7 @@ test_hubs(struct pt_store *st, int64_t owner, int64_t other)
 	T_EQ(n, 0, "none");
 	T_EQ(pt_store_hub_list(st, "h-four", list, 4, &n), PT_OK, "h-four's hubs");
 	T_OK(n == 1 && strcmp(list[0].id, b.id) == 0, "hub b stays");
+	test_hubs_mqtt(st, other, &b);
 }
 
 /* ---- deliveries ---- */

@@ -1346,6 +1346,83 @@ test_two_processes(void)
 	}
 }
 
+/* ---- the command nonce replay cache (migration 2) ---- */
+
+static void
+test_nonces(void)
+{
+	struct hub_state *hs = open_or_die(fresh("nonces.db"));
+	uint8_t a[PT_CTI_LEN], b[PT_CTI_LEN], c[PT_CTI_LEN];
+	size_t n = 99;
+	sqlite3 *db;
+
+	fill(a, sizeof(a), 0x10);
+	fill(b, sizeof(b), 0x20);
+	fill(c, sizeof(c), 0x30);
+	T_EQ(hub_state_nonce_count(hs, &n), PT_OK, "nonces: count, empty");
+	T_EQ(n, 0, "nonces: none yet");
+	T_EQ(hub_state_nonce_add(hs, a, 1000, 880), PT_OK, "nonces: add one");
+	T_EQ(hub_state_nonce_add(hs, a, 5000, 4880), PT_EEXISTS,
+	     "nonces: the same nonce again is PT_EEXISTS (a replay), whatever its times");
+	T_EQ(hub_state_nonce_add(hs, b, 2000, 1880), PT_OK, "nonces: another");
+	T_EQ(hub_state_nonce_count(hs, &n), PT_OK, "nonces: count");
+	T_EQ(n, 2, "nonces: two kept");
+	T_EQ(hub_state_nonce_add(NULL, c, 1, 1), PT_EINVAL, "nonces: add, NULL state");
+	T_EQ(hub_state_nonce_add(hs, NULL, 1, 1), PT_EINVAL, "nonces: add, NULL nonce");
+	T_EQ(hub_state_nonce_prune(NULL, 1, &n), PT_EINVAL, "nonces: prune, NULL state");
+	T_EQ(hub_state_nonce_count(hs, NULL), PT_EINVAL, "nonces: count, NULL out");
+	T_EQ(hub_state_nonce_count(NULL, &n), PT_EINVAL, "nonces: count, NULL state");
+
+	/* They survive a restart: a command cannot be replayed across a reboot. */
+	hub_state_close(hs);
+	hs = open_or_die(dbpath);
+	T_EQ(hub_state_nonce_add(hs, a, 1000, 880), PT_EEXISTS, "nonces: still there after reopen");
+	T_EQ(hub_state_nonce_add(hs, b, 2000, 1880), PT_EEXISTS,
+	     "nonces: the other one too after reopen");
+
+	/* Pruning: strictly before, the boundary kept. */
+	T_EQ(hub_state_nonce_prune(hs, 1000, &n), PT_OK, "nonces: prune before 1000");
+	T_EQ(n, 0, "nonces: the one expiring at 1000 is kept (boundary)");
+	T_EQ(hub_state_nonce_prune(hs, 1001, &n), PT_OK, "nonces: prune before 1001");
+	T_EQ(n, 1, "nonces: the one expiring at 1000 is gone");
+	T_EQ(hub_state_nonce_add(hs, b, 2000, 1880), PT_EEXISTS,
+	     "nonces: the later one is still refused");
+	T_EQ(hub_state_nonce_add(hs, a, 1000, 880), PT_OK,
+	     "nonces: a pruned nonce is forgotten (it could no longer be fresh)");
+	T_EQ(hub_state_nonce_prune(hs, INT64_MAX, NULL), PT_OK, "nonces: prune all, no count");
+	T_EQ(hub_state_nonce_count(hs, &n), PT_OK, "nonces: count after pruning all");
+	T_EQ(n, 0, "nonces: none left");
+	hub_state_close(hs);
+
+	/* The table's own checks, past the C code. */
+	db = raw_open(dbpath);
+	T_OK(raw_exec(db, "INSERT INTO command_nonces VALUES (x'00112233445566778899aabbccddee',"
+			  " 1, 1)") != SQLITE_OK,
+	     "nonces: a 15-byte nonce cannot be stored");
+	T_OK(raw_exec(db, "INSERT INTO command_nonces VALUES ('0011223344556677', 1, 1)") !=
+		     SQLITE_OK,
+	     "nonces: a text nonce cannot be stored (STRICT)");
+
+	/* A file of schema 1 (before the cache) is migrated on open. */
+	T_EQ(raw_exec(db, "DROP TABLE command_nonces; DELETE FROM schema_version WHERE version = 2"),
+	     SQLITE_OK, "nonces: make the file look like schema 1");
+	sqlite3_close(db);
+	hs = open_or_die(dbpath);
+	T_EQ(hub_state_nonce_add(hs, c, 3000, 2880), PT_OK,
+	     "nonces: a schema-1 file gets the table on open (migration 2)");
+	hub_state_close(hs);
+	db = raw_open(dbpath);
+	{
+		sqlite3_stmt *s = NULL;
+		T_EQ(sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &s, NULL),
+		     SQLITE_OK, "nonces: schema version readable");
+		T_EQ(sqlite3_step(s), SQLITE_ROW, "nonces: schema version row");
+		T_EQ(sqlite3_column_int(s, 0), 2, "nonces: schema version 2");
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -1371,6 +1448,7 @@ main(void)
 	test_owners();
 	test_usage();
 	test_revocations();
+	test_nonces();
 	test_events();
 	test_triggers();
 	test_tamper();

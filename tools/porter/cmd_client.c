@@ -22,11 +22,6 @@
 	{"help", no_argument, NULL, 'h'},             \
 	{NULL, 0, NULL, 0}
 
-#define COMMON_HELP                                                                   \
-	"  --json              print the server's JSON answer instead of a summary\n" \
-	"  --cacert FILE       trust this CA for https (default: PORTER_CACERT, then\n"  \
-	"                      the system's)\n"
-
 #define HOME_OPTS_MAX 16	/* docs/api.md: hours and carriers per policy */
 
 /* The options every client verb takes. true after --help. */
@@ -82,68 +77,6 @@ home_path(char *out, size_t cap, const char *home, const char *sub)
 		warnx_("home id too long");
 		return EXIT_INPUT;
 	}
-	return 0;
-}
-
-/* Label: value lines from an object; kinds: 's' text, 'i' integer,
- * 't' time, 'e' expiry (null is "never"). */
-struct field {
-	const char *label, *key;
-	char kind;
-};
-
-static void
-add_fields(struct table *t, const json_t *o, const struct field *f)
-{
-	char buf[1024];
-	const char *cells[2];
-	const json_t *v;
-
-	for (; f->label != NULL; f++) {
-		v = json_object_get(o, f->key);
-		if (f->kind == 'i' && json_is_integer(v))
-			(void)snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-		else if (f->kind == 't' || (f->kind == 'e' && !json_is_null(v)))
-			client_time(v, buf, sizeof(buf));
-		else if (f->kind == 'e')
-			(void)snprintf(buf, sizeof(buf), "never");
-		else
-			client_text(v, buf, sizeof(buf));
-		cells[0] = f->label;
-		cells[1] = buf;
-		table_row(t, cells);
-	}
-}
-
-static void
-add_row2(struct table *t, const char *label, const char *value)
-{
-	const char *cells[2] = {label, value};
-
-	table_row(t, cells);
-}
-
-static void
-print_fields(const json_t *o, const struct field *f)
-{
-	struct table t;
-
-	table_init(&t, 2);
-	add_fields(&t, o, f);
-	table_print(&t);
-}
-
-/* Print j as JSON (--json) or through show; then release it. */
-static int
-output(const struct client *c, json_t *j, void (*show)(const json_t *))
-{
-	if (j != NULL) {
-		if (c->json)
-			client_print_json(j);
-		else if (show != NULL)
-			show(j);
-	}
-	json_decref(j);
 	return 0;
 }
 
@@ -243,7 +176,7 @@ cmd_signup(int argc, char **argv)
 		       id, who, c.server, had_token ? " --server " : "", had_token ? c.server : "",
 		       who);
 	}
-	rc = output(&c, reply, NULL);
+	rc = print_reply(&c, reply, NULL);
 	reply = NULL;
 out:
 	json_decref(body);
@@ -330,7 +263,7 @@ cmd_login(int argc, char **argv)
 		printf("signed in to %s as %s (%s) until %s%s\n", c.server, who, role, until,
 		       old[0] != '\0' && strcmp(old, c.server) != 0 ? " (was another server)" : "");
 	}
-	rc = output(&c, reply, NULL);
+	rc = print_reply(&c, reply, NULL);
 	reply = NULL;
 out:
 	json_decref(body);
@@ -424,7 +357,7 @@ cmd_whoami(int argc, char **argv)
 		add_row2(&t, "server", c.server);
 		table_print(&t);
 	}
-	rc = output(&c, reply, NULL);
+	rc = print_reply(&c, reply, NULL);
 out:
 	client_close(&c);
 	return rc;
@@ -712,7 +645,7 @@ home_create(struct client *c, int argc, char **argv)
 	}
 	if ((rc = client_call(c, "POST", "/v1/homes", body, CALL_AUTH, &reply)) != 0)
 		goto out;
-	rc = output(c, reply, show_home);
+	rc = print_reply(c, reply, show_home);
 out:
 	json_decref(body);
 	return rc;
@@ -768,7 +701,7 @@ home_update(struct client *c, int argc, char **argv)
 	}
 	if ((rc = client_call(c, "PATCH", path, body, CALL_AUTH, &reply)) != 0)
 		goto out;
-	rc = output(c, reply, show_home);
+	rc = print_reply(c, reply, show_home);
 out:
 	json_decref(cur);
 	json_decref(body);
@@ -841,7 +774,7 @@ home_simple(struct client *c, int argc, char **argv, const char *cmd, const char
 		return rc;
 	if (del && !c->json)
 		printf("deleted home %s\n", argv[optind]);
-	return output(c, reply, list ? show_homes : show_home);
+	return print_reply(c, reply, list ? show_homes : show_home);
 }
 
 static const char member_usage[] =
@@ -906,7 +839,7 @@ home_member(struct client *c, int argc, char **argv)
 		printf("added %s to home %s as %s (account %lld)\n", email, argv[optind],
 		       role != NULL ? role : "member",
 		       (long long)json_integer_value(json_object_get(reply, "account_id")));
-	return output(c, reply, NULL);
+	return print_reply(c, reply, NULL);
 }
 
 static const char home_usage[] =
@@ -1074,7 +1007,7 @@ cmd_key(int argc, char **argv)
 		goto out;
 	if (add && !c.json)
 		printf("enrolled an owner key for home %s:\n", home);
-	rc = output(&c, reply, add ? show_key : show_keys);
+	rc = print_reply(&c, reply, add ? show_key : show_keys);
 out:
 	json_decref(body);
 	client_close(&c);
@@ -1157,7 +1090,7 @@ upload_chain(struct client *c, const char *home, const uint8_t *chain, size_t le
 		return rc;
 	if (!c->json)
 		printf("uploaded to home %s:\n", home);
-	return output(c, reply, show_grant);
+	return print_reply(c, reply, show_grant);
 }
 
 #define OPT_UPLOAD (GRANT_EXTRA_FIRST + 0)
@@ -1324,7 +1257,6 @@ grant_list(struct client *c, int argc, char **argv)
 	};
 	const char *home = NULL;
 	char path[128];
-	json_t *reply = NULL;
 	int ch, rc;
 
 	start_opts();
@@ -1337,11 +1269,9 @@ grant_list(struct client *c, int argc, char **argv)
 	positional(argc, argv, 0, "grant list", "no arguments");
 	if (home == NULL)
 		die_usage("grant list", "--home is required");
-	if ((rc = home_path(path, sizeof(path), home, "/grants")) != 0 ||
-	    (rc = client_load(c)) != 0 ||
-	    (rc = client_call(c, "GET", path, NULL, CALL_AUTH, &reply)) != 0)
+	if ((rc = home_path(path, sizeof(path), home, "/grants")) != 0)
 		return rc;
-	return output(c, reply, show_grants);
+	return call_show(c, "GET", path, NULL, NULL, show_grants);
 }
 
 int
@@ -1499,7 +1429,7 @@ cmd_revoke(int argc, char **argv)
 		goto out;
 	if (!c.json)
 		printf("revoked in home %s:\n", home);
-	rc = output(&c, reply, show_revocation);
+	rc = print_reply(&c, reply, show_revocation);
 out:
 	pt_secret_free(s);
 	json_decref(body);
@@ -1556,7 +1486,6 @@ cmd_revocations(int argc, char **argv)
 	const char *home = NULL, *since = NULL;
 	char path[160], sub[64];
 	struct client c;
-	json_t *reply = NULL;
 	uint64_t v;
 	int ch, rc;
 
@@ -1578,11 +1507,8 @@ cmd_revocations(int argc, char **argv)
 		die_usage("revocations", "--since is a version number");
 	(void)snprintf(sub, sizeof(sub), "/revocations%s%s", since != NULL ? "?since=" : "",
 		       since != NULL ? since : "");
-	if ((rc = home_path(path, sizeof(path), home, sub)) != 0 || (rc = client_load(&c)) != 0 ||
-	    (rc = client_call(&c, "GET", path, NULL, CALL_AUTH, &reply)) != 0)
-		goto out;
-	rc = output(&c, reply, show_revocations);
-out:
+	if ((rc = home_path(path, sizeof(path), home, sub)) == 0)
+		rc = call_show(&c, "GET", path, NULL, NULL, show_revocations);
 	client_close(&c);
 	return rc;
 }

@@ -22,14 +22,6 @@
 #include "client.h"
 #include "porter.h"
 
-/* The one entry point, called from porter.c with argv[0] the group. */
-int cmd_org(int argc, char **argv);
-
-#define COMMON_HELP                                                                   \
-	"  --json              print the server's JSON answer instead of a summary\n" \
-	"  --cacert FILE       trust this CA for https (default: PORTER_CACERT, then\n"  \
-	"                      the system's)\n"
-
 #define PAGE_HELP                                                                   \
 	"  --limit N           at most N items (1..200, default 50)\n"                \
 	"  --after CURSOR      the page after the one that answered 'next' CURSOR\n"
@@ -293,68 +285,6 @@ out:
 
 /* ---- output ---- */
 
-/* Label: value rows; kinds: 's' text, 'i' integer, 't' time, 'b' yes/no. */
-struct field {
-	const char *label, *key;
-	char kind;
-};
-
-static const char *
-num_text(const json_t *v, char *buf, size_t cap)
-{
-	if (json_is_integer(v))
-		(void)snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
-	else
-		(void)snprintf(buf, cap, "-");
-	return buf;
-}
-
-/* Text, or "-" when null or empty. */
-static const char *
-text_or_dash(const json_t *v, char *buf, size_t cap)
-{
-	client_text(v, buf, cap);
-	if (buf[0] == '\0')
-		(void)snprintf(buf, cap, "-");
-	return buf;
-}
-
-static void
-add_row2(struct table *t, const char *label, const char *value)
-{
-	const char *cells[2] = {label, value};
-
-	table_row(t, cells);
-}
-
-static void
-add_fields(struct table *t, const json_t *o, const struct field *f)
-{
-	char buf[1024];
-	const json_t *v;
-
-	for (; f->label != NULL; f++) {
-		v = json_object_get(o, f->key);
-		switch (f->kind) {
-		case 'i': num_text(v, buf, sizeof(buf)); break;
-		case 't': client_time(v, buf, sizeof(buf)); break;
-		case 'b': (void)snprintf(buf, sizeof(buf), "%s", json_is_true(v) ? "yes" : "no"); break;
-		default: text_or_dash(v, buf, sizeof(buf)); break;
-		}
-		add_row2(t, f->label, buf);
-	}
-}
-
-static void
-print_fields(const json_t *o, const struct field *f)
-{
-	struct table t;
-
-	table_init(&t, 2);
-	add_fields(&t, o, f);
-	table_print(&t);
-}
-
 /* Compact JSON of v, made safe for a terminal, cut to fit. */
 static const char *
 json_text(const json_t *v, char *buf, size_t cap)
@@ -391,44 +321,14 @@ print_next(const json_t *j)
 		       client_text(json_object_get(j, "next"), next, sizeof(next)));
 }
 
-/* Print j as JSON (--json) or through show; then release it. */
-static int
-output(const struct client *c, json_t *j, void (*show)(const json_t *))
-{
-	if (j != NULL) {
-		if (c->json)
-			client_print_json(j);
-		else if (show != NULL)
-			show(j);
-	}
-	json_decref(j);
-	return 0;
-}
-
-/* Call and print the answer, after a title line (or NULL) when it is not JSON. */
-static int
-call_show(struct client *c, const char *method, const char *path, json_t *body,
-	  const char *title, void (*show)(const json_t *))
-{
-	json_t *reply = NULL;
-	int rc;
-
-	if ((!c->loaded && (rc = client_load(c)) != 0) ||
-	    (rc = client_call(c, method, path, body, CALL_AUTH, &reply)) != 0)
-		return rc;
-	if (title != NULL && !c->json)
-		printf("%s\n", title);
-	return output(c, reply, show);
-}
-
 /* ---- carriers ---- */
 
 static void
 show_carrier(const json_t *o)
 {
 	static const struct field fields[] = {
-		{"id", "id", 's'},	     {"name", "name", 's'},	   {"hosted", "hosted", 'b'},
-		{"public key", "public_key", 's'}, {"key id", "key_id", 's'},
+		{"id", "id", '-'},	     {"name", "name", '-'},	   {"hosted", "hosted", 'b'},
+		{"public key", "public_key", '-'}, {"key id", "key_id", '-'},
 		{"created", "created_at", 't'},	   {NULL, NULL, 0},
 	};
 
@@ -622,8 +522,8 @@ static void
 courier_rows(struct table *t, const json_t *o)
 {
 	static const struct field fields[] = {
-		{"account", "account_id", 'i'}, {"name", "name", 's'},	       {"carrier", "carrier_id", 's'},
-		{"level", "level", 's'},	  {"active", "active", 'b'},	       {"enrolled", "created_at", 't'},
+		{"account", "account_id", 'n'}, {"name", "name", '-'},	       {"carrier", "carrier_id", '-'},
+		{"level", "level", '-'},	  {"active", "active", 'b'},	       {"enrolled", "created_at", 't'},
 		{"updated", "updated_at", 't'}, {NULL, NULL, 0},
 	};
 
@@ -795,8 +695,8 @@ static void
 show_device(const json_t *o)
 {
 	static const struct field fields[] = {
-		{"id", "id", 'i'},	 {"key id", "key_id", 's'},	   {"public key", "public_key", 's'},
-		{"label", "label", 's'}, {"added", "created_at", 't'}, {NULL, NULL, 0},
+		{"id", "id", 'n'},	 {"key id", "key_id", '-'},	   {"public key", "public_key", '-'},
+		{"label", "label", '-'}, {"added", "created_at", 't'}, {NULL, NULL, 0},
 	};
 
 	print_fields(o, fields);
@@ -908,12 +808,12 @@ static void
 show_delivery(const json_t *d)
 {
 	static const struct field head[] = {
-		{"delivery", "id", 's'}, {"state", "state", 's'}, {NULL, NULL, 0},
+		{"delivery", "id", '-'}, {"state", "state", '-'}, {NULL, NULL, 0},
 	};
 	static const struct field rest[] = {
-		{"home", "home_id", 's'},	  {"package", "package_id", 's'},
-		{"in-home", "in_home", 'b'},	  {"approval", "approval", 's'},
-		{"token id", "token_id", 's'},	  {"reason", "reason", 's'},
+		{"home", "home_id", '-'},	  {"package", "package_id", '-'},
+		{"in-home", "in_home", 'b'},	  {"approval", "approval", '-'},
+		{"token id", "token_id", '-'},	  {"reason", "reason", '-'},
 		{"created", "created_at", 't'}, {"updated", "updated_at", 't'},
 		{NULL, NULL, 0},
 	};
@@ -1446,8 +1346,8 @@ static void
 show_hub(const json_t *o)
 {
 	static const struct field fields[] = {
-		{"id", "id", 's'},	     {"label", "label", 's'},	     {"public key", "public_key", 's'},
-		{"key id", "key_id", 's'},   {"paired by", "paired_by", 'i'}, {"paired", "created_at", 't'},
+		{"id", "id", '-'},	     {"label", "label", '-'},	     {"public key", "public_key", '-'},
+		{"key id", "key_id", '-'},   {"paired by", "paired_by", 'n'}, {"paired", "created_at", 't'},
 		{"last seen", "last_seen", 't'}, {NULL, NULL, 0},
 	};
 

@@ -12,13 +12,12 @@
 #include "client.h"
 #include "porter.h"
 
-/* cmd_org.c: carrier, courier, device, delivery, hub, events, alerts, alert;
- * argv[0] is the command. */
-int cmd_org(int argc, char **argv);
 /* cmd_hub.c: at the door, over the hub's link; and the hub's sim devices. */
 int cmd_courier_unlock(int argc, char **argv);
 int cmd_hub_pair_local(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_remote(int argc, char **argv);	/* porter remote lock|unlock */
+int cmd_cam(int argc, char **argv);
 
 static const char usage[] =
 	"usage: porter <command> [options]\n"
@@ -56,6 +55,9 @@ static const char usage[] =
 	"  events --home ID             a home's timeline\n"
 	"  alerts --home ID [--open]; alert ack --home ID N\n"
 	"                               a home's alerts, and acknowledging them\n"
+	"  remote lock|unlock --home ID --key OWNER_KEY\n"
+	"                               sign a remote lock or unlock here; porterd\n"
+	"                               relays it to the home's hubs\n"
 	"\n"
 	"At the door, over the hub's link (porter-hub):\n"
 	"  courier unlock --hub ADDR --cred FILE --key KEY\n"
@@ -164,6 +166,10 @@ main(int argc, char **argv)
 		return cmd_hub_pair_local(argc - 2, argv + 2);
 	if (strcmp(argv[1], "sim") == 0)
 		return cmd_sim(argc - 1, argv + 1);
+	if (strcmp(argv[1], "remote") == 0)
+		return cmd_remote(argc - 1, argv + 1);
+	if (strcmp(argv[1], "cam") == 0)
+		return cmd_cam(argc - 1, argv + 1);	/* cmd_cam.c: porter cam health */
 	if (strcmp(argv[1], "carrier") == 0 || strcmp(argv[1], "courier") == 0 ||
 	    strcmp(argv[1], "device") == 0 || strcmp(argv[1], "delivery") == 0 ||
 	    strcmp(argv[1], "hub") == 0 || strcmp(argv[1], "events") == 0 ||

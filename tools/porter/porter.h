@@ -36,6 +36,49 @@ int cmd_grant_client(int argc, char **argv);	/* grant create | upload | list */
 int cmd_revoke(int argc, char **argv);
 int cmd_revocations(int argc, char **argv);
 
+/* cmd_org.c: carrier, courier, device, delivery, hub, events, alerts, alert;
+ * argv[0] is the command. */
+int cmd_org(int argc, char **argv);
+
+/* ---- shared by the client verbs (clientutil.c) ---- */
+
+/* The --help lines of the options every client verb takes. */
+#define COMMON_HELP                                                                   \
+	"  --json              print the server's JSON answer instead of a summary\n" \
+	"  --cacert FILE       trust this CA for https (default: PORTER_CACERT, then\n"  \
+	"                      the system's)\n"
+
+struct client;
+struct table;
+
+/* Label: value rows from an object's members, by kind: 's' text ("" when
+ * missing), '-' text or "-" when missing or empty, 'i' integer (else as
+ * 's'), 'n' integer or "-", 't' time, 'e' expiry (null is "never"),
+ * 'b' yes/no. Arrays of them end with a NULL label. */
+struct field {
+	const char *label, *key;
+	char kind;
+};
+
+/* v as a decimal integer, or "-"; into buf, returned. */
+const char *num_text(const json_t *v, char *buf, size_t cap);
+/* v as text made safe for a terminal (client_text), or "-" when null or
+ * empty; into buf, returned. */
+const char *text_or_dash(const json_t *v, char *buf, size_t cap);
+void add_row2(struct table *t, const char *label, const char *value);
+void add_fields(struct table *t, const json_t *o, const struct field *f);
+/* The fields of o as a two-column table on stdout. */
+void print_fields(const json_t *o, const struct field *f);
+/* Print j (a reply, may be NULL) as JSON with --json, else through show
+ * (NULL: nothing); then decref it. Returns 0. */
+int print_reply(const struct client *c, json_t *j, void (*show)(const json_t *));
+/* Load the session if not yet loaded, call method path with body (borrowed,
+ * or NULL) as the session's account, and print the answer as print_reply
+ * does, after title (or NULL) when not --json. 0 or an exit code, the
+ * problem printed. */
+int call_show(struct client *c, const char *method, const char *path, json_t *body,
+	      const char *title, void (*show)(const json_t *));
+
 /*
  * Sign a grant from `porter grant`'s options (cmd_grant.c), into memory.
  * x (NULL for `porter grant` itself) adds the caller's long options, each

@@ -1,0 +1,109 @@
+/*
+ * porter-cam internals: the configuration, the log, the two processes.
+ *
+ *   monitor  (main.c, monitor.c) holds the camera key, runs the input
+ *            worker, adds "stalled", signs and sends the health message
+ *            to the hub every second. Never touches video.
+ *   worker   (worker.c) opens the source with FFmpeg, then drops
+ *            privileges and enters its seccomp sandbox (sandbox.c),
+ *            decodes and analyses (analysis.c), reports to the monitor
+ *            on fd 3 with the health payload (unsigned). One worker per
+ *            connection: a lost source ends it, the monitor starts a
+ *            new one after a back-off. It is exec'd afresh, so it never
+ *            shares an address space with the key.
+ *
+ * docs/cam.md is the description; docs/man/porter-cam.8 the manual.
+ */
+#ifndef PORTER_CAM_CAM_H
+#define PORTER_CAM_CAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "porter/cam_health.h"
+#include "porter/keyfile.h"
+#include "analysis.h"
+
+#define CAM_VERSION "0.1.0"
+#define CAM_PATH_MAX 512
+#define CAM_INPUT_MAX 1024
+#define CAM_USER_MAX 64
+#define CAM_REPORT_FD 3		/* the worker's end of the socketpair */
+
+enum { CAMLOG_ERR, CAMLOG_WARN, CAMLOG_INFO, CAMLOG_DEBUG };
+enum cam_pace { CAM_PACE_AUTO, CAM_PACE_YES, CAM_PACE_NO };
+enum cam_decode { CAM_DECODE_ALL, CAM_DECODE_KEY };
+
+struct cam_config {
+	char id[PT_ID_MAX + 1];
+	char input[CAM_INPUT_MAX];
+	char state_dir[CAM_PATH_MAX];
+	char key[CAM_PATH_MAX];
+	char reference[CAM_PATH_MAX];
+	char hub_socket[CAM_PATH_MAX];
+	char user[CAM_USER_MAX];
+	uint32_t interval_ms;
+	/* [input] */
+	uint32_t open_timeout_ms, io_timeout_ms, backoff_min_ms, backoff_max_ms;
+	int pace;			/* enum cam_pace */
+	int decode;			/* enum cam_decode */
+	char rtsp_transport[8];		/* tcp | udp */
+	/* [health] */
+	uint32_t analyse_fps, stall_ms;
+	struct cam_limits lim;
+	int log_level;
+};
+
+/* config.c */
+void config_defaults(struct cam_config *c);
+int config_load(const char *path, struct cam_config *c, struct pt_errbuf *err);
+void config_print(const struct cam_config *c);
+
+/* main.c: one line per event, key=value, on stderr; proc= names the process. */
+void camlog_set(int level, const char *proc);
+void camlog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+uint64_t cam_mono_ms(void);
+
+/* sandbox.c */
+/* Resolve the configured user (getpwnam_r): uid, gid. 0, or -1 with err. */
+int sandbox_user(const char *user, unsigned *uid, unsigned *gid, struct pt_errbuf *err);
+/* Started as root: become user (its supplementary groups with
+ * supplementary true, none otherwise); refuses root without a user.
+ * Not root: nothing to drop. Then no_new_privs. */
+int sandbox_drop(const char *user, bool supplementary, struct pt_errbuf *err);
+/* The worker's seccomp allow-list, loaded for every thread. */
+int sandbox_enter(struct pt_errbuf *err);
+/* For docs and `porter-cam -n -v`: the allow-list, one line per entry. */
+void sandbox_print(void);
+
+/* worker.c: porter-cam worker [-r] [-X TEST]. Returns the exit code. */
+enum {
+	CAM_WORKER_OK = 0,		/* reference taken, or monitor gone */
+	CAM_WORKER_CONFIG = 2,		/* configuration refused */
+	CAM_WORKER_SANDBOX = 3,		/* could not drop privileges / load the filter */
+	CAM_WORKER_EOF = 10,		/* the source ended */
+	CAM_WORKER_IO = 11,		/* read error or timeout */
+	CAM_WORKER_OPEN = 12,		/* could not open the source */
+	CAM_WORKER_NOVIDEO = 13,	/* no video stream or decoder */
+};
+int worker_main(const struct cam_config *cfg, bool reference, const char *test);
+/* End the worker (exit_group, nothing else runs). */
+void worker_quit(int code) __attribute__((noreturn));
+const char *worker_exit_text(int code);
+
+/* Messages on the socketpair, worker -> monitor: one type byte, then */
+#define CAM_MSG_REPORT 'H'	/* a health payload (porter/cam_health.h), unsigned */
+#define CAM_MSG_REF 'R'		/* CAM_PIX bytes: the reference picture */
+
+/* reference.c: the reference picture file (binary PGM, 64 x 36).
+ * load: PT_OK, PT_ENOTFOUND (no file: no reference), another PT_E*. */
+int reference_load(const char *path, uint8_t pix[CAM_PIX], struct pt_errbuf *err);
+int reference_save(const char *path, const uint8_t pix[CAM_PIX], struct pt_errbuf *err);
+
+/* monitor.c */
+int monitor_run(const struct cam_config *cfg, const char *conf, bool verbose);
+int monitor_reference(const struct cam_config *cfg, const char *conf, bool verbose);
+/* `porter-cam key`: load or create the key, print its public half. */
+int monitor_key(const struct cam_config *cfg);
+
+#endif

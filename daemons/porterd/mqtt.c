@@ -1,0 +1,1027 @@
+/*
+ * porterd's side of MQTT (docs/mqtt.md): one libmosquitto client in a
+ * thread of its own.
+ *
+ * Up from the hubs (subscribed, by default as the shared subscription
+ * "$share/porterd/porter/v1/hub/+/<leaf>" so that porterd replicas share
+ * the stream): state and events. Down to the hubs: the ack after each
+ * batch (retained), revocations (the tail, retained, when an owner adds
+ * one; pages when a hub's state shows it behind), owner-signed commands as
+ * the owner made them, and time beacons.
+ *
+ * Threads. This file's thread runs mosquitto_loop() and every callback, so
+ * all the work on what hubs send (decode, verify, store, ack) happens
+ * there, in normal store transactions on that thread. HTTP request
+ * threads only publish (mqtt_revocations_changed, mqtt_command_relay):
+ * libmosquitto queues the packet and wakes the loop (mosquitto_threaded_set),
+ * so no request ever waits for the broker. The thread is ours, not
+ * mosquitto_loop_start()'s: libmosquitto's own loop gives up for good on
+ * some errors (a DNS or TLS failure), and porterd must keep trying, with
+ * backoff, for as long as it runs; the beacons share the thread.
+ *
+ * Trust. A message names its hub only by the id in its topic
+ * (pt_mqtt_topic_parse); the hub must be one porterd paired, and its key
+ * comes from the store. An events batch is stored only after its hashes
+ * and its checkpoint signature verify under that key. Nothing a hub sends
+ * is trusted for more than the events it signed: state is advisory
+ * (online, last_seen, revocation catch-up).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <mosquitto.h>
+
+#include "porter/mqtt.h"
+#include "porter/proto.h"
+#include "porter/text.h"
+#include "api.h"
+#include "porterd.h"
+
+#define KEEPALIVE_S 30
+#define BACKOFF_MAX_S 30
+#define HUBS_PAGE 64		/* hubs read at a time (beacons, a home's hubs) */
+#define HOME_HUBS_MAX 32	/* a home has at most 8 (api_org.c); room to spare */
+#define DELIVERY_PAGE 64
+#define BAD_BATCH_SLOTS 64	/* hubs remembered for the once-an-hour alert */
+#define BAD_BATCH_EVERY_S 3600
+#define PASSWORD_MAX 256
+
+struct bad_batch {
+	char hub[PT_ID_MAX + 1];
+	int64_t at;		/* porterd's clock of the last alert; 0: free */
+};
+
+struct mqtt {
+	struct server *s;
+	struct mosquitto *mq;
+	pthread_t thread;
+	bool started;
+	bool lib;			/* mosquitto_lib_init done */
+	char host[256];
+	int port;
+	char client_id[PT_ID_MAX + 1];
+	char filter_state[PT_MQTT_TOPIC_CAP + PT_ID_MAX + 16];
+	char filter_events[PT_MQTT_TOPIC_CAP + PT_ID_MAX + 16];
+	int64_t beacon_s;
+	atomic_bool stop;
+	atomic_bool connected;		/* CONNACK accepted, not disconnected since */
+	atomic_bool beacon_now;		/* send a round of beacons at the next turn */
+	atomic_int backoff_s;
+	pthread_mutex_t sleep_mu;	/* the backoff sleep, cut short by mqtt_stop */
+	pthread_cond_t sleep_cv;
+	pthread_mutex_t tail_mu;	/* one revocation tail at a time: newest last */
+	struct bad_batch bad[BAD_BATCH_SLOTS];	/* this thread only */
+};
+
+/* ---- small helpers ---- */
+
+static int64_t
+now_ms_utc(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+unhex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Exactly 2n lowercase hex digits into out[n]. */
+static bool
+hex_decode(const char *s, uint8_t *out, size_t n)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != 2 * n)
+		return false;
+	for (i = 0; i < n; i++) {
+		int hi = unhex(s[2 * i]), lo = unhex(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+/* Publish to a hub's leaf as the leaf table says (QoS; retained unless
+ * retain_off: revocation pages). 0 or a mosquitto error. */
+static int
+publish(struct mqtt *m, int leaf, const char *hub_id, const uint8_t *p, size_t len,
+	bool retain_off)
+{
+	const struct pt_mqtt_leaf_info *li = pt_mqtt_leaf_info(leaf);
+	char topic[PT_MQTT_TOPIC_CAP];
+	size_t tl;
+	int rc;
+
+	if (li == NULL || pt_mqtt_topic_build(leaf, hub_id, topic, sizeof(topic), &tl) != PT_OK ||
+	    len > (size_t)PT_MQTT_PAYLOAD_MAX)
+		return MOSQ_ERR_INVAL;
+	rc = mosquitto_publish(m->mq, NULL, topic, (int)len, p, li->qos,
+			       li->retained && !retain_off);
+	if (rc != MOSQ_ERR_SUCCESS)
+		plog(LOG_WARN_, "event=mqtt_publish topic=%s error=\"%s\"", topic,
+		     mosquitto_strerror(rc));
+	else
+		plog(LOG_DEBUG_, "event=mqtt_publish topic=%s bytes=%zu", topic, len);
+	return rc;
+}
+
+/* ---- revocations ---- */
+
+/*
+ * The revocations message of a home: the entries above since (oldest
+ * first, at most 32; tail: the newest 32 whatever since) and the home's
+ * newest version. 0 with the payload in out[cap], or a PT_E* value.
+ */
+static int
+revocations_encode(struct server *s, const char *home_id, int64_t since, bool tail, uint8_t *out,
+		   size_t cap, size_t *len, int64_t *newest_out)
+{
+	struct pt_revocation_row *rows = NULL;
+	struct pt_mqtt_revocations *msg = NULL;
+	int64_t newest = 0;
+	size_t n = 0, i;
+	int r;
+
+	*len = 0;
+	if ((rows = calloc(PT_MQTT_REVOCATIONS_MAX, sizeof(*rows))) == NULL ||
+	    (msg = calloc(1, sizeof(*msg))) == NULL) {
+		r = PT_ENOMEM;
+		goto out;
+	}
+	if ((r = pt_store_revocation_newest(s->st, home_id, &newest)) != PT_OK)
+		goto out;
+	if (tail)
+		since = newest > PT_MQTT_REVOCATIONS_MAX ? newest - PT_MQTT_REVOCATIONS_MAX : 0;
+	if (since < 0 || since > newest)
+		since = 0;	/* a hub ahead of this store (restored from a backup) */
+	if ((r = pt_store_revocation_list(s->st, home_id, since, rows, PT_MQTT_REVOCATIONS_MAX,
+					  &n)) != PT_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		msg->r[i].version = rows[i].version;
+		msg->r[i].envelope = rows[i].envelope;
+		msg->r[i].envelope_len = rows[i].envelope_len;
+		if (rows[i].version > newest)	/* one committed since newest was read */
+			newest = rows[i].version;
+	}
+	msg->n = n;
+	msg->newest = newest;
+	r = pt_mqtt_revocations_encode(msg, out, cap, len);
+	if (newest_out != NULL)
+		*newest_out = newest;
+out:
+	free(rows);
+	free(msg);
+	return r;
+}
+
+/* One page for a hub whose state says it holds version rev. */
+static void
+revocations_page(struct mqtt *m, const struct pt_hub *h, int64_t rev)
+{
+	uint8_t *buf = malloc(PT_MQTT_REVOCATIONS_PAYLOAD_MAX);
+	int64_t newest = 0;
+	size_t len = 0;
+	int r;
+
+	if (buf == NULL)
+		return;
+	r = revocations_encode(m->s, h->home_id, rev, false, buf, PT_MQTT_REVOCATIONS_PAYLOAD_MAX,
+			       &len, &newest);
+	if (r != PT_OK)
+		plog(LOG_ERR_, "event=mqtt_revocations hub=%s error=\"%s\"", h->id, pt_err_text(r));
+	else if (publish(m, PT_MQTT_REVOCATIONS, h->id, buf, len, true) == MOSQ_ERR_SUCCESS)
+		plog(LOG_INFO_, "event=mqtt_revocations_page hub=%s since=%lld newest=%lld", h->id,
+		     (long long)rev, (long long)newest);
+	free(buf);
+}
+
+void
+mqtt_revocations_changed(struct server *s, const char *home_id)
+{
+	struct mqtt *m = s->mqtt;
+	struct pt_hub *hubs = NULL;
+	uint8_t *buf = NULL;
+	int64_t newest = 0;
+	size_t n = 0, len = 0, i;
+	int r;
+
+	if (m == NULL)
+		return;
+	if ((hubs = calloc(HOME_HUBS_MAX, sizeof(*hubs))) == NULL ||
+	    (buf = malloc(PT_MQTT_REVOCATIONS_PAYLOAD_MAX)) == NULL) {
+		plog(LOG_ERR_, "event=mqtt_revocations home=%s error=\"out of memory\"", home_id);
+		goto out;
+	}
+	/* Read and publish under one lock: of two revocations posted at once,
+	 * the tail published last is the one with the newest version. */
+	pthread_mutex_lock(&m->tail_mu);
+	r = pt_store_hub_list(s->st, home_id, hubs, HOME_HUBS_MAX, &n);
+	if (r == PT_OK && n > 0)
+		r = revocations_encode(s, home_id, 0, true, buf, PT_MQTT_REVOCATIONS_PAYLOAD_MAX,
+				       &len, &newest);
+	if (r != PT_OK)
+		plog(LOG_ERR_, "event=mqtt_revocations home=%s error=\"%s\"", home_id, pt_err_text(r));
+	for (i = 0; r == PT_OK && i < n; i++)
+		if (publish(m, PT_MQTT_REVOCATIONS, hubs[i].id, buf, len, false) == MOSQ_ERR_SUCCESS)
+			plog(LOG_INFO_, "event=mqtt_revocations_tail home=%s hub=%s newest=%lld",
+			     home_id, hubs[i].id, (long long)newest);
+	pthread_mutex_unlock(&m->tail_mu);
+out:
+	free(hubs);
+	free(buf);
+}
+
+/* ---- commands ---- */
+
+int
+mqtt_command_relay(struct server *s, const char *home_id, const char *hub_id, const uint8_t *env,
+		   size_t env_len, char (*ids)[PT_ID_MAX + 1], size_t max, size_t *n)
+{
+	struct mqtt *m = s->mqtt;
+	struct pt_mqtt_command c;
+	struct pt_hub *hubs = NULL;
+	uint8_t buf[PT_MQTT_COMMAND_PAYLOAD_MAX];
+	size_t nh = 0, len = 0, i;
+	int r;
+
+	*n = 0;
+	if (m == NULL)
+		return PT_EUNSUPPORTED;
+	if (!atomic_load(&m->connected))
+		return PT_EIO;
+	c.envelope = env;
+	c.envelope_len = env_len;
+	if ((r = pt_mqtt_command_encode(&c, buf, sizeof(buf), &len)) != PT_OK)
+		return r;
+	if ((hubs = calloc(HOME_HUBS_MAX, sizeof(*hubs))) == NULL)
+		return PT_ENOMEM;
+	if ((r = pt_store_hub_list(s->st, home_id, hubs, HOME_HUBS_MAX, &nh)) != PT_OK)
+		goto out;
+	r = PT_ENOTFOUND;
+	for (i = 0; i < nh && *n < max; i++) {
+		if (hub_id != NULL && strcmp(hub_id, hubs[i].id) != 0)
+			continue;
+		if (publish(m, PT_MQTT_COMMANDS, hubs[i].id, buf, len, false) != MOSQ_ERR_SUCCESS) {
+			r = PT_EIO;
+			goto out;
+		}
+		memcpy(ids[*n], hubs[i].id, sizeof(ids[*n]));
+		(*n)++;
+		r = PT_OK;
+	}
+out:
+	free(hubs);
+	return r;
+}
+
+/* ---- time beacons ---- */
+
+static void
+beacons(struct mqtt *m)
+{
+	struct pt_hub *hubs = calloc(HUBS_PAGE, sizeof(*hubs));
+	struct pt_mqtt_time t;
+	uint8_t buf[PT_MQTT_TIME_PAYLOAD_MAX];
+	int64_t after = 0, rev;
+	size_t n = 0, len, i, sent = 0;
+
+	if (hubs == NULL)
+		return;
+	do {
+		if (pt_store_hub_list_online(m->s->st, after, hubs, HUBS_PAGE, &n) != PT_OK)
+			break;
+		for (i = 0; i < n; i++) {
+			after = hubs[i].rowid;
+			if (pt_store_revocation_newest(m->s->st, hubs[i].home_id, &rev) != PT_OK)
+				continue;
+			t.now_ms = now_ms_utc();
+			t.rev = rev;
+			if (pt_mqtt_time_encode(&t, buf, sizeof(buf), &len) == PT_OK &&
+			    publish(m, PT_MQTT_TIME, hubs[i].id, buf, len, false) == MOSQ_ERR_SUCCESS)
+				sent++;
+		}
+	} while (n == HUBS_PAGE && !atomic_load(&m->stop));
+	free(hubs);
+	plog(LOG_DEBUG_, "event=mqtt_beacons hubs=%zu", sent);
+}
+
+/* ---- state ---- */
+
+/* Inside a transaction: the hub came online or went offline. */
+static int
+state_transition(struct server *s, const struct pt_hub *h, bool online)
+{
+	return record_event(s, h->home_id, online ? "hub.online" : "hub.offline",
+			    json_pack("{s:s}", "hub_id", h->id), online ? NULL : "hub-offline");
+}
+
+static void
+on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
+{
+	struct server *s = m->s;
+	struct pt_mqtt_state st;
+	struct pt_hub h;
+	bool changed = false;
+	int64_t newest = 0;
+	int r;
+
+	if ((r = pt_mqtt_state_decode(p, len, &st)) != PT_OK) {
+		plog(LOG_WARN_, "event=mqtt_state hub=%s result=dropped error=\"%s\" bytes=%zu", hub_id,
+		     pt_err_text(r), len);
+		return;
+	}
+	if ((r = pt_store_hub_by_id(s->st, hub_id, &h)) != PT_OK) {
+		plog(LOG_WARN_, "event=mqtt_state hub=%s result=dropped error=\"%s\"", hub_id,
+		     r == PT_ENOTFOUND ? "unknown hub" : pt_err_text(r));
+		return;
+	}
+	if ((r = pt_store_begin(s->st)) != PT_OK)
+		goto fail;
+	if ((r = pt_store_hub_seen(s->st, h.id, now_utc(), st.online, &changed)) != PT_OK ||
+	    (changed && (r = state_transition(s, &h, st.online)) != PT_OK)) {
+		pt_store_rollback(s->st);
+		goto fail;
+	}
+	if ((r = pt_store_commit(s->st)) != PT_OK)
+		goto fail;
+	plog(changed ? LOG_INFO_ : LOG_DEBUG_, "event=mqtt_state hub=%s online=%s changed=%s rev=%lld",
+	     h.id, st.online ? "true" : "false", changed ? "yes" : "no",
+	     st.has_rev ? (long long)st.rev : -1LL);
+	if (!st.online || !st.has_rev)
+		return;
+	/* Revocation catch-up: a page above what the hub holds; the hub
+	 * republishes state after applying it, and gets the next one. */
+	if (pt_store_revocation_newest(s->st, h.home_id, &newest) == PT_OK && st.rev != newest)
+		revocations_page(m, &h, st.rev < newest ? st.rev : 0);
+	return;
+fail:
+	plog(LOG_ERR_, "event=mqtt_state hub=%s error=\"%s\"", hub_id, pt_err_text(r));
+}
+
+/* ---- events ---- */
+
+/* A batch that did not verify: an event and an alert, at most once an
+ * hour per hub (a hub with the wrong key would otherwise flood them). */
+static void
+batch_refused(struct mqtt *m, const struct pt_hub *h, const struct pt_mqtt_events *b,
+	      const char *why)
+{
+	struct bad_batch *slot = NULL, *oldest = &m->bad[0];
+	int64_t now = now_utc();
+	size_t i;
+
+	for (i = 0; i < BAD_BATCH_SLOTS && slot == NULL; i++) {
+		if (strcmp(m->bad[i].hub, h->id) == 0)
+			slot = &m->bad[i];
+		else if (m->bad[i].at < oldest->at)
+			oldest = &m->bad[i];
+	}
+	if (slot != NULL && now - slot->at < BAD_BATCH_EVERY_S)
+		return;
+	if (slot == NULL) {
+		slot = oldest;
+		memcpy(slot->hub, h->id, sizeof(slot->hub));
+	}
+	slot->at = now;
+	if (pt_store_begin(m->s->st) != PT_OK)
+		return;
+	if (record_event(m->s, h->home_id, "hub.batch-refused",
+			 json_pack("{s:s,s:s,s:I,s:I}", "hub_id", h->id, "reason", why, "first_seq",
+				   (json_int_t)b->ev[0].seq, "last_seq",
+				   (json_int_t)b->ev[b->n - 1].seq),
+			 "event-unverified") != PT_OK ||
+	    pt_store_commit(m->s->st) != PT_OK)
+		pt_store_rollback(m->s->st);
+}
+
+/* The event's data as stored: the hub's bytes when they are one JSON
+ * object (what the hub hashed, so the stored row still recomputes), else a
+ * marker. */
+static void
+event_data(const struct pt_mqtt_event *e, char out[PT_DETAIL_MAX + 1])
+{
+	json_t *j = NULL;
+
+	if (e->data_len <= PT_DETAIL_MAX && e->data_len > 0 &&
+	    (j = json_loadb((const char *)e->data, e->data_len, JSON_REJECT_DUPLICATES, NULL)) !=
+		    NULL &&
+	    json_is_object(j)) {
+		memcpy(out, e->data, e->data_len);
+		out[e->data_len] = '\0';
+	} else {
+		(void)snprintf(out, PT_DETAIL_MAX + 1, "{\"malformed\":true}");
+	}
+	json_decref(j);
+}
+
+/*
+ * Inside the transaction: a hub's grant names a token id; a delivery of
+ * the home that was issued that credential moves credential-issued ->
+ * entered (compare-and-set: only from credential-issued), with its event
+ * and an audit row by the system (actor 0).
+ */
+static int
+delivery_entered(struct server *s, const struct pt_hub *h, const struct pt_event_row *ev)
+{
+	struct pt_delivery_filter f;
+	struct pt_delivery *ds = NULL;
+	uint8_t token[PT_CTI_LEN];
+	char target[PT_ID_MAX + 8], d_[PT_DETAIL_MAX + 1];
+	json_t *data = json_loads(ev->data, 0, NULL);
+	int64_t after = 0;
+	size_t n = 0, i, dn;
+	int r = PT_OK;
+
+	if (data == NULL || !hex_decode(json_string_value(json_object_get(data, "token")), token,
+					sizeof(token)))
+		goto out;
+	if ((ds = calloc(DELIVERY_PAGE, sizeof(*ds))) == NULL) {
+		r = PT_ENOMEM;
+		goto out;
+	}
+	memset(&f, 0, sizeof(f));
+	f.home_id = h->home_id;
+	f.state = PT_D_ISSUED;
+	do {
+		if ((r = pt_store_delivery_list(s->st, &f, after, ds, DELIVERY_PAGE, &n)) != PT_OK)
+			goto out;
+		for (i = 0; i < n; i++) {
+			struct pt_delivery *d = &ds[i];
+			after = d->rowid;
+			if (!d->has_token || memcmp(d->token_id, token, sizeof(token)) != 0)
+				continue;
+			d->state = PT_D_ENTERED;
+			d->updated_at = now_utc();
+			r = pt_store_delivery_update(s->st, d, PT_D_ISSUED, 0);
+			if (r == PT_ECONFLICT) {
+				r = PT_OK;	/* moved on meanwhile (completed, failed) */
+				continue;
+			}
+			if (r != PT_OK ||
+			    (r = record_event(s, h->home_id, "delivery.entered",
+					      json_pack("{s:s,s:s,s:I}", "delivery_id", d->id, "hub_id",
+							h->id, "hub_seq", (json_int_t)ev->hub_seq),
+					      NULL)) != PT_OK)
+				goto out;
+			dn = (size_t)snprintf(d_, sizeof(d_),
+					      "{\"delivery_id\":\"%s\",\"hub_id\":\"%s\",\"hub_seq\":%lld}",
+					      d->id, h->id, (long long)ev->hub_seq);
+			(void)snprintf(target, sizeof(target), "home:%s", h->home_id);
+			if (dn >= sizeof(d_) ||
+			    (r = pt_store_audit_append(s->st, now_utc(), 0, "delivery.enter", target,
+						       d_)) != PT_OK)
+				goto out;
+			plog(LOG_INFO_, "event=delivery_entered delivery=%s hub=%s seq=%lld", d->id,
+			     h->id, (long long)ev->hub_seq);
+		}
+	} while (n == DELIVERY_PAGE);
+out:
+	json_decref(data);
+	free(ds);
+	return r;
+}
+
+/*
+ * The alert a hub event raises, or NULL. porter-hub names the alerts it
+ * raises itself: an event "alert.<type>" (door-held-open, intrusion,
+ * door-forced, lock-jammed, clock-drift, ...) beside the event of what
+ * happened, so only those raise one, never the door events themselves
+ * (that would be two alerts for one opening). The uplink's own trouble is
+ * an event without that form: it is mapped here.
+ */
+static const char *
+alert_of(const char *type)
+{
+	static const char *const map[][2] = {
+		{"uplink.fork", "uplink-fork"},	/* porterd acked another chain */
+		{"uplink.gap", "uplink-gap"},
+	};
+	size_t i;
+
+	if (strncmp(type, "alert.", 6) == 0 && type[6] != '\0')
+		return type + 6;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(type, map[i][0]) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+/* Inside the transaction: store one verified event (it continues the
+ * chain, or follows a recorded gap), its alert, its delivery effect. */
+static int
+event_store(struct server *s, const struct pt_hub *h, const struct pt_mqtt_event *e,
+	    bool *exists)
+{
+	struct pt_event_row ev;
+	struct pt_alert_row al;
+	const char *alert;
+	int r;
+
+	*exists = false;
+	memset(&ev, 0, sizeof(ev));
+	memcpy(ev.home_id, h->home_id, sizeof(ev.home_id));
+	(void)snprintf(ev.source, sizeof(ev.source), "hub:%s", h->id);
+	memcpy(ev.type, e->type, e->type_len);	/* <= PT_EVENT_TYPE_LEN_MAX == PT_EVENT_TYPE_MAX */
+	event_data(e, ev.data);
+	ev.at = e->at != 0 ? e->at : 1;	/* the store reads 0 as "now" */
+	ev.hub_seq = e->seq;
+	memcpy(ev.hash, e->hash, PT_HASH_LEN);
+	if ((r = pt_store_event_append(s->st, &ev)) == PT_EEXISTS) {
+		*exists = true;	/* another porterd stored it a moment ago */
+		return PT_OK;
+	}
+	if (r != PT_OK)
+		return r;
+	if ((alert = alert_of(ev.type)) != NULL) {
+		memset(&al, 0, sizeof(al));
+		memcpy(al.home_id, ev.home_id, sizeof(al.home_id));
+		memcpy(al.type, alert, strlen(alert) + 1);
+		memcpy(al.data, ev.data, sizeof(al.data));
+		al.at = now_utc();
+		al.event_id = ev.id;
+		if ((r = pt_store_alert_insert(s->st, &al)) != PT_OK)
+			return r;
+	}
+	if (strcmp(ev.type, "decision.grant") == 0)
+		return delivery_entered(s, h, &ev);
+	return PT_OK;
+}
+
+/* Inside the transaction: the chain does not continue where porterd's does. */
+static int
+fork_found(struct server *s, const struct pt_hub *h, int64_t seq, int64_t last)
+{
+	plog(LOG_WARN_, "event=mqtt_events hub=%s result=fork seq=%lld stored=%lld", h->id,
+	     (long long)seq, (long long)last);
+	return record_event(s, h->home_id, "hub.event-fork",
+			    json_pack("{s:s,s:I,s:I}", "hub_id", h->id, "seq", (json_int_t)seq,
+				      "stored_seq", (json_int_t)last),
+			    "event-fork");
+}
+
+/*
+ * Inside a transaction: store a verified batch as docs/mqtt.md ("porterd
+ * stores idempotently by (hub, seq)") says. *ack gets the highest seq
+ * stored with nothing unaccounted for before it (a gap is accounted for by
+ * its alert); *forked is set when the batch forks from what is stored
+ * (nothing more stored, no ack).
+ */
+static int
+batch_store(struct server *s, const struct pt_hub *h, const struct pt_mqtt_events *b,
+	    struct pt_mqtt_ack *ack, bool *forked, size_t *stored)
+{
+	uint8_t last_hash[PT_HASH_LEN], h2[PT_HASH_LEN];
+	static const uint8_t zero[PT_HASH_LEN];
+	int64_t last = 0;
+	bool exists;
+	size_t i;
+	int r;
+
+	*forked = false;
+	*stored = 0;
+	if ((r = pt_store_hub_event_last(s->st, h->id, &last, last_hash)) != PT_OK)
+		return r;
+	for (i = 0; i < b->n; i++) {
+		const struct pt_mqtt_event *e = &b->ev[i];
+
+		if (e->seq <= last) {
+			/* A resend: the same hash as stored, or a fork. A seq
+			 * inside a recorded gap was never stored: it comes late,
+			 * and is stored now. */
+			r = pt_store_hub_event_hash(s->st, h->id, e->seq, h2);
+			if (r == PT_OK) {
+				if (memcmp(h2, zero, sizeof(h2)) == 0 ||
+				    memcmp(h2, e->hash, PT_HASH_LEN) == 0)
+					continue;
+				*forked = true;
+				return fork_found(s, h, e->seq, last);
+			}
+			if (r != PT_ENOTFOUND)
+				return r;
+		} else if (e->seq == last + 1) {
+			/* prev of seq 1 is zero (the decoder checked); an older
+			 * row stored without a hash cannot be compared. */
+			if (last > 0 && memcmp(last_hash, zero, sizeof(zero)) != 0 &&
+			    memcmp(e->prev, last_hash, PT_HASH_LEN) != 0) {
+				*forked = true;
+				return fork_found(s, h, e->seq, last);
+			}
+		} else {
+			plog(LOG_WARN_, "event=mqtt_events hub=%s result=gap missing=%lld-%lld",
+			     h->id, (long long)(last + 1), (long long)(e->seq - 1));
+			if ((r = record_event(s, h->home_id, "hub.event-gap",
+					      json_pack("{s:s,s:I,s:I}", "hub_id", h->id, "from",
+							(json_int_t)(last + 1), "to",
+							(json_int_t)(e->seq - 1)),
+					      "event-gap")) != PT_OK)
+				return r;
+		}
+		if ((r = event_store(s, h, e, &exists)) != PT_OK)
+			return r;
+		if (exists) {
+			/* Stored by another porterd meanwhile: the same, or a fork. */
+			if ((r = pt_store_hub_event_hash(s->st, h->id, e->seq, h2)) != PT_OK)
+				return r;
+			if (memcmp(h2, e->hash, PT_HASH_LEN) != 0) {
+				*forked = true;
+				return fork_found(s, h, e->seq, last);
+			}
+		} else {
+			(*stored)++;
+		}
+		if (e->seq > last) {
+			last = e->seq;
+			memcpy(last_hash, e->hash, PT_HASH_LEN);
+		}
+	}
+	ack->seq = last;
+	memcpy(ack->hash, last_hash, PT_HASH_LEN);
+	return PT_OK;
+}
+
+static void
+on_events(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
+{
+	struct server *s = m->s;
+	struct pt_mqtt_events *b = NULL;
+	struct pt_mqtt_ack ack;
+	struct pt_hub h;
+	uint8_t abuf[PT_MQTT_ACK_PAYLOAD_MAX];
+	bool forked = false, changed = false;
+	size_t bad = 0, alen = 0, stored = 0;
+	int r;
+
+	if ((r = pt_store_hub_by_id(s->st, hub_id, &h)) != PT_OK) {
+		plog(LOG_WARN_, "event=mqtt_events hub=%s result=dropped error=\"%s\"", hub_id,
+		     r == PT_ENOTFOUND ? "unknown hub" : pt_err_text(r));
+		return;
+	}
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return;
+	if ((r = pt_mqtt_events_decode(p, len, b)) != PT_OK) {
+		plog(LOG_WARN_, "event=mqtt_events hub=%s result=dropped error=\"%s\" bytes=%zu",
+		     hub_id, pt_err_text(r), len);
+		goto out;
+	}
+	if ((r = pt_mqtt_events_verify(pt_crypto_sodium(), h.pk, h.id, b, &bad)) != PT_OK) {
+		plog(LOG_WARN_, "event=mqtt_events hub=%s result=dropped error=\"%s\" at=%s seqs=%lld-%lld",
+		     hub_id, pt_err_text(r), bad < b->n ? "hash" : "signature",
+		     (long long)b->ev[0].seq, (long long)b->ev[b->n - 1].seq);
+		batch_refused(m, &h, b, bad < b->n ? "hash" : "signature");
+		goto out;
+	}
+	memset(&ack, 0, sizeof(ack));
+	if ((r = pt_store_begin(s->st)) != PT_OK)
+		goto fail;
+	if ((r = pt_store_hub_seen(s->st, h.id, now_utc(), true, &changed)) != PT_OK ||
+	    (changed && (r = state_transition(s, &h, true)) != PT_OK) ||
+	    (r = batch_store(s, &h, b, &ack, &forked, &stored)) != PT_OK) {
+		pt_store_rollback(s->st);
+		goto fail;
+	}
+	if ((r = pt_store_commit(s->st)) != PT_OK)
+		goto fail;
+	plog(LOG_INFO_, "event=mqtt_events hub=%s seqs=%lld-%lld stored=%zu ack=%lld%s", h.id,
+	     (long long)b->ev[0].seq, (long long)b->ev[b->n - 1].seq, stored, (long long)ack.seq,
+	     forked ? " result=fork" : "");
+	if (forked)
+		goto out;	/* no ack: the hub keeps its events */
+	if ((r = pt_mqtt_ack_encode(&ack, abuf, sizeof(abuf), &alen)) != PT_OK)
+		goto fail;
+	(void)publish(m, PT_MQTT_ACK, h.id, abuf, alen, false);
+	goto out;
+fail:
+	plog(LOG_ERR_, "event=mqtt_events hub=%s error=\"%s\"", hub_id, pt_err_text(r));
+out:
+	free(b);
+}
+
+/* ---- the client ---- */
+
+static void
+on_message(struct mosquitto *mq, void *obj, const struct mosquitto_message *msg)
+{
+	struct mqtt *m = obj;
+	struct pt_mqtt_topic t;
+	int r;
+
+	(void)mq;
+	if (msg->topic == NULL || msg->payloadlen < 0)
+		return;
+	if ((r = pt_mqtt_topic_parse(msg->topic, strlen(msg->topic), &t)) != PT_OK) {
+		plog(r == PT_EUNSUPPORTED ? LOG_INFO_ : LOG_WARN_,
+		     "event=mqtt_message result=dropped error=\"%s\" topic_bytes=%zu", pt_err_text(r),
+		     strlen(msg->topic));
+		return;
+	}
+	switch (t.leaf) {
+	case PT_MQTT_STATE:
+		on_state(m, t.hub_id, msg->payload, (size_t)msg->payloadlen);
+		break;
+	case PT_MQTT_EVENTS:
+		on_events(m, t.hub_id, msg->payload, (size_t)msg->payloadlen);
+		break;
+	default:
+		plog(LOG_WARN_, "event=mqtt_message hub=%s result=dropped error=\"not a leaf porterd reads\"",
+		     t.hub_id);
+	}
+}
+
+static void
+on_connect(struct mosquitto *mq, void *obj, int rc)
+{
+	struct mqtt *m = obj;
+	int x;
+
+	if (rc != 0) {
+		plog(LOG_WARN_, "event=mqtt_connect broker=%s:%d result=refused error=\"%s\"", m->host,
+		     m->port, mosquitto_connack_string(rc));
+		return;
+	}
+	if ((x = mosquitto_subscribe(mq, NULL, m->filter_state, 1)) != MOSQ_ERR_SUCCESS ||
+	    (x = mosquitto_subscribe(mq, NULL, m->filter_events, 1)) != MOSQ_ERR_SUCCESS) {
+		plog(LOG_ERR_, "event=mqtt_subscribe error=\"%s\"", mosquitto_strerror(x));
+		return;
+	}
+	atomic_store(&m->connected, true);
+	atomic_store(&m->backoff_s, 1);
+	atomic_store(&m->beacon_now, true);	/* hubs learn the newest version at once */
+	plog(LOG_INFO_, "event=mqtt_connected broker=%s:%d client_id=%s", m->host, m->port,
+	     m->client_id);
+}
+
+static void
+on_disconnect(struct mosquitto *mq, void *obj, int rc)
+{
+	struct mqtt *m = obj;
+
+	(void)mq;
+	if (atomic_exchange(&m->connected, false) || rc != 0)
+		plog(atomic_load(&m->stop) ? LOG_INFO_ : LOG_WARN_,
+		     "event=mqtt_disconnected broker=%s:%d reason=\"%s\"", m->host, m->port,
+		     rc == 0 ? "asked" : mosquitto_strerror(rc));
+}
+
+/* Sleep up to secs, or until mqtt_stop. */
+static void
+nap(struct mqtt *m, int secs)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += secs;
+	pthread_mutex_lock(&m->sleep_mu);
+	while (!atomic_load(&m->stop) &&
+	       pthread_cond_timedwait(&m->sleep_cv, &m->sleep_mu, &until) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&m->sleep_mu);
+}
+
+static void *
+run(void *arg)
+{
+	struct mqtt *m = arg;
+	bool have_socket = false, warned = false;
+	uint64_t next_beacon = 0, now;
+	int rc, b;
+
+	while (!atomic_load(&m->stop)) {
+		if (!have_socket) {
+			/* The whole address each time: a first attempt that failed
+			 * early may have left nothing to reconnect to. */
+			rc = mosquitto_connect_async(m->mq, m->host, m->port, KEEPALIVE_S);
+			if (rc == MOSQ_ERR_SUCCESS || rc == MOSQ_ERR_CONN_PENDING) {
+				have_socket = true;
+			} else {
+				plog(warned ? LOG_DEBUG_ : LOG_WARN_,
+				     "event=mqtt_connect broker=%s:%d result=failed error=\"%s\"",
+				     m->host, m->port,
+				     rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+				warned = true;
+				goto backoff;
+			}
+		}
+		rc = mosquitto_loop(m->mq, 1000, 1);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			have_socket = false;
+			atomic_store(&m->connected, false);
+			if (atomic_load(&m->stop))
+				break;
+			plog(warned ? LOG_DEBUG_ : LOG_WARN_,
+			     "event=mqtt_connection broker=%s:%d result=lost error=\"%s\"", m->host,
+			     m->port, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+			warned = true;
+			goto backoff;
+		}
+		if (atomic_load(&m->connected)) {
+			warned = false;
+			now = now_mono_ns() / 1000000000u;
+			if (atomic_exchange(&m->beacon_now, false) || now >= next_beacon) {
+				beacons(m);
+				next_beacon = now + (uint64_t)m->beacon_s;
+			}
+		}
+		continue;
+backoff:
+		b = atomic_load(&m->backoff_s);
+		nap(m, b);
+		atomic_store(&m->backoff_s, b * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : b * 2);
+	}
+	return NULL;
+}
+
+/* The first line of a 0600 file (config.c checked the mode at load). */
+static int
+password_read(const char *path, char *out, size_t cap, struct pt_errbuf *err)
+{
+	struct stat st;
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	out[0] = '\0';
+	if (f == NULL || fstat(fileno(f), &st) != 0 || (st.st_mode & 077) != 0 ||
+	    fgets(out, (int)cap, f) == NULL) {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "mqtt.password_file: cannot read '%.100s' (a file of mode 0600)", path);
+		if (f != NULL)
+			fclose(f);
+		pt_wipe(out, cap);
+		return -1;
+	}
+	fclose(f);
+	n = strcspn(out, "\r\n");
+	out[n] = '\0';
+	return 0;
+}
+
+/* "host:port" or "[v6]:port" (config.c checked the form). */
+static int
+broker_split(const char *b, char *host, size_t cap, int *port)
+{
+	const char *colon = strrchr(b, ':'), *h = b;
+	uint64_t p;
+	size_t hl;
+
+	if (colon == NULL || pt_uint_parse(colon + 1, 1, 65535, &p) != PT_OK)
+		return -1;
+	hl = (size_t)(colon - b);
+	if (b[0] == '[' && hl >= 3) {
+		h = b + 1;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= cap)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (int)p;
+	return 0;
+}
+
+static int
+filter(const struct config *c, int leaf, char *out, size_t cap)
+{
+	char f[PT_MQTT_TOPIC_CAP];
+	size_t fl;
+	int n;
+
+	if (pt_mqtt_filter_build(leaf, f, sizeof(f), &fl) != PT_OK)
+		return -1;
+	if (c->mqtt_share_group[0] != '\0')
+		n = snprintf(out, cap, "$share/%s/%s", c->mqtt_share_group, f);
+	else
+		n = snprintf(out, cap, "%s", f);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+int
+mqtt_start(struct server *s, struct mqtt **out, struct pt_errbuf *err)
+{
+	const struct config *c = &s->cfg;
+	char pw[PASSWORD_MAX + 2];
+	struct mqtt *m;
+	pthread_condattr_t ca;
+	uint8_t rnd[8];
+	int rc;
+
+	*out = NULL;
+	if (c->mqtt_broker[0] == '\0')
+		return 0;
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		(void)snprintf(err->msg, sizeof(err->msg), "mqtt: out of memory");
+		return -1;
+	}
+	m->s = s;
+	m->beacon_s = c->mqtt_beacon;
+	atomic_init(&m->stop, false);
+	atomic_init(&m->connected, false);
+	atomic_init(&m->beacon_now, false);
+	atomic_init(&m->backoff_s, 1);
+	pthread_mutex_init(&m->sleep_mu, NULL);
+	pthread_mutex_init(&m->tail_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&m->sleep_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (broker_split(c->mqtt_broker, m->host, sizeof(m->host), &m->port) != 0 ||
+	    filter(c, PT_MQTT_STATE, m->filter_state, sizeof(m->filter_state)) != 0 ||
+	    filter(c, PT_MQTT_EVENTS, m->filter_events, sizeof(m->filter_events)) != 0) {
+		(void)snprintf(err->msg, sizeof(err->msg), "mqtt.broker: '%.100s' is not host:port",
+			       c->mqtt_broker);
+		goto fail;
+	}
+	if (c->mqtt_client_id[0] != '\0') {
+		memcpy(m->client_id, c->mqtt_client_id, sizeof(m->client_id));
+	} else {
+		pt_random(rnd, sizeof(rnd));
+		memcpy(m->client_id, "porterd-", 8);
+		pt_hex(rnd, sizeof(rnd), m->client_id + 8);
+	}
+	mosquitto_lib_init();
+	m->lib = true;
+	/* A clean session: the id is new at each start, and what hubs sent
+	 * while porterd was away comes again (events until acked; retained
+	 * state with plain subscriptions). */
+	if ((m->mq = mosquitto_new(m->client_id, true, m)) == NULL) {
+		(void)snprintf(err->msg, sizeof(err->msg), "mqtt: cannot make a client: %s",
+			       strerror(errno));
+		goto fail;
+	}
+	mosquitto_threaded_set(m->mq, true);
+	(void)mosquitto_int_option(m->mq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	mosquitto_connect_callback_set(m->mq, on_connect);
+	mosquitto_disconnect_callback_set(m->mq, on_disconnect);
+	mosquitto_message_callback_set(m->mq, on_message);
+	if (c->mqtt_username[0] != '\0') {
+		if (c->mqtt_password_file[0] != '\0' &&
+		    password_read(c->mqtt_password_file, pw, sizeof(pw), err) != 0)
+			goto fail;
+		rc = mosquitto_username_pw_set(m->mq, c->mqtt_username,
+					       c->mqtt_password_file[0] != '\0' ? pw : NULL);
+		pt_wipe(pw, sizeof(pw));
+		if (rc != MOSQ_ERR_SUCCESS) {
+			(void)snprintf(err->msg, sizeof(err->msg), "mqtt.username: %s",
+				       mosquitto_strerror(rc));
+			goto fail;
+		}
+	}
+	if (c->mqtt_tls_ca[0] != '\0' &&
+	    (rc = mosquitto_tls_set(m->mq, c->mqtt_tls_ca, NULL,
+				    c->mqtt_tls_cert[0] != '\0' ? c->mqtt_tls_cert : NULL,
+				    c->mqtt_tls_key[0] != '\0' ? c->mqtt_tls_key : NULL, NULL)) !=
+		    MOSQ_ERR_SUCCESS) {
+		(void)snprintf(err->msg, sizeof(err->msg), "mqtt.tls_ca: %s", mosquitto_strerror(rc));
+		goto fail;
+	}
+	if (pthread_create(&m->thread, NULL, run, m) != 0) {
+		(void)snprintf(err->msg, sizeof(err->msg), "mqtt: cannot start a thread");
+		goto fail;
+	}
+	m->started = true;
+	plog(LOG_INFO_, "event=mqtt_start broker=%s:%d client_id=%s subscribe=\"%s %s\" tls=%s",
+	     m->host, m->port, m->client_id, m->filter_state, m->filter_events,
+	     c->mqtt_tls_ca[0] != '\0' ? "on" : "off");
+	*out = m;
+	return 0;
+fail:
+	mqtt_stop(m);
+	return -1;
+}
+
+void
+mqtt_stop(struct mqtt *m)
+{
+	if (m == NULL)
+		return;
+	atomic_store(&m->stop, true);
+	pthread_mutex_lock(&m->sleep_mu);
+	pthread_cond_broadcast(&m->sleep_cv);
+	pthread_mutex_unlock(&m->sleep_mu);
+	if (m->mq != NULL)
+		(void)mosquitto_disconnect(m->mq);
+	if (m->started)
+		pthread_join(m->thread, NULL);
+	if (m->mq != NULL)
+		mosquitto_destroy(m->mq);
+	if (m->lib)
+		mosquitto_lib_cleanup();
+	pthread_cond_destroy(&m->sleep_cv);
+	pthread_mutex_destroy(&m->sleep_mu);
+	pthread_mutex_destroy(&m->tail_mu);
+	free(m);
+}

@@ -1,0 +1,435 @@
+#!/usr/bin/env bash
+# porterd's side of MQTT (daemons/porterd/mqtt.c, docs/mqtt.md), TAP output:
+# a private mosquitto on a free loopback port (its own config, a password
+# file made with mosquitto_passwd, the ACL of dist/mosquitto-acl), a real
+# porterd connected to it as account "porterd", and porterd_mqtt_peer
+# playing a hub paired through the real API with an owner-signed pairing
+# statement: signed event batches, state, the last will; what porterd
+# sends down (acks, revocations, commands, beacons) is recorded by the
+# peer's listener and checked byte for byte.
+# Usage: test_porterd_mqtt.sh PORTERD PORTER PEER MOSQUITTO
+# KEEP=1 keeps the directory (logs, database) for a look afterwards.
+set -u
+D=$(realpath "$1")
+P=$(realpath "$2")
+PEER=$(realpath "$3")
+MOSQ=$4
+SRC=${PORTER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+T=$(mktemp -d)
+umask 077
+PID= BPID= LPID=
+cleanup() {
+	local p
+	for p in $LPID $PID $BPID; do kill "$p" 2>/dev/null; done
+	for p in $LPID $PID $BPID; do wait "$p" 2>/dev/null; done
+	if [ -n "${KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 2' INT TERM
+cd "$T" || exit 1
+unset NOTIFY_SOCKET
+n=0 failed=0
+
+ok() { # description; the condition already evaluated in $?
+	local rc=$? ; n=$((n + 1))
+	if [ $rc -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; failed=$((failed + 1)); fi
+	return $rc
+}
+run() { "$@" >out.txt 2>err.txt; }
+expect() { # exit code, description, command...
+	local want=$1 what=$2; shift 2
+	run "$@"
+	local got=$?
+	n=$((n + 1))
+	if [ "$got" -eq "$want" ]; then echo "ok $n - $what (exit $got)"
+	else echo "not ok $n - $what: exit $got, want $want"; sed 's/^/# /' out.txt err.txt | tail -n 20; failed=$((failed + 1)); fi
+}
+json_ok() { # python condition on d, the JSON in out.txt; description
+	python3 -c "import json,sys; d=json.load(open('out.txt')); assert $1, d" 2>py.txt
+	local rc=$?
+	[ $rc -eq 0 ] || tail -n 1 py.txt | cut -c 1-1500 | sed 's/^/# /'
+	(exit $rc); ok "$2"
+}
+jv() { python3 -c "import json; d=json.load(open('out.txt')); print($1)" 2>/dev/null; }
+# wait_for SECONDS command...: until the command succeeds
+wait_for() {
+	local secs=$1 i; shift
+	for i in $(seq $((secs * 10))); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port_open() {
+	python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null
+}
+log_has() { grep -q -- "$1" "$2" 2>/dev/null; }
+count_of() { grep -c -- "$1" "$2" 2>/dev/null; }
+at_least() { [ "$(count_of "$2" "$3")" -ge "$1" ]; }	# N PATTERN FILE
+last_of() { grep -- "$1" "$2" | tail -n 1; }
+# what a hub that connects now gets from the broker's retained messages
+retained() { # DIR: a listener of 2 s
+	rm -rf "$1"; mkdir -p "$1"
+	"$PEER" listen "${COMMON[@]}" --out "$1" --seconds 2 2>/dev/null
+}
+# The hub's event overrides so far: every batch recomputes the chain from 1,
+# so each is passed again (else the chain the peer signs is another: a fork).
+EVS=()
+batch() { "$PEER" batch "${COMMON[@]}" --key hub.key "${EVS[@]}" "$@"; }
+b64dec() { # base64url (no padding) on stdin -> bytes to $1
+	python3 -c 'import base64, sys; s = sys.stdin.read().strip(); open(sys.argv[1], "wb").write(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))' "$1"
+}
+
+if ! command -v mosquitto_passwd >/dev/null 2>&1; then
+	echo "1..0 # SKIP mosquitto_passwd is not installed (scripts/deps.sh)"
+	exit 0
+fi
+
+# ---- keys, and the hub's id ----
+for k in owner stranger hub ghost; do "$P" keygen -o $k.key >/dev/null || exit 1; done
+HUB=$("$PEER" id hub.key)
+GHOST=$("$PEER" id ghost.key)	# a hub with a broker account that nobody paired
+[[ $HUB =~ ^hub-[0-9a-f]{16}$ ]]; ok "the peer's hub id is hub- and its key id ($HUB)"
+
+# ---- the broker: a private mosquitto, a password per account, dist/'s ACL ----
+MPORT=$(free_port)
+for who in porterd "$HUB" "$GHOST"; do
+	python3 -c 'import secrets; print(secrets.token_urlsafe(18))' >"$who.pw"
+done
+mosquitto_passwd -c -b passwd porterd "$(cat porterd.pw)" >/dev/null 2>&1 &&
+	mosquitto_passwd -b passwd "$HUB" "$(cat "$HUB.pw")" >/dev/null 2>&1 &&
+	mosquitto_passwd -b passwd "$GHOST" "$(cat "$GHOST.pw")" >/dev/null 2>&1
+ok "a password file made with mosquitto_passwd"
+cp "$SRC/dist/mosquitto-acl" acl
+cat >mosquitto.conf <<EOF
+per_listener_settings false
+allow_anonymous false
+password_file $T/passwd
+acl_file $T/acl
+persistence false
+max_packet_size 65536
+user $(id -un)
+log_dest stderr
+log_type error
+log_type warning
+log_type notice
+listener $MPORT 127.0.0.1
+EOF
+broker_start() {
+	"$MOSQ" -c "$T/mosquitto.conf" >>"$T/mosquitto.log" 2>&1 &
+	BPID=$!
+	wait_for 10 port_open "$MPORT"
+}
+broker_start; ok "mosquitto listens on 127.0.0.1:$MPORT"
+if ! port_open "$MPORT"; then echo "Bail out! mosquitto did not start"; sed 's/^/# /' mosquitto.log; exit 1; fi
+COMMON=(--broker "127.0.0.1:$MPORT" --user "$HUB" --pass-file "$HUB.pw" --id "$HUB")
+
+# ---- porterd, connected to it ----
+mkdir -p db
+cp porterd.pw porterd.secret && chmod 600 porterd.secret
+cat >porterd.conf <<EOF
+[server]
+listen = 127.0.0.1:0
+[store]
+path = $T/db/porter.db
+sealing_key = $T/db/sealing.key
+[mqtt]
+broker = 127.0.0.1:$MPORT
+username = porterd
+password_file = $T/porterd.secret
+beacon_interval = 2s
+[log]
+level = debug
+EOF
+chmod 644 porterd.secret
+"$D" -n -f porterd.conf >out.txt 2>err.txt
+[ $? -eq 1 ] && grep -q "mode 0600" err.txt; ok "porterd -n refuses a password file others can read"
+chmod 600 porterd.secret
+"$D" -n -v -f porterd.conf >out.txt 2>err.txt &&
+	grep -q "^mqtt.broker = 127.0.0.1:$MPORT" out.txt && grep -q "^mqtt.share_group = porterd" out.txt
+ok "porterd -n -v shows the [mqtt] keys"
+"$D" -f porterd.conf -d -R ready 2>porterd.log &
+PID=$!
+wait_for 10 test -s ready
+if [ ! -s ready ]; then echo "Bail out! porterd did not start"; sed 's/^/# /' porterd.log; exit 1; fi
+URL=http://127.0.0.1:$(cat ready)
+wait_for 10 log_has "event=mqtt_connected" porterd.log; ok "porterd connects to the broker as porterd"
+grep -q 'subscribe="\$share/porterd/porter/v1/hub/+/state \$share/porterd/porter/v1/hub/+/events"' porterd.log
+ok "with shared subscriptions to every hub's state and events"
+
+# ---- an owner, a home, the hub paired through the API ----
+unset PORTER_CACERT XDG_CONFIG_HOME PORTER_CONFIG
+export PORTER_PASSWORD='correct horse battery'
+A=(env PORTER_CONFIG="$T/ana.conf")
+expect 0 "owner signs up" "${A[@]}" "$P" signup --server "$URL" --email ana@example.org --name Ana
+expect 0 "owner signs in" "${A[@]}" "$P" login --email ana@example.org
+expect 0 "a home with a location" "${A[@]}" "$P" home create --name Flat --tz Europe/Berlin \
+	--lat 52.52 --lon 13.405 --in-home-delivery --json
+H=$(jv 'd["id"]')
+expect 0 "owner key add" "${A[@]}" "$P" key add --home "$H" --key owner.key.pub
+CODE=$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))')
+expect 0 "hub pair (an owner-signed pairing statement)" "${A[@]}" "$P" hub pair --home "$H" \
+	--hub-key hub.key.pub --code "$CODE" --key owner.key --label hall --json
+json_ok 'd["id"] == "'"$HUB"'" and d["online"] is False and d["last_seen"] is None' \
+	"porterd names it as the peer does; offline, never seen"
+TOKEN=$(sed -n 's/^token = //p' ana.conf)
+api() { # METHOD PATH [BODY]: the answer's status on stdout, its body in out.txt
+	curl -s -o out.txt -w '%{http_code}' -X "$1" -H "Authorization: Bearer $TOKEN" \
+		${3:+-H 'Content-Type: application/json' --data-binary "$3"} "$URL$2"
+}
+hub_events() { # how many events of source hub:$HUB the home has
+	"${A[@]}" "$P" events --home "$H" --limit 200 --json >ev.json 2>/dev/null &&
+		python3 -c 'import json,sys; d=json.load(open("ev.json")); print(sum(1 for e in d["events"] if e["source"] == "hub:" + sys.argv[1]))' "$HUB"
+}
+alerts_of() { # TYPE: how many alerts of that type
+	"${A[@]}" "$P" alerts --home "$H" --limit 200 --json >al.json 2>/dev/null &&
+		python3 -c 'import json,sys; d=json.load(open("al.json")); print(sum(1 for a in d["alerts"] if a["type"] == sys.argv[1]))' "$1"
+}
+events_are() { [ "$(hub_events)" = "$1" ]; }
+alerts_are() { [ "$(alerts_of "$1")" = "$2" ]; }
+
+# ---- the hub's listener: what porterd sends down ----
+mkdir -p down
+"$PEER" listen "${COMMON[@]}" --out down --seconds 300 2>listen.err &
+LPID=$!
+wait_for 10 log_has listening down/log; ok "the hub subscribes to its ack, revocations, commands and time"
+
+# ---- state: online, last_seen, beacons ----
+BEFORE=$(date +%s)
+expect 0 "the hub says it is online (retained state, rev 0)" "$PEER" state "${COMMON[@]}" --online --rev 0
+hub_online() { "${A[@]}" "$P" hub list --home "$H" --json >hl.json 2>/dev/null &&
+	python3 -c 'import json,sys; h=json.load(open("hl.json"))["hubs"][0]; sys.exit(0 if h["online"] is (sys.argv[1] == "1") else 1)' "$1"; }
+wait_for 10 hub_online 1; ok "GET /v1/homes/{id}/hubs: online true"
+"${A[@]}" "$P" hub list --home "$H" --json >out.txt
+json_ok 'd["hubs"][0]["last_seen"] >= '"$BEFORE"' and d["hubs"][0]["last_seen"] <= '"$(($(date +%s) + 1))" \
+	"and last_seen is porterd's time of the state"
+wait_for 10 log_has "^time .* rev=0" down/log; ok "time beacons reach the online hub (rev 0)"
+grep "^time " down/log | head -n 1 | python3 -c 'import sys, time; ms = int(sys.stdin.read().split("now_ms=")[1].split()[0]); sys.exit(0 if abs(ms / 1000 - time.time()) < 10 else 1)'
+ok "the beacon carries porterd's clock in milliseconds"
+grep -q "^time .*retained=0" down/log; ok "beacons are not retained"
+
+# ---- events: a signed batch stored, acked ----
+expect 0 "a batch of events 1..3" batch --from 1 --to 3
+H3=$(sed -n 's/.*last_hash=//p' out.txt)
+wait_for 10 events_are 3; ok "three events stored"
+"${A[@]}" "$P" events --home "$H" --limit 200 --json >out.txt
+json_ok '[(e["type"], e["data"]) for e in d["events"] if e["source"] == "hub:'"$HUB"'"] == [("door.open", {"n": 1}), ("door.open", {"n": 2}), ("door.open", {"n": 3})]' \
+	"GET /v1/homes/{id}/events lists them, source hub:<id>, in order, with the hub's data"
+json_ok '[e["at"] for e in d["events"] if e["source"] == "hub:'"$HUB"'"] == [1781085601, 1781085602, 1781085603]' \
+	"at as the hub recorded it"
+wait_for 10 log_has "^ack .* seq=3 hash=$H3" down/log; ok "the ack: seq 3 and its hash"
+retained chk
+grep -q "^ack 1 retained=1 seq=3 hash=$H3" chk/log; ok "retained: a hub that connects gets it from the broker"
+
+# ---- a resend is idempotent ----
+expect 0 "the same batch again (no ack seen by the hub)" batch --from 1 --to 3
+wait_for 10 at_least 2 '^ack .* seq=3 ' down/log; ok "acked again at seq 3"
+events_are 3; ok "nothing stored twice"
+
+# ---- refused batches: a bad signature, an unknown hub ----
+expect 0 "events 4..5 with a bad checkpoint signature" batch --from 4 --to 5 --bad-sig
+wait_for 10 log_has "event=mqtt_events hub=$HUB result=dropped error=\"bad-signature\"\|event=mqtt_events hub=$HUB result=dropped error=\"[a-z ]*signature" porterd.log
+ok "porterd drops it"
+events_are 3; ok "nothing of it stored"
+wait_for 10 alerts_are event-unverified 1; ok "an event-unverified alert"
+! grep -q "^ack .* seq=5 " down/log; ok "no ack for it"
+GCOMMON=(--broker "127.0.0.1:$MPORT" --user "$GHOST" --pass-file "$GHOST.pw" --id "$GHOST")
+expect 0 "a hub nobody paired sends a signed batch" "$PEER" batch "${GCOMMON[@]}" --key ghost.key --from 1 --to 2
+wait_for 10 log_has "event=mqtt_events hub=$GHOST result=dropped error=\"unknown hub\"" porterd.log
+ok "dropped: unknown hub"
+"${A[@]}" "$P" events --home "$H" --limit 200 --json >out.txt
+json_ok 'not any(e["source"] == "hub:'"$GHOST"'" for e in d["events"])' "nothing stored for it"
+expect 0 "the hub's key signs a batch for another hub's topic (the ghost's account)" \
+	"$PEER" batch "${GCOMMON[@]}" --key hub.key --from 1 --to 1
+wait_for 10 log_has "event=mqtt_events hub=$GHOST result=dropped" porterd.log; ok "dropped too"
+
+# ---- alerts raised by the hub, a gap, a fork ----
+EVS+=(--event '5:alert.door-held-open:{"session":"00112233445566778899aabbccddeeff"}')
+expect 0 "events 4..6: 5 is the hub's alert.door-held-open" batch --from 4 --to 6
+wait_for 10 events_are 6; ok "stored: 6 events"
+wait_for 10 alerts_are door-held-open 1; ok "a door-held-open alert"
+"${A[@]}" "$P" alerts --home "$H" --json >out.txt
+json_ok '[a for a in d["alerts"] if a["type"] == "door-held-open"][0]["data"] == {"session": "00112233445566778899aabbccddeeff"}' \
+	"with the hub's data, and the event it came from"
+wait_for 10 log_has "^ack .* seq=6 " down/log; ok "acked at 6"
+expect 0 "events 9..10: 7 and 8 never came" batch --from 9 --to 10
+wait_for 10 alerts_are event-gap 1; ok "an event-gap alert"
+"${A[@]}" "$P" alerts --home "$H" --json >out.txt
+json_ok '[a for a in d["alerts"] if a["type"] == "event-gap"][0]["data"] == {"hub_id": "'"$HUB"'", "from": 7, "to": 8}' \
+	"naming what is missing (7..8)"
+wait_for 10 events_are 8; ok "9 and 10 stored after recording the gap"
+wait_for 10 log_has "^ack .* seq=10 " down/log; ok "acked at 10: the gap is accounted for (docs/mqtt.md)"
+expect 0 "a forked chain from 10 on (another event 10)" batch \
+	--from 10 --to 11 --fork-from 10
+wait_for 10 alerts_are event-fork 1; ok "an event-fork alert"
+events_are 8; ok "nothing of the fork stored"
+sleep 0.5
+! grep -q "^ack .* seq=11 " down/log; ok "and no ack"
+
+# ---- the delivery entered: the hub's grant names the credential ----
+K=(env PORTER_CONFIG="$T/carla.conf")
+B=(env PORTER_CONFIG="$T/ben.conf")
+"$P" keygen -o device.key >/dev/null
+expect 0 "carrier admin signs up" "${K[@]}" "$P" signup --server "$URL" --email carla@example.org --name Carla --role carrier-admin
+expect 0 "carrier admin signs in" "${K[@]}" "$P" login --email carla@example.org
+expect 0 "courier signs up" "${B[@]}" "$P" signup --server "$URL" --email ben@example.org --name Ben --role courier --json
+BEN=$(jv 'd["id"]')
+expect 0 "courier signs in" "${B[@]}" "$P" login --email ben@example.org
+expect 0 "a hosted carrier" "${K[@]}" "$P" carrier create --name Parcelo --hosted --json
+C=$(jv 'd["id"]')
+CPK=$(jv 'd["public_key"]')
+expect 0 "the courier enrolled" "${K[@]}" "$P" courier enrol --carrier "$C" --email ben@example.org --name "Ben K." --level id-checked
+expect 0 "the courier's device" "${B[@]}" "$P" device add --key device.key.pub --label phone
+expect 0 "the home accepts the carrier, standing approval" "${A[@]}" "$P" home update "$H" --carrier "$C" --approval standing
+expect 0 "the owner delegates to the carrier" "$P" grant --key owner.key --holder "$CPK" \
+	--home "$H" --purpose delivery --window "-1h/+1d" --expires +1d --entries 10 --depth 1 --camera --alarm-bypass -o deleg.cred
+expect 0 "uploaded" "${A[@]}" "$P" grant upload deleg.cred --label Parcelo
+expect 0 "a delivery" "${K[@]}" "$P" delivery create --carrier "$C" --home "$H" \
+	--package PKG-1 --from -5m --until +4h --in-home --json
+DL=$(jv 'd["id"]')
+expect 0 "dispatched" "${K[@]}" "$P" delivery dispatch "$DL" --courier "$BEN"
+expect 0 "at the door: a credential" "${B[@]}" "$P" delivery arrive "$DL" --device-key device.key.pub \
+	--lat 52.5201 --lon 13.4049 --package PKG-1 --out door.cred
+grep -q "^no credential issued" out.txt && sed 's/^/# /' out.txt
+expect 0 "credential-issued, with its token id" "${A[@]}" "$P" delivery show "$DL" --json
+CTI=$(jv 'd["token_id"]')
+json_ok 'd["state"] == "credential-issued" and len(d["token_id"]) == 32' "credential-issued"
+EVS+=(--event '11:decision.grant:{"conn":1,"lock":"front","reason":"ok","token":"00000000000000000000000000000000"}')
+expect 0 "the hub's grant decision for another token: 11" batch --from 11 --to 11
+wait_for 10 events_are 9; ok "stored"
+"${A[@]}" "$P" delivery show "$DL" --json >out.txt
+json_ok 'd["state"] == "credential-issued"' "the delivery does not move"
+EVS+=(--event "12:decision.grant:{\"conn\":2,\"lock\":\"front\",\"purpose\":\"delivery\",\"reason\":\"ok\",\"token\":\"$CTI\"}")
+expect 0 "the hub's grant decision for the delivery's token: 12" batch --from 12 --to 12
+delivery_entered() { "${A[@]}" "$P" delivery show "$DL" --json >dl.json 2>/dev/null &&
+	python3 -c 'import json,sys; sys.exit(0 if json.load(open("dl.json"))["state"] == "entered" else 1)'; }
+wait_for 10 delivery_entered; ok "credential-issued -> entered"
+"${A[@]}" "$P" delivery show "$DL" --json >out.txt
+json_ok 'd["history"][-1]["state"] == "entered" and d["history"][-1]["actor"] in (0, None)' "a step by the system (actor 0, shown as null)"
+"${A[@]}" "$P" events --home "$H" --limit 200 --json >out.txt
+json_ok 'any(e["type"] == "delivery.entered" and e["source"] == "server" and e["data"]["delivery_id"] == "'"$DL"'" and e["data"]["hub_seq"] == 12 for e in d["events"])' \
+	"an event delivery.entered naming the hub's event"
+sqlite3 db/porter.db "SELECT actor, action, detail FROM audit WHERE action = 'delivery.enter'" >out.txt 2>&1
+grep -q "^0|delivery.enter|.*\"delivery_id\":\"$DL\"" out.txt; ok "an audit row delivery.enter by actor 0"
+expect 0 "the same grant again (resent)" batch --from 12 --to 12
+sleep 0.5
+[ "$(sqlite3 db/porter.db "SELECT count(*) FROM audit WHERE action = 'delivery.enter'")" = 1 ]; ok "moves it once"
+expect 0 "the courier completes it" "${B[@]}" "$P" delivery complete "$DL"
+
+# ---- revocations: pushed to the hub as the owner signed them ----
+R0=$(count_of '^revocations' down/log)
+expect 0 "the owner revokes the credential" "${A[@]}" "$P" revoke --home "$H" --signer owner.key --token "$CTI"
+wait_for 10 at_least $((R0 + 1)) '^revocations' down/log
+last_of '^revocations' down/log | grep -q "newest=1 versions=1$"; ok "the tail reaches the hub at once: newest 1, version 1"
+retained chk
+grep -q "^revocations 1 retained=1 newest=1 versions=1$" chk/log; ok "retained, for a hub that connects later"
+expect 0 "the stored envelope" "${A[@]}" "$P" revocations --home "$H" --json
+jv 'd["revocations"][0]["revocation"]' | b64dec posted.env
+cmp -s posted.env down/rev-1.env; ok "the hub got the same owner-signed bytes"
+expect 0 "a second revocation (the stranger's key)" "${A[@]}" "$P" revoke --home "$H" --signer owner.key --key stranger.key.pub
+wait_for 10 at_least $((R0 + 2)) '^revocations' down/log
+last_of '^revocations' down/log | grep -q "newest=2 versions=1,2$"; ok "the tail now holds versions 1 and 2"
+wait_for 10 log_has "^time .* rev=2" down/log; ok "beacons carry the home's newest version"
+expect 0 "the hub says it holds rev 1" "$PEER" state "${COMMON[@]}" --online --rev 1
+wait_for 10 at_least $((R0 + 3)) '^revocations' down/log
+last_of '^revocations' down/log | grep -q "newest=2 versions=2$"; ok "a page: version 2"
+retained chk
+grep -q "^revocations 1 retained=1 newest=2 versions=1,2$" chk/log; ok "pages are not retained: the tail stays"
+expect 0 "the hub says it holds rev 5 (ahead: a restored porterd)" "$PEER" state "${COMMON[@]}" --online --rev 5
+wait_for 10 at_least $((R0 + 4)) '^revocations' down/log
+last_of '^revocations' down/log | grep -q "newest=2 versions=1,2$"; ok "a page from 0"
+N_REV=$(count_of '^revocations' down/log)
+expect 0 "the hub says it holds rev 2" "$PEER" state "${COMMON[@]}" --online --rev 2
+sleep 1
+[ "$(grep -c "^revocations" down/log)" = "$N_REV" ]; ok "up to date: no page"
+
+# ---- remote commands ----
+CMD=$("$PEER" sign-command --key owner.key --home "$H" --op unlock --lock front)
+printf '%s' "$CMD" | b64dec signed.env
+[ "$(api POST "/v1/homes/$H/commands" "{\"command\":\"$CMD\"}")" = 202 ]; ok "POST /v1/homes/{id}/commands: 202"
+json_ok 'd["relayed_to"] == ["'"$HUB"'"] and d["op"] == "unlock" and len(d["nonce"]) == 32' "relayed_to the home's hub, with the nonce"
+NONCE=$(jv 'd["nonce"]')
+wait_for 10 test -s down/command-1.env; ok "the command reaches the hub's commands topic"
+cmp -s signed.env down/command-1.env; ok "byte for byte as the owner signed it"
+grep -q "^commands 1 retained=0" down/log; ok "not retained"
+"${A[@]}" "$P" events --home "$H" --limit 200 --json >out.txt
+json_ok 'any(e["type"] == "command.relayed" and e["data"]["nonce"] == "'"$NONCE"'" and e["data"]["hub_ids"] == ["'"$HUB"'"] and e["data"]["op"] == "unlock" for e in d["events"])' \
+	"an event command.relayed"
+sqlite3 db/porter.db "SELECT action FROM audit WHERE action = 'command.relay'" | grep -q command.relay; ok "an audit row command.relay"
+FORGED=$("$PEER" sign-command --key stranger.key --home "$H" --op unlock)
+[ "$(api POST "/v1/homes/$H/commands" "{\"command\":\"$FORGED\"}")" = 403 ]; ok "a command signed by a key that is not an owner's: 403"
+json_ok 'd["error"]["code"] == "untrusted-signer" and d["error"]["field"] == "command"' "untrusted-signer"
+STALE=$("$PEER" sign-command --key owner.key --home "$H" --op unlock --age 900)
+[ "$(api POST "/v1/homes/$H/commands" "{\"command\":\"$STALE\"}")" = 403 ]; ok "a stale command: 403"
+json_ok 'd["error"]["code"] == "stale"' "stale"
+OTHER=$("$PEER" sign-command --key owner.key --home h-0000000000000000 --op unlock)
+[ "$(api POST "/v1/homes/$H/commands" "{\"command\":\"$OTHER\"}")" = 403 ]; ok "a command for another home: 403"
+[ "$(api POST "/v1/homes/$H/commands" "{\"command\":\"$CMD\",\"x\":1}")" = 400 ]; ok "an unknown field: 400"
+json_ok 'd["error"]["code"] == "unknown-field"' "unknown-field"
+[ "$(api POST "/v1/homes/$H/commands" "{\"command\":\"$CMD\",\"hub_id\":\"hub-0000000000000000\"}")" = 404 ]; ok "a hub_id not of the home: 404"
+[ "$(api POST "/v1/homes/$H/commands" '{"command":"!!"}')" = 400 ]; ok "not base64url: 400"
+[ "$(api GET "/v1/homes/$H/commands")" = 405 ]; ok "GET: 405"
+sleep 0.5
+[ ! -e down/command-2.env ]; ok "none of those was published"
+expect 0 "porter remote unlock (signed here, posted)" "${A[@]}" "$P" remote unlock --home "$H" --key owner.key --hub "$HUB"
+grep -q "^relayed unlock to $HUB (nonce [0-9a-f]\{32\})" out.txt; ok "says where it went"
+wait_for 10 test -s down/command-2.env; ok "it reaches the hub"
+expect 41 "porter remote lock with a stranger's key: untrusted-signer" "${A[@]}" "$P" remote lock --home "$H" --key stranger.key
+grep -q "(untrusted-signer)" err.txt; ok "says so"
+sleep 0.5
+[ ! -e down/command-3.env ]; ok "nothing published"
+M=(env PORTER_CONFIG="$T/mia.conf")
+expect 0 "a member signs up" "${M[@]}" "$P" signup --server "$URL" --email mia@example.org --name Mia
+expect 0 "and signs in" "${M[@]}" "$P" login --email mia@example.org
+expect 0 "made a member of the home" "${A[@]}" "$P" home member add "$H" --email mia@example.org --role member
+expect 2 "a member cannot relay even an owner-signed command" "${M[@]}" "$P" remote unlock --home "$H" --key owner.key
+grep -q "(forbidden)" err.txt; ok "forbidden"
+
+# ---- the last will: hub-offline, once per transition ----
+expect 0 "the hub connects with its will, then vanishes" "$PEER" will "${COMMON[@]}" --rev 2
+wait_for 10 hub_online 0; ok "the will marks it offline in GET /v1/homes/{id}/hubs"
+wait_for 10 alerts_are hub-offline 1; ok "a hub-offline alert"
+expect 0 "the offline state again" "$PEER" state "${COMMON[@]}" --offline
+sleep 1
+alerts_are hub-offline 1; ok "still one: once per transition"
+expect 0 "back online" "$PEER" state "${COMMON[@]}" --online --rev 2
+wait_for 10 hub_online 1; ok "online again"
+"${A[@]}" "$P" events --home "$H" --limit 200 --json >out.txt
+json_ok '[e["type"] for e in d["events"] if e["type"] in ("hub.online", "hub.offline")] == ["hub.online", "hub.offline", "hub.online"]' \
+	"events hub.online, hub.offline, hub.online"
+
+# ---- the broker goes away: HTTP keeps working; porterd reconnects ----
+kill "$BPID"; wait "$BPID" 2>/dev/null; BPID=
+wait_for 10 log_has "event=mqtt_disconnected" porterd.log; ok "porterd sees the broker gone"
+expect 0 "HTTP still answers (hub list)" "${A[@]}" "$P" hub list --home "$H"
+expect 0 "and takes writes (a revocation)" "${A[@]}" "$P" revoke --home "$H" --signer owner.key --token 0123456789abcdef0123456789abcdef
+[ "$(api POST "/v1/homes/$H/commands" "{\"command\":\"$("$PEER" sign-command --key owner.key --home "$H" --op lock)\"}")" = 503 ]
+ok "a command while the broker is away: 503"
+json_ok 'd["error"]["code"] == "mqtt-unavailable"' "mqtt-unavailable"
+CONNECTS=$(count_of "event=mqtt_connected" porterd.log)
+broker_start; ok "the broker is back"
+wait_for 40 at_least $((CONNECTS + 1)) "event=mqtt_connected" porterd.log; ok "porterd reconnects"
+kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null
+mkdir -p down2
+"$PEER" listen "${COMMON[@]}" --out down2 --seconds 120 2>listen2.err &
+LPID=$!
+wait_for 10 log_has listening down2/log; ok "the hub's listener is back too"
+EVS+=(--event '14:uplink.fork:{"ours":"aa","seq":3,"theirs":"bb"}')
+expect 0 "events 13..14 after the restart (14: the hub's uplink.fork)" batch --from 13 --to 14
+wait_for 10 events_are 12; ok "stored"
+wait_for 10 alerts_are uplink-fork 1; ok "uplink.fork raises uplink-fork"
+wait_for 10 log_has "^ack .* seq=14 " down2/log; ok "and acked"
+[ "$(api POST "/v1/homes/$H/commands" "{\"command\":\"$("$PEER" sign-command --key owner.key --home "$H" --op lock)\"}")" = 202 ]
+ok "commands are relayed again"
+wait_for 10 test -s down2/command-1.env; ok "and reach the hub"
+
+# ---- porterd stops cleanly ----
+kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
+[ $rc -eq 0 ]; ok "SIGTERM: porterd exits 0 with MQTT running"
+grep -q "event=stopped" porterd.log; ok "and says so"
+if [ $failed -ne 0 ]; then
+	echo "# porterd.log (tail):"; tail -n 40 porterd.log | sed 's/^/# /'
+	echo "# down/log:"; sed 's/^/# /' down/log | tail -n 30
+fi
+echo "1..$n"
+[ $failed -eq 0 ]
