@@ -31,6 +31,7 @@ bench: build
 	@sh bench/http.sh $(BUILD)
 	@sh bench/http_cg.sh $(BUILD)
 	@sh bench/issue.sh $(BUILD)
+	@sh bench/durability.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/durability.sh [BUILD]: porterd's durable writes under load, with group
 # commit (lib/store/store_sqlite.c): is every acknowledged write durable, and
-# how many writes share one fsync. Two parts:
+# whether a kill -9 loses any. Two parts:
 #
 # 1. Order. porterd runs under strace (pwrite64, fdatasync, fsync, sendmsg,
 #    with times and the files behind the descriptors) while wrk drives the
@@ -11,19 +11,21 @@
 #    thread wrote were covered by a sync of the WAL that started after they
 #    were written and returned before the answer was sent. A kill -9 cannot
 #    show this (the page cache outlives the process); the trace does, for
-#    every answer. Also prints WAL syncs per answer that wrote.
+#    every answer.
 # 2. kill -9. porterd without strace takes creates at 64 connections and is
 #    killed with SIGKILL in the middle; restarted on the same database, every
 #    delivery whose 201 reached wrk must be there (GET -> 200), and the audit
 #    chain must verify.
 #
 # strace slows porterd several times over: part 1's throughput is not a
-# figure. Exits non-zero if an answer was early, an acknowledged write is
-# missing, or the audit chain is broken.
+# figure. BENCH_DURABILITY_PARTS picks the parts ("order kill", the default).
+# Exits non-zero if an answer was early, an acknowledged write is missing,
+# or the audit chain is broken.
 set -u
 cd "$(dirname "$0")/.."
 build=${1:-build}
 SECS=${BENCH_DURABILITY_SECONDS:-4}
+PARTS=${BENCH_DURABILITY_PARTS:-order kill}
 tmp=$(mktemp -d)
 pids=""
 trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
@@ -45,15 +47,25 @@ walk() {
 	grep -q '^walk ok=[1-9][0-9]* bad=0 ' "$tmp/$1.wrk" || { grep -E '^walk' "$tmp/$1.wrk" >&2; fail "$1: bad answers"; }
 }
 
-# 1. Order, under strace.
-strace -f -ttt -T -y -e trace=pwrite64,fdatasync,fsync,sendmsg -o "$tmp/trace" \
+# 1. Order, under strace (without it, only the setup).
+case " $PARTS " in
+*" order "*)
+	strace -f -ttt -T -y -e trace=pwrite64,fdatasync,fsync,sendmsg -o "$tmp/trace" \
+		"$build/porterd" -d -f "$tmp/porterd.conf" -R "$tmp/porterd.port" >/dev/null 2>"$tmp/porterd.log" &
+	sp=$!
+	pids="$pids $sp"
+	wait_file "$tmp/porterd.port" || fail "porterd did not start under strace"
+	pd=$(ps -o pid= --ppid "$sp" | tr -d ' ')
+	[ -n "$pd" ] || fail "cannot find porterd under strace"
+	pids="$pd $pids"	# porterd first: strace waits for it
+	;;
+*)
 	"$build/porterd" -d -f "$tmp/porterd.conf" -R "$tmp/porterd.port" >/dev/null 2>"$tmp/porterd.log" &
-sp=$!
-pids="$pids $sp"
-wait_file "$tmp/porterd.port" || fail "porterd did not start under strace"
-pd=$(ps -o pid= --ppid "$sp" | tr -d ' ')
-[ -n "$pd" ] || fail "cannot find porterd under strace"
-pids="$pd $pids"	# porterd first: strace waits for it
+	pd=$! sp=$!
+	pids="$pids $pd"
+	wait_file "$tmp/porterd.port" || fail "porterd did not start"
+	;;
+esac
 base="http://127.0.0.1:$(cat "$tmp/porterd.port")"
 mkdir -p "$tmp/keys"
 python3 bench/setup_issue.py "$base" "$build/porter" "$tmp/keys" >"$tmp/setup.env" || fail "setup failed"
@@ -63,15 +75,25 @@ printf '{"carrier_id":"%s","home_id":"%s","package_id":"PKG-BENCH-1","window_sta
 	"$CARRIER" "$HOME_ID" $((now - 60)) $((now + 6 * 3600)) >"$tmp/create.json"
 printf '{"courier":%s}' "$COURIER_ID" >"$tmp/dispatch.json"
 printf '{"device_key":"%s","lat":52.5201,"lon":13.4049,"package_id":"PKG-BENCH-1"}' "$DEVICE" >"$tmp/arrive.json"
-walk create "$ADMIN_TOKEN" - /v1/deliveries 201 created '"state":"scheduled"'
-walk dispatch "$ADMIN_TOKEN" "$tmp/created.ids" /v1/deliveries/%s/dispatch 200 dispatched '"state":"out-for-delivery"'
-walk arrive "$COURIER_TOKEN" "$tmp/dispatched.ids" /v1/deliveries/%s/arrive 200 issued '"credential":"'
-kill -TERM "$pd"
-wait "$sp" 2>/dev/null
-order=$(python3 bench/durable_check.py "$tmp/trace") || { echo "$order" >&2; fail "an answer left before its writes were durable"; }
-echo "order: $order"
-echo "$order" | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
-	END { printf "WAL syncs per answer that wrote (under strace): %.2f\n", v["syncs"] / v["with-writes"] }'
+case " $PARTS " in
+*" order "*)
+	walk create "$ADMIN_TOKEN" - /v1/deliveries 201 created '"state":"scheduled"'
+	walk dispatch "$ADMIN_TOKEN" "$tmp/created.ids" /v1/deliveries/%s/dispatch 200 dispatched '"state":"out-for-delivery"'
+	walk arrive "$COURIER_TOKEN" "$tmp/dispatched.ids" /v1/deliveries/%s/arrive 200 issued '"credential":"'
+	kill -TERM "$pd"
+	wait "$sp" 2>/dev/null
+	order=$(python3 bench/durable_check.py "$tmp/trace") || { echo "$order" >&2; fail "an answer left before its writes were durable"; }
+	echo "order (create, dispatch, arrive for ${SECS} s each at 64 connections, under strace): $order"
+	;;
+*)
+	kill -TERM "$pd"
+	wait "$pd" 2>/dev/null
+	;;
+esac
+case " $PARTS " in
+*" kill "*) ;;
+*) exit 0 ;;
+esac
 
 # 2. kill -9 during creates, restart, every acknowledged one present.
 rm -f "$tmp/porterd.port"

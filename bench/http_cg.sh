@@ -26,7 +26,8 @@
 # credential; with the inclusive instructions of its parts.
 #
 # BENCH_CG_N sets N (default 1000), BENCH_CG_ISSUE_N sets M (default 100);
-# BENCH_CG_KEEP=DIR keeps the callgrind files there (callgrind_annotate
+# BENCH_CG_LOG_LEVEL=info logs a line per read (the default level; warn
+# otherwise, as bench/http.sh); BENCH_CG_KEEP=DIR keeps the callgrind files there (callgrind_annotate
 # --inclusive=yes on them breaks a request down further).
 # Prints markdown tables.
 set -u
@@ -121,8 +122,8 @@ self_memset() {
 }
 
 # The database: one owner, one home, one key, as bench/http.sh.
-printf '[server]\nlisten = 127.0.0.1:0\n[store]\npath = %s/db/porter.db\nsealing_key = %s/db/sealing.key\n[log]\nlevel = warn\n' \
-	"$tmp" "$tmp" >"$tmp/porterd.conf"
+printf '[server]\nlisten = 127.0.0.1:0\n[store]\npath = %s/db/porter.db\nsealing_key = %s/db/sealing.key\n[log]\nlevel = %s\n' \
+	"$tmp" "$tmp" "${BENCH_CG_LOG_LEVEL:-warn}" >"$tmp/porterd.conf"
 "$build/porterd" -d -f "$tmp/porterd.conf" -R "$tmp/setup.port" 2>"$tmp/setup.log" &
 pd=$!
 pids="$pids $pd"

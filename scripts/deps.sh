@@ -32,6 +32,7 @@ curl
 openssl
 python3
 wrk
+strace
 libavformat-dev
 libavcodec-dev
 libavutil-dev

@@ -1054,7 +1054,9 @@ wait_durable(struct sq_store *st, uint64_t seen)
 		 * sync that starts after this load covers them. */
 		target = atomic_load(&st->written);
 		pthread_mutex_unlock(&st->sync_mu);
+		errno = 0;
 		if (fstat(st->wal_fd, &sb) != 0 || sb.st_nlink == 0 || fdatasync(st->wal_fd) != 0) {
+			/* unlinked under us (nlink 0) reads as ENOENT */
 			fprintf(stderr, "store: cannot sync the write-ahead log: %s: stopping, "
 					"acknowledged writes are on disk and the rest is unknown\n",
 				strerror(errno != 0 ? errno : ENOENT));
