@@ -17,6 +17,21 @@ static int t_n, t_failed;
 #define T_OK(cond, ...) t_ok_(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 #define T_EQ(a, b, ...) t_eq_((long long)(a), (long long)(b), #a, #b, __FILE__, __LINE__, __VA_ARGS__)
 
+/* A check's name on one line: control characters (a newline in a name
+ * built from test input) would break the TAP line, so they print as '?'. */
+__attribute__((format(printf, 1, 0))) static inline void
+t_name_(const char *fmt, __builtin_va_list ap)
+{
+	char buf[1024];
+	size_t i;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	for (i = 0; buf[i] != '\0'; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+	fputs(buf, stdout);
+}
+
 __attribute__((format(printf, 4, 5))) static inline int
 t_ok_(int cond, const char *file, int line, const char *fmt, ...)
 {
@@ -24,7 +39,7 @@ t_ok_(int cond, const char *file, int line, const char *fmt, ...)
 	t_n++;
 	printf("%sok %d - ", cond ? "" : "not ", t_n);
 	__builtin_va_start(ap, fmt);
-	vprintf(fmt, ap);
+	t_name_(fmt, ap);
 	__builtin_va_end(ap);
 	printf("\n");
 	if (!cond) {
@@ -44,7 +59,7 @@ t_eq_(long long a, long long b, const char *as, const char *bs, const char *file
 	t_n++;
 	printf("%sok %d - ", cond ? "" : "not ", t_n);
 	__builtin_va_start(ap, fmt);
-	vprintf(fmt, ap);
+	t_name_(fmt, ap);
 	__builtin_va_end(ap);
 	printf("\n");
 	if (!cond) {
