@@ -189,6 +189,12 @@ static const struct key keys[] = {
 	 "publish Home Assistant MQTT discovery configs (lock, door) on connect"},
 	{"mqtt", "label", C_LABEL, F(mqtt_label), "", 0, 0,
 	 "the hub's name in Home Assistant (1..100 printable characters); empty: the hub id"},
+	/* -- [alarm] core rows -- */
+	/* -- [alarm] mqtt driver rows -- */
+	/* -- [alarm] envisalink driver rows -- */
+	/* -- [camera] rows -- */
+	/* -- [zigbee2mqtt] rows -- */
+	/* -- [gpio] rows -- */
 	{"log", "level", C_LEVEL, F(log_level), "info", 0, 0, "error, warn, info or debug"},
 };
 

@@ -236,7 +236,7 @@ const struct hub_drv_ops hub_drv_sim = {
 const struct hub_drv_ops *
 hub_drv_find(const char *name)
 {
-	static const struct hub_drv_ops *const all[] = {&hub_drv_sim};
+	static const struct hub_drv_ops *const all[] = {&hub_drv_sim, &hub_drv_z2m, &hub_drv_gpio};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)

@@ -99,6 +99,16 @@ struct hub_config {
 	uint32_t mqtt_drift_max;		/* s: a beacon further off is an alert */
 	bool mqtt_discovery;			/* Home Assistant discovery configs */
 	char mqtt_label[101];			/* the device's name there; "": hub id */
+	/* [alarm]: the alarm panel (issue 6; alarm.c and alarm_*.c) */
+	/* -- alarm core keys (alarm core's rows) -- */
+	/* -- alarm mqtt driver keys (alarm_mqtt.c's rows) -- */
+	/* -- alarm envisalink driver keys (alarm_tpi.c's rows) -- */
+	/* [camera]: porter-cam's health and clip marks (camwatch.c) */
+	/* -- camera keys -- */
+	/* [zigbee2mqtt]: drv_z2m.c */
+	/* -- zigbee2mqtt keys -- */
+	/* [gpio]: drv_gpio.c */
+	/* -- gpio keys -- */
 	/* [log] */
 	int log_level;
 };
@@ -173,7 +183,73 @@ struct hub_drv_ops {
 };
 
 extern const struct hub_drv_ops hub_drv_sim;
+extern const struct hub_drv_ops hub_drv_z2m;	/* "zigbee2mqtt": drv_z2m.c */
+extern const struct hub_drv_ops hub_drv_gpio;	/* "gpio": drv_gpio.c (libgpiod) */
 const struct hub_drv_ops *hub_drv_find(const char *name);
+
+/* ---- the alarm panel (issue 6): alarm.c, alarm_sim.c, alarm_mqtt.c,
+ * alarm_tpi.c ----
+ *
+ * The hub keeps the alarm armed during an entry: it bypasses only the
+ * entry zones, only for one session, and ends the bypass once the door is
+ * shut, locked and the entry zone has been quiet for [door] bypass_quiet.
+ * It never disarms for a non-resident. Drivers report what the panel says
+ * through the sink, at any time from their own callbacks; commands return
+ * at once and the outcome comes back as a report (or as failed()).
+ *
+ * Zones are the panel's numbers (1..HUB_ALARM_ZONES). Which of them are
+ * entry zones and which interior is configuration ([alarm]), not the
+ * driver's business.
+ */
+#define HUB_ALARM_ZONES 64
+
+enum hub_alarm_state {
+	HUB_ALARM_UNKNOWN = 0,	/* not reported yet, or the panel is unreachable */
+	HUB_ALARM_DISARMED,
+	HUB_ALARM_ARMED_HOME,
+	HUB_ALARM_ARMED_AWAY,
+	HUB_ALARM_ARMING,	/* exit delay */
+	HUB_ALARM_PENDING,	/* entry delay */
+	HUB_ALARM_TRIGGERED,
+};
+
+/* "unknown", "disarmed", "armed_home", "armed_away", "arming", "pending",
+ * "triggered" (Home Assistant's alarm_control_panel words); NULL if out
+ * of range. */
+const char *hub_alarm_state_name(int state);
+
+struct hub_alarm_sink {
+	void (*state)(void *arg, int state);			/* enum hub_alarm_state */
+	void (*zone)(void *arg, unsigned zone, bool faulted);	/* open / motion */
+	void (*bypassed)(void *arg, unsigned zone, bool on);	/* the panel confirms */
+	void (*failed)(void *arg, const char *what);		/* a command failed */
+	void *arg;
+};
+
+struct hub_alarm_ops {
+	const char *name;	/* "sim", "mqtt", "envisalink" */
+	int (*open)(const struct hub_config *cfg, const struct hub_alarm_sink *sink, void **drv,
+		    struct pt_errbuf *err);
+	void (*close)(void *drv);
+	/* The arm state is known (the panel has reported since open). */
+	bool (*ready)(void *drv);
+	/* Can this panel bypass a single zone right now (supported, reachable,
+	 * not triggered)? false: the hub follows the home's policy (refuse). */
+	bool (*can_bypass)(void *drv);
+	int (*bypass)(void *drv, unsigned zone, bool on, uint64_t now_ms);
+	int (*arm)(void *drv, int state /* ARMED_HOME or ARMED_AWAY */, uint64_t now_ms);
+	int (*disarm)(void *drv, uint64_t now_ms);	/* residents only: the hub checks */
+	int (*trigger)(void *drv, uint64_t now_ms);	/* sound the alarm (intrusion) */
+	void (*poll)(void *drv, struct hub_poll *p);
+	uint64_t (*deadline)(void *drv);		/* UINT64_MAX: none */
+	void (*tick)(void *drv, uint64_t now_ms);
+};
+
+extern const struct hub_alarm_ops hub_alarm_sim;	/* alarm_sim.c */
+extern const struct hub_alarm_ops hub_alarm_mqtt;	/* alarm_mqtt.c: HA / Alarmo */
+extern const struct hub_alarm_ops hub_alarm_tpi;	/* alarm_tpi.c: EnvisaLink TPI (DSC) */
+/* By name; "none" and unknown names: NULL (alarm.c). */
+const struct hub_alarm_ops *hub_alarm_find(const char *name);
 
 /* ---- line control sockets (listen.c): admin and sim ---- */
 

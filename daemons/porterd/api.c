@@ -1283,7 +1283,8 @@ homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct p
 			command_relay(s, rq, rp, &h, role);
 		else
 			not_allowed(rp, "POST");
-	} else if (!api_home_org(s, rq, rp, a, &h, role, sub)) {
+	} else if (!api_home_org(s, rq, rp, a, &h, role, sub) &&
+		   !api_home_clip(s, rq, rp, a, &h, role, sub)) {
 		not_found(rp);
 	}
 }
@@ -1374,6 +1375,8 @@ api_dispatch(struct server *s, struct request *rq, struct reply *rp)
 		if (!authenticate(s, rq, rp, &a, th))
 			return;
 		api_deliveries(s, rq, rp, &a, p + 10);
+	} else if (strncmp(p, "clips/", 6) == 0) {
+		api_clips(s, rq, rp, p + 6);
 	} else {
 		not_found(rp);
 	}

@@ -84,6 +84,13 @@ bool api_home_org(struct server *s, struct request *rq, struct reply *rp,
 int carrier_secret_open(struct server *s, const struct pt_carrier *c,
 			struct pt_secret **out) PT_MUST_CHECK;
 /* api_delivery.c: /v1/deliveries... (rest after "/v1/deliveries") */
+/* Cameras and clips (api_clip.c). api_home_clip: the home's "cameras..."
+ * and "clips..." routes, false if sub is neither. api_clips: "/v1/clips/..."
+ * (rest after "clips/"), the cameras' uploads, authenticated by the camera
+ * key's signatures rather than a session. */
+bool api_home_clip(struct server *s, struct request *rq, struct reply *rp,
+		   const struct pt_account *a, const struct pt_home *h, int role, const char *sub);
+void api_clips(struct server *s, struct request *rq, struct reply *rp, const char *rest);
 void api_deliveries(struct server *s, struct request *rq, struct reply *rp,
 		    const struct pt_account *a, const char *rest);
 

@@ -1,0 +1,23 @@
+/*
+ * daemons/hub/alarm_mqtt.c: the "mqtt" alarm panel driver (not written yet:
+ * open fails).
+ */
+#include <stdio.h>
+
+#include "hub.h"
+
+static int
+mqtt_open(const struct hub_config *cfg, const struct hub_alarm_sink *sink, void **drv,
+	struct pt_errbuf *err)
+{
+	(void)cfg;
+	(void)sink;
+	*drv = NULL;
+	(void)snprintf(err->msg, sizeof(err->msg), "alarm driver 'mqtt' is not implemented yet");
+	return -1;
+}
+
+const struct hub_alarm_ops hub_alarm_mqtt = {
+	.name = "mqtt",
+	.open = mqtt_open,
+};
