@@ -44,7 +44,7 @@ ROUTER_STRINGS = ["accounts", "sessions", "sessions/current", "me", "homes", "me
                   "owner-keys", "grants", "revocations", "health", "carriers", "me/devices",
                   "deliveries"]
 ROUTE_FILES = ("daemons/porterd/api.c", "daemons/porterd/api_org.c",
-               "daemons/porterd/api_delivery.c")
+               "daemons/porterd/api_delivery.c", "daemons/porterd/api_clip.c")
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
