@@ -13,8 +13,10 @@ build: deps
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) >/dev/null
 	@ninja -C $(BUILD)
 
-# Starts what exists (today porterd) in the foreground, state under ./var.
-run: build
+# The whole home on this machine, in the foreground, state under ./var
+# (docs/run.md). scripts/run.sh installs what is missing and builds first,
+# showing each step.
+run:
 	@sh scripts/run.sh
 
 demo: build

@@ -13,6 +13,14 @@
 #                     camera's main stream), made once with the ffmpeg CLI,
 #                     read at its own rate; decode = all (every frame) and
 #                     decode = keyframes
+#   h264 1080p30 +clip  a 1080p30 H.264 file (4 Mb/s, GOP 2 s), health as
+#                     above (decode = all and keyframes) while a clip is
+#                     being recorded the whole time (START before the
+#                     measurement, no END): remux into 2 s fMP4 segments,
+#                     sealing, signing and fsync'd spool writes included;
+#                     and the same stream without clips, for the difference
+# Then bench/cam_seal: sealing throughput against bare secretstream on the
+# same data in the same run.
 # Each with analyse_fps = 5 (the default). The H.264 rows need the ffmpeg
 # CLI (Debian's ffmpeg); without it they are left out.
 set -u
@@ -25,9 +33,9 @@ fail() { echo "bench: $*" >&2; exit 1; }
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" >/dev/null || fail "cannot set up '$build'"
 fi
-ninja -C "$build" porter-cam >/dev/null || fail "cannot build porter-cam"
+ninja -C "$build" porter-cam porter bench/cam_seal >/dev/null || fail "cannot build porter-cam"
 T=$(mktemp -d)
-chmod 755 "$T"
+chmod 777 "$T"	# nobody (when we are root) binds the marks socket here
 PIDS=()
 cleanup() {
 	local p
@@ -44,9 +52,9 @@ ticks() { # PID: utime + stime
 	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
-# run KEY NAME INPUT DECODE
+# run KEY NAME INPUT DECODE [clip]
 run() {
-	local key=$1 name=$2 input=$3 decode=$4 pid wpid m0 w0 m1 w1 i
+	local key=$1 name=$2 input=$3 decode=$4 clip=${5:-} pid wpid m0 w0 m1 w1 i
 	cat >"$T/$key.conf" <<EOF
 [cam]
 $user
@@ -56,6 +64,10 @@ hub_socket = $T/hub.sock
 [input]
 decode = $decode
 EOF
+	if [ -n "$clip" ]; then
+		printf '[clips]\nmarks = %s/marks.sock\nowners = %s/owner.key.pub\nmax_length = 30m\n' \
+			"$T" "$T" >>"$T/$key.conf"
+	fi
 	"$cam" -d -f "$T/$key.conf" 2>"$T/$key.log" &
 	pid=$!
 	PIDS+=("$pid")
@@ -65,6 +77,7 @@ EOF
 	done
 	wpid=$(sed -n 's/.*event=worker_start pid=\([0-9]*\).*/\1/p' "$T/$key.log" | tail -n 1)
 	[ -n "$wpid" ] || { echo "| $name | did not start | | |"; return; }
+	[ -n "$clip" ] && "$build/porter" cam mark --socket "$T/marks.sock" start >/dev/null
 	sleep 3
 	m0=$(ticks "$pid") w0=$(ticks "$wpid")
 	sleep "$secs"
@@ -101,6 +114,18 @@ if command -v ffmpeg >/dev/null 2>&1; then
 		-g 50 -pix_fmt yuv420p "$T/h264.mp4" || fail "cannot make the H.264 file"
 	run h264-all "h264 1080p25 4 Mb/s, decode all" "$T/h264.mp4" all
 	run h264-key "h264 1080p25 4 Mb/s, decode keyframes" "$T/h264.mp4" keyframes
+	ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1920x1080:rate=30 \
+		-t $((secs + 10)) -c:v libx264 -preset veryfast -b:v 4M -maxrate 4M -bufsize 8M \
+		-g 60 -pix_fmt yuv420p "$T/h264-30.mp4" || fail "cannot make the H.264 file"
+	"$build/porter" keygen -o "$T/owner.key" >/dev/null && chmod 644 "$T/owner.key.pub"
+	run h30-all "h264 1080p30 4 Mb/s, decode all" "$T/h264-30.mp4" all
+	run h30-all-clip "h264 1080p30 4 Mb/s, decode all, recording a clip" "$T/h264-30.mp4" all clip
+	run h30-key-clip "h264 1080p30 4 Mb/s, decode keyframes, recording a clip" "$T/h264-30.mp4" \
+		keyframes clip
+	segs=$(find "$T/state/spool" -name '*.seg' 2>/dev/null | wc -l)
+	echo "| (segments sealed and spooled during the clip rows: $segs) | | | |"
 else
 	echo "| h264 rows | no ffmpeg CLI: left out | | |"
 fi
+echo
+"$build/bench/cam_seal" 1024 32 7

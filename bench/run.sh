@@ -88,3 +88,12 @@ for fn in crypto_sign_verify_detached pt_chain_decode pt_grant_decode_claims pt_
 done
 echo
 echo "bench: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPU, $(uname -m), valgrind $(valgrind --version | sed 's/valgrind-//')"
+
+# porter-hub (issue 4): unlock exchanges over the local link against their
+# unavoidable parts, with the hub's RSS (bench/exchange.sh), and revocation
+# fan-out from porterd to 1,000 hubs (bench/fanout.sh). Results:
+# docs/performance.md, "porter-hub".
+echo
+sh bench/exchange.sh "$build" || fail "bench/exchange.sh failed"
+echo
+bash bench/fanout.sh "$build" || fail "bench/fanout.sh failed"

@@ -5,7 +5,7 @@
  * or refuse with a status and a code and a struct left all zeros, never
  * crash or leak.
  *
- * Byte 0 modulo 17:
+ * Byte 0 modulo 20:
  *   0 signup   1 signin   2 home      3 home patch   4 member   5 owner key
  *   6 grant    7 revocation           8 carrier      9 courier  10 device
  *   11 hub     12 delivery            13 dispatch    14 arrive  15 reason
@@ -14,8 +14,13 @@
  *      and 1 make them NULL. The same strings go through pt_level_parse
  *      and pt_dstate_parse, which must round-trip through the _name
  *      functions.
+ *   17 remote command (POST /v1/homes/{id}/commands)
+ *   18 credential ({"device_key"} of POST /v1/deliveries/{id}/credential)
+ *   19 arrive as porterd decodes it (pt_req_arrive_decode_lookup: the
+ *      device key's point not checked); must agree with 14 otherwise
  * The committed corpus (fuzz/corpus/api_json/) starts each seed with its
- * selector; seeds 0..7 predate the rest and keep their meaning.
+ * selector; seeds 0..7 predate the rest and keep their meaning, and seeds
+ * 0..16 kept theirs when the modulus went from 17 to 20.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -29,7 +34,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NDEC 17
+#define NDEC 20
 
 #define CHECK(c)                          \
 	do {                              \
@@ -175,6 +180,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct pt_req_dispatch dispatch;
 		struct pt_req_arrive arrive;
 		struct pt_req_reason reason;
+		struct pt_req_command command;
+		struct pt_req_credential credential;
 	} u;
 	struct pt_api_err e;
 	const char *body;
@@ -220,7 +227,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sz = sizeof(u.dispatch);
 		break;
 	case 14: r = pt_req_arrive_decode(body, len, &u.arrive, &e); sz = sizeof(u.arrive); break;
-	default: r = pt_req_reason_decode(body, len, &u.reason, &e); sz = sizeof(u.reason); break;
+	case 15: r = pt_req_reason_decode(body, len, &u.reason, &e); sz = sizeof(u.reason); break;
+	case 17:
+		r = pt_req_command_decode(body, len, &u.command, &e);
+		sz = sizeof(u.command);
+		break;
+	case 19:
+		r = pt_req_arrive_decode_lookup(body, len, &u.arrive, &e);
+		sz = sizeof(u.arrive);
+		break;
+	default:
+		r = pt_req_credential_decode(body, len, &u.credential, &e);
+		sz = sizeof(u.credential);
+		break;
 	}
 	if (r != PT_OK) {
 		/* every refusal says what and why, and leaves nothing behind */
@@ -290,6 +309,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 15:
 		CHECK(str_ok(u.reason.reason, sizeof(u.reason.reason), 0, PT_REASON_MAX, true));
 		CHECK(len > 0 || u.reason.reason[0] == '\0');
+		break;
+	case 19: {
+		/* the same as the checking decoder, but for the point */
+		struct pt_req_arrive full;
+		struct pt_api_err e2;
+		int r2 = pt_req_arrive_decode(body, len, &full, &e2);
+
+		CHECK(degrees_ok(u.arrive.lat, u.arrive.lon));
+		CHECK(package_ok(u.arrive.package_id, sizeof(u.arrive.package_id)));
+		CHECK(r2 != PT_OK || memcmp(&full, &u.arrive, sizeof(full)) == 0);
+		CHECK(r2 == PT_OK || (strcmp(e2.field, "device_key") == 0 &&
+				      !pt_pk_is_valid(u.arrive.device_pk)));
+		break;
+	}
+	case 17:
+		CHECK(u.command.envelope_len >= 1 && u.command.envelope_len <= PT_ENVELOPE_SIZE_MAX);
+		CHECK(all_zero(u.command.envelope + u.command.envelope_len,
+			       PT_ENVELOPE_SIZE_MAX - u.command.envelope_len));
+		CHECK(u.command.has_hub ? id_ok(u.command.hub_id, sizeof(u.command.hub_id))
+					: all_zero(u.command.hub_id, sizeof(u.command.hub_id)));
 		break;
 	default:
 		break;

@@ -29,8 +29,9 @@ Checks:
      Error schema; each operation's 405 is the NotAllowed_* response whose
      Allow matches x-allow; every 429 carries Retry-After; operations with
      a body answer 413 and 415; authenticated ones answer 401;
-  4. request bodies and 2xx responses with a body have examples; every
-     object schema says additionalProperties: false.
+  4. request bodies and 2xx responses with a body have examples (binary
+     ones too: the cameras' uploads and the clip downloads); every object
+     schema says additionalProperties: false.
 
 Exits 0 when all hold, 1 with one line per mismatch, 2 if a file cannot be
 read.
@@ -279,7 +280,8 @@ def router_routes(src):
     the root is an exact route too); homes_sub's fallback (api_home_org)
     gets whatever under /v1/homes/{id}/ homes_sub does not route."""
     out, families = {}, {}
-    branch = re.compile(r"""strcmp\((p|sub), "([^"]+)"\) == 0|sub\[0\] == '\\0'""")
+    branch = re.compile(r"""strcmp\((p|sub), "([^"]+)"\) == 0|sub\[0\] == '\\0'"""
+                        r"""|\} else if \(strncmp\(p, "([a-z-]+)/", \d+\) == 0\) \{""")
     for fn, prefix in (("api_dispatch", "/v1/"), ("homes_sub", "/v1/homes/{id}")):
         body = _function(src, fn)
         if body is None:
@@ -287,6 +289,15 @@ def router_routes(src):
         marks = list(branch.finditer(body))
         for k, m in enumerate(marks):
             chunk = body[m.end():marks[k + 1].start() if k + 1 < len(marks) else len(body)]
+            if m.group(3) is not None:
+                # "} else if (strncmp(p, "clips/", 6) == 0) {": a branch of
+                # its own only when it hands the request to a route
+                # function (/v1/clips/...: api_clips); else ("homes/")
+                # what follows is routed elsewhere (homes_sub, below).
+                if fn == "api_dispatch":
+                    for c in _DELEGATE_CALL.findall(chunk):
+                        families[c] = prefix + m.group(3)
+                continue
             if m.group(0).startswith("sub["):
                 path = prefix
             elif m.group(1) == "sub":
@@ -442,6 +453,12 @@ def main():
             continue
         ev = route_evidence(text[where[0]], fn)
         src = "%s() in %s" % (fn, where[0])
+        # Several route functions behind one root (homes_sub's fallbacks:
+        # api_home_org, api_home_clip): each owns the paths whose first
+        # literal segment it compares.
+        if ev is not None and sum(1 for r in families.values() if r == froot) > 1:
+            fpaths = [q for q in fpaths
+                      if (sorted(literal_segments(froot, q), key=q.find) or [""])[0] in ev["segs"]]
         if not ev["allows"] and not ev["methods"]:
             notes.append("%s routes nothing yet (placeholder): %s not checked against it"
                          % (src, ", ".join(fpaths) or froot))
@@ -524,6 +541,10 @@ def main():
                 elif status.startswith("2") and content is not None:
                     if not (content.get("examples") or "example" in content):
                         err("%s: response %s has no example" % (where, status))
+                elif status.startswith("2"):
+                    for ct, bin_content in (r.get("content") or {}).items():
+                        if not ((bin_content or {}).get("examples") or "example" in (bin_content or {})):
+                            err("%s: response %s (%s) has no example" % (where, status, ct))
                 if status == "429" and "Retry-After" not in headers:
                     err("%s: 429 has no Retry-After header" % where)
                 if status == "405":
@@ -540,11 +561,16 @@ def main():
                 err("%s: authenticated, but no 401 response" % where)
             body = op.get("requestBody")
             if body is not None:
-                content = ((ref(body).get("content") or {}).get("application/json")) or {}
+                # JSON bodies, or one binary type (the cameras' uploads:
+                # application/octet-stream, application/cbor).
+                types = ref(body).get("content") or {}
+                ctype = "application/json" if "application/json" in types or not types \
+                    else sorted(types)[0]
+                content = types.get(ctype) or {}
                 if not (content.get("examples") or "example" in content):
                     err("%s: request body has no example" % where)
                 sch = ref(content.get("schema") or {})
-                if sch.get("additionalProperties") is not False:
+                if ctype == "application/json" and sch.get("additionalProperties") is not False:
                     err("%s: request body schema lacks additionalProperties: false" % where)
                 for s in ("400", "413", "415"):
                     if s not in {str(x) for x in responses}:

@@ -24,6 +24,7 @@ libsystemd-dev
 libqrencode-dev
 libcurl4-openssl-dev
 libmosquitto-dev
+libgpiod-dev
 mosquitto
 mosquitto-clients
 tzdata
@@ -40,6 +41,10 @@ libswscale-dev
 libavdevice-dev
 libseccomp-dev
 ffmpeg
+python3-gi
+gir1.2-gst-rtsp-server-1.0
+gstreamer1.0-plugins-good
+gstreamer1.0-plugins-bad
 "
 
 missing=""

@@ -11,6 +11,12 @@
  *            connection: a lost source ends it, the monitor starts a
  *            new one after a back-off. It is exec'd afresh, so it never
  *            shares an address space with the key.
+ *            With clips on, it also keeps the pre-roll ring and muxes
+ *            clip segments (record.c), sent to the monitor as bytes.
+ *   clips    (clips.c, in the monitor) the hub's marks, the clip key,
+ *            sealing and signing segments and manifests, the spool.
+ *   uploader (upload.c) a third exec'd process, no key: the spool to
+ *            porterd over HTTP with libcurl.
  *
  * docs/cam.md is the description; docs/man/porter-cam.8 the manual.
  */
@@ -29,6 +35,8 @@
 #define CAM_INPUT_MAX 1024
 #define CAM_USER_MAX 64
 #define CAM_REPORT_FD 3		/* the worker's end of the socketpair */
+#define CAM_OWNERS_MAX 8	/* = PT_CLIP_RECIPIENTS_MAX */
+#define CAM_URL_MAX 512
 
 enum { CAMLOG_ERR, CAMLOG_WARN, CAMLOG_INFO, CAMLOG_DEBUG };
 enum cam_pace { CAM_PACE_AUTO, CAM_PACE_YES, CAM_PACE_NO };
@@ -51,6 +59,15 @@ struct cam_config {
 	/* [health] */
 	uint32_t analyse_fps, stall_ms;
 	struct cam_limits lim;
+	/* [clips] */
+	char marks[CAM_PATH_MAX];
+	char owners[2048];
+	char server[CAM_URL_MAX];
+	char spool[CAM_PATH_MAX];
+	char encoder[32];
+	uint32_t preroll_ms, postroll_ms, segment_ms, max_length_ms;
+	size_t n_owners;
+	uint8_t owner_pk[CAM_OWNERS_MAX][PT_PK_LEN];
 	int log_level;
 };
 
@@ -94,11 +111,27 @@ const char *worker_exit_text(int code);
 /* Messages on the socketpair, worker -> monitor: one type byte, then */
 #define CAM_MSG_REPORT 'H'	/* a health payload (porter/cam_health.h), unsigned */
 #define CAM_MSG_REF 'R'		/* CAM_PIX bytes: the reference picture */
+/* Clips (record.c -> clips.c). Worker -> monitor: */
+#define CAM_MSG_CLIP_OPEN 'O'	/* u32 BE: pre-roll recorded, ms */
+#define CAM_MSG_CLIP_DATA 'D'	/* 1..CAM_CLIP_CHUNK bytes of the open segment */
+#define CAM_MSG_CLIP_SEGMENT 'G'	/* u32 BE duration ms, u8: 0 more follow, 1 last,
+				 * 2 nothing was recorded (no data before it) */
+/* Monitor -> worker, one byte each: */
+#define CAM_MSG_CLIP_BEGIN 'B'	/* start a clip from the pre-roll */
+#define CAM_MSG_CLIP_FINISH 'F'	/* close it now */
+#define CAM_CLIP_CHUNK 60000u
+/* A segment's plaintext at most: its sealed form stays within
+ * PT_CLIP_SEGMENT_SIZE_MAX (16 MiB). */
+#define CAM_SEGMENT_PLAIN_MAX (15u * 1024u * 1024u)
+#define CAM_MSG_MAX (1u + CAM_CLIP_CHUNK)
 
 /* reference.c: the reference picture file (binary PGM, 64 x 36).
  * load: PT_OK, PT_ENOTFOUND (no file: no reference), another PT_E*. */
 int reference_load(const char *path, uint8_t pix[CAM_PIX], struct pt_errbuf *err);
 int reference_save(const char *path, const uint8_t pix[CAM_PIX], struct pt_errbuf *err);
+
+/* upload.c: porter-cam upload: the spool to clips.server. Exit code. */
+int upload_main(const struct cam_config *cfg);
 
 /* monitor.c */
 int monitor_run(const struct cam_config *cfg, const char *conf, bool verbose);

@@ -12,6 +12,7 @@
 #include <ini.h>
 
 #include "porter/cbor.h"
+#include "porter/keyfile.h"
 #include "porter/text.h"
 #include "cam.h"
 
@@ -86,6 +87,29 @@ static const struct key keys[] = {
 	 "away from the reference picture this long: moved"},
 	{"health", "moved_match", C_UINT, F(lim.moved_match), "400", 1, 1000,
 	 "per mille of the reference's textured blocks that must still match (1 .. 1000)"},
+	{"clips", "marks", C_STR, F(marks), "", 0, 0,
+	 "the Unix datagram socket (mode 0660) where the hub sends START/END marks;"
+	 " empty: no clips"},
+	{"clips", "owners", C_STR, F(owners), "", 0, 0,
+	 "the owners' Ed25519 public keys (base64url, as 'porter key' prints them, or"
+	 " key files), separated by commas or spaces; each clip key is sealed to every"
+	 " one (1 .. 8); required with marks"},
+	{"clips", "server", C_STR, F(server), "", 0, 0,
+	 "porterd's base URL (https://...); clips are uploaded to it; empty: spool only"},
+	{"clips", "spool", C_STR, F(spool), "", 0, 0,
+	 "sealed segments and manifests wait here (0700) until uploaded;"
+	 " default <state_dir>/spool"},
+	{"clips", "preroll", C_MS, F(preroll_ms), "10s", 0, MIN,
+	 "video kept before START (from the key frame before it; 0 .. 60s)"},
+	{"clips", "postroll", C_MS, F(postroll_ms), "5s", 0, MIN,
+	 "video kept after END (0 .. 60s)"},
+	{"clips", "segment", C_MS, F(segment_ms), "2s", 500, 10 * SEC,
+	 "segments are cut at the first key frame after this much video (500ms .. 10s)"},
+	{"clips", "max_length", C_MS, F(max_length_ms), "10m", 10 * SEC, 30 * MIN,
+	 "a clip without END closes after this long (10s .. 30m)"},
+	{"clips", "encoder", C_STR, F(encoder), "libx264", 0, 0,
+	 "raw sources only (H.264/H.265 are remuxed, never re-encoded): the FFmpeg"
+	 " encoder; mpeg4 if it is missing"},
 	{"log", "level", C_LEVEL, F(log_level), "info", 0, 0, "error, warn, info or debug"},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -235,6 +259,8 @@ bad:
 	return -1;
 }
 
+static int parse_owners(struct cam_config *c, struct pt_errbuf *err);
+
 static int
 derive(char *dst, size_t cap, const char *dir, const char *name, const char *what,
        struct pt_errbuf *err)
@@ -259,6 +285,20 @@ finish(struct cam_config *c, struct pt_errbuf *err)
 	    derive(c->reference, sizeof(c->reference), c->state_dir, "reference.pgm",
 		   "cam.reference", err) != 0)
 		return -1;
+	if (derive(c->spool, sizeof(c->spool), c->state_dir, "spool", "clips.spool", err) != 0 ||
+	    parse_owners(c, err) != 0)
+		return -1;
+	if (c->marks[0] != '\0' && c->n_owners == 0) {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "clips.owners is empty: a clip must be sealed to at least one owner");
+		return -1;
+	}
+	if (c->server[0] != '\0' && strncmp(c->server, "https://", 8) != 0 &&
+	    strncmp(c->server, "http://", 7) != 0) {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "clips.server: '%.100s' is not an http:// or https:// URL", c->server);
+		return -1;
+	}
 	if (c->backoff_max_ms < c->backoff_min_ms) {
 		(void)snprintf(err->msg, sizeof(err->msg),
 			       "input.backoff_max is shorter than input.backoff_min");
@@ -269,6 +309,43 @@ finish(struct cam_config *c, struct pt_errbuf *err)
 		return -1;
 	}
 	return 0;
+}
+
+/* clips.owners: keys or key files, split at commas and blanks. */
+static int
+parse_owners(struct cam_config *c, struct pt_errbuf *err)
+{
+	const char *p = c->owners;
+	char one[CAM_PATH_MAX];
+	struct pt_errbuf e;
+	size_t n, i;
+
+	c->n_owners = 0;
+	for (;;) {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return 0;
+		n = strcspn(p, ", \t");
+		if (n >= sizeof(one) || c->n_owners == CAM_OWNERS_MAX) {
+			(void)snprintf(err->msg, sizeof(err->msg),
+				       "clips.owners: more than %d keys, or a path too long",
+				       CAM_OWNERS_MAX);
+			return -1;
+		}
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (pt_pubkey_parse(one, c->owner_pk[c->n_owners], &e) != PT_OK) {
+			(void)snprintf(err->msg, sizeof(err->msg), "clips.owners: %.200s", e.msg);
+			return -1;
+		}
+		for (i = 0; i < c->n_owners; i++)
+			if (memcmp(c->owner_pk[i], c->owner_pk[c->n_owners], PT_PK_LEN) == 0)
+				break;
+		if (i == c->n_owners)
+			c->n_owners++;	/* the same key twice counts once */
+		p += n;
+	}
 }
 
 static void

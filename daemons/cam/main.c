@@ -5,9 +5,11 @@
  *   porter-cam reference [-f FILE] [-v]     take the reference picture
  *   porter-cam key [-f FILE]                print the camera's id and public key
  *
- * and, started by porter-cam itself only, the input worker:
+ * and, started by porter-cam itself only, the input worker and the
+ * clip uploader:
  *
  *   porter-cam worker -f FILE [-r] [-v]     (with the report socket on fd 3)
+ *   porter-cam upload -f FILE [-v]          (clips.server set)
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -27,7 +29,9 @@ static const char usage[] =
 	"porter's camera agent: watches a video source (RTSP, V4L2, a file, or\n"
 	"FFmpeg's lavfi test sources) for a stalled stream, a frozen, black or\n"
 	"covered picture and a moved camera, and sends the hub a signed health\n"
-	"message every second (docs/cam.md).\n"
+	"message every second (docs/cam.md). With [clips] marks set it records the\n"
+	"hub's access sessions as clips: pre-roll, session and post-roll in fMP4\n"
+	"segments, sealed to the owners' keys, signed, spooled and uploaded.\n"
 	"\n"
 	"  -f FILE   configuration file (INI; see porter-cam(8)); cam.input is required\n"
 	"  -n        check the configuration and exit (with -v: print it and the\n"
@@ -112,6 +116,8 @@ main(int argc, char **argv)
 		mode = argv[1];
 		if (strcmp(mode, "reference") == 0 || strcmp(mode, "key") == 0) {
 			opts = "f:vh";
+		} else if (strcmp(mode, "upload") == 0) {
+			opts = "f:v";
 		} else if (strcmp(mode, "worker") == 0) {
 			opts = "f:rvX:";
 		} else {
@@ -156,6 +162,10 @@ main(int argc, char **argv)
 	if (pt_crypto_init() != PT_OK) {
 		fprintf(stderr, "porter-cam: cannot initialise libsodium\n");
 		return 1;
+	}
+	if (strcmp(mode, "upload") == 0) {
+		camlog_set(cfg.log_level, "upload");
+		return upload_main(&cfg);
 	}
 	if (strcmp(mode, "key") == 0)
 		return monitor_key(&cfg);

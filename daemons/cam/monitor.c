@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "cam.h"
+#include "clips.h"
 
 extern char **environ;
 
@@ -72,6 +73,11 @@ struct monitor {
 
 	uint64_t next_send_ms;
 	uint32_t last_status;
+
+	/* clips (clips.c) and the uploader process (upload.c) */
+	struct clips clips;
+	pid_t up_pid;
+	uint64_t up_restart_at_ms;
 };
 
 /* ---- start-up shared by run, reference and key ---- */
@@ -161,6 +167,44 @@ monitor_key(const struct cam_config *cfg)
 }
 
 /* ---- the worker ---- */
+
+/* The uploader: a fresh exec too, without the key and without fd 3;
+ * it needs the network, the monitor does not. */
+static void
+spawn_uploader(struct monitor *m)
+{
+	static char conf[CAM_PATH_MAX];
+	char *argv[6];
+	int n = 0;
+	sigset_t none;
+	pid_t pid;
+
+	if (m->cfg.server[0] == '\0' || m->cfg.marks[0] == '\0' || strlen(m->conf) >= sizeof(conf))
+		return;
+	memcpy(conf, m->conf, strlen(m->conf) + 1);
+	argv[n++] = (char *)"porter-cam";
+	argv[n++] = (char *)"upload";
+	argv[n++] = (char *)"-f";
+	argv[n++] = conf;
+	if (m->verbose)
+		argv[n++] = (char *)"-v";
+	argv[n] = NULL;
+	if ((pid = fork()) < 0) {
+		camlog(CAMLOG_ERR, "event=uploader_start error=\"fork: %s\"", strerror(errno));
+		m->up_restart_at_ms = cam_mono_ms() + 5000u;
+		return;
+	}
+	if (pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+		fexecve(m->exe_fd, argv, environ);
+		_exit(127);
+	}
+	m->up_pid = pid;
+	camlog(CAMLOG_INFO, "event=uploader_start pid=%ld server=\"%s\"", (long)pid, m->cfg.server);
+}
 
 static int
 spawn(struct monitor *m, bool reference)
@@ -266,9 +310,17 @@ reap(struct monitor *m)
 	int status;
 	pid_t p;
 
-	while ((p = waitpid(-1, &status, WNOHANG)) > 0)
-		if (p == m->pid)
+	while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (p == m->pid) {
 			worker_gone(m, status);
+			clips_worker_gone(&m->clips);
+		} else if (p == m->up_pid) {
+			m->up_pid = 0;
+			m->up_restart_at_ms = cam_mono_ms() + 5000u;
+			camlog(CAMLOG_WARN, "event=uploader_exit status=%d note=\"restarts in 5 s\"",
+			       status);
+		}
+	}
 }
 
 static void
@@ -300,7 +352,7 @@ stop_worker(struct monitor *m)
 static void
 on_worker(struct monitor *m)
 {
-	uint8_t buf[1 + CAM_PIX + 16];
+	static uint8_t buf[CAM_MSG_MAX + 1];
 	struct pt_cam_health h;
 	uint64_t now;
 	ssize_t n;
@@ -317,6 +369,12 @@ on_worker(struct monitor *m)
 			return;
 		}
 		now = cam_mono_ms();
+		if (buf[0] != CAM_MSG_REPORT && buf[0] != CAM_MSG_REF) {
+			if (!clips_worker_msg(&m->clips, buf, (size_t)n))
+				camlog(CAMLOG_WARN, "event=worker_clip result=refused type=%u bytes=%zd",
+				       buf[0], n);
+			continue;
+		}
 		if (buf[0] != CAM_MSG_REPORT ||
 		    pt_cam_payload_decode(buf + 1, (size_t)n - 1, &h) != PT_OK ||
 		    strcmp(h.id, m->cfg.id) != 0 || h.time_ms > now + PT_CAM_FUTURE_MAX_MS) {
@@ -428,6 +486,7 @@ common_init(struct monitor *m, const struct cam_config *cfg, const char *conf, b
 	m->conf = conf;
 	m->verbose = verbose;
 	m->fd = m->sock = m->exe_fd = -1;
+	m->clips.fd = -1;
 	if (conf == NULL) {
 		camlog(CAMLOG_ERR, "event=start error=\"the worker needs the configuration file: -f\"");
 		return -1;
@@ -462,7 +521,7 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 	static struct monitor mon;	/* not on the stack: holds a config */
 	struct monitor *m = &mon;
 	struct signalfd_siginfo si;
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	struct pt_errbuf err;
 	uint8_t pk[PT_PK_LEN];
 	char pk_text[PT_PK_TEXT_LEN + 1];
@@ -506,6 +565,9 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 	}
 	m->last_packet_ms = m->next_send_ms = cam_mono_ms();
 	m->last_status = PT_CAM_OK | PT_CAM_STALLED;	/* impossible: the first is logged */
+	if (clips_open(&m->clips, &m->cfg, &m->signer) != 0)
+		goto out;
+	spawn_uploader(m);
 	camlog(CAMLOG_INFO, "event=started id=%s public=%s input=\"%s\" hub_socket=\"%s\" uid=%u"
 			" version=%s",
 	     cfg->id, pk_text, cfg->input, cfg->hub_socket, (unsigned)getuid(), CAM_VERSION);
@@ -513,10 +575,14 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 
 	while (!stop) {
 		uint64_t now = cam_mono_ms(), next;
-		int timeout, n, nfds = 1;
+		int timeout, n, nfds = 1, wi = -1, ci = -1;
 
 		if (m->pid == 0 && now >= m->restart_at_ms && spawn(m, false) != 0)
 			m->restart_at_ms = now + m->cfg.backoff_max_ms;
+		if (m->up_pid == 0 && now >= m->up_restart_at_ms)
+			spawn_uploader(m);
+		if (m->clips.fd >= 0)
+			clips_tick(&m->clips, now, m->fd);
 		if (now >= m->next_send_ms) {
 			send_health(m, now);
 			m->next_send_ms += m->cfg.interval_ms;
@@ -526,13 +592,20 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 		next = m->next_send_ms;
 		if (m->pid == 0 && m->restart_at_ms < next)
 			next = m->restart_at_ms;
+		if (m->clips.fd >= 0 && clips_next_ms(&m->clips) < next)
+			next = clips_next_ms(&m->clips);
 		timeout = next <= now ? 0 : next - now > (uint64_t)INT_MAX ? INT_MAX : (int)(next - now);
 		pfd[0].fd = sfd;
 		pfd[0].events = POLLIN;
 		if (m->fd >= 0) {
-			pfd[1].fd = m->fd;
-			pfd[1].events = POLLIN;
-			nfds = 2;
+			wi = nfds++;
+			pfd[wi].fd = m->fd;
+			pfd[wi].events = POLLIN;
+		}
+		if (m->clips.fd >= 0) {
+			ci = nfds++;
+			pfd[ci].fd = m->clips.fd;
+			pfd[ci].events = POLLIN;
 		}
 		n = poll(pfd, (nfds_t)nfds, timeout);
 		if (n < 0 && errno != EINTR) {
@@ -541,8 +614,10 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 		}
 		if (n <= 0)
 			continue;
-		if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (wi >= 0 && (pfd[wi].revents & (POLLIN | POLLHUP | POLLERR)))
 			on_worker(m);
+		if (ci >= 0 && (pfd[ci].revents & POLLIN))
+			clips_on_marks(&m->clips, m->fd);
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -563,9 +638,10 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 				m->cfg.backoff_max_ms = nc.backoff_max_ms;
 				camlog_set(verbose ? CAMLOG_DEBUG : nc.log_level, NULL);
 				camlog(CAMLOG_INFO, "event=reload result=applied note=\"the input worker"
-						" restarts with it; [cam] id, key, hub_socket and user"
-						" change on restart only\"");
+						" restarts with it; [cam] id, key, hub_socket, user and"
+						" [clips] change on restart only\"");
 				stop_worker(m);
+				clips_worker_gone(&m->clips);
 				m->failures = 0;
 				m->restart_at_ms = 0;
 			} else {
@@ -577,6 +653,14 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 	rc = 0;
 out:
 	stop_worker(m);
+	if (m->fd < 0)
+		clips_worker_gone(&m->clips);
+	clips_close(&m->clips);
+	if (m->up_pid > 0) {
+		int st;
+		kill(m->up_pid, SIGTERM);
+		(void)waitpid(m->up_pid, &st, 0);
+	}
 	if (m->sock >= 0)
 		close(m->sock);
 	if (m->exe_fd >= 0)

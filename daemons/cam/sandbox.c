@@ -49,11 +49,13 @@ static const struct {
 	{"readv", A_ANY, "packets (some protocols read vectors)"},
 	{"pread64", A_ANY, "files read at an offset"},
 	{"lseek", A_ANY, "files: seeking within the open file"},
-	{"recvfrom", A_ANY, "RTSP/RTP over the sockets opened before the filter"},
+	{"recvfrom", A_ANY, "RTSP/RTP over the sockets opened before the filter; the"
+			    " monitor's clip orders on fd 3"},
 	{"recvmsg", A_ANY, "RTP over UDP"},
 	{"write", A_ANY, "log lines to stderr; RTSP keep-alives on the open connection"},
 	{"writev", A_ANY, "log lines, RTSP requests"},
-	{"sendto", A_ANY, "reports to the monitor (fd 3); RTCP receiver reports"},
+	{"sendto", A_ANY, "reports and clip segments to the monitor (fd 3); RTCP receiver"
+			  " reports"},
 	{"sendmsg", A_ANY, "reports to the monitor; RTCP"},
 	{"poll", A_ANY, "waiting for network input (FFmpeg's network layer)"},
 	{"ppoll", A_ANY, "the same, where poll does not exist (arm64)"},
@@ -167,6 +169,16 @@ sandbox_drop(const char *user, bool supplementary, struct pt_errbuf *err)
 	return 0;
 }
 
+/* libseccomp's SCMP_A* macros leave datum_b out of the initializer, which
+ * clang's -Wmissing-field-initializers refuses: every field, here. */
+static struct scmp_arg_cmp
+arg_cmp(unsigned arg, enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
+{
+	struct scmp_arg_cmp c = {arg, op, a, b};
+
+	return c;
+}
+
 static int
 add(scmp_filter_ctx ctx, int nr, enum argrule a)
 {
@@ -178,25 +190,25 @@ add(scmp_filter_ctx ctx, int nr, enum argrule a)
 		break;
 	case A_NOEXEC:
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+				     arg_cmp(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 		break;
 	case A_V4L2:
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-				     SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)VIDIOC_QBUF));
+				     arg_cmp(1, SCMP_CMP_EQ, VIDIOC_QBUF, 0));
 		if (r == 0)
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					     SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)VIDIOC_DQBUF));
+					     arg_cmp(1, SCMP_CMP_EQ, VIDIOC_DQBUF, 0));
 		break;
 	case A_FCNTL: {
 		static const int cmds[] = {F_GETFL, F_SETFL, F_GETFD, F_SETFD};
 		for (size_t i = 0; r == 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					     SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)cmds[i]));
+					     arg_cmp(1, SCMP_CMP_EQ, (scmp_datum_t)cmds[i], 0));
 		break;
 	}
 	case A_SELF:
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+				     arg_cmp(0, SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
 		break;
 	}
 	return r;

@@ -33,6 +33,7 @@
 #include <libswscale/swscale.h>
 
 #include "cam.h"
+#include "record.h"
 
 #define REF_PICTURES 10		/* averaged into a reference picture */
 #define PACE_REBASE_MS 2000	/* a time stamp jump beyond this restarts pacing */
@@ -72,6 +73,9 @@ struct worker {
 	/* reports: every REPORT_MS, with the rates of the last whole second */
 	uint64_t started_ms, last_packet_ms, window_ms, report_due_ms, seq;
 	uint32_t pkts, pics, pps, fps;
+
+	/* clips (record.c) */
+	struct record rec;
 };
 
 /*
@@ -469,8 +473,14 @@ loop(struct worker *w)
 		now = cam_mono_ms();
 		w->last_packet_ms = now;
 		w->pkts++;
-		/* Intra-only streams (raw, MJPEG): decode only what is analysed. */
-		if (w->intra_only && !picture_due(w, now)) {
+		if (record_control(&w->rec) != 0 || record_packet(&w->rec, w->pkt, now) != 0) {
+			camlog(CAMLOG_ERR, "event=clip error=\"recording failed\"");
+			av_packet_unref(w->pkt);
+			return CAM_WORKER_IO;
+		}
+		/* Intra-only streams (raw, MJPEG): decode only what is analysed
+		 * (unless every frame is encoded for clips). */
+		if (w->intra_only && !w->rec.encode && !picture_due(w, now)) {
 			av_packet_unref(w->pkt);
 			continue;
 		}
@@ -483,6 +493,11 @@ loop(struct worker *w)
 		while (avcodec_receive_frame(w->dec, w->frame) == 0) {
 			if (picture_due(w, now))
 				picture(w, w->frame, now);
+			if (record_frame(&w->rec, w->frame, now) != 0) {
+				camlog(CAMLOG_ERR, "event=clip error=\"encoding failed\"");
+				av_frame_unref(w->frame);
+				return CAM_WORKER_IO;
+			}
 			av_frame_unref(w->frame);
 		}
 	}
@@ -519,8 +534,18 @@ worker_main(const struct cam_config *cfg, bool reference, const char *test)
 		return CAM_WORKER_OPEN;
 	if ((r = open_source(&w)) != CAM_WORKER_OK)
 		return r;
-	if (!reference)
+	if (!reference) {
+		int sb = 1 << 20;
 		load_reference(&w, &ref, &have_ref);
+		if (record_init(&w.rec, cfg, w.fmt->streams[w.vstream], w.dec) != 0) {
+			camlog(CAMLOG_ERR, "event=clip error=\"cannot set up recording (encoder '%s')\"",
+			       cfg->encoder);
+			return CAM_WORKER_NOVIDEO;
+		}
+		/* Room for segment chunks (capped at net.core.wmem_max). */
+		if (w.rec.enabled)
+			(void)setsockopt(CAM_REPORT_FD, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+	}
 	cam_analysis_init(&w.an, &cfg->lim, have_ref ? &ref : NULL);
 
 	/* From here on: no new files, sockets, programs or threads. */

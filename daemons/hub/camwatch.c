@@ -1,8 +1,346 @@
 /*
- * daemons/hub/camwatch.c: porter-cam's health messages and clip marks
- * (not written yet).
+ * daemons/hub/camwatch.c: porter-cam's health messages and the clip
+ * marks (hub.h, "the camera"; docs/cam.md, docs/hub.md).
+ *
+ * The hub parses nothing itself: each datagram goes whole to
+ * pt_cam_watch_receive (lib/core/cam_health.c, fuzzed), which checks the
+ * signature with the configured key before it reads a field, then the
+ * camera id, the freshness and the order. Refused datagrams change
+ * nothing; the camera's state ages out on its own (silence is unhealthy).
+ * With [camera] uid set, the kernel's SO_PASSCRED credentials of each
+ * datagram must name that uid (porter-cam's user), or the datagram is
+ * dropped before the verifier sees it: a local process that can write
+ * to the socket cannot make the hub spend signature checks on it.
+ * Marks (pt_clip_mark_encode) go to porter-cam's marks socket with one
+ * non-blocking sendto each: the hub never waits for the camera.
  */
+#define _GNU_SOURCE	/* struct ucred, SCM_CREDENTIALS */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "porter/cam_health.h"
+#include "porter/clip.h"
 #include "hub.h"
 
-/* (the camera watch and the clip marks go here) */
-typedef int camwatch_unused_t;
+#define DRAIN_MAX 16	/* datagrams read per wake-up: a flood cannot hold the loop */
+
+struct hub_cam {
+	struct pt_cam_watch w;
+	const struct pt_crypto_ops *ops;
+	bool watched;
+	int fd;			/* the health socket, -1: none */
+	char path[PATH_MAX];
+	int mfd;		/* the marks sender, -1: none */
+	struct sockaddr_un marks;
+	uint64_t refused;
+	int last_refusal;
+	bool any_uid;		/* [camera] uid empty: any sender */
+	uid_t uid;		/* else only datagrams from this uid */
+};
+
+/* [camera] uid: "" (any sender), a number, or a user name. 0 or -1. */
+static int
+uid_parse(const char *text, bool *any, uid_t *uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024], *end = NULL;
+	unsigned long v;
+
+	*any = text[0] == '\0';
+	*uid = 0;
+	if (*any)
+		return 0;
+	if (text[0] >= '0' && text[0] <= '9') {
+		errno = 0;
+		v = strtoul(text, &end, 10);
+		if (errno != 0 || *end != '\0' || v > 0x7fffffffUL)
+			return -1;
+		*uid = (uid_t)v;
+		return 0;
+	}
+	if (getpwnam_r(text, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
+		return -1;
+	*uid = pw.pw_uid;
+	return 0;
+}
+
+int
+hub_cam_config_check(const struct hub_config *c, struct pt_errbuf *err)
+{
+	uint8_t pk[PT_PK_LEN];
+	struct sockaddr_un sa;
+	bool any;
+	uid_t uid;
+
+	if (strlen(c->cam_socket) >= sizeof(sa.sun_path) || strlen(c->cam_marks) >= sizeof(sa.sun_path)) {
+		(void)snprintf(err->msg, sizeof(err->msg), "camera: a socket path is longer than %zu bytes",
+			       sizeof(sa.sun_path) - 1);
+		return -1;
+	}
+	if (c->cam_socket[0] == '\0')
+		return 0;
+	if (uid_parse(c->cam_uid, &any, &uid) != 0) {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "camera.uid: '%.40s' is neither a uid nor a known user", c->cam_uid);
+		return -1;
+	}
+	if (c->cam_id[0] == '\0') {
+		(void)snprintf(err->msg, sizeof(err->msg), "camera.id is required with camera.socket");
+		return -1;
+	}
+	if (c->cam_key[0] == '\0') {
+		(void)snprintf(err->msg, sizeof(err->msg), "camera.key is required with camera.socket");
+		return -1;
+	}
+	if (pt_pubkey_parse(c->cam_key, pk, err) != PT_OK) {
+		char msg[sizeof(err->msg)];
+		memcpy(msg, err->msg, sizeof(msg));
+		(void)snprintf(err->msg, sizeof(err->msg), "camera.key: %.200s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+dgram_bind(const char *path, struct pt_errbuf *err)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	mode_t old;
+	int fd, one = 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			(void)snprintf(err->msg, sizeof(err->msg), "'%.100s' exists and is not a socket",
+				       path);
+			return -1;
+		}
+		(void)unlink(path);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) != 0) {
+		close(fd);
+		goto fail;
+	}
+	/* 0660 from the start, and no chmod after: a chmod by path would
+	 * follow whatever was put there meanwhile (a symlink). */
+	old = umask(0117);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		umask(old);
+		close(fd);
+		goto fail;
+	}
+	umask(old);
+	return fd;
+fail:
+	(void)snprintf(err->msg, sizeof(err->msg), "cannot bind '%.100s': %s", path, strerror(errno));
+	return -1;
+}
+
+int
+hub_cam_open(struct hub_cam **out, const struct hub_config *c, struct pt_errbuf *err)
+{
+	struct hub_cam *cam;
+	uint8_t pk[PT_PK_LEN];
+
+	*out = NULL;
+	if (c->cam_socket[0] == '\0' && c->cam_marks[0] == '\0')
+		return 0;
+	if (hub_cam_config_check(c, err) != 0)
+		return -1;
+	if ((cam = calloc(1, sizeof(*cam))) == NULL) {
+		(void)snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -1;
+	}
+	cam->fd = cam->mfd = -1;
+	cam->ops = pt_crypto_sodium();
+	if (c->cam_socket[0] != '\0') {
+		if (pt_pubkey_parse(c->cam_key, pk, err) != PT_OK ||
+		    pt_cam_watch_init(&cam->w, c->cam_id, pk, c->cam_max_age_ms) != PT_OK) {
+			if (err->msg[0] == '\0')
+				(void)snprintf(err->msg, sizeof(err->msg), "camera: bad id or max_age");
+			goto fail;
+		}
+		if (uid_parse(c->cam_uid, &cam->any_uid, &cam->uid) != 0) {
+			(void)snprintf(err->msg, sizeof(err->msg), "camera.uid: '%.40s' is not known",
+				       c->cam_uid);
+			goto fail;
+		}
+		if ((cam->fd = dgram_bind(c->cam_socket, err)) < 0)
+			goto fail;
+		memcpy(cam->path, c->cam_socket, strlen(c->cam_socket) + 1);
+		cam->watched = true;
+	}
+	if (c->cam_marks[0] != '\0') {
+		cam->marks.sun_family = AF_UNIX;
+		memcpy(cam->marks.sun_path, c->cam_marks, strlen(c->cam_marks) + 1);
+		if ((cam->mfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
+			(void)snprintf(err->msg, sizeof(err->msg), "cannot make the marks socket: %s",
+				       strerror(errno));
+			goto fail;
+		}
+	}
+	*out = cam;
+	return 0;
+fail:
+	hub_cam_close(cam);
+	return -1;
+}
+
+void
+hub_cam_close(struct hub_cam *cam)
+{
+	if (cam == NULL)
+		return;
+	if (cam->fd >= 0) {
+		close(cam->fd);
+		(void)unlink(cam->path);
+	}
+	if (cam->mfd >= 0)
+		close(cam->mfd);
+	free(cam);
+}
+
+static void
+on_health(void *arg, short revents)
+{
+	struct hub_cam *cam = arg;
+	uint8_t buf[PT_CAM_HEALTH_MAX + 1];
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(struct ucred))];
+	} cb;
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	struct ucred cr;
+	bool have_cr;
+	int i, r;
+
+	if (!(revents & POLLIN))
+		return;
+	for (i = 0; i < DRAIN_MAX; i++) {
+		/* One byte more than a message may have: a longer datagram is
+		 * truncated to that, and the decoder refuses it as too large. */
+		ssize_t n;
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cb.b;
+		mh.msg_controllen = sizeof(cb.b);
+		n = recvmsg(cam->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0)
+			break;
+		have_cr = false;
+		memset(&cr, 0, sizeof(cr));
+		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS &&
+			    cm->cmsg_len >= CMSG_LEN(sizeof(cr))) {
+				memcpy(&cr, CMSG_DATA(cm), sizeof(cr));
+				have_cr = true;
+			}
+		if (!cam->any_uid && (!have_cr || cr.uid != cam->uid)) {
+			/* Not porter-cam's user: dropped unverified. */
+			cam->refused++;
+			cam->last_refusal = PT_EUNTRUSTED;
+			hlog(HLOG_DEBUG, "event=camera_message result=refused reason=sender uid=%ld",
+			     have_cr ? (long)cr.uid : -1L);
+			continue;
+		}
+		r = pt_cam_watch_receive(&cam->w, cam->ops, buf, (size_t)n, hub_mono_ms(), NULL);
+		if (r != PT_OK) {
+			cam->refused++;
+			cam->last_refusal = r;
+			hlog(HLOG_DEBUG, "event=camera_message result=refused reason=%s", pt_err_code(r));
+		}
+	}
+}
+
+void
+hub_cam_poll(struct hub_cam *cam, struct hub_poll *p)
+{
+	if (cam != NULL && cam->fd >= 0)
+		hub_poll_add(p, cam->fd, POLLIN, on_health, cam);
+}
+
+uint64_t
+hub_cam_deadline(const struct hub_cam *cam)
+{
+	if (cam == NULL || !cam->watched || !cam->w.have)
+		return UINT64_MAX;
+	/* healthy while time_ms >= now - max_age: unhealthy from one ms later */
+	return cam->w.last.time_ms + cam->w.max_age_ms + 1u;
+}
+
+bool
+hub_cam_is_watched(const struct hub_cam *cam)
+{
+	return cam != NULL && cam->watched;
+}
+
+bool
+hub_cam_is_healthy(const struct hub_cam *cam, uint64_t now_ms, uint32_t *status)
+{
+	bool fresh;
+
+	if (status != NULL)
+		*status = 0;
+	if (!hub_cam_is_watched(cam))
+		return false;
+	fresh = cam->w.have && cam->w.last.time_ms + cam->w.max_age_ms >= now_ms;
+	if (status != NULL && fresh)
+		*status = cam->w.last.status;
+	return pt_cam_watch_is_healthy(&cam->w, now_ms);
+}
+
+uint64_t
+hub_cam_refused(struct hub_cam *cam, int *last_reason)
+{
+	uint64_t n = cam != NULL ? cam->refused : 0;
+
+	if (last_reason != NULL)
+		*last_reason = cam != NULL ? cam->last_refusal : PT_OK;
+	if (cam != NULL)
+		cam->refused = 0;
+	return n;
+}
+
+bool
+hub_cam_has_marks(const struct hub_cam *cam)
+{
+	return cam != NULL && cam->mfd >= 0;
+}
+
+int
+hub_cam_mark(struct hub_cam *cam, const struct pt_clip_mark *m, int *sys_errno)
+{
+	uint8_t buf[PT_CLIP_MARK_MAX];
+	size_t n;
+	int r;
+
+	*sys_errno = 0;
+	if (!hub_cam_has_marks(cam))
+		return PT_EINVAL;
+	if ((r = pt_clip_mark_encode(m, buf, sizeof(buf), &n)) != PT_OK)
+		return r;
+	if (sendto(cam->mfd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&cam->marks,
+		   sizeof(cam->marks)) != (ssize_t)n) {
+		*sys_errno = errno;
+		return PT_EIO;
+	}
+	return PT_OK;
+}

@@ -14,6 +14,8 @@
  *                                thumb-turn): an uncommanded report
  *   status                       one JSON line: {"lock", "moving", "jammed",
  *                                "door", "state", "session", ...}
+ *   alarm ...                    the sim alarm panel's lines (alarm_sim.c),
+ *                                when [alarm] driver = sim
  *
  * and answers "ok", a JSON line (status) or "error <why>".
  *
@@ -39,7 +41,18 @@ struct sim {
 	bool jammed;
 	uint8_t pending;	/* PT_DOOR_ACT_LOCK / _UNLOCK moving, 0 none */
 	uint64_t due_ms;
+	hub_line_fn alarm_fn;	/* "alarm ..." lines go there (NULL: none) */
+	void *alarm_arg;
 };
+
+void
+hub_drv_sim_route_alarm(void *drv, hub_line_fn fn, void *arg)
+{
+	struct sim *s = drv;
+
+	s->alarm_fn = fn;
+	s->alarm_arg = arg;
+}
 
 static void
 reply_status(struct sim *s, char *out, size_t cap)
@@ -77,6 +90,13 @@ on_line(void *arg, const char *line, char *out, size_t cap)
 		reply_status(s, out, cap);
 		return;
 	}
+	if (strncmp(line, "alarm", 5) == 0 && (line[5] == ' ' || line[5] == '\0')) {
+		if (s->alarm_fn == NULL)
+			(void)snprintf(out, cap, "error the alarm panel is not simulated");
+		else
+			s->alarm_fn(s->alarm_arg, line[5] == ' ' ? line + 6 : line + 5, out, cap);
+		return;
+	}
 	if (strcmp(line, "door open") == 0 || strcmp(line, "door close") == 0) {
 		if (!(s->roles & HUB_ROLE_DOOR)) {
 			(void)snprintf(out, cap, "error the door contact is not simulated");
@@ -109,7 +129,7 @@ on_line(void *arg, const char *line, char *out, size_t cap)
 	} else {
 		(void)snprintf(out, cap,
 			       "error unknown command: door open|close, motion entry|interior,"
-			       " lock jam|unjam|turn, status");
+			       " lock jam|unjam|turn, status, alarm ...");
 		return;
 	}
 	(void)snprintf(out, cap, "ok");

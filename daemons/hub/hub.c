@@ -15,10 +15,15 @@
  *      A crash between 3 and 5 loses those records (the charge row keeps
  *      the token id and the time), never an entry.
  *
+ * A grant with the alarm condition while the panel is armed waits between
+ * the decision and step 1: the hub asks the panel to bypass the entry
+ * zones and answers the PROOF (HUB_WAIT, then hub_link_reply) once the
+ * panel confirms, or refuses (alarm-cannot-bypass) when it does not within
+ * [alarm] bypass_timeout; nothing is charged and nothing moves before
+ * (docs/alarm.md). camera_healthy comes from porter-cam's signed health
+ * messages (camwatch.c); no camera configured: not healthy.
+ *
  * Stand-ins until their issues land (docs/hub.md says the same):
- *   - camera_healthy is always true (no camera agent yet);
- *   - alarm_can_bypass is always true, and a grant with the alarm
- *     condition is fed to the door machine as bypassed (no alarm panel);
  *   - time_trusted comes from the configuration (hub.time_trusted), not
  *     from the NTP/RTC sync status;
  *   - without [mqtt] broker (no uplink), revocations are only those
@@ -38,6 +43,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "porter/cam_health.h"
+#include "porter/clip.h"
 #include "porter/event.h"
 #include "porter/text.h"
 #include "hub.h"
@@ -54,11 +61,44 @@
 #define DRIFT_GAP_MS 600000u		/* a new drift: not within 10 min of the last alert */
 #define REFUSE_BURST 20u		/* refusals of uplink messages recorded at once ... */
 #define REFUSE_EVERY_MS 6000u		/* ... then one per 6 s (see uplink_refusal) */
+#define CAM_REFUSED_LOG_MS 10000u	/* event=camera_refused: one line per 10 s at most */
 
 struct drv_inst {
 	const struct hub_drv_ops *ops;
 	void *drv;
 	unsigned roles;
+};
+
+/*
+ * A grant with the alarm condition waits for the panel (docs/alarm.md):
+ * decided, not yet charged, the bolt not moved, the DECISION not sent.
+ * One at a time: while it waits, the door counts as not secured for
+ * every other decision (door-not-closed).
+ */
+struct pending {
+	bool active;
+	bool starting;			/* inside bypass_begin: finish there */
+	uint64_t conn;			/* the link connection waiting */
+	uint64_t deadline_ms;
+	uint64_t want, got;		/* entry zones asked for, confirmed */
+	struct pt_decision d;
+	uint8_t chain[PT_CHAIN_SIZE_MAX];	/* the credential, checked again at the end */
+	size_t chain_len;
+	bool ready;			/* every entry zone confirmed: finish in hub_tick */
+	const char *fail_why;		/* a failure reported: refuse in hub_tick */
+	struct pt_link_decision grant, refuse;	/* the answers, notes included */
+	json_t *ev;			/* the decision event's data (owned) */
+	uint8_t session[PT_CTI_LEN];
+	char token[HEX_CTI];
+	char lock[PT_ID_MAX + 1];
+};
+
+#define MARKS_MAX 8	/* clip marks waiting for their event's seq, per turn */
+
+struct mark_q {
+	uint8_t kind;			/* enum pt_clip_mark_kind */
+	uint8_t clip[PT_CLIP_ID_LEN];
+	size_t evq_idx;			/* the session event in h->evq */
 };
 
 struct hub {
@@ -118,6 +158,40 @@ struct hub {
 	uint32_t refuse_tokens;		/* uplink_refusal's bucket */
 	uint64_t refuse_ms;
 	uint64_t refuse_suppressed;
+
+	/* the alarm panel (docs/alarm.md); al_ops NULL: [alarm] driver = none */
+	const struct hub_alarm_ops *al_ops;
+	void *al;
+	struct hub_alarm_sink al_sink;
+	uint64_t al_entry, al_interior;	/* zone masks: bit zone-1 */
+	int al_state;			/* as the panel last reported */
+	uint64_t al_faulted, al_bypassed;
+	bool al_hub_triggered;		/* the hub sounded it: its own alert says why */
+	bool al_triggering;		/* inside the trigger command */
+	bool session_bypassed;		/* this session's entry zones are bypassed */
+	bool bypass_end_deferred;	/* the machine ended a bypass while a grant waited */
+	bool door_bypass;		/* the door machine holds a bypass (until bypass-end) */
+	uint64_t al_unbypass_want;	/* entry zones asked off, not yet confirmed off */
+	uint64_t al_reconcile_ms;	/* the next unbypass retry (0: none scheduled) */
+	uint32_t al_reconcile_n;	/* retries so far of the standing unbypass */
+	bool al_stuck_alerted;		/* alert.alarm-bypass-stuck raised for it */
+	unsigned al_busy;		/* inside a panel command or pend_finish */
+	struct hub_lines al_ctl;	/* the sim panel's lines when no sim device has them */
+	bool al_ctl_open;
+	struct pending pend;
+
+	/* the camera (camwatch.c) and the clip marks */
+	struct hub_cam *cam;		/* NULL: no [camera] */
+	bool cam_healthy;
+	uint32_t cam_status;
+	uint64_t cam_refused_n;		/* refusals not logged yet */
+	int cam_refused_why;
+	uint64_t cam_refused_log_ms;	/* the next camera_refused line, not before */
+	bool clip_open;
+	uint8_t clip[PT_CLIP_ID_LEN];
+	struct mark_q marks[MARKS_MAX];
+	size_t n_marks;
+	uint64_t mark_failures;
 
 	/* scratch for one decision (too big for the stack of a small box) */
 	struct pt_chain ids, decoded;
@@ -242,12 +316,54 @@ checkpoint(struct hub *h)
 }
 
 static void lockout_save(struct hub *h);
+static void event(struct hub *h, const char *type, json_t *data);
+
+/*
+ * Send the clip marks of this turn's session events, now that their seq
+ * is known (docs/hub.md, "Clip marks"). One datagram each, never
+ * waiting; a failure is logged and recorded (clip.mark-failed, with the
+ * count so far), never retried: porter-cam records around what it got.
+ */
+static void
+marks_send(struct hub *h, int64_t seqs[MARKS_MAX], size_t n)
+{
+	struct pt_clip_mark m;
+	char hex[2 * PT_CLIP_ID_LEN + 1];
+	size_t i;
+	int r, e;
+
+	for (i = 0; i < n; i++) {
+		memset(&m, 0, sizeof(m));
+		m.kind = h->marks[i].kind;
+		memcpy(m.clip, h->marks[i].clip, PT_CLIP_ID_LEN);
+		/* an event that could not be appended has no seq: the last one */
+		m.event_seq = seqs[i] > 0 ? (uint64_t)seqs[i] : h->last_seq > 0 ? (uint64_t)h->last_seq : 1u;
+		m.time_ms = (uint64_t)hub_now_utc() * 1000u;
+		pt_clip_id_text(m.clip, hex);
+		r = hub_cam_mark(h->cam, &m, &e);
+		if (r == PT_OK) {
+			hlog(HLOG_INFO, "event=clip_mark kind=%s clip=%s seq=%lld",
+			     m.kind == PT_CLIP_MARK_START ? "start" : "end", hex, (long long)m.event_seq);
+			continue;
+		}
+		h->mark_failures++;
+		hlog(HLOG_WARN, "event=clip_mark result=failed kind=%s clip=%s error=\"%s\" failures=%llu",
+		     m.kind == PT_CLIP_MARK_START ? "start" : "end", hex,
+		     r == PT_EIO ? strerror(e) : pt_err_text(r), (unsigned long long)h->mark_failures);
+		event(h, "clip.mark-failed",
+		      json_pack("{s:s,s:s,s:s,s:I,s:I}", "kind",
+				m.kind == PT_CLIP_MARK_START ? "start" : "end", "clip", hex, "error",
+				r == PT_EIO ? strerror(e) : pt_err_code(r), "seq",
+				(json_int_t)m.event_seq, "failures", (json_int_t)h->mark_failures));
+	}
+}
 
 /* Append what is queued, in order; then a checkpoint if one is due. */
 static void
 events_flush(struct hub *h)
 {
-	size_t i;
+	int64_t seqs[MARKS_MAX];
+	size_t i, n_marks;
 	int r;
 
 	for (i = 0; i < h->evq_n; i++) {
@@ -264,7 +380,12 @@ events_flush(struct hub *h)
 	}
 	if (h->evq_n > 0 && h->up_ops != NULL)
 		h->up_ops->events_appended(h->up, h->last_seq);
+	n_marks = h->n_marks;
+	for (i = 0; i < n_marks; i++)
+		seqs[i] = h->evq[h->marks[i].evq_idx].seq;
 	h->evq_n = 0;
+	h->n_marks = 0;
+	marks_send(h, seqs, n_marks);	/* its failures are next turn's events */
 	if (h->lockout_dirty) {
 		h->lockout_dirty = false;
 		lockout_save(h);
@@ -280,6 +401,7 @@ events_flush(struct hub *h)
 static void
 event(struct hub *h, const char *type, json_t *data)
 {
+	/* (declared above for marks_send) */
 	struct hub_event *e;
 	char *txt = NULL;
 	size_t n = strlen(type);
@@ -375,11 +497,43 @@ door_step(struct hub *h, struct pt_door_input *in)
 	door_out(h, &o);
 }
 
+static void alarm_bypass_end(struct hub *h);
+static void alarm_trigger(struct hub *h, const char *why, const uint8_t *session);
+
+/* A clip mark to send once the event just queued has its seq. */
+static void
+mark_queue(struct hub *h, uint8_t kind)
+{
+	if (!hub_cam_has_marks(h->cam) || h->evq_n == 0)
+		return;
+	if (h->n_marks == MARKS_MAX) {
+		h->mark_failures++;
+		hlog(HLOG_ERR, "event=clip_mark result=failed error=\"too many marks in one turn\"");
+		return;
+	}
+	h->marks[h->n_marks].kind = kind;
+	memcpy(h->marks[h->n_marks].clip, h->clip, PT_CLIP_ID_LEN);
+	h->marks[h->n_marks].evq_idx = h->evq_n - 1;
+	h->n_marks++;
+}
+
+static void
+clip_data(struct hub *h, json_t *d)
+{
+	char hex[2 * PT_CLIP_ID_LEN + 1];
+
+	if (!h->clip_open)
+		return;
+	pt_clip_id_text(h->clip, hex);
+	json_object_set_new(d, "clip", json_string(hex));
+}
+
 static void
 door_event(struct hub *h, const struct pt_door_event *ev)
 {
 	char hex[HEX_CTI];
 	json_t *d = json_object();
+	uint8_t mark = 0;
 
 	if (ev->has_session) {
 		hexs(ev->session, PT_CTI_LEN, hex);
@@ -388,8 +542,24 @@ door_event(struct hub *h, const struct pt_door_event *ev)
 	if (ev->type == PT_DOOR_EV_SESSION_START) {
 		h->in_session = true;
 		memcpy(h->session, ev->session, PT_CTI_LEN);
+		if (hub_cam_has_marks(h->cam)) {
+			/* A clip per session: its id in session.start, START to
+			 * the camera once the event has its seq. */
+			pt_random(h->clip, PT_CLIP_ID_LEN);
+			h->clip_open = true;
+			mark = PT_CLIP_MARK_START;
+		}
+		clip_data(h, d);
 	} else if (ev->type == PT_DOOR_EV_SESSION_END) {
 		h->in_session = false;
+		h->session_bypassed = false;
+		clip_data(h, d);
+		if (h->clip_open)
+			mark = PT_CLIP_MARK_END;
+	} else if (ev->type == PT_DOOR_EV_BYPASS_END) {
+		alarm_bypass_end(h);
+	} else if (ev->type == PT_DOOR_EV_INTRUSION || ev->type == PT_DOOR_EV_FORCED) {
+		clip_data(h, d);
 	}
 	if (ev->why != PT_DOOR_WHY_NONE)
 		json_object_set_new(d, "why", json_string(pt_door_why_name(ev->why)));
@@ -399,6 +569,11 @@ door_event(struct hub *h, const struct pt_door_event *ev)
 	     ev->why != PT_DOOR_WHY_NONE ? pt_door_why_name(ev->why) : "-",
 	     ev->has_session ? hex : "-");
 	event(h, pt_door_event_name(ev->type), d);
+	if (mark != 0) {
+		mark_queue(h, mark);
+		if (mark == PT_CLIP_MARK_END)
+			h->clip_open = false;
+	}
 }
 
 static void
@@ -411,10 +586,15 @@ door_alert(struct hub *h, const struct pt_door_alert *al)
 		hexs(al->session, PT_CTI_LEN, hex);
 		json_object_set_new(d, "session", json_string(hex));
 	}
+	clip_data(h, d);
 	(void)snprintf(type, sizeof(type), "alert.%s", pt_door_alert_name(al->type));
 	hlog(HLOG_WARN, "event=alert type=%s session=%s", pt_door_alert_name(al->type),
 	     al->has_session ? hex : "-");
 	event(h, type, d);	/* the uplink will forward alerts to porterd */
+	/* An intrusion or a forced door while the alarm is armed sounds it
+	 * (the alert above already says why: no second one). */
+	if (al->type == PT_DOOR_AL_INTRUSION || al->type == PT_DOOR_AL_FORCED)
+		alarm_trigger(h, pt_door_alert_name(al->type), al->has_session ? al->session : NULL);
 }
 
 /* Record first, then move: events, alerts, then the actions in order. */
@@ -448,6 +628,20 @@ door_out(struct hub *h, const struct pt_door_out *o)
 			door_step(h, &in);
 		}
 	}
+}
+
+/* Do the lock's and the door contact's drivers know their state now? A
+ * driver whose device went offline after start says no (zigbee2mqtt):
+ * the courier is then refused before an entry is charged, rather than
+ * charged for an unlock the lock will not carry out. */
+static bool
+drivers_ready(struct hub *h)
+{
+	bool o, l;
+
+	return h->lock_drv != NULL && h->door_drv != NULL &&
+	       h->door_drv->ops->ready(h->door_drv->drv, &o, &l) &&
+	       h->lock_drv->ops->ready(h->lock_drv->drv, &o, &l);
 }
 
 /* Start the machine once the drivers know the door and the bolt. */
@@ -505,16 +699,42 @@ sink_contact(void *arg, bool open)
 	door_step(h, &in);
 }
 
-static void
-sink_motion(void *arg, uint8_t zone)
-{
-	struct hub *h = arg;
-	struct pt_door_input in;
+static bool alarm_is_armed(const struct hub *h);
 
+/*
+ * Motion in a zone, from a motion sensor or a panel zone: the door
+ * machine's watch (intrusion after a session), and the alarm's rule for
+ * a session whose entry zones are bypassed: the holder stays in the
+ * entry zone; motion inside sounds the alarm (docs/alarm.md).
+ */
+static void
+motion(struct hub *h, uint8_t zone, const char *source)
+{
+	struct pt_door_input in;
+	char hex[HEX_CTI];
+	json_t *d;
+
+	if (zone == PT_DOOR_ZONE_INTERIOR && h->door_up && h->in_session && h->session_bypassed) {
+		hexs(h->session, PT_CTI_LEN, hex);
+		hlog(HLOG_WARN, "event=alert type=intrusion why=motion-interior-during-entry session=%s"
+				" source=%s",
+		     hex, source);
+		d = json_pack("{s:s,s:s,s:s}", "session", hex, "why", "motion-interior-during-entry",
+			      "source", source);
+		clip_data(h, d);
+		event(h, "alert.intrusion", d);
+		alarm_trigger(h, "motion-interior-during-entry", h->session);
+	}
 	memset(&in, 0, sizeof(in));
 	in.type = PT_DOOR_IN_MOTION;
 	in.zone = zone;
 	door_step(h, &in);
+}
+
+static void
+sink_motion(void *arg, uint8_t zone)
+{
+	motion(arg, zone, "motion-sensor");
 }
 
 static void
@@ -543,6 +763,330 @@ sink_status(void *arg, json_t *o)
 	} else {
 		json_object_set_new(o, "session", json_null());
 	}
+	json_object_set_new(o, "alarm", h->al_ops != NULL ? json_string(hub_alarm_state_name(
+								    h->al_state))
+							  : json_null());
+	json_object_set_new(o, "camera",
+			    hub_cam_is_watched(h->cam)
+				    ? json_string(h->cam_healthy ? "healthy" : "unhealthy")
+				    : json_null());
+	json_object_set_new(o, "waiting_for_panel", json_boolean(h->pend.active));
+}
+
+/* ---- the alarm panel (docs/alarm.md) ---- */
+
+static bool
+alarm_is_armed(const struct hub *h)
+{
+	return h->al_ops != NULL &&
+	       (h->al_state == HUB_ALARM_ARMED_HOME || h->al_state == HUB_ALARM_ARMED_AWAY ||
+		h->al_state == HUB_ALARM_ARMING || h->al_state == HUB_ALARM_PENDING);
+}
+
+/* pt_decide's alarm_can_bypass: a panel that has reported, and either
+ * nothing armed to bypass (disarmed) or armed and able to bypass now. No
+ * panel: false (a credential that requires the bypass is refused). */
+static bool
+alarm_can_bypass(const struct hub *h)
+{
+	if (h->al_ops == NULL || !h->al_ops->ready(h->al))
+		return false;
+	switch (h->al_state) {
+	case HUB_ALARM_DISARMED:
+		return true;
+	case HUB_ALARM_ARMED_HOME:
+	case HUB_ALARM_ARMED_AWAY:
+	case HUB_ALARM_ARMING:
+		return h->al_ops->can_bypass(h->al);
+	default:	/* unknown, pending (someone is in), triggered */
+		return false;
+	}
+}
+
+static json_t *
+zones_json(uint64_t m)
+{
+	json_t *a = json_array();
+	unsigned z;
+
+	for (z = 1; z <= HUB_ALARM_ZONES; z++)
+		if (m & ((uint64_t)1 << (z - 1)))
+			json_array_append_new(a, json_integer(z));
+	return a;
+}
+
+static const char *
+zone_role(const struct hub *h, unsigned zone)
+{
+	uint64_t bit = (uint64_t)1 << (zone - 1);
+
+	return (h->al_entry & bit) ? "entry" : (h->al_interior & bit) ? "interior" : "other";
+}
+
+/* An unbypass not confirmed: sent again after [alarm] bypass_timeout (the
+ * time a panel has to answer), then twice that, ... up to 60 s. */
+#define RECONCILE_FIRST_MS(h) ((h)->cfg.alarm_bypass_timeout_ms)
+#define RECONCILE_MAX_MS 60000u
+#define RECONCILE_ALERT_AT 2u		/* alert.alarm-bypass-stuck at the second retry */
+
+/*
+ * Ask the panel to end the bypass of the given zones. The cache forgets
+ * them at once (a bypass is only ever trusted from a fresh confirmation),
+ * and they stay in al_unbypass_want until the panel reports them off:
+ * hub_tick sends the unbypass again until it does (alarm_reconcile).
+ */
+static void
+alarm_unbypass(struct hub *h, uint64_t zones, const char *why)
+{
+	uint64_t now = hub_mono_ms();
+	unsigned z;
+	int r;
+
+	h->al_bypassed &= ~zones;
+	if (strcmp(why, "reconcile") != 0 && (zones & h->al_entry & ~h->al_unbypass_want) != 0) {
+		h->al_reconcile_n = 0;
+		h->al_stuck_alerted = false;
+	}
+	h->al_unbypass_want |= zones & h->al_entry;
+	h->al_reconcile_ms = now + RECONCILE_FIRST_MS(h);
+	for (z = 1; z <= HUB_ALARM_ZONES; z++) {
+		if (!(zones & ((uint64_t)1 << (z - 1))))
+			continue;
+		h->al_busy++;
+		r = h->al_ops->bypass(h->al, z, false, now);
+		h->al_busy--;
+		hlog(r == PT_OK ? HLOG_INFO : HLOG_ERR, "event=alarm_command command=unbypass zone=%u why=%s"
+							 " result=%s",
+		     z, why, pt_err_code(r));
+		if (r != PT_OK)
+			event(h, "alarm.failed",
+			      json_pack("{s:s,s:I,s:s}", "command", "unbypass", "zone", (json_int_t)z,
+					"reason", pt_err_code(r)));
+	}
+}
+
+/* The door machine says the bypass is over (shut, locked, quiet). */
+static void
+alarm_bypass_end(struct hub *h)
+{
+	h->door_bypass = false;
+	if (h->al_ops == NULL)
+		return;
+	if (h->pend.active) {
+		/* A grant waits for these very zones: its outcome decides. */
+		h->bypass_end_deferred = true;
+		return;
+	}
+	alarm_unbypass(h, h->al_entry, "bypass-end");
+}
+
+static void
+alarm_trigger(struct hub *h, const char *why, const uint8_t *session)
+{
+	char hex[HEX_CTI];
+	json_t *d;
+	int r;
+
+	if (!alarm_is_armed(h))
+		return;	/* disarmed: someone is home; the alert alone goes out */
+	h->al_busy++;
+	h->al_triggering = true;	/* a report from inside the command is ours */
+	r = h->al_ops->trigger(h->al, hub_mono_ms());
+	h->al_triggering = false;
+	h->al_busy--;
+	/* Only a command the panel took makes the next "triggered" ours. */
+	if (r == PT_OK)
+		h->al_hub_triggered = true;
+	hlog(r == PT_OK ? HLOG_WARN : HLOG_ERR, "event=alarm_command command=trigger why=%s result=%s",
+	     why, pt_err_code(r));
+	d = json_pack("{s:s,s:s}", "why", why, "result", pt_err_code(r));
+	if (session != NULL) {
+		hexs(session, PT_CTI_LEN, hex);
+		json_object_set_new(d, "session", json_string(hex));
+	}
+	clip_data(h, d);
+	event(h, "alarm.trigger", d);
+}
+
+/* Residents only, as the home's policy says ([alarm] resident_disarm).
+ * The one place the hub disarms. */
+static void
+alarm_disarm_for_resident(struct hub *h, uint8_t purpose, const uint8_t session[PT_CTI_LEN])
+{
+	char hex[HEX_CTI];
+	int r;
+
+	if (purpose != PT_PURPOSE_RESIDENT)
+		abort();	/* never for anyone else: a bug, not a policy */
+	if (!h->cfg.alarm_resident_disarm || !alarm_is_armed(h))
+		return;
+	h->al_busy++;
+	r = h->al_ops->disarm(h->al, hub_mono_ms());
+	h->al_busy--;
+	hexs(session, PT_CTI_LEN, hex);
+	hlog(HLOG_INFO, "event=alarm_command command=disarm why=resident session=%s result=%s", hex,
+	     pt_err_code(r));
+	event(h, "alarm.disarm",
+	      json_pack("{s:s,s:s,s:s}", "why", "resident", "session", hex, "result", pt_err_code(r)));
+}
+
+static void pend_finish(struct hub *h, int r, const char *why, uint8_t *out, size_t *out_len);
+
+static void
+al_sink_state(void *arg, int state)
+{
+	struct hub *h = arg;
+	int prev = h->al_state;
+	json_t *d;
+
+	if (hub_alarm_state_name(state) == NULL || state == prev)
+		return;
+	h->al_state = state;
+	hlog(HLOG_INFO, "event=alarm_state state=%s prev=%s", hub_alarm_state_name(state),
+	     hub_alarm_state_name(prev));
+	event(h, "alarm.state",
+	      json_pack("{s:s,s:s}", "state", hub_alarm_state_name(state), "prev",
+			hub_alarm_state_name(prev)));
+	if (state == HUB_ALARM_TRIGGERED && h->al_triggering)
+		h->al_hub_triggered = true;
+	if (state == HUB_ALARM_TRIGGERED && !h->al_hub_triggered) {
+		/* The panel sounded on its own (an armed zone): worth a person. */
+		d = json_pack("{s:s}", "prev", hub_alarm_state_name(prev));
+		if (h->in_session) {
+			char hex[HEX_CTI];
+			hexs(h->session, PT_CTI_LEN, hex);
+			json_object_set_new(d, "session", json_string(hex));
+		}
+		clip_data(h, d);
+		hlog(HLOG_WARN, "event=alert type=alarm-triggered");
+		event(h, "alert.alarm-triggered", d);
+	}
+	if (state != HUB_ALARM_TRIGGERED)
+		h->al_hub_triggered = false;
+}
+
+static void
+al_sink_zone(void *arg, unsigned zone, bool faulted)
+{
+	struct hub *h = arg;
+	uint64_t bit;
+
+	if (zone < 1 || zone > HUB_ALARM_ZONES)
+		return;
+	bit = (uint64_t)1 << (zone - 1);
+	if (((h->al_faulted & bit) != 0) == faulted)
+		return;
+	h->al_faulted = faulted ? h->al_faulted | bit : h->al_faulted & ~bit;
+	hlog(HLOG_INFO, "event=alarm_zone zone=%u role=%s faulted=%s", zone, zone_role(h, zone),
+	     faulted ? "yes" : "no");
+	event(h, "alarm.zone",
+	      json_pack("{s:I,s:s,s:b}", "zone", (json_int_t)zone, "role", zone_role(h, zone),
+			"faulted", faulted));
+	if (faulted && (h->al_entry & bit))
+		motion(h, PT_DOOR_ZONE_ENTRY, "alarm-zone");
+	else if (faulted && (h->al_interior & bit))
+		motion(h, PT_DOOR_ZONE_INTERIOR, "alarm-zone");
+}
+
+static void
+al_sink_bypassed(void *arg, unsigned zone, bool on)
+{
+	struct hub *h = arg;
+	uint64_t bit;
+
+	if (zone < 1 || zone > HUB_ALARM_ZONES)
+		return;
+	bit = (uint64_t)1 << (zone - 1);
+	h->al_bypassed = on ? h->al_bypassed | bit : h->al_bypassed & ~bit;
+	if (!on)
+		h->al_unbypass_want &= ~bit;
+	hlog(HLOG_INFO, "event=alarm_bypass zone=%u role=%s on=%s", zone, zone_role(h, zone),
+	     on ? "yes" : "no");
+	event(h, "alarm.bypass",
+	      json_pack("{s:I,s:s,s:b}", "zone", (json_int_t)zone, "role", zone_role(h, zone), "on",
+			on));
+	if (!h->pend.active || !(h->pend.want & bit))
+		return;
+	/* Only the confirmations that came for this request count; an "off"
+	 * takes one back. The grant is finished in hub_tick, never from
+	 * inside a driver's report (a driver may report from a command). */
+	if (on)
+		h->pend.got |= bit;
+	else
+		h->pend.got &= ~bit;
+	h->pend.ready = (h->pend.got & h->pend.want) == h->pend.want;
+}
+
+static void
+al_sink_failed(void *arg, const char *what)
+{
+	struct hub *h = arg;
+	char w[128];
+	size_t i;
+
+	/* The driver's words, kept printable and short for the log. */
+	for (i = 0; what != NULL && what[i] != '\0' && i < sizeof(w) - 1; i++)
+		w[i] = (what[i] >= 0x20 && what[i] < 0x7f && what[i] != '"') ? what[i] : '?';
+	w[i] = '\0';
+	hlog(HLOG_WARN, "event=alarm_failed what=\"%s\"", w);
+	event(h, "alarm.failed", json_pack("{s:s}", "what", w));
+	if (h->pend.active && h->pend.fail_why == NULL)
+		h->pend.fail_why = "panel-failed";	/* refused in hub_tick */
+}
+
+static void
+simctl_line(void *arg, const char *line, char *out, size_t cap)
+{
+	struct hub *h = arg;
+
+	if (strncmp(line, "alarm", 5) == 0 && (line[5] == ' ' || line[5] == '\0'))
+		hub_alarm_sim_line(h->al, line[5] == ' ' ? line + 6 : line + 5, out, cap);
+	else
+		(void)snprintf(out, cap, "error only the alarm panel is simulated: alarm ...");
+}
+
+/* The same, from the sim devices' socket (it took the word "alarm" off). */
+static void
+simctl_alarm(void *arg, const char *line, char *out, size_t cap)
+{
+	struct hub *h = arg;
+
+	hub_alarm_sim_line(h->al, line, out, cap);
+}
+
+static int
+alarm_open(struct hub *h, struct pt_errbuf *err)
+{
+	size_t i;
+
+	h->al_state = HUB_ALARM_UNKNOWN;
+	if (hub_alarm_config_check(&h->cfg, err) != 0 ||
+	    hub_alarm_zones_parse(h->cfg.alarm_entry_zones, &h->al_entry) != 0 ||
+	    hub_alarm_zones_parse(h->cfg.alarm_interior_zones, &h->al_interior) != 0)
+		return -1;
+	if (strcmp(h->cfg.alarm_driver, "none") == 0)
+		return 0;
+	h->al_sink = (struct hub_alarm_sink){al_sink_state, al_sink_zone, al_sink_bypassed,
+					     al_sink_failed, h};
+	if (hub_alarm_find(h->cfg.alarm_driver)->open(&h->cfg, &h->al_sink, &h->al, err) != 0)
+		return -1;
+	h->al_ops = hub_alarm_find(h->cfg.alarm_driver);
+	if (h->al_ops == &hub_alarm_sim) {
+		/* Its lines share the sim devices' control socket, or get it. */
+		for (i = 0; i < h->n_drv && h->drv[i].ops != &hub_drv_sim; i++)
+			continue;
+		if (i < h->n_drv) {
+			hub_drv_sim_route_alarm(h->drv[i].drv, simctl_alarm, h);
+		} else {
+			if (hub_lines_open(&h->al_ctl, "sim", h->cfg.sim_control, 0660, simctl_line, h,
+					   err) != 0)
+				return -1;
+			h->al_ctl_open = true;
+		}
+	}
+	hlog(HLOG_INFO, "event=alarm_open driver=%s entry_zones=\"%s\" interior_zones=\"%s\"",
+	     h->al_ops->name, h->cfg.alarm_entry_zones, h->cfg.alarm_interior_zones);
+	return 0;
 }
 
 static int
@@ -808,9 +1352,9 @@ on_hello(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 
 /* ---- PROOF: the decision ---- */
 
-static void
-decision_event(struct hub *h, const struct hub_session *s, const struct pt_decision *d,
-	       const struct pt_chain *c, const char *lock)
+static json_t *
+decision_data(const struct hub_session *s, const struct pt_decision *d, const struct pt_chain *c,
+	      const char *lock)
 {
 	char hex[HEX_CTI], hh[2 * PT_HASH_LEN + 1];
 	json_t *o = json_object();
@@ -831,14 +1375,25 @@ decision_event(struct hub *h, const struct hub_session *s, const struct pt_decis
 							? pt_purpose_name(c->link[c->n - 1].g.purpose)
 							: "unknown"));
 	}
-	event(h, d->reason == PT_OK ? "decision.grant" : "decision.refuse", o);
+	return o;
+}
+
+static void
+decision_event(struct hub *h, const struct hub_session *s, const struct pt_decision *d,
+	       const struct pt_chain *c, const char *lock)
+{
+	event(h, d->reason == PT_OK ? "decision.grant" : "decision.refuse",
+	      decision_data(s, d, c, lock));
 }
 
 /* Steps 1-3 of a grant (see the top of this file). PT_OK or the reason
- * the grant became a refusal after all. */
+ * the grant became a refusal after all; ev (the decision event's data) is
+ * always taken (the caller records its own refusal with its own data).
+ * bypassed: the panel confirmed the entry zones' bypass for this
+ * session. */
 static int
-carry_out_grant(struct hub *h, const struct hub_session *s, const struct pt_decision *d,
-		const struct pt_chain *c)
+carry_out_grant(struct hub *h, uint64_t conn, const struct pt_decision *d,
+		const uint8_t session[PT_CTI_LEN], json_t *ev, bool bypassed)
 {
 	struct pt_door_input in;
 	struct pt_door_out o;
@@ -848,12 +1403,13 @@ carry_out_grant(struct hub *h, const struct hub_session *s, const struct pt_deci
 	    (r = hub_state_charge(h->st, (const uint8_t(*)[PT_CTI_LEN])d->charge, d->n_charge,
 				  hub_now_utc())) != PT_OK) {
 		hlog(HLOG_ERR, "event=charge conn=%llu result=failed error=\"%s\"",
-		     (unsigned long long)s->id, pt_err_text(r));
+		     (unsigned long long)conn, pt_err_text(r));
+		json_decref(ev);
 		return PT_EIO;
 	}
-	decision_event(h, s, d, c, s->lock);
-	if (h->failures != 0) {
-		/* A grant resets the count (never a lockout: none is in force).
+	event(h, "decision.grant", ev);
+	if (h->failures != 0 && !locked_out(h, hub_mono_ms())) {
+		/* A grant resets the count, never a lockout in force (docs/hub.md).
 		 * Saved with the events: losing it in a crash is only stricter. */
 		h->failures = 0;
 		h->lockout_dirty = true;
@@ -861,20 +1417,303 @@ carry_out_grant(struct hub *h, const struct hub_session *s, const struct pt_deci
 	memset(&in, 0, sizeof(in));
 	in.type = PT_DOOR_IN_GRANT;
 	in.now_ms = hub_mono_ms();
-	memcpy(in.grant.session, c->link[c->n - 1].g.cti, PT_CTI_LEN);
+	memcpy(in.grant.session, session, PT_CTI_LEN);
 	in.grant.purpose = d->purpose;
 	in.grant.door_open_max_s = d->door_open_max;
-	/* No alarm panel yet: a bypass is taken as given (alarm_can_bypass). */
-	in.grant.alarm_bypassed = (d->cond & PT_COND_ALARM_BYPASS) != 0;
+	/* Only what the panel confirmed (bypass_begin): the machine ends it. */
+	in.grant.alarm_bypassed = bypassed;
 	r = pt_door_step(&h->door, &in, &o);
+	/* The interior rule (motion) is for visitors: a resident lives there. */
+	if (r == PT_OK) {
+		h->session_bypassed = bypassed && d->purpose != PT_PURPOSE_RESIDENT;
+		if (bypassed)
+			h->door_bypass = true;
+	}
 	door_out(h, &o);	/* session.start, lock.unlocking, then UNLOCK */
 	if (r != PT_OK) {
 		/* Cannot happen (pt_decide saw the machine secured in this
-		 * same turn); the entry is lost, as a crash would lose it. */
+		 * same turn, and bypass_finish checks again); the entry is
+		 * lost, as a crash would lose it. */
 		hlog(HLOG_ERR, "event=grant conn=%llu error=\"the door machine refused the grant\"",
-		     (unsigned long long)s->id);
+		     (unsigned long long)conn);
 		return PT_EDOOR;
 	}
+	if (d->purpose == PT_PURPOSE_RESIDENT)
+		alarm_disarm_for_resident(h, d->purpose, session);
+	return PT_OK;
+}
+
+/* ---- a grant that waits for the alarm panel (docs/alarm.md) ---- */
+
+static void
+pend_release(struct hub *h)
+{
+	json_decref(h->pend.ev);
+	memset(&h->pend, 0, sizeof(h->pend));
+}
+
+static int ctx_build(struct hub *h, const char *lock, const uint8_t *chain, size_t chain_len,
+		     struct pt_context *cx, uint8_t (**rev_ctis)[PT_CTI_LEN],
+		     uint8_t (**rev_keys)[PT_PK_LEN]);
+
+/*
+ * What can change while a grant waits, judged again now that the panel
+ * has confirmed: pt_evaluate on the stored chain with a fresh context
+ * (lockout, revocations that arrived, validity and schedule, entries,
+ * camera health, a panel that went off meanwhile, the door). The proof
+ * was checked at the PROOF; everything else is as of now. PT_OK or the
+ * reason to refuse.
+ */
+static int
+pend_recheck(struct hub *h, const struct pending *p)
+{
+	uint8_t (*rev_ctis)[PT_CTI_LEN] = NULL, (*rev_keys)[PT_PK_LEN] = NULL;
+	struct pt_context cx;
+	struct pt_decision d;
+	int r;
+
+	if ((r = ctx_build(h, p->lock, p->chain, p->chain_len, &cx, &rev_ctis, &rev_keys)) == PT_OK)
+		r = pt_evaluate(h->ops, p->chain, p->chain_len, &cx, &h->decoded, &d);
+	free(rev_ctis);
+	free(rev_keys);
+	memset(&h->decoded, 0, sizeof(h->decoded));
+	memset(&h->ids, 0, sizeof(h->ids));
+	/* The entries to charge are those decided at the PROOF, and the
+	 * panel must still be armed-and-bypassing or disarmed (not pending,
+	 * not triggered: someone is in, or the siren sounds). */
+	if (r == PT_OK && (d.n_charge != p->d.n_charge ||
+			   memcmp(d.charge, p->d.charge, sizeof(d.charge)) != 0))
+		r = PT_ENOENTRIES;
+	return r;
+}
+
+/*
+ * The panel confirmed every entry zone (PT_OK), or did not in time, or
+ * failed (PT_EALARM). On PT_OK the decision is checked again
+ * (pend_recheck) and the grant goes on as any other: charge, the door
+ * machine (bypassed), UNLOCK; otherwise nothing was charged and the bolt
+ * never moved, and the zones asked for are unbypassed. The DECISION goes
+ * into out (from bypass_begin) or to the waiting connection.
+ *
+ * The pending grant is moved out of h->pend before anything is done, so
+ * that whatever this calls (a driver reporting from inside a command, a
+ * connection closing) finds no grant waiting and cannot finish it twice.
+ */
+static void
+pend_finish(struct hub *h, int r, const char *why, uint8_t *out, size_t *out_len)
+{
+	struct pending *p;
+	struct pt_link_decision *ld;
+	uint8_t buf[PT_LINK_FRAME_MAX];
+	size_t n = 0;
+	json_t *ev;
+	uint64_t undo;
+	bool deferred_end;
+
+	if (!h->pend.active)
+		return;
+	if ((p = malloc(sizeof(*p))) == NULL) {
+		/* Nothing was charged and the bolt never moved; a hub that
+		 * cannot allocate 5 KiB here stops rather than guess. */
+		hlog(HLOG_ERR, "event=decision note=\"out of memory finishing a waiting grant\"");
+		abort();
+	}
+	*p = h->pend;
+	memset(&h->pend, 0, sizeof(h->pend));
+	deferred_end = h->bypass_end_deferred;
+	h->bypass_end_deferred = false;
+	h->al_busy++;
+	ev = p->ev;
+	p->ev = NULL;
+	if (r == PT_OK && (!h->door_up || pt_door_state(&h->door) != PT_DOOR_SECURED)) {
+		r = PT_EDOOR;	/* something moved meanwhile (a remote unlock, the door) */
+		why = "changed-while-waiting";
+	}
+	if (r == PT_OK && (r = pend_recheck(h, p)) != PT_OK)
+		why = "changed-while-waiting";
+	if (r == PT_OK)
+		r = carry_out_grant(h, p->conn, &p->d, p->session, json_deep_copy(ev), true);
+	if (r != PT_OK) {
+		if (ev == NULL)
+			ev = json_object();
+		json_object_set_new(ev, "reason", json_string(pt_err_code(r)));
+		json_object_set_new(ev, "why", json_string(why));
+		event(h, "decision.refuse", ev);
+		ev = NULL;
+		undo = p->want | (deferred_end ? h->al_entry : 0);
+		if (undo != 0)
+			alarm_unbypass(h, undo, "grant-refused");
+	}
+	json_decref(ev);
+	/* Granted: the new session's bypass took over the one that ended. */
+	hlog(HLOG_INFO, "event=decision conn=%llu result=%s reason=%s why=%s token=%s lock=%s"
+			" waited_for=panel",
+	     (unsigned long long)p->conn, r == PT_OK ? "grant" : "refuse", pt_err_code(r), why,
+	     p->token, p->lock);
+	ld = r == PT_OK ? &p->grant : &p->refuse;
+	if (r != PT_OK)
+		ld->reason = r;
+	if (out != NULL) {
+		if (pt_link_decision_encode(ld, out, PT_LINK_FRAME_MAX, out_len) != PT_OK)
+			*out_len = 0;
+	} else if (h->link == NULL ||
+		   pt_link_decision_encode(ld, buf, sizeof(buf), &n) != PT_OK ||
+		   hub_link_reply(h->link, p->conn, buf, n) != 0) {
+		hlog(HLOG_WARN, "event=decision conn=%llu note=\"the device is gone: the answer was"
+				" not delivered\"",
+		     (unsigned long long)p->conn);
+	}
+	h->al_busy--;
+	pt_wipe(p, sizeof(*p));
+	free(p);
+}
+
+/* hub_tick: a waiting grant whose confirmations are in, whose panel
+ * failed, or whose time is up. Never from inside a driver's report. */
+static void
+pend_poll(struct hub *h, uint64_t now_ms)
+{
+	if (!h->pend.active || h->pend.starting || h->al_busy != 0)
+		return;
+	if (h->pend.fail_why != NULL)
+		pend_finish(h, PT_EALARM, h->pend.fail_why, NULL, NULL);
+	else if (h->pend.ready)
+		pend_finish(h, PT_OK, "confirmed", NULL, NULL);
+	else if (now_ms >= h->pend.deadline_ms)
+		pend_finish(h, PT_EALARM, "panel-timeout", NULL, NULL);
+}
+
+/*
+ * A granted decision with the alarm condition while the panel is armed:
+ * ask the panel to bypass every entry zone and wait (HUB_WAIT). What the
+ * panel reported before counts for nothing: a bypass left from the last
+ * entry may be ending right now (an unbypass in flight), or the panel may
+ * have dropped it (a re-arm); only a fresh "on" for every entry zone,
+ * after this request, lets the bolt move. Nothing is charged yet.
+ */
+static int
+bypass_begin(struct hub *h, struct hub_session *s, const struct pt_decision *d,
+	     const struct pt_chain *c, const uint8_t *chain, size_t chain_len, uint8_t *out,
+	     size_t *out_len)
+{
+	struct pending *p = &h->pend;
+	struct pt_decision rd;
+	uint64_t now = hub_mono_ms();
+	unsigned z;
+	int r = PT_OK;
+
+	memset(p, 0, sizeof(*p));
+	if (chain_len > sizeof(p->chain)) {
+		*out_len = 0;
+		return HUB_CLOSE;	/* cannot happen: pt_decide refused it (too-big) */
+	}
+	p->active = true;
+	p->starting = true;
+	p->conn = s->id;
+	p->d = *d;
+	memcpy(p->chain, chain, chain_len);
+	p->chain_len = chain_len;
+	memcpy(p->session, c->link[c->n - 1].g.cti, PT_CTI_LEN);
+	hexs(p->session, PT_CTI_LEN, p->token);
+	memcpy(p->lock, s->lock, sizeof(p->lock));
+	p->ev = decision_data(s, d, c, s->lock);
+	pt_link_decision_init(&p->grant, d, c, (h->cfg.door.open_timeout_ms + 999u) / 1000u);
+	rd = *d;
+	rd.reason = PT_EALARM;
+	rd.link = -1;
+	rd.n_charge = 0;
+	pt_link_decision_init(&p->refuse, &rd, c, 0);
+	p->deadline_ms = now + h->cfg.alarm_bypass_timeout_ms;
+	p->want = h->al_entry;
+	p->got = 0;
+	/* A retry of an old unbypass must not undo this new bypass. */
+	h->al_unbypass_want &= ~h->al_entry;
+	h->al_reconcile_ms = 0;
+	hlog(HLOG_INFO, "event=alarm_bypass_request conn=%llu token=%s zones=%llx",
+	     (unsigned long long)s->id, p->token, (unsigned long long)p->want);
+	event(h, "alarm.bypass-request",
+	      json_pack("{s:o,s:s,s:I}", "zones", zones_json(h->al_entry), "session", p->token, "conn",
+			(json_int_t)s->id));
+	h->al_busy++;
+	for (z = 1; z <= HUB_ALARM_ZONES && r == PT_OK; z++)
+		if (p->want & ((uint64_t)1 << (z - 1)))
+			r = h->al_ops->bypass(h->al, z, true, now);
+	h->al_busy--;
+	p->starting = false;
+	if (r != PT_OK) {
+		hlog(HLOG_WARN, "event=alarm_command command=bypass result=%s", pt_err_code(r));
+		pend_finish(h, PT_EALARM, "bypass-command-failed", out, out_len);
+		return HUB_KEEP;
+	}
+	return HUB_WAIT;
+}
+
+void
+hub_on_session_closed(struct hub *h, const struct hub_session *s)
+{
+	if (!h->pend.active || h->pend.conn != s->id)
+		return;
+	/* The courier left before the panel answered: nothing is charged,
+	 * nothing moves; what was asked of the panel is taken back. */
+	pend_finish(h, PT_EALARM, "device-left", NULL, NULL);
+}
+
+/*
+ * The decision's context, as it is now: clock, lockout, owner keys,
+ * usage of the chain's token ids, revocations, camera, alarm, door. The
+ * revocation lists are the caller's to free (also on failure). PT_OK or
+ * PT_EIO (the state is unreadable).
+ */
+static int
+ctx_build(struct hub *h, const char *lock, const uint8_t *chain, size_t chain_len,
+	  struct pt_context *cx, uint8_t (**rev_ctis)[PT_CTI_LEN], uint8_t (**rev_keys)[PT_PK_LEN])
+{
+	uint8_t ctis[PT_CHAIN_MAX][PT_CTI_LEN];
+	size_t n_rev_ctis = 0, n_rev_keys = 0, n_ctis = 0, i;
+	int64_t rev_version = 0, rev_at = 0;
+
+	memset(cx, 0, sizeof(*cx));
+	cx->now = hub_now_utc();
+	cx->time_trusted = h->cfg.time_trusted;
+	cx->mono_ms = hub_mono_ms();
+	cx->proof_max_ms = h->cfg.challenge_ttl_ms;
+	cx->locked_out_until_ms = locked_out(h, cx->mono_ms) ? h->locked_until_ms : 0;
+	cx->hub_id = h->id;
+	cx->home_id = h->home;
+	cx->lock_id = lock;
+	cx->tz_name = h->cfg.tz;
+	cx->tz = h->tz;
+	cx->roots = (const uint8_t(*)[PT_PK_LEN])h->roots;
+	cx->n_roots = h->n_roots;
+	/* Usage must be known up front: the chain's token ids, from an
+	 * unverified decode (pt_decide verifies before it trusts any of it). */
+	memset(h->usage, 0, sizeof(h->usage));
+	if (pt_chain_decode(chain, chain_len, &h->ids) == PT_OK) {
+		for (i = 0; i < h->ids.n; i++)
+			memcpy(ctis[n_ctis++], h->ids.link[i].g.cti, PT_CTI_LEN);
+		if (hub_state_usage_load(h->st, (const uint8_t(*)[PT_CTI_LEN])ctis, n_ctis, h->usage) !=
+		    PT_OK)
+			return PT_EIO;
+		cx->usage = h->usage;
+		cx->n_usage = n_ctis;
+	}
+	if (hub_state_revoked_load(h->st, rev_ctis, &n_rev_ctis, rev_keys, &n_rev_keys) != PT_OK ||
+	    hub_state_revocation_version(h->st, &rev_version, &rev_at) != PT_OK)
+		return PT_EIO;
+	cx->revoked_ctis = (const uint8_t(*)[PT_CTI_LEN])*rev_ctis;
+	cx->n_revoked_ctis = n_rev_ctis;
+	cx->revoked_keys = (const uint8_t(*)[PT_PK_LEN])*rev_keys;
+	cx->n_revoked_keys = n_rev_keys;
+	cx->revocations_at = rev_at;
+	cx->revocations_max_age = h->cfg.revocations_max_age;
+	/* The camera: fresh, signed, ok (no camera: not healthy). The
+	 * alarm: a panel that can keep the rest armed (alarm_can_bypass). */
+	cx->camera_healthy = hub_cam_is_healthy(h->cam, cx->mono_ms, NULL);
+	cx->alarm_can_bypass = alarm_can_bypass(h);
+	/* The door machine's view: secured means shut, thrown, no session;
+	 * a grant waiting for the panel holds the door as well. */
+	cx->door_closed = h->door_up && !h->door_open && drivers_ready(h);
+	cx->bolt_locked = h->door_up && !h->pend.active && pt_door_state(&h->door) == PT_DOOR_SECURED;
 	return PT_OK;
 }
 
@@ -888,9 +1727,6 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	struct pt_context ctx;
 	struct pt_decision d;
 	uint8_t (*rev_ctis)[PT_CTI_LEN] = NULL, (*rev_keys)[PT_PK_LEN] = NULL;
-	uint8_t ctis[PT_CHAIN_MAX][PT_CTI_LEN];
-	size_t n_rev_ctis = 0, n_rev_keys = 0, n_ctis = 0, i;
-	int64_t rev_version = 0, rev_at = 0;
 	uint64_t t0 = mono_us();
 	char hex[HEX_CTI] = "-";
 	int r;
@@ -907,50 +1743,8 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 		ch.used = true;
 	s->ch.used = true;
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.now = hub_now_utc();
-	ctx.time_trusted = h->cfg.time_trusted;
-	ctx.mono_ms = hub_mono_ms();
-	ctx.proof_max_ms = h->cfg.challenge_ttl_ms;
-	ctx.locked_out_until_ms = locked_out(h, ctx.mono_ms) ? h->locked_until_ms : 0;
-	ctx.hub_id = h->id;
-	ctx.home_id = h->home;
-	ctx.lock_id = s->lock;
-	ctx.tz_name = h->cfg.tz;
-	ctx.tz = h->tz;
-	ctx.roots = (const uint8_t(*)[PT_PK_LEN])h->roots;
-	ctx.n_roots = h->n_roots;
-	/* Usage must be known up front: the chain's token ids, from an
-	 * unverified decode (pt_decide verifies before it trusts any of it). */
-	memset(h->usage, 0, sizeof(h->usage));
-	if (pt_chain_decode(m.chain, m.chain_len, &h->ids) == PT_OK) {
-		for (i = 0; i < h->ids.n; i++)
-			memcpy(ctis[n_ctis++], h->ids.link[i].g.cti, PT_CTI_LEN);
-		if (hub_state_usage_load(h->st, (const uint8_t(*)[PT_CTI_LEN])ctis, n_ctis, h->usage) !=
-		    PT_OK) {
-			r = PT_EIO;
-			goto io_error;
-		}
-		ctx.usage = h->usage;
-		ctx.n_usage = n_ctis;
-	}
-	if (hub_state_revoked_load(h->st, &rev_ctis, &n_rev_ctis, &rev_keys, &n_rev_keys) != PT_OK ||
-	    hub_state_revocation_version(h->st, &rev_version, &rev_at) != PT_OK) {
-		r = PT_EIO;
+	if ((r = ctx_build(h, s->lock, m.chain, m.chain_len, &ctx, &rev_ctis, &rev_keys)) != PT_OK)
 		goto io_error;
-	}
-	ctx.revoked_ctis = (const uint8_t(*)[PT_CTI_LEN])rev_ctis;
-	ctx.n_revoked_ctis = n_rev_ctis;
-	ctx.revoked_keys = (const uint8_t(*)[PT_PK_LEN])rev_keys;
-	ctx.n_revoked_keys = n_rev_keys;
-	ctx.revocations_at = rev_at;
-	ctx.revocations_max_age = h->cfg.revocations_max_age;
-	/* Stand-ins until the camera and alarm issues (see the top). */
-	ctx.camera_healthy = true;
-	ctx.alarm_can_bypass = true;
-	/* The door machine's view: secured means shut, thrown, no session. */
-	ctx.door_closed = h->door_up && !h->door_open;
-	ctx.bolt_locked = h->door_up && pt_door_state(&h->door) == PT_DOOR_SECURED;
 
 	r = pt_decide(h->ops, m.chain, m.chain_len, m.sig, PT_SIG_LEN, &ch, &ctx, &h->decoded, &d);
 	free(rev_ctis);
@@ -964,8 +1758,21 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 		r = PT_EAUDIENCE;
 		d.link = -1;
 	}
-	if (r == PT_OK)
-		r = carry_out_grant(h, s, &d, &h->decoded);
+	if (r == PT_OK && (d.cond & PT_COND_ALARM_BYPASS) && alarm_is_armed(h)) {
+		/* The entry zones first: the bolt moves once the panel says so. */
+		int v = bypass_begin(h, s, &d, &h->decoded, m.chain, m.chain_len, out, out_len);
+		hlog(HLOG_INFO, "event=decision conn=%llu result=%s reason=ok token=%s lock=%s us=%llu",
+		     (unsigned long long)s->id, v == HUB_WAIT ? "waiting-for-panel" : "answered",
+		     h->pend.active ? h->pend.token : "-", s->lock,
+		     (unsigned long long)(mono_us() - t0));
+		memset(&h->decoded, 0, sizeof(h->decoded));
+		memset(&h->ids, 0, sizeof(h->ids));
+		return v;
+	}
+	if (r == PT_OK) {
+		json_t *ev = decision_data(s, &d, &h->decoded, s->lock);
+		r = carry_out_grant(h, s->id, &d, h->decoded.link[h->decoded.n - 1].g.cti, ev, false);
+	}
 	if (r != PT_OK) {
 		d.reason = r;
 		d.n_charge = 0;
@@ -1317,7 +2124,7 @@ hub_open(struct hub **out, const struct hub_config *cfg, struct pt_errbuf *err)
 		(void)snprintf(err->msg, sizeof(err->msg), "cannot read the revocation version");
 		goto fail;
 	}
-	if (drivers_open(h, err) != 0)
+	if (drivers_open(h, err) != 0 || alarm_open(h, err) != 0 || hub_cam_open(&h->cam, cfg, err) != 0)
 		goto fail;
 	if (hub_lines_open(&h->admin, "admin", cfg->admin, 0600, admin_line, h, err) != 0)
 		goto fail;
@@ -1349,6 +2156,15 @@ hub_close(struct hub *h)
 	if (h == NULL)
 		return;
 	if (h->st != NULL && h->link != NULL) {
+		/* A grant still waiting is refused first, while the link is
+		 * up (the device gets its answer) and the panel is open (the
+		 * unbypass goes out), and recorded before hub.stop. */
+		if (h->pend.active) {
+			h->pend.starting = false;
+			pend_finish(h, PT_EALARM, "hub-stop", NULL, NULL);
+		}
+		if (h->al_ops != NULL)
+			h->al_ops->tick(h->al, hub_mono_ms());	/* let the driver send what it can */
 		event(h, "hub.stop", json_object());
 		events_flush(h);
 		checkpoint(h);
@@ -1358,6 +2174,13 @@ hub_close(struct hub *h)
 	hub_link_close(h->link);
 	if (h->admin_open)
 		hub_lines_close(&h->admin, h->cfg.admin);
+	if (h->pend.active)
+		pend_release(h);
+	if (h->al_ctl_open)
+		hub_lines_close(&h->al_ctl, h->cfg.sim_control);
+	if (h->al_ops != NULL)
+		h->al_ops->close(h->al);
+	hub_cam_close(h->cam);
 	for (i = 0; i < h->n_drv; i++)
 		h->drv[i].ops->close(h->drv[i].drv);
 	if (h->st != NULL)
@@ -1378,6 +2201,11 @@ hub_poll(struct hub *h, struct hub_poll *p)
 	hub_lines_poll(&h->admin, p);
 	for (i = 0; i < h->n_drv; i++)
 		h->drv[i].ops->poll(h->drv[i].drv, p);
+	if (h->al_ops != NULL)
+		h->al_ops->poll(h->al, p);
+	if (h->al_ctl_open)
+		hub_lines_poll(&h->al_ctl, p);
+	hub_cam_poll(h->cam, p);
 	if (h->up_ops != NULL)
 		h->up_ops->poll(h->up, p);
 }
@@ -1401,9 +2229,138 @@ hub_deadline(struct hub *h)
 		d = h->pair_expires_ms;
 	if (h->up_ops != NULL && (x = h->up_ops->deadline(h->up)) < d)
 		d = x;
+	if (h->al_ops != NULL && (x = h->al_ops->deadline(h->al)) < d)
+		d = x;
+	if (h->al_ctl_open && (x = hub_lines_deadline(&h->al_ctl)) < d)
+		d = x;
+	if (h->pend.active && h->pend.deadline_ms < d)
+		d = h->pend.deadline_ms;
+	if (h->pend.active && (h->pend.ready || h->pend.fail_why != NULL))
+		d = 0;	/* the panel answered: finish the grant now */
+	/* (only when alarm_reconcile would act: a waiting grant or a held
+	 * bypass would make a past deadline spin the loop) */
+	if (h->al_reconcile_ms != 0 && !h->pend.active && !h->door_bypass &&
+	    h->al_reconcile_ms < d)
+		d = h->al_reconcile_ms;
+	if ((x = hub_cam_deadline(h->cam)) < d)
+		d = x;
 	if (h->evq_n > 0 || h->lockout_dirty)
 		d = 0;	/* records wait to be appended: do not sleep */
 	return d;
+}
+
+/*
+ * The camera's health, each turn: a change is an event at once
+ * (camera.healthy, camera.unhealthy), and a camera that fails during a
+ * session is an alert (camera-unhealthy) too. Silence counts: the last
+ * message ages out at [camera] max_age (hub_cam_deadline wakes us).
+ */
+static void
+cam_check(struct hub *h, uint64_t now)
+{
+	char st[64], hex[HEX_CTI];
+	uint32_t status;
+	uint64_t refused;
+	int why;
+	bool ok, was = h->cam_healthy;
+	json_t *d;
+
+	if (!hub_cam_is_watched(h->cam))
+		return;
+	/* Refusals are counted and logged once per 10 s at most: whoever
+	 * can write to the socket cannot flood the log. */
+	if ((refused = hub_cam_refused(h->cam, &why)) > 0) {
+		h->cam_refused_n += refused;
+		h->cam_refused_why = why;
+	}
+	if (h->cam_refused_n > 0 && now >= h->cam_refused_log_ms) {
+		hlog(HLOG_INFO, "event=camera_refused messages=%llu last_reason=%s",
+		     (unsigned long long)h->cam_refused_n,
+		     h->cam_refused_why == PT_EUNTRUSTED ? "sender" : pt_err_code(h->cam_refused_why));
+		h->cam_refused_n = 0;
+		h->cam_refused_log_ms = now + CAM_REFUSED_LOG_MS;
+	}
+	ok = hub_cam_is_healthy(h->cam, now, &status);
+	if (ok == h->cam_healthy && (ok || status == h->cam_status))
+		return;
+	if (!ok && !h->cam_healthy && (status == 0 || h->cam_status == 0)) {
+		/* unhealthy all along (starting, silent): only the log */
+		h->cam_status = status;
+		return;
+	}
+	h->cam_healthy = ok;
+	h->cam_status = status;
+	if (status == 0)
+		(void)snprintf(st, sizeof(st), "silent");
+	else
+		pt_cam_status_text(status, st, sizeof(st));
+	hlog(ok ? HLOG_INFO : HLOG_WARN, "event=camera state=%s status=%s",
+	     ok ? "healthy" : "unhealthy", st);
+	event(h, ok ? "camera.healthy" : "camera.unhealthy", json_pack("{s:s}", "status", st));
+	if (!ok && was && h->in_session) {
+		hexs(h->session, PT_CTI_LEN, hex);
+		d = json_pack("{s:s,s:s}", "status", st, "session", hex);
+		clip_data(h, d);
+		hlog(HLOG_WARN, "event=alert type=camera-unhealthy session=%s status=%s", hex, st);
+		event(h, "alert.camera-unhealthy", d);
+	}
+}
+
+/*
+ * An entry zone must not stay bypassed with no entry going on: a failed
+ * or unanswered unbypass, or a bypass the panel reports with no pending
+ * grant and no session's bypass in the door machine (a restart during an
+ * entry, a panel that came back). The unbypass goes again after
+ * bypass_timeout, then twice that, ... up to 60 s, until the panel reports
+ * the zone off; at the second retry
+ * alert.alarm-bypass-stuck is raised (once per standing problem).
+ */
+static void
+alarm_reconcile(struct hub *h, uint64_t now_ms)
+{
+	uint64_t stray, delay;
+	char zones[HUB_ZONES_TEXT_MAX];
+	size_t off = 0;
+	unsigned z;
+
+	if (h->al_ops == NULL || h->pend.active || h->door_bypass || h->al_busy != 0) {
+		return;
+	}
+	stray = h->al_unbypass_want | (h->al_bypassed & h->al_entry);
+	if (stray == 0) {
+		h->al_reconcile_ms = 0;
+		h->al_reconcile_n = 0;
+		h->al_stuck_alerted = false;
+		return;
+	}
+	if (h->al_reconcile_ms == 0) {
+		/* Found bypassed with nothing going on: the first retry now. */
+		h->al_reconcile_ms = now_ms;
+	}
+	if (now_ms < h->al_reconcile_ms)
+		return;
+	h->al_reconcile_n++;
+	for (z = 1; z <= HUB_ALARM_ZONES; z++)
+		if (stray & ((uint64_t)1 << (z - 1)))
+			off += (size_t)snprintf(zones + off, off < sizeof(zones) ? sizeof(zones) - off : 0,
+						"%s%u", off > 0 ? "," : "", z);
+	hlog(HLOG_WARN, "event=alarm_reconcile zones=%s retry=%u note=\"entry zone bypassed with no"
+			" entry going on\"",
+	     zones, h->al_reconcile_n);
+	if (h->al_reconcile_n >= RECONCILE_ALERT_AT && !h->al_stuck_alerted) {
+		h->al_stuck_alerted = true;
+		hlog(HLOG_WARN, "event=alert type=alarm-bypass-stuck zones=%s", zones);
+		event(h, "alert.alarm-bypass-stuck",
+		      json_pack("{s:o,s:I}", "zones", zones_json(stray), "retries",
+				(json_int_t)h->al_reconcile_n));
+	}
+	alarm_unbypass(h, stray, "reconcile");
+	delay = RECONCILE_FIRST_MS(h);
+	for (z = 1; z < h->al_reconcile_n && delay < RECONCILE_MAX_MS; z++)
+		delay *= 2;
+	if (delay > RECONCILE_MAX_MS)
+		delay = RECONCILE_MAX_MS;
+	h->al_reconcile_ms = now_ms + delay;
 }
 
 void
@@ -1414,6 +2371,13 @@ hub_tick(struct hub *h, uint64_t now_ms)
 
 	for (i = 0; i < h->n_drv; i++)
 		h->drv[i].ops->tick(h->drv[i].drv, now_ms);
+	if (h->al_ops != NULL)
+		h->al_ops->tick(h->al, now_ms);
+	if (h->al_ctl_open)
+		hub_lines_tick(&h->al_ctl, now_ms);
+	cam_check(h, hub_mono_ms());
+	pend_poll(h, now_ms);
+	alarm_reconcile(h, now_ms);
 	if (h->door_up && now_ms >= h->door_deadline) {
 		memset(&in, 0, sizeof(in));
 		in.type = PT_DOOR_IN_TICK;
@@ -1496,8 +2460,21 @@ hub_mqtt_state(struct hub *h, struct pt_mqtt_state *s)
 
 	memset(s, 0, sizeof(*s));
 	s->online = true;
-	s->alarm = PT_MQTT_ALARM_NONE;		/* no alarm panel driver yet */
-	s->camera = PT_MQTT_CAMERA_NONE;	/* no camera agent yet */
+	s->alarm = PT_MQTT_ALARM_NONE;
+	if (h->al_ops != NULL) {
+		switch (h->al_state) {
+		case HUB_ALARM_DISARMED: s->alarm = PT_MQTT_ALARM_DISARMED; break;
+		case HUB_ALARM_ARMED_HOME: s->alarm = PT_MQTT_ALARM_ARMED_HOME; break;
+		case HUB_ALARM_ARMED_AWAY: s->alarm = PT_MQTT_ALARM_ARMED_AWAY; break;
+		case HUB_ALARM_ARMING: s->alarm = PT_MQTT_ALARM_ARMING; break;
+		case HUB_ALARM_PENDING: s->alarm = PT_MQTT_ALARM_PENDING; break;
+		case HUB_ALARM_TRIGGERED: s->alarm = PT_MQTT_ALARM_TRIGGERED; break;
+		default: s->alarm = PT_MQTT_ALARM_UNKNOWN; break;
+		}
+	}
+	s->camera = !hub_cam_is_watched(h->cam) ? PT_MQTT_CAMERA_NONE
+		    : h->cam_healthy		  ? PT_MQTT_CAMERA_HEALTHY
+						  : PT_MQTT_CAMERA_UNHEALTHY;
 	if (h->door_up) {
 		s->door = h->door_open ? PT_MQTT_DOOR_OPEN : PT_MQTT_DOOR_CLOSED;
 		s->bolt = pt_door_state(&h->door) == PT_DOOR_JAMMED ? PT_MQTT_BOLT_JAMMED

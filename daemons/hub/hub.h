@@ -54,6 +54,7 @@ int64_t hub_now_utc(void);	/* CLOCK_REALTIME, seconds */
 /* ---- configuration (config.c) ---- */
 
 #define HUB_ADDR_MAX 128
+#define HUB_ZONES_TEXT_MAX 192	/* "1,2,3,...": a zone list as configured */
 #define HUB_BROKER_MAX 264	/* host (a DNS name, up to 253) and port */
 
 struct hub_config {
@@ -101,14 +102,66 @@ struct hub_config {
 	char mqtt_label[101];			/* the device's name there; "": hub id */
 	/* [alarm]: the alarm panel (issue 6; alarm.c and alarm_*.c) */
 	/* -- alarm core keys (alarm core's rows) -- */
+	char alarm_driver[16];			/* "none", "sim", "mqtt", "envisalink" */
+	char alarm_entry_zones[HUB_ZONES_TEXT_MAX];	/* "1,2": bypassed for an entry */
+	char alarm_interior_zones[HUB_ZONES_TEXT_MAX];	/* stay armed throughout */
+	uint32_t alarm_bypass_timeout_ms;	/* the panel confirms a bypass within this */
+	bool alarm_resident_disarm;		/* a resident's credential disarms */
+	char alarm_sim_state[16];		/* the sim panel's state at start */
 	/* -- alarm mqtt driver keys (alarm_mqtt.c's rows) -- */
+	char amq_broker[HUB_BROKER_MAX];	/* host:port of Home Assistant's broker */
+	char amq_username[101];			/* "": anonymous */
+	char amq_password_file[PATH_MAX];	/* "": no password; else mode 0600 */
+	char amq_tls_ca[PATH_MAX], amq_tls_cert[PATH_MAX], amq_tls_key[PATH_MAX];
+	uint32_t amq_keepalive;			/* s */
+	char amq_flavor[16];			/* "homeassistant" or "alarmo" */
+	char amq_command_topic[201];		/* where commands go */
+	char amq_state_topic[201];		/* the panel's state words (retained) */
+	char amq_event_topic[201];		/* Alarmo's events; "": none */
+	char amq_code_file[PATH_MAX];		/* the panel code, mode 0600; "": none */
+	char amq_area[65];			/* Alarmo's area (slug); "": none */
+	char amq_zones[1024];			/* "1=topic,2=topic": zone sensors */
+	char amq_zone_prefix[101];		/* put before each of those topics */
 	/* -- alarm envisalink driver keys (alarm_tpi.c's rows) -- */
+	char tpi_address[HUB_ADDR_MAX];	/* the EnvisaLink, ip:port (numeric) */
+	char tpi_password_file[PATH_MAX];	/* the TPI password (1..6), mode 0600 */
+	char tpi_code_file[PATH_MAX];		/* the panel access code, mode 0600; "": none */
+	uint32_t tpi_partition;			/* 1..8 */
+	uint32_t tpi_keepalive_ms;		/* a poll (000) this often */
+	uint32_t tpi_timeout_ms;		/* login, and each command's outcome */
 	/* [camera]: porter-cam's health and clip marks (camwatch.c) */
 	/* -- camera keys -- */
+	char cam_socket[PATH_MAX];		/* health datagrams arrive here; "": no camera */
+	char cam_id[PT_ID_MAX + 1];		/* the camera's id (porter-cam's cam.id) */
+	char cam_key[PATH_MAX];			/* its public key: base64url or a key file */
+	uint32_t cam_max_age_ms;		/* an older message is stale */
+	char cam_marks[PATH_MAX];		/* porter-cam's clip marks socket; "": none */
+	char cam_uid[33];			/* only datagrams from this uid or user; "": any */
 	/* [zigbee2mqtt]: drv_z2m.c */
 	/* -- zigbee2mqtt keys -- */
+	char z2m_broker[HUB_BROKER_MAX];	/* host:port of Zigbee2MQTT's broker */
+	char z2m_base[101];			/* base topic (PT_Z2M_BASE_MAX) */
+	char z2m_lock[101], z2m_door[101];	/* friendly names (PT_Z2M_NAME_MAX); "": none */
+	char z2m_motion_entry[101], z2m_motion_interior[101];
+	char z2m_username[101];			/* "": anonymous */
+	char z2m_password_file[PATH_MAX];	/* "": no password; else mode 0600 */
+	char z2m_tls_ca[PATH_MAX], z2m_tls_cert[PATH_MAX], z2m_tls_key[PATH_MAX];
+	uint32_t z2m_keepalive;			/* s */
 	/* [gpio]: drv_gpio.c */
 	/* -- gpio keys -- */
+	char gpio_chip[64];			/* gpiochip0, /dev/gpiochip0, a label */
+	char gpio_strike[32];			/* line offset or name; "": none */
+	bool gpio_strike_active_low;
+	bool gpio_strike_pulse;			/* pulse (strike_pulse) instead of hold */
+	uint32_t gpio_strike_pulse_ms;
+	char gpio_lock_sense[32];		/* input: active = bolt thrown; "": none */
+	bool gpio_lock_sense_active_low;
+	char gpio_contact[32];			/* input: active = door OPEN; "": none */
+	bool gpio_contact_active_low;
+	char gpio_motion_entry[32], gpio_motion_interior[32];	/* active = motion */
+	bool gpio_motion_active_low;
+	uint32_t gpio_debounce_ms;
+	bool gpio_pull_up;			/* bias pull-up on the inputs */
 	/* [log] */
 	int log_level;
 };
@@ -251,6 +304,63 @@ extern const struct hub_alarm_ops hub_alarm_tpi;	/* alarm_tpi.c: EnvisaLink TPI 
 /* By name; "none" and unknown names: NULL (alarm.c). */
 const struct hub_alarm_ops *hub_alarm_find(const char *name);
 
+/* The alarm core's configuration (alarm.c). A zone list is "" or zone
+ * numbers 1..HUB_ALARM_ZONES separated by commas (spaces allowed): bit
+ * zone-1 of *mask. 0 or -1. */
+int hub_alarm_zones_parse(const char *text, uint64_t *mask);
+/* The [alarm] core keys together: a known driver (or none), valid zone
+ * lists, entry zones when there is a panel, no zone both entry and
+ * interior, a known sim state. 0 or -1 (err). main.c calls it after
+ * config_load, for -n, start and SIGHUP alike. */
+int hub_alarm_config_check(const struct hub_config *c, struct pt_errbuf *err);
+/* "disarmed", "armed_home", ... (hub_alarm_state_name) back to the enum;
+ * -1 if unknown. */
+int hub_alarm_state_parse(const char *name);
+
+/* The sim panel's control lines (alarm_sim.c), "alarm ..." on the sim
+ * control socket without the word "alarm": drv is the sim panel. */
+void hub_alarm_sim_line(void *drv, const char *line, char *out, size_t cap);
+/* The sim lock's control socket hands every line that starts with the
+ * word "alarm" to fn (drv_sim.c; drv is a hub_drv_sim instance). */
+void hub_drv_sim_route_alarm(void *drv,
+			     void (*fn)(void *arg, const char *line, char *out, size_t cap),
+			     void *arg);
+
+/* ---- the camera (camwatch.c): porter-cam's health and clip marks ----
+ *
+ * porter-cam sends a signed health datagram every second to [camera]
+ * socket; each is checked with pt_cam_watch_receive (porter/cam_health.h)
+ * and the camera is healthy while the last accepted message is fresh and
+ * says ok. Clip marks go the other way, one datagram each to [camera]
+ * marks, never blocking: a failure is returned, not retried.
+ */
+struct hub_cam;
+
+/* [camera] socket set: id and key set and the key readable. 0 or -1. */
+int hub_cam_config_check(const struct hub_config *c, struct pt_errbuf *err);
+/* Bind the health socket (mode 0660 through the umask, SO_PASSCRED; an old
+ * socket there is replaced; [camera] uid: other senders are dropped) and
+ * make the marks socket, as configured; *out NULL when neither is. 0 or
+ * -1 (err). */
+int hub_cam_open(struct hub_cam **out, const struct hub_config *c, struct pt_errbuf *err);
+void hub_cam_close(struct hub_cam *cam);
+void hub_cam_poll(struct hub_cam *cam, struct hub_poll *p);
+/* When the last message ages out (UINT64_MAX: none to wait for). */
+uint64_t hub_cam_deadline(const struct hub_cam *cam);
+/* Is a camera watched at all ([camera] socket set)? */
+bool hub_cam_is_watched(const struct hub_cam *cam);
+/* Healthy now (false without a camera). *status (may be NULL) gets the
+ * last accepted status bits, 0 if none or aged out. */
+bool hub_cam_is_healthy(const struct hub_cam *cam, uint64_t now_ms, uint32_t *status);
+/* Messages refused since the last call (and the last reason), for the
+ * log and the events. */
+uint64_t hub_cam_refused(struct hub_cam *cam, int *last_reason);
+/* Send a mark (porter/clip.h) to [camera] marks. PT_OK, PT_EINVAL (no
+ * marks socket, a bad mark), PT_EIO (errno in *sys_errno). */
+struct pt_clip_mark;
+bool hub_cam_has_marks(const struct hub_cam *cam);
+int hub_cam_mark(struct hub_cam *cam, const struct pt_clip_mark *m, int *sys_errno);
+
 /* ---- line control sockets (listen.c): admin and sim ---- */
 
 /*
@@ -315,6 +425,9 @@ struct hub_session {
 enum hub_verdict {
 	HUB_KEEP = 0,	/* reply queued (or none); keep the connection */
 	HUB_CLOSE = 1,	/* reply queued; close once it is written */
+	HUB_WAIT = 2,	/* no reply yet: the core answers later with
+			 * hub_link_reply (a grant waiting for the alarm
+			 * panel); nothing more is read until then */
 };
 
 /* listen.c calls the core for each complete frame. The core writes at
@@ -331,6 +444,13 @@ void hub_link_close(struct hub_link *l);
 void hub_link_poll(struct hub_link *l, struct hub_poll *p);
 uint64_t hub_link_deadline(const struct hub_link *l);
 void hub_link_tick(struct hub_link *l, uint64_t now_ms);
+/* The answer to a frame the core took with HUB_WAIT: queue frame on
+ * connection conn_id and read again. -1 if that connection is gone or
+ * was not waiting. */
+int hub_link_reply(struct hub_link *l, uint64_t conn_id, const uint8_t *frame, size_t len);
+/* listen.c tells the core that a connection waiting for its answer
+ * closed (the peer left, or shutdown). */
+void hub_on_session_closed(struct hub *h, const struct hub_session *s);
 /* The TCP port bound (0 if no TCP listener), for -R. */
 unsigned hub_link_tcp_port(const struct hub_link *l);
 /* Apply what SIGHUP may change (idle timeout). */
@@ -366,7 +486,9 @@ int hub_uplink_open(struct hub *h, const struct hub_config *cfg, struct pt_errbu
 /* Open the state, the key (created on first start), the zone, the
  * drivers, the admin socket and the link listeners. 0 or -1 (err). */
 int hub_open(struct hub **out, const struct hub_config *cfg, struct pt_errbuf *err);
-/* Sign a final checkpoint, log hub.stop, release everything. */
+/* Refuse a grant still waiting for the panel (hub-stop: the device gets
+ * its answer, the unbypass goes out), then sign a final checkpoint, log
+ * hub.stop, release everything. */
 void hub_close(struct hub *h);
 /* Everything the loop watches this turn. */
 void hub_poll(struct hub *h, struct hub_poll *p);

@@ -361,6 +361,8 @@ struct link_conn {
 	uint8_t out[2 * PT_LINK_FRAME_MAX];
 	size_t out_len, out_off;
 	bool closing;			/* close once out is written */
+	bool waiting;			/* the core answers later (HUB_WAIT) */
+	bool half_closed;		/* the peer shut its side (POLLRDHUP) while waiting */
 	uint64_t last_ms;		/* accept, or the last complete frame */
 	struct hub_link *l;
 };
@@ -382,12 +384,18 @@ conn_close(struct link_conn *c, const char *why)
 	struct hub_link *l = c->l;
 
 	hlog(HLOG_DEBUG, "event=link_close conn=%llu why=%s", (unsigned long long)c->s.id, why);
+	if (c->waiting) {
+		c->waiting = false;
+		hub_on_session_closed(l->h, &c->s);
+	}
 	close(c->fd);
 	pt_wipe(c->in, sizeof(c->in));
 	memset(c, 0, offsetof(struct link_conn, in));
 	c->fd = -1;
 	c->in_len = c->out_len = c->out_off = 0;
 	c->closing = false;
+	c->waiting = false;
+	c->half_closed = false;
 	c->l = l;
 	l->n_open--;
 }
@@ -445,7 +453,7 @@ conn_read(struct link_conn *c)
 	size_t fl, need;
 	int frames = 0, r;
 
-	while (!c->closing && conn_has_room(c) && frames < 8) {
+	while (!c->closing && !c->waiting && conn_has_room(c) && frames < 8) {
 		ssize_t n;
 
 		r = pt_link_frame_scan(c->in, c->in_len, &fl, &need);
@@ -483,6 +491,8 @@ conn_read(struct link_conn *c)
 			c->out_len += out_n;
 			if (v == HUB_CLOSE)
 				c->closing = true;
+			else if (v == HUB_WAIT)
+				c->waiting = true;
 		}
 		pt_wipe(c->in, fl);
 		c->in_len = 0;
@@ -506,6 +516,19 @@ conn_on_event(void *arg, short revents)
 	if (revents & POLLOUT) {
 		if (!conn_flush(c))
 			return;
+	}
+	if (c->waiting) {
+		/* Only a hangup is of interest until the core answers. A
+		 * half-close (the peer shut its writing side, POLLRDHUP) is
+		 * not one: it may still read the answer; it is noted and no
+		 * longer polled for (it would wake us at once, again and
+		 * again). Gone is POLLHUP, POLLERR, or the answer's write
+		 * failing. */
+		if (revents & (POLLHUP | POLLERR))
+			conn_close(c, "peer-closed-while-waiting");
+		else if (revents & POLLRDHUP)
+			c->half_closed = true;
+		return;
 	}
 	if (revents & (POLLIN | POLLHUP | POLLERR)) {
 		if (c->closing) {
@@ -667,7 +690,9 @@ hub_link_poll(struct hub_link *l, struct hub_poll *p)
 			continue;
 		if (c->out_len > c->out_off)
 			ev |= POLLOUT;
-		if (c->closing || conn_has_room(c))
+		if (c->waiting && !c->half_closed)
+			ev |= POLLRDHUP;	/* bytes the peer sends wait in the kernel */
+		else if (c->closing || conn_has_room(c))
 			ev |= POLLIN;
 		hub_poll_add(p, c->fd, ev, conn_on_event, c);
 	}
@@ -680,7 +705,7 @@ hub_link_deadline(const struct hub_link *l)
 	size_t i;
 
 	for (i = 0; i < LINK_SLOTS; i++)
-		if (l->c[i].fd >= 0 && l->c[i].last_ms + l->idle_ms < d)
+		if (l->c[i].fd >= 0 && !l->c[i].waiting && l->c[i].last_ms + l->idle_ms < d)
 			d = l->c[i].last_ms + l->idle_ms;
 	return d;
 }
@@ -690,9 +715,31 @@ hub_link_tick(struct hub_link *l, uint64_t now_ms)
 {
 	size_t i;
 
+	/* A waiting connection is bounded by the core's own timeout. */
 	for (i = 0; i < LINK_SLOTS; i++)
-		if (l->c[i].fd >= 0 && now_ms >= l->c[i].last_ms + l->idle_ms)
+		if (l->c[i].fd >= 0 && !l->c[i].waiting && now_ms >= l->c[i].last_ms + l->idle_ms)
 			conn_close(&l->c[i], "idle");
+}
+
+int
+hub_link_reply(struct hub_link *l, uint64_t conn_id, const uint8_t *frame, size_t len)
+{
+	struct link_conn *c = NULL;
+	size_t i;
+
+	for (i = 0; i < LINK_SLOTS; i++)
+		if (l->c[i].fd >= 0 && l->c[i].s.id == conn_id) {
+			c = &l->c[i];
+			break;
+		}
+	if (c == NULL || !c->waiting || len > sizeof(c->out) - c->out_len)
+		return -1;
+	memcpy(c->out + c->out_len, frame, len);
+	c->out_len += len;
+	c->waiting = false;
+	c->last_ms = hub_mono_ms();
+	(void)conn_flush(c);
+	return 0;
 }
 
 unsigned

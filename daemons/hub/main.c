@@ -397,7 +397,8 @@ reload(struct hub *h, const char *path)
 	sd_notify(0, "RELOADING=1");
 	if (path == NULL) {
 		hlog(HLOG_INFO, "event=reload result=kept reason=\"no config file\"");
-	} else if (config_load(path, &nc, &err) != 0) {
+	} else if (config_load(path, &nc, &err) != 0 || hub_alarm_config_check(&nc, &err) != 0 ||
+		   hub_cam_config_check(&nc, &err) != 0) {
 		hlog(HLOG_ERR, "event=reload result=kept error=\"%s\"", err.msg);
 	} else {
 		hub_reconfigure(h, &nc);
@@ -542,6 +543,11 @@ main(int argc, char **argv)
 	if (conf != NULL) {
 		if (config_load(conf, &cfg, &err) != 0) {
 			fprintf(stderr, "porter-hub: %s\n", err.msg);
+			return 1;
+		}
+		/* The [alarm] and [camera] keys that go together. */
+		if (hub_alarm_config_check(&cfg, &err) != 0 || hub_cam_config_check(&cfg, &err) != 0) {
+			fprintf(stderr, "porter-hub: '%s': %s\n", conf, err.msg);
 			return 1;
 		}
 	} else {

@@ -726,6 +726,13 @@ migrate(struct hub_state *hs, struct pt_errbuf *err)
 {
 	int i, v = 0, rc;
 
+	/* Already current: nothing to write, so take no write lock. A second
+	 * process opening the state (porter-hub -E, -V) must not hold up the
+	 * running hub's writes (a prepare fails if the table is not there
+	 * yet: then migrate as below). */
+	if (read_version(hs, &v) == SQLITE_OK && v == SCHEMA_VERSION)
+		return PT_OK;
+	v = 0;
 	for (i = 0; i < SCHEMA_VERSION; i++) {
 		rc = exec_sql(hs, "BEGIN IMMEDIATE");
 		if (rc != SQLITE_OK)

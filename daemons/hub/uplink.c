@@ -147,50 +147,16 @@ state_differs(const struct pt_mqtt_state *a, const struct pt_mqtt_state *b)
 static int
 read_password(const char *path, char *out, size_t cap, struct pt_errbuf *err)
 {
-	struct stat sb;
-	ssize_t n;
 	size_t len;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		(void)snprintf(err->msg, sizeof(err->msg), "mqtt.password_file: cannot open '%.100s': %s",
-			       path, strerror(errno));
+	if (pt_secret_line("mqtt.password_file", path, out, cap, &len, err) != 0)
+		return -1;
+	if (len == 0) {
+		(void)snprintf(err->msg, sizeof(err->msg), "mqtt.password_file: '%.100s': %s", path,
+			       "no password in it");
 		return -1;
 	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		(void)snprintf(err->msg, sizeof(err->msg),
-			       "mqtt.password_file: '%.100s' is not a regular file", path);
-		goto fail;
-	}
-	if ((sb.st_mode & 077) != 0) {
-		(void)snprintf(err->msg, sizeof(err->msg),
-			       "mqtt.password_file: '%.100s' has mode %04o: it must be 0600 (chmod 600)",
-			       path, (unsigned)(sb.st_mode & 07777));
-		goto fail;
-	}
-	n = read(fd, out, cap - 1);
-	if (n < 0) {
-		(void)snprintf(err->msg, sizeof(err->msg), "mqtt.password_file: cannot read '%.100s': %s",
-			       path, strerror(errno));
-		goto fail;
-	}
-	len = (size_t)n;
-	out[len] = '\0';
-	len = strcspn(out, "\r\n");	/* the first line */
-	out[len] = '\0';
-	if (len == 0 || len == cap - 1) {
-		(void)snprintf(err->msg, sizeof(err->msg),
-			       "mqtt.password_file: '%.100s': %s", path,
-			       len == 0 ? "no password in it" : "the password is too long");
-		goto fail;
-	}
-	close(fd);
 	return 0;
-fail:
-	pt_wipe(out, cap);
-	close(fd);
-	return -1;
 }
 
 /* ---- publishing ---- */

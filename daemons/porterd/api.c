@@ -19,7 +19,6 @@
 
 #define LIST_HOMES_MAX 256
 #define LIST_KEYS_MAX 64
-#define LIST_GRANTS_MAX 256
 #define LIST_REVOCATIONS_MAX 1024
 #define REVOCATION_SKEW 300
 #define COMMAND_SKEW 300	/* porterd's check; the hub checks again, tighter */
@@ -126,10 +125,11 @@ account_json(const struct pt_account *a)
 			 a->name, "role", role_name(a->role), "created_at", (json_int_t)a->created_at);
 }
 
+/* parsed: the policy parsed already (borrowed; the cache's), or NULL. */
 static json_t *
-home_json(const struct pt_home *h, int role)
+home_json_parsed(const struct pt_home *h, int role, json_t *parsed)
 {
-	json_t *policy = json_loads(h->policy, 0, NULL);
+	json_t *policy = parsed != NULL ? json_incref(parsed) : json_loads(h->policy, 0, NULL);
 	json_t *loc = h->has_location ? json_pack("{s:f,s:f}", "lat", h->lat, "lon", h->lon)
 				      : json_null();
 
@@ -138,6 +138,12 @@ home_json(const struct pt_home *h, int role)
 			 policy != NULL ? policy : json_object(), "location", loc, "role",
 			 role == PT_HOME_OWNER ? "owner" : "member", "created_at",
 			 (json_int_t)h->created_at, "updated_at", (json_int_t)h->updated_at);
+}
+
+static json_t *
+home_json(const struct pt_home *h, int role)
+{
+	return home_json_parsed(h, role, NULL);
 }
 
 
@@ -191,28 +197,31 @@ revocation_json(const struct pt_revocation_row *r, bool with_envelope)
 	return j;
 }
 
+int
+audit_append(struct server *s, const struct request *rq, const char *action, const char *target,
+	     json_t *detail)
+{
+	char d[PT_DETAIL_MAX + 1];
+	size_t n = json_dumpb(detail, d, sizeof(d) - 1, JSON_COMPACT | JSON_SORT_KEYS);
+
+	json_decref(detail);
+	if (n == 0 || n >= sizeof(d))
+		return PT_ENOSPC;
+	d[n] = '\0';
+	return pt_store_audit_append(s->st, now_utc(), rq->actor, action, target, d);
+}
+
 /* Append the audit row and commit; on failure roll back and answer 500. */
 bool
 commit_audited(struct server *s, struct request *rq, struct reply *rp, const char *action,
 	       const char *target, json_t *detail)
 {
-	char d[PT_DETAIL_MAX + 1];
-	size_t n = json_dumpb(detail, d, sizeof(d) - 1, JSON_COMPACT | JSON_SORT_KEYS);
-	int r;
-
-	json_decref(detail);
-	if (n > 0 && n < sizeof(d)) {
-		d[n] = '\0';
-		r = pt_store_audit_append(s->st, now_utc(), rq->actor, action, target, d);
-	} else {
-		r = PT_ENOSPC;
+	if (audit_append(s, rq, action, target, detail) != PT_OK) {
 		pt_store_rollback(s->st);
+		fail_internal(rp);
+		return false;
 	}
-	if (r == PT_OK)
-		r = pt_store_commit(s->st);
-	else if (r != PT_ENOSPC)
-		pt_store_rollback(s->st);
-	if (r != PT_OK) {
+	if (pt_store_commit(s->st) != PT_OK) {	/* the transaction is over either way */
 		fail_internal(rp);
 		return false;
 	}
@@ -717,7 +726,7 @@ member_add(struct server *s, struct request *rq, struct reply *rp, const struct 
 /* The home's owner keys as a root set; caller frees. */
 uint8_t (*load_roots(struct server *s, const char *home, size_t *n))[PT_PK_LEN]
 {
-	struct pt_owner_key *ks = calloc(LIST_KEYS_MAX, sizeof(*ks));
+	struct pt_owner_key *ks = malloc(LIST_KEYS_MAX * sizeof(*ks));
 	uint8_t (*roots)[PT_PK_LEN] = NULL;
 	size_t i;
 
@@ -794,7 +803,7 @@ owner_key_add(struct server *s, struct request *rq, struct reply *rp, const stru
 static void
 owner_key_list(struct server *s, struct reply *rp, const struct pt_home *h)
 {
-	struct pt_owner_key *ks = calloc(LIST_KEYS_MAX, sizeof(*ks));
+	struct pt_owner_key *ks = malloc(LIST_KEYS_MAX * sizeof(*ks));
 	json_t *arr;
 	size_t n = 0, i;
 
@@ -895,14 +904,19 @@ out:
 	free(g);
 }
 
+/* GET /v1/homes/{id}/grants: a page, oldest first (?after=&limit=). */
 static void
-grant_list(struct server *s, struct reply *rp, const struct pt_home *h)
+grant_list(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h)
 {
-	struct pt_grant_row *gs = calloc(LIST_GRANTS_MAX, sizeof(*gs));
+	struct pt_grant_row *gs;
+	int64_t after;
+	size_t limit, n = 0, i;
 	json_t *arr;
-	size_t n = 0, i;
 
-	if (gs == NULL || pt_store_grant_list(s->st, h->id, gs, LIST_GRANTS_MAX, &n) != PT_OK) {
+	if (!page_query(rq, rp, &after, &limit))
+		return;
+	if ((gs = malloc(limit * sizeof(*gs))) == NULL ||
+	    pt_store_grant_list_after(s->st, h->id, after, gs, limit, &n) != PT_OK) {
 		free(gs);
 		fail_internal(rp);
 		return;
@@ -910,9 +924,9 @@ grant_list(struct server *s, struct reply *rp, const struct pt_home *h)
 	arr = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr, grant_json(&gs[i], true));
-	free(gs);
 	rp->status = 200;
-	rp->body = json_pack("{s:o,s:b}", "grants", arr, "truncated", n == LIST_GRANTS_MAX);
+	rp->body = page_json("grants", arr, n, limit, n > 0 ? gs[n - 1].id : 0);
+	free(gs);
 }
 
 /* ---- revocations ---- */
@@ -1029,77 +1043,6 @@ revocation_list(struct server *s, struct request *rq, struct reply *rp, const st
 /* ---- remote commands ---- */
 
 /*
- * {"command": "<base64url envelope>", "hub_id": "hub-..." (optional)}:
- * strict, as lib/proto's decoders are (unknown keys, wrong types, bad
- * base64url are 400 naming the field; an envelope over 512 bytes is 413).
- */
-static bool
-command_body(const struct request *rq, struct reply *rp, uint8_t *env, size_t *env_len,
-	     char hub_id[PT_ID_MAX + 1], bool *has_hub)
-{
-	json_error_t jerr;
-	json_t *o, *v;
-	const char *key, *str;
-	size_t len, want;
-	bool ok = false;
-
-	*env_len = 0;
-	*has_hub = false;
-	hub_id[0] = '\0';
-	o = json_loadb(rq->body != NULL ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &jerr);
-	if (o == NULL || !json_is_object(o)) {
-		fail(rp, 400, "bad-request", NULL, "the body is not a JSON object");
-		goto out;
-	}
-	json_object_foreach(o, key, v) {
-		(void)v;
-		if (strcmp(key, "command") != 0 && strcmp(key, "hub_id") != 0) {
-			char shown[40];
-			(void)snprintf(shown, sizeof(shown), "%.39s", key);
-			if (!pt_text_is_printable((const uint8_t *)shown, strlen(shown)))
-				(void)snprintf(shown, sizeof(shown), "?");
-			fail(rp, 400, "unknown-field", shown, "unknown field");
-			goto out;
-		}
-	}
-	if ((v = json_object_get(o, "command")) == NULL) {
-		fail(rp, 400, "missing-field", "command", "'command' is required");
-		goto out;
-	}
-	if (!json_is_string(v)) {
-		fail(rp, 400, "invalid-field", "command", "'command' must be a base64url string");
-		goto out;
-	}
-	str = json_string_value(v);
-	len = json_string_length(v);
-	if (len > pt_b64_len(PT_ENVELOPE_SIZE_MAX)) {
-		fail(rp, 413, "too-large", "command", "'command' is larger than 512 bytes");
-		goto out;
-	}
-	want = len / 4 * 3 + (len % 4 == 2 ? 1 : len % 4 == 3 ? 2 : 0);
-	if (len == 0 || len % 4 == 1 || want > PT_ENVELOPE_SIZE_MAX ||
-	    pt_b64_decode(env, want, str, len) != PT_OK) {
-		fail(rp, 400, "invalid-field", "command", "'command' is not base64url (without padding)");
-		goto out;
-	}
-	*env_len = want;
-	if ((v = json_object_get(o, "hub_id")) != NULL) {
-		if (!json_is_string(v) || json_string_length(v) == 0 ||
-		    json_string_length(v) > PT_ID_MAX ||
-		    !pt_id_is_valid(json_string_value(v), json_string_length(v))) {
-			fail(rp, 400, "invalid-field", "hub_id", "'hub_id' must be a hub id");
-			goto out;
-		}
-		memcpy(hub_id, json_string_value(v), json_string_length(v) + 1);
-		*has_hub = true;
-	}
-	ok = true;
-out:
-	json_decref(o);
-	return ok;
-}
-
-/*
  * POST /v1/homes/{id}/commands (owners): an owner-signed remote lock or
  * unlock, checked against the home's owner keys (a second line of defence:
  * the hub checks it again, with its own keys, skew and nonce cache) and
@@ -1109,24 +1052,27 @@ static void
 command_relay(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h,
 	      int role)
 {
-	uint8_t env_buf[PT_ENVELOPE_SIZE_MAX], (*roots)[PT_PK_LEN] = NULL;
-	char hub_id[PT_ID_MAX + 1], (*ids)[PT_ID_MAX + 1] = NULL, target[PT_ID_MAX + 8];
+	uint8_t (*roots)[PT_PK_LEN] = NULL;
+	char (*ids)[PT_ID_MAX + 1] = NULL, target[PT_ID_MAX + 8];
 	char nonce[2 * PT_CTI_LEN + 1];
+	struct pt_req_command cmd;
 	struct pt_envelope env;
-	size_t env_len = 0, n_roots = 0, idx, n = 0, i;
+	struct pt_api_err e;
+	size_t n_roots = 0, idx, n = 0, i;
 	json_t *relayed = NULL;
-	bool has_hub;
 	int x;
 
 	if (!need_owner(role, rp) || !need_json(rq, rp))
 		return;
-	if (!command_body(rq, rp, env_buf, &env_len, hub_id, &has_hub))
+	if (pt_req_command_decode(rq->body, rq->len, &cmd, &e) != PT_OK) {
+		fail_api(rp, &e);
 		return;
+	}
 	if ((roots = load_roots(s, h->id, &n_roots)) == NULL) {
 		fail_internal(rp);
 		return;
 	}
-	x = pt_envelope_verify(pt_crypto_sodium(), env_buf, env_len, PT_ENV_COMMAND,
+	x = pt_envelope_verify(pt_crypto_sodium(), cmd.envelope, cmd.envelope_len, PT_ENV_COMMAND,
 			       (const uint8_t (*)[PT_PK_LEN])roots, n_roots, h->id, now_utc(),
 			       COMMAND_SKEW, &env, &idx);
 	free(roots);
@@ -1138,10 +1084,10 @@ command_relay(struct server *s, struct request *rq, struct reply *rp, const stru
 		fail_internal(rp);
 		return;
 	}
-	x = mqtt_command_relay(s, h->id, has_hub ? hub_id : NULL, env_buf, env_len, ids,
-			       RELAY_HUBS_MAX, &n);
+	x = mqtt_command_relay(s, h->id, cmd.has_hub ? cmd.hub_id : NULL, cmd.envelope,
+			       cmd.envelope_len, ids, RELAY_HUBS_MAX, &n);
 	if (x == PT_ENOTFOUND) {
-		if (has_hub)
+		if (cmd.has_hub)
 			fail(rp, 404, "not-found", "hub_id", "no such hub in this home");
 		else
 			fail(rp, 409, "no-hub", NULL, "the home has no paired hub to relay to");
@@ -1224,6 +1170,7 @@ homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct p
 	const char *slash = strchr(rest, '/'), *sub = slash != NULL ? slash + 1 : "";
 	size_t n = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
 	struct pt_home h;
+	json_t *policy = NULL;	/* the cache's parsed policy, when it answered */
 	int role = 0;
 
 	if (n == 0 || n > PT_ID_MAX || !pt_id_is_valid(rest, n)) {
@@ -1233,18 +1180,24 @@ homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct p
 	memcpy(id, rest, n);
 	id[n] = '\0';
 	/* Not a member and not there look the same: 404. */
-	if (s->shared_store || !cache_home_get(s->cache, id, a->id, &h, &role)) {
+	if (s->shared_store || !cache_home_get(s->cache, id, a->id, &h, &role, &policy)) {
 		uint64_t gen = cache_gen(s->cache);
 		if (pt_store_home_get(s->st, id, a->id, &h, &role) != PT_OK) {
 			not_found(rp);
 			return;
 		}
-		cache_home_put(s->cache, gen, a->id, &h, role);
+		if (!s->shared_store)
+			cache_home_put(s->cache, gen, a->id, &h, role);
+	}
+	if (!(sub[0] == '\0' && slash == NULL && method_is(rq, "GET"))) {
+		json_decref(policy);	/* only GET of the home uses it */
+		policy = NULL;
 	}
 	if (sub[0] == '\0' && slash == NULL) {
 		if (method_is(rq, "GET")) {
 			rp->status = 200;
-			rp->body = home_json(&h, role);
+			rp->body = home_json_parsed(&h, role, policy);
+			json_decref(policy);
 		} else if (method_is(rq, "PATCH")) {
 			home_patch(s, rq, rp, &h, role);
 		} else if (method_is(rq, "DELETE")) {
@@ -1268,7 +1221,7 @@ homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct p
 		if (method_is(rq, "POST"))
 			grant_add(s, rq, rp, &h, role);
 		else if (method_is(rq, "GET"))
-			grant_list(s, rp, &h);
+			grant_list(s, rq, rp, &h);
 		else
 			not_allowed(rp, "GET, POST");
 	} else if (strcmp(sub, "revocations") == 0) {
@@ -1296,6 +1249,8 @@ api_dispatch(struct server *s, struct request *rq, struct reply *rp)
 	uint8_t th[PT_HASH_LEN];
 	const char *p = rq->path;
 
+	/* No GET route reads a body or answers with a secret (docs/api.md). */
+	json_wipe_set(!(method_is(rq, "GET") && rq->len == 0));
 	if (strncmp(p, "/v1/", 4) != 0) {
 		not_found(rp);
 		return;

@@ -53,6 +53,10 @@ uint8_t (*load_roots(struct server *s, const char *home, size_t *n))[PT_PK_LEN];
  */
 bool commit_audited(struct server *s, struct request *rq, struct reply *rp, const char *action,
 		    const char *target, json_t *detail);
+/* Inside a transaction: only append the audit row (detail consumed).
+ * PT_OK or an error (the caller rolls back). */
+int audit_append(struct server *s, const struct request *rq, const char *action,
+		 const char *target, json_t *detail) PT_MUST_CHECK;
 /*
  * Inside a transaction: append an event of the home's timeline (source
  * "server"), data consumed (compact JSON object, at most PT_DETAIL_MAX).

@@ -1,30 +1,993 @@
 /*
- * daemons/porterd/api_clip.c: cameras and clips (docs/clips.md): owners
- * enrol a home's camera keys; cameras upload sealed segments and signed
- * manifests; owners list and fetch them. Not written yet: every route
- * answers 404.
+ * Cameras and clips (docs/clips.md, docs/api.md "Cameras and clips").
+ *
+ * Owners enrol a home's camera keys and read the home's clips. Cameras
+ * upload, without a session, authenticated by their enrolled key's
+ * signatures: a sealed segment with a segment signature (Porter-Signature)
+ * over its SHA-256, and the signed manifest. porterd checks both, keeps
+ * the ciphertext in files under [clips] dir and the facts in the store,
+ * and can open neither: it never sees a clip key.
+ *
+ * Files: <dir>/<clip id hex>/<index, 4 digits>.seg, names made from the
+ * parsed clip id and index only, never from request text. A segment is
+ * written to a temporary file, fsync'd, then linked to its name (link
+ * fails if the name exists: two uploads of one segment cannot both win)
+ * and the directory fsync'd. Idempotent: the same bytes again are 200,
+ * other bytes for a stored (clip, index) 409.
  */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "porter/cbor.h"
+#include "porter/clip.h"
+#include "porter/clipseal.h"
+#include "porter/keyfile.h"
+#include "porter/text.h"
 #include "api.h"
 
+#define CAMERAS_PER_HOME 32
+#define CAMERA_BODY_MAX 1024
+#define CLIP_HEX (2 * PT_CLIP_ID_LEN)
+#define SEG_NAME_MAX (PATH_MAX + CLIP_HEX + 32)
+
+static_assert(PT_CLIP_MANIFEST_MAX <= PT_CLIP_MANIFEST_STORE_MAX, "manifests fit the store");
+static_assert(PT_CLIP_SEGMENTS_MAX <= 9999, "four digits name a segment");
+
+/* ---- answers ---- */
+
+/* Unknown camera and bad signature look the same. */
+static void
+fail_camera(struct reply *rp)
+{
+	fail(rp, 401, "unauthenticated", NULL, "unknown camera or bad signature");
+}
+
+/* ---- files ---- */
+
+static void
+clips_dir(struct server *s, char out[PATH_MAX])
+{
+	pthread_rwlock_rdlock(&s->cfg_lock);
+	memcpy(out, s->cfg.clips_dir, PATH_MAX);
+	pthread_rwlock_unlock(&s->cfg_lock);
+	out[PATH_MAX - 1] = '\0';
+}
+
+/* <dir>/<hex> and <dir>/<hex>/<index>.seg. false if too long. */
+static bool
+clip_paths(struct server *s, const uint8_t clip[PT_CLIP_ID_LEN], uint32_t index,
+	   char dir[SEG_NAME_MAX], char file[SEG_NAME_MAX])
+{
+	char root[PATH_MAX], hx[CLIP_HEX + 1];
+	int n;
+
+	clips_dir(s, root);
+	pt_clip_id_text(clip, hx);
+	n = snprintf(dir, SEG_NAME_MAX, "%s/%s", root, hx);
+	if (n < 0 || n >= SEG_NAME_MAX)
+		return false;
+	if (file == NULL)
+		return true;
+	n = snprintf(file, SEG_NAME_MAX, "%s/%s/%04u.seg", root, hx, (unsigned)index);
+	return n > 0 && n < SEG_NAME_MAX;
+}
+
+static int
+mkdir_0700(const char *path)
+{
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return PT_OK;
+	plog(LOG_ERR_, "event=clip_store_error op=mkdir path=\"%s\" errno=%d", path, errno);
+	return PT_EIO;
+}
+
+static int
+fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = PT_OK;
+
+	if (fd < 0 || fsync(fd) != 0)
+		r = PT_EIO;
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* The parent and the clip's directory (the parent made on first use). */
+static int
+clip_dirs(struct server *s, const char *dir)
+{
+	char root[PATH_MAX];
+
+	clips_dir(s, root);
+	if (mkdir_0700(root) != PT_OK || mkdir_0700(dir) != PT_OK)
+		return PT_EIO;
+	return PT_OK;
+}
+
+/* Write p to a new temporary file in dir, synced. tmp gets its name. */
+static int
+write_temp(const char *dir, const uint8_t *p, size_t len, char tmp[SEG_NAME_MAX])
+{
+	uint8_t rnd[8];
+	char rh[17];
+	size_t off = 0;
+	ssize_t w;
+	int fd, n;
+
+	pt_random(rnd, sizeof(rnd));
+	pt_hex(rnd, sizeof(rnd), rh);
+	n = snprintf(tmp, SEG_NAME_MAX, "%s/.tmp-%s", dir, rh);
+	if (n < 0 || n >= SEG_NAME_MAX)
+		return PT_EIO;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return PT_EIO;
+	while (off < len) {
+		w = write(fd, p + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	if (off != len || fsync(fd) != 0) {
+		close(fd);
+		unlink(tmp);
+		return PT_EIO;
+	}
+	if (close(fd) != 0) {
+		unlink(tmp);
+		return PT_EIO;
+	}
+	return PT_OK;
+}
+
+static int
+read_segment(const char *file, uint8_t **out, size_t *len)
+{
+	struct pt_errbuf err;
+	struct stat sb;
+
+	*out = NULL;
+	*len = 0;
+	if (stat(file, &sb) != 0)
+		return errno == ENOENT ? PT_ENOTFOUND : PT_EIO;
+	return pt_file_read(file, PT_CLIP_SEGMENT_SIZE_MAX, out, len, &err) == PT_OK ? PT_OK
+										       : PT_EIO;
+}
+
+/* ---- request parts ---- */
+
+/* A clip id from the path: exactly 32 lowercase hex digits. */
+static bool
+path_clip(const char *p, size_t n, uint8_t clip[PT_CLIP_ID_LEN])
+{
+	char t[CLIP_HEX + 1];
+
+	if (n != CLIP_HEX)
+		return false;
+	memcpy(t, p, n);
+	t[n] = '\0';
+	return pt_clip_id_parse(t, clip) == PT_OK;
+}
+
+/* A segment index: 0..PT_CLIP_SEGMENTS_MAX-1, decimal, no leading zero. */
+static bool
+path_index(const char *p, uint32_t *index)
+{
+	uint64_t v;
+
+	if (p[0] == '0' && p[1] != '\0')
+		return false;
+	if (pt_uint_parse(p, 0, PT_CLIP_SEGMENTS_MAX - 1, &v) != PT_OK)
+		return false;
+	*index = (uint32_t)v;
+	return true;
+}
+
+/*
+ * The framing of a sealed segment (porter/clipseal.h), checkable without
+ * the key: magic, stream header, then length-prefixed chunks of 17 ..
+ * PT_SEG_CHUNK + 17 bytes filling the body exactly. What is inside only
+ * the owners can check.
+ */
+static bool
+seg_framing_ok(const uint8_t *p, size_t len)
+{
+	size_t o = PT_SEG_HEADER_LEN, c;
+
+	if (len < PT_SEG_HEADER_LEN + PT_SEG_CHUNK_OVERHEAD ||
+	    memcmp(p, PT_SEG_MAGIC, PT_SEG_MAGIC_LEN) != 0)
+		return false;
+	while (o < len) {
+		if (len - o < 4)
+			return false;
+		c = (size_t)p[o] << 24 | (size_t)p[o + 1] << 16 | (size_t)p[o + 2] << 8 | p[o + 3];
+		o += 4;
+		if (c < PT_SEG_CHUNK_OVERHEAD - 4 || c > PT_SEG_CHUNK + PT_SEG_CHUNK_OVERHEAD - 4 ||
+		    c > len - o)
+			return false;
+		o += c;
+	}
+	return true;
+}
+
+/* The camera named by the Porter-Camera header (or by id if not NULL). */
+static bool
+camera_get(struct server *s, const char *id, struct pt_camera *cam)
+{
+	if (id == NULL || !pt_id_is_valid(id, strnlen(id, PT_ID_MAX + 1)))
+		return false;
+	return pt_store_camera_by_id(s->st, id, cam) == PT_OK;
+}
+
+/* The stored manifest of a clip, verified again with the key kept with the
+ * clip (m: caller's, about 50 KiB). */
+static int
+manifest_load(struct server *s, const struct pt_clip_row *row, uint8_t *buf, size_t *len,
+	      struct pt_clip_manifest *m)
+{
+	int r;
+
+	if ((r = pt_store_clip_manifest(s->st, row->clip, buf, PT_CLIP_MANIFEST_MAX, len)) != PT_OK)
+		return r;
+	if (pt_clip_manifest_open(pt_crypto_sodium(), row->camera_pk, buf, *len, m) != PT_OK) {
+		plog(LOG_ERR_, "event=clip_store_error op=manifest_reopen");
+		return PT_EIO;
+	}
+	return PT_OK;
+}
+
+/* ---- uploads (cameras) ---- */
+
+static void
+segment_put(struct server *s, struct request *rq, struct reply *rp,
+	    const uint8_t clip[PT_CLIP_ID_LEN], uint32_t index)
+{
+	const struct pt_crypto_ops *ops = pt_crypto_sodium();
+	struct pt_clip_manifest *m = NULL;
+	struct pt_clip_row row;
+	struct pt_camera cam;
+	uint8_t sig[PT_SIG_LEN], h[PT_HASH_LEN], *old = NULL, *mbuf = NULL;
+	char dir[SEG_NAME_MAX], file[SEG_NAME_MAX], tmp[SEG_NAME_MAX], hx[2 * PT_HASH_LEN + 1];
+	char clip_hex[CLIP_HEX + 1];
+	size_t old_len = 0, mlen, quota;
+	int64_t used = 0;
+	bool linked = false, in_tx = false;
+	int x;
+
+	tmp[0] = '\0';
+	/* Who: the enrolled camera's signature over this body, first. */
+	if (rq->signature == NULL || strlen(rq->signature) != pt_b64_len(PT_SIG_LEN) ||
+	    pt_b64_decode(sig, sizeof(sig), rq->signature, strlen(rq->signature)) != PT_OK ||
+	    !camera_get(s, rq->camera, &cam)) {
+		fail_camera(rp);
+		return;
+	}
+	ops->sha256(h, (const uint8_t *)rq->body, rq->len);
+	if (pt_clip_segment_verify(ops, cam.pk, clip, index, h, sig) != PT_OK) {
+		fail_camera(rp);
+		return;
+	}
+	if (rq->body == NULL || !seg_framing_ok((const uint8_t *)rq->body, rq->len)) {
+		fail(rp, 400, "malformed", "body", "not a sealed segment (docs/clips.md)");
+		return;
+	}
+	if (!clip_paths(s, clip, index, dir, file) || clip_dirs(s, dir) != PT_OK ||
+	    write_temp(dir, (const uint8_t *)rq->body, rq->len, tmp) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	pthread_rwlock_rdlock(&s->cfg_lock);
+	quota = s->cfg.clips_quota;
+	pthread_rwlock_unlock(&s->cfg_lock);
+
+	/* Checks and the link in one transaction: a manifest stored meanwhile
+	 * is seen (SQLite runs one at a time; see docs/clips.md for PG). */
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	in_tx = true;
+	x = pt_store_clip_get(s->st, clip, &row);
+	if (x != PT_OK && x != PT_ENOTFOUND) {
+		fail_internal(rp);
+		goto out;
+	}
+	/* The same home, camera id and key (a camera re-enrolled with a new
+	 * key starts new clips). */
+	if (x == PT_OK && (strcmp(row.home_id, cam.home_id) != 0 || strcmp(row.camera, cam.id) != 0 ||
+			   memcmp(row.camera_pk, cam.pk, PT_PK_LEN) != 0)) {
+		fail(rp, 409, "conflict", NULL, "the clip belongs to another camera");
+		goto out;
+	}
+	if (x == PT_OK && row.manifest_len > 0) {
+		if ((m = malloc(sizeof(*m))) == NULL || (mbuf = malloc(PT_CLIP_MANIFEST_MAX)) == NULL ||
+		    manifest_load(s, &row, mbuf, &mlen, m) != PT_OK) {
+			fail_internal(rp);
+			goto out;
+		}
+		if (index >= m->n_segments || m->seg[index].size != rq->len ||
+		    !pt_ct_equal(m->seg[index].sha256, h, PT_HASH_LEN)) {
+			fail(rp, 409, "conflict", "body", "the segment does not match the clip's manifest");
+			goto out;
+		}
+	}
+	if (link(tmp, file) != 0) {
+		if (errno != EEXIST) {
+			fail_internal(rp);
+			goto out;
+		}
+		/* Stored before: the same bytes are a resend, others a conflict. */
+		if (read_segment(file, &old, &old_len) != PT_OK) {
+			fail_internal(rp);
+			goto out;
+		}
+		if (old_len != rq->len || memcmp(old, rq->body, old_len) != 0) {
+			fail(rp, 409, "conflict", "body", "another segment is stored at this index");
+			goto out;
+		}
+		pt_store_rollback(s->st);
+		in_tx = false;
+		rp->status = 200;
+		goto answer;
+	}
+	linked = true;
+	if (pt_store_clip_usage(s->st, cam.home_id, &used) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	if ((uint64_t)used + rq->len > quota) {
+		fail(rp, 507, "quota", NULL, "the home's clip storage is full");
+		goto out;
+	}
+	memset(&row, 0, sizeof(row));
+	memcpy(row.clip, clip, PT_CLIP_ID_LEN);
+	memcpy(row.home_id, cam.home_id, sizeof(row.home_id));
+	memcpy(row.camera, cam.id, sizeof(row.camera));
+	memcpy(row.camera_pk, cam.pk, PT_PK_LEN);
+	row.updated_at = now_utc();
+	if (fsync_dir(dir) != PT_OK ||
+	    pt_store_clip_put(s->st, &row, (int64_t)rq->len, NULL, 0) != PT_OK ||
+	    pt_store_commit(s->st) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	in_tx = linked = false;	/* kept */
+	rp->status = 201;
+answer:
+	pt_clip_id_text(clip, clip_hex);
+	pt_hex(h, sizeof(h), hx);
+	rp->body = json_pack("{s:s,s:i,s:I,s:s}", "clip", clip_hex, "index", (int)index, "size",
+			     (json_int_t)rq->len, "sha256", hx);
+out:
+	if (linked)
+		unlink(file);	/* refused after the link: nothing stays */
+	if (in_tx)
+		pt_store_rollback(s->st);
+	if (tmp[0] != '\0')
+		unlink(tmp);
+	free(old);
+	free(m);
+	free(mbuf);
+}
+
+static void
+manifest_put(struct server *s, struct request *rq, struct reply *rp,
+	     const uint8_t clip[PT_CLIP_ID_LEN])
+{
+	const struct pt_crypto_ops *ops = pt_crypto_sodium();
+	struct pt_clip_manifest *m = NULL;
+	struct pt_clip_row row;
+	struct pt_camera cam;
+	char cam_id[PT_ID_MAX + 1], dir[SEG_NAME_MAX], file[SEG_NAME_MAX], clip_hex[CLIP_HEX + 1];
+	uint8_t *old = NULL, *seg = NULL, h[PT_HASH_LEN];
+	size_t old_len = 0, seg_len, i, present = 0;
+	bool in_tx = false, exists;
+	json_t *missing = NULL;
+	int x;
+
+	if (rq->body == NULL ||
+	    pt_clip_manifest_camera((const uint8_t *)rq->body, rq->len, cam_id) != PT_OK) {
+		fail(rp, 400, "malformed", "body", "not a clip manifest (docs/clips.md)");
+		return;
+	}
+	if (!camera_get(s, cam_id, &cam) ||
+	    (rq->camera != NULL && strcmp(rq->camera, cam_id) != 0)) {
+		fail_camera(rp);
+		return;
+	}
+	if ((m = malloc(sizeof(*m))) == NULL) {
+		fail_internal(rp);
+		return;
+	}
+	x = pt_clip_manifest_open(ops, cam.pk, (const uint8_t *)rq->body, rq->len, m);
+	if (x == PT_EBADSIG) {
+		fail_camera(rp);
+		goto out;
+	}
+	if (x != PT_OK) {
+		fail(rp, 400, "malformed", "body", "not a valid clip manifest (docs/clips.md)");
+		goto out;
+	}
+	if (memcmp(m->clip, clip, PT_CLIP_ID_LEN) != 0) {
+		fail(rp, 400, "invalid-field", "clip", "the manifest is of another clip");
+		goto out;
+	}
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	in_tx = true;
+	x = pt_store_clip_get(s->st, clip, &row);
+	if (x != PT_OK && x != PT_ENOTFOUND) {
+		fail_internal(rp);
+		goto out;
+	}
+	exists = x == PT_OK;
+	if (exists && (strcmp(row.home_id, cam.home_id) != 0 || strcmp(row.camera, cam.id) != 0 ||
+		       memcmp(row.camera_pk, cam.pk, PT_PK_LEN) != 0)) {
+		fail(rp, 409, "conflict", NULL, "the clip belongs to another camera");
+		goto out;
+	}
+	if (exists && row.manifest_len > 0) {
+		if ((old = malloc(PT_CLIP_MANIFEST_MAX)) == NULL ||
+		    pt_store_clip_manifest(s->st, clip, old, PT_CLIP_MANIFEST_MAX, &old_len) != PT_OK) {
+			fail_internal(rp);
+			goto out;
+		}
+		if (old_len != rq->len || memcmp(old, rq->body, old_len) != 0) {
+			fail(rp, 409, "conflict", "body", "the clip has another manifest");
+			goto out;
+		}
+	}
+	/* Every segment stored so far must be the one the manifest lists. */
+	missing = json_array();
+	if (!clip_paths(s, clip, 0, dir, NULL)) {
+		fail_internal(rp);
+		goto out;
+	}
+	for (i = 0; i < m->n_segments; i++) {
+		if (!clip_paths(s, clip, (uint32_t)i, dir, file)) {
+			fail_internal(rp);
+			goto out;
+		}
+		x = read_segment(file, &seg, &seg_len);
+		if (x == PT_ENOTFOUND) {
+			json_array_append_new(missing, json_integer((json_int_t)i));
+			continue;
+		}
+		if (x != PT_OK) {
+			fail_internal(rp);
+			goto out;
+		}
+		ops->sha256(h, seg, seg_len);
+		free(seg);
+		seg = NULL;
+		if (seg_len != m->seg[i].size || !pt_ct_equal(h, m->seg[i].sha256, PT_HASH_LEN)) {
+			fail(rp, 409, "conflict", "body",
+			     "a stored segment does not match the manifest");
+			goto out;
+		}
+		present++;
+	}
+	if (exists && (size_t)row.segments > present) {
+		fail(rp, 409, "conflict", "body", "a stored segment is not in the manifest");
+		goto out;
+	}
+	if (exists && row.manifest_len > 0) {
+		pt_store_rollback(s->st);
+		in_tx = false;
+		rp->status = 200;
+		goto answer;
+	}
+	memset(&row, 0, sizeof(row));
+	memcpy(row.clip, clip, PT_CLIP_ID_LEN);
+	memcpy(row.home_id, cam.home_id, sizeof(row.home_id));
+	memcpy(row.camera, cam.id, sizeof(row.camera));
+	memcpy(row.camera_pk, cam.pk, PT_PK_LEN);
+	row.declared = (int64_t)m->n_segments;
+	row.start_ms = (int64_t)m->start_ms;
+	row.end_ms = (int64_t)m->end_ms;
+	row.updated_at = now_utc();
+	pt_clip_id_text(clip, clip_hex);
+	if (pt_store_clip_put(s->st, &row, 0, (const uint8_t *)rq->body, rq->len) != PT_OK ||
+	    record_event(s, cam.home_id, "clip.stored",
+			 json_pack("{s:s,s:s,s:I,s:I,s:i}", "clip", clip_hex, "camera", cam.id,
+				   "start_seq", (json_int_t)m->start_seq, "end_seq",
+				   (json_int_t)m->end_seq, "segments", (int)m->n_segments),
+			 NULL) != PT_OK ||
+	    pt_store_commit(s->st) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	in_tx = false;
+	rp->status = 201;
+answer:
+	pt_clip_id_text(clip, clip_hex);
+	rp->body = json_pack("{s:s,s:s,s:i,s:i,s:O}", "clip", clip_hex, "camera", cam.id,
+			     "segments", (int)m->n_segments, "stored", (int)present, "missing",
+			     missing);
+out:
+	if (in_tx)
+		pt_store_rollback(s->st);
+	json_decref(missing);
+	free(seg);
+	free(old);
+	free(m);
+}
+
+/* Content-Type is want (parameters after ';' allowed); else a 415. */
+static bool
+need_type(const struct request *rq, struct reply *rp, const char *want)
+{
+	const char *ct = rq->content_type;
+	size_t n = strlen(want);
+
+	if (ct != NULL && strncasecmp(ct, want, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+		return true;
+	fail(rp, 415, "unsupported-media-type", NULL,
+	     strcmp(want, "application/cbor") == 0 ? "send the manifest as application/cbor"
+						   : "send the segment as application/octet-stream");
+	return false;
+}
+
+/* /v1/clips/{clip}/segments/{n}, /v1/clips/{clip}/manifest: PUT by cameras. */
+void
+api_clips(struct server *s, struct request *rq, struct reply *rp, const char *rest)
+{
+	const char *slash = strchr(rest, '/');
+	uint8_t clip[PT_CLIP_ID_LEN];
+	uint32_t index;
+
+	if (slash == NULL || !path_clip(rest, (size_t)(slash - rest), clip)) {
+		not_found(rp);
+		return;
+	}
+	rest = slash + 1;
+	if (strcmp(rest, "manifest") == 0) {
+		if (!method_is(rq, "PUT")) {
+			not_allowed(rp, "PUT");
+			return;
+		}
+		if (need_type(rq, rp, "application/cbor"))
+			manifest_put(s, rq, rp, clip);
+	} else if (strncmp(rest, "segments/", 9) == 0 && path_index(rest + 9, &index)) {
+		if (!method_is(rq, "PUT")) {
+			not_allowed(rp, "PUT");
+			return;
+		}
+		if (need_type(rq, rp, "application/octet-stream"))
+			segment_put(s, rq, rp, clip, index);
+	} else {
+		not_found(rp);
+	}
+}
+
+/* ---- owners: cameras ---- */
+
+static json_t *
+camera_json(const struct pt_camera *c)
+{
+	char kid_hex[2 * PT_KID_LEN + 1];
+	uint8_t kid[PT_KID_LEN];
+
+	pt_kid(pt_crypto_sodium(), c->pk, kid);
+	hex(kid, sizeof(kid), kid_hex);
+	return json_pack("{s:s,s:s,s:o,s:s,s:I,s:I}", "id", c->id, "name", c->name, "public_key",
+			 b64_json(c->pk, PT_PK_LEN), "key_id", kid_hex, "added_by",
+			 (json_int_t)c->added_by, "created_at", (json_int_t)c->created_at);
+}
+
+/*
+ * {"id": camera id, "public_key": base64url Ed25519, "name": optional}:
+ * the one decoder of this body, bounded, every field checked, nothing
+ * unknown. 0, or -1 with a 400 answered.
+ */
+static int
+camera_decode(const struct request *rq, struct reply *rp, struct pt_camera *c)
+{
+	json_error_t je;
+	json_t *j = NULL, *v;
+	const char *key, *str;
+	size_t len;
+	int r = -1;
+
+	memset(c, 0, sizeof(*c));
+	if (rq->body == NULL || rq->len > CAMERA_BODY_MAX ||
+	    (j = json_loadb(rq->body, rq->len, JSON_REJECT_DUPLICATES, &je)) == NULL ||
+	    !json_is_object(j)) {
+		fail(rp, 400, "malformed", NULL, "the body is not a JSON object");
+		goto out;
+	}
+	json_object_foreach(j, key, v) {
+		if (strcmp(key, "id") != 0 && strcmp(key, "public_key") != 0 &&
+		    strcmp(key, "name") != 0) {
+			fail(rp, 400, "unknown-field", key, "unknown field");
+			goto out;
+		}
+	}
+	v = json_object_get(j, "id");
+	if (!json_is_string(v) || (len = json_string_length(v)) == 0 || len > PT_ID_MAX ||
+	    !pt_id_is_valid((str = json_string_value(v)), len)) {
+		fail(rp, 400, "invalid-field", "id",
+		     "a camera id: 1..64 of A-Z a-z 0-9 . _ - (as porter-cam's config names it)");
+		goto out;
+	}
+	memcpy(c->id, str, len + 1);
+	v = json_object_get(j, "public_key");
+	if (!json_is_string(v) || json_string_length(v) != pt_b64_len(PT_PK_LEN) ||
+	    pt_b64_decode(c->pk, PT_PK_LEN, json_string_value(v), json_string_length(v)) != PT_OK ||
+	    !pt_pk_is_valid(c->pk)) {
+		fail(rp, 400, "invalid-field", "public_key",
+		     "the camera's Ed25519 public key, base64url (porter-cam key)");
+		goto out;
+	}
+	v = json_object_get(j, "name");
+	if (v != NULL) {
+		if (!json_is_string(v) || (len = json_string_length(v)) > PT_LABEL_MAX ||
+		    !pt_text_is_printable((const uint8_t *)(str = json_string_value(v)), len) ||
+		    memchr(str, '\0', len) != NULL) {
+			fail(rp, 400, "invalid-field", "name", "at most 100 printable characters");
+			goto out;
+		}
+		memcpy(c->name, str, len + 1);
+	}
+	r = 0;
+out:
+	json_decref(j);
+	return r;
+}
+
+static void
+camera_add(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *home,
+	   int role)
+{
+	struct pt_camera c, *cs = NULL;
+	char target[PT_ID_MAX + 8];
+	size_t n = 0;
+	int x;
+
+	if (!need_owner(role, rp) || !need_json(rq, rp) || camera_decode(rq, rp, &c) != 0)
+		return;
+	memcpy(c.home_id, home->id, sizeof(c.home_id));
+	c.added_by = rq->actor;
+	c.created_at = now_utc();
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	cs = calloc(CAMERAS_PER_HOME + 1, sizeof(*cs));
+	x = cs != NULL ? pt_store_camera_list(s->st, home->id, cs, CAMERAS_PER_HOME + 1, &n)
+		       : PT_ENOMEM;
+	free(cs);
+	if (x != PT_OK || n >= CAMERAS_PER_HOME) {
+		pt_store_rollback(s->st);
+		if (x != PT_OK)
+			fail_internal(rp);
+		else
+			fail(rp, 409, "limit-reached", "id", "a home has at most 32 cameras");
+		return;
+	}
+	if ((x = pt_store_camera_insert(s->st, &c)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, "id", "this camera id or key is enrolled already");
+		return;
+	}
+	if (record_event(s, home->id, "camera.added",
+			 json_pack("{s:s,s:I}", "camera", c.id, "added_by", (json_int_t)c.added_by),
+			 NULL) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_internal(rp);
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "home:%s", home->id);
+	if (!commit_audited(s, rq, rp, "camera.add", target, json_pack("{s:s}", "camera", c.id)))
+		return;
+	rp->status = 201;
+	rp->body = camera_json(&c);
+}
+
+static void
+camera_list(struct server *s, struct reply *rp, const struct pt_home *home)
+{
+	struct pt_camera *cs = calloc(CAMERAS_PER_HOME, sizeof(*cs));
+	size_t n = 0, i;
+	json_t *arr;
+
+	if (cs == NULL || pt_store_camera_list(s->st, home->id, cs, CAMERAS_PER_HOME, &n) != PT_OK) {
+		free(cs);
+		fail_internal(rp);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, camera_json(&cs[i]));
+	free(cs);
+	rp->status = 200;
+	rp->body = json_pack("{s:o}", "cameras", arr);
+}
+
+static void
+camera_delete(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *home,
+	      int role, const char *cam_id)
+{
+	char target[PT_ID_MAX + 8];
+	int x;
+
+	if (!need_owner(role, rp))
+		return;
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if ((x = pt_store_camera_delete(s->st, home->id, cam_id)) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_store(rp, x, NULL, "not found");
+		return;
+	}
+	if (record_event(s, home->id, "camera.removed",
+			 json_pack("{s:s,s:I}", "camera", cam_id, "removed_by", (json_int_t)rq->actor),
+			 NULL) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_internal(rp);
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "home:%s", home->id);
+	if (!commit_audited(s, rq, rp, "camera.delete", target, json_pack("{s:s}", "camera", cam_id)))
+		return;
+	rp->status = 204;
+}
+
+/* ---- owners: clips ---- */
+
+static json_t *
+clip_json(const struct pt_clip_row *c)
+{
+	char hx[CLIP_HEX + 1];
+
+	pt_clip_id_text(c->clip, hx);
+	return json_pack("{s:s,s:s,s:o,s:I,s:I,s:b,s:I,s:I,s:I,s:I,s:I}", "id", hx, "camera",
+			 c->camera, "camera_key", b64_json(c->camera_pk, PT_PK_LEN), "segments",
+			 (json_int_t)c->segments, "bytes", (json_int_t)c->bytes, "manifest",
+			 c->manifest_len > 0, "declared", (json_int_t)c->declared, "start_ms",
+			 (json_int_t)c->start_ms, "end_ms", (json_int_t)c->end_ms, "created_at",
+			 (json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at);
+}
+
+static void
+clip_list(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *home)
+{
+	struct pt_clip_row *cs;
+	int64_t after;
+	size_t limit, n = 0, i;
+	json_t *arr;
+
+	if (!page_query(rq, rp, &after, &limit))
+		return;
+	if ((cs = calloc(limit, sizeof(*cs))) == NULL ||
+	    pt_store_clip_list(s->st, home->id, after, cs, limit, &n) != PT_OK) {
+		free(cs);
+		fail_internal(rp);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, clip_json(&cs[i]));
+	rp->status = 200;
+	rp->body = page_json("clips", arr, n, limit, n > 0 ? cs[n - 1].rowid : after);
+	free(cs);
+}
+
+/* The clip, only if it is of this home: another home's reads as absent. */
+static bool
+clip_of_home(struct server *s, struct reply *rp, const struct pt_home *home,
+	     const uint8_t clip[PT_CLIP_ID_LEN], struct pt_clip_row *row)
+{
+	int x = pt_store_clip_get(s->st, clip, row);
+
+	if (x == PT_OK && strcmp(row->home_id, home->id) == 0)
+		return true;
+	if (x == PT_OK || x == PT_ENOTFOUND)
+		not_found(rp);
+	else
+		fail_internal(rp);
+	return false;
+}
+
+static void
+clip_get(struct server *s, struct reply *rp, const struct pt_home *home,
+	 const uint8_t clip[PT_CLIP_ID_LEN])
+{
+	struct pt_clip_manifest *m = NULL;
+	struct pt_clip_row row;
+	char dir[SEG_NAME_MAX], file[SEG_NAME_MAX], hx[2 * PT_HASH_LEN + 1];
+	char kid[2 * PT_KID_LEN + 1];
+	uint8_t *buf = NULL;
+	size_t len, i;
+	struct stat sb;
+	json_t *j, *segs, *keys, *missing;
+
+	if (!clip_of_home(s, rp, home, clip, &row))
+		return;
+	j = clip_json(&row);
+	if (row.manifest_len > 0) {
+		if ((m = malloc(sizeof(*m))) == NULL || (buf = malloc(PT_CLIP_MANIFEST_MAX)) == NULL ||
+		    manifest_load(s, &row, buf, &len, m) != PT_OK) {
+			json_decref(j);
+			fail_internal(rp);
+			goto out;
+		}
+		segs = json_array();
+		missing = json_array();
+		for (i = 0; i < m->n_segments; i++) {
+			bool stored = clip_paths(s, clip, (uint32_t)i, dir, file) &&
+				      stat(file, &sb) == 0;
+			pt_hex(m->seg[i].sha256, PT_HASH_LEN, hx);
+			json_array_append_new(segs, json_pack("{s:i,s:I,s:I,s:s,s:b}", "index", (int)i,
+							      "duration_ms",
+							      (json_int_t)m->seg[i].duration_ms,
+							      "size", (json_int_t)m->seg[i].size,
+							      "sha256", hx, "stored", stored));
+			if (!stored)
+				json_array_append_new(missing, json_integer((json_int_t)i));
+		}
+		keys = json_array();
+		for (i = 0; i < m->n_keys; i++) {
+			pt_hex(m->key[i].kid, PT_KID_LEN, kid);
+			json_array_append_new(keys, json_string(kid));
+		}
+		json_object_set_new(
+			j, "manifest",
+			json_pack("{s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:o,s:o,s:o}", "start_seq",
+				  (json_int_t)m->start_seq, "end_seq", (json_int_t)m->end_seq,
+				  "start_ms", (json_int_t)m->start_ms, "end_ms",
+				  (json_int_t)m->end_ms, "container", m->container, "preroll_ms",
+				  (json_int_t)m->preroll_ms, "postroll_ms",
+				  (json_int_t)m->postroll_ms, "segments", segs, "recipients", keys,
+				  "signed", b64_json(buf, len)));
+		json_object_set_new(j, "missing", missing);
+	} else {
+		json_object_set_new(j, "manifest", json_null());
+	}
+	rp->status = 200;
+	rp->body = j;
+out:
+	free(m);
+	free(buf);
+}
+
+static void
+clip_manifest_get(struct server *s, struct reply *rp, const struct pt_home *home,
+		  const uint8_t clip[PT_CLIP_ID_LEN])
+{
+	struct pt_clip_row row;
+	uint8_t *buf;
+	size_t len;
+	int x;
+
+	if (!clip_of_home(s, rp, home, clip, &row))
+		return;
+	if ((buf = malloc(PT_CLIP_MANIFEST_MAX)) == NULL) {
+		fail_internal(rp);
+		return;
+	}
+	x = pt_store_clip_manifest(s->st, clip, buf, PT_CLIP_MANIFEST_MAX, &len);
+	if (x != PT_OK) {
+		free(buf);
+		if (x == PT_ENOTFOUND)
+			fail(rp, 404, "not-found", NULL, "the camera has not uploaded the manifest yet");
+		else
+			fail_internal(rp);
+		return;
+	}
+	rp->status = 200;
+	rp->data = buf;
+	rp->data_len = len;
+	rp->content_type = "application/cbor";
+}
+
+static void
+clip_segment_get(struct server *s, struct reply *rp, const struct pt_home *home,
+		 const uint8_t clip[PT_CLIP_ID_LEN], uint32_t index)
+{
+	struct pt_clip_row row;
+	char dir[SEG_NAME_MAX], file[SEG_NAME_MAX];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int x;
+
+	if (!clip_of_home(s, rp, home, clip, &row))
+		return;
+	if (!clip_paths(s, clip, index, dir, file)) {
+		fail_internal(rp);
+		return;
+	}
+	if ((x = read_segment(file, &buf, &len)) != PT_OK) {
+		if (x == PT_ENOTFOUND)
+			fail(rp, 404, "not-found", NULL, "this segment is not stored");
+		else
+			fail_internal(rp);
+		return;
+	}
+	rp->status = 200;
+	rp->data = buf;
+	rp->data_len = len;
+	rp->content_type = "application/octet-stream";
+}
+
+/* /v1/homes/{id}/cameras[/{cam}], /clips[/{clip}[/manifest|/segments/{n}]] */
 bool
 api_home_clip(struct server *s, struct request *rq, struct reply *rp, const struct pt_account *a,
 	      const struct pt_home *h, int role, const char *sub)
 {
-	(void)s;
-	(void)rq;
-	(void)rp;
-	(void)a;
-	(void)h;
-	(void)role;
-	(void)sub;
-	return false;
-}
+	const char *rest, *slash, *tail;
+	uint8_t clip[PT_CLIP_ID_LEN];
+	uint32_t index;
+	size_t n;
 
-void
-api_clips(struct server *s, struct request *rq, struct reply *rp, const char *rest)
-{
-	(void)s;
-	(void)rq;
-	(void)rest;
-	not_found(rp);
+	(void)a;
+	if (strcmp(sub, "cameras") == 0) {
+		if (method_is(rq, "POST"))
+			camera_add(s, rq, rp, h, role);
+		else if (method_is(rq, "GET"))
+			camera_list(s, rp, h);
+		else
+			not_allowed(rp, "GET, POST");
+		return true;
+	}
+	if (strncmp(sub, "cameras/", 8) == 0) {
+		rest = sub + 8;
+		n = strlen(rest);
+		if (n == 0 || n > PT_ID_MAX || !pt_id_is_valid(rest, n))
+			return false;
+		if (method_is(rq, "DELETE"))
+			camera_delete(s, rq, rp, h, role, rest);
+		else
+			not_allowed(rp, "DELETE");
+		return true;
+	}
+	if (strcmp(sub, "clips") == 0) {
+		if (method_is(rq, "GET"))
+			clip_list(s, rq, rp, h);
+		else
+			not_allowed(rp, "GET");
+		return true;
+	}
+	if (strncmp(sub, "clips/", 6) != 0)
+		return false;
+	rest = sub + 6;
+	slash = strchr(rest, '/');
+	if (!path_clip(rest, slash != NULL ? (size_t)(slash - rest) : strlen(rest), clip))
+		return false;
+	if (slash == NULL) {
+		if (method_is(rq, "GET"))
+			clip_get(s, rp, h, clip);
+		else
+			not_allowed(rp, "GET");
+		return true;
+	}
+	tail = slash + 1;
+	if (strcmp(tail, "manifest") == 0) {
+		if (method_is(rq, "GET"))
+			clip_manifest_get(s, rp, h, clip);
+		else
+			not_allowed(rp, "GET");
+	} else if (strncmp(tail, "segments/", 9) == 0 && path_index(tail + 9, &index)) {
+		if (method_is(rq, "GET"))
+			clip_segment_get(s, rp, h, clip, index);
+		else
+			not_allowed(rp, "GET");
+	} else {
+		return false;
+	}
+	return true;
 }

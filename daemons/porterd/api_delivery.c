@@ -8,8 +8,12 @@
  * every route). Each action then checks the caller's part in it (403).
  * Every state change is one store transaction: the state is read inside
  * it and written with the store's compare-and-set, with the home's event
- * and the audit row. Issuing happens in one transaction too, so a refusal
- * or a revocation that commits first is never overtaken by a credential.
+ * and the audit row. Issuing signs and verifies first, outside any
+ * transaction, then stores in one transaction that reads again what the
+ * credential rests on (the delivery, revocations, policy, courier) and
+ * prepares again if any of it moved, so a refusal or a revocation that
+ * commits first is never overtaken by a credential. Arrival and its
+ * credential are one transaction.
  */
 #include <math.h>
 #include <stdio.h>
@@ -28,7 +32,7 @@
 
 #define STEPS_MAX 32		/* a delivery moves through at most 7 states */
 #define GRANTS_SCAN_MAX 64	/* newest delegations to the carrier tried */
-#define REVOCATION_BATCH 256
+#define REVOCATION_BATCH 64	/* rows per read: malloc'd, under the mmap threshold */
 #define EARTH_RADIUS_M 6371008.8
 #define PI 3.14159265358979323846
 
@@ -107,9 +111,9 @@ farther_than(double lat1, double lon1, double lat2, double lon2, double r)
 
 /*
  * A strict JSON object whose only allowed key is only_key (NULL: none):
- * lib/proto has no decoder for the bodies of /credential ({"device_key"})
- * and of approve and complete ({} or nothing), so they are read here with
- * its rules: one object, no duplicate or unknown keys. NULL with a 400.
+ * lib/proto has no decoder for the bodies of approve and complete ({} or
+ * nothing), so they are read here with its rules: one object, no
+ * duplicate or unknown keys. NULL with a 400.
  */
 static json_t *
 strict_object(const struct request *rq, struct reply *rp, const char *only_key)
@@ -171,35 +175,6 @@ reason_body(const struct request *rq, struct reply *rp, struct pt_req_reason *r)
 		return false;
 	}
 	return true;
-}
-
-/* {"device_key": "<43 chars>"}: the body of /credential. */
-static bool
-device_key_body(const struct request *rq, struct reply *rp, uint8_t pk[PT_PK_LEN])
-{
-	const char *str;
-	json_t *o, *v;
-	bool ok = false;
-
-	memset(pk, 0, PT_PK_LEN);
-	if (!need_json(rq, rp) || (o = strict_object(rq, rp, "device_key")) == NULL)
-		return false;
-	if ((v = json_object_get(o, "device_key")) == NULL) {
-		fail(rp, 400, "missing-field", "device_key", "'device_key' is required");
-		goto out;
-	}
-	str = json_string_value(v);
-	if (str == NULL || json_string_length(v) != PT_PK_TEXT_LEN ||
-	    pt_b64_decode(pk, PT_PK_LEN, str, PT_PK_TEXT_LEN) != PT_OK || !pt_pk_is_valid(pk)) {
-		memset(pk, 0, PT_PK_LEN);
-		fail(rp, 400, "invalid-field", "device_key",
-		     "'device_key' is not a valid Ed25519 public key");
-		goto out;
-	}
-	ok = true;
-out:
-	json_decref(o);
-	return ok;
 }
 
 /* The home of a delivery, whoever asks (for checks, never shown to
@@ -833,7 +808,8 @@ panic(struct server *s, struct request *rq, struct reply *rp, const struct view 
 
 /* ---- issuing ---- */
 
-/* Revoked token ids and keys of a home (malloc'd arrays). */
+/* Revoked token ids and keys of a home (malloc'd arrays); *version gets
+ * the newest revocation read (0: none). */
 struct revoked {
 	uint8_t (*ctis)[PT_CTI_LEN];
 	uint8_t (*keys)[PT_PK_LEN];
@@ -849,9 +825,9 @@ revoked_release(struct revoked *rv)
 }
 
 static int
-revoked_load(struct server *s, const char *home_id, struct revoked *rv)
+revoked_load(struct server *s, const char *home_id, struct revoked *rv, int64_t *version)
 {
-	struct pt_revocation_row *rows = calloc(REVOCATION_BATCH, sizeof(*rows));
+	struct pt_revocation_row *rows = malloc(REVOCATION_BATCH * sizeof(*rows));
 	int64_t since = 0;
 	size_t n = 0, i, cap_c = 0, cap_k = 0;
 	void *p;
@@ -890,6 +866,7 @@ revoked_load(struct server *s, const char *home_id, struct revoked *rv)
 		}
 	} while (r == PT_OK && n == REVOCATION_BATCH);
 	free(rows);
+	*version = r == PT_OK ? since : 0;
 	if (r != PT_OK)
 		revoked_release(rv);
 	return r;
@@ -946,42 +923,132 @@ delegation_unusable(int r)
 	}
 }
 
-/* Everything issuing needs, allocated once. */
+/* Everything issuing needs, allocated once per request. */
 struct issuing {
 	struct pt_home home;
+	struct pt_home home_tx;		/* the home again, read in the transaction */
 	struct pt_policy pol;
 	struct pt_courier courier;
-	struct pt_chain chain;
+	uint8_t deleg[PT_CHAIN_SIZE_MAX];	/* the delegation used (a stored chain) */
+	size_t deleg_len;
+	struct pt_chain chain;		/* deleg decoded and verified (borrows deleg) */
+	struct pt_chain issued;		/* out decoded (borrows out) */
 	struct pt_grant_row row;
-	uint8_t out[PT_CHAIN_SIZE_MAX];
+	uint8_t out[PT_CHAIN_SIZE_MAX];	/* the new chain */
 	size_t out_len;
+	uint8_t cti[PT_CTI_LEN];
+	int64_t rev_version;		/* the newest revocation the checks saw */
 };
 
 enum { ISSUED = 0, NOT_ISSUED = 1, ISSUE_FAILED = 2 };
 
+/* The links are the same bytes (so the same signatures over the same claims). */
+static bool
+same_link(const struct pt_link *a, const struct pt_link *b)
+{
+	const struct pt_sign1 *x = &a->cose, *y = &b->cose;
+
+	return x->prot_len == y->prot_len && x->unprot_len == y->unprot_len &&
+	       x->payload_len == y->payload_len && x->sig_len == y->sig_len &&
+	       x->tagged == y->tagged && memcmp(x->prot, y->prot, x->prot_len) == 0 &&
+	       memcmp(x->unprot, y->unprot, x->unprot_len) == 0 &&
+	       memcmp(x->payload, y->payload, x->payload_len) == 0 &&
+	       memcmp(x->sig, y->sig, x->sig_len) == 0;
+}
+
 /*
- * Inside the caller's transaction, with d read in it and at the door, and
- * dev the courier's device: check the conditions of docs/api.md in their
- * order and, if they all hold, sign the leaf, check it, store it as a grant
- * and move d to credential-issued (d is updated, not yet written). ISSUED;
- * NOT_ISSUED with *note; ISSUE_FAILED (a server fault, logged; the caller
- * rolls back and answers 500).
+ * Is w->chain (decoded from w->deleg) rooted in one of roots, every link
+ * signed by the previous holder and narrowing? pt_chain_verify, or its
+ * remembered answer: cache.c keeps the SHA-256 of the chain's bytes and of
+ * the root set that verified, a fact about bytes alone (no store state), so
+ * it holds for a shared store too and needs no invalidation; a change of
+ * the home's owner keys changes the digest. Revocations and time are
+ * checked on every issue, outside it.
  */
 static int
-issue_leaf(struct server *s, struct request *rq, const struct pt_carrier *c, struct pt_delivery *d,
-	   const struct pt_device *dev, int64_t now, struct issuing *w, struct issue_note *note)
+delegation_verify(struct server *s, struct issuing *w, const uint8_t (*roots)[PT_PK_LEN],
+		  size_t n_roots)
 {
+	uint8_t digest[PT_HASH_LEN], *buf;
+	size_t len = w->deleg_len + n_roots * PT_PK_LEN;
+	int link, x;
+
+	if ((buf = malloc(len)) == NULL)
+		return PT_ENOMEM;
+	memcpy(buf, w->deleg, w->deleg_len);
+	if (n_roots > 0)
+		memcpy(buf + w->deleg_len, roots, n_roots * PT_PK_LEN);
+	pt_crypto_sodium()->sha256(digest, buf, len);
+	free(buf);
+	if (cache_verified_has(s->cache, digest))
+		return PT_OK;
+	if ((x = pt_chain_verify(pt_crypto_sodium(), &w->chain, roots, n_roots, &link)) == PT_OK)
+		cache_verified_put(s->cache, digest);
+	return x;
+}
+
+/*
+ * The chain w->out, just signed, is what a hub would accept: decoded, its
+ * first links byte for byte the delegation verified above, its new last
+ * link signed by the delegation's holder (pt_chain_verify of that link
+ * alone with that key as its root) and narrowing the delegation's last
+ * link, for dev and cti. As strong as verifying the whole chain again, for
+ * one signature check instead of one per link.
+ */
+static int
+issued_verify(struct issuing *w, const uint8_t dev_pk[PT_PK_LEN])
+{
+	const struct pt_chain *p = &w->chain, *c = &w->issued;
+	const struct pt_grant *parent = &p->link[p->n - 1].g, *leaf;
+	const uint8_t (*holder)[PT_PK_LEN] = &parent->holder;
+	struct pt_chain one;
+	int x, link;
+	size_t i;
+
+	if ((x = pt_chain_decode(w->out, w->out_len, &w->issued)) != PT_OK)
+		return x;
+	if (c->n != p->n + 1)
+		return PT_EBROKENCHAIN;
+	for (i = 0; i < p->n; i++)
+		if (!same_link(&c->link[i], &p->link[i]))
+			return PT_EBROKENCHAIN;
+	memset(&one, 0, sizeof(one));
+	one.n = 1;
+	one.link[0] = c->link[c->n - 1];
+	leaf = &one.link[0].g;
+	if ((x = pt_chain_verify(pt_crypto_sodium(), &one, holder, 1, &link)) != PT_OK ||
+	    (x = pt_grant_narrows(parent, leaf)) != PT_OK)
+		return x;
+	if (memcmp(leaf->cti, w->cti, PT_CTI_LEN) != 0 ||
+	    memcmp(leaf->holder, dev_pk, PT_PK_LEN) != 0)
+		return PT_EINVAL;
+	return PT_OK;
+}
+
+/*
+ * Outside any transaction, for d (read just before, at the door or about
+ * to be) and dev the courier's device: check the conditions of docs/api.md
+ * in their order and, if they all hold, sign the leaf and verify it into
+ * w->out. have_home: w->home holds d's home, read just before (arrive
+ * did). ISSUED (w->out, w->issued, w->rev_version and w->home/courier:
+ * what issue_holds re-checks in the transaction); NOT_ISSUED with *note;
+ * ISSUE_FAILED (a server fault, logged).
+ */
+static int
+issue_prepare(struct server *s, struct request *rq, const struct pt_carrier *c,
+	      const struct pt_delivery *d, const struct pt_device *dev, int64_t now,
+	      bool have_home, struct issuing *w, struct issue_note *note)
+{
+	static const size_t batch[] = {4, GRANTS_SCAN_MAX};	/* the newest first */
 	struct pt_grant_row *rows = NULL;
 	struct pt_secret *sec = NULL;
 	struct pt_signer sg;
 	struct revoked rv;
 	struct pt_tz *zone = NULL;
 	uint8_t (*roots)[PT_PK_LEN] = NULL;
-	uint8_t cti[PT_CTI_LEN];
-	const struct pt_grant *leaf;
-	size_t n_rows = 0, n_roots = 0, i;
+	size_t n_rows = 0, n_roots = 0, seen = 0, b, i;
 	int64_t issue_window, window;
-	int ret = ISSUE_FAILED, x = PT_OK, link;
+	int ret = ISSUE_FAILED, x = PT_OK;
 	bool found = false;
 
 	memset(&rv, 0, sizeof(rv));
@@ -991,7 +1058,7 @@ issue_leaf(struct server *s, struct request *rq, const struct pt_carrier *c, str
 			 "the delivery is not in-home: leave the parcel at the door");
 		return NOT_ISSUED;
 	}
-	if ((x = home_read(s, d->home_id, rq->actor, &w->home)) != PT_OK ||
+	if ((!have_home && (x = home_read(s, d->home_id, rq->actor, &w->home)) != PT_OK) ||
 	    pt_policy_from_json(w->home.policy, &w->pol) != PT_OK) {
 		plog(LOG_ERR_, "event=issue_failed id=%s delivery=%s what=home err=%s", rq->id,
 		     d->id, pt_err_code(x));
@@ -1025,17 +1092,9 @@ issue_leaf(struct server *s, struct request *rq, const struct pt_carrier *c, str
 		ret = NOT_ISSUED;
 		goto out;
 	}
-
-	/* The delegations: grants whose last link is the carrier's, for delivery. */
-	if ((rows = calloc(GRANTS_SCAN_MAX, sizeof(*rows))) == NULL ||
-	    (x = pt_store_grant_list_by_holder(s->st, d->home_id, c->pk, rows, GRANTS_SCAN_MAX,
-					       &n_rows)) != PT_OK ||
-	    (x = revoked_load(s, d->home_id, &rv)) != PT_OK ||
+	if ((x = revoked_load(s, d->home_id, &rv, &w->rev_version)) != PT_OK ||
 	    (roots = load_roots(s, d->home_id, &n_roots)) == NULL)
 		goto out;
-	if (n_rows == GRANTS_SCAN_MAX)
-		plog(LOG_INFO_, "event=delegations_truncated id=%s home=%s max=%d", rq->id,
-		     d->home_id, GRANTS_SCAN_MAX);
 	pthread_rwlock_rdlock(&s->cfg_lock);
 	issue_window = s->cfg.issue_window;
 	pthread_rwlock_unlock(&s->cfg_lock);
@@ -1047,48 +1106,70 @@ issue_leaf(struct server *s, struct request *rq, const struct pt_carrier *c, str
 		ret = NOT_ISSUED;
 		goto out;
 	}
-	pt_random(cti, sizeof(cti));
-	for (i = 0; i < n_rows && !found; i++) {	/* newest first */
-		const struct pt_grant_row *g = &rows[i];
-		const struct pt_grant *last;
-
-		if (memcmp(g->holder, c->pk, PT_PK_LEN) != 0 || g->purpose != PT_PURPOSE_DELIVERY ||
-		    (g->exp != 0 && g->exp <= now))
-			continue;
-		if (pt_chain_decode(g->chain, g->chain_len, &w->chain) != PT_OK)
-			continue;
-		last = &w->chain.link[w->chain.n - 1].g;
-		/* The home's policy may demand the camera and the alarm's
-		 * entry-zone bypass: a delegation without them is not used. */
-		if ((w->pol.camera_required && !(last->cond & PT_COND_CAMERA)) ||
-		    (w->pol.alarm_bypass_required && !(last->cond & PT_COND_ALARM_BYPASS)))
-			continue;
-		if (memcmp(last->holder, c->pk, PT_PK_LEN) != 0 ||
-		    last->purpose != PT_PURPOSE_DELIVERY ||
-		    strcmp(w->chain.link[0].g.aud, d->home_id) != 0 ||
-		    chain_revoked(&rv, &w->chain, c->pk))
-			continue;
-		/* rooted in an owner key the home still has */
-		if (pt_chain_verify(pt_crypto_sodium(), &w->chain,
-				    (const uint8_t (*)[PT_PK_LEN])roots, n_roots, &link) != PT_OK)
-			continue;
-		if (sec == NULL) {
-			if ((x = carrier_secret_open(s, c, &sec)) != PT_OK)
-				goto out;
-			pt_signer_sodium(&sg, sec);
-			if (memcmp(sg.pk, c->pk, PT_PK_LEN) != 0) {
-				x = PT_EBADSIG;
-				goto out;
-			}
-		}
-		x = pt_issue_leaf(pt_crypto_sodium(), &sg, g->chain, g->chain_len, dev->pk, cti,
-				  now, (uint32_t)window, zone, zone != NULL ? w->home.tz : NULL,
-				  w->out, sizeof(w->out), &w->out_len);
-		if (x == PT_OK)
-			found = true;
-		else if (!delegation_unusable(x))
+	pt_random(w->cti, sizeof(w->cti));
+	/* The delegations: grants whose last link is the carrier's, for
+	 * delivery; a few first, as the newest usually covers now. */
+	for (b = 0; b < sizeof(batch) / sizeof(batch[0]) && !found; b++) {
+		free(rows);
+		if ((rows = malloc(batch[b] * sizeof(*rows))) == NULL) {
+			x = PT_ENOMEM;
 			goto out;
+		}
+		if ((x = pt_store_grant_list_by_holder(s->st, d->home_id, c->pk, rows, batch[b],
+						       &n_rows)) != PT_OK)
+			goto out;
+		for (i = seen; i < n_rows && !found; i++) {
+			const struct pt_grant_row *g = &rows[i];
+			const struct pt_grant *last;
+
+			if (memcmp(g->holder, c->pk, PT_PK_LEN) != 0 ||
+			    g->purpose != PT_PURPOSE_DELIVERY || (g->exp != 0 && g->exp <= now) ||
+			    g->chain_len > sizeof(w->deleg))
+				continue;
+			memcpy(w->deleg, g->chain, g->chain_len);
+			w->deleg_len = g->chain_len;
+			if (pt_chain_decode(w->deleg, w->deleg_len, &w->chain) != PT_OK)
+				continue;
+			last = &w->chain.link[w->chain.n - 1].g;
+			/* The home's policy may demand the camera and the alarm's
+			 * entry-zone bypass: a delegation without them is not used. */
+			if ((w->pol.camera_required && !(last->cond & PT_COND_CAMERA)) ||
+			    (w->pol.alarm_bypass_required && !(last->cond & PT_COND_ALARM_BYPASS)))
+				continue;
+			if (memcmp(last->holder, c->pk, PT_PK_LEN) != 0 ||
+			    last->purpose != PT_PURPOSE_DELIVERY ||
+			    strcmp(w->chain.link[0].g.aud, d->home_id) != 0 ||
+			    chain_revoked(&rv, &w->chain, c->pk))
+				continue;
+			/* rooted in an owner key the home still has */
+			if (delegation_verify(s, w, (const uint8_t (*)[PT_PK_LEN])roots, n_roots) !=
+			    PT_OK)
+				continue;
+			if (sec == NULL) {
+				if ((x = carrier_secret_open(s, c, &sec)) != PT_OK)
+					goto out;
+				pt_signer_sodium(&sg, sec);
+				if (memcmp(sg.pk, c->pk, PT_PK_LEN) != 0) {
+					x = PT_EBADSIG;
+					goto out;
+				}
+			}
+			x = pt_issue_leaf(pt_crypto_sodium(), &sg, w->deleg, w->deleg_len, dev->pk,
+					  w->cti, now, (uint32_t)window, zone,
+					  zone != NULL ? w->home.tz : NULL, w->out, sizeof(w->out),
+					  &w->out_len);
+			if (x == PT_OK)
+				found = true;
+			else if (!delegation_unusable(x))
+				goto out;
+		}
+		if (n_rows < batch[b])
+			break;
+		seen = n_rows;
 	}
+	if (n_rows == GRANTS_SCAN_MAX && !found)
+		plog(LOG_INFO_, "event=delegations_truncated id=%s home=%s max=%d", rq->id,
+		     d->home_id, GRANTS_SCAN_MAX);
 	pt_secret_free(sec);	/* the carrier's key is not needed past signing */
 	sec = NULL;
 	if (!found) {
@@ -1098,37 +1179,9 @@ issue_leaf(struct server *s, struct request *rq, const struct pt_carrier *c, str
 		ret = NOT_ISSUED;
 		goto out;
 	}
-
-	/* Never hand out what a hub would refuse for its shape. */
-	if ((x = pt_chain_decode(w->out, w->out_len, &w->chain)) != PT_OK ||
-	    (x = pt_chain_verify(pt_crypto_sodium(), &w->chain,
-				 (const uint8_t (*)[PT_PK_LEN])roots, n_roots, &link)) != PT_OK)
+	/* Never hand out what a hub would refuse. */
+	if ((x = issued_verify(w, dev->pk)) != PT_OK)
 		goto out;
-	leaf = &w->chain.link[w->chain.n - 1].g;
-	if (memcmp(leaf->cti, cti, PT_CTI_LEN) != 0 ||
-	    memcmp(leaf->holder, dev->pk, PT_PK_LEN) != 0) {
-		x = PT_EINVAL;
-		goto out;
-	}
-	memset(&w->row, 0, sizeof(w->row));
-	memcpy(w->row.home_id, d->home_id, sizeof(w->row.home_id));
-	memcpy(w->row.chain, w->out, w->out_len);
-	w->row.chain_len = w->out_len;
-	memcpy(w->row.cti, leaf->cti, PT_CTI_LEN);
-	memcpy(w->row.holder, leaf->holder, PT_PK_LEN);
-	w->row.n_links = w->chain.n;
-	w->row.purpose = leaf->purpose;
-	w->row.exp = leaf->has_exp ? leaf->exp : 0;
-	(void)snprintf(w->row.label, sizeof(w->row.label), "delivery %s", d->id);
-	w->row.created_by = rq->actor;
-	w->row.created_at = now;
-	if ((x = pt_store_grant_insert(s->st, &w->row)) != PT_OK)
-		goto out;
-	d->state = PT_D_ISSUED;
-	d->has_token = true;
-	memcpy(d->token_id, leaf->cti, PT_CTI_LEN);
-	d->device = dev->id;
-	d->updated_at = now;
 	ret = ISSUED;
 out:
 	pt_secret_free(sec);
@@ -1140,6 +1193,74 @@ out:
 	free(rows);
 	free(zone);
 	return ret;
+}
+
+/*
+ * Inside the transaction, after d was read in it: does what issue_prepare
+ * decided on still hold? No revocation since, the same policy and zone,
+ * the courier still active with the carrier (the delivery itself and the
+ * device are compared by the caller). PT_OK; PT_ECONFLICT: something
+ * changed (the caller rolls back and prepares again); a store error.
+ */
+static int
+issue_holds(struct server *s, const struct pt_delivery *d, struct issuing *w)
+{
+	struct pt_courier co;
+	int64_t version = 0;
+	int x;
+
+	if ((x = pt_store_revocation_newest(s->st, d->home_id, &version)) != PT_OK ||
+	    (x = pt_store_home_by_id(s->st, d->home_id, &w->home_tx)) != PT_OK ||
+	    (x = pt_store_courier_get(s->st, d->courier, &co)) != PT_OK)
+		return x == PT_ENOTFOUND ? PT_ECONFLICT : x;
+	if (version != w->rev_version || strcmp(w->home_tx.policy, w->home.policy) != 0 ||
+	    strcmp(w->home_tx.tz, w->home.tz) != 0 || !co.active ||
+	    strcmp(co.carrier_id, w->courier.carrier_id) != 0)
+		return PT_ECONFLICT;
+	return PT_OK;
+}
+
+/*
+ * Inside the transaction: store the prepared chain as a grant of the home
+ * and move d (at the door) to credential-issued with its event and audit
+ * row (not committed). PT_OK or a store error (the caller rolls back).
+ */
+static int
+issue_store(struct server *s, struct request *rq, struct pt_delivery *d,
+	    const struct pt_device *dev, int64_t now, struct issuing *w)
+{
+	const struct pt_grant *leaf = &w->issued.link[w->issued.n - 1].g;
+	char tok[2 * PT_CTI_LEN + 1], target[PT_ID_MAX + 8];
+	int x;
+
+	memset(&w->row, 0, sizeof(w->row));
+	memcpy(w->row.home_id, d->home_id, sizeof(w->row.home_id));
+	memcpy(w->row.chain, w->out, w->out_len);
+	w->row.chain_len = w->out_len;
+	memcpy(w->row.cti, leaf->cti, PT_CTI_LEN);
+	memcpy(w->row.holder, leaf->holder, PT_PK_LEN);
+	w->row.n_links = w->issued.n;
+	w->row.purpose = leaf->purpose;
+	w->row.exp = leaf->has_exp ? leaf->exp : 0;
+	(void)snprintf(w->row.label, sizeof(w->row.label), "delivery %s", d->id);
+	w->row.created_by = rq->actor;
+	w->row.created_at = now;
+	if ((x = pt_store_grant_insert(s->st, &w->row)) != PT_OK)
+		return x;
+	d->state = PT_D_ISSUED;
+	d->has_token = true;
+	memcpy(d->token_id, leaf->cti, PT_CTI_LEN);
+	d->device = dev->id;
+	d->updated_at = now;
+	if ((x = pt_store_delivery_update(s->st, d, PT_D_AT_DOOR, rq->actor)) != PT_OK ||
+	    (x = record_event(s, d->home_id, "delivery.credential-issued",
+			      json_pack("{s:s}", "delivery_id", d->id), NULL)) != PT_OK)
+		return x;
+	hex(d->token_id, PT_CTI_LEN, tok);
+	home_target(target, sizeof(target), d->home_id);
+	return audit_append(s, rq, "delivery.issue", target,
+			    json_pack("{s:s,s:s,s:I}", "delivery_id", d->id, "token_id", tok,
+				      "device", (json_int_t)dev->id));
 }
 
 /* The answer of arrive and credential: the delivery, "credential" and "issue". */
@@ -1158,179 +1279,117 @@ reply_issue(struct server *s, struct reply *rp, const char *id, const char *carr
 					 : json_null());
 }
 
+/* What the preparation read and the transaction must find unchanged. */
+static bool
+delivery_same(const struct pt_delivery *a, const struct pt_delivery *b)
+{
+	return a->state == b->state && a->courier == b->courier && a->approval == b->approval &&
+	       a->in_home == b->in_home && a->window_start == b->window_start &&
+	       a->window_end == b->window_end && a->updated_at == b->updated_at &&
+	       strcmp(a->package_id, b->package_id) == 0 &&
+	       strcmp(a->carrier_id, b->carrier_id) == 0;
+}
+
+#define ISSUE_ATTEMPTS 3	/* preparations redone when the store moved meanwhile */
+
 /*
- * Try to issue for d, in a transaction of its own. With strict (the
- * /credential route), a delivery not at the door or outside its window is
- * an error; after arrive it is a note. Replies in every case.
+ * POST /credential: issue now for a delivery at the door. The checks and
+ * the cryptography run first, outside the store's transaction (which
+ * would otherwise hold every other writer behind a millisecond of
+ * signatures); the transaction then reads the delivery again and what the
+ * credential rests on, and stores it only if nothing changed (else it
+ * prepares again), so a refusal or a revocation that commits first is
+ * never overtaken by a credential.
  */
 static void
-try_issue(struct server *s, struct request *rq, struct reply *rp, const struct view *v,
-	  const uint8_t device_pk[PT_PK_LEN], bool strict)
+credential(struct server *s, struct request *rq, struct reply *rp, const struct view *v)
 {
+	struct pt_req_credential r;
+	struct pt_api_err e;
 	struct issuing *w = NULL;
 	struct issue_note note;
-	struct pt_delivery d;
+	struct pt_delivery d, d2;
 	struct pt_device dev;
 	char tok[2 * PT_CTI_LEN + 1];
 	int64_t now;
-	int x, st;
-
-	memset(&note, 0, sizeof(note));
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		fail_internal(rp);
-		return;
-	}
-	if (pt_store_begin(s->st) != PT_OK) {
-		fail_internal(rp);
-		goto out;
-	}
-	if (!tx_read(s, rp, v->d.id, &d))
-		goto out;
-	now = now_utc();
-	if (d.state != PT_D_AT_DOOR || d.courier != rq->actor) {
-		pt_store_rollback(s->st);
-		if (d.courier != rq->actor)
-			conflict(rp);
-		else if (strict)
-			wrong_state(rp, &d, d.state == PT_D_ISSUED
-						    ? "a credential was issued already"
-						    : "a credential is issued only at the door");
-		else {
-			note_set(&note, "wrong-state",
-				 "the delivery moved on before a credential could be issued");
-			reply_issue(s, rp, d.id, v->c.name, NULL, 0, &note);
-		}
-		goto out;
-	}
-	if ((x = pt_store_device_by_pk(s->st, rq->actor, device_pk, &dev)) != PT_OK) {
-		pt_store_rollback(s->st);
-		if (x == PT_ENOTFOUND)
-			fail(rp, 400, "invalid-field", "device_key",
-			     "'device_key' is not one of your enrolled devices");
-		else
-			fail_internal(rp);
-		goto out;
-	}
-	if (now < d.window_start || now >= d.window_end) {
-		pt_store_rollback(s->st);
-		if (strict) {
-			fail(rp, 409, "outside-window", NULL, "now is outside the delivery's window");
-		} else {
-			note_set(&note, "outside-window", "now is outside the delivery's window");
-			reply_issue(s, rp, d.id, v->c.name, NULL, 0, &note);
-		}
-		goto out;
-	}
-	st = issue_leaf(s, rq, &v->c, &d, &dev, now, w, &note);
-	if (st != ISSUED) {
-		pt_store_rollback(s->st);
-		if (st == NOT_ISSUED)
-			reply_issue(s, rp, d.id, v->c.name, NULL, 0, &note);
-		else
-			fail_internal(rp);
-		goto out;
-	}
-	hex(d.token_id, PT_CTI_LEN, tok);
-	if (!tx_finish(s, rq, rp, &d, PT_D_AT_DOOR, "delivery.credential-issued", "delivery.issue",
-		       json_pack("{s:s,s:s,s:I}", "delivery_id", d.id, "token_id", tok, "device",
-				 (json_int_t)dev.id)))
-		goto out;
-	plog(LOG_INFO_, "event=credential_issued id=%s delivery=%s token=%s", rq->id, d.id, tok);
-	reply_issue(s, rp, d.id, v->c.name, w->out, w->out_len, NULL);
-out:
-	if (w != NULL)
-		pt_wipe(w, sizeof(*w));
-	free(w);
-}
-
-static void
-arrive(struct server *s, struct request *rq, struct reply *rp, const struct view *v)
-{
-	struct pt_req_arrive r;
-	struct pt_api_err e;
-	struct pt_delivery d;
-	struct pt_device dev;
-	struct pt_home *h = NULL;
-	char target[PT_ID_MAX + 8];
-	unsigned radius;
-	int64_t now;
-	int x;
+	int x, st, attempt;
 
 	if (!v->courier) {
-		forbidden(rp, "only the assigned courier reports arrival");
+		forbidden(rp, "only the assigned courier asks for the credential");
 		return;
 	}
 	if (!need_json(rq, rp))
 		return;
-	if (pt_req_arrive_decode(rq->body, rq->len, &r, &e) != PT_OK) {
+	if (pt_req_credential_decode(rq->body, rq->len, &r, &e) != PT_OK) {
 		fail_api(rp, &e);
 		return;
 	}
-	if ((h = malloc(sizeof(*h))) == NULL) {
+	if ((w = malloc(sizeof(*w))) == NULL) {
 		fail_internal(rp);
 		return;
 	}
-	if (pt_store_begin(s->st) != PT_OK) {
-		fail_internal(rp);
-		goto out;
-	}
-	if (!tx_read(s, rp, v->d.id, &d))
-		goto out;
-	now = now_utc();
-	/* docs/api.md's order; each failure changes nothing */
-	if (d.state != PT_D_OUT || d.courier != rq->actor) {
-		pt_store_rollback(s->st);
-		if (d.courier != rq->actor)
-			conflict(rp);
-		else
-			wrong_state(rp, &d, "arrival is reported while out for delivery");
-		goto out;
-	}
-	if ((x = pt_store_device_by_pk(s->st, rq->actor, r.device_pk, &dev)) != PT_OK) {
-		pt_store_rollback(s->st);
-		if (x == PT_ENOTFOUND)
-			fail(rp, 400, "invalid-field", "device_key",
-			     "'device_key' is not one of your enrolled devices");
-		else
+	for (attempt = 0;; attempt++) {
+		memset(&note, 0, sizeof(note));
+		if ((x = pt_store_delivery_get(s->st, v->d.id, &d)) != PT_OK) {
+			fail_store(rp, x, NULL, NULL);
+			goto out;
+		}
+		now = now_utc();
+		if (d.state != PT_D_AT_DOOR || d.courier != rq->actor) {
+			if (d.courier != rq->actor)
+				conflict(rp);
+			else
+				wrong_state(rp, &d, d.state == PT_D_ISSUED
+							    ? "a credential was issued already"
+							    : "a credential is issued only at the door");
+			goto out;
+		}
+		if ((x = pt_store_device_by_pk(s->st, rq->actor, r.device_pk, &dev)) != PT_OK) {
+			if (x == PT_ENOTFOUND)
+				fail(rp, 400, "invalid-field", "device_key",
+				     "'device_key' is not one of your enrolled devices");
+			else
+				fail_internal(rp);
+			goto out;
+		}
+		if (now < d.window_start || now >= d.window_end) {
+			fail(rp, 409, "outside-window", NULL, "now is outside the delivery's window");
+			goto out;
+		}
+		st = issue_prepare(s, rq, &v->c, &d, &dev, now, false, w, &note);
+		if (st == ISSUE_FAILED) {
 			fail_internal(rp);
-		goto out;
-	}
-	if (strlen(r.package_id) != strlen(d.package_id) ||
-	    !pt_ct_equal((const uint8_t *)r.package_id, (const uint8_t *)d.package_id,
-			 strlen(d.package_id))) {
-		pt_store_rollback(s->st);
-		fail(rp, 409, "package-mismatch", "package_id",
-		     "the package id scanned is not this delivery's");
-		goto out;
-	}
-	if (now < d.window_start || now >= d.window_end) {
-		pt_store_rollback(s->st);
-		fail(rp, 409, "outside-window", NULL, "now is outside the delivery's window");
-		goto out;
-	}
-	if ((x = home_read(s, d.home_id, rq->actor, h)) != PT_OK || !h->has_location) {
-		pt_store_rollback(s->st);
-		if (x == PT_OK || x == PT_ENOTFOUND)
-			fail(rp, 409, "no-location", NULL,
-			     "the home has no location, so arrival cannot be checked");
-		else
+			goto out;
+		}
+		if (st == NOT_ISSUED) {
+			/* nothing to write: the answer says why */
+			reply_issue(s, rp, d.id, v->c.name, NULL, 0, &note);
+			goto out;
+		}
+		if (pt_store_begin(s->st) != PT_OK) {
 			fail_internal(rp);
-		goto out;
-	}
-	pthread_rwlock_rdlock(&s->cfg_lock);
-	radius = s->cfg.arrival_radius;
-	pthread_rwlock_unlock(&s->cfg_lock);
-	if (farther_than(h->lat, h->lon, r.lat, r.lon, (double)radius)) {
-		char m[120];
+			goto out;
+		}
+		if (!tx_read(s, rp, v->d.id, &d2))
+			goto out;
+		x = delivery_same(&d, &d2) ? PT_OK : PT_ECONFLICT;
+		if (x == PT_OK && (x = pt_store_device_by_pk(s->st, rq->actor, r.device_pk, &dev)) ==
+					  PT_ENOTFOUND)
+			x = PT_ECONFLICT;
+		if (x == PT_OK)
+			x = issue_holds(s, &d2, w);
+		if (x == PT_OK)
+			break;
 		pt_store_rollback(s->st);
-		(void)snprintf(m, sizeof(m), "the reported position is farther than %u m from the home",
-			       radius);
-		fail(rp, 403, "too-far", NULL, m);
-		goto out;
+		if (x != PT_ECONFLICT || attempt + 1 == ISSUE_ATTEMPTS) {
+			if (x == PT_ECONFLICT)
+				conflict(rp);
+			else
+				fail_internal(rp);
+			goto out;
+		}
 	}
-	d.state = PT_D_AT_DOOR;
-	d.updated_at = now;
-	if ((x = pt_store_delivery_update(s->st, &d, PT_D_OUT, rq->actor)) != PT_OK) {
+	if ((x = issue_store(s, rq, &d2, &dev, now, w)) != PT_OK) {
 		pt_store_rollback(s->st);
 		if (x == PT_ECONFLICT)
 			conflict(rp);
@@ -1338,33 +1397,175 @@ arrive(struct server *s, struct request *rq, struct reply *rp, const struct view
 			fail_internal(rp);
 		goto out;
 	}
-	if (record_event(s, d.home_id, "delivery.at-the-door",
-			 json_pack("{s:s}", "delivery_id", d.id), NULL) != PT_OK) {
-		pt_store_rollback(s->st);
+	if (pt_store_commit(s->st) != PT_OK) {
 		fail_internal(rp);
 		goto out;
 	}
-	home_target(target, sizeof(target), d.home_id);
-	if (!commit_audited(s, rq, rp, "delivery.arrive", target,
-			    json_pack("{s:s,s:I}", "delivery_id", d.id, "device", (json_int_t)dev.id)))
-		goto out;
-	try_issue(s, rq, rp, v, r.device_pk, false);
+	hex(d2.token_id, PT_CTI_LEN, tok);
+	plog(LOG_INFO_, "event=credential_issued id=%s delivery=%s token=%s", rq->id, d2.id, tok);
+	reply_issue(s, rp, d2.id, v->c.name, w->out, w->out_len, NULL);
 out:
-	free(h);
+	free(w);
 }
 
+/*
+ * POST /arrive: the courier is at the door; the delivery moves to
+ * at-the-door and porterd tries to issue, both in one transaction (one
+ * durable commit). As for /credential, the checks and the cryptography
+ * come first, outside the transaction, and the transaction commits only if
+ * the delivery and what the credential rests on are unchanged.
+ */
 static void
-credential(struct server *s, struct request *rq, struct reply *rp, const struct view *v)
+arrive(struct server *s, struct request *rq, struct reply *rp, const struct view *v)
 {
-	uint8_t pk[PT_PK_LEN];
+	struct pt_req_arrive r;
+	struct pt_api_err e;
+	struct pt_delivery d, d2;
+	struct pt_device dev;
+	struct issuing *w = NULL;
+	struct issue_note note;
+	char target[PT_ID_MAX + 8], tok[2 * PT_CTI_LEN + 1];
+	unsigned radius;
+	int64_t now;
+	int x, st, attempt;
 
 	if (!v->courier) {
-		forbidden(rp, "only the assigned courier asks for the credential");
+		forbidden(rp, "only the assigned courier reports arrival");
 		return;
 	}
-	if (!device_key_body(rq, rp, pk))
+	if (!need_json(rq, rp))
 		return;
-	try_issue(s, rq, rp, v, pk, true);
+	if (pt_req_arrive_decode_lookup(rq->body, rq->len, &r, &e) != PT_OK) {
+		fail_api(rp, &e);
+		return;
+	}
+	if ((w = malloc(sizeof(*w))) == NULL) {
+		fail_internal(rp);
+		return;
+	}
+	for (attempt = 0;; attempt++) {
+		memset(&note, 0, sizeof(note));
+		if ((x = pt_store_delivery_get(s->st, v->d.id, &d)) != PT_OK) {
+			fail_store(rp, x, NULL, NULL);
+			goto out;
+		}
+		now = now_utc();
+		/* docs/api.md's order; each failure changes nothing */
+		if (d.state != PT_D_OUT || d.courier != rq->actor) {
+			if (d.courier != rq->actor)
+				conflict(rp);
+			else
+				wrong_state(rp, &d, "arrival is reported while out for delivery");
+			goto out;
+		}
+		if ((x = pt_store_device_by_pk(s->st, rq->actor, r.device_pk, &dev)) != PT_OK) {
+			if (x == PT_ENOTFOUND)
+				fail(rp, 400, "invalid-field", "device_key",
+				     "'device_key' is not one of your enrolled devices");
+			else
+				fail_internal(rp);
+			goto out;
+		}
+		if (strlen(r.package_id) != strlen(d.package_id) ||
+		    !pt_ct_equal((const uint8_t *)r.package_id, (const uint8_t *)d.package_id,
+				 strlen(d.package_id))) {
+			fail(rp, 409, "package-mismatch", "package_id",
+			     "the package id scanned is not this delivery's");
+			goto out;
+		}
+		if (now < d.window_start || now >= d.window_end) {
+			fail(rp, 409, "outside-window", NULL, "now is outside the delivery's window");
+			goto out;
+		}
+		if ((x = home_read(s, d.home_id, rq->actor, &w->home)) != PT_OK ||
+		    !w->home.has_location) {
+			if (x == PT_OK || x == PT_ENOTFOUND)
+				fail(rp, 409, "no-location", NULL,
+				     "the home has no location, so arrival cannot be checked");
+			else
+				fail_internal(rp);
+			goto out;
+		}
+		pthread_rwlock_rdlock(&s->cfg_lock);
+		radius = s->cfg.arrival_radius;
+		pthread_rwlock_unlock(&s->cfg_lock);
+		if (farther_than(w->home.lat, w->home.lon, r.lat, r.lon, (double)radius)) {
+			char m[120];
+			(void)snprintf(m, sizeof(m),
+				       "the reported position is farther than %u m from the home",
+				       radius);
+			fail(rp, 403, "too-far", NULL, m);
+			goto out;
+		}
+		/* What issuing sees: the delivery at the door. */
+		d2 = d;
+		d2.state = PT_D_AT_DOOR;
+		st = issue_prepare(s, rq, &v->c, &d2, &dev, now, true, w, &note);
+		if (pt_store_begin(s->st) != PT_OK) {
+			fail_internal(rp);
+			goto out;
+		}
+		if (!tx_read(s, rp, v->d.id, &d2))
+			goto out;
+		x = delivery_same(&d, &d2) ? PT_OK : PT_ECONFLICT;
+		if (x == PT_OK && (x = pt_store_device_by_pk(s->st, rq->actor, r.device_pk, &dev)) ==
+					  PT_ENOTFOUND)
+			x = PT_ECONFLICT;
+		if (x == PT_OK && st == ISSUED)
+			x = issue_holds(s, &d2, w);	/* reads w->home_tx */
+		else if (x == PT_OK &&
+			 (x = pt_store_home_by_id(s->st, d2.home_id, &w->home_tx)) == PT_ENOTFOUND)
+			x = PT_ECONFLICT;
+		/* the position was checked against this location */
+		if (x == PT_OK && (w->home_tx.has_location != w->home.has_location ||
+				   w->home_tx.lat != w->home.lat || w->home_tx.lon != w->home.lon))
+			x = PT_ECONFLICT;
+		if (x == PT_OK)
+			break;
+		pt_store_rollback(s->st);
+		if (x != PT_ECONFLICT || attempt + 1 == ISSUE_ATTEMPTS) {
+			if (x == PT_ECONFLICT)
+				conflict(rp);
+			else
+				fail_internal(rp);
+			goto out;
+		}
+	}
+	/* The arrival, then (if prepared) the credential: one commit. */
+	d2.state = PT_D_AT_DOOR;
+	d2.updated_at = now;
+	home_target(target, sizeof(target), d2.home_id);
+	if ((x = pt_store_delivery_update(s->st, &d2, PT_D_OUT, rq->actor)) != PT_OK ||
+	    (x = record_event(s, d2.home_id, "delivery.at-the-door",
+			      json_pack("{s:s}", "delivery_id", d2.id), NULL)) != PT_OK ||
+	    (x = audit_append(s, rq, "delivery.arrive", target,
+			      json_pack("{s:s,s:I}", "delivery_id", d2.id, "device",
+					(json_int_t)dev.id))) != PT_OK ||
+	    (st == ISSUED && (x = issue_store(s, rq, &d2, &dev, now, w)) != PT_OK)) {
+		pt_store_rollback(s->st);
+		if (x == PT_ECONFLICT)
+			conflict(rp);
+		else
+			fail_internal(rp);
+		goto out;
+	}
+	if (pt_store_commit(s->st) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	if (st == ISSUE_FAILED) {
+		fail_internal(rp);	/* arrived; issuing failed (logged): /credential retries */
+		goto out;
+	}
+	if (st != ISSUED) {
+		reply_issue(s, rp, d2.id, v->c.name, NULL, 0, &note);
+		goto out;
+	}
+	hex(d2.token_id, PT_CTI_LEN, tok);
+	plog(LOG_INFO_, "event=credential_issued id=%s delivery=%s token=%s", rq->id, d2.id, tok);
+	reply_issue(s, rp, d2.id, v->c.name, w->out, w->out_len, NULL);
+out:
+	free(w);
 }
 
 /* ---- routing ---- */

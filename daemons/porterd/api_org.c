@@ -807,6 +807,15 @@ hub_pair(struct server *s, struct request *rq, struct reply *rp, const struct pt
 	if (!commit_audited(s, rq, rp, "hub.pair", target,
 			    json_pack("{s:s,s:s}", "hub_id", h.id, "key_id", kid)))
 		return;
+	/* A hub that was already connected published its state before we
+	 * knew it: take it now, and answer with what it says (online). */
+	mqtt_hub_paired(s, h.id);
+	if (s->mqtt != NULL) {
+		struct pt_hub now;
+
+		if (pt_store_hub_by_id(s->st, h.id, &now) == PT_OK)
+			h = now;
+	}
 	rp->status = 201;
 	rp->body = hub_json(&h);
 }

@@ -18,6 +18,7 @@
 #include "porterd.h"
 
 #define SLOTS 1024
+#define VERIFIED_SLOTS 256
 
 struct session_slot {
 	uint64_t gen;		/* 0: empty */
@@ -31,6 +32,7 @@ struct home_slot {
 	int64_t account;
 	int role;
 	struct pt_home h;
+	json_t *policy;		/* h.policy parsed (one reference), or NULL */
 };
 
 struct cache {
@@ -38,6 +40,7 @@ struct cache {
 	atomic_uint_fast64_t gen;
 	struct session_slot sessions[SLOTS];
 	struct home_slot homes[SLOTS];
+	uint8_t verified[VERIFIED_SLOTS][PT_HASH_LEN];	/* all zero: empty */
 };
 
 struct cache *
@@ -55,8 +58,12 @@ cache_new(void)
 void
 cache_free(struct cache *c)
 {
+	size_t i;
+
 	if (c == NULL)
 		return;
+	for (i = 0; i < SLOTS; i++)
+		json_decref(c->homes[i].policy);
 	pthread_mutex_destroy(&c->mu);
 	pt_wipe(c, sizeof(*c));	/* holds account rows (password hashes) */
 	free(c);
@@ -126,17 +133,22 @@ home_slot_of(const char *home_id, int64_t account)
 }
 
 bool
-cache_home_get(struct cache *c, const char *home_id, int64_t account, struct pt_home *h, int *role)
+cache_home_get(struct cache *c, const char *home_id, int64_t account, struct pt_home *h, int *role,
+	       json_t **policy)
 {
 	struct home_slot *s = &c->homes[home_slot_of(home_id, account)];
 	bool hit;
 
+	if (policy != NULL)
+		*policy = NULL;
 	pthread_mutex_lock(&c->mu);
 	hit = s->gen != 0 && s->gen == atomic_load(&c->gen) && s->account == account &&
 	      strcmp(s->h.id, home_id) == 0;
 	if (hit) {
 		*h = s->h;
 		*role = s->role;
+		if (policy != NULL)
+			*policy = json_incref(s->policy);
 	}
 	pthread_mutex_unlock(&c->mu);
 	return hit;
@@ -146,11 +158,41 @@ void
 cache_home_put(struct cache *c, uint64_t gen, int64_t account, const struct pt_home *h, int role)
 {
 	struct home_slot *s = &c->homes[home_slot_of(h->id, account)];
+	/* Parsed outside the lock; never changed after (readers share it). */
+	json_t *policy = json_loads(h->policy, 0, NULL), *old;
 
 	pthread_mutex_lock(&c->mu);
 	s->gen = gen;
 	s->account = account;
 	s->role = role;
 	s->h = *h;
+	old = s->policy;
+	s->policy = policy;
+	pthread_mutex_unlock(&c->mu);
+	json_decref(old);
+}
+
+/*
+ * Digests of delegation chains that verified: bytes alone decide it, so an
+ * entry never goes stale and is kept even when the store is shared (see
+ * api_delivery.c, delegation_verify). A full table overwrites by digest.
+ */
+bool
+cache_verified_has(struct cache *c, const uint8_t digest[PT_HASH_LEN])
+{
+	bool hit;
+
+	pthread_mutex_lock(&c->mu);
+	hit = memcmp(c->verified[slot_of(digest, PT_HASH_LEN) % VERIFIED_SLOTS], digest,
+		     PT_HASH_LEN) == 0;
+	pthread_mutex_unlock(&c->mu);
+	return hit;
+}
+
+void
+cache_verified_put(struct cache *c, const uint8_t digest[PT_HASH_LEN])
+{
+	pthread_mutex_lock(&c->mu);
+	memcpy(c->verified[slot_of(digest, PT_HASH_LEN) % VERIFIED_SLOTS], digest, PT_HASH_LEN);
 	pthread_mutex_unlock(&c->mu);
 }

@@ -127,6 +127,13 @@ static const struct key keys[] = {
 	 " several porterd share the stream; empty: plain subscriptions (one porterd)"},
 	{"mqtt", "beacon_interval", C_DURATION, F(mqtt_beacon), "60s", 1, 3600,
 	 "how often every online hub gets a time beacon (1s .. 1h)"},
+	{"clips", "dir", C_STR, F(clips_dir), "", 0, 0,
+	 "where sealed clip segments are kept (mode 0700; docs/clips.md); default: clips/"
+	 " beside the database (var/porterd/clips with a URI)"},
+	{"clips", "max_segment", C_UINT, F(clips_max_segment), "8388608", 4096, 16777216,
+	 "largest sealed segment a camera may upload, in bytes; larger ones get 413"},
+	{"clips", "quota", C_UINT, F(clips_quota), "1073741824", 0, 1099511627776ull,
+	 "bytes of sealed segments kept per home; an upload beyond it gets 507"},
 };
 
 static int
@@ -251,6 +258,30 @@ sealing_default(struct config *c, struct pt_errbuf *err)
 	return 0;
 }
 
+/* An unset clips.dir lives beside the database too, as sealing_key. */
+static int
+clips_default(struct config *c, struct pt_errbuf *err)
+{
+	const char *slash;
+	int n;
+
+	if (c->clips_dir[0] != '\0')
+		return 0;
+	slash = strrchr(c->store_path, '/');
+	if (store_is_uri(c->store_path))
+		n = snprintf(c->clips_dir, sizeof(c->clips_dir), "var/porterd/clips");
+	else if (slash == NULL)
+		n = snprintf(c->clips_dir, sizeof(c->clips_dir), "clips");
+	else
+		n = snprintf(c->clips_dir, sizeof(c->clips_dir), "%.*s/clips",
+			     (int)(slash - c->store_path), c->store_path);
+	if (n < 0 || (size_t)n >= sizeof(c->clips_dir)) {
+		(void)snprintf(err->msg, sizeof(err->msg), "clips.dir: the path is too long");
+		return -1;
+	}
+	return 0;
+}
+
 void
 config_defaults(struct config *c)
 {
@@ -261,7 +292,7 @@ config_defaults(struct config *c)
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (set(c, &keys[i], keys[i].def, &err) != 0)
 			abort();	/* a default that does not parse is a bug */
-	if (sealing_default(c, &err) != 0)
+	if (sealing_default(c, &err) != 0 || clips_default(c, &err) != 0)
 		abort();
 }
 
@@ -404,6 +435,7 @@ config_load(const char *path, struct config *c, struct pt_errbuf *err)
 
 	config_defaults(c);
 	c->sealing_key[0] = '\0';	/* derived from the file's store.path unless set */
+	c->clips_dir[0] = '\0';	/* the same */
 	err->msg[0] = '\0';
 	if (scan_sections(path, &cert_line, &key_line, err) != 0)
 		return -1;
@@ -428,6 +460,8 @@ config_load(const char *path, struct config *c, struct pt_errbuf *err)
 		return -1;
 	}
 	if (mqtt_check(path, c, err) != 0)
+		return -1;
+	if (clips_default(c, err) != 0)
 		return -1;
 	return sealing_default(c, err);
 }

@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include <microhttpd.h>
 
 #include "jsonout.h"
+#include "porter/clip.h"
 #include "porterd.h"
 
 int64_t
@@ -80,13 +82,21 @@ client_addr(struct MHD_Connection *c, char *out, size_t cap, char *rl_out, size_
 	}
 }
 
+/*
+ * The body limit of a request: [server] max_body, except for the cameras'
+ * uploads (/v1/clips/...), whose sealed segments are bigger: [clips]
+ * max_segment for a segment, the largest manifest for a manifest.
+ */
 static size_t
-max_body(struct server *s)
+max_body(struct server *s, const char *url)
 {
-	size_t n;
+	size_t n, ul = strlen(url);
+	bool clip = strncmp(url, "/v1/clips/", 10) == 0;
 
+	if (clip && ul >= 9 && strcmp(url + ul - 9, "/manifest") == 0)
+		return PT_CLIP_MANIFEST_MAX;
 	pthread_rwlock_rdlock(&s->cfg_lock);
-	n = s->cfg.max_body;
+	n = clip ? s->cfg.clips_max_segment : s->cfg.max_body;
 	pthread_rwlock_unlock(&s->cfg_lock);
 	return n;
 }
@@ -118,6 +128,22 @@ send_reply(struct MHD_Connection *c, struct request *rq, struct reply *rp)
 	struct jbuf b = {small, 0, sizeof(small), false, false};
 	uint64_t us;
 
+	if (rp->data != NULL) {
+		/* Binary (clip downloads): handed over, libmicrohttpd frees it. */
+		json_decref(rp->body);
+		rp->body = NULL;
+		resp = MHD_create_response_from_buffer(rp->data_len, rp->data, MHD_RESPMEM_MUST_FREE);
+		if (resp == NULL) {
+			free(rp->data);
+			rp->data = NULL;
+			return MHD_NO;
+		}
+		rp->data = NULL;
+		MHD_add_response_header(resp, "Content-Type", rp->content_type != NULL
+								     ? rp->content_type
+								     : "application/octet-stream");
+		goto headers;
+	}
 	if (rp->body != NULL) {
 		if (!jb_dump(&b, rp->body))
 			plog(LOG_ERR_, "event=reply_unwritable id=%s status=%d", rq->id, rp->status);
@@ -133,6 +159,7 @@ send_reply(struct MHD_Connection *c, struct request *rq, struct reply *rp)
 		return MHD_NO;
 	if (rp->status != 204)
 		MHD_add_response_header(resp, "Content-Type", "application/json");
+headers:
 	MHD_add_response_header(resp, "X-Request-Id", rq->id);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -180,7 +207,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 	struct request *rq = *con_cls;
 	struct reply rp;
 	const char *cl;
-	size_t limit = max_body(s);
+	size_t limit = max_body(s, url);
 
 	(void)version;
 	if (rq == NULL) {
@@ -207,6 +234,33 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 			rp.body = json_pack("{s:{s:s,s:s}}", "error", "code", "too-large", "message",
 					    "the body is larger than allowed");
 			return send_reply(c, rq, &rp);
+		}
+		/*
+		 * A camera's segment upload of another type, or without its two
+		 * headers, would be refused once its body (up to [clips]
+		 * max_segment) was read: refuse it now, in the order the API
+		 * answers (415, then 401). The signature is checked with the body.
+		 */
+		if (strncmp(url, "/v1/clips/", 10) == 0 && strcmp(method, "PUT") == 0 &&
+		    strstr(url, "/segments/") != NULL) {
+			const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+			memset(&rp, 0, sizeof(rp));
+			if (ct == NULL || strncasecmp(ct, "application/octet-stream", 24) != 0 ||
+			    (ct[24] != '\0' && ct[24] != ';' && ct[24] != ' ')) {
+				rp.status = 415;
+				rp.body = json_pack("{s:{s:s,s:s}}", "error", "code",
+						    "unsupported-media-type", "message",
+						    "send the segment as application/octet-stream");
+			} else if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Porter-Camera") == NULL ||
+				   MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Porter-Signature") == NULL) {
+				rp.status = 401;
+				rp.body = json_pack("{s:{s:s,s:s}}", "error", "code", "unauthenticated",
+						    "message", "unknown camera or bad signature");
+			}
+			if (rp.status != 0) {
+				rq->replied = true;
+				return send_reply(c, rq, &rp);
+			}
 		}
 		return MHD_YES;
 	}
@@ -243,6 +297,8 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 	}
 	rq->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	rq->authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	rq->camera = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Porter-Camera");
+	rq->signature = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Porter-Signature");
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_query, rq);
 	if (rq->too_large) {
 		rp.status = 413;

@@ -2,6 +2,7 @@
  * daemons/porterd/jsonout.c: compact JSON for replies (jsonout.h says what
  * and why).
  */
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -174,7 +175,8 @@ jb_real(struct jbuf *b, double v)
 	int r = snprintf(t, sizeof(t), "%.17g", v);
 	size_t n;
 
-	if (r < 0 || (size_t)r + 3 >= sizeof(t)) {
+	/* JSON has no NaN or infinity (jansson's json_real refuses them too) */
+	if (!isfinite(v) || r < 0 || (size_t)r + 3 >= sizeof(t)) {
 		b->err = true;
 		return;
 	}

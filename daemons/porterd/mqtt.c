@@ -56,6 +56,20 @@ struct bad_batch {
 	int64_t at;		/* porterd's clock of the last alert; 0: free */
 };
 
+/* The last state message of a hub porterd does not know yet (bounded): a
+ * hub connects and publishes its retained state before the owner pairs it
+ * through the API; mqtt_hub_paired() applies it then, so the new hub shows
+ * online (and gets its revocations) without waiting for its next state. */
+#define STRAY_SLOTS 32
+#define STRAY_TTL_MS (10 * 60 * 1000)
+
+struct stray_state {
+	char hub[PT_ID_MAX + 1];	/* "": free */
+	uint8_t p[PT_MQTT_STATE_PAYLOAD_MAX];
+	size_t len;
+	int64_t at;			/* porterd's clock, ms */
+};
+
 struct mqtt {
 	struct server *s;
 	struct mosquitto *mq;
@@ -76,6 +90,8 @@ struct mqtt {
 	pthread_cond_t sleep_cv;
 	pthread_mutex_t tail_mu;	/* one revocation tail at a time: newest last */
 	struct bad_batch bad[BAD_BATCH_SLOTS];	/* this thread only */
+	pthread_mutex_t stray_mu;
+	struct stray_state stray[STRAY_SLOTS];
 };
 
 /* ---- small helpers ---- */
@@ -331,6 +347,70 @@ state_transition(struct server *s, const struct pt_hub *h, bool online)
 			    json_pack("{s:s}", "hub_id", h->id), online ? NULL : "hub-offline");
 }
 
+/* Keep a decoded-valid state message of an unknown hub: the same hub's
+ * slot, else a free or the oldest one. */
+static void
+stray_keep(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
+{
+	struct stray_state *same = NULL, *victim = NULL, *slot;
+	size_t i, n = strlen(hub_id);
+
+	if (n > PT_ID_MAX || len > sizeof(same->p))
+		return;
+	pthread_mutex_lock(&m->stray_mu);
+	for (i = 0; i < STRAY_SLOTS; i++) {
+		struct stray_state *x = &m->stray[i];
+
+		if (x->hub[0] != '\0' && strcmp(x->hub, hub_id) == 0) {
+			same = x;
+			break;
+		}
+		/* a free slot first, else the oldest */
+		if (victim == NULL ||
+		    (victim->hub[0] != '\0' && (x->hub[0] == '\0' || x->at < victim->at)))
+			victim = x;
+	}
+	slot = same != NULL ? same : victim;
+	memcpy(slot->hub, hub_id, n + 1);
+	memcpy(slot->p, p, len);
+	slot->len = len;
+	slot->at = now_ms_utc();
+	pthread_mutex_unlock(&m->stray_mu);
+}
+
+static void on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len);
+
+void
+mqtt_hub_paired(struct server *s, const char *hub_id)
+{
+	struct mqtt *m = s->mqtt;
+	uint8_t p[PT_MQTT_STATE_PAYLOAD_MAX];
+	size_t i, len = 0;
+	bool found = false;
+
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->stray_mu);
+	for (i = 0; i < STRAY_SLOTS; i++) {
+		struct stray_state *x = &m->stray[i];
+
+		if (x->hub[0] == '\0' || strcmp(x->hub, hub_id) != 0)
+			continue;
+		if (now_ms_utc() - x->at <= STRAY_TTL_MS) {
+			memcpy(p, x->p, x->len);
+			len = x->len;
+			found = true;
+		}
+		memset(x, 0, sizeof(*x));
+		break;
+	}
+	pthread_mutex_unlock(&m->stray_mu);
+	if (found) {
+		plog(LOG_INFO_, "event=mqtt_state hub=%s result=applied-at-pairing", hub_id);
+		on_state(m, hub_id, p, len);
+	}
+}
+
 static void
 on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 {
@@ -349,6 +429,8 @@ on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 	if ((r = pt_store_hub_by_id(s->st, hub_id, &h)) != PT_OK) {
 		plog(LOG_WARN_, "event=mqtt_state hub=%s result=dropped error=\"%s\"", hub_id,
 		     r == PT_ENOTFOUND ? "unknown hub" : pt_err_text(r));
+		if (r == PT_ENOTFOUND)
+			stray_keep(m, hub_id, p, len);
 		return;
 	}
 	if ((r = pt_store_begin(s->st)) != PT_OK)
@@ -850,24 +932,9 @@ backoff:
 static int
 password_read(const char *path, char *out, size_t cap, struct pt_errbuf *err)
 {
-	struct stat st;
-	FILE *f = fopen(path, "re");
-	size_t n;
+	size_t len;
 
-	out[0] = '\0';
-	if (f == NULL || fstat(fileno(f), &st) != 0 || (st.st_mode & 077) != 0 ||
-	    fgets(out, (int)cap, f) == NULL) {
-		(void)snprintf(err->msg, sizeof(err->msg),
-			       "mqtt.password_file: cannot read '%.100s' (a file of mode 0600)", path);
-		if (f != NULL)
-			fclose(f);
-		pt_wipe(out, cap);
-		return -1;
-	}
-	fclose(f);
-	n = strcspn(out, "\r\n");
-	out[n] = '\0';
-	return 0;
+	return pt_secret_line("mqtt.password_file", path, out, cap, &len, err);
 }
 
 /* "host:port" or "[v6]:port" (config.c checked the form). */
@@ -934,6 +1001,7 @@ mqtt_start(struct server *s, struct mqtt **out, struct pt_errbuf *err)
 	atomic_init(&m->backoff_s, 1);
 	pthread_mutex_init(&m->sleep_mu, NULL);
 	pthread_mutex_init(&m->tail_mu, NULL);
+	pthread_mutex_init(&m->stray_mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&m->sleep_cv, &ca);
@@ -1023,5 +1091,6 @@ mqtt_stop(struct mqtt *m)
 	pthread_cond_destroy(&m->sleep_cv);
 	pthread_mutex_destroy(&m->sleep_mu);
 	pthread_mutex_destroy(&m->tail_mu);
+	pthread_mutex_destroy(&m->stray_mu);
 	free(m);
 }

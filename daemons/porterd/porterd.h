@@ -48,6 +48,10 @@ struct config {
 	char mqtt_client_id[PT_ID_MAX + 1];	/* "" = porterd-<16 random hex digits> */
 	char mqtt_share_group[PT_ID_MAX + 1];	/* "" = plain subscriptions */
 	int64_t mqtt_beacon;		/* seconds between time beacons */
+	/* [clips] (api_clip.c, docs/clips.md) */
+	char clips_dir[PATH_MAX];	/* sealed segments: <dir>/<clip hex>/<index> */
+	size_t clips_max_segment;	/* bytes of one sealed segment upload */
+	size_t clips_quota;		/* bytes of sealed segments per home */
 };
 void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c, struct pt_errbuf *err);
@@ -72,7 +76,8 @@ int64_t ratelimit_attempt(struct ratelimit *rl, const char *account, const char 
 /* The attempt succeeded: clear the account's count, take back the address's. */
 void ratelimit_success(struct ratelimit *rl, const char *account, const char *addr);
 
-/* cache.c: sessions and home memberships, invalidated by generation. */
+/* cache.c: sessions and home memberships, invalidated by generation; and
+ * the digests of delegation chains that verified. */
 struct cache;
 struct cache *cache_new(void);
 void cache_free(struct cache *c);
@@ -82,10 +87,16 @@ bool cache_session_get(struct cache *c, const uint8_t th[PT_HASH_LEN], int64_t n
 		       struct pt_account *a);
 void cache_session_put(struct cache *c, uint64_t gen, const uint8_t th[PT_HASH_LEN],
 		       int64_t expires_at, const struct pt_account *a);
+/* *policy (if policy is not NULL): the home's policy parsed, shared: a
+ * reference the caller json_decref()s, never to be changed; NULL if the
+ * stored text did not parse. */
 bool cache_home_get(struct cache *c, const char *home_id, int64_t account, struct pt_home *h,
-		    int *role);
+		    int *role, json_t **policy);
 void cache_home_put(struct cache *c, uint64_t gen, int64_t account, const struct pt_home *h,
 		    int role);
+/* A chain whose SHA-256 (with its root set) is digest verified. */
+bool cache_verified_has(struct cache *c, const uint8_t digest[PT_HASH_LEN]);
+void cache_verified_put(struct cache *c, const uint8_t digest[PT_HASH_LEN]);
 
 /*
  * mqtt.c: porterd's side of MQTT (docs/mqtt.md) with libmosquitto, in a
@@ -106,6 +117,10 @@ void mqtt_stop(struct mqtt *m);
 /* A revocation of home_id was committed: publish the home's newest 32 to
  * each of its hubs (retained). No-op without MQTT; failures are logged. */
 void mqtt_revocations_changed(struct server *s, const char *home_id);
+/* A hub was paired through the API (committed): if it published its state
+ * before porterd knew it, take that state now (online, revocation
+ * catch-up). No-op without MQTT. */
+void mqtt_hub_paired(struct server *s, const char *hub_id);
 /* Relay an owner-signed command envelope (already verified by the caller)
  * to the home's hubs, or only to hub_id (non-NULL). ids gets the hubs it
  * went to (max of them), *n their count. PT_OK; PT_EUNSUPPORTED: no MQTT
@@ -145,6 +160,8 @@ struct request {
 	const char *query_open;		/* ?open= (alerts) */
 	const char *query_home;		/* ?home= (deliveries) */
 	const char *query_state;	/* ?state= (deliveries) */
+	const char *camera;		/* Porter-Camera (clip uploads) */
+	const char *signature;		/* Porter-Signature (clip uploads) */
 	char *body;
 	size_t len, cap;
 	bool too_large;
@@ -158,10 +175,19 @@ struct reply {
 	json_t *body;			/* NULL: empty body */
 	char retry_after[24];
 	const char *allow;
+	/* A binary body instead of JSON (clip downloads): malloc'd, sent
+	 * and freed by http.c; content_type is a static string. */
+	uint8_t *data;
+	size_t data_len;
+	const char *content_type;
 };
 
 /* api.c */
 void api_dispatch(struct server *s, struct request *rq, struct reply *rp);
+/* main.c: does this thread wipe the JSON memory it frees? Yes unless
+ * turned off; api_dispatch turns it off for a GET without a body (nothing
+ * secret in it or in its reply) and on for every other request. */
+void json_wipe_set(bool on);
 /* http.c */
 struct MHD_Daemon;
 struct MHD_Daemon *http_start(struct server *s, uint16_t *port, struct pt_errbuf *err);

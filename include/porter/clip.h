@@ -129,18 +129,20 @@ int pt_clip_manifest_encode(const struct pt_clip_manifest *m, uint8_t *out, size
  * order, end before start, a recipient key id twice). */
 int pt_clip_manifest_decode(const uint8_t *p, size_t len, struct pt_clip_manifest *m) PT_MUST_CHECK;
 /* Encode and sign: the manifest message. PT_OK, PT_EINVAL, PT_ENOSPC, or
- * the signer's error. */
+ * the signer's error. out (PT_CLIP_MANIFEST_MAX bytes always suffice) is
+ * also the scratch space for the signed bytes: no big stack buffer. */
 int pt_clip_manifest_sign(const struct pt_signer *sg, const struct pt_clip_manifest *m,
 			  uint8_t *out, size_t cap, size_t *out_len) PT_MUST_CHECK;
 /* Check the signature against the camera key (before reading any field),
- * then decode. PT_OK, PT_ETOOBIG, PT_EMALFORMED, PT_EBADSIG. */
+ * then decode. PT_OK, PT_ETOOBIG, PT_EMALFORMED, PT_EBADSIG. Uses about
+ * PT_CLIP_PAYLOAD_MAX (50 KiB) of stack for the signed bytes. */
 int pt_clip_manifest_open(const struct pt_crypto_ops *ops, const uint8_t cam_pk[PT_PK_LEN],
 			  const uint8_t *p, size_t len, struct pt_clip_manifest *m) PT_MUST_CHECK;
 /* The camera id a manifest message claims, without verifying anything
  * (to find the key to verify it with). PT_OK or PT_EMALFORMED. */
 int pt_clip_manifest_camera(const uint8_t *p, size_t len, char out[PT_ID_MAX + 1]) PT_MUST_CHECK;
 
-/* The bytes a segment signature covers (see above): 23 + 1 + 16 + 4 + 32. */
+/* The bytes a segment signature covers (see above): 22 + 1 + 16 + 4 + 32. */
 #define PT_CLIP_SEGMENT_MSG_LEN (sizeof(PT_CLIP_SEGMENT_DOMAIN) + PT_CLIP_ID_LEN + 4 + PT_HASH_LEN)
 void pt_clip_segment_msg(const uint8_t clip[PT_CLIP_ID_LEN], uint32_t index,
 			 const uint8_t sha256[PT_HASH_LEN], uint8_t out[PT_CLIP_SEGMENT_MSG_LEN]);

@@ -47,7 +47,8 @@ void pt_clip_key_free(uint8_t *key);
 int pt_clip_key_seal(const uint8_t key[PT_CLIP_KEY_LEN], const uint8_t owner_pk[PT_PK_LEN],
 		     uint8_t out[PT_CLIP_SEALED_KEY_LEN]) PT_MUST_CHECK;
 /* Open a sealed key with the owner's secret. PT_OK, or PT_EBADSIG (not
- * sealed to this owner, or altered). key: PT_CLIP_KEY_LEN guarded bytes. */
+ * sealed to this owner, or altered), PT_ENOMEM. key: PT_CLIP_KEY_LEN
+ * guarded bytes, zeroed on failure. */
 int pt_clip_key_open(const struct pt_secret *owner, const uint8_t sealed[PT_CLIP_SEALED_KEY_LEN],
 		     uint8_t *key) PT_MUST_CHECK;
 
@@ -69,10 +70,12 @@ int pt_seg_seal_chunk(struct pt_seg_sealer *s, const uint8_t *in, size_t len, bo
 /* Wipe the state (also after an error). */
 void pt_seg_sealer_wipe(struct pt_seg_sealer *s);
 
-/* Whole buffers. seal: out holds pt_seg_sealed_size(len). open: out holds
- * at least len bytes; PT_OK, PT_EMALFORMED (framing, truncated, bytes after
- * the final chunk), PT_EBADSIG (authentication failed: wrong key, clip,
- * index, or altered). */
+/* Whole buffers. seal: out holds pt_seg_sealed_size(len) (0: overflow);
+ * PT_EINVAL if that is over PT_CLIP_SEGMENT_SIZE_MAX. open: out holds at
+ * least len bytes; PT_OK, PT_ETOOBIG (len over PT_CLIP_SEGMENT_SIZE_MAX),
+ * PT_EMALFORMED (framing, truncated, bytes after the final chunk),
+ * PT_EBADSIG (authentication failed: wrong key, clip, index, or altered,
+ * reordered or dropped chunks). On failure out is wiped and *out_len 0. */
 size_t pt_seg_sealed_size(size_t plain_len);
 int pt_seg_seal(const uint8_t *key, const uint8_t clip[PT_CLIP_ID_LEN], uint32_t index,
 		const uint8_t *in, size_t len, uint8_t *out, size_t *out_len) PT_MUST_CHECK;

@@ -34,6 +34,17 @@ int pt_keyfile_save(const char *path, const struct pt_secret *s, bool overwrite,
 /* Load a secret key; refuses files readable by group or others. The seed
  * passes through a wiped buffer only. */
 int pt_keyfile_load(const char *path, struct pt_secret *s, struct pt_errbuf *err) PT_MUST_CHECK;
+/*
+ * The first line of a secret file (a broker password, a panel code): the
+ * file opened must be a regular file, not a symbolic link, of mode 0600 or
+ * tighter. out[cap] gets the line without its end, NUL-terminated, *len
+ * its length (0 for an empty file: the caller decides). what names the
+ * configuration key in errors ("mqtt.password_file: '...' has mode 0644:
+ * it must be 0600 (chmod 600)"). 0, or -1 with err set and out wiped,
+ * also when the line does not fit ("too long").
+ */
+int pt_secret_line(const char *what, const char *path, char *out, size_t cap, size_t *len,
+		   struct pt_errbuf *err) PT_MUST_CHECK;
 /* A public key from text (bare base64url) or a key file's path. */
 int pt_pubkey_parse(const char *arg, uint8_t pk[PT_PK_LEN], struct pt_errbuf *err) PT_MUST_CHECK;
 /* "porter-ed25519-public-v1 <b64>" is not needed on screens: just <b64>. */

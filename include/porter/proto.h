@@ -141,9 +141,24 @@ struct pt_req_dispatch {
 
 /* {"device_key", "lat", "lon", "package_id"} */
 struct pt_req_arrive {
-	uint8_t device_pk[PT_PK_LEN];
+	uint8_t device_pk[PT_PK_LEN];	/* valid point; see pt_req_arrive_decode_lookup */
 	double lat, lon;
 	char package_id[PT_PACKAGE_MAX + 1];
+};
+
+/* {"device_key": "<43 characters>"}: the body of /credential. */
+struct pt_req_credential {
+	uint8_t device_pk[PT_PK_LEN];
+};
+
+/* {"command": "<base64url envelope>", "hub_id": "hub-..."?}: a remote lock
+ * or unlock to relay (POST /v1/homes/{id}/commands). An envelope over
+ * PT_ENVELOPE_SIZE_MAX bytes is 413 too-large. */
+struct pt_req_command {
+	uint8_t envelope[PT_ENVELOPE_SIZE_MAX];	/* decoded, not yet verified */
+	size_t envelope_len;			/* 1..PT_ENVELOPE_SIZE_MAX */
+	bool has_hub;
+	char hub_id[PT_ID_MAX + 1];		/* pt_id_is_valid when has_hub, else "" */
 };
 
 /* {} or {"reason": "..."} (0..200 bytes printable UTF-8); an empty body is {}. */
@@ -183,6 +198,22 @@ int pt_req_arrive_decode(const char *p, size_t len, struct pt_req_arrive *r,
 			 struct pt_api_err *e) PT_MUST_CHECK;
 int pt_req_reason_decode(const char *p, size_t len, struct pt_req_reason *r,
 			 struct pt_api_err *e) PT_MUST_CHECK;
+/*
+ * For callers that use device_key only to look up one of the courier's
+ * enrolled devices (porterd's arrive and credential routes): device_key is
+ * 32 bytes of base64url (43 characters, else 400 invalid-field
+ * device_key) but not checked as a curve point (that check costs as much
+ * as a signature verification): enrolment (pt_req_device_decode) refused
+ * every invalid or small-order key, so an invalid key is never found and
+ * the caller answers 400 invalid-field device_key for it as for any key
+ * not enrolled. pt_req_arrive_decode checks the point as well.
+ */
+int pt_req_arrive_decode_lookup(const char *p, size_t len, struct pt_req_arrive *r,
+				struct pt_api_err *e) PT_MUST_CHECK;
+int pt_req_credential_decode(const char *p, size_t len, struct pt_req_credential *r,
+			     struct pt_api_err *e) PT_MUST_CHECK;
+int pt_req_command_decode(const char *p, size_t len, struct pt_req_command *r,
+			  struct pt_api_err *e) PT_MUST_CHECK;
 
 /*
  * Paging query: ?after=<cursor>&limit=<n>. after: NULL or a decimal

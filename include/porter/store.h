@@ -187,6 +187,10 @@ int pt_store_owner_key_list(struct pt_store *st, const char *home_id, struct pt_
 int pt_store_grant_insert(struct pt_store *st, struct pt_grant_row *g) PT_MUST_CHECK;
 int pt_store_grant_list(struct pt_store *st, const char *home_id, struct pt_grant_row *out,
 			size_t max, size_t *n) PT_MUST_CHECK;
+/* The same from id > after (a page: the next page starts after the last id
+ * of this one), in id order, at most max. PT_ENOTFOUND for an unknown home. */
+int pt_store_grant_list_after(struct pt_store *st, const char *home_id, int64_t after,
+			      struct pt_grant_row *out, size_t max, size_t *n) PT_MUST_CHECK;
 /* The home's grants whose last link is held by holder, newest first. */
 int pt_store_grant_list_by_holder(struct pt_store *st, const char *home_id,
 				  const uint8_t holder[PT_PK_LEN], struct pt_grant_row *out,
@@ -451,5 +455,75 @@ int pt_store_alert_list(struct pt_store *st, const char *home_id, bool only_open
  * a is filled with the row. PT_ENOTFOUND unless the alert is of home_id. */
 int pt_store_alert_ack(struct pt_store *st, const char *home_id, int64_t id, int64_t account,
 		       int64_t at, struct pt_alert_row *a) PT_MUST_CHECK;
+
+/*
+ * Cameras and clips (schema 4; docs/clips.md). A camera is enrolled by an
+ * owner with its Ed25519 key; its id (as porter-cam's config names it) is
+ * unique across the deployment, since uploads name only the camera. A
+ * clip row holds what porterd knows of a clip: its home and camera (the
+ * camera's key is copied, so a clip stays verifiable after the camera is
+ * removed), how many sealed segments and bytes are stored (the ciphertext
+ * itself lives in files, never here), and the camera-signed manifest once
+ * uploaded. Nothing here can open a clip.
+ */
+#define PT_CLIP_MANIFEST_STORE_MAX 65536	/* >= PT_CLIP_MANIFEST_MAX */
+
+struct pt_camera {
+	int64_t rowid;
+	char id[PT_ID_MAX + 1];
+	char home_id[PT_ID_MAX + 1];
+	uint8_t pk[PT_PK_LEN];
+	char name[PT_LABEL_MAX + 1];
+	int64_t added_by;
+	int64_t created_at;
+};
+
+/* Sets c->rowid. PT_EEXISTS (the id or the key is enrolled already, in any
+ * home), PT_ENOTFOUND (no such home). */
+int pt_store_camera_insert(struct pt_store *st, struct pt_camera *c) PT_MUST_CHECK;
+int pt_store_camera_list(struct pt_store *st, const char *home_id, struct pt_camera *out,
+			 size_t max, size_t *n) PT_MUST_CHECK;
+/* PT_ENOTFOUND unless the camera belongs to home_id. Its clips stay. */
+int pt_store_camera_delete(struct pt_store *st, const char *home_id,
+			   const char *camera_id) PT_MUST_CHECK;
+/* The camera with this id, in any home. PT_ENOTFOUND; c zeroed on failure. */
+int pt_store_camera_by_id(struct pt_store *st, const char *camera_id,
+			  struct pt_camera *c) PT_MUST_CHECK;
+
+struct pt_clip_row {
+	int64_t rowid;			/* paging cursor */
+	uint8_t clip[16];		/* PT_CLIP_ID_LEN */
+	char home_id[PT_ID_MAX + 1];
+	char camera[PT_ID_MAX + 1];
+	uint8_t camera_pk[PT_PK_LEN];
+	int64_t segments;		/* sealed segments stored */
+	int64_t bytes;			/* their bytes */
+	int64_t manifest_len;		/* 0: no manifest yet */
+	int64_t declared;		/* segments the manifest lists */
+	int64_t start_ms, end_ms;	/* from the manifest */
+	int64_t created_at, updated_at;
+};
+
+/* The clip with this id, in any home (callers check the home). */
+int pt_store_clip_get(struct pt_store *st, const uint8_t clip[16],
+		      struct pt_clip_row *c) PT_MUST_CHECK;
+/* The home's clips with rowid > after, oldest first. */
+int pt_store_clip_list(struct pt_store *st, const char *home_id, int64_t after,
+		       struct pt_clip_row *out, size_t max, size_t *n) PT_MUST_CHECK;
+/*
+ * Inside a transaction: create the clip (c->clip, home_id, camera,
+ * camera_pk) if it is new, then add one stored segment of seg_bytes
+ * (seg_bytes 0: none) and, with manifest non-NULL, set the manifest
+ * (declared, start_ms, end_ms from c). An existing clip keeps its home,
+ * camera and key: callers check them first. PT_ENOTFOUND (no such home).
+ */
+int pt_store_clip_put(struct pt_store *st, const struct pt_clip_row *c, int64_t seg_bytes,
+		      const uint8_t *manifest, size_t manifest_len) PT_MUST_CHECK;
+/* The stored manifest bytes into out[cap]. PT_ENOTFOUND (no clip or no
+ * manifest yet), PT_ENOSPC. */
+int pt_store_clip_manifest(struct pt_store *st, const uint8_t clip[16], uint8_t *out, size_t cap,
+			   size_t *len) PT_MUST_CHECK;
+/* Bytes of sealed segments stored for the home's clips (its quota). */
+int pt_store_clip_usage(struct pt_store *st, const char *home_id, int64_t *bytes) PT_MUST_CHECK;
 
 #endif

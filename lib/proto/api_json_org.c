@@ -155,6 +155,26 @@ get_package(json_t *o, const char *field, char out[PT_PACKAGE_MAX + 1], struct p
 	return 1;
 }
 
+/*
+ * A courier's device key in arrive and credential: 43 characters of
+ * base64url, 32 bytes. Not pt_pk_is_valid: only a key found among the
+ * courier's enrolled devices is used, and enrolment checked it.
+ */
+static int
+get_device_key(json_t *o, const char *field, uint8_t pk[PT_PK_LEN], struct pt_api_err *e)
+{
+	size_t n;
+
+	if (pt_json_get_b64(o, field, true, PT_PK_LEN, pk, &n, e) < 0)
+		return -1;
+	if (n != PT_PK_LEN) {
+		memset(pk, 0, PT_PK_LEN);
+		pt_json_invalid(e, field, "is not an Ed25519 public key (43 characters)");
+		return -1;
+	}
+	return 1;
+}
+
 /* ---- carriers, couriers, devices, hubs ---- */
 
 int
@@ -314,8 +334,8 @@ fail:
 	return PT_EMALFORMED;
 }
 
-int
-pt_req_arrive_decode(const char *p, size_t len, struct pt_req_arrive *r, struct pt_api_err *e)
+static int
+arrive_decode(const char *p, size_t len, bool point, struct pt_req_arrive *r, struct pt_api_err *e)
 {
 	static const char *const allowed[] = {"device_key", "lat", "lon", "package_id", NULL};
 	json_t *o;
@@ -323,7 +343,10 @@ pt_req_arrive_decode(const char *p, size_t len, struct pt_req_arrive *r, struct 
 	memset(r, 0, sizeof(*r));
 	if ((o = pt_json_load_object(p, len, allowed, e)) == NULL)
 		return PT_EMALFORMED;
-	FAIL(pt_json_get_pk(o, "device_key", true, r->device_pk, e));
+	if (point)
+		FAIL(pt_json_get_pk(o, "device_key", true, r->device_pk, e));
+	else
+		FAIL(get_device_key(o, "device_key", r->device_pk, e));
 	FAIL(pt_json_get_num(o, "lat", "lat", true, -90, 90, &r->lat, e));
 	FAIL(pt_json_get_num(o, "lon", "lon", true, -180, 180, &r->lon, e));
 	FAIL(get_package(o, "package_id", r->package_id, e));
@@ -333,6 +356,19 @@ fail:
 	json_decref(o);
 	memset(r, 0, sizeof(*r));
 	return PT_EMALFORMED;
+}
+
+int
+pt_req_arrive_decode(const char *p, size_t len, struct pt_req_arrive *r, struct pt_api_err *e)
+{
+	return arrive_decode(p, len, true, r, e);
+}
+
+int
+pt_req_arrive_decode_lookup(const char *p, size_t len, struct pt_req_arrive *r,
+			    struct pt_api_err *e)
+{
+	return arrive_decode(p, len, false, r, e);
 }
 
 int
@@ -347,6 +383,50 @@ pt_req_reason_decode(const char *p, size_t len, struct pt_req_reason *r, struct 
 	if ((o = pt_json_load_object(p, len, allowed, e)) == NULL)
 		return PT_EMALFORMED;
 	FAIL(pt_json_get_str(o, "reason", false, 0, PT_REASON_MAX, true, r->reason, e));
+	json_decref(o);
+	return PT_OK;
+fail:
+	json_decref(o);
+	memset(r, 0, sizeof(*r));
+	return PT_EMALFORMED;
+}
+
+int
+pt_req_credential_decode(const char *p, size_t len, struct pt_req_credential *r,
+			 struct pt_api_err *e)
+{
+	static const char *const allowed[] = {"device_key", NULL};
+	json_t *o;
+
+	memset(r, 0, sizeof(*r));
+	if ((o = pt_json_load_object(p, len, allowed, e)) == NULL)
+		return PT_EMALFORMED;
+	FAIL(get_device_key(o, "device_key", r->device_pk, e));
+	json_decref(o);
+	return PT_OK;
+fail:
+	json_decref(o);
+	memset(r, 0, sizeof(*r));
+	return PT_EMALFORMED;
+}
+
+/* ---- remote commands ---- */
+
+int
+pt_req_command_decode(const char *p, size_t len, struct pt_req_command *r, struct pt_api_err *e)
+{
+	static const char *const allowed[] = {"command", "hub_id", NULL};
+	json_t *o;
+
+	memset(r, 0, sizeof(*r));
+	if ((o = pt_json_load_object(p, len, allowed, e)) == NULL)
+		return PT_EMALFORMED;
+	FAIL(pt_json_get_b64(o, "command", true, PT_ENVELOPE_SIZE_MAX, r->envelope,
+			     &r->envelope_len, e));
+	if (json_object_get(o, "hub_id") != NULL) {
+		FAIL(get_id(o, "hub_id", r->hub_id, e));
+		r->has_hub = true;
+	}
 	json_decref(o);
 	return PT_OK;
 fail:

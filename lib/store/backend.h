@@ -32,7 +32,7 @@ struct pt_store_ops {
 	int (*owner_key_insert)(struct pt_store *st, struct pt_owner_key *k);
 	int (*owner_key_list)(struct pt_store *st, const char *home_id, struct pt_owner_key *out, size_t max, size_t *n);
 	int (*grant_insert)(struct pt_store *st, struct pt_grant_row *g);
-	int (*grant_list)(struct pt_store *st, const char *home_id, struct pt_grant_row *out, size_t max, size_t *n);
+	int (*grant_list)(struct pt_store *st, const char *home_id, int64_t after, struct pt_grant_row *out, size_t max, size_t *n);
 	int (*grant_list_by_holder)(struct pt_store *st, const char *home_id, const uint8_t holder[PT_PK_LEN], struct pt_grant_row *out, size_t max, size_t *n);
 	int (*revocation_insert)(struct pt_store *st, struct pt_revocation_row *r);
 	int (*revocation_list)(struct pt_store *st, const char *home_id, int64_t since_version, struct pt_revocation_row *out, size_t max, size_t *n);
@@ -68,6 +68,16 @@ struct pt_store_ops {
 	int (*alert_insert)(struct pt_store *st, struct pt_alert_row *a);
 	int (*alert_list)(struct pt_store *st, const char *home_id, bool only_open, int64_t after, struct pt_alert_row *out, size_t max, size_t *n);
 	int (*alert_ack)(struct pt_store *st, const char *home_id, int64_t id, int64_t account, int64_t at, struct pt_alert_row *a);
+	/* cameras and clips (schema 4) */
+	int (*camera_insert)(struct pt_store *st, struct pt_camera *c);
+	int (*camera_list)(struct pt_store *st, const char *home_id, struct pt_camera *out, size_t max, size_t *n);
+	int (*camera_delete)(struct pt_store *st, const char *home_id, const char *camera_id);
+	int (*camera_by_id)(struct pt_store *st, const char *camera_id, struct pt_camera *c);
+	int (*clip_get)(struct pt_store *st, const uint8_t clip[16], struct pt_clip_row *c);
+	int (*clip_list)(struct pt_store *st, const char *home_id, int64_t after, struct pt_clip_row *out, size_t max, size_t *n);
+	int (*clip_put)(struct pt_store *st, const struct pt_clip_row *c, int64_t seg_bytes, const uint8_t *manifest, size_t manifest_len);
+	int (*clip_manifest)(struct pt_store *st, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
+	int (*clip_usage)(struct pt_store *st, const char *home_id, int64_t *bytes);
 };
 
 struct pt_store {

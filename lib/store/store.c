@@ -215,9 +215,16 @@ pt_store_grant_insert(struct pt_store *st, struct pt_grant_row *g)
 int
 pt_store_grant_list(struct pt_store *st, const char *home_id, struct pt_grant_row *out, size_t max, size_t *n)
 {
+	return pt_store_grant_list_after(st, home_id, 0, out, max, n);
+}
+
+int
+pt_store_grant_list_after(struct pt_store *st, const char *home_id, int64_t after,
+			  struct pt_grant_row *out, size_t max, size_t *n)
+{
 	if (st == NULL)
 		return PT_EINVAL;
-	return st->ops->grant_list(st, home_id, out, max, n);
+	return st->ops->grant_list(st, home_id, after, out, max, n);
 }
 
 int
@@ -498,4 +505,82 @@ pt_store_alert_ack(struct pt_store *st, const char *home_id, int64_t id, int64_t
 	if (st == NULL)
 		return PT_EINVAL;
 	return st->ops->alert_ack(st, home_id, id, account, at, a);
+}
+
+/* ---- cameras and clips ---- */
+
+int
+pt_store_camera_insert(struct pt_store *st, struct pt_camera *c)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->camera_insert(st, c);
+}
+
+int
+pt_store_camera_list(struct pt_store *st, const char *home_id, struct pt_camera *out, size_t max,
+		     size_t *n)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->camera_list(st, home_id, out, max, n);
+}
+
+int
+pt_store_camera_delete(struct pt_store *st, const char *home_id, const char *camera_id)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->camera_delete(st, home_id, camera_id);
+}
+
+int
+pt_store_camera_by_id(struct pt_store *st, const char *camera_id, struct pt_camera *c)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->camera_by_id(st, camera_id, c);
+}
+
+int
+pt_store_clip_get(struct pt_store *st, const uint8_t clip[16], struct pt_clip_row *c)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->clip_get(st, clip, c);
+}
+
+int
+pt_store_clip_list(struct pt_store *st, const char *home_id, int64_t after, struct pt_clip_row *out,
+		   size_t max, size_t *n)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->clip_list(st, home_id, after, out, max, n);
+}
+
+int
+pt_store_clip_put(struct pt_store *st, const struct pt_clip_row *c, int64_t seg_bytes,
+		  const uint8_t *manifest, size_t manifest_len)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->clip_put(st, c, seg_bytes, manifest, manifest_len);
+}
+
+int
+pt_store_clip_manifest(struct pt_store *st, const uint8_t clip[16], uint8_t *out, size_t cap,
+		       size_t *len)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->clip_manifest(st, clip, out, cap, len);
+}
+
+int
+pt_store_clip_usage(struct pt_store *st, const char *home_id, int64_t *bytes)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->clip_usage(st, home_id, bytes);
 }

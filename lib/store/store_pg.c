@@ -293,6 +293,36 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"ALTER TABLE events ADD COLUMN hash BYTEA CHECK (hash IS NULL OR length(hash) = 32);"
 	"CREATE INDEX hubs_online ON hubs(id) WHERE online;",
 	},
+
+	/* 4: cameras and clips (store_sqlite.c says why). */
+	{
+	"CREATE TABLE cameras ("
+	"  id BIGSERIAL PRIMARY KEY,"
+	"  public_id TEXT NOT NULL UNIQUE CHECK (length(public_id) BETWEEN 1 AND 64),"
+	"  home BIGINT NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  pk BYTEA NOT NULL UNIQUE CHECK (length(pk) = 32),"
+	"  name TEXT NOT NULL CHECK (length(name) <= 100),"
+	"  added_by BIGINT NOT NULL,"
+	"  created_at BIGINT NOT NULL"
+	");"
+	"CREATE INDEX cameras_home ON cameras(home);"
+	"CREATE TABLE clips ("
+	"  id BIGSERIAL PRIMARY KEY,"
+	"  clip BYTEA NOT NULL UNIQUE CHECK (length(clip) = 16),"
+	"  home BIGINT NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  camera TEXT NOT NULL CHECK (length(camera) BETWEEN 1 AND 64),"
+	"  camera_pk BYTEA NOT NULL CHECK (length(camera_pk) = 32),"
+	"  segments BIGINT NOT NULL CHECK (segments >= 0),"
+	"  bytes BIGINT NOT NULL CHECK (bytes >= 0),"
+	"  manifest BYTEA CHECK (manifest IS NULL OR length(manifest) BETWEEN 1 AND 65536),"
+	"  declared BIGINT NOT NULL CHECK (declared >= 0),"
+	"  start_ms BIGINT NOT NULL,"
+	"  end_ms BIGINT NOT NULL,"
+	"  created_at BIGINT NOT NULL,"
+	"  updated_at BIGINT NOT NULL"
+	");"
+	"CREATE INDEX clips_home ON clips(home, id);",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -364,6 +394,15 @@ enum sid {
 	S_ALERT_LIST_OPEN,
 	S_ALERT_ACK,
 	S_ALERT_GET,
+	S_CAMERA_INSERT,
+	S_CAMERA_LIST,
+	S_CAMERA_DELETE,
+	S_CAMERA_BY_ID,
+	S_CLIP_GET,
+	S_CLIP_LIST,
+	S_CLIP_PUT,
+	S_CLIP_MANIFEST,
+	S_CLIP_USAGE,
 	S_COUNT_
 };
 
@@ -408,6 +447,13 @@ enum sid {
 #define ALERT_FROM                                                                                \
 	"SELECT a.id, h.public_id, a.at, a.type, a.data, a.event_id, coalesce(a.acked_by, 0),"    \
 	" coalesce(a.acked_at, 0) FROM alerts a JOIN homes h ON h.id = a.home"
+#define CAMERA_FROM                                                                               \
+	"SELECT k.id, k.public_id, h.public_id, k.pk, k.name, k.added_by, k.created_at"           \
+	" FROM cameras k JOIN homes h ON h.id = k.home"
+#define CLIP_FROM                                                                                 \
+	"SELECT c.id, c.clip, h.public_id, c.camera, c.camera_pk, c.segments, c.bytes,"           \
+	" coalesce(length(c.manifest), 0)::bigint, c.declared, c.start_ms, c.end_ms,"             \
+	" c.created_at, c.updated_at FROM clips c JOIN homes h ON h.id = c.home"
 
 /* A statement and the types of its parameters, one letter each: i int8,
  * t text, b bytea, f float8, o boolean. */
@@ -464,7 +510,8 @@ static const struct stmt stmts[S_COUNT_] = {
 			    " label, created_by, created_at)"
 			    " SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM homes"
 			    " WHERE public_id = $1 RETURNING id", "tbbbiiitii"},
-	[S_GRANT_LIST] = {GRANT_FROM " WHERE h.public_id = $1 ORDER BY g.id LIMIT $2", "ti"},
+	[S_GRANT_LIST] = {GRANT_FROM " WHERE h.public_id = $1 AND g.id > $2 ORDER BY g.id LIMIT $3",
+			  "tii"},
 	[S_GRANT_BY_HOLDER] = {GRANT_FROM " WHERE h.public_id = $1 AND g.holder = $2"
 			       " ORDER BY g.id DESC LIMIT $3", "tbi"},
 	/* $1 is the home's row, locked by S_HOME_LOCK in an earlier statement
@@ -601,6 +648,37 @@ static const struct stmt stmts[S_COUNT_] = {
 			 " WHERE id = $2 AND acked_by IS NULL"
 			 " AND home = (SELECT id FROM homes WHERE public_id = $1)", "tiii"},
 	[S_ALERT_GET] = {ALERT_FROM " WHERE a.id = $2 AND h.public_id = $1", "ti"},
+	[S_CAMERA_INSERT] = {"INSERT INTO cameras (public_id, home, pk, name, added_by, created_at)"
+			     " SELECT $1, id, $3, $4, $5, $6 FROM homes WHERE public_id = $2"
+			     " RETURNING id", "ttbtii"},
+	[S_CAMERA_LIST] = {CAMERA_FROM " WHERE h.public_id = $1 ORDER BY k.id LIMIT $2", "ti"},
+	[S_CAMERA_DELETE] = {"DELETE FROM cameras WHERE public_id = $2"
+			     " AND home = (SELECT id FROM homes WHERE public_id = $1)", "tt"},
+	[S_CAMERA_BY_ID] = {CAMERA_FROM " WHERE k.public_id = $1", "t"},
+	[S_CLIP_GET] = {CLIP_FROM " WHERE c.clip = $1", "b"},
+	[S_CLIP_LIST] = {CLIP_FROM " WHERE h.public_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3",
+			 "tii"},
+	/* Create the clip or add to it; a NULL manifest ($7) leaves the
+	 * stored one and its facts alone. Concurrent puts of one clip wait
+	 * on its row and then add. */
+	[S_CLIP_PUT] = {"INSERT INTO clips (clip, home, camera, camera_pk, segments, bytes, manifest,"
+			" declared, start_ms, end_ms, created_at, updated_at)"
+			" SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11 FROM homes"
+			" WHERE public_id = $2"
+			" ON CONFLICT (clip) DO UPDATE SET segments = clips.segments + EXCLUDED.segments,"
+			" bytes = clips.bytes + EXCLUDED.bytes,"
+			" manifest = coalesce(EXCLUDED.manifest, clips.manifest),"
+			" declared = CASE WHEN EXCLUDED.manifest IS NULL THEN clips.declared"
+			" ELSE EXCLUDED.declared END,"
+			" start_ms = CASE WHEN EXCLUDED.manifest IS NULL THEN clips.start_ms"
+			" ELSE EXCLUDED.start_ms END,"
+			" end_ms = CASE WHEN EXCLUDED.manifest IS NULL THEN clips.end_ms"
+			" ELSE EXCLUDED.end_ms END,"
+			" updated_at = EXCLUDED.updated_at RETURNING id", "bttbiibiiii"},
+	[S_CLIP_MANIFEST] = {"SELECT manifest FROM clips WHERE clip = $1 AND manifest IS NOT NULL",
+			     "b"},
+	[S_CLIP_USAGE] = {"SELECT coalesce(sum(c.bytes), 0)::bigint FROM clips c"
+			  " JOIN homes h ON h.id = c.home WHERE h.public_id = $1", "t"},
 };
 
 static const struct pt_store_ops pg_ops;
@@ -2592,14 +2670,14 @@ pg_grant_insert(struct pt_store *base, struct pt_grant_row *g)
 }
 
 static int
-pg_grant_list(struct pt_store *base, const char *home_id, struct pt_grant_row *out, size_t max,
-	      size_t *n)
+pg_grant_list(struct pt_store *base, const char *home_id, int64_t after,
+	      struct pt_grant_row *out, size_t max, size_t *n)
 {
 	struct pg_store *st = (struct pg_store *)base;
 
 	if (n == NULL)
 		return PT_EINVAL;
-	return list_of(st, S_HOME_ROWID, S_GRANT_LIST, home_id, NULL, decode_grant, out,
+	return list_of(st, S_HOME_ROWID, S_GRANT_LIST, home_id, &after, decode_grant, out,
 		       sizeof(*out), max, n, "cannot list grants");
 }
 
@@ -3755,6 +3833,254 @@ pg_alert_ack(struct pt_store *base, const char *home_id, int64_t id, int64_t acc
 	return sp_end(c, r, what);
 }
 
+/* ---- cameras and clips (schema 4) ---- */
+
+static bool
+decode_camera(const PGresult *r, int i, void *out)
+{
+	struct pt_camera *c = out;
+
+	return COL_I64(r, i, 0, c->rowid) && col_str(r, i, 1, c->id, sizeof(c->id)) &&
+	       col_str(r, i, 2, c->home_id, sizeof(c->home_id)) &&
+	       col_blob_exact(r, i, 3, c->pk, sizeof(c->pk)) &&
+	       col_str(r, i, 4, c->name, sizeof(c->name)) && COL_I64(r, i, 5, c->added_by) &&
+	       COL_I64(r, i, 6, c->created_at);
+}
+
+static bool
+decode_clip(const PGresult *r, int i, void *out)
+{
+	struct pt_clip_row *c = out;
+
+	return COL_I64(r, i, 0, c->rowid) && col_blob_exact(r, i, 1, c->clip, sizeof(c->clip)) &&
+	       col_str(r, i, 2, c->home_id, sizeof(c->home_id)) &&
+	       col_str(r, i, 3, c->camera, sizeof(c->camera)) &&
+	       col_blob_exact(r, i, 4, c->camera_pk, sizeof(c->camera_pk)) &&
+	       COL_I64(r, i, 5, c->segments) && COL_I64(r, i, 6, c->bytes) &&
+	       COL_I64(r, i, 7, c->manifest_len) && COL_I64(r, i, 8, c->declared) &&
+	       COL_I64(r, i, 9, c->start_ms) && COL_I64(r, i, 10, c->end_ms) &&
+	       COL_I64(r, i, 11, c->created_at) && COL_I64(r, i, 12, c->updated_at);
+}
+
+static int
+pg_camera_insert(struct pt_store *base, struct pt_camera *cam)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot insert a camera";
+	struct pg_conn *c;
+	struct params p;
+	int r;
+
+	if (cam == NULL)
+		return PT_EINVAL;
+	cam->rowid = 0;
+	if (st == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, &c, what)) != PT_OK)
+		return r;
+	if (!str_fits(cam->id, sizeof(cam->id)) || !pt_id_is_valid(cam->id, strlen(cam->id)) ||
+	    !str_fits(cam->home_id, sizeof(cam->home_id)) ||
+	    !str_fits(cam->name, sizeof(cam->name)) || !utf8_ok(cam->name))
+		return PT_EINVAL;
+	if (!utf8_ok(cam->home_id))
+		return PT_ENOTFOUND;
+	cam->created_at = now_or(cam->created_at);
+	params_init(&p);
+	p_str(&p, cam->id);
+	p_str(&p, cam->home_id);
+	p_blob(&p, cam->pk, sizeof(cam->pk));
+	p_str(&p, cam->name);
+	p_i64(&p, cam->added_by);
+	p_i64(&p, cam->created_at);
+	return write_one(c, S_CAMERA_INSERT, &p, false, &cam->rowid, what);
+}
+
+static int
+pg_camera_list(struct pt_store *base, const char *home_id, struct pt_camera *out, size_t max,
+	       size_t *n)
+{
+	struct pg_store *st = (struct pg_store *)base;
+
+	if (n == NULL)
+		return PT_EINVAL;
+	return list_of(st, S_HOME_ROWID, S_CAMERA_LIST, home_id, NULL, decode_camera, out,
+		       sizeof(*out), max, n, "cannot list cameras");
+}
+
+static int
+pg_camera_delete(struct pt_store *base, const char *home_id, const char *camera_id)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot delete a camera";
+	struct pg_conn *c;
+	struct params p;
+	int r;
+
+	if (st == NULL || home_id == NULL || camera_id == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, &c, what)) != PT_OK)
+		return r;
+	if (!arg_fits(home_id, PT_ID_MAX) || !arg_fits(camera_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	params_init(&p);
+	p_str(&p, home_id);
+	p_str(&p, camera_id);
+	return write_one(c, S_CAMERA_DELETE, &p, true, NULL, what);
+}
+
+static int
+pg_camera_by_id(struct pt_store *base, const char *camera_id, struct pt_camera *cam)
+{
+	struct pg_store *st = (struct pg_store *)base;
+
+	if (cam == NULL)
+		return PT_EINVAL;
+	memset(cam, 0, sizeof(*cam));
+	if (st == NULL || camera_id == NULL)
+		return PT_EINVAL;
+	if (!arg_fits(camera_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	return read_one(st, S_CAMERA_BY_ID, camera_id, 0, decode_camera, cam, sizeof(*cam),
+			"cannot read a camera");
+}
+
+static int
+pg_clip_get(struct pt_store *base, const uint8_t clip[16], struct pt_clip_row *row)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot read a clip";
+	struct pg_conn *c;
+	struct params p;
+	bool borrowed;
+	int r;
+
+	if (row == NULL)
+		return PT_EINVAL;
+	memset(row, 0, sizeof(*row));
+	if (st == NULL || clip == NULL)
+		return PT_EINVAL;
+	params_init(&p);
+	p_blob(&p, clip, 16);
+	if ((r = read_enter(st, &c, &borrowed, what)) == PT_OK) {
+		r = fetch_one(c, S_CLIP_GET, &p, decode_clip, row, what);
+		read_leave(st, c, borrowed);
+	}
+	if (r != PT_OK)
+		pt_wipe(row, sizeof(*row));
+	return r;
+}
+
+static int
+pg_clip_list(struct pt_store *base, const char *home_id, int64_t after, struct pt_clip_row *out,
+	     size_t max, size_t *n)
+{
+	struct pg_store *st = (struct pg_store *)base;
+
+	if (n == NULL)
+		return PT_EINVAL;
+	return list_of(st, S_HOME_ROWID, S_CLIP_LIST, home_id, &after, decode_clip, out,
+		       sizeof(*out), max, n, "cannot list clips");
+}
+
+static int
+pg_clip_put(struct pt_store *base, const struct pt_clip_row *row, int64_t seg_bytes,
+	    const uint8_t *manifest, size_t manifest_len)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot store a clip";
+	struct pg_conn *c;
+	struct params p;
+	int64_t id;
+	int r;
+
+	if (st == NULL || row == NULL || seg_bytes < 0 ||
+	    (manifest != NULL && (manifest_len == 0 || manifest_len > PT_CLIP_MANIFEST_STORE_MAX)))
+		return PT_EINVAL;
+	if ((r = write_enter(st, &c, what)) != PT_OK)
+		return r;
+	if (!str_fits(row->home_id, sizeof(row->home_id)) ||
+	    !str_fits(row->camera, sizeof(row->camera)))
+		return PT_EINVAL;
+	if (!utf8_ok(row->home_id) || !utf8_ok(row->camera))
+		return PT_ENOTFOUND;
+	params_init(&p);
+	p_blob(&p, row->clip, sizeof(row->clip));
+	p_str(&p, row->home_id);
+	p_str(&p, row->camera);
+	p_blob(&p, row->camera_pk, sizeof(row->camera_pk));
+	p_i64(&p, seg_bytes > 0 ? 1 : 0);
+	p_i64(&p, seg_bytes);
+	if (manifest != NULL)
+		p_blob(&p, manifest, manifest_len);
+	else
+		p_null(&p, 'b');
+	p_i64(&p, manifest != NULL ? row->declared : 0);
+	p_i64(&p, manifest != NULL ? row->start_ms : 0);
+	p_i64(&p, manifest != NULL ? row->end_ms : 0);
+	p_i64(&p, now_or(row->updated_at));
+	return write_one(c, S_CLIP_PUT, &p, false, &id, what);
+}
+
+static int
+pg_clip_manifest(struct pt_store *base, const uint8_t clip[16], uint8_t *out, size_t cap,
+		 size_t *len)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot read a manifest";
+	struct pg_conn *c;
+	struct params p;
+	PGresult *res;
+	bool borrowed;
+	int r;
+
+	if (len == NULL)
+		return PT_EINVAL;
+	*len = 0;
+	if (st == NULL || clip == NULL || (out == NULL && cap != 0))
+		return PT_EINVAL;
+	params_init(&p);
+	p_blob(&p, clip, 16);
+	if ((r = read_enter(st, &c, &borrowed, what)) != PT_OK)
+		return r;
+	if ((r = exec_stmt(c, S_CLIP_MANIFEST, &p, &res, what)) == PT_OK) {
+		if (PQntuples(res) == 0)
+			r = PT_ENOTFOUND;
+		else if ((size_t)PQgetlength(res, 0, 0) > cap)
+			r = PT_ENOSPC;
+		else if (!col_blob(res, 0, 0, out, cap, len))
+			r = log_eio_msg(what, "stored value out of range");
+		PQclear(res);
+	}
+	read_leave(st, c, borrowed);
+	return r;
+}
+
+static int
+pg_clip_usage(struct pt_store *base, const char *home_id, int64_t *bytes)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot sum a home's clips";
+	struct pg_conn *c;
+	struct params p;
+	bool borrowed;
+	int r;
+
+	if (bytes == NULL)
+		return PT_EINVAL;
+	*bytes = 0;
+	if (st == NULL || home_id == NULL)
+		return PT_EINVAL;
+	if (!arg_fits(home_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	params_init(&p);
+	p_str(&p, home_id);
+	if ((r = read_enter(st, &c, &borrowed, what)) == PT_OK) {
+		r = fetch_id(c, S_CLIP_USAGE, &p, bytes, what);
+		read_leave(st, c, borrowed);
+	}
+	return r;
+}
+
 /* ---- the backend ---- */
 
 static const struct pt_store_ops pg_ops = {
@@ -3817,4 +4143,13 @@ static const struct pt_store_ops pg_ops = {
 	.alert_insert = pg_alert_insert,
 	.alert_list = pg_alert_list,
 	.alert_ack = pg_alert_ack,
+	.camera_insert = pg_camera_insert,
+	.camera_list = pg_camera_list,
+	.camera_delete = pg_camera_delete,
+	.camera_by_id = pg_camera_by_id,
+	.clip_get = pg_clip_get,
+	.clip_list = pg_clip_list,
+	.clip_put = pg_clip_put,
+	.clip_manifest = pg_clip_manifest,
+	.clip_usage = pg_clip_usage,
 };

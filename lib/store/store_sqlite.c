@@ -267,6 +267,37 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"ALTER TABLE events ADD COLUMN hash BLOB CHECK (hash IS NULL OR length(hash) = 32);"
 	"CREATE INDEX hubs_online ON hubs(id) WHERE online = 1;",
 	},
+
+	/* 4: cameras and clips (docs/clips.md). Clip ciphertext lives in
+	 * files, never here; the manifest is the camera-signed bytes. */
+	{
+	"CREATE TABLE cameras ("
+	"  id INTEGER PRIMARY KEY,"
+	"  public_id TEXT NOT NULL UNIQUE CHECK (length(public_id) BETWEEN 1 AND 64),"
+	"  home INTEGER NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  pk BLOB NOT NULL UNIQUE CHECK (length(pk) = 32),"
+	"  name TEXT NOT NULL CHECK (length(name) <= 100),"
+	"  added_by INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX cameras_home ON cameras(home);"
+	"CREATE TABLE clips ("
+	"  id INTEGER PRIMARY KEY,"
+	"  clip BLOB NOT NULL UNIQUE CHECK (length(clip) = 16),"
+	"  home INTEGER NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  camera TEXT NOT NULL CHECK (length(camera) BETWEEN 1 AND 64),"
+	"  camera_pk BLOB NOT NULL CHECK (length(camera_pk) = 32),"
+	"  segments INTEGER NOT NULL CHECK (segments >= 0),"
+	"  bytes INTEGER NOT NULL CHECK (bytes >= 0),"
+	"  manifest BLOB CHECK (manifest IS NULL OR length(manifest) BETWEEN 1 AND 65536),"
+	"  declared INTEGER NOT NULL CHECK (declared >= 0),"
+	"  start_ms INTEGER NOT NULL,"
+	"  end_ms INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX clips_home ON clips(home, id);",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -347,6 +378,15 @@ enum sid {
 	S_ALERT_LIST_OPEN,
 	S_ALERT_ACK,
 	S_ALERT_GET,
+	S_CAMERA_INSERT,
+	S_CAMERA_LIST,
+	S_CAMERA_DELETE,
+	S_CAMERA_BY_ID,
+	S_CLIP_GET,
+	S_CLIP_LIST,
+	S_CLIP_PUT,
+	S_CLIP_MANIFEST,
+	S_CLIP_USAGE,
 	S_COUNT_
 };
 
@@ -387,6 +427,13 @@ enum sid {
 #define ALERT_FROM                                                                                \
 	"SELECT a.id, h.public_id, a.at, a.type, a.data, a.event_id, coalesce(a.acked_by, 0),"    \
 	" coalesce(a.acked_at, 0) FROM alerts a JOIN homes h ON h.id = a.home"
+#define CAMERA_FROM                                                                               \
+	"SELECT k.id, k.public_id, h.public_id, k.pk, k.name, k.added_by, k.created_at"           \
+	" FROM cameras k JOIN homes h ON h.id = k.home"
+#define CLIP_FROM                                                                                 \
+	"SELECT c.id, c.clip, h.public_id, c.camera, c.camera_pk, c.segments, c.bytes,"           \
+	" coalesce(length(c.manifest), 0), c.declared, c.start_ms, c.end_ms, c.created_at,"       \
+	" c.updated_at FROM clips c JOIN homes h ON h.id = c.home"
 
 static const char *const stmt_sql[S_COUNT_] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -437,7 +484,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_GRANT_LIST] = "SELECT g.id, h.public_id, g.chain, g.cti, g.holder, g.n_links,"
 			 " g.purpose, g.exp, g.label, g.created_by, g.created_at"
 			 " FROM grants g JOIN homes h ON h.id = g.home"
-			 " WHERE g.home = ?1 ORDER BY g.id LIMIT ?2",
+			 " WHERE g.home = ?1 AND g.id > ?2 ORDER BY g.id LIMIT ?3",
 	[S_GRANT_BY_HOLDER] = "SELECT g.id, h.public_id, g.chain, g.cti, g.holder, g.n_links,"
 			      " g.purpose, g.exp, g.label, g.created_by, g.created_at"
 			      " FROM grants g JOIN homes h ON h.id = g.home"
@@ -544,6 +591,34 @@ static const char *const stmt_sql[S_COUNT_] = {
 			" WHERE id = ?2 AND acked_by IS NULL"
 			" AND home = (SELECT id FROM homes WHERE public_id = ?1)",
 	[S_ALERT_GET] = ALERT_FROM " WHERE a.id = ?2 AND h.public_id = ?1",
+	[S_CAMERA_INSERT] = "INSERT INTO cameras (public_id, home, pk, name, added_by, created_at)"
+			    " SELECT ?1, id, ?3, ?4, ?5, ?6 FROM homes WHERE public_id = ?2"
+			    " RETURNING id",
+	[S_CAMERA_LIST] = CAMERA_FROM " WHERE k.home = ?1 ORDER BY k.id LIMIT ?2",
+	[S_CAMERA_DELETE] = "DELETE FROM cameras WHERE public_id = ?2"
+			    " AND home = (SELECT id FROM homes WHERE public_id = ?1)",
+	[S_CAMERA_BY_ID] = CAMERA_FROM " WHERE k.public_id = ?1",
+	[S_CLIP_GET] = CLIP_FROM " WHERE c.clip = ?1",
+	[S_CLIP_LIST] = CLIP_FROM " WHERE c.home = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3",
+	/* One statement: create the clip or add to it. A NULL manifest (?7)
+	 * leaves the stored one and its facts alone. */
+	[S_CLIP_PUT] = "INSERT INTO clips (clip, home, camera, camera_pk, segments, bytes, manifest,"
+		       " declared, start_ms, end_ms, created_at, updated_at)"
+		       " SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11 FROM homes"
+		       " WHERE public_id = ?2"
+		       " ON CONFLICT (clip) DO UPDATE SET segments = segments + excluded.segments,"
+		       " bytes = bytes + excluded.bytes,"
+		       " manifest = coalesce(excluded.manifest, manifest),"
+		       " declared = CASE WHEN excluded.manifest IS NULL THEN declared"
+		       " ELSE excluded.declared END,"
+		       " start_ms = CASE WHEN excluded.manifest IS NULL THEN start_ms"
+		       " ELSE excluded.start_ms END,"
+		       " end_ms = CASE WHEN excluded.manifest IS NULL THEN end_ms"
+		       " ELSE excluded.end_ms END,"
+		       " updated_at = excluded.updated_at RETURNING id",
+	[S_CLIP_MANIFEST] = "SELECT manifest FROM clips WHERE clip = ?1 AND manifest IS NOT NULL",
+	[S_CLIP_USAGE] = "SELECT coalesce(sum(c.bytes), 0) FROM clips c"
+			 " WHERE c.home = (SELECT id FROM homes WHERE public_id = ?1)",
 };
 
 static const struct pt_store_ops sq_ops;
@@ -570,7 +645,7 @@ static int sq_member_add(struct pt_store *base, const char *home_id, int64_t acc
 static int sq_owner_key_insert(struct pt_store *base, struct pt_owner_key *k);
 static int sq_owner_key_list(struct pt_store *base, const char *home_id, struct pt_owner_key *out, size_t max, size_t *n);
 static int sq_grant_insert(struct pt_store *base, struct pt_grant_row *g);
-static int sq_grant_list(struct pt_store *base, const char *home_id, struct pt_grant_row *out, size_t max, size_t *n);
+static int sq_grant_list(struct pt_store *base, const char *home_id, int64_t after, struct pt_grant_row *out, size_t max, size_t *n);
 static int sq_grant_list_by_holder(struct pt_store *base, const char *home_id, const uint8_t holder[PT_PK_LEN], struct pt_grant_row *out, size_t max, size_t *n);
 static int sq_revocation_insert(struct pt_store *base, struct pt_revocation_row *r);
 static int sq_revocation_list(struct pt_store *base, const char *home_id, int64_t since_version, struct pt_revocation_row *out, size_t max, size_t *n);
@@ -606,6 +681,15 @@ static int sq_event_list(struct pt_store *base, const char *home_id, int64_t aft
 static int sq_alert_insert(struct pt_store *base, struct pt_alert_row *a);
 static int sq_alert_list(struct pt_store *base, const char *home_id, bool only_open, int64_t after, struct pt_alert_row *out, size_t max, size_t *n);
 static int sq_alert_ack(struct pt_store *base, const char *home_id, int64_t id, int64_t account, int64_t at, struct pt_alert_row *a);
+static int sq_camera_insert(struct pt_store *base, struct pt_camera *c);
+static int sq_camera_list(struct pt_store *base, const char *home_id, struct pt_camera *out, size_t max, size_t *n);
+static int sq_camera_delete(struct pt_store *base, const char *home_id, const char *camera_id);
+static int sq_camera_by_id(struct pt_store *base, const char *camera_id, struct pt_camera *c);
+static int sq_clip_get(struct pt_store *base, const uint8_t clip[16], struct pt_clip_row *c);
+static int sq_clip_list(struct pt_store *base, const char *home_id, int64_t after, struct pt_clip_row *out, size_t max, size_t *n);
+static int sq_clip_put(struct pt_store *base, const struct pt_clip_row *c, int64_t seg_bytes, const uint8_t *manifest, size_t manifest_len);
+static int sq_clip_manifest(struct pt_store *base, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
+static int sq_clip_usage(struct pt_store *base, const char *home_id, int64_t *bytes);
 
 struct sq_store {
 	struct pt_store base;	/* first: a struct pt_store * is a struct sq_store * */
@@ -2204,13 +2288,13 @@ sq_grant_insert(struct pt_store *base, struct pt_grant_row *g)
 }
 
 static int
-sq_grant_list(struct pt_store *base, const char *home_id, struct pt_grant_row *out,
+sq_grant_list(struct pt_store *base, const char *home_id, int64_t after, struct pt_grant_row *out,
 		    size_t max, size_t *n)
 {
 	struct sq_store *st = (struct sq_store *)base;
 	if (n == NULL)
 		return PT_EINVAL;
-	return home_list_of(st, S_GRANT_LIST, home_id, NULL, decode_grant, out, sizeof(*out), max,
+	return home_list_of(st, S_GRANT_LIST, home_id, &after, decode_grant, out, sizeof(*out), max,
 			    n, "cannot list grants");
 }
 
@@ -3651,4 +3735,288 @@ static const struct pt_store_ops sq_ops = {
 	.alert_insert = sq_alert_insert,
 	.alert_list = sq_alert_list,
 	.alert_ack = sq_alert_ack,
+	.camera_insert = sq_camera_insert,
+	.camera_list = sq_camera_list,
+	.camera_delete = sq_camera_delete,
+	.camera_by_id = sq_camera_by_id,
+	.clip_get = sq_clip_get,
+	.clip_list = sq_clip_list,
+	.clip_put = sq_clip_put,
+	.clip_manifest = sq_clip_manifest,
+	.clip_usage = sq_clip_usage,
 };
+
+/* ---- cameras and clips (schema 4) ---- */
+
+static bool
+decode_camera(sqlite3_stmt *s, void *out)
+{
+	struct pt_camera *c = out;
+
+	c->rowid = sqlite3_column_int64(s, 0);
+	c->added_by = sqlite3_column_int64(s, 5);
+	c->created_at = sqlite3_column_int64(s, 6);
+	return col_str(s, 1, c->id, sizeof(c->id)) && col_str(s, 2, c->home_id, sizeof(c->home_id)) &&
+	       col_blob_exact(s, 3, c->pk, sizeof(c->pk)) && col_str(s, 4, c->name, sizeof(c->name));
+}
+
+static bool
+decode_clip(sqlite3_stmt *s, void *out)
+{
+	struct pt_clip_row *c = out;
+
+	c->rowid = sqlite3_column_int64(s, 0);
+	c->segments = sqlite3_column_int64(s, 5);
+	c->bytes = sqlite3_column_int64(s, 6);
+	c->manifest_len = sqlite3_column_int64(s, 7);
+	c->declared = sqlite3_column_int64(s, 8);
+	c->start_ms = sqlite3_column_int64(s, 9);
+	c->end_ms = sqlite3_column_int64(s, 10);
+	c->created_at = sqlite3_column_int64(s, 11);
+	c->updated_at = sqlite3_column_int64(s, 12);
+	return col_blob_exact(s, 1, c->clip, sizeof(c->clip)) &&
+	       col_str(s, 2, c->home_id, sizeof(c->home_id)) &&
+	       col_str(s, 3, c->camera, sizeof(c->camera)) &&
+	       col_blob_exact(s, 4, c->camera_pk, sizeof(c->camera_pk));
+}
+
+static int
+sq_camera_insert(struct pt_store *base, struct pt_camera *c)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot insert a camera";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (c == NULL)
+		return PT_EINVAL;
+	c->rowid = 0;
+	if (st == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!str_fits(c->id, sizeof(c->id)) || !pt_id_is_valid(c->id, strlen(c->id)) ||
+	    !str_fits(c->home_id, sizeof(c->home_id)) || !str_fits(c->name, sizeof(c->name)))
+		return PT_EINVAL;
+	if ((s = get(st, S_CAMERA_INSERT)) == NULL)
+		return PT_EIO;
+	c->created_at = now_or(c->created_at);
+	bind_str(s, 1, c->id, &rc);
+	bind_str(s, 2, c->home_id, &rc);
+	bind_blob(s, 3, c->pk, sizeof(c->pk), &rc);
+	bind_str(s, 4, c->name, &rc);
+	bind_i64(s, 5, c->added_by, &rc);
+	bind_i64(s, 6, c->created_at, &rc);
+	return run_returning(st, s, rc, &c->rowid, what);
+}
+
+static int
+sq_camera_list(struct pt_store *base, const char *home_id, struct pt_camera *out, size_t max,
+	       size_t *n)
+{
+	struct sq_store *st = (struct sq_store *)base;
+
+	if (n == NULL)
+		return PT_EINVAL;
+	return home_list_of(st, S_CAMERA_LIST, home_id, NULL, decode_camera, out, sizeof(*out), max,
+			    n, "cannot list cameras");
+}
+
+static int
+sq_camera_delete(struct pt_store *base, const char *home_id, const char *camera_id)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot delete a camera";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (st == NULL || home_id == NULL || camera_id == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!arg_fits(home_id, PT_ID_MAX) || !arg_fits(camera_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	if ((s = get(st, S_CAMERA_DELETE)) == NULL)
+		return PT_EIO;
+	bind_str(s, 1, home_id, &rc);
+	bind_str(s, 2, camera_id, &rc);
+	return run_changing(st, s, rc, what);
+}
+
+/* One row by a text or blob key (blob_len 0: text). */
+static int
+sq_read_one(struct sq_store *st, enum sid id, const void *key, size_t blob_len,
+	    bool (*decode)(sqlite3_stmt *, void *), void *out, size_t size, const char *what)
+{
+	sqlite3_stmt *s;
+	bool locked;
+	int r, rc = SQLITE_OK;
+
+	locked = read_enter(st);
+	if ((s = get(st, id)) == NULL) {
+		r = PT_EIO;
+	} else {
+		if (blob_len != 0)
+			bind_blob(s, 1, key, blob_len, &rc);
+		else
+			bind_str(s, 1, key, &rc);
+		r = fetch_one(st, s, rc, decode, out, what);
+	}
+	read_leave(st, locked);
+	if (r != PT_OK)
+		pt_wipe(out, size);
+	return r;
+}
+
+static int
+sq_camera_by_id(struct pt_store *base, const char *camera_id, struct pt_camera *c)
+{
+	struct sq_store *st = (struct sq_store *)base;
+
+	if (c == NULL)
+		return PT_EINVAL;
+	memset(c, 0, sizeof(*c));
+	if (st == NULL || camera_id == NULL)
+		return PT_EINVAL;
+	if (!arg_fits(camera_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	return sq_read_one(st, S_CAMERA_BY_ID, camera_id, 0, decode_camera, c, sizeof(*c),
+			   "cannot read a camera");
+}
+
+static int
+sq_clip_get(struct pt_store *base, const uint8_t clip[16], struct pt_clip_row *c)
+{
+	struct sq_store *st = (struct sq_store *)base;
+
+	if (c == NULL)
+		return PT_EINVAL;
+	memset(c, 0, sizeof(*c));
+	if (st == NULL || clip == NULL)
+		return PT_EINVAL;
+	return sq_read_one(st, S_CLIP_GET, clip, 16, decode_clip, c, sizeof(*c),
+			   "cannot read a clip");
+}
+
+static int
+sq_clip_list(struct pt_store *base, const char *home_id, int64_t after, struct pt_clip_row *out,
+	     size_t max, size_t *n)
+{
+	struct sq_store *st = (struct sq_store *)base;
+
+	if (n == NULL)
+		return PT_EINVAL;
+	return home_list_of(st, S_CLIP_LIST, home_id, &after, decode_clip, out, sizeof(*out), max, n,
+			    "cannot list clips");
+}
+
+static int
+sq_clip_put(struct pt_store *base, const struct pt_clip_row *c, int64_t seg_bytes,
+	    const uint8_t *manifest, size_t manifest_len)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot store a clip";
+	sqlite3_stmt *s;
+	int64_t id;
+	int r, rc = SQLITE_OK;
+
+	if (st == NULL || c == NULL || seg_bytes < 0 ||
+	    (manifest != NULL && (manifest_len == 0 || manifest_len > PT_CLIP_MANIFEST_STORE_MAX)))
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!str_fits(c->home_id, sizeof(c->home_id)) || !str_fits(c->camera, sizeof(c->camera)))
+		return PT_EINVAL;
+	if ((s = get(st, S_CLIP_PUT)) == NULL)
+		return PT_EIO;
+	bind_blob(s, 1, c->clip, sizeof(c->clip), &rc);
+	bind_str(s, 2, c->home_id, &rc);
+	bind_str(s, 3, c->camera, &rc);
+	bind_blob(s, 4, c->camera_pk, sizeof(c->camera_pk), &rc);
+	bind_i64(s, 5, seg_bytes > 0 ? 1 : 0, &rc);
+	bind_i64(s, 6, seg_bytes, &rc);
+	if (manifest != NULL)
+		bind_blob(s, 7, manifest, manifest_len, &rc);
+	else
+		bind_null(s, 7, &rc);
+	bind_i64(s, 8, manifest != NULL ? c->declared : 0, &rc);
+	bind_i64(s, 9, manifest != NULL ? c->start_ms : 0, &rc);
+	bind_i64(s, 10, manifest != NULL ? c->end_ms : 0, &rc);
+	bind_i64(s, 11, now_or(c->updated_at), &rc);
+	return run_returning(st, s, rc, &id, what);
+}
+
+static int
+sq_clip_manifest(struct pt_store *base, const uint8_t clip[16], uint8_t *out, size_t cap,
+		 size_t *len)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot read a manifest";
+	sqlite3_stmt *s;
+	bool locked;
+	int r = PT_OK, rc = SQLITE_OK;
+
+	if (len == NULL)
+		return PT_EINVAL;
+	*len = 0;
+	if (st == NULL || clip == NULL || (out == NULL && cap != 0))
+		return PT_EINVAL;
+	locked = read_enter(st);
+	if ((s = get(st, S_CLIP_MANIFEST)) == NULL) {
+		r = PT_EIO;
+	} else {
+		bind_blob(s, 1, clip, 16, &rc);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			size_t n = (size_t)sqlite3_column_bytes(s, 0);
+			const void *p = sqlite3_column_blob(s, 0);
+			if (n > cap)
+				r = PT_ENOSPC;
+			else if (p == NULL)
+				r = log_eio_msg(what, "stored value out of range");
+			else {
+				memcpy(out, p, n);
+				*len = n;
+			}
+		} else {
+			r = rc == SQLITE_DONE ? PT_ENOTFOUND : map_err(st, rc, what);
+		}
+		done(s);
+	}
+	read_leave(st, locked);
+	return r;
+}
+
+static int
+sq_clip_usage(struct pt_store *base, const char *home_id, int64_t *bytes)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot sum a home's clips";
+	sqlite3_stmt *s;
+	bool locked;
+	int r = PT_OK, rc = SQLITE_OK;
+
+	if (bytes == NULL)
+		return PT_EINVAL;
+	*bytes = 0;
+	if (st == NULL || home_id == NULL)
+		return PT_EINVAL;
+	if (!arg_fits(home_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	locked = read_enter(st);
+	if ((s = get(st, S_CLIP_USAGE)) == NULL) {
+		r = PT_EIO;
+	} else {
+		bind_str(s, 1, home_id, &rc);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			*bytes = sqlite3_column_int64(s, 0);
+		else
+			r = map_err(st, rc, what);
+		done(s);
+	}
+	read_leave(st, locked);
+	return r;
+}

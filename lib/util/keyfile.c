@@ -476,3 +476,53 @@ pt_pubkey_parse(const char *arg, uint8_t pk[PT_PK_LEN], struct pt_errbuf *err)
 	}
 	return PT_OK;
 }
+
+int
+pt_secret_line(const char *what, const char *path, char *out, size_t cap, size_t *len,
+	       struct pt_errbuf *err)
+{
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	*len = 0;
+	if (cap < 2) {
+		fail(err, "%s: no room for a secret", what);
+		return -1;
+	}
+	out[0] = '\0';
+	/* O_NONBLOCK: a FIFO planted at the path must not hang us before
+	 * fstat can refuse it. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		fail(err, "%s: cannot open '%.100s': %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		fail(err, "%s: '%.100s' is not a regular file", what, path);
+		goto fail;
+	}
+	if ((sb.st_mode & 077) != 0) {
+		fail(err, "%s: '%.100s' has mode %04o: it must be 0600 (chmod 600)", what, path,
+		     (unsigned)(sb.st_mode & 07777));
+		goto fail;
+	}
+	if ((n = read(fd, out, cap - 1)) < 0) {
+		fail(err, "%s: cannot read '%.100s': %s", what, path, strerror(errno));
+		goto fail;
+	}
+	out[(size_t)n] = '\0';
+	*len = strcspn(out, "\r\n");
+	if (*len == cap - 1) {
+		fail(err, "%s: '%.100s': too long", what, path);
+		goto fail;
+	}
+	pt_wipe(out + *len, cap - *len);	/* the rest of the file */
+	close(fd);
+	return 0;
+fail:
+	pt_wipe(out, cap);
+	*len = 0;
+	close(fd);
+	return -1;
+}

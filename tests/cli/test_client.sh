@@ -214,7 +214,7 @@ expect 2 "grant create: a key file readable by others" "$P" grant create --key l
 expect 0 "grant list" "$P" grant list --home "$H"
 [ "$(grep -c delivery out.txt)" -eq 2 ] && grep -q "^ID  *TOKEN ID  *PURPOSE" out.txt && grep -q "$CTI" out.txt; ok "grant list is a table of the three grants"
 expect 0 "grant list --json (member)" "${B[@]}" "$P" grant list --home "$H" --json
-json_ok 'len(d["grants"]) == 3 and d["truncated"] is False and all(g["chain"] for g in d["grants"])' "grant list --json parses, with chains"
+json_ok 'len(d["grants"]) == 3 and d["next"] is None and all(g["chain"] for g in d["grants"])' "grant list --json parses, with chains, every page followed"
 
 # ---- revocations ----
 expect 0 "revoke a token" "$P" revoke --home "$H" --signer owner.key --token "$CTI"
@@ -281,6 +281,39 @@ printf 'server = http://127.0.0.1:%s\ntoken = %s\n' "$(cat redir.port)" "$TOKEN"
 expect 2 "a redirect is not followed" env PORTER_CONFIG="$T/redir.conf" "$P" whoami
 says "redirect" "says it was a redirect"
 kill $HELPER; wait $HELPER 2>/dev/null; HELPER=
+# grant list follows "next" to the last page (porterd answers at most 200
+# a page: a stand-in server shows the walk with 2 + 1 grants).
+python3 - >pages.port 2>/dev/null <<'EOF' &
+import http.server, json, sys, urllib.parse
+def g(i):
+    return {"id": i, "token_id": "%032x" % i, "holder": "x", "links": 1, "purpose": "guest",
+            "expires_at": None, "label": "g%d" % i, "created_at": 1795600000, "chain": "AA"}
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        u = urllib.parse.urlparse(self.path); q = urllib.parse.parse_qs(u.query)
+        with open("pages.log", "a") as f: f.write(self.path + "\n")
+        after = q.get("after", ["0"])[0]
+        if u.path.endswith("/h-00000000000000aa/grants"):
+            body = {"grants": [g(3), g(7)], "next": "7"} if after == "0" else {"grants": [g(9)], "next": None}
+        else:
+            body = {"grants": [g(1)], "next": "0"}  # a cursor that does not move
+        b = json.dumps(body).encode()
+        self.send_response(200); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(b))); self.end_headers(); self.wfile.write(b)
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1]); sys.stdout.flush()
+s.serve_forever()
+EOF
+HELPER=$!
+for _ in $(seq 50); do [ -s pages.port ] && break; sleep 0.1; done
+printf 'server = http://127.0.0.1:%s\ntoken = %s\n' "$(cat pages.port)" "$TOKEN" >pages.conf; chmod 600 pages.conf
+expect 0 "grant list over two pages" env PORTER_CONFIG="$T/pages.conf" "$P" grant list --home h-00000000000000aa --json
+json_ok '[x["id"] for x in d["grants"]] == [3, 7, 9] and d["next"] is None' "grant list --json: both pages in order, next null"
+grep -q 'after=0' pages.log && grep -q 'after=7' pages.log && [ "$(grep -c limit=200 pages.log)" -eq 2 ]; ok "asked for ?after=0 then ?after=7, 200 a page"
+expect 1 "a 'next' cursor that does not move" env PORTER_CONFIG="$T/pages.conf" "$P" grant list --home h-00000000000000bb
+says "does not move forward" "says so, rather than looping"
+kill $HELPER; wait $HELPER 2>/dev/null; HELPER=
 expect 2 "server down: a clear error" env PORTER_CONFIG="$T/down.conf" sh -c \
 	"printf 'server = http://127.0.0.1:1\n' >'$T/down.conf' && chmod 600 '$T/down.conf' && '$P' signup --email z@example.org --name Z"
 
@@ -300,7 +333,7 @@ expect 2 "not signed in" "$P" whoami
 says "not signed in" "says so"
 expect 2 "the old token no longer works" env PORTER_CONFIG="$T/silent.conf" sh -c \
 	"printf 'server = %s\ntoken = %s\n' '$URL' '$TOKEN' >'$T/silent.conf' && '$P' whoami"
-rm -f silent.conf far.conf redir.conf
+rm -f silent.conf far.conf redir.conf pages.conf pages.port pages.log
 
 # ---- help and usage ----
 for c in signup login logout whoami "home" "home create" "home list" "home show" "home update" \

@@ -822,7 +822,10 @@ http(struct client *c, struct resp *r, const char *method, const char *path, con
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+	/* 64 concurrent sign-ins queue behind porterd's threads at one
+	 * Argon2id each (~0.1 s idle): on a shared machine with a load of 15
+	 * the last waited more than 30 s. A hang still fails, after 120 s. */
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);

@@ -1173,6 +1173,66 @@ test_cross_tenant(void)
 
 #define LIST_N 70
 
+/*
+ * GET grants one page at a time: the default page is 50 with a "next"
+ * cursor; ?limit=7 walks them all in id order, each once, the last page's
+ * next null; bad cursors and limits are 400 naming the field.
+ */
+static void
+test_grant_pages(struct key *k)
+{
+	struct resp r = {0};
+	char after[32] = "0";
+	long long last = 0, id;
+	int pages = 0, seen = 0, found = 0, ordered = 1, i;
+	size_t j;
+	json_t *l, *g;
+
+	req(&r, "GET", pathf("/v1/homes/%s/grants", HB), B.token, NULL);
+	CHECK(r.status == 200 && json_array_size(json_object_get(r.json, "grants")) == 50 &&
+	      json_is_string(json_object_get(r.json, "next")),
+	      "GET grants: the first page is 50 (PT_PAGE_DEFAULT) with a next cursor (got %zu)",
+	      json_array_size(json_object_get(r.json, "grants")));
+	for (;;) {
+		req(&r, "GET", pathf("/v1/homes/%s/grants?limit=7&after=%s", HB, after), B.token,
+		    NULL);
+		if (r.status != 200 || pages++ > LIST_N)
+			break;
+		l = json_object_get(r.json, "grants");
+		json_array_foreach(l, j, g) {
+			id = ji(g, "id");
+			ordered &= id > last;
+			last = id;
+			seen++;
+			for (i = 0; i < LIST_N; i++)
+				found += strcmp(js(g, "holder"), k[i].text) == 0;
+		}
+		if (json_is_null(json_object_get(r.json, "next")))
+			break;
+		fmt(after, sizeof(after), "%s", json_string_value(json_object_get(r.json, "next")));
+		CHECK(json_array_size(l) == 7 && strtoll(after, NULL, 10) == last,
+		      "grants page %d: 7 grants, next is the last one's id", pages);
+	}
+	CHECK(r.status == 200 && seen == LIST_N && found == LIST_N && ordered &&
+	      pages == (LIST_N + 6) / 7 + (LIST_N % 7 == 0),
+	      "GET grants?limit=7: %d pages, every grant once, in id order (status %ld, %d pages, "
+	      "%d seen, %d found)", (LIST_N + 6) / 7 + (LIST_N % 7 == 0), r.status, pages, seen,
+	      found);
+	req(&r, "GET", pathf("/v1/homes/%s/grants?after=%lld", HB, last), B.token, NULL);
+	CHECK(r.status == 200 && json_array_size(json_object_get(r.json, "grants")) == 0 &&
+	      json_is_null(json_object_get(r.json, "next")),
+	      "GET grants after the last one: empty, next null");
+	req(&r, "GET", pathf("/v1/homes/%s/grants?limit=0", HB), B.token, NULL);
+	expect_err(&r, 400, "invalid-field", "limit", "GET grants?limit=0");
+	req(&r, "GET", pathf("/v1/homes/%s/grants?limit=201", HB), B.token, NULL);
+	expect_err(&r, 400, "invalid-field", "limit", "GET grants?limit=201");
+	req(&r, "GET", pathf("/v1/homes/%s/grants?after=-1", HB), B.token, NULL);
+	expect_err(&r, 400, "invalid-field", "after", "GET grants?after=-1");
+	req(&r, "GET", pathf("/v1/homes/%s/grants?after=x", HB), B.token, NULL);
+	expect_err(&r, 400, "invalid-field", "after", "GET grants?after=x");
+	resp_free(&r);
+}
+
 static void
 test_lists_complete(void)
 {
@@ -1208,12 +1268,15 @@ test_lists_complete(void)
 		found += find_by(l, "public_key", k[i].text) != NULL;
 	CHECK(r.status == 200 && found == keys && json_array_size(l) == 64,
 	      "GET owner-keys lists all 64 keys (listed %zu)", json_array_size(l));
-	req(&r, "GET", pathf("/v1/homes/%s/grants", HB), B.token, NULL);
+	req(&r, "GET", pathf("/v1/homes/%s/grants?limit=200", HB), B.token, NULL);
 	l = json_object_get(r.json, "grants");
 	for (i = 0, found = 0; i < LIST_N; i++)
 		found += find_by(l, "holder", k[i].text) != NULL;
-	CHECK(r.status == 200 && found == LIST_N && json_array_size(l) == LIST_N,
-	      "GET grants lists all %d grants (listed %zu)", LIST_N, json_array_size(l));
+	CHECK(r.status == 200 && found == LIST_N && json_array_size(l) == LIST_N &&
+	      json_is_null(json_object_get(r.json, "next")),
+	      "GET grants?limit=200 lists all %d grants, next null (listed %zu)", LIST_N,
+	      json_array_size(l));
+	test_grant_pages(k);
 	req(&r, "GET", pathf("/v1/homes/%s/revocations?since=0", HB), B.token, NULL);
 	l = json_object_get(r.json, "revocations");
 	for (i = 0, found = 0; i < LIST_N; i++)

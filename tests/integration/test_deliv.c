@@ -1618,6 +1618,18 @@ test_main_flow(void)
 		   "arrive with an unknown device key (and a wrong package, far away): device_key first");
 	deliv_action(&r, COU.token, D_MAIN, "arrive", arrive_body(DEVB.text, FAR_LAT, FAR_LON, "PKG-WRONG"));
 	expect_err(&r, 400, "invalid-field", "device_key", "arrive with another courier's enrolled device key");
+	{
+		/* Not a valid point (the identity, small order): the decoder does
+		 * not check curve points (proto.h), the enrolment lookup refuses it. */
+		uint8_t z[PT_PK_LEN] = {1};
+		char kt[PT_PK_TEXT_LEN + 1];
+
+		pt_pubkey_text(z, kt);
+		deliv_action(&r, COU.token, D_MAIN, "arrive", arrive_body(kt, FAR_LAT, FAR_LON, "PKG-WRONG"));
+		expect_err(&r, 400, "invalid-field", "device_key", "arrive with a small-order device key");
+		deliv_action(&r, COU.token, D_MAIN, "arrive", arrive_body("AAAA", HOME_LAT, HOME_LON, pkg));
+		expect_err(&r, 400, "invalid-field", "device_key", "arrive with a 3-byte device key");
+	}
 	deliv_action(&r, COU.token, D_MAIN, "arrive", arrive_body(DEV1.text, FAR_LAT, FAR_LON, "PKG-WRONG"));
 	expect_err(&r, 409, "package-mismatch", NULL, "arrive with the wrong package (far away): package before position");
 	deliv_action(&r, COU.token, D_MAIN, "arrive", arrive_body(DEV1.text, FAR_LAT, FAR_LON, pkg));
@@ -1748,6 +1760,16 @@ test_main_flow(void)
 	expect_err(&r, 400, "missing-field", "device_key", "POST /credential without device_key");
 	deliv_action(&r, COU.token, D_MAIN, "credential", json_pack("{s:i}", "device_key", 1));
 	expect_err(&r, 400, "invalid-field", "device_key", "POST /credential with a number for device_key");
+	deliv_action(&r, COU.token, D_MAIN, "credential", json_pack("{s:s}", "device_key", "AAAA"));
+	expect_err(&r, 400, "invalid-field", "device_key", "POST /credential with a 3-byte device_key");
+	{
+		uint8_t z[PT_PK_LEN] = {1};	/* small order: refused as not enrolled */
+		char kt[PT_PK_TEXT_LEN + 1];
+
+		pt_pubkey_text(z, kt);
+		deliv_action(&r, COU.token, D_MAIN, "credential", json_pack("{s:s}", "device_key", kt));
+		expect_err(&r, 400, "invalid-field", "device_key", "POST /credential with a small-order device_key");
+	}
 	deliv_action(&r, COUB.token, D_MAIN, "credential", json_pack("{s:s}", "device_key", DEVB.text));
 	expect_err(&r, 404, "not-found", NULL, "POST /credential by a courier who is not assigned");
 	same_snap(snap, D_MAIN, H, "nothing issued before the approval");

@@ -38,7 +38,7 @@
 #include "t.h"
 
 /* The schema version this store writes (store_sqlite.c, store_pg.c). */
-#define STORE_SCHEMA 3
+#define STORE_SCHEMA 4
 
 static void
 sleep_ms(long ms)

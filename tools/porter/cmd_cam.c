@@ -2,6 +2,9 @@
  * porter cam health: listen where the hub would, and check porter-cam's
  * signed health messages with the hub's own check (pt_cam_watch_*,
  * porter/cam_health.h). For setting a camera up, and for the tests.
+ *
+ * porter cam mark: send porter-cam a START or END mark as the hub does
+ * (porter/clip.h), to record a clip by hand and in the tests.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +19,7 @@
 #include <unistd.h>
 
 #include "porter/cam_health.h"
+#include "porter/clip.h"
 #include "porter/keyfile.h"
 #include "porter/text.h"
 #include "porter.h"
@@ -41,7 +45,14 @@ static const char usage[] =
 	"                   replaces --count\n"
 	"  --timeout S      give up after S seconds (default 10): exit 2\n"
 	"  --max-age MS     how old a message may be (default 3000)\n"
-	"  --mode OCTAL     the socket's mode (default 0660)\n";
+	"  --mode OCTAL     the socket's mode (default 0660)\n"
+	"\n"
+	"usage: porter cam mark --socket PATH start|end [--clip HEX] [--seq N]\n"
+	"\n"
+	"Send porter-cam's clip marks socket (clips.marks) a START or END mark, as\n"
+	"the hub does at an access session's start and end. --clip: the clip id,\n"
+	"32 hex digits (start: a random one if not given; end: required); --seq:\n"
+	"the hub event's sequence number (default 1). Prints the clip id.\n";
 
 static uint64_t
 mono_ms(void)
@@ -211,11 +222,84 @@ out:
 	return rc;
 }
 
+static int
+cam_mark(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"socket", required_argument, NULL, 's'}, {"clip", required_argument, NULL, 'c'},
+		{"seq", required_argument, NULL, 'q'},	  {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = NULL, *clip = NULL, *seq = "1";
+	struct pt_clip_mark m;
+	struct sockaddr_un sa;
+	struct timespec ts;
+	uint8_t buf[PT_CLIP_MARK_MAX];
+	char hex[2 * PT_CLIP_ID_LEN + 1];
+	uint64_t v;
+	size_t n;
+	int c, fd;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': path = optarg; break;
+		case 'c': clip = optarg; break;
+		case 'q': seq = optarg; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: die_usage("cam mark", "unknown option");
+		}
+	}
+	if (path == NULL || optind + 1 != argc)
+		die_usage("cam mark", "--socket and one of start, end are required");
+	memset(&m, 0, sizeof(m));
+	if (strcmp(argv[optind], "start") == 0)
+		m.kind = PT_CLIP_MARK_START;
+	else if (strcmp(argv[optind], "end") == 0)
+		m.kind = PT_CLIP_MARK_END;
+	else
+		die_usage("cam mark", "'%s' is neither start nor end", argv[optind]);
+	if (clip != NULL) {
+		if (pt_clip_id_parse(clip, m.clip) != PT_OK)
+			die_usage("cam mark", "--clip '%s' is not 32 hex digits", clip);
+	} else if (m.kind == PT_CLIP_MARK_END) {
+		die_usage("cam mark", "end needs --clip");
+	} else {
+		pt_random(m.clip, sizeof(m.clip));
+	}
+	if (pt_uint_parse(seq, 1, INT64_MAX, &v) != PT_OK)
+		die_usage("cam mark", "--seq '%s' is not a number from 1", seq);
+	m.event_seq = v;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m.time_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	if (pt_clip_mark_encode(&m, buf, sizeof(buf), &n) != PT_OK) {
+		warnx_("cannot encode the mark");
+		return EXIT_INPUT;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path))
+		die_usage("cam mark", "--socket: the path is empty or too long");
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    sendto(fd, buf, n, 0, (struct sockaddr *)&sa, sizeof(sa)) != (ssize_t)n) {
+		warnx_("cannot send to '%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_INPUT;
+	}
+	close(fd);
+	pt_clip_id_text(m.clip, hex);
+	printf("%s\n", hex);
+	return 0;
+}
+
 int
 cmd_cam(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "health") == 0)
 		return cam_health(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "mark") == 0)
+		return cam_mark(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage, stdout);
 		return 0;

@@ -4,6 +4,7 @@
  * (docs/api.md). Keys stay here: grants and revocations are signed
  * locally and only their signed bytes are uploaded.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1059,8 +1060,6 @@ show_grants(const json_t *j)
 		table_row(&t, cells);
 	}
 	table_print(&t);
-	if (json_is_true(json_object_get(j, "truncated")))
-		printf("(only the oldest %zu grants are shown)\n", json_array_size(gs));
 }
 
 /* POST chain to the home's grants and print the answer. */
@@ -1240,11 +1239,68 @@ out:
 	return rc;
 }
 
+/*
+ * GET path's pages (?limit=200&after=<next>) until "next" is null, the
+ * grants gathered into one answer of the same shape. A cursor that does
+ * not move forward is a server fault (exit 1), not a loop.
+ */
+static int
+grants_all(struct client *c, const char *path)
+{
+	char url[192];
+	json_t *all = json_array(), *page = NULL, *next;
+	long long after = 0, cur;
+	const char *txt;
+	char *end;
+	int rc;
+
+	if (!c->loaded && (rc = client_load(c)) != 0)
+		goto out;
+	for (;;) {
+		if (snprintf(url, sizeof(url), "%s?limit=200&after=%lld", path, after) >=
+		    (int)sizeof(url)) {
+			rc = EXIT_INPUT;
+			goto out;
+		}
+		if ((rc = client_call(c, "GET", url, NULL, CALL_AUTH, &page)) != 0)
+			goto out;
+		if (!json_is_array(json_object_get(page, "grants")) ||
+		    json_array_extend(all, json_object_get(page, "grants")) != 0) {
+			warnx_("the server's answer has no grants list");
+			rc = 1;
+			goto out;
+		}
+		next = json_object_get(page, "next");
+		if (json_is_null(next))
+			break;
+		txt = json_string_value(next);
+		errno = 0;
+		cur = txt != NULL ? strtoll(txt, &end, 10) : 0;
+		if (txt == NULL || *txt == '\0' || *end != '\0' || errno != 0 || cur <= after) {
+			warnx_("the server's 'next' cursor does not move forward");
+			rc = 1;
+			goto out;
+		}
+		after = cur;
+		json_decref(page);
+		page = NULL;
+	}
+	json_decref(page);
+	page = json_pack("{s:O,s:n}", "grants", all, "next");
+	rc = print_reply(c, page, show_grants);
+	page = NULL;
+out:
+	json_decref(page);
+	json_decref(all);
+	return rc;
+}
+
 static const char grant_list_usage[] =
 	"usage: porter grant list --home ID\n"
 	"\n"
-	"List the grants uploaded for a home (members), oldest first, at most 256.\n"
-	"With --json each comes with its chain (base64url).\n"
+	"List the grants uploaded for a home (members), oldest first: every page\n"
+	"the server answers, followed to the last. With --json each comes with its\n"
+	"chain (base64url), all in one {\"grants\": [...], \"next\": null}.\n"
 	"\n"
 	"  --home ID           the home\n" COMMON_HELP;
 
@@ -1271,7 +1327,7 @@ grant_list(struct client *c, int argc, char **argv)
 		die_usage("grant list", "--home is required");
 	if ((rc = home_path(path, sizeof(path), home, "/grants")) != 0)
 		return rc;
-	return call_show(c, "GET", path, NULL, NULL, show_grants);
+	return grants_all(c, path);
 }
 
 int

@@ -564,7 +564,19 @@ static const char sim_usage[] =
 	"  lock jam | lock unjam         every lock command fails / works again\n"
 	"  lock turn                     the bolt moves by hand (key, thumb-turn)\n"
 	"  status                        one JSON line: lock, moving, jammed, door,\n"
-	"                                the door machine's state and session\n"
+	"                                the door machine's state and session, the\n"
+	"                                alarm's state, the camera's health\n"
+	"\n"
+	"The sim alarm panel ([alarm] driver = sim, docs/alarm.md):\n"
+	"\n"
+	"  alarm arm away | alarm arm home | alarm disarm\n"
+	"                                at the panel's keypad\n"
+	"  alarm zone N open | close     zone N faults / restores (armed and not\n"
+	"                                bypassed: the panel sounds at once)\n"
+	"  alarm bypass-support on|off   off: the panel cannot bypass a zone\n"
+	"  alarm confirm on|off          off: bypass commands are never confirmed\n"
+	"  alarm status                  one JSON line: state, faulted, bypassed,\n"
+	"                                the commands the hub sent, counted\n"
 	"\n"
 	"Exit status: 0 done; 1 usage; 2 no hub, or the hub refused the command.\n"
 	"\n"
@@ -597,7 +609,8 @@ cmd_sim(int argc, char **argv)
 	if (path == NULL)
 		die_usage("sim", "--hub-control PATH is required");
 	if (optind == argc)
-		die_usage("sim", "expected a command: door open|close, motion ZONE, lock jam|unjam|turn, status");
+		die_usage("sim", "expected a command: door open|close, motion ZONE, lock jam|unjam|turn,"
+				 " status, alarm ...");
 	for (i = optind; i < argc; i++) {
 		int k = snprintf(line + ll, sizeof(line) - ll, "%s%s", i > optind ? " " : "", argv[i]);
 		if (k < 0 || (size_t)k >= sizeof(line) - ll - 1)

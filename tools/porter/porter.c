@@ -18,6 +18,9 @@ int cmd_hub_pair_local(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_remote(int argc, char **argv);	/* porter remote lock|unlock */
 int cmd_cam(int argc, char **argv);
+int cmd_camera(int argc, char **argv);	/* cmd_clip.c */
+int cmd_clip(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
 
 static const char usage[] =
 	"usage: porter <command> [options]\n"
@@ -58,6 +61,11 @@ static const char usage[] =
 	"  remote lock|unlock --home ID --key OWNER_KEY\n"
 	"                               sign a remote lock or unlock here; porterd\n"
 	"                               relays it to the home's hubs\n"
+	"  camera add|list|remove --home ID\n"
+	"                               a home's cameras (their keys)\n"
+	"  clip list|get|decrypt --home ID\n"
+	"                               a home's sealed clips; decrypt one with your\n"
+	"                               key to a playable file\n"
 	"\n"
 	"At the door, over the hub's link (porter-hub):\n"
 	"  courier unlock --hub ADDR --cred FILE --key KEY\n"
@@ -69,6 +77,8 @@ static const char usage[] =
 	"\n"
 	"Server records:\n"
 	"  audit verify --db FILE       check porterd's hash-chained audit trail\n"
+	"  evidence export --home ID CLIP --out FILE; evidence verify FILE\n"
+	"                               a clip's evidence bundle, checked offline\n"
 	"\n"
 	"Run 'porter <command> --help' for the options of a command.\n"
 	"Exit status: 0 success or grant; 1 usage; 2 bad input, I/O, network, or a\n"
@@ -170,6 +180,12 @@ main(int argc, char **argv)
 		return cmd_remote(argc - 1, argv + 1);
 	if (strcmp(argv[1], "cam") == 0)
 		return cmd_cam(argc - 1, argv + 1);	/* cmd_cam.c: porter cam health */
+	if (strcmp(argv[1], "camera") == 0)
+		return cmd_camera(argc - 1, argv + 1);
+	if (strcmp(argv[1], "clip") == 0)
+		return cmd_clip(argc - 1, argv + 1);
+	if (strcmp(argv[1], "evidence") == 0)
+		return cmd_evidence(argc - 1, argv + 1);
 	if (strcmp(argv[1], "carrier") == 0 || strcmp(argv[1], "courier") == 0 ||
 	    strcmp(argv[1], "device") == 0 || strcmp(argv[1], "delivery") == 0 ||
 	    strcmp(argv[1], "hub") == 0 || strcmp(argv[1], "events") == 0 ||

@@ -1,0 +1,373 @@
+/*
+ * Evidence bundles (porter/evidence.h): strict codec and offline check.
+ */
+#include "porter/evidence.h"
+
+#include <string.h>
+
+#include "porter/cbor.h"
+
+enum {
+	K_VERSION = 1,
+	K_CAMERA_KEY = 2,
+	K_MANIFEST = 3,
+	K_SEGMENTS = 4,
+	K_HUB_ID = 5,
+	K_HUB_KEY = 6,
+	K_PREV = 7,
+	K_EVENTS = 8,
+	K_CHECKPOINTS = 9,
+};
+#define SEQ_MAX ((uint64_t)INT64_MAX)
+
+static size_t
+bounded(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n <= max && s[n] != '\0')
+		n++;
+	return n;
+}
+
+/* What the decoder refuses, on a struct. */
+static bool
+evidence_is_valid(const struct pt_evidence *e)
+{
+	size_t i;
+
+	if (e->manifest == NULL || e->manifest_len == 0 || e->manifest_len > PT_CLIP_MANIFEST_MAX ||
+	    e->n_segs > PT_CLIP_SEGMENTS_MAX)
+		return false;
+	for (i = 0; i < e->n_segs; i++)
+		if (e->seg[i].p == NULL || e->seg[i].len == 0 ||
+		    e->seg[i].len > PT_CLIP_SEGMENT_SIZE_MAX ||
+		    e->seg[i].index >= PT_CLIP_SEGMENTS_MAX ||
+		    (i > 0 && e->seg[i].index <= e->seg[i - 1].index))
+			return false;
+	if (!e->has_hub)
+		return e->n_events == 0 && e->n_cps == 0;
+	if (!pt_id_is_valid(e->hub_id, bounded(e->hub_id, PT_ID_MAX)) || e->n_events < 1 ||
+	    e->n_events > PT_EVIDENCE_EVENTS_MAX || e->n_cps < 1 ||
+	    e->n_cps > PT_EVIDENCE_CHECKPOINTS_MAX)
+		return false;
+	for (i = 0; i < e->n_events; i++) {
+		const struct pt_evidence_event *v = &e->ev[i];
+		if (v->seq < 1 || (i > 0 && v->seq != e->ev[i - 1].seq + 1) || v->type == NULL ||
+		    !pt_event_type_is_valid(v->type, v->type_len) ||
+		    v->data_len > PT_EVENT_DATA_MAX || (v->data == NULL && v->data_len != 0))
+			return false;
+	}
+	for (i = 0; i < e->n_cps; i++)
+		if (e->cp[i].seq < e->ev[0].seq || e->cp[i].seq > e->ev[e->n_events - 1].seq ||
+		    (i > 0 && e->cp[i].seq <= e->cp[i - 1].seq))
+			return false;
+	return true;
+}
+
+int
+pt_evidence_encode(const struct pt_evidence *e, uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct pt_cbor_wr w;
+	size_t i;
+
+	if (out_len == NULL)
+		return PT_EINVAL;
+	*out_len = 0;
+	if (e == NULL || (out == NULL && cap != 0) || !evidence_is_valid(e))
+		return PT_EINVAL;
+	pt_cbor_wr_init(&w, out, cap);
+	pt_cbor_put_map(&w, e->has_hub ? 9 : 4);
+	pt_cbor_put_uint(&w, K_VERSION);
+	pt_cbor_put_uint(&w, PT_EVIDENCE_VERSION);
+	pt_cbor_put_uint(&w, K_CAMERA_KEY);
+	pt_cbor_put_bytes(&w, e->camera_pk, PT_PK_LEN);
+	pt_cbor_put_uint(&w, K_MANIFEST);
+	pt_cbor_put_bytes(&w, e->manifest, e->manifest_len);
+	pt_cbor_put_uint(&w, K_SEGMENTS);
+	pt_cbor_put_array(&w, e->n_segs);
+	for (i = 0; i < e->n_segs; i++) {
+		pt_cbor_put_array(&w, 2);
+		pt_cbor_put_uint(&w, e->seg[i].index);
+		pt_cbor_put_bytes(&w, e->seg[i].p, e->seg[i].len);
+	}
+	if (e->has_hub) {
+		pt_cbor_put_uint(&w, K_HUB_ID);
+		pt_cbor_put_text(&w, e->hub_id, bounded(e->hub_id, PT_ID_MAX));
+		pt_cbor_put_uint(&w, K_HUB_KEY);
+		pt_cbor_put_bytes(&w, e->hub_pk, PT_PK_LEN);
+		pt_cbor_put_uint(&w, K_PREV);
+		pt_cbor_put_bytes(&w, e->prev, PT_HASH_LEN);
+		pt_cbor_put_uint(&w, K_EVENTS);
+		pt_cbor_put_array(&w, e->n_events);
+		for (i = 0; i < e->n_events; i++) {
+			const struct pt_evidence_event *v = &e->ev[i];
+			pt_cbor_put_array(&w, 5);
+			pt_cbor_put_uint(&w, (uint64_t)v->seq);
+			pt_cbor_put_int(&w, v->at);
+			pt_cbor_put_text(&w, v->type, v->type_len);
+			pt_cbor_put_bytes(&w, v->data, v->data_len);
+			pt_cbor_put_bytes(&w, v->hash, PT_HASH_LEN);
+		}
+		pt_cbor_put_uint(&w, K_CHECKPOINTS);
+		pt_cbor_put_array(&w, e->n_cps);
+		for (i = 0; i < e->n_cps; i++) {
+			pt_cbor_put_array(&w, 2);
+			pt_cbor_put_uint(&w, (uint64_t)e->cp[i].seq);
+			pt_cbor_put_bytes(&w, e->cp[i].sig, PT_SIG_LEN);
+		}
+	}
+	if (pt_cbor_wr_status(&w) != PT_OK)
+		return PT_ENOSPC;
+	*out_len = w.len;
+	return PT_OK;
+}
+
+static int
+read_fixed(struct pt_cbor_rd *rd, uint8_t *out, size_t n)
+{
+	const uint8_t *s;
+	size_t sl;
+
+	if (pt_cbor_bytes(rd, &s, &sl) != PT_OK || sl != n)
+		return PT_EMALFORMED;
+	memcpy(out, s, n);
+	return PT_OK;
+}
+
+static int
+read_segments(struct pt_cbor_rd *rd, struct pt_evidence *e)
+{
+	uint64_t n, i, k, idx;
+
+	if (pt_cbor_array(rd, &n) != PT_OK || n > PT_CLIP_SEGMENTS_MAX)
+		return PT_EMALFORMED;
+	for (i = 0; i < n; i++) {
+		struct pt_evidence_seg *g = &e->seg[i];
+		if (pt_cbor_array(rd, &k) != PT_OK || k != 2 || pt_cbor_uint(rd, &idx) != PT_OK ||
+		    idx >= PT_CLIP_SEGMENTS_MAX || pt_cbor_bytes(rd, &g->p, &g->len) != PT_OK ||
+		    g->len == 0 || g->len > PT_CLIP_SEGMENT_SIZE_MAX)
+			return PT_EMALFORMED;
+		g->index = (uint32_t)idx;
+	}
+	e->n_segs = (size_t)n;
+	return PT_OK;
+}
+
+static int
+read_events(struct pt_cbor_rd *rd, struct pt_evidence *e)
+{
+	const uint8_t *s;
+	uint64_t n, i, k, seq;
+
+	if (pt_cbor_array(rd, &n) != PT_OK || n < 1 || n > PT_EVIDENCE_EVENTS_MAX)
+		return PT_EMALFORMED;
+	for (i = 0; i < n; i++) {
+		struct pt_evidence_event *v = &e->ev[i];
+		if (pt_cbor_array(rd, &k) != PT_OK || k != 5 || pt_cbor_uint(rd, &seq) != PT_OK ||
+		    seq < 1 || seq > SEQ_MAX || pt_cbor_int(rd, &v->at) != PT_OK ||
+		    pt_cbor_text(rd, &s, &v->type_len) != PT_OK ||
+		    pt_cbor_bytes(rd, &v->data, &v->data_len) != PT_OK ||
+		    read_fixed(rd, v->hash, PT_HASH_LEN) != PT_OK)
+			return PT_EMALFORMED;
+		v->seq = (int64_t)seq;
+		v->type = (const char *)s;
+	}
+	e->n_events = (size_t)n;
+	return PT_OK;
+}
+
+static int
+read_checkpoints(struct pt_cbor_rd *rd, struct pt_evidence *e)
+{
+	uint64_t n, i, k, seq;
+
+	if (pt_cbor_array(rd, &n) != PT_OK || n < 1 || n > PT_EVIDENCE_CHECKPOINTS_MAX)
+		return PT_EMALFORMED;
+	for (i = 0; i < n; i++) {
+		if (pt_cbor_array(rd, &k) != PT_OK || k != 2 || pt_cbor_uint(rd, &seq) != PT_OK ||
+		    seq < 1 || seq > SEQ_MAX || read_fixed(rd, e->cp[i].sig, PT_SIG_LEN) != PT_OK)
+			return PT_EMALFORMED;
+		e->cp[i].seq = (int64_t)seq;
+	}
+	e->n_cps = (size_t)n;
+	return PT_OK;
+}
+
+int
+pt_evidence_decode(const uint8_t *p, size_t len, struct pt_evidence *e)
+{
+	struct pt_cbor_rd rd;
+	struct pt_cbor_keys keys;
+	const uint8_t *s;
+	size_t sl;
+	uint64_t n, i, v;
+	int64_t key;
+	int r = PT_EMALFORMED;
+
+	if (e == NULL)
+		return PT_EINVAL;
+	memset(e, 0, sizeof(*e));
+	if (p == NULL)
+		goto fail;
+	if (len > PT_EVIDENCE_MAX) {
+		r = PT_ETOOBIG;
+		goto fail;
+	}
+	pt_cbor_rd_init(&rd, p, len);
+	if (pt_cbor_map(&rd, &n) != PT_OK || (n != 4 && n != 9))
+		goto fail;
+	pt_cbor_key_init(&keys);
+	for (i = 0; i < n; i++) {
+		/* 4 or 9 pairs, keys strictly ascending from 1..9: 1..4 or 1..9. */
+		if (pt_cbor_key(&rd, &keys, &key) != PT_OK)
+			goto fail;
+		switch (key) {
+		case K_VERSION:
+			if (pt_cbor_uint(&rd, &v) != PT_OK || v != PT_EVIDENCE_VERSION)
+				goto fail;
+			break;
+		case K_CAMERA_KEY:
+			if (read_fixed(&rd, e->camera_pk, PT_PK_LEN) != PT_OK)
+				goto fail;
+			break;
+		case K_MANIFEST:
+			if (pt_cbor_bytes(&rd, &e->manifest, &e->manifest_len) != PT_OK ||
+			    e->manifest_len == 0 || e->manifest_len > PT_CLIP_MANIFEST_MAX)
+				goto fail;
+			break;
+		case K_SEGMENTS:
+			if (read_segments(&rd, e) != PT_OK)
+				goto fail;
+			break;
+		case K_HUB_ID:
+			if (pt_cbor_text(&rd, &s, &sl) != PT_OK || sl > PT_ID_MAX ||
+			    !pt_id_is_valid((const char *)s, sl))
+				goto fail;
+			memcpy(e->hub_id, s, sl);
+			e->has_hub = true;
+			break;
+		case K_HUB_KEY:
+			if (read_fixed(&rd, e->hub_pk, PT_PK_LEN) != PT_OK)
+				goto fail;
+			break;
+		case K_PREV:
+			if (read_fixed(&rd, e->prev, PT_HASH_LEN) != PT_OK)
+				goto fail;
+			break;
+		case K_EVENTS:
+			if (read_events(&rd, e) != PT_OK)
+				goto fail;
+			break;
+		case K_CHECKPOINTS:
+			if (read_checkpoints(&rd, e) != PT_OK)
+				goto fail;
+			break;
+		default:
+			goto fail;
+		}
+		/* Four pairs are keys 1..4; nine are 1..9 (ascending, so each once). */
+		if (n == 4 && key > K_SEGMENTS)
+			goto fail;
+	}
+	if (!pt_cbor_rd_done(&rd) || !evidence_is_valid(e))
+		goto fail;
+	return PT_OK;
+fail:
+	memset(e, 0, sizeof(*e));
+	return r;
+}
+
+static int
+failed(struct pt_evidence_result *res, enum pt_evidence_what what, int64_t at, int r)
+{
+	res->what = what;
+	res->at = at;
+	return r;
+}
+
+int
+pt_evidence_verify(const struct pt_crypto_ops *ops, const struct pt_evidence *e,
+		   const uint8_t *pinned, struct pt_clip_manifest *m, struct pt_evidence_result *res)
+{
+	uint8_t h[PT_HASH_LEN], prev[PT_HASH_LEN];
+	size_t i, j;
+	int64_t first, last;
+
+	if (res == NULL)
+		return PT_EINVAL;
+	memset(res, 0, sizeof(*res));
+	if (ops == NULL || ops->sha256 == NULL || e == NULL || m == NULL)
+		return PT_EINVAL;
+	if (pinned != NULL && memcmp(pinned, e->camera_pk, PT_PK_LEN) != 0)
+		return failed(res, PT_EV_CAMERA_KEY, 0, PT_EBADSIG);
+	if (pt_clip_manifest_open(ops, e->camera_pk, e->manifest, e->manifest_len, m) != PT_OK)
+		return failed(res, PT_EV_MANIFEST, 0, PT_EBADSIG);
+	/* Every listed segment, once, with the manifest's size and hash. */
+	for (i = 0, j = 0; i < m->n_segments; i++) {
+		if (j >= e->n_segs || e->seg[j].index != i)
+			return failed(res, PT_EV_SEGMENT_MISSING, (int64_t)i, PT_EMALFORMED);
+		ops->sha256(h, e->seg[j].p, e->seg[j].len);
+		if (e->seg[j].len != m->seg[i].size || memcmp(h, m->seg[i].sha256, PT_HASH_LEN) != 0)
+			return failed(res, PT_EV_SEGMENT, (int64_t)i, PT_EBADSIG);
+		res->segments++;
+		j++;
+	}
+	if (j < e->n_segs)
+		return failed(res, PT_EV_SEGMENT_EXTRA, (int64_t)e->seg[j].index, PT_EMALFORMED);
+	if (!e->has_hub)
+		return PT_OK;
+	/* The hub's chain: each hash recomputed from the one before. */
+	memcpy(prev, e->prev, PT_HASH_LEN);
+	for (i = 0; i < e->n_events; i++) {
+		const struct pt_evidence_event *v = &e->ev[i];
+		if (pt_event_hash(ops, prev, v->seq, v->at, v->type, v->type_len, v->data,
+				  v->data_len, h) != PT_OK ||
+		    memcmp(h, v->hash, PT_HASH_LEN) != 0)
+			return failed(res, PT_EV_EVENT, v->seq, PT_EBADSIG);
+		memcpy(prev, h, PT_HASH_LEN);
+		res->events++;
+	}
+	first = e->ev[0].seq;
+	last = e->ev[e->n_events - 1].seq;
+	for (i = 0; i < e->n_cps; i++) {
+		const struct pt_evidence_event *v = &e->ev[(size_t)(e->cp[i].seq - first)];
+		if (pt_checkpoint_verify(ops, e->hub_pk, e->hub_id, v->seq, v->hash, e->cp[i].sig) !=
+		    PT_OK)
+			return failed(res, PT_EV_CHECKPOINT, e->cp[i].seq, PT_EBADSIG);
+		res->checkpoints++;
+	}
+	/* The last checkpoint signs the last event, and with it the chain. */
+	if (e->cp[e->n_cps - 1].seq != last)
+		return failed(res, PT_EV_UNSIGNED, last, PT_EBADSIG);
+	if (m->start_seq < (uint64_t)first || m->start_seq > (uint64_t)last)
+		return failed(res, PT_EV_CLIP_EVENTS, (int64_t)m->start_seq, PT_EMALFORMED);
+	if (m->end_seq != 0 && (m->end_seq < (uint64_t)first || m->end_seq > (uint64_t)last))
+		return failed(res, PT_EV_CLIP_EVENTS, (int64_t)m->end_seq, PT_EMALFORMED);
+	return PT_OK;
+}
+
+const struct pt_evidence_text *
+pt_evidence_what_text(enum pt_evidence_what what)
+{
+	static const struct pt_evidence_text t[] = {
+		[PT_EV_OK] = {"the bundle", false, "every signature, hash and chain link checks out"},
+		[PT_EV_CAMERA_KEY] = {"the camera key", false, "not the pinned one"},
+		[PT_EV_MANIFEST] = {"the manifest", false,
+				    "its signature does not verify with the camera key"},
+		[PT_EV_SEGMENT] = {"segment", true, "its size or SHA-256 is not the manifest's"},
+		[PT_EV_SEGMENT_MISSING] = {"segment", true,
+					   "listed in the manifest, missing from the bundle"},
+		[PT_EV_SEGMENT_EXTRA] = {"segment", true, "in the bundle, not in the manifest"},
+		[PT_EV_EVENT] = {"event", true, "its hash does not recompute from the chain"},
+		[PT_EV_CHECKPOINT] = {"checkpoint at event", true,
+				      "the hub's signature does not verify"},
+		[PT_EV_UNSIGNED] = {"event", true, "the last event is not signed by a checkpoint"},
+		[PT_EV_CLIP_EVENTS] = {"event", true,
+				       "the manifest names it, the bundle does not hold it"},
+	};
+
+	if ((unsigned)what >= sizeof(t) / sizeof(t[0]))
+		return &t[PT_EV_OK];
+	return &t[what];
+}

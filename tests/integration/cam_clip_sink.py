@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""cam_clip_sink.py DIR PORTFILE [FAIL_FIRST]: an HTTP server on a free
+loopback port that takes porter-cam's clip uploads for test_cam_clip.sh
+while porterd's clip routes (daemons/porterd/api_clip.c) do not answer.
+It stores each PUT body under DIR as it came (DIR/<clip>/<n>.seg,
+DIR/<clip>/manifest), the Porter-Signature header decoded as
+DIR/<clip>/<n>.sig (so cam_clip_open checks what was sent), the headers
+beside it (.hdr), logs one line per
+request to DIR/requests.log, and answers 503 to the first FAIL_FIRST
+requests (to exercise the uploader's retry), 201 after that. Nothing is
+checked here: the test checks what arrived."""
+import base64
+import http.server
+import os
+import re
+import sys
+
+root, portfile = sys.argv[1], sys.argv[2]
+fail_first = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+count = 0
+route = re.compile(r"^/v1/clips/([0-9a-f]{32})/(segments/(\d+)|manifest)$")
+
+
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def answer(self, code):
+        self.send_response(code)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_PUT(self):
+        global count
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n)
+        count += 1
+        m = route.match(self.path)
+        code = 404 if m is None else 503 if count <= fail_first else 201
+        with open(os.path.join(root, "requests.log"), "a") as log:
+            log.write("%d PUT %s %d -> %d\n" % (count, self.path, n, code))
+        if code != 201:
+            return self.answer(code)
+        d = os.path.join(root, m.group(1))
+        os.makedirs(d, exist_ok=True)
+        name = "%06d.seg" % int(m.group(3)) if m.group(3) else "manifest"
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(body)
+        sig = self.headers.get("Porter-Signature")
+        if m.group(3) and sig:
+            with open(os.path.join(d, "%06d.sig" % int(m.group(3))), "wb") as f:
+                f.write(base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4)))
+        with open(os.path.join(d, name + ".hdr"), "w") as f:
+            for k in ("Porter-Camera", "Porter-Signature", "Content-Type"):
+                f.write("%s: %s\n" % (k, self.headers.get(k, "")))
+        self.answer(201)
+
+
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+with open(portfile + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(portfile + ".tmp", portfile)
+srv.serve_forever()

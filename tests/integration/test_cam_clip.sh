@@ -1,0 +1,420 @@
+#!/usr/bin/env bash
+# porter-cam's clips end to end, TAP output: the real porter-cam (monitor,
+# input worker, uploader) in a temporary directory; marks sent with
+# `porter cam mark` as the hub sends them; the spool opened with owner keys
+# by cam_clip_open (porter/clip.h, porter/clipseal.h: manifest signature,
+# segment hashes and signatures, clip key, secretstream) and the result
+# checked with ffprobe/ffmpeg.
+#   lavfi testsrc2 (raw: encoded with libx264): pre-roll + session +
+#   post-roll, two owners open it, a non-owner cannot, a flipped byte is
+#   caught, no plaintext in the spool, health messages go on meanwhile;
+#   an H.264 file made with the ffmpeg CLI: remuxed (the packets are the
+#   file's own), a clip without END closed at max_length; malformed and
+#   truncated files: porter-cam survives and reports unhealthy; garbage
+#   marks refused; upload: retried with back-off while the server fails,
+#   resumed after a restart, every segment and the manifest delivered and
+#   opened from what arrived, the spool emptied only after 2xx.
+# Usage: test_cam_clip.sh PORTER_CAM PORTER CAM_CLIP_OPEN PORTERD
+# KEEP=1 keeps the directory.
+set -u
+CAM=$(realpath "$1")
+P=$(realpath "$2")
+OPEN=$(realpath "$3")
+PD=$(realpath "$4")
+SINK=$(realpath "$(dirname "$0")/cam_clip_sink.py")
+T=$(mktemp -d)
+umask 022
+chmod 755 "$T"
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	if [ -n "${KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 2' INT TERM
+cd "$T" || exit 1
+n=0 failed=0
+
+ok() {
+	local rc=$? ; n=$((n + 1))
+	if [ $rc -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; failed=$((failed + 1)); fi
+	return $rc
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+show() { sed 's/^/# /' "$@" 2>/dev/null | tail -n 30; }
+in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
+field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+# wait_log FILE PATTERN SECONDS
+wait_log() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+if ! command -v ffprobe >/dev/null || ! command -v ffmpeg >/dev/null; then
+	echo "1..0 # SKIP the ffmpeg CLI (Debian's ffmpeg) is needed"
+	exit 0
+fi
+
+ROOT=false
+[ "$(id -u)" -eq 0 ] && ROOT=true
+USERLINE=""
+$ROOT && USERLINE="user = nobody"
+chmod 777 "$T"	# nobody binds the marks socket here
+
+"$P" keygen -o owner1.key >/dev/null && "$P" keygen -o owner2.key >/dev/null &&
+	"$P" keygen -o stranger.key >/dev/null
+chmod 644 owner1.key.pub owner2.key.pub
+O2=$(cut -d' ' -f2 owner2.key.pub)
+
+# conf NAME STATE INPUT [extra [clips] lines]
+conf() {
+	local name=$1 state=$2 input=$3
+	shift 3
+	cat >"$name" <<EOF
+[cam]
+id = cam-1
+$USERLINE
+input = $input
+state_dir = $T/$state
+hub_socket = $T/hub.sock
+[input]
+backoff_min = 300ms
+backoff_max = 1s
+open_timeout = 3s
+io_timeout = 2s
+[health]
+stall = 2s
+[clips]
+marks = $T/marks.sock
+owners = $T/owner1.key.pub, $O2
+preroll = 3s
+postroll = 2s
+segment = 2s
+$(printf '%s\n' "$@")
+EOF
+}
+CAMPID=""
+start() { "$CAM" -d -f "$1" 2>"$2" & CAMPID=$!; PIDS+=("$CAMPID"); }
+stop() { kill -TERM "$CAMPID" 2>/dev/null; wait "$CAMPID" 2>/dev/null; }
+mark() { "$P" cam mark --socket "$T/marks.sock" "$@"; }
+# probe FILE: "codec width height duration frames"
+probe() {
+	local c d f
+	c=$(ffprobe -v error -select_streams v:0 -show_entries stream=codec_name,width,height \
+		-of csv=p=0 "$1" | tr ',' ' ')
+	d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$1")
+	f=$(ffprobe -v error -count_packets -select_streams v:0 -show_entries stream=nb_read_packets \
+		-of csv=p=0 "$1")
+	echo "$c $d $f"
+}
+
+# ---- configuration ----
+conf c.conf st "lavfi:testsrc2=size=320x240:rate=25"
+"$CAM" -n -v -f c.conf >out 2>&1 && grep -q '^clips.preroll = 3s' out &&
+	grep -q '^clips.marks = ' out
+ok "-n -v: the [clips] keys" || show out
+printf '[cam]\ninput = lavfi:testsrc2\n[clips]\nmarks = %s/m.sock\n' "$T" >bad.conf
+! "$CAM" -n -f bad.conf >out 2>&1 && grep -q "clips.owners is empty" out
+ok "marks without owners: refused" || show out
+printf '[cam]\ninput = lavfi:testsrc2\n[clips]\nowners = AAAA\n' >bad.conf
+! "$CAM" -n -f bad.conf >out 2>&1 && grep -q "clips.owners" out
+ok "an owner that is not a key: refused" || show out
+printf '[cam]\ninput = lavfi:testsrc2\n[clips]\nserver = ftp://x\n' >bad.conf
+! "$CAM" -n -f bad.conf >out 2>&1 && grep -q "clips.server" out
+ok "a server that is not http(s): refused" || show out
+
+# ---- lavfi (raw video, encoded): pre-roll, session, post-roll ----
+start c.conf cam1.log
+wait_log cam1.log "event=clip_encoder name=libx264" 10
+ok "raw source: encoded for clips with libx264" || show cam1.log
+[ "$(stat -c %a "$T/marks.sock" 2>/dev/null)" = 660 ]
+ok "the marks socket is mode 0660" || ls -l "$T"
+sleep 4.5	# more than the pre-roll
+"$P" cam health --socket "$T/hub.sock" --mode 0666 --key "$T/st/cam.key.pub" --id cam-1 \
+	--count 6 --timeout 12 >health.out 2>&1 &
+HPID=$!
+PIDS+=("$HPID")
+sleep 0.5
+CLIP=$(mark start --seq 41)
+t_start=$(date +%s%3N)
+[[ $CLIP =~ ^[0-9a-f]{32}$ ]]
+ok "porter cam mark start prints the clip id" || echo "# $CLIP"
+printf 'garbage' | python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.sendto(sys.stdin.buffer.read(), sys.argv[1])' "$T/marks.sock"
+sleep 4
+t_end=$(date +%s%3N)
+mark end --clip "$CLIP" --seq 42 >/dev/null
+wait_log cam1.log "event=clip_closed clip=$CLIP" 12
+ok "START, 4 s, END: the clip closes after the post-roll" || show cam1.log
+wait "$HPID"
+[ "$(grep -c 'healthy=yes' health.out)" -ge 6 ]
+ok "health messages went on, healthy, while the clip was recorded and sealed" || show health.out
+grep -q "event=mark result=refused" cam1.log && kill -0 "$CAMPID"
+ok "a malformed mark is refused, porter-cam goes on" || show cam1.log
+D=$T/st/spool/$CLIP
+[ -f "$D/manifest" ] && [ "$(stat -c %a "$T/st/spool")" = 700 ] && [ "$(stat -c %a "$D")" = 700 ] &&
+	[ -z "$(find "$D" -type f ! -perm 600)" ]
+ok "spool: the manifest, directories 0700, files 0600" || ls -la "$D"
+nseg=$(ls "$D" | grep -c '\.seg$')
+[ "$nseg" -ge 3 ] && [ "$(ls "$D" | grep -c '\.sig$')" = "$nseg" ]
+ok "spool: $nseg sealed segments, each with its signature" || ls -la "$D"
+! grep -rqa -e ftyp -e moof -e mdat "$D"
+ok "spool: no plaintext MP4 box in any file" || true
+"$OPEN" "$D" "$T/st/cam.key.pub" owner1.key clip1.mp4 >open1.out 2>&1
+ok "owner 1 opens the clip (manifest, hashes, signatures, clip key)" || show open1.out
+line=$(cat open1.out)
+[ "$(field start_seq "$line")" = 41 ] && [ "$(field end_seq "$line")" = 42 ] &&
+	[ "$(field container "$line")" = mp4 ] && [ "$(field keys "$line")" = 2 ] &&
+	[ "$(field segments "$line")" = "$nseg" ]
+ok "manifest: START and END seqs, mp4, two owners, every segment" || show open1.out
+pre=$(field preroll_ms "$line")
+in_range "$pre" 2900 4100 && [ "$(field postroll_ms "$line")" = 2000 ]
+ok "manifest: pre-roll ${pre} ms (3 s from a key frame), post-roll 2000 ms" || show open1.out
+read -r codec w h dur frames <<<"$(probe clip1.mp4)"
+[ "$codec" = h264 ] && [ "$w" = 320 ] && [ "$h" = 240 ]
+ok "ffprobe: one H.264 320x240 video ($codec ${w}x$h)"
+# pre-roll (as recorded, 3..4 s) + the session as the marks were sent (~4 s)
+# + post-roll 2 s; a loaded machine stretches the session, so it is measured.
+want=$(((pre + t_end - t_start + 2000)))
+lo=$(awk -v w="$want" 'BEGIN{print (w - 1000) / 1000}') hi=$(awk -v w="$want" 'BEGIN{print (w + 1500) / 1000}')
+in_range "$dur" "$lo" "$hi" && in_range "$dur" 8.5 16
+ok "ffprobe: duration $dur s: pre-roll + session + post-roll is $want ms ($lo .. $hi s)"
+in_range "$frames" "$(awk -v d="$dur" 'BEGIN{print int(d*25*0.9)}')" "$(awk -v d="$dur" 'BEGIN{print int(d*25*1.1)+1}')"
+ok "ffprobe: $frames frames for $dur s at 25 fps"
+ffmpeg -v error -i clip1.mp4 -f null - >dec.out 2>&1 && [ ! -s dec.out ]
+ok "the whole file decodes without an error" || show dec.out
+in_range "$(field duration_ms "$line")" "$(awk -v d="$dur" 'BEGIN{print d*1000-200}')" \
+	"$(awk -v d="$dur" 'BEGIN{print d*1000+200}')"
+ok "manifest: segment durations add up to the file's ($(field duration_ms "$line") ms)"
+"$OPEN" "$D" "$T/st/cam.key.pub" owner2.key clip2.mp4 >open2.out 2>&1 && cmp -s clip1.mp4 clip2.mp4
+ok "owner 2 opens it too, to the same bytes" || show open2.out
+"$OPEN" "$D" "$T/st/cam.key.pub" stranger.key clip3.mp4 >open3.out 2>&1
+[ $? -eq 3 ]
+ok "a key that is not an owner's cannot open it" || show open3.out
+"$OPEN" "$D" "$T/owner1.key.pub" owner1.key clip3.mp4 >open3.out 2>&1
+[ $? -eq 4 ]
+ok "the manifest does not verify with another camera key" || show open3.out
+cp -r "$D" "$T/$CLIP"
+python3 - "$T/$CLIP/000001.seg" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read()); b[len(b) // 2] ^= 1
+open(sys.argv[1], "wb").write(b)
+EOF
+"$OPEN" "$T/$CLIP" "$T/st/cam.key.pub" owner1.key clip3.mp4 >open3.out 2>&1
+[ $? -eq 4 ] && grep -q "hash" open3.out
+ok "one flipped byte in a sealed segment is caught" || show open3.out
+rm -rf "${T:?}/$CLIP"
+stop
+grep -q "event=stopped" cam1.log && ! grep -q "level=error" cam1.log
+ok "porter-cam stops cleanly, no error logged" || show cam1.log
+
+# ---- an H.264 file: remuxed, not re-encoded; max_length ----
+ffmpeg -v error -f lavfi -i "testsrc2=size=320x240:rate=25" -t 40 -c:v libx264 -preset veryfast \
+	-g 25 -pix_fmt yuv420p -movflags +faststart src.mp4
+ok "an H.264 file made with the ffmpeg CLI" || true
+chmod 644 src.mp4
+conf f.conf fs "$T/src.mp4" "max_length = 10s" "postroll = 1s"
+start f.conf cam2.log
+wait_log cam2.log "event=opened.*codec=h264" 10
+ok "H.264 file opened" || show cam2.log
+sleep 4
+C2=$(mark start --seq 7)
+t_start=$(date +%s%3N)
+sleep 2
+t_end=$(date +%s%3N)
+mark end --clip "$C2" --seq 8 >/dev/null
+wait_log cam2.log "event=clip_closed clip=$C2" 10
+ok "the clip closes" || show cam2.log
+grep -q "event=clip_recording mode=remux" cam2.log && ! grep -q "clip_encoder" cam2.log
+ok "H.264: remuxed, no encoder opened" || show cam2.log
+"$OPEN" "$T/fs/spool/$C2" "$T/fs/cam.key.pub" owner2.key f1.mp4 >open4.out 2>&1
+ok "owner 2 opens the H.264 clip" || show open4.out
+read -r codec w h dur frames <<<"$(probe f1.mp4)"
+want=$(($(field preroll_ms "$(cat open4.out)") + t_end - t_start + 1000))
+[ "$codec" = h264 ] && in_range "$dur" "$(awk -v w="$want" 'BEGIN{print (w - 1000) / 1000}')" \
+	"$(awk -v w="$want" 'BEGIN{print (w + 1500) / 1000}')"
+ok "ffprobe: H.264, $dur s: pre-roll + session + post-roll is $want ms"
+# The packets are the file's own: the clip's packet sizes are a run of the source's.
+ffprobe -v error -select_streams v:0 -show_entries packet=size -of csv=p=0 src.mp4 | tr '\n' ' ' >src.sizes
+ffprobe -v error -select_streams v:0 -show_entries packet=size -of csv=p=0 f1.mp4 | tr '\n' ' ' >clip.sizes
+[ "$(wc -c <clip.sizes)" -gt 100 ] && grep -qF -- " $(cat clip.sizes)" <(printf ' '; cat src.sizes)
+ok "remux: the clip's packets are the source's packets, byte counts in order" || true
+C3=$(mark start --seq 9)
+wait_log cam2.log "event=clip_closed clip=$C3" 16
+ok "a clip without END closes at max_length (10 s)" || show cam2.log
+grep "event=clip_closed clip=$C3" cam2.log | grep -q "end_seq=0 "
+ok "... with end_seq 0 (cut short) in the manifest" || show cam2.log
+"$OPEN" "$T/fs/spool/$C3" "$T/fs/cam.key.pub" owner1.key f2.mp4 >open5.out 2>&1 &&
+	in_range "$(probe f2.mp4 | cut -d' ' -f4)" 11 15
+ok "... and opens: about pre-roll + 10 s" || show open5.out
+stop
+
+# ---- malformed and truncated input ----
+ffmpeg -v error -i src.mp4 -c copy -t 20 nofast.mp4 && head -c 300000 nofast.mp4 >trunc.mp4
+ffmpeg -v error -f lavfi -i "testsrc2=size=320x240:rate=25" -t 20 -c:v libx264 -preset veryfast \
+	-g 25 -f h264 - 2>/dev/null | head -c 200000 >trunc.h264
+python3 -c 'import os,sys; b=bytearray(open(sys.argv[1],"rb").read()); [b.__setitem__(i, b[i]^0x5a) for i in range(4000,len(b),997)]; open(sys.argv[2],"wb").write(b)' trunc.h264 damaged.h264
+head -c 65536 /dev/urandom >garbage.mp4
+chmod 644 trunc.mp4 trunc.h264 damaged.h264 garbage.mp4
+for f in garbage.mp4 trunc.mp4 damaged.h264; do
+	conf m.conf ms "$T/$f"
+	start m.conf "m-$f.log"
+	wait_log "m-$f.log" "event=started" 10
+	CM=$(mark start --seq 3)
+	"$P" cam health --socket "$T/hub.sock" --mode 0666 --key "$T/ms/cam.key.pub" --id cam-1 \
+		--until stalled --timeout 25 >h.out 2>&1
+	rc=$?
+	kill -0 "$CAMPID" 2>/dev/null && [ $rc -eq 0 ] && grep -q "healthy=no" h.out
+	ok "$f: porter-cam survives and reports unhealthy (stalled)" || { show h.out; show "m-$f.log"; }
+	! grep -q "signal=31" "m-$f.log"
+	ok "$f: no worker killed by its seccomp filter" || show "m-$f.log"
+	if [ "$f" = garbage.mp4 ]; then
+		mark end --clip "$CM" --seq 4 >/dev/null
+		wait_log "m-$f.log" "event=clip_empty clip=$CM" 6 && [ ! -e "$T/ms/spool/$CM" ]
+		ok "a session while the source never opened: no clip, nothing left in the spool" ||
+			show "m-$f.log"
+	fi
+	stop
+done
+
+# ---- RTSP from gst-rtsp-server: remuxed ----
+RTSP=$(realpath "$(dirname "$0")/cam_clip_rtsp.py")
+if ! /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")' 2>/dev/null; then
+	skip "RTSP (gst-rtsp-server)" "python3-gi / gir1.2-gst-rtsp-server-1.0 missing"
+else
+	/usr/bin/python3 "$RTSP" "$T/src.mp4" "$T/rtsp.port" 2>rtsp.log &
+	PIDS+=("$!")
+	for ((i = 0; i < 50; i++)); do [ -s rtsp.port ] && break; sleep 0.1; done
+	conf r.conf rs "rtsp://127.0.0.1:$(cat rtsp.port 2>/dev/null)/cam" "postroll = 1s" "preroll = 2s"
+	start r.conf cam7.log
+	wait_log cam7.log "event=opened.*codec=h264" 15
+	ok "RTSP (gst-rtsp-server, TCP): H.264 opened" || { show cam7.log; show rtsp.log; }
+	sleep 3
+	C7=$(mark start --seq 71)
+	t_start=$(date +%s%3N)
+	sleep 2
+	t_end=$(date +%s%3N)
+	mark end --clip "$C7" --seq 72 >/dev/null
+	wait_log cam7.log "event=clip_closed clip=$C7" 10 && grep -q "event=clip_recording mode=remux" cam7.log
+	ok "RTSP: the clip is remuxed and closes" || show cam7.log
+	"$OPEN" "$T/rs/spool/$C7" "$T/rs/cam.key.pub" owner1.key r.mp4 >open8.out 2>&1 &&
+		ffmpeg -v error -i r.mp4 -f null - >dec8.out 2>&1 && [ ! -s dec8.out ]
+	ok "RTSP: the clip opens and decodes without an error" || { show open8.out; show dec8.out; }
+	read -r codec w h dur frames <<<"$(probe r.mp4)"
+	want=$(($(field preroll_ms "$(cat open8.out)") + t_end - t_start + 1000))
+	[ "$codec" = h264 ] && [ "$w" = 320 ] && in_range "$dur" \
+		"$(awk -v w="$want" 'BEGIN{print (w - 1000) / 1000}')" "$(awk -v w="$want" 'BEGIN{print (w + 1500) / 1000}')"
+	ok "RTSP: H.264 ${w}x$h, $dur s: pre-roll + session + post-roll is $want ms" || true
+	! grep -q "signal=31" cam7.log
+	ok "RTSP: no worker killed by its seccomp filter" || show cam7.log
+	stop
+fi
+
+# ---- upload: retry, restart, delivery ----
+mkdir -p sink && chmod 777 sink
+python3 "$SINK" "$T/sink" "$T/sink.port" 3 &
+PIDS+=("$!")
+for ((i = 0; i < 50; i++)); do [ -s sink.port ] && break; sleep 0.1; done
+PORT=$(cat sink.port)
+# First a server that is not there: the spool keeps everything.
+conf u.conf st "lavfi:testsrc2=size=320x240:rate=25" "server = http://127.0.0.1:1/"
+start u.conf cam3.log
+wait_log cam3.log "event=upload_retry" 10 && wait_log cam3.log "event=upload_retry delay_ms=2000" 10
+ok "no server: the uploader retries with back-off (1 s, 2 s)" || show cam3.log
+[ -f "$D/manifest" ] && [ "$(ls "$D" | grep -c '\.seg$')" = "$nseg" ]
+ok "... and the spool keeps every file" || ls -la "$D"
+kill -0 "$CAMPID"
+ok "... porter-cam goes on" || show cam3.log
+stop
+# Then the server, which fails its first three answers (503).
+conf u.conf st "lavfi:testsrc2=size=320x240:rate=25" "server = http://127.0.0.1:$PORT"
+start u.conf cam4.log
+for ((i = 0; i < 200; i++)); do [ ! -e "$D" ] && break; sleep 0.1; done
+[ ! -e "$D" ]
+ok "after a restart the spool is uploaded and emptied" || { show cam4.log; ls -la "$D"; }
+[ "$(grep -c -- '-> 503' sink/requests.log)" = 3 ] && grep -q "event=upload_retry" cam4.log &&
+	[ "$(grep -c "/v1/clips/$CLIP/segments/.*-> 201" sink/requests.log)" = "$nseg" ] &&
+	[ "$(grep -c "/v1/clips/$CLIP/manifest .*-> 201" sink/requests.log)" = 1 ]
+ok "three 503 answers retried; each segment and the manifest stored once" || { show sink/requests.log; show cam4.log; }
+grep -q "Porter-Camera: cam-1" "sink/$CLIP/000000.seg.hdr" &&
+	grep -q "Content-Type: application/octet-stream" "sink/$CLIP/000000.seg.hdr"
+ok "PUT segments: Porter-Camera header, octet-stream body" || show "sink/$CLIP/000000.seg.hdr"
+"$OPEN" "sink/$CLIP" "$T/st/cam.key.pub" owner1.key up.mp4 >open6.out 2>&1 && cmp -s up.mp4 clip1.mp4
+ok "what arrived (segments, Porter-Signature, manifest) opens to the same clip" || show open6.out
+tail -1 sink/requests.log | grep -q "/v1/clips/$CLIP/manifest"
+ok "the manifest goes last" || show sink/requests.log
+stop
+
+# ---- a real porterd: enrolled camera, upload, stored hashes, porter clip decrypt ----
+if ! "$P" camera --help >/dev/null 2>&1 || ! "$P" clip --help >/dev/null 2>&1; then
+	skip "upload to a real porterd" "porter camera/clip are not built yet"
+else
+	mkdir -p pd e2e && chmod 777 e2e
+	cat >pd/porterd.conf <<EOF
+[server]
+listen = 127.0.0.1:0
+[store]
+path = $T/pd/porter.db
+[clips]
+dir = $T/pd/clips
+EOF
+	"$PD" -f pd/porterd.conf -d -R pd/ready 2>pd/porterd.log &
+	PIDS+=("$!")
+	for ((i = 0; i < 100; i++)); do [ -s pd/ready ] && break; sleep 0.1; done
+	URL=http://127.0.0.1:$(cat pd/ready 2>/dev/null)
+	export PORTER_CONFIG=$T/pd/client.conf PORTER_PASSWORD='correct horse battery'
+	unset PORTER_CACERT XDG_CONFIG_HOME
+	{ "$P" signup --server "$URL" --email o@example.org --name O &&
+		"$P" login --email o@example.org &&
+		"$P" home create --name Flat --tz Europe/Berlin --json >pd/home.json; } >pd/cli.out 2>&1
+	HID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' pd/home.json 2>/dev/null)
+	[ -n "$HID" ]
+	ok "porterd: an owner and a home" || { show pd/cli.out; show pd/porterd.log; }
+	# The clip first into the spool only, kept aside to compare with what porterd stores.
+	conf e.conf e2e "lavfi:testsrc2=size=320x240:rate=25" "preroll = 2s" "postroll = 1s"
+	"$CAM" key -f e.conf >/dev/null 2>&1
+	"$P" camera add --home "$HID" --id cam-1 --key "$T/e2e/cam.key.pub" --name Door >pd/cam.out 2>&1
+	ok "porterd: the camera's key enrolled (porter camera add)" || show pd/cam.out
+	start e.conf cam5.log
+	wait_log cam5.log "event=opened" 10
+	sleep 3
+	C5=$(mark start --seq 51)
+	sleep 2
+	mark end --clip "$C5" --seq 52 >/dev/null
+	wait_log cam5.log "event=clip_closed clip=$C5" 10
+	ok "e2e: the clip is closed into the spool" || show cam5.log
+	stop
+	mkdir -p kept && cp -r "e2e/spool/$C5" kept/
+	conf e.conf e2e "lavfi:testsrc2=size=320x240:rate=25" "server = $URL"
+	start e.conf cam6.log
+	for ((i = 0; i < 150; i++)); do [ ! -e "e2e/spool/$C5" ] && break; sleep 0.1; done
+	[ ! -e "e2e/spool/$C5" ]
+	ok "e2e: porterd took every segment and the manifest (2xx), the spool is empty" ||
+		{ show cam6.log; show pd/porterd.log; }
+	stop
+	good=0 total=0
+	for f in "kept/$C5"/*.seg; do
+		total=$((total + 1))
+		i=$(basename "$f" .seg)
+		s=$(printf '%s/pd/clips/%s/%04d.seg' "$T" "$C5" "$((10#$i))")
+		[ -f "$s" ] && [ "$(sha256sum <"$s")" = "$(sha256sum <"$f")" ] && good=$((good + 1))
+	done
+	[ "$total" -gt 0 ] && [ "$good" = "$total" ]
+	ok "e2e: porterd's stored segments have the camera's SHA-256 ($good of $total)" ||
+		ls -laR pd/clips | sed 's/^/# /'
+	"$OPEN" "kept/$C5" "$T/e2e/cam.key.pub" owner1.key kept.mp4 >open7.out 2>&1 &&
+		"$P" clip decrypt --home "$HID" "$C5" --key owner2.key --out e2e.mp4 \
+			--camera-key "$T/e2e/cam.key.pub" >pd/dec.out 2>&1 && cmp -s kept.mp4 e2e.mp4
+	ok "e2e: porter clip decrypt (owner 2, from porterd) gives the camera's clip" ||
+		{ show open7.out; show pd/dec.out; }
+	! grep -rqa -e ftyp -e moof pd/clips pd/porter.db*
+	ok "e2e: no plaintext MP4 box in porterd's clip store or database" || true
+fi
+
+echo "1..$n"
+exit $((failed > 0))

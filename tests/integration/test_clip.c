@@ -1,0 +1,990 @@
+/*
+ * test_clip: cameras and clips against a real porterd (argv[1]), written
+ * from docs/api.md ("Cameras and clips") and docs/clips.md.
+ *
+ * A camera key and two owners' keys are made here; a clip is sealed with
+ * libporter as porter-cam does (per-clip key, secretstream segments, key
+ * sealed to the owner, camera-signed segments and manifest) and uploaded
+ * over HTTP. Checked: enrolment (owner only, ids and keys unique, bad
+ * bodies), uploads (201, the same bytes again 200, other bytes 409,
+ * forged or foreign signatures 401 without saying which, another home's
+ * camera 409, not a sealed segment 400, over [clips] max_segment 413,
+ * over the home's quota 507), the manifest (segments already stored must
+ * match; missing ones are reported; the same again 200, another 409),
+ * the owners' reads (list with paging, get, the manifest and segments byte
+ * for byte; a household member reads too), the cross-tenant matrix (an
+ * owner of another home gets 404 on every clip route), that refused
+ * uploads store nothing, that the downloaded clip decrypts with the
+ * owner's key to the plaintext, and that neither the database nor the
+ * clip store holds the plaintext or the clip key.
+ *
+ * PORTER_TEST_STORE=pg runs it with porterd on PostgreSQL (harness.h); the
+ * database scan then reads a dump of the clip tables made with psql.
+ */
+#include <dirent.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "porter/clip.h"
+#include "porter/clipseal.h"
+#include "porter/crypto.h"
+#include "porter/keyfile.h"
+#include "porter/text.h"
+#include "harness.h"
+
+#define MAX_SEGMENT 65536
+#define QUOTA 200000
+#define NSEG 3
+#define SEG_PLAIN 20000
+#define MARKER "PORTER-TEST-PLAINTEXT-FRAME-"
+#define MISSING_CLIP "0123456789abcdef0123456789abcdef"
+
+static struct server g_s;
+static struct acct OWN, MEM, OTH;
+static char H[40], H2[40];
+static struct key OK1, OK2, CAM, CAM2, CAMX;
+static char clips_root[256];
+
+/* ---- a sealed clip, as porter-cam makes one ---- */
+
+struct clip {
+	uint8_t id[PT_CLIP_ID_LEN];
+	char hex[2 * PT_CLIP_ID_LEN + 1];
+	uint8_t *key;				/* guarded */
+	uint8_t *plain[NSEG];
+	size_t plain_len[NSEG];
+	uint8_t *seg[NSEG];
+	size_t seg_len[NSEG];
+	uint8_t hash[NSEG][PT_HASH_LEN];
+	char sig[NSEG][PT_SIG_LEN * 2];		/* base64url */
+	uint8_t *manifest;
+	size_t manifest_len;
+};
+
+static void
+seg_sig(const struct key *k, const uint8_t clip[PT_CLIP_ID_LEN], uint32_t index,
+	const uint8_t *body, size_t len, char out[PT_SIG_LEN * 2])
+{
+	uint8_t h[PT_HASH_LEN], sig[PT_SIG_LEN];
+
+	ops->sha256(h, body, len);
+	if (pt_clip_segment_sign(&k->sg, clip, index, h, sig) != PT_OK ||
+	    pt_b64_encode(out, PT_SIG_LEN * 2, sig, PT_SIG_LEN) != PT_OK)
+		bail("cannot sign a segment");
+}
+
+/* The clip: NSEG segments sealed to owner (and owner2 if not NULL); the
+ * manifest signed by cam, with seg 0's hash replaced by bad_hash if set. */
+static void
+clip_make(struct clip *c, const struct key *cam, const char *cam_id, const struct key *owner,
+	  const struct key *owner2, const uint8_t *bad_hash)
+{
+	struct pt_clip_manifest *m = calloc(1, sizeof(*m));
+	size_t i, k;
+
+	memset(c, 0, sizeof(*c));
+	if (m == NULL || (c->key = pt_clip_key_new()) == NULL ||
+	    (c->manifest = malloc(PT_CLIP_MANIFEST_MAX)) == NULL)
+		bail("out of memory");
+	pt_random(c->id, sizeof(c->id));
+	pt_clip_id_text(c->id, c->hex);
+	for (i = 0; i < NSEG; i++) {
+		c->plain_len[i] = SEG_PLAIN + i;
+		if ((c->plain[i] = malloc(c->plain_len[i])) == NULL ||
+		    (c->seg[i] = malloc(pt_seg_sealed_size(c->plain_len[i]))) == NULL)
+			bail("out of memory");
+		/* Recognisable "frames": the marker, then random bytes. */
+		pt_random(c->plain[i], c->plain_len[i]);
+		for (k = 0; k + sizeof(MARKER) < c->plain_len[i]; k += 1000)
+			memcpy(c->plain[i] + k, MARKER, sizeof(MARKER) - 1);
+		if (pt_seg_seal(c->key, c->id, (uint32_t)i, c->plain[i], c->plain_len[i], c->seg[i],
+				&c->seg_len[i]) != PT_OK)
+			bail("cannot seal a segment");
+		ops->sha256(c->hash[i], c->seg[i], c->seg_len[i]);
+		seg_sig(cam, c->id, (uint32_t)i, c->seg[i], c->seg_len[i], c->sig[i]);
+	}
+	fmt(m->camera, sizeof(m->camera), "%s", cam_id);
+	memcpy(m->clip, c->id, PT_CLIP_ID_LEN);
+	m->start_seq = 7;
+	m->end_seq = 9;
+	m->start_ms = (uint64_t)now_s() * 1000u;
+	m->end_ms = m->start_ms + 2000u * NSEG;
+	fmt(m->container, sizeof(m->container), "mp4");
+	m->preroll_ms = 10000;
+	m->postroll_ms = 5000;
+	m->n_segments = NSEG;
+	for (i = 0; i < NSEG; i++) {
+		m->seg[i].index = (uint32_t)i;
+		m->seg[i].duration_ms = 2000;
+		m->seg[i].size = (uint32_t)c->seg_len[i];
+		memcpy(m->seg[i].sha256, i == 0 && bad_hash != NULL ? bad_hash : c->hash[i],
+		       PT_HASH_LEN);
+	}
+	m->n_keys = owner2 != NULL ? 2 : 1;
+	pt_kid(ops, owner->pk, m->key[0].kid);
+	if (pt_clip_key_seal(c->key, owner->pk, m->key[0].sealed) != PT_OK)
+		bail("cannot seal the clip key");
+	if (owner2 != NULL) {
+		pt_kid(ops, owner2->pk, m->key[1].kid);
+		if (pt_clip_key_seal(c->key, owner2->pk, m->key[1].sealed) != PT_OK)
+			bail("cannot seal the clip key");
+	}
+	if (pt_clip_manifest_sign(&cam->sg, m, c->manifest, PT_CLIP_MANIFEST_MAX,
+				  &c->manifest_len) != PT_OK)
+		bail("cannot sign the manifest");
+	free(m);
+}
+
+static void
+clip_free(struct clip *c)
+{
+	for (size_t i = 0; i < NSEG; i++) {
+		free(c->plain[i]);
+		free(c->seg[i]);
+	}
+	free(c->manifest);
+	pt_clip_key_free(c->key);
+}
+
+/* ---- uploads: two headers of our own, so a small curl call here ---- */
+
+struct buf {
+	char *p;
+	size_t len;
+};
+
+static size_t
+buf_cb(char *d, size_t sz, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	char *np = realloc(b->p, b->len + sz * n + 1);
+
+	if (np == NULL)
+		return 0;
+	memcpy(np + b->len, d, sz * n);
+	b->p = np;
+	b->len += sz * n;
+	b->p[b->len] = '\0';
+	return sz * n;
+}
+
+struct up {
+	long status;
+	json_t *json;
+	char code[64];
+};
+
+/* PUT path with the camera headers (either may be NULL: not sent). */
+static void
+cam_put(struct up *u, const char *path, const char *camera, const char *sig, const uint8_t *body,
+	size_t len)
+{
+	CURL *h = curl_easy_init();
+	struct curl_slist *hl = NULL;
+	struct buf b = {NULL, 0};
+	char url[256], hv[256];
+	json_t *e;
+
+	json_decref(u->json);
+	memset(u, 0, sizeof(*u));
+	if (h == NULL)
+		bail("curl");
+	fmt(url, sizeof(url), "%s%s", g_s.base, path);
+	hl = curl_slist_append(hl, "Expect:");
+	hl = curl_slist_append(hl, strstr(path, "/manifest") != NULL
+					   ? "Content-Type: application/cbor"
+					   : "Content-Type: application/octet-stream");
+	if (camera != NULL) {
+		fmt(hv, sizeof(hv), "Porter-Camera: %s", camera);
+		hl = curl_slist_append(hl, hv);
+	}
+	if (sig != NULL) {
+		fmt(hv, sizeof(hv), "Porter-Signature: %s", sig);
+		hl = curl_slist_append(hl, hv);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, len > 0 ? (const char *)body : "");
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, buf_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	if (curl_easy_perform(h) == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &u->status);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(h);
+	u->json = b.p != NULL ? json_loads(b.p, 0, NULL) : NULL;
+	e = json_object_get(json_object_get(u->json, "error"), "code");
+	fmt(u->code, sizeof(u->code), "%s", json_is_string(e) ? json_string_value(e) : "");
+	if (u->status == 0 || u->status >= 500)
+		printf("# PUT %s -> %ld %s\n", path, u->status, b.p != NULL ? b.p : "");
+	free(b.p);
+}
+
+static bool
+put_seg(struct up *u, const struct clip *c, uint32_t index, const char *camera, const char *what,
+	long want, const char *code)
+{
+	cam_put(u, pathf("/v1/clips/%s/segments/%u", c->hex, (unsigned)index), camera,
+		c->sig[index], c->seg[index], c->seg_len[index]);
+	return CHECK(u->status == want && (code == NULL || strcmp(u->code, code) == 0),
+		     "%s -> %ld %s (got %ld %s)", what, want, code != NULL ? code : "", u->status,
+		     u->code);
+}
+
+/* ---- files ---- */
+
+/* Files under dir (recursively), temporaries counted too. */
+static int
+count_files(const char *dir)
+{
+	char p[PATH_MAX];
+	struct dirent *d;
+	struct stat sb;
+	DIR *dh = opendir(dir);
+	int n = 0;
+
+	if (dh == NULL)
+		return 0;
+	while ((d = readdir(dh)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		fmt(p, sizeof(p), "%s/%s", dir, d->d_name);
+		if (stat(p, &sb) != 0)
+			continue;
+		n += S_ISDIR(sb.st_mode) ? count_files(p) : 1;
+	}
+	closedir(dh);
+	return n;
+}
+
+static uint8_t *
+mem_find(uint8_t *h, size_t hl, const uint8_t *n, size_t nl)
+{
+	for (size_t i = 0; i + nl <= hl; i++)
+		if (h[i] == n[0] && memcmp(h + i, n, nl) == 0)
+			return h + i;
+	return NULL;
+}
+
+static bool
+mem_has(const uint8_t *h, size_t hl, const uint8_t *n, size_t nl)
+{
+	for (size_t i = 0; i + nl <= hl; i++)
+		if (h[i] == n[0] && memcmp(h + i, n, nl) == 0)
+			return true;
+	return false;
+}
+
+/* Does any file under dir (or dir itself, a file) hold needle? */
+static bool
+tree_has(const char *path, const uint8_t *needle, size_t nl)
+{
+	struct pt_errbuf err;
+	struct dirent *d;
+	struct stat sb;
+	uint8_t *b = NULL;
+	size_t len = 0;
+	char p[PATH_MAX];
+	bool found = false;
+	DIR *dh;
+
+	if (stat(path, &sb) != 0)
+		return false;
+	if (!S_ISDIR(sb.st_mode)) {
+		if (pt_file_read(path, 256u << 20, &b, &len, &err) != PT_OK)
+			return false;
+		found = mem_has(b, len, needle, nl);
+		free(b);
+		return found;
+	}
+	if ((dh = opendir(path)) == NULL)
+		return false;
+	while (!found && (d = readdir(dh)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		fmt(p, sizeof(p), "%s/%s", path, d->d_name);
+		found = tree_has(p, needle, nl);
+	}
+	closedir(dh);
+	return found;
+}
+
+/* ---- setup ---- */
+
+static void
+mk_acct(struct acct *a, const char *email, const char *name)
+{
+	struct resp r = {0};
+
+	acct_set(a, email, name);
+	signup_as(&g_cl, &r, a, NULL, NULL);
+	signin(&g_cl, &r, a);
+	if (!CHECK(a->token[0] != '\0', "sign up and in as %s", email))
+		bail("no account");
+	resp_free(&r);
+}
+
+static void
+mk_home(char id[40], const struct acct *a, const char *name)
+{
+	struct resp r = {0};
+
+	jreq(&r, "POST", "/v1/homes", a->token, json_pack("{s:s, s:s}", "name", name, "tz", "UTC"));
+	if (!CHECK(r.status == 201, "%s: POST /v1/homes -> 201", name)) {
+		body_diag(&r);
+		bail("no home");
+	}
+	fmt(id, 40, "%s", js(r.json, "id"));
+	resp_free(&r);
+}
+
+static void
+setup(void)
+{
+	struct resp r = {0};
+
+	mk_acct(&OWN, "ana@example.org", "Ana");
+	mk_acct(&MEM, "max@example.org", "Max");
+	mk_acct(&OTH, "olga@example.org", "Olga");
+	mk_home(H, &OWN, "Flat");
+	mk_home(H2, &OTH, "Olga's flat");
+	jreq(&r, "POST", pathf("/v1/homes/%s/members", H), OWN.token,
+	     json_pack("{s:s, s:s}", "email", MEM.email, "role", "member"));
+	expect_status(&r, 201, "the owner adds a household member");
+	resp_free(&r);
+}
+
+/* ---- cameras ---- */
+
+static void
+test_cameras(void)
+{
+	struct resp r = {0};
+	json_t *cams;
+
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
+	     json_pack("{s:s, s:s, s:s}", "id", "cam-front", "public_key", CAM.text, "name",
+		       "Front door"));
+	if (!CHECK(r.status == 201 && strcmp(js(r.json, "id"), "cam-front") == 0 &&
+			   strcmp(js(r.json, "public_key"), CAM.text) == 0 &&
+			   strcmp(js(r.json, "key_id"), CAM.kid) == 0 &&
+			   strcmp(js(r.json, "name"), "Front door") == 0,
+		   "the owner enrols cam-front -> 201 with its key id"))
+		body_diag(&r);
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), MEM.token,
+	     json_pack("{s:s, s:s}", "id", "cam-hall", "public_key", CAMX.text));
+	expect_err(&r, 403, "forbidden", NULL, "a household member enrolling a camera");
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
+	     json_pack("{s:s, s:s}", "id", "cam-front", "public_key", CAMX.text));
+	expect_err(&r, 409, "exists", "id", "the same camera id again");
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
+	     json_pack("{s:s, s:s}", "id", "cam-other", "public_key", CAM.text));
+	expect_err(&r, 409, "exists", "id", "the same camera key under another id");
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H2), OTH.token,
+	     json_pack("{s:s, s:s}", "id", "cam-front", "public_key", CAMX.text));
+	expect_err(&r, 409, "exists", "id", "another home's owner taking the id cam-front");
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H2), OTH.token,
+	     json_pack("{s:s, s:s}", "id", "cam-b", "public_key", CAM2.text));
+	expect_status(&r, 201, "the other owner enrols cam-b in her home");
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
+	     json_pack("{s:s, s:s}", "id", "../etc", "public_key", CAMX.text));
+	expect_err(&r, 400, "invalid-field", "id", "a camera id with '/'");
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
+	     json_pack("{s:s, s:s}", "id", "cam-x", "public_key", "AAAA"));
+	expect_err(&r, 400, "invalid-field", "public_key", "a short public key");
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
+	     json_pack("{s:s, s:s, s:b}", "id", "cam-x", "public_key", CAMX.text, "admin", 1));
+	expect_err(&r, 400, "unknown-field", "admin", "an unknown field");
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
+	     json_pack("{s:s, s:s, s:s}", "id", "cam-x", "public_key", CAMX.text, "name",
+		       "bell\x1b[2J"));
+	expect_err(&r, 400, "invalid-field", "name", "a name with an escape sequence");
+	req(&r, "GET", pathf("/v1/homes/%s/cameras", H), MEM.token, NULL);
+	cams = json_object_get(r.json, "cameras");
+	CHECK(r.status == 200 && json_array_size(cams) == 1 &&
+		      find_by(cams, "id", "cam-front") != NULL,
+	      "a household member lists the home's one camera");
+	req(&r, "GET", pathf("/v1/homes/%s/cameras", H), OTH.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "another owner listing the home's cameras");
+	req(&r, "DELETE", pathf("/v1/homes/%s/cameras/cam-b", H), OWN.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "deleting another home's camera through ours");
+	/* A camera enrolled and removed: its uploads are refused afterwards. */
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
+	     json_pack("{s:s, s:s}", "id", "cam-gone", "public_key", CAMX.text));
+	expect_status(&r, 201, "the owner enrols cam-gone");
+	req(&r, "DELETE", pathf("/v1/homes/%s/cameras/cam-gone", H), MEM.token, NULL);
+	expect_err(&r, 403, "forbidden", NULL, "a household member removing a camera");
+	req(&r, "DELETE", pathf("/v1/homes/%s/cameras/cam-gone", H), OWN.token, NULL);
+	expect_status(&r, 204, "the owner removes cam-gone");
+	resp_free(&r);
+}
+
+/* ---- uploads ---- */
+
+static void
+test_uploads(struct clip *c)
+{
+	struct up u = {0};
+	char sig[PT_SIG_LEN * 2], dir[PATH_MAX];
+	uint8_t *junk, *big;
+	size_t i;
+
+	fmt(dir, sizeof(dir), "%s/%s", clips_root, c->hex);
+	put_seg(&u, c, 0, "cam-front", "segment 0", 201, NULL);
+	CHECK(strcmp(js(u.json, "clip"), c->hex) == 0 &&
+		      json_integer_value(json_object_get(u.json, "size")) == (json_int_t)c->seg_len[0],
+	      "the answer names the clip and the size");
+	put_seg(&u, c, 0, "cam-front", "segment 0 again (idempotent)", 200, NULL);
+	put_seg(&u, c, 1, "cam-front", "segment 1", 201, NULL);
+
+	/* Other bytes for a stored index, properly signed: 409. */
+	seg_sig(&CAM, c->id, 0, c->seg[2], c->seg_len[2], sig);
+	cam_put(&u, pathf("/v1/clips/%s/segments/0", c->hex), "cam-front", sig, c->seg[2],
+		c->seg_len[2]);
+	CHECK(u.status == 409 && strcmp(u.code, "conflict") == 0,
+	      "other bytes for stored segment 0 -> 409 conflict (got %ld)", u.status);
+	/* Signatures: forged, by another camera, for another index, none. */
+	seg_sig(&CAM2, c->id, 2, c->seg[2], c->seg_len[2], sig);
+	cam_put(&u, pathf("/v1/clips/%s/segments/2", c->hex), "cam-front", sig, c->seg[2],
+		c->seg_len[2]);
+	CHECK(u.status == 401 && strcmp(u.code, "unauthenticated") == 0,
+	      "segment 2 signed by another camera's key under cam-front -> 401 (got %ld)", u.status);
+	cam_put(&u, pathf("/v1/clips/%s/segments/2", c->hex), "cam-nobody", c->sig[2], c->seg[2],
+		c->seg_len[2]);
+	CHECK(u.status == 401 && strcmp(u.code, "unauthenticated") == 0,
+	      "an unknown camera -> the same 401 (got %ld)", u.status);
+	cam_put(&u, pathf("/v1/clips/%s/segments/2", c->hex), "cam-gone", c->sig[2], c->seg[2],
+		c->seg_len[2]);
+	CHECK(u.status == 401, "a removed camera -> 401 (got %ld)", u.status);
+	cam_put(&u, pathf("/v1/clips/%s/segments/3", c->hex), "cam-front", c->sig[2], c->seg[2],
+		c->seg_len[2]);
+	CHECK(u.status == 401, "segment 2's signature at index 3 -> 401 (got %ld)", u.status);
+	cam_put(&u, pathf("/v1/clips/%s/segments/2", c->hex), "cam-front", NULL, c->seg[2],
+		c->seg_len[2]);
+	CHECK(u.status == 401, "no Porter-Signature -> 401 (got %ld)", u.status);
+	cam_put(&u, pathf("/v1/clips/%s/segments/2", c->hex), NULL, c->sig[2], c->seg[2],
+		c->seg_len[2]);
+	CHECK(u.status == 401, "no Porter-Camera -> 401 (got %ld)", u.status);
+	c->seg[2][100] ^= 1;
+	cam_put(&u, pathf("/v1/clips/%s/segments/2", c->hex), "cam-front", c->sig[2], c->seg[2],
+		c->seg_len[2]);
+	c->seg[2][100] ^= 1;
+	CHECK(u.status == 401, "one flipped bit in the body -> 401 (got %ld)", u.status);
+	/* Another home's camera, its own valid signature, our clip: 409. */
+	seg_sig(&CAM2, c->id, 2, c->seg[2], c->seg_len[2], sig);
+	cam_put(&u, pathf("/v1/clips/%s/segments/2", c->hex), "cam-b", sig, c->seg[2],
+		c->seg_len[2]);
+	CHECK(u.status == 409 && strcmp(u.code, "conflict") == 0,
+	      "another home's camera adding to this clip -> 409 (got %ld)", u.status);
+	/* Not a sealed segment, though signed. */
+	if ((junk = malloc(4000)) == NULL || (big = calloc(1, MAX_SEGMENT + 1)) == NULL)
+		bail("out of memory");
+	pt_random(junk, 4000);
+	seg_sig(&CAM, c->id, 2, junk, 4000, sig);
+	cam_put(&u, pathf("/v1/clips/%s/segments/2", c->hex), "cam-front", sig, junk, 4000);
+	CHECK(u.status == 400 && strcmp(u.code, "malformed") == 0,
+	      "random bytes, signed -> 400 malformed (got %ld)", u.status);
+	seg_sig(&CAM, c->id, 2, big, MAX_SEGMENT + 1, sig);
+	cam_put(&u, pathf("/v1/clips/%s/segments/2", c->hex), "cam-front", sig, big,
+		MAX_SEGMENT + 1);
+	CHECK(u.status == 413 && strcmp(u.code, "too-large") == 0,
+	      "a body over [clips] max_segment -> 413 (got %ld)", u.status);
+	free(junk);
+	free(big);
+	{
+		/* Another Content-Type: 415 before anything is read. */
+		struct resp r = {0};
+		char hv[160];
+		fmt(hv, sizeof(hv), "Porter-Signature: %s", c->sig[2]);
+		hreq(&r, "PUT", pathf("/v1/clips/%s/segments/2", c->hex), NULL, "application/json",
+		     (const char *)c->seg[2], c->seg_len[2], hv);
+		expect_err(&r, 415, "unsupported-media-type", NULL,
+			   "a segment sent as application/json");
+		hreq(&r, "PUT", pathf("/v1/clips/%s/manifest", c->hex), NULL,
+		     "application/octet-stream", (const char *)c->manifest, c->manifest_len, NULL);
+		expect_err(&r, 415, "unsupported-media-type", NULL,
+			   "a manifest sent as application/octet-stream");
+		req(&r, "GET", pathf("/v1/clips/%s/segments/2", c->hex), NULL, NULL);
+		CHECK(r.status == 405 && strcmp(r.allow, "PUT") == 0, "GET an upload route -> 405, Allow: PUT");
+		resp_free(&r);
+	}
+	cam_put(&u, pathf("/v1/clips/%s/segments/01", c->hex), "cam-front", c->sig[1], c->seg[1],
+		c->seg_len[1]);
+	CHECK(u.status == 404, "index 01 (not canonical) -> 404 (got %ld)", u.status);
+	cam_put(&u, pathf("/v1/clips/%s/segments/1024", c->hex), "cam-front", c->sig[1],
+		c->seg[1], c->seg_len[1]);
+	CHECK(u.status == 404, "index 1024 -> 404 (got %ld)", u.status);
+	cam_put(&u, "/v1/clips/../segments/1", "cam-front", c->sig[1], c->seg[1], c->seg_len[1]);
+	CHECK(u.status == 404 || u.status == 400, "a path for a clip id -> 404 (got %ld)",
+	      u.status);
+	CHECK(count_files(dir) == 2, "after the refusals the clip store holds 2 files (%d)",
+	      count_files(dir));
+
+	/* The manifest: segment 2 is missing, 0 and 1 match. */
+	cam_put(&u, pathf("/v1/clips/%s/manifest", c->hex), NULL, NULL, c->manifest,
+		c->manifest_len);
+	if (!CHECK(u.status == 201 && json_integer_value(json_object_get(u.json, "stored")) == 2 &&
+			   json_array_size(json_object_get(u.json, "missing")) == 1 &&
+			   json_integer_value(json_array_get(json_object_get(u.json, "missing"),
+							     0)) == 2,
+		   "the manifest -> 201, 2 stored, missing [2] (got %ld)", u.status))
+		printf("# %s\n", u.json != NULL ? json_dumps(u.json, 0) : "");
+	cam_put(&u, pathf("/v1/clips/%s/manifest", c->hex), "cam-front", NULL, c->manifest,
+		c->manifest_len);
+	CHECK(u.status == 200, "the same manifest again -> 200 (got %ld)", u.status);
+	cam_put(&u, pathf("/v1/clips/%s/manifest", c->hex), "cam-b", NULL, c->manifest,
+		c->manifest_len);
+	CHECK(u.status == 401, "the manifest with Porter-Camera naming another camera -> 401 (got %ld)",
+	      u.status);
+	cam_put(&u, pathf("/v1/clips/%s/manifest", MISSING_CLIP), NULL, NULL, c->manifest,
+		c->manifest_len);
+	CHECK(u.status == 400 && strcmp(u.code, "invalid-field") == 0,
+	      "the manifest under another clip's path -> 400 (got %ld)", u.status);
+	c->manifest[c->manifest_len - 5] ^= 0x10;
+	cam_put(&u, pathf("/v1/clips/%s/manifest", c->hex), NULL, NULL, c->manifest,
+		c->manifest_len);
+	c->manifest[c->manifest_len - 5] ^= 0x10;
+	CHECK(u.status == 401, "a manifest with a flipped signature bit -> 401 (got %ld)", u.status);
+	/* After the manifest, segment 2 must be the one it lists. */
+	seg_sig(&CAM, c->id, 2, c->seg[1], c->seg_len[1], sig);
+	cam_put(&u, pathf("/v1/clips/%s/segments/2", c->hex), "cam-front", sig, c->seg[1],
+		c->seg_len[1]);
+	CHECK(u.status == 409, "segment 2 with bytes the manifest does not list -> 409 (got %ld)",
+	      u.status);
+	put_seg(&u, c, 2, "cam-front", "segment 2 after the manifest", 201, NULL);
+	seg_sig(&CAM, c->id, 3, c->seg[1], c->seg_len[1], sig);
+	cam_put(&u, pathf("/v1/clips/%s/segments/3", c->hex), "cam-front", sig, c->seg[1],
+		c->seg_len[1]);
+	CHECK(u.status == 409, "a segment beyond the manifest -> 409 (got %ld)", u.status);
+	CHECK(count_files(dir) == NSEG, "the clip store holds the %d segments and nothing else (%d)",
+	      NSEG, count_files(dir));
+	for (i = 0; i < NSEG; i++)
+		put_seg(&u, c, (uint32_t)i, "cam-front", "every segment again", 200, NULL);
+	json_decref(u.json);
+}
+
+/* A manifest whose hash of a stored segment is wrong is refused whole. */
+static void
+test_bad_manifest(void)
+{
+	struct clip c;
+	struct up u = {0};
+	struct resp r = {0};
+	uint8_t bad[PT_HASH_LEN];
+
+	memset(bad, 0xab, sizeof(bad));
+	clip_make(&c, &CAM, "cam-front", &OK1, NULL, bad);
+	put_seg(&u, &c, 0, "cam-front", "segment 0 of a second clip", 201, NULL);
+	cam_put(&u, pathf("/v1/clips/%s/manifest", c.hex), NULL, NULL, c.manifest, c.manifest_len);
+	CHECK(u.status == 409 && strcmp(u.code, "conflict") == 0,
+	      "a manifest that does not match stored segment 0 -> 409 (got %ld)", u.status);
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s", H, c.hex), OWN.token, NULL);
+	CHECK(r.status == 200 && json_is_null(json_object_get(r.json, "manifest")) &&
+		      ji(r.json, "segments") == 1,
+	      "the refused manifest was not stored (the clip has 1 segment, no manifest)");
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s/manifest", H, c.hex), OWN.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "its manifest reads as not there");
+	resp_free(&r);
+	json_decref(u.json);
+	clip_free(&c);
+}
+
+/* ---- reads ---- */
+
+static void
+test_reads(struct clip *c)
+{
+	struct resp r = {0};
+	uint8_t *key = pt_guarded_alloc(PT_CLIP_KEY_LEN), *plain;
+	struct pt_clip_manifest *m = malloc(sizeof(*m));
+	json_t *clips, *one, *man;
+	size_t i, olen;
+	int ok;
+
+	if (key == NULL || m == NULL || (plain = malloc(SEG_PLAIN + NSEG)) == NULL)
+		bail("out of memory");
+	req(&r, "GET", pathf("/v1/homes/%s/clips", H), OWN.token, NULL);
+	clips = json_object_get(r.json, "clips");
+	one = find_by(clips, "id", c->hex);
+	CHECK(r.status == 200 && json_array_size(clips) == 2 && one != NULL &&
+		      ji(one, "segments") == NSEG && json_is_true(json_object_get(one, "manifest")) &&
+		      strcmp(js(one, "camera"), "cam-front") == 0 &&
+		      strcmp(js(one, "camera_key"), CAM.text) == 0,
+	      "GET clips: both clips; the first with %d segments, its manifest, its camera", NSEG);
+	req(&r, "GET", pathf("/v1/homes/%s/clips?limit=1", H), MEM.token, NULL);
+	CHECK(r.status == 200 && json_array_size(json_object_get(r.json, "clips")) == 1 &&
+		      json_is_string(json_object_get(r.json, "next")),
+	      "a household member pages the clips: limit=1 gives one and a next cursor");
+	if (json_is_string(json_object_get(r.json, "next"))) {
+		char next[32];
+		fmt(next, sizeof(next), "%s", js(r.json, "next"));
+		req(&r, "GET", pathf("/v1/homes/%s/clips?limit=1&after=%s", H, next), MEM.token, NULL);
+		CHECK(r.status == 200 && json_array_size(json_object_get(r.json, "clips")) == 1,
+		      "the next page has the other clip");
+	}
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s", H, c->hex), MEM.token, NULL);
+	man = json_object_get(r.json, "manifest");
+	CHECK(r.status == 200 && ji(man, "start_seq") == 7 && ji(man, "end_seq") == 9 &&
+		      strcmp(js(man, "container"), "mp4") == 0 &&
+		      json_array_size(json_object_get(man, "segments")) == NSEG &&
+		      json_array_size(json_object_get(r.json, "missing")) == 0 &&
+		      json_is_string(json_array_get(json_object_get(man, "recipients"), 0)) &&
+		      strcmp(json_string_value(json_array_get(json_object_get(man, "recipients"), 0)),
+			     OK1.kid) == 0,
+	      "GET the clip: the manifest's facts, %d segments, none missing, sealed to the owner",
+	      NSEG);
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s/manifest", H, c->hex), OWN.token, NULL);
+	CHECK(r.status == 200 && r.len == c->manifest_len &&
+		      memcmp(r.body, c->manifest, r.len) == 0,
+	      "GET the manifest: the camera's signed bytes, as uploaded");
+	CHECK(pt_clip_manifest_open(ops, CAM.pk, (const uint8_t *)r.body, r.len, m) == PT_OK,
+	      "the downloaded manifest verifies with the camera key");
+	CHECK(pt_clip_key_open(OK1.sec, m->key[0].sealed, key) == PT_OK,
+	      "the owner's key opens the sealed clip key");
+	CHECK(pt_clip_key_open(OK2.sec, m->key[0].sealed, key) == PT_EBADSIG &&
+		      pt_clip_key_open(OK1.sec, m->key[0].sealed, key) == PT_OK,
+	      "another owner's key does not");
+	ok = 0;
+	for (i = 0; i < NSEG; i++) {
+		uint8_t h[PT_HASH_LEN];
+		req(&r, "GET", pathf("/v1/homes/%s/clips/%s/segments/%zu", H, c->hex, i), OWN.token,
+		    NULL);
+		ops->sha256(h, (const uint8_t *)r.body, r.len);
+		if (r.status == 200 && r.len == c->seg_len[i] &&
+		    memcmp(h, m->seg[i].sha256, PT_HASH_LEN) == 0 &&
+		    pt_seg_open(key, c->id, (uint32_t)i, (const uint8_t *)r.body, r.len, plain,
+				&olen) == PT_OK &&
+		    olen == c->plain_len[i] && memcmp(plain, c->plain[i], olen) == 0)
+			ok++;
+	}
+	CHECK(ok == NSEG, "every downloaded segment matches the manifest and decrypts to the plaintext (%d)",
+	      ok);
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s/segments/5", H, c->hex), OWN.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "a segment that is not stored");
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s", H, MISSING_CLIP), OWN.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "a clip that does not exist");
+	req(&r, "POST", pathf("/v1/homes/%s/clips", H), OWN.token, "{}");
+	CHECK(r.status == 405, "POST clips -> 405");
+
+	/* Cross-tenant: another owner gets 404 on every clip route, through
+	 * this home and through her own. */
+	{
+		const char *paths[] = {
+			pathf("/v1/homes/%s/clips", H),
+			pathf("/v1/homes/%s/clips/%s", H, c->hex),
+			pathf("/v1/homes/%s/clips/%s/manifest", H, c->hex),
+			pathf("/v1/homes/%s/clips/%s/segments/0", H, c->hex),
+			pathf("/v1/homes/%s/clips/%s", H2, c->hex),
+			pathf("/v1/homes/%s/clips/%s/manifest", H2, c->hex),
+			pathf("/v1/homes/%s/clips/%s/segments/0", H2, c->hex),
+		};
+		int n404 = 0;
+		for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+			char p[256];
+			fmt(p, sizeof(p), "%s", paths[i]);
+			req(&r, "GET", p, OTH.token, NULL);
+			if (r.status == 404 && strcmp(ecode(&r), "not-found") == 0)
+				n404++;
+			else
+				printf("# %s -> %ld\n", p, r.status);
+		}
+		CHECK(n404 == (int)(sizeof(paths) / sizeof(paths[0])),
+		      "another owner: 404 on all %zu clip routes (%d)",
+		      sizeof(paths) / sizeof(paths[0]), n404);
+		req(&r, "GET", pathf("/v1/homes/%s/clips", H2), OTH.token, NULL);
+		CHECK(r.status == 200 && json_array_size(json_object_get(r.json, "clips")) == 0,
+		      "her own home lists no clips");
+		req(&r, "GET", pathf("/v1/homes/%s/clips", H), NULL, NULL);
+		CHECK(r.status == 401, "no session -> 401");
+	}
+	resp_free(&r);
+	pt_guarded_free(key);
+	free(m);
+	free(plain);
+}
+
+/* Quota: cam-b fills her home's quota; the upload beyond it is 507. */
+static void
+test_quota(void)
+{
+	struct clip c;
+	struct up u = {0};
+	int i, stored = 0;
+	long last = 0;
+
+	/* NSEG segments of ~20 KB per clip, QUOTA 200000: the 10th or so is refused. */
+	for (i = 0; i < 5 && last != 507; i++) {
+		clip_make(&c, &CAM2, "cam-b", &OK2, NULL, NULL);
+		for (uint32_t k = 0; k < NSEG && last != 507; k++) {
+			cam_put(&u, pathf("/v1/clips/%s/segments/%u", c.hex, (unsigned)k), "cam-b",
+				c.sig[k], c.seg[k], c.seg_len[k]);
+			last = u.status;
+			if (u.status == 201)
+				stored++;
+		}
+		clip_free(&c);
+	}
+	CHECK(last == 507 && strcmp(u.code, "quota") == 0 && stored * (SEG_PLAIN + 72) <= QUOTA &&
+		      (stored + 1) * (SEG_PLAIN + 72) > QUOTA,
+	      "uploads beyond the home's quota -> 507 quota (after %d stored)", stored);
+	json_decref(u.json);
+}
+
+/* ---- the owner's CLI: porter camera, porter clip (argv[2]) ---- */
+
+/* Run porter with the arguments (char *, NULL-terminated); its exit
+ * status, its output in out. */
+static int
+porter(const char *out, ...)
+{
+	char exe[PATH_MAX], *argv[16];
+	va_list ap;
+	int n = 1;
+
+	fmt(exe, sizeof(exe), "%s", g_porter);
+	argv[0] = exe;
+	va_start(ap, out);
+	while (n < 15 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return run_cmd(argv, out, 60);
+}
+
+static void
+test_cli(const struct clip *c)
+{
+	char conf[PATH_MAX], out[PATH_MAX], key1[PATH_MAX], key2[PATH_MAX], video[PATH_MAX];
+	char seg0[PATH_MAX];
+	struct pt_errbuf err;
+	uint8_t *got = NULL, *want, *orig = NULL;
+	size_t got_len = 0, want_len = 0, orig_len = 0, i;
+	struct stat sb;
+	int rc;
+
+	fmt(conf, sizeof(conf), "%s/client.conf", g_root);
+	fmt(out, sizeof(out), "%s/porter.out", g_root);
+	fmt(key1, sizeof(key1), "%s/owner1.key", g_root);
+	fmt(key2, sizeof(key2), "%s/owner2.key", g_root);
+	fmt(video, sizeof(video), "%s/clip.mp4", g_root);
+	setenv("PORTER_CONFIG", conf, 1);
+	setenv("PORTER_PASSWORD", OWN.pw, 1);
+	if (pt_keyfile_save(key1, OK1.sec, false, &err) != PT_OK ||
+	    pt_keyfile_save(key2, OK2.sec, false, &err) != PT_OK)
+		bail("cannot save the owners' key files");
+	rc = porter(out, "login", "--server", g_s.base, "--email", OWN.email, NULL);
+	if (!CHECK(rc == 0, "porter login (exit %d)", rc))
+		print_file_diag(out, "porter: ");
+	rc = porter(out, "camera", "list", "--home", H, NULL);
+	CHECK(rc == 0 && tree_has(out, (const uint8_t *)"cam-front", 9),
+	      "porter camera list shows cam-front (exit %d)", rc);
+	rc = porter(out, "camera", "add", "--home", H, "--id", "cam-cli", "--key", CAMX.text,
+		    "--name", "Garden", NULL);
+	CHECK(rc == 0 && tree_has(out, (const uint8_t *)CAMX.kid, strlen(CAMX.kid)),
+	      "porter camera add enrols cam-cli (exit %d)", rc);
+	rc = porter(out, "camera", "remove", "--home", H, "cam-cli", NULL);
+	CHECK(rc == 0, "porter camera remove cam-cli (exit %d)", rc);
+	rc = porter(out, "clip", "list", "--home", H, NULL);
+	CHECK(rc == 0 && tree_has(out, (const uint8_t *)c->hex, strlen(c->hex)),
+	      "porter clip list shows the clip (exit %d)", rc);
+	rc = porter(out, "clip", "get", "--home", H, c->hex, NULL);
+	CHECK(rc == 0 && tree_has(out, (const uint8_t *)"missing          none", 21),
+	      "porter clip get: nothing missing (exit %d)", rc);
+
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video,
+		    "--camera-key", CAM.text, NULL);
+	if (!CHECK(rc == 0, "porter clip decrypt with the owner's key (exit %d)", rc))
+		print_file_diag(out, "porter: ");
+	for (i = 0; i < NSEG; i++)
+		want_len += c->plain_len[i];
+	if ((want = malloc(want_len)) == NULL)
+		bail("out of memory");
+	for (i = 0, want_len = 0; i < NSEG; i++) {
+		memcpy(want + want_len, c->plain[i], c->plain_len[i]);
+		want_len += c->plain_len[i];
+	}
+	CHECK(pt_file_read(video, 1u << 24, &got, &got_len, &err) == PT_OK && got_len == want_len &&
+		      memcmp(got, want, want_len) == 0,
+	      "--out holds the plaintext of every segment, in order (%zu bytes)", got_len);
+	free(got);
+	got = NULL;
+	unlink(video);
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key2, "--out", video, NULL);
+	CHECK(rc != 0 && stat(video, &sb) != 0, "another owner's key: refused, no file (exit %d)", rc);
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video,
+		    "--camera-key", CAM2.text, NULL);
+	CHECK(rc != 0 && stat(video, &sb) != 0 &&
+		      tree_has(out, (const uint8_t *)"does not verify", 15),
+	      "the wrong camera key: the manifest does not verify, no file (exit %d)", rc);
+
+	/* One byte of a stored segment flipped on the server's disk. */
+	fmt(seg0, sizeof(seg0), "%s/%s/0001.seg", clips_root, c->hex);
+	if (pt_file_read(seg0, 1u << 24, &orig, &orig_len, &err) != PT_OK)
+		bail("cannot read a stored segment");
+	orig[orig_len / 2] ^= 0x01;
+	if (pt_file_write(seg0, orig, orig_len, 0600, &err) != PT_OK)
+		bail("cannot write a stored segment");
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video,
+		    "--camera-key", CAM.text, NULL);
+	CHECK(rc != 0 && stat(video, &sb) != 0 &&
+		      tree_has(out, (const uint8_t *)"segment 1 does not match", 24),
+	      "a flipped byte in stored segment 1: decrypt names it, writes nothing (exit %d)", rc);
+	orig[orig_len / 2] ^= 0x01;
+	if (pt_file_write(seg0, orig, orig_len, 0600, &err) != PT_OK)
+		bail("cannot write a stored segment");
+	free(orig);
+
+	/* porter evidence: export, verify offline, then one byte flipped in a
+	 * segment and in the manifest inside the bundle: named. */
+	{
+		char bundle[PATH_MAX], bad[PATH_MAX];
+		uint8_t *b = NULL, *hit;
+		size_t blen = 0, k;
+
+		fmt(bundle, sizeof(bundle), "%s/clip.evidence", g_root);
+		fmt(bad, sizeof(bad), "%s/bad.evidence", g_root);
+		rc = porter(out, "evidence", "export", "--home", H, c->hex, "--out", bundle, NULL);
+		if (!CHECK(rc == 0, "porter evidence export (exit %d)", rc))
+			print_file_diag(out, "porter: ");
+		rc = porter(out, "evidence", "verify", bundle, "--camera-key", CAM.text, NULL);
+		if (!CHECK(rc == 0 && tree_has(out, (const uint8_t *)"ok: ", 4),
+			   "porter evidence verify: the bundle checks out offline (exit %d)", rc))
+			print_file_diag(out, "porter: ");
+		rc = porter(out, "evidence", "verify", bundle, "--camera-key", CAM2.text, NULL);
+		CHECK(rc != 0 && tree_has(out, (const uint8_t *)"the camera key", 14),
+		      "verify with another pinned camera key: names the camera key (exit %d)", rc);
+		if (pt_file_read(bundle, 1u << 26, &b, &blen, &err) != PT_OK)
+			bail("cannot read the bundle");
+		for (k = 0; k < 2; k++) {
+			const uint8_t *needle = k == 0 ? c->seg[1] + 500 : c->manifest + 60;
+			const char *named = k == 0 ? "segment 1:" : "the manifest:";
+			hit = mem_find(b, blen, needle, 16);
+			if (hit == NULL)
+				bail("the bundle does not hold the clip's bytes");
+			hit[3] ^= 0x20;
+			if (pt_file_write(bad, b, blen, 0600, &err) != PT_OK)
+				bail("cannot write a bundle");
+			hit[3] ^= 0x20;
+			rc = porter(out, "evidence", "verify", bad, NULL);
+			if (!CHECK(rc != 0 && tree_has(out, (const uint8_t *)named, strlen(named)),
+				   "one byte flipped in %s the bundle: verify fails and names it (exit %d)",
+				   k == 0 ? "segment 1 of" : "the manifest in", rc))
+				print_file_diag(out, "porter: ");
+		}
+		free(b);
+	}
+	free(want);
+	unsetenv("PORTER_PASSWORD");
+}
+
+/* No plaintext, no clip key: in the database or the clip store. */
+static void
+test_no_plaintext(const struct clip *c)
+{
+	char dump[PATH_MAX];
+	const char *db = g_s.db;
+
+	if (g_pg) {
+		/* psql from PG_BIN, as scripts/pg.sh finds it (run_cmd takes a path). */
+		const char *pg_bin = getenv("PG_BIN");
+		char psql[PATH_MAX];
+		char *argv[] = {psql, "-X", "-q", "-d", g_s.db, "-c",
+				"COPY (SELECT * FROM clips) TO STDOUT; COPY (SELECT * FROM cameras) TO STDOUT; COPY (SELECT * FROM events) TO STDOUT",
+				NULL};
+		fmt(psql, sizeof(psql), "%s/psql",
+		    pg_bin != NULL && pg_bin[0] != '\0' ? pg_bin : "/usr/bin");
+		fmt(dump, sizeof(dump), "%s/db-dump.txt", g_root);
+		CHECK(run_cmd(argv, dump, 30) == 0, "psql dumps the clip tables");
+		db = dump;
+	}
+	CHECK(tree_has(db, (const uint8_t *)MARKER, sizeof(MARKER) - 1) == false &&
+		      tree_has(clips_root, (const uint8_t *)MARKER, sizeof(MARKER) - 1) == false,
+	      "neither the database nor the clip store holds the plaintext");
+	CHECK(!tree_has(db, c->key, PT_CLIP_KEY_LEN) && !tree_has(clips_root, c->key, PT_CLIP_KEY_LEN),
+	      "neither holds the clip key");
+	if (!g_pg) {
+		char wal[PATH_MAX];
+		fmt(wal, sizeof(wal), "%s-wal", g_s.db);
+		CHECK(!tree_has(wal, (const uint8_t *)MARKER, sizeof(MARKER) - 1) &&
+			      !tree_has(wal, c->key, PT_CLIP_KEY_LEN),
+		      "nor the database's write-ahead log");
+	}
+	{
+		struct stat sb;
+		char p[PATH_MAX];
+		fmt(p, sizeof(p), "%s/%s", clips_root, c->hex);
+		CHECK(stat(clips_root, &sb) == 0 && (sb.st_mode & 077) == 0 && stat(p, &sb) == 0 &&
+			      (sb.st_mode & 077) == 0,
+		      "the clip store's directories are 0700");
+		fmt(p, sizeof(p), "%s/%s/0000.seg", clips_root, c->hex);
+		CHECK(stat(p, &sb) == 0 && (sb.st_mode & 077) == 0 &&
+			      (size_t)sb.st_size == c->seg_len[0],
+		      "a segment file is 0600, named from the clip id and index");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct clip c;
+	char extra[512];
+	int st;
+
+	harness_init(argc, argv, "clip", 240);
+	/* SQLite: the default clip store beside the database; PostgreSQL: set. */
+	if (g_pg) {
+		fmt(clips_root, sizeof(clips_root), "%s/clips", g_root);
+		fmt(extra, sizeof(extra), "[clips]\ndir = %s\nmax_segment = %d\nquota = %d\n",
+		    clips_root, MAX_SEGMENT, QUOTA);
+	} else {
+		fmt(extra, sizeof(extra), "[clips]\nmax_segment = %d\nquota = %d\n", MAX_SEGMENT,
+		    QUOTA);
+	}
+	server_init(&g_s, "s1", true, extra);
+	if (!g_pg)
+		fmt(clips_root, sizeof(clips_root), "%s/db/clips", g_s.dir);
+	if (!T_OK(server_start(&g_s), "porterd starts")) {
+		log_tail(&g_s, 30);
+		bail("porterd did not start");
+	}
+	client_init(&g_cl, g_s.base);
+	key_new(&OK1);
+	key_new(&OK2);
+	key_new(&CAM);
+	key_new(&CAM2);
+	key_new(&CAMX);
+	setup();
+	test_cameras();
+	clip_make(&c, &CAM, "cam-front", &OK1, NULL, NULL);
+	test_uploads(&c);
+	test_bad_manifest();
+	test_reads(&c);
+	test_quota();
+	test_cli(&c);
+	CHECK(atomic_load(&g_badshape) == 0, "every error response is {\"error\": {...}} (%ld not)",
+	      atomic_load(&g_badshape));
+	CHECK(server_stop(&g_s, SIGTERM, 10000, &st) && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "porterd stops cleanly");
+	test_no_plaintext(&c);
+	audit_verify(g_s.db, "after the clip suite");
+	clip_free(&c);
+	key_free(&OK1);
+	key_free(&OK2);
+	key_free(&CAM);
+	key_free(&CAM2);
+	key_free(&CAMX);
+	return harness_done();
+}

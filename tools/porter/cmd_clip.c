@@ -1,0 +1,835 @@
+/*
+ * porter camera add|list|remove and porter clip list|get|decrypt
+ * (docs/clips.md, docs/api.md "Cameras and clips").
+ *
+ * decrypt is the owner's side of end-to-end sealed clips: it fetches the
+ * camera-signed manifest, verifies it with the camera's key (--camera-key
+ * pins it; without it, the key porterd kept with the clip is used and a
+ * note says so), opens the clip key sealed to the owner's key, then fetches
+ * every segment, checks its size and SHA-256 against the verified manifest
+ * before opening it, and writes the concatenated plaintext (the fragments
+ * of one fMP4 or MPEG-TS stream: a playable file) to --out, atomically.
+ * Nothing is written unless every segment checks out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "porter/clip.h"
+#include "porter/clipseal.h"
+#include "porter/crypto.h"
+#include "porter/evidence.h"
+#include "porter/keyfile.h"
+#include "client.h"
+#include "porter.h"
+
+int cmd_camera(int argc, char **argv);
+int cmd_clip(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
+
+#define COMMON_OPTS                               \
+	{"json", no_argument, NULL, 'J'},         \
+	{"cacert", required_argument, NULL, 'C'}, \
+	{"help", no_argument, NULL, 'h'},         \
+	{NULL, 0, NULL, 0}
+
+static const char camera_usage[] =
+	"usage: porter camera add --home ID --id CAMERA --key PUBKEY [--name N]\n"
+	"       porter camera list --home ID\n"
+	"       porter camera remove --home ID CAMERA\n"
+	"\n"
+	"A home's cameras (owners enrol and remove; members list). A camera signs\n"
+	"its clip uploads with its own Ed25519 key (porter-cam); porterd accepts\n"
+	"them only from an enrolled key.\n"
+	"\n"
+	"  --home ID           the home\n"
+	"  --id CAMERA         the camera's id, as porter-cam's config names it\n"
+	"  --key PUBKEY        the camera's public key: base64url, or a .pub file\n"
+	"  --name N            what it looks at (\"Front door\"), up to 100 bytes\n" COMMON_HELP;
+
+static const char clip_usage[] =
+	"usage: porter clip list --home ID [--limit N] [--after CURSOR]\n"
+	"       porter clip get --home ID CLIP\n"
+	"       porter clip decrypt --home ID CLIP --key OWNER_KEY --out FILE\n"
+	"                           [--camera-key PUBKEY]\n"
+	"\n"
+	"A home's clips: sealed on the camera to the owners' keys, stored by\n"
+	"porterd as ciphertext it cannot read. decrypt verifies the camera's\n"
+	"signature on the manifest, opens the clip key with your key, checks\n"
+	"every segment against the manifest and writes the video to FILE.\n"
+	"\n"
+	"  --home ID           the home\n"
+	"  --limit N, --after CURSOR\n"
+	"                      paging (the answer's next cursor)\n"
+	"  --key OWNER_KEY     your secret key file (porter keygen); it stays here\n"
+	"  --out FILE          where the video goes (created, never overwritten\n"
+	"                      half-way: written to FILE.tmp, then renamed)\n"
+	"  --camera-key PUBKEY the camera's public key to verify with; default: the\n"
+	"                      key porterd kept with the clip (trusting porterd)\n" COMMON_HELP;
+
+static bool
+common_opt(struct client *c, int ch, const char *cmd, const char *usage, char **argv)
+{
+	switch (ch) {
+	case 'J': c->json = true; return false;
+	case 'C': c->cacert = optarg; return false;
+	case 'h': fputs(usage, stdout); return true;
+	default: die_usage(cmd, "unknown option, or one without its value: '%s'", argv[optind - 1]);
+	}
+}
+
+static void
+positional(int argc, char **argv, int want, const char *cmd, const char *what)
+{
+	if (argc - optind < want)
+		die_usage(cmd, "expected %s", what);
+	if (argc - optind > want)
+		die_usage(cmd, "unexpected argument '%s'", argv[optind + want]);
+}
+
+static int
+home_path(char *out, size_t cap, const char *home, const char *sub)
+{
+	int n;
+
+	if (!pt_id_is_valid(home, strlen(home))) {
+		warnx_("'%s' is not a home id", home);
+		return EXIT_INPUT;
+	}
+	n = snprintf(out, cap, "/v1/homes/%s%s", home, sub);
+	if (n < 0 || (size_t)n >= cap) {
+		warnx_("home id too long");
+		return EXIT_INPUT;
+	}
+	return 0;
+}
+
+/* ---- cameras ---- */
+
+static void
+show_camera(const json_t *o)
+{
+	static const struct field f[] = {
+		{"id", "id", 's'},	   {"name", "name", '-'},	     {"key id", "key_id", 's'},
+		{"public key", "public_key", 's'}, {"added", "created_at", 't'}, {NULL, NULL, 0},
+	};
+	print_fields(o, f);
+}
+
+static void
+show_cameras(const json_t *o)
+{
+	const json_t *arr = json_object_get(o, "cameras"), *v;
+	struct table t;
+	char a[128], b[128], k[32], w[32];
+	size_t i;
+
+	table_init(&t, 4);
+	table_row(&t, (const char *const[]){"ID", "NAME", "KEY ID", "ADDED"});
+	json_array_foreach(arr, i, v) {
+		const char *row[4] = {text_or_dash(json_object_get(v, "id"), a, sizeof(a)),
+				      text_or_dash(json_object_get(v, "name"), b, sizeof(b)),
+				      client_text(json_object_get(v, "key_id"), k, sizeof(k)),
+				      client_time(json_object_get(v, "created_at"), w, sizeof(w))};
+		table_row(&t, row);
+	}
+	table_print(&t);
+}
+
+int
+cmd_camera(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"home", required_argument, NULL, 'm'}, {"id", required_argument, NULL, 'i'},
+		{"key", required_argument, NULL, 'k'},	{"name", required_argument, NULL, 'n'},
+		COMMON_OPTS,
+	};
+	const char *home = NULL, *id = NULL, *key = NULL, *name = NULL, *verb;
+	char path[256], text[PT_PK_TEXT_LEN + 1];
+	uint8_t pk[PT_PK_LEN];
+	struct pt_errbuf err;
+	struct client c;
+	json_t *body = NULL, *reply = NULL;
+	int ch, rc;
+
+	if (argc < 2)
+		die_usage("camera", "expected a command: add, list, remove");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(camera_usage, stdout);
+		return 0;
+	}
+	verb = argv[1];
+	if (strcmp(verb, "add") != 0 && strcmp(verb, "list") != 0 && strcmp(verb, "remove") != 0)
+		die_usage("camera", "unknown command '%s'", verb);
+	argc--;
+	argv++;
+	client_init(&c);
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'm': home = optarg; break;
+		case 'i': id = optarg; break;
+		case 'k': key = optarg; break;
+		case 'n': name = optarg; break;
+		default:
+			if (common_opt(&c, ch, "camera", camera_usage, argv))
+				return 0;
+		}
+	}
+	if (home == NULL)
+		die_usage("camera", "--home is required");
+	if (strcmp(verb, "add") == 0) {
+		positional(argc, argv, 0, "camera", "no arguments");
+		if (id == NULL || key == NULL)
+			die_usage("camera", "add needs --id and --key");
+		if ((rc = home_path(path, sizeof(path), home, "/cameras")) != 0)
+			goto out;
+		if (pt_pubkey_parse(key, pk, &err) != PT_OK) {
+			warnx_("%s", err.msg);
+			rc = EXIT_INPUT;
+			goto out;
+		}
+		pt_pubkey_text(pk, text);
+		body = json_pack("{s:s,s:s}", "id", id, "public_key", text);
+		if (body == NULL ||
+		    (name != NULL && json_object_set_new(body, "name", json_string(name)) != 0)) {
+			warnx_("--id and --name must be UTF-8 text");
+			rc = EXIT_INPUT;
+			goto out;
+		}
+		rc = call_show(&c, "POST", path, body, "enrolled a camera:", show_camera);
+	} else if (strcmp(verb, "list") == 0) {
+		positional(argc, argv, 0, "camera", "no arguments");
+		if (id != NULL || key != NULL || name != NULL)
+			die_usage("camera", "list takes only --home");
+		if ((rc = home_path(path, sizeof(path), home, "/cameras")) != 0)
+			goto out;
+		rc = call_show(&c, "GET", path, NULL, NULL, show_cameras);
+	} else {
+		char sub[PT_ID_MAX + 16];
+		positional(argc, argv, 1, "camera", "the camera's id");
+		if (!pt_id_is_valid(argv[optind], strlen(argv[optind]))) {
+			warnx_("'%s' is not a camera id", argv[optind]);
+			rc = EXIT_INPUT;
+			goto out;
+		}
+		(void)snprintf(sub, sizeof(sub), "/cameras/%s", argv[optind]);
+		if ((rc = home_path(path, sizeof(path), home, sub)) != 0 ||
+		    (rc = client_load(&c)) != 0 ||
+		    (rc = client_call(&c, "DELETE", path, NULL, CALL_AUTH, &reply)) != 0)
+			goto out;
+		json_decref(reply);
+		if (!c.json)
+			printf("removed camera %s from home %s (its clips stay)\n", argv[optind], home);
+	}
+out:
+	json_decref(body);
+	client_close(&c);
+	return rc;
+}
+
+/* ---- clips ---- */
+
+static void
+show_clips(const json_t *o)
+{
+	const json_t *arr = json_object_get(o, "clips"), *v;
+	struct table t;
+	char a[64], b[80], s[24], n[24], w[32];
+	size_t i;
+
+	table_init(&t, 5);
+	table_row(&t, (const char *const[]){"CLIP", "CAMERA", "SEGMENTS", "BYTES", "UPDATED"});
+	json_array_foreach(arr, i, v) {
+		const char *row[5] = {client_text(json_object_get(v, "id"), a, sizeof(a)),
+				      client_text(json_object_get(v, "camera"), b, sizeof(b)),
+				      num_text(json_object_get(v, "segments"), s, sizeof(s)),
+				      num_text(json_object_get(v, "bytes"), n, sizeof(n)),
+				      client_time(json_object_get(v, "updated_at"), w, sizeof(w))};
+		table_row(&t, row);
+	}
+	table_print(&t);
+	if (json_is_string(json_object_get(o, "next")))
+		printf("more: --after %s\n", json_string_value(json_object_get(o, "next")));
+}
+
+static void
+show_clip(const json_t *o)
+{
+	static const struct field f[] = {
+		{"clip", "id", 's'},	     {"camera", "camera", 's'},
+		{"camera key", "camera_key", 's'}, {"segments stored", "segments", 'i'},
+		{"bytes", "bytes", 'i'},	     {"manifest", "manifest", 'b'},
+		{"updated", "updated_at", 't'},    {NULL, NULL, 0},
+	};
+	static const struct field mf[] = {
+		{"start seq", "start_seq", 'i'}, {"end seq", "end_seq", 'i'},
+		{"container", "container", 's'}, {"pre-roll ms", "preroll_ms", 'i'},
+		{"post-roll ms", "postroll_ms", 'i'}, {NULL, NULL, 0},
+	};
+	const json_t *m = json_object_get(o, "manifest"), *miss = json_object_get(o, "missing");
+	char buf[24];
+	size_t i;
+	json_t *v;
+
+	print_fields(o, f);
+	if (!json_is_object(m))
+		return;
+	print_fields(m, mf);
+	printf("segments listed  %zu\n", json_array_size(json_object_get(m, "segments")));
+	printf("missing          ");
+	if (json_array_size(miss) == 0)
+		printf("none");
+	json_array_foreach(miss, i, v) printf("%s%s", i ? "," : "", num_text(v, buf, sizeof(buf)));
+	printf("\n");
+}
+
+/* A raw GET of path (binary), at most max bytes. */
+struct raw {
+	uint8_t *p;
+	size_t len, max;
+	bool over;
+};
+
+static size_t
+raw_cb(char *d, size_t sz, size_t n, void *arg)
+{
+	struct raw *r = arg;
+	size_t k = sz * n;
+	uint8_t *np;
+
+	if (r->len + k > r->max) {
+		r->over = true;
+		return 0;
+	}
+	if ((np = realloc(r->p, r->len + k + 1)) == NULL)
+		return 0;
+	memcpy(np + r->len, d, k);
+	r->p = np;
+	r->len += k;
+	return k;
+}
+
+/* 0 with *out (free it), or an exit code, the problem printed. */
+static int
+get_raw(struct client *c, const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	char url[CLIENT_URL_MAX + 512], auth[CLIENT_TOKEN_LEN + 32];
+	struct curl_slist *hl = NULL;
+	struct raw r = {NULL, 0, max, false};
+	CURL *h;
+	CURLcode cc;
+	long status = 0;
+	int n, rc = EXIT_INPUT;
+
+	*out = NULL;
+	*len = 0;
+	n = snprintf(url, sizeof(url), "%s%s", c->server, path);
+	if (n < 0 || (size_t)n >= sizeof(url) || (h = curl_easy_init()) == NULL)
+		return EXIT_INPUT;
+	(void)snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
+	hl = curl_slist_append(hl, auth);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)CLIENT_TIMEOUT_S);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)CLIENT_CONNECT_TIMEOUT_S);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (c->cacert != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, raw_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
+	cc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hl);
+	pt_wipe(auth, sizeof(auth));
+	curl_easy_cleanup(h);
+	if (r.over)
+		warnx_("GET %s: the answer is larger than %zu bytes", path, max);
+	else if (cc != CURLE_OK)
+		warnx_("GET %s: %s", path, curl_easy_strerror(cc));
+	else if (status != 200)
+		warnx_("GET %s: porterd answered %ld", path, status);
+	else
+		rc = 0;
+	if (rc != 0) {
+		free(r.p);
+		return rc;
+	}
+	*out = r.p;
+	*len = r.len;
+	return 0;
+}
+
+static int
+clip_decrypt(struct client *c, const char *home, const char *clip_hex, const char *keyfile,
+	     const char *out, const char *camera_key)
+{
+	const struct pt_crypto_ops *ops = pt_crypto_sodium();
+	struct pt_clip_manifest *m = NULL;
+	struct pt_secret *sec = NULL;
+	struct pt_errbuf err;
+	uint8_t clip[PT_CLIP_ID_LEN], cam_pk[PT_PK_LEN], pk[PT_PK_LEN], kid[PT_KID_LEN];
+	uint8_t h[PT_HASH_LEN], *man = NULL, *seg = NULL, *plain = NULL, *key = NULL;
+	char path[512], sub[128], tmp[PATH_MAX];
+	size_t man_len, seg_len, plain_len, i, total = 0;
+	json_t *info = NULL;
+	FILE *f = NULL;
+	int rc = EXIT_INPUT, x;
+
+	tmp[0] = '\0';
+	if (pt_clip_id_parse(clip_hex, clip) != PT_OK) {
+		warnx_("'%s' is not a clip id (32 lowercase hex digits)", clip_hex);
+		return EXIT_INPUT;
+	}
+	if ((sec = pt_secret_new()) == NULL || (m = malloc(sizeof(*m))) == NULL ||
+	    (key = pt_guarded_alloc(PT_CLIP_KEY_LEN)) == NULL) {
+		warnx_("out of memory");
+		goto out;
+	}
+	if (pt_keyfile_load(keyfile, sec, &err) != PT_OK) {
+		warnx_("%s", err.msg);
+		goto out;
+	}
+	pt_secret_public(sec, pk);
+	pt_kid(ops, pk, kid);
+	if ((rc = client_load(c)) != 0 || (rc = client_need(c, true)) != 0)
+		goto out;
+	rc = EXIT_INPUT;
+	(void)snprintf(sub, sizeof(sub), "/clips/%s", clip_hex);
+	if ((x = home_path(path, sizeof(path), home, sub)) != 0 ||
+	    (x = client_call(c, "GET", path, NULL, CALL_AUTH, &info)) != 0) {
+		rc = x;
+		goto out;
+	}
+	if (camera_key != NULL) {
+		if (pt_pubkey_parse(camera_key, cam_pk, &err) != PT_OK) {
+			warnx_("%s", err.msg);
+			goto out;
+		}
+	} else {
+		const json_t *v = json_object_get(info, "camera_key");
+		if (!json_is_string(v) || pt_pubkey_parse(json_string_value(v), cam_pk, &err) != PT_OK) {
+			warnx_("porterd sent no usable camera key for the clip");
+			goto out;
+		}
+		fprintf(stderr, "porter: note: verifying with the camera key porterd kept with the"
+				" clip; pin it with --camera-key\n");
+	}
+	(void)snprintf(sub, sizeof(sub), "/clips/%s/manifest", clip_hex);
+	if ((x = home_path(path, sizeof(path), home, sub)) != 0 ||
+	    (x = get_raw(c, path, PT_CLIP_MANIFEST_MAX, &man, &man_len)) != 0) {
+		rc = x;
+		goto out;
+	}
+	if ((x = pt_clip_manifest_open(ops, cam_pk, man, man_len, m)) != PT_OK) {
+		warnx_("the manifest does not verify with the camera's key: %s", pt_err_text(x));
+		rc = 10 - x;
+		goto out;
+	}
+	if (memcmp(m->clip, clip, PT_CLIP_ID_LEN) != 0) {
+		warnx_("the manifest is of another clip");
+		goto out;
+	}
+	for (i = 0; i < m->n_keys; i++)
+		if (memcmp(m->key[i].kid, kid, PT_KID_LEN) == 0)
+			break;
+	if (i == m->n_keys) {
+		warnx_("the clip is not sealed to this key ('%s')", keyfile);
+		goto out;
+	}
+	if (pt_clip_key_open(sec, m->key[i].sealed, key) != PT_OK) {
+		warnx_("the sealed clip key does not open with '%s'", keyfile);
+		goto out;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", out) >= (int)sizeof(tmp)) {
+		tmp[0] = '\0';
+		warnx_("--out path too long");
+		goto out;
+	}
+	{
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 || (f = fdopen(fd, "wb")) == NULL) {
+			warnx_("cannot create '%s': %s", tmp, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			tmp[0] = '\0';
+			goto out;
+		}
+	}
+	for (i = 0; i < m->n_segments; i++) {
+		(void)snprintf(sub, sizeof(sub), "/clips/%s/segments/%zu", clip_hex, i);
+		if ((x = home_path(path, sizeof(path), home, sub)) != 0 ||
+		    (x = get_raw(c, path, PT_CLIP_SEGMENT_SIZE_MAX, &seg, &seg_len)) != 0) {
+			warnx_("segment %zu of %zu is not available", i, m->n_segments);
+			rc = x;
+			goto out;
+		}
+		ops->sha256(h, seg, seg_len);
+		if (seg_len != m->seg[i].size || !pt_ct_equal(h, m->seg[i].sha256, PT_HASH_LEN)) {
+			warnx_("segment %zu does not match the signed manifest (size or SHA-256)", i);
+			rc = 10 - PT_EBADSIG;
+			goto out;
+		}
+		if ((plain = malloc(seg_len)) == NULL) {
+			warnx_("out of memory");
+			goto out;
+		}
+		if ((x = pt_seg_open(key, clip, (uint32_t)i, seg, seg_len, plain, &plain_len)) !=
+		    PT_OK) {
+			warnx_("segment %zu does not open: %s", i, pt_err_text(x));
+			rc = 10 - x;
+			goto out;
+		}
+		if (fwrite(plain, 1, plain_len, f) != plain_len) {
+			warnx_("cannot write '%s': %s", tmp, strerror(errno));
+			goto out;
+		}
+		total += plain_len;
+		pt_wipe(plain, plain_len);
+		free(plain);
+		plain = NULL;
+		free(seg);
+		seg = NULL;
+	}
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0) {
+		f = NULL;
+		warnx_("cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, out) != 0) {
+		warnx_("cannot rename '%s' to '%s': %s", tmp, out, strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+	printf("decrypted clip %s: %zu segments, %zu bytes of %s to %s (manifest signed by camera %s)\n",
+	       clip_hex, m->n_segments, total, m->container, out, m->camera);
+	rc = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	if (tmp[0] != '\0')
+		unlink(tmp);
+	if (plain != NULL)
+		free(plain);
+	free(seg);
+	free(man);
+	free(m);
+	json_decref(info);
+	pt_guarded_free(key);
+	pt_secret_free(sec);
+	return rc;
+}
+
+int
+cmd_clip(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"home", required_argument, NULL, 'm'},	  {"limit", required_argument, NULL, 'l'},
+		{"after", required_argument, NULL, 'a'},  {"key", required_argument, NULL, 'k'},
+		{"out", required_argument, NULL, 'o'},	  {"camera-key", required_argument, NULL, 'c'},
+		COMMON_OPTS,
+	};
+	const char *home = NULL, *limit = NULL, *after = NULL, *key = NULL, *out = NULL,
+		   *camkey = NULL, *verb;
+	char path[512], sub[160];
+	struct client c;
+	int ch, rc;
+
+	if (argc < 2)
+		die_usage("clip", "expected a command: list, get, decrypt");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(clip_usage, stdout);
+		return 0;
+	}
+	verb = argv[1];
+	if (strcmp(verb, "list") != 0 && strcmp(verb, "get") != 0 && strcmp(verb, "decrypt") != 0)
+		die_usage("clip", "unknown command '%s'", verb);
+	argc--;
+	argv++;
+	client_init(&c);
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'm': home = optarg; break;
+		case 'l': limit = optarg; break;
+		case 'a': after = optarg; break;
+		case 'k': key = optarg; break;
+		case 'o': out = optarg; break;
+		case 'c': camkey = optarg; break;
+		default:
+			if (common_opt(&c, ch, "clip", clip_usage, argv))
+				return 0;
+		}
+	}
+	if (home == NULL)
+		die_usage("clip", "--home is required");
+	if (strcmp(verb, "list") == 0) {
+		positional(argc, argv, 0, "clip", "no arguments");
+		if (key != NULL || out != NULL || camkey != NULL)
+			die_usage("clip", "list takes --home, --limit and --after");
+		if (after != NULL && (after[0] == '\0' || strlen(after) > 20 ||
+				      strspn(after, "0123456789") != strlen(after)))
+			die_usage("clip", "--after takes the 'next' cursor of a list");
+		if (limit != NULL && (limit[0] == '\0' || strlen(limit) > 4 ||
+				      strspn(limit, "0123456789") != strlen(limit)))
+			die_usage("clip", "--limit takes a number");
+		(void)snprintf(sub, sizeof(sub), "/clips%s%s%s%s%s%s", limit || after ? "?" : "",
+			       limit ? "limit=" : "", limit ? limit : "", limit && after ? "&" : "",
+			       after ? "after=" : "", after ? after : "");
+		if ((rc = home_path(path, sizeof(path), home, sub)) != 0)
+			goto out;
+		rc = call_show(&c, "GET", path, NULL, NULL, show_clips);
+	} else if (strcmp(verb, "get") == 0) {
+		positional(argc, argv, 1, "clip", "the clip's id");
+		if (strlen(argv[optind]) != 2 * PT_CLIP_ID_LEN ||
+		    strspn(argv[optind], "0123456789abcdef") != 2 * PT_CLIP_ID_LEN)
+			die_usage("clip", "a clip id is 32 lowercase hex digits");
+		(void)snprintf(sub, sizeof(sub), "/clips/%s", argv[optind]);
+		if ((rc = home_path(path, sizeof(path), home, sub)) != 0)
+			goto out;
+		rc = call_show(&c, "GET", path, NULL, NULL, show_clip);
+	} else {
+		positional(argc, argv, 1, "clip", "the clip's id");
+		if (key == NULL || out == NULL)
+			die_usage("clip", "decrypt needs --key and --out");
+		rc = clip_decrypt(&c, home, argv[optind], key, out, camkey);
+	}
+out:
+	client_close(&c);
+	return rc;
+}
+
+/* ---- evidence bundles (porter/evidence.h) ---- */
+
+static const char evidence_usage[] =
+	"usage: porter evidence export --home ID CLIP --out FILE\n"
+	"       porter evidence verify FILE [--camera-key PUBKEY]\n"
+	"\n"
+	"export: one file with the clip's camera-signed manifest, its sealed\n"
+	"segments and the camera key (docs/clips.md, \"Evidence\"). verify:\n"
+	"offline, by anyone, no key needed: exit 0 only when every signature,\n"
+	"hash and chain link checks out; otherwise it names the first thing that\n"
+	"failed. With --camera-key the bundle's camera key must be that one.\n"
+	"\n"
+	"  --home ID           the home\n"
+	"  --out FILE          the bundle (written to FILE.tmp, then renamed)\n"
+	"  --camera-key PUBKEY the camera's public key (base64url or .pub file)\n" COMMON_HELP;
+
+static int
+write_file_atomic(const char *out, const uint8_t *p, size_t len)
+{
+	struct pt_errbuf err;
+
+	if (pt_file_write(out, p, len, 0644, &err) != PT_OK) {
+		warnx_("%s", err.msg);
+		return EXIT_INPUT;
+	}
+	return 0;
+}
+
+static int
+evidence_export(struct client *c, const char *home, const char *clip_hex, const char *out)
+{
+	struct pt_evidence *e = NULL;
+	struct pt_clip_manifest *m = NULL;
+	struct pt_errbuf err;
+	uint8_t clip[PT_CLIP_ID_LEN], *man = NULL, *seg[PT_CLIP_SEGMENTS_MAX] = {NULL}, *b = NULL;
+	char path[512], sub[128];
+	size_t man_len, len, cap, i, n = 0;
+	json_t *info = NULL;
+	const json_t *k;
+	int rc = EXIT_INPUT, x;
+
+	if (pt_clip_id_parse(clip_hex, clip) != PT_OK) {
+		warnx_("'%s' is not a clip id (32 lowercase hex digits)", clip_hex);
+		return EXIT_INPUT;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL || (m = malloc(sizeof(*m))) == NULL) {
+		warnx_("out of memory");
+		goto out;
+	}
+	if ((rc = client_load(c)) != 0 || (rc = client_need(c, true)) != 0)
+		goto out;
+	(void)snprintf(sub, sizeof(sub), "/clips/%s", clip_hex);
+	if ((rc = home_path(path, sizeof(path), home, sub)) != 0 ||
+	    (rc = client_call(c, "GET", path, NULL, CALL_AUTH, &info)) != 0)
+		goto out;
+	rc = EXIT_INPUT;
+	k = json_object_get(info, "camera_key");
+	if (!json_is_string(k) || pt_pubkey_parse(json_string_value(k), e->camera_pk, &err) != PT_OK) {
+		warnx_("porterd sent no usable camera key for the clip");
+		goto out;
+	}
+	(void)snprintf(sub, sizeof(sub), "/clips/%s/manifest", clip_hex);
+	if ((x = home_path(path, sizeof(path), home, sub)) != 0 ||
+	    (x = get_raw(c, path, PT_CLIP_MANIFEST_MAX, &man, &man_len)) != 0) {
+		rc = x;
+		goto out;
+	}
+	/* Decoded unverified, only to know the segments to fetch: verify
+	 * decides what they are worth. */
+	if (pt_clip_manifest_open(pt_crypto_sodium(), e->camera_pk, man, man_len, m) != PT_OK) {
+		warnx_("the manifest does not verify with the camera key porterd kept; exported as is");
+		m->n_segments = 0;
+	}
+	e->manifest = man;
+	e->manifest_len = man_len;
+	cap = man_len + 4096;
+	for (i = 0; i < m->n_segments; i++) {
+		(void)snprintf(sub, sizeof(sub), "/clips/%s/segments/%zu", clip_hex, i);
+		if ((x = home_path(path, sizeof(path), home, sub)) != 0 ||
+		    (x = get_raw(c, path, PT_CLIP_SEGMENT_SIZE_MAX, &seg[n], &len)) != 0) {
+			warnx_("segment %zu is not available: the bundle will not verify", i);
+			continue;
+		}
+		e->seg[n].index = (uint32_t)i;
+		e->seg[n].p = seg[n];
+		e->seg[n].len = len;
+		cap += len + 16;
+		n++;
+	}
+	e->n_segs = n;
+	if ((b = malloc(cap)) == NULL) {
+		warnx_("out of memory");
+		goto out;
+	}
+	if (pt_evidence_encode(e, b, cap, &len) != PT_OK) {
+		warnx_("cannot encode the bundle");
+		goto out;
+	}
+	if ((rc = write_file_atomic(out, b, len)) != 0)
+		goto out;
+	printf("exported clip %s: manifest, %zu of %zu segments, camera key; %zu bytes to %s\n",
+	       clip_hex, n, m->n_segments, len, out);
+	printf("note: the hub's events and checkpoints are not in it (porterd does not keep the\n"
+	       "      hub's checkpoint signatures yet)\n");
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(seg[i]);
+	free(b);
+	free(man);
+	free(m);
+	free(e);
+	json_decref(info);
+	return rc;
+}
+
+static int
+evidence_verify(const char *file, const char *camera_key)
+{
+	struct pt_evidence *e = NULL;
+	struct pt_clip_manifest *m = NULL;
+	struct pt_evidence_result res;
+	const struct pt_evidence_text *t;
+	struct pt_errbuf err;
+	uint8_t pinned[PT_PK_LEN], *b = NULL;
+	size_t len;
+	int rc = EXIT_INPUT, x;
+
+	if (camera_key != NULL && pt_pubkey_parse(camera_key, pinned, &err) != PT_OK) {
+		warnx_("%s", err.msg);
+		return EXIT_INPUT;
+	}
+	if (pt_file_read(file, PT_EVIDENCE_MAX, &b, &len, &err) != PT_OK) {
+		warnx_("%s", err.msg);
+		return EXIT_INPUT;
+	}
+	if ((e = malloc(sizeof(*e))) == NULL || (m = malloc(sizeof(*m))) == NULL) {
+		warnx_("out of memory");
+		goto out;
+	}
+	if ((x = pt_evidence_decode(b, len, e)) != PT_OK) {
+		warnx_("'%s' is not an evidence bundle: %s", file, pt_err_text(x));
+		rc = 10 - x;
+		goto out;
+	}
+	x = pt_evidence_verify(pt_crypto_sodium(), e, camera_key != NULL ? pinned : NULL, m, &res);
+	t = pt_evidence_what_text(res.what);
+	if (x != PT_OK) {
+		if (t->numbered)
+			printf("FAILED: %s %lld: %s\n", t->subject, (long long)res.at, t->text);
+		else
+			printf("FAILED: %s: %s\n", t->subject, t->text);
+		rc = 10 - x;
+		goto out;
+	}
+	printf("ok: clip manifest signed by camera %s; %zu segments", m->camera, res.segments);
+	if (e->has_hub)
+		printf("; %zu events of hub %s, %zu checkpoints", res.events, e->hub_id,
+		       res.checkpoints);
+	else
+		printf("; no hub events in the bundle");
+	printf("\n");
+	if (camera_key == NULL)
+		printf("note: the camera key is the bundle's own; pin it with --camera-key\n");
+	rc = 0;
+out:
+	free(b);
+	free(e);
+	free(m);
+	return rc;
+}
+
+int
+cmd_evidence(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"home", required_argument, NULL, 'm'},
+		{"out", required_argument, NULL, 'o'},
+		{"camera-key", required_argument, NULL, 'c'},
+		COMMON_OPTS,
+	};
+	const char *home = NULL, *out = NULL, *camkey = NULL, *verb;
+	struct client c;
+	int ch, rc;
+
+	if (argc < 2)
+		die_usage("evidence", "expected a command: export, verify");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(evidence_usage, stdout);
+		return 0;
+	}
+	verb = argv[1];
+	if (strcmp(verb, "export") != 0 && strcmp(verb, "verify") != 0)
+		die_usage("evidence", "unknown command '%s'", verb);
+	argc--;
+	argv++;
+	client_init(&c);
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'm': home = optarg; break;
+		case 'o': out = optarg; break;
+		case 'c': camkey = optarg; break;
+		default:
+			if (common_opt(&c, ch, "evidence", evidence_usage, argv))
+				return 0;
+		}
+	}
+	positional(argc, argv, 1, "evidence", strcmp(verb, "export") == 0 ? "the clip's id"
+									 : "the bundle file");
+	if (strcmp(verb, "export") == 0) {
+		if (home == NULL || out == NULL || camkey != NULL)
+			die_usage("evidence", "export needs --home and --out");
+		rc = evidence_export(&c, home, argv[optind], out);
+	} else {
+		if (home != NULL || out != NULL)
+			die_usage("evidence", "verify takes the file and --camera-key only");
+		rc = evidence_verify(argv[optind], camkey);
+	}
+	client_close(&c);
+	return rc;
+}
