@@ -4,7 +4,7 @@
 # "N passed, N failed" (also left in build/test-summary.txt).
 set -u
 cd "$(dirname "$0")/.."
-FUZZ_BRIEF=${FUZZ_BRIEF:-15}
+FUZZ_BRIEF=${FUZZ_BRIEF:-10}
 status=0
 logs=""
 

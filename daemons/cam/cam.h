@@ -64,6 +64,7 @@ struct cam_config {
 	char owners[2048];
 	char server[CAM_URL_MAX];
 	char spool[CAM_PATH_MAX];
+	char cacert[CAM_PATH_MAX];	/* a private CA for clips.server; empty: the system's */
 	char encoder[32];
 	uint32_t preroll_ms, postroll_ms, segment_ms, max_length_ms;
 	size_t n_owners;
@@ -120,15 +121,21 @@ const char *worker_exit_text(int code);
 #define CAM_MSG_CLIP_BEGIN 'B'	/* start a clip from the pre-roll */
 #define CAM_MSG_CLIP_FINISH 'F'	/* close it now */
 #define CAM_CLIP_CHUNK 60000u
-/* A segment's plaintext at most: its sealed form stays within
- * PT_CLIP_SEGMENT_SIZE_MAX (16 MiB). */
-#define CAM_SEGMENT_PLAIN_MAX (15u * 1024u * 1024u)
+/* A segment's plaintext at most: its sealed form (30 + 21 per 64 KiB
+ * chunk + the plaintext: 8 MiB - 1,378 bytes at most) stays within
+ * porterd's default [clips] max_segment, 8 MiB, so no segment the camera
+ * makes is refused as too large (413) by a porterd with its defaults. */
+#define CAM_SEGMENT_PLAIN_MAX (8u * 1024u * 1024u - 4096u)
 #define CAM_MSG_MAX (1u + CAM_CLIP_CHUNK)
 
 /* reference.c: the reference picture file (binary PGM, 64 x 36).
  * load: PT_OK, PT_ENOTFOUND (no file: no reference), another PT_E*. */
 int reference_load(const char *path, uint8_t pix[CAM_PIX], struct pt_errbuf *err);
 int reference_save(const char *path, const uint8_t pix[CAM_PIX], struct pt_errbuf *err);
+
+/* The spool's directory for clips the server refused for good (a 4xx
+ * that a retry cannot change): kept as evidence, no longer uploaded. */
+#define CAM_SPOOL_REFUSED "refused"
 
 /* upload.c: porter-cam upload: the spool to clips.server. Exit code. */
 int upload_main(const struct cam_config *cfg);

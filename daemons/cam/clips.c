@@ -167,6 +167,15 @@ send_worker(int wfd, uint8_t b)
 }
 
 static void
+clip_id_remember(struct clips *c, const uint8_t id[PT_CLIP_ID_LEN])
+{
+	memcpy(c->recent[c->recent_next], id, PT_CLIP_ID_LEN);
+	c->recent_next = (c->recent_next + 1) % CLIPS_RECENT;
+	if (c->n_recent < CLIPS_RECENT)
+		c->n_recent++;
+}
+
+static void
 clip_start(struct clips *c, const struct pt_clip_mark *m, int wfd)
 {
 	uint64_t now = cam_mono_ms();
@@ -174,6 +183,7 @@ clip_start(struct clips *c, const struct pt_clip_mark *m, int wfd)
 
 	clip_reset(c);
 	memset(c->man, 0, sizeof(*c->man));
+	clip_id_remember(c, m->clip);
 	pt_clip_id_text(m->clip, c->hex);
 	if (snprintf(c->dir, sizeof(c->dir), "%s/%s", c->cfg->spool, c->hex) >= (int)sizeof(c->dir) ||
 	    (mkdir(c->dir, 0700) != 0 && errno != EEXIST)) {
@@ -371,6 +381,25 @@ clips_worker_msg(struct clips *c, const uint8_t *p, size_t n)
 	}
 }
 
+/* Was this clip id started before: in this run, or in the spool (being
+ * uploaded, or refused by the server)? */
+static bool
+clip_id_used(const struct clips *c, const uint8_t id[PT_CLIP_ID_LEN], const char *hex)
+{
+	char path[CAM_PATH_MAX + 64];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < c->n_recent; i++)
+		if (memcmp(c->recent[i], id, PT_CLIP_ID_LEN) == 0)
+			return true;
+	(void)snprintf(path, sizeof(path), "%s/%s", c->cfg->spool, hex);
+	if (lstat(path, &st) == 0 || errno != ENOENT)
+		return true;
+	(void)snprintf(path, sizeof(path), "%s/" CAM_SPOOL_REFUSED "/%s", c->cfg->spool, hex);
+	return lstat(path, &st) == 0 || errno != ENOENT;
+}
+
 void
 clips_on_marks(struct clips *c, int wfd)
 {
@@ -396,6 +425,15 @@ clips_on_marks(struct clips *c, int wfd)
 		if (m.kind == PT_CLIP_MARK_START) {
 			if (c->state != CLIP_IDLE && memcmp(m.clip, c->mark.clip, PT_CLIP_ID_LEN) == 0)
 				continue;	/* the same START again */
+			if ((c->have_pending && memcmp(m.clip, c->pending.clip, PT_CLIP_ID_LEN) == 0))
+				continue;	/* the pending START again */
+			if (clip_id_used(c, m.clip, hex)) {
+				/* A repeated or forged START: a new key would replace
+				 * files not yet uploaded, or be refused forever. */
+				camlog(CAMLOG_WARN, "event=mark result=refused clip=%s reason=\"the clip"
+						    " id was used before (spool or recent clips)\"", hex);
+				continue;
+			}
 			if (c->state != CLIP_IDLE) {
 				/* Another session: close this one now, then start. */
 				c->pending = m;

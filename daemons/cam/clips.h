@@ -18,6 +18,8 @@ enum clip_state {
 	CLIP_RECORDING,		/* segments are coming */
 };
 
+#define CLIPS_RECENT 256
+
 struct clips {
 	const struct cam_config *cfg;	/* borrowed: the monitor's */
 	const struct pt_signer *signer;	/* borrowed: the camera key */
@@ -38,6 +40,10 @@ struct clips {
 	bool have_pending;
 	struct pt_clip_mark pending;	/* a START during a clip */
 	uint64_t closed;
+	/* The clip ids started in this run (a ring): a START naming one of
+	 * them, or a clip in the spool, is refused (docs/cam.md, "Marks"). */
+	uint8_t recent[CLIPS_RECENT][PT_CLIP_ID_LEN];
+	size_t n_recent, recent_next;
 };
 
 /* Bind clips.marks and make the spool (nothing when clips.marks is

@@ -3,11 +3,14 @@
  * drives the parser, the defaults, the range checks and `porter-cam -n -v`
  * (docs/man/porter-cam.8 and dist/porter-cam.conf list the same keys).
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ini.h>
 
@@ -95,7 +98,11 @@ static const struct key keys[] = {
 	 " key files), separated by commas or spaces; each clip key is sealed to every"
 	 " one (1 .. 8); required with marks"},
 	{"clips", "server", C_STR, F(server), "", 0, 0,
-	 "porterd's base URL (https://...); clips are uploaded to it; empty: spool only"},
+	 "porterd's base URL (https://...; http:// only to a loopback address: 127.0.0.0/8,"
+	 " [::1], localhost); clips are uploaded to it; empty: spool only"},
+	{"clips", "cacert", C_STR, F(cacert), "", 0, 0,
+	 "a PEM file of the CA that signed clips.server's certificate (a private CA);"
+	 " empty: the system's CAs"},
 	{"clips", "spool", C_STR, F(spool), "", 0, 0,
 	 "sealed segments and manifests wait here (0700) until uploaded;"
 	 " default <state_dir>/spool"},
@@ -278,6 +285,33 @@ derive(char *dst, size_t cap, const char *dir, const char *name, const char *wha
 	return 0;
 }
 
+/* The authority of an http:// URL (after "http://") names a loopback
+ * address: 127.0.0.0/8, [::1] or localhost, no user info. */
+static bool
+loopback_url(const char *a)
+{
+	size_t n = strcspn(a, "/?#"), h;
+	char host[64];
+	struct in_addr in;
+
+	if (memchr(a, '@', n) != NULL || n == 0)
+		return false;
+	if (a[0] == '[') {
+		const char *e = memchr(a, ']', n);
+		if (e == NULL || (size_t)(e - a) != 4 || memcmp(a, "[::1]", 5) != 0)
+			return false;
+		return e + 1 == a + n || e[1] == ':';
+	}
+	h = strcspn(a, ":/?#");
+	if (h == 0 || h >= sizeof(host))
+		return false;
+	memcpy(host, a, h);
+	host[h] = '\0';
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	return inet_pton(AF_INET, host, &in) == 1 && (ntohl(in.s_addr) >> 24) == 127;
+}
+
 static int
 finish(struct cam_config *c, struct pt_errbuf *err)
 {
@@ -296,7 +330,15 @@ finish(struct cam_config *c, struct pt_errbuf *err)
 	if (c->server[0] != '\0' && strncmp(c->server, "https://", 8) != 0 &&
 	    strncmp(c->server, "http://", 7) != 0) {
 		(void)snprintf(err->msg, sizeof(err->msg),
-			       "clips.server: '%.100s' is not an http:// or https:// URL", c->server);
+			       "clips.server: '%.100s' is not an https:// URL", c->server);
+		return -1;
+	}
+	/* Plain http lets anyone on the path answer "stored" and have the
+	 * camera delete its evidence: only to this host. */
+	if (strncmp(c->server, "http://", 7) == 0 && !loopback_url(c->server + 7)) {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "clips.server: '%.100s': http:// is allowed only to a loopback address"
+			       " (127.0.0.0/8, [::1], localhost); use https://", c->server);
 		return -1;
 	}
 	if (c->backoff_max_ms < c->backoff_min_ms) {

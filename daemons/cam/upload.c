@@ -4,8 +4,9 @@
  * keys are in the address space that talks HTTP, and a slow or dead
  * server never delays a health message (the monitor does not wait on it).
  *
- * It walks the spool (clips.c writes it): for each clip directory, the
- * sealed segments in index order,
+ * It walks the spool (clips.c writes it), every clip directory, the
+ * newest clip first (the one being recorded is never held up by older
+ * ones): for each, the sealed segments in index order,
  *
  *   PUT {server}/v1/clips/{clip hex}/segments/{n}
  *       Porter-Camera: <camera id>
@@ -16,19 +17,34 @@
  *
  *   PUT {server}/v1/clips/{clip hex}/manifest   body: the signed manifest
  *
- * A file is deleted only after a 2xx answer; anything else (no answer,
- * 4xx, 5xx) keeps it and waits (1 s, doubling up to 60 s) before trying
- * again. PUT is idempotent (the same bytes at the same place), so a crash
- * between the answer and the delete only sends a file twice; a restart
- * picks up whatever the spool holds.
+ * One file is sent at a time, then the spool is looked at again, so a new
+ * segment of the clip being recorded goes next.
+ *
+ * A file is deleted only after a 2xx answer that shows porterd stored it:
+ * for a segment, the answer's "size" and "sha256" are the sealed
+ * segment's; for the manifest, its "clip" is this clip. Other answers:
+ *   - no answer, 5xx, 507 (quota), 429, another 4xx, a 2xx that does not
+ *     show the file stored: the file stays, and this clip (only this one)
+ *     waits 1 s, doubling up to 60 s (the newest clip at most 4 s);
+ *   - 401, 403 (perhaps the camera is not enrolled yet): this clip waits
+ *     60 s each time;
+ *   - 400, 404, 409, 413 (a retry cannot change the answer): the clip's
+ *     directory moves to spool/refused/ with a log line: the evidence is
+ *     kept, and no longer sent.
+ * PUT is idempotent (the same bytes at the same place), so a crash between
+ * the answer and the delete only sends a file twice; a restart picks up
+ * whatever the spool holds.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,11 +53,37 @@
 #include "porter/clip.h"
 #include "porter/crypto.h"
 #include "porter/keyfile.h"
+#include "porter/text.h"
 #include "cam.h"
 
 #define BACKOFF_MIN_MS 1000u
 #define BACKOFF_MAX_MS 60000u
+#define BACKOFF_NEWEST_MAX_MS 4000u	/* the clip perhaps being recorded */
 #define IDLE_SCAN_MS 500u
+#define ANSWER_MAX 4096u
+
+/* What one PUT came to. */
+enum put_result {
+	PUT_STORED,	/* 2xx, and the answer shows it stored */
+	PUT_RETRY,	/* no answer, 5xx, 507, another 4xx, an answer that does not show it */
+	PUT_SLOW,	/* 401, 403: retry this clip once a minute */
+	PUT_REFUSED,	/* 400, 404, 409, 413: never accepted as it is */
+};
+
+/* One clip directory's state, kept across passes. */
+struct clipst {
+	char hex[2 * PT_CLIP_ID_LEN + 1];
+	int64_t age;		/* newest file's mtime (ns) when first seen: the order */
+	uint64_t next_ms;	/* not before (CLOCK_MONOTONIC) */
+	uint32_t backoff_ms;
+	long refused;		/* refused for good with this status; moved once complete */
+	bool seen;		/* in the spool at the last scan */
+};
+
+struct answer {
+	char b[ANSWER_MAX + 1];
+	size_t n;
+};
 
 static volatile sig_atomic_t stopping;
 
@@ -61,24 +103,107 @@ sleep_ms(uint64_t ms)
 		continue;
 }
 
-static size_t
-discard(char *p, size_t size, size_t n, void *arg)
+static uint64_t
+now_ms(void)
 {
-	(void)p;
-	(void)arg;
-	return size * n;
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
-/* One PUT; 0 on a 2xx, -1 otherwise (logged). */
-static int
-put(CURL *h, const struct cam_config *cfg, const char *url, const uint8_t *body, size_t len,
-    const char *sig_b64)
+/* The answer's first ANSWER_MAX bytes; the rest is dropped. */
+static size_t
+keep(char *p, size_t size, size_t n, void *arg)
+{
+	struct answer *a = arg;
+	size_t len = size * n, room = ANSWER_MAX - a->n;
+
+	if (len < room)
+		room = len;
+	memcpy(a->b + a->n, p, room);
+	a->n += room;
+	a->b[a->n] = '\0';
+	return len;
+}
+
+/* The value of "key" in a JSON object (porterd's answer): a string into
+ * out (at most cap - 1 characters) or a number's digits. Not a JSON
+ * parser: enough to read the fields porterd writes. */
+static bool
+answer_field(const struct answer *a, const char *key, char *out, size_t cap)
+{
+	char pat[32];
+	const char *p;
+	size_t n = 0;
+
+	(void)snprintf(pat, sizeof(pat), "\"%s\"", key);
+	if ((p = strstr(a->b, pat)) == NULL)
+		return false;
+	p += strlen(pat);
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (*p++ != ':')
+		return false;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (*p == '"') {
+		for (p++; *p != '\0' && *p != '"' && *p != '\\'; p++) {
+			if (n + 1 >= cap)
+				return false;
+			out[n++] = *p;
+		}
+		if (*p != '"')
+			return false;
+	} else {
+		for (; *p >= '0' && *p <= '9'; p++) {
+			if (n + 1 >= cap)
+				return false;
+			out[n++] = *p;
+		}
+		if (n == 0)
+			return false;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/* Does porterd's 2xx answer show the file stored? A segment: its size
+ * and SHA-256 (api_clip.c answers {"clip","index","size","sha256"}); the
+ * manifest: the clip id (the answer carries no hash of it). */
+static bool
+answer_shows_stored(const struct answer *a, const char *hex, const uint8_t *body, size_t len,
+		    bool segment)
+{
+	uint8_t h[PT_HASH_LEN];
+	char want[2 * PT_HASH_LEN + 1], got[2 * PT_HASH_LEN + 2], size[24], clip[40];
+
+	if (!answer_field(a, "clip", clip, sizeof(clip)) || strcmp(clip, hex) != 0)
+		return false;
+	if (!segment)
+		return true;
+	pt_crypto_sodium()->sha256(h, body, len);
+	pt_hex(h, sizeof(h), want);
+	return answer_field(a, "sha256", got, sizeof(got)) && strcasecmp(got, want) == 0 &&
+	       answer_field(a, "size", size, sizeof(size)) && strtoull(size, NULL, 10) == len &&
+	       strlen(size) < 20;
+}
+
+/* One PUT (logged unless stored). */
+static enum put_result
+put(CURL *h, const struct cam_config *cfg, const char *url, const char *hex, const uint8_t *body,
+    size_t len, const char *sig_b64, long *status)
 {
 	struct curl_slist *hd = NULL;
+	struct answer *a;
 	char line[256];
 	long code = 0;
 	CURLcode e;
-	int r = -1;
+	enum put_result r = PUT_RETRY;
+
+	*status = 0;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return PUT_RETRY;
 
 	(void)snprintf(line, sizeof(line), "Porter-Camera: %s", cfg->id);
 	hd = curl_slist_append(hd, line);
@@ -95,23 +220,39 @@ put(CURL *h, const struct cam_config *cfg, const char *url, const uint8_t *body,
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)body);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 120000L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	/* config.c allows http:// only to a loopback address. */
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	if (cfg->cacert[0] != '\0')
+		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->cacert);
 	e = curl_easy_perform(h);
 	if (e == CURLE_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	if (e == CURLE_OK && code >= 200 && code < 300) {
-		r = 0;
-	} else if (e != CURLE_OK) {
+	*status = code;
+	if (e != CURLE_OK) {
 		camlog(CAMLOG_WARN, "event=upload url=\"%s\" result=failed error=\"%s\"", url,
 		       curl_easy_strerror(e));
+	} else if (code >= 200 && code < 300) {
+		if (answer_shows_stored(a, hex, body, len, sig_b64 != NULL))
+			r = PUT_STORED;
+		else
+			camlog(CAMLOG_WARN, "event=upload url=\"%s\" result=unconfirmed status=%ld"
+					    " note=\"the answer does not show the file stored: kept\"",
+			       url, code);
 	} else {
 		camlog(CAMLOG_WARN, "event=upload url=\"%s\" result=failed status=%ld", url, code);
+		if (code == 400 || code == 404 || code == 409 || code == 413)
+			r = PUT_REFUSED;
+		else if (code == 401 || code == 403)
+			r = PUT_SLOW;
 	}
 	curl_slist_free_all(hd);
+	free(a);
 	return r;
 }
 
@@ -159,10 +300,12 @@ lowest_segment(const char *dir)
 	return best;
 }
 
-/* Upload what one clip directory holds. 1: something was sent, 0:
- * nothing to do, -1: a failure (back off). */
-static int
-upload_clip(CURL *h, const struct cam_config *cfg, const char *hex)
+/* Send one file of a clip: its lowest segment, else its manifest once
+ * the clip is complete. PUT_STORED with *did set when a file was sent
+ * and deleted, PUT_STORED with *did clear when there is nothing to send
+ * (still recording), or the failure. */
+static enum put_result
+upload_one(CURL *h, const struct cam_config *cfg, const char *hex, bool *did, long *status)
 {
 	char dir[CAM_PATH_MAX + 40], path[CAM_PATH_MAX + 64], url[CAM_URL_MAX + 128];
 	char sig_b64[128];
@@ -170,109 +313,258 @@ upload_clip(CURL *h, const struct cam_config *cfg, const char *hex)
 	uint8_t *body = NULL, *sig = NULL;
 	size_t len, slen;
 	long idx;
-	int r = -1, did = 0;
+	enum put_result r;
 	const char *base = cfg->server;
 	size_t bl = strlen(base);
 
+	*did = false;
+	*status = 0;
 	while (bl > 0 && base[bl - 1] == '/')
 		bl--;
 	(void)snprintf(dir, sizeof(dir), "%s/%.32s", cfg->spool, hex);
-	while (!stopping && (idx = lowest_segment(dir)) >= 0) {
+	if ((idx = lowest_segment(dir)) >= 0) {
 		(void)snprintf(path, sizeof(path), "%s/%06ld.sig", dir, idx);
 		if (pt_file_read(path, PT_SIG_LEN, &sig, &slen, &err) != PT_OK || slen != PT_SIG_LEN) {
 			camlog(CAMLOG_ERR, "event=upload clip=%s index=%ld error=\"no signature: %s\"",
 			       hex, idx, err.msg);
 			free(sig);
-			return -1;
+			return PUT_RETRY;
 		}
 		if (pt_b64_encode(sig_b64, sizeof(sig_b64), sig, PT_SIG_LEN) != PT_OK) {
 			free(sig);
-			return -1;
+			return PUT_RETRY;
 		}
 		free(sig);
-		sig = NULL;
 		(void)snprintf(path, sizeof(path), "%s/%06ld.seg", dir, idx);
 		if (pt_file_read(path, PT_CLIP_SEGMENT_SIZE_MAX, &body, &len, &err) != PT_OK) {
 			camlog(CAMLOG_ERR, "event=upload clip=%s index=%ld error=\"%s\"", hex, idx,
 			       err.msg);
-			return -1;
+			return PUT_RETRY;
 		}
 		(void)snprintf(url, sizeof(url), "%.*s/v1/clips/%.32s/segments/%ld", (int)bl, base, hex,
 			       idx);
-		r = put(h, cfg, url, body, len, sig_b64);
+		r = put(h, cfg, url, hex, body, len, sig_b64, status);
 		free(body);
-		body = NULL;
-		if (r != 0)
-			return -1;
+		if (r != PUT_STORED)
+			return r;
 		camlog(CAMLOG_INFO, "event=uploaded clip=%s index=%ld bytes=%zu", hex, idx, len);
 		if (unlink(path) != 0)
-			return -1;
+			return PUT_RETRY;
 		(void)snprintf(path, sizeof(path), "%s/%06ld.sig", dir, idx);
 		(void)unlink(path);
-		did = 1;
+		*did = true;
+		return PUT_STORED;
 	}
-	if (stopping)
-		return did;
 	(void)snprintf(path, sizeof(path), "%s/manifest", dir);
 	if (access(path, F_OK) != 0)
-		return did;	/* still recording */
+		return PUT_STORED;	/* still recording */
 	if (pt_file_read(path, PT_CLIP_MANIFEST_MAX, &body, &len, &err) != PT_OK) {
 		camlog(CAMLOG_ERR, "event=upload clip=%s error=\"%s\"", hex, err.msg);
-		return -1;
+		return PUT_RETRY;
 	}
 	(void)snprintf(url, sizeof(url), "%.*s/v1/clips/%.32s/manifest", (int)bl, base, hex);
-	r = put(h, cfg, url, body, len, NULL);
+	r = put(h, cfg, url, hex, body, len, NULL, status);
 	free(body);
-	if (r != 0)
-		return -1;
+	if (r != PUT_STORED)
+		return r;
 	camlog(CAMLOG_INFO, "event=uploaded clip=%s manifest bytes=%zu", hex, len);
 	if (unlink(path) != 0 || rmdir(dir) != 0)
 		camlog(CAMLOG_WARN, "event=upload clip=%s error=\"cannot clear '%s': %s\"", hex, dir,
 		       strerror(errno));
-	return 1;
+	*did = true;
+	return PUT_STORED;
 }
 
-/* One pass over the spool: 1 sent something, 0 idle, -1 failed. */
-static int
-pass(CURL *h, const struct cam_config *cfg)
+/* A clip the server will never take as it is: out of the way, kept.
+ * While it has no manifest it may still be recording (the monitor writes
+ * into its directory): then it stays where it is, is no longer sent, and
+ * moves once the manifest is there. true: moved. */
+static bool
+refuse_clip(const struct cam_config *cfg, const char *hex, long status)
 {
-	char names[64][2 * PT_CLIP_ID_LEN + 1];
-	size_t n = 0, i, j;
-	struct dirent *e;
-	DIR *d;
-	bool failed = false;
-	int r, any = 0;
+	char from[CAM_PATH_MAX + 64], to[CAM_PATH_MAX + 64];
 
-	if ((d = opendir(cfg->spool)) == NULL)
-		return 0;
-	while (n < 64 && (e = readdir(d)) != NULL)
-		if (is_clip_dir(e->d_name))
-			memcpy(names[n++], e->d_name, 2 * PT_CLIP_ID_LEN + 1);
-	closedir(d);
-	/* The same order every pass (by name: ids are random, not by age). */
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char t[2 * PT_CLIP_ID_LEN + 1];
-			memcpy(t, names[j], sizeof(t));
-			memcpy(names[j], names[j - 1], sizeof(t));
-			memcpy(names[j - 1], t, sizeof(t));
-		}
-	/* A clip the server refuses does not hold up the others. */
-	for (i = 0; i < n && !stopping; i++) {
-		if ((r = upload_clip(h, cfg, names[i])) < 0)
-			failed = true;
-		else
-			any |= r;
+	(void)snprintf(from, sizeof(from), "%s/%.32s/manifest", cfg->spool, hex);
+	if (access(from, F_OK) != 0)
+		return false;
+
+	(void)snprintf(from, sizeof(from), "%s/" CAM_SPOOL_REFUSED, cfg->spool);
+	if (mkdir(from, 0700) != 0 && errno != EEXIST) {
+		camlog(CAMLOG_ERR, "event=upload_refused clip=%s status=%ld error=\"cannot create"
+				   " '%s': %s\"", hex, status, from, strerror(errno));
+		return false;
 	}
-	return failed ? -1 : any;
+	(void)snprintf(to, sizeof(to), "%s/" CAM_SPOOL_REFUSED "/%.32s", cfg->spool, hex);
+	(void)snprintf(from, sizeof(from), "%s/%.32s", cfg->spool, hex);
+	if (rename(from, to) != 0) {
+		camlog(CAMLOG_ERR, "event=upload_refused clip=%s status=%ld error=\"cannot move"
+				   " to '%s': %s\"", hex, status, to, strerror(errno));
+		return false;
+	}
+	camlog(CAMLOG_ERR, "event=upload_refused clip=%s status=%ld kept=\"%s\" note=\"the server"
+			   " refused the clip for good: kept, no longer uploaded\"", hex, status, to);
+	return true;
+}
+
+/* The newest file's mtime in a directory (the directory's own if empty):
+ * taken when a clip is first seen, as deleting uploaded files changes the
+ * directory's mtime. */
+static int64_t
+clip_age(const char *spool, const char *hex)
+{
+	char dir[CAM_PATH_MAX + 40];
+	struct stat st;
+	struct dirent *e;
+	int64_t best = 0, t;
+	DIR *d;
+
+	(void)snprintf(dir, sizeof(dir), "%s/%.32s", spool, hex);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	if (fstat(dirfd(d), &st) == 0)
+		best = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		t = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		if (t > best)
+			best = t;
+	}
+	closedir(d);
+	return best;
+}
+
+struct spool_state {
+	struct clipst *c;
+	size_t n, cap;
+};
+
+static int
+by_age(const void *a, const void *b)
+{
+	const struct clipst *x = a, *y = b;
+
+	if (x->age != y->age)
+		return x->age > y->age ? -1 : 1;	/* newest first */
+	return strcmp(x->hex, y->hex);
+}
+
+/* Every clip directory of the spool into ss (new ones appended, gone ones
+ * dropped), newest first. -1: out of memory. */
+static int
+scan(const struct cam_config *cfg, struct spool_state *ss)
+{
+	struct dirent *e;
+	size_t i, k;
+	DIR *d;
+
+	for (i = 0; i < ss->n; i++)
+		ss->c[i].seen = false;
+	if ((d = opendir(cfg->spool)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (!is_clip_dir(e->d_name))
+				continue;
+			for (i = 0; i < ss->n && strcmp(ss->c[i].hex, e->d_name) != 0; i++)
+				continue;
+			if (i == ss->n) {
+				if (ss->n == ss->cap) {
+					size_t cap = ss->cap ? ss->cap * 2 : 16;
+					struct clipst *c = realloc(ss->c, cap * sizeof(*c));
+					if (c == NULL) {
+						closedir(d);
+						return -1;
+					}
+					ss->c = c;
+					ss->cap = cap;
+				}
+				memset(&ss->c[i], 0, sizeof(ss->c[i]));
+				memcpy(ss->c[i].hex, e->d_name, 2 * PT_CLIP_ID_LEN + 1);
+				ss->c[i].age = clip_age(cfg->spool, e->d_name);
+				ss->c[i].backoff_ms = BACKOFF_MIN_MS;
+				ss->n++;
+			}
+			ss->c[i].seen = true;
+		}
+		closedir(d);
+	}
+	for (i = k = 0; i < ss->n; i++)
+		if (ss->c[i].seen)
+			ss->c[k++] = ss->c[i];
+	ss->n = k;
+	if (ss->n > 1)
+		qsort(ss->c, ss->n, sizeof(*ss->c), by_age);
+	return 0;
+}
+
+/* One step: one file of the newest clip that is due and has one. 1: sent
+ * something, 0: nothing due; *wake: when the next clip is due. */
+static int
+step(CURL *h, const struct cam_config *cfg, struct spool_state *ss, uint64_t *wake)
+{
+	uint64_t now = now_ms();
+	enum put_result r;
+	long status;
+	bool did;
+	size_t i;
+
+	*wake = now + IDLE_SCAN_MS;
+	if (scan(cfg, ss) != 0)
+		return 0;
+	for (i = 0; i < ss->n && !stopping; i++) {
+		struct clipst *c = &ss->c[i];
+		uint32_t cap = i == 0 ? BACKOFF_NEWEST_MAX_MS : BACKOFF_MAX_MS;
+
+		if (c->refused != 0) {
+			(void)refuse_clip(cfg, c->hex, c->refused);	/* once complete */
+			continue;
+		}
+		if (c->next_ms > now) {
+			if (c->next_ms < *wake)
+				*wake = c->next_ms;
+			continue;
+		}
+		r = upload_one(h, cfg, c->hex, &did, &status);
+		switch (r) {
+		case PUT_STORED:
+			c->backoff_ms = BACKOFF_MIN_MS;
+			c->next_ms = 0;
+			if (did)
+				return 1;
+			break;	/* nothing to send yet: the next clip */
+		case PUT_REFUSED:
+			if (!refuse_clip(cfg, c->hex, status)) {
+				c->refused = status > 0 ? status : 400;
+				camlog(CAMLOG_ERR, "event=upload_refused clip=%s status=%ld note=\"the"
+						   " server refused the clip for good: no longer uploaded,"
+						   " moved to refused/ once complete\"", c->hex, status);
+			}
+			return 1;
+		case PUT_SLOW:
+			c->next_ms = now_ms() + BACKOFF_MAX_MS;
+			camlog(CAMLOG_INFO, "event=upload_retry delay_ms=%u clip=%s status=%ld"
+					    " note=\"not enrolled yet?\"", BACKOFF_MAX_MS, c->hex, status);
+			return 1;
+		case PUT_RETRY:
+		default:
+			if (c->backoff_ms > cap)
+				c->backoff_ms = cap;
+			c->next_ms = now_ms() + c->backoff_ms;
+			camlog(CAMLOG_INFO, "event=upload_retry delay_ms=%u clip=%s", c->backoff_ms,
+			       c->hex);
+			c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+									  : c->backoff_ms * 2;
+			return 1;	/* look again: newer files may be waiting */
+		}
+	}
+	return 0;
 }
 
 int
 upload_main(const struct cam_config *cfg)
 {
-	uint64_t backoff = BACKOFF_MIN_MS;
+	struct spool_state ss = {NULL, 0, 0};
+	uint64_t wake, now;
 	CURL *h;
-	int r;
 
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
@@ -290,18 +582,15 @@ upload_main(const struct cam_config *cfg)
 	while (!stopping) {
 		if (getppid() == 1)
 			break;	/* the monitor is gone */
-		r = pass(h, cfg);
-		if (r < 0) {
-			camlog(CAMLOG_INFO, "event=upload_retry delay_ms=%llu",
-			       (unsigned long long)backoff);
-			sleep_ms(backoff);
-			backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+		if (step(h, cfg, &ss, &wake) > 0)
 			continue;
-		}
-		backoff = BACKOFF_MIN_MS;
-		if (r == 0)
-			sleep_ms(IDLE_SCAN_MS);
+		now = now_ms();
+		if (wake > now + IDLE_SCAN_MS)
+			wake = now + IDLE_SCAN_MS;	/* new clips and segments */
+		if (wake > now)
+			sleep_ms(wake - now);
 	}
+	free(ss.c);
 	curl_easy_cleanup(h);
 	curl_global_cleanup();
 	return 0;

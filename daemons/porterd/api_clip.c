@@ -8,8 +8,10 @@
  * the ciphertext in files under [clips] dir and the facts in the store,
  * and can open neither: it never sees a clip key.
  *
- * Files: <dir>/<clip id hex>/<index, 4 digits>.seg, names made from the
- * parsed clip id and index only, never from request text. A segment is
+ * Files: <dir>/<home id>/<clip id hex>/<index, 4 digits>.seg, names made
+ * from the camera's enrolled home and the parsed clip id and index only,
+ * never from request text. Clips are keyed by (home, clip id): a camera of
+ * another home cannot squat this home's clip id. A segment is
  * written to a temporary file, fsync'd, then linked to its name (link
  * fails if the name exists: two uploads of one segment cannot both win)
  * and the directory fsync'd. Idempotent: the same bytes again are 200,
@@ -60,22 +62,25 @@ clips_dir(struct server *s, char out[PATH_MAX])
 	out[PATH_MAX - 1] = '\0';
 }
 
-/* <dir>/<hex> and <dir>/<hex>/<index>.seg. false if too long. */
+/* <dir>/<home>/<hex> and <dir>/<home>/<hex>/<index>.seg. false if too
+ * long or the home id is not a porter id (never '.'-led: one component). */
 static bool
-clip_paths(struct server *s, const uint8_t clip[PT_CLIP_ID_LEN], uint32_t index,
-	   char dir[SEG_NAME_MAX], char file[SEG_NAME_MAX])
+clip_paths(struct server *s, const char *home, const uint8_t clip[PT_CLIP_ID_LEN],
+	   uint32_t index, char dir[SEG_NAME_MAX], char file[SEG_NAME_MAX])
 {
 	char root[PATH_MAX], hx[CLIP_HEX + 1];
 	int n;
 
+	if (!pt_id_is_valid(home, strnlen(home, PT_ID_MAX + 1)))
+		return false;
 	clips_dir(s, root);
 	pt_clip_id_text(clip, hx);
-	n = snprintf(dir, SEG_NAME_MAX, "%s/%s", root, hx);
+	n = snprintf(dir, SEG_NAME_MAX, "%s/%s/%s", root, home, hx);
 	if (n < 0 || n >= SEG_NAME_MAX)
 		return false;
 	if (file == NULL)
 		return true;
-	n = snprintf(file, SEG_NAME_MAX, "%s/%s/%04u.seg", root, hx, (unsigned)index);
+	n = snprintf(file, SEG_NAME_MAX, "%s/%s/%s/%04u.seg", root, home, hx, (unsigned)index);
 	return n > 0 && n < SEG_NAME_MAX;
 }
 
@@ -100,16 +105,24 @@ fsync_dir(const char *path)
 	return r;
 }
 
-/* The parent and the clip's directory (the parent made on first use). */
+/* The root, the home's and the clip's directory (made on first use);
+ * *made: the clip's directory was made here (removed again on refusal). */
 static int
-clip_dirs(struct server *s, const char *dir)
+clip_dirs(struct server *s, const char *home, const char *dir, bool *made)
 {
-	char root[PATH_MAX];
+	char root[PATH_MAX], hd[SEG_NAME_MAX];
+	int n;
 
+	*made = false;
 	clips_dir(s, root);
-	if (mkdir_0700(root) != PT_OK || mkdir_0700(dir) != PT_OK)
+	n = snprintf(hd, sizeof(hd), "%s/%s", root, home);
+	if (n < 0 || n >= (int)sizeof(hd) || mkdir_0700(root) != PT_OK || mkdir_0700(hd) != PT_OK)
 		return PT_EIO;
-	return PT_OK;
+	if (mkdir(dir, 0700) == 0) {
+		*made = true;
+		return PT_OK;
+	}
+	return mkdir_0700(dir);
 }
 
 /* Write p to a new temporary file in dir, synced. tmp gets its name. */
@@ -236,7 +249,8 @@ manifest_load(struct server *s, const struct pt_clip_row *row, uint8_t *buf, siz
 {
 	int r;
 
-	if ((r = pt_store_clip_manifest(s->st, row->clip, buf, PT_CLIP_MANIFEST_MAX, len)) != PT_OK)
+	if ((r = pt_store_clip_manifest(s->st, row->home_id, row->clip, buf, PT_CLIP_MANIFEST_MAX,
+					len)) != PT_OK)
 		return r;
 	if (pt_clip_manifest_open(pt_crypto_sodium(), row->camera_pk, buf, *len, m) != PT_OK) {
 		plog(LOG_ERR_, "event=clip_store_error op=manifest_reopen");
@@ -247,6 +261,54 @@ manifest_load(struct server *s, const struct pt_clip_row *row, uint8_t *buf, siz
 
 /* ---- uploads (cameras) ---- */
 
+/* The home's clip bytes quota, and whether used + more fits it. */
+static int
+quota_check(struct server *s, const char *home, uint64_t more, bool *fits)
+{
+	int64_t used = 0;
+	size_t quota;
+
+	pthread_rwlock_rdlock(&s->cfg_lock);
+	quota = s->cfg.clips_quota;
+	pthread_rwlock_unlock(&s->cfg_lock);
+	if (pt_store_clip_usage(s->st, home, &used) != PT_OK || used < 0)
+		return PT_EIO;
+	*fits = (uint64_t)used <= quota && more <= quota - (uint64_t)used;
+	return PT_OK;
+}
+
+/* A stored segment file against the upload: 200 (the same bytes), 409
+ * (others) or 500 answered. Linked segment files never change, so this
+ * runs outside any store transaction. */
+static void
+segment_compare(const char *file, const struct request *rq, struct reply *rp)
+{
+	uint8_t *old = NULL;
+	size_t old_len = 0;
+
+	if (read_segment(file, &old, &old_len) != PT_OK)
+		fail_internal(rp);
+	else if (old_len != rq->len || memcmp(old, rq->body, old_len) != 0)
+		fail(rp, 409, "conflict", "body", "another segment is stored at this index");
+	else
+		rp->status = 200;
+	free(old);
+}
+
+/* The clip row as this camera's: false with a 409 if another camera's. */
+static bool
+clip_is_cameras(const struct pt_clip_row *row, const struct pt_camera *cam, struct reply *rp)
+{
+	/* The same camera id and key (a camera re-enrolled with a new key
+	 * starts new clips); the home is the key already. */
+	if (strcmp(row->home_id, cam->home_id) != 0 || strcmp(row->camera, cam->id) != 0 ||
+	    memcmp(row->camera_pk, cam->pk, PT_PK_LEN) != 0) {
+		fail(rp, 409, "conflict", NULL, "the clip belongs to another camera");
+		return false;
+	}
+	return true;
+}
+
 static void
 segment_put(struct server *s, struct request *rq, struct reply *rp,
 	    const uint8_t clip[PT_CLIP_ID_LEN], uint32_t index)
@@ -255,12 +317,12 @@ segment_put(struct server *s, struct request *rq, struct reply *rp,
 	struct pt_clip_manifest *m = NULL;
 	struct pt_clip_row row;
 	struct pt_camera cam;
-	uint8_t sig[PT_SIG_LEN], h[PT_HASH_LEN], *old = NULL, *mbuf = NULL;
+	uint8_t sig[PT_SIG_LEN], h[PT_HASH_LEN], *mbuf = NULL;
 	char dir[SEG_NAME_MAX], file[SEG_NAME_MAX], tmp[SEG_NAME_MAX], hx[2 * PT_HASH_LEN + 1];
 	char clip_hex[CLIP_HEX + 1];
-	size_t old_len = 0, mlen, quota;
-	int64_t used = 0;
-	bool linked = false, in_tx = false;
+	size_t mlen;
+	struct stat sb;
+	bool linked = false, in_tx = false, made = false, fits = false;
 	int x;
 
 	tmp[0] = '\0';
@@ -280,34 +342,75 @@ segment_put(struct server *s, struct request *rq, struct reply *rp,
 		fail(rp, 400, "malformed", "body", "not a sealed segment (docs/clips.md)");
 		return;
 	}
-	if (!clip_paths(s, clip, index, dir, file) || clip_dirs(s, dir) != PT_OK ||
+	if (!clip_paths(s, cam.home_id, clip, index, dir, file)) {
+		fail_internal(rp);
+		return;
+	}
+	/* Reads outside the transaction: the clip is this camera's, and a
+	 * segment already stored is compared, not written again. */
+	x = pt_store_clip_get(s->st, cam.home_id, clip, &row);
+	if (x != PT_OK && x != PT_ENOTFOUND) {
+		fail_internal(rp);
+		return;
+	}
+	if (x == PT_OK && !clip_is_cameras(&row, &cam, rp))
+		return;
+	if (stat(file, &sb) == 0) {
+		segment_compare(file, rq, rp);
+		if (rp->status == 200)
+			goto answer;
+		return;
+	}
+	/* The quota before a byte is written (checked again in the
+	 * transaction: uploads in flight). */
+	if (quota_check(s, cam.home_id, rq->len + (x == PT_ENOTFOUND ? PT_STORE_CLIP_ROW_BYTES : 0),
+			&fits) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if (!fits) {
+		fail(rp, 507, "quota", NULL, "the home's clip storage is full");
+		return;
+	}
+	if (clip_dirs(s, cam.home_id, dir, &made) != PT_OK ||
 	    write_temp(dir, (const uint8_t *)rq->body, rq->len, tmp) != PT_OK) {
 		fail_internal(rp);
 		goto out;
 	}
-	pthread_rwlock_rdlock(&s->cfg_lock);
-	quota = s->cfg.clips_quota;
-	pthread_rwlock_unlock(&s->cfg_lock);
+	if (link(tmp, file) != 0) {
+		if (errno != EEXIST) {
+			fail_internal(rp);
+			goto out;
+		}
+		/* Stored meanwhile: the same bytes are a resend, others a conflict. */
+		segment_compare(file, rq, rp);
+		if (rp->status == 200) {
+			unlink(tmp);
+			tmp[0] = '\0';
+			goto answer;
+		}
+		goto out;
+	}
+	linked = true;
+	if (fsync_dir(dir) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
 
-	/* Checks and the link in one transaction: a manifest stored meanwhile
+	/* Checks and the row in one transaction: a manifest stored meanwhile
 	 * is seen (SQLite runs one at a time; see docs/clips.md for PG). */
 	if (pt_store_begin(s->st) != PT_OK) {
 		fail_internal(rp);
 		goto out;
 	}
 	in_tx = true;
-	x = pt_store_clip_get(s->st, clip, &row);
+	x = pt_store_clip_get(s->st, cam.home_id, clip, &row);
 	if (x != PT_OK && x != PT_ENOTFOUND) {
 		fail_internal(rp);
 		goto out;
 	}
-	/* The same home, camera id and key (a camera re-enrolled with a new
-	 * key starts new clips). */
-	if (x == PT_OK && (strcmp(row.home_id, cam.home_id) != 0 || strcmp(row.camera, cam.id) != 0 ||
-			   memcmp(row.camera_pk, cam.pk, PT_PK_LEN) != 0)) {
-		fail(rp, 409, "conflict", NULL, "the clip belongs to another camera");
+	if (x == PT_OK && !clip_is_cameras(&row, &cam, rp))
 		goto out;
-	}
 	if (x == PT_OK && row.manifest_len > 0) {
 		if ((m = malloc(sizeof(*m))) == NULL || (mbuf = malloc(PT_CLIP_MANIFEST_MAX)) == NULL ||
 		    manifest_load(s, &row, mbuf, &mlen, m) != PT_OK) {
@@ -320,31 +423,12 @@ segment_put(struct server *s, struct request *rq, struct reply *rp,
 			goto out;
 		}
 	}
-	if (link(tmp, file) != 0) {
-		if (errno != EEXIST) {
-			fail_internal(rp);
-			goto out;
-		}
-		/* Stored before: the same bytes are a resend, others a conflict. */
-		if (read_segment(file, &old, &old_len) != PT_OK) {
-			fail_internal(rp);
-			goto out;
-		}
-		if (old_len != rq->len || memcmp(old, rq->body, old_len) != 0) {
-			fail(rp, 409, "conflict", "body", "another segment is stored at this index");
-			goto out;
-		}
-		pt_store_rollback(s->st);
-		in_tx = false;
-		rp->status = 200;
-		goto answer;
-	}
-	linked = true;
-	if (pt_store_clip_usage(s->st, cam.home_id, &used) != PT_OK) {
+	if (quota_check(s, cam.home_id, rq->len + (x == PT_ENOTFOUND ? PT_STORE_CLIP_ROW_BYTES : 0),
+			&fits) != PT_OK) {
 		fail_internal(rp);
 		goto out;
 	}
-	if ((uint64_t)used + rq->len > quota) {
+	if (!fits) {
 		fail(rp, 507, "quota", NULL, "the home's clip storage is full");
 		goto out;
 	}
@@ -354,13 +438,12 @@ segment_put(struct server *s, struct request *rq, struct reply *rp,
 	memcpy(row.camera, cam.id, sizeof(row.camera));
 	memcpy(row.camera_pk, cam.pk, PT_PK_LEN);
 	row.updated_at = now_utc();
-	if (fsync_dir(dir) != PT_OK ||
-	    pt_store_clip_put(s->st, &row, (int64_t)rq->len, NULL, 0) != PT_OK ||
+	if (pt_store_clip_put(s->st, &row, (int64_t)rq->len, NULL, 0) != PT_OK ||
 	    pt_store_commit(s->st) != PT_OK) {
 		fail_internal(rp);
 		goto out;
 	}
-	in_tx = linked = false;	/* kept */
+	in_tx = linked = made = false;	/* kept */
 	rp->status = 201;
 answer:
 	pt_clip_id_text(clip, clip_hex);
@@ -368,15 +451,85 @@ answer:
 	rp->body = json_pack("{s:s,s:i,s:I,s:s}", "clip", clip_hex, "index", (int)index, "size",
 			     (json_int_t)rq->len, "sha256", hx);
 out:
-	if (linked)
-		unlink(file);	/* refused after the link: nothing stays */
 	if (in_tx)
 		pt_store_rollback(s->st);
+	if (linked)
+		unlink(file);	/* refused after the link: nothing stays */
 	if (tmp[0] != '\0')
 		unlink(tmp);
-	free(old);
+	if (made)
+		(void)rmdir(dir);	/* made for this upload: empty again (or in use: kept) */
 	free(m);
 	free(mbuf);
+}
+
+/* The stored segments against a manifest, outside any transaction (linked
+ * segment files never change): present counted, missing listed; false with
+ * 409/500 answered if one does not match. hash false: existence only. */
+static bool
+segments_check(struct server *s, const char *home, const struct pt_clip_manifest *m,
+	       bool hash, size_t *present, json_t *missing, struct reply *rp)
+{
+	const struct pt_crypto_ops *ops = pt_crypto_sodium();
+	char dir[SEG_NAME_MAX], file[SEG_NAME_MAX];
+	uint8_t *seg = NULL, h[PT_HASH_LEN];
+	size_t seg_len, i;
+	struct stat sb;
+	int x;
+
+	*present = 0;
+	for (i = 0; i < m->n_segments; i++) {
+		if (!clip_paths(s, home, m->clip, (uint32_t)i, dir, file)) {
+			fail_internal(rp);
+			return false;
+		}
+		if (!hash) {
+			if (stat(file, &sb) == 0)
+				(*present)++;
+			else
+				json_array_append_new(missing, json_integer((json_int_t)i));
+			continue;
+		}
+		x = read_segment(file, &seg, &seg_len);
+		if (x == PT_ENOTFOUND) {
+			json_array_append_new(missing, json_integer((json_int_t)i));
+			continue;
+		}
+		if (x != PT_OK) {
+			fail_internal(rp);
+			return false;
+		}
+		ops->sha256(h, seg, seg_len);
+		free(seg);
+		seg = NULL;
+		if (seg_len != m->seg[i].size || !pt_ct_equal(h, m->seg[i].sha256, PT_HASH_LEN)) {
+			fail(rp, 409, "conflict", "body", "a stored segment does not match the manifest");
+			return false;
+		}
+		(*present)++;
+	}
+	return true;
+}
+
+/* The stored manifest against the upload: true if the same bytes; false
+ * with 409/500 answered otherwise. */
+static bool
+manifest_same(struct server *s, const struct pt_clip_row *row, const struct request *rq,
+	      struct reply *rp)
+{
+	uint8_t *old = malloc(PT_CLIP_MANIFEST_MAX);
+	size_t old_len = 0;
+	bool same = false;
+
+	if (old == NULL || pt_store_clip_manifest(s->st, row->home_id, row->clip, old,
+						  PT_CLIP_MANIFEST_MAX, &old_len) != PT_OK)
+		fail_internal(rp);
+	else if (old_len != rq->len || memcmp(old, rq->body, old_len) != 0)
+		fail(rp, 409, "conflict", "body", "the clip has another manifest");
+	else
+		same = true;
+	free(old);
+	return same;
 }
 
 static void
@@ -387,10 +540,9 @@ manifest_put(struct server *s, struct request *rq, struct reply *rp,
 	struct pt_clip_manifest *m = NULL;
 	struct pt_clip_row row;
 	struct pt_camera cam;
-	char cam_id[PT_ID_MAX + 1], dir[SEG_NAME_MAX], file[SEG_NAME_MAX], clip_hex[CLIP_HEX + 1];
-	uint8_t *old = NULL, *seg = NULL, h[PT_HASH_LEN];
-	size_t old_len = 0, seg_len, i, present = 0;
-	bool in_tx = false, exists;
+	char cam_id[PT_ID_MAX + 1], clip_hex[CLIP_HEX + 1];
+	size_t present = 0;
+	bool in_tx = false, exists, fits = false;
 	json_t *missing = NULL;
 	int x;
 
@@ -404,9 +556,9 @@ manifest_put(struct server *s, struct request *rq, struct reply *rp,
 		fail_camera(rp);
 		return;
 	}
-	if ((m = malloc(sizeof(*m))) == NULL) {
+	if ((m = malloc(sizeof(*m))) == NULL || (missing = json_array()) == NULL) {
 		fail_internal(rp);
-		return;
+		goto out;
 	}
 	x = pt_clip_manifest_open(ops, cam.pk, (const uint8_t *)rq->body, rq->len, m);
 	if (x == PT_EBADSIG) {
@@ -421,72 +573,64 @@ manifest_put(struct server *s, struct request *rq, struct reply *rp,
 		fail(rp, 400, "invalid-field", "clip", "the manifest is of another clip");
 		goto out;
 	}
-	if (pt_store_begin(s->st) != PT_OK) {
-		fail_internal(rp);
-		goto out;
-	}
-	in_tx = true;
-	x = pt_store_clip_get(s->st, clip, &row);
+	/* Outside the transaction: an identical manifest again is 200 before
+	 * any segment file is read; otherwise every stored segment is hashed
+	 * here, not while holding the store. */
+	x = pt_store_clip_get(s->st, cam.home_id, clip, &row);
 	if (x != PT_OK && x != PT_ENOTFOUND) {
 		fail_internal(rp);
 		goto out;
 	}
 	exists = x == PT_OK;
-	if (exists && (strcmp(row.home_id, cam.home_id) != 0 || strcmp(row.camera, cam.id) != 0 ||
-		       memcmp(row.camera_pk, cam.pk, PT_PK_LEN) != 0)) {
-		fail(rp, 409, "conflict", NULL, "the clip belongs to another camera");
+	if (exists && !clip_is_cameras(&row, &cam, rp))
+		goto out;
+	if (exists && row.manifest_len > 0) {
+		if (manifest_same(s, &row, rq, rp) &&
+		    segments_check(s, cam.home_id, m, false, &present, missing, rp)) {
+			rp->status = 200;
+			goto answer;
+		}
 		goto out;
 	}
-	if (exists && row.manifest_len > 0) {
-		if ((old = malloc(PT_CLIP_MANIFEST_MAX)) == NULL ||
-		    pt_store_clip_manifest(s->st, clip, old, PT_CLIP_MANIFEST_MAX, &old_len) != PT_OK) {
-			fail_internal(rp);
-			goto out;
-		}
-		if (old_len != rq->len || memcmp(old, rq->body, old_len) != 0) {
-			fail(rp, 409, "conflict", "body", "the clip has another manifest");
-			goto out;
-		}
-	}
-	/* Every segment stored so far must be the one the manifest lists. */
-	missing = json_array();
-	if (!clip_paths(s, clip, 0, dir, NULL)) {
+	if (!segments_check(s, cam.home_id, m, true, &present, missing, rp))
+		goto out;
+
+	if (pt_store_begin(s->st) != PT_OK) {
 		fail_internal(rp);
 		goto out;
 	}
-	for (i = 0; i < m->n_segments; i++) {
-		if (!clip_paths(s, clip, (uint32_t)i, dir, file)) {
-			fail_internal(rp);
-			goto out;
-		}
-		x = read_segment(file, &seg, &seg_len);
-		if (x == PT_ENOTFOUND) {
-			json_array_append_new(missing, json_integer((json_int_t)i));
-			continue;
-		}
-		if (x != PT_OK) {
-			fail_internal(rp);
-			goto out;
-		}
-		ops->sha256(h, seg, seg_len);
-		free(seg);
-		seg = NULL;
-		if (seg_len != m->seg[i].size || !pt_ct_equal(h, m->seg[i].sha256, PT_HASH_LEN)) {
-			fail(rp, 409, "conflict", "body",
-			     "a stored segment does not match the manifest");
-			goto out;
-		}
-		present++;
-	}
-	if (exists && (size_t)row.segments > present) {
-		fail(rp, 409, "conflict", "body", "a stored segment is not in the manifest");
+	in_tx = true;
+	x = pt_store_clip_get(s->st, cam.home_id, clip, &row);
+	if (x != PT_OK && x != PT_ENOTFOUND) {
+		fail_internal(rp);
 		goto out;
 	}
+	exists = x == PT_OK;
+	if (exists && !clip_is_cameras(&row, &cam, rp))
+		goto out;
 	if (exists && row.manifest_len > 0) {
+		/* Stored meanwhile. */
+		if (!manifest_same(s, &row, rq, rp))
+			goto out;
 		pt_store_rollback(s->st);
 		in_tx = false;
 		rp->status = 200;
 		goto answer;
+	}
+	/* A segment stored since the files were hashed: the camera sends the
+	 * manifest again. */
+	if (exists && (size_t)row.segments > present) {
+		fail(rp, 409, "conflict", "body", "a stored segment is not in the manifest");
+		goto out;
+	}
+	if (quota_check(s, cam.home_id, rq->len + (exists ? 0 : PT_STORE_CLIP_ROW_BYTES), &fits) !=
+	    PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	if (!fits) {
+		fail(rp, 507, "quota", NULL, "the home's clip storage is full");
+		goto out;
 	}
 	memset(&row, 0, sizeof(row));
 	memcpy(row.clip, clip, PT_CLIP_ID_LEN);
@@ -519,8 +663,6 @@ out:
 	if (in_tx)
 		pt_store_rollback(s->st);
 	json_decref(missing);
-	free(seg);
-	free(old);
 	free(m);
 }
 
@@ -792,7 +934,7 @@ static bool
 clip_of_home(struct server *s, struct reply *rp, const struct pt_home *home,
 	     const uint8_t clip[PT_CLIP_ID_LEN], struct pt_clip_row *row)
 {
-	int x = pt_store_clip_get(s->st, clip, row);
+	int x = pt_store_clip_get(s->st, home->id, clip, row);
 
 	if (x == PT_OK && strcmp(row->home_id, home->id) == 0)
 		return true;
@@ -829,7 +971,7 @@ clip_get(struct server *s, struct reply *rp, const struct pt_home *home,
 		segs = json_array();
 		missing = json_array();
 		for (i = 0; i < m->n_segments; i++) {
-			bool stored = clip_paths(s, clip, (uint32_t)i, dir, file) &&
+			bool stored = clip_paths(s, home->id, clip, (uint32_t)i, dir, file) &&
 				      stat(file, &sb) == 0;
 			pt_hex(m->seg[i].sha256, PT_HASH_LEN, hx);
 			json_array_append_new(segs, json_pack("{s:i,s:I,s:I,s:s,s:b}", "index", (int)i,
@@ -880,7 +1022,7 @@ clip_manifest_get(struct server *s, struct reply *rp, const struct pt_home *home
 		fail_internal(rp);
 		return;
 	}
-	x = pt_store_clip_manifest(s->st, clip, buf, PT_CLIP_MANIFEST_MAX, &len);
+	x = pt_store_clip_manifest(s->st, home->id, clip, buf, PT_CLIP_MANIFEST_MAX, &len);
 	if (x != PT_OK) {
 		free(buf);
 		if (x == PT_ENOTFOUND)
@@ -907,7 +1049,7 @@ clip_segment_get(struct server *s, struct reply *rp, const struct pt_home *home,
 
 	if (!clip_of_home(s, rp, home, clip, &row))
 		return;
-	if (!clip_paths(s, clip, index, dir, file)) {
+	if (!clip_paths(s, home->id, clip, index, dir, file)) {
 		fail_internal(rp);
 		return;
 	}

@@ -91,6 +91,8 @@ static const struct key keys[] = {
 	{"server", "threads", C_UINT, F(threads), "2", 1, 64, "request threads"},
 	{"server", "max_body", C_UINT, F(max_body), "65536", 1024, 1048576,
 	 "largest request body in bytes; larger ones get 413"},
+	{"server", "per_ip_connections", C_UINT, F(per_ip_connections), "100", 1, 1000,
+	 "open connections one client address may hold (of 1000 in all)"},
 	{"server", "signup", C_BOOLWORD, F(signup_open), "open", 0, 0,
 	 "open: anyone may create an account; closed: nobody"},
 	{"server", "session_ttl", C_DURATION, F(session_ttl), "12h", 60, 30 * 86400,
@@ -133,7 +135,10 @@ static const struct key keys[] = {
 	{"clips", "max_segment", C_UINT, F(clips_max_segment), "8388608", 4096, 16777216,
 	 "largest sealed segment a camera may upload, in bytes; larger ones get 413"},
 	{"clips", "quota", C_UINT, F(clips_quota), "1073741824", 0, 1099511627776ull,
-	 "bytes of sealed segments kept per home; an upload beyond it gets 507"},
+	 "bytes of sealed segments, manifests and 256 per clip kept per home; an upload"
+	 " beyond it gets 507"},
+	{"clips", "max_uploads", C_UINT, F(clips_max_uploads), "16", 1, 1000,
+	 "segment bodies received at once (each up to max_segment); more get 503"},
 };
 
 static int

@@ -82,23 +82,72 @@ client_addr(struct MHD_Connection *c, char *out, size_t cap, char *rl_out, size_
 	}
 }
 
+enum upload { UP_NONE, UP_SEGMENT, UP_MANIFEST };
+
+/*
+ * A camera's upload, by method and exact path: PUT
+ * /v1/clips/<32 lowercase hex>/segments/<0..1023, no leading zero> or PUT
+ * /v1/clips/<32 hex>/manifest. Anything else is an ordinary request.
+ */
+static enum upload
+upload_kind(const char *url, const char *method)
+{
+	const char *p;
+	size_t i;
+
+	if (strcmp(method, "PUT") != 0 || strncmp(url, "/v1/clips/", 10) != 0)
+		return UP_NONE;
+	p = url + 10;
+	for (i = 0; i < 2 * PT_CLIP_ID_LEN; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return UP_NONE;
+	p += 2 * PT_CLIP_ID_LEN;
+	if (strcmp(p, "/manifest") == 0)
+		return UP_MANIFEST;
+	if (strncmp(p, "/segments/", 10) != 0)
+		return UP_NONE;
+	p += 10;
+	if (p[0] == '\0' || (p[0] == '0' && p[1] != '\0') || strlen(p) > 4 ||
+	    strspn(p, "0123456789") != strlen(p) || strtoul(p, NULL, 10) >= PT_CLIP_SEGMENTS_MAX)
+		return UP_NONE;
+	return UP_SEGMENT;
+}
+
 /*
  * The body limit of a request: [server] max_body, except for the cameras'
- * uploads (/v1/clips/...), whose sealed segments are bigger: [clips]
- * max_segment for a segment, the largest manifest for a manifest.
+ * uploads, whose sealed segments are bigger: [clips] max_segment for a
+ * segment, the largest manifest for a manifest. Only an exact upload path
+ * and method gets them.
  */
 static size_t
-max_body(struct server *s, const char *url)
+max_body(struct server *s, const char *url, const char *method)
 {
-	size_t n, ul = strlen(url);
-	bool clip = strncmp(url, "/v1/clips/", 10) == 0;
+	enum upload k = upload_kind(url, method);
+	size_t n;
 
-	if (clip && ul >= 9 && strcmp(url + ul - 9, "/manifest") == 0)
+	if (k == UP_MANIFEST)
 		return PT_CLIP_MANIFEST_MAX;
 	pthread_rwlock_rdlock(&s->cfg_lock);
-	n = clip ? s->cfg.clips_max_segment : s->cfg.max_body;
+	n = k == UP_SEGMENT ? s->cfg.clips_max_segment : s->cfg.max_body;
 	pthread_rwlock_unlock(&s->cfg_lock);
 	return n;
+}
+
+/* Porter-Camera names an enrolled camera and Porter-Signature is 64 bytes
+ * of base64url: checked before a segment body is read. */
+static bool
+upload_headers_ok(struct server *s, struct MHD_Connection *c)
+{
+	const char *cam = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Porter-Camera");
+	const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Porter-Signature");
+	uint8_t raw[PT_SIG_LEN];
+	struct pt_camera k;
+
+	if (cam == NULL || sig == NULL || strlen(sig) != pt_b64_len(PT_SIG_LEN) ||
+	    pt_b64_decode(raw, sizeof(raw), sig, strlen(sig)) != PT_OK ||
+	    !pt_id_is_valid(cam, strnlen(cam, PT_ID_MAX + 1)))
+		return false;
+	return pt_store_camera_by_id(s->st, cam, &k) == PT_OK;
 }
 
 /*
@@ -207,7 +256,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 	struct request *rq = *con_cls;
 	struct reply rp;
 	const char *cl;
-	size_t limit = max_body(s, url);
+	size_t limit = max_body(s, url, method);
 
 	(void)version;
 	if (rq == NULL) {
@@ -236,13 +285,15 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 			return send_reply(c, rq, &rp);
 		}
 		/*
-		 * A camera's segment upload of another type, or without its two
-		 * headers, would be refused once its body (up to [clips]
-		 * max_segment) was read: refuse it now, in the order the API
-		 * answers (415, then 401). The signature is checked with the body.
+		 * A camera's segment upload of another type, without an
+		 * enrolled camera or a well-formed signature header, would be
+		 * refused once its body (up to [clips] max_segment) was read:
+		 * refuse it now, in the order the API answers (415, then 401).
+		 * The signature itself is checked with the body. At most
+		 * [clips] max_uploads segment bodies are received at once.
 		 */
-		if (strncmp(url, "/v1/clips/", 10) == 0 && strcmp(method, "PUT") == 0 &&
-		    strstr(url, "/segments/") != NULL) {
+		if (upload_kind(url, method) == UP_SEGMENT) {
+			unsigned cap;
 			const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 			memset(&rp, 0, sizeof(rp));
 			if (ct == NULL || strncasecmp(ct, "application/octet-stream", 24) != 0 ||
@@ -251,11 +302,23 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 				rp.body = json_pack("{s:{s:s,s:s}}", "error", "code",
 						    "unsupported-media-type", "message",
 						    "send the segment as application/octet-stream");
-			} else if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Porter-Camera") == NULL ||
-				   MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Porter-Signature") == NULL) {
+			} else if (!upload_headers_ok(s, c)) {
 				rp.status = 401;
 				rp.body = json_pack("{s:{s:s,s:s}}", "error", "code", "unauthenticated",
 						    "message", "unknown camera or bad signature");
+			} else {
+				pthread_rwlock_rdlock(&s->cfg_lock);
+				cap = s->cfg.clips_max_uploads;
+				pthread_rwlock_unlock(&s->cfg_lock);
+				if (atomic_fetch_add(&s->seg_inflight, 1) >= (int)cap) {
+					atomic_fetch_sub(&s->seg_inflight, 1);
+					rp.status = 503;
+					rp.body = json_pack("{s:{s:s,s:s}}", "error", "code",
+							    "unavailable", "message",
+							    "too many uploads at once; try again");
+				} else {
+					rq->seg_counted = true;
+				}
 			}
 			if (rp.status != 0) {
 				rq->replied = true;
@@ -320,6 +383,8 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_Reque
 	(void)toe;
 	if (rq == NULL)
 		return;
+	if (rq->seg_counted)
+		atomic_fetch_sub(&s->seg_inflight, 1);
 	if (rq->body != NULL) {
 		pt_wipe(rq->body, rq->cap);	/* bodies carry passwords */
 		free(rq->body);
@@ -418,6 +483,7 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 				     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
 				     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 				     MHD_OPTION_CONNECTION_LIMIT, 1000u,
+				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_connections,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_SIZE,
 				     MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
 				     MHD_OPTION_END);
@@ -429,6 +495,7 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 				     MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
 				     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 				     MHD_OPTION_CONNECTION_LIMIT, 1000u,
+				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_connections,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_SIZE,
 				     MHD_OPTION_END);
 	if (key != NULL) {

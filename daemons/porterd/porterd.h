@@ -28,6 +28,7 @@ struct config {
 	char listen[128];	/* host:port; port 0 picks a free one */
 	unsigned threads;
 	size_t max_body;
+	unsigned per_ip_connections;	/* MHD_OPTION_PER_IP_CONNECTION_LIMIT */
 	bool signup_open;
 	int64_t session_ttl;	/* seconds */
 	char tls_cert[PATH_MAX];
@@ -49,9 +50,10 @@ struct config {
 	char mqtt_share_group[PT_ID_MAX + 1];	/* "" = plain subscriptions */
 	int64_t mqtt_beacon;		/* seconds between time beacons */
 	/* [clips] (api_clip.c, docs/clips.md) */
-	char clips_dir[PATH_MAX];	/* sealed segments: <dir>/<clip hex>/<index> */
+	char clips_dir[PATH_MAX];	/* sealed segments: <dir>/<home>/<clip hex>/<index> */
 	size_t clips_max_segment;	/* bytes of one sealed segment upload */
 	size_t clips_quota;		/* bytes of sealed segments per home */
+	unsigned clips_max_uploads;	/* segment bodies received at once */
 };
 void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c, struct pt_errbuf *err);
@@ -140,6 +142,7 @@ struct server {
 	uint8_t *sealing_key;			/* PT_AEAD_KEY_LEN bytes, sodium_malloc'd */
 	bool shared_store;			/* other porterd may change it: no cache */
 	atomic_int inflight;
+	atomic_int seg_inflight;	/* segment bodies being received */
 	atomic_bool stopping;
 	uint64_t id_base;			/* request ids: random base + counter */
 	atomic_uint_fast64_t id_next;
@@ -166,6 +169,7 @@ struct request {
 	size_t len, cap;
 	bool too_large;
 	bool replied;			/* a response is queued (early 413) */
+	bool seg_counted;		/* counted in seg_inflight */
 	uint64_t started_ns;
 	int64_t actor;			/* account id once authenticated */
 };

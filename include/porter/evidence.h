@@ -95,12 +95,16 @@ enum pt_evidence_what {
 	PT_EV_CHECKPOINT,	/* seq: the hub's signature does not verify */
 	PT_EV_UNSIGNED,		/* seq: the last event is not covered by a checkpoint */
 	PT_EV_CLIP_EVENTS,	/* seq: the manifest's START/END seq is not in the slice */
+	PT_EV_HUB_KEY,		/* not the pinned hub key */
+	PT_EV_CLIP_SESSION,	/* seq: START (END) is not a session.start (session.end)
+				 * naming the manifest's clip id ("clip":"<hex>") */
 };
 
 struct pt_evidence_result {
 	enum pt_evidence_what what;
 	int64_t at;		/* the segment index or event seq it names */
 	size_t segments, events, checkpoints;	/* checked */
+	bool hub_pinned;	/* the hub's part verified against a pinned hub key */
 };
 
 /*
@@ -116,6 +120,18 @@ struct pt_evidence_result {
 int pt_evidence_verify(const struct pt_crypto_ops *ops, const struct pt_evidence *e,
 		       const uint8_t *pinned, struct pt_clip_manifest *m,
 		       struct pt_evidence_result *res) PT_MUST_CHECK;
+/*
+ * The same, with the hub key pinned too (hub_pinned NULL: not pinned, and
+ * the hub's part is only consistent with the key in the bundle, not proof
+ * of any particular hub). Both pins should come from the verifier's side:
+ * a bundle's own keys prove nothing about who made it. The START event must
+ * be a session.start, the END event (unless 0) a session.end, each naming
+ * the manifest's clip id.
+ */
+int pt_evidence_verify_pinned(const struct pt_crypto_ops *ops, const struct pt_evidence *e,
+			      const uint8_t *pinned, const uint8_t *hub_pinned,
+			      struct pt_clip_manifest *m,
+			      struct pt_evidence_result *res) PT_MUST_CHECK;
 /* How to say it: "<subject>[ <at>]: <text>" ("segment 2: its size or
  * SHA-256 is not the manifest's"). Never NULL. */
 struct pt_evidence_text {

@@ -504,8 +504,9 @@ struct pt_clip_row {
 	int64_t created_at, updated_at;
 };
 
-/* The clip with this id, in any home (callers check the home). */
-int pt_store_clip_get(struct pt_store *st, const uint8_t clip[16],
+/* The home's clip with this id. Clips are keyed by (home, clip id): a
+ * camera of another home cannot take this home's clip id. PT_ENOTFOUND. */
+int pt_store_clip_get(struct pt_store *st, const char *home_id, const uint8_t clip[16],
 		      struct pt_clip_row *c) PT_MUST_CHECK;
 /* The home's clips with rowid > after, oldest first. */
 int pt_store_clip_list(struct pt_store *st, const char *home_id, int64_t after,
@@ -521,9 +522,11 @@ int pt_store_clip_put(struct pt_store *st, const struct pt_clip_row *c, int64_t 
 		      const uint8_t *manifest, size_t manifest_len) PT_MUST_CHECK;
 /* The stored manifest bytes into out[cap]. PT_ENOTFOUND (no clip or no
  * manifest yet), PT_ENOSPC. */
-int pt_store_clip_manifest(struct pt_store *st, const uint8_t clip[16], uint8_t *out, size_t cap,
-			   size_t *len) PT_MUST_CHECK;
-/* Bytes of sealed segments stored for the home's clips (its quota). */
+int pt_store_clip_manifest(struct pt_store *st, const char *home_id, const uint8_t clip[16],
+			   uint8_t *out, size_t cap, size_t *len) PT_MUST_CHECK;
+/* What the home's clips take (its quota): the bytes of sealed segments
+ * stored, of manifests, and PT_STORE_CLIP_ROW_BYTES per clip row. */
+#define PT_STORE_CLIP_ROW_BYTES 256
 int pt_store_clip_usage(struct pt_store *st, const char *home_id, int64_t *bytes) PT_MUST_CHECK;
 
 #endif

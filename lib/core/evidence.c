@@ -53,7 +53,7 @@ evidence_is_valid(const struct pt_evidence *e)
 		return false;
 	for (i = 0; i < e->n_events; i++) {
 		const struct pt_evidence_event *v = &e->ev[i];
-		if (v->seq < 1 || (i > 0 && v->seq != e->ev[i - 1].seq + 1) || v->type == NULL ||
+		if (v->seq < 1 || (i > 0 && v->seq - 1 != e->ev[i - 1].seq) || v->type == NULL ||
 		    !pt_event_type_is_valid(v->type, v->type_len) ||
 		    v->data_len > PT_EVENT_DATA_MAX || (v->data == NULL && v->data_len != 0))
 			return false;
@@ -286,9 +286,47 @@ failed(struct pt_evidence_result *res, enum pt_evidence_what what, int64_t at, i
 	return r;
 }
 
+/*
+ * The event at seq names this clip: type want, its data (the hub's JSON)
+ * holding "clip":"<32 hex>". Inside a JSON string a quote is escaped, so
+ * the bytes "clip":" appear unescaped only as a member of the object.
+ */
+static bool
+event_names_clip(const struct pt_evidence *e, int64_t first, uint64_t seq, const char *want,
+		 const uint8_t clip[PT_CLIP_ID_LEN])
+{
+	static const char hx[] = "0123456789abcdef";
+	char pat[8 + 2 * PT_CLIP_ID_LEN + 1];
+	const struct pt_evidence_event *v;
+	size_t i, n;
+
+	v = &e->ev[(size_t)(seq - (uint64_t)first)];
+	if (v->type_len != strlen(want) || memcmp(v->type, want, v->type_len) != 0)
+		return false;
+	memcpy(pat, "\"clip\":\"", 8);
+	for (i = 0; i < PT_CLIP_ID_LEN; i++) {
+		pat[8 + 2 * i] = hx[clip[i] >> 4];
+		pat[8 + 2 * i + 1] = hx[clip[i] & 15];
+	}
+	pat[sizeof(pat) - 1] = '"';
+	n = sizeof(pat);
+	for (i = 0; v->data != NULL && i + n <= v->data_len; i++)
+		if (memcmp(v->data + i, pat, n) == 0)
+			return true;
+	return false;
+}
+
 int
 pt_evidence_verify(const struct pt_crypto_ops *ops, const struct pt_evidence *e,
 		   const uint8_t *pinned, struct pt_clip_manifest *m, struct pt_evidence_result *res)
+{
+	return pt_evidence_verify_pinned(ops, e, pinned, NULL, m, res);
+}
+
+int
+pt_evidence_verify_pinned(const struct pt_crypto_ops *ops, const struct pt_evidence *e,
+			  const uint8_t *pinned, const uint8_t *hub_pinned,
+			  struct pt_clip_manifest *m, struct pt_evidence_result *res)
 {
 	uint8_t h[PT_HASH_LEN], prev[PT_HASH_LEN];
 	size_t i, j;
@@ -317,6 +355,8 @@ pt_evidence_verify(const struct pt_crypto_ops *ops, const struct pt_evidence *e,
 		return failed(res, PT_EV_SEGMENT_EXTRA, (int64_t)e->seg[j].index, PT_EMALFORMED);
 	if (!e->has_hub)
 		return PT_OK;
+	if (hub_pinned != NULL && memcmp(hub_pinned, e->hub_pk, PT_PK_LEN) != 0)
+		return failed(res, PT_EV_HUB_KEY, 0, PT_EBADSIG);
 	/* The hub's chain: each hash recomputed from the one before. */
 	memcpy(prev, e->prev, PT_HASH_LEN);
 	for (i = 0; i < e->n_events; i++) {
@@ -344,6 +384,12 @@ pt_evidence_verify(const struct pt_crypto_ops *ops, const struct pt_evidence *e,
 		return failed(res, PT_EV_CLIP_EVENTS, (int64_t)m->start_seq, PT_EMALFORMED);
 	if (m->end_seq != 0 && (m->end_seq < (uint64_t)first || m->end_seq > (uint64_t)last))
 		return failed(res, PT_EV_CLIP_EVENTS, (int64_t)m->end_seq, PT_EMALFORMED);
+	/* And those events are this clip's session start and end. */
+	if (!event_names_clip(e, first, m->start_seq, "session.start", m->clip))
+		return failed(res, PT_EV_CLIP_SESSION, (int64_t)m->start_seq, PT_EBADSIG);
+	if (m->end_seq != 0 && !event_names_clip(e, first, m->end_seq, "session.end", m->clip))
+		return failed(res, PT_EV_CLIP_SESSION, (int64_t)m->end_seq, PT_EBADSIG);
+	res->hub_pinned = hub_pinned != NULL;
 	return PT_OK;
 }
 
@@ -365,6 +411,10 @@ pt_evidence_what_text(enum pt_evidence_what what)
 		[PT_EV_UNSIGNED] = {"event", true, "the last event is not signed by a checkpoint"},
 		[PT_EV_CLIP_EVENTS] = {"event", true,
 				       "the manifest names it, the bundle does not hold it"},
+		[PT_EV_HUB_KEY] = {"the hub key", false, "not the pinned one"},
+		[PT_EV_CLIP_SESSION] = {"event", true,
+					"the manifest names it, but it is not this clip's"
+					" session.start (or session.end)"},
 	};
 
 	if ((unsigned)what >= sizeof(t) / sizeof(t[0]))

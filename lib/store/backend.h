@@ -73,10 +73,10 @@ struct pt_store_ops {
 	int (*camera_list)(struct pt_store *st, const char *home_id, struct pt_camera *out, size_t max, size_t *n);
 	int (*camera_delete)(struct pt_store *st, const char *home_id, const char *camera_id);
 	int (*camera_by_id)(struct pt_store *st, const char *camera_id, struct pt_camera *c);
-	int (*clip_get)(struct pt_store *st, const uint8_t clip[16], struct pt_clip_row *c);
+	int (*clip_get)(struct pt_store *st, const char *home_id, const uint8_t clip[16], struct pt_clip_row *c);
 	int (*clip_list)(struct pt_store *st, const char *home_id, int64_t after, struct pt_clip_row *out, size_t max, size_t *n);
 	int (*clip_put)(struct pt_store *st, const struct pt_clip_row *c, int64_t seg_bytes, const uint8_t *manifest, size_t manifest_len);
-	int (*clip_manifest)(struct pt_store *st, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
+	int (*clip_manifest)(struct pt_store *st, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
 	int (*clip_usage)(struct pt_store *st, const char *home_id, int64_t *bytes);
 };
 

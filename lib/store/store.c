@@ -543,11 +543,12 @@ pt_store_camera_by_id(struct pt_store *st, const char *camera_id, struct pt_came
 }
 
 int
-pt_store_clip_get(struct pt_store *st, const uint8_t clip[16], struct pt_clip_row *c)
+pt_store_clip_get(struct pt_store *st, const char *home_id, const uint8_t clip[16],
+		  struct pt_clip_row *c)
 {
 	if (st == NULL)
 		return PT_EINVAL;
-	return st->ops->clip_get(st, clip, c);
+	return st->ops->clip_get(st, home_id, clip, c);
 }
 
 int
@@ -569,12 +570,12 @@ pt_store_clip_put(struct pt_store *st, const struct pt_clip_row *c, int64_t seg_
 }
 
 int
-pt_store_clip_manifest(struct pt_store *st, const uint8_t clip[16], uint8_t *out, size_t cap,
-		       size_t *len)
+pt_store_clip_manifest(struct pt_store *st, const char *home_id, const uint8_t clip[16],
+		       uint8_t *out, size_t cap, size_t *len)
 {
 	if (st == NULL)
 		return PT_EINVAL;
-	return st->ops->clip_manifest(st, clip, out, cap, len);
+	return st->ops->clip_manifest(st, home_id, clip, out, cap, len);
 }
 
 int

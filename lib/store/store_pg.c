@@ -308,7 +308,7 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"CREATE INDEX cameras_home ON cameras(home);"
 	"CREATE TABLE clips ("
 	"  id BIGSERIAL PRIMARY KEY,"
-	"  clip BYTEA NOT NULL UNIQUE CHECK (length(clip) = 16),"
+	"  clip BYTEA NOT NULL CHECK (length(clip) = 16),"
 	"  home BIGINT NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
 	"  camera TEXT NOT NULL CHECK (length(camera) BETWEEN 1 AND 64),"
 	"  camera_pk BYTEA NOT NULL CHECK (length(camera_pk) = 32),"
@@ -319,7 +319,8 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"  start_ms BIGINT NOT NULL,"
 	"  end_ms BIGINT NOT NULL,"
 	"  created_at BIGINT NOT NULL,"
-	"  updated_at BIGINT NOT NULL"
+	"  updated_at BIGINT NOT NULL,"
+	"  UNIQUE (home, clip)"
 	");"
 	"CREATE INDEX clips_home ON clips(home, id);",
 	},
@@ -655,7 +656,7 @@ static const struct stmt stmts[S_COUNT_] = {
 	[S_CAMERA_DELETE] = {"DELETE FROM cameras WHERE public_id = $2"
 			     " AND home = (SELECT id FROM homes WHERE public_id = $1)", "tt"},
 	[S_CAMERA_BY_ID] = {CAMERA_FROM " WHERE k.public_id = $1", "t"},
-	[S_CLIP_GET] = {CLIP_FROM " WHERE c.clip = $1", "b"},
+	[S_CLIP_GET] = {CLIP_FROM " WHERE c.clip = $1 AND h.public_id = $2", "bt"},
 	[S_CLIP_LIST] = {CLIP_FROM " WHERE h.public_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3",
 			 "tii"},
 	/* Create the clip or add to it; a NULL manifest ($7) leaves the
@@ -665,7 +666,7 @@ static const struct stmt stmts[S_COUNT_] = {
 			" declared, start_ms, end_ms, created_at, updated_at)"
 			" SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11 FROM homes"
 			" WHERE public_id = $2"
-			" ON CONFLICT (clip) DO UPDATE SET segments = clips.segments + EXCLUDED.segments,"
+			" ON CONFLICT (home, clip) DO UPDATE SET segments = clips.segments + EXCLUDED.segments,"
 			" bytes = clips.bytes + EXCLUDED.bytes,"
 			" manifest = coalesce(EXCLUDED.manifest, clips.manifest),"
 			" declared = CASE WHEN EXCLUDED.manifest IS NULL THEN clips.declared"
@@ -675,9 +676,10 @@ static const struct stmt stmts[S_COUNT_] = {
 			" end_ms = CASE WHEN EXCLUDED.manifest IS NULL THEN clips.end_ms"
 			" ELSE EXCLUDED.end_ms END,"
 			" updated_at = EXCLUDED.updated_at RETURNING id", "bttbiibiiii"},
-	[S_CLIP_MANIFEST] = {"SELECT manifest FROM clips WHERE clip = $1 AND manifest IS NOT NULL",
-			     "b"},
-	[S_CLIP_USAGE] = {"SELECT coalesce(sum(c.bytes), 0)::bigint FROM clips c"
+	[S_CLIP_MANIFEST] = {"SELECT manifest FROM clips WHERE clip = $1 AND manifest IS NOT NULL"
+			     " AND home = (SELECT id FROM homes WHERE public_id = $2)", "bt"},
+	[S_CLIP_USAGE] = {"SELECT coalesce(sum(c.bytes + coalesce(length(c.manifest), 0) + 256), 0)"
+			  "::bigint FROM clips c"
 			  " JOIN homes h ON h.id = c.home WHERE h.public_id = $1", "t"},
 };
 
@@ -3945,7 +3947,8 @@ pg_camera_by_id(struct pt_store *base, const char *camera_id, struct pt_camera *
 }
 
 static int
-pg_clip_get(struct pt_store *base, const uint8_t clip[16], struct pt_clip_row *row)
+pg_clip_get(struct pt_store *base, const char *home_id, const uint8_t clip[16],
+	    struct pt_clip_row *row)
 {
 	struct pg_store *st = (struct pg_store *)base;
 	const char *what = "cannot read a clip";
@@ -3957,10 +3960,11 @@ pg_clip_get(struct pt_store *base, const uint8_t clip[16], struct pt_clip_row *r
 	if (row == NULL)
 		return PT_EINVAL;
 	memset(row, 0, sizeof(*row));
-	if (st == NULL || clip == NULL)
+	if (st == NULL || clip == NULL || home_id == NULL)
 		return PT_EINVAL;
 	params_init(&p);
 	p_blob(&p, clip, 16);
+	p_str(&p, home_id);
 	if ((r = read_enter(st, &c, &borrowed, what)) == PT_OK) {
 		r = fetch_one(c, S_CLIP_GET, &p, decode_clip, row, what);
 		read_leave(st, c, borrowed);
@@ -4022,8 +4026,8 @@ pg_clip_put(struct pt_store *base, const struct pt_clip_row *row, int64_t seg_by
 }
 
 static int
-pg_clip_manifest(struct pt_store *base, const uint8_t clip[16], uint8_t *out, size_t cap,
-		 size_t *len)
+pg_clip_manifest(struct pt_store *base, const char *home_id, const uint8_t clip[16],
+		 uint8_t *out, size_t cap, size_t *len)
 {
 	struct pg_store *st = (struct pg_store *)base;
 	const char *what = "cannot read a manifest";
@@ -4036,10 +4040,11 @@ pg_clip_manifest(struct pt_store *base, const uint8_t clip[16], uint8_t *out, si
 	if (len == NULL)
 		return PT_EINVAL;
 	*len = 0;
-	if (st == NULL || clip == NULL || (out == NULL && cap != 0))
+	if (st == NULL || clip == NULL || home_id == NULL || (out == NULL && cap != 0))
 		return PT_EINVAL;
 	params_init(&p);
 	p_blob(&p, clip, 16);
+	p_str(&p, home_id);
 	if ((r = read_enter(st, &c, &borrowed, what)) != PT_OK)
 		return r;
 	if ((r = exec_stmt(c, S_CLIP_MANIFEST, &p, &res, what)) == PT_OK) {

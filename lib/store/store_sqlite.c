@@ -283,7 +283,7 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"CREATE INDEX cameras_home ON cameras(home);"
 	"CREATE TABLE clips ("
 	"  id INTEGER PRIMARY KEY,"
-	"  clip BLOB NOT NULL UNIQUE CHECK (length(clip) = 16),"
+	"  clip BLOB NOT NULL CHECK (length(clip) = 16),"
 	"  home INTEGER NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
 	"  camera TEXT NOT NULL CHECK (length(camera) BETWEEN 1 AND 64),"
 	"  camera_pk BLOB NOT NULL CHECK (length(camera_pk) = 32),"
@@ -294,7 +294,8 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"  start_ms INTEGER NOT NULL,"
 	"  end_ms INTEGER NOT NULL,"
 	"  created_at INTEGER NOT NULL,"
-	"  updated_at INTEGER NOT NULL"
+	"  updated_at INTEGER NOT NULL,"
+	"  UNIQUE (home, clip)"
 	") STRICT;"
 	"CREATE INDEX clips_home ON clips(home, id);",
 	},
@@ -598,7 +599,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_CAMERA_DELETE] = "DELETE FROM cameras WHERE public_id = ?2"
 			    " AND home = (SELECT id FROM homes WHERE public_id = ?1)",
 	[S_CAMERA_BY_ID] = CAMERA_FROM " WHERE k.public_id = ?1",
-	[S_CLIP_GET] = CLIP_FROM " WHERE c.clip = ?1",
+	[S_CLIP_GET] = CLIP_FROM " WHERE c.clip = ?1 AND h.public_id = ?2",
 	[S_CLIP_LIST] = CLIP_FROM " WHERE c.home = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3",
 	/* One statement: create the clip or add to it. A NULL manifest (?7)
 	 * leaves the stored one and its facts alone. */
@@ -606,7 +607,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 		       " declared, start_ms, end_ms, created_at, updated_at)"
 		       " SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11 FROM homes"
 		       " WHERE public_id = ?2"
-		       " ON CONFLICT (clip) DO UPDATE SET segments = segments + excluded.segments,"
+		       " ON CONFLICT (home, clip) DO UPDATE SET segments = segments + excluded.segments,"
 		       " bytes = bytes + excluded.bytes,"
 		       " manifest = coalesce(excluded.manifest, manifest),"
 		       " declared = CASE WHEN excluded.manifest IS NULL THEN declared"
@@ -616,8 +617,10 @@ static const char *const stmt_sql[S_COUNT_] = {
 		       " end_ms = CASE WHEN excluded.manifest IS NULL THEN end_ms"
 		       " ELSE excluded.end_ms END,"
 		       " updated_at = excluded.updated_at RETURNING id",
-	[S_CLIP_MANIFEST] = "SELECT manifest FROM clips WHERE clip = ?1 AND manifest IS NOT NULL",
-	[S_CLIP_USAGE] = "SELECT coalesce(sum(c.bytes), 0) FROM clips c"
+	[S_CLIP_MANIFEST] = "SELECT manifest FROM clips WHERE clip = ?1 AND manifest IS NOT NULL"
+			    " AND home = (SELECT id FROM homes WHERE public_id = ?2)",
+	[S_CLIP_USAGE] = "SELECT coalesce(sum(c.bytes + coalesce(length(c.manifest), 0) + 256), 0)"
+			 " FROM clips c"
 			 " WHERE c.home = (SELECT id FROM homes WHERE public_id = ?1)",
 };
 
@@ -685,10 +688,10 @@ static int sq_camera_insert(struct pt_store *base, struct pt_camera *c);
 static int sq_camera_list(struct pt_store *base, const char *home_id, struct pt_camera *out, size_t max, size_t *n);
 static int sq_camera_delete(struct pt_store *base, const char *home_id, const char *camera_id);
 static int sq_camera_by_id(struct pt_store *base, const char *camera_id, struct pt_camera *c);
-static int sq_clip_get(struct pt_store *base, const uint8_t clip[16], struct pt_clip_row *c);
+static int sq_clip_get(struct pt_store *base, const char *home_id, const uint8_t clip[16], struct pt_clip_row *c);
 static int sq_clip_list(struct pt_store *base, const char *home_id, int64_t after, struct pt_clip_row *out, size_t max, size_t *n);
 static int sq_clip_put(struct pt_store *base, const struct pt_clip_row *c, int64_t seg_bytes, const uint8_t *manifest, size_t manifest_len);
-static int sq_clip_manifest(struct pt_store *base, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
+static int sq_clip_manifest(struct pt_store *base, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
 static int sq_clip_usage(struct pt_store *base, const char *home_id, int64_t *bytes);
 
 struct sq_store {
@@ -3885,17 +3888,31 @@ sq_camera_by_id(struct pt_store *base, const char *camera_id, struct pt_camera *
 }
 
 static int
-sq_clip_get(struct pt_store *base, const uint8_t clip[16], struct pt_clip_row *c)
+sq_clip_get(struct pt_store *base, const char *home_id, const uint8_t clip[16],
+	    struct pt_clip_row *c)
 {
 	struct sq_store *st = (struct sq_store *)base;
+	sqlite3_stmt *s;
+	bool locked;
+	int r, rc = SQLITE_OK;
 
 	if (c == NULL)
 		return PT_EINVAL;
 	memset(c, 0, sizeof(*c));
-	if (st == NULL || clip == NULL)
+	if (st == NULL || clip == NULL || home_id == NULL)
 		return PT_EINVAL;
-	return sq_read_one(st, S_CLIP_GET, clip, 16, decode_clip, c, sizeof(*c),
-			   "cannot read a clip");
+	locked = read_enter(st);
+	if ((s = get(st, S_CLIP_GET)) == NULL) {
+		r = PT_EIO;
+	} else {
+		bind_blob(s, 1, clip, 16, &rc);
+		bind_str(s, 2, home_id, &rc);
+		r = fetch_one(st, s, rc, decode_clip, c, "cannot read a clip");
+	}
+	read_leave(st, locked);
+	if (r != PT_OK)
+		pt_wipe(c, sizeof(*c));
+	return r;
 }
 
 static int
@@ -3947,8 +3964,8 @@ sq_clip_put(struct pt_store *base, const struct pt_clip_row *c, int64_t seg_byte
 }
 
 static int
-sq_clip_manifest(struct pt_store *base, const uint8_t clip[16], uint8_t *out, size_t cap,
-		 size_t *len)
+sq_clip_manifest(struct pt_store *base, const char *home_id, const uint8_t clip[16],
+		 uint8_t *out, size_t cap, size_t *len)
 {
 	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot read a manifest";
@@ -3959,13 +3976,14 @@ sq_clip_manifest(struct pt_store *base, const uint8_t clip[16], uint8_t *out, si
 	if (len == NULL)
 		return PT_EINVAL;
 	*len = 0;
-	if (st == NULL || clip == NULL || (out == NULL && cap != 0))
+	if (st == NULL || clip == NULL || home_id == NULL || (out == NULL && cap != 0))
 		return PT_EINVAL;
 	locked = read_enter(st);
 	if ((s = get(st, S_CLIP_MANIFEST)) == NULL) {
 		r = PT_EIO;
 	} else {
 		bind_blob(s, 1, clip, 16, &rc);
+		bind_str(s, 2, home_id, &rc);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {

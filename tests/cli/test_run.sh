@@ -146,7 +146,8 @@ ok "GET /v1/homes/{id}/hubs: the hub $HUB_ID is online" || show hubs.json
 UNLOCK=$(grep -o "[^ ]*/porter courier unlock .*" out1 | head -n 1)
 [ -n "$UNLOCK" ] && bolt_is locked
 ok "the banner prints the guest's unlock command; the bolt is thrown" || show out1
-$UNLOCK >u1.out 2>&1
+# as the user would type it, in the checkout where `make run` was started
+(cd "$SRC" && $UNLOCK) >u1.out 2>&1
 ok "that command, as printed: granted" || show u1.out
 until_ok 3 bolt_is unlocked
 ok "porter sim status: the bolt moved (unlocked)" ||
@@ -195,7 +196,7 @@ ok "no second provisioning (no account, no home, no new credential)" ||
 ok "the same home and the same hub" || show out2
 until_ok 10 hub_online "$HUB_ID"
 ok "the hub is online again in the API" || show hubs.json
-$UNLOCK >u2.out 2>&1 && grep -q 'decision: granted' u2.out && grep -q '20 entries' u2.out
+(cd "$SRC" && $UNLOCK) >u2.out 2>&1 && grep -q 'decision: granted' u2.out && grep -q '20 entries' u2.out
 ok "the same guest credential still opens the door" || show u2.out
 PIDS2=$(children)
 kill -TERM "$RPID"

@@ -7,10 +7,17 @@ DIR/<clip>/manifest), the Porter-Signature header decoded as
 DIR/<clip>/<n>.sig (so cam_clip_open checks what was sent), the headers
 beside it (.hdr), logs one line per
 request to DIR/requests.log, and answers 503 to the first FAIL_FIRST
-requests (to exercise the uploader's retry), 201 after that. Nothing is
-checked here: the test checks what arrived."""
+requests (to exercise the uploader's retry), 201 after that, with the
+body porterd's api_clip.c answers ({"clip","index","size","sha256"} for a
+segment, {"clip",...} for the manifest). DIR/control, read at each
+request, changes that: a line "CLIP CODE" answers CODE (no body) to every
+PUT for that clip, a line "lie" answers 201 with another SHA-256 for
+segments (and stores nothing). Nothing is checked here: the test checks
+what arrived."""
 import base64
+import hashlib
 import http.server
+import json
 import os
 import re
 import sys
@@ -27,10 +34,27 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
-    def answer(self, code):
+    def answer(self, code, body=b""):
         self.send_response(code)
-        self.send_header("Content-Length", "0")
+        if body:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.wfile.write(body)
+
+    def control(self):
+        forced, lie = {}, False
+        try:
+            with open(os.path.join(root, "control")) as f:
+                for line in f:
+                    w = line.split()
+                    if w == ["lie"]:
+                        lie = True
+                    elif len(w) == 2:
+                        forced[w[0]] = int(w[1])
+        except OSError:
+            pass
+        return forced, lie
 
     def do_PUT(self):
         global count
@@ -38,11 +62,25 @@ class H(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(n)
         count += 1
         m = route.match(self.path)
+        forced, lie = self.control()
         code = 404 if m is None else 503 if count <= fail_first else 201
+        if m is not None and m.group(1) in forced:
+            code = forced[m.group(1)]
+        lie = lie and m is not None and m.group(3) is not None and code == 201
         with open(os.path.join(root, "requests.log"), "a") as log:
-            log.write("%d PUT %s %d -> %d\n" % (count, self.path, n, code))
+            log.write("%d PUT %s %d -> %d%s\n" % (count, self.path, n, code,
+                                                 " lie" if lie else ""))
         if code != 201:
             return self.answer(code)
+        sha = hashlib.sha256(body).hexdigest()
+        if m.group(3):
+            ans = {"clip": m.group(1), "index": int(m.group(3)), "size": n,
+                   "sha256": hashlib.sha256(sha.encode()).hexdigest() if lie else sha}
+        else:
+            ans = {"clip": m.group(1), "camera": self.headers.get("Porter-Camera", ""),
+                   "segments": 0, "stored": 0, "missing": []}
+        if lie:
+            return self.answer(201, json.dumps(ans).encode())
         d = os.path.join(root, m.group(1))
         os.makedirs(d, exist_ok=True)
         name = "%06d.seg" % int(m.group(3)) if m.group(3) else "manifest"
@@ -55,7 +93,7 @@ class H(http.server.BaseHTTPRequestHandler):
         with open(os.path.join(d, name + ".hdr"), "w") as f:
             for k in ("Porter-Camera", "Porter-Signature", "Content-Type"):
                 f.write("%s: %s\n" % (k, self.headers.get(k, "")))
-        self.answer(201)
+        self.answer(201, json.dumps(ans).encode())
 
 
 srv = http.server.HTTPServer(("127.0.0.1", 0), H)

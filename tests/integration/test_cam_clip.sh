@@ -13,7 +13,11 @@
 #   truncated files: porter-cam survives and reports unhealthy; garbage
 #   marks refused; upload: retried with back-off while the server fails,
 #   resumed after a restart, every segment and the manifest delivered and
-#   opened from what arrived, the spool emptied only after 2xx.
+#   opened from what arrived, the spool emptied only after 2xx; a 2xx that
+#   does not show the segment stored deletes nothing; per-clip back-off,
+#   refused clips moved to spool/refused, a clip being recorded uploaded
+#   while 100 others fail; clips.server http:// only to loopback; a START
+#   for a clip id already in the spool refused.
 # Usage: test_cam_clip.sh PORTER_CAM PORTER CAM_CLIP_OPEN PORTERD
 # KEEP=1 keeps the directory.
 set -u
@@ -128,6 +132,20 @@ ok "an owner that is not a key: refused" || show out
 printf '[cam]\ninput = lavfi:testsrc2\n[clips]\nserver = ftp://x\n' >bad.conf
 ! "$CAM" -n -f bad.conf >out 2>&1 && grep -q "clips.server" out
 ok "a server that is not http(s): refused" || show out
+bad=""
+for u in http://192.0.2.1/ http://10.0.0.1:8080 http://127.0.0.1@evil.example/ http://localhost.evil.example/; do
+	printf '[cam]\ninput = lavfi:testsrc2\n[clips]\nserver = %s\n' "$u" >bad.conf
+	! "$CAM" -n -f bad.conf >out 2>&1 && grep -q "clips.server.*loopback" out || { bad=$u; break; }
+done
+[ -z "$bad" ]
+ok "clips.server http:// to a host that is not loopback: refused" || { echo "# $bad"; show out; }
+bad=""
+for u in http://127.0.0.1:8080/ http://127.1.2.3 http://localhost:1 "http://[::1]:1/" https://porter.example; do
+	printf '[cam]\ninput = lavfi:testsrc2\n[clips]\nserver = %s\ncacert = %s/ca.pem\n' "$u" "$T" >good.conf
+	"$CAM" -n -v -f good.conf >out 2>&1 && grep -q "^clips.cacert = $T/ca.pem" out || { bad=$u; break; }
+done
+[ -z "$bad" ]
+ok "clips.server https://, or http:// to loopback; clips.cacert" || { echo "# $bad"; show out; }
 
 # ---- lavfi (raw video, encoded): pre-roll, session, post-roll ----
 start c.conf cam1.log
@@ -209,6 +227,14 @@ EOF
 [ $? -eq 4 ] && grep -q "hash" open3.out
 ok "one flipped byte in a sealed segment is caught" || show open3.out
 rm -rf "${T:?}/$CLIP"
+# A START again for the clip in the spool (repeated or forged): refused,
+# no new key, the spooled files stay as they are.
+sum_before=$(cat "$D"/* | sha256sum)
+mark start --clip "$CLIP" --seq 43 >/dev/null
+wait_log cam1.log "event=mark result=refused clip=$CLIP" 5 &&
+	[ "$(grep -c "event=clip_start clip=$CLIP" cam1.log)" = 1 ] && sleep 1 &&
+	[ "$(cat "$D"/* | sha256sum)" = "$sum_before" ]
+ok "a START for a clip id already in the spool is refused, the spool untouched" || show cam1.log
 stop
 grep -q "event=stopped" cam1.log && ! grep -q "level=error" cam1.log
 ok "porter-cam stops cleanly, no error logged" || show cam1.log
@@ -350,6 +376,76 @@ tail -1 sink/requests.log | grep -q "/v1/clips/$CLIP/manifest"
 ok "the manifest goes last" || show sink/requests.log
 stop
 
+# ---- upload: answers that do not show the file stored, refusals, per-clip back-off ----
+# The uploader sends the spool's files as they are (no key: it cannot
+# check them), so made-up clip directories do here.
+# fake_clip STATE NSEG [manifest]: prints the clip id
+fake_clip() {
+	local id i d
+	id=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	d=$T/$1/spool/$id
+	mkdir -p "$d" && chmod 700 "$T/$1/spool" "$d"
+	for ((i = 0; i < $2; i++)); do
+		head -c 64 /dev/urandom >"$d/$(printf %06d $i).sig"
+		head -c 3000 /dev/urandom >"$d/$(printf %06d $i).seg"
+	done
+	[ -n "${3:-}" ] && head -c 200 /dev/urandom >"$d/manifest"
+	$ROOT && chown -R nobody "$T/$1"	# porter-cam runs as cam.user
+	echo "$id"
+}
+rm -rf us && mkdir -p us/spool
+conf us.conf us "lavfi:testsrc2=size=320x240:rate=25" "server = http://127.0.0.1:$PORT"
+L=$(fake_clip us 2 manifest)
+echo lie >sink/control
+start us.conf cam8.log
+wait_log cam8.log "result=unconfirmed" 10 && sleep 1 &&
+	[ -f "us/spool/$L/000000.seg" ] && [ -f "us/spool/$L/manifest" ]
+ok "a 2xx whose SHA-256 is not the segment's deletes nothing" || { show cam8.log; ls -la "us/spool/$L"; }
+stop
+: >sink/control
+# 100 clips the server keeps failing (503), one it refuses for good (413),
+# one it cannot take yet (401), one it takes; then a clip recorded meanwhile.
+: >stuck.ids
+for ((k = 0; k < 100; k++)); do
+	S=$(fake_clip us 1 manifest)
+	echo "$S" >>stuck.ids
+	echo "$S 503" >>sink/control
+done
+R=$(fake_clip us 2 manifest)
+echo "$R 413" >>sink/control
+A=$(fake_clip us 1 manifest)
+echo "$A 401" >>sink/control
+sleep 0.05
+G=$(fake_clip us 3 manifest)
+start us.conf cam9.log
+for ((i = 0; i < 100; i++)); do [ ! -e "us/spool/$G" ] && [ ! -e "us/spool/$L" ] && break; sleep 0.1; done
+[ ! -e "us/spool/$G" ] && [ ! -e "us/spool/$L" ] &&
+	[ "$(grep -c "/v1/clips/$G/.*-> 201" sink/requests.log)" = 4 ]
+ok "past 100 failing clips: the other clips are uploaded (every spool directory walked)" ||
+	{ show cam9.log; show sink/requests.log; }
+wait_log cam9.log "event=upload_refused clip=$R status=413" 10 &&
+	[ -f "us/spool/refused/$R/manifest" ] && [ -f "us/spool/refused/$R/000001.seg" ] &&
+	[ ! -e "us/spool/$R" ]
+ok "a clip refused with 413: moved to spool/refused, kept, logged" || { show cam9.log; ls -la us/spool; }
+S1=$(head -1 stuck.ids)
+wait_log cam9.log "event=upload_retry delay_ms=8000 clip=$S1" 20
+ok "a failing clip backs off on its own (1, 2, 4, 8 s)" || show cam9.log
+grep -q "event=upload_retry delay_ms=60000 clip=$A status=401" cam9.log && [ -d "us/spool/$A" ]
+ok "401: the clip is kept and retried once a minute" || show cam9.log
+# Now a session: its segments leave while the old clips are backing off.
+C9=$(mark start --seq 91)
+sleep 4
+n9=$(grep -c "/v1/clips/$C9/segments/.*-> 201" sink/requests.log)
+mark end --clip "$C9" --seq 92 >/dev/null
+[ "$n9" -ge 1 ]
+ok "a clip being recorded uploads at once ($n9 segments in 4 s) while 100 others back off" ||
+	{ show cam9.log; show sink/requests.log; }
+for ((i = 0; i < 100; i++)); do [ ! -e "us/spool/$C9" ] && break; sleep 0.1; done
+[ ! -e "us/spool/$C9" ] && [ -d "us/spool/$S1" ] && [ "$(grep -c "/v1/clips/$R/" sink/requests.log)" = 1 ]
+ok "... the whole clip arrives; failing clips stay; the refused clip was sent once" ||
+	{ show cam9.log; ls us/spool | head; }
+stop
+
 # ---- a real porterd: enrolled camera, upload, stored hashes, porter clip decrypt ----
 if ! "$P" camera --help >/dev/null 2>&1 || ! "$P" clip --help >/dev/null 2>&1; then
 	skip "upload to a real porterd" "porter camera/clip are not built yet"
@@ -401,7 +497,7 @@ EOF
 	for f in "kept/$C5"/*.seg; do
 		total=$((total + 1))
 		i=$(basename "$f" .seg)
-		s=$(printf '%s/pd/clips/%s/%04d.seg' "$T" "$C5" "$((10#$i))")
+		s=$(printf '%s/pd/clips/%s/%s/%04d.seg' "$T" "$HID" "$C5" "$((10#$i))")
 		[ -f "$s" ] && [ "$(sha256sum <"$s")" = "$(sha256sum <"$f")" ] && good=$((good + 1))
 	done
 	[ "$total" -gt 0 ] && [ "$good" = "$total" ]

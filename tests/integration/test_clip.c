@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <errno.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,7 +43,7 @@
 #include "porter/text.h"
 #include "harness.h"
 
-#define MAX_SEGMENT 65536
+#define MAX_SEGMENT 131072	/* over [server] max_body (65536) */
 #define QUOTA 200000
 #define NSEG 3
 #define SEG_PLAIN 20000
@@ -442,7 +443,7 @@ test_uploads(struct clip *c)
 	uint8_t *junk, *big;
 	size_t i;
 
-	fmt(dir, sizeof(dir), "%s/%s", clips_root, c->hex);
+	fmt(dir, sizeof(dir), "%s/%s/%s", clips_root, H, c->hex);
 	put_seg(&u, c, 0, "cam-front", "segment 0", 201, NULL);
 	CHECK(strcmp(js(u.json, "clip"), c->hex) == 0 &&
 		      json_integer_value(json_object_get(u.json, "size")) == (json_int_t)c->seg_len[0],
@@ -483,12 +484,7 @@ test_uploads(struct clip *c)
 		c->seg_len[2]);
 	c->seg[2][100] ^= 1;
 	CHECK(u.status == 401, "one flipped bit in the body -> 401 (got %ld)", u.status);
-	/* Another home's camera, its own valid signature, our clip: 409. */
-	seg_sig(&CAM2, c->id, 2, c->seg[2], c->seg_len[2], sig);
-	cam_put(&u, pathf("/v1/clips/%s/segments/2", c->hex), "cam-b", sig, c->seg[2],
-		c->seg_len[2]);
-	CHECK(u.status == 409 && strcmp(u.code, "conflict") == 0,
-	      "another home's camera adding to this clip -> 409 (got %ld)", u.status);
+	/* Another home's camera and this clip id: test_squat (M1). */
 	/* Not a sealed segment, though signed. */
 	if ((junk = malloc(4000)) == NULL || (big = calloc(1, MAX_SEGMENT + 1)) == NULL)
 		bail("out of memory");
@@ -527,6 +523,28 @@ test_uploads(struct clip *c)
 	cam_put(&u, pathf("/v1/clips/%s/segments/1024", c->hex), "cam-front", c->sig[1],
 		c->seg[1], c->seg_len[1]);
 	CHECK(u.status == 404, "index 1024 -> 404 (got %ld)", u.status);
+	{
+		/* M3: the segment limit only for PUT to an exact segment path;
+		 * any other clips URL or method gets [server] max_body. */
+		struct resp r = {0};
+		char hv[160];
+		char *mid = calloc(1, 100000);
+		if (mid == NULL)
+			bail("out of memory");
+		fmt(hv, sizeof(hv), "Porter-Signature: %s", c->sig[1]);
+		hreq(&r, "PUT", pathf("/v1/clips/%s/segments/01", c->hex), NULL,
+		     "application/octet-stream", mid, 100000, hv);
+		CHECK(r.status == 413, "100 kB to a non-canonical segment path -> 413, not read as a"
+				       " segment (got %ld)", r.status);
+		hreq(&r, "POST", pathf("/v1/clips/%s/segments/1", c->hex), NULL,
+		     "application/octet-stream", mid, 100000, hv);
+		CHECK(r.status == 413, "100 kB POSTed to a segment path -> 413 (got %ld)", r.status);
+		hreq(&r, "PUT", pathf("/v1/clips/%s/segmentsX/1", c->hex), NULL,
+		     "application/octet-stream", mid, 100000, hv);
+		CHECK(r.status == 413, "100 kB to an unknown clips path -> 413 (got %ld)", r.status);
+		free(mid);
+		resp_free(&r);
+	}
 	cam_put(&u, "/v1/clips/../segments/1", "cam-front", c->sig[1], c->seg[1], c->seg_len[1]);
 	CHECK(u.status == 404 || u.status == 400, "a path for a clip id -> 404 (got %ld)",
 	      u.status);
@@ -716,6 +734,47 @@ test_reads(struct clip *c)
 	free(plain);
 }
 
+/* M1: clips are keyed by (home, clip id). Another home's camera uploading
+ * first to a clip id does not take it from this home's camera: each home
+ * gets its own clip, and each owner sees only their home's. */
+static void
+test_squat(void)
+{
+	struct clip sq;
+	struct up u = {0};
+	struct resp r = {0};
+	char sig[PT_SIG_LEN * 2];
+
+	clip_make(&sq, &CAM2, "cam-b", &OK2, NULL, NULL);
+	cam_put(&u, pathf("/v1/clips/%s/segments/0", sq.hex), "cam-b", sq.sig[0], sq.seg[0],
+		sq.seg_len[0]);
+	CHECK(u.status == 201, "cam-b (home 2) uploads to a clip id first -> 201 (got %ld)",
+	      u.status);
+	seg_sig(&CAM, sq.id, 0, sq.seg[0], sq.seg_len[0], sig);
+	cam_put(&u, pathf("/v1/clips/%s/segments/0", sq.hex), "cam-front", sig, sq.seg[0],
+		sq.seg_len[0]);
+	CHECK(u.status == 201,
+	      "cam-front (home 1) uploads to the same clip id: its own home's clip -> 201, not"
+	      " 409 (got %ld)", u.status);
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s", H, sq.hex), OWN.token, NULL);
+	CHECK(r.status == 200 && r.json != NULL && strcmp(js(r.json, "camera"), "cam-front") == 0,
+	      "home 1's owner sees home 1's clip, by cam-front (got %ld)", r.status);
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s", H2, sq.hex), OTH.token, NULL);
+	CHECK(r.status == 200 && r.json != NULL && strcmp(js(r.json, "camera"), "cam-b") == 0,
+	      "home 2's owner sees home 2's clip, by cam-b (got %ld)", r.status);
+	{
+		char p1[PATH_MAX], p2[PATH_MAX];
+		struct stat sb;
+		fmt(p1, sizeof(p1), "%s/%s/%s/0000.seg", clips_root, H, sq.hex);
+		fmt(p2, sizeof(p2), "%s/%s/%s/0000.seg", clips_root, H2, sq.hex);
+		CHECK(stat(p1, &sb) == 0 && stat(p2, &sb) == 0,
+		      "each stored under its own home's directory");
+	}
+	resp_free(&r);
+	json_decref(u.json);
+	clip_free(&sq);
+}
+
 /* Quota: cam-b fills her home's quota; the upload beyond it is 507. */
 static void
 test_quota(void)
@@ -737,9 +796,23 @@ test_quota(void)
 		}
 		clip_free(&c);
 	}
+	/* test_squat stored one segment in this home before: one fewer. */
 	CHECK(last == 507 && strcmp(u.code, "quota") == 0 && stored * (SEG_PLAIN + 72) <= QUOTA &&
-		      (stored + 1) * (SEG_PLAIN + 72) > QUOTA,
+		      (stored + 2) * (SEG_PLAIN + 72) + 4 * 256 > QUOTA,
 	      "uploads beyond the home's quota -> 507 quota (after %d stored)", stored);
+	/* M5: a refused upload to a new clip leaves no directory behind. */
+	{
+		char d[PATH_MAX];
+		struct stat sb;
+		clip_make(&c, &CAM2, "cam-b", &OK2, NULL, NULL);
+		cam_put(&u, pathf("/v1/clips/%s/segments/0", c.hex), "cam-b", c.sig[0], c.seg[0],
+			c.seg_len[0]);
+		fmt(d, sizeof(d), "%s/%s/%s", clips_root, H2, c.hex);
+		CHECK(u.status == 507 && stat(d, &sb) != 0 && errno == ENOENT,
+		      "a new clip over the quota -> 507, and no clip directory is left (got %ld)",
+		      u.status);
+		clip_free(&c);
+	}
 	json_decref(u.json);
 }
 
@@ -822,8 +895,17 @@ test_cli(const struct clip *c)
 	free(got);
 	got = NULL;
 	unlink(video);
-	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key2, "--out", video, NULL);
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key2, "--out", video,
+		    "--camera-key", CAM.text, NULL);
 	CHECK(rc != 0 && stat(video, &sb) != 0, "another owner's key: refused, no file (exit %d)", rc);
+	/* H2: the camera key porterd sends is never trusted: without the
+	 * owner's own copy, decrypt refuses (porterd could mint a key, seal a
+	 * clip key of its own to the owner and sign a forged clip). */
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video, NULL);
+	CHECK(rc == 3 && stat(video, &sb) != 0 &&
+		      tree_has(out, (const uint8_t *)"needs --camera-key", 18),
+	      "decrypt without --camera-key: refused (exit 3), porterd's key not used, no file"
+	      " (exit %d)", rc);
 	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video,
 		    "--camera-key", CAM2.text, NULL);
 	CHECK(rc != 0 && stat(video, &sb) != 0 &&
@@ -831,7 +913,7 @@ test_cli(const struct clip *c)
 	      "the wrong camera key: the manifest does not verify, no file (exit %d)", rc);
 
 	/* One byte of a stored segment flipped on the server's disk. */
-	fmt(seg0, sizeof(seg0), "%s/%s/0001.seg", clips_root, c->hex);
+	fmt(seg0, sizeof(seg0), "%s/%s/%s/0001.seg", clips_root, H, c->hex);
 	if (pt_file_read(seg0, 1u << 24, &orig, &orig_len, &err) != PT_OK)
 		bail("cannot read a stored segment");
 	orig[orig_len / 2] ^= 0x01;
@@ -842,6 +924,17 @@ test_cli(const struct clip *c)
 	CHECK(rc != 0 && stat(video, &sb) != 0 &&
 		      tree_has(out, (const uint8_t *)"segment 1 does not match", 24),
 	      "a flipped byte in stored segment 1: decrypt names it, writes nothing (exit %d)", rc);
+	{
+		/* M2: the same manifest again is answered from the database
+		 * alone, before any segment file is read or hashed. */
+		struct up u = {0};
+		cam_put(&u, pathf("/v1/clips/%s/manifest", c->hex), NULL, NULL, c->manifest,
+			c->manifest_len);
+		CHECK(u.status == 200,
+		      "the same manifest again -> 200 without re-reading the stored segments (got %ld)",
+		      u.status);
+		json_decref(u.json);
+	}
 	orig[orig_len / 2] ^= 0x01;
 	if (pt_file_write(seg0, orig, orig_len, 0600, &err) != PT_OK)
 		bail("cannot write a stored segment");
@@ -857,12 +950,20 @@ test_cli(const struct clip *c)
 		fmt(bundle, sizeof(bundle), "%s/clip.evidence", g_root);
 		fmt(bad, sizeof(bad), "%s/bad.evidence", g_root);
 		rc = porter(out, "evidence", "export", "--home", H, c->hex, "--out", bundle, NULL);
+		CHECK(rc == 3 && stat(bundle, &sb) != 0,
+		      "evidence export without --camera-key: refused (exit 3), no file (exit %d)", rc);
+		rc = porter(out, "evidence", "export", "--home", H, c->hex, "--out", bundle,
+			    "--camera-key", CAM.text, NULL);
 		if (!CHECK(rc == 0, "porter evidence export (exit %d)", rc))
 			print_file_diag(out, "porter: ");
 		rc = porter(out, "evidence", "verify", bundle, "--camera-key", CAM.text, NULL);
 		if (!CHECK(rc == 0 && tree_has(out, (const uint8_t *)"ok: ", 4),
 			   "porter evidence verify: the bundle checks out offline (exit %d)", rc))
 			print_file_diag(out, "porter: ");
+		rc = porter(out, "evidence", "verify", bundle, NULL);
+		CHECK(rc == 3 && tree_has(out, (const uint8_t *)"needs --camera-key", 18),
+		      "evidence verify without --camera-key: refused, the bundle's key not trusted"
+		      " (exit %d)", rc);
 		rc = porter(out, "evidence", "verify", bundle, "--camera-key", CAM2.text, NULL);
 		CHECK(rc != 0 && tree_has(out, (const uint8_t *)"the camera key", 14),
 		      "verify with another pinned camera key: names the camera key (exit %d)", rc);
@@ -878,7 +979,8 @@ test_cli(const struct clip *c)
 			if (pt_file_write(bad, b, blen, 0600, &err) != PT_OK)
 				bail("cannot write a bundle");
 			hit[3] ^= 0x20;
-			rc = porter(out, "evidence", "verify", bad, NULL);
+			rc = porter(out, "evidence", "verify", bad, "--camera-key", CAM.text,
+				    NULL);
 			if (!CHECK(rc != 0 && tree_has(out, (const uint8_t *)named, strlen(named)),
 				   "one byte flipped in %s the bundle: verify fails and names it (exit %d)",
 				   k == 0 ? "segment 1 of" : "the manifest in", rc))
@@ -925,11 +1027,11 @@ test_no_plaintext(const struct clip *c)
 	{
 		struct stat sb;
 		char p[PATH_MAX];
-		fmt(p, sizeof(p), "%s/%s", clips_root, c->hex);
+		fmt(p, sizeof(p), "%s/%s/%s", clips_root, H, c->hex);
 		CHECK(stat(clips_root, &sb) == 0 && (sb.st_mode & 077) == 0 && stat(p, &sb) == 0 &&
 			      (sb.st_mode & 077) == 0,
 		      "the clip store's directories are 0700");
-		fmt(p, sizeof(p), "%s/%s/0000.seg", clips_root, c->hex);
+		fmt(p, sizeof(p), "%s/%s/%s/0000.seg", clips_root, H, c->hex);
 		CHECK(stat(p, &sb) == 0 && (sb.st_mode & 077) == 0 &&
 			      (size_t)sb.st_size == c->seg_len[0],
 		      "a segment file is 0600, named from the clip id and index");
@@ -972,6 +1074,7 @@ main(int argc, char **argv)
 	test_uploads(&c);
 	test_bad_manifest();
 	test_reads(&c);
+	test_squat();
 	test_quota();
 	test_cli(&c);
 	CHECK(atomic_load(&g_badshape) == 0, "every error response is {\"error\": {...}} (%ld not)",

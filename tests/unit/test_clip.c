@@ -666,6 +666,7 @@ ev_fixture(struct ev_fixture *f)
 {
 	struct pt_clip_manifest *m;
 	uint8_t plain[3000], prev[PT_HASH_LEN];
+	char hex[2 * PT_CLIP_ID_LEN + 1];
 	size_t i;
 
 	memset(f, 0, sizeof(*f));
@@ -706,9 +707,15 @@ ev_fixture(struct ev_fixture *f)
 	pt_random(f->e->prev, PT_HASH_LEN);
 	memcpy(prev, f->e->prev, PT_HASH_LEN);
 	f->e->n_events = EV_N;
+	pt_clip_id_text(f->clip, hex);
 	for (i = 0; i < EV_N; i++) {
 		struct pt_evidence_event *v = &f->e->ev[i];
-		(void)snprintf(f->data[i], sizeof(f->data[i]), "{\"n\":%zu,\"what\":\"door\"}", i);
+		if (i == 1 || i == 4)	/* the session events name the clip, as the hub's do */
+			(void)snprintf(f->data[i], sizeof(f->data[i]), "{\"n\":%zu,\"clip\":\"%s\"}",
+				       i, hex);
+		else
+			(void)snprintf(f->data[i], sizeof(f->data[i]), "{\"n\":%zu,\"what\":\"door\"}",
+				       i);
 		v->seq = EV_FIRST + (int64_t)i;
 		v->at = 1795600000 + (int64_t)i;
 		v->type = i == 1 ? "session.start" : i == 4 ? "session.end" : "door.open";
@@ -723,6 +730,95 @@ ev_fixture(struct ev_fixture *f)
 	f->e->n_cps = 2;
 	ev_sign_cp(f, 0, EV_FIRST + 2);
 	ev_sign_cp(f, 1, EV_FIRST + EV_N - 1);
+}
+
+static void ev_fixture_free(struct ev_fixture *f);
+
+/* After an event's type or data changed: every hash again, and both
+ * checkpoints re-signed, so only the change itself can fail. */
+static void
+ev_rechain(struct ev_fixture *f)
+{
+	uint8_t prev[PT_HASH_LEN];
+	size_t i;
+
+	memcpy(prev, f->e->prev, PT_HASH_LEN);
+	for (i = 0; i < f->e->n_events; i++) {
+		struct pt_evidence_event *v = &f->e->ev[i];
+		v->type_len = strlen(v->type);
+		v->data_len = strlen((const char *)v->data);
+		if (pt_event_hash(ops, prev, v->seq, v->at, v->type, v->type_len, v->data, v->data_len,
+				  v->hash) != PT_OK)
+			abort();
+		memcpy(prev, v->hash, PT_HASH_LEN);
+	}
+	ev_sign_cp(f, 0, EV_FIRST + 2);
+	ev_sign_cp(f, 1, EV_FIRST + (int64_t)f->e->n_events - 1);
+}
+
+/* M6, L2: the START and END events must be this clip's session events;
+ * the hub key can be pinned; a seq at INT64_MAX does not overflow. */
+static void
+test_evidence_session(void)
+{
+	static uint8_t b[200000];
+	struct ev_fixture f;
+	struct pt_evidence *d = malloc(sizeof(*d));
+	struct pt_clip_manifest *m = malloc(sizeof(*m));
+	struct pt_evidence_result res;
+	char saved[64];
+	size_t len;
+
+	if (d == NULL || m == NULL)
+		abort();
+	ev_fixture(&f);
+	T_EQ(pt_evidence_verify_pinned(ops, f.e, f.cam.pk, f.hub.pk, m, &res), PT_OK,
+	     "verifies with the camera and hub keys pinned");
+	T_OK(res.hub_pinned, "and says the hub key was pinned");
+	T_EQ(pt_evidence_verify(ops, f.e, f.cam.pk, m, &res), PT_OK, "verifies without the hub pin");
+	T_OK(!res.hub_pinned, "and does not claim the hub");
+	T_EQ(pt_evidence_verify_pinned(ops, f.e, f.cam.pk, f.own.pk, m, &res), PT_EBADSIG,
+	     "another pinned hub key: fails");
+	T_EQ(res.what, PT_EV_HUB_KEY, "names the hub key");
+
+	/* START's event: another clip's session.start. */
+	memcpy(saved, f.data[1], sizeof(saved));
+	(void)snprintf(f.data[1], sizeof(f.data[1]), "{\"n\":1,\"clip\":\"%032d\"}", 7);
+	ev_rechain(&f);
+	T_EQ(pt_evidence_verify(ops, f.e, f.cam.pk, m, &res), PT_EBADSIG,
+	     "START is a session.start of another clip: fails");
+	T_OK(res.what == PT_EV_CLIP_SESSION && res.at == EV_FIRST + 1, "names event 41");
+	T_EQ(pt_evidence_encode(f.e, b, sizeof(b), &len), PT_OK, "such a bundle encodes");
+	T_OK(pt_evidence_decode(b, len, d) == PT_OK &&
+		     pt_evidence_verify(ops, d, f.cam.pk, m, &res) == PT_EBADSIG &&
+		     res.what == PT_EV_CLIP_SESSION,
+	     "and fails after a round trip");
+	memcpy(f.data[1], saved, sizeof(saved));
+	/* START's event names the clip but is not a session.start. */
+	f.e->ev[1].type = "door.open";
+	ev_rechain(&f);
+	T_EQ(pt_evidence_verify(ops, f.e, f.cam.pk, m, &res), PT_EBADSIG,
+	     "START is a door.open: fails");
+	T_OK(res.what == PT_EV_CLIP_SESSION && res.at == EV_FIRST + 1, "names event 41");
+	f.e->ev[1].type = "session.start";
+	/* END's event: a session.start, not a session.end. */
+	f.e->ev[4].type = "session.start";
+	ev_rechain(&f);
+	T_EQ(pt_evidence_verify(ops, f.e, f.cam.pk, m, &res), PT_EBADSIG,
+	     "END is not a session.end: fails");
+	T_OK(res.what == PT_EV_CLIP_SESSION && res.at == EV_FIRST + 4, "names event 44");
+	f.e->ev[4].type = "session.end";
+	ev_rechain(&f);
+	T_EQ(pt_evidence_verify(ops, f.e, f.cam.pk, m, &res), PT_OK, "restored: verifies");
+
+	/* L2: seqs at the top of int64 (UBSan: no signed overflow). */
+	f.e->ev[0].seq = INT64_MAX;
+	T_EQ(pt_evidence_encode(f.e, b, sizeof(b), &len), PT_EINVAL,
+	     "an event after seq INT64_MAX: not encoded");
+	f.e->ev[0].seq = EV_FIRST;
+	ev_fixture_free(&f);
+	free(d);
+	free(m);
 }
 
 static void
@@ -965,5 +1061,6 @@ main(void)
 	test_key();
 	test_segment();
 	test_evidence();
+	test_evidence_session();
 	return t_done();
 }

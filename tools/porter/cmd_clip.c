@@ -3,9 +3,10 @@
  * (docs/clips.md, docs/api.md "Cameras and clips").
  *
  * decrypt is the owner's side of end-to-end sealed clips: it fetches the
- * camera-signed manifest, verifies it with the camera's key (--camera-key
- * pins it; without it, the key porterd kept with the clip is used and a
- * note says so), opens the clip key sealed to the owner's key, then fetches
+ * camera-signed manifest, verifies it with the camera's key, which must
+ * come from the owner's side (--camera-key: never the key porterd sends,
+ * since porterd could mint a camera key, seal a clip key of its own to the
+ * owner (crypto_box_seal is anonymous) and sign a whole forged clip), opens the clip key sealed to the owner's key, then fetches
  * every segment, checks its size and SHA-256 against the verified manifest
  * before opening it, and writes the concatenated plaintext (the fragments
  * of one fMP4 or MPEG-TS stream: a playable file) to --out, atomically.
@@ -29,6 +30,9 @@
 #include "porter/keyfile.h"
 #include "client.h"
 #include "porter.h"
+
+/* Exit status when no trusted camera key was given (--camera-key). */
+#define EXIT_NOTRUST 3
 
 int cmd_camera(int argc, char **argv);
 int cmd_clip(int argc, char **argv);
@@ -58,7 +62,7 @@ static const char clip_usage[] =
 	"usage: porter clip list --home ID [--limit N] [--after CURSOR]\n"
 	"       porter clip get --home ID CLIP\n"
 	"       porter clip decrypt --home ID CLIP --key OWNER_KEY --out FILE\n"
-	"                           [--camera-key PUBKEY]\n"
+	"                           --camera-key PUBKEY\n"
 	"\n"
 	"A home's clips: sealed on the camera to the owners' keys, stored by\n"
 	"porterd as ciphertext it cannot read. decrypt verifies the camera's\n"
@@ -71,8 +75,10 @@ static const char clip_usage[] =
 	"  --key OWNER_KEY     your secret key file (porter keygen); it stays here\n"
 	"  --out FILE          where the video goes (created, never overwritten\n"
 	"                      half-way: written to FILE.tmp, then renamed)\n"
-	"  --camera-key PUBKEY the camera's public key to verify with; default: the\n"
-	"                      key porterd kept with the clip (trusting porterd)\n" COMMON_HELP;
+	"  --camera-key PUBKEY the camera's public key (base64url, or the camera's\n"
+	"                      cam.key.pub) from your side, as you enrolled it.\n"
+	"                      Required: porterd's copy is not trusted, as it could\n"
+	"                      mint a key and forge a whole clip (exit 3 without it)\n" COMMON_HELP;
 
 static bool
 common_opt(struct client *c, int ch, const char *cmd, const char *usage, char **argv)
@@ -106,6 +112,42 @@ home_path(char *out, size_t cap, const char *home, const char *sub)
 	n = snprintf(out, cap, "/v1/homes/%s%s", home, sub);
 	if (n < 0 || (size_t)n >= cap) {
 		warnx_("home id too long");
+		return EXIT_INPUT;
+	}
+	return 0;
+}
+
+/*
+ * A public key in porterd's answer: base64url text only, never a file
+ * name (pt_pubkey_parse reads a local file when the text is not a key: a
+ * server could point it at a FIFO or a secret file). 0 or -1.
+ */
+static int
+server_pubkey(const json_t *v, uint8_t pk[PT_PK_LEN])
+{
+	const char *s = json_string_value(v);
+
+	if (s == NULL || strlen(s) != PT_PK_TEXT_LEN ||
+	    pt_b64_decode(pk, PT_PK_LEN, s, PT_PK_TEXT_LEN) != PT_OK || !pt_pk_is_valid(pk))
+		return -1;
+	return 0;
+}
+
+/* The camera key from the owner's side, or a clear refusal (EXIT_NOTRUST). */
+static int
+trusted_camera_key(const char *arg, const char *what, uint8_t pk[PT_PK_LEN])
+{
+	struct pt_errbuf err;
+
+	if (arg == NULL) {
+		warnx_("%s needs --camera-key: the camera's public key as you enrolled it (its .pub"
+		       " file or base64url text). The key porterd or a bundle carries is not"
+		       " trusted: with it, whoever runs porterd could forge a whole clip",
+		       what);
+		return EXIT_NOTRUST;
+	}
+	if (pt_pubkey_parse(arg, pk, &err) != PT_OK) {
+		warnx_("%s", err.msg);
 		return EXIT_INPUT;
 	}
 	return 0;
@@ -380,7 +422,7 @@ clip_decrypt(struct client *c, const char *home, const char *clip_hex, const cha
 	uint8_t clip[PT_CLIP_ID_LEN], cam_pk[PT_PK_LEN], pk[PT_PK_LEN], kid[PT_KID_LEN];
 	uint8_t h[PT_HASH_LEN], *man = NULL, *seg = NULL, *plain = NULL, *key = NULL;
 	char path[512], sub[128], tmp[PATH_MAX];
-	size_t man_len, seg_len, plain_len, i, total = 0;
+	size_t man_len, seg_len, plain_len, plain_cap = 0, i, total = 0;
 	json_t *info = NULL;
 	FILE *f = NULL;
 	int rc = EXIT_INPUT, x;
@@ -401,6 +443,8 @@ clip_decrypt(struct client *c, const char *home, const char *clip_hex, const cha
 	}
 	pt_secret_public(sec, pk);
 	pt_kid(ops, pk, kid);
+	if ((rc = trusted_camera_key(camera_key, "decrypt", cam_pk)) != 0)
+		goto out;
 	if ((rc = client_load(c)) != 0 || (rc = client_need(c, true)) != 0)
 		goto out;
 	rc = EXIT_INPUT;
@@ -410,19 +454,13 @@ clip_decrypt(struct client *c, const char *home, const char *clip_hex, const cha
 		rc = x;
 		goto out;
 	}
-	if (camera_key != NULL) {
-		if (pt_pubkey_parse(camera_key, cam_pk, &err) != PT_OK) {
-			warnx_("%s", err.msg);
-			goto out;
-		}
-	} else {
-		const json_t *v = json_object_get(info, "camera_key");
-		if (!json_is_string(v) || pt_pubkey_parse(json_string_value(v), cam_pk, &err) != PT_OK) {
-			warnx_("porterd sent no usable camera key for the clip");
-			goto out;
-		}
-		fprintf(stderr, "porter: note: verifying with the camera key porterd kept with the"
-				" clip; pin it with --camera-key\n");
+	{
+		/* porterd's key is only compared, never trusted. */
+		uint8_t srv[PT_PK_LEN];
+		if (server_pubkey(json_object_get(info, "camera_key"), srv) == 0 &&
+		    !pt_ct_equal(srv, cam_pk, PT_PK_LEN))
+			fprintf(stderr, "porter: note: porterd kept another camera key with this clip"
+					" than --camera-key\n");
 	}
 	(void)snprintf(sub, sizeof(sub), "/clips/%s/manifest", clip_hex);
 	if ((x = home_path(path, sizeof(path), home, sub)) != 0 ||
@@ -479,7 +517,8 @@ clip_decrypt(struct client *c, const char *home, const char *clip_hex, const cha
 			rc = 10 - PT_EBADSIG;
 			goto out;
 		}
-		if ((plain = malloc(seg_len)) == NULL) {
+		plain_cap = seg_len;
+		if ((plain = malloc(plain_cap)) == NULL) {
 			warnx_("out of memory");
 			goto out;
 		}
@@ -491,7 +530,7 @@ clip_decrypt(struct client *c, const char *home, const char *clip_hex, const cha
 		}
 		if (fwrite(plain, 1, plain_len, f) != plain_len) {
 			warnx_("cannot write '%s': %s", tmp, strerror(errno));
-			goto out;
+			goto out;	/* plain wiped there */
 		}
 		total += plain_len;
 		pt_wipe(plain, plain_len);
@@ -513,14 +552,19 @@ clip_decrypt(struct client *c, const char *home, const char *clip_hex, const cha
 	tmp[0] = '\0';
 	printf("decrypted clip %s: %zu segments, %zu bytes of %s to %s (manifest signed by camera %s)\n",
 	       clip_hex, m->n_segments, total, m->container, out, m->camera);
+	if (m->end_seq == 0)
+		printf("note: the clip was cut short: it has no END (the camera stopped before the"
+		       " session's end)\n");
 	rc = 0;
 out:
 	if (f != NULL)
 		fclose(f);
 	if (tmp[0] != '\0')
 		unlink(tmp);
-	if (plain != NULL)
+	if (plain != NULL) {
+		pt_wipe(plain, plain_cap);	/* whatever a failed open or write left */
 		free(plain);
+	}
 	free(seg);
 	free(man);
 	free(m);
@@ -602,7 +646,7 @@ cmd_clip(int argc, char **argv)
 	} else {
 		positional(argc, argv, 1, "clip", "the clip's id");
 		if (key == NULL || out == NULL)
-			die_usage("clip", "decrypt needs --key and --out");
+			die_usage("clip", "decrypt needs --key, --out and --camera-key");
 		rc = clip_decrypt(&c, home, argv[optind], key, out, camkey);
 	}
 out:
@@ -613,18 +657,21 @@ out:
 /* ---- evidence bundles (porter/evidence.h) ---- */
 
 static const char evidence_usage[] =
-	"usage: porter evidence export --home ID CLIP --out FILE\n"
-	"       porter evidence verify FILE [--camera-key PUBKEY]\n"
+	"usage: porter evidence export --home ID CLIP --out FILE --camera-key PUBKEY\n"
+	"       porter evidence verify FILE --camera-key PUBKEY [--hub-key PUBKEY]\n"
 	"\n"
 	"export: one file with the clip's camera-signed manifest, its sealed\n"
 	"segments and the camera key (docs/clips.md, \"Evidence\"). verify:\n"
-	"offline, by anyone, no key needed: exit 0 only when every signature,\n"
+	"offline, by anyone, no owner key needed: exit 0 only when every signature,\n"
 	"hash and chain link checks out; otherwise it names the first thing that\n"
-	"failed. With --camera-key the bundle's camera key must be that one.\n"
+	"failed. Both need the camera's key from your side (--camera-key, exit 3\n"
+	"without it): the key in a bundle or from porterd is never trusted.\n"
 	"\n"
 	"  --home ID           the home\n"
 	"  --out FILE          the bundle (written to FILE.tmp, then renamed)\n"
-	"  --camera-key PUBKEY the camera's public key (base64url or .pub file)\n" COMMON_HELP;
+	"  --camera-key PUBKEY the camera's public key (base64url or .pub file)\n"
+	"  --hub-key PUBKEY    the hub's public key: without it, the bundle's hub\n"
+	"                      events are checked for consistency only, not as the hub's\n" COMMON_HELP;
 
 static int
 write_file_atomic(const char *out, const uint8_t *p, size_t len)
@@ -639,12 +686,13 @@ write_file_atomic(const char *out, const uint8_t *p, size_t len)
 }
 
 static int
-evidence_export(struct client *c, const char *home, const char *clip_hex, const char *out)
+evidence_export(struct client *c, const char *home, const char *clip_hex, const char *out,
+		const char *camera_key)
 {
 	struct pt_evidence *e = NULL;
 	struct pt_clip_manifest *m = NULL;
-	struct pt_errbuf err;
 	uint8_t clip[PT_CLIP_ID_LEN], *man = NULL, *seg[PT_CLIP_SEGMENTS_MAX] = {NULL}, *b = NULL;
+	uint8_t srv[PT_PK_LEN];
 	char path[512], sub[128];
 	size_t man_len, len, cap, i, n = 0;
 	json_t *info = NULL;
@@ -659,6 +707,9 @@ evidence_export(struct client *c, const char *home, const char *clip_hex, const 
 		warnx_("out of memory");
 		goto out;
 	}
+	/* The bundle carries the owner's camera key, never porterd's. */
+	if ((rc = trusted_camera_key(camera_key, "export", e->camera_pk)) != 0)
+		goto out;
 	if ((rc = client_load(c)) != 0 || (rc = client_need(c, true)) != 0)
 		goto out;
 	(void)snprintf(sub, sizeof(sub), "/clips/%s", clip_hex);
@@ -667,10 +718,9 @@ evidence_export(struct client *c, const char *home, const char *clip_hex, const 
 		goto out;
 	rc = EXIT_INPUT;
 	k = json_object_get(info, "camera_key");
-	if (!json_is_string(k) || pt_pubkey_parse(json_string_value(k), e->camera_pk, &err) != PT_OK) {
-		warnx_("porterd sent no usable camera key for the clip");
-		goto out;
-	}
+	if (server_pubkey(k, srv) == 0 && !pt_ct_equal(srv, e->camera_pk, PT_PK_LEN))
+		fprintf(stderr, "porter: note: porterd kept another camera key with this clip than"
+				" --camera-key\n");
 	(void)snprintf(sub, sizeof(sub), "/clips/%s/manifest", clip_hex);
 	if ((x = home_path(path, sizeof(path), home, sub)) != 0 ||
 	    (x = get_raw(c, path, PT_CLIP_MANIFEST_MAX, &man, &man_len)) != 0) {
@@ -680,7 +730,8 @@ evidence_export(struct client *c, const char *home, const char *clip_hex, const 
 	/* Decoded unverified, only to know the segments to fetch: verify
 	 * decides what they are worth. */
 	if (pt_clip_manifest_open(pt_crypto_sodium(), e->camera_pk, man, man_len, m) != PT_OK) {
-		warnx_("the manifest does not verify with the camera key porterd kept; exported as is");
+		warnx_("the manifest does not verify with --camera-key; exported as is (it will not"
+		       " verify)");
 		m->n_segments = 0;
 	}
 	e->manifest = man;
@@ -727,18 +778,22 @@ out:
 }
 
 static int
-evidence_verify(const char *file, const char *camera_key)
+evidence_verify(const char *file, const char *camera_key, const char *hub_key)
 {
 	struct pt_evidence *e = NULL;
 	struct pt_clip_manifest *m = NULL;
 	struct pt_evidence_result res;
 	const struct pt_evidence_text *t;
 	struct pt_errbuf err;
-	uint8_t pinned[PT_PK_LEN], *b = NULL;
+	uint8_t pinned[PT_PK_LEN], hub_pk[PT_PK_LEN], *b = NULL;
 	size_t len;
 	int rc = EXIT_INPUT, x;
 
-	if (camera_key != NULL && pt_pubkey_parse(camera_key, pinned, &err) != PT_OK) {
+	/* The bundle's own camera key proves nothing: whoever made the bundle
+	 * chose it. */
+	if ((x = trusted_camera_key(camera_key, "verify", pinned)) != 0)
+		return x;
+	if (hub_key != NULL && pt_pubkey_parse(hub_key, hub_pk, &err) != PT_OK) {
 		warnx_("%s", err.msg);
 		return EXIT_INPUT;
 	}
@@ -755,7 +810,8 @@ evidence_verify(const char *file, const char *camera_key)
 		rc = 10 - x;
 		goto out;
 	}
-	x = pt_evidence_verify(pt_crypto_sodium(), e, camera_key != NULL ? pinned : NULL, m, &res);
+	x = pt_evidence_verify_pinned(pt_crypto_sodium(), e, pinned, hub_key != NULL ? hub_pk : NULL,
+				      m, &res);
 	t = pt_evidence_what_text(res.what);
 	if (x != PT_OK) {
 		if (t->numbered)
@@ -766,14 +822,20 @@ evidence_verify(const char *file, const char *camera_key)
 		goto out;
 	}
 	printf("ok: clip manifest signed by camera %s; %zu segments", m->camera, res.segments);
-	if (e->has_hub)
-		printf("; %zu events of hub %s, %zu checkpoints", res.events, e->hub_id,
-		       res.checkpoints);
+	if (e->has_hub && hub_key != NULL)
+		printf("; %zu events of hub %s (the pinned hub key), %zu checkpoints", res.events,
+		       e->hub_id, res.checkpoints);
+	else if (e->has_hub)
+		printf("; %zu events, %zu checkpoints, consistent with the hub key in the bundle",
+		       res.events, res.checkpoints);
 	else
 		printf("; no hub events in the bundle");
 	printf("\n");
-	if (camera_key == NULL)
-		printf("note: the camera key is the bundle's own; pin it with --camera-key\n");
+	if (e->has_hub && hub_key == NULL)
+		printf("note: the hub key is the bundle's own, so the events are not shown to be"
+		       " any hub's; pin it with --hub-key\n");
+	if (m->end_seq == 0)
+		printf("note: the clip was cut short (no END)\n");
 	rc = 0;
 out:
 	free(b);
@@ -789,9 +851,10 @@ cmd_evidence(int argc, char **argv)
 		{"home", required_argument, NULL, 'm'},
 		{"out", required_argument, NULL, 'o'},
 		{"camera-key", required_argument, NULL, 'c'},
+		{"hub-key", required_argument, NULL, 'H'},
 		COMMON_OPTS,
 	};
-	const char *home = NULL, *out = NULL, *camkey = NULL, *verb;
+	const char *home = NULL, *out = NULL, *camkey = NULL, *hubkey = NULL, *verb;
 	struct client c;
 	int ch, rc;
 
@@ -814,6 +877,7 @@ cmd_evidence(int argc, char **argv)
 		case 'm': home = optarg; break;
 		case 'o': out = optarg; break;
 		case 'c': camkey = optarg; break;
+		case 'H': hubkey = optarg; break;
 		default:
 			if (common_opt(&c, ch, "evidence", evidence_usage, argv))
 				return 0;
@@ -822,13 +886,13 @@ cmd_evidence(int argc, char **argv)
 	positional(argc, argv, 1, "evidence", strcmp(verb, "export") == 0 ? "the clip's id"
 									 : "the bundle file");
 	if (strcmp(verb, "export") == 0) {
-		if (home == NULL || out == NULL || camkey != NULL)
-			die_usage("evidence", "export needs --home and --out");
-		rc = evidence_export(&c, home, argv[optind], out);
+		if (home == NULL || out == NULL || hubkey != NULL)
+			die_usage("evidence", "export needs --home, --out and --camera-key");
+		rc = evidence_export(&c, home, argv[optind], out, camkey);
 	} else {
 		if (home != NULL || out != NULL)
-			die_usage("evidence", "verify takes the file and --camera-key only");
-		rc = evidence_verify(argv[optind], camkey);
+			die_usage("evidence", "verify takes the file, --camera-key and --hub-key");
+		rc = evidence_verify(argv[optind], camkey, hubkey);
 	}
 	client_close(&c);
 	return rc;
