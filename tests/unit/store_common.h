@@ -1336,8 +1336,8 @@ test_home_delete_v2(struct pt_store *st, const struct org *o, int64_t owner)
 	static const char *const counts[] = {
 		"SELECT count(*) FROM hubs WHERE home = $1",
 		"SELECT count(*) FROM deliveries WHERE home = $1",
-		"SELECT count(*) FROM delivery_steps WHERE delivery IN"
-		" (SELECT id FROM deliveries WHERE home = $1)",
+		("SELECT count(*) FROM delivery_steps WHERE delivery IN"
+		 " (SELECT id FROM deliveries WHERE home = $1)"),
 		"SELECT count(*) FROM events WHERE home = $1",
 		"SELECT count(*) FROM alerts WHERE home = $1",
 	};

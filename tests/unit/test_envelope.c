@@ -768,7 +768,7 @@ test_cross_kind(void)
 						       PT_ENV_PAIRING, PT_ENV_ATTESTATION};
 	static const char *names[4] = {"command", "revocation", "pairing", "attestation"};
 	uint8_t env[4][PT_ENVELOPE_SIZE_MAX], buf[PT_ENVELOPE_SIZE_MAX];
-	size_t len[4], n, i, j;
+	size_t len[4], n = 0, i, j;
 	struct pt_envelope e, d;
 	uint8_t cti[PT_CTI_LEN];
 	int r;

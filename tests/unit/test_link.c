@@ -1385,7 +1385,7 @@ test_fragments(void)
 	static uint8_t msg[PT_LINK_FRAME_MAX + PT_LINK_BLE_FRAG_MAX];
 	static struct pt_link_reasm ra;
 	uint8_t fr[PT_LINK_BLE_FRAG_MAX + 8], fr2[PT_LINK_BLE_FRAG_MAX + 8];
-	size_t len, i, fl, fl2, per = PT_LINK_BLE_FRAG_MAX - 1;
+	size_t len, i, fl = 0, fl2 = 0, per = PT_LINK_BLE_FRAG_MAX - 1;
 	const size_t fms[] = {PT_LINK_BLE_FRAG_MIN, 23, 182, PT_LINK_BLE_FRAG_MAX};
 	bool ok, complete;
 	int r;
@@ -1432,6 +1432,7 @@ test_fragments(void)
 	     "frag_get: index past the last: invalid");
 	T_EQ(pt_link_frag_get(msg, PT_LINK_FRAME_MAX + 1, PT_LINK_BLE_FRAG_MAX, 0, fr, sizeof(fr), &fl),
 	     PT_EINVAL, "frag_get: a message over the cap: invalid");
+	fl = 99;	/* the refusal must set it to 0 */
 	T_EQ(pt_link_frag_get(msg, 500, PT_LINK_BLE_FRAG_MAX, 0, fr, PT_LINK_BLE_FRAG_MAX - 1, &fl),
 	     PT_ENOSPC, "frag_get: room one byte short: buffer-too-small");
 	T_EQ(fl, 0, "frag_get: nothing claimed written");
