@@ -43,6 +43,18 @@
 #include "porter/text.h"
 #include "harness.h"
 
+/* A body over the limit refused before it was read: the 413, or, when
+ * porterd answered and closed while curl was still sending, the
+ * connection reset under curl's send (the answer lost in the reset). A
+ * body that was read would get another answer (404, 401, 201). */
+static bool
+early_413(const struct resp *r)
+{
+	return r->status == 413 ||
+	       (r->status == 0 && (r->cc == CURLE_SEND_ERROR || r->cc == CURLE_RECV_ERROR ||
+				 r->cc == CURLE_GOT_NOTHING));
+}
+
 #define MAX_SEGMENT 131072	/* over [server] max_body (65536) */
 #define QUOTA 200000
 #define NSEG 3
@@ -534,14 +546,16 @@ test_uploads(struct clip *c)
 		fmt(hv, sizeof(hv), "Porter-Signature: %s", c->sig[1]);
 		hreq(&r, "PUT", pathf("/v1/clips/%s/segments/01", c->hex), NULL,
 		     "application/octet-stream", mid, 100000, hv);
-		CHECK(r.status == 413, "100 kB to a non-canonical segment path -> 413, not read as a"
-				       " segment (got %ld)", r.status);
+		CHECK(early_413(&r), "100 kB to a non-canonical segment path -> 413, not read as a"
+				     " segment (got %ld, curl %d)", r.status, (int)r.cc);
 		hreq(&r, "POST", pathf("/v1/clips/%s/segments/1", c->hex), NULL,
 		     "application/octet-stream", mid, 100000, hv);
-		CHECK(r.status == 413, "100 kB POSTed to a segment path -> 413 (got %ld)", r.status);
+		CHECK(early_413(&r), "100 kB POSTed to a segment path -> 413 (got %ld, curl %d)",
+		      r.status, (int)r.cc);
 		hreq(&r, "PUT", pathf("/v1/clips/%s/segmentsX/1", c->hex), NULL,
 		     "application/octet-stream", mid, 100000, hv);
-		CHECK(r.status == 413, "100 kB to an unknown clips path -> 413 (got %ld)", r.status);
+		CHECK(early_413(&r), "100 kB to an unknown clips path -> 413 (got %ld, curl %d)",
+		      r.status, (int)r.cc);
 		free(mid);
 		resp_free(&r);
 	}
