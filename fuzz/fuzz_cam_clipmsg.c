@@ -198,10 +198,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t mk[PT_CLIP_MARK_MAX];
 	size_t off = 0, n;
 
+	static uint64_t run;
+
 	memset(&m, 0, sizeof(m));
 	m.kind = PT_CLIP_MARK_START;
 	memset(m.clip, 0x5a, sizeof(m.clip));
-	m.clip[0] = size > 0 ? data[0] : 0;
+	/* A new clip id every run: porter-cam refuses a START for an id it
+	 * has seen (a replayed mark), which is not what this run tests. */
+	run++;
+	memcpy(m.clip, &run, sizeof(run));
+	m.clip[sizeof(run)] = size > 0 ? data[0] : 0;
 	m.event_seq = 1;
 	m.time_ms = 1;
 	CHECK(pt_clip_mark_encode(&m, mk, sizeof(mk), &n) == PT_OK);
