@@ -45,7 +45,15 @@ enum pt_envelope_kind {
 	PT_ENV_REVOCATION = 2,
 	PT_ENV_PAIRING = 3,
 	PT_ENV_ATTESTATION = 4,
+	PT_ENV_OWNER = 5,	/* an owner key endorses another owner key (docs/web.md) */
 };
+
+/* PT_ENV_OWNER: aud = home id, nonce random, AAD "porter/owner/v1",
+ * -65537 {1: 1 (add), 2: the new owner's Ed25519 key (32 bytes)}: op 1,
+ * target the key, target_len 32. A hub that trusts the signer trusts the
+ * new key from then on, as an owner key (a root), until a key revocation
+ * names it. */
+#define PT_OWNER_ADD 1
 
 enum pt_command_op {
 	PT_CMD_LOCK = 1,

@@ -85,6 +85,12 @@ struct pt_owner_key {
 	char label[PT_LABEL_MAX + 1];
 	int64_t added_by;		/* account id */
 	int64_t created_at;
+	/* Schema 5 (docs/web.md): the owner-signed PT_ENV_OWNER statement
+	 * that endorsed this key; statement_len 0 for a key enrolled without
+	 * one (a home's first key, bound by the hub pairing). Stored and read
+	 * by pt_store_owner_key_insert/_list. */
+	uint8_t statement[PT_ENVELOPE_SIZE_MAX];
+	size_t statement_len;
 };
 
 struct pt_grant_row {
@@ -292,6 +298,8 @@ int pt_store_device_by_pk(struct pt_store *st, int64_t account, const uint8_t pk
 
 /* ---- Hubs ---- */
 
+#define PT_HUB_STATE_MAX 256		/* bytes of a hub's stored state JSON */
+
 struct pt_hub {
 	int64_t rowid;
 	char id[PT_ID_MAX + 1];		/* "hub-" and 16 hex digits */
@@ -304,6 +312,10 @@ struct pt_hub {
 	int64_t created_at;
 	int64_t last_seen;		/* porterd's clock when it last heard the hub online; 0: never */
 	bool online;			/* what the hub's last MQTT state said (schema 3); false at first */
+	/* Schema 5: the hub's last MQTT state as porterd re-encoded it
+	 * (pt_mqtt_state_encode of the decoded message: compact JSON, docs/
+	 * mqtt.md "state"); "" before the first. Read by _list and _by_id. */
+	char state[PT_HUB_STATE_MAX + 1];
 };
 
 /* PT_EEXISTS if the id or key is taken. Sets h->rowid. */
@@ -330,6 +342,10 @@ int pt_store_hub_by_id(struct pt_store *st, const char *hub_id, struct pt_hub *h
  */
 int pt_store_hub_seen(struct pt_store *st, const char *hub_id, int64_t at, bool online,
 		      bool *changed) PT_MUST_CHECK;
+/* Inside or outside a transaction: store the hub's last state (state:
+ * 2..PT_HUB_STATE_MAX bytes of JSON the caller encoded). PT_ENOTFOUND for
+ * an unknown hub; PT_EINVAL for a bad length. Schema 5 (docs/web.md). */
+int pt_store_hub_state_set(struct pt_store *st, const char *hub_id, const char *state) PT_MUST_CHECK;
 /* Hubs whose flag says online, every home, rowid > after, in rowid order,
  * at most max (the time beacons). */
 int pt_store_hub_list_online(struct pt_store *st, int64_t after, struct pt_hub *out, size_t max,

@@ -324,6 +324,13 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	");"
 	"CREATE INDEX clips_home ON clips(home, id);",
 	},
+
+	/* 5: the web app: a hub's last state, an owner key's endorsement
+	 * (store_sqlite.c says why). */
+	{
+	"ALTER TABLE hubs ADD COLUMN state TEXT CHECK (state IS NULL OR length(state) BETWEEN 2 AND 256);"
+	"ALTER TABLE owner_keys ADD COLUMN statement BYTEA CHECK (statement IS NULL OR length(statement) BETWEEN 1 AND 512);",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -299,6 +299,16 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	") STRICT;"
 	"CREATE INDEX clips_home ON clips(home, id);",
 	},
+
+	/* 5: the web app (docs/web.md). A hub's last state as porterd
+	 * re-encoded it from the decoded MQTT message (never the hub's own
+	 * bytes), for the live view of homes; and the owner-signed statement
+	 * that endorsed an owner key (NULL for a home's first key, which the
+	 * hub pairing binds), relayed to the hubs. */
+	{
+	"ALTER TABLE hubs ADD COLUMN state TEXT CHECK (state IS NULL OR length(state) BETWEEN 2 AND 256);"
+	"ALTER TABLE owner_keys ADD COLUMN statement BLOB CHECK (statement IS NULL OR length(statement) BETWEEN 1 AND 512);",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
