@@ -119,6 +119,10 @@ void mqtt_stop(struct mqtt *m);
 /* A revocation of home_id was committed: publish the home's newest 32 to
  * each of its hubs (retained). No-op without MQTT; failures are logged. */
 void mqtt_revocations_changed(struct server *s, const char *home_id);
+/* The home's owner-key statements changed (committed): publish them,
+ * retained, to each of its hubs' porter/v1/hub/<id>/owners (docs/web.md,
+ * "Endorsing an owner key"). No-op without MQTT; failures are logged. */
+void mqtt_owners_changed(struct server *s, const char *home_id);
 /* A hub was paired through the API (committed): if it published its state
  * before porterd knew it, take that state now (online, revocation
  * catch-up). No-op without MQTT. */
