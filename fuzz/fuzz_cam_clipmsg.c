@@ -20,7 +20,9 @@
  *     held and no clip key is left;
  *   - every manifest in the spool opens with the camera key
  *     (pt_clip_manifest_open), and each segment it lists has its size
- *     and SHA-256.
+ *     and SHA-256; every clip directory has its key record (written at
+ *     START), which opens with the camera key and matches the manifest
+ *     (pt_clip_keyrec_matches).
  *
  * The spool is under /dev/shm when it exists (tmpfs: fsync is cheap) and
  * emptied after each input. Seed corpus: fuzz/corpus/cam_clipmsg/.
@@ -74,6 +76,7 @@ static int tx = -1;
 static struct sockaddr_un marks_sa;
 static char root[256];
 static struct pt_clip_manifest man;
+static struct pt_clip_keyrec krec;
 static uint8_t file_buf[PT_CLIP_MANIFEST_MAX];
 
 static void
@@ -111,11 +114,16 @@ check_and_clear(void)
 		if (e->d_name[0] == '.')
 			continue;
 		(void)snprintf(dir, sizeof(dir), "%s/%s", cfg.spool, e->d_name);
+		(void)snprintf(path, sizeof(path), "%s/keyrec", dir);
+		size_t kn = slurp(path, file_buf, sizeof(file_buf));
+		CHECK(kn > 0 &&
+		      pt_clip_keyrec_open(pt_crypto_sodium(), signer.pk, file_buf, kn, &krec) == PT_OK);
 		(void)snprintf(path, sizeof(path), "%s/manifest", dir);
 		size_t n = slurp(path, file_buf, sizeof(file_buf));
 		if (n > 0) {
 			CHECK(pt_clip_manifest_open(pt_crypto_sodium(), signer.pk, file_buf, n, &man) ==
 			      PT_OK);
+			CHECK(pt_clip_keyrec_matches(&krec, &man));
 			for (size_t i = 0; i < man.n_segments; i++) {
 				uint8_t h[PT_HASH_LEN];
 				(void)snprintf(path, sizeof(path), "%s/%06zu.seg", dir, i);

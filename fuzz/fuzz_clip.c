@@ -10,14 +10,20 @@
  *      the same bytes as a bare payload (pt_clip_manifest_decode);
  *   2: a sealed segment (pt_seg_open with the fixed clip key 32 x 0x44,
  *      clip id 16 x 0x55, index 1, and with index 2);
- *   3: an evidence bundle (pt_evidence_decode, then pt_evidence_verify).
+ *   3: an evidence bundle (pt_evidence_decode, then pt_evidence_verify);
+ *   4: a key record message (pt_clip_keyrec_open with the fixed camera key
+ *      and with another key; pt_clip_keyrec_camera), the same bytes as a
+ *      bare payload (pt_clip_keyrec_decode), and as a manifest message
+ *      (which must never open: another signature domain).
  *
  * Properties checked (a break is __builtin_trap()):
  *   - a refusal is a PT_E* and leaves the output zeroed;
- *   - an accepted mark or payload re-encodes to exactly the input;
+ *   - an accepted mark or payload (manifest or key record) re-encodes to
+ *     exactly the input;
  *   - nothing opens under the other key; an opened manifest re-signed with
  *     the fixed key is exactly the input (Ed25519 is deterministic), and
- *     its camera id is what pt_clip_manifest_camera read unverified;
+ *     its camera id is what pt_clip_manifest_camera read unverified; the
+ *     same for a key record, which never opens as a manifest;
  *   - a segment that opens has a plaintext shorter than its input (at
  *     least one chunk's overhead), and does not open at another index;
  *   - an accepted bundle re-encodes to exactly the input; verification
@@ -149,6 +155,46 @@ check_manifest(const uint8_t *p, size_t n)
 }
 
 static void
+check_keyrec(const uint8_t *p, size_t n)
+{
+	const struct pt_crypto_ops *ops = pt_crypto_sodium();
+	struct pt_clip_keyrec k;
+	char cam[PT_ID_MAX + 1];
+	struct pt_signer sg;
+	size_t rn;
+	int r, rc;
+
+	r = pt_clip_keyrec_decode(p, n, &k);
+	CHECK(r == PT_OK || is_err(r));
+	if (r == PT_OK) {
+		CHECK(k.n_keys >= 1 && k.n_keys <= PT_CLIP_RECIPIENTS_MAX && k.start_seq >= 1);
+		CHECK(pt_clip_keyrec_encode(&k, buf, PT_CLIP_KEYREC_PAYLOAD_MAX, &rn) == PT_OK);
+		CHECK(rn == n && memcmp(buf, p, n) == 0);
+	} else {
+		CHECK(is_zero(&k, sizeof(k)));
+	}
+	/* Another signature domain: a key record never opens as a manifest. */
+	r = pt_clip_manifest_open(ops, cam_pk, p, n, m1);
+	CHECK(r == PT_OK || is_err(r));
+	if (r == PT_OK)
+		CHECK(pt_clip_keyrec_open(ops, cam_pk, p, n, &k) != PT_OK);
+	r = pt_clip_keyrec_open(ops, other_pk, p, n, &k);
+	CHECK(r != PT_OK && is_err(r) && is_zero(&k, sizeof(k)));
+	rc = pt_clip_keyrec_camera(p, n, cam);
+	CHECK(rc == PT_OK || (rc == PT_EMALFORMED && is_zero(cam, sizeof(cam))));
+	r = pt_clip_keyrec_open(ops, cam_pk, p, n, &k);
+	CHECK(r == PT_OK || is_err(r));
+	if (r != PT_OK) {
+		CHECK(is_zero(&k, sizeof(k)));
+		return;
+	}
+	CHECK(rc == PT_OK && strcmp(cam, k.camera) == 0);
+	pt_signer_sodium(&sg, cam_key);
+	CHECK(pt_clip_keyrec_sign(&sg, &k, buf, PT_CLIP_KEYREC_MAX, &rn) == PT_OK);
+	CHECK(rn == n && memcmp(buf, p, n) == 0);
+}
+
+static void
 check_segment(const uint8_t *p, size_t n)
 {
 	uint8_t clip[PT_CLIP_ID_LEN];
@@ -205,6 +251,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 1: check_manifest(data + 1, size - 1); break;
 	case 2: check_segment(data + 1, size - 1); break;
 	case 3: check_evidence(data + 1, size - 1); break;
+	case 4: check_keyrec(data + 1, size - 1); break;
 	default: break;
 	}
 	return 0;

@@ -1,9 +1,9 @@
 /*
  * libFuzzer target for signed statements: commands, revocations, hub
- * pairings and courier attestations, pt_envelope_verify()
+ * pairings, courier attestations and owner statements, pt_envelope_verify()
  * (lib/core/envelope.c, cose.c, cbor.c).
  *
- * The same bytes are verified as each of the four kinds (and as a kind
+ * The same bytes are verified as each of the five kinds (and as a kind
  * that does not exist), against a fixed signer set (the owner keys of
  * fuzz/mkcorpus.c: seeds 32 x 0x01 and 32 x 0x02), audience "home-1"
  * (a home id, or for attestations a carrier id), clock
@@ -187,6 +187,10 @@ verify(const uint8_t *data, size_t size, enum pt_envelope_kind kind)
 		CHECK(e.op == 0 && e.target_len == PT_PK_LEN);
 		CHECK(is_zero(e.lock, sizeof(e.lock)) && is_zero(e.name, sizeof(e.name)));
 		break;
+	case PT_ENV_OWNER:
+		CHECK(e.op == PT_OWNER_ADD && e.target_len == PT_PK_LEN);
+		CHECK(is_zero(e.lock, sizeof(e.lock)) && is_zero(e.name, sizeof(e.name)));
+		break;
 	case PT_ENV_ATTESTATION:
 		CHECK(e.op >= 1 && e.op <= 3);
 		CHECK(digits(e.lock, sizeof(e.lock)));
@@ -209,17 +213,18 @@ verify(const uint8_t *data, size_t size, enum pt_envelope_kind kind)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum pt_envelope_kind kinds[4] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
-						       PT_ENV_PAIRING, PT_ENV_ATTESTATION};
+	static const enum pt_envelope_kind kinds[5] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
+						       PT_ENV_PAIRING, PT_ENV_ATTESTATION,
+						       PT_ENV_OWNER};
 	struct pt_envelope e;
 	size_t i, accepted = 0, idx = 99;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		accepted += verify(data, size, kinds[i]) == PT_OK;
 	CHECK(accepted <= 1);
 	/* A kind that does not exist accepts nothing. */
 	memset(&e, 0xa5, sizeof(e));
-	CHECK(pt_envelope_verify(ops, data, size, (enum pt_envelope_kind)5,
+	CHECK(pt_envelope_verify(ops, data, size, (enum pt_envelope_kind)6,
 				 (const uint8_t (*)[PT_PK_LEN])signers, 2, HOME, NOW, SKEW, &e,
 				 &idx) != PT_OK);
 	CHECK(is_zero(&e, sizeof(e)) && idx == 0);

@@ -1,10 +1,13 @@
 /*
  * mkcorpus: write the seed corpora of the fuzz targets.
  *
- *     mkcorpus DIR     writes DIR/chain/, DIR/decide/, DIR/envelope/, DIR/cbor/
+ *     mkcorpus DIR     writes DIR/chain/, DIR/decide/, DIR/envelope/, DIR/cbor/,
+ *                      DIR/owners/
  *
  * DIR/envelope/ holds commands (cmd_*), revocations (rev_*), hub pairings
- * (pair_*) and courier attestations (att_*): valid ones and near misses.
+ * (pair_*), courier attestations (att_*) and owner statements (own_*): valid
+ * ones and near misses. DIR/owners/ holds owners payloads (docs/mqtt.md):
+ * CBOR arrays of owner statements, for fuzz_owners.
  *
  * Every key comes from a fixed seed (32 bytes of one value) and Ed25519 is
  * deterministic, so the output is the same bytes on every run. The fuzz
@@ -672,6 +675,19 @@ envelopes(void)
 		 PT_PK_LEN, 0xa5, false);
 	envelope("pair_badsig", OWNER, PT_ENV_PAIRING, 0, HOME, NOW, NULL, pk[DEPOT], PT_PK_LEN,
 		 0xa6, true);
+	/* Owner statements: an owner endorses another key (CARRIER's, SUB's). */
+	envelope("own_add", OWNER, PT_ENV_OWNER, PT_OWNER_ADD, HOME, NOW, NULL, pk[CARRIER],
+		 PT_PK_LEN, 0xc1, false);
+	envelope("own_add_owner2", OWNER2, PT_ENV_OWNER, PT_OWNER_ADD, HOME, NOW - 250, NULL,
+		 pk[SUB], PT_PK_LEN, 0xc2, false);
+	envelope("own_stale", OWNER, PT_ENV_OWNER, PT_OWNER_ADD, HOME, NOW - 86400, NULL,
+		 pk[CARRIER], PT_PK_LEN, 0xc3, false);
+	envelope("own_other_home", OWNER, PT_ENV_OWNER, PT_OWNER_ADD, "home-2", NOW, NULL,
+		 pk[CARRIER], PT_PK_LEN, 0xc4, false);
+	envelope("own_stranger", STRANGER, PT_ENV_OWNER, PT_OWNER_ADD, HOME, NOW, NULL,
+		 pk[CARRIER], PT_PK_LEN, 0xc5, false);
+	envelope("own_badsig", OWNER, PT_ENV_OWNER, PT_OWNER_ADD, HOME, NOW, NULL, pk[CARRIER],
+		 PT_PK_LEN, 0xc6, true);
 	/* Attestations, by the fuzz target's signer keys for audience HOME. */
 	attestation("att_basic", OWNER, 1, HOME, NOW, "7", "Ben K.", 0xb1, false);
 	attestation("att_background", OWNER2, 3, HOME, NOW - 200, "18446744073709551615",
@@ -687,6 +703,62 @@ envelopes(void)
 		    false);
 	attestation("att_stranger", STRANGER, 2, HOME, NOW, "42", "Ana", 0xb6, false);
 	attestation("att_badsig", OWNER, 2, HOME, NOW, "42", "Ana", 0xb7, true);
+}
+
+/* An owners payload (docs/mqtt.md): a CBOR array of statements signed
+ * here: by = the signer of each, target = the key each names. */
+static void
+owners_item(const char *name, size_t n, const int *by, const int *target, const char *home,
+	    bool flip_last)
+{
+	uint8_t out[8 * (3 + PT_ENVELOPE_SIZE_MAX) + 2], env[PT_ENVELOPE_SIZE_MAX];
+	struct pt_cbor_wr w;
+	struct pt_envelope e;
+	size_t i, len;
+	int r;
+
+	pt_cbor_wr_init(&w, out, sizeof(out));
+	pt_cbor_put_array(&w, n);
+	for (i = 0; i < n; i++) {
+		memset(&e, 0, sizeof(e));
+		e.kind = PT_ENV_OWNER;
+		e.op = PT_OWNER_ADD;
+		set_str(e.aud, sizeof(e.aud), home);
+		e.iat = NOW - 86400 * (int64_t)i;
+		memset(e.nonce, (int)(0xd0 + i), sizeof(e.nonce));
+		memcpy(e.target, pk[target[i]], PT_PK_LEN);
+		e.target_len = PT_PK_LEN;
+		if ((r = pt_envelope_sign(ops, &sg[by[i]], &e, env, sizeof(env), &len)) != PT_OK)
+			die("cannot sign owner statement for '%s': %s", name, pt_err_text(r));
+		if (flip_last && i + 1 == n)
+			env[len - 1] ^= 0x80;
+		pt_cbor_put_bytes(&w, env, len);
+	}
+	if (pt_cbor_wr_status(&w) != PT_OK)
+		die("owners payload '%s' too large", name);
+	put_file("owners", name, out, w.len);
+}
+
+static void
+owners_corpus(void)
+{
+	static const int by1[] = {OWNER}, t1[] = {CARRIER};
+	/* A chain: OWNER endorses CARRIER, CARRIER endorses SUB; and the
+	 * same reversed (the hub takes both in any order). */
+	static const int by2[] = {OWNER, CARRIER}, t2[] = {CARRIER, SUB};
+	static const int by2r[] = {CARRIER, OWNER}, t2r[] = {SUB, CARRIER};
+	static const int by3[] = {OWNER, STRANGER, OWNER2}, t3[] = {CARRIER, DEPOT, COURIER};
+
+	put_file("owners", "empty", (const uint8_t *)"\x80", 1);
+	owners_item("one", 1, by1, t1, HOME, false);
+	owners_item("chain", 2, by2, t2, HOME, false);
+	owners_item("chain_reversed", 2, by2r, t2r, HOME, false);
+	owners_item("with_stranger", 3, by3, t3, HOME, false);
+	owners_item("other_home", 1, by1, t1, "home-2", false);
+	owners_item("badsig", 2, by2, t2, HOME, true);
+	put_file("owners", "bad_trailing", (const uint8_t *)"\x81\x41\x41\x00", 4);
+	put_file("owners", "bad_indefinite", (const uint8_t *)"\x9f\x41\x41\xff", 4);
+	put_file("owners", "bad_count", (const uint8_t *)"\x98\x41\x41\x41", 4);
 }
 
 static void
@@ -798,6 +870,7 @@ main(int argc, char **argv)
 	chains();
 	envelopes();
 	cbor_corpus();
+	owners_corpus();
 	for (i = 0; i < N_KEYS; i++)
 		pt_secret_free(sec[i]);
 	printf("mkcorpus: %zu files, %zu bytes in %s\n", n_files, n_bytes, outdir);

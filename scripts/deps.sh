@@ -45,10 +45,16 @@ python3-gi
 gir1.2-gst-rtsp-server-1.0
 gstreamer1.0-plugins-good
 gstreamer1.0-plugins-bad
+nodejs
+npm
+chromium
 "
 
 missing=""
 for p in $PACKAGES; do
+	# NodeSource's nodejs package carries npm itself (and conflicts with
+	# Debian's npm): an npm on the PATH will do.
+	[ "$p" = npm ] && command -v npm >/dev/null 2>&1 && continue
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi

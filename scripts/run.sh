@@ -58,6 +58,13 @@ else
 	STEP3="[3/3] "
 fi
 BUILD=$(cd "$BUILD" && pwd) || die "no build directory '$BUILD'"
+# The owner web app (docs/web.md): built into $BUILD/web by scripts/web.sh;
+# with PORTER_BUILD, whatever that build holds (no npm step).
+WEB_DIR=""
+if [ -z "${PORTER_BUILD:-}" ]; then
+	sh scripts/web.sh "$BUILD/web" || say "warning: the web app is not built (scripts/web.sh failed): no app"
+fi
+[ -f "$BUILD/web/index.html" ] && WEB_DIR=$BUILD/web
 for _b in porter porterd porter-hub; do
 	[ -x "$BUILD/$_b" ] || die "$BUILD/$_b is not built"
 done
@@ -231,6 +238,9 @@ cat <<EOF
  porter-hub $HUB_ID ($DEVICES)${CAM_BIN:+, porter-cam $CAM_ID}
 
  API           http://127.0.0.1:$HTTP_PORT   (docs/api.md)
+EOF
+[ "$WEB_ON" = yes ] && printf ' web app       http://127.0.0.1:%s/app/   (docs/web.md)\n' "$HTTP_PORT"
+cat <<EOF
  sign in       $DEMO_EMAIL, password in $V/demo/owner.password
 EOF
 [ "$FIRST" = yes ] && printf ' password      %s   (generated once; kept there, 0600)\n' \

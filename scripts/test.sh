@@ -23,6 +23,8 @@ run_suite() { # builddir [meson setup options...]
 }
 
 mkdir -p build
+step "web app (scripts/web.sh build/web)"
+sh scripts/web.sh build/web || status=1
 run_suite build || status=1
 run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false || status=1
 

@@ -136,6 +136,9 @@ int reference_save(const char *path, const uint8_t pix[CAM_PIX], struct pt_errbu
 /* The spool's directory for clips the server refused for good (a 4xx
  * that a retry cannot change): kept as evidence, no longer uploaded. */
 #define CAM_SPOOL_REFUSED "refused"
+/* A clip directory's key record (clips.c writes it at START, upload.c
+ * sends it first). */
+#define CAM_SPOOL_KEYREC "keyrec"
 
 /* upload.c: porter-cam upload: the spool to clips.server. Exit code. */
 int upload_main(const struct cam_config *cfg);

@@ -15,9 +15,10 @@
  * wiped once sealed.
  *
  * Spool (clips.spool, 0700): one directory per clip, named by its id in
- * hex, holding NNNNNN.sig (the 64-byte segment signature, written first),
- * NNNNNN.seg (the sealed segment) and, last, "manifest" (the signed
- * manifest). Each file is written to a temporary name, fsync'd, renamed,
+ * hex, holding "keyrec" (the signed key record, written at START before
+ * anything else), NNNNNN.sig (the 64-byte segment signature, written
+ * first), NNNNNN.seg (the sealed segment) and, last, "manifest" (the
+ * signed manifest, whose keys are the key record's). Each file is written to a temporary name, fsync'd, renamed,
  * and the directory fsync'd: a file the uploader sees is complete.
  */
 #define _GNU_SOURCE
@@ -175,6 +176,49 @@ clip_id_remember(struct clips *c, const uint8_t id[PT_CLIP_ID_LEN])
 		c->n_recent++;
 }
 
+/*
+ * The key record (porter/clip.h): the clip key sealed to each owner, as
+ * the manifest will carry it, signed now and spooled as "keyrec" before
+ * any segment, so the uploader sends it first and a clip whose camera
+ * dies before END can still be opened and checked segment by segment.
+ * A failure is logged and the clip recorded all the same (the manifest
+ * at END still carries the keys).
+ */
+/* A clip with no video: its key record (if not sent yet) goes too. */
+static void
+spool_drop_keyrec(const struct clips *c)
+{
+	char path[CAM_PATH_MAX + 64];
+
+	if (snprintf(path, sizeof(path), "%s/" CAM_SPOOL_KEYREC, c->dir) < (int)sizeof(path))
+		(void)unlink(path);
+}
+
+static void
+keyrec_spool(struct clips *c)
+{
+	struct pt_clip_keyrec k;
+	uint8_t msg[PT_CLIP_KEYREC_MAX];
+	size_t n;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.camera, c->man->camera, sizeof(k.camera));
+	memcpy(k.clip, c->man->clip, PT_CLIP_ID_LEN);
+	k.start_seq = c->man->start_seq;
+	k.start_ms = real_ms();
+	memcpy(k.container, c->man->container, sizeof(k.container));
+	k.n_keys = c->man->n_keys;
+	memcpy(k.key, c->man->key, sizeof(k.key));
+	if (pt_clip_keyrec_sign(c->signer, &k, msg, sizeof(msg), &n) != PT_OK ||
+	    spool_write(c->dir, CAM_SPOOL_KEYREC, msg, n) != 0 || fsync_dir(c->dir) != 0) {
+		camlog(CAMLOG_ERR, "event=clip clip=%s error=\"cannot sign or spool the key record:"
+				   " %s\" note=\"a clip cut short will not open without its manifest\"",
+		       c->hex, strerror(errno));
+		return;
+	}
+	camlog(CAMLOG_DEBUG, "event=keyrec clip=%s bytes=%zu", c->hex, n);
+}
+
 static void
 clip_start(struct clips *c, const struct pt_clip_mark *m, int wfd)
 {
@@ -210,6 +254,7 @@ clip_start(struct clips *c, const struct pt_clip_mark *m, int wfd)
 	memcpy(c->man->clip, m->clip, PT_CLIP_ID_LEN);
 	c->man->start_seq = m->event_seq;
 	memcpy(c->man->container, "mp4", 4);
+	keyrec_spool(c);
 	c->mark = *m;
 	c->state = CLIP_WAITING;
 	c->started_ms = now;
@@ -228,6 +273,7 @@ clip_close(struct clips *c, bool cut_short)
 
 	if (c->man->n_segments == 0) {
 		camlog(CAMLOG_WARN, "event=clip_empty clip=%s note=\"no video was recorded\"", c->hex);
+		spool_drop_keyrec(c);
 		(void)rmdir(c->dir);
 		clip_reset(c);
 		return;
@@ -524,8 +570,10 @@ clips_close(struct clips *c)
 {
 	if (c->state == CLIP_RECORDING)
 		clip_close(c, true);
-	else if (c->state == CLIP_WAITING)
+	else if (c->state == CLIP_WAITING) {
+		spool_drop_keyrec(c);
 		(void)rmdir(c->dir);	/* nothing recorded: no empty directory left */
+	}
 	clip_reset(c);
 	if (c->fd >= 0) {
 		close(c->fd);

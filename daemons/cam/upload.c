@@ -6,7 +6,13 @@
  *
  * It walks the spool (clips.c writes it), every clip directory, the
  * newest clip first (the one being recorded is never held up by older
- * ones): for each, the sealed segments in index order,
+ * ones): for each, first the key record (written at START),
+ *
+ *   PUT {server}/v1/clips/{clip hex}/key
+ *       Porter-Camera: <camera id>
+ *       Content-Type: application/cbor   body: the signed key record
+ *
+ * then the sealed segments in index order,
  *
  *   PUT {server}/v1/clips/{clip hex}/segments/{n}
  *       Porter-Camera: <camera id>
@@ -22,7 +28,8 @@
  *
  * A file is deleted only after a 2xx answer that shows porterd stored it:
  * for a segment, the answer's "size" and "sha256" are the sealed
- * segment's; for the manifest, its "clip" is this clip. Other answers:
+ * segment's; for the key record and the manifest, its "clip" is this
+ * clip. Other answers:
  *   - no answer, 5xx, 507 (quota), 429, another 4xx, a 2xx that does not
  *     show the file stored: the file stays, and this clip (only this one)
  *     waits 1 s, doubling up to 60 s (the newest clip at most 4 s);
@@ -322,6 +329,25 @@ upload_one(CURL *h, const struct cam_config *cfg, const char *hex, bool *did, lo
 	while (bl > 0 && base[bl - 1] == '/')
 		bl--;
 	(void)snprintf(dir, sizeof(dir), "%s/%.32s", cfg->spool, hex);
+	/* The key record before anything else: without it a clip whose
+	 * manifest never comes cannot be opened. */
+	(void)snprintf(path, sizeof(path), "%s/" CAM_SPOOL_KEYREC, dir);
+	if (access(path, F_OK) == 0) {
+		if (pt_file_read(path, PT_CLIP_KEYREC_MAX, &body, &len, &err) != PT_OK) {
+			camlog(CAMLOG_ERR, "event=upload clip=%s error=\"%s\"", hex, err.msg);
+			return PUT_RETRY;
+		}
+		(void)snprintf(url, sizeof(url), "%.*s/v1/clips/%.32s/key", (int)bl, base, hex);
+		r = put(h, cfg, url, hex, body, len, NULL, status);
+		free(body);
+		if (r != PUT_STORED)
+			return r;
+		camlog(CAMLOG_INFO, "event=uploaded clip=%s keyrec bytes=%zu", hex, len);
+		if (unlink(path) != 0)
+			return PUT_RETRY;
+		*did = true;
+		return PUT_STORED;
+	}
 	if ((idx = lowest_segment(dir)) >= 0) {
 		(void)snprintf(path, sizeof(path), "%s/%06ld.sig", dir, idx);
 		if (pt_file_read(path, PT_SIG_LEN, &sig, &slen, &err) != PT_OK || slen != PT_SIG_LEN) {

@@ -110,8 +110,20 @@ struct hub {
 	char id[PT_ID_MAX + 1];
 	char home[PT_ID_MAX + 1];	/* "" until paired (or configured) */
 	struct pt_tz *tz;		/* NULL: no zone configured */
-	uint8_t roots[HUB_OWNERS_MAX][PT_PK_LEN];
+	/* The owner keys trusted now: computed by roots_load from the
+	 * stored rows and the key revocations (docs/hub.md, "Owners"). */
+	uint8_t roots[HUB_ROOTS_MAX][PT_PK_LEN];
 	size_t n_roots;
+	size_t n_rows;			/* stored owner rows: 0 until paired */
+	/* The last owners message that came before the hub was paired (a
+	 * copy; NULL: none): taken up at the pairing at the door, since the
+	 * broker sends a retained message only when we subscribe. */
+	uint8_t *owners_held;
+	size_t owners_held_len;
+	/* The same for the last revocations message (docs/mqtt.md): applied
+	 * at the pairing before the held owners. */
+	uint8_t *revs_held;
+	size_t revs_held_len;
 
 	struct drv_inst drv[3];
 	size_t n_drv;
@@ -1815,14 +1827,121 @@ io_error:
 
 /* ---- PAIR ---- */
 
+static void owners_take_held(struct hub *h);
+static void revocations_take_held(struct hub *h);
+static bool key_in(const uint8_t (*keys)[PT_PK_LEN], size_t n, const uint8_t pk[PT_PK_LEN]);
+
+/*
+ * The root set, computed (docs/hub.md, "Owners"): the stored rows are
+ * evidence, not trust. It starts from the key paired at the door (its row
+ * holds the pairing statement, signed by that key) unless revoked; then,
+ * until nothing changes, a row whose statement verifies as an owner
+ * statement (PT_ENV_OWNER, this home, no age limit) by a key in the set,
+ * naming the row's key, joins unless its key is revoked. A key revoked,
+ * or endorsed only by keys no longer in the set, is no root: revoking a
+ * key ends what it endorsed. At most HUB_ROOTS_MAX keys.
+ */
+static int
+roots_compute(struct hub *h, uint8_t (*out)[PT_PK_LEN], size_t *n_out, size_t *n_rows)
+{
+	struct hub_owner_row *rows = NULL;
+	uint8_t (*ctis)[PT_CTI_LEN] = NULL, (*rev)[PT_PK_LEN] = NULL;
+	size_t n = 0, nr = 0, n_ctis = 0, n_rev = 0, i, idx;
+	bool *in = NULL, progress;
+	struct pt_envelope e;
+	int64_t now = hub_now_utc();
+	int r = -1;
+
+	*n_out = 0;
+	*n_rows = 0;
+	if (hub_state_owner_rows(h->st, &rows, &nr) != PT_OK ||
+	    hub_state_revoked_load(h->st, &ctis, &n_ctis, &rev, &n_rev) != PT_OK)
+		goto out;
+	if (nr > 0 && (in = calloc(nr, sizeof(*in))) == NULL)
+		goto out;
+	for (i = 0; i < nr && n < HUB_ROOTS_MAX; i++) {
+		const uint8_t(*self)[PT_PK_LEN] = (const uint8_t(*)[PT_PK_LEN])rows[i].pk;
+
+		if (key_in((const uint8_t(*)[PT_PK_LEN])rev, n_rev, rows[i].pk))
+			continue;
+		/* The door-paired key: its evidence is its own pairing statement. */
+		if (rows[i].statement_len == 0 ||
+		    pt_envelope_verify(h->ops, rows[i].statement, rows[i].statement_len,
+				       PT_ENV_PAIRING, self, 1, h->home, now, UINT32_MAX, &e,
+				       &idx) == PT_OK) {
+			memcpy(out[n++], rows[i].pk, PT_PK_LEN);
+			in[i] = true;
+		}
+	}
+	do {
+		progress = false;
+		for (i = 0; i < nr && n < HUB_ROOTS_MAX; i++) {
+			if (in[i] || key_in((const uint8_t(*)[PT_PK_LEN])rev, n_rev, rows[i].pk))
+				continue;
+			if (pt_envelope_verify(h->ops, rows[i].statement, rows[i].statement_len,
+					       PT_ENV_OWNER, (const uint8_t(*)[PT_PK_LEN])out, n,
+					       h->home, now, UINT32_MAX, &e, &idx) != PT_OK ||
+			    e.target_len != PT_PK_LEN ||
+			    memcmp(e.target, rows[i].pk, PT_PK_LEN) != 0)
+				continue;
+			memcpy(out[n++], rows[i].pk, PT_PK_LEN);
+			in[i] = true;
+			progress = true;
+		}
+	} while (progress);
+	*n_out = n;
+	*n_rows = nr;
+	r = 0;
+out:
+	memset(&e, 0, sizeof(e));
+	free(in);
+	free(rows);
+	free(ctis);
+	free(rev);
+	return r;
+}
+
+/* Recompute the roots; owner.drop for each key that left the set. */
 static int
 roots_load(struct hub *h)
 {
-	size_t n = 0;
+	uint8_t (*next)[PT_PK_LEN], (*rev)[PT_PK_LEN] = NULL, (*ctis)[PT_CTI_LEN] = NULL;
+	uint8_t kid[PT_KID_LEN];
+	char kid_hex[2 * PT_KID_LEN + 1];
+	size_t n = 0, nr = 0, i, n_rev = 0, n_ctis = 0;
+	bool revoked;
 
-	if (hub_state_owner_list(h->st, h->roots, HUB_OWNERS_MAX, &n) != PT_OK)
+	if ((next = calloc(HUB_ROOTS_MAX, PT_PK_LEN)) == NULL)
 		return -1;
+	if (roots_compute(h, next, &n, &nr) != 0) {
+		free(next);
+		return -1;
+	}
+	for (i = 0; i < h->n_roots; i++) {
+		if (key_in((const uint8_t(*)[PT_PK_LEN])next, n, h->roots[i]))
+			continue;
+		if (rev == NULL &&
+		    hub_state_revoked_load(h->st, &ctis, &n_ctis, &rev, &n_rev) != PT_OK) {
+			rev = NULL;
+			n_rev = 0;
+		}
+		revoked = key_in((const uint8_t(*)[PT_PK_LEN])rev, n_rev, h->roots[i]);
+		pt_kid(h->ops, h->roots[i], kid);
+		hexs(kid, PT_KID_LEN, kid_hex);
+		hlog(HLOG_INFO, "event=owner result=dropped key_id=%s reason=%s owners=%zu", kid_hex,
+		     revoked ? "revoked" : "endorser-revoked", n);
+		event(h, "owner.drop",
+		      json_pack("{s:s,s:s}", "key_id", kid_hex, "reason",
+				revoked ? "revoked" : "endorser-revoked"));
+	}
+	memcpy(h->roots, next, n * PT_PK_LEN);
+	if (n < HUB_ROOTS_MAX)
+		memset(h->roots[n], 0, (HUB_ROOTS_MAX - n) * PT_PK_LEN);
 	h->n_roots = n;
+	h->n_rows = nr;
+	free(next);
+	free(rev);
+	free(ctis);
 	return 0;
 }
 
@@ -1863,7 +1982,7 @@ pair_check(struct hub *h, const struct pt_link_pair *m, struct pt_envelope *e)
 		return PT_EUNTRUSTEDCMD;
 	if (h->pair_expired || hub_mono_ms() >= h->pair_expires_ms)
 		return PT_EEXPIRED;
-	if (h->n_roots > 0)
+	if (h->n_rows > 0)
 		return PT_EUNTRUSTEDCMD;	/* owners are added by owners (docs/hub.md) */
 	return PT_OK;
 }
@@ -1886,12 +2005,16 @@ on_pair(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint
 	hexs(kid, PT_KID_LEN, kid_hex);
 	r = pair_check(h, &m, &e);
 	if (r == PT_OK) {
+		char home_was[PT_ID_MAX + 1];
+
+		memcpy(home_was, h->home, sizeof(home_was));
+		memcpy(h->home, m.home, sizeof(h->home));	/* roots_load verifies for it */
 		if (hub_state_owner_add(h->st, m.owner, "paired at the door", m.statement,
 					m.statement_len, hub_now_utc()) != PT_OK ||
 		    hub_state_home_set(h->st, m.home) != PT_OK || roots_load(h) != 0) {
+			memcpy(h->home, home_was, sizeof(h->home));
 			r = PT_EIO;
 		} else {
-			memcpy(h->home, m.home, sizeof(h->home));
 			h->pair_consumed = true;
 			memcpy(h->pair_used, h->pair_code, PAIR_CODE_LEN);
 			pt_wipe(h->pair_code, PAIR_CODE_LEN);
@@ -1902,6 +2025,9 @@ on_pair(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint
 			event(h, "pairing.ok",
 			      json_pack("{s:s,s:s,s:s,s:I}", "home", h->home, "owner_key_id", kid_hex,
 					"owner", pk_text, "conn", (json_int_t)s->id));
+			/* Revocations first: a key revoked meanwhile is never a root. */
+			revocations_take_held(h);
+			owners_take_held(h);
 		}
 	}
 	if (r != PT_OK) {
@@ -2000,7 +2126,7 @@ admin_line(void *arg, const char *line, char *out, size_t cap)
 		(void)snprintf(out, cap, "error unknown command: pair, status");
 		return;
 	}
-	if (h->n_roots > 0) {
+	if (h->n_rows > 0) {
 		(void)snprintf(out, cap,
 			       "error already paired with home %s: more owners are added by an owner"
 			       " (docs/hub.md)",
@@ -2189,6 +2315,8 @@ hub_close(struct hub *h)
 	free(h->tz);
 	pt_wipe(h->pair_code, sizeof(h->pair_code));
 	free(h->evq);
+	free(h->owners_held);
+	free(h->revs_held);
 	free(h);
 }
 
@@ -2557,17 +2685,91 @@ revoke_kind_name(uint8_t kind)
 	return kind == PT_REVOKE_TOKEN ? "token" : kind == PT_REVOKE_KEY ? "key" : "unknown";
 }
 
-void
-hub_on_revocations(struct hub *h, const struct pt_mqtt_revocations *m)
+static int owner_key_revoked(struct hub *h, const uint8_t pk[PT_PK_LEN]);
+
+/*
+ * A revocation signed by an owner key the hub has revoked (signer S):
+ * taken only if it is a key revocation whose target T signed a stored
+ * key revocation of S (a counter-revocation). So whichever of two keys
+ * revokes the other first, both end revoked; and a revoked key takes no
+ * uninvolved owner away. PT_OK: take it; PT_EREVOKED: refuse it; PT_EIO.
+ */
+static int
+counter_revocation(struct hub *h, const uint8_t signer[PT_PK_LEN], const struct pt_envelope *e)
+{
+	struct hub_key_revocation *kr = NULL;
+	uint8_t t[1][PT_PK_LEN];
+	struct pt_envelope e2;
+	size_t n = 0, i, idx;
+	int r = PT_EREVOKED;
+
+	if (e->op != PT_REVOKE_KEY || e->target_len != PT_PK_LEN || !pt_pk_is_valid(e->target))
+		return PT_EREVOKED;
+	memcpy(t[0], e->target, PT_PK_LEN);
+	if (hub_state_key_revocations(h->st, &kr, &n) != PT_OK)
+		return PT_EIO;
+	for (i = 0; i < n && r != PT_OK; i++) {
+		if (memcmp(kr[i].target, signer, PT_PK_LEN) != 0)
+			continue;
+		if (pt_envelope_verify(h->ops, kr[i].envelope, kr[i].envelope_len,
+				       PT_ENV_REVOCATION, (const uint8_t(*)[PT_PK_LEN])t, 1, h->home,
+				       hub_now_utc(), UINT32_MAX,
+				       &e2, &idx) == PT_OK)
+			r = PT_OK;	/* T revoked S: S may revoke T back */
+	}
+	memset(&e2, 0, sizeof(e2));
+	free(kr);
+	return r;
+}
+
+/* One revocation: verified against the roots, or against the revoked
+ * keys under the counter-revocation rule. */
+static int
+revocation_verify(struct hub *h, const struct pt_mqtt_revocation *x, int64_t now,
+		  struct pt_envelope *e)
+{
+	uint8_t (*ctis)[PT_CTI_LEN] = NULL, (*rev)[PT_PK_LEN] = NULL;
+	size_t n_ctis = 0, n_rev = 0, idx;
+	int r;
+
+	/* No age limit: a revocation only ever takes access away, and a
+	 * replayed one only revokes again what an owner revoked. */
+	r = pt_envelope_verify(h->ops, x->envelope, x->envelope_len, PT_ENV_REVOCATION,
+			       (const uint8_t(*)[PT_PK_LEN])h->roots, h->n_roots, h->home, now,
+			       UINT32_MAX, e, &idx);
+	if (r != PT_EUNTRUSTEDCMD)
+		return r;
+	if (hub_state_revoked_load(h->st, &ctis, &n_ctis, &rev, &n_rev) != PT_OK)
+		return PT_EIO;
+	if (n_rev > 0 &&
+	    pt_envelope_verify(h->ops, x->envelope, x->envelope_len, PT_ENV_REVOCATION,
+			       (const uint8_t(*)[PT_PK_LEN])rev, n_rev, h->home, now, UINT32_MAX, e,
+			       &idx) == PT_OK)
+		r = counter_revocation(h, rev[idx], e);
+	else
+		r = PT_EUNTRUSTEDCMD;
+	if (r != PT_OK)
+		memset(e, 0, sizeof(*e));
+	free(ctis);
+	free(rev);
+	return r;
+}
+
+/* held: a message held from before the pairing, applied at it: its
+ * entries are verified and stored, but it neither moves the version nor
+ * counts as a refresh (it is not word from porterd now; the next message
+ * goes over its entries again, and those stored are already-revoked). */
+static void
+revocations_apply(struct hub *h, const struct pt_mqtt_revocations *m, bool held)
 {
 	char target[2 * PT_PK_LEN + 1], kid[2 * PT_KID_LEN + 1];
 	int64_t now = hub_now_utc(), own = h->rev_version, v;
-	size_t i, idx, added = 0, refused = 0;
+	size_t i, added = 0, refused = 0;
 	bool contiguous = true;
 	struct pt_envelope e;
 	int r;
 
-	if (h->n_roots == 0 || h->home[0] == '\0') {
+	if (h->n_rows == 0 || h->home[0] == '\0') {
 		/* Not paired: nothing can verify, and moving the version over
 		 * entries refused for that would lose them for good. */
 		hlog(HLOG_WARN, "event=revocations result=ignored note=\"not paired yet\" newest=%lld",
@@ -2594,11 +2796,15 @@ hub_on_revocations(struct hub *h, const struct pt_mqtt_revocations *m)
 			continue;	/* held already */
 		if (x->version != v + 1)
 			contiguous = false;	/* a hole before it: applied, the version stays */
-		/* No age limit: a revocation only ever takes access away, and a
-		 * replayed one only revokes again what an owner revoked. */
-		r = pt_envelope_verify(h->ops, x->envelope, x->envelope_len, PT_ENV_REVOCATION,
-				       (const uint8_t(*)[PT_PK_LEN])h->roots, h->n_roots, h->home, now,
-				       UINT32_MAX, &e, &idx);
+		/* A key revoked here revokes nothing more, but a key revocation
+		 * of whoever revoked it (counter_revocation). */
+		r = revocation_verify(h, x, now, &e);
+		if (r == PT_EIO) {
+			/* Cannot tell: the version must not move past it. */
+			hlog(HLOG_ERR, "event=revocation version=%lld result=failed error=\"%s\"",
+			     (long long)x->version, pt_err_text(r));
+			break;
+		}
 		if (r == PT_OK) {
 			r = hub_state_revocation_add(h->st, x->version, e.op, e.target, e.target_len,
 						     x->envelope, x->envelope_len, now);
@@ -2619,9 +2825,18 @@ hub_on_revocations(struct hub *h, const struct pt_mqtt_revocations *m)
 					revoke_kind_name(e.op), "target", target, "owner_key_id", kid,
 					"new", r == PT_OK));
 			added++;
+			/* A key revoked: the roots are computed again (what it
+			 * endorsed leaves with it: owner.drop). */
+			if (r == PT_OK && e.op == PT_REVOKE_KEY && roots_load(h) != 0) {
+				hlog(HLOG_ERR, "event=revocation version=%lld error=\"cannot reload the"
+					       " owner keys\"",
+				     (long long)x->version);
+				break;
+			}
 		} else {
 			/* Not an owner of this hub (perhaps enrolled at porterd only),
-			 * another home, a broken envelope: recorded, and on. */
+			 * another home, a broken envelope, a revoked signer: recorded,
+			 * and on. */
 			hlog(HLOG_WARN, "event=revocation version=%lld result=refuse reason=%s",
 			     (long long)x->version, pt_err_code(r));
 			uplink_refusal(h, "revocation.refuse",
@@ -2631,6 +2846,13 @@ hub_on_revocations(struct hub *h, const struct pt_mqtt_revocations *m)
 		}
 		if (contiguous)
 			v = x->version;
+	}
+	memset(&e, 0, sizeof(e));
+	if (held) {
+		hlog(HLOG_INFO, "event=revocations held=yes newest=%lld entries=%zu added=%zu"
+				" refused=%zu version=%lld",
+		     (long long)m->newest, m->n, added, refused, (long long)h->rev_version);
+		return;
 	}
 	if (v != h->rev_version) {
 		if (hub_state_meta_set(h->st, REV_VERSION_KEY, v) != PT_OK) {
@@ -2644,6 +2866,257 @@ hub_on_revocations(struct hub *h, const struct pt_mqtt_revocations *m)
 		hlog(HLOG_ERR, "event=revocations error=\"cannot record the refresh\"");
 	hlog(HLOG_INFO, "event=revocations newest=%lld entries=%zu added=%zu refused=%zu version=%lld",
 	     (long long)m->newest, m->n, added, refused, (long long)h->rev_version);
+}
+
+void
+hub_on_revocations(struct hub *h, const struct pt_mqtt_revocations *m)
+{
+	revocations_apply(h, m, false);
+}
+
+static int
+revocations_msg(struct hub *h, const uint8_t *p, size_t len, bool held)
+{
+	struct pt_mqtt_revocations rv;	/* borrows from p */
+	uint8_t *copy;
+	int r;
+
+	if ((r = pt_mqtt_revocations_decode(p, len, &rv)) != PT_OK)
+		return r;
+	if (h->n_rows == 0 || h->home[0] == '\0') {
+		/* Not paired: kept (the last one only) for the pairing at the
+		 * door, applied there before the held owner statements. */
+		hlog(HLOG_INFO, "event=revocations result=ignored note=\"not paired yet\" newest=%lld"
+				" held=yes",
+		     (long long)rv.newest);
+		if (p != h->revs_held) {
+			copy = len > 0 ? malloc(len) : NULL;
+			free(h->revs_held);
+			h->revs_held = copy;
+			h->revs_held_len = copy != NULL ? len : 0;
+			if (copy != NULL)
+				memcpy(copy, p, len);
+		}
+		return PT_OK;
+	}
+	revocations_apply(h, &rv, held);
+	return PT_OK;
+}
+
+int
+hub_on_revocations_msg(struct hub *h, const uint8_t *p, size_t len)
+{
+	return revocations_msg(h, p, len, false);
+}
+
+/* Paired at the door: the revocations message held from before, if any. */
+static void
+revocations_take_held(struct hub *h)
+{
+	uint8_t *p = h->revs_held;
+	size_t len = h->revs_held_len;
+
+	if (p == NULL)
+		return;
+	h->revs_held = NULL;
+	h->revs_held_len = 0;
+	if (revocations_msg(h, p, len, true) != PT_OK)
+		hlog(HLOG_WARN, "event=revocations result=refuse note=\"held message\"");
+	free(p);
+}
+
+/* ---- owner statements (docs/web.md, "Endorsing an owner key") ---- */
+
+static bool
+key_in(const uint8_t (*keys)[PT_PK_LEN], size_t n, const uint8_t pk[PT_PK_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (memcmp(keys[i], pk, PT_PK_LEN) == 0)
+			return true;
+	return false;
+}
+
+/* Why a statement was not taken: a libporter code, or one of these. */
+#define OWNER_FULL "too-many-owners"
+
+/*
+ * One statement against the roots as they are now. PT_OK: a new root
+ * (*added) or one the hub had already (!*added); else the reason, in
+ * *why. A statement by a revoked key, or naming one, adds nothing: a key
+ * revocation takes a key away for good, whatever endorsed it.
+ */
+static int
+owner_statement(struct hub *h, const uint8_t *st, size_t st_len,
+		const uint8_t (*rev_keys)[PT_PK_LEN], size_t n_rev_keys, bool *added,
+		const char **why)
+{
+	char kid[2 * PT_KID_LEN + 1], by[2 * PT_KID_LEN + 1], label[HUB_LABEL_MAX + 1];
+	uint8_t new_kid[PT_KID_LEN];
+	struct pt_envelope e;
+	int64_t now = hub_now_utc();
+	size_t idx;
+	int r;
+
+	*added = false;
+	*why = NULL;
+	/* No age limit, as for revocations: a hub may come back after weeks,
+	 * and an owner's endorsement does not wear out (a key revocation
+	 * ends it). */
+	r = pt_envelope_verify(h->ops, st, st_len, PT_ENV_OWNER,
+			       (const uint8_t(*)[PT_PK_LEN])h->roots, h->n_roots, h->home, now,
+			       UINT32_MAX, &e, &idx);
+	if (r != PT_OK)
+		return r;
+	pt_hex(e.kid, PT_KID_LEN, by);
+	if (key_in(rev_keys, n_rev_keys, h->roots[idx]) || key_in(rev_keys, n_rev_keys, e.target))
+		return PT_EREVOKED;
+	if (!pt_pk_is_valid(e.target))
+		return PT_EMALFORMED;
+	pt_kid(h->ops, e.target, new_kid);
+	pt_hex(new_kid, PT_KID_LEN, kid);
+	if (key_in((const uint8_t(*)[PT_PK_LEN])h->roots, h->n_roots, e.target))
+		return PT_OK;	/* trusted already: nothing to do */
+	if (h->n_roots >= HUB_ROOTS_MAX) {
+		*why = OWNER_FULL;
+		return PT_ENOSPC;
+	}
+	(void)snprintf(label, sizeof(label), "endorsed by %s", by);
+	r = hub_state_owner_add(h->st, e.target, label, st, st_len, now);
+	/* PT_EEXISTS: a row kept from before (its endorser was revoked, or
+	 * the hub stopped between the row and its event): the roots are
+	 * computed again below, and the key is new if it is trusted now. */
+	if (r == PT_ENOSPC) {
+		*why = OWNER_FULL;	/* stored rows, revoked ones included */
+		return r;
+	}
+	if (r == PT_EEXISTS)	/* not trusted now (above): this statement is its evidence */
+		r = hub_state_owner_restate(h->st, e.target, label, st, st_len, now);
+	if (r != PT_OK)
+		return r;
+	if (roots_load(h) != 0) {
+		hlog(HLOG_ERR, "event=owner key_id=%s error=\"cannot reload the owner keys\"", kid);
+		return PT_EIO;
+	}
+	if (!key_in((const uint8_t(*)[PT_PK_LEN])h->roots, h->n_roots, e.target))
+		return PT_EUNTRUSTEDCMD;	/* its kept row holds another signer's statement */
+	*added = true;
+	hlog(HLOG_INFO, "event=owner result=added key_id=%s by=%s owners=%zu", kid, by, h->n_roots);
+	event(h, "owner.add", json_pack("{s:s,s:s}", "key_id", kid, "by", by));
+	return PT_OK;
+}
+
+/* Paired at the door: the owners message held from before, if any. */
+static void
+owners_take_held(struct hub *h)
+{
+	uint8_t *p = h->owners_held;
+	size_t len = h->owners_held_len;
+
+	if (p == NULL)
+		return;
+	h->owners_held = NULL;
+	h->owners_held_len = 0;
+	hub_on_owners(h, p, len);
+	free(p);
+}
+
+void
+hub_on_owners(struct hub *h, const uint8_t *p, size_t len)
+{
+	struct pt_mqtt_owners m;	/* borrows from p; about 1 KiB */
+	uint8_t (*rev_ctis)[PT_CTI_LEN] = NULL, (*rev_keys)[PT_PK_LEN] = NULL;
+	size_t n_rev_ctis = 0, n_rev_keys = 0, i, n_added = 0, n_refused = 0;
+	int reason[PT_MQTT_OWNERS_MAX];
+	const char *why[PT_MQTT_OWNERS_MAX];
+	bool done[PT_MQTT_OWNERS_MAX], progress, added;
+	int r;
+
+	if ((r = pt_mqtt_owners_decode(p, len, &m)) != PT_OK) {
+		hlog(HLOG_WARN, "event=owners result=refuse reason=%s bytes=%zu", pt_err_code(r), len);
+		uplink_refusal(h, "owner.refuse", json_pack("{s:s}", "reason", pt_err_code(r)));
+		return;
+	}
+	if (h->n_rows == 0 || h->home[0] == '\0') {
+		/* Not paired: nothing can verify yet. Kept (the last one only)
+		 * for the pairing at the door, which often comes after porterd
+		 * published them for this hub (at its pairing through the API). */
+		hlog(HLOG_INFO, "event=owners result=held note=\"not paired yet\" statements=%zu", m.n);
+		if (p != h->owners_held) {
+			uint8_t *copy = len > 0 ? malloc(len) : NULL;
+
+			free(h->owners_held);
+			h->owners_held = copy;
+			h->owners_held_len = copy != NULL ? len : 0;
+			if (copy != NULL)
+				memcpy(copy, p, len);
+		}
+		goto out;
+	}
+	if (hub_state_revoked_load(h->st, &rev_ctis, &n_rev_ctis, &rev_keys, &n_rev_keys) != PT_OK) {
+		hlog(HLOG_ERR, "event=owners error=\"cannot load the revoked keys\"");
+		goto out;
+	}
+	for (i = 0; i < m.n; i++) {
+		done[i] = false;
+		reason[i] = PT_OK;
+		why[i] = NULL;
+	}
+	/* In order, again while a pass adds a key: a statement by a key that
+	 * an earlier or a later one endorses is taken whatever the order
+	 * porterd relays them in. At most PT_MQTT_OWNERS_MAX passes. */
+	do {
+		progress = false;
+		for (i = 0; i < m.n; i++) {
+			if (done[i])
+				continue;
+			r = owner_statement(h, m.s[i].statement, m.s[i].statement_len,
+					    (const uint8_t(*)[PT_PK_LEN])rev_keys, n_rev_keys, &added,
+					    &why[i]);
+			reason[i] = r;
+			/* Only an unknown signer may become known in a later pass. */
+			if (r != PT_EUNTRUSTEDCMD)
+				done[i] = true;
+			if (added) {
+				progress = true;
+				n_added++;
+			}
+		}
+	} while (progress);
+	for (i = 0; i < m.n; i++) {
+		const char *code = why[i] != NULL ? why[i] : pt_err_code(reason[i]);
+
+		if (reason[i] == PT_OK)
+			continue;
+		n_refused++;
+		hlog(HLOG_WARN, "event=owner statement=%zu result=refuse reason=%s", i, code);
+		uplink_refusal(h, "owner.refuse", json_pack("{s:s}", "reason", code));
+	}
+	hlog(HLOG_INFO, "event=owners statements=%zu added=%zu refused=%zu owners=%zu", m.n, n_added,
+	     n_refused, h->n_roots);
+out:
+	free(rev_ctis);
+	free(rev_keys);
+	memset(&m, 0, sizeof(m));
+}
+
+/* PT_EREVOKED if the hub holds a key revocation of pk, PT_EIO if it
+ * cannot tell, else PT_OK. */
+static int
+owner_key_revoked(struct hub *h, const uint8_t pk[PT_PK_LEN])
+{
+	uint8_t (*ctis)[PT_CTI_LEN] = NULL, (*keys)[PT_PK_LEN] = NULL;
+	size_t n_ctis = 0, n_keys = 0;
+	int r;
+
+	if (hub_state_revoked_load(h->st, &ctis, &n_ctis, &keys, &n_keys) != PT_OK)
+		r = PT_EIO;
+	else
+		r = key_in((const uint8_t(*)[PT_PK_LEN])keys, n_keys, pk) ? PT_EREVOKED : PT_OK;
+	free(ctis);
+	free(keys);
+	return r;
 }
 
 /* The command as a door machine input, tried first on a copy (the
@@ -2673,6 +3146,25 @@ command_input(struct hub *h, const struct pt_envelope *e, struct pt_door_input *
 	return r;
 }
 
+/* PT_OK if the command verifies against the keys the hub holds a key
+ * revocation of (an owner key taken back: refused as revoked). */
+static int
+command_by_revoked(struct hub *h, const struct pt_mqtt_command *c, int64_t now,
+		   struct pt_envelope *e)
+{
+	uint8_t (*ctis)[PT_CTI_LEN] = NULL, (*rev)[PT_PK_LEN] = NULL;
+	size_t n_ctis = 0, n_rev = 0, idx;
+	int r = PT_EUNTRUSTEDCMD;
+
+	if (hub_state_revoked_load(h->st, &ctis, &n_ctis, &rev, &n_rev) == PT_OK && n_rev > 0)
+		r = pt_envelope_verify(h->ops, c->envelope, c->envelope_len, PT_ENV_COMMAND,
+				       (const uint8_t(*)[PT_PK_LEN])rev, n_rev, h->home, now,
+				       UINT32_MAX, e, &idx);
+	free(ctis);
+	free(rev);
+	return r;
+}
+
 void
 hub_on_command(struct hub *h, const struct pt_mqtt_command *c)
 {
@@ -2699,6 +3191,15 @@ hub_on_command(struct hub *h, const struct pt_mqtt_command *c)
 	r = pt_envelope_verify(h->ops, c->envelope, c->envelope_len, PT_ENV_COMMAND,
 			       (const uint8_t(*)[PT_PK_LEN])h->roots, h->n_roots, h->home, now,
 			       UINT32_MAX, &e, &idx);
+	if (r == PT_EUNTRUSTEDCMD && command_by_revoked(h, c, now, &e) == PT_OK) {
+		/* Signed by a revoked owner key: said so, with its nonce. */
+		hexs(e.nonce, PT_CTI_LEN, nonce);
+		pt_hex(e.kid, PT_KID_LEN, kid);
+		op = e.op == PT_CMD_UNLOCK ? "unlock" : "lock";
+		verified = true;
+		r = PT_EREVOKED;
+		goto out;
+	}
 	if (r != PT_OK)
 		goto out;
 	verified = true;
@@ -2710,6 +3211,10 @@ hub_on_command(struct hub *h, const struct pt_mqtt_command *c)
 		r = PT_ESTALE;	/* |now - iat| > skew, counted as pt_envelope_verify does */
 		goto out;
 	}
+	/* An owner key revoked here (a key revocation) commands nothing: that
+	 * is how an owner key, endorsed or not, is taken back. */
+	if ((r = owner_key_revoked(h, h->roots[idx])) != PT_OK)
+		goto out;
 	/* The nonce, durable before anything moves: a copy, now or after a
 	 * restart, is a replay (QoS 1 may deliver twice: that is one too). */
 	if (hub_state_nonce_prune(h->st, now - NONCE_GRACE, NULL) != PT_OK) {

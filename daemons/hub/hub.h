@@ -521,6 +521,17 @@ int hub_sign_batch(struct hub *h, struct pt_mqtt_events *b) PT_MUST_CHECK;
  * hub's version verified with the owner keys and stored; the version and
  * the freshness moved as docs/mqtt.md says; an event per entry. */
 void hub_on_revocations(struct hub *h, const struct pt_mqtt_revocations *m);
+/* A revocations payload as it came: decoded strictly (the error if not:
+ * nothing done) and handed to hub_on_revocations; before the hub is
+ * paired, the last one is held (a copy) and applied at the pairing,
+ * before the held owners message. */
+int hub_on_revocations_msg(struct hub *h, const uint8_t *p, size_t len) PT_MUST_CHECK;
+/* An owners message (docs/mqtt.md; the payload as it came): decoded
+ * strictly, then each owner statement verified against the owner keys
+ * the hub trusts (so an endorsed key may endorse the next), none revoked,
+ * for this home, with no age limit; each new key becomes a root with its
+ * statement as evidence. Events owner.add and owner.refuse. */
+void hub_on_owners(struct hub *h, const uint8_t *p, size_t len);
 /* A remote command (decoded, nothing verified): verified, its nonce
  * recorded, then the door machine; the outcome is an event. */
 void hub_on_command(struct hub *h, const struct pt_mqtt_command *c);

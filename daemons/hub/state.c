@@ -144,6 +144,9 @@ enum sid {
 	S_NONCE_ADD,
 	S_NONCE_PRUNE,
 	S_NONCE_COUNT,
+	S_OWNER_ROWS,
+	S_OWNER_RESTATE,
+	S_KEY_REVS,
 	S_COUNT_
 };
 
@@ -195,6 +198,10 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_NONCE_ADD] = "INSERT INTO command_nonces (nonce, expires_at, at) VALUES (?1, ?2, ?3)",
 	[S_NONCE_PRUNE] = "DELETE FROM command_nonces WHERE expires_at < ?1",
 	[S_NONCE_COUNT] = "SELECT count(*) FROM command_nonces",
+	[S_OWNER_ROWS] = "SELECT pk, statement FROM owners ORDER BY id LIMIT ?1",
+	[S_OWNER_RESTATE] = "UPDATE owners SET label = ?2, statement = ?3, at = ?4 WHERE pk = ?1",
+	/* Key revocations with their envelopes (the evidence of who signed). */
+	[S_KEY_REVS] = "SELECT target, envelope FROM revocations WHERE kind = 2 ORDER BY id",
 };
 
 struct hub_state {
@@ -899,6 +906,138 @@ hub_state_owner_list(struct hub_state *hs, uint8_t (*out)[PT_PK_LEN], size_t max
 			memset(out, 0, i * PT_PK_LEN);
 		return r;
 	}
+	*n = i;
+	return PT_OK;
+}
+
+/* A blob column of 0..cap bytes into out, its length in *len. */
+static bool
+col_blob_upto(sqlite3_stmt *s, int i, uint8_t *out, size_t cap, size_t *len)
+{
+	const void *p = sqlite3_column_blob(s, i);
+	int n = sqlite3_column_bytes(s, i);
+
+	if (n < 0 || (size_t)n > cap || (n > 0 && p == NULL))
+		return false;
+	if (n > 0)
+		memcpy(out, p, (size_t)n);
+	*len = (size_t)n;
+	return true;
+}
+
+int
+hub_state_owner_restate(struct hub_state *hs, const uint8_t pk[PT_PK_LEN], const char *label,
+			const uint8_t *statement, size_t statement_len, int64_t at)
+{
+	const char *what = "cannot replace an owner statement";
+	sqlite3_stmt *s;
+	size_t label_len;
+	int rc = SQLITE_OK;
+
+	if (hs == NULL || pk == NULL || label == NULL || (statement == NULL && statement_len != 0))
+		return PT_EINVAL;
+	label_len = len_upto(label, HUB_LABEL_MAX);
+	if (label_len > HUB_LABEL_MAX || statement_len > PT_ENVELOPE_SIZE_MAX)
+		return PT_EINVAL;
+	if ((s = get(hs, S_OWNER_RESTATE, what)) == NULL)
+		return PT_EIO;
+	bind_blob(s, 1, pk, PT_PK_LEN, &rc);
+	bind_text(s, 2, label, label_len, &rc);
+	bind_blob(s, 3, statement, statement_len, &rc);
+	bind_i64(s, 4, at, &rc);
+	return run_changing(hs, s, rc, what);
+}
+
+int
+hub_state_owner_rows(struct hub_state *hs, struct hub_owner_row **rows, size_t *n)
+{
+	const char *what = "cannot list owner keys";
+	struct hub_owner_row *a;
+	sqlite3_stmt *s;
+	size_t i = 0;
+	int r = PT_OK, rc = SQLITE_OK;
+
+	if (rows == NULL || n == NULL)
+		return PT_EINVAL;
+	*rows = NULL;
+	*n = 0;
+	if (hs == NULL)
+		return PT_EINVAL;
+	if ((a = calloc(HUB_OWNERS_MAX, sizeof(*a))) == NULL)
+		return PT_ENOMEM;
+	if ((s = get(hs, S_OWNER_ROWS, what)) == NULL) {
+		free(a);
+		return PT_EIO;
+	}
+	bind_i64(s, 1, (int64_t)HUB_OWNERS_MAX + 1, &rc);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW)
+			break;
+		if (i == HUB_OWNERS_MAX || !col_blob_exact(s, 0, a[i].pk, PT_PK_LEN) ||
+		    !col_blob_upto(s, 1, a[i].statement, sizeof(a[i].statement),
+				   &a[i].statement_len)) {
+			r = log_eio_msg(what, "stored value out of range");
+			break;
+		}
+		i++;
+	}
+	if (r == PT_OK && rc != SQLITE_DONE)
+		r = map_err(hs, rc, what);
+	done(s);
+	if (r != PT_OK) {
+		free(a);
+		return r;
+	}
+	*rows = a;
+	*n = i;
+	return PT_OK;
+}
+
+int
+hub_state_key_revocations(struct hub_state *hs, struct hub_key_revocation **out, size_t *n)
+{
+	const char *what = "cannot list key revocations";
+	struct hub_key_revocation *a = NULL, *b;
+	sqlite3_stmt *s;
+	size_t i = 0, cap = 0;
+	int r = PT_OK, rc = SQLITE_OK;
+
+	if (out == NULL || n == NULL)
+		return PT_EINVAL;
+	*out = NULL;
+	*n = 0;
+	if (hs == NULL)
+		return PT_EINVAL;
+	if ((s = get(hs, S_KEY_REVS, what)) == NULL)
+		return PT_EIO;
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW)
+			break;
+		if (i == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			if (cap > SIZE_MAX / sizeof(*a) || (b = realloc(a, cap * sizeof(*a))) == NULL) {
+				r = PT_ENOMEM;
+				break;
+			}
+			a = b;
+		}
+		if (!col_blob_exact(s, 0, a[i].target, PT_PK_LEN) ||
+		    !col_blob_upto(s, 1, a[i].envelope, sizeof(a[i].envelope), &a[i].envelope_len)) {
+			r = log_eio_msg(what, "stored value out of range");
+			break;
+		}
+		i++;
+	}
+	if (r == PT_OK && rc != SQLITE_DONE)
+		r = map_err(hs, rc, what);
+	done(s);
+	if (r != PT_OK) {
+		free(a);
+		return r;
+	}
+	*out = a;
 	*n = i;
 	return PT_OK;
 }

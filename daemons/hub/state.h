@@ -24,7 +24,10 @@
 #include "porter/event.h"
 #include "porter/keyfile.h"
 
-#define HUB_OWNERS_MAX 64
+/* Stored owner rows (evidence, revoked ones included) at most; of them
+ * the hub trusts HUB_ROOTS_MAX at most (the computed root set). */
+#define HUB_OWNERS_MAX 256
+#define HUB_ROOTS_MAX 64
 #define HUB_LABEL_MAX 100
 
 struct hub_state;
@@ -40,9 +43,33 @@ int hub_state_owner_add(struct hub_state *hs, const uint8_t pk[PT_PK_LEN], const
 			const uint8_t *statement, size_t statement_len, int64_t at) PT_MUST_CHECK;
 int hub_state_owner_list(struct hub_state *hs, uint8_t (*out)[PT_PK_LEN], size_t max,
 			 size_t *n) PT_MUST_CHECK;
+/* A stored row's evidence replaced (a key whose endorser was revoked,
+ * endorsed again); PT_ENOTFOUND if there is no row for pk. */
+int hub_state_owner_restate(struct hub_state *hs, const uint8_t pk[PT_PK_LEN], const char *label,
+			    const uint8_t *statement, size_t statement_len, int64_t at) PT_MUST_CHECK;
+/* Every stored owner row (at most HUB_OWNERS_MAX) with its statement, in
+ * enrolment order, into a malloc'd array. The stored rows are evidence:
+ * which of them the hub trusts is computed from them (docs/hub.md). */
+struct hub_owner_row {
+	uint8_t pk[PT_PK_LEN];
+	uint8_t statement[PT_ENVELOPE_SIZE_MAX];
+	size_t statement_len;
+};
+int hub_state_owner_rows(struct hub_state *hs, struct hub_owner_row **rows,
+			 size_t *n) PT_MUST_CHECK;
 /* The home this hub was paired into ("" before pairing). */
 int hub_state_home_get(struct hub_state *hs, char home_id[PT_ID_MAX + 1]) PT_MUST_CHECK;
 int hub_state_home_set(struct hub_state *hs, const char *home_id) PT_MUST_CHECK;
+
+/* Every stored key revocation with its envelope, in the order stored,
+ * into a malloc'd array (*out NULL when there is none). */
+struct hub_key_revocation {
+	uint8_t target[PT_PK_LEN];
+	uint8_t envelope[PT_ENVELOPE_SIZE_MAX];
+	size_t envelope_len;
+};
+int hub_state_key_revocations(struct hub_state *hs, struct hub_key_revocation **out,
+			      size_t *n) PT_MUST_CHECK;
 
 /* ---- entries: charged before the bolt moves ---- */
 /* Usage of each of the n token ids (0 for unknown ones) into out[i]. */

@@ -70,7 +70,7 @@ struct uplink {
 	int keepalive;
 	bool discovery;
 	char label[101];
-	char topic[PT_MQTT_TIME + 1][PT_MQTT_TOPIC_CAP];	/* by enum pt_mqtt_leaf */
+	char topic[PT_MQTT_OWNERS + 1][PT_MQTT_TOPIC_CAP];	/* by enum pt_mqtt_leaf */
 
 	enum conn conn;
 	bool closing;
@@ -353,13 +353,11 @@ on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 	case PT_MQTT_ACK:
 		on_ack(u, p, len);
 		return;
-	case PT_MQTT_REVOCATIONS: {
-		struct pt_mqtt_revocations rv;	/* borrows from msg, used here only */
-		if ((r = pt_mqtt_revocations_decode(p, len, &rv)) != PT_OK)
+	case PT_MQTT_REVOCATIONS:
+		/* Decoded there (held as it came while the hub is unpaired). */
+		if ((r = hub_on_revocations_msg(u->h, p, len)) != PT_OK)
 			break;
-		hub_on_revocations(u->h, &rv);
 		return;
-	}
 	case PT_MQTT_COMMANDS: {
 		struct pt_mqtt_command c;
 		if ((r = pt_mqtt_command_decode(p, len, &c)) != PT_OK)
@@ -367,6 +365,10 @@ on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 		hub_on_command(u->h, &c);
 		return;
 	}
+	case PT_MQTT_OWNERS:
+		/* Decoded there: a payload refused is an owner.refuse event. */
+		hub_on_owners(u->h, p, len);
+		return;
 	case PT_MQTT_TIME: {
 		struct pt_mqtt_time tm;
 		if ((r = pt_mqtt_time_decode(p, len, &tm)) != PT_OK)
@@ -387,7 +389,8 @@ on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 static void
 on_connect(struct mosquitto *m, void *arg, int rc)
 {
-	static const int leaves[] = {PT_MQTT_ACK, PT_MQTT_REVOCATIONS, PT_MQTT_COMMANDS, PT_MQTT_TIME};
+	static const int leaves[] = {PT_MQTT_ACK, PT_MQTT_REVOCATIONS, PT_MQTT_OWNERS,
+				     PT_MQTT_COMMANDS, PT_MQTT_TIME};
 	struct uplink *u = arg;
 	size_t i;
 	int mid = 0;
@@ -786,7 +789,7 @@ hub_uplink_open(struct hub *h, const struct hub_config *cfg, struct pt_errbuf *e
 	u->keepalive = (int)cfg->mqtt_keepalive;
 	u->discovery = cfg->mqtt_discovery;
 	memcpy(u->label, cfg->mqtt_label, sizeof(u->label));
-	for (leaf = PT_MQTT_STATE; leaf <= PT_MQTT_TIME; leaf++) {
+	for (leaf = PT_MQTT_STATE; leaf <= PT_MQTT_OWNERS; leaf++) {
 		if (pt_mqtt_topic_build(leaf, u->id, u->topic[leaf], sizeof(u->topic[leaf]), &len) !=
 		    PT_OK) {
 			(void)snprintf(err->msg, sizeof(err->msg),

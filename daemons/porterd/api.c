@@ -15,6 +15,7 @@
 #include "porter/text.h"
 #include "porter/tz.h"
 #include "api.h"
+#include "web.h"
 #include "porterd.h"
 
 #define LIST_HOMES_MAX 256
@@ -155,9 +156,10 @@ owner_key_json(const struct pt_owner_key *k)
 
 	pt_kid(pt_crypto_sodium(), k->pk, kid);
 	hex(kid, sizeof(kid), kid_hex);
-	return json_pack("{s:I,s:o,s:s,s:s,s:I}", "id", (json_int_t)k->id, "public_key",
+	return json_pack("{s:I,s:o,s:s,s:s,s:I,s:o}", "id", (json_int_t)k->id, "public_key",
 			 b64_json(k->pk, PT_PK_LEN), "key_id", kid_hex, "label", k->label,
-			 "created_at", (json_int_t)k->created_at);
+			 "created_at", (json_int_t)k->created_at, "endorsed_by",
+			 owner_key_endorsed_by(k));
 }
 
 static json_t *
@@ -225,6 +227,7 @@ commit_audited(struct server *s, struct request *rq, struct reply *rp, const cha
 		fail_internal(rp);
 		return false;
 	}
+	stream_notify(s);	/* an event may have been stored: live streams look now */
 	return true;
 }
 
@@ -284,20 +287,115 @@ page_json(const char *key, json_t *items, size_t n, size_t limit, int64_t last)
 	return json_pack("{s:o,s:s}", key, items, "next", next);
 }
 
-/* Bearer token -> account. false (and a 401 reply) if none is valid. */
-bool
-authenticate(struct server *s, struct request *rq, struct reply *rp, struct pt_account *a,
-	     uint8_t token_hash[PT_HASH_LEN])
+/* The CSRF token of a session (docs/web.md): base64url of
+ * SHA-256("porter/csrf/v1" || 0x00 || the 32 token bytes), raw in out. */
+static void
+csrf_raw(const uint8_t tok[32], uint8_t out[PT_HASH_LEN])
+{
+	static const char label[] = "porter/csrf/v1";	/* and its NUL: the 0x00 */
+	uint8_t m[sizeof(label) + 32];
+
+	memcpy(m, label, sizeof(label));
+	memcpy(m + sizeof(label), tok, 32);
+	pt_crypto_sodium()->sha256(out, m, sizeof(m));
+	pt_wipe(m, sizeof(m));
+}
+
+static bool
+csrf_text(const uint8_t tok[32], char out[64])
+{
+	uint8_t raw[PT_HASH_LEN];
+	bool ok;
+
+	csrf_raw(tok, raw);
+	ok = pt_b64_encode(out, 64, raw, sizeof(raw)) == PT_OK;
+	pt_wipe(raw, sizeof(raw));
+	return ok;
+}
+
+/* Origin, when sent, is porterd's own: http:// or https:// and the Host
+ * the request names (docs/web.md: either scheme, for a proxy that ends
+ * TLS in front of porterd). */
+static bool
+origin_is_own(const struct request *rq)
+{
+	const char *o = rq->origin, *rest;
+
+	if (o == NULL)
+		return true;
+	if (rq->host == NULL || rq->host[0] == '\0')
+		return false;
+	if (strncmp(o, "http://", 7) == 0)
+		rest = o + 7;
+	else if (strncmp(o, "https://", 8) == 0)
+		rest = o + 8;
+	else
+		return false;
+	return strcmp(rest, rq->host) == 0;
+}
+
+/*
+ * A cookie-authenticated request that may change something: the
+ * X-Porter-CSRF header must be the session's CSRF token (compared in
+ * constant time) and Origin, if sent, porterd's own.
+ */
+static bool
+csrf_ok(const struct request *rq, const uint8_t tok[32])
+{
+	uint8_t want[PT_HASH_LEN], got[PT_HASH_LEN];
+	const char *h = rq->csrf;
+	bool ok;
+
+	if (method_is(rq, "GET") || method_is(rq, "HEAD"))
+		return true;
+	if (h == NULL || strnlen(h, 64) != pt_b64_len(sizeof(got)) ||
+	    pt_b64_decode(got, sizeof(got), h, pt_b64_len(sizeof(got))) != PT_OK)
+		return false;
+	csrf_raw(tok, want);
+	ok = pt_ct_equal(want, got, sizeof(want));
+	pt_wipe(want, sizeof(want));
+	return ok && origin_is_own(rq);
+}
+
+/*
+ * Bearer token, or without an Authorization header the porter_session
+ * cookie (docs/web.md) -> account. false (and a 401 reply, or 403 csrf for
+ * a cookie request that fails the CSRF checks) if none is valid. tok_out
+ * (if not NULL) gets the token's 32 bytes (the caller wipes them).
+ */
+static bool
+authenticate_tok(struct server *s, struct request *rq, struct reply *rp, struct pt_account *a,
+		 uint8_t token_hash[PT_HASH_LEN], uint8_t *tok_out)
 {
 	uint8_t tok[32];
-	const char *h = rq->authorization;
+	const char *h = rq->authorization, *text;
+	size_t tlen;
 	int64_t id, expires, now;
 	uint64_t gen;
 
-	if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != pt_b64_len(sizeof(tok)) ||
-	    pt_b64_decode(tok, sizeof(tok), h + 7, strlen(h + 7)) != PT_OK)
+	rq->by_cookie = false;
+	if (h != NULL) {
+		if (strncmp(h, "Bearer ", 7) != 0)
+			goto no;
+		text = h + 7;
+	} else if (rq->cookie[0] != '\0') {
+		text = rq->cookie;
+		rq->by_cookie = true;
+	} else {
 		goto no;
+	}
+	tlen = strlen(text);
+	if (tlen != pt_b64_len(sizeof(tok)) || pt_b64_decode(tok, sizeof(tok), text, tlen) != PT_OK)
+		goto no;
+	/* Before the session is looked up or the body used: nothing changes. */
+	if (rq->by_cookie && !csrf_ok(rq, tok)) {
+		pt_wipe(tok, sizeof(tok));
+		fail(rp, 403, "csrf", NULL, "cross-site request refused");
+		return false;
+	}
 	pt_crypto_sodium()->sha256(token_hash, tok, sizeof(tok));
+	if (tok_out != NULL)
+		memcpy(tok_out, tok, sizeof(tok));
 	pt_wipe(tok, sizeof(tok));
 	now = now_utc();
 	if (s->shared_store || !cache_session_get(s->cache, token_hash, now, a)) {
@@ -310,8 +408,31 @@ authenticate(struct server *s, struct request *rq, struct reply *rp, struct pt_a
 	rq->actor = a->id;
 	return true;
 no:
+	if (tok_out != NULL)
+		pt_wipe(tok_out, 32);
 	fail(rp, 401, "unauthenticated", NULL, "sign in first (Authorization: Bearer <token>)");
 	return false;
+}
+
+bool
+authenticate(struct server *s, struct request *rq, struct reply *rp, struct pt_account *a,
+	     uint8_t token_hash[PT_HASH_LEN])
+{
+	return authenticate_tok(s, rq, rp, a, token_hash, NULL);
+}
+
+/* Set-Cookie for the session cookie: the token, or "" to clear it. */
+static void
+session_cookie(const struct request *rq, struct reply *rp, const char *token, int64_t max_age)
+{
+	/* With Secure, the __Host- name: Path=/, no Domain (web.h). */
+	int n = snprintf(rp->set_cookie, sizeof(rp->set_cookie),
+			 "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+			 rq->cookie_secure ? WEB_COOKIE_NAME_SECURE : WEB_COOKIE_NAME, token,
+			 (long long)max_age, rq->cookie_secure ? "; Secure" : "");
+
+	if (n < 0 || (size_t)n >= sizeof(rp->set_cookie))
+		rp->set_cookie[0] = '\0';	/* cannot happen: 43 + the attributes */
 }
 
 bool
@@ -400,9 +521,9 @@ session_create(struct server *s, struct request *rq, struct reply *rp)
 	struct pt_api_err e;
 	struct pt_account a;
 	uint8_t tok[32], th[PT_HASH_LEN];
-	char text[64], target[64];
+	char text[64], target[64], csrf[64] = "";
 	int64_t wait, now = now_utc(), now_ms, ttl;
-	bool found, ok;
+	bool found, ok, cookie;
 
 	if (!need_json(rq, rp))
 		return;
@@ -430,10 +551,13 @@ session_create(struct server *s, struct request *rq, struct reply *rp)
 		return;
 	}
 	ratelimit_success(s->rl, r.email, rq->rl_addr);
+	cookie = r.cookie;
 	pt_wipe(&r, sizeof(r));
 	pt_random(tok, sizeof(tok));
 	pt_crypto_sodium()->sha256(th, tok, sizeof(tok));
-	if (pt_b64_encode(text, sizeof(text), tok, sizeof(tok)) != PT_OK) {
+	if (pt_b64_encode(text, sizeof(text), tok, sizeof(tok)) != PT_OK ||
+	    (cookie && !csrf_text(tok, csrf))) {
+		pt_wipe(tok, sizeof(tok));
 		fail_internal(rp);
 		return;
 	}
@@ -453,13 +577,49 @@ session_create(struct server *s, struct request *rq, struct reply *rp)
 	}
 	(void)snprintf(target, sizeof(target), "account:%lld", (long long)a.id);
 	if (!commit_audited(s, rq, rp, "session.create", target,
-			    json_pack("{s:s}", "addr", rq->addr)))
+			    json_pack("{s:s,s:b}", "addr", rq->addr, "cookie", cookie)))
 		goto out;
 	rp->status = 201;
-	rp->body = json_pack("{s:s,s:I,s:o}", "token", text, "expires_at", (json_int_t)(now + ttl),
-			     "account", account_json(&a));
+	if (cookie) {
+		/* A web session: the token only in the HttpOnly cookie. */
+		session_cookie(rq, rp, text, ttl);
+		rp->body = json_pack("{s:s,s:I,s:o}", "csrf", csrf, "expires_at",
+				     (json_int_t)(now + ttl), "account", account_json(&a));
+	} else {
+		rp->body = json_pack("{s:s,s:I,s:o}", "token", text, "expires_at",
+				     (json_int_t)(now + ttl), "account", account_json(&a));
+	}
 out:
 	pt_wipe(text, sizeof(text));
+	pt_wipe(csrf, sizeof(csrf));
+}
+
+/* GET /v1/sessions/current: the session's account, expiry and CSRF token
+ * (how a reloaded page gets its CSRF token back: docs/web.md). */
+static void
+session_current(struct server *s, struct request *rq, struct reply *rp)
+{
+	struct pt_account a;
+	uint8_t th[PT_HASH_LEN], tok[32];
+	char csrf[64];
+	int64_t id = 0, expires = 0;
+
+	/* A GET without a body, but its reply carries the CSRF token: the
+	 * JSON that holds it is wiped when freed, like a session's. */
+	json_wipe_set(true);
+	if (!authenticate_tok(s, rq, rp, &a, th, tok))
+		return;
+	if (!csrf_text(tok, csrf) ||
+	    pt_store_session_get(s->st, th, now_utc(), &id, &expires) != PT_OK || id != a.id) {
+		pt_wipe(tok, sizeof(tok));
+		fail(rp, 401, "unauthenticated", NULL, "sign in first (Authorization: Bearer <token>)");
+		return;
+	}
+	pt_wipe(tok, sizeof(tok));
+	rp->status = 200;
+	rp->body = json_pack("{s:o,s:I,s:s}", "account", account_json(&a), "expires_at",
+			     (json_int_t)expires, "csrf", csrf);
+	pt_wipe(csrf, sizeof(csrf));
 }
 
 static void
@@ -488,6 +648,8 @@ session_delete(struct server *s, struct request *rq, struct reply *rp, bool all)
 		return;
 	cache_bump(s->cache);
 	rp->status = 204;
+	if (rq->by_cookie)
+		session_cookie(rq, rp, "", 0);	/* the browser forgets it too */
 }
 
 /* ---- homes ---- */
@@ -750,7 +912,7 @@ owner_key_add(struct server *s, struct request *rq, struct reply *rp, const stru
 	struct pt_req_owner_key r;
 	struct pt_owner_key k;
 	struct pt_api_err e;
-	char target[PT_ID_MAX + 8], kid_hex[2 * PT_KID_LEN + 1];
+	char target[PT_ID_MAX + 8], kid_hex[2 * PT_KID_LEN + 1], by[2 * PT_KID_LEN + 1] = "";
 	uint8_t kid[PT_KID_LEN];
 	int x;
 
@@ -764,17 +926,26 @@ owner_key_add(struct server *s, struct request *rq, struct reply *rp, const stru
 	memcpy(k.home_id, h->id, sizeof(k.home_id));
 	memcpy(k.pk, r.pk, PT_PK_LEN);
 	memcpy(k.label, r.label, sizeof(k.label));
+	memcpy(k.statement, r.statement, r.statement_len);
+	k.statement_len = r.statement_len;
 	k.added_by = rq->actor;
 	k.created_at = now_utc();
 	if (pt_store_begin(s->st) != PT_OK) {
 		fail_internal(rp);
 		return;
 	}
-	/* Counted inside the transaction, so two uploads cannot both pass. */
+	/* Counted inside the transaction, so two uploads cannot both pass;
+	 * a statement is checked against the keys read here (api_org.c). */
 	{
 		struct pt_owner_key *ks = calloc(LIST_KEYS_MAX, sizeof(*ks));
 		size_t n = 0;
 		x = ks != NULL ? pt_store_owner_key_list(s->st, h->id, ks, LIST_KEYS_MAX, &n) : PT_ENOMEM;
+		if (x == PT_OK && n < LIST_KEYS_MAX && k.statement_len > 0 &&
+		    !owner_statement_check(h, ks, n, &r, rp, by)) {
+			free(ks);
+			pt_store_rollback(s->st);
+			return;
+		}
 		free(ks);
 		if (x != PT_OK || n >= LIST_KEYS_MAX) {
 			pt_store_rollback(s->st);
@@ -794,8 +965,13 @@ owner_key_add(struct server *s, struct request *rq, struct reply *rp, const stru
 	pt_kid(pt_crypto_sodium(), k.pk, kid);
 	hex(kid, sizeof(kid), kid_hex);
 	(void)snprintf(target, sizeof(target), "home:%s", h->id);
-	if (!commit_audited(s, rq, rp, "owner_key.add", target, json_pack("{s:s}", "key_id", kid_hex)))
+	if (!commit_audited(s, rq, rp, "owner_key.add", target,
+			    json_pack("{s:s,s:o}", "key_id", kid_hex, "endorsed_by",
+				      by[0] != '\0' ? json_string(by) : json_null())))
 		return;
+	/* The hubs learn of an endorsed key from its statement (retained). */
+	if (k.statement_len > 0)
+		mqtt_owners_changed(s, h->id);
 	rp->status = 201;
 	rp->body = owner_key_json(&k);
 }
@@ -1164,7 +1340,7 @@ not_found(struct reply *rp)
 /* /v1/homes/{id}[/sub] */
 static void
 homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct pt_account *a,
-	  const char *rest)
+	  const uint8_t th[PT_HASH_LEN], const char *rest)
 {
 	char id[PT_ID_MAX + 1];
 	const char *slash = strchr(rest, '/'), *sub = slash != NULL ? slash + 1 : "";
@@ -1236,6 +1412,11 @@ homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct p
 			command_relay(s, rq, rp, &h, role);
 		else
 			not_allowed(rp, "POST");
+	} else if (strcmp(sub, "stream") == 0) {
+		if (method_is(rq, "GET"))
+			stream_open(s, rp, a->id, h.id, th, rq->last_event_id, rq->rl_addr);
+		else
+			not_allowed(rp, "GET");
 	} else if (!api_home_org(s, rq, rp, a, &h, role, sub) &&
 		   !api_home_clip(s, rq, rp, a, &h, role, sub)) {
 		not_found(rp);
@@ -1249,7 +1430,8 @@ api_dispatch(struct server *s, struct request *rq, struct reply *rp)
 	uint8_t th[PT_HASH_LEN];
 	const char *p = rq->path;
 
-	/* No GET route reads a body or answers with a secret (docs/api.md). */
+	/* No GET route reads a body or answers with a secret (docs/api.md),
+	 * but GET /v1/sessions/current (its CSRF token): session_current. */
 	json_wipe_set(!(method_is(rq, "GET") && rq->len == 0));
 	if (strncmp(p, "/v1/", 4) != 0) {
 		not_found(rp);
@@ -1279,8 +1461,10 @@ api_dispatch(struct server *s, struct request *rq, struct reply *rp)
 	} else if (strcmp(p, "sessions/current") == 0) {
 		if (method_is(rq, "DELETE"))
 			session_delete(s, rq, rp, false);
+		else if (method_is(rq, "GET"))
+			session_current(s, rq, rp);
 		else
-			not_allowed(rp, "DELETE");
+			not_allowed(rp, "GET, DELETE");
 	} else if (strcmp(p, "me") == 0) {
 		if (!method_is(rq, "GET")) {
 			not_allowed(rp, "GET");
@@ -1304,7 +1488,7 @@ api_dispatch(struct server *s, struct request *rq, struct reply *rp)
 	} else if (strncmp(p, "homes/", 6) == 0) {
 		if (!authenticate(s, rq, rp, &a, th))
 			return;
-		homes_sub(s, rq, rp, &a, p + 6);
+		homes_sub(s, rq, rp, &a, th, p + 6);
 	} else if (strcmp(p, "carriers") == 0 || strncmp(p, "carriers/", 9) == 0) {
 		/* Fixed routes: 405 before 401, as for /v1/homes. */
 		if (p[8] == '\0' && !method_is(rq, "GET") && !method_is(rq, "POST")) {

@@ -87,6 +87,17 @@ bool api_home_org(struct server *s, struct request *rq, struct reply *rp,
  * not open under the sealing key), PT_ENOMEM. */
 int carrier_secret_open(struct server *s, const struct pt_carrier *c,
 			struct pt_secret **out) PT_MUST_CHECK;
+/* api_org.c: owner statements (docs/web.md, "Endorsing an owner key").
+ * owner_statement_check: r->statement verified as a PT_ENV_OWNER of the
+ * home by one of its keys ks[n] that may endorse (endorsed ones and the
+ * first), fresh within 600 s, naming r->pk; kid_hex gets the signer's key
+ * id. false with the reply filled (the caller rolls back).
+ * owner_key_endorsed_by: the "endorsed_by" of a key's JSON: the signer's
+ * key id (hex) or null. */
+bool owner_statement_check(const struct pt_home *h, const struct pt_owner_key *ks, size_t n,
+			   const struct pt_req_owner_key *r, struct reply *rp,
+			   char kid_hex[2 * PT_KID_LEN + 1]);
+json_t *owner_key_endorsed_by(const struct pt_owner_key *k);
 /* api_delivery.c: /v1/deliveries... (rest after "/v1/deliveries") */
 /* Cameras and clips (api_clip.c). api_home_clip: the home's "cameras..."
  * and "clips..." routes, false if sub is neither. api_clips: "/v1/clips/..."

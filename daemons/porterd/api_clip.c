@@ -3,21 +3,28 @@
  *
  * Owners enrol a home's camera keys and read the home's clips. Cameras
  * upload, without a session, authenticated by their enrolled key's
- * signatures: a sealed segment with a segment signature (Porter-Signature)
- * over its SHA-256, and the signed manifest. porterd checks both, keeps
- * the ciphertext in files under [clips] dir and the facts in the store,
- * and can open neither: it never sees a clip key.
+ * signatures: the signed key record at START (the clip key sealed to each
+ * owner), a sealed segment with a segment signature (Porter-Signature)
+ * over its SHA-256, and the signed manifest. porterd checks all three,
+ * keeps the ciphertext in files under [clips] dir, each segment's
+ * signature beside it, the key record, the manifest and the facts in the
+ * store, and can open nothing: it never sees a clip key. The key record
+ * and the kept signatures let an owner open and check a clip whose
+ * manifest never came (the camera destroyed mid-entry).
  *
- * Files: <dir>/<home id>/<clip id hex>/<index, 4 digits>.seg, names made
- * from the camera's enrolled home and the parsed clip id and index only,
- * never from request text. Clips are keyed by (home, clip id): a camera of
- * another home cannot squat this home's clip id. A segment is
- * written to a temporary file, fsync'd, then linked to its name (link
+ * Files: <dir>/<home id>/<clip id hex>/<index, 4 digits>.seg and beside
+ * it <index>.sig (SHA-256 || segment signature, linked before the
+ * segment), names made from the camera's enrolled home and the parsed
+ * clip id and index only, never from request text. Clips are keyed by
+ * (home, clip id): a camera of another home cannot squat this home's clip
+ * id. A segment is written to a temporary file, fsync'd, then linked to
+ * its name (link
  * fails if the name exists: two uploads of one segment cannot both win)
  * and the directory fsync'd. Idempotent: the same bytes again are 200,
  * other bytes for a stored (clip, index) 409.
  */
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -82,6 +89,21 @@ clip_paths(struct server *s, const char *home, const uint8_t clip[PT_CLIP_ID_LEN
 		return true;
 	n = snprintf(file, SEG_NAME_MAX, "%s/%s/%s/%04u.seg", root, home, hx, (unsigned)index);
 	return n > 0 && n < SEG_NAME_MAX;
+}
+
+/* A segment's sidecar: <index>.sig beside <index>.seg. */
+#define SIDECAR_LEN (PT_HASH_LEN + PT_SIG_LEN)
+
+static bool
+sidecar_path(const char *file, char out[SEG_NAME_MAX])
+{
+	size_t n = strlen(file);
+
+	if (n < 4 || n >= SEG_NAME_MAX || strcmp(file + n - 4, ".seg") != 0)
+		return false;
+	memcpy(out, file, n - 4);
+	memcpy(out + n - 4, ".sig", 5);
+	return true;
 }
 
 static int
@@ -160,6 +182,121 @@ write_temp(const char *dir, const uint8_t *p, size_t len, char tmp[SEG_NAME_MAX]
 		return PT_EIO;
 	}
 	return PT_OK;
+}
+
+/*
+ * A stored segment's sidecar: the SHA-256 of the sealed segment and the
+ * camera's segment signature over it, as checked on upload. PT_OK,
+ * PT_ENOTFOUND (none: a segment stored before porterd kept them), PT_EIO.
+ */
+static int
+sidecar_read(const char *sfile, uint8_t h[PT_HASH_LEN], uint8_t sig[PT_SIG_LEN])
+{
+	uint8_t rec[SIDECAR_LEN + 1];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(sfile, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return errno == ENOENT ? PT_ENOTFOUND : PT_EIO;
+	do
+		n = read(fd, rec, sizeof(rec));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n != SIDECAR_LEN)
+		return PT_EIO;
+	memcpy(h, rec, PT_HASH_LEN);
+	memcpy(sig, rec + PT_HASH_LEN, PT_SIG_LEN);
+	return PT_OK;
+}
+
+/* Leftovers older than this are a crashed upload's, never one in flight:
+ * an upload links its files seconds after writing them (porterd is the
+ * only writer of the clip store). */
+#define LEFTOVER_S 60
+
+static bool
+is_old(const struct stat *sb)
+{
+	return now_utc() - (int64_t)sb->st_mtim.tv_sec > LEFTOVER_S;
+}
+
+/*
+ * The temporaries (.tmp-*) a porterd killed between write and link left
+ * in a clip's directory, removed when the clip is written to again (L6,
+ * docs/clips.md: part of it). Those younger than LEFTOVER_S may be
+ * another upload's, in flight: kept.
+ */
+static void
+sweep_temporaries(const char *dir)
+{
+	struct dirent *e;
+	struct stat sb;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, ".tmp-", 5) == 0 &&
+		    fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(sb.st_mode) && is_old(&sb) &&
+		    unlinkat(dirfd(d), e->d_name, 0) == 0)
+			plog(LOG_INFO_, "event=clip_store_cleanup removed=\"%s/%s\"", dir, e->d_name);
+	closedir(d);
+}
+
+/*
+ * Link the sidecar of a segment (before the segment itself, so a stored
+ * segment always has one). *made: linked here (the caller removes it if
+ * the upload is refused). One there already for the same SHA-256 is this
+ * body's, its signature checked when it was written: PT_OK, kept.
+ * PT_ECONFLICT: one for other bytes (another upload of this index).
+ */
+static int
+sidecar_put(const char *dir, const char *sfile, const uint8_t h[PT_HASH_LEN],
+	    const uint8_t sig[PT_SIG_LEN], bool *made)
+{
+	uint8_t rec[SIDECAR_LEN], oh[PT_HASH_LEN], osig[PT_SIG_LEN];
+	char tmp[SEG_NAME_MAX];
+	int r;
+
+	*made = false;
+	memcpy(rec, h, PT_HASH_LEN);
+	memcpy(rec + PT_HASH_LEN, sig, PT_SIG_LEN);
+	if (write_temp(dir, rec, sizeof(rec), tmp) != PT_OK)
+		return PT_EIO;
+	if (link(tmp, sfile) == 0) {
+		*made = true;
+		unlink(tmp);
+		return PT_OK;
+	}
+	r = errno == EEXIST ? PT_OK : PT_EIO;
+	unlink(tmp);
+	if (r != PT_OK)
+		return r;
+	if ((r = sidecar_read(sfile, oh, osig)) != PT_OK)
+		return PT_EIO;
+	if (pt_ct_equal(oh, h, PT_HASH_LEN))
+		return PT_OK;
+	return PT_ECONFLICT;
+}
+
+/* A sidecar for other bytes with no segment beside it, older than
+ * LEFTOVER_S: an upload that died between the two links. Removed (true),
+ * so this upload can store its own. */
+static bool
+sidecar_stale(const char *sfile, const char *file)
+{
+	struct stat sb;
+
+	if (stat(file, &sb) == 0 || errno != ENOENT)
+		return false;
+	if (lstat(sfile, &sb) != 0 || !S_ISREG(sb.st_mode) || !is_old(&sb))
+		return false;
+	if (unlink(sfile) != 0)
+		return false;
+	plog(LOG_INFO_, "event=clip_store_cleanup removed=\"%s\" note=\"a signature without its"
+			" segment\"", sfile);
+	return true;
 }
 
 static int
@@ -319,10 +456,10 @@ segment_put(struct server *s, struct request *rq, struct reply *rp,
 	struct pt_camera cam;
 	uint8_t sig[PT_SIG_LEN], h[PT_HASH_LEN], *mbuf = NULL;
 	char dir[SEG_NAME_MAX], file[SEG_NAME_MAX], tmp[SEG_NAME_MAX], hx[2 * PT_HASH_LEN + 1];
-	char clip_hex[CLIP_HEX + 1];
+	char clip_hex[CLIP_HEX + 1], sfile[SEG_NAME_MAX];
 	size_t mlen;
 	struct stat sb;
-	bool linked = false, in_tx = false, made = false, fits = false;
+	bool linked = false, in_tx = false, made = false, fits = false, sig_made = false;
 	int x;
 
 	tmp[0] = '\0';
@@ -342,7 +479,7 @@ segment_put(struct server *s, struct request *rq, struct reply *rp,
 		fail(rp, 400, "malformed", "body", "not a sealed segment (docs/clips.md)");
 		return;
 	}
-	if (!clip_paths(s, cam.home_id, clip, index, dir, file)) {
+	if (!clip_paths(s, cam.home_id, clip, index, dir, file) || !sidecar_path(file, sfile)) {
 		fail_internal(rp);
 		return;
 	}
@@ -357,9 +494,14 @@ segment_put(struct server *s, struct request *rq, struct reply *rp,
 		return;
 	if (stat(file, &sb) == 0) {
 		segment_compare(file, rq, rp);
-		if (rp->status == 200)
-			goto answer;
-		return;
+		if (rp->status != 200)
+			return;
+		/* Stored before porterd kept signatures: keep this one now. */
+		if (stat(sfile, &sb) != 0 && sidecar_put(dir, sfile, h, sig, &sig_made) == PT_OK &&
+		    sig_made)
+			(void)fsync_dir(dir);
+		sig_made = false;
+		goto answer;
 	}
 	/* The quota before a byte is written (checked again in the
 	 * transaction: uploads in flight). */
@@ -377,6 +519,30 @@ segment_put(struct server *s, struct request *rq, struct reply *rp,
 		fail_internal(rp);
 		goto out;
 	}
+	sweep_temporaries(dir);
+	/* The signature first: a segment file never exists without it. */
+	x = sidecar_put(dir, sfile, h, sig, &sig_made);
+	if (x == PT_ECONFLICT && sidecar_stale(sfile, file))
+		x = sidecar_put(dir, sfile, h, sig, &sig_made);
+	if (x == PT_ECONFLICT) {
+		if (stat(file, &sb) == 0) {
+			segment_compare(file, rq, rp);
+			if (rp->status == 200) {
+				/* The stored segment is these bytes but its sidecar
+				 * names others: the store is damaged. */
+				plog(LOG_ERR_, "event=clip_store_error op=sidecar path=\"%s\"", sfile);
+				rp->status = 0;
+				fail_internal(rp);
+			}
+		} else
+			fail(rp, 409, "conflict", "body",
+			     "another segment is being stored at this index");
+		goto out;
+	}
+	if (x != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
 	if (link(tmp, file) != 0) {
 		if (errno != EEXIST) {
 			fail_internal(rp);
@@ -387,6 +553,7 @@ segment_put(struct server *s, struct request *rq, struct reply *rp,
 		if (rp->status == 200) {
 			unlink(tmp);
 			tmp[0] = '\0';
+			sig_made = false;	/* this body's: kept */
 			goto answer;
 		}
 		goto out;
@@ -443,7 +610,7 @@ segment_put(struct server *s, struct request *rq, struct reply *rp,
 		fail_internal(rp);
 		goto out;
 	}
-	in_tx = linked = made = false;	/* kept */
+	in_tx = linked = made = sig_made = false;	/* kept */
 	rp->status = 201;
 answer:
 	pt_clip_id_text(clip, clip_hex);
@@ -455,6 +622,8 @@ out:
 		pt_store_rollback(s->st);
 	if (linked)
 		unlink(file);	/* refused after the link: nothing stays */
+	if (sig_made)
+		unlink(sfile);	/* after the segment: never one without the other */
 	if (tmp[0] != '\0')
 		unlink(tmp);
 	if (made)
@@ -532,6 +701,50 @@ manifest_same(struct server *s, const struct pt_clip_row *row, const struct requ
 	return same;
 }
 
+/* The stored key record of a clip, verified again with the key kept with
+ * the clip. PT_ENOTFOUND (none yet), PT_EIO. */
+static int
+keyrec_load(struct server *s, const struct pt_clip_row *row, uint8_t buf[PT_CLIP_KEYREC_MAX],
+	    size_t *len, struct pt_clip_keyrec *k)
+{
+	int r;
+
+	if ((r = pt_store_clip_keyrec(s->st, row->home_id, row->clip, buf, PT_CLIP_KEYREC_MAX,
+				      len)) != PT_OK)
+		return r == PT_ENOTFOUND ? r : PT_EIO;
+	if (pt_clip_keyrec_open(pt_crypto_sodium(), row->camera_pk, buf, *len, k) != PT_OK) {
+		plog(LOG_ERR_, "event=clip_store_error op=keyrec_reopen");
+		return PT_EIO;
+	}
+	return PT_OK;
+}
+
+/* A manifest against the clip's key record, if one is stored: true if
+ * there is none or it names the same camera, clip, START and recipients;
+ * false with 409/500 answered otherwise. */
+static bool
+manifest_keys_match(struct server *s, const struct pt_clip_row *row,
+		    const struct pt_clip_manifest *m, struct reply *rp)
+{
+	uint8_t buf[PT_CLIP_KEYREC_MAX];
+	struct pt_clip_keyrec k;
+	size_t len;
+	int x;
+
+	if (row->keyrec_len == 0)
+		return true;
+	if ((x = keyrec_load(s, row, buf, &len, &k)) != PT_OK) {
+		fail_internal(rp);
+		return false;
+	}
+	if (!pt_clip_keyrec_matches(&k, m)) {
+		fail(rp, 409, "conflict", "body",
+		     "the manifest's keys or START are not the clip's key record's");
+		return false;
+	}
+	return true;
+}
+
 static void
 manifest_put(struct server *s, struct request *rq, struct reply *rp,
 	     const uint8_t clip[PT_CLIP_ID_LEN])
@@ -592,6 +805,8 @@ manifest_put(struct server *s, struct request *rq, struct reply *rp,
 		}
 		goto out;
 	}
+	if (exists && !manifest_keys_match(s, &row, m, rp))
+		goto out;
 	if (!segments_check(s, cam.home_id, m, true, &present, missing, rp))
 		goto out;
 
@@ -617,6 +832,9 @@ manifest_put(struct server *s, struct request *rq, struct reply *rp,
 		rp->status = 200;
 		goto answer;
 	}
+	/* A key record stored meanwhile is checked here, in the transaction. */
+	if (exists && !manifest_keys_match(s, &row, m, rp))
+		goto out;
 	/* A segment stored since the files were hashed: the camera sends the
 	 * manifest again. */
 	if (exists && (size_t)row.segments > present) {
@@ -666,6 +884,153 @@ out:
 	free(m);
 }
 
+/* A key record against one to store: true if the same bytes; false with
+ * 409/500 answered otherwise. */
+static bool
+keyrec_same(struct server *s, const struct pt_clip_row *row, const struct request *rq,
+	    struct reply *rp)
+{
+	uint8_t old[PT_CLIP_KEYREC_MAX];
+	size_t old_len = 0;
+
+	if (pt_store_clip_keyrec(s->st, row->home_id, row->clip, old, sizeof(old), &old_len) !=
+	    PT_OK) {
+		fail_internal(rp);
+		return false;
+	}
+	if (old_len != rq->len || memcmp(old, rq->body, old_len) != 0) {
+		fail(rp, 409, "conflict", "body", "the clip has another key record");
+		return false;
+	}
+	return true;
+}
+
+/* The key record against a stored manifest, if any (a manifest that came
+ * first): false with 409/500 answered if they differ. */
+static bool
+keyrec_fits_manifest(struct server *s, const struct pt_clip_row *row,
+		     const struct pt_clip_keyrec *k, struct reply *rp)
+{
+	struct pt_clip_manifest *m;
+	uint8_t *buf;
+	size_t len;
+	bool ok = false;
+
+	if (row->manifest_len == 0)
+		return true;
+	m = malloc(sizeof(*m));
+	buf = malloc(PT_CLIP_MANIFEST_MAX);
+	if (m == NULL || buf == NULL || manifest_load(s, row, buf, &len, m) != PT_OK)
+		fail_internal(rp);
+	else if (!pt_clip_keyrec_matches(k, m))
+		fail(rp, 409, "conflict", "body",
+		     "the key record's keys or START are not the clip's manifest's");
+	else
+		ok = true;
+	free(m);
+	free(buf);
+	return ok;
+}
+
+/*
+ * PUT /v1/clips/{clip}/key: the key record, sent at START before segment
+ * 0. Porter-Camera names the camera (and must be the one the record
+ * names); the record's signature by that enrolled key is checked before
+ * anything is read. The clip is this home's: it belongs to the first
+ * camera that uploads anything of it, as with segments. The same bytes
+ * again: 200; others: 409. Stored in the clips row (keyrec).
+ */
+static void
+keyrec_put(struct server *s, struct request *rq, struct reply *rp,
+	   const uint8_t clip[PT_CLIP_ID_LEN])
+{
+	struct pt_clip_keyrec k;
+	struct pt_clip_row row;
+	struct pt_camera cam;
+	char cam_id[PT_ID_MAX + 1], clip_hex[CLIP_HEX + 1];
+	bool in_tx = false, fits = false, exists;
+	int x;
+
+	if (rq->camera == NULL || !camera_get(s, rq->camera, &cam)) {
+		fail_camera(rp);
+		return;
+	}
+	if (rq->body == NULL ||
+	    pt_clip_keyrec_camera((const uint8_t *)rq->body, rq->len, cam_id) != PT_OK) {
+		fail(rp, 400, "malformed", "body", "not a clip key record (docs/clips.md)");
+		return;
+	}
+	if (strcmp(cam_id, cam.id) != 0) {
+		fail_camera(rp);
+		return;
+	}
+	x = pt_clip_keyrec_open(pt_crypto_sodium(), cam.pk, (const uint8_t *)rq->body, rq->len, &k);
+	if (x == PT_EBADSIG) {
+		fail_camera(rp);
+		return;
+	}
+	if (x != PT_OK) {
+		fail(rp, 400, "malformed", "body", "not a valid clip key record (docs/clips.md)");
+		return;
+	}
+	if (memcmp(k.clip, clip, PT_CLIP_ID_LEN) != 0) {
+		fail(rp, 400, "invalid-field", "clip", "the key record is of another clip");
+		return;
+	}
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	in_tx = true;
+	x = pt_store_clip_get(s->st, cam.home_id, clip, &row);
+	if (x != PT_OK && x != PT_ENOTFOUND) {
+		fail_internal(rp);
+		goto out;
+	}
+	exists = x == PT_OK;
+	if (exists && !clip_is_cameras(&row, &cam, rp))
+		goto out;
+	if (exists && row.keyrec_len > 0) {
+		if (!keyrec_same(s, &row, rq, rp))
+			goto out;
+		pt_store_rollback(s->st);
+		in_tx = false;
+		rp->status = 200;
+		goto answer;
+	}
+	if (exists && !keyrec_fits_manifest(s, &row, &k, rp))
+		goto out;
+	if (quota_check(s, cam.home_id, rq->len + (exists ? 0 : PT_STORE_CLIP_ROW_BYTES), &fits) !=
+	    PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	if (!fits) {
+		fail(rp, 507, "quota", NULL, "the home's clip storage is full");
+		goto out;
+	}
+	memset(&row, 0, sizeof(row));
+	memcpy(row.clip, clip, PT_CLIP_ID_LEN);
+	memcpy(row.home_id, cam.home_id, sizeof(row.home_id));
+	memcpy(row.camera, cam.id, sizeof(row.camera));
+	memcpy(row.camera_pk, cam.pk, PT_PK_LEN);
+	row.updated_at = now_utc();
+	if (pt_store_clip_keyrec_put(s->st, &row, (const uint8_t *)rq->body, rq->len) != PT_OK ||
+	    pt_store_commit(s->st) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
+	in_tx = false;
+	rp->status = 201;
+answer:
+	pt_clip_id_text(clip, clip_hex);
+	rp->body = json_pack("{s:s,s:s,s:I,s:i}", "clip", clip_hex, "camera", cam.id, "start_seq",
+			     (json_int_t)k.start_seq, "recipients", (int)k.n_keys);
+out:
+	if (in_tx)
+		pt_store_rollback(s->st);
+}
+
 /* Content-Type is want (parameters after ';' allowed); else a 415. */
 static bool
 need_type(const struct request *rq, struct reply *rp, const char *want)
@@ -677,12 +1042,13 @@ need_type(const struct request *rq, struct reply *rp, const char *want)
 	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
 		return true;
 	fail(rp, 415, "unsupported-media-type", NULL,
-	     strcmp(want, "application/cbor") == 0 ? "send the manifest as application/cbor"
+	     strcmp(want, "application/cbor") == 0 ? "send the manifest or key record as application/cbor"
 						   : "send the segment as application/octet-stream");
 	return false;
 }
 
-/* /v1/clips/{clip}/segments/{n}, /v1/clips/{clip}/manifest: PUT by cameras. */
+/* /v1/clips/{clip}/segments/{n}, /v1/clips/{clip}/manifest,
+ * /v1/clips/{clip}/key: PUT by cameras. */
 void
 api_clips(struct server *s, struct request *rq, struct reply *rp, const char *rest)
 {
@@ -702,6 +1068,13 @@ api_clips(struct server *s, struct request *rq, struct reply *rp, const char *re
 		}
 		if (need_type(rq, rp, "application/cbor"))
 			manifest_put(s, rq, rp, clip);
+	} else if (strcmp(rest, "key") == 0) {
+		if (!method_is(rq, "PUT")) {
+			not_allowed(rp, "PUT");
+			return;
+		}
+		if (need_type(rq, rp, "application/cbor"))
+			keyrec_put(s, rq, rp, clip);
 	} else if (strncmp(rest, "segments/", 9) == 0 && path_index(rest + 9, &index)) {
 		if (!method_is(rq, "PUT")) {
 			not_allowed(rp, "PUT");
@@ -897,10 +1270,11 @@ clip_json(const struct pt_clip_row *c)
 	char hx[CLIP_HEX + 1];
 
 	pt_clip_id_text(c->clip, hx);
-	return json_pack("{s:s,s:s,s:o,s:I,s:I,s:b,s:I,s:I,s:I,s:I,s:I}", "id", hx, "camera",
+	return json_pack("{s:s,s:s,s:o,s:I,s:I,s:b,s:b,s:I,s:I,s:I,s:I,s:I}", "id", hx, "camera",
 			 c->camera, "camera_key", b64_json(c->camera_pk, PT_PK_LEN), "segments",
 			 (json_int_t)c->segments, "bytes", (json_int_t)c->bytes, "manifest",
-			 c->manifest_len > 0, "declared", (json_int_t)c->declared, "start_ms",
+			 c->manifest_len > 0, "key", c->keyrec_len > 0, "declared",
+			 (json_int_t)c->declared, "start_ms",
 			 (json_int_t)c->start_ms, "end_ms", (json_int_t)c->end_ms, "created_at",
 			 (json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at);
 }
@@ -943,6 +1317,84 @@ clip_of_home(struct server *s, struct reply *rp, const struct pt_home *home,
 	else
 		fail_internal(rp);
 	return false;
+}
+
+/* "0012.seg" -> 12. */
+static bool
+seg_name_index(const char *name, uint32_t *index)
+{
+	uint32_t v = 0;
+	size_t i;
+
+	if (strlen(name) != 8 || strcmp(name + 4, ".seg") != 0)
+		return false;
+	for (i = 0; i < 4; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return false;
+		v = v * 10u + (uint32_t)(name[i] - '0');
+	}
+	if (v >= PT_CLIP_SEGMENTS_MAX)
+		return false;
+	*index = v;
+	return true;
+}
+
+/*
+ * Every segment file stored for the clip, in index order, with its size
+ * and, from its sidecar, the SHA-256 and the camera's signature checked
+ * on upload (null for a segment stored before porterd kept them): what an
+ * owner needs to check a clip without a manifest, one segment at a time.
+ * Nothing is hashed here. NULL on an I/O error.
+ */
+static json_t *
+stored_segments_json(struct server *s, const char *home, const uint8_t clip[PT_CLIP_ID_LEN])
+{
+	char dir[SEG_NAME_MAX], file[SEG_NAME_MAX], sfile[SEG_NAME_MAX], hx[2 * PT_HASH_LEN + 1];
+	uint8_t h[PT_HASH_LEN], sig[PT_SIG_LEN];
+	bool *have;
+	struct dirent *e;
+	struct stat sb;
+	uint32_t i, idx;
+	json_t *arr;
+	DIR *d;
+
+	if (!clip_paths(s, home, clip, 0, dir, NULL) || (arr = json_array()) == NULL)
+		return NULL;
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? arr : (json_decref(arr), NULL);
+	if ((have = calloc(PT_CLIP_SEGMENTS_MAX, sizeof(*have))) == NULL) {
+		closedir(d);
+		json_decref(arr);
+		return NULL;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (seg_name_index(e->d_name, &idx))
+			have[idx] = true;
+	closedir(d);
+	for (i = 0; i < PT_CLIP_SEGMENTS_MAX; i++) {
+		json_t *o;
+		int x;
+
+		if (!have[i] || !clip_paths(s, home, clip, i, dir, file) ||
+		    !sidecar_path(file, sfile) || stat(file, &sb) != 0)
+			continue;
+		o = json_pack("{s:i,s:I}", "index", (int)i, "size", (json_int_t)sb.st_size);
+		x = sidecar_read(sfile, h, sig);
+		if (x == PT_OK) {
+			pt_hex(h, sizeof(h), hx);
+			json_object_set_new(o, "sha256", json_string(hx));
+			json_object_set_new(o, "signature", b64_json(sig, PT_SIG_LEN));
+		} else {
+			if (x != PT_ENOTFOUND)
+				plog(LOG_ERR_, "event=clip_store_error op=sidecar_read path=\"%s\"",
+				     sfile);
+			json_object_set_new(o, "sha256", json_null());
+			json_object_set_new(o, "signature", json_null());
+		}
+		json_array_append_new(arr, o);
+	}
+	free(have);
+	return arr;
 }
 
 static void
@@ -1000,6 +1452,12 @@ clip_get(struct server *s, struct reply *rp, const struct pt_home *home,
 	} else {
 		json_object_set_new(j, "manifest", json_null());
 	}
+	if ((segs = stored_segments_json(s, home->id, clip)) == NULL) {
+		json_decref(j);
+		fail_internal(rp);
+		goto out;
+	}
+	json_object_set_new(j, "stored_segments", segs);
 	rp->status = 200;
 	rp->body = j;
 out:
@@ -1027,6 +1485,36 @@ clip_manifest_get(struct server *s, struct reply *rp, const struct pt_home *home
 		free(buf);
 		if (x == PT_ENOTFOUND)
 			fail(rp, 404, "not-found", NULL, "the camera has not uploaded the manifest yet");
+		else
+			fail_internal(rp);
+		return;
+	}
+	rp->status = 200;
+	rp->data = buf;
+	rp->data_len = len;
+	rp->content_type = "application/cbor";
+}
+
+static void
+clip_keyrec_get(struct server *s, struct reply *rp, const struct pt_home *home,
+		const uint8_t clip[PT_CLIP_ID_LEN])
+{
+	struct pt_clip_row row;
+	uint8_t *buf;
+	size_t len;
+	int x;
+
+	if (!clip_of_home(s, rp, home, clip, &row))
+		return;
+	if ((buf = malloc(PT_CLIP_KEYREC_MAX)) == NULL) {
+		fail_internal(rp);
+		return;
+	}
+	x = pt_store_clip_keyrec(s->st, home->id, clip, buf, PT_CLIP_KEYREC_MAX, &len);
+	if (x != PT_OK) {
+		free(buf);
+		if (x == PT_ENOTFOUND)
+			fail(rp, 404, "not-found", NULL, "the camera has not uploaded the key record");
 		else
 			fail_internal(rp);
 		return;
@@ -1066,7 +1554,7 @@ clip_segment_get(struct server *s, struct reply *rp, const struct pt_home *home,
 	rp->content_type = "application/octet-stream";
 }
 
-/* /v1/homes/{id}/cameras[/{cam}], /clips[/{clip}[/manifest|/segments/{n}]] */
+/* /v1/homes/{id}/cameras[/{cam}], /clips[/{clip}[/manifest|/key|/segments/{n}]] */
 bool
 api_home_clip(struct server *s, struct request *rq, struct reply *rp, const struct pt_account *a,
 	      const struct pt_home *h, int role, const char *sub)
@@ -1121,6 +1609,11 @@ api_home_clip(struct server *s, struct request *rq, struct reply *rp, const stru
 	if (strcmp(tail, "manifest") == 0) {
 		if (method_is(rq, "GET"))
 			clip_manifest_get(s, rp, h, clip);
+		else
+			not_allowed(rp, "GET");
+	} else if (strcmp(tail, "key") == 0) {
+		if (method_is(rq, "GET"))
+			clip_keyrec_get(s, rp, h, clip);
 		else
 			not_allowed(rp, "GET");
 	} else if (strncmp(tail, "segments/", 9) == 0 && path_index(tail + 9, &index)) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "porter/cose.h"
 #include "porter/envelope.h"
 #include "porter/proto.h"
 #include "porter/text.h"
@@ -69,17 +70,37 @@ device_json(const struct pt_device *d)
 			 (json_int_t)d->created_at);
 }
 
+/* The hub's last state (docs/web.md): the JSON porterd itself encoded
+ * (pt_mqtt_state_encode) after decoding the hub's message, without its
+ * "online" (the hub's own field says it); null before the first, or
+ * should the stored text ever not parse. */
 static json_t *
+hub_state_json(const struct pt_hub *h)
+{
+	json_t *j;
+
+	if (h->state[0] == '\0')
+		return json_null();
+	j = json_loads(h->state, JSON_REJECT_DUPLICATES, NULL);
+	if (j == NULL || !json_is_object(j)) {
+		json_decref(j);
+		return json_null();
+	}
+	json_object_del(j, "online");
+	return j;
+}
+
+json_t *
 hub_json(const struct pt_hub *h)
 {
 	char kid[2 * PT_KID_LEN + 1];
 
 	key_id_hex(h->pk, kid);
-	return json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:o,s:b}", "id", h->id, "public_key",
+	return json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:o,s:b,s:o}", "id", h->id, "public_key",
 			 b64_json(h->pk, PT_PK_LEN), "key_id", kid, "label", h->label, "paired_by",
 			 (json_int_t)h->paired_by, "created_at", (json_int_t)h->created_at,
 			 "last_seen", h->last_seen != 0 ? json_integer(h->last_seen) : json_null(),
-			 "online", h->online);
+			 "online", h->online, "state", hub_state_json(h));
 }
 
 /* The data column is canonical JSON text written by porterd or checked on
@@ -1012,4 +1033,85 @@ api_home_org(struct server *s, struct request *rq, struct reply *rp, const struc
 		return false;
 	}
 	return true;
+}
+
+/* ---- owner statements (docs/web.md, "Endorsing an owner key") ---- */
+
+#define OWNER_STATEMENT_SKEW 600
+
+/*
+ * Who may endorse a key here: the home's owner keys that were endorsed
+ * themselves, and the home's first key (the lowest id, stored without a
+ * statement: the key an owner enrolled before anything could endorse it,
+ * the one that pairs the first hub). A key stored without a statement
+ * later is not a signer: no hub trusts it, so what it endorses would be
+ * refused at every hub anyway.
+ *
+ * This is porterd's own check, for an early and clear answer; it is not
+ * what protects the door. A breached porterd could store any key, with
+ * or without a statement, and relay what it likes: every hub verifies
+ * each statement again against the owner keys it trusts itself (the
+ * pairing owner and the keys endorsed from there), so the most porterd
+ * can do is withhold statements (the new key does not work) or relay old
+ * ones again (they add nothing new: the key is known, or revoked).
+ */
+static size_t
+owner_signers(const struct pt_owner_key *ks, size_t n, uint8_t (*out)[PT_PK_LEN])
+{
+	size_t i, m = 0, first = n;
+
+	for (i = 0; i < n; i++)
+		if (first == n || ks[i].id < ks[first].id)
+			first = i;
+	for (i = 0; i < n; i++)
+		if (ks[i].statement_len > 0 || (i == first && ks[i].statement_len == 0))
+			memcpy(out[m++], ks[i].pk, PT_PK_LEN);
+	return m;
+}
+
+bool
+owner_statement_check(const struct pt_home *h, const struct pt_owner_key *ks, size_t n,
+		      const struct pt_req_owner_key *r, struct reply *rp,
+		      char kid_hex[2 * PT_KID_LEN + 1])
+{
+	uint8_t (*signers)[PT_PK_LEN];
+	struct pt_envelope env;
+	size_t m, idx;
+	int x;
+
+	kid_hex[0] = '\0';
+	if ((signers = calloc(n > 0 ? n : 1, PT_PK_LEN)) == NULL) {
+		fail_internal(rp);
+		return false;
+	}
+	m = owner_signers(ks, n, signers);
+	x = pt_envelope_verify(pt_crypto_sodium(), r->statement, r->statement_len, PT_ENV_OWNER,
+			       (const uint8_t (*)[PT_PK_LEN])signers, m, h->id, now_utc(),
+			       OWNER_STATEMENT_SKEW, &env, &idx);
+	free(signers);
+	if (x != PT_OK) {
+		fail_reason(rp, x, "statement");
+		return false;
+	}
+	if (env.target_len != PT_PK_LEN || memcmp(env.target, r->pk, PT_PK_LEN) != 0) {
+		fail(rp, 400, "invalid-field", "statement", "the statement names another key");
+		return false;
+	}
+	hex(env.kid, PT_KID_LEN, kid_hex);
+	return true;
+}
+
+json_t *
+owner_key_endorsed_by(const struct pt_owner_key *k)
+{
+	struct pt_cose_hdr hd;
+	struct pt_sign1 s;
+	char kid_hex[2 * PT_KID_LEN + 1];
+
+	/* Verified when it was stored: only its kid is read here. */
+	if (k->statement_len == 0 || pt_sign1_decode(k->statement, k->statement_len, &s) != PT_OK ||
+	    pt_cose_headers(&s, &hd) != PT_OK || hd.kid == NULL || hd.kid_len != PT_KID_LEN)
+		return json_null();
+	hex(hd.kid, PT_KID_LEN, kid_hex);
+	return json_string(kid_hex);
 }

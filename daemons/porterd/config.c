@@ -16,7 +16,9 @@
 #include "porter/text.h"
 #include "porterd.h"
 
-enum ctype { C_STR, C_LISTEN, C_UINT, C_BOOLWORD, C_DURATION, C_LEVEL, C_BROKER, C_WORD };
+enum ctype { C_STR, C_LISTEN, C_UINT, C_BOOLWORD, C_DURATION, C_LEVEL, C_BROKER, C_WORD, C_SECURE };
+
+static const char *const secure_names[] = {"auto", "always", "never"};
 
 struct key {
 	const char *section, *name;
@@ -139,6 +141,21 @@ static const struct key keys[] = {
 	 " beyond it gets 507"},
 	{"clips", "max_uploads", C_UINT, F(clips_max_uploads), "16", 1, 1000,
 	 "segment bodies received at once (each up to max_segment); more get 503"},
+	{"web", "dir", C_STR, F(web_dir), "", 0, 0,
+	 "the built web app (docs/web.md), served under /app/; empty: no app"},
+	{"web", "stream_max", C_DURATION, F(web_stream_max), "300s", 10, 3600,
+	 "how long one live stream (GET /v1/homes/{id}/stream) lasts before the browser"
+	 " reconnects (10s .. 1h)"},
+	{"web", "streams", C_UINT, F(web_streams), "64", 1, 1000,
+	 "live streams open at once; more get 503"},
+	{"web", "cookie_secure", C_SECURE, F(web_cookie_secure), "auto", 0, 0,
+	 "the session cookie's Secure attribute: auto (when porterd serves TLS), always"
+	 " (behind a TLS-terminating proxy) or never; with Secure it is named"
+	 " __Host-porter_session"},
+	{"web", "streams_per_account", C_UINT, F(web_streams_per_account), "4", 1, 1000,
+	 "live streams one account may have open at once; more get 429"},
+	{"web", "streams_per_address", C_UINT, F(web_streams_per_address), "4", 1, 1000,
+	 "live streams one client address (IPv6: its /64) may have open at once; more get 429"},
 };
 
 static int
@@ -170,6 +187,14 @@ set(struct config *c, const struct key *k, const char *v, struct pt_errbuf *err)
 			*(unsigned *)(void *)dst = (unsigned)u;
 		else
 			*(size_t *)(void *)dst = (size_t)u;
+		return 0;
+	case C_SECURE:
+		for (u = 0; u < 3; u++)
+			if (strcmp(v, secure_names[u]) == 0)
+				break;
+		if (u == 3)
+			goto bad;
+		*(int *)(void *)dst = (int)u;	/* WEB_SECURE_AUTO, _ALWAYS, _NEVER */
 		return 0;
 	case C_BOOLWORD:
 		if (strcmp(v, "open") != 0 && strcmp(v, "closed") != 0)
@@ -495,6 +520,11 @@ config_print(const struct config *c)
 								  : *(const size_t *)(const void *)p);
 			break;
 		case C_BOOLWORD: printf("%s", *(const bool *)(const void *)p ? "open" : "closed"); break;
+		case C_SECURE: {
+			int m = *(const int *)(const void *)p;
+			printf("%s", secure_names[m < 0 || m > 2 ? 0 : m]);
+			break;
+		}
 		case C_DURATION: printf("%llds", (long long)*(const int64_t *)(const void *)p); break;
 		case C_LEVEL: {
 			int l = *(const int *)(const void *)p;

@@ -7,6 +7,7 @@
  * close every keep-alive connection (see FACTS).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,12 +16,21 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "jsonout.h"
 #include "porter/clip.h"
 #include "porterd.h"
+#include "web.h"
+
+/* docs/web.md: every /app answer, and every API answer. */
+#define CSP_APP                                                                                   \
+	"default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src"     \
+	" 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; manifest-src 'self';"    \
+	" base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+#define CSP_API "default-src 'none'; frame-ancestors 'none'"
 
 int64_t
 now_utc(void)
@@ -175,8 +185,34 @@ send_reply(struct MHD_Connection *c, struct request *rq, struct reply *rp)
 	enum MHD_Result ret;
 	char small[4096];
 	struct jbuf b = {small, 0, sizeof(small), false, false};
+	char mbuf[WEB_LOG_FIELD_MAX], pbuf[WEB_LOG_FIELD_MAX];
 	uint64_t us;
 
+	if (rp->stream != NULL) {
+		/* A live stream (stream.c): it owns itself from here on. */
+		json_decref(rp->body);
+		rp->body = NULL;
+		resp = stream_response(rp->stream, c);
+		rp->stream = NULL;
+		if (resp == NULL)
+			return MHD_NO;
+		MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+		MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+		goto headers;
+	}
+	if (rp->has_fd) {
+		/* A file of the web app (web_open): libmicrohttpd closes fd. */
+		json_decref(rp->body);
+		rp->body = NULL;
+		resp = MHD_create_response_from_fd(rp->fd_len, rp->fd);
+		rp->has_fd = false;
+		if (resp == NULL) {
+			close(rp->fd);
+			return MHD_NO;
+		}
+		MHD_add_response_header(resp, "Content-Type", rp->content_type);
+		goto headers;
+	}
 	if (rp->data != NULL) {
 		/* Binary (clip downloads): handed over, libmicrohttpd frees it. */
 		json_decref(rp->body);
@@ -203,15 +239,32 @@ send_reply(struct MHD_Connection *c, struct request *rq, struct reply *rp)
 	if (b.heap) {
 		pt_wipe(b.p, b.cap);
 		free(b.p);
+	} else {
+		pt_wipe(small, b.len);	/* a session token or CSRF value, maybe */
 	}
 	if (resp == NULL)
 		return MHD_NO;
-	if (rp->status != 204)
+	if (rp->status != 204 && rp->status != 302)
 		MHD_add_response_header(resp, "Content-Type", "application/json");
 headers:
 	MHD_add_response_header(resp, "X-Request-Id", rq->id);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (rp->app) {
+		MHD_add_response_header(resp, "Content-Security-Policy", CSP_APP);
+		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+		MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+		MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	} else {
+		MHD_add_response_header(resp, "Content-Security-Policy", CSP_API);
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	}
+	if (rp->location != NULL)
+		MHD_add_response_header(resp, "Location", rp->location);
+	if (rp->set_cookie[0] != '\0') {
+		MHD_add_response_header(resp, "Set-Cookie", rp->set_cookie);
+		pt_wipe(rp->set_cookie, sizeof(rp->set_cookie));
+	}
 	if (rp->retry_after[0] != '\0')
 		MHD_add_response_header(resp, "Retry-After", rp->retry_after);
 	if (rp->allow != NULL)
@@ -220,10 +273,130 @@ headers:
 	MHD_destroy_response(resp);
 	/* milliseconds with one decimal, without floating point */
 	us = (now_mono_ns() - rq->started_ns) / 1000u;
-	plog(LOG_INFO_, "event=request id=%s addr=%s method=%s path=\"%.100s\" status=%d ms=%llu.%llu account=%lld",
-	     rq->id, rq->addr, rq->method, rq->path, rp->status, (unsigned long long)(us / 1000u),
-	     (unsigned long long)(us / 100u % 10u), (long long)rq->actor);
+	/* The method and the path are the client's (the path decoded, %0A a
+	 * line break): escaped, so they cannot forge a line or a field. */
+	plog(LOG_INFO_, "event=request id=%s addr=%s method=%s path=\"%s\" status=%d ms=%llu.%llu account=%lld",
+	     rq->id, rq->addr, web_log_escape(rq->method, 16, mbuf, sizeof(mbuf)),
+	     web_log_escape(rq->path, 100, pbuf, sizeof(pbuf)), rp->status,
+	     (unsigned long long)(us / 1000u), (unsigned long long)(us / 100u % 10u),
+	     (long long)rq->actor);
 	return ret;
+}
+
+/* ---- the web app (docs/web.md) ---- */
+
+struct cookie_scan {
+	unsigned n;
+	const char *value;
+};
+
+static enum MHD_Result
+on_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct cookie_scan *cs = cls;
+
+	(void)kind;
+	if (strcasecmp(key, "Cookie") == 0) {
+		cs->n++;
+		cs->value = value;
+	}
+	return MHD_YES;
+}
+
+/* The headers web sessions and streams use. The cookie is parsed here,
+ * once, by web_cookie_session: a malformed one, two of them, or two
+ * Cookie headers, is no session. */
+static void
+web_headers(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	struct cookie_scan cs = {0, NULL};
+	int secure;
+
+	rq->csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Porter-CSRF");
+	rq->origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	rq->host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	rq->last_event_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+	rq->tls = s->cfg.tls_cert[0] != '\0';	/* fixed until a restart */
+	pthread_rwlock_rdlock(&s->cfg_lock);
+	secure = s->cfg.web_cookie_secure;
+	pthread_rwlock_unlock(&s->cfg_lock);
+	/* auto: Secure when porterd serves TLS; always: behind a proxy that
+	 * does (docs/run.md). The cookie's name follows: only one is read. */
+	rq->cookie_secure = secure == WEB_SECURE_ALWAYS || (secure == WEB_SECURE_AUTO && rq->tls);
+	rq->cookie[0] = '\0';
+	MHD_get_connection_values(c, MHD_HEADER_KIND, on_header, &cs);
+	if (cs.n == 1 && cs.value != NULL &&
+	    web_cookie_session_named(cs.value, strnlen(cs.value, WEB_COOKIE_HEADER_MAX + 1),
+				     rq->cookie_secure ? WEB_COOKIE_NAME_SECURE : WEB_COOKIE_NAME,
+				     rq->cookie) != WEB_COOKIE_OK)
+		rq->cookie[0] = '\0';
+}
+
+static bool
+is_app_path(const char *url)
+{
+	return strcmp(url, "/") == 0 || strcmp(url, "/app") == 0 || strncmp(url, "/app/", 5) == 0;
+}
+
+static void
+app_fail(struct reply *rp, int status, const char *code, const char *message)
+{
+	rp->status = status;
+	rp->body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+}
+
+/*
+ * GET / and /app -> 302 /app/; GET /app/ -> index.html; GET /app/<path>:
+ * a file under [web] dir, the path checked by web_path_is_valid and the
+ * file opened by web_open (no symbolic links, regular, 8 MiB at most),
+ * its type from its extension. GET and HEAD only. Every answer carries
+ * the app's headers (send_reply).
+ */
+static void
+app_reply(struct server *s, const struct request *rq, struct reply *rp)
+{
+	char dir[PATH_MAX];
+	const char *rel, *type;
+	size_t len;
+	int r;
+
+	rp->app = true;
+	json_wipe_set(false);
+	if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
+		rp->allow = "GET, HEAD";
+		app_fail(rp, 405, "method-not-allowed", "this method is not allowed here");
+		return;
+	}
+	if (strcmp(rq->path, "/") == 0 || strcmp(rq->path, "/app") == 0) {
+		rp->status = 302;
+		rp->location = "/app/";
+		return;
+	}
+	rel = rq->path + 5;
+	if (rel[0] == '\0')
+		rel = "index.html";
+	len = strlen(rel);
+	if (!web_path_is_valid(rel, len) || (type = web_type(rel, len)) == NULL) {
+		app_fail(rp, 404, "not-found", "not found");
+		return;
+	}
+	pthread_rwlock_rdlock(&s->cfg_lock);
+	memcpy(dir, s->cfg.web_dir, sizeof(dir));
+	pthread_rwlock_unlock(&s->cfg_lock);
+	if (dir[0] == '\0') {
+		app_fail(rp, 404, "not-found", "this server serves no web app");
+		return;
+	}
+	r = web_open(dir, rel, &rp->fd, &rp->fd_len);
+	if (r == WEB_OPEN_ERROR)
+		plog(LOG_ERR_, "event=web error=\"cannot open web.dir '%s'\"", dir);
+	if (r != WEB_OPEN_OK) {
+		app_fail(rp, 404, "not-found", "not found");
+		return;
+	}
+	rp->has_fd = true;
+	rp->content_type = type;
+	rp->status = 200;
 }
 
 static enum MHD_Result
@@ -360,6 +533,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 	}
 	rq->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	rq->authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	web_headers(s, c, rq);
 	rq->camera = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Porter-Camera");
 	rq->signature = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Porter-Signature");
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_query, rq);
@@ -367,6 +541,8 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 		rp.status = 413;
 		rp.body = json_pack("{s:{s:s,s:s}}", "error", "code", "too-large", "message",
 				    "the body is larger than allowed");
+	} else if (is_app_path(url)) {
+		app_reply(s, rq, &rp);
 	} else {
 		api_dispatch(s, rq, &rp);
 	}
@@ -389,9 +565,24 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_Reque
 		pt_wipe(rq->body, rq->cap);	/* bodies carry passwords */
 		free(rq->body);
 	}
+	pt_wipe(rq->cookie, sizeof(rq->cookie));	/* a session token */
 	free(rq);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->inflight, 1);
+}
+
+/*
+ * The URL's %XX escapes, decoded in place as libmicrohttpd would, but for
+ * %00: a NUL would cut the path short of what was asked ("/app/a.js%00.html"
+ * read as "/app/a.js"), so it stays "%00", which no route or file name
+ * accepts.
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return web_unescape(s);	/* %00 stays: web.h */
 }
 
 static int
@@ -408,18 +599,15 @@ parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len, st
 __attribute__((format(printf, 2, 0))) static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char msg[256];
-	size_t n, i;
+	char msg[256], esc[4 * 256];
+	size_t n;
 
 	(void)cls;
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
 		msg[--n] = '\0';
-	for (i = 0; i < n; i++)
-		if (msg[i] == '"' || msg[i] == '\n' || msg[i] == '\r')
-			msg[i] = '\'';
-	plog(LOG_WARN_, "event=http msg=\"%s\"", msg);
+	plog(LOG_WARN_, "event=http msg=\"%s\"", web_log_escape(msg, n, esc, sizeof(esc)));
 }
 
 static char *
@@ -457,7 +645,7 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 	const union MHD_DaemonInfo *di;
 	struct MHD_Daemon *d;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
+			 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	char *cert = NULL, *key = NULL;
 	socklen_t sl;
 
@@ -473,6 +661,16 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 		}
 		flags |= MHD_USE_TLS;
 	}
+	/* The live streams' watcher (stream.c), before any request. */
+	if (streams_start(s) != 0) {
+		(void)snprintf(err->msg, sizeof(err->msg), "cannot start the stream watcher");
+		if (key != NULL) {
+			pt_wipe(key, strlen(key));
+			free(key);
+		}
+		free(cert);
+		return NULL;
+	}
 	/* The logger first: libmicrohttpd 0.9.75 warns otherwise, and would
 	 * report problems with the options before it on its own stderr. */
 	if (cert != NULL)
@@ -485,6 +683,7 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 				     MHD_OPTION_CONNECTION_LIMIT, 1000u,
 				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_connections,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_SIZE,
+				     MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 				     MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
 				     MHD_OPTION_END);
 	else
@@ -497,6 +696,7 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 				     MHD_OPTION_CONNECTION_LIMIT, 1000u,
 				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_connections,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_SIZE,
+				     MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 				     MHD_OPTION_END);
 	if (key != NULL) {
 		pt_wipe(key, strlen(key));
@@ -505,6 +705,9 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 	free(cert);
 	if (d == NULL) {
 		(void)snprintf(err->msg, sizeof(err->msg), "cannot listen on '%s'", s->cfg.listen);
+		/* streams_free: main.c's, once the MQTT thread (which calls
+		 * stream_notify) has stopped. */
+		streams_stop(s);
 		return NULL;
 	}
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -518,9 +721,13 @@ http_stop(struct server *s, struct MHD_Daemon *d)
 	uint64_t deadline = now_mono_ns() + 10ull * 1000000000u;
 	struct timespec pause = {0, 20 * 1000000};
 
-	/* Stop accepting, let requests in flight finish (10 s at most). */
+	/* Stop accepting; end the live streams (libmicrohttpd must find none
+	 * suspended); let requests in flight finish (10 s at most). */
 	(void)MHD_quiesce_daemon(d);
+	streams_stop(s);
 	while (atomic_load(&s->inflight) > 0 && now_mono_ns() < deadline)
 		nanosleep(&pause, NULL);
 	MHD_stop_daemon(d);
+	/* The registry stays (stopped) until main.c's streams_free, after
+	 * mqtt_stop: the MQTT thread may call stream_notify until then. */
 }

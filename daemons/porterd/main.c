@@ -113,6 +113,12 @@ reload(struct server *s, const char *path)
 		memcpy(s->cfg.zoneinfo, nc.zoneinfo, sizeof(nc.zoneinfo));
 		s->cfg.arrival_radius = nc.arrival_radius;
 		s->cfg.issue_window = nc.issue_window;
+		memcpy(s->cfg.web_dir, nc.web_dir, sizeof(nc.web_dir));
+		s->cfg.web_stream_max = nc.web_stream_max;
+		s->cfg.web_streams = nc.web_streams;
+		s->cfg.web_streams_per_account = nc.web_streams_per_account;
+		s->cfg.web_cookie_secure = nc.web_cookie_secure;
+		s->cfg.web_streams_per_address = nc.web_streams_per_address;
 		pthread_rwlock_unlock(&s->cfg_lock);
 		log_set_level(nc.log_level);
 		plog(LOG_INFO_, "event=reload result=applied");
@@ -228,6 +234,7 @@ main(int argc, char **argv)
 	if ((d = http_start(&srv, &port, &err)) == NULL) {
 		plog(LOG_ERR_, "event=start error=\"%s\"", err.msg);
 		mqtt_stop(srv.mqtt);
+		streams_free(&srv);
 		pt_store_close(srv.st);
 		return 1;
 	}
@@ -254,6 +261,7 @@ main(int argc, char **argv)
 	http_stop(&srv, d);
 	mqtt_stop(srv.mqtt);
 	srv.mqtt = NULL;
+	streams_free(&srv);	/* after mqtt_stop: no stream_notify from here on */
 	pt_store_close(srv.st);
 	ratelimit_free(srv.rl);
 	cache_free(srv.cache);

@@ -7,7 +7,8 @@
  * the stream): state and events. Down to the hubs: the ack after each
  * batch (retained), revocations (the tail, retained, when an owner adds
  * one; pages when a hub's state shows it behind), owner-signed commands as
- * the owner made them, and time beacons.
+ * the owner made them, time beacons, and the home's owner statements
+ * (retained, when a key is endorsed and when a hub is paired).
  *
  * Threads. This file's thread runs mosquitto_loop() and every callback, so
  * all the work on what hubs send (decode, verify, store, ack) happens
@@ -263,6 +264,94 @@ out:
 	free(buf);
 }
 
+/* ---- owners (docs/web.md, "Endorsing an owner key") ---- */
+
+/*
+ * The owners message of a home: the statements of its owner keys, in the
+ * order they were stored (the store lists keys by id), at most
+ * PT_MQTT_OWNERS_MAX. Keys stored without one (the first key, bound by the
+ * pairing; a key no hub is meant to trust) are left out. 0 with the
+ * payload in out[cap] and the count in *n_out, or a PT_E* value.
+ */
+static int
+owners_encode(struct server *s, const char *home_id, uint8_t *out, size_t cap, size_t *len,
+	      size_t *n_out)
+{
+	struct pt_owner_key *ks = NULL;
+	struct pt_mqtt_owners *msg = NULL;
+	size_t n = 0, i;
+	int r;
+
+	*len = 0;
+	*n_out = 0;
+	if ((ks = calloc(PT_MQTT_OWNERS_MAX, sizeof(*ks))) == NULL ||
+	    (msg = calloc(1, sizeof(*msg))) == NULL) {
+		r = PT_ENOMEM;
+		goto out;
+	}
+	/* porterd keeps at most 64 owner keys a home (api.c): all fit. */
+	if ((r = pt_store_owner_key_list(s->st, home_id, ks, PT_MQTT_OWNERS_MAX, &n)) != PT_OK)
+		goto out;
+	for (i = 0; i < n && msg->n < PT_MQTT_OWNERS_MAX; i++) {
+		if (ks[i].statement_len == 0)
+			continue;
+		msg->s[msg->n].statement = ks[i].statement;
+		msg->s[msg->n].statement_len = ks[i].statement_len;
+		msg->n++;
+	}
+	r = pt_mqtt_owners_encode(msg, out, cap, len);
+	*n_out = msg->n;
+out:
+	free(ks);
+	free(msg);
+	return r;
+}
+
+/* Publish the home's owners message (retained) to hub_id, or to every hub
+ * of the home (hub_id NULL). Nothing when the home has no statement. */
+static void
+owners_publish(struct server *s, const char *home_id, const char *hub_id)
+{
+	struct mqtt *m = s->mqtt;
+	struct pt_hub *hubs = NULL;
+	uint8_t *buf = NULL;
+	size_t n = 0, len = 0, count = 0, i;
+	int r = PT_OK;
+
+	if (m == NULL)
+		return;
+	if ((hubs = calloc(HOME_HUBS_MAX, sizeof(*hubs))) == NULL ||
+	    (buf = malloc(PT_MQTT_OWNERS_PAYLOAD_MAX)) == NULL) {
+		plog(LOG_ERR_, "event=mqtt_owners home=%s error=\"out of memory\"", home_id);
+		goto out;
+	}
+	/* Read and publish under the tail lock: of two keys endorsed at once,
+	 * the message published last holds both. */
+	pthread_mutex_lock(&m->tail_mu);
+	if (hub_id == NULL)
+		r = pt_store_hub_list(s->st, home_id, hubs, HOME_HUBS_MAX, &n);
+	else if ((r = pt_store_hub_by_id(s->st, hub_id, &hubs[0])) == PT_OK)
+		n = 1;
+	if (r == PT_OK && n > 0)
+		r = owners_encode(s, home_id, buf, PT_MQTT_OWNERS_PAYLOAD_MAX, &len, &count);
+	if (r != PT_OK)
+		plog(LOG_ERR_, "event=mqtt_owners home=%s error=\"%s\"", home_id, pt_err_text(r));
+	for (i = 0; r == PT_OK && count > 0 && i < n; i++)
+		if (publish(m, PT_MQTT_OWNERS, hubs[i].id, buf, len, false) == MOSQ_ERR_SUCCESS)
+			plog(LOG_INFO_, "event=mqtt_owners home=%s hub=%s statements=%zu", home_id,
+			     hubs[i].id, count);
+	pthread_mutex_unlock(&m->tail_mu);
+out:
+	free(hubs);
+	free(buf);
+}
+
+void
+mqtt_owners_changed(struct server *s, const char *home_id)
+{
+	owners_publish(s, home_id, NULL);
+}
+
 /* ---- commands ---- */
 
 int
@@ -409,6 +498,14 @@ mqtt_hub_paired(struct server *s, const char *hub_id)
 		plog(LOG_INFO_, "event=mqtt_state hub=%s result=applied-at-pairing", hub_id);
 		on_state(m, hub_id, p, len);
 	}
+	/* The home's owner statements, retained on the new hub's topic: it
+	 * gets them now if connected, else when it connects. */
+	{
+		struct pt_hub h;
+
+		if (pt_store_hub_by_id(s->st, hub_id, &h) == PT_OK)
+			owners_publish(s, h.home_id, hub_id);
+	}
 }
 
 static void
@@ -442,6 +539,23 @@ on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 	}
 	if ((r = pt_store_commit(s->st)) != PT_OK)
 		goto fail;
+	/* The live view's state (docs/web.md): porterd's own encoding of what
+	 * it decoded, never the hub's bytes; an offline state (the will)
+	 * knows nothing, so the last known one stays. */
+	if (st.online) {
+		uint8_t enc[PT_HUB_STATE_MAX + 1];
+		size_t elen = 0;
+		int x;
+
+		if ((x = pt_mqtt_state_encode(&st, enc, sizeof(enc) - 1, &elen)) == PT_OK) {
+			enc[elen] = '\0';
+			x = pt_store_hub_state_set(s->st, h.id, (const char *)enc);
+		}
+		if (x != PT_OK)
+			plog(LOG_ERR_, "event=mqtt_state hub=%s error=\"state not stored: %s\"", h.id,
+			     pt_err_text(x));
+	}
+	stream_notify(s);
 	plog(changed ? LOG_INFO_ : LOG_DEBUG_, "event=mqtt_state hub=%s online=%s changed=%s rev=%lld",
 	     h.id, st.online ? "true" : "false", changed ? "yes" : "no",
 	     st.has_rev ? (long long)st.rev : -1LL);
@@ -779,6 +893,7 @@ on_events(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 	}
 	if ((r = pt_store_commit(s->st)) != PT_OK)
 		goto fail;
+	stream_notify(s);
 	plog(LOG_INFO_, "event=mqtt_events hub=%s seqs=%lld-%lld stored=%zu ack=%lld%s", h.id,
 	     (long long)b->ev[0].seq, (long long)b->ev[b->n - 1].seq, stored, (long long)ack.seq,
 	     forked ? " result=fork" : "");

@@ -54,6 +54,13 @@ struct config {
 	size_t clips_max_segment;	/* bytes of one sealed segment upload */
 	size_t clips_quota;		/* bytes of sealed segments per home */
 	unsigned clips_max_uploads;	/* segment bodies received at once */
+	/* [web] (web.c, stream.c, docs/web.md) */
+	char web_dir[PATH_MAX];		/* the built app; "" = no app */
+	int64_t web_stream_max;		/* seconds one live stream lasts */
+	unsigned web_streams;		/* live streams open at once */
+	int web_cookie_secure;		/* WEB_SECURE_AUTO (TLS), _ALWAYS, _NEVER */
+	unsigned web_streams_per_account; /* of them, one account's */
+	unsigned web_streams_per_address; /* of them, one address's (IPv6: its /64) */
 };
 void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c, struct pt_errbuf *err);
@@ -151,6 +158,7 @@ struct server {
 	uint64_t id_base;			/* request ids: random base + counter */
 	atomic_uint_fast64_t id_next;
 	struct mqtt *mqtt;			/* NULL: no MQTT (mqtt.c) */
+	struct streams *streams;		/* live streams (stream.c) */
 };
 
 struct request {
@@ -169,6 +177,18 @@ struct request {
 	const char *query_state;	/* ?state= (deliveries) */
 	const char *camera;		/* Porter-Camera (clip uploads) */
 	const char *signature;		/* Porter-Signature (clip uploads) */
+	/* Web sessions (docs/web.md): the porter_session cookie, checked by
+	 * web_cookie_session (43 base64url characters) or "" (none, or a
+	 * malformed one: no session); the CSRF header, Origin and Host as
+	 * sent (NULL if absent); whether porterd serves TLS. */
+	char cookie[44];
+	const char *csrf;
+	const char *origin;
+	const char *host;
+	const char *last_event_id;	/* Last-Event-ID (streams) */
+	bool tls;
+	bool cookie_secure;		/* [web] cookie_secure: Secure and __Host- */
+	bool by_cookie;			/* authenticate() used the cookie */
 	char *body;
 	size_t len, cap;
 	bool too_large;
@@ -188,7 +208,49 @@ struct reply {
 	uint8_t *data;
 	size_t data_len;
 	const char *content_type;
+	/* Set-Cookie (web sign-in and sign-out), or "": wiped after sending. */
+	char set_cookie[160];
+	/* A live stream (stream.c): http.c sends it with stream_response. */
+	struct stream *stream;
+	/* The web app's answers (http.c): its headers instead of the API's;
+	 * a file to send (fd, closed by http.c) and a redirect. */
+	bool app;
+	bool has_fd;
+	int fd;
+	size_t fd_len;
+	const char *location;
 };
+
+/* stream.c: GET /v1/homes/{id}/stream (docs/web.md "Live state"). */
+struct stream;
+struct streams;
+struct MHD_Connection;
+struct MHD_Response;
+/* With http_start: the registry and its watcher thread. 0 or -1. */
+int streams_start(struct server *s);
+/* With http_stop, before MHD_stop_daemon: end every stream (resumed and
+ * never suspended again), wait for them (5 s at most), stop the watcher. */
+void streams_stop(struct server *s);
+/* main.c, after http_stop and mqtt_stop (the MQTT thread calls
+ * stream_notify): NULL-safe. */
+void streams_free(struct server *s);
+/* A commit that may change what a stream shows (an event, a hub's state):
+ * resume the waiting streams now rather than at the next tick. Any thread;
+ * never blocks for long. */
+void stream_notify(struct server *s);
+/* The route, once the member and the home are known: rp->stream (200) or
+ * an error answer (503 past [web] streams; 429 past streams_per_account or
+ * streams_per_address). last_event_id may be NULL; addr: rq->rl_addr. */
+void stream_open(struct server *s, struct reply *rp, int64_t account, const char *home_id,
+		 const uint8_t th[PT_HASH_LEN], const char *last_event_id, const char *addr);
+/* The response that sends st on connection c (it owns st from then on,
+ * freed with the response); NULL (st freed) on failure. */
+struct MHD_Response *stream_response(struct stream *st, struct MHD_Connection *c);
+/* A stream that will not be sent after all. */
+void stream_discard(struct stream *st);
+
+/* api_org.c: a hub as GET /v1/homes/{id}/hubs shows it (a new reference). */
+json_t *hub_json(const struct pt_hub *h);
 
 /* api.c */
 void api_dispatch(struct server *s, struct request *rq, struct reply *rp);

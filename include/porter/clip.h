@@ -43,6 +43,22 @@
  *   signature = Ed25519 by the camera key over
  *               "porter/clip-manifest/v1" 0x00 || payload
  *
+ *   key record = [ payload: bstr, signature: bstr .size 64 ]   (at START)
+ *   payload    = { 1: version (uint, 1),
+ *                  2: camera id (tstr, a porter id),
+ *                  3: clip id (bstr .size 16),
+ *                  4: hub event seq of START (uint >= 1),
+ *                  5: start (uint, ms since the epoch: the camera's clock
+ *                     when it took START; the manifest's start, the first
+ *                     picture, is earlier by the pre-roll),
+ *                  6: container (tstr: "mp4" or "ts"),
+ *                  7: keys [ + [ owner key id, sealed clip key ] ]
+ *                     (as the manifest's key 12) }
+ *   signature  = Ed25519 by the camera key over
+ *                "porter/clip-key/v1" 0x00 || payload
+ *   (uploaded before segment 0, so a clip whose camera dies before END
+ *   still opens; the manifest's keys must equal it)
+ *
  *   segment signature = Ed25519 by the camera key over
  *               "porter/clip-segment/v1" 0x00 || clip id (16)
  *               || index (4, big endian) || sha256 of the sealed segment (32)
@@ -68,6 +84,7 @@
 #define PT_CLIP_ID_LEN 16
 #define PT_CLIP_MANIFEST_DOMAIN "porter/clip-manifest/v1"
 #define PT_CLIP_SEGMENT_DOMAIN "porter/clip-segment/v1"
+#define PT_CLIP_KEYREC_DOMAIN "porter/clip-key/v1"
 #define PT_CLIP_SEALED_KEY_LEN 80	/* crypto_box_seal of a 32-byte key */
 #define PT_CLIP_KEY_LEN 32
 
@@ -141,6 +158,52 @@ int pt_clip_manifest_open(const struct pt_crypto_ops *ops, const uint8_t cam_pk[
 /* The camera id a manifest message claims, without verifying anything
  * (to find the key to verify it with). PT_OK or PT_EMALFORMED. */
 int pt_clip_manifest_camera(const uint8_t *p, size_t len, char out[PT_ID_MAX + 1]) PT_MUST_CHECK;
+
+/*
+ * The key record: the clip key sealed to each owner, signed at START and
+ * uploaded before segment 0, so a clip cut short (no manifest) can still
+ * be opened and each segment checked by its own signature. Its signature
+ * domain is its own: no manifest or segment signature opens as a key
+ * record, nor the other way round.
+ */
+/* The largest payload: map(7) and its keys 8, version 1, camera 2 + 64,
+ * clip 1 + 16, seq and start 9 each, container 4, the keys' array head 1
+ * and 8 keys of 92: 851 (rounded up). The message adds 1 + 3 + 2 + 64:
+ * at most 1,024 bytes, the least [server] max_body porterd allows. */
+#define PT_CLIP_KEYREC_PAYLOAD_MAX 864u
+#define PT_CLIP_KEYREC_MAX 1024u
+
+struct pt_clip_keyrec {
+	char camera[PT_ID_MAX + 1];
+	uint8_t clip[PT_CLIP_ID_LEN];
+	uint64_t start_seq;			/* 1..INT64_MAX */
+	uint64_t start_ms;			/* 0..INT64_MAX */
+	char container[8];			/* "mp4" or "ts" */
+	size_t n_keys;				/* 1..PT_CLIP_RECIPIENTS_MAX */
+	struct pt_clip_recipient key[PT_CLIP_RECIPIENTS_MAX];
+};
+
+/* The payload alone. PT_OK, PT_EINVAL (what the decoder would refuse),
+ * PT_ENOSPC. */
+int pt_clip_keyrec_encode(const struct pt_clip_keyrec *k, uint8_t *out, size_t cap,
+			  size_t *out_len) PT_MUST_CHECK;
+/* PT_OK, PT_ETOOBIG, PT_EMALFORMED (also: a recipient key id twice). */
+int pt_clip_keyrec_decode(const uint8_t *p, size_t len, struct pt_clip_keyrec *k) PT_MUST_CHECK;
+/* Encode and sign: the key record message (PT_CLIP_KEYREC_MAX bytes always
+ * suffice). PT_OK, PT_EINVAL, PT_ENOSPC, or the signer's error. */
+int pt_clip_keyrec_sign(const struct pt_signer *sg, const struct pt_clip_keyrec *k, uint8_t *out,
+			size_t cap, size_t *out_len) PT_MUST_CHECK;
+/* Check the signature against the camera key (before reading any field),
+ * then decode. PT_OK, PT_ETOOBIG, PT_EMALFORMED, PT_EBADSIG; k zeroed on
+ * failure. */
+int pt_clip_keyrec_open(const struct pt_crypto_ops *ops, const uint8_t cam_pk[PT_PK_LEN],
+			const uint8_t *p, size_t len, struct pt_clip_keyrec *k) PT_MUST_CHECK;
+/* The camera id a key record claims, unverified. PT_OK or PT_EMALFORMED. */
+int pt_clip_keyrec_camera(const uint8_t *p, size_t len, char out[PT_ID_MAX + 1]) PT_MUST_CHECK;
+/* Do the manifest and the key record describe one clip: the same camera,
+ * clip id, START seq, container, and the same recipients in the same
+ * order (the sealed keys byte for byte)? */
+bool pt_clip_keyrec_matches(const struct pt_clip_keyrec *k, const struct pt_clip_manifest *m);
 
 /* The bytes a segment signature covers (see above): 22 + 1 + 16 + 4 + 32. */
 #define PT_CLIP_SEGMENT_MSG_LEN (sizeof(PT_CLIP_SEGMENT_DOMAIN) + PT_CLIP_ID_LEN + 4 + PT_HASH_LEN)

@@ -12,6 +12,7 @@
  *   revocations   porterd  1    tail yes  CBOR: owner-signed envelopes with versions
  *   commands      porterd  1    no        CBOR: one owner-signed command envelope
  *   time          porterd  0    no        CBOR: porterd's clock + newest revocation version
+ *   owners        porterd  1    yes       CBOR: array of owner statements (PT_ENV_OWNER)
  *
  * plus Home Assistant discovery configs (JSON, retained) under
  * "homeassistant/<component>/<hub id>/<object>/config".
@@ -68,6 +69,7 @@
 /* Counts in one message. */
 #define PT_MQTT_EVENTS_MAX 32		/* events in one batch */
 #define PT_MQTT_REVOCATIONS_MAX 32	/* envelopes in one revocations message */
+#define PT_MQTT_OWNERS_MAX 64		/* statements in one owners message */
 
 /*
  * The longest payload of each message, byte by byte (mqtt.c checks the
@@ -82,6 +84,7 @@
 #define PT_MQTT_COMMAND_PAYLOAD_MAX (1 + 1 + 3 + PT_ENVELOPE_SIZE_MAX)
 #define PT_MQTT_ACK_PAYLOAD_MAX (1 + 1 + 9 + 1 + 2 + PT_HASH_LEN)
 #define PT_MQTT_TIME_PAYLOAD_MAX (1 + 1 + 9 + 1 + 9)
+#define PT_MQTT_OWNERS_PAYLOAD_MAX (2 + PT_MQTT_OWNERS_MAX * (3 + PT_ENVELOPE_SIZE_MAX))
 #define PT_MQTT_STATE_PAYLOAD_MAX 160
 #define PT_MQTT_PAYLOAD_MAX PT_MQTT_EVENTS_PAYLOAD_MAX	/* the largest of them all */
 #define PT_MQTT_HA_CONFIG_MAX 2048	/* a discovery config, JSON */
@@ -94,6 +97,7 @@ enum pt_mqtt_leaf {
 	PT_MQTT_REVOCATIONS = 4,
 	PT_MQTT_COMMANDS = 5,
 	PT_MQTT_TIME = 6,
+	PT_MQTT_OWNERS = 7,
 };
 
 /* How each leaf is used: the table above, for the daemons to publish and
@@ -284,6 +288,29 @@ int pt_mqtt_revocations_encode(const struct pt_mqtt_revocations *m, uint8_t *out
 			       size_t *out_len) PT_MUST_CHECK;
 int pt_mqtt_revocations_decode(const uint8_t *p, size_t len,
 			       struct pt_mqtt_revocations *m) PT_MUST_CHECK;
+
+/* ---- owners (porterd -> hub; retained) ---- */
+
+/*
+ * The owner statements of the hub's home (docs/web.md, "Endorsing an owner
+ * key"), in the order porterd stored them: a CBOR array of 0..
+ * PT_MQTT_OWNERS_MAX byte strings, each 1..PT_ENVELOPE_SIZE_MAX bytes (an
+ * owner-signed PT_ENV_OWNER envelope, not verified here: the hub verifies
+ * each against the owner keys it trusts).
+ */
+struct pt_mqtt_owner_statement {
+	const uint8_t *statement;	/* borrowed */
+	size_t statement_len;
+};
+
+struct pt_mqtt_owners {
+	size_t n;
+	struct pt_mqtt_owner_statement s[PT_MQTT_OWNERS_MAX];
+};
+
+int pt_mqtt_owners_encode(const struct pt_mqtt_owners *m, uint8_t *out, size_t cap,
+			  size_t *out_len) PT_MUST_CHECK;
+int pt_mqtt_owners_decode(const uint8_t *p, size_t len, struct pt_mqtt_owners *m) PT_MUST_CHECK;
 
 /* ---- commands (porterd -> hub) ---- */
 

@@ -43,6 +43,7 @@ struct pt_req_signup {
 struct pt_req_signin {
 	char email[PT_EMAIL_MAX + 1];
 	char password[PT_PASSWORD_MAX + 1];
+	bool cookie;			/* "cookie": true: a web session (docs/web.md) */
 };
 
 struct pt_policy {
@@ -77,6 +78,10 @@ struct pt_req_member {
 struct pt_req_owner_key {
 	uint8_t pk[PT_PK_LEN];		/* a valid, not small-order Ed25519 key */
 	char label[PT_LABEL_MAX + 1];
+	/* optional "statement": a PT_ENV_OWNER envelope (base64url), not
+	 * verified here; statement_len 0 when absent (docs/web.md) */
+	uint8_t statement[PT_ENVELOPE_SIZE_MAX];
+	size_t statement_len;
 };
 
 struct pt_req_grant {

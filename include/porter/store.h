@@ -451,6 +451,13 @@ struct pt_event_row {
 int pt_store_event_append(struct pt_store *st, struct pt_event_row *e) PT_MUST_CHECK;
 int pt_store_event_list(struct pt_store *st, const char *home_id, int64_t after,
 			struct pt_event_row *out, size_t max, size_t *n) PT_MUST_CHECK;
+/* The id of the home's newest event; 0 if it has none (or there is no such
+ * home). One indexed look, whatever the history. */
+int pt_store_event_last_id(struct pt_store *st, const char *home_id, int64_t *id) PT_MUST_CHECK;
+/* The id of the event `back` places before the home's newest (back 0: the
+ * newest); 0 if the home has no more than `back` events. */
+int pt_store_event_back_id(struct pt_store *st, const char *home_id, int64_t back,
+			   int64_t *id) PT_MUST_CHECK;
 
 struct pt_alert_row {
 	int64_t id;
@@ -518,6 +525,7 @@ struct pt_clip_row {
 	int64_t declared;		/* segments the manifest lists */
 	int64_t start_ms, end_ms;	/* from the manifest */
 	int64_t created_at, updated_at;
+	int64_t keyrec_len;		/* 0: no key record yet (schema 5) */
 };
 
 /* The home's clip with this id. Clips are keyed by (home, clip id): a
@@ -540,8 +548,22 @@ int pt_store_clip_put(struct pt_store *st, const struct pt_clip_row *c, int64_t 
  * manifest yet), PT_ENOSPC. */
 int pt_store_clip_manifest(struct pt_store *st, const char *home_id, const uint8_t clip[16],
 			   uint8_t *out, size_t cap, size_t *len) PT_MUST_CHECK;
+/*
+ * Inside a transaction: create the clip (as pt_store_clip_put with no
+ * segment) if it is new, and set its key record (the camera-signed bytes,
+ * docs/clips.md) unless one is stored: a stored key record never changes
+ * (callers compare first). PT_ENOTFOUND (no such home).
+ */
+#define PT_CLIP_KEYREC_STORE_MAX 8192	/* >= PT_CLIP_KEYREC_MAX */
+int pt_store_clip_keyrec_put(struct pt_store *st, const struct pt_clip_row *c,
+			     const uint8_t *keyrec, size_t keyrec_len) PT_MUST_CHECK;
+/* The stored key record bytes into out[cap]. PT_ENOTFOUND (no clip or no
+ * key record yet), PT_ENOSPC. */
+int pt_store_clip_keyrec(struct pt_store *st, const char *home_id, const uint8_t clip[16],
+			 uint8_t *out, size_t cap, size_t *len) PT_MUST_CHECK;
 /* What the home's clips take (its quota): the bytes of sealed segments
- * stored, of manifests, and PT_STORE_CLIP_ROW_BYTES per clip row. */
+ * stored, of manifests and key records, and PT_STORE_CLIP_ROW_BYTES per
+ * clip row. */
 #define PT_STORE_CLIP_ROW_BYTES 256
 int pt_store_clip_usage(struct pt_store *st, const char *home_id, int64_t *bytes) PT_MUST_CHECK;
 

@@ -321,8 +321,10 @@ read_segments(struct pt_cbor_rd *rd, struct pt_clip_manifest *m)
 	return PT_OK;
 }
 
+/* The recipients [ + [ kid, sealed ] ] of a manifest or a key record. */
 static int
-read_keys(struct pt_cbor_rd *rd, struct pt_clip_manifest *m)
+read_recipients(struct pt_cbor_rd *rd, struct pt_clip_recipient key[PT_CLIP_RECIPIENTS_MAX],
+		size_t *n_keys)
 {
 	const uint8_t *s;
 	size_t sl;
@@ -331,7 +333,7 @@ read_keys(struct pt_cbor_rd *rd, struct pt_clip_manifest *m)
 	if (pt_cbor_array(rd, &n) != PT_OK || n < 1 || n > PT_CLIP_RECIPIENTS_MAX)
 		return PT_EMALFORMED;
 	for (i = 0; i < n; i++) {
-		struct pt_clip_recipient *c = &m->key[i];
+		struct pt_clip_recipient *c = &key[i];
 
 		if (pt_cbor_array(rd, &k) != PT_OK || k != 2 ||
 		    pt_cbor_bytes(rd, &s, &sl) != PT_OK || sl != PT_KID_LEN)
@@ -341,11 +343,17 @@ read_keys(struct pt_cbor_rd *rd, struct pt_clip_manifest *m)
 			return PT_EMALFORMED;
 		memcpy(c->sealed, s, PT_CLIP_SEALED_KEY_LEN);
 		for (j = 0; j < i; j++)
-			if (memcmp(m->key[j].kid, c->kid, PT_KID_LEN) == 0)
+			if (memcmp(key[j].kid, c->kid, PT_KID_LEN) == 0)
 				return PT_EMALFORMED;
 	}
-	m->n_keys = (size_t)n;
+	*n_keys = (size_t)n;
 	return PT_OK;
+}
+
+static int
+read_keys(struct pt_cbor_rd *rd, struct pt_clip_manifest *m)
+{
+	return read_recipients(rd, m->key, &m->n_keys);
 }
 
 int
@@ -494,9 +502,11 @@ wipe:
 	return r;
 }
 
-/* The outer [payload, signature] of a manifest message. */
+/* The outer [payload, signature] of a signed message (a manifest or a
+ * key record), within its bounds. */
 static int
-split(const uint8_t *p, size_t len, const uint8_t **payload, size_t *plen, const uint8_t **sig)
+split_max(const uint8_t *p, size_t len, size_t msg_max, size_t payload_max,
+	  const uint8_t **payload, size_t *plen, const uint8_t **sig)
 {
 	struct pt_cbor_rd rd;
 	size_t slen;
@@ -504,7 +514,7 @@ split(const uint8_t *p, size_t len, const uint8_t **payload, size_t *plen, const
 
 	if (p == NULL)
 		return PT_EMALFORMED;
-	if (len > PT_CLIP_MANIFEST_MAX)
+	if (len > msg_max)
 		return PT_ETOOBIG;
 	pt_cbor_rd_init(&rd, p, len);
 	if (pt_cbor_array(&rd, &n) != PT_OK || n != 2 ||
@@ -512,9 +522,15 @@ split(const uint8_t *p, size_t len, const uint8_t **payload, size_t *plen, const
 	    pt_cbor_bytes(&rd, sig, &slen) != PT_OK || slen != PT_SIG_LEN ||
 	    !pt_cbor_rd_done(&rd))
 		return PT_EMALFORMED;
-	if (*plen > PT_CLIP_PAYLOAD_MAX)
+	if (*plen > payload_max)
 		return PT_ETOOBIG;
 	return PT_OK;
+}
+
+static int
+split(const uint8_t *p, size_t len, const uint8_t **payload, size_t *plen, const uint8_t **sig)
+{
+	return split_max(p, len, PT_CLIP_MANIFEST_MAX, PT_CLIP_PAYLOAD_MAX, payload, plen, sig);
 }
 
 int
@@ -567,6 +583,255 @@ pt_clip_manifest_camera(const uint8_t *p, size_t len, char out[PT_ID_MAX + 1])
 		return PT_EMALFORMED;
 	}
 	return PT_OK;
+}
+
+/* ---- key record ---- */
+
+enum { KR_VERSION = 1, KR_CAMERA = 2, KR_CLIP = 3, KR_START_SEQ = 4, KR_START = 5,
+       KR_CONTAINER = 6, KR_KEYS = 7 };
+#define KR_KEY_COUNT 7
+#define KEYREC_VERSION 1
+/* map(7) and its keys, version, camera (2 + 64), clip (2 + 16), seq and
+ * start (9 each), container (1 + 3), the keys' array head. */
+#define KR_FIXED_LARGEST (1 + KR_KEY_COUNT + 1 + (2 + PT_ID_MAX) + (2 + PT_CLIP_ID_LEN) + 2 * 9 + \
+			  (1 + 3) + 1)
+_Static_assert(KR_FIXED_LARGEST + PT_CLIP_RECIPIENTS_MAX * KEY_LARGEST <= PT_CLIP_KEYREC_PAYLOAD_MAX,
+	       "the largest key record payload fits PT_CLIP_KEYREC_PAYLOAD_MAX");
+_Static_assert(PT_CLIP_KEYREC_PAYLOAD_MAX >= 256 && PT_CLIP_KEYREC_PAYLOAD_MAX < 65536,
+	       "a key record payload's bstr head is 3 bytes at most");
+_Static_assert(1 + 3 + PT_CLIP_KEYREC_PAYLOAD_MAX + 2 + PT_SIG_LEN <= PT_CLIP_KEYREC_MAX,
+	       "the largest key record message fits");
+_Static_assert(sizeof(PT_CLIP_KEYREC_DOMAIN) != sizeof(PT_CLIP_MANIFEST_DOMAIN) &&
+		       sizeof(PT_CLIP_KEYREC_DOMAIN) != sizeof(PT_CLIP_SEGMENT_DOMAIN),
+	       "the three signature domains differ; each is signed with its NUL, so none is a"
+	       " prefix of another");
+
+static bool
+keyrec_is_valid(const struct pt_clip_keyrec *k, size_t *cam_len, size_t *cont_len)
+{
+	size_t i, j;
+
+	*cam_len = bounded(k->camera, PT_ID_MAX);
+	*cont_len = bounded(k->container, sizeof(k->container) - 1);
+	if (!pt_id_is_valid(k->camera, *cam_len) || !container_is_valid(k->container, *cont_len))
+		return false;
+	if (k->start_seq < 1 || k->start_seq > U63_MAX || k->start_ms > U63_MAX)
+		return false;
+	if (k->n_keys < 1 || k->n_keys > PT_CLIP_RECIPIENTS_MAX)
+		return false;
+	for (i = 0; i < k->n_keys; i++)
+		for (j = 0; j < i; j++)
+			if (memcmp(k->key[i].kid, k->key[j].kid, PT_KID_LEN) == 0)
+				return false;
+	return true;
+}
+
+int
+pt_clip_keyrec_encode(const struct pt_clip_keyrec *k, uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct pt_cbor_wr w;
+	size_t cam_len, cont_len, i;
+
+	if (out_len == NULL)
+		return PT_EINVAL;
+	*out_len = 0;
+	if (k == NULL || (out == NULL && cap != 0) || !keyrec_is_valid(k, &cam_len, &cont_len))
+		return PT_EINVAL;
+	pt_cbor_wr_init(&w, out, cap < PT_CLIP_KEYREC_PAYLOAD_MAX ? cap : PT_CLIP_KEYREC_PAYLOAD_MAX);
+	pt_cbor_put_map(&w, KR_KEY_COUNT);
+	pt_cbor_put_uint(&w, KR_VERSION);
+	pt_cbor_put_uint(&w, KEYREC_VERSION);
+	pt_cbor_put_uint(&w, KR_CAMERA);
+	pt_cbor_put_text(&w, k->camera, cam_len);
+	pt_cbor_put_uint(&w, KR_CLIP);
+	pt_cbor_put_bytes(&w, k->clip, PT_CLIP_ID_LEN);
+	pt_cbor_put_uint(&w, KR_START_SEQ);
+	pt_cbor_put_uint(&w, k->start_seq);
+	pt_cbor_put_uint(&w, KR_START);
+	pt_cbor_put_uint(&w, k->start_ms);
+	pt_cbor_put_uint(&w, KR_CONTAINER);
+	pt_cbor_put_text(&w, k->container, cont_len);
+	pt_cbor_put_uint(&w, KR_KEYS);
+	pt_cbor_put_array(&w, k->n_keys);
+	for (i = 0; i < k->n_keys; i++) {
+		pt_cbor_put_array(&w, 2);
+		pt_cbor_put_bytes(&w, k->key[i].kid, PT_KID_LEN);
+		pt_cbor_put_bytes(&w, k->key[i].sealed, PT_CLIP_SEALED_KEY_LEN);
+	}
+	if (pt_cbor_wr_status(&w) != PT_OK)
+		return PT_ENOSPC;
+	*out_len = w.len;
+	return PT_OK;
+}
+
+int
+pt_clip_keyrec_decode(const uint8_t *p, size_t len, struct pt_clip_keyrec *k)
+{
+	struct pt_cbor_rd rd;
+	struct pt_cbor_keys keys;
+	const uint8_t *s;
+	size_t sl, cam_len, cont_len;
+	uint64_t n, i, v;
+	int64_t key;
+	int r = PT_EMALFORMED;
+
+	if (k == NULL)
+		return PT_EINVAL;
+	memset(k, 0, sizeof(*k));
+	if (p == NULL)
+		goto fail;
+	if (len > PT_CLIP_KEYREC_PAYLOAD_MAX) {
+		r = PT_ETOOBIG;
+		goto fail;
+	}
+	pt_cbor_rd_init(&rd, p, len);
+	if (pt_cbor_map(&rd, &n) != PT_OK || n != KR_KEY_COUNT)
+		goto fail;
+	pt_cbor_key_init(&keys);
+	for (i = 0; i < n; i++) {
+		/* Seven pairs with strictly ascending keys from 1..7: each once. */
+		if (pt_cbor_key(&rd, &keys, &key) != PT_OK)
+			goto fail;
+		switch (key) {
+		case KR_VERSION:
+			if (pt_cbor_uint(&rd, &v) != PT_OK || v != KEYREC_VERSION)
+				goto fail;
+			break;
+		case KR_CAMERA:
+			if (read_camera(&rd, k->camera) != PT_OK)
+				goto fail;
+			break;
+		case KR_CLIP:
+			if (pt_cbor_bytes(&rd, &s, &sl) != PT_OK || sl != PT_CLIP_ID_LEN)
+				goto fail;
+			memcpy(k->clip, s, sl);
+			break;
+		case KR_START_SEQ:
+			if (read_u63(&rd, 1, &k->start_seq) != PT_OK)
+				goto fail;
+			break;
+		case KR_START:
+			if (read_u63(&rd, 0, &k->start_ms) != PT_OK)
+				goto fail;
+			break;
+		case KR_CONTAINER:
+			if (read_text(&rd, k->container, sizeof(k->container)) != PT_OK)
+				goto fail;
+			break;
+		case KR_KEYS:
+			if (read_recipients(&rd, k->key, &k->n_keys) != PT_OK)
+				goto fail;
+			break;
+		default:
+			goto fail;
+		}
+	}
+	if (!pt_cbor_rd_done(&rd) || !keyrec_is_valid(k, &cam_len, &cont_len))
+		goto fail;
+	return PT_OK;
+fail:
+	memset(k, 0, sizeof(*k));
+	return r;
+}
+
+int
+pt_clip_keyrec_sign(const struct pt_signer *sg, const struct pt_clip_keyrec *k, uint8_t *out,
+		    size_t cap, size_t *out_len)
+{
+	const size_t dl = sizeof(PT_CLIP_KEYREC_DOMAIN);	/* with its NUL */
+	uint8_t tbs[sizeof(PT_CLIP_KEYREC_DOMAIN) + PT_CLIP_KEYREC_PAYLOAD_MAX];
+	uint8_t sig[PT_SIG_LEN];
+	struct pt_cbor_wr w;
+	size_t plen;
+	int r;
+
+	if (out_len == NULL)
+		return PT_EINVAL;
+	*out_len = 0;
+	if (sg == NULL || sg->sign == NULL || (out == NULL && cap != 0))
+		return PT_EINVAL;
+	memcpy(tbs, PT_CLIP_KEYREC_DOMAIN, dl);
+	if ((r = pt_clip_keyrec_encode(k, tbs + dl, sizeof(tbs) - dl, &plen)) != PT_OK)
+		return r;
+	if ((r = sg->sign(sg->arg, sig, tbs, dl + plen)) != PT_OK)
+		return r;
+	pt_cbor_wr_init(&w, out, cap);
+	pt_cbor_put_array(&w, 2);
+	pt_cbor_put_bytes(&w, tbs + dl, plen);
+	pt_cbor_put_bytes(&w, sig, PT_SIG_LEN);
+	if (pt_cbor_wr_status(&w) != PT_OK) {
+		if (out != NULL)
+			memset(out, 0, cap);
+		return PT_ENOSPC;
+	}
+	*out_len = w.len;
+	return PT_OK;
+}
+
+int
+pt_clip_keyrec_open(const struct pt_crypto_ops *ops, const uint8_t cam_pk[PT_PK_LEN],
+		    const uint8_t *p, size_t len, struct pt_clip_keyrec *k)
+{
+	uint8_t tbs[sizeof(PT_CLIP_KEYREC_DOMAIN) + PT_CLIP_KEYREC_PAYLOAD_MAX];
+	const uint8_t *payload, *sig;
+	size_t plen;
+	int r;
+
+	if (k == NULL)
+		return PT_EINVAL;
+	memset(k, 0, sizeof(*k));
+	if ((r = split_max(p, len, PT_CLIP_KEYREC_MAX, PT_CLIP_KEYREC_PAYLOAD_MAX, &payload, &plen,
+			   &sig)) != PT_OK)
+		return r;
+	/* The signature first: nothing of an unsigned payload is read. */
+	if (ops == NULL || ops->ed25519_verify == NULL || cam_pk == NULL)
+		return PT_EBADSIG;
+	memcpy(tbs, PT_CLIP_KEYREC_DOMAIN, sizeof(PT_CLIP_KEYREC_DOMAIN));
+	memcpy(tbs + sizeof(PT_CLIP_KEYREC_DOMAIN), payload, plen);
+	if (!ops->ed25519_verify(sig, tbs, sizeof(PT_CLIP_KEYREC_DOMAIN) + plen, cam_pk))
+		return PT_EBADSIG;
+	return pt_clip_keyrec_decode(payload, plen, k);
+}
+
+int
+pt_clip_keyrec_camera(const uint8_t *p, size_t len, char out[PT_ID_MAX + 1])
+{
+	struct pt_cbor_rd rd;
+	struct pt_cbor_keys keys;
+	const uint8_t *payload, *sig;
+	size_t plen;
+	uint64_t n, v;
+	int64_t key;
+
+	if (out == NULL)
+		return PT_EINVAL;
+	memset(out, 0, PT_ID_MAX + 1);
+	if (split_max(p, len, PT_CLIP_KEYREC_MAX, PT_CLIP_KEYREC_PAYLOAD_MAX, &payload, &plen,
+		      &sig) != PT_OK)
+		return PT_EMALFORMED;
+	pt_cbor_rd_init(&rd, payload, plen);
+	pt_cbor_key_init(&keys);
+	if (pt_cbor_map(&rd, &n) != PT_OK || n != KR_KEY_COUNT ||
+	    pt_cbor_key(&rd, &keys, &key) != PT_OK || key != KR_VERSION ||
+	    pt_cbor_uint(&rd, &v) != PT_OK || v != KEYREC_VERSION ||
+	    pt_cbor_key(&rd, &keys, &key) != PT_OK || key != KR_CAMERA ||
+	    read_camera(&rd, out) != PT_OK) {
+		memset(out, 0, PT_ID_MAX + 1);
+		return PT_EMALFORMED;
+	}
+	return PT_OK;
+}
+
+bool
+pt_clip_keyrec_matches(const struct pt_clip_keyrec *k, const struct pt_clip_manifest *m)
+{
+	if (k == NULL || m == NULL)
+		return false;
+	return strncmp(k->camera, m->camera, PT_ID_MAX + 1) == 0 &&
+	       memcmp(k->clip, m->clip, PT_CLIP_ID_LEN) == 0 && k->start_seq == m->start_seq &&
+	       strncmp(k->container, m->container, sizeof(k->container)) == 0 &&
+	       k->n_keys == m->n_keys && k->n_keys <= PT_CLIP_RECIPIENTS_MAX &&
+	       memcmp(k->key, m->key, k->n_keys * sizeof(k->key[0])) == 0;
 }
 
 void

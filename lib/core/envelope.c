@@ -1,6 +1,6 @@
 /*
  * Signed statements in the grant envelope: remote commands, revocations,
- * hub pairings and courier attestations.
+ * hub pairings, courier attestations and owner-key endorsements.
  */
 #include "porter/envelope.h"
 
@@ -12,6 +12,7 @@
 /* External AADs of the two newer kinds (the older ones are in cred.h). */
 #define AAD_PAIRING "porter/pairing/v1"
 #define AAD_ATTESTATION "porter/attestation/v1"
+#define AAD_OWNER "porter/owner/v1"
 
 #define COURIER_ID_MAX 20	/* decimal digits of an account id */
 #define NAME_MAX_ 100		/* bytes of the courier's name */
@@ -35,6 +36,8 @@ aad_of(unsigned kind)
 		return AAD_PAIRING;
 	case PT_ENV_ATTESTATION:
 		return AAD_ATTESTATION;
+	case PT_ENV_OWNER:
+		return AAD_OWNER;
 	default:
 		return NULL;
 	}
@@ -102,6 +105,10 @@ check(const struct pt_envelope *e)
 		if (e->op != 0 || e->target_len != PT_PK_LEN)
 			return PT_EMALFORMED;
 		break;
+	case PT_ENV_OWNER:
+		if (e->op != PT_OWNER_ADD || e->target_len != PT_PK_LEN)
+			return PT_EMALFORMED;
+		break;
 	default:	/* PT_ENV_ATTESTATION */
 		if (e->op < 1 || e->op > LEVEL_MAX)
 			return PT_EMALFORMED;
@@ -150,6 +157,7 @@ pt_envelope_sign(const struct pt_crypto_ops *ops, const struct pt_signer *sg,
 		break;
 	case PT_ENV_REVOCATION:
 	case PT_ENV_PAIRING:
+	case PT_ENV_OWNER:
 		pt_cbor_put_map(&w, 2);
 		pt_cbor_put_int(&w, 1);
 		pt_cbor_put_uint(&w, e->op);
@@ -230,6 +238,7 @@ decode_porter(struct pt_cbor_rd *rd, unsigned kind, struct pt_envelope *e)
 		return read_text(rd, e->lock, PT_ID_MAX, pt_id_is_valid);
 	case PT_ENV_REVOCATION:
 	case PT_ENV_PAIRING:
+	case PT_ENV_OWNER:
 		if (pt_cbor_bytes(rd, &b, &blen) != PT_OK || blen > PT_PK_LEN)
 			return PT_EMALFORMED;
 		memcpy(e->target, b, blen);

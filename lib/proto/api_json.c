@@ -326,12 +326,14 @@ fail:
 int
 pt_req_signin_decode(const char *p, size_t len, struct pt_req_signin *r, struct pt_api_err *e)
 {
-	static const char *const allowed[] = {"email", "password", NULL};
+	static const char *const allowed[] = {"email", "password", "cookie", NULL};
 	json_t *o;
 
 	memset(r, 0, sizeof(*r));
 	if ((o = pt_json_load_object(p, len, allowed, e)) == NULL)
 		return PT_EMALFORMED;
+	if (pt_json_get_bool(o, "cookie", &r->cookie, e) < 0)
+		goto fail;
 	/* No length rules beyond the maximum here: a wrong password is a
 	 * wrong password, not a malformed request. */
 	FAIL(pt_json_get_str(o, "email", true, 1, PT_EMAIL_MAX, false, r->email, e));
@@ -567,7 +569,7 @@ int
 pt_req_owner_key_decode(const char *p, size_t len, struct pt_req_owner_key *r,
 			struct pt_api_err *e)
 {
-	static const char *const allowed[] = {"public_key", "label", NULL};
+	static const char *const allowed[] = {"public_key", "label", "statement", NULL};
 	json_t *o;
 
 	memset(r, 0, sizeof(*r));
@@ -575,6 +577,8 @@ pt_req_owner_key_decode(const char *p, size_t len, struct pt_req_owner_key *r,
 		return PT_EMALFORMED;
 	FAIL(pt_json_get_pk(o, "public_key", true, r->pk, e));
 	FAIL(pt_json_get_str(o, "label", false, 0, PT_LABEL_MAX, true, r->label, e));
+	FAIL(pt_json_get_b64(o, "statement", false, PT_ENVELOPE_SIZE_MAX, r->statement,
+			     &r->statement_len, e));
 	json_decref(o);
 	return PT_OK;
 fail:

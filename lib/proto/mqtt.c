@@ -42,6 +42,8 @@ _Static_assert(PT_MQTT_EVENT_ENC_MAX ==
 			       1 + 2 + PT_HASH_LEN +	/* prev */
 			       1 + 2 + PT_HASH_LEN,	/* hash */
 	       "one event record at its largest");
+_Static_assert(PT_MQTT_OWNERS_MAX >= 24 && PT_MQTT_OWNERS_MAX <= 255, "owners array head is 2 bytes");
+_Static_assert(PT_MQTT_PAYLOAD_MAX >= PT_MQTT_OWNERS_PAYLOAD_MAX, "owners fit every broker limit");
 _Static_assert(PT_MQTT_PAYLOAD_MAX >= PT_MQTT_REVOCATIONS_PAYLOAD_MAX &&
 		       PT_MQTT_PAYLOAD_MAX >= PT_MQTT_COMMAND_PAYLOAD_MAX &&
 		       PT_MQTT_PAYLOAD_MAX >= PT_MQTT_ACK_PAYLOAD_MAX &&
@@ -111,6 +113,7 @@ static const struct pt_mqtt_leaf_info leaves[] = {
 	[PT_MQTT_REVOCATIONS] = {"revocations", 1, true, false},
 	[PT_MQTT_COMMANDS] = {"commands", 1, false, false},
 	[PT_MQTT_TIME] = {"time", 0, false, false},
+	[PT_MQTT_OWNERS] = {"owners", 1, true, false},
 };
 #define N_LEAVES (sizeof(leaves) / sizeof(leaves[0]))
 
@@ -1137,4 +1140,65 @@ pt_mqtt_ha_config(int entity, const char *hub_id, const char *name, const char *
 	jw_kv_str(&w, "value_template", h->template);
 	jw_lit(&w, "}");
 	return jw_end(&w, out, out_len);
+}
+
+/* ---- owners ---- */
+
+static bool
+owners_are_valid(const struct pt_mqtt_owners *m)
+{
+	size_t i;
+
+	if (m->n > PT_MQTT_OWNERS_MAX)
+		return false;
+	for (i = 0; i < m->n; i++)
+		if (m->s[i].statement == NULL || m->s[i].statement_len == 0 ||
+		    m->s[i].statement_len > PT_ENVELOPE_SIZE_MAX)
+			return false;
+	return true;
+}
+
+int
+pt_mqtt_owners_encode(const struct pt_mqtt_owners *m, uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct pt_cbor_wr w;
+	size_t i;
+
+	*out_len = 0;
+	if (!owners_are_valid(m))
+		return PT_EINVAL;
+	wr_init(&w, out, cap, PT_MQTT_OWNERS_PAYLOAD_MAX);
+	pt_cbor_put_array(&w, m->n);
+	for (i = 0; i < m->n; i++)
+		pt_cbor_put_bytes(&w, m->s[i].statement, m->s[i].statement_len);
+	return wr_end(&w, out_len);
+}
+
+int
+pt_mqtt_owners_decode(const uint8_t *p, size_t len, struct pt_mqtt_owners *m)
+{
+	struct pt_cbor_rd rd;
+	uint64_t count, i;
+	int r = PT_EMALFORMED;
+
+	memset(m, 0, sizeof(*m));
+	if (p == NULL)
+		goto fail;
+	if (len > PT_MQTT_OWNERS_PAYLOAD_MAX) {
+		r = PT_ETOOBIG;
+		goto fail;
+	}
+	pt_cbor_rd_init(&rd, p, len);
+	if (pt_cbor_array(&rd, &count) != PT_OK || count > PT_MQTT_OWNERS_MAX)
+		goto fail;
+	for (i = 0; i < count; i++)
+		if (read_envelope(&rd, &m->s[i].statement, &m->s[i].statement_len) != PT_OK)
+			goto fail;
+	m->n = (size_t)count;
+	if (!pt_cbor_rd_done(&rd) || !owners_are_valid(m))
+		goto fail;
+	return PT_OK;
+fail:
+	memset(m, 0, sizeof(*m));
+	return r;
 }

@@ -55,6 +55,7 @@ struct pt_store_ops {
 	int (*hub_delete)(struct pt_store *st, const char *home_id, const char *hub_id);
 	int (*hub_by_id)(struct pt_store *st, const char *hub_id, struct pt_hub *h);
 	int (*hub_seen)(struct pt_store *st, const char *hub_id, int64_t at, bool online, bool *changed);
+	int (*hub_state_set)(struct pt_store *st, const char *hub_id, const char *state);
 	int (*hub_list_online)(struct pt_store *st, int64_t after, struct pt_hub *out, size_t max, size_t *n);
 	int (*hub_event_last)(struct pt_store *st, const char *hub_id, int64_t *seq, uint8_t hash[PT_HASH_LEN]);
 	int (*hub_event_hash)(struct pt_store *st, const char *hub_id, int64_t seq, uint8_t hash[PT_HASH_LEN]);
@@ -65,6 +66,7 @@ struct pt_store_ops {
 	int (*delivery_steps)(struct pt_store *st, const char *id, struct pt_delivery_step *out, size_t max, size_t *n);
 	int (*event_append)(struct pt_store *st, struct pt_event_row *e);
 	int (*event_list)(struct pt_store *st, const char *home_id, int64_t after, struct pt_event_row *out, size_t max, size_t *n);
+	int (*event_back_id)(struct pt_store *st, const char *home_id, int64_t back, int64_t *id);
 	int (*alert_insert)(struct pt_store *st, struct pt_alert_row *a);
 	int (*alert_list)(struct pt_store *st, const char *home_id, bool only_open, int64_t after, struct pt_alert_row *out, size_t max, size_t *n);
 	int (*alert_ack)(struct pt_store *st, const char *home_id, int64_t id, int64_t account, int64_t at, struct pt_alert_row *a);
@@ -78,6 +80,8 @@ struct pt_store_ops {
 	int (*clip_put)(struct pt_store *st, const struct pt_clip_row *c, int64_t seg_bytes, const uint8_t *manifest, size_t manifest_len);
 	int (*clip_manifest)(struct pt_store *st, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
 	int (*clip_usage)(struct pt_store *st, const char *home_id, int64_t *bytes);
+	int (*clip_keyrec_put)(struct pt_store *st, const struct pt_clip_row *c, const uint8_t *keyrec, size_t keyrec_len);
+	int (*clip_keyrec)(struct pt_store *st, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
 };
 
 struct pt_store {

@@ -404,6 +404,14 @@ pt_store_hub_seen(struct pt_store *st, const char *hub_id, int64_t at, bool onli
 }
 
 int
+pt_store_hub_state_set(struct pt_store *st, const char *hub_id, const char *state)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->hub_state_set(st, hub_id, state);
+}
+
+int
 pt_store_hub_list_online(struct pt_store *st, int64_t after, struct pt_hub *out, size_t max, size_t *n)
 {
 	if (st == NULL)
@@ -481,6 +489,22 @@ pt_store_event_list(struct pt_store *st, const char *home_id, int64_t after, str
 	if (st == NULL)
 		return PT_EINVAL;
 	return st->ops->event_list(st, home_id, after, out, max, n);
+}
+
+int
+pt_store_event_back_id(struct pt_store *st, const char *home_id, int64_t back, int64_t *id)
+{
+	if (id != NULL)
+		*id = 0;
+	if (st == NULL || home_id == NULL || id == NULL || back < 0)
+		return PT_EINVAL;
+	return st->ops->event_back_id(st, home_id, back, id);
+}
+
+int
+pt_store_event_last_id(struct pt_store *st, const char *home_id, int64_t *id)
+{
+	return pt_store_event_back_id(st, home_id, 0, id);
 }
 
 int
@@ -584,4 +608,22 @@ pt_store_clip_usage(struct pt_store *st, const char *home_id, int64_t *bytes)
 	if (st == NULL)
 		return PT_EINVAL;
 	return st->ops->clip_usage(st, home_id, bytes);
+}
+
+int
+pt_store_clip_keyrec_put(struct pt_store *st, const struct pt_clip_row *c, const uint8_t *keyrec,
+			 size_t keyrec_len)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->clip_keyrec_put(st, c, keyrec, keyrec_len);
+}
+
+int
+pt_store_clip_keyrec(struct pt_store *st, const char *home_id, const uint8_t clip[16],
+		     uint8_t *out, size_t cap, size_t *len)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->clip_keyrec(st, home_id, clip, out, cap, len);
 }

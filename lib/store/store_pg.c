@@ -329,7 +329,8 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	 * (store_sqlite.c says why). */
 	{
 	"ALTER TABLE hubs ADD COLUMN state TEXT CHECK (state IS NULL OR length(state) BETWEEN 2 AND 256);"
-	"ALTER TABLE owner_keys ADD COLUMN statement BYTEA CHECK (statement IS NULL OR length(statement) BETWEEN 1 AND 512);",
+	"ALTER TABLE owner_keys ADD COLUMN statement BYTEA CHECK (statement IS NULL OR length(statement) BETWEEN 1 AND 512);"
+	"ALTER TABLE clips ADD COLUMN keyrec BYTEA CHECK (keyrec IS NULL OR length(keyrec) BETWEEN 1 AND 8192);",
 	},
 };
 
@@ -380,6 +381,7 @@ enum sid {
 	S_HUB_BY_ID,
 	S_HUB_SEEN_FLIP,
 	S_HUB_SEEN,
+	S_HUB_STATE,
 	S_HUB_ONLINE,
 	S_HUB_EVENT_LAST,
 	S_HUB_EVENT_HASH,
@@ -397,6 +399,7 @@ enum sid {
 	S_STEP_LIST,
 	S_EVENT_INSERT,
 	S_EVENT_LIST,
+	S_EVENT_BACK_ID,
 	S_ALERT_INSERT,
 	S_ALERT_LIST,
 	S_ALERT_LIST_OPEN,
@@ -411,6 +414,8 @@ enum sid {
 	S_CLIP_PUT,
 	S_CLIP_MANIFEST,
 	S_CLIP_USAGE,
+	S_CLIP_KEYREC_PUT,
+	S_CLIP_KEYREC,
 	S_COUNT_
 };
 
@@ -451,7 +456,7 @@ enum sid {
 	" FROM events e JOIN homes h ON h.id = e.home"
 #define HUB_FROM                                                                                  \
 	"SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing, b.paired_by,"           \
-	" b.created_at, b.last_seen, b.online FROM hubs b JOIN homes h ON h.id = b.home"
+	" b.created_at, b.last_seen, b.online, b.state FROM hubs b JOIN homes h ON h.id = b.home"
 #define ALERT_FROM                                                                                \
 	"SELECT a.id, h.public_id, a.at, a.type, a.data, a.event_id, coalesce(a.acked_by, 0),"    \
 	" coalesce(a.acked_at, 0) FROM alerts a JOIN homes h ON h.id = a.home"
@@ -461,7 +466,8 @@ enum sid {
 #define CLIP_FROM                                                                                 \
 	"SELECT c.id, c.clip, h.public_id, c.camera, c.camera_pk, c.segments, c.bytes,"           \
 	" coalesce(length(c.manifest), 0)::bigint, c.declared, c.start_ms, c.end_ms,"             \
-	" c.created_at, c.updated_at FROM clips c JOIN homes h ON h.id = c.home"
+	" c.created_at, c.updated_at, coalesce(length(c.keyrec), 0)::bigint"                      \
+	" FROM clips c JOIN homes h ON h.id = c.home"
 
 /* A statement and the types of its parameters, one letter each: i int8,
  * t text, b bytea, f float8, o boolean. */
@@ -508,10 +514,11 @@ static const struct stmt stmts[S_COUNT_] = {
 	[S_HOME_LOCK] = {"SELECT id FROM homes WHERE public_id = $1 FOR NO KEY UPDATE", "t"},
 	[S_MEMBER_ADD] = {"INSERT INTO home_members (home, account, role)"
 			  " SELECT id, $2, $3 FROM homes WHERE public_id = $1", "tii"},
-	[S_KEY_INSERT] = {"INSERT INTO owner_keys (home, pk, label, added_by, created_at)"
-			  " SELECT id, $2, $3, $4, $5 FROM homes WHERE public_id = $1 RETURNING id",
-			  "tbtii"},
-	[S_KEY_LIST] = {"SELECT k.id, h.public_id, k.pk, k.label, k.added_by, k.created_at"
+	[S_KEY_INSERT] = {"INSERT INTO owner_keys (home, pk, label, added_by, created_at, statement)"
+			  " SELECT id, $2, $3, $4, $5, $6 FROM homes WHERE public_id = $1 RETURNING id",
+			  "tbtiib"},
+	[S_KEY_LIST] = {"SELECT k.id, h.public_id, k.pk, k.label, k.added_by, k.created_at,"
+			" k.statement"
 			" FROM owner_keys k JOIN homes h ON h.id = k.home"
 			" WHERE h.public_id = $1 ORDER BY k.id LIMIT $2", "ti"},
 	[S_GRANT_INSERT] = {"INSERT INTO grants (home, chain, cti, holder, n_links, purpose, exp,"
@@ -580,6 +587,7 @@ static const struct stmt stmts[S_COUNT_] = {
 	[S_HUB_SEEN] = {"UPDATE hubs SET"
 			" last_seen = CASE WHEN $2 AND $3 > last_seen THEN $3 ELSE last_seen END"
 			" WHERE public_id = $1", "toi"},
+	[S_HUB_STATE] = {"UPDATE hubs SET state = $2 WHERE public_id = $1", "tt"},
 	[S_HUB_ONLINE] = {HUB_FROM " WHERE b.online AND b.id > $1 ORDER BY b.id LIMIT $2", "ii"},
 	/* No row: no such hub; a row of NULLs: no event stored yet. */
 	[S_HUB_EVENT_LAST] = {"SELECT e.hub_seq, e.hash FROM hubs b LEFT JOIN LATERAL"
@@ -640,6 +648,8 @@ static const struct stmt stmts[S_COUNT_] = {
 			    "iittti" "b"},
 	[S_EVENT_LIST] = {EVENT_FROM " WHERE h.public_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3",
 			  "tii"},
+	[S_EVENT_BACK_ID] = {"SELECT id FROM events WHERE home = (SELECT id FROM homes WHERE public_id = $1)"
+			     " ORDER BY id DESC LIMIT 1 OFFSET $2", "ti"},
 	/* $1: the home's row, locked. The event an alert names must be of the
 	 * same home. */
 	[S_ALERT_INSERT] = {"INSERT INTO alerts (home, at, type, data, event_id)"
@@ -685,7 +695,18 @@ static const struct stmt stmts[S_COUNT_] = {
 			" updated_at = EXCLUDED.updated_at RETURNING id", "bttbiibiiii"},
 	[S_CLIP_MANIFEST] = {"SELECT manifest FROM clips WHERE clip = $1 AND manifest IS NOT NULL"
 			     " AND home = (SELECT id FROM homes WHERE public_id = $2)", "bt"},
-	[S_CLIP_USAGE] = {"SELECT coalesce(sum(c.bytes + coalesce(length(c.manifest), 0) + 256), 0)"
+	/* Create the clip or set its key record; a stored one stays. */
+	[S_CLIP_KEYREC_PUT] = {"INSERT INTO clips (clip, home, camera, camera_pk, segments, bytes,"
+			       " manifest, declared, start_ms, end_ms, created_at, updated_at, keyrec)"
+			       " SELECT $1, id, $3, $4, 0, 0, NULL, 0, 0, 0, $5, $5, $6 FROM homes"
+			       " WHERE public_id = $2"
+			       " ON CONFLICT (home, clip) DO UPDATE SET"
+			       " keyrec = coalesce(clips.keyrec, EXCLUDED.keyrec),"
+			       " updated_at = EXCLUDED.updated_at RETURNING id", "bttbib"},
+	[S_CLIP_KEYREC] = {"SELECT keyrec FROM clips WHERE clip = $1 AND keyrec IS NOT NULL"
+			   " AND home = (SELECT id FROM homes WHERE public_id = $2)", "bt"},
+	[S_CLIP_USAGE] = {"SELECT coalesce(sum(c.bytes + coalesce(length(c.manifest), 0)"
+			  " + coalesce(length(c.keyrec), 0) + 256), 0)"
 			  "::bigint FROM clips c"
 			  " JOIN homes h ON h.id = c.home WHERE h.public_id = $1", "t"},
 };
@@ -1415,10 +1436,17 @@ decode_key(const PGresult *r, int i, void *out)
 {
 	struct pt_owner_key *k = out;
 
-	return COL_I64(r, i, 0, k->id) && col_str(r, i, 1, k->home_id, sizeof(k->home_id)) &&
-	       col_blob_exact(r, i, 2, k->pk, sizeof(k->pk)) &&
-	       col_str(r, i, 3, k->label, sizeof(k->label)) && COL_I64(r, i, 4, k->added_by) &&
-	       COL_I64(r, i, 5, k->created_at);
+	if (!COL_I64(r, i, 0, k->id) || !col_str(r, i, 1, k->home_id, sizeof(k->home_id)) ||
+	    !col_blob_exact(r, i, 2, k->pk, sizeof(k->pk)) ||
+	    !col_str(r, i, 3, k->label, sizeof(k->label)) || !COL_I64(r, i, 4, k->added_by) ||
+	    !COL_I64(r, i, 5, k->created_at))
+		return false;
+	/* The statement: NULL for a key stored without one (schema 5). */
+	k->statement_len = 0;
+	if (PQgetisnull(r, i, 6))
+		return true;
+	return col_blob(r, i, 6, k->statement, sizeof(k->statement), &k->statement_len) &&
+	       k->statement_len != 0;
 }
 
 static bool
@@ -1502,7 +1530,10 @@ decode_hub(const PGresult *r, int i, void *out)
 	       col_str(r, i, 4, h->label, sizeof(h->label)) &&
 	       col_blob(r, i, 5, h->pairing, sizeof(h->pairing), &h->pairing_len) &&
 	       COL_I64(r, i, 6, h->paired_by) && COL_I64(r, i, 7, h->created_at) &&
-	       COL_I64(r, i, 8, h->last_seen) && col_bool(r, i, 9, &h->online);
+	       COL_I64(r, i, 8, h->last_seen) && col_bool(r, i, 9, &h->online) &&
+	       /* schema 5: NULL before the first state */
+	       (PQgetisnull(r, i, 10) ? (h->state[0] = '\0', true)
+				      : col_str(r, i, 10, h->state, sizeof(h->state)));
 }
 
 static bool
@@ -2614,7 +2645,8 @@ pg_owner_key_insert(struct pt_store *base, struct pt_owner_key *k)
 		return PT_EINVAL;
 	if ((r = write_enter(st, &c, what)) != PT_OK)
 		return r;
-	if (!str_fits(k->home_id, sizeof(k->home_id)) || !str_fits(k->label, sizeof(k->label)))
+	if (!str_fits(k->home_id, sizeof(k->home_id)) || !str_fits(k->label, sizeof(k->label)) ||
+	    k->statement_len > sizeof(k->statement))
 		return PT_EINVAL;
 	if (!utf8_ok(k->home_id))
 		return PT_ENOTFOUND;
@@ -2625,6 +2657,10 @@ pg_owner_key_insert(struct pt_store *base, struct pt_owner_key *k)
 	p_str(&p, k->label);
 	p_i64(&p, k->added_by);
 	p_i64(&p, k->created_at);
+	if (k->statement_len > 0)
+		p_blob(&p, k->statement, k->statement_len);
+	else
+		p_null(&p, 'b');
 	return write_one(c, S_KEY_INSERT, &p, false, &k->id, what);
 }
 
@@ -3390,6 +3426,40 @@ pg_hub_seen(struct pt_store *base, const char *hub_id, int64_t at, bool online, 
 	return sp_end(c, r, what);
 }
 
+/* Inside the caller's transaction (in a savepoint), or one statement on a
+ * borrowed connection, committed on its own. */
+static int
+pg_hub_state_set(struct pt_store *base, const char *hub_id, const char *state)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot store a hub's state";
+	struct pg_conn *c;
+	struct params p;
+	size_t n;
+	int r;
+
+	if (st == NULL || hub_id == NULL || state == NULL)
+		return PT_EINVAL;
+	n = strnlen(state, PT_HUB_STATE_MAX + 1);
+	if (n < 2 || n > PT_HUB_STATE_MAX || !utf8_ok(state))
+		return PT_EINVAL;
+	if (!arg_fits(hub_id, PT_ID_MAX) || !utf8_ok(hub_id))
+		return PT_ENOTFOUND;
+	params_init(&p);
+	p_str(&p, hub_id);
+	p_str(&p, state);
+	if (tx_conn(st) != NULL) {
+		if ((r = write_enter(st, &c, what)) != PT_OK)
+			return r;
+		return write_one(c, S_HUB_STATE, &p, true, NULL, what);
+	}
+	if ((r = conn_get(st, &c, what)) != PT_OK)
+		return r;
+	r = run_changing(c, S_HUB_STATE, &p, what);
+	conn_put(st, c);
+	return r;
+}
+
 static int
 pg_hub_list_online(struct pt_store *base, int64_t after, struct pt_hub *out, size_t max, size_t *n)
 {
@@ -3745,6 +3815,33 @@ pg_event_list(struct pt_store *base, const char *home_id, int64_t after,
 		       sizeof(*out), max, n, "cannot list events");
 }
 
+static int
+pg_event_back_id(struct pt_store *base, const char *home_id, int64_t back, int64_t *id)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot read a home's newest event";
+	struct pg_conn *c;
+	struct params p;
+	bool borrowed;
+	int r;
+
+	*id = 0;
+	if (!arg_fits(home_id, PT_ID_MAX) || !utf8_ok(home_id))
+		return PT_OK;
+	params_init(&p);
+	p_str(&p, home_id);
+	p_i64(&p, back);
+	if ((r = read_enter(st, &c, &borrowed, what)) != PT_OK)
+		return r;
+	r = fetch_id(c, S_EVENT_BACK_ID, &p, id, what);
+	if (r == PT_ENOTFOUND)
+		r = PT_OK;	/* no such event: 0 */
+	read_leave(st, c, borrowed);
+	if (r != PT_OK)
+		*id = 0;
+	return r;
+}
+
 /* ---- alerts ---- */
 
 static int
@@ -3868,7 +3965,8 @@ decode_clip(const PGresult *r, int i, void *out)
 	       COL_I64(r, i, 5, c->segments) && COL_I64(r, i, 6, c->bytes) &&
 	       COL_I64(r, i, 7, c->manifest_len) && COL_I64(r, i, 8, c->declared) &&
 	       COL_I64(r, i, 9, c->start_ms) && COL_I64(r, i, 10, c->end_ms) &&
-	       COL_I64(r, i, 11, c->created_at) && COL_I64(r, i, 12, c->updated_at);
+	       COL_I64(r, i, 11, c->created_at) && COL_I64(r, i, 12, c->updated_at) &&
+	       COL_I64(r, i, 13, c->keyrec_len);
 }
 
 static int
@@ -4032,12 +4130,11 @@ pg_clip_put(struct pt_store *base, const struct pt_clip_row *row, int64_t seg_by
 	return write_one(c, S_CLIP_PUT, &p, false, &id, what);
 }
 
+/* A clip's manifest or key record (stmt id) into out[cap]. */
 static int
-pg_clip_manifest(struct pt_store *base, const char *home_id, const uint8_t clip[16],
-		 uint8_t *out, size_t cap, size_t *len)
+pg_clip_blob(struct pg_store *st, enum sid id, const char *what, const char *home_id,
+	     const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len)
 {
-	struct pg_store *st = (struct pg_store *)base;
-	const char *what = "cannot read a manifest";
 	struct pg_conn *c;
 	struct params p;
 	PGresult *res;
@@ -4054,7 +4151,7 @@ pg_clip_manifest(struct pt_store *base, const char *home_id, const uint8_t clip[
 	p_str(&p, home_id);
 	if ((r = read_enter(st, &c, &borrowed, what)) != PT_OK)
 		return r;
-	if ((r = exec_stmt(c, S_CLIP_MANIFEST, &p, &res, what)) == PT_OK) {
+	if ((r = exec_stmt(c, id, &p, &res, what)) == PT_OK) {
 		if (PQntuples(res) == 0)
 			r = PT_ENOTFOUND;
 		else if ((size_t)PQgetlength(res, 0, 0) > cap)
@@ -4065,6 +4162,53 @@ pg_clip_manifest(struct pt_store *base, const char *home_id, const uint8_t clip[
 	}
 	read_leave(st, c, borrowed);
 	return r;
+}
+
+static int
+pg_clip_manifest(struct pt_store *base, const char *home_id, const uint8_t clip[16],
+		 uint8_t *out, size_t cap, size_t *len)
+{
+	return pg_clip_blob((struct pg_store *)base, S_CLIP_MANIFEST, "cannot read a manifest",
+			    home_id, clip, out, cap, len);
+}
+
+static int
+pg_clip_keyrec(struct pt_store *base, const char *home_id, const uint8_t clip[16], uint8_t *out,
+	       size_t cap, size_t *len)
+{
+	return pg_clip_blob((struct pg_store *)base, S_CLIP_KEYREC, "cannot read a key record",
+			    home_id, clip, out, cap, len);
+}
+
+static int
+pg_clip_keyrec_put(struct pt_store *base, const struct pt_clip_row *row, const uint8_t *keyrec,
+		   size_t keyrec_len)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot store a key record";
+	struct pg_conn *c;
+	struct params p;
+	int64_t id;
+	int r;
+
+	if (st == NULL || row == NULL || keyrec == NULL || keyrec_len == 0 ||
+	    keyrec_len > PT_CLIP_KEYREC_STORE_MAX)
+		return PT_EINVAL;
+	if ((r = write_enter(st, &c, what)) != PT_OK)
+		return r;
+	if (!str_fits(row->home_id, sizeof(row->home_id)) ||
+	    !str_fits(row->camera, sizeof(row->camera)))
+		return PT_EINVAL;
+	if (!utf8_ok(row->home_id) || !utf8_ok(row->camera))
+		return PT_ENOTFOUND;
+	params_init(&p);
+	p_blob(&p, row->clip, sizeof(row->clip));
+	p_str(&p, row->home_id);
+	p_str(&p, row->camera);
+	p_blob(&p, row->camera_pk, sizeof(row->camera_pk));
+	p_i64(&p, now_or(row->updated_at));
+	p_blob(&p, keyrec, keyrec_len);
+	return write_one(c, S_CLIP_KEYREC_PUT, &p, false, &id, what);
 }
 
 static int
@@ -4142,6 +4286,7 @@ static const struct pt_store_ops pg_ops = {
 	.hub_delete = pg_hub_delete,
 	.hub_by_id = pg_hub_by_id,
 	.hub_seen = pg_hub_seen,
+	.hub_state_set = pg_hub_state_set,
 	.hub_list_online = pg_hub_list_online,
 	.hub_event_last = pg_hub_event_last,
 	.hub_event_hash = pg_hub_event_hash,
@@ -4152,6 +4297,7 @@ static const struct pt_store_ops pg_ops = {
 	.delivery_steps = pg_delivery_steps,
 	.event_append = pg_event_append,
 	.event_list = pg_event_list,
+	.event_back_id = pg_event_back_id,
 	.alert_insert = pg_alert_insert,
 	.alert_list = pg_alert_list,
 	.alert_ack = pg_alert_ack,
@@ -4164,4 +4310,6 @@ static const struct pt_store_ops pg_ops = {
 	.clip_put = pg_clip_put,
 	.clip_manifest = pg_clip_manifest,
 	.clip_usage = pg_clip_usage,
+	.clip_keyrec_put = pg_clip_keyrec_put,
+	.clip_keyrec = pg_clip_keyrec,
 };

@@ -304,10 +304,13 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	 * re-encoded it from the decoded MQTT message (never the hub's own
 	 * bytes), for the live view of homes; and the owner-signed statement
 	 * that endorsed an owner key (NULL for a home's first key, which the
-	 * hub pairing binds), relayed to the hubs. */
+	 * hub pairing binds), relayed to the hubs. And a clip's key record
+	 * (docs/clips.md: the camera-signed sealed clip keys uploaded at
+	 * START), so a clip cut short before its manifest can still be opened. */
 	{
 	"ALTER TABLE hubs ADD COLUMN state TEXT CHECK (state IS NULL OR length(state) BETWEEN 2 AND 256);"
-	"ALTER TABLE owner_keys ADD COLUMN statement BLOB CHECK (statement IS NULL OR length(statement) BETWEEN 1 AND 512);",
+	"ALTER TABLE owner_keys ADD COLUMN statement BLOB CHECK (statement IS NULL OR length(statement) BETWEEN 1 AND 512);"
+	"ALTER TABLE clips ADD COLUMN keyrec BLOB CHECK (keyrec IS NULL OR length(keyrec) BETWEEN 1 AND 8192);",
 	},
 };
 
@@ -366,6 +369,7 @@ enum sid {
 	S_HUB_HOME,
 	S_HUB_SEEN_FLIP,
 	S_HUB_SEEN,
+	S_HUB_STATE,
 	S_HUB_ONLINE,
 	S_HUB_EVENT_LAST,
 	S_HUB_EVENT_HASH,
@@ -384,6 +388,7 @@ enum sid {
 	S_STEP_LIST,
 	S_EVENT_INSERT,
 	S_EVENT_LIST,
+	S_EVENT_BACK_ID,
 	S_ALERT_INSERT,
 	S_ALERT_LIST,
 	S_ALERT_LIST_OPEN,
@@ -398,6 +403,8 @@ enum sid {
 	S_CLIP_PUT,
 	S_CLIP_MANIFEST,
 	S_CLIP_USAGE,
+	S_CLIP_KEYREC_PUT,
+	S_CLIP_KEYREC,
 	S_COUNT_
 };
 
@@ -434,7 +441,7 @@ enum sid {
 	" FROM events e JOIN homes h ON h.id = e.home"
 #define HUB_FROM                                                                                  \
 	"SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing, b.paired_by,"           \
-	" b.created_at, b.last_seen, b.online FROM hubs b JOIN homes h ON h.id = b.home"
+	" b.created_at, b.last_seen, b.online, b.state FROM hubs b JOIN homes h ON h.id = b.home"
 #define ALERT_FROM                                                                                \
 	"SELECT a.id, h.public_id, a.at, a.type, a.data, a.event_id, coalesce(a.acked_by, 0),"    \
 	" coalesce(a.acked_at, 0) FROM alerts a JOIN homes h ON h.id = a.home"
@@ -444,7 +451,7 @@ enum sid {
 #define CLIP_FROM                                                                                 \
 	"SELECT c.id, c.clip, h.public_id, c.camera, c.camera_pk, c.segments, c.bytes,"           \
 	" coalesce(length(c.manifest), 0), c.declared, c.start_ms, c.end_ms, c.created_at,"       \
-	" c.updated_at FROM clips c JOIN homes h ON h.id = c.home"
+	" c.updated_at, coalesce(length(c.keyrec), 0) FROM clips c JOIN homes h ON h.id = c.home"
 
 static const char *const stmt_sql[S_COUNT_] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -483,9 +490,10 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_HOME_ROWID] = "SELECT id FROM homes WHERE public_id = ?1",
 	[S_MEMBER_ADD] = "INSERT INTO home_members (home, account, role)"
 			 " SELECT id, ?2, ?3 FROM homes WHERE public_id = ?1",
-	[S_KEY_INSERT] = "INSERT INTO owner_keys (home, pk, label, added_by, created_at)"
-			 " SELECT id, ?2, ?3, ?4, ?5 FROM homes WHERE public_id = ?1 RETURNING id",
-	[S_KEY_LIST] = "SELECT k.id, h.public_id, k.pk, k.label, k.added_by, k.created_at"
+	[S_KEY_INSERT] = "INSERT INTO owner_keys (home, pk, label, added_by, created_at, statement)"
+			 " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM homes WHERE public_id = ?1 RETURNING id",
+	[S_KEY_LIST] = "SELECT k.id, h.public_id, k.pk, k.label, k.added_by, k.created_at,"
+		       " k.statement"
 		       " FROM owner_keys k JOIN homes h ON h.id = k.home"
 		       " WHERE k.home = ?1 ORDER BY k.id LIMIT ?2",
 	[S_GRANT_INSERT] = "INSERT INTO grants (home, chain, cti, holder, n_links, purpose, exp,"
@@ -553,6 +561,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_HUB_SEEN] = "UPDATE hubs SET"
 		       " last_seen = CASE WHEN ?2 = 1 AND ?3 > last_seen THEN ?3 ELSE last_seen END"
 		       " WHERE public_id = ?1",
+	[S_HUB_STATE] = "UPDATE hubs SET state = ?2 WHERE public_id = ?1",
 	[S_HUB_ONLINE] = HUB_FROM " WHERE b.online = 1 AND b.id > ?1 ORDER BY b.id LIMIT ?2",
 	[S_HUB_EVENT_LAST] = "SELECT hub_seq, hash FROM events WHERE home = ?1 AND source = ?2"
 			     " AND hub_seq > 0 ORDER BY hub_seq DESC LIMIT 1",
@@ -589,6 +598,9 @@ static const char *const stmt_sql[S_COUNT_] = {
 			   " SELECT id, ?2, ?3, ?4, ?5, ?6, ?7 FROM homes WHERE public_id = ?1"
 			   " RETURNING id",
 	[S_EVENT_LIST] = EVENT_FROM " WHERE e.home = ?1 AND e.id > ?2 ORDER BY e.id LIMIT ?3",
+	/* events_home holds (home, id): newest first from the index. */
+	[S_EVENT_BACK_ID] = "SELECT id FROM events WHERE home = (SELECT id FROM homes WHERE public_id = ?1)"
+			    " ORDER BY id DESC LIMIT 1 OFFSET ?2",
 	/* The event an alert names must be of the same home. */
 	[S_ALERT_INSERT] = "INSERT INTO alerts (home, at, type, data, event_id)"
 			   " SELECT h.id, ?2, ?3, ?4, ?5 FROM homes h WHERE h.public_id = ?1"
@@ -629,7 +641,18 @@ static const char *const stmt_sql[S_COUNT_] = {
 		       " updated_at = excluded.updated_at RETURNING id",
 	[S_CLIP_MANIFEST] = "SELECT manifest FROM clips WHERE clip = ?1 AND manifest IS NOT NULL"
 			    " AND home = (SELECT id FROM homes WHERE public_id = ?2)",
-	[S_CLIP_USAGE] = "SELECT coalesce(sum(c.bytes + coalesce(length(c.manifest), 0) + 256), 0)"
+	/* Create the clip or set its key record; a stored one stays. */
+	[S_CLIP_KEYREC_PUT] = "INSERT INTO clips (clip, home, camera, camera_pk, segments, bytes,"
+			      " manifest, declared, start_ms, end_ms, created_at, updated_at, keyrec)"
+			      " SELECT ?1, id, ?3, ?4, 0, 0, NULL, 0, 0, 0, ?5, ?5, ?6 FROM homes"
+			      " WHERE public_id = ?2"
+			      " ON CONFLICT (home, clip) DO UPDATE SET"
+			      " keyrec = coalesce(keyrec, excluded.keyrec),"
+			      " updated_at = excluded.updated_at RETURNING id",
+	[S_CLIP_KEYREC] = "SELECT keyrec FROM clips WHERE clip = ?1 AND keyrec IS NOT NULL"
+			  " AND home = (SELECT id FROM homes WHERE public_id = ?2)",
+	[S_CLIP_USAGE] = "SELECT coalesce(sum(c.bytes + coalesce(length(c.manifest), 0)"
+			 " + coalesce(length(c.keyrec), 0) + 256), 0)"
 			 " FROM clips c"
 			 " WHERE c.home = (SELECT id FROM homes WHERE public_id = ?1)",
 };
@@ -680,6 +703,7 @@ static int sq_hub_list(struct pt_store *base, const char *home_id, struct pt_hub
 static int sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id);
 static int sq_hub_by_id(struct pt_store *base, const char *hub_id, struct pt_hub *h);
 static int sq_hub_seen(struct pt_store *base, const char *hub_id, int64_t at, bool online, bool *changed);
+static int sq_hub_state_set(struct pt_store *base, const char *hub_id, const char *state);
 static int sq_hub_list_online(struct pt_store *base, int64_t after, struct pt_hub *out, size_t max, size_t *n);
 static int sq_hub_event_last(struct pt_store *base, const char *hub_id, int64_t *seq, uint8_t hash[PT_HASH_LEN]);
 static int sq_hub_event_hash(struct pt_store *base, const char *hub_id, int64_t seq, uint8_t hash[PT_HASH_LEN]);
@@ -703,6 +727,8 @@ static int sq_clip_list(struct pt_store *base, const char *home_id, int64_t afte
 static int sq_clip_put(struct pt_store *base, const struct pt_clip_row *c, int64_t seg_bytes, const uint8_t *manifest, size_t manifest_len);
 static int sq_clip_manifest(struct pt_store *base, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
 static int sq_clip_usage(struct pt_store *base, const char *home_id, int64_t *bytes);
+static int sq_clip_keyrec_put(struct pt_store *base, const struct pt_clip_row *c, const uint8_t *keyrec, size_t keyrec_len);
+static int sq_clip_keyrec(struct pt_store *base, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
 
 struct sq_store {
 	struct pt_store base;	/* first: a struct pt_store * is a struct sq_store * */
@@ -1021,6 +1047,12 @@ decode_key(sqlite3_stmt *s, void *out)
 	k->id = sqlite3_column_int64(s, 0);
 	k->added_by = sqlite3_column_int64(s, 4);
 	k->created_at = sqlite3_column_int64(s, 5);
+	/* The statement: NULL for a key stored without one (schema 5). */
+	k->statement_len = 0;
+	if (sqlite3_column_type(s, 6) != SQLITE_NULL &&
+	    (!col_blob(s, 6, k->statement, sizeof(k->statement), &k->statement_len) ||
+	     k->statement_len == 0))
+		return false;
 	return col_str(s, 1, k->home_id, sizeof(k->home_id)) &&
 	       col_blob_exact(s, 2, k->pk, sizeof(k->pk)) &&
 	       col_str(s, 3, k->label, sizeof(k->label));
@@ -2240,7 +2272,8 @@ sq_owner_key_insert(struct pt_store *base, struct pt_owner_key *k)
 		return PT_EINVAL;
 	if ((r = write_enter(st, what)) != PT_OK)
 		return r;
-	if (!str_fits(k->home_id, sizeof(k->home_id)) || !str_fits(k->label, sizeof(k->label)))
+	if (!str_fits(k->home_id, sizeof(k->home_id)) || !str_fits(k->label, sizeof(k->label)) ||
+	    k->statement_len > sizeof(k->statement))
 		return PT_EINVAL;
 	if ((s = get(st, S_KEY_INSERT)) == NULL)
 		return PT_EIO;
@@ -2250,6 +2283,10 @@ sq_owner_key_insert(struct pt_store *base, struct pt_owner_key *k)
 	bind_str(s, 3, k->label, &rc);
 	bind_i64(s, 4, k->added_by, &rc);
 	bind_i64(s, 5, k->created_at, &rc);
+	if (k->statement_len > 0)
+		bind_blob(s, 6, k->statement, k->statement_len, &rc);
+	else
+		bind_null(s, 6, &rc);
 	return run_returning(st, s, rc, &k->id, what);
 }
 
@@ -2985,6 +3022,11 @@ decode_hub(sqlite3_stmt *s, void *out)
 	h->paired_by = sqlite3_column_int64(s, 6);
 	h->created_at = sqlite3_column_int64(s, 7);
 	h->last_seen = sqlite3_column_int64(s, 8);
+	/* schema 5: NULL before the first state */
+	if (sqlite3_column_type(s, 10) == SQLITE_NULL)
+		h->state[0] = '\0';
+	else if (!col_str(s, 10, h->state, sizeof(h->state)))
+		return false;
 	return col_bool(s, 9, &h->online) && col_str(s, 1, h->id, sizeof(h->id)) &&
 	       col_str(s, 2, h->home_id, sizeof(h->home_id)) &&
 	       col_blob_exact(s, 3, h->pk, sizeof(h->pk)) &&
@@ -3121,6 +3163,47 @@ sq_hub_seen(struct pt_store *base, const char *hub_id, int64_t at, bool online, 
 	bind_i64(s, 2, online ? 1 : 0, &rc);
 	bind_i64(s, 3, at, &rc);
 	return run_changing(st, s, rc, what);
+}
+
+/* Its own transaction when the caller has none (the MQTT thread stores the
+ * state after the commit that recorded online/offline). */
+static int
+sq_hub_state_set(struct pt_store *base, const char *hub_id, const char *state)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot store a hub's state";
+	sqlite3_stmt *s;
+	bool own;
+	size_t n;
+	int r, rc = SQLITE_OK;
+
+	if (st == NULL || hub_id == NULL || state == NULL)
+		return PT_EINVAL;
+	n = strnlen(state, PT_HUB_STATE_MAX + 1);
+	if (n < 2 || n > PT_HUB_STATE_MAX)
+		return PT_EINVAL;
+	if (!arg_fits(hub_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	own = !holds_tx(st);
+	if (own && (r = sq_begin(base)) != PT_OK)
+		return r;
+	if ((r = write_enter(st, what)) != PT_OK)
+		goto out;
+	if ((s = get(st, S_HUB_STATE)) == NULL) {
+		r = PT_EIO;
+		goto out;
+	}
+	bind_str(s, 1, hub_id, &rc);
+	bind_str(s, 2, state, &rc);
+	r = run_changing(st, s, rc, what);
+out:
+	if (own) {
+		if (r == PT_OK)
+			r = sq_commit(base);
+		else
+			sq_rollback(base);
+	}
+	return r;
 }
 
 static int
@@ -3578,6 +3661,43 @@ sq_event_list(struct pt_store *base, const char *home_id, int64_t after,
 			    max, n, "cannot list events");
 }
 
+static int
+sq_event_back_id(struct pt_store *base, const char *home_id, int64_t back, int64_t *id)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot read a home's newest event";
+	sqlite3_stmt *s;
+	bool locked;
+	int r, rc = SQLITE_OK;
+
+	*id = 0;
+	if (!arg_fits(home_id, PT_ID_MAX))
+		return PT_OK;
+	locked = read_enter(st);
+	if ((s = get(st, S_EVENT_BACK_ID)) == NULL) {
+		r = PT_EIO;
+		goto out;
+	}
+	bind_str(s, 1, home_id, &rc);
+	bind_i64(s, 2, back, &rc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		r = PT_OK;
+	} else if (rc == SQLITE_DONE) {
+		r = PT_OK;	/* no such event: 0 */
+	} else {
+		r = map_err(st, rc, what);
+	}
+	done(s);
+out:
+	read_leave(st, locked);
+	if (r != PT_OK)
+		*id = 0;
+	return r;
+}
+
 /* ---- alerts ---- */
 
 static bool
@@ -3735,6 +3855,7 @@ static const struct pt_store_ops sq_ops = {
 	.hub_delete = sq_hub_delete,
 	.hub_by_id = sq_hub_by_id,
 	.hub_seen = sq_hub_seen,
+	.hub_state_set = sq_hub_state_set,
 	.hub_list_online = sq_hub_list_online,
 	.hub_event_last = sq_hub_event_last,
 	.hub_event_hash = sq_hub_event_hash,
@@ -3745,6 +3866,7 @@ static const struct pt_store_ops sq_ops = {
 	.delivery_steps = sq_delivery_steps,
 	.event_append = sq_event_append,
 	.event_list = sq_event_list,
+	.event_back_id = sq_event_back_id,
 	.alert_insert = sq_alert_insert,
 	.alert_list = sq_alert_list,
 	.alert_ack = sq_alert_ack,
@@ -3757,6 +3879,8 @@ static const struct pt_store_ops sq_ops = {
 	.clip_put = sq_clip_put,
 	.clip_manifest = sq_clip_manifest,
 	.clip_usage = sq_clip_usage,
+	.clip_keyrec_put = sq_clip_keyrec_put,
+	.clip_keyrec = sq_clip_keyrec,
 };
 
 /* ---- cameras and clips (schema 4) ---- */
@@ -3787,6 +3911,7 @@ decode_clip(sqlite3_stmt *s, void *out)
 	c->end_ms = sqlite3_column_int64(s, 10);
 	c->created_at = sqlite3_column_int64(s, 11);
 	c->updated_at = sqlite3_column_int64(s, 12);
+	c->keyrec_len = sqlite3_column_int64(s, 13);
 	return col_blob_exact(s, 1, c->clip, sizeof(c->clip)) &&
 	       col_str(s, 2, c->home_id, sizeof(c->home_id)) &&
 	       col_str(s, 3, c->camera, sizeof(c->camera)) &&
@@ -3973,12 +4098,11 @@ sq_clip_put(struct pt_store *base, const struct pt_clip_row *c, int64_t seg_byte
 	return run_returning(st, s, rc, &id, what);
 }
 
+/* A clip's manifest or key record (stmt id) into out[cap]. */
 static int
-sq_clip_manifest(struct pt_store *base, const char *home_id, const uint8_t clip[16],
-		 uint8_t *out, size_t cap, size_t *len)
+sq_clip_blob(struct sq_store *st, enum sid id, const char *what, const char *home_id,
+	     const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len)
 {
-	struct sq_store *st = (struct sq_store *)base;
-	const char *what = "cannot read a manifest";
 	sqlite3_stmt *s;
 	bool locked;
 	int r = PT_OK, rc = SQLITE_OK;
@@ -3989,7 +4113,7 @@ sq_clip_manifest(struct pt_store *base, const char *home_id, const uint8_t clip[
 	if (st == NULL || clip == NULL || home_id == NULL || (out == NULL && cap != 0))
 		return PT_EINVAL;
 	locked = read_enter(st);
-	if ((s = get(st, S_CLIP_MANIFEST)) == NULL) {
+	if ((s = get(st, id)) == NULL) {
 		r = PT_EIO;
 	} else {
 		bind_blob(s, 1, clip, 16, &rc);
@@ -4014,6 +4138,50 @@ sq_clip_manifest(struct pt_store *base, const char *home_id, const uint8_t clip[
 	}
 	read_leave(st, locked);
 	return r;
+}
+
+static int
+sq_clip_manifest(struct pt_store *base, const char *home_id, const uint8_t clip[16],
+		 uint8_t *out, size_t cap, size_t *len)
+{
+	return sq_clip_blob((struct sq_store *)base, S_CLIP_MANIFEST, "cannot read a manifest",
+			    home_id, clip, out, cap, len);
+}
+
+static int
+sq_clip_keyrec(struct pt_store *base, const char *home_id, const uint8_t clip[16], uint8_t *out,
+	       size_t cap, size_t *len)
+{
+	return sq_clip_blob((struct sq_store *)base, S_CLIP_KEYREC, "cannot read a key record",
+			    home_id, clip, out, cap, len);
+}
+
+static int
+sq_clip_keyrec_put(struct pt_store *base, const struct pt_clip_row *c, const uint8_t *keyrec,
+		   size_t keyrec_len)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot store a key record";
+	sqlite3_stmt *s;
+	int64_t id;
+	int r, rc = SQLITE_OK;
+
+	if (st == NULL || c == NULL || keyrec == NULL || keyrec_len == 0 ||
+	    keyrec_len > PT_CLIP_KEYREC_STORE_MAX)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!str_fits(c->home_id, sizeof(c->home_id)) || !str_fits(c->camera, sizeof(c->camera)))
+		return PT_EINVAL;
+	if ((s = get(st, S_CLIP_KEYREC_PUT)) == NULL)
+		return PT_EIO;
+	bind_blob(s, 1, c->clip, sizeof(c->clip), &rc);
+	bind_str(s, 2, c->home_id, &rc);
+	bind_str(s, 3, c->camera, &rc);
+	bind_blob(s, 4, c->camera_pk, sizeof(c->camera_pk), &rc);
+	bind_i64(s, 5, now_or(c->updated_at), &rc);
+	bind_blob(s, 6, keyrec, keyrec_len, &rc);
+	return run_returning(st, s, rc, &id, what);
 }
 
 static int

@@ -3,13 +3,13 @@
 loopback port that takes porter-cam's clip uploads for test_cam_clip.sh
 while porterd's clip routes (daemons/porterd/api_clip.c) do not answer.
 It stores each PUT body under DIR as it came (DIR/<clip>/<n>.seg,
-DIR/<clip>/manifest), the Porter-Signature header decoded as
+DIR/<clip>/manifest, DIR/<clip>/keyrec), the Porter-Signature header decoded as
 DIR/<clip>/<n>.sig (so cam_clip_open checks what was sent), the headers
 beside it (.hdr), logs one line per
 request to DIR/requests.log, and answers 503 to the first FAIL_FIRST
 requests (to exercise the uploader's retry), 201 after that, with the
 body porterd's api_clip.c answers ({"clip","index","size","sha256"} for a
-segment, {"clip",...} for the manifest). DIR/control, read at each
+segment, {"clip",...} for the manifest and the key record). DIR/control, read at each
 request, changes that: a line "CLIP CODE" answers CODE (no body) to every
 PUT for that clip, a line "lie" answers 201 with another SHA-256 for
 segments (and stores nothing). Nothing is checked here: the test checks
@@ -25,7 +25,7 @@ import sys
 root, portfile = sys.argv[1], sys.argv[2]
 fail_first = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 count = 0
-route = re.compile(r"^/v1/clips/([0-9a-f]{32})/(segments/(\d+)|manifest)$")
+route = re.compile(r"^/v1/clips/([0-9a-f]{32})/(segments/(\d+)|manifest|key)$")
 
 
 class H(http.server.BaseHTTPRequestHandler):
@@ -83,7 +83,8 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.answer(201, json.dumps(ans).encode())
         d = os.path.join(root, m.group(1))
         os.makedirs(d, exist_ok=True)
-        name = "%06d.seg" % int(m.group(3)) if m.group(3) else "manifest"
+        name = ("%06d.seg" % int(m.group(3)) if m.group(3) else
+                "keyrec" if m.group(2) == "key" else "manifest")
         with open(os.path.join(d, name), "wb") as f:
             f.write(body)
         sig = self.headers.get("Porter-Signature")

@@ -17,7 +17,11 @@
 #   does not show the segment stored deletes nothing; per-clip back-off,
 #   refused clips moved to spool/refused, a clip being recorded uploaded
 #   while 100 others fail; clips.server http:// only to loopback; a START
-#   for a clip id already in the spool refused.
+#   for a clip id already in the spool refused; with a real porterd: the
+#   key record sent first, porter-cam killed (-9) mid-clip and the clip
+#   opened by `porter clip decrypt` from the key record and each segment's
+#   own signature (cut short, exit 4), a tampered stored segment named,
+#   a key record signed by another camera key refused (401).
 # Usage: test_cam_clip.sh PORTER_CAM PORTER CAM_CLIP_OPEN PORTERD
 # KEEP=1 keeps the directory.
 set -u
@@ -510,6 +514,82 @@ EOF
 		{ show open7.out; show pd/dec.out; }
 	! grep -rqa -e ftyp -e moof pd/clips pd/porter.db*
 	ok "e2e: no plaintext MP4 box in porterd's clip store or database" || true
+	"$P" clip get --home "$HID" "$C5" --json >pd/get5.json 2>&1 &&
+		python3 - pd/get5.json <<'EOF2'
+import json, sys
+j = json.load(open(sys.argv[1]))
+ss = j["stored_segments"]
+assert j["key"] is True and j["manifest"] is not None, j
+assert len(ss) == j["manifest"]["segments"].__len__() and all(len(s["signature"]) == 86 for s in ss), ss
+EOF2
+	ok "e2e: porterd keeps the key record (sent first) and every segment's signature" ||
+		show pd/get5.json
+
+	# ---- H1: the camera killed mid-clip (power cut, smashed) ----
+	conf k.conf e2e "lavfi:testsrc2=size=320x240:rate=25" "preroll = 2s" "server = $URL"
+	start k.conf cam10.log
+	wait_log cam10.log "event=opened" 10
+	sleep 2
+	C10=$(mark start --seq 101)
+	D10=$T/pd/clips/$HID/$C10
+	for ((i = 0; i < 300; i++)); do
+		[ "$(ls "$D10" 2>/dev/null | grep -c '\.seg$')" -ge 2 ] && break
+		sleep 0.1
+	done
+	kids=$(pgrep -P "$CAMPID" | tr '\n' ' ')
+	# shellcheck disable=SC2086
+	kill -KILL "$CAMPID" $kids 2>/dev/null
+	wait "$CAMPID" 2>/dev/null
+	sleep 0.5	# an upload in flight at porterd finishes
+	nseg10=$(ls "$D10" 2>/dev/null | grep -c '\.seg$')
+	[ "$nseg10" -ge 2 ] && [ "$(ls "$D10" | grep -c '\.sig$')" = "$nseg10" ] &&
+		grep -q "event=uploaded clip=$C10 keyrec" cam10.log &&
+		! grep -q "event=clip_closed clip=$C10" cam10.log
+	ok "porter-cam killed (-9) mid-clip: the key record and $nseg10 segments, each with its signature, at porterd; no manifest" ||
+		{ show cam10.log; ls -la "$D10" | sed 's/^/# /'; }
+	grep "event=uploaded clip=$C10" cam10.log | head -1 | grep -q " keyrec "
+	ok "... the key record was uploaded before segment 0" || show cam10.log
+	"$P" clip decrypt --home "$HID" "$C10" --key owner1.key --out cut.mp4 \
+		--camera-key "$T/e2e/cam.key.pub" >pd/cut.out 2>&1
+	rc=$?
+	[ $rc -eq 4 ] && grep -q "CUT SHORT" pd/cut.out && grep -q "segments present: 0,1" pd/cut.out
+	ok "porter clip decrypt without a manifest: opened from the key record, says CUT SHORT, exit 4 (exit $rc)" ||
+		show pd/cut.out
+	read -r codec w h dur frames <<<"$(probe cut.mp4)"
+	[ "$codec" = h264 ] && in_range "$dur" 1 600 && [ "$frames" -gt 10 ]
+	ok "ffprobe reads the cut-short clip: H.264, $dur s, $frames frames" || true
+	"$P" clip decrypt --home "$HID" "$C10" --key stranger.key --out cut2.mp4 \
+		--camera-key "$T/e2e/cam.key.pub" >pd/cut2.out 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && [ $rc -ne 4 ] && [ ! -e cut2.mp4 ] && grep -q "not sealed to this key" pd/cut2.out
+	ok "a key that is not an owner's cannot open it (exit $rc)" || show pd/cut2.out
+	cp "$D10/0001.seg" seg1.keep
+	python3 - "$D10/0001.seg" <<'EOF2'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read()); b[len(b) // 2] ^= 1
+open(sys.argv[1], "wb").write(b)
+EOF2
+	"$P" clip decrypt --home "$HID" "$C10" --key owner1.key --out cut3.mp4 \
+		--camera-key "$T/e2e/cam.key.pub" >pd/cut3.out 2>&1
+	rc=$?
+	[ $rc -eq 12 ] && [ ! -e cut3.mp4 ] && grep -q "segment 1: its signature does not verify" pd/cut3.out
+	ok "a byte flipped in stored segment 1 at porterd: named, nothing written (exit $rc)" ||
+		show pd/cut3.out
+	cat seg1.keep >"$D10/0001.seg"
+	# Another camera key under the enrolled camera's id: its key record is refused.
+	mkdir -p e3 && chmod 777 e3
+	conf x.conf e3 "lavfi:testsrc2=size=320x240:rate=25" "preroll = 2s" "server = $URL"
+	"$CAM" key -f x.conf >/dev/null 2>&1
+	start x.conf cam11.log
+	wait_log cam11.log "event=opened" 10
+	C11=$(mark start --seq 111)
+	wait_log pd/porterd.log "path=\"/v1/clips/$C11/key\" status=401" 15 &&
+		! grep -q "path=\"/v1/clips/$C11/segments/0\" status=201" pd/porterd.log
+	ok "a key record signed by another camera key: porterd answers 401, nothing of the clip stored" ||
+		{ show cam11.log; grep "$C11" pd/porterd.log | sed 's/^/# /'; }
+	[ ! -e "$T/pd/clips/$HID/$C11" ]
+	ok "... and no clip directory for it" || true
+	stop
 fi
 
 echo "1..$n"

@@ -22,6 +22,8 @@
  * database scan then reads a dump of the clip tables made with psql.
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <time.h>
 #include <stdarg.h>
 #include <limits.h>
 #include <signal.h>
@@ -214,7 +216,8 @@ cam_put(struct up *u, const char *path, const char *camera, const char *sig, con
 		bail("curl");
 	fmt(url, sizeof(url), "%s%s", g_s.base, path);
 	hl = curl_slist_append(hl, "Expect:");
-	hl = curl_slist_append(hl, strstr(path, "/manifest") != NULL
+	hl = curl_slist_append(hl, strstr(path, "/manifest") != NULL ||
+					   (strlen(path) > 4 && strcmp(path + strlen(path) - 4, "/key") == 0)
 					   ? "Content-Type: application/cbor"
 					   : "Content-Type: application/octet-stream");
 	if (camera != NULL) {
@@ -562,7 +565,8 @@ test_uploads(struct clip *c)
 	cam_put(&u, "/v1/clips/../segments/1", "cam-front", c->sig[1], c->seg[1], c->seg_len[1]);
 	CHECK(u.status == 404 || u.status == 400, "a path for a clip id -> 404 (got %ld)",
 	      u.status);
-	CHECK(count_files(dir) == 2, "after the refusals the clip store holds 2 files (%d)",
+	CHECK(count_files(dir) == 4,
+	      "after the refusals the clip store holds 2 segments and their 2 signatures (%d)",
 	      count_files(dir));
 
 	/* The manifest: segment 2 is missing, 0 and 1 match. */
@@ -601,8 +605,9 @@ test_uploads(struct clip *c)
 	cam_put(&u, pathf("/v1/clips/%s/segments/3", c->hex), "cam-front", sig, c->seg[1],
 		c->seg_len[1]);
 	CHECK(u.status == 409, "a segment beyond the manifest -> 409 (got %ld)", u.status);
-	CHECK(count_files(dir) == NSEG, "the clip store holds the %d segments and nothing else (%d)",
-	      NSEG, count_files(dir));
+	CHECK(count_files(dir) == 2 * NSEG,
+	      "the clip store holds the %d segments, their signatures and nothing else (%d)", NSEG,
+	      count_files(dir));
 	for (i = 0; i < NSEG; i++)
 		put_seg(&u, c, (uint32_t)i, "cam-front", "every segment again", 200, NULL);
 	json_decref(u.json);
@@ -746,6 +751,285 @@ test_reads(struct clip *c)
 	pt_guarded_free(key);
 	free(m);
 	free(plain);
+}
+
+/* ---- H1: the key record, stored segment signatures, a clip cut short ---- */
+
+static int porter(const char *out, ...);
+
+static struct clip KC;		/* uploaded with its key record, no manifest */
+static uint8_t kc_rec[PT_CLIP_KEYREC_MAX];
+static size_t kc_rec_len;
+
+/* The key record of clip c as porter-cam makes it: from its manifest. */
+static void
+keyrec_make(const struct clip *c, const struct key *signer, uint64_t start_ms, uint8_t *out,
+	    size_t *len, bool reseal)
+{
+	struct pt_clip_manifest *m = malloc(sizeof(*m));
+	struct pt_clip_keyrec k;
+
+	if (m == NULL || pt_clip_manifest_open(ops, CAM.pk, c->manifest, c->manifest_len, m) != PT_OK)
+		bail("cannot open the test clip's manifest");
+	memset(&k, 0, sizeof(k));
+	memcpy(k.camera, m->camera, sizeof(k.camera));
+	memcpy(k.clip, m->clip, PT_CLIP_ID_LEN);
+	k.start_seq = m->start_seq;
+	k.start_ms = start_ms;
+	memcpy(k.container, m->container, sizeof(k.container));
+	k.n_keys = m->n_keys;
+	memcpy(k.key, m->key, sizeof(k.key));
+	if (reseal && pt_clip_key_seal(c->key, OK1.pk, k.key[0].sealed) != PT_OK)
+		bail("cannot seal");
+	if (pt_clip_keyrec_sign(&signer->sg, &k, out, PT_CLIP_KEYREC_MAX, len) != PT_OK)
+		bail("cannot sign a key record");
+	free(m);
+}
+
+static void
+test_keyrec(void)
+{
+	struct up u = {0};
+	struct resp r = {0};
+	uint8_t other[PT_CLIP_KEYREC_MAX], *bad;
+	size_t other_len, i;
+	json_t *ss;
+	int ok;
+
+	clip_make(&KC, &CAM, "cam-front", &OK1, &OK2, NULL);
+	keyrec_make(&KC, &CAM, 1700000000000ull, kc_rec, &kc_rec_len, false);
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s/key", H, KC.hex), OWN.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "GET the key record of a clip not uploaded yet");
+
+	/* Refusals first: nothing of them may stay. */
+	keyrec_make(&KC, &CAM2, 1700000000000ull, other, &other_len, false);
+	cam_put(&u, pathf("/v1/clips/%s/key", KC.hex), "cam-front", NULL, other, other_len);
+	CHECK(u.status == 401 && strcmp(u.code, "unauthenticated") == 0,
+	      "a key record signed by another camera's key -> 401 (got %ld)", u.status);
+	cam_put(&u, pathf("/v1/clips/%s/key", KC.hex), NULL, NULL, kc_rec, kc_rec_len);
+	CHECK(u.status == 401, "a key record without Porter-Camera -> 401 (got %ld)", u.status);
+	cam_put(&u, pathf("/v1/clips/%s/key", KC.hex), "cam-b", NULL, kc_rec, kc_rec_len);
+	CHECK(u.status == 401, "Porter-Camera naming another camera than the record -> 401 (got %ld)",
+	      u.status);
+	if ((bad = malloc(kc_rec_len)) == NULL)
+		bail("out of memory");
+	for (i = 0, ok = 0; i < kc_rec_len; i += 7) {
+		memcpy(bad, kc_rec, kc_rec_len);
+		bad[i] ^= 0x01;
+		cam_put(&u, pathf("/v1/clips/%s/key", KC.hex), "cam-front", NULL, bad, kc_rec_len);
+		if (u.status == 401 || u.status == 400)
+			ok++;
+		else
+			printf("# byte %zu flipped -> %ld\n", i, u.status);
+	}
+	CHECK(ok == (int)((kc_rec_len + 6) / 7), "a flipped byte anywhere in the record -> 401 or 400"
+						 " (%d of %zu)", ok, (kc_rec_len + 6) / 7);
+	free(bad);
+	cam_put(&u, pathf("/v1/clips/%s/key", MISSING_CLIP), "cam-front", NULL, kc_rec, kc_rec_len);
+	CHECK(u.status == 400 && strcmp(u.code, "invalid-field") == 0,
+	      "the key record under another clip's path -> 400 (got %ld)", u.status);
+	cam_put(&u, pathf("/v1/clips/%s/manifest", KC.hex), NULL, NULL, kc_rec, kc_rec_len);
+	CHECK(u.status == 400 || u.status == 401,
+	      "a key record sent as the manifest is refused (got %ld)", u.status);
+	cam_put(&u, pathf("/v1/clips/%s/key", KC.hex), "cam-front", NULL, KC.manifest,
+		KC.manifest_len);
+	CHECK(u.status == 400 || u.status == 401,
+	      "a manifest sent as the key record is refused (got %ld)", u.status);
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s", H, KC.hex), OWN.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "after the refusals the clip does not exist");
+
+	/* The record, then again, then other bytes. */
+	cam_put(&u, pathf("/v1/clips/%s/key", KC.hex), "cam-front", NULL, kc_rec, kc_rec_len);
+	if (!CHECK(u.status == 201 && strcmp(js(u.json, "clip"), KC.hex) == 0 &&
+			   ji(u.json, "recipients") == 2 && ji(u.json, "start_seq") == 7,
+		   "the key record -> 201 {clip, recipients 2, start_seq 7} (got %ld)", u.status))
+		printf("# %s\n", u.json != NULL ? json_dumps(u.json, 0) : "");
+	cam_put(&u, pathf("/v1/clips/%s/key", KC.hex), "cam-front", NULL, kc_rec, kc_rec_len);
+	CHECK(u.status == 200, "the same key record again -> 200 (got %ld)", u.status);
+	keyrec_make(&KC, &CAM, 1700000000001ull, other, &other_len, false);
+	cam_put(&u, pathf("/v1/clips/%s/key", KC.hex), "cam-front", NULL, other, other_len);
+	CHECK(u.status == 409 && strcmp(u.code, "conflict") == 0,
+	      "another key record for the clip -> 409 (got %ld)", u.status);
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s/key", H, KC.hex), MEM.token, NULL);
+	CHECK(r.status == 200 && r.len == kc_rec_len && memcmp(r.body, kc_rec, r.len) == 0,
+	      "GET the key record: the camera's signed bytes (a member reads it too)");
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s/key", H, KC.hex), OTH.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "another home's owner: the key record is 404");
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s/key", H2, KC.hex), OTH.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "... and through her own home");
+
+	/* Segments 0 and 1 (2 never comes): their signatures are kept. */
+	put_seg(&u, &KC, 0, "cam-front", "segment 0 after the key record", 201, NULL);
+	put_seg(&u, &KC, 1, "cam-front", "segment 1 after the key record", 201, NULL);
+	req(&r, "GET", pathf("/v1/homes/%s/clips/%s", H, KC.hex), OWN.token, NULL);
+	ss = json_object_get(r.json, "stored_segments");
+	CHECK(r.status == 200 && json_is_true(json_object_get(r.json, "key")) &&
+		      json_is_null(json_object_get(r.json, "manifest")) && json_array_size(ss) == 2,
+	      "GET the clip: key true, no manifest, 2 stored segments");
+	for (i = 0, ok = 0; i < json_array_size(ss); i++) {
+		json_t *o = json_array_get(ss, i);
+		uint8_t sig[PT_SIG_LEN];
+		char hx[2 * PT_HASH_LEN + 1];
+		const char *t = js(o, "signature");
+		pt_hex(KC.hash[i], PT_HASH_LEN, hx);
+		if (ji(o, "index") == (long long)i && ji(o, "size") == (long long)KC.seg_len[i] &&
+		    strcmp(js(o, "sha256"), hx) == 0 && strlen(t) == pt_b64_len(PT_SIG_LEN) &&
+		    pt_b64_decode(sig, sizeof(sig), t, strlen(t)) == PT_OK &&
+		    pt_clip_segment_verify(ops, CAM.pk, KC.id, (uint32_t)i, KC.hash[i], sig) == PT_OK)
+			ok++;
+	}
+	CHECK(ok == 2, "each stored segment: index, size, sha256 and the camera's signature, which"
+		       " verifies (%d of 2)", ok);
+	{
+		char sfile[PATH_MAX];
+		struct stat sb;
+		fmt(sfile, sizeof(sfile), "%s/%s/%s/0001.sig", clips_root, H, KC.hex);
+		CHECK(stat(sfile, &sb) == 0 && sb.st_size == PT_HASH_LEN + PT_SIG_LEN &&
+			      (sb.st_mode & 0777) == 0600,
+		      "the signature is kept beside the segment: 0001.sig, 96 bytes, 0600");
+	}
+	/* A refused segment leaves no signature behind. */
+	{
+		char sig[PT_SIG_LEN * 2], dir[PATH_MAX];
+		seg_sig(&CAM, KC.id, 1, KC.seg[0], KC.seg_len[0], sig);
+		cam_put(&u, pathf("/v1/clips/%s/segments/1", KC.hex), "cam-front", sig, KC.seg[0],
+			KC.seg_len[0]);
+		CHECK(u.status == 409, "other bytes at index 1 -> 409 (got %ld)", u.status);
+		fmt(dir, sizeof(dir), "%s/%s/%s", clips_root, H, KC.hex);
+		CHECK(count_files(dir) == 4, "and the clip's directory still holds 2 segments and 2"
+					     " signatures (%d)", count_files(dir));
+	}
+	resp_free(&r);
+	json_decref(u.json);
+}
+
+/* After the CLI is logged in (test_cli): decrypt without a manifest. */
+static void
+test_cli_cut_short(void)
+{
+	char out[PATH_MAX], key1[PATH_MAX], key2[PATH_MAX], video[PATH_MAX], seg1[PATH_MAX];
+	struct pt_errbuf err;
+	uint8_t *got = NULL, *want, *orig = NULL, *m2;
+	size_t got_len = 0, want_len, orig_len = 0, m2_len;
+	struct stat sb;
+	struct up u = {0};
+	int rc;
+
+	fmt(out, sizeof(out), "%s/porter-cut.out", g_root);
+	fmt(key1, sizeof(key1), "%s/owner1.key", g_root);
+	fmt(key2, sizeof(key2), "%s/owner2.key", g_root);
+	fmt(video, sizeof(video), "%s/cut.mp4", g_root);
+	setenv("PORTER_PASSWORD", OWN.pw, 1);
+	rc = porter(out, "clip", "decrypt", "--home", H, KC.hex, "--key", key2, "--out", video,
+		    "--camera-key", CAM.text, NULL);
+	if (!CHECK(rc == 4 && tree_has(out, (const uint8_t *)"CUT SHORT", 9) &&
+			   tree_has(out, (const uint8_t *)"segments present: 0,1;", 22),
+		   "no manifest: decrypt opens the key record, checks each segment's signature,"
+		   " says CUT SHORT with the segments present, exit 4 (exit %d)", rc))
+		print_file_diag(out, "porter: ");
+	want_len = KC.plain_len[0] + KC.plain_len[1];
+	if ((want = malloc(want_len)) == NULL)
+		bail("out of memory");
+	memcpy(want, KC.plain[0], KC.plain_len[0]);
+	memcpy(want + KC.plain_len[0], KC.plain[1], KC.plain_len[1]);
+	CHECK(pt_file_read(video, 1u << 24, &got, &got_len, &err) == PT_OK && got_len == want_len &&
+		      memcmp(got, want, want_len) == 0,
+	      "--out holds segments 0 and 1, in order (%zu bytes)", got_len);
+	free(got);
+	free(want);
+	unlink(video);
+	rc = porter(out, "clip", "decrypt", "--home", H, KC.hex, "--key", key2, "--out", video,
+		    "--camera-key", CAM2.text, NULL);
+	CHECK(rc == 10 - PT_EBADSIG && stat(video, &sb) != 0 &&
+		      tree_has(out, (const uint8_t *)"key record does not verify", 26),
+	      "another camera key: the key record does not verify, no file (exit %d)", rc);
+	rc = porter(out, "clip", "get", "--home", H, KC.hex, NULL);
+	CHECK(rc == 0 && tree_has(out, (const uint8_t *)"stored indexes   0,1", 20) &&
+		      tree_has(out, (const uint8_t *)"key record", 10),
+	      "porter clip get: the key record, the stored indexes (exit %d)", rc);
+
+	/* A byte of stored segment 1 flipped on porterd's disk: named. */
+	fmt(seg1, sizeof(seg1), "%s/%s/%s/0001.seg", clips_root, H, KC.hex);
+	if (pt_file_read(seg1, 1u << 24, &orig, &orig_len, &err) != PT_OK)
+		bail("cannot read a stored segment");
+	orig[orig_len / 3] ^= 0x04;
+	if (pt_file_write(seg1, orig, orig_len, 0600, &err) != PT_OK)
+		bail("cannot write a stored segment");
+	rc = porter(out, "clip", "decrypt", "--home", H, KC.hex, "--key", key1, "--out", video,
+		    "--camera-key", CAM.text, NULL);
+	CHECK(rc == 10 - PT_EBADSIG && stat(video, &sb) != 0 &&
+		      tree_has(out, (const uint8_t *)"segment 1: its signature does not verify", 40),
+	      "a flipped byte in stored segment 1, no manifest: named, nothing written (exit %d)",
+	      rc);
+	orig[orig_len / 3] ^= 0x04;
+	if (pt_file_write(seg1, orig, orig_len, 0600, &err) != PT_OK)
+		bail("cannot write a stored segment");
+	free(orig);
+
+	/* The manifest must carry the key record's recipients: one with
+	 * another sealing of the same key is refused. */
+	if ((m2 = malloc(PT_CLIP_MANIFEST_MAX)) == NULL)
+		bail("out of memory");
+	{
+		struct pt_clip_manifest *m = malloc(sizeof(*m));
+		if (m == NULL ||
+		    pt_clip_manifest_open(ops, CAM.pk, KC.manifest, KC.manifest_len, m) != PT_OK ||
+		    pt_clip_key_seal(KC.key, OK1.pk, m->key[0].sealed) != PT_OK ||
+		    pt_clip_manifest_sign(&CAM.sg, m, m2, PT_CLIP_MANIFEST_MAX, &m2_len) != PT_OK)
+			bail("cannot make a manifest");
+		free(m);
+	}
+	cam_put(&u, pathf("/v1/clips/%s/manifest", KC.hex), NULL, NULL, m2, m2_len);
+	CHECK(u.status == 409 && strcmp(u.code, "conflict") == 0,
+	      "a manifest whose sealed keys are not the key record's -> 409 (got %ld)", u.status);
+	free(m2);
+	{
+		/* L6: leftovers of a porterd killed mid-upload in the clip's
+		 * directory: a temporary and a signature without its segment,
+		 * both two minutes old, go when the clip is written to again; a
+		 * temporary of a moment ago (perhaps in flight) stays. */
+		char oldtmp[PATH_MAX], young[PATH_MAX], stale[PATH_MAX];
+		struct timespec ago[2];
+		uint8_t junk[PT_HASH_LEN + PT_SIG_LEN], got_h[PT_HASH_LEN + PT_SIG_LEN + 1];
+		FILE *jf;
+		size_t gn = 0;
+
+		fmt(oldtmp, sizeof(oldtmp), "%s/%s/%s/.tmp-00112233aabbccdd", clips_root, H, KC.hex);
+		fmt(young, sizeof(young), "%s/%s/%s/.tmp-young00000000", clips_root, H, KC.hex);
+		fmt(stale, sizeof(stale), "%s/%s/%s/0002.sig", clips_root, H, KC.hex);
+		pt_random(junk, sizeof(junk));
+		if (pt_file_write(oldtmp, junk, 10, 0600, &err) != PT_OK ||
+		    pt_file_write(young, junk, 10, 0600, &err) != PT_OK ||
+		    pt_file_write(stale, junk, sizeof(junk), 0600, &err) != PT_OK)
+			bail("cannot plant leftovers");
+		clock_gettime(CLOCK_REALTIME, &ago[0]);
+		ago[0].tv_sec -= 120;
+		ago[1] = ago[0];
+		if (utimensat(AT_FDCWD, oldtmp, ago, 0) != 0 || utimensat(AT_FDCWD, stale, ago, 0) != 0)
+			bail("cannot age the leftovers");
+		put_seg(&u, &KC, 2, "cam-front", "the last segment, over a stale signature file", 201,
+			NULL);
+		if ((jf = fopen(stale, "rb")) != NULL) {
+			gn = fread(got_h, 1, sizeof(got_h), jf);
+			fclose(jf);
+		}
+		CHECK(gn == PT_HASH_LEN + PT_SIG_LEN && memcmp(got_h, KC.hash[2], PT_HASH_LEN) == 0,
+		      "a signature file left without its segment (2 minutes old) is replaced by the"
+		      " upload's own");
+		CHECK(stat(oldtmp, &sb) != 0 && stat(young, &sb) == 0,
+		      "a 2-minute-old temporary is removed, one of a moment ago kept");
+		unlink(young);
+	}
+	cam_put(&u, pathf("/v1/clips/%s/manifest", KC.hex), NULL, NULL, KC.manifest,
+		KC.manifest_len);
+	CHECK(u.status == 201, "the manifest with the key record's keys -> 201 (got %ld)", u.status);
+	rc = porter(out, "clip", "decrypt", "--home", H, KC.hex, "--key", key1, "--out", video,
+		    "--camera-key", CAM.text, NULL);
+	CHECK(rc == 0 && !tree_has(out, (const uint8_t *)"CUT SHORT", 9),
+	      "with the manifest (and the matching key record): a full clip, exit 0 (exit %d)", rc);
+	unlink(video);
+	json_decref(u.json);
+	unsetenv("PORTER_PASSWORD");
 }
 
 /* M1: clips are keyed by (home, clip id). Another home's camera uploading
@@ -1059,7 +1343,7 @@ main(int argc, char **argv)
 	char extra[512];
 	int st;
 
-	harness_init(argc, argv, "clip", 240);
+	harness_init(argc, argv, "clip", 480);
 	/* SQLite: the default clip store beside the database; PostgreSQL: set. */
 	if (g_pg) {
 		fmt(clips_root, sizeof(clips_root), "%s/clips", g_root);
@@ -1088,9 +1372,11 @@ main(int argc, char **argv)
 	test_uploads(&c);
 	test_bad_manifest();
 	test_reads(&c);
+	test_keyrec();
 	test_squat();
 	test_quota();
 	test_cli(&c);
+	test_cli_cut_short();
 	CHECK(atomic_load(&g_badshape) == 0, "every error response is {\"error\": {...}} (%ld not)",
 	      atomic_load(&g_badshape));
 	CHECK(server_stop(&g_s, SIGTERM, 10000, &st) && WIFEXITED(st) && WEXITSTATUS(st) == 0,
@@ -1098,6 +1384,7 @@ main(int argc, char **argv)
 	test_no_plaintext(&c);
 	audit_verify(g_s.db, "after the clip suite");
 	clip_free(&c);
+	clip_free(&KC);
 	key_free(&OK1);
 	key_free(&OK2);
 	key_free(&CAM);

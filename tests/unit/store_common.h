@@ -38,7 +38,7 @@
 #include "t.h"
 
 /* The schema version this store writes (store_sqlite.c, store_pg.c). */
-#define STORE_SCHEMA 4
+#define STORE_SCHEMA 5
 
 static void
 sleep_ms(long ms)
@@ -335,6 +335,12 @@ test_keys(struct pt_store *st, int64_t owner)
 	fill(k2.pk, sizeof(k2.pk), 11);
 	memset(k2.label, 0, sizeof(k2.label));
 	(void)snprintf(k2.label, sizeof(k2.label), "laptop");
+	/* Schema 5: key 2 with its owner statement (the bytes are not checked
+	 * here: porterd verifies before it stores). */
+	fill(k2.statement, sizeof(k2.statement), 13);
+	k2.statement_len = PT_ENVELOPE_SIZE_MAX + 1;
+	T_EQ(pt_store_owner_key_insert(st, &k2), PT_EINVAL, "statement of 513 bytes: EINVAL");
+	k2.statement_len = PT_ENVELOPE_SIZE_MAX;
 	T_EQ(pt_store_owner_key_insert(st, &k2), PT_OK, "key 2");
 	T_EQ(pt_store_commit(st), PT_OK, "commit");
 
@@ -345,6 +351,10 @@ test_keys(struct pt_store *st, int64_t owner)
 	T_EQ(pt_store_owner_key_list(st, "h-none", list, 4, &n), PT_ENOTFOUND,
 	     "list of an unknown home: ENOTFOUND");
 	T_EQ(n, 0, "n zeroed");
+	T_OK(list[0].statement_len == 0, "a key stored without a statement has none");
+	T_OK(list[1].statement_len == PT_ENVELOPE_SIZE_MAX &&
+		     memcmp(list[1].statement, k2.statement, PT_ENVELOPE_SIZE_MAX) == 0,
+	     "key 2's 512-byte statement read back");
 }
 
 static void

@@ -416,6 +416,231 @@ test_manifest(void)
 		pt_secret_free(own[i].sk);
 }
 
+/* ---- key records ---- */
+
+static struct pt_clip_keyrec *
+keyrec_new(const uint8_t clip[PT_CLIP_ID_LEN], const struct pt_clip_manifest *m)
+{
+	struct pt_clip_keyrec *k = calloc(1, sizeof(*k));
+
+	if (k == NULL)
+		abort();
+	memcpy(k->camera, m->camera, sizeof(k->camera));
+	memcpy(k->clip, clip, PT_CLIP_ID_LEN);
+	k->start_seq = m->start_seq;
+	k->start_ms = m->start_ms + m->preroll_ms;
+	memcpy(k->container, m->container, sizeof(k->container));
+	k->n_keys = m->n_keys;
+	memcpy(k->key, m->key, sizeof(k->key));
+	return k;
+}
+
+static void
+test_keyrec(void)
+{
+	static uint8_t msg[PT_CLIP_MANIFEST_MAX], man[PT_CLIP_MANIFEST_MAX], bad[PT_CLIP_KEYREC_MAX + 8];
+	static uint8_t pay[PT_CLIP_KEYREC_PAYLOAD_MAX];
+	struct pt_clip_manifest *m, *md = malloc(sizeof(*md));
+	struct pt_clip_keyrec *k, d;
+	struct owner cam, other, own[PT_CLIP_RECIPIENTS_MAX];
+	struct pt_signer sg, sg_other;
+	uint8_t clip[PT_CLIP_ID_LEN], sig[PT_SIG_LEN], h[PT_HASH_LEN];
+	uint8_t seg_msg[PT_CLIP_SEGMENT_MSG_LEN];
+	char camid[PT_ID_MAX + 1];
+	size_t len, mlen, plen, i;
+	int ok_flips = 0, ok_cuts = 0;
+	uint8_t *at;
+
+	if (md == NULL)
+		abort();
+	owner_new(&cam);
+	owner_new(&other);
+	for (i = 0; i < PT_CLIP_RECIPIENTS_MAX; i++)
+		owner_new(&own[i]);
+	pt_signer_sodium(&sg, cam.sk);
+	pt_signer_sodium(&sg_other, other.sk);
+	pt_random(clip, sizeof(clip));
+	m = manifest_new(clip, 3, own, 2, NULL);
+	k = keyrec_new(clip, m);
+
+	T_EQ(pt_clip_keyrec_sign(&sg, k, msg, sizeof(msg), &len), PT_OK, "key record signs");
+	T_OK(len <= PT_CLIP_KEYREC_MAX, "key record %zu bytes", len);
+	T_EQ(pt_clip_keyrec_open(ops, cam.pk, msg, len, &d), PT_OK, "key record opens");
+	T_OK(strcmp(d.camera, "cam-front") == 0 && memcmp(d.clip, clip, 16) == 0 &&
+		     d.start_seq == 41 && d.start_ms == k->start_ms &&
+		     strcmp(d.container, "mp4") == 0 && d.n_keys == 2 &&
+		     memcmp(d.key, k->key, 2 * sizeof(d.key[0])) == 0,
+	     "key record round trip");
+	T_OK(pt_clip_keyrec_matches(&d, m), "the key record matches its manifest");
+	T_EQ(pt_clip_keyrec_camera(msg, len, camid), PT_OK, "camera id read unverified");
+	T_OK(strcmp(camid, "cam-front") == 0, "camera id is %s", camid);
+	T_EQ(pt_clip_keyrec_encode(k, pay, sizeof(pay), &plen), PT_OK, "payload encodes");
+	/* map + 7 keys + version 1 + camera 10 + clip 17 + seq 2 + start 9 +
+	 * "mp4" 4 + array 1 + 2 x 92 */
+	T_EQ(plen, 1 + 7 + 1 + 10 + 17 + 2 + 9 + 4 + 1 + 2 * 92, "known payload size");
+	T_EQ(len, 1 + 2 + plen + 2 + 64, "message = array + bstr(payload) + bstr(sig)");
+	T_OK(pay[1] == 0x01 && pay[2] == 0x01, "version 1 first");
+
+	T_EQ(pt_clip_keyrec_open(ops, other.pk, msg, len, &d), PT_EBADSIG,
+	     "another camera key: EBADSIG");
+	T_OK(d.n_keys == 0 && d.camera[0] == '\0', "refused open leaves zeros");
+	T_EQ(pt_clip_keyrec_open(NULL, cam.pk, msg, len, &d), PT_EBADSIG, "no ops: EBADSIG");
+	for (i = 0; i < len * 8; i++) {
+		memcpy(bad, msg, len);
+		bad[i / 8] ^= (uint8_t)(1u << (i % 8));
+		if (pt_clip_keyrec_open(ops, cam.pk, bad, len, &d) == PT_OK)
+			ok_flips++;
+	}
+	T_EQ(ok_flips, 0, "every one of %zu bit flips refused", len * 8);
+	for (i = 0; i < len; i++) {
+		memcpy(bad, msg, len);
+		bad[i] ^= 0xff;
+		if (pt_clip_keyrec_open(ops, cam.pk, bad, len, &d) == PT_OK)
+			ok_flips++;
+	}
+	T_EQ(ok_flips, 0, "every one of %zu byte flips refused", len);
+	for (i = 0; i < len; i++)
+		if (pt_clip_keyrec_open(ops, cam.pk, msg, i, &d) == PT_OK)
+			ok_cuts++;
+	T_EQ(ok_cuts, 0, "every truncation refused");
+	memcpy(bad, msg, len);
+	bad[len] = 0;
+	T_EQ(pt_clip_keyrec_open(ops, cam.pk, bad, len + 1, &d), PT_EMALFORMED,
+	     "a byte after the message refused");
+	T_EQ(pt_clip_keyrec_open(ops, cam.pk, msg, PT_CLIP_KEYREC_MAX + 1, &d), PT_ETOOBIG,
+	     "over PT_CLIP_KEYREC_MAX: ETOOBIG");
+
+	/* Cross-domain: a signature for one thing never passes for another. */
+	T_EQ(pt_clip_manifest_sign(&sg, m, man, sizeof(man), &mlen), PT_OK, "manifest signs");
+	T_EQ(pt_clip_keyrec_open(ops, cam.pk, man, mlen, &d), PT_EBADSIG,
+	     "a manifest does not open as a key record (its signature is of another domain)");
+	T_EQ(pt_clip_manifest_open(ops, cam.pk, msg, len, md), PT_EBADSIG,
+	     "a key record does not open as a manifest (its signature is of another domain)");
+	{
+		/* The key record's payload under a manifest signature (same
+		 * payload bytes, domain swapped): refused either way. */
+		uint8_t tbs[sizeof(PT_CLIP_MANIFEST_DOMAIN) + PT_CLIP_KEYREC_PAYLOAD_MAX];
+		uint8_t sw[PT_CLIP_KEYREC_MAX];
+		memcpy(tbs, PT_CLIP_MANIFEST_DOMAIN, sizeof(PT_CLIP_MANIFEST_DOMAIN));
+		memcpy(tbs + sizeof(PT_CLIP_MANIFEST_DOMAIN), pay, plen);
+		T_EQ(sg.sign(sg.arg, sig, tbs, sizeof(PT_CLIP_MANIFEST_DOMAIN) + plen), PT_OK,
+		     "payload signed under the manifest's domain");
+		memcpy(sw, msg, len);
+		memcpy(sw + len - PT_SIG_LEN, sig, PT_SIG_LEN);
+		T_EQ(pt_clip_keyrec_open(ops, cam.pk, sw, len, &d), PT_EBADSIG,
+		     "a manifest-domain signature does not open a key record");
+		/* and a segment signature's domain */
+		pt_random(h, sizeof(h));
+		T_EQ(pt_clip_segment_sign(&sg, clip, 0, h, sig), PT_OK, "segment signs");
+		memcpy(sw + len - PT_SIG_LEN, sig, PT_SIG_LEN);
+		T_EQ(pt_clip_keyrec_open(ops, cam.pk, sw, len, &d), PT_EBADSIG,
+		     "a segment signature does not open a key record");
+		/* a key record signature is not a segment signature over its
+		 * payload's first bytes either */
+		pt_clip_segment_msg(clip, 0, h, seg_msg);
+		T_EQ(pt_clip_segment_verify(ops, cam.pk, clip, 0, h, msg + len - PT_SIG_LEN),
+		     PT_EBADSIG, "a key record signature is not a segment signature");
+	}
+
+	/* The decoder's own refusals. */
+	T_EQ(pt_clip_keyrec_decode(pay, plen, &d), PT_OK, "payload decodes");
+	memcpy(bad, pay, plen);
+	bad[2] = 0x02;
+	T_EQ(pt_clip_keyrec_decode(bad, plen, &d), PT_EMALFORMED, "version 2 refused");
+	memcpy(bad, pay, plen);
+	at = memfind(bad, plen, own[1].kid, PT_KID_LEN);
+	T_OK(at != NULL, "second recipient's kid found");
+	if (at != NULL)
+		memcpy(at, own[0].kid, PT_KID_LEN);
+	T_EQ(pt_clip_keyrec_decode(bad, plen, &d), PT_EMALFORMED, "a recipient twice refused");
+	memcpy(bad, pay, plen);
+	bad[0] = 0xa6;
+	T_EQ(pt_clip_keyrec_decode(bad, plen, &d), PT_EMALFORMED, "map(6) refused");
+	memcpy(bad, pay, plen);
+	bad[plen] = 0;
+	T_EQ(pt_clip_keyrec_decode(bad, plen + 1, &d), PT_EMALFORMED, "trailing byte refused");
+	{
+		static const uint8_t seq[] = {0x04, 0x18, 0x29};	/* 4: 41 */
+		memcpy(bad, pay, plen);
+		at = memfind(bad, plen, seq, sizeof(seq));
+		T_OK(at != NULL, "START seq found");
+		if (at != NULL) {
+			at[1] = 0x00;	/* 4: 0, then a stray byte */
+			T_EQ(pt_clip_keyrec_decode(bad, plen, &d), PT_EMALFORMED,
+			     "START seq 0 refused");
+		}
+	}
+
+	/* The encoder refuses what the decoder refuses. */
+	k->start_seq = 0;
+	T_EQ(pt_clip_keyrec_encode(k, pay, sizeof(pay), &plen), PT_EINVAL, "START seq 0 not encoded");
+	k->start_seq = 41;
+	k->n_keys = 0;
+	T_EQ(pt_clip_keyrec_encode(k, pay, sizeof(pay), &plen), PT_EINVAL, "no recipients not encoded");
+	k->n_keys = 2;
+	memcpy(k->key[1].kid, k->key[0].kid, PT_KID_LEN);
+	T_EQ(pt_clip_keyrec_encode(k, pay, sizeof(pay), &plen), PT_EINVAL,
+	     "a recipient twice not encoded");
+	memcpy(k->key[1].kid, own[1].kid, PT_KID_LEN);
+	(void)snprintf(k->container, sizeof(k->container), "%s", "mkv");
+	T_EQ(pt_clip_keyrec_encode(k, pay, sizeof(pay), &plen), PT_EINVAL, "mkv not encoded");
+	(void)snprintf(k->container, sizeof(k->container), "%s", "mp4");
+	(void)snprintf(k->camera, sizeof(k->camera), "%s", "a/b");
+	T_EQ(pt_clip_keyrec_encode(k, pay, sizeof(pay), &plen), PT_EINVAL, "camera 'a/b' not encoded");
+	(void)snprintf(k->camera, sizeof(k->camera), "%s", "cam-front");
+	T_EQ(pt_clip_keyrec_sign(&sg, k, msg, len - 1, &plen), PT_ENOSPC, "one byte short: ENOSPC");
+
+	/* matches: every field that binds the two. */
+	T_OK(pt_clip_keyrec_matches(k, m), "matches again");
+	k->key[1].sealed[79] ^= 1;
+	T_OK(!pt_clip_keyrec_matches(k, m), "another sealed key: no match");
+	k->key[1].sealed[79] ^= 1;
+	k->n_keys = 1;
+	T_OK(!pt_clip_keyrec_matches(k, m), "fewer recipients: no match");
+	k->n_keys = 2;
+	k->start_seq = 40;
+	T_OK(!pt_clip_keyrec_matches(k, m), "another START seq: no match");
+	k->start_seq = 41;
+	k->clip[0] ^= 1;
+	T_OK(!pt_clip_keyrec_matches(k, m), "another clip: no match");
+	k->clip[0] ^= 1;
+	(void)snprintf(k->camera, sizeof(k->camera), "%s", "cam-back");
+	T_OK(!pt_clip_keyrec_matches(k, m), "another camera: no match");
+	(void)snprintf(k->camera, sizeof(k->camera), "%s", "cam-front");
+
+	/* Another camera's key record of the same clip: its own signature
+	 * verifies only with its own key. */
+	T_EQ(pt_clip_keyrec_sign(&sg_other, k, msg, sizeof(msg), &len), PT_OK, "other camera signs");
+	T_EQ(pt_clip_keyrec_open(ops, cam.pk, msg, len, &d), PT_EBADSIG,
+	     "signed by another camera: EBADSIG");
+
+	/* The largest key record fits its bounds. */
+	free(m);
+	m = manifest_new(clip, 1, own, PT_CLIP_RECIPIENTS_MAX, NULL);
+	memset(m->camera, 'c', PT_ID_MAX);
+	m->camera[PT_ID_MAX] = '\0';
+	free(k);
+	k = keyrec_new(clip, m);
+	k->start_seq = INT64_MAX;
+	k->start_ms = INT64_MAX;
+	T_EQ(pt_clip_keyrec_encode(k, pay, sizeof(pay), &plen), PT_OK, "largest payload encodes");
+	T_EQ(plen, 851, "largest payload is 851 bytes");
+	T_EQ(pt_clip_keyrec_sign(&sg, k, msg, sizeof(msg), &len), PT_OK, "largest key record signs");
+	T_OK(len <= PT_CLIP_KEYREC_MAX, "largest key record %zu <= %u", len,
+	     (unsigned)PT_CLIP_KEYREC_MAX);
+	T_EQ(pt_clip_keyrec_open(ops, cam.pk, msg, len, &d), PT_OK, "largest key record opens");
+	k->start_ms = (uint64_t)INT64_MAX + 1;
+	T_EQ(pt_clip_keyrec_encode(k, pay, sizeof(pay), &plen), PT_EINVAL, "start over 2^63-1 refused");
+
+	free(k);
+	free(m);
+	free(md);
+	pt_secret_free(cam.sk);
+	pt_secret_free(other.sk);
+	for (i = 0; i < PT_CLIP_RECIPIENTS_MAX; i++)
+		pt_secret_free(own[i].sk);
+}
+
 /* ---- segment signatures ---- */
 
 static void
@@ -1026,6 +1251,22 @@ write_corpus(const char *dir)
 	if (pt_clip_manifest_sign(&sg, m, msg, sizeof(msg), &len) != PT_OK)
 		abort();
 	save(dir, "manifest_1seg_cut", 1, msg, len);
+	{
+		struct pt_clip_keyrec *k = keyrec_new(clip, m);
+		if (pt_clip_keyrec_sign(&sg, k, msg, sizeof(msg), &len) != PT_OK)
+			abort();
+		save(dir, "keyrec_1key", 4, msg, len);
+		save(dir, "keyrec_1key_payload", 4, msg + 3, len - 3 - 66);
+		save(dir, "keyrec_as_manifest", 1, msg, len);
+		free(k);
+		free(m);
+		m = manifest_new(clip, 1, own, 2, key);
+		k = keyrec_new(clip, m);
+		if (pt_clip_keyrec_sign(&sg, k, msg, sizeof(msg), &len) != PT_OK)
+			abort();
+		save(dir, "keyrec_2keys", 4, msg, len);
+		free(k);
+	}
 	free(m);
 
 	pt_random(plain, sizeof(plain));
@@ -1057,6 +1298,7 @@ main(void)
 	test_id();
 	test_mark();
 	test_manifest();
+	test_keyrec();
 	test_segment_sig();
 	test_key();
 	test_segment();

@@ -1,6 +1,6 @@
 /*
- * test_envelope: signed remote commands, revocations, hub pairings and
- * courier attestations.
+ * test_envelope: signed remote commands, revocations, hub pairings,
+ * courier attestations and owner-key endorsements.
  *
  * Round trips of lock/unlock (with and without a lock id), of token and
  * key revocations, of pairings and of attestations (down to the limits of
@@ -26,6 +26,7 @@
 /* External AADs of the newer kinds (lib/core/envelope.c; not in cred.h). */
 #define AAD_PAIRING "porter/pairing/v1"
 #define AAD_ATTESTATION "porter/attestation/v1"
+#define AAD_OWNER "porter/owner/v1"
 
 static const struct pt_crypto_ops *ops;
 static const int64_t NOW = 1781085600;	/* 2026-06-10T10:00:00Z */
@@ -106,6 +107,19 @@ env_att(struct pt_envelope *e, uint8_t level, const char *courier, const char *n
 	strcpy(e->name, name);
 }
 
+static void
+env_owner(struct pt_envelope *e, const uint8_t *new_key)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = PT_ENV_OWNER;
+	strcpy(e->aud, HOME);
+	e->iat = NOW;
+	memset(e->nonce, 0x6f, PT_CTI_LEN);
+	e->op = PT_OWNER_ADD;
+	memcpy(e->target, new_key, PT_PK_LEN);
+	e->target_len = PT_PK_LEN;
+}
+
 static int
 verify(const uint8_t *p, size_t n, enum pt_envelope_kind kind, const char *home, int64_t now,
        uint32_t skew, struct pt_envelope *out, size_t *idx)
@@ -146,7 +160,8 @@ sign_claims(struct key *by, enum pt_envelope_kind kind, const uint8_t *claims, s
 	const char *aad = kind == PT_ENV_COMMAND      ? PT_AAD_COMMAND :
 			  kind == PT_ENV_REVOCATION   ? PT_AAD_REVOCATION :
 			  kind == PT_ENV_PAIRING      ? AAD_PAIRING :
-			  kind == PT_ENV_ATTESTATION  ? AAD_ATTESTATION : PT_AAD_GRANT;
+			  kind == PT_ENV_ATTESTATION  ? AAD_ATTESTATION :
+			  kind == PT_ENV_OWNER        ? AAD_OWNER : PT_AAD_GRANT;
 
 	pt_kid(ops, by->pk, kid);
 	return pt_sign1_sign(&by->sg, kid, PT_KID_LEN, (const uint8_t *)aad, strlen(aad), claims, n,
@@ -764,11 +779,12 @@ test_pairing_attestation_sign_refusals(void)
 static void
 test_cross_kind(void)
 {
-	static const enum pt_envelope_kind kinds[4] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
-						       PT_ENV_PAIRING, PT_ENV_ATTESTATION};
-	static const char *names[4] = {"command", "revocation", "pairing", "attestation"};
-	uint8_t env[4][PT_ENVELOPE_SIZE_MAX], buf[PT_ENVELOPE_SIZE_MAX];
-	size_t len[4], n = 0, i, j;
+	static const enum pt_envelope_kind kinds[5] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
+						       PT_ENV_PAIRING, PT_ENV_ATTESTATION,
+						       PT_ENV_OWNER};
+	static const char *names[5] = {"command", "revocation", "pairing", "attestation", "owner"};
+	uint8_t env[5][PT_ENVELOPE_SIZE_MAX], buf[PT_ENVELOPE_SIZE_MAX];
+	size_t len[5], n = 0, i, j;
 	struct pt_envelope e, d;
 	uint8_t cti[PT_CTI_LEN];
 	int r;
@@ -785,10 +801,12 @@ test_cross_kind(void)
 	env_att(&e, 1, "7", "Ben");
 	strcpy(e.aud, HOME);
 	r |= pt_envelope_sign(ops, &owner.sg, &e, env[3], sizeof(env[3]), &len[3]);
+	env_owner(&e, hub_pk);
+	r |= pt_envelope_sign(ops, &owner.sg, &e, env[4], sizeof(env[4]), &len[4]);
 	T_EQ(r, PT_OK, "cross-kind: one of each kind signed by the owner");
 
-	for (i = 0; i < 4; i++)
-		for (j = 0; j < 4; j++) {
+	for (i = 0; i < 5; i++)
+		for (j = 0; j < 5; j++) {
 			size_t idx = 9;
 			memset(&d, 0x5a, sizeof(d));
 			r = verify(env[i], len[i], kinds[j], HOME, NOW, SKEW, &d, &idx);
@@ -800,13 +818,13 @@ test_cross_kind(void)
 				     "cross-kind: %s as %s: bad-signature (got %s), zeroed", names[i],
 				     names[j], pt_err_code(r));
 		}
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		size_t idx;
 		r = verify(env[i], len[i], (enum pt_envelope_kind)0, HOME, NOW, SKEW, &d, &idx);
 		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 0: invalid-argument",
 		     names[i]);
-		r = verify(env[i], len[i], (enum pt_envelope_kind)5, HOME, NOW, SKEW, &d, &idx);
-		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 5: invalid-argument",
+		r = verify(env[i], len[i], (enum pt_envelope_kind)6, HOME, NOW, SKEW, &d, &idx);
+		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 6: invalid-argument",
 		     names[i]);
 	}
 
@@ -823,6 +841,8 @@ test_cross_kind(void)
 		T_EQ(pt_grant_sign(ops, &owner.sg, &g, link, sizeof(link), &ln), PT_OK, "grant signed");
 		refuse("a grant presented as a pairing", link, ln, PT_ENV_PAIRING, HOME, NOW, PT_EBADSIG);
 		refuse("a grant presented as an attestation", link, ln, PT_ENV_ATTESTATION, HOME, NOW,
+		       PT_EBADSIG);
+		refuse("a grant presented as an owner statement", link, ln, PT_ENV_OWNER, HOME, NOW,
 		       PT_EBADSIG);
 	}
 
@@ -856,7 +876,125 @@ test_cross_kind(void)
 		       PT_ENV_PAIRING, HOME, NOW, PT_EMALFORMED);
 		refuse("key revocation claims under the pairing AAD, as a revocation", buf, n,
 		       PT_ENV_REVOCATION, HOME, NOW, PT_EBADSIG);
+
+		/* Owner claims {1: 1, 2: 32 bytes} under the revocation AAD: a
+		 * token revocation (kind 1) has 16 bytes, so malformed; under
+		 * the pairing AAD: op 1 is not a pairing's 0. */
+		porter[2] = PT_OWNER_ADD;
+		cl = claims_with(claims, sizeof(claims), porter, 38, 0);
+		T_OK(cl > 0 && sign_claims(&owner, PT_ENV_REVOCATION, claims, cl, buf, sizeof(buf), &n) ==
+				       PT_OK,
+		     "owner claims under the revocation AAD: signed");
+		refuse("owner claims under the revocation AAD, as a revocation", buf, n,
+		       PT_ENV_REVOCATION, HOME, NOW, PT_EMALFORMED);
+		refuse("owner claims under the revocation AAD, as an owner statement", buf, n,
+		       PT_ENV_OWNER, HOME, NOW, PT_EBADSIG);
+		T_OK(sign_claims(&owner, PT_ENV_PAIRING, claims, cl, buf, sizeof(buf), &n) == PT_OK,
+		     "owner claims under the pairing AAD: signed");
+		refuse("owner claims under the pairing AAD, as a pairing", buf, n, PT_ENV_PAIRING, HOME,
+		       NOW, PT_EMALFORMED);
+		/* And the reverse: pairing and key revocation claims under the
+		 * owner AAD are not owner statements. */
+		porter[2] = 0;
+		cl = claims_with(claims, sizeof(claims), porter, 38, 0);
+		T_OK(cl > 0 && sign_claims(&owner, PT_ENV_OWNER, claims, cl, buf, sizeof(buf), &n) ==
+				       PT_OK,
+		     "pairing claims under the owner AAD: signed");
+		refuse("pairing claims under the owner AAD, as an owner statement", buf, n, PT_ENV_OWNER,
+		       HOME, NOW, PT_EMALFORMED);
+		refuse("pairing claims under the owner AAD, as a pairing", buf, n, PT_ENV_PAIRING, HOME,
+		       NOW, PT_EBADSIG);
+		porter[2] = PT_REVOKE_KEY;
+		cl = claims_with(claims, sizeof(claims), porter, 38, 0);
+		T_OK(cl > 0 && sign_claims(&owner, PT_ENV_OWNER, claims, cl, buf, sizeof(buf), &n) ==
+				       PT_OK,
+		     "key revocation claims under the owner AAD: signed");
+		refuse("key revocation claims under the owner AAD, as an owner statement", buf, n,
+		       PT_ENV_OWNER, HOME, NOW, PT_EMALFORMED);
+		refuse("key revocation claims under the owner AAD, as a revocation", buf, n,
+		       PT_ENV_REVOCATION, HOME, NOW, PT_EBADSIG);
 	}
+}
+
+static void
+test_owner(void)
+{
+	uint8_t out[PT_ENVELOPE_SIZE_MAX], again[PT_ENVELOPE_SIZE_MAX], bad[PT_ENVELOPE_SIZE_MAX];
+	struct pt_envelope e, d;
+	size_t n = 0, n2 = 0, idx = 9, i;
+	int r;
+
+	/* Round trip, by each of the two signers. */
+	env_owner(&e, hub_pk);
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_OK, "owner: signed");
+	memset(&d, 0x5a, sizeof(d));
+	r = verify(out, n, PT_ENV_OWNER, HOME, NOW, SKEW, &d, &idx);
+	T_OK(r == PT_OK && idx == 1 && d.kind == PT_ENV_OWNER && d.op == PT_OWNER_ADD &&
+		     d.target_len == PT_PK_LEN && memcmp(d.target, hub_pk, PT_PK_LEN) == 0 &&
+		     strcmp(d.aud, HOME) == 0 && d.iat == NOW && d.lock[0] == '\0' && d.name[0] == '\0',
+	     "owner: verifies, signer 1, the new key and home (got %s)", pt_err_code(r));
+	{
+		uint8_t kid[PT_KID_LEN];
+		pt_kid(ops, owner.pk, kid);
+		T_OK(memcmp(kid, d.kid, PT_KID_LEN) == 0, "owner: kid is the signer's");
+	}
+	d.kind = PT_ENV_OWNER;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &d, again, sizeof(again), &n2), PT_OK,
+	     "owner: decoded statement signs again");
+	T_OK(n2 == n && memcmp(again, out, n) == 0, "owner: one encoding (Ed25519 deterministic)");
+	env_owner(&e, owner.pk);
+	T_EQ(pt_envelope_sign(ops, &owner2.sg, &e, out, sizeof(out), &n), PT_OK,
+	     "owner: signed by owner2");
+	T_OK(verify(out, n, PT_ENV_OWNER, HOME, NOW, SKEW, &d, &idx) == PT_OK && idx == 0,
+	     "owner: by owner2 verifies, signer 0");
+
+	/* Refusals of the verifier. */
+	env_owner(&e, hub_pk);
+	T_EQ(pt_envelope_sign(ops, &stranger.sg, &e, out, sizeof(out), &n), PT_OK,
+	     "owner: signed by a stranger");
+	refuse("owner: by a stranger", out, n, PT_ENV_OWNER, HOME, NOW, PT_EUNTRUSTEDCMD);
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_OK, "owner: signed");
+	refuse("owner: another home", out, n, PT_ENV_OWNER, "home-0000", NOW, PT_EAUDIENCE);
+	refuse("owner: skew + 1 s later", out, n, PT_ENV_OWNER, HOME, NOW + SKEW + 1, PT_ESTALE);
+	refuse("owner: as a command", out, n, PT_ENV_COMMAND, HOME, NOW, PT_EBADSIG);
+	T_OK(pt_envelope_verify(ops, out, n, PT_ENV_OWNER, (const uint8_t(*)[PT_PK_LEN])signers, 2,
+				HOME, NOW + 86400 * 365, UINT32_MAX, &d, &idx) == PT_OK,
+	     "owner: a year later with skew UINT32_MAX (as the hub verifies)");
+	memcpy(bad, out, n);
+	bad[n - 1] ^= 1;
+	refuse("owner: last signature byte flipped", bad, n, PT_ENV_OWNER, HOME, NOW, PT_EBADSIG);
+	for (i = 0; i < n; i++) {
+		memcpy(bad, out, n);
+		bad[i] ^= 0x10;
+		memset(&d, 0x5a, sizeof(d));
+		r = verify(bad, n, PT_ENV_OWNER, HOME, NOW, SKEW, &d, &idx);
+		if (r == PT_OK)
+			break;
+	}
+	T_OK(i == n, "owner: no single flipped bit (0x10) of any byte verifies (byte %zu)", i);
+	refuse("owner: truncated", out, n - 1, PT_ENV_OWNER, HOME, NOW, PT_EMALFORMED);
+
+	/* Refusals of the signer. */
+	env_owner(&e, hub_pk);
+	e.op = 2;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: owner op 2");
+	env_owner(&e, hub_pk);
+	e.op = 0;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: owner op 0");
+	env_owner(&e, hub_pk);
+	e.target_len = PT_CTI_LEN;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: owner with a 16-byte target");
+	env_owner(&e, hub_pk);
+	e.target_len = 0;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: owner without a target");
+	env_owner(&e, hub_pk);
+	e.aud[0] = '\0';
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: owner without a home");
 }
 
 static void
@@ -1039,6 +1177,38 @@ test_strict_claims_new(void)
 		{"pairing porter map indefinite", PT_ENV_PAIRING, "bf 01 00 02 58 20", 32,
 		 PT_EMALFORMED},
 
+		{"well-formed owner statement (control)", PT_ENV_OWNER, "a2 01 01 02 58 20", 32, PT_OK},
+		{"owner with op 0 (a pairing's)", PT_ENV_OWNER, "a2 01 00 02 58 20", 32, PT_EMALFORMED},
+		{"owner with op 2", PT_ENV_OWNER, "a2 01 02 02 58 20", 32, PT_EMALFORMED},
+		{"owner with op as 18 01", PT_ENV_OWNER, "a2 01 18 01 02 58 20", 32, PT_EMALFORMED},
+		{"owner with op 257", PT_ENV_OWNER, "a2 01 19 01 01 02 58 20", 32, PT_EMALFORMED},
+		{"owner with op -2", PT_ENV_OWNER, "a2 01 21 02 58 20", 32, PT_EMALFORMED},
+		{"owner with op as text", PT_ENV_OWNER, "a2 01 61 31 02 58 20", 32, PT_EMALFORMED},
+		{"owner without a key", PT_ENV_OWNER, "a1 01 01", 0, PT_EMALFORMED},
+		{"owner without an op", PT_ENV_OWNER, "a1 02 58 20", 32, PT_EMALFORMED},
+		{"owner with an empty key", PT_ENV_OWNER, "a2 01 01 02 40", 0, PT_EMALFORMED},
+		{"owner with a 16-byte key", PT_ENV_OWNER, "a2 01 01 02 50", 16, PT_EMALFORMED},
+		{"owner with a 31-byte key", PT_ENV_OWNER, "a2 01 01 02 58 1f", 31, PT_EMALFORMED},
+		{"owner with a 33-byte key", PT_ENV_OWNER, "a2 01 01 02 58 21", 33, PT_EMALFORMED},
+		{"owner with a 64-byte key", PT_ENV_OWNER, "a2 01 01 02 58 40", 64, PT_EMALFORMED},
+		{"owner with a text key", PT_ENV_OWNER, "a2 01 01 02 78 20", 32, PT_EMALFORMED},
+		{"owner with a key in a 3-byte head", PT_ENV_OWNER, "a2 01 01 02 59 00 20", 32,
+		 PT_EMALFORMED},
+		{"owner with a key in an indefinite string", PT_ENV_OWNER, "a2 01 01 02 5f 58 20", 32,
+		 PT_EMALFORMED},
+		{"owner with an extra key 3", PT_ENV_OWNER, "a3 01 01 02 58 20 "
+		 "4141414141414141414141414141414141414141414141414141414141414141 03 00", 0,
+		 PT_EMALFORMED},
+		{"owner with an extra key 0", PT_ENV_OWNER, "a3 00 00 01 01 02 58 20", 32,
+		 PT_EMALFORMED},
+		{"owner with keys out of order", PT_ENV_OWNER, "a2 02 58 20 "
+		 "4141414141414141414141414141414141414141414141414141414141414141 01 01", 0,
+		 PT_EMALFORMED},
+		{"owner with key 1 twice", PT_ENV_OWNER, "a2 01 01 01 01", 0, PT_EMALFORMED},
+		{"owner porter claim is an array", PT_ENV_OWNER, "82 01 58 20", 32, PT_EMALFORMED},
+		{"owner porter map indefinite", PT_ENV_OWNER, "bf 01 01 02 58 20", 32, PT_EMALFORMED},
+		{"owner porter claim is the key alone", PT_ENV_OWNER, "58 20", 32, PT_EMALFORMED},
+
 		{"well-formed attestation (control)", PT_ENV_ATTESTATION,
 		 "a3 01 02 02 63 313233 03 66 42656e204b2e", 0, PT_OK},
 		{"attestation with a 100-byte name (control)", PT_ENV_ATTESTATION,
@@ -1154,6 +1324,7 @@ main(void)
 	test_cross_kind();
 	test_pairing_attestation_refusals();
 	test_strict_claims_new();
+	test_owner();
 
 	pt_secret_free(owner.sec);
 	pt_secret_free(owner2.sec);

@@ -49,6 +49,7 @@ static const char *const CTI_LINK0 = "0102030405060708090a0b0c0d0e0f10";
 static const char *const CTI_LINK1 = "1112131415161718191a1b1c1d1e1f20";
 static const char *const NONCE_COMMAND = "2122232425262728292a2b2c2d2e2f30";
 static const char *const NONCE_REVOCATION = "3132333435363738393a3b3c3d3e3f40";
+static const char *const NONCE_OWNER = "4142434445464748494a4b4c4d4e4f50";
 static const char *const NONCE_PROOF =
 	"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f";
 
@@ -70,6 +71,7 @@ static const char *const NONCE_PROOF =
 #define AT_OUTSIDE 1796461200	/* Saturday 2026-12-05 10:00 CET */
 #define T_CMD_IAT 1796115900	/* 2026-12-01T09:05:00Z */
 #define T_REV_IAT 1796117400	/* 2026-12-01T09:30:00Z */
+#define T_OWN_IAT 1796119200	/* 2026-12-01T10:00:00Z */
 #define ENV_SKEW 60
 #define MON_FRI 0x3e
 
@@ -450,12 +452,13 @@ check_envelope(const char *what, struct pt_envelope *e, const uint8_t *claims, s
 	       const uint8_t *sig, const uint8_t *cose, size_t cose_len, struct pt_envelope *v)
 {
 	enum pt_envelope_kind kind = e->kind, other;
-	const char *aad = kind == PT_ENV_COMMAND ? PT_AAD_COMMAND : PT_AAD_REVOCATION;
+	const char *aad = kind == PT_ENV_COMMAND ? PT_AAD_COMMAND :
+			  kind == PT_ENV_OWNER	 ? "porter/owner/v1" : PT_AAD_REVOCATION;
 	uint8_t out[PT_ENVELOPE_SIZE_MAX], others[1][PT_PK_LEN];
 	size_t n, idx = 99;
 	int r;
 
-	other = kind == PT_ENV_COMMAND ? PT_ENV_REVOCATION : PT_ENV_COMMAND;
+	other = kind == PT_ENV_REVOCATION ? PT_ENV_COMMAND : PT_ENV_REVOCATION;
 	printf("# %s\n", what);
 	T_OK(pt_envelope_sign(ops, &owner.sg, e, out, sizeof(out), &n) == PT_OK,
 	     "%s: pt_envelope_sign", what);
@@ -514,7 +517,7 @@ main(void)
 	static struct pt_chain c;
 	static struct pt_grant g0, g1, dec;
 	uint8_t charge[2][PT_CTI_LEN], revoked[1][PT_CTI_LEN];
-	struct pt_envelope cmd, rev, v;
+	struct pt_envelope cmd, rev, own, v;
 	struct pt_context ctx;
 	struct pt_decision d;
 	size_t n, len1, len2;
@@ -672,6 +675,29 @@ main(void)
 	r = decide(kat_grant01_chain, sizeof(kat_grant01_chain), kat_grant01_proof_sig, AT_OK, &ctx,
 		   &c, &d);
 	T_EQ(r, PT_OK, "grant-01 is not touched by it: %s", pt_err_code(r));
+
+	/* Owner statement (porter-owner-01.json): the owner endorses the
+	 * carrier's key (RFC 8032 TEST 2) as a second owner key. */
+	memset(&own, 0, sizeof(own));
+	own.kind = PT_ENV_OWNER;
+	set(own.aud, sizeof(own.aud), HOME);
+	own.iat = T_OWN_IAT;
+	unhex(NONCE_OWNER, own.nonce, PT_CTI_LEN);
+	own.op = PT_OWNER_ADD;
+	own.target_len = PT_PK_LEN;
+	memcpy(own.target, kat_carrier_pk, PT_PK_LEN);
+	check_envelope("owner: endorse a second owner key", &own, kat_owner_stmt_claims,
+		       sizeof(kat_owner_stmt_claims), kat_owner_stmt_protected,
+		       sizeof(kat_owner_stmt_protected), kat_owner_stmt_tbs,
+		       sizeof(kat_owner_stmt_tbs), kat_owner_stmt_sig, kat_owner_stmt_cose,
+		       sizeof(kat_owner_stmt_cose), &v);
+	T_OK(v.op == PT_OWNER_ADD && v.target_len == PT_PK_LEN &&
+		     memcmp(v.target, kat_carrier_pk, PT_PK_LEN) == 0,
+	     "owner statement names the second key");
+	r = pt_envelope_verify(ops, kat_owner_stmt_cose, sizeof(kat_owner_stmt_cose), PT_ENV_PAIRING,
+			       (const uint8_t(*)[PT_PK_LEN])roots, 1, HOME, own.iat + 2, ENV_SKEW,
+			       &(struct pt_envelope){0}, &(size_t){0});
+	T_EQ(r, PT_EBADSIG, "owner statement does not verify as a pairing");
 
 	pt_secret_free(owner.s);
 	pt_secret_free(carrier.s);

@@ -282,6 +282,7 @@ test_leaves(void)
 		{PT_MQTT_REVOCATIONS, "revocations", 1, true, false},
 		{PT_MQTT_COMMANDS, "commands", 1, false, false},
 		{PT_MQTT_TIME, "time", 0, false, false},
+		{PT_MQTT_OWNERS, "owners", 1, true, false},
 	};
 	size_t i;
 	bool ok = true;
@@ -293,9 +294,9 @@ test_leaves(void)
 		     li->from_hub == want[i].from_hub;
 	}
 	T_OK(ok, "leaf table: names, QoS, retain flags and directions as documented");
-	T_OK(pt_mqtt_leaf_info(0) == NULL && pt_mqtt_leaf_info(7) == NULL &&
+	T_OK(pt_mqtt_leaf_info(0) == NULL && pt_mqtt_leaf_info(8) == NULL &&
 		     pt_mqtt_leaf_info(-1) == NULL && pt_mqtt_leaf_info(1000) == NULL,
-	     "leaf table: NULL for 0, 7, -1, 1000");
+	     "leaf table: NULL for 0, 8, -1, 1000");
 }
 
 static void
@@ -309,6 +310,7 @@ test_topic_build(void)
 		"porter/v1/hub/hub-1/revocations",
 		"porter/v1/hub/hub-1/commands",
 		"porter/v1/hub/hub-1/time",
+		"porter/v1/hub/hub-1/owners",
 	};
 	static const char *const bad_ids[] = {"", ".hidden", "a/b", "a+b", "+", "#", "a#",
 					      "a b", "$SYS", "h\xc3\xa9", "a\tb"};
@@ -317,7 +319,7 @@ test_topic_build(void)
 	bool ok = true;
 	int leaf, r;
 
-	for (leaf = PT_MQTT_STATE; leaf <= PT_MQTT_TIME; leaf++) {
+	for (leaf = PT_MQTT_STATE; leaf <= PT_MQTT_OWNERS; leaf++) {
 		r = pt_mqtt_topic_build(leaf, HUB, out, sizeof(out), &n);
 		ok = ok && r == PT_OK && strcmp(out, want[leaf]) == 0 && n == strlen(want[leaf]);
 	}
@@ -351,7 +353,7 @@ test_topic_build(void)
 	T_EQ(pt_mqtt_topic_build(PT_MQTT_STATE, NULL, out, sizeof(out), &n), PT_EINVAL,
 	     "topic_build: NULL id");
 	T_EQ(pt_mqtt_topic_build(0, HUB, out, sizeof(out), &n), PT_EINVAL, "topic_build: leaf 0");
-	T_EQ(pt_mqtt_topic_build(7, HUB, out, sizeof(out), &n), PT_EINVAL, "topic_build: leaf 7");
+	T_EQ(pt_mqtt_topic_build(8, HUB, out, sizeof(out), &n), PT_EINVAL, "topic_build: leaf 8");
 }
 
 static int
@@ -432,7 +434,7 @@ test_topic_parse(void)
 	bool ok = true;
 	int leaf, r;
 
-	for (leaf = PT_MQTT_STATE; leaf <= PT_MQTT_TIME; leaf++) {
+	for (leaf = PT_MQTT_STATE; leaf <= PT_MQTT_OWNERS; leaf++) {
 		r = pt_mqtt_topic_build(leaf, "Hub_7.a-B", buf, sizeof(buf), &n);
 		ok = ok && r == PT_OK && parse(buf, n, &t) == PT_OK && t.leaf == leaf &&
 		     strcmp(t.hub_id, "Hub_7.a-B") == 0;
@@ -1825,6 +1827,141 @@ test_ha(void)
 	     "ha: exactly enough room");
 }
 
+/* ---- owners ---- */
+
+static bool
+owners_zero(const struct pt_mqtt_owners *m)
+{
+	static const struct pt_mqtt_owners zero;
+
+	return memcmp(m, &zero, sizeof(*m)) == 0;
+}
+
+static void
+owners_refuse(const char *what, const uint8_t *p, size_t len, int want)
+{
+	static struct pt_mqtt_owners m;
+	int r;
+
+	memset(&m, 0x5a, sizeof(m));
+	r = pt_mqtt_owners_decode(p, len, &m);
+	T_OK(r == want && owners_zero(&m), "owners: %s: %s, zeroed (got %s)", what, pt_err_code(want),
+	     pt_err_code(r));
+}
+
+static void
+test_owners(void)
+{
+	static uint8_t obig[PT_MQTT_OWNERS_PAYLOAD_MAX + 8], stmt[PT_ENVELOPE_SIZE_MAX + 1];
+	static struct pt_mqtt_owners m, d;
+	uint8_t buf[64];
+	size_t n = 0, i;
+	int r;
+
+	/* Round trips: none, one, the most of the largest. */
+	memset(&m, 0, sizeof(m));
+	T_OK(pt_mqtt_owners_encode(&m, buf, sizeof(buf), &n) == PT_OK && n == 1 && buf[0] == 0x80,
+	     "owners: empty array is 80");
+	T_OK(pt_mqtt_owners_decode(buf, n, &d) == PT_OK && d.n == 0, "owners: empty decodes");
+	memset(stmt, 0x41, sizeof(stmt));
+	m.n = 2;
+	m.s[0].statement = stmt;
+	m.s[0].statement_len = 3;
+	m.s[1].statement = stmt;
+	m.s[1].statement_len = 24;
+	r = pt_mqtt_owners_encode(&m, buf, sizeof(buf), &n);
+	T_OK(r == PT_OK && n == 1 + 4 + 26 && buf[0] == 0x82 && buf[1] == 0x43 && buf[5] == 0x58 &&
+		     buf[6] == 24,
+	     "owners: two statements, 3 and 24 bytes: 82 43 ... 58 18 ...");
+	r = pt_mqtt_owners_decode(buf, n, &d);
+	T_OK(r == PT_OK && d.n == 2 && d.s[0].statement == buf + 2 && d.s[0].statement_len == 3 &&
+		     d.s[1].statement == buf + 7 && d.s[1].statement_len == 24,
+	     "owners: decoded, borrowing from the payload");
+	T_EQ(pt_mqtt_owners_encode(&m, buf, 10, &n), PT_ENOSPC, "owners: encode into 10 bytes");
+	T_EQ(n, 0, "owners: nothing claimed written");
+	m.n = PT_MQTT_OWNERS_MAX;
+	for (i = 0; i < m.n; i++) {
+		m.s[i].statement = stmt;
+		m.s[i].statement_len = PT_ENVELOPE_SIZE_MAX;
+	}
+	r = pt_mqtt_owners_encode(&m, obig, sizeof(obig), &n);
+	T_OK(r == PT_OK && n == PT_MQTT_OWNERS_PAYLOAD_MAX,
+	     "owners: 64 statements of 512 bytes are exactly PT_MQTT_OWNERS_PAYLOAD_MAX (%zu)", n);
+	T_OK(pt_mqtt_owners_decode(obig, n, &d) == PT_OK && d.n == PT_MQTT_OWNERS_MAX,
+	     "owners: the largest decodes");
+
+	/* The encoder refuses what the decoder would. */
+	m.n = PT_MQTT_OWNERS_MAX + 1;
+	T_EQ(pt_mqtt_owners_encode(&m, obig, sizeof(obig), &n), PT_EINVAL, "owners: encode 65");
+	m.n = 1;
+	m.s[0].statement_len = PT_ENVELOPE_SIZE_MAX + 1;
+	T_EQ(pt_mqtt_owners_encode(&m, obig, sizeof(obig), &n), PT_EINVAL, "owners: encode 513 bytes");
+	m.s[0].statement_len = 0;
+	T_EQ(pt_mqtt_owners_encode(&m, obig, sizeof(obig), &n), PT_EINVAL, "owners: encode empty");
+	m.s[0].statement = NULL;
+	m.s[0].statement_len = 1;
+	T_EQ(pt_mqtt_owners_encode(&m, obig, sizeof(obig), &n), PT_EINVAL, "owners: encode NULL");
+
+	/* The decoder's refusals. */
+	owners_refuse("NULL", NULL, 0, PT_EMALFORMED);
+	owners_refuse("nothing", buf, 0, PT_EMALFORMED);
+	owners_refuse("a map", (const uint8_t *)"\xa0", 1, PT_EMALFORMED);
+	owners_refuse("a byte string alone", (const uint8_t *)"\x41\x41", 2, PT_EMALFORMED);
+	owners_refuse("indefinite array", (const uint8_t *)"\x9f\x41\x41\xff", 4, PT_EMALFORMED);
+	owners_refuse("array head not shortest", (const uint8_t *)"\x98\x01\x41\x41", 4,
+		      PT_EMALFORMED);
+	owners_refuse("an empty statement", (const uint8_t *)"\x81\x40", 2, PT_EMALFORMED);
+	owners_refuse("a text statement", (const uint8_t *)"\x81\x61\x41", 3, PT_EMALFORMED);
+	owners_refuse("an integer statement", (const uint8_t *)"\x81\x01", 2, PT_EMALFORMED);
+	owners_refuse("a nested array", (const uint8_t *)"\x81\x81\x41\x41", 4, PT_EMALFORMED);
+	owners_refuse("indefinite byte string", (const uint8_t *)"\x81\x5f\x41\x41\xff", 5,
+		      PT_EMALFORMED);
+	owners_refuse("a tagged statement", (const uint8_t *)"\x81\xd2\x41\x41", 4, PT_EMALFORMED);
+	owners_refuse("one item short", (const uint8_t *)"\x82\x41\x41", 3, PT_EMALFORMED);
+	owners_refuse("truncated statement", (const uint8_t *)"\x81\x43\x41", 3, PT_EMALFORMED);
+	owners_refuse("trailing byte", (const uint8_t *)"\x81\x41\x41\x00", 4, PT_EMALFORMED);
+	owners_refuse("array of 65 (head only)", (const uint8_t *)"\x98\x41", 2, PT_EMALFORMED);
+	owners_refuse("array of 2^64-1", (const uint8_t *)"\x9b\xff\xff\xff\xff\xff\xff\xff\xff",
+		      9, PT_EMALFORMED);
+	/* A 513-byte statement. */
+	obig[0] = 0x81;
+	obig[1] = 0x59;
+	obig[2] = 0x02;
+	obig[3] = 0x01;
+	memset(obig + 4, 0x41, 513);
+	owners_refuse("a 513-byte statement", obig, 4 + 513, PT_EMALFORMED);
+	obig[3] = 0x00;
+	T_OK(pt_mqtt_owners_decode(obig, 4 + 512, &d) == PT_OK && d.n == 1 &&
+		     d.s[0].statement_len == 512,
+	     "owners: a 512-byte statement (control)");
+	/* 65 statements of one byte each: refused on the count. */
+	obig[0] = 0x98;
+	obig[1] = 65;
+	for (i = 0; i < 65; i++) {
+		obig[2 + 2 * i] = 0x41;
+		obig[3 + 2 * i] = 0x41;
+	}
+	owners_refuse("65 statements", obig, 2 + 130, PT_EMALFORMED);
+	obig[1] = 64;
+	T_OK(pt_mqtt_owners_decode(obig, 2 + 128, &d) == PT_OK && d.n == 64,
+	     "owners: 64 statements (control)");
+	owners_refuse("over the size limit", obig, PT_MQTT_OWNERS_PAYLOAD_MAX + 1, PT_ETOOBIG);
+
+	/* Nothing else decodes as owners, and owners as nothing else. */
+	{
+		struct pt_mqtt_revocations rv;
+		struct pt_mqtt_command c;
+
+		T_OK(pt_mqtt_revocations_decode(buf, 0, &rv) != PT_OK &&
+			     pt_mqtt_command_decode((const uint8_t *)"\x81\x41\x41", 3, &c) != PT_OK &&
+			     pt_mqtt_revocations_decode((const uint8_t *)"\x81\x41\x41", 3, &rv) !=
+				     PT_OK,
+		     "owners: an owners payload is no command or revocations");
+	}
+	T_OK(pt_mqtt_owners_decode((const uint8_t *)"\xa1\x01\x41\x41", 4, &d) == PT_EMALFORMED,
+	     "owners: a command payload is no owners");
+}
+
 int
 main(void)
 {
@@ -1847,6 +1984,7 @@ main(void)
 	test_revocations();
 	test_commands();
 	test_time();
+	test_owners();
 	test_cross();
 	test_ha();
 

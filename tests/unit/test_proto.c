@@ -1034,6 +1034,24 @@ test_owner_key(void)
 	T_OK(strcmp(okey.label, "Ana's phone") == 0, "key: label copied");
 	is_ok(dec(d_key, B("{\"public_key\": \"%s\"}", key_text)), "key: label absent");
 	T_OK(okey.label[0] == '\0', "key: no label is empty");
+	T_OK(okey.statement_len == 0, "key: no statement is length 0");
+	is_ok(dec(d_key, B("{\"public_key\": \"%s\", \"statement\": \"0oRDoQEnoFhA\"}", key_text)),
+	      "key: with a statement");
+	T_OK(okey.statement_len == 9 && okey.statement[0] == 0xd2 && okey.statement[8] == 0x40,
+	     "key: statement decoded from base64url (not verified here)");
+	is_err(dec(d_key, B("{\"public_key\": \"%s\", \"statement\": \"\"}", key_text)), 400,
+	       "invalid-field", "statement", "key: empty statement");
+	is_err(dec(d_key, B("{\"public_key\": \"%s\", \"statement\": 1}", key_text)), 400,
+	       "invalid-field", "statement", "key: statement a number");
+	is_err(dec(d_key, B("{\"public_key\": \"%s\", \"statement\": \"a+b/\"}", key_text)), 400,
+	       "invalid-field", "statement", "key: statement in base64 (not url)");
+	is_err(dec(d_key, B("{\"public_key\": \"%s\", \"statement\": \"%s\"}", key_text,
+			    rep("A", 684))),
+	       413, "too-large", "statement", "key: statement of 513 bytes");
+	is_ok(dec(d_key, B("{\"public_key\": \"%s\", \"statement\": \"%s\"}", key_text,
+			   rep("A", 683))),
+	      "key: statement of 512 bytes");
+	T_OK(okey.statement_len == 512, "key: 512 bytes decoded");
 	is_ok(dec(d_key, B("{\"public_key\": \"%s\", \"label\": \"\"}", key_text)), "key: empty label");
 	is_ok(dec(d_key, B("{\"public_key\": \"%s\", \"label\": \"%s\"}", key_text, rep("l", 100))),
 	      "key: label of 100");

@@ -10,6 +10,7 @@
  *   porter-chain-02.json       that grant + a delegation carrier -> courier
  *   porter-command-01.json     an owner-signed "unlock front"
  *   porter-revocation-01.json  an owner-signed revocation of the courier link
+ *   porter-owner-01.json       an owner statement endorsing a second owner key
  *   porter_kat.h               the expected bytes, for tests/unit/test_kat.c
  *
  * It is built by hand, not by meson (run from the source root):
@@ -57,6 +58,7 @@ static const char *const CTI_LINK0 = "0102030405060708090a0b0c0d0e0f10";
 static const char *const CTI_LINK1 = "1112131415161718191a1b1c1d1e1f20";
 static const char *const NONCE_COMMAND = "2122232425262728292a2b2c2d2e2f30";
 static const char *const NONCE_REVOCATION = "3132333435363738393a3b3c3d3e3f40";
+static const char *const NONCE_OWNER = "4142434445464748494a4b4c4d4e4f50";
 static const char *const NONCE_PROOF =
 	"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f";
 
@@ -78,6 +80,7 @@ static const char *const NONCE_PROOF =
 #define AT_OUTSIDE 1796461200	/* 2026-12-05T09:00:00Z Sat 10:00 CET */
 #define T_CMD_IAT 1796115900	/* 2026-12-01T09:05:00Z */
 #define T_REV_IAT 1796117400	/* 2026-12-01T09:30:00Z */
+#define T_OWN_IAT 1796119200	/* 2026-12-01T10:00:00Z */
 #define ENV_SKEW 60		/* s; verification "now" is iat + 2 */
 
 #define MON_FRI 0x3e		/* bit 0 Sunday .. bit 6 Saturday */
@@ -657,7 +660,31 @@ close_out(FILE *f)
 
 /* ---- main ---- */
 
-static struct parts link0, link1, command, revocation;
+static struct parts link0, link1, command, revocation, owner_stmt;
+
+/* The external AAD, the name and the kind the vector is checked against
+ * as "the other kind" (it must not verify as that). */
+static const char *
+env_aad(const struct pt_envelope *e)
+{
+	return e->kind == PT_ENV_COMMAND ? PT_AAD_COMMAND :
+	       e->kind == PT_ENV_OWNER	 ? "porter/owner/v1" : PT_AAD_REVOCATION;
+}
+
+static const char *
+env_name(unsigned kind)
+{
+	return kind == PT_ENV_COMMAND ? "command" : kind == PT_ENV_OWNER ? "owner" : "revocation";
+}
+
+static enum pt_envelope_kind
+env_other(const struct pt_envelope *e)
+{
+	/* An owner statement has the shape of a key revocation or a pairing:
+	 * the revocation is the one it must not pass for. */
+	return e->kind == PT_ENV_COMMAND ? PT_ENV_REVOCATION :
+	       e->kind == PT_ENV_OWNER	 ? PT_ENV_REVOCATION : PT_ENV_COMMAND;
+}
 
 static void
 write_chain_json(const char *dir, const char *file, const char *title, const char *desc,
@@ -736,7 +763,7 @@ diag_envelope(const struct pt_envelope *e, struct sb *b)
 	if (e->kind == PT_ENV_COMMAND && e->lock[0] != '\0') {
 		sb_add(b, ", 2: ");
 		sb_text(b, e->lock);
-	} else if (e->kind == PT_ENV_REVOCATION) {
+	} else if (e->kind == PT_ENV_REVOCATION || e->kind == PT_ENV_OWNER) {
 		sb_add(b, ", 2: ");
 		sb_hex(b, e->target, e->target_len);
 	}
@@ -748,7 +775,7 @@ diag_envelope(const struct pt_envelope *e, struct sb *b)
 static void
 sign_envelope(struct parts *pa, struct pt_envelope *e)
 {
-	const char *aad = e->kind == PT_ENV_COMMAND ? PT_AAD_COMMAND : PT_AAD_REVOCATION;
+	const char *aad = env_aad(e);
 	struct pt_cbor_wr w;
 
 	diag_envelope(e, &pa->diag);
@@ -783,9 +810,8 @@ write_envelope_json(const char *dir, const char *file, const char *title, const 
 		    const struct parts *pa, const struct pt_envelope *e, const uint8_t *chain,
 		    size_t chain_len, const uint8_t proof[PT_SIG_LEN])
 {
-	const char *aad = e->kind == PT_ENV_COMMAND ? PT_AAD_COMMAND : PT_AAD_REVOCATION;
-	const enum pt_envelope_kind other =
-		e->kind == PT_ENV_COMMAND ? PT_ENV_REVOCATION : PT_ENV_COMMAND;
+	const char *aad = env_aad(e);
+	const enum pt_envelope_kind other = env_other(e);
 	const uint8_t(*signers)[PT_PK_LEN] = (const uint8_t(*)[PT_PK_LEN])owner.pk;
 	uint8_t revoked[1][PT_CTI_LEN];
 	struct pt_envelope v;
@@ -810,24 +836,24 @@ write_envelope_json(const char *dir, const char *file, const char *title, const 
 	fprintf(f, ",\n  \"generator\": \"tests/vectors/gen_kat.c\",\n");
 	fprintf(f, "  \"spec\": \"docs/credentials.md\",\n");
 	fprintf(f, "  \"keys\": {\n");
-	json_key(f, &owner, "owner key enrolled at the hub; signs the envelope", true);
-	fprintf(f, "  },\n  \"kind\": \"%s\",\n",
-		e->kind == PT_ENV_COMMAND ? "command" : "revocation");
+	json_key(f, &owner, "owner key enrolled at the hub; signs the envelope",
+		 e->kind != PT_ENV_OWNER);
+	if (e->kind == PT_ENV_OWNER)
+		json_key(f, &carrier, "the second owner key the statement endorses (its target)",
+			 true);
+	fprintf(f, "  },\n  \"kind\": \"%s\",\n", env_name(e->kind));
 	fprintf(f, "  \"iat_utc\": \"%s\",\n", utc);
 	json_parts(f, pa, "  ", aad);
 	fprintf(f, ",\n  \"verify\": [\n");
 	fprintf(f, "    {\"kind\": \"%s\", \"signers\": [\"owner\"], \"home_id\": \"" HOME "\", "
 		   "\"now\": %lld, \"skew\": %d, \"reason\": \"ok\"},\n",
-		e->kind == PT_ENV_COMMAND ? "command" : "revocation", (long long)e->iat + 2,
-		ENV_SKEW);
+		env_name(e->kind), (long long)e->iat + 2, ENV_SKEW);
 	fprintf(f, "    {\"kind\": \"%s\", \"signers\": [\"owner\"], \"home_id\": \"" HOME "\", "
 		   "\"now\": %lld, \"skew\": %d, \"reason\": \"bad-signature\"},\n",
-		e->kind == PT_ENV_COMMAND ? "revocation" : "command", (long long)e->iat + 2,
-		ENV_SKEW);
+		env_name(other), (long long)e->iat + 2, ENV_SKEW);
 	fprintf(f, "    {\"kind\": \"%s\", \"signers\": [\"owner\"], \"home_id\": \"" HOME "\", "
 		   "\"now\": %lld, \"skew\": %d, \"reason\": \"stale\"}\n",
-		e->kind == PT_ENV_COMMAND ? "command" : "revocation",
-		(long long)e->iat + ENV_SKEW + 1, ENV_SKEW);
+		env_name(e->kind), (long long)e->iat + ENV_SKEW + 1, ENV_SKEW);
 	fprintf(f, "  ]");
 	if (chain != NULL) {
 		/* The revocation, applied by the hub, stops the chain-02 vector. */
@@ -860,7 +886,7 @@ main(int argc, char **argv)
 	};
 	const struct parts *links[2] = {&link0, &link1};
 	struct pt_grant g0, g1;
-	struct pt_envelope cmd, rev;
+	struct pt_envelope cmd, rev, own;
 	size_t len1, len2, msg1_len, msg2_len;
 	FILE *f;
 
@@ -934,6 +960,24 @@ main(int argc, char **argv)
 			    "refused with 'revoked' at link 1.",
 			    &revocation, &rev, chain2, len2, proof2);
 
+	memset(&own, 0, sizeof(own));
+	own.kind = PT_ENV_OWNER;
+	set(own.aud, sizeof(own.aud), HOME);
+	own.iat = T_OWN_IAT;
+	unhex(NONCE_OWNER, own.nonce, PT_CTI_LEN);
+	own.op = PT_OWNER_ADD;
+	own.target_len = PT_PK_LEN;
+	memcpy(own.target, carrier.pk, PT_PK_LEN);
+	sign_envelope(&owner_stmt, &own);
+	write_envelope_json(dir, "porter-owner-01.json",
+			    "porter owner statement: endorse a second owner key",
+			    "An owner statement (PT_ENV_OWNER) by the owner key endorsing the key of "
+			    "RFC 8032 TEST 2 as a second owner key of home home-7f3a, issued at "
+			    "2026-12-01T10:00:00Z with a fixed 16-byte nonce. External AAD "
+			    "porter/owner/v1. A hub that trusts the owner key trusts the new key as a "
+			    "root once it holds this statement.",
+			    &owner_stmt, &own, NULL, 0, NULL);
+
 	/* The C header. */
 	f = open_out(dir, "porter_kat.h");
 	fprintf(f, "/*\n"
@@ -974,12 +1018,15 @@ main(int argc, char **argv)
 	h_parts(f, "kat_command", &command);
 	fprintf(f, "\n/* porter-revocation-01.json */\n");
 	h_parts(f, "kat_revocation", &revocation);
+	fprintf(f, "\n/* porter-owner-01.json */\n");
+	h_parts(f, "kat_owner_stmt", &owner_stmt);
 	fprintf(f, "\n#endif\n");
 	close_out(f);
 
 	printf("grant-01: link %zu bytes, chain %zu bytes\n", link0.obj_len, len1);
 	printf("chain-02: link %zu bytes, chain %zu bytes\n", link1.obj_len, len2);
-	printf("command: %zu bytes, revocation: %zu bytes\n", command.obj_len, revocation.obj_len);
+	printf("command: %zu bytes, revocation: %zu bytes, owner: %zu bytes\n", command.obj_len,
+	       revocation.obj_len, owner_stmt.obj_len);
 	pt_secret_free(owner.s);
 	pt_secret_free(carrier.s);
 	pt_secret_free(courier.s);

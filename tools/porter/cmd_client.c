@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "porter/crypto.h"
 #include "porter/envelope.h"
@@ -894,8 +895,12 @@ show_key(const json_t *k)
 		{"id", "id", 'i'},	   {"key id", "key_id", 's'},	     {"public key", "public_key", 's'},
 		{"label", "label", 's'}, {"added", "created_at", 't'}, {NULL, NULL, 0},
 	};
+	const json_t *by = json_object_get(k, "endorsed_by");
 
 	print_fields(k, fields);
+	/* docs/web.md: a key without a statement is trusted by no hub. */
+	printf("%-12s%s\n", "endorsed by",
+	       json_is_string(by) ? json_string_value(by) : "- (no hub trusts it unless it paired one)");
 }
 
 static void
@@ -929,17 +934,164 @@ show_keys(const json_t *j)
 
 static const char key_usage[] =
 	"usage: porter key add --home ID --key KEY [--label L]\n"
+	"       porter key endorse --home ID --key OWNER_KEY --public-key NEW [--label L]\n"
+	"                          [--print] [--yes]\n"
 	"       porter key list --home ID\n"
 	"\n"
 	"Owner keys: the public keys porterd accepts as roots of the home's grants and\n"
 	"as signers of its revocations. Only the public half is sent.\n"
 	"\n"
 	"add (owners only) enrols a key; list (members) shows them.\n"
+	"endorse (owners only) enrols NEW with an owner statement signed here with\n"
+	"OWNER_KEY: hubs that trust OWNER_KEY trust NEW from then on (a key enrolled\n"
+	"with add only is trusted by no hub). porterd checks it within 10 minutes of\n"
+	"signing and relays it to the home's hubs. Before signing it prints NEW's\n"
+	"key id (first 8 bytes of SHA-256, computed here) and the home: compare it\n"
+	"with the key id the new device shows, on a device not served by porterd.\n"
+	"On a terminal it asks for confirmation unless --yes is given.\n"
 	"  --home ID           the home\n"
-	"  --key KEY           a public key (base64url), or a public or secret key file\n"
-	"                      (porter keygen); of a secret key only the public half\n"
-	"                      leaves this machine\n"
+	"  --key KEY           add: a public key (base64url), or a public or secret key\n"
+	"                      file (porter keygen); of a secret key only the public\n"
+	"                      half leaves this machine\n"
+	"                      endorse: the secret key file of an owner key the hubs\n"
+	"                      trust (the one that paired them, or one it endorsed)\n"
+	"  --public-key NEW    endorse: the key to endorse (base64url, or a key file)\n"
+	"  --print             endorse: only print the statement (base64url); send\n"
+	"                      nothing\n"
+	"  --yes               endorse: do not ask for confirmation on a terminal\n"
 	"  --label L           what the key is (\"Ana's phone\"), up to 100 bytes\n" COMMON_HELP;
+
+/* porter key endorse: a PT_ENV_OWNER statement naming NEW, signed with
+ * the owner key, uploaded with NEW (docs/web.md, "Endorsing an owner key"). */
+static int
+key_endorse(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"home", required_argument, NULL, 'm'},
+		{"key", required_argument, NULL, 'k'},
+		{"public-key", required_argument, NULL, 'p'},
+		{"label", required_argument, NULL, 'l'},
+		{"print", no_argument, NULL, 'P'},
+		{"yes", no_argument, NULL, 'Y'},
+		COMMON_OPTS,
+	};
+	const char *home = NULL, *key = NULL, *pub = NULL, *label = NULL;
+	char kid_hex[2 * PT_KID_LEN + 1], answer[16];
+	uint8_t kid[PT_KID_LEN];
+	bool yes = false;
+	char path[128], text[PT_PK_TEXT_LEN + 1], b64[PT_ENVELOPE_SIZE_MAX / 3 * 4 + 8];
+	uint8_t env_buf[PT_ENVELOPE_SIZE_MAX];
+	struct pt_secret *s = NULL;
+	struct pt_envelope e;
+	struct pt_errbuf err;
+	struct pt_signer sg;
+	struct client c;
+	json_t *body = NULL, *reply = NULL;
+	size_t env_len;
+	bool print = false;
+	int ch, r, rc = EXIT_INPUT;
+
+	client_init(&c);
+	start_opts();
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'm': home = optarg; break;
+		case 'k': key = optarg; break;
+		case 'p': pub = optarg; break;
+		case 'l': label = optarg; break;
+		case 'P': print = true; break;
+		case 'Y': yes = true; break;
+		default:
+			if (common_opt(&c, ch, "key", key_usage, argv))
+				return 0;
+		}
+	}
+	positional(argc, argv, 0, "key", "no arguments");
+	if (home == NULL || key == NULL || pub == NULL)
+		die_usage("key", "endorse: --home, --key and --public-key are required");
+	if (print && label != NULL)
+		die_usage("key", "endorse: --print sends nothing, so no --label");
+	if (home_path(path, sizeof(path), home, "/owner-keys") != 0)
+		goto out;
+	memset(&e, 0, sizeof(e));
+	e.kind = PT_ENV_OWNER;
+	e.op = PT_OWNER_ADD;
+	memcpy(e.aud, home, strlen(home) + 1);	/* length checked by home_path */
+	if (pt_pubkey_parse(pub, e.target, &err) != PT_OK) {
+		warnx_("--public-key: %s", err.msg);
+		goto out;
+	}
+	e.target_len = PT_PK_LEN;
+	if ((s = pt_secret_new()) == NULL || pt_keyfile_load(key, s, &err) != PT_OK) {
+		warnx_("--key: %s", s == NULL ? "out of memory" : err.msg);
+		goto out;
+	}
+	if (!print) {
+		body = json_pack("{s:s}", "public_key", "");
+		if (label != NULL && json_object_set_new(body, "label", json_string(label)) != 0) {
+			warnx_("--label is not UTF-8 text");
+			goto out;
+		}
+		if ((rc = client_load(&c)) != 0 || (rc = client_need(&c, true)) != 0)
+			goto out;
+		rc = EXIT_INPUT;
+	}
+	pt_signer_sodium(&sg, s);
+	if (memcmp(sg.pk, e.target, PT_PK_LEN) == 0) {
+		warnx_("--public-key is the key that signs: a key cannot endorse itself");
+		goto out;
+	}
+	/* What is signed, shown first: the page that showed NEW may be
+	 * porterd's (docs/web.md, "Limits"); its key id, computed here, is
+	 * to be compared with the one the new device shows. */
+	pt_kid(pt_crypto_sodium(), e.target, kid);
+	pt_hex(kid, PT_KID_LEN, kid_hex);
+	fprintf(stderr, "porter: key to endorse: key id %s, as an owner of home %s\n", kid_hex,
+		home);
+	if (!yes && isatty(STDIN_FILENO)) {
+		fprintf(stderr, "Endorse key %s as an owner of %s? [y/N] ", kid_hex, home);
+		fflush(stderr);
+		if (fgets(answer, sizeof(answer), stdin) == NULL ||
+		    (strcmp(answer, "y\n") != 0 && strcmp(answer, "Y\n") != 0 &&
+		     strcmp(answer, "yes\n") != 0)) {
+			warnx_("not endorsed");
+			rc = EXIT_INPUT;
+			goto out;
+		}
+	}
+	e.iat = now_utc();
+	pt_random(e.nonce, sizeof(e.nonce));
+	if ((r = pt_envelope_sign(pt_crypto_sodium(), &sg, &e, env_buf, sizeof(env_buf),
+				  &env_len)) != PT_OK) {
+		warnx_("cannot sign the statement: %s", pt_err_text(r));
+		goto out;
+	}
+	if (pt_b64_encode(b64, sizeof(b64), env_buf, env_len) != PT_OK) {
+		warnx_("cannot encode the statement");
+		goto out;
+	}
+	if (print) {
+		printf("%s\n", b64);
+		rc = 0;
+		goto out;
+	}
+	pt_pubkey_text(e.target, text);
+	if (json_object_set_new(body, "public_key", json_string(text)) != 0 ||
+	    json_object_set_new(body, "statement", json_string(b64)) != 0) {
+		warnx_("out of memory");
+		goto out;
+	}
+	if ((rc = client_call(&c, "POST", path, body, CALL_AUTH, &reply)) != 0)
+		goto out;
+	if (!c.json)
+		printf("endorsed an owner key for home %s:\n", home);
+	rc = print_reply(&c, reply, show_key);
+out:
+	pt_secret_free(s);
+	json_decref(body);
+	client_close(&c);
+	return rc;
+}
 
 int
 cmd_key(int argc, char **argv)
@@ -960,11 +1112,13 @@ cmd_key(int argc, char **argv)
 	int ch, rc;
 
 	if (argc < 2)
-		die_usage("key", "expected a command: add, list");
+		die_usage("key", "expected a command: add, endorse, list");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(key_usage, stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "endorse") == 0)
+		return key_endorse(argc - 1, argv + 1);
 	if (strcmp(argv[1], "add") != 0 && strcmp(argv[1], "list") != 0)
 		die_usage("key", "unknown command '%s'", argv[1]);
 	add = strcmp(argv[1], "add") == 0;

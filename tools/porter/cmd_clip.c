@@ -33,6 +33,9 @@
 
 /* Exit status when no trusted camera key was given (--camera-key). */
 #define EXIT_NOTRUST 3
+/* Exit status of decrypt when the video was written from the key record
+ * and each segment's own signature: no manifest, the clip was cut short. */
+#define EXIT_CUT_SHORT 4
 
 int cmd_camera(int argc, char **argv);
 int cmd_clip(int argc, char **argv);
@@ -68,6 +71,11 @@ static const char clip_usage[] =
 	"porterd as ciphertext it cannot read. decrypt verifies the camera's\n"
 	"signature on the manifest, opens the clip key with your key, checks\n"
 	"every segment against the manifest and writes the video to FILE.\n"
+	"A clip without a manifest (the camera stopped before its end) is opened\n"
+	"from its key record, sent at the start, each segment checked by its own\n"
+	"signature; decrypt then says it was cut short, lists the segments\n"
+	"present and missing, and exits 4 (0: a full clip, checked against its\n"
+	"manifest).\n"
 	"\n"
 	"  --home ID           the home\n"
 	"  --limit N, --after CURSOR\n"
@@ -310,7 +318,8 @@ show_clip(const json_t *o)
 		{"clip", "id", 's'},	     {"camera", "camera", 's'},
 		{"camera key", "camera_key", 's'}, {"segments stored", "segments", 'i'},
 		{"bytes", "bytes", 'i'},	     {"manifest", "manifest", 'b'},
-		{"updated", "updated_at", 't'},    {NULL, NULL, 0},
+		{"key record", "key", 'b'},	     {"updated", "updated_at", 't'},
+		{NULL, NULL, 0},
 	};
 	static const struct field mf[] = {
 		{"start seq", "start_seq", 'i'}, {"end seq", "end_seq", 'i'},
@@ -323,8 +332,17 @@ show_clip(const json_t *o)
 	json_t *v;
 
 	print_fields(o, f);
-	if (!json_is_object(m))
+	if (!json_is_object(m)) {
+		/* No manifest: what is stored is all there is (cut short?). */
+		printf("stored indexes   ");
+		json_array_foreach(json_object_get(o, "stored_segments"), i, v)
+			printf("%s%s", i ? "," : "", num_text(json_object_get(v, "index"), buf,
+							      sizeof(buf)));
+		if (json_array_size(json_object_get(o, "stored_segments")) == 0)
+			printf("none");
+		printf("\n");
 		return;
+	}
 	print_fields(m, mf);
 	printf("segments listed  %zu\n", json_array_size(json_object_get(m, "segments")));
 	printf("missing          ");
@@ -411,18 +429,304 @@ get_raw(struct client *c, const char *path, size_t max, uint8_t **out, size_t *l
 	return 0;
 }
 
+/* FILE.tmp for --out, created new (0600). NULL, with the problem printed. */
+static FILE *
+out_open(const char *out, char tmp[PATH_MAX])
+{
+	FILE *f;
+	int fd;
+
+	if (snprintf(tmp, PATH_MAX, "%s.tmp", out) >= PATH_MAX) {
+		tmp[0] = '\0';
+		warnx_("--out path too long");
+		return NULL;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || (f = fdopen(fd, "wb")) == NULL) {
+		warnx_("cannot create '%s': %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		tmp[0] = '\0';
+		return NULL;
+	}
+	return f;
+}
+
+/* Sync, close and rename FILE.tmp to --out. 0 or -1 (printed); *f closed. */
+static int
+out_finish(FILE **f, char tmp[PATH_MAX], const char *out)
+{
+	FILE *g = *f;
+
+	*f = NULL;
+	if (fflush(g) != 0 || fsync(fileno(g)) != 0 || fclose(g) != 0) {
+		warnx_("cannot write '%s': %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (rename(tmp, out) != 0) {
+		warnx_("cannot rename '%s' to '%s': %s", tmp, out, strerror(errno));
+		return -1;
+	}
+	tmp[0] = '\0';
+	return 0;
+}
+
+/*
+ * Fetch segment index, check it (against the manifest's size and SHA-256
+ * when want_sha is set, else its own segment signature by the camera key,
+ * sig, over the SHA-256 computed here), open it and append the plaintext
+ * to f. 0, or an exit code with the segment named.
+ */
+static int
+segment_into(struct client *c, const char *home, const char *clip_hex,
+	     const uint8_t clip[PT_CLIP_ID_LEN], uint32_t index, const uint8_t *key,
+	     const uint8_t *want_sha, uint32_t want_size, const uint8_t cam_pk[PT_PK_LEN],
+	     const uint8_t *sig, FILE *f, const char *tmp, size_t *total)
+{
+	const struct pt_crypto_ops *ops = pt_crypto_sodium();
+	uint8_t h[PT_HASH_LEN], *seg = NULL, *plain = NULL;
+	char path[512], sub[128];
+	size_t seg_len = 0, plain_len = 0;
+	int rc = EXIT_INPUT, x;
+
+	(void)snprintf(sub, sizeof(sub), "/clips/%s/segments/%u", clip_hex, (unsigned)index);
+	if ((x = home_path(path, sizeof(path), home, sub)) != 0 ||
+	    (x = get_raw(c, path, PT_CLIP_SEGMENT_SIZE_MAX, &seg, &seg_len)) != 0) {
+		warnx_("segment %u is not available", (unsigned)index);
+		return x;
+	}
+	ops->sha256(h, seg, seg_len);
+	if (want_sha != NULL) {
+		if (seg_len != want_size || !pt_ct_equal(h, want_sha, PT_HASH_LEN)) {
+			warnx_("segment %u does not match the signed manifest (size or SHA-256)",
+			       (unsigned)index);
+			rc = 10 - PT_EBADSIG;
+			goto out;
+		}
+	} else if (pt_clip_segment_verify(ops, cam_pk, clip, index, h, sig) != PT_OK) {
+		warnx_("segment %u: its signature does not verify with the camera's key (altered,"
+		       " or not this camera's)", (unsigned)index);
+		rc = 10 - PT_EBADSIG;
+		goto out;
+	}
+	if ((plain = malloc(seg_len)) == NULL) {
+		warnx_("out of memory");
+		goto out;
+	}
+	if ((x = pt_seg_open(key, clip, index, seg, seg_len, plain, &plain_len)) != PT_OK) {
+		warnx_("segment %u does not open: %s", (unsigned)index, pt_err_text(x));
+		rc = 10 - x;
+		goto out;
+	}
+	if (fwrite(plain, 1, plain_len, f) != plain_len) {
+		warnx_("cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	*total += plain_len;
+	rc = 0;
+out:
+	if (plain != NULL) {
+		pt_wipe(plain, seg_len);
+		free(plain);
+	}
+	free(seg);
+	return rc;
+}
+
+/* The clip's key record from porterd, opened with the owner's camera key:
+ * 0, or an exit code (printed). */
+static int
+keyrec_fetch(struct client *c, const char *home, const char *clip_hex,
+	     const uint8_t clip[PT_CLIP_ID_LEN], const uint8_t cam_pk[PT_PK_LEN],
+	     struct pt_clip_keyrec *k)
+{
+	uint8_t *b = NULL;
+	char path[512], sub[128];
+	size_t len;
+	int x;
+
+	(void)snprintf(sub, sizeof(sub), "/clips/%s/key", clip_hex);
+	if ((x = home_path(path, sizeof(path), home, sub)) != 0 ||
+	    (x = get_raw(c, path, PT_CLIP_KEYREC_MAX, &b, &len)) != 0)
+		return x;
+	x = pt_clip_keyrec_open(pt_crypto_sodium(), cam_pk, b, len, k);
+	free(b);
+	if (x != PT_OK) {
+		warnx_("the key record does not verify with the camera's key: %s", pt_err_text(x));
+		return 10 - x;
+	}
+	if (memcmp(k->clip, clip, PT_CLIP_ID_LEN) != 0) {
+		warnx_("the key record is of another clip");
+		return EXIT_INPUT;
+	}
+	return 0;
+}
+
+/* The clip key sealed to this owner (kid) among recipients, opened into
+ * key. 0 or EXIT_INPUT (printed). */
+static int
+clip_key_open(const struct pt_clip_recipient *rc, size_t n, const uint8_t kid[PT_KID_LEN],
+	      struct pt_secret *sec, const char *keyfile, uint8_t *key)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (memcmp(rc[i].kid, kid, PT_KID_LEN) == 0)
+			break;
+	if (i == n) {
+		warnx_("the clip is not sealed to this key ('%s')", keyfile);
+		return EXIT_INPUT;
+	}
+	if (pt_clip_key_open(sec, rc[i].sealed, key) != PT_OK) {
+		warnx_("the sealed clip key does not open with '%s'", keyfile);
+		return EXIT_INPUT;
+	}
+	return 0;
+}
+
+/* "0,1,3" into out (at most cap - 1 characters, "..." when cut). */
+static void
+index_list(const bool *have, uint32_t upto, bool want, char *out, size_t cap)
+{
+	size_t n = 0;
+	uint32_t i;
+	int w;
+
+	out[0] = '\0';
+	for (i = 0; i < upto; i++) {
+		if (have[i] != want)
+			continue;
+		w = snprintf(out + n, cap - n, "%s%u", n > 0 ? "," : "", (unsigned)i);
+		if (w < 0 || (size_t)w >= cap - n) {
+			if (cap > 4)
+				memcpy(out + cap - 4, "...", 4);
+			return;
+		}
+		n += (size_t)w;
+	}
+	if (n == 0)
+		(void)snprintf(out, cap, "none");
+}
+
+/*
+ * No manifest (the camera stopped before END, or before it could send
+ * one): the key record opens the clip key, and each stored segment is
+ * checked by its own signature, one by one, then opened in index order.
+ * What porterd lists is all there is to go on: nothing proves how the
+ * clip ended or that later segments ever existed, and the owner is told
+ * so. Exit EXIT_CUT_SHORT when the file is written.
+ */
+static int
+decrypt_cut_short(struct client *c, const char *home, const char *clip_hex,
+		  const uint8_t clip[PT_CLIP_ID_LEN], const uint8_t cam_pk[PT_PK_LEN],
+		  const uint8_t kid[PT_KID_LEN], struct pt_secret *sec, const char *keyfile,
+		  const json_t *info, const char *out, uint8_t *key)
+{
+	const json_t *segs = json_object_get(info, "stored_segments"), *v;
+	struct pt_clip_keyrec k;
+	uint8_t (*sig)[PT_SIG_LEN] = NULL;
+	bool *have = NULL;
+	char tmp[PATH_MAX], present[256], missing[256];
+	size_t i, n = 0, total = 0;
+	uint32_t idx, top = 0;
+	FILE *f = NULL;
+	int rc = EXIT_INPUT;
+
+	tmp[0] = '\0';
+	if (!json_is_true(json_object_get(info, "key"))) {
+		warnx_("clip %s has no manifest and no key record at porterd: it cannot be opened"
+		       " (the camera sent neither)", clip_hex);
+		return EXIT_INPUT;
+	}
+	if ((rc = keyrec_fetch(c, home, clip_hex, clip, cam_pk, &k)) != 0 ||
+	    (rc = clip_key_open(k.key, k.n_keys, kid, sec, keyfile, key)) != 0)
+		return rc;
+	rc = EXIT_INPUT;
+	if ((have = calloc(PT_CLIP_SEGMENTS_MAX, sizeof(*have))) == NULL ||
+	    (sig = calloc(PT_CLIP_SEGMENTS_MAX, sizeof(*sig))) == NULL) {
+		warnx_("out of memory");
+		goto out;
+	}
+	/* porterd's list: indexes and signatures, read strictly; the
+	 * signatures are checked against the bytes fetched, never trusted. */
+	if (!json_is_array(segs)) {
+		warnx_("porterd's answer lists no stored segments");
+		goto out;
+	}
+	json_array_foreach(segs, i, v) {
+		const json_t *ix = json_object_get(v, "index"), *sg = json_object_get(v, "signature");
+		const char *t = json_string_value(sg);
+
+		if (!json_is_integer(ix) || json_integer_value(ix) < 0 ||
+		    json_integer_value(ix) >= PT_CLIP_SEGMENTS_MAX) {
+			warnx_("porterd's list of stored segments is malformed");
+			goto out;
+		}
+		idx = (uint32_t)json_integer_value(ix);
+		if (t == NULL || strlen(t) != pt_b64_len(PT_SIG_LEN) ||
+		    pt_b64_decode(sig[idx], PT_SIG_LEN, t, strlen(t)) != PT_OK) {
+			warnx_("segment %u: porterd keeps no signature for it, so it cannot be"
+			       " checked without a manifest", (unsigned)idx);
+			rc = 10 - PT_EBADSIG;
+			goto out;
+		}
+		have[idx] = true;
+		if (idx + 1 > top)
+			top = idx + 1;
+		n++;
+	}
+	if (n == 0) {
+		warnx_("clip %s has a key record but no segment stored: nothing to decrypt",
+		       clip_hex);
+		goto out;
+	}
+	if ((f = out_open(out, tmp)) == NULL)
+		goto out;
+	for (idx = 0; idx < top; idx++) {
+		if (!have[idx])
+			continue;
+		if ((rc = segment_into(c, home, clip_hex, clip, idx, key, NULL, 0, cam_pk, sig[idx],
+				       f, tmp, &total)) != 0)
+			goto out;
+	}
+	rc = EXIT_INPUT;
+	if (out_finish(&f, tmp, out) != 0)
+		goto out;
+	index_list(have, top, true, present, sizeof(present));
+	index_list(have, top, false, missing, sizeof(missing));
+	printf("decrypted clip %s: %zu segments, %zu bytes of %s to %s (key record signed by"
+	       " camera %s; each segment checked by its own signature)\n",
+	       clip_hex, n, total, k.container, out, k.camera);
+	printf("CUT SHORT: the clip has no manifest (the camera stopped before its end): nothing"
+	       " proves how it ended or whether segments after %u existed\n", (unsigned)(top - 1));
+	printf("segments present: %s; missing before %u: %s\n", present, (unsigned)(top - 1),
+	       missing);
+	if (!have[0])
+		printf("note: segment 0 (the stream's header) is missing: the file may not play\n");
+	rc = EXIT_CUT_SHORT;
+out:
+	if (f != NULL)
+		fclose(f);
+	if (tmp[0] != '\0')
+		unlink(tmp);
+	free(have);
+	free(sig);
+	return rc;
+}
+
 static int
 clip_decrypt(struct client *c, const char *home, const char *clip_hex, const char *keyfile,
 	     const char *out, const char *camera_key)
 {
 	const struct pt_crypto_ops *ops = pt_crypto_sodium();
 	struct pt_clip_manifest *m = NULL;
+	struct pt_clip_keyrec k;
 	struct pt_secret *sec = NULL;
 	struct pt_errbuf err;
 	uint8_t clip[PT_CLIP_ID_LEN], cam_pk[PT_PK_LEN], pk[PT_PK_LEN], kid[PT_KID_LEN];
-	uint8_t h[PT_HASH_LEN], *man = NULL, *seg = NULL, *plain = NULL, *key = NULL;
+	uint8_t *man = NULL, *key = NULL;
 	char path[512], sub[128], tmp[PATH_MAX];
-	size_t man_len, seg_len, plain_len, plain_cap = 0, i, total = 0;
+	size_t man_len, i, total = 0;
 	json_t *info = NULL;
 	FILE *f = NULL;
 	int rc = EXIT_INPUT, x;
@@ -462,6 +766,11 @@ clip_decrypt(struct client *c, const char *home, const char *clip_hex, const cha
 			fprintf(stderr, "porter: note: porterd kept another camera key with this clip"
 					" than --camera-key\n");
 	}
+	if (!json_is_object(json_object_get(info, "manifest"))) {
+		rc = decrypt_cut_short(c, home, clip_hex, clip, cam_pk, kid, sec, keyfile, info, out,
+				       key);
+		goto out;
+	}
 	(void)snprintf(sub, sizeof(sub), "/clips/%s/manifest", clip_hex);
 	if ((x = home_path(path, sizeof(path), home, sub)) != 0 ||
 	    (x = get_raw(c, path, PT_CLIP_MANIFEST_MAX, &man, &man_len)) != 0) {
@@ -477,79 +786,32 @@ clip_decrypt(struct client *c, const char *home, const char *clip_hex, const cha
 		warnx_("the manifest is of another clip");
 		goto out;
 	}
-	for (i = 0; i < m->n_keys; i++)
-		if (memcmp(m->key[i].kid, kid, PT_KID_LEN) == 0)
-			break;
-	if (i == m->n_keys) {
-		warnx_("the clip is not sealed to this key ('%s')", keyfile);
-		goto out;
-	}
-	if (pt_clip_key_open(sec, m->key[i].sealed, key) != PT_OK) {
-		warnx_("the sealed clip key does not open with '%s'", keyfile);
-		goto out;
-	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", out) >= (int)sizeof(tmp)) {
-		tmp[0] = '\0';
-		warnx_("--out path too long");
-		goto out;
-	}
-	{
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0 || (f = fdopen(fd, "wb")) == NULL) {
-			warnx_("cannot create '%s': %s", tmp, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			tmp[0] = '\0';
+	/* Both there: they must tell one story (porterd checks it too). */
+	if (json_is_true(json_object_get(info, "key"))) {
+		if ((rc = keyrec_fetch(c, home, clip_hex, clip, cam_pk, &k)) != 0)
 			goto out;
-		}
-	}
-	for (i = 0; i < m->n_segments; i++) {
-		(void)snprintf(sub, sizeof(sub), "/clips/%s/segments/%zu", clip_hex, i);
-		if ((x = home_path(path, sizeof(path), home, sub)) != 0 ||
-		    (x = get_raw(c, path, PT_CLIP_SEGMENT_SIZE_MAX, &seg, &seg_len)) != 0) {
-			warnx_("segment %zu of %zu is not available", i, m->n_segments);
-			rc = x;
-			goto out;
-		}
-		ops->sha256(h, seg, seg_len);
-		if (seg_len != m->seg[i].size || !pt_ct_equal(h, m->seg[i].sha256, PT_HASH_LEN)) {
-			warnx_("segment %zu does not match the signed manifest (size or SHA-256)", i);
+		rc = EXIT_INPUT;
+		if (!pt_clip_keyrec_matches(&k, m)) {
+			warnx_("the key record and the manifest disagree (camera, START or sealed"
+			       " keys): not opened");
 			rc = 10 - PT_EBADSIG;
 			goto out;
 		}
-		plain_cap = seg_len;
-		if ((plain = malloc(plain_cap)) == NULL) {
-			warnx_("out of memory");
+	}
+	if ((rc = clip_key_open(m->key, m->n_keys, kid, sec, keyfile, key)) != 0)
+		goto out;
+	rc = EXIT_INPUT;
+	if ((f = out_open(out, tmp)) == NULL)
+		goto out;
+	for (i = 0; i < m->n_segments; i++) {
+		if ((x = segment_into(c, home, clip_hex, clip, (uint32_t)i, key, m->seg[i].sha256,
+				      m->seg[i].size, cam_pk, NULL, f, tmp, &total)) != 0) {
+			rc = x;
 			goto out;
 		}
-		if ((x = pt_seg_open(key, clip, (uint32_t)i, seg, seg_len, plain, &plain_len)) !=
-		    PT_OK) {
-			warnx_("segment %zu does not open: %s", i, pt_err_text(x));
-			rc = 10 - x;
-			goto out;
-		}
-		if (fwrite(plain, 1, plain_len, f) != plain_len) {
-			warnx_("cannot write '%s': %s", tmp, strerror(errno));
-			goto out;	/* plain wiped there */
-		}
-		total += plain_len;
-		pt_wipe(plain, plain_len);
-		free(plain);
-		plain = NULL;
-		free(seg);
-		seg = NULL;
 	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0) {
-		f = NULL;
-		warnx_("cannot write '%s': %s", tmp, strerror(errno));
+	if (out_finish(&f, tmp, out) != 0)
 		goto out;
-	}
-	f = NULL;
-	if (rename(tmp, out) != 0) {
-		warnx_("cannot rename '%s' to '%s': %s", tmp, out, strerror(errno));
-		goto out;
-	}
-	tmp[0] = '\0';
 	printf("decrypted clip %s: %zu segments, %zu bytes of %s to %s (manifest signed by camera %s)\n",
 	       clip_hex, m->n_segments, total, m->container, out, m->camera);
 	if (m->end_seq == 0)
@@ -561,11 +823,6 @@ out:
 		fclose(f);
 	if (tmp[0] != '\0')
 		unlink(tmp);
-	if (plain != NULL) {
-		pt_wipe(plain, plain_cap);	/* whatever a failed open or write left */
-		free(plain);
-	}
-	free(seg);
 	free(man);
 	free(m);
 	json_decref(info);

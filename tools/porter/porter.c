@@ -39,6 +39,8 @@ static const char usage[] =
 	"  home create|list|show|update|delete|member add\n"
 	"                               homes, their policy and members\n"
 	"  key add|list --home ID       the home's owner keys (public halves)\n"
+	"  key endorse --home ID --key OWNER_KEY --public-key NEW\n"
+	"                               a second owner key, trusted by the hubs\n"
 	"  grant create ... --upload    sign a grant here and upload it\n"
 	"  grant upload FILE | list     upload a chain made offline; list a home's\n"
 	"  revoke --home ID --signer KEY (--token HEX | --key PUBKEY)\n"
