@@ -35,7 +35,7 @@ pt_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len, struc
 {
 	struct stat st;
 	uint8_t *buf = NULL;
-	size_t got = 0;
+	size_t got = 0, cap;
 	ssize_t n;
 	int fd, r;
 
@@ -57,14 +57,30 @@ pt_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len, struc
 		r = PT_ETOOBIG;
 		goto out_close;
 	}
-	/* Read up to max + 1 bytes: the file may grow after fstat. */
-	if ((buf = malloc(max + 1)) == NULL) {
+	/* Size the buffer from fstat, not from max (a reader allowed 256 MiB
+	 * must not allocate 256 MiB for a 2 KiB file), and grow it if the file
+	 * grows after fstat, up to max + 1 bytes: one more than allowed is how
+	 * a file that grew past max is seen. */
+	cap = (size_t)st.st_size + 1;
+	if ((buf = malloc(cap)) == NULL) {
 		fail(err, "cannot read '%s': out of memory", path);
 		r = PT_ENOMEM;
 		goto out_close;
 	}
 	while (got <= max) {
-		n = read(fd, buf + got, max + 1 - got);
+		if (got == cap) {
+			size_t ncap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+			uint8_t *nb = realloc(buf, ncap);
+
+			if (nb == NULL) {
+				fail(err, "cannot read '%s': out of memory", path);
+				r = PT_ENOMEM;
+				goto out_free;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		n = read(fd, buf + got, cap - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
