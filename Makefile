@@ -36,6 +36,7 @@ bench: build
 	@sh bench/http_cg.sh $(BUILD)
 	@sh bench/issue.sh $(BUILD)
 	@sh bench/durability.sh $(BUILD)
+	@bash bench/live.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -1,9 +1,9 @@
 /*
  * libFuzzer target for signed statements: commands, revocations, hub
- * pairings, courier attestations and owner statements, pt_envelope_verify()
+ * pairings, courier attestations, owner statements and live requests, pt_envelope_verify()
  * (lib/core/envelope.c, cose.c, cbor.c).
  *
- * The same bytes are verified as each of the five kinds (and as a kind
+ * The same bytes are verified as each of the six kinds (and as a kind
  * that does not exist), against a fixed signer set (the owner keys of
  * fuzz/mkcorpus.c: seeds 32 x 0x01 and 32 x 0x02), audience "home-1"
  * (a home id, or for attestations a carrier id), clock
@@ -23,6 +23,7 @@
 
 #include "porter/crypto.h"
 #include "porter/envelope.h"
+#include "porter/live.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -171,6 +172,7 @@ verify(const uint8_t *data, size_t size, enum pt_envelope_kind kind)
 	CHECK(memcmp(kid, e.kid, PT_KID_LEN) == 0);
 	CHECK(strcmp(e.aud, HOME) == 0);
 	CHECK(e.iat >= NOW - (int64_t)SKEW && e.iat <= NOW + (int64_t)SKEW);
+	CHECK(kind == PT_ENV_LIVE || e.exp == 0);
 	switch (kind) {
 	case PT_ENV_COMMAND:
 		CHECK(e.op == PT_CMD_LOCK || e.op == PT_CMD_UNLOCK);
@@ -190,6 +192,12 @@ verify(const uint8_t *data, size_t size, enum pt_envelope_kind kind)
 	case PT_ENV_OWNER:
 		CHECK(e.op == PT_OWNER_ADD && e.target_len == PT_PK_LEN);
 		CHECK(is_zero(e.lock, sizeof(e.lock)) && is_zero(e.name, sizeof(e.name)));
+		break;
+	case PT_ENV_LIVE:
+		CHECK(e.op == PT_LIVE_VIEW && e.target_len == PT_LIVE_XPK_LEN);
+		CHECK(id_is_valid(e.lock, sizeof(e.lock), false));
+		CHECK(is_zero(e.name, sizeof(e.name)));
+		CHECK(e.exp > e.iat && e.exp <= e.iat + PT_LIVE_SECONDS_MAX && e.exp > NOW);
 		break;
 	case PT_ENV_ATTESTATION:
 		CHECK(e.op >= 1 && e.op <= 3);
@@ -213,18 +221,18 @@ verify(const uint8_t *data, size_t size, enum pt_envelope_kind kind)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum pt_envelope_kind kinds[5] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
+	static const enum pt_envelope_kind kinds[6] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
 						       PT_ENV_PAIRING, PT_ENV_ATTESTATION,
-						       PT_ENV_OWNER};
+						       PT_ENV_OWNER, PT_ENV_LIVE};
 	struct pt_envelope e;
 	size_t i, accepted = 0, idx = 99;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		accepted += verify(data, size, kinds[i]) == PT_OK;
 	CHECK(accepted <= 1);
 	/* A kind that does not exist accepts nothing. */
 	memset(&e, 0xa5, sizeof(e));
-	CHECK(pt_envelope_verify(ops, data, size, (enum pt_envelope_kind)6,
+	CHECK(pt_envelope_verify(ops, data, size, (enum pt_envelope_kind)7,
 				 (const uint8_t (*)[PT_PK_LEN])signers, 2, HOME, NOW, SKEW, &e,
 				 &idx) != PT_OK);
 	CHECK(is_zero(&e, sizeof(e)) && idx == 0);

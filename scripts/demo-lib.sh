@@ -410,6 +410,57 @@ head = bytes([0x40 + n]) if n < 24 else (bytes([0x58, n]) if n < 256 else bytes(
 open(sys.argv[2], "wb").write(bytes([0xa1, 0x01]) + head + e)' "$VAR/run/fake.body" "$2"
 }
 
+# forged_live KEY OUT: what a live view request signed by KEY would be,
+# caught by a stand-in for porterd (the real one refuses to relay it): the
+# envelope's bytes, as porterd would publish them on the hub's live topic.
+forged_live() {
+	_port=$(free_port) || return 1
+	rm -f "$VAR/run/fakelive.ready" "$VAR/run/fakelive.body"
+	"$PY" -c '
+import http.server, json, sys
+port, out, ready, cam, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+done = []
+class H(http.server.BaseHTTPRequestHandler):
+    def reply(self, code, obj):
+        r = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(r)))
+        self.end_headers()
+        self.wfile.write(r)
+    def do_GET(self):
+        self.reply(200, {"cameras": [{"id": cam, "name": cam, "public_key": key}]})
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        open(out, "wb").write(body)
+        done.append(1)
+        self.reply(503, {"error": {"code": "unavailable", "message": "a stand-in"}})
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", port), H)
+s.timeout = 10
+open(ready, "w").close()
+for _ in range(4):
+    s.handle_request()
+    if done:
+        break' "$_port" "$VAR/run/fakelive.body" "$VAR/run/fakelive.ready" "$CAM_ID" "$CAM_KEY" &
+	_fake=$!
+	helper_started "$_fake"
+	wait_for 5 test -e "$VAR/run/fakelive.ready" || return 1
+	(umask 077 && sed "s|^server = .*|server = http://127.0.0.1:$_port|" "$VAR/demo/client.conf" >"$VAR/run/fakelive.conf")
+	rm -f "$VAR/run/fakelive.mp4"
+	PORTER_CONFIG=$VAR/run/fakelive.conf "$BUILD/porter" live --home "$HOME_ID" --key "$1" \
+		--camera "$CAM_ID" --camera-key "$CAM_KEY" --seconds 2 --out "$VAR/run/fakelive.mp4" \
+		>"$VAR/run/fakelive.out" 2>&1
+	[ -s "$VAR/run/fakelive.body" ] || kill "$_fake" 2>/dev/null
+	wait "$_fake" 2>/dev/null
+	[ -s "$VAR/run/fakelive.body" ] || return 1
+	"$PY" -c '
+import base64, json, sys
+s = json.load(open(sys.argv[1]))["request"]
+open(sys.argv[2], "wb").write(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))' "$VAR/run/fakelive.body" "$2"
+}
+
 # publish_as_porterd TOPIC FILE: FILE on TOPIC with porterd's broker
 # account (QoS 1); its password goes in mosquitto_pub's options file,
 # never on a command line.

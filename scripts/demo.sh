@@ -257,7 +257,17 @@ command -v ffprobe >/dev/null 2>&1 &&
 	_dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$DIR/entry.mp4" 2>/dev/null)
 check "clip decrypted with the owner key" "a playable video" "exit $_xrc, $DIR/entry.mp4${_dur:+, $_dur s}" \
 	test "$_xrc" -eq 0 -a -s "$DIR/entry.mp4"
-say "live view (a few seconds of the camera, live): a later issue, not in this demo"
+# Live view: a few seconds of the camera, sealed to a key this porter live
+# made for the session, relayed by porterd as ciphertext, written playable.
+rm -f "$DIR/live.mp4"
+owner live --home "$HOME_ID" --key "$D/owner.key" --camera "$CAM_ID" --camera-key "$CAM_KEY" \
+	--seconds 4 --out "$DIR/live.mp4" >"$VAR/run/live.out" 2>&1
+_lrc=$?
+_ldur=""
+command -v ffprobe >/dev/null 2>&1 &&
+	_ldur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$DIR/live.mp4" 2>/dev/null)
+check "a few seconds of live view, decrypted with a one-session key" "a playable video" \
+	"exit $_lrc, $DIR/live.mp4${_ldur:+, $_ldur s}" test "$_lrc" -eq 0 -a -s "$DIR/live.mp4"
 
 # ---- the attacks ----
 title "the attacks"
@@ -340,6 +350,30 @@ _lock=$(sim status | jget /dev/stdin 'd["lock"]')
 [ "$_api" -eq 41 ] && [ "$_mqtt" = "hub refused untrusted-signer" ] && [ "$_lock" = locked ]
 row "a remote unlock forged by the server" "porterd 403 untrusted-signer; the hub too" \
 	"porterd refused ${_apicode:-?} (exit $_api); on MQTT as porterd: $_mqtt; bolt $_lock" $?
+
+# 8b. a live view asked for by the server, with its own key: porterd will
+# not relay it; published on the broker as porterd, the hub refuses it, and
+# the camera never gets an order.
+E0=$(last_event_id)
+rm -f "$VAR/run/live-forged.mp4"
+owner live --home "$HOME_ID" --key "$D/server.key" --camera "$CAM_ID" --camera-key "$CAM_KEY" \
+	--seconds 2 --out "$VAR/run/live-forged.mp4" >"$VAR/run/live-forged.out" 2>&1
+_api=$?
+_apicode=$(sed -n 's/.*(\([a-z-]*\)).*/\1/p' "$VAR/run/live-forged.out" | head -n 1)
+_mqtt="not sent"
+if forged_live "$D/server.key" "$D/forged-live.bin"; then
+	if publish_as_porterd "porter/v1/hub/$HUB_ID/live" "$D/forged-live.bin"; then
+		wait_for 10 event_seen "$E0" live.refused >/dev/null
+		_ev=$(event_seen "$E0" live.refused)
+		_mqtt="hub refused $(echo "$_ev" | sed -n 's/.*"reason":"\([a-z-]*\)".*/\1/p')"
+		event_seen "$E0" live.start >/dev/null && _mqtt="$_mqtt, but a live.start too"
+	else
+		_mqtt="mosquitto_pub failed"
+	fi
+fi
+[ "$_api" -eq 41 ] && [ "$_mqtt" = "hub refused untrusted-signer" ] && [ ! -e "$VAR/run/live-forged.mp4" ]
+row "a live view asked for by the server" "porterd 403 untrusted-signer; the hub too" \
+	"porterd refused ${_apicode:-?} (exit $_api); on MQTT as porterd: $_mqtt" $?
 
 # 9. the camera frozen (a still picture), then the door held open and a
 # second opening, on a new delivery. The owner's second delegation has a

@@ -230,6 +230,10 @@ EOF
 			CLIPS_SOCKET=$CAM_SOCKDIR/clips.sock
 			printf '[clips]\nmarks = %s\nowners = %s\n' "$CLIPS_SOCKET" "$OWNER_PUB"
 			has_key cam clips.server && printf 'server = http://127.0.0.1:%s\n' "$HTTP_PORT"
+			# Live view: orders on the marks socket signed by the hub key.
+			if has_key cam clips.server && has_key cam live.hub_key && [ -n "${HUB_KEY:-}" ]; then
+				printf '[live]\nhub_key = %s\n' "$HUB_KEY"
+			fi
 		fi
 		printf '[log]\nlevel = info\n'
 	} >"$CAM_CONF"

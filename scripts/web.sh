@@ -18,7 +18,8 @@ if [ ! -f "$STAMP" ] || [ "$WEB/package-lock.json" -nt "$STAMP" ] || [ "$WEB/pac
 	echo "web: npm ci (web/package-lock.json)"
 	# --ignore-scripts: no package's install script runs on this machine.
 	(cd "$WEB" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >&2 ||
-		{ echo "web: npm ci failed" >&2; exit 1; }
+		{ echo "web: npm ci failed (it needs the npm registry once; behind a proxy that" \
+			"re-signs TLS, point NODE_EXTRA_CA_CERTS at the proxy's CA)" >&2; exit 1; }
 	: >"$STAMP"
 fi
 

@@ -17,6 +17,11 @@
  *            sealing and signing segments and manifests, the spool.
  *   uploader (upload.c) a third exec'd process, no key: the spool to
  *            porterd over HTTP with libcurl.
+ *   live     with [live] hub_key: the hub's signed orders come on the
+ *            marks socket; the worker muxes live fragments (record.c),
+ *            the monitor seals and signs them per session (clips.c),
+ *            the uploader PUTs them from a thread of its own, fed over
+ *            a socketpair (its fd CAM_LIVE_FD), never the spool.
  *
  * docs/cam.md is the description; docs/man/porter-cam.8 the manual.
  */
@@ -69,6 +74,11 @@ struct cam_config {
 	uint32_t preroll_ms, postroll_ms, segment_ms, max_length_ms;
 	size_t n_owners;
 	uint8_t owner_pk[CAM_OWNERS_MAX][PT_PK_LEN];
+	/* [live] (docs/cam.md, "Live view") */
+	char live_hub_key[CAM_PATH_MAX];	/* as set; empty: live view off */
+	uint32_t live_sessions, live_fragment_ms;
+	bool live_on;
+	uint8_t hub_pk[PT_PK_LEN];
 	int log_level;
 };
 
@@ -121,6 +131,22 @@ const char *worker_exit_text(int code);
 #define CAM_MSG_CLIP_BEGIN 'B'	/* start a clip from the pre-roll */
 #define CAM_MSG_CLIP_FINISH 'F'	/* close it now */
 #define CAM_CLIP_CHUNK 60000u
+/* Live view (record.c -> live in clips.c). Worker -> monitor: */
+#define CAM_MSG_LIVE_DATA 'V'	/* 1..CAM_CLIP_CHUNK bytes of the open live fragment */
+#define CAM_MSG_LIVE_FRAG 'W'	/* u8 kind (CAM_LIVE_*), u64 BE capture ms (wall clock),
+				 * u32 BE duration ms: the fragment is complete */
+#define CAM_LIVE_INIT 0		/* the initialization segment (ftyp + moov) */
+#define CAM_LIVE_MEDIA 1	/* moof + mdat, from a key frame */
+#define CAM_LIVE_FAILED 2	/* the live muxer stopped on an error (no data) */
+/* Monitor -> worker, one byte each: */
+#define CAM_MSG_LIVE_START 'S'	/* produce live fragments (init first, from a key frame) */
+#define CAM_MSG_LIVE_STOP 'T'	/* stop producing them */
+/* A live fragment's fMP4 bytes at most: sealed, with the header, it stays
+ * within PT_LIVE_FRAGMENT_MAX (4 MiB). */
+#define CAM_LIVE_PLAIN_MAX (4u * 1024u * 1024u - 8192u)
+/* The uploader's end of the live socketpair (SOCK_STREAM; framing in
+ * clips.h), when [live] is on. */
+#define CAM_LIVE_FD 3
 /* A segment's plaintext at most: its sealed form (30 + 21 per 64 KiB
  * chunk + the plaintext: 8 MiB - 1,378 bytes at most) stays within
  * porterd's default [clips] max_segment, 8 MiB, so no segment the camera

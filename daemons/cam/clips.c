@@ -449,7 +449,7 @@ clip_id_used(const struct clips *c, const uint8_t id[PT_CLIP_ID_LEN], const char
 void
 clips_on_marks(struct clips *c, int wfd)
 {
-	uint8_t buf[PT_CLIP_MARK_MAX + 1];
+	uint8_t buf[(PT_CLIP_MARK_MAX > PT_LIVE_ORDER_MAX ? PT_CLIP_MARK_MAX : PT_LIVE_ORDER_MAX) + 1];
 	struct pt_clip_mark m;
 	char hex[2 * PT_CLIP_ID_LEN + 1];
 	ssize_t n;
@@ -460,6 +460,10 @@ clips_on_marks(struct clips *c, int wfd)
 			continue;
 		if (n < 0)
 			return;
+		if (c->live != NULL && pt_live_is_order(buf, (size_t)n)) {
+			live_order(c->live, buf, (size_t)n, wfd);
+			continue;
+		}
 		if (pt_clip_mark_decode(buf, (size_t)n, &m) != PT_OK) {
 			camlog(CAMLOG_WARN, "event=mark result=refused bytes=%zd", n);
 			continue;
@@ -584,4 +588,642 @@ clips_close(struct clips *c)
 	free(c->msg);
 	c->man = NULL;
 	c->msg = NULL;
+}
+
+/* ==== live view, monitor side (docs/cam.md, "Live view"; clips.h) ==== */
+
+static void
+lput32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void
+lput64(uint8_t *p, uint64_t v)
+{
+	lput32(p, (uint32_t)(v >> 32));
+	lput32(p + 4, (uint32_t)v);
+}
+
+static uint64_t
+lget64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+void
+live_init(struct live *l, const struct cam_config *cfg, const struct pt_signer *signer)
+{
+	memset(l, 0, sizeof(*l));
+	l->cfg = cfg;
+	l->signer = signer;
+	l->up = -1;
+	if (cfg->live_on)
+		camlog(CAMLOG_INFO, "event=live sessions=%u fragment_ms=%u", cfg->live_sessions,
+		       cfg->live_fragment_ms);
+}
+
+static size_t
+live_active(const struct live *l)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < LIVE_SESSIONS_MAX; i++)
+		n += l->s[i].used;
+	return n;
+}
+
+static void
+out_free(struct live *l, size_t i)
+{
+	free(l->q[i].p);
+	memmove(&l->q[i], &l->q[i + 1], (l->nq - i - 1) * sizeof(l->q[0]));
+	l->nq--;
+}
+
+static struct live_sess *
+sess_find(struct live *l, const uint8_t id[PT_LIVE_ID_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < LIVE_SESSIONS_MAX; i++)
+		if (l->s[i].used && memcmp(l->s[i].id, id, PT_LIVE_ID_LEN) == 0)
+			return &l->s[i];
+	return NULL;
+}
+
+/* A frame for the uploader; takes p (malloc'd). A fragment replaces the
+ * oldest of its session's that is still waiting when LIVE_PENDING_MAX
+ * wait already: live view does not catch up. */
+static void
+enqueue(struct live *l, uint8_t *p, size_t len, const uint8_t session[PT_LIVE_ID_LEN],
+	bool fragment)
+{
+	struct live_sess *s = sess_find(l, session);
+	size_t i, waiting = 0, oldest = SIZE_MAX, any = SIZE_MAX;
+
+	for (i = 0; i < l->nq; i++) {
+		if (!l->q[i].fragment || l->q[i].off > 0)
+			continue;
+		if (any == SIZE_MAX)
+			any = i;
+		if (memcmp(l->q[i].session, session, PT_LIVE_ID_LEN) == 0) {
+			waiting++;
+			if (oldest == SIZE_MAX)
+				oldest = i;
+		}
+	}
+	if (fragment && waiting >= LIVE_PENDING_MAX) {
+		out_free(l, oldest);
+		if (s != NULL)
+			s->dropped++;
+	}
+	if (l->nq == LIVE_QUEUE_MAX && any != SIZE_MAX && fragment) {
+		struct live_sess *o = sess_find(l, l->q[any].session);
+		out_free(l, any);
+		if (o != NULL)
+			o->dropped++;
+	}
+	if (l->nq == LIVE_QUEUE_MAX) {
+		free(p);
+		if (s != NULL)
+			s->dropped++;
+		return;
+	}
+	l->q[l->nq].p = p;
+	l->q[l->nq].len = len;
+	l->q[l->nq].off = 0;
+	l->q[l->nq].fragment = fragment;
+	memcpy(l->q[l->nq].session, session, PT_LIVE_ID_LEN);
+	l->nq++;
+	live_flush(l);
+}
+
+/* type || session || body, framed. */
+static void
+enqueue_simple(struct live *l, uint8_t type, const uint8_t session[PT_LIVE_ID_LEN],
+	       const uint8_t *body, size_t blen)
+{
+	size_t len = 4 + 1 + PT_LIVE_ID_LEN + blen;
+	uint8_t *p = malloc(len);
+
+	if (p == NULL)
+		return;
+	lput32(p, (uint32_t)(len - 4));
+	p[4] = type;
+	memcpy(p + 5, session, PT_LIVE_ID_LEN);
+	if (blen > 0)
+		memcpy(p + 5 + PT_LIVE_ID_LEN, body, blen);
+	enqueue(l, p, len, session, false);
+}
+
+static void
+live_stop_muxer(struct live *l, int wfd)
+{
+	if (wfd < 0 && l->muxing)
+		return;	/* live_tick stops it, with the worker's socket */
+	if (l->muxing)
+		send_worker(wfd, CAM_MSG_LIVE_STOP);
+	l->muxing = false;
+	free(l->init);
+	l->init = NULL;
+	l->init_len = 0;
+}
+
+/* The session ends: nothing more is sealed for it, its waiting fragments
+ * go, its key is wiped; the worker's muxer stops with the last one. */
+static void
+sess_end(struct live *l, struct live_sess *s, const char *reason, bool tell_uploader, int wfd)
+{
+	size_t i;
+
+	camlog(CAMLOG_INFO, "event=live_end session=%s reason=%s fragments=%llu dropped=%llu",
+	       s->hex, reason, (unsigned long long)s->sent, (unsigned long long)s->dropped);
+	for (i = l->nq; i-- > 0;)
+		if (l->q[i].off == 0 && memcmp(l->q[i].session, s->id, PT_LIVE_ID_LEN) == 0)
+			out_free(l, i);
+	if (tell_uploader && l->up >= 0) {
+		uint8_t id[PT_LIVE_ID_LEN];
+		memcpy(id, s->id, sizeof(id));
+		pt_clip_key_free(s->key);
+		memset(s, 0, sizeof(*s));
+		enqueue_simple(l, 'X', id, NULL, 0);
+	} else {
+		pt_clip_key_free(s->key);
+		memset(s, 0, sizeof(*s));
+	}
+	if (live_active(l) == 0)
+		live_stop_muxer(l, wfd);
+}
+
+static void
+end_all(struct live *l, const char *reason, bool tell_uploader, int wfd)
+{
+	size_t i;
+
+	for (i = 0; i < LIVE_SESSIONS_MAX; i++)
+		if (l->s[i].used)
+			sess_end(l, &l->s[i], reason, tell_uploader, wfd);
+}
+
+static void
+uploader_lost(struct live *l, const char *why)
+{
+	size_t i;
+
+	camlog(CAMLOG_WARN, "event=live error=\"the uploader's socket: %s\"", why);
+	if (l->up >= 0)
+		close(l->up);
+	l->up = -1;
+	for (i = l->nq; i-- > 0;)
+		out_free(l, i);
+	/* The worker socket is not known here: the muxer stops at the next
+	 * tick (live_tick sees no session). */
+	for (i = 0; i < LIVE_SESSIONS_MAX; i++)
+		if (l->s[i].used)
+			sess_end(l, &l->s[i], "uploader-gone", false, -1);
+}
+
+bool
+live_wants_write(const struct live *l)
+{
+	return l->up >= 0 && l->nq > 0;
+}
+
+void
+live_flush(struct live *l)
+{
+	ssize_t n;
+
+	while (l->up >= 0 && l->nq > 0) {
+		struct live_out *o = &l->q[0];
+		n = send(l->up, o->p + o->off, o->len - o->off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			uploader_lost(l, n < 0 ? strerror(errno) : "closed");
+			return;
+		}
+		o->off += (size_t)n;
+		if (o->off == o->len) {
+			struct live_sess *s = o->fragment ? sess_find(l, o->session) : NULL;
+			if (s != NULL)
+				s->sent++;
+			out_free(l, 0);
+		}
+	}
+}
+
+/* Seal, head, sign one fragment for one session and queue it. */
+static void
+seal_send(struct live *l, struct live_sess *s, uint64_t capture, uint32_t duration,
+	  const uint8_t *bytes, size_t len)
+{
+	struct pt_live_hdr h;
+	uint8_t sha[PT_HASH_LEN], *plain, *frame;
+	size_t plen = PT_LIVE_PREFIX_LEN + len, scap = pt_seg_sealed_size(plen), slen = 0, pre, flen;
+	uint32_t index = s->next;
+
+	pre = 4 + 1 + PT_LIVE_ID_LEN + 4 + PT_SIG_LEN;
+	if (scap == 0 || PT_LIVE_HDR_LEN + scap > PT_LIVE_FRAGMENT_MAX) {
+		camlog(CAMLOG_WARN, "event=live session=%s index=%u result=dropped bytes=%zu"
+				    " note=\"over the fragment limit\"", s->hex, index, len);
+		s->dropped++;
+		return;
+	}
+	if ((plain = malloc(plen)) == NULL || (frame = malloc(pre + PT_LIVE_HDR_LEN + scap)) == NULL) {
+		free(plain);
+		s->dropped++;
+		return;
+	}
+	lput64(plain, capture);
+	lput32(plain + 8, duration);
+	memcpy(plain + PT_LIVE_PREFIX_LEN, bytes, len);
+	memset(&h, 0, sizeof(h));
+	if (pt_seg_seal(s->key, s->id, index, plain, plen, frame + pre + PT_LIVE_HDR_LEN, &slen) !=
+	    PT_OK)
+		goto fail;
+	memcpy(h.session, s->id, PT_LIVE_ID_LEN);
+	h.index = index;
+	h.capture_ms = capture;
+	h.duration_ms = duration;
+	h.sealed_len = (uint32_t)slen;
+	if (pt_live_hdr_encode(&h, frame + pre) != PT_OK)
+		goto fail;
+	flen = PT_LIVE_HDR_LEN + slen;
+	pt_crypto_sodium()->sha256(sha, frame + pre, flen);
+	if (pt_live_fragment_sign(l->signer, s->id, index, sha, frame + 4 + 1 + PT_LIVE_ID_LEN + 4) !=
+	    PT_OK)
+		goto fail;
+	lput32(frame, (uint32_t)(pre - 4 + flen));
+	frame[4] = 'F';
+	memcpy(frame + 5, s->id, PT_LIVE_ID_LEN);
+	lput32(frame + 5 + PT_LIVE_ID_LEN, index);
+	pt_wipe(plain, plen);
+	free(plain);
+	s->next = index + 1;
+	camlog(CAMLOG_DEBUG, "event=live_sealed session=%s index=%u bytes=%zu", s->hex, index, flen);
+	enqueue(l, frame, pre + flen, s->id, true);
+	return;
+fail:
+	camlog(CAMLOG_ERR, "event=live session=%s index=%u error=\"cannot seal or sign\"", s->hex,
+	       index);
+	pt_wipe(plain, plen);
+	free(plain);
+	free(frame);
+	s->dropped++;
+}
+
+static void
+seen_prune(struct live *l, uint64_t now)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < l->n_seen; i++)
+		if (l->seen[i].expiry_ms > now)
+			l->seen[k++] = l->seen[i];
+	l->n_seen = k;
+}
+
+static bool
+seen_has(const struct live *l, const uint8_t id[PT_LIVE_ID_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < l->n_seen; i++)
+		if (memcmp(l->seen[i].id, id, PT_LIVE_ID_LEN) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Orders (datagrams starting 0x82 on the marks socket) each cost an
+ * Ed25519 verify on the monitor loop: at most ORDERS_PER_S a second are
+ * looked at, the rest dropped before verifying and counted, in one log
+ * line a second at most. The monitor is one thread: file scope is its.
+ */
+#define ORDERS_PER_S 10u
+
+static struct {
+	uint64_t win_ms;		/* monotonic start of this second */
+	unsigned n;			/* orders looked at in it */
+	unsigned long long dropped;	/* not looked at, not yet logged */
+	uint64_t logged_ms;		/* last "dropped" line (0: none) */
+} order_rl;
+
+static bool
+order_admit(size_t bytes)
+{
+	uint64_t now = cam_mono_ms();
+
+	if (order_rl.win_ms == 0 || now - order_rl.win_ms >= 1000u) {
+		order_rl.win_ms = now != 0 ? now : 1;
+		order_rl.n = 0;
+	}
+	if (order_rl.n < ORDERS_PER_S) {
+		order_rl.n++;
+		return true;
+	}
+	order_rl.dropped++;
+	if (order_rl.logged_ms == 0 || now - order_rl.logged_ms >= 1000u) {
+		camlog(CAMLOG_WARN,
+		       "event=live result=refused reason=rate-limited dropped=%llu bytes=%zu",
+		       order_rl.dropped, bytes);
+		order_rl.logged_ms = now != 0 ? now : 1;
+		order_rl.dropped = 0;
+	}
+	return false;
+}
+
+void
+live_order(struct live *l, const uint8_t *p, size_t n, int wfd)
+{
+	const struct cam_config *cfg = l->cfg;
+	struct pt_live_order o;
+	struct pt_live_keyrec k;
+	struct live_sess *s = NULL;
+	uint8_t rec[PT_LIVE_KEYREC_MAX];
+	char hex[2 * PT_LIVE_ID_LEN + 1] = "-";
+	const char *reason = NULL;
+	uint64_t now = real_ms();
+	size_t i, rl = 0;
+	int r;
+
+	if (!order_admit(n))
+		return;
+	if (!cfg->live_on) {
+		camlog(CAMLOG_WARN, "event=live result=refused reason=live-off bytes=%zu", n);
+		return;
+	}
+	r = pt_live_order_open(pt_crypto_sodium(), cfg->hub_pk, p, n, &o);
+	if (r != PT_OK) {
+		camlog(CAMLOG_WARN, "event=live result=refused reason=%s bytes=%zu",
+		       r == PT_EBADSIG ? "bad-signature" : "malformed", n);
+		return;
+	}
+	pt_live_id_text(o.session, hex);
+	seen_prune(l, now);
+	if (strcmp(o.camera, cfg->id) != 0)
+		reason = "other-camera";
+	else if (o.time_ms > now + LIVE_SKEW_MS || o.time_ms + LIVE_SKEW_MS < now)
+		reason = "stale";
+	else if (o.expiry_ms <= now)
+		reason = "expired";
+	else if (o.expiry_ms <= o.time_ms ||
+		 o.expiry_ms - o.time_ms > (uint64_t)PT_LIVE_SECONDS_MAX * 1000u)
+		reason = "too-long";
+	else if (seen_has(l, o.session))
+		reason = "replayed";
+	else if (l->n_seen == LIVE_SEEN_MAX)
+		reason = "busy";
+	if (reason == NULL) {
+		/* Remembered whatever comes next: an order is used once. */
+		memcpy(l->seen[l->n_seen].id, o.session, PT_LIVE_ID_LEN);
+		l->seen[l->n_seen].expiry_ms = o.expiry_ms;
+		l->n_seen++;
+		if (live_active(l) >= cfg->live_sessions)
+			reason = "too-many";
+		else if (l->up < 0)
+			reason = "no-uploader";
+	}
+	for (i = 0; reason == NULL && i < LIVE_SESSIONS_MAX; i++)
+		if (!l->s[i].used)
+			s = &l->s[i];
+	if (reason == NULL && (s == NULL || (s->key = pt_clip_key_new()) == NULL))
+		reason = "out-of-memory";
+	if (reason == NULL) {
+		memset(&k, 0, sizeof(k));
+		memcpy(k.camera, cfg->id, sizeof(k.camera));
+		memcpy(k.session, o.session, PT_LIVE_ID_LEN);
+		k.event_seq = o.event_seq;
+		k.start_ms = now;
+		k.expiry_ms = o.expiry_ms;
+		memcpy(k.viewer_xpk, o.viewer_xpk, PT_LIVE_XPK_LEN);
+		memcpy(k.container, "mp4", 4);
+		if (pt_live_key_seal(s->key, o.viewer_xpk, k.sealed) != PT_OK)
+			reason = "bad-viewer-key";
+		else if (pt_live_keyrec_sign(l->signer, &k, rec, sizeof(rec), &rl) != PT_OK)
+			reason = "cannot-sign";
+		if (reason != NULL) {
+			pt_clip_key_free(s->key);
+			s->key = NULL;
+		}
+	}
+	if (reason != NULL) {
+		camlog(CAMLOG_WARN, "event=live result=refused reason=%s session=%s seq=%llu", reason,
+		       hex, (unsigned long long)o.event_seq);
+		return;
+	}
+	s->used = true;
+	memcpy(s->id, o.session, PT_LIVE_ID_LEN);
+	memcpy(s->hex, hex, sizeof(s->hex));
+	s->expiry_ms = o.expiry_ms;
+	s->next = 0;
+	s->sent = s->dropped = 0;
+	camlog(CAMLOG_INFO, "event=live result=started session=%s seq=%llu expires_in_ms=%llu",
+	       hex, (unsigned long long)o.event_seq, (unsigned long long)(o.expiry_ms - now));
+	{
+		uint8_t kb[8 + PT_LIVE_KEYREC_MAX];
+		lput64(kb, o.expiry_ms);
+		memcpy(kb + 8, rec, rl);
+		enqueue_simple(l, 'K', s->id, kb, 8 + rl);
+	}
+	if (l->muxing && l->init != NULL)
+		seal_send(l, s, 0, 0, l->init, l->init_len);
+	live_tick(l, wfd);
+}
+
+static void
+frag_reset(struct live *l)
+{
+	if (l->frag != NULL)
+		pt_wipe(l->frag, l->frag_len);
+	l->frag_len = 0;
+	l->frag_bad = false;
+}
+
+bool
+live_worker_msg(struct live *l, const uint8_t *p, size_t n, int wfd)
+{
+	uint64_t capture;
+	uint32_t duration;
+	size_t i;
+
+	if (n == 0 || !l->cfg->live_on)
+		return false;
+	if (p[0] == CAM_MSG_LIVE_DATA) {
+		if (n < 2)
+			return false;
+		if (!l->muxing)
+			return true;	/* late, after a STOP: dropped */
+		if (l->frag_bad || l->frag_len + n - 1 > CAM_LIVE_PLAIN_MAX) {
+			l->frag_bad = true;
+			return true;
+		}
+		if (l->frag_len + n - 1 > l->frag_cap) {
+			size_t cap = l->frag_cap ? l->frag_cap : 256u * 1024u;
+			uint8_t *q;
+			while (cap < l->frag_len + n - 1)
+				cap *= 2;
+			if ((q = malloc(cap)) == NULL) {
+				l->frag_bad = true;
+				return true;
+			}
+			if (l->frag != NULL) {
+				memcpy(q, l->frag, l->frag_len);
+				pt_wipe(l->frag, l->frag_cap);
+				free(l->frag);
+			}
+			l->frag = q;
+			l->frag_cap = cap;
+		}
+		memcpy(l->frag + l->frag_len, p + 1, n - 1);
+		l->frag_len += n - 1;
+		return true;
+	}
+	if (p[0] != CAM_MSG_LIVE_FRAG || n != 1 + 1 + 8 + 4)
+		return false;
+	capture = lget64(p + 2);
+	duration = get32(p + 10);
+	if (p[1] == CAM_LIVE_FAILED) {
+		frag_reset(l);
+		l->muxing = false;	/* the worker stopped it */
+		end_all(l, "muxer-failed", true, wfd);
+		return true;
+	}
+	if (!l->muxing) {
+		frag_reset(l);
+		return true;
+	}
+	if (l->frag_bad || l->frag_len == 0 || p[1] > CAM_LIVE_MEDIA ||
+	    (p[1] == CAM_LIVE_INIT && (capture != 0 || duration != 0)) ||
+	    (p[1] == CAM_LIVE_MEDIA && (capture == 0 || duration == 0))) {
+		camlog(CAMLOG_WARN, "event=live_fragment result=refused kind=%u bytes=%zu bad=%d",
+		       p[1], l->frag_len, l->frag_bad);
+		frag_reset(l);
+		return true;
+	}
+	if (p[1] == CAM_LIVE_INIT) {
+		uint8_t *q = malloc(l->frag_len);
+		if (q == NULL) {
+			frag_reset(l);
+			return true;
+		}
+		memcpy(q, l->frag, l->frag_len);
+		free(l->init);
+		l->init = q;
+		l->init_len = l->frag_len;
+		for (i = 0; i < LIVE_SESSIONS_MAX; i++)
+			if (l->s[i].used && l->s[i].next == 0)
+				seal_send(l, &l->s[i], 0, 0, l->init, l->init_len);
+	} else {
+		for (i = 0; i < LIVE_SESSIONS_MAX; i++)
+			if (l->s[i].used && l->s[i].next > 0)
+				seal_send(l, &l->s[i], capture, duration, l->frag, l->frag_len);
+	}
+	frag_reset(l);
+	return true;
+}
+
+void
+live_worker_gone(struct live *l)
+{
+	size_t i;
+
+	frag_reset(l);
+	l->muxing = false;
+	free(l->init);
+	l->init = NULL;
+	l->init_len = 0;
+	/* A new worker makes a new init and starts its time at 0: a session
+	 * that has had fragments cannot go on; one still waiting can. */
+	for (i = 0; i < LIVE_SESSIONS_MAX; i++)
+		if (l->s[i].used && l->s[i].next > 0)
+			sess_end(l, &l->s[i], "source-lost", true, -1);
+}
+
+void
+live_tick(struct live *l, int wfd)
+{
+	uint64_t now = real_ms();
+	size_t i;
+
+	for (i = 0; i < LIVE_SESSIONS_MAX; i++)
+		if (l->s[i].used && l->s[i].expiry_ms <= now)
+			sess_end(l, &l->s[i], "expired", true, wfd);
+	if (live_active(l) > 0 && !l->muxing && wfd >= 0) {
+		send_worker(wfd, CAM_MSG_LIVE_START);
+		l->muxing = true;
+	} else if (live_active(l) == 0 && l->muxing) {
+		live_stop_muxer(l, wfd);
+	}
+}
+
+void
+live_on_uploader(struct live *l, int wfd)
+{
+	ssize_t n;
+
+	while (l->up >= 0) {
+		n = recv(l->up, l->in + l->in_len, sizeof(l->in) - l->in_len, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			uploader_lost(l, n < 0 ? strerror(errno) : "closed");
+			return;
+		}
+		l->in_len += (size_t)n;
+		if (l->in_len < 5)
+			continue;
+		/* One kind of frame only: 'E', 19 bytes after the length. */
+		if (get32(l->in) != 1 + PT_LIVE_ID_LEN + 2 || l->in[4] != 'E') {
+			uploader_lost(l, "a frame that is not an end");
+			return;
+		}
+		if (l->in_len < sizeof(l->in))
+			continue;
+		{
+			struct live_sess *s = sess_find(l, l->in + 5);
+			unsigned status = (unsigned)l->in[5 + PT_LIVE_ID_LEN] << 8 |
+					  l->in[6 + PT_LIVE_ID_LEN];
+			char why[24];
+			(void)snprintf(why, sizeof(why), "server-%u", status);
+			if (s != NULL)
+				sess_end(l, s, status == 410 ? "gone" : why, false, wfd);
+		}
+		l->in_len = 0;
+	}
+}
+
+void
+live_set_uploader(struct live *l, int fd, int wfd)
+{
+	size_t i;
+
+	if (l->up >= 0)
+		close(l->up);
+	l->up = -1;
+	for (i = l->nq; i-- > 0;)
+		out_free(l, i);
+	l->in_len = 0;
+	end_all(l, "uploader-restarted", false, wfd);
+	l->up = fd;
+}
+
+void
+live_close(struct live *l, int wfd)
+{
+	end_all(l, "stopping", false, wfd);
+	live_set_uploader(l, -1, wfd);
+	frag_reset(l);
+	free(l->frag);
+	free(l->init);
+	l->frag = l->init = NULL;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "porter/clip.h"
+#include "porter/live.h"
 #include "cam.h"
 
 enum clip_state {
@@ -20,8 +21,11 @@ enum clip_state {
 
 #define CLIPS_RECENT 256
 
+struct live;
+
 struct clips {
 	const struct cam_config *cfg;	/* borrowed: the monitor's */
+	struct live *live;		/* borrowed: orders on the marks socket go there */
 	const struct pt_signer *signer;	/* borrowed: the camera key */
 	int fd;				/* the marks socket; -1: clips are off */
 
@@ -61,5 +65,87 @@ uint64_t clips_next_ms(const struct clips *c);
 void clips_worker_gone(struct clips *c);
 /* At exit: close a clip being recorded, wipe, unbind. */
 void clips_close(struct clips *c);
+
+/*
+ * Live view, monitor side (clips.c, "live"): the hub's signed orders (on
+ * the marks socket), the live keys, sealing and signing fragments, and
+ * handing them to the uploader over a socketpair (never the spool).
+ *
+ * The socketpair to the uploader (SOCK_STREAM; the uploader's end is its
+ * fd CAM_LIVE_FD) carries frames: u32 BE length of what follows, then
+ *   monitor -> uploader
+ *     'K' session (16) || expiry (u64 BE, wall clock ms) || the signed key
+ *         record
+ *     'F' session (16) || index (u32 BE) || fragment signature (64)
+ *         || the fragment (header || sealed)
+ *     'X' session (16): the session ended here, drop what is left of it
+ *   uploader -> monitor
+ *     'E' session (16) || HTTP status (u16 BE): porterd ended it (410)
+ *         or refused it (another 4xx): end it
+ */
+#define LIVE_SESSIONS_MAX 2
+#define LIVE_SEEN_MAX 64		/* session ids remembered until their expiry */
+#define LIVE_PENDING_MAX 2		/* fragments of one session waiting for the uploader */
+#define LIVE_QUEUE_MAX (LIVE_SESSIONS_MAX * (LIVE_PENDING_MAX + 3))
+#define LIVE_SKEW_MS 60000u		/* an order's time against the camera's clock */
+#define LIVE_FRAME_MAX (4u + 1u + PT_LIVE_ID_LEN + 4u + PT_SIG_LEN + PT_LIVE_FRAGMENT_MAX)
+
+struct live_sess {
+	bool used;
+	uint8_t id[PT_LIVE_ID_LEN];
+	char hex[2 * PT_LIVE_ID_LEN + 1];
+	uint8_t *key;			/* guarded; wiped and freed when the session ends */
+	uint64_t expiry_ms;		/* wall clock */
+	uint32_t next;			/* the next fragment's index; 0: the init is due */
+	uint64_t sent, dropped;
+};
+
+struct live_out {			/* one frame on its way to the uploader */
+	uint8_t *p;
+	size_t len, off;		/* off > 0: partly written, cannot be dropped */
+	uint8_t session[PT_LIVE_ID_LEN];
+	bool fragment;
+};
+
+struct live {
+	const struct cam_config *cfg;	/* borrowed: the monitor's */
+	const struct pt_signer *signer;	/* borrowed: the camera key */
+	int up;				/* the monitor's end of the socketpair; -1 */
+	struct live_sess s[LIVE_SESSIONS_MAX];
+	struct {
+		uint8_t id[PT_LIVE_ID_LEN];
+		uint64_t expiry_ms;
+	} seen[LIVE_SEEN_MAX];
+	size_t n_seen;
+	bool muxing;			/* START sent to the worker */
+	uint8_t *init;			/* the worker's current init segment */
+	size_t init_len;
+	uint8_t *frag;			/* the fragment being received */
+	size_t frag_len, frag_cap;
+	bool frag_bad;
+	struct live_out q[LIVE_QUEUE_MAX];
+	size_t nq;
+	uint8_t in[4 + 1 + PT_LIVE_ID_LEN + 2];	/* a frame from the uploader */
+	size_t in_len;
+};
+
+/* live is off unless cfg->live_on. */
+void live_init(struct live *l, const struct cam_config *cfg, const struct pt_signer *signer);
+/* An order from the marks socket (pt_live_is_order true). */
+void live_order(struct live *l, const uint8_t *p, size_t n, int wfd);
+/* A live message from the worker (untrusted): false if refused. */
+bool live_worker_msg(struct live *l, const uint8_t *p, size_t n, int wfd);
+/* The worker ended: its muxer with it; running sessions end. */
+void live_worker_gone(struct live *l);
+/* Expiries. */
+void live_tick(struct live *l, int wfd);
+/* The uploader's socket: writable (flush) / readable (its answers). */
+void live_flush(struct live *l);
+void live_on_uploader(struct live *l, int wfd);
+/* A new uploader (its socket), or none (-1): sessions end with the old. */
+void live_set_uploader(struct live *l, int fd, int wfd);
+bool live_wants_write(const struct live *l);
+/* At exit: end every session, wipe. */
+void live_close(struct live *l, int wfd);
 
 #endif

@@ -117,6 +117,14 @@ static const struct key keys[] = {
 	{"clips", "encoder", C_STR, F(encoder), "libx264", 0, 0,
 	 "raw sources only (H.264/H.265 are remuxed, never re-encoded): the FFmpeg"
 	 " encoder; mpeg4 if it is missing"},
+	{"live", "hub_key", C_STR, F(live_hub_key), "", 0, 0,
+	 "the hub's Ed25519 public key (base64url, or a key file): live-view orders on"
+	 " clips.marks must be signed by it; empty: live view off (needs clips.marks and"
+	 " clips.server)"},
+	{"live", "sessions", C_UINT, F(live_sessions), "2", 1, 2,
+	 "live sessions at once at most (1 .. 2)"},
+	{"live", "fragment_ms", C_UINT, F(live_fragment_ms), "1000", 250, 5000,
+	 "a live fragment is cut at the first key frame after this many ms (250 .. 5000)"},
 	{"log", "level", C_LEVEL, F(log_level), "info", 0, 0, "error, warn, info or debug"},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -340,6 +348,21 @@ finish(struct cam_config *c, struct pt_errbuf *err)
 			       "clips.server: '%.100s': http:// is allowed only to a loopback address"
 			       " (127.0.0.0/8, [::1], localhost); use https://", c->server);
 		return -1;
+	}
+	c->live_on = false;
+	if (c->live_hub_key[0] != '\0') {
+		struct pt_errbuf e;
+		if (pt_pubkey_parse(c->live_hub_key, c->hub_pk, &e) != PT_OK) {
+			(void)snprintf(err->msg, sizeof(err->msg), "live.hub_key: %.200s", e.msg);
+			return -1;
+		}
+		if (c->marks[0] == '\0' || c->server[0] == '\0') {
+			(void)snprintf(err->msg, sizeof(err->msg),
+				       "live.hub_key needs clips.marks (where orders come) and"
+				       " clips.server (where fragments go)");
+			return -1;
+		}
+		c->live_on = true;
 	}
 	if (c->backoff_max_ms < c->backoff_min_ms) {
 		(void)snprintf(err->msg, sizeof(err->msg),

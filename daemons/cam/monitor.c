@@ -76,6 +76,7 @@ struct monitor {
 
 	/* clips (clips.c) and the uploader process (upload.c) */
 	struct clips clips;
+	struct live live;		/* live view (clips.c) */
 	pid_t up_pid;
 	uint64_t up_restart_at_ms;
 };
@@ -175,12 +176,19 @@ spawn_uploader(struct monitor *m)
 {
 	static char conf[CAM_PATH_MAX];
 	char *argv[6];
-	int n = 0;
+	int n = 0, sv[2] = {-1, -1};
 	sigset_t none;
 	pid_t pid;
 
 	if (m->cfg.server[0] == '\0' || m->cfg.marks[0] == '\0' || strlen(m->conf) >= sizeof(conf))
 		return;
+	/* Live fragments go to the uploader over a socketpair, its fd
+	 * CAM_LIVE_FD, never through the spool. */
+	if (m->cfg.live_on && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		camlog(CAMLOG_ERR, "event=uploader_start error=\"socketpair: %s\"", strerror(errno));
+		m->up_restart_at_ms = cam_mono_ms() + 5000u;
+		return;
+	}
 	memcpy(conf, m->conf, strlen(m->conf) + 1);
 	argv[n++] = (char *)"porter-cam";
 	argv[n++] = (char *)"upload";
@@ -192,6 +200,10 @@ spawn_uploader(struct monitor *m)
 	if ((pid = fork()) < 0) {
 		camlog(CAMLOG_ERR, "event=uploader_start error=\"fork: %s\"", strerror(errno));
 		m->up_restart_at_ms = cam_mono_ms() + 5000u;
+		if (sv[0] >= 0) {
+			close(sv[0]);
+			close(sv[1]);
+		}
 		return;
 	}
 	if (pid == 0) {
@@ -199,8 +211,24 @@ spawn_uploader(struct monitor *m)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (sv[1] == CAM_LIVE_FD) {
+			if (fcntl(sv[1], F_SETFD, 0) != 0)
+				_exit(127);
+		} else if (sv[1] >= 0 && dup2(sv[1], CAM_LIVE_FD) != CAM_LIVE_FD) {
+			_exit(127);
+		}
 		fexecve(m->exe_fd, argv, environ);
 		_exit(127);
+	}
+	if (sv[0] >= 0) {
+		/* A small buffer: what waits for the uploader waits in the
+		 * monitor's queue, where the oldest can be dropped (about one
+		 * fragment of a 1 Mb/s stream in the kernel at most). */
+		int sb = 64 * 1024;
+		close(sv[1]);
+		(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+		(void)fcntl(sv[0], F_SETFL, O_NONBLOCK);
+		live_set_uploader(&m->live, sv[0], m->fd);
 	}
 	m->up_pid = pid;
 	camlog(CAMLOG_INFO, "event=uploader_start pid=%ld server=\"%s\"", (long)pid, m->cfg.server);
@@ -314,8 +342,10 @@ reap(struct monitor *m)
 		if (p == m->pid) {
 			worker_gone(m, status);
 			clips_worker_gone(&m->clips);
+			live_worker_gone(&m->live);
 		} else if (p == m->up_pid) {
 			m->up_pid = 0;
+			live_set_uploader(&m->live, -1, m->fd);
 			m->up_restart_at_ms = cam_mono_ms() + 5000u;
 			camlog(CAMLOG_WARN, "event=uploader_exit status=%d note=\"restarts in 5 s\"",
 			       status);
@@ -369,6 +399,12 @@ on_worker(struct monitor *m)
 			return;
 		}
 		now = cam_mono_ms();
+		if (buf[0] == CAM_MSG_LIVE_DATA || buf[0] == CAM_MSG_LIVE_FRAG) {
+			if (!live_worker_msg(&m->live, buf, (size_t)n, m->fd))
+				camlog(CAMLOG_WARN, "event=worker_live result=refused type=%u bytes=%zd",
+				       buf[0], n);
+			continue;
+		}
 		if (buf[0] != CAM_MSG_REPORT && buf[0] != CAM_MSG_REF) {
 			if (!clips_worker_msg(&m->clips, buf, (size_t)n))
 				camlog(CAMLOG_WARN, "event=worker_clip result=refused type=%u bytes=%zd",
@@ -487,6 +523,7 @@ common_init(struct monitor *m, const struct cam_config *cfg, const char *conf, b
 	m->verbose = verbose;
 	m->fd = m->sock = m->exe_fd = -1;
 	m->clips.fd = -1;
+	m->live.up = -1;
 	if (conf == NULL) {
 		camlog(CAMLOG_ERR, "event=start error=\"the worker needs the configuration file: -f\"");
 		return -1;
@@ -521,7 +558,7 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 	static struct monitor mon;	/* not on the stack: holds a config */
 	struct monitor *m = &mon;
 	struct signalfd_siginfo si;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	struct pt_errbuf err;
 	uint8_t pk[PT_PK_LEN];
 	char pk_text[PT_PK_TEXT_LEN + 1];
@@ -567,6 +604,9 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 	m->last_status = PT_CAM_OK | PT_CAM_STALLED;	/* impossible: the first is logged */
 	if (clips_open(&m->clips, &m->cfg, &m->signer) != 0)
 		goto out;
+	live_init(&m->live, &m->cfg, &m->signer);
+	if (m->cfg.live_on)
+		m->clips.live = &m->live;
 	spawn_uploader(m);
 	camlog(CAMLOG_INFO, "event=started id=%s public=%s input=\"%s\" hub_socket=\"%s\" uid=%u"
 			" version=%s",
@@ -575,7 +615,7 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 
 	while (!stop) {
 		uint64_t now = cam_mono_ms(), next;
-		int timeout, n, nfds = 1, wi = -1, ci = -1;
+		int timeout, n, nfds = 1, wi = -1, ci = -1, li = -1;
 
 		if (m->pid == 0 && now >= m->restart_at_ms && spawn(m, false) != 0)
 			m->restart_at_ms = now + m->cfg.backoff_max_ms;
@@ -583,6 +623,7 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 			spawn_uploader(m);
 		if (m->clips.fd >= 0)
 			clips_tick(&m->clips, now, m->fd);
+		live_tick(&m->live, m->fd);
 		if (now >= m->next_send_ms) {
 			send_health(m, now);
 			m->next_send_ms += m->cfg.interval_ms;
@@ -594,6 +635,8 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 			next = m->restart_at_ms;
 		if (m->clips.fd >= 0 && clips_next_ms(&m->clips) < next)
 			next = clips_next_ms(&m->clips);
+		if ((m->live.s[0].used || m->live.s[1].used) && now + 250u < next)
+			next = now + 250u;	/* expiries */
 		timeout = next <= now ? 0 : next - now > (uint64_t)INT_MAX ? INT_MAX : (int)(next - now);
 		pfd[0].fd = sfd;
 		pfd[0].events = POLLIN;
@@ -607,6 +650,11 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 			pfd[ci].fd = m->clips.fd;
 			pfd[ci].events = POLLIN;
 		}
+		if (m->live.up >= 0) {
+			li = nfds++;
+			pfd[li].fd = m->live.up;
+			pfd[li].events = (short)(POLLIN | (live_wants_write(&m->live) ? POLLOUT : 0));
+		}
 		n = poll(pfd, (nfds_t)nfds, timeout);
 		if (n < 0 && errno != EINTR) {
 			camlog(CAMLOG_ERR, "event=poll error=\"%s\"", strerror(errno));
@@ -618,6 +666,12 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 			on_worker(m);
 		if (ci >= 0 && (pfd[ci].revents & POLLIN))
 			clips_on_marks(&m->clips, m->fd);
+		if (li >= 0 && m->live.up == pfd[li].fd) {
+			if (pfd[li].revents & POLLOUT)
+				live_flush(&m->live);
+			if (pfd[li].revents & (POLLIN | POLLHUP | POLLERR))
+				live_on_uploader(&m->live, m->fd);
+		}
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -642,6 +696,7 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 						" [clips] change on restart only\"");
 				stop_worker(m);
 				clips_worker_gone(&m->clips);
+				live_worker_gone(&m->live);
 				m->failures = 0;
 				m->restart_at_ms = 0;
 			} else {
@@ -656,6 +711,7 @@ out:
 	if (m->fd < 0)
 		clips_worker_gone(&m->clips);
 	clips_close(&m->clips);
+	live_close(&m->live, m->fd);
 	if (m->up_pid > 0) {
 		int st;
 		kill(m->up_pid, SIGTERM);

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -342,6 +343,200 @@ finish(struct record *r)
 	return 0;
 }
 
+/* ---- live view: a second muxer, the same packets ---- */
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int
+live_write(void *opaque, uint8_t *p, int n)
+{
+	struct record *r = opaque;
+	size_t need;
+
+	if (n <= 0)
+		return 0;
+	need = r->lout_len + (size_t)n;
+	if (need > CAM_LIVE_PLAIN_MAX)
+		return AVERROR(ENOSPC);
+	if (need > r->lout_cap) {
+		size_t cap = r->lout_cap ? r->lout_cap : 256u * 1024u;
+		uint8_t *q;
+		while (cap < need)
+			cap *= 2;
+		if ((q = av_realloc(r->lout, cap)) == NULL)
+			return AVERROR(ENOMEM);
+		r->lout = q;
+		r->lout_cap = cap;
+	}
+	memcpy(r->lout + r->lout_len, p, (size_t)n);
+	r->lout_len = need;
+	return n;
+}
+
+/* The bytes written since the last cut leave as one live fragment. */
+static int
+live_emit(struct record *r, uint8_t kind, uint64_t capture, uint32_t duration)
+{
+	uint8_t msg[1 + CAM_CLIP_CHUNK];
+	uint8_t w[1 + 1 + 8 + 4];
+	size_t off = 0, n;
+	int i;
+
+	if (r->lpb != NULL)
+		avio_flush(r->lpb);
+	while (off < r->lout_len) {
+		n = r->lout_len - off > CAM_CLIP_CHUNK ? CAM_CLIP_CHUNK : r->lout_len - off;
+		msg[0] = CAM_MSG_LIVE_DATA;
+		memcpy(msg + 1, r->lout + off, n);
+		if (send_all(msg, n + 1) != 0)
+			return -1;
+		off += n;
+	}
+	w[0] = CAM_MSG_LIVE_FRAG;
+	w[1] = kind;
+	for (i = 0; i < 8; i++)
+		w[2 + i] = (uint8_t)(capture >> (56 - 8 * i));
+	put32(w + 10, duration);
+	if (send_all(w, sizeof(w)) != 0)
+		return -1;
+	camlog(CAMLOG_DEBUG, "event=live_fragment kind=%u bytes=%zu duration_ms=%u", kind,
+	       r->lout_len, duration);
+	r->lout_len = 0;
+	return 0;
+}
+
+static void
+live_free(struct record *r)
+{
+	if (r->lmux != NULL) {
+		if (r->lpb != NULL) {
+			av_freep(&r->lpb->buffer);
+			avio_context_free(&r->lpb);
+		}
+		avformat_free_context(r->lmux);
+		r->lmux = NULL;
+	}
+	r->lpb = NULL;
+	r->lout_len = 0;
+	r->lhave_ts = false;
+}
+
+/* The live muxer failed: stop it (the clip and the health reports go
+ * on) and tell the monitor, which ends the sessions. */
+static int
+live_fail(struct record *r, const char *what)
+{
+	camlog(CAMLOG_ERR, "event=live error=\"%s\"", what);
+	live_free(r);
+	r->live_want = false;
+	return live_emit(r, CAM_LIVE_FAILED, 0, 0);
+}
+
+/* At a key frame: the muxer, and its header as fragment 0 (the init). */
+static int
+live_open(struct record *r)
+{
+	AVDictionary *o = NULL;
+	AVStream *st;
+	uint8_t *iobuf;
+	int e;
+
+	if (avformat_alloc_output_context2(&r->lmux, NULL, "mp4", NULL) < 0 || r->lmux == NULL)
+		return -1;
+	if ((st = avformat_new_stream(r->lmux, NULL)) == NULL ||
+	    avcodec_parameters_copy(st->codecpar, r->par) < 0)
+		goto fail;
+	st->codecpar->codec_tag = 0;
+	st->time_base = r->tb;
+	if ((iobuf = av_malloc(MUX_IO_BUF)) == NULL)
+		goto fail;
+	if ((r->lpb = avio_alloc_context(iobuf, MUX_IO_BUF, 1, r, NULL, live_write, NULL)) == NULL) {
+		av_free(iobuf);
+		goto fail;
+	}
+	r->lmux->pb = r->lpb;
+	r->lmux->flags |= AVFMT_FLAG_CUSTOM_IO;
+	/* empty_moov: the init is ftyp + moov alone, fragment 0;
+	 * default_base_moof: each moof+mdat stands on its own (Media Source
+	 * Extensions want it); frag_custom: cut where live_packet says, so
+	 * each fragment's first picture and duration are known here. */
+	av_dict_set(&o, "movflags", "frag_custom+empty_moov+default_base_moof", 0);
+	e = avformat_write_header(r->lmux, &o);
+	av_dict_free(&o);
+	if (e < 0)
+		goto fail;
+	return live_emit(r, CAM_LIVE_INIT, 0, 0);
+fail:
+	live_free(r);
+	return -1;
+}
+
+/* One packet (the source's, or the clip encoder's output) into live. */
+static int
+live_packet(struct record *r, const AVPacket *in)
+{
+	AVPacket *p;
+	int64_t dts = in->dts != AV_NOPTS_VALUE ? in->dts : in->pts;
+	int64_t pts = in->pts != AV_NOPTS_VALUE ? in->pts : dts;
+	bool key = (in->flags & AV_PKT_FLAG_KEY) != 0;
+	uint64_t wall = wall_ms();
+	int e;
+
+	if (!r->live_enabled || dts == AV_NOPTS_VALUE)
+		return 0;
+	if (r->lmux == NULL) {
+		if (!r->live_want || !key)
+			return 0;
+		if (live_open(r) != 0)
+			return live_fail(r, "cannot start the live mp4 muxer");
+		r->live_want = false;
+		camlog(CAMLOG_INFO, "event=live_muxer result=started mode=%s",
+		       r->encode ? "encode" : "remux");
+	}
+	if (r->ltmp == NULL && (r->ltmp = av_packet_alloc()) == NULL)
+		return live_fail(r, "out of memory");
+	p = r->ltmp;
+	if (!r->lhave_ts) {
+		r->lhave_ts = true;
+		r->lts0 = dts;
+		r->lfrag_ts = dts;
+		r->lfrag_wall = wall;
+		r->llast_dts = dts - 1;
+	}
+	if (dts <= r->llast_dts)
+		dts = r->llast_dts + 1;
+	if (pts < dts)
+		pts = dts;
+	if (key && dts > r->lfrag_ts && ms_of(r, dts - r->lfrag_ts) >= r->cfg->live_fragment_ms) {
+		if (av_write_frame(r->lmux, NULL) < 0)
+			return live_fail(r, "cannot cut a live fragment");
+		if (live_emit(r, CAM_LIVE_MEDIA, r->lfrag_wall, ms_of(r, dts - r->lfrag_ts)) != 0)
+			return -1;
+		r->lfrag_ts = dts;
+		r->lfrag_wall = wall;
+	}
+	if (av_packet_ref(p, in) < 0)
+		return live_fail(r, "out of memory");
+	p->stream_index = 0;
+	p->dts = dts - r->lts0;
+	p->pts = pts - r->lts0;
+	p->pos = -1;
+	av_packet_rescale_ts(p, r->tb, r->lmux->streams[0]->time_base);
+	r->llast_dts = dts;
+	e = av_write_frame(r->lmux, p);
+	av_packet_unref(p);
+	if (e < 0)
+		return live_fail(r, "cannot mux a live packet (a fragment over the limit?)");
+	return 0;
+}
+
 /* ---- the worker's entry points ---- */
 
 int
@@ -356,6 +551,7 @@ record_init(struct record *r, const struct cam_config *cfg, const AVStream *st,
 	memset(r, 0, sizeof(*r));
 	r->cfg = cfg;
 	r->enabled = cfg->marks[0] != '\0';
+	r->live_enabled = r->enabled && cfg->live_on;
 	if (!r->enabled)
 		return 0;
 	if ((r->tmp = av_packet_alloc()) == NULL || (r->par = avcodec_parameters_alloc()) == NULL)
@@ -419,6 +615,8 @@ record_packet(struct record *r, const AVPacket *pkt, uint64_t now)
 {
 	if (!r->enabled || r->encode)
 		return 0;
+	if (live_packet(r, pkt) != 0)
+		return -1;
 	if (ring_push(r, pkt, now) != 0)
 		return -1;
 	if (r->want && !r->active && (pkt->flags & AV_PKT_FLAG_KEY))
@@ -439,7 +637,7 @@ drain_encoder(struct record *r, uint64_t now)
 			return 0;
 		if (e < 0)
 			return -1;
-		if (ring_push(r, r->tmp2, now) != 0)
+		if (live_packet(r, r->tmp2) != 0 || ring_push(r, r->tmp2, now) != 0)
 			e = -1;
 		else if (r->want && !r->active && (r->tmp2->flags & AV_PKT_FLAG_KEY))
 			e = begin(r);
@@ -511,6 +709,16 @@ record_control(struct record *r)
 			}
 			if (finish(r) != 0)
 				return -1;
+		} else if (n == 1 && b[0] == CAM_MSG_LIVE_START && r->live_enabled) {
+			/* Running already: the monitor has the init and starts a
+			 * new session at the next fragment (a key frame). */
+			if (r->lmux == NULL)
+				r->live_want = true;
+		} else if (n == 1 && b[0] == CAM_MSG_LIVE_STOP && r->live_enabled) {
+			r->live_want = false;
+			if (r->lmux != NULL)
+				camlog(CAMLOG_INFO, "event=live_muxer result=stopped");
+			live_free(r);
 		} else {
 			camlog(CAMLOG_WARN, "event=control result=refused bytes=%zd", n);
 		}

@@ -45,6 +45,20 @@ struct record {
 	bool have_ts;
 	int64_t ts0, seg_ts, last_dts, last_dur;
 	uint32_t nseg;
+
+	/* live view: a second fMP4 muxer fed the same packets, on the
+	 * monitor's START/STOP; one fragment per key frame at or after
+	 * live.fragment_ms (docs/cam.md, "Live view") */
+	bool live_enabled;	/* live.hub_key is set */
+	bool live_want;		/* START received, waiting for a key frame */
+	AVFormatContext *lmux;	/* non-NULL: running */
+	AVIOContext *lpb;
+	uint8_t *lout;		/* the open fragment's bytes */
+	size_t lout_len, lout_cap;
+	bool lhave_ts;
+	int64_t lts0, lfrag_ts, llast_dts;
+	uint64_t lfrag_wall;	/* capture time of the fragment's first picture, ms */
+	AVPacket *ltmp;
 };
 
 /* Before the sandbox: decide remux or encode, open the encoder. 0 or -1. */

@@ -56,12 +56,16 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
 
 #include "porter/clip.h"
 #include "porter/crypto.h"
 #include "porter/keyfile.h"
 #include "porter/text.h"
 #include "cam.h"
+#include "clips.h"
 
 #define BACKOFF_MIN_MS 1000u
 #define BACKOFF_MAX_MS 60000u
@@ -108,6 +112,12 @@ sleep_ms(uint64_t ms)
 
 	while (!stopping && nanosleep(&t, &t) != 0 && errno == EINTR)
 		continue;
+}
+
+static uint32_t
+get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static uint64_t
@@ -585,10 +595,325 @@ step(CURL *h, const struct cam_config *cfg, struct spool_state *ss, uint64_t *wa
 	return 0;
 }
 
+
+/* ==== live view: fragments from the monitor, PUT at once ====
+ *
+ * A thread of its own, with its own libcurl handle, so a clip upload
+ * (up to two minutes) never holds a live fragment up. It reads the
+ * monitor's frames from CAM_LIVE_FD (clips.h gives the framing) and
+ *
+ *   PUT {server}/v1/live/{session hex}/key            the key record
+ *   PUT {server}/v1/live/{session hex}/fragments/{n}  each fragment,
+ *       Porter-Signature: <base64url of the fragment signature>
+ *
+ * with short time-outs. 410 (the session is over), or another 4xx but
+ * 429: the session ends here and the monitor is told ('E'). 429, 5xx, no
+ * answer: that fragment is dropped; live view does not catch up. */
+
+#define LIVE_UP_SESSIONS 4
+#define LIVE_CONNECT_MS 2000L
+#define LIVE_TIMEOUT_MS 3000L
+
+struct live_up_sess {
+	bool used, key_ok;
+	uint64_t expiry_ms;		/* wall clock: nothing is sent after it */
+	uint8_t id[PT_LIVE_ID_LEN];
+	char hex[2 * PT_LIVE_ID_LEN + 1];
+	uint8_t keyrec[PT_LIVE_KEYREC_MAX];
+	size_t keyrec_len;
+	uint64_t put, dropped;
+};
+
+struct live_up {
+	const struct cam_config *cfg;
+	int fd;
+	CURL *h;
+	struct live_up_sess s[LIVE_UP_SESSIONS];
+	uint8_t *buf;
+	size_t cap;
+};
+
+static size_t
+discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/* One PUT: the HTTP status, 0 for no answer. */
+static long
+live_put(struct live_up *u, const char *url, const uint8_t *body, size_t len, const char *sig_b64)
+{
+	struct curl_slist *hd = NULL;
+	char line[256];
+	long code = 0;
+	CURLcode e;
+
+	(void)snprintf(line, sizeof(line), "Porter-Camera: %s", u->cfg->id);
+	hd = curl_slist_append(hd, line);
+	if (sig_b64 != NULL) {
+		(void)snprintf(line, sizeof(line), "Porter-Signature: %s", sig_b64);
+		hd = curl_slist_append(hd, line);
+	}
+	hd = curl_slist_append(hd, sig_b64 != NULL ? "Content-Type: application/octet-stream"
+						   : "Content-Type: application/cbor");
+	hd = curl_slist_append(hd, "Expect:");
+	curl_easy_reset(u->h);
+	curl_easy_setopt(u->h, CURLOPT_URL, url);
+	curl_easy_setopt(u->h, CURLOPT_CUSTOMREQUEST, "PUT");
+	curl_easy_setopt(u->h, CURLOPT_POSTFIELDS, (const char *)body);
+	curl_easy_setopt(u->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(u->h, CURLOPT_HTTPHEADER, hd);
+	curl_easy_setopt(u->h, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(u->h, CURLOPT_CONNECTTIMEOUT_MS, LIVE_CONNECT_MS);
+	curl_easy_setopt(u->h, CURLOPT_TIMEOUT_MS, LIVE_TIMEOUT_MS);
+	curl_easy_setopt(u->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(u->h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(u->h, CURLOPT_FOLLOWLOCATION, 0L);
+	if (u->cfg->cacert[0] != '\0')
+		curl_easy_setopt(u->h, CURLOPT_CAINFO, u->cfg->cacert);
+	e = curl_easy_perform(u->h);
+	if (e == CURLE_OK)
+		curl_easy_getinfo(u->h, CURLINFO_RESPONSE_CODE, &code);
+	else
+		camlog(CAMLOG_WARN, "event=live_upload url=\"%s\" result=failed error=\"%s\"", url,
+		       curl_easy_strerror(e));
+	curl_slist_free_all(hd);
+	return code;
+}
+
+/* The session is over for porterd: forget it, tell the monitor. */
+static void
+live_up_end(struct live_up *u, struct live_up_sess *s, long status)
+{
+	uint8_t f[4 + 1 + PT_LIVE_ID_LEN + 2];
+	ssize_t n;
+
+	camlog(status == 410 ? CAMLOG_INFO : CAMLOG_WARN,
+	       "event=live_upload session=%s result=ended status=%ld fragments=%llu dropped=%llu",
+	       s->hex, status, (unsigned long long)s->put, (unsigned long long)s->dropped);
+	f[0] = 0;
+	f[1] = 0;
+	f[2] = 0;
+	f[3] = 1 + PT_LIVE_ID_LEN + 2;
+	f[4] = 'E';
+	memcpy(f + 5, s->id, PT_LIVE_ID_LEN);
+	f[5 + PT_LIVE_ID_LEN] = (uint8_t)((unsigned long)status >> 8);
+	f[6 + PT_LIVE_ID_LEN] = (uint8_t)status;
+	do
+		n = send(u->fd, f, sizeof(f), MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	memset(s, 0, sizeof(*s));
+}
+
+static bool
+ends_session(long status)
+{
+	return status >= 400 && status < 500 && status != 429;
+}
+
+static struct live_up_sess *
+live_up_find(struct live_up *u, const uint8_t *id)
+{
+	size_t i;
+
+	for (i = 0; i < LIVE_UP_SESSIONS; i++)
+		if (u->s[i].used && memcmp(u->s[i].id, id, PT_LIVE_ID_LEN) == 0)
+			return &u->s[i];
+	return NULL;
+}
+
+/* The key record; true when porterd has it. */
+static bool
+live_up_key(struct live_up *u, struct live_up_sess *s)
+{
+	char url[CAM_URL_MAX + 128];
+	size_t bl = strlen(u->cfg->server);
+	long st;
+
+	while (bl > 0 && u->cfg->server[bl - 1] == '/')
+		bl--;
+	(void)snprintf(url, sizeof(url), "%.*s/v1/live/%s/key", (int)bl, u->cfg->server, s->hex);
+	st = live_put(u, url, s->keyrec, s->keyrec_len, NULL);
+	if (st >= 200 && st < 300) {
+		s->key_ok = true;
+		camlog(CAMLOG_INFO, "event=live_upload session=%s keyrec status=%ld", s->hex, st);
+		return true;
+	}
+	if (st != 0)
+		camlog(CAMLOG_WARN, "event=live_upload url=\"%s\" result=failed status=%ld", url, st);
+	if (ends_session(st))
+		live_up_end(u, s, st);
+	return false;
+}
+
+/* One frame from the monitor (trusted more than the network, checked all
+ * the same). false: not a frame this code writes; live stops. */
+static bool
+live_up_frame(struct live_up *u, const uint8_t *p, size_t n)
+{
+	struct live_up_sess *s;
+	char url[CAM_URL_MAX + 128], sig_b64[128];
+	size_t i, bl = strlen(u->cfg->server);
+	uint32_t index;
+	long st;
+
+	while (bl > 0 && u->cfg->server[bl - 1] == '/')
+		bl--;
+	if (n < 1 + PT_LIVE_ID_LEN)
+		return false;
+	s = live_up_find(u, p + 1);
+	switch (p[0]) {
+	case 'K':
+		if (n - 1 - PT_LIVE_ID_LEN > 8 + PT_LIVE_KEYREC_MAX || n <= 1 + PT_LIVE_ID_LEN + 8)
+			return false;
+		if (s == NULL) {
+			for (i = 0; i < LIVE_UP_SESSIONS && u->s[i].used; i++)
+				continue;
+			if (i == LIVE_UP_SESSIONS)
+				return false;	/* the monitor keeps at most 2 */
+			s = &u->s[i];
+		}
+		memset(s, 0, sizeof(*s));
+		s->used = true;
+		memcpy(s->id, p + 1, PT_LIVE_ID_LEN);
+		pt_clip_id_text(s->id, s->hex);
+		s->expiry_ms = (uint64_t)get_u32(p + 1 + PT_LIVE_ID_LEN) << 32 |
+			       get_u32(p + 1 + PT_LIVE_ID_LEN + 4);
+		s->keyrec_len = n - 1 - PT_LIVE_ID_LEN - 8;
+		memcpy(s->keyrec, p + 1 + PT_LIVE_ID_LEN + 8, s->keyrec_len);
+		(void)live_up_key(u, s);
+		return true;
+	case 'X':
+		if (n != 1 + PT_LIVE_ID_LEN)
+			return false;
+		if (s != NULL) {
+			camlog(CAMLOG_INFO, "event=live_upload session=%s result=ended reason=camera"
+					    " fragments=%llu dropped=%llu", s->hex,
+			       (unsigned long long)s->put, (unsigned long long)s->dropped);
+			memset(s, 0, sizeof(*s));
+		}
+		return true;
+	case 'F':
+		if (n < 1 + PT_LIVE_ID_LEN + 4 + PT_SIG_LEN + PT_LIVE_HDR_LEN)
+			return false;
+		if (s == NULL)
+			return true;	/* ended already: dropped */
+		if (wall_ms() >= s->expiry_ms) {
+			/* porterd would answer 410; the monitor's X is on its way */
+			s->dropped++;
+			return true;
+		}
+		if (!s->key_ok && !live_up_key(u, s)) {
+			if (s->used)
+				s->dropped++;
+			return true;
+		}
+		index = get_u32(p + 1 + PT_LIVE_ID_LEN);
+		if (pt_b64_encode(sig_b64, sizeof(sig_b64), p + 1 + PT_LIVE_ID_LEN + 4, PT_SIG_LEN) !=
+		    PT_OK)
+			return false;
+		(void)snprintf(url, sizeof(url), "%.*s/v1/live/%s/fragments/%u", (int)bl,
+			       u->cfg->server, s->hex, index);
+		i = 1 + PT_LIVE_ID_LEN + 4 + PT_SIG_LEN;
+		st = live_put(u, url, p + i, n - i, sig_b64);
+		if (st >= 200 && st < 300) {
+			s->put++;
+			camlog(CAMLOG_DEBUG, "event=live_uploaded session=%s index=%u bytes=%zu", s->hex,
+			       index, n - i);
+		} else if (ends_session(st)) {
+			live_up_end(u, s, st);
+		} else {
+			s->dropped++;
+			if (st != 0)
+				camlog(CAMLOG_WARN, "event=live_upload session=%s index=%u result=dropped"
+						    " status=%ld", s->hex, index, st);
+		}
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Read exactly len bytes, waking up to see stopping. 1, 0 (closed or
+ * stopping), -1. */
+static int
+live_read(int fd, uint8_t *p, size_t len)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < len) {
+		struct pollfd pf = {fd, POLLIN, 0};
+		if (stopping)
+			return 0;
+		if (poll(&pf, 1, 500) <= 0)
+			continue;
+		n = read(fd, p + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		off += (size_t)n;
+	}
+	return 1;
+}
+
+static void *
+live_thread(void *arg)
+{
+	struct live_up *u = arg;
+	uint8_t hd[4];
+	uint32_t len;
+
+	for (;;) {
+		if (live_read(u->fd, hd, 4) != 1)
+			break;
+		len = get_u32(hd);
+		if (len < 1 + PT_LIVE_ID_LEN || len > LIVE_FRAME_MAX - 4) {
+			camlog(CAMLOG_ERR, "event=live_upload error=\"a frame of %u bytes from the"
+					   " monitor: live stops\"", len);
+			break;
+		}
+		if (len > u->cap) {
+			uint8_t *q = realloc(u->buf, len);
+			if (q == NULL)
+				break;
+			u->buf = q;
+			u->cap = len;
+		}
+		if (live_read(u->fd, u->buf, len) != 1)
+			break;
+		if (!live_up_frame(u, u->buf, len)) {
+			camlog(CAMLOG_ERR, "event=live_upload error=\"a frame the monitor does not"
+					   " write (type %u, %u bytes): live stops\"", u->buf[0], len);
+			break;
+		}
+	}
+	close(u->fd);
+	u->fd = -1;
+	return NULL;
+}
+
 int
 upload_main(const struct cam_config *cfg)
 {
 	struct spool_state ss = {NULL, 0, 0};
+	static struct live_up lu;
+	pthread_t lt;
+	bool live = false;
 	uint64_t wake, now;
 	CURL *h;
 
@@ -603,8 +928,18 @@ upload_main(const struct cam_config *cfg)
 		camlog(CAMLOG_ERR, "event=upload error=\"cannot initialise libcurl\"");
 		return 1;
 	}
-	camlog(CAMLOG_INFO, "event=upload_started spool=\"%s\" server=\"%s\"", cfg->spool,
-	       cfg->server);
+	camlog(CAMLOG_INFO, "event=upload_started spool=\"%s\" server=\"%s\" live=%d", cfg->spool,
+	       cfg->server, cfg->live_on);
+	if (cfg->live_on && fcntl(CAM_LIVE_FD, F_GETFD) >= 0) {
+		memset(&lu, 0, sizeof(lu));
+		lu.cfg = cfg;
+		lu.fd = CAM_LIVE_FD;
+		(void)fcntl(CAM_LIVE_FD, F_SETFD, FD_CLOEXEC);
+		if ((lu.h = curl_easy_init()) == NULL || pthread_create(&lt, NULL, live_thread, &lu) != 0)
+			camlog(CAMLOG_ERR, "event=upload error=\"cannot start live uploads\"");
+		else
+			live = true;
+	}
 	while (!stopping) {
 		if (getppid() == 1)
 			break;	/* the monitor is gone */
@@ -616,6 +951,13 @@ upload_main(const struct cam_config *cfg)
 		if (wake > now)
 			sleep_ms(wake - now);
 	}
+	stopping = 1;
+	if (live) {
+		(void)pthread_join(lt, NULL);
+		free(lu.buf);
+	}
+	if (lu.h != NULL)
+		curl_easy_cleanup(lu.h);
 	free(ss.c);
 	curl_easy_cleanup(h);
 	curl_global_cleanup();

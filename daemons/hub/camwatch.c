@@ -11,8 +11,9 @@
  * datagram must name that uid (porter-cam's user), or the datagram is
  * dropped before the verifier sees it: a local process that can write
  * to the socket cannot make the hub spend signature checks on it.
- * Marks (pt_clip_mark_encode) go to porter-cam's marks socket with one
- * non-blocking sendto each: the hub never waits for the camera.
+ * Marks (pt_clip_mark_encode) and live view orders (pt_live_order_sign,
+ * docs/live.md) go to porter-cam's marks socket with one non-blocking
+ * sendto each: the hub never waits for the camera.
  */
 #define _GNU_SOURCE	/* struct ucred, SCM_CREDENTIALS */
 #include <errno.h>
@@ -28,6 +29,7 @@
 
 #include "porter/cam_health.h"
 #include "porter/clip.h"
+#include "porter/live.h"
 #include "hub.h"
 
 #define DRAIN_MAX 16	/* datagrams read per wake-up: a flood cannot hold the loop */
@@ -339,6 +341,21 @@ hub_cam_mark(struct hub_cam *cam, const struct pt_clip_mark *m, int *sys_errno)
 		return r;
 	if (sendto(cam->mfd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&cam->marks,
 		   sizeof(cam->marks)) != (ssize_t)n) {
+		*sys_errno = errno;
+		return PT_EIO;
+	}
+	return PT_OK;
+}
+
+int
+hub_cam_order(struct hub_cam *cam, const uint8_t *order, size_t len, int *sys_errno)
+{
+	*sys_errno = 0;
+	if (!hub_cam_has_marks(cam) || order == NULL || len == 0 || len > PT_LIVE_ORDER_MAX)
+		return PT_EINVAL;
+	/* As a mark: one datagram, never waiting for the camera. */
+	if (sendto(cam->mfd, order, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+		   (const struct sockaddr *)&cam->marks, sizeof(cam->marks)) != (ssize_t)len) {
 		*sys_errno = errno;
 		return PT_EIO;
 	}

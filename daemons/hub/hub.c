@@ -35,6 +35,12 @@
  * GRANT of the door machine (a session with purpose resident, the
  * command's nonce as its id), so the machine's invariant holds for them
  * too: UNLOCK only ever comes out of a GRANT it took.
+ *
+ * Live view requests (hub_on_live, docs/live.md) never reach the door:
+ * an owner-signed, fresh, never-seen request for our camera becomes an
+ * event (live.start) and, once that has its seq, an order signed with the
+ * hub key on the camera's marks socket, so a local process that can write
+ * to that socket cannot point the camera at a viewer key of its own.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +52,7 @@
 #include "porter/cam_health.h"
 #include "porter/clip.h"
 #include "porter/event.h"
+#include "porter/live.h"
 #include "porter/text.h"
 #include "hub.h"
 #include "state.h"
@@ -62,6 +69,8 @@
 #define REFUSE_BURST 20u		/* refusals of uplink messages recorded at once ... */
 #define REFUSE_EVERY_MS 6000u		/* ... then one per 6 s (see uplink_refusal) */
 #define CAM_REFUSED_LOG_MS 10000u	/* event=camera_refused: one line per 10 s at most */
+#define LIVE_Q_MAX 8			/* live orders waiting for their event's seq, per turn */
+#define LIVE_REFUSE_EVERY_MS 1000u	/* live.refused: one event a second at most */
 
 struct drv_inst {
 	const struct hub_drv_ops *ops;
@@ -99,6 +108,15 @@ struct mark_q {
 	uint8_t kind;			/* enum pt_clip_mark_kind */
 	uint8_t clip[PT_CLIP_ID_LEN];
 	size_t evq_idx;			/* the session event in h->evq */
+};
+
+/* An accepted live view request whose order waits for live.start's seq. */
+struct live_q {
+	uint8_t session[PT_LIVE_ID_LEN];
+	uint8_t xpk[PT_LIVE_XPK_LEN];
+	uint8_t kid[PT_KID_LEN];
+	int64_t exp;			/* UTC s */
+	size_t evq_idx;			/* live.start in h->evq */
 };
 
 struct hub {
@@ -204,6 +222,13 @@ struct hub {
 	struct mark_q marks[MARKS_MAX];
 	size_t n_marks;
 	uint64_t mark_failures;
+
+	/* live view (docs/live.md, "The hub") */
+	struct live_q live[LIVE_Q_MAX];
+	size_t n_live;
+	uint64_t live_refused_ms;	/* monotonic time of the last live.refused (0: none) */
+	uint64_t live_dropped;		/* refusals not recorded since */
+	uint64_t live_order_failures;
 
 	/* scratch for one decision (too big for the stack of a small box) */
 	struct pt_chain ids, decoded;
@@ -329,6 +354,8 @@ checkpoint(struct hub *h)
 
 static void lockout_save(struct hub *h);
 static void event(struct hub *h, const char *type, json_t *data);
+static void live_orders_send(struct hub *h, const struct live_q *q, const int64_t *seqs,
+			     size_t n);
 
 /*
  * Send the clip marks of this turn's session events, now that their seq
@@ -374,8 +401,9 @@ marks_send(struct hub *h, int64_t seqs[MARKS_MAX], size_t n)
 static void
 events_flush(struct hub *h)
 {
-	int64_t seqs[MARKS_MAX];
-	size_t i, n_marks;
+	int64_t seqs[MARKS_MAX], live_seqs[LIVE_Q_MAX];
+	struct live_q live[LIVE_Q_MAX];
+	size_t i, n_marks, n_live;
 	int r;
 
 	for (i = 0; i < h->evq_n; i++) {
@@ -395,9 +423,17 @@ events_flush(struct hub *h)
 	n_marks = h->n_marks;
 	for (i = 0; i < n_marks; i++)
 		seqs[i] = h->evq[h->marks[i].evq_idx].seq;
+	n_live = h->n_live;
+	for (i = 0; i < n_live; i++) {
+		live[i] = h->live[i];
+		live_seqs[i] = h->evq[h->live[i].evq_idx].seq;
+	}
 	h->evq_n = 0;
 	h->n_marks = 0;
+	h->n_live = 0;
 	marks_send(h, seqs, n_marks);	/* its failures are next turn's events */
+	live_orders_send(h, live, live_seqs, n_live);	/* the same */
+	memset(live, 0, sizeof(live));
 	if (h->lockout_dirty) {
 		h->lockout_dirty = false;
 		lockout_save(h);
@@ -3305,4 +3341,274 @@ hub_on_time(struct hub *h, const struct pt_mqtt_time *t)
 	hlog(HLOG_INFO, "event=beacon rev=%lld ours=%lld note=\"state republished\"",
 	     (long long)t->rev, (long long)h->rev_version);
 	return true;
+}
+
+/* ---- live view (docs/live.md, "The hub") ---- */
+
+/* Is a live refusal due to be logged and recorded now (at most one a
+ * second)? The others are only counted. */
+static bool
+live_refusal_due(struct hub *h)
+{
+	uint64_t now = hub_mono_ms();
+
+	return h->live_refused_ms == 0 || now - h->live_refused_ms >= LIVE_REFUSE_EVERY_MS;
+}
+
+/*
+ * A refusal of a live view request: logged and recorded as live.refused
+ * at most once a second, so a flood of forged or replayed requests costs
+ * the log, the chain (and the disk) one line and one event a second; the
+ * next one says how many were not (dropped). Takes d.
+ */
+static void
+live_refusal(struct hub *h, json_t *d)
+{
+	uint64_t now = hub_mono_ms();
+
+	if (h->live_refused_ms != 0 && now - h->live_refused_ms < LIVE_REFUSE_EVERY_MS) {
+		h->live_dropped++;
+		json_decref(d);
+		return;
+	}
+	h->live_refused_ms = now != 0 ? now : 1;
+	if (h->live_dropped > 0) {
+		json_object_set_new(d, "dropped", json_integer((json_int_t)h->live_dropped));
+		h->live_dropped = 0;
+	}
+	event(h, "live.refused", d);
+}
+
+/* pt_envelope_verify's refusals as live.refused reasons (docs/hub.md). */
+static const char *
+live_reason(int r)
+{
+	switch (r) {
+	case PT_ETOOBIG:
+		return "too-large";
+	case PT_EBADSIG:
+		return "bad-signature";
+	case PT_EUNTRUSTEDCMD:
+		return "untrusted-signer";
+	case PT_EAUDIENCE:
+		return "wrong-home";
+	case PT_ESTALE:
+		return "stale";
+	case PT_EEXPIRED:
+		return "expired";
+	default:	/* PT_EMALFORMED, PT_EUNSUPPORTED, PT_EINVAL */
+		return "malformed";
+	}
+}
+
+/* PT_OK if the request verifies against a key the hub holds a key
+ * revocation of (an owner key taken back: refused as revoked). */
+static int
+live_by_revoked(struct hub *h, const uint8_t *p, size_t len, int64_t now, struct pt_envelope *e)
+{
+	uint8_t (*ctis)[PT_CTI_LEN] = NULL, (*rev)[PT_PK_LEN] = NULL;
+	size_t n_ctis = 0, n_rev = 0, idx;
+	int r = PT_EUNTRUSTEDCMD;
+
+	if (hub_state_revoked_load(h->st, &ctis, &n_ctis, &rev, &n_rev) == PT_OK && n_rev > 0)
+		r = pt_envelope_verify(h->ops, p, len, PT_ENV_LIVE, (const uint8_t(*)[PT_PK_LEN])rev,
+				       n_rev, h->home, now, UINT32_MAX, e, &idx);
+	free(ctis);
+	free(rev);
+	return r;
+}
+
+void
+hub_on_live(struct hub *h, const uint8_t *p, size_t len)
+{
+	char session[2 * PT_LIVE_ID_LEN + 1] = "", kid[2 * PT_KID_LEN + 1] = "";
+	const char *why = NULL;
+	struct pt_envelope e;
+	int64_t now = hub_now_utc();
+	bool verified = false;
+	size_t idx = 0;
+	json_t *d;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	/* What can be judged without reading the request. */
+	if (p == NULL || len == 0) {
+		why = "malformed";
+		goto refuse;
+	}
+	if (len > PT_ENVELOPE_SIZE_MAX) {
+		why = "too-large";
+		goto refuse;
+	}
+	if (h->n_rows == 0 || h->home[0] == '\0') {
+		why = "unpaired";	/* no owner key to verify it with */
+		goto refuse;
+	}
+	if (!h->cfg.time_trusted) {
+		why = "time-unknown";	/* freshness and expiry cannot be judged */
+		goto refuse;
+	}
+	/* The signature (the owner roots: paired key, endorsements, minus
+	 * revocations), the audience and the expiry; the freshness after, so
+	 * that a stale request by an owner is refused with its session id. */
+	r = pt_envelope_verify(h->ops, p, len, PT_ENV_LIVE, (const uint8_t(*)[PT_PK_LEN])h->roots,
+			       h->n_roots, h->home, now, UINT32_MAX, &e, &idx);
+	/* Which refusal (revoked or unknown key) matters for the log line and
+	 * the event only: the revocations are read when one is due. */
+	if (r == PT_EUNTRUSTEDCMD && live_refusal_due(h) &&
+	    live_by_revoked(h, p, len, now, &e) == PT_OK) {
+		verified = true;
+		why = "revoked";
+		goto refuse;
+	}
+	if (r != PT_OK) {
+		why = live_reason(r);
+		goto refuse;
+	}
+	verified = true;
+	if (now >= e.iat ? (uint64_t)now - (uint64_t)e.iat > h->cfg.mqtt_command_skew
+			 : (uint64_t)e.iat - (uint64_t)now > h->cfg.mqtt_command_skew) {
+		why = "stale";
+		goto refuse;
+	}
+	/* pt_envelope_verify checks these too; the hub does not rely on it.
+	 * The second bound keeps the order valid (expiry <= time + max) for
+	 * a request dated a little ahead of our clock. */
+	if (e.exp <= now) {
+		why = "expired";
+		goto refuse;
+	}
+	if (e.exp > e.iat + PT_LIVE_SECONDS_MAX || e.exp > now + PT_LIVE_SECONDS_MAX) {
+		why = "too-long";
+		goto refuse;
+	}
+	if (e.op != PT_LIVE_VIEW || e.target_len != PT_LIVE_XPK_LEN ||
+	    !pt_live_xpk_is_valid(e.target)) {
+		why = "malformed";	/* no usable viewer key (all zero, small order) */
+		goto refuse;
+	}
+	if ((r = owner_key_revoked(h, h->roots[idx])) != PT_OK) {
+		why = r == PT_EREVOKED ? "revoked" : "io-error";
+		goto refuse;
+	}
+	if (!hub_cam_has_marks(h->cam) || h->cfg.cam_id[0] == '\0') {
+		why = "no-camera";
+		goto refuse;
+	}
+	if (strcmp(e.lock, h->cfg.cam_id) != 0) {
+		why = "unknown-camera";
+		goto refuse;
+	}
+	/* The session id, durable before the order goes out: a copy, now or
+	 * after a restart, is a replay (QoS 1 may deliver twice: one too). */
+	if (hub_state_live_prune(h->st, now, NULL) != PT_OK) {
+		why = "io-error";
+		goto refuse;
+	}
+	r = hub_state_live_add(h->st, e.nonce, e.exp, now);
+	if (r != PT_OK) {
+		why = r == PT_EEXISTS ? "replayed" : r == PT_ENOSPC ? "too-many" : "io-error";
+		goto refuse;
+	}
+
+	pt_hex(e.nonce, PT_LIVE_ID_LEN, session);
+	pt_hex(e.kid, PT_KID_LEN, kid);
+	hlog(HLOG_INFO, "event=live result=start session=%s camera=%s owner_key_id=%s expires_at=%lld",
+	     session, e.lock, kid, (long long)e.exp);
+	if (h->n_live == LIVE_Q_MAX)
+		events_flush(h);	/* a busy turn: the queued orders go now */
+	event(h, "live.start",
+	      json_pack("{s:s,s:s,s:s,s:I}", "session", session, "camera", e.lock, "owner_key_id",
+			kid, "expires_at", (json_int_t)e.exp));
+	if (h->evq_n > 0) {
+		struct live_q *q = &h->live[h->n_live++];
+		memcpy(q->session, e.nonce, PT_LIVE_ID_LEN);
+		memcpy(q->xpk, e.target, PT_LIVE_XPK_LEN);
+		memcpy(q->kid, e.kid, PT_KID_LEN);
+		q->exp = e.exp;
+		q->evq_idx = h->evq_n - 1;
+	}
+	memset(&e, 0, sizeof(e));
+	return;
+
+refuse:
+	if (!live_refusal_due(h)) {
+		h->live_dropped++;	/* in the next line and event */
+		memset(&e, 0, sizeof(e));
+		return;
+	}
+	if (verified) {
+		pt_hex(e.nonce, PT_LIVE_ID_LEN, session);
+		pt_hex(e.kid, PT_KID_LEN, kid);
+	}
+	hlog(HLOG_WARN,
+	     "event=live result=refuse reason=%s session=%s owner_key_id=%s bytes=%zu dropped=%llu",
+	     why, verified ? session : "-", verified ? kid : "-", len,
+	     (unsigned long long)h->live_dropped);
+	d = json_object();
+	json_object_set_new(d, "reason", json_string(why));
+	if (verified) {
+		json_object_set_new(d, "session", json_string(session));
+		json_object_set_new(d, "owner_key_id", json_string(kid));
+	}
+	live_refusal(h, d);
+	memset(&e, 0, sizeof(e));
+}
+
+/*
+ * The orders of this turn's accepted requests, now that live.start has
+ * its seq: signed by the hub key, one datagram each on [camera] marks,
+ * never waiting. A failure is logged and recorded (live.order-failed),
+ * never retried: the viewer asks again.
+ */
+static void
+live_orders_send(struct hub *h, const struct live_q *q, const int64_t *seqs, size_t n)
+{
+	uint8_t buf[PT_LIVE_ORDER_MAX];
+	char session[2 * PT_LIVE_ID_LEN + 1];
+	struct pt_live_order o;
+	struct pt_signer sg;
+	struct timespec ts;
+	const char *error;
+	size_t i, len = 0;
+	int r, e;
+
+	pt_signer_sodium(&sg, h->key);
+	for (i = 0; i < n; i++) {
+		pt_hex(q[i].session, PT_LIVE_ID_LEN, session);
+		e = 0;
+		memset(&o, 0, sizeof(o));
+		(void)snprintf(o.camera, sizeof(o.camera), "%s", h->cfg.cam_id);
+		memcpy(o.session, q[i].session, PT_LIVE_ID_LEN);
+		o.event_seq = seqs[i] > 0 ? (uint64_t)seqs[i] : 0;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		o.time_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+		o.expiry_ms = (uint64_t)q[i].exp * 1000u;
+		memcpy(o.viewer_xpk, q[i].xpk, PT_LIVE_XPK_LEN);
+		memcpy(o.owner_kid, q[i].kid, PT_KID_LEN);
+		if (o.event_seq == 0) {
+			r = PT_EIO;	/* live.start is not in the chain: no order names it */
+			error = "no live.start event";
+		} else if ((r = pt_live_order_sign(&sg, &o, buf, sizeof(buf), &len)) != PT_OK) {
+			error = pt_err_code(r);	/* expired meanwhile (PT_EINVAL), or the key */
+		} else if ((r = hub_cam_order(h->cam, buf, len, &e)) != PT_OK) {
+			error = r == PT_EIO ? strerror(e) : pt_err_code(r);
+		} else {
+			error = NULL;
+		}
+		memset(buf, 0, sizeof(buf));
+		memset(&o, 0, sizeof(o));
+		if (error == NULL) {
+			hlog(HLOG_INFO, "event=live_order session=%s seq=%lld bytes=%zu", session,
+			     (long long)seqs[i], len);
+			continue;
+		}
+		h->live_order_failures++;
+		hlog(HLOG_WARN, "event=live_order result=failed session=%s error=\"%s\" failures=%llu",
+		     session, error, (unsigned long long)h->live_order_failures);
+		event(h, "live.order-failed",
+		      json_pack("{s:s,s:s,s:I,s:I}", "session", session, "error", error, "seq",
+				(json_int_t)(seqs[i] > 0 ? seqs[i] : 0), "failures",
+				(json_int_t)h->live_order_failures));
+	}
 }

@@ -360,6 +360,11 @@ uint64_t hub_cam_refused(struct hub_cam *cam, int *last_reason);
 struct pt_clip_mark;
 bool hub_cam_has_marks(const struct hub_cam *cam);
 int hub_cam_mark(struct hub_cam *cam, const struct pt_clip_mark *m, int *sys_errno);
+/* Send a signed live view order (porter/live.h, at most PT_LIVE_ORDER_MAX
+ * bytes, made by the caller) to [camera] marks, as a mark. PT_OK,
+ * PT_EINVAL (no marks socket, nothing or too much to send), PT_EIO (errno
+ * in *sys_errno). */
+int hub_cam_order(struct hub_cam *cam, const uint8_t *order, size_t len, int *sys_errno);
 
 /* ---- line control sockets (listen.c): admin and sim ---- */
 
@@ -462,10 +467,11 @@ void hub_link_reconfigure(struct hub_link *l, const struct hub_config *cfg);
  * the drivers, and events_appended whenever new events are in the chain,
  * so it can forward the outbox (hub_state_event_list(unsent_only) /
  * hub_state_event_mark_sent on porterd's ack). Downward traffic
- * (owner-signed revocations, remote lock and unlock, time beacons) is
- * decoded by the uplink (lib/proto/mqtt.c) and handed to the core
- * (hub_on_revocations, hub_on_command, hub_on_time below), which checks
- * every signature itself: the server relays, it cannot forge.
+ * (owner-signed revocations, remote lock and unlock, time beacons, live
+ * view requests) is decoded by the uplink (lib/proto/mqtt.c) and handed
+ * to the core (hub_on_revocations, hub_on_command, hub_on_time, hub_on_live
+ * below), which checks every signature itself: the server relays, it
+ * cannot forge.
  */
 struct hub_uplink_ops {
 	void (*poll)(void *up, struct hub_poll *p);
@@ -535,6 +541,15 @@ void hub_on_owners(struct hub *h, const uint8_t *p, size_t len);
 /* A remote command (decoded, nothing verified): verified, its nonce
  * recorded, then the door machine; the outcome is an event. */
 void hub_on_command(struct hub *h, const struct pt_mqtt_command *c);
+/* A live view request (docs/live.md, "The hub"): the payload of
+ * porter/v1/hub/<id>/live as it came, one PT_ENV_LIVE envelope. Verified
+ * against the owner roots, fresh, not expired, at most
+ * PT_LIVE_SECONDS_MAX long, for our camera, its session id never seen
+ * (recorded durably first); then the event live.start and, once it has
+ * its seq, the order signed by the hub key on [camera] marks. A refusal
+ * is a live.refused event (one a second at most; the ones dropped are
+ * counted in the next) and changes nothing else. */
+void hub_on_live(struct hub *h, const uint8_t *p, size_t len);
 /* A time beacon: drift detection only, never the clock. true: the state
  * should be published again (porterd's version differs from ours). */
 bool hub_on_time(struct hub *h, const struct pt_mqtt_time *t);

@@ -108,6 +108,15 @@ static const char *const migrations[] = {
 	"  at INTEGER NOT NULL"
 	") STRICT, WITHOUT ROWID;"
 	"CREATE INDEX command_nonces_expiry ON command_nonces(expires_at);",
+	/* 3: the replay memory of live view requests (docs/live.md, "The
+	 * hub"): the session id of every accepted request until its expiry,
+	 * at most HUB_LIVE_MAX at once (the cap is in the insert). */
+	"CREATE TABLE live_sessions ("
+	"  session BLOB PRIMARY KEY CHECK (length(session) = 16),"
+	"  expires_at INTEGER NOT NULL CHECK (expires_at >= 0),"
+	"  at INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX live_sessions_expiry ON live_sessions(expires_at);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -147,6 +156,9 @@ enum sid {
 	S_OWNER_ROWS,
 	S_OWNER_RESTATE,
 	S_KEY_REVS,
+	S_LIVE_ADD,
+	S_LIVE_PRUNE,
+	S_LIVE_COUNT,
 	S_COUNT_
 };
 
@@ -202,6 +214,14 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_OWNER_RESTATE] = "UPDATE owners SET label = ?2, statement = ?3, at = ?4 WHERE pk = ?1",
 	/* Key revocations with their envelopes (the evidence of who signed). */
 	[S_KEY_REVS] = "SELECT target, envelope FROM revocations WHERE kind = 2 ORDER BY id",
+	/* One statement, one lock: a session seen before is tried (and
+	 * refused by the PRIMARY KEY, PT_EEXISTS) even when the table is
+	 * full; a new one is inserted only below the cap. */
+	[S_LIVE_ADD] = "INSERT INTO live_sessions (session, expires_at, at) SELECT ?1, ?2, ?3"
+		       " WHERE (SELECT count(*) FROM live_sessions) < ?4"
+		       " OR EXISTS (SELECT 1 FROM live_sessions WHERE session = ?1)",
+	[S_LIVE_PRUNE] = "DELETE FROM live_sessions WHERE expires_at < ?1",
+	[S_LIVE_COUNT] = "SELECT count(*) FROM live_sessions",
 };
 
 struct hub_state {
@@ -1809,6 +1829,74 @@ hub_state_nonce_count(struct hub_state *hs, size_t *n)
 	if (hs == NULL)
 		return PT_EINVAL;
 	if ((s = get(hs, S_NONCE_COUNT, what)) == NULL)
+		return PT_EIO;
+	if ((r = step_row(hs, s, SQLITE_OK, what)) != PT_OK)
+		return r;
+	v = sqlite3_column_int64(s, 0);
+	done(s);
+	if (v < 0)
+		return log_eio_msg(what, "stored value out of range");
+	*n = (size_t)v;
+	return PT_OK;
+}
+
+/* ---- live view: the session ids seen ---- */
+
+int
+hub_state_live_add(struct hub_state *hs, const uint8_t session[PT_CTI_LEN], int64_t expires_at,
+		   int64_t at)
+{
+	const char *what = "cannot record a live session";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (hs == NULL || session == NULL || expires_at < 0)
+		return PT_EINVAL;
+	if ((s = get(hs, S_LIVE_ADD, what)) == NULL)
+		return PT_EIO;
+	bind_blob(s, 1, session, PT_CTI_LEN, &rc);
+	bind_i64(s, 2, expires_at, &rc);
+	bind_i64(s, 3, at, &rc);
+	bind_i64(s, 4, HUB_LIVE_MAX, &rc);
+	r = run_changing(hs, s, rc, what);
+	/* PT_EEXISTS: seen before; nothing inserted: full. */
+	return r == PT_ENOTFOUND ? PT_ENOSPC : r;
+}
+
+int
+hub_state_live_prune(struct hub_state *hs, int64_t before, size_t *n)
+{
+	const char *what = "cannot prune the live sessions";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (n != NULL)
+		*n = 0;
+	if (hs == NULL)
+		return PT_EINVAL;
+	if ((s = get(hs, S_LIVE_PRUNE, what)) == NULL)
+		return PT_EIO;
+	bind_i64(s, 1, before, &rc);
+	r = run(hs, s, rc, what);
+	if (r == PT_OK && n != NULL)
+		*n = (size_t)sqlite3_changes(hs->db);
+	return r;
+}
+
+int
+hub_state_live_count(struct hub_state *hs, size_t *n)
+{
+	const char *what = "cannot count the live sessions";
+	sqlite3_stmt *s;
+	int64_t v;
+	int r;
+
+	if (n == NULL)
+		return PT_EINVAL;
+	*n = 0;
+	if (hs == NULL)
+		return PT_EINVAL;
+	if ((s = get(hs, S_LIVE_COUNT, what)) == NULL)
 		return PT_EIO;
 	if ((r = step_row(hs, s, SQLITE_OK, what)) != PT_OK)
 		return r;

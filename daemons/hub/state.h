@@ -141,6 +141,23 @@ int hub_state_nonce_prune(struct hub_state *hs, int64_t before, size_t *n) PT_MU
 /* How many nonces are kept. */
 int hub_state_nonce_count(struct hub_state *hs, size_t *n) PT_MUST_CHECK;
 
+/* ---- live view: the replay memory of requests (survives restarts) ----
+ * docs/live.md, "The hub": the session id (the request's nonce) of every
+ * accepted live view request until the session's expiry, at most
+ * HUB_LIVE_MAX at once. */
+#define HUB_LIVE_MAX 64
+/* Remember an accepted session id until expires_at (UTC s; at: now).
+ * PT_EEXISTS if it is there already (a replay, refused even when the
+ * table is full), PT_ENOSPC if HUB_LIVE_MAX are kept already, PT_EINVAL,
+ * PT_EIO. Durable on return: call it before acting on the request. */
+int hub_state_live_add(struct hub_state *hs, const uint8_t session[PT_CTI_LEN], int64_t expires_at,
+		       int64_t at) PT_MUST_CHECK;
+/* Forget the sessions whose expires_at is before `before`; *n (may be
+ * NULL) how many. */
+int hub_state_live_prune(struct hub_state *hs, int64_t before, size_t *n) PT_MUST_CHECK;
+/* How many session ids are kept. */
+int hub_state_live_count(struct hub_state *hs, size_t *n) PT_MUST_CHECK;
+
 /* ---- small values: last contact with porterd, last trusted time ---- */
 int hub_state_meta_get(struct hub_state *hs, const char *key, int64_t *v) PT_MUST_CHECK;
 int hub_state_meta_set(struct hub_state *hs, const char *key, int64_t v) PT_MUST_CHECK;

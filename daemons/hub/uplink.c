@@ -71,6 +71,9 @@ struct uplink {
 	bool discovery;
 	char label[101];
 	char topic[PT_MQTT_OWNERS + 1][PT_MQTT_TOPIC_CAP];	/* by enum pt_mqtt_leaf */
+	/* porter/v1/hub/<id>/live (docs/live.md): built here, matched by
+	 * name before the codec's topic parser sees a message. */
+	char live_topic[PT_MQTT_TOPIC_CAP];
 
 	enum conn conn;
 	bool closing;
@@ -344,6 +347,12 @@ on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 	(void)m;
 	if (u->closing || msg->topic == NULL)
 		return;
+	if (strcmp(msg->topic, u->live_topic) == 0) {
+		/* One envelope as the owner made it; bounded and verified by
+		 * the core (too large, malformed: a live.refused event). */
+		hub_on_live(u->h, p, len);
+		return;
+	}
 	if (pt_mqtt_topic_parse(msg->topic, strlen(msg->topic), &t) != PT_OK ||
 	    strcmp(t.hub_id, u->id) != 0) {
 		hlog(HLOG_WARN, "event=uplink_message result=ignored note=\"not one of our topics\"");
@@ -415,6 +424,11 @@ on_connect(struct mosquitto *m, void *arg, int rc)
 			hlog(HLOG_ERR, "event=uplink_subscribe topic=%s error=\"%s\"",
 			     u->topic[leaves[i]], mosquitto_strerror(rc));
 	}
+	/* Live view requests (QoS 1), before the last SUBACK is awaited. */
+	rc = mosquitto_subscribe(m, &mid, u->live_topic, 1);
+	if (rc != MOSQ_ERR_SUCCESS)
+		hlog(HLOG_ERR, "event=uplink_subscribe topic=%s error=\"%s\"", u->live_topic,
+		     mosquitto_strerror(rc));
 	u->last_sub_mid = mid;
 	u->sub_deadline_ms = hub_mono_ms() + SUBSCRIBE_WAIT_MS;
 	hlog(HLOG_INFO, "event=uplink state=connected broker=%s:%u tls=%s", u->host, u->port,
@@ -434,6 +448,7 @@ on_subscribe(struct mosquitto *m, void *arg, int mid, int qos_count, const int *
 				       " refuses one of our topics\"");
 	if (mid == u->last_sub_mid && u->conn == UP_CONNECTED && !u->subscribed) {
 		u->subscribed = true;
+		hlog(HLOG_INFO, "event=uplink state=subscribed");
 		u->state_force = true;
 		u->want_send = true;
 		if (u->discovery)
@@ -792,6 +807,15 @@ hub_uplink_open(struct hub *h, const struct hub_config *cfg, struct pt_errbuf *e
 	for (leaf = PT_MQTT_STATE; leaf <= PT_MQTT_OWNERS; leaf++) {
 		if (pt_mqtt_topic_build(leaf, u->id, u->topic[leaf], sizeof(u->topic[leaf]), &len) !=
 		    PT_OK) {
+			(void)snprintf(err->msg, sizeof(err->msg),
+				       "mqtt: the hub id '%.64s' cannot name a topic", u->id);
+			goto fail_free;
+		}
+	}
+	{
+		int tl = snprintf(u->live_topic, sizeof(u->live_topic), "%s%s/live", PT_MQTT_PREFIX,
+				  u->id);
+		if (tl < 0 || (size_t)tl >= sizeof(u->live_topic)) {
 			(void)snprintf(err->msg, sizeof(err->msg),
 				       "mqtt: the hub id '%.64s' cannot name a topic", u->id);
 			goto fail_free;

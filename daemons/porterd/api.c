@@ -839,6 +839,10 @@ home_delete(struct server *s, struct request *rq, struct reply *rp, const struct
 	rp->status = 204;
 }
 
+/* A home's members: at most MEMBERS_MAX (POST is 409 limit-reached past it),
+ * so GET lists them all. */
+#define MEMBERS_MAX 64
+
 static void
 member_add(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h, int role)
 {
@@ -867,6 +871,22 @@ member_add(struct server *s, struct request *rq, struct reply *rp, const struct 
 		fail_internal(rp);
 		return;
 	}
+	/* Counted inside the transaction (as owner keys are). */
+	{
+		struct pt_member *ms = calloc(MEMBERS_MAX, sizeof(*ms));
+		size_t n = 0;
+
+		x = ms != NULL ? pt_store_member_list(s->st, h->id, ms, MEMBERS_MAX, &n) : PT_ENOMEM;
+		free(ms);
+		if (x != PT_OK || n >= MEMBERS_MAX) {
+			pt_store_rollback(s->st);
+			if (x != PT_OK)
+				fail_internal(rp);
+			else
+				fail(rp, 409, "limit-reached", "email", "a home has at most 64 members");
+			return;
+		}
+	}
 	if ((x = pt_store_member_add(s->st, h->id, m.id, r.role)) != PT_OK) {
 		pt_store_rollback(s->st);
 		fail_store(rp, x, "email", "this account is already a member of the home");
@@ -881,6 +901,131 @@ member_add(struct server *s, struct request *rq, struct reply *rp, const struct 
 	rp->status = 201;
 	rp->body = json_pack("{s:I,s:s}", "account_id", (json_int_t)m.id, "role",
 			     r.role == PT_HOME_OWNER ? "owner" : "member");
+}
+
+/*
+ * GET /v1/homes/{id}/members (any member): each with the key ids of the
+ * owner keys that account enrolled, so an owner removing another can see
+ * which keys to revoke at the hubs (porterd cannot: docs/api.md).
+ */
+static void
+member_list(struct server *s, struct reply *rp, const struct pt_home *h)
+{
+	struct pt_member *ms = calloc(MEMBERS_MAX, sizeof(*ms));
+	struct pt_owner_key *ks = calloc(LIST_KEYS_MAX, sizeof(*ks));
+	char kid_hex[2 * PT_KID_LEN + 1];
+	uint8_t kid[PT_KID_LEN];
+	size_t n = 0, nk = 0, i, k;
+	json_t *arr;
+
+	if (ms == NULL || ks == NULL ||
+	    pt_store_member_list(s->st, h->id, ms, MEMBERS_MAX, &n) != PT_OK ||
+	    pt_store_owner_key_list(s->st, h->id, ks, LIST_KEYS_MAX, &nk) != PT_OK) {
+		free(ms);
+		free(ks);
+		fail_internal(rp);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		json_t *kids = json_array();
+
+		for (k = 0; k < nk; k++) {
+			if (ks[k].added_by != ms[i].account)
+				continue;
+			pt_kid(pt_crypto_sodium(), ks[k].pk, kid);
+			hex(kid, sizeof(kid), kid_hex);
+			json_array_append_new(kids, json_string(kid_hex));
+		}
+		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:o}", "account_id",
+						     (json_int_t)ms[i].account, "email", ms[i].email,
+						     "name", ms[i].name, "role",
+						     ms[i].role == PT_HOME_OWNER ? "owner" : "member",
+						     "key_ids", kids));
+	}
+	free(ms);
+	free(ks);
+	rp->status = 200;
+	rp->body = json_pack("{s:o}", "members", arr);
+}
+
+/* An account id in a path: 1..19 decimal digits, no leading zero, > 0. */
+static bool
+parse_account_id(const char *p, int64_t *out)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (p[0] < '1' || p[0] > '9')
+		return false;
+	for (i = 0; p[i] != '\0'; i++) {
+		if (i >= 19 || p[i] < '0' || p[i] > '9' || v > (INT64_MAX - (p[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * DELETE /v1/homes/{id}/members/{account_id}: owners remove anyone, a
+ * member removes themself (leaves). Never the home's last owner (409
+ * last-owner). The account's next request about the home is 404 (the
+ * cache is bumped); its live streams end at their next look (stream.c).
+ */
+static void
+member_remove(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h,
+	      int role, const char *arg)
+{
+	char target[PT_ID_MAX + 8];
+	int64_t account;
+	int had = 0, x;
+
+	if (!parse_account_id(arg, &account)) {
+		fail(rp, 404, "not-found", NULL, "not found");
+		return;
+	}
+	if (account != rq->actor && !need_owner(role, rp))
+		return;
+	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	if ((x = pt_store_member_remove(s->st, h->id, account, &had)) != PT_OK) {
+		pt_store_rollback(s->st);
+		if (x == PT_ECONFLICT)
+			fail(rp, 409, "last-owner", NULL,
+			     "the home would have no owner: make another account owner first, "
+			     "or delete the home");
+		else
+			fail_store(rp, x, NULL, NULL);
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "home:%s", h->id);
+	if (!commit_audited(s, rq, rp, "member.remove", target,
+			    json_pack("{s:I,s:s,s:b}", "account", (json_int_t)account, "role",
+				      had == PT_HOME_OWNER ? "owner" : "member", "self",
+				      account == rq->actor)))
+		return;
+	cache_bump(s->cache);
+	live_end_account(s, h->id, account);	/* its live views end now (live.c) */
+	plog(LOG_INFO_, "event=member_remove id=%s home=%s account=%lld role=%s", rq->id, h->id,
+	     (long long)account, had == PT_HOME_OWNER ? "owner" : "member");
+	rp->status = 204;
+}
+
+/* /v1/homes/{id}/members/{account_id}: false if sub is not one. */
+static bool
+api_home_members(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h,
+		 int role, const char *sub)
+{
+	if (strncmp(sub, "members/", 8) != 0 || strchr(sub + 8, '/') != NULL)
+		return false;
+	if (method_is(rq, "DELETE"))
+		member_remove(s, rq, rp, h, role, sub + 8);
+	else
+		not_allowed(rp, "DELETE");
+	return true;
 }
 
 /* ---- owner keys ---- */
@@ -1384,8 +1529,10 @@ homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct p
 	} else if (strcmp(sub, "members") == 0) {
 		if (method_is(rq, "POST"))
 			member_add(s, rq, rp, &h, role);
+		else if (method_is(rq, "GET"))
+			member_list(s, rp, &h);
 		else
-			not_allowed(rp, "POST");
+			not_allowed(rp, "GET, POST");
 	} else if (strcmp(sub, "owner-keys") == 0) {
 		if (method_is(rq, "POST"))
 			owner_key_add(s, rq, rp, &h, role);
@@ -1412,15 +1559,57 @@ homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct p
 			command_relay(s, rq, rp, &h, role);
 		else
 			not_allowed(rp, "POST");
+	} else if (strcmp(sub, "live") == 0) {
+		if (method_is(rq, "POST"))
+			live_open(s, rq, rp, &h, role);
+		else
+			not_allowed(rp, "POST");
 	} else if (strcmp(sub, "stream") == 0) {
 		if (method_is(rq, "GET"))
 			stream_open(s, rp, a->id, h.id, th, rq->last_event_id, rq->rl_addr);
 		else
 			not_allowed(rp, "GET");
-	} else if (!api_home_org(s, rq, rp, a, &h, role, sub) &&
+	} else if (!api_home_members(s, rq, rp, &h, role, sub) &&
+		   !api_home_org(s, rq, rp, a, &h, role, sub) &&
 		   !api_home_clip(s, rq, rp, a, &h, role, sub)) {
 		not_found(rp);
 	}
+}
+
+/*
+ * /v1/live/{session}, .../key, .../fragments/{n} (rest after "/v1/live/";
+ * docs/live.md): 405 first; the camera's PUTs are authenticated by its key
+ * (live.c), the viewer's GET and DELETE by a session.
+ */
+static void
+api_live(struct server *s, struct request *rq, struct reply *rp, const char *rest)
+{
+	const char *slash = strchr(rest, '/'), *sub = slash != NULL ? slash + 1 : "";
+	struct pt_account a;
+	uint8_t th[PT_HASH_LEN];
+
+	if (slash == NULL) {
+		if (!method_is(rq, "GET") && !method_is(rq, "DELETE")) {
+			not_allowed(rp, "GET, DELETE");
+			return;
+		}
+	} else if (strcmp(sub, "key") == 0 || strncmp(sub, "fragments/", 10) == 0) {
+		if (!method_is(rq, "GET") && !method_is(rq, "PUT")) {
+			not_allowed(rp, "GET, PUT");
+			return;
+		}
+		if (method_is(rq, "PUT")) {
+			live_camera_put(s, rq, rp, rest);
+			return;
+		}
+	} else {
+		not_found(rp);
+		return;
+	}
+	if (!authenticate(s, rq, rp, &a, th))
+		return;
+	pt_wipe(th, sizeof(th));
+	live_viewer(s, rq, rp, a.id, rest);
 }
 
 void
@@ -1516,6 +1705,8 @@ api_dispatch(struct server *s, struct request *rq, struct reply *rp)
 		api_deliveries(s, rq, rp, &a, p + 10);
 	} else if (strncmp(p, "clips/", 6) == 0) {
 		api_clips(s, rq, rp, p + 6);
+	} else if (strncmp(p, "live/", 5) == 0) {
+		api_live(s, rq, rp, p + 5);
 	} else {
 		not_found(rp);
 	}

@@ -156,6 +156,26 @@ static const struct key keys[] = {
 	 "live streams one account may have open at once; more get 429"},
 	{"web", "streams_per_address", C_UINT, F(web_streams_per_address), "4", 1, 1000,
 	 "live streams one client address (IPv6: its /64) may have open at once; more get 429"},
+	{"live", "sessions", C_UINT, F(live_sessions), "64", 1, 10000,
+	 "live view sessions open at once (docs/live.md); more get 503"},
+	{"live", "viewers_per_home", C_UINT, F(live_viewers_per_home), "2", 1, 64,
+	 "live view sessions one home may have open at once; more get 429"},
+	{"live", "memory", C_UINT, F(live_memory), "67108864", 1048576, 17179869184ull,
+	 "bytes of live key records and fragments held in memory in all; an upload beyond"
+	 " it gets 503"},
+	{"live", "session_memory", C_UINT, F(live_session_memory), "8388608", 65536,
+	 17179869184ull,
+	 "bytes of key records and fragments one live session may hold (at most [live]"
+	 " memory); an upload beyond it gets 507"},
+	{"live", "buffer", C_UINT, F(live_buffer), "4", 1, 32,
+	 "newest media fragments kept per live session (and fragment 0); older ones are"
+	 " dropped"},
+	{"live", "idle_timeout", C_DURATION, F(live_idle_timeout), "10s", 2, 300,
+	 "a live session without a viewer's fetch for this long ends (2s .. 5m)"},
+	{"live", "wait", C_DURATION, F(live_wait), "10s", 1, 25,
+	 "how long GET .../fragments/{n} waits for the fragment before 204 (1s .. 25s)"},
+	{"live", "skew", C_DURATION, F(live_skew), "60s", 5, 600,
+	 "how far a live request's signing time may be from porterd's clock (5s .. 10m)"},
 };
 
 static int

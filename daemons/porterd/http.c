@@ -22,6 +22,7 @@
 
 #include "jsonout.h"
 #include "porter/clip.h"
+#include "porter/live.h"
 #include "porterd.h"
 #include "web.h"
 
@@ -31,6 +32,8 @@
 	" 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; manifest-src 'self';"    \
 	" base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 #define CSP_API "default-src 'none'; frame-ancestors 'none'"
+/* Seconds a camera's live upload may be silent (docs/live.md). */
+#define LIVE_UPLOAD_TIMEOUT_S 5
 
 int64_t
 now_utc(void)
@@ -134,9 +137,13 @@ max_body(struct server *s, const char *url, const char *method)
 {
 	enum upload k = upload_kind(url, method);
 	size_t n;
+	bool fragment = false;
 
 	if (k == UP_MANIFEST)
 		return PT_CLIP_MANIFEST_MAX;
+	/* A camera's live upload (live.c): a key record or a fragment. */
+	if (k == UP_NONE && live_upload_path(url, method, &fragment))
+		return fragment ? PT_LIVE_FRAGMENT_MAX : PT_LIVE_KEYREC_MAX;
 	pthread_rwlock_rdlock(&s->cfg_lock);
 	n = k == UP_SEGMENT ? s->cfg.clips_max_segment : s->cfg.max_body;
 	pthread_rwlock_unlock(&s->cfg_lock);
@@ -217,13 +224,23 @@ send_reply(struct MHD_Connection *c, struct request *rq, struct reply *rp)
 		/* Binary (clip downloads): handed over, libmicrohttpd frees it. */
 		json_decref(rp->body);
 		rp->body = NULL;
-		resp = MHD_create_response_from_buffer(rp->data_len, rp->data, MHD_RESPMEM_MUST_FREE);
+		if (rp->data_free != NULL)	/* lent (live.c): given back by the callback */
+			resp = MHD_create_response_from_buffer_with_free_callback_cls(
+				rp->data_len, rp->data, rp->data_free, rp->data_cls);
+		else
+			resp = MHD_create_response_from_buffer(rp->data_len, rp->data,
+							       MHD_RESPMEM_MUST_FREE);
 		if (resp == NULL) {
-			free(rp->data);
+			if (rp->data_free != NULL)
+				rp->data_free(rp->data_cls);
+			else
+				free(rp->data);
 			rp->data = NULL;
+			rp->data_free = NULL;
 			return MHD_NO;
 		}
 		rp->data = NULL;
+		rp->data_free = NULL;
 		MHD_add_response_header(resp, "Content-Type", rp->content_type != NULL
 								     ? rp->content_type
 								     : "application/octet-stream");
@@ -498,6 +515,38 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 				return send_reply(c, rq, &rp);
 			}
 		}
+		/*
+		 * A camera's live fragment (up to PT_LIVE_FRAGMENT_MAX): of
+		 * another type, for a session that is not open, from another
+		 * camera or without a well-formed signature header, refused
+		 * before the body is read; and only so many bodies of one
+		 * session at once (live.c). A live upload (key record or
+		 * fragment) gets a short time-out: a camera sends at once,
+		 * and a trickling body must not hold its slot.
+		 */
+		{
+			bool fragment = false, counted = false;
+
+			if (live_upload_path(url, method, &fragment)) {
+				(void)MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+								(unsigned int)LIVE_UPLOAD_TIMEOUT_S);
+			}
+			if (live_upload_path(url, method, &fragment) && fragment) {
+				memset(&rp, 0, sizeof(rp));
+				if (live_upload_early(s, url,
+						      MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+										  "Content-Type"),
+						      MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+										  "Porter-Camera"),
+						      MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+										  "Porter-Signature"),
+						      &rp, &counted, rq->live_up_id)) {
+					rq->replied = true;
+					return send_reply(c, rq, &rp);
+				}
+				rq->live_counted = counted;
+			}
+		}
 		return MHD_YES;
 	}
 	memset(&rp, 0, sizeof(rp));
@@ -531,6 +580,15 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	/* A live fragment GET that waited, resumed (live.c): answer it now,
+	 * or it waits again. */
+	if (rq->live != NULL) {
+		live_again(s, rq, &rp);
+		if (rp.suspended)
+			return MHD_YES;
+		return send_reply(c, rq, &rp);
+	}
+	rq->conn = c;
 	rq->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	rq->authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	web_headers(s, c, rq);
@@ -546,6 +604,8 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 	} else {
 		api_dispatch(s, rq, &rp);
 	}
+	if (rp.suspended)
+		return MHD_YES;	/* a long poll (live.c): answered once resumed */
 	return send_reply(c, rq, &rp);
 }
 
@@ -561,6 +621,9 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_Reque
 		return;
 	if (rq->seg_counted)
 		atomic_fetch_sub(&s->seg_inflight, 1);
+	if (rq->live_counted)
+		live_upload_done(s, rq->live_up_id);
+	live_request_done(s, rq);
 	if (rq->body != NULL) {
 		pt_wipe(rq->body, rq->cap);	/* bodies carry passwords */
 		free(rq->body);
@@ -661,8 +724,19 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 		}
 		flags |= MHD_USE_TLS;
 	}
-	/* The live streams' watcher (stream.c), before any request. */
+	/* The live streams' watcher (stream.c) and the live view table with
+	 * its reaper (live.c), before any request. */
+	if (live_start(s) != 0) {
+		(void)snprintf(err->msg, sizeof(err->msg), "cannot start the live view reaper");
+		if (key != NULL) {
+			pt_wipe(key, strlen(key));
+			free(key);
+		}
+		free(cert);
+		return NULL;
+	}
 	if (streams_start(s) != 0) {
+		live_stop(s);
 		(void)snprintf(err->msg, sizeof(err->msg), "cannot start the stream watcher");
 		if (key != NULL) {
 			pt_wipe(key, strlen(key));
@@ -708,6 +782,7 @@ http_start(struct server *s, uint16_t *port, struct pt_errbuf *err)
 		/* streams_free: main.c's, once the MQTT thread (which calls
 		 * stream_notify) has stopped. */
 		streams_stop(s);
+		live_stop(s);
 		return NULL;
 	}
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -725,6 +800,7 @@ http_stop(struct server *s, struct MHD_Daemon *d)
 	 * suspended); let requests in flight finish (10 s at most). */
 	(void)MHD_quiesce_daemon(d);
 	streams_stop(s);
+	live_stop(s);	/* every long poll resumed; none suspends after this */
 	while (atomic_load(&s->inflight) > 0 && now_mono_ns() < deadline)
 		nanosleep(&pause, NULL);
 	MHD_stop_daemon(d);

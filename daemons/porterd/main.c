@@ -119,6 +119,15 @@ reload(struct server *s, const char *path)
 		s->cfg.web_streams_per_account = nc.web_streams_per_account;
 		s->cfg.web_cookie_secure = nc.web_cookie_secure;
 		s->cfg.web_streams_per_address = nc.web_streams_per_address;
+		/* [live]: new sessions take the new values (buffer too). */
+		s->cfg.live_sessions = nc.live_sessions;
+		s->cfg.live_viewers_per_home = nc.live_viewers_per_home;
+		s->cfg.live_memory = nc.live_memory;
+		s->cfg.live_session_memory = nc.live_session_memory;
+		s->cfg.live_buffer = nc.live_buffer;
+		s->cfg.live_idle_timeout = nc.live_idle_timeout;
+		s->cfg.live_wait = nc.live_wait;
+		s->cfg.live_skew = nc.live_skew;
 		pthread_rwlock_unlock(&s->cfg_lock);
 		log_set_level(nc.log_level);
 		plog(LOG_INFO_, "event=reload result=applied");
@@ -235,6 +244,7 @@ main(int argc, char **argv)
 		plog(LOG_ERR_, "event=start error=\"%s\"", err.msg);
 		mqtt_stop(srv.mqtt);
 		streams_free(&srv);
+		live_free(&srv);
 		pt_store_close(srv.st);
 		return 1;
 	}
@@ -262,6 +272,7 @@ main(int argc, char **argv)
 	mqtt_stop(srv.mqtt);
 	srv.mqtt = NULL;
 	streams_free(&srv);	/* after mqtt_stop: no stream_notify from here on */
+	live_free(&srv);	/* after http_stop: no request and no reaper any more */
 	pt_store_close(srv.st);
 	ratelimit_free(srv.rl);
 	cache_free(srv.cache);

@@ -355,6 +355,52 @@ mqtt_owners_changed(struct server *s, const char *home_id)
 /* ---- commands ---- */
 
 int
+mqtt_live_relay(struct server *s, const char *home_id, const uint8_t *env, size_t env_len,
+		size_t *n)
+{
+	struct mqtt *m = s->mqtt;
+	struct pt_hub *hubs = NULL;
+	char topic[PT_MQTT_TOPIC_CAP];
+	size_t nh = 0, i;
+	int r, k, rc;
+
+	*n = 0;
+	if (m == NULL)
+		return PT_EUNSUPPORTED;
+	if (!atomic_load(&m->connected))
+		return PT_EIO;
+	if (env_len == 0 || env_len > PT_ENVELOPE_SIZE_MAX)
+		return PT_EINVAL;
+	if ((hubs = calloc(HOME_HUBS_MAX, sizeof(*hubs))) == NULL)
+		return PT_ENOMEM;
+	if ((r = pt_store_hub_list(s->st, home_id, hubs, HOME_HUBS_MAX, &nh)) != PT_OK)
+		goto out;
+	r = nh > 0 ? PT_OK : PT_ENOTFOUND;
+	for (i = 0; i < nh; i++) {
+		/* porter/v1/hub/<id>/live: QoS 1, never retained (a request
+		 * lives 10 minutes at most; a hub that is offline now misses it). */
+		k = snprintf(topic, sizeof(topic), PT_MQTT_PREFIX "%s/live", hubs[i].id);
+		if (k < 0 || (size_t)k >= sizeof(topic) ||
+		    !pt_id_is_valid(hubs[i].id, strnlen(hubs[i].id, PT_ID_MAX + 1))) {
+			r = PT_EINVAL;
+			goto out;
+		}
+		rc = mosquitto_publish(m->mq, NULL, topic, (int)env_len, env, 1, false);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			plog(LOG_WARN_, "event=mqtt_publish topic=%s error=\"%s\"", topic,
+			     mosquitto_strerror(rc));
+			r = PT_EIO;
+			goto out;
+		}
+		plog(LOG_DEBUG_, "event=mqtt_publish topic=%s bytes=%zu", topic, env_len);
+		(*n)++;
+	}
+out:
+	free(hubs);
+	return r;
+}
+
+int
 mqtt_command_relay(struct server *s, const char *home_id, const char *hub_id, const uint8_t *env,
 		   size_t env_len, char (*ids)[PT_ID_MAX + 1], size_t max, size_t *n)
 {

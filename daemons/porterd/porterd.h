@@ -61,6 +61,15 @@ struct config {
 	int web_cookie_secure;		/* WEB_SECURE_AUTO (TLS), _ALWAYS, _NEVER */
 	unsigned web_streams_per_account; /* of them, one account's */
 	unsigned web_streams_per_address; /* of them, one address's (IPv6: its /64) */
+	/* [live] (live.c, docs/live.md) */
+	unsigned live_sessions;		/* live sessions open at once */
+	unsigned live_viewers_per_home;	/* of them, one home's */
+	size_t live_memory;		/* bytes of key records and fragments held */
+	size_t live_session_memory;	/* of them, one session's at most */
+	unsigned live_buffer;		/* media fragments kept per session */
+	int64_t live_idle_timeout;	/* seconds without a viewer's fetch: ended */
+	int64_t live_wait;		/* seconds a fragment GET waits (then 204) */
+	int64_t live_skew;		/* seconds a request's iat may be off */
 };
 void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c, struct pt_errbuf *err);
@@ -139,6 +148,13 @@ void mqtt_hub_paired(struct server *s, const char *hub_id);
  * went to (max of them), *n their count. PT_OK; PT_EUNSUPPORTED: no MQTT
  * here; PT_EIO: not connected to the broker now, or the publish failed;
  * PT_ENOTFOUND: hub_id is not a hub of the home, or the home has none. */
+/* Relay an owner-signed live request (PT_ENV_LIVE, verified by the
+ * caller), byte for byte, to porter/v1/hub/<hub>/live of each hub of the
+ * home (QoS 1, not retained); *n the hubs it went to. PT_OK;
+ * PT_EUNSUPPORTED: no MQTT here; PT_EIO: not connected now, or a publish
+ * failed; PT_ENOTFOUND: the home has no hub. */
+int mqtt_live_relay(struct server *s, const char *home_id, const uint8_t *env, size_t env_len,
+		    size_t *n) PT_MUST_CHECK;
 int mqtt_command_relay(struct server *s, const char *home_id, const char *hub_id,
 		       const uint8_t *env, size_t env_len, char (*ids)[PT_ID_MAX + 1], size_t max,
 		       size_t *n) PT_MUST_CHECK;
@@ -159,6 +175,7 @@ struct server {
 	atomic_uint_fast64_t id_next;
 	struct mqtt *mqtt;			/* NULL: no MQTT (mqtt.c) */
 	struct streams *streams;		/* live streams (stream.c) */
+	struct lives *lives;			/* live view sessions (live.c) */
 };
 
 struct request {
@@ -196,6 +213,10 @@ struct request {
 	bool seg_counted;		/* counted in seg_inflight */
 	uint64_t started_ns;
 	int64_t actor;			/* account id once authenticated */
+	struct MHD_Connection *conn;	/* the request's connection (live.c suspends it) */
+	struct live_waiter *live;	/* a live fragment GET's waiter (live.c owns it) */
+	bool live_counted;		/* counted in live.c's uploads of live_up_id */
+	uint8_t live_up_id[16];		/* that session (PT_LIVE_ID_LEN) */
 };
 
 struct reply {
@@ -208,6 +229,11 @@ struct reply {
 	uint8_t *data;
 	size_t data_len;
 	const char *content_type;
+	/* With data_free: data is not malloc'd but lent (live.c's fragments);
+	 * http.c calls data_free(data_cls) once the answer is sent or
+	 * dropped, instead of free(data). */
+	void (*data_free)(void *cls);
+	void *data_cls;
 	/* Set-Cookie (web sign-in and sign-out), or "": wiped after sending. */
 	char set_cookie[160];
 	/* A live stream (stream.c): http.c sends it with stream_response. */
@@ -219,6 +245,9 @@ struct reply {
 	int fd;
 	size_t fd_len;
 	const char *location;
+	/* live.c suspended the connection (a long poll): no answer now; it is
+	 * asked again (live_again) when the connection is resumed. */
+	bool suspended;
 };
 
 /* stream.c: GET /v1/homes/{id}/stream (docs/web.md "Live state"). */
@@ -248,6 +277,45 @@ void stream_open(struct server *s, struct reply *rp, int64_t account, const char
 struct MHD_Response *stream_response(struct stream *st, struct MHD_Connection *c);
 /* A stream that will not be sent after all. */
 void stream_discard(struct stream *st);
+
+/*
+ * live.c: live view (docs/live.md, "porterd API"): sessions in memory,
+ * the camera's uploads, the viewer's long polls.
+ * live_start with http_start (the table and its reaper thread); live_stop
+ * with http_stop, before MHD_stop_daemon (every waiting request resumed,
+ * none suspended after); live_free in main.c after http_stop.
+ */
+struct live_waiter;
+int live_start(struct server *s);
+void live_stop(struct server *s);
+void live_free(struct server *s);
+/* POST /v1/homes/{id}/live, the home found and the role known. */
+void live_open(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h,
+	       int role);
+/* /v1/live/... (rest after "/v1/live/"; api.c routes the methods): the
+ * camera's PUT of .../key or .../fragments/{n}, authenticated by its key;
+ * the viewer's GET and DELETE, account authenticated by a session. 404 for
+ * a path that is not one of them (a malformed session id or index). */
+void live_camera_put(struct server *s, struct request *rq, struct reply *rp, const char *rest);
+void live_viewer(struct server *s, struct request *rq, struct reply *rp, int64_t account,
+		 const char *rest);
+/* Is this a camera's live upload (PUT .../key or .../fragments/{n})? */
+bool live_upload_path(const char *url, const char *method, bool *fragment);
+/* Before a fragment body is read (http.c): 415, 410 (no such open
+ * session), 503 (not relayed yet, or this session's bodies at once), 401
+ * (not its camera, or no well-formed Porter-Signature): true with the
+ * reply filled. *counted: live_upload_done(s, id) is owed (id filled). */
+bool live_upload_early(struct server *s, const char *url, const char *ctype, const char *camera,
+		       const char *signature, struct reply *rp, bool *counted,
+		       uint8_t id[16]);
+void live_upload_done(struct server *s, const uint8_t id[16]);
+/* The account is no longer an owner of the home (api.c's member removal):
+ * its live sessions of the home end now (the camera's next PUT 410). */
+void live_end_account(struct server *s, const char *home, int64_t account);
+/* A suspended fragment GET was resumed: answer it (or suspend again). */
+void live_again(struct server *s, struct request *rq, struct reply *rp);
+/* The request is over (http.c's completed callback): its waiter freed. */
+void live_request_done(struct server *s, struct request *rq);
 
 /* api_org.c: a hub as GET /v1/homes/{id}/hubs shows it (a new reference). */
 json_t *hub_json(const struct pt_hub *h);

@@ -46,6 +46,7 @@ enum pt_envelope_kind {
 	PT_ENV_PAIRING = 3,
 	PT_ENV_ATTESTATION = 4,
 	PT_ENV_OWNER = 5,	/* an owner key endorses another owner key (docs/web.md) */
+	PT_ENV_LIVE = 6,	/* an owner asks for live view (porter/live.h, docs/live.md) */
 };
 
 /* PT_ENV_OWNER: aud = home id, nonce random, AAD "porter/owner/v1",
@@ -54,6 +55,16 @@ enum pt_envelope_kind {
  * new key from then on, as an owner key (a root), until a key revocation
  * names it. */
 #define PT_OWNER_ADD 1
+
+/* PT_ENV_LIVE: aud = home id, AAD "porter/live/v1" (PT_LIVE_REQUEST_DOMAIN),
+ * nonce = the live session id, exp (CWT claim 4, the only kind that has
+ * it, and it must: iat < exp <= iat + PT_LIVE_SECONDS_MAX),
+ * -65537 {1: 1 (PT_LIVE_VIEW), 2: the viewer's X25519 public key (32
+ * bytes; neither all zero nor of small order: pt_live_xpk_is_valid),
+ * 3: camera id (a porter id)}: op 1, target the key, target_len 32, lock
+ * the camera id. pt_envelope_verify also refuses exp <= now (PT_EEXPIRED).
+ * Every other kind refuses claim 4 as it refuses any claim it does not
+ * know, and pt_envelope_sign refuses exp != 0 for them. */
 
 enum pt_command_op {
 	PT_CMD_LOCK = 1,
@@ -70,26 +81,32 @@ struct pt_envelope {
 	uint8_t kid[PT_KID_LEN];
 	char aud[PT_ID_MAX + 1];	/* home id */
 	int64_t iat;
+	int64_t exp;			/* live only (claim 4); 0 for every other kind */
 	uint8_t nonce[PT_CTI_LEN];
 	uint8_t op;			/* command op, revocation kind, attested level; 0 for pairing */
-	char lock[PT_ID_MAX + 1];	/* command: "" means every lock; attestation: courier id */
-	uint8_t target[PT_PK_LEN];	/* revocation: token id (16) or key (32); pairing: hub key */
+	char lock[PT_ID_MAX + 1];	/* command: "" means every lock; attestation: courier id;
+					 * live: camera id */
+	uint8_t target[PT_PK_LEN];	/* revocation: token id (16) or key (32); pairing: hub key;
+					 * live: the viewer's X25519 key */
 	uint8_t target_len;
 	char name[100 + 1];		/* attestation: the courier's name */
 };
 
-/* Sign e (kind, aud, iat, nonce, op, lock/target set by the caller). */
+/* Sign e (kind, aud, iat, exp (live only), nonce, op, lock/target set by
+ * the caller). PT_EMALFORMED for what verify would refuse. */
 int pt_envelope_sign(const struct pt_crypto_ops *ops, const struct pt_signer *sg,
 		     struct pt_envelope *e, uint8_t *out, size_t cap, size_t *out_len) PT_MUST_CHECK;
 
 /*
  * Decode and verify an envelope of the given kind. The signer must be one
  * of signers (matched by key id, then signature); *signer_index tells
- * which. Then: audience == home_id, |now - iat| <= skew.
+ * which. Then: audience == home_id, |now - iat| <= skew, and for
+ * PT_ENV_LIVE exp > now.
  * PT_OK, PT_ETOOBIG, PT_EMALFORMED, PT_EUNSUPPORTED, PT_EUNTRUSTEDCMD,
- * PT_EBADSIG, PT_EAUDIENCE, PT_ESTALE; PT_EINVAL for a kind that does not
- * exist. *e zeroed on failure. A pairing's hub key is not checked to be a
- * valid point here: callers check it with pt_pk_is_valid.
+ * PT_EBADSIG, PT_EAUDIENCE, PT_ESTALE, PT_EEXPIRED (live only); PT_EINVAL
+ * for a kind that does not exist. *e zeroed on failure. A pairing's hub
+ * key is not checked to be a valid point here: callers check it with
+ * pt_pk_is_valid.
  */
 int pt_envelope_verify(const struct pt_crypto_ops *ops, const uint8_t *p, size_t len,
 		       enum pt_envelope_kind kind, const uint8_t (*signers)[PT_PK_LEN],

@@ -122,6 +122,12 @@ struct pt_live_order {
 	uint8_t owner_kid[PT_KID_LEN];
 };
 
+/* Is xpk usable as the viewer's X25519 key: not all zero and not one of
+ * the points of small order (libsodium's list, the top bit ignored)?
+ * Checked wherever a viewer key is read or written: the request, the
+ * order, the key record, pt_live_key_seal. */
+bool pt_live_xpk_is_valid(const uint8_t xpk[PT_LIVE_XPK_LEN]);
+
 /* Is this datagram an order (a CBOR array) rather than a mark? */
 bool pt_live_is_order(const uint8_t *p, size_t len);
 
@@ -163,7 +169,11 @@ struct pt_live_hdr {
 	uint32_t sealed_len;			/* PT_SEG_HEADER_LEN + ... */
 };
 
-/* Write the PT_LIVE_HDR_LEN header bytes. PT_OK or PT_EINVAL. */
+/* Write the PT_LIVE_HDR_LEN header bytes. PT_OK or PT_EINVAL (what decode
+ * refuses: fragment 0 with a capture time or a duration, a media fragment
+ * without both, capture over INT64_MAX, sealed_len under PT_SEG_HEADER_LEN +
+ * PT_SEG_CHUNK_OVERHEAD or over PT_LIVE_FRAGMENT_MAX - PT_LIVE_HDR_LEN);
+ * out zeroed then. */
 int pt_live_hdr_encode(const struct pt_live_hdr *h, uint8_t out[PT_LIVE_HDR_LEN]) PT_MUST_CHECK;
 /* Decode the header of a whole fragment of len bytes: the magic, the
  * index-0 rules, and sealed_len == len - PT_LIVE_HDR_LEN (nothing missing,
@@ -194,6 +204,10 @@ int pt_live_fragment_verify(const struct pt_crypto_ops *ops, const uint8_t cam_p
  * PT_EINVAL (an all-zero or small-order key). */
 int pt_live_key_seal(const uint8_t key[PT_LIVE_KEY_LEN], const uint8_t viewer_xpk[PT_LIVE_XPK_LEN],
 		     uint8_t out[PT_LIVE_SEALED_KEY_LEN]) PT_MUST_CHECK;
+/* A fresh X25519 key pair for one viewing session (crypto_box_keypair):
+ * viewer_xsk is PT_LIVE_XSK_LEN bytes the caller keeps in guarded memory
+ * and wipes once the live key is open. PT_OK, PT_EINVAL, PT_ECRYPTO. */
+int pt_live_keypair(uint8_t viewer_xpk[PT_LIVE_XPK_LEN], uint8_t *viewer_xsk) PT_MUST_CHECK;
 /* Open it with the viewer's key pair. PT_OK or PT_EBADSIG; key (guarded,
  * PT_LIVE_KEY_LEN bytes) zeroed on failure. */
 int pt_live_key_open(const uint8_t viewer_xpk[PT_LIVE_XPK_LEN],

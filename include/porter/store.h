@@ -183,6 +183,22 @@ int pt_store_home_update(struct pt_store *st, const struct pt_home *h) PT_MUST_C
 int pt_store_home_delete(struct pt_store *st, const char *home_id) PT_MUST_CHECK;
 int pt_store_member_add(struct pt_store *st, const char *home_id, int64_t account,
 			int role) PT_MUST_CHECK;	/* PT_EEXISTS if already a member */
+/* A home's member as its members see it (the account's e-mail and name). */
+struct pt_member {
+	int64_t account;
+	char email[PT_EMAIL_MAX + 1];
+	char name[PT_NAME_MAX + 1];
+	int role;			/* enum pt_home_role */
+};
+/* The home's members in account id order, at most max. PT_ENOTFOUND for
+ * an unknown home (a home always has an owner). */
+int pt_store_member_list(struct pt_store *st, const char *home_id, struct pt_member *out,
+			 size_t max, size_t *n) PT_MUST_CHECK;
+/* Removes account from the home (in a transaction); *role (may be NULL)
+ * gets the role it had. PT_ENOTFOUND if it is not a member; PT_ECONFLICT
+ * if it is the home's last owner. A refusal changes nothing. */
+int pt_store_member_remove(struct pt_store *st, const char *home_id, int64_t account,
+			   int *role) PT_MUST_CHECK;
 
 /* Owner keys (public halves). */
 int pt_store_owner_key_insert(struct pt_store *st, struct pt_owner_key *k) PT_MUST_CHECK;

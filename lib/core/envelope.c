@@ -1,6 +1,7 @@
 /*
  * Signed statements in the grant envelope: remote commands, revocations,
- * hub pairings, courier attestations and owner-key endorsements.
+ * hub pairings, courier attestations, owner-key endorsements and live
+ * view requests (the one kind with an expiry, claim 4).
  */
 #include "porter/envelope.h"
 
@@ -8,6 +9,7 @@
 
 #include "porter/cbor.h"
 #include "porter/cose.h"
+#include "porter/live.h"
 
 /* External AADs of the two newer kinds (the older ones are in cred.h). */
 #define AAD_PAIRING "porter/pairing/v1"
@@ -38,6 +40,8 @@ aad_of(unsigned kind)
 		return AAD_ATTESTATION;
 	case PT_ENV_OWNER:
 		return AAD_OWNER;
+	case PT_ENV_LIVE:
+		return PT_LIVE_REQUEST_DOMAIN;
 	default:
 		return NULL;
 	}
@@ -88,6 +92,11 @@ check(const struct pt_envelope *e)
 	n = bounded(e->aud, PT_ID_MAX);
 	if (!pt_id_is_valid(e->aud, n) || e->iat < 0 || e->iat > PT_TIME_MAX)
 		return PT_EMALFORMED;
+	/* Only a live request has an expiry; iat <= PT_TIME_MAX, so the sum
+	 * does not overflow. */
+	if (e->kind == PT_ENV_LIVE ? e->exp <= e->iat || e->exp > e->iat + PT_LIVE_SECONDS_MAX :
+				     e->exp != 0)
+		return PT_EMALFORMED;
 	switch (e->kind) {
 	case PT_ENV_COMMAND:
 		if (e->op != PT_CMD_LOCK && e->op != PT_CMD_UNLOCK)
@@ -107,6 +116,13 @@ check(const struct pt_envelope *e)
 		break;
 	case PT_ENV_OWNER:
 		if (e->op != PT_OWNER_ADD || e->target_len != PT_PK_LEN)
+			return PT_EMALFORMED;
+		break;
+	case PT_ENV_LIVE:
+		if (e->op != PT_LIVE_VIEW || e->target_len != PT_LIVE_XPK_LEN ||
+		    !pt_live_xpk_is_valid(e->target))
+			return PT_EMALFORMED;
+		if (!pt_id_is_valid(e->lock, bounded(e->lock, PT_ID_MAX)))
 			return PT_EMALFORMED;
 		break;
 	default:	/* PT_ENV_ATTESTATION */
@@ -136,9 +152,13 @@ pt_envelope_sign(const struct pt_crypto_ops *ops, const struct pt_signer *sg,
 		return r;
 	pt_kid(ops, sg->pk, e->kid);
 	pt_cbor_wr_init(&w, claims, sizeof(claims));
-	pt_cbor_put_map(&w, 4);
+	pt_cbor_put_map(&w, e->kind == PT_ENV_LIVE ? 5 : 4);
 	pt_cbor_put_int(&w, PT_CWT_AUD);
 	pt_cbor_put_text(&w, e->aud, strlen(e->aud));
+	if (e->kind == PT_ENV_LIVE) {
+		pt_cbor_put_int(&w, PT_CWT_EXP);
+		pt_cbor_put_uint(&w, (uint64_t)e->exp);
+	}
 	pt_cbor_put_int(&w, PT_CWT_IAT);
 	pt_cbor_put_uint(&w, (uint64_t)e->iat);
 	pt_cbor_put_int(&w, PT_CWT_CTI);
@@ -163,6 +183,15 @@ pt_envelope_sign(const struct pt_crypto_ops *ops, const struct pt_signer *sg,
 		pt_cbor_put_uint(&w, e->op);
 		pt_cbor_put_int(&w, 2);
 		pt_cbor_put_bytes(&w, e->target, e->target_len);
+		break;
+	case PT_ENV_LIVE:
+		pt_cbor_put_map(&w, 3);
+		pt_cbor_put_int(&w, 1);
+		pt_cbor_put_uint(&w, e->op);
+		pt_cbor_put_int(&w, 2);
+		pt_cbor_put_bytes(&w, e->target, e->target_len);
+		pt_cbor_put_int(&w, 3);
+		pt_cbor_put_text(&w, e->lock, strlen(e->lock));
 		break;
 	default:	/* PT_ENV_ATTESTATION */
 		pt_cbor_put_map(&w, 3);
@@ -223,7 +252,9 @@ decode_porter(struct pt_cbor_rd *rd, unsigned kind, struct pt_envelope *e)
 	if (pt_cbor_map(rd, &n) != PT_OK)
 		return PT_EMALFORMED;
 	/* The number of entries each kind has: nothing unknown fits. */
-	if (kind == PT_ENV_COMMAND ? n < 1 || n > 2 : kind == PT_ENV_ATTESTATION ? n != 3 : n != 2)
+	if (kind == PT_ENV_COMMAND			       ? n < 1 || n > 2 :
+	    kind == PT_ENV_ATTESTATION || kind == PT_ENV_LIVE ? n != 3 :
+								n != 2)
 		return PT_EMALFORMED;
 	pt_cbor_key_init(&keys);
 	if (!key_is(rd, &keys, 1) || pt_cbor_uint(rd, &u) != PT_OK || u > 255)
@@ -244,6 +275,14 @@ decode_porter(struct pt_cbor_rd *rd, unsigned kind, struct pt_envelope *e)
 		memcpy(e->target, b, blen);
 		e->target_len = (uint8_t)blen;
 		return PT_OK;
+	case PT_ENV_LIVE:
+		if (pt_cbor_bytes(rd, &b, &blen) != PT_OK || blen != PT_LIVE_XPK_LEN)
+			return PT_EMALFORMED;
+		memcpy(e->target, b, blen);
+		e->target_len = (uint8_t)blen;
+		if (!key_is(rd, &keys, 3) || read_text(rd, e->lock, PT_ID_MAX, pt_id_is_valid) != PT_OK)
+			return PT_EMALFORMED;
+		return PT_OK;
 	default:	/* PT_ENV_ATTESTATION */
 		if (read_text(rd, e->lock, COURIER_ID_MAX, courier_id_is_valid) != PT_OK ||
 		    !key_is(rd, &keys, 3) || read_text(rd, e->name, NAME_MAX_, name_is_valid) != PT_OK)
@@ -263,10 +302,20 @@ decode_claims(const uint8_t *p, size_t len, unsigned kind, struct pt_envelope *e
 
 	pt_cbor_rd_init(&rd, p, len);
 	pt_cbor_key_init(&keys);
-	if (pt_cbor_map(&rd, &n) != PT_OK || n != 4)
+	/* A live request has claim 4 (exp) too; every other kind refuses it,
+	 * as any claim it does not know. */
+	if (pt_cbor_map(&rd, &n) != PT_OK || n != (kind == PT_ENV_LIVE ? 5 : 4))
 		return PT_EMALFORMED;
 	if (!key_is(&rd, &keys, PT_CWT_AUD) || read_text(&rd, e->aud, PT_ID_MAX, pt_id_is_valid) != PT_OK)
 		return PT_EMALFORMED;
+	if (kind == PT_ENV_LIVE) {
+		/* Bounded before the cast; check() then wants iat < exp <=
+		 * iat + PT_LIVE_SECONDS_MAX. */
+		if (!key_is(&rd, &keys, PT_CWT_EXP) || pt_cbor_uint(&rd, &u) != PT_OK ||
+		    u > (uint64_t)PT_TIME_MAX + PT_LIVE_SECONDS_MAX)
+			return PT_EMALFORMED;
+		e->exp = (int64_t)u;
+	}
 	if (!key_is(&rd, &keys, PT_CWT_IAT) || pt_cbor_uint(&rd, &u) != PT_OK ||
 	    u > (uint64_t)PT_TIME_MAX)
 		return PT_EMALFORMED;
@@ -340,6 +389,10 @@ pt_envelope_verify(const struct pt_crypto_ops *ops, const uint8_t *p, size_t len
 	r = PT_ESTALE;
 	if (now >= e->iat ? (uint64_t)now - (uint64_t)e->iat > skew :
 			    (uint64_t)e->iat - (uint64_t)now > skew)
+		goto fail;
+	/* A live request is over at its expiry, whatever the skew allows. */
+	r = PT_EEXPIRED;
+	if (kind == PT_ENV_LIVE && now >= e->exp)
 		goto fail;
 	return PT_OK;
 fail:

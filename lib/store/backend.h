@@ -29,6 +29,8 @@ struct pt_store_ops {
 	int (*home_update)(struct pt_store *st, const struct pt_home *h);
 	int (*home_delete)(struct pt_store *st, const char *home_id);
 	int (*member_add)(struct pt_store *st, const char *home_id, int64_t account, int role);
+	int (*member_list)(struct pt_store *st, const char *home_id, struct pt_member *out, size_t max, size_t *n);
+	int (*member_remove)(struct pt_store *st, const char *home_id, int64_t account, int *role);
 	int (*owner_key_insert)(struct pt_store *st, struct pt_owner_key *k);
 	int (*owner_key_list)(struct pt_store *st, const char *home_id, struct pt_owner_key *out, size_t max, size_t *n);
 	int (*grant_insert)(struct pt_store *st, struct pt_grant_row *g);

@@ -189,6 +189,27 @@ pt_store_member_add(struct pt_store *st, const char *home_id, int64_t account, i
 }
 
 int
+pt_store_member_list(struct pt_store *st, const char *home_id, struct pt_member *out, size_t max,
+		     size_t *n)
+{
+	if (n != NULL)
+		*n = 0;
+	if (st == NULL || n == NULL)
+		return PT_EINVAL;
+	return st->ops->member_list(st, home_id, out, max, n);
+}
+
+int
+pt_store_member_remove(struct pt_store *st, const char *home_id, int64_t account, int *role)
+{
+	if (role != NULL)
+		*role = 0;
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->member_remove(st, home_id, account, role);
+}
+
+int
 pt_store_owner_key_insert(struct pt_store *st, struct pt_owner_key *k)
 {
 	if (st == NULL)

@@ -353,6 +353,9 @@ enum sid {
 	S_HOME_ROWID,
 	S_HOME_LOCK,
 	S_MEMBER_ADD,
+	S_MEMBER_LIST,
+	S_MEMBER_REMOVE,
+	S_MEMBER_ROLE,
 	S_KEY_INSERT,
 	S_KEY_LIST,
 	S_GRANT_INSERT,
@@ -514,6 +517,17 @@ static const struct stmt stmts[S_COUNT_] = {
 	[S_HOME_LOCK] = {"SELECT id FROM homes WHERE public_id = $1 FOR NO KEY UPDATE", "t"},
 	[S_MEMBER_ADD] = {"INSERT INTO home_members (home, account, role)"
 			  " SELECT id, $2, $3 FROM homes WHERE public_id = $1", "tii"},
+	[S_MEMBER_LIST] = {"SELECT m.account, a.email, a.name, m.role FROM home_members m"
+			   " JOIN homes h ON h.id = m.home JOIN accounts a ON a.id = m.account"
+			   " WHERE h.public_id = $1 ORDER BY m.account LIMIT $2", "ti"},
+	/* $1: the home's row, locked by S_HOME_LOCK in an earlier statement,
+	 * so two removals of a home's owners cannot both see the other one
+	 * and leave the home without an owner. */
+	[S_MEMBER_REMOVE] = {"DELETE FROM home_members WHERE home = $1 AND account = $2"
+			     " AND (role <> 1 OR (SELECT count(*) FROM home_members o"
+			     " WHERE o.home = $1 AND o.role = 1) > 1) RETURNING role", "ii"},
+	[S_MEMBER_ROLE] = {"SELECT role FROM home_members WHERE home = $1 AND account = $2",
+			   "ii"},
 	[S_KEY_INSERT] = {"INSERT INTO owner_keys (home, pk, label, added_by, created_at, statement)"
 			  " SELECT id, $2, $3, $4, $5, $6 FROM homes WHERE public_id = $1 RETURNING id",
 			  "tbtiib"},
@@ -2587,6 +2601,73 @@ pg_member_add(struct pt_store *base, const char *home_id, int64_t account, int r
 	return write_one(c, S_MEMBER_ADD, &p, true, NULL, what);
 }
 
+/* ---- members ---- */
+
+static bool
+decode_member(const PGresult *r, int i, void *out)
+{
+	struct pt_member *m = out;
+
+	return COL_I64(r, i, 0, m->account) && col_str(r, i, 1, m->email, sizeof(m->email)) &&
+	       col_str(r, i, 2, m->name, sizeof(m->name)) && col_int(r, i, 3, &m->role) &&
+	       (m->role == PT_HOME_OWNER || m->role == PT_HOME_MEMBER);
+}
+
+static int list_of(struct pg_store *st, enum sid lookup, enum sid id, const char *parent,
+		   const int64_t *since, decode_fn decode, void *out, size_t size, size_t max,
+		   size_t *n, const char *what);
+
+static int
+pg_member_list(struct pt_store *base, const char *home_id, struct pt_member *out, size_t max,
+	       size_t *n)
+{
+	struct pg_store *st = (struct pg_store *)base;
+
+	if (n == NULL)
+		return PT_EINVAL;
+	return list_of(st, S_HOME_ROWID, S_MEMBER_LIST, home_id, NULL, decode_member, out,
+		       sizeof(*out), max, n, "cannot list members");
+}
+
+static int home_lock(struct pg_conn *c, const char *home_id, int64_t *rowid, const char *what);
+
+static int
+pg_member_remove(struct pt_store *base, const char *home_id, int64_t account, int *role)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot remove a member";
+	struct pg_conn *c;
+	struct params p;
+	int64_t home, had = 0;
+	int r;
+
+	if (role != NULL)
+		*role = 0;
+	if (st == NULL || home_id == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, &c, what)) != PT_OK)
+		return r;
+	if (!arg_fits(home_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	if ((r = sp_begin(c, NULL, what)) != PT_OK)
+		return r;
+	if ((r = home_lock(c, home_id, &home, what)) == PT_OK) {
+		params_init(&p);
+		p_i64(&p, home);
+		p_i64(&p, account);
+		r = fetch_id(c, S_MEMBER_REMOVE, &p, &had, what);
+		if (r == PT_ENOTFOUND) {
+			/* Nothing removed: not a member, or the last owner. */
+			r = fetch_id(c, S_MEMBER_ROLE, &p, &had, what);
+			if (r == PT_OK)
+				r = PT_ECONFLICT;
+		}
+	}
+	if (r == PT_OK && role != NULL)
+		*role = (int)had;
+	return sp_end(c, r, what);
+}
+
 /*
  * List the rows of a parent (a home, a carrier, a delivery) named by its
  * public id: PT_ENOTFOUND if it does not exist. The list statement finds
@@ -4260,6 +4341,8 @@ static const struct pt_store_ops pg_ops = {
 	.home_update = pg_home_update,
 	.home_delete = pg_home_delete,
 	.member_add = pg_member_add,
+	.member_list = pg_member_list,
+	.member_remove = pg_member_remove,
 	.owner_key_insert = pg_owner_key_insert,
 	.owner_key_list = pg_owner_key_list,
 	.grant_insert = pg_grant_insert,

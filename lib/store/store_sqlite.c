@@ -340,6 +340,9 @@ enum sid {
 	S_HOME_DELETE,
 	S_HOME_ROWID,
 	S_MEMBER_ADD,
+	S_MEMBER_LIST,
+	S_MEMBER_REMOVE,
+	S_MEMBER_ROLE,
 	S_KEY_INSERT,
 	S_KEY_LIST,
 	S_GRANT_INSERT,
@@ -490,6 +493,15 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_HOME_ROWID] = "SELECT id FROM homes WHERE public_id = ?1",
 	[S_MEMBER_ADD] = "INSERT INTO home_members (home, account, role)"
 			 " SELECT id, ?2, ?3 FROM homes WHERE public_id = ?1",
+	[S_MEMBER_LIST] = "SELECT m.account, a.email, a.name, m.role FROM home_members m"
+			  " JOIN accounts a ON a.id = m.account"
+			  " WHERE m.home = ?1 ORDER BY m.account LIMIT ?2",
+	/* Never the last owner: the count is read in the same statement,
+	 * under the single writer's lock. */
+	[S_MEMBER_REMOVE] = "DELETE FROM home_members WHERE home = ?1 AND account = ?2"
+			    " AND (role <> 1 OR (SELECT count(*) FROM home_members o"
+			    " WHERE o.home = ?1 AND o.role = 1) > 1) RETURNING role",
+	[S_MEMBER_ROLE] = "SELECT role FROM home_members WHERE home = ?1 AND account = ?2",
 	[S_KEY_INSERT] = "INSERT INTO owner_keys (home, pk, label, added_by, created_at, statement)"
 			 " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM homes WHERE public_id = ?1 RETURNING id",
 	[S_KEY_LIST] = "SELECT k.id, h.public_id, k.pk, k.label, k.added_by, k.created_at,"
@@ -678,6 +690,8 @@ static int sq_home_by_id(struct pt_store *base, const char *home_id, struct pt_h
 static int sq_home_update(struct pt_store *base, const struct pt_home *h);
 static int sq_home_delete(struct pt_store *base, const char *home_id);
 static int sq_member_add(struct pt_store *base, const char *home_id, int64_t account, int role);
+static int sq_member_list(struct pt_store *base, const char *home_id, struct pt_member *out, size_t max, size_t *n);
+static int sq_member_remove(struct pt_store *base, const char *home_id, int64_t account, int *role);
 static int sq_owner_key_insert(struct pt_store *base, struct pt_owner_key *k);
 static int sq_owner_key_list(struct pt_store *base, const char *home_id, struct pt_owner_key *out, size_t max, size_t *n);
 static int sq_grant_insert(struct pt_store *base, struct pt_grant_row *g);
@@ -2255,6 +2269,68 @@ home_list_of(struct sq_store *st, enum sid id, const char *home_id, const int64_
 	return list_of(st, S_HOME_ROWID, id, home_id, since, decode, out, size, max, n, what);
 }
 
+/* ---- members ---- */
+
+static bool
+decode_member(sqlite3_stmt *s, void *out)
+{
+	struct pt_member *m = out;
+
+	m->account = sqlite3_column_int64(s, 0);
+	m->role = sqlite3_column_int(s, 3);
+	return col_str(s, 1, m->email, sizeof(m->email)) && col_str(s, 2, m->name, sizeof(m->name)) &&
+	       (m->role == PT_HOME_OWNER || m->role == PT_HOME_MEMBER);
+}
+
+static int
+sq_member_list(struct pt_store *base, const char *home_id, struct pt_member *out, size_t max,
+	       size_t *n)
+{
+	struct sq_store *st = (struct sq_store *)base;
+
+	if (n == NULL)
+		return PT_EINVAL;
+	return home_list_of(st, S_MEMBER_LIST, home_id, NULL, decode_member, out, sizeof(*out),
+			    max, n, "cannot list members");
+}
+
+static int
+sq_member_remove(struct pt_store *base, const char *home_id, int64_t account, int *role)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot remove a member";
+	sqlite3_stmt *s;
+	int64_t home, had = 0;
+	int r, rc = SQLITE_OK;
+
+	if (role != NULL)
+		*role = 0;
+	if (st == NULL || home_id == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if ((r = rowid_of(st, S_HOME_ROWID, home_id, &home, what)) != PT_OK)
+		return r;
+	if ((s = get(st, S_MEMBER_REMOVE)) == NULL)
+		return PT_EIO;
+	bind_i64(s, 1, home, &rc);
+	bind_i64(s, 2, account, &rc);
+	r = run_returning(st, s, rc, &had, what);
+	if (r == PT_ENOTFOUND) {
+		/* Nothing removed: not a member, or the last owner. */
+		rc = SQLITE_OK;
+		if ((s = get(st, S_MEMBER_ROLE)) == NULL)
+			return PT_EIO;
+		bind_i64(s, 1, home, &rc);
+		bind_i64(s, 2, account, &rc);
+		r = run_returning(st, s, rc, &had, what);
+		return r == PT_OK ? PT_ECONFLICT : r;
+	}
+	if (r == PT_OK && role != NULL)
+		*role = (int)had;
+	return r;
+}
+
 /* ---- owner keys ---- */
 
 static int
@@ -3829,6 +3905,8 @@ static const struct pt_store_ops sq_ops = {
 	.home_update = sq_home_update,
 	.home_delete = sq_home_delete,
 	.member_add = sq_member_add,
+	.member_list = sq_member_list,
+	.member_remove = sq_member_remove,
 	.owner_key_insert = sq_owner_key_insert,
 	.owner_key_list = sq_owner_key_list,
 	.grant_insert = sq_grant_insert,

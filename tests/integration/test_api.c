@@ -1364,6 +1364,129 @@ test_delete_home(void)
 	resp_free(&r);
 }
 
+/* ---- 2h. members: list, remove, leave ---- */
+
+static void
+test_members(void)
+{
+	struct resp r = {0};
+	char hm[40];
+	json_t *ms, *m;
+
+	signin(&g_cl, &r, &E);
+	expect_status(&r, 201, "members: E signs in");
+	jreq(&r, "POST", "/v1/homes", A.token, json_pack("{s:s, s:s}", "name", "Household", "tz", "UTC"));
+	expect_status(&r, 201, "members: A makes a home");
+	fmt(hm, sizeof(hm), "%s", is_home_id(js(r.json, "id")) ? js(r.json, "id") : MISSING_HOME);
+
+	req(&r, "GET", pathf("/v1/homes/%s/members", hm), A.token, NULL);
+	expect_status(&r, 200, "GET /v1/homes/{id}/members");
+	ms = json_object_get(r.json, "members");
+	m = json_array_get(ms, 0);
+	CHECK(json_array_size(ms) == 1 && ji(m, "account_id") == A.id &&
+		      strcmp(js(m, "email"), A.email) == 0 && strcmp(js(m, "name"), "Ana") == 0 &&
+		      strcmp(js(m, "role"), "owner") == 0 &&
+		      json_array_size(json_object_get(m, "key_ids")) == 0,
+	      "members of a new home: its creator, owner, e-mail, name, no keys");
+	post_key(&r, hm, A.token, K3.text, "Ana's tablet");
+	expect_status(&r, 201, "members: A enrols a key");
+	jreq(&r, "POST", pathf("/v1/homes/%s/members", hm), A.token,
+	     json_pack("{s:s, s:s}", "email", E.email, "role", "owner"));
+	expect_status(&r, 201, "members: E added as owner");
+	jreq(&r, "POST", pathf("/v1/homes/%s/members", hm), A.token,
+	     json_pack("{s:s, s:s}", "email", C.email, "role", "member"));
+	expect_status(&r, 201, "members: C added as member");
+
+	req(&r, "GET", pathf("/v1/homes/%s/members", hm), C.token, NULL);
+	expect_status(&r, 200, "GET members as a member (C)");
+	ms = json_object_get(r.json, "members");
+	m = json_array_get(ms, 0);
+	CHECK(json_array_size(ms) == 3 && ji(m, "account_id") == A.id &&
+		      json_array_size(json_object_get(m, "key_ids")) == 1 &&
+		      strcmp(json_string_value(json_array_get(json_object_get(m, "key_ids"), 0)),
+			     K3.kid) == 0,
+	      "3 members; A's entry names the key A enrolled (%s)", K3.kid);
+	CHECK(ji(json_array_get(ms, 1), "account_id") == C.id &&
+		      strcmp(js(json_array_get(ms, 1), "role"), "member") == 0 &&
+		      strcmp(js(json_array_get(ms, 1), "email"), C.email) == 0 &&
+		      ji(json_array_get(ms, 2), "account_id") == E.id &&
+		      strcmp(js(json_array_get(ms, 2), "role"), "owner") == 0,
+	      "then C (member) and E (owner), in account order");
+	req(&r, "GET", pathf("/v1/homes/%s/members", hm), B.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "GET members of a home B is not in");
+	req(&r, "PUT", pathf("/v1/homes/%s/members", hm), A.token, NULL);
+	expect_err(&r, 405, "method-not-allowed", NULL, "PUT members");
+	CHECK(strcmp(r.allow, "GET, POST") == 0, "Allow: GET, POST (got '%s')", r.allow);
+	req(&r, "GET", pathf("/v1/homes/%s/members/%lld", hm, C.id), A.token, NULL);
+	expect_err(&r, 405, "method-not-allowed", NULL, "GET one member");
+	CHECK(strcmp(r.allow, "DELETE") == 0, "Allow: DELETE (got '%s')", r.allow);
+
+	/* Refusals: none of these removes anyone. */
+	req(&r, "DELETE", pathf("/v1/homes/%s/members/%lld", hm, E.id), C.token, NULL);
+	expect_err(&r, 403, "forbidden", NULL, "a member (C) removes an owner");
+	req(&r, "DELETE", pathf("/v1/homes/%s/members/%lld", hm, C.id), B.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "a stranger (B) removes a member");
+	req(&r, "DELETE", pathf("/v1/homes/%s/members/%lld", hm, B.id), A.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "remove an account that is not a member");
+	req(&r, "DELETE", pathf("/v1/homes/%s/members/abc", hm), A.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "remove account 'abc'");
+	req(&r, "DELETE", pathf("/v1/homes/%s/members/0%lld", hm, C.id), A.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "an account id with a leading zero");
+	req(&r, "DELETE", pathf("/v1/homes/%s/members/99999999999999999999", hm), A.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "an account id past int64");
+	req(&r, "DELETE", pathf("/v1/homes/%s/members/%lld/x", hm, C.id), A.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "a path below a member");
+	req(&r, "GET", pathf("/v1/homes/%s/members", hm), A.token, NULL);
+	CHECK(r.status == 200 && json_array_size(json_object_get(r.json, "members")) == 3,
+	      "after the refusals: still 3 members");
+
+	/* C leaves; A removes E (an owner). */
+	req(&r, "DELETE", pathf("/v1/homes/%s/members/%lld", hm, C.id), C.token, NULL);
+	expect_status(&r, 204, "DELETE members/{C} as C: C leaves");
+	req(&r, "GET", pathf("/v1/homes/%s", hm), C.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "C's next request about the home");
+	req(&r, "GET", pathf("/v1/homes/%s/members", hm), C.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "C's members list of the home");
+	req(&r, "GET", "/v1/homes", C.token, NULL);
+	CHECK(r.status == 200 && find_by(json_object_get(r.json, "homes"), "id", hm) == NULL,
+	      "C's homes list no longer has it");
+	req(&r, "DELETE", pathf("/v1/homes/%s/members/%lld", hm, C.id), A.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "remove C again");
+	req(&r, "DELETE", pathf("/v1/homes/%s/members/%lld", hm, E.id), A.token, NULL);
+	expect_status(&r, 204, "A removes E (owner)");
+	req(&r, "GET", pathf("/v1/homes/%s", hm), E.token, NULL);
+	expect_err(&r, 404, "not-found", NULL, "E's next request about the home");
+	jreq(&r, "PATCH", pathf("/v1/homes/%s", hm), E.token, json_pack("{s:s}", "notes", "mine"));
+	expect_err(&r, 404, "not-found", NULL, "E can no longer change the home");
+
+	/* The last owner cannot go. */
+	req(&r, "DELETE", pathf("/v1/homes/%s/members/%lld", hm, A.id), A.token, NULL);
+	expect_err(&r, 409, "last-owner", NULL, "the last owner leaves");
+	req(&r, "GET", pathf("/v1/homes/%s", hm), A.token, NULL);
+	CHECK(r.status == 200 && strcmp(js(r.json, "role"), "owner") == 0,
+	      "and is still its owner");
+	jreq(&r, "POST", pathf("/v1/homes/%s/members", hm), A.token,
+	     json_pack("{s:s, s:s}", "email", E.email, "role", "owner"));
+	expect_status(&r, 201, "E added back as owner");
+	req(&r, "DELETE", pathf("/v1/homes/%s/members/%lld", hm, A.id), A.token, NULL);
+	expect_status(&r, 204, "with another owner, A may leave");
+	req(&r, "GET", pathf("/v1/homes/%s/members", hm), E.token, NULL);
+	ms = json_object_get(r.json, "members");
+	CHECK(r.status == 200 && json_array_size(ms) == 1 &&
+		      ji(json_array_get(ms, 0), "account_id") == E.id,
+	      "E is the only member left");
+	req(&r, "GET", pathf("/v1/homes/%s/owner-keys", hm), E.token, NULL);
+	CHECK(r.status == 200 && json_array_size(json_object_get(r.json, "keys")) == 1 &&
+		      strcmp(js(json_array_get(json_object_get(r.json, "keys"), 0), "key_id"),
+			     K3.kid) == 0,
+	      "the removed owner's key is still enrolled: it must be revoked, signed");
+	req(&r, "DELETE", pathf("/v1/homes/%s/members/%lld", hm, E.id), E.token, NULL);
+	expect_err(&r, 409, "last-owner", NULL, "E, now the last owner, leaves");
+	req(&r, "DELETE", pathf("/v1/homes/%s", hm), E.token, NULL);
+	expect_status(&r, 204, "members: E deletes the home");
+	resp_free(&r);
+}
+
 /* ---- 6. brute force ---- */
 
 static void
@@ -1927,6 +2050,7 @@ main(int argc, char **argv)
 	printf("# %.1f s so far\n", mono() - t0);
 	test_concurrency();
 	printf("# %.1f s so far\n", mono() - t0);
+	test_members();
 
 	CHECK(atomic_load(&g_noreqid) == 0, "every response carried X-Request-Id (%ld of %ld without)",
 	      atomic_load(&g_noreqid), atomic_load(&g_nresp));

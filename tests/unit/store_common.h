@@ -306,6 +306,78 @@ test_homes(struct pt_store *st, int64_t owner, int64_t other)
 	T_EQ(g.rowid, h.rowid, "same rowid");
 }
 
+/* Listing and removing members, on a home of accounts of its own. */
+static void
+test_members(struct pt_store *st)
+{
+	int64_t a = new_account(st, "mem-a@example.org", PT_ROLE_OWNER);
+	int64_t b = new_account(st, "mem-b@example.org", PT_ROLE_OWNER);
+	int64_t c = new_account(st, "mem-c@example.org", PT_ROLE_MEMBER);
+	struct pt_member ms[4];
+	struct pt_home h;
+	size_t n = 99;
+	int role = -1;
+
+	T_OK(a > 0 && b > 0 && c > 0, "three accounts");
+	home_init(&h, "h-mem", "Members");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_insert(st, &h, a), PT_OK, "home h-mem, owner a");
+	T_EQ(pt_store_member_add(st, "h-mem", b, PT_HOME_OWNER), PT_OK, "b: owner");
+	T_EQ(pt_store_member_add(st, "h-mem", c, PT_HOME_MEMBER), PT_OK, "c: member");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_member_list(st, "h-mem", ms, 4, &n), PT_OK, "list the members");
+	T_EQ(n, 3, "three");
+	T_OK(n == 3 && ms[0].account == a && ms[0].role == PT_HOME_OWNER &&
+		     strcmp(ms[0].email, "mem-a@example.org") == 0 &&
+		     strcmp(ms[0].name, "name of mem-a@example.org") == 0,
+	     "a first: owner, its e-mail and name");
+	T_OK(n == 3 && ms[1].account == b && ms[1].role == PT_HOME_OWNER && ms[2].account == c &&
+		     ms[2].role == PT_HOME_MEMBER && strcmp(ms[2].email, "mem-c@example.org") == 0,
+	     "then b (owner) and c (member), in account order");
+	T_EQ(pt_store_member_list(st, "h-mem", ms, 2, &n), PT_OK, "list with max 2");
+	T_EQ(n, 2, "two");
+	T_EQ(pt_store_member_list(st, "h-none", ms, 4, &n), PT_ENOTFOUND,
+	     "members of an unknown home: ENOTFOUND");
+	T_EQ(n, 0, "none");
+	T_EQ(pt_store_member_list(st, "h-mem", NULL, 0, &n), PT_OK, "max 0");
+	T_EQ(n, 0, "nothing");
+
+	T_EQ(pt_store_member_remove(st, "h-mem", c, &role), PT_EINVAL,
+	     "remove outside a transaction: EINVAL");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_member_remove(st, "h-mem", 9999, &role), PT_ENOTFOUND,
+	     "remove a non-member: ENOTFOUND");
+	T_EQ(role, 0, "no role");
+	T_EQ(pt_store_member_remove(st, "h-none", c, &role), PT_ENOTFOUND,
+	     "remove from an unknown home: ENOTFOUND");
+	T_EQ(pt_store_member_remove(st, "h-mem", c, &role), PT_OK, "remove member c");
+	T_EQ(role, PT_HOME_MEMBER, "it was a member");
+	T_EQ(pt_store_member_remove(st, "h-mem", c, &role), PT_ENOTFOUND, "c again: ENOTFOUND");
+	T_EQ(pt_store_member_remove(st, "h-mem", a, &role), PT_OK, "remove owner a (b remains)");
+	T_EQ(role, PT_HOME_OWNER, "it was an owner");
+	T_EQ(pt_store_member_remove(st, "h-mem", b, &role), PT_ECONFLICT,
+	     "remove b, the last owner: ECONFLICT");
+	T_EQ(role, 0, "no role on a refusal");
+	T_EQ(pt_store_member_add(st, "h-mem", c, PT_HOME_MEMBER), PT_OK,
+	     "the transaction is still usable after the refusal: add c back");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_home_get(st, "h-mem", a, &h, &role), PT_ENOTFOUND,
+	     "a removed account does not see the home");
+	T_EQ(pt_store_home_get(st, "h-mem", b, &h, &role), PT_OK, "the last owner does");
+	T_EQ(role, PT_HOME_OWNER, "as owner");
+	T_EQ(pt_store_member_list(st, "h-mem", ms, 4, &n), PT_OK, "list again");
+	T_OK(n == 2 && ms[0].account == b && ms[1].account == c, "b and c");
+
+	/* A refusal in a transaction that is then rolled back changes nothing. */
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_member_remove(st, "h-mem", c, &role), PT_OK, "remove c");
+	pt_store_rollback(st);
+	T_EQ(pt_store_member_list(st, "h-mem", ms, 4, &n), PT_OK, "list after the rollback");
+	T_EQ(n, 2, "c is still there");
+}
+
 /* ---- keys, grants, revocations ---- */
 
 static void

@@ -1,6 +1,8 @@
 /*
  * test_envelope: signed remote commands, revocations, hub pairings,
- * courier attestations and owner-key endorsements.
+ * courier attestations, owner-key endorsements and live view requests
+ * (PT_ENV_LIVE: the expiry claim, its bounds, expired at exp, every field
+ * of its porter claim, the AADs kept apart).
  *
  * Round trips of lock/unlock (with and without a lock id), of token and
  * key revocations, of pairings and of attestations (down to the limits of
@@ -17,6 +19,7 @@
 #include "porter/cred.h"
 #include "porter/crypto.h"
 #include "porter/envelope.h"
+#include "porter/live.h"
 #include "t.h"
 
 #define HOME "home-7f3a"
@@ -120,6 +123,24 @@ env_owner(struct pt_envelope *e, const uint8_t *new_key)
 	e->target_len = PT_PK_LEN;
 }
 
+/* A viewer's X25519 key (from a fixed seed, made in main). */
+static uint8_t viewer_xpk[PT_LIVE_XPK_LEN];
+
+static void
+env_live(struct pt_envelope *e, const uint8_t *xpk, const char *camera)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = PT_ENV_LIVE;
+	strcpy(e->aud, HOME);
+	e->iat = NOW;
+	e->exp = NOW + 300;
+	memset(e->nonce, 0x4c, PT_CTI_LEN);
+	e->op = PT_LIVE_VIEW;
+	memcpy(e->target, xpk, PT_LIVE_XPK_LEN);
+	e->target_len = PT_LIVE_XPK_LEN;
+	strcpy(e->lock, camera);
+}
+
 static int
 verify(const uint8_t *p, size_t n, enum pt_envelope_kind kind, const char *home, int64_t now,
        uint32_t skew, struct pt_envelope *out, size_t *idx)
@@ -161,7 +182,8 @@ sign_claims(struct key *by, enum pt_envelope_kind kind, const uint8_t *claims, s
 			  kind == PT_ENV_REVOCATION   ? PT_AAD_REVOCATION :
 			  kind == PT_ENV_PAIRING      ? AAD_PAIRING :
 			  kind == PT_ENV_ATTESTATION  ? AAD_ATTESTATION :
-			  kind == PT_ENV_OWNER        ? AAD_OWNER : PT_AAD_GRANT;
+			  kind == PT_ENV_OWNER        ? AAD_OWNER :
+			  kind == PT_ENV_LIVE         ? PT_LIVE_REQUEST_DOMAIN : PT_AAD_GRANT;
 
 	pt_kid(ops, by->pk, kid);
 	return pt_sign1_sign(&by->sg, kid, PT_KID_LEN, (const uint8_t *)aad, strlen(aad), claims, n,
@@ -779,12 +801,13 @@ test_pairing_attestation_sign_refusals(void)
 static void
 test_cross_kind(void)
 {
-	static const enum pt_envelope_kind kinds[5] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
+	static const enum pt_envelope_kind kinds[6] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
 						       PT_ENV_PAIRING, PT_ENV_ATTESTATION,
-						       PT_ENV_OWNER};
-	static const char *names[5] = {"command", "revocation", "pairing", "attestation", "owner"};
-	uint8_t env[5][PT_ENVELOPE_SIZE_MAX], buf[PT_ENVELOPE_SIZE_MAX];
-	size_t len[5], n = 0, i, j;
+						       PT_ENV_OWNER, PT_ENV_LIVE};
+	static const char *names[6] = {"command", "revocation", "pairing", "attestation", "owner",
+				       "live"};
+	uint8_t env[6][PT_ENVELOPE_SIZE_MAX], buf[PT_ENVELOPE_SIZE_MAX];
+	size_t len[6], n = 0, i, j;
 	struct pt_envelope e, d;
 	uint8_t cti[PT_CTI_LEN];
 	int r;
@@ -803,10 +826,12 @@ test_cross_kind(void)
 	r |= pt_envelope_sign(ops, &owner.sg, &e, env[3], sizeof(env[3]), &len[3]);
 	env_owner(&e, hub_pk);
 	r |= pt_envelope_sign(ops, &owner.sg, &e, env[4], sizeof(env[4]), &len[4]);
+	env_live(&e, viewer_xpk, "cam-front");
+	r |= pt_envelope_sign(ops, &owner.sg, &e, env[5], sizeof(env[5]), &len[5]);
 	T_EQ(r, PT_OK, "cross-kind: one of each kind signed by the owner");
 
-	for (i = 0; i < 5; i++)
-		for (j = 0; j < 5; j++) {
+	for (i = 0; i < 6; i++)
+		for (j = 0; j < 6; j++) {
 			size_t idx = 9;
 			memset(&d, 0x5a, sizeof(d));
 			r = verify(env[i], len[i], kinds[j], HOME, NOW, SKEW, &d, &idx);
@@ -818,13 +843,13 @@ test_cross_kind(void)
 				     "cross-kind: %s as %s: bad-signature (got %s), zeroed", names[i],
 				     names[j], pt_err_code(r));
 		}
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 6; i++) {
 		size_t idx;
 		r = verify(env[i], len[i], (enum pt_envelope_kind)0, HOME, NOW, SKEW, &d, &idx);
 		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 0: invalid-argument",
 		     names[i]);
-		r = verify(env[i], len[i], (enum pt_envelope_kind)6, HOME, NOW, SKEW, &d, &idx);
-		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 6: invalid-argument",
+		r = verify(env[i], len[i], (enum pt_envelope_kind)7, HOME, NOW, SKEW, &d, &idx);
+		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 7: invalid-argument",
 		     names[i]);
 	}
 
@@ -914,6 +939,259 @@ test_cross_kind(void)
 		refuse("key revocation claims under the owner AAD, as a revocation", buf, n,
 		       PT_ENV_REVOCATION, HOME, NOW, PT_EBADSIG);
 	}
+}
+
+static size_t unhex(const char *hex, uint8_t *out, size_t cap);
+
+/* Claims of a live request built by hand: {3: home, 4: exp (raw, none
+ * if ""), 6: iat, 7: session, -65537: porter (raw)}. */
+static size_t
+live_claims(uint8_t *out, size_t cap, const char *exp_hex, const char *porter_hex)
+{
+	uint8_t raw[128];
+	struct pt_cbor_wr w;
+	size_t rl;
+
+	pt_cbor_wr_init(&w, out, cap);
+	pt_cbor_put_map(&w, exp_hex[0] != '\0' ? 5 : 4);
+	pt_cbor_put_int(&w, PT_CWT_AUD);
+	pt_cbor_put_text(&w, HOME, strlen(HOME));
+	if (exp_hex[0] != '\0') {
+		pt_cbor_put_int(&w, PT_CWT_EXP);
+		rl = unhex(exp_hex, raw, sizeof(raw));
+		pt_cbor_put_raw(&w, raw, rl);
+	}
+	pt_cbor_put_int(&w, PT_CWT_IAT);
+	pt_cbor_put_uint(&w, (uint64_t)NOW);
+	pt_cbor_put_int(&w, PT_CWT_CTI);
+	memset(raw, 0x4c, PT_CTI_LEN);
+	pt_cbor_put_bytes(&w, raw, PT_CTI_LEN);
+	pt_cbor_put_int(&w, PT_CWT_PORTER);
+	rl = unhex(porter_hex, raw, sizeof(raw));
+	pt_cbor_put_raw(&w, raw, rl);
+	return rl > 0 && pt_cbor_wr_status(&w) == PT_OK ? w.len : 0;
+}
+
+static void
+test_live(void)
+{
+	static const struct {
+		const char *what;
+		const char *exp;	/* hex of claim 4's value, "" for none */
+		const char *porter;	/* hex of the porter claim */
+		int want;
+	} cases[] = {
+		/* NOW = 1781085600 = 0x6a2935a0. */
+		{"well-formed (control)", "1a 6a 29 36 cc",
+		 "a3 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_OK},
+		{"exp = iat + 600 (the longest)", "1a 6a 29 37 f8",
+		 "a3 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_OK},
+		{"exp = iat + 601", "1a 6a 29 37 f9",
+		 "a3 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"exp = iat", "1a 6a 29 35 a0",
+		 "a3 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"exp before iat", "1a 6a 29 35 9f",
+		 "a3 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"no exp", "",
+		 "a3 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"exp negative", "3a 6a 29 36 cc",
+		 "a3 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"exp as 8 bytes (not the shortest form)", "1b 00 00 00 00 6a 29 36 cc",
+		 "a3 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"exp u64 max", "1b ff ff ff ff ff ff ff ff",
+		 "a3 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"exp as a float", "fa 4e d4 52 6b",
+		 "a3 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"op 2", "1a 6a 29 36 cc",
+		 "a3 01 02 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"op 0", "1a 6a 29 36 cc",
+		 "a3 01 00 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"a 31-byte viewer key", "1a 6a 29 36 cc",
+		 "a3 01 01 02 58 1f 58585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"a 33-byte viewer key", "1a 6a 29 36 cc",
+		 "a3 01 01 02 58 21 585858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"an all-zero viewer key", "1a 6a 29 36 cc",
+		 "a3 01 01 02 58 20 0000000000000000000000000000000000000000000000000000000000000000"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"a viewer key of order 1 (u = 1)", "1a 6a 29 36 cc",
+		 "a3 01 01 02 58 20 0100000000000000000000000000000000000000000000000000000000000000"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"a viewer key of order 8, top bit set", "1a 6a 29 36 cc",
+		 "a3 01 01 02 58 20 e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"a text viewer key", "1a 6a 29 36 cc",
+		 "a3 01 01 02 78 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74", PT_EMALFORMED},
+		{"no camera", "1a 6a 29 36 cc",
+		 "a2 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858",
+		 PT_EMALFORMED},
+		{"an empty camera", "1a 6a 29 36 cc",
+		 "a3 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 60", PT_EMALFORMED},
+		{"a camera id with a slash", "1a 6a 29 36 cc",
+		 "a3 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2f66726f6e74", PT_EMALFORMED},
+		{"a camera id as bytes", "1a 6a 29 36 cc",
+		 "a3 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 49 63616d2d66726f6e74", PT_EMALFORMED},
+		{"camera before the key", "1a 6a 29 36 cc",
+		 "a3 01 01 03 69 63616d2d66726f6e74 02 58 20"
+		 " 5858585858585858585858585858585858585858585858585858585858585858", PT_EMALFORMED},
+		{"an extra key 4", "1a 6a 29 36 cc",
+		 "a4 01 01 02 58 20 5858585858585858585858585858585858585858585858585858585858585858"
+		 " 03 69 63616d2d66726f6e74 04 00", PT_EMALFORMED},
+	};
+	uint8_t out[PT_ENVELOPE_SIZE_MAX], claims[256], bad[PT_ENVELOPE_SIZE_MAX];
+	struct pt_envelope e, d;
+	size_t n, cl, i, idx = 9, flips = 0, total = 0;
+	int r;
+
+	printf("# live requests (PT_ENV_LIVE)\n");
+	env_live(&e, viewer_xpk, "cam-front");
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_OK, "live: signed");
+	memset(&d, 0x5a, sizeof(d));
+	r = verify(out, n, PT_ENV_LIVE, HOME, NOW, SKEW, &d, &idx);
+	T_EQ(r, PT_OK, "live: verifies (%s)", pt_err_code(r));
+	T_EQ(idx, 1, "live: signed by signers[1]");
+	T_OK(d.kind == PT_ENV_LIVE && d.iat == NOW && d.exp == NOW + 300 && d.op == PT_LIVE_VIEW &&
+		     d.target_len == PT_LIVE_XPK_LEN &&
+		     memcmp(d.target, viewer_xpk, PT_LIVE_XPK_LEN) == 0 &&
+		     strcmp(d.lock, "cam-front") == 0 && strcmp(d.aud, HOME) == 0 &&
+		     memcmp(d.nonce, e.nonce, PT_CTI_LEN) == 0 && d.name[0] == '\0',
+	     "live: every field as signed");
+	T_OK(memcmp(d.kid, e.kid, PT_KID_LEN) == 0, "live: kid");
+
+	/* Expiry: the session is over at exp, whatever the skew allows. */
+	refuse("live: at exp - 1", out, n, PT_ENV_LIVE, HOME, NOW + 300, PT_EEXPIRED);
+	T_EQ(verify(out, n, PT_ENV_LIVE, HOME, NOW + 299, SKEW, &d, &idx), PT_OK,
+	     "live: one second before exp: verifies");
+	refuse("live: long after exp (stale first)", out, n, PT_ENV_LIVE, HOME, NOW + 900,
+	       PT_ESTALE);
+	refuse("live: wrong home", out, n, PT_ENV_LIVE, "home-other", NOW, PT_EAUDIENCE);
+	e.exp = NOW + 1;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_OK,
+	     "live: exp = iat + 1: signed");
+	T_EQ(verify(out, n, PT_ENV_LIVE, HOME, NOW, SKEW, &d, &idx), PT_OK,
+	     "live: exp = iat + 1: verifies at iat");
+	refuse("live: exp = iat + 1, at iat + 1", out, n, PT_ENV_LIVE, HOME, NOW + 1, PT_EEXPIRED);
+	/* Not before the signature: a forged expired request is a bad
+	 * signature, not news about its expiry. */
+	bad[0] = 0;
+	memcpy(bad, out, n);
+	bad[n - 1] ^= 1;
+	refuse("live: expired and a bad signature", bad, n, PT_ENV_LIVE, HOME, NOW + 1, PT_EBADSIG);
+
+	/* What the signer refuses. */
+	env_live(&e, viewer_xpk, "cam-front");
+	e.exp = NOW + PT_LIVE_SECONDS_MAX;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_OK,
+	     "sign: exp = iat + 600");
+	e.exp = NOW + PT_LIVE_SECONDS_MAX + 1;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: exp = iat + 601");
+	T_EQ(n, 0, "sign: nothing written");
+	e.exp = NOW;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: exp = iat");
+	e.exp = 0;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: live without exp");
+	env_live(&e, viewer_xpk, "cam-front");
+	e.op = 2;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: live op 2");
+	env_live(&e, viewer_xpk, "cam-front");
+	e.target_len = PT_CTI_LEN;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: live with a 16-byte key");
+	env_live(&e, viewer_xpk, "cam-front");
+	memset(e.target, 0, PT_LIVE_XPK_LEN);
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: live with an all-zero key");
+	env_live(&e, viewer_xpk, "");
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: live without a camera");
+	env_live(&e, viewer_xpk, ".cam");
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: live with camera '.cam'");
+	/* Every other kind refuses an expiry rather than dropping it. */
+	env_cmd(&e, PT_CMD_UNLOCK, "front");
+	e.exp = NOW + 60;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: a command with exp");
+	env_owner(&e, hub_pk);
+	e.exp = NOW + 60;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "sign: an owner statement with exp");
+
+	/* Hand-built claims, each signed under the live AAD. */
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cl = live_claims(claims, sizeof(claims), cases[i].exp, cases[i].porter);
+		r = cl > 0 ? sign_claims(&owner, PT_ENV_LIVE, claims, cl, out, sizeof(out), &n) : -1;
+		T_EQ(r, PT_OK, "live claims: %s: signed", cases[i].what);
+		if (r != PT_OK)
+			continue;
+		if (cases[i].want == PT_OK) {
+			T_EQ(verify(out, n, PT_ENV_LIVE, HOME, NOW, SKEW, &d, &idx), PT_OK,
+			     "live claims: %s: verifies", cases[i].what);
+			/* The one encoding: re-signing what verified gives it back. */
+			T_OK(pt_envelope_sign(ops, &owner.sg, &d, bad, sizeof(bad), &cl) == PT_OK &&
+				     cl == n && memcmp(bad, out, n) == 0,
+			     "live claims: %s: re-signed, the same bytes", cases[i].what);
+		} else {
+			refuse(cases[i].what, out, n, PT_ENV_LIVE, HOME, NOW, cases[i].want);
+		}
+	}
+
+	/* Wrong AAD: live claims signed as a command are neither. */
+	cl = live_claims(claims, sizeof(claims), cases[0].exp, cases[0].porter);
+	T_OK(cl > 0 && sign_claims(&owner, PT_ENV_COMMAND, claims, cl, out, sizeof(out), &n) == PT_OK,
+	     "live claims under the command AAD: signed");
+	refuse("live claims under the command AAD, as live", out, n, PT_ENV_LIVE, HOME, NOW,
+	       PT_EBADSIG);
+	refuse("live claims under the command AAD, as a command", out, n, PT_ENV_COMMAND, HOME, NOW,
+	       PT_EMALFORMED);
+	/* And a command's claims under the live AAD: no expiry, no camera. */
+	env_cmd(&e, PT_CMD_UNLOCK, "front");
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_OK, "command signed");
+	refuse("a command as live", out, n, PT_ENV_LIVE, HOME, NOW, PT_EBADSIG);
+	{
+		struct pt_sign1 s1;
+		T_OK(pt_sign1_decode(out, n, &s1) == PT_OK &&
+			     sign_claims(&owner, PT_ENV_LIVE, s1.payload, s1.payload_len, bad,
+					 sizeof(bad), &cl) == PT_OK,
+		     "command claims under the live AAD: signed");
+		refuse("command claims under the live AAD, as live", bad, cl, PT_ENV_LIVE, HOME, NOW,
+		       PT_EMALFORMED);
+	}
+
+	/* Every single bit flip of a live request is refused. */
+	env_live(&e, viewer_xpk, "cam-front");
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_OK, "live: signed again");
+	for (i = 0; i < n * 8; i++) {
+		memcpy(bad, out, n);
+		bad[i / 8] ^= (uint8_t)(1u << (i % 8));
+		total++;
+		if (verify(bad, n, PT_ENV_LIVE, HOME, NOW, SKEW, &d, &idx) == PT_OK)
+			flips++;
+	}
+	T_EQ(flips, 0, "every one of %zu single bit flips of a live request refused", total);
+	T_EQ(verify(out, n, PT_ENV_LIVE, HOME, NOW, SKEW, &d, &idx), PT_OK,
+	     "the unflipped original still verifies");
 }
 
 static void
@@ -1308,6 +1586,7 @@ main(void)
 	memcpy(signers[0], owner2.pk, PT_PK_LEN);
 	memcpy(signers[1], owner.pk, PT_PK_LEN);
 	memcpy(att_signers[0], carrier.pk, PT_PK_LEN);
+	memset(viewer_xpk, 0x58, sizeof(viewer_xpk));	/* any key not of small order */
 	{
 		struct key hub;
 		key_init(&hub, 0x15);
@@ -1325,6 +1604,7 @@ main(void)
 	test_pairing_attestation_refusals();
 	test_strict_claims_new();
 	test_owner();
+	test_live();
 
 	pt_secret_free(owner.sec);
 	pt_secret_free(owner2.sec);

@@ -1403,8 +1403,10 @@ test_nonces(void)
 		     SQLITE_OK,
 	     "nonces: a text nonce cannot be stored (STRICT)");
 
-	/* A file of schema 1 (before the cache) is migrated on open. */
-	T_EQ(raw_exec(db, "DROP TABLE command_nonces; DELETE FROM schema_version WHERE version = 2"),
+	/* A file of schema 1 (before the cache) is migrated on open, through
+	 * every later migration. */
+	T_EQ(raw_exec(db, "DROP TABLE command_nonces; DROP TABLE live_sessions;"
+			  " DELETE FROM schema_version WHERE version >= 2"),
 	     SQLITE_OK, "nonces: make the file look like schema 1");
 	sqlite3_close(db);
 	hs = open_or_die(dbpath);
@@ -1417,10 +1419,53 @@ test_nonces(void)
 		T_EQ(sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &s, NULL),
 		     SQLITE_OK, "nonces: schema version readable");
 		T_EQ(sqlite3_step(s), SQLITE_ROW, "nonces: schema version row");
-		T_EQ(sqlite3_column_int(s, 0), 2, "nonces: schema version 2");
+		T_EQ(sqlite3_column_int(s, 0), 3, "nonces: schema version 3 (live sessions)");
 		sqlite3_finalize(s);
 	}
 	sqlite3_close(db);
+}
+
+/* Live view's replay memory (docs/live.md "The hub"): a session id once,
+ * at most HUB_LIVE_MAX at once, forgotten after its expiry, kept across a
+ * reopen. */
+static void
+test_live(void)
+{
+	const char *path = fresh("live.db");
+	struct hub_state *hs = open_or_die(path);
+	uint8_t id[PT_CTI_LEN];
+	size_t n = 99;
+
+	T_EQ(hub_state_live_count(hs, &n), PT_OK, "live: count, empty");
+	T_EQ(n, 0, "live: none yet");
+	fill(id, sizeof(id), 0x41);
+	T_EQ(hub_state_live_add(hs, id, 1600, 1000), PT_OK, "live: a session id");
+	T_EQ(hub_state_live_add(hs, id, 1600, 1001), PT_EEXISTS, "live: the same again is a replay");
+	for (int i = 1; i < HUB_LIVE_MAX; i++) {
+		id[0] = (uint8_t)i;
+		id[1] = 0x99;
+		if (hub_state_live_add(hs, id, 1000 + 10 * i, 1000) != PT_OK)
+			break;
+	}
+	T_EQ(hub_state_live_count(hs, &n), PT_OK, "live: count, full");
+	T_EQ(n, HUB_LIVE_MAX, "live: HUB_LIVE_MAX kept");
+	id[0] = 0xee;
+	T_EQ(hub_state_live_add(hs, id, 1700, 1000), PT_ENOSPC, "live: one more is PT_ENOSPC");
+	fill(id, sizeof(id), 0x41);
+	T_EQ(hub_state_live_add(hs, id, 1600, 1002), PT_EEXISTS,
+	     "live: a replay is still a replay when the table is full");
+	hub_state_close(hs);
+	hs = open_or_die(path);
+	T_EQ(hub_state_live_add(hs, id, 1600, 1003), PT_EEXISTS, "live: kept across a reopen");
+	T_EQ(hub_state_live_prune(hs, 1300, &n), PT_OK, "live: prune before 1300");
+	T_OK(n > 0 && n < HUB_LIVE_MAX, "live: prune forgets only the expired ones (%zu)", n);
+	id[0] = 0xee;
+	T_EQ(hub_state_live_add(hs, id, 1700, 1300), PT_OK, "live: room again after the prune");
+	T_EQ(hub_state_live_prune(hs, 2000, NULL), PT_OK, "live: prune everything");
+	fill(id, sizeof(id), 0x41);
+	T_EQ(hub_state_live_add(hs, id, 2600, 2000), PT_OK,
+	     "live: an id forgotten after its expiry can be stored again");
+	hub_state_close(hs);
 }
 
 int
@@ -1449,6 +1494,7 @@ main(void)
 	test_usage();
 	test_revocations();
 	test_nonces();
+	test_live();
 	test_events();
 	test_triggers();
 	test_tamper();

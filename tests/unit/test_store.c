@@ -522,6 +522,7 @@ main(void)
 		test_accounts(st, &owner, &other);
 		test_sessions(st, owner, other);
 		test_homes(st, owner, other);
+		test_members(st);
 		test_keys(st, owner);
 		test_grants(st, owner);
 		test_revocations(st);

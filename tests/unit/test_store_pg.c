@@ -857,6 +857,36 @@ cas_run(void *p)
 	return NULL;
 }
 
+/* Two owners of one home removed at once, from two stores: the home's
+ * row lock makes the second wait and then see that it is the last owner. */
+struct unown_arg {
+	struct pt_store *st;
+	pthread_barrier_t *b;
+	int64_t account;
+	int rc;
+};
+
+static void *
+unown_run(void *p)
+{
+	struct unown_arg *a = p;
+	int role = 0, r;
+
+	a->rc = -1;
+	pthread_barrier_wait(a->b);
+	if (pt_store_begin(a->st) != PT_OK)
+		return NULL;
+	r = pt_store_member_remove(a->st, "h-s1", a->account, &role);
+	if (r == PT_OK) {
+		sleep_ms(100);	/* the other waits on the home's row meanwhile */
+		r = pt_store_commit(a->st);
+	} else {
+		pt_store_rollback(a->st);
+	}
+	a->rc = r;
+	return NULL;
+}
+
 struct event_arg {
 	struct pt_store *st;
 	pthread_barrier_t *b;
@@ -1023,6 +1053,42 @@ test_shared(void)
 		if (cas[i].rc == PT_OK)
 			T_OK(d.state == PT_D_CANCELLED && d.updated_at == 1700009000 + cas[i].n,
 			     "the winner's write stands (%s)", d.reason);
+
+	/* Two owners removing each other at once: one home owner stays. */
+	{
+		struct unown_arg un[2];
+		struct pt_member ms[4];
+		int64_t second = new_account(s[0], "shared2@example.org", PT_ROLE_OWNER);
+
+		T_EQ(pt_store_begin(s[0]), PT_OK, "begin");
+		T_EQ(pt_store_member_add(s[0], "h-s1", second, PT_HOME_OWNER), PT_OK,
+		     "a second owner of h-s1");
+		T_EQ(pt_store_commit(s[0]), PT_OK, "commit");
+		pthread_barrier_init(&b, NULL, 2);
+		for (i = 0; i < 2; i++) {
+			un[i].st = s[i];
+			un[i].b = &b;
+			un[i].account = i == 0 ? owner : second;
+			if (pthread_create(&th[i], NULL, unown_run, &un[i]) != 0)
+				bail("pthread_create");
+		}
+		for (i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		pthread_barrier_destroy(&b);
+		T_EQ((un[0].rc == PT_OK) + (un[1].rc == PT_OK), 1,
+		     "two owners removed at once, on two stores: one removal wins");
+		T_EQ((un[0].rc == PT_ECONFLICT) + (un[1].rc == PT_ECONFLICT), 1,
+		     "the other is ECONFLICT (last owner)");
+		T_EQ(pt_store_member_list(s[1], "h-s1", ms, 4, &n), PT_OK, "h-s1's members");
+		T_OK(n == 1 && ms[0].role == PT_HOME_OWNER, "one owner is left");
+		/* Put the first owner back for what follows. */
+		if (un[0].rc == PT_OK) {
+			T_EQ(pt_store_begin(s[0]), PT_OK, "begin");
+			T_EQ(pt_store_member_add(s[0], "h-s1", owner, PT_HOME_OWNER), PT_OK,
+			     "the first owner back");
+			T_EQ(pt_store_commit(s[0]), PT_OK, "commit");
+		}
+	}
 
 	/* A hub's event sent to several instances at once: stored once. */
 	pthread_barrier_init(&b, NULL, 6);
@@ -1227,6 +1293,7 @@ main(void)
 	test_accounts(st, &owner, &other);
 	test_sessions(st, owner, other);
 	test_homes(st, owner, other);
+	test_members(st);
 	test_keys(st, owner);
 	test_grants(st, owner);
 	test_revocations(st);

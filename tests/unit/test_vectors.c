@@ -22,6 +22,13 @@
  *     its claims (iss, sub, ...) are refused by porter's claims decoder.
  *   CWT A_4..A_7: COSE_Mac0 (tag 17) and COSE_Encrypt0 (tag 16): malformed
  *     as Sign1; A_7's claims hold a float and the strict reader refuses it.
+ *
+ * And porter's own live view vector, porter-live-01.json (written by
+ * tests/vectors/gen_live.c): every deterministic byte (keys, request,
+ * order, key record, headers, fragment signatures) recomputed here from
+ * the fixed inputs, repeated below, and compared; what is random (the
+ * sealed key, the sealed fragments) opened with the recorded keys to the
+ * recorded plaintext.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -34,8 +41,13 @@
 #include "porter/cbor.h"
 #include "porter/cose.h"
 #include "porter/cred.h"
+#include "porter/clipseal.h"
 #include "porter/crypto.h"
+#include "porter/envelope.h"
+#include "porter/live.h"
 #include "t.h"
+
+#include <sodium.h>
 
 static const struct pt_crypto_ops *ops;
 static char base[1024];
@@ -637,6 +649,303 @@ test_sign1_api(void)
 	pt_secret_free(sec);
 }
 
+/* ---- porter-live-01.json ---- */
+
+/* The fixed inputs of tests/vectors/gen_live.c (keep in step). */
+#define LV_SEED_OWNER "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+#define LV_SEED_HUB "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define LV_SEED_CAMERA "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+#define LV_SEED_VIEWER "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+#define LV_SESSION "6c697665206c697665206c6976652031"
+#define LV_LIVE_KEY "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+#define LV_HOME "home-7f3a"
+#define LV_CAMERA "cam-front"
+#define LV_IAT 1796121000LL
+#define LV_EXP (LV_IAT + 300)
+#define LV_SEQ 17u
+#define LV_ORDER_TIME 1796121001250ull
+#define LV_START 1796121001430ull
+#define LV_CAPTURE1 1796121002330ull
+#define LV_DURATION1 1001u
+
+struct lv_key {
+	struct pt_secret *s;
+	struct pt_signer sg;
+	uint8_t pk[PT_PK_LEN], kid[PT_KID_LEN];
+};
+
+static bool
+lv_key(struct lv_key *k, const char *seed_hex)
+{
+	uint8_t seed[PT_SEED_LEN];
+	size_t n;
+
+	if (!unhex(seed_hex, seed, sizeof(seed), &n) || n != sizeof(seed) ||
+	    (k->s = pt_secret_new()) == NULL || pt_secret_from_seed(k->s, seed) != PT_OK)
+		return false;
+	pt_secret_public(k->s, k->pk);
+	pt_signer_sodium(&k->sg, k->s);
+	pt_kid(ops, k->pk, k->kid);
+	return true;
+}
+
+/* Does the hex string at path equal these bytes? */
+static bool
+lv_is(json_t *j, const char *path, const uint8_t *p, size_t n)
+{
+	static uint8_t buf[8192];
+	const char *h = jstr(j, path);
+	size_t len;
+
+	return h != NULL && unhex(h, buf, sizeof(buf), &len) && len == n && memcmp(buf, p, n) == 0;
+}
+
+/* The bytes of the hex string at path (into out, cap). */
+static size_t
+lv_get(json_t *j, const char *path, uint8_t *out, size_t cap)
+{
+	const char *h = jstr(j, path);
+	size_t len;
+
+	return h != NULL && unhex(h, out, cap, &len) ? len : 0;
+}
+
+static long long
+lv_int(json_t *j, const char *path)
+{
+	char buf[256], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok != NULL && j != NULL;
+	     tok = strtok_r(NULL, ".", &save))
+		j = json_object_get(j, tok);
+	return json_is_integer(j) ? (long long)json_integer_value(j) : -1;
+}
+
+static json_t *
+lv_load(void)
+{
+	const char *v = getenv("PORTER_VECTORS"), *src = getenv("PORTER_SRC");
+	char p[1200];
+	json_error_t err;
+	json_t *j = NULL;
+
+	if (v != NULL) {
+		snprintf(p, sizeof(p), "%s/porter-live-01.json", v);
+		j = json_load_file(p, 0, &err);
+	}
+	if (j == NULL && src != NULL) {
+		snprintf(p, sizeof(p), "%s/tests/vectors/porter-live-01.json", src);
+		j = json_load_file(p, 0, &err);
+	}
+	return j;
+}
+
+static void
+lv_fragment(json_t *fr, const struct lv_key *cam, const uint8_t *key, const uint8_t *sess,
+	    uint32_t index, uint64_t capture, uint32_t duration)
+{
+	static uint8_t frag[4096], plain[4096], want[4096];
+	uint8_t sha[PT_HASH_LEN], sig[PT_SIG_LEN], hdr[PT_LIVE_HDR_LEN];
+	uint8_t msg[PT_LIVE_FRAGMENT_MSG_LEN];
+	struct pt_live_hdr h;
+	size_t fl, pl, wl, bl;
+
+	T_OK(fr != NULL && lv_int(fr, "index") == index &&
+		     lv_int(fr, "capture_ms") == (long long)capture &&
+		     lv_int(fr, "duration_ms") == duration,
+	     "live vector: fragment %u: index, capture time, duration", index);
+	fl = lv_get(fr, "fragment", frag, sizeof(frag));
+	T_OK(fl > PT_LIVE_HDR_LEN && lv_int(fr, "fragment_len") == (long long)fl,
+	     "live vector: fragment %u: %zu bytes", index, fl);
+	T_EQ(pt_live_hdr_decode(frag, fl, &h), PT_OK, "live vector: fragment %u: header decodes",
+	     index);
+	T_OK(memcmp(h.session, sess, PT_LIVE_ID_LEN) == 0 && h.index == index &&
+		     h.capture_ms == capture && h.duration_ms == duration,
+	     "live vector: fragment %u: header fields", index);
+	T_OK(pt_live_hdr_encode(&h, hdr) == PT_OK && lv_is(fr, "header", hdr, sizeof(hdr)) &&
+		     lv_is(fr, "sealed", frag + PT_LIVE_HDR_LEN, fl - PT_LIVE_HDR_LEN),
+	     "live vector: fragment %u: header || sealed", index);
+	T_EQ(pt_seg_open(key, sess, index, frag + PT_LIVE_HDR_LEN, h.sealed_len, plain, &pl), PT_OK,
+	     "live vector: fragment %u: opens with the live key", index);
+	wl = lv_get(fr, "plaintext", want, sizeof(want));
+	T_OK(pl == wl && memcmp(plain, want, pl) == 0, "live vector: fragment %u: plaintext", index);
+	bl = lv_get(fr, "body", want, sizeof(want));
+	T_OK(pl == PT_LIVE_PREFIX_LEN + bl && memcmp(plain + PT_LIVE_PREFIX_LEN, want, bl) == 0 &&
+		     memcmp(plain, hdr + 26, 8) == 0 && memcmp(plain + 8, hdr + 34, 4) == 0,
+	     "live vector: fragment %u: capture time || duration || body; the prefix is the "
+	     "header's",
+	     index);
+	ops->sha256(sha, frag, fl);
+	T_OK(lv_is(fr, "sha256", sha, sizeof(sha)), "live vector: fragment %u: SHA-256", index);
+	pt_live_fragment_msg(sess, index, sha, msg);
+	T_OK(lv_is(fr, "signed_bytes", msg, sizeof(msg)), "live vector: fragment %u: signed bytes",
+	     index);
+	T_OK(pt_live_fragment_sign(&cam->sg, sess, index, sha, sig) == PT_OK &&
+		     lv_is(fr, "signature", sig, sizeof(sig)),
+	     "live vector: fragment %u: the camera's signature, recomputed", index);
+	T_EQ(pt_live_fragment_verify(ops, cam->pk, sess, index, sha, sig), PT_OK,
+	     "live vector: fragment %u: signature verifies", index);
+	T_EQ(pt_live_fragment_verify(ops, cam->pk, sess, index + 1, sha, sig), PT_EBADSIG,
+	     "live vector: fragment %u: not as another index", index);
+}
+
+static void
+test_live_vector(void)
+{
+	static uint8_t buf[1024];
+	json_t *j = lv_load(), *frags;
+	struct lv_key owner, hub, cam;
+	uint8_t vseed[32], vpk[32], vsk[32], sess[PT_LIVE_ID_LEN], sealed[PT_LIVE_SEALED_KEY_LEN];
+	uint8_t *key = pt_guarded_alloc(PT_LIVE_KEY_LEN), *opened = pt_guarded_alloc(PT_LIVE_KEY_LEN);
+	const uint8_t(*signers)[PT_PK_LEN];
+	struct pt_envelope e, v;
+	struct pt_live_order o, od;
+	struct pt_live_keyrec k, kd;
+	size_t n, idx, x;
+
+	printf("# porter-live-01.json\n");
+	T_OK(j != NULL, "porter-live-01.json found and parsed");
+	if (j == NULL || key == NULL || opened == NULL)
+		return;
+	T_OK(lv_key(&owner, LV_SEED_OWNER) && lv_key(&hub, LV_SEED_HUB) &&
+		     lv_key(&cam, LV_SEED_CAMERA),
+	     "live vector: keys from the seeds");
+	T_OK(unhex(LV_SEED_VIEWER, vseed, sizeof(vseed), &x) &&
+		     unhex(LV_SESSION, sess, sizeof(sess), &x) &&
+		     unhex(LV_LIVE_KEY, key, PT_LIVE_KEY_LEN, &x),
+	     "live vector: fixed inputs");
+	crypto_box_seed_keypair(vpk, vsk, vseed);
+	T_OK(lv_is(j, "keys.owner.public_key", owner.pk, PT_PK_LEN) &&
+		     lv_is(j, "keys.owner.kid", owner.kid, PT_KID_LEN) &&
+		     lv_is(j, "keys.hub.public_key", hub.pk, PT_PK_LEN) &&
+		     lv_is(j, "keys.camera.public_key", cam.pk, PT_PK_LEN) &&
+		     lv_is(j, "keys.viewer.seed", vseed, 32) &&
+		     lv_is(j, "keys.viewer.x25519_public_key", vpk, 32) &&
+		     lv_is(j, "keys.viewer.x25519_secret_key", vsk, 32) &&
+		     lv_is(j, "session", sess, sizeof(sess)),
+	     "live vector: keys and session");
+
+	/* The request. */
+	memset(&e, 0, sizeof(e));
+	e.kind = PT_ENV_LIVE;
+	memcpy(e.aud, LV_HOME, sizeof(LV_HOME));
+	e.iat = LV_IAT;
+	e.exp = LV_EXP;
+	memcpy(e.nonce, sess, PT_CTI_LEN);
+	e.op = PT_LIVE_VIEW;
+	memcpy(e.target, vpk, 32);
+	e.target_len = 32;
+	memcpy(e.lock, LV_CAMERA, sizeof(LV_CAMERA));
+	T_OK(lv_int(j, "request.iat") == LV_IAT && lv_int(j, "request.exp") == LV_EXP,
+	     "live vector: request iat and exp");
+	T_OK(pt_envelope_sign(ops, &owner.sg, &e, buf, sizeof(buf), &n) == PT_OK &&
+		     lv_is(j, "request.cose_sign1", buf, n) &&
+		     lv_int(j, "request.cose_sign1_len") == (long long)n,
+	     "live vector: the request, byte for byte (%zu bytes)", n);
+	{
+		struct pt_sign1 s1;
+		uint8_t tbs[PT_ENVELOPE_SIZE_MAX + 64];
+		size_t tl;
+		T_OK(pt_sign1_decode(buf, n, &s1) == PT_OK &&
+			     lv_is(j, "request.claims", s1.payload, s1.payload_len) &&
+			     lv_is(j, "request.protected", s1.prot, s1.prot_len) &&
+			     lv_is(j, "request.signature", s1.sig, PT_SIG_LEN) &&
+			     pt_sign1_tbs(&s1, (const uint8_t *)PT_LIVE_REQUEST_DOMAIN,
+					  strlen(PT_LIVE_REQUEST_DOMAIN), tbs, sizeof(tbs),
+					  &tl) == PT_OK &&
+			     lv_is(j, "request.sig_structure", tbs, tl),
+		     "live vector: request claims, protected header, Sig_structure, signature");
+	}
+	signers = (const uint8_t(*)[PT_PK_LEN])owner.pk;
+	T_EQ(pt_envelope_verify(ops, buf, n, PT_ENV_LIVE, signers, 1, LV_HOME, LV_IAT + 2, 60, &v,
+				&idx),
+	     PT_OK, "live vector: request verifies (now iat + 2, skew 60)");
+	T_OK(v.exp == LV_EXP && strcmp(v.lock, LV_CAMERA) == 0 && memcmp(v.target, vpk, 32) == 0,
+	     "live vector: request fields");
+	T_EQ(pt_envelope_verify(ops, buf, n, PT_ENV_LIVE, signers, 1, LV_HOME, LV_EXP, 360, &v, &idx),
+	     PT_EEXPIRED, "live vector: request expired at exp (skew 360)");
+	T_EQ(pt_envelope_verify(ops, buf, n, PT_ENV_COMMAND, signers, 1, LV_HOME, LV_IAT + 2, 60, &v,
+				&idx),
+	     PT_EBADSIG, "live vector: request is not a command");
+
+	/* The order. */
+	memset(&o, 0, sizeof(o));
+	memcpy(o.camera, LV_CAMERA, sizeof(LV_CAMERA));
+	memcpy(o.session, sess, PT_LIVE_ID_LEN);
+	o.event_seq = LV_SEQ;
+	o.time_ms = LV_ORDER_TIME;
+	o.expiry_ms = (uint64_t)LV_EXP * 1000u;
+	memcpy(o.viewer_xpk, vpk, 32);
+	memcpy(o.owner_kid, owner.kid, PT_KID_LEN);
+	T_OK(pt_live_order_sign(&hub.sg, &o, buf, sizeof(buf), &n) == PT_OK &&
+		     lv_is(j, "order.message", buf, n) && lv_int(j, "order.message_len") == (long long)n,
+	     "live vector: the order, byte for byte (%zu bytes)", n);
+	T_OK(pt_live_order_open(ops, hub.pk, buf, n, &od) == PT_OK && memcmp(&od, &o, sizeof(o)) == 0,
+	     "live vector: the order opens with the hub key");
+	T_OK(lv_int(j, "order.event_seq") == LV_SEQ &&
+		     lv_int(j, "order.time_ms") == (long long)LV_ORDER_TIME &&
+		     lv_int(j, "order.expiry_ms") == LV_EXP * 1000 &&
+		     lv_is(j, "order.owner_kid", owner.kid, PT_KID_LEN) &&
+		     lv_is(j, "order.viewer_xpk", vpk, 32),
+	     "live vector: the order's fields");
+	n = lv_get(j, "order.signed_bytes", buf, sizeof(buf));
+	x = sizeof(PT_LIVE_ORDER_DOMAIN);
+	T_OK(n > x && memcmp(buf, PT_LIVE_ORDER_DOMAIN, x) == 0 &&
+		     lv_is(j, "order.payload", buf + x, n - x),
+	     "live vector: the order's signed bytes are domain 0x00 || payload");
+	{
+		uint8_t sig[PT_SIG_LEN];
+		T_OK(pt_sign_detached(hub.s, sig, buf, n) == PT_OK &&
+			     lv_is(j, "order.signature", sig, sizeof(sig)),
+		     "live vector: the order's signature over its signed bytes");
+	}
+
+	/* The key record and the live key. */
+	T_OK(lv_get(j, "key_record.sealed_key", sealed, sizeof(sealed)) == sizeof(sealed),
+	     "live vector: a sealed key of 80 bytes");
+	T_EQ(pt_live_key_open(vpk, vsk, sealed, opened), PT_OK,
+	     "live vector: the sealed key opens with the viewer's key pair");
+	T_OK(sodium_memcmp(opened, key, PT_LIVE_KEY_LEN) == 0 &&
+		     lv_is(j, "key_record.live_key", key, PT_LIVE_KEY_LEN),
+	     "live vector: ... to the live key");
+	memset(&k, 0, sizeof(k));
+	memcpy(k.camera, LV_CAMERA, sizeof(LV_CAMERA));
+	memcpy(k.session, sess, PT_LIVE_ID_LEN);
+	k.event_seq = LV_SEQ;
+	k.start_ms = LV_START;
+	k.expiry_ms = (uint64_t)LV_EXP * 1000u;
+	memcpy(k.viewer_xpk, vpk, 32);
+	memcpy(k.sealed, sealed, sizeof(sealed));
+	memcpy(k.container, "mp4", 4);
+	T_OK(pt_live_keyrec_sign(&cam.sg, &k, buf, sizeof(buf), &n) == PT_OK &&
+		     lv_is(j, "key_record.message", buf, n) &&
+		     lv_int(j, "key_record.message_len") == (long long)n,
+	     "live vector: the key record, byte for byte (%zu bytes)", n);
+	T_OK(pt_live_keyrec_open(ops, cam.pk, buf, n, &kd) == PT_OK && memcmp(&kd, &k, sizeof(k)) == 0,
+	     "live vector: the key record opens with the camera key");
+	n = lv_get(j, "key_record.signed_bytes", buf, sizeof(buf));
+	T_OK(n > sizeof(PT_LIVE_KEYREC_DOMAIN) &&
+		     memcmp(buf, PT_LIVE_KEYREC_DOMAIN, sizeof(PT_LIVE_KEYREC_DOMAIN)) == 0 &&
+		     lv_is(j, "key_record.payload", buf + sizeof(PT_LIVE_KEYREC_DOMAIN),
+			   n - sizeof(PT_LIVE_KEYREC_DOMAIN)),
+	     "live vector: the key record's signed bytes are domain 0x00 || payload");
+
+	/* The fragments. */
+	frags = json_object_get(j, "fragments");
+	T_OK(json_is_array(frags) && json_array_size(frags) == 2, "live vector: two fragments");
+	lv_fragment(json_array_get(frags, 0), &cam, key, sess, 0, 0, 0);
+	lv_fragment(json_array_get(frags, 1), &cam, key, sess, 1, LV_CAPTURE1, LV_DURATION1);
+
+	sodium_memzero(vsk, sizeof(vsk));
+	pt_guarded_free(key);
+	pt_guarded_free(opened);
+	pt_secret_free(owner.s);
+	pt_secret_free(hub.s);
+	pt_secret_free(cam.s);
+	json_decref(j);
+}
+
 int
 main(void)
 {
@@ -656,5 +965,6 @@ main(void)
 	test_eddsa_sig_01();
 	test_cwt_claims();
 	test_sign1_api();
+	test_live_vector();
 	return t_done();
 }

@@ -263,3 +263,333 @@ test('kdf: stored limits are accepted between interactive and moderate only', as
   assert.equal(k.limitsOk(null), false);
   assert.ok(k.PASSPHRASE_MIN >= 12);
 });
+
+// ---- live view (include/porter/live.h): tests/vectors/porter-live-01.json ----
+
+test('PT_ENV_LIVE is porter-live-01.json byte for byte', async () => {
+  const v = vec('porter-live-01.json');
+  const kp = await porter.keypairFromSeed(fromHex(v.keys.owner.seed));
+  assert.equal(toHex(kp.publicKey), v.keys.owner.public_key);
+  const viewerKey = fromHex(v.keys.viewer.x25519_public_key);
+  const args = { sk: kp.privateKey, pk: kp.publicKey, home: v.home_id, camera: v.camera_id, viewerKey,
+    iat: v.request.iat, exp: v.request.exp, session: fromHex(v.session) };
+  const { bytes, session } = await porter.liveRequest(args);
+  assert.equal(toHex(session), v.session);
+  assert.equal(bytes.length, v.request.cose_sign1_len);
+  assert.equal(toHex(bytes), v.request.cose_sign1);
+  const p = porter.parseSign1(bytes);
+  assert.equal(toHex(p.protected), v.request.protected);
+  assert.equal(toHex(p.payload), v.request.claims);
+  assert.equal(toHex(p.signature), v.request.signature);
+  assert.equal(toHex(porter.sigStructure(p.protected, v.request.external_aad, p.payload)), v.request.sig_structure);
+  assert.equal(await porter.verifySign1(bytes, kp.publicKey, porter.LIVE.requestAad), true);
+  assert.equal(await porter.verifySign1(bytes, kp.publicKey, porter.AAD.command), false);
+  // The same through a signing function, as the owner's key worker signs.
+  const { getSodium } = await load('sodium.js');
+  const s = await getSodium();
+  const viaWorker = await porter.liveRequest({ ...args, sk: async (tbs) => s.crypto_sign_detached(tbs, kp.privateKey) });
+  assert.equal(toHex(viaWorker.bytes), v.request.cose_sign1);
+  // What the C library refuses to sign, the page refuses too.
+  await assert.rejects(porter.liveRequest({ ...args, exp: args.iat }));
+  await assert.rejects(porter.liveRequest({ ...args, exp: args.iat + 601 }));
+  await assert.rejects(porter.liveRequest({ ...args, camera: '.cam' }));
+  await assert.rejects(porter.liveRequest({ ...args, viewerKey: new Uint8Array(32) }));
+  await assert.rejects(porter.liveRequest({ ...args, viewerKey: fromHex('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880') }));
+  await assert.rejects(porter.liveRequest({ ...args, session: new Uint8Array(15) }));
+});
+
+test('porter-live-01.json: the viewer key pair, the order\'s hub signature', async () => {
+  const v = vec('porter-live-01.json');
+  const { getSodium } = await load('sodium.js');
+  const s = await getSodium();
+  const kp = s.crypto_box_seed_keypair(fromHex(v.keys.viewer.seed));
+  assert.equal(toHex(kp.publicKey), v.keys.viewer.x25519_public_key);
+  assert.equal(toHex(kp.privateKey), v.keys.viewer.x25519_secret_key);
+  const hub = await porter.keypairFromSeed(fromHex(v.keys.hub.seed));
+  assert.equal(toHex(hub.publicKey), v.keys.hub.public_key);
+  const [payload, sig] = cbor.decode(fromHex(v.order.message));
+  assert.equal(toHex(payload), v.order.payload);
+  assert.equal(toHex(sig), v.order.signature);
+  const signed = new Uint8Array([...new TextEncoder().encode(v.order.domain), 0, ...payload]);
+  assert.equal(toHex(signed), v.order.signed_bytes);
+  assert.equal(s.crypto_sign_verify_detached(sig, signed, hub.publicKey), true);
+  const m = cbor.decode(payload);
+  assert.equal(m.get(2), v.order.camera);
+  assert.equal(toHex(m.get(3)), v.session);
+  assert.equal(m.get(4), v.order.event_seq);
+  assert.equal(toHex(m.get(7)), v.order.viewer_xpk);
+  assert.equal(toHex(m.get(8)), v.order.owner_kid);
+});
+
+test('porter-live-01.json: the key record verifies and its key opens with the viewer secret', async () => {
+  const v = vec('porter-live-01.json');
+  const { getSodium } = await load('sodium.js');
+  const s = await getSodium();
+  const cam = fromHex(v.keys.camera.public_key);
+  const msg = fromHex(v.key_record.message);
+  assert.equal(msg.length, v.key_record.message_len);
+  const r = await porter.openLiveKeyRecord(msg, cam);
+  assert.equal(r.camera, v.key_record.camera);
+  assert.equal(toHex(r.session), v.session);
+  assert.equal(r.eventSeq, v.key_record.event_seq);
+  assert.equal(r.start, v.key_record.start_ms);
+  assert.equal(r.expiry, v.key_record.expiry_ms);
+  assert.equal(r.container, v.key_record.container);
+  assert.equal(toHex(r.viewerKey), v.key_record.viewer_xpk);
+  assert.equal(toHex(r.sealed), v.key_record.sealed_key);
+  const key = s.crypto_box_seal_open(r.sealed, fromHex(v.keys.viewer.x25519_public_key),
+    fromHex(v.keys.viewer.x25519_secret_key));
+  assert.equal(toHex(key), v.key_record.live_key);
+  // Another key, or one changed byte anywhere: refused before any field is used.
+  await assert.rejects(porter.openLiveKeyRecord(msg, fromHex(v.keys.hub.public_key)));
+  for (const i of [5, 40, msg.length - 70, msg.length - 1]) {
+    const bad = msg.slice();
+    bad[i] ^= 1;
+    await assert.rejects(porter.openLiveKeyRecord(bad, cam), `byte ${i}`);
+  }
+  // The order's bytes are no key record (another domain, other fields).
+  await assert.rejects(porter.openLiveKeyRecord(fromHex(v.order.message), fromHex(v.keys.hub.public_key)));
+});
+
+test('porter-live-01.json: fragments open to the recorded plaintext, and only in their place', async () => {
+  const v = vec('porter-live-01.json');
+  const { getSodium } = await load('sodium.js');
+  const s = await getSodium();
+  const key = fromHex(v.key_record.live_key);
+  const session = fromHex(v.session);
+  const cam = fromHex(v.keys.camera.public_key);
+  for (const f of v.fragments) {
+    const bytes = fromHex(f.fragment);
+    assert.equal(bytes.length, f.fragment_len);
+    const h = porter.liveHeader(bytes);
+    assert.equal(toHex(bytes.subarray(0, porter.LIVE.hdrLen)), f.header);
+    assert.equal(toHex(h.session), v.session);
+    assert.equal(h.index, f.index);
+    assert.equal(h.capture, f.capture_ms);
+    assert.equal(h.duration, f.duration_ms);
+    assert.equal(toHex(bytes.subarray(porter.LIVE.hdrLen)), f.sealed);
+    const plain = await porter.openSealedSegment(key, session, f.index, fromHex(f.sealed));
+    assert.equal(toHex(plain), f.plaintext);
+    const o = await porter.openLiveFragment(key, session, bytes, f.index);
+    assert.equal(o.index, f.index);
+    assert.equal(o.capture, f.capture_ms);
+    assert.equal(o.duration, f.duration_ms);
+    assert.equal(toHex(o.media), f.body);
+    // The camera's signature that porterd checks (not the viewer's trust).
+    const sha = s.crypto_hash_sha256(bytes);
+    assert.equal(toHex(sha), f.sha256);
+    const idx = Uint8Array.of(f.index >>> 24, (f.index >>> 16) & 255, (f.index >>> 8) & 255, f.index & 255);
+    const signed = new Uint8Array([...new TextEncoder().encode('porter/live-fragment/v1'), 0, ...session, ...idx, ...sha]);
+    assert.equal(toHex(signed), f.signed_bytes);
+    assert.equal(s.crypto_sign_verify_detached(fromHex(f.signature), signed, cam), true);
+    // Asked for another index, another session, another key: refused.
+    await assert.rejects(porter.openLiveFragment(key, session, bytes, f.index + 1));
+    const other = session.slice();
+    other[0] ^= 1;
+    await assert.rejects(porter.openLiveFragment(key, other, bytes, f.index));
+    const k2 = key.slice();
+    k2[0] ^= 1;
+    await assert.rejects(porter.openLiveFragment(k2, session, bytes, f.index));
+    // A changed byte of the sealed part, one byte cut, one byte added.
+    const bad = bytes.slice();
+    bad[bytes.length - 3] ^= 1;
+    await assert.rejects(porter.openLiveFragment(key, session, bad, f.index));
+    await assert.rejects(porter.openLiveFragment(key, session, bytes.slice(0, -1), f.index));
+    const longer = new Uint8Array(bytes.length + 1);
+    longer.set(bytes);
+    assert.throws(() => porter.liveHeader(longer));
+  }
+  // A header whose capture or duration differs from the sealed copy.
+  const f1 = v.fragments.find((f) => f.index === 1);
+  const lied = fromHex(f1.fragment);
+  lied[33] ^= 1; // the last byte of capture
+  assert.throws(() => assert.equal(porter.liveHeader(lied).capture, f1.capture_ms));
+  await assert.rejects(porter.openLiveFragment(key, session, lied, 1), /capture or duration/);
+  const lied2 = fromHex(f1.fragment);
+  lied2[37] ^= 1; // the last byte of duration
+  await assert.rejects(porter.openLiveFragment(key, session, lied2, 1), /capture or duration/);
+  // Fragment 0 with a capture time, a media fragment without: malformed.
+  const f0 = fromHex(v.fragments.find((f) => f.index === 0).fragment);
+  f0[33] = 1;
+  assert.throws(() => porter.liveHeader(f0));
+});
+
+// ---- refusals: what porterd (or a forger) could hand over ----
+
+// A camera key of our own, and key records, manifests and segment
+// signatures signed as docs/clips.md says (domain || 0x00 || payload).
+async function clipFixture() {
+  const { getSodium } = await load('sodium.js');
+  const s = await getSodium();
+  const cam = await porter.keypairFromSeed(new Uint8Array(32).fill(7));
+  const other = await porter.keypairFromSeed(new Uint8Array(32).fill(8));
+  const clip = new Uint8Array(16).fill(0x5a);
+  const keys = [[new Uint8Array(8).fill(1), new Uint8Array(80).fill(2)]];
+  const te = new TextEncoder();
+  const signed = (domain, m, sk = cam.privateKey) => {
+    const payload = cbor.encode(m);
+    const msg = new Uint8Array([...te.encode(domain), 0, ...payload]);
+    return cbor.encode([payload, s.crypto_sign_detached(msg, sk)]);
+  };
+  const krMap = () => new Map([[1, 1], [2, 'cam-front'], [3, clip], [4, 5], [5, 1796115600000], [6, 'mp4'], [7, keys]]);
+  const manMap = () => new Map([[1, 1], [2, 'cam-front'], [3, clip], [4, 5], [5, 9], [6, 1796115598000],
+    [7, 1796115630000], [8, 'mp4'], [9, 2000], [10, 5000], [11, [[0, 2000, 100, new Uint8Array(32).fill(3)]]], [12, keys]]);
+  return { s, cam, other, clip, keys, signed, krMap, manMap };
+}
+
+test('openKeyRecord and openManifest: another key, a changed byte, another domain are refused', async () => {
+  const f = await clipFixture();
+  const kr = f.signed('porter/clip-key/v1', f.krMap());
+  const man = f.signed('porter/clip-manifest/v1', f.manMap());
+  const k = await porter.openKeyRecord(kr, f.cam.publicKey);
+  const m = await porter.openManifest(man, f.cam.publicKey);
+  assert.equal(k.start, 1796115600000);
+  assert.equal(m.start, 1796115598000);
+  assert.equal(m.end, 1796115630000);
+  assert.ok(porter.keyRecordMatches(k, m));
+  await assert.rejects(porter.openKeyRecord(kr, f.other.publicKey), /signature/);
+  await assert.rejects(porter.openManifest(man, f.other.publicKey), /signature/);
+  for (const i of [4, 20, kr.length - 1]) {
+    const bad = kr.slice();
+    bad[i] ^= 1;
+    await assert.rejects(porter.openKeyRecord(bad, f.cam.publicKey), `key record byte ${i}`);
+  }
+  const badMan = man.slice();
+  badMan[30] ^= 1;
+  await assert.rejects(porter.openManifest(badMan, f.cam.publicKey));
+  // Signed under the other domain: a key record is no manifest, and back.
+  await assert.rejects(porter.openManifest(f.signed('porter/clip-key/v1', f.manMap()), f.cam.publicKey), /signature/);
+  await assert.rejects(porter.openKeyRecord(f.signed('porter/clip-manifest/v1', f.krMap()), f.cam.publicKey), /signature/);
+  // Signed by the camera but a field out of its rules.
+  const bad7 = f.manMap();
+  bad7.set(7, 1796115597000); // end before start
+  await assert.rejects(porter.openManifest(f.signed('porter/clip-manifest/v1', bad7), f.cam.publicKey));
+});
+
+test('keyRecordMatches: another camera, clip, START, container or sealed key does not match', async () => {
+  const f = await clipFixture();
+  const k = await porter.openKeyRecord(f.signed('porter/clip-key/v1', f.krMap()), f.cam.publicKey);
+  const m = await porter.openManifest(f.signed('porter/clip-manifest/v1', f.manMap()), f.cam.publicKey);
+  assert.ok(porter.keyRecordMatches(k, m));
+  assert.ok(!porter.keyRecordMatches({ ...k, camera: 'cam-back' }, m));
+  assert.ok(!porter.keyRecordMatches({ ...k, clip: '00'.repeat(16) }, m));
+  assert.ok(!porter.keyRecordMatches({ ...k, startSeq: 6 }, m));
+  assert.ok(!porter.keyRecordMatches({ ...k, container: 'ts' }, m));
+  const sealed = k.keys[0][1].slice();
+  sealed[0] ^= 1;
+  assert.ok(!porter.keyRecordMatches({ ...k, keys: [[k.keys[0][0], sealed]] }, m));
+  assert.ok(!porter.keyRecordMatches({ ...k, keys: [] }, m));
+});
+
+test('segmentSignatureOk: only the camera\'s signature of this clip, index and SHA-256', async () => {
+  const f = await clipFixture();
+  const sha = new Uint8Array(32).fill(9);
+  const te = new TextEncoder();
+  const msg = (clip, i, h) => new Uint8Array([...te.encode('porter/clip-segment/v1'), 0, ...clip, 0, 0, 0, i, ...h]);
+  const sig = f.s.crypto_sign_detached(msg(f.clip, 3, sha), f.cam.privateKey);
+  assert.ok(await porter.segmentSignatureOk(f.cam.publicKey, toHex(f.clip), 3, sha, sig));
+  assert.ok(!(await porter.segmentSignatureOk(f.other.publicKey, toHex(f.clip), 3, sha, sig)), 'another key');
+  assert.ok(!(await porter.segmentSignatureOk(f.cam.publicKey, toHex(f.clip), 4, sha, sig)), 'another index');
+  assert.ok(!(await porter.segmentSignatureOk(f.cam.publicKey, '00'.repeat(16), 3, sha, sig)), 'another clip');
+  const sha2 = sha.slice();
+  sha2[0] ^= 1;
+  assert.ok(!(await porter.segmentSignatureOk(f.cam.publicKey, toHex(f.clip), 3, sha2, sig)), 'another SHA-256');
+  const sig2 = sig.slice();
+  sig2[10] ^= 1;
+  assert.ok(!(await porter.segmentSignatureOk(f.cam.publicKey, toHex(f.clip), 3, sha, sig2)), 'a changed signature');
+  assert.ok(!(await porter.segmentSignatureOk(f.cam.publicKey, toHex(f.clip), 3, sha, sig.subarray(0, 63))), 'short');
+});
+
+test('clipTimesAgree: porterd\'s start_ms and end_ms within a second of the signed manifest\'s', () => {
+  const man = { start: 1796115598000, end: 1796115630000 };
+  assert.ok(porter.clipTimesAgree({ start_ms: 1796115598000, end_ms: 1796115630000 }, man));
+  assert.ok(porter.clipTimesAgree({ start_ms: 1796115598900, end_ms: 1796115629100 }, man));
+  assert.ok(!porter.clipTimesAgree({ start_ms: 1796115500000, end_ms: 1796115630000 }, man), 'start moved');
+  assert.ok(!porter.clipTimesAgree({ start_ms: 1796115598000, end_ms: 1796115700000 }, man), 'end moved');
+  assert.ok(!porter.clipTimesAgree({ start_ms: 1796115598000, end_ms: null }, man), 'no end');
+  assert.ok(!porter.clipTimesAgree({}, man));
+  assert.ok(porter.clipTimesAgree({ start_ms: 0, end_ms: 0 }, null), 'no manifest: nothing to hold them to');
+});
+
+test('clipGaps: every gap from 0 to the highest stored index, a missing 0 included', () => {
+  assert.deepEqual(porter.clipGaps([0, 1, 2]), { indexes: [0, 1, 2], missing: [] });
+  assert.deepEqual(porter.clipGaps([2, 5, 3]), { indexes: [0, 1, 2, 3, 4, 5], missing: [0, 1, 4] });
+  assert.deepEqual(porter.clipGaps([1]), { indexes: [0, 1], missing: [0] });
+  assert.deepEqual(porter.clipGaps([]), { indexes: [], missing: [] });
+  assert.deepEqual(porter.clipGaps([-1, 1.5, 'x', null, 5000, 1]), { indexes: [0, 1], missing: [0] });
+});
+
+test('liveKeyRecordIsFor: another camera, session or viewer key is refused', async () => {
+  const v = vec('porter-live-01.json');
+  const r = await porter.openLiveKeyRecord(fromHex(v.key_record.message), fromHex(v.keys.camera.public_key));
+  const want = { camera: v.key_record.camera, session: fromHex(v.session), viewerKey: fromHex(v.keys.viewer.x25519_public_key) };
+  porter.liveKeyRecordIsFor(r, want);
+  assert.throws(() => porter.liveKeyRecordIsFor(r, { ...want, camera: 'cam-other' }), /another camera/);
+  const sess = want.session.slice();
+  sess[0] ^= 1;
+  assert.throws(() => porter.liveKeyRecordIsFor(r, { ...want, session: sess }), /another session/);
+  const xpk = want.viewerKey.slice();
+  xpk[0] ^= 1;
+  assert.throws(() => porter.liveKeyRecordIsFor(r, { ...want, viewerKey: xpk }), /another viewer key/);
+});
+
+test('chainSummary: the last link\'s token id, holder, purpose and expiry; broken links refused', async () => {
+  const v = vec('porter-chain-02.json');
+  const chain = fromHex(v.chain);
+  const owner = fromHex(v.keys.owner.public_key);
+  const c = await porter.chainSummary(chain, [owner]);
+  assert.equal(c.links, 2);
+  assert.equal(c.rootChecked, true);
+  assert.equal(c.rootKid, v.keys.owner.kid);
+  assert.equal(c.purpose, 'delivery');
+  const last = v.links[v.links.length - 1];
+  assert.equal(c.tokenId, '1112131415161718191a1b1c1d1e1f20', 'the last link\'s cti, not the root\'s');
+  assert.equal(c.exp, 1796151600);
+  assert.equal(toHex(c.holder), v.keys[last.holder].public_key);
+  // Without the owner key the root is not checked, but still read.
+  assert.equal((await porter.chainSummary(chain, [])).rootChecked, false);
+  // Any changed byte of a signature or claims: refused.
+  for (const i of [30, 200, chain.length - 70, chain.length - 1]) {
+    const bad = chain.slice();
+    bad[i] ^= 1;
+    await assert.rejects(porter.chainSummary(bad, [owner]), `byte ${i}`);
+  }
+  // The root alone is the root grant (porter-grant-01.json).
+  const g = vec('porter-grant-01.json');
+  const r = await porter.chainSummary(fromHex(g.chain), [owner]);
+  assert.equal(r.links, 1);
+  assert.equal(r.tokenId, '0102030405060708090a0b0c0d0e0f10');
+});
+
+test('readLimited: a body over the limit is refused while streaming, whatever Content-Length says', async () => {
+  const api = await load('api.js');
+  const body = (n, chunk = 1000) => new ReadableStream({
+    start(c) {
+      for (let o = 0; o < n; o += chunk) c.enqueue(new Uint8Array(Math.min(chunk, n - o)).fill(1));
+      c.close();
+    },
+  });
+  assert.equal((await api.readLimited(new Response(body(5000)), 5000, 'over')).length, 5000);
+  await assert.rejects(api.readLimited(new Response(body(5001)), 5000, 'over'), (e) => e.status === 413 && /over/.test(e.message));
+  // A false, small Content-Length is not believed.
+  await assert.rejects(api.readLimited(new Response(body(9000), { headers: { 'Content-Length': '10' } }), 5000, 'over'),
+    (e) => e.status === 413);
+  await assert.rejects(api.readLimited(new Response(body(10), { headers: { 'Content-Length': '9000' } }), 5000, 'over'),
+    (e) => e.status === 413);
+});
+
+test('keyRevocationTarget: the key id computed from the key; another id, a short key, this browser\'s key told', async () => {
+  const v = vec('porter-command-01.json');
+  const kp = await porter.keypairFromSeed(fromHex(v.keys.owner.seed));
+  const other = await porter.keypairFromSeed(new Uint8Array(32).fill(9));
+  const k = { public_key: toB64url(kp.publicKey), key_id: v.keys.owner.kid };
+  const t = await porter.keyRevocationTarget(k, other.publicKey);
+  assert.equal(t.keyId, v.keys.owner.kid);
+  assert.equal(toHex(t.pk), toHex(kp.publicKey));
+  assert.equal(t.own, false);
+  assert.equal((await porter.keyRevocationTarget(k, kp.publicKey)).own, true);
+  await assert.rejects(porter.keyRevocationTarget({ ...k, key_id: toHex(await porter.kid(other.publicKey)) }), /id/);
+  await assert.rejects(porter.keyRevocationTarget({ ...k, public_key: toB64url(kp.publicKey.subarray(0, 31)) }), /32-byte/);
+  await assert.rejects(porter.keyRevocationTarget({ key_id: v.keys.owner.kid }), /32-byte/);
+  await assert.rejects(porter.keyRevocationTarget({ ...k, public_key: 'not base64url!' }), /32-byte/);
+});

@@ -68,6 +68,8 @@ static const char usage[] =
 	"  clip list|get|decrypt --home ID\n"
 	"                               a home's sealed clips; decrypt one with your\n"
 	"                               key to a playable file\n"
+	"  live --home ID --key OWNER_KEY --out FILE|-\n"
+	"                               watch the camera live, end to end encrypted\n"
 	"\n"
 	"At the door, over the hub's link (porter-hub):\n"
 	"  courier unlock --hub ADDR --cred FILE --key KEY\n"
@@ -188,6 +190,8 @@ main(int argc, char **argv)
 		return cmd_clip(argc - 1, argv + 1);
 	if (strcmp(argv[1], "evidence") == 0)
 		return cmd_evidence(argc - 1, argv + 1);
+	if (strcmp(argv[1], "live") == 0)
+		return cmd_live(argc - 1, argv + 1);
 	if (strcmp(argv[1], "carrier") == 0 || strcmp(argv[1], "courier") == 0 ||
 	    strcmp(argv[1], "device") == 0 || strcmp(argv[1], "delivery") == 0 ||
 	    strcmp(argv[1], "hub") == 0 || strcmp(argv[1], "events") == 0 ||

@@ -40,6 +40,9 @@ int cmd_revocations(int argc, char **argv);
  * argv[0] is the command. */
 int cmd_org(int argc, char **argv);
 
+/* cmd_live.c: porter live, the viewer's side of live view (docs/live.md). */
+int cmd_live(int argc, char **argv);
+
 /* ---- shared by the client verbs (clientutil.c) ---- */
 
 /* The --help lines of the options every client verb takes. */

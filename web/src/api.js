@@ -65,9 +65,70 @@ export async function request(method, path, body, retried = false) {
   return data;
 }
 
+/** getBytes(path, max) -> Uint8Array of a binary answer (a clip's key
+ * record, manifest, sealed segment), or null for a 404; at most max bytes. */
+export async function getBytes(path, max) {
+  const res = await fetch(path, { credentials: 'same-origin', cache: 'no-store', redirect: 'error',
+    headers: { Accept: 'application/cbor, application/octet-stream' } });
+  if (res.status === 404) return null;
+  if (res.status === 401) {
+    forget();
+    onUnauthenticated();
+  }
+  if (!res.ok) {
+    let data = null;
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+    throw new ApiError(res.status, data);
+  }
+  return readLimited(res, max, `${path}: over ${max} bytes`);
+}
+
+/** readLimited(res, max, message) -> Uint8Array of the response's body,
+ * read chunk by chunk and cancelled as soon as it passes max bytes (a
+ * Content-Length over max is refused before reading; none, or a false
+ * one, is not trusted). Throws ApiError 413 with message. */
+export async function readLimited(res, max, message) {
+  const over = () => new ApiError(413, { error: { code: 'too-large', message } });
+  const len = Number(res.headers.get('Content-Length'));
+  if (res.headers.get('Content-Length') !== null && Number.isFinite(len) && len > max) {
+    if (res.body) res.body.cancel().catch(() => {});
+    throw over();
+  }
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const parts = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > max) {
+      reader.cancel().catch(() => {});
+      throw over();
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 export const get = (p) => request('GET', p);
 export const post = (p, b) => request('POST', p, b ?? {});
 export const del = (p) => request('DELETE', p);
+/** The home's household members (GET /v1/homes/{id}/members). */
+export const listMembers = (home) => get(`/v1/homes/${enc(home)}/members`);
+/** Remove an account from the home, or leave it (your own account id). */
+export const removeMember = (home, accountId) =>
+  del(`/v1/homes/${enc(home)}/members/${encodeURIComponent(String(accountId))}`);
 
 /** signIn(email, password) -> the account: a cookie session. */
 export async function signIn(email, password) {

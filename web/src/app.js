@@ -10,6 +10,10 @@ import { getSodium } from './sodium.js';
 import { PASSPHRASE_MIN } from './kdf.js';
 import { toB64url, fromB64url } from './util.js';
 import { reasonText, eventText, isAlert, stateText, levelText } from './words.js';
+import { liveSection, entryWatch, stopLive } from './live.js';
+import { openKeyRecord, openManifest, keyRecordMatches, segmentSignatureOk, revocationEnvelope } from './porter.js';
+import { kid, clipGaps, clipTimesAgree, chainSummary } from './porter.js';
+import { toHex, fromHex } from './util.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -72,6 +76,8 @@ function errorText(e) {
 
 function setView(title, ...content) {
   view++;
+  endClip();
+  stopLive(); // the live panel leaves the page: its session ends with it
   stopPolling();
   main.replaceChildren(h('h1', { text: title }), ...content);
   document.title = `${title} · porter`;
@@ -93,8 +99,10 @@ function stopPolling() {
 // Everything this page knows of the session, forgotten at once (and
 // before any request): streams, the key worker, the CSRF token, the data.
 function forget() {
+  endClip();
   stopPolling();
   closeStreams();
+  stopLive();
   keystore.lock();
   api.forget();
   account = null;
@@ -328,6 +336,7 @@ function homeTabs(home, current) {
   return h('nav', { class: 'tabs', 'aria-label': 'Home' },
     link(base, 'Live state', 'home'), link(`${base}/timeline`, 'Timeline', 'timeline'),
     link(`${base}/deliveries`, 'Deliveries', 'deliveries'), link(`${base}/guests`, 'Guests', 'guests'),
+    link(`${base}/clips`, 'Clips', 'clips'), link(`${base}/settings`, 'Settings', 'settings'),
     link('#/homes', 'All homes', 'homes'));
 }
 
@@ -437,7 +446,7 @@ async function viewHome(id) {
   if (v !== view) return;
   main.replaceChildren(h('h1', { text: home.name }), homeTabs(home, 'home'),
     h('section', { 'aria-labelledby': 'hubs-title' }, h('h2', { id: 'hubs-title', text: 'Hubs' }), liveHubs(home.id, onEvent)),
-    control);
+    ...(owner ? [liveSection({ account, home })] : []), control);
 }
 
 // A small box to unlock the key where it is needed (the home page).
@@ -537,6 +546,8 @@ async function viewTimeline(id) {
   const alertIds = new Set(alerts.map((a) => a.event_id));
   const openAlerts = new Map(alerts.filter((a) => !a.acked_at).map((a) => [a.event_id, a]));
   const seen = new Set(events.map((e) => e.id));
+  // Live view while an entry is in progress (owners: live.js).
+  const watch = home.role === 'owner' ? entryWatch({ account, home, events }) : { el: null, onEvent() {} };
   const list = h('ul', { class: 'timeline', testid: 'timeline' },
     events.slice(-200).reverse().map((ev) => eventItem(ev, alertIds, openAlerts, home.id)));
   const s = stream(home.id);
@@ -551,9 +562,10 @@ async function viewTimeline(id) {
     }
     if (kind !== 'event' || !ev || seen.has(ev.id)) return;
     seen.add(ev.id);
+    watch.onEvent(ev);
     list.prepend(eventItem(ev, alertIds, null, home.id));
   });
-  main.replaceChildren(h('h1', { text: `${home.name}: timeline` }), homeTabs(home, 'timeline'),
+  main.replaceChildren(h('h1', { text: `${home.name}: timeline` }), homeTabs(home, 'timeline'), ...(watch.el ? [watch.el] : []),
     h('p', { class: 'small muted', text: `${events.length} events, newest first; new ones appear as they happen. Alerts are marked ALERT.` }),
     ...(events.length ? [list] : [h('p', { class: 'muted', text: 'Nothing has happened yet.' }), list]));
 }
@@ -577,11 +589,26 @@ function deliveryCard(d, refresh) {
     d.approval === 'pending' && early
       ? h('button', { type: 'button', testid: 'delivery-approve', onclick: act('approve'), text: 'Approve' }) : null,
     early ? h('button', { type: 'button', class: 'danger', testid: 'delivery-refuse',
-      onclick: act('refuse', { reason: 'refused by the owner' }), text: 'Refuse' }) : null);
+      onclick: act('refuse', { reason: 'refused by the owner' }), text: 'Refuse' }) : null,
+    ['credential-issued', 'entered', 'completed', 'failed'].includes(d.state) && d.in_home
+      ? h('button', { type: 'button', class: 'secondary', testid: 'delivery-clip', text: 'Video of the entry',
+        onclick: async (e) => {
+          e.target.disabled = true;
+          try {
+            const clips = await deliveryClips(d);
+            if (!clips.length) err.textContent = 'No clip recorded during this delivery yet.';
+            else location.hash = `#/homes/${api.enc(d.home_id)}/clips/${api.enc(clips[clips.length - 1].id)}`;
+          } catch (x) {
+            err.textContent = errorText(x);
+          } finally {
+            e.target.disabled = false;
+          }
+        } }) : null);
   const field = (label, value, testid) => h('div', {}, h('dt', { text: label }), h('dd', { testid, text: value }));
   return h('article', { class: 'card', testid: 'delivery', 'data-delivery': d.id },
-    h('div', { class: 'row' }, h('strong', { text: d.package_id || d.id }),
-      h('span', { class: 'pill', testid: 'delivery-state', text: stateText(d.state) })),
+    h('div', { class: 'row' }, h('strong', {}, h('a', { href: `#/homes/${api.enc(d.home_id)}/deliveries/${api.enc(d.id)}`,
+      testid: 'delivery-link', text: d.package_id || d.id })),
+    h('span', { class: 'pill', testid: 'delivery-state', 'data-value': d.state, text: stateText(d.state) })),
     h('dl', { class: 'grid' },
       field('Carrier', d.carrier_name || d.carrier_id, 'delivery-carrier'),
       field('Courier', c ? c.name : 'not assigned yet', 'delivery-courier'),
@@ -607,6 +634,56 @@ async function viewDeliveries(id) {
       : h('p', { class: 'muted', testid: 'deliveries-empty', text: 'No deliveries for this home.' }));
 }
 
+// One delivery, followed live: the home's stream (the only one open) tells
+// of each delivery.<state> event; the card is read again and redrawn in
+// place, without reloading the page.
+async function viewDelivery(homeId, deliveryId) {
+  const v = setView('Delivery');
+  const home = await findHome(homeId);
+  keepStreams([home.id]);
+  const path = `/v1/deliveries/${api.enc(deliveryId)}`;
+  const first = await api.get(path);
+  if (v !== view) return;
+  const note = h('p', { class: 'small muted', testid: 'stream-status', role: 'status', 'aria-live': 'polite',
+    text: 'connecting to the live state…' });
+  const box = h('div', { testid: 'delivery-live', 'aria-live': 'polite' });
+  let reading = null;
+  let again = false;
+  const draw = (d) => box.replaceChildren(deliveryCard(d, reread));
+  async function reread() {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = api.get(path).then((d) => {
+      if (v === view) draw(d);
+    }).catch(() => {}).finally(() => {
+      reading = null;
+      if (again && v === view) {
+        again = false;
+        reread();
+      }
+    });
+  }
+  draw(first);
+  const s = stream(home.id);
+  let wasDown = false;
+  s.listeners.add((kind, ev) => {
+    if (v !== view) return;
+    if (kind === 'open') {
+      note.textContent = 'live: changes appear as they happen';
+      if (wasDown) reread(); // events may have been missed
+      wasDown = false;
+    } else if (kind === 'down') {
+      wasDown = true;
+      note.textContent = 'reconnecting…';
+    } else if (kind === 'event' && ev && typeof ev.type === 'string' && ev.type.startsWith('delivery.') &&
+      ev.data && ev.data.delivery_id === deliveryId) reread();
+  });
+  if (s.connected) note.textContent = 'live: changes appear as they happen';
+  main.replaceChildren(h('h1', { text: `${home.name}: delivery` }), homeTabs(home, 'deliveries'), note, box);
+}
+
 // Guests: a root grant (purpose guest, no further delegation) signed in
 // the page with the owner's key, for the guest's device key, on a weekly
 // schedule in the home's zone; uploaded to porterd, handed to the guest.
@@ -622,11 +699,24 @@ async function viewGuests(id) {
   const home = await findHome(id);
   keepStreams([]);
   const grants = await pageAll(`/v1/homes/${api.enc(home.id)}/grants`, 'grants', 5).catch(() => []);
+  const revoked = new Set();
+  try {
+    const r = await api.get(`/v1/homes/${api.enc(home.id)}/revocations`);
+    for (const x of r.revocations || []) if (x.kind === 'token' && typeof x.target === 'string') revoked.add(x.target);
+  } catch { /* shown without */ }
   if (v !== view) return;
   const content = [h('h1', { text: `${home.name}: guests` }), homeTabs(home, 'guests')];
-  const grantItem = (g) => h('li', { testid: 'grant', 'data-token': g.token_id },
-    h('strong', { text: g.label || g.token_id }), ` — ${g.purpose}, ${g.links} link${g.links === 1 ? '' : 's'}`,
-    h('div', { class: 'small muted mono', text: `token ${g.token_id} · until ${g.expires_at ? when(g.expires_at) : 'no end'}` }));
+  const grantItem = (g) => {
+    const gone = revoked.has(g.token_id);
+    const li = h('li', { testid: 'grant', 'data-token': g.token_id, 'data-revoked': gone ? 'yes' : 'no' },
+      h('strong', { text: g.label || g.token_id }), ` — ${g.purpose}, ${g.links} link${g.links === 1 ? '' : 's'}`,
+      gone ? h('span', { class: 'alert-label', testid: 'grant-revoked', text: 'REVOKED (as porterd lists it)' }) : null,
+      h('div', { class: 'small muted mono', text: `token ${g.token_id} · until ${g.expires_at ? when(g.expires_at) : 'no end'}` }));
+    // porterd's list of revocations is not checked here, so a grant it
+    // marks revoked keeps a "Revoke again" (a duplicate is harmless).
+    if (home.role === 'owner' && /^[0-9a-f]{32}$/.test(g.token_id || '')) li.append(revokeBox(home, g, li, gone));
+    return li;
+  };
   const grantList = h('ul', { class: 'timeline', testid: 'grants' }, grants.slice().reverse().map(grantItem));
   if (home.role === 'owner') {
     const input = (idv, attrs) => h('input', { id: idv, ...attrs });
@@ -713,6 +803,97 @@ async function viewGuests(id) {
   main.replaceChildren(...content);
 }
 
+// Revoke a credential: a PT_ENV_REVOCATION of its token id, signed here
+// with the owner key (porterd cannot make one), stored by porterd and
+// fetched by the hubs. Irreversible, so it asks once more.
+// What is revoked is the token id of the chain's last link, read from the
+// chain itself (its links' signatures checked, the root's with this
+// browser's key or a home owner key), never porterd's token_id or label
+// alone: the confirmation shows the holder, purpose, expiry and token id.
+function revokeBox(home, g, li, again = false) {
+  const box = h('div', { class: 'row' });
+  const err = h('p', { class: 'error', role: 'alert', testid: 'grant-revoke-error' });
+  const details = h('p', { class: 'small mono', testid: 'grant-revoke-details', hidden: true });
+  const ask = h('button', { type: 'button', class: 'secondary', testid: again ? 'grant-revoke-again' : 'grant-revoke',
+    text: again ? 'Revoke again' : 'Revoke' });
+  const sure = h('button', { type: 'button', class: 'danger', testid: 'grant-revoke-confirm', hidden: true, text: 'Revoke for good' });
+  const cancel = h('button', { type: 'button', class: 'secondary', testid: 'grant-revoke-cancel', hidden: true, text: 'Cancel' });
+  let target = null; // the chain's last link, checked
+  ask.addEventListener('click', async () => {
+    err.textContent = '';
+    ask.disabled = true;
+    try {
+      let chain;
+      try {
+        chain = fromB64url(String(g.chain || ''));
+      } catch {
+        throw new Error('porterd gave no readable chain for this credential');
+      }
+      const roots = [];
+      const rec = await keystore.load(account).catch(() => null);
+      if (rec && rec.public_key) roots.push(fromB64url(rec.public_key));
+      const keys = await api.get(`/v1/homes/${api.enc(home.id)}/owner-keys`).then((r) => r.keys || []).catch(() => []);
+      for (const k of keys) {
+        try {
+          roots.push(fromB64url(k.public_key));
+        } catch { /* not a key */ }
+      }
+      const c = await chainSummary(chain, roots);
+      if (c.tokenId !== g.token_id)
+        throw new Error(`porterd lists token ${g.token_id}, but the chain's last link is token ${c.tokenId}: not revoked`);
+      target = c;
+      const own = rec && rec.public_key && toHex(await kid(fromB64url(rec.public_key))) === c.rootKid;
+      details.textContent = `Token ${c.tokenId}: holder key ${toB64url(c.holder)}, ${c.purpose}, ` +
+        `until ${c.exp === null ? 'no end' : when(c.exp)}, ${c.links} link${c.links === 1 ? '' : 's'}, ` +
+        `issued by owner key ${c.rootKid}${own ? ' (this browser\'s)' : ''}${c.rootChecked ? '' : ' (its signature not checked: the key is not known here)'}.`;
+      details.dataset.token = c.tokenId;
+      sure.textContent = `Revoke token ${c.tokenId} for good`;
+      details.hidden = false;
+      ask.hidden = true;
+      sure.hidden = cancel.hidden = false;
+      sure.focus();
+    } catch (e) {
+      err.textContent = `Not revoked: ${errorText(e)}`;
+    } finally {
+      ask.disabled = false;
+    }
+  });
+  cancel.addEventListener('click', () => {
+    ask.hidden = false;
+    sure.hidden = cancel.hidden = details.hidden = true;
+    target = null;
+  });
+  sure.addEventListener('click', async () => {
+    err.textContent = '';
+    if (!target) return;
+    const sg = keystore.signer(account);
+    if (!sg) {
+      err.textContent = 'Unlock your key first (Keys page or the home page).';
+      return;
+    }
+    sure.disabled = cancel.disabled = true;
+    try {
+      let version = null;
+      try {
+        const env = await revocationEnvelope({ sk: sg.sk, pk: sg.pk, home: home.id, tokenId: fromHex(target.tokenId) });
+        version = (await api.post(`/v1/homes/${api.enc(home.id)}/revocations`, { revocation: toB64url(env) })).version;
+      } catch (e) {
+        // A duplicate: revoked already, which is what was asked.
+        if (!(e instanceof api.ApiError && e.status === 409 && e.code === 'exists')) throw e;
+      }
+      li.dataset.revoked = 'yes';
+      box.replaceChildren(h('span', { class: 'alert-label', testid: 'grant-revoked', text: 'REVOKED' }),
+        h('span', { class: 'small', text: version === null ? `token ${target.tokenId} was revoked already`
+          : `token ${target.tokenId}: revocation version ${version}: the hubs refuse it once they have fetched it` }));
+    } catch (e) {
+      err.textContent = errorText(e);
+      sure.disabled = cancel.disabled = false;
+    }
+  });
+  box.append(ask, sure, cancel, details, err);
+  return box;
+}
+
 async function viewKeys() {
   const v = setView('Keys');
   const rec = await keystore.load(account);
@@ -796,6 +977,562 @@ function shq(s) {
   return `'${String(s).replaceAll('\'', '\'\\\'\'')}'`;
 }
 
+// ---- clips (docs/clips.md, docs/web-app.md "Clips") ----
+//
+// A clip is checked here against the camera's key (GET .../cameras): the
+// key record's signature, the manifest's when there is one (and that it
+// carries the key record's sealed keys), and each sealed segment's own
+// camera signature over the SHA-256 of the bytes fetched (and its size
+// and SHA-256 against the manifest). Only then does a key worker of its
+// own (keyworker.js, started here, ended as soon as the clip is
+// decrypted, on leaving the view, on sign-out and on pagehide) unlock the
+// owner key with the passphrase, open the clip key (Ed25519 -> X25519)
+// and open each segment. The page gets the plaintext video, never the
+// clip key or the owner key.
+
+const SEG_MAX = 16 * 1024 * 1024;
+const CLIP_TOTAL_MAX = 256 * 1024 * 1024; // all of a clip's segments together
+let clipWorker = null; // {w, pending: Map, next}
+let clipUrl = null; // the object URL of the video in view
+
+function endClip() {
+  if (clipWorker) {
+    clipWorker.w.terminate();
+    for (const p of clipWorker.pending.values()) p.reject(new Error('the clip key worker ended'));
+    clipWorker = null;
+  }
+  if (clipUrl) {
+    URL.revokeObjectURL(clipUrl);
+    clipUrl = null;
+  }
+}
+
+function clipWorkerStart() {
+  if (clipWorker) {
+    clipWorker.w.terminate();
+    clipWorker = null;
+  }
+  const w = new Worker(new URL('keyworker.js', import.meta.url), { type: 'module', name: 'porter-clip-key' });
+  const cw = { w, pending: new Map(), next: 1 };
+  w.addEventListener('message', (ev) => {
+    const { id, ok, result, error } = ev.data || {};
+    const p = cw.pending.get(id);
+    if (!p) return;
+    cw.pending.delete(id);
+    if (ok) p.resolve(result);
+    else p.reject(new Error(error));
+  });
+  w.addEventListener('error', (ev) => {
+    ev.preventDefault();
+    for (const p of cw.pending.values()) p.reject(new Error('the key worker failed to start'));
+    cw.pending.clear();
+  });
+  clipWorker = cw;
+  return cw;
+}
+
+function clipCall(cw, msg, transfer) {
+  return new Promise((resolve, reject) => {
+    if (clipWorker !== cw) {
+      reject(new Error('the clip key worker ended'));
+      return;
+    }
+    const id = cw.next++;
+    cw.pending.set(id, { resolve, reject });
+    cw.w.postMessage({ ...msg, id }, transfer || []);
+  });
+}
+
+function clipWhen(ms) {
+  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toLocaleString() : '—';
+}
+
+// fetch, check and return what a clip's playback needs; throws with the
+// first thing that does not hold. progress(text) tells the user.
+async function checkClip(home, clip, progress) {
+  const base = `/v1/homes/${api.enc(home.id)}/clips/${api.enc(clip.id)}`;
+  progress('Reading the camera\'s key…');
+  const cams = (await api.get(`/v1/homes/${api.enc(home.id)}/cameras`)).cameras || [];
+  const cam = cams.find((c) => c.id === clip.camera);
+  if (!cam) throw new Error(`camera ${clip.camera} is not enrolled in this home: nothing to check the clip against`);
+  let camPk;
+  try {
+    camPk = fromB64url(cam.public_key);
+  } catch {
+    camPk = null;
+  }
+  if (!camPk || camPk.length !== 32) throw new Error(`camera ${cam.id}: its key is not 32 bytes of base64url`);
+  // The key id shown is the one of the key everything is checked with;
+  // porterd's key_id must be that one.
+  const camKeyId = toHex(await kid(camPk));
+  if (cam.key_id !== undefined && cam.key_id !== camKeyId)
+    throw new Error(`porterd's key id for camera ${cam.id} (${cam.key_id}) is not the id of the key it gave (${camKeyId})`);
+  const detail = await api.get(base);
+  progress('Checking the key record\'s signature…');
+  const krBytes = await api.getBytes(`${base}/key`, 1024);
+  if (!krBytes) throw new Error('the clip has no key record: it cannot be opened');
+  const kr = await openKeyRecord(krBytes, camPk);
+  if (kr.clip !== clip.id || kr.camera !== cam.id) throw new Error('the key record is of another clip or camera');
+  let man = null;
+  if (detail.manifest) {
+    progress('Checking the manifest\'s signature…');
+    const mb = await api.getBytes(`${base}/manifest`, 51264);
+    if (!mb) throw new Error('porterd says the clip has a manifest but does not give it');
+    man = await openManifest(mb, camPk);
+    if (man.clip !== clip.id || !keyRecordMatches(kr, man))
+      throw new Error('the manifest does not match the key record (other camera, clip, START or sealed keys)');
+  }
+  // The times shown are the camera's; porterd's must agree with them.
+  if (!clipTimesAgree(clip, man))
+    throw new Error('porterd\'s start or end of the clip is not the one the camera signed in its manifest');
+  const sigs = new Map();
+  for (const st of detail.stored_segments || []) {
+    if (st && Number.isInteger(st.index) && typeof st.signature === 'string') sigs.set(st.index, st.signature);
+  }
+  // Without a manifest nothing lists the segments but porterd: every
+  // index from 0 to the highest stored one is fetched, and each gap
+  // (0 included) is reported missing.
+  const gaps = man ? { indexes: man.segments.map((x) => x.index), missing: [] }
+    : clipGaps((detail.stored_segments || []).map((x) => x && x.index));
+  const indexes = gaps.indexes;
+  const s = await getSodium();
+  const segments = [];
+  const missing = [...gaps.missing];
+  const unsigned = [];
+  let total = 0;
+  for (const i of indexes) {
+    if (missing.includes(i)) continue;
+    progress(`Checking segment ${i + 1} of ${indexes.length}…`);
+    const b = await api.getBytes(`${base}/segments/${i}`, SEG_MAX);
+    if (!b) {
+      missing.push(i);
+      continue;
+    }
+    total += b.length;
+    if (total > CLIP_TOTAL_MAX) throw new Error(`the clip is over ${CLIP_TOTAL_MAX} bytes: use porter clip decrypt`);
+    const sha = s.crypto_hash_sha256(b);
+    if (man) {
+      const want = man.segments[i];
+      if (b.length !== want.size || toHex(sha) !== toHex(want.sha256))
+        throw new Error(`segment ${i}: its size or SHA-256 is not the manifest's`);
+    }
+    const sig = sigs.get(i);
+    if (sig !== undefined) {
+      let sigBytes = null;
+      try {
+        sigBytes = fromB64url(sig);
+      } catch {
+        sigBytes = null;
+      }
+      if (!sigBytes || !(await segmentSignatureOk(camPk, clip.id, i, sha, sigBytes)))
+        throw new Error(`segment ${i}: the camera's signature does not verify`);
+    } else if (!man) {
+      unsigned.push(i); // nothing vouches for it: not shown
+      continue;
+    }
+    segments.push({ index: i, bytes: b });
+  }
+  missing.sort((a, b) => a - b);
+  return { cam, camKeyId, kr, man, segments, missing, unsigned, indexes };
+}
+
+function clipPlayer(home, clip) {
+  const status = h('p', { testid: 'clip-status', role: 'status', 'aria-live': 'polite' });
+  const facts = h('div', { testid: 'clip-facts' });
+  const video = h('video', { testid: 'clip-video', controls: true, playsinline: true, preload: 'metadata', hidden: true,
+    'aria-label': `video of clip ${clip.id}` });
+  const err = h('p', { class: 'error', role: 'alert', testid: 'clip-error' });
+  const pass = h('input', { id: `clip-pass-${clip.id}`, type: 'password', name: 'porter-key-passphrase', autocomplete: 'off',
+    required: true, testid: 'clip-passphrase' });
+  const btn = h('button', { type: 'submit', testid: 'clip-play', text: 'Check, decrypt and play' });
+  const form = h('form', { autocomplete: 'off' },
+    h('label', { for: `clip-pass-${clip.id}` }, 'Passphrase of your key (the clip is opened in a key worker of its own, ended once the clip is decrypted)', pass),
+    btn);
+  // porterd's time until the camera's signed one replaces it.
+  const heading = h('h2', { testid: 'clip-heading', 'data-signed': 'no',
+    text: `Clip from ${clipWhen(clip.start_ms)} (as porterd lists it: not checked yet)` });
+  const mine = view;
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    facts.replaceChildren();
+    status.dataset.value = 'checking';
+    btn.disabled = true;
+    const passphrase = pass.value;
+    pass.value = '';
+    const progress = (t) => {
+      if (mine === view) status.textContent = t;
+    };
+    try {
+      const rec = await keystore.load(account);
+      if (!rec) throw new Error('no key in this browser yet: make one on the Keys page');
+      const c = await checkClip(home, clip, progress);
+      if (mine !== view) return;
+      if (!c.segments.length) throw new Error('no segment the camera signed is stored: nothing to play');
+      progress('Unlocking your key and opening the clip key…');
+      const cw = clipWorkerStart();
+      await clipCall(cw, { op: 'unlock', passphrase,
+        record: { kdf: rec.kdf, nonce: rec.nonce, box: rec.box, publicKey: fromB64url(rec.public_key) } });
+      let handle;
+      try {
+        handle = await clipCall(cw, { op: 'clip-key', clip: fromHex(c.kr.clip), keys: c.kr.keys });
+      } catch (e) {
+        if (e.message === 'not-a-recipient') {
+          throw new Error(`this clip is sealed to key ${c.kr.keys.map(([k]) => toHex(k)).join(', ')}, not to this browser's key ${rec.key_id}: the camera seals to the keys in its clips.owners`);
+        }
+        throw e;
+      }
+      const plain = [];
+      for (const seg of c.segments) {
+        progress(`Decrypting segment ${seg.index + 1} of ${c.indexes.length}…`);
+        plain.push(await clipCall(cw, { op: 'clip-segment', handle, index: seg.index, bytes: seg.bytes }, [seg.bytes.buffer]));
+      }
+      endClip(); // the worker, the owner key and the clip key end here
+      if (mine !== view) return;
+      heading.textContent = `Clip from ${clipWhen(c.man ? c.man.start : c.kr.start)}`;
+      heading.dataset.signed = 'yes';
+      const container = c.kr.container;
+      const cut = !c.man || c.man.endSeq === 0 || c.missing.length > 0 || c.unsigned.length > 0;
+      const words = [];
+      if (!c.man) words.push('the camera never sent its manifest (it stopped before the end): nothing proves how the clip ended; shown is each segment the camera signed, in its place');
+      else if (c.man.endSeq === 0) words.push('the camera stopped before the entry ended');
+      if (c.missing.length) words.push(`segments missing: ${c.missing.join(', ')}`);
+      if (c.unsigned.length) words.push(`segments without a camera signature, not shown: ${c.unsigned.join(', ')}`);
+      facts.append(
+        h('p', { class: cut ? 'error' : 'okmsg', testid: 'clip-cut-short', 'data-value': cut ? 'yes' : 'no',
+          text: cut ? `Cut short: ${words.join('; ')}.` : 'Complete: every segment the camera listed, checked against its signed manifest.' }),
+        h('p', { class: 'small', testid: 'clip-verified', 'data-segments': String(c.segments.length),
+          text: `Checked: the key record${c.man ? ', the manifest' : ''} and ${c.segments.length} segment${c.segments.length === 1 ? '' : 's'} signed by camera ${c.cam.name || c.cam.id} (key id ${c.camKeyId}), decrypted in this page.` }),
+        h('p', { class: 'small', testid: 'clip-signed-times', 'data-start': String(c.man ? c.man.start : c.kr.start),
+          'data-end': c.man ? String(c.man.end) : '',
+          text: c.man ? `Camera-signed: from ${clipWhen(c.man.start)} to ${clipWhen(c.man.end)}.`
+            : `Camera-signed: started ${clipWhen(c.kr.start)} (no signed end).` }),
+        h('p', { class: 'small muted', text: 'The camera key is the one porterd lists for this home: compare its key id with the one porter-cam key prints on the camera (docs/clips.md, "Threat model").' }));
+      if (container !== 'mp4') {
+        status.dataset.value = 'unplayable';
+        status.textContent = 'This clip is MPEG-TS, which browsers do not play: use porter clip decrypt.';
+        return;
+      }
+      clipUrl = URL.createObjectURL(new Blob(plain, { type: 'video/mp4' }));
+      video.src = clipUrl;
+      video.hidden = false;
+      status.dataset.value = 'ready';
+      status.textContent = 'Decrypted: playing.';
+      video.addEventListener('loadedmetadata', () => {
+        if (Number.isFinite(video.duration)) status.textContent = `Decrypted: ${video.duration.toFixed(1)} s of video.`;
+      }, { once: true });
+      video.addEventListener('error', () => {
+        status.dataset.value = 'error';
+        status.textContent = 'This browser cannot play the decrypted video (its codec?): use porter clip decrypt.';
+      }, { once: true });
+    } catch (e) {
+      endClip();
+      if (mine !== view) return;
+      status.dataset.value = 'refused';
+      status.textContent = '';
+      err.textContent = `Not played: ${errorText(e)}`;
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  return h('section', { class: 'card', testid: 'clip-player', 'data-clip': clip.id },
+    heading,
+    h('p', { class: 'small muted mono', text: `${clip.id} · camera ${clip.camera} · ${clip.segments} segment${clip.segments === 1 ? '' : 's'} stored${clip.manifest ? '' : ' · no manifest yet'}` }),
+    form, status, err, facts, video);
+}
+
+function clipItem(home, c) {
+  return h('li', { testid: 'clip', 'data-clip': c.id },
+    h('a', { href: `#/homes/${api.enc(home.id)}/clips/${api.enc(c.id)}`, testid: 'clip-open',
+      text: `${clipWhen(c.start_ms)} – ${c.end_ms ? clipWhen(c.end_ms) : 'still recording or cut short'}` }),
+    h('div', { class: 'small muted mono', text: `${c.id} · camera ${c.camera} · ${c.segments} segments, ${c.bytes} bytes${c.manifest ? '' : ' · no manifest'}` }));
+}
+
+async function viewClips(id, clipId) {
+  const v = setView('Clips');
+  const home = await findHome(id);
+  keepStreams([]);
+  const clips = await pageAll(`/v1/homes/${api.enc(home.id)}/clips`, 'clips', 5);
+  if (v !== view) return;
+  clips.sort((a, b) => (b.start_ms || 0) - (a.start_ms || 0));
+  const content = [h('h1', { text: `${home.name}: clips` }), homeTabs(home, 'clips')];
+  if (clipId) {
+    const clip = clips.find((c) => c.id === clipId);
+    content.push(clip ? clipPlayer(home, clip) : h('p', { class: 'error', role: 'alert', text: 'No such clip in this home.' }));
+  }
+  content.push(h('p', { class: 'small muted', text: 'Each clip is sealed on the camera to the owners\' keys: porterd stores what it cannot read. Newest first.' }),
+    clips.length ? h('ul', { class: 'timeline', testid: 'clips' }, clips.map((c) => clipItem(home, c)))
+      : h('p', { class: 'muted', testid: 'clips-empty', text: 'No clips yet.' }));
+  main.replaceChildren(...content);
+}
+
+// The clips recorded while a delivery was in the home: from its
+// credential (or its entry) to its end, a minute either side.
+async function deliveryClips(d) {
+  const full = await api.get(`/v1/deliveries/${api.enc(d.id)}`);
+  const hist = full.history || [];
+  const at = (st) => (hist.find((x) => x.state === st) || {}).at;
+  const from = (at('credential-issued') || at('entered') || full.updated_at) - 60;
+  const to = (at('completed') || at('failed') || Math.floor(Date.now() / 1000)) + 60;
+  const clips = await pageAll(`/v1/homes/${api.enc(d.home_id)}/clips`, 'clips', 5);
+  return clips.filter((c) => {
+    const s = Math.floor((c.start_ms || 0) / 1000);
+    const e = c.end_ms ? Math.ceil(c.end_ms / 1000) : s;
+    return e >= from && s <= to;
+  }).sort((a, b) => (a.start_ms || 0) - (b.start_ms || 0));
+}
+
+// Home settings (owners edit, members read): couriers' notes, the
+// delivery policy, the time zone (PATCH /v1/homes/{id}: a policy given
+// replaces the whole policy, so the carriers and fields not shown here are
+// sent back as they are); and the household members: listed for everyone,
+// added by e-mail and removed by owners, left by anyone (membersSection).
+async function viewSettings(id) {
+  const v = setView('Settings');
+  homes = null; // read the home afresh
+  const home = await findHome(id);
+  keepStreams([]);
+  if (v !== view) return;
+  const owner = home.role === 'owner';
+  const pol = home.policy || {};
+  const dis = owner ? null : true;
+  const notes = h('textarea', { id: 's-notes', maxlength: 500, rows: 3, disabled: dis, testid: 'settings-notes' });
+  notes.value = home.notes || '';
+  const tz = h('input', { id: 's-tz', type: 'text', value: home.tz, required: true, spellcheck: 'false', autocomplete: 'off',
+    pattern: '[A-Za-z0-9_+\\-]+(/[A-Za-z0-9_+\\-]+)*', disabled: dis, testid: 'settings-tz' });
+  const box = (idv, label, on, testid) => {
+    const cb = h('input', { type: 'checkbox', id: idv, checked: !!on, disabled: dis, testid });
+    return { cb, el: h('label', { class: 'day', for: idv }, cb, label) };
+  };
+  const inHome = box('s-inhome', 'Couriers may deliver inside', pol.in_home_delivery, 'settings-inhome');
+  const cam = box('s-cam', 'Camera required', pol.camera_required !== false, 'settings-camera');
+  const alarm = box('s-alarm', 'Alarm entry-zone bypass required', pol.alarm_bypass_required !== false, 'settings-alarm');
+  const approval = h('select', { id: 's-approval', disabled: dis, testid: 'settings-approval' },
+    h('option', { value: 'per-delivery', text: 'I approve each delivery' }),
+    h('option', { value: 'standing', text: 'Standing approval' }));
+  approval.value = pol.approval === 'standing' ? 'standing' : 'per-delivery';
+  const hours = h('textarea', { id: 's-hours', rows: 2, disabled: dis, spellcheck: 'false', testid: 'settings-hours',
+    placeholder: 'mon-fri 08:00-20:00' });
+  hours.value = (pol.hours || []).join('\n');
+  const carriers = Array.isArray(pol.carriers) ? pol.carriers.filter((x) => typeof x === 'string') : [];
+  const err = h('p', { class: 'error', role: 'alert', testid: 'settings-error' });
+  const done = h('p', { class: 'okmsg', role: 'status', testid: 'settings-result' });
+  const save = h('button', { type: 'submit', testid: 'settings-save', text: 'Save' });
+  const form = h('form', { class: 'wide', testid: 'settings-form' },
+    h('label', { for: 's-notes' }, 'Notes shown to couriers (pets, where to leave parcels)', notes),
+    h('label', { for: 's-tz' }, 'Time zone (IANA, as Europe/Berlin): schedules are read in it', tz),
+    h('fieldset', {}, h('legend', { text: 'Delivery policy' }), inHome.el, cam.el, alarm.el,
+      h('label', { for: 's-approval' }, 'Approval', approval),
+      h('label', { for: 's-hours' }, 'Hours couriers may come in (one per line; empty: none set)', hours),
+      h('p', { class: 'small muted', testid: 'settings-carriers',
+        text: carriers.length ? `Carriers accepted: ${carriers.join(', ')}` : 'No carrier accepted yet.' })),
+    owner ? save : h('p', { class: 'muted', text: 'Only the home\'s owners can change these.' }), err, done);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!owner) return;
+    err.textContent = '';
+    done.textContent = '';
+    save.disabled = true;
+    try {
+      const policy = { ...pol, in_home_delivery: inHome.cb.checked, camera_required: cam.cb.checked,
+        alarm_bypass_required: alarm.cb.checked, approval: approval.value, carriers,
+        hours: hours.value.split(/[\n,;]+/).map((x) => x.trim()).filter(Boolean) };
+      const r = await api.request('PATCH', `/v1/homes/${api.enc(home.id)}`, { notes: notes.value.trim(), tz: tz.value.trim(), policy });
+      homes = null;
+      done.textContent = `Saved: ${r.tz}, ${(r.policy?.hours || []).join('; ') || 'no hours'}.`;
+      done.dataset.value = 'saved';
+    } catch (e) {
+      err.textContent = errorText(e);
+    } finally {
+      save.disabled = false;
+    }
+  });
+  const content = [h('h1', { text: `${home.name}: settings` }), homeTabs(home, 'settings'), form];
+  const members = membersSection(home, owner);
+  if (!owner) {
+    content.push(h('h2', { text: 'Household members' }), ...members.el);
+  } else {
+    const email = h('input', { id: 'm-email', type: 'email', required: true, autocomplete: 'off', testid: 'member-email' });
+    const role = h('select', { id: 'm-role', testid: 'member-role' }, h('option', { value: 'member', text: 'member' }),
+      h('option', { value: 'owner', text: 'owner' }));
+    const merr = h('p', { class: 'error', role: 'alert', testid: 'member-error' });
+    const mres = h('p', { class: 'okmsg', role: 'status', testid: 'member-result' });
+    const add = h('button', { type: 'submit', testid: 'member-add', text: 'Add to the household' });
+    const mform = h('form', {}, h('label', { for: 'm-email' }, 'Their porter account\'s e-mail', email),
+      h('label', { for: 'm-role' }, 'Role', role), add, merr, mres);
+    mform.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      merr.textContent = '';
+      mres.textContent = '';
+      add.disabled = true;
+      try {
+        const r = await api.post(`/v1/homes/${api.enc(home.id)}/members`, { email: email.value.trim(), role: role.value });
+        mres.textContent = `Added account ${r.account_id} as ${r.role}.`;
+        mres.dataset.value = 'added';
+        members.load();
+      } catch (e) {
+        merr.textContent = e instanceof api.ApiError && e.status === 404 ? 'No porter account has that e-mail.'
+          : e instanceof api.ApiError && e.status === 409 && e.code === 'limit-reached' ? 'A home has at most 64 members.'
+          : e instanceof api.ApiError && e.status === 409 ? 'That account is already in this household.' : errorText(e);
+      } finally {
+        add.disabled = false;
+      }
+    });
+    content.push(h('h2', { text: 'Household members' }),
+      h('p', { class: 'small muted', text: 'A member sees the home, its timeline and clips; an owner also grants, revokes and unlocks.' }),
+      ...members.el, h('h3', { text: 'Add someone' }), mform);
+  }
+  main.replaceChildren(...content);
+}
+
+// The household (GET .../members): owners remove anyone, anyone may leave
+// (DELETE .../members/{account}; porterd refuses the last owner, 409
+// last-owner). The hubs trust owner keys, not accounts: removing an owner
+// leaves their keys trusted until an owner revokes them, signed here, so
+// the page then shows the keys that account enrolled, each with its
+// revocation (docs/api.md, "Homes").
+function membersSection(home, owner) {
+  const list = h('ul', { class: 'timeline', testid: 'member-list' });
+  const lerr = h('p', { class: 'error', role: 'alert', testid: 'member-list-error' });
+  const after = h('div', { testid: 'member-removed' });
+  const load = async () => {
+    lerr.textContent = '';
+    try {
+      const r = await api.listMembers(home.id);
+      const ms = Array.isArray(r.members) ? r.members : [];
+      list.replaceChildren(...ms.map((m) => memberItem(home, owner, m, load, after)));
+      list.dataset.count = String(ms.length);
+    } catch (e) {
+      lerr.textContent = errorText(e);
+    }
+  };
+  load();
+  return { el: [list, lerr, after], load };
+}
+
+function memberItem(home, owner, m, reload, after) {
+  const self = account && m.account_id === account.id;
+  const li = h('li', { testid: 'member', 'data-account': String(m.account_id), 'data-email': m.email, 'data-role': m.role },
+    h('strong', { text: m.name }), ` ${m.email} · ${m.role}${self ? ' (you)' : ''}`);
+  if (!owner && !self) return li;
+  const err = h('p', { class: 'error', role: 'alert', testid: 'member-remove-error' });
+  const ask = h('button', { type: 'button', class: 'secondary', testid: 'member-remove', text: self ? 'Leave' : 'Remove' });
+  const sure = h('button', { type: 'button', class: 'danger', testid: 'member-remove-confirm', hidden: true,
+    text: self ? `Leave ${home.name}` : `Remove ${m.name} from ${home.name}` });
+  const cancel = h('button', { type: 'button', class: 'secondary', testid: 'member-remove-cancel', hidden: true, text: 'Cancel' });
+  const warn = h('p', { class: 'small', hidden: true, testid: 'member-remove-warning',
+    text: self ? (m.role === 'owner' ? 'You lose this home at once. Your owner keys stay trusted by its hubs until another owner revokes them.' : 'You lose this home at once.')
+      : m.role === 'owner' ? `${m.name} loses this home at once, but the hubs keep obeying their owner keys until you revoke them (offered next).`
+        : `${m.name} loses this home at once.` });
+  ask.addEventListener('click', () => {
+    ask.hidden = true;
+    sure.hidden = cancel.hidden = warn.hidden = false;
+    sure.focus();
+  });
+  cancel.addEventListener('click', () => {
+    ask.hidden = false;
+    sure.hidden = cancel.hidden = warn.hidden = true;
+  });
+  sure.addEventListener('click', async () => {
+    err.textContent = '';
+    sure.disabled = cancel.disabled = true;
+    try {
+      // The keys the account enrolled, read afresh (the list may be old):
+      // once removed it is no longer listed.
+      let keyIds = m.key_ids;
+      if (!self && m.role === 'owner') {
+        const fresh = ((await api.listMembers(home.id)).members || []).find((x) => x.account_id === m.account_id);
+        if (fresh) keyIds = fresh.key_ids;
+      }
+      await api.removeMember(home.id, m.account_id);
+      if (self) {
+        homes = null;
+        toast(`You left ${home.name}`);
+        location.hash = '#/homes';
+        return;
+      }
+      toast(`${m.name} removed`);
+      if (m.role === 'owner') await removedOwnerKeys(home, { ...m, key_ids: keyIds }, after);
+      else after.replaceChildren();
+      await reload();
+    } catch (e) {
+      err.textContent = e instanceof api.ApiError && e.code === 'last-owner'
+        ? `${self ? 'You are' : `${m.name} is`} the last owner: make another account owner first, or delete the home.`
+        : errorText(e);
+      sure.disabled = cancel.disabled = false;
+    }
+  });
+  li.append(' ', ask, sure, cancel, warn, err);
+  return li;
+}
+
+// After an owner's removal: the owner keys that account enrolled, each
+// with a signed key revocation (PT_ENV_REVOCATION of the key).
+async function removedOwnerKeys(home, m, box) {
+  const ids = new Set(Array.isArray(m.key_ids) ? m.key_ids : []);
+  let keys = [];
+  let problem = '';
+  try {
+    keys = ((await api.get(`/v1/homes/${api.enc(home.id)}/owner-keys`)).keys || []).filter((k) => ids.has(k.key_id));
+  } catch (e) {
+    problem = errorText(e);
+  }
+  const note = h('p', { testid: 'member-removed-note', 'data-keys': String(keys.length) });
+  if (problem) note.textContent = `${m.name} is removed. Their owner keys (${[...ids].join(', ') || 'none enrolled by them'}) could not be read: ${problem}. Revoke them: the hubs obey them until then.`;
+  else if (!keys.length) note.textContent = `${m.name} is removed. Their account enrolled no owner key here. If they hold an owner key that another account enrolled, revoke that key: the hubs obey it until then.`;
+  else note.textContent = `${m.name} is removed from porter, but the hubs still obey the owner ${keys.length === 1 ? 'key' : 'keys'} their account enrolled until you revoke ${keys.length === 1 ? 'it' : 'them'}:`;
+  const ul = h('ul', { class: 'timeline' });
+  for (const k of keys) {
+    const li = h('li', { testid: 'removed-key', 'data-key': k.key_id },
+      h('span', { class: 'mono', text: k.key_id }), ` ${k.label || ''} `);
+    li.append(keyRevokeBox(home, k));
+    ul.append(li);
+  }
+  box.replaceChildren(h('h3', { text: `${m.name}'s owner keys` }), note, ul);
+}
+
+function keyRevokeBox(home, k) {
+  const box = h('div', { class: 'row' });
+  const err = h('p', { class: 'error', role: 'alert', testid: 'key-revoke-error' });
+  const ask = h('button', { type: 'button', class: 'secondary', testid: 'key-revoke', text: 'Revoke this key' });
+  const sure = h('button', { type: 'button', class: 'danger', testid: 'key-revoke-confirm', hidden: true,
+    text: `Revoke key ${k.key_id} for good` });
+  const cancel = h('button', { type: 'button', class: 'secondary', testid: 'key-revoke-cancel', hidden: true, text: 'Cancel' });
+  ask.addEventListener('click', () => {
+    ask.hidden = true;
+    sure.hidden = cancel.hidden = false;
+    sure.focus();
+  });
+  cancel.addEventListener('click', () => {
+    ask.hidden = false;
+    sure.hidden = cancel.hidden = true;
+  });
+  sure.addEventListener('click', async () => {
+    err.textContent = '';
+    const sg = keystore.signer(account);
+    if (!sg) {
+      // Unlock here: leaving the page would lose this list.
+      const rec = await keystore.load(account).catch(() => null);
+      err.textContent = rec ? 'Unlock your key, then revoke again.' : 'This browser has no owner key (see Keys): revoke it from a device that has one.';
+      if (rec && !box.querySelector('form')) box.append(unlockForm(rec, () => box.querySelector('form')?.remove()));
+      return;
+    }
+    sure.disabled = cancel.disabled = true;
+    try {
+      const pk = fromB64url(k.public_key);
+      const env = await revocationEnvelope({ sk: sg.sk, pk: sg.pk, home: home.id, key: pk });
+      const r = await api.post(`/v1/homes/${api.enc(home.id)}/revocations`, { revocation: toB64url(env) });
+      box.replaceChildren(h('span', { class: 'alert-label', testid: 'key-revoked', text: 'REVOKED' }),
+        h('span', { class: 'small', text: `revocation version ${r.version}: the hubs refuse this key once they have fetched it` }));
+    } catch (e) {
+      err.textContent = errorText(e);
+      sure.disabled = cancel.disabled = false;
+    }
+  });
+  box.append(ask, sure, cancel, err);
+  return box;
+}
+
 // ---- routing ----
 
 async function route() {
@@ -810,8 +1547,11 @@ async function route() {
       await viewKeys();
     } else if (parts[0] === 'homes' && parts[1]) {
       if (parts[2] === 'timeline') await viewTimeline(parts[1]);
+      else if (parts[2] === 'deliveries' && parts[3]) await viewDelivery(parts[1], parts[3]);
       else if (parts[2] === 'deliveries') await viewDeliveries(parts[1]);
       else if (parts[2] === 'guests') await viewGuests(parts[1]);
+      else if (parts[2] === 'clips') await viewClips(parts[1], parts[3]);
+      else if (parts[2] === 'settings') await viewSettings(parts[1]);
       else await viewHome(parts[1]);
     } else {
       nav.querySelector('[data-testid="nav-homes"]').setAttribute('aria-current', 'page');
@@ -833,7 +1573,10 @@ window.addEventListener('hashchange', () => route());
 // page is left (pagehide: another page, a reload, the tab closed or frozen).
 for (const type of ['keydown', 'pointerdown', 'wheel', 'touchstart'])
   document.addEventListener(type, () => keystore.touch(), { capture: true, passive: true });
-window.addEventListener('pagehide', () => keystore.lock());
+window.addEventListener('pagehide', () => {
+  keystore.lock();
+  endClip();
+});
 keystore.setAutoLockHandler(() => {
   toast('Key locked after 10 minutes without input');
   route();

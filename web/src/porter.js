@@ -6,7 +6,7 @@
 
 import { encode, decode, Tagged, CborError } from './cbor.js';
 import { getSodium } from './sodium.js';
-import { utf8, equalBytes, toHex } from './util.js';
+import { utf8, equalBytes, toHex, fromB64url } from './util.js';
 
 export const AAD = Object.freeze({
   grant: 'porter/grant/v1',
@@ -246,4 +246,413 @@ export function rootChain(link) {
   out[0] = 0x81;
   out.set(link, 1);
   return out;
+}
+
+/** keyRevocationTarget(k, ownPk?) -> {pk, keyId (hex), own}: the owner
+ * key porterd lists ({public_key, key_id}) made fit to revoke: its key
+ * must be 32 bytes of base64url and porterd's key_id its own kid (the id
+ * shown is the one computed here). own: it is ownPk (this browser's key).
+ * Throws otherwise. */
+export async function keyRevocationTarget(k, ownPk) {
+  let pk = null;
+  try {
+    pk = fromB64url(String((k && k.public_key) || ''));
+  } catch {
+    pk = null;
+  }
+  if (!isBytes(pk, 32)) throw new Error('porterd gave no 32-byte key to revoke');
+  const keyId = toHex(await kid(pk));
+  if (!k || k.key_id !== keyId) throw new Error(`porterd lists key ${k && k.key_id}, but the key it gives has the id ${keyId}`);
+  return { pk, keyId, own: isBytes(ownPk, 32) && equalBytes(ownPk, pk) };
+}
+
+/** chainSummary(chainBytes, rootKeys = []) -> {links, tokenId (hex),
+ * holder (32 bytes), purpose (name), exp (or null), rootKid (hex),
+ * rootChecked}: what the chain's last link says (the credential the
+ * holder uses). Every link after the first must verify with the key in
+ * the link before it (the kid in its bucket that key's); the first link
+ * is verified with the one of rootKeys (32-byte keys) whose kid it names,
+ * rootChecked telling whether one did. Throws on a malformed chain or a
+ * signature that does not verify. */
+export async function chainSummary(chainBytes, rootKeys = []) {
+  if (!(chainBytes instanceof Uint8Array) || chainBytes.length > 2048) throw new CborError('chain: too large');
+  const links = decode(chainBytes);
+  if (!Array.isArray(links) || links.length < 1 || links.length > 4) throw new CborError('chain: 1 to 4 links');
+  let prev = null;
+  let out = null;
+  for (let i = 0; i < links.length; i++) {
+    const bytes = encode(links[i]);
+    const p = parseSign1(bytes);
+    const c = p.claims;
+    if (!(c instanceof Map)) throw new CborError(`link ${i}: claims`);
+    const cti = c.get(7);
+    const cnf = c.get(8);
+    const key = cnf instanceof Map && cnf.get(1) instanceof Map ? cnf.get(1).get(-2) : null;
+    const pc = c.get(PORTER_CLAIM);
+    if (!isBytes(cti, 16) || !isBytes(key, 32) || !(pc instanceof Map)) throw new CborError(`link ${i}: cti, cnf or porter claim`);
+    const exp = c.has(4) ? c.get(4) : null;
+    if (exp !== null && !isUint(exp)) throw new CborError(`link ${i}: exp`);
+    const purpose = Object.keys(PURPOSE).find((k) => PURPOSE[k] === pc.get(2));
+    if (!purpose) throw new CborError(`link ${i}: purpose`);
+    if (i === 0) {
+      let checked = false;
+      for (const pk of rootKeys) {
+        if (isBytes(pk, 32) && equalBytes(await kid(pk), p.kid)) {
+          if (!(await verifySign1(bytes, pk, AAD.grant))) throw new Error('link 0: the owner key\'s signature does not verify');
+          checked = true;
+        }
+      }
+      out = { rootKid: toHex(p.kid), rootChecked: checked };
+    } else if (!(await verifySign1(bytes, prev, AAD.grant))) {
+      throw new Error(`link ${i}: not signed by the holder of link ${i - 1}`);
+    }
+    prev = key;
+    Object.assign(out, { links: links.length, tokenId: toHex(cti), holder: key, purpose, exp });
+  }
+  return out;
+}
+
+// ---- clips (docs/clips.md): the camera-signed key record, manifest and
+// segment signatures, checked in the page with the camera's key before
+// anything else of the clip is read. Opening the clip key and the
+// segments happens in a key worker (keyworker.js, ops clip-*). ----
+
+export const CLIP_DOMAIN = Object.freeze({
+  key: 'porter/clip-key/v1',
+  manifest: 'porter/clip-manifest/v1',
+  segment: 'porter/clip-segment/v1',
+});
+const CLIP_SEGMENTS_MAX = 1024;
+const CLIP_RECIPIENTS_MAX = 8;
+const CLIP_SEGMENT_SIZE_MAX = 16 * 1024 * 1024;
+const CLIP_KEYREC_MAX = 1024;
+const CLIP_MANIFEST_MAX = 51264;
+
+function clipJoin(...parts) {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+// [payload: bstr, signature: bstr .size 64], verified with the camera key
+// over domain || 0x00 || payload BEFORE the payload is decoded.
+async function clipSignedPayload(bytes, domain, cameraPk, max, what) {
+  const s = await getSodium();
+  if (!(bytes instanceof Uint8Array) || bytes.length > max) throw new CborError(`${what}: too large`);
+  if (!(cameraPk instanceof Uint8Array) || cameraPk.length !== 32) throw new TypeError('camera key: 32 bytes');
+  const v = decode(bytes);
+  if (!Array.isArray(v) || v.length !== 2 || !(v[0] instanceof Uint8Array) || !(v[1] instanceof Uint8Array) ||
+    v[1].length !== 64) throw new CborError(`${what}: not [payload, signature]`);
+  if (!s.crypto_sign_verify_detached(v[1], clipJoin(utf8(domain), Uint8Array.of(0), v[0]), cameraPk))
+    throw new Error(`${what}: the camera's signature does not verify`);
+  const m = decode(v[0]);
+  if (!(m instanceof Map)) throw new CborError(`${what}: payload is not a map`);
+  return m;
+}
+
+function clipFields(m, n, what) {
+  if (m.size !== n) throw new CborError(`${what}: ${n} fields expected`);
+  for (let k = 1; k <= n; k++) if (!m.has(k)) throw new CborError(`${what}: field ${k} missing`);
+}
+
+const isUint = (x) => Number.isSafeInteger(x) && x >= 0;
+const isBytes = (x, n) => x instanceof Uint8Array && x.length === n;
+
+function clipKeys(keys, what) {
+  if (!Array.isArray(keys) || keys.length < 1 || keys.length > CLIP_RECIPIENTS_MAX)
+    throw new CborError(`${what}: 1 to 8 recipients`);
+  const seen = new Set();
+  for (const k of keys) {
+    if (!Array.isArray(k) || k.length !== 2 || !isBytes(k[0], 8) || !isBytes(k[1], 80))
+      throw new CborError(`${what}: a recipient is not [key id, sealed key]`);
+    const h = toHex(k[0]);
+    if (seen.has(h)) throw new CborError(`${what}: a key id twice`);
+    seen.add(h);
+  }
+  return keys.map(([kid8, sealed]) => [kid8, sealed]);
+}
+
+function clipCommon(m, what) {
+  if (m.get(1) !== 1) throw new CborError(`${what}: version`);
+  if (!isId(m.get(2))) throw new CborError(`${what}: camera id`);
+  if (!isBytes(m.get(3), 16)) throw new CborError(`${what}: clip id`);
+  if (!isUint(m.get(4)) || m.get(4) < 1) throw new CborError(`${what}: START seq`);
+}
+
+/** openKeyRecord(bytes, cameraPk) -> {camera, clip (hex), startSeq, start,
+ * container, keys: [[kid8, sealed80]]}: the signature first, then every
+ * field (docs/clips.md "Key record"). Throws on anything else. */
+export async function openKeyRecord(bytes, cameraPk) {
+  const m = await clipSignedPayload(bytes, CLIP_DOMAIN.key, cameraPk, CLIP_KEYREC_MAX, 'key record');
+  clipFields(m, 7, 'key record');
+  clipCommon(m, 'key record');
+  if (!isUint(m.get(5))) throw new CborError('key record: start');
+  if (m.get(6) !== 'mp4' && m.get(6) !== 'ts') throw new CborError('key record: container');
+  return { camera: m.get(2), clip: toHex(m.get(3)), startSeq: m.get(4), start: m.get(5), container: m.get(6),
+    keys: clipKeys(m.get(7), 'key record') };
+}
+
+/** openManifest(bytes, cameraPk) -> {camera, clip, startSeq, endSeq, start,
+ * end, container, preroll, postroll, segments: [{index, duration, size,
+ * sha256}], keys}: verified, then checked field by field. */
+export async function openManifest(bytes, cameraPk) {
+  const m = await clipSignedPayload(bytes, CLIP_DOMAIN.manifest, cameraPk, CLIP_MANIFEST_MAX, 'manifest');
+  clipFields(m, 12, 'manifest');
+  clipCommon(m, 'manifest');
+  const startSeq = m.get(4);
+  const endSeq = m.get(5);
+  if (!isUint(endSeq) || (endSeq !== 0 && endSeq < startSeq)) throw new CborError('manifest: END seq');
+  if (!isUint(m.get(6)) || !isUint(m.get(7)) || m.get(7) < m.get(6)) throw new CborError('manifest: start, end');
+  if (m.get(8) !== 'mp4' && m.get(8) !== 'ts') throw new CborError('manifest: container');
+  for (const k of [9, 10]) if (!isUint(m.get(k)) || m.get(k) > 3600000) throw new CborError('manifest: pre- or post-roll');
+  const segs = m.get(11);
+  if (!Array.isArray(segs) || segs.length < 1 || segs.length > CLIP_SEGMENTS_MAX) throw new CborError('manifest: segments');
+  const segments = segs.map((x, i) => {
+    if (!Array.isArray(x) || x.length !== 4 || x[0] !== i || !isUint(x[1]) || !isUint(x[2]) || x[2] < 1 ||
+      x[2] > CLIP_SEGMENT_SIZE_MAX || !isBytes(x[3], 32)) throw new CborError(`manifest: segment ${i}`);
+    return { index: x[0], duration: x[1], size: x[2], sha256: x[3] };
+  });
+  return { camera: m.get(2), clip: toHex(m.get(3)), startSeq, endSeq, start: m.get(6), end: m.get(7),
+    container: m.get(8), preroll: m.get(9), postroll: m.get(10), segments, keys: clipKeys(m.get(12), 'manifest') };
+}
+
+/** keyRecordMatches(kr, man): the manifest names the key record's camera,
+ * clip, START seq and container and carries its sealed keys, byte for
+ * byte, in the same order (pt_clip_keyrec_matches). */
+export function keyRecordMatches(kr, man) {
+  return kr.camera === man.camera && kr.clip === man.clip && kr.startSeq === man.startSeq &&
+    kr.container === man.container && kr.keys.length === man.keys.length &&
+    kr.keys.every(([k, sealed], i) => equalBytes(k, man.keys[i][0]) && equalBytes(sealed, man.keys[i][1]));
+}
+
+/** segmentSignatureOk(cameraPk, clipHex, index, sha256, signature) ->
+ * whether the camera signed "porter/clip-segment/v1" 0x00 || clip id ||
+ * index (u32 BE) || sha256 (the SHA-256 of the sealed bytes fetched). */
+export async function segmentSignatureOk(cameraPk, clip, index, sha256, signature) {
+  const s = await getSodium();
+  if (!isBytes(signature, 64) || !isBytes(sha256, 32) || !isUint(index) || index >= CLIP_SEGMENTS_MAX) return false;
+  const id = typeof clip === 'string' ? s.from_hex(clip) : clip;
+  if (!isBytes(id, 16)) return false;
+  const idx = Uint8Array.of(index >>> 24, (index >>> 16) & 255, (index >>> 8) & 255, index & 255);
+  return s.crypto_sign_verify_detached(signature, clipJoin(utf8(CLIP_DOMAIN.segment), Uint8Array.of(0), id, idx, sha256),
+    cameraPk);
+}
+
+/** clipGaps(stored) -> {indexes, missing}: for a clip without a manifest,
+ * where porterd's stored_segments are all that lists the segments: every
+ * index from 0 to the highest valid one stored, and, in order, each of
+ * them porterd does not list (a missing 0 included). Not an index
+ * (negative, not an integer, >= 1024): ignored. */
+export function clipGaps(stored) {
+  const have = new Set((stored || []).filter((i) => Number.isInteger(i) && i >= 0 && i < CLIP_SEGMENTS_MAX));
+  if (!have.size) return { indexes: [], missing: [] };
+  const max = Math.max(...have);
+  const indexes = [...Array(max + 1).keys()];
+  return { indexes, missing: indexes.filter((i) => !have.has(i)) };
+}
+
+/** clipTimesAgree(clip, man, tolMs = 1000): porterd's start_ms and end_ms
+ * of the clip are the camera-signed manifest's start and end, within
+ * tolMs. Without a manifest there is nothing signed to hold them to
+ * (true): the page then shows the key record's start only. */
+export function clipTimesAgree(clip, man, tolMs = 1000) {
+  if (!man) return true;
+  const near = (x, y) => Number.isSafeInteger(x) && Math.abs(x - y) <= tolMs;
+  return !!clip && near(clip.start_ms, man.start) && near(clip.end_ms, man.end);
+}
+
+// ---- live view (include/porter/live.h, docs/live.md) ----
+
+export const LIVE = Object.freeze({
+  requestAad: 'porter/live/v1',
+  keyDomain: 'porter/live-key/v1',
+  secondsMax: 600,
+  view: 1,
+  idLen: 16,
+  hdrLen: 42,
+  prefixLen: 12,
+  fragmentMax: 4 * 1024 * 1024,
+  sealedKeyLen: 80,
+});
+
+// libsodium's small-order X25519 points (ed25519/ref10 blocklist), top bit ignored.
+const SMALL_ORDER = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+];
+
+/** liveKeyIsValid(xpk) -> a 32-byte X25519 key that is neither all zero
+ * nor of small order (pt_live_xpk_is_valid). */
+export function liveKeyIsValid(xpk) {
+  if (!(xpk instanceof Uint8Array) || xpk.length !== 32) return false;
+  const k = xpk.slice();
+  k[31] &= 0x7f;
+  const hex = toHex(k);
+  return !SMALL_ORDER.some((s) => {
+    const b = s.slice(0, 62) + (parseInt(s.slice(62), 16) & 0x7f).toString(16).padStart(2, '0');
+    return b === hex;
+  });
+}
+
+/** liveRequest({sk, pk, home, camera, viewerKey, iat?, exp?, session?})
+ * -> {bytes, session}: the PT_ENV_LIVE envelope (AAD porter/live/v1):
+ * {3: home, 4: exp, 6: iat, 7: session id, -65537: {1: 1, 2: viewerKey,
+ * 3: camera}}; iat < exp <= iat + 600. iat defaults to now, exp to
+ * iat + 600, session to 16 random bytes. */
+export async function liveRequest({ sk, pk, home, camera, viewerKey, iat, exp, session }) {
+  if (!isId(camera)) throw new TypeError('camera: not an id');
+  if (!liveKeyIsValid(viewerKey)) throw new TypeError('viewerKey: not a usable X25519 key');
+  const t = iat ?? Math.floor(Date.now() / 1000);
+  const e = exp ?? t + LIVE.secondsMax;
+  checkTime(t, 'iat');
+  if (!Number.isSafeInteger(e) || !(e > t) || e > t + LIVE.secondsMax) throw new RangeError('exp: after iat, at most 600 s');
+  const n = session ?? (await randomNonce());
+  if (!(n instanceof Uint8Array) || n.length !== 16) throw new TypeError('session: 16 bytes');
+  if (!isId(home)) throw new TypeError('aud: not an id');
+  const claims = encode(new Map([[3, home], [4, e], [6, t], [7, n],
+    [PORTER_CLAIM, new Map([[1, LIVE.view], [2, viewerKey], [3, camera]])]]));
+  const bytes = await sizedEnvelope(sk, pk, LIVE.requestAad, claims);
+  return { bytes, session: n };
+}
+
+function domainMessage(domain, payload) {
+  const d = utf8(domain);
+  const m = new Uint8Array(d.length + 1 + payload.length);
+  m.set(d, 0);
+  m.set(payload, d.length + 1);
+  return m;
+}
+
+const uintIn = (v, lo, hi) => Number.isSafeInteger(v) && v >= lo && v <= hi;
+
+/** openLiveKeyRecord(bytes, cameraPk) -> {camera, session, eventSeq,
+ * start, expiry, viewerKey, sealed, container}: the camera-signed key
+ * record (live.h 3), its signature checked (domain porter/live-key/v1)
+ * before any field is read, then every field's rules. Throws. */
+export async function openLiveKeyRecord(bytes, cameraPk) {
+  const s = await getSodium();
+  if (!(bytes instanceof Uint8Array) || bytes.length > 384) throw new CborError('key record too large');
+  if (!(cameraPk instanceof Uint8Array) || cameraPk.length !== 32) throw new TypeError('camera key: 32 bytes');
+  const top = decode(bytes);
+  if (!Array.isArray(top) || top.length !== 2 || !(top[0] instanceof Uint8Array) ||
+    !(top[1] instanceof Uint8Array) || top[1].length !== 64) throw new CborError('not a key record');
+  const [payload, sig] = top;
+  if (!s.crypto_sign_verify_detached(sig, domainMessage(LIVE.keyDomain, payload), cameraPk))
+    throw new Error('the key record is not signed by the camera');
+  const m = decode(payload);
+  if (!(m instanceof Map) || m.size !== 9) throw new CborError('key record: fields');
+  for (let k = 1; k <= 9; k++) if (!m.has(k)) throw new CborError(`key record: no field ${k}`);
+  const r = {
+    camera: m.get(2), session: m.get(3), eventSeq: m.get(4), start: m.get(5), expiry: m.get(6),
+    viewerKey: m.get(7), sealed: m.get(8), container: m.get(9),
+  };
+  if (m.get(1) !== 1 || !isId(r.camera) || !(r.session instanceof Uint8Array) || r.session.length !== 16 ||
+    !uintIn(r.eventSeq, 1, Number.MAX_SAFE_INTEGER) || !uintIn(r.start, 0, TIME_MAX * 1000) ||
+    !uintIn(r.expiry, 0, TIME_MAX * 1000) || !(r.start < r.expiry) || !liveKeyIsValid(r.viewerKey) ||
+    !(r.sealed instanceof Uint8Array) || r.sealed.length !== LIVE.sealedKeyLen || r.container !== 'mp4')
+    throw new CborError('key record: a field is out of its rules');
+  return r;
+}
+
+/** liveKeyRecordIsFor(r, {camera, session, viewerKey}): throws unless the
+ * opened key record r (openLiveKeyRecord) names this camera, this
+ * session id and this viewer's X25519 key (the live worker's op
+ * live-key checks these before it opens the sealed key). */
+export function liveKeyRecordIsFor(r, { camera, session, viewerKey }) {
+  if (r.camera !== camera) throw new Error('the key record names another camera');
+  if (!equalBytes(r.session, session)) throw new Error('the key record names another session');
+  if (!equalBytes(r.viewerKey, viewerKey)) throw new Error('the key record is sealed to another viewer key');
+}
+
+const be32 = (b, o) => ((b[o] << 24) >>> 0) + (b[o + 1] << 16) + (b[o + 2] << 8) + b[o + 3];
+const be64 = (b, o) => {
+  const hi = be32(b, o);
+  if (hi >= 0x200000) throw new RangeError('u64 over 2^53');
+  return hi * 0x100000000 + be32(b, o + 4);
+};
+
+/** liveHeader(fragment) -> {session, index, capture, duration, sealedLen}:
+ * the PTLIV1 header of a whole fragment (pt_live_hdr_decode): the magic,
+ * capture and duration 0 exactly for fragment 0, the sealed length is
+ * the rest. Throws. */
+export function liveHeader(f) {
+  if (!(f instanceof Uint8Array)) throw new TypeError('a fragment is bytes');
+  if (f.length > LIVE.fragmentMax) throw new RangeError('fragment too large');
+  if (f.length < LIVE.hdrLen || fromUtf8Ascii(f.subarray(0, 6)) !== 'PTLIV1') throw new Error('not a live fragment');
+  const h = { session: f.slice(6, 22), index: be32(f, 22), capture: be64(f, 26), duration: be32(f, 34), sealedLen: be32(f, 38) };
+  if ((h.index === 0) !== (h.capture === 0) || (h.index === 0) !== (h.duration === 0))
+    throw new Error('fragment header: capture and duration are 0 for fragment 0 only');
+  if (h.sealedLen !== f.length - LIVE.hdrLen) throw new Error('fragment header: sealed length');
+  return h;
+}
+
+function fromUtf8Ascii(b) {
+  return String.fromCharCode(...b.subarray(0, 16));
+}
+
+/** openSealedSegment(key, id16, index, sealed) -> plaintext: a PTSEG1 sealed
+ * segment (include/porter/clipseal.h, pt_seg_open): secretstream chunks
+ * with additional data id || index (u32 BE), the last one TAG_FINAL and
+ * nothing after it. Throws on anything else. */
+export async function openSealedSegment(key, id, index, sealed) {
+  const s = await getSodium();
+  const ABYTES = s.crypto_secretstream_xchacha20poly1305_ABYTES;
+  const FINAL = s.crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+  if (sealed.length < 30 || fromUtf8Ascii(sealed.subarray(0, 6)) !== 'PTSEG1') throw new Error('not a sealed segment');
+  const ad = new Uint8Array(20);
+  ad.set(id, 0);
+  ad[16] = index >>> 24;
+  ad[17] = (index >>> 16) & 255;
+  ad[18] = (index >>> 8) & 255;
+  ad[19] = index & 255;
+  const st = s.crypto_secretstream_xchacha20poly1305_init_pull(sealed.subarray(6, 30), key);
+  const parts = [];
+  let o = 30;
+  let tag = 0;
+  while (tag !== FINAL) {
+    if (sealed.length - o < 4) throw new Error('sealed segment truncated');
+    const c = be32(sealed, o);
+    o += 4;
+    if (c < ABYTES || c > 65536 + ABYTES || c > sealed.length - o) throw new Error('sealed segment: bad chunk length');
+    const r = s.crypto_secretstream_xchacha20poly1305_pull(st, sealed.subarray(o, o + c), ad);
+    if (!r) throw new Error('sealed segment does not open (wrong key, place or altered)');
+    o += c;
+    tag = r.tag;
+    if (tag !== 0 && tag !== FINAL) throw new Error('sealed segment: unexpected tag');
+    parts.push(r.message);
+  }
+  if (o !== sealed.length) throw new Error('bytes after the final chunk');
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let w = 0;
+  for (const p of parts) {
+    out.set(p, w);
+    w += p.length;
+  }
+  return out;
+}
+
+/** openLiveFragment(key, session, fragment, index?) -> {index, capture,
+ * duration, media}: header checked (this session, and this index when
+ * given), the sealed segment opened (clip id = session id), and the
+ * sealed capture and duration equal to the header's. Throws. */
+export async function openLiveFragment(key, session, f, index) {
+  const h = liveHeader(f);
+  if (!equalBytes(h.session, session)) throw new Error('fragment of another session');
+  if (index !== undefined && h.index !== index) throw new Error(`fragment ${h.index} where ${index} was asked for`);
+  const plain = await openSealedSegment(key, session, h.index, f.subarray(LIVE.hdrLen));
+  if (plain.length < LIVE.prefixLen) throw new Error('fragment plaintext too short');
+  if (be64(plain, 0) !== h.capture || be32(plain, 8) !== h.duration)
+    throw new Error('the fragment header\'s capture or duration differs from the sealed one');
+  return { index: h.index, capture: h.capture, duration: h.duration, media: plain.slice(LIVE.prefixLen) };
 }
