@@ -12,7 +12,7 @@ import { toB64url, fromB64url } from './util.js';
 import { reasonText, eventText, isAlert, stateText, levelText } from './words.js';
 import { liveSection, entryWatch, stopLive } from './live.js';
 import { openKeyRecord, openManifest, keyRecordMatches, segmentSignatureOk, revocationEnvelope } from './porter.js';
-import { kid, clipGaps, clipTimesAgree, chainSummary } from './porter.js';
+import { kid, clipGaps, clipTimesAgree, chainSummary, keyRevocationTarget } from './porter.js';
 import { toHex, fromHex } from './util.js';
 
 const main = document.getElementById('main');
@@ -1496,19 +1496,42 @@ function keyRevokeBox(home, k) {
   const err = h('p', { class: 'error', role: 'alert', testid: 'key-revoke-error' });
   const ask = h('button', { type: 'button', class: 'secondary', testid: 'key-revoke', text: 'Revoke this key' });
   const sure = h('button', { type: 'button', class: 'danger', testid: 'key-revoke-confirm', hidden: true,
-    text: `Revoke key ${k.key_id} for good` });
+    text: 'Revoke for good' });
   const cancel = h('button', { type: 'button', class: 'secondary', testid: 'key-revoke-cancel', hidden: true, text: 'Cancel' });
-  ask.addEventListener('click', () => {
-    ask.hidden = true;
-    sure.hidden = cancel.hidden = false;
-    sure.focus();
+  const details = h('p', { class: 'small mono', testid: 'key-revoke-details', hidden: true });
+  // The key revoked is the 32-byte key porterd gives, its id computed
+  // here (porterd's key_id must be it); never this browser's own key.
+  let target = null;
+  ask.addEventListener('click', async () => {
+    err.textContent = '';
+    ask.disabled = true;
+    try {
+      const rec = await keystore.load(account).catch(() => null);
+      const t = await keyRevocationTarget(k, rec && rec.public_key ? fromB64url(rec.public_key) : null);
+      if (t.own) throw new Error(`key ${t.keyId} is this browser's own owner key: revoke it from another owner's device`);
+      target = t;
+      details.textContent = `Key id ${t.keyId} (computed from the key), public key ${toB64url(t.pk)}.`;
+      details.dataset.keyId = t.keyId;
+      sure.textContent = `Revoke key ${t.keyId} for good`;
+      details.hidden = false;
+      ask.hidden = true;
+      sure.hidden = cancel.hidden = false;
+      sure.focus();
+    } catch (e) {
+      target = null;
+      err.textContent = `Not revoked: ${errorText(e)}`;
+    } finally {
+      ask.disabled = false;
+    }
   });
   cancel.addEventListener('click', () => {
     ask.hidden = false;
-    sure.hidden = cancel.hidden = true;
+    sure.hidden = cancel.hidden = details.hidden = true;
+    target = null;
   });
   sure.addEventListener('click', async () => {
     err.textContent = '';
+    if (!target) return;
     const sg = keystore.signer(account);
     if (!sg) {
       // Unlock here: leaving the page would lose this list.
@@ -1519,17 +1542,16 @@ function keyRevokeBox(home, k) {
     }
     sure.disabled = cancel.disabled = true;
     try {
-      const pk = fromB64url(k.public_key);
-      const env = await revocationEnvelope({ sk: sg.sk, pk: sg.pk, home: home.id, key: pk });
+      const env = await revocationEnvelope({ sk: sg.sk, pk: sg.pk, home: home.id, key: target.pk });
       const r = await api.post(`/v1/homes/${api.enc(home.id)}/revocations`, { revocation: toB64url(env) });
       box.replaceChildren(h('span', { class: 'alert-label', testid: 'key-revoked', text: 'REVOKED' }),
-        h('span', { class: 'small', text: `revocation version ${r.version}: the hubs refuse this key once they have fetched it` }));
+        h('span', { class: 'small', text: `key ${target.keyId}: revocation version ${r.version}: the hubs refuse this key once they have fetched it` }));
     } catch (e) {
       err.textContent = errorText(e);
       sure.disabled = cancel.disabled = false;
     }
   });
-  box.append(ask, sure, cancel, err);
+  box.append(ask, sure, cancel, details, err);
   return box;
 }
 
