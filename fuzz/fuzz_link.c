@@ -76,6 +76,8 @@ member_size(uint8_t type)
 		return sizeof(struct pt_link_decision);
 	case PT_LINK_PAIR:
 		return sizeof(struct pt_link_pair);
+	case PT_LINK_PANIC:
+		return sizeof(struct pt_link_panic);
 	default:
 		return sizeof(struct pt_link_error);
 	}
@@ -97,6 +99,8 @@ decode_as(uint8_t type, const uint8_t *p, size_t len, struct pt_link_msg *m)
 		return pt_link_decision_decode(p, len, &m->u.decision);
 	case PT_LINK_PAIR:
 		return pt_link_pair_decode(p, len, &m->u.pair);
+	case PT_LINK_PANIC:
+		return pt_link_panic_decode(p, len, &m->u.panic);
 	default:
 		return pt_link_error_decode(p, len, &m->u.error);
 	}
@@ -132,6 +136,10 @@ check_frame(const uint8_t *p, size_t len)
 			CHECK(m.u.proof.chain > p && m.u.proof.chain_len >= 1 &&
 			      m.u.proof.chain_len <= PT_CHAIN_SIZE_MAX &&
 			      m.u.proof.chain + m.u.proof.chain_len <= p + len);
+		if (m.type == PT_LINK_PANIC)
+			CHECK(m.u.panic.chain > p && m.u.panic.chain_len >= 1 &&
+			      m.u.panic.chain_len <= PT_CHAIN_SIZE_MAX &&
+			      m.u.panic.chain + m.u.panic.chain_len <= p + len);
 		if (m.type == PT_LINK_PAIR)
 			CHECK(m.u.pair.statement > p && m.u.pair.statement_len >= 1 &&
 			      m.u.pair.statement_len <= PT_ENVELOPE_SIZE_MAX &&

@@ -375,6 +375,31 @@ fi
 row "a live view asked for by the server" "porterd 403 untrusted-signer; the hub too" \
 	"porterd refused ${_apicode:-?} (exit $_api); on MQTT as porterd: $_mqtt" $?
 
+# 8c. the server swaps the camera's key in its database for one of its
+# own (it could then seal video of its own making to the owner and sign
+# it): porter live, without --camera-key, believes porterd's camera key
+# only with the owner's signed camera statement, and refuses (exit 3).
+camera_db() { # SQL: on porterd's database, behind its back; prints what it selects
+	"$PY" -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=10)
+for row in db.execute(sys.argv[2]):
+    print(*row)
+db.commit()' "$VAR/porterd/porter.db" "$1"
+}
+_pk0=$(camera_db "SELECT hex(pk) FROM cameras WHERE public_id = '$CAM_ID'")
+_pkx=$("$PY" -c 'import base64, sys; s = open(sys.argv[1]).read().split()[1]; print(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)).hex())' "$D/server.key.pub")
+camera_db "UPDATE cameras SET pk = X'$_pkx' WHERE public_id = '$CAM_ID'"
+rm -f "$VAR/run/live-swapped.mp4"
+owner live --home "$HOME_ID" --key "$D/owner.key" --camera "$CAM_ID" --seconds 2 \
+	--out "$VAR/run/live-swapped.mp4" >"$VAR/run/live-swapped.out" 2>&1
+_lrc=$?
+camera_db "UPDATE cameras SET pk = X'$_pk0' WHERE public_id = '$CAM_ID'"
+[ "$_lrc" -eq 3 ] && [ ! -e "$VAR/run/live-swapped.mp4" ] &&
+	grep -q "not the one the owner signed" "$VAR/run/live-swapped.out"
+row "the camera's key swapped at the server (forged video)" "porter live refuses: not the key the owner signed, exit 3" \
+	"porter live exit $_lrc$(grep -q "not the one the owner signed" "$VAR/run/live-swapped.out" && echo ", not the key the owner signed")" $?
+
 # 9. the camera frozen (a still picture), then the door held open and a
 # second opening, on a new delivery. The owner's second delegation has a
 # 5 s door-open limit so the demo need not wait 90 s.

@@ -92,23 +92,31 @@ provision() {
 	guest_credential
 }
 
-# enrol_camera: the camera's key enrolled in the home, so porterd takes
-# its signed clip uploads (when this porter has 'camera add'); again when
-# the camera has a new key.
+# enrol_camera: the camera's key enrolled in the home with the owner's
+# signed camera statement (porter camera add --key: viewers trust
+# porterd's camera key only with it), so porterd takes its signed clip
+# uploads (when this porter has 'camera add'); again when the camera has a
+# new key, or was enrolled before statements (no camera.signed).
 enrol_camera() {
 	d=$VAR/demo
 	[ -n "${CAM_KEY:-}" ] || return 0
 	"$BUILD/porter" camera --help >/dev/null 2>&1 || return 0
-	[ "$(cat "$d/camera.key" 2>/dev/null)" = "$CAM_KEY" ] && return 0
+	[ "$(cat "$d/camera.key" 2>/dev/null)" = "$CAM_KEY" ] && [ -f "$d/camera.signed" ] && return 0
 	if [ -s "$d/camera.key" ]; then
-		say "the camera has a new key: enrolling it again"
+		if [ "$(cat "$d/camera.key")" = "$CAM_KEY" ]; then
+			say "the camera was enrolled without the owner's statement: enrolling it again, signed"
+		else
+			say "the camera has a new key: enrolling it again"
+		fi
 		cli camera remove --home "$HOME_ID" "$CAM_ID" >/dev/null 2>&1 || true
 	else
 		say "first start: the camera $CAM_ID enrolled in the home (its clip uploads)"
 	fi
-	step "enrol the camera" cli camera add --home "$HOME_ID" --id "$CAM_ID" --key "$CAM_KEY" \
-		--name "make run's test picture"
+	rm -f "$d/camera.signed"
+	step "enrol the camera" cli camera add --home "$HOME_ID" --id "$CAM_ID" \
+		--camera-key "$CAM_KEY" --key "$d/owner.key" --name "make run's test picture"
 	echo "$CAM_KEY" >"$d/camera.key"
+	: >"$d/camera.signed"
 }
 
 # pair_hub: the hub's one-time code from its admin socket, the owner's

@@ -200,6 +200,8 @@ static const struct key keys[] = {
 	 "the panel must confirm the entry zones' bypass within this, or the door stays shut"},
 	{"alarm", "resident_disarm", C_BOOL, F(alarm_resident_disarm), "no", 0, 0,
 	 "yes: a resident's credential at the door disarms the panel (never anyone else's)"},
+	{"alarm", "panic_trigger", C_BOOL, F(alarm_panic_trigger), "no", 0, 0,
+	 "yes: a courier's panic call at the door sounds the panel too; no: silent, the alert only"},
 	{"alarm", "sim_state", C_STR, F(alarm_sim_state), "armed_away", 0, 0,
 	 "the sim panel's state at start: disarmed, armed_home or armed_away"},
 	/* -- [alarm] mqtt driver rows -- */

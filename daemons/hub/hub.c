@@ -71,6 +71,8 @@
 #define CAM_REFUSED_LOG_MS 10000u	/* event=camera_refused: one line per 10 s at most */
 #define LIVE_Q_MAX 8			/* live orders waiting for their event's seq, per turn */
 #define LIVE_REFUSE_EVERY_MS 1000u	/* live.refused: one event a second at most */
+#define PANIC_SLOTS 16			/* credentials whose last panic call is remembered */
+#define PANIC_EVERY_MS 60000u		/* one alert.panic per credential per minute */
 
 struct drv_inst {
 	const struct hub_drv_ops *ops;
@@ -100,6 +102,8 @@ struct pending {
 	uint8_t session[PT_CTI_LEN];
 	char token[HEX_CTI];
 	char lock[PT_ID_MAX + 1];
+	bool duress;			/* an owner's duress credential (duress_alert) */
+	uint8_t duress_kid[PT_KID_LEN];
 };
 
 #define MARKS_MAX 8	/* clip marks waiting for their event's seq, per turn */
@@ -229,6 +233,12 @@ struct hub {
 	uint64_t live_refused_ms;	/* monotonic time of the last live.refused (0: none) */
 	uint64_t live_dropped;		/* refusals not recorded since */
 	uint64_t live_order_failures;
+
+	/* panic calls (on_panic): the last alert per credential (token id) */
+	struct {
+		uint8_t cti[PT_CTI_LEN];
+		uint64_t at_ms;		/* 0: free */
+	} panic[PANIC_SLOTS];
 
 	/* scratch for one decision (too big for the stack of a small box) */
 	struct pt_chain ids, decoded;
@@ -978,6 +988,29 @@ alarm_disarm_for_resident(struct hub *h, uint8_t purpose, const uint8_t session[
 	      json_pack("{s:s,s:s,s:s}", "why", "resident", "session", hex, "result", pt_err_code(r)));
 }
 
+/*
+ * An owner's duress credential was honoured (docs/alarm.md, "Duress"):
+ * the grant went ahead exactly as for the same credential without the
+ * marker (same DECISION, same door, the same disarm a resident's
+ * credential gets), and this is the only difference: an alert upward,
+ * naming the owner key that signed the credential, so porterd can keep
+ * it from that owner's own account. Nothing local: no siren, no light,
+ * no other relock. The hub's log says it: the log is inside the house.
+ */
+static void
+duress_alert(struct hub *h, uint64_t conn, const uint8_t kid[PT_KID_LEN],
+	     const uint8_t session[PT_CTI_LEN])
+{
+	char ks[2 * PT_KID_LEN + 1], ss[HEX_CTI];
+
+	hexs(kid, PT_KID_LEN, ks);
+	hexs(session, PT_CTI_LEN, ss);
+	hlog(HLOG_WARN, "event=alert type=duress conn=%llu owner=%s session=%s",
+	     (unsigned long long)conn, ks, ss);
+	event(h, "alert.duress",
+	      json_pack("{s:s,s:s,s:I}", "owner", ks, "session", ss, "conn", (json_int_t)conn));
+}
+
 static void pend_finish(struct hub *h, int r, const char *why, uint8_t *out, size_t *out_len);
 
 static void
@@ -1581,6 +1614,8 @@ pend_finish(struct hub *h, int r, const char *why, uint8_t *out, size_t *out_len
 		why = "changed-while-waiting";
 	if (r == PT_OK)
 		r = carry_out_grant(h, p->conn, &p->d, p->session, json_deep_copy(ev), true);
+	if (r == PT_OK && p->duress)
+		duress_alert(h, p->conn, p->duress_kid, p->session);
 	if (r != PT_OK) {
 		if (ev == NULL)
 			ev = json_object();
@@ -1664,6 +1699,8 @@ bypass_begin(struct hub *h, struct hub_session *s, const struct pt_decision *d,
 	memcpy(p->session, c->link[c->n - 1].g.cti, PT_CTI_LEN);
 	hexs(p->session, PT_CTI_LEN, p->token);
 	memcpy(p->lock, s->lock, sizeof(p->lock));
+	p->duress = c->link[0].g.duress;
+	memcpy(p->duress_kid, c->link[0].g.kid, PT_KID_LEN);
 	p->ev = decision_data(s, d, c, s->lock);
 	pt_link_decision_init(&p->grant, d, c, (h->cfg.door.open_timeout_ms + 999u) / 1000u);
 	rd = *d;
@@ -1820,6 +1857,9 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	if (r == PT_OK) {
 		json_t *ev = decision_data(s, &d, &h->decoded, s->lock);
 		r = carry_out_grant(h, s->id, &d, h->decoded.link[h->decoded.n - 1].g.cti, ev, false);
+		if (r == PT_OK && h->decoded.link[0].g.duress)
+			duress_alert(h, s->id, h->decoded.link[0].g.kid,
+				     h->decoded.link[h->decoded.n - 1].g.cti);
 	}
 	if (r != PT_OK) {
 		d.reason = r;
@@ -1858,6 +1898,138 @@ io_error:
 	if (pt_link_decision_encode(&ld, out, PT_LINK_FRAME_MAX, out_len) != PT_OK)
 		*out_len = 0;
 	memset(&h->ids, 0, sizeof(h->ids));
+	return HUB_KEEP;
+}
+
+/* ---- PANIC: a call for help (docs/alarm.md, "Panic") ---- */
+
+/*
+ * Has this credential raised a panic alert within PANIC_EVERY_MS? If not,
+ * remember it now (the oldest slot goes). One alert a minute per
+ * credential: a device that repeats its call, or a holder who presses
+ * again and again, does not flood the owners or the event chain.
+ */
+static bool
+panic_limited(struct hub *h, const uint8_t cti[PT_CTI_LEN], uint64_t now_ms)
+{
+	size_t i, old = 0;
+
+	for (i = 0; i < PANIC_SLOTS; i++) {
+		if (h->panic[i].at_ms != 0 && memcmp(h->panic[i].cti, cti, PT_CTI_LEN) == 0) {
+			if (now_ms - h->panic[i].at_ms < PANIC_EVERY_MS)
+				return true;
+			h->panic[i].at_ms = now_ms;
+			return false;
+		}
+		if (h->panic[i].at_ms < h->panic[old].at_ms)
+			old = i;
+	}
+	memcpy(h->panic[old].cti, cti, PT_CTI_LEN);
+	h->panic[old].at_ms = now_ms;
+	return false;
+}
+
+/* [alarm] panic_trigger: sound the panel, armed or not (someone at the
+ * door is calling for help; unlike an intrusion, a disarmed panel does
+ * not mean the caller is safe). */
+static void
+panic_trigger(struct hub *h, const char *session)
+{
+	int r;
+
+	if (h->al_ops == NULL || !h->cfg.alarm_panic_trigger)
+		return;
+	h->al_busy++;
+	h->al_triggering = true;
+	r = h->al_ops->trigger(h->al, hub_mono_ms());
+	h->al_triggering = false;
+	h->al_busy--;
+	if (r == PT_OK)
+		h->al_hub_triggered = true;
+	hlog(r == PT_OK ? HLOG_WARN : HLOG_ERR, "event=alarm_command command=trigger why=panic result=%s",
+	     pt_err_code(r));
+	event(h, "alarm.trigger",
+	      json_pack("{s:s,s:s,s:s}", "why", "panic", "session", session, "result", pt_err_code(r)));
+}
+
+/*
+ * PANIC in place of a PROOF: checked by pt_link_panic_verify (who may
+ * call: a holder of a credential the owners issued, not revoked; a fresh
+ * challenge), then the alert. The bolt never moves, nothing is charged,
+ * and a valid call never counts as a failed attempt; a forged one counts
+ * as a forged PROOF would. The answer is a DECISION panic-received.
+ */
+static int
+on_panic(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint8_t *out,
+	 size_t *out_len)
+{
+	uint8_t (*rev_ctis)[PT_CTI_LEN] = NULL, (*rev_keys)[PT_PK_LEN] = NULL;
+	struct pt_link_decision ld;
+	struct pt_link_panic m;
+	struct pt_challenge ch;
+	struct pt_context ctx;
+	struct pt_decision d;
+	const struct pt_grant *last;
+	char hex[HEX_CTI] = "-", kid[2 * PT_KID_LEN + 1];
+	uint64_t now_ms;
+	bool limited = false;
+	int r, link = -1;
+
+	if (!s->has_challenge)
+		return frame_failure(h, s, "panic-before-hello", PT_EMALFORMED, out, out_len);
+	if ((r = pt_link_panic_decode(f, len, &m)) != PT_OK)
+		return frame_failure(h, s, "panic", r, out, out_len);
+	ch = s->ch;
+	if (!pt_ct_equal(m.nonce, s->ch.nonce, PT_NONCE_LEN))
+		ch.used = true;
+	s->ch.used = true;
+	if ((r = ctx_build(h, s->lock, m.chain, m.chain_len, &ctx, &rev_ctis, &rev_keys)) == PT_OK)
+		r = pt_link_panic_verify(h->ops, &m, &ch, &ctx, &h->decoded, &link);
+	free(rev_ctis);
+	free(rev_keys);
+	memset(&h->ids, 0, sizeof(h->ids));
+	memset(&d, 0, sizeof(d));
+	d.link = link;
+	if (r == PT_OK) {
+		last = &h->decoded.link[h->decoded.n - 1].g;
+		hexs(last->cti, PT_CTI_LEN, hex);
+		hexs(h->decoded.link[0].g.kid, PT_KID_LEN, kid);
+		now_ms = hub_mono_ms();
+		limited = panic_limited(h, last->cti, now_ms);
+		hlog(HLOG_WARN, "event=panic conn=%llu token=%s purpose=%s result=%s",
+		     (unsigned long long)s->id, hex,
+		     pt_purpose_name(last->purpose) != NULL ? pt_purpose_name(last->purpose) : "?",
+		     limited ? "repeated" : "alert");
+		if (!limited) {
+			json_t *ev = json_pack("{s:s,s:s,s:s,s:I,s:s}", "session", hex, "purpose",
+					       pt_purpose_name(last->purpose) != NULL
+						       ? pt_purpose_name(last->purpose)
+						       : "unknown",
+					       "owner", kid, "conn", (json_int_t)s->id, "lock", s->lock);
+			clip_data(h, ev);
+			event(h, "alert.panic", ev);
+			panic_trigger(h, hex);
+		}
+		d.reason = PT_EPANIC;
+		d.link = -1;
+	} else {
+		d.reason = r;
+		if (r != PT_EIO) {
+			event(h, "panic.refuse",
+			      json_pack("{s:s,s:I,s:i}", "reason", pt_err_code(r), "conn",
+					(json_int_t)s->id, "link", link));
+			count_failure(h, s, r);
+		}
+		hlog(HLOG_INFO, "event=panic conn=%llu result=refuse reason=%s link=%d",
+		     (unsigned long long)s->id, pt_err_code(r), link);
+	}
+	/* The notes are the credential's: what its holder is told, as ever. */
+	pt_link_decision_init(&ld, &d, r == PT_OK ? &h->decoded : NULL, 0);
+	memset(&h->decoded, 0, sizeof(h->decoded));
+	if (pt_link_decision_encode(&ld, out, PT_LINK_FRAME_MAX, out_len) != PT_OK) {
+		*out_len = 0;
+		return HUB_CLOSE;
+	}
 	return HUB_KEEP;
 }
 
@@ -2108,6 +2280,8 @@ hub_on_frame(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len,
 		return on_hello(h, s, f, len, out, out_len);
 	case PT_LINK_PROOF:
 		return on_proof(h, s, f, len, out, out_len);
+	case PT_LINK_PANIC:
+		return on_panic(h, s, f, len, out, out_len);
 	case PT_LINK_PAIR:
 		return on_pair(h, s, f, len, out, out_len);
 	case PT_LINK_ERROR:

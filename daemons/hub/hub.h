@@ -107,6 +107,7 @@ struct hub_config {
 	char alarm_interior_zones[HUB_ZONES_TEXT_MAX];	/* stay armed throughout */
 	uint32_t alarm_bypass_timeout_ms;	/* the panel confirms a bypass within this */
 	bool alarm_resident_disarm;		/* a resident's credential disarms */
+	bool alarm_panic_trigger;		/* a panic call at the door sounds the panel */
 	char alarm_sim_state[16];		/* the sim panel's state at start */
 	/* -- alarm mqtt driver keys (alarm_mqtt.c's rows) -- */
 	char amq_broker[HUB_BROKER_MAX];	/* host:port of Home Assistant's broker */

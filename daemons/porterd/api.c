@@ -15,6 +15,7 @@
 #include "porter/text.h"
 #include "porter/tz.h"
 #include "api.h"
+#include "duress.h"
 #include "web.h"
 #include "porterd.h"
 
@@ -1569,10 +1570,16 @@ homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct p
 			stream_open(s, rp, a->id, h.id, th, rq->last_event_id, rq->rl_addr);
 		else
 			not_allowed(rp, "GET");
+	} else if (duress_ack_hidden(s, rq->method, h.id, a->id, sub)) {
+		not_found(rp);	/* a duress alert the account must not see (duress.c) */
 	} else if (!api_home_members(s, rq, rp, &h, role, sub) &&
 		   !api_home_org(s, rq, rp, a, &h, role, sub) &&
 		   !api_home_clip(s, rq, rp, a, &h, role, sub)) {
 		not_found(rp);
+	} else if (method_is(rq, "GET") && rp->status == 200) {
+		/* A duress alert is not for the account under duress (duress.c):
+		 * its lists of events and alerts leave them out. */
+		duress_filter_reply(s, h.id, a->id, sub, rp->body);
 	}
 }
 

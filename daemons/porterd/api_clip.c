@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "porter/camera_stmt.h"
 #include "porter/cbor.h"
 #include "porter/clip.h"
 #include "porter/clipseal.h"
@@ -42,12 +43,13 @@
 #include "api.h"
 
 #define CAMERAS_PER_HOME 32
-#define CAMERA_BODY_MAX 1024
+#define CAMERA_BODY_MAX 2048	/* id, key, name, and a statement of 512 bytes */
 #define CLIP_HEX (2 * PT_CLIP_ID_LEN)
 #define SEG_NAME_MAX (PATH_MAX + CLIP_HEX + 32)
 
 static_assert(PT_CLIP_MANIFEST_MAX <= PT_CLIP_MANIFEST_STORE_MAX, "manifests fit the store");
 static_assert(PT_CLIP_SEGMENTS_MAX <= 9999, "four digits name a segment");
+static_assert(PT_CAMERA_STMT_MAX <= PT_CAMERA_STORE_STMT_MAX, "statements fit the store");
 
 /* ---- answers ---- */
 
@@ -1089,23 +1091,37 @@ api_clips(struct server *s, struct request *rq, struct reply *rp, const char *re
 
 /* ---- owners: cameras ---- */
 
+/*
+ * A camera, with the owner-signed statement it was enrolled with
+ * (base64url) and its signer's key id, or null for both: a camera
+ * enrolled before statements (schema 6), which viewers call unsigned.
+ * The statement was verified when it was stored; only its kid is read.
+ */
 static json_t *
 camera_json(const struct pt_camera *c)
 {
-	char kid_hex[2 * PT_KID_LEN + 1];
-	uint8_t kid[PT_KID_LEN];
+	char kid_hex[2 * PT_KID_LEN + 1], by_hex[2 * PT_KID_LEN + 1];
+	uint8_t kid[PT_KID_LEN], by[PT_KID_LEN];
+	bool signed_ = c->statement_len > 0 &&
+		       pt_camera_stmt_kid(c->statement, c->statement_len, by) == PT_OK;
 
 	pt_kid(pt_crypto_sodium(), c->pk, kid);
 	hex(kid, sizeof(kid), kid_hex);
-	return json_pack("{s:s,s:s,s:o,s:s,s:I,s:I}", "id", c->id, "name", c->name, "public_key",
-			 b64_json(c->pk, PT_PK_LEN), "key_id", kid_hex, "added_by",
-			 (json_int_t)c->added_by, "created_at", (json_int_t)c->created_at);
+	if (signed_)
+		hex(by, sizeof(by), by_hex);
+	return json_pack("{s:s,s:s,s:o,s:s,s:I,s:I,s:o,s:o}", "id", c->id, "name", c->name,
+			 "public_key", b64_json(c->pk, PT_PK_LEN), "key_id", kid_hex, "added_by",
+			 (json_int_t)c->added_by, "created_at", (json_int_t)c->created_at,
+			 "statement", signed_ ? b64_json(c->statement, c->statement_len) : json_null(),
+			 "signed_by", signed_ ? json_string(by_hex) : json_null());
 }
 
 /*
- * {"id": camera id, "public_key": base64url Ed25519, "name": optional}:
+ * {"id": camera id, "public_key": base64url Ed25519, "name": optional,
+ *  "statement": base64url, the owner-signed camera statement (required)}:
  * the one decoder of this body, bounded, every field checked, nothing
- * unknown. 0, or -1 with a 400 answered.
+ * unknown. The statement is only decoded from base64url here; camera_add
+ * verifies it. 0, or -1 with a 400 answered.
  */
 static int
 camera_decode(const struct request *rq, struct reply *rp, struct pt_camera *c)
@@ -1125,7 +1141,7 @@ camera_decode(const struct request *rq, struct reply *rp, struct pt_camera *c)
 	}
 	json_object_foreach(j, key, v) {
 		if (strcmp(key, "id") != 0 && strcmp(key, "public_key") != 0 &&
-		    strcmp(key, "name") != 0) {
+		    strcmp(key, "name") != 0 && strcmp(key, "statement") != 0) {
 			fail(rp, 400, "unknown-field", key, "unknown field");
 			goto out;
 		}
@@ -1156,10 +1172,59 @@ camera_decode(const struct request *rq, struct reply *rp, struct pt_camera *c)
 		}
 		memcpy(c->name, str, len + 1);
 	}
+	/* Base64url of 1..PT_CAMERA_STMT_MAX bytes: 2..683 characters. */
+	v = json_object_get(j, "statement");
+	if (!json_is_string(v) || (len = json_string_length(v)) < 2 ||
+	    len > pt_b64_len(PT_CAMERA_STMT_MAX) || len % 4 == 1 ||
+	    (c->statement_len = len / 4 * 3 + (len % 4 != 0 ? len % 4 - 1 : 0)) == 0 ||
+	    c->statement_len > PT_CAMERA_STMT_MAX ||
+	    pt_b64_decode(c->statement, c->statement_len, json_string_value(v), len) != PT_OK) {
+		c->statement_len = 0;
+		fail(rp, 400, "invalid-field", "statement",
+		     "the owner-signed camera statement, base64url (porter camera add --key"
+		     " OWNER_KEY signs it)");
+		goto out;
+	}
 	r = 0;
 out:
 	json_decref(j);
 	return r;
+}
+
+/*
+ * The statement names this home, this camera, this key and this name,
+ * and is signed by one of the home's owner keys. Viewers check it again
+ * with the keys they trust themselves: this check only answers early.
+ * true, or false with the answer set.
+ */
+static bool
+camera_statement_check(struct server *s, const struct pt_home *home, const struct pt_camera *c,
+		       struct reply *rp, char by_hex[2 * PT_KID_LEN + 1])
+{
+	uint8_t (*roots)[PT_PK_LEN];
+	struct pt_camera_stmt st;
+	size_t n = 0, idx;
+	int x;
+
+	by_hex[0] = '\0';
+	if ((roots = load_roots(s, home->id, &n)) == NULL) {
+		fail_internal(rp);
+		return false;
+	}
+	x = pt_camera_stmt_verify(pt_crypto_sodium(), c->statement, c->statement_len,
+				  (const uint8_t(*)[PT_PK_LEN])roots, n, &st, &idx);
+	free(roots);
+	if (x != PT_OK) {
+		fail_reason(rp, x, "statement");
+		return false;
+	}
+	if (!pt_camera_stmt_matches(&st, home->id, c->id, c->pk, c->name)) {
+		fail(rp, 400, "invalid-field", "statement",
+		     "the statement names another home, camera id, key or name than the request");
+		return false;
+	}
+	hex(st.kid, PT_KID_LEN, by_hex);
+	return true;
 }
 
 static void
@@ -1167,7 +1232,7 @@ camera_add(struct server *s, struct request *rq, struct reply *rp, const struct 
 	   int role)
 {
 	struct pt_camera c, *cs = NULL;
-	char target[PT_ID_MAX + 8];
+	char target[PT_ID_MAX + 8], by[2 * PT_KID_LEN + 1];
 	size_t n = 0;
 	int x;
 
@@ -1192,6 +1257,11 @@ camera_add(struct server *s, struct request *rq, struct reply *rp, const struct 
 			fail(rp, 409, "limit-reached", "id", "a home has at most 32 cameras");
 		return;
 	}
+	/* Against the owner keys read in this transaction. */
+	if (!camera_statement_check(s, home, &c, rp, by)) {
+		pt_store_rollback(s->st);
+		return;
+	}
 	if ((x = pt_store_camera_insert(s->st, &c)) != PT_OK) {
 		pt_store_rollback(s->st);
 		fail_store(rp, x, "id", "this camera id or key is enrolled already");
@@ -1205,7 +1275,8 @@ camera_add(struct server *s, struct request *rq, struct reply *rp, const struct 
 		return;
 	}
 	(void)snprintf(target, sizeof(target), "home:%s", home->id);
-	if (!commit_audited(s, rq, rp, "camera.add", target, json_pack("{s:s}", "camera", c.id)))
+	if (!commit_audited(s, rq, rp, "camera.add", target,
+			    json_pack("{s:s,s:s}", "camera", c.id, "signed_by", by)))
 		return;
 	rp->status = 201;
 	rp->body = camera_json(&c);

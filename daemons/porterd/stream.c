@@ -26,6 +26,7 @@
 
 #include "porter/text.h"
 #include "porterd.h"
+#include "duress.h"
 
 #define WATCH_MS 500
 #define PING_NS (15ull * 1000000000u)
@@ -191,10 +192,13 @@ hubs_look(struct stream *st)
 	return ok;
 }
 
+/* A duress event is not sent to the account under duress (duress.c):
+ * skipped, the cursor moves past it all the same. */
 static bool
 events_look(struct stream *st)
 {
 	struct pt_event_row *es = calloc(PAGE, sizeof(*es));
+	struct duress_view *dv = NULL;
 	size_t n = 0, i;
 	bool ok = true;
 
@@ -206,12 +210,26 @@ events_look(struct stream *st)
 			break;
 		}
 		for (i = 0; i < n && ok; i++) {
+			if (strcmp(es[i].type, "alert.duress") == 0) {
+				if (dv == NULL) {
+					if ((dv = malloc(sizeof(*dv))) == NULL) {
+						ok = false;
+						break;
+					}
+					duress_view_load(st->s, st->home, st->account, dv);
+				}
+				if (duress_hides_text(dv, es[i].type, es[i].data)) {
+					st->cursor = es[i].id;
+					continue;
+				}
+			}
 			ok = emit_json(st, "event", es[i].id, event_json(&es[i]));
 			st->cursor = es[i].id;
 		}
 		if (n < PAGE)
 			break;
 	}
+	free(dv);
 	free(es);
 	return ok;
 }

@@ -61,6 +61,7 @@ enum {
 	PT_PC_WINDOWS = 8,
 	PT_PC_WEEKLY = 9,
 	PT_PC_NOTE = 10,
+	PT_PC_DURESS = 11,	/* true: the owner's duress ("forced user") credential */
 };
 
 enum pt_purpose {
@@ -117,6 +118,12 @@ struct pt_grant {
 	uint32_t door_open_max;		/* seconds the door may stand open */
 	struct pt_schedule sched;
 	char note[PT_NOTE_MAX + 1];	/* shown to the holder; printable UTF-8 */
+	/* A duress credential (docs/credentials.md, "Duress"): it opens as
+	 * the same credential without the marker would, and the hub silently
+	 * raises a duress alert. Only with purpose resident and depth 0, and
+	 * only in a chain of one link: the owner key that signs it is the
+	 * one whose holder is under duress. */
+	bool duress;
 };
 
 struct pt_link {
@@ -187,6 +194,13 @@ int pt_grant_narrows(const struct pt_grant *parent, const struct pt_grant *child
 int pt_chain_verify(const struct pt_crypto_ops *ops, const struct pt_chain *c,
 		    const uint8_t (*roots)[PT_PK_LEN], size_t n_roots,
 		    int *failed_link) PT_MUST_CHECK;
+
+/*
+ * The duress marker's own chain rule (decide.c; pt_decide applies it
+ * after pt_chain_verify): only link 0, signed by an owner root, may carry
+ * it. PT_OK, or PT_EWIDENED with *link set to the link that adds it.
+ */
+int pt_chain_duress_check(const struct pt_chain *c, int *link) PT_MUST_CHECK;
 
 /* Schedule evaluation and containment (sched.c). */
 struct pt_tz;

@@ -50,7 +50,8 @@ enum pt_err {
 	PT_EUNTRUSTEDCMD = -31,	/* command or revocation signer not allowed */
 	PT_EEXISTS = -32,	/* a unique thing already exists */
 	PT_ECONFLICT = -33,	/* the object changed meanwhile (state moved on) */
-	PT_ERR_COUNT_ = 34	/* number of values, PT_OK included */
+	PT_EPANIC = -34,	/* a panic call was received: the alert is raised, the door stays shut */
+	PT_ERR_COUNT_ = 35	/* number of values, PT_OK included */
 };
 
 struct pt_err_info {

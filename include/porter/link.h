@@ -20,6 +20,12 @@
  *   device -> hub   PROOF      nonce echoed, the chain, the holder's signature
  *   hub -> device   DECISION   reason, failing link, what the holder is told
  *
+ * or, in place of the PROOF, a call for help (docs/alarm.md, "Panic"):
+ *
+ *   device -> hub   PANIC      nonce echoed, the chain, the holder's signature
+ *                              under PT_PANIC_DOMAIN
+ *   hub -> device   DECISION   panic-received (the door stays shut), or why not
+ *
  * and either side may answer a frame it cannot take with ERROR (malformed,
  * unsupported version, too large, or locked out with a retry-after).
  *
@@ -86,8 +92,12 @@ enum pt_link_type {
 	PT_LINK_DECISION = 4,	/* hub -> device */
 	PT_LINK_ERROR = 5,	/* either way; the sender then closes */
 	PT_LINK_PAIR = 6,	/* device -> hub: an owner pairs the hub */
+	PT_LINK_PANIC = 7,	/* device -> hub: a call for help, after a CHALLENGE */
 };
-#define PT_LINK_TYPE_MAX PT_LINK_PAIR	/* types are 1..PT_LINK_TYPE_MAX */
+#define PT_LINK_TYPE_MAX PT_LINK_PANIC	/* types are 1..PT_LINK_TYPE_MAX */
+
+/* The panic signature's domain (pt_link_panic_message). */
+#define PT_PANIC_DOMAIN "porter/panic/v1"
 
 /* HELLO: carries nothing secret. */
 struct pt_link_hello {
@@ -158,6 +168,20 @@ struct pt_link_pair {
 	size_t statement_len;
 };
 
+/*
+ * PANIC: the body of a PROOF (same keys, same bounds), another type, and
+ * a signature by the last holder over pt_link_panic_message(hub id,
+ * nonce, SHA-256(chain)), which differs from the proof's only in its
+ * domain: a PROOF's signature is never a PANIC's, nor the other way
+ * round. chain borrows as a PROOF's does.
+ */
+struct pt_link_panic {
+	uint8_t nonce[PT_NONCE_LEN];	/* the challenge answered */
+	const uint8_t *chain;		/* 1..PT_CHAIN_SIZE_MAX bytes */
+	size_t chain_len;
+	uint8_t sig[PT_SIG_LEN];
+};
+
 /* Any message, by type (pt_link_decode). */
 struct pt_link_msg {
 	uint8_t type;	/* enum pt_link_type */
@@ -168,6 +192,7 @@ struct pt_link_msg {
 		struct pt_link_decision decision;
 		struct pt_link_error error;
 		struct pt_link_pair pair;
+		struct pt_link_panic panic;
 	} u;
 };
 
@@ -224,6 +249,8 @@ int pt_link_error_encode(const struct pt_link_error *m, uint8_t *out, size_t cap
 			 size_t *out_len) PT_MUST_CHECK;
 int pt_link_pair_encode(const struct pt_link_pair *m, uint8_t *out, size_t cap,
 			size_t *out_len) PT_MUST_CHECK;
+int pt_link_panic_encode(const struct pt_link_panic *m, uint8_t *out, size_t cap,
+			 size_t *out_len) PT_MUST_CHECK;
 /* Dispatch on m->type. */
 int pt_link_encode(const struct pt_link_msg *m, uint8_t *out, size_t cap,
 		   size_t *out_len) PT_MUST_CHECK;
@@ -248,8 +275,47 @@ int pt_link_decision_decode(const uint8_t *p, size_t len,
 int pt_link_error_decode(const uint8_t *p, size_t len, struct pt_link_error *m) PT_MUST_CHECK;
 /* PAIR: PT_ETOOBIG for a statement over PT_ENVELOPE_SIZE_MAX bytes. */
 int pt_link_pair_decode(const uint8_t *p, size_t len, struct pt_link_pair *m) PT_MUST_CHECK;
+/* PANIC: as a PROOF (PT_ETOOBIG for a chain over PT_CHAIN_SIZE_MAX). */
+int pt_link_panic_decode(const uint8_t *p, size_t len, struct pt_link_panic *m) PT_MUST_CHECK;
 /* Any type: m->type says which member holds the message. */
 int pt_link_decode(const uint8_t *p, size_t len, struct pt_link_msg *m) PT_MUST_CHECK;
+
+/*
+ * The message a PANIC's signature covers: PT_PANIC_DOMAIN with its NUL,
+ * the hub id's length (1 byte) and bytes, the nonce, the chain's hash;
+ * the layout of pt_proof_message() under another domain. PT_OK,
+ * PT_EINVAL (hub id empty or over PT_ID_MAX), PT_ENOSPC.
+ */
+#define PT_PANIC_MSG_MAX (sizeof(PT_PANIC_DOMAIN) + 1 + PT_ID_MAX + PT_NONCE_LEN + PT_HASH_LEN)
+int pt_link_panic_message(const char *hub_id, const uint8_t nonce[PT_NONCE_LEN],
+			  const uint8_t chain_hash[PT_HASH_LEN], uint8_t *out, size_t cap,
+			  size_t *out_len) PT_MUST_CHECK;
+/* The holder's signature for a PANIC. PT_OK, PT_ETOOBIG, PT_EINVAL, signer errors. */
+int pt_link_panic_sign(const struct pt_crypto_ops *ops, const struct pt_signer *holder,
+		       const char *hub_id, const uint8_t nonce[PT_NONCE_LEN], const uint8_t *chain,
+		       size_t chain_len, uint8_t sig[PT_SIG_LEN]) PT_MUST_CHECK;
+
+/*
+ * The hub's check of a PANIC (decide.c, beside pt_decide): who may call
+ * for help, and nothing else. In this order: the challenge unused
+ * (nonce-reused) and answered in time (proof-too-late); the chain decodes
+ * (too-large, malformed, chain-too-long, unsupported), its link 0 is
+ * signed by one of ctx->roots and every next link by the previous holder
+ * and narrows (untrusted-root, bad-signature, broken-chain,
+ * widened-link); the last holder signed pt_link_panic_message for
+ * ctx->hub_id and this nonce (bad-signature); every link is for
+ * ctx->home_id (wrong-home-or-lock; the lock is not looked at); no token
+ * id or holder key of the chain and not the root's key is revoked
+ * (revoked). NOT checked, on purpose: the lockout, the time and the
+ * schedule, entries, camera, alarm, door, the freshness of revocations:
+ * a courier attacked a minute after the window closed, or at a door that
+ * is open, must still be able to call for help. *link gets the failing
+ * link (-1: none); *decoded keeps the chain once it verified (zeroed
+ * otherwise). PT_OK or the reason.
+ */
+int pt_link_panic_verify(const struct pt_crypto_ops *ops, const struct pt_link_panic *m,
+			 const struct pt_challenge *ch, const struct pt_context *ctx,
+			 struct pt_chain *decoded, int *link) PT_MUST_CHECK;
 
 /*
  * The DECISION for what pt_decide() returned: reason, link, and for a

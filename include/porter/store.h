@@ -506,6 +506,7 @@ int pt_store_alert_ack(struct pt_store *st, const char *home_id, int64_t id, int
  * uploaded. Nothing here can open a clip.
  */
 #define PT_CLIP_MANIFEST_STORE_MAX 65536	/* >= PT_CLIP_MANIFEST_MAX */
+#define PT_CAMERA_STORE_STMT_MAX 512	/* >= PT_CAMERA_STMT_MAX */
 
 struct pt_camera {
 	int64_t rowid;
@@ -515,6 +516,13 @@ struct pt_camera {
 	char name[PT_LABEL_MAX + 1];
 	int64_t added_by;
 	int64_t created_at;
+	/* Schema 6 (docs/cam.md "Enrolling a camera"): the owner-signed
+	 * camera statement (porter/camera_stmt.h) porterd verified when it
+	 * enrolled the camera; statement_len 0 for a camera enrolled before
+	 * (NULL in the store: viewers call it unsigned). Stored as given, read
+	 * back byte for byte; the store does not verify it. */
+	uint8_t statement[PT_CAMERA_STORE_STMT_MAX];
+	size_t statement_len;
 };
 
 /* Sets c->rowid. PT_EEXISTS (the id or the key is enrolled already, in any

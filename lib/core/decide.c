@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "porter/link.h"
 #include "porter/tz.h"
 
 static bool
@@ -85,6 +86,24 @@ pt_proof_sign(const struct pt_crypto_ops *ops, const struct pt_signer *holder, c
 	return holder->sign(holder->arg, sig, msg, n);
 }
 
+int
+pt_chain_duress_check(const struct pt_chain *c, int *link)
+{
+	uint8_t i;
+
+	/* Only the owner's own link may say duress: a delegate that adds it
+	 * would raise duress alerts in the owner's name (and hide them from
+	 * the owner's account at porterd). A duress link has depth 0
+	 * (pt_grant_check), so it is never a parent and none can drop it. */
+	for (i = 1; i < c->n; i++) {
+		if (c->link[i].g.duress) {
+			*link = i;
+			return PT_EWIDENED;
+		}
+	}
+	return PT_OK;
+}
+
 static int
 check_revoked(const struct pt_context *ctx, const struct pt_chain *c, int *link)
 {
@@ -160,7 +179,8 @@ decide(const struct pt_crypto_ops *ops, const uint8_t *chain, size_t chain_len,
 		link = -1;
 		goto deny;
 	}
-	if ((r = pt_chain_verify(ops, c, ctx->roots, ctx->n_roots, &link)) != PT_OK) {
+	if ((r = pt_chain_verify(ops, c, ctx->roots, ctx->n_roots, &link)) != PT_OK ||
+	    (r = pt_chain_duress_check(c, &link)) != PT_OK) {
 		memset(c, 0, sizeof(*c));	/* no unverified field escapes */
 		goto deny;
 	}
@@ -271,6 +291,60 @@ deny:
 	out->purpose = 0;
 	out->link = link;
 	out->reason = r;
+	return r;
+}
+
+int
+pt_link_panic_verify(const struct pt_crypto_ops *ops, const struct pt_link_panic *m,
+		     const struct pt_challenge *ch, const struct pt_context *ctx,
+		     struct pt_chain *c, int *link)
+{
+	uint8_t msg[PT_PANIC_MSG_MAX], h[PT_HASH_LEN];
+	size_t n;
+	uint8_t i;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	*link = -1;
+	if (ch == NULL || m->chain == NULL)
+		return PT_EINVAL;
+	if (ch->used)
+		return PT_ENONCE;
+	if (ctx->mono_ms < ch->issued_ms || ctx->mono_ms - ch->issued_ms > ctx->proof_max_ms)
+		return PT_ETOOLATE;
+	if (m->chain_len > PT_CHAIN_SIZE_MAX)
+		return PT_ETOOBIG;
+	if ((r = pt_chain_decode(m->chain, m->chain_len, c)) != PT_OK)
+		return r;
+	if ((r = pt_chain_verify(ops, c, ctx->roots, ctx->n_roots, link)) != PT_OK ||
+	    (r = pt_chain_duress_check(c, link)) != PT_OK)
+		goto fail;
+	*link = c->n - 1;
+	ops->sha256(h, m->chain, m->chain_len);
+	if ((r = pt_link_panic_message(ctx->hub_id, m->nonce, h, msg, sizeof(msg), &n)) != PT_OK)
+		goto fail;
+	if (!ops->ed25519_verify(m->sig, msg, n, c->link[c->n - 1].g.holder)) {
+		r = PT_EBADSIG;
+		goto fail;
+	}
+	for (i = 0; i < c->n; i++) {
+		*link = i;
+		if (ctx->home_id == NULL || strcmp(c->link[i].g.aud, ctx->home_id) != 0) {
+			r = PT_EAUDIENCE;
+			goto fail;
+		}
+	}
+	if ((r = check_revoked(ctx, c, link)) != PT_OK)
+		goto fail;
+	if (root_is_revoked(ops, ctx, c)) {
+		*link = 0;
+		r = PT_EREVOKED;
+		goto fail;
+	}
+	*link = -1;
+	return PT_OK;
+fail:
+	memset(c, 0, sizeof(*c));	/* nothing unverified escapes */
 	return r;
 }
 

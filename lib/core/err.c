@@ -41,6 +41,7 @@ static const struct pt_err_info table[PT_ERR_COUNT_] = {
 	[31] = {"untrusted-signer", "the signer is not allowed to issue this message", 403, 41},
 	[32] = {"exists", "it already exists", 409, 2},
 	[33] = {"conflict", "it changed meanwhile: read it again", 409, 2},
+	[34] = {"panic-received", "the call for help was received; the door stays shut", 202, 44},
 };
 
 static const struct pt_err_info unknown = {"unknown", "unknown error", 500, 2};

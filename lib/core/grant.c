@@ -175,6 +175,10 @@ pt_grant_check(const struct pt_grant *g)
 		return PT_EMALFORMED;
 	if (!text_is_valid(g->note, PT_NOTE_MAX))
 		return PT_EMALFORMED;
+	/* Duress: a resident's own credential, never delegated further (so
+	 * no child can drop the marker, and none can be under it). */
+	if (g->duress && (g->purpose != PT_PURPOSE_RESIDENT || g->depth != 0))
+		return PT_EMALFORMED;
 	return PT_OK;
 }
 
@@ -227,7 +231,7 @@ pt_grant_encode_claims(const struct pt_grant *g, uint8_t *out, size_t cap, size_
 
 	put_key(&w, PT_CWT_PORTER);
 	n = 2u + (g->n_locks > 0) + g->has_entries + (g->cond != 0) + g->has_door_open +
-	    (s->n_weekly > 0) * 2u + (s->n_windows > 0) + (note_len > 0);
+	    (s->n_weekly > 0) * 2u + (s->n_windows > 0) + (note_len > 0) + g->duress;
 	pt_cbor_put_map(&w, n);
 	if (g->n_locks > 0) {
 		put_key(&w, PT_PC_LOCKS);
@@ -277,6 +281,10 @@ pt_grant_encode_claims(const struct pt_grant *g, uint8_t *out, size_t cap, size_
 	if (note_len > 0) {
 		put_key(&w, PT_PC_NOTE);
 		pt_cbor_put_text(&w, g->note, note_len);
+	}
+	if (g->duress) {
+		put_key(&w, PT_PC_DURESS);
+		pt_cbor_put_bool(&w, true);
 	}
 	if ((r = pt_cbor_wr_status(&w)) != PT_OK)
 		return r;
@@ -444,6 +452,10 @@ read_porter(struct pt_cbor_rd *rd, struct pt_grant *g)
 		case PT_PC_NOTE:
 			if (read_str(rd, g->note, PT_NOTE_MAX) != PT_OK || g->note[0] == '\0')
 				return PT_EMALFORMED;
+			break;
+		case PT_PC_DURESS:
+			if (pt_cbor_bool(rd, &g->duress) != PT_OK || !g->duress)
+				return PT_EMALFORMED;	/* absent is the only encoding of false */
 			break;
 		default:
 			return PT_EUNSUPPORTED;	/* every porter claim is critical */

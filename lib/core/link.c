@@ -1,5 +1,5 @@
 /*
- * The link protocol codec: frames, the six messages, BLE fragments.
+ * The link protocol codec: frames, the seven messages, BLE fragments.
  * docs/link-protocol.md specifies the bytes; porter/link.h the API.
  */
 #include "porter/link.h"
@@ -403,31 +403,48 @@ fail:
 	return r;
 }
 
-/* ---- PROOF ---- */
+/* ---- PROOF, and PANIC (the same body, another type) ---- */
 
-int
-pt_link_proof_encode(const struct pt_link_proof *m, uint8_t *out, size_t cap, size_t *out_len)
+static int
+proof_body_encode(uint8_t type, const uint8_t nonce[PT_NONCE_LEN], const uint8_t *chain,
+		  size_t chain_len, const uint8_t sig[PT_SIG_LEN], uint8_t *out, size_t cap,
+		  size_t *out_len)
 {
 	struct pt_cbor_wr w;
 
 	*out_len = 0;
-	if (m->chain_len > PT_CHAIN_SIZE_MAX)
+	if (chain_len > PT_CHAIN_SIZE_MAX)
 		return PT_ETOOBIG;
-	if (m->chain == NULL || m->chain_len == 0)
+	if (chain == NULL || chain_len == 0)
 		return PT_EINVAL;
 	enc_begin(&w, out, cap);
 	pt_cbor_put_map(&w, 3);
 	pt_cbor_put_uint(&w, K_PR_NONCE);
-	pt_cbor_put_bytes(&w, m->nonce, PT_NONCE_LEN);
+	pt_cbor_put_bytes(&w, nonce, PT_NONCE_LEN);
 	pt_cbor_put_uint(&w, K_PR_CHAIN);
-	pt_cbor_put_bytes(&w, m->chain, m->chain_len);
+	pt_cbor_put_bytes(&w, chain, chain_len);
 	pt_cbor_put_uint(&w, K_PR_SIG);
-	pt_cbor_put_bytes(&w, m->sig, PT_SIG_LEN);
-	return enc_end(&w, PT_LINK_PROOF, out, out_len);
+	pt_cbor_put_bytes(&w, sig, PT_SIG_LEN);
+	return enc_end(&w, type, out, out_len);
 }
 
 int
-pt_link_proof_decode(const uint8_t *p, size_t len, struct pt_link_proof *m)
+pt_link_proof_encode(const struct pt_link_proof *m, uint8_t *out, size_t cap, size_t *out_len)
+{
+	return proof_body_encode(PT_LINK_PROOF, m->nonce, m->chain, m->chain_len, m->sig, out, cap,
+				 out_len);
+}
+
+int
+pt_link_panic_encode(const struct pt_link_panic *m, uint8_t *out, size_t cap, size_t *out_len)
+{
+	return proof_body_encode(PT_LINK_PANIC, m->nonce, m->chain, m->chain_len, m->sig, out, cap,
+				 out_len);
+}
+
+static int
+proof_body_decode(const uint8_t *p, size_t len, uint8_t type, uint8_t nonce[PT_NONCE_LEN],
+		  const uint8_t **chain, size_t *chain_len, uint8_t sig[PT_SIG_LEN])
 {
 	struct pt_cbor_rd rd;
 	struct pt_cbor_keys keys;
@@ -435,44 +452,106 @@ pt_link_proof_decode(const uint8_t *p, size_t len, struct pt_link_proof *m)
 	int64_t key;
 	int r;
 
-	memset(m, 0, sizeof(*m));
-	if ((r = dec_begin(p, len, PT_LINK_PROOF, &rd, &n, 3)) != PT_OK)
-		goto fail;
-	r = PT_EMALFORMED;
+	if ((r = dec_begin(p, len, type, &rd, &n, 3)) != PT_OK)
+		return r;
 	pt_cbor_key_init(&keys);
 	for (i = 0; i < n; i++) {
 		if (pt_cbor_key(&rd, &keys, &key) != PT_OK)
-			goto fail;
+			return PT_EMALFORMED;
 		switch (key) {
 		case K_PR_NONCE:
-			if (read_fixed_bytes(&rd, m->nonce, PT_NONCE_LEN) != PT_OK)
-				goto fail;
+			if (read_fixed_bytes(&rd, nonce, PT_NONCE_LEN) != PT_OK)
+				return PT_EMALFORMED;
 			break;
 		case K_PR_CHAIN:
-			if (pt_cbor_bytes(&rd, &m->chain, &m->chain_len) != PT_OK ||
-			    m->chain_len == 0)
-				goto fail;
-			if (m->chain_len > PT_CHAIN_SIZE_MAX) {
-				r = PT_ETOOBIG;
-				goto fail;
-			}
+			if (pt_cbor_bytes(&rd, chain, chain_len) != PT_OK || *chain_len == 0)
+				return PT_EMALFORMED;
+			if (*chain_len > PT_CHAIN_SIZE_MAX)
+				return PT_ETOOBIG;
 			break;
 		case K_PR_SIG:
-			if (read_fixed_bytes(&rd, m->sig, PT_SIG_LEN) != PT_OK)
-				goto fail;
+			if (read_fixed_bytes(&rd, sig, PT_SIG_LEN) != PT_OK)
+				return PT_EMALFORMED;
 			break;
 		default:
-			goto fail;
+			return PT_EMALFORMED;
 		}
 	}
 	/* All three keys, in order: a map of 3 pairs with strictly ascending
 	 * keys from {1, 2, 3} has them all. */
 	if (!pt_cbor_rd_done(&rd) || n != 3)
-		goto fail;
+		return PT_EMALFORMED;
 	return PT_OK;
-fail:
+}
+
+int
+pt_link_proof_decode(const uint8_t *p, size_t len, struct pt_link_proof *m)
+{
+	int r;
+
 	memset(m, 0, sizeof(*m));
+	if ((r = proof_body_decode(p, len, PT_LINK_PROOF, m->nonce, &m->chain, &m->chain_len,
+				   m->sig)) != PT_OK)
+		memset(m, 0, sizeof(*m));
 	return r;
+}
+
+int
+pt_link_panic_decode(const uint8_t *p, size_t len, struct pt_link_panic *m)
+{
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	if ((r = proof_body_decode(p, len, PT_LINK_PANIC, m->nonce, &m->chain, &m->chain_len,
+				   m->sig)) != PT_OK)
+		memset(m, 0, sizeof(*m));
+	return r;
+}
+
+int
+pt_link_panic_message(const char *hub_id, const uint8_t nonce[PT_NONCE_LEN],
+		      const uint8_t chain_hash[PT_HASH_LEN], uint8_t *out, size_t cap,
+		      size_t *out_len)
+{
+	size_t id_len, n;
+
+	*out_len = 0;
+	if (hub_id == NULL)
+		return PT_EINVAL;
+	id_len = bounded(hub_id, PT_ID_MAX);
+	if (id_len == 0 || id_len > PT_ID_MAX)
+		return PT_EINVAL;
+	if (cap < sizeof(PT_PANIC_DOMAIN) + 1 + id_len + PT_NONCE_LEN + PT_HASH_LEN)
+		return PT_ENOSPC;
+	memcpy(out, PT_PANIC_DOMAIN, sizeof(PT_PANIC_DOMAIN));	/* with its NUL */
+	n = sizeof(PT_PANIC_DOMAIN);
+	out[n++] = (uint8_t)id_len;
+	memcpy(out + n, hub_id, id_len);
+	n += id_len;
+	memcpy(out + n, nonce, PT_NONCE_LEN);
+	n += PT_NONCE_LEN;
+	memcpy(out + n, chain_hash, PT_HASH_LEN);
+	n += PT_HASH_LEN;
+	*out_len = n;
+	return PT_OK;
+}
+
+int
+pt_link_panic_sign(const struct pt_crypto_ops *ops, const struct pt_signer *holder,
+		   const char *hub_id, const uint8_t nonce[PT_NONCE_LEN], const uint8_t *chain,
+		   size_t chain_len, uint8_t sig[PT_SIG_LEN])
+{
+	uint8_t msg[PT_PANIC_MSG_MAX], h[PT_HASH_LEN];
+	size_t n;
+	int r;
+
+	memset(sig, 0, PT_SIG_LEN);
+	if (chain_len > PT_CHAIN_SIZE_MAX)
+		return PT_ETOOBIG;
+	ops->sha256(h, chain, chain_len);
+	if ((r = pt_link_panic_message(hub_id, nonce, h, msg, sizeof(msg), &n)) != PT_OK)
+		return r;
+	return holder->sign(holder->arg, sig, msg, n);
 }
 
 /* ---- DECISION ---- */
@@ -857,6 +936,8 @@ pt_link_encode(const struct pt_link_msg *m, uint8_t *out, size_t cap, size_t *ou
 		return pt_link_error_encode(&m->u.error, out, cap, out_len);
 	case PT_LINK_PAIR:
 		return pt_link_pair_encode(&m->u.pair, out, cap, out_len);
+	case PT_LINK_PANIC:
+		return pt_link_panic_encode(&m->u.panic, out, cap, out_len);
 	default:
 		return PT_EINVAL;
 	}
@@ -889,6 +970,9 @@ pt_link_decode(const uint8_t *p, size_t len, struct pt_link_msg *m)
 		break;
 	case PT_LINK_PAIR:
 		r = pt_link_pair_decode(p, len, &m->u.pair);
+		break;
+	case PT_LINK_PANIC:
+		r = pt_link_panic_decode(p, len, &m->u.panic);
 		break;
 	default:
 		r = PT_EMALFORMED;	/* frame_parse refused it already */

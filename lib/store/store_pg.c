@@ -332,6 +332,11 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"ALTER TABLE owner_keys ADD COLUMN statement BYTEA CHECK (statement IS NULL OR length(statement) BETWEEN 1 AND 512);"
 	"ALTER TABLE clips ADD COLUMN keyrec BYTEA CHECK (keyrec IS NULL OR length(keyrec) BETWEEN 1 AND 8192);",
 	},
+
+	/* 6: the owner-signed camera statement (store_sqlite.c says why). */
+	{
+	"ALTER TABLE cameras ADD COLUMN statement BYTEA CHECK (statement IS NULL OR length(statement) BETWEEN 1 AND 512);",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -464,8 +469,8 @@ enum sid {
 	"SELECT a.id, h.public_id, a.at, a.type, a.data, a.event_id, coalesce(a.acked_by, 0),"    \
 	" coalesce(a.acked_at, 0) FROM alerts a JOIN homes h ON h.id = a.home"
 #define CAMERA_FROM                                                                               \
-	"SELECT k.id, k.public_id, h.public_id, k.pk, k.name, k.added_by, k.created_at"           \
-	" FROM cameras k JOIN homes h ON h.id = k.home"
+	"SELECT k.id, k.public_id, h.public_id, k.pk, k.name, k.added_by, k.created_at,"          \
+	" k.statement FROM cameras k JOIN homes h ON h.id = k.home"
 #define CLIP_FROM                                                                                 \
 	"SELECT c.id, c.clip, h.public_id, c.camera, c.camera_pk, c.segments, c.bytes,"           \
 	" coalesce(length(c.manifest), 0)::bigint, c.declared, c.start_ms, c.end_ms,"             \
@@ -680,9 +685,9 @@ static const struct stmt stmts[S_COUNT_] = {
 			 " WHERE id = $2 AND acked_by IS NULL"
 			 " AND home = (SELECT id FROM homes WHERE public_id = $1)", "tiii"},
 	[S_ALERT_GET] = {ALERT_FROM " WHERE a.id = $2 AND h.public_id = $1", "ti"},
-	[S_CAMERA_INSERT] = {"INSERT INTO cameras (public_id, home, pk, name, added_by, created_at)"
-			     " SELECT $1, id, $3, $4, $5, $6 FROM homes WHERE public_id = $2"
-			     " RETURNING id", "ttbtii"},
+	[S_CAMERA_INSERT] = {"INSERT INTO cameras (public_id, home, pk, name, added_by, created_at,"
+			     " statement) SELECT $1, id, $3, $4, $5, $6, $7 FROM homes"
+			     " WHERE public_id = $2 RETURNING id", "ttbtiib"},
 	[S_CAMERA_LIST] = {CAMERA_FROM " WHERE h.public_id = $1 ORDER BY k.id LIMIT $2", "ti"},
 	[S_CAMERA_DELETE] = {"DELETE FROM cameras WHERE public_id = $2"
 			     " AND home = (SELECT id FROM homes WHERE public_id = $1)", "tt"},
@@ -4022,6 +4027,17 @@ pg_alert_ack(struct pt_store *base, const char *home_id, int64_t id, int64_t acc
 
 /* ---- cameras and clips (schema 4) ---- */
 
+/* The statement: NULL for a camera enrolled without one (schema 6). */
+static bool
+decode_camera_statement(const PGresult *r, int i, int col, struct pt_camera *c)
+{
+	c->statement_len = 0;
+	if (PQgetisnull(r, i, col))
+		return true;
+	return col_blob(r, i, col, c->statement, sizeof(c->statement), &c->statement_len) &&
+	       c->statement_len != 0;
+}
+
 static bool
 decode_camera(const PGresult *r, int i, void *out)
 {
@@ -4031,7 +4047,7 @@ decode_camera(const PGresult *r, int i, void *out)
 	       col_str(r, i, 2, c->home_id, sizeof(c->home_id)) &&
 	       col_blob_exact(r, i, 3, c->pk, sizeof(c->pk)) &&
 	       col_str(r, i, 4, c->name, sizeof(c->name)) && COL_I64(r, i, 5, c->added_by) &&
-	       COL_I64(r, i, 6, c->created_at);
+	       COL_I64(r, i, 6, c->created_at) && decode_camera_statement(r, i, 7, c);
 }
 
 static bool
@@ -4068,7 +4084,8 @@ pg_camera_insert(struct pt_store *base, struct pt_camera *cam)
 		return r;
 	if (!str_fits(cam->id, sizeof(cam->id)) || !pt_id_is_valid(cam->id, strlen(cam->id)) ||
 	    !str_fits(cam->home_id, sizeof(cam->home_id)) ||
-	    !str_fits(cam->name, sizeof(cam->name)) || !utf8_ok(cam->name))
+	    !str_fits(cam->name, sizeof(cam->name)) || !utf8_ok(cam->name) ||
+	    cam->statement_len > sizeof(cam->statement))
 		return PT_EINVAL;
 	if (!utf8_ok(cam->home_id))
 		return PT_ENOTFOUND;
@@ -4080,6 +4097,10 @@ pg_camera_insert(struct pt_store *base, struct pt_camera *cam)
 	p_str(&p, cam->name);
 	p_i64(&p, cam->added_by);
 	p_i64(&p, cam->created_at);
+	if (cam->statement_len > 0)
+		p_blob(&p, cam->statement, cam->statement_len);
+	else
+		p_null(&p, 'b');
 	return write_one(c, S_CAMERA_INSERT, &p, false, &cam->rowid, what);
 }
 

@@ -312,6 +312,13 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"ALTER TABLE owner_keys ADD COLUMN statement BLOB CHECK (statement IS NULL OR length(statement) BETWEEN 1 AND 512);"
 	"ALTER TABLE clips ADD COLUMN keyrec BLOB CHECK (keyrec IS NULL OR length(keyrec) BETWEEN 1 AND 8192);",
 	},
+
+	/* 6: the owner-signed camera statement (docs/cam.md, "Enrolling a
+	 * camera"; porter/camera_stmt.h) a camera is enrolled with. NULL for
+	 * a camera enrolled before: viewers show it as unsigned. */
+	{
+	"ALTER TABLE cameras ADD COLUMN statement BLOB CHECK (statement IS NULL OR length(statement) BETWEEN 1 AND 512);",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -449,8 +456,8 @@ enum sid {
 	"SELECT a.id, h.public_id, a.at, a.type, a.data, a.event_id, coalesce(a.acked_by, 0),"    \
 	" coalesce(a.acked_at, 0) FROM alerts a JOIN homes h ON h.id = a.home"
 #define CAMERA_FROM                                                                               \
-	"SELECT k.id, k.public_id, h.public_id, k.pk, k.name, k.added_by, k.created_at"           \
-	" FROM cameras k JOIN homes h ON h.id = k.home"
+	"SELECT k.id, k.public_id, h.public_id, k.pk, k.name, k.added_by, k.created_at,"          \
+	" k.statement FROM cameras k JOIN homes h ON h.id = k.home"
 #define CLIP_FROM                                                                                 \
 	"SELECT c.id, c.clip, h.public_id, c.camera, c.camera_pk, c.segments, c.bytes,"           \
 	" coalesce(length(c.manifest), 0), c.declared, c.start_ms, c.end_ms, c.created_at,"       \
@@ -626,8 +633,8 @@ static const char *const stmt_sql[S_COUNT_] = {
 			" WHERE id = ?2 AND acked_by IS NULL"
 			" AND home = (SELECT id FROM homes WHERE public_id = ?1)",
 	[S_ALERT_GET] = ALERT_FROM " WHERE a.id = ?2 AND h.public_id = ?1",
-	[S_CAMERA_INSERT] = "INSERT INTO cameras (public_id, home, pk, name, added_by, created_at)"
-			    " SELECT ?1, id, ?3, ?4, ?5, ?6 FROM homes WHERE public_id = ?2"
+	[S_CAMERA_INSERT] = "INSERT INTO cameras (public_id, home, pk, name, added_by, created_at,"
+			    " statement) SELECT ?1, id, ?3, ?4, ?5, ?6, ?7 FROM homes WHERE public_id = ?2"
 			    " RETURNING id",
 	[S_CAMERA_LIST] = CAMERA_FROM " WHERE k.home = ?1 ORDER BY k.id LIMIT ?2",
 	[S_CAMERA_DELETE] = "DELETE FROM cameras WHERE public_id = ?2"
@@ -3971,6 +3978,12 @@ decode_camera(sqlite3_stmt *s, void *out)
 	c->rowid = sqlite3_column_int64(s, 0);
 	c->added_by = sqlite3_column_int64(s, 5);
 	c->created_at = sqlite3_column_int64(s, 6);
+	/* The statement: NULL for a camera enrolled without one (schema 6). */
+	c->statement_len = 0;
+	if (sqlite3_column_type(s, 7) != SQLITE_NULL &&
+	    (!col_blob(s, 7, c->statement, sizeof(c->statement), &c->statement_len) ||
+	     c->statement_len == 0))
+		return false;
 	return col_str(s, 1, c->id, sizeof(c->id)) && col_str(s, 2, c->home_id, sizeof(c->home_id)) &&
 	       col_blob_exact(s, 3, c->pk, sizeof(c->pk)) && col_str(s, 4, c->name, sizeof(c->name));
 }
@@ -4012,7 +4025,8 @@ sq_camera_insert(struct pt_store *base, struct pt_camera *c)
 	if ((r = write_enter(st, what)) != PT_OK)
 		return r;
 	if (!str_fits(c->id, sizeof(c->id)) || !pt_id_is_valid(c->id, strlen(c->id)) ||
-	    !str_fits(c->home_id, sizeof(c->home_id)) || !str_fits(c->name, sizeof(c->name)))
+	    !str_fits(c->home_id, sizeof(c->home_id)) || !str_fits(c->name, sizeof(c->name)) ||
+	    c->statement_len > sizeof(c->statement))
 		return PT_EINVAL;
 	if ((s = get(st, S_CAMERA_INSERT)) == NULL)
 		return PT_EIO;
@@ -4023,6 +4037,10 @@ sq_camera_insert(struct pt_store *base, struct pt_camera *c)
 	bind_str(s, 4, c->name, &rc);
 	bind_i64(s, 5, c->added_by, &rc);
 	bind_i64(s, 6, c->created_at, &rc);
+	if (c->statement_len > 0)
+		bind_blob(s, 7, c->statement, c->statement_len, &rc);
+	else
+		bind_null(s, 7, &rc);
 	return run_returning(st, s, rc, &c->rowid, what);
 }
 

@@ -156,6 +156,39 @@ expect 0 "the member sees the home" "${B[@]}" "$P" home show "$H" --json
 json_ok 'd["role"] == "member"' "as a member"
 expect 2 "a member may not change it" "${B[@]}" "$P" home update "$H" --name Mine
 says "(forbidden)" "member: forbidden"
+# home member list / remove (GET and DELETE /v1/homes/{id}/members)
+expect 0 "member list" "$P" home member list "$H"
+grep -q "^ACCOUNT  *ROLE  *EMAIL  *NAME  *KEY IDS" out.txt && grep -q "  *owner  *ana@example.org  *Ana" out.txt &&
+	grep -q "  *member  *bob@example.org" out.txt; ok "member list is a table of the household"
+expect 0 "member list --json (a member may list)" "${B[@]}" "$P" home member list "$H" --json
+json_ok '[(m["email"], m["role"]) for m in d["members"]] == [("ana@example.org", "owner"), ("bob@example.org", "member")]' "member list --json: both, in account id order"
+ANA_ID=$(python3 -c "import json; print([m['account_id'] for m in json.load(open('out.txt'))['members'] if m['role'] == 'owner'][0])")
+BOB_ID=$(python3 -c "import json; print([m['account_id'] for m in json.load(open('out.txt'))['members'] if m['role'] == 'member'][0])")
+expect 2 "member list: another owner's home is not found" "${B[@]}" "$P" home member list "$H2"
+says "(not-found)" "member list: not-found"
+expect 2 "member remove: a member may not remove the owner" "${B[@]}" "$P" home member remove "$H" --account "$ANA_ID"
+says "(forbidden)" "member remove: forbidden"
+expect 2 "member remove: the last owner cannot go" "$P" home member remove "$H" --email ANA@example.org
+says "(last-owner)" "member remove: last-owner"
+expect 2 "member remove: not a member" "$P" home member remove "$H" --email nobody@example.org
+says "no member of home $H has the e-mail" "member remove: says no such member"
+usage_error "member remove without --account or --email" "$P" home member remove "$H"
+usage_error "member remove with both" "$P" home member remove "$H" --account "$BOB_ID" --email bob@example.org
+usage_error "member remove --account 0" "$P" home member remove "$H" --account 0
+usage_error "member remove --account 01" "$P" home member remove "$H" --account 01
+usage_error "member list --email" "$P" home member list "$H" --email bob@example.org
+expect 0 "member remove --email" "$P" home member remove "$H" --email bob@example.org
+grep -q "^removed account $BOB_ID (bob@example.org, member) from home $H" out.txt; ok "member remove says so"
+expect 2 "the removed member no longer sees the home" "${B[@]}" "$P" home show "$H"
+says "(not-found)" "removed: not-found"
+expect 0 "member add again, as owner" "$P" home member add "$H" --email bob@example.org --role owner
+expect 0 "member remove --account --json (an owner)" "$P" home member remove "$H" --account "$BOB_ID" --json
+json_ok 'd["account_id"] == '"$BOB_ID"' and d["role"] == "owner" and d["key_ids"] == []' "member remove --json names the account, its role and its key ids"
+expect 0 "member list after the removal" "$P" home member list "$H" --json
+json_ok '[m["email"] for m in d["members"]] == ["ana@example.org"]' "only the owner is left"
+expect 0 "member add again (the tests below need Bob as a member)" "$P" home member add "$H" --email bob@example.org
+expect 0 "a member may leave (remove themself)" "${B[@]}" "$P" home member remove "$H" --account "$BOB_ID"
+expect 0 "and be added back" "$P" home member add "$H" --email bob@example.org
 
 # ---- owner keys ----
 for k in owner other carrier courier thief; do "$P" keygen -o $k.key >/dev/null; done
@@ -337,7 +370,7 @@ rm -f silent.conf far.conf redir.conf pages.conf pages.port pages.log
 
 # ---- help and usage ----
 for c in signup login logout whoami "home" "home create" "home list" "home show" "home update" \
-	"home delete" "home member" "key" "grant create" "grant upload" "grant list" revoke revocations; do
+	"home delete" "home member" "home member list" "home member remove" "key" "grant create" "grant upload" "grant list" revoke revocations; do
 	# shellcheck disable=SC2086
 	expect 0 "$c --help" "$P" $c --help
 done

@@ -478,8 +478,11 @@ EOF
 	# The clip first into the spool only, kept aside to compare with what porterd stores.
 	conf e.conf e2e "lavfi:testsrc2=size=320x240:rate=25" "preroll = 2s" "postroll = 1s"
 	"$CAM" key -f e.conf >/dev/null 2>&1
-	"$P" camera add --home "$HID" --id cam-1 --key "$T/e2e/cam.key.pub" --name Door >pd/cam.out 2>&1
-	ok "porterd: the camera's key enrolled (porter camera add)" || show pd/cam.out
+	{ "$P" key add --home "$HID" --key owner1.key.pub &&
+		"$P" camera add --home "$HID" --id cam-1 --camera-key "$T/e2e/cam.key.pub" \
+			--key owner1.key --name Door; } >pd/cam.out 2>&1
+	ok "porterd: the camera's key enrolled with owner 1's statement (porter camera add)" ||
+		show pd/cam.out
 	start e.conf cam5.log
 	wait_log cam5.log "event=opened" 10
 	sleep 3
@@ -509,8 +512,8 @@ EOF
 		ls -laR pd/clips | sed 's/^/# /'
 	"$OPEN" "kept/$C5" "$T/e2e/cam.key.pub" owner1.key kept.mp4 >open7.out 2>&1 &&
 		"$P" clip decrypt --home "$HID" "$C5" --key owner2.key --out e2e.mp4 \
-			--camera-key "$T/e2e/cam.key.pub" >pd/dec.out 2>&1 && cmp -s kept.mp4 e2e.mp4
-	ok "e2e: porter clip decrypt (owner 2, from porterd) gives the camera's clip" ||
+			--owner-pub owner1.key.pub >pd/dec.out 2>&1 && cmp -s kept.mp4 e2e.mp4
+	ok "e2e: porter clip decrypt (owner 2, from porterd; the camera's key vouched for by owner 1's statement) gives the camera's clip" ||
 		{ show open7.out; show pd/dec.out; }
 	! grep -rqa -e ftyp -e moof pd/clips pd/porter.db*
 	ok "e2e: no plaintext MP4 box in porterd's clip store or database" || true

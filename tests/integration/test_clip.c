@@ -18,6 +18,14 @@
  * owner's key to the plaintext, and that neither the database nor the
  * clip store holds the plaintext or the clip key.
  *
+ * Cameras are enrolled with an owner-signed camera statement
+ * (porter/camera_stmt.h): porterd refuses one missing, by a key that is
+ * not the home's owner key, or naming another home, camera, key or name;
+ * and porter clip decrypt believes porterd's camera key only with a
+ * statement by an owner key the user trusts: a key swapped in porterd's
+ * database, a statement replaced by one of porterd's own making, or a
+ * camera without one (enrolled before) is refused, exit 3.
+ *
  * PORTER_TEST_STORE=pg runs it with porterd on PostgreSQL (harness.h); the
  * database scan then reads a dump of the clip tables made with psql.
  */
@@ -37,7 +45,9 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
+#include "porter/camera_stmt.h"
 #include "porter/clip.h"
 #include "porter/clipseal.h"
 #include "porter/crypto.h"
@@ -67,8 +77,97 @@ early_413(const struct resp *r)
 static struct server g_s;
 static struct acct OWN, MEM, OTH;
 static char H[40], H2[40];
-static struct key OK1, OK2, CAM, CAM2, CAMX;
+static struct key OK1, OK2, OKO, CAM, CAM2, CAMX, FORGED;
 static char clips_root[256];
+
+/* ---- camera statements, and porterd's database as an attacker sees it ---- */
+
+/* The owner-signed camera statement (porter/camera_stmt.h), base64url;
+ * four rotating static buffers. */
+static const char *
+stmt_of(const struct key *owner, const char *home, const char *id, const struct key *cam,
+	const char *name)
+{
+	static char text[4][PT_CAMERA_STMT_MAX / 3 * 4 + 8];
+	static unsigned k;
+	char *out = text[k++ % 4];
+	uint8_t b[PT_CAMERA_STMT_MAX];
+	struct pt_camera_stmt st;
+	size_t n = 0;
+
+	memset(&st, 0, sizeof(st));
+	fmt(st.home, sizeof(st.home), "%s", home);
+	fmt(st.camera, sizeof(st.camera), "%s", id);
+	memcpy(st.camera_pk, cam->pk, PT_PK_LEN);
+	fmt(st.name, sizeof(st.name), "%s", name != NULL ? name : "");
+	st.iat = (int64_t)time(NULL);
+	if (pt_camera_stmt_sign(pt_crypto_sodium(), &owner->sg, &st, b, sizeof(b), &n) != PT_OK ||
+	    pt_b64_encode(out, sizeof(text[0]), b, n) != PT_OK)
+		bail("cannot sign a camera statement");
+	return out;
+}
+
+/* POST /v1/homes/{home}/cameras's body, the statement signed by owner. */
+static json_t *
+cam_body(const char *home, const char *id, const struct key *cam, const char *name,
+	 const struct key *owner)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s}", "id", id, "public_key", cam->text, "statement",
+			      stmt_of(owner, home, id, cam, name));
+
+	if (j != NULL && name != NULL)
+		json_object_set_new(j, "name", json_string(name));
+	return j;
+}
+
+/* Run SQL on porterd's database behind its back (sqlite3, or psql). */
+static bool
+db_exec(const char *sql)
+{
+	if (g_pg) {
+		const char *pg_bin = getenv("PG_BIN");
+		char psql[PATH_MAX], out[PATH_MAX], q[2048];
+		char *argv[] = {psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", g_s.db, "-c", q,
+				NULL};
+
+		fmt(q, sizeof(q), "%s", sql);
+
+		fmt(psql, sizeof(psql), "%s/psql",
+		    pg_bin != NULL && pg_bin[0] != '\0' ? pg_bin : "/usr/bin");
+		fmt(out, sizeof(out), "%s/psql.out", g_root);
+		return run_cmd(argv, out, 30) == 0;
+	}
+	sqlite3 *db = NULL;
+	bool ok = sqlite3_open_v2(g_s.db, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+		  sqlite3_busy_timeout(db, 5000) == SQLITE_OK &&
+		  sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(db);
+	return ok;
+}
+
+/* A blob literal of the backend: X'..' or '\x..'::bytea. */
+static const char *
+blob_sql(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+	size_t i, o;
+
+	o = (size_t)snprintf(out, cap, g_pg ? "'\\x" : "X'");
+	for (i = 0; i < n && o + 3 < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%02x", p[i]);
+	fmt(out + o, cap - o, g_pg ? "'::bytea" : "'");
+	return out;
+}
+
+/* Set cameras.<column> of camera id to blob (NULL: SQL NULL). */
+static bool
+db_camera_set(const char *id, const char *column, const uint8_t *blob, size_t n)
+{
+	char sql[2048], lit[1200];
+
+	fmt(sql, sizeof(sql), "UPDATE cameras SET %s = %s WHERE public_id = '%s'", column,
+	    blob != NULL ? blob_sql(blob, n, lit, sizeof(lit)) : "NULL", id);
+	return db_exec(sql);
+}
 
 /* ---- a sealed clip, as porter-cam makes one ---- */
 
@@ -380,6 +479,16 @@ setup(void)
 	jreq(&r, "POST", pathf("/v1/homes/%s/members", H), OWN.token,
 	     json_pack("{s:s, s:s}", "email", MEM.email, "role", "member"));
 	expect_status(&r, 201, "the owner adds a household member");
+	/* The owner keys porterd checks camera statements with. */
+	jreq(&r, "POST", pathf("/v1/homes/%s/owner-keys", H), OWN.token,
+	     json_pack("{s:s}", "public_key", OK1.text));
+	expect_status(&r, 201, "the owner's key 1 enrolled");
+	jreq(&r, "POST", pathf("/v1/homes/%s/owner-keys", H), OWN.token,
+	     json_pack("{s:s}", "public_key", OK2.text));
+	expect_status(&r, 201, "the owner's key 2 enrolled");
+	jreq(&r, "POST", pathf("/v1/homes/%s/owner-keys", H2), OTH.token,
+	     json_pack("{s:s}", "public_key", OKO.text));
+	expect_status(&r, 201, "the other owner's key enrolled in her home");
 	resp_free(&r);
 }
 
@@ -389,34 +498,88 @@ static void
 test_cameras(void)
 {
 	struct resp r = {0};
-	json_t *cams;
+	json_t *cams, *cam;
+	json_t *j;
 
 	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
-	     json_pack("{s:s, s:s, s:s}", "id", "cam-front", "public_key", CAM.text, "name",
-		       "Front door"));
+	     cam_body(H, "cam-front", &CAM, "Front door", &OK1));
 	if (!CHECK(r.status == 201 && strcmp(js(r.json, "id"), "cam-front") == 0 &&
 			   strcmp(js(r.json, "public_key"), CAM.text) == 0 &&
 			   strcmp(js(r.json, "key_id"), CAM.kid) == 0 &&
-			   strcmp(js(r.json, "name"), "Front door") == 0,
-		   "the owner enrols cam-front -> 201 with its key id"))
+			   strcmp(js(r.json, "name"), "Front door") == 0 &&
+			   strcmp(js(r.json, "signed_by"), OK1.kid) == 0 &&
+			   json_is_string(json_object_get(r.json, "statement")),
+		   "the owner enrols cam-front with her statement -> 201 with its key id and signer"))
 		body_diag(&r);
-	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), MEM.token,
+	/* The statement: required, by an owner key of this home, naming
+	 * exactly what the request enrols. */
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
 	     json_pack("{s:s, s:s}", "id", "cam-hall", "public_key", CAMX.text));
+	expect_err(&r, 400, "invalid-field", "statement", "a camera without a statement");
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
+	     cam_body(H, "cam-hall", &CAMX, NULL, &FORGED));
+	expect_err(&r, 403, "untrusted-signer", "statement",
+		   "a statement signed by a key that is not the home's owner key");
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
+	     cam_body(H, "cam-hall", &CAMX, NULL, &OKO));
+	expect_err(&r, 403, "untrusted-signer", "statement",
+		   "a statement by another home's owner key");
+	j = cam_body(H, "cam-hall", &CAMX, NULL, &OK1);
+	json_object_set_new(j, "public_key", json_string(CAM2.text));
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token, j);
+	expect_err(&r, 400, "invalid-field", "statement", "a statement naming another camera key");
+	j = cam_body(H, "cam-hall", &CAMX, NULL, &OK1);
+	json_object_set_new(j, "id", json_string("cam-attic"));
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token, j);
+	expect_err(&r, 400, "invalid-field", "statement", "a statement naming another camera id");
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
+	     json_pack("{s:s, s:s, s:s}", "id", "cam-hall", "public_key", CAMX.text, "statement",
+		       stmt_of(&OK1, H2, "cam-hall", &CAMX, NULL)));
+	expect_err(&r, 400, "invalid-field", "statement", "a statement naming another home");
+	j = cam_body(H, "cam-hall", &CAMX, "Hall", &OK1);
+	json_object_set_new(j, "name", json_string("Garden"));
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token, j);
+	expect_err(&r, 400, "invalid-field", "statement", "a statement naming another name");
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
+	     json_pack("{s:s, s:s, s:s}", "id", "cam-hall", "public_key", CAMX.text, "statement",
+		       "not base64url!"));
+	expect_err(&r, 400, "invalid-field", "statement", "a statement that is not base64url");
+	{
+		/* The statement's bytes less the last 6, as base64url. */
+		const char *t = stmt_of(&OK1, H, "cam-hall", &CAMX, NULL);
+		size_t tl = strlen(t), bn = tl / 4 * 3 + (tl % 4 ? tl % 4 - 1 : 0);
+		uint8_t b[PT_CAMERA_STMT_MAX];
+		char cut[PT_CAMERA_STMT_MAX];
+
+		if (bn > sizeof(b) || pt_b64_decode(b, bn, t, tl) != PT_OK ||
+		    pt_b64_encode(cut, sizeof(cut), b, bn - 6) != PT_OK)
+			bail("cannot cut a statement");
+		jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
+		     json_pack("{s:s, s:s, s:s}", "id", "cam-hall", "public_key", CAMX.text,
+			       "statement", cut));
+		expect_err(&r, 400, "malformed", "statement", "a truncated statement");
+	}
+	req(&r, "GET", pathf("/v1/homes/%s/cameras", H), OWN.token, NULL);
+	CHECK(r.status == 200 && json_array_size(json_object_get(r.json, "cameras")) == 1,
+	      "none of the refused statements enrolled a camera");
+	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), MEM.token,
+	     cam_body(H, "cam-hall", &CAMX, NULL, &OK1));
 	expect_err(&r, 403, "forbidden", NULL, "a household member enrolling a camera");
 	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
-	     json_pack("{s:s, s:s}", "id", "cam-front", "public_key", CAMX.text));
+	     cam_body(H, "cam-front", &CAMX, NULL, &OK1));
 	expect_err(&r, 409, "exists", "id", "the same camera id again");
 	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
-	     json_pack("{s:s, s:s}", "id", "cam-other", "public_key", CAM.text));
+	     cam_body(H, "cam-other", &CAM, NULL, &OK2));
 	expect_err(&r, 409, "exists", "id", "the same camera key under another id");
 	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H2), OTH.token,
-	     json_pack("{s:s, s:s}", "id", "cam-front", "public_key", CAMX.text));
+	     cam_body(H2, "cam-front", &CAMX, NULL, &OKO));
 	expect_err(&r, 409, "exists", "id", "another home's owner taking the id cam-front");
 	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H2), OTH.token,
-	     json_pack("{s:s, s:s}", "id", "cam-b", "public_key", CAM2.text));
+	     cam_body(H2, "cam-b", &CAM2, NULL, &OKO));
 	expect_status(&r, 201, "the other owner enrols cam-b in her home");
 	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
-	     json_pack("{s:s, s:s}", "id", "../etc", "public_key", CAMX.text));
+	     json_pack("{s:s, s:s, s:s}", "id", "../etc", "public_key", CAMX.text, "statement",
+		       stmt_of(&OK1, H, "cam-x", &CAMX, NULL)));
 	expect_err(&r, 400, "invalid-field", "id", "a camera id with '/'");
 	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
 	     json_pack("{s:s, s:s}", "id", "cam-x", "public_key", "AAAA"));
@@ -430,17 +593,22 @@ test_cameras(void)
 	expect_err(&r, 400, "invalid-field", "name", "a name with an escape sequence");
 	req(&r, "GET", pathf("/v1/homes/%s/cameras", H), MEM.token, NULL);
 	cams = json_object_get(r.json, "cameras");
-	CHECK(r.status == 200 && json_array_size(cams) == 1 &&
-		      find_by(cams, "id", "cam-front") != NULL,
+	cam = find_by(cams, "id", "cam-front");
+	CHECK(r.status == 200 && json_array_size(cams) == 1 && cam != NULL,
 	      "a household member lists the home's one camera");
+	CHECK(cam != NULL && json_is_string(json_object_get(cam, "statement")) &&
+		      strcmp(js(cam, "signed_by"), OK1.kid) == 0,
+	      "with its statement (base64url) and the signer's key id");
 	req(&r, "GET", pathf("/v1/homes/%s/cameras", H), OTH.token, NULL);
 	expect_err(&r, 404, "not-found", NULL, "another owner listing the home's cameras");
 	req(&r, "DELETE", pathf("/v1/homes/%s/cameras/cam-b", H), OWN.token, NULL);
 	expect_err(&r, 404, "not-found", NULL, "deleting another home's camera through ours");
 	/* A camera enrolled and removed: its uploads are refused afterwards. */
 	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
-	     json_pack("{s:s, s:s}", "id", "cam-gone", "public_key", CAMX.text));
-	expect_status(&r, 201, "the owner enrols cam-gone");
+	     cam_body(H, "cam-gone", &CAMX, NULL, &OK2));
+	if (!CHECK(r.status == 201 && strcmp(js(r.json, "signed_by"), OK2.kid) == 0,
+		   "the owner enrols cam-gone, signed with her second key"))
+		body_diag(&r);
 	req(&r, "DELETE", pathf("/v1/homes/%s/cameras/cam-gone", H), MEM.token, NULL);
 	expect_err(&r, 403, "forbidden", NULL, "a household member removing a camera");
 	req(&r, "DELETE", pathf("/v1/homes/%s/cameras/cam-gone", H), OWN.token, NULL);
@@ -1135,6 +1303,118 @@ porter(const char *out, ...)
 	return run_cmd(argv, out, 60);
 }
 
+/*
+ * H2, issue 5: the camera key porterd sends is believed only with the
+ * owner-signed statement it was enrolled with, verified with a key the
+ * user trusts (porterd could mint a key, seal a clip key of its own to
+ * the owner and sign a forged clip). Each attack on porterd's database is
+ * undone before the next.
+ */
+static void
+test_cli_statement(const struct clip *c, const char *out, const char *key1, const char *key2,
+		   const char *video)
+{
+	uint8_t stmt[PT_CAMERA_STMT_MAX];
+	const char *forged;
+	struct stat sb;
+	size_t n;
+	int rc;
+
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video, NULL);
+	if (!CHECK(rc == 0 && stat(video, &sb) == 0 &&
+			   tree_has(out, (const uint8_t *)OK1.kid, strlen(OK1.kid)),
+		   "decrypt without --camera-key: porterd's key, vouched for by the owner's statement"
+		   " (signer %s named) (exit %d)", OK1.kid, rc))
+		print_file_diag(out, "porter: ");
+	unlink(video);
+	/* The statement is by key 1: key 2 alone does not trust it ... */
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key2, "--out", video, NULL);
+	CHECK(rc == 3 && stat(video, &sb) != 0 &&
+		      tree_has(out, (const uint8_t *)"not one you trust", 17),
+	      "another owner key that does not trust the signer: refused, exit 3 (exit %d)", rc);
+	/* ... with --owner-pub it does (and then fails only because the clip
+	 * is sealed to key 1 alone). */
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key2, "--out", video,
+		    "--owner-pub", OK1.text, NULL);
+	CHECK(rc != 0 && rc != 3 && stat(video, &sb) != 0 &&
+		      !tree_has(out, (const uint8_t *)"not one you trust", 17),
+	      "--owner-pub trusts the signer; the clip is still not sealed to key 2 (exit %d)", rc);
+
+	/* A breached porterd swaps the camera key in its database. */
+	if (!db_camera_set("cam-front", "pk", FORGED.pk, PT_PK_LEN))
+		bail("cannot swap the camera key in porterd's database");
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video, NULL);
+	CHECK(rc == 3 && stat(video, &sb) != 0 &&
+		      tree_has(out, (const uint8_t *)"not the one the owner signed", 28),
+	      "a camera key swapped in porterd's database: refused, exit 3, no file (exit %d)", rc);
+	/* ... and the statement too, signed by a key of its own. */
+	forged = stmt_of(&FORGED, H, "cam-front", &FORGED, "Front door");
+	n = PT_CAMERA_STMT_MAX;
+	if (strlen(forged) % 4 == 1 ||
+	    (n = strlen(forged) / 4 * 3 + (strlen(forged) % 4 ? strlen(forged) % 4 - 1 : 0)) >
+		    sizeof(stmt) ||
+	    pt_b64_decode(stmt, n, forged, strlen(forged)) != PT_OK ||
+	    !db_camera_set("cam-front", "statement", stmt, n))
+		bail("cannot replace the camera statement in porterd's database");
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video, NULL);
+	CHECK(rc == 3 && stat(video, &sb) != 0 &&
+		      tree_has(out, (const uint8_t *)FORGED.kid, strlen(FORGED.kid)),
+	      "the key and a statement of porterd's own making: signer %s not trusted, exit 3"
+	      " (exit %d)", FORGED.kid, rc);
+	/* ... or drops the statement: the camera looks enrolled before. */
+	if (!db_camera_set("cam-front", "pk", CAM.pk, PT_PK_LEN) ||
+	    !db_camera_set("cam-front", "statement", NULL, 0))
+		bail("cannot drop the camera statement in porterd's database");
+	rc = porter(out, "camera", "list", "--home", H, NULL);
+	CHECK(rc == 0 && tree_has(out, (const uint8_t *)"UNSIGNED", 8),
+	      "porter camera list shows the camera without a statement as UNSIGNED (exit %d)", rc);
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video, NULL);
+	CHECK(rc == 3 && stat(video, &sb) != 0 &&
+		      tree_has(out, (const uint8_t *)"without an owner-signed statement", 33),
+	      "an unsigned camera: refused, exit 3, no file (exit %d)", rc);
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video,
+		    "--trust-unsigned-camera", NULL);
+	CHECK(rc == 0 && stat(video, &sb) == 0 && tree_has(out, (const uint8_t *)"WARNING", 7),
+	      "--trust-unsigned-camera: decrypted, with a WARNING (exit %d)", rc);
+	unlink(video);
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video,
+		    "--trust-unsigned-camera", "--camera-key", CAM.text, NULL);
+	CHECK(rc == 1, "--camera-key with --trust-unsigned-camera: a usage error (exit %d)", rc);
+	/* The owner's statement back, as enrolled. */
+	forged = stmt_of(&OK1, H, "cam-front", &CAM, "Front door");
+	n = strlen(forged) / 4 * 3 + (strlen(forged) % 4 ? strlen(forged) % 4 - 1 : 0);
+	if (pt_b64_decode(stmt, n, forged, strlen(forged)) != PT_OK ||
+	    !db_camera_set("cam-front", "statement", stmt, n))
+		bail("cannot restore the camera statement");
+	rc = porter(out, "camera", "sign", "--home", H, "--id", "cam-front", "--camera-key", CAM.text,
+		    "--key", key1, "--name", "Front door", NULL);
+	{
+		uint8_t *txt = NULL;
+		size_t tl = 0;
+		struct pt_errbuf err;
+		struct pt_camera_stmt st;
+		size_t idx;
+		uint8_t signers[1][PT_PK_LEN];
+
+		memcpy(signers[0], OK1.pk, PT_PK_LEN);
+		n = 0;
+		if (pt_file_read(out, 4096, &txt, &tl, &err) == PT_OK && tl > 1 &&
+		    txt[tl - 1] == '\n' && (tl - 1) % 4 != 1) {
+			n = (tl - 1) / 4 * 3 + ((tl - 1) % 4 ? (tl - 1) % 4 - 1 : 0);
+			if (n > sizeof(stmt) || pt_b64_decode(stmt, n, (char *)txt, tl - 1) != PT_OK)
+				n = 0;
+		}
+		free(txt);
+		CHECK(rc == 0 && n > 0 &&
+			      pt_camera_stmt_verify(pt_crypto_sodium(), stmt, n,
+						    (const uint8_t(*)[PT_PK_LEN])signers, 1, &st,
+						    &idx) == PT_OK &&
+			      pt_camera_stmt_matches(&st, H, "cam-front", CAM.pk, "Front door"),
+		      "porter camera sign prints the statement, base64url: it verifies with key 1"
+		      " and names the camera (exit %d)", rc);
+	}
+}
+
 static void
 test_cli(const struct clip *c)
 {
@@ -1164,8 +1444,17 @@ test_cli(const struct clip *c)
 	      "porter camera list shows cam-front (exit %d)", rc);
 	rc = porter(out, "camera", "add", "--home", H, "--id", "cam-cli", "--key", CAMX.text,
 		    "--name", "Garden", NULL);
-	CHECK(rc == 0 && tree_has(out, (const uint8_t *)CAMX.kid, strlen(CAMX.kid)),
-	      "porter camera add enrols cam-cli (exit %d)", rc);
+	CHECK(rc == 1 && tree_has(out, (const uint8_t *)"--camera-key", 12),
+	      "porter camera add --key CAMERA_PUBKEY (the old spelling): a usage error that says"
+	      " where the camera's key goes now (exit %d)", rc);
+	rc = porter(out, "camera", "add", "--home", H, "--id", "cam-cli", "--camera-key", CAMX.text,
+		    "--key", key1, "--name", "Garden", NULL);
+	CHECK(rc == 0 && tree_has(out, (const uint8_t *)CAMX.kid, strlen(CAMX.kid)) &&
+		      tree_has(out, (const uint8_t *)OK1.kid, strlen(OK1.kid)),
+	      "porter camera add signs the statement with --key and enrols cam-cli (exit %d)", rc);
+	rc = porter(out, "camera", "list", "--home", H, NULL);
+	CHECK(rc == 0 && tree_has(out, (const uint8_t *)OK1.kid, strlen(OK1.kid)),
+	      "porter camera list shows who signed (exit %d)", rc);
 	rc = porter(out, "camera", "remove", "--home", H, "cam-cli", NULL);
 	CHECK(rc == 0, "porter camera remove cam-cli (exit %d)", rc);
 	rc = porter(out, "clip", "list", "--home", H, NULL);
@@ -1196,14 +1485,7 @@ test_cli(const struct clip *c)
 	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key2, "--out", video,
 		    "--camera-key", CAM.text, NULL);
 	CHECK(rc != 0 && stat(video, &sb) != 0, "another owner's key: refused, no file (exit %d)", rc);
-	/* H2: the camera key porterd sends is never trusted: without the
-	 * owner's own copy, decrypt refuses (porterd could mint a key, seal a
-	 * clip key of its own to the owner and sign a forged clip). */
-	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video, NULL);
-	CHECK(rc == 3 && stat(video, &sb) != 0 &&
-		      tree_has(out, (const uint8_t *)"needs --camera-key", 18),
-	      "decrypt without --camera-key: refused (exit 3), porterd's key not used, no file"
-	      " (exit %d)", rc);
+	test_cli_statement(c, out, key1, key2, video);
 	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video,
 		    "--camera-key", CAM2.text, NULL);
 	CHECK(rc != 0 && stat(video, &sb) != 0 &&
@@ -1363,6 +1645,8 @@ main(int argc, char **argv)
 	client_init(&g_cl, g_s.base);
 	key_new(&OK1);
 	key_new(&OK2);
+	key_new(&OKO);
+	key_new(&FORGED);
 	key_new(&CAM);
 	key_new(&CAM2);
 	key_new(&CAMX);
@@ -1387,6 +1671,8 @@ main(int argc, char **argv)
 	clip_free(&KC);
 	key_free(&OK1);
 	key_free(&OK2);
+	key_free(&OKO);
+	key_free(&FORGED);
 	key_free(&CAM);
 	key_free(&CAM2);
 	key_free(&CAMX);

@@ -398,7 +398,7 @@ ok "after a restart, a command accepted before is still a replay (the nonces are
 	evlog | tail -n 4 | show
 r0=$(ncmd refuse) l0=$(grep -c 'event=command result=refuse' hub.log)
 for _ in $(seq 40); do cmd cu2.bin; done
-until_ok 5 test "$(grep -c 'event=command result=refuse' hub.log)" -ge $((l0 + 40))
+until_ok 5 eval '[ "$(grep -c "event=command result=refuse" hub.log)" -ge $((l0 + 40)) ]'
 ok "a flood of 40 replayed commands: every one refused and logged" || show hub.log
 r1=$(ncmd refuse)
 [ $((r1 - r0)) -ge 1 ] && [ $((r1 - r0)) -le 20 ]

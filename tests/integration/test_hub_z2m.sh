@@ -370,7 +370,7 @@ unlock --cred r1.cbor --key courier.key >u7.out 2>&1; rc=$?
 ok "the bridge offline: even a resident is refused door-not-closed, no command sent" || { show u7.out; show hub.log; }
 onl=$(grep -c 'event=z2m_bridge state=online' hub.log)
 bridge -T
-until_ok 5 test "$(grep -c 'event=z2m_bridge state=online' hub.log)" -gt "$onl"
+until_ok 5 eval '[ "$(grep -c "event=z2m_bridge state=online" hub.log)" -gt "$onl" ]'
 ok "a bridge speaking the legacy text payloads ('online'): the hub follows it" || show hub.log
 
 stop

@@ -49,6 +49,7 @@
 #include <mosquitto.h>
 #include <sodium.h>
 
+#include "porter/camera_stmt.h"
 #include "porter/cbor.h"
 #include "porter/clipseal.h"
 #include "porter/cose.h"
@@ -69,6 +70,30 @@ static struct server g_s;
 static struct acct OWN, MEM, OTH;
 static char H[40], H2[40], HUB[40];
 static struct key OK1, OK2, STRANGER, CAM, CAM2, HUBK;
+
+/* POST .../cameras's body with the owner-signed camera statement
+ * (porter/camera_stmt.h), signed by owner. */
+static json_t *
+cam_body(const char *home, const char *id, const struct key *cam, const char *name,
+	 const struct key *owner)
+{
+	char text[PT_CAMERA_STMT_MAX / 3 * 4 + 8];
+	uint8_t b[PT_CAMERA_STMT_MAX];
+	struct pt_camera_stmt st;
+	size_t n = 0;
+
+	memset(&st, 0, sizeof(st));
+	fmt(st.home, sizeof(st.home), "%s", home);
+	fmt(st.camera, sizeof(st.camera), "%s", id);
+	memcpy(st.camera_pk, cam->pk, PT_PK_LEN);
+	fmt(st.name, sizeof(st.name), "%s", name);
+	st.iat = (int64_t)time(NULL);
+	if (pt_camera_stmt_sign(pt_crypto_sodium(), &owner->sg, &st, b, sizeof(b), &n) != PT_OK ||
+	    pt_b64_encode(text, sizeof(text), b, n) != PT_OK)
+		bail("cannot sign a camera statement");
+	return json_pack("{s:s, s:s, s:s, s:s}", "id", id, "public_key", cam->text, "name", name,
+			 "statement", text);
+}
 static uint8_t g_rec[PT_LIVE_KEYREC_MAX];	/* the key record porterd stored */
 static size_t g_rec_len;
 static char *g_env_b64;				/* a request porterd relayed, as sent */
@@ -529,10 +554,10 @@ setup(void)
 	     json_pack("{s:s, s:s}", "public_key", OK2.text, "label", "Olga's phone"));
 	expect_status(&r, 201, "the second account's owner key enrolled in its own home");
 	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
-	     json_pack("{s:s, s:s, s:s}", "id", "cam-front", "public_key", CAM.text, "name", "Front"));
+	     cam_body(H, "cam-front", &CAM, "Front", &OK1));
 	expect_status(&r, 201, "camera cam-front enrolled");
 	jreq(&r, "POST", pathf("/v1/homes/%s/cameras", H), OWN.token,
-	     json_pack("{s:s, s:s, s:s}", "id", "cam-back", "public_key", CAM2.text, "name", "Back"));
+	     cam_body(H, "cam-back", &CAM2, "Back", &OK1));
 	expect_status(&r, 201, "camera cam-back enrolled");
 
 	/* Before the hub: the home has none to relay to. */

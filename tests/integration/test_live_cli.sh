@@ -11,6 +11,11 @@
 #   - refused, nothing written: a second account (not of the home), an
 #     owner key the home does not know (porterd), a camera key that is not
 #     the camera's (--camera-key: the key record does not verify);
+#   - without --camera-key, porterd's camera key is believed with the
+#     owner-signed camera statement make run enrolled it with (issue 5);
+#     a key swapped in porterd's database, a statement of porterd's own
+#     making, or none (an unsigned camera): exit 3, nothing written, no
+#     session opened; --trust-unsigned-camera: believed, with a WARNING;
 #   - a fragment altered between porterd and the viewer (a proxy,
 #     live_tamper_proxy.py): its seal, or the capture time in its header;
 #     porter live stops with exit 12 and the file holds only what came
@@ -174,7 +179,7 @@ ok "SIGINT: porter live ends the session (DELETE), exits 0, the file plays (exit
 
 # ---- refused: nothing streams, nothing is written ----
 "$P" keygen -o stranger.key >/dev/null
-"$P" live --home "$HOME_ID" --key stranger.key --seconds 3 --out k.mp4 2>k.err
+"$P" live --home "$HOME_ID" --key stranger.key --camera-key "$CAMKEY" --seconds 3 --out k.mp4 2>k.err
 rc=$?
 [ $rc -ne 0 ] && ! [ -e k.mp4 ] && ! grep -q 'live session' k.err
 ok "an owner key the home does not know: refused by porterd, nothing written (exit $rc)" || show k.err
@@ -201,6 +206,58 @@ fi
 rc=$?
 [ $rc -eq 12 ] && ! [ -e c.mp4 ] && grep -q 'key record does not verify' c.err
 ok "a camera key that is not the camera's: the key record does not verify, exit 12, nothing written" || show c.err
+
+# ---- porterd's camera key, vouched for by the owner's statement (issue 5) ----
+"$P" live --home "$HOME_ID" --key "$OWNER" --seconds 3 --out w.mp4 2>w.err
+rc=$?
+[ $rc -eq 0 ] && [ -s w.mp4 ] && grep -q "key enrolled by owner key" w.err
+ok "without --camera-key: porterd's key, with the owner's statement make run signed, exit 0 (exit $rc)" ||
+	show w.err
+# camdb SQL...: porterd's database behind its back (what a breach can do).
+camdb() {
+	python3 - "$V/porterd/porter.db" "$@" <<'EOF2'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=10)
+for q in sys.argv[2:]:
+    for row in db.execute(q):
+        print(*row)
+db.commit()
+EOF2
+}
+b64hex() { python3 -c 'import base64, sys; s = sys.argv[1]; print(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)).hex())' "$1"; }
+saved=$(camdb "SELECT hex(pk), hex(statement) FROM cameras")
+PK0=${saved%% *} ST0=${saved##* }
+[ ${#PK0} = 64 ] && [ ${#ST0} -gt 100 ]
+ok "porterd holds the camera's key and its statement" || echo "# $saved"
+live_refused() { # name expected-text: porter live without --camera-key, exit 3, nothing at all
+	local before after
+	before=$(grep -c 'method=POST path="/v1/homes/[^"]*/live"' "$V/log/porterd.log")
+	"$P" live --home "$HOME_ID" --key "$OWNER" --seconds 3 --out "$1.mp4" 2>"$1.err"
+	rc=$?
+	after=$(grep -c 'method=POST path="/v1/homes/[^"]*/live"' "$V/log/porterd.log")
+	[ $rc -eq 3 ] && ! [ -e "$1.mp4" ] && grep -q "$2" "$1.err" && [ "$before" = "$after" ]
+}
+camdb "UPDATE cameras SET pk = X'$(b64hex "$(awk '{print $2}' fakecam.key.pub)")'"
+live_refused f1 "not the one the owner signed"
+ok "a camera key swapped in porterd's database: exit 3, no live request sent, nothing written (exit $rc)" ||
+	show f1.err
+FST=$("$P" camera sign --home "$HOME_ID" --id "$(camdb "SELECT public_id FROM cameras")" \
+	--camera-key fakecam.key.pub --key fakecam.key --name "make run's test picture")
+camdb "UPDATE cameras SET statement = X'$(b64hex "$FST")'"
+live_refused f2 "which is not one you trust"
+ok "the swapped key with a statement of porterd's own making: signer not trusted, exit 3 (exit $rc)" ||
+	show f2.err
+camdb "UPDATE cameras SET pk = X'$PK0', statement = NULL"
+live_refused f3 "without an owner-signed statement"
+ok "the camera's statement dropped (an unsigned camera): exit 3, nothing written (exit $rc)" ||
+	show f3.err
+"$P" live --home "$HOME_ID" --key "$OWNER" --seconds 3 --trust-unsigned-camera --out u.mp4 2>u.err
+rc=$?
+[ $rc -eq 0 ] && [ -s u.mp4 ] && grep -q "WARNING: camera" u.err
+ok "--trust-unsigned-camera: porterd's key believed, with a WARNING (exit $rc)" || show u.err
+camdb "UPDATE cameras SET statement = X'$ST0'"
+[ "$(camdb "SELECT hex(pk), hex(statement) FROM cameras")" = "$saved" ]
+ok "porterd's database restored"
 
 
 # ---- a fragment altered on the way: the view stops before it ----

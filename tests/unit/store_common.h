@@ -38,7 +38,7 @@
 #include "t.h"
 
 /* The schema version this store writes (store_sqlite.c, store_pg.c). */
-#define STORE_SCHEMA 5
+#define STORE_SCHEMA 6
 
 static void
 sleep_ms(long ms)
@@ -1634,6 +1634,56 @@ test_audit_tamper(struct pt_store *st)
 }
 
 /* ---- home delete ---- */
+
+/* Schema 6: a camera's owner-signed statement, stored and read back byte
+ * for byte; NULL (statement_len 0) for a camera enrolled without one. */
+static void
+test_cameras(struct pt_store *st, int64_t owner)
+{
+	struct pt_camera a, b, list[4];
+	struct raw *db = raw_open();
+	size_t n = 0, i;
+
+	memset(&a, 0, sizeof(a));
+	(void)snprintf(a.id, sizeof(a.id), "cam-signed");
+	(void)snprintf(a.home_id, sizeof(a.home_id), "h-two");
+	(void)snprintf(a.name, sizeof(a.name), "Front door");
+	memset(a.pk, 0x5a, sizeof(a.pk));
+	a.added_by = owner;
+	for (i = 0; i < 300; i++)
+		a.statement[i] = (uint8_t)(i * 7 + 1);
+	a.statement_len = 300;
+	b = a;
+	(void)snprintf(b.id, sizeof(b.id), "cam-unsigned");
+	memset(b.pk, 0x6b, sizeof(b.pk));
+	b.statement_len = 0;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_camera_insert(st, &a), PT_OK, "a camera with its statement");
+	T_EQ(pt_store_camera_insert(st, &b), PT_OK, "a camera without one (enrolled before schema 6)");
+	b.statement_len = sizeof(b.statement) + 1;
+	(void)snprintf(b.id, sizeof(b.id), "cam-too-long");
+	T_EQ(pt_store_camera_insert(st, &b), PT_EINVAL, "a statement longer than the store holds");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_camera_list(st, "h-two", list, 4, &n), PT_OK, "list");
+	T_EQ(n, 2, "two cameras");
+	T_OK(n == 2 && strcmp(list[0].id, "cam-signed") == 0 && list[0].statement_len == 300 &&
+	     memcmp(list[0].statement, a.statement, 300) == 0,
+	     "the statement read back byte for byte");
+	T_OK(n == 2 && strcmp(list[1].id, "cam-unsigned") == 0 && list[1].statement_len == 0,
+	     "the unsigned camera has none");
+	memset(&b, 0xff, sizeof(b));
+	T_EQ(pt_store_camera_by_id(st, "cam-signed", &b), PT_OK, "by id");
+	T_OK(b.statement_len == 300 && memcmp(b.statement, a.statement, 300) == 0,
+	     "by id: the same statement");
+	T_OK(db != NULL && raw_int(db, "SELECT count(*) FROM cameras WHERE statement IS NULL", 0) == 1,
+	     "the unsigned camera's statement is NULL in the store");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_camera_delete(st, "h-two", "cam-signed"), PT_OK, "remove one");
+	T_EQ(pt_store_camera_delete(st, "h-two", "cam-unsigned"), PT_OK, "remove the other");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	if (db != NULL)
+		raw_close(db);
+}
 
 static void
 test_home_delete(struct pt_store *st, int64_t owner, int64_t rowid)

@@ -205,7 +205,7 @@ enum {
 	M_NONE = 0,
 	M_TOP_SUB,	/* extra claim 2 'sub' */
 	M_TOP_PRIV,	/* extra claim -65538 */
-	M_PC_UNKNOWN,	/* extra key 11 in the porter map */
+	M_PC_UNKNOWN,	/* extra key 12 in the porter map (11 is duress) */
 	M_PC_ZERO,	/* extra key 0 in the porter map */
 	M_TOP_DUP,	/* aud twice */
 	M_PC_DUP,	/* purpose twice */
@@ -337,7 +337,7 @@ put_porter(struct pt_cbor_wr *w, const struct pt_grant *g, int m)
 		pt_cbor_put_text(w, g->note, m == M_NOTE_EMPTY ? 0 : note_len);
 	}
 	if (m == M_PC_UNKNOWN) {
-		pt_cbor_put_int(w, 11);
+		pt_cbor_put_int(w, 12);
 		pt_cbor_put_uint(w, 1);
 	}
 	if (m == M_INDEF_PC)
@@ -730,7 +730,7 @@ test_decoder_strictness(void)
 	static const struct strict_case cases[] = {
 		{"(a) extra claim 2 'sub'", M_TOP_SUB, PT_EUNSUPPORTED, false},
 		{"(a) extra claim -65538", M_TOP_PRIV, PT_EUNSUPPORTED, false},
-		{"(b) unknown key 11 in the porter map", M_PC_UNKNOWN, PT_EUNSUPPORTED, true},
+		{"(b) unknown key 12 in the porter map", M_PC_UNKNOWN, PT_EUNSUPPORTED, true},
 		{"(b) unknown key 0 in the porter map", M_PC_ZERO, PT_EUNSUPPORTED, true},
 		{"(c) duplicate claim (aud twice)", M_TOP_DUP, PT_EMALFORMED, false},
 		{"(c) duplicate porter key (purpose twice)", M_PC_DUP, PT_EMALFORMED, false},
@@ -803,11 +803,11 @@ test_decoder_strictness(void)
 	{
 		int r;
 		T_EQ(enc_claims(&base, M_PC_UNKNOWN, claims, sizeof(claims), &n), PT_OK,
-		     "full grant + porter key 11: built");
+		     "full grant + porter key 12: built");
 		r = pt_grant_decode_claims(claims, n, &d);
 		T_OK(r == PT_EUNSUPPORTED || r == PT_EMALFORMED,
-		     "full grant + porter key 11: refused (%s)", pt_err_code(r));
-		printf("# full porter map + unknown key 11: %s (10-key limit is checked first)\n",
+		     "full grant + porter key 12: refused (%s)", pt_err_code(r));
+		printf("# full porter map + unknown key 12: %s\n",
 		       pt_err_code(r));
 	}
 	/* Every strict prefix of valid claims is refused. */
@@ -1239,6 +1239,130 @@ test_narrowing(void)
 	       (p->sched.n_weekly = 0, p->sched.tz[0] = '\0'), (void)0, PT_OK);
 }
 
+/* ---- duress (docs/credentials.md, "Duress") ---- */
+
+static void
+resident_grant(struct pt_grant *g, const uint8_t holder[PT_PK_LEN], uint8_t cti, uint8_t depth)
+{
+	memset(g, 0, sizeof(*g));
+	strcpy(g->aud, "home-7f3a");
+	set_cti(g, cti);
+	memcpy(g->holder, holder, PT_PK_LEN);
+	g->purpose = PT_PURPOSE_RESIDENT;
+	g->depth = depth;
+}
+
+static void
+test_duress(void)
+{
+	static uint8_t link0[PT_LINK_SIZE_MAX], link1[PT_LINK_SIZE_MAX], chain[PT_CHAIN_SIZE_MAX];
+	static uint8_t claims[PT_LINK_SIZE_MAX], plain[PT_LINK_SIZE_MAX];
+	static struct pt_chain c;
+	struct pt_grant g, d, child;
+	size_t n0, n1, nc, n, np;
+	int link = -2;
+
+	/* a resident root grant with the marker: encodes as 11: true, last */
+	resident_grant(&g, courier.pk, 0x31, 0);
+	g.duress = true;
+	T_EQ(pt_grant_check(&g), PT_OK, "duress: resident, depth 0: valid");
+	T_EQ(pt_grant_encode_claims(&g, claims, sizeof(claims), &n), PT_OK, "duress: encoded");
+	T_OK(n >= 2 && claims[n - 2] == 0x0b && claims[n - 1] == 0xf5,
+	     "duress: the porter map ends with 11: true");
+	g.duress = false;
+	T_EQ(pt_grant_encode_claims(&g, plain, sizeof(plain), &np), PT_OK, "no duress: encoded");
+	T_OK(np + 2 == n, "without the marker: two bytes fewer (absent is false)");
+	T_EQ(pt_grant_decode_claims(claims, n, &d), PT_OK, "duress: decodes");
+	T_OK(d.duress && d.purpose == PT_PURPOSE_RESIDENT, "duress: the marker decodes back");
+	T_EQ(pt_grant_decode_claims(plain, np, &d), PT_OK, "no duress: decodes");
+	T_OK(!d.duress, "no marker: duress false");
+	/* false, or anything but true, is not an encoding */
+	claims[n - 1] = 0xf4;
+	T_EQ(pt_grant_decode_claims(claims, n, &d), PT_EMALFORMED, "duress: 11: false refused");
+	claims[n - 1] = 0x01;
+	T_EQ(pt_grant_decode_claims(claims, n, &d), PT_EMALFORMED, "duress: 11: 1 refused");
+	claims[n - 1] = 0xf5;
+
+	/* only residents, only depth 0 */
+	resident_grant(&g, courier.pk, 0x32, 0);
+	g.duress = true;
+	g.purpose = PT_PURPOSE_GUEST;
+	g.has_exp = true;
+	g.exp = T0 + DAY;
+	T_EQ(pt_grant_check(&g), PT_EMALFORMED, "duress: a guest grant cannot carry it");
+	T_EQ(sign_link(&owner, &g, link0, sizeof(link0), &n0), PT_EMALFORMED,
+	     "duress: a guest grant is not signed");
+	g.purpose = PT_PURPOSE_DELIVERY;
+	g.has_entries = true;
+	g.entries = 1;
+	T_EQ(pt_grant_check(&g), PT_EMALFORMED, "duress: a delivery grant cannot carry it");
+	resident_grant(&g, courier.pk, 0x33, 1);
+	g.duress = true;
+	T_EQ(pt_grant_check(&g), PT_EMALFORMED, "duress: depth 1 refused (never delegated)");
+	/* a decoder sees the same rule: a resident's claims (with an expiry,
+	 * as a guest's must have) whose purpose byte is made "guest" decode
+	 * without the marker and are refused with it */
+	{
+		size_t i, k;
+		bool dm;
+		for (k = 0; k < 2; k++) {
+			resident_grant(&g, courier.pk, 0x34, 0);
+			g.has_exp = true;
+			g.exp = T0 + DAY;
+			g.duress = k == 1;
+			T_EQ(pt_grant_encode_claims(&g, claims, sizeof(claims), &n), PT_OK,
+			     "resident with exp: encoded");
+			/* the porter map's "2: 1" (purpose resident): the last 02 01 */
+			for (i = n - 1; i-- > 0;)
+				if (claims[i] == 0x02 && claims[i + 1] == 0x01)
+					break;
+			claims[i + 1] = PT_PURPOSE_GUEST;
+			dm = pt_grant_decode_claims(claims, n, &d) == PT_OK;
+			if (k == 0)
+				T_OK(dm && d.purpose == PT_PURPOSE_GUEST,
+				     "control: the same bytes without the marker decode as a guest");
+			else
+				T_OK(!dm, "duress: a guest's claims carrying it are refused by the decoder");
+		}
+	}
+
+	/* a duress link is never a parent: nothing can drop the marker */
+	resident_grant(&g, carrier.pk, 0x35, 0);
+	g.duress = true;
+	resident_grant(&child, courier.pk, 0x36, 0);
+	g.depth = 0;
+	T_EQ(pt_grant_narrows(&g, &child), PT_EWIDENED, "duress parent (depth 0): no child at all");
+
+	/* a child that adds it: the chain checks refuse it at link 1 */
+	resident_grant(&g, carrier.pk, 0x37, 1);
+	T_EQ(sign_link(&owner, &g, link0, sizeof(link0), &n0), PT_OK, "resident depth 1: signed");
+	resident_grant(&child, courier.pk, 0x38, 0);
+	child.duress = true;
+	T_EQ(sign_link(&carrier, &child, link1, sizeof(link1), &n1), PT_OK,
+	     "a delegate signs a duress child");
+	T_EQ(pt_chain_append(NULL, 0, link0, n0, chain, sizeof(chain), &nc), PT_OK, "chain: link 0");
+	memcpy(claims, chain, nc);
+	T_EQ(pt_chain_append(claims, nc, link1, n1, chain, sizeof(chain), &nc), PT_OK,
+	     "chain: link 1");
+	T_EQ(pt_chain_decode(chain, nc, &c), PT_OK, "chain decodes");
+	T_EQ(pt_chain_verify(ops, &c, (const uint8_t(*)[PT_PK_LEN])owner.pk, 1, &link), PT_OK,
+	     "signatures and narrowing verify");
+	T_EQ(pt_chain_duress_check(&c, &link), PT_EWIDENED, "duress added by a delegate: widened");
+	T_EQ(link, 1, "at link 1");
+
+	/* the owner's own duress credential: one link, the check passes */
+	resident_grant(&g, courier.pk, 0x39, 0);
+	g.duress = true;
+	T_EQ(sign_link(&owner, &g, link0, sizeof(link0), &n0), PT_OK, "duress root: signed");
+	T_EQ(pt_chain_append(NULL, 0, link0, n0, chain, sizeof(chain), &nc), PT_OK, "chain of one");
+	T_EQ(pt_chain_decode(chain, nc, &c), PT_OK, "decodes");
+	T_EQ(pt_chain_verify(ops, &c, (const uint8_t(*)[PT_PK_LEN])owner.pk, 1, &link), PT_OK,
+	     "verifies");
+	link = -2;
+	T_EQ(pt_chain_duress_check(&c, &link), PT_OK, "the owner's own duress link: allowed");
+	T_OK(c.link[0].g.duress, "link 0 carries the marker");
+}
+
 int
 main(void)
 {
@@ -1261,6 +1385,7 @@ main(void)
 	test_typical_size();
 	test_chain_verify();
 	test_narrowing();
+	test_duress();
 
 	pt_secret_free(owner.sec);
 	pt_secret_free(carrier.sec);

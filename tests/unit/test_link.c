@@ -190,6 +190,10 @@ decode(const uint8_t *p, size_t len, struct pt_link_msg *m)
 		memcpy(proof_chain_copy, m->u.pair.statement, m->u.pair.statement_len);
 		m->u.pair.statement = proof_chain_copy;
 	}
+	if (r == PT_OK && m->type == PT_LINK_PANIC) {
+		memcpy(proof_chain_copy, m->u.panic.chain, m->u.panic.chain_len);
+		m->u.panic.chain = proof_chain_copy;
+	}
 	free(b);
 	return r;
 }
@@ -234,6 +238,13 @@ decode_as(uint8_t type, const uint8_t *p, size_t len, struct pt_link_msg *m)
 			m->u.pair.statement = proof_chain_copy;
 		}
 		break;
+	case PT_LINK_PANIC:
+		r = pt_link_panic_decode(b, len, &m->u.panic);
+		if (r == PT_OK) {
+			memcpy(proof_chain_copy, m->u.panic.chain, m->u.panic.chain_len);
+			m->u.panic.chain = proof_chain_copy;
+		}
+		break;
 	default:
 		r = pt_link_error_decode(b, len, &m->u.error);
 		break;
@@ -256,6 +267,8 @@ member_size(uint8_t type)
 		return sizeof(struct pt_link_decision);
 	case PT_LINK_PAIR:
 		return sizeof(struct pt_link_pair);
+	case PT_LINK_PANIC:
+		return sizeof(struct pt_link_panic);
 	default:
 		return sizeof(struct pt_link_error);
 	}
@@ -303,6 +316,11 @@ msg_equal(const struct pt_link_msg *a, const struct pt_link_msg *b)
 		       memcmp(a->u.pair.owner, b->u.pair.owner, PT_PK_LEN) == 0 &&
 		       a->u.pair.statement_len == b->u.pair.statement_len &&
 		       memcmp(a->u.pair.statement, b->u.pair.statement, a->u.pair.statement_len) == 0;
+	case PT_LINK_PANIC:
+		return memcmp(a->u.panic.nonce, b->u.panic.nonce, PT_NONCE_LEN) == 0 &&
+		       a->u.panic.chain_len == b->u.panic.chain_len &&
+		       memcmp(a->u.panic.chain, b->u.panic.chain, a->u.panic.chain_len) == 0 &&
+		       memcmp(a->u.panic.sig, b->u.panic.sig, PT_SIG_LEN) == 0;
 	default:
 		return false;
 	}
@@ -406,7 +424,18 @@ pair(struct pt_link_msg *m, size_t statement_len)
 	m->u.pair.statement_len = statement_len;
 }
 
-#define N_SAMPLES 14
+static void
+panic_msg(struct pt_link_msg *m, size_t chain_len)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = PT_LINK_PANIC;
+	memcpy(m->u.panic.nonce, nonce_a, PT_NONCE_LEN);
+	m->u.panic.chain = big_chain;
+	m->u.panic.chain_len = chain_len;
+	memcpy(m->u.panic.sig, sig_a, PT_SIG_LEN);
+}
+
+#define N_SAMPLES 16
 struct sample {
 	const char *name;
 	struct pt_link_msg m;
@@ -448,6 +477,10 @@ samples_build(void)
 	pair(&samples[12].m, 4);
 	samples[13].name = "pair_max";
 	pair(&samples[13].m, PT_ENVELOPE_SIZE_MAX);
+	samples[14].name = "panic_small";
+	panic_msg(&samples[14].m, 40);
+	samples[15].name = "panic_max";
+	panic_msg(&samples[15].m, PT_CHAIN_SIZE_MAX);
 	for (i = 0; i < N_SAMPLES; i++) {
 		if (pt_link_encode(&samples[i].m, samples[i].f, sizeof(samples[i].f),
 				   &samples[i].len) != PT_OK) {
@@ -903,7 +936,7 @@ test_bad_frames(void)
 	T_EQ(decode(f, samples[5].len, &m), PT_EUNSUPPORTED, "a full PROOF of version 2: unsupported");
 	T_OK(is_zero(&m, sizeof(m)), "version 2: output zeroed");
 
-	/* Types: 1..6 only; and each decoder only its own. */
+	/* Types: 1..7 only; and each decoder only its own. */
 	for (i = 0; i < 256; i++) {
 		if (i >= PT_LINK_HELLO && i <= PT_LINK_TYPE_MAX)
 			continue;
@@ -912,7 +945,7 @@ test_bad_frames(void)
 		if (decode(f, samples[0].len, &m) != PT_EMALFORMED)
 			break;
 	}
-	T_EQ(i, 256, "every type outside 1..6: malformed");
+	T_EQ(i, 256, "every type outside 1..7: malformed");
 	for (i = 0; i < N_SAMPLES; i++) {
 		uint8_t t;
 		ok = true;
@@ -1194,7 +1227,7 @@ test_bodies(void)
 			{"refusal with another reason's code", {I(1, -8), TX(2, "revoked")}, 2, 0, PT_EMALFORMED},
 			{"refusal with the code of ok", {I(1, -8), TX(2, "ok")}, 2, 0, PT_EMALFORMED},
 			{"unknown reason -200, new code", {I(1, -200), TX(2, "door-jammed")}, 2, 0, PT_OK},
-			{"unknown reason -34, new code, link", {I(1, -34), TX(2, "new-thing"), U(3, 1)}, 3, 0, PT_OK},
+			{"the first unknown reason, new code, link", {I(1, -PT_ERR_COUNT_), TX(2, "new-thing"), U(3, 1)}, 3, 0, PT_OK},
 			{"unknown reason with a known code", {I(1, -200), TX(2, "expired")}, 2, 0, PT_EMALFORMED},
 			{"reason -255", {I(1, -255), TX(2, "x")}, 2, 0, PT_OK},
 			{"reason -256", {I(1, -256), TX(2, "x")}, 2, 0, PT_EMALFORMED},
@@ -1977,6 +2010,136 @@ test_decision_init(void)
 	     "decision_init: only the non-empty notes, in chain order");
 }
 
+/* ---- PANIC: a call for help (docs/link-protocol.md, "PANIC") ---- */
+
+static void
+test_panic(void)
+{
+	static uint8_t chain[PT_CHAIN_SIZE_MAX], f[PT_LINK_FRAME_MAX], rx[PT_LINK_FRAME_MAX];
+	static struct pt_link_reasm hub_rx;
+	static struct pt_chain decoded;
+	static uint8_t roots[1][PT_PK_LEN], revoked[1][PT_PK_LEN];
+	static uint8_t pmsg[PT_PANIC_MSG_MAX], qmsg[PT_PROOF_MSG_MAX], h[PT_HASH_LEN];
+	struct pt_link_msg m, hub_in;
+	struct pt_link_panic pm;
+	struct pt_challenge ch;
+	struct pt_context ctx;
+	struct pt_usage used;
+	uint8_t sig[PT_SIG_LEN], proof_sig[PT_SIG_LEN], cti2[PT_CTI_LEN];
+	size_t chain_len, n, rn, pn, qn;
+	int link;
+
+	memcpy(roots[0], owner.pk, PT_PK_LEN);
+	ctx_std(&ctx, (const uint8_t(*)[PT_PK_LEN])roots);
+	pt_link_reasm_init(&hub_rx);
+	if (!T_EQ(build_chain(chain, sizeof(chain), &chain_len), PT_OK, "panic: the chain"))
+		return;
+	memset(&ch, 0, sizeof(ch));
+	memcpy(ch.nonce, nonce_a, PT_NONCE_LEN);
+	ch.issued_ms = MONO - 800;
+
+	/* the message: the proof's layout, another domain */
+	ops->sha256(h, chain, chain_len);
+	T_EQ(pt_link_panic_message(HUB, nonce_a, h, pmsg, sizeof(pmsg), &pn), PT_OK, "panic: message");
+	T_EQ(pt_proof_message(HUB, nonce_a, h, qmsg, sizeof(qmsg), &qn), PT_OK, "proof: message");
+	T_OK(pn == qn && memcmp(pmsg, PT_PANIC_DOMAIN, sizeof(PT_PANIC_DOMAIN)) == 0 &&
+		     memcmp(pmsg + sizeof(PT_PANIC_DOMAIN), qmsg + sizeof(PT_PROOF_DOMAIN),
+			    pn - sizeof(PT_PANIC_DOMAIN)) == 0 &&
+		     memcmp(pmsg, qmsg, sizeof(PT_PANIC_DOMAIN)) != 0,
+	     "panic: \"porter/panic/v1\\0\", then hub id, nonce and chain hash as a proof's");
+	T_EQ(pt_link_panic_message("", nonce_a, h, pmsg, sizeof(pmsg), &pn), PT_EINVAL,
+	     "panic: an empty hub id is the caller's error");
+
+	/* signed, encoded, over BLE, decoded */
+	T_EQ(pt_link_panic_sign(ops, &courier.sg, HUB, nonce_a, chain, chain_len, sig), PT_OK,
+	     "panic: the holder signs");
+	panic_msg(&m, 0);
+	m.u.panic.chain = chain;
+	m.u.panic.chain_len = chain_len;
+	memcpy(m.u.panic.sig, sig, PT_SIG_LEN);
+	T_OK(pt_link_encode(&m, f, sizeof(f), &n) == PT_OK && f[3] == PT_LINK_PANIC &&
+		     send_ble(f, n, &hub_rx, rx, &rn) == PT_OK && decode(rx, rn, &hub_in) == PT_OK &&
+		     msg_equal(&m, &hub_in),
+	     "panic: PANIC encoded, over BLE, decoded the same");
+	write_seed("panic_real", f, n);
+	T_EQ(pt_link_proof_decode(f, n, &hub_in.u.proof), PT_EMALFORMED,
+	     "panic: the PROOF decoder refuses a PANIC");
+	pm = m.u.panic;
+
+	/* verified */
+	link = 9;
+	T_EQ(pt_link_panic_verify(ops, &pm, &ch, &ctx, &decoded, &link), PT_OK, "panic: verified");
+	T_OK(link == -1 && decoded.n == 2 && decoded.link[1].g.purpose == PT_PURPOSE_DELIVERY,
+	     "panic: the decoded chain is kept, no failing link");
+	/* not the window, the entries, the camera, the door, the lockout */
+	ctx.now = T0 + 2 * HOUR;
+	T_EQ(pt_link_panic_verify(ops, &pm, &ch, &ctx, &decoded, &link), PT_OK,
+	     "panic: after the window and the expiry: still a call for help");
+	ctx.time_trusted = false;
+	ctx.camera_healthy = ctx.alarm_can_bypass = ctx.door_closed = ctx.bolt_locked = false;
+	ctx.revocations_at = 0;
+	ctx.locked_out_until_ms = MONO + 1000;
+	memset(cti2, 2, PT_CTI_LEN);
+	memcpy(used.cti, cti2, PT_CTI_LEN);
+	used.used = 1;
+	ctx.usage = &used;
+	ctx.n_usage = 1;
+	T_EQ(pt_link_panic_verify(ops, &pm, &ch, &ctx, &decoded, &link), PT_OK,
+	     "panic: entries used, time unknown, camera, alarm, door, lockout: not looked at");
+	T_EQ(pt_decide(ops, chain, chain_len, proof_sig, PT_SIG_LEN, &ch, &ctx, &decoded,
+		       &(struct pt_decision){0}),
+	     PT_ELOCKEDOUT, "(the same context refuses a PROOF)");
+	ctx_std(&ctx, (const uint8_t(*)[PT_PK_LEN])roots);
+
+	/* who may call */
+	T_EQ(pt_proof_sign(ops, &courier.sg, HUB, nonce_a, chain, chain_len, proof_sig), PT_OK,
+	     "proof signature");
+	memcpy(pm.sig, proof_sig, PT_SIG_LEN);
+	T_EQ(pt_link_panic_verify(ops, &pm, &ch, &ctx, &decoded, &link), PT_EBADSIG,
+	     "panic: a PROOF's signature is not a PANIC's: bad-signature");
+	T_OK(link == 1 && decoded.n == 0, "panic: at the last link, nothing kept");
+	T_EQ(pt_link_panic_sign(ops, &stranger.sg, HUB, nonce_a, chain, chain_len, pm.sig), PT_OK,
+	     "a stranger signs");
+	T_EQ(pt_link_panic_verify(ops, &pm, &ch, &ctx, &decoded, &link), PT_EBADSIG,
+	     "panic: another key than the holder's: bad-signature");
+	T_EQ(pt_link_panic_sign(ops, &courier.sg, "hub-other", nonce_a, chain, chain_len, pm.sig),
+	     PT_OK, "signed for another hub");
+	T_EQ(pt_link_panic_verify(ops, &pm, &ch, &ctx, &decoded, &link), PT_EBADSIG,
+	     "panic: signed for another hub: bad-signature");
+	memcpy(pm.sig, sig, PT_SIG_LEN);
+	memcpy(roots[0], stranger.pk, PT_PK_LEN);
+	T_EQ(pt_link_panic_verify(ops, &pm, &ch, &ctx, &decoded, &link), PT_EUNTRUSTED,
+	     "panic: a chain no owner of this hub issued: untrusted-root");
+	memcpy(roots[0], owner.pk, PT_PK_LEN);
+	ctx.home_id = "home-other";
+	T_EQ(pt_link_panic_verify(ops, &pm, &ch, &ctx, &decoded, &link), PT_EAUDIENCE,
+	     "panic: another home's credential: wrong-home-or-lock");
+	ctx_std(&ctx, (const uint8_t(*)[PT_PK_LEN])roots);
+	ctx.revoked_ctis = (const uint8_t(*)[PT_CTI_LEN])cti2;
+	ctx.n_revoked_ctis = 1;
+	T_EQ(pt_link_panic_verify(ops, &pm, &ch, &ctx, &decoded, &link), PT_EREVOKED,
+	     "panic: a revoked token: revoked");
+	T_EQ(link, 1, "at link 1");
+	ctx_std(&ctx, (const uint8_t(*)[PT_PK_LEN])roots);
+	memcpy(revoked[0], owner.pk, PT_PK_LEN);
+	ctx.revoked_keys = (const uint8_t(*)[PT_PK_LEN])revoked;
+	ctx.n_revoked_keys = 1;
+	T_EQ(pt_link_panic_verify(ops, &pm, &ch, &ctx, &decoded, &link), PT_EREVOKED,
+	     "panic: the owner key that signed link 0 revoked: revoked");
+	ctx_std(&ctx, (const uint8_t(*)[PT_PK_LEN])roots);
+
+	/* a recording: the challenge is spent, or too old */
+	ch.used = true;
+	T_EQ(pt_link_panic_verify(ops, &pm, &ch, &ctx, &decoded, &link), PT_ENONCE,
+	     "panic: a spent challenge (a replay): nonce-reused");
+	ch.used = false;
+	ch.issued_ms = MONO - PROOF_MAX - 1;
+	T_EQ(pt_link_panic_verify(ops, &pm, &ch, &ctx, &decoded, &link), PT_ETOOLATE,
+	     "panic: after the challenge expired: proof-too-late");
+	T_EQ(pt_link_panic_verify(ops, &pm, NULL, &ctx, &decoded, &link), PT_EINVAL,
+	     "panic: no challenge: invalid-argument");
+}
+
 int
 main(void)
 {
@@ -2003,6 +2166,7 @@ main(void)
 	test_exchange();
 	test_pair_exchange();
 	test_decision_init();
+	test_panic();
 
 	pt_secret_free(owner.sec);
 	pt_secret_free(carrier.sec);

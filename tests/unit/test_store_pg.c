@@ -1259,11 +1259,11 @@ test_reopen(struct pt_store **stp)
 	*stp = NULL;
 
 	db = raw_open();
-	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (6, 0)") == 0,
-	     "a newer program's migration 6 in the database");
+	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (7, 0)") == 0,
+	     "a newer program's migration 7 in the database");
 	T_EQ(pt_store_open(g_dburi, stp, &err), PT_EIO, "open refuses a newer schema");
-	T_OK(strstr(err.msg, "version 6") != NULL, "and says so: %s", err.msg);
-	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 6") == 0,
+	T_OK(strstr(err.msg, "version 7") != NULL, "and says so: %s", err.msg);
+	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 7") == 0,
 	     "remove it");
 	if (db != NULL)
 		raw_close(db);
@@ -1310,6 +1310,7 @@ main(void)
 	test_audit_append(st);
 	test_audit_hash_input();
 	T_EQ(pt_store_home_get(st, "h-one", owner, &h, &role), PT_OK, "h-one's rowid");
+	test_cameras(st, owner);
 	test_home_delete(st, owner, h.rowid);
 	test_truncate();
 	test_audit_tamper(st);

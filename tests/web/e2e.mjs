@@ -389,7 +389,7 @@ async function main() {
   const gkey = join(T, 'guest2.key');
   cli(['keygen', '-o', gkey]);
   const gpub = cli(['pubkey', gkey]).trim();
-  await tid('tab-guests').click();
+  await tid('tab-people').click();
   await tid('grant-holder').fill(gpub);
   await tid('grant-label').fill('e2e guest');
   await tid('grant-lock').fill('front');
@@ -406,6 +406,10 @@ async function main() {
   const token = chainB64 ? await tid('grant-chain').getAttribute('data-token') : null;
   ok(token && await page.locator(`[data-testid="grant"][data-token="${token}"]`).count() === 1,
     'the new credential is listed with the home\'s credentials');
+  const gTerms = page.locator(`[data-testid="grant"][data-token="${token}"] [data-testid="grant-terms"]`);
+  ok(token && await until(10, async () => (await gTerms.getAttribute('data-checked')) === 'yes') &&
+    /^every day 00:00–24:00 \(/.test(await gTerms.getAttribute('data-days')) && (await gTerms.textContent()).includes('front'),
+  'the guest\'s days, hours and lock are shown, read from the signed chain', await gTerms.textContent({ timeout: 1000 }).catch(() => ''));
   await shot('08-guests');
   if (chainB64) {
     const cfile = join(T, 'guest2.cred');
@@ -566,7 +570,7 @@ async function main() {
     }
     ok(await walkThrough(), 'the guest walks in: the door opens, shuts and the bolt is thrown again', JSON.stringify(simStatus()));
     lap('guest out');
-    await tid('tab-guests').click();
+    await tid('tab-people').click();
     const gli = page.locator(`[data-testid="grant"][data-token="${token}"]`);
     await gli.waitFor({ timeout: 10000 });
     await gli.locator('[data-testid="grant-revoke"]').click();
@@ -584,7 +588,7 @@ async function main() {
       revokedInPage ? '' : await gli.locator('[data-testid="grant-revoke-error"]').textContent({ timeout: 1000 }).catch(() => ''));
     // Listed as revoked (porterd's word, not checked): "Revoke again" stays.
     await tid('tab-home').click();
-    await tid('tab-guests').click();
+    await tid('tab-people').click();
     await gli.waitFor({ timeout: 10000 });
     const againBtn = gli.locator('[data-testid="grant-revoke-again"]');
     ok((await gli.getAttribute('data-revoked')) === 'yes' && await againBtn.isVisible().catch(() => false),
@@ -1033,6 +1037,222 @@ async function main() {
     ok(revs, 'the removed owner\'s key revoked from the page: a signed key revocation stored',
       `${await rk.textContent().catch(() => '')}`);
   }
+  // 5e. Carriers on the People page: who is accepted and on what terms,
+  // read from the signed delegation; a delegation signed in the page; the
+  // policy and the delegations disagreeing both ways; what porterd alters
+  // shown failing; a delegation revoked from the page, after which the
+  // hub refuses the courier's credential made from it and porterd issues
+  // no more.
+  lap('5e');
+  let QS = null;
+  let otok5 = null;
+  const qsKey = join(T, 'quickship.key');
+  const setPolicy = (carriers) => call('PATCH', `/v1/homes/${HOME}`, { policy: { in_home_delivery: true, carriers,
+    hours: ['daily 00:00-24:00'], camera_required: true, alarm_bypass_required: false, approval: 'standing' } }, otok5);
+  try {
+    cli(['keygen', '-o', qsKey]);
+    QS = await call('POST', '/v1/carriers', { name: 'Quickship', public_key: cli(['pubkey', qsKey]).trim() }, ctok);
+    otok5 = await signin(EMAIL, PASSWORD);
+    await setPolicy([carrier.id, QS.id]);
+  } catch (e) {
+    log(`carriers setup: ${e.message}`);
+  }
+  ok(QS && carrier, 'a second carrier (its own key), both accepted by the policy');
+  const pageGrants = async () => {
+    let all = [];
+    let after = null;
+    for (let i = 0; i < 10; i++) {
+      const r = await call('GET', `/v1/homes/${HOME}/grants?limit=200${after ? `&after=${after}` : ''}`, null, otok5);
+      all = all.concat(r.grants || []);
+      if (!r.next || !(r.grants || []).length) break;
+      after = r.next;
+    }
+    return all;
+  };
+  // The key, unlocked (it signs the delegation and the revocation below).
+  await page.goto(`${BASE}/app/#/homes/${HOME}`);
+  await tid('key-box').waitFor({ timeout: 10000 });
+  if (await tid('key-passphrase').count()) {
+    await tid('key-passphrase').fill('e2e passphrase 1');
+    await tid('key-unlock').click();
+  }
+  await page.locator('[data-testid="key-state"][data-value="unlocked"]').waitFor({ timeout: 20000 }).catch(() => {});
+  lap('5e key unlocked');
+  await tid('tab-people').click();
+  const pc = page.locator(`[data-testid="carrier"][data-carrier="${carrier?.id}"]`);
+  const qc = page.locator(`[data-testid="carrier"][data-carrier="${QS?.id}"]`);
+  await pc.waitFor({ timeout: 15000 }).catch(() => {});
+  const pd = pc.locator('[data-testid="delegation"]');
+  const insp = JSON.parse(cli(['cred', 'inspect', join(T, 'delegation.cred')])).links[0];
+  const tzNow = (await call('GET', `/v1/homes/${HOME}`, null, otok5).catch(() => ({}))).tz || 'UTC';
+  const fmt = (iso) => `${new Intl.DateTimeFormat('en-GB', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit',
+    minute: '2-digit', hourCycle: 'h23', timeZone: tzNow }).format(new Date(iso))} ${tzNow}`;
+  const term = (li, k) => li.locator(`[data-term="${k}"]`).textContent({ timeout: 2000 }).catch(() => null);
+  ok(await pd.count() === 1 && await pd.getAttribute('data-state') === 'verified' && await pd.getAttribute('data-token') === insp.token_id &&
+    await pc.getAttribute('data-accepted') === 'yes' && await pc.getAttribute('data-usable') === '1',
+  'People: Parcelo is accepted, with its one delegation (the CLI\'s), verified in the page, its token id the chain\'s',
+  `${await pc.textContent({ timeout: 1000 }).catch(() => '')} ${JSON.stringify(insp)}`);
+  const pTerms = { entries: await term(pd, 'entries'), depth: await term(pd, 'depth'), camera: await term(pd, 'camera'),
+    alarm: await term(pd, 'alarm'), door: await term(pd, 'door'), valid: await term(pd, 'valid'), days: await term(pd, 'days'),
+    purpose: await term(pd, 'purpose'), locks: await term(pd, 'locks') };
+  ok(insp.entries === 20 && /^20 in all/.test(pTerms.entries) && insp.delegation_depth === 1 && /^1 more time/.test(pTerms.depth) &&
+    JSON.stringify(insp.conditions) === '["camera"]' && /^must be working/.test(pTerms.camera) && pTerms.alarm === 'no condition' &&
+    insp.door_open_max_s === null && pTerms.door === 'no limit set' && pTerms.valid === `until ${fmt(insp.expires)}` &&
+    !insp.weekly && pTerms.days === 'any day, at any hour' && insp.purpose === 'delivery' && pTerms.purpose === 'deliveries' &&
+    insp.locks === 'all' && pTerms.locks === 'every lock of the home',
+  'the delegation\'s terms shown are what porter cred inspect reads from the signed file', `${JSON.stringify(pTerms)} ${JSON.stringify(insp)}`);
+  ok(await qc.getAttribute('data-accepted').catch(() => null) === 'yes' && await qc.getAttribute('data-mismatch') === 'no-delegation' &&
+    /NO DELEGATION/.test(await qc.locator('[data-testid="carrier-mismatch"]').textContent({ timeout: 1000 }).catch(() => '')),
+  'a carrier the policy accepts without a delegation is shown as such (NO DELEGATION)', await qc.textContent({ timeout: 1000 }).catch(() => ''));
+  lap('5e people shown');
+  await shot('17-people-carriers');
+  // Delegate to Quickship from the page: every day, all day, 5 entries,
+  // 120 s, camera and alarm, a note.
+  await tid('delegate-carrier').selectOption(QS?.id || '');
+  const qsKid = createHash('sha256').update(Buffer.from(QS?.public_key || '', 'base64url')).digest('hex').slice(0, 16);
+  ok((await tid('delegate-key').textContent()).includes(`key id ${qsKid}`), 'the form shows the carrier\'s key id computed from its key',
+    await tid('delegate-key').textContent());
+  for (const d of ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']) await tid(`delegate-day-${d}`).check();
+  await tid('delegate-from').fill('00:00');
+  await tid('delegate-to').fill('00:00');
+  await tid('delegate-entries').fill('5');
+  await tid('delegate-door').fill('120');
+  await tid('delegate-alarm').check();
+  await tid('delegate-note').fill('ring first (e2e)');
+  await tid('delegate-create').click();
+  const qd = qc.locator('[data-testid="delegation"]');
+  ok(await until(15, async () => (await qc.getAttribute('data-usable')) === '1' && (await qd.getAttribute('data-state')) === 'verified'),
+    'a delegation signed in the page: Quickship now has one, verified', `${await tid('delegate-error').textContent({ timeout: 1000 }).catch(() => '')} ${await qc.textContent({ timeout: 1000 }).catch(() => '')}`);
+  const qsGrant = (await pageGrants()).find((g) => g.holder === QS?.public_key);
+  let qi = null;
+  if (qsGrant) {
+    writeFileSync(join(T, 'qs.cred'), Buffer.from(qsGrant.chain, 'base64url'));
+    qi = JSON.parse(cli(['cred', 'inspect', join(T, 'qs.cred')])).links[0];
+  }
+  const qTerms = { days: await term(qd, 'days'), entries: await term(qd, 'entries'), door: await term(qd, 'door'),
+    camera: await term(qd, 'camera'), alarm: await term(qd, 'alarm'), note: await term(qd, 'note'), token: await term(qd, 'token') };
+  const browserKid = createHash('sha256').update(Buffer.from(PK, 'base64url')).digest('hex').slice(0, 16);
+  ok(qi && qi.purpose === 'delivery' && qi.entries === 5 && qi.door_open_max_s === 120 && qi.delegation_depth === 1 &&
+    JSON.stringify(qi.conditions) === '["camera","alarm-bypass"]' && qi.note === 'ring first (e2e)' && qi.time_zone === tzNow &&
+    JSON.stringify(qi.weekly) === '["daily 00:00-24:00"]' && qi.issuer_kid === browserKid && qi.token_id === qTerms.token &&
+    qTerms.days === `every day 00:00–24:00 (${tzNow})` && /^5 in all/.test(qTerms.entries) && qTerms.door === '120 s' &&
+    /^must be working/.test(qTerms.camera) && /^stays armed/.test(qTerms.alarm) && qTerms.note === 'ring first (e2e)',
+  'porterd stores what the page signed (porter cred inspect), and the page shows those terms', `${JSON.stringify(qTerms)} ${JSON.stringify(qi)}`);
+  lap('5e delegated');
+  // The other way round: delegated to, not in the policy.
+  try {
+    await setPolicy([carrier.id]);
+  } catch (e) {
+    log(`policy: ${e.message}`);
+  }
+  await tid('tab-home').click();
+  await tid('tab-people').click();
+  await qc.waitFor({ timeout: 10000 }).catch(() => {});
+  ok(await qc.getAttribute('data-accepted').catch(() => null) === 'no' && await qc.getAttribute('data-mismatch') === 'not-accepted' &&
+    /NOT ACCEPTED/.test(await qc.locator('[data-testid="carrier-mismatch"]').textContent({ timeout: 1000 }).catch(() => '')),
+  'a carrier delegated to but not in the policy is shown as such (NOT ACCEPTED)', await qc.textContent({ timeout: 1000 }).catch(() => ''));
+  // porterd alters what it hands over: Parcelo's delegation with 21
+  // entries instead of the signed 20; Quickship's described with another
+  // expiry. Each is shown failing, with no terms.
+  const gPath = (url) => url.pathname === `/v1/homes/${HOME}/grants`;
+  await page.route(gPath, async (route) => {
+    const res = await route.fetch();
+    const j = await res.json();
+    for (const g of j.grants || []) {
+      if (g.token_id === insp.token_id) {
+        const b = Buffer.from(g.chain, 'base64url');
+        const at = b.indexOf(Buffer.from([0x03, 0x14]), b.indexOf(Buffer.from([0x3a, 0x00, 0x01, 0x00, 0x00])));
+        if (at > 0) b[at + 1] = 0x15;
+        g.chain = b.toString('base64url');
+      }
+      if (g.holder === QS?.public_key) g.expires_at += 86400;
+    }
+    await route.fulfill({ response: res, json: j });
+  });
+  await tid('tab-home').click();
+  await tid('tab-people').click();
+  await pd.waitFor({ timeout: 10000 }).catch(() => {});
+  ok(await pd.getAttribute('data-state') === 'failing' &&
+    await pd.locator('[data-testid="delegation-state"]').getAttribute('data-reason') === 'bad-signature' &&
+    await pd.locator('[data-testid="delegation-terms"]').count() === 0 && await pc.getAttribute('data-mismatch') === 'no-delegation',
+  'a delegation porterd altered (21 entries for the signed 20): FAILING (bad-signature), no terms shown, the carrier left without one',
+  await pc.textContent({ timeout: 1000 }).catch(() => ''));
+  ok(await qd.getAttribute('data-state') === 'failing' &&
+    await qd.locator('[data-testid="delegation-state"]').getAttribute('data-reason') === 'porterd-differs' &&
+    /expiry/.test(await qd.locator('[data-testid="delegation-failure"]').textContent({ timeout: 1000 }).catch(() => '')),
+  'a delegation porterd describes otherwise than the chain (its expiry): FAILING', await qd.textContent({ timeout: 1000 }).catch(() => ''));
+  await shot('18-people-altered');
+  await page.unroute(gPath);
+  lap('5e altered shown');
+  // Revoke Parcelo's delegation from the page, by keyboard. Before that,
+  // a delivery's courier got a credential made from it.
+  let D4cred = null;
+  let D5 = null;
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const mkD = async (pkg) => {
+      const d = (await call('POST', '/v1/deliveries', { carrier_id: carrier.id, home_id: HOME, package_id: pkg,
+        window_start: now - 60, window_end: now + 3600, in_home: true }, ctok)).id;
+      await call('POST', `/v1/deliveries/${d}/dispatch`, { courier: courier.account_id }, ctok);
+      return d;
+    };
+    const D4 = await mkD('PKG-E2E-REV');
+    const a4 = await call('POST', `/v1/deliveries/${D4}/arrive`, { device_key: phonePub, lat: 52.52, lon: 13.405,
+      package_id: 'PKG-E2E-REV' }, cour);
+    if (a4.credential) {
+      D4cred = join(T, 'd4.cred');
+      writeFileSync(D4cred, Buffer.from(a4.credential, 'base64url'));
+    } else log(`D4: ${JSON.stringify(a4.issue)}`);
+    D5 = await mkD('PKG-E2E-AFTER');
+  } catch (e) {
+    log(`revoke setup: ${e.message}`);
+  }
+  ok(D4cred, 'before the revocation, porterd issues a courier\'s credential under Parcelo\'s delegation');
+  await tid('tab-home').click();
+  await tid('tab-people').click();
+  await pd.waitFor({ timeout: 10000 }).catch(() => {});
+  await pd.locator('[data-testid="delegation-revoke"]').focus();
+  await page.keyboard.press('Enter');
+  ok(await page.evaluate(() => document.activeElement?.dataset.testid) === 'delegation-revoke-confirm' &&
+    await pd.locator('[data-testid="delegation-revoke-details"]').getAttribute('data-token') === insp.token_id &&
+    await pd.getAttribute('data-state') === 'verified',
+  'Revoke asks once more, by keyboard, naming the token id read from the signed chain; nothing signed yet',
+  await pd.locator('[data-testid="delegation-revoke-details"]').textContent({ timeout: 1000 }).catch(() => ''));
+  await page.keyboard.press('Enter');
+  ok(await until(15, async () => (await pd.getAttribute('data-state')) === 'revoked' &&
+    (await pd.locator('[data-testid="delegation-revoked"]').count()) === 1),
+  'the delegation is revoked from the page (signed with the browser key, stored by porterd)',
+  await pd.locator('[data-testid="delegation-revoke-error"]').textContent({ timeout: 1000 }).catch(() => ''));
+  lap('5e revoked in page');
+  const revList = await call('GET', `/v1/homes/${HOME}/revocations`, null, otok5).catch(() => ({}));
+  ok((revList.revocations || []).some((x) => x.kind === 'token' && x.target === insp.token_id),
+    'porterd lists the delegation\'s token id as revoked');
+  if (D4cred) {
+    let after = null;
+    await until(30, async () => {
+      after = door(D4cred, phone);
+      log(`courier after the delegation's revocation: ${after.rc} ${after.out.trim().split('\n').pop()}`);
+      if (after.rc === 0) await walkThrough(); // not at the hub yet
+      return after.rc !== 0 && /revoked/.test(after.out);
+    });
+    ok(after && after.rc !== 0 && /^decision: refused: .*\(revoked\)/m.test(after.out),
+      'the hub refuses the courier\'s credential made from the revoked delegation (revoked)', after && `${after.rc} ${after.out}`);
+  }
+  let a5 = null;
+  try {
+    a5 = await call('POST', `/v1/deliveries/${D5}/arrive`, { device_key: phonePub, lat: 52.52, lon: 13.405,
+      package_id: 'PKG-E2E-AFTER' }, cour);
+  } catch (e) {
+    log(`D5: ${e.message}`);
+  }
+  ok(a5 && a5.credential === null && a5.issue?.code === 'no-delegation',
+    'porterd issues no further credential under it (no-delegation)', JSON.stringify(a5?.issue ?? a5));
+  await tid('tab-home').click();
+  await tid('tab-people').click();
+  await pc.waitFor({ timeout: 10000 }).catch(() => {});
+  ok(await pd.getAttribute('data-state') === 'revoked' && await pc.getAttribute('data-mismatch') === 'no-delegation',
+    'afterwards Parcelo shows its delegation REVOKED and itself without one', await pc.textContent({ timeout: 1000 }).catch(() => ''));
+  await shot('19-people-revoked');
   expectRefusals = false;
   lap('6');
   // 6. A forged cross-site request changes nothing.

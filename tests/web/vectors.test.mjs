@@ -137,7 +137,8 @@ test('CBOR encoder: shortest heads, sorted integer keys', () => {
   assert.equal(h('Signature1'), '6a5369676e617475726531');
   assert.throws(() => cbor.encode(1.5));
   assert.throws(() => cbor.encode(null));
-  assert.throws(() => cbor.encode(true));
+  assert.equal(h(true), 'f5'); // a grant's duress marker, its only encoding
+  assert.throws(() => cbor.encode(false));
   assert.throws(() => cbor.encode({ a: 1 }));
 });
 
@@ -592,4 +593,170 @@ test('keyRevocationTarget: the key id computed from the key; another id, a short
   await assert.rejects(porter.keyRevocationTarget({ ...k, public_key: toB64url(kp.publicKey.subarray(0, 31)) }), /32-byte/);
   await assert.rejects(porter.keyRevocationTarget({ key_id: v.keys.owner.kid }), /32-byte/);
   await assert.rejects(porter.keyRevocationTarget({ ...k, public_key: 'not base64url!' }), /32-byte/);
+});
+
+// ---- delegations read in full (People page, carriers) ----
+
+test('readChain: porter-chain-02.json read and checked: every term of both links, the leaf the courier\'s', async () => {
+  const v = vec('porter-chain-02.json');
+  const chain = fromHex(v.chain);
+  const owner = fromHex(v.keys.owner.public_key);
+  const r = await porter.readChain(chain, { rootKeys: [owner], home: 'home-7f3a' });
+  assert.equal(r.links.length, 2);
+  assert.equal(r.rootKid, v.keys.owner.kid);
+  assert.equal(toHex(r.rootKey), v.keys.owner.public_key);
+  const root = r.links[0].terms;
+  assert.deepEqual({ ...root, holder: toHex(root.holder) }, {
+    home: 'home-7f3a', exp: 1798761600, nbf: 1796083200, iat: 1796025600, tokenId: '0102030405060708090a0b0c0d0e0f10',
+    holder: v.keys.carrier.public_key, locks: ['front'], purpose: 'delivery', entries: 50, depth: 1, conditions: 3,
+    camera: true, alarm: true, doorOpenMax: 90, tz: 'Europe/Berlin', windows: null, weekly: [[62, 480, 1200]], note: null,
+    duress: false,
+  });
+  assert.equal(r.tokenId, '1112131415161718191a1b1c1d1e1f20');
+  assert.equal(toHex(r.holder), v.keys.courier.public_key);
+  assert.deepEqual(r.leaf.windows, [[1796112000, 1796119200]]);
+  assert.equal(r.leaf.note, 'dog inside: leave the parcel in the hall');
+  assert.equal(r.leaf.entries, 1);
+  assert.equal(r.leaf.depth, 0);
+  assert.equal(toHex(porter.chainHolder(chain)), v.keys.courier.public_key);
+});
+
+test('readChain: the hub\'s reasons for a chain that is not what the owner signed', async () => {
+  const v = vec('porter-chain-02.json');
+  const chain = fromHex(v.chain);
+  const owner = fromHex(v.keys.owner.public_key);
+  const code = async (bytes, opts) => porter.readChain(bytes, opts).then(() => 'ok', (e) => e.code);
+  assert.equal(await code(chain, { rootKeys: [], home: 'home-7f3a' }), 'untrusted-root');
+  assert.equal(await code(chain, { rootKeys: [owner], home: 'home-0000' }), 'wrong-home-or-lock');
+  // Every byte of the chain matters: a flipped one is refused, never read.
+  for (let i = 1; i < chain.length; i += 7) {
+    const bad = chain.slice();
+    bad[i] ^= 1;
+    assert.notEqual(await code(bad, { rootKeys: [owner], home: 'home-7f3a' }), 'ok', `byte ${i}`);
+  }
+  // The entries of the root raised from 50 to 51, signature left: bad-signature.
+  const g = vec('porter-grant-01.json');
+  const i50 = g.chain.indexOf('031832');
+  assert.ok(i50 > 0);
+  const raised = fromHex(g.chain.slice(0, i50) + '031833' + g.chain.slice(i50 + 6));
+  assert.equal(await code(raised, { rootKeys: [owner], home: 'home-7f3a' }), 'bad-signature');
+  // A carrier link that widens (60 entries under 50), or that another key signs.
+  const carrier = await porter.keypairFromSeed(fromHex(v.keys.carrier.seed));
+  const other = await porter.keypairFromSeed(new Uint8Array(32).fill(7));
+  const link1 = (kp, extra) => porter.grantLink({ sk: kp.privateKey, pk: kp.publicKey, home: 'home-7f3a',
+    exp: 1796151600, nbf: 1796108400, cti: new Uint8Array(16).fill(9), holder: fromHex(v.keys.courier.public_key),
+    locks: ['front'], purpose: 'delivery', entries: 1, depth: 0, conditions: 3, doorOpenMax: 90,
+    tz: 'Europe/Berlin', weekly: [[62, 480, 1200]], ...extra });
+  const two = (l) => cbor.encode([cbor.decode(fromHex(g.chain))[0], cbor.decode(l)]);
+  assert.equal(await code(two(await link1(carrier, {})), { rootKeys: [owner], home: 'home-7f3a' }), 'ok');
+  assert.equal(await code(two(await link1(carrier, { entries: 60 })), { rootKeys: [owner] }), 'widened-link');
+  assert.equal(await code(two(await link1(carrier, { conditions: 1 })), { rootKeys: [owner] }), 'widened-link');
+  assert.equal(await code(two(await link1(carrier, { weekly: [[63, 480, 1200]] })), { rootKeys: [owner] }), 'widened-link');
+  assert.equal(await code(two(await link1(other, {})), { rootKeys: [owner] }), 'broken-chain');
+  // An unknown porter claim (key 12), signed: unsupported, as the hub says.
+  const kp = await porter.keypairFromSeed(fromHex(v.keys.owner.seed));
+  const claims = cbor.decode(porter.grantClaims({ home: 'home-7f3a', exp: 1798761600, cti: new Uint8Array(16).fill(3),
+    holder: fromHex(v.keys.carrier.public_key), purpose: 'delivery', entries: 5, depth: 1 }));
+  claims.get(-65537).set(12, 1);
+  const odd = porter.rootChain(await porter.sign1(kp.privateKey, kp.publicKey, porter.AAD.grant, cbor.encode(claims)));
+  assert.equal(await code(odd, { rootKeys: [owner] }), 'unsupported');
+  // A grant signed as a command (another AAD) is no grant.
+  const asCmd = porter.rootChain(await porter.sign1(kp.privateKey, kp.publicKey, porter.AAD.command,
+    porter.grantClaims({ home: 'home-7f3a', exp: 1798761600, cti: new Uint8Array(16).fill(3),
+      holder: fromHex(v.keys.carrier.public_key), purpose: 'delivery', entries: 5, depth: 1 })));
+  assert.equal(await code(asCmd, { rootKeys: [owner] }), 'bad-signature');
+});
+
+test('terms: a delegation in plain words, in the home\'s zone; what keeps porterd from using it', async () => {
+  const terms = await load('terms.js');
+  const g = vec('porter-grant-01.json');
+  const owner = fromHex(g.keys.owner.public_key);
+  const r = await porter.readChain(fromHex(g.chain), { rootKeys: [owner], home: 'home-7f3a' });
+  const now = 1796115600;
+  const rows = Object.fromEntries(terms.termsRows(r.leaf, { tz: 'Europe/Berlin', rootKid: r.rootKid, now })
+    .map(([k, , t]) => [k, t]));
+  assert.equal(rows.purpose, 'deliveries');
+  assert.equal(rows.days, 'Mon–Fri 08:00–20:00 (Europe/Berlin)');
+  assert.equal(rows.valid, 'from 1 Dec 2026, 01:00 Europe/Berlin until 1 Jan 2027, 01:00 Europe/Berlin');
+  assert.match(rows.entries, /^50 in all/);
+  assert.equal(rows.door, '90 s');
+  assert.match(rows.camera, /^must be working/);
+  assert.match(rows.alarm, /^stays armed/);
+  assert.equal(rows.locks, 'front');
+  assert.match(rows.depth, /^1 more time /);
+  assert.equal(rows.token, '0102030405060708090a0b0c0d0e0f10');
+  assert.match(rows.signed, new RegExp(`by owner key ${g.keys.owner.kid}$`));
+  const lisbon = Object.fromEntries(terms.termsRows(r.leaf, { tz: 'Europe/Lisbon', rootKid: r.rootKid, now }).map(([k, , t]) => [k, t]));
+  assert.match(lisbon.days, /not the home's zone \(Europe\/Lisbon\), so the hub refuses it/);
+  assert.equal(lisbon.valid, 'from 1 Dec 2026, 00:00 Europe/Lisbon until 1 Jan 2027, 00:00 Europe/Lisbon');
+  assert.match(Object.fromEntries(terms.termsRows(r.leaf, { tz: 'UTC', rootKid: 'x', now: 1798761600 }).map(([k, , t]) => [k, t])).valid,
+    /\(EXPIRED\)$/);
+  assert.equal(terms.daysText(127), 'every day');
+  assert.equal(terms.daysText(65), 'Sat, Sun');
+  assert.equal(terms.daysText(0b1010111), 'Mon, Tue, Thu, Sat, Sun');
+  assert.equal(terms.daysText(0b0111110 | 1), 'Mon–Fri, Sun');
+  assert.equal(terms.hhmm(1440), '24:00');
+  assert.deepEqual(terms.unusable(r.leaf, { camera_required: true, alarm_bypass_required: true }, now), []);
+  assert.deepEqual(terms.unusable(r.leaf, {}, 1798761600), ['it has expired']);
+  assert.deepEqual(terms.unusable({ ...r.leaf, depth: 0, conditions: 2, camera: false }, { camera_required: true, alarm_bypass_required: false }, now),
+    ['it may not be handed on to a courier (depth 0)', 'the home requires the camera and it does not']);
+  assert.deepEqual(terms.unusable({ ...r.leaf, purpose: 'guest', alarm: false }, { camera_required: false }, now),
+    ['its purpose is not delivery', 'the home requires the alarm bypass and it does not']);
+});
+
+test('a duress credential (11: true) is read; the marker anywhere else, or false, is refused', async () => {
+  const v = vec('porter-chain-02.json');
+  const kp = await porter.keypairFromSeed(fromHex(v.keys.owner.seed));
+  assert.equal(cbor.decode(fromHex('f5')), true);
+  assert.equal(toHex(cbor.encode(new Map([[11, true]]))), 'a10bf5');
+  assert.throws(() => cbor.decode(fromHex('f4')), (e) => e.code === 'malformed');
+  const grant = async (purpose, depth, mark, signer = kp) => {
+    const c = cbor.decode(porter.grantClaims({ home: 'home-7f3a', exp: 1798761600, cti: new Uint8Array(16).fill(5),
+      holder: fromHex(v.keys.carrier.public_key), purpose, depth, entries: purpose === 'delivery' ? 5 : undefined }));
+    c.get(-65537).set(11, mark);
+    return porter.sign1(signer.privateKey, signer.publicKey, porter.AAD.grant, cbor.encode(c));
+  };
+  const owner = kp.publicKey;
+  const r = await porter.readChain(porter.rootChain(await grant('resident', 0, true)), { rootKeys: [owner] });
+  assert.equal(r.leaf.duress, true);
+  assert.equal(r.leaf.purpose, 'resident');
+  assert.equal((await porter.chainSummary(porter.rootChain(await grant('resident', 0, true)), [owner])).purpose, 'resident');
+  const code = async (bytes) => porter.readChain(bytes, { rootKeys: [owner] }).then(() => 'ok', (e) => e.code);
+  assert.equal(await code(porter.rootChain(await grant('delivery', 1, true))), 'malformed');
+  assert.equal(await code(porter.rootChain(await grant('resident', 1, true))), 'malformed');
+  assert.equal(await code(porter.rootChain(await grant('resident', 0, 1))), 'malformed');
+  // Below the owner's link: widened-link, even in an otherwise good chain.
+  const carrier = await porter.keypairFromSeed(fromHex(v.keys.carrier.seed));
+  const root = cbor.decode(porter.rootChain(await porter.grantLink({ sk: kp.privateKey, pk: kp.publicKey, home: 'home-7f3a',
+    cti: new Uint8Array(16).fill(6), holder: carrier.publicKey, purpose: 'resident', depth: 1 })))[0];
+  const child = cbor.decode(porter.grantClaims({ home: 'home-7f3a', cti: new Uint8Array(16).fill(7),
+    holder: fromHex(v.keys.courier.public_key), purpose: 'resident', depth: 0 }));
+  child.get(-65537).set(11, true);
+  const link1 = await porter.sign1(carrier.privateKey, carrier.publicKey, porter.AAD.grant, cbor.encode(child));
+  assert.equal(await code(cbor.encode([root, cbor.decode(link1)])), 'widened-link');
+});
+
+test('narrowingFault: each field of the delegation table, both ways', () => {
+  const p = { home: 'h', purpose: 'delivery', depth: 1, locks: ['back', 'front'], entries: 50, nbf: 100, exp: 1000,
+    conditions: 1, doorOpenMax: 90, windows: [[100, 500], [600, 900]], weekly: [[62, 480, 1200]], tz: 'Europe/Berlin' };
+  const c = { ...p, depth: 0, locks: ['front'], entries: 1, nbf: 200, exp: 400, conditions: 3, doorOpenMax: 60,
+    windows: [[600, 700]], weekly: [[2, 540, 720]] };
+  assert.equal(porter.narrowingFault(p, c), null);
+  const faults = {
+    depth: { depth: 1 }, home: { home: 'x' }, purpose: { purpose: 'guest' }, locks: { locks: ['side'] },
+    entries: { entries: 51 }, 'not-before': { nbf: 99 }, expiry: { exp: 1001 }, conditions: { conditions: 2 },
+    'door-open max': { doorOpenMax: 91 }, windows: { windows: [[450, 550]] }, 'week-day intervals': { weekly: [[2, 400, 720]] },
+  };
+  for (const [want, change] of Object.entries(faults)) assert.equal(porter.narrowingFault(p, { ...c, ...change }), want, want);
+  // Absent in the child where the parent restricts: wider.
+  for (const [want, k] of [['locks', 'locks'], ['entries', 'entries'], ['not-before', 'nbf'], ['expiry', 'exp'],
+    ['door-open max', 'doorOpenMax'], ['week-day intervals', 'weekly']])
+    assert.equal(porter.narrowingFault(p, { ...c, [k]: null }), want, `${k} absent`);
+  assert.equal(porter.narrowingFault(p, { ...c, tz: 'Europe/Lisbon' }), 'week-day intervals');
+  // No windows in the child: [nbf, exp) must lie inside one parent window.
+  assert.equal(porter.narrowingFault(p, { ...c, windows: null }), null);
+  assert.equal(porter.narrowingFault(p, { ...c, windows: null, exp: 650 }), 'windows');
+  // A parent without a restriction allows any.
+  assert.equal(porter.narrowingFault({ ...p, locks: null, entries: null, windows: null, weekly: null, tz: null, doorOpenMax: null },
+    { ...c, locks: null, entries: null, windows: null, weekly: null, tz: null, doorOpenMax: null }), null);
 });

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "porter/crypto.h"
@@ -781,46 +782,232 @@ home_simple(struct client *c, int argc, char **argv, const char *cmd, const char
 
 static const char member_usage[] =
 	"usage: porter home member add ID --email E [--role member|owner]\n"
+	"       porter home member list ID\n"
+	"       porter home member remove ID (--account N | --email E)\n"
 	"\n"
-	"Add the account with e-mail E to home ID (its owners only). A member sees the\n"
-	"home, its keys, grants and revocations; an owner may also change them.\n"
+	"The household of home ID (docs/api.md, \"Homes\").\n"
 	"\n"
+	"add (owners only) adds the account with e-mail E. A member sees the home,\n"
+	"its keys, grants and revocations; an owner may also change them.\n"
 	"  --email E           the account's e-mail address (it must exist)\n"
-	"  --role R            member (default) or owner\n" COMMON_HELP;
+	"  --role R            member (default) or owner\n"
+	"\n"
+	"list (members) shows every account of the home: account id, role, e-mail,\n"
+	"name and the key ids of the owner keys that account enrolled.\n"
+	"\n"
+	"remove (owners; a member may remove themself: leave the home) takes the\n"
+	"home from an account at once. The last owner cannot be removed\n"
+	"(last-owner): make another account owner first, or delete the home.\n"
+	"Removing an owner does not revoke their owner keys at the hubs: a hub\n"
+	"trusts keys, not accounts. The key ids that account enrolled are printed;\n"
+	"revoke them with 'porter revoke --key' ('porter key list' shows their\n"
+	"public keys), signed with your own key.\n"
+	"  --account N         the account id (as 'member list' shows it)\n"
+	"  --email E           the account's e-mail (looked up in 'member list')\n" COMMON_HELP;
+
+static const struct option member_opts[] = {
+	{"email", required_argument, NULL, 'e'},
+	{"role", required_argument, NULL, 'r'},
+	{"account", required_argument, NULL, 'a'},
+	COMMON_OPTS,
+};
+
+static void
+show_members(const json_t *j)
+{
+	const json_t *ms = json_object_get(j, "members"), *m, *k;
+	static const char *const head[] = {"ACCOUNT", "ROLE", "EMAIL", "NAME", "KEY IDS"};
+	char id[24], role[16], email[300], name[256], kids[64 * 18 + 1], one[40];
+	const char *cells[5];
+	struct table t;
+	size_t i, x, used;
+
+	if (json_array_size(ms) == 0) {
+		printf("no members\n");
+		return;
+	}
+	table_init(&t, 5);
+	table_row(&t, head);
+	json_array_foreach(ms, i, m) {
+		(void)snprintf(id, sizeof(id), "%lld",
+			       (long long)json_integer_value(json_object_get(m, "account_id")));
+		cells[0] = id;
+		cells[1] = client_text(json_object_get(m, "role"), role, sizeof(role));
+		cells[2] = client_text(json_object_get(m, "email"), email, sizeof(email));
+		cells[3] = client_text(json_object_get(m, "name"), name, sizeof(name));
+		kids[0] = '\0';
+		used = 0;
+		json_array_foreach(json_object_get(m, "key_ids"), x, k) {
+			int w;
+			client_text(k, one, sizeof(one));
+			w = snprintf(kids + used, sizeof(kids) - used, "%s%s", used ? "," : "", one);
+			if (w < 0 || (size_t)w >= sizeof(kids) - used)
+				break;
+			used += (size_t)w;
+		}
+		cells[4] = used ? kids : "-";
+		table_row(&t, cells);
+	}
+	table_print(&t);
+}
+
+/* --account: a positive decimal number without a leading zero (as porterd
+ * wants it in the path); 0 or not a number. */
+static long long
+member_account(const char *s)
+{
+	char *end;
+	long long v;
+
+	if (s[0] < '1' || s[0] > '9')
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0)
+		return 0;
+	return v;
+}
+
+/* The member of list whose account id is want, or (want 0) whose e-mail is
+ * email (porterd stores e-mails lowercased: compared without case). */
+static const json_t *
+member_find(const json_t *list, long long want, const char *email)
+{
+	const json_t *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(list, "members"), i, m) {
+		const char *e = json_string_value(json_object_get(m, "email"));
+		if (want != 0 ? json_integer_value(json_object_get(m, "account_id")) == want
+			      : e != NULL && strcasecmp(e, email) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+static int
+member_remove(struct client *c, const char *home, const char *account, const char *email)
+{
+	char path[160], who[300], role[16], kids[64 * 18 + 1], one[40];
+	json_t *list = NULL, *reply = NULL, *out = NULL, *ks;
+	const json_t *m, *k;
+	long long id = 0;
+	size_t i, used = 0;
+	int rc;
+
+	if ((account == NULL) == (email == NULL))
+		die_usage("home member remove", "give exactly one of --account and --email");
+	if (account != NULL && (id = member_account(account)) == 0)
+		die_usage("home member remove", "--account is an account id (a positive number)");
+	if ((rc = home_path(path, sizeof(path), home, "/members")) != 0 ||
+	    (rc = client_load(c)) != 0)
+		return rc;
+	/* Read the household first: the e-mail's account id, and the keys an
+	 * owner enrolled (no longer listed once removed). */
+	if ((rc = client_call(c, "GET", path, NULL, CALL_AUTH, &list)) != 0)
+		return rc;
+	if ((m = member_find(list, id, email)) == NULL) {
+		if (id != 0)
+			warnx_("account %lld is not a member of home %s (not-found)", id, home);
+		else
+			warnx_("no member of home %s has the e-mail '%s' (not-found)", home, email);
+		rc = EXIT_INPUT;
+		goto out;
+	}
+	id = (long long)json_integer_value(json_object_get(m, "account_id"));
+	client_text(json_object_get(m, "email"), who, sizeof(who));
+	client_text(json_object_get(m, "role"), role, sizeof(role));
+	ks = json_deep_copy(json_object_get(m, "key_ids"));
+	if (!json_is_array(ks)) {
+		json_decref(ks);
+		ks = json_array();
+	}
+	if (snprintf(path, sizeof(path), "/v1/homes/%s/members/%lld", home, id) >= (int)sizeof(path)) {
+		json_decref(ks);
+		warnx_("home id too long");
+		rc = EXIT_INPUT;
+		goto out;
+	}
+	if ((rc = client_call(c, "DELETE", path, NULL, CALL_AUTH, &reply)) != 0) {
+		json_decref(ks);
+		goto out;
+	}
+	if (c->json) {
+		out = json_pack("{s:I,s:s,s:s,s:o}", "account_id", (json_int_t)id, "email", who,
+				"role", role, "key_ids", ks);
+		rc = print_reply(c, out, NULL);
+		out = NULL;
+		goto out;
+	}
+	printf("removed account %lld (%s, %s) from home %s\n", id, who, role, home);
+	json_array_foreach(ks, i, k) {
+		int w;
+		client_text(k, one, sizeof(one));
+		w = snprintf(kids + used, sizeof(kids) - used, "%s%s", used ? ", " : "", one);
+		if (w < 0 || (size_t)w >= sizeof(kids) - used)
+			break;
+		used += (size_t)w;
+	}
+	if (strcmp(role, "owner") == 0)
+		printf("the hubs still trust the owner keys this account enrolled until you revoke "
+		       "them: %s\n",
+		       used ? kids : "none enrolled by it (revoke any key it holds that another "
+				     "account enrolled)");
+	json_decref(ks);
+out:
+	json_decref(out);
+	json_decref(reply);
+	json_decref(list);
+	return rc;
+}
 
 static int
 home_member(struct client *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"email", required_argument, NULL, 'e'},
-		{"role", required_argument, NULL, 'r'},
-		COMMON_OPTS,
-	};
-	const char *email = NULL, *role = NULL;
+	const char *email = NULL, *role = NULL, *account = NULL, *verb;
 	char path[128];
 	json_t *body = NULL, *reply = NULL;
 	int ch, rc;
 
-	if (argc < 2 || strcmp(argv[1], "add") != 0) {
+	if (argc < 2 || (strcmp(argv[1], "add") != 0 && strcmp(argv[1], "list") != 0 &&
+			 strcmp(argv[1], "remove") != 0)) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 			fputs(member_usage, stdout);
 			return 0;
 		}
-		die_usage("home member", "expected 'add'");
+		die_usage("home member", "expected 'add', 'list' or 'remove'");
 	}
+	verb = argv[1];
 	argc--;
 	argv++;
 	start_opts();
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", member_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'e': email = optarg; break;
 		case 'r': role = optarg; break;
+		case 'a': account = optarg; break;
 		default:
 			if (common_opt(c, ch, "home member", member_usage, argv))
 				return 0;
 		}
 	}
 	positional(argc, argv, 1, "home member", "the home's id");
+	if (strcmp(verb, "list") == 0) {
+		if (email != NULL || role != NULL || account != NULL)
+			die_usage("home member list", "takes no --email, --role or --account");
+		if ((rc = home_path(path, sizeof(path), argv[optind], "/members")) != 0 ||
+		    (rc = client_load(c)) != 0 ||
+		    (rc = client_call(c, "GET", path, NULL, CALL_AUTH, &reply)) != 0)
+			return rc;
+		return print_reply(c, reply, show_members);
+	}
+	if (strcmp(verb, "remove") == 0) {
+		if (role != NULL)
+			die_usage("home member remove", "takes no --role");
+		return member_remove(c, argv[optind], account, email);
+	}
+	if (account != NULL)
+		die_usage("home member add", "takes --email, not --account");
 	if (email == NULL)
 		die_usage("home member", "--email is required");
 	if (role != NULL && strcmp(role, "member") != 0 && strcmp(role, "owner") != 0)
@@ -851,6 +1038,8 @@ static const char home_usage[] =
 	"       porter home update ID [options]\n"
 	"       porter home delete ID\n"
 	"       porter home member add ID --email E [--role member|owner]\n"
+	"       porter home member list ID\n"
+	"       porter home member remove ID (--account N | --email E)\n"
 	"\n"
 	"Homes on porterd: each has owners (who change it) and members (who see it).\n"
 	"Run 'porter home <command> --help' for the options of each.\n";

@@ -27,12 +27,17 @@
 #include "porter/clipseal.h"
 #include "porter/crypto.h"
 #include "porter/evidence.h"
+#include "porter/camera_stmt.h"
+#include "porter/cbor.h"
 #include "porter/keyfile.h"
+#include "camtrust.h"
 #include "client.h"
 #include "porter.h"
 
-/* Exit status when no trusted camera key was given (--camera-key). */
-#define EXIT_NOTRUST 3
+/* Exit status when no trusted camera key is at hand: no --camera-key
+ * where one is required, or porterd's key without an owner's statement
+ * the user trusts (camtrust.h). */
+#define EXIT_NOTRUST EXIT_CAM_UNTRUSTED
 /* Exit status of decrypt when the video was written from the key record
  * and each segment's own signature: no manifest, the clip was cut short. */
 #define EXIT_CUT_SHORT 4
@@ -48,24 +53,35 @@ int cmd_evidence(int argc, char **argv);
 	{NULL, 0, NULL, 0}
 
 static const char camera_usage[] =
-	"usage: porter camera add --home ID --id CAMERA --key PUBKEY [--name N]\n"
+	"usage: porter camera add --home ID --id CAMERA --camera-key PUBKEY --key OWNER_KEY\n"
+	"                         [--name N]\n"
+	"       porter camera sign --home ID --id CAMERA --camera-key PUBKEY --key OWNER_KEY\n"
+	"                          [--name N]\n"
 	"       porter camera list --home ID\n"
 	"       porter camera remove --home ID CAMERA\n"
 	"\n"
 	"A home's cameras (owners enrol and remove; members list). A camera signs\n"
-	"its clip uploads with its own Ed25519 key (porter-cam); porterd accepts\n"
-	"them only from an enrolled key.\n"
+	"its clip uploads and live video with its own Ed25519 key (porter-cam);\n"
+	"porterd accepts them only from an enrolled key. add signs a camera\n"
+	"statement with your owner key (\"camera CAMERA of home ID has key PUBKEY\")\n"
+	"and sends it with the key: porter clip decrypt and porter live believe\n"
+	"porterd's camera key only with such a statement by an owner key you\n"
+	"trust. sign only prints the statement (base64url), for scripts and the\n"
+	"API (POST /v1/homes/{id}/cameras, \"statement\").\n"
 	"\n"
 	"  --home ID           the home\n"
 	"  --id CAMERA         the camera's id, as porter-cam's config names it\n"
-	"  --key PUBKEY        the camera's public key: base64url, or a .pub file\n"
+	"  --camera-key PUBKEY the camera's public key: base64url, or its .pub file\n"
+	"  --key OWNER_KEY     your owner secret key file (porter keygen); it stays\n"
+	"                      here, and signs the statement\n"
 	"  --name N            what it looks at (\"Front door\"), up to 100 bytes\n" COMMON_HELP;
 
 static const char clip_usage[] =
 	"usage: porter clip list --home ID [--limit N] [--after CURSOR]\n"
 	"       porter clip get --home ID CLIP\n"
 	"       porter clip decrypt --home ID CLIP --key OWNER_KEY --out FILE\n"
-	"                           --camera-key PUBKEY\n"
+	"                           [--camera-key PUBKEY | --owner-pub PUBKEY ...]\n"
+	"                           [--trust-unsigned-camera]\n"
 	"\n"
 	"A home's clips: sealed on the camera to the owners' keys, stored by\n"
 	"porterd as ciphertext it cannot read. decrypt verifies the camera's\n"
@@ -84,9 +100,20 @@ static const char clip_usage[] =
 	"  --out FILE          where the video goes (created, never overwritten\n"
 	"                      half-way: written to FILE.tmp, then renamed)\n"
 	"  --camera-key PUBKEY the camera's public key (base64url, or the camera's\n"
-	"                      cam.key.pub) from your side, as you enrolled it.\n"
-	"                      Required: porterd's copy is not trusted, as it could\n"
-	"                      mint a key and forge a whole clip (exit 3 without it)\n" COMMON_HELP;
+	"                      cam.key.pub) from your side, as you enrolled it\n"
+	"  --owner-pub PUBKEY  also trust statements signed by this owner key (.pub\n"
+	"                      file or base64url); repeatable. Your own --key is\n"
+	"                      always trusted\n"
+	"  --trust-unsigned-camera\n"
+	"                      believe porterd's key for a camera enrolled without an\n"
+	"                      owner's statement (before porter signed them): with it,\n"
+	"                      whoever runs porterd could forge a whole clip\n"
+	"\n"
+	"Without --camera-key, decrypt takes the camera's key from porterd only if\n"
+	"the owner-signed statement the camera was enrolled with (porter camera\n"
+	"add) verifies with your --key or an --owner-pub key and names that key;\n"
+	"else it refuses (exit 3): porterd, or whoever breaks into it, could\n"
+	"otherwise swap the key and forge a whole clip.\n" COMMON_HELP;
 
 static bool
 common_opt(struct client *c, int ch, const char *cmd, const char *usage, char **argv)
@@ -163,14 +190,73 @@ trusted_camera_key(const char *arg, const char *what, uint8_t pk[PT_PK_LEN])
 
 /* ---- cameras ---- */
 
+/*
+ * The owner-signed camera statement (porter/camera_stmt.h) of camera id
+ * of home, key pk, name (NULL: none), signed with the owner key file, as
+ * base64url text into out. 0 or EXIT_INPUT (printed). The owner key is
+ * freed (wiped) before this returns.
+ */
+static int
+camera_sign(const char *home, const char *id, const uint8_t pk[PT_PK_LEN], const char *name,
+	    const char *keyfile, char *out, size_t cap)
+{
+	uint8_t stmt[PT_CAMERA_STMT_MAX];
+	struct pt_camera_stmt st;
+	struct pt_secret *sec = NULL;
+	struct pt_signer sg;
+	struct pt_errbuf err;
+	size_t n = 0;
+	int rc = EXIT_INPUT, x;
+
+	memset(&st, 0, sizeof(st));
+	if (strlen(home) > PT_ID_MAX || !pt_id_is_valid(home, strlen(home)) ||
+	    strlen(id) > PT_ID_MAX || !pt_id_is_valid(id, strlen(id))) {
+		warnx_("--home and --id take ids (1..64 of A-Z a-z 0-9 . _ -)");
+		goto out;
+	}
+	if (name != NULL && (strlen(name) > PT_CAMERA_NAME_MAX ||
+			     !pt_text_is_printable((const uint8_t *)name, strlen(name)))) {
+		warnx_("--name takes at most %d bytes of printable text", PT_CAMERA_NAME_MAX);
+		goto out;
+	}
+	memcpy(st.home, home, strlen(home) + 1);
+	memcpy(st.camera, id, strlen(id) + 1);
+	memcpy(st.camera_pk, pk, PT_PK_LEN);
+	if (name != NULL)
+		memcpy(st.name, name, strlen(name) + 1);
+	st.iat = now_utc();
+	if ((sec = pt_secret_new()) == NULL || pt_keyfile_load(keyfile, sec, &err) != PT_OK) {
+		warnx_("%s", sec == NULL ? "out of memory" : err.msg);
+		goto out;
+	}
+	pt_signer_sodium(&sg, sec);
+	if ((x = pt_camera_stmt_sign(pt_crypto_sodium(), &sg, &st, stmt, sizeof(stmt), &n)) !=
+	    PT_OK) {
+		warnx_("cannot sign the camera statement: %s", pt_err_text(x));
+		goto out;
+	}
+	if (pt_b64_encode(out, cap, stmt, n) != PT_OK) {
+		warnx_("cannot encode the camera statement");
+		goto out;
+	}
+	rc = 0;
+out:
+	pt_secret_free(sec);
+	return rc;
+}
+
 static void
 show_camera(const json_t *o)
 {
 	static const struct field f[] = {
 		{"id", "id", 's'},	   {"name", "name", '-'},	     {"key id", "key_id", 's'},
-		{"public key", "public_key", 's'}, {"added", "created_at", 't'}, {NULL, NULL, 0},
+		{"public key", "public_key", 's'}, {"added", "created_at", 't'},
+		{"signed by", "signed_by", '-'}, {NULL, NULL, 0},
 	};
 	print_fields(o, f);
+	if (json_is_null(json_object_get(o, "statement")))
+		printf("UNSIGNED: enrolled without an owner's statement; viewers do not trust its"
+		       " key unless told to\n");
 }
 
 static void
@@ -178,15 +264,18 @@ show_cameras(const json_t *o)
 {
 	const json_t *arr = json_object_get(o, "cameras"), *v;
 	struct table t;
-	char a[128], b[128], k[32], w[32];
+	char a[128], b[128], k[32], s[32], w[32];
 	size_t i;
 
-	table_init(&t, 4);
-	table_row(&t, (const char *const[]){"ID", "NAME", "KEY ID", "ADDED"});
+	table_init(&t, 5);
+	table_row(&t, (const char *const[]){"ID", "NAME", "KEY ID", "SIGNED BY", "ADDED"});
 	json_array_foreach(arr, i, v) {
-		const char *row[4] = {text_or_dash(json_object_get(v, "id"), a, sizeof(a)),
+		const json_t *by = json_object_get(v, "signed_by");
+		const char *row[5] = {text_or_dash(json_object_get(v, "id"), a, sizeof(a)),
 				      text_or_dash(json_object_get(v, "name"), b, sizeof(b)),
 				      client_text(json_object_get(v, "key_id"), k, sizeof(k)),
+				      json_is_string(by) ? client_text(by, s, sizeof(s))
+							 : "UNSIGNED",
 				      client_time(json_object_get(v, "created_at"), w, sizeof(w))};
 		table_row(&t, row);
 	}
@@ -199,10 +288,11 @@ cmd_camera(int argc, char **argv)
 	static const struct option opts[] = {
 		{"home", required_argument, NULL, 'm'}, {"id", required_argument, NULL, 'i'},
 		{"key", required_argument, NULL, 'k'},	{"name", required_argument, NULL, 'n'},
+		{"camera-key", required_argument, NULL, 'P'},
 		COMMON_OPTS,
 	};
-	const char *home = NULL, *id = NULL, *key = NULL, *name = NULL, *verb;
-	char path[256], text[PT_PK_TEXT_LEN + 1];
+	const char *home = NULL, *id = NULL, *key = NULL, *name = NULL, *camkey = NULL, *verb;
+	char path[256], text[PT_PK_TEXT_LEN + 1], stmt_text[PT_CAMERA_STMT_MAX / 3 * 4 + 8];
 	uint8_t pk[PT_PK_LEN];
 	struct pt_errbuf err;
 	struct client c;
@@ -210,13 +300,14 @@ cmd_camera(int argc, char **argv)
 	int ch, rc;
 
 	if (argc < 2)
-		die_usage("camera", "expected a command: add, list, remove");
+		die_usage("camera", "expected a command: add, sign, list, remove");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(camera_usage, stdout);
 		return 0;
 	}
 	verb = argv[1];
-	if (strcmp(verb, "add") != 0 && strcmp(verb, "list") != 0 && strcmp(verb, "remove") != 0)
+	if (strcmp(verb, "add") != 0 && strcmp(verb, "sign") != 0 && strcmp(verb, "list") != 0 &&
+	    strcmp(verb, "remove") != 0)
 		die_usage("camera", "unknown command '%s'", verb);
 	argc--;
 	argv++;
@@ -229,6 +320,7 @@ cmd_camera(int argc, char **argv)
 		case 'i': id = optarg; break;
 		case 'k': key = optarg; break;
 		case 'n': name = optarg; break;
+		case 'P': camkey = optarg; break;
 		default:
 			if (common_opt(&c, ch, "camera", camera_usage, argv))
 				return 0;
@@ -236,19 +328,30 @@ cmd_camera(int argc, char **argv)
 	}
 	if (home == NULL)
 		die_usage("camera", "--home is required");
-	if (strcmp(verb, "add") == 0) {
+	if (strcmp(verb, "add") == 0 || strcmp(verb, "sign") == 0) {
 		positional(argc, argv, 0, "camera", "no arguments");
-		if (id == NULL || key == NULL)
-			die_usage("camera", "add needs --id and --key");
+		if (id != NULL && key != NULL && camkey == NULL &&
+		    pt_pubkey_parse(key, pk, &err) == PT_OK)
+			die_usage("camera", "--key is your owner key file now (it signs the camera's"
+					    " statement); the camera's public key goes in --camera-key");
+		if (id == NULL || key == NULL || camkey == NULL)
+			die_usage("camera", "%s needs --id, --camera-key and --key", verb);
 		if ((rc = home_path(path, sizeof(path), home, "/cameras")) != 0)
 			goto out;
-		if (pt_pubkey_parse(key, pk, &err) != PT_OK) {
+		if (pt_pubkey_parse(camkey, pk, &err) != PT_OK) {
 			warnx_("%s", err.msg);
 			rc = EXIT_INPUT;
 			goto out;
 		}
+		if ((rc = camera_sign(home, id, pk, name, key, stmt_text, sizeof(stmt_text))) != 0)
+			goto out;
+		if (strcmp(verb, "sign") == 0) {
+			printf("%s\n", stmt_text);
+			goto out;
+		}
 		pt_pubkey_text(pk, text);
-		body = json_pack("{s:s,s:s}", "id", id, "public_key", text);
+		body = json_pack("{s:s,s:s,s:s}", "id", id, "public_key", text, "statement",
+				 stmt_text);
 		if (body == NULL ||
 		    (name != NULL && json_object_set_new(body, "name", json_string(name)) != 0)) {
 			warnx_("--id and --name must be UTF-8 text");
@@ -258,7 +361,7 @@ cmd_camera(int argc, char **argv)
 		rc = call_show(&c, "POST", path, body, "enrolled a camera:", show_camera);
 	} else if (strcmp(verb, "list") == 0) {
 		positional(argc, argv, 0, "camera", "no arguments");
-		if (id != NULL || key != NULL || name != NULL)
+		if (id != NULL || key != NULL || name != NULL || camkey != NULL)
 			die_usage("camera", "list takes only --home");
 		if ((rc = home_path(path, sizeof(path), home, "/cameras")) != 0)
 			goto out;
@@ -714,9 +817,64 @@ out:
 	return rc;
 }
 
+/*
+ * Without --camera-key: the key of the clip's camera from porterd, if the
+ * owner's statement it was enrolled with verifies with a key the user
+ * trusts (camtrust.h), and if it is the key the clip was uploaded with
+ * (a camera enrolled again with a new key has a statement for the new key
+ * only: its older clips need --camera-key). 0 or an exit code (printed).
+ */
+static int
+camera_key_from_statement(struct client *c, const char *home, const json_t *info,
+			  const struct cam_trust *t, uint8_t cam_pk[PT_PK_LEN])
+{
+	char path[256], cam[PT_ID_MAX + 1];
+	const json_t *arr, *v, *found = NULL;
+	json_t *reply = NULL;
+	uint8_t clip_pk[PT_PK_LEN];
+	size_t i;
+	int rc;
+
+	client_text(json_object_get(info, "camera"), cam, sizeof(cam));
+	if (!pt_id_is_valid(cam, strlen(cam)) ||
+	    server_pubkey(json_object_get(info, "camera_key"), clip_pk) != 0) {
+		warnx_("porterd sent no usable camera id or key for the clip");
+		return EXIT_INPUT;
+	}
+	if ((rc = home_path(path, sizeof(path), home, "/cameras")) != 0 ||
+	    (rc = client_call(c, "GET", path, NULL, CALL_AUTH, &reply)) != 0)
+		return rc;
+	arr = json_object_get(reply, "cameras");
+	json_array_foreach(arr, i, v) {
+		if (json_is_string(json_object_get(v, "id")) &&
+		    strcmp(json_string_value(json_object_get(v, "id")), cam) == 0)
+			found = v;
+	}
+	rc = EXIT_NOTRUST;
+	if (found == NULL) {
+		warnx_("camera '%s' is not enrolled in home %s any more: no owner's statement vouches"
+		       " for its key. Pass the camera's key with --camera-key", cam, home);
+		goto out;
+	}
+	if ((rc = cam_trust_key(t, home, found, cam_pk)) != 0)
+		goto out;
+	if (!pt_ct_equal(cam_pk, clip_pk, PT_PK_LEN)) {
+		warnx_("the clip was uploaded with another key than the one the owner's statement"
+		       " names for camera '%s' (enrolled again since?): pass the key it had with"
+		       " --camera-key", cam);
+		memset(cam_pk, 0, PT_PK_LEN);
+		rc = EXIT_NOTRUST;
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(reply);
+	return rc;
+}
+
 static int
 clip_decrypt(struct client *c, const char *home, const char *clip_hex, const char *keyfile,
-	     const char *out, const char *camera_key)
+	     const char *out, const char *camera_key, struct cam_trust *trust)
 {
 	const struct pt_crypto_ops *ops = pt_crypto_sodium();
 	struct pt_clip_manifest *m = NULL;
@@ -747,7 +905,8 @@ clip_decrypt(struct client *c, const char *home, const char *clip_hex, const cha
 	}
 	pt_secret_public(sec, pk);
 	pt_kid(ops, pk, kid);
-	if ((rc = trusted_camera_key(camera_key, "decrypt", cam_pk)) != 0)
+	cam_trust_add_pk(trust, pk);	/* your own owner key is trusted */
+	if (camera_key != NULL && (rc = trusted_camera_key(camera_key, "decrypt", cam_pk)) != 0)
 		goto out;
 	if ((rc = client_load(c)) != 0 || (rc = client_need(c, true)) != 0)
 		goto out;
@@ -758,7 +917,12 @@ clip_decrypt(struct client *c, const char *home, const char *clip_hex, const cha
 		rc = x;
 		goto out;
 	}
-	{
+	if (camera_key == NULL) {
+		/* porterd's key, vouched for by an owner's statement, or nothing. */
+		if ((rc = camera_key_from_statement(c, home, info, trust, cam_pk)) != 0)
+			goto out;
+		rc = EXIT_INPUT;
+	} else {
 		/* porterd's key is only compared, never trusted. */
 		uint8_t srv[PT_PK_LEN];
 		if (server_pubkey(json_object_get(info, "camera_key"), srv) == 0 &&
@@ -838,14 +1002,19 @@ cmd_clip(int argc, char **argv)
 		{"home", required_argument, NULL, 'm'},	  {"limit", required_argument, NULL, 'l'},
 		{"after", required_argument, NULL, 'a'},  {"key", required_argument, NULL, 'k'},
 		{"out", required_argument, NULL, 'o'},	  {"camera-key", required_argument, NULL, 'c'},
+		{"owner-pub", required_argument, NULL, 'O'},
+		{"trust-unsigned-camera", no_argument, NULL, 'U'},
 		COMMON_OPTS,
 	};
 	const char *home = NULL, *limit = NULL, *after = NULL, *key = NULL, *out = NULL,
 		   *camkey = NULL, *verb;
 	char path[512], sub[160];
+	struct cam_trust trust;
 	struct client c;
+	bool trust_opts = false;
 	int ch, rc;
 
+	cam_trust_init(&trust);
 	if (argc < 2)
 		die_usage("clip", "expected a command: list, get, decrypt");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -868,6 +1037,12 @@ cmd_clip(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'o': out = optarg; break;
 		case 'c': camkey = optarg; break;
+		case 'O':
+			if (cam_trust_add_pub(&trust, optarg) != 0)
+				return EXIT_INPUT;
+			trust_opts = true;
+			break;
+		case 'U': trust.trust_unsigned = trust_opts = true; break;
 		default:
 			if (common_opt(&c, ch, "clip", clip_usage, argv))
 				return 0;
@@ -877,7 +1052,7 @@ cmd_clip(int argc, char **argv)
 		die_usage("clip", "--home is required");
 	if (strcmp(verb, "list") == 0) {
 		positional(argc, argv, 0, "clip", "no arguments");
-		if (key != NULL || out != NULL || camkey != NULL)
+		if (key != NULL || out != NULL || camkey != NULL || trust_opts)
 			die_usage("clip", "list takes --home, --limit and --after");
 		if (after != NULL && (after[0] == '\0' || strlen(after) > 20 ||
 				      strspn(after, "0123456789") != strlen(after)))
@@ -903,8 +1078,11 @@ cmd_clip(int argc, char **argv)
 	} else {
 		positional(argc, argv, 1, "clip", "the clip's id");
 		if (key == NULL || out == NULL)
-			die_usage("clip", "decrypt needs --key, --out and --camera-key");
-		rc = clip_decrypt(&c, home, argv[optind], key, out, camkey);
+			die_usage("clip", "decrypt needs --key and --out");
+		if (camkey != NULL && trust_opts)
+			die_usage("clip", "--camera-key pins the camera's key: --owner-pub and"
+					  " --trust-unsigned-camera are for porterd's key");
+		rc = clip_decrypt(&c, home, argv[optind], key, out, camkey, &trust);
 	}
 out:
 	client_close(&c);

@@ -113,6 +113,9 @@ static const char grant_usage[] =
 	"  --depth N              further delegations allowed below (0..3, default 0)\n"
 	"  --camera               refuse unless the camera is healthy\n"
 	"  --alarm-bypass         keep the alarm armed, bypass only the entry zone\n"
+	"  --duress               an owner's duress credential: opens as asked and\n"
+	"                         silently alerts the other owners (resident root\n"
+	"                         grants only, depth 0; docs/alarm.md)\n"
 	"  --door-open-max DUR    longest the door may stand open (90, 2m)\n"
 	"  --note TEXT            shown to the holder at the door\n"
 	"  --unchecked            sign even if it widens the parent (to test hubs)\n"
@@ -127,7 +130,7 @@ struct grant_opts {
 	const char *windows[PT_WINDOWS_MAX + 1];
 	const char *weekly[PT_WEEKLY_MAX + 1];
 	size_t n_locks, n_windows, n_weekly;
-	bool camera, alarm, unchecked;
+	bool camera, alarm, duress, unchecked;
 };
 
 static int
@@ -289,6 +292,7 @@ build_grant(const struct grant_opts *o, const struct pt_grant *parent, struct pt
 		g->has_door_open = true;
 		g->door_open_max = parent->door_open_max;
 	}
+	g->duress = o->duress;
 	if (o->note != NULL) {
 		if (strlen(o->note) > PT_NOTE_MAX) {
 			warnx_("--note is longer than %d bytes", PT_NOTE_MAX);
@@ -338,6 +342,7 @@ grant_sign_argv(int argc, char **argv, const struct grant_extra *x, struct grant
 		{"depth", required_argument, NULL, 'd'},
 		{"camera", no_argument, NULL, 'c'},
 		{"alarm-bypass", no_argument, NULL, 'a'},
+		{"duress", no_argument, NULL, 'R'},
 		{"door-open-max", required_argument, NULL, 'D'},
 		{"note", required_argument, NULL, 'N'},
 		{"unchecked", no_argument, NULL, 'U'},
@@ -396,6 +401,7 @@ grant_sign_argv(int argc, char **argv, const struct grant_extra *x, struct grant
 		case 'd': o.depth = optarg; break;
 		case 'c': o.camera = true; break;
 		case 'a': o.alarm = true; break;
+		case 'R': o.duress = true; break;
 		case 'D': o.door = optarg; break;
 		case 'N': o.note = optarg; break;
 		case 'U': o.unchecked = true; break;
@@ -427,6 +433,13 @@ grant_sign_argv(int argc, char **argv, const struct grant_extra *x, struct grant
 			goto out;
 		}
 		parent = &parent_chain.link[parent_chain.n - 1].g;
+	}
+	if (o.duress && !o.unchecked &&
+	    (parent != NULL || o.purpose == NULL || strcmp(o.purpose, "resident") != 0 ||
+	     (o.depth != NULL && strcmp(o.depth, "0") != 0))) {
+		warnx_("--duress is for an owner's own root grant: --purpose resident, no --parent, "
+		       "depth 0");
+		goto out;
 	}
 	if (build_grant(&o, parent, &g) != 0)
 		goto out;

@@ -32,6 +32,7 @@
 
 /* The entry points, called from porter.c: argv[0] is the verb. */
 int cmd_courier_unlock(int argc, char **argv);
+int cmd_courier_panic(int argc, char **argv);
 int cmd_hub_pair_local(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_remote(int argc, char **argv);
@@ -250,6 +251,27 @@ static const char unlock_usage[] =
 	"Example: porter courier unlock --hub unix:/var/lib/porter-hub/link.sock \\\n"
 	"           --cred delivery.cbor --key device.key\n";
 
+static const char panic_usage[] =
+	"usage: porter courier panic --hub ADDR --cred FILE --key KEY [--lock ID]\n"
+	"                            [--timeout SECONDS]\n"
+	"\n"
+	"Call for help at the door (docs/alarm.md, \"Panic\"): ask the hub for a\n"
+	"challenge and answer it with a PANIC signed by this device's key, the holder\n"
+	"of a credential the home's owners issued. The hub raises a panic alert to the\n"
+	"owners (and sounds the alarm if the home says so); the door stays shut. It\n"
+	"works outside the credential's hours and with its entries used up: only a\n"
+	"revoked credential, or one not issued by this home's owners, is refused. Also\n"
+	"raise it with porterd ('porter delivery panic') when the network is there.\n"
+	"\n"
+	"  --hub ADDR          the hub's link: unix:/path/to/link.sock or HOST:PORT\n"
+	"  --cred FILE         the credential chain (CBOR), as issued\n"
+	"  --key FILE          this device's secret key: the credential's holder\n"
+	"  --lock ID           the lock (default: the hub's own)\n"
+	"  --timeout SECONDS   wait this long for each answer (default 10)\n"
+	"\n"
+	"Exit status: 0 the hub received the call (panic-received); 1 usage; 2\n"
+	"unreadable input, no hub; 10 + n refused with reason n (docs/reasons.md).\n";
+
 static void
 show_decision(const struct pt_link_decision *d, const char *hub_id)
 {
@@ -257,6 +279,8 @@ show_decision(const struct pt_link_decision *d, const char *hub_id)
 
 	if (d->reason == PT_OK)
 		printf("decision: granted (ok)\n");
+	else if (d->reason == PT_EPANIC)
+		printf("decision: %s (%s)\n", pt_err_text(d->reason), d->code);
 	else if (d->link >= 0)
 		printf("decision: refused: %s (%s), link %d\n",
 		       d->reason > -PT_ERR_COUNT_ ? pt_err_text(d->reason) : "the hub's own reason",
@@ -297,9 +321,11 @@ load_holder(const char *path, struct pt_secret **s)
 	return 0;
 }
 
-int
-cmd_courier_unlock(int argc, char **argv)
+/* courier unlock (PROOF) and courier panic (PANIC): the same exchange. */
+static int
+courier_at_door(int argc, char **argv, bool panic)
 {
+	const char *cmd = panic ? "courier panic" : "courier unlock";
 	static const struct option opts[] = {
 		{"hub", required_argument, NULL, 'H'},	{"cred", required_argument, NULL, 'c'},
 		{"key", required_argument, NULL, 'k'},	{"lock", required_argument, NULL, 'l'},
@@ -332,18 +358,18 @@ cmd_courier_unlock(int argc, char **argv)
 		case 'l': lock = optarg; break;
 		case 't':
 			if (pt_uint_parse(optarg, 1, 600, &secs) != PT_OK)
-				die_usage("courier unlock", "--timeout: 1 to 600 seconds");
+				die_usage(cmd, "--timeout: 1 to 600 seconds");
 			break;
-		case 'h': fputs(unlock_usage, stdout); return 0;
-		default: die_usage("courier unlock", "unknown option, or one without its value");
+		case 'h': fputs(panic ? panic_usage : unlock_usage, stdout); return 0;
+		default: die_usage(cmd, "unknown option, or one without its value");
 		}
 	}
 	if (optind != argc)
-		die_usage("courier unlock", "unexpected argument '%s'", argv[optind]);
+		die_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (hub == NULL || cred == NULL || key == NULL)
-		die_usage("courier unlock", "--hub, --cred and --key are required");
+		die_usage(cmd, "--hub, --cred and --key are required");
 	if (lock[0] != '\0' && !pt_id_is_valid(lock, strlen(lock)))
-		die_usage("courier unlock", "--lock '%s' is not a lock id", lock);
+		die_usage(cmd, "--lock '%s' is not a lock id", lock);
 
 	if ((r = pt_file_read(cred, PT_CHAIN_SIZE_MAX, &raw, &raw_len, &err)) != PT_OK) {
 		warnx_("%s", err.msg);
@@ -396,10 +422,13 @@ cmd_courier_unlock(int argc, char **argv)
 		rc = EXIT_INPUT;
 		goto out;
 	}
-	/* 3. PROOF: the holder's signature over hub id, nonce and chain. */
-	if ((r = pt_proof_sign(pt_crypto_sodium(), &sg, ch.hub_id, ch.nonce, raw, raw_len, sig)) !=
-	    PT_OK) {
-		warnx_("cannot sign the proof: %s", pt_err_text(r));
+	/* 3. PROOF (or PANIC): the holder's signature over hub id, nonce and
+	 * chain, under the proof's domain (or the panic's). */
+	r = panic ? pt_link_panic_sign(pt_crypto_sodium(), &sg, ch.hub_id, ch.nonce, raw, raw_len,
+				       sig)
+		  : pt_proof_sign(pt_crypto_sodium(), &sg, ch.hub_id, ch.nonce, raw, raw_len, sig);
+	if (r != PT_OK) {
+		warnx_("cannot sign the %s: %s", panic ? "panic call" : "proof", pt_err_text(r));
 		rc = EXIT_INPUT;
 		goto out;
 	}
@@ -408,7 +437,19 @@ cmd_courier_unlock(int argc, char **argv)
 	proof.chain = raw;
 	proof.chain_len = raw_len;
 	memcpy(proof.sig, sig, PT_SIG_LEN);
-	if ((r = pt_link_proof_encode(&proof, frame, sizeof(frame), &n)) != PT_OK) {
+	if (panic) {
+		struct pt_link_panic pm;
+
+		memset(&pm, 0, sizeof(pm));
+		memcpy(pm.nonce, ch.nonce, PT_NONCE_LEN);
+		pm.chain = raw;
+		pm.chain_len = raw_len;
+		memcpy(pm.sig, sig, PT_SIG_LEN);
+		r = pt_link_panic_encode(&pm, frame, sizeof(frame), &n);
+	} else {
+		r = pt_link_proof_encode(&proof, frame, sizeof(frame), &n);
+	}
+	if (r != PT_OK) {
 		warnx_("cannot send this credential: %s", pt_err_text(r));
 		rc = pt_err_info(r)->exit_code;
 		goto out;
@@ -419,7 +460,11 @@ cmd_courier_unlock(int argc, char **argv)
 	if ((rc = recv_decision(&l, &d)) != 0)
 		goto out;
 	show_decision(&d, ch.hub_id);
-	rc = reason_exit(d.reason);
+	rc = panic && d.reason == PT_EPANIC ? 0 : reason_exit(d.reason);
+	if (panic && d.reason == PT_OK) {
+		warnx_("the hub answered a panic call with a grant: it is not a porter hub");
+		rc = EXIT_INPUT;
+	}
 	if (d.reason != PT_OK && d.reason <= -PT_ERR_COUNT_)
 		rc = EXIT_INPUT;	/* a newer hub's reason: no exit code of its own */
 out:
@@ -428,6 +473,18 @@ out:
 	free(raw);
 	fflush(stdout);
 	return rc;
+}
+
+int
+cmd_courier_unlock(int argc, char **argv)
+{
+	return courier_at_door(argc, argv, false);
+}
+
+int
+cmd_courier_panic(int argc, char **argv)
+{
+	return courier_at_door(argc, argv, true);
 }
 
 /* ---- hub pair-local ---- */

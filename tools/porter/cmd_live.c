@@ -14,11 +14,13 @@
  * segment), then media fragments in order. Nothing unverified is ever
  * written; the first fragment that does not verify ends the view.
  *
- * porterd relays ciphertext and cannot open it. What the viewer trusts
- * porterd for is the camera's public key, unless --camera-key pins it
- * (as `porter clip decrypt` requires): with porterd's key, whoever runs
- * porterd could mint a camera key, seal a live key of its own to the
- * viewer's key (crypto_box_seal is anonymous) and show made-up video.
+ * porterd relays ciphertext and cannot open it. The camera's public key
+ * comes from porterd only with the owner-signed statement the camera was
+ * enrolled with, verified here with an owner key the viewer trusts (its
+ * own --key, --owner-pub: camtrust.h), or is pinned with --camera-key:
+ * with a key porterd chose, whoever runs porterd could mint a camera key,
+ * seal a live key of its own to the viewer's key (crypto_box_seal is
+ * anonymous) and show made-up video.
  */
 #include <assert.h>
 #include <errno.h>
@@ -40,6 +42,7 @@
 #include "porter/keyfile.h"
 #include "porter/live.h"
 #include "porter/text.h"
+#include "camtrust.h"
 #include "client.h"
 #include "porter.h"
 
@@ -54,7 +57,8 @@
 
 static const char live_usage[] =
 	"usage: porter live --home ID [--camera ID] --key OWNER_KEY (--out FILE | --out -)\n"
-	"                   [--seconds N] [--camera-key PUBKEY] [--stats]\n"
+	"                   [--seconds N] [--camera-key PUBKEY | --owner-pub PUBKEY ...]\n"
+	"                   [--trust-unsigned-camera] [--stats]\n"
 	"\n"
 	"Watch a home's camera live (owners), end to end encrypted: porter makes a key\n"
 	"pair for this session only, signs the request with your owner key (it never\n"
@@ -75,9 +79,16 @@ static const char live_usage[] =
 	"  --seconds N         stop after N seconds of video (1..600); default: at\n"
 	"                      Ctrl-C, or when the session expires (10 minutes)\n"
 	"  --camera-key PUBKEY the camera's public key from your side (its .pub file\n"
-	"                      or base64url), as you enrolled it. Without it porterd's\n"
-	"                      copy is used, and whoever runs porterd could show you\n"
-	"                      made-up video\n"
+	"                      or base64url), as you enrolled it. Without it, porterd's\n"
+	"                      copy is used only if the owner-signed statement the\n"
+	"                      camera was enrolled with (porter camera add) verifies\n"
+	"                      with your --key or an --owner-pub key (else exit 3)\n"
+	"  --owner-pub PUBKEY  also trust camera statements signed by this owner key\n"
+	"                      (.pub file or base64url); repeatable\n"
+	"  --trust-unsigned-camera\n"
+	"                      believe porterd's key for a camera enrolled without an\n"
+	"                      owner's statement: whoever runs porterd could then show\n"
+	"                      you made-up video\n"
 	"  --stats             per fragment on stderr: index, bytes, capture time,\n"
 	"                      arrival, latency (arrival - capture, by the camera's\n"
 	"                      clock); at the end latency p50 and p95\n"
@@ -88,8 +99,10 @@ static const char live_usage[] =
 	"and the camera stops), or at its expiry. Messages go to stderr.\n"
 	"\n"
 	"Exit status: 0 the view ran to its end; 1 usage; 2 bad input, I/O, network or\n"
-	"server error; 4 the session ended early at porterd, or no video came; 5 the\n"
-	"camera sent no key record within 20 s (the hub refused the request, or the\n"
+	"server error; 3 the camera's key is not vouched for (no statement by an owner\n"
+	"key you trust, or it does not verify or names another key); 4 the session\n"
+	"ended early at porterd, or no video came; 5 the camera sent no key record\n"
+	"within 20 s (the hub refused the request, or the\n"
 	"camera does not do live view: porter events --home ID shows live.refused);\n"
 	"12 the key record or a fragment does not verify (altered, or not this\n"
 	"camera's): nothing of it was written; 10 + n: porterd refused with reason n.\n";
@@ -366,9 +379,10 @@ server_pubkey(const json_t *v, uint8_t pk[PT_PK_LEN])
 }
 
 /* Pick the camera (--camera, or the only one) from porterd's list and take
- * its key, unless pinned. 0 or an exit code (printed). */
+ * its key if an owner's statement the viewer trusts vouches for it, unless
+ * pinned. 0 or an exit code (printed). */
 static int
-pick_camera(struct live *l, const char *want, const uint8_t *pinned)
+pick_camera(struct live *l, const char *want, const uint8_t *pinned, const struct cam_trust *t)
 {
 	char path[PT_ID_MAX + 32], id[PT_ID_MAX + 1];
 	const json_t *arr, *v, *found = NULL;
@@ -418,9 +432,9 @@ pick_camera(struct live *l, const char *want, const uint8_t *pinned)
 					" --camera-key; only --camera-key is trusted\n", l->camera);
 		memcpy(l->cam_pk, pinned, PT_PK_LEN);
 	} else {
-		memcpy(l->cam_pk, srv, PT_PK_LEN);
-		fprintf(stderr, "porter: note: the camera's key is porterd's copy; pin it with"
-				" --camera-key (see --help)\n");
+		/* porterd's key, vouched for by an owner's statement, or nothing. */
+		if ((rc = cam_trust_key(t, l->home, found, l->cam_pk)) != 0)
+			goto out;
 	}
 	rc = 0;
 out:
@@ -768,17 +782,21 @@ cmd_live(int argc, char **argv)
 		{"key", required_argument, NULL, 'k'},	  {"out", required_argument, NULL, 'o'},
 		{"seconds", required_argument, NULL, 's'}, {"camera-key", required_argument, NULL, 'P'},
 		{"stats", no_argument, NULL, 'S'},	  {"cacert", required_argument, NULL, 'C'},
+		{"owner-pub", required_argument, NULL, 'O'},
+		{"trust-unsigned-camera", no_argument, NULL, 'U'},
 		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
 	};
 	const char *camera = NULL, *keyfile = NULL, *secs = NULL, *camkey = NULL;
 	struct sigaction sa, old_int, old_term, old_pipe;
 	struct pt_errbuf err;
 	uint8_t pinned[PT_PK_LEN];
+	struct cam_trust trust;
 	struct live l;
 	uint64_t seconds = 0;
-	bool ended = false, opened = false, handlers = false;
+	bool ended = false, opened = false, handlers = false, trust_opts = false;
 	int ch, rc = EXIT_INPUT, x;
 
+	cam_trust_init(&trust);
 	memset(&l, 0, sizeof(l));
 	l.fd = -1;
 	client_init(&l.c);
@@ -794,6 +812,12 @@ cmd_live(int argc, char **argv)
 		case 'P': camkey = optarg; break;
 		case 'S': l.stats = true; break;
 		case 'C': l.c.cacert = optarg; break;
+		case 'O':
+			if (cam_trust_add_pub(&trust, optarg) != 0)
+				return EXIT_INPUT;
+			trust_opts = true;
+			break;
+		case 'U': trust.trust_unsigned = trust_opts = true; break;
 		case 'h': fputs(live_usage, stdout); return 0;
 		default:
 			die_usage("live", "unknown option, or one without its value: '%s'",
@@ -816,9 +840,26 @@ cmd_live(int argc, char **argv)
 		warnx_("'%s' exists: porter live writes a new file", l.out);
 		goto out;
 	}
+	if (camkey != NULL && trust_opts)
+		die_usage("live", "--camera-key pins the camera's key: --owner-pub and"
+				  " --trust-unsigned-camera are for porterd's key");
 	if (camkey != NULL && pt_pubkey_parse(camkey, pinned, &err) != PT_OK) {
 		warnx_("%s", err.msg);
 		goto out;
+	}
+	if (camkey == NULL) {
+		/* Your own owner key vouches for cameras: its public half only. */
+		struct pt_secret *own = pt_secret_new();
+		uint8_t own_pk[PT_PK_LEN];
+
+		if (own == NULL || pt_keyfile_load(keyfile, own, &err) != PT_OK) {
+			warnx_("%s", own == NULL ? "out of memory" : err.msg);
+			pt_secret_free(own);
+			goto out;
+		}
+		pt_secret_public(own, own_pk);
+		pt_secret_free(own);
+		cam_trust_add_pk(&trust, own_pk);
 	}
 	if ((l.xsk = pt_guarded_alloc(PT_LIVE_XSK_LEN)) == NULL ||
 	    (l.key = pt_guarded_alloc(PT_LIVE_KEY_LEN)) == NULL ||
@@ -828,7 +869,7 @@ cmd_live(int argc, char **argv)
 		goto out;
 	}
 	if ((rc = client_load(&l.c)) != 0 || (rc = client_need(&l.c, true)) != 0 ||
-	    (rc = pick_camera(&l, camera, camkey != NULL ? pinned : NULL)) != 0)
+	    (rc = pick_camera(&l, camera, camkey != NULL ? pinned : NULL, &trust)) != 0)
 		goto out;
 	rc = EXIT_INPUT;
 	/* This session's key pair: its secret never leaves this process. */

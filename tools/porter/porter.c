@@ -14,6 +14,7 @@
 
 /* cmd_hub.c: at the door, over the hub's link; and the hub's sim devices. */
 int cmd_courier_unlock(int argc, char **argv);
+int cmd_courier_panic(int argc, char **argv);
 int cmd_hub_pair_local(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_remote(int argc, char **argv);	/* porter remote lock|unlock */
@@ -74,6 +75,8 @@ static const char usage[] =
 	"At the door, over the hub's link (porter-hub):\n"
 	"  courier unlock --hub ADDR --cred FILE --key KEY\n"
 	"                               open the door with a credential\n"
+	"  courier panic --hub ADDR --cred FILE --key KEY\n"
+	"                               call for help at the door (the door stays shut)\n"
 	"  hub pair-local --hub ADDR --key OWNER_KEY --home ID --code CODE --hub-key K\n"
 	"                               pair a hub with its one-time code, locally\n"
 	"  sim --hub-control PATH door open|door close|motion ZONE|lock jam|status\n"
@@ -176,6 +179,8 @@ main(int argc, char **argv)
 		return cmd_revocations(argc - 1, argv + 1);
 	if (strcmp(argv[1], "courier") == 0 && argc > 2 && strcmp(argv[2], "unlock") == 0)
 		return cmd_courier_unlock(argc - 2, argv + 2);
+	if (strcmp(argv[1], "courier") == 0 && argc > 2 && strcmp(argv[2], "panic") == 0)
+		return cmd_courier_panic(argc - 2, argv + 2);
 	if (strcmp(argv[1], "hub") == 0 && argc > 2 && strcmp(argv[2], "pair-local") == 0)
 		return cmd_hub_pair_local(argc - 2, argv + 2);
 	if (strcmp(argv[1], "sim") == 0)

@@ -12,7 +12,8 @@ import { toB64url, fromB64url } from './util.js';
 import { reasonText, eventText, isAlert, stateText, levelText } from './words.js';
 import { liveSection, entryWatch, stopLive } from './live.js';
 import { openKeyRecord, openManifest, keyRecordMatches, segmentSignatureOk, revocationEnvelope } from './porter.js';
-import { kid, clipGaps, clipTimesAgree, chainSummary, keyRevocationTarget } from './porter.js';
+import { kid, clipGaps, clipTimesAgree, chainSummary, keyRevocationTarget, readChain, chainHolder } from './porter.js';
+import { termsRows, unusable } from './terms.js';
 import { toHex, fromHex } from './util.js';
 
 const main = document.getElementById('main');
@@ -335,7 +336,7 @@ function homeTabs(home, current) {
   const base = `#/homes/${api.enc(home.id)}`;
   return h('nav', { class: 'tabs', 'aria-label': 'Home' },
     link(base, 'Live state', 'home'), link(`${base}/timeline`, 'Timeline', 'timeline'),
-    link(`${base}/deliveries`, 'Deliveries', 'deliveries'), link(`${base}/guests`, 'Guests', 'guests'),
+    link(`${base}/deliveries`, 'Deliveries', 'deliveries'), link(`${base}/people`, 'People', 'people'),
     link(`${base}/clips`, 'Clips', 'clips'), link(`${base}/settings`, 'Settings', 'settings'),
     link('#/homes', 'All homes', 'homes'));
 }
@@ -694,35 +695,50 @@ function minutes(hhmm) {
   return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
 }
 
-async function viewGuests(id) {
-  const v = setView('Guests');
+// People (issue 7): the carriers accepted and on what terms (their
+// delegations, read from the signed grants), guests and services with
+// their schedules, the household; each revocable from here.
+async function viewPeople(id) {
+  const v = setView('People');
+  homes = null; // the policy's carriers, read afresh
   const home = await findHome(id);
   keepStreams([]);
   const grants = await pageAll(`/v1/homes/${api.enc(home.id)}/grants`, 'grants', 5).catch(() => []);
   const revoked = new Set();
+  const revokedKeys = new Set();
   try {
     const r = await api.get(`/v1/homes/${api.enc(home.id)}/revocations`);
-    for (const x of r.revocations || []) if (x.kind === 'token' && typeof x.target === 'string') revoked.add(x.target);
+    for (const x of r.revocations || []) {
+      if (x.kind === 'token' && typeof x.target === 'string') revoked.add(x.target);
+      if (x.kind === 'key' && typeof x.target === 'string') revokedKeys.add(x.target);
+    }
   } catch { /* shown without */ }
+  const carriers = await carriersSection(home, grants, revoked, revokedKeys);
   if (v !== view) return;
-  const content = [h('h1', { text: `${home.name}: guests` }), homeTabs(home, 'guests')];
+  const content = [h('h1', { text: `${home.name}: people` }), homeTabs(home, 'people'), ...carriers,
+    h('h2', { text: 'Guests and services' })];
   const grantItem = (g) => {
     const gone = revoked.has(g.token_id);
     const li = h('li', { testid: 'grant', 'data-token': g.token_id, 'data-revoked': gone ? 'yes' : 'no' },
       h('strong', { text: g.label || g.token_id }), ` — ${g.purpose}, ${g.links} link${g.links === 1 ? '' : 's'}`,
       gone ? h('span', { class: 'alert-label', testid: 'grant-revoked', text: 'REVOKED (as porterd lists it)' }) : null,
-      h('div', { class: 'small muted mono', text: `token ${g.token_id} · until ${g.expires_at ? when(g.expires_at) : 'no end'}` }));
+      h('div', { class: 'small muted mono', text: `token ${g.token_id} · until ${g.expires_at ? when(g.expires_at) : 'no end'}` }),
+      grantSchedule(home, g, roots));
     // porterd's list of revocations is not checked here, so a grant it
     // marks revoked keeps a "Revoke again" (a duplicate is harmless).
     if (home.role === 'owner' && /^[0-9a-f]{32}$/.test(g.token_id || '')) li.append(revokeBox(home, g, li, gone));
     return li;
   };
+  const roots = await homeRoots(home);
+  if (v !== view) return;
   const grantList = h('ul', { class: 'timeline', testid: 'grants' }, grants.slice().reverse().map(grantItem));
   if (home.role === 'owner') {
     const input = (idv, attrs) => h('input', { id: idv, ...attrs });
     const holder = input('g-holder', { type: 'text', required: true, pattern: '[A-Za-z0-9_\\-]{43}', spellcheck: 'false',
       autocomplete: 'off', testid: 'grant-holder' });
     const label = input('g-label', { type: 'text', maxlength: 100, value: 'guest', testid: 'grant-label' });
+    const purposeSel = h('select', { id: 'g-purpose', testid: 'grant-purpose' },
+      h('option', { value: 'guest', text: 'a guest' }), h('option', { value: 'service', text: 'a service (the cleaner, a dog walker)' }));
     const lock = input('g-lock', { type: 'text', pattern: '[A-Za-z0-9_\\-][A-Za-z0-9._\\-]{0,63}', placeholder: 'every lock',
       testid: 'grant-lock' });
     const from = input('g-from', { type: 'time', value: '08:00', required: true, testid: 'grant-from' });
@@ -741,6 +757,7 @@ async function viewGuests(id) {
     const btn = h('button', { type: 'submit', testid: 'grant-create', text: 'Sign and upload' });
     const form = h('form', { class: 'wide' },
       h('label', { for: 'g-holder' }, 'Guest\'s device key (base64url, 43 characters)', holder),
+      h('label', { for: 'g-purpose' }, 'Who', purposeSel),
       h('label', { for: 'g-label' }, 'Label', label),
       h('label', { for: 'g-lock' }, 'Lock (empty: every lock)', lock),
       h('fieldset', {}, h('legend', { text: `Days (${home.tz})` }), h('div', { class: 'row' }, boxes)),
@@ -779,13 +796,14 @@ async function viewGuests(id) {
         if (!(expAt > now)) throw new Error('the end date is in the past');
         const s = await getSodium();
         const g = { sk: sg.sk, pk: sg.pk, home: home.id, exp: expAt, iat: now, cti: s.randombytes_buf(16),
-          holder: holderKey, purpose: 'guest', depth: 0, tz: home.tz, weekly: [[days, start, end]] };
+          holder: holderKey, purpose: purposeSel.value === 'service' ? 'service' : 'guest', depth: 0, tz: home.tz,
+          weekly: [[days, start, end]] };
         if (lock.value.trim()) g.locks = [lock.value.trim()];
         if (entries.value) g.entries = Number(entries.value);
         if (note.value.trim()) g.note = note.value.trim();
         const chain = toB64url(rootChain(await grantLink(g)));
         const r = await api.post(`/v1/homes/${api.enc(home.id)}/grants`, { chain, label: label.value.trim() || 'guest' });
-        grantList.prepend(grantItem(r));
+        grantList.prepend(grantItem({ ...r, chain }));
         out.append(h('p', { class: 'okmsg', text: `Stored: token ${r.token_id}, valid until ${when(r.expires_at)}.` }),
           h('p', { text: 'Give the guest this credential (base64url of the chain; porter cred inspect shows it once decoded):' }),
           h('pre', { class: 'cmd', testid: 'grant-chain', 'data-token': r.token_id, text: chain }));
@@ -795,12 +813,365 @@ async function viewGuests(id) {
         btn.disabled = false;
       }
     });
-    content.push(h('h2', { text: 'Let a guest in' }),
+    content.push(h('h3', { text: 'Let a guest in' }),
       h('p', { class: 'small muted', text: 'Signed here with your key (which the hub must trust: see Keys). Purpose guest, no further delegation.' }),
       form, out);
   }
-  content.push(h('h2', { text: 'Credentials of this home' }), grantList);
+  content.push(h('h3', { text: 'Credentials of this home' }), grantList);
+  const members = membersSection(home, home.role === 'owner');
+  content.push(h('h2', { text: 'Household members' }), ...members.el,
+    h('p', { class: 'small' }, 'Add someone on ', h('a', { href: `#/homes/${api.enc(home.id)}/settings`, text: 'the Settings page' }), '.'));
   main.replaceChildren(...content);
+}
+
+// The owner keys a grant of the home may be rooted in, as the page knows
+// them: this browser's key and porterd's list of the home's owner keys.
+async function homeRoots(home) {
+  const rec = await keystore.load(account).catch(() => null);
+  const keys = await api.get(`/v1/homes/${api.enc(home.id)}/owner-keys`).then((r) => r.keys || []).catch(() => []);
+  return [rec ? bytesOf(rec.public_key) : null, ...keys.map((k) => bytesOf(k.public_key))].filter((k) => k && k.length === 32);
+}
+
+// A credential's schedule and limits, read from its signed chain (the
+// last link's terms; porter.js readChain), in the home's zone.
+function grantSchedule(home, g, roots) {
+  const el = h('div', { class: 'small', testid: 'grant-terms' });
+  const bytes = bytesOf(g.chain);
+  (bytes ? readChain(bytes, { rootKeys: roots, home: home.id }) : Promise.reject(new Error('porterd gave no chain'))).then((r) => {
+    const t = r.leaf;
+    const rows = Object.fromEntries(termsRows(t, { tz: home.tz, rootKid: r.rootKid, links: r.links.length }).map(([k, , x]) => [k, x]));
+    el.dataset.checked = 'yes';
+    el.dataset.days = rows.days;
+    el.textContent = `${rows.days}; ${rows.valid}; entries: ${t.entries === null ? 'unlimited' : t.entries}; ${rows.locks}` +
+      `${t.note !== null ? `; note: ${t.note}` : ''}${t.duress ? '; DURESS credential' : ''} (read from the signed chain)`;
+  }, (e) => {
+    el.dataset.checked = 'no';
+    el.className = 'small error';
+    el.textContent = `Terms not shown: the chain does not check out here (${errorText(e)}${e && e.code ? `, ${e.code}` : ''}).`;
+  });
+  return el;
+}
+
+// ---- carriers (People page): the policy's accepted carriers and the
+// owners' delegations to them. A delegation is a grant whose last link's
+// holder is a carrier's key; its terms are read from the signed chain
+// (porter.js readChain: every signature, the narrowing, the home), rooted
+// in this browser's key or one of the home's owner keys, never from
+// porterd's description, which must agree with the chain or the
+// delegation is shown failing. ----
+
+function bytesOf(b64) {
+  try {
+    const b = fromB64url(String(b64 || ''));
+    return b.length ? b : null;
+  } catch {
+    return null;
+  }
+}
+
+async function carriersSection(home, grants, revoked, revokedKeys) {
+  const owner = home.role === 'owner';
+  const pol = home.policy || {};
+  const accepted = Array.isArray(pol.carriers) ? pol.carriers.filter((x) => typeof x === 'string') : [];
+  const rec = await keystore.load(account).catch(() => null);
+  const ownPk = rec ? bytesOf(rec.public_key) : null;
+  const ownerKeys = await api.get(`/v1/homes/${api.enc(home.id)}/owner-keys`).then((r) => r.keys || []).catch(() => []);
+  const roots = [ownPk, ...ownerKeys.map((k) => bytesOf(k.public_key))].filter((k) => k && k.length === 32);
+  // porterd's directory names the keys; an accepted carrier not in its
+  // first pages is asked for by id.
+  const dir = await pageAll('/v1/carriers', 'carriers', 5).catch(() => []);
+  const byId = new Map();
+  for (const c of dir) if (c && typeof c.id === 'string') byId.set(c.id, c);
+  for (const cid of accepted) {
+    if (byId.has(cid)) continue;
+    if (!isId(cid)) {
+      byId.set(cid, { id: cid, missing: true });
+      continue;
+    }
+    byId.set(cid, await api.get(`/v1/carriers/${api.enc(cid)}`).catch(() => ({ id: cid, missing: true })));
+  }
+  const byKey = new Map(); // hex of the key -> carrier
+  for (const c of byId.values()) {
+    const pk = c.missing ? null : bytesOf(c.public_key);
+    c.pk = pk && pk.length === 32 ? pk : null;
+    c.kidHex = c.pk ? toHex(await kid(c.pk)) : null;
+    c.keyOk = !!c.pk && c.kidHex === c.key_id;
+    if (c.pk) byKey.set(toHex(c.pk), c);
+  }
+  // Every grant whose last holder is a carrier key, or which a carrier
+  // could use (delivery, may be handed on): a delegation.
+  const dels = [];
+  for (const g of grants) {
+    const bytes = bytesOf(g.chain);
+    const holder = bytes ? chainHolder(bytes) : null;
+    const carrier = holder ? byKey.get(toHex(holder)) || null : null;
+    let read = null;
+    let fail = null;
+    try {
+      if (!bytes) throw Object.assign(new Error('porterd gave no chain'), { code: 'malformed' });
+      read = await readChain(bytes, { rootKeys: roots, home: home.id });
+      const leaf = read.leaf;
+      const differs = [];
+      if (g.token_id !== read.tokenId) differs.push(`token id ${g.token_id}`);
+      if (g.holder !== toB64url(read.holder)) differs.push('holder');
+      if (g.purpose !== leaf.purpose) differs.push(`purpose ${g.purpose}`);
+      if ((g.expires_at ?? null) !== leaf.exp) differs.push('expiry');
+      if (g.links !== read.links.length) differs.push('number of links');
+      if (differs.length) {
+        throw Object.assign(new Error(`porterd describes it otherwise than the signed chain says (${differs.join(', ')})`),
+          { code: 'porterd-differs' });
+      }
+    } catch (e) {
+      fail = e;
+      read = null;
+    }
+    if (!carrier && !(read && read.leaf.purpose === 'delivery' && read.leaf.depth >= 1)) continue;
+    const isRevoked = read ? revoked.has(read.tokenId) || read.links.some((l) => revoked.has(l.terms.tokenId) ||
+      revokedKeys.has(toB64url(l.terms.holder))) || revokedKeys.has(toB64url(read.rootKey)) : revoked.has(g.token_id);
+    dels.push({ g, carrier, read, fail, revoked: isRevoked });
+  }
+  const shown = new Set(accepted);
+  for (const d of dels) if (d.carrier) shown.add(d.carrier.id);
+  const list = h('ul', { class: 'timeline', testid: 'carriers' });
+  for (const cid of shown) {
+    const c = byId.get(cid) || { id: cid, missing: true };
+    list.append(carrierItem(home, c, accepted.includes(cid), dels.filter((d) => d.carrier === c), ownPk));
+  }
+  const strays = dels.filter((d) => !d.carrier);
+  if (strays.length) {
+    list.append(h('li', { testid: 'carrier', 'data-carrier': '', 'data-accepted': 'no', 'data-mismatch': 'unknown-key', class: 'alert' },
+      h('span', { class: 'alert-label', text: 'NO CARRIER' }),
+      h('strong', { text: 'Delegations to keys of no carrier porterd lists' }),
+      h('p', { class: 'small', text: 'They may deliver (delivery, may be handed on), but to whom porterd cannot say. Revoke them if they are not meant to be.' }),
+      h('ul', { class: 'timeline' }, strays.map((d) => delegationItem(home, d, pol, null)))));
+  }
+  const out = [h('h2', { text: 'Carriers' }),
+    h('p', { class: 'small muted', text: 'A carrier delivers inside only when the delivery policy accepts it and an owner delegated to it. ' +
+      'The terms below are read from the delegation the owner signed, checked in this page; porterd\'s description is not trusted.' }),
+    shown.size || strays.length ? list : h('p', { class: 'muted', testid: 'carriers-none', text: 'No carrier is accepted or delegated to.' })];
+  if (owner) out.push(delegateForm(home, [...byId.values()].filter((c) => c.keyOk), accepted));
+  return out;
+}
+
+function carrierItem(home, c, isAccepted, ds, ownPk) {
+  const pol = home.policy || {};
+  const usable = ds.filter((d) => d.read && !d.revoked && !unusable(d.read.leaf, pol).length);
+  const live = ds.filter((d) => d.read && !d.revoked);
+  const mismatch = isAccepted && !usable.length ? 'no-delegation' : !isAccepted && live.length ? 'not-accepted' : '';
+  const li = h('li', { testid: 'carrier', 'data-carrier': c.id, 'data-accepted': isAccepted ? 'yes' : 'no',
+    'data-delegations': String(ds.length), 'data-usable': String(usable.length), 'data-mismatch': mismatch,
+    class: mismatch ? 'alert' : null });
+  li.append(h('strong', { text: c.missing ? c.id : c.name }), ` ${c.id} `,
+    h('span', { class: 'pill', testid: 'carrier-accepted', text: isAccepted ? 'accepted by the policy' : 'NOT in the policy' }));
+  if (c.missing) {
+    li.append(h('p', { class: 'error', text: 'porterd knows no carrier with this id: the policy names it, but no delivery can come from it.' }));
+  } else {
+    li.append(h('p', { class: 'small mono', testid: 'carrier-key', 'data-kid': c.kidHex || '' },
+      c.keyOk ? `key id ${c.kidHex} (computed from the key porterd gives; compare it with the carrier's)`
+        : `porterd says key id ${c.key_id}, but the key it gives has the id ${c.kidHex}: do not trust this entry`),
+    h('p', { class: 'small', testid: 'carrier-verification', text: `${c.hosted ? 'porterd holds its key and issues its couriers\' credentials at the door' : 'It holds its own key and issues its couriers\' credentials itself'}. ` +
+      'Verification: each courier is enrolled with a level the carrier signs (basic, ID checked, background checked), shown on the delivery before the door opens; this home sets no minimum level.' }));
+  }
+  if (mismatch === 'no-delegation') {
+    li.append(h('p', { testid: 'carrier-mismatch' }, h('span', { class: 'alert-label', text: 'NO DELEGATION' }),
+      `Accepted by the policy, but no delegation porterd can use${ds.length ? ' (those below are revoked, failing or unusable)' : ''}: it issues no courier's credential for this carrier (no-delegation). Delegate below, or take it out of the policy (Settings).`));
+  } else if (mismatch === 'not-accepted') {
+    li.append(h('p', { testid: 'carrier-mismatch' }, h('span', { class: 'alert-label', text: 'NOT ACCEPTED' }),
+      'Delegated to, but the policy does not accept this carrier: porterd refuses its deliveries. Revoke the delegation if it is not meant to be.'));
+  }
+  li.append(ds.length ? h('ul', { class: 'timeline' }, ds.map((d) => delegationItem(home, d, pol, c)))
+    : h('p', { class: 'small muted', text: 'No delegation to this carrier.' }));
+  if (home.role === 'owner' && c.keyOk && !(ownPk && toHex(ownPk) === toHex(c.pk))) {
+    li.append(keyRevokeBox(home, { public_key: c.public_key, key_id: c.key_id }, 'carrier-key',
+      `Revoke ${c.name}'s key at this home`, 'Every credential that names this key stops opening the door, those porterd may not list included; a new delegation to this carrier then needs a new carrier key.'));
+  }
+  return li;
+}
+
+function delegationItem(home, d, pol, c) {
+  const r = d.read;
+  const state = !r ? 'failing' : d.revoked ? 'revoked' : 'verified';
+  const li = h('li', { testid: 'delegation', 'data-token': r ? r.tokenId : d.g.token_id || '', 'data-state': state });
+  li.append(h('strong', { text: d.g.label || 'delegation' }), ' ');
+  if (!r) {
+    const code = d.fail && d.fail.code ? d.fail.code : 'malformed';
+    li.append(h('span', { class: 'alert-label', testid: 'delegation-state', 'data-value': 'failing', 'data-reason': code, text: 'FAILING' }),
+      h('p', { class: 'error', testid: 'delegation-failure',
+        text: `${errorText(d.fail)}${code !== 'porterd-differs' ? ` (${code})` : ''}. Its terms are not shown: what porterd gave does not check out against the owner's signature. porterd calls it token ${d.g.token_id} (not checked).` }));
+    if (c && c.keyOk && home.role === 'owner')
+      li.append(h('p', { class: 'small', text: 'To be sure this carrier can use no delegation, revoke the carrier\'s key below.' }));
+    return li;
+  }
+  li.append(state === 'revoked' ? h('span', { class: 'alert-label', testid: 'delegation-state', 'data-value': 'revoked', text: 'REVOKED (as porterd lists it)' })
+    : h('span', { class: 'pill on', testid: 'delegation-state', 'data-value': 'verified', text: 'signature checked in this page' }));
+  const dl = h('dl', { class: 'grid', testid: 'delegation-terms' });
+  for (const [key, label, text] of termsRows(r.leaf, { tz: home.tz, rootKid: r.rootKid, links: r.links.length }))
+    dl.append(h('div', {}, h('dt', { text: label }), h('dd', { 'data-term': key, class: key === 'token' ? 'mono' : null, text })));
+  li.append(dl);
+  const why = unusable(r.leaf, pol);
+  if (why.length && state !== 'revoked')
+    li.append(h('p', { testid: 'delegation-unusable' }, h('span', { class: 'alert-label', text: 'UNUSED' }),
+      `porterd issues no courier's credential under it: ${why.join('; ')}.`));
+  if (home.role === 'owner') li.append(delegationRevokeBox(home, d, li, c, state === 'revoked'));
+  return li;
+}
+
+// Revoke a delegation: a PT_ENV_REVOCATION of the token id of the chain's
+// last link, as readChain read it (never porterd's token_id), signed here.
+// The couriers' credentials made from it carry that link: the hubs refuse
+// them all once they have fetched it, and porterd issues no more.
+function delegationRevokeBox(home, d, li, c, again) {
+  const t = d.read;
+  const box = h('div', { class: 'row' });
+  const err = h('p', { class: 'error', role: 'alert', testid: 'delegation-revoke-error' });
+  const who = c ? c.name : 'this key';
+  const details = h('p', { class: 'small', testid: 'delegation-revoke-details', 'data-token': t.tokenId, hidden: true,
+    text: `Token ${t.tokenId}, to ${who} (holder key ${toB64url(t.holder)}), signed by owner key ${t.rootKid}. ` +
+      'Every courier\'s credential made from it stops opening the door once the hubs have fetched the revocation, and porterd issues no more under it.' });
+  const ask = h('button', { type: 'button', class: 'secondary', testid: again ? 'delegation-revoke-again' : 'delegation-revoke',
+    text: again ? 'Revoke again' : `Revoke this delegation to ${who}` });
+  const sure = h('button', { type: 'button', class: 'danger', testid: 'delegation-revoke-confirm', hidden: true,
+    text: `Revoke token ${t.tokenId} for good` });
+  const cancel = h('button', { type: 'button', class: 'secondary', testid: 'delegation-revoke-cancel', hidden: true, text: 'Cancel' });
+  ask.addEventListener('click', () => {
+    err.textContent = '';
+    ask.hidden = true;
+    sure.hidden = cancel.hidden = details.hidden = false;
+    sure.focus();
+  });
+  cancel.addEventListener('click', () => {
+    ask.hidden = false;
+    sure.hidden = cancel.hidden = details.hidden = true;
+  });
+  sure.addEventListener('click', async () => {
+    err.textContent = '';
+    const sg = keystore.signer(account);
+    if (!sg) {
+      const rec = await keystore.load(account).catch(() => null);
+      err.textContent = rec ? 'Unlock your key, then revoke again.' : 'This browser has no owner key (see Keys): revoke it from a device that has one.';
+      if (rec && !box.querySelector('form')) box.append(unlockForm(rec, () => box.querySelector('form')?.remove()));
+      return;
+    }
+    sure.disabled = cancel.disabled = true;
+    try {
+      let version = null;
+      try {
+        const env = await revocationEnvelope({ sk: sg.sk, pk: sg.pk, home: home.id, tokenId: fromHex(t.tokenId) });
+        version = (await api.post(`/v1/homes/${api.enc(home.id)}/revocations`, { revocation: toB64url(env) })).version;
+      } catch (e) {
+        if (!(e instanceof api.ApiError && e.status === 409 && e.code === 'exists')) throw e;
+      }
+      li.dataset.state = 'revoked';
+      box.replaceChildren(h('span', { class: 'alert-label', testid: 'delegation-revoked', text: 'REVOKED' }),
+        h('span', { class: 'small', text: version === null ? `token ${t.tokenId} was revoked already`
+          : `token ${t.tokenId}: revocation version ${version}: the hubs refuse its couriers' credentials once they have fetched it` }));
+    } catch (e) {
+      err.textContent = errorText(e);
+      sure.disabled = cancel.disabled = false;
+    }
+  });
+  box.append(ask, sure, cancel, details, err);
+  return box;
+}
+
+// Delegate to a carrier: a root grant signed here with the owner key,
+// purpose delivery, depth 1 (the carrier to one courier's device), on a
+// weekly schedule in the home's zone, for the carrier's key from porterd's
+// directory (its key id, computed here, shown before signing).
+function delegateForm(home, carriers, accepted) {
+  const pol = home.policy || {};
+  const sorted = carriers.slice().sort((a, b) => Number(accepted.includes(b.id)) - Number(accepted.includes(a.id)));
+  const wrap = h('section', { 'aria-labelledby': 'delegate-title' }, h('h3', { id: 'delegate-title', text: 'Delegate to a carrier' }));
+  if (!sorted.length) {
+    wrap.append(h('p', { class: 'muted', text: 'porterd lists no carrier to delegate to.' }));
+    return wrap;
+  }
+  const sel = h('select', { id: 'd-carrier', testid: 'delegate-carrier' },
+    sorted.map((c) => h('option', { value: c.id, text: `${c.name} (${c.id})${accepted.includes(c.id) ? '' : ': not in the policy'}` })));
+  const keyNote = h('p', { class: 'small mono', testid: 'delegate-key' });
+  const showKey = () => {
+    const c = sorted.find((x) => x.id === sel.value);
+    keyNote.textContent = c ? `${c.name}'s key id ${c.kidHex} (computed from the key porterd gives)` : '';
+  };
+  sel.addEventListener('change', showKey);
+  showKey();
+  const input = (idv, attrs) => h('input', { id: idv, ...attrs });
+  const from = input('d-from', { type: 'time', value: '08:00', required: true, testid: 'delegate-from' });
+  const to = input('d-to', { type: 'time', value: '20:00', required: true, testid: 'delegate-to' });
+  const until = new Date(Date.now() + 90 * 86400e3).toISOString().slice(0, 10);
+  const exp = input('d-exp', { type: 'date', value: until, required: true, testid: 'delegate-until' });
+  const entries = input('d-entries', { type: 'number', min: 1, max: 1000000, value: 50, required: true, testid: 'delegate-entries' });
+  const door = input('d-door', { type: 'number', min: 1, max: 86400, value: 120, testid: 'delegate-door' });
+  const lock = input('d-lock', { type: 'text', pattern: '[A-Za-z0-9_\\-][A-Za-z0-9._\\-]{0,63}', placeholder: 'every lock', testid: 'delegate-lock' });
+  const note = input('d-note', { type: 'text', maxlength: 280, testid: 'delegate-note' });
+  const label = input('d-label', { type: 'text', maxlength: 100, testid: 'delegate-label', placeholder: 'delegation' });
+  const cb = (idv, text, on, testid) => {
+    const x = h('input', { type: 'checkbox', id: idv, checked: on, testid });
+    return { x, el: h('label', { class: 'day', for: idv }, x, text) };
+  };
+  const cam = cb('d-cam', 'The camera must be working', pol.camera_required !== false, 'delegate-camera');
+  const alarm = cb('d-alarm', 'The alarm stays armed (entry zone bypassed)', pol.alarm_bypass_required !== false, 'delegate-alarm');
+  const boxes = DAYS.map(([name, bit]) => {
+    const x = h('input', { type: 'checkbox', id: `d-day-${name}`, 'data-bit': bit, checked: bit >= 1 && bit <= 5,
+      testid: `delegate-day-${name.toLowerCase()}` });
+    return h('label', { class: 'day', for: `d-day-${name}` }, x, name);
+  });
+  const err = h('p', { class: 'error', role: 'alert', testid: 'delegate-error' });
+  const btn = h('button', { type: 'submit', testid: 'delegate-create', text: 'Sign and upload the delegation' });
+  const form = h('form', { class: 'wide', testid: 'delegate-form' },
+    h('label', { for: 'd-carrier' }, 'Carrier', sel), keyNote,
+    h('fieldset', {}, h('legend', { text: `Days (${home.tz})` }), h('div', { class: 'row' }, boxes)),
+    h('div', { class: 'row' }, h('label', { for: 'd-from' }, 'From', from), h('label', { for: 'd-to' }, 'Until', to)),
+    h('label', { for: 'd-exp' }, 'Valid until the end of (UTC)', exp),
+    h('label', { for: 'd-entries' }, 'Entries in all (each courier\'s credential uses 1)', entries),
+    h('label', { for: 'd-door' }, 'Door open at most (seconds; empty: no limit)', door),
+    cam.el, alarm.el,
+    h('label', { for: 'd-lock' }, 'Lock (empty: every lock)', lock),
+    h('label', { for: 'd-note' }, 'Note shown to couriers at the door', note),
+    h('label', { for: 'd-label' }, 'Label', label),
+    h('p', { class: 'small muted', text: 'Signed here with your key (which the hub must trust: see Keys). Purpose delivery; the carrier may hand it on once, to a courier\'s device, never wider than this.' }),
+    btn, err);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    const sg = keystore.signer(account);
+    if (!sg) {
+      err.textContent = 'Unlock your key first (Keys page or the home page).';
+      return;
+    }
+    btn.disabled = true;
+    try {
+      const c = sorted.find((x) => x.id === sel.value);
+      if (!c || !c.keyOk) throw new Error('choose a carrier whose key checks out');
+      let days = 0;
+      for (const b of boxes) if (b.firstChild.checked) days |= 1 << Number(b.firstChild.dataset.bit);
+      if (!days) throw new Error('choose at least one day');
+      const start = minutes(from.value);
+      let end = minutes(to.value);
+      if (end === 0) end = 1440;
+      if (!(start < end)) throw new Error('the end time must be after the start time');
+      const expAt = Math.floor(Date.parse(`${exp.value}T00:00:00Z`) / 1000) + 86400;
+      const now = Math.floor(Date.now() / 1000);
+      if (!(expAt > now)) throw new Error('the end date is in the past');
+      const s = await getSodium();
+      const g = { sk: sg.sk, pk: sg.pk, home: home.id, exp: expAt, iat: now, cti: s.randombytes_buf(16), holder: c.pk,
+        purpose: 'delivery', depth: 1, entries: Number(entries.value), tz: home.tz, weekly: [[days, start, end]] };
+      const conditions = (cam.x.checked ? 1 : 0) | (alarm.x.checked ? 2 : 0);
+      if (conditions) g.conditions = conditions;
+      if (door.value) g.doorOpenMax = Number(door.value);
+      if (lock.value.trim()) g.locks = [lock.value.trim()];
+      if (note.value.trim()) g.note = note.value.trim();
+      const chain = toB64url(rootChain(await grantLink(g)));
+      const r = await api.post(`/v1/homes/${api.enc(home.id)}/grants`, { chain, label: label.value.trim() || `${c.name} delegation` });
+      toast(`Delegated to ${c.name}: token ${r.token_id}`);
+      route();
+    } catch (e) {
+      err.textContent = errorText(e);
+      btn.disabled = false;
+    }
+  });
+  wrap.append(form);
+  return wrap;
 }
 
 // Revoke a credential: a PT_ENV_REVOCATION of its token id, signed here
@@ -1324,8 +1695,9 @@ async function viewSettings(id) {
     h('fieldset', {}, h('legend', { text: 'Delivery policy' }), inHome.el, cam.el, alarm.el,
       h('label', { for: 's-approval' }, 'Approval', approval),
       h('label', { for: 's-hours' }, 'Hours couriers may come in (one per line; empty: none set)', hours),
-      h('p', { class: 'small muted', testid: 'settings-carriers',
-        text: carriers.length ? `Carriers accepted: ${carriers.join(', ')}` : 'No carrier accepted yet.' })),
+      h('p', { class: 'small muted', testid: 'settings-carriers' },
+        carriers.length ? `Carriers accepted: ${carriers.join(', ')}. ` : 'No carrier accepted yet. ',
+        h('a', { href: `#/homes/${api.enc(home.id)}/people`, text: 'Their delegations and terms: People' }))),
     owner ? save : h('p', { class: 'muted', text: 'Only the home\'s owners can change these.' }), err, done);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -1491,14 +1863,14 @@ async function removedOwnerKeys(home, m, box) {
   box.replaceChildren(h('h3', { text: `${m.name}'s owner keys` }), note, ul);
 }
 
-function keyRevokeBox(home, k) {
+function keyRevokeBox(home, k, tid = 'key', askText = 'Revoke this key', warning = '') {
   const box = h('div', { class: 'row' });
-  const err = h('p', { class: 'error', role: 'alert', testid: 'key-revoke-error' });
-  const ask = h('button', { type: 'button', class: 'secondary', testid: 'key-revoke', text: 'Revoke this key' });
-  const sure = h('button', { type: 'button', class: 'danger', testid: 'key-revoke-confirm', hidden: true,
+  const err = h('p', { class: 'error', role: 'alert', testid: `${tid}-revoke-error` });
+  const ask = h('button', { type: 'button', class: 'secondary', testid: `${tid}-revoke`, text: askText });
+  const sure = h('button', { type: 'button', class: 'danger', testid: `${tid}-revoke-confirm`, hidden: true,
     text: 'Revoke for good' });
-  const cancel = h('button', { type: 'button', class: 'secondary', testid: 'key-revoke-cancel', hidden: true, text: 'Cancel' });
-  const details = h('p', { class: 'small mono', testid: 'key-revoke-details', hidden: true });
+  const cancel = h('button', { type: 'button', class: 'secondary', testid: `${tid}-revoke-cancel`, hidden: true, text: 'Cancel' });
+  const details = h('p', { class: 'small mono', testid: `${tid}-revoke-details`, hidden: true });
   // The key revoked is the 32-byte key porterd gives, its id computed
   // here (porterd's key_id must be it); never this browser's own key.
   let target = null;
@@ -1510,7 +1882,7 @@ function keyRevokeBox(home, k) {
       const t = await keyRevocationTarget(k, rec && rec.public_key ? fromB64url(rec.public_key) : null);
       if (t.own) throw new Error(`key ${t.keyId} is this browser's own owner key: revoke it from another owner's device`);
       target = t;
-      details.textContent = `Key id ${t.keyId} (computed from the key), public key ${toB64url(t.pk)}.`;
+      details.textContent = `Key id ${t.keyId} (computed from the key), public key ${toB64url(t.pk)}.${warning ? ` ${warning}` : ''}`;
       details.dataset.keyId = t.keyId;
       sure.textContent = `Revoke key ${t.keyId} for good`;
       details.hidden = false;
@@ -1544,7 +1916,7 @@ function keyRevokeBox(home, k) {
     try {
       const env = await revocationEnvelope({ sk: sg.sk, pk: sg.pk, home: home.id, key: target.pk });
       const r = await api.post(`/v1/homes/${api.enc(home.id)}/revocations`, { revocation: toB64url(env) });
-      box.replaceChildren(h('span', { class: 'alert-label', testid: 'key-revoked', text: 'REVOKED' }),
+      box.replaceChildren(h('span', { class: 'alert-label', testid: `${tid}-revoked`, text: 'REVOKED' }),
         h('span', { class: 'small', text: `key ${target.keyId}: revocation version ${r.version}: the hubs refuse this key once they have fetched it` }));
     } catch (e) {
       err.textContent = errorText(e);
@@ -1571,7 +1943,7 @@ async function route() {
       if (parts[2] === 'timeline') await viewTimeline(parts[1]);
       else if (parts[2] === 'deliveries' && parts[3]) await viewDelivery(parts[1], parts[3]);
       else if (parts[2] === 'deliveries') await viewDeliveries(parts[1]);
-      else if (parts[2] === 'guests') await viewGuests(parts[1]);
+      else if (parts[2] === 'people' || parts[2] === 'guests') await viewPeople(parts[1]);
       else if (parts[2] === 'clips') await viewClips(parts[1], parts[3]);
       else if (parts[2] === 'settings') await viewSettings(parts[1]);
       else await viewHome(parts[1]);

@@ -2,7 +2,9 @@
 // (docs/credentials.md, "Deterministic encoding"):
 //   uint and nint (JS safe integers), bstr (Uint8Array), tstr (string),
 //   array (Array), map (Map, keys sorted bytewise by their encoding), tag
-//   (Tagged). No floats, no simple values, no indefinite lengths.
+//   (Tagged), and true (f5: a grant's duress marker, docs/credentials.md,
+//   whose only encoding is true). No floats, no other simple value (false,
+//   null, undefined), no indefinite lengths.
 // The decoder is strict: it refuses anything the encoder would not write
 // (longer heads than needed, unsorted or duplicate keys, indefinite
 // lengths, floats and simple values, bad UTF-8, trailing bytes), with a
@@ -68,6 +70,7 @@ export function encode(v) {
     return concat(head(5, entries.length), ...entries.flat());
   }
   if (v instanceof Tagged) return concat(head(6, v.tag), encode(v.value));
+  if (v === true) return Uint8Array.of(0xf5);
   throw new TypeError(`cbor: cannot encode ${v === null ? 'null' : typeof v}`);
 }
 
@@ -126,6 +129,11 @@ class Reader {
   item() {
     if (++this.depth > 16) throw new CborError('nested too deeply', this.o);
     const start = this.o;
+    if (this.o < this.b.length && this.b[this.o] === 0xf5) {
+      this.o++;
+      this.depth--;
+      return true;
+    }
     const [major, n] = this.head();
     let v;
     switch (major) {

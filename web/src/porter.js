@@ -312,6 +312,215 @@ export async function chainSummary(chainBytes, rootKeys = []) {
   return out;
 }
 
+// ---- grants read in full (docs/credentials.md "The claims", "Delegation"):
+// the carriers' delegations are shown from what the owner signed, checked
+// here, never from porterd's description of them. ----
+
+export class ChainError extends Error {
+  /** code: a libporter reason code (docs/reasons.md); link: the index. */
+  constructor(code, message, link) {
+    super(message);
+    this.code = code;
+    this.link = link;
+  }
+}
+
+const TZ_RE = /^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
+const isTime = (v) => isUint(v) && v <= TIME_MAX;
+
+/** grantTerms(claims, i = 0) -> the terms of one link, every claim checked
+ * as libporter's decoder checks it (pt_grant_check): {home, exp, nbf,
+ * iat, tokenId (hex), holder (32 bytes), locks, purpose (name), entries,
+ * depth, conditions, camera, alarm, doorOpenMax, tz, windows, weekly,
+ * note}; an absent optional claim is null. Throws ChainError
+ * ('malformed' or 'unsupported', as the hub would say). */
+export function grantTerms(c, i = 0) {
+  const bad = (what) => new ChainError('malformed', `link ${i}: ${what}`, i);
+  const unsupported = (what) => new ChainError('unsupported', `link ${i}: ${what}`, i);
+  if (!(c instanceof Map)) throw bad('claims are not a map');
+  for (const k of c.keys()) if (![3, 4, 5, 6, 7, 8, PORTER_CLAIM].includes(k)) throw unsupported(`unknown claim ${k}`);
+  const aud = c.get(3);
+  if (!isId(aud)) throw bad('aud');
+  const t = { home: aud, exp: null, nbf: null, iat: null };
+  for (const [k, name] of [[4, 'exp'], [5, 'nbf'], [6, 'iat']]) {
+    if (!c.has(k)) continue;
+    if (!isTime(c.get(k))) throw bad(name);
+    t[name] = c.get(k);
+  }
+  if (t.nbf !== null && t.exp !== null && !(t.nbf < t.exp)) throw bad('nbf not before exp');
+  const cti = c.get(7);
+  if (!isBytes(cti, 16) || cti.every((x) => x === 0)) throw bad('cti');
+  t.tokenId = toHex(cti);
+  const cnf = c.get(8);
+  if (!(cnf instanceof Map) || cnf.size !== 1 || !(cnf.get(1) instanceof Map)) throw bad('cnf');
+  const ck = cnf.get(1);
+  if (ck.size !== 3 || !ck.has(1) || !ck.has(-1) || !ck.has(-2)) throw bad('cnf key');
+  if (ck.get(1) !== 1 || ck.get(-1) !== 6) throw unsupported('cnf: not an Ed25519 OKP key');
+  if (!isBytes(ck.get(-2), 32)) throw bad('cnf key x');
+  t.holder = ck.get(-2);
+  const p = c.get(PORTER_CLAIM);
+  if (!(p instanceof Map)) throw bad('porter claim');
+  for (const k of p.keys()) if (!(Number.isInteger(k) && k >= 1 && k <= 11)) throw unsupported(`unknown porter claim ${k}`);
+  const locks = p.has(1) ? p.get(1) : null;
+  if (locks !== null) {
+    if (!Array.isArray(locks) || locks.length < 1 || locks.length > 8 || !locks.every(isId)) throw bad('locks');
+    for (let j = 1; j < locks.length; j++) if (!(compareUtf8(locks[j - 1], locks[j]) < 0)) throw bad('locks: not in ascending order');
+  }
+  t.locks = locks;
+  t.purpose = Object.keys(PURPOSE).find((k) => PURPOSE[k] === p.get(2)) || null;
+  if (!t.purpose) throw bad('purpose');
+  t.entries = p.has(3) ? p.get(3) : null;
+  if (t.entries !== null && !(isUint(t.entries) && t.entries >= 1 && t.entries <= 1000000)) throw bad('entries');
+  if (t.entries === null && t.purpose === 'delivery') throw bad('a delivery without entries');
+  t.depth = p.get(4);
+  if (!(isUint(t.depth) && t.depth <= 3)) throw bad('depth');
+  const cond = p.has(5) ? p.get(5) : null;
+  if (cond !== null) {
+    if (!isUint(cond) || cond === 0) throw bad('conditions');
+    if (cond & ~3) throw unsupported('an unknown condition bit');
+  }
+  t.conditions = cond || 0;
+  t.camera = (t.conditions & 1) !== 0;
+  t.alarm = (t.conditions & 2) !== 0;
+  t.doorOpenMax = p.has(6) ? p.get(6) : null;
+  if (t.doorOpenMax !== null && !(isUint(t.doorOpenMax) && t.doorOpenMax >= 1 && t.doorOpenMax <= 86400)) throw bad('door-open max');
+  t.tz = p.has(7) ? p.get(7) : null;
+  if (t.tz !== null && !(typeof t.tz === 'string' && t.tz.length <= 64 && TZ_RE.test(t.tz))) throw bad('tz');
+  t.windows = p.has(8) ? p.get(8) : null;
+  if (t.windows !== null) {
+    if (!Array.isArray(t.windows) || t.windows.length < 1 || t.windows.length > 8) throw bad('windows');
+    let prev = -1;
+    for (const w of t.windows) {
+      if (!Array.isArray(w) || w.length !== 2 || !isTime(w[0]) || !isTime(w[1]) || !(w[0] < w[1]) || w[0] < prev)
+        throw bad('windows: [start, end), ascending, not overlapping');
+      prev = w[1];
+    }
+  }
+  t.weekly = p.has(9) ? p.get(9) : null;
+  if (t.weekly !== null) {
+    if (!Array.isArray(t.weekly) || t.weekly.length < 1 || t.weekly.length > 16) throw bad('weekly');
+    for (const w of t.weekly) {
+      if (!Array.isArray(w) || w.length !== 3 || !isUint(w[0]) || w[0] < 1 || w[0] > 127 || !isUint(w[1]) ||
+        !isUint(w[2]) || !(w[1] < w[2]) || w[2] > 1440) throw bad('weekly interval');
+    }
+  }
+  if ((t.tz !== null) !== (t.weekly !== null)) throw bad('tz exactly when weekly');
+  t.note = p.has(10) ? p.get(10) : null;
+  if (t.note !== null && !(typeof t.note === 'string' && utf8(t.note).length >= 1 && utf8(t.note).length <= 280 &&
+    !CONTROL_RE.test(t.note))) throw bad('note');
+  if (t.purpose !== 'resident' && t.exp === null) throw bad('exp is required but for residents');
+  // Duress (11: true, its only encoding): a resident's own credential, depth 0.
+  t.duress = p.has(11);
+  if (t.duress && (p.get(11) !== true || t.purpose !== 'resident' || t.depth !== 0)) throw bad('duress');
+  return t;
+}
+
+function compareUtf8(a, b) {
+  const x = utf8(a);
+  const y = utf8(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+/** narrowingFault(parent, child) -> null when child (grantTerms) only
+ * narrows parent, else what it widens (pt_grant_narrows,
+ * docs/credentials.md "Delegation"). */
+export function narrowingFault(p, c) {
+  if (!(p.depth >= 1 && c.depth < p.depth)) return 'depth';
+  if (p.home !== c.home) return 'home';
+  if (p.purpose !== c.purpose) return 'purpose';
+  if (p.locks !== null && (c.locks === null || !c.locks.every((l) => p.locks.includes(l)))) return 'locks';
+  if (p.entries !== null && (c.entries === null || c.entries > p.entries)) return 'entries';
+  if (p.nbf !== null && (c.nbf === null || c.nbf < p.nbf)) return 'not-before';
+  if (p.exp !== null && (c.exp === null || c.exp > p.exp)) return 'expiry';
+  if ((c.conditions & p.conditions) !== p.conditions) return 'conditions';
+  if (p.doorOpenMax !== null && (c.doorOpenMax === null || c.doorOpenMax > p.doorOpenMax)) return 'door-open max';
+  if (p.windows !== null) {
+    const inside = (s, e) => p.windows.some(([ps, pe]) => s >= ps && e <= pe);
+    if (c.windows !== null) {
+      if (!c.windows.every(([s, e]) => inside(s, e))) return 'windows';
+    } else if (c.nbf === null || c.exp === null || !inside(c.nbf, c.exp)) return 'windows';
+  }
+  if (p.weekly !== null) {
+    if (c.weekly === null || c.tz !== p.tz) return 'week-day intervals';
+    const fits = ([d, s, e]) => p.weekly.some(([pd, ps, pe]) => (d & ~pd) === 0 && s >= ps && e <= pe);
+    if (!c.weekly.every(fits)) return 'week-day intervals';
+  }
+  return null;
+}
+
+/** readChain(chainBytes, {rootKeys, home}) -> {links: [{kid (hex),
+ * terms}], leaf (the last link's terms), tokenId, holder, rootKid,
+ * rootKey}: the chain decoded strictly, link 0 verified with the one of
+ * rootKeys (32-byte owner keys) its kid names, every next link signed by
+ * the holder of the link before it and only narrowing it, every link for
+ * home. Throws ChainError with the hub's reason code: too-large,
+ * malformed, chain-too-long, unsupported, untrusted-root (no root key
+ * has its kid), bad-signature, broken-chain, widened-link,
+ * wrong-home-or-lock. Nothing is returned from a chain that fails. */
+export async function readChain(chainBytes, { rootKeys = [], home } = {}) {
+  if (!(chainBytes instanceof Uint8Array)) throw new ChainError('malformed', 'not bytes');
+  if (chainBytes.length > 2048) throw new ChainError('too-large', 'chain over 2048 bytes');
+  let arr;
+  try {
+    arr = decode(chainBytes);
+  } catch (e) {
+    throw new ChainError('malformed', `chain: ${e.message}`);
+  }
+  if (!Array.isArray(arr) || arr.length < 1) throw new ChainError('malformed', 'chain: not an array of links');
+  if (arr.length > 4) throw new ChainError('chain-too-long', 'chain: more than 4 links');
+  const links = [];
+  let prev = null;
+  for (let i = 0; i < arr.length; i++) {
+    const bytes = encode(arr[i]);
+    if (bytes.length > LINK_SIZE_MAX) throw new ChainError('too-large', `link ${i}: over 1024 bytes`, i);
+    let p;
+    try {
+      p = parseSign1(bytes);
+    } catch (e) {
+      throw new ChainError('malformed', `link ${i}: ${e.message}`, i);
+    }
+    const terms = grantTerms(p.claims, i);
+    let signer = null;
+    if (i === 0) {
+      for (const pk of rootKeys) if (isBytes(pk, 32) && equalBytes(await kid(pk), p.kid)) signer = pk;
+      if (!signer) throw new ChainError('untrusted-root', `link 0: signed by key ${toHex(p.kid)}, not an owner key of the home`, 0);
+    } else {
+      signer = prev.terms.holder;
+      if (!equalBytes(await kid(signer), p.kid)) throw new ChainError('broken-chain', `link ${i}: not signed by the holder of link ${i - 1}`, i);
+    }
+    if (!(await verifySign1(bytes, signer, AAD.grant))) throw new ChainError('bad-signature', `link ${i}: the signature does not verify`, i);
+    if (i > 0 && terms.duress) throw new ChainError('widened-link', `link ${i}: a duress marker below the owner's link`, i);
+    if (prev) {
+      const f = narrowingFault(prev.terms, terms);
+      if (f) throw new ChainError('widened-link', `link ${i} widens link ${i - 1}: ${f}`, i);
+    }
+    if (home !== undefined && terms.home !== home) throw new ChainError('wrong-home-or-lock', `link ${i}: for home ${terms.home}`, i);
+    prev = { kid: toHex(p.kid), terms, signer };
+    links.push(prev);
+  }
+  const leaf = links[links.length - 1].terms;
+  return { links: links.map(({ kid: k, terms }) => ({ kid: k, terms })), leaf, tokenId: leaf.tokenId, holder: leaf.holder,
+    rootKid: links[0].kid, rootKey: links[0].signer };
+}
+
+/** chainHolder(chainBytes) -> the last link's holder key, decoded without
+ * any check (to group a chain that failed its checks under the carrier it
+ * names), or null. Never a reason to trust anything. */
+export function chainHolder(chainBytes) {
+  try {
+    const arr = decode(chainBytes);
+    const c = parseSign1(encode(arr[arr.length - 1])).claims;
+    const k = c.get(8).get(1).get(-2);
+    return isBytes(k, 32) ? k : null;
+  } catch {
+    return null;
+  }
+}
+
 // ---- clips (docs/clips.md): the camera-signed key record, manifest and
 // segment signatures, checked in the page with the camera's key before
 // anything else of the clip is read. Opening the clip key and the
