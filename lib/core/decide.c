@@ -40,9 +40,13 @@ entries_used(const struct pt_context *ctx, const uint8_t cti[PT_CTI_LEN])
 	return 0;
 }
 
-int
-pt_proof_message(const char *hub_id, const uint8_t nonce[PT_NONCE_LEN],
-		 const uint8_t chain_hash[PT_HASH_LEN], uint8_t *out, size_t cap, size_t *out_len)
+/* The message a holder signs at the door: domain (with its NUL) || len(hub
+ * id) || hub id || nonce || SHA-256(chain). PROOF and PANIC differ only in
+ * the domain. */
+static int
+holder_message(const char *domain, size_t domain_size, const char *hub_id,
+	       const uint8_t nonce[PT_NONCE_LEN], const uint8_t chain_hash[PT_HASH_LEN],
+	       uint8_t *out, size_t cap, size_t *out_len)
 {
 	size_t id_len, n = 0;
 
@@ -53,10 +57,10 @@ pt_proof_message(const char *hub_id, const uint8_t nonce[PT_NONCE_LEN],
 		continue;
 	if (id_len == 0 || id_len > PT_ID_MAX)
 		return PT_EINVAL;
-	if (cap < sizeof(PT_PROOF_DOMAIN) + 1 + id_len + PT_NONCE_LEN + PT_HASH_LEN)
+	if (cap < domain_size + 1 + id_len + PT_NONCE_LEN + PT_HASH_LEN)
 		return PT_ENOSPC;
-	memcpy(out, PT_PROOF_DOMAIN, sizeof(PT_PROOF_DOMAIN)); /* with its NUL */
-	n = sizeof(PT_PROOF_DOMAIN);
+	memcpy(out, domain, domain_size);
+	n = domain_size;
 	out[n++] = (uint8_t)id_len;
 	memcpy(out + n, hub_id, id_len);
 	n += id_len;
@@ -68,12 +72,13 @@ pt_proof_message(const char *hub_id, const uint8_t nonce[PT_NONCE_LEN],
 	return PT_OK;
 }
 
-int
-pt_proof_sign(const struct pt_crypto_ops *ops, const struct pt_signer *holder, const char *hub_id,
-	      const uint8_t nonce[PT_NONCE_LEN], const uint8_t *chain, size_t chain_len,
-	      uint8_t sig[PT_SIG_LEN])
+static int
+holder_sign(const char *domain, size_t domain_size, const struct pt_crypto_ops *ops,
+	    const struct pt_signer *holder, const char *hub_id, const uint8_t nonce[PT_NONCE_LEN],
+	    const uint8_t *chain, size_t chain_len, uint8_t sig[PT_SIG_LEN])
 {
-	uint8_t msg[PT_PROOF_MSG_MAX], h[PT_HASH_LEN];
+	uint8_t msg[PT_PROOF_MSG_MAX > PT_PANIC_MSG_MAX ? PT_PROOF_MSG_MAX : PT_PANIC_MSG_MAX];
+	uint8_t h[PT_HASH_LEN];
 	size_t n;
 	int r;
 
@@ -81,9 +86,45 @@ pt_proof_sign(const struct pt_crypto_ops *ops, const struct pt_signer *holder, c
 	if (chain_len > PT_CHAIN_SIZE_MAX)
 		return PT_ETOOBIG;
 	ops->sha256(h, chain, chain_len);
-	if ((r = pt_proof_message(hub_id, nonce, h, msg, sizeof(msg), &n)) != PT_OK)
+	r = holder_message(domain, domain_size, hub_id, nonce, h, msg, sizeof(msg), &n);
+	if (r != PT_OK)
 		return r;
 	return holder->sign(holder->arg, sig, msg, n);
+}
+
+int
+pt_proof_message(const char *hub_id, const uint8_t nonce[PT_NONCE_LEN],
+		 const uint8_t chain_hash[PT_HASH_LEN], uint8_t *out, size_t cap, size_t *out_len)
+{
+	return holder_message(PT_PROOF_DOMAIN, sizeof(PT_PROOF_DOMAIN), hub_id, nonce, chain_hash,
+			      out, cap, out_len);
+}
+
+int
+pt_proof_sign(const struct pt_crypto_ops *ops, const struct pt_signer *holder, const char *hub_id,
+	      const uint8_t nonce[PT_NONCE_LEN], const uint8_t *chain, size_t chain_len,
+	      uint8_t sig[PT_SIG_LEN])
+{
+	return holder_sign(PT_PROOF_DOMAIN, sizeof(PT_PROOF_DOMAIN), ops, holder, hub_id, nonce,
+			   chain, chain_len, sig);
+}
+
+int
+pt_link_panic_message(const char *hub_id, const uint8_t nonce[PT_NONCE_LEN],
+		      const uint8_t chain_hash[PT_HASH_LEN], uint8_t *out, size_t cap,
+		      size_t *out_len)
+{
+	return holder_message(PT_PANIC_DOMAIN, sizeof(PT_PANIC_DOMAIN), hub_id, nonce, chain_hash,
+			      out, cap, out_len);
+}
+
+int
+pt_link_panic_sign(const struct pt_crypto_ops *ops, const struct pt_signer *holder,
+		   const char *hub_id, const uint8_t nonce[PT_NONCE_LEN], const uint8_t *chain,
+		   size_t chain_len, uint8_t sig[PT_SIG_LEN])
+{
+	return holder_sign(PT_PANIC_DOMAIN, sizeof(PT_PANIC_DOMAIN), ops, holder, hub_id, nonce,
+			   chain, chain_len, sig);
 }
 
 int

@@ -508,52 +508,6 @@ pt_link_panic_decode(const uint8_t *p, size_t len, struct pt_link_panic *m)
 	return r;
 }
 
-int
-pt_link_panic_message(const char *hub_id, const uint8_t nonce[PT_NONCE_LEN],
-		      const uint8_t chain_hash[PT_HASH_LEN], uint8_t *out, size_t cap,
-		      size_t *out_len)
-{
-	size_t id_len, n;
-
-	*out_len = 0;
-	if (hub_id == NULL)
-		return PT_EINVAL;
-	id_len = bounded(hub_id, PT_ID_MAX);
-	if (id_len == 0 || id_len > PT_ID_MAX)
-		return PT_EINVAL;
-	if (cap < sizeof(PT_PANIC_DOMAIN) + 1 + id_len + PT_NONCE_LEN + PT_HASH_LEN)
-		return PT_ENOSPC;
-	memcpy(out, PT_PANIC_DOMAIN, sizeof(PT_PANIC_DOMAIN));	/* with its NUL */
-	n = sizeof(PT_PANIC_DOMAIN);
-	out[n++] = (uint8_t)id_len;
-	memcpy(out + n, hub_id, id_len);
-	n += id_len;
-	memcpy(out + n, nonce, PT_NONCE_LEN);
-	n += PT_NONCE_LEN;
-	memcpy(out + n, chain_hash, PT_HASH_LEN);
-	n += PT_HASH_LEN;
-	*out_len = n;
-	return PT_OK;
-}
-
-int
-pt_link_panic_sign(const struct pt_crypto_ops *ops, const struct pt_signer *holder,
-		   const char *hub_id, const uint8_t nonce[PT_NONCE_LEN], const uint8_t *chain,
-		   size_t chain_len, uint8_t sig[PT_SIG_LEN])
-{
-	uint8_t msg[PT_PANIC_MSG_MAX], h[PT_HASH_LEN];
-	size_t n;
-	int r;
-
-	memset(sig, 0, PT_SIG_LEN);
-	if (chain_len > PT_CHAIN_SIZE_MAX)
-		return PT_ETOOBIG;
-	ops->sha256(h, chain, chain_len);
-	if ((r = pt_link_panic_message(hub_id, nonce, h, msg, sizeof(msg), &n)) != PT_OK)
-		return r;
-	return holder->sign(holder->arg, sig, msg, n);
-}
-
 /* ---- DECISION ---- */
 
 void
