@@ -5,7 +5,7 @@
  * or refuse with a status and a code and a struct left all zeros, never
  * crash or leak.
  *
- * Byte 0 modulo 20:
+ * Byte 0 modulo 21:
  *   0 signup   1 signin   2 home      3 home patch   4 member   5 owner key
  *   6 grant    7 revocation           8 carrier      9 courier  10 device
  *   11 hub     12 delivery            13 dispatch    14 arrive  15 reason
@@ -18,9 +18,11 @@
  *   18 credential ({"device_key"} of POST /v1/deliveries/{id}/credential)
  *   19 arrive as porterd decodes it (pt_req_arrive_decode_lookup: the
  *      device key's point not checked); must agree with 14 otherwise
+ *   20 an owner's approval (POST /v1/homes/{id}/approvals)
  * The committed corpus (fuzz/corpus/api_json/) starts each seed with its
- * selector; seeds 0..7 predate the rest and keep their meaning, and seeds
- * 0..16 kept theirs when the modulus went from 17 to 20.
+ * selector; seeds 0..7 predate the rest and keep their meaning, seeds
+ * 0..16 kept theirs when the modulus went from 17 to 20, and seeds 0..19
+ * theirs when it went to 21.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -34,7 +36,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NDEC 20
+#define NDEC 21
 
 #define CHECK(c)                          \
 	do {                              \
@@ -182,6 +184,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct pt_req_reason reason;
 		struct pt_req_command command;
 		struct pt_req_credential credential;
+		struct pt_req_approval approval;
 	} u;
 	struct pt_api_err e;
 	const char *body;
@@ -235,6 +238,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 19:
 		r = pt_req_arrive_decode_lookup(body, len, &u.arrive, &e);
 		sz = sizeof(u.arrive);
+		break;
+	case 20:
+		r = pt_req_approval_decode(body, len, &u.approval, &e);
+		sz = sizeof(u.approval);
 		break;
 	default:
 		r = pt_req_credential_decode(body, len, &u.credential, &e);
@@ -329,6 +336,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			       PT_ENVELOPE_SIZE_MAX - u.command.envelope_len));
 		CHECK(u.command.has_hub ? id_ok(u.command.hub_id, sizeof(u.command.hub_id))
 					: all_zero(u.command.hub_id, sizeof(u.command.hub_id)));
+		break;
+	case 20:
+		CHECK(u.approval.envelope_len >= 1 && u.approval.envelope_len <= PT_ENVELOPE_SIZE_MAX);
+		CHECK(all_zero(u.approval.envelope + u.approval.envelope_len,
+			       PT_ENVELOPE_SIZE_MAX - u.approval.envelope_len));
 		break;
 	default:
 		break;

@@ -1,10 +1,11 @@
 /*
  * libFuzzer target for signed statements: commands, revocations, hub
- * pairings, courier attestations, owner statements and live requests, pt_envelope_verify()
- * (lib/core/envelope.c, cose.c, cbor.c).
+ * pairings, courier attestations, owner statements, live requests and
+ * owners' approvals, pt_envelope_verify() (lib/core/envelope.c, cose.c,
+ * cbor.c).
  *
- * The same bytes are verified as each of the six kinds (and as a kind
- * that does not exist), against a fixed signer set (the owner keys of
+ * The same bytes are verified as each of the seven kinds (and as kinds
+ * that do not exist: 0, 8, 255), against a fixed signer set (the owner keys of
  * fuzz/mkcorpus.c: seeds 32 x 0x01 and 32 x 0x02), audience "home-1"
  * (a home id, or for attestations a carrier id), clock
  * 2026-11-25T09:00:00Z, skew 300 s.
@@ -193,6 +194,14 @@ verify(const uint8_t *data, size_t size, enum pt_envelope_kind kind)
 		CHECK(e.op == PT_OWNER_ADD && e.target_len == PT_PK_LEN);
 		CHECK(is_zero(e.lock, sizeof(e.lock)) && is_zero(e.name, sizeof(e.name)));
 		break;
+	case PT_ENV_APPROVAL:
+		/* approve or deny, for a 16-byte session id, and nothing else */
+		CHECK(e.op == PT_APPROVE || e.op == PT_DENY);
+		CHECK(e.target_len == PT_CTI_LEN &&
+		      is_zero(e.target + PT_CTI_LEN, sizeof(e.target) - PT_CTI_LEN));
+		CHECK(e.exp == 0);
+		CHECK(is_zero(e.lock, sizeof(e.lock)) && is_zero(e.name, sizeof(e.name)));
+		break;
 	case PT_ENV_LIVE:
 		CHECK(e.op == PT_LIVE_VIEW && e.target_len == PT_LIVE_XPK_LEN);
 		CHECK(id_is_valid(e.lock, sizeof(e.lock), false));
@@ -221,20 +230,24 @@ verify(const uint8_t *data, size_t size, enum pt_envelope_kind kind)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum pt_envelope_kind kinds[6] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
+	static const enum pt_envelope_kind kinds[7] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
 						       PT_ENV_PAIRING, PT_ENV_ATTESTATION,
-						       PT_ENV_OWNER, PT_ENV_LIVE};
+						       PT_ENV_OWNER, PT_ENV_LIVE, PT_ENV_APPROVAL};
+	static const unsigned none[3] = {0, 8, 255};	/* kinds that do not exist */
 	struct pt_envelope e;
-	size_t i, accepted = 0, idx = 99;
+	size_t i, accepted = 0, idx;
 
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 7; i++)
 		accepted += verify(data, size, kinds[i]) == PT_OK;
 	CHECK(accepted <= 1);
-	/* A kind that does not exist accepts nothing. */
-	memset(&e, 0xa5, sizeof(e));
-	CHECK(pt_envelope_verify(ops, data, size, (enum pt_envelope_kind)7,
-				 (const uint8_t (*)[PT_PK_LEN])signers, 2, HOME, NOW, SKEW, &e,
-				 &idx) != PT_OK);
-	CHECK(is_zero(&e, sizeof(e)) && idx == 0);
+	/* A kind that does not exist accepts nothing, and reads nothing. */
+	for (i = 0; i < 3; i++) {
+		memset(&e, 0xa5, sizeof(e));
+		idx = 99;
+		CHECK(pt_envelope_verify(ops, data, size, (enum pt_envelope_kind)none[i],
+					 (const uint8_t (*)[PT_PK_LEN])signers, 2, HOME, NOW, SKEW,
+					 &e, &idx) == PT_EINVAL);
+		CHECK(is_zero(&e, sizeof(e)) && idx == 0);
+	}
 	return 0;
 }

@@ -72,8 +72,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 statement(const uint8_t *p, size_t len)
 {
-	static const enum pt_envelope_kind others[4] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
-							PT_ENV_PAIRING, PT_ENV_ATTESTATION};
+	static const enum pt_envelope_kind others[6] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
+							PT_ENV_PAIRING, PT_ENV_ATTESTATION,
+							PT_ENV_LIVE, PT_ENV_APPROVAL};
 	struct pt_envelope e;
 	size_t idx = 99, i;
 	int r;
@@ -88,7 +89,7 @@ statement(const uint8_t *p, size_t len)
 	CHECK(e.kind == PT_ENV_OWNER && e.op == PT_OWNER_ADD && e.target_len == PT_PK_LEN);
 	CHECK(idx < 2 && strcmp(e.aud, HOME) == 0);
 	CHECK(is_zero(e.lock, sizeof(e.lock)) && is_zero(e.name, sizeof(e.name)));
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 6; i++)
 		CHECK(pt_envelope_verify(ops, p, len, others[i],
 					 (const uint8_t (*)[PT_PK_LEN])signers, 2, HOME, NOW,
 					 UINT32_MAX, &e, &idx) != PT_OK);

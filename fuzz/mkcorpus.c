@@ -5,9 +5,10 @@
  *                      DIR/owners/
  *
  * DIR/envelope/ holds commands (cmd_*), revocations (rev_*), hub pairings
- * (pair_*), courier attestations (att_*) and owner statements (own_*): valid
- * ones and near misses. DIR/owners/ holds owners payloads (docs/mqtt.md):
- * CBOR arrays of owner statements, for fuzz_owners.
+ * (pair_*), courier attestations (att_*), owner statements (own_*) and
+ * owners' approvals (apr_*): valid ones and near misses. DIR/owners/
+ * holds owners payloads (docs/mqtt.md): CBOR arrays of owner statements,
+ * for fuzz_owners.
  *
  * Every key comes from a fixed seed (32 bytes of one value) and Ed25519 is
  * deterministic, so the output is the same bytes on every run. The fuzz
@@ -688,6 +689,20 @@ envelopes(void)
 		 pk[CARRIER], PT_PK_LEN, 0xc5, false);
 	envelope("own_badsig", OWNER, PT_ENV_OWNER, PT_OWNER_ADD, HOME, NOW, NULL, pk[CARRIER],
 		 PT_PK_LEN, 0xc6, true);
+	/* Approvals: an owner answers the hub's request (the nonce) for the
+	 * session 16 x 0x22. */
+	envelope("apr_approve", OWNER, PT_ENV_APPROVAL, PT_APPROVE, HOME, NOW, NULL, cti,
+		 PT_CTI_LEN, 0xd1, false);
+	envelope("apr_deny_owner2", OWNER2, PT_ENV_APPROVAL, PT_DENY, HOME, NOW - 200, NULL, cti,
+		 PT_CTI_LEN, 0xd2, false);
+	envelope("apr_stale", OWNER, PT_ENV_APPROVAL, PT_APPROVE, HOME, NOW + 3600, NULL, cti,
+		 PT_CTI_LEN, 0xd3, false);
+	envelope("apr_other_home", OWNER, PT_ENV_APPROVAL, PT_DENY, "home-2", NOW, NULL, cti,
+		 PT_CTI_LEN, 0xd4, false);
+	envelope("apr_stranger", STRANGER, PT_ENV_APPROVAL, PT_APPROVE, HOME, NOW, NULL, cti,
+		 PT_CTI_LEN, 0xd5, false);
+	envelope("apr_badsig", OWNER, PT_ENV_APPROVAL, PT_APPROVE, HOME, NOW, NULL, cti,
+		 PT_CTI_LEN, 0xd6, true);
 	/* Attestations, by the fuzz target's signer keys for audience HOME. */
 	attestation("att_basic", OWNER, 1, HOME, NOW, "7", "Ben K.", 0xb1, false);
 	attestation("att_background", OWNER2, 3, HOME, NOW - 200, "18446744073709551615",

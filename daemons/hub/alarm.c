@@ -114,6 +114,11 @@ hub_alarm_config_check(const struct hub_config *c, struct pt_errbuf *err)
 			       "alarm.entry_zones: a panel needs at least one entry zone (the door's)");
 		return -1;
 	}
+	if (strcmp(c->alarm_cannot_bypass, "refuse") != 0 && strcmp(c->alarm_cannot_bypass, "ask") != 0) {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "alarm.cannot_bypass: '%.20s' is not refuse or ask", c->alarm_cannot_bypass);
+		return -1;
+	}
 	st = hub_alarm_state_parse(c->alarm_sim_state);
 	if (st != HUB_ALARM_DISARMED && st != HUB_ALARM_ARMED_HOME && st != HUB_ALARM_ARMED_AWAY) {
 		(void)snprintf(err->msg, sizeof(err->msg),

@@ -202,6 +202,10 @@ static const struct key keys[] = {
 	 "yes: a resident's credential at the door disarms the panel (never anyone else's)"},
 	{"alarm", "panic_trigger", C_BOOL, F(alarm_panic_trigger), "no", 0, 0,
 	 "yes: a courier's panic call at the door sounds the panel too; no: silent, the alert only"},
+	{"alarm", "cannot_bypass", C_STR, F(alarm_cannot_bypass), "refuse", 0, 0,
+	 "a panel that cannot bypass the entry zones: refuse, or ask the owners through porterd"},
+	{"alarm", "ask_timeout", C_SECS, F(alarm_ask_timeout), "5m", 30, 3600,
+	 "cannot_bypass = ask: how long an owner has to answer, and the approval to be used"},
 	{"alarm", "sim_state", C_STR, F(alarm_sim_state), "armed_away", 0, 0,
 	 "the sim panel's state at start: disarmed, armed_home or armed_away"},
 	/* -- [alarm] mqtt driver rows -- */

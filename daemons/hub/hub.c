@@ -71,6 +71,8 @@
 #define CAM_REFUSED_LOG_MS 10000u	/* event=camera_refused: one line per 10 s at most */
 #define LIVE_Q_MAX 8			/* live orders waiting for their event's seq, per turn */
 #define LIVE_REFUSE_EVERY_MS 1000u	/* live.refused: one event a second at most */
+#define APPROVALS_MAX 8			/* owners' approvals asked for and open at once */
+#define APPROVAL_REFUSE_EVERY_MS 1000u	/* approval.refuse: one event a second at most */
 #define PANIC_SLOTS 16			/* credentials whose last panic call is remembered */
 #define PANIC_EVERY_MS 60000u		/* one alert.panic per credential per minute */
 
@@ -239,6 +241,18 @@ struct hub {
 		uint8_t cti[PT_CTI_LEN];
 		uint64_t at_ms;		/* 0: free */
 	} panic[PANIC_SLOTS];
+
+	/* requests for an owner's approval ([alarm] cannot_bypass = ask,
+	 * docs/alarm.md "Ask the owner"); memory only */
+	struct approval {
+		uint64_t expires_ms;	/* monotonic; 0: free */
+		uint8_t id[PT_CTI_LEN];	/* the request id (the approval's nonce) */
+		uint8_t session[PT_CTI_LEN];	/* the credential's last token id */
+		char lock[PT_ID_MAX + 1];
+		uint8_t answer;		/* 0: none yet; PT_APPROVE, PT_DENY */
+	} appr[APPROVALS_MAX];
+	uint64_t appr_refused_ms;	/* the last approval.refuse (0: none) */
+	uint64_t appr_dropped;		/* refusals not recorded since */
 
 	/* scratch for one decision (too big for the stack of a small box) */
 	struct pt_chain ids, decoded;
@@ -1459,14 +1473,6 @@ decision_data(const struct hub_session *s, const struct pt_decision *d, const st
 	return o;
 }
 
-static void
-decision_event(struct hub *h, const struct hub_session *s, const struct pt_decision *d,
-	       const struct pt_chain *c, const char *lock)
-{
-	event(h, d->reason == PT_OK ? "decision.grant" : "decision.refuse",
-	      decision_data(s, d, c, lock));
-}
-
 /* Steps 1-3 of a grant (see the top of this file). PT_OK or the reason
  * the grant became a refusal after all; ev (the decision event's data) is
  * always taken (the caller records its own refusal with its own data).
@@ -1802,6 +1808,99 @@ ctx_build(struct hub *h, const char *lock, const uint8_t *chain, size_t chain_le
 	return PT_OK;
 }
 
+/* ---- asking the owners ([alarm] cannot_bypass = ask, docs/alarm.md) ---- */
+
+static bool
+ask_enabled(const struct hub *h)
+{
+	return strcmp(h->cfg.alarm_cannot_bypass, "ask") == 0;
+}
+
+/* Forget the requests whose time is up (answered or not). */
+static void
+approvals_prune(struct hub *h, uint64_t now_ms)
+{
+	size_t i;
+
+	for (i = 0; i < APPROVALS_MAX; i++)
+		if (h->appr[i].expires_ms != 0 && now_ms >= h->appr[i].expires_ms)
+			memset(&h->appr[i], 0, sizeof(h->appr[i]));
+}
+
+/* The open request for this credential at this lock, or NULL. */
+static struct approval *
+approval_for(struct hub *h, const uint8_t session[PT_CTI_LEN], const char *lock)
+{
+	size_t i;
+
+	approvals_prune(h, hub_mono_ms());
+	for (i = 0; i < APPROVALS_MAX; i++)
+		if (h->appr[i].expires_ms != 0 &&
+		    memcmp(h->appr[i].session, session, PT_CTI_LEN) == 0 &&
+		    strcmp(h->appr[i].lock, lock) == 0)
+			return &h->appr[i];
+	return NULL;
+}
+
+/*
+ * pt_decide refused a verified credential only because the panel cannot
+ * bypass (PT_EALARM, every other check passed). With cannot_bypass =
+ * ask: PT_EDENIED if an owner denied it, PT_EASKED if a request is open
+ * (a new one is opened, and alert.approval-request recorded, if none
+ * is), or PT_EALARM when nobody can be asked. *why says which; *req the
+ * request (NULL: none).
+ */
+static int
+ask_owner(struct hub *h, const struct hub_session *s, const struct pt_chain *c, const char **why,
+	  struct approval **req)
+{
+	const struct pt_grant *last = &c->link[c->n - 1].g;
+	struct approval *a;
+	char id[HEX_CTI], session[HEX_CTI];
+	int64_t now = hub_now_utc();
+	size_t i;
+
+	*req = NULL;
+	if ((a = approval_for(h, last->cti, s->lock)) != NULL) {
+		*req = a;
+		*why = a->answer == PT_DENY ? "owner-denied" : "waiting-for-owner";
+		return a->answer == PT_DENY ? PT_EDENIED : PT_EASKED;
+	}
+	if (h->up_ops == NULL || !h->up_ops->connected(h->up)) {
+		*why = "owner-unreachable";	/* nothing could answer */
+		return PT_EALARM;
+	}
+	for (i = 0; i < APPROVALS_MAX && h->appr[i].expires_ms != 0; i++)
+		;
+	if (i == APPROVALS_MAX) {
+		*why = "too-many-requests";
+		return PT_EALARM;
+	}
+	a = &h->appr[i];
+	pt_random(a->id, PT_CTI_LEN);
+	memcpy(a->session, last->cti, PT_CTI_LEN);
+	(void)snprintf(a->lock, sizeof(a->lock), "%s", s->lock);
+	a->answer = 0;
+	a->expires_ms = hub_mono_ms() + (uint64_t)h->cfg.alarm_ask_timeout * 1000u;
+	hexs(a->id, PT_CTI_LEN, id);
+	hexs(a->session, PT_CTI_LEN, session);
+	hlog(HLOG_INFO, "event=approval_request request=%s token=%s lock=%s alarm=%s seconds=%u", id,
+	     session, a->lock, hub_alarm_state_name(h->al_state), h->cfg.alarm_ask_timeout);
+	event(h, "alert.approval-request",
+	      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:o}", "request", id, "session", session, "token",
+			session, "lock", a->lock, "purpose",
+			pt_purpose_name(last->purpose) != NULL ? pt_purpose_name(last->purpose)
+							       : "unknown",
+			"alarm", h->al_ops != NULL ? hub_alarm_state_name(h->al_state) : NULL,
+			"expires",
+			h->cfg.time_trusted
+				? json_integer((json_int_t)(now + (int64_t)h->cfg.alarm_ask_timeout))
+				: json_null()));
+	*req = a;
+	*why = "asked";
+	return PT_EASKED;
+}
+
 static int
 on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint8_t *out,
 	 size_t *out_len)
@@ -1814,6 +1913,9 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	uint8_t (*rev_ctis)[PT_CTI_LEN] = NULL, (*rev_keys)[PT_PK_LEN] = NULL;
 	uint64_t t0 = mono_us();
 	char hex[HEX_CTI] = "-";
+	struct approval *appr = NULL;
+	const char *why = NULL;
+	bool waived = false;
 	int r;
 
 	if (!s->has_challenge)
@@ -1830,6 +1932,15 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 
 	if ((r = ctx_build(h, s->lock, m.chain, m.chain_len, &ctx, &rev_ctis, &rev_keys)) != PT_OK)
 		goto io_error;
+	/* An owner approved this credential (its last token id, from the
+	 * unverified decode: pt_decide verifies all of it): the panel's
+	 * "cannot bypass" is waived for it, this once. */
+	if (ask_enabled(h) && !ctx.alarm_can_bypass && h->ids.n > 0 &&
+	    (appr = approval_for(h, h->ids.link[h->ids.n - 1].g.cti, s->lock)) != NULL &&
+	    appr->answer == PT_APPROVE) {
+		ctx.alarm_can_bypass = true;
+		waived = true;
+	}
 
 	r = pt_decide(h->ops, m.chain, m.chain_len, m.sig, PT_SIG_LEN, &ch, &ctx, &h->decoded, &d);
 	free(rev_ctis);
@@ -1843,7 +1954,16 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 		r = PT_EAUDIENCE;
 		d.link = -1;
 	}
-	if (r == PT_OK && (d.cond & PT_COND_ALARM_BYPASS) && alarm_is_armed(h)) {
+	if (r == PT_OK && waived &&
+	    !pt_ct_equal(h->decoded.link[h->decoded.n - 1].g.cti, appr->session, PT_CTI_LEN)) {
+		r = PT_EALARM;	/* cannot happen: the same bytes, decoded twice */
+		d.link = -1;
+		waived = false;
+	}
+	/* Refused only for the panel: the owners may be asked. */
+	if (r == PT_EALARM && ask_enabled(h) && h->decoded.n > 0)
+		r = ask_owner(h, s, &h->decoded, &why, &appr);
+	if (r == PT_OK && !waived && (d.cond & PT_COND_ALARM_BYPASS) && alarm_is_armed(h)) {
 		/* The entry zones first: the bolt moves once the panel says so. */
 		int v = bypass_begin(h, s, &d, &h->decoded, m.chain, m.chain_len, out, out_len);
 		hlog(HLOG_INFO, "event=decision conn=%llu result=%s reason=ok token=%s lock=%s us=%llu",
@@ -1856,17 +1976,32 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	}
 	if (r == PT_OK) {
 		json_t *ev = decision_data(s, &d, &h->decoded, s->lock);
+		if (waived) {
+			/* Let in without a bypass, the panel as it is; spent. */
+			hexs(appr->id, PT_CTI_LEN, hex);
+			json_object_set_new(ev, "approval", json_string(hex));
+		}
 		r = carry_out_grant(h, s->id, &d, h->decoded.link[h->decoded.n - 1].g.cti, ev, false);
+		if (r == PT_OK && waived)
+			memset(appr, 0, sizeof(*appr));
 		if (r == PT_OK && h->decoded.link[0].g.duress)
 			duress_alert(h, s->id, h->decoded.link[0].g.kid,
 				     h->decoded.link[h->decoded.n - 1].g.cti);
 	}
 	if (r != PT_OK) {
+		json_t *ev;
 		d.reason = r;
 		d.n_charge = 0;
 		d.cond = 0;
 		d.door_open_max = 0;
-		decision_event(h, s, &d, &h->decoded, s->lock);
+		ev = decision_data(s, &d, &h->decoded, s->lock);
+		if (why != NULL)
+			json_object_set_new(ev, "why", json_string(why));
+		if (appr != NULL && (r == PT_EASKED || r == PT_EDENIED)) {
+			hexs(appr->id, PT_CTI_LEN, hex);
+			json_object_set_new(ev, "request", json_string(hex));
+		}
+		event(h, "decision.refuse", ev);
 		count_failure(h, s, r);
 	}
 	if (h->decoded.n > 0)
@@ -3573,6 +3708,109 @@ live_reason(int r)
 	default:	/* PT_EMALFORMED, PT_EUNSUPPORTED, PT_EINVAL */
 		return "malformed";
 	}
+}
+
+/* ---- an owner's answer to a request (docs/alarm.md, "Ask the owner") ---- */
+
+/* approval.refuse: recorded and logged at most once a second (a flood
+ * costs one line and one event a second); takes d. */
+static void
+approval_refusal(struct hub *h, json_t *d)
+{
+	uint64_t now = hub_mono_ms();
+
+	if (h->appr_refused_ms != 0 && now - h->appr_refused_ms < APPROVAL_REFUSE_EVERY_MS) {
+		h->appr_dropped++;
+		json_decref(d);
+		return;
+	}
+	h->appr_refused_ms = now != 0 ? now : 1;
+	if (h->appr_dropped > 0) {
+		json_object_set_new(d, "dropped", json_integer((json_int_t)h->appr_dropped));
+		h->appr_dropped = 0;
+	}
+	hlog(HLOG_WARN, "event=approval result=refused reason=%s",
+	     json_string_value(json_object_get(d, "reason")));
+	event(h, "approval.refuse", d);
+}
+
+void
+hub_on_approval(struct hub *h, const uint8_t *p, size_t len)
+{
+	char id[HEX_CTI] = "", session[HEX_CTI], kid[2 * PT_KID_LEN + 1];
+	const char *why = NULL;
+	struct approval *a = NULL;
+	struct pt_envelope e;
+	int64_t now = hub_now_utc();
+	size_t idx = 0, i;
+	json_t *d;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	if (p == NULL || len == 0) {
+		why = "malformed";
+		goto refuse;
+	}
+	if (len > PT_ENVELOPE_SIZE_MAX) {
+		why = "too-large";
+		goto refuse;
+	}
+	if (h->n_rows == 0 || h->home[0] == '\0') {
+		why = "unpaired";
+		goto refuse;
+	}
+	if (!h->cfg.time_trusted) {
+		why = "time-unknown";
+		goto refuse;
+	}
+	/* The owner roots, this home; freshness after, so that a stale
+	 * answer is refused with its request id. */
+	r = pt_envelope_verify(h->ops, p, len, PT_ENV_APPROVAL, (const uint8_t(*)[PT_PK_LEN])h->roots,
+			       h->n_roots, h->home, now, UINT32_MAX, &e, &idx);
+	if (r != PT_OK) {
+		why = live_reason(r);
+		goto refuse;
+	}
+	hexs(e.nonce, PT_CTI_LEN, id);
+	if (now >= e.iat ? (uint64_t)now - (uint64_t)e.iat > h->cfg.mqtt_command_skew
+			 : (uint64_t)e.iat - (uint64_t)now > h->cfg.mqtt_command_skew) {
+		why = "stale";
+		goto refuse;
+	}
+	if ((r = owner_key_revoked(h, h->roots[idx])) != PT_OK) {
+		why = r == PT_EREVOKED ? "revoked" : "io-error";
+		goto refuse;
+	}
+	approvals_prune(h, hub_mono_ms());
+	for (i = 0; i < APPROVALS_MAX && a == NULL; i++)
+		if (h->appr[i].expires_ms != 0 && pt_ct_equal(h->appr[i].id, e.nonce, PT_CTI_LEN))
+			a = &h->appr[i];
+	if (a == NULL) {
+		why = "not-found";	/* expired, spent, never asked, or asked before a restart */
+		goto refuse;
+	}
+	if (e.target_len != PT_CTI_LEN || !pt_ct_equal(a->session, e.target, PT_CTI_LEN)) {
+		why = "wrong-session";
+		goto refuse;
+	}
+	if (a->answer != 0) {
+		why = "replayed";	/* the first answer stands */
+		goto refuse;
+	}
+	a->answer = e.op;
+	hexs(a->session, PT_CTI_LEN, session);
+	pt_hex(e.kid, PT_KID_LEN, kid);
+	hlog(HLOG_INFO, "event=approval result=%s request=%s token=%s owner_key_id=%s",
+	     e.op == PT_APPROVE ? "approve" : "deny", id, session, kid);
+	event(h, "approval.answer",
+	      json_pack("{s:s,s:s,s:s,s:s}", "request", id, "session", session, "answer",
+			e.op == PT_APPROVE ? "approve" : "deny", "owner", kid));
+	return;
+refuse:
+	d = json_pack("{s:s}", "reason", why);
+	if (id[0] != '\0')
+		json_object_set_new(d, "request", json_string(id));
+	approval_refusal(h, d);
 }
 
 /* PT_OK if the request verifies against a key the hub holds a key

@@ -108,6 +108,8 @@ struct hub_config {
 	uint32_t alarm_bypass_timeout_ms;	/* the panel confirms a bypass within this */
 	bool alarm_resident_disarm;		/* a resident's credential disarms */
 	bool alarm_panic_trigger;		/* a panic call at the door sounds the panel */
+	char alarm_cannot_bypass[8];		/* "refuse" or "ask" (the owners, docs/alarm.md) */
+	uint32_t alarm_ask_timeout;		/* s: an owner may answer a request this long */
 	char alarm_sim_state[16];		/* the sim panel's state at start */
 	/* -- alarm mqtt driver keys (alarm_mqtt.c's rows) -- */
 	char amq_broker[HUB_BROKER_MAX];	/* host:port of Home Assistant's broker */
@@ -480,6 +482,7 @@ struct hub_uplink_ops {
 	void (*tick)(void *up, uint64_t now_ms);
 	void (*events_appended)(void *up, int64_t last_seq);
 	void (*close)(void *up);
+	bool (*connected)(void *up);		/* connected and subscribed: porterd can answer */
 };
 
 /* Start the uplink if [mqtt] broker is set (else do nothing): checks the
@@ -551,6 +554,9 @@ void hub_on_command(struct hub *h, const struct pt_mqtt_command *c);
  * is a live.refused event (one a second at most; the ones dropped are
  * counted in the next) and changes nothing else. */
 void hub_on_live(struct hub *h, const uint8_t *p, size_t len);
+/* An owner's answer (PT_ENV_APPROVAL, as porterd relayed it) to a request
+ * for approval: approval.answer, or approval.refuse (docs/alarm.md). */
+void hub_on_approval(struct hub *h, const uint8_t *p, size_t len);
 /* A time beacon: drift detection only, never the clock. true: the state
  * should be published again (porterd's version differs from ours). */
 bool hub_on_time(struct hub *h, const struct pt_mqtt_time *t);

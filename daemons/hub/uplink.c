@@ -74,6 +74,7 @@ struct uplink {
 	/* porter/v1/hub/<id>/live (docs/live.md): built here, matched by
 	 * name before the codec's topic parser sees a message. */
 	char live_topic[PT_MQTT_TOPIC_CAP];
+	char approval_topic[PT_MQTT_TOPIC_CAP];	/* owners' answers (docs/alarm.md) */
 
 	enum conn conn;
 	bool closing;
@@ -353,6 +354,11 @@ on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 		hub_on_live(u->h, p, len);
 		return;
 	}
+	if (strcmp(msg->topic, u->approval_topic) == 0) {
+		/* The same: one owner-signed approval, judged by the core. */
+		hub_on_approval(u->h, p, len);
+		return;
+	}
 	if (pt_mqtt_topic_parse(msg->topic, strlen(msg->topic), &t) != PT_OK ||
 	    strcmp(t.hub_id, u->id) != 0) {
 		hlog(HLOG_WARN, "event=uplink_message result=ignored note=\"not one of our topics\"");
@@ -424,10 +430,15 @@ on_connect(struct mosquitto *m, void *arg, int rc)
 			hlog(HLOG_ERR, "event=uplink_subscribe topic=%s error=\"%s\"",
 			     u->topic[leaves[i]], mosquitto_strerror(rc));
 	}
-	/* Live view requests (QoS 1), before the last SUBACK is awaited. */
+	/* Live view requests and owners' approvals (QoS 1), before the
+	 * last SUBACK is awaited. */
 	rc = mosquitto_subscribe(m, &mid, u->live_topic, 1);
 	if (rc != MOSQ_ERR_SUCCESS)
 		hlog(HLOG_ERR, "event=uplink_subscribe topic=%s error=\"%s\"", u->live_topic,
+		     mosquitto_strerror(rc));
+	rc = mosquitto_subscribe(m, &mid, u->approval_topic, 1);
+	if (rc != MOSQ_ERR_SUCCESS)
+		hlog(HLOG_ERR, "event=uplink_subscribe topic=%s error=\"%s\"", u->approval_topic,
 		     mosquitto_strerror(rc));
 	u->last_sub_mid = mid;
 	u->sub_deadline_ms = hub_mono_ms() + SUBSCRIBE_WAIT_MS;
@@ -765,8 +776,17 @@ up_close(void *arg)
 	hlog(HLOG_INFO, "event=uplink state=closed");
 }
 
+/* Requests for an owner's approval are made only while one can come back. */
+static bool
+up_connected(void *arg)
+{
+	const struct uplink *u = arg;
+
+	return u->conn == UP_CONNECTED && u->subscribed;
+}
+
 static const struct hub_uplink_ops uplink_ops = {
-	up_poll, up_deadline, up_tick, up_events_appended, up_close,
+	up_poll, up_deadline, up_tick, up_events_appended, up_close, up_connected,
 };
 
 /* ---- open ---- */
@@ -815,7 +835,10 @@ hub_uplink_open(struct hub *h, const struct hub_config *cfg, struct pt_errbuf *e
 	{
 		int tl = snprintf(u->live_topic, sizeof(u->live_topic), "%s%s/live", PT_MQTT_PREFIX,
 				  u->id);
-		if (tl < 0 || (size_t)tl >= sizeof(u->live_topic)) {
+		int ta = snprintf(u->approval_topic, sizeof(u->approval_topic), "%s%s/approval",
+				  PT_MQTT_PREFIX, u->id);
+		if (tl < 0 || (size_t)tl >= sizeof(u->live_topic) || ta < 0 ||
+		    (size_t)ta >= sizeof(u->approval_topic)) {
 			(void)snprintf(err->msg, sizeof(err->msg),
 				       "mqtt: the hub id '%.64s' cannot name a topic", u->id);
 			goto fail_free;

@@ -1462,6 +1462,103 @@ out:
 	free(ids);
 }
 
+/* ---- owners' approvals (docs/alarm.md, "Ask the owner") ---- */
+
+/*
+ * POST /v1/homes/{id}/approvals (owners): an owner-signed answer
+ * (PT_ENV_APPROVAL) to a hub's request to let a credential in, checked
+ * against the home's owner keys with the commands' skew (a second line
+ * of defence: the hub checks it again with its own keys and knows which
+ * requests it has open) and relayed byte for byte on
+ * porter/v1/hub/<id>/approval to every hub of the home. A refusal stores
+ * nothing; a relayed answer is recorded (event and audit row).
+ */
+static void
+approval_relay(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h,
+	       int role)
+{
+	uint8_t (*roots)[PT_PK_LEN] = NULL;
+	char request[2 * PT_CTI_LEN + 1], session[2 * PT_CTI_LEN + 1], kid[2 * PT_KID_LEN + 1];
+	char target[PT_ID_MAX + 8];
+	struct pt_req_approval ap;
+	struct pt_envelope env;
+	struct pt_api_err e;
+	const char *answer;
+	size_t n_roots = 0, idx, n = 0;
+	int x;
+
+	if (!need_owner(role, rp) || !need_json(rq, rp))
+		return;
+	if (pt_req_approval_decode(rq->body, rq->len, &ap, &e) != PT_OK) {
+		fail_api(rp, &e);
+		return;
+	}
+	if ((roots = load_roots(s, h->id, &n_roots)) == NULL) {
+		fail_internal(rp);
+		return;
+	}
+	x = pt_envelope_verify(pt_crypto_sodium(), ap.envelope, ap.envelope_len, PT_ENV_APPROVAL,
+			       (const uint8_t (*)[PT_PK_LEN])roots, n_roots, h->id, now_utc(),
+			       COMMAND_SKEW, &env, &idx);
+	free(roots);
+	if (x != PT_OK) {
+		fail_reason(rp, x, "approval");
+		return;
+	}
+	/* pt_envelope_verify refuses any other op or session length; the
+	 * record below relies on them, so they are checked here too. */
+	if ((env.op != PT_APPROVE && env.op != PT_DENY) || env.target_len != PT_CTI_LEN) {
+		fail_reason(rp, PT_EMALFORMED, "approval");
+		return;
+	}
+	answer = env.op == PT_APPROVE ? "approve" : "deny";
+	hex(env.nonce, PT_CTI_LEN, request);
+	hex(env.target, PT_CTI_LEN, session);
+	hex(env.kid, PT_KID_LEN, kid);
+	x = mqtt_hub_relay(s, h->id, MQTT_RELAY_APPROVAL, ap.envelope, ap.envelope_len, &n);
+	if (x == PT_ENOTFOUND) {
+		fail(rp, 409, "no-hub", NULL, "the home has no paired hub to relay to");
+		return;
+	}
+	if (x == PT_EUNSUPPORTED || x == PT_EIO) {
+		fail(rp, 503, "mqtt-unavailable", NULL,
+		     x == PT_EUNSUPPORTED ? "this server has no MQTT broker configured"
+					  : "the MQTT broker cannot be reached now: try again");
+		return;
+	}
+	if (x != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	/* Published already: what follows records it (a store failure is a 500
+	 * the owner sees, though the answer went out). */
+	if (pt_store_begin(s->st) != PT_OK) {
+		plog(LOG_ERR_, "event=approval_relay id=%s home=%s request=%s error=\"not recorded\"",
+		     rq->id, h->id, request);
+		fail_internal(rp);
+		return;
+	}
+	if (record_event(s, h->id, "approval.relayed",
+			 json_pack("{s:s,s:s,s:s,s:I,s:s}", "request", request, "session", session,
+				   "answer", answer, "by", (json_int_t)rq->actor, "owner_key_id",
+				   kid),
+			 NULL) != PT_OK) {
+		pt_store_rollback(s->st);
+		fail_internal(rp);
+		return;
+	}
+	(void)snprintf(target, sizeof(target), "home:%s", h->id);
+	if (!commit_audited(s, rq, rp, "approval.relay", target,
+			    json_pack("{s:s,s:s,s:s,s:s,s:I}", "request", request, "session",
+				      session, "answer", answer, "owner_key_id", kid, "hubs",
+				      (json_int_t)n)))
+		return;
+	plog(LOG_INFO_, "event=approval_relay id=%s home=%s request=%s answer=%s owner_key_id=%s "
+	     "hubs=%zu", rq->id, h->id, request, answer, kid, n);
+	rp->status = 202;
+	rp->body = json_pack("{s:I}", "hubs", (json_int_t)n);
+}
+
 /* ---- routing ---- */
 
 bool
@@ -1558,6 +1655,11 @@ homes_sub(struct server *s, struct request *rq, struct reply *rp, const struct p
 	} else if (strcmp(sub, "commands") == 0) {
 		if (method_is(rq, "POST"))
 			command_relay(s, rq, rp, &h, role);
+		else
+			not_allowed(rp, "POST");
+	} else if (strcmp(sub, "approvals") == 0) {
+		if (method_is(rq, "POST"))
+			approval_relay(s, rq, rp, &h, role);
 		else
 			not_allowed(rp, "POST");
 	} else if (strcmp(sub, "live") == 0) {

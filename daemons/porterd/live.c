@@ -634,7 +634,7 @@ live_open(struct server *s, struct request *rq, struct reply *rp, const struct p
 	pthread_mutex_unlock(&reg->mu);
 
 	/* The envelope as the owner made it, to every hub of the home. */
-	x = mqtt_live_relay(s, h->id, env_b, env_len, &hubs);
+	x = mqtt_hub_relay(s, h->id, MQTT_RELAY_LIVE, env_b, env_len, &hubs);
 	pthread_mutex_lock(&reg->mu);
 	if (x != PT_OK) {
 		unlink_free(reg, ls);

@@ -13,7 +13,8 @@
  * Threads. This file's thread runs mosquitto_loop() and every callback, so
  * all the work on what hubs send (decode, verify, store, ack) happens
  * there, in normal store transactions on that thread. HTTP request
- * threads only publish (mqtt_revocations_changed, mqtt_command_relay):
+ * threads only publish (mqtt_revocations_changed, mqtt_command_relay,
+ * mqtt_hub_relay):
  * libmosquitto queues the packet and wakes the loop (mosquitto_threaded_set),
  * so no request ever waits for the broker. The thread is ours, not
  * mosquitto_loop_start()'s: libmosquitto's own loop gives up for good on
@@ -354,9 +355,17 @@ mqtt_owners_changed(struct server *s, const char *home_id)
 
 /* ---- commands ---- */
 
+/* The leaves an owner's envelope is relayed on as it is (docs/mqtt.md):
+ * the only names mqtt_hub_relay takes. */
+static bool
+relay_leaf_is_valid(const char *leaf)
+{
+	return strcmp(leaf, MQTT_RELAY_LIVE) == 0 || strcmp(leaf, MQTT_RELAY_APPROVAL) == 0;
+}
+
 int
-mqtt_live_relay(struct server *s, const char *home_id, const uint8_t *env, size_t env_len,
-		size_t *n)
+mqtt_hub_relay(struct server *s, const char *home_id, const char *leaf, const uint8_t *env,
+	       size_t env_len, size_t *n)
 {
 	struct mqtt *m = s->mqtt;
 	struct pt_hub *hubs = NULL;
@@ -365,21 +374,23 @@ mqtt_live_relay(struct server *s, const char *home_id, const uint8_t *env, size_
 	int r, k, rc;
 
 	*n = 0;
+	if (leaf == NULL || !relay_leaf_is_valid(leaf) || env_len == 0 ||
+	    env_len > PT_ENVELOPE_SIZE_MAX)
+		return PT_EINVAL;
 	if (m == NULL)
 		return PT_EUNSUPPORTED;
 	if (!atomic_load(&m->connected))
 		return PT_EIO;
-	if (env_len == 0 || env_len > PT_ENVELOPE_SIZE_MAX)
-		return PT_EINVAL;
 	if ((hubs = calloc(HOME_HUBS_MAX, sizeof(*hubs))) == NULL)
 		return PT_ENOMEM;
 	if ((r = pt_store_hub_list(s->st, home_id, hubs, HOME_HUBS_MAX, &nh)) != PT_OK)
 		goto out;
 	r = nh > 0 ? PT_OK : PT_ENOTFOUND;
 	for (i = 0; i < nh; i++) {
-		/* porter/v1/hub/<id>/live: QoS 1, never retained (a request
-		 * lives 10 minutes at most; a hub that is offline now misses it). */
-		k = snprintf(topic, sizeof(topic), PT_MQTT_PREFIX "%s/live", hubs[i].id);
+		/* porter/v1/hub/<id>/<leaf>: QoS 1, never retained (a live
+		 * request lives 10 minutes at most, an approval's request
+		 * an hour at most; a hub that is offline now misses it). */
+		k = snprintf(topic, sizeof(topic), PT_MQTT_PREFIX "%s/%s", hubs[i].id, leaf);
 		if (k < 0 || (size_t)k >= sizeof(topic) ||
 		    !pt_id_is_valid(hubs[i].id, strnlen(hubs[i].id, PT_ID_MAX + 1))) {
 			r = PT_EINVAL;

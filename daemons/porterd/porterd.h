@@ -143,18 +143,23 @@ void mqtt_owners_changed(struct server *s, const char *home_id);
  * before porterd knew it, take that state now (online, revocation
  * catch-up). No-op without MQTT. */
 void mqtt_hub_paired(struct server *s, const char *hub_id);
+/* Relay an owner-signed envelope (verified by the caller), byte for byte,
+ * to porter/v1/hub/<hub>/<leaf> of each hub of the home (QoS 1, not
+ * retained); leaf is MQTT_RELAY_LIVE (a live request, PT_ENV_LIVE) or
+ * MQTT_RELAY_APPROVAL (an owner's approval, PT_ENV_APPROVAL); *n the hubs
+ * it went to. PT_OK; PT_EINVAL: another leaf, or env_len not
+ * 1..PT_ENVELOPE_SIZE_MAX; PT_EUNSUPPORTED: no MQTT here; PT_EIO: not
+ * connected now, or a publish failed (*n tells how many went out before);
+ * PT_ENOTFOUND: the home has no hub. */
+#define MQTT_RELAY_LIVE "live"
+#define MQTT_RELAY_APPROVAL "approval"
+int mqtt_hub_relay(struct server *s, const char *home_id, const char *leaf, const uint8_t *env,
+		   size_t env_len, size_t *n) PT_MUST_CHECK;
 /* Relay an owner-signed command envelope (already verified by the caller)
  * to the home's hubs, or only to hub_id (non-NULL). ids gets the hubs it
  * went to (max of them), *n their count. PT_OK; PT_EUNSUPPORTED: no MQTT
  * here; PT_EIO: not connected to the broker now, or the publish failed;
  * PT_ENOTFOUND: hub_id is not a hub of the home, or the home has none. */
-/* Relay an owner-signed live request (PT_ENV_LIVE, verified by the
- * caller), byte for byte, to porter/v1/hub/<hub>/live of each hub of the
- * home (QoS 1, not retained); *n the hubs it went to. PT_OK;
- * PT_EUNSUPPORTED: no MQTT here; PT_EIO: not connected now, or a publish
- * failed; PT_ENOTFOUND: the home has no hub. */
-int mqtt_live_relay(struct server *s, const char *home_id, const uint8_t *env, size_t env_len,
-		    size_t *n) PT_MUST_CHECK;
 int mqtt_command_relay(struct server *s, const char *home_id, const char *hub_id,
 		       const uint8_t *env, size_t env_len, char (*ids)[PT_ID_MAX + 1], size_t max,
 		       size_t *n) PT_MUST_CHECK;

@@ -1,14 +1,15 @@
 /*
- * porter/envelope.h: signed remote commands (lock, unlock) and
- * revocations, in the same envelope as grants: an EdDSA COSE_Sign1 over a
- * CWT claims map, with its own external AAD so that no signature of one
- * kind can ever pass for another.
+ * porter/envelope.h: signed remote commands (lock, unlock), revocations
+ * and the other statements below (PT_ENV_*), in the same envelope as
+ * grants: an EdDSA COSE_Sign1 over a CWT claims map, with its own
+ * external AAD so that no signature of one kind can ever pass for
+ * another.
  *
  *   claims: {3: home id, 6: issued-at, 7: nonce (16 bytes),
  *            -65537: {1: op or kind, 2: lock id (command, optional) or
  *                     target (revocation: 16-byte token id or 32-byte key)}}
  *
- * Two statements use the same envelope (schema 2):
+ * Among them (schema 2):
  *
  *   pairing (PT_ENV_PAIRING): an owner key says "this hub belongs to my
  *     home". aud = home id, nonce = the one-time pairing code the hub shows
@@ -47,7 +48,20 @@ enum pt_envelope_kind {
 	PT_ENV_ATTESTATION = 4,
 	PT_ENV_OWNER = 5,	/* an owner key endorses another owner key (docs/web.md) */
 	PT_ENV_LIVE = 6,	/* an owner asks for live view (porter/live.h, docs/live.md) */
+	PT_ENV_APPROVAL = 7,	/* an owner answers a hub's request to let someone in (docs/alarm.md) */
 };
+
+/* PT_ENV_APPROVAL: aud = home id, AAD "porter/approval/v1"
+ * (PT_AAD_APPROVAL), nonce = the request id the hub chose (16 bytes, in
+ * its alert.approval-request), -65537 {1: PT_APPROVE or PT_DENY, 2: the
+ * session id the request names (the token id of the credential's last
+ * link, 16 bytes)}: op, target, target_len 16. The hub accepts it only
+ * from an owner key it trusts, for a request it has open with that very
+ * session id, once; porterd, which relays it, cannot make one, nor move
+ * one to another request or credential. */
+#define PT_AAD_APPROVAL "porter/approval/v1"
+#define PT_APPROVE 1	/* let this one credential in once, the panel as it is */
+#define PT_DENY 2	/* refuse it until the request expires */
 
 /* PT_ENV_OWNER: aud = home id, nonce random, AAD "porter/owner/v1",
  * -65537 {1: 1 (add), 2: the new owner's Ed25519 key (32 bytes)}: op 1,
@@ -87,7 +101,7 @@ struct pt_envelope {
 	char lock[PT_ID_MAX + 1];	/* command: "" means every lock; attestation: courier id;
 					 * live: camera id */
 	uint8_t target[PT_PK_LEN];	/* revocation: token id (16) or key (32); pairing: hub key;
-					 * live: the viewer's X25519 key */
+					 * live: the viewer's X25519 key; approval: session id */
 	uint8_t target_len;
 	char name[100 + 1];		/* attestation: the courier's name */
 };

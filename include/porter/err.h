@@ -51,7 +51,9 @@ enum pt_err {
 	PT_EEXISTS = -32,	/* a unique thing already exists */
 	PT_ECONFLICT = -33,	/* the object changed meanwhile (state moved on) */
 	PT_EPANIC = -34,	/* a panic call was received: the alert is raised, the door stays shut */
-	PT_ERR_COUNT_ = 35	/* number of values, PT_OK included */
+	PT_EASKED = -35,	/* the panel cannot bypass: the owner has been asked to approve */
+	PT_EDENIED = -36,	/* the owner refused this entry (an owner-signed denial) */
+	PT_ERR_COUNT_ = 37	/* number of values, PT_OK included */
 };
 
 struct pt_err_info {

@@ -166,6 +166,15 @@ struct pt_req_command {
 	char hub_id[PT_ID_MAX + 1];		/* pt_id_is_valid when has_hub, else "" */
 };
 
+/* {"approval": "<base64url envelope>"}: an owner's answer to a hub's
+ * request to let someone in (POST /v1/homes/{id}/approvals, docs/alarm.md
+ * "Ask the owner"). An envelope over PT_ENVELOPE_SIZE_MAX bytes is 413
+ * too-large. */
+struct pt_req_approval {
+	uint8_t envelope[PT_ENVELOPE_SIZE_MAX];	/* decoded, not yet verified */
+	size_t envelope_len;			/* 1..PT_ENVELOPE_SIZE_MAX */
+};
+
 /* {} or {"reason": "..."} (0..200 bytes printable UTF-8); an empty body is {}. */
 struct pt_req_reason {
 	char reason[PT_REASON_MAX + 1];
@@ -219,6 +228,8 @@ int pt_req_credential_decode(const char *p, size_t len, struct pt_req_credential
 			     struct pt_api_err *e) PT_MUST_CHECK;
 int pt_req_command_decode(const char *p, size_t len, struct pt_req_command *r,
 			  struct pt_api_err *e) PT_MUST_CHECK;
+int pt_req_approval_decode(const char *p, size_t len, struct pt_req_approval *r,
+			   struct pt_api_err *e) PT_MUST_CHECK;
 
 /*
  * Paging query: ?after=<cursor>&limit=<n>. after: NULL or a decimal

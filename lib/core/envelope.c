@@ -1,7 +1,8 @@
 /*
  * Signed statements in the grant envelope: remote commands, revocations,
  * hub pairings, courier attestations, owner-key endorsements and live
- * view requests (the one kind with an expiry, claim 4).
+ * view requests (the one kind with an expiry, claim 4) and answers to a
+ * hub's request for an owner's approval.
  */
 #include "porter/envelope.h"
 
@@ -11,7 +12,7 @@
 #include "porter/cose.h"
 #include "porter/live.h"
 
-/* External AADs of the two newer kinds (the older ones are in cred.h). */
+/* External AADs of the kinds not in cred.h (approval's is in envelope.h). */
 #define AAD_PAIRING "porter/pairing/v1"
 #define AAD_ATTESTATION "porter/attestation/v1"
 #define AAD_OWNER "porter/owner/v1"
@@ -42,6 +43,8 @@ aad_of(unsigned kind)
 		return AAD_OWNER;
 	case PT_ENV_LIVE:
 		return PT_LIVE_REQUEST_DOMAIN;
+	case PT_ENV_APPROVAL:
+		return PT_AAD_APPROVAL;
 	default:
 		return NULL;
 	}
@@ -118,6 +121,10 @@ check(const struct pt_envelope *e)
 		if (e->op != PT_OWNER_ADD || e->target_len != PT_PK_LEN)
 			return PT_EMALFORMED;
 		break;
+	case PT_ENV_APPROVAL:
+		if ((e->op != PT_APPROVE && e->op != PT_DENY) || e->target_len != PT_CTI_LEN)
+			return PT_EMALFORMED;
+		break;
 	case PT_ENV_LIVE:
 		if (e->op != PT_LIVE_VIEW || e->target_len != PT_LIVE_XPK_LEN ||
 		    !pt_live_xpk_is_valid(e->target))
@@ -178,6 +185,7 @@ pt_envelope_sign(const struct pt_crypto_ops *ops, const struct pt_signer *sg,
 	case PT_ENV_REVOCATION:
 	case PT_ENV_PAIRING:
 	case PT_ENV_OWNER:
+	case PT_ENV_APPROVAL:
 		pt_cbor_put_map(&w, 2);
 		pt_cbor_put_int(&w, 1);
 		pt_cbor_put_uint(&w, e->op);
@@ -270,6 +278,7 @@ decode_porter(struct pt_cbor_rd *rd, unsigned kind, struct pt_envelope *e)
 	case PT_ENV_REVOCATION:
 	case PT_ENV_PAIRING:
 	case PT_ENV_OWNER:
+	case PT_ENV_APPROVAL:
 		if (pt_cbor_bytes(rd, &b, &blen) != PT_OK || blen > PT_PK_LEN)
 			return PT_EMALFORMED;
 		memcpy(e->target, b, blen);

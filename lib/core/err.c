@@ -42,6 +42,9 @@ static const struct pt_err_info table[PT_ERR_COUNT_] = {
 	[32] = {"exists", "it already exists", 409, 2},
 	[33] = {"conflict", "it changed meanwhile: read it again", 409, 2},
 	[34] = {"panic-received", "the call for help was received; the door stays shut", 202, 44},
+	[35] = {"owner-asked", "the owner has been asked to let you in: try again once they answer",
+		403, 45},
+	[36] = {"owner-denied", "the owner refused this entry", 403, 46},
 };
 
 static const struct pt_err_info unknown = {"unknown", "unknown error", 500, 2};

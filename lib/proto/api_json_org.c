@@ -434,3 +434,25 @@ fail:
 	memset(r, 0, sizeof(*r));
 	return PT_EMALFORMED;
 }
+
+/* ---- answers to a hub's request for an owner's approval ---- */
+
+int
+pt_req_approval_decode(const char *p, size_t len, struct pt_req_approval *r,
+		       struct pt_api_err *e)
+{
+	static const char *const allowed[] = {"approval", NULL};
+	json_t *o;
+
+	memset(r, 0, sizeof(*r));
+	if ((o = pt_json_load_object(p, len, allowed, e)) == NULL)
+		return PT_EMALFORMED;
+	FAIL(pt_json_get_b64(o, "approval", true, PT_ENVELOPE_SIZE_MAX, r->envelope,
+			     &r->envelope_len, e));
+	json_decref(o);
+	return PT_OK;
+fail:
+	json_decref(o);
+	memset(r, 0, sizeof(*r));
+	return PT_EMALFORMED;
+}

@@ -16,6 +16,9 @@
  *                                             revocations payload
  *   mqtt_peer command KEY HOME lock|unlock [IAT_OFFSET_S [LOCK]]
  *                                             command payload (signed now + offset)
+ *   mqtt_peer approval KEY HOME approve|deny REQUEST_HEX SESSION_HEX [IAT_OFFSET_S]
+ *                                             owner's approval envelope (PT_ENV_APPROVAL,
+ *                                             as porterd relays it: the envelope itself)
  *   mqtt_peer time OFFSET_MS REV              time beacon: now + offset
  *   mqtt_peer state < JSON                    decode a state strictly, print it
  *
@@ -40,6 +43,8 @@ usage(void)
 	      "       mqtt_peer revoke KEY HOME token|key HEX\n"
 	      "       mqtt_peer revocations NEWEST [VERSION ENVELOPE_FILE]...\n"
 	      "       mqtt_peer command KEY HOME lock|unlock [IAT_OFFSET_S [LOCK]]\n"
+	      "       mqtt_peer approval KEY HOME approve|deny REQUEST_HEX SESSION_HEX"
+	      " [IAT_OFFSET_S]\n"
 	      "       mqtt_peer time OFFSET_MS REV\n"
 	      "       mqtt_peer state < JSON\n",
 	      stderr);
@@ -290,6 +295,45 @@ cmd_command(int argc, char **argv)
 }
 
 static int
+cmd_approval(int argc, char **argv)
+{
+	uint8_t envb[PT_ENVELOPE_SIZE_MAX];
+	struct pt_secret *s;
+	struct pt_envelope e;
+	struct pt_signer sg;
+	size_t len, n1 = 0, n2 = 0;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = PT_ENV_APPROVAL;
+	(void)snprintf(e.aud, sizeof(e.aud), "%s", argv[1]);
+	e.iat = (int64_t)time(NULL) + (argc > 5 ? parse_i64(argv[5]) : 0);
+	if (strcmp(argv[2], "approve") == 0)
+		e.op = PT_APPROVE;
+	else if (strcmp(argv[2], "deny") == 0)
+		e.op = PT_DENY;
+	else
+		return usage();
+	if (unhex(argv[3], strlen(argv[3]), e.nonce, sizeof(e.nonce), &n1) != 0 ||
+	    n1 != PT_CTI_LEN || unhex(argv[4], strlen(argv[4]), e.target, PT_CTI_LEN, &n2) != 0 ||
+	    n2 != PT_CTI_LEN) {
+		fprintf(stderr, "mqtt_peer: REQUEST and SESSION are 32 hex digits\n");
+		return 2;
+	}
+	e.target_len = PT_CTI_LEN;
+	if ((s = load_key(argv[0])) == NULL)
+		return 2;
+	pt_signer_sodium(&sg, s);
+	r = pt_envelope_sign(pt_crypto_sodium(), &sg, &e, envb, sizeof(envb), &len);
+	pt_secret_free(s);
+	if (r != PT_OK) {
+		fprintf(stderr, "mqtt_peer: cannot sign: %s\n", pt_err_text(r));
+		return 1;
+	}
+	return emit(envb, len);
+}
+
+static int
 cmd_time(char **argv)
 {
 	uint8_t out[PT_MQTT_TIME_PAYLOAD_MAX];
@@ -351,6 +395,8 @@ main(int argc, char **argv)
 		return cmd_revocations(argc, argv + 2);
 	if (strcmp(argv[1], "command") == 0 && argc >= 3 && argc <= 5)
 		return cmd_command(argc, argv + 2);
+	if (strcmp(argv[1], "approval") == 0 && argc >= 5 && argc <= 6)
+		return cmd_approval(argc, argv + 2);
 	if (strcmp(argv[1], "time") == 0 && argc == 2)
 		return cmd_time(argv + 2);
 	if (strcmp(argv[1], "state") == 0 && argc == 0)

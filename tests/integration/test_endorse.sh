@@ -210,6 +210,11 @@ revocations_max_age = 1h
 broker = 127.0.0.1:$MPORT
 password_file = $T/hub.pw
 keepalive = 5s
+[alarm]
+driver = sim
+entry_zones = 1
+sim_state = disarmed
+cannot_bypass = ask
 EOF
 HPID=
 hub_start() {
@@ -254,6 +259,37 @@ remote() { # KEY: porter remote unlock signed with KEY, for this hub
 expect 0 "key A's remote unlock (the pairing owner)" remote A.key
 hub_state unlocked; ok "the bolt moves for A" || sim status | show
 hub_state secured
+
+# ---- asking the owner (docs/alarm.md, "Ask the owner"), every part real:
+# the hub asks through porterd, the owner answers with porter approval ----
+"$P" keygen -o courier.key >/dev/null
+"$P" grant --key A.key --holder courier.key.pub --home "$H" --purpose delivery --expires +1h \
+	--entries 2 --alarm-bypass -o deliv.cbor >/dev/null
+sim alarm arm away >/dev/null && sim alarm bypass-support off >/dev/null
+ok "a delivery credential with the alarm condition; the panel armed away, unable to bypass"
+expect 45 "at the door: refused owner-asked" "$P" courier unlock --hub "$LINK" --cred deliv.cbor \
+	--key courier.key
+open_request() { # the open approval-request porter approval list shows
+	"${OC[@]}" "$P" approval list --home "$H" >al.out 2>&1 && grep -Eq '[0-9a-f]{32}' al.out
+}
+wait_for 10 open_request; ok "porter approval list: the hub's request, through porterd" || show al.out
+REQ=$(evlog | grep ' alert.approval-request ' | tail -n 1)
+RQ=$(sed -n 's/.*"request":"\([0-9a-f]*\)".*/\1/p' <<<"$REQ")
+SS=$(sed -n 's/.*"session":"\([0-9a-f]*\)".*/\1/p' <<<"$REQ")
+[ -n "$RQ" ] && grep -q "$RQ" al.out && grep -q "$SS" al.out
+ok "the list names the hub's request and session" || { show al.out; echo "# $REQ"; }
+expect 41 "an approval signed with a key that is not the home's: refused by porterd" \
+	"${OC[@]}" "$P" approval approve --home "$H" --request "$RQ" --session "$SS" --key stranger.key
+expect 0 "the owner approves with key A" \
+	"${OC[@]}" "$P" approval approve --home "$H" --request "$RQ" --session "$SS" --key A.key
+wait_for 10 hev "approval.answer {\"answer\":\"approve\",\"owner\":\"$KA\",\"request\":\"$RQ\""
+ok "the hub records approval.answer approve by A" || evlog | tail -n 5 | show
+expect 0 "at the door again: granted" "$P" courier unlock --hub "$LINK" --cred deliv.cbor --key courier.key
+hub_state unlocked && sim alarm status | grep -q '"state":"armed_away"' &&
+	sim alarm status | grep -q '"bypassed":\[\]'
+ok "the bolt moves; the panel was neither bypassed nor disarmed" || sim alarm status | show
+hub_state secured
+sim alarm disarm >/dev/null && sim alarm bypass-support on >/dev/null
 
 # ---- B, endorsed by A ----
 expect 0 "porter key endorse --key A --public-key B: signed here, uploaded with B" \

@@ -1,8 +1,10 @@
 /*
  * test_envelope: signed remote commands, revocations, hub pairings,
- * courier attestations, owner-key endorsements and live view requests
+ * courier attestations, owner-key endorsements, live view requests
  * (PT_ENV_LIVE: the expiry claim, its bounds, expired at exp, every field
- * of its porter claim, the AADs kept apart).
+ * of its porter claim, the AADs kept apart) and owners' answers to a hub's
+ * request (PT_ENV_APPROVAL: approve or deny, the 16-byte session, the AAD
+ * that alone tells an approval from a token revocation of the same shape).
  *
  * Round trips of lock/unlock (with and without a lock id), of token and
  * key revocations, of pairings and of attestations (down to the limits of
@@ -126,6 +128,20 @@ env_owner(struct pt_envelope *e, const uint8_t *new_key)
 /* A viewer's X25519 key (from a fixed seed, made in main). */
 static uint8_t viewer_xpk[PT_LIVE_XPK_LEN];
 
+/* An approval: the request id (nonce) and the session, each 16 x a byte. */
+static void
+env_appr(struct pt_envelope *e, uint8_t op, uint8_t request_fill, uint8_t session_fill)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = PT_ENV_APPROVAL;
+	strcpy(e->aud, HOME);
+	e->iat = NOW;
+	memset(e->nonce, request_fill, PT_CTI_LEN);
+	e->op = op;
+	memset(e->target, session_fill, PT_CTI_LEN);
+	e->target_len = PT_CTI_LEN;
+}
+
 static void
 env_live(struct pt_envelope *e, const uint8_t *xpk, const char *camera)
 {
@@ -157,6 +173,16 @@ env_zero(const struct pt_envelope *e)
 	return memcmp(e, &zero, sizeof(*e)) == 0;
 }
 
+/* Bytes [from, to) of p are all zero. */
+static bool
+is_zero_tail(const uint8_t *p, size_t from, size_t to)
+{
+	for (; from < to; from++)
+		if (p[from] != 0)
+			return false;
+	return true;
+}
+
 /* Verify expecting a refusal: code, and nothing left in *e. */
 static void
 refuse(const char *what, const uint8_t *p, size_t n, enum pt_envelope_kind kind, const char *home,
@@ -183,7 +209,8 @@ sign_claims(struct key *by, enum pt_envelope_kind kind, const uint8_t *claims, s
 			  kind == PT_ENV_PAIRING      ? AAD_PAIRING :
 			  kind == PT_ENV_ATTESTATION  ? AAD_ATTESTATION :
 			  kind == PT_ENV_OWNER        ? AAD_OWNER :
-			  kind == PT_ENV_LIVE         ? PT_LIVE_REQUEST_DOMAIN : PT_AAD_GRANT;
+			  kind == PT_ENV_LIVE         ? PT_LIVE_REQUEST_DOMAIN :
+			  kind == PT_ENV_APPROVAL     ? PT_AAD_APPROVAL : PT_AAD_GRANT;
 
 	pt_kid(ops, by->pk, kid);
 	return pt_sign1_sign(&by->sg, kid, PT_KID_LEN, (const uint8_t *)aad, strlen(aad), claims, n,
@@ -801,19 +828,19 @@ test_pairing_attestation_sign_refusals(void)
 static void
 test_cross_kind(void)
 {
-	static const enum pt_envelope_kind kinds[6] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
+	static const enum pt_envelope_kind kinds[7] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
 						       PT_ENV_PAIRING, PT_ENV_ATTESTATION,
-						       PT_ENV_OWNER, PT_ENV_LIVE};
-	static const char *names[6] = {"command", "revocation", "pairing", "attestation", "owner",
-				       "live"};
-	uint8_t env[6][PT_ENVELOPE_SIZE_MAX], buf[PT_ENVELOPE_SIZE_MAX];
-	size_t len[6], n = 0, i, j;
+						       PT_ENV_OWNER, PT_ENV_LIVE, PT_ENV_APPROVAL};
+	static const char *names[7] = {"command", "revocation", "pairing", "attestation", "owner",
+				       "live", "approval"};
+	uint8_t env[7][PT_ENVELOPE_SIZE_MAX], buf[PT_ENVELOPE_SIZE_MAX];
+	size_t len[7], n = 0, i, j;
 	struct pt_envelope e, d;
 	uint8_t cti[PT_CTI_LEN];
 	int r;
 
-	/* All four by the same owner key, for the same home, at the same time:
-	 * only the AAD tells them apart. */
+	/* One of each kind by the same owner key, for the same home, at the
+	 * same time: only the AAD tells them apart. */
 	memset(cti, 0xc7, sizeof(cti));
 	env_cmd(&e, PT_CMD_UNLOCK, "front");
 	r = pt_envelope_sign(ops, &owner.sg, &e, env[0], sizeof(env[0]), &len[0]);
@@ -828,10 +855,12 @@ test_cross_kind(void)
 	r |= pt_envelope_sign(ops, &owner.sg, &e, env[4], sizeof(env[4]), &len[4]);
 	env_live(&e, viewer_xpk, "cam-front");
 	r |= pt_envelope_sign(ops, &owner.sg, &e, env[5], sizeof(env[5]), &len[5]);
+	env_appr(&e, PT_APPROVE, 0x72, 0xc7);
+	r |= pt_envelope_sign(ops, &owner.sg, &e, env[6], sizeof(env[6]), &len[6]);
 	T_EQ(r, PT_OK, "cross-kind: one of each kind signed by the owner");
 
-	for (i = 0; i < 6; i++)
-		for (j = 0; j < 6; j++) {
+	for (i = 0; i < 7; i++)
+		for (j = 0; j < 7; j++) {
 			size_t idx = 9;
 			memset(&d, 0x5a, sizeof(d));
 			r = verify(env[i], len[i], kinds[j], HOME, NOW, SKEW, &d, &idx);
@@ -843,13 +872,16 @@ test_cross_kind(void)
 				     "cross-kind: %s as %s: bad-signature (got %s), zeroed", names[i],
 				     names[j], pt_err_code(r));
 		}
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 7; i++) {
 		size_t idx;
 		r = verify(env[i], len[i], (enum pt_envelope_kind)0, HOME, NOW, SKEW, &d, &idx);
 		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 0: invalid-argument",
 		     names[i]);
-		r = verify(env[i], len[i], (enum pt_envelope_kind)7, HOME, NOW, SKEW, &d, &idx);
-		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 7: invalid-argument",
+		r = verify(env[i], len[i], (enum pt_envelope_kind)8, HOME, NOW, SKEW, &d, &idx);
+		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 8: invalid-argument",
+		     names[i]);
+		r = verify(env[i], len[i], (enum pt_envelope_kind)255, HOME, NOW, SKEW, &d, &idx);
+		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 255: invalid-argument",
 		     names[i]);
 	}
 
@@ -868,6 +900,8 @@ test_cross_kind(void)
 		refuse("a grant presented as an attestation", link, ln, PT_ENV_ATTESTATION, HOME, NOW,
 		       PT_EBADSIG);
 		refuse("a grant presented as an owner statement", link, ln, PT_ENV_OWNER, HOME, NOW,
+		       PT_EBADSIG);
+		refuse("a grant presented as an approval", link, ln, PT_ENV_APPROVAL, HOME, NOW,
 		       PT_EBADSIG);
 	}
 
@@ -1487,6 +1521,60 @@ test_strict_claims_new(void)
 		{"owner porter map indefinite", PT_ENV_OWNER, "bf 01 01 02 58 20", 32, PT_EMALFORMED},
 		{"owner porter claim is the key alone", PT_ENV_OWNER, "58 20", 32, PT_EMALFORMED},
 
+		/* Approvals: {1: 1 approve | 2 deny, 2: the 16-byte session}. */
+		{"well-formed approval (control)", PT_ENV_APPROVAL, "a2 01 01 02 50", 16, PT_OK},
+		{"well-formed denial (control)", PT_ENV_APPROVAL, "a2 01 02 02 50", 16, PT_OK},
+		{"approval with op 0", PT_ENV_APPROVAL, "a2 01 00 02 50", 16, PT_EMALFORMED},
+		{"approval with op 3", PT_ENV_APPROVAL, "a2 01 03 02 50", 16, PT_EMALFORMED},
+		{"approval with op 255", PT_ENV_APPROVAL, "a2 01 18 ff 02 50", 16, PT_EMALFORMED},
+		{"approval with op 257 (1 mod 256)", PT_ENV_APPROVAL, "a2 01 19 01 01 02 50", 16,
+		 PT_EMALFORMED},
+		{"approval with op as 18 01", PT_ENV_APPROVAL, "a2 01 18 01 02 50", 16, PT_EMALFORMED},
+		{"approval with op -1", PT_ENV_APPROVAL, "a2 01 20 02 50", 16, PT_EMALFORMED},
+		{"approval with op -2", PT_ENV_APPROVAL, "a2 01 21 02 50", 16, PT_EMALFORMED},
+		{"approval with op as text", PT_ENV_APPROVAL, "a2 01 61 31 02 50", 16, PT_EMALFORMED},
+		{"approval with op true", PT_ENV_APPROVAL, "a2 01 f5 02 50", 16, PT_EMALFORMED},
+		{"approval with an empty session", PT_ENV_APPROVAL, "a2 01 01 02 40", 0, PT_EMALFORMED},
+		{"approval with a 15-byte session", PT_ENV_APPROVAL, "a2 01 01 02 4f", 15,
+		 PT_EMALFORMED},
+		{"approval with a 17-byte session", PT_ENV_APPROVAL, "a2 01 01 02 51", 17,
+		 PT_EMALFORMED},
+		{"denial with a 15-byte session", PT_ENV_APPROVAL, "a2 01 02 02 4f", 15, PT_EMALFORMED},
+		{"denial with a 17-byte session", PT_ENV_APPROVAL, "a2 01 02 02 51", 17, PT_EMALFORMED},
+		{"approval with a 32-byte session (a key)", PT_ENV_APPROVAL, "a2 01 01 02 58 20", 32,
+		 PT_EMALFORMED},
+		{"denial with a 32-byte session (a key revocation's shape)", PT_ENV_APPROVAL,
+		 "a2 01 02 02 58 20", 32, PT_EMALFORMED},
+		{"approval with a text session", PT_ENV_APPROVAL, "a2 01 01 02 70", 16, PT_EMALFORMED},
+		{"approval with the session as an integer", PT_ENV_APPROVAL, "a2 01 01 02 00", 0,
+		 PT_EMALFORMED},
+		{"approval with the session in a 2-byte head", PT_ENV_APPROVAL, "a2 01 01 02 58 10", 16,
+		 PT_EMALFORMED},
+		{"approval with the session in an indefinite string", PT_ENV_APPROVAL,
+		 "a2 01 01 02 5f 50 41414141414141414141414141414141 ff", 0, PT_EMALFORMED},
+		{"approval with 3 entries (an extra key 3)", PT_ENV_APPROVAL,
+		 "a3 01 01 02 50 41414141414141414141414141414141 03 00", 0, PT_EMALFORMED},
+		{"approval with 3 entries (a camera id, as live has)", PT_ENV_APPROVAL,
+		 "a3 01 01 02 50 41414141414141414141414141414141 03 69 63616d2d66726f6e74", 0, PT_EMALFORMED},
+		{"approval with 3 entries (an extra key 0)", PT_ENV_APPROVAL, "a3 00 00 01 01 02 50",
+		 16, PT_EMALFORMED},
+		{"approval map says 3, has 2", PT_ENV_APPROVAL, "a3 01 01 02 50", 16, PT_EMALFORMED},
+		{"approval without a session", PT_ENV_APPROVAL, "a1 01 01", 0, PT_EMALFORMED},
+		{"approval without an op", PT_ENV_APPROVAL, "a1 02 50", 16, PT_EMALFORMED},
+		{"approval with keys out of order", PT_ENV_APPROVAL, "a2 02 50 41414141414141414141414141414141 01 01", 0,
+		 PT_EMALFORMED},
+		{"approval with key 1 twice", PT_ENV_APPROVAL, "a2 01 01 01 02", 0, PT_EMALFORMED},
+		{"approval with key 2 twice", PT_ENV_APPROVAL, "a2 02 50 41414141414141414141414141414141 02 50", 16,
+		 PT_EMALFORMED},
+		{"approval with key -1 for the session", PT_ENV_APPROVAL, "a2 01 01 20 50", 16,
+		 PT_EMALFORMED},
+		{"approval porter claim is an array", PT_ENV_APPROVAL, "82 01 50", 16, PT_EMALFORMED},
+		{"approval porter map indefinite", PT_ENV_APPROVAL, "bf 01 01 02 50 41414141414141414141414141414141 ff", 0,
+		 PT_EMALFORMED},
+		{"approval porter map empty", PT_ENV_APPROVAL, "a0", 0, PT_EMALFORMED},
+		{"approval porter claim is the session alone", PT_ENV_APPROVAL, "50", 16,
+		 PT_EMALFORMED},
+
 		{"well-formed attestation (control)", PT_ENV_ATTESTATION,
 		 "a3 01 02 02 63 313233 03 66 42656e204b2e", 0, PT_OK},
 		{"attestation with a 100-byte name (control)", PT_ENV_ATTESTATION,
@@ -1571,6 +1659,261 @@ test_strict_claims_new(void)
 	}
 }
 
+/* ---- approvals (PT_ENV_APPROVAL, docs/alarm.md "Ask the owner") ---- */
+
+static void
+test_approval(void)
+{
+	uint8_t out[PT_ENVELOPE_SIZE_MAX], again[PT_ENVELOPE_SIZE_MAX], bad[PT_ENVELOPE_SIZE_MAX];
+	uint8_t claims[256], session[PT_CTI_LEN], request[PT_CTI_LEN], kid[PT_KID_LEN];
+	struct pt_envelope e, d;
+	size_t n = 0, n2 = 0, cl, idx = 9, i, flips = 0;
+	int r;
+
+	printf("# approvals (PT_ENV_APPROVAL)\n");
+	memset(request, 0xa7, sizeof(request));
+	memset(session, 0x5e, sizeof(session));
+	pt_kid(ops, owner.pk, kid);
+
+	/* Round trips: approve by the owner, deny by owner2. */
+	env_appr(&e, PT_APPROVE, 0xa7, 0x5e);
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_OK, "approve: signed");
+	printf("# approval: %zu bytes\n", n);
+	T_OK(memcmp(e.kid, kid, PT_KID_LEN) == 0, "approve: sign sets the key id");
+	memset(&d, 0x5a, sizeof(d));
+	r = verify(out, n, PT_ENV_APPROVAL, HOME, NOW, SKEW, &d, &idx);
+	T_EQ(r, PT_OK, "approve: verifies (%s)", pt_err_code(r));
+	T_OK(d.kind == PT_ENV_APPROVAL && d.op == PT_APPROVE && idx == 1 &&
+		     strcmp(d.aud, HOME) == 0 && d.iat == NOW && d.exp == 0 &&
+		     memcmp(d.nonce, request, PT_CTI_LEN) == 0 && d.target_len == PT_CTI_LEN &&
+		     memcmp(d.target, session, PT_CTI_LEN) == 0 &&
+		     is_zero_tail(d.target, PT_CTI_LEN, sizeof(d.target)) &&
+		     memcmp(d.kid, kid, PT_KID_LEN) == 0 && d.lock[0] == '\0' && d.name[0] == '\0',
+	     "approve: request, session, home, iat, key id back; signer index 1; no lock, no name");
+	T_OK(pt_envelope_sign(ops, &owner.sg, &d, again, sizeof(again), &n2) == PT_OK && n2 == n &&
+		     memcmp(again, out, n) == 0,
+	     "approve: the decoded approval signs again to the same bytes (one encoding)");
+
+	env_appr(&e, PT_DENY, 0xa7, 0x5e);
+	T_EQ(pt_envelope_sign(ops, &owner2.sg, &e, again, sizeof(again), &n2), PT_OK,
+	     "deny: signed by owner2");
+	memset(&d, 0x5a, sizeof(d));
+	r = verify(again, n2, PT_ENV_APPROVAL, HOME, NOW, SKEW, &d, &idx);
+	T_OK(r == PT_OK && d.op == PT_DENY && idx == 0 && d.target_len == PT_CTI_LEN &&
+		     memcmp(d.target, session, PT_CTI_LEN) == 0 &&
+		     memcmp(d.nonce, request, PT_CTI_LEN) == 0,
+	     "deny: verifies, op deny, the same request and session, signer index 0 (got %s)",
+	     pt_err_code(r));
+	T_OK(n2 == n && memcmp(again, out, n) != 0, "deny: as long as an approval, other bytes");
+	env_appr(&e, PT_DENY, 0xa7, 0x5e);
+	{
+		/* ... 01 op 02 50 <session> 58 40 <signature> */
+		size_t op_at = n - PT_SIG_LEN - 2 - PT_CTI_LEN - 2 - 1;
+		T_OK(pt_envelope_sign(ops, &owner.sg, &e, again, sizeof(again), &n2) == PT_OK &&
+			     n2 == n && memcmp(again, out, op_at) == 0 && out[op_at] == PT_APPROVE &&
+			     again[op_at] == PT_DENY &&
+			     memcmp(again + op_at + 1, out + op_at + 1, n - PT_SIG_LEN - op_at - 1) == 0,
+		     "deny and approve by one key: the claims differ only in the op");
+	}
+
+	/* What the signer refuses, with nothing written. */
+	{
+		static const struct {
+			const char *what;
+			int op, len, exp;
+		} sc[] = {
+			{"op 0", 0, PT_CTI_LEN, 0},
+			{"op 3", 3, PT_CTI_LEN, 0},
+			{"op 255", 255, PT_CTI_LEN, 0},
+			{"no session", PT_APPROVE, 0, 0},
+			{"a 15-byte session", PT_APPROVE, 15, 0},
+			{"a 17-byte session", PT_APPROVE, 17, 0},
+			{"a 32-byte session", PT_APPROVE, PT_PK_LEN, 0},
+			{"a denial with a 32-byte session", PT_DENY, PT_PK_LEN, 0},
+			{"an expiry (only live has one)", PT_APPROVE, PT_CTI_LEN, 60},
+		};
+		for (i = 0; i < sizeof(sc) / sizeof(sc[0]); i++) {
+			env_appr(&e, (uint8_t)sc[i].op, 0xa7, 0x5e);
+			e.target_len = (uint8_t)sc[i].len;
+			if (sc[i].exp != 0)
+				e.exp = NOW + sc[i].exp;
+			memset(again, 0x33, sizeof(again));
+			n2 = 77;
+			T_EQ(pt_envelope_sign(ops, &owner.sg, &e, again, sizeof(again), &n2),
+			     PT_EMALFORMED, "sign: approval with %s: malformed", sc[i].what);
+			T_EQ(n2, 0, "sign: approval with %s: nothing written", sc[i].what);
+		}
+	}
+	env_appr(&e, PT_APPROVE, 0xa7, 0x5e);
+	e.aud[0] = '\0';
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, again, sizeof(again), &n2), PT_EMALFORMED,
+	     "sign: approval without a home");
+	env_appr(&e, PT_APPROVE, 0xa7, 0x5e);
+	e.kind = 8;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, again, sizeof(again), &n2), PT_EMALFORMED,
+	     "sign: kind 8 (does not exist)");
+	env_appr(&e, PT_APPROVE, 0xa7, 0x5e);
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, again, 60, &n2), PT_ENOSPC,
+	     "sign: approval into 60 bytes");
+
+	/* Signer not in the list. */
+	env_appr(&e, PT_APPROVE, 0xa7, 0x5e);
+	T_EQ(pt_envelope_sign(ops, &stranger.sg, &e, bad, sizeof(bad), &n2), PT_OK,
+	     "a stranger signs an approval");
+	refuse("untrusted-signer: approval by a stranger", bad, n2, PT_ENV_APPROVAL, HOME, NOW,
+	       PT_EUNTRUSTEDCMD);
+	T_EQ(pt_envelope_sign(ops, &carrier.sg, &e, bad, sizeof(bad), &n2), PT_OK,
+	     "the carrier signs an approval");
+	refuse("untrusted-signer: approval by the carrier", bad, n2, PT_ENV_APPROVAL, HOME, NOW,
+	       PT_EUNTRUSTEDCMD);
+	{
+		struct pt_envelope dd;
+		size_t ii = 5;
+		r = pt_envelope_verify(ops, out, n, PT_ENV_APPROVAL,
+				       (const uint8_t(*)[PT_PK_LEN])signers, 1, HOME, NOW, SKEW, &dd,
+				       &ii);
+		T_OK(r == PT_EUNTRUSTEDCMD && env_zero(&dd) && ii == 0,
+		     "untrusted-signer: the owner is not in the list given (only owner2)");
+		r = pt_envelope_verify(ops, out, n, PT_ENV_APPROVAL, NULL, 0, HOME, NOW, SKEW, &dd,
+				       &ii);
+		T_EQ(r, PT_EUNTRUSTEDCMD, "untrusted-signer: no signers at all");
+	}
+
+	/* Wrong home; freshness (the hub checks it with its command skew). */
+	refuse("wrong-home: approval for another home", out, n, PT_ENV_APPROVAL, "home-0000", NOW,
+	       PT_EAUDIENCE);
+	refuse("wrong-home: approval without a home id", out, n, PT_ENV_APPROVAL, NULL, NOW,
+	       PT_EAUDIENCE);
+	refuse("wrong-home: approval for home-7f3 (a prefix)", out, n, PT_ENV_APPROVAL, "home-7f3",
+	       NOW, PT_EAUDIENCE);
+	T_EQ(verify(out, n, PT_ENV_APPROVAL, HOME, NOW + SKEW, SKEW, &d, &idx), PT_OK,
+	     "approval: iat exactly skew in the past: accepted");
+	T_EQ(verify(out, n, PT_ENV_APPROVAL, HOME, NOW - SKEW, SKEW, &d, &idx), PT_OK,
+	     "approval: iat exactly skew in the future: accepted");
+	refuse("stale: approval skew + 1 s old", out, n, PT_ENV_APPROVAL, HOME, NOW + SKEW + 1,
+	       PT_ESTALE);
+	refuse("stale: approval skew + 1 s in the future", out, n, PT_ENV_APPROVAL, HOME,
+	       NOW - SKEW - 1, PT_ESTALE);
+	refuse("stale: approval a day old", out, n, PT_ENV_APPROVAL, HOME, NOW + 86400, PT_ESTALE);
+	refuse("stale: approval, now = INT64_MIN", out, n, PT_ENV_APPROVAL, HOME, INT64_MIN,
+	       PT_ESTALE);
+	refuse("wrong home before stale", out, n, PT_ENV_APPROVAL, "home-0000", NOW + 86400,
+	       PT_EAUDIENCE);
+
+	/* Domain separation: no other kind's signature is an approval, and an
+	 * approval is no other kind. */
+	{
+		uint8_t other[PT_ENVELOPE_SIZE_MAX];
+		size_t on = 0;
+		env_cmd(&e, PT_CMD_UNLOCK, "front");
+		T_EQ(pt_envelope_sign(ops, &owner.sg, &e, other, sizeof(other), &on), PT_OK,
+		     "command signed");
+		refuse("a command presented as an approval", other, on, PT_ENV_APPROVAL, HOME, NOW,
+		       PT_EBADSIG);
+		env_owner(&e, hub_pk);
+		T_EQ(pt_envelope_sign(ops, &owner.sg, &e, other, sizeof(other), &on), PT_OK,
+		     "owner statement signed");
+		refuse("an owner statement presented as an approval", other, on, PT_ENV_APPROVAL, HOME,
+		       NOW, PT_EBADSIG);
+		/* A token revocation of the session: the very same claims
+		 * shape {1: 1, 2: 16 bytes}, the very same bytes but the AAD. */
+		env_rev(&e, PT_REVOKE_TOKEN, session, PT_CTI_LEN);
+		memset(e.nonce, 0xa7, PT_CTI_LEN);
+		T_EQ(pt_envelope_sign(ops, &owner.sg, &e, other, sizeof(other), &on), PT_OK,
+		     "token revocation of the session signed, with the request id as nonce");
+		T_OK(on == n && memcmp(other, out, n - PT_SIG_LEN) == 0 &&
+			     memcmp(other + n - PT_SIG_LEN, out + n - PT_SIG_LEN, PT_SIG_LEN) != 0,
+		     "it is the approval's bytes but the signature: only the AAD differs");
+		refuse("a token revocation presented as an approval", other, on, PT_ENV_APPROVAL, HOME,
+		       NOW, PT_EBADSIG);
+		refuse("an approval presented as a token revocation", out, n, PT_ENV_REVOCATION, HOME,
+		       NOW, PT_EBADSIG);
+		env_rev(&e, PT_REVOKE_KEY, hub_pk, PT_PK_LEN);
+		T_EQ(pt_envelope_sign(ops, &owner.sg, &e, other, sizeof(other), &on), PT_OK,
+		     "key revocation signed");
+		refuse("a key revocation presented as an approval", other, on, PT_ENV_APPROVAL, HOME,
+		       NOW, PT_EBADSIG);
+		refuse("an approval presented as a command", out, n, PT_ENV_COMMAND, HOME, NOW,
+		       PT_EBADSIG);
+		refuse("an approval presented as an owner statement", out, n, PT_ENV_OWNER, HOME, NOW,
+		       PT_EBADSIG);
+		refuse("an approval presented as a pairing", out, n, PT_ENV_PAIRING, HOME, NOW,
+		       PT_EBADSIG);
+		refuse("an approval presented as a live request", out, n, PT_ENV_LIVE, HOME, NOW,
+		       PT_EBADSIG);
+		env_appr(&e, PT_DENY, 0xa7, 0x5e);
+		T_EQ(pt_envelope_sign(ops, &owner.sg, &e, other, sizeof(other), &on), PT_OK,
+		     "denial signed");
+		refuse("a denial presented as a revocation", other, on, PT_ENV_REVOCATION, HOME, NOW,
+		       PT_EBADSIG);
+		refuse("a denial presented as a command", other, on, PT_ENV_COMMAND, HOME, NOW,
+		       PT_EBADSIG);
+	}
+	/* Claims signed under the wrong AAD: the signature fails first. */
+	{
+		uint8_t porter[2 + 3 + PT_CTI_LEN] = {0xa2, 0x01, PT_APPROVE, 0x02, 0x50};
+		memcpy(porter + 5, session, PT_CTI_LEN);
+		cl = claims_with(claims, sizeof(claims), porter, sizeof(porter), 0);
+		T_OK(cl > 0 && sign_claims(&owner, PT_ENV_OWNER, claims, cl, bad, sizeof(bad), &n2) ==
+					PT_OK,
+		     "approval claims under the owner AAD: signed");
+		refuse("approval claims under the owner AAD, as an approval", bad, n2, PT_ENV_APPROVAL,
+		       HOME, NOW, PT_EBADSIG);
+		refuse("approval claims under the owner AAD, as an owner statement", bad, n2,
+		       PT_ENV_OWNER, HOME, NOW, PT_EMALFORMED);
+		T_OK(sign_claims(&owner, PT_ENV_COMMAND, claims, cl, bad, sizeof(bad), &n2) == PT_OK,
+		     "approval claims under the command AAD: signed");
+		refuse("approval claims under the command AAD, as an approval", bad, n2,
+		       PT_ENV_APPROVAL, HOME, NOW, PT_EBADSIG);
+		refuse("approval claims under the command AAD, as a command", bad, n2, PT_ENV_COMMAND,
+		       HOME, NOW, PT_EMALFORMED);
+		/* Well-formed claims with an expiry, under the approval AAD. */
+		cl = claims_with(claims, sizeof(claims), porter, sizeof(porter), 1);
+		T_OK(cl > 0 && sign_claims(&owner, PT_ENV_APPROVAL, claims, cl, bad, sizeof(bad),
+					   &n2) == PT_OK,
+		     "approval claims with an expiry (claim 4): signed");
+		refuse("approval with an expiry claim", bad, n2, PT_ENV_APPROVAL, HOME, NOW,
+		       PT_EMALFORMED);
+		cl = claims_with(claims, sizeof(claims), porter, sizeof(porter), 3);
+		T_OK(cl > 0 && sign_claims(&owner, PT_ENV_APPROVAL, claims, cl, bad, sizeof(bad),
+					   &n2) == PT_OK,
+		     "approval claims with a byte after them: signed");
+		refuse("approval with a byte after the claims", bad, n2, PT_ENV_APPROVAL, HOME, NOW,
+		       PT_EMALFORMED);
+		cl = claims_with(claims, sizeof(claims), porter, sizeof(porter), 0);
+		T_OK(cl > 0 && sign_claims(&owner, PT_ENV_APPROVAL, claims, cl, bad, sizeof(bad),
+					   &n2) == PT_OK &&
+			     verify(bad, n2, PT_ENV_APPROVAL, HOME, NOW, SKEW, &d, &idx) == PT_OK &&
+			     d.op == PT_APPROVE && memcmp(d.target, session, PT_CTI_LEN) == 0,
+		     "the same claims under the approval AAD: an approval (control)");
+	}
+
+	/* Size and framing. */
+	memset(bad, 0, sizeof(bad));
+	memcpy(bad, out, n);
+	refuse("too-large: approval padded to 513 bytes", bad, PT_ENVELOPE_SIZE_MAX + 1,
+	       PT_ENV_APPROVAL, HOME, NOW, PT_ETOOBIG);
+	refuse("a byte after the approval: malformed", bad, n + 1, PT_ENV_APPROVAL, HOME, NOW,
+	       PT_EMALFORMED);
+	refuse("approval cut by a byte: malformed", bad, n - 1, PT_ENV_APPROVAL, HOME, NOW,
+	       PT_EMALFORMED);
+	refuse("untagged approval: malformed", out + 1, n - 1, PT_ENV_APPROVAL, HOME, NOW,
+	       PT_EMALFORMED);
+
+	/* Every single bit flip. */
+	for (i = 0; i < n * 8; i++) {
+		memcpy(bad, out, n);
+		bad[i / 8] ^= (uint8_t)(1u << (i % 8));
+		memset(&d, 0x5a, sizeof(d));
+		r = verify(bad, n, PT_ENV_APPROVAL, HOME, NOW, SKEW, &d, &idx);
+		if (r == PT_OK || !env_zero(&d))
+			flips++;
+	}
+	T_EQ(flips, 0, "every one of %zu single bit flips of an approval refused, zeroed", n * 8);
+	T_EQ(verify(out, n, PT_ENV_APPROVAL, HOME, NOW, SKEW, &d, &idx), PT_OK,
+	     "the unflipped approval still verifies");
+}
+
 int
 main(void)
 {
@@ -1605,6 +1948,7 @@ main(void)
 	test_strict_claims_new();
 	test_owner();
 	test_live();
+	test_approval();
 
 	pt_secret_free(owner.sec);
 	pt_secret_free(owner2.sec);

@@ -1458,8 +1458,11 @@ static const char grant_create_usage[] =
 	"The grant's options are those of 'porter grant' (see 'porter grant --help'):\n"
 	"  --key FILE, --holder KEY, --parent FILE, --home ID, --lock ID, --purpose P,\n"
 	"  --not-before TIME, --expires TIME, --window START/END, --tz ZONE,\n"
-	"  --weekly SPEC, --entries N, --depth N, --camera, --alarm-bypass,\n"
-	"  --door-open-max DUR, --note TEXT, --unchecked\n" COMMON_HELP;
+	"  --weekly SPEC, --entries N, --depth N, --camera, --alarm-bypass, --duress,\n"
+	"  --door-open-max DUR, --note TEXT, --unchecked\n"
+	"A duress credential is best signed offline ('porter grant --duress') and not\n"
+	"uploaded: anyone who reads the home's grants can see its marker\n"
+	"(docs/alarm.md, \"Duress\").\n" COMMON_HELP;
 
 struct create_ctx {
 	struct client *c;

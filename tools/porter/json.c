@@ -56,6 +56,8 @@ grant_to_json(const struct pt_grant *g)
 	if (g->cond & PT_COND_ALARM_BYPASS)
 		json_array_append_new(cond, json_string("alarm-bypass"));
 	json_object_set_new(o, "conditions", cond);
+	if (g->duress)	/* claim 11: only when set, so other chains print as before */
+		json_object_set_new(o, "duress", json_true());
 	json_object_set_new(o, "door_open_max_s",
 			    g->has_door_open ? json_integer(g->door_open_max) : json_null());
 	if (g->sched.n_windows > 0) {

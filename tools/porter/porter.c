@@ -22,6 +22,7 @@ int cmd_cam(int argc, char **argv);
 int cmd_camera(int argc, char **argv);	/* cmd_clip.c */
 int cmd_clip(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
+int cmd_approval(int argc, char **argv);	/* cmd_approval.c */
 
 static const char usage[] =
 	"usage: porter <command> [options]\n"
@@ -64,7 +65,10 @@ static const char usage[] =
 	"  remote lock|unlock --home ID --key OWNER_KEY\n"
 	"                               sign a remote lock or unlock here; porterd\n"
 	"                               relays it to the home's hubs\n"
-	"  camera add|list|remove --home ID\n"
+	"  approval list --home ID      the hubs' open requests to let someone in\n"
+	"  approval approve|deny --home ID --request HEX --session HEX --key OWNER_KEY\n"
+	"                               answer one, signed here; porterd relays it\n"
+	"  camera add|sign|list|remove --home ID\n"
 	"                               a home's cameras (their keys)\n"
 	"  clip list|get|decrypt --home ID\n"
 	"                               a home's sealed clips; decrypt one with your\n"
@@ -197,6 +201,8 @@ main(int argc, char **argv)
 		return cmd_evidence(argc - 1, argv + 1);
 	if (strcmp(argv[1], "live") == 0)
 		return cmd_live(argc - 1, argv + 1);
+	if (strcmp(argv[1], "approval") == 0)
+		return cmd_approval(argc - 1, argv + 1);
 	if (strcmp(argv[1], "carrier") == 0 || strcmp(argv[1], "courier") == 0 ||
 	    strcmp(argv[1], "device") == 0 || strcmp(argv[1], "delivery") == 0 ||
 	    strcmp(argv[1], "hub") == 0 || strcmp(argv[1], "events") == 0 ||

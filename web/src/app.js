@@ -5,7 +5,7 @@
 
 import * as api from './api.js';
 import * as keystore from './keystore.js';
-import { commandEnvelope, grantLink, rootChain, isId } from './porter.js';
+import { commandEnvelope, grantLink, rootChain, isId, approvalEnvelope } from './porter.js';
 import { getSodium } from './sodium.js';
 import { PASSPHRASE_MIN } from './kdf.js';
 import { toB64url, fromB64url } from './util.js';
@@ -385,7 +385,9 @@ async function viewHome(id) {
   keepStreams([home.id]);
   const result = h('p', { testid: 'command-result', 'aria-live': 'polite' });
   let waiting = null; // {nonce, op}
+  const approvals = approvalsSection(home);
   const onEvent = (ev) => {
+    approvals.onEvent(ev);
     if (!waiting || !ev || !ev.data) return;
     if ((ev.type === 'command.ok' || ev.type === 'command.refuse') && ev.data.nonce === waiting.nonce) {
       const ok = ev.type === 'command.ok';
@@ -445,7 +447,7 @@ async function viewHome(id) {
     result, await keyUnlockBox());
   }
   if (v !== view) return;
-  main.replaceChildren(h('h1', { text: home.name }), homeTabs(home, 'home'),
+  main.replaceChildren(h('h1', { text: home.name }), homeTabs(home, 'home'), approvals.el,
     h('section', { 'aria-labelledby': 'hubs-title' }, h('h2', { id: 'hubs-title', text: 'Hubs' }), liveHubs(home.id, onEvent)),
     ...(owner ? [liveSection({ account, home })] : []), control);
 }
@@ -465,13 +467,17 @@ async function keyUnlockBox() {
   return box;
 }
 
-function unlockForm(rec, done) {
+// ids: the form's element id and test ids, when a page holds a second
+// unlock form (an answer to a hub's request, below).
+const UNLOCK_IDS = { input: 'unlock-pass', pass: 'key-passphrase', unlock: 'key-unlock', error: 'key-error' };
+
+function unlockForm(rec, done, ids = UNLOCK_IDS) {
   // Not a site password: no password-manager autofill, and a name of its own.
-  const pass = h('input', { id: 'unlock-pass', type: 'password', name: 'porter-key-passphrase', autocomplete: 'off',
-    required: true, testid: 'key-passphrase' });
-  const err = h('p', { class: 'error', role: 'alert', testid: 'key-error' });
-  const btn = h('button', { type: 'submit', testid: 'key-unlock', text: 'Unlock key' });
-  const form = h('form', { autocomplete: 'off' }, h('label', { for: 'unlock-pass' }, `Passphrase of key ${rec.key_id}`, pass),
+  const pass = h('input', { id: ids.input, type: 'password', name: 'porter-key-passphrase', autocomplete: 'off',
+    required: true, testid: ids.pass });
+  const err = h('p', { class: 'error', role: 'alert', testid: ids.error });
+  const btn = h('button', { type: 'submit', testid: ids.unlock, text: 'Unlock key' });
+  const form = h('form', { autocomplete: 'off' }, h('label', { for: ids.input }, `Passphrase of key ${rec.key_id}`, pass),
     h('p', { class: 'small muted', text: 'The key stays unlocked in this tab until you lock it, sign out, leave the page or do nothing for 10 minutes.' }),
     btn, err);
   form.addEventListener('submit', async (ev) => {
@@ -505,12 +511,13 @@ async function pageAll(path, key, max) {
   return out;
 }
 
-function eventItem(ev, alertIds, openAlerts, homeId) {
+function eventItem(ev, alertIds, openAlerts, homeId, home) {
   const alert = isAlert(ev, alertIds);
   const d = ev.data || {};
   const bits = [];
   if (d.reason) bits.push(reasonText(d.reason));
   if (d.op) bits.push(`${d.op}`);
+  if (d.answer === 'approve' || d.answer === 'deny') bits.push(d.answer === 'approve' ? 'approved' : 'denied');
   if (d.lock) bits.push(`lock ${d.lock}`);
   if (d.delivery_id) bits.push(d.delivery_id);
   const li = h('li', { class: alert ? 'alert' : '', testid: alert ? 'event-alert' : 'event', 'data-type': ev.type },
@@ -519,7 +526,8 @@ function eventItem(ev, alertIds, openAlerts, homeId) {
     bits.length ? h('span', { text: ` — ${bits.join(' · ')}` }) : null,
     h('div', { class: 'small muted', text: `${when(ev.at)} · ${ev.source || ''} · ${ev.type}` }));
   const open = openAlerts && openAlerts.get(ev.id);
-  if (open) {
+  if (open && open.type === 'approval-request' && home) li.append(approvalBox(home, open, 'timeline'));
+  else if (open) {
     li.append(h('button', { type: 'button', class: 'secondary', testid: 'alert-ack', text: 'Acknowledge',
       onclick: async (e) => {
         e.target.disabled = true;
@@ -533,6 +541,248 @@ function eventItem(ev, alertIds, openAlerts, homeId) {
       } }));
   }
   return li;
+}
+
+// ---- a hub asks the owners (docs/alarm.md "Ask the owner") ----
+// An open alert approval-request: what is asked, in words; Approve or
+// Deny signs a PT_ENV_APPROVAL in the page for exactly that request and
+// that credential (the session id shown), porterd relays it to the hubs
+// (POST .../approvals), and the alert is acknowledged. porterd cannot
+// make an answer, nor move one to another request or credential.
+
+const HEX16_RE = /^[0-9a-f]{32}$/;
+const PURPOSE_WORDS = { delivery: 'A delivery', guest: 'A guest', service: 'A service', resident: 'A resident' };
+
+/** approvalAsk(data) -> the request as the page will sign for it, or null
+ * when porterd's data is not a request this app can read. */
+function approvalAsk(d) {
+  if (!d || typeof d !== 'object' || !HEX16_RE.test(d.request || '') || !HEX16_RE.test(d.session || '')) return null;
+  return {
+    request: d.request,
+    session: d.session,
+    lock: isId(d.lock) ? d.lock : null,
+    purpose: typeof d.purpose === 'string' && Object.hasOwn(PURPOSE_WORDS, d.purpose) ? d.purpose : null,
+    alarm: typeof d.alarm === 'string' && /^[a-z_]{1,32}$/.test(d.alarm) ? d.alarm : 'unknown',
+    expires: Number.isSafeInteger(d.expires) && d.expires > 0 ? d.expires : null,
+  };
+}
+
+function approvalWords(q) {
+  const who = q.purpose ? `${PURPOSE_WORDS[q.purpose]} credential` : 'A credential';
+  const where = q.lock ? ` at lock ${q.lock}` : '';
+  return `${who}${where} cannot get the alarm's entry zone bypassed (panel: ${q.alarm}). ` +
+    'Let it in anyway? The alarm will not be disarmed or bypassed: an armed panel will see the door open.';
+}
+
+const nowS = () => Math.floor(Date.now() / 1000);
+
+// The key was unlocked elsewhere on the page: the home page's key box says so.
+function keyBoxAgain() {
+  const kb = main.querySelector('[data-testid="key-box"]');
+  if (kb) keyUnlockBox().then((nb) => kb.isConnected && kb.replaceWith(nb)).catch(() => {});
+}
+
+/** approvalBox(home, alert, where) -> the box of one open
+ * approval-request alert: the question, its expiry, Approve and Deny
+ * (owners, while it lasts). */
+function approvalBox(home, al, where) {
+  const q = approvalAsk(al.data);
+  const box = h('div', { class: 'card approval', testid: 'approval', 'data-alert': String(al.id),
+    'data-request': q ? q.request : '', 'data-where': where });
+  const result = h('p', { testid: 'approval-result', 'aria-live': 'polite' });
+  const ackButton = () => h('button', { type: 'button', class: 'secondary', testid: 'alert-ack', text: 'Acknowledge',
+    onclick: async (e) => {
+      e.target.disabled = true;
+      try {
+        await api.post(`/v1/homes/${api.enc(home.id)}/alerts/${api.enc(al.id)}/ack`);
+        e.target.replaceWith(h('span', { class: 'small okmsg', text: ' acknowledged' }));
+      } catch (x) {
+        e.target.disabled = false;
+        toast(errorText(x));
+      }
+    } });
+  if (!q) {
+    box.append(h('p', { class: 'error', testid: 'approval-unreadable',
+      text: 'The hub asks an owner to let someone in, but porterd gave a request this app cannot read: nothing can be answered from here.' }),
+    ackButton());
+    return box;
+  }
+  box.append(h('p', { testid: 'approval-question', text: approvalWords(q) }),
+    h('p', { class: 'small muted mono', testid: 'approval-ids', text: `credential ${q.session} · request ${q.request}` }));
+  const expiry = h('p', { class: 'small', testid: 'approval-expiry' });
+  const actions = h('div', { testid: 'approval-actions' });
+  box.append(expiry, actions, result);
+  let busy = false;
+  let done = false;
+  let timer = null;
+  const expired = () => q.expires !== null && nowS() >= q.expires;
+  const showExpired = () => {
+    clearTimeout(timer);
+    box.dataset.state = 'expired';
+    expiry.textContent = `This request expired at ${when(q.expires)}: the hub no longer waits for an answer.`;
+    actions.replaceChildren(ackButton());
+  };
+  const watchExpiry = () => {
+    clearTimeout(timer);
+    if (q.expires === null) return;
+    // Checked again at least every minute (a device asleep meanwhile).
+    timer = setTimeout(() => {
+      if (!box.isConnected || done) return;
+      if (expired() && !busy) showExpired();
+      else watchExpiry();
+    }, Math.min(60000, Math.max(1000, (q.expires - nowS()) * 1000)));
+  };
+  const ask = () => {
+    actions.replaceChildren(
+      h('div', { class: 'row' },
+        h('button', { type: 'button', testid: 'approval-approve', text: 'Approve', onclick: () => step('approve') }),
+        h('button', { type: 'button', class: 'danger', testid: 'approval-deny', text: 'Deny', onclick: () => step('deny') })));
+  };
+  const fail = (text) => {
+    result.className = 'error';
+    result.dataset.value = 'error';
+    result.textContent = text;
+  };
+  // Approve or Deny: the key unlocked (its passphrase, in this box), then
+  // a second, explicit confirmation, then the signature.
+  const step = async (answer) => {
+    if (busy || done) return;
+    result.textContent = '';
+    result.className = '';
+    delete result.dataset.value;
+    if (expired()) {
+      showExpired();
+      return;
+    }
+    if (!keystore.signer(account)) {
+      const rec = await keystore.load(account).catch(() => null);
+      if (!box.isConnected) return;
+      if (!rec) {
+        actions.replaceChildren(h('p', {}, 'No key in this browser yet: ',
+          h('a', { href: '#/keys', text: 'make one on the Keys page' }), ' and have it endorsed.'));
+        return;
+      }
+      actions.replaceChildren(h('p', { class: 'small', text: `To ${answer}, unlock your key:` }),
+        unlockForm(rec, () => {
+          keyBoxAgain();
+          step(answer);
+        }, { input: `approval-pass-${al.id}`, pass: 'approval-passphrase',
+          unlock: 'approval-key-unlock', error: 'approval-key-error' }),
+        h('button', { type: 'button', class: 'secondary', testid: 'approval-cancel', text: 'Cancel', onclick: ask }));
+      actions.querySelector('input').focus();
+      return;
+    }
+    const yes = h('button', { type: 'button', class: answer === 'approve' ? 'danger' : '', testid: 'approval-confirm',
+      'data-answer': answer, text: answer === 'approve' ? 'Yes, let it in once' : 'Yes, refuse it',
+      onclick: () => send(answer) });
+    actions.replaceChildren(
+      h('p', { testid: 'approval-confirm-text', text: answer === 'approve'
+        ? 'The hub will let this one credential in, once, before the request expires. The alarm stays as it is.'
+        : 'The hub will refuse this credential until the request expires.' }),
+      h('div', { class: 'row' }, yes,
+        h('button', { type: 'button', class: 'secondary', testid: 'approval-cancel', text: 'Cancel', onclick: ask })));
+    yes.focus();
+  };
+  const send = async (answer) => {
+    if (busy || done) return;
+    if (expired()) {
+      showExpired();
+      return;
+    }
+    const sg = keystore.signer(account);
+    if (!sg) {
+      step(answer); // locked meanwhile (idle): its passphrase again
+      return;
+    }
+    busy = true;
+    actions.replaceChildren();
+    result.className = '';
+    result.dataset.value = 'sending';
+    result.textContent = answer === 'approve' ? 'Signing the approval…' : 'Signing the denial…';
+    try {
+      const env = await approvalEnvelope({ sk: sg.sk, pk: sg.pk, home: home.id, request: fromHex(q.request),
+        session: fromHex(q.session), answer });
+      const r = await api.post(`/v1/homes/${api.enc(home.id)}/approvals`, { approval: toB64url(env) });
+      done = true;
+      clearTimeout(timer);
+      const n = r && Number.isSafeInteger(r.hubs) ? r.hubs : 0;
+      box.dataset.state = 'answered';
+      result.className = 'okmsg';
+      result.dataset.value = 'sent';
+      result.dataset.answer = answer;
+      result.textContent = `${answer === 'approve' ? 'approval' : 'denial'} sent to ${n} hub${n === 1 ? '' : 's'}`;
+      try {
+        await api.post(`/v1/homes/${api.enc(home.id)}/alerts/${api.enc(al.id)}/ack`);
+        actions.replaceChildren(h('span', { class: 'small okmsg', testid: 'approval-acked', text: 'alert acknowledged' }));
+      } catch (x) {
+        actions.replaceChildren(h('span', { class: 'small error', text: `The alert was not acknowledged: ${errorText(x)}` }),
+          ackButton());
+      }
+    } catch (e) {
+      const code = e instanceof api.ApiError ? e.code : '';
+      fail(`Not sent: ${code === 'stale' ? refusalText('stale') : code === 'untrusted-signer'
+        ? `${errorText(e)}: this browser's key is not an owner key of the home (have it endorsed: Keys page)` : errorText(e)}`);
+      if (expired()) showExpired();
+      else ask();
+    } finally {
+      busy = false;
+    }
+  };
+  if (expired()) showExpired();
+  else if (home.role !== 'owner') {
+    box.dataset.state = 'open';
+    expiry.textContent = q.expires === null ? 'The hub gives no expiry time.' : `Until ${when(q.expires)}.`;
+    actions.replaceChildren(h('p', { class: 'small muted', text: 'Only the home\'s owners can answer.' }), ackButton());
+  } else {
+    box.dataset.state = 'open';
+    expiry.textContent = q.expires === null
+      ? 'The hub gives no expiry time (its clock is not trusted): it forgets the request after a few minutes.'
+      : `Answer before ${when(q.expires)}.`;
+    ask();
+    watchExpiry();
+  }
+  return box;
+}
+
+/** approvalsSection(home) -> {el, onEvent}: the home's open
+ * approval-request alerts, read again when the stream tells of a new one.
+ * A box being answered stays as it is. */
+function approvalsSection(home) {
+  const list = h('div', { testid: 'approvals-list' });
+  const el = h('section', { 'aria-labelledby': 'approvals-title', testid: 'approvals', hidden: true },
+    h('h2', { id: 'approvals-title' }, h('span', { class: 'alert-label', text: 'ASKED' }), 'The hub asks you'), list);
+  const shown = new Map(); // alert id -> box
+  let reading = null;
+  let again = false;
+  const read = () => {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = pageAll(`/v1/homes/${api.enc(home.id)}/alerts?open=true`, 'alerts', 5).then((alerts) => {
+      for (const al of alerts) {
+        if (al.type !== 'approval-request' || shown.has(al.id)) continue;
+        const box = approvalBox(home, al, 'home');
+        shown.set(al.id, box);
+        list.prepend(box);
+      }
+      el.hidden = shown.size === 0;
+    }).catch(() => {}).finally(() => {
+      reading = null;
+      if (again) {
+        again = false;
+        read();
+      }
+    });
+  };
+  read();
+  return {
+    el,
+    onEvent(ev) {
+      // (The stream's listeners go with the view: keepStreams.)
+      if (ev && ev.type === 'alert.approval-request') read();
+    },
+  };
 }
 
 async function viewTimeline(id) {
@@ -550,7 +800,7 @@ async function viewTimeline(id) {
   // Live view while an entry is in progress (owners: live.js).
   const watch = home.role === 'owner' ? entryWatch({ account, home, events }) : { el: null, onEvent() {} };
   const list = h('ul', { class: 'timeline', testid: 'timeline' },
-    events.slice(-200).reverse().map((ev) => eventItem(ev, alertIds, openAlerts, home.id)));
+    events.slice(-200).reverse().map((ev) => eventItem(ev, alertIds, openAlerts, home.id, home)));
   const s = stream(home.id);
   let wasDown = false;
   s.listeners.add((kind, ev) => {

@@ -15,9 +15,11 @@ export const AAD = Object.freeze({
   pairing: 'porter/pairing/v1',
   attestation: 'porter/attestation/v1',
   owner: 'porter/owner/v1',
+  approval: 'porter/approval/v1',
 });
 
 export const OP = Object.freeze({ lock: 1, unlock: 2 });
+export const ANSWER = Object.freeze({ approve: 1, deny: 2 });
 export const PURPOSE = Object.freeze({ resident: 1, guest: 2, service: 3, delivery: 4 });
 const PORTER_CLAIM = -65537;
 const ID_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
@@ -151,6 +153,21 @@ export async function revocationEnvelope({ sk, pk, home, tokenId, key, iat, nonc
   const n = nonce ?? (await randomNonce());
   const t = iat ?? Math.floor(Date.now() / 1000);
   return sizedEnvelope(sk, pk, AAD.revocation, envelopeClaims(home, t, n, porter));
+}
+
+/** approvalEnvelope({sk, pk, home, request, session, answer, iat?}) ->
+ * bytes: a PT_ENV_APPROVAL (AAD porter/approval/v1, docs/alarm.md "Ask
+ * the owner"), claims {3: home, 6: iat, 7: request, -65537: {1: 1 approve
+ * | 2 deny, 2: session}}: the owner's answer to the hub's request (its
+ * 16-byte id is the nonce) for that one credential (the 16-byte session
+ * id the request names). answer: 'approve' or 'deny'. iat defaults to now. */
+export async function approvalEnvelope({ sk, pk, home, request, session, answer, iat }) {
+  const op = typeof answer === 'string' && Object.hasOwn(ANSWER, answer) ? ANSWER[answer] : 0;
+  if (!op) throw new TypeError('answer: approve or deny');
+  if (!isBytes(request, 16)) throw new TypeError('request: 16 bytes');
+  if (!isBytes(session, 16)) throw new TypeError('session: 16 bytes');
+  const t = iat ?? Math.floor(Date.now() / 1000);
+  return sizedEnvelope(sk, pk, AAD.approval, envelopeClaims(home, t, request, new Map([[1, op], [2, session]])));
 }
 
 /** grantClaims(g) -> the claims bytes of one link (docs/credentials.md "The

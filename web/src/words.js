@@ -37,6 +37,11 @@ export const REASONS = Object.freeze({
   'untrusted-signer': 'the signer is not allowed to issue this message',
   exists: 'it already exists',
   conflict: 'it changed meanwhile: read it again',
+  'panic-received': 'the call for help was received; the door stays shut',
+  'owner-asked': 'the owner has been asked to let you in: try again once they answer',
+  'owner-denied': 'the owner refused this entry',
+  // the hub's approval.refuse (docs/alarm.md "Ask the owner")
+  'wrong-session': 'the answer names another credential than the one the hub asked about',
   // porterd's own (docs/api.md, Errors)
   unauthenticated: 'you are signed out',
   'bad-credentials': 'wrong e-mail or password',
@@ -101,6 +106,10 @@ const EVENTS = {
   'courier-panic': 'courier pressed panic',
   'hub-offline': 'hub went offline',
   'delivery.approved': 'delivery approved',
+  'panic.refuse': 'a call for help at the door did not verify',
+  'approval.answer': 'an owner\'s answer reached the hub',
+  'approval.refuse': 'an owner\'s answer was refused by the hub',
+  'approval.relayed': 'an owner\'s answer sent to the hub',
 };
 
 // Alerts (hub events alert.<name>, porterd's alert types, docs/api.md).
@@ -119,6 +128,9 @@ const ALERT_WORDS = {
   'event-unverified': 'hub events that do not verify',
   'uplink-fork': 'the hub\'s event history forked',
   'uplink-gap': 'events missing from the hub',
+  duress: 'an owner opened the door under duress',
+  panic: 'a courier called for help at the door',
+  'approval-request': 'the hub asks an owner to let someone in',
 };
 
 const STATES = {

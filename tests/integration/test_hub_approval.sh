@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# Asking the owner (docs/alarm.md, "Ask the owner"), TAP output, every part
+# real: a private mosquitto on a free loopback port (password file,
+# dist/mosquitto-acl), the real porter-hub with sim drivers, the sim alarm
+# panel made unable to bypass, and [alarm] cannot_bypass = ask; paired at
+# the door by the real `porter`, which plays the owner (grants) and the
+# courier (`porter courier unlock`). porterd is played by mosquitto_pub
+# with porterd's account; mqtt_peer signs what an owner's device signs.
+#
+#   a credential with the alarm condition, panel armed and unable to
+#   bypass: refused owner-asked (exit 45), one alert.approval-request
+#   naming the request, the session and the panel's state; asked again:
+#   owner-asked, no second alert; approved by an owner: the next try is
+#   granted, the bolt moves, the panel is neither bypassed nor disarmed (it
+#   sounds when the door opens: what the owner was told); the approval is
+#   spent (the next try does not get in on it). Denied: owner-denied (exit
+#   46), every time. Bad answers, each an approval.refuse with its reason
+#   and no change: a stranger's key, another home, stale, another session,
+#   an unknown request, garbage, a second answer to an answered request
+#   (replayed). The broker down: refused alarm-cannot-bypass,
+#   owner-unreachable, nothing asked. A short ask_timeout: the request
+#   expires, an approval after is not-found, the next try asks again.
+# Usage: test_hub_approval.sh PORTER_HUB PORTER MQTT_PEER LIVE_PEER
+# KEEP=1 keeps the directory (logs, state, broker files) for a look afterwards.
+set -u
+HUB=$(realpath "$1")
+P=$(realpath "$2")
+MP=$(realpath "$3")
+LP=$(realpath "$4")	# only its publish: several messages at once
+SRC=${PORTER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+n=0 failed=0
+
+PATH=$PATH:/usr/sbin:/usr/local/sbin
+for b in mosquitto mosquitto_pub mosquitto_sub mosquitto_passwd python3; do
+	if ! command -v "$b" >/dev/null 2>&1; then
+		echo "1..0 # SKIP $b is not installed (scripts/deps.sh)"
+		exit 0
+	fi
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/porter-hub-approval.XXXXXX")
+umask 077
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	if [ -n "${KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 2' INT TERM
+cd "$T" || exit 1
+unset NOTIFY_SOCKET
+
+ok() { # description; the condition already evaluated in $?
+	local rc=$? ; n=$((n + 1))
+	if [ $rc -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; failed=$((failed + 1)); fi
+	return $rc
+}
+show() { sed 's/^/# /' "$@" 2>/dev/null | tail -n 20; }
+until_ok() { # SECONDS CMD...: retry CMD every 0.05 s for at most SECONDS
+	local i limit=$(( $1 * 20 )); shift
+	for ((i = 0; i < limit; i++)); do "$@" && return 0; sleep 0.05; done
+	return 1
+}
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# ---- the broker ----
+HID=hub-a1
+MPORT=$(free_port)
+pw() { echo "pw-$1-$MPORT"; }
+: >passwd
+for u in "$HID" porterd; do mosquitto_passwd -b passwd "$u" "$(pw "$u")" 2>/dev/null; done
+cp "$SRC/dist/mosquitto-acl" acl
+grep -q '^pattern read porter/v1/hub/%u/approval$' acl && grep -q '^topic write porter/v1/hub/+/approval$' acl
+ok "dist/mosquitto-acl: porterd writes porter/v1/hub/+/approval, a hub reads its own"
+cat >mosquitto.conf <<EOF
+per_listener_settings false
+allow_anonymous false
+password_file $T/passwd
+acl_file $T/acl
+persistence false
+listener $MPORT 127.0.0.1
+user $(id -un)
+log_dest file $T/mosquitto.log
+log_type error
+log_type warning
+EOF
+BPID=
+broker_start() {
+	mosquitto -c "$T/mosquitto.conf" >>"$T/mosquitto.out" 2>&1 &
+	BPID=$!
+	PIDS+=("$BPID")
+}
+broker_up() { mosquitto_sub -h 127.0.0.1 -p "$MPORT" -u porterd -P "$(pw porterd)" -t probe -E -W 1 >/dev/null 2>&1; }
+broker_start
+until_ok 5 broker_up
+ok "mosquitto on 127.0.0.1:$MPORT" || { show mosquitto.log mosquitto.out; echo "Bail out! no broker"; exit 1; }
+answer() { # FILE: porterd relays an owner's envelope as it came
+	mosquitto_pub -h 127.0.0.1 -p "$MPORT" -u porterd -P "$(pw porterd)" \
+		-t "porter/v1/hub/$HID/approval" -q 1 -f "$1"
+}
+
+# ---- the hub ----
+pw "$HID" >hub.pw
+chmod 0600 hub.pw
+ASK_TIMEOUT=${ASK_TIMEOUT:-5m}
+conf() {
+	cat >hub.conf <<EOF
+[hub]
+id = $HID
+state_dir = $T/hub
+[link]
+tcp =
+lockout_failures = 50
+[door]
+open_timeout = 3s
+relock_delay = 100ms
+bypass_quiet = 400ms
+[drivers]
+sim_lock_delay = 50ms
+[server]
+revocations_max_age = 0
+[mqtt]
+broker = 127.0.0.1:$MPORT
+password_file = $T/hub.pw
+keepalive = 5s
+[alarm]
+driver = sim
+entry_zones = 1
+interior_zones = 2
+bypass_timeout = 1s
+cannot_bypass = ask
+ask_timeout = $ASK_TIMEOUT
+EOF
+}
+conf
+PID=
+start() {
+	"$HUB" -f "$T/hub.conf" -d >>"$T/hub.out" 2>>"$T/hub.log" &
+	PID=$!
+	PIDS+=("$PID")
+	until_ok 5 test -S "$T/hub/link.sock" && until_ok 5 test -S "$T/hub/sim.sock"
+}
+stop() { kill -TERM "$PID"; wait "$PID"; rm -f "$T/hub/link.sock" "$T/hub/sim.sock"; }
+nsub() { [ "$(grep -c 'event=uplink state=subscribed' hub.log)" -ge "$1" ]; }
+LINK="unix:$T/hub/link.sock"
+sim() { "$P" sim --hub-control "$T/hub/sim.sock" "$@"; }
+unlock() { "$P" courier unlock --hub "$LINK" "$@"; }
+evlog() { "$HUB" -f "$T/hub.conf" -E; }
+evcount() { evlog | wc -l; }
+since() { evlog | tail -n +"$(($1 + 1))"; }
+state() {
+	for _ in $(seq 60); do
+		sim status 2>/dev/null | grep -q "\"state\":\"$1\"" && return 0
+		sleep 0.05
+	done
+	sim status | sed 's/^/# status: /'
+	return 1
+}
+panel() { # KEY VALUE: wait (3 s at most) until the sim panel's status has "KEY":VALUE
+	for _ in $(seq 60); do
+		sim alarm status 2>/dev/null | grep -q "\"$1\":$2" && return 0
+		sleep 0.05
+	done
+	sim alarm status | sed 's/^/# panel: /'
+	return 1
+}
+# field EVENT_LINE KEY: a string field of an event's JSON data
+field() { sed -n "s/.*\"$2\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$1"; }
+# The hub records one approval.refuse a second at most: wait until a
+# second has passed since the last one.
+SEEN_MS=0
+seen() { SEEN_MS=$(date +%s%3N); }
+gap() {
+	local left=$(( SEEN_MS + 1100 - $(date +%s%3N) ))
+	[ "$left" -gt 0 ] && sleep "$(printf '%d.%03d' $((left / 1000)) $((left % 1000)))"
+	return 0
+}
+refused_with() { # REASON [MARK]: an approval.refuse with that reason since MARK
+	until_ok 3 eval "since ${2:-0} | grep 'approval.refuse' | grep -q '\"reason\":\"$1\"'"
+}
+
+conf
+"$HUB" -f hub.conf -n -v >out 2>&1
+[ $? -eq 0 ] && grep -q '^alarm.cannot_bypass = ask ' out && grep -q '^alarm.ask_timeout = 300s' out
+ok "-n -v: cannot_bypass = ask and ask_timeout are valid and printed" || show out
+sed 's/^cannot_bypass = ask/cannot_bypass = maybe/' hub.conf >bad.conf
+"$HUB" -f bad.conf -n >out 2>&1; [ $? -eq 1 ] && grep -q 'alarm.cannot_bypass' out
+ok "-n: cannot_bypass = maybe is refused" || show out
+sed 's/^ask_timeout = .*/ask_timeout = 10s/' hub.conf >bad.conf
+"$HUB" -f bad.conf -n >out 2>&1; [ $? -eq 1 ] && grep -q 'alarm.ask_timeout' out
+ok "-n: ask_timeout under 30 s is refused" || show out
+
+start
+ok "porter-hub starts with the sim panel and [mqtt]" || { show hub.log; echo "Bail out! no hub"; exit 1; }
+until_ok 10 nsub 1
+ok "its uplink subscribes (approval topic included)" || show hub.log
+for k in owner courier other stranger; do "$P" keygen -o $k.key >/dev/null || exit 1; done
+"$HUB" pair -f hub.conf -q >pair.out 2>&1
+CODE=$(awk '/^pairing code:/ {print $3}' pair.out)
+HUBKEY=$(awk '/^hub key:/ {print $3}' pair.out)
+"$P" hub pair-local --key owner.key --home home-1 --hub-key "$HUBKEY" --hub "$LINK" \
+	--code "$CODE" >pr.out 2>&1
+ok "paired to home-1 with the owner's key" || show pr.out
+grant() { # FILE HOLDER ENTRIES [options]
+	local f=$1 who=$2 e=$3; shift 3
+	"$P" grant --key owner.key --holder "$who.key.pub" --home home-1 --purpose delivery \
+		--expires +1h --entries "$e" --alarm-bypass "$@" -o "$f" >/dev/null
+}
+grant c1.cbor courier 1 && grant c2.cbor other 5 && grant c3.cbor courier 5
+ok "delivery credentials with the alarm condition"
+panel state '"armed_away"' && sim alarm bypass-support off >/dev/null
+ok "the sim panel is armed away and cannot bypass"
+
+# ---- asked ----
+m=$(evcount)
+unlock --cred c1.cbor --key courier.key >u1.out 2>&1; rc=$?
+[ $rc -eq 45 ] && grep -q 'owner-asked' u1.out
+ok "refused owner-asked (exit 45): the owners are asked" || { show u1.out; show hub.log; }
+REQ=$(since "$m" | grep ' alert.approval-request ')
+R1=$(field "$REQ" request) S1=$(field "$REQ" session)
+[[ $R1 =~ ^[0-9a-f]{32}$ ]] && [[ $S1 =~ ^[0-9a-f]{32}$ ]] && [ "$(field "$REQ" token)" = "$S1" ] &&
+	[ "$(field "$REQ" alarm)" = armed_away ] && [ "$(field "$REQ" purpose)" = delivery ] &&
+	[ "$(field "$REQ" lock)" = front ] && grep -q '"expires":[0-9]' <<<"$REQ"
+ok "alert.approval-request: request, session (= token), lock, purpose, the panel's state, expiry" ||
+	since "$m" | show
+since "$m" | grep ' decision.refuse ' | grep -q "\"reason\":\"owner-asked\".*\"request\":\"$R1\"\|\"request\":\"$R1\".*\"reason\":\"owner-asked\""
+ok "decision.refuse owner-asked names the request" || since "$m" | show
+! since "$m" | grep -q 'lock.unlocking\|session.start\|decision.grant\|alarm.bypass-request' && state secured
+ok "nothing moved, nothing asked of the panel" || since "$m" | show
+m=$(evcount)
+unlock --cred c1.cbor --key courier.key >u2.out 2>&1; rc=$?
+[ $rc -eq 45 ] && [ "$(since "$m" | grep -c ' alert.approval-request ')" = 0 ]
+ok "asked again: owner-asked, no second alert" || { show u2.out; since "$m" | show; }
+
+# ---- bad answers: each refused with its reason, the request unchanged ----
+m=$(evcount)
+"$MP" approval stranger.key home-1 approve "$R1" "$S1" >a.bad1 && answer a.bad1
+refused_with untrusted-signer "$m"; ok "a stranger's key: untrusted-signer" || since "$m" | show
+seen; gap
+"$MP" approval owner.key home-2 approve "$R1" "$S1" >a.bad2 && answer a.bad2
+refused_with wrong-home "$m"; ok "another home: wrong-home" || since "$m" | show
+seen; gap
+"$MP" approval owner.key home-1 approve "$R1" "$S1" -600 >a.bad3 && answer a.bad3
+refused_with stale "$m"; ok "signed 10 minutes ago: stale" || since "$m" | show
+seen; gap
+"$MP" approval owner.key home-1 approve "$R1" 00112233445566778899aabbccddeeff >a.bad4 && answer a.bad4
+refused_with wrong-session "$m"; ok "another credential's session: wrong-session" || since "$m" | show
+seen; gap
+"$MP" approval owner.key home-1 approve ffeeddccbbaa99887766554433221100 "$S1" >a.bad5 && answer a.bad5
+refused_with not-found "$m"; ok "a request the hub never made: not-found" || since "$m" | show
+seen; gap
+head -c 100 /dev/urandom >a.bad6 && answer a.bad6
+refused_with malformed "$m"; ok "garbage: malformed" || since "$m" | show
+seen; gap
+! since "$m" | grep -q 'approval.answer' &&
+	unlock --cred c1.cbor --key courier.key >u3.out 2>&1; [ $? -eq 45 ]
+ok "after all that: still asked, no answer recorded" || { show u3.out; since "$m" | show; }
+
+# ---- approved ----
+m=$(evcount)
+"$MP" approval owner.key home-1 approve "$R1" "$S1" >a.ok && answer a.ok
+until_ok 3 eval "since $m | grep ' approval.answer ' | grep -q '\"answer\":\"approve\"'"
+ok "the owner's approval: approval.answer approve" || { since "$m" | show; show hub.log; }
+KID=$(field "$(since "$m" | grep ' approval.answer ')" owner)
+[[ $KID =~ ^[0-9a-f]{16}$ ]]
+ok "approval.answer names the owner's key id ($KID)" || since "$m" | show
+m=$(evcount)
+unlock --cred c1.cbor --key courier.key >u4.out 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q '^decision: granted (ok)' u4.out
+ok "the next try: granted" || { show u4.out; show hub.log; }
+since "$m" | grep ' decision.grant ' | grep -q "\"approval\":\"$R1\""
+ok "decision.grant names the approval" || since "$m" | show
+! since "$m" | grep -q 'alarm.bypass-request\|alarm.disarm' && state unlocked
+ok "the bolt drawn, no bypass asked, no disarm" || since "$m" | show
+panel state '"armed_away"' && panel bypassed '\[\]'
+ok "the panel: still armed away, nothing bypassed" || sim alarm status | show
+sim door open >/dev/null && sim alarm zone 1 open >/dev/null
+panel state '"triggered"'
+ok "the door opens: the armed panel sounds, as the owner was told it would" || sim alarm status | show
+sim alarm zone 1 close >/dev/null && sim door close >/dev/null && state secured
+sim alarm disarm >/dev/null && sim alarm arm away >/dev/null && panel state '"armed_away"'
+ok "door shut; the panel reset by hand (a resident at the keypad)" || sim alarm status | show
+m=$(evcount)
+unlock --cred c1.cbor --key courier.key >u5.out 2>&1; rc=$?
+[ $rc -ne 0 ] && ! since "$m" | grep -q 'decision.grant\|lock.unlocking'
+ok "the approval is spent: the credential does not get in on it again (exit $rc)" || show u5.out
+m=$(evcount)
+answer a.ok
+refused_with not-found "$m"; ok "the approval relayed again: not-found (spent)" || since "$m" | show
+seen
+
+# ---- denied ----
+m=$(evcount)
+unlock --cred c2.cbor --key other.key >d1.out 2>&1; rc=$?
+REQ=$(since "$m" | grep ' alert.approval-request ')
+R2=$(field "$REQ" request) S2=$(field "$REQ" session)
+[ $rc -eq 45 ] && [ -n "$R2" ] && [ "$R2" != "$R1" ] && [ "$S2" != "$S1" ]
+ok "another credential: a request of its own" || { show d1.out; since "$m" | show; }
+m=$(evcount)
+"$MP" approval owner.key home-1 deny "$R2" "$S2" >a.deny && answer a.deny
+until_ok 3 eval "since $m | grep ' approval.answer ' | grep -q '\"answer\":\"deny\"'"
+ok "the owner's denial: approval.answer deny" || since "$m" | show
+unlock --cred c2.cbor --key other.key >d2.out 2>&1; rc1=$?
+unlock --cred c2.cbor --key other.key >d3.out 2>&1; rc2=$?
+[ $rc1 -eq 46 ] && [ $rc2 -eq 46 ] && grep -q 'owner-denied' d2.out && state secured
+ok "refused owner-denied (exit 46), every time" || { show d2.out d3.out; }
+gap
+m=$(evcount)
+"$MP" approval owner.key home-1 approve "$R2" "$S2" >a.late && answer a.late
+refused_with replayed "$m"; ok "an approval after the denial: replayed, the first answer stands" ||
+	since "$m" | show
+seen
+unlock --cred c2.cbor --key other.key >d4.out 2>&1; [ $? -eq 46 ]
+ok "still denied" || show d4.out
+
+# ---- nobody to ask: the broker down ----
+kill -TERM "$BPID"; wait "$BPID" 2>/dev/null
+until_ok 20 grep -q 'event=uplink state=disconnected' hub.log
+ok "the broker stops: the hub's uplink is down" || show hub.log
+m=$(evcount)
+unlock --cred c3.cbor --key courier.key >o1.out 2>&1; rc=$?
+[ $rc -eq 26 ] && grep -q 'alarm-cannot-bypass' o1.out &&
+	since "$m" | grep ' decision.refuse ' | grep -q '"why":"owner-unreachable"' &&
+	! since "$m" | grep -q 'alert.approval-request'
+ok "offline: refused alarm-cannot-bypass (owner-unreachable), nothing asked" || { show o1.out; since "$m" | show; }
+broker_start
+until_ok 10 broker_up && until_ok 20 nsub 2
+ok "the broker back: the hub subscribes again" || show hub.log
+
+# ---- expiry: a short ask_timeout ----
+stop
+ASK_TIMEOUT=30s
+conf
+start && until_ok 20 nsub 3
+ok "restarted with ask_timeout = 30s" || show hub.log
+m=$(evcount)
+"$MP" approval owner.key home-1 approve "$R1" "$S1" >a.restart && answer a.restart
+refused_with not-found "$m"; ok "requests are not kept over a restart: an answer to one is not-found" ||
+	since "$m" | show
+seen
+sim alarm bypass-support off >/dev/null
+m=$(evcount)
+unlock --cred c3.cbor --key courier.key >e1.out 2>&1; rc=$?
+R3=$(field "$(since "$m" | grep ' alert.approval-request ')" request)
+S3=$(field "$(since "$m" | grep ' alert.approval-request ')" session)
+[ $rc -eq 45 ] && [ -n "$R3" ]
+ok "asked (ask_timeout 30 s)" || { show e1.out; since "$m" | show; }
+sleep 31
+m=$(evcount)
+"$MP" approval owner.key home-1 approve "$R3" "$S3" >a.exp && answer a.exp
+refused_with not-found "$m"; ok "after 30 s the request is gone: not-found" || since "$m" | show
+seen
+m=$(evcount)
+unlock --cred c3.cbor --key courier.key >e2.out 2>&1; rc=$?
+R4=$(field "$(since "$m" | grep ' alert.approval-request ')" request)
+[ $rc -eq 45 ] && [ -n "$R4" ] && [ "$R4" != "$R3" ]
+ok "the next try asks again, with a new request" || { show e2.out; since "$m" | show; }
+
+# ---- the refusal events are rate-limited ----
+gap
+m=$(evcount)
+"$LP" publish "$MPORT" porterd "$(pw porterd)" "porter/v1/hub/$HID/approval" \
+	a.bad1 a.bad1 a.bad1 a.bad1 a.bad1 a.bad1 >burst.out 2>&1
+ok "six bad answers published at once" || show burst.out
+sleep 1.2
+answer a.bad1
+until_ok 3 eval "since $m | grep 'approval.refuse' | grep -q '\"dropped\"'"
+c=$(since "$m" | grep -c 'approval.refuse')
+[ "$c" -ge 1 ] && [ "$c" -lt 7 ] && since "$m" | grep 'approval.refuse' | grep -q '"dropped"'
+ok "then one more a second later: $c approval.refuse events for 7, the rest counted (dropped)" ||
+	since "$m" | show
+
+stop
+! grep -q 'Sanitizer\|runtime error' hub.log
+ok "no sanitizer report (ASan/UBSan builds)" || grep -A5 'Sanitizer\|runtime error' hub.log | show
+echo "1..$n"
+[ "$failed" -eq 0 ]
