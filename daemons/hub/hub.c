@@ -1413,7 +1413,9 @@ on_hello(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 
 	if ((r = pt_link_hello_decode(f, len, &m)) != PT_OK)
 		return frame_failure(h, s, "hello", r, out, out_len);
-	if (locked_out(h, now_ms)) {
+	/* A call for help gets its challenge even now: the lockout bounds
+	 * PROOFs, and whoever caused it must not silence a courier. */
+	if (locked_out(h, now_ms) && !m.panic) {
 		hlog(HLOG_INFO, "event=hello conn=%llu result=locked-out retry_ms=%u",
 		     (unsigned long long)s->id, retry_after_ms(h, now_ms));
 		return reply_error(PT_ELOCKEDOUT, retry_after_ms(h, now_ms), out, out_len);
@@ -1424,6 +1426,7 @@ on_hello(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	s->ch.issued_ms = now_ms;
 	s->ch.used = false;
 	s->has_challenge = true;
+	s->panic_only = m.panic;
 	if (m.lock[0] != '\0')
 		memcpy(s->lock, m.lock, sizeof(s->lock));
 	else
@@ -1441,7 +1444,8 @@ on_hello(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 		*out_len = 0;
 		return HUB_CLOSE;
 	}
-	hlog(HLOG_DEBUG, "event=challenge conn=%llu lock=%s", (unsigned long long)s->id, s->lock);
+	hlog(HLOG_DEBUG, "event=challenge conn=%llu lock=%s panic=%s", (unsigned long long)s->id,
+	     s->lock, m.panic ? "yes" : "no");
 	return HUB_KEEP;
 }
 
@@ -1920,6 +1924,14 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 
 	if (!s->has_challenge)
 		return frame_failure(h, s, "proof-before-hello", PT_EMALFORMED, out, out_len);
+	if (s->panic_only) {
+		/* A challenge given for a PANIC (perhaps during a lockout). */
+		s->has_challenge = false;
+		if (locked_out(h, hub_mono_ms()))
+			return reply_error(PT_ELOCKEDOUT, retry_after_ms(h, hub_mono_ms()), out,
+					   out_len);
+		return frame_failure(h, s, "proof-on-panic-challenge", PT_EMALFORMED, out, out_len);
+	}
 	if ((r = pt_link_proof_decode(f, len, &m)) != PT_OK)
 		return frame_failure(h, s, "proof", r, out, out_len);
 

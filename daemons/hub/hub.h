@@ -426,6 +426,7 @@ struct hub_session {
 	uint64_t id;			/* correlation id: conn=N in logs and events */
 	bool has_challenge;		/* a HELLO was answered */
 	struct pt_challenge ch;		/* the outstanding challenge */
+	bool panic_only;		/* it was asked for a PANIC: no PROOF on it */
 	char lock[PT_ID_MAX + 1];	/* the lock the HELLO asked for */
 };
 

@@ -99,9 +99,12 @@ enum pt_link_type {
 /* The panic signature's domain (pt_link_panic_message). */
 #define PT_PANIC_DOMAIN "porter/panic/v1"
 
-/* HELLO: carries nothing secret. */
+/* HELLO: carries nothing secret. panic: the challenge asked for is for a
+ * PANIC only (key 2, true; absent: false): the hub gives one even during
+ * a lockout, and takes no PROOF on it. */
 struct pt_link_hello {
 	char lock[PT_ID_MAX + 1];	/* the lock to open; "": the hub's default */
+	bool panic;
 };
 
 /* CHALLENGE. */

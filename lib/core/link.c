@@ -9,7 +9,7 @@
 #include "porter/cbor.h"
 
 /* CBOR keys of the bodies (one grammar per type). */
-enum { K_HELLO_LOCK = 1 };
+enum { K_HELLO_LOCK = 1, K_HELLO_PANIC = 2 };
 enum { K_CH_HUB = 1, K_CH_NONCE = 2, K_CH_TIME = 3, K_CH_EXPIRES = 4 };
 enum { K_PR_NONCE = 1, K_PR_CHAIN = 2, K_PR_SIG = 3 };
 enum {
@@ -279,10 +279,14 @@ pt_link_hello_encode(const struct pt_link_hello *m, uint8_t *out, size_t cap, si
 	if (lock_len > 0 && !pt_id_is_valid(m->lock, lock_len))
 		return PT_EINVAL;
 	enc_begin(&w, out, cap);
-	pt_cbor_put_map(&w, lock_len > 0 ? 1 : 0);
+	pt_cbor_put_map(&w, (lock_len > 0 ? 1u : 0u) + (m->panic ? 1u : 0u));
 	if (lock_len > 0) {
 		pt_cbor_put_uint(&w, K_HELLO_LOCK);
 		pt_cbor_put_text(&w, m->lock, lock_len);
+	}
+	if (m->panic) {
+		pt_cbor_put_uint(&w, K_HELLO_PANIC);
+		pt_cbor_put_bool(&w, true);
 	}
 	return enc_end(&w, PT_LINK_HELLO, out, out_len);
 }
@@ -297,14 +301,23 @@ pt_link_hello_decode(const uint8_t *p, size_t len, struct pt_link_hello *m)
 	int r;
 
 	memset(m, 0, sizeof(*m));
-	if ((r = dec_begin(p, len, PT_LINK_HELLO, &rd, &n, 1)) != PT_OK)
+	if ((r = dec_begin(p, len, PT_LINK_HELLO, &rd, &n, 2)) != PT_OK)
 		goto fail;
 	r = PT_EMALFORMED;
 	pt_cbor_key_init(&keys);
 	for (i = 0; i < n; i++) {
-		if (pt_cbor_key(&rd, &keys, &key) != PT_OK || key != K_HELLO_LOCK ||
-		    read_id(&rd, m->lock) != PT_OK)
+		if (pt_cbor_key(&rd, &keys, &key) != PT_OK)
 			goto fail;
+		if (key == K_HELLO_LOCK) {
+			if (read_id(&rd, m->lock) != PT_OK)
+				goto fail;
+		} else if (key == K_HELLO_PANIC) {
+			/* Only true: false is said by leaving the key out. */
+			if (pt_cbor_bool(&rd, &m->panic) != PT_OK || !m->panic)
+				goto fail;
+		} else {
+			goto fail;
+		}
 	}
 	if (!pt_cbor_rd_done(&rd))
 		goto fail;

@@ -16,7 +16,8 @@
 #   the marker. Panic: porter courier panic with a used-up or expired
 #   credential raises alert.panic (rate-limited), forged or foreign ones and
 #   replays (a recording relay) are refused, the bolt never moves, the
-#   panel sounds only with panic_trigger = yes.
+#   panel sounds only with panic_trigger = yes, and a panic gets through a
+#   lockout of the link.
 # Usage: test_hub_alarm.sh PORTER_HUB PORTER
 # KEEP=1 keeps the directory (logs, state) for a look afterwards.
 set -u
@@ -644,6 +645,24 @@ ok "no panel: a credential that requires the bypass is refused (exit 26)" || sho
 unlock --cred plain.cbor --key courier.key >/dev/null 2>&1; rc=$?
 [ $rc -eq 22 ]
 ok "(the plain credential is used up: no-entries-left, not an alarm reason)"
+
+# ---- a panic during a lockout: its HELLO still gets a (panic-only) challenge ----
+stop
+sed -i 's/^lockout_first = 1s$/lockout_first = 1m/' hub.conf
+start
+ok "restarted with lockout_first = 1m" || show hub.log
+grant lockp.cbor 1
+for i in 1 2 3 4 5; do unlock --cred lockp.cbor --key resident.key >/dev/null 2>&1; done
+unlock --cred lockp.cbor --key courier.key >lk1.out 2>&1; rc=$?
+[ $rc -eq 28 ] && grep -q 'locked-out' lk1.out
+ok "five forged attempts lock the link out: the courier's own unlock is refused (exit 28)" || show lk1.out
+m=$(evcount)
+panic --cred lockp.cbor --key courier.key >lk2.out 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q 'panic-received' lk2.out && [ "$(since "$m" | grep -c 'alert.panic')" -eq 1 ]
+ok "but a panic call gets through: panic-received, alert.panic" || { show lk2.out; since "$m" | show; }
+unlock --cred lockp.cbor --key courier.key >lk3.out 2>&1; rc=$?
+[ $rc -eq 28 ] && ! since "$m" | grep -q 'lock.unlocking'
+ok "the lockout stands: the next unlock is still refused, the bolt never moved" || show lk3.out
 "$HUB" -f hub.conf -V >v.out 2>&1
 ok "the event chain verifies" || show v.out
 stop

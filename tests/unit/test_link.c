@@ -282,7 +282,8 @@ msg_equal(const struct pt_link_msg *a, const struct pt_link_msg *b)
 		return false;
 	switch (a->type) {
 	case PT_LINK_HELLO:
-		return strcmp(a->u.hello.lock, b->u.hello.lock) == 0;
+		return strcmp(a->u.hello.lock, b->u.hello.lock) == 0 &&
+		       a->u.hello.panic == b->u.hello.panic;
 	case PT_LINK_CHALLENGE:
 		return strcmp(a->u.challenge.hub_id, b->u.challenge.hub_id) == 0 &&
 		       memcmp(a->u.challenge.nonce, b->u.challenge.nonce, PT_NONCE_LEN) == 0 &&
@@ -435,7 +436,7 @@ panic_msg(struct pt_link_msg *m, size_t chain_len)
 	memcpy(m->u.panic.sig, sig_a, PT_SIG_LEN);
 }
 
-#define N_SAMPLES 16
+#define N_SAMPLES 17
 struct sample {
 	const char *name;
 	struct pt_link_msg m;
@@ -481,6 +482,9 @@ samples_build(void)
 	panic_msg(&samples[14].m, 40);
 	samples[15].name = "panic_max";
 	panic_msg(&samples[15].m, PT_CHAIN_SIZE_MAX);
+	samples[16].name = "hello_panic";
+	hello(&samples[16].m, LOCK);
+	samples[16].m.u.hello.panic = true;
 	for (i = 0; i < N_SAMPLES; i++) {
 		if (pt_link_encode(&samples[i].m, samples[i].f, sizeof(samples[i].f),
 				   &samples[i].len) != PT_OK) {
@@ -502,6 +506,49 @@ expect_bytes(const char *what, const struct pt_link_msg *m, const char *want_hex
 	T_EQ(pt_link_encode(m, got, sizeof(got), &gn), PT_OK, "%s: encodes", what);
 	if (!T_OK(gn == wn && memcmp(got, want, wn) == 0, "%s: exactly the documented bytes", what))
 		hexline("got", got, gn);
+}
+
+static void round_trip(const char *what, const struct pt_link_msg *m, size_t *len_out);
+
+/* HELLO's panic key (2): only true, said once; false is its absence. */
+static void
+test_hello_panic(void)
+{
+	static const struct {
+		const char *body, *what;
+		int want;
+	} cases[] = {
+		{"a1 02 f5", "HELLO {2: true}", PT_OK},
+		{"a2 01 65 66726f6e74 02 f5", "HELLO {1: \"front\", 2: true}", PT_OK},
+		{"a1 02 f4", "HELLO {2: false}: malformed (false is the key left out)", PT_EMALFORMED},
+		{"a1 02 01", "HELLO {2: 1}: malformed", PT_EMALFORMED},
+		{"a1 02 f6", "HELLO {2: null}: malformed", PT_EMALFORMED},
+		{"a2 02 f5 01 65 66726f6e74", "HELLO {2: true, 1: ...}: keys out of order", PT_EMALFORMED},
+		{"a2 02 f5 02 f5", "HELLO {2: true, 2: true}: a key twice", PT_EMALFORMED},
+		{"a1 03 f5", "HELLO {3: true}: an unknown key", PT_EMALFORMED},
+		{"a3 01 65 66726f6e74 02 f5 03 f5", "HELLO with three entries", PT_EMALFORMED},
+	};
+	uint8_t body[64], f[80];
+	struct pt_link_msg m;
+	size_t i, bn, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bn = unhex(cases[i].body, body, sizeof(body));
+		n = mkframe(f, PT_LINK_VERSION, PT_LINK_HELLO, body, bn);
+		T_EQ(pt_link_hello_decode(f, n, &m.u.hello), cases[i].want, "%s", cases[i].what);
+		if (cases[i].want == PT_OK)
+			T_OK(m.u.hello.panic, "... decoded with panic set");
+		else
+			T_OK(!m.u.hello.panic && m.u.hello.lock[0] == '\0', "... nothing decoded");
+	}
+	hello(&m, "");
+	m.u.hello.panic = true;
+	expect_bytes("HELLO {2: true}", &m, "0005 01 01 a1 02 f5");
+	round_trip("HELLO {2: true}", &m, NULL);
+	hello(&m, LOCK);
+	m.u.hello.panic = true;
+	expect_bytes("HELLO {1: \"front\", 2: true}", &m, "000c 01 01 a2 01 65 66726f6e74 02 f5");
+	round_trip("HELLO {1: \"front\", 2: true}", &m, NULL);
 }
 
 static void
@@ -2157,6 +2204,7 @@ main(void)
 	samples_build();
 
 	test_known_bytes();
+	test_hello_panic();
 	test_round_trips();
 	test_reader();
 	test_bad_frames();

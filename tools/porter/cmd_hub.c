@@ -259,8 +259,10 @@ static const char panic_usage[] =
 	"challenge and answer it with a PANIC signed by this device's key, the holder\n"
 	"of a credential the home's owners issued. The hub raises a panic alert to the\n"
 	"owners (and sounds the alarm if the home says so); the door stays shut. It\n"
-	"works outside the credential's hours and with its entries used up: only a\n"
-	"revoked credential, or one not issued by this home's owners, is refused. Also\n"
+	"works outside the credential's hours, with its entries used up and while the\n"
+	"hub's link is locked out by failed attempts (its HELLO asks for a panic-only\n"
+	"challenge): only a revoked credential, or one not issued by this home's\n"
+	"owners, is refused. Also\n"
 	"raise it with porterd ('porter delivery panic') when the network is there.\n"
 	"\n"
 	"  --hub ADDR          the hub's link: unix:/path/to/link.sock or HOST:PORT\n"
@@ -405,6 +407,7 @@ courier_at_door(int argc, char **argv, bool panic)
 	/* 1. HELLO, only because the courier asked (this command). */
 	memset(&hello, 0, sizeof(hello));
 	memcpy(hello.lock, lock, strlen(lock) + 1);
+	hello.panic = panic;	/* a challenge even during a lockout */
 	if (pt_link_hello_encode(&hello, frame, sizeof(frame), &n) != PT_OK ||
 	    (rc = link_send(&l, frame, n)) != 0) {
 		rc = rc != 0 ? rc : EXIT_INPUT;
