@@ -872,6 +872,7 @@ manifest_put(struct server *s, struct request *rq, struct reply *rp,
 		fail_internal(rp);
 		goto out;
 	}
+	stream_notify(s);	/* clip.stored: live streams look now */
 	in_tx = false;
 	rp->status = 201;
 answer:

@@ -1553,6 +1553,7 @@ arrive(struct server *s, struct request *rq, struct reply *rp, const struct view
 		fail_internal(rp);
 		goto out;
 	}
+	stream_notify(s);	/* delivery.at-the-door: live streams look now */
 	if (st == ISSUE_FAILED) {
 		fail_internal(rp);	/* arrived; issuing failed (logged): /credential retries */
 		goto out;
