@@ -1547,6 +1547,107 @@ static int ctx_build(struct hub *h, const char *lock, const uint8_t *chain, size
 		     struct pt_context *cx, uint8_t (**rev_ctis)[PT_CTI_LEN],
 		     uint8_t (**rev_keys)[PT_PK_LEN]);
 
+/* ---- asking the owners ([alarm] cannot_bypass = ask, docs/alarm.md) ---- */
+
+static bool
+ask_enabled(const struct hub *h)
+{
+	return strcmp(h->cfg.alarm_cannot_bypass, "ask") == 0;
+}
+
+/* A waiting grant's refusal that is the panel's doing (pend_poll,
+ * bypass_begin), not a change in the grant's own checks. */
+static bool
+panel_failed(const char *why)
+{
+	return why != NULL && (strcmp(why, "panel-timeout") == 0 || strcmp(why, "panel-failed") == 0 ||
+			       strcmp(why, "bypass-command-failed") == 0);
+}
+
+/* Forget the requests whose time is up (answered or not). */
+static void
+approvals_prune(struct hub *h, uint64_t now_ms)
+{
+	size_t i;
+
+	for (i = 0; i < APPROVALS_MAX; i++)
+		if (h->appr[i].expires_ms != 0 && now_ms >= h->appr[i].expires_ms)
+			memset(&h->appr[i], 0, sizeof(h->appr[i]));
+}
+
+/* The open request for this credential at this lock, or NULL. */
+static struct approval *
+approval_for(struct hub *h, const uint8_t session[PT_CTI_LEN], const char *lock)
+{
+	size_t i;
+
+	approvals_prune(h, hub_mono_ms());
+	for (i = 0; i < APPROVALS_MAX; i++)
+		if (h->appr[i].expires_ms != 0 &&
+		    memcmp(h->appr[i].session, session, PT_CTI_LEN) == 0 &&
+		    strcmp(h->appr[i].lock, lock) == 0)
+			return &h->appr[i];
+	return NULL;
+}
+
+/*
+ * pt_decide refused a verified credential only because the panel cannot
+ * bypass (PT_EALARM, every other check passed), or the panel failed the
+ * bypass of a granted one. With cannot_bypass = ask: PT_EDENIED if an
+ * owner denied it, PT_EASKED if a request is open
+ * (a new one is opened, and alert.approval-request recorded, if none
+ * is), or PT_EALARM when nobody can be asked. *why says which; *req the
+ * request (NULL: none).
+ */
+static int
+ask_owner(struct hub *h, const char *lock, const uint8_t session_id[PT_CTI_LEN], uint8_t purpose,
+	  const char **why, struct approval **req)
+{
+	struct approval *a;
+	char id[HEX_CTI], session[HEX_CTI];
+	int64_t now = hub_now_utc();
+	size_t i;
+
+	*req = NULL;
+	if ((a = approval_for(h, session_id, lock)) != NULL) {
+		*req = a;
+		*why = a->answer == PT_DENY ? "owner-denied" : "waiting-for-owner";
+		return a->answer == PT_DENY ? PT_EDENIED : PT_EASKED;
+	}
+	if (h->up_ops == NULL || !h->up_ops->connected(h->up)) {
+		*why = "owner-unreachable";	/* nothing could answer */
+		return PT_EALARM;
+	}
+	for (i = 0; i < APPROVALS_MAX && h->appr[i].expires_ms != 0; i++)
+		;
+	if (i == APPROVALS_MAX) {
+		*why = "too-many-requests";
+		return PT_EALARM;
+	}
+	a = &h->appr[i];
+	pt_random(a->id, PT_CTI_LEN);
+	memcpy(a->session, session_id, PT_CTI_LEN);
+	(void)snprintf(a->lock, sizeof(a->lock), "%s", lock);
+	a->answer = 0;
+	a->expires_ms = hub_mono_ms() + (uint64_t)h->cfg.alarm_ask_timeout * 1000u;
+	hexs(a->id, PT_CTI_LEN, id);
+	hexs(a->session, PT_CTI_LEN, session);
+	hlog(HLOG_INFO, "event=approval_request request=%s token=%s lock=%s alarm=%s seconds=%u", id,
+	     session, a->lock, hub_alarm_state_name(h->al_state), h->cfg.alarm_ask_timeout);
+	event(h, "alert.approval-request",
+	      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:o}", "request", id, "session", session, "token",
+			session, "lock", a->lock, "purpose",
+			pt_purpose_name(purpose) != NULL ? pt_purpose_name(purpose) : "unknown",
+			"alarm", h->al_ops != NULL ? hub_alarm_state_name(h->al_state) : NULL,
+			"expires",
+			h->cfg.time_trusted
+				? json_integer((json_int_t)(now + (int64_t)h->cfg.alarm_ask_timeout))
+				: json_null()));
+	*req = a;
+	*why = "asked";
+	return PT_EASKED;
+}
+
 /*
  * What can change while a grant waits, judged again now that the panel
  * has confirmed: pt_evaluate on the stored chain with a fresh context
@@ -1556,15 +1657,18 @@ static int ctx_build(struct hub *h, const char *lock, const uint8_t *chain, size
  * reason to refuse.
  */
 static int
-pend_recheck(struct hub *h, const struct pending *p)
+pend_recheck(struct hub *h, const struct pending *p, bool waive_alarm)
 {
 	uint8_t (*rev_ctis)[PT_CTI_LEN] = NULL, (*rev_keys)[PT_PK_LEN] = NULL;
 	struct pt_context cx;
 	struct pt_decision d;
 	int r;
 
-	if ((r = ctx_build(h, p->lock, p->chain, p->chain_len, &cx, &rev_ctis, &rev_keys)) == PT_OK)
+	if ((r = ctx_build(h, p->lock, p->chain, p->chain_len, &cx, &rev_ctis, &rev_keys)) == PT_OK) {
+		if (waive_alarm)
+			cx.alarm_can_bypass = true;	/* an owner approved it as it is */
 		r = pt_evaluate(h->ops, p->chain, p->chain_len, &cx, &h->decoded, &d);
+	}
 	free(rev_ctis);
 	free(rev_keys);
 	memset(&h->decoded, 0, sizeof(h->decoded));
@@ -1596,10 +1700,12 @@ pend_finish(struct hub *h, int r, const char *why, uint8_t *out, size_t *out_len
 	struct pending *p;
 	struct pt_link_decision *ld;
 	uint8_t buf[PT_LINK_FRAME_MAX];
+	char rid[HEX_CTI];
+	struct approval *a = NULL;
 	size_t n = 0;
 	json_t *ev;
 	uint64_t undo;
-	bool deferred_end;
+	bool deferred_end, waived = false;
 
 	if (!h->pend.active)
 		return;
@@ -1616,14 +1722,39 @@ pend_finish(struct hub *h, int r, const char *why, uint8_t *out, size_t *out_len
 	h->al_busy++;
 	ev = p->ev;
 	p->ev = NULL;
+	/* The panel failed the bypass (not a change of the grant's own
+	 * checks): with cannot_bypass = ask, an owner's approval lets it in
+	 * as it is, or the owners are asked now. */
+	if (r == PT_EALARM && ask_enabled(h) && panel_failed(why)) {
+		a = approval_for(h, p->session, p->lock);
+		if (a != NULL && a->answer == PT_APPROVE) {
+			r = PT_OK;
+			waived = true;
+		} else {
+			r = ask_owner(h, p->lock, p->session, p->d.purpose, &why, &a);
+		}
+	}
 	if (r == PT_OK && (!h->door_up || pt_door_state(&h->door) != PT_DOOR_SECURED)) {
 		r = PT_EDOOR;	/* something moved meanwhile (a remote unlock, the door) */
 		why = "changed-while-waiting";
 	}
-	if (r == PT_OK && (r = pend_recheck(h, p)) != PT_OK)
+	if (r == PT_OK && (r = pend_recheck(h, p, waived)) != PT_OK)
 		why = "changed-while-waiting";
-	if (r == PT_OK)
+	if (r == PT_OK && waived) {
+		json_t *g = json_deep_copy(ev);
+		hexs(a->id, PT_CTI_LEN, rid);
+		if (g != NULL)
+			json_object_set_new(g, "approval", json_string(rid));
+		r = carry_out_grant(h, p->conn, &p->d, p->session, g, false);
+		if (r == PT_OK) {
+			memset(a, 0, sizeof(*a));	/* spent */
+			/* Let in with the panel as it is: whatever it was asked
+			 * to bypass for this grant is taken back. */
+			alarm_unbypass(h, p->want, "approved-without-bypass");
+		}
+	} else if (r == PT_OK) {
 		r = carry_out_grant(h, p->conn, &p->d, p->session, json_deep_copy(ev), true);
+	}
 	if (r == PT_OK && p->duress)
 		duress_alert(h, p->conn, p->duress_kid, p->session);
 	if (r != PT_OK) {
@@ -1631,6 +1762,10 @@ pend_finish(struct hub *h, int r, const char *why, uint8_t *out, size_t *out_len
 			ev = json_object();
 		json_object_set_new(ev, "reason", json_string(pt_err_code(r)));
 		json_object_set_new(ev, "why", json_string(why));
+		if (a != NULL && (r == PT_EASKED || r == PT_EDENIED)) {
+			hexs(a->id, PT_CTI_LEN, rid);
+			json_object_set_new(ev, "request", json_string(rid));
+		}
 		event(h, "decision.refuse", ev);
 		ev = NULL;
 		undo = p->want | (deferred_end ? h->al_entry : 0);
@@ -1812,99 +1947,6 @@ ctx_build(struct hub *h, const char *lock, const uint8_t *chain, size_t chain_le
 	return PT_OK;
 }
 
-/* ---- asking the owners ([alarm] cannot_bypass = ask, docs/alarm.md) ---- */
-
-static bool
-ask_enabled(const struct hub *h)
-{
-	return strcmp(h->cfg.alarm_cannot_bypass, "ask") == 0;
-}
-
-/* Forget the requests whose time is up (answered or not). */
-static void
-approvals_prune(struct hub *h, uint64_t now_ms)
-{
-	size_t i;
-
-	for (i = 0; i < APPROVALS_MAX; i++)
-		if (h->appr[i].expires_ms != 0 && now_ms >= h->appr[i].expires_ms)
-			memset(&h->appr[i], 0, sizeof(h->appr[i]));
-}
-
-/* The open request for this credential at this lock, or NULL. */
-static struct approval *
-approval_for(struct hub *h, const uint8_t session[PT_CTI_LEN], const char *lock)
-{
-	size_t i;
-
-	approvals_prune(h, hub_mono_ms());
-	for (i = 0; i < APPROVALS_MAX; i++)
-		if (h->appr[i].expires_ms != 0 &&
-		    memcmp(h->appr[i].session, session, PT_CTI_LEN) == 0 &&
-		    strcmp(h->appr[i].lock, lock) == 0)
-			return &h->appr[i];
-	return NULL;
-}
-
-/*
- * pt_decide refused a verified credential only because the panel cannot
- * bypass (PT_EALARM, every other check passed). With cannot_bypass =
- * ask: PT_EDENIED if an owner denied it, PT_EASKED if a request is open
- * (a new one is opened, and alert.approval-request recorded, if none
- * is), or PT_EALARM when nobody can be asked. *why says which; *req the
- * request (NULL: none).
- */
-static int
-ask_owner(struct hub *h, const struct hub_session *s, const struct pt_chain *c, const char **why,
-	  struct approval **req)
-{
-	const struct pt_grant *last = &c->link[c->n - 1].g;
-	struct approval *a;
-	char id[HEX_CTI], session[HEX_CTI];
-	int64_t now = hub_now_utc();
-	size_t i;
-
-	*req = NULL;
-	if ((a = approval_for(h, last->cti, s->lock)) != NULL) {
-		*req = a;
-		*why = a->answer == PT_DENY ? "owner-denied" : "waiting-for-owner";
-		return a->answer == PT_DENY ? PT_EDENIED : PT_EASKED;
-	}
-	if (h->up_ops == NULL || !h->up_ops->connected(h->up)) {
-		*why = "owner-unreachable";	/* nothing could answer */
-		return PT_EALARM;
-	}
-	for (i = 0; i < APPROVALS_MAX && h->appr[i].expires_ms != 0; i++)
-		;
-	if (i == APPROVALS_MAX) {
-		*why = "too-many-requests";
-		return PT_EALARM;
-	}
-	a = &h->appr[i];
-	pt_random(a->id, PT_CTI_LEN);
-	memcpy(a->session, last->cti, PT_CTI_LEN);
-	(void)snprintf(a->lock, sizeof(a->lock), "%s", s->lock);
-	a->answer = 0;
-	a->expires_ms = hub_mono_ms() + (uint64_t)h->cfg.alarm_ask_timeout * 1000u;
-	hexs(a->id, PT_CTI_LEN, id);
-	hexs(a->session, PT_CTI_LEN, session);
-	hlog(HLOG_INFO, "event=approval_request request=%s token=%s lock=%s alarm=%s seconds=%u", id,
-	     session, a->lock, hub_alarm_state_name(h->al_state), h->cfg.alarm_ask_timeout);
-	event(h, "alert.approval-request",
-	      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:o}", "request", id, "session", session, "token",
-			session, "lock", a->lock, "purpose",
-			pt_purpose_name(last->purpose) != NULL ? pt_purpose_name(last->purpose)
-							       : "unknown",
-			"alarm", h->al_ops != NULL ? hub_alarm_state_name(h->al_state) : NULL,
-			"expires",
-			h->cfg.time_trusted
-				? json_integer((json_int_t)(now + (int64_t)h->cfg.alarm_ask_timeout))
-				: json_null()));
-	*req = a;
-	*why = "asked";
-	return PT_EASKED;
-}
-
 static int
 on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint8_t *out,
 	 size_t *out_len)
@@ -1974,7 +2016,8 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	}
 	/* Refused only for the panel: the owners may be asked. */
 	if (r == PT_EALARM && ask_enabled(h) && h->decoded.n > 0)
-		r = ask_owner(h, s, &h->decoded, &why, &appr);
+		r = ask_owner(h, s->lock, h->decoded.link[h->decoded.n - 1].g.cti,
+			      h->decoded.link[h->decoded.n - 1].g.purpose, &why, &appr);
 	if (r == PT_OK && !waived && (d.cond & PT_COND_ALARM_BYPASS) && alarm_is_armed(h)) {
 		/* The entry zones first: the bolt moves once the panel says so. */
 		int v = bypass_begin(h, s, &d, &h->decoded, m.chain, m.chain_len, out, out_len);

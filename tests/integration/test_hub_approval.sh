@@ -17,7 +17,9 @@
 #   46), every time. Bad answers, each an approval.refuse with its reason
 #   and no change: a stranger's key, another home, stale, another session,
 #   an unknown request, garbage, a second answer to an answered request
-#   (replayed). The broker down: refused alarm-cannot-bypass,
+#   (replayed). A panel that takes the bypass and never confirms it: the
+#   owners are asked; approved, the next try's bypass fails the same way and
+#   the approval lets it in as it is. The broker down: refused alarm-cannot-bypass,
 #   owner-unreachable, nothing asked. A short ask_timeout: the request
 #   expires, an approval after is not-found, the next try asks again.
 # Usage: test_hub_approval.sh PORTER_HUB PORTER MQTT_PEER LIVE_PEER
@@ -210,7 +212,7 @@ grant() { # FILE HOLDER ENTRIES [options]
 	"$P" grant --key owner.key --holder "$who.key.pub" --home home-1 --purpose delivery \
 		--expires +1h --entries "$e" --alarm-bypass "$@" -o "$f" >/dev/null
 }
-grant c1.cbor courier 1 && grant c2.cbor other 5 && grant c3.cbor courier 5
+grant c1.cbor courier 1 && grant c2.cbor other 5 && grant c3.cbor courier 5 && grant c4.cbor other 5
 ok "delivery credentials with the alarm condition"
 panel state '"armed_away"' && sim alarm bypass-support off >/dev/null
 ok "the sim panel is armed away and cannot bypass"
@@ -316,6 +318,34 @@ refused_with replayed "$m"; ok "an approval after the denial: replayed, the firs
 seen
 unlock --cred c2.cbor --key other.key >d4.out 2>&1; [ $? -eq 46 ]
 ok "still denied" || show d4.out
+
+# ---- a panel that takes the bypass but never confirms it ----
+sim alarm bypass-support on >/dev/null && sim alarm confirm off >/dev/null
+m=$(evcount)
+unlock --cred c4.cbor --key other.key >f1.out 2>&1; rc=$?
+REQ=$(since "$m" | grep ' alert.approval-request ')
+R5=$(field "$REQ" request) S5=$(field "$REQ" session)
+[ $rc -eq 45 ] && [ -n "$R5" ] && since "$m" | grep -q 'alarm.bypass-request' &&
+	since "$m" | grep ' decision.refuse ' | grep -q '"why":"asked"'
+ok "the panel took the bypass and never confirmed it: then the owners are asked (owner-asked)" ||
+	{ show f1.out; since "$m" | show; }
+state secured && ! since "$m" | grep -q 'lock.unlocking'
+ok "nothing moved" || since "$m" | show
+m=$(evcount)
+"$MP" approval owner.key home-1 approve "$R5" "$S5" >a.f && answer a.f
+until_ok 3 eval "since $m | grep ' approval.answer ' | grep -q '\"request\":\"$R5\"'"
+ok "approved" || since "$m" | show
+m=$(evcount)
+unlock --cred c4.cbor --key other.key >f2.out 2>&1; rc=$?
+[ $rc -eq 0 ] && since "$m" | grep -q 'alarm.bypass-request' &&
+	since "$m" | grep ' decision.grant ' | grep -q "\"approval\":\"$R5\""
+ok "next try: the bypass is asked again, not confirmed, and the approval lets it in as it is" ||
+	{ show f2.out; since "$m" | show; }
+state unlocked && panel state '"armed_away"'
+ok "the bolt drawn, the panel still armed" || sim alarm status | show
+state secured
+ok "relocked (the door was not opened)" || sim status | show
+sim alarm confirm on >/dev/null && sim alarm bypass-support off >/dev/null
 
 # ---- nobody to ask: the broker down ----
 kill -TERM "$BPID"; wait "$BPID" 2>/dev/null
