@@ -70,9 +70,8 @@
 #define REFUSE_EVERY_MS 6000u		/* ... then one per 6 s (see uplink_refusal) */
 #define CAM_REFUSED_LOG_MS 10000u	/* event=camera_refused: one line per 10 s at most */
 #define LIVE_Q_MAX 8			/* live orders waiting for their event's seq, per turn */
-#define LIVE_REFUSE_EVERY_MS 1000u	/* live.refused: one event a second at most */
+#define REMOTE_REFUSE_MS 1000u		/* live.refused, approval.refuse: one a second at most */
 #define APPROVALS_MAX 8			/* owners' approvals asked for and open at once */
-#define APPROVAL_REFUSE_EVERY_MS 1000u	/* approval.refuse: one event a second at most */
 #define PANIC_SLOTS 16			/* credentials whose last panic call is remembered */
 #define PANIC_EVERY_MS 60000u		/* one alert.panic per credential per minute */
 
@@ -123,6 +122,14 @@ struct live_q {
 	uint8_t kid[PT_KID_LEN];
 	int64_t exp;			/* UTC s */
 	size_t evq_idx;			/* live.start in h->evq */
+};
+
+/* Refusals of messages from afar, recorded at most one a second: a flood
+ * of forged or replayed ones costs one line and one event a second, the
+ * next one says how many were not (dropped). */
+struct refusals {
+	uint64_t last_ms;		/* monotonic time of the last one recorded (0: none) */
+	uint64_t dropped;		/* refusals not recorded since */
 };
 
 struct hub {
@@ -232,8 +239,7 @@ struct hub {
 	/* live view (docs/live.md, "The hub") */
 	struct live_q live[LIVE_Q_MAX];
 	size_t n_live;
-	uint64_t live_refused_ms;	/* monotonic time of the last live.refused (0: none) */
-	uint64_t live_dropped;		/* refusals not recorded since */
+	struct refusals live_refused;
 	uint64_t live_order_failures;
 
 	/* panic calls (on_panic): the last alert per credential (token id) */
@@ -251,8 +257,7 @@ struct hub {
 		char lock[PT_ID_MAX + 1];
 		uint8_t answer;		/* 0: none yet; PT_APPROVE, PT_DENY */
 	} appr[APPROVALS_MAX];
-	uint64_t appr_refused_ms;	/* the last approval.refuse (0: none) */
-	uint64_t appr_dropped;		/* refusals not recorded since */
+	struct refusals appr_refused;
 
 	/* scratch for one decision (too big for the stack of a small box) */
 	struct pt_chain ids, decoded;
@@ -3709,39 +3714,34 @@ hub_on_time(struct hub *h, const struct pt_mqtt_time *t)
 
 /* ---- live view (docs/live.md, "The hub") ---- */
 
-/* Is a live refusal due to be logged and recorded now (at most one a
+/* Is a refusal due to be logged and recorded now (at most one a
  * second)? The others are only counted. */
 static bool
-live_refusal_due(struct hub *h)
+refusal_due(const struct refusals *r)
 {
-	uint64_t now = hub_mono_ms();
-
-	return h->live_refused_ms == 0 || now - h->live_refused_ms >= LIVE_REFUSE_EVERY_MS;
+	return r->last_ms == 0 || hub_mono_ms() - r->last_ms >= REMOTE_REFUSE_MS;
 }
 
-/*
- * A refusal of a live view request: logged and recorded as live.refused
- * at most once a second, so a flood of forged or replayed requests costs
- * the log, the chain (and the disk) one line and one event a second; the
- * next one says how many were not (dropped). Takes d.
- */
+/* Record the refusal event type with data d (taken) if one is due, with
+ * the count of those dropped since; else only count it. */
 static void
-live_refusal(struct hub *h, json_t *d)
+refusal_event(struct hub *h, struct refusals *r, const char *type, json_t *d)
 {
 	uint64_t now = hub_mono_ms();
 
-	if (h->live_refused_ms != 0 && now - h->live_refused_ms < LIVE_REFUSE_EVERY_MS) {
-		h->live_dropped++;
+	if (!refusal_due(r)) {
+		r->dropped++;
 		json_decref(d);
 		return;
 	}
-	h->live_refused_ms = now != 0 ? now : 1;
-	if (h->live_dropped > 0) {
-		json_object_set_new(d, "dropped", json_integer((json_int_t)h->live_dropped));
-		h->live_dropped = 0;
+	r->last_ms = now != 0 ? now : 1;
+	if (r->dropped > 0) {
+		json_object_set_new(d, "dropped", json_integer((json_int_t)r->dropped));
+		r->dropped = 0;
 	}
-	event(h, "live.refused", d);
+	event(h, type, d);
 }
+
 
 /* pt_envelope_verify's refusals as live.refused reasons (docs/hub.md). */
 static const char *
@@ -3767,27 +3767,6 @@ live_reason(int r)
 
 /* ---- an owner's answer to a request (docs/alarm.md, "Ask the owner") ---- */
 
-/* approval.refuse: recorded and logged at most once a second (a flood
- * costs one line and one event a second); takes d. */
-static void
-approval_refusal(struct hub *h, json_t *d)
-{
-	uint64_t now = hub_mono_ms();
-
-	if (h->appr_refused_ms != 0 && now - h->appr_refused_ms < APPROVAL_REFUSE_EVERY_MS) {
-		h->appr_dropped++;
-		json_decref(d);
-		return;
-	}
-	h->appr_refused_ms = now != 0 ? now : 1;
-	if (h->appr_dropped > 0) {
-		json_object_set_new(d, "dropped", json_integer((json_int_t)h->appr_dropped));
-		h->appr_dropped = 0;
-	}
-	hlog(HLOG_WARN, "event=approval result=refused reason=%s",
-	     json_string_value(json_object_get(d, "reason")));
-	event(h, "approval.refuse", d);
-}
 
 void
 hub_on_approval(struct hub *h, const uint8_t *p, size_t len)
@@ -3862,10 +3841,13 @@ hub_on_approval(struct hub *h, const uint8_t *p, size_t len)
 			e.op == PT_APPROVE ? "approve" : "deny", "owner", kid));
 	return;
 refuse:
+	if (refusal_due(&h->appr_refused))
+		hlog(HLOG_WARN, "event=approval result=refused reason=%s request=%s", why,
+		     id[0] != '\0' ? id : "-");
 	d = json_pack("{s:s}", "reason", why);
 	if (id[0] != '\0')
 		json_object_set_new(d, "request", json_string(id));
-	approval_refusal(h, d);
+	refusal_event(h, &h->appr_refused, "approval.refuse", d);
 }
 
 /* PT_OK if the request verifies against a key the hub holds a key
@@ -3922,7 +3904,7 @@ hub_on_live(struct hub *h, const uint8_t *p, size_t len)
 			       h->n_roots, h->home, now, UINT32_MAX, &e, &idx);
 	/* Which refusal (revoked or unknown key) matters for the log line and
 	 * the event only: the revocations are read when one is due. */
-	if (r == PT_EUNTRUSTEDCMD && live_refusal_due(h) &&
+	if (r == PT_EUNTRUSTEDCMD && refusal_due(&h->live_refused) &&
 	    live_by_revoked(h, p, len, now, &e) == PT_OK) {
 		verified = true;
 		why = "revoked";
@@ -3999,8 +3981,8 @@ hub_on_live(struct hub *h, const uint8_t *p, size_t len)
 	return;
 
 refuse:
-	if (!live_refusal_due(h)) {
-		h->live_dropped++;	/* in the next line and event */
+	if (!refusal_due(&h->live_refused)) {
+		h->live_refused.dropped++;	/* in the next line and event */
 		memset(&e, 0, sizeof(e));
 		return;
 	}
@@ -4011,14 +3993,14 @@ refuse:
 	hlog(HLOG_WARN,
 	     "event=live result=refuse reason=%s session=%s owner_key_id=%s bytes=%zu dropped=%llu",
 	     why, verified ? session : "-", verified ? kid : "-", len,
-	     (unsigned long long)h->live_dropped);
+	     (unsigned long long)h->live_refused.dropped);
 	d = json_object();
 	json_object_set_new(d, "reason", json_string(why));
 	if (verified) {
 		json_object_set_new(d, "session", json_string(session));
 		json_object_set_new(d, "owner_key_id", json_string(kid));
 	}
-	live_refusal(h, d);
+	refusal_event(h, &h->live_refused, "live.refused", d);
 	memset(&e, 0, sizeof(e));
 }
 
