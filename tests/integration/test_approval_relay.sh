@@ -17,109 +17,19 @@ P=$(realpath "$2")
 PEER=$(realpath "$3")
 AP=$(realpath "$4")
 MOSQ=$5
-SRC=${PORTER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-T=$(mktemp -d)
-umask 077
-PID= BPID= SPID=
-cleanup() {
-	local p
-	for p in $SPID $PID $BPID; do kill "$p" 2>/dev/null; done
-	for p in $SPID $PID $BPID; do wait "$p" 2>/dev/null; done
-	if [ -n "${KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM
-cd "$T" || exit 1
-unset NOTIFY_SOCKET
-n=0 failed=0
-
-ok() { # description; the condition already evaluated in $?
-	local rc=$? ; n=$((n + 1))
-	if [ $rc -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; failed=$((failed + 1)); fi
-	return $rc
-}
-run() { "$@" >out.txt 2>err.txt; }
-expect() { # exit code, description, command...
-	local want=$1 what=$2; shift 2
-	run "$@"
-	local got=$?
-	n=$((n + 1))
-	if [ "$got" -eq "$want" ]; then echo "ok $n - $what (exit $got)"
-	else echo "not ok $n - $what: exit $got, want $want"; sed 's/^/# /' out.txt err.txt | tail -n 20; failed=$((failed + 1)); fi
-}
-show() { sed 's/^/# /' "$@" | tail -n 30; }
-jv() { python3 -c "import json; d=json.load(open('out.txt')); print($1)" 2>/dev/null; }
-wait_for() {
-	local secs=$1 i; shift
-	for i in $(seq $((secs * 10))); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-port_open() {
-	python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null
-}
-log_has() { grep -q -- "$1" "$2" 2>/dev/null; }
+. "$(dirname "$0")/lib.sh"
+need mosquitto_passwd mosquitto_sub curl stdbuf
+t_begin approval-relay
+SHOW_LINES=30
 hex16() { python3 -c 'import os; print(os.urandom(16).hex())'; }
 b64hex() { python3 -c 'import base64,sys; s=sys.argv[1]; print(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)).hex())' "$1"; }
-kid_of() { # PUBKEY FILE: the key id (hex)
-	"$P" pubkey "$1" | python3 -c 'import base64,hashlib,sys; s=sys.stdin.read().strip(); print(hashlib.sha256(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))).hexdigest()[:16])'
-}
-
-for b in mosquitto_passwd mosquitto_sub curl stdbuf; do
-	if ! command -v $b >/dev/null 2>&1; then
-		echo "1..0 # SKIP $b is not installed (scripts/deps.sh)"
-		exit 0
-	fi
-done
 
 for k in ana eve mia hub; do "$P" keygen -o $k.key >/dev/null || exit 1; done
 HUB=$("$PEER" id hub.key)
-MPORT=$(free_port)
-for who in porterd "$HUB"; do
-	python3 -c 'import secrets; print(secrets.token_urlsafe(18))' >"$who.pw"
-done
-mosquitto_passwd -c -b passwd porterd "$(cat porterd.pw)" >/dev/null 2>&1 &&
-	mosquitto_passwd -b passwd "$HUB" "$(cat "$HUB.pw")" >/dev/null 2>&1
-cp "$SRC/dist/mosquitto-acl" acl
-cat >mosquitto.conf <<EOF
-per_listener_settings false
-allow_anonymous false
-password_file $T/passwd
-acl_file $T/acl
-persistence false
-user $(id -un)
-log_dest stderr
-log_type error
-listener $MPORT 127.0.0.1
-EOF
-"$MOSQ" -c "$T/mosquitto.conf" >>"$T/mosquitto.log" 2>&1 &
-BPID=$!
-wait_for 10 port_open "$MPORT"; ok "mosquitto listens on 127.0.0.1:$MPORT (dist/mosquitto-acl)"
+broker_start porterd "$HUB"; ok "mosquitto listens on 127.0.0.1:$MPORT (dist/mosquitto-acl)"
 COMMON=(--broker "127.0.0.1:$MPORT" --user "$HUB" --pass-file "$HUB.pw" --id "$HUB")
-
-mkdir -p db
-cp porterd.pw porterd.secret && chmod 600 porterd.secret
-cat >porterd.conf <<EOF
-[server]
-listen = 127.0.0.1:0
-[store]
-path = $T/db/porter.db
-sealing_key = $T/db/sealing.key
-[mqtt]
-broker = 127.0.0.1:$MPORT
-username = porterd
-password_file = $T/porterd.secret
-[log]
-level = debug
-EOF
-"$D" -f porterd.conf -d -R ready 2>porterd.log &
-PID=$!
-wait_for 10 test -s ready
-if [ ! -s ready ]; then echo "Bail out! porterd did not start"; show porterd.log; exit 1; fi
-URL=http://127.0.0.1:$(cat ready)
-wait_for 10 log_has "event=mqtt_connected" porterd.log; ok "porterd connects to the broker"
+porterd_start "$D" || { echo "Bail out! porterd did not start"; show porterd.log; exit 1; }
+ok "porterd connects to the broker"
 
 # ---- Ana (owner, her key enrolled), Mia (member); a hub; a second home ----
 unset PORTER_CACERT XDG_CONFIG_HOME PORTER_CONFIG
@@ -149,6 +59,7 @@ ANA_KID=$(kid_of ana.key.pub)
 stdbuf -oL mosquitto_sub -d -h 127.0.0.1 -p "$MPORT" -u "$HUB" -P "$(cat "$HUB.pw")" -q 1 \
 	-t "porter/v1/hub/$HUB/approval" -F '%x' >sub.log 2>&1 &
 SPID=$!
+PIDS+=("$SPID")
 wait_for 10 log_has "SUBACK" sub.log; ok "the hub's account subscribes to porter/v1/hub/$HUB/approval"
 got() { grep -E '^[0-9a-f]+$' sub.log; }
 nmsg() { got | wc -l; }
@@ -335,5 +246,4 @@ ok "nothing recorded for it (5 relayed in all)" || show out.txt
 kill "$PID"; wait "$PID" 2>/dev/null; PID=
 ! grep -q 'Sanitizer\|runtime error' porterd.log
 ok "no sanitizer report (ASan/UBSan builds)" || grep -A5 'Sanitizer\|runtime error' porterd.log | sed 's/^/# /'
-echo "1..$n"
-[ "$failed" -eq 0 ]
+t_end

@@ -14,104 +14,16 @@ D=$(realpath "$1")
 P=$(realpath "$2")
 PEER=$(realpath "$3")
 MOSQ=$4
-SRC=${PORTER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-T=$(mktemp -d)
-umask 077
-PID= BPID=
-cleanup() {
-	local p
-	for p in $PID $BPID; do kill "$p" 2>/dev/null; done
-	for p in $PID $BPID; do wait "$p" 2>/dev/null; done
-	if [ -n "${KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM
-cd "$T" || exit 1
-unset NOTIFY_SOCKET
-n=0 failed=0
-
-ok() { # description; the condition already evaluated in $?
-	local rc=$? ; n=$((n + 1))
-	if [ $rc -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; failed=$((failed + 1)); fi
-	return $rc
-}
-run() { "$@" >out.txt 2>err.txt; }
-expect() { # exit code, description, command...
-	local want=$1 what=$2; shift 2
-	run "$@"
-	local got=$?
-	n=$((n + 1))
-	if [ "$got" -eq "$want" ]; then echo "ok $n - $what (exit $got)"
-	else echo "not ok $n - $what: exit $got, want $want"; sed 's/^/# /' out.txt err.txt | tail -n 20; failed=$((failed + 1)); fi
-}
-jv() { python3 -c "import json; d=json.load(open('out.txt')); print($1)" 2>/dev/null; }
-wait_for() {
-	local secs=$1 i; shift
-	for i in $(seq $((secs * 10))); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-port_open() {
-	python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null
-}
-log_has() { grep -q -- "$1" "$2" 2>/dev/null; }
-kid_of() { # PUBKEY FILE: the key id (hex), as the hub names it
-	"$P" pubkey "$1" | python3 -c 'import base64,hashlib,sys; s=sys.stdin.read().strip(); print(hashlib.sha256(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))).hexdigest()[:16])'
-}
-
-if ! command -v mosquitto_passwd >/dev/null 2>&1; then
-	echo "1..0 # SKIP mosquitto_passwd is not installed (scripts/deps.sh)"
-	exit 0
-fi
+. "$(dirname "$0")/lib.sh"
+need mosquitto_passwd
+t_begin duress
 
 for k in ana bob hub; do "$P" keygen -o $k.key >/dev/null || exit 1; done
 HUB=$("$PEER" id hub.key)
-MPORT=$(free_port)
-for who in porterd "$HUB"; do
-	python3 -c 'import secrets; print(secrets.token_urlsafe(18))' >"$who.pw"
-done
-mosquitto_passwd -c -b passwd porterd "$(cat porterd.pw)" >/dev/null 2>&1 &&
-	mosquitto_passwd -b passwd "$HUB" "$(cat "$HUB.pw")" >/dev/null 2>&1
-cp "$SRC/dist/mosquitto-acl" acl
-cat >mosquitto.conf <<EOF
-per_listener_settings false
-allow_anonymous false
-password_file $T/passwd
-acl_file $T/acl
-persistence false
-user $(id -un)
-log_dest stderr
-log_type error
-listener $MPORT 127.0.0.1
-EOF
-"$MOSQ" -c "$T/mosquitto.conf" >>"$T/mosquitto.log" 2>&1 &
-BPID=$!
-wait_for 10 port_open "$MPORT"; ok "mosquitto listens on 127.0.0.1:$MPORT"
+broker_start porterd "$HUB"; ok "mosquitto listens on 127.0.0.1:$MPORT"
 COMMON=(--broker "127.0.0.1:$MPORT" --user "$HUB" --pass-file "$HUB.pw" --id "$HUB")
-
-mkdir -p db
-cp porterd.pw porterd.secret && chmod 600 porterd.secret
-cat >porterd.conf <<EOF
-[server]
-listen = 127.0.0.1:0
-[store]
-path = $T/db/porter.db
-sealing_key = $T/db/sealing.key
-[mqtt]
-broker = 127.0.0.1:$MPORT
-username = porterd
-password_file = $T/porterd.secret
-[log]
-level = debug
-EOF
-"$D" -f porterd.conf -d -R ready 2>porterd.log &
-PID=$!
-wait_for 10 test -s ready
-if [ ! -s ready ]; then echo "Bail out! porterd did not start"; sed 's/^/# /' porterd.log; exit 1; fi
-URL=http://127.0.0.1:$(cat ready)
-wait_for 10 log_has "event=mqtt_connected" porterd.log; ok "porterd connects to the broker"
+porterd_start "$D" || { echo "Bail out! porterd did not start"; show porterd.log; exit 1; }
+ok "porterd connects to the broker"
 
 # ---- Ana (owner), Bob (owner), Mia (member); each owner enrols a key ----
 unset PORTER_CACERT XDG_CONFIG_HOME PORTER_CONFIG
@@ -198,5 +110,4 @@ ok "Mia's stream: both" || grep duress mia.sse | sed 's/^/# /'
 kill "$PID"; wait "$PID" 2>/dev/null; PID=
 ! grep -q 'Sanitizer\|runtime error' porterd.log
 ok "no sanitizer report (ASan/UBSan builds)" || grep -A5 'Sanitizer\|runtime error' porterd.log | sed 's/^/# /'
-echo "1..$n"
-[ "$failed" -eq 0 ]
+t_end

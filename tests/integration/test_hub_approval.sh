@@ -29,85 +29,32 @@ HUB=$(realpath "$1")
 P=$(realpath "$2")
 MP=$(realpath "$3")
 LP=$(realpath "$4")	# only its publish: several messages at once
-SRC=${PORTER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-n=0 failed=0
-
 PATH=$PATH:/usr/sbin:/usr/local/sbin
-for b in mosquitto mosquitto_pub mosquitto_sub mosquitto_passwd python3; do
-	if ! command -v "$b" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $b is not installed (scripts/deps.sh)"
-		exit 0
-	fi
-done
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/porter-hub-approval.XXXXXX")
-umask 077
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	if [ -n "${KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM
-cd "$T" || exit 1
-unset NOTIFY_SOCKET
-
-ok() { # description; the condition already evaluated in $?
-	local rc=$? ; n=$((n + 1))
-	if [ $rc -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; failed=$((failed + 1)); fi
-	return $rc
-}
-show() { sed 's/^/# /' "$@" 2>/dev/null | tail -n 20; }
-until_ok() { # SECONDS CMD...: retry CMD every 0.05 s for at most SECONDS
-	local i limit=$(( $1 * 20 )); shift
-	for ((i = 0; i < limit; i++)); do "$@" && return 0; sleep 0.05; done
-	return 1
-}
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$(dirname "$0")/lib.sh"
+need mosquitto mosquitto_pub mosquitto_sub mosquitto_passwd python3
+t_begin hub-approval
+SHOW_LINES=20
 
 # ---- the broker ----
 HID=hub-a1
-MPORT=$(free_port)
-pw() { echo "pw-$1-$MPORT"; }
-: >passwd
-for u in "$HID" porterd; do mosquitto_passwd -b passwd "$u" "$(pw "$u")" 2>/dev/null; done
-cp "$SRC/dist/mosquitto-acl" acl
-grep -q '^pattern read porter/v1/hub/%u/approval$' acl && grep -q '^topic write porter/v1/hub/+/approval$' acl
+grep -q '^pattern read porter/v1/hub/%u/approval$' "$SRC/dist/mosquitto-acl" &&
+	grep -q '^topic write porter/v1/hub/+/approval$' "$SRC/dist/mosquitto-acl"
 ok "dist/mosquitto-acl: porterd writes porter/v1/hub/+/approval, a hub reads its own"
-cat >mosquitto.conf <<EOF
-per_listener_settings false
-allow_anonymous false
-password_file $T/passwd
-acl_file $T/acl
-persistence false
-listener $MPORT 127.0.0.1
-user $(id -un)
-log_dest file $T/mosquitto.log
-log_type error
-log_type warning
-EOF
-BPID=
-broker_start() {
-	mosquitto -c "$T/mosquitto.conf" >>"$T/mosquitto.out" 2>&1 &
+broker_start "$HID" porterd
+ok "mosquitto on 127.0.0.1:$MPORT" || { show mosquitto.log mosquitto.out; echo "Bail out! no broker"; exit 1; }
+broker_up() { mosquitto_sub -h 127.0.0.1 -p "$MPORT" -u porterd -P "$(pw porterd)" -t probe -E -W 1 >/dev/null 2>&1; }
+broker_restart() {
+	"${MOSQ:-mosquitto}" -c "$T/mosquitto.conf" >>"$T/mosquitto.out" 2>&1 &
 	BPID=$!
 	PIDS+=("$BPID")
 }
-broker_up() { mosquitto_sub -h 127.0.0.1 -p "$MPORT" -u porterd -P "$(pw porterd)" -t probe -E -W 1 >/dev/null 2>&1; }
-broker_start
-until_ok 5 broker_up
-ok "mosquitto on 127.0.0.1:$MPORT" || { show mosquitto.log mosquitto.out; echo "Bail out! no broker"; exit 1; }
 answer() { # FILE: porterd relays an owner's envelope as it came
 	mosquitto_pub -h 127.0.0.1 -p "$MPORT" -u porterd -P "$(pw porterd)" \
 		-t "porter/v1/hub/$HID/approval" -q 1 -f "$1"
 }
 
 # ---- the hub ----
-pw "$HID" >hub.pw
-chmod 0600 hub.pw
+cp "$HID.pw" hub.pw
 ASK_TIMEOUT=${ASK_TIMEOUT:-5m}
 conf() {
 	cat >hub.conf <<EOF
@@ -357,7 +304,7 @@ unlock --cred c3.cbor --key courier.key >o1.out 2>&1; rc=$?
 	since "$m" | grep ' decision.refuse ' | grep -q '"why":"owner-unreachable"' &&
 	! since "$m" | grep -q 'alert.approval-request'
 ok "offline: refused alarm-cannot-bypass (owner-unreachable), nothing asked" || { show o1.out; since "$m" | show; }
-broker_start
+broker_restart
 until_ok 10 broker_up && until_ok 20 nsub 2
 ok "the broker back: the hub subscribes again" || show hub.log
 
@@ -407,5 +354,4 @@ ok "then one more a second later: $c approval.refuse events for 7, the rest coun
 stop
 ! grep -q 'Sanitizer\|runtime error' hub.log
 ok "no sanitizer report (ASan/UBSan builds)" || grep -A5 'Sanitizer\|runtime error' hub.log | show
-echo "1..$n"
-[ "$failed" -eq 0 ]
+t_end
