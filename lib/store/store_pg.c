@@ -337,6 +337,19 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	{
 	"ALTER TABLE cameras ADD COLUMN statement BYTEA CHECK (statement IS NULL OR length(statement) BETWEEN 1 AND 512);",
 	},
+
+	/* 7: a home's events and alerts are read in id order from a cursor
+	 * (WHERE home = ? AND id > ? ORDER BY id): an index on (home, id)
+	 * serves that without a sort. SQLite's index on home held the rowid
+	 * already; PostgreSQL's did not. */
+	{
+	"CREATE INDEX events_home_id ON events(home, id);"
+	"DROP INDEX events_home;"
+	"CREATE INDEX alerts_home_id ON alerts(home, id);"
+	"DROP INDEX alerts_home;"
+	"CREATE INDEX alerts_open_id ON alerts(home, id) WHERE acked_by IS NULL;"
+	"DROP INDEX alerts_open;",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

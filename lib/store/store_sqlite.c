@@ -319,6 +319,18 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	{
 	"ALTER TABLE cameras ADD COLUMN statement BLOB CHECK (statement IS NULL OR length(statement) BETWEEN 1 AND 512);",
 	},
+
+	/* 7: the indexes a home's events and alerts are paged with, by
+	 * (home, id) by name as in store_pg.c (there it spares a sort; here
+	 * the index on home held the rowid already). */
+	{
+	"CREATE INDEX events_home_id ON events(home, id);"
+	"DROP INDEX events_home;"
+	"CREATE INDEX alerts_home_id ON alerts(home, id);"
+	"DROP INDEX alerts_home;"
+	"CREATE INDEX alerts_open_id ON alerts(home, id) WHERE acked_by IS NULL;"
+	"DROP INDEX alerts_open;",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -617,7 +629,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 			   " SELECT id, ?2, ?3, ?4, ?5, ?6, ?7 FROM homes WHERE public_id = ?1"
 			   " RETURNING id",
 	[S_EVENT_LIST] = EVENT_FROM " WHERE e.home = ?1 AND e.id > ?2 ORDER BY e.id LIMIT ?3",
-	/* events_home holds (home, id): newest first from the index. */
+	/* events_home_id holds (home, id): newest first from the index. */
 	[S_EVENT_BACK_ID] = "SELECT id FROM events WHERE home = (SELECT id FROM homes WHERE public_id = ?1)"
 			    " ORDER BY id DESC LIMIT 1 OFFSET ?2",
 	/* The event an alert names must be of the same home. */

@@ -38,7 +38,7 @@
 #include "t.h"
 
 /* The schema version this store writes (store_sqlite.c, store_pg.c). */
-#define STORE_SCHEMA 6
+#define STORE_SCHEMA 7
 
 static void
 sleep_ms(long ms)
