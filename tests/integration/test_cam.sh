@@ -258,7 +258,12 @@ start stall.conf stall.log
 health --until stalled --timeout 10 >h.out 2>&1
 [ $? -eq 0 ] && grep -q 'healthy=no' h.out && ! grep -q 'healthy=yes' h.out
 ok "RTSP to a closed port: stalled, never healthy" || { show h.out; show stall.log; }
-sleep 2
+# four attempts (300 + 600 + 1200 ms apart, then the cap): wait for the
+# fourth rather than for a time, which a loaded machine may not keep
+for _ in $(seq 200); do
+	[ "$(grep -c 'event=reconnect attempt=' stall.log)" -ge 4 ] && break
+	sleep 0.1
+done
 stop
 d=$(sed -n 's/.*event=reconnect attempt=[0-9]* delay_ms=\([0-9]*\).*/\1/p' stall.log | tr '\n' ' ')
 case "$d" in "300 600 1200 2000"*) true ;; *) false ;; esac
