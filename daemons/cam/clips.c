@@ -5,7 +5,8 @@
  * The marks socket (clips.marks, a Unix datagram socket, mode 0660)
  * takes the hub's START and END (porter/clip.h, pt_clip_mark_decode).
  * START makes a fresh clip key (guarded memory, this process only),
- * seals it to every owner in clips.owners, and tells the worker to
+ * seals it to every owner in clips.owners and in the hub's last owners
+ * message (porter/cam_owners.h, with live.hub_key), and tells the worker to
  * BEGIN; END schedules FINISH after clips.postroll; clips.max_length
  * finishes a clip without END. The worker sends each segment's plaintext
  * in chunks (untrusted: bounded, checked against the state here); this
@@ -94,6 +95,235 @@ out:
 	return r;
 }
 
+/*
+ * ==== the owner keys from the hub (porter/cam_owners.h; docs/cam.md,
+ * "Owner keys from the hub") ====
+ *
+ * With live.hub_key set, the hub's signed owners message on the marks
+ * socket adds its keys to clips.owners for the clips started after it.
+ * The last accepted message is kept in <state_dir>/hub-owners (0600) and
+ * opened again at start, so its serial survives a restart: an older
+ * message replayed on the socket cannot roll the set back (and bring back
+ * a key the hub has dropped).
+ */
+_Static_assert(PT_CAM_OWNERS_MSG_MAX >= PT_LIVE_ORDER_MAX && PT_CAM_OWNERS_MSG_MAX >= PT_CLIP_MARK_MAX,
+	       "the marks socket's buffer holds each kind of datagram");
+_Static_assert(CAM_OWNERS_MAX == PT_CLIP_RECIPIENTS_MAX, "clips.owners fits a key record");
+
+static bool
+pk_in(const uint8_t (*set)[PT_PK_LEN], size_t n, const uint8_t pk[PT_PK_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (memcmp(set[i], pk, PT_PK_LEN) == 0)
+			return true;
+	return false;
+}
+
+/* "kid,kid,...": key ids (not secret) for the log. */
+static void
+kids_text(const uint8_t (*pk)[PT_PK_LEN], size_t n, char *out, size_t cap)
+{
+	static const char digits[] = "0123456789abcdef";
+	uint8_t kid[PT_KID_LEN];
+	char hex[2 * PT_KID_LEN + 1];
+	size_t i, j, off = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		int w;
+		pt_kid(pt_crypto_sodium(), pk[i], kid);
+		for (j = 0; j < PT_KID_LEN; j++) {
+			hex[2 * j] = digits[kid[j] >> 4];
+			hex[2 * j + 1] = digits[kid[j] & 15];
+		}
+		hex[2 * PT_KID_LEN] = '\0';
+		w = snprintf(out + off, cap - off, "%s%s", i > 0 ? "," : "", hex);
+		if (w < 0 || (size_t)w >= cap - off)
+			return;
+		off += (size_t)w;
+	}
+}
+
+/* clips.owners first, then the hub's keys not among them, up to the cap. */
+static void
+seal_set(struct clips *c)
+{
+	const struct cam_config *cfg = c->cfg;
+	uint8_t left[PT_CAM_OWNERS_MAX][PT_PK_LEN];
+	char kids[PT_CAM_OWNERS_MAX * (2 * PT_KID_LEN + 1) + 1];
+	size_t i, n_left = 0;
+
+	c->n_seal = 0;
+	for (i = 0; i < cfg->n_owners && c->n_seal < PT_CLIP_RECIPIENTS_MAX; i++)
+		memcpy(c->seal_pk[c->n_seal++], cfg->owner_pk[i], PT_PK_LEN);
+	for (i = 0; c->hub_have && i < c->hub.n; i++) {
+		if (pk_in((const uint8_t(*)[PT_PK_LEN])c->seal_pk, c->n_seal, c->hub.pk[i]))
+			continue;
+		if (c->n_seal < PT_CLIP_RECIPIENTS_MAX)
+			memcpy(c->seal_pk[c->n_seal++], c->hub.pk[i], PT_PK_LEN);
+		else
+			memcpy(left[n_left++], c->hub.pk[i], PT_PK_LEN);
+	}
+	if (n_left > 0) {
+		kids_text((const uint8_t(*)[PT_PK_LEN])left, n_left, kids, sizeof(kids));
+		camlog(CAMLOG_WARN, "event=hub_owners note=\"a clip holds %d keys: clips.owners"
+				    " first, these of the hub's are left out\" left_out=%s",
+		       PT_CLIP_RECIPIENTS_MAX, kids);
+	}
+}
+
+/* Open and check a message (not its serial): NULL, or why not. */
+static const char *
+hub_owners_check(const struct clips *c, const uint8_t *p, size_t n, struct pt_cam_owners *o)
+{
+	size_t i;
+	int r;
+
+	if (!c->cfg->live_on)
+		return "no-hub-key";
+	r = pt_cam_owners_open(pt_crypto_sodium(), c->cfg->hub_pk, p, n, o);
+	if (r == PT_EUNTRUSTED)
+		return "other-hub";
+	if (r == PT_EBADSIG)
+		return "bad-signature";
+	if (r == PT_ETOOBIG)
+		return "too-large";
+	if (r != PT_OK)
+		return "malformed";
+	if (strcmp(o->camera, c->cfg->id) != 0)
+		return "other-camera";
+	for (i = 0; i < o->n; i++)
+		if (!pt_pk_is_valid(o->pk[i]))
+			return "bad-owner-key";	/* it could not be sealed to */
+	return NULL;
+}
+
+static void
+hub_owners_take(struct clips *c, const struct pt_cam_owners *o, const uint8_t *p, size_t n,
+		const char *how)
+{
+	char kids[PT_CAM_OWNERS_MAX * (2 * PT_KID_LEN + 1) + 1];
+
+	c->hub = *o;
+	c->hub_have = true;
+	memcpy(c->hub_msg, p, n);
+	c->hub_msg_len = n;
+	seal_set(c);
+	kids_text((const uint8_t(*)[PT_PK_LEN])o->pk, o->n, kids, sizeof(kids));
+	camlog(CAMLOG_INFO, "event=hub_owners result=%s hub=%s serial=%llu owners=%zu keys=%s"
+			    " sealing_to=%zu", how, o->hub, (unsigned long long)o->serial, o->n, kids,
+	       c->n_seal);
+}
+
+/* At start: the message kept by the last run, checked again (the hub key
+ * may have changed since). */
+static void
+hub_owners_load(struct clips *c)
+{
+	struct pt_cam_owners o;
+	uint8_t buf[PT_CAM_OWNERS_MSG_MAX + 1];
+	char path[CAM_PATH_MAX + 64];
+	const char *why;
+	ssize_t n;
+	int fd;
+
+	if (!c->cfg->live_on ||
+	    snprintf(path, sizeof(path), "%s/" CAM_HUB_OWNERS_FILE, c->cfg->state_dir) >=
+		    (int)sizeof(path))
+		return;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		if (errno != ENOENT)
+			camlog(CAMLOG_WARN, "event=hub_owners result=ignored file=\"%s\" error=\"%s\"",
+			       path, strerror(errno));
+		return;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0) {
+		camlog(CAMLOG_WARN, "event=hub_owners result=ignored file=\"%s\" error=\"%s\"", path,
+		       strerror(errno));
+		return;
+	}
+	if ((why = hub_owners_check(c, buf, (size_t)n, &o)) != NULL) {
+		camlog(CAMLOG_WARN, "event=hub_owners result=ignored file=\"%s\" reason=%s", path, why);
+		return;
+	}
+	hub_owners_take(c, &o, buf, (size_t)n, "loaded");
+}
+
+/*
+ * Each message costs an Ed25519 verify on the monitor loop: at most
+ * OWNERS_PER_S a second are looked at, the rest dropped unverified; a
+ * refusal is one log line a second at most, the others counted in it.
+ * The monitor is one thread: file scope is its.
+ */
+#define OWNERS_PER_S 5u
+
+static struct {
+	uint64_t win_ms;
+	unsigned n;
+	unsigned long long quiet;	/* refusals not logged since the last line */
+	uint64_t logged_ms;
+} owners_rl;
+
+static void
+hub_owners_refused(const char *reason, size_t bytes, uint64_t serial)
+{
+	uint64_t now = cam_mono_ms();
+
+	if (owners_rl.logged_ms != 0 && now - owners_rl.logged_ms < 1000u) {
+		owners_rl.quiet++;
+		return;
+	}
+	camlog(CAMLOG_WARN, "event=hub_owners result=refused reason=%s serial=%llu bytes=%zu"
+			    " dropped=%llu", reason, (unsigned long long)serial, bytes,
+	       owners_rl.quiet);
+	owners_rl.logged_ms = now != 0 ? now : 1;
+	owners_rl.quiet = 0;
+}
+
+static void
+hub_owners_msg(struct clips *c, const uint8_t *p, size_t n)
+{
+	struct pt_cam_owners o;
+	char dir[CAM_PATH_MAX];
+	const char *why;
+	uint64_t now = cam_mono_ms();
+
+	if (owners_rl.win_ms == 0 || now - owners_rl.win_ms >= 1000u) {
+		owners_rl.win_ms = now != 0 ? now : 1;
+		owners_rl.n = 0;
+	}
+	if (owners_rl.n >= OWNERS_PER_S) {
+		hub_owners_refused("rate-limited", n, 0);
+		return;
+	}
+	owners_rl.n++;
+	if ((why = hub_owners_check(c, p, n, &o)) != NULL) {
+		hub_owners_refused(why, n, o.serial);
+		return;
+	}
+	if (c->hub_have && o.serial <= c->hub.serial) {
+		/* The hub sends its current message again every minute. */
+		if (n == c->hub_msg_len && memcmp(p, c->hub_msg, n) == 0) {
+			camlog(CAMLOG_DEBUG, "event=hub_owners result=unchanged serial=%llu",
+			       (unsigned long long)o.serial);
+			return;
+		}
+		hub_owners_refused("replayed", n, o.serial);
+		return;
+	}
+	/* Kept before it is used: a restart then knows its serial. */
+	memcpy(dir, c->cfg->state_dir, sizeof(dir));
+	if (spool_write(dir, CAM_HUB_OWNERS_FILE, p, n) != 0 || fsync_dir(dir) != 0)
+		camlog(CAMLOG_ERR, "event=hub_owners error=\"cannot keep it in '%s': %s\" note=\"used"
+				   " until the next restart only\"", dir, strerror(errno));
+	hub_owners_take(c, &o, p, n, "accepted");
+}
+
+
 int
 clips_open(struct clips *c, const struct cam_config *cfg, const struct pt_signer *signer)
 {
@@ -106,6 +336,7 @@ clips_open(struct clips *c, const struct cam_config *cfg, const struct pt_signer
 	c->cfg = cfg;
 	c->signer = signer;
 	c->fd = -1;
+	seal_set(c);
 	if (cfg->marks[0] == '\0')
 		return 0;
 	if (mkdir(cfg->spool, 0700) != 0 && errno != EEXIST) {
@@ -137,8 +368,10 @@ clips_open(struct clips *c, const struct cam_config *cfg, const struct pt_signer
 		return -1;
 	}
 	umask(old);
-	camlog(CAMLOG_INFO, "event=clips marks=\"%s\" spool=\"%s\" owners=%zu server=\"%s\"",
-	       cfg->marks, cfg->spool, cfg->n_owners, cfg->server);
+	hub_owners_load(c);
+	camlog(CAMLOG_INFO, "event=clips marks=\"%s\" spool=\"%s\" owners=%zu server=\"%s\""
+			    " hub_owners=%s", cfg->marks, cfg->spool, c->n_seal, cfg->server,
+	       cfg->live_on ? "on" : "off");
 	return 0;
 }
 
@@ -239,17 +472,17 @@ clip_start(struct clips *c, const struct pt_clip_mark *m, int wfd)
 		camlog(CAMLOG_ERR, "event=clip clip=%s error=\"out of memory\"", c->hex);
 		return;
 	}
-	for (i = 0; i < c->cfg->n_owners; i++) {
+	for (i = 0; i < c->n_seal; i++) {
 		struct pt_clip_recipient *rc = &c->man->key[i];
-		pt_kid(pt_crypto_sodium(), c->cfg->owner_pk[i], rc->kid);
-		if (pt_clip_key_seal(c->key, c->cfg->owner_pk[i], rc->sealed) != PT_OK) {
+		pt_kid(pt_crypto_sodium(), c->seal_pk[i], rc->kid);
+		if (pt_clip_key_seal(c->key, c->seal_pk[i], rc->sealed) != PT_OK) {
 			camlog(CAMLOG_ERR, "event=clip clip=%s error=\"cannot seal to owner %zu\"",
 			       c->hex, i);
 			clip_reset(c);
 			return;
 		}
 	}
-	c->man->n_keys = c->cfg->n_owners;
+	c->man->n_keys = c->n_seal;
 	memcpy(c->man->camera, c->cfg->id, sizeof(c->man->camera));
 	memcpy(c->man->clip, m->clip, PT_CLIP_ID_LEN);
 	c->man->start_seq = m->event_seq;
@@ -449,7 +682,7 @@ clip_id_used(const struct clips *c, const uint8_t id[PT_CLIP_ID_LEN], const char
 void
 clips_on_marks(struct clips *c, int wfd)
 {
-	uint8_t buf[(PT_CLIP_MARK_MAX > PT_LIVE_ORDER_MAX ? PT_CLIP_MARK_MAX : PT_LIVE_ORDER_MAX) + 1];
+	uint8_t buf[PT_CAM_OWNERS_MSG_MAX + 1];
 	struct pt_clip_mark m;
 	char hex[2 * PT_CLIP_ID_LEN + 1];
 	ssize_t n;
@@ -462,6 +695,10 @@ clips_on_marks(struct clips *c, int wfd)
 			return;
 		if (c->live != NULL && pt_live_is_order(buf, (size_t)n)) {
 			live_order(c->live, buf, (size_t)n, wfd);
+			continue;
+		}
+		if (pt_cam_owners_is_msg(buf, (size_t)n)) {
+			hub_owners_msg(c, buf, (size_t)n);
 			continue;
 		}
 		if (pt_clip_mark_decode(buf, (size_t)n, &m) != PT_OK) {

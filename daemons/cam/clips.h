@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "porter/cam_owners.h"
 #include "porter/clip.h"
 #include "porter/live.h"
 #include "cam.h"
@@ -48,7 +49,18 @@ struct clips {
 	 * them, or a clip in the spool, is refused (docs/cam.md, "Marks"). */
 	uint8_t recent[CLIPS_RECENT][PT_CLIP_ID_LEN];
 	size_t n_recent, recent_next;
+	/* Who clips are sealed to: clips.owners, then the keys of the hub's
+	 * last accepted owners message not among them, PT_CLIP_RECIPIENTS_MAX
+	 * at most (docs/cam.md, "Owner keys from the hub"). */
+	size_t n_seal;
+	uint8_t seal_pk[PT_CLIP_RECIPIENTS_MAX][PT_PK_LEN];
+	bool hub_have;			/* an owners message was accepted (or loaded) */
+	struct pt_cam_owners hub;	/* that message, opened */
+	uint8_t hub_msg[PT_CAM_OWNERS_MSG_MAX];	/* ... and its bytes (<state_dir>/hub-owners) */
+	size_t hub_msg_len;
 };
+
+#define CAM_HUB_OWNERS_FILE "hub-owners"	/* in state_dir: the last accepted message */
 
 /* Bind clips.marks and make the spool (nothing when clips.marks is
  * empty). 0 or -1 (logged). */

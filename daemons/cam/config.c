@@ -96,7 +96,7 @@ static const struct key keys[] = {
 	{"clips", "owners", C_STR, F(owners), "", 0, 0,
 	 "the owners' Ed25519 public keys (base64url, as 'porter key' prints them, or"
 	 " key files), separated by commas or spaces; each clip key is sealed to every"
-	 " one (1 .. 8); required with marks"},
+	 " one (1 .. 8), and to the hub's owner keys with live.hub_key; required with marks"},
 	{"clips", "server", C_STR, F(server), "", 0, 0,
 	 "porterd's base URL (https://...; http:// only to a loopback address: 127.0.0.0/8,"
 	 " [::1], localhost); clips are uploaded to it; empty: spool only"},
@@ -118,9 +118,9 @@ static const struct key keys[] = {
 	 "raw sources only (H.264/H.265 are remuxed, never re-encoded): the FFmpeg"
 	 " encoder; mpeg4 if it is missing"},
 	{"live", "hub_key", C_STR, F(live_hub_key), "", 0, 0,
-	 "the hub's Ed25519 public key (base64url, or a key file): live-view orders on"
-	 " clips.marks must be signed by it; empty: live view off (needs clips.marks and"
-	 " clips.server)"},
+	 "the hub's Ed25519 public key (base64url, or a key file): live-view orders and"
+	 " the hub's owner keys (clips are sealed to them too) on clips.marks must be"
+	 " signed by it; empty: live view off (needs clips.marks and clips.server)"},
 	{"live", "sessions", C_UINT, F(live_sessions), "2", 1, 2,
 	 "live sessions at once at most (1 .. 2)"},
 	{"live", "fragment_ms", C_UINT, F(live_fragment_ms), "1000", 250, 5000,

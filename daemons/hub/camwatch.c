@@ -13,7 +13,10 @@
  * to the socket cannot make the hub spend signature checks on it.
  * Marks (pt_clip_mark_encode) and live view orders (pt_live_order_sign,
  * docs/live.md) go to porter-cam's marks socket with one non-blocking
- * sendto each: the hub never waits for the camera.
+ * sendto each: the hub never waits for the camera. So does the list of
+ * owner keys the camera seals clips to (pt_cam_owners_sign,
+ * porter/cam_owners.h): sent when the hub's roots change, at start, and
+ * again every minute (every 5 s while the camera's socket is not there).
  */
 #define _GNU_SOURCE	/* struct ucred, SCM_CREDENTIALS */
 #include <errno.h>
@@ -28,11 +31,16 @@
 #include <unistd.h>
 
 #include "porter/cam_health.h"
+#include "porter/cam_owners.h"
 #include "porter/clip.h"
 #include "porter/live.h"
 #include "hub.h"
+#include "state.h"
 
 #define DRAIN_MAX 16	/* datagrams read per wake-up: a flood cannot hold the loop */
+#define OWNERS_EVERY_MS 60000u	/* the owners again: a camera restarted meanwhile gets them */
+#define OWNERS_RETRY_MS 5000u	/* ... sooner while the camera's socket is not there */
+#define OWNERS_SERIAL_KEY "cam_owners_serial"	/* hub state meta: the last serial made */
 
 struct hub_cam {
 	struct pt_cam_watch w;
@@ -46,6 +54,16 @@ struct hub_cam {
 	int last_refusal;
 	bool any_uid;		/* [camera] uid empty: any sender */
 	uid_t uid;		/* else only datagrams from this uid */
+	/* The owner keys for the camera (hub_cam_owners) */
+	char cam_id[PT_ID_MAX + 1];	/* [camera] id; "": none sent */
+	uint8_t sent_pk[PT_CAM_OWNERS_MAX][PT_PK_LEN];	/* the set of msg */
+	size_t n_sent;			/* 0: no message made yet */
+	uint8_t msg[PT_CAM_OWNERS_MSG_MAX];	/* the signed message, sent again */
+	size_t msg_len;
+	uint64_t serial;		/* its serial */
+	uint64_t owners_next_ms;	/* monotonic: when to send it again; 0: now */
+	bool owners_failing;		/* the last send failed (logged once) */
+	bool owners_no_id;		/* "no camera id" logged */
 };
 
 /* [camera] uid: "" (any sender), a number, or a user name. 0 or -1. */
@@ -185,6 +203,7 @@ hub_cam_open(struct hub_cam **out, const struct hub_config *c, struct pt_errbuf 
 		memcpy(cam->path, c->cam_socket, strlen(c->cam_socket) + 1);
 		cam->watched = true;
 	}
+	memcpy(cam->cam_id, c->cam_id, sizeof(cam->cam_id));
 	if (c->cam_marks[0] != '\0') {
 		cam->marks.sun_family = AF_UNIX;
 		memcpy(cam->marks.sun_path, c->cam_marks, strlen(c->cam_marks) + 1);
@@ -282,10 +301,17 @@ hub_cam_poll(struct hub_cam *cam, struct hub_poll *p)
 uint64_t
 hub_cam_deadline(const struct hub_cam *cam)
 {
-	if (cam == NULL || !cam->watched || !cam->w.have)
-		return UINT64_MAX;
+	uint64_t d = UINT64_MAX;
+
+	if (cam == NULL)
+		return d;
 	/* healthy while time_ms >= now - max_age: unhealthy from one ms later */
-	return cam->w.last.time_ms + cam->w.max_age_ms + 1u;
+	if (cam->watched && cam->w.have)
+		d = cam->w.last.time_ms + cam->w.max_age_ms + 1u;
+	/* the owners message again (only once one was made) */
+	if (cam->mfd >= 0 && cam->n_sent > 0 && cam->owners_next_ms < d)
+		d = cam->owners_next_ms;
+	return d;
 }
 
 bool
@@ -360,4 +386,115 @@ hub_cam_order(struct hub_cam *cam, const uint8_t *order, size_t len, int *sys_er
 		return PT_EIO;
 	}
 	return PT_OK;
+}
+
+/*
+ * The owner keys the camera seals clips to (porter/cam_owners.h;
+ * docs/hub.md, "The camera"). A new set gets a new serial, larger than
+ * both the last one made (kept in the hub's state, so a restart never
+ * goes back) and the UTC time in ms (so a hub whose state was lost still
+ * starts above what it sent before, with a sane clock). The same set is
+ * sent again, byte for byte, every OWNERS_EVERY_MS: the camera takes the
+ * same message again silently.
+ */
+static bool
+owners_same(const struct hub_cam *cam, const uint8_t (*roots)[PT_PK_LEN], size_t n)
+{
+	return cam->n_sent == n && memcmp(cam->sent_pk, roots, n * PT_PK_LEN) == 0;
+}
+
+static int
+owners_make(struct hub_cam *cam, struct pt_secret *key, struct hub_state *st, const char *hub_id,
+	    const uint8_t (*roots)[PT_PK_LEN], size_t n, int64_t now_utc)
+{
+	struct pt_cam_owners o;
+	struct pt_signer sg;
+	int64_t last = 0;
+	uint64_t serial;
+	size_t len = 0;
+	int r;
+
+	if (hub_state_meta_get(st, OWNERS_SERIAL_KEY, &last) != PT_OK || last < 0)
+		last = 0;
+	serial = now_utc > 0 ? (uint64_t)now_utc * 1000u : 1u;
+	if ((uint64_t)last >= serial)
+		serial = (uint64_t)last + 1u;
+	if (cam->serial >= serial)
+		serial = cam->serial + 1u;
+	memset(&o, 0, sizeof(o));
+	memcpy(o.hub, hub_id, strnlen(hub_id, PT_ID_MAX));
+	memcpy(o.camera, cam->cam_id, sizeof(o.camera));
+	o.serial = serial;
+	o.n = n;
+	memcpy(o.pk, roots, n * PT_PK_LEN);
+	pt_signer_sodium(&sg, key);
+	r = pt_cam_owners_sign(cam->ops, &sg, &o, cam->msg, sizeof(cam->msg), &len);
+	if (r != PT_OK) {
+		hlog(HLOG_ERR, "event=camera_owners result=failed error=\"cannot sign: %s\"",
+		     pt_err_code(r));
+		return r;
+	}
+	if (hub_state_meta_set(st, OWNERS_SERIAL_KEY, (int64_t)serial) != PT_OK)
+		hlog(HLOG_WARN, "event=camera_owners note=\"cannot store serial %llu: a restart"
+				" with the clock set back may send a serial the camera refuses\"",
+		     (unsigned long long)serial);
+	cam->msg_len = len;
+	cam->serial = serial;
+	memcpy(cam->sent_pk, roots, n * PT_PK_LEN);
+	cam->n_sent = n;
+	cam->owners_next_ms = 0;
+	return PT_OK;
+}
+
+void
+hub_cam_owners(struct hub_cam *cam, struct pt_secret *key, struct hub_state *st,
+	       const char *hub_id, const uint8_t (*roots)[PT_PK_LEN], size_t n_roots,
+	       int64_t now_utc, uint64_t now_ms)
+{
+	size_t n = n_roots < PT_CAM_OWNERS_MAX ? n_roots : PT_CAM_OWNERS_MAX;
+	bool fresh = false;
+	ssize_t sent;
+
+	if (cam == NULL || cam->mfd < 0 || key == NULL || n == 0)
+		return;	/* no camera, or not paired yet: nothing to hand over */
+	if (cam->cam_id[0] == '\0') {
+		if (!cam->owners_no_id)
+			hlog(HLOG_WARN, "event=camera_owners result=off note=\"[camera] id is not"
+					" set: the camera seals clips to clips.owners only\"");
+		cam->owners_no_id = true;
+		return;
+	}
+	if (!owners_same(cam, roots, n)) {
+		if (owners_make(cam, key, st, hub_id, roots, n, now_utc) != PT_OK) {
+			cam->owners_next_ms = now_ms + OWNERS_RETRY_MS;
+			return;
+		}
+		fresh = true;
+		if (n_roots > n)
+			hlog(HLOG_WARN, "event=camera_owners note=\"the hub trusts %zu owner keys, a"
+					" clip holds %d: the first %zu are sent\" left_out=%zu",
+			     n_roots, PT_CAM_OWNERS_MAX, n, n_roots - n);
+	}
+	if (!fresh && now_ms < cam->owners_next_ms)
+		return;
+	sent = sendto(cam->mfd, cam->msg, cam->msg_len, MSG_DONTWAIT | MSG_NOSIGNAL,
+		      (const struct sockaddr *)&cam->marks, sizeof(cam->marks));
+	if (sent != (ssize_t)cam->msg_len) {
+		if (!cam->owners_failing || fresh)
+			hlog(HLOG_WARN, "event=camera_owners result=failed serial=%llu error=\"%s\""
+					" note=\"sent again every %u s\"",
+			     (unsigned long long)cam->serial, strerror(errno),
+			     OWNERS_RETRY_MS / 1000u);
+		cam->owners_failing = true;
+		cam->owners_next_ms = now_ms + OWNERS_RETRY_MS;
+		return;
+	}
+	if (fresh || cam->owners_failing)
+		hlog(HLOG_INFO, "event=camera_owners result=sent camera=%s serial=%llu owners=%zu",
+		     cam->cam_id, (unsigned long long)cam->serial, n);
+	else
+		hlog(HLOG_DEBUG, "event=camera_owners result=sent camera=%s serial=%llu owners=%zu",
+		     cam->cam_id, (unsigned long long)cam->serial, n);
+	cam->owners_failing = false;
+	cam->owners_next_ms = now_ms + OWNERS_EVERY_MS;
 }

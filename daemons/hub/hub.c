@@ -2909,6 +2909,8 @@ hub_tick(struct hub *h, uint64_t now_ms)
 	if (h->al_ctl_open)
 		hub_lines_tick(&h->al_ctl, now_ms);
 	cam_check(h, hub_mono_ms());
+	hub_cam_owners(h->cam, h->key, h->st, h->id, (const uint8_t(*)[PT_PK_LEN])h->roots,
+		       h->n_roots, hub_now_utc(), now_ms);	/* when the roots changed, and each minute */
 	pend_poll(h, now_ms);
 	alarm_reconcile(h, now_ms);
 	if (h->door_up && now_ms >= h->door_deadline) {

@@ -368,6 +368,16 @@ int hub_cam_mark(struct hub_cam *cam, const struct pt_clip_mark *m, int *sys_err
  * PT_EINVAL (no marks socket, nothing or too much to send), PT_EIO (errno
  * in *sys_errno). */
 int hub_cam_order(struct hub_cam *cam, const uint8_t *order, size_t len, int *sys_errno);
+/* The hub's trusted owner keys (roots, the first PT_CAM_OWNERS_MAX of
+ * them) to [camera] marks as a hub-signed camera owners message
+ * (porter/cam_owners.h), so clips are sealed to them: at once when they
+ * differ from the last sent, else again every minute (5 s after a failed
+ * send). Nothing without a marks socket, a [camera] id or a root. Called
+ * on every tick; hub_cam_deadline includes the next send. */
+struct hub_state;
+void hub_cam_owners(struct hub_cam *cam, struct pt_secret *key, struct hub_state *st,
+		    const char *hub_id, const uint8_t (*roots)[PT_PK_LEN], size_t n_roots,
+		    int64_t now_utc, uint64_t now_ms);
 
 /* ---- line control sockets (listen.c): admin and sim ---- */
 

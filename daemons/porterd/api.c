@@ -157,10 +157,14 @@ owner_key_json(const struct pt_owner_key *k)
 
 	pt_kid(pt_crypto_sodium(), k->pk, kid);
 	hex(kid, sizeof(kid), kid_hex);
-	return json_pack("{s:I,s:o,s:s,s:s,s:I,s:o}", "id", (json_int_t)k->id, "public_key",
+	/* The statement as stored: viewers walk the endorsements themselves
+	 * (docs/cam.md, "Who a viewer believes"); null for a key without one. */
+	return json_pack("{s:I,s:o,s:s,s:s,s:I,s:o,s:o}", "id", (json_int_t)k->id, "public_key",
 			 b64_json(k->pk, PT_PK_LEN), "key_id", kid_hex, "label", k->label,
 			 "created_at", (json_int_t)k->created_at, "endorsed_by",
-			 owner_key_endorsed_by(k));
+			 owner_key_endorsed_by(k), "statement",
+			 k->statement_len > 0 ? b64_json(k->statement, k->statement_len)
+					      : json_null());
 }
 
 static json_t *

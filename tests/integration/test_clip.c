@@ -51,6 +51,7 @@
 #include "porter/clip.h"
 #include "porter/clipseal.h"
 #include "porter/crypto.h"
+#include "porter/envelope.h"
 #include "porter/keyfile.h"
 #include "porter/text.h"
 #include "harness.h"
@@ -1415,6 +1416,187 @@ test_cli_statement(const struct clip *c, const char *out, const char *key1, cons
 	}
 }
 
+/* ---- viewers follow the home's owner endorsements (docs/cam.md, "Who a
+ * viewer believes") ---- */
+
+/* An owner statement (PT_ENV_OWNER) by signer naming key for home, as
+ * porter key endorse makes one: its bytes into b. */
+static size_t
+owner_stmt(const struct key *signer, const char *home, const struct key *key, uint8_t *b,
+	   size_t cap)
+{
+	struct pt_envelope e;
+	size_t n = 0;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = PT_ENV_OWNER;
+	e.op = PT_OWNER_ADD;
+	fmt(e.aud, sizeof(e.aud), "%s", home);
+	e.iat = (int64_t)time(NULL);
+	pt_random(e.nonce, sizeof(e.nonce));
+	memcpy(e.target, key->pk, PT_PK_LEN);
+	e.target_len = PT_PK_LEN;
+	if (pt_envelope_sign(ops, &signer->sg, &e, b, cap, &n) != PT_OK)
+		bail("cannot sign an owner statement");
+	return n;
+}
+
+/* Set owner_keys.statement of key (in home H) behind porterd's back
+ * (NULL: withheld). */
+static bool
+db_owner_stmt_set(const struct key *key, const uint8_t *blob, size_t n)
+{
+	char sql[2048], lit[1200], pk[80];
+
+	fmt(sql, sizeof(sql),
+	    "UPDATE owner_keys SET statement = %s WHERE pk = %s AND home = (SELECT id FROM homes"
+	    " WHERE public_id = '%s')",
+	    blob != NULL ? blob_sql(blob, n, lit, sizeof(lit)) : "NULL",
+	    blob_sql(key->pk, PT_PK_LEN, pk, sizeof(pk)), H);
+	return db_exec(sql);
+}
+
+/* cam-front's statement in porterd's database: one by signer. */
+static void
+cam_front_signed_by(const struct key *signer)
+{
+	const char *t = stmt_of(signer, H, "cam-front", &CAM, "Front door");
+	uint8_t b[PT_CAMERA_STMT_MAX];
+	size_t n = strlen(t) / 4 * 3 + (strlen(t) % 4 ? strlen(t) % 4 - 1 : 0);
+
+	if (n > sizeof(b) || pt_b64_decode(b, n, t, strlen(t)) != PT_OK ||
+	    !db_camera_set("cam-front", "statement", b, n))
+		bail("cannot set the camera statement in porterd's database");
+}
+
+/*
+ * Owner key 1 (the home's first key, which signed cam-front's statement)
+ * endorses key 3 with porter key endorse's statement. Key 1's viewer then
+ * believes a camera key 3 enrolled (down), key 3's viewer does not
+ * believe key 1's camera without --owner-pub (never up); not down when
+ * porterd withholds the endorsement, nor with an endorsement for another
+ * home, a broken signature, or one by a key that
+ * is not the home's. porterd's owner-keys serve the statements.
+ */
+static void
+test_cli_endorsed(const struct clip *c, const char *out, const char *key1, const char *video)
+{
+	static const char through[] = "trusted through the home's owner endorsements";
+	char key3[PATH_MAX], text[PT_ENVELOPE_SIZE_MAX / 3 * 4 + 8];
+	uint8_t st[PT_ENVELOPE_SIZE_MAX], bad[PT_ENVELOPE_SIZE_MAX];
+	struct key OK3, STRANGER;
+	struct pt_errbuf err;
+	struct resp r = {0};
+	struct stat sb;
+	const json_t *k;
+	size_t n, nb;
+	int rc;
+
+	key_new(&OK3);
+	key_new(&STRANGER);
+	fmt(key3, sizeof(key3), "%s/owner3.key", g_root);
+	if (pt_keyfile_save(key3, OK3.sec, false, &err) != PT_OK)
+		bail("cannot save key 3");
+	n = owner_stmt(&OK1, H, &OK3, st, sizeof(st));
+	if (pt_b64_encode(text, sizeof(text), st, n) != PT_OK)
+		bail("cannot encode an owner statement");
+	jreq(&r, "POST", pathf("/v1/homes/%s/owner-keys", H), OWN.token,
+	     json_pack("{s:s, s:s, s:s}", "public_key", OK3.text, "label", "Ana's tablet",
+		       "statement", text));
+	expect_status(&r, 201, "key 3 enrolled, endorsed by key 1");
+	CHECK(json_is_string(json_object_get(r.json, "statement")) &&
+		      strcmp(js(r.json, "statement"), text) == 0,
+	      "POST owner-keys answers with the statement as stored");
+	req(&r, "GET", pathf("/v1/homes/%s/owner-keys", H), MEM.token, NULL);
+	k = json_object_get(r.json, "keys");
+	CHECK(r.status == 200 && json_is_null(json_object_get(find_by(k, "public_key", OK1.text),
+							      "statement")) &&
+		      json_is_string(json_object_get(find_by(k, "public_key", OK3.text),
+						     "statement")) &&
+		      strcmp(js(find_by(k, "public_key", OK3.text), "statement"), text) == 0 &&
+		      strcmp(js(find_by(k, "public_key", OK3.text), "endorsed_by"), OK1.kid) == 0,
+	      "GET owner-keys (a member): key 3's endorsement statement, base64url as stored;"
+	      " null for key 1");
+	resp_free(&r);
+
+	/* Never up: key 3's viewer does not believe cam-front, enrolled by
+	 * key 1, though key 1 endorsed key 3: anyone can sign a statement
+	 * naming key 3, so porterd could make itself key 3's "endorser". With
+	 * --owner-pub key 1 it does (the clip is sealed to key 1 alone, so the
+	 * decryption itself then fails). */
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key3, "--out", video, NULL);
+	if (!CHECK(rc == 3 && stat(video, &sb) != 0 &&
+			   tree_has(out, (const uint8_t *)"not one you trust", 17),
+		   "key 3, endorsed by key 1, does not believe key 1's camera on porterd's word"
+		   " (no walk up), exit 3 (exit %d)", rc))
+		print_file_diag(out, "porter: ");
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key3, "--owner-pub",
+		    OK1.text, "--out", video, NULL);
+	if (!CHECK(rc != 0 && rc != 3 && stat(video, &sb) != 0 &&
+			   !tree_has(out, (const uint8_t *)"not one you trust", 17),
+		   "with --owner-pub key 1 it does; the clip is not sealed to key 3 (exit %d)", rc))
+		print_file_diag(out, "porter: ");
+	/* Down: key 1's viewer believes a camera key 3 enrolled, and decrypts. */
+	cam_front_signed_by(&OK3);
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video, NULL);
+	if (!CHECK(rc == 0 && stat(video, &sb) == 0 &&
+			   tree_has(out, (const uint8_t *)OK3.kid, strlen(OK3.kid)) &&
+			   tree_has(out, (const uint8_t *)through, strlen(through)),
+		   "key 1 believes the camera key 3 enrolled (down): decrypted (exit %d)", rc))
+		print_file_diag(out, "porter: ");
+	unlink(video);
+
+	/* porterd withholds key 3's endorsement: key 1 no longer believes key 3's camera. */
+	if (!db_owner_stmt_set(&OK3, NULL, 0))
+		bail("cannot withhold the owner statement in porterd's database");
+	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video, NULL);
+	CHECK(rc == 3 && stat(video, &sb) != 0 &&
+		      tree_has(out, (const uint8_t *)"not one you trust", 17) &&
+		      tree_has(out, (const uint8_t *)OK3.kid, strlen(OK3.kid)),
+	      "the endorsement withheld: key 1 no longer believes key 3's camera, exit 3 (exit %d)",
+	      rc);
+
+	/* Statements that prove nothing, served in its place. */
+	cam_front_signed_by(&OK3);
+	{
+		struct {
+			const char *what;
+			size_t len;
+		} cases[3];
+		size_t i;
+
+		nb = owner_stmt(&OK1, H2, &OK3, bad, sizeof(bad));
+		cases[0].what = "key 1's endorsement of key 3 for another home";
+		cases[0].len = nb;
+		for (i = 0; i < 3; i++) {
+			if (i == 1) {
+				nb = owner_stmt(&OK1, H, &OK3, bad, sizeof(bad));
+				bad[nb - 5] ^= 0x01;	/* in the signature */
+				cases[1].what = "key 1's endorsement of key 3, its signature broken";
+				cases[1].len = nb;
+			} else if (i == 2) {
+				nb = owner_stmt(&STRANGER, H, &OK3, bad, sizeof(bad));
+				cases[2].what = "an endorsement of key 3 by a key not of the home";
+				cases[2].len = nb;
+			}
+			if (!db_owner_stmt_set(&OK3, bad, cases[i].len))
+				bail("cannot replace the owner statement in porterd's database");
+			rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1,
+				    "--out", video, NULL);
+			CHECK(rc == 3 && stat(video, &sb) != 0 &&
+				      tree_has(out, (const uint8_t *)"not one you trust", 17),
+			      "%s: ignored, key 3's camera not believed, exit 3 (exit %d)",
+			      cases[i].what, rc);
+		}
+	}
+	/* As it was: cam-front by key 1, key 3's statement back. */
+	cam_front_signed_by(&OK1);
+	if (!db_owner_stmt_set(&OK3, st, n))
+		bail("cannot restore the owner statement");
+	key_free(&OK3);
+	key_free(&STRANGER);
+}
+
 static void
 test_cli(const struct clip *c)
 {
@@ -1486,6 +1668,7 @@ test_cli(const struct clip *c)
 		    "--camera-key", CAM.text, NULL);
 	CHECK(rc != 0 && stat(video, &sb) != 0, "another owner's key: refused, no file (exit %d)", rc);
 	test_cli_statement(c, out, key1, key2, video);
+	test_cli_endorsed(c, out, key1, video);
 	rc = porter(out, "clip", "decrypt", "--home", H, c->hex, "--key", key1, "--out", video,
 		    "--camera-key", CAM2.text, NULL);
 	CHECK(rc != 0 && stat(video, &sb) != 0 &&

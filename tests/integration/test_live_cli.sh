@@ -16,6 +16,9 @@
 #     a key swapped in porterd's database, a statement of porterd's own
 #     making, or none (an unsigned camera): exit 3, nothing written, no
 #     session opened; --trust-unsigned-camera: believed, with a WARNING;
+#     a second owner key endorsed by the first (porter key endorse)
+#     believes the camera through the endorsement porterd serves, and not
+#     once porterd withholds it (exit 3, no session);
 #   - a fragment altered between porterd and the viewer (a proxy,
 #     live_tamper_proxy.py): its seal, or the capture time in its header;
 #     porter live stops with exit 12 and the file holds only what came
@@ -259,6 +262,26 @@ camdb "UPDATE cameras SET statement = X'$ST0'"
 [ "$(camdb "SELECT hex(pk), hex(statement) FROM cameras")" = "$saved" ]
 ok "porterd's database restored"
 
+# ---- a second owner key, endorsed (docs/cam.md, "Who a viewer believes"):
+# the hub trusts it, but its viewer does not take porterd's word for who
+# endorsed it (anyone can sign a statement naming key B), so it believes
+# the camera only with the enrolling owner's key given (--owner-pub) ----
+"$P" keygen -o second.key >/dev/null
+"$P" key endorse --home "$HOME_ID" --key "$OWNER" --public-key second.key.pub --label "second" \
+	--yes >endorse.out 2>&1
+ok "porter key endorse: the owner key endorses key B" || show endorse.out
+before=$(grep -c 'method=POST path="/v1/homes/[^"]*/live"' "$V/log/porterd.log")
+"$P" live --home "$HOME_ID" --key second.key --seconds 3 --out b2.mp4 2>b2.err
+rc=$?
+after=$(grep -c 'method=POST path="/v1/homes/[^"]*/live"' "$V/log/porterd.log")
+[ $rc -eq 3 ] && ! [ -e b2.mp4 ] && grep -q "which is not one you trust" b2.err && [ "$before" = "$after" ]
+ok "key B alone does not believe the camera its endorser enrolled: exit 3, no live request (exit $rc)" ||
+	show b2.err
+"$P" live --home "$HOME_ID" --key second.key --owner-pub "$OWNER.pub" --seconds 3 --out b.mp4 2>b.err
+rc=$?
+[ $rc -eq 0 ] && [ -s b.mp4 ] && ! grep -q "not one you trust" b.err
+ok "key B with --owner-pub (the enrolling owner's key): believes the camera and views (exit $rc)" ||
+	show b.err
 
 # ---- a fragment altered on the way: the view stops before it ----
 for mode in seal capture; do

@@ -856,7 +856,7 @@ camera_key_from_statement(struct client *c, const char *home, const json_t *info
 		       " for its key. Pass the camera's key with --camera-key", cam, home);
 		goto out;
 	}
-	if ((rc = cam_trust_key(t, home, found, cam_pk)) != 0)
+	if ((rc = cam_trust_key(t, c, home, found, cam_pk)) != 0)
 		goto out;
 	if (!pt_ct_equal(cam_pk, clip_pk, PT_PK_LEN)) {
 		warnx_("the clip was uploaded with another key than the one the owner's statement"

@@ -433,7 +433,7 @@ pick_camera(struct live *l, const char *want, const uint8_t *pinned, const struc
 		memcpy(l->cam_pk, pinned, PT_PK_LEN);
 	} else {
 		/* porterd's key, vouched for by an owner's statement, or nothing. */
-		if ((rc = cam_trust_key(t, l->home, found, l->cam_pk)) != 0)
+		if ((rc = cam_trust_key(t, &l->c, l->home, found, l->cam_pk)) != 0)
 			goto out;
 	}
 	rc = 0;
