@@ -72,8 +72,10 @@
 #define LIVE_Q_MAX 8			/* live orders waiting for their event's seq, per turn */
 #define REMOTE_REFUSE_MS 1000u		/* live.refused, approval.refuse: one a second at most */
 #define APPROVALS_MAX 8			/* owners' approvals asked for and open at once */
+#define APPROVALS_PER_ROOT 2		/* ... of them under one delegation (link 0) */
 #define PANIC_SLOTS 16			/* credentials whose last panic call is remembered */
 #define PANIC_EVERY_MS 60000u		/* one alert.panic per credential per minute */
+#define PANIC_CHALLENGE_MS 1000u	/* in a lockout: one panic-only challenge a second */
 
 struct drv_inst {
 	const struct hub_drv_ops *ops;
@@ -105,6 +107,7 @@ struct pending {
 	char lock[PT_ID_MAX + 1];
 	bool duress;			/* an owner's duress credential (duress_alert) */
 	uint8_t duress_kid[PT_KID_LEN];
+	uint8_t root[PT_CTI_LEN];	/* link 0's token id (approval_ask's per-root cap) */
 };
 
 #define MARKS_MAX 8	/* clip marks waiting for their event's seq, per turn */
@@ -254,10 +257,14 @@ struct hub {
 		uint64_t expires_ms;	/* monotonic; 0: free */
 		uint8_t id[PT_CTI_LEN];	/* the request id (the approval's nonce) */
 		uint8_t session[PT_CTI_LEN];	/* the credential's last token id */
+		uint8_t chain[PT_HASH_LEN];	/* SHA-256 of the whole chain: that credential */
+		uint8_t root[PT_CTI_LEN];	/* link 0's token id: whose delegation */
 		char lock[PT_ID_MAX + 1];
 		uint8_t answer;		/* 0: none yet; PT_APPROVE, PT_DENY */
 	} appr[APPROVALS_MAX];
 	struct refusals appr_refused;
+	struct refusals panic_refused;	/* panic.refuse, one a second at most */
+	uint64_t panic_ch_ms;		/* the last panic-only challenge given in a lockout */
 
 	/* scratch for one decision (too big for the stack of a small box) */
 	struct pt_chain ids, decoded;
@@ -1418,9 +1425,14 @@ on_hello(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 
 	if ((r = pt_link_hello_decode(f, len, &m)) != PT_OK)
 		return frame_failure(h, s, "hello", r, out, out_len);
-	/* A call for help gets its challenge even now: the lockout bounds
-	 * PROOFs, and whoever caused it must not silence a courier. */
-	if (locked_out(h, now_ms) && !m.panic) {
+	/* A call for help gets its challenge even now (the lockout bounds
+	 * PROOFs, and whoever caused it must not silence a courier), one a
+	 * second for the whole link, so that a flood of them cannot buy
+	 * what the lockout denies. */
+	if (locked_out(h, now_ms) && m.panic &&
+	    (h->panic_ch_ms == 0 || now_ms - h->panic_ch_ms >= PANIC_CHALLENGE_MS))
+		h->panic_ch_ms = now_ms != 0 ? now_ms : 1;
+	else if (locked_out(h, now_ms)) {
 		hlog(HLOG_INFO, "event=hello conn=%llu result=locked-out retry_ms=%u",
 		     (unsigned long long)s->id, retry_after_ms(h, now_ms));
 		return reply_error(PT_ELOCKEDOUT, retry_after_ms(h, now_ms), out, out_len);
@@ -1580,9 +1592,12 @@ approvals_prune(struct hub *h, uint64_t now_ms)
 			memset(&h->appr[i], 0, sizeof(h->appr[i]));
 }
 
-/* The open request for this credential at this lock, or NULL. */
+/* The open request for this very credential (its last token id and the
+ * hash of its whole chain: a delegator can give another holder a link
+ * with the same token id) at this lock, or NULL. */
 static struct approval *
-approval_for(struct hub *h, const uint8_t session[PT_CTI_LEN], const char *lock)
+approval_for(struct hub *h, const uint8_t session[PT_CTI_LEN], const uint8_t chain[PT_HASH_LEN],
+	     const char *lock)
 {
 	size_t i;
 
@@ -1590,9 +1605,31 @@ approval_for(struct hub *h, const uint8_t session[PT_CTI_LEN], const char *lock)
 	for (i = 0; i < APPROVALS_MAX; i++)
 		if (h->appr[i].expires_ms != 0 &&
 		    memcmp(h->appr[i].session, session, PT_CTI_LEN) == 0 &&
+		    memcmp(h->appr[i].chain, chain, PT_HASH_LEN) == 0 &&
 		    strcmp(h->appr[i].lock, lock) == 0)
 			return &h->appr[i];
 	return NULL;
+}
+
+/* Asking makes sense, and an approval may be used, only while the panel
+ * is not sounding or counting down an entry (someone is in). */
+static bool
+panel_askable(const struct hub *h)
+{
+	return h->al_ops == NULL ||
+	       (h->al_state != HUB_ALARM_PENDING && h->al_state != HUB_ALARM_TRIGGERED);
+}
+
+/* A grant of a credential (without its approval, or with it): its
+ * request, if any, is over (an approval is for one entry). */
+static void
+approval_spend(struct hub *h, const uint8_t session[PT_CTI_LEN], const uint8_t chain[PT_HASH_LEN],
+	       const char *lock)
+{
+	struct approval *a = approval_for(h, session, chain, lock);
+
+	if (a != NULL)
+		memset(a, 0, sizeof(*a));
 }
 
 /*
@@ -1605,33 +1642,47 @@ approval_for(struct hub *h, const uint8_t session[PT_CTI_LEN], const char *lock)
  * request (NULL: none).
  */
 static int
-ask_owner(struct hub *h, const char *lock, const uint8_t session_id[PT_CTI_LEN], uint8_t purpose,
+ask_owner(struct hub *h, const char *lock, const uint8_t session_id[PT_CTI_LEN],
+	  const uint8_t chain[PT_HASH_LEN], const uint8_t root[PT_CTI_LEN], uint8_t purpose,
 	  const char **why, struct approval **req)
 {
 	struct approval *a;
 	char id[HEX_CTI], session[HEX_CTI];
 	int64_t now = hub_now_utc();
-	size_t i;
+	size_t i, same_root = 0;
 
 	*req = NULL;
-	if ((a = approval_for(h, session_id, lock)) != NULL) {
+	if ((a = approval_for(h, session_id, chain, lock)) != NULL) {
 		*req = a;
 		*why = a->answer == PT_DENY ? "owner-denied" : "waiting-for-owner";
 		return a->answer == PT_DENY ? PT_EDENIED : PT_EASKED;
+	}
+	if (!panel_askable(h)) {
+		*why = "panel-busy";	/* sounding, or someone is in */
+		return PT_EALARM;
+	}
+	if (!h->cfg.time_trusted) {
+		*why = "time-unknown";	/* no answer could be judged fresh */
+		return PT_EALARM;
 	}
 	if (h->up_ops == NULL || !h->up_ops->connected(h->up)) {
 		*why = "owner-unreachable";	/* nothing could answer */
 		return PT_EALARM;
 	}
+	for (i = 0; i < APPROVALS_MAX; i++)
+		if (h->appr[i].expires_ms != 0 && memcmp(h->appr[i].root, root, PT_CTI_LEN) == 0)
+			same_root++;
 	for (i = 0; i < APPROVALS_MAX && h->appr[i].expires_ms != 0; i++)
 		;
-	if (i == APPROVALS_MAX) {
-		*why = "too-many-requests";
+	if (i == APPROVALS_MAX || same_root >= APPROVALS_PER_ROOT) {
+		*why = "too-many-requests";	/* one delegation cannot take every slot */
 		return PT_EALARM;
 	}
 	a = &h->appr[i];
 	pt_random(a->id, PT_CTI_LEN);
 	memcpy(a->session, session_id, PT_CTI_LEN);
+	memcpy(a->chain, chain, PT_HASH_LEN);
+	memcpy(a->root, root, PT_CTI_LEN);
 	(void)snprintf(a->lock, sizeof(a->lock), "%s", lock);
 	a->answer = 0;
 	a->expires_ms = hub_mono_ms() + (uint64_t)h->cfg.alarm_ask_timeout * 1000u;
@@ -1731,13 +1782,21 @@ pend_finish(struct hub *h, int r, const char *why, uint8_t *out, size_t *out_len
 	 * checks): with cannot_bypass = ask, an owner's approval lets it in
 	 * as it is, or the owners are asked now. */
 	if (r == PT_EALARM && ask_enabled(h) && panel_failed(why)) {
-		a = approval_for(h, p->session, p->lock);
-		if (a != NULL && a->answer == PT_APPROVE) {
+		a = approval_for(h, p->session, p->d.chain_hash, p->lock);
+		if (a != NULL && a->answer == PT_APPROVE && panel_askable(h)) {
 			r = PT_OK;
 			waived = true;
 		} else {
-			r = ask_owner(h, p->lock, p->session, p->d.purpose, &why, &a);
+			r = ask_owner(h, p->lock, p->session, p->d.chain_hash, p->root, p->d.purpose,
+				      &why, &a);
 		}
+	}
+	/* Denied while it waited for the panel: denied. */
+	if (r == PT_OK && !waived && ask_enabled(h) &&
+	    (a = approval_for(h, p->session, p->d.chain_hash, p->lock)) != NULL &&
+	    a->answer == PT_DENY) {
+		r = PT_EDENIED;
+		why = "owner-denied";
 	}
 	if (r == PT_OK && (!h->door_up || pt_door_state(&h->door) != PT_DOOR_SECURED)) {
 		r = PT_EDOOR;	/* something moved meanwhile (a remote unlock, the door) */
@@ -1759,6 +1818,8 @@ pend_finish(struct hub *h, int r, const char *why, uint8_t *out, size_t *out_len
 		}
 	} else if (r == PT_OK) {
 		r = carry_out_grant(h, p->conn, &p->d, p->session, json_deep_copy(ev), true);
+		if (r == PT_OK)
+			approval_spend(h, p->session, p->d.chain_hash, p->lock);
 	}
 	if (r == PT_OK && p->duress)
 		duress_alert(h, p->conn, p->duress_kid, p->session);
@@ -1851,6 +1912,7 @@ bypass_begin(struct hub *h, struct hub_session *s, const struct pt_decision *d,
 	memcpy(p->lock, s->lock, sizeof(p->lock));
 	p->duress = c->link[0].g.duress;
 	memcpy(p->duress_kid, c->link[0].g.kid, PT_KID_LEN);
+	memcpy(p->root, c->link[0].g.cti, PT_CTI_LEN);
 	p->ev = decision_data(s, d, c, s->lock);
 	pt_link_decision_init(&p->grant, d, c, (h->cfg.door.open_timeout_ms + 999u) / 1000u);
 	rd = *d;
@@ -1964,6 +2026,7 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	uint8_t (*rev_ctis)[PT_CTI_LEN] = NULL, (*rev_keys)[PT_PK_LEN] = NULL;
 	uint64_t t0 = mono_us();
 	char hex[HEX_CTI] = "-";
+	uint8_t chain_hash[PT_HASH_LEN];
 	struct approval *appr = NULL;
 	const char *why = NULL;
 	bool waived = false;
@@ -1991,11 +2054,13 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 
 	if ((r = ctx_build(h, s->lock, m.chain, m.chain_len, &ctx, &rev_ctis, &rev_keys)) != PT_OK)
 		goto io_error;
-	/* An owner approved this credential (its last token id, from the
-	 * unverified decode: pt_decide verifies all of it): the panel's
-	 * "cannot bypass" is waived for it, this once. */
-	if (ask_enabled(h) && !ctx.alarm_can_bypass && h->ids.n > 0 &&
-	    (appr = approval_for(h, h->ids.link[h->ids.n - 1].g.cti, s->lock)) != NULL &&
+	/* An owner approved this credential (its last token id from the
+	 * unverified decode, and the hash of the chain's bytes: pt_decide
+	 * verifies all of it): the panel's "cannot bypass" is waived for it,
+	 * this once. */
+	h->ops->sha256(chain_hash, m.chain, m.chain_len);
+	if (ask_enabled(h) && !ctx.alarm_can_bypass && panel_askable(h) && h->ids.n > 0 &&
+	    (appr = approval_for(h, h->ids.link[h->ids.n - 1].g.cti, chain_hash, s->lock)) != NULL &&
 	    appr->answer == PT_APPROVE) {
 		ctx.alarm_can_bypass = true;
 		waived = true;
@@ -2008,21 +2073,32 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	rev_keys = NULL;
 
 	/* The audience was checked against the lock the HELLO named; this hub
-	 * opens only its own. */
-	if (r == PT_OK && strcmp(s->lock, h->cfg.lock) != 0) {
+	 * opens only its own (and asks its owners about no other). */
+	if ((r == PT_OK || r == PT_EALARM) && strcmp(s->lock, h->cfg.lock) != 0) {
 		r = PT_EAUDIENCE;
 		d.link = -1;
 	}
 	if (r == PT_OK && waived &&
-	    !pt_ct_equal(h->decoded.link[h->decoded.n - 1].g.cti, appr->session, PT_CTI_LEN)) {
+	    (!pt_ct_equal(h->decoded.link[h->decoded.n - 1].g.cti, appr->session, PT_CTI_LEN) ||
+	     !pt_ct_equal(d.chain_hash, appr->chain, PT_HASH_LEN))) {
 		r = PT_EALARM;	/* cannot happen: the same bytes, decoded twice */
 		d.link = -1;
 		waived = false;
 	}
 	/* Refused only for the panel: the owners may be asked. */
 	if (r == PT_EALARM && ask_enabled(h) && h->decoded.n > 0)
-		r = ask_owner(h, s->lock, h->decoded.link[h->decoded.n - 1].g.cti,
-			      h->decoded.link[h->decoded.n - 1].g.purpose, &why, &appr);
+		r = ask_owner(h, s->lock, h->decoded.link[h->decoded.n - 1].g.cti, d.chain_hash,
+			      h->decoded.link[0].g.cti, h->decoded.link[h->decoded.n - 1].g.purpose,
+			      &why, &appr);
+	/* An owner's denial holds whatever the panel can do now. */
+	if (r == PT_OK && !waived && ask_enabled(h) &&
+	    (appr = approval_for(h, h->decoded.link[h->decoded.n - 1].g.cti, d.chain_hash,
+				 s->lock)) != NULL &&
+	    appr->answer == PT_DENY) {
+		r = PT_EDENIED;
+		why = "owner-denied";
+		d.link = -1;
+	}
 	if (r == PT_OK && !waived && (d.cond & PT_COND_ALARM_BYPASS) && alarm_is_armed(h)) {
 		/* The entry zones first: the bolt moves once the panel says so. */
 		int v = bypass_begin(h, s, &d, &h->decoded, m.chain, m.chain_len, out, out_len);
@@ -2044,6 +2120,9 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 		r = carry_out_grant(h, s->id, &d, h->decoded.link[h->decoded.n - 1].g.cti, ev, false);
 		if (r == PT_OK && waived)
 			memset(appr, 0, sizeof(*appr));
+		else if (r == PT_OK && ask_enabled(h))	/* one entry: its request is over */
+			approval_spend(h, h->decoded.link[h->decoded.n - 1].g.cti, d.chain_hash,
+				       s->lock);
 		if (r == PT_OK && h->decoded.link[0].g.duress)
 			duress_alert(h, s->id, h->decoded.link[0].g.kid,
 				     h->decoded.link[h->decoded.n - 1].g.cti);
@@ -2154,6 +2233,8 @@ panic_trigger(struct hub *h, const char *session)
  * and a valid call never counts as a failed attempt; a forged one counts
  * as a forged PROOF would. The answer is a DECISION panic-received.
  */
+static void refusal_event(struct hub *h, struct refusals *r, const char *type, json_t *d);
+
 static int
 on_panic(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint8_t *out,
 	 size_t *out_len)
@@ -2210,9 +2291,9 @@ on_panic(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	} else {
 		d.reason = r;
 		if (r != PT_EIO) {
-			event(h, "panic.refuse",
-			      json_pack("{s:s,s:I,s:i}", "reason", pt_err_code(r), "conn",
-					(json_int_t)s->id, "link", link));
+			refusal_event(h, &h->panic_refused, "panic.refuse",
+				      json_pack("{s:s,s:I,s:i}", "reason", pt_err_code(r), "conn",
+						(json_int_t)s->id, "link", link));
 			count_failure(h, s, r);
 		}
 		hlog(HLOG_INFO, "event=panic conn=%llu result=refuse reason=%s link=%d",
@@ -2225,7 +2306,8 @@ on_panic(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 		*out_len = 0;
 		return HUB_CLOSE;
 	}
-	return HUB_KEEP;
+	/* In a lockout, one call a connection: the next needs a new one. */
+	return locked_out(h, hub_mono_ms()) ? HUB_CLOSE : HUB_KEEP;
 }
 
 /* ---- PAIR ---- */

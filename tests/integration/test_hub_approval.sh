@@ -17,7 +17,9 @@
 #   46), every time. Bad answers, each an approval.refuse with its reason
 #   and no change: a stranger's key, another home, stale, another session,
 #   an unknown request, garbage, a second answer to an answered request
-#   (replayed). A panel that takes the bypass and never confirms it: the
+#   (replayed), even once the panel could bypass again. A foreign lock asks
+#   nobody; one delegation opens two requests at most. A panel that takes
+#   the bypass and never confirms it: the
 #   owners are asked; approved, the next try's bypass fails the same way and
 #   the approval lets it in as it is. The broker down: refused alarm-cannot-bypass,
 #   owner-unreachable, nothing asked. A short ask_timeout: the request
@@ -147,7 +149,7 @@ start
 ok "porter-hub starts with the sim panel and [mqtt]" || { show hub.log; echo "Bail out! no hub"; exit 1; }
 until_ok 10 nsub 1
 ok "its uplink subscribes (approval topic included)" || show hub.log
-for k in owner courier other stranger; do "$P" keygen -o $k.key >/dev/null || exit 1; done
+for k in owner courier other stranger carrier d1 d2 d3; do "$P" keygen -o $k.key >/dev/null || exit 1; done
 "$HUB" pair -f hub.conf -q >pair.out 2>&1
 CODE=$(awk '/^pairing code:/ {print $3}' pair.out)
 HUBKEY=$(awk '/^hub key:/ {print $3}' pair.out)
@@ -184,6 +186,12 @@ m=$(evcount)
 unlock --cred c1.cbor --key courier.key >u2.out 2>&1; rc=$?
 [ $rc -eq 45 ] && [ "$(since "$m" | grep -c ' alert.approval-request ')" = 0 ]
 ok "asked again: owner-asked, no second alert" || { show u2.out; since "$m" | show; }
+
+m=$(evcount)
+unlock --cred c1.cbor --key courier.key --lock back >u2b.out 2>&1; rc=$?
+[ $rc -eq 21 ] && [ "$(since "$m" | grep -c ' alert.approval-request ')" = 0 ]
+ok "the same credential at a lock this hub does not drive: wrong-home-or-lock, nobody asked" ||
+	{ show u2b.out; since "$m" | show; }
 
 # ---- bad answers: each refused with its reason, the request unchanged ----
 m=$(evcount)
@@ -265,6 +273,29 @@ refused_with replayed "$m"; ok "an approval after the denial: replayed, the firs
 seen
 unlock --cred c2.cbor --key other.key >d4.out 2>&1; [ $? -eq 46 ]
 ok "still denied" || show d4.out
+sim alarm bypass-support on >/dev/null
+m=$(evcount)
+unlock --cred c2.cbor --key other.key >d5.out 2>&1; rc=$?
+[ $rc -eq 46 ] && ! since "$m" | grep -q 'alarm.bypass-request\|lock.unlocking'
+ok "denied even once the panel can bypass again: the owner's no holds" || { show d5.out; since "$m" | show; }
+sim alarm bypass-support off >/dev/null
+
+# ---- one delegation cannot take every request slot ----
+"$P" grant --key owner.key --holder carrier.key.pub --home home-1 --purpose delivery \
+	--expires +1h --entries 9 --depth 1 --alarm-bypass -o carrier.cbor >/dev/null
+for d in d1 d2 d3; do
+	"$P" grant --key carrier.key --parent carrier.cbor --holder $d.key.pub --purpose delivery \
+		--expires +1h --entries 1 --alarm-bypass -o $d.cbor >/dev/null || echo "# cannot delegate to $d"
+done
+m=$(evcount)
+unlock --cred d1.cbor --key d1.key >g1.out 2>&1; r1=$?
+unlock --cred d2.cbor --key d2.key >g2.out 2>&1; r2=$?
+unlock --cred d3.cbor --key d3.key >g3.out 2>&1; r3=$?
+[ $r1 -eq 45 ] && [ $r2 -eq 45 ] && [ $r3 -eq 26 ] &&
+	[ "$(since "$m" | grep -c ' alert.approval-request ')" = 2 ] &&
+	since "$m" | grep ' decision.refuse ' | grep -q '"why":"too-many-requests"'
+ok "three couriers under one carrier's delegation: two requests, the third refused (too-many-requests)" ||
+	{ show g1.out g3.out; since "$m" | show; }
 
 # ---- a panel that takes the bypass but never confirms it ----
 sim alarm bypass-support on >/dev/null && sim alarm confirm off >/dev/null

@@ -238,9 +238,15 @@ show_request(const json_t *a, const json_t *deliveries, const char *home)
 		       client_time(json_object_get(a, "at"), at, sizeof(at)));
 	add_row2(&t, "alert", buf);
 	table_print(&t);
-	printf("answer: porter approval approve|deny --home %s --request %s --session %s "
-	       "--key OWNER_KEY\n",
-	       home, req, ses);
+	/* A line to paste into a shell: only ids that are what they claim
+	 * (porterd's words are not trusted to be shell-safe). */
+	if (strlen(req) == 32 && strspn(req, "0123456789abcdef") == 32 && strlen(ses) == 32 &&
+	    strspn(ses, "0123456789abcdef") == 32 && pt_id_is_valid(home, strlen(home)))
+		printf("answer: porter approval approve|deny --home %s --request %s --session %s "
+		       "--key OWNER_KEY\n",
+		       home, req, ses);
+	else
+		printf("answer: (not shown: the request's ids are not 32 hex digits each)\n");
 }
 
 static int
