@@ -774,15 +774,75 @@ async function main() {
       await player.waitFor({ timeout: 10000 });
       ok(await player.getAttribute('data-clip') === clip.id, 'Video of the entry opens the clip recorded during the delivery',
         `${await player.getAttribute('data-clip')} ${clip.id}`);
-      // This browser's key was made here, after porter-cam started: the
-      // camera seals to the keys of its clips.owners (make run: the demo
-      // owner key), so it is not a recipient, and the page says so.
+      // This browser's key was endorsed (step 3) before this entry: porter-cam
+      // seals each clip to every owner key the hub trusts (docs/cam.md,
+      // "Owner keys from the hub"), so this key opens it and the page plays it.
+      const ownerPub1 = readFileSync(join(V, 'demo', 'owner.key.pub'), 'utf8').trim().split(/\s+/).pop();
+      const ownerKid1 = createHash('sha256').update(Buffer.from(ownerPub1, 'base64url')).digest('hex').slice(0, 16);
       await tid('clip-passphrase').fill('e2e passphrase 1');
       await tid('clip-play').click();
-      ok(await until(30, async () => /not to this browser's key/.test(await tid('clip-error').textContent())),
-        'a key the clip is not sealed to: the page says so and plays nothing', await tid('clip-error').textContent());
-      ok(await tid('clip-video').isHidden(), 'no video shown');
-      await shot('13-clip-not-recipient');
+      const dur1 = await until(40, () => page.evaluate(() => {
+        const v = document.querySelector('[data-testid="clip-video"]');
+        return v && !v.hidden && Number.isFinite(v.duration) && v.duration > 0 ? v.duration : null;
+      }));
+      ok(dur1, `the clip recorded after this browser's key was endorsed opens with that key and plays: the video reports ${dur1} s`,
+        `${await tid('clip-status').textContent().catch(() => '')} ${await tid('clip-error').textContent().catch(() => '')}`);
+      // Believed through the demo owner key (which enrolled the camera), the
+      // key that endorsed this browser's key, pinned on first sight.
+      const signer1 = await tid('clip-camera-vouched').getAttribute('data-signer').catch(() => null);
+      const anchor1 = await tid('clip-camera-vouched').getAttribute('data-anchor').catch(() => null);
+      ok(signer1 === ownerKid1 && anchor1 === '1',
+        `the camera key is vouched for by the demo owner key (${ownerKid1}), the endorser of this browser's key, as first seen`,
+        `${signer1} ${anchor1}: ${await tid('clip-camera-vouched').textContent().catch(() => '')}`);
+      await shot('13-clip-browser-key');
+      await tid('nav-keys').click();
+      const pinLine = page.locator(`[data-testid="endorser-pin"][data-home="${HOME}"]`);
+      const pinned = await until(15, async () => (await pinLine.getAttribute('data-kid').catch(() => null)) || null);
+      ok(pinned === ownerKid1 && (await pinLine.textContent()).includes(`owner key ${ownerKid1} (the key that endorsed it, as first seen)`),
+        'the Keys page shows the endorser this browser pinned (the demo owner key\'s id), to compare with porter key list',
+        `${pinned}: ${await pinLine.textContent().catch(() => '')}`);
+
+      // ---- who the page believes (docs/cam.md, "Who a viewer believes") ----
+      // Above, this browser's key got past the camera's statement through
+      // the owner key that endorsed it (the demo owner key, which enrolled
+      // the camera), pinned on first sight and used while porterd serves
+      // that endorsement. Now porterd withholds the endorsement statements:
+      // the pinned key is no anchor then (fail closed), the camera's key is
+      // not vouched for, the page says so, and nothing is fetched or opened.
+      {
+        const ownerKeys = (url) => url.pathname === `/v1/homes/${HOME}/owner-keys`;
+        await page.route(ownerKeys, async (route) => {
+          const res = await route.fetch();
+          const j = await res.json();
+          for (const k of j.keys || []) k.statement = null;
+          await route.fulfill({ response: res, json: j });
+        });
+        let keyReads = 0;
+        const onReq = (rq) => {
+          if (new URL(rq.url()).pathname === `/v1/homes/${HOME}/clips/${clip.id}/key`) keyReads++;
+        };
+        page.on('request', onReq);
+        let pageWorkers = 0;
+        const onWorker = () => pageWorkers++;
+        page.on('worker', onWorker);
+        await page.goto(`${BASE}/app/#/homes/${HOME}/clips`);
+        await page.goto(`${BASE}/app/#/homes/${HOME}/clips/${clip.id}`);
+        await tid('clip-passphrase').waitFor({ timeout: 10000 });
+        await tid('clip-passphrase').fill('e2e passphrase 1');
+        await tid('clip-play').click();
+        const said = await until(30, async () => {
+          const t = await tid('clip-error').textContent();
+          return /this camera's key is not vouched for by an owner of this home/.test(t) ? t : null;
+        });
+        page.off('request', onReq);
+        page.off('worker', onWorker);
+        await page.unroute(ownerKeys);
+        ok(said && /enrolled by owner key [0-9a-f]{16}/.test(said) && keyReads === 0 && pageWorkers === 0 &&
+          await tid('clip-video').isHidden(),
+        'porterd withholds the owner endorsements: "this camera\'s key is not vouched for by an owner of this home", no key record fetched, no key worker',
+        `${said} (key reads ${keyReads}, workers ${pageWorkers})`);
+        await shot('13b-camera-not-vouched');
+      }
 
       let secondOk = true;
       await second.catch((e) => {
@@ -823,6 +883,15 @@ async function main() {
       ok(await t2('clip-signed-times').getAttribute('data-start').catch(() => null) === String(cam2.d.manifest?.start_ms) &&
         await t2('clip-heading').getAttribute('data-signed').catch(() => null) === 'yes',
       'the clip\'s start shown is the camera-signed manifest\'s', await t2('clip-signed-times').textContent().catch(() => ''));
+      // ---- who the page believes: the clip says whose statement vouched ----
+      {
+        const ownerPub = readFileSync(join(V, 'demo', 'owner.key.pub'), 'utf8').trim().split(/\s+/).pop();
+        const ownerKid = createHash('sha256').update(Buffer.from(ownerPub, 'base64url')).digest('hex').slice(0, 16);
+        const signer = await t2('clip-camera-vouched').getAttribute('data-signer').catch(() => null);
+        const said = await t2('clip-camera-vouched').textContent().catch(() => '');
+        ok(signer === ownerKid && /this browser's own key/.test(said),
+          `the clip says the camera key was enrolled by the demo owner key (${ownerKid}), this browser's own`, `${signer}: ${said}`);
+      }
       // A porterd that lies: each refused before any key worker starts.
       const lie = async (what, pattern, rewrite, want) => {
         await p2.route(pattern, async (route) => {
@@ -853,6 +922,23 @@ async function main() {
         for (const c of j.clips || []) c.start_ms -= 3600000;
       }, /not the one the camera signed/);
       ok(l2.said && l2.workers === 0, 'porterd\'s start_ms an hour off the signed manifest\'s: the clip is refused', l2.said);
+      // ---- who the page believes: porterd's camera key without the owner's word ----
+      const vouch = /this camera's key is not vouched for by an owner of this home/;
+      const l5 = await lie('no statement', at(`/v1/homes/${HOME}/cameras`), (j) => {
+        for (const c of j.cameras || []) c.statement = null;
+      }, vouch);
+      ok(l5.said && /without an owner's statement/.test(l5.said) && l5.workers === 0,
+        'porterd drops the camera\'s statement: not vouched for, the clip is refused', l5.said);
+      const fakeCam = Buffer.alloc(32, 0x5a).toString('base64url');
+      const fakeKid = createHash('sha256').update(Buffer.from(fakeCam, 'base64url')).digest('hex').slice(0, 16);
+      const l6 = await lie('swapped', at(`/v1/homes/${HOME}/cameras`), (j) => {
+        for (const c of j.cameras || []) {
+          c.public_key = fakeCam;
+          c.key_id = fakeKid;
+        }
+      }, vouch);
+      ok(l6.said && /not the one the owner signed/.test(l6.said) && l6.workers === 0,
+        'porterd swaps the camera key (and its key id): not vouched for, the clip is refused', l6.said);
       const segs = (cam2.d.stored_segments || []).length;
       if (segs >= 2) {
         const l3 = await lie('gaps', at(`/v1/homes/${HOME}/clips/${clip.id}`), (j) => {

@@ -578,6 +578,46 @@ async function main() {
   ok(stKid === 'error' && /key id/.test(await tid('live-status').textContent()),
     'porterd\'s camera key_id not the key\'s own id: live view refused', await tid('live-status').textContent());
   await page.unroute('**/v1/homes/*/cameras');
+
+  // ---- who the page believes (docs/cam.md, "Who a viewer believes") ----
+  // This browser's key is endorsed by the demo owner key, which enrolled
+  // the camera: live view above believed it through the pinned endorser. porterd
+  // withholding the endorsements, or dropping the camera's statement: the
+  // camera's key is not vouched for, and no live request is made.
+  {
+    let liveAsks = 0;
+    const onReq = (rq) => {
+      if (rq.method() === 'POST' && new URL(rq.url()).pathname === `/v1/homes/${HOME}/live`) liveAsks++;
+    };
+    page.on('request', onReq);
+    await page.route('**/v1/homes/*/owner-keys', async (route) => {
+      const res = await route.fetch();
+      const j = await res.json();
+      for (const k of j.keys || []) k.statement = null;
+      await route.fulfill({ response: res, json: j });
+    });
+    const stWithheld = await startOnce();
+    const saidWithheld = await tid('live-status').textContent();
+    await page.unroute('**/v1/homes/*/owner-keys');
+    ok(stWithheld === 'error' && /this camera's key is not vouched for by an owner of this home/.test(saidWithheld) &&
+      /enrolled by owner key [0-9a-f]{16}/.test(saidWithheld) && liveAsks === 0,
+    'porterd withholds the owner endorsements: "not vouched for by an owner of this home", no live request', `${saidWithheld} (${liveAsks})`);
+    await page.route('**/v1/homes/*/cameras', async (route) => {
+      const res = await route.fetch();
+      const j = await res.json();
+      for (const c of j.cameras || []) c.statement = null;
+      await route.fulfill({ response: res, json: j });
+    });
+    const stUnsigned = await startOnce();
+    const saidUnsigned = await tid('live-status').textContent();
+    await page.unroute('**/v1/homes/*/cameras');
+    page.off('request', onReq);
+    ok(stUnsigned === 'error' && /not vouched for by an owner of this home/.test(saidUnsigned) &&
+      /without an owner's statement/.test(saidUnsigned) && liveAsks === 0,
+    'porterd drops the camera\'s statement: not vouched for, no live request', `${saidUnsigned} (${liveAsks})`);
+    await shot('live-01b-not-vouched');
+  }
+
   // ... an expires_at too soon (renewals would come too often): refused,
   // and the session porterd opened is deleted.
   let shortSession = null;

@@ -14,6 +14,7 @@ import { liveSection, entryWatch, stopLive } from './live.js';
 import { openKeyRecord, openManifest, keyRecordMatches, segmentSignatureOk, revocationEnvelope } from './porter.js';
 import { kid, clipGaps, clipTimesAgree, chainSummary, keyRevocationTarget, readChain, chainHolder } from './porter.js';
 import { termsRows, unusable } from './terms.js';
+import { cameraKeyFor, endorserFor } from './camtrust.js';
 import { toHex, fromHex } from './util.js';
 
 const main = document.getElementById('main');
@@ -1579,8 +1580,22 @@ async function viewKeys() {
       const cmd = ['porter', 'key', 'endorse', '--key', shq('OWNER_KEY'), '--home', shq(home.id),
         '--public-key', shq(rec.public_key), '--label', shq(rec.label)].join(' ');
       const status = h('p', { class: 'small', testid: 'endorse-status', 'data-home': home.id, text: 'checking…' });
+      // Whose camera statements this browser believes (camtrust.js): the
+      // endorser, pinned here on first sight, for the user to compare.
+      const pin = h('p', { class: 'small', testid: 'endorser-pin', 'data-home': home.id, text: '' });
+      const pinWarn = h('p', { class: 'error', testid: 'endorser-warning', 'data-home': home.id, hidden: true });
       content.push(h('section', { class: 'card' }, h('strong', { text: home.name }),
-        h('pre', { class: 'cmd', testid: 'endorse-command', 'data-home': home.id, text: cmd }), status));
+        h('pre', { class: 'cmd', testid: 'endorse-command', 'data-home': home.id, text: cmd }), status, pin, pinWarn));
+      endorserFor(account, home.id).then((e) => {
+        pin.dataset.kid = e.pinnedKid || '';
+        pin.textContent = e.pinnedKid
+          ? `This browser trusts cameras vouched for by owner key ${e.pinnedKid} (the key that endorsed it, as first seen); compare with porter key list on your computer.`
+          : 'This browser trusts cameras vouched for by its own key only, until it sees the endorsement of its key.';
+        if (e.warning) {
+          pinWarn.textContent = e.warning;
+          pinWarn.hidden = false;
+        }
+      }).catch((e) => { pin.textContent = errorText(e); });
       api.get(`/v1/homes/${api.enc(home.id)}/owner-keys`).then((r) => {
         const k = (r.keys || []).find((x) => x.public_key === rec.public_key);
         status.dataset.value = k ? (k.endorsed_by ? 'endorsed' : 'stored') : 'unknown';
@@ -1688,6 +1703,11 @@ async function checkClip(home, clip, progress) {
   const camKeyId = toHex(await kid(camPk));
   if (cam.key_id !== undefined && cam.key_id !== camKeyId)
     throw new Error(`porterd's key id for camera ${cam.id} (${cam.key_id}) is not the id of the key it gave (${camKeyId})`);
+  // Believed only with an owner's statement this browser can follow
+  // (camtrust.js): else nothing of the clip is fetched or opened.
+  progress('Checking the owner\'s statement for the camera\'s key…');
+  const vouched = await cameraKeyFor(account, home.id, cam);
+  camPk = vouched.key;
   const detail = await api.get(base);
   progress('Checking the key record\'s signature…');
   const krBytes = await api.getBytes(`${base}/key`, 1024);
@@ -1754,7 +1774,7 @@ async function checkClip(home, clip, progress) {
     segments.push({ index: i, bytes: b });
   }
   missing.sort((a, b) => a - b);
-  return { cam, camKeyId, kr, man, segments, missing, unsigned, indexes };
+  return { cam, camKeyId, vouched, kr, man, segments, missing, unsigned, indexes };
 }
 
 function clipPlayer(home, clip) {
@@ -1828,7 +1848,12 @@ function clipPlayer(home, clip) {
           'data-end': c.man ? String(c.man.end) : '',
           text: c.man ? `Camera-signed: from ${clipWhen(c.man.start)} to ${clipWhen(c.man.end)}.`
             : `Camera-signed: started ${clipWhen(c.kr.start)} (no signed end).` }),
-        h('p', { class: 'small muted', text: 'The camera key is the one porterd lists for this home: compare its key id with the one porter-cam key prints on the camera (docs/clips.md, "Threat model").' }));
+        h('p', { class: 'small muted', testid: 'clip-camera-vouched', 'data-signer': c.vouched.signerKid,
+          'data-anchor': String(c.vouched.anchor),
+          text: `The camera key is the one owner key ${c.vouched.signerKid} enrolled for this camera${c.vouched.anchor === 0 ? ', this browser\'s own key'
+            : c.vouched.anchor === 1 ? ', the owner key that endorsed this browser\'s key (as this browser first saw it)'
+              : ', an owner key endorsed from this browser\'s key or the one that endorsed it'} (docs/cam.md, "Who a viewer believes"); its key id can also be compared with the one porter-cam key prints on the camera.` }));
+      if (c.vouched.warning) facts.append(h('p', { class: 'error', testid: 'clip-endorser-warning', text: c.vouched.warning }));
       if (container !== 'mp4') {
         status.dataset.value = 'unplayable';
         status.textContent = 'This clip is MPEG-TS, which browsers do not play: use porter clip decrypt.';

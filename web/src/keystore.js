@@ -197,6 +197,51 @@ export function lock() {
   failAll('the key is locked');
 }
 
+// The record's pins: endorsers, [{home, key (base64url)}].
+function pinOf(rec, home) {
+  const e = rec && Array.isArray(rec.endorsers) ? rec.endorsers.find((x) => x && x.home === home) : null;
+  return e && typeof e.key === 'string' ? e.key : null;
+}
+
+/** endorserPin(account, home) -> the 32-byte public key pinned as the
+ * owner key that endorsed this account's browser key for home (camtrust.js,
+ * trust on first sight), or null. Public, so kept in the key's record in
+ * the clear; it goes with the key (remove). */
+export async function endorserPin(account, home) {
+  const rec = await load(account);
+  const v = pinOf(rec, home);
+  try {
+    const pk = typeof v === 'string' ? fromB64url(v) : null;
+    return pk && pk.length === 32 ? pk : null;
+  } catch {
+    return null;
+  }
+}
+
+/** pinEndorser(account, home, browserKey, pk) -> the pin in force: pk
+ * stored for home in the record of browserKey, unless one is there
+ * already (first sight wins; never replaced here). null if the stored key
+ * is not browserKey any more. */
+export async function pinEndorser(account, home, browserKey, pk) {
+  let kept = null;
+  await tx('readwrite', (st) => {
+    const q = st.get(recordId(account));
+    q.onsuccess = () => {
+      const rec = q.result;
+      if (!rec || rec.public_key !== toB64url(browserKey)) return;
+      kept = pinOf(rec, home);
+      if (kept) return;
+      kept = toB64url(pk);
+      st.put({ ...rec, endorsers: [...(Array.isArray(rec.endorsers) ? rec.endorsers : []), { home, key: kept }] });
+    };
+  });
+  try {
+    return kept ? fromB64url(kept) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** remove(account): delete the stored key of this account. */
 export async function remove(account) {
   lock();

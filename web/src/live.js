@@ -13,6 +13,7 @@ import * as api from './api.js';
 import * as keystore from './keystore.js';
 import { liveRequest, LIVE, kid } from './porter.js';
 import { toB64url, fromB64url, toHex } from './util.js';
+import { cameraKeyFor } from './camtrust.js';
 
 const KEY_WAIT_MS = 20000; // the camera's key record: at most this long
 const RENEW_BEFORE_S = 30; // a new session this long before expiry
@@ -469,7 +470,11 @@ export function openLive({ account, home, camera }) {
     const keyId = toHex(await kid(key));
     if (cam.key_id !== undefined && cam.key_id !== keyId)
       throw new Error(`porterd's key id for camera ${cam.id} (${cam.key_id}) is not the id of the key it gave (${keyId})`);
-    camKey.textContent = `Camera ${cam.name || cam.id}, key id ${keyId}: compare with the one porter-cam key prints on the camera.`;
+    // Believed only with an owner's statement this browser can follow
+    // (camtrust.js): else no live view is asked for.
+    const vouched = await cameraKeyFor(account, home, cam);
+    key = vouched.key;
+    camKey.textContent = `Camera ${cam.name || cam.id}, key id ${keyId}: compare with the one porter-cam key prints on the camera.${vouched.warning ? ` Warning: ${vouched.warning}.` : ''}`;
     camKey.dataset.keyId = keyId;
     return { id: cam.id, key, name: cam.name || cam.id, keyId };
   };

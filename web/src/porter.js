@@ -16,6 +16,7 @@ export const AAD = Object.freeze({
   attestation: 'porter/attestation/v1',
   owner: 'porter/owner/v1',
   approval: 'porter/approval/v1',
+  camera: 'porter/camera/v1',
 });
 
 export const OP = Object.freeze({ lock: 1, unlock: 2 });
@@ -881,4 +882,263 @@ export async function openLiveFragment(key, session, f, index) {
   if (be64(plain, 0) !== h.capture || be32(plain, 8) !== h.duration)
     throw new Error('the fragment header\'s capture or duration differs from the sealed one');
   return { index: h.index, capture: h.capture, duration: h.duration, media: plain.slice(LIVE.prefixLen) };
+}
+
+// ---- who a viewer believes (docs/cam.md, "Who a viewer believes") ----
+// A camera's key from porterd is used only when the camera's owner-signed
+// enrolment statement (porter/camera_stmt.h, lib/core/camera_stmt.c, here
+// byte for byte) verifies with a key of the trusted owner set and names
+// this home, this camera and this key. The set: the viewer's anchors (this
+// browser's key and the owner key that endorsed it, pinned on first sight:
+// cameraAnchors), then, to a fixed point, each key a verified owner
+// statement (PT_ENV_OWNER, this home, op add, any age) by a key in the set
+// names (down only, as porter's CLI, tools/porter/camtrust.c). Never up:
+// any key can sign a statement naming ours, so porterd could make itself
+// an "endorser". porterd serves the statements (GET .../owner-keys); it can
+// withhold one (the camera is then not believed), not forge one.
+
+export const CAMERA_STMT_MAX = 512;
+const CAMERA_PAYLOAD_MAX = 400;
+const CAMERA_NAME_MAX = 100;
+const OWNER_KEYS_MAX = 64; // porterd's limit of a home's owner keys
+const SKEW_ANY = 0xffffffff; // owner statements: no age limit (as the hub)
+
+export class TrustError extends Error {
+  /** code: 'malformed', 'too-large', 'untrusted-signer', 'bad-signature',
+   * 'wrong-home-or-lock', 'stale', 'unsigned', 'altered'. */
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const mapKeysAre = (m, want) => m instanceof Map && m.size === want.length && want.every((k) => m.has(k));
+
+// The COSE_Sign1 of a statement: at most max bytes, porter's profile.
+function statementSign1(bytes, max, payloadMax, what) {
+  if (!(bytes instanceof Uint8Array)) throw new TrustError('malformed', `${what}: not bytes`);
+  if (bytes.length > max) throw new TrustError('too-large', `${what}: over ${max} bytes`);
+  let p;
+  try {
+    p = parseSign1(bytes);
+  } catch (e) {
+    throw new TrustError('malformed', `${what}: ${e.message}`);
+  }
+  if (p.payload.length > payloadMax) throw new TrustError('malformed', `${what}: payload over ${payloadMax} bytes`);
+  return p;
+}
+
+// The index of the signer (by key id, then signature) among signers.
+async function signerOf(p, signers, aad, what) {
+  const s = await getSodium();
+  const tbs = sigStructure(p.protected, aad, p.payload);
+  let matched = false;
+  for (let i = 0; i < signers.length; i++) {
+    const pk = signers[i];
+    if (!isBytes(pk, 32) || !equalBytes(await kid(pk), p.kid)) continue;
+    matched = true;
+    let ok = false;
+    try {
+      ok = s.crypto_sign_verify_detached(p.signature, tbs, pk);
+    } catch {
+      ok = false;
+    }
+    if (ok) return i;
+  }
+  const e = matched ? new TrustError('bad-signature', `${what}: the signature does not verify`)
+    : new TrustError('untrusted-signer', `${what}: signed by key ${toHex(p.kid)}, not one trusted`);
+  e.kid = toHex(p.kid);
+  throw e;
+}
+
+const isName = (v) => typeof v === 'string' && utf8(v).length <= CAMERA_NAME_MAX && !CONTROL_RE.test(v);
+
+/** openCameraStatement(bytes, signers) -> {signer (index), kid (hex), home,
+ * camera, cameraKey, name, iat}: the statement verified with one of
+ * signers (32-byte keys), external AAD porter/camera/v1, then its payload
+ * read strictly: {1: 1, 2: home, 3: camera id, 4: key (32), 5: name
+ * (0..100 bytes, printable), 6: iat}. Throws TrustError. Whether it names
+ * what it is for: cameraStatementMatches. */
+export async function openCameraStatement(bytes, signers) {
+  const p = statementSign1(bytes, CAMERA_STMT_MAX, CAMERA_PAYLOAD_MAX, 'camera statement');
+  const signer = await signerOf(p, signers, AAD.camera, 'camera statement');
+  const c = p.claims;
+  if (!mapKeysAre(c, [1, 2, 3, 4, 5, 6]) || c.get(1) !== 1 || !isId(c.get(2)) || !isId(c.get(3)) ||
+    !isBytes(c.get(4), 32) || !isName(c.get(5)) || !isTime(c.get(6)))
+    throw new TrustError('malformed', 'camera statement: not {version 1, home, camera, key, name, issued at}');
+  return { signer, kid: toHex(p.kid), home: c.get(2), camera: c.get(3), cameraKey: c.get(4), name: c.get(5), iat: c.get(6) };
+}
+
+/** cameraStatementMatches(st, {home, camera, cameraKey}) -> does a verified
+ * statement name this home, this camera and exactly this key? */
+export function cameraStatementMatches(st, { home, camera, cameraKey }) {
+  return !!st && st.home === home && st.camera === camera && isBytes(cameraKey, 32) && equalBytes(st.cameraKey, cameraKey);
+}
+
+/** openOwnerStatement(bytes, signers, home, now) -> {signer (index), target}:
+ * a PT_ENV_OWNER (AAD porter/owner/v1) verified with one of signers,
+ * claims {3: home, 6: iat, 7: nonce (16), -65537: {1: 1, 2: key (32)}},
+ * audience home, iat within 2^32 - 1 s of now (no age limit, as the hub).
+ * Throws TrustError. */
+export async function openOwnerStatement(bytes, signers, home, now) {
+  const p = statementSign1(bytes, ENVELOPE_SIZE_MAX, ENVELOPE_SIZE_MAX, 'owner statement');
+  const signer = await signerOf(p, signers, AAD.owner, 'owner statement');
+  const c = p.claims;
+  const pc = c instanceof Map ? c.get(PORTER_CLAIM) : null;
+  if (!mapKeysAre(c, [3, 6, 7, PORTER_CLAIM]) || !isId(c.get(3)) || !isTime(c.get(6)) || !isBytes(c.get(7), 16) ||
+    !mapKeysAre(pc, [1, 2]) || pc.get(1) !== 1 || !isBytes(pc.get(2), 32))
+    throw new TrustError('malformed', 'owner statement: not {home, iat, nonce, {1: 1, 2: key}}');
+  if (c.get(3) !== home) throw new TrustError('wrong-home-or-lock', `owner statement: for home ${c.get(3)}`);
+  if (Math.abs(now - c.get(6)) > SKEW_ANY) throw new TrustError('stale', 'owner statement: issued too far from now');
+  return { signer, target: pc.get(2) };
+}
+
+// porterd's owner keys (GET .../owner-keys "keys") as {pk, stmt}: a key
+// that is not 32 bytes of base64url is skipped, a statement that is not
+// base64url of at most 512 bytes dropped; at most 64.
+function ownerRows(keys) {
+  const rows = [];
+  for (const k of Array.isArray(keys) ? keys : []) {
+    if (rows.length >= OWNER_KEYS_MAX) break;
+    let pk = null;
+    let stmt = null;
+    try {
+      pk = typeof k?.public_key === 'string' ? fromB64url(k.public_key) : null;
+      stmt = typeof k?.statement === 'string' && k.statement.length <= 684 ? fromB64url(k.statement) : null;
+    } catch {
+      stmt = null;
+    }
+    if (!isBytes(pk, 32)) continue;
+    rows.push({ pk, stmt: stmt && stmt.length <= ENVELOPE_SIZE_MAX ? stmt : null });
+  }
+  return rows;
+}
+
+const keyIn = (set, pk) => set.some((k) => equalBytes(k, pk));
+
+// Does row's statement verify (owner statement of home, by one of
+// signers) and name row's own key? The signer's index, or -1.
+async function endorsedBy(row, signers, home, now) {
+  if (!row.stmt || !signers.length) return -1;
+  try {
+    const o = await openOwnerStatement(row.stmt, signers, home, now);
+    return equalBytes(o.target, row.pk) ? o.signer : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/** trustedOwnerKeys({anchors, home, keys, now?}) -> the trusted owner set
+ * (32-byte keys, the anchors first): anchors, then to a fixed point the
+ * keys a verified owner statement in keys (porterd's GET .../owner-keys
+ * "keys": {public_key, statement}) by a key of the set names: down only.
+ * A statement that does not verify, is for another home or names another
+ * key than its row's proves nothing and is ignored; a key that endorsed a
+ * trusted key is not trusted for that (anyone can sign such a statement). */
+export async function trustedOwnerKeys({ anchors, home, keys, now }) {
+  const t = now ?? Math.floor(Date.now() / 1000);
+  const set = [];
+  for (const a of anchors || []) if (isBytes(a, 32) && !keyIn(set, a)) set.push(a);
+  const rows = ownerRows(keys);
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (const row of rows) {
+      if (!keyIn(set, row.pk) && (await endorsedBy(row, set, home, t)) >= 0) { // a trusted key endorsed it
+        set.push(row.pk);
+        progress = true;
+      }
+    }
+  }
+  return set;
+}
+
+/** browserEndorsers({home, browserKey, ownerKeys, now?}) -> the distinct
+ * keys (32 bytes) porterd lists for home whose verified owner statement
+ * (this home) in browserKey's own row names browserKey: who porterd says
+ * endorsed this browser's key. The browser key itself is never one. */
+export async function browserEndorsers({ home, browserKey, ownerKeys, now }) {
+  const t = now ?? Math.floor(Date.now() / 1000);
+  if (!isBytes(browserKey, 32)) return [];
+  const rows = ownerRows(ownerKeys);
+  const all = rows.map((r) => r.pk).filter((pk) => !equalBytes(pk, browserKey));
+  const out = [];
+  for (const row of rows) {
+    if (!equalBytes(row.pk, browserKey)) continue;
+    const i = await endorsedBy(row, all, home, t);
+    if (i >= 0 && !keyIn(out, all[i])) out.push(all[i]);
+  }
+  return out;
+}
+
+/** cameraAnchors({home, browserKey, ownerKeys, pinned, now?}) -> {anchors,
+ * endorser, pin, warning}: the anchors of the trust walk for this browser
+ * in home. pinned: the endorser's key this browser stored for (home,
+ * browserKey) on first sight, or null. With no pin, when porterd serves
+ * exactly one verified endorsement of browserKey, its signer is the one to
+ * pin (pin; the caller stores it). With a pin, only the pin is ever used:
+ * an anchor while porterd still serves its endorsement of browserKey
+ * (withheld: not an anchor, fail closed); another "endorser" porterd
+ * serves is ignored, and warning says so. anchors: [browserKey] or
+ * [browserKey, endorser]; endorser: the key used (or null). */
+export async function cameraAnchors({ home, browserKey, ownerKeys, pinned, now }) {
+  const seen = await browserEndorsers({ home, browserKey, ownerKeys, now });
+  const pin = isBytes(pinned, 32) ? pinned : null;
+  if (pin) {
+    const others = seen.filter((k) => !equalBytes(k, pin));
+    const warning = others.length
+      ? `porterd now names another key as the one that endorsed this browser's key; the page keeps ${toHex(await kid(pin))} (the one it first saw; porterd names ${toHex(await kid(others[0]))})`
+      : null;
+    const used = keyIn(seen, pin) ? pin : null;
+    return { anchors: used ? [browserKey, pin] : [browserKey], endorser: used, pin: null, warning };
+  }
+  if (seen.length === 1) return { anchors: [browserKey, seen[0]], endorser: seen[0], pin: seen[0], warning: null };
+  const warning = seen.length > 1
+    ? 'porterd names more than one key as the one that endorsed this browser\'s key; the page pins none of them and trusts this browser\'s key only'
+    : null;
+  return { anchors: [browserKey], endorser: null, pin: null, warning };
+}
+
+export const NOT_VOUCHED = 'this camera\'s key is not vouched for by an owner of this home';
+
+/** vouchedCameraKey({home, camera, anchors, ownerKeys, now?}) -> {key,
+ * signerKid, name, iat, endorsed}: the camera's key (camera: porterd's
+ * object from GET .../cameras: id, public_key, statement) when its
+ * statement verifies with the trusted owner set (anchors and porterd's
+ * ownerKeys, trustedOwnerKeys) and names this home, camera and key;
+ * anchor: the signer's index in anchors (-1: a key endorsed from them,
+ * endorsed true). Else throws a TrustError
+ * whose message begins with NOT_VOUCHED and says why. */
+export async function vouchedCameraKey({ home, camera, anchors, ownerKeys, now }) {
+  const id = camera && isId(camera.id) ? camera.id : null;
+  const no = (code, why) => new TrustError(code, `${NOT_VOUCHED}${id ? ` (camera ${id})` : ''}: ${why}`);
+  let key = null;
+  try {
+    key = typeof camera?.public_key === 'string' ? fromB64url(camera.public_key) : null;
+  } catch {
+    key = null;
+  }
+  if (!id || !isBytes(key, 32)) throw no('malformed', 'porterd gave no usable camera id or key');
+  if (camera.statement === null || camera.statement === undefined)
+    throw no('unsigned', 'it was enrolled without an owner\'s statement, so its key is porterd\'s word only. Enrol it again with porter camera add --key OWNER_KEY');
+  let bytes = null;
+  try {
+    bytes = typeof camera.statement === 'string' && camera.statement.length <= 684 ? fromB64url(camera.statement) : null;
+  } catch {
+    bytes = null;
+  }
+  if (!bytes) throw no('malformed', 'porterd\'s statement is not base64url of a statement');
+  const set = await trustedOwnerKeys({ anchors, home, keys: ownerKeys, now });
+  let st;
+  try {
+    st = await openCameraStatement(bytes, set);
+  } catch (e) {
+    if (e.code === 'untrusted-signer')
+      throw no(e.code, `it was enrolled by owner key ${e.kid}, which is neither this browser's key, nor the owner key that endorsed it (as this browser first saw it), nor a key endorsed from those in the owner endorsements porterd serves`);
+    throw no(e.code || 'malformed', `the owner's statement does not verify (${e.message})`);
+  }
+  if (!cameraStatementMatches(st, { home, camera: id, cameraKey: key }))
+    throw no('altered', 'porterd\'s key (or home, or camera id) is not the one the owner signed for it (altered at porterd?)');
+  const anchor = (anchors || []).findIndex((a) => isBytes(a, 32) && equalBytes(a, set[st.signer]));
+  return { key, signerKid: st.kid, name: st.name, iat: st.iat, anchor, endorsed: anchor < 0 };
 }
