@@ -24,13 +24,16 @@
 #   the approval lets it in as it is. The broker down: refused alarm-cannot-bypass,
 #   owner-unreachable, nothing asked. A short ask_timeout: the request
 #   expires, an approval after is not-found, the next try asks again.
-# Usage: test_hub_approval.sh PORTER_HUB PORTER MQTT_PEER LIVE_PEER
+#   With TPI_PANEL_PY: the same ask, deny and approve with a DSC panel over
+#   the EnvisaLink TPI (tpi_panel.py), the entry zone then sounding.
+# Usage: test_hub_approval.sh PORTER_HUB PORTER MQTT_PEER LIVE_PEER [TPI_PANEL_PY]
 # KEEP=1 keeps the directory (logs, state, broker files) for a look afterwards.
 set -u
 HUB=$(realpath "$1")
 P=$(realpath "$2")
 MP=$(realpath "$3")
 LP=$(realpath "$4")	# only its publish: several messages at once
+TPI=${5:+$(realpath "$5")}	# tpi_panel.py: the DSC panel section (optional)
 PATH=$PATH:/usr/sbin:/usr/local/sbin
 . "$(dirname "$0")/lib.sh"
 need mosquitto mosquitto_pub mosquitto_sub mosquitto_passwd python3
@@ -384,6 +387,85 @@ ok "then one more a second later: $c approval.refuse events for 7, the rest coun
 	since "$m" | show
 
 stop
+
+# ---- the same with a DSC panel over the EnvisaLink TPI ----
+# tpi_panel.py (the protocol-level simulator of test_alarm_panels.sh): a DSC
+# panel armed away refuses [*][1] bypass mode (671), so the hub cannot
+# bypass and asks; the approval lets the courier in with the panel armed,
+# and the entry zone opening then starts the DSC entry delay and alarm.
+if [ -n "$TPI" ]; then
+	rm -f ports
+	python3 "$TPI" --ports-file ports --password pw1234 --code 4321 --zones 8 \
+		--delay-zones 1 --exit-delay 300 --entry-delay 400 --log tpi.log 2>>tpi.err &
+	TPID=$!
+	PIDS+=("$TPID")
+	until_ok 5 test -s ports
+	read -r TPORT CPORT <ports
+	ctl() { # a line to the simulator's control port; prints the answer
+		local r
+		exec 6<>"/dev/tcp/127.0.0.1/$CPORT" || return 1
+		echo "$*" >&6
+		read -r r <&6
+		exec 6>&-
+		echo "$r"
+	}
+	(umask 077 && echo pw1234 >tpi.pw && echo 4321 >tpi.code)
+	ASK_TIMEOUT=5m
+	conf
+	sed -i -e 's/^driver = sim$/driver = envisalink/' -e '/^bypass_timeout = /d' hub.conf
+	cat >>hub.conf <<EOF
+bypass_timeout = 2s
+envisalink_address = 127.0.0.1:$TPORT
+envisalink_password_file = $T/tpi.pw
+envisalink_code_file = $T/tpi.code
+envisalink_keepalive = 1s
+envisalink_timeout = 2s
+EOF
+	start && until_ok 20 nsub 4 &&
+		until_ok 10 eval "evlog | grep -q 'alarm.state .*\"state\":\"disarmed\"'"
+	ok "TPI: porter-hub with driver = envisalink, logged in to the DSC simulator" ||
+		show hub.log tpi.err
+	ctl arm away >/dev/null
+	until_ok 10 eval "evlog | grep -q 'alarm.state .*\"state\":\"armed_away\"'"
+	ok "TPI: the keypad arms the DSC panel away" || ctl status | show
+	grant t1.cbor courier 1 && grant t2.cbor other 1
+	m=$(evcount)
+	unlock --cred t2.cbor --key other.key >t1.out 2>&1; rc=$?
+	REQ=$(since "$m" | grep ' alert.approval-request ')
+	R6=$(field "$REQ" request) S6=$(field "$REQ" session)
+	[ $rc -eq 45 ] && [ -n "$R6" ] && state secured
+	ok "TPI: the armed DSC panel cannot bypass: owner-asked (exit 45), nothing moved" ||
+		{ show t1.out; since "$m" | show; }
+	"$MP" approval owner.key home-1 deny "$R6" "$S6" >a.t1 && answer a.t1
+	until_ok 3 eval "since $m | grep ' approval.answer ' | grep -q '\"answer\":\"deny\"'"
+	unlock --cred t2.cbor --key other.key >t2.out 2>&1; rc=$?
+	[ $rc -eq 46 ] && state secured
+	ok "TPI: denied: owner-denied (exit 46)" || { show t2.out; since "$m" | show; }
+	m=$(evcount)
+	unlock --cred t1.cbor --key courier.key >t3.out 2>&1; rc=$?
+	REQ=$(since "$m" | grep ' alert.approval-request ')
+	R7=$(field "$REQ" request) S7=$(field "$REQ" session)
+	[ $rc -eq 45 ] && [ -n "$R7" ] && [ "$R7" != "$R6" ]
+	ok "TPI: another credential: a request of its own" || { show t3.out; since "$m" | show; }
+	m=$(evcount)
+	"$MP" approval owner.key home-1 approve "$R7" "$S7" >a.t2 && answer a.t2
+	until_ok 3 eval "since $m | grep ' approval.answer ' | grep -q '\"answer\":\"approve\"'"
+	unlock --cred t1.cbor --key courier.key >t4.out 2>&1; rc=$?
+	[ $rc -eq 0 ] && state unlocked &&
+		since "$m" | grep ' decision.grant ' | grep -q "\"approval\":\"$R7\""
+	ok "TPI: approved: granted, the bolt drawn" || { show t4.out; since "$m" | show; }
+	ctl status | grep -q '"state": "armed"' && ctl status | grep -q '"bypassed": \[\]'
+	ok "TPI: the DSC panel stays armed away, nothing bypassed, nothing disarmed" || ctl status | show
+	sim door open >/dev/null && ctl open 1 >/dev/null
+	until_ok 10 eval "evlog | grep -q 'alarm.state .*\"state\":\"triggered\"'"
+	ok "TPI: the entry zone opens: the DSC entry delay runs out and it sounds, as the owner was told" ||
+		{ ctl status | show; since "$m" | show; }
+	ctl close 1 >/dev/null && sim door close >/dev/null
+	stop
+	! grep -q -e pw1234 -e 4321 hub.log
+	ok "TPI: no panel password or access code in the hub's log"
+fi
+
 ! grep -q 'Sanitizer\|runtime error' hub.log
 ok "no sanitizer report (ASan/UBSan builds)" || grep -A5 'Sanitizer\|runtime error' hub.log | show
 t_end
