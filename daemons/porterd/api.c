@@ -1477,6 +1477,17 @@ out:
  * porter/v1/hub/<id>/approval to every hub of the home. A refusal stores
  * nothing; a relayed answer is recorded (event and audit row).
  */
+/* After the publish: the answer went out, only its record failed. Say so
+ * (a plain "internal" would tell the owner it was not sent). */
+static void
+fail_unrecorded(struct reply *rp)
+{
+	json_decref(rp->body);
+	rp->body = NULL;
+	fail(rp, 500, "not-recorded", NULL,
+	     "the answer was relayed to the home's hubs, but the server could not record it");
+}
+
 static void
 approval_relay(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *h,
 	       int role)
@@ -1539,7 +1550,7 @@ approval_relay(struct server *s, struct request *rq, struct reply *rp, const str
 	if (pt_store_begin(s->st) != PT_OK) {
 		plog(LOG_ERR_, "event=approval_relay id=%s home=%s request=%s error=\"not recorded\"",
 		     rq->id, h->id, request);
-		fail_internal(rp);
+		fail_unrecorded(rp);
 		return;
 	}
 	if (record_event(s, h->id, "approval.relayed",
@@ -1548,15 +1559,17 @@ approval_relay(struct server *s, struct request *rq, struct reply *rp, const str
 				   kid),
 			 NULL) != PT_OK) {
 		pt_store_rollback(s->st);
-		fail_internal(rp);
+		fail_unrecorded(rp);
 		return;
 	}
 	(void)snprintf(target, sizeof(target), "home:%s", h->id);
 	if (!commit_audited(s, rq, rp, "approval.relay", target,
 			    json_pack("{s:s,s:s,s:s,s:s,s:I}", "request", request, "session",
 				      session, "answer", answer, "owner_key_id", kid, "hubs",
-				      (json_int_t)n)))
+				      (json_int_t)n))) {
+		fail_unrecorded(rp);
 		return;
+	}
 	plog(LOG_INFO_, "event=approval_relay id=%s home=%s request=%s answer=%s owner_key_id=%s "
 	     "hubs=%zu", rq->id, h->id, request, answer, kid, n);
 	rp->status = 202;
