@@ -590,5 +590,14 @@ int pt_store_clip_keyrec(struct pt_store *st, const char *home_id, const uint8_t
  * clip row. */
 #define PT_STORE_CLIP_ROW_BYTES 256
 int pt_store_clip_usage(struct pt_store *st, const char *home_id, int64_t *bytes) PT_MUST_CHECK;
+/* Inside a transaction: hold the home until the transaction ends, so that
+ * every other transaction that locks the same home waits for this one
+ * (a clip upload's checks, "another camera's clip" and the quota, then
+ * its write, run as one against other uploads to the home). SQLite
+ * serialises every transaction already; PostgreSQL (READ COMMITTED) takes
+ * the home's row FOR NO KEY UPDATE. PT_EINVAL outside a transaction,
+ * PT_ENOTFOUND for no such home. Statements after it see what the
+ * transactions it waited for committed. */
+int pt_store_home_lock(struct pt_store *st, const char *home_id) PT_MUST_CHECK;
 
 #endif

@@ -82,6 +82,7 @@ struct pt_store_ops {
 	int (*clip_put)(struct pt_store *st, const struct pt_clip_row *c, int64_t seg_bytes, const uint8_t *manifest, size_t manifest_len);
 	int (*clip_manifest)(struct pt_store *st, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
 	int (*clip_usage)(struct pt_store *st, const char *home_id, int64_t *bytes);
+	int (*home_lock)(struct pt_store *st, const char *home_id);
 	int (*clip_keyrec_put)(struct pt_store *st, const struct pt_clip_row *c, const uint8_t *keyrec, size_t keyrec_len);
 	int (*clip_keyrec)(struct pt_store *st, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
 };

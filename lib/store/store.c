@@ -632,6 +632,14 @@ pt_store_clip_usage(struct pt_store *st, const char *home_id, int64_t *bytes)
 }
 
 int
+pt_store_home_lock(struct pt_store *st, const char *home_id)
+{
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->home_lock(st, home_id);
+}
+
+int
 pt_store_clip_keyrec_put(struct pt_store *st, const struct pt_clip_row *c, const uint8_t *keyrec,
 			 size_t keyrec_len)
 {

@@ -4352,6 +4352,29 @@ pg_clip_usage(struct pt_store *base, const char *home_id, int64_t *bytes)
 	return r;
 }
 
+/* The home's row locked (S_HOME_LOCK, FOR NO KEY UPDATE: what the
+ * revocations and events of a home take too) in this thread's transaction;
+ * a released savepoint keeps its row locks until the transaction ends. */
+static int
+pg_home_lock(struct pt_store *base, const char *home_id)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot lock a home";
+	struct pg_conn *c;
+	int64_t id;
+	int r;
+
+	if (st == NULL || home_id == NULL)
+		return PT_EINVAL;
+	if ((r = write_enter(st, &c, what)) != PT_OK)
+		return r;
+	if (!arg_fits(home_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	if ((r = sp_begin(c, NULL, what)) != PT_OK)
+		return r;
+	return sp_end(c, home_lock(c, home_id, &id, what), what);
+}
+
 /* ---- the backend ---- */
 
 static const struct pt_store_ops pg_ops = {
@@ -4427,6 +4450,7 @@ static const struct pt_store_ops pg_ops = {
 	.clip_put = pg_clip_put,
 	.clip_manifest = pg_clip_manifest,
 	.clip_usage = pg_clip_usage,
+	.home_lock = pg_home_lock,
 	.clip_keyrec_put = pg_clip_keyrec_put,
 	.clip_keyrec = pg_clip_keyrec,
 };

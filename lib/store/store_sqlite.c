@@ -425,6 +425,7 @@ enum sid {
 	S_CLIP_PUT,
 	S_CLIP_MANIFEST,
 	S_CLIP_USAGE,
+	S_HOME_EXISTS,
 	S_CLIP_KEYREC_PUT,
 	S_CLIP_KEYREC,
 	S_COUNT_
@@ -686,6 +687,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 			 " + coalesce(length(c.keyrec), 0) + 256), 0)"
 			 " FROM clips c"
 			 " WHERE c.home = (SELECT id FROM homes WHERE public_id = ?1)",
+	[S_HOME_EXISTS] = "SELECT id FROM homes WHERE public_id = ?1",
 };
 
 static const struct pt_store_ops sq_ops;
@@ -760,6 +762,7 @@ static int sq_clip_list(struct pt_store *base, const char *home_id, int64_t afte
 static int sq_clip_put(struct pt_store *base, const struct pt_clip_row *c, int64_t seg_bytes, const uint8_t *manifest, size_t manifest_len);
 static int sq_clip_manifest(struct pt_store *base, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
 static int sq_clip_usage(struct pt_store *base, const char *home_id, int64_t *bytes);
+static int sq_home_lock(struct pt_store *base, const char *home_id);
 static int sq_clip_keyrec_put(struct pt_store *base, const struct pt_clip_row *c, const uint8_t *keyrec, size_t keyrec_len);
 static int sq_clip_keyrec(struct pt_store *base, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
 
@@ -3976,6 +3979,7 @@ static const struct pt_store_ops sq_ops = {
 	.clip_put = sq_clip_put,
 	.clip_manifest = sq_clip_manifest,
 	.clip_usage = sq_clip_usage,
+	.home_lock = sq_home_lock,
 	.clip_keyrec_put = sq_clip_keyrec_put,
 	.clip_keyrec = sq_clip_keyrec,
 };
@@ -4322,5 +4326,33 @@ sq_clip_usage(struct pt_store *base, const char *home_id, int64_t *bytes)
 		done(s);
 	}
 	read_leave(st, locked);
+	return r;
+}
+
+/* A transaction here holds the store's one writer lock (BEGIN IMMEDIATE,
+ * and st->mu): every other is serialised already. The home must exist, as
+ * with PostgreSQL. */
+static int
+sq_home_lock(struct pt_store *base, const char *home_id)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot lock a home";
+	sqlite3_stmt *s;
+	int r = PT_OK, rc = SQLITE_OK;
+
+	if (st == NULL || home_id == NULL || !holds_tx(st))
+		return PT_EINVAL;
+	if (!arg_fits(home_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	if ((s = get(st, S_HOME_EXISTS)) == NULL)
+		return PT_EIO;
+	bind_str(s, 1, home_id, &rc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		r = PT_ENOTFOUND;
+	else if (rc != SQLITE_ROW)
+		r = map_err(st, rc, what);
+	done(s);
 	return r;
 }

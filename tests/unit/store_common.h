@@ -1685,6 +1685,25 @@ test_cameras(struct pt_store *st, int64_t owner)
 		raw_close(db);
 }
 
+/* pt_store_home_lock's contract, the same on both backends: a home of its
+ * own, "h-lock" (pt_store_pg's threads then use it). */
+static void
+test_home_lock_basic(struct pt_store *st, int64_t owner)
+{
+	struct pt_home h;
+
+	home_init(&h, "h-lock", "Lock");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_insert(st, &h, owner), PT_OK, "home h-lock");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_home_lock(st, "h-lock"), PT_EINVAL, "home_lock outside a transaction: EINVAL");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_lock(st, "h-nobody"), PT_ENOTFOUND, "home_lock of no such home: ENOTFOUND");
+	T_EQ(pt_store_home_lock(st, "h-lock"), PT_OK, "home_lock h-lock");
+	T_EQ(pt_store_home_lock(st, "h-lock"), PT_OK, "home_lock h-lock again (the holder)");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+}
+
 static void
 test_home_delete(struct pt_store *st, int64_t owner, int64_t rowid)
 {

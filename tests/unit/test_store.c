@@ -543,6 +543,7 @@ main(void)
 		test_home_delete(st, owner, h.rowid);
 		test_audit_tamper(st);
 		test_threads(st);
+		test_home_lock_basic(st, owner);
 		test_reopen(&st);
 		if (st != NULL)
 			pt_store_close(st);

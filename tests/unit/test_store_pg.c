@@ -707,6 +707,113 @@ test_threads(struct pt_store *st)
 	T_OK(r.b_saw_committed, "B sees it once A has committed");
 }
 
+/* ---- pt_store_home_lock: uploads to one home wait for each other ---- */
+
+struct hlock {
+	struct pt_store *st;
+	atomic_int a_locked, b_seen_waiting, a_committed, b_done;
+	int a_rc, b_rc, b_after_a, b_saw_row;
+};
+
+static void *
+hlock_a(void *arg)
+{
+	struct hlock *h = arg;
+	struct pt_account a;
+
+	memset(&a, 0, sizeof(a));
+	(void)snprintf(a.email, sizeof(a.email), "hlock@example.org");
+	a.role = PT_ROLE_COURIER;
+	h->a_rc = pt_store_begin(h->st);
+	if (h->a_rc == PT_OK)
+		h->a_rc = pt_store_home_lock(h->st, "h-lock");
+	if (h->a_rc == PT_OK)
+		h->a_rc = pt_store_account_insert(h->st, &a);
+	atomic_store(&h->a_locked, 1);
+	/* Hold the home until the main thread has seen B wait for it (or
+	 * gave up looking). */
+	while (atomic_load(&h->b_seen_waiting) == 0)
+		sleep_ms(1);
+	atomic_store(&h->a_committed, 1);
+	if (h->a_rc == PT_OK)
+		h->a_rc = pt_store_commit(h->st);
+	else
+		pt_store_rollback(h->st);
+	return NULL;
+}
+
+static void *
+hlock_b(void *arg)
+{
+	struct hlock *h = arg;
+	struct pt_account a;
+
+	while (atomic_load(&h->a_locked) == 0)
+		sleep_ms(1);
+	h->b_rc = pt_store_begin(h->st);
+	if (h->b_rc == PT_OK)
+		h->b_rc = pt_store_home_lock(h->st, "h-lock");
+	h->b_after_a = atomic_load(&h->a_committed);
+	/* READ COMMITTED: what A wrote before letting go is seen now. */
+	h->b_saw_row = pt_store_account_by_email(h->st, "hlock@example.org", &a) == PT_OK;
+	if (h->b_rc == PT_OK)
+		h->b_rc = pt_store_commit(h->st);
+	else
+		pt_store_rollback(h->st);
+	atomic_store(&h->b_done, 1);
+	return NULL;
+}
+
+/* Whether some backend of the test database waits for a row lock. */
+static bool
+lock_waiter(void)
+{
+	struct raw *r = raw_open();
+	PGresult *res;
+	bool yes = false;
+
+	if (r == NULL)
+		return false;
+	res = PQexec(r->c, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+			   " AND wait_event_type = 'Lock'");
+	yes = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	      strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+	PQclear(res);
+	raw_close(r);
+	return yes;
+}
+
+static void
+test_home_lock(struct pt_store *st)
+{
+	struct hlock h;
+	pthread_t ta, tb;
+	int i;
+	bool waited = false;
+
+	memset(&h, 0, sizeof(h));
+	h.st = st;
+	T_EQ(pthread_create(&ta, NULL, hlock_a, &h), 0, "thread A");
+	T_EQ(pthread_create(&tb, NULL, hlock_b, &h), 0, "thread B");
+	while (atomic_load(&h.a_locked) == 0)
+		sleep_ms(1);
+	/* B must be seen waiting on a lock while A holds the home (10 s at
+	 * most: without the lock B runs through and is never seen). */
+	for (i = 0; i < 1000 && !waited && atomic_load(&h.b_done) == 0; i++) {
+		waited = lock_waiter();
+		if (!waited)
+			sleep_ms(10);
+	}
+	atomic_store(&h.b_seen_waiting, 1);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	T_OK(waited, "B's home_lock waits on A's (a backend seen waiting for a lock)");
+	T_EQ(h.a_rc, PT_OK, "A: begin, lock, write, commit");
+	T_EQ(h.b_rc, PT_OK, "B: begin, lock, commit");
+	T_OK(h.b_after_a, "B got the home only once A had let go of it");
+	T_OK(h.b_saw_row, "B's next read sees what A committed");
+}
+
 /* ---- the pool: more threads than connections ---- */
 
 #define POOL_THREADS 20
@@ -1315,6 +1422,8 @@ main(void)
 	test_truncate();
 	test_audit_tamper(st);
 	test_threads(st);
+	test_home_lock_basic(st, owner);
+	test_home_lock(st);
 	test_reopen(&st);
 	if (st != NULL) {
 		test_pool(st);
