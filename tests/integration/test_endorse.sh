@@ -26,56 +26,10 @@ P=$(realpath "$2")
 HUBX=$(realpath "$3")
 PEER=$(realpath "$4")
 MOSQ=$5
-SRC=${PORTER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-n=0 failed=0
-
-for b in mosquitto_passwd mosquitto_pub python3 sqlite3 curl; do
-	if ! command -v "$b" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $b is not installed (scripts/deps.sh)"
-		exit 0
-	fi
-done
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/porter-endorse.XXXXXX")
-umask 077
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	if [ -n "${KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM
-cd "$T" || exit 1
-unset NOTIFY_SOCKET PORTER_CACERT XDG_CONFIG_HOME PORTER_CONFIG
-
-ok() { # description; the condition already evaluated in $?
-	local rc=$? ; n=$((n + 1))
-	if [ $rc -eq 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; failed=$((failed + 1)); fi
-	return $rc
-}
-show() { sed 's/^/# /' "$@" 2>/dev/null | tail -n 25; }
-alive() {
-	local st
-	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-wait_for() { # SECONDS command...: until the command succeeds, by the clock
-	local end=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
-	while :; do
-		"$@" && return 0
-		[ $(( $(date +%s%N) / 1000000 )) -lt $end ] || return 1
-		sleep 0.05
-	done
-}
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-port_open() {
-	python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null
-}
-jv() { python3 -c "import json; d=json.load(open('out.txt')); print($1)" 2>/dev/null; }
+. "$(dirname "$0")/lib.sh"
+need mosquitto_passwd mosquitto_pub python3 sqlite3 curl
+t_begin endorse
+unset PORTER_CACERT XDG_CONFIG_HOME PORTER_CONFIG
 b64dec() { # base64url on stdin -> bytes to $1
 	python3 -c 'import base64, sys; s = sys.stdin.read().strip(); open(sys.argv[1], "wb").write(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))' "$1"
 }
@@ -524,5 +478,4 @@ expect 0 "key F's remote unlock" remote F.key
 wait_for 10 refused_revoked "$KF"; ok "F's command: revoked" || evlog | tail -n 3 | show
 
 alive "$HPID"; ok "the hub is still running"
-echo "1..$n"
-[ "$failed" -eq 0 ]
+t_end
