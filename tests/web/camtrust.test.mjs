@@ -289,3 +289,138 @@ test('vouchedCameraKey: believed down from the browser key and its pinned endors
   await notVouched(vouch([h.A], { ...c, statement: toB64url(b) }), 'bad-signature');
   await notVouched(vouch([h.A], { ...c, public_key: 'short' }), 'malformed');
 });
+
+// ---- with the home's key revocations (web/src/revocation.js, R1..R4;
+// camtrust.js believedCamera, what cameraKeyFor answers from what
+// endorserFor found) ----
+const rev = await load('revocation.js');
+const camtrust = await load('camtrust.js');
+
+test('revocations: who a revoked key takes with it, who may revoke, what is ignored, what refuses everything', async () => {
+  const h = await home();
+  // Below D (endorsed by A): K, endorsed by D only; L, endorsed by D and by A.
+  const [K, L, Y] = await Promise.all([10, 11, 12].map(key));
+  const row = (k, stmt) => ({ public_key: toB64url(k.pk), key_id: 'x', statement: stmt ? toB64url(stmt) : null });
+  const keys = [...h.keys, row(K, await endorse(h.D, K)), row(L, await endorse(h.D, L)), row(L, await endorse(h.A, L))];
+  const camKey = (await key(20)).pk;
+  const cam = async (signer, k = camKey) => ({ id: 'cam-front', public_key: toB64url(k), key_id: 'x',
+    statement: toB64url(await camStmt(signer, { key: k })) });
+  let version = 0;
+  const revoke = async (signer, target, home = HOME) => ({ version: ++version, kind: 'key',
+    revocation: toB64url(await porter.revocationEnvelope({ sk: signer.sk, pk: signer.pk, home, key: target.pk || target,
+      iat: NOW - 3600, nonce: new Uint8Array(16).fill(version) })) });
+  // What endorserFor finds for browser key B, pinned A, and porterd's items.
+  const found = async (items, { browser = h.B, pinned = h.A, owners = keys } = {}) => {
+    const a = await porter.cameraAnchors({ home: HOME, browserKey: browser.pk, ownerKeys: owners, pinned: pinned ? pinned.pk : null, now: NOW });
+    const t = await rev.revocationTrust({ home: HOME, browserKey: browser.pk, pinned: pinned ? pinned.pk : null, anchors: a.anchors,
+      ownerKeys: owners, items, now: NOW });
+    return { browserKey: browser.pk, anchors: t.anchors, ownerKeys: t.ownerKeys, pinnedKid: null, warning: a.warning,
+      revoked: t.revoked, refusal: t.refusal };
+  };
+  const believed = async (e, signer, k) => camtrust.believedCamera(e, HOME, await cam(signer, k), NOW);
+  const refused = (p, code, re) => assert.rejects(p, (err) => err instanceof porter.TrustError && err.code === code &&
+    (re === undefined || re.test(err.message)), `expected ${code} ${re || ''}`);
+  const named = { A: h.A, B: h.B, C: h.C, D: h.D, K, L, Y };
+  const walkOf = async (e) => ids(await porter.trustedOwnerKeys({ anchors: e.anchors, home: HOME, keys: e.ownerKeys, now: NOW }), named);
+
+  // No revocation: the cameras of A, B, C, D, K, L are believed.
+  let e = await found([]);
+  assert.equal(e.refusal, null);
+  assert.equal(await walkOf(e), 'ABCDKL');
+  for (const s of [h.A, h.B, h.C, h.D, K, L]) assert.equal(toHex((await believed(e, s)).key), toHex(camKey));
+
+  // A revokes D: D's cameras are not believed, nor K's (only D endorsed
+  // K); L stays (A endorsed it too); A, B, C too.
+  const aRevokesD = await revoke(h.A, h.D);
+  e = await found([aRevokesD]);
+  assert.equal(e.refusal, null);
+  assert.deepEqual([...e.revoked.keys()], [toHex(h.D.pk)]);
+  assert.equal(await walkOf(e), 'ABCL');
+  const dKid = await kidOf(h.D);
+  await refused(believed(e, h.D), 'untrusted-signer', new RegExp(`^${porter.NOT_VOUCHED}.*Owner key ${dKid} was revoked by owner key ${await kidOf(h.A)} \\(revocation version ${aRevokesD.version}, signed `));
+  await refused(believed(e, K), 'untrusted-signer');
+  for (const s of [h.A, h.B, h.C, L]) assert.equal(toHex((await believed(e, s)).key), toHex(camKey));
+  // The same revocation by C (trusted through B, endorsed by A): the same.
+  e = await found([await revoke(h.C, h.D)]);
+  assert.equal(await walkOf(e), 'ABCL');
+
+  // Revocations that do not count: by keys not trusted (X, alone; F, of
+  // porterd's making, serving "F endorses B"; Y, a stranger not listed;
+  // E, whose endorsement is broken), for another home, token revocations,
+  // junk.
+  const Fkeys = [...keys, { public_key: toB64url(h.B.pk), statement: toB64url(await endorse(h.F, h.B)) },
+    { public_key: toB64url(h.F.pk), statement: null }];
+  const ignored = [await revoke(h.X, h.A), await revoke(h.X, camKey), await revoke(h.F, h.D), await revoke(h.F, camKey),
+    await revoke(Y, h.B), await revoke(h.E, h.C), await revoke(h.A, h.D, 'home-other'),
+    { version: ++version, revocation: toB64url(await porter.revocationEnvelope({ sk: h.A.sk, pk: h.A.pk, home: HOME,
+      tokenId: new Uint8Array(16).fill(3), iat: NOW, nonce: new Uint8Array(16) })) },
+    { version: ++version, revocation: 'not base64url!' }, { version: ++version }];
+  e = await found(ignored, { owners: Fkeys });
+  assert.equal(e.refusal, null);
+  assert.equal(e.revoked.size, 0);
+  assert.equal(await walkOf(e), 'ABCDKL');
+  for (const s of [h.A, h.D, K]) assert.equal(toHex((await believed(e, s)).key), toHex(camKey));
+
+  // The camera's key revoked (by A): refused, saying so, who and when;
+  // from B alone (no pin), a camera key revoked by B the same.
+  const aRevokesCam = await revoke(h.A, camKey);
+  e = await found([aRevokesCam]);
+  const when = new Date((NOW - 3600) * 1000).toISOString().replace('.000Z', 'Z');
+  for (const s of [h.A, h.B, K]) {
+    await refused(believed(e, s), 'camera-revoked', new RegExp(`^camera key revoked: the key ${toHex(await porter.kid(camKey))} of camera cam-front ` +
+      `was revoked by owner key ${await kidOf(h.A)} \\(revocation version ${aRevokesCam.version}, signed ${when}\\)`));
+  }
+  // Another camera key of the same home is still believed.
+  assert.ok(await believed(e, h.A, (await key(21)).pk));
+  e = await found([await revoke(h.B, camKey)], { pinned: null, owners: h.keys.map((k) => ({ ...k, statement: null })) });
+  await refused(believed(e, h.B), 'camera-revoked', /^camera key revoked/);
+
+  // An anchor revoked: the pinned endorser A (by B), the browser key B (by
+  // A; by itself): no camera at all, B's own included, saying who and which version.
+  const bRevokesA = await revoke(h.B, h.A);
+  e = await found([bRevokesA]);
+  assert.equal(e.refusal.code, 'revoked');
+  assert.deepEqual(e.anchors, []);
+  assert.match(e.refusal.message, new RegExp(`^the owner key that endorsed this browser's key, ${await kidOf(h.A)}, was revoked by owner key ${await kidOf(h.B)} \\(revocation version ${bRevokesA.version}, `));
+  for (const s of [h.A, h.B, h.C]) await refused(believed(e, s), 'revoked', new RegExp(`^${porter.NOT_VOUCHED} \\(camera cam-front\\): the owner key that endorsed`));
+  for (const r of [await revoke(h.A, h.B), await revoke(h.B, h.B), await revoke(h.C, h.B)]) {
+    e = await found([r]);
+    assert.equal(e.refusal.code, 'revoked');
+    assert.match(e.refusal.message, new RegExp(`^this browser's owner key ${await kidOf(h.B)} was revoked by owner key .* \\(revocation version ${r.version}, .*: the page believes no camera of this home$`));
+    await refused(believed(e, h.B), 'revoked');
+  }
+  // The pin revoked while porterd withholds its endorsement of B (A no
+  // anchor then): still refused.
+  const withheldB = keys.map((k) => (k.public_key === toB64url(h.B.pk) ? { ...k, statement: null } : k));
+  e = await found([await revoke(h.B, h.A)], { owners: withheldB });
+  assert.equal(e.refusal.code, 'revoked');
+  // Two keys revoking each other (both trusted before): both count.
+  e = await found([await revoke(h.D, h.C), await revoke(h.C, h.D)]);
+  assert.equal(e.refusal, null);
+  assert.equal(await walkOf(e), 'ABL');
+  // A key revoked from the first walk only is the one counted: D revoked
+  // by A, then D's revocation of A counts too (D was trusted at first).
+  e = await found([aRevokesD, await revoke(h.D, h.A)]);
+  assert.equal(e.refusal.code, 'revoked');
+});
+
+test('revocations that cannot be read: no camera believed, with a clear message', async () => {
+  const h = await home();
+  const camKey = (await key(20)).pk;
+  const camera = { id: 'cam-front', public_key: toB64url(camKey), key_id: 'x', statement: toB64url(await camStmt(h.B, { key: camKey })) };
+  // As endorserFor does: a page that fails is no list (null).
+  for (const get of [async () => { throw new Error('HTTP 503'); }, async () => ({ error: 'x' })]) {
+    const items = await rev.fetchRevocations(get, HOME).catch(() => null);
+    assert.equal(items, null);
+    const t = await rev.revocationTrust({ home: HOME, browserKey: h.B.pk, pinned: null, anchors: [h.B.pk], ownerKeys: h.keys, items, now: NOW });
+    assert.equal(t.refusal.code, 'revocations-unavailable');
+    assert.deepEqual(t.anchors, []);
+    const e = { browserKey: h.B.pk, anchors: t.anchors, ownerKeys: t.ownerKeys, revoked: t.revoked, refusal: t.refusal, warning: null };
+    await assert.rejects(camtrust.believedCamera(e, HOME, camera, NOW), (err) => err.code === 'revocations-unavailable' &&
+      err.message === `${porter.NOT_VOUCHED} (camera cam-front): the page could not read this home's revocations, so it believes no camera of this home until it can (try again)`);
+  }
+  // Read (an empty list): the same camera is believed.
+  const t = await rev.revocationTrust({ home: HOME, browserKey: h.B.pk, pinned: null, anchors: [h.B.pk], ownerKeys: h.keys, items: [], now: NOW });
+  const e = { browserKey: h.B.pk, anchors: t.anchors, ownerKeys: t.ownerKeys, revoked: t.revoked, refusal: t.refusal, warning: null };
+  assert.equal(toHex((await camtrust.believedCamera(e, HOME, camera, NOW)).key), toHex(camKey));
+});

@@ -1591,8 +1591,11 @@ async function viewKeys() {
         pin.textContent = e.pinnedKid
           ? `This browser trusts cameras vouched for by owner key ${e.pinnedKid} (the key that endorsed it, as first seen); compare with porter key list on your computer.`
           : 'This browser trusts cameras vouched for by its own key only, until it sees the endorsement of its key.';
-        if (e.warning) {
-          pinWarn.textContent = e.warning;
+        // A revoked key here, or revocations not read: no camera believed (camtrust.js).
+        const warn = [e.refusal ? `No camera is believed: ${e.refusal.message}.` : '', e.warning || ''].filter(Boolean).join(' ');
+        if (warn) {
+          pinWarn.textContent = warn;
+          pinWarn.dataset.refusal = e.refusal ? e.refusal.code : '';
           pinWarn.hidden = false;
         }
       }).catch((e) => { pin.textContent = errorText(e); });

@@ -11,7 +11,7 @@
 
 import * as api from './api.js';
 import * as keystore from './keystore.js';
-import { liveRequest, LIVE, kid } from './porter.js';
+import { liveRequest, LIVE, kid, TrustError } from './porter.js';
 import { toB64url, fromB64url, toHex } from './util.js';
 import { cameraKeyFor } from './camtrust.js';
 
@@ -479,6 +479,16 @@ export function openLive({ account, home, camera }) {
     return { id: cam.id, key, name: cam.name || cam.id, keyId };
   };
 
+  // The camera picked, checked again (camtrust.js) with porterd's answer
+  // now: the same key, still vouched for, not revoked. Throws.
+  const stillBelieved = async (cam) => {
+    const r = await api.get(`/v1/homes/${api.enc(home)}/cameras`);
+    const c = ((r && r.cameras) || []).find((x) => x && x.id === cam.id);
+    if (!c) throw new Error(`no camera ${cam.id} in this home any more`);
+    const v = await cameraKeyFor(account, home, c);
+    if (toHex(v.key) !== toHex(cam.key)) throw new TrustError('altered', 'porterd now gives another key for the camera');
+  };
+
   // One session from the request to its end; renewing hands the player
   // over to the next session at its first fragment.
   const runSession = async (cam, renewal) => {
@@ -537,7 +547,15 @@ export function openLive({ account, home, camera }) {
               status.textContent = 'Unlock your key to keep watching: this view ends at its expiry.';
               return;
             }
-            runSession(cam, true);
+            // Believed again before each renewal (camtrust.js): a key
+            // revoked meanwhile, the camera's or an owner's, ends the view.
+            stillBelieved(cam).then(() => {
+              if (!stopped && session === s) runSession(cam, true);
+            }, (e) => {
+              if (stopped || session !== s) return;
+              if (e instanceof TrustError) stop(`Live view stopped: ${e.message}`, 'error');
+              else status.textContent = `Could not renew live view: ${e.message}`;
+            });
           }, Math.max(ms, 1000, RENEW_GAP_MS - (Date.now() - lastRenew)));
           lastRenew = Date.now();
         }
