@@ -550,6 +550,8 @@ session_create(struct server *s, struct request *rq, struct reply *rp)
 		     PT_OK &&
 	     found;
 	if (!ok) {
+		ratelimit_failed(s->rl, r.email, rq->rl_addr,
+				 (int64_t)(now_mono_ns() / 1000000u));
 		plog(LOG_WARN_, "event=signin_failed id=%s addr=%s", rq->id, rq->addr);
 		pt_wipe(&r, sizeof(r));
 		fail(rp, 401, "bad-credentials", NULL, "wrong e-mail address or password");

@@ -93,6 +93,10 @@ int64_t ratelimit_attempt(struct ratelimit *rl, const char *account, const char 
 			  int64_t now_ms);
 /* The attempt succeeded: clear the account's count, take back the address's. */
 void ratelimit_success(struct ratelimit *rl, const char *account, const char *addr);
+/* The attempt failed, its check now done: the delay runs from now (the
+ * password check's time does not eat into it). */
+void ratelimit_failed(struct ratelimit *rl, const char *account, const char *addr,
+		      int64_t now_ms);
 
 /* cache.c: sessions and home memberships, invalidated by generation; and
  * the digests of delegation chains that verified. */

@@ -3,7 +3,8 @@
  *
  * After FREE failures, every further attempt must wait a delay that doubles
  * with each failure (1 s, 2 s, 4 s, ... up to 15 min) counted from the last
- * failure, in milliseconds (a delay measured in whole seconds could shrink
+ * failure's answer (not its start: Argon2id on a loaded machine can take a
+ * second), in milliseconds (a delay measured in whole seconds could shrink
  * to nothing across a second boundary). A bounded open-addressing table; when full, the entry idle the
  * longest is reused. In memory: a restart forgets (documented).
  */
@@ -150,5 +151,18 @@ ratelimit_success(struct ratelimit *rl, const char *account, const char *addr)
 		s->failures = 0;
 	if ((s = find_at(rl, 'i', addr, false, 0)) != NULL && s->failures > 0)
 		s->failures--;	/* this attempt was counted up front */
+	pthread_mutex_unlock(&rl->mu);
+}
+
+void
+ratelimit_failed(struct ratelimit *rl, const char *account, const char *addr, int64_t now)
+{
+	struct slot *s;
+
+	pthread_mutex_lock(&rl->mu);
+	if ((s = find_at(rl, 'a', account, false, now)) != NULL && s->failures > 0 && now > s->last)
+		s->last = now;
+	if ((s = find_at(rl, 'i', addr, false, now)) != NULL && s->failures > 0 && now > s->last)
+		s->last = now;
 	pthread_mutex_unlock(&rl->mu);
 }
