@@ -8,7 +8,8 @@
 //   (BUILD_DIR holds porter, porterd, porter-hub and web/, the app built by
 //   scripts/web.sh.) KEEP=1 keeps the temporary directory.
 
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createServer } from 'node:http';
 import { createServer as netServer } from 'node:net';
 import { mkdtempSync, mkdirSync, readFileSync, existsSync, chmodSync, rmSync, writeFileSync } from 'node:fs';
@@ -160,6 +161,61 @@ async function main() {
   const hubs = JSON.parse(cli(['hub', 'list', '--home', HOME, '--json'])).hubs;
   const HUB = hubs[0].id;
   log(`home ${HOME}, hub ${HUB}, porterd ${BASE}`);
+  const call = async (method, path, body, token) => {
+    const r = await fetch(`${BASE}${path}`, { method, headers: { ...(body ? { 'Content-Type': 'application/json' } : {}),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  const signin = async (email, password) => (await call('POST', '/v1/sessions', { email, password })).token;
+
+  // A clip recorded BEFORE this browser's key exists, let alone is
+  // endorsed: make run's guest (guest.cred, signed by the demo owner key)
+  // walks in now, while the page signs in and makes its key. porter-cam
+  // seals that clip to the owner keys the hub trusts at its START, which
+  // the browser key is not one of; in 5c the page must refuse to open it,
+  // saying whose keys it is sealed to. Awaited before the endorsement.
+  const early = (async () => {
+    const run = promisify(execFile);
+    const cliA = (args) => run(PORTER, args, { env: { ...process.env, PORTER_CONFIG: join(V, 'demo', 'client.conf') },
+      encoding: 'utf8', timeout: 20000 }).then((r) => ({ rc: 0, out: r.stdout }),
+      (e) => ({ rc: e.code, out: `${e.stdout || ''}${e.stderr || ''}` }));
+    const simA = (...a) => cliA(['sim', '--hub-control', join(V, 'hub', 'sim.sock'), ...a]);
+    const simNow = async () => {
+      const r = await simA('status');
+      try {
+        return JSON.parse(r.out.trim().split('\n').pop());
+      } catch {
+        return null;
+      }
+    };
+    const otok = await signin(EMAIL, PASSWORD);
+    const before = Date.now();
+    let r = null;
+    for (let i = 0; i < 20; i++) { // the camera may not be healthy at the hub yet
+      r = await cliA(['courier', 'unlock', '--hub', `unix:${join(V, 'hub', 'link.sock')}`, '--cred',
+        join(V, 'demo', 'guest.cred'), '--key', join(V, 'demo', 'guest.key')]);
+      if (r.rc === 0 && /^decision: granted/m.test(r.out)) break;
+      await sleep(1000);
+    }
+    if (!(r.rc === 0 && /^decision: granted/m.test(r.out))) throw new Error(`the guest was not let in: ${r.rc} ${r.out}`);
+    await until(5, async () => ['unlocked', 'unlocking'].includes((await simNow())?.lock));
+    await simA('door', 'open');
+    await sleep(400);
+    await simA('door', 'close');
+    const locked = await until(15, async () => {
+      const st = await simNow();
+      return st?.lock === 'locked' && st?.door === 'closed';
+    });
+    const start = await until(15, async () => {
+      const evs = (await call('GET', `/v1/homes/${HOME}/events?limit=200`, null, otok)).events || [];
+      return evs.filter((e) => e.type === 'session.start' && e.data?.clip && e.at * 1000 >= before - 2000).pop();
+    });
+    if (!start) throw new Error('no session.start with a clip for the guest\'s entry');
+    return { clip: start.data.clip, locked };
+  })();
+  early.catch(() => {}); // awaited below
 
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
     args: ['--no-sandbox', '--disable-dev-shm-usage'] });
@@ -277,6 +333,10 @@ async function main() {
     rec0.kdf.alg === 'argon2id13' && rec0.kdf.opslimit === 2 && rec0.kdf.memlimit === 67108864 && rec0.kdf.salt === 16,
   'IndexedDB holds exactly the sealed record (secretbox of the seed, Argon2id interactive), no secret field', JSON.stringify(stored));
   await shot('03-keys');
+  const earlyEntry = await early.catch((e) => ({ error: e.message }));
+  lap('3 early entry awaited');
+  ok(earlyEntry.clip && earlyEntry.locked, `before the endorsement, make run's guest walked in (clip ${earlyEntry.clip})`,
+    JSON.stringify(earlyEntry));
   let endorsed = false;
   try {
     const out = cli(['key', 'endorse', '--key', join(V, 'demo', 'owner.key'), '--home', HOME, '--public-key', PK,
@@ -444,14 +504,6 @@ async function main() {
   await shot('05-timeline');
   // Deliveries: a hosted carrier with a courier, two in-home deliveries
   // for the demo home (set up through the API as the carrier would).
-  const call = async (method, path, body, token) => {
-    const r = await fetch(`${BASE}${path}`, { method, headers: { ...(body ? { 'Content-Type': 'application/json' } : {}),
-      ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-  const signin = async (email, password) => (await call('POST', '/v1/sessions', { email, password })).token;
   let D1 = null;
   let D2 = null;
   const pw = 'carrier password 123';
@@ -554,7 +606,7 @@ async function main() {
     };
     const guestStart = await until(15, async () => {
       const e = await newestEvent('session.start');
-      return e && e.data?.clip && e.at * 1000 >= tGuest - 30000 ? e : null;
+      return e && e.data?.clip && e.data.clip !== earlyEntry.clip && e.at * 1000 >= tGuest - 30000 ? e : null;
     });
     cutClipId = guestStart ? guestStart.data.clip : null;
     const recording = cutClipId && await until(20, async () => {
@@ -801,6 +853,38 @@ async function main() {
       ok(pinned === ownerKid1 && (await pinLine.textContent()).includes(`owner key ${ownerKid1} (the key that endorsed it, as first seen)`),
         'the Keys page shows the endorser this browser pinned (the demo owner key\'s id), to compare with porter key list',
         `${pinned}: ${await pinLine.textContent().catch(() => '')}`);
+
+      // The clip recorded before this browser's key was endorsed (make run's
+      // guest, at the start): not sealed to it. The page says so, with the
+      // keys it is sealed to (the demo owner key's among them, not this
+      // browser's), and plays nothing.
+      if (earlyEntry.clip) {
+        lap('early clip');
+        const earlyUp = await until(20, async () => {
+          const r = await page.evaluate(async (home) => (await (await fetch(`/v1/homes/${home}/clips?limit=200`)).json()).clips, HOME);
+          return (r || []).some((c) => c.id === earlyEntry.clip && c.key && c.manifest);
+        });
+        await page.goto(`${BASE}/app/#/homes/${HOME}/clips/${earlyEntry.clip}`);
+        await tid('clip-passphrase').waitFor({ timeout: 10000 });
+        await tid('clip-passphrase').fill('e2e passphrase 1');
+        const w0 = workers();
+        await tid('clip-play').click();
+        const said = await until(30, async () => {
+          const t = await tid('clip-error').textContent();
+          return /sealed to key/.test(t) ? t : null;
+        });
+        await until(5, () => workers() === w0); // the clip's key worker ends with the refusal
+        const browserKid = createHash('sha256').update(Buffer.from(PK, 'base64url')).digest('hex').slice(0, 16);
+        const m = /this clip is sealed to key ([0-9a-f, ]+), not to this browser's key ([0-9a-f]{16})/.exec(said || '');
+        const to = m ? m[1].split(', ') : [];
+        ok(earlyUp && m && m[2] === browserKid && to.includes(ownerKid1) && !to.includes(browserKid) &&
+          await tid('clip-video').isHidden() && (await tid('clip-status').getAttribute('data-value')) === 'refused' &&
+          workers() === w0,
+        `the clip recorded before this browser's key was endorsed does not open: the page says it is sealed to ${to.join(', ') || '?'}, not to ${browserKid}`,
+        `${earlyUp} ${said} (workers ${w0} -> ${workers()}) ${await tid('clip-error').textContent().catch(() => '')}`);
+        await shot('13a-clip-before-endorsement');
+        lap('early clip refused');
+      } else ok(false, 'a clip recorded before the endorsement, to refuse', JSON.stringify(earlyEntry));
 
       // ---- who the page believes (docs/cam.md, "Who a viewer believes") ----
       // Above, this browser's key got past the camera's statement through

@@ -13,7 +13,9 @@
 // ftyp/moov/moof/mdat box header; every fragment body starts with PTLIV1)
 // nor the live-session key; a replayed request, a second account and a
 // household member get nothing; Stop ends the session and the camera stops
-// uploading; an entry in progress offers "Watch live" on the timeline.
+// uploading; the page renews a session (a new signed request, the old
+// session deleted at the new one's first fragment) and the video plays on;
+// an entry in progress offers "Watch live" on the timeline.
 //
 // TEST-ONLY INSTRUMENTATION: to know the live key (which never leaves the
 // live worker), this test serves the page a copy of keyworker.js, through
@@ -21,6 +23,13 @@
 // the worker's global scope (self.__porterTestLiveKeys), which the test
 // reads with Worker.evaluate. The app as built and served by porterd has no
 // such hook; the test fails if the line it patches is not found.
+// And to see a renewal without waiting for it (the page renews 30 s before
+// porterd's expires_at, which it accepts only at iat + 300 or later: over
+// four minutes), an init script wraps the page's setTimeout: once the test
+// sets window.__porterTestRenewSoonMs, the next timer of live.js longer than
+// a minute (the renewal's) fires after that many ms; the delay live.js asked
+// for is recorded and checked against porterd's expires_at. Nothing else
+// of the page's timing changes.
 //
 // Usage: node live.mjs BUILD_DIR ARTIFACTS_DIR   (KEEP=1 keeps the temp dir)
 
@@ -239,6 +248,23 @@ async function main() {
       const b = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       if (window.__appended.length < 64) window.__appended.push(Array.from(b.subarray(0, 4096)));
       return orig.call(this, data);
+    };
+  });
+  // The renewal's timer, shortened once when the test asks (see the top of
+  // this file): the first setTimeout of live.js longer than a minute after
+  // window.__porterTestRenewSoonMs is set fires after that many ms instead;
+  // the delay live.js asked for is kept in window.__porterTestRenewPlans.
+  await ctx.addInitScript(() => {
+    const orig = window.setTimeout;
+    window.__porterTestRenewPlans = [];
+    window.setTimeout = function (fn, ms, ...rest) {
+      if (window.__porterTestRenewSoonMs && typeof ms === 'number' && ms > 60000 &&
+        /\/live\.js:\d+/.test(new Error().stack || '')) {
+        window.__porterTestRenewPlans.push({ ms, at: Date.now() });
+        ms = window.__porterTestRenewSoonMs;
+        window.__porterTestRenewSoonMs = 0;
+      }
+      return orig.call(window, fn, ms, ...rest);
     };
   });
   // The instrumented key worker (see the top of this file).
@@ -660,6 +686,70 @@ async function main() {
     await tid('live-status').textContent());
   await page.unroute('**/v1/live/*/fragments/*');
   await sleep(1000);
+
+  // Renewal (docs/web-app.md "Live view"): 30 s before the session's
+  // expiry the page asks for a new session, signed again with the owner
+  // key; at its fragment 0 the old session is deleted and the player
+  // starts afresh. porterd's expiry is at least iat + 300 (the page
+  // refuses less), so the timer the page sets is shortened by the test
+  // (once; the delay asked for is checked against porterd's expires_at).
+  {
+    const posts = () => traffic.filter((t) => t.dir === 'request' && t.method === 'POST' && t.url.endsWith(`/v1/homes/${HOME}/live`)).length;
+    const posts0 = posts();
+    await page.evaluate(() => {
+      window.__porterTestRenewPlans = [];
+      window.__porterTestRenewSoonMs = 4000;
+    });
+    await tid('live-open').click();
+    const st = await until(45, async () => (await tid('live').getAttribute('data-state')) === 'playing');
+    const R1 = st ? await tid('live').getAttribute('data-session') : null;
+    const k1 = R1 ? await liveKeysNow(page) : [];
+    allKeys.push(...k1);
+    const plan = R1 ? await until(10, () => page.evaluate(() => window.__porterTestRenewPlans[0])) : null;
+    await Promise.race([Promise.all(bodies), sleep(5000)]);
+    const answer = traffic.filter((t) => t.dir === 'response' && t.method === 'POST' && t.url.endsWith(`/v1/homes/${HOME}/live`))
+      .map((t) => {
+        try {
+          return JSON.parse(t.body.toString());
+        } catch {
+          return {};
+        }
+      }).find((j) => j.session === R1);
+    const due = answer && plan ? (answer.expires_at - 30) * 1000 - (plan.at + plan.ms) : null;
+    ok(R1 && plan && answer && Math.abs(due) < 2000 && plan.ms > 240000,
+      `live view plays (${R1}); its renewal is planned 30 s before porterd's expires_at (${plan && Math.round(plan.ms / 1000)} s ahead)`,
+      `${JSON.stringify(plan)} ${JSON.stringify(answer)} ${due}`);
+    const R2 = R1 ? await until(45, async () => {
+      const sNow = await tid('live').getAttribute('data-session');
+      return sNow && sNow !== R1 ? sNow : null;
+    }) : null;
+    ok(R2 && posts() === posts0 + 2, `the page renews: a second signed request, a new session (${R2}) takes over`,
+      `${R2} ${posts() - posts0} requests; ${await tid('live-status').textContent()}`);
+    if (R2) {
+      ok(await until(10, async () => gone(await call('GET', `/v1/live/${R1}`, null, otok))),
+        'at the new session\'s first fragment the old one is deleted at porterd');
+      // The picture keeps coming: currentTime advances after the hand-over.
+      await sleep(1000);
+      const ts = [];
+      for (let i = 0; i <= 6; i++) {
+        ts.push(await page.evaluate(() => document.querySelector('[data-testid="live-video"]').currentTime));
+        if (i < 6) await sleep(1000);
+      }
+      const up = ts.slice(1).filter((t, i) => t > ts[i]).length;
+      log(`after the renewal, currentTime ${ts.map((t) => t.toFixed(2)).join(' ')}`);
+      ok(up >= 5 && ts[6] - ts[0] >= 3 && await tid('live').getAttribute('data-state') === 'playing' &&
+        await tid('live').getAttribute('data-session') === R2,
+      `after the renewal the video plays on: currentTime +${(ts[6] - ts[0]).toFixed(1)} s in 6 s (${up}/6 steps), one renewal only`,
+      `${JSON.stringify(ts)} ${await tid('live-status').textContent()}`);
+      const kR = await liveKeysNow(page);
+      ok(k1.length === 1 && kR.length === 1, `the test knows both sessions' live keys (${k1.length}, ${kR.length})`);
+      allKeys.push(...kR);
+      await shot('live-01c-renewed');
+    }
+    await tid('live-stop').click().catch(() => {});
+    ok(await until(10, async () => gone(await call('GET', `/v1/live/${R2 || R1}`, null, otok))),
+      'Stop ends the renewed session');
+  }
 
   // An entry in progress: the timeline offers Watch live.
   await page.goto(`${BASE}/app/#/homes/${HOME}/timeline`);
