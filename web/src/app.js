@@ -222,7 +222,20 @@ function stream(homeId) {
           : 'Your session has ended: sign in again.');
         return;
       }
-      setTimeout(() => {
+      setTimeout(async () => {
+        if (!account || streams.has(homeId) || !s.listeners.size) return;
+        // Still this account's home? A member removed, or a home deleted,
+        // gets 404: say so and stop, rather than retry for ever.
+        try {
+          await api.get(`/v1/homes/${api.enc(homeId)}`);
+        } catch (e) {
+          if (e instanceof api.ApiError && e.status === 404) {
+            homes = null;
+            toast('This home is no longer among yours (removed or deleted).');
+            if (location.hash.startsWith(`#/homes/${api.enc(homeId)}`)) location.hash = '#/homes';
+            return;
+          }
+        }
         if (account && !streams.has(homeId) && s.listeners.size) {
           const again = stream(homeId);
           for (const fn of s.listeners) again.listeners.add(fn);
@@ -344,6 +357,7 @@ function homeTabs(home, current) {
 
 async function viewHomes() {
   const v = setView('Your homes', h('p', { class: 'muted', text: 'Loading…' }));
+  homes = null; // read afresh: a home may have been left, removed or deleted meanwhile
   const list = await loadHomes();
   if (v !== view) return;
   keepStreams([]);
@@ -1071,7 +1085,9 @@ async function viewPeople(id) {
   content.push(h('h3', { text: 'Credentials of this home' }), grantList);
   const members = membersSection(home, home.role === 'owner');
   content.push(h('h2', { text: 'Household members' }), ...members.el,
-    h('p', { class: 'small' }, 'Add someone on ', h('a', { href: `#/homes/${api.enc(home.id)}/settings`, text: 'the Settings page' }), '.'));
+    home.role === 'owner'
+      ? h('p', { class: 'small' }, 'Add someone on ', h('a', { href: `#/homes/${api.enc(home.id)}/settings`, text: 'the Settings page' }), '.')
+      : h('p', { class: 'small muted', text: 'The owners add and remove members.' }));
   main.replaceChildren(...content);
 }
 
@@ -1822,7 +1838,7 @@ function clipPlayer(home, clip) {
         handle = await clipCall(cw, { op: 'clip-key', clip: fromHex(c.kr.clip), keys: c.kr.keys });
       } catch (e) {
         if (e.message === 'not-a-recipient') {
-          throw new Error(`this clip is sealed to key ${c.kr.keys.map(([k]) => toHex(k)).join(', ')}, not to this browser's key ${rec.key_id}: the camera seals to the keys in its clips.owners`);
+          throw new Error(`this clip is sealed to key ${c.kr.keys.map(([k]) => toHex(k)).join(', ')}, not to this browser's key ${rec.key_id}: the camera seals to the keys in its clips.owners and the owner keys the hub trusted when it recorded (a key endorsed later opens the clips recorded after)`);
         }
         throw e;
       }
