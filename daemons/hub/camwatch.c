@@ -17,6 +17,17 @@
  * owner keys the camera seals clips to (pt_cam_owners_sign,
  * porter/cam_owners.h): sent when the hub's roots change, at start, and
  * again every minute (every 5 s while the camera's socket is not there).
+ *
+ * A camera whose key the hub holds a key revocation of (a revocation by
+ * an owner key the hub trusts, stored in its state: docs/cam.md, "Who a
+ * viewer believes") is unhealthy for good: its health messages are
+ * refused unread (reason camera-key-revoked) and the last one it had is
+ * forgotten, so a credential that requires the camera is refused
+ * (camera-unhealthy). The hub's state is looked at from hub_cam_owners,
+ * which runs on every tick (after every wake-up of the loop, so after
+ * the uplink handler that stored a revocation): the revocation version
+ * each tick, the key revocations themselves when it moved, and every
+ * REVOKED_POLL_MS in any case.
  */
 #define _GNU_SOURCE	/* struct ucred, SCM_CREDENTIALS */
 #include <errno.h>
@@ -41,6 +52,7 @@
 #define OWNERS_EVERY_MS 60000u	/* the owners again: a camera restarted meanwhile gets them */
 #define OWNERS_RETRY_MS 5000u	/* ... sooner while the camera's socket is not there */
 #define OWNERS_SERIAL_KEY "cam_owners_serial"	/* hub state meta: the last serial made */
+#define REVOKED_POLL_MS 1000u	/* the key revocations looked at again at least this often */
 
 struct hub_cam {
 	struct pt_cam_watch w;
@@ -64,6 +76,12 @@ struct hub_cam {
 	uint64_t owners_next_ms;	/* monotonic: when to send it again; 0: now */
 	bool owners_failing;		/* the last send failed (logged once) */
 	bool owners_no_id;		/* "no camera id" logged */
+	/* The camera's key revoked at the hub (revoked_refresh) */
+	bool key_revoked;
+	bool rev_known;			/* looked at once at least */
+	bool rev_refusal_logged;	/* the first refused message since, logged */
+	int64_t rev_version, rev_at;	/* hub_state_revocation_version last seen */
+	uint64_t rev_next_ms;		/* monotonic: the next look in any case */
 };
 
 /* [camera] uid: "" (any sender), a number, or a user name. 0 or -1. */
@@ -282,6 +300,16 @@ on_health(void *arg, short revents)
 			     have_cr ? (long)cr.uid : -1L);
 			continue;
 		}
+		if (cam->key_revoked) {
+			/* The key is revoked: nothing it signs counts. */
+			cam->refused++;
+			cam->last_refusal = PT_EREVOKED;
+			hlog(cam->rev_refusal_logged ? HLOG_DEBUG : HLOG_WARN,
+			     "event=camera_message result=refused reason=camera-key-revoked camera=%s",
+			     cam->w.id);
+			cam->rev_refusal_logged = true;
+			continue;
+		}
 		r = pt_cam_watch_receive(&cam->w, cam->ops, buf, (size_t)n, hub_mono_ms(), NULL);
 		if (r != PT_OK) {
 			cam->refused++;
@@ -327,7 +355,7 @@ hub_cam_is_healthy(const struct hub_cam *cam, uint64_t now_ms, uint32_t *status)
 
 	if (status != NULL)
 		*status = 0;
-	if (!hub_cam_is_watched(cam))
+	if (!hub_cam_is_watched(cam) || cam->key_revoked)
 		return false;
 	fresh = cam->w.have && cam->w.last.time_ms + cam->w.max_age_ms >= now_ms;
 	if (status != NULL && fresh)
@@ -446,6 +474,52 @@ owners_make(struct hub_cam *cam, struct pt_secret *key, struct hub_state *st, co
 	return PT_OK;
 }
 
+/*
+ * Is the watched camera's key revoked at the hub? Looked at when the
+ * revocation version or refresh time moved, and every REVOKED_POLL_MS
+ * (a revocation applied past a hole in the versions moves neither). A
+ * revocation is never taken back: once revoked, the camera stays so. A
+ * state that cannot be read keeps what was known (logged by state.c).
+ */
+static void
+revoked_refresh(struct hub_cam *cam, struct hub_state *st, uint64_t now_ms)
+{
+	struct hub_key_revocation *kr = NULL;
+	uint8_t kid[PT_KID_LEN];
+	char kid_hex[2 * PT_KID_LEN + 1];
+	int64_t v = 0, at = 0;
+	size_t n = 0, i;
+	bool moved;
+
+	if (!cam->watched || cam->key_revoked || st == NULL)
+		return;
+	if (hub_state_revocation_version(st, &v, &at) != PT_OK)
+		return;
+	moved = !cam->rev_known || v != cam->rev_version || at != cam->rev_at;
+	if (!moved && now_ms < cam->rev_next_ms)
+		return;
+	cam->rev_next_ms = now_ms + REVOKED_POLL_MS;
+	if (hub_state_key_revocations(st, &kr, &n) != PT_OK)
+		return;
+	cam->rev_known = true;
+	cam->rev_version = v;
+	cam->rev_at = at;
+	for (i = 0; i < n && !cam->key_revoked; i++)
+		cam->key_revoked = memcmp(kr[i].target, cam->w.pk, PT_PK_LEN) == 0;
+	free(kr);
+	if (!cam->key_revoked)
+		return;
+	/* Forget the last message: nothing this key signed counts now. */
+	cam->w.have = false;
+	memset(&cam->w.last, 0, sizeof(cam->w.last));
+	pt_kid(cam->ops, cam->w.pk, kid);
+	for (i = 0; i < PT_KID_LEN; i++)
+		(void)snprintf(kid_hex + 2 * i, 3, "%02x", kid[i]);
+	hlog(HLOG_WARN, "event=camera_key_revoked camera=%s key_id=%s note=\"its health messages"
+			" are refused (camera-key-revoked): the camera is unhealthy\"",
+	     cam->w.id, kid_hex);
+}
+
 void
 hub_cam_owners(struct hub_cam *cam, struct pt_secret *key, struct hub_state *st,
 	       const char *hub_id, const uint8_t (*roots)[PT_PK_LEN], size_t n_roots,
@@ -455,6 +529,8 @@ hub_cam_owners(struct hub_cam *cam, struct pt_secret *key, struct hub_state *st,
 	bool fresh = false;
 	ssize_t sent;
 
+	if (cam != NULL)
+		revoked_refresh(cam, st, now_ms);	/* every tick: camwatch.c's header */
 	if (cam == NULL || cam->mfd < 0 || key == NULL || n == 0)
 		return;	/* no camera, or not paired yet: nothing to hand over */
 	if (cam->cam_id[0] == '\0') {

@@ -41,6 +41,7 @@
 #include "porter/keyfile.h"
 #include "porter/text.h"
 #include "api.h"
+#include "camrevoke.h"
 
 #define CAMERAS_PER_HOME 32
 #define CAMERA_BODY_MAX 2048	/* id, key, name, and a statement of 512 bytes */
@@ -477,6 +478,8 @@ segment_put(struct server *s, struct request *rq, struct reply *rp,
 		fail_camera(rp);
 		return;
 	}
+	if (!camera_upload_allowed(s, rp, cam.home_id, cam.id, cam.pk))
+		return;	/* revoked: nothing stored (camrevoke.h) */
 	if (rq->body == NULL || !seg_framing_ok((const uint8_t *)rq->body, rq->len)) {
 		fail(rp, 400, "malformed", "body", "not a sealed segment (docs/clips.md)");
 		return;
@@ -780,6 +783,8 @@ manifest_put(struct server *s, struct request *rq, struct reply *rp,
 		fail_camera(rp);
 		goto out;
 	}
+	if (x == PT_OK && !camera_upload_allowed(s, rp, cam.home_id, cam.id, cam.pk))
+		goto out;	/* revoked: nothing stored (camrevoke.h) */
 	if (x != PT_OK) {
 		fail(rp, 400, "malformed", "body", "not a valid clip manifest (docs/clips.md)");
 		goto out;
@@ -972,6 +977,8 @@ keyrec_put(struct server *s, struct request *rq, struct reply *rp,
 		fail_camera(rp);
 		return;
 	}
+	if (x == PT_OK && !camera_upload_allowed(s, rp, cam.home_id, cam.id, cam.pk))
+		return;	/* revoked: nothing stored (camrevoke.h) */
 	if (x != PT_OK) {
 		fail(rp, 400, "malformed", "body", "not a valid clip key record (docs/clips.md)");
 		return;
@@ -1099,7 +1106,7 @@ api_clips(struct server *s, struct request *rq, struct reply *rp, const char *re
  * The statement was verified when it was stored; only its kid is read.
  */
 static json_t *
-camera_json(const struct pt_camera *c)
+camera_json(const struct pt_camera *c, bool revoked)
 {
 	char kid_hex[2 * PT_KID_LEN + 1], by_hex[2 * PT_KID_LEN + 1];
 	uint8_t kid[PT_KID_LEN], by[PT_KID_LEN];
@@ -1110,11 +1117,12 @@ camera_json(const struct pt_camera *c)
 	hex(kid, sizeof(kid), kid_hex);
 	if (signed_)
 		hex(by, sizeof(by), by_hex);
-	return json_pack("{s:s,s:s,s:o,s:s,s:I,s:I,s:o,s:o}", "id", c->id, "name", c->name,
+	return json_pack("{s:s,s:s,s:o,s:s,s:I,s:I,s:o,s:o,s:b}", "id", c->id, "name", c->name,
 			 "public_key", b64_json(c->pk, PT_PK_LEN), "key_id", kid_hex, "added_by",
 			 (json_int_t)c->added_by, "created_at", (json_int_t)c->created_at,
 			 "statement", signed_ ? b64_json(c->statement, c->statement_len) : json_null(),
-			 "signed_by", signed_ ? json_string(by_hex) : json_null());
+			 "signed_by", signed_ ? json_string(by_hex) : json_null(), "revoked",
+			 (int)revoked);
 }
 
 /*
@@ -1234,6 +1242,7 @@ camera_add(struct server *s, struct request *rq, struct reply *rp, const struct 
 {
 	struct pt_camera c, *cs = NULL;
 	char target[PT_ID_MAX + 8], by[2 * PT_KID_LEN + 1];
+	bool revoked = false;
 	size_t n = 0;
 	int x;
 
@@ -1280,13 +1289,19 @@ camera_add(struct server *s, struct request *rq, struct reply *rp, const struct 
 			    json_pack("{s:s,s:s}", "camera", c.id, "signed_by", by)))
 		return;
 	rp->status = 201;
-	rp->body = camera_json(&c);
+	/* A key revoked before it was enrolled stays revoked: say so. */
+	if (camera_keys_revoked(s, home->id, (const uint8_t(*)[PT_PK_LEN])c.pk, 1, &revoked) !=
+	    PT_OK)
+		revoked = false;	/* committed already; GET .../cameras tells */
+	rp->body = camera_json(&c, revoked);
 }
 
 static void
 camera_list(struct server *s, struct reply *rp, const struct pt_home *home)
 {
 	struct pt_camera *cs = calloc(CAMERAS_PER_HOME, sizeof(*cs));
+	uint8_t pks[CAMERAS_PER_HOME][PT_PK_LEN];
+	bool revoked[CAMERAS_PER_HOME];
 	size_t n = 0, i;
 	json_t *arr;
 
@@ -1295,9 +1310,16 @@ camera_list(struct server *s, struct reply *rp, const struct pt_home *home)
 		fail_internal(rp);
 		return;
 	}
+	for (i = 0; i < n; i++)
+		memcpy(pks[i], cs[i].pk, PT_PK_LEN);
+	if (camera_keys_revoked(s, home->id, (const uint8_t(*)[PT_PK_LEN])pks, n, revoked) != PT_OK) {
+		free(cs);
+		fail_internal(rp);
+		return;
+	}
 	arr = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(arr, camera_json(&cs[i]));
+		json_array_append_new(arr, camera_json(&cs[i], revoked[i]));
 	free(cs);
 	rp->status = 200;
 	rp->body = json_pack("{s:o}", "cameras", arr);

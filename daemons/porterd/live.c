@@ -51,6 +51,7 @@
 #include "porter/live.h"
 #include "porter/text.h"
 #include "api.h"
+#include "camrevoke.h"
 #include "porterd.h"
 
 #define TICK_MS 100
@@ -558,6 +559,19 @@ live_open(struct server *s, struct request *rq, struct reply *rp, const struct p
 		fail(rp, 404, "not-found", "camera", "no such camera in this home");
 		return;
 	}
+	{
+		/* A revoked camera streams nothing porterd would take (camrevoke.h). */
+		bool revoked = false;
+		if (camera_keys_revoked(s, h->id, (const uint8_t(*)[PT_PK_LEN])cam.pk, 1, &revoked) !=
+		    PT_OK) {
+			fail_internal(rp);
+			return;
+		}
+		if (revoked) {
+			fail(rp, 403, "revoked", "camera", "this camera's key is revoked in this home");
+			return;
+		}
+	}
 	pt_live_id_text(env.nonce, hx);
 	hex(env.kid, PT_KID_LEN, kid);
 	if ((ls = calloc(1, sizeof(*ls))) == NULL) {
@@ -858,7 +872,7 @@ key_put(struct server *s, struct request *rq, struct reply *rp, const uint8_t id
 	struct pt_live_keyrec k;
 	struct live_cfg cf;
 	uint8_t pk[PT_PK_LEN], xpk[PT_LIVE_XPK_LEN];
-	char cam[PT_ID_MAX + 1];
+	char cam[PT_ID_MAX + 1], home[PT_ID_MAX + 1];
 	uint8_t *copy = NULL;
 	int x;
 
@@ -887,6 +901,7 @@ key_put(struct server *s, struct request *rq, struct reply *rp, const uint8_t id
 	memcpy(pk, ls->cam_pk, PT_PK_LEN);
 	memcpy(xpk, ls->viewer_xpk, PT_LIVE_XPK_LEN);
 	memcpy(cam, ls->camera, sizeof(cam));
+	memcpy(home, ls->home, sizeof(home));
 	pthread_mutex_unlock(&reg->mu);
 
 	x = pt_live_keyrec_open(pt_crypto_sodium(), pk, (const uint8_t *)rq->body, rq->len, &k);
@@ -894,6 +909,8 @@ key_put(struct server *s, struct request *rq, struct reply *rp, const uint8_t id
 		camera_refused(rp);
 		return;
 	}
+	if (x == PT_OK && !camera_upload_allowed(s, rp, home, cam, pk))
+		return;	/* revoked meanwhile: nothing kept (camrevoke.h) */
 	if (x != PT_OK) {
 		fail_reason(rp, x, "key");
 		return;
@@ -950,6 +967,7 @@ fragment_put(struct server *s, struct request *rq, struct reply *rp,
 	struct pt_live_hdr hd;
 	struct live_cfg cf;
 	uint8_t pk[PT_PK_LEN], sig[PT_SIG_LEN], sha[PT_HASH_LEN];
+	char cam[PT_ID_MAX + 1], home[PT_ID_MAX + 1];
 	struct fbuf *copy = NULL;
 	size_t drop = 0;
 	int x;
@@ -978,6 +996,8 @@ fragment_put(struct server *s, struct request *rq, struct reply *rp,
 		return;
 	}
 	memcpy(pk, ls->cam_pk, PT_PK_LEN);
+	memcpy(cam, ls->camera, sizeof(cam));
+	memcpy(home, ls->home, sizeof(home));
 	pthread_mutex_unlock(&reg->mu);
 
 	if (!sig_decode(rq->signature, sig)) {
@@ -999,6 +1019,8 @@ fragment_put(struct server *s, struct request *rq, struct reply *rp,
 		camera_refused(rp);
 		return;
 	}
+	if (!camera_upload_allowed(s, rp, home, cam, pk))
+		return;	/* revoked meanwhile: nothing kept (camrevoke.h) */
 
 	pthread_mutex_lock(&reg->mu);
 	ls = find(reg, id);

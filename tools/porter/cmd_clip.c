@@ -29,6 +29,7 @@
 #include "porter/evidence.h"
 #include "porter/camera_stmt.h"
 #include "porter/cbor.h"
+#include "porter/envelope.h"
 #include "porter/keyfile.h"
 #include "camtrust.h"
 #include "client.h"
@@ -59,6 +60,7 @@ static const char camera_usage[] =
 	"                          [--name N]\n"
 	"       porter camera list --home ID\n"
 	"       porter camera remove --home ID CAMERA\n"
+	"       porter camera revoke --home ID --key OWNER_KEY CAMERA\n"
 	"\n"
 	"A home's cameras (owners enrol and remove; members list). A camera signs\n"
 	"its clip uploads and live video with its own Ed25519 key (porter-cam);\n"
@@ -68,12 +70,18 @@ static const char camera_usage[] =
 	"porterd's camera key only with such a statement by an owner key you\n"
 	"trust. sign only prints the statement (base64url), for scripts and the\n"
 	"API (POST /v1/homes/{id}/cameras, \"statement\").\n"
+	"revoke signs a key revocation of the camera's key (the key porterd lists\n"
+	"for it) with your owner key and uploads it, as porter revoke --key does:\n"
+	"porterd then refuses the camera's uploads, the hubs take its health\n"
+	"messages for nothing (camera-unhealthy), and viewers refuse its clips, old\n"
+	"ones too, and its live video (a stolen camera key can sign anything).\n"
+	"Compare the key id it prints with the camera's (porter-cam key).\n"
 	"\n"
 	"  --home ID           the home\n"
 	"  --id CAMERA         the camera's id, as porter-cam's config names it\n"
 	"  --camera-key PUBKEY the camera's public key: base64url, or its .pub file\n"
 	"  --key OWNER_KEY     your owner secret key file (porter keygen); it stays\n"
-	"                      here, and signs the statement\n"
+	"                      here, and signs the statement (revoke: the revocation)\n"
 	"  --name N            what it looks at (\"Front door\"), up to 100 bytes\n" COMMON_HELP;
 
 static const char clip_usage[] =
@@ -111,9 +119,14 @@ static const char clip_usage[] =
 	"\n"
 	"Without --camera-key, decrypt takes the camera's key from porterd only if\n"
 	"the owner-signed statement the camera was enrolled with (porter camera\n"
-	"add) verifies with your --key or an --owner-pub key and names that key;\n"
-	"else it refuses (exit 3): porterd, or whoever breaks into it, could\n"
-	"otherwise swap the key and forge a whole clip.\n" COMMON_HELP;
+	"add) verifies with your --key or an --owner-pub key (or a key they\n"
+	"endorsed) and names that key; else it refuses (exit 3): porterd, or\n"
+	"whoever breaks into it, could otherwise swap the key and forge a whole\n"
+	"clip. It reads the home's revocations too: a key revocation signed by a\n"
+	"key you trust that names the camera's key (porter camera revoke) refuses\n"
+	"every clip of that camera, old ones included; one that names your key, or\n"
+	"the owner key that enrolled the camera, refuses as well (exit 3). A pinned\n"
+	"--camera-key that was revoked is used, with a warning.\n" COMMON_HELP;
 
 static bool
 common_opt(struct client *c, int ch, const char *cmd, const char *usage, char **argv)
@@ -267,19 +280,112 @@ show_cameras(const json_t *o)
 	char a[128], b[128], k[32], s[32], w[32];
 	size_t i;
 
-	table_init(&t, 5);
-	table_row(&t, (const char *const[]){"ID", "NAME", "KEY ID", "SIGNED BY", "ADDED"});
+	table_init(&t, 6);
+	table_row(&t, (const char *const[]){"ID", "NAME", "KEY ID", "SIGNED BY", "ADDED", "REVOKED"});
 	json_array_foreach(arr, i, v) {
 		const json_t *by = json_object_get(v, "signed_by");
-		const char *row[5] = {text_or_dash(json_object_get(v, "id"), a, sizeof(a)),
+		const char *row[6] = {text_or_dash(json_object_get(v, "id"), a, sizeof(a)),
 				      text_or_dash(json_object_get(v, "name"), b, sizeof(b)),
 				      client_text(json_object_get(v, "key_id"), k, sizeof(k)),
 				      json_is_string(by) ? client_text(by, s, sizeof(s))
 							 : "UNSIGNED",
-				      client_time(json_object_get(v, "created_at"), w, sizeof(w))};
+				      client_time(json_object_get(v, "created_at"), w, sizeof(w)),
+				      json_is_true(json_object_get(v, "revoked")) ? "REVOKED" : "-"};
 		table_row(&t, row);
 	}
 	table_print(&t);
+}
+
+/*
+ * porter camera revoke: a key revocation (PT_ENV_REVOCATION, PT_REVOKE_KEY)
+ * of the key porterd lists for camera id, signed with the owner key file
+ * and uploaded (docs/cam.md, "Who a viewer believes"). porterd's key is
+ * the one revoked: revoking it takes trust away only, so porterd's word
+ * is enough here; the key id is printed to compare with the camera's. 0
+ * or an exit code (printed).
+ */
+static int
+camera_revoke(struct client *c, const char *home, const char *id, const char *keyfile)
+{
+	uint8_t env_buf[PT_ENVELOPE_SIZE_MAX], kid[PT_KID_LEN];
+	char path[256], b64[PT_ENVELOPE_SIZE_MAX / 3 * 4 + 8], kid_hex[2 * PT_KID_LEN + 1];
+	const json_t *arr, *v, *found = NULL;
+	struct pt_secret *sec = NULL;
+	struct pt_envelope e;
+	struct pt_errbuf err;
+	struct pt_signer sg;
+	json_t *reply = NULL, *body = NULL;
+	size_t i, env_len = 0;
+	int rc, x;
+
+	memset(&e, 0, sizeof(e));
+	if (!pt_id_is_valid(id, strlen(id))) {
+		warnx_("'%s' is not a camera id", id);
+		return EXIT_INPUT;
+	}
+	if ((rc = home_path(path, sizeof(path), home, "/cameras")) != 0 ||
+	    (rc = client_load(c)) != 0 || (rc = client_need(c, true)) != 0 ||
+	    (rc = client_call(c, "GET", path, NULL, CALL_AUTH, &reply)) != 0)
+		goto out;
+	rc = EXIT_INPUT;
+	arr = json_object_get(reply, "cameras");
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(json_object_get(v, "id"));
+		if (s != NULL && strcmp(s, id) == 0)
+			found = v;
+	}
+	if (found == NULL) {
+		warnx_("home %s has no camera '%s' (porter camera list --home %s); revoke its key"
+		       " with porter revoke --key PUBKEY", home, id, home);
+		goto out;
+	}
+	if (server_pubkey(json_object_get(found, "public_key"), e.target) != 0) {
+		warnx_("porterd sent no usable key for camera '%s'", id);
+		goto out;
+	}
+	e.kind = PT_ENV_REVOCATION;
+	e.op = PT_REVOKE_KEY;
+	e.target_len = PT_PK_LEN;
+	memcpy(e.aud, home, strlen(home) + 1);	/* length checked by home_path */
+	if ((sec = pt_secret_new()) == NULL || pt_keyfile_load(keyfile, sec, &err) != PT_OK) {
+		warnx_("%s", sec == NULL ? "out of memory" : err.msg);
+		goto out;
+	}
+	pt_signer_sodium(&sg, sec);
+	e.iat = now_utc();
+	pt_random(e.nonce, sizeof(e.nonce));
+	if ((x = pt_envelope_sign(pt_crypto_sodium(), &sg, &e, env_buf, sizeof(env_buf),
+				  &env_len)) != PT_OK) {
+		warnx_("cannot sign the revocation: %s", pt_err_text(x));
+		goto out;
+	}
+	if (pt_b64_encode(b64, sizeof(b64), env_buf, env_len) != PT_OK ||
+	    (body = json_pack("{s:s}", "revocation", b64)) == NULL) {
+		warnx_("cannot encode the revocation");
+		goto out;
+	}
+	pt_kid(pt_crypto_sodium(), e.target, kid);
+	for (i = 0; i < PT_KID_LEN; i++)
+		(void)snprintf(kid_hex + 2 * i, 3, "%02x", kid[i]);
+	(void)home_path(path, sizeof(path), home, "/revocations");
+	json_decref(reply);
+	reply = NULL;
+	if ((rc = client_call(c, "POST", path, body, CALL_AUTH, &reply)) != 0)
+		goto out;
+	if (c->json)
+		client_print_json(reply);
+	else
+		printf("revoked the key of camera %s (key id %s) in home %s, version %lld: its"
+		       " uploads, health messages, clips and live video are refused from now on\n",
+		       id, kid_hex, home,
+		       (long long)json_integer_value(json_object_get(reply, "version")));
+	rc = 0;
+out:
+	memset(&e, 0, sizeof(e));
+	pt_secret_free(sec);
+	json_decref(body);
+	json_decref(reply);
+	return rc;
 }
 
 int
@@ -300,14 +406,14 @@ cmd_camera(int argc, char **argv)
 	int ch, rc;
 
 	if (argc < 2)
-		die_usage("camera", "expected a command: add, sign, list, remove");
+		die_usage("camera", "expected a command: add, sign, list, remove, revoke");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(camera_usage, stdout);
 		return 0;
 	}
 	verb = argv[1];
 	if (strcmp(verb, "add") != 0 && strcmp(verb, "sign") != 0 && strcmp(verb, "list") != 0 &&
-	    strcmp(verb, "remove") != 0)
+	    strcmp(verb, "remove") != 0 && strcmp(verb, "revoke") != 0)
 		die_usage("camera", "unknown command '%s'", verb);
 	argc--;
 	argv++;
@@ -366,6 +472,11 @@ cmd_camera(int argc, char **argv)
 		if ((rc = home_path(path, sizeof(path), home, "/cameras")) != 0)
 			goto out;
 		rc = call_show(&c, "GET", path, NULL, NULL, show_cameras);
+	} else if (strcmp(verb, "revoke") == 0) {
+		positional(argc, argv, 1, "camera", "the camera's id");
+		if (key == NULL || id != NULL || name != NULL || camkey != NULL)
+			die_usage("camera", "revoke takes --home, --key OWNER_KEY and the camera's id");
+		rc = camera_revoke(&c, home, argv[optind], key);
 	} else {
 		char sub[PT_ID_MAX + 16];
 		positional(argc, argv, 1, "camera", "the camera's id");
@@ -923,12 +1034,16 @@ clip_decrypt(struct client *c, const char *home, const char *clip_hex, const cha
 			goto out;
 		rc = EXIT_INPUT;
 	} else {
-		/* porterd's key is only compared, never trusted. */
+		/* porterd's key is only compared, never trusted; a revocation of
+		 * the pinned key is said, not obeyed (the user's choice). */
 		uint8_t srv[PT_PK_LEN];
+		char cam[PT_ID_MAX + 1];
 		if (server_pubkey(json_object_get(info, "camera_key"), srv) == 0 &&
 		    !pt_ct_equal(srv, cam_pk, PT_PK_LEN))
 			fprintf(stderr, "porter: note: porterd kept another camera key with this clip"
 					" than --camera-key\n");
+		client_text(json_object_get(info, "camera"), cam, sizeof(cam));
+		cam_trust_pinned_check(trust, c, home, cam, cam_pk);
 	}
 	if (!json_is_object(json_object_get(info, "manifest"))) {
 		rc = decrypt_cut_short(c, home, clip_hex, clip, cam_pk, kid, sec, keyfile, info, out,
@@ -1092,19 +1207,26 @@ out:
 /* ---- evidence bundles (porter/evidence.h) ---- */
 
 static const char evidence_usage[] =
-	"usage: porter evidence export --home ID CLIP --out FILE --camera-key PUBKEY\n"
+	"usage: porter evidence export --home ID CLIP --out FILE\n"
+	"                              (--camera-key PUBKEY | --key OWNER_KEY | --owner-pub PUBKEY ...)\n"
 	"       porter evidence verify FILE --camera-key PUBKEY [--hub-key PUBKEY]\n"
 	"\n"
 	"export: one file with the clip's camera-signed manifest, its sealed\n"
 	"segments and the camera key (docs/clips.md, \"Evidence\"). verify:\n"
 	"offline, by anyone, no owner key needed: exit 0 only when every signature,\n"
 	"hash and chain link checks out; otherwise it names the first thing that\n"
-	"failed. Both need the camera's key from your side (--camera-key, exit 3\n"
-	"without it): the key in a bundle or from porterd is never trusted.\n"
+	"failed. The camera key is never the bundle's own: verify needs it from your\n"
+	"side (--camera-key, exit 3 without it). export takes it from --camera-key,\n"
+	"or, with --key and/or --owner-pub, from porterd as porter clip decrypt does:\n"
+	"only if the owner-signed statement the camera was enrolled with verifies\n"
+	"with a key you trust (or one they endorsed) and no key revocation by such a\n"
+	"key names the camera's key or yours (else exit 3).\n"
 	"\n"
 	"  --home ID           the home\n"
 	"  --out FILE          the bundle (written to FILE.tmp, then renamed)\n"
 	"  --camera-key PUBKEY the camera's public key (base64url or .pub file)\n"
+	"  --key OWNER_KEY     export: your owner key file (its public half vouches)\n"
+	"  --owner-pub PUBKEY  export: also trust this owner key; repeatable\n"
 	"  --hub-key PUBKEY    the hub's public key: without it, the bundle's hub\n"
 	"                      events are checked for consistency only, not as the hub's\n" COMMON_HELP;
 
@@ -1122,7 +1244,7 @@ write_file_atomic(const char *out, const uint8_t *p, size_t len)
 
 static int
 evidence_export(struct client *c, const char *home, const char *clip_hex, const char *out,
-		const char *camera_key)
+		const char *camera_key, const struct cam_trust *trust)
 {
 	struct pt_evidence *e = NULL;
 	struct pt_clip_manifest *m = NULL;
@@ -1142,20 +1264,36 @@ evidence_export(struct client *c, const char *home, const char *clip_hex, const 
 		warnx_("out of memory");
 		goto out;
 	}
-	/* The bundle carries the owner's camera key, never porterd's. */
-	if ((rc = trusted_camera_key(camera_key, "export", e->camera_pk)) != 0)
-		goto out;
+	/* The bundle carries the owner's camera key (pinned, or vouched for
+	 * by an owner's statement the user trusts), never porterd's word. */
+	if (camera_key != NULL || trust->n == 0) {
+		if ((rc = trusted_camera_key(camera_key, "export", e->camera_pk)) != 0) {
+			if (camera_key == NULL)
+				warnx_("or give --key OWNER_KEY (or --owner-pub) to take porterd's key"
+				       " only as an owner's statement vouches for it");
+			goto out;
+		}
+	}
 	if ((rc = client_load(c)) != 0 || (rc = client_need(c, true)) != 0)
 		goto out;
 	(void)snprintf(sub, sizeof(sub), "/clips/%s", clip_hex);
 	if ((rc = home_path(path, sizeof(path), home, sub)) != 0 ||
 	    (rc = client_call(c, "GET", path, NULL, CALL_AUTH, &info)) != 0)
 		goto out;
+	if (camera_key == NULL) {
+		if ((rc = camera_key_from_statement(c, home, info, trust, e->camera_pk)) != 0)
+			goto out;
+	} else {
+		char cam[PT_ID_MAX + 1];
+		k = json_object_get(info, "camera_key");
+		if (server_pubkey(k, srv) == 0 && !pt_ct_equal(srv, e->camera_pk, PT_PK_LEN))
+			fprintf(stderr, "porter: note: porterd kept another camera key with this clip"
+					" than --camera-key\n");
+		client_text(json_object_get(info, "camera"), cam, sizeof(cam));
+		if (trust->n > 0)
+			cam_trust_pinned_check(trust, c, home, cam, e->camera_pk);
+	}
 	rc = EXIT_INPUT;
-	k = json_object_get(info, "camera_key");
-	if (server_pubkey(k, srv) == 0 && !pt_ct_equal(srv, e->camera_pk, PT_PK_LEN))
-		fprintf(stderr, "porter: note: porterd kept another camera key with this clip than"
-				" --camera-key\n");
 	(void)snprintf(sub, sizeof(sub), "/clips/%s/manifest", clip_hex);
 	if ((x = home_path(path, sizeof(path), home, sub)) != 0 ||
 	    (x = get_raw(c, path, PT_CLIP_MANIFEST_MAX, &man, &man_len)) != 0) {
@@ -1165,8 +1303,8 @@ evidence_export(struct client *c, const char *home, const char *clip_hex, const 
 	/* Decoded unverified, only to know the segments to fetch: verify
 	 * decides what they are worth. */
 	if (pt_clip_manifest_open(pt_crypto_sodium(), e->camera_pk, man, man_len, m) != PT_OK) {
-		warnx_("the manifest does not verify with --camera-key; exported as is (it will not"
-		       " verify)");
+		warnx_("the manifest does not verify with the camera's key; exported as is (it will"
+		       " not verify)");
 		m->n_segments = 0;
 	}
 	e->manifest = man;
@@ -1287,11 +1425,20 @@ cmd_evidence(int argc, char **argv)
 		{"out", required_argument, NULL, 'o'},
 		{"camera-key", required_argument, NULL, 'c'},
 		{"hub-key", required_argument, NULL, 'H'},
+		{"key", required_argument, NULL, 'k'},
+		{"owner-pub", required_argument, NULL, 'O'},
 		COMMON_OPTS,
 	};
-	const char *home = NULL, *out = NULL, *camkey = NULL, *hubkey = NULL, *verb;
+	const char *home = NULL, *out = NULL, *camkey = NULL, *hubkey = NULL, *key = NULL, *verb;
+	struct cam_trust trust;
+	struct pt_secret *own = NULL;
+	struct pt_errbuf err;
+	uint8_t own_pk[PT_PK_LEN];
 	struct client c;
+	bool pubs = false;
 	int ch, rc;
+
+	cam_trust_init(&trust);
 
 	if (argc < 2)
 		die_usage("evidence", "expected a command: export, verify");
@@ -1313,6 +1460,12 @@ cmd_evidence(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'c': camkey = optarg; break;
 		case 'H': hubkey = optarg; break;
+		case 'k': key = optarg; break;
+		case 'O':
+			if (cam_trust_add_pub(&trust, optarg) != 0)
+				return EXIT_INPUT;
+			pubs = true;
+			break;
 		default:
 			if (common_opt(&c, ch, "evidence", evidence_usage, argv))
 				return 0;
@@ -1322,11 +1475,26 @@ cmd_evidence(int argc, char **argv)
 									 : "the bundle file");
 	if (strcmp(verb, "export") == 0) {
 		if (home == NULL || out == NULL || hubkey != NULL)
-			die_usage("evidence", "export needs --home, --out and --camera-key");
-		rc = evidence_export(&c, home, argv[optind], out, camkey);
+			die_usage("evidence", "export needs --home, --out and --camera-key (or --key"
+					      " / --owner-pub)");
+		if (key != NULL) {
+			/* Your own owner key vouches: its public half only. */
+			if ((own = pt_secret_new()) == NULL || pt_keyfile_load(key, own, &err) != PT_OK) {
+				warnx_("%s", own == NULL ? "out of memory" : err.msg);
+				pt_secret_free(own);
+				client_close(&c);
+				return EXIT_INPUT;
+			}
+			pt_secret_public(own, own_pk);
+			pt_secret_free(own);
+			cam_trust_add_pk(&trust, own_pk);
+		}
+		rc = evidence_export(&c, home, argv[optind], out, camkey, &trust);
 	} else {
-		if (home != NULL || out != NULL)
-			die_usage("evidence", "verify takes the file, --camera-key and --hub-key");
+		if (home != NULL || out != NULL || key != NULL || pubs)
+			die_usage("evidence", "verify takes the file, --camera-key and --hub-key: the"
+					      " bundle holds no owner's statement, so only a key from"
+					      " your side is trusted offline");
 		rc = evidence_verify(argv[optind], camkey, hubkey);
 	}
 	client_close(&c);

@@ -17,7 +17,8 @@
  * porterd relays ciphertext and cannot open it. The camera's public key
  * comes from porterd only with the owner-signed statement the camera was
  * enrolled with, verified here with an owner key the viewer trusts (its
- * own --key, --owner-pub: camtrust.h), or is pinned with --camera-key:
+ * own --key, --owner-pub, the keys they endorsed, less the revoked ones:
+ * camtrust.h), or is pinned with --camera-key:
  * with a key porterd chose, whoever runs porterd could mint a camera key,
  * seal a live key of its own to the viewer's key (crypto_box_seal is
  * anonymous) and show made-up video.
@@ -82,7 +83,10 @@ static const char live_usage[] =
 	"                      or base64url), as you enrolled it. Without it, porterd's\n"
 	"                      copy is used only if the owner-signed statement the\n"
 	"                      camera was enrolled with (porter camera add) verifies\n"
-	"                      with your --key or an --owner-pub key (else exit 3)\n"
+	"                      with your --key or an --owner-pub key, or one they\n"
+	"                      endorsed, and no key revocation by such a key names\n"
+	"                      the camera's key or yours (else exit 3). A pinned key\n"
+	"                      that was revoked is used, with a warning\n"
 	"  --owner-pub PUBKEY  also trust camera statements signed by this owner key\n"
 	"                      (.pub file or base64url); repeatable\n"
 	"  --trust-unsigned-camera\n"
@@ -100,7 +104,8 @@ static const char live_usage[] =
 	"\n"
 	"Exit status: 0 the view ran to its end; 1 usage; 2 bad input, I/O, network or\n"
 	"server error; 3 the camera's key is not vouched for (no statement by an owner\n"
-	"key you trust, or it does not verify or names another key); 4 the session\n"
+	"key you trust, or it does not verify or names another key; the camera's key,\n"
+	"or yours, revoked; the home's revocations unreadable); 4 the session\n"
 	"ended early at porterd, or no video came; 5 the camera sent no key record\n"
 	"within 20 s (the hub refused the request, or the\n"
 	"camera does not do live view: porter events --home ID shows live.refused);\n"
@@ -431,6 +436,8 @@ pick_camera(struct live *l, const char *want, const uint8_t *pinned, const struc
 			fprintf(stderr, "porter: note: porterd has another key for camera '%s' than"
 					" --camera-key; only --camera-key is trusted\n", l->camera);
 		memcpy(l->cam_pk, pinned, PT_PK_LEN);
+		/* Pinned: a revocation of it is said, not obeyed. */
+		cam_trust_pinned_check(t, &l->c, l->home, l->camera, pinned);
 	} else {
 		/* porterd's key, vouched for by an owner's statement, or nothing. */
 		if ((rc = cam_trust_key(t, &l->c, l->home, found, l->cam_pk)) != 0)
@@ -847,8 +854,9 @@ cmd_live(int argc, char **argv)
 		warnx_("%s", err.msg);
 		goto out;
 	}
-	if (camkey == NULL) {
-		/* Your own owner key vouches for cameras: its public half only. */
+	{
+		/* Your own owner key vouches for cameras (and reads the home's
+		 * revocations, also for a pinned key): its public half only. */
 		struct pt_secret *own = pt_secret_new();
 		uint8_t own_pk[PT_PK_LEN];
 

@@ -1,0 +1,356 @@
+#!/usr/bin/env bash
+# Camera revocation and viewers that read key revocations (docs/cam.md,
+# "Who a viewer believes"), TAP output, every part real and in its own
+# process: a private mosquitto (dist/mosquitto-acl), a real porterd, a real
+# porter-hub with sim drivers paired with owner key A (through the API and
+# at the door) and a [camera] socket, the real porter-cam on a lavfi
+# source sending its health to the hub and its clips to porterd, the real
+# `porter` for everything the owner does. porterd_mqtt_peer only names the
+# hub's key.
+#
+#   B endorsed by A enrols the camera: a viewer anchored at A (--key A)
+#   believes it through the endorsement; C, an owner key at porterd that
+#   nobody endorsed, revokes A: the viewer ignores it (and says so), the
+#   hub refuses it; the revocations unreadable at porterd: refused (exit
+#   3), --camera-key still pins; A revokes B: the camera B enrolled is
+#   refused (exit 3, naming B and A), and so is B's own key as an anchor;
+#   the camera enrolled again by A opens, exports evidence; A revokes the
+#   camera's key (porter camera revoke): GET cameras says revoked, clip
+#   decrypt, live and evidence export refuse (exit 3, naming the key, its
+#   revoker, the version), a pinned --camera-key opens with a WARNING,
+#   porterd refuses the camera's uploads (key record, a segment and a
+#   manifest re-sent with their real signatures: 403 revoked, nothing
+#   stored), the hub refuses its health messages (camera-key-revoked):
+#   unhealthy, a camera-required credential refused camera-unhealthy.
+#
+# Usage: test_cam_revoke.sh PORTERD PORTER PORTER_HUB PORTER_CAM PORTERD_MQTT_PEER MOSQUITTO
+# KEEP=1 keeps the directory.
+set -u
+D=$(realpath "$1")
+P=$(realpath "$2")
+HUBX=$(realpath "$3")
+CAMX=$(realpath "$4")
+PEER=$(realpath "$5")
+MOSQ=$6
+. "$(dirname "$0")/lib.sh"
+PATH=$PATH:/usr/sbin:/usr/local/sbin
+need mosquitto_passwd mosquitto_pub python3 sqlite3 curl
+t_begin cam-revoke
+umask 022
+chmod 755 "$T"	# porter-cam (nobody, when we are root) reads its config here
+unset PORTER_CACERT XDG_CONFIG_HOME PORTER_CONFIG
+USERLINE=""
+[ "$(id -u)" -eq 0 ] && USERLINE="user = nobody"
+
+# ---- keys; the hub's first, so that its broker account exists ----
+for k in A B C courier; do "$P" keygen -o $k.key >/dev/null || exit 1; done
+chmod 644 ./*.key.pub
+mkdir -m 700 hub
+"$P" keygen -o hub/hub.key >/dev/null
+HID=$("$PEER" id hub/hub.key)
+kid() { local i; i=$("$PEER" id "$1") && echo "${i#hub-}"; }
+KA=$(kid A.key); KB=$(kid B.key); KC=$(kid C.key)
+[[ $HID =~ ^hub-[0-9a-f]{16}$ ]] && [[ $KA =~ ^[0-9a-f]{16}$ ]]
+ok "keys: owners A, B, C, the courier's, the hub's ($HID)"
+
+broker_start porterd "$HID"
+ok "mosquitto on 127.0.0.1:$MPORT" || { show mosquitto.log mosquitto.out; echo "Bail out! no broker"; exit 1; }
+PORTERD_EXTRA="[clips]
+dir = $T/clips" porterd_start "$D"
+ok "porterd starts and connects to the broker" || { show porterd.log; echo "Bail out! no porterd"; exit 1; }
+
+# ---- the owner, the home; A first, B endorsed by A, C without a statement ----
+export PORTER_PASSWORD='correct horse battery staple'
+OC=(env PORTER_CONFIG="$T/owner.conf")
+expect 0 "owner signs up" "${OC[@]}" "$P" signup --server "$URL" --email ana@example.org --name Ana
+expect 0 "owner signs in" "${OC[@]}" "$P" login --email ana@example.org
+expect 0 "a home" "${OC[@]}" "$P" home create --name Flat --tz Europe/Berlin --json
+H=$(jv 'd["id"]')
+expect 0 "key A enrolled (the home's first key)" "${OC[@]}" "$P" key add --home "$H" --key A.key.pub
+expect 0 "key B endorsed by A" "${OC[@]}" "$P" key endorse --home "$H" --key A.key --public-key B.key.pub
+expect 0 "key C added without a statement (an owner key at porterd only)" \
+	"${OC[@]}" "$P" key add --home "$H" --key C.key.pub
+
+# ---- porter-cam and the hub ----
+mkdir -m 777 run
+cat >cam.conf <<EOF
+[cam]
+id = cam-1
+$USERLINE
+input = lavfi:testsrc2=size=320x240:rate=25
+state_dir = $T/camstate
+hub_socket = $T/run/cam.sock
+[input]
+backoff_min = 300ms
+backoff_max = 1s
+open_timeout = 3s
+io_timeout = 2s
+[health]
+stall = 2s
+[clips]
+marks = $T/run/marks.sock
+owners = $T/A.key.pub, $T/B.key.pub
+preroll = 1s
+postroll = 1s
+segment = 1s
+server = $URL
+EOF
+"$CAMX" key -f cam.conf >camkey.out 2>&1 && [ -s camstate/cam.key.pub ]
+ok "porter-cam key: the camera's key" || show camkey.out
+KCAM=$(kid_of camstate/cam.key.pub)
+cp "$HID.pw" hub.pw && chmod 600 hub.pw
+cat >hub.conf <<EOF
+[hub]
+state_dir = $T/hub
+[link]
+tcp = 127.0.0.1:0
+[door]
+open_timeout = 2s
+relock_delay = 100ms
+[drivers]
+sim_lock_delay = 50ms
+[server]
+revocations_max_age = 0
+[mqtt]
+broker = 127.0.0.1:$MPORT
+password_file = $T/hub.pw
+keepalive = 5s
+[log]
+level = debug
+[camera]
+socket = $T/run/cam.sock
+id = cam-1
+key = $T/camstate/cam.key.pub
+max_age = 3s
+EOF
+rm -f hub.ready
+"$HUBX" -f "$T/hub.conf" -d -R "$T/hub.ready" >>hub.out 2>>hub.log &
+HPID=$!
+PIDS+=("$HPID")
+wait_for 10 test -s hub.ready
+ok "porter-hub starts" || { show hub.log; echo "Bail out! no hub"; exit 1; }
+[ "$(id -u)" -eq 0 ] && chgrp nogroup run/cam.sock 2>/dev/null
+LINK="unix:$T/hub/link.sock"
+sim() { "$P" sim --hub-control "$T/hub/sim.sock" "$@"; }
+camera() { sim status 2>/dev/null | grep -q "\"camera\":\"$1\""; }
+hub_state() { wait_for 5 eval "sim status 2>/dev/null | grep -q '\"state\":\"$1\"'"; }
+"$HUBX" pair -f hub.conf -q >hub.pair 2>&1
+CODE=$(awk '/^pairing code:/ {print $3}' hub.pair)
+HKEY=$(awk '/^hub key:/ {print $3}' hub.pair)
+"${OC[@]}" "$P" hub pair --home "$H" --hub-key hub/hub.key.pub --code "$CODE" --key A.key \
+	--label door >hp.out 2>&1 &&
+	"$P" hub pair-local --hub "$LINK" --key A.key --home "$H" --hub-key "$HKEY" --code "$CODE" \
+		>>hp.out 2>&1
+ok "the hub paired with key A, through the API and at the door" || show hp.out hub.pair hub.log
+
+"$CAMX" -d -f cam.conf 2>cam.log &
+CAMPID=$!
+PIDS+=("$CAMPID")
+wait_for 20 camera healthy
+ok "porter-cam's health: the hub sees the camera healthy" || { show cam.log; show hub.log; }
+"$P" grant --key A.key --holder courier.key.pub --home "$H" --purpose delivery --expires +1h \
+	--entries 20 --camera -o cam.cbor >/dev/null
+expect 0 "healthy: a camera-required credential opens" \
+	"$P" courier unlock --hub "$LINK" --cred cam.cbor --key courier.key
+hub_state unlocked && sim door open >/dev/null && sim door close >/dev/null && hub_state secured
+ok "in and out: secured" || sim status | show
+
+# ---- the camera enrolled by B; a clip ----
+expect 0 "B enrols the camera (porter camera add --key B)" "${OC[@]}" "$P" camera add --home "$H" \
+	--id cam-1 --camera-key camstate/cam.key.pub --key B.key --name Door
+clips_done() { # N: porterd has N clips with their manifest
+	"${OC[@]}" "$P" clip list --home "$H" --json >cl.json 2>/dev/null &&
+		python3 -c 'import json, sys; c = json.load(open("cl.json"))["clips"]; sys.exit(0 if len(c) == int(sys.argv[1]) else 1)' "$1"
+}
+record() { # a clip of about 2 s, by hand (the marks the hub would send)
+	"$P" cam mark --socket "$T/run/marks.sock" start >mark.out 2>&1 || return 1
+	sleep 2
+	"$P" cam mark --socket "$T/run/marks.sock" end --clip "$(cat mark.out)" >/dev/null 2>&1
+}
+wait_for 10 test -S run/marks.sock && record
+C1=$(cat mark.out)
+manifest_in() { "${OC[@]}" "$P" clip get --home "$H" "$1" --json >cg.json 2>/dev/null &&
+	python3 -c 'import json, sys; sys.exit(0 if isinstance(json.load(open("cg.json")).get("manifest"), dict) else 1)'; }
+wait_for 30 manifest_in "$C1"
+ok "clip 1 ($C1) at porterd with its manifest" || { show cam.log; grep clip porterd.log | show; }
+decrypt() { # OUT KEY [options]
+	local out=$1 key=$2
+	shift 2
+	rm -f "$out"
+	"${OC[@]}" "$P" clip decrypt --home "$H" "$C1" --key "$key" --out "$out" "$@"
+}
+expect 0 "a viewer anchored at A believes the camera B enrolled (A endorsed B)" decrypt v1.mp4 A.key
+grep -q "key enrolled by owner key $KB" err.txt && grep -q "through the home's owner endorsements" err.txt &&
+	[ -s v1.mp4 ]
+ok "... says so: enrolled by B ($KB), trusted through the endorsements" || show err.txt
+
+# ---- a revocation by a key nobody endorsed: ignored ----
+expect 0 "C (no statement: porterd's word only) revokes A at porterd" \
+	"${OC[@]}" "$P" revoke --home "$H" --signer C.key --key A.key.pub
+expect 0 "the viewer anchored at A ignores C's revocation of A" decrypt v2.mp4 A.key
+grep -q "1 key revocation(s) of home $H are not signed by an owner key you trust: ignored" err.txt
+ok "... and says it ignored one" || show err.txt
+wait_for 10 grep -q "event=revocation version=1 result=refuse" hub.log
+ok "the hub refuses C's revocation too (C is not an owner it trusts)" || grep revocation hub.log | show
+camera healthy; ok "the camera stays healthy at the hub" || sim status | show
+
+# ---- the revocations unreadable: fail closed ----
+# A proxy in front of porterd that answers 503 to GET .../revocations and
+# passes everything else on (tests/integration/cam_revoke_proxy.py).
+PXPORT=$(free_port)
+python3 "$SRC/tests/integration/cam_revoke_proxy.py" "$PXPORT" "$URL" 2>proxy.log &
+PIDS+=("$!")
+wait_for 10 port_open "$PXPORT"
+sed "s|^server = .*|server = http://127.0.0.1:$PXPORT|" owner.conf >proxy.conf
+chmod 600 proxy.conf
+PC=(env PORTER_CONFIG="$T/proxy.conf")
+rm -f v3.mp4
+expect 3 "GET revocations fails (503): decrypt refuses" \
+	"${PC[@]}" "$P" clip decrypt --home "$H" "$C1" --key A.key --out v3.mp4
+grep -q "cannot read the revocations of home $H: refusing" err.txt && [ ! -e v3.mp4 ] &&
+	grep -q "GET /v1/homes/$H/revocations" proxy.log
+ok "... says why, writes nothing" || show err.txt proxy.log
+expect 0 "... --camera-key still pins the key" "${PC[@]}" "$P" clip decrypt --home "$H" "$C1" \
+	--key A.key --out v3.mp4 --camera-key camstate/cam.key.pub
+grep -q "unchecked against the home's revocations" err.txt
+ok "... with a note that the revocations were not read" || show err.txt
+expect 3 "porter live refuses as well" "${PC[@]}" "$P" live --home "$H" --key A.key --out live0.mp4 \
+	--seconds 2
+grep -q "cannot read the revocations" err.txt; ok "... saying why" || show err.txt
+
+# ---- A revokes B: B's camera statement and endorsements are not believed ----
+expect 0 "A revokes B" "${OC[@]}" "$P" revoke --home "$H" --signer A.key --key B.key.pub --json
+VB=$(jv 'd["version"]')
+expect 3 "the camera B enrolled is refused by a viewer anchored at A" decrypt v4.mp4 A.key
+grep -q "enrolled by owner key $KB, which was revoked by $KA (version $VB)" err.txt && [ ! -e v4.mp4 ]
+ok "... naming B, its revoker A and the version ($VB)" || show err.txt
+expect 3 "a viewer anchored at B and A (--owner-pub A): its own key revoked, refused" \
+	decrypt v5.mp4 B.key --owner-pub A.key.pub
+grep -q "your key $KB was revoked by $KA (version $VB)" err.txt
+ok "... \"your key $KB was revoked by $KA (version $VB)\"" || show err.txt
+expect 3 "porter live refuses the camera too, before any request" \
+	"${OC[@]}" "$P" live --home "$H" --key A.key --out live1.mp4 --seconds 2
+[ ! -e live1.mp4 ] && ! grep -q "method=POST path=\"/v1/homes/$H/live\"" porterd.log
+ok "... nothing written, no live request sent" || show err.txt
+wait_for 10 grep -q "result=stored kind=key target=.* owner_key_id=$KA" hub.log
+ok "the hub stores A's revocation of B" || grep revocation hub.log | show
+
+# PORTER_CAMTRUST_CORPUS=DIR: porterd's answers, as the viewer anchored at
+# A reads them, written as seeds for fuzz/fuzz_camtrust.c.
+seed() { # NAME
+	[ -n "${PORTER_CAMTRUST_CORPUS:-}" ] || return 0
+	"${OC[@]}" "$P" key list --home "$H" --json >s.keys 2>/dev/null &&
+		"${OC[@]}" "$P" revocations --home "$H" --json >s.revs 2>/dev/null &&
+		"${OC[@]}" "$P" camera list --home "$H" --json >s.cams 2>/dev/null &&
+		python3 - "$PORTER_CAMTRUST_CORPUS/$1" "$(cut -d' ' -f2 A.key.pub)" <<'PY'
+import json, sys
+cams = json.load(open("s.cams"))["cameras"]
+d = {"anchors": [sys.argv[2]], "owner_keys": json.load(open("s.keys")),
+     "revocations": json.load(open("s.revs")), "camera": cams[0] if cams else None}
+json.dump(d, open(sys.argv[1], "w"), sort_keys=True)
+PY
+}
+seed revoked-endorser
+
+# ---- enrolled again by A; evidence from porterd's key, vouched for ----
+expect 0 "the camera removed" "${OC[@]}" "$P" camera remove --home "$H" cam-1
+expect 0 "A enrols it again (same key)" "${OC[@]}" "$P" camera add --home "$H" --id cam-1 \
+	--camera-key camstate/cam.key.pub --key A.key --name Door
+expect 0 "a viewer anchored at A opens clip 1 again" decrypt v6.mp4 A.key
+expect 0 "evidence export without --camera-key: the key vouched for by A's statement" \
+	"${OC[@]}" "$P" evidence export --home "$H" "$C1" --out ev1.bundle --key A.key
+expect 0 "the bundle verifies with the camera's key" "$P" evidence verify ev1.bundle \
+	--camera-key camstate/cam.key.pub
+expect 3 "evidence export with neither --camera-key nor an owner key: refused" \
+	"${OC[@]}" "$P" evidence export --home "$H" "$C1" --out ev0.bundle
+
+# ---- A revokes the camera's key ----
+SEG0=$(ls clips/"$H"/"$C1"/0000.seg 2>/dev/null)
+[ -n "$SEG0" ] && [ "$(stat -c %s clips/"$H"/"$C1"/0000.sig)" -eq 96 ]
+ok "porterd keeps segment 0 of clip 1 and its signature" || ls -R clips | show
+SIG0=$(python3 -c 'import base64, sys; print(base64.urlsafe_b64encode(open(sys.argv[1], "rb").read()[32:]).decode().rstrip("="))' clips/"$H"/"$C1"/0000.sig)
+reseg() { # the camera's own segment 0 of clip 1, again, with its own signature
+	curl -s -o rs.out -w '%{http_code}' -X PUT -H "Porter-Camera: cam-1" \
+		-H "Porter-Signature: $SIG0" -H 'Content-Type: application/octet-stream' \
+		--data-binary @"$SEG0" "$URL/v1/clips/$C1/segments/0"
+}
+[ "$(reseg)" = 200 ]
+ok "before: segment 0 re-sent with its signature is taken (200, the same bytes)" || show rs.out
+"${OC[@]}" "$P" clip get --home "$H" "$C1" --json >/dev/null 2>&1
+TOKEN=$(sed -n 's/^token = //p' owner.conf)
+curl -s -o man1.cbor -H "Authorization: Bearer $TOKEN" "$URL/v1/homes/$H/clips/$C1/manifest"
+[ -s man1.cbor ]; ok "the manifest of clip 1, as porterd serves it"
+remanifest() {
+	curl -s -o rm.out -w '%{http_code}' -X PUT -H "Porter-Camera: cam-1" \
+		-H 'Content-Type: application/cbor' --data-binary @man1.cbor "$URL/v1/clips/$C1/manifest"
+}
+[ "$(remanifest)" = 200 ]; ok "before: the manifest re-sent is taken (200)" || show rm.out
+
+expect 0 "porter camera revoke --key A cam-1" "${OC[@]}" "$P" camera revoke --home "$H" --key A.key cam-1
+VC=$(sed -n 's/.* version \([0-9]*\):.*/\1/p' out.txt)
+grep -q "key id $KCAM" out.txt && [ -n "$VC" ]
+ok "... names the camera's key id ($KCAM) and the version ($VC)" || show out.txt
+expect 0 "GET cameras" "${OC[@]}" "$P" camera list --home "$H" --json
+[ "$(jv 'd["cameras"][0]["revoked"]')" = True ]; ok "... says \"revoked\": true" || show out.txt
+expect 0 "porter camera list" "${OC[@]}" "$P" camera list --home "$H"
+grep -q REVOKED out.txt; ok "... shows REVOKED" || show out.txt
+
+seed revoked-camera
+expect 3 "clip decrypt refuses the revoked camera's clip (an old one)" decrypt v7.mp4 A.key
+grep -q "camera key $KCAM revoked by $KA at .*, version $VC" err.txt && [ ! -e v7.mp4 ]
+ok "... \"camera key $KCAM revoked by $KA at <time>, version $VC\"" || show err.txt
+expect 0 "--camera-key pins it outright" decrypt v8.mp4 A.key --camera-key camstate/cam.key.pub
+grep -q "WARNING: camera 'cam-1': --camera-key $KCAM was revoked by $KA" err.txt && [ -s v8.mp4 ]
+ok "... with a WARNING naming the revocation" || show err.txt
+expect 3 "porter live refuses the revoked camera" \
+	"${OC[@]}" "$P" live --home "$H" --key A.key --out live2.mp4 --seconds 2
+grep -q "camera key $KCAM revoked by $KA" err.txt; ok "... naming it" || show err.txt
+expect 23 "porter live with the revoked key pinned: porterd refuses the live view (revoked)" \
+	"${OC[@]}" "$P" live --home "$H" --key A.key --camera-key camstate/cam.key.pub \
+	--out live3.mp4 --seconds 2
+grep -q "method=POST path=\"/v1/homes/$H/live\" status=403" porterd.log && [ ! -e live3.mp4 ]
+ok "... POST .../live answered 403, nothing written" || { show err.txt; grep live porterd.log | show; }
+expect 3 "evidence export refuses it (no --camera-key)" \
+	"${OC[@]}" "$P" evidence export --home "$H" "$C1" --out ev2.bundle --key A.key
+[ ! -e ev2.bundle ]; ok "... no bundle written"
+
+# porterd: every upload route of the camera refused, nothing stored
+[ "$(reseg)" = 403 ] && grep -q '"revoked"' rs.out
+ok "porterd: segment 0 re-sent with its real signature: 403 revoked" || show rs.out
+[ "$(remanifest)" = 403 ] && grep -q '"revoked"' rm.out
+ok "porterd: the manifest re-sent: 403 revoked" || show rm.out
+n_before=$(find clips -name '*.seg' | wc -l)
+wait_for 10 test -S run/marks.sock && record
+C2=$(cat mark.out)
+wait_for 20 grep -q "path=\"/v1/clips/$C2/key\" status=403" porterd.log
+ok "porterd refuses the camera's next clip (its key record): 403" ||
+	{ grep "$C2" porterd.log | show; show cam.log; }
+grep -q "event=camera_upload result=refused reason=revoked home=$H camera=cam-1" porterd.log
+ok "porterd logs the refusal: reason=revoked" || grep camera_upload porterd.log | show
+sleep 1
+[ "$(find clips -name '*.seg' | wc -l)" -eq "$n_before" ] && [ ! -e "clips/$H/$C2" ]
+ok "nothing of clip 2 stored" || ls -R clips | show
+
+# the hub: the camera's health messages refused, unhealthy, the credential refused
+wait_for 10 grep -q "event=camera_key_revoked camera=cam-1 key_id=$KCAM" hub.log
+ok "the hub: event=camera_key_revoked for the camera's key" || grep -i camera hub.log | tail -n 5 | show
+wait_for 10 camera unhealthy
+ok "the hub says the camera is unhealthy" || sim status | show
+grep -q "event=camera_message result=refused reason=camera-key-revoked camera=cam-1" hub.log
+ok "its health messages are refused: camera-key-revoked" || grep camera_message hub.log | show
+alive "$CAMPID"; ok "porter-cam still runs (still sending)" || show cam.log
+expect 25 "a camera-required credential: refused" \
+	"$P" courier unlock --hub "$LINK" --cred cam.cbor --key courier.key
+grep -q camera-unhealthy out.txt err.txt && hub_state secured
+ok "... camera-unhealthy, the bolt never moved" || show out.txt err.txt
+
+alive "$PID" && alive "$HPID"; ok "porterd and the hub still run" || { show porterd.log; show hub.log; }
+! grep -q "ERROR: AddressSanitizer\|runtime error:" porterd.log hub.log cam.log
+ok "no sanitizer report" || grep -h "Sanitizer\|runtime error" porterd.log hub.log cam.log | show
+# The hub stopped here, not by lib.sh's cleanup (TERM, then a wait without
+# end): a sanitizer build's leak check at exit can hang under the hub's
+# seccomp filter; that is said, not counted (not what this test is about).
+kill -TERM "$HPID" 2>/dev/null
+wait_for 10 eval '! alive "$HPID"' || { echo "# the hub did not end within 10 s of SIGTERM: killed"; kill -KILL "$HPID" 2>/dev/null; }
+wait "$HPID" 2>/dev/null
+t_end
