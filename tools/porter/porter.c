@@ -68,7 +68,7 @@ static const char usage[] =
 	"  approval list --home ID      the hubs' open requests to let someone in\n"
 	"  approval approve|deny --home ID --request HEX --session HEX --key OWNER_KEY\n"
 	"                               answer one, signed here; porterd relays it\n"
-	"  camera add|sign|list|remove --home ID\n"
+	"  camera add|sign|list|remove|revoke --home ID\n"
 	"                               a home's cameras (their keys)\n"
 	"  clip list|get|decrypt --home ID\n"
 	"                               a home's sealed clips; decrypt one with your\n"
