@@ -570,12 +570,18 @@ segment_put(struct server *s, struct request *rq, struct reply *rp,
 	}
 
 	/* Checks and the row in one transaction: a manifest stored meanwhile
-	 * is seen (SQLite runs one at a time; see docs/clips.md for PG). */
+	 * is seen (SQLite runs one at a time; PostgreSQL: the home lock below). */
 	if (pt_store_begin(s->st) != PT_OK) {
 		fail_internal(rp);
 		goto out;
 	}
 	in_tx = true;
+	/* Uploads to the home run one at a time from here (L5, docs/clips.md):
+	 * "another camera's clip" and the quota, then the write. */
+	if (pt_store_home_lock(s->st, cam.home_id) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
 	x = pt_store_clip_get(s->st, cam.home_id, clip, &row);
 	if (x != PT_OK && x != PT_ENOTFOUND) {
 		fail_internal(rp);
@@ -822,6 +828,12 @@ manifest_put(struct server *s, struct request *rq, struct reply *rp,
 		goto out;
 	}
 	in_tx = true;
+	/* Uploads to the home run one at a time from here (L5, docs/clips.md):
+	 * "another camera's clip" and the quota, then the write. */
+	if (pt_store_home_lock(s->st, cam.home_id) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
 	x = pt_store_clip_get(s->st, cam.home_id, clip, &row);
 	if (x != PT_OK && x != PT_ENOTFOUND) {
 		fail_internal(rp);
@@ -992,6 +1004,12 @@ keyrec_put(struct server *s, struct request *rq, struct reply *rp,
 		return;
 	}
 	in_tx = true;
+	/* Uploads to the home run one at a time from here (L5, docs/clips.md):
+	 * "another camera's clip" and the quota, then the write. */
+	if (pt_store_home_lock(s->st, cam.home_id) != PT_OK) {
+		fail_internal(rp);
+		goto out;
+	}
 	x = pt_store_clip_get(s->st, cam.home_id, clip, &row);
 	if (x != PT_OK && x != PT_ENOTFOUND) {
 		fail_internal(rp);
@@ -1252,6 +1270,12 @@ camera_add(struct server *s, struct request *rq, struct reply *rp, const struct 
 	c.added_by = rq->actor;
 	c.created_at = now_utc();
 	if (pt_store_begin(s->st) != PT_OK) {
+		fail_internal(rp);
+		return;
+	}
+	/* The count and the insert against another enrolment of the home. */
+	if (pt_store_home_lock(s->st, home->id) != PT_OK) {
+		pt_store_rollback(s->st);
 		fail_internal(rp);
 		return;
 	}
