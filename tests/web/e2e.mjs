@@ -240,10 +240,13 @@ async function main() {
   const page = await ctx.newPage();
   const pageErrors = [];
   let expectRefusals = false; // 5d provokes 400, 404 and 409 answers on purpose
+  let expectRevocations503 = false; // 10. answers GET .../revocations 503 on purpose
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of (401|403)/.test(m.text()) &&
-      !(expectRefusals && /status of (400|404|409)/.test(m.text()))) pageErrors.push(m.text());
+      !(expectRefusals && /status of (400|404|409)/.test(m.text())) &&
+      !(expectRevocations503 && /status of 503/.test(m.text()) &&
+        /\/v1\/homes\/[^/]+\/revocations(\?|$)/.test(m.location()?.url || ''))) pageErrors.push(m.text());
   });
   const shot = async (name) => {
     await page.locator('#toast.show').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
@@ -576,6 +579,9 @@ async function main() {
   const cfile = join(T, 'guest2.cred');
   let cutClipFrom = null;
   let cutClipId = null;
+  // The clip this page (the browser key) plays in 5c, and how to undo the
+  // tampering with its segment 0 there: 10. opens it again.
+  let playedClip = null;
   if (chainB64) {
     let first = door(cfile, gkey);
     for (let i = 0; i < 5 && first.rc !== 0; i++) {
@@ -839,6 +845,7 @@ async function main() {
       }));
       ok(dur1, `the clip recorded after this browser's key was endorsed opens with that key and plays: the video reports ${dur1} s`,
         `${await tid('clip-status').textContent().catch(() => '')} ${await tid('clip-error').textContent().catch(() => '')}`);
+      if (dur1) playedClip = { id: clip.id, camera: clip.camera, untamper: null };
       // Believed through the demo owner key (which enrolled the camera), the
       // key that endorsed this browser's key, pinned on first sight.
       const signer1 = await tid('clip-camera-vouched').getAttribute('data-signer').catch(() => null);
@@ -1043,6 +1050,12 @@ async function main() {
         b[b.length - 5] ^= 1;
         writeFileSync(seg0, b);
         altered = true;
+        if (playedClip) {
+          playedClip.untamper = () => {
+            b[b.length - 5] ^= 1;
+            writeFileSync(seg0, b);
+          };
+        }
       } catch (e) {
         log(`alter ${seg0}: ${e.message}`);
       }
@@ -1622,6 +1635,129 @@ window.results = {};
     const d1now = await call('GET', `/v1/deliveries/${D1}`, null, await signin(EMAIL, PASSWORD)).catch((e) => ({ state: e.message }));
     ok(d1now.state !== 'refused', 'the delivery was not refused', d1now.state);
   } else ok(false, 'the deliveries page shows a Refuse button', D1);
+
+  // 10. The page's camera trust reads the home's key revocations (camtrust.js,
+  // revocation.js R1..R4; docs/web.md, "The camera's key"), on the clip this
+  // browser's key played in 5c. Last of all: at its end the camera's key is
+  // revoked for real, after which porterd refuses the camera's uploads
+  // (403 revoked) and the hub takes it for unhealthy; nothing below uses
+  // the camera, and this file reads none of the daemons' logs.
+  lap('10');
+  if (playedClip) {
+    playedClip.untamper?.(); // 5c altered its segment 0 at porterd: put back
+    // 9 left the sign-in form (the cookie another account's): the owner again.
+    ok(await otherTab(EMAIL, PASSWORD) === 201, '10: the owner signs in again (cookie)');
+    await page.goto(`${BASE}/app/#/homes/${HOME}/clips/${playedClip.id}`);
+    await page.reload();
+    const clipPath = `/v1/homes/${HOME}/clips/${playedClip.id}`;
+    const revPath = `/v1/homes/${HOME}/revocations`;
+    // Opens the clip with this browser's key: what the page said (the first
+    // error), whether the video played, and what it did meanwhile (the
+    // clip's key record asked for, key workers started, revocation pages
+    // asked for).
+    const openClip = async () => {
+      const seen = { keyReads: 0, workers: 0, revReads: 0 };
+      const onReq = (rq) => {
+        const p = new URL(rq.url()).pathname;
+        if (p === `${clipPath}/key`) seen.keyReads++;
+        if (p === revPath) seen.revReads++;
+      };
+      const onWorker = () => seen.workers++;
+      await page.goto(`${BASE}/app/#/homes/${HOME}/clips`);
+      await page.goto(`${BASE}/app/#/homes/${HOME}/clips/${playedClip.id}`);
+      await tid('clip-passphrase').waitFor({ timeout: 10000 });
+      await tid('clip-passphrase').fill('e2e passphrase 1');
+      page.on('request', onReq);
+      page.on('worker', onWorker);
+      await tid('clip-play').click();
+      const end = await until(40, async () => {
+        const t = await tid('clip-error').textContent();
+        if (t) return { said: t };
+        const d = await page.evaluate(() => {
+          const v = document.querySelector('[data-testid="clip-video"]');
+          return v && !v.hidden && Number.isFinite(v.duration) && v.duration > 0 ? v.duration : null;
+        });
+        return d ? { dur: d } : null;
+      });
+      page.off('request', onReq);
+      page.off('worker', onWorker);
+      return { said: end?.said || null, dur: end?.dur || null, ...seen, hidden: await tid('clip-video').isHidden(),
+        status: await tid('clip-status').getAttribute('data-value').catch(() => null),
+        error: await tid('clip-error').textContent().catch(() => '') };
+    };
+    const show = (r) => JSON.stringify(r);
+
+    // R4: GET .../revocations answers 503 as the page is about to open the
+    // clip: no camera is believed, nothing of the clip is fetched or opened.
+    const revs = (url) => url.pathname === revPath;
+    let routed = 0;
+    await page.route(revs, async (route) => {
+      routed++;
+      await route.fulfill({ status: 503, contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'unavailable', message: 'e2e: revocations withheld' } }) });
+    });
+    let logged503 = 0; // Chromium logs the 503 as an error: let through above
+    const on503 = (m) => {
+      if (m.type() === 'error' && /status of 503/.test(m.text())) logged503++;
+    };
+    page.on('console', on503);
+    expectRevocations503 = true;
+    const r1 = await openClip();
+    await page.unroute(revs);
+    expectRevocations503 = false;
+    page.off('console', on503);
+    log(`the 503s logged in the console: ${logged503}`);
+    ok(r1.said && /this camera's key is not vouched for by an owner of this home \(camera [^)]+\): the page could not read this home's revocations, so it believes no camera of this home/.test(r1.said) &&
+      routed >= 1 && r1.revReads >= 1 && r1.keyReads === 0 && r1.workers === 0 && r1.hidden && r1.status === 'refused' && !r1.dur,
+    '10: GET .../revocations answers 503: "could not read this home\'s revocations", no key record fetched, no key worker, nothing played',
+    `${show(r1)} (routed ${routed})`);
+    await shot('20-clip-revocations-unreadable');
+    // The control: the route gone, the same clip plays again in this page.
+    const r2 = await openClip();
+    ok(r2.dur && r2.revReads >= 1 && r2.keyReads >= 1 && r2.workers >= 1 && !r2.hidden && r2.status === 'ready',
+      `10: with porterd answering again, the same clip plays (${r2.dur} s): the refusal above was the 503's`, show(r2));
+
+    // R3: the camera's key revoked for real with the demo owner key (porter
+    // revoke): the clip that played is refused, naming the revoked key.
+    const otok = await signin(EMAIL, PASSWORD);
+    const camsBefore = (await call('GET', `/v1/homes/${HOME}/cameras`, null, otok)).cameras || [];
+    const cam = camsBefore.find((c) => c.id === playedClip.camera) || {};
+    let camKeyOut = null; // the key porter-cam printed when make run made it
+    try {
+      camKeyOut = /^public key: *(\S+)$/m.exec(readFileSync(join(V, 'run', 'cam.key.out'), 'utf8'))?.[1] || null;
+    } catch { /* checked below */ }
+    ok(cam.public_key && cam.public_key === camKeyOut,
+      `10: porterd lists camera ${playedClip.camera} with the key porter-cam made (${cam.key_id})`, `${show(cam)} ${camKeyOut}`);
+    const camKid = cam.public_key ? createHash('sha256').update(Buffer.from(cam.public_key, 'base64url')).digest('hex').slice(0, 16) : '?';
+    const ownerPub = readFileSync(join(V, 'demo', 'owner.key.pub'), 'utf8').trim().split(/\s+/).pop();
+    const ownerKid = createHash('sha256').update(Buffer.from(ownerPub, 'base64url')).digest('hex').slice(0, 16);
+    let rev = null;
+    try {
+      // Its own session file: 8. ended the demo one (sign out everywhere).
+      const conf = { ...process.env, PORTER_CONFIG: join(T, 'revoke-client.conf') };
+      cli(['login', '--server', BASE, '--email', EMAIL, '--password-stdin'], { env: conf, input: `${PASSWORD}\n`,
+        stdio: ['pipe', 'pipe', 'pipe'] });
+      rev = JSON.parse(cli(['revoke', '--home', HOME, '--signer', join(V, 'demo', 'owner.key'), '--key', cam.public_key,
+        '--json'], { env: conf }));
+    } catch (e) {
+      log(`porter revoke --key CAMERA: ${e.stderr || e.message}`);
+    }
+    ok(rev && rev.kind === 'key' && rev.target === cam.public_key && Number.isSafeInteger(rev.version),
+      '10: porter revoke --home H --signer owner.key --key CAMERA_KEY stores a key revocation of the camera\'s key', show(rev));
+    const r3 = await openClip();
+    const m3 = /camera key revoked: the key ([0-9a-f]{16}) of camera (\S+) was revoked by owner key ([0-9a-f]{16}) \(revocation version (\d+),/.exec(r3.said || '');
+    ok(m3 && m3[1] === camKid && m3[2] === playedClip.camera && m3[3] === ownerKid && Number(m3[4]) === rev?.version &&
+      r3.keyReads === 0 && r3.workers === 0 && r3.hidden && r3.status === 'refused' && !r3.dur,
+    `10: the camera's key revoked: the clip that played is refused ("camera key revoked: the key ${camKid} ... by owner key ${ownerKid}"), no key record fetched, no key worker, nothing played`,
+    show(r3));
+    await shot('21-clip-camera-revoked');
+    // porterd's own word (docs/api.md, "revoked"): false before, true now.
+    const camAfter = ((await call('GET', `/v1/homes/${HOME}/cameras`, null, otok)).cameras || []).find((c) => c.id === playedClip.camera) || {};
+    ok(cam.revoked === false && camAfter.revoked === true, '10: GET .../cameras says "revoked": false before, true after',
+      `${cam.revoked} -> ${camAfter.revoked}`);
+  } else ok(false, '10: a clip this page played in 5c, to open again');
+  lap('10 done');
+
   ok(pageErrors.length === 0, 'no script errors in the page', pageErrors.join('\n'));
 }
 
