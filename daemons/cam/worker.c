@@ -455,6 +455,14 @@ loop(struct worker *w)
 		w->deadline_ms = now + w->cfg->io_timeout_ms;
 		r = av_read_frame(w->fmt, w->pkt);
 		w->deadline_ms = 0;
+		/* A read that comes back only after io_timeout brought nothing in
+		 * time: what it hands over is the frame the demuxer's parser held
+		 * (libavformat flushes its parsers when a read fails), not a
+		 * fresh packet, and must not move the stall clock. */
+		if (r >= 0 && cam_mono_ms() - now >= w->cfg->io_timeout_ms) {
+			av_packet_unref(w->pkt);
+			r = AVERROR_EXIT;
+		}
 		if (r == AVERROR_EOF) {
 			camlog(CAMLOG_INFO, "event=input_end input=\"%s\"", w->cfg->input);
 			return CAM_WORKER_EOF;
