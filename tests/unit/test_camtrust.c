@@ -47,15 +47,19 @@ static struct key A, B, C, D, S, K;
 /* ---- the porter tool's functions camtrust.c calls ---- */
 
 static char last_warning[2048];
+static char warnings[8192];	/* every warning since serve(), one a line */
 
 void
 warnx_(const char *fmt, ...)
 {
 	va_list ap;
+	size_t n = strlen(warnings);
 
 	va_start(ap, fmt);
 	(void)vsnprintf(last_warning, sizeof(last_warning), fmt, ap);
 	va_end(ap);
+	if (n + strlen(last_warning) + 2 < sizeof(warnings))
+		(void)snprintf(warnings + n, sizeof(warnings) - n, "%s\n", last_warning);
 }
 
 int64_t
@@ -209,6 +213,7 @@ serve(json_t *page0, json_t *page1)
 	srv_pages[1] = page1;
 	srv_page_n = (page0 != NULL) + (page1 != NULL);
 	srv_calls = 0;
+	warnings[0] = '\0';
 	srv_fail_revs = false;
 }
 
@@ -343,9 +348,26 @@ main(void)
 	T_EQ(rc, EXIT_CAM_UNTRUSTED, "GET revocations fails: refused (fail closed)");
 	T_OK(strstr(last_warning, "cannot read the revocations") != NULL, "... saying so");
 
-	serve(page(0, json_pack("[o]", rev_row(1, &A, PT_REVOKE_KEY, K.pk, PT_PK_LEN, HOME))), NULL);
-	rc = cam_trust_key(&t, (struct client *)(void *)&t, HOME, cam_a, pk);
-	T_EQ(rc, EXIT_CAM_UNTRUSTED, "a page whose version does not move forward: refused");
+	{
+		/* Only a token revocation on it: nothing else could refuse. */
+		static const uint8_t tok[16] = { 7 };
+		json_t *big = json_array();
+		int k;
+
+		serve(page(1, json_pack("[o]", rev_row(1, &A, PT_REVOKE_TOKEN, tok, 16, HOME))), NULL);
+		rc = cam_trust_key(&t, (struct client *)(void *)&t, HOME, cam_a, pk);
+		T_EQ(rc, 0, "a token revocation only (labelled token, verified all the same): believed");
+		serve(page(0, json_pack("[o]", rev_row(1, &A, PT_REVOKE_TOKEN, tok, 16, HOME))), NULL);
+		rc = cam_trust_key(&t, (struct client *)(void *)&t, HOME, cam_a, pk);
+		T_EQ(rc, EXIT_CAM_UNTRUSTED, "a page whose version does not move forward: refused");
+		T_OK(strstr(warnings, "do not page forward") != NULL, "... saying so");
+		for (k = 0; k <= CAM_TRUST_REV_PAGE_ITEMS_MAX; k++)
+			json_array_append_new(big, rev_row(1, &A, PT_REVOKE_TOKEN, tok, 16, HOME));
+		serve(page(1, big), NULL);
+		rc = cam_trust_key(&t, (struct client *)(void *)&t, HOME, cam_a, pk);
+		T_EQ(rc, EXIT_CAM_UNTRUSTED, "a page of 1025 revocations (porterd sends 1024 at most): refused");
+		T_OK(strstr(warnings, "too long") != NULL, "... saying so");
+	}
 
 	serve(NULL, NULL);
 	json_decref(cam_a);

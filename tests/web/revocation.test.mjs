@@ -175,6 +175,9 @@ test('fetchRevocations: every page, until an empty one; fails rather than answer
   await assert.rejects(rev.fetchRevocations(async () => pages[0], HOME), /does not grow/);
   let ver = 0;
   await assert.rejects(rev.fetchRevocations(async () => ({ version: ++ver, revocations: [{}] }), HOME), /more than 256 pages/);
+  // A page longer than porterd ever sends (1024): refused, as the CLI does.
+  await assert.rejects(rev.fetchRevocations(async () => ({ version: 1, revocations: new Array(1025).fill({}) }), HOME), /too long/);
+  assert.equal((await rev.fetchRevocations(async (p) => (p.endsWith('since=0') ? { version: 1, revocations: new Array(1024).fill({}) } : { version: 1, revocations: [] }), HOME)).length, 1024);
 });
 
 test('keyRevocations: only verified key revocations by the signers given; the first of each key kept', async () => {

@@ -205,17 +205,14 @@ cam_trust_revocations(const char *home, const json_t *revs, const uint8_t (*sign
 {
 	uint8_t env[PT_ENVELOPE_SIZE_MAX];
 	const json_t *v, *ver;
-	const char *kind;
 	struct pt_envelope e;
 	size_t i, len, idx;
 	bool ok;
 
 	json_array_foreach(revs, i, v) {
-		kind = json_string_value(json_object_get(v, "kind"));
 		ver = json_object_get(v, "version");
-		if (kind == NULL || strcmp(kind, "token") == 0)
-			continue;	/* token revocations: not the viewer's business */
-		/* Whatever porterd calls it, the envelope says what it is. */
+		/* Whatever porterd calls it ("kind"), the envelope says what it
+		 * is: token revocations are verified and then left alone. */
 		ok = server_stmt(json_object_get(v, "revocation"), env, sizeof(env), &len) == 0 &&
 		     n_signers > 0 &&
 		     pt_envelope_verify(pt_crypto_sodium(), env, len, PT_ENV_REVOCATION, signers,
@@ -301,6 +298,13 @@ revocations_read(struct client *c, const char *home, const uint8_t *cam_pk, stru
 		}
 		if (json_array_size(arr) == 0) {
 			r = 0;
+			goto out;
+		}
+		if (json_array_size(arr) > CAM_TRUST_REV_PAGE_ITEMS_MAX) {
+			/* porterd answers 1024 at most: more is a server making
+			 * the viewer verify signatures for ever. */
+			warnx_("porterd's page of revocations is too long (%zu, at most %d)",
+			       json_array_size(arr), CAM_TRUST_REV_PAGE_ITEMS_MAX);
 			goto out;
 		}
 		if (json_integer_value(ver) <= since) {

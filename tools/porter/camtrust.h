@@ -49,6 +49,7 @@
 #define CAM_TRUST_OWNERS_MAX 64	/* owner keys of a home read from porterd (its limit) */
 #define CAM_TRUST_SET_MAX (CAM_TRUST_KEYS_MAX + 1 + CAM_TRUST_OWNERS_MAX)
 #define CAM_TRUST_REV_PAGES_MAX 256	/* pages of revocations read (1024 each) */
+#define CAM_TRUST_REV_PAGE_ITEMS_MAX 1024	/* items on one page: porterd's LIST_REVOCATIONS_MAX */
 
 struct client;
 

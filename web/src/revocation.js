@@ -33,7 +33,8 @@ const TIME_MAX = 253402300799;
 const SKEW_ANY = 0xffffffff; // no age limit, as the hub (UINT32_MAX)
 const B64_MAX = Math.ceil((ENVELOPE_SIZE_MAX * 4) / 3); // 683 characters
 const PAGES_MAX = 256; // porterd answers at most 1024 a page (the CLI reads as many)
-const ITEMS_MAX = PAGES_MAX * 1024;
+const PAGE_ITEMS_MAX = 1024; // porterd's LIST_REVOCATIONS_MAX: a longer page is refused, as the CLI does
+const ITEMS_MAX = PAGES_MAX * PAGE_ITEMS_MAX;
 
 const isBytes = (v, n) => v instanceof Uint8Array && v.length === n;
 const isUint = (v) => Number.isSafeInteger(v) && v >= 0;
@@ -113,6 +114,7 @@ export async function fetchRevocations(get, home) {
     if (!r || typeof r !== 'object' || !Array.isArray(r.revocations) || !isUint(r.version))
       throw new Error('porterd\'s answer is not a list of revocations');
     if (r.revocations.length === 0) return out;
+    if (r.revocations.length > PAGE_ITEMS_MAX) throw new Error(`porterd's page of revocations is too long (${r.revocations.length}, at most ${PAGE_ITEMS_MAX})`);
     if (r.version <= since) throw new Error('porterd\'s revocation version does not grow');
     if (out.length + r.revocations.length > ITEMS_MAX) throw new Error(`porterd lists more than ${ITEMS_MAX} revocations`);
     out.push(...r.revocations);
