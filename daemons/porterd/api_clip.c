@@ -582,6 +582,10 @@ segment_put(struct server *s, struct request *rq, struct reply *rp,
 		fail_internal(rp);
 		goto out;
 	}
+	/* Again under the lock: a key revocation stored since the check
+	 * above (it takes the same lock) is seen now. */
+	if (!camera_upload_allowed(s, rp, cam.home_id, cam.id, cam.pk))
+		goto out;
 	x = pt_store_clip_get(s->st, cam.home_id, clip, &row);
 	if (x != PT_OK && x != PT_ENOTFOUND) {
 		fail_internal(rp);
@@ -834,6 +838,10 @@ manifest_put(struct server *s, struct request *rq, struct reply *rp,
 		fail_internal(rp);
 		goto out;
 	}
+	/* Again under the lock: a key revocation stored since the check
+	 * above (it takes the same lock) is seen now. */
+	if (!camera_upload_allowed(s, rp, cam.home_id, cam.id, cam.pk))
+		goto out;
 	x = pt_store_clip_get(s->st, cam.home_id, clip, &row);
 	if (x != PT_OK && x != PT_ENOTFOUND) {
 		fail_internal(rp);
@@ -1010,6 +1018,10 @@ keyrec_put(struct server *s, struct request *rq, struct reply *rp,
 		fail_internal(rp);
 		goto out;
 	}
+	/* Again under the lock: a key revocation stored since the check
+	 * above (it takes the same lock) is seen now. */
+	if (!camera_upload_allowed(s, rp, cam.home_id, cam.id, cam.pk))
+		goto out;
 	x = pt_store_clip_get(s->st, cam.home_id, clip, &row);
 	if (x != PT_OK && x != PT_ENOTFOUND) {
 		fail_internal(rp);
