@@ -18,7 +18,7 @@
 
 enum ctype {
 	C_STR, C_ID, C_TZ, C_ADDR, C_BOOL, C_UINT, C_MS, C_SECS, C_DRIVER, C_LEVEL, C_BROKER,
-	C_LABEL
+	C_LABEL, C_USER
 };
 
 struct key {
@@ -318,6 +318,15 @@ static const struct key keys[] = {
 	 "an input must hold a new level this long before it counts (0 .. 2s)"},
 	{"gpio", "pull_up", C_BOOL, F(gpio_pull_up), "no", 0, 0,
 	 "yes: ask the kernel for a pull-up bias on the inputs (a reed switch to ground)"},
+	/* -- [sandbox] rows (sandbox.c) -- */
+	{"sandbox", "user", C_USER, F(sb_user), "", 0, 0,
+	 "started as root: become this user once started (the state directory and hub.db*"
+	 " become its); the user must exist; empty: stay as started"},
+	{"sandbox", "group", C_USER, F(sb_group), "", 0, 0,
+	 "the group to become with sandbox.user; empty: the user's login group"},
+	{"sandbox", "seccomp", C_BOOL, F(sb_seccomp), "yes", 0, 0,
+	 "yes: the seccomp allow-list once started (any other system call kills the hub;"
+	 " -n -v lists it); no: none, with a warning at start"},
 	{"log", "level", C_LEVEL, F(log_level), "info", 0, 0, "error, warn, info or debug"},
 };
 
@@ -340,6 +349,21 @@ parse_ms(const char *v, uint64_t *ms)
 		return -1;
 	*ms = (uint64_t)s * 1000u;
 	return 0;
+}
+
+/* A user or group name as useradd(8) takes it: [A-Za-z_][A-Za-z0-9_.-]*. */
+static bool
+is_account_name(const char *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char ch = v[i];
+		bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+		if (!alpha && (i == 0 || !((ch >= '0' && ch <= '9') || ch == '.' || ch == '-')))
+			return false;
+	}
+	return true;
 }
 
 static int
@@ -408,6 +432,11 @@ set(struct hub_config *c, const struct key *k, const char *v, struct pt_errbuf *
 	}
 	case C_LABEL:
 		if (n >= k->size || (n > 0 && !pt_text_is_printable((const uint8_t *)v, n)))
+			goto bad;
+		memcpy(dst, v, n + 1);
+		return 0;
+	case C_USER:
+		if (n >= k->size || (n > 0 && !is_account_name(v, n)))
 			goto bad;
 		memcpy(dst, v, n + 1);
 		return 0;
@@ -481,6 +510,11 @@ finish(struct hub_config *c, struct pt_errbuf *err)
 	if (c->mqtt_tls_cert[0] != '\0' && c->mqtt_tls_ca[0] == '\0') {
 		(void)snprintf(err->msg, sizeof(err->msg),
 			       "mqtt.tls_cert needs mqtt.tls_ca (the broker is verified too)");
+		return -1;
+	}
+	if (c->sb_group[0] != '\0' && c->sb_user[0] == '\0') {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "sandbox.group needs sandbox.user (the group is set with the user)");
 		return -1;
 	}
 	if (c->unix_path[0] == '\0' && c->tcp[0] == '\0') {
@@ -638,6 +672,7 @@ config_print(const struct hub_config *c)
 		case C_ADDR:
 		case C_BROKER:
 		case C_LABEL:
+		case C_USER:
 		case C_DRIVER: printf("%s", p); break;
 		case C_BOOL: printf("%s", *(const bool *)(const void *)p ? "yes" : "no"); break;
 		case C_UINT: printf("%u", *(const uint32_t *)(const void *)p); break;

@@ -165,6 +165,11 @@ struct hub_config {
 	bool gpio_motion_active_low;
 	uint32_t gpio_debounce_ms;
 	bool gpio_pull_up;			/* bias pull-up on the inputs */
+	/* [sandbox]: sandbox.c */
+	/* -- sandbox keys -- */
+	char sb_user[33];			/* started as root: become this user; "": stay */
+	char sb_group[33];			/* "": sandbox.user's login group */
+	bool sb_seccomp;			/* the seccomp allow-list (yes) */
 	/* [log] */
 	int log_level;
 };
@@ -180,6 +185,31 @@ int config_parse_addr(const char *addr, struct sockaddr_storage *ss, unsigned *l
 /* "broker.example.net:8883", "127.0.0.1:1883", "[::1]:1883": host (without
  * brackets) into host[cap], port 1..65535. 0 or -1. */
 int config_parse_broker(const char *addr, char *host, size_t cap, unsigned *port);
+
+/* ---- the sandbox (sandbox.c) ----
+ *
+ * Entered once, by main.c, when start-up is over (everything opened and
+ * bound): started as root with sandbox.user, the state directory and
+ * hub.db* become that user's and the hub becomes that user (and
+ * sandbox.group, or the user's group, with the user's supplementary
+ * groups), for good; then no_new_privs; then, with sandbox.seccomp, the
+ * allow-list for every thread, anything else killing the process (SIGSYS).
+ */
+/* sandbox.user / sandbox.group exist and are not root's (for -n and the
+ * start, before anything is opened). 0 or -1 (err). */
+int hub_sandbox_check(const struct hub_config *c, struct pt_errbuf *err);
+/* Drop, no_new_privs, filter, as above. 0, or -1 (err) with the process in
+ * an unknown state: exit. Not thread-safe (start-up only). */
+int hub_sandbox_apply(const struct hub_config *c, struct pt_errbuf *err);
+/* `porter-hub -n -v`: the allow-list, one system call per line with the
+ * reason; and how many rows it has. */
+void hub_sandbox_print(void);
+size_t hub_sandbox_count(void);
+/* The NSS modules of nsswitch.conf's "hosts:" line that are not inside
+ * glibc (not files, dns), which the sandbox loads before its filter: how
+ * many were put in out (at most cap). */
+#define HUB_NSS_NAME_MAX 32
+size_t hub_sandbox_nss_modules(const char *text, char (*out)[HUB_NSS_NAME_MAX], size_t cap);
 
 /* ---- the poll registry (main.c fills and runs it) ---- */
 

@@ -8,7 +8,9 @@
  *
  * One thread, one poll(2) loop. Signals arrive through a signalfd (they
  * are blocked, as porterd blocks them for sigwait): SIGTERM and SIGINT
- * stop the loop, SIGHUP reloads what may change live.
+ * stop the loop, SIGHUP reloads what may change live. Once everything is
+ * open and bound, and before the loop, the hub enters its sandbox
+ * (sandbox.c): sandbox.user, no_new_privs, the seccomp allow-list.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,10 +46,11 @@ static const char usage[] =
 	"\n"
 	"  -f FILE   configuration file (INI; see porter-hub.conf(5)); without it,\n"
 	"            the built-in defaults\n"
-	"  -n        check the configuration and exit (with -v: print it)\n"
+	"  -n        check the configuration and exit (with -v: print it and the\n"
+	"            seccomp allow-list, one system call per line)\n"
 	"  -d        stay in the foreground (systemd and tests run it so)\n"
 	"  -v        verbose: log at debug level\n"
-	"  -R FILE   once listening, write the link's TCP port to FILE\n"
+	"  -R FILE   once listening and sandboxed, write the link's TCP port to FILE\n"
 	"  -V        verify the event chain and the last signed checkpoint, exit\n"
 	"            0 if they hold (works while the hub runs)\n"
 	"  -E        print the events, one per line: seq time type data\n"
@@ -388,6 +391,31 @@ pair(const struct hub_config *cfg, bool quiet)
 
 /* ---- the daemon ---- */
 
+static int
+enter_sandbox(const struct hub_config *cfg)
+{
+	struct pt_errbuf err;
+	bool root = getuid() == 0 || geteuid() == 0;
+
+	if (root && cfg->sb_user[0] == '\0')
+		hlog(HLOG_WARN, "event=sandbox user=root note=\"started as root without"
+				" sandbox.user: the hub keeps running as root\"");
+	else if (!root && cfg->sb_user[0] != '\0')
+		hlog(HLOG_INFO, "event=sandbox note=\"not started as root: sandbox.user '%s' not"
+				" needed, running as uid %u\"", cfg->sb_user, (unsigned)getuid());
+	if (!cfg->sb_seccomp)
+		hlog(HLOG_WARN, "event=sandbox seccomp=off note=\"sandbox.seccomp = no: no"
+				" system call filter, every system call is allowed\"");
+	if (hub_sandbox_apply(cfg, &err) != 0) {
+		hlog(HLOG_ERR, "event=sandbox error=\"%s\"", err.msg);
+		return -1;
+	}
+	hlog(HLOG_INFO, "event=sandbox uid=%u gid=%u no_new_privs=1 seccomp=%s syscalls=%zu",
+	     (unsigned)getuid(), (unsigned)getgid(), cfg->sb_seccomp ? "on" : "off",
+	     cfg->sb_seccomp ? hub_sandbox_count() : (size_t)0);
+	return 0;
+}
+
 static void
 reload(struct hub *h, const char *path)
 {
@@ -404,8 +432,8 @@ reload(struct hub *h, const char *path)
 		hub_reconfigure(h, &nc);
 		hlog_set_level(nc.log_level);
 		hlog(HLOG_INFO, "event=reload result=applied note=\"[hub] ids, keys, paths, [door],"
-				" [drivers], [mqtt] (but command_skew, drift_max) and the"
-				" listeners change on restart only\"");
+				" [drivers], [mqtt] (but command_skew, drift_max), [sandbox] and"
+				" the listeners change on restart only\"");
 	}
 	sd_notify(0, "READY=1");
 }
@@ -462,6 +490,13 @@ run(const struct hub_config *cfg, const char *conf, const char *ready)
 	hlog(HLOG_INFO, "event=listening unix=\"%s\" tcp=%s port=%u version=%s",
 	     cfg->unix_path[0] ? cfg->unix_path : "-", cfg->tcp[0] ? cfg->tcp : "-", hub_tcp_port(h),
 	     HUB_VERSION);
+	/* Start-up is over: from here on, the sandbox. The ready file and
+	 * READY=1 come after it, so "ready" means sandboxed. */
+	if (enter_sandbox(cfg) != 0) {
+		hub_close(h);
+		close(lp.sfd);
+		return 1;
+	}
 	if (ready != NULL && write_ready(ready, hub_tcp_port(h)) != 0)
 		hlog(HLOG_WARN, "event=ready_file error=\"%s\"", strerror(errno));
 	sd_notify(0, "READY=1");
@@ -553,9 +588,17 @@ main(int argc, char **argv)
 	} else {
 		config_defaults(&cfg);
 	}
+	/* sandbox.user must exist: refused now, before anything is opened. */
+	if (!do_pair && !do_verify && !do_events && hub_sandbox_check(&cfg, &err) != 0) {
+		fprintf(stderr, "porter-hub: %s%s%s%s\n", conf ? "'" : "", conf ? conf : "",
+			conf ? "': " : "", err.msg);
+		return 1;
+	}
 	if (check) {
-		if (verbose)
+		if (verbose) {
 			config_print(&cfg);
+			hub_sandbox_print();
+		}
 		printf("porter-hub: configuration ok\n");
 		return 0;
 	}
