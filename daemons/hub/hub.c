@@ -9,11 +9,16 @@
  *   2. the door machine takes the GRANT and answers UNLOCK;
  *   3. the lock driver gets UNLOCK;
  *   4. the DECISION goes back to the device;
- *   5. the events (decision.grant, session.start, lock.unlocking) are
- *      appended to the chain, in order, at the end of the same loop turn
- *      (hub_tick): the exchange waits for one fsync, the charge, not four.
- *      A crash between 3 and 5 loses those records (the charge row keeps
- *      the token id and the time), never an entry.
+ *   5. the events of the turn after decision.grant (session.start,
+ *      lock.unlocking) are appended to the chain, in order, in one
+ *      transaction at the end of the same loop turn (hub_tick,
+ *      events_flush): the exchange waits for one fsync, the charge.
+ *   decision.grant (and whatever the turn queued before it) is committed
+ *   in the charge's own transaction (hub_state_charge_events), so the
+ *   entry and the decision are one commit: a crash leaves both or
+ *   neither, and the bolt moves only after both. A crash between 3 and 5
+ *   loses session.start and lock.unlocking, never an entry or its
+ *   decision.
  *
  * A grant with the alarm condition while the panel is armed waits between
  * the decision and step 1: the hub asks the panel to bypass the entry
@@ -186,11 +191,13 @@ struct hub {
 	bool pair_consumed;
 	uint8_t pair_used[PAIR_CODE_LEN];
 
-	/* the event chain, and what waits to be appended this turn */
+	/* the event chain, and what waits to be appended this turn: evq[0,
+	 * evq_done) committed already (with a charge), evq[evq_done, evq_n)
+	 * not yet; events_flush commits them in one transaction */
 	int64_t last_seq, last_cp_seq;
 	uint8_t last_hash[PT_HASH_LEN];
 	struct hub_event *evq;
-	size_t evq_n;
+	size_t evq_n, evq_done;
 	bool lockout_dirty;		/* a reset to save with the events */
 
 	struct hub_lines admin;
@@ -433,16 +440,56 @@ marks_send(struct hub *h, int64_t seqs[MARKS_MAX], size_t n)
 	}
 }
 
-/* Append what is queued, in order; then a checkpoint if one is due. */
-static void
-events_flush(struct hub *h)
+/* hub_state's checkpoint signer (struct hub_ckpt): the hub key over
+ * (hub id, seq, hash). */
+static int
+ckpt_sign(void *arg, int64_t seq, const uint8_t hash[PT_HASH_LEN], uint8_t sig[PT_SIG_LEN])
 {
-	int64_t seqs[MARKS_MAX], live_seqs[LIVE_Q_MAX];
-	struct live_q live[LIVE_Q_MAX];
-	size_t i, n_marks, n_live;
+	struct hub *h = arg;
+	uint8_t msg[PT_CHECKPOINT_MSG_MAX];
+	size_t n;
 	int r;
 
-	for (i = 0; i < h->evq_n; i++) {
+	if ((r = pt_checkpoint_message(h->id, seq, hash, msg, sizeof(msg), &n)) != PT_OK ||
+	    (r = pt_sign_detached(h->key, sig, msg, n)) != PT_OK)
+		hlog(HLOG_ERR, "event=checkpoint result=failed seq=%lld", (long long)seq);
+	return r;
+}
+
+static void
+ckpt_init(struct hub *h, struct hub_ckpt *ck)
+{
+	ck->every = (int64_t)h->cfg.checkpoint_every;
+	ck->last = h->last_cp_seq;
+	ck->sign = ckpt_sign;
+	ck->arg = h;
+}
+
+/* evq[evq_done, evq_done + n) were committed (ck: their checkpoints). */
+static void
+events_committed(struct hub *h, size_t n, const struct hub_ckpt *ck)
+{
+	const struct hub_event *e = &h->evq[h->evq_done + n - 1];
+
+	h->last_seq = e->seq;
+	memcpy(h->last_hash, e->hash, PT_HASH_LEN);
+	if (ck->last > h->last_cp_seq) {
+		h->last_cp_seq = ck->last;
+		hlog(HLOG_DEBUG, "event=checkpoint seq=%lld", (long long)ck->last);
+	}
+	h->evq_done += n;
+}
+
+/* What the batch could not take, one at a time: a malformed event (none
+ * is made, but a bug must not cost its neighbours) or a database that
+ * failed; each gets its own transaction, as before batching. */
+static void
+events_one_by_one(struct hub *h)
+{
+	size_t i;
+	int r;
+
+	for (i = h->evq_done; i < h->evq_n; i++) {
 		struct hub_event *e = &h->evq[i];
 		if ((r = hub_state_event_append(h->st, e)) != PT_OK) {
 			hlog(HLOG_ERR, "event=event_append error=\"%s\" type=%s", pt_err_text(r),
@@ -453,6 +500,35 @@ events_flush(struct hub *h)
 		memcpy(h->last_hash, e->hash, PT_HASH_LEN);
 		if (h->last_seq - h->last_cp_seq >= (int64_t)h->cfg.checkpoint_every)
 			checkpoint(h);
+	}
+	h->evq_done = h->evq_n;
+}
+
+/*
+ * Append what is queued and not committed yet, in order, in one
+ * transaction with the checkpoints due (one fsync for the turn); only
+ * then tell the uplink (it publishes from the stored outbox: committed
+ * events only) and send what waited for a seq (clip marks, live orders).
+ */
+static void
+events_flush(struct hub *h)
+{
+	int64_t seqs[MARKS_MAX], live_seqs[LIVE_Q_MAX];
+	struct live_q live[LIVE_Q_MAX];
+	struct hub_ckpt ck;
+	size_t i, n_marks, n_live, n = h->evq_n - h->evq_done;
+	int r;
+
+	if (n > 0) {
+		ckpt_init(h, &ck);
+		r = hub_state_event_append_batch(h->st, &h->evq[h->evq_done], n, &ck);
+		if (r == PT_OK) {
+			events_committed(h, n, &ck);
+		} else {
+			hlog(HLOG_ERR, "event=event_append error=\"%s\" events=%zu note=\"one at a time\"",
+			     pt_err_text(r), n);
+			events_one_by_one(h);
+		}
 	}
 	if (h->evq_n > 0 && h->up_ops != NULL)
 		h->up_ops->events_appended(h->up, h->last_seq);
@@ -465,6 +541,7 @@ events_flush(struct hub *h)
 		live_seqs[i] = h->evq[h->live[i].evq_idx].seq;
 	}
 	h->evq_n = 0;
+	h->evq_done = 0;
 	h->n_marks = 0;
 	h->n_live = 0;
 	marks_send(h, seqs, n_marks);	/* its failures are next turn's events */
@@ -1494,6 +1571,40 @@ decision_data(const struct hub_session *s, const struct pt_decision *d, const st
 	return o;
 }
 
+/*
+ * Step 1 of a grant: the entries charged, durable before anything moves,
+ * in one transaction with the events queued this turn and not committed
+ * yet, decision.grant last of them (one fsync for both; the chain and its
+ * checkpoints exactly as appending them one at a time would make them).
+ * If that transaction fails, the entries alone, as before (an event must
+ * never cost an entry; they are appended at the end of the turn); if that
+ * fails too, decision.grant is taken off the queue (nothing was granted)
+ * and the error returned.
+ */
+static int
+charge(struct hub *h, const struct pt_decision *d)
+{
+	const uint8_t(*ctis)[PT_CTI_LEN] = (const uint8_t(*)[PT_CTI_LEN])d->charge;
+	struct hub_ckpt ck;
+	size_t n = h->evq_n - h->evq_done;
+	int64_t at = hub_now_utc();
+	int r;
+
+	ckpt_init(h, &ck);
+	r = hub_state_charge_events(h->st, ctis, d->n_charge, at, &h->evq[h->evq_done], n, &ck);
+	if (r == PT_OK) {
+		if (n > 0)
+			events_committed(h, n, &ck);
+		return PT_OK;
+	}
+	hlog(HLOG_WARN, "event=charge result=retry error=\"%s\" note=\"the entries alone\"",
+	     pt_err_text(r));
+	if ((r = hub_state_charge(h->st, ctis, d->n_charge, at)) != PT_OK && n > 0 &&
+	    strcmp(h->evq[h->evq_n - 1].type, "decision.grant") == 0)
+		h->evq_n--;
+	return r;
+}
+
 /* Steps 1-3 of a grant (see the top of this file). PT_OK or the reason
  * the grant became a refusal after all; ev (the decision event's data) is
  * always taken (the caller records its own refusal with its own data).
@@ -1507,15 +1618,13 @@ carry_out_grant(struct hub *h, uint64_t conn, const struct pt_decision *d,
 	struct pt_door_out o;
 	int r;
 
-	if (d->n_charge > 0 &&
-	    (r = hub_state_charge(h->st, (const uint8_t(*)[PT_CTI_LEN])d->charge, d->n_charge,
-				  hub_now_utc())) != PT_OK) {
+	/* decision.grant is queued first and committed with the entries. */
+	event(h, "decision.grant", ev);
+	if (d->n_charge > 0 && (r = charge(h, d)) != PT_OK) {
 		hlog(HLOG_ERR, "event=charge conn=%llu result=failed error=\"%s\"",
 		     (unsigned long long)conn, pt_err_text(r));
-		json_decref(ev);
 		return PT_EIO;
 	}
-	event(h, "decision.grant", ev);
 	if (h->failures != 0 && !locked_out(h, hub_mono_ms())) {
 		/* A grant resets the count, never a lockout in force (docs/hub.md).
 		 * Saved with the events: losing it in a crash is only stricter. */

@@ -5,7 +5,8 @@
  * One connection, one thread (the hub's event loop). Every change is
  * committed before the function returns, and with synchronous = FULL a
  * commit in WAL mode has fsync'd the log: durable on return. Changes that
- * read before they write (charge, event append, mark sent) run in one
+ * read before they write (charge, event append, a charge with its events,
+ * a batch of events, mark sent) run in one
  * BEGIN IMMEDIATE transaction, so a second process on the same file (a
  * second hub started by mistake, a test) waits for the write lock instead
  * of interleaving; single statements are their own transaction.
@@ -159,6 +160,7 @@ enum sid {
 	S_LIVE_ADD,
 	S_LIVE_PRUNE,
 	S_LIVE_COUNT,
+	S_DATA_VERSION,
 	S_COUNT_
 };
 
@@ -222,11 +224,32 @@ static const char *const stmt_sql[S_COUNT_] = {
 		       " OR EXISTS (SELECT 1 FROM live_sessions WHERE session = ?1)",
 	[S_LIVE_PRUNE] = "DELETE FROM live_sessions WHERE expires_at < ?1",
 	[S_LIVE_COUNT] = "SELECT count(*) FROM live_sessions",
+	/* Changes when another connection commits (never for our own). */
+	[S_DATA_VERSION] = "PRAGMA data_version",
+};
+
+/*
+ * The revocation set and its version as last read (revoked_load,
+ * revocation_version), kept in memory while nothing can have changed
+ * them (they are read for every PROOF, and change rarely; reading them
+ * costs O(revocations)): this connection's writes to them clear the copy
+ * (revocation_add, revocation_refreshed), and another connection's
+ * commit (a second process, sqlite3 by hand) changes PRAGMA
+ * data_version, checked on every use. A copy is only made from one
+ * snapshot, with that snapshot's data_version.
+ */
+struct rev_cache {
+	bool set_ok, version_ok;
+	int64_t set_dv, version_dv;
+	uint8_t *ctis, *keys;		/* malloc'd; NULL when empty */
+	size_t n_ctis, n_keys;
+	int64_t version, refreshed_at;
 };
 
 struct hub_state {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT_];
+	struct rev_cache rc;
 };
 
 /* ---- errors: one key=value line on stderr per PT_EIO ---- */
@@ -851,6 +874,8 @@ hub_state_close(struct hub_state *hs)
 	if (hs == NULL)
 		return;
 	tx_rollback(hs, "cannot roll back at close");
+	free(hs->rc.ctis);
+	free(hs->rc.keys);
 	for (i = 0; i < S_COUNT_; i++)
 		sqlite3_finalize(hs->stmt[i]);
 	if (sqlite3_close(hs->db) != SQLITE_OK)
@@ -1157,41 +1182,88 @@ out_wipe:
 	return r;
 }
 
-int
-hub_state_charge(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n, int64_t at)
+/* Inside the caller's IMMEDIATE transaction: one entry more for each of
+ * the n token ids. PT_EINVAL: a count would pass UINT32_MAX. */
+static int
+charge_rows(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n, int64_t at,
+	    const char *what)
 {
-	const char *what = "cannot charge an entry";
 	sqlite3_stmt *s;
 	size_t i;
 	int r, rc;
 
-	if (hs == NULL || (n != 0 && ctis == NULL))
-		return PT_EINVAL;
-	if (n == 0)
-		return PT_OK;
-	/* IMMEDIATE: the write lock first, so no other writer slips between. */
-	if ((r = tx_begin(hs, S_BEGIN_IMMEDIATE, what)) != PT_OK)
-		return r;
-	if ((s = get(hs, S_USAGE_CHARGE, what)) == NULL) {
-		r = PT_EIO;
-		goto out_rollback;
-	}
+	if ((s = get(hs, S_USAGE_CHARGE, what)) == NULL)
+		return PT_EIO;
 	for (i = 0; i < n; i++) {
 		rc = SQLITE_OK;
 		bind_blob(s, 1, ctis[i], PT_CTI_LEN, &rc);
 		bind_i64(s, 2, at, &rc);
-		/* PT_EINVAL: the count would pass UINT32_MAX. */
 		if ((r = run(hs, s, rc, what)) != PT_OK)
-			goto out_rollback;
+			return r;
 	}
+	return PT_OK;
+}
+
+static int append_tx(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n_ctis,
+		     int64_t at, struct hub_event *ev, size_t n, struct hub_ckpt *ck,
+		     const char *what);
+
+int
+hub_state_charge(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n, int64_t at)
+{
+	if (hs == NULL || (n != 0 && ctis == NULL))
+		return PT_EINVAL;
 	/* synchronous = FULL: the WAL is fsync'd before COMMIT returns. */
-	return tx_commit(hs, what);
-out_rollback:
-	tx_rollback(hs, what);
-	return r;
+	return append_tx(hs, ctis, n, at, NULL, 0, NULL, "cannot charge an entry");
+}
+
+int
+hub_state_charge_events(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n,
+			int64_t at, struct hub_event *ev, size_t n_ev, struct hub_ckpt *ck)
+{
+	if (hs == NULL || (n != 0 && ctis == NULL))
+		return PT_EINVAL;
+	return append_tx(hs, ctis, n, at, ev, n_ev, ck, "cannot charge an entry");
 }
 
 /* ---- revocations ---- */
+
+static void
+rev_cache_clear(struct hub_state *hs)
+{
+	free(hs->rc.ctis);
+	free(hs->rc.keys);
+	memset(&hs->rc, 0, sizeof(hs->rc));
+}
+
+/* PRAGMA data_version: in a transaction, its snapshot's. */
+static int
+data_version(struct hub_state *hs, int64_t *dv, const char *what)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	if ((s = get(hs, S_DATA_VERSION, what)) == NULL)
+		return PT_EIO;
+	if ((r = step_row(hs, s, SQLITE_OK, what)) != PT_OK)
+		return r == PT_ENOTFOUND ? PT_EIO : r;
+	*dv = sqlite3_column_int64(s, 0);
+	done(s);
+	return PT_OK;
+}
+
+/* A malloc'd copy of n items of len bytes (NULL for none); false: no memory. */
+static bool
+dup_items(const uint8_t *p, size_t n, size_t len, uint8_t **out)
+{
+	*out = NULL;
+	if (n == 0)
+		return true;
+	if ((*out = malloc(n * len)) == NULL)
+		return false;
+	memcpy(*out, p, n * len);
+	return true;
+}
 
 int
 hub_state_revocation_add(struct hub_state *hs, int64_t version, uint8_t kind,
@@ -1209,6 +1281,7 @@ hub_state_revocation_add(struct hub_state *hs, int64_t version, uint8_t kind,
 		return PT_EINVAL;
 	if (envelope_len == 0 || envelope_len > PT_ENVELOPE_SIZE_MAX)
 		return PT_EINVAL;
+	rev_cache_clear(hs);	/* whatever the outcome */
 	if ((s = get(hs, S_REV_ADD, what)) == NULL)
 		return PT_EIO;
 	bind_i64(s, 1, kind, &rc);
@@ -1298,18 +1371,43 @@ hub_state_revoked_load(struct hub_state *hs, uint8_t (**ctis)[PT_CTI_LEN], size_
 	*keys = NULL;
 	*n_ctis = 0;
 	*n_keys = 0;
+	int64_t dv = 0;
+
 	if (hs == NULL)
 		return PT_EINVAL;
-	/* Both lists from one snapshot. */
+	/* Nothing changed since the copy was made: the copy. */
+	if (hs->rc.set_ok && data_version(hs, &dv, what) == PT_OK && dv == hs->rc.set_dv) {
+		if (!dup_items(hs->rc.ctis, hs->rc.n_ctis, PT_CTI_LEN, &c) ||
+		    !dup_items(hs->rc.keys, hs->rc.n_keys, PT_PK_LEN, &k)) {
+			r = PT_ENOMEM;
+			goto out_free;
+		}
+		nc = hs->rc.n_ctis;
+		nk = hs->rc.n_keys;
+		goto out_ok;
+	}
+	rev_cache_clear(hs);
+	/* Both lists, and the data_version they go with, from one snapshot. */
 	if ((r = tx_begin(hs, S_BEGIN, what)) != PT_OK)
 		return r;
 	if ((r = load_targets(hs, PT_REVOKE_TOKEN, PT_CTI_LEN, &c, &nc, what)) != PT_OK ||
-	    (r = load_targets(hs, PT_REVOKE_KEY, PT_PK_LEN, &k, &nk, what)) != PT_OK) {
+	    (r = load_targets(hs, PT_REVOKE_KEY, PT_PK_LEN, &k, &nk, what)) != PT_OK ||
+	    (r = data_version(hs, &dv, what)) != PT_OK) {
 		tx_rollback(hs, what);
 		goto out_free;
 	}
 	if ((r = tx_commit(hs, what)) != PT_OK)
 		goto out_free;
+	if (dup_items(c, nc, PT_CTI_LEN, &hs->rc.ctis) &&
+	    dup_items(k, nk, PT_PK_LEN, &hs->rc.keys)) {
+		hs->rc.n_ctis = nc;
+		hs->rc.n_keys = nk;
+		hs->rc.set_dv = dv;
+		hs->rc.set_ok = true;
+	} else {
+		rev_cache_clear(hs);	/* no copy: read again next time */
+	}
+out_ok:
 	*ctis = (uint8_t(*)[PT_CTI_LEN])(void *)c;
 	*keys = (uint8_t(*)[PT_PK_LEN])(void *)k;
 	*n_ctis = nc;
@@ -1330,18 +1428,49 @@ hub_state_revocation_version(struct hub_state *hs, int64_t *version, int64_t *re
 
 	if (version == NULL || refreshed_at == NULL)
 		return PT_EINVAL;
+	int64_t dv = 0;
+
 	*version = 0;
 	*refreshed_at = 0;
 	if (hs == NULL)
 		return PT_EINVAL;
-	if ((s = get(hs, S_REV_VERSION, what)) == NULL)
-		return PT_EIO;
-	if ((r = step_row(hs, s, SQLITE_OK, what)) != PT_OK)
-		return r == PT_ENOTFOUND ? log_eio_msg(what, "the hub row is missing") : r;
+	if (hs->rc.version_ok && data_version(hs, &dv, what) == PT_OK && dv == hs->rc.version_dv) {
+		*version = hs->rc.version;
+		*refreshed_at = hs->rc.refreshed_at;
+		return PT_OK;
+	}
+	hs->rc.version_ok = false;
+	/* The row and the data_version it goes with, from one snapshot
+	 * (max(version) scans the revocations: worth keeping). */
+	if ((r = tx_begin(hs, S_BEGIN, what)) != PT_OK)
+		return r;
+	if ((s = get(hs, S_REV_VERSION, what)) == NULL) {
+		r = PT_EIO;
+		goto out_rollback;
+	}
+	if ((r = step_row(hs, s, SQLITE_OK, what)) != PT_OK) {
+		if (r == PT_ENOTFOUND)
+			r = log_eio_msg(what, "the hub row is missing");
+		goto out_rollback;
+	}
 	*version = sqlite3_column_int64(s, 0);
 	*refreshed_at = sqlite3_column_int64(s, 1);
 	done(s);
+	if ((r = data_version(hs, &dv, what)) != PT_OK)
+		goto out_rollback;
+	if ((r = tx_commit(hs, what)) != PT_OK)
+		goto out_zero;
+	hs->rc.version = *version;
+	hs->rc.refreshed_at = *refreshed_at;
+	hs->rc.version_dv = dv;
+	hs->rc.version_ok = true;
 	return PT_OK;
+out_rollback:
+	tx_rollback(hs, what);
+out_zero:
+	*version = 0;
+	*refreshed_at = 0;
+	return r;
 }
 
 int
@@ -1353,6 +1482,7 @@ hub_state_revocation_refreshed(struct hub_state *hs, int64_t at)
 
 	if (hs == NULL || at < 0)	/* 0 means never: allowed, it resets */
 		return PT_EINVAL;
+	hs->rc.version_ok = false;	/* whatever the outcome */
 	if ((s = get(hs, S_REV_REFRESHED, what)) == NULL)
 		return PT_EIO;
 	bind_i64(s, 1, at, &rc);
@@ -1426,75 +1556,170 @@ decode_event(sqlite3_stmt *s, struct hub_event *e)
 	       col_blob_exact(s, 5, e->hash, PT_HASH_LEN);
 }
 
-int
-hub_state_event_append(struct hub_state *hs, struct hub_event *e)
+/* Clear what an append sets; true if e can be appended (its type valid,
+ * type and data NUL-terminated within their arrays). */
+static bool
+event_prepare(struct hub_event *e)
 {
-	const char *what = "cannot append an event";
-	uint8_t prev[PT_HASH_LEN], hash[PT_HASH_LEN];
-	size_t type_len, data_len;
-	sqlite3_stmt *s;
-	int64_t seq = 0;
-	int r, rc = SQLITE_OK;
+	size_t type_len = strnlen(e->type, sizeof(e->type));
 
-	if (e == NULL)
-		return PT_EINVAL;
 	e->seq = 0;
 	e->sent = false;
 	memset(e->prev, 0, sizeof(e->prev));
 	memset(e->hash, 0, sizeof(e->hash));
-	if (hs == NULL)
-		return PT_EINVAL;
-	type_len = strnlen(e->type, sizeof(e->type));
-	data_len = strnlen(e->data, sizeof(e->data));
-	if (type_len == sizeof(e->type) || data_len == sizeof(e->data) ||
-	    !pt_event_type_is_valid(e->type, type_len))
-		return PT_EINVAL;
+	return type_len < sizeof(e->type) && strnlen(e->data, sizeof(e->data)) < sizeof(e->data) &&
+	       pt_event_type_is_valid(e->type, type_len);
+}
 
-	if ((r = tx_begin(hs, S_BEGIN_IMMEDIATE, what)) != PT_OK)
-		return r;
+/* Inside the caller's IMMEDIATE transaction: a checkpoint over (seq,
+ * hash) if ck says one is due, *cp_last moved. A signature that cannot
+ * be made skips it (the next event tries again); one that cannot be
+ * stored fails the transaction. */
+static int
+checkpoint_due(struct hub_state *hs, const struct hub_ckpt *ck, int64_t seq,
+	       const uint8_t hash[PT_HASH_LEN], int64_t *cp_last, const char *what)
+{
+	uint8_t sig[PT_SIG_LEN];
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (ck == NULL || seq - *cp_last < ck->every)
+		return PT_OK;
+	if (ck->sign(ck->arg, seq, hash, sig) != PT_OK)
+		return PT_OK;
+	if ((s = get(hs, S_CKPT_ADD, what)) == NULL)
+		return PT_EIO;
+	bind_i64(s, 1, seq, &rc);
+	bind_blob(s, 2, hash, PT_HASH_LEN, &rc);
+	bind_blob(s, 3, sig, PT_SIG_LEN, &rc);
+	if ((r = run_changing(hs, s, rc, what)) != PT_OK)
+		return r == PT_ENOTFOUND ? log_eio_msg(what, "the event just appended is missing") : r;
+	*cp_last = seq;
+	return PT_OK;
+}
+
+/* Inside the caller's IMMEDIATE transaction: ev[0..n) after the last
+ * stored event, in order, each with seq = last + 1 and prev = the last
+ * hash (the results written into ev[]), and the checkpoints ck asks for. */
+static int
+events_insert(struct hub_state *hs, struct hub_event *ev, size_t n, const struct hub_ckpt *ck,
+	      int64_t *cp_last, const char *what)
+{
+	uint8_t prev[PT_HASH_LEN], hash[PT_HASH_LEN];
+	size_t i, type_len, data_len;
+	sqlite3_stmt *s;
+	int64_t seq = 0;
+	int r, rc;
+
 	memset(prev, 0, sizeof(prev));	/* the first event's prev */
-	if ((s = get(hs, S_EVENT_LAST, what)) == NULL) {
-		r = PT_EIO;
-		goto out_rollback;
-	}
+	if ((s = get(hs, S_EVENT_LAST, what)) == NULL)
+		return PT_EIO;
 	r = step_row(hs, s, SQLITE_OK, what);
 	if (r == PT_OK) {
 		seq = sqlite3_column_int64(s, 0);
-		if (seq < 1 || seq == INT64_MAX || !col_blob_exact(s, 1, prev, sizeof(prev))) {
+		if (seq < 1 || seq > INT64_MAX - (int64_t)n ||
+		    !col_blob_exact(s, 1, prev, sizeof(prev))) {
 			done(s);
-			r = log_eio_msg(what, "the last event is damaged");
-			goto out_rollback;
+			return log_eio_msg(what, "the last event is damaged");
 		}
 		done(s);
 	} else if (r != PT_ENOTFOUND) {
-		goto out_rollback;
-	}
-	seq++;
-	if ((r = pt_event_hash(pt_crypto_sodium(), prev, seq, e->at, e->type, type_len,
-			       (const uint8_t *)e->data, data_len, hash)) != PT_OK)
-		goto out_rollback;
-	if ((s = get(hs, S_EVENT_INSERT, what)) == NULL) {
-		r = PT_EIO;
-		goto out_rollback;
-	}
-	rc = SQLITE_OK;
-	bind_i64(s, 1, seq, &rc);
-	bind_i64(s, 2, e->at, &rc);
-	bind_text(s, 3, e->type, type_len, &rc);
-	bind_text(s, 4, e->data, data_len, &rc);
-	bind_blob(s, 5, prev, sizeof(prev), &rc);
-	bind_blob(s, 6, hash, sizeof(hash), &rc);
-	if ((r = run(hs, s, rc, what)) != PT_OK)
-		goto out_rollback;
-	if ((r = tx_commit(hs, what)) != PT_OK)
 		return r;
-	e->seq = seq;
-	memcpy(e->prev, prev, sizeof(prev));
-	memcpy(e->hash, hash, sizeof(hash));
+	}
+	for (i = 0; i < n; i++) {
+		struct hub_event *e = &ev[i];
+
+		seq++;
+		type_len = strlen(e->type);
+		data_len = strlen(e->data);
+		if ((r = pt_event_hash(pt_crypto_sodium(), prev, seq, e->at, e->type, type_len,
+				       (const uint8_t *)e->data, data_len, hash)) != PT_OK)
+			return r;
+		if ((s = get(hs, S_EVENT_INSERT, what)) == NULL)
+			return PT_EIO;
+		rc = SQLITE_OK;
+		bind_i64(s, 1, seq, &rc);
+		bind_i64(s, 2, e->at, &rc);
+		bind_text(s, 3, e->type, type_len, &rc);
+		bind_text(s, 4, e->data, data_len, &rc);
+		bind_blob(s, 5, prev, sizeof(prev), &rc);
+		bind_blob(s, 6, hash, sizeof(hash), &rc);
+		if ((r = run(hs, s, rc, what)) != PT_OK)
+			return r;
+		e->seq = seq;
+		memcpy(e->prev, prev, sizeof(prev));
+		memcpy(e->hash, hash, sizeof(hash));
+		memcpy(prev, hash, sizeof(prev));
+		if ((r = checkpoint_due(hs, ck, seq, hash, cp_last, what)) != PT_OK)
+			return r;
+	}
 	return PT_OK;
-out_rollback:
-	tx_rollback(hs, what);
-	return r;
+}
+
+/*
+ * One IMMEDIATE transaction, one commit (one fsync): the entries of
+ * ctis[0..n_ctis) charged, then ev[0..n) appended with the checkpoints
+ * ck asks for. All of it or none: on an error no event has a seq and
+ * ck->last is as it was.
+ */
+static int
+append_tx(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n_ctis, int64_t at,
+	  struct hub_event *ev, size_t n, struct hub_ckpt *ck, const char *what)
+{
+	int64_t cp_last = ck != NULL ? ck->last : 0;
+	bool valid = true;
+	size_t i;
+	int r;
+
+	if (n != 0 && ev == NULL)
+		return PT_EINVAL;
+	if (ck != NULL && (ck->every < 1 || ck->sign == NULL))
+		return PT_EINVAL;
+	for (i = 0; i < n; i++)
+		if (!event_prepare(&ev[i]))
+			valid = false;	/* every one cleared all the same */
+	if (!valid)
+		return PT_EINVAL;
+	if (n_ctis == 0 && n == 0)
+		return PT_OK;
+	/* IMMEDIATE: the write lock first, so no other writer slips between
+	 * the last event read and the next one written. */
+	if ((r = tx_begin(hs, S_BEGIN_IMMEDIATE, what)) != PT_OK)
+		return r;
+	if ((n_ctis == 0 || (r = charge_rows(hs, ctis, n_ctis, at, what)) == PT_OK) &&
+	    (n == 0 || (r = events_insert(hs, ev, n, ck, &cp_last, what)) == PT_OK))
+		r = tx_commit(hs, what);	/* synchronous = FULL: fsync'd on return */
+	else
+		tx_rollback(hs, what);
+	if (r != PT_OK) {
+		for (i = 0; i < n; i++)
+			(void)event_prepare(&ev[i]);
+		return r;
+	}
+	if (ck != NULL)
+		ck->last = cp_last;
+	return PT_OK;
+}
+
+int
+hub_state_event_append(struct hub_state *hs, struct hub_event *e)
+{
+	if (e == NULL)
+		return PT_EINVAL;
+	if (hs == NULL) {
+		(void)event_prepare(e);
+		return PT_EINVAL;
+	}
+	return append_tx(hs, NULL, 0, 0, e, 1, NULL, "cannot append an event");
+}
+
+int
+hub_state_event_append_batch(struct hub_state *hs, struct hub_event *ev, size_t n,
+			     struct hub_ckpt *ck)
+{
+	if (hs == NULL)
+		return PT_EINVAL;
+	return append_tx(hs, NULL, 0, 0, ev, n, ck, "cannot append events");
 }
 
 int

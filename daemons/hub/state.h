@@ -79,6 +79,15 @@ int hub_state_usage_load(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN]
  * before return: a crash after this may lose an entry, never grant one. */
 int hub_state_charge(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n,
 		     int64_t at) PT_MUST_CHECK;
+/* The same, and the events ev[0..n_ev) appended (as
+ * hub_state_event_append_batch does) in the same transaction: the
+ * entries and the events that record the decision are durable together,
+ * at one fsync, or neither is. */
+struct hub_event;
+struct hub_ckpt;
+int hub_state_charge_events(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n,
+			    int64_t at, struct hub_event *ev, size_t n_ev,
+			    struct hub_ckpt *ck) PT_MUST_CHECK;
 
 /* ---- revocations (verified envelopes only) ---- */
 /* Store one verified revocation with porterd's version (or 0 for one
@@ -114,6 +123,31 @@ struct hub_event {
 };
 /* Append (seq = last + 1, prev = last hash); e->seq and e->hash set. */
 int hub_state_event_append(struct hub_state *hs, struct hub_event *e) PT_MUST_CHECK;
+/*
+ * Checkpoints made inside a batch append: one over every event whose seq
+ * is `every` (>= 1) or more past the last one (`last`), as a check after
+ * each one-at-a-time append would make them. sign(arg, seq, hash, sig)
+ * signs (porter/event.h, pt_checkpoint_message) and returns PT_OK, or an
+ * error: that checkpoint is skipped and the next event tries again. On
+ * success `last` is the seq of the last checkpoint stored.
+ */
+struct hub_ckpt {
+	int64_t every;
+	int64_t last;
+	int (*sign)(void *arg, int64_t seq, const uint8_t hash[PT_HASH_LEN],
+		    uint8_t sig[PT_SIG_LEN]);
+	void *arg;
+};
+/*
+ * Append ev[0..n) in order in ONE transaction (one fsync instead of n):
+ * seq, prev and hash exactly as n calls of hub_state_event_append would
+ * set them, and the checkpoints ck asks for (NULL: none). All or nothing:
+ * a crash or an error leaves none of them stored and no gap; on an error
+ * no ev[i] has a seq and ck->last is unchanged. PT_EINVAL (nothing
+ * stored) if any event is malformed.
+ */
+int hub_state_event_append_batch(struct hub_state *hs, struct hub_event *ev, size_t n,
+				 struct hub_ckpt *ck) PT_MUST_CHECK;
 /* Events with seq > after, in order, at most max. */
 int hub_state_event_list(struct hub_state *hs, int64_t after, bool unsent_only,
 			 struct hub_event *out, size_t max, size_t *n) PT_MUST_CHECK;

@@ -1232,7 +1232,12 @@ test_crash(void)
 			crash_child(path, pfd[1]);
 		}
 		close(pfd[1]);
-		/* Let it get going some of the time, kill it at once some of the time. */
+		/* Let it get going some of the time, kill it at once some of the
+		 * time; every other round only once it has charged one (on a
+		 * busy machine opening the file can outlast the window). */
+		reported = before;
+		if (round % 2 == 1 && read(pfd[0], &v, sizeof(v)) == (ssize_t)sizeof(v))
+			reported = v;
 		sleep_us((long)(rand_r(&seed) % 40000));
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
@@ -1240,7 +1245,6 @@ test_crash(void)
 		if (!(WIFSIGNALED(status)))
 			printf("# round %d: child exited %d before the kill\n", round,
 			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		reported = before;
 		while (read(pfd[0], &v, sizeof(v)) == (ssize_t)sizeof(v))
 			reported = v;
 		close(pfd[0]);
@@ -1267,6 +1271,439 @@ test_crash(void)
 	T_OK(ok_chain, "crash: the event chain verifies after every kill");
 	T_OK(charged > 0, "crash: the children did charge (%u)", charged);
 	T_OK(ok_all, "crash: all of the above");
+}
+
+/* ---- batches: a turn's events in one transaction ---- */
+
+/* A checkpoint signer for the batch tests: the key in arg, hub id "hub-t";
+ * fail_at: the seq whose signature "cannot be made" (0: none). */
+struct tsigner {
+	struct pt_secret *key;
+	int64_t fail_at;
+	int calls;
+};
+
+static int
+tsign(void *arg, int64_t seq, const uint8_t hash[PT_HASH_LEN], uint8_t sig[PT_SIG_LEN])
+{
+	struct tsigner *t = arg;
+	uint8_t msg[PT_CHECKPOINT_MSG_MAX];
+	size_t n;
+
+	t->calls++;
+	if (seq == t->fail_at)
+		return PT_EIO;
+	if (pt_checkpoint_message("hub-t", seq, hash, msg, sizeof(msg), &n) != PT_OK)
+		return PT_EINVAL;
+	return pt_sign_detached(t->key, sig, msg, n);
+}
+
+static int64_t
+event_count(struct hub_state *hs)
+{
+	struct hub_event e[64];
+	int64_t after = 0, total = 0;
+	size_t n;
+
+	do {
+		if (hub_state_event_list(hs, after, false, e, 64, &n) != PT_OK)
+			return -1;
+		total += (int64_t)n;
+		if (n > 0)
+			after = e[n - 1].seq;
+	} while (n == 64);
+	return total;
+}
+
+/* The stored checkpoints' seqs, ascending, through a raw connection. */
+static size_t
+checkpoint_seqs(const char *path, int64_t *out, size_t max)
+{
+	sqlite3 *db = raw_open(path);
+	sqlite3_stmt *s = NULL;
+	size_t n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT seq FROM checkpoints ORDER BY seq", -1, &s, NULL) ==
+	    SQLITE_OK)
+		while (sqlite3_step(s) == SQLITE_ROW && n < max)
+			out[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+#define BATCH_N 23
+
+static void
+test_batch(void)
+{
+	static const size_t sizes[] = { 1, 5, 2, 7, 8 };	/* 23 in all */
+	struct hub_event one[BATCH_N], bat[BATCH_N], got[BATCH_N];
+	struct hub_state *a, *b;
+	struct tsigner ts = { NULL, 0, 0 };
+	struct hub_ckpt ck;
+	uint8_t pk[PT_PK_LEN];
+	int64_t cps[16], last_cp = 0, bad = 0;
+	char path_a[256], data[64];
+	size_t i, k, n = 0, n_cps;
+	int same = 1, ok_seq = 1;
+
+	key_pair(&ts.key, pk);
+	/* The same 23 events: one at a time (with a checkpoint check after
+	 * each, every 4, as the hub did) into a, in batches into b. */
+	for (i = 0; i < BATCH_N; i++) {
+		(void)snprintf(data, sizeof(data), "{\"i\":%zu}", i);
+		set_event(&one[i], 1000 + (int64_t)i, i % 3 == 0 ? "lock.unlocked" : "session.start",
+			  data);
+		bat[i] = one[i];
+	}
+	(void)snprintf(path_a, sizeof(path_a), "%s", fresh("batch-a.db"));
+	a = open_or_die(path_a);
+	for (i = 0; i < BATCH_N; i++) {
+		if (hub_state_event_append(a, &one[i]) != PT_OK)
+			break;
+		if (one[i].seq - last_cp >= 4) {
+			uint8_t sig[PT_SIG_LEN];
+			if (tsign(&ts, one[i].seq, one[i].hash, sig) != PT_OK ||
+			    hub_state_checkpoint_add(a, one[i].seq, one[i].hash, sig) != PT_OK)
+				break;
+			last_cp = one[i].seq;
+		}
+	}
+	T_EQ(i, BATCH_N, "batch: %d events appended one at a time", BATCH_N);
+	hub_state_close(a);
+
+	b = open_or_die(fresh("batch-b.db"));
+	ck.every = 4;
+	ck.last = 0;
+	ck.sign = tsign;
+	ck.arg = &ts;
+	for (i = 0, k = 0; k < sizeof(sizes) / sizeof(sizes[0]); i += sizes[k++])
+		if (hub_state_event_append_batch(b, &bat[i], sizes[k], &ck) != PT_OK)
+			break;
+	T_EQ(i, BATCH_N, "batch: the same events in 5 batches (1, 5, 2, 7, 8)");
+	for (i = 0; i < BATCH_N; i++) {
+		same &= bat[i].seq == one[i].seq && memcmp(bat[i].prev, one[i].prev, 32) == 0 &&
+			memcmp(bat[i].hash, one[i].hash, 32) == 0;
+		ok_seq &= bat[i].seq == (int64_t)i + 1;
+	}
+	T_OK(ok_seq, "batch: seq 1..%d, no gap", BATCH_N);
+	T_OK(same, "batch: seq, prev and hash identical to one-at-a-time appends");
+	T_EQ(ck.last, 20, "batch: ck.last is the last checkpoint's seq (20)");
+	T_EQ(hub_state_event_list(b, 0, false, got, BATCH_N, &n), PT_OK, "batch: list them");
+	T_EQ(n, BATCH_N, "batch: all stored");
+	for (i = 0, same = 1; i < n; i++)
+		same &= got[i].seq == bat[i].seq && memcmp(got[i].hash, bat[i].hash, 32) == 0 &&
+			strcmp(got[i].data, bat[i].data) == 0 && !got[i].sent;
+	T_OK(same, "batch: stored as returned, unsent (in the outbox)");
+	T_EQ(hub_state_event_verify(b, &bad), PT_OK, "batch: the chain verifies");
+	n_cps = checkpoint_seqs(dbpath, cps, 16);
+	T_OK(n_cps == 5 && cps[0] == 4 && cps[1] == 8 && cps[2] == 12 && cps[3] == 16 &&
+		     cps[4] == 20,
+	     "batch: checkpoints at 4, 8, 12, 16, 20, as one at a time (%zu)", n_cps);
+	{
+		uint8_t hh[32], sig[64];
+		int64_t cs = 0;
+		T_EQ(hub_state_checkpoint_last(b, &cs, hh, sig), PT_OK, "batch: the last checkpoint");
+		T_EQ(pt_checkpoint_verify(pt_crypto_sodium(), pk, "hub-t", cs, hh, sig), PT_OK,
+		     "batch: its signature verifies over seq %lld", (long long)cs);
+	}
+	n_cps = checkpoint_seqs(path_a, cps, 16);
+	T_OK(n_cps == 5 && cps[4] == 20, "batch: file a has the same checkpoints");
+
+	/* All or nothing: a malformed event anywhere refuses the batch
+	 * before anything is written. */
+	for (i = 0; i < 3; i++)
+		set_event(&bat[i], 2000, "door.opened", "{}");
+	bat[1].type[0] = 'X';
+	T_EQ(hub_state_event_append_batch(b, bat, 3, &ck), PT_EINVAL,
+	     "batch: a bad type in the middle is PT_EINVAL");
+	for (i = 0, ok_seq = 1; i < 3; i++)
+		ok_seq &= bat[i].seq == 0;
+	T_OK(ok_seq, "batch: no event of a refused batch has a seq");
+	T_EQ(event_count(b), BATCH_N, "batch: nothing of it stored");
+	T_EQ(hub_state_event_append_batch(NULL, bat, 3, &ck), PT_EINVAL, "batch: NULL state");
+	T_EQ(hub_state_event_append_batch(b, NULL, 3, &ck), PT_EINVAL, "batch: NULL events");
+	T_EQ(hub_state_event_append_batch(b, bat, 0, &ck), PT_OK, "batch: none is nothing to do");
+	ck.every = 0;
+	bat[1].type[0] = 'd';
+	T_EQ(hub_state_event_append_batch(b, bat, 3, &ck), PT_EINVAL, "batch: every 0 refused");
+	ck.every = 4;
+
+	/* A failure inside the transaction (a trigger, as a full disk or a
+	 * constraint would fail an insert): nothing stored, no seq given,
+	 * ck.last unchanged; then the chain goes on with no gap. */
+	{
+		sqlite3 *db = raw_open(dbpath);
+		T_EQ(raw_exec(db, "CREATE TRIGGER t_boom BEFORE INSERT ON events"
+				  " WHEN NEW.type = 'alert.boom'"
+				  " BEGIN SELECT RAISE(ABORT, 'boom'); END"),
+		     SQLITE_OK, "batch: a trigger that fails one insert");
+		sqlite3_close(db);
+	}
+	hub_state_close(b);
+	b = open_or_die(dbpath);
+	for (i = 0; i < 4; i++)
+		set_event(&bat[i], 3000, i == 2 ? "alert.boom" : "door.closed", "{}");
+	T_OK(hub_state_event_append_batch(b, bat, 4, &ck) != PT_OK,
+	     "batch: the third insert fails the batch");
+	for (i = 0, ok_seq = 1; i < 4; i++)
+		ok_seq &= bat[i].seq == 0;
+	T_OK(ok_seq, "batch: no seq given after the failure");
+	T_EQ(event_count(b), BATCH_N, "batch: the first two (before the failure) are not stored");
+	T_EQ(ck.last, 20, "batch: ck.last unchanged");
+	{
+		uint8_t cti[1][PT_CTI_LEN];
+		struct pt_usage u;
+		fill(cti[0], PT_CTI_LEN, 0x61);
+		T_OK(hub_state_charge_events(b, (const uint8_t(*)[PT_CTI_LEN])cti, 1, 5, bat, 4,
+					     &ck) != PT_OK,
+		     "charge+events: an event that fails fails the charge with it");
+		T_EQ(hub_state_usage_load(b, (const uint8_t(*)[PT_CTI_LEN])cti, 1, &u), PT_OK,
+		     "charge+events: usage readable");
+		T_EQ(u.used, 0, "charge+events: the entry was not charged (one transaction)");
+	}
+	bat[2] = bat[3];
+	T_EQ(hub_state_event_append_batch(b, bat, 3, &ck), PT_OK, "batch: without it, appended");
+	T_OK(bat[0].seq == BATCH_N + 1 && bat[2].seq == BATCH_N + 3,
+	     "batch: it goes on at %d with no gap", BATCH_N + 1);
+	T_EQ(ck.last, 24, "batch: the checkpoint due at 24 made");
+
+	/* A signature that cannot be made: that checkpoint skipped, the
+	 * next event tries again. */
+	ts.fail_at = 28;
+	for (i = 0; i < 6; i++)
+		set_event(&bat[i], 4000, "door.opened", "{}");
+	T_EQ(hub_state_event_append_batch(b, bat, 6, &ck), PT_OK,
+	     "batch: a signer failing at 28 does not fail the batch");
+	T_EQ(ck.last, 29, "batch: the checkpoint due at 28 is made at 29");
+	T_EQ(hub_state_event_verify(b, &bad), PT_OK, "batch: the chain still verifies");
+
+	/* One transaction for an entry and its decision. */
+	{
+		uint8_t cti[2][PT_CTI_LEN];
+		struct pt_usage u[2];
+		fill(cti[0], PT_CTI_LEN, 0x71);
+		fill(cti[1], PT_CTI_LEN, 0x81);
+		set_event(&bat[0], 5000, "decision.grant", "{\"reason\":\"ok\"}");
+		T_EQ(hub_state_charge_events(b, (const uint8_t(*)[PT_CTI_LEN])cti, 2, 5000, bat, 1,
+					     &ck),
+		     PT_OK, "charge+events: two token ids and decision.grant");
+		T_EQ(bat[0].seq, 33, "charge+events: the event has the next seq");
+		T_EQ(hub_state_usage_load(b, (const uint8_t(*)[PT_CTI_LEN])cti, 2, u), PT_OK,
+		     "charge+events: usage");
+		T_OK(u[0].used == 1 && u[1].used == 1, "charge+events: both charged");
+		T_EQ(hub_state_charge_events(b, (const uint8_t(*)[PT_CTI_LEN])cti, 2, 5001, NULL, 0,
+					     NULL),
+		     PT_OK, "charge+events: no events is a plain charge");
+		T_EQ(hub_state_usage_load(b, (const uint8_t(*)[PT_CTI_LEN])cti, 1, u), PT_OK,
+		     "charge+events: usage again");
+		T_EQ(u[0].used, 2, "charge+events: charged again");
+		T_EQ(hub_state_charge_events(NULL, (const uint8_t(*)[PT_CTI_LEN])cti, 1, 1, NULL, 0,
+					     NULL),
+		     PT_EINVAL, "charge+events: NULL state");
+	}
+	T_EQ(hub_state_event_verify(b, &bad), PT_OK, "batch: the chain verifies at the end");
+	hub_state_close(b);
+	pt_secret_free(ts.key);
+}
+
+/* kill -9 while a child does what the hub does per entry: the charge
+ * with decision.grant in one transaction (acknowledged: the bolt would
+ * move), then the turn's other events in one batch. After every kill:
+ * the chain verifies (no gap, no broken link), and there are exactly as
+ * many decision.grant events as charged entries: a charge and its
+ * decision are both stored or neither. */
+static void __attribute__((noreturn))
+batch_crash_child(const char *path, int wfd)
+{
+	struct hub_state *hs = NULL;
+	struct hub_event e[3];
+	struct pt_usage u;
+
+	if (hub_state_open(path, &hs, NULL) != PT_OK)
+		_exit(2);
+	for (;;) {
+		set_event(&e[0], 7, "decision.grant", "{\"reason\":\"ok\"}");
+		if (hub_state_charge_events(hs, crash_cti, 1, 7, e, 1, NULL) != PT_OK ||
+		    hub_state_usage_load(hs, crash_cti, 1, &u) != PT_OK)
+			_exit(3);
+		if (write(wfd, &u.used, sizeof(u.used)) != (ssize_t)sizeof(u.used))
+			_exit(4);
+		set_event(&e[0], 7, "session.start", "{}");
+		set_event(&e[1], 7, "lock.unlocking", "{}");
+		set_event(&e[2], 7, "lock.unlocked", "{}");
+		if (hub_state_event_append_batch(hs, e, 3, NULL) != PT_OK)
+			_exit(5);
+	}
+}
+
+/* The decision.grant events stored, and whether every batch is whole:
+ * a grant is followed by its three (session.start, lock.unlocking,
+ * lock.unlocked) or by nothing of them (killed before that batch
+ * committed: the next grant, or the end). */
+static int64_t
+grants_stored(const char *path, bool *whole)
+{
+	static const char *const three[] = { "session.start", "lock.unlocking", "lock.unlocked" };
+	struct hub_state *hs = open_or_die(path);
+	struct hub_event e[64];
+	int64_t after = 0, grants = 0;
+	size_t n, i, k = 3;	/* how many of the three seen since the last grant */
+
+	*whole = true;
+	do {
+		if (hub_state_event_list(hs, after, false, e, 64, &n) != PT_OK) {
+			*whole = false;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			after = e[i].seq;
+			if (strcmp(e[i].type, "decision.grant") == 0) {
+				grants++;
+				*whole &= k == 0 || k == 3;
+				k = 0;
+			} else if (k < 3 && strcmp(e[i].type, three[k]) == 0) {
+				k++;
+			} else {
+				*whole = false;
+			}
+		}
+	} while (n == 64);
+	*whole &= k == 0 || k == 3;
+	hub_state_close(hs);
+	return grants;
+}
+
+static void
+test_batch_crash(void)
+{
+	const char *path = fresh("batch-crash.db");
+	uint32_t before = 0, reported, got, v;
+	int round, pfd[2], status, ok_sig = 1, ok_lost = 1, ok_chain = 1, ok_pair = 1;
+	int ok_order = 1;
+	unsigned charged = 0;
+	pid_t pid;
+
+	hub_state_close(open_or_die(path));
+	for (round = 0; round < 20; round++) {
+		if (pipe(pfd) != 0) {
+			printf("Bail out! pipe\n");
+			exit(1);
+		}
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			close(pfd[0]);
+			batch_crash_child(path, pfd[1]);
+		}
+		close(pfd[1]);
+		/* Once it has charged one (open and migrations can take longer
+		 * than the window on a busy machine), at a random moment. */
+		reported = before;
+		if (read(pfd[0], &v, sizeof(v)) == (ssize_t)sizeof(v))
+			reported = v;
+		sleep_us((long)(rand_r(&seed) % 40000));
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ok_sig &= WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+		while (read(pfd[0], &v, sizeof(v)) == (ssize_t)sizeof(v))
+			reported = v;
+		close(pfd[0]);
+		got = stored_count(path);
+		charged += reported - before;
+		ok_lost &= got >= reported && got <= reported + 1;
+		{
+			struct hub_state *hs = open_or_die(path);
+			int64_t bad = 0;
+			bool in_order = false;
+			int64_t grants;
+			ok_chain &= hub_state_event_verify(hs, &bad) == PT_OK;
+			hub_state_close(hs);
+			grants = grants_stored(path, &in_order);
+			ok_pair &= grants == (int64_t)got;
+			ok_order &= in_order;
+			if (grants != (int64_t)got || !in_order)
+				printf("# round %d: %u charged, %lld decision.grant, order %s\n", round,
+				       got, (long long)grants, in_order ? "ok" : "broken");
+		}
+		before = got;
+	}
+	printf("# batch crash: 20 rounds, %u acknowledged charges, final count %u\n", charged,
+	       before);
+	T_OK(ok_sig, "batch crash: every child died of SIGKILL");
+	T_OK(ok_lost, "batch crash: no acknowledged charge lost, at most one unacknowledged kept");
+	T_OK(ok_chain, "batch crash: the chain verifies after every kill (no gap, no broken link)");
+	T_OK(ok_pair, "batch crash: as many decision.grant events as entries charged, every round");
+	T_OK(ok_order, "batch crash: a batch is stored whole or not at all");
+	T_OK(charged > 0, "batch crash: the children did charge (%u)", charged);
+}
+
+/* ---- the revocation set kept in memory (state.c's rev_cache) ---- */
+
+/* n_ctis, the first token id and the version, as read through hs. */
+static bool
+rev_view(struct hub_state *hs, size_t *n_ctis, size_t *n_keys, int64_t *version, int64_t *at)
+{
+	uint8_t (*c)[PT_CTI_LEN] = NULL, (*k)[PT_PK_LEN] = NULL;
+	bool ok = hub_state_revoked_load(hs, &c, n_ctis, &k, n_keys) == PT_OK &&
+		  hub_state_revocation_version(hs, version, at) == PT_OK;
+
+	free(c);
+	free(k);
+	return ok;
+}
+
+static void
+test_rev_cache(void)
+{
+	const char *path = fresh("revcache.db");
+	struct hub_state *a = open_or_die(path), *b = open_or_die(path);
+	uint8_t t[PT_CTI_LEN], pk[PT_PK_LEN], env[40];
+	size_t nc = 99, nk = 99;
+	int64_t v = -1, at = -1;
+	sqlite3 *db;
+	int i;
+
+	fill(env, sizeof(env), 3);
+	T_OK(rev_view(a, &nc, &nk, &v, &at) && nc == 0 && nk == 0 && v == 0 && at == 0,
+	     "rev cache: empty set read (and kept)");
+	T_OK(rev_view(a, &nc, &nk, &v, &at) && nc == 0 && v == 0, "rev cache: empty again");
+	fill(t, sizeof(t), 0x11);
+	T_EQ(hub_state_revocation_add(a, 5, PT_REVOKE_TOKEN, t, PT_CTI_LEN, env, sizeof(env), 9),
+	     PT_OK, "rev cache: this connection adds one");
+	T_OK(rev_view(a, &nc, &nk, &v, &at) && nc == 1 && v == 5,
+	     "rev cache: seen at once by the same connection (version 5)");
+	/* Another connection (a second process would be the same). */
+	fill(pk, sizeof(pk), 0x22);
+	T_EQ(hub_state_revocation_add(b, 6, PT_REVOKE_KEY, pk, PT_PK_LEN, env, sizeof(env), 9),
+	     PT_OK, "rev cache: another connection adds a key");
+	T_OK(rev_view(a, &nc, &nk, &v, &at) && nc == 1 && nk == 1 && v == 6,
+	     "rev cache: seen by the first (data_version moved): 1 token, 1 key, version 6");
+	T_EQ(hub_state_revocation_refreshed(b, 1234), PT_OK, "rev cache: the other marks a refresh");
+	T_OK(rev_view(a, &nc, &nk, &v, &at) && at == 1234, "rev cache: refresh time seen");
+	T_EQ(hub_state_revocation_refreshed(a, 1300), PT_OK, "rev cache: this one marks a refresh");
+	T_OK(rev_view(a, &nc, &nk, &v, &at) && at == 1300, "rev cache: its own refresh time seen");
+	/* Behind the state's back: a raw connection, as sqlite3 by hand. */
+	db = raw_open(path);
+	T_EQ(raw_exec(db, "INSERT INTO revocations (kind, target, version, envelope, at) VALUES"
+			  " (1, x'33333333333333333333333333333333', 9, x'00', 1)"),
+	     SQLITE_OK, "rev cache: a raw connection inserts a token revocation");
+	sqlite3_close(db);
+	T_OK(rev_view(a, &nc, &nk, &v, &at) && nc == 2 && v == 9,
+	     "rev cache: seen: 2 tokens, version 9");
+	/* Many reads in a row give the same, and unrelated writes of our
+	 * own (events, charges) do not disturb it. */
+	for (i = 0; i < 5; i++) {
+		struct hub_event e;
+		set_event(&e, 1, "door.opened", "{}");
+		if (hub_state_event_append(a, &e) != PT_OK || !rev_view(a, &nc, &nk, &v, &at) ||
+		    nc != 2 || nk != 1 || v != 9)
+			break;
+	}
+	T_EQ(i, 5, "rev cache: steady across our own event appends");
+	hub_state_close(a);
+	hub_state_close(b);
 }
 
 /* ---- two processes, one file ---- */
@@ -1500,6 +1937,9 @@ main(void)
 	test_tamper();
 	test_eio_log();
 	test_crash();
+	test_batch();
+	test_batch_crash();
+	test_rev_cache();
 	test_two_processes();
 
 	rm_tree(tmpdir);
