@@ -474,6 +474,19 @@ owners_make(struct hub_cam *cam, struct pt_secret *key, struct hub_state *st, co
 	return PT_OK;
 }
 
+bool
+hub_cam_key_in(const struct hub_cam *cam, const uint8_t (*keys)[PT_PK_LEN], size_t n)
+{
+	size_t i;
+
+	if (!hub_cam_is_watched(cam) || keys == NULL)
+		return false;
+	for (i = 0; i < n; i++)
+		if (memcmp(keys[i], cam->w.pk, PT_PK_LEN) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Is the watched camera's key revoked at the hub? Looked at when the
  * revocation version or refresh time moved, and every REVOKED_POLL_MS

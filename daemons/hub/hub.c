@@ -2114,7 +2114,8 @@ ctx_build(struct hub *h, const char *lock, const uint8_t *chain, size_t chain_le
 	cx->revocations_max_age = h->cfg.revocations_max_age;
 	/* The camera: fresh, signed, ok (no camera: not healthy). The
 	 * alarm: a panel that can keep the rest armed (alarm_can_bypass). */
-	cx->camera_healthy = hub_cam_is_healthy(h->cam, cx->mono_ms, NULL);
+	cx->camera_healthy = hub_cam_is_healthy(h->cam, cx->mono_ms, NULL) &&
+			     !hub_cam_key_in(h->cam, cx->revoked_keys, n_rev_keys);
 	cx->alarm_can_bypass = alarm_can_bypass(h);
 	/* The door machine's view: secured means shut, thrown, no session;
 	 * a grant waiting for the panel holds the door as well. */

@@ -382,6 +382,9 @@ void hub_cam_poll(struct hub_cam *cam, struct hub_poll *p);
 uint64_t hub_cam_deadline(const struct hub_cam *cam);
 /* Is a camera watched at all ([camera] socket set)? */
 bool hub_cam_is_watched(const struct hub_cam *cam);
+/* Whether the watched camera's key is one of keys (the key revocations a
+ * decision has just read: not left to the next tick's look). */
+bool hub_cam_key_in(const struct hub_cam *cam, const uint8_t (*keys)[PT_PK_LEN], size_t n);
 /* Healthy now (false without a camera). *status (may be NULL) gets the
  * last accepted status bits, 0 if none or aged out. */
 bool hub_cam_is_healthy(const struct hub_cam *cam, uint64_t now_ms, uint32_t *status);
