@@ -104,7 +104,7 @@ says "PORTER_PASSWORD" "says how to give the password"
 (sleep 1; printf '%s\n' "$PORTER_PASSWORD") | env -u PORTER_PASSWORD timeout 20 script -qec \
 	"'$P' login --email ana@example.org" /dev/null >tty.txt 2>&1
 rc=$?; cat tty.txt >>all.txt
-[ $rc -eq 0 ] && grep -q "Password:" tty.txt && grep -q "signed in" tty.txt && ! grep -qF "$PORTER_PASSWORD" tty.txt
+[ $rc -eq 0 ] && grep -q "Password:" tty.txt && grep -q "signed in" tty.txt && ! grep -qF -- "$PORTER_PASSWORD" tty.txt
 ok "password from the terminal, not echoed"
 TOKEN=$(sed -n 's/^token = //p' ana/client.conf)
 expect 0 "bob signs up" "${B[@]}" "$P" signup --server "$URL" --email bob@example.org --name Bob
@@ -200,7 +200,7 @@ json_ok 'len(d["key_id"]) == 16' "key add --json parses"
 expect 2 "key add: not a key" "$P" key add --home "$H" --key not-a-key
 expect 2 "key add: a member may not" "${B[@]}" "$P" key add --home "$H" --key thief.key.pub
 expect 0 "key list" "$P" key list --home "$H"
-grep -q "^ID  *KEY ID  *PUBLIC KEY" out.txt && grep -qF "$("$P" pubkey owner.key)" out.txt; ok "key list is a table"
+grep -q "^ID  *KEY ID  *PUBLIC KEY" out.txt && grep -qF -- "$("$P" pubkey owner.key)" out.txt; ok "key list is a table"
 expect 0 "key list --json (member)" "${B[@]}" "$P" key list --home "$H" --json
 json_ok 'len(d["keys"]) == 1' "key list --json parses"
 
@@ -295,7 +295,7 @@ W=$!
 sleep 0.5
 ps -eo args >ps.txt; cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\0' ' ' >>ps.txt
 kill $W 2>/dev/null; wait $W 2>/dev/null
-! grep -qF "$TOKEN" ps.txt && grep -q "whoami" ps.txt; ok "the token is in no process's arguments"
+! grep -qF -- "$TOKEN" ps.txt && grep -q "whoami" ps.txt; ok "the token is in no process's arguments"
 kill $HELPER; wait $HELPER 2>/dev/null; HELPER=
 # A redirect is not followed.
 python3 - >redir.port 2>/dev/null <<'EOF' &
@@ -379,9 +379,9 @@ usage_error "unknown option" "$P" home list --bogus
 usage_error "unknown home command" "$P" home frobnicate
 usage_error "signup without --name" "$P" signup --email a@b.c
 
-grep -qF "$TOKEN" all.txt; [ $? -ne 0 ]; ok "the token never appeared on stdout or stderr"
-grep -qF "$TOKEN2" all.txt; [ $? -ne 0 ]; ok "nor any other token"
-grep -qF "$PORTER_PASSWORD" all.txt porterd.log; [ $? -ne 0 ]; ok "nor the password, here or in porterd's log"
+grep -qF -- "$TOKEN" all.txt; [ $? -ne 0 ]; ok "the token never appeared on stdout or stderr"
+grep -qF -- "$TOKEN2" all.txt; [ $? -ne 0 ]; ok "nor any other token"
+grep -qF -- "$PORTER_PASSWORD" all.txt porterd.log; [ $? -ne 0 ]; ok "nor the password, here or in porterd's log"
 
 echo "1..$n"
 [ $failed -eq 0 ]

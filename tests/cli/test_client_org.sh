@@ -185,7 +185,7 @@ expect 2 "device add: not a key" "${B[@]}" "$P" device add --key nonsense
 expect 0 "a second device (--json)" "${B[@]}" "$P" device add --key device2.key.pub --json
 DEV2=$(jv 'd["id"]')
 expect 0 "device list" "${B[@]}" "$P" device list
-grep -q "^ID  *KEY ID  *PUBLIC KEY" out.txt && grep -qF "$("$P" pubkey device.key)" out.txt; ok "device list is a table" ||
+grep -q "^ID  *KEY ID  *PUBLIC KEY" out.txt && grep -qF -- "$("$P" pubkey device.key)" out.txt; ok "device list is a table" ||
 	{ sed 's/^/# out: /' out.txt; sed 's/^/# err: /' err.txt; "$P" pubkey device.key | sed 's/^/# key: /'; } 2>/dev/null
 expect 0 "device remove" "${B[@]}" "$P" device remove "$DEV2"
 shows "removed device $DEV2" "device remove says so"

@@ -115,7 +115,7 @@ fi
 
 "$CAM" key -f healthy.conf >out 2>&1
 PUB=$(sed -n 's/^public key: *//p' out)
-[ -n "$PUB" ] && [ "$(stat -c %a state/cam.key)" = 600 ] && grep -q "$PUB" state/cam.key.pub
+[ -n "$PUB" ] && [ "$(stat -c %a state/cam.key)" = 600 ] && grep -qF -- "$PUB" state/cam.key.pub
 ok "key: made 0600, public half printed and in cam.key.pub" || show out
 if $ROOT; then
 	[ "$(stat -c %U state state/cam.key)" = "nobody
@@ -125,7 +125,7 @@ else
 	skip "state dir and key belong to the camera's user" "not root"
 fi
 "$CAM" key -f healthy.conf >out2 2>&1
-grep -q "$PUB" out2 && ! grep -q "(new)" out2
+grep -qF -- "$PUB" out2 && ! grep -q "(new)" out2
 ok "key again: the same key" || show out2
 
 # ---- healthy ----

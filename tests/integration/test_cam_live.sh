@@ -277,7 +277,7 @@ done
 ok "ffprobe: H.264, 320x240, the source's profile, level and extradata (not re-encoded)" ||
 	{ show src.probe.stream; show s1.probe.stream; show s2.probe.stream; }
 np=$(wc -w <s1.probe.sizes)
-grep -qF "$(cat s1.probe.sizes)" src.probe.sizes && [ "$np" -gt 50 ]
+grep -qF -- "$(cat s1.probe.sizes)" src.probe.sizes && [ "$np" -gt 50 ]
 ok "session 1's packets are a run of the source's packets ($np of them)" || true
 ffmpeg -v error -i s1.mp4 -i s2.mp4 -map 0:v -map 1:v -f null - >dec.out 2>&1 && [ ! -s dec.out ]
 ok "both decode without an error" || show dec.out
@@ -304,7 +304,7 @@ dur=$(sed -n "s/^duration=//p" s1.probe)
 frags=$(sed -n 's/^fragments=//p' s1.txt)
 awk -v d="$dur" -v f="$frags" 'BEGIN { exit !(d >= (f - 1) * 0.9 && d <= (f - 1) * 1.1) }'
 ok "ffprobe's duration ($dur s) is the media fragments' ($((frags - 1)))" || show s1.txt
-! grep -qi "$(cut -c1-16 viewer.xsk)" cam.log
+! grep -qi -- "$(cut -c1-16 viewer.xsk)" cam.log
 ok "nothing of the viewer's secret in the log" || true
 
 echo "1..$n"
