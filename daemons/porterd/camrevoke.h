@@ -18,7 +18,9 @@ struct server;
 struct reply;
 
 /* Which of the n keys pks a key revocation stored for home (any version)
- * names: revoked[i]. PT_OK, or PT_EIO (revoked[] all false). */
+ * names: revoked[i]. One indexed store lookup per key
+ * (pt_store_revocation_key_find): meant for a home's few cameras.
+ * PT_OK, or PT_EIO (revoked[] all false). */
 int camera_keys_revoked(struct server *s, const char *home, const uint8_t (*pks)[PT_PK_LEN],
 			size_t n, bool *revoked);
 

@@ -225,6 +225,17 @@ int pt_store_revocation_list(struct pt_store *st, const char *home_id, int64_t s
 /* The home's newest version (0: none). PT_ENOTFOUND for an unknown home. */
 int pt_store_revocation_newest(struct pt_store *st, const char *home_id,
 			       int64_t *version) PT_MUST_CHECK;
+/*
+ * Whether a key revocation of the home names pk: a row of any version with
+ * kind PT_REVOKE_KEY and a target of exactly these 32 bytes (a token
+ * revocation, or a shorter target, never matches). One indexed lookup
+ * (schema 8, index revocations_target), whatever the number of the home's
+ * revocations. Sees every committed revocation, and inside a transaction
+ * this thread's own. PT_OK with *found; PT_ENOTFOUND for an unknown home;
+ * PT_EINVAL for a NULL argument; PT_EIO. *found is false on any error.
+ */
+int pt_store_revocation_key_find(struct pt_store *st, const char *home_id,
+				 const uint8_t pk[PT_PK_LEN], bool *found) PT_MUST_CHECK;
 
 /*
  * Audit: append-only, hash-chained. hash = SHA-256(prev || seq || at ||

@@ -39,6 +39,7 @@ struct pt_store_ops {
 	int (*revocation_insert)(struct pt_store *st, struct pt_revocation_row *r);
 	int (*revocation_list)(struct pt_store *st, const char *home_id, int64_t since_version, struct pt_revocation_row *out, size_t max, size_t *n);
 	int (*revocation_newest)(struct pt_store *st, const char *home_id, int64_t *version);
+	int (*revocation_key_find)(struct pt_store *st, const char *home_id, const uint8_t pk[PT_PK_LEN], bool *found);
 	int (*audit_append)(struct pt_store *st, int64_t at, int64_t actor, const char *action, const char *target, const char *detail);
 	int (*audit_verify)(struct pt_store *st, int64_t *bad_seq, int64_t *rows);
 	int (*carrier_insert)(struct pt_store *st, struct pt_carrier *c);

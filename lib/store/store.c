@@ -281,6 +281,17 @@ pt_store_revocation_newest(struct pt_store *st, const char *home_id, int64_t *ve
 }
 
 int
+pt_store_revocation_key_find(struct pt_store *st, const char *home_id, const uint8_t pk[PT_PK_LEN], bool *found)
+{
+	if (found == NULL)
+		return PT_EINVAL;
+	*found = false;
+	if (st == NULL)
+		return PT_EINVAL;
+	return st->ops->revocation_key_find(st, home_id, pk, found);
+}
+
+int
 pt_store_audit_append(struct pt_store *st, int64_t at, int64_t actor, const char *action, const char *target, const char *detail)
 {
 	if (st == NULL)

@@ -350,6 +350,13 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"CREATE INDEX alerts_open_id ON alerts(home, id) WHERE acked_by IS NULL;"
 	"DROP INDEX alerts_open;",
 	},
+
+	/* 8: whether a key revocation of a home names a key, asked by every
+	 * camera upload: one search of (home, kind, target) (store_sqlite.c
+	 * says why). */
+	{
+	"CREATE INDEX revocations_target ON revocations(home, kind, target);",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -407,6 +414,7 @@ enum sid {
 	S_HUB_EVENT_LAST,
 	S_HUB_EVENT_HASH,
 	S_REV_NEWEST,
+	S_REV_KEY_FIND,
 	S_DELIVERY_INSERT,
 	S_DELIVERY_GET,
 	S_DELIVERY_ROWID,
@@ -631,6 +639,11 @@ static const struct stmt stmts[S_COUNT_] = {
 			      " AND e.hub_seq > 0 WHERE b.public_id = $1", "tti"},
 	[S_REV_NEWEST] = {"SELECT coalesce((SELECT max(r.version) FROM revocations r"
 			  " WHERE r.home = h.id), 0) FROM homes h WHERE h.public_id = $1", "t"},
+	/* No row: no such home. The subquery is one search of
+	 * revocations_target (home, kind, target). */
+	[S_REV_KEY_FIND] = {"SELECT EXISTS (SELECT 1 FROM revocations r WHERE r.home = h.id"
+			    " AND r.kind = $2 AND r.target = $3) FROM homes h WHERE h.public_id = $1",
+			    "tib"},
 	/* The delivery and its first step ($16: the actor): no row if the
 	 * home or the carrier does not exist. */
 	[S_DELIVERY_INSERT] = {"WITH d AS (INSERT INTO deliveries (public_id, home, carrier,"
@@ -2955,6 +2968,44 @@ pg_revocation_newest(struct pt_store *base, const char *home_id, int64_t *versio
 	return r;
 }
 
+static int
+pg_revocation_key_find(struct pt_store *base, const char *home_id, const uint8_t pk[PT_PK_LEN],
+		       bool *found)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot look up a key revocation";
+	struct pg_conn *c;
+	struct params p;
+	PGresult *res;
+	bool borrowed;
+	int r;
+
+	if (found == NULL)
+		return PT_EINVAL;
+	*found = false;
+	if (st == NULL || home_id == NULL || pk == NULL)
+		return PT_EINVAL;
+	if (!arg_fits(home_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	params_init(&p);
+	p_str(&p, home_id);
+	p_i64(&p, PT_REVOKE_KEY);
+	p_blob(&p, pk, PT_PK_LEN);
+	if ((r = read_enter(st, &c, &borrowed, what)) != PT_OK)
+		return r;
+	if ((r = exec_stmt(c, S_REV_KEY_FIND, &p, &res, what)) == PT_OK) {
+		if (PQntuples(res) == 0)
+			r = PT_ENOTFOUND;
+		else if (!col_bool(res, 0, 0, found))
+			r = log_eio_msg(what, "stored value out of range");
+		PQclear(res);
+	}
+	read_leave(st, c, borrowed);
+	if (r != PT_OK)
+		*found = false;
+	return r;
+}
+
 /* ---- audit ---- */
 
 static uint8_t *
@@ -4408,6 +4459,7 @@ static const struct pt_store_ops pg_ops = {
 	.revocation_insert = pg_revocation_insert,
 	.revocation_list = pg_revocation_list,
 	.revocation_newest = pg_revocation_newest,
+	.revocation_key_find = pg_revocation_key_find,
 	.audit_append = pg_audit_append,
 	.audit_verify = pg_audit_verify,
 	.carrier_insert = pg_carrier_insert,

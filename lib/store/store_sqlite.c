@@ -331,6 +331,14 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"CREATE INDEX alerts_open_id ON alerts(home, id) WHERE acked_by IS NULL;"
 	"DROP INDEX alerts_open;",
 	},
+
+	/* 8: every camera upload asks whether a key revocation of its home
+	 * names the camera's key (daemons/porterd/camrevoke.c): an index on
+	 * (home, kind, target) answers that with one lookup, where reading
+	 * the home's revocations grew with their number. */
+	{
+	"CREATE INDEX revocations_target ON revocations(home, kind, target);",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -396,6 +404,7 @@ enum sid {
 	S_HUB_EVENT_LAST,
 	S_HUB_EVENT_HASH,
 	S_REV_NEWEST,
+	S_REV_KEY_FIND,
 	S_DELIVERY_INSERT,
 	S_DELIVERY_GET,
 	S_DELIVERY_ROWID,
@@ -600,6 +609,10 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_HUB_EVENT_HASH] = "SELECT hash FROM events WHERE home = ?1 AND source = ?2"
 			     " AND hub_seq = ?3 AND hub_seq > 0",
 	[S_REV_NEWEST] = "SELECT coalesce(max(version), 0) FROM revocations WHERE home = ?1",
+	/* No row: no such home. The subquery is one search of
+	 * revocations_target (home, kind, target). */
+	[S_REV_KEY_FIND] = "SELECT EXISTS (SELECT 1 FROM revocations r WHERE r.home = h.id"
+			   " AND r.kind = ?2 AND r.target = ?3) FROM homes h WHERE h.public_id = ?1",
 	[S_DELIVERY_INSERT] = "INSERT INTO deliveries (public_id, home, carrier, package_id,"
 			      " courier, device, state, approval, in_home, window_start,"
 			      " window_end, token_id, reason, created_at, updated_at)"
@@ -743,6 +756,7 @@ static int sq_hub_list_online(struct pt_store *base, int64_t after, struct pt_hu
 static int sq_hub_event_last(struct pt_store *base, const char *hub_id, int64_t *seq, uint8_t hash[PT_HASH_LEN]);
 static int sq_hub_event_hash(struct pt_store *base, const char *hub_id, int64_t seq, uint8_t hash[PT_HASH_LEN]);
 static int sq_revocation_newest(struct pt_store *base, const char *home_id, int64_t *version);
+static int sq_revocation_key_find(struct pt_store *base, const char *home_id, const uint8_t pk[PT_PK_LEN], bool *found);
 static int sq_delivery_insert(struct pt_store *base, struct pt_delivery *d, int64_t actor);
 static int sq_delivery_get(struct pt_store *base, const char *id, struct pt_delivery *d);
 static int sq_delivery_update(struct pt_store *base, const struct pt_delivery *d, uint8_t from_state, int64_t actor);
@@ -2558,6 +2572,43 @@ out:
 	return r;
 }
 
+static int
+sq_revocation_key_find(struct pt_store *base, const char *home_id, const uint8_t pk[PT_PK_LEN],
+		       bool *found)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot look up a key revocation";
+	sqlite3_stmt *s;
+	bool locked;
+	int r = PT_OK, rc = SQLITE_OK;
+
+	if (found == NULL)
+		return PT_EINVAL;
+	*found = false;
+	if (st == NULL || home_id == NULL || pk == NULL)
+		return PT_EINVAL;
+	locked = read_enter(st);
+	if ((s = get(st, S_REV_KEY_FIND)) == NULL) {
+		r = PT_EIO;
+		goto out;
+	}
+	bind_str(s, 1, home_id, &rc);
+	bind_i64(s, 2, PT_REVOKE_KEY, &rc);
+	bind_blob(s, 3, pk, PT_PK_LEN, &rc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*found = sqlite3_column_int64(s, 0) != 0;
+	else
+		r = rc == SQLITE_DONE ? PT_ENOTFOUND : map_err(st, rc, what);
+	done(s);
+out:
+	read_leave(st, locked);
+	if (r != PT_OK)
+		*found = false;
+	return r;
+}
+
 /* ---- audit ---- */
 
 static uint8_t *
@@ -3937,6 +3988,7 @@ static const struct pt_store_ops sq_ops = {
 	.revocation_insert = sq_revocation_insert,
 	.revocation_list = sq_revocation_list,
 	.revocation_newest = sq_revocation_newest,
+	.revocation_key_find = sq_revocation_key_find,
 	.audit_append = sq_audit_append,
 	.audit_verify = sq_audit_verify,
 	.carrier_insert = sq_carrier_insert,

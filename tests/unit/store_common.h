@@ -38,7 +38,7 @@
 #include "t.h"
 
 /* The schema version this store writes (store_sqlite.c, store_pg.c). */
-#define STORE_SCHEMA 7
+#define STORE_SCHEMA 8
 
 static void
 sleep_ms(long ms)
@@ -540,6 +540,161 @@ test_revocations(struct pt_store *st)
 	T_EQ(n, 0, "nothing newer");
 	T_EQ(pt_store_revocation_list(st, "h-none", 0, list, 4, &n), PT_ENOTFOUND,
 	     "unknown home: ENOTFOUND");
+}
+
+/* ---- key revocation lookup (schema 8) ---- */
+
+/* A revocation of home: kind, target[target_len]; its envelope is made
+ * unique per home from n. */
+static int
+add_rev_kind(struct pt_store *st, const char *home, uint8_t kind, const uint8_t *target,
+	     size_t target_len, uint32_t n)
+{
+	struct pt_revocation_row v;
+
+	memset(&v, 0, sizeof(v));
+	(void)snprintf(v.home_id, sizeof(v.home_id), "%s", home);
+	v.envelope_len = 64;
+	fill(v.envelope, v.envelope_len, (uint8_t)(kind + 0x40));
+	v.envelope[0] = (uint8_t)(n >> 24);
+	v.envelope[1] = (uint8_t)(n >> 16);
+	v.envelope[2] = (uint8_t)(n >> 8);
+	v.envelope[3] = (uint8_t)n;
+	v.kind = kind;
+	v.target_len = (uint8_t)target_len;
+	memcpy(v.target, target, target_len);
+	v.created_by = 1;
+	v.created_at = 1700000700;
+	return pt_store_revocation_insert(st, &v);
+}
+
+/* The many-revocations home's key number i (a different key per i). */
+static void
+many_key(uint8_t pk[PT_PK_LEN], uint32_t i)
+{
+	fill(pk, PT_PK_LEN, 0x77);
+	pk[0] = (uint8_t)(i >> 8);
+	pk[1] = (uint8_t)i;
+}
+
+/* pt_store_revocation_key_find in homes of its own (h-rk1, h-rk2),
+ * deleted again at the end, so the other checks' counts stay. */
+#define MANY_REVS 3000
+static void
+test_revocation_key_find(struct pt_store *st, int64_t owner)
+{
+	uint8_t a[PT_PK_LEN], b[PT_PK_LEN], c[PT_PK_LEN], pk[PT_PK_LEN];
+	struct pt_home h;
+	bool found = true;
+	uint32_t i, nfound = 0, nwrong = 0;
+	int r;
+
+	fill(a, sizeof(a), 0xa1);
+	fill(b, sizeof(b), 0xb2);
+	fill(c, sizeof(c), 0xc3);
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	home_init(&h, "h-rk1", "Revoked keys 1");
+	T_EQ(pt_store_home_insert(st, &h, owner), PT_OK, "home h-rk1");
+	home_init(&h, "h-rk2", "Revoked keys 2");
+	T_EQ(pt_store_home_insert(st, &h, owner), PT_OK, "home h-rk2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_revocation_key_find(st, "h-rk1", a, &found), PT_OK, "key find, no revocation");
+	T_OK(!found, "not found");
+	found = true;
+	T_EQ(pt_store_revocation_key_find(st, "h-none", a, &found), PT_ENOTFOUND,
+	     "key find in an unknown home: ENOTFOUND");
+	T_OK(!found, "found false on failure");
+	found = true;
+	T_EQ(pt_store_revocation_key_find(st, "h-rk1\xff", a, &found), PT_ENOTFOUND,
+	     "not a home id: ENOTFOUND");
+	T_OK(!found, "found false");
+	found = true;
+	T_EQ(pt_store_revocation_key_find(st, NULL, a, &found), PT_EINVAL, "no home: EINVAL");
+	T_OK(!found, "found false");
+	found = true;
+	T_EQ(pt_store_revocation_key_find(st, "h-rk1", NULL, &found), PT_EINVAL, "no key: EINVAL");
+	T_OK(!found, "found false");
+	T_EQ(pt_store_revocation_key_find(st, "h-rk1", a, NULL), PT_EINVAL, "no out: EINVAL");
+	T_EQ(pt_store_revocation_key_find(NULL, "h-rk1", a, &found), PT_EINVAL, "no store: EINVAL");
+
+	/* Another home's revocation of the key, and near misses in h-rk1. */
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(add_rev_kind(st, "h-rk2", PT_REVOKE_KEY, a, PT_PK_LEN, 1), PT_OK,
+	     "h-rk2 revokes key a");
+	T_EQ(add_rev_kind(st, "h-rk1", PT_REVOKE_TOKEN, b, 16, 1), PT_OK,
+	     "h-rk1 revokes a token id: key b's first 16 bytes");
+	T_EQ(add_rev_kind(st, "h-rk1", PT_REVOKE_TOKEN, c, PT_PK_LEN, 2), PT_OK,
+	     "h-rk1: a token revocation whose 32-byte target is key c");
+	T_EQ(add_rev_kind(st, "h-rk1", PT_REVOKE_KEY, c, 16, 3), PT_OK,
+	     "h-rk1: a key revocation of c's first 16 bytes only");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_revocation_key_find(st, "h-rk2", a, &found), PT_OK, "key a in h-rk2");
+	T_OK(found, "found: h-rk2 revoked it");
+	T_EQ(pt_store_revocation_key_find(st, "h-rk1", a, &found), PT_OK, "key a in h-rk1");
+	T_OK(!found, "not found: another home's revocation of the same key");
+	T_EQ(pt_store_revocation_key_find(st, "h-rk1", b, &found), PT_OK, "key b in h-rk1");
+	T_OK(!found, "not found: a token id with the key's first bytes");
+	T_EQ(pt_store_revocation_key_find(st, "h-rk1", c, &found), PT_OK, "key c in h-rk1");
+	T_OK(!found, "not found: a token revocation of the same 32 bytes, a shorter key target");
+
+	/* Inside a transaction its own writes count; a rollback takes them. */
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(add_rev_kind(st, "h-rk1", PT_REVOKE_KEY, b, PT_PK_LEN, 4), PT_OK,
+	     "h-rk1 revokes key b");
+	T_EQ(pt_store_revocation_key_find(st, "h-rk1", b, &found), PT_OK, "key b, same transaction");
+	T_OK(found, "found: the transaction reads its own write");
+	pt_store_rollback(st);
+	T_EQ(pt_store_revocation_key_find(st, "h-rk1", b, &found), PT_OK, "key b after rollback");
+	T_OK(!found, "not found");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(add_rev_kind(st, "h-rk1", PT_REVOKE_KEY, b, PT_PK_LEN, 4), PT_OK,
+	     "h-rk1 revokes key b again");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_revocation_key_find(st, "h-rk1", b, &found), PT_OK, "key b after commit");
+	T_OK(found, "found at once");
+	T_EQ(pt_store_revocation_key_find(st, "h-rk2", b, &found), PT_OK, "key b in h-rk2");
+	T_OK(!found, "not found there");
+
+	/* Many revocations: every 10th a key revocation, the rest token ids
+	 * whose first 16 bytes are the key's. */
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	r = PT_OK;
+	for (i = 0; i < MANY_REVS && r == PT_OK; i++) {
+		many_key(pk, i);
+		r = i % 10 == 0 ? add_rev_kind(st, "h-rk1", PT_REVOKE_KEY, pk, PT_PK_LEN, 100 + i)
+				: add_rev_kind(st, "h-rk1", PT_REVOKE_TOKEN, pk, 16, 100 + i);
+	}
+	T_EQ(r, PT_OK, "%d more revocations in h-rk1", MANY_REVS);
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	for (i = 0; i < MANY_REVS; i++) {
+		many_key(pk, i);
+		if (pt_store_revocation_key_find(st, "h-rk1", pk, &found) != PT_OK ||
+		    found != (i % 10 == 0))
+			nwrong++;
+		else if (found)
+			nfound++;
+	}
+	T_EQ(nwrong, 0, "each of the %d keys: found exactly when a key revocation names it",
+	     MANY_REVS);
+	T_EQ(nfound, MANY_REVS / 10, "%d found", MANY_REVS / 10);
+	many_key(pk, MANY_REVS);
+	T_EQ(pt_store_revocation_key_find(st, "h-rk1", pk, &found), PT_OK, "a key never revoked");
+	T_OK(!found, "not found");
+	T_EQ(pt_store_revocation_key_find(st, "h-rk1", b, &found), PT_OK, "key b among them");
+	T_OK(found, "still found");
+	many_key(pk, 0);
+	T_EQ(pt_store_revocation_key_find(st, "h-rk2", pk, &found), PT_OK, "h-rk1's key 0 in h-rk2");
+	T_OK(!found, "not found");
+
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_delete(st, "h-rk1"), PT_OK, "delete h-rk1");
+	T_EQ(pt_store_home_delete(st, "h-rk2"), PT_OK, "delete h-rk2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	found = true;
+	T_EQ(pt_store_revocation_key_find(st, "h-rk2", a, &found), PT_ENOTFOUND,
+	     "a deleted home: ENOTFOUND");
+	T_OK(!found, "found false");
 }
 
 /* ---- home locations ---- */

@@ -460,6 +460,42 @@ test_threads(struct pt_store *st)
 	T_OK(r.b_found, "B sees A's committed row");
 }
 
+/* ---- the key revocation lookup's plan ---- */
+
+/*
+ * pt_store_revocation_key_find is one search of revocations_target, never
+ * a scan of the home's revocations. The statement is store_sqlite.c's
+ * S_REV_KEY_FIND, copied: keep the two alike.
+ */
+static void
+test_key_find_plan(void)
+{
+	static const char sql[] =
+		"EXPLAIN QUERY PLAN"
+		" SELECT EXISTS (SELECT 1 FROM revocations r WHERE r.home = h.id"
+		" AND r.kind = ?2 AND r.target = ?3) FROM homes h WHERE h.public_id = ?1";
+	struct raw *db = raw_open();
+	sqlite3_stmt *s = NULL;
+	const char *d;
+	int rows = 0, searched = 0, scans = 0;
+
+	T_OK(db != NULL && sqlite3_prepare_v2(db->db, sql, -1, &s, NULL) == SQLITE_OK,
+	     "explain the key revocation lookup");
+	while (s != NULL && sqlite3_step(s) == SQLITE_ROW) {
+		d = (const char *)sqlite3_column_text(s, 3);
+		rows++;
+		if (d != NULL && strstr(d, "SEARCH r USING COVERING INDEX revocations_target") != NULL)
+			searched++;
+		if (d != NULL && strncmp(d, "SCAN", 4) == 0)
+			scans++;
+	}
+	sqlite3_finalize(s);
+	T_OK(rows > 0 && searched == 1 && scans == 0,
+	     "one search of revocations_target (home, kind, target), no scan");
+	if (db != NULL)
+		raw_close(db);
+}
+
 /* ---- reopen ---- */
 
 static void
@@ -486,11 +522,11 @@ test_reopen(struct pt_store **stp)
 	*stp = NULL;
 
 	db = raw_open();
-	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (8, 0)") == 0,
-	     "a newer program's migration 8 in the file");
+	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (9, 0)") == 0,
+	     "a newer program's migration 9 in the file");
 	T_EQ(pt_store_open(dbpath, stp, &err), PT_EIO, "open refuses a newer schema");
-	T_OK(strstr(err.msg, "version 8") != NULL, "and says so: %s", err.msg);
-	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 8") == 0,
+	T_OK(strstr(err.msg, "version 9") != NULL, "and says so: %s", err.msg);
+	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 9") == 0,
 	     "remove it");
 	if (db != NULL)
 		raw_close(db);
@@ -541,6 +577,8 @@ main(void)
 		T_EQ(pt_store_home_get(st, "h-one", owner, &h, &role), PT_OK, "h-one's rowid");
 		test_cameras(st, owner);
 		test_home_delete(st, owner, h.rowid);
+		test_revocation_key_find(st, owner);
+		test_key_find_plan();
 		test_audit_tamper(st);
 		test_threads(st);
 		test_home_lock_basic(st, owner);
