@@ -12,39 +12,43 @@
  *
  * The allow-list is allow[] below, one row per system call with the
  * reason; docs/cam.md shows the same table, `porter-cam -n -v` prints it.
+ * Its printing and loading, the user lookup, the drop and no_new_privs are
+ * lib/sys/sandbox.c (porter/sandbox.h), shared with porter-hub.
  */
-#define _GNU_SOURCE	/* setresuid, setresgid */
-#include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <linux/videodev2.h>
-#include <seccomp.h>
 
+#include "porter/sandbox.h"
 #include "cam.h"
 
-enum argrule {
-	A_ANY,		/* any arguments */
-	A_NOEXEC,	/* arg 2 (prot) without PROT_EXEC */
-	A_V4L2,		/* ioctl: VIDIOC_QBUF / VIDIOC_DQBUF only */
-	A_FCNTL,	/* fcntl: F_GETFL, F_SETFL, F_GETFD, F_SETFD only */
-	A_SELF,		/* tgkill: to this process only (abort()) */
-};
+/* The argument rules (porter/sandbox.h); A_ANY: any arguments. */
+#define A_ANY NULL
+#define A_NOEXEC (&pt_sandbox_noexec)	/* arg 2 (prot) without PROT_EXEC */
+#define A_SELF (&pt_sandbox_self)	/* tgkill: to this process only (abort()) */
 
-static const struct {
-	const char *name;
-	enum argrule arg;
-	const char *why;
-} allow[] = {
+/* ioctl: VIDIOC_QBUF / VIDIOC_DQBUF only */
+static const uint64_t v4l2_ioctls[] = {VIDIOC_QBUF, VIDIOC_DQBUF};
+static const struct pt_sandbox_rule a_v4l2 = {
+	.how = PT_SANDBOX_ONE_OF, .arg = 1,
+	.values = v4l2_ioctls, .n_values = PT_SANDBOX_NELEM(v4l2_ioctls),
+	.text = " (VIDIOC_QBUF, VIDIOC_DQBUF)",
+};
+#define A_V4L2 (&a_v4l2)
+
+/* fcntl: F_GETFL, F_SETFL, F_GETFD, F_SETFD only */
+static const uint64_t fcntls[] = {F_GETFL, F_SETFL, F_GETFD, F_SETFD};
+static const struct pt_sandbox_rule a_fcntl = {
+	.how = PT_SANDBOX_ONE_OF, .arg = 1,
+	.values = fcntls, .n_values = PT_SANDBOX_NELEM(fcntls),
+	.text = " (F_GETFL, F_SETFL, F_GETFD, F_SETFD)",
+};
+#define A_FCNTL (&a_fcntl)
+
+static const struct pt_sandbox_allow allow[] = {
 	{"read", A_ANY, "packets from the source (files, sockets, devices)"},
 	{"readv", A_ANY, "packets (some protocols read vectors)"},
 	{"pread64", A_ANY, "files read at an offset"},
@@ -89,53 +93,46 @@ static const struct {
 };
 #define NALLOW (sizeof(allow) / sizeof(allow[0]))
 
-static const char *const argrule_text[] = {
-	[A_ANY] = "",
-	[A_NOEXEC] = " (prot without PROT_EXEC)",
-	[A_V4L2] = " (VIDIOC_QBUF, VIDIOC_DQBUF)",
-	[A_FCNTL] = " (F_GETFL, F_SETFL, F_GETFD, F_SETFD)",
-	[A_SELF] = " (own pid)",
-};
+static const struct pt_sandbox_table table = {allow, NALLOW, ""};
 
 void
 sandbox_print(void)
 {
-	size_t i;
+	pt_sandbox_print(stdout, "seccomp.allow", &table, 1);
+}
 
-	for (i = 0; i < NALLOW; i++) {
-		int nr = seccomp_syscall_resolve_name(allow[i].name);
-		printf("seccomp.allow = %s%s    # %s%s\n", allow[i].name, argrule_text[allow[i].arg],
-		       allow[i].why, nr == __NR_SCMP_ERROR ? " [not on this architecture]" : "");
-	}
+/* user, and how the messages name it. */
+static struct pt_sandbox_user
+who(const char *user, bool supplementary)
+{
+	struct pt_sandbox_user u = {
+		.user = user, .supplementary = supplementary,
+		.user_key = "cam.user", .find_prefix = "", .drop_prefix = "",
+	};
+
+	return u;
 }
 
 int
 sandbox_user(const char *user, unsigned *uid, unsigned *gid, struct pt_errbuf *err)
 {
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-	int r;
+	const struct pt_sandbox_user u = who(user, false);
+	uid_t pu;
+	gid_t pg;
 
-	r = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
-	if (r != 0 || res == NULL) {
-		(void)snprintf(err->msg, sizeof(err->msg), "cannot find user '%s'%s%s", user,
-			       r != 0 ? ": " : "", r != 0 ? strerror(r) : "");
+	if (pt_sandbox_lookup(&u, &pu, &pg, err) != 0)
 		return -1;
-	}
-	if (pw.pw_uid == 0) {
-		(void)snprintf(err->msg, sizeof(err->msg),
-			       "cam.user '%s' is root: name an unprivileged user", user);
-		return -1;
-	}
-	*uid = (unsigned)pw.pw_uid;
-	*gid = (unsigned)pw.pw_gid;
+	*uid = (unsigned)pu;
+	*gid = (unsigned)pg;
 	return 0;
 }
 
 int
 sandbox_drop(const char *user, bool supplementary, struct pt_errbuf *err)
 {
-	unsigned uid, gid;
+	const struct pt_sandbox_user u = who(user, supplementary);
+	uid_t uid;
+	gid_t gid;
 
 	if (geteuid() == 0 || getuid() == 0) {
 		if (user == NULL || user[0] == '\0') {
@@ -143,113 +140,18 @@ sandbox_drop(const char *user, bool supplementary, struct pt_errbuf *err)
 				       "started as root without cam.user: refusing to run as root");
 			return -1;
 		}
-		if (sandbox_user(user, &uid, &gid, err) != 0)
+		/* Supplementary groups: the user's own (video, for
+		 * /dev/video*) or none at all. */
+		if (pt_sandbox_lookup(&u, &uid, &gid, err) != 0 ||
+		    pt_sandbox_become(&u, uid, gid, err) != 0)
 			return -1;
-		/* Supplementary groups first, while still allowed to set them:
-		 * the user's own (video, for /dev/video*) or none at all. */
-		if ((supplementary ? initgroups(user, (gid_t)gid) : setgroups(0, NULL)) != 0 ||
-		    setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) != 0 ||
-		    setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) != 0) {
-			(void)snprintf(err->msg, sizeof(err->msg), "cannot become user '%s': %s", user,
-				       strerror(errno));
-			return -1;
-		}
-		/* There is no way back. */
-		if (setuid(0) == 0 || geteuid() != (uid_t)uid || getegid() != (gid_t)gid) {
-			(void)snprintf(err->msg, sizeof(err->msg),
-				       "dropping to user '%s' did not hold", user);
-			return -1;
-		}
 	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-		(void)snprintf(err->msg, sizeof(err->msg), "cannot set no_new_privs: %s",
-			       strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* libseccomp's SCMP_A* macros leave datum_b out of the initializer, which
- * clang's -Wmissing-field-initializers refuses: every field, here. */
-static struct scmp_arg_cmp
-arg_cmp(unsigned arg, enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
-{
-	struct scmp_arg_cmp c = {arg, op, a, b};
-
-	return c;
-}
-
-static int
-add(scmp_filter_ctx ctx, int nr, enum argrule a)
-{
-	int r = 0;
-
-	switch (a) {
-	case A_ANY:
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-		break;
-	case A_NOEXEC:
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-				     arg_cmp(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-		break;
-	case A_V4L2:
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-				     arg_cmp(1, SCMP_CMP_EQ, VIDIOC_QBUF, 0));
-		if (r == 0)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					     arg_cmp(1, SCMP_CMP_EQ, VIDIOC_DQBUF, 0));
-		break;
-	case A_FCNTL: {
-		static const int cmds[] = {F_GETFL, F_SETFL, F_GETFD, F_SETFD};
-		for (size_t i = 0; r == 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					     arg_cmp(1, SCMP_CMP_EQ, (scmp_datum_t)cmds[i], 0));
-		break;
-	}
-	case A_SELF:
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-				     arg_cmp(0, SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
-		break;
-	}
-	return r;
+	return pt_sandbox_no_new_privs(err);
 }
 
 int
 sandbox_enter(struct pt_errbuf *err)
 {
-	scmp_filter_ctx ctx;
-	size_t i;
-	int r = -1, nr;
-
-	/* Anything not allowed kills the whole process, every thread. */
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
-		(void)snprintf(err->msg, sizeof(err->msg), "seccomp_init failed");
-		return -1;
-	}
-	/* Every thread: a lavfi graph may have started workers already. */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0 ||
-	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) != 0) {
-		(void)snprintf(err->msg, sizeof(err->msg), "seccomp: cannot set the filter attributes");
-		goto out;
-	}
-	for (i = 0; i < NALLOW; i++) {
-		nr = seccomp_syscall_resolve_name(allow[i].name);
-		if (nr == __NR_SCMP_ERROR)
-			continue;	/* not on this architecture (poll on arm64) */
-		if (add(ctx, nr, allow[i].arg) != 0) {
-			(void)snprintf(err->msg, sizeof(err->msg), "seccomp: cannot allow '%s'",
-				       allow[i].name);
-			goto out;
-		}
-	}
-	if ((r = seccomp_load(ctx)) != 0) {
-		(void)snprintf(err->msg, sizeof(err->msg), "seccomp: cannot load the filter: %s",
-			       strerror(-r));
-		r = -1;
-		goto out;
-	}
-	r = 0;
-out:
-	seccomp_release(ctx);
-	return r;
+	/* For every thread: a lavfi graph may have started workers already. */
+	return pt_sandbox_load(&table, 1, err);
 }

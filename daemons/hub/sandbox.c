@@ -15,33 +15,32 @@
  * the service manager starts it again and the state is durable.
  *
  * The allow-list is allow[] below, one row per system call with the
- * reason; docs/hub.md shows it, `porter-hub -n -v` prints it.
- * (daemons/cam/sandbox.c is the same shape for porter-cam's worker.)
+ * reason; docs/hub.md shows it, `porter-hub -n -v` prints it. What
+ * porter-cam's worker shares (the table's printing and loading, the user
+ * lookup and the drop, no_new_privs) is lib/sys/sandbox.c
+ * (porter/sandbox.h); the hub's own parts are here: its tables, handing
+ * the state over, the NSS modules and the thread warm-up.
  */
-#define _GNU_SOURCE	/* setresuid, setresgid, initgroups, CLONE_* */
+#define _GNU_SOURCE	/* CLONE_* */
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <linux/gpio.h>
-#include <seccomp.h>
 
+#include "porter/sandbox.h"
 #include "hub.h"
 
 /* The sanitizer builds (tests only): LeakSanitizer checks at exit from a
@@ -58,26 +57,74 @@
 #define HUB_SANDBOX_SANITIZER 0
 #endif
 
-enum argrule {
-	A_ANY,		/* any arguments */
-	A_NOEXEC,	/* arg 2 (prot) without PROT_EXEC */
-	A_FAMILY,	/* socket: AF_UNIX, AF_INET, AF_INET6 only */
-	A_IOCTL,	/* ioctl: the GPIO line values and FIONREAD only */
-	A_FCNTL,	/* fcntl: descriptor flags and SQLite's record locks */
-	A_THREAD,	/* clone: CLONE_THREAD set (threads, never processes) */
-	A_ENOSYS,	/* refused with ENOSYS, not killed (clone3: glibc falls back) */
-	A_SELF,		/* tgkill: to this process only (abort()) */
-	A_NPTL,		/* rt_sigaction: glibc's own two thread signals only */
-	A_TRACER,	/* clone: LeakSanitizer's tracer's flags exactly (sanitizer builds) */
-};
+/* The argument rules (porter/sandbox.h); A_ANY: any arguments. */
+#define A_ANY NULL
+#define A_NOEXEC (&pt_sandbox_noexec)	/* arg 2 (prot) without PROT_EXEC */
+#define A_SELF (&pt_sandbox_self)	/* tgkill: to this process only (abort()) */
 
-struct allow {
-	const char *name;
-	enum argrule arg;
-	const char *why;
+/* socket: AF_UNIX, AF_INET, AF_INET6 only */
+static const uint64_t families[] = {AF_UNIX, AF_INET, AF_INET6};
+static const struct pt_sandbox_rule a_family = {
+	.how = PT_SANDBOX_ONE_OF, .arg = 0,
+	.values = families, .n_values = PT_SANDBOX_NELEM(families),
+	.text = " (AF_UNIX, AF_INET, AF_INET6)",
 };
+#define A_FAMILY (&a_family)
 
-static const struct allow allow[] = {
+/* ioctl: the GPIO line values and FIONREAD only */
+static const uint64_t ioctls[] = {GPIOHANDLE_GET_LINE_VALUES_IOCTL,
+				  GPIOHANDLE_SET_LINE_VALUES_IOCTL, FIONREAD};
+static const struct pt_sandbox_rule a_ioctl = {
+	.how = PT_SANDBOX_ONE_OF, .arg = 1,
+	.values = ioctls, .n_values = PT_SANDBOX_NELEM(ioctls),
+	.text = " (GPIOHANDLE_GET/SET_LINE_VALUES, FIONREAD)",
+};
+#define A_IOCTL (&a_ioctl)
+
+/* fcntl: descriptor flags and SQLite's record locks */
+static const uint64_t fcntls[] = {F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK,
+				  F_SETLK, F_SETLKW, F_DUPFD_CLOEXEC};
+static const struct pt_sandbox_rule a_fcntl = {
+	.how = PT_SANDBOX_ONE_OF, .arg = 1,
+	.values = fcntls, .n_values = PT_SANDBOX_NELEM(fcntls),
+	.text = (" (F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW,"
+		 " F_DUPFD_CLOEXEC)"),
+};
+#define A_FCNTL (&a_fcntl)
+
+/* clone: CLONE_THREAD set (threads, never processes) */
+static const struct pt_sandbox_rule a_thread = {
+	.how = PT_SANDBOX_MASKED, .arg = 0, .mask = CLONE_THREAD, .value = CLONE_THREAD,
+	.text = " (flags with CLONE_THREAD)",
+};
+#define A_THREAD (&a_thread)
+
+/* refused with ENOSYS, not killed (clone3: glibc falls back) */
+static const struct pt_sandbox_rule a_enosys = {
+	.how = PT_SANDBOX_ENOSYS, .text = " (fails with ENOSYS)",
+};
+#define A_ENOSYS (&a_enosys)
+
+/* rt_sigaction: glibc's own two thread signals only, its internal
+ * real-time signals 32 and 33, below SIGRTMIN */
+static const uint64_t nptl_signals[] = {__SIGRTMIN, __SIGRTMIN + 1};
+static const struct pt_sandbox_rule a_nptl = {
+	.how = PT_SANDBOX_ONE_OF, .arg = 0,
+	.values = nptl_signals, .n_values = PT_SANDBOX_NELEM(nptl_signals),
+	.text = " (glibc's SIGCANCEL, SIGSETXID)",
+};
+#define A_NPTL (&a_nptl)
+
+/* clone: LeakSanitizer's tracer's flags exactly (sanitizer builds) */
+static const uint64_t tracer_flags[] = {CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED};
+static const struct pt_sandbox_rule a_tracer = {
+	.how = PT_SANDBOX_ONE_OF, .arg = 0,
+	.values = tracer_flags, .n_values = PT_SANDBOX_NELEM(tracer_flags),
+	.text = " (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_UNTRACED exactly)",
+};
+#define A_TRACER (&a_tracer)
+
+static const struct pt_sandbox_allow allow[] = {
 	/* files: hub.db, its -wal, -shm and -journal, the ready file */
 	{"read", A_ANY, "SQLite, sockets, the signalfd, GPIO line events"},
 	{"readv", A_ANY, "libmosquitto and OpenSSL reading vectors"},
@@ -173,7 +220,7 @@ static const struct allow allow[] = {
 #define NALLOW (sizeof(allow) / sizeof(allow[0]))
 
 /* The sanitizer builds only: LeakSanitizer at exit (see above). */
-static const struct allow allow_sanitizer[] = {
+static const struct pt_sandbox_allow allow_sanitizer[] = {
 	{"clone", A_TRACER, "LeakSanitizer's tracer (not a thread, but no fork either)"},
 	{"ptrace", A_ANY, "LeakSanitizer's tracer stops the threads"},
 	{"wait4", A_ANY, "the tracer's end"},
@@ -189,37 +236,16 @@ static const struct allow allow_sanitizer[] = {
 #define NALLOW_SANITIZER (HUB_SANDBOX_SANITIZER ? \
 	sizeof(allow_sanitizer) / sizeof(allow_sanitizer[0]) : 0)
 
-static const char *const argrule_text[] = {
-	[A_ANY] = "",
-	[A_NOEXEC] = " (prot without PROT_EXEC)",
-	[A_FAMILY] = " (AF_UNIX, AF_INET, AF_INET6)",
-	[A_IOCTL] = " (GPIOHANDLE_GET/SET_LINE_VALUES, FIONREAD)",
-	[A_FCNTL] = (" (F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW,"
-		     " F_DUPFD_CLOEXEC)"),
-	[A_THREAD] = " (flags with CLONE_THREAD)",
-	[A_ENOSYS] = " (fails with ENOSYS)",
-	[A_SELF] = " (own pid)",
-	[A_NPTL] = " (glibc's SIGCANCEL, SIGSETXID)",
-	[A_TRACER] = " (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_UNTRACED exactly)",
+/* Both, as one filter and one printed list. */
+static const struct pt_sandbox_table tables[] = {
+	{allow, NALLOW, ""},
+	{allow_sanitizer, NALLOW_SANITIZER, " [sanitizer build only]"},
 };
-
-static void
-print_rows(const struct allow *rows, size_t n, const char *note)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int nr = seccomp_syscall_resolve_name(rows[i].name);
-		printf("sandbox.allow = %s%s    # %s%s%s\n", rows[i].name, argrule_text[rows[i].arg],
-		       rows[i].why, note, nr == __NR_SCMP_ERROR ? " [not on this architecture]" : "");
-	}
-}
 
 void
 hub_sandbox_print(void)
 {
-	print_rows(allow, NALLOW, "");
-	print_rows(allow_sanitizer, NALLOW_SANITIZER, " [sanitizer build only]");
+	pt_sandbox_print(stdout, "sandbox.allow", tables, PT_SANDBOX_NELEM(tables));
 	printf("sandbox.default = kill the process (SIGSYS)\n");
 }
 
@@ -229,49 +255,25 @@ hub_sandbox_count(void)
 	return NALLOW + NALLOW_SANITIZER;
 }
 
-/* sandbox.user (and sandbox.group) to ids; the user must not be root. */
-static int
-lookup(const struct hub_config *c, uid_t *uid, gid_t *gid, struct pt_errbuf *err)
+/* sandbox.user and sandbox.group, and how the messages name them. The
+ * user's supplementary groups are taken (porter, for porter-cam's marks
+ * socket, sent to by path). */
+static struct pt_sandbox_user
+who(const struct hub_config *c)
 {
-	struct passwd pw, *pres = NULL;
-	struct group gr, *gres = NULL;
-	char buf[4096];
-	int r;
+	struct pt_sandbox_user u = {
+		.user = c->sb_user, .group = c->sb_group, .supplementary = true,
+		.user_key = "sandbox.user", .find_prefix = "sandbox.user: ",
+		.group_key = "sandbox.group", .drop_prefix = "sandbox: ",
+	};
 
-	r = getpwnam_r(c->sb_user, &pw, buf, sizeof(buf), &pres);
-	if (r != 0 || pres == NULL) {
-		(void)snprintf(err->msg, sizeof(err->msg), "sandbox.user: cannot find user '%s'%s%s",
-			       c->sb_user, r != 0 ? ": " : "", r != 0 ? strerror(r) : "");
-		return -1;
-	}
-	if (pw.pw_uid == 0) {
-		(void)snprintf(err->msg, sizeof(err->msg),
-			       "sandbox.user '%s' is root: name an unprivileged user", c->sb_user);
-		return -1;
-	}
-	*uid = pw.pw_uid;
-	*gid = pw.pw_gid;
-	if (c->sb_group[0] == '\0')
-		return 0;
-	r = getgrnam_r(c->sb_group, &gr, buf, sizeof(buf), &gres);
-	if (r != 0 || gres == NULL) {
-		(void)snprintf(err->msg, sizeof(err->msg), "sandbox.group: cannot find group '%s'%s%s",
-			       c->sb_group, r != 0 ? ": " : "", r != 0 ? strerror(r) : "");
-		return -1;
-	}
-	if (gr.gr_gid == 0) {
-		(void)snprintf(err->msg, sizeof(err->msg),
-			       "sandbox.group '%s' is root's: name an unprivileged group",
-			       c->sb_group);
-		return -1;
-	}
-	*gid = gr.gr_gid;
-	return 0;
+	return u;
 }
 
 int
 hub_sandbox_check(const struct hub_config *c, struct pt_errbuf *err)
 {
+	const struct pt_sandbox_user u = who(c);
 	uid_t uid;
 	gid_t gid;
 
@@ -283,7 +285,8 @@ hub_sandbox_check(const struct hub_config *c, struct pt_errbuf *err)
 		}
 		return 0;
 	}
-	return lookup(c, &uid, &gid, err);
+	/* The user must exist and not be root, the group not root's. */
+	return pt_sandbox_lookup(&u, &uid, &gid, err);
 }
 
 /*
@@ -338,108 +341,13 @@ out:
 static int
 drop(const struct hub_config *c, struct pt_errbuf *err)
 {
+	const struct pt_sandbox_user u = who(c);
 	uid_t uid;
 	gid_t gid;
 
-	if (lookup(c, &uid, &gid, err) != 0 || give_state(c, uid, gid, err) != 0)
+	if (pt_sandbox_lookup(&u, &uid, &gid, err) != 0 || give_state(c, uid, gid, err) != 0 ||
+	    pt_sandbox_become(&u, uid, gid, err) != 0)
 		return -1;
-	/* The user's supplementary groups (porter, for porter-cam's marks
-	 * socket, sent to by path) while still allowed to set them. */
-	if (initgroups(c->sb_user, gid) != 0 || setresgid(gid, gid, gid) != 0 ||
-	    setresuid(uid, uid, uid) != 0) {
-		(void)snprintf(err->msg, sizeof(err->msg), "sandbox: cannot become user '%s': %s",
-			       c->sb_user, strerror(errno));
-		return -1;
-	}
-	/* There is no way back. */
-	if (setuid(0) == 0 || seteuid(0) == 0 || getuid() != uid || geteuid() != uid ||
-	    getgid() != gid || getegid() != gid) {
-		(void)snprintf(err->msg, sizeof(err->msg), "sandbox: dropping to user '%s' did not hold",
-			       c->sb_user);
-		return -1;
-	}
-	return 0;
-}
-
-/* libseccomp's SCMP_A* macros leave datum_b out of the initializer, which
- * clang's -Wmissing-field-initializers refuses: every field, here. */
-static struct scmp_arg_cmp
-arg_cmp(unsigned arg, enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
-{
-	struct scmp_arg_cmp cmp = {arg, op, a, b};
-
-	return cmp;
-}
-
-static int
-allow_eq(scmp_filter_ctx ctx, int nr, unsigned arg, const scmp_datum_t *v, size_t n)
-{
-	size_t i;
-	int r = 0;
-
-	for (i = 0; r == 0 && i < n; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, arg_cmp(arg, SCMP_CMP_EQ, v[i], 0));
-	return r;
-}
-
-static int
-add(scmp_filter_ctx ctx, int nr, enum argrule a)
-{
-	static const scmp_datum_t families[] = {AF_UNIX, AF_INET, AF_INET6};
-	static const scmp_datum_t ioctls[] = {GPIOHANDLE_GET_LINE_VALUES_IOCTL,
-					      GPIOHANDLE_SET_LINE_VALUES_IOCTL, FIONREAD};
-	static const scmp_datum_t fcntls[] = {F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK,
-					      F_SETLK, F_SETLKW, F_DUPFD_CLOEXEC};
-
-	switch (a) {
-	case A_ANY:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	case A_NOEXEC:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					arg_cmp(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	case A_FAMILY:
-		return allow_eq(ctx, nr, 0, families, sizeof(families) / sizeof(families[0]));
-	case A_IOCTL:
-		return allow_eq(ctx, nr, 1, ioctls, sizeof(ioctls) / sizeof(ioctls[0]));
-	case A_FCNTL:
-		return allow_eq(ctx, nr, 1, fcntls, sizeof(fcntls) / sizeof(fcntls[0]));
-	case A_THREAD:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					arg_cmp(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
-	case A_ENOSYS:
-		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
-	case A_NPTL: {
-		/* glibc's internal real-time signals 32 and 33, below SIGRTMIN. */
-		static const scmp_datum_t sigs[] = {__SIGRTMIN, __SIGRTMIN + 1};
-		return allow_eq(ctx, nr, 0, sigs, sizeof(sigs) / sizeof(sigs[0]));
-	}
-	case A_TRACER:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					arg_cmp(0, SCMP_CMP_EQ,
-						CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED, 0));
-	case A_SELF:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					arg_cmp(0, SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
-	}
-	return -EINVAL;
-}
-
-static int
-add_rows(scmp_filter_ctx ctx, const struct allow *rows, size_t n, struct pt_errbuf *err)
-{
-	size_t i;
-	int nr;
-
-	for (i = 0; i < n; i++) {
-		nr = seccomp_syscall_resolve_name(rows[i].name);
-		if (nr == __NR_SCMP_ERROR)
-			continue;	/* not on this architecture (open, poll on arm64) */
-		if (add(ctx, nr, rows[i].arg) != 0) {
-			(void)snprintf(err->msg, sizeof(err->msg), "seccomp: cannot allow '%s'",
-				       rows[i].name);
-			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -551,38 +459,6 @@ warm_up(struct pt_errbuf *err)
 	return 0;
 }
 
-static int
-filter(struct pt_errbuf *err)
-{
-	scmp_filter_ctx ctx;
-	int r = -1;
-
-	/* Anything not allowed kills the whole process, every thread. */
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
-		(void)snprintf(err->msg, sizeof(err->msg), "seccomp_init failed");
-		return -1;
-	}
-	/* Every thread (an idle resolver thread may be there already). */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0 ||
-	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) != 0) {
-		(void)snprintf(err->msg, sizeof(err->msg), "seccomp: cannot set the filter attributes");
-		goto out;
-	}
-	if (add_rows(ctx, allow, NALLOW, err) != 0 ||
-	    add_rows(ctx, allow_sanitizer, NALLOW_SANITIZER, err) != 0)
-		goto out;
-	if ((r = seccomp_load(ctx)) != 0) {
-		(void)snprintf(err->msg, sizeof(err->msg), "seccomp: cannot load the filter: %s",
-			       strerror(-r));
-		r = -1;
-		goto out;
-	}
-	r = 0;
-out:
-	seccomp_release(ctx);
-	return r;
-}
-
 int
 hub_sandbox_apply(const struct hub_config *c, struct pt_errbuf *err)
 {
@@ -591,12 +467,11 @@ hub_sandbox_apply(const struct hub_config *c, struct pt_errbuf *err)
 	err->msg[0] = '\0';
 	if (root && c->sb_user[0] != '\0' && drop(c, err) != 0)
 		return -1;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-		(void)snprintf(err->msg, sizeof(err->msg), "cannot set no_new_privs: %s",
-			       strerror(errno));
+	if (pt_sandbox_no_new_privs(err) != 0)
 		return -1;
-	}
-	if (c->sb_seccomp && (warm_up(err) != 0 || filter(err) != 0))
+	/* For every thread: an idle resolver thread may be there already. */
+	if (c->sb_seccomp && (warm_up(err) != 0 ||
+			      pt_sandbox_load(tables, PT_SANDBOX_NELEM(tables), err) != 0))
 		return -1;
 	return 0;
 }

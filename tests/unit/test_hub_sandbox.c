@@ -7,6 +7,12 @@
  * thread, a file, an AF_INET socket, the GPIO ioctls, SQLite-style locks).
  * As root: sandbox.user = nobody really becomes nobody, for good.
  *
+ * The part porter-cam shares (lib/sys/sandbox.c, porter/sandbox.h) is
+ * checked on its own too: a table's printing, each kind of argument rule
+ * on a small table (allowed as the rule says, else killed), a rule that is
+ * not well formed refused before anything is loaded, the messages as
+ * porter-cam words them, and the drop without supplementary groups.
+ *
  * Children leave with exit_group(2) itself: no atexit work and no
  * LeakSanitizer pass in a child (its tracer is allowed in sanitizer builds
  * only for the hub's own exit; the checks below say where it matters).
@@ -38,6 +44,7 @@
 #include <linux/netlink.h>
 
 #include "t.h"
+#include "porter/sandbox.h"
 #include "hub.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -61,9 +68,10 @@ quit(int code)
 		(void)syscall(SYS_exit_group, code);
 }
 
-/* How the child ended: the signal that killed it (> 0), or -(exit code). */
+/* A child enters a sandbox with enter (none: NULL), then runs fn. How it
+ * ended: the signal that killed it (> 0), or -(exit code). */
 static int
-run(void (*fn)(void))
+run_in(int (*enter)(struct pt_errbuf *), void (*fn)(void))
 {
 	struct pt_errbuf err;
 	pid_t pid;
@@ -73,7 +81,7 @@ run(void (*fn)(void))
 	if ((pid = fork()) < 0)
 		return -999;
 	if (pid == 0) {
-		if (hub_sandbox_apply(&cfg, &err) != 0) {
+		if (enter != NULL && enter(&err) != 0) {
 			fprintf(stderr, "# sandbox: %s\n", err.msg);
 			quit(100);
 		}
@@ -83,6 +91,19 @@ run(void (*fn)(void))
 	if (waitpid(pid, &st, 0) != pid)
 		return -998;
 	return WIFSIGNALED(st) ? WTERMSIG(st) : -WEXITSTATUS(st);
+}
+
+static int
+enter_hub(struct pt_errbuf *err)
+{
+	return hub_sandbox_apply(&cfg, err);
+}
+
+/* The hub's sandbox as configured in cfg. */
+static int
+run(void (*fn)(void))
+{
+	return run_in(enter_hub, fn);
 }
 
 /* ---- forbidden ---- */
@@ -372,6 +393,252 @@ do_execve_plain(void)
 	quit(5);
 }
 
+/* ---- the shared part (lib/sys/sandbox.c) on a small table ---- */
+
+static pid_t self_pid, self_tid, parent_pid;
+
+static const uint64_t unix_only[] = {AF_UNIX};
+static const struct pt_sandbox_rule r_unix = {
+	.how = PT_SANDBOX_ONE_OF, .arg = 0, .values = unix_only,
+	.n_values = PT_SANDBOX_NELEM(unix_only), .text = " (AF_UNIX)",
+};
+static const struct pt_sandbox_rule r_enosys = {.how = PT_SANDBOX_ENOSYS, .text = " (ENOSYS)"};
+static const struct pt_sandbox_rule r_broken = {.how = PT_SANDBOX_ONE_OF, .arg = 0};
+static const struct pt_sandbox_rule r_arg9 = {.how = PT_SANDBOX_MASKED, .arg = 9};
+
+static const struct pt_sandbox_allow small_rows[] = {
+	{"exit_group", NULL, "the child ends"},
+	{"brk", NULL, "free() after the load"},
+	{"munmap", NULL, "the same"},
+	{"madvise", NULL, "the same"},
+	{"sigaltstack", NULL, "the sanitizer builds, at exit"},
+	{"socket", &r_unix, "AF_UNIX only"},
+	{"mmap", &pt_sandbox_noexec, "never executable"},
+	{"tgkill", &pt_sandbox_self, "to itself only"},
+	{"clone3", &r_enosys, "fails with ENOSYS"},
+	{"porter_no_such_call", NULL, "left out of the filter"},
+};
+static const struct pt_sandbox_table small = {small_rows, PT_SANDBOX_NELEM(small_rows), ""};
+
+/* The small table only (no drop, no no_new_privs of ours: the filter
+ * sets it). */
+static int
+enter_small(struct pt_errbuf *err)
+{
+	self_pid = getpid();
+	self_tid = (pid_t)syscall(SYS_gettid);
+	return pt_sandbox_load(&small, 1, err);
+}
+
+static int
+run_small(void (*fn)(void))
+{
+	parent_pid = getpid();
+	return run_in(enter_small, fn);
+}
+
+/* Raw system calls: no library wrapper making calls of its own. */
+static void
+sm_unix(void)
+{
+	quit(syscall(SYS_socket, (long)AF_UNIX, (long)(SOCK_DGRAM | SOCK_CLOEXEC), 0L) >= 0 ? 0 : 3);
+}
+
+static void
+sm_inet(void)
+{
+	(void)syscall(SYS_socket, (long)AF_INET, (long)(SOCK_DGRAM | SOCK_CLOEXEC), 0L);
+	quit(1);
+}
+
+static void
+sm_mmap(void)
+{
+	long p = syscall(SYS_mmap, NULL, 4096UL, (long)(PROT_READ | PROT_WRITE),
+			 (long)(MAP_PRIVATE | MAP_ANONYMOUS), -1L, 0L);
+
+	quit(p != -1 ? 0 : 3);
+}
+
+static void
+sm_mmap_exec(void)
+{
+	(void)syscall(SYS_mmap, NULL, 4096UL, (long)(PROT_READ | PROT_EXEC),
+		      (long)(MAP_PRIVATE | MAP_ANONYMOUS), -1L, 0L);
+	quit(1);
+}
+
+static void
+sm_tgkill_self(void)
+{
+	quit(syscall(SYS_tgkill, (long)self_pid, (long)self_tid, 0L) == 0 ? 0 : 3);
+}
+
+static void
+sm_tgkill_parent(void)
+{
+	(void)syscall(SYS_tgkill, (long)parent_pid, (long)parent_pid, 0L);
+	quit(1);
+}
+
+static void
+sm_clone3(void)
+{
+	long r = syscall(SYS_clone3, NULL, 0UL);
+
+	quit(r == -1 && errno == ENOSYS ? 0 : 3);
+}
+
+static void
+sm_getppid(void)
+{
+	(void)syscall(SYS_getppid);
+	quit(1);
+}
+
+/* A table with a rule that is not well formed: refused, nothing loaded
+ * (the child then reads its own status: Seccomp 0). */
+static const struct pt_sandbox_allow broken_rows[] = {
+	{"exit_group", NULL, "the child ends"},
+	{"socket", &r_broken, "ONE_OF without values"},
+};
+static const struct pt_sandbox_allow arg9_rows[] = {
+	{"socket", &r_arg9, "an argument that does not exist"},
+};
+
+static void
+load_refused(const struct pt_sandbox_allow *rows, size_t n)
+{
+	const struct pt_sandbox_table t = {rows, n, ""};
+	struct pt_errbuf err;
+
+	if (pt_sandbox_load(&t, 1, &err) != -1 || strcmp(err.msg, "seccomp: cannot allow 'socket'") != 0)
+		quit(3);
+	do_status();	/* 10 * NoNewPrivs + Seccomp */
+}
+
+static void
+ld_broken(void)
+{
+	load_refused(broken_rows, PT_SANDBOX_NELEM(broken_rows));
+}
+
+static void
+ld_arg9(void)
+{
+	load_refused(arg9_rows, PT_SANDBOX_NELEM(arg9_rows));
+}
+
+/* A plain child (no filter) for what must not touch the test itself. */
+static int
+run_plain(void (*fn)(void))
+{
+	return run_in(NULL, fn);
+}
+
+/* porter-cam's worker: nobody without supplementary groups, for good. */
+static void
+become_nobody_no_groups(void)
+{
+	const struct pt_sandbox_user u = {.user = "nobody", .supplementary = false,
+					  .user_key = "cam.user"};
+	struct pt_errbuf err;
+	gid_t groups[4];
+	uid_t uid;
+	gid_t gid;
+
+	if (pt_sandbox_lookup(&u, &uid, &gid, &err) != 0 || pt_sandbox_become(&u, uid, gid, &err) != 0)
+		quit(3);
+	if (getgroups(4, groups) != 0)
+		quit(4);
+	if (getuid() != nobody_uid || geteuid() != nobody_uid || setuid(0) == 0 || seteuid(0) == 0)
+		quit(5);
+	quit(0);
+}
+
+static void
+check_shared(void)
+{
+	static const struct pt_sandbox_allow second[] = {
+		{"read", NULL, "r"},
+	};
+	const struct pt_sandbox_table two[] = {
+		{small_rows, 8, ""},
+		{second, 1, " [note]"},
+	};
+	const char *want =
+		"k.allow = exit_group    # the child ends\n"
+		"k.allow = brk    # free() after the load\n"
+		"k.allow = munmap    # the same\n"
+		"k.allow = madvise    # the same\n"
+		"k.allow = sigaltstack    # the sanitizer builds, at exit\n"
+		"k.allow = socket (AF_UNIX)    # AF_UNIX only\n"
+		"k.allow = mmap (prot without PROT_EXEC)    # never executable\n"
+		"k.allow = tgkill (own pid)    # to itself only\n"
+		"k.allow = read    # r [note]\n";
+	const struct pt_sandbox_user cam = {.user = "porter-no-such-user", .user_key = "cam.user",
+					    .find_prefix = ""};
+	const struct pt_sandbox_user cam_root = {.user = "root", .user_key = "cam.user"};
+	struct pt_errbuf err;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	uid_t uid = 7;
+	gid_t gid = 7;
+
+	/* The printing: rows, rule texts, notes, a name not on this machine. */
+	if ((f = open_memstream(&text, &len)) == NULL) {
+		printf("Bail out! open_memstream: %s\n", strerror(errno));
+		exit(1);
+	}
+	pt_sandbox_print(f, "k.allow", two, 2);
+	fclose(f);
+	T_OK(strcmp(text, want) == 0, "pt_sandbox_print: key, name, rule text, reason, note");
+	if (strcmp(text, want) != 0)
+		printf("# got:\n%s", text);
+	free(text);
+	text = NULL;
+	if ((f = open_memstream(&text, &len)) == NULL) {
+		printf("Bail out! open_memstream: %s\n", strerror(errno));
+		exit(1);
+	}
+	pt_sandbox_print(f, "k.allow", &small, 1);
+	fclose(f);
+	T_OK(strstr(text, "k.allow = porter_no_such_call    # left out of the filter"
+			  " [not on this architecture]\n") != NULL &&
+	     strstr(text, "k.allow = clone3 (ENOSYS)    # fails with ENOSYS\n") != NULL,
+	     "pt_sandbox_print: a call this architecture lacks is marked so");
+	free(text);
+
+	/* Each kind of rule, allowed as it says and killed otherwise. */
+	T_EQ(run_small(sm_unix), 0, "small table: socket(AF_UNIX) allowed (one of)");
+	T_EQ(run_small(sm_inet), SIGSYS, "small table: socket(AF_INET) killed");
+	T_EQ(run_small(sm_mmap), 0, "small table: mmap without PROT_EXEC allowed (masked)");
+	T_EQ(run_small(sm_mmap_exec), SIGSYS, "small table: mmap with PROT_EXEC killed");
+	T_EQ(run_small(sm_tgkill_self), 0, "small table: tgkill to itself allowed (own pid)");
+	T_EQ(run_small(sm_tgkill_parent), SIGSYS, "small table: tgkill to another process killed");
+	T_EQ(run_small(sm_clone3), 0, "small table: clone3 fails with ENOSYS, not killed");
+	T_EQ(run_small(sm_getppid), SIGSYS, "small table: a call not in it (getppid) killed");
+	T_EQ(run_small(do_status), SIGSYS, "small table: even opening a file is killed");
+	/* exit 0: the load said "cannot allow 'socket'", then NoNewPrivs 0, Seccomp 0. */
+	T_EQ(run_plain(ld_broken), 0, "a rule without values: refused by name, nothing loaded");
+	T_EQ(run_plain(ld_arg9), 0, "a rule on argument 9: refused by name, nothing loaded");
+
+	/* The user lookup, worded as porter-cam words it. */
+	T_EQ(pt_sandbox_lookup(&cam, &uid, &gid, &err), -1, "lookup: no such user refused");
+	T_OK(strcmp(err.msg, "cannot find user 'porter-no-such-user'") == 0, "... %s", err.msg);
+	T_EQ(pt_sandbox_lookup(&cam_root, &uid, &gid, &err), -1, "lookup: root refused");
+	T_OK(strcmp(err.msg, "cam.user 'root' is root: name an unprivileged user") == 0, "... %s",
+	     err.msg);
+	T_OK(uid == 7 && gid == 7, "lookup: the ids are left as they were on failure");
+	if (getuid() != 0 || nobody_uid == 0)
+		printf("ok %d - as root, nobody without supplementary groups, for good # SKIP %s\n",
+		       ++t_n, getuid() != 0 ? "not root" : "no user nobody");
+	else
+		T_EQ(run_plain(become_nobody_no_groups), 0,
+		     "as root: nobody without supplementary groups, setuid(0) and seteuid(0) fail");
+}
+
 struct kase {
 	const char *what;
 	void (*fn)(void);
@@ -463,6 +730,9 @@ main(void)
 		T_EQ(run(do_setuid), SIGSYS, "... and setuid(0) kills it");
 		T_EQ(run(do_execve), SIGSYS, "... execve too");
 	}
+	if (pw != NULL)
+		nobody_uid = pw->pw_uid;
+	check_shared();
 	{
 		/* The NSS modules loaded before the filter (sandbox.c). */
 		char m[8][HUB_NSS_NAME_MAX];
