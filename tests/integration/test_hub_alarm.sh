@@ -659,8 +659,10 @@ ok "(the plain credential is used up: no-entries-left, not an alarm reason)"
 stop
 sed -i 's/^lockout_first = 1s$/lockout_first = 1m/' hub.conf
 start
-ok "restarted with lockout_first = 1m" || show hub.log
+"$HUB" -f hub.conf -n -v 2>&1 | grep -q '^link.lockout_first = 60s'
+ok "restarted with lockout_first = 1m" || { "$HUB" -f hub.conf -n -v 2>&1 | grep lockout | show; show hub.log; }
 grant lockp.cbor 1
+m0=$(evcount)
 for i in 1 2 3 4 5; do unlock --cred lockp.cbor --key resident.key >/dev/null 2>&1; done
 unlock --cred lockp.cbor --key courier.key >lk1.out 2>&1; rc=$?
 [ $rc -eq 28 ] && grep -q 'locked-out' lk1.out
@@ -671,7 +673,8 @@ panic --cred lockp.cbor --key courier.key >lk2.out 2>&1; rc=$?
 ok "but a panic call gets through: panic-received, alert.panic" || { show lk2.out; since "$m" | show; }
 unlock --cred lockp.cbor --key courier.key >lk3.out 2>&1; rc=$?
 [ $rc -eq 28 ] && ! since "$m" | grep -q 'lock.unlocking'
-ok "the lockout stands: the next unlock is still refused, the bolt never moved" || show lk3.out
+ok "the lockout stands: the next unlock is still refused, the bolt never moved" ||
+	{ show lk3.out; since "$m0" | show; grep 'lockout\|failure' hub.log | tail -n 20 | show; }
 "$HUB" -f hub.conf -V >v.out 2>&1
 ok "the event chain verifies" || show v.out
 stop
