@@ -11,7 +11,10 @@
  *      struct pt_link_reasm; each completed message goes through the
  *      reader and the decoders as in 1;
  *   3. as a message to fragment (fragment size 20 + size % 225) and
- *      reassemble.
+ *      reassemble;
+ *   4. as a PAIR's body alone (what porterd publishes on a hub's "pair"
+ *      topic), whole and past a frame header: pt_link_pair_body_decode,
+ *      its encoder back, and the same body in a frame.
  *
  * Properties checked (a break is __builtin_trap()):
  *   - the reader answers PT_OK, PT_ETOOBIG or PT_EMALFORMED; a complete
@@ -276,11 +279,43 @@ check_fragmenting(const uint8_t *data, size_t size)
 	CHECK(complete && ra.len == size && (size == 0 || memcmp(ra.buf, data, size) == 0));
 }
 
+/* The input as a PAIR's body alone (porter/v1/hub/<id>/pair, docs/mqtt.md),
+ * and a frame's body as one: the decoder the link's PAIR uses. */
+static void
+check_pair_body(const uint8_t *p, size_t len)
+{
+	static uint8_t re[PT_LINK_PAIR_BODY_MAX], fr[PT_LINK_FRAME_MAX];
+	struct pt_link_pair m, f;
+	size_t rn, fn;
+	int r;
+
+	r = pt_link_pair_body_decode(p, len, &m);
+	CHECK(r == PT_OK || r == PT_EMALFORMED || r == PT_ETOOBIG);
+	if (r != PT_OK) {
+		CHECK(is_zero(&m, sizeof(m)));
+		return;
+	}
+	CHECK(len <= PT_LINK_PAIR_BODY_MAX && m.statement > p && m.statement_len >= 1 &&
+	      m.statement_len <= PT_ENVELOPE_SIZE_MAX && m.statement + m.statement_len <= p + len &&
+	      pt_id_is_valid(m.home, strlen(m.home)));
+	CHECK(pt_link_pair_body_encode(&m, re, sizeof(re), &rn) == PT_OK);
+	CHECK(rn == len && memcmp(re, p, len) == 0);
+	/* The same body in a frame is a PAIR the frame decoder reads the same. */
+	CHECK(pt_link_pair_encode(&m, fr, sizeof(fr), &fn) == PT_OK && fn == len + PT_LINK_HDR_LEN &&
+	      memcmp(fr + PT_LINK_HDR_LEN, p, len) == 0);
+	CHECK(pt_link_pair_decode(fr, fn, &f) == PT_OK && strcmp(f.home, m.home) == 0 &&
+	      memcmp(f.owner, m.owner, PT_PK_LEN) == 0 && f.statement_len == m.statement_len &&
+	      memcmp(f.statement, m.statement, m.statement_len) == 0);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_stream(data, size);
 	check_frame(data, size);
+	check_pair_body(data, size);
+	if (size > PT_LINK_HDR_LEN)
+		check_pair_body(data + PT_LINK_HDR_LEN, size - PT_LINK_HDR_LEN);
 	check_reassembly(data, size);
 	check_fragmenting(data, size);
 	return 0;

@@ -215,7 +215,7 @@ words = {
     "hub.start": "the hub started",
     "door.start": "the hub's door machine starts",
     "pairing.open": "the hub shows a one-time pairing code",
-    "pairing.ok": "the hub trusts the owner key (paired at the door)",
+    "pairing.ok": "the hub trusts the owner key (paired at the door, or relayed by porterd)",
     "revocation.add": "the hub took the owner's revocation",
     "session.start": "an entry session starts",
     "session.end": "the entry session ends",

@@ -64,6 +64,7 @@
 
 #define PAIR_SKEW 600		/* s: a pairing statement's issued-at vs our clock */
 #define PAIR_CODE_LEN 16
+_Static_assert(PAIR_CODE_LEN == PT_PAIRING_CODE_LEN, "the code is the pairing MAC's key");
 #define EVENT_PAGE 32
 #define EVQ_MAX 64		/* events queued within one loop turn */
 #define HEX_CTI (2 * PT_CTI_LEN + 1)
@@ -155,7 +156,7 @@ struct hub {
 	size_t n_roots;
 	size_t n_rows;			/* stored owner rows: 0 until paired */
 	/* The last owners message that came before the hub was paired (a
-	 * copy; NULL: none): taken up at the pairing at the door, since the
+	 * copy; NULL: none): taken up at the pairing (door or uplink), since the
 	 * broker sends a retained message only when we subscribe. */
 	uint8_t *owners_held;
 	size_t owners_held_len;
@@ -2541,22 +2542,44 @@ roots_load(struct hub *h)
 }
 
 /*
+ * Is the statement's nonce pt_pairing_nonce(code, its home, our key, the
+ * key that signed it)? The MAC, not the code, travels: porterd, which
+ * relays uplink pairings, never learns the code, and a nonce is good for
+ * one signer key only. false if it cannot be computed.
+ */
+static bool
+pair_nonce_is(const struct hub *h, const struct pt_envelope *e, const uint8_t *owner,
+	      const uint8_t code[PAIR_CODE_LEN])
+{
+	uint8_t want[PT_CTI_LEN];
+	bool eq;
+
+	if (pt_pairing_nonce(want, code, e->aud, h->pk, owner) != PT_OK)
+		return false;
+	eq = pt_ct_equal(e->nonce, want, PT_CTI_LEN);
+	pt_wipe(want, sizeof(want));
+	return eq;
+}
+
+/*
  * Is this the owner's statement for the code we show? The checks, in
- * order: the lockout; the statement (signed by the key carried, for the
- * home named, dated within PAIR_SKEW); its target is our key; the home
- * is ours if we know one; the code: the one shown and still valid
- * (expired: expired; the one already used: replayed; anything else, or
- * no code shown: untrusted-signer); not paired already.
+ * order (docs/link-protocol.md, "PAIR"): the lockout (the link only: a
+ * pairing relayed over the uplink is neither blocked nor counted); the
+ * statement (signed by the key carried, for the home named, dated within
+ * PAIR_SKEW); its target is our key; the home is ours if we know one; the
+ * nonce: the MAC of the code already used (replayed), else of the code
+ * shown (anything else, or no code shown: untrusted-signer), still valid
+ * (expired); not paired already.
  */
 static int
-pair_check(struct hub *h, const struct pt_link_pair *m, struct pt_envelope *e)
+pair_check(struct hub *h, const struct pt_link_pair *m, bool link, struct pt_envelope *e)
 {
 	uint8_t signers[1][PT_PK_LEN];
 	size_t idx;
 	bool shown, used;
 	int r;
 
-	if (locked_out(h, hub_mono_ms()))
+	if (link && locked_out(h, hub_mono_ms()))
 		return PT_ELOCKEDOUT;
 	if (!pt_pk_is_valid(m->owner))
 		return PT_EMALFORMED;
@@ -2569,8 +2592,8 @@ pair_check(struct hub *h, const struct pt_link_pair *m, struct pt_envelope *e)
 		return PT_EAUDIENCE;	/* a statement for another hub */
 	if (h->home[0] != '\0' && strcmp(h->home, m->home) != 0)
 		return PT_EAUDIENCE;
-	shown = h->pair_active && pt_ct_equal(e->nonce, h->pair_code, PAIR_CODE_LEN);
-	used = h->pair_consumed && pt_ct_equal(e->nonce, h->pair_used, PAIR_CODE_LEN);
+	used = h->pair_consumed && pair_nonce_is(h, e, m->owner, h->pair_used);
+	shown = h->pair_active && pair_nonce_is(h, e, m->owner, h->pair_code);
 	if (used)
 		return PT_EREPLAY;
 	if (!shown)
@@ -2580,6 +2603,41 @@ pair_check(struct hub *h, const struct pt_link_pair *m, struct pt_envelope *e)
 	if (h->n_rows > 0)
 		return PT_EUNTRUSTEDCMD;	/* owners are added by owners (docs/hub.md) */
 	return PT_OK;
+}
+
+/*
+ * A pairing that passed pair_check, by either path: the key stored as the
+ * first root with its statement as evidence, the home, the code used up,
+ * then what was held for the pairing (revocations first: a key revoked
+ * meanwhile is never a root; then the owners message). PT_OK or PT_EIO
+ * (nothing changed then).
+ */
+static int
+pair_take(struct hub *h, const struct pt_link_pair *m, const char *note)
+{
+	char home_was[PT_ID_MAX + 1];
+
+	memcpy(home_was, h->home, sizeof(home_was));
+	memcpy(h->home, m->home, sizeof(h->home));	/* roots_load verifies for it */
+	if (hub_state_owner_add(h->st, m->owner, note, m->statement, m->statement_len,
+				hub_now_utc()) != PT_OK ||
+	    hub_state_home_set(h->st, m->home) != PT_OK || roots_load(h) != 0) {
+		memcpy(h->home, home_was, sizeof(h->home));
+		return PT_EIO;
+	}
+	h->pair_consumed = true;
+	memcpy(h->pair_used, h->pair_code, PAIR_CODE_LEN);
+	pt_wipe(h->pair_code, PAIR_CODE_LEN);
+	h->pair_active = false;
+	return PT_OK;
+}
+
+/* After pair_take and the pairing.ok event: what was held for it. */
+static void
+pair_take_held(struct hub *h)
+{
+	revocations_take_held(h);
+	owners_take_held(h);
 }
 
 static int
@@ -2598,32 +2656,15 @@ on_pair(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint
 		return frame_failure(h, s, "pair", r, out, out_len);
 	pt_kid(h->ops, m.owner, kid);
 	hexs(kid, PT_KID_LEN, kid_hex);
-	r = pair_check(h, &m, &e);
-	if (r == PT_OK) {
-		char home_was[PT_ID_MAX + 1];
-
-		memcpy(home_was, h->home, sizeof(home_was));
-		memcpy(h->home, m.home, sizeof(h->home));	/* roots_load verifies for it */
-		if (hub_state_owner_add(h->st, m.owner, "paired at the door", m.statement,
-					m.statement_len, hub_now_utc()) != PT_OK ||
-		    hub_state_home_set(h->st, m.home) != PT_OK || roots_load(h) != 0) {
-			memcpy(h->home, home_was, sizeof(h->home));
-			r = PT_EIO;
-		} else {
-			h->pair_consumed = true;
-			memcpy(h->pair_used, h->pair_code, PAIR_CODE_LEN);
-			pt_wipe(h->pair_code, PAIR_CODE_LEN);
-			h->pair_active = false;
-			pt_pubkey_text(m.owner, pk_text);
-			hlog(HLOG_INFO, "event=paired conn=%llu home=%s owner=%s",
-			     (unsigned long long)s->id, h->home, pk_text);
-			event(h, "pairing.ok",
-			      json_pack("{s:s,s:s,s:s,s:I}", "home", h->home, "owner_key_id", kid_hex,
-					"owner", pk_text, "conn", (json_int_t)s->id));
-			/* Revocations first: a key revoked meanwhile is never a root. */
-			revocations_take_held(h);
-			owners_take_held(h);
-		}
+	r = pair_check(h, &m, true, &e);
+	if (r == PT_OK && (r = pair_take(h, &m, "paired at the door")) == PT_OK) {
+		pt_pubkey_text(m.owner, pk_text);
+		hlog(HLOG_INFO, "event=paired conn=%llu home=%s owner=%s",
+		     (unsigned long long)s->id, h->home, pk_text);
+		event(h, "pairing.ok",
+		      json_pack("{s:s,s:s,s:s,s:I}", "home", h->home, "owner_key_id", kid_hex,
+				"owner", pk_text, "conn", (json_int_t)s->id));
+		pair_take_held(h);
 	}
 	if (r != PT_OK) {
 		hlog(HLOG_INFO, "event=pair conn=%llu result=refuse reason=%s owner_key_id=%s",
@@ -2634,6 +2675,7 @@ on_pair(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint
 					kid_hex, "conn", (json_int_t)s->id));
 		count_failure(h, s, r);
 	}
+	memset(&e, 0, sizeof(e));
 	memset(&d, 0, sizeof(d));
 	d.reason = r;
 	d.link = -1;
@@ -2641,6 +2683,51 @@ on_pair(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint
 	if (pt_link_decision_encode(&ld, out, PT_LINK_FRAME_MAX, out_len) != PT_OK)
 		*out_len = 0;
 	return HUB_KEEP;
+}
+
+void
+hub_on_pair_uplink(struct hub *h, const uint8_t *p, size_t len)
+{
+	struct pt_link_pair m;
+	struct pt_envelope e;
+	char kid_hex[2 * PT_KID_LEN + 1], pk_text[PT_PK_TEXT_LEN + 1];
+	uint8_t kid[PT_KID_LEN];
+	int r;
+
+	/* Only while a code is on show: anything else a server sends costs
+	 * one log line and no event, so it cannot flood the owners' log. */
+	if (h->n_rows > 0 || !h->pair_active || h->pair_expired ||
+	    hub_mono_ms() >= h->pair_expires_ms) {
+		hlog(HLOG_INFO, "event=pair via=uplink result=dropped note=\"%s\" bytes=%zu",
+		     h->n_rows > 0 ? "already paired" : "no code shown", len);
+		return;
+	}
+	if ((r = pt_link_pair_body_decode(p, len, &m)) != PT_OK) {
+		hlog(HLOG_INFO, "event=pair via=uplink result=refuse reason=%s bytes=%zu",
+		     pt_err_code(r), len);
+		event(h, "pairing.refuse",
+		      json_pack("{s:s,s:s}", "reason", pt_err_code(r), "via", "uplink"));
+		return;
+	}
+	pt_kid(h->ops, m.owner, kid);
+	hexs(kid, PT_KID_LEN, kid_hex);
+	r = pair_check(h, &m, false, &e);
+	if (r == PT_OK && (r = pair_take(h, &m, "paired through porterd")) == PT_OK) {
+		pt_pubkey_text(m.owner, pk_text);
+		hlog(HLOG_INFO, "event=paired via=uplink home=%s owner=%s", h->home, pk_text);
+		event(h, "pairing.ok",
+		      json_pack("{s:s,s:s,s:s,s:s}", "home", h->home, "owner_key_id", kid_hex,
+				"owner", pk_text, "via", "uplink"));
+		pair_take_held(h);
+	} else {
+		/* Never counted for the lockout: see docs/hub.md, "Pairing". */
+		hlog(HLOG_INFO, "event=pair via=uplink result=refuse reason=%s owner_key_id=%s",
+		     pt_err_code(r), kid_hex);
+		event(h, "pairing.refuse",
+		      json_pack("{s:s,s:s,s:s}", "reason", pt_err_code(r), "owner_key_id", kid_hex,
+				"via", "uplink"));
+	}
+	memset(&e, 0, sizeof(e));
 }
 
 /* ---- frames in ---- */
@@ -3639,7 +3726,7 @@ hub_on_owners(struct hub *h, const uint8_t *p, size_t len)
 	}
 	if (h->n_rows == 0 || h->home[0] == '\0') {
 		/* Not paired: nothing can verify yet. Kept (the last one only)
-		 * for the pairing at the door, which often comes after porterd
+		 * for the pairing (door or uplink), which comes after porterd
 		 * published them for this hub (at its pairing through the API). */
 		hlog(HLOG_INFO, "event=owners result=held note=\"not paired yet\" statements=%zu", m.n);
 		if (p != h->owners_held) {

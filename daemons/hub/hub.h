@@ -601,6 +601,13 @@ void hub_on_live(struct hub *h, const uint8_t *p, size_t len);
 /* An owner's answer (PT_ENV_APPROVAL, as porterd relayed it) to a request
  * for approval: approval.answer, or approval.refuse (docs/alarm.md). */
 void hub_on_approval(struct hub *h, const uint8_t *p, size_t len);
+/* An owner's pairing relayed by porterd (porter/v1/hub/<id>/pair: a link
+ * PAIR's body, pt_link_pair_body_decode), judged by the same checks as a
+ * PAIR at the door, except the lockout: it neither counts nor is blocked
+ * (a server must not lock couriers out). Already paired, or no code
+ * shown: dropped with one log line, no event. Else pairing.ok or
+ * pairing.refuse, with "via": "uplink" (docs/hub.md, "Pairing"). */
+void hub_on_pair_uplink(struct hub *h, const uint8_t *p, size_t len);
 /* A time beacon: drift detection only, never the clock. true: the state
  * should be published again (porterd's version differs from ours). */
 bool hub_on_time(struct hub *h, const struct pt_mqtt_time *t);

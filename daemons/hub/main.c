@@ -57,7 +57,9 @@ static const char usage[] =
 	"\n"
 	"pair asks the running hub for a one-time pairing code and shows it, with\n"
 	"the hub's id and key (and a QR code; -q: without). The owner's device\n"
-	"sends the signed pairing statement over the link ('porter hub pair-local').\n"
+	"sends the signed pairing statement over the link ('porter hub pair-local'),\n"
+	"or through porterd while the hub is online ('porter hub pair'): either way\n"
+	"the statement carries a MAC of the code, never the code.\n"
 	"\n"
 	"Signals: SIGTERM/SIGINT sign a final checkpoint and exit; SIGHUP reloads\n"
 	"the values that may change live, or keeps the old ones if the file is\n"
@@ -374,10 +376,12 @@ pair(const struct hub_config *cfg, bool quiet)
 	printf("hub key:      %s\n", key);
 	if (strcmp(home, "-") != 0)
 		printf("home:         %s\n", home);
-	printf("\nOn the owner's device, within %s s:\n"
+	printf("\nOn the owner's device, within %s s, at the door:\n"
 	       "  porter hub pair-local --hub ADDR --key OWNER_KEY --home HOME_ID \\\n"
-	       "      --hub-key %s --code %s\n",
-	       exp, key, code);
+	       "      --hub-key %s --code %s\n"
+	       "or, while this hub is online, through porterd (it never sees the code):\n"
+	       "  porter hub pair --home HOME_ID --key OWNER_KEY --hub-key %s --code %s\n",
+	       exp, key, code, key, code);
 	if (!quiet) {
 		(void)snprintf(uri, sizeof(uri), "porter-pair:v1?hub=%s&key=%s&code=%s", id, key, code);
 		printf("\n");

@@ -70,7 +70,7 @@ struct uplink {
 	int keepalive;
 	bool discovery;
 	char label[101];
-	char topic[PT_MQTT_OWNERS + 1][PT_MQTT_TOPIC_CAP];	/* by enum pt_mqtt_leaf */
+	char topic[PT_MQTT_LEAF_LAST + 1][PT_MQTT_TOPIC_CAP];	/* by enum pt_mqtt_leaf */
 	/* porter/v1/hub/<id>/live (docs/live.md): built here, matched by
 	 * name before the codec's topic parser sees a message. */
 	char live_topic[PT_MQTT_TOPIC_CAP];
@@ -384,6 +384,11 @@ on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 		/* Decoded there: a payload refused is an owner.refuse event. */
 		hub_on_owners(u->h, p, len);
 		return;
+	case PT_MQTT_PAIR:
+		/* An owner's pairing relayed by porterd: decoded and judged
+		 * there, by the link's PAIR code (docs/hub.md, "Pairing"). */
+		hub_on_pair_uplink(u->h, p, len);
+		return;
 	case PT_MQTT_TIME: {
 		struct pt_mqtt_time tm;
 		if ((r = pt_mqtt_time_decode(p, len, &tm)) != PT_OK)
@@ -405,7 +410,7 @@ static void
 on_connect(struct mosquitto *m, void *arg, int rc)
 {
 	static const int leaves[] = {PT_MQTT_ACK, PT_MQTT_REVOCATIONS, PT_MQTT_OWNERS,
-				     PT_MQTT_COMMANDS, PT_MQTT_TIME};
+				     PT_MQTT_COMMANDS, PT_MQTT_TIME, PT_MQTT_PAIR};
 	struct uplink *u = arg;
 	size_t i;
 	int mid = 0;
@@ -824,7 +829,7 @@ hub_uplink_open(struct hub *h, const struct hub_config *cfg, struct pt_errbuf *e
 	u->keepalive = (int)cfg->mqtt_keepalive;
 	u->discovery = cfg->mqtt_discovery;
 	memcpy(u->label, cfg->mqtt_label, sizeof(u->label));
-	for (leaf = PT_MQTT_STATE; leaf <= PT_MQTT_OWNERS; leaf++) {
+	for (leaf = PT_MQTT_STATE; leaf <= PT_MQTT_LEAF_LAST; leaf++) {
 		if (pt_mqtt_topic_build(leaf, u->id, u->topic[leaf], sizeof(u->topic[leaf]), &len) !=
 		    PT_OK) {
 			(void)snprintf(err->msg, sizeof(err->msg),

@@ -756,6 +756,7 @@ hub_pair(struct server *s, struct request *rq, struct reply *rp, const struct pt
 	struct pt_api_err e;
 	struct pt_hub h;
 	uint8_t (*roots)[PT_PK_LEN] = NULL;
+	uint8_t signer[PT_PK_LEN];
 	char target[PT_ID_MAX + 8], kid[2 * PT_KID_LEN + 1];
 	size_t n_roots = 0, idx, n = 0;
 	int x;
@@ -773,6 +774,8 @@ hub_pair(struct server *s, struct request *rq, struct reply *rp, const struct pt
 	x = pt_envelope_verify(pt_crypto_sodium(), r.pairing, r.pairing_len, PT_ENV_PAIRING,
 			       (const uint8_t (*)[PT_PK_LEN])roots, n_roots, home->id, now_utc(),
 			       PAIRING_SKEW, &env, &idx);
+	if (x == PT_OK)
+		memcpy(signer, roots[idx], PT_PK_LEN);	/* the owner key that signed it */
 	free(roots);
 	if (x != PT_OK) {
 		fail_reason(rp, x, "pairing");
@@ -831,6 +834,10 @@ hub_pair(struct server *s, struct request *rq, struct reply *rp, const struct pt
 	/* A hub that was already connected published its state before we
 	 * knew it: take it now, and answer with what it says (online). */
 	mqtt_hub_paired(s, h.id);
+	/* And to the hub itself: it pairs if it shows the code now (the
+	 * statement's nonce is that code's MAC); otherwise the owner pairs
+	 * it at the door. The answer is 201 either way (logged there). */
+	mqtt_pair_relay(s, h.id, home->id, signer, r.pairing, r.pairing_len);
 	if (s->mqtt != NULL) {
 		struct pt_hub now;
 

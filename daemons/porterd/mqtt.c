@@ -38,6 +38,7 @@
 
 #include <mosquitto.h>
 
+#include "porter/link.h"
 #include "porter/mqtt.h"
 #include "porter/proto.h"
 #include "porter/text.h"
@@ -450,6 +451,42 @@ mqtt_command_relay(struct server *s, const char *home_id, const char *hub_id, co
 out:
 	free(hubs);
 	return r;
+}
+
+/* ---- pairing ---- */
+
+void
+mqtt_pair_relay(struct server *s, const char *hub_id, const char *home_id,
+		const uint8_t owner[PT_PK_LEN], const uint8_t *statement, size_t statement_len)
+{
+	struct mqtt *m = s->mqtt;
+	struct pt_link_pair pm;
+	uint8_t buf[PT_LINK_PAIR_BODY_MAX];
+	size_t len = 0, hl;
+	int r;
+
+	memset(&pm, 0, sizeof(pm));
+	hl = strnlen(home_id, PT_ID_MAX + 1);
+	if (hl > PT_ID_MAX)
+		r = PT_EINVAL;
+	else {
+		memcpy(pm.home, home_id, hl);
+		memcpy(pm.owner, owner, PT_PK_LEN);
+		pm.statement = statement;
+		pm.statement_len = statement_len;
+		r = pt_link_pair_body_encode(&pm, buf, sizeof(buf), &len);
+	}
+	if (r == PT_OK && m == NULL)
+		r = PT_EUNSUPPORTED;
+	else if (r == PT_OK && !atomic_load(&m->connected))
+		r = PT_EIO;
+	else if (r == PT_OK && publish(m, PT_MQTT_PAIR, hub_id, buf, len, false) != MOSQ_ERR_SUCCESS)
+		r = PT_EIO;
+	if (r == PT_OK)
+		plog(LOG_INFO_, "event=pair_relay hub=%s result=published bytes=%zu", hub_id, len);
+	else
+		plog(LOG_WARN_, "event=pair_relay hub=%s result=failed reason=%s", hub_id,
+		     pt_err_code(r));
 }
 
 /* ---- time beacons ---- */

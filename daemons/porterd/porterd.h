@@ -147,6 +147,17 @@ void mqtt_owners_changed(struct server *s, const char *home_id);
  * before porterd knew it, take that state now (online, revocation
  * catch-up). No-op without MQTT. */
 void mqtt_hub_paired(struct server *s, const char *hub_id);
+/* A hub was paired through the API (committed): relay the pairing to it
+ * on porter/v1/hub/<hub_id>/pair (QoS 1, not retained; docs/mqtt.md):
+ * the body of a link PAIR, {home_id, owner (the owner key that verified
+ * the statement), the statement as uploaded}. The hub takes it only while
+ * it shows a code (the statement's nonce is a MAC of that code, which
+ * porterd never sees). Best effort: without MQTT, not connected, or a
+ * failed publish, it logs event=pair_relay result=failed and returns; the
+ * caller's answer does not depend on it. */
+void mqtt_pair_relay(struct server *s, const char *hub_id, const char *home_id,
+		     const uint8_t owner[PT_PK_LEN], const uint8_t *statement,
+		     size_t statement_len);
 /* Relay an owner-signed envelope (verified by the caller), byte for byte,
  * to porter/v1/hub/<hub>/<leaf> of each hub of the home (QoS 1, not
  * retained); leaf is MQTT_RELAY_LIVE (a live request, PT_ENV_LIVE) or

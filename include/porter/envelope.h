@@ -12,11 +12,13 @@
  * Among them (schema 2):
  *
  *   pairing (PT_ENV_PAIRING): an owner key says "this hub belongs to my
- *     home". aud = home id, nonce = the one-time pairing code the hub shows
- *     (16 bytes), -65537 {1: 0, 2: the hub's Ed25519 key (32 bytes)}.
- *     porterd stores the hub after checking the signer is an owner key of
- *     the home; the hub checks the code is the one it showed and from then
- *     on trusts the signer as a root.
+ *     home". aud = home id, nonce = pt_pairing_nonce(the one-time pairing
+ *     code the hub shows, home, hub key, owner key) (16 bytes: a MAC of
+ *     the code, never the code itself), -65537 {1: 0, 2: the hub's
+ *     Ed25519 key (32 bytes)}. porterd stores the hub after checking the
+ *     signer is an owner key of the home; the hub checks the nonce is the
+ *     MAC of the code it showed and from then on trusts the signer as a
+ *     root.
  *   attestation (PT_ENV_ATTESTATION): a carrier key says "this courier is
  *     who we say, checked to this level". aud = carrier id, nonce random,
  *     -65537 {1: level (enum pt_level, 1..3), 2: courier id (text: the
@@ -126,5 +128,27 @@ int pt_envelope_verify(const struct pt_crypto_ops *ops, const uint8_t *p, size_t
 		       enum pt_envelope_kind kind, const uint8_t (*signers)[PT_PK_LEN],
 		       size_t n_signers, const char *home_id, int64_t now, uint32_t skew,
 		       struct pt_envelope *e, size_t *signer_index) PT_MUST_CHECK;
+
+/*
+ * The nonce of a pairing statement (PT_ENV_PAIRING), docs/credentials.md:
+ * a MAC of the one-time code the hub shows, bound to both keys and the
+ * home, so the statement can travel through porterd (which must never
+ * learn the code) and be good for this one owner key only:
+ *
+ *   out = BLAKE2b-128(key = code (16 bytes),
+ *                     PT_PAIRING_NONCE_DOMAIN || 0x00 || hub_pk (32) ||
+ *                     owner_pk (32) || len(home) (1 byte) || home)
+ *
+ * (crypto_generichash, 16-byte output; lib/crypto/pairing.c). Whoever
+ * holds a statement learns neither the code nor a nonce for any other
+ * signer key. out is always written: the MAC, or zeros on failure.
+ * PT_OK; PT_EINVAL (a NULL pointer, home not a valid id). Thread-safe;
+ * the hash state and the message are wiped before return.
+ */
+#define PT_PAIRING_NONCE_DOMAIN "porter/pairing-code/v1"
+#define PT_PAIRING_CODE_LEN 16
+int pt_pairing_nonce(uint8_t out[PT_CTI_LEN], const uint8_t code[PT_PAIRING_CODE_LEN],
+		     const char *home, const uint8_t hub_pk[PT_PK_LEN],
+		     const uint8_t owner_pk[PT_PK_LEN]) PT_MUST_CHECK;
 
 #endif

@@ -32,8 +32,9 @@
  * Pairing (hub enrolment, at the door): the owner's device sends
  *
  *   device -> hub   PAIR       home id, the owner's key, the owner-signed
- *                              PT_ENV_PAIRING statement (nonce = the code
- *                              the hub shows, target = the hub's key)
+ *                              PT_ENV_PAIRING statement (nonce = the MAC
+ *                              of the code the hub shows, pt_pairing_nonce;
+ *                              target = the hub's key)
  *   hub -> device   DECISION   ok, or why not (no link, no notes)
  *
  * The codec only carries bytes: the holder's signature is made by
@@ -160,8 +161,8 @@ struct pt_link_error {
  * PAIR: the owner's signed statement that this hub belongs to the home.
  * The codec checks only its shape; the hub verifies the statement with
  * pt_envelope_verify(PT_ENV_PAIRING, signers = {owner}, home_id = home),
- * then that its nonce is the pairing code it shows and its target its
- * own key. statement borrows, as a PROOF's chain does. The hub answers
+ * then that its nonce is pt_pairing_nonce(the code it shows, home, its
+ * own key, owner) and its target its own key. statement borrows, as a PROOF's chain does. The hub answers
  * with a DECISION (ok, or the reason), without link or notes.
  */
 struct pt_link_pair {
@@ -278,6 +279,24 @@ int pt_link_decision_decode(const uint8_t *p, size_t len,
 int pt_link_error_decode(const uint8_t *p, size_t len, struct pt_link_error *m) PT_MUST_CHECK;
 /* PAIR: PT_ETOOBIG for a statement over PT_ENVELOPE_SIZE_MAX bytes. */
 int pt_link_pair_decode(const uint8_t *p, size_t len, struct pt_link_pair *m) PT_MUST_CHECK;
+
+/*
+ * A PAIR's body alone, the CBOR map {1: home, 2: owner, 3: statement}
+ * without the frame header: what porterd publishes on the hub's uplink
+ * topic "pair" (docs/mqtt.md), read by the same code as the link's PAIR.
+ * The body is at most PT_LINK_PAIR_BODY_MAX bytes: map(3), key 1 and a
+ * 64-byte id (2-byte head), key 2 and 32 bytes, key 3 and a 512-byte
+ * statement (3-byte head). encode: PT_OK, PT_EINVAL, PT_ETOOBIG, PT_ENOSPC
+ * as pt_link_pair_encode. decode (p, len: exactly the body): PT_OK,
+ * PT_ETOOBIG (len over PT_LINK_PAIR_BODY_MAX, or a statement over
+ * PT_ENVELOPE_SIZE_MAX), PT_EMALFORMED; *m zeroed on error, its statement
+ * borrows p.
+ */
+#define PT_LINK_PAIR_BODY_MAX (1 + (1 + 2 + PT_ID_MAX) + (1 + 2 + PT_PK_LEN) + (1 + 3 + PT_ENVELOPE_SIZE_MAX))
+int pt_link_pair_body_encode(const struct pt_link_pair *m, uint8_t *out, size_t cap,
+			     size_t *out_len) PT_MUST_CHECK;
+int pt_link_pair_body_decode(const uint8_t *p, size_t len,
+			     struct pt_link_pair *m) PT_MUST_CHECK;
 /* PANIC: as a PROOF (PT_ETOOBIG for a chain over PT_CHAIN_SIZE_MAX). */
 int pt_link_panic_decode(const uint8_t *p, size_t len, struct pt_link_panic *m) PT_MUST_CHECK;
 /* Any type: m->type says which member holds the message. */

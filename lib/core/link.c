@@ -53,6 +53,9 @@ _Static_assert(PT_NOTE_MAX >= 256 && PT_NOTE_MAX <= 65535, "note head is 3 bytes
 _Static_assert(PT_CHAIN_MAX < 24 && PT_COND_KNOWN < 24, "one-byte link index and cond");
 _Static_assert(PT_DOOR_OPEN_MAX <= UINT32_MAX && PT_LINK_RELOCK_MAX <= 65535, "head sizes");
 _Static_assert(PT_LINK_CODE_MAX >= 24 && PT_LINK_CODE_MAX <= 255, "code head is 2 bytes");
+_Static_assert(PT_ENVELOPE_SIZE_MAX >= 256 && PT_ENVELOPE_SIZE_MAX <= 65535 && PT_ID_MAX >= 24 &&
+		       PT_ID_MAX <= 255 && PT_LINK_PAIR_BODY_MAX <= PT_LINK_BODY_MAX,
+	       "a PAIR body: 2-byte id head, 3-byte statement head, fits a frame");
 _Static_assert(PT_LINK_REASON_MIN >= -256, "reason head is 2 bytes");
 _Static_assert(PT_LINK_HDR_LEN + PROOF_BODY_MAX <= PT_LINK_FRAME_MAX,
 	       "a PROOF with the largest chain fits a frame");
@@ -813,70 +816,136 @@ fail:
 
 /* ---- PAIR ---- */
 
-int
-pt_link_pair_encode(const struct pt_link_pair *m, uint8_t *out, size_t cap, size_t *out_len)
+/* The body {1: home, 2: owner, 3: statement}: the same map in a link frame
+ * and in the uplink's pair message (docs/mqtt.md). */
+static int
+pair_put(struct pt_cbor_wr *w, const struct pt_link_pair *m)
 {
-	struct pt_cbor_wr w;
 	size_t home_len = bounded(m->home, PT_ID_MAX);
 
-	*out_len = 0;
 	if (m->statement_len > PT_ENVELOPE_SIZE_MAX)
 		return PT_ETOOBIG;
 	if (!pt_id_is_valid(m->home, home_len) || m->statement == NULL || m->statement_len == 0)
 		return PT_EINVAL;
+	pt_cbor_put_map(w, 3);
+	pt_cbor_put_uint(w, K_PA_HOME);
+	pt_cbor_put_text(w, m->home, home_len);
+	pt_cbor_put_uint(w, K_PA_OWNER);
+	pt_cbor_put_bytes(w, m->owner, PT_PK_LEN);
+	pt_cbor_put_uint(w, K_PA_STATEMENT);
+	pt_cbor_put_bytes(w, m->statement, m->statement_len);
+	return PT_OK;
+}
+
+int
+pt_link_pair_encode(const struct pt_link_pair *m, uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct pt_cbor_wr w;
+	int r;
+
+	*out_len = 0;
 	enc_begin(&w, out, cap);
-	pt_cbor_put_map(&w, 3);
-	pt_cbor_put_uint(&w, K_PA_HOME);
-	pt_cbor_put_text(&w, m->home, home_len);
-	pt_cbor_put_uint(&w, K_PA_OWNER);
-	pt_cbor_put_bytes(&w, m->owner, PT_PK_LEN);
-	pt_cbor_put_uint(&w, K_PA_STATEMENT);
-	pt_cbor_put_bytes(&w, m->statement, m->statement_len);
+	if ((r = pair_put(&w, m)) != PT_OK)
+		return r;
 	return enc_end(&w, PT_LINK_PAIR, out, out_len);
+}
+
+int
+pt_link_pair_body_encode(const struct pt_link_pair *m, uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct pt_cbor_wr w;
+	int r;
+
+	*out_len = 0;
+	pt_cbor_wr_init(&w, out, cap);
+	if ((r = pair_put(&w, m)) != PT_OK)
+		return r;
+	if (pt_cbor_wr_status(&w) != PT_OK)
+		return PT_ENOSPC;
+	*out_len = w.len;
+	return PT_OK;
+}
+
+/* The body's map, read from rd to its end; m zeroed by the caller. */
+static int
+pair_get(struct pt_cbor_rd *rd, struct pt_link_pair *m)
+{
+	struct pt_cbor_keys keys;
+	uint64_t n, i;
+	int64_t key;
+
+	if (pt_cbor_map(rd, &n) != PT_OK || n > 3)
+		return PT_EMALFORMED;
+	pt_cbor_key_init(&keys);
+	for (i = 0; i < n; i++) {
+		if (pt_cbor_key(rd, &keys, &key) != PT_OK)
+			return PT_EMALFORMED;
+		switch (key) {
+		case K_PA_HOME:
+			if (read_id(rd, m->home) != PT_OK)
+				return PT_EMALFORMED;
+			break;
+		case K_PA_OWNER:
+			if (read_fixed_bytes(rd, m->owner, PT_PK_LEN) != PT_OK)
+				return PT_EMALFORMED;
+			break;
+		case K_PA_STATEMENT:
+			if (pt_cbor_bytes(rd, &m->statement, &m->statement_len) != PT_OK ||
+			    m->statement_len == 0)
+				return PT_EMALFORMED;
+			if (m->statement_len > PT_ENVELOPE_SIZE_MAX)
+				return PT_ETOOBIG;
+			break;
+		default:
+			return PT_EMALFORMED;
+		}
+	}
+	/* All three keys: a map of 3 pairs with strictly ascending keys from
+	 * {1, 2, 3} has them all. */
+	if (!pt_cbor_rd_done(rd) || n != 3)
+		return PT_EMALFORMED;
+	return PT_OK;
 }
 
 int
 pt_link_pair_decode(const uint8_t *p, size_t len, struct pt_link_pair *m)
 {
+	struct pt_link_frame f;
 	struct pt_cbor_rd rd;
-	struct pt_cbor_keys keys;
-	uint64_t n, i;
-	int64_t key;
 	int r;
 
 	memset(m, 0, sizeof(*m));
-	if ((r = dec_begin(p, len, PT_LINK_PAIR, &rd, &n, 3)) != PT_OK)
+	if ((r = pt_link_frame_parse(p, len, &f)) != PT_OK)
 		goto fail;
 	r = PT_EMALFORMED;
-	pt_cbor_key_init(&keys);
-	for (i = 0; i < n; i++) {
-		if (pt_cbor_key(&rd, &keys, &key) != PT_OK)
-			goto fail;
-		switch (key) {
-		case K_PA_HOME:
-			if (read_id(&rd, m->home) != PT_OK)
-				goto fail;
-			break;
-		case K_PA_OWNER:
-			if (read_fixed_bytes(&rd, m->owner, PT_PK_LEN) != PT_OK)
-				goto fail;
-			break;
-		case K_PA_STATEMENT:
-			if (pt_cbor_bytes(&rd, &m->statement, &m->statement_len) != PT_OK ||
-			    m->statement_len == 0)
-				goto fail;
-			if (m->statement_len > PT_ENVELOPE_SIZE_MAX) {
-				r = PT_ETOOBIG;
-				goto fail;
-			}
-			break;
-		default:
-			goto fail;
-		}
+	if (f.type != PT_LINK_PAIR)
+		goto fail;
+	pt_cbor_rd_init(&rd, f.body, f.body_len);
+	if ((r = pair_get(&rd, m)) != PT_OK)
+		goto fail;
+	return PT_OK;
+fail:
+	memset(m, 0, sizeof(*m));
+	return r;
+}
+
+int
+pt_link_pair_body_decode(const uint8_t *p, size_t len, struct pt_link_pair *m)
+{
+	struct pt_cbor_rd rd;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	if (p == NULL) {
+		r = PT_EMALFORMED;
+		goto fail;
 	}
-	/* All three keys: a map of 3 pairs with strictly ascending keys from
-	 * {1, 2, 3} has them all. */
-	if (!pt_cbor_rd_done(&rd) || n != 3)
+	if (len > PT_LINK_PAIR_BODY_MAX) {
+		r = PT_ETOOBIG;
+		goto fail;
+	}
+	pt_cbor_rd_init(&rd, p, len);
+	if ((r = pair_get(&rd, m)) != PT_OK)
 		goto fail;
 	return PT_OK;
 fail:

@@ -185,17 +185,21 @@ revocation(const struct key *k, const char *home, int64_t iat, uint8_t kind, con
 	return env_b64(k, &e, "revocation");
 }
 
-/* PT_ENV_PAIRING: aud the home, nonce the 16-byte code, target the hub's key. */
+/* PT_ENV_PAIRING: aud the home, nonce the MAC of a 16-byte code (a random
+ * one: no hub shows it here; porterd cannot check it), target the hub's key. */
 static char *
 pairing(const struct key *k, const char *home, const uint8_t hub_pk[PT_PK_LEN], int64_t iat)
 {
 	struct pt_envelope e;
+	uint8_t code[PT_PAIRING_CODE_LEN];
 
 	memset(&e, 0, sizeof(e));
 	e.kind = PT_ENV_PAIRING;
 	fmt(e.aud, sizeof(e.aud), "%s", home);
 	e.iat = iat;
-	pt_random(e.nonce, PT_CTI_LEN);
+	pt_random(code, sizeof(code));
+	if (pt_pairing_nonce(e.nonce, code, e.aud, hub_pk, k->pk) != PT_OK)
+		pt_random(e.nonce, PT_CTI_LEN);	/* an invalid home: refused by porterd anyway */
 	e.op = 0;
 	memcpy(e.target, hub_pk, PT_PK_LEN);
 	e.target_len = PT_PK_LEN;

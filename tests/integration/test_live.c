@@ -569,7 +569,15 @@ setup(void)
 	e.kind = PT_ENV_PAIRING;
 	fmt(e.aud, sizeof(e.aud), "%s", H);
 	e.iat = now_s();
-	pt_random(e.nonce, PT_CTI_LEN);
+	{
+		/* The nonce: the MAC of a code no hub shows here (porterd
+		 * cannot check it; docs/credentials.md). */
+		uint8_t code[PT_PAIRING_CODE_LEN];
+
+		pt_random(code, sizeof(code));
+		if (pt_pairing_nonce(e.nonce, code, H, HUBK.pk, OK1.sg.pk) != PT_OK)
+			bail("pairing nonce");
+	}
 	memcpy(e.target, HUBK.pk, PT_PK_LEN);
 	e.target_len = PT_PK_LEN;
 	if (pt_envelope_sign(ops, &OK1.sg, &e, env, sizeof(env), &n) != PT_OK)

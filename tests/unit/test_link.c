@@ -1961,19 +1961,24 @@ test_pair_exchange(void)
 {
 	static uint8_t f[PT_LINK_FRAME_MAX], rx[PT_LINK_FRAME_MAX];
 	static struct pt_link_reasm hub_rx;
-	uint8_t st[PT_ENVELOPE_SIZE_MAX], code[PT_CTI_LEN], signers[1][PT_PK_LEN];
+	uint8_t st[PT_ENVELOPE_SIZE_MAX], code[PT_CTI_LEN], mac[PT_CTI_LEN], signers[1][PT_PK_LEN];
+	uint8_t body[PT_LINK_PAIR_BODY_MAX];
+	struct pt_link_pair pb;
 	struct pt_link_msg m, hub_in;
 	struct pt_envelope e, got;
 	size_t st_len, n, rn, idx;
 	int r;
 
-	/* The hub shows a code; the owner signs "this hub is my home's". */
+	/* The hub shows a code; the owner signs "this hub is my home's", with
+	 * the code's MAC (pt_pairing_nonce) as the nonce, never the code. */
 	memset(code, 0x6c, sizeof(code));
 	memset(&e, 0, sizeof(e));
 	e.kind = PT_ENV_PAIRING;
 	strcpy(e.aud, HOME);
 	e.iat = T0;
-	memcpy(e.nonce, code, sizeof(code));
+	T_EQ(pt_pairing_nonce(mac, code, HOME, stranger.pk, owner.pk), PT_OK,
+	     "pair exchange: the nonce is the code's MAC");
+	memcpy(e.nonce, mac, sizeof(mac));
 	memcpy(e.target, stranger.pk, PT_PK_LEN);	/* the hub's key, here */
 	e.target_len = PT_PK_LEN;
 	r = pt_envelope_sign(ops, &owner.sg, &e, st, sizeof(st), &st_len);
@@ -1997,9 +2002,51 @@ test_pair_exchange(void)
 	r = pt_envelope_verify(ops, hub_in.u.pair.statement, hub_in.u.pair.statement_len,
 			       PT_ENV_PAIRING, (const uint8_t(*)[PT_PK_LEN])signers, 1,
 			       hub_in.u.pair.home, T0 + 30, 600, &got, &idx);
-	T_OK(r == PT_OK && idx == 0 && memcmp(got.nonce, code, sizeof(code)) == 0 &&
-		     got.target_len == PT_PK_LEN && memcmp(got.target, stranger.pk, PT_PK_LEN) == 0,
-	     "pair exchange: the statement verifies with the key carried; code and hub key as signed");
+	T_OK(r == PT_OK && idx == 0 && memcmp(got.nonce, mac, sizeof(mac)) == 0 &&
+		     memcmp(got.nonce, code, sizeof(code)) != 0 && got.target_len == PT_PK_LEN &&
+		     memcmp(got.target, stranger.pk, PT_PK_LEN) == 0,
+	     "pair exchange: the statement verifies with the key carried; MAC (not the code) and hub key as signed");
+
+	/* The uplink carries the same body without the frame header: one
+	 * decoder for both (porter/v1/hub/<id>/pair). */
+	T_OK(pt_link_pair_body_encode(&m.u.pair, body, sizeof(body), &rn) == PT_OK &&
+		     rn + PT_LINK_HDR_LEN == n && memcmp(body, f + PT_LINK_HDR_LEN, rn) == 0,
+	     "pair body: the frame's body, byte for byte (%zu bytes)", rn);
+	write_seed("pair_body", body, rn);
+	T_OK(pt_link_pair_body_decode(body, rn, &pb) == PT_OK && strcmp(pb.home, HOME) == 0 &&
+		     memcmp(pb.owner, owner.pk, PT_PK_LEN) == 0 && pb.statement == body + rn - st_len &&
+		     pb.statement_len == st_len && memcmp(pb.statement, st, st_len) == 0,
+	     "pair body: decodes to the PAIR's fields, the statement borrowed from the body");
+	T_OK(pt_link_pair_body_decode(f, n, &pb) == PT_EMALFORMED && pb.statement == NULL &&
+		     pb.home[0] == '\0',
+	     "pair body: a whole frame is not a body (malformed, output zeroed)");
+	T_EQ(pt_link_pair_body_decode(body, rn - 1, &pb), PT_EMALFORMED, "pair body: one byte short: malformed");
+	memcpy(rx, body, rn);
+	rx[rn] = 0x00;
+	T_EQ(pt_link_pair_body_decode(rx, rn + 1, &pb), PT_EMALFORMED, "pair body: a byte after the map: malformed");
+	T_EQ(pt_link_pair_body_decode(rx, PT_LINK_PAIR_BODY_MAX + 1, &pb), PT_ETOOBIG,
+	     "pair body: over PT_LINK_PAIR_BODY_MAX (%d) bytes: too-large", (int)PT_LINK_PAIR_BODY_MAX);
+	T_EQ(pt_link_pair_body_decode(NULL, 0, &pb), PT_EMALFORMED, "pair body: no bytes: malformed");
+	T_EQ(pt_link_pair_body_encode(&m.u.pair, body, rn - 1, &n), PT_ENOSPC,
+	     "pair body: encode into a buffer one byte short: no-space");
+	{
+		/* The largest body: a 64-byte home, a 512-byte statement. */
+		static uint8_t big[PT_ENVELOPE_SIZE_MAX + 1], out[PT_LINK_PAIR_BODY_MAX + 8];
+		struct pt_link_pair x;
+		size_t bn;
+
+		memset(&x, 0, sizeof(x));
+		memset(x.home, 'h', PT_ID_MAX);
+		memset(big, 0xa5, sizeof(big));
+		x.statement = big;
+		x.statement_len = PT_ENVELOPE_SIZE_MAX;
+		T_OK(pt_link_pair_body_encode(&x, out, sizeof(out), &bn) == PT_OK &&
+			     bn == PT_LINK_PAIR_BODY_MAX && pt_link_pair_body_decode(out, bn, &pb) == PT_OK,
+		     "pair body: the largest is exactly PT_LINK_PAIR_BODY_MAX bytes and decodes");
+		x.statement_len = PT_ENVELOPE_SIZE_MAX + 1;
+		T_EQ(pt_link_pair_body_encode(&x, out, sizeof(out), &bn), PT_ETOOBIG,
+		     "pair body: a 513-byte statement: too-large");
+	}
 
 	/* Someone else's key in the owner field: the key id does not match. */
 	memcpy(signers[0], carrier.pk, PT_PK_LEN);
@@ -2024,6 +2071,66 @@ test_pair_exchange(void)
 	r = pt_envelope_verify(ops, st, st_len, PT_ENV_PAIRING,
 			       (const uint8_t(*)[PT_PK_LEN])signers, 1, HOME, T0, 600, &got, &idx);
 	T_OK(r != PT_OK, "pair exchange: ... carried in PAIR is refused (%s)", pt_err_code(r));
+}
+
+/*
+ * The pairing nonce (porter/envelope.h, docs/credentials.md): BLAKE2b-128
+ * keyed by the code over the domain, both keys and the home. The known
+ * answer is shared with the web app's JavaScript (tests/web).
+ */
+static void
+test_pairing_nonce(void)
+{
+	static const uint8_t kat[PT_CTI_LEN] = {0xb5, 0x79, 0x16, 0x9b, 0x0b, 0x08, 0xfd, 0x90,
+						0x5a, 0x27, 0x35, 0x00, 0xa5, 0x0f, 0x32, 0x3d};
+	uint8_t code[PT_PAIRING_CODE_LEN], hub[PT_PK_LEN], own[PT_PK_LEN], out[PT_CTI_LEN],
+		other[PT_CTI_LEN];
+	char h64[PT_ID_MAX + 2];
+	size_t i;
+
+	for (i = 0; i < sizeof(code); i++)
+		code[i] = (uint8_t)i;
+	for (i = 0; i < PT_PK_LEN; i++) {
+		hub[i] = (uint8_t)(0x20 + i);
+		own[i] = (uint8_t)(0x40 + i);
+	}
+	T_OK(pt_pairing_nonce(out, code, "home-7f3a", hub, own) == PT_OK &&
+		     memcmp(out, kat, sizeof(kat)) == 0,
+	     "pairing nonce: known answer b579169b0b08fd905a273500a50f323d");
+	/* Each input changes it. */
+	T_OK(pt_pairing_nonce(other, code, "home-7f3b", hub, own) == PT_OK &&
+		     memcmp(other, kat, sizeof(kat)) != 0,
+	     "pairing nonce: another home, another nonce");
+	T_OK(pt_pairing_nonce(other, code, "home-7f3a", own, hub) == PT_OK &&
+		     memcmp(other, kat, sizeof(kat)) != 0,
+	     "pairing nonce: hub and owner keys swapped, another nonce");
+	own[31] ^= 1;
+	T_OK(pt_pairing_nonce(other, code, "home-7f3a", hub, own) == PT_OK &&
+		     memcmp(other, kat, sizeof(kat)) != 0,
+	     "pairing nonce: another owner key (a stranger reusing it), another nonce");
+	own[31] ^= 1;
+	code[0] ^= 1;
+	T_OK(pt_pairing_nonce(other, code, "home-7f3a", hub, own) == PT_OK &&
+		     memcmp(other, kat, sizeof(kat)) != 0,
+	     "pairing nonce: another code, another nonce");
+	code[0] ^= 1;
+	/* The home is validated: bad ids give zeros and PT_EINVAL. */
+	memset(other, 0xff, sizeof(other));
+	T_OK(pt_pairing_nonce(other, code, "", hub, own) == PT_EINVAL && is_zero(other, sizeof(other)),
+	     "pairing nonce: an empty home: invalid, zeroed output");
+	memset(other, 0xff, sizeof(other));
+	T_OK(pt_pairing_nonce(other, code, "home/7f3a", hub, own) == PT_EINVAL &&
+		     is_zero(other, sizeof(other)),
+	     "pairing nonce: a home with '/': invalid, zeroed output");
+	memset(h64, 'h', sizeof(h64) - 1);
+	h64[PT_ID_MAX] = '\0';
+	T_EQ(pt_pairing_nonce(other, code, h64, hub, own), PT_OK, "pairing nonce: a 64-byte home");
+	h64[PT_ID_MAX] = 'h';
+	h64[PT_ID_MAX + 1] = '\0';
+	T_EQ(pt_pairing_nonce(other, code, h64, hub, own), PT_EINVAL,
+	     "pairing nonce: a 65-byte home: invalid");
+	T_EQ(pt_pairing_nonce(other, NULL, "home-7f3a", hub, own), PT_EINVAL, "pairing nonce: no code");
+	T_EQ(pt_pairing_nonce(other, code, NULL, hub, own), PT_EINVAL, "pairing nonce: no home");
 }
 
 /* decision_init from a pt_decision with odd values. */
@@ -2213,6 +2320,7 @@ main(void)
 	test_fragments();
 	test_exchange();
 	test_pair_exchange();
+	test_pairing_nonce();
 	test_decision_init();
 	test_panic();
 

@@ -283,6 +283,7 @@ test_leaves(void)
 		{PT_MQTT_COMMANDS, "commands", 1, false, false},
 		{PT_MQTT_TIME, "time", 0, false, false},
 		{PT_MQTT_OWNERS, "owners", 1, true, false},
+		{PT_MQTT_PAIR, "pair", 1, false, false},
 	};
 	size_t i;
 	bool ok = true;
@@ -294,9 +295,9 @@ test_leaves(void)
 		     li->from_hub == want[i].from_hub;
 	}
 	T_OK(ok, "leaf table: names, QoS, retain flags and directions as documented");
-	T_OK(pt_mqtt_leaf_info(0) == NULL && pt_mqtt_leaf_info(8) == NULL &&
+	T_OK(pt_mqtt_leaf_info(0) == NULL && pt_mqtt_leaf_info(9) == NULL &&
 		     pt_mqtt_leaf_info(-1) == NULL && pt_mqtt_leaf_info(1000) == NULL,
-	     "leaf table: NULL for 0, 8, -1, 1000");
+	     "leaf table: NULL for 0, 9, -1, 1000");
 }
 
 static void
@@ -311,6 +312,7 @@ test_topic_build(void)
 		"porter/v1/hub/hub-1/commands",
 		"porter/v1/hub/hub-1/time",
 		"porter/v1/hub/hub-1/owners",
+		"porter/v1/hub/hub-1/pair",
 	};
 	static const char *const bad_ids[] = {"", ".hidden", "a/b", "a+b", "+", "#", "a#",
 					      "a b", "$SYS", "h\xc3\xa9", "a\tb"};
@@ -319,7 +321,7 @@ test_topic_build(void)
 	bool ok = true;
 	int leaf, r;
 
-	for (leaf = PT_MQTT_STATE; leaf <= PT_MQTT_OWNERS; leaf++) {
+	for (leaf = PT_MQTT_STATE; leaf <= PT_MQTT_LEAF_LAST; leaf++) {
 		r = pt_mqtt_topic_build(leaf, HUB, out, sizeof(out), &n);
 		ok = ok && r == PT_OK && strcmp(out, want[leaf]) == 0 && n == strlen(want[leaf]);
 	}
@@ -353,7 +355,7 @@ test_topic_build(void)
 	T_EQ(pt_mqtt_topic_build(PT_MQTT_STATE, NULL, out, sizeof(out), &n), PT_EINVAL,
 	     "topic_build: NULL id");
 	T_EQ(pt_mqtt_topic_build(0, HUB, out, sizeof(out), &n), PT_EINVAL, "topic_build: leaf 0");
-	T_EQ(pt_mqtt_topic_build(8, HUB, out, sizeof(out), &n), PT_EINVAL, "topic_build: leaf 8");
+	T_EQ(pt_mqtt_topic_build(9, HUB, out, sizeof(out), &n), PT_EINVAL, "topic_build: leaf 9");
 }
 
 static int
@@ -411,6 +413,10 @@ test_topic_parse(void)
 		{"porter/v1/hub/hub-1/State", PT_EMALFORMED},
 		{"porter/v1/hub/hub-1/stat", PT_EMALFORMED},
 		{"porter/v1/hub/hub-1/statex", PT_EMALFORMED},
+		{"porter/v1/hub/hub-1/pai", PT_EMALFORMED},
+		{"porter/v1/hub/hub-1/pairs", PT_EMALFORMED},
+		{"porter/v1/hub/hub-1/pair/", PT_EMALFORMED},
+		{"porter/v1/hub/hub-1/Pair", PT_EMALFORMED},
 		{"porter/v1/hub/hub-1/ha/set", PT_EMALFORMED},
 		{"porter/v1/hubs/hub-1/state", PT_EMALFORMED},
 		{"porter/v1/home/hub-1/state", PT_EMALFORMED},
@@ -434,7 +440,7 @@ test_topic_parse(void)
 	bool ok = true;
 	int leaf, r;
 
-	for (leaf = PT_MQTT_STATE; leaf <= PT_MQTT_OWNERS; leaf++) {
+	for (leaf = PT_MQTT_STATE; leaf <= PT_MQTT_LEAF_LAST; leaf++) {
 		r = pt_mqtt_topic_build(leaf, "Hub_7.a-B", buf, sizeof(buf), &n);
 		ok = ok && r == PT_OK && parse(buf, n, &t) == PT_OK && t.leaf == leaf &&
 		     strcmp(t.hub_id, "Hub_7.a-B") == 0;
@@ -479,6 +485,8 @@ test_topic_parse(void)
 		corpus_write("topic_state", buf, n);
 	if (pt_mqtt_topic_build(PT_MQTT_REVOCATIONS, id, buf, sizeof(buf), &n) == PT_OK)
 		corpus_write("topic_longest", buf, n);
+	if (pt_mqtt_topic_build(PT_MQTT_PAIR, HUB, buf, sizeof(buf), &n) == PT_OK)
+		corpus_write("topic_pair", buf, n);
 	corpus_write("topic_v2", "porter/v2/hub/hub-1/state", 25);
 	corpus_write("topic_wild", "porter/v1/hub/+/events", 22);
 }

@@ -12,11 +12,11 @@ import { spawn, execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createServer } from 'node:http';
 import { createServer as netServer } from 'node:net';
-import { mkdtempSync, mkdirSync, readFileSync, existsSync, chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, existsSync, chmodSync, rmSync, writeFileSync, appendFileSync, statSync, chownSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, generateKeyPairSync } from 'node:crypto';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SRC = resolve(here, '..', '..');
@@ -116,11 +116,17 @@ run.on('exit', () => { runExited = true; });
 
 let browser = null;
 let evil = null;
+let hub2 = null; // 11.: a second porter-hub, paired from the page
 async function cleanup() {
   try {
     if (browser) await browser.close();
   } catch { /* gone */ }
   if (evil) evil.close();
+  if (hub2 && hub2.exitCode === null && hub2.signalCode === null) {
+    try { hub2.kill('SIGTERM'); } catch { /* gone */ }
+    await until(10, () => hub2.exitCode !== null || hub2.signalCode !== null);
+    if (hub2.exitCode === null && hub2.signalCode === null) try { hub2.kill('SIGKILL'); } catch { /* gone */ }
+  }
   if (!runExited) {
     try { process.kill(-run.pid, 'SIGTERM'); } catch { /* gone */ }
     await until(15, () => runExited);
@@ -1760,7 +1766,251 @@ window.results = {};
   } else ok(false, '10: a clip this page played in 5c, to open again');
   lap('10 done');
 
+  // 11. Pairing a second hub from the page (docs/web.md, "Pairing a hub"):
+  // one more porter-hub, unpaired, on the same broker (its own account,
+  // named after its key as make run's); porter-hub pair prints its code;
+  // the owner pastes the text in the home's "Pair a hub" form, checks the
+  // key id and confirms; the page signs a PT_ENV_PAIRING over the MAC of
+  // the code with this browser's (endorsed) key; porterd stores the hub and
+  // relays the statement; the hub pairs itself with this browser's key.
+  // Then the trust: the page's remote unlock moves this hub's bolt. The
+  // same text pasted again is refused and the hub stays as it was.
+  lap('11');
+  await pairSecondHub({ page, tid, shot, PK, HOME, T, V, BASE, call, signin, EMAIL, PASSWORD,
+    setExpectRefusals: (x) => { expectRefusals = x; } });
+  lap('11 done');
+
   ok(pageErrors.length === 0, 'no script errors in the page', pageErrors.join('\n'));
+}
+
+// 11. (above): the second hub and its pairing from the page.
+async function pairSecondHub({ page, tid, shot, PK, HOME, T, V, BASE, call, signin, EMAIL, PASSWORD, setExpectRefusals }) {
+  const HUB_BIN = join(BUILD, 'porter-hub');
+  const H2 = join(T, 'hub2');
+  mkdirSync(H2, { recursive: true, mode: 0o700 });
+  const kidOf = (b64) => createHash('sha256').update(Buffer.from(b64, 'base64url')).digest('hex').slice(0, 16);
+  cli(['keygen', '-o', join(H2, 'hub.key')]);
+  const hubPub = cli(['pubkey', join(H2, 'hub.key')]).trim();
+  const HUB2 = `hub-${kidOf(hubPub)}`;
+  // Its broker account, as run-config.sh makes the first hub's: the
+  // password file (hashes) gets one more line; mosquitto reads it again
+  // on SIGHUP.
+  const pw = randomBytes(24).toString('base64url');
+  writeFileSync(join(H2, 'mqtt.pw'), `${pw}\n`, { mode: 0o600 });
+  const passwd = join(V, 'mosquitto', 'passwd');
+  const owner = statSync(passwd);
+  const plain = join(T, 'hub2.passwd');
+  writeFileSync(plain, `${HUB2}:${pw}\n`, { mode: 0o600 });
+  execFileSync('mosquitto_passwd', ['-U', plain], { stdio: 'ignore', env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/usr/local/sbin` } });
+  appendFileSync(passwd, readFileSync(plain, 'utf8'));
+  rmSync(plain);
+  chownSync(passwd, owner.uid, owner.gid);
+  const mosqPid = parseInt(readFileSync(join(V, 'run', 'mosquitto.pid'), 'utf8'), 10);
+  if (mosqPid > 1) process.kill(mosqPid, 'SIGHUP');
+  await sleep(500); // (the hub retries a refused connection anyway, later)
+  const tz = /^tz = (.+)$/m.exec(readFileSync(join(V, 'etc', 'porter-hub.conf'), 'utf8'))?.[1] || 'UTC';
+  const MQTT_ADDR = /^broker = (.+)$/m.exec(readFileSync(join(V, 'etc', 'porter-hub.conf'), 'utf8'))?.[1];
+  const conf = join(H2, 'porter-hub.conf');
+  writeFileSync(conf, `[hub]\nstate_dir = ${H2}\ntz = ${tz}\n[link]\nunix = ${H2}/link.sock\ntcp = 127.0.0.1:0\n` +
+    `[drivers]\nlock = sim\ndoor = sim\nmotion = sim\n[mqtt]\nbroker = ${MQTT_ADDR}\npassword_file = ${H2}/mqtt.pw\n` +
+    `label = e2e second hub\n[log]\nlevel = info\n`);
+  let hubLog = '';
+  hub2 = spawn(HUB_BIN, ['-d', '-f', conf], { cwd: H2, stdio: ['ignore', 'pipe', 'pipe'] });
+  hub2.stdout.on('data', (d) => { hubLog += d; });
+  hub2.stderr.on('data', (d) => { hubLog += d; });
+  const up = await until(30, () => /event=uplink state=connected/.test(hubLog) || hub2.exitCode !== null);
+  if (!ok(up && hub2.exitCode === null, `11: a second porter-hub ${HUB2}, unpaired, is connected to the broker`,
+    hubLog.split('\n').slice(-20).join('\n'))) return;
+  const otok = await signin(EMAIL, PASSWORD);
+  const pairOut = await (async () => {
+    for (let i = 0; i < 20; i++) { // its admin socket may not be there yet
+      try {
+        return execFileSync(HUB_BIN, ['pair', '-f', conf, '-q'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10000 });
+      } catch { await sleep(250); }
+    }
+    return '';
+  })();
+  const field = (name) => new RegExp(`^${name}: *(\\S+)$`, 'm').exec(pairOut)?.[1] || '';
+  const CODE = field('pairing code');
+  let TEXT = /^\s*(porter-pair:v1\?\S+)\s*$/m.exec(pairOut)?.[1] || '';
+  if (!TEXT && CODE) TEXT = `porter-pair:v1?hub=${field('hub id')}&key=${field('hub key')}&code=${CODE}`;
+  if (!ok(CODE.length === 22 && field('hub key') === hubPub && TEXT.includes(`code=${CODE}`),
+    '11: porter-hub pair -q prints the code, the hub key and the porter-pair:v1 text', pairOut.replace(CODE || '\0', '<code>'))) return;
+  log(`pairing text: ${TEXT.replace(CODE, '<code>')}`);
+
+  // The owner again, on the home's page (8. and 9. changed the session).
+  ok(await page.evaluate(async ([e, p]) => (await fetch('/v1/sessions', { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: e, password: p, cookie: true }) })).status,
+  [EMAIL, PASSWORD]) === 201, '11: the owner signs in (cookie)');
+  await page.goto(`${BASE}/app/#/homes/${HOME}`);
+  await page.reload();
+  await tid('pair-text').waitFor({ timeout: 15000 });
+  // What the page sends: the code must be in no request.
+  const sent = [];
+  const onReq = (rq) => sent.push({ url: rq.url(), method: rq.method(), body: rq.postData() || '' });
+  page.on('request', onReq);
+  await tid('pair-text').fill(TEXT);
+  await tid('pair-label').fill('e2e second hub');
+  await tid('pair-text').press('Tab');
+  await tid('pair-code').press('Tab');
+  await tid('pair-label').press('Tab');
+  ok(await page.evaluate(() => document.activeElement?.dataset.testid) === 'pair-check', '11: Tab reaches "Check the hub"');
+  await page.keyboard.press('Enter');
+  await tid('pair-confirm-text').waitFor({ timeout: 10000 });
+  const ctext = await tid('pair-confirm-text').textContent();
+  const hubKid = kidOf(hubPub);
+  ok(ctext.includes(`key id ${hubKid}`) && ctext.includes(HOME) && await tid('pair-mismatch').count() === 0,
+    `11: before signing the page shows the hub's key id (${hubKid}, computed from the key) and the home`, ctext);
+  ok(!sent.some((r) => r.method !== 'GET'), '11: nothing is sent before the confirmation', JSON.stringify(sent.map((r) => r.url)));
+  ok(await page.evaluate(() => document.activeElement?.dataset.testid) === 'pair-confirm', '11: the confirmation has the focus');
+  ok(await tid('pair-text').count() === 0 && !(await page.content()).includes(CODE),
+    '11: once read, the form is gone and the code is nowhere in the document');
+  await shot('22-pair-confirm');
+  await page.keyboard.press('Enter');
+  // The key was locked (10. and the sign-in): its passphrase in the box.
+  const step = await until(20, async () => (await tid('pair-passphrase').count()) ? 'pass'
+    : ['stored', 'error'].includes(await tid('pair-result').getAttribute('data-value')) ? 'done' : null);
+  if (step === 'pass') {
+    await tid('pair-passphrase').fill('e2e passphrase 1');
+    await tid('pair-passphrase').press('Enter');
+    await tid('pair-confirm').waitFor({ timeout: 30000 });
+    await tid('pair-confirm').click();
+  }
+  const res = await until(30, async () => {
+    const v = await tid('pair-result').getAttribute('data-value');
+    return v === 'stored' || v === 'error' ? v : null;
+  });
+  ok(res === 'stored', '11: porterd stores the hub (POST .../hubs with the statement signed in the page)',
+    await tid('pair-result').textContent());
+  const post = sent.find((r) => r.method === 'POST' && new URL(r.url).pathname === `/v1/homes/${HOME}/hubs`);
+  let stmt = null;
+  try {
+    stmt = Buffer.from(JSON.parse(post.body).pairing, 'base64url');
+  } catch { /* checked below */ }
+  const codeBytes = Buffer.from(CODE, 'base64url');
+  ok(stmt && stmt.length > 0 && !sent.some((r) => r.body.includes(CODE) || r.url.includes(CODE)) && !stmt.includes(codeBytes),
+    '11: porterd gets the statement with the MAC of the code, never the code (in no request, as text or bytes)',
+    post ? post.body : JSON.stringify(sent.map((r) => r.url)));
+  page.off('request', onReq);
+  const hubCard2 = page.locator(`[data-testid="hub"][data-hub="${HUB2}"]`);
+  ok(await hubCard2.waitFor({ timeout: 15000 }).then(() => true, () => false), `11: the home's Hubs list shows ${HUB2}`);
+  const browserKid = kidOf(PK);
+  const paired = await until(40, async () => (await tid('pair-hub-status').getAttribute('data-value')) !== 'waiting');
+  ok(paired && await tid('pair-hub-status').getAttribute('data-value') === 'paired' &&
+    await tid('pair-hub-status').getAttribute('data-kid') === browserKid,
+  `11: the hub's pairing.ok, through the stream, names this browser's key ${browserKid}`,
+  `${await tid('pair-hub-status').textContent()}\n${hubLog.split('\n').slice(-15).join('\n')}`);
+  ok(new RegExp(`event=paired via=uplink home=${HOME} owner=${PK}`).test(hubLog) && !hubLog.includes(CODE),
+    '11: the hub\'s log: paired through porterd with the browser\'s key, and no code in it', hubLog.split('\n').slice(-15).join('\n'));
+  // The home's events, every page (oldest first), for the first that fits.
+  const findEvent = async (pred) => {
+    let after = null;
+    for (let i = 0; i < 100; i++) {
+      const r = await call('GET', `/v1/homes/${HOME}/events?limit=200${after ? `&after=${after}` : ''}`, null, otok);
+      const hit = (r.events || []).find(pred);
+      if (hit || !r.next) return hit || null;
+      after = r.next;
+    }
+    return null;
+  };
+  const ev = await until(20, () => findEvent((e) => e.source === `hub:${HUB2}` && e.type === 'pairing.ok'));
+  ok(ev && ev.data.owner_key_id === browserKid, `11: porterd has the hub's event pairing.ok by key ${browserKid}`, JSON.stringify(ev));
+  let porterdLog = '';
+  try { porterdLog = readFileSync(join(V, 'log', 'porterd.log'), 'utf8'); } catch { /* none */ }
+  ok(!porterdLog.includes(CODE), '11: porterd\'s log has no code');
+  await shot('23-pair-done');
+
+  // The trust: Unlock in the page; the new hub's sim bolt moves.
+  const sim2 = () => {
+    try {
+      return JSON.parse(cli(['sim', '--hub-control', join(H2, 'sim.sock'), 'status']).trim().split('\n').pop());
+    } catch {
+      return null;
+    }
+  };
+  let moved = false;
+  for (let i = 0; i < 4 && !moved; i++) { // the owners and revocations topics come just after the pairing
+    await tid('unlock').click();
+    await tid('unlock-confirm').click();
+    moved = await until(15, () => ['unlocked', 'unlocking'].includes(sim2()?.lock));
+  }
+  ok(moved, `11: Unlock signed in the page opens the new hub's sim lock: it trusts this browser's key`, JSON.stringify(sim2()));
+  const okEv = await until(20, () => findEvent((e) => e.source === `hub:${HUB2}` && e.type === 'command.ok'));
+  ok(okEv, '11: porterd has the new hub\'s command.ok', JSON.stringify(okEv));
+  await tid('lock').click();
+
+  // The same text again: refused by porterd (the hub is known), and the
+  // hub still has one owner, paired once.
+  setExpectRefusals(true);
+  await tid('pair-again').click();
+  await tid('pair-text').fill(TEXT);
+  await tid('pair-check').click();
+  await tid('pair-confirm').click();
+  const again = await until(20, async () => (await tid('pair-result').getAttribute('data-value')) === 'error');
+  const againText = await tid('pair-result').textContent();
+  ok(again && /already has this hub/.test(againText) && /\(exists\)/.test(againText),
+    '11: the same text pasted again is refused: "porterd already has this hub ... (exists)"', againText);
+  setExpectRefusals(false);
+  await sleep(1000);
+  const pairedLines = hubLog.split('\n').filter((l) => /event=paired/.test(l)).length;
+  const hubs = (await call('GET', `/v1/homes/${HOME}/hubs`, null, otok)).hubs || [];
+  ok(pairedLines === 1 && hubs.filter((h) => h.id === HUB2).length === 1 && !/event=pair via=uplink result=refuse/.test(hubLog),
+    '11: the hub paired once; nothing reached it the second time', `${pairedLines} ${JSON.stringify(hubs.map((h) => h.id))}`);
+  ok(await tid('pair-text').inputValue() === '' && await tid('pair-code').inputValue() === '',
+    '11: the form\'s fields are empty after a refusal (the code is not kept)');
+  await shot('24-pair-again-refused');
+
+  // 11b. Which key signs, at porterd alone (no hub behind these keys: what
+  // is checked is the page's choice and porterd's verification). A home
+  // whose owner keys do not include this browser's: refused in the page,
+  // nothing enrolled. A home with no owner key: this browser's key is
+  // enrolled as its first, and porterd takes the statement it signed.
+  const newHome = async (name) => (await call('POST', '/v1/homes', { name, tz: 'UTC' }, otok)).id;
+  const someKey = () => Buffer.from(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x, 'base64url').toString('base64url');
+  const openHome = async (id) => {
+    await page.goto(`${BASE}/app/#/homes`); // the list read afresh: the new home in it
+    await page.locator(`[data-testid="home"][data-home="${id}"]`).waitFor({ timeout: 10000 });
+    await page.goto(`${BASE}/app/#/homes/${id}`);
+    await tid('pair-text').waitFor({ timeout: 10000 });
+  };
+  const pasteAndConfirm = async (text) => {
+    await tid('pair-text').fill(text);
+    await tid('pair-check').click();
+    await tid('pair-confirm').click();
+    if (await until(5, async () => (await tid('pair-passphrase').count()) > 0 ||
+      ['stored', 'error'].includes(await tid('pair-result').getAttribute('data-value'))) && await tid('pair-passphrase').count()) {
+      await tid('pair-passphrase').fill('e2e passphrase 1');
+      await tid('pair-passphrase').press('Enter');
+      await tid('pair-confirm').click({ timeout: 30000 });
+    }
+    await until(20, async () => ['stored', 'error'].includes(await tid('pair-result').getAttribute('data-value')));
+    return { value: await tid('pair-result').getAttribute('data-value'), text: await tid('pair-result').textContent() };
+  };
+  const other = someKey();
+  const hA = await newHome('e2e pairing, keys of others');
+  await call('POST', `/v1/homes/${hA}/owner-keys`, { public_key: other, label: 'someone else' }, otok);
+  await openHome(hA);
+  setExpectRefusals(true);
+  const rA = await pasteAndConfirm(`porter-pair:v1?key=${someKey()}&code=${randomBytes(16).toString('base64url')}`);
+  setExpectRefusals(false);
+  const keysA = (await call('GET', `/v1/homes/${hA}/owner-keys`, null, otok)).keys || [];
+  const hubsA = (await call('GET', `/v1/homes/${hA}/hubs`, null, otok)).hubs || [];
+  ok(rA.value === 'error' && rA.text.includes(`this browser's key ${browserKid} is not an owner key of`) && /endorse it first/.test(rA.text) &&
+    keysA.length === 1 && keysA[0].public_key === other && hubsA.length === 0,
+  '11b: a home with owner keys but not this browser\'s: refused ("endorse it first"), nothing enrolled, no hub', `${rA.text} ${JSON.stringify(keysA)}`);
+  const hB = await newHome('e2e pairing, no key yet');
+  await openHome(hB);
+  const keyB = someKey();
+  const rB = await pasteAndConfirm(`${keyB} ${randomBytes(16).toString('base64url')}`);
+  const keysB = (await call('GET', `/v1/homes/${hB}/owner-keys`, null, otok)).keys || [];
+  const hubsB = (await call('GET', `/v1/homes/${hB}/hubs`, null, otok)).hubs || [];
+  ok(rB.value === 'stored' && rB.text.includes(`Key ${browserKid} enrolled as this home's first owner key`) &&
+    keysB.length === 1 && keysB[0].public_key === PK && keysB[0].statement === null &&
+    hubsB.length === 1 && hubsB[0].public_key === keyB,
+  '11b: a home with no owner key: this browser\'s key enrolled as its first, and porterd takes the pairing it signed',
+  `${rB.text} ${JSON.stringify(keysB)} ${JSON.stringify(hubsB)}`);
+  await shot('25-pair-first-key');
+  for (const id of [hA, hB]) await call('DELETE', `/v1/homes/${id}`, null, otok).catch(() => {});
 }
 
 try {

@@ -499,8 +499,9 @@ static const char pair_usage[] =
 	"Pair a hub at the door, over its link (owners). Run 'porter-hub pair' on the\n"
 	"hub: it shows a one-time code and its key. This signs, with your owner key\n"
 	"(it never leaves this machine), the statement that this hub belongs to HOME_ID,\n"
-	"with the code, and sends it with your public key. The hub checks the code and\n"
-	"from then on trusts your key as an owner (a root of every credential).\n"
+	"with a MAC of the code (never the code), and sends it with your public key.\n"
+	"The hub checks the MAC against the code it shows and from then on trusts your\n"
+	"key as an owner (a root of every credential).\n"
 	"\n"
 	"  --hub ADDR          the hub's link: unix:/path/to/link.sock or HOST:PORT\n"
 	"  --key FILE          your owner secret key file\n"
@@ -526,6 +527,7 @@ cmd_hub_pair_local(int argc, char **argv)
 	};
 	const char *hub = NULL, *key = NULL, *home = NULL, *code = NULL, *hub_key = NULL;
 	uint8_t frame[PT_LINK_FRAME_MAX], st[PT_ENVELOPE_SIZE_MAX], hub_pk[PT_PK_LEN];
+	uint8_t pcode[PT_PAIRING_CODE_LEN];
 	char own[PT_PK_TEXT_LEN + 1];
 	struct pt_link_pair m;
 	struct pt_link_decision d;
@@ -561,22 +563,34 @@ cmd_hub_pair_local(int argc, char **argv)
 	if (!pt_id_is_valid(home, strlen(home)))
 		die_usage("hub pair-local", "--home '%s' is not a home id", home);
 	memset(&e, 0, sizeof(e));
-	if (strlen(code) != 22 || pt_b64_decode(e.nonce, sizeof(e.nonce), code, 22) != PT_OK) {
+	if (strlen(code) != 22 || pt_b64_decode(pcode, sizeof(pcode), code, 22) != PT_OK) {
 		warnx_("--code '%s' is not a pairing code (22 base64url characters: 16 bytes)", code);
 		return EXIT_INPUT;
 	}
 	if (pt_pubkey_parse(hub_key, hub_pk, &err) != PT_OK) {
 		warnx_("--hub-key: %s", err.msg);
+		pt_wipe(pcode, sizeof(pcode));
 		return EXIT_INPUT;
 	}
-	if ((rc = load_holder(key, &sec)) != 0)
+	if ((rc = load_holder(key, &sec)) != 0) {
+		pt_wipe(pcode, sizeof(pcode));
 		return rc;
+	}
 	pt_signer_sodium(&sg, sec);
 	e.kind = PT_ENV_PAIRING;
 	memcpy(e.aud, home, strlen(home) + 1);
 	memcpy(e.target, hub_pk, PT_PK_LEN);
 	e.target_len = PT_PK_LEN;
 	e.iat = now_utc();
+	/* The nonce is the code's MAC under the home and both keys
+	 * (pt_pairing_nonce): the code itself never leaves this machine. */
+	r = pt_pairing_nonce(e.nonce, pcode, home, hub_pk, sg.pk);
+	pt_wipe(pcode, sizeof(pcode));
+	if (r != PT_OK) {
+		warnx_("cannot make the pairing nonce: %s", pt_err_text(r));
+		rc = EXIT_INPUT;
+		goto out;
+	}
 	if ((r = pt_envelope_sign(pt_crypto_sodium(), &sg, &e, st, sizeof(st), &st_len)) != PT_OK) {
 		warnx_("cannot sign the pairing statement: %s (%s)", pt_err_text(r), pt_err_code(r));
 		rc = EXIT_INPUT;

@@ -252,9 +252,13 @@ degrees_arg(const struct verb *vb, const char *s, double max, const char *opt)
 /*
  * Sign e with the secret key in keyfile (e->iat, the key id and the
  * signature set here) and encode it as base64url into b64[ENV_B64_MAX].
+ * pair_code: for a pairing, the hub's one-time code: the nonce is set
+ * here to its MAC under the home, the hub key and the signing key
+ * (pt_pairing_nonce); the code itself is never sent. NULL otherwise.
  */
 static int
-sign_envelope(const char *keyfile, struct pt_envelope *e, char *b64, size_t cap)
+sign_envelope_code(const char *keyfile, struct pt_envelope *e, const uint8_t *pair_code,
+		   char *b64, size_t cap)
 {
 	uint8_t buf[PT_ENVELOPE_SIZE_MAX];
 	struct pt_secret *s = NULL;
@@ -268,6 +272,11 @@ sign_envelope(const char *keyfile, struct pt_envelope *e, char *b64, size_t cap)
 		goto out;
 	}
 	pt_signer_sodium(&sg, s);
+	if (pair_code != NULL &&
+	    pt_pairing_nonce(e->nonce, pair_code, e->aud, e->target, sg.pk) != PT_OK) {
+		warnx_("cannot make the pairing nonce for home '%s'", e->aud);
+		goto out;
+	}
 	e->iat = now_utc();
 	if ((r = pt_envelope_sign(pt_crypto_sodium(), &sg, e, buf, sizeof(buf), &len)) != PT_OK) {
 		warnx_("cannot sign the statement: %s (%s)", pt_err_text(r), pt_err_code(r));
@@ -281,6 +290,12 @@ sign_envelope(const char *keyfile, struct pt_envelope *e, char *b64, size_t cap)
 out:
 	pt_secret_free(s);
 	return rc;
+}
+
+static int
+sign_envelope(const char *keyfile, struct pt_envelope *e, char *b64, size_t cap)
+{
+	return sign_envelope_code(keyfile, e, NULL, b64, cap);
 }
 
 /* ---- output ---- */
@@ -1389,8 +1404,11 @@ static const char hub_pair_usage[] =
 	"a one-time pairing code; this signs, with your owner key (enrolled with 'porter\n"
 	"key add'; it never leaves this machine), a statement that this hub belongs to\n"
 	"the home, dated now, and uploads it. porterd checks it against the home's\n"
-	"owner keys (within 600 s of signing); the hub checks the code is the one it\n"
-	"showed and from then on trusts your key.\n"
+	"owner keys (within 600 s of signing) and relays it to the hub: a hub that is\n"
+	"online and still shows the code is paired with your key at once (its events\n"
+	"show pairing.ok via uplink); otherwise pair it at the door with 'porter hub\n"
+	"pair-local'. The statement carries a MAC of the code, never the code: porterd\n"
+	"cannot learn it, and the statement is good for your key only.\n"
 	"\n"
 	"  --home ID           the home (h-...)\n"
 	"  --hub-key PUBKEY    the hub's public key (base64url, or a key file)\n"
@@ -1406,7 +1424,7 @@ static int
 hub_pair(struct client *c, const struct verb *vb, const struct args *a)
 {
 	char path[PATH_CAP], text[PT_PK_TEXT_LEN + 1], b64[ENV_B64_MAX], title[PT_ID_MAX + 32];
-	uint8_t pk[PT_PK_LEN];
+	uint8_t pk[PT_PK_LEN], code[PT_PAIRING_CODE_LEN];
 	struct pt_envelope e;
 	json_t *body = NULL;
 	int rc;
@@ -1416,7 +1434,7 @@ hub_pair(struct client *c, const struct verb *vb, const struct args *a)
 	    (rc = pubkey_arg(a->v['K'], "--hub-key", pk, text)) != 0)
 		return rc;
 	memset(&e, 0, sizeof(e));
-	if (strlen(a->v['P']) != 22 || pt_b64_decode(e.nonce, sizeof(e.nonce), a->v['P'], 22) != PT_OK) {
+	if (strlen(a->v['P']) != 22 || pt_b64_decode(code, sizeof(code), a->v['P'], 22) != PT_OK) {
 		warnx_("--code '%s' is not a pairing code (22 base64url characters: 16 bytes)", a->v['P']);
 		return EXIT_INPUT;
 	}
@@ -1426,15 +1444,19 @@ hub_pair(struct client *c, const struct verb *vb, const struct args *a)
 	e.target_len = PT_PK_LEN;
 	/* Signed last, just before it is sent: porterd allows 600 s of skew. */
 	if ((rc = client_load(c)) != 0 || (rc = client_need(c, true)) != 0)
-		return rc;
-	if ((rc = sign_envelope(a->v['k'], &e, b64, sizeof(b64))) != 0)
-		return rc;
+		goto out;
+	/* The nonce is the code's MAC: porterd, which relays the statement
+	 * to the hub, never learns the code. */
+	if ((rc = sign_envelope_code(a->v['k'], &e, code, b64, sizeof(b64))) != 0)
+		goto out;
 	body = json_pack("{s:s,s:s}", "public_key", text, "pairing", b64);
 	if ((rc = set_text(body, "label", a->v['b'], "--label")) == 0) {
 		(void)snprintf(title, sizeof(title), "paired with home %s:", a->v['m']);
 		rc = call_show(c, "POST", path, body, title, show_hub);
 	}
 	json_decref(body);
+out:
+	pt_wipe(code, sizeof(code));
 	return rc;
 }
 

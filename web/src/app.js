@@ -6,6 +6,7 @@
 import * as api from './api.js';
 import * as keystore from './keystore.js';
 import { commandEnvelope, grantLink, rootChain, isId, approvalEnvelope } from './porter.js';
+import { pairingStatement, readPairing, hubKeyIsValid } from './porter.js';
 import { getSodium } from './sodium.js';
 import { PASSPHRASE_MIN } from './kdf.js';
 import { toB64url, fromB64url } from './util.js';
@@ -78,6 +79,7 @@ function errorText(e) {
 
 function setView(title, ...content) {
   view++;
+  wipePairCodes();
   endClip();
   stopLive(); // the live panel leaves the page: its session ends with it
   stopPolling();
@@ -101,6 +103,7 @@ function stopPolling() {
 // Everything this page knows of the session, forgotten at once (and
 // before any request): streams, the key worker, the CSRF token, the data.
 function forget() {
+  wipePairCodes();
   endClip();
   stopPolling();
   closeStreams();
@@ -330,11 +333,18 @@ function liveHubs(homeId, onEvent) {
   s.listeners.add(listener);
   for (const hub of s.hubs.values()) put(hub);
   if (s.connected) note.textContent = 'live';
-  api.get(`/v1/homes/${api.enc(homeId)}/hubs`).then((r) => {
+  let empty = null;
+  const read = () => api.get(`/v1/homes/${api.enc(homeId)}/hubs`).then((r) => {
     for (const hub of r.hubs || []) if (!shown.has(hub.id)) put(hub);
-    if (!(r.hubs || []).length && !shown.size) box.append(h('p', { class: 'muted', text: 'No hub paired yet.' }));
+    if (!(r.hubs || []).length && !shown.size && !empty) box.append(empty = h('p', { class: 'muted', text: 'No hub paired yet.' }));
+    if (shown.size && empty) {
+      empty.remove();
+      empty = null;
+    }
   }).catch(() => {});
-  return [note, box];
+  read();
+  // reload(): the list read again (a hub paired from this page).
+  return Object.assign([note, box], { reload: read });
 }
 
 // ---- views ----
@@ -462,9 +472,250 @@ async function viewHome(id) {
     result, await keyUnlockBox());
   }
   if (v !== view) return;
+  const pairing = owner ? pairHubBox(home) : null;
+  const hubNodes = liveHubs(home.id, (ev) => {
+    onEvent(ev);
+    if (pairing) pairing.onEvent(ev);
+  });
+  if (pairing) pairing.reloadHubs = hubNodes.reload;
   main.replaceChildren(h('h1', { text: home.name }), homeTabs(home, 'home'), approvals.el,
-    h('section', { 'aria-labelledby': 'hubs-title' }, h('h2', { id: 'hubs-title', text: 'Hubs' }), liveHubs(home.id, onEvent)),
+    h('section', { 'aria-labelledby': 'hubs-title' }, h('h2', { id: 'hubs-title', text: 'Hubs' }), hubNodes,
+      pairing ? pairing.el : null),
     ...(owner ? [liveSection({ account, home })] : []), control);
+}
+
+// ---- pairing a hub (docs/web.md "Pairing a hub") ----
+// The owner pastes what porter-hub pair prints on the hub (the QR code's
+// text porter-pair:v1?hub=..&key=..&code=.., or the hub key and the
+// code); the page shows the hub's key id, computed here from the key, and
+// the home, and asks. Then it signs a PT_ENV_PAIRING with this browser's
+// key whose nonce is a MAC of the code (porter.js pairingNonce): porterd
+// and the broker see the MAC, never the code. porterd checks the statement
+// against the home's owner keys, stores the hub and relays the statement
+// to it; the hub pairs itself if it shows that code and has no owner yet.
+// The code lives in one Uint8Array while the owner confirms, and is wiped
+// (filled with zeros) once signed, on Cancel, on any refusal and when the
+// view goes; the fields are emptied as soon as they are read. (The copies
+// JavaScript strings and libsodium's heap make cannot be wiped from here.)
+
+const pairCodes = new Set(); // the codes held while an owner confirms
+function wipePairCodes() {
+  for (const c of pairCodes) c.fill(0);
+  pairCodes.clear();
+}
+
+const HUB_REFUSALS = {
+  'untrusted-signer': 'porterd does not count this browser\'s key among the home\'s owner keys',
+  'bad-signature': 'the signature does not verify with this browser\'s key',
+  'wrong-home-or-lock': 'the statement is for another home',
+  stale: 'porterd finds the statement too old or too new: check this device\'s clock',
+  malformed: 'porterd could not read the statement',
+  unsupported: 'porterd does not support this statement',
+  exists: 'porterd already has this hub: its key is paired already (nothing was changed)',
+  'limit-reached': 'this home has as many hubs as porterd allows (8)',
+  forbidden: 'only the home\'s owners can pair a hub',
+  'mqtt-unavailable': 'porterd cannot reach the broker now, so it cannot pass the statement to the hub',
+};
+
+function hubRefusal(e) {
+  if (!(e instanceof api.ApiError)) return errorText(e);
+  if (e.code === 'invalid-field' && e.field === 'pairing') return 'porterd says the statement names another hub key than the one sent (invalid-field)';
+  if (e.code === 'invalid-field' && e.field === 'public_key') return 'porterd refuses the hub key (invalid-field)';
+  if (e.code === 'invalid-field' && e.field === 'label') return 'porterd refuses the label: at most 100 bytes of printable text (invalid-field)';
+  return Object.hasOwn(HUB_REFUSALS, e.code) ? `${HUB_REFUSALS[e.code]} (${e.code})` : errorText(e);
+}
+
+/** pairHubBox(home) -> {el, onEvent, reloadHubs}: the form "Pair a hub"
+ * of a home's Hubs section (owners). onEvent(ev): the stream's events, to
+ * show the new hub's own word on the pairing. */
+function pairHubBox(home) {
+  const el = h('div', { class: 'card', testid: 'pair-hub' });
+  const out = { el, onEvent: () => {}, reloadHubs: () => {} };
+  const title = h('h3', { id: 'pair-title', text: 'Pair a hub' });
+  const result = h('p', { testid: 'pair-result', 'aria-live': 'polite' });
+  let pending = null; // {hubId, hubKey, code, kid, label}: being confirmed
+  let busy = false;
+  let watch = null; // {hubId, ownKid, status}: the new hub's events
+  const wipe = () => {
+    if (pending) {
+      pending.code.fill(0);
+      pairCodes.delete(pending.code);
+      pending = null;
+    }
+  };
+  const say = (text, value, cls = '') => {
+    result.className = cls;
+    result.dataset.value = value;
+    result.textContent = text;
+  };
+  const form = (keepResult = false) => {
+    wipe();
+    if (!keepResult) say('', '');
+    const text = h('textarea', { id: 'pair-text', rows: 3, autocomplete: 'off', spellcheck: 'false',
+      autocapitalize: 'off', testid: 'pair-text' });
+    const code = h('input', { id: 'pair-code', type: 'text', autocomplete: 'off', spellcheck: 'false',
+      autocapitalize: 'off', maxlength: 64, testid: 'pair-code' });
+    const label = h('input', { id: 'pair-label', type: 'text', maxlength: 100, autocomplete: 'off', testid: 'pair-label' });
+    const btn = h('button', { type: 'submit', testid: 'pair-check', text: 'Check the hub' });
+    const f = h('form', { autocomplete: 'off', testid: 'pair-form' },
+      h('label', { for: 'pair-text' }, 'Pairing text, or the hub key', text),
+      h('label', { for: 'pair-code' }, 'Pairing code (only with the hub key alone)', code),
+      h('label', { for: 'pair-label' }, 'Label (optional, e.g. "hall")', label),
+      btn);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      if (busy) return;
+      // Read once, then the fields are emptied: the code is not left in
+      // the page, whatever happens next.
+      const raw = text.value;
+      const rawCode = code.value;
+      text.value = '';
+      code.value = '';
+      busy = true;
+      btn.disabled = true;
+      try {
+        const p = readPairing(raw, rawCode);
+        pairCodes.add(p.code);
+        pending = { ...p, label: label.value.trim() };
+        if (!(await hubKeyIsValid(p.hubKey))) throw new Error('the hub key is not a valid Ed25519 public key');
+        pending.kid = toHex(await kid(p.hubKey));
+        confirm();
+      } catch (e) {
+        wipe();
+        say(`Not paired: ${e.message || e}. Paste it again.`, 'error', 'error');
+        text.focus();
+      } finally {
+        busy = false;
+        btn.disabled = false;
+      }
+    });
+    el.replaceChildren(title,
+      h('p', { class: 'small', text: 'On the hub, run porter-hub pair -f /etc/porter/porter-hub.conf. Paste the line that starts with porter-pair:v1? (the text of its QR code), or the hub key and, below, the code. The code is valid once, for a few minutes.' }),
+      h('p', { class: 'small muted', text: 'This browser\'s key signs that the hub belongs to this home, over a fingerprint of the code: porterd never sees the code. The hub then obeys this key as its owner.' }),
+      f, result);
+  };
+  const confirm = () => {
+    say('', '');
+    const expect = `hub-${pending.kid}`;
+    const mismatch = pending.hubId !== null && pending.hubId !== expect;
+    const yes = h('button', { type: 'button', class: 'danger', testid: 'pair-confirm', text: `Yes, pair hub ${pending.kid}`,
+      onclick: () => sign() });
+    const no = h('button', { type: 'button', class: 'secondary', testid: 'pair-cancel', text: 'Cancel', onclick: () => form() });
+    el.replaceChildren(...[title,
+      h('p', { testid: 'pair-confirm-text', 'data-kid': pending.kid, 'data-home': home.id,
+        text: `Pair the hub with key id ${pending.kid} (${expect}) with the home ${home.name} (${home.id})?` }),
+      h('p', { class: 'small muted', text: `Compare: porter-hub pair printed "hub id: ${expect}" on the hub. Whoever controls this hub will be trusted as this home's hub.` }),
+      mismatch ? h('p', { class: 'error', testid: 'pair-mismatch',
+        text: `The text names the hub ${pending.hubId}, but its key's id is ${pending.kid}: check that you pasted what this hub shows.` }) : null,
+      pending.label ? h('p', { class: 'small', text: `Label: ${pending.label}` }) : null,
+      h('div', { class: 'row', testid: 'pair-actions' }, yes, no), result].filter(Boolean));
+    yes.focus();
+  };
+  // Refused before anything was sent: back to the form, with why.
+  const refuse = (text) => {
+    form(true);
+    say(text, 'error', 'error');
+    el.querySelector('#pair-text')?.focus();
+  };
+  const sign = async () => {
+    if (busy) return;
+    if (!pending) return form();
+    const sg = keystore.signer(account);
+    if (!sg) {
+      const rec = await keystore.load(account).catch(() => null);
+      if (!el.isConnected) return wipe();
+      if (!rec) {
+        refuse('Not paired: this browser has no owner key yet: make one on the Keys page.');
+        return;
+      }
+      const actions = el.querySelector('[data-testid="pair-actions"]');
+      actions.replaceChildren(h('p', { class: 'small', text: 'To sign the pairing, unlock your key:' }),
+        unlockForm(rec, () => {
+          keyBoxAgain();
+          if (pending) confirm();
+        }, { input: 'pair-pass', pass: 'pair-passphrase', unlock: 'pair-key-unlock', error: 'pair-key-error' }),
+        h('button', { type: 'button', class: 'secondary', testid: 'pair-cancel', text: 'Cancel', onclick: () => form() }));
+      actions.querySelector('input').focus();
+      return;
+    }
+    busy = true;
+    for (const b of el.querySelectorAll('button')) b.disabled = true;
+    const enc = api.enc(home.id);
+    const own = toB64url(sg.pk);
+    const ownKid = toHex(await kid(sg.pk));
+    let enrolled = false;
+    try {
+      say(`Checking that key ${ownKid} is an owner key of this home…`, 'checking');
+      const keys = (await api.get(`/v1/homes/${enc}/owner-keys`)).keys || [];
+      if (!keys.some((k) => k && k.public_key === own)) {
+        if (keys.length) {
+          wipe();
+          refuse(`Not paired: this browser's key ${ownKid} is not an owner key of ${home.name} yet. An owner key the hubs trust must endorse it first (Keys page: porter key endorse), then pair again.`);
+          return;
+        }
+        // The home has no owner key at all: this key becomes its first.
+        say(`Enrolling key ${ownKid} as the first owner key of ${home.name}…`, 'enrolling');
+        const rec = await keystore.load(account).catch(() => null);
+        await api.post(`/v1/homes/${enc}/owner-keys`, { public_key: own, label: (rec && rec.label) || 'browser' });
+        enrolled = true;
+      }
+      // The code wiped meanwhile (the view left, signed out): nothing signed.
+      if (!pending || !pairCodes.has(pending.code)) throw new Error('the code was wiped meanwhile: paste the text again');
+      say('Signing the pairing…', 'signing');
+      const { hubKey, label } = pending;
+      let bytes;
+      try {
+        ({ bytes } = await pairingStatement({ sk: sg.sk, pk: sg.pk, home: home.id, hubKey, code: pending.code }));
+      } finally {
+        wipe();
+      }
+      const body = { public_key: toB64url(hubKey), pairing: toB64url(bytes) };
+      if (label) body.label = label;
+      const hub = await api.post(`/v1/homes/${enc}/hubs`, body);
+      const hubId = hub && typeof hub.id === 'string' ? hub.id : `hub-${toHex(await kid(hubKey))}`;
+      const status = h('p', { testid: 'pair-hub-status', 'data-value': 'waiting', 'aria-live': 'polite',
+        text: `Waiting for the hub's word: it pairs itself if it still shows this code and has no owner yet.` });
+      watch = { hubId, ownKid, status };
+      el.replaceChildren(title,
+        h('p', { class: 'okmsg', testid: 'pair-result', 'data-value': 'stored', 'data-hub': hubId, tabindex: '-1',
+          text: `${enrolled ? `Key ${ownKid} enrolled as this home's first owner key. ` : ''}Hub ${hubId} is stored at porterd, which passed the signed pairing on to it.` }),
+        status,
+        h('button', { type: 'button', class: 'secondary', testid: 'pair-again', text: 'Pair another hub', onclick: () => form() }));
+      el.querySelector('[data-testid="pair-result"]').focus();
+      out.reloadHubs();
+    } catch (e) {
+      wipe();
+      refuse(`Not paired: ${hubRefusal(e)}.${enrolled ? ` (Key ${ownKid} was enrolled as this home's first owner key.)` : ''}`);
+    } finally {
+      busy = false;
+    }
+  };
+  // The new hub's events (source hub:<id>): its pairing.ok names the
+  // owner key it now trusts; pairing.refuse says why not.
+  out.onEvent = (ev) => {
+    if (!watch || !ev || ev.source !== `hub:${watch.hubId}` || !ev.data) return;
+    const st = watch.status;
+    if (ev.type === 'pairing.ok') {
+      const k = typeof ev.data.owner_key_id === 'string' ? ev.data.owner_key_id : '';
+      st.dataset.kid = k;
+      if (k === watch.ownKid) {
+        st.className = 'okmsg';
+        st.dataset.value = 'paired';
+        st.textContent = `The hub ${watch.hubId} paired itself: it trusts this browser's key ${k} as its owner.`;
+      } else {
+        st.className = 'error';
+        st.dataset.value = 'other-key';
+        st.textContent = `The hub ${watch.hubId} says it paired with another owner key (${k}), not this browser's ${watch.ownKid}.`;
+      }
+    } else if (ev.type === 'pairing.refuse') {
+      st.className = 'error';
+      st.dataset.value = 'refused';
+      st.dataset.reason = String(ev.data.reason || '');
+      st.textContent = `The hub ${watch.hubId} refused the pairing: ${refusalText(String(ev.data.reason || 'unknown'))}. Ask it for a new code and pair again.`;
+    }
+  };
+  form();
+  return out;
 }
 
 // A small box to unlock the key where it is needed (the home page).
@@ -2262,6 +2513,7 @@ window.addEventListener('hashchange', () => route());
 for (const type of ['keydown', 'pointerdown', 'wheel', 'touchstart'])
   document.addEventListener(type, () => keystore.touch(), { capture: true, passive: true });
 window.addEventListener('pagehide', () => {
+  wipePairCodes();
   keystore.lock();
   endClip();
 });

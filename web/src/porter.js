@@ -171,6 +171,118 @@ export async function approvalEnvelope({ sk, pk, home, request, session, answer,
   return sizedEnvelope(sk, pk, AAD.approval, envelopeClaims(home, t, request, new Map([[1, op], [2, session]])));
 }
 
+// ---- pairing a hub (docs/hub.md "Pairing", docs/web.md "Pairing a hub") ----
+
+export const PAIRING_CODE_DOMAIN = 'porter/pairing-code/v1';
+export const PAIRING_CODE_LEN = 16;
+const PAIR_URI_RE = /^porter-pair:v1\?([^\s]*)$/;
+const B64URL_RE = /^[A-Za-z0-9_-]+$/;
+
+/** pairingNonce({code, hubKey, ownerKey, home}) -> the 16-byte nonce of a
+ * PT_ENV_PAIRING: BLAKE2b (crypto_generichash) with a 16-byte output, keyed
+ * with the 16-byte code, over "porter/pairing-code/v1" || 0x00 || hubKey
+ * (32) || ownerKey (32) || len(home) (1 byte) || home. The code itself
+ * never leaves the page: porterd and the broker see this MAC, which binds
+ * the code to this hub, this signer and this home. */
+export async function pairingNonce({ code, hubKey, ownerKey, home }) {
+  if (!isBytes(code, PAIRING_CODE_LEN)) throw new TypeError('code: 16 bytes');
+  if (!isBytes(hubKey, 32)) throw new TypeError('hubKey: 32 bytes');
+  if (!isBytes(ownerKey, 32)) throw new TypeError('ownerKey: 32 bytes');
+  if (!isId(home)) throw new TypeError('home: not an id');
+  const s = await getSodium();
+  const h = utf8(home);
+  const dom = utf8(PAIRING_CODE_DOMAIN);
+  const msg = new Uint8Array(dom.length + 1 + 32 + 32 + 1 + h.length);
+  msg.set(dom, 0);
+  msg.set(hubKey, dom.length + 1);
+  msg.set(ownerKey, dom.length + 33);
+  msg[dom.length + 65] = h.length;
+  msg.set(h, dom.length + 66);
+  return s.crypto_generichash(PAIRING_CODE_LEN, msg, code);
+}
+
+/** pairingStatement({sk, pk, home, hubKey, code, iat?}) -> {bytes, nonce}:
+ * a PT_ENV_PAIRING (AAD porter/pairing/v1), claims {3: home, 6: iat, 7:
+ * pairingNonce(code, hubKey, pk, home), -65537: {1: 0, 2: hubKey}}: "the
+ * hub with this key belongs to my home", proven by the code the hub shows.
+ * sk as for sign1 (the key worker's function in the page). The caller
+ * wipes code. iat defaults to now. */
+export async function pairingStatement({ sk, pk, home, hubKey, code, iat }) {
+  const nonce = await pairingNonce({ code, hubKey, ownerKey: pk, home });
+  const t = iat ?? Math.floor(Date.now() / 1000);
+  const bytes = await sizedEnvelope(sk, pk, AAD.pairing, envelopeClaims(home, t, nonce, new Map([[1, 0], [2, hubKey]])));
+  return { bytes, nonce };
+}
+
+/** hubKeyIsValid(pk) -> a 32-byte Ed25519 point of the main subgroup, not
+ * of small order (libsodium's crypto_core_ed25519_is_valid_point, as
+ * porterd's and the hub's pt_pk_is_valid). */
+export async function hubKeyIsValid(pk) {
+  if (!isBytes(pk, 32)) return false;
+  const s = await getSodium();
+  return s.crypto_core_ed25519_is_valid_point(pk);
+}
+
+function pairingCode(text) {
+  if (typeof text !== 'string' || text.length !== 22 || !B64URL_RE.test(text))
+    throw new TypeError('the pairing code is 22 base64url characters (16 bytes), as porter-hub pair prints it');
+  try {
+    return fromB64url(text);
+  } catch {
+    throw new TypeError('the pairing code is not canonical base64url');
+  }
+}
+
+function pairingKey(text) {
+  if (typeof text !== 'string' || text.length !== 43 || !B64URL_RE.test(text))
+    throw new TypeError('the hub key is 43 base64url characters (32 bytes), as porter-hub pair prints it');
+  try {
+    return fromB64url(text);
+  } catch {
+    throw new TypeError('the hub key is not canonical base64url');
+  }
+}
+
+/** readPairing(text, codeText?) -> {hubId (string or null), hubKey (32
+ * bytes), code (16 bytes)}: what the owner pasted, one of
+ *   porter-pair:v1?hub=ID&key=KEY&code=CODE  (the QR code's text; hub
+ *     optional, each parameter once, no other),
+ *   KEY CODE  (the two printed by porter-hub pair, separated by spaces),
+ *   KEY  with the code in codeText.
+ * Surrounding white space is ignored. Throws TypeError with what is wrong
+ * (never the code). The caller wipes code. */
+export function readPairing(text, codeText = '') {
+  const t = typeof text === 'string' ? text.trim() : '';
+  const c = typeof codeText === 'string' ? codeText.trim() : '';
+  if (!t) throw new TypeError('paste the pairing text (porter-pair:v1?...) or the hub key');
+  if (t.length > 512) throw new TypeError('the pairing text is too long');
+  const m = PAIR_URI_RE.exec(t);
+  if (t.startsWith('porter-pair:') && !m) throw new TypeError('not a porter-pair:v1 text (another version?)');
+  if (m) {
+    if (c) throw new TypeError('the pairing text carries its code: leave the code field empty');
+    const got = new Map();
+    for (const part of m[1].split('&')) {
+      const eq = part.indexOf('=');
+      const k = eq < 0 ? part : part.slice(0, eq);
+      if (!['hub', 'key', 'code'].includes(k)) throw new TypeError(`the pairing text has an unknown part '${k.slice(0, 16)}'`);
+      if (got.has(k)) throw new TypeError(`the pairing text has '${k}' twice`);
+      got.set(k, eq < 0 ? '' : part.slice(eq + 1));
+    }
+    if (!got.has('key') || !got.has('code')) throw new TypeError('the pairing text lacks the hub key or the code');
+    const hubId = got.has('hub') ? got.get('hub') : null;
+    if (hubId !== null && !isId(hubId)) throw new TypeError('the pairing text\'s hub id is not an id');
+    const hubKey = pairingKey(got.get('key'));
+    return { hubId, hubKey, code: pairingCode(got.get('code')) };
+  }
+  const words = t.split(/\s+/);
+  if (words.length > 2) throw new TypeError('paste the pairing text, or the hub key and the code');
+  if (words.length === 2 && c) throw new TypeError('the code is given twice');
+  const codeText2 = words.length === 2 ? words[1] : c;
+  if (!codeText2) throw new TypeError('the pairing code is missing');
+  const hubKey = pairingKey(words[0]);
+  return { hubId: null, hubKey, code: pairingCode(codeText2) };
+}
+
 /** grantClaims(g) -> the claims bytes of one link (docs/credentials.md "The
  * claims"). g: {home, exp?, nbf?, iat?, cti (16 bytes), holder (32 bytes),
  * locks?: [ids], purpose: 'guest'|..., entries?, depth, conditions?,
