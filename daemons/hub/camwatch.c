@@ -23,8 +23,11 @@
  * viewer believes") is unhealthy for good: its health messages are
  * refused unread (reason camera-key-revoked) and the last one it had is
  * forgotten, so a credential that requires the camera is refused
- * (camera-unhealthy). The hub's state is looked at from hub_cam_owners,
- * which runs on every tick (after every wake-up of the loop, so after
+ * (camera-unhealthy), and it is sent no more marks or live orders
+ * (hub_cam_mark, hub_cam_order: PT_EREVOKED, recorded as clip.mark-failed
+ * or live.order-failed with the error "revoked"). The hub's state is
+ * looked at from hub_cam_owners, which runs on every tick (after every
+ * wake-up of the loop, so after
  * the uplink handler that stored a revocation): the revocation version
  * each tick, the key revocations themselves when it moved, and every
  * REVOKED_POLL_MS in any case.
@@ -391,6 +394,8 @@ hub_cam_mark(struct hub_cam *cam, const struct pt_clip_mark *m, int *sys_errno)
 	*sys_errno = 0;
 	if (!hub_cam_has_marks(cam))
 		return PT_EINVAL;
+	if (cam->key_revoked)
+		return PT_EREVOKED;	/* a revoked camera is told nothing (below) */
 	if ((r = pt_clip_mark_encode(m, buf, sizeof(buf), &n)) != PT_OK)
 		return r;
 	if (sendto(cam->mfd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&cam->marks,
@@ -407,6 +412,12 @@ hub_cam_order(struct hub_cam *cam, const uint8_t *order, size_t len, int *sys_er
 	*sys_errno = 0;
 	if (!hub_cam_has_marks(cam) || order == NULL || len == 0 || len > PT_LIVE_ORDER_MAX)
 		return PT_EINVAL;
+	/* A camera whose key is revoked is told nothing: not when someone
+	 * comes in (a mark), not a viewer's key (an order). Whoever holds
+	 * its key may hold the camera too; what it would record is refused
+	 * by porterd and the viewers anyway. */
+	if (cam->key_revoked)
+		return PT_EREVOKED;
 	/* As a mark: one datagram, never waiting for the camera. */
 	if (sendto(cam->mfd, order, len, MSG_DONTWAIT | MSG_NOSIGNAL,
 		   (const struct sockaddr *)&cam->marks, sizeof(cam->marks)) != (ssize_t)len) {

@@ -345,6 +345,35 @@ expect 25 "a camera-required credential: refused" \
 	"$P" courier unlock --hub "$LINK" --cred cam.cbor --key courier.key
 grep -q camera-unhealthy out.txt err.txt && hub_state secured
 ok "... camera-unhealthy, the bolt never moved" || show out.txt err.txt
+# ... and the revoked camera is told nothing: an entry without the camera
+# condition sends it no clip mark (whoever holds its key learns no entry).
+# The hub, restarted with porter-cam's marks socket (until here the clips
+# were marked by hand), keeps the revocation it stored.
+kill -TERM "$HPID" 2>/dev/null
+wait_for 10 eval '! alive "$HPID"' || kill -KILL "$HPID" 2>/dev/null
+wait "$HPID" 2>/dev/null
+printf 'marks = %s\n' "$T/run/marks.sock" >>hub.conf
+rm -f hub.ready
+"$HUBX" -f "$T/hub.conf" -d -R "$T/hub.ready" >>hub.out 2>>hub.log &
+HPID=$!
+PIDS+=("$HPID")
+wait_for 10 test -s hub.ready && wait_for 10 camera unhealthy
+ok "the hub restarted with the marks socket: the camera still unhealthy" || show hub.log
+"$P" grant --key A.key --holder courier.key.pub --home "$H" --purpose delivery --expires +1h \
+	--entries 1 -o nocam.cbor >/dev/null
+expect 0 "a credential without the camera condition still opens" \
+	"$P" courier unlock --hub "$LINK" --cred nocam.cbor --key courier.key
+hub_state unlocked && sim door open >/dev/null && sim door close >/dev/null && hub_state secured
+ok "in and out: secured" || sim status | show
+wait_for 10 grep -q 'event=clip_mark result=failed kind=end ' hub.log
+MC=$(sed -n 's/.*event=clip_mark result=failed kind=start clip=\([0-9a-f]*\) .*/\1/p' hub.log | tail -n 1)
+[ -n "$MC" ] && grep -q "event=clip_mark result=failed kind=end clip=$MC " hub.log &&
+	! grep -q "event=clip_mark kind=[a-z]* clip=$MC" hub.log
+ok "the hub sends the revoked camera no mark: clip_mark result=failed, start and end" ||
+	grep clip_mark hub.log | tail -n 4 | show
+sleep 0.5
+[ -n "$MC" ] && ! grep -q "clip=$MC" cam.log
+ok "porter-cam got nothing of that entry" || grep "clip=$MC" cam.log | show
 
 alive "$PID" && alive "$HPID"; ok "porterd and the hub still run" || { show porterd.log; show hub.log; }
 ! grep -q "ERROR: AddressSanitizer\|runtime error:" porterd.log hub.log cam.log
