@@ -18,8 +18,8 @@ step() { printf '\n== %s\n' "$*"; }
 # store-pg, and the rest of porterd is the same code as on SQLite. Also
 # gcc only, to keep CI under 30 minutes on two cores: make run's stack
 # (suite run: the daemons' start-up, which every integration suite runs
-# under ASan), RTSP input (cam-rtsp: libavformat's demuxer feeding the
-# worker code that suite cam runs under ASan on files and lavfi), and the
+# under ASan), RTSP input (cam-rtsp: cam-clip still records from RTSP
+# under ASan, and suite cam runs the same worker on files and lavfi), and the
 # hub killed mid-stream (hub-crash-events: durability; the same replay and
 # batching code runs under ASan in hub-state's crash rounds).
 GCC_ONLY="web-e2e web-live demo live-cli pg run cam-rtsp hub-crash-events"
