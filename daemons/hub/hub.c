@@ -212,6 +212,9 @@ struct hub {
 	uint32_t refuse_tokens;		/* uplink_refusal's bucket */
 	uint64_t refuse_ms;
 	uint64_t refuse_suppressed;
+	uint32_t pairlog_tokens;	/* pair_log_take's bucket: uplink pairing lines */
+	uint64_t pairlog_ms;
+	uint64_t pairlog_suppressed;
 
 	/* the alarm panel (docs/alarm.md); al_ops NULL: [alarm] driver = none */
 	const struct hub_alarm_ops *al_ops;
@@ -2460,11 +2463,16 @@ roots_compute(struct hub *h, uint8_t (*out)[PT_PK_LEN], size_t *n_out, size_t *n
 
 		if (key_in((const uint8_t(*)[PT_PK_LEN])rev, n_rev, rows[i].pk))
 			continue;
-		/* The door-paired key: its evidence is its own pairing statement. */
+		/* The door-paired key: its evidence is its own pairing
+		 * statement; one stored before v2 (AAD porter/pairing/v1) is
+		 * still good evidence of the pairing it made then, here only. */
 		if (rows[i].statement_len == 0 ||
 		    pt_envelope_verify(h->ops, rows[i].statement, rows[i].statement_len,
 				       PT_ENV_PAIRING, self, 1, h->home, now, UINT32_MAX, &e,
-				       &idx) == PT_OK) {
+				       &idx) == PT_OK ||
+		    pt_envelope_verify_pairing_v1(h->ops, rows[i].statement,
+						  rows[i].statement_len, self, 1, h->home, now,
+						  UINT32_MAX, &e, &idx) == PT_OK) {
 			memcpy(out[n++], rows[i].pk, PT_PK_LEN);
 			in[i] = true;
 		}
@@ -2562,32 +2570,76 @@ pair_nonce_is(const struct hub *h, const struct pt_envelope *e, const uint8_t *o
 }
 
 /*
+ * The code shown was exposed (a statement carries it in clear as its
+ * nonce: an old client, or a server that read it): nobody may pair with it
+ * any more. A new `porter-hub pair` draws another.
+ */
+static void
+pair_code_cancel(struct hub *h)
+{
+	pt_wipe(h->pair_code, PAIR_CODE_LEN);
+	h->pair_active = false;
+	h->pair_expired = false;
+	hlog(HLOG_WARN, "event=pairing_cancel reason=code-exposed");
+}
+
+/* Is the nonce the code we show, in clear? Then cancel it: true. */
+static bool
+pair_code_exposed(struct hub *h, const struct pt_envelope *e)
+{
+	if (!h->pair_active || !pt_ct_equal(e->nonce, h->pair_code, PAIR_CODE_LEN))
+		return false;
+	pair_code_cancel(h);
+	return true;
+}
+
+/*
  * Is this the owner's statement for the code we show? The checks, in
  * order (docs/link-protocol.md, "PAIR"): the lockout (the link only: a
  * pairing relayed over the uplink is neither blocked nor counted); the
  * statement (signed by the key carried, for the home named, dated within
- * PAIR_SKEW); its target is our key; the home is ours if we know one; the
- * nonce: the MAC of the code already used (replayed), else of the code
- * shown (anything else, or no code shown: untrusted-signer), still valid
- * (expired); not paired already.
+ * PAIR_SKEW; one of the old format, AAD porter/pairing/v1, is
+ * unsupported); a nonce that is the code shown in clear cancels the code
+ * (untrusted-signer, detail code-exposed); its target is our key; the
+ * home is ours if we know one; the nonce: the MAC of the code already
+ * used (replayed), else of the code shown (anything else, or no code
+ * shown: untrusted-signer), still valid (expired); not paired already.
+ * *detail: NULL, or a word for the refusal's event ("old-format",
+ * "code-exposed").
  */
 static int
-pair_check(struct hub *h, const struct pt_link_pair *m, bool link, struct pt_envelope *e)
+pair_check(struct hub *h, const struct pt_link_pair *m, bool link, struct pt_envelope *e,
+	   const char **detail)
 {
 	uint8_t signers[1][PT_PK_LEN];
 	size_t idx;
 	bool shown, used;
 	int r;
 
+	*detail = NULL;
 	if (link && locked_out(h, hub_mono_ms()))
 		return PT_ELOCKEDOUT;
 	if (!pt_pk_is_valid(m->owner))
 		return PT_EMALFORMED;
 	memcpy(signers[0], m->owner, PT_PK_LEN);
-	if ((r = pt_envelope_verify(h->ops, m->statement, m->statement_len, PT_ENV_PAIRING,
-				    (const uint8_t(*)[PT_PK_LEN])signers, 1, m->home, hub_now_utc(),
-				    PAIR_SKEW, e, &idx)) != PT_OK)
+	r = pt_envelope_verify(h->ops, m->statement, m->statement_len, PT_ENV_PAIRING,
+			       (const uint8_t(*)[PT_PK_LEN])signers, 1, m->home, hub_now_utc(),
+			       PAIR_SKEW, e, &idx);
+	if (r == PT_EBADSIG &&
+	    pt_envelope_verify_pairing_v1(h->ops, m->statement, m->statement_len,
+					  (const uint8_t(*)[PT_PK_LEN])signers, 1, m->home,
+					  hub_now_utc(), PAIR_SKEW, e, &idx) == PT_OK) {
+		/* Made by an older porter: its nonce is the code itself. */
+		*detail = pair_code_exposed(h, e) ? "code-exposed" : "old-format";
+		memset(e, 0, sizeof(*e));
+		return PT_EUNSUPPORTED;
+	}
+	if (r != PT_OK)
 		return r;
+	if (pair_code_exposed(h, e)) {
+		*detail = "code-exposed";
+		return PT_EUNTRUSTEDCMD;
+	}
 	if (e->target_len != PT_PK_LEN || !pt_ct_equal(e->target, h->pk, PT_PK_LEN))
 		return PT_EAUDIENCE;	/* a statement for another hub */
 	if (h->home[0] != '\0' && strcmp(h->home, m->home) != 0)
@@ -2650,13 +2702,14 @@ on_pair(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint
 	struct pt_envelope e;
 	char kid_hex[2 * PT_KID_LEN + 1], pk_text[PT_PK_TEXT_LEN + 1];
 	uint8_t kid[PT_KID_LEN];
+	const char *detail = NULL;
 	int r;
 
 	if ((r = pt_link_pair_decode(f, len, &m)) != PT_OK)
 		return frame_failure(h, s, "pair", r, out, out_len);
 	pt_kid(h->ops, m.owner, kid);
 	hexs(kid, PT_KID_LEN, kid_hex);
-	r = pair_check(h, &m, true, &e);
+	r = pair_check(h, &m, true, &e, &detail);
 	if (r == PT_OK && (r = pair_take(h, &m, "paired at the door")) == PT_OK) {
 		pt_pubkey_text(m.owner, pk_text);
 		hlog(HLOG_INFO, "event=paired conn=%llu home=%s owner=%s",
@@ -2667,12 +2720,18 @@ on_pair(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint
 		pair_take_held(h);
 	}
 	if (r != PT_OK) {
-		hlog(HLOG_INFO, "event=pair conn=%llu result=refuse reason=%s owner_key_id=%s",
-		     (unsigned long long)s->id, pt_err_code(r), kid_hex);
-		if (r != PT_ELOCKEDOUT)
-			event(h, "pairing.refuse",
-			      json_pack("{s:s,s:s,s:I}", "reason", pt_err_code(r), "owner_key_id",
-					kid_hex, "conn", (json_int_t)s->id));
+		hlog(HLOG_INFO,
+		     "event=pair conn=%llu result=refuse reason=%s detail=%s owner_key_id=%s",
+		     (unsigned long long)s->id, pt_err_code(r), detail != NULL ? detail : "-",
+		     kid_hex);
+		if (r != PT_ELOCKEDOUT) {
+			json_t *ev = json_pack("{s:s,s:s,s:I}", "reason", pt_err_code(r),
+					       "owner_key_id", kid_hex, "conn", (json_int_t)s->id);
+
+			if (ev != NULL && detail != NULL)
+				json_object_set_new(ev, "detail", json_string(detail));
+			event(h, "pairing.refuse", ev);
+		}
 		count_failure(h, s, r);
 	}
 	memset(&e, 0, sizeof(e));
@@ -2685,6 +2744,27 @@ on_pair(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uint
 	return HUB_KEEP;
 }
 
+static bool bucket_take(uint32_t *tokens, uint64_t *ms, uint64_t now);
+static void uplink_refusal(struct hub *h, const char *type, json_t *d);
+
+/*
+ * May this uplink pairing message have its log line? Any publisher on the
+ * leaf can send them at any time, so they go through a bucket like
+ * uplink_refusal's: *suppressed says how many lines were not logged
+ * since the last one.
+ */
+static bool
+pair_log_take(struct hub *h, unsigned long long *suppressed)
+{
+	if (!bucket_take(&h->pairlog_tokens, &h->pairlog_ms, hub_mono_ms())) {
+		h->pairlog_suppressed++;
+		return false;
+	}
+	*suppressed = (unsigned long long)h->pairlog_suppressed;
+	h->pairlog_suppressed = 0;
+	return true;
+}
+
 void
 hub_on_pair_uplink(struct hub *h, const uint8_t *p, size_t len)
 {
@@ -2692,26 +2772,34 @@ hub_on_pair_uplink(struct hub *h, const uint8_t *p, size_t len)
 	struct pt_envelope e;
 	char kid_hex[2 * PT_KID_LEN + 1], pk_text[PT_PK_TEXT_LEN + 1];
 	uint8_t kid[PT_KID_LEN];
+	const char *detail = NULL;
+	unsigned long long sup;
+	json_t *d;
 	int r;
 
 	/* Only while a code is on show: anything else a server sends costs
-	 * one log line and no event, so it cannot flood the owners' log. */
+	 * at most a rate-limited log line and no event, so it can flood
+	 * neither the owners' log nor the hub's. */
 	if (h->n_rows > 0 || !h->pair_active || h->pair_expired ||
 	    hub_mono_ms() >= h->pair_expires_ms) {
-		hlog(HLOG_INFO, "event=pair via=uplink result=dropped note=\"%s\" bytes=%zu",
-		     h->n_rows > 0 ? "already paired" : "no code shown", len);
+		if (pair_log_take(h, &sup))
+			hlog(HLOG_INFO,
+			     "event=pair via=uplink result=dropped note=\"%s\" bytes=%zu suppressed=%llu",
+			     h->n_rows > 0 ? "already paired" : "no code shown", len, sup);
 		return;
 	}
 	if ((r = pt_link_pair_body_decode(p, len, &m)) != PT_OK) {
-		hlog(HLOG_INFO, "event=pair via=uplink result=refuse reason=%s bytes=%zu",
-		     pt_err_code(r), len);
-		event(h, "pairing.refuse",
-		      json_pack("{s:s,s:s}", "reason", pt_err_code(r), "via", "uplink"));
+		if (pair_log_take(h, &sup))
+			hlog(HLOG_INFO,
+			     "event=pair via=uplink result=refuse reason=%s bytes=%zu suppressed=%llu",
+			     pt_err_code(r), len, sup);
+		uplink_refusal(h, "pairing.refuse",
+			       json_pack("{s:s,s:s}", "reason", pt_err_code(r), "via", "uplink"));
 		return;
 	}
 	pt_kid(h->ops, m.owner, kid);
 	hexs(kid, PT_KID_LEN, kid_hex);
-	r = pair_check(h, &m, false, &e);
+	r = pair_check(h, &m, false, &e, &detail);
 	if (r == PT_OK && (r = pair_take(h, &m, "paired through porterd")) == PT_OK) {
 		pt_pubkey_text(m.owner, pk_text);
 		hlog(HLOG_INFO, "event=paired via=uplink home=%s owner=%s", h->home, pk_text);
@@ -2721,11 +2809,21 @@ hub_on_pair_uplink(struct hub *h, const uint8_t *p, size_t len)
 		pair_take_held(h);
 	} else {
 		/* Never counted for the lockout: see docs/hub.md, "Pairing". */
-		hlog(HLOG_INFO, "event=pair via=uplink result=refuse reason=%s owner_key_id=%s",
-		     pt_err_code(r), kid_hex);
-		event(h, "pairing.refuse",
-		      json_pack("{s:s,s:s,s:s}", "reason", pt_err_code(r), "owner_key_id", kid_hex,
-				"via", "uplink"));
+		if (pair_log_take(h, &sup))
+			hlog(HLOG_INFO,
+			     "event=pair via=uplink result=refuse reason=%s detail=%s owner_key_id=%s"
+			     " suppressed=%llu",
+			     pt_err_code(r), detail != NULL ? detail : "-", kid_hex, sup);
+		d = json_pack("{s:s,s:s,s:s}", "reason", pt_err_code(r), "owner_key_id", kid_hex,
+			      "via", "uplink");
+		if (d != NULL && detail != NULL)
+			json_object_set_new(d, "detail", json_string(detail));
+		/* The code's cancellation is recorded whatever the bucket
+		 * holds: it happens once per code drawn. */
+		if (detail != NULL && strcmp(detail, "code-exposed") == 0)
+			event(h, "pairing.refuse", d);
+		else
+			uplink_refusal(h, "pairing.refuse", d);
 	}
 	memset(&e, 0, sizeof(e));
 }
@@ -3336,28 +3434,34 @@ hub_sign_batch(struct hub *h, struct pt_mqtt_events *b)
  * next refusal recorded says how many were not (each one is still
  * logged). Takes d; records it or drops it.
  */
+/* A token of a bucket of REFUSE_BURST, refilled one per REFUSE_EVERY_MS
+ * (*ms 0: full, never used). */
+static bool
+bucket_take(uint32_t *tokens, uint64_t *ms, uint64_t now)
+{
+	if (*ms == 0) {
+		*tokens = REFUSE_BURST;
+		*ms = now;
+	}
+	if (now - *ms >= REFUSE_EVERY_MS) {
+		uint64_t add = (now - *ms) / REFUSE_EVERY_MS;
+		*tokens = add >= REFUSE_BURST - *tokens ? REFUSE_BURST : *tokens + (uint32_t)add;
+		*ms += add * REFUSE_EVERY_MS;
+	}
+	if (*tokens == 0)
+		return false;
+	(*tokens)--;
+	return true;
+}
+
 static void
 uplink_refusal(struct hub *h, const char *type, json_t *d)
 {
-	uint64_t now = hub_mono_ms();
-
-	if (h->refuse_ms == 0) {
-		h->refuse_tokens = REFUSE_BURST;
-		h->refuse_ms = now;
-	}
-	if (now - h->refuse_ms >= REFUSE_EVERY_MS) {
-		uint64_t add = (now - h->refuse_ms) / REFUSE_EVERY_MS;
-		h->refuse_tokens = add >= REFUSE_BURST - h->refuse_tokens
-					   ? REFUSE_BURST
-					   : h->refuse_tokens + (uint32_t)add;
-		h->refuse_ms += add * REFUSE_EVERY_MS;
-	}
-	if (h->refuse_tokens == 0) {
+	if (!bucket_take(&h->refuse_tokens, &h->refuse_ms, hub_mono_ms())) {
 		h->refuse_suppressed++;
 		json_decref(d);
 		return;
 	}
-	h->refuse_tokens--;
 	if (h->refuse_suppressed > 0) {
 		json_object_set_new(d, "suppressed", json_integer((json_int_t)h->refuse_suppressed));
 		h->refuse_suppressed = 0;

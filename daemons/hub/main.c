@@ -56,7 +56,8 @@ static const char usage[] =
 	"  -E        print the events, one per line: seq time type data\n"
 	"\n"
 	"pair asks the running hub for a one-time pairing code and shows it, with\n"
-	"the hub's id and key (and a QR code; -q: without). The owner's device\n"
+	"the hub's id and key, the porter-pair:v1?... line the web app takes (and\n"
+	"it as a QR code; -q: without). The owner's device\n"
 	"sends the signed pairing statement over the link ('porter hub pair-local'),\n"
 	"or through porterd while the hub is online ('porter hub pair'): either way\n"
 	"the statement carries a MAC of the code, never the code.\n"
@@ -376,18 +377,23 @@ pair(const struct hub_config *cfg, bool quiet)
 	printf("hub key:      %s\n", key);
 	if (strcmp(home, "-") != 0)
 		printf("home:         %s\n", home);
+	/* --code - reads the code from stdin: typed or pasted there, it is
+	 * in neither ps nor the shell's history. */
 	printf("\nOn the owner's device, within %s s, at the door:\n"
 	       "  porter hub pair-local --hub ADDR --key OWNER_KEY --home HOME_ID \\\n"
-	       "      --hub-key %s --code %s\n"
+	       "      --hub-key %s --code -\n"
 	       "or, while this hub is online, through porterd (it never sees the code):\n"
-	       "  porter hub pair --home HOME_ID --key OWNER_KEY --hub-key %s --code %s\n",
-	       exp, key, code, key, code);
+	       "  porter hub pair --home HOME_ID --key OWNER_KEY --hub-key %s --code -\n"
+	       "then type or paste the code on the line it waits for (--code - reads one\n"
+	       "line from stdin: the code stays out of ps and the shell's history).\n",
+	       exp, key, key);
+	(void)snprintf(uri, sizeof(uri), "porter-pair:v1?hub=%s&key=%s&code=%s", id, key, code);
+	printf("\nor paste this line into the web app's \"Pair a hub\":\n%s\n", uri);
 	if (!quiet) {
-		(void)snprintf(uri, sizeof(uri), "porter-pair:v1?hub=%s&key=%s&code=%s", id, key, code);
 		printf("\n");
 		print_qr(uri);
-		pt_wipe(uri, sizeof(uri));
 	}
+	pt_wipe(uri, sizeof(uri));
 	pt_wipe(code, sizeof(code));
 	fflush(stdout);
 	return 0;

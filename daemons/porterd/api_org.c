@@ -759,6 +759,7 @@ hub_pair(struct server *s, struct request *rq, struct reply *rp, const struct pt
 	uint8_t signer[PT_PK_LEN];
 	char target[PT_ID_MAX + 8], kid[2 * PT_KID_LEN + 1];
 	size_t n_roots = 0, idx, n = 0;
+	bool relayed;
 	int x;
 
 	if (!need_owner(role, rp) || !need_json(rq, rp))
@@ -776,7 +777,22 @@ hub_pair(struct server *s, struct request *rq, struct reply *rp, const struct pt
 			       PAIRING_SKEW, &env, &idx);
 	if (x == PT_OK)
 		memcpy(signer, roots[idx], PT_PK_LEN);	/* the owner key that signed it */
+	/* The old format (AAD porter/pairing/v1, its nonce the code in
+	 * clear) is never stored nor relayed: we would know the code. Told
+	 * apart only to say what to do about it. */
+	else if (x == PT_EBADSIG &&
+		 pt_envelope_verify_pairing_v1(pt_crypto_sodium(), r.pairing, r.pairing_len,
+					       (const uint8_t (*)[PT_PK_LEN])roots, n_roots,
+					       home->id, now_utc(), PAIRING_SKEW, &env,
+					       &idx) == PT_OK)
+		x = PT_EUNSUPPORTED;
 	free(roots);
+	if (x == PT_EUNSUPPORTED) {
+		memset(&env, 0, sizeof(env));
+		fail(rp, 400, "unsupported", "pairing",
+		     "the pairing statement was made by an older porter: update it");
+		return;
+	}
 	if (x != PT_OK) {
 		fail_reason(rp, x, "pairing");
 		return;
@@ -836,8 +852,9 @@ hub_pair(struct server *s, struct request *rq, struct reply *rp, const struct pt
 	mqtt_hub_paired(s, h.id);
 	/* And to the hub itself: it pairs if it shows the code now (the
 	 * statement's nonce is that code's MAC); otherwise the owner pairs
-	 * it at the door. The answer is 201 either way (logged there). */
-	mqtt_pair_relay(s, h.id, home->id, signer, r.pairing, r.pairing_len);
+	 * it at the door. The answer is 201 either way, and says whether
+	 * the relay was published ("relayed"). */
+	relayed = mqtt_pair_relay(s, h.id, home->id, signer, r.pairing, r.pairing_len);
 	if (s->mqtt != NULL) {
 		struct pt_hub now;
 
@@ -846,6 +863,8 @@ hub_pair(struct server *s, struct request *rq, struct reply *rp, const struct pt
 	}
 	rp->status = 201;
 	rp->body = hub_json(&h);
+	if (rp->body != NULL)
+		json_object_set_new(rp->body, "relayed", json_boolean(relayed));
 }
 
 static void

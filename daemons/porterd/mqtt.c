@@ -455,7 +455,7 @@ out:
 
 /* ---- pairing ---- */
 
-void
+bool
 mqtt_pair_relay(struct server *s, const char *hub_id, const char *home_id,
 		const uint8_t owner[PT_PK_LEN], const uint8_t *statement, size_t statement_len)
 {
@@ -487,6 +487,7 @@ mqtt_pair_relay(struct server *s, const char *hub_id, const char *home_id,
 	else
 		plog(LOG_WARN_, "event=pair_relay hub=%s result=failed reason=%s", hub_id,
 		     pt_err_code(r));
+	return r == PT_OK;
 }
 
 /* ---- time beacons ---- */

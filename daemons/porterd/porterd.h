@@ -153,9 +153,9 @@ void mqtt_hub_paired(struct server *s, const char *hub_id);
  * the statement), the statement as uploaded}. The hub takes it only while
  * it shows a code (the statement's nonce is a MAC of that code, which
  * porterd never sees). Best effort: without MQTT, not connected, or a
- * failed publish, it logs event=pair_relay result=failed and returns; the
- * caller's answer does not depend on it. */
-void mqtt_pair_relay(struct server *s, const char *hub_id, const char *home_id,
+ * failed publish, it logs event=pair_relay result=failed and returns
+ * false; true once published (the caller's 201 says "relayed"). */
+bool mqtt_pair_relay(struct server *s, const char *hub_id, const char *home_id,
 		     const uint8_t owner[PT_PK_LEN], const uint8_t *statement,
 		     size_t statement_len);
 /* Relay an owner-signed envelope (verified by the caller), byte for byte,

@@ -15,7 +15,9 @@
  *     home". aud = home id, nonce = pt_pairing_nonce(the one-time pairing
  *     code the hub shows, home, hub key, owner key) (16 bytes: a MAC of
  *     the code, never the code itself), -65537 {1: 0, 2: the hub's
- *     Ed25519 key (32 bytes)}. porterd stores the hub after checking the
+ *     Ed25519 key (32 bytes)}, AAD "porter/pairing/v2" (v1, whose nonce
+ *     was the code, is refused; see pt_envelope_verify_pairing_v1). porterd
+ *     stores the hub after checking the
  *     signer is an owner key of the home; the hub checks the nonce is the
  *     MAC of the code it showed and from then on trusts the signer as a
  *     root.
@@ -128,6 +130,19 @@ int pt_envelope_verify(const struct pt_crypto_ops *ops, const uint8_t *p, size_t
 		       enum pt_envelope_kind kind, const uint8_t (*signers)[PT_PK_LEN],
 		       size_t n_signers, const char *home_id, int64_t now, uint32_t skew,
 		       struct pt_envelope *e, size_t *signer_index) PT_MUST_CHECK;
+
+/*
+ * A pairing statement of the old format (AAD "porter/pairing/v1", its
+ * nonce the code itself, docs/credentials.md): verification only, the
+ * same checks and results as pt_envelope_verify with PT_ENV_PAIRING. For
+ * a hub's stored evidence of the pairing it made before v2, and to tell a
+ * statement made by an older porter apart; never for a new pairing.
+ * Nothing signs one any more.
+ */
+int pt_envelope_verify_pairing_v1(const struct pt_crypto_ops *ops, const uint8_t *p, size_t len,
+				  const uint8_t (*signers)[PT_PK_LEN], size_t n_signers,
+				  const char *home_id, int64_t now, uint32_t skew,
+				  struct pt_envelope *e, size_t *signer_index) PT_MUST_CHECK;
 
 /*
  * The nonce of a pairing statement (PT_ENV_PAIRING), docs/credentials.md:

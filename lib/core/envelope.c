@@ -13,7 +13,11 @@
 #include "porter/live.h"
 
 /* External AADs of the kinds not in cred.h (approval's is in envelope.h). */
-#define AAD_PAIRING "porter/pairing/v1"
+#define AAD_PAIRING "porter/pairing/v2"
+/* The pairing statements of porter before the nonce became the code's MAC
+ * (the nonce was the code itself): verified only, by
+ * pt_envelope_verify_pairing_v1, never signed. */
+#define AAD_PAIRING_V1 "porter/pairing/v1"
 #define AAD_ATTESTATION "porter/attestation/v1"
 #define AAD_OWNER "porter/owner/v1"
 
@@ -341,25 +345,22 @@ decode_claims(const uint8_t *p, size_t len, unsigned kind, struct pt_envelope *e
 	return check(e);
 }
 
-int
-pt_envelope_verify(const struct pt_crypto_ops *ops, const uint8_t *p, size_t len,
-		   enum pt_envelope_kind kind, const uint8_t (*signers)[PT_PK_LEN], size_t n_signers,
-		   const char *home_id, int64_t now, uint32_t skew, struct pt_envelope *e,
-		   size_t *signer_index)
+/* pt_envelope_verify, under the given AAD (never NULL). */
+static int
+verify_under(const struct pt_crypto_ops *ops, const uint8_t *p, size_t len,
+	     enum pt_envelope_kind kind, const char *aad, const uint8_t (*signers)[PT_PK_LEN],
+	     size_t n_signers, const char *home_id, int64_t now, uint32_t skew,
+	     struct pt_envelope *e, size_t *signer_index)
 {
 	uint8_t tbs[PT_ENVELOPE_SIZE_MAX + 64], kid[PT_KID_LEN];
 	struct pt_cose_hdr h;
 	struct pt_sign1 s;
-	const char *aad;
 	size_t k;
 	bool matched = false, ok = false;
 	int r;
 
 	memset(e, 0, sizeof(*e));
 	*signer_index = 0;
-	/* A kind that does not exist has no AAD: nothing can verify as it. */
-	if ((aad = aad_of((unsigned)kind)) == NULL)
-		return PT_EINVAL;
 	if (len > PT_ENVELOPE_SIZE_MAX)
 		return PT_ETOOBIG;
 	if (pt_sign1_decode(p, len, &s) != PT_OK || !s.tagged)
@@ -408,4 +409,40 @@ fail:
 	memset(e, 0, sizeof(*e));
 	*signer_index = 0;
 	return r;
+}
+
+int
+pt_envelope_verify(const struct pt_crypto_ops *ops, const uint8_t *p, size_t len,
+		   enum pt_envelope_kind kind, const uint8_t (*signers)[PT_PK_LEN], size_t n_signers,
+		   const char *home_id, int64_t now, uint32_t skew, struct pt_envelope *e,
+		   size_t *signer_index)
+{
+	const char *aad;
+
+	memset(e, 0, sizeof(*e));
+	*signer_index = 0;
+	/* A kind that does not exist has no AAD: nothing can verify as it. */
+	if ((aad = aad_of((unsigned)kind)) == NULL)
+		return PT_EINVAL;
+	return verify_under(ops, p, len, kind, aad, signers, n_signers, home_id, now, skew, e,
+			    signer_index);
+}
+
+/*
+ * A legacy pairing statement (AAD "porter/pairing/v1", its nonce the raw
+ * code). A separate verify-only entry point rather than a kind of its own
+ * or an AAD parameter: no kind means pt_envelope_sign cannot produce one
+ * and no caller can reach it by passing a kind number it got from
+ * elsewhere; only the callers that name this function (a hub's stored
+ * evidence, and telling an old client apart to say so) ever accept it.
+ * The claims are PT_ENV_PAIRING's, and *e says PT_ENV_PAIRING.
+ */
+int
+pt_envelope_verify_pairing_v1(const struct pt_crypto_ops *ops, const uint8_t *p, size_t len,
+			      const uint8_t (*signers)[PT_PK_LEN], size_t n_signers,
+			      const char *home_id, int64_t now, uint32_t skew,
+			      struct pt_envelope *e, size_t *signer_index)
+{
+	return verify_under(ops, p, len, PT_ENV_PAIRING, AAD_PAIRING_V1, signers, n_signers,
+			    home_id, now, skew, e, signer_index);
 }

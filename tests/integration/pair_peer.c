@@ -13,6 +13,12 @@
  *     -N   print the statement's nonce in hex on stdout
  *     -O PUBKEY  the key carried in the message's owner field (default:
  *                the signer's)
+ *     -B HOME    the home carried in the message's home field (default:
+ *                the statement's, -m)
+ *     -1   sign under the old AAD, porter/pairing/v1 (an older porter's
+ *          statement; with -r, exactly what it made)
+ *     -s PATH    also write the statement alone, base64url, to PATH (for
+ *                POST /v1/homes/{id}/hubs)
  *
  * Exit 0, or 1 with a message on stderr.
  */
@@ -22,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "porter/cose.h"
 #include "porter/crypto.h"
 #include "porter/envelope.h"
 #include "porter/keyfile.h"
@@ -56,20 +63,22 @@ main(int argc, char **argv)
 {
 	static uint8_t out[PT_LINK_FRAME_MAX];
 	const char *key = NULL, *home = NULL, *hub = NULL, *path = NULL, *owner_arg = NULL;
-	const char *code = NULL, *raw = NULL, *nhex = NULL;
+	const char *code = NULL, *raw = NULL, *nhex = NULL, *body_home = NULL, *st_path = NULL;
 	uint8_t hub_pk[PT_PK_LEN], st[PT_ENVELOPE_SIZE_MAX], c[PT_PAIRING_CODE_LEN];
-	char hex[2 * PT_CTI_LEN + 1];
+	uint8_t v2[PT_ENVELOPE_SIZE_MAX], kid[PT_KID_LEN];
+	char hex[2 * PT_CTI_LEN + 1], b64[2 * PT_ENVELOPE_SIZE_MAX];
+	struct pt_sign1 s1;
 	struct pt_secret *s = NULL;
 	struct pt_signer sg;
 	struct pt_envelope e;
 	struct pt_link_pair m;
 	struct pt_errbuf err;
 	size_t st_len, n;
-	bool frame = false, show = false;
+	bool frame = false, show = false, v1 = false;
 	FILE *fp;
 	int ch, rc = 1;
 
-	while ((ch = getopt(argc, argv, "k:m:K:c:r:n:o:O:fN")) != -1) {
+	while ((ch = getopt(argc, argv, "k:m:K:c:r:n:o:O:B:s:fN1")) != -1) {
 		switch (ch) {
 		case 'k': key = optarg; break;
 		case 'm': home = optarg; break;
@@ -79,9 +88,12 @@ main(int argc, char **argv)
 		case 'n': nhex = optarg; break;
 		case 'o': path = optarg; break;
 		case 'O': owner_arg = optarg; break;
+		case 'B': body_home = optarg; break;
+		case 's': st_path = optarg; break;
+		case '1': v1 = true; break;
 		case 'f': frame = true; break;
 		case 'N': show = true; break;
-		default: return fail("usage: pair_peer -k KEY -m HOME -K HUBKEY -c|-r CODE|-n HEX -o OUT [-f] [-N] [-O PUB]");
+		default: return fail("usage: pair_peer -k KEY -m HOME -K HUBKEY -c|-r CODE|-n HEX -o OUT [-f] [-N] [-1] [-O PUB] [-B HOME] [-s PATH]");
 		}
 	}
 	if (key == NULL || home == NULL || hub == NULL || path == NULL ||
@@ -125,8 +137,32 @@ main(int argc, char **argv)
 		fail("cannot sign");
 		goto out;
 	}
+	/* The old format: the same claims, signed under the v1 AAD. */
+	if (v1) {
+		memcpy(v2, st, st_len);
+		pt_kid(pt_crypto_sodium(), sg.pk, kid);
+		if (pt_sign1_decode(v2, st_len, &s1) != PT_OK ||
+		    pt_sign1_sign(&sg, kid, PT_KID_LEN, (const uint8_t *)"porter/pairing/v1", 17,
+				  s1.payload, s1.payload_len, st, sizeof(st), &st_len) != PT_OK) {
+			fail("cannot sign under v1");
+			goto out;
+		}
+	}
+	if (st_path != NULL) {
+		if (pt_b64_encode(b64, sizeof(b64), st, st_len) != PT_OK ||
+		    (fp = fopen(st_path, "w")) == NULL || fputs(b64, fp) == EOF || fclose(fp) != 0) {
+			fail("cannot write the statement");
+			goto out;
+		}
+	}
+	if (body_home == NULL)
+		body_home = home;
+	if (strlen(body_home) > PT_ID_MAX) {
+		fail("-B: home too long");
+		goto out;
+	}
 	memset(&m, 0, sizeof(m));
-	memcpy(m.home, home, strlen(home) + 1);
+	memcpy(m.home, body_home, strlen(body_home) + 1);
 	memcpy(m.owner, sg.pk, PT_PK_LEN);
 	if (owner_arg != NULL && pt_pubkey_parse(owner_arg, m.owner, &err) != PT_OK) {
 		fprintf(stderr, "pair_peer: -O: %s\n", err.msg);

@@ -29,7 +29,8 @@
 #define SKEW 300u
 
 /* External AADs of the newer kinds (lib/core/envelope.c; not in cred.h). */
-#define AAD_PAIRING "porter/pairing/v1"
+#define AAD_PAIRING "porter/pairing/v2"
+#define AAD_PAIRING_V1 "porter/pairing/v1"	/* verify-only (old statements) */
 #define AAD_ATTESTATION "porter/attestation/v1"
 #define AAD_OWNER "porter/owner/v1"
 
@@ -972,6 +973,49 @@ test_cross_kind(void)
 		       PT_ENV_OWNER, HOME, NOW, PT_EMALFORMED);
 		refuse("key revocation claims under the owner AAD, as a revocation", buf, n,
 		       PT_ENV_REVOCATION, HOME, NOW, PT_EBADSIG);
+
+		/* Pairing v1 (the nonce was the code): only the verify-only
+		 * entry point takes it, and it takes nothing else. */
+		{
+			const uint8_t(*own)[PT_PK_LEN] = (const uint8_t(*)[PT_PK_LEN])owner.pk;
+			uint8_t kid[PT_KID_LEN];
+			struct pt_envelope v;
+			size_t ix = 9;
+
+			porter[2] = 0;
+			cl = claims_with(claims, sizeof(claims), porter, 38, 0);
+			pt_kid(ops, owner.pk, kid);
+			T_OK(cl > 0 && pt_sign1_sign(&owner.sg, kid, PT_KID_LEN,
+						     (const uint8_t *)AAD_PAIRING_V1,
+						     strlen(AAD_PAIRING_V1), claims, cl, buf,
+						     sizeof(buf), &n) == PT_OK,
+			     "pairing claims under the v1 AAD: signed");
+			refuse("a v1 pairing, as a pairing", buf, n, PT_ENV_PAIRING, HOME, NOW,
+			       PT_EBADSIG);
+			T_OK(pt_envelope_verify_pairing_v1(ops, buf, n, own, 1, HOME, NOW, SKEW,
+							   &v, &ix) == PT_OK &&
+				     v.kind == PT_ENV_PAIRING && ix == 0 && v.nonce[0] == 1 &&
+				     memcmp(v.target, hub_pk, PT_PK_LEN) == 0,
+			     "a v1 pairing: the legacy verifier takes it");
+			T_OK(pt_envelope_verify_pairing_v1(ops, buf, n, own, 1, "home-0000", NOW,
+							   SKEW, &v, &ix) == PT_EAUDIENCE &&
+				     env_zero(&v),
+			     "a v1 pairing for another home: wrong-home, zeroed");
+			T_OK(sign_claims(&owner, PT_ENV_PAIRING, claims, cl, buf, sizeof(buf), &n) ==
+				     PT_OK,
+			     "pairing claims under the v2 AAD: signed");
+			T_OK(verify(buf, n, PT_ENV_PAIRING, HOME, NOW, SKEW, &v, &ix) == PT_OK,
+			     "a v2 pairing verifies");
+			T_OK(pt_envelope_verify_pairing_v1(ops, buf, n, own, 1, HOME, NOW, SKEW,
+							   &v, &ix) == PT_EBADSIG &&
+				     env_zero(&v),
+			     "a v2 pairing is not a v1 one");
+			T_OK(sign_claims(&owner, PT_ENV_OWNER, claims, cl, buf, sizeof(buf), &n) ==
+					     PT_OK &&
+				     pt_envelope_verify_pairing_v1(ops, buf, n, own, 1, HOME, NOW,
+								   SKEW, &v, &ix) == PT_EBADSIG,
+			     "pairing claims under the owner AAD are not a v1 pairing");
+		}
 	}
 }
 

@@ -1882,6 +1882,10 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, T, V, BASE, call, sign
   });
   ok(res === 'stored', '11: porterd stores the hub (POST .../hubs with the statement signed in the page)',
     await tid('pair-result').textContent());
+  ok(await tid('pair-result').getAttribute('data-relayed') === 'true' &&
+    /which passed the signed pairing on to it/.test(await tid('pair-result').textContent()),
+  '11: porterd says it relayed the statement ("relayed": true) and the page says so',
+  `${await tid('pair-result').getAttribute('data-relayed')} ${await tid('pair-result').textContent()}`);
   const post = sent.find((r) => r.method === 'POST' && new URL(r.url).pathname === `/v1/homes/${HOME}/hubs`);
   let stmt = null;
   try {
@@ -2009,7 +2013,48 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, T, V, BASE, call, sign
     hubsB.length === 1 && hubsB[0].public_key === keyB,
   '11b: a home with no owner key: this browser\'s key enrolled as its first, and porterd takes the pairing it signed',
   `${rB.text} ${JSON.stringify(keysB)} ${JSON.stringify(hubsB)}`);
+  ok(await tid('pair-result').getAttribute('data-relayed') === 'true' && await tid('pair-hub-status').getAttribute('data-value') === 'waiting',
+    '11b: porterd relayed it (the broker takes it, no hub reads it): the page waits for the hub\'s word',
+    `${await tid('pair-result').getAttribute('data-relayed')} ${await tid('pair-hub-status').textContent()}`);
   await shot('25-pair-first-key');
+
+  // 11c. The page's words on what porterd's 201 says of the relay. The
+  // broker cannot be stopped here (make run stops everything when one part
+  // dies), so these two take porterd's real answer to the real POST and
+  // change only "relayed" on the way to the page: false (porterd could
+  // not publish: the hub is not paired, nothing to wait for), and absent
+  // (an older porterd: the page waits). porterd's own "relayed": false,
+  // broker down, is tested by the C side.
+  const relayAs = async (value) => {
+    const url = `**/v1/homes/${hB}/hubs`;
+    const handler = async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const r = await route.fetch();
+      const body = await r.json();
+      if (value === undefined) delete body.relayed;
+      else body.relayed = value;
+      await route.fulfill({ response: r, body: JSON.stringify(body) });
+    };
+    await page.route(url, handler);
+    await tid('pair-again').click();
+    const key = someKey();
+    const r = await pasteAndConfirm(`${key} ${randomBytes(16).toString('base64url')}`);
+    await page.unroute(url, handler);
+    return { ...r, key, relayed: await tid('pair-result').getAttribute('data-relayed'),
+      status: await tid('pair-hub-status').getAttribute('data-value'), statusText: await tid('pair-hub-status').textContent() };
+  };
+  const rF = await relayAs(false);
+  const hubsF = (await call('GET', `/v1/homes/${hB}/hubs`, null, otok)).hubs || [];
+  ok(rF.value === 'stored' && rF.relayed === 'false' && /could not reach it/.test(rF.text) && !/passed the signed pairing on/.test(rF.text) &&
+    rF.status === 'not-relayed' && /porter hub pair-local/.test(rF.statusText) &&
+    rF.statusText.includes(`porter hub remove --home ${hB} hub-${kidOf(rF.key)}`) && /\(exists\)/.test(rF.statusText) &&
+    hubsF.some((x) => x.public_key === rF.key),
+  '11c: "relayed": false: the page says porterd stored the hub but could not reach it, points to pair-local or remove and retry, and does not wait',
+  `${rF.text}\n${rF.statusText}`);
+  await shot('26-pair-not-relayed');
+  const rU = await relayAs(undefined);
+  ok(rU.value === 'stored' && rU.relayed === 'unknown' && /does not say whether it could/.test(rU.text) && rU.status === 'waiting',
+    '11c: no "relayed" (an older porterd): the page says it does not know and waits for the hub\'s word', `${rU.text}\n${rU.statusText}`);
   for (const id of [hA, hB]) await call('DELETE', `/v1/homes/${id}`, null, otok).catch(() => {});
 }
 

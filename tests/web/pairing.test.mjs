@@ -74,8 +74,10 @@ test('PT_ENV_PAIRING signed in the page: the layout libporter verifies, node\'s 
   const kidHex = createHash('sha256').update(kp.publicKey).digest('hex').slice(0, 16);
   assert.equal(kidHex, JSON.parse(readFileSync(join(src, 'tests', 'vectors', 'porter-command-01.json'), 'utf8')).keys.owner.kid);
   const prot = 'a201270448' + kidHex;
-  const aad = toHex(new TextEncoder().encode('porter/pairing/v1'));
-  // Sig_structure: ["Signature1", protected, 'porter/pairing/v1', claims]
+  const aad = toHex(new TextEncoder().encode('porter/pairing/v2'));
+  // Sig_structure: ["Signature1", protected, 'porter/pairing/v2', claims]
+  // (v2: the nonce is the MAC of the code; a v1 statement, whose nonce was
+  // the raw code, is refused everywhere)
   assert.equal(claims.length / 2, 79);
   const tbs = '84' + '6a' + toHex(new TextEncoder().encode('Signature1')) + '4d' + prot + '51' + aad + '584f' + claims;
   const sig = bytes.slice(bytes.length - 64);
@@ -83,8 +85,9 @@ test('PT_ENV_PAIRING signed in the page: the layout libporter verifies, node\'s 
   assert.equal(nodeVerify(kp.publicKey, fromHex(tbs), sig), true);
   // Under another AAD it is no owner statement, revocation or command.
   assert.equal(await porter.verifySign1(bytes, kp.publicKey, porter.AAD.pairing), true);
-  for (const aad2 of [porter.AAD.owner, porter.AAD.revocation, porter.AAD.command])
+  for (const aad2 of [porter.AAD.owner, porter.AAD.revocation, porter.AAD.command, 'porter/pairing/v1'])
     assert.equal(await porter.verifySign1(bytes, kp.publicKey, aad2), false);
+  assert.equal(porter.AAD.pairing, 'porter/pairing/v2');
   // A statement of another code differs in the nonce only.
   const other = await porter.pairingStatement({ sk: kp.privateKey, pk: kp.publicKey, home: 'home-7f3a', hubKey,
     code: seq(16, 0x01), iat: IAT });

@@ -506,7 +506,8 @@ static const char pair_usage[] =
 	"  --hub ADDR          the hub's link: unix:/path/to/link.sock or HOST:PORT\n"
 	"  --key FILE          your owner secret key file\n"
 	"  --home ID           the home (as in your credentials' audience)\n"
-	"  --code CODE         the code the hub shows: 22 base64url characters\n"
+	"  --code CODE         the code the hub shows: 22 base64url characters; '-'\n"
+	"                      reads it from stdin (one line), out of ps and history\n"
 	"  --hub-key PUBKEY    the hub's public key as it shows it (or a key file)\n"
 	"  --timeout SECONDS   wait this long for the answer (default 10)\n"
 	"\n"
@@ -563,10 +564,8 @@ cmd_hub_pair_local(int argc, char **argv)
 	if (!pt_id_is_valid(home, strlen(home)))
 		die_usage("hub pair-local", "--home '%s' is not a home id", home);
 	memset(&e, 0, sizeof(e));
-	if (strlen(code) != 22 || pt_b64_decode(pcode, sizeof(pcode), code, 22) != PT_OK) {
-		warnx_("--code '%s' is not a pairing code (22 base64url characters: 16 bytes)", code);
-		return EXIT_INPUT;
-	}
+	if ((rc = pairing_code_arg(code, pcode)) != 0)
+		return rc;
 	if (pt_pubkey_parse(hub_key, hub_pk, &err) != PT_OK) {
 		warnx_("--hub-key: %s", err.msg);
 		pt_wipe(pcode, sizeof(pcode));

@@ -1413,12 +1413,15 @@ static const char hub_pair_usage[] =
 	"  --home ID           the home (h-...)\n"
 	"  --hub-key PUBKEY    the hub's public key (base64url, or a key file)\n"
 	"  --code CODE         the hub's pairing code: base64url of 16 bytes, exactly 22\n"
-	"                      characters (A-Z a-z 0-9 - _), as the hub shows it\n"
+	"                      characters (A-Z a-z 0-9 - _), as the hub shows it; '-'\n"
+	"                      reads it from stdin (one line), out of ps and history\n"
 	"  --key FILE          your owner secret key file\n"
 	"  --label L           where the hub is (\"hall\"), up to 100 bytes\n" COMMON_HELP
 	"\n"
 	"Example: porter hub pair --home h-0123456789abcdef --hub-key hub.key.pub \\\n"
-	"           --code q3Zf1u0bG7x9c2KpLm4vAw --key owner.key --label hall\n";
+	"           --code q3Zf1u0bG7x9c2KpLm4vAw --key owner.key --label hall\n"
+	"         porter hub pair --home h-0123456789abcdef --hub-key hub.key.pub \\\n"
+	"           --code - --key owner.key <code.txt\n";
 
 static int
 hub_pair(struct client *c, const struct verb *vb, const struct args *a)
@@ -1434,10 +1437,8 @@ hub_pair(struct client *c, const struct verb *vb, const struct args *a)
 	    (rc = pubkey_arg(a->v['K'], "--hub-key", pk, text)) != 0)
 		return rc;
 	memset(&e, 0, sizeof(e));
-	if (strlen(a->v['P']) != 22 || pt_b64_decode(code, sizeof(code), a->v['P'], 22) != PT_OK) {
-		warnx_("--code '%s' is not a pairing code (22 base64url characters: 16 bytes)", a->v['P']);
-		return EXIT_INPUT;
-	}
+	if ((rc = pairing_code_arg(a->v['P'], code)) != 0)
+		return rc;
 	e.kind = PT_ENV_PAIRING;
 	memcpy(e.aud, a->v['m'], strlen(a->v['m']) + 1);
 	memcpy(e.target, pk, PT_PK_LEN);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "porter/crypto.h"
+#include "porter/envelope.h"
 #include "client.h"
 #include "porter.h"
 
@@ -128,6 +129,44 @@ now_utc(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec;
+}
+
+/* --code: the 22 characters, or "-": one line read from stdin, trimmed,
+ * so that the code is in neither ps nor the shell's history. 0, or
+ * EXIT_INPUT (said). Nothing read is left behind. */
+int
+pairing_code_arg(const char *arg, uint8_t code[PT_PAIRING_CODE_LEN])
+{
+	char line[64];
+	const char *t = arg;
+	size_t n;
+	int rc = 0;
+
+	memset(line, 0, sizeof(line));
+	if (strcmp(arg, "-") == 0) {
+		if (fgets(line, sizeof(line), stdin) == NULL) {
+			warnx_("--code -: no line on stdin");
+			return EXIT_INPUT;
+		}
+		n = strlen(line);
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
+				 line[n - 1] == '\t'))
+			line[--n] = '\0';
+		for (t = line; *t == ' ' || *t == '\t'; t++)
+			;
+	}
+	if (strlen(t) != 22 || pt_b64_decode(code, PT_PAIRING_CODE_LEN, t, 22) != PT_OK) {
+		if (t == arg)
+			warnx_("--code '%s' is not a pairing code (22 base64url characters: 16 bytes)",
+			       arg);
+		else
+			warnx_("--code -: the line read is not a pairing code (22 base64url"
+			       " characters: 16 bytes)");
+		pt_wipe(code, PT_PAIRING_CODE_LEN);
+		rc = EXIT_INPUT;
+	}
+	pt_wipe(line, sizeof(line));
+	return rc;
 }
 
 int

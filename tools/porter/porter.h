@@ -18,6 +18,10 @@ void die_usage(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 /* "porter: <msg>" on stderr. */
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t now_utc(void);
+/* --code of 'porter hub pair' and 'pair-local': the pairing code's 22
+ * characters, or "-": one line from stdin (kept out of ps and the shell's
+ * history). 0, or EXIT_INPUT (said); code wiped on failure. */
+int pairing_code_arg(const char *arg, uint8_t code[16]);
 
 int cmd_keygen(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);

@@ -514,8 +514,12 @@ const HUB_REFUSALS = {
   exists: 'porterd already has this hub: its key is paired already (nothing was changed)',
   'limit-reached': 'this home has as many hubs as porterd allows (8)',
   forbidden: 'only the home\'s owners can pair a hub',
-  'mqtt-unavailable': 'porterd cannot reach the broker now, so it cannot pass the statement to the hub',
 };
+
+// How long the page waits for the new hub's word after porterd relayed the
+// statement: the hub's code lives hub.pairing_ttl (5 minutes) from
+// porter-hub pair, so after that the hub would refuse it anyway.
+const PAIR_WAIT_MS = 5 * 60 * 1000;
 
 function hubRefusal(e) {
   if (!(e instanceof api.ApiError)) return errorText(e);
@@ -536,6 +540,7 @@ function pairHubBox(home) {
   let pending = null; // {hubId, hubKey, code, kid, label}: being confirmed
   let busy = false;
   let watch = null; // {hubId, ownKid, status}: the new hub's events
+  let waitTimer = null; // ends the wait for the hub's word
   const wipe = () => {
     if (pending) {
       pending.code.fill(0);
@@ -550,6 +555,9 @@ function pairHubBox(home) {
   };
   const form = (keepResult = false) => {
     wipe();
+    clearTimeout(waitTimer);
+    waitTimer = null;
+    watch = null;
     if (!keepResult) say('', '');
     const text = h('textarea', { id: 'pair-text', rows: 3, autocomplete: 'off', spellcheck: 'false',
       autocapitalize: 'off', testid: 'pair-text' });
@@ -673,12 +681,34 @@ function pairHubBox(home) {
       if (label) body.label = label;
       const hub = await api.post(`/v1/homes/${enc}/hubs`, body);
       const hubId = hub && typeof hub.id === 'string' ? hub.id : `hub-${toHex(await kid(hubKey))}`;
-      const status = h('p', { testid: 'pair-hub-status', 'data-value': 'waiting', 'aria-live': 'polite',
-        text: `Waiting for the hub's word: it pairs itself if it still shows this code and has no owner yet.` });
-      watch = { hubId, ownKid, status };
+      // porterd says whether it could pass the statement on to the hub
+      // (MQTT); an older porterd does not say (unknown).
+      const relayed = hub && typeof hub.relayed === 'boolean' ? String(hub.relayed) : 'unknown';
+      const first = enrolled ? `Key ${ownKid} enrolled as this home's first owner key. ` : '';
+      const stored = {
+        true: `Hub ${hubId} is stored at porterd, which passed the signed pairing on to it.`,
+        false: `Hub ${hubId} is stored at porterd, but porterd could not reach it to pass the signed pairing on: the hub is not paired.`,
+        unknown: `Hub ${hubId} is stored at porterd, which passes the signed pairing on to it if it can reach it (this porterd does not say whether it could).`,
+      }[relayed];
+      const retry = `pair it at the door (porter hub pair-local, with a new code from porter-hub pair), or remove the hub (porter hub remove --home ${home.id} ${hubId}) and pair again: porterd keeps it meanwhile, so pairing it again from this page is refused (exists)`;
+      const status = relayed === 'false'
+        ? h('p', { class: 'error', testid: 'pair-hub-status', 'data-value': 'not-relayed', 'aria-live': 'polite',
+          text: `${retry[0].toUpperCase()}${retry.slice(1)}.` })
+        : h('p', { testid: 'pair-hub-status', 'data-value': 'waiting', 'aria-live': 'polite',
+          text: `Waiting for the hub's word: it pairs itself if it is online, still shows this code and has no owner yet.` });
+      const w = { hubId, ownKid, status };
+      watch = w;
+      clearTimeout(waitTimer);
+      waitTimer = relayed === 'false' ? null : setTimeout(() => {
+        waitTimer = null;
+        if (watch !== w || !el.isConnected || status.dataset.value !== 'waiting') return;
+        status.className = 'error';
+        status.dataset.value = 'timeout';
+        status.textContent = `No word from the hub ${hubId} in 5 minutes. Check that the hub is online (connected to the broker) and still shows its code (a code is valid 5 minutes, once, from porter-hub pair). If it is not paired, ${retry}.`;
+      }, PAIR_WAIT_MS);
       el.replaceChildren(title,
-        h('p', { class: 'okmsg', testid: 'pair-result', 'data-value': 'stored', 'data-hub': hubId, tabindex: '-1',
-          text: `${enrolled ? `Key ${ownKid} enrolled as this home's first owner key. ` : ''}Hub ${hubId} is stored at porterd, which passed the signed pairing on to it.` }),
+        h('p', { class: relayed === 'false' ? 'error' : 'okmsg', testid: 'pair-result', 'data-value': 'stored',
+          'data-hub': hubId, 'data-relayed': relayed, tabindex: '-1', text: `${first}${stored}` }),
         status,
         h('button', { type: 'button', class: 'secondary', testid: 'pair-again', text: 'Pair another hub', onclick: () => form() }));
       el.querySelector('[data-testid="pair-result"]').focus();

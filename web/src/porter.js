@@ -12,7 +12,7 @@ export const AAD = Object.freeze({
   grant: 'porter/grant/v1',
   command: 'porter/command/v1',
   revocation: 'porter/revocation/v1',
-  pairing: 'porter/pairing/v1',
+  pairing: 'porter/pairing/v2',
   attestation: 'porter/attestation/v1',
   owner: 'porter/owner/v1',
   approval: 'porter/approval/v1',
@@ -202,7 +202,7 @@ export async function pairingNonce({ code, hubKey, ownerKey, home }) {
 }
 
 /** pairingStatement({sk, pk, home, hubKey, code, iat?}) -> {bytes, nonce}:
- * a PT_ENV_PAIRING (AAD porter/pairing/v1), claims {3: home, 6: iat, 7:
+ * a PT_ENV_PAIRING (AAD porter/pairing/v2), claims {3: home, 6: iat, 7:
  * pairingNonce(code, hubKey, pk, home), -65537: {1: 0, 2: hubKey}}: "the
  * hub with this key belongs to my home", proven by the code the hub shows.
  * sk as for sign1 (the key worker's function in the page). The caller
