@@ -1364,8 +1364,8 @@ reason_counts(int r)
 static void
 lockout_save(struct hub *h)
 {
-	if (hub_state_lockout_set(h->st, h->failures, h->locked_until) != PT_OK ||
-	    hub_state_meta_set(h->st, "lockout_last_failure", h->last_failure_at) != PT_OK)
+	if (hub_state_lockout_save(h->st, h->failures, h->locked_until, h->last_failure_at) !=
+	    PT_OK)
 		hlog(HLOG_ERR, "event=lockout_save result=failed");
 }
 

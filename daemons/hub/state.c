@@ -1536,6 +1536,29 @@ hub_state_lockout_set(struct hub_state *hs, uint32_t failures, int64_t locked_un
 	return r == PT_ENOTFOUND ? log_eio_msg(what, "the lockout row is missing") : r;
 }
 
+/*
+ * The lockout row and the time of the last failure, in one transaction:
+ * one fsync before a counted refusal is answered, not one per statement.
+ */
+int
+hub_state_lockout_save(struct hub_state *hs, uint32_t failures, int64_t locked_until,
+		       int64_t last_failure_at)
+{
+	const char *what = "cannot save the lockout";
+	int r;
+
+	if (hs == NULL || locked_until < 0 || last_failure_at < 0)
+		return PT_EINVAL;
+	if ((r = tx_begin(hs, S_BEGIN_IMMEDIATE, what)) != PT_OK)
+		return r;
+	if ((r = hub_state_lockout_set(hs, failures, locked_until)) != PT_OK ||
+	    (r = hub_state_meta_set(hs, "lockout_last_failure", last_failure_at)) != PT_OK) {
+		tx_rollback(hs, what);
+		return r;
+	}
+	return tx_commit(hs, what);
+}
+
 /* ---- events ---- */
 
 /* One stored row into e; false if any column is out of range. */

@@ -110,6 +110,10 @@ int hub_state_lockout_get(struct hub_state *hs, uint32_t *failures,
 			  int64_t *locked_until) PT_MUST_CHECK;	/* UTC seconds */
 int hub_state_lockout_set(struct hub_state *hs, uint32_t failures,
 			  int64_t locked_until) PT_MUST_CHECK;
+/* The lockout and meta "lockout_last_failure" (UTC s), both or neither,
+ * in one commit (one fsync). */
+int hub_state_lockout_save(struct hub_state *hs, uint32_t failures, int64_t locked_until,
+			   int64_t last_failure_at) PT_MUST_CHECK;
 
 /* ---- events: the hash chain (porter/event.h) and the outbox ---- */
 struct hub_event {

@@ -737,6 +737,27 @@ test_revocations(void)
 		T_EQ(hub_state_lockout_get(NULL, &f, &until), PT_EINVAL, "lockout: NULL state get");
 		T_OK(f == 0 && until == 0, "lockout: outputs cleared on error");
 	}
+	/* Saved with the time of the last failure, both in one commit. */
+	{
+		uint32_t f = 9;
+		int64_t until = 9, last = 9;
+		T_EQ(hub_state_lockout_save(hs, 5, 1700000200, 1700000140), PT_OK,
+		     "lockout save: with the last failure's time");
+		T_EQ(hub_state_lockout_get(hs, &f, &until), PT_OK, "lockout save: get");
+		T_OK(f == 5 && until == 1700000200, "lockout save: the row as saved");
+		T_EQ(hub_state_meta_get(hs, "lockout_last_failure", &last), PT_OK,
+		     "lockout save: the last failure's time stored");
+		T_OK(last == 1700000140, "lockout save: the time as saved");
+		T_EQ(hub_state_lockout_save(hs, 6, -1, 1), PT_EINVAL, "lockout save: negative until");
+		T_EQ(hub_state_lockout_save(hs, 6, 1, -1), PT_EINVAL, "lockout save: negative time");
+		T_EQ(hub_state_lockout_save(NULL, 6, 1, 1), PT_EINVAL, "lockout save: NULL state");
+		T_OK(hub_state_lockout_get(hs, &f, &until) == PT_OK && f == 5 &&
+			     until == 1700000200 &&
+			     hub_state_meta_get(hs, "lockout_last_failure", &last) == PT_OK &&
+			     last == 1700000140,
+		     "lockout save: a refused save changes neither");
+		T_EQ(hub_state_lockout_set(hs, UINT32_MAX, 0), PT_OK, "lockout: back as it was");
+	}
 
 	/* Small values. */
 	{
