@@ -5,15 +5,20 @@
  * lib/proto, envelopes checked by libporter, one store transaction per
  * change with its audit row (and its event where docs/api.md says so).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <microhttpd.h>
+
 #include "porter/cose.h"
 #include "porter/envelope.h"
+#include "porter/event.h"
 #include "porter/proto.h"
 #include "porter/text.h"
 #include "api.h"
+#include "duress.h"
 #include "porterd.h"
 
 #define CARRIERS_PER_ADMIN 8
@@ -22,6 +27,8 @@
 #define COUNT_PAGE 64			/* rows read at a time when counting */
 #define ATTESTATION_SKEW 86400		/* "issued within the last 24 h" */
 #define PAIRING_SKEW 600
+#define CHAIN_EVENTS PT_STORE_CHAIN_EVENTS_MAX	/* events of one chain answer: 1024 */
+#define CHAIN_CPS PT_STORE_CHAIN_CPS_MAX	/* checkpoints of one chain answer: 256 */
 
 /* ---- encodings ---- */
 
@@ -918,6 +925,246 @@ hub_delete(struct server *s, struct request *rq, struct reply *rp, const struct 
 	rp->status = 204;
 }
 
+/* ---- a hub's chain (evidence bundles) ---- */
+
+/* A query argument this route alone takes (http.c collects only the
+ * shared ones): NULL if absent. */
+static const char *
+query_arg(const struct request *rq, const char *key)
+{
+	if (rq->conn == NULL)
+		return NULL;
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* ?from=A&to=B: 1 <= A <= B < A + 1024, decimal. false and a 400 if not. */
+static bool
+chain_query(const struct request *rq, struct reply *rp, int64_t *from, int64_t *to)
+{
+	uint64_t a, b, top;
+
+	if (pt_uint_parse(query_arg(rq, "from"), 1, (uint64_t)INT64_MAX, &a) != PT_OK) {
+		fail(rp, 400, "invalid-field", "from", "'from' must be an event seq, 1 or more");
+		return false;
+	}
+	top = a + (CHAIN_EVENTS - 1) > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX
+							    : a + (CHAIN_EVENTS - 1);
+	if (pt_uint_parse(query_arg(rq, "to"), a, top, &b) != PT_OK) {
+		fail(rp, 400, "invalid-field", "to",
+		     "'to' must be an event seq from 'from' to 'from' + 1023");
+		return false;
+	}
+	*from = (int64_t)a;
+	*to = (int64_t)b;
+	return true;
+}
+
+__attribute__((format(printf, 2, 3))) static void
+no_chain(struct reply *rp, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fail(rp, 409, "no-chain", NULL, msg);
+}
+
+/*
+ * The events es[0..n) must be seqs from, from + 1, ... each with its hash
+ * recomputing from prev (32 zero bytes before seq 1): a gap, a row stored
+ * without its hash or a row that does not recompute (mqtt.c's event_data
+ * keeps a marker for data that is not one JSON object) cannot go into a
+ * bundle. An event the hub recorded at 0 is stored at 1 (the store reads
+ * 0 as now): *at0 marks the ones that recompute only with 0. false and a
+ * 409 no-chain naming the first such seq.
+ */
+static bool
+chain_check(struct reply *rp, const struct pt_event_row *es, size_t n, int64_t from,
+	    int64_t last, const uint8_t prev[PT_HASH_LEN], bool *at0)
+{
+	static const uint8_t zero[PT_HASH_LEN];
+	uint8_t h[PT_HASH_LEN], k[PT_HASH_LEN];
+	const struct pt_crypto_ops *ops = pt_crypto_sodium();
+	size_t i;
+
+	memcpy(h, prev, PT_HASH_LEN);
+	for (i = 0; from + (int64_t)i <= last; i++) {	/* last - from < CHAIN_EVENTS */
+		const struct pt_event_row *e = &es[i];
+		int64_t seq = from + (int64_t)i;
+
+		if (i >= n || e->hub_seq != seq) {
+			no_chain(rp, "event %lld of the hub is not stored at porterd (a gap, or it "
+				 "has not arrived yet)", (long long)seq);
+			return false;
+		}
+		if (memcmp(e->hash, zero, PT_HASH_LEN) == 0) {
+			no_chain(rp, "event %lld was stored without its chain hash", (long long)seq);
+			return false;
+		}
+		at0[i] = false;
+		if (pt_event_hash(ops, h, seq, e->at, e->type, strlen(e->type),
+				  (const uint8_t *)e->data, strlen(e->data), k) != PT_OK ||
+		    memcmp(k, e->hash, PT_HASH_LEN) != 0) {
+			at0[i] = e->at == 1 &&
+				 pt_event_hash(ops, h, seq, 0, e->type, strlen(e->type),
+					       (const uint8_t *)e->data, strlen(e->data),
+					       k) == PT_OK &&
+				 memcmp(k, e->hash, PT_HASH_LEN) == 0;
+			if (!at0[i]) {
+				no_chain(rp, "event %lld is not stored as the hub hashed it",
+					 (long long)seq);
+				return false;
+			}
+		}
+		memcpy(h, e->hash, PT_HASH_LEN);
+	}
+	return true;
+}
+
+/*
+ * A duress event in the slice that this account must not see (duress.c:
+ * the account that enrolled the owner key the duress credential was
+ * signed by) cannot be cut out of a hash chain, so the whole slice is
+ * withheld from that account, with the answer a missing event gets: it
+ * must not tell the person under duress, or whoever watches their screen,
+ * that there is something to hide. Everyone else of the home gets it.
+ * true (and the 409) if withheld.
+ */
+static bool
+chain_duress(struct server *s, struct reply *rp, const char *home_id, int64_t account,
+	     const struct pt_event_row *es, size_t n)
+{
+	struct duress_view *v = NULL;
+	bool hide = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(es[i].type, "alert.duress") != 0)
+			continue;
+		if (v == NULL) {
+			if ((v = malloc(sizeof(*v))) == NULL) {
+				hide = true;	/* cannot tell: withheld */
+				break;
+			}
+			duress_view_load(s, home_id, account, v);
+		}
+		if ((hide = duress_hides_text(v, es[i].type, es[i].data)))
+			break;
+	}
+	free(v);
+	if (hide)
+		no_chain(rp, "event %lld of the hub is not stored at porterd (a gap, or it "
+			 "has not arrived yet)", (long long)es[i].hub_seq);
+	return hide;
+}
+
+static json_t *
+chain_json(const struct pt_hub *h, const uint8_t prev[PT_HASH_LEN],
+	   const struct pt_event_row *es, const bool *at0, size_t n,
+	   const struct pt_hub_checkpoint *cps, size_t ncp)
+{
+	json_t *evs = json_array(), *cpa = json_array(), *j;
+	size_t i;
+
+	if (evs == NULL || cpa == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		j = json_pack("{s:I,s:I,s:s,s:s,s:o}", "seq", (json_int_t)es[i].hub_seq, "at",
+			      (json_int_t)(at0[i] ? 0 : es[i].at), "type", es[i].type, "data",
+			      es[i].data, "hash", b64_json(es[i].hash, PT_HASH_LEN));
+		if (j == NULL || json_array_append_new(evs, j) != 0)
+			goto fail;
+	}
+	for (i = 0; i < ncp; i++) {
+		j = json_pack("{s:I,s:o}", "seq", (json_int_t)cps[i].seq, "sig",
+			      b64_json(cps[i].sig, PT_SIG_LEN));
+		if (j == NULL || json_array_append_new(cpa, j) != 0)
+			goto fail;
+	}
+	return json_pack("{s:s,s:o,s:o,s:o,s:o}", "hub", h->id, "hub_key", b64_json(h->pk, PT_PK_LEN),
+			 "prev", b64_json(prev, PT_HASH_LEN), "events", evs, "checkpoints", cpa);
+fail:
+	json_decref(evs);
+	json_decref(cpa);
+	return NULL;
+}
+
+/*
+ * GET /v1/homes/{id}/hubs/{hub_id}/chain?from=A&to=B (members): the hub's
+ * events from A through C, the first checkpoint stored at or after B, the
+ * chain hash before A, and the checkpoints in [A, C] (the last 256): what
+ * an evidence bundle carries of the hub (docs/api.md, "Hubs"). Nothing is
+ * served that porterd cannot show to recompute: 409 no-chain says why.
+ */
+static void
+hub_chain(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *home,
+	  int64_t account, const char *hub_id)
+{
+	static const uint8_t zero[PT_HASH_LEN];
+	struct pt_event_row *es = NULL;
+	struct pt_hub_checkpoint *cps = NULL, next;
+	struct pt_hub h;
+	uint8_t prev[PT_HASH_LEN];
+	bool *at0 = NULL;
+	int64_t from, to;
+	size_t n = 0, ncp = 0;
+	int x;
+
+	if (!chain_query(rq, rp, &from, &to))
+		return;
+	x = pt_store_hub_by_id(s->st, hub_id, &h);
+	if (x == PT_ENOTFOUND || (x == PT_OK && strcmp(h.home_id, home->id) != 0)) {
+		not_found(rp);	/* another home's hub is none of this home's */
+		return;
+	}
+	if (x != PT_OK)
+		goto internal;
+	x = pt_store_hub_checkpoint_next(s->st, hub_id, to, &next);
+	if (x == PT_ENOTFOUND || (x == PT_OK && next.seq - from >= CHAIN_EVENTS)) {
+		no_chain(rp, "no checkpoint of the hub covers event %lld within %d events of %lld",
+			 (long long)to, CHAIN_EVENTS, (long long)from);
+		return;
+	}
+	if (x != PT_OK)
+		goto internal;
+	memset(prev, 0, sizeof(prev));
+	if (from > 1) {
+		x = pt_store_hub_event_hash(s->st, hub_id, from - 1, prev);
+		if (x == PT_ENOTFOUND || (x == PT_OK && memcmp(prev, zero, sizeof(prev)) == 0)) {
+			no_chain(rp, "event %lld, the one before 'from', is not stored at porterd "
+				 "with its hash: the chain hash before %lld is unknown",
+				 (long long)(from - 1), (long long)from);
+			return;
+		}
+		if (x != PT_OK)
+			goto internal;
+	}
+	if ((es = calloc(CHAIN_EVENTS, sizeof(*es))) == NULL ||
+	    (at0 = calloc(CHAIN_EVENTS, sizeof(*at0))) == NULL ||
+	    (cps = calloc(CHAIN_CPS, sizeof(*cps))) == NULL ||
+	    pt_store_hub_event_range(s->st, hub_id, from, next.seq, es, CHAIN_EVENTS, &n) != PT_OK)
+		goto internal;
+	if (!chain_check(rp, es, n, from, next.seq, prev, at0) ||
+	    chain_duress(s, rp, home->id, account, es, n))
+		goto out;
+	if (pt_store_hub_checkpoint_range(s->st, hub_id, from, next.seq, cps, CHAIN_CPS, &ncp) !=
+		    PT_OK ||
+	    ncp == 0 || cps[ncp - 1].seq != next.seq)
+		goto internal;	/* checkpoints are never removed but with the home */
+	if ((rp->body = chain_json(&h, prev, es, at0, n, cps, ncp)) == NULL)
+		goto internal;
+	rp->status = 200;
+	goto out;
+internal:
+	fail_internal(rp);
+out:
+	free(es);
+	free(at0);
+	free(cps);
+}
+
 /* ---- events and alerts ---- */
 
 static void
@@ -1010,7 +1257,7 @@ alert_ack(struct server *s, struct request *rq, struct reply *rp, const struct p
 	rp->body = alert_json(&al);
 }
 
-/* /v1/homes/{id}/hubs[/{hub_id}], /events, /alerts[/{alert_id}/ack] */
+/* /v1/homes/{id}/hubs[/{hub_id}[/chain]], /events, /alerts[/{alert_id}/ack] */
 bool
 api_home_org(struct server *s, struct request *rq, struct reply *rp, const struct pt_account *a,
 	     const struct pt_home *h, int role, const char *sub)
@@ -1030,13 +1277,22 @@ api_home_org(struct server *s, struct request *rq, struct reply *rp, const struc
 		else
 			not_allowed(rp, "GET, POST");
 	} else if (strcmp(word, "hubs") == 0) {
-		if (!segment(next, hub_id, sizeof(hub_id), &next) || next != NULL ||
+		if (!segment(next, hub_id, sizeof(hub_id), &next) ||
 		    !pt_id_is_valid(hub_id, strlen(hub_id)))
 			return false;
-		if (method_is(rq, "DELETE"))
-			hub_delete(s, rq, rp, h, role, hub_id);
-		else
-			not_allowed(rp, "DELETE");
+		if (next == NULL) {
+			if (method_is(rq, "DELETE"))
+				hub_delete(s, rq, rp, h, role, hub_id);
+			else
+				not_allowed(rp, "DELETE");
+		} else if (strcmp(next, "chain") == 0) {
+			if (method_is(rq, "GET"))
+				hub_chain(s, rq, rp, h, a->id, hub_id);
+			else
+				not_allowed(rp, "GET");
+		} else {
+			return false;
+		}
 	} else if (strcmp(word, "events") == 0 && next == NULL) {
 		if (method_is(rq, "GET"))
 			event_list(s, rq, rp, h);

@@ -941,6 +941,13 @@ batch_store(struct server *s, const struct pt_hub *h, const struct pt_mqtt_event
 			memcpy(last_hash, e->hash, PT_HASH_LEN);
 		}
 	}
+	/* Every event of the batch is stored, or was with the same hash: keep
+	 * its checkpoint (verified by on_events) for evidence bundles. A
+	 * resend's is known already; another signature of the same event
+	 * (PT_EEXISTS) signs the same hash, and the first one stays. */
+	r = pt_store_hub_checkpoint_add(s->st, h->id, b->ev[b->n - 1].seq, b->sig);
+	if (r != PT_OK && r != PT_EEXISTS)
+		return r;
 	ack->seq = last;
 	memcpy(ack->hash, last_hash, PT_HASH_LEN);
 	return PT_OK;

@@ -389,6 +389,55 @@ int pt_store_hub_event_last(struct pt_store *st, const char *hub_id, int64_t *se
 int pt_store_hub_event_hash(struct pt_store *st, const char *hub_id, int64_t seq,
 			    uint8_t hash[PT_HASH_LEN]) PT_MUST_CHECK;
 
+/*
+ * A hub's chain for evidence bundles (schema 9; docs/api.md "Hubs", GET
+ * .../chain). Rows are the hub's events and checkpoints in the hub's home
+ * (source "hub:<hub_id>"); they go with the home, not with the hub.
+ */
+#define PT_STORE_CHAIN_EVENTS_MAX 1024	/* events one _event_range call reads */
+#define PT_STORE_CHAIN_CPS_MAX 256	/* checkpoints one _checkpoint_range reads */
+struct pt_event_row;			/* below, with the events */
+
+/* A batch's checkpoint as porterd verified it: the hub's Ed25519 signature
+ * over pt_checkpoint_message(hub id, seq, the hash of event seq). */
+struct pt_hub_checkpoint {
+	int64_t seq;			/* >= 1 */
+	uint8_t sig[PT_SIG_LEN];
+};
+
+/*
+ * Inside a transaction: keep the checkpoint of event seq (the caller
+ * verified sig and stored the event first). Idempotent: a known seq with
+ * the same signature is PT_OK; with another signature, PT_EEXISTS and the
+ * stored one stays (both sign the same stored hash). PT_ENOTFOUND for an
+ * unknown hub; PT_EINVAL for seq < 1, a NULL argument or outside a
+ * transaction.
+ */
+int pt_store_hub_checkpoint_add(struct pt_store *st, const char *hub_id, int64_t seq,
+				const uint8_t sig[PT_SIG_LEN]) PT_MUST_CHECK;
+/*
+ * The hub's stored events with from <= hub_seq <= to, by hub_seq
+ * ascending, at most max (<= PT_STORE_CHAIN_EVENTS_MAX): a seq not stored
+ * is simply absent (callers check the seqs). Each row as stored: at, type,
+ * data, hub_seq and hash (32 zero bytes for a row stored without one).
+ * One range search of events_hub_seq. PT_ENOTFOUND for an unknown hub;
+ * PT_EINVAL for from < 1, to < from, max over the limit, NULL out or n.
+ */
+int pt_store_hub_event_range(struct pt_store *st, const char *hub_id, int64_t from, int64_t to,
+			     struct pt_event_row *out, size_t max, size_t *n) PT_MUST_CHECK;
+/*
+ * The hub's checkpoints with from <= seq <= to: the max with the highest
+ * seqs (max <= PT_STORE_CHAIN_CPS_MAX), in ascending order, so the one at
+ * or nearest below `to` is always among them. Errors as _event_range.
+ */
+int pt_store_hub_checkpoint_range(struct pt_store *st, const char *hub_id, int64_t from,
+				  int64_t to, struct pt_hub_checkpoint *out, size_t max,
+				  size_t *n) PT_MUST_CHECK;
+/* The hub's first checkpoint with seq >= from into *cp. PT_ENOTFOUND if
+ * none (or an unknown hub); PT_EINVAL for from < 1. cp zeroed on failure. */
+int pt_store_hub_checkpoint_next(struct pt_store *st, const char *hub_id, int64_t from,
+				 struct pt_hub_checkpoint *cp) PT_MUST_CHECK;
+
 /* ---- Deliveries ---- */
 
 enum pt_dstate {

@@ -86,6 +86,11 @@ struct pt_store_ops {
 	int (*home_lock)(struct pt_store *st, const char *home_id);
 	int (*clip_keyrec_put)(struct pt_store *st, const struct pt_clip_row *c, const uint8_t *keyrec, size_t keyrec_len);
 	int (*clip_keyrec)(struct pt_store *st, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
+	/* hub checkpoints (schema 9) */
+	int (*hub_checkpoint_add)(struct pt_store *st, const char *hub_id, int64_t seq, const uint8_t sig[PT_SIG_LEN]);
+	int (*hub_event_range)(struct pt_store *st, const char *hub_id, int64_t from, int64_t to, struct pt_event_row *out, size_t max, size_t *n);
+	int (*hub_checkpoint_range)(struct pt_store *st, const char *hub_id, int64_t from, int64_t to, struct pt_hub_checkpoint *out, size_t max, size_t *n);
+	int (*hub_checkpoint_next)(struct pt_store *st, const char *hub_id, int64_t from, struct pt_hub_checkpoint *cp);
 };
 
 struct pt_store {

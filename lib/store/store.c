@@ -667,3 +667,50 @@ pt_store_clip_keyrec(struct pt_store *st, const char *home_id, const uint8_t cli
 		return PT_EINVAL;
 	return st->ops->clip_keyrec(st, home_id, clip, out, cap, len);
 }
+
+/* ---- a hub's chain (schema 9) ---- */
+
+int
+pt_store_hub_checkpoint_add(struct pt_store *st, const char *hub_id, int64_t seq,
+			    const uint8_t sig[PT_SIG_LEN])
+{
+	if (st == NULL || hub_id == NULL || sig == NULL || seq < 1)
+		return PT_EINVAL;
+	return st->ops->hub_checkpoint_add(st, hub_id, seq, sig);
+}
+
+int
+pt_store_hub_event_range(struct pt_store *st, const char *hub_id, int64_t from, int64_t to,
+			 struct pt_event_row *out, size_t max, size_t *n)
+{
+	if (n != NULL)
+		*n = 0;
+	if (st == NULL || hub_id == NULL || n == NULL || (out == NULL && max != 0) || from < 1 ||
+	    to < from || max > PT_STORE_CHAIN_EVENTS_MAX)
+		return PT_EINVAL;
+	return st->ops->hub_event_range(st, hub_id, from, to, out, max, n);
+}
+
+int
+pt_store_hub_checkpoint_range(struct pt_store *st, const char *hub_id, int64_t from, int64_t to,
+			      struct pt_hub_checkpoint *out, size_t max, size_t *n)
+{
+	if (n != NULL)
+		*n = 0;
+	if (st == NULL || hub_id == NULL || n == NULL || (out == NULL && max != 0) || from < 1 ||
+	    to < from || max > PT_STORE_CHAIN_CPS_MAX)
+		return PT_EINVAL;
+	return st->ops->hub_checkpoint_range(st, hub_id, from, to, out, max, n);
+}
+
+int
+pt_store_hub_checkpoint_next(struct pt_store *st, const char *hub_id, int64_t from,
+			     struct pt_hub_checkpoint *cp)
+{
+	if (cp == NULL)
+		return PT_EINVAL;
+	memset(cp, 0, sizeof(*cp));
+	if (st == NULL || hub_id == NULL || from < 1)
+		return PT_EINVAL;
+	return st->ops->hub_checkpoint_next(st, hub_id, from, cp);
+}

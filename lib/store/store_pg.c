@@ -357,6 +357,18 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	{
 	"CREATE INDEX revocations_target ON revocations(home, kind, target);",
 	},
+
+	/* 9: the hubs' checkpoints, keyed as their events (store_sqlite.c
+	 * says why). */
+	{
+	"CREATE TABLE hub_checkpoints ("
+	"  home BIGINT NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 80),"
+	"  seq BIGINT NOT NULL CHECK (seq > 0),"
+	"  sig BYTEA NOT NULL CHECK (length(sig) = 64),"
+	"  PRIMARY KEY (home, source, seq)"
+	");",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -445,6 +457,12 @@ enum sid {
 	S_CLIP_USAGE,
 	S_CLIP_KEYREC_PUT,
 	S_CLIP_KEYREC,
+	S_HUB_HOME,
+	S_HUB_CP_ADD,
+	S_HUB_CP_GET,
+	S_HUB_CP_RANGE,
+	S_HUB_CP_NEXT,
+	S_HUB_EVENT_RANGE,
 	S_COUNT_
 };
 
@@ -754,6 +772,24 @@ static const struct stmt stmts[S_COUNT_] = {
 			  " + coalesce(length(c.keyrec), 0) + 256), 0)"
 			  "::bigint FROM clips c"
 			  " JOIN homes h ON h.id = c.home WHERE h.public_id = $1", "t"},
+	[S_HUB_HOME] = {"SELECT home FROM hubs WHERE public_id = $1", "t"},
+	/* $1 the hub's home (rowid), $2 its source "hub:<id>". A resend
+	 * inserts nothing (a concurrent one waits for the first to commit);
+	 * S_HUB_CP_GET then says whether it is the same. */
+	[S_HUB_CP_ADD] = {"INSERT INTO hub_checkpoints (home, source, seq, sig)"
+			  " VALUES ($1, $2, $3, $4) ON CONFLICT (home, source, seq) DO NOTHING",
+			  "itib"},
+	[S_HUB_CP_GET] = {"SELECT seq, sig FROM hub_checkpoints WHERE home = $1 AND source = $2"
+			  " AND seq = $3", "iti"},
+	/* The last $5 of the range: newest first, the caller reverses them. */
+	[S_HUB_CP_RANGE] = {"SELECT seq, sig FROM hub_checkpoints WHERE home = $1 AND source = $2"
+			    " AND seq BETWEEN $3 AND $4 ORDER BY seq DESC LIMIT $5", "itiii"},
+	[S_HUB_CP_NEXT] = {"SELECT seq, sig FROM hub_checkpoints WHERE home = $1 AND source = $2"
+			   " AND seq BETWEEN $3 AND $4 ORDER BY seq LIMIT $5", "itiii"},
+	/* "hub_seq > 0" lets the partial index events_hub_seq serve it. */
+	[S_HUB_EVENT_RANGE] = {EVENT_FROM " WHERE e.home = $1 AND e.source = $2 AND e.hub_seq > 0"
+			       " AND e.hub_seq BETWEEN $3 AND $4 ORDER BY e.hub_seq LIMIT $5",
+			       "itiii"},
 };
 
 static const struct pt_store_ops pg_ops;
@@ -4426,6 +4462,144 @@ pg_home_lock(struct pt_store *base, const char *home_id)
 	return sp_end(c, home_lock(c, home_id, &id, what), what);
 }
 
+/* ---- a hub's chain: checkpoints and events by seq (schema 9) ---- */
+
+static bool
+decode_checkpoint(const PGresult *r, int i, void *out)
+{
+	struct pt_hub_checkpoint *c = out;
+
+	return COL_I64(r, i, 0, c->seq) && c->seq > 0 &&
+	       col_blob_exact(r, i, 1, c->sig, sizeof(c->sig));
+}
+
+/* The hub's home (rowid) and source "hub:<id>" on connection c. */
+static int
+hub_home(struct pg_conn *c, const char *hub_id, int64_t *home, char source[PT_SOURCE_MAX + 1],
+	 const char *what)
+{
+	struct params p;
+
+	*home = 0;
+	if (!hub_source(hub_id, source) || !utf8_ok(hub_id))
+		return PT_ENOTFOUND;
+	params_init(&p);
+	p_str(&p, hub_id);
+	return fetch_id(c, S_HUB_HOME, &p, home, what);
+}
+
+static int
+pg_hub_checkpoint_add(struct pt_store *base, const char *hub_id, int64_t seq,
+		      const uint8_t sig[PT_SIG_LEN])
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot store a hub's checkpoint";
+	char source[PT_SOURCE_MAX + 1];
+	struct pt_hub_checkpoint old;
+	struct pg_conn *c;
+	struct params p;
+	int64_t home, changes = 0;
+	int r;
+
+	if ((r = write_enter(st, &c, what)) != PT_OK)
+		return r;
+	if ((r = sp_begin(c, NULL, what)) != PT_OK)
+		return r;
+	if ((r = hub_home(c, hub_id, &home, source, what)) != PT_OK)
+		goto out;
+	params_init(&p);
+	p_i64(&p, home);
+	p_str(&p, source);
+	p_i64(&p, seq);
+	p_blob(&p, sig, PT_SIG_LEN);
+	if ((r = run(c, S_HUB_CP_ADD, &p, &changes, what)) != PT_OK || changes == 1)
+		goto out;
+	/* Known: a resend (the same signature) or another signature of it. */
+	params_init(&p);
+	p_i64(&p, home);
+	p_str(&p, source);
+	p_i64(&p, seq);
+	memset(&old, 0, sizeof(old));
+	r = fetch_one(c, S_HUB_CP_GET, &p, decode_checkpoint, &old, what);
+	if (r == PT_ENOTFOUND)
+		r = log_eio_msg(what, "a checkpoint vanished");
+	if (r == PT_OK && memcmp(old.sig, sig, PT_SIG_LEN) != 0)
+		r = PT_EEXISTS;
+out:
+	return sp_end(c, r, what);
+}
+
+/* A range of the hub's rows: $1 home, $2 source, $3 from, $4 to, $5 limit. */
+static int
+hub_range(struct pg_store *st, enum sid id, const char *hub_id, int64_t from, int64_t to,
+	  decode_fn decode, void *out, size_t size, size_t max, size_t *n, const char *what)
+{
+	char source[PT_SOURCE_MAX + 1];
+	struct pg_conn *c;
+	struct params p;
+	int64_t home;
+	bool borrowed;
+	int r;
+
+	*n = 0;
+	if ((r = read_enter(st, &c, &borrowed, what)) != PT_OK)
+		return r;
+	if ((r = hub_home(c, hub_id, &home, source, what)) == PT_OK) {
+		params_init(&p);
+		p_i64(&p, home);
+		p_str(&p, source);
+		p_i64(&p, from);
+		p_i64(&p, to);
+		p_i64(&p, limit_of(max));
+		r = fetch_list(c, id, &p, decode, out, size, max, n, what);
+	}
+	read_leave(st, c, borrowed);
+	return r;
+}
+
+static int
+pg_hub_event_range(struct pt_store *base, const char *hub_id, int64_t from, int64_t to,
+		   struct pt_event_row *out, size_t max, size_t *n)
+{
+	return hub_range((struct pg_store *)base, S_HUB_EVENT_RANGE, hub_id, from, to, decode_event,
+			 out, sizeof(*out), max, n, "cannot read a hub's events");
+}
+
+static int
+pg_hub_checkpoint_range(struct pt_store *base, const char *hub_id, int64_t from, int64_t to,
+			struct pt_hub_checkpoint *out, size_t max, size_t *n)
+{
+	struct pt_hub_checkpoint t;
+	size_t i;
+	int r;
+
+	r = hub_range((struct pg_store *)base, S_HUB_CP_RANGE, hub_id, from, to, decode_checkpoint,
+		      out, sizeof(*out), max, n, "cannot read a hub's checkpoints");
+	/* Read newest first (the last max of the range): ascending now. */
+	for (i = 0; r == PT_OK && i < *n / 2; i++) {
+		t = out[i];
+		out[i] = out[*n - 1 - i];
+		out[*n - 1 - i] = t;
+	}
+	return r;
+}
+
+static int
+pg_hub_checkpoint_next(struct pt_store *base, const char *hub_id, int64_t from,
+		       struct pt_hub_checkpoint *cp)
+{
+	size_t n = 0;
+	int r;
+
+	r = hub_range((struct pg_store *)base, S_HUB_CP_NEXT, hub_id, from, INT64_MAX,
+		      decode_checkpoint, cp, sizeof(*cp), 1, &n, "cannot read a hub's checkpoint");
+	if (r == PT_OK && n == 0)
+		r = PT_ENOTFOUND;
+	if (r != PT_OK)
+		memset(cp, 0, sizeof(*cp));
+	return r;
+}
+
 /* ---- the backend ---- */
 
 static const struct pt_store_ops pg_ops = {
@@ -4505,4 +4679,8 @@ static const struct pt_store_ops pg_ops = {
 	.home_lock = pg_home_lock,
 	.clip_keyrec_put = pg_clip_keyrec_put,
 	.clip_keyrec = pg_clip_keyrec,
+	.hub_checkpoint_add = pg_hub_checkpoint_add,
+	.hub_event_range = pg_hub_event_range,
+	.hub_checkpoint_range = pg_hub_checkpoint_range,
+	.hub_checkpoint_next = pg_hub_checkpoint_next,
 };

@@ -339,6 +339,22 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	{
 	"CREATE INDEX revocations_target ON revocations(home, kind, target);",
 	},
+
+	/* 9: the hubs' checkpoints (docs/mqtt.md, "events"): the signature
+	 * each stored batch came with, over its last event, kept so that an
+	 * evidence bundle carries the hub's own proof of a slice of its chain
+	 * (docs/api.md, GET .../hubs/{hub_id}/chain). Keyed as the hub's
+	 * events are, (home, source "hub:<id>", seq): they stay when the hub
+	 * is removed, and go with the home. */
+	{
+	"CREATE TABLE hub_checkpoints ("
+	"  home INTEGER NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 80),"
+	"  seq INTEGER NOT NULL CHECK (seq > 0),"
+	"  sig BLOB NOT NULL CHECK (length(sig) = 64),"
+	"  PRIMARY KEY (home, source, seq)"
+	") STRICT, WITHOUT ROWID;",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -437,6 +453,11 @@ enum sid {
 	S_HOME_EXISTS,
 	S_CLIP_KEYREC_PUT,
 	S_CLIP_KEYREC,
+	S_HUB_CP_ADD,
+	S_HUB_CP_GET,
+	S_HUB_CP_RANGE,
+	S_HUB_CP_NEXT,
+	S_HUB_EVENT_RANGE,
 	S_COUNT_
 };
 
@@ -701,6 +722,20 @@ static const char *const stmt_sql[S_COUNT_] = {
 			 " FROM clips c"
 			 " WHERE c.home = (SELECT id FROM homes WHERE public_id = ?1)",
 	[S_HOME_EXISTS] = "SELECT id FROM homes WHERE public_id = ?1",
+	/* ?1 the hub's home (rowid), ?2 its source "hub:<id>". A resend
+	 * inserts nothing; S_HUB_CP_GET then says whether it is the same. */
+	[S_HUB_CP_ADD] = "INSERT INTO hub_checkpoints (home, source, seq, sig)"
+			 " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (home, source, seq) DO NOTHING",
+	[S_HUB_CP_GET] = "SELECT sig FROM hub_checkpoints WHERE home = ?1 AND source = ?2"
+			 " AND seq = ?3",
+	/* The last ?5 of the range: newest first, the caller reverses them. */
+	[S_HUB_CP_RANGE] = "SELECT seq, sig FROM hub_checkpoints WHERE home = ?1 AND source = ?2"
+			   " AND seq BETWEEN ?3 AND ?4 ORDER BY seq DESC LIMIT ?5",
+	[S_HUB_CP_NEXT] = "SELECT seq, sig FROM hub_checkpoints WHERE home = ?1 AND source = ?2"
+			  " AND seq BETWEEN ?3 AND ?4 ORDER BY seq LIMIT ?5",
+	/* "hub_seq > 0" lets the partial index events_hub_seq serve it. */
+	[S_HUB_EVENT_RANGE] = EVENT_FROM " WHERE e.home = ?1 AND e.source = ?2 AND e.hub_seq > 0"
+			      " AND e.hub_seq BETWEEN ?3 AND ?4 ORDER BY e.hub_seq LIMIT ?5",
 };
 
 static const struct pt_store_ops sq_ops;
@@ -779,6 +814,10 @@ static int sq_clip_usage(struct pt_store *base, const char *home_id, int64_t *by
 static int sq_home_lock(struct pt_store *base, const char *home_id);
 static int sq_clip_keyrec_put(struct pt_store *base, const struct pt_clip_row *c, const uint8_t *keyrec, size_t keyrec_len);
 static int sq_clip_keyrec(struct pt_store *base, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
+static int sq_hub_checkpoint_add(struct pt_store *base, const char *hub_id, int64_t seq, const uint8_t sig[PT_SIG_LEN]);
+static int sq_hub_event_range(struct pt_store *base, const char *hub_id, int64_t from, int64_t to, struct pt_event_row *out, size_t max, size_t *n);
+static int sq_hub_checkpoint_range(struct pt_store *base, const char *hub_id, int64_t from, int64_t to, struct pt_hub_checkpoint *out, size_t max, size_t *n);
+static int sq_hub_checkpoint_next(struct pt_store *base, const char *hub_id, int64_t from, struct pt_hub_checkpoint *cp);
 
 struct sq_store {
 	struct pt_store base;	/* first: a struct pt_store * is a struct sq_store * */
@@ -3498,6 +3537,138 @@ out:
 	return r;
 }
 
+/* ---- a hub's chain: checkpoints and events by seq (schema 9) ---- */
+
+static bool decode_event(sqlite3_stmt *s, void *out);
+
+static bool
+decode_checkpoint(sqlite3_stmt *s, void *out)
+{
+	struct pt_hub_checkpoint *c = out;
+
+	c->seq = sqlite3_column_int64(s, 0);
+	return c->seq > 0 && col_blob_exact(s, 1, c->sig, sizeof(c->sig));
+}
+
+static int
+sq_hub_checkpoint_add(struct pt_store *base, const char *hub_id, int64_t seq,
+		      const uint8_t sig[PT_SIG_LEN])
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot store a hub's checkpoint";
+	char source[PT_SOURCE_MAX + 1];
+	uint8_t old[PT_SIG_LEN];
+	sqlite3_stmt *s;
+	int64_t home;
+	int r, rc = SQLITE_OK;
+
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if ((r = hub_source(st, hub_id, &home, source, what)) != PT_OK)
+		return r;
+	if ((s = get(st, S_HUB_CP_ADD)) == NULL)
+		return PT_EIO;
+	bind_i64(s, 1, home, &rc);
+	bind_str(s, 2, source, &rc);
+	bind_i64(s, 3, seq, &rc);
+	bind_blob(s, 4, sig, PT_SIG_LEN, &rc);
+	if ((r = run(st, s, rc, what)) != PT_OK || sqlite3_changes(st->db) == 1)
+		return r;
+	/* Known: a resend (the same signature) or another signature of it. */
+	rc = SQLITE_OK;
+	if ((s = get(st, S_HUB_CP_GET)) == NULL)
+		return PT_EIO;
+	bind_i64(s, 1, home, &rc);
+	bind_i64(s, 3, seq, &rc);
+	bind_str(s, 2, source, &rc);
+	memset(old, 0, sizeof(old));
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		r = col_blob_exact(s, 0, old, sizeof(old)) ? PT_OK
+		    : log_eio_msg(what, "stored value out of range");
+	else
+		r = rc == SQLITE_DONE ? log_eio_msg(what, "a checkpoint vanished") : map_err(st, rc, what);
+	done(s);
+	if (r == PT_OK && memcmp(old, sig, PT_SIG_LEN) != 0)
+		r = PT_EEXISTS;
+	return r;
+}
+
+/* A range of the hub's rows: ?1 home, ?2 source, ?3 from, ?4 to, ?5 limit. */
+static int
+hub_range(struct sq_store *st, enum sid id, const char *hub_id, int64_t from, int64_t to,
+	  bool (*decode)(sqlite3_stmt *, void *), void *out, size_t size, size_t max, size_t *n,
+	  const char *what)
+{
+	char source[PT_SOURCE_MAX + 1];
+	sqlite3_stmt *s;
+	int64_t home;
+	bool locked;
+	int r, rc = SQLITE_OK;
+
+	*n = 0;
+	locked = read_enter(st);
+	if ((r = hub_source(st, hub_id, &home, source, what)) != PT_OK)
+		goto out;
+	if ((s = get(st, id)) == NULL) {
+		r = PT_EIO;
+		goto out;
+	}
+	bind_i64(s, 1, home, &rc);
+	bind_str(s, 2, source, &rc);
+	bind_i64(s, 3, from, &rc);
+	bind_i64(s, 4, to, &rc);
+	bind_i64(s, 5, limit_of(max), &rc);
+	r = fetch_list(st, s, rc, decode, out, size, max, n, what);
+out:
+	read_leave(st, locked);
+	return r;
+}
+
+static int
+sq_hub_event_range(struct pt_store *base, const char *hub_id, int64_t from, int64_t to,
+		   struct pt_event_row *out, size_t max, size_t *n)
+{
+	return hub_range((struct sq_store *)base, S_HUB_EVENT_RANGE, hub_id, from, to, decode_event,
+			 out, sizeof(*out), max, n, "cannot read a hub's events");
+}
+
+static int
+sq_hub_checkpoint_range(struct pt_store *base, const char *hub_id, int64_t from, int64_t to,
+			struct pt_hub_checkpoint *out, size_t max, size_t *n)
+{
+	struct pt_hub_checkpoint t;
+	size_t i;
+	int r;
+
+	r = hub_range((struct sq_store *)base, S_HUB_CP_RANGE, hub_id, from, to, decode_checkpoint,
+		      out, sizeof(*out), max, n, "cannot read a hub's checkpoints");
+	/* Read newest first (the last max of the range): ascending now. */
+	for (i = 0; r == PT_OK && i < *n / 2; i++) {
+		t = out[i];
+		out[i] = out[*n - 1 - i];
+		out[*n - 1 - i] = t;
+	}
+	return r;
+}
+
+static int
+sq_hub_checkpoint_next(struct pt_store *base, const char *hub_id, int64_t from,
+		       struct pt_hub_checkpoint *cp)
+{
+	size_t n = 0;
+	int r;
+
+	r = hub_range((struct sq_store *)base, S_HUB_CP_NEXT, hub_id, from, INT64_MAX,
+		      decode_checkpoint, cp, sizeof(*cp), 1, &n, "cannot read a hub's checkpoint");
+	if (r == PT_OK && n == 0)
+		r = PT_ENOTFOUND;
+	if (r != PT_OK)
+		memset(cp, 0, sizeof(*cp));
+	return r;
+}
+
 /* ---- deliveries ---- */
 
 static bool
@@ -4034,6 +4205,10 @@ static const struct pt_store_ops sq_ops = {
 	.home_lock = sq_home_lock,
 	.clip_keyrec_put = sq_clip_keyrec_put,
 	.clip_keyrec = sq_clip_keyrec,
+	.hub_checkpoint_add = sq_hub_checkpoint_add,
+	.hub_event_range = sq_hub_event_range,
+	.hub_checkpoint_range = sq_hub_checkpoint_range,
+	.hub_checkpoint_next = sq_hub_checkpoint_next,
 };
 
 /* ---- cameras and clips (schema 4) ---- */

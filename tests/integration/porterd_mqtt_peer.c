@@ -12,9 +12,11 @@
  *       an owner-signed PT_ENV_COMMAND, base64url, on stdout
  *   porterd_mqtt_peer batch  COMMON --key HUB_KEY --from A --to B
  *                            [--event SEQ:TYPE:JSON]... [--fork-from S] [--bad-sig]
+ *                            [--at0 SEQ]
  *       the events A..B of this hub's deterministic chain (seq k: at
- *       1781085600 + k, "door.open", {"n":k}; --event replaces one, and
- *       --fork-from makes every event from S on another one), signed
+ *       1781085600 + k, "door.open", {"n":k}; --event replaces one,
+ *       --fork-from makes every event from S on another one, --at0 records
+ *       SEQ at time 0 as a hub that does not know the time), signed
  *   porterd_mqtt_peer state  COMMON (--online --rev N | --offline)
  *   porterd_mqtt_peer will   COMMON [--rev N]
  *       connect with the offline state as will, say online, then drop the
@@ -24,6 +26,17 @@
  *       each message append a line to DIR/log and keep the bytes:
  *       DIR/ack-N.bin, DIR/rev-<version>.env (each envelope),
  *       DIR/command-N.env (the envelope), DIR/time-N.bin
+ *
+ *   porterd_mqtt_peer chain-check --key HUB_KEY --id HUB_ID
+ *       check a slice of the hub's chain as porterd serves it (GET
+ *       .../hubs/{hub_id}/chain, turned by the test into lines of hex on
+ *       stdin: "key PK", "prev HASH", "event SEQ AT TYPE DATA HASH"...,
+ *       "cp SEQ SIG"...) with libporter, as an evidence bundle is checked:
+ *       the key is HUB_KEY's public half, the seqs consecutive, every hash
+ *       recomputes from prev (pt_event_hash), every checkpoint names an
+ *       event of the slice and verifies over its hash (pt_checkpoint_verify)
+ *       and the last event has one. "ok events=N checkpoints=M", or what
+ *       failed first and exit 3.
  *
  *   COMMON: --broker HOST:PORT --user U --pass-file F --id HUB_ID
  *
@@ -59,7 +72,7 @@ struct override {
 
 struct opts {
 	const char *broker, *user, *pass_file, *id, *key, *out, *home, *op, *lock;
-	int64_t from, to, fork_from, rev, seconds, age;
+	int64_t from, to, fork_from, rev, seconds, age, at0;
 	bool bad_sig, online, offline;
 	struct override ov[OVERRIDES_MAX];
 	size_t n_ov;
@@ -238,7 +251,7 @@ chain_make(const struct opts *o, struct chain *c, int64_t upto)
 
 	memset(c->hash[0], 0, PT_HASH_LEN);
 	for (k = 1; k <= upto; k++) {
-		c->at[k] = AT_BASE + k;
+		c->at[k] = k == o->at0 ? 0 : AT_BASE + k;
 		(void)snprintf(c->type[k], sizeof(c->type[k]), "door.open");
 		if (o->fork_from > 0 && k >= o->fork_from)
 			(void)snprintf(c->data[k], sizeof(c->data[k]), "{\"fork\":1,\"n\":%lld}",
@@ -484,6 +497,148 @@ cmd_listen(const struct opts *o)
 	return 0;
 }
 
+/* ---- chain-check ---- */
+
+#define CHAIN_MAX 1024
+#define LINE_MAX_ (2 * PT_EVENT_DATA_MAX + 256)
+
+static int
+unhex1(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Exactly cap bytes of lowercase hex, or *len bytes when len is not NULL. */
+static bool
+unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = strlen(s), i;
+
+	if (n % 2 != 0 || n / 2 > cap || (len == NULL && n / 2 != cap))
+		return false;
+	for (i = 0; i < n / 2; i++) {
+		int hi = unhex1(s[2 * i]), lo = unhex1(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (len != NULL)
+		*len = n / 2;
+	return true;
+}
+
+/* Split line into at most max space-separated words (in place). */
+static size_t
+words(char *line, char **w, size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	while (*p != '\0' && n < max) {
+		while (*p == ' ')
+			*p++ = '\0';
+		if (*p == '\0')
+			break;
+		w[n++] = p;
+		while (*p != '\0' && *p != ' ')
+			p++;
+	}
+	return n;
+}
+
+__attribute__((format(printf, 1, 2), noreturn)) static void
+refuse(const char *fmt, ...);
+
+static void
+refuse(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("refused: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	exit(3);
+}
+
+static int
+cmd_chain_check(const struct opts *o)
+{
+	static uint8_t hashes[CHAIN_MAX][PT_HASH_LEN];
+	static char line[LINE_MAX_];
+	uint8_t pk[PT_PK_LEN], got_pk[PT_PK_LEN], h[PT_HASH_LEN], k[PT_HASH_LEN], want[PT_HASH_LEN];
+	uint8_t data[PT_EVENT_DATA_MAX], sig[PT_SIG_LEN];
+	char *w[8];
+	int64_t first = 0, seq, at, last_cp = 0;
+	size_t n_ev = 0, n_cp = 0, nw, dlen;
+	bool have_key = false, have_prev = false;
+	struct pt_secret *s;
+
+	if (o->key == NULL || o->id == NULL)
+		die("%s", "--key and --id are required");
+	s = key_load(o->key);
+	pt_secret_public(s, pk);
+	pt_secret_free(s);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		if ((nw = words(line, w, 8)) == 0)
+			continue;
+		if (strcmp(w[0], "key") == 0 && nw == 2) {
+			if (!unhex(w[1], got_pk, sizeof(got_pk), NULL) ||
+			    memcmp(got_pk, pk, PT_PK_LEN) != 0)
+				refuse("%s", "hub_key is not the hub's key");
+			have_key = true;
+		} else if (strcmp(w[0], "prev") == 0 && nw == 2) {
+			if (!unhex(w[1], h, sizeof(h), NULL))
+				refuse("%s", "prev is not 32 bytes");
+			have_prev = true;
+		} else if (strcmp(w[0], "event") == 0 && nw == 6 && have_prev) {
+			seq = atoll(w[1]);
+			at = atoll(w[2]);
+			if (n_ev == CHAIN_MAX || (n_ev == 0 ? seq < 1 : seq != first + (int64_t)n_ev))
+				refuse("event %lld: not the next seq", (long long)seq);
+			if (n_ev == 0)
+				first = seq;
+			if (!unhex(w[4], data, sizeof(data), &dlen) ||
+			    !unhex(w[5], want, sizeof(want), NULL))
+				die("%s", "a bad event line");
+			if (pt_event_hash(pt_crypto_sodium(), h, seq, at, w[3], strlen(w[3]), data, dlen,
+					  k) != PT_OK ||
+			    memcmp(k, want, PT_HASH_LEN) != 0)
+				refuse("event %lld: its hash does not recompute", (long long)seq);
+			memcpy(h, k, PT_HASH_LEN);
+			memcpy(hashes[n_ev++], h, PT_HASH_LEN);
+		} else if (strcmp(w[0], "cp") == 0 && nw == 3) {
+			seq = atoll(w[1]);
+			if (!unhex(w[2], sig, sizeof(sig), NULL))
+				die("%s", "a bad cp line");
+			if (n_ev == 0 || seq < first || seq >= first + (int64_t)n_ev || seq <= last_cp)
+				refuse("checkpoint %lld: not an event of the slice, ascending",
+				       (long long)seq);
+			if (pt_checkpoint_verify(pt_crypto_sodium(), pk, o->id, seq,
+						 hashes[seq - first], sig) != PT_OK)
+				refuse("checkpoint %lld: the signature does not verify", (long long)seq);
+			last_cp = seq;
+			n_cp++;
+		} else {
+			die("a line the check does not know: '%s'", w[0]);
+		}
+	}
+	if (!have_key || n_ev == 0)
+		refuse("%s", "no key, or no events");
+	if (last_cp != first + (int64_t)n_ev - 1)
+		refuse("event %lld: the last, not covered by a checkpoint",
+		       (long long)(first + (int64_t)n_ev - 1));
+	printf("ok events=%zu checkpoints=%zu first=%lld last=%lld\n", n_ev, n_cp, (long long)first,
+	       (long long)(first + (int64_t)n_ev - 1));
+	return 0;
+}
+
 /* ---- commands ---- */
 
 static int
@@ -537,14 +692,16 @@ main(int argc, char **argv)
 		{"rev", required_argument, NULL, 'r'}, {"out", required_argument, NULL, 'o'},
 		{"seconds", required_argument, NULL, 's'}, {"home", required_argument, NULL, 'H'},
 		{"op", required_argument, NULL, 'P'}, {"lock", required_argument, NULL, 'L'},
-		{"age", required_argument, NULL, 'A'}, {NULL, 0, NULL, 0},
+		{"age", required_argument, NULL, 'A'}, {"at0", required_argument, NULL, 'Z'},
+		{NULL, 0, NULL, 0},
 	};
 	static struct opts o;
 	const char *cmd;
 	int ch, rc;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: porterd_mqtt_peer id|sign-command|batch|state|will|listen ...\n");
+		fprintf(stderr, "usage: porterd_mqtt_peer id|sign-command|batch|state|will|listen|"
+				"chain-check ...\n");
 		return 1;
 	}
 	cmd = argv[1];
@@ -585,6 +742,7 @@ main(int argc, char **argv)
 		case 'P': o.op = optarg; break;
 		case 'L': o.lock = optarg; break;
 		case 'A': o.age = atoll(optarg); break;
+		case 'Z': o.at0 = atoll(optarg); break;
 		case 'e': {
 			char *c1 = strchr(optarg, ':'), *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
 			struct override *v = &o.ov[o.n_ov];
@@ -605,6 +763,8 @@ main(int argc, char **argv)
 	mosquitto_lib_init();
 	if (strcmp(cmd, "sign-command") == 0)
 		rc = cmd_sign_command(&o);
+	else if (strcmp(cmd, "chain-check") == 0)
+		rc = cmd_chain_check(&o);
 	else if (strcmp(cmd, "batch") == 0)
 		rc = cmd_batch(&o);
 	else if (strcmp(cmd, "state") == 0)

@@ -73,6 +73,25 @@ ok "Bob: sees Ana's, not the one naming his own key" || sed 's/^/# /' B.events.j
 python3 -c 'import json,sys; d=json.load(open("A.events.json")); sys.exit(0 if any(e["type"] == "door.open" for e in d["events"]) else 1)'
 ok "the other events are all there for Ana"
 
+# ---- the hub's chain (evidence bundles): a slice with a hidden duress
+# event is withheld from that account, with a missing event's answer ----
+chain() { # WHO FROM TO: the HTTP status of GET .../hubs/HUB/chain, body in chain.WHO.json
+	local tok
+	tok=$(sed -n 's/^token = //p' "$T/$1.conf")
+	curl -s -o "chain.$1.json" -w '%{http_code}' -H "Authorization: Bearer $tok" \
+		"$URL/v1/homes/$H/hubs/$HUB/chain?from=$2&to=$3"
+}
+[ "$(chain mia 1 1)" = 200 ] && grep -q -F "$ANA_KID" chain.mia.json &&
+	grep -q -F "$BOB_KID" chain.mia.json && [ "$(grep -o alert.duress chain.mia.json | wc -l)" = 2 ]
+ok "chain 1..3: Mia gets both duress events" || cat chain.mia.json
+[ "$(chain ana 1 1)" = 409 ] && grep -q '"no-chain"' chain.ana.json && ! grep -qi 'duress' chain.ana.json
+ok "Ana: the slice holding the one naming her key is withheld (409 no-chain, no word of duress)" ||
+	cat chain.ana.json
+[ "$(chain bob 2 2)" = 409 ] && [ "$(chain bob 1 1)" = 409 ]
+ok "Bob: the same for every slice holding his" || cat chain.bob.json
+[ "$(chain ana 3 3)" = 200 ] && grep -q '"door.open"' chain.ana.json && ! grep -q 'alert.duress' chain.ana.json
+ok "a slice after it (only its hash as prev) is Ana's to read" || cat chain.ana.json
+
 # ---- acknowledging: a hidden alert is not there for its account ----
 AL_ANA=$(python3 -c 'import json,sys; d=json.load(open("M.alerts.json")); print([a["id"] for a in d["alerts"] if a["type"] == "duress" and a["data"]["owner"] == sys.argv[1]][0])' "$ANA_KID")
 ack() { # WHO ID: the HTTP status of POST .../alerts/ID/ack

@@ -6,7 +6,9 @@
 # playing a hub paired through the real API with an owner-signed pairing
 # statement: signed event batches, state, the last will; what porterd
 # sends down (acks, revocations, commands, beacons) is recorded by the
-# peer's listener and checked byte for byte.
+# peer's listener and checked byte for byte. The checkpoints porterd keeps
+# and the hub's chain it serves for evidence bundles (GET .../chain) are
+# checked with libporter by the peer (chain-check).
 # Usage: test_porterd_mqtt.sh PORTERD PORTER PEER MOSQUITTO
 # KEEP=1 keeps the directory (logs, database) for a look afterwards.
 set -u
@@ -316,6 +318,60 @@ sleep 0.5
 [ "$(sqlite3 db/porter.db "SELECT count(*) FROM audit WHERE action = 'delivery.enter'")" = 1 ]; ok "moves it once"
 expect 0 "the courier completes it" "${B[@]}" "$P" delivery complete "$DL"
 
+# ---- the hub's chain for evidence bundles (GET .../hubs/{hub_id}/chain) ----
+# Stored so far: 1..6 and 9..12 (7 and 8 never came); the batches stored
+# end at 3 (sent twice), 6, 10, 11 and 12 (sent twice); the bad-signature
+# and forked batches stored nothing.
+[ "$(sqlite3 db/porter.db "SELECT group_concat(seq) FROM (SELECT seq FROM hub_checkpoints ORDER BY seq)")" = "3,6,10,11,12" ]
+ok "porterd keeps each stored batch's checkpoint, once (3, 6, 10, 11, 12)"
+chain_lines() { # out.txt (a chain answer) -> what chain-check reads
+	python3 -c '
+import base64, json
+def h(s): return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)).hex()
+d = json.load(open("out.txt"))
+print("key", h(d["hub_key"]))
+print("prev", h(d["prev"]))
+for e in d["events"]: print("event", e["seq"], e["at"], e["type"], e["data"].encode().hex(), h(e["hash"]))
+for c in d["checkpoints"]: print("cp", c["seq"], h(c["sig"]))'
+}
+chain_check() { chain_lines | "$PEER" chain-check --key hub.key --id "$HUB" >chk.txt 2>&1; }
+CH="/v1/homes/$H/hubs/$HUB/chain"
+[ "$(api GET "$CH?from=1&to=2")" = 200 ]; ok "GET .../chain?from=1&to=2: 200"
+json_ok 'd["hub"] == "'"$HUB"'" and [e["seq"] for e in d["events"]] == [1, 2, 3] and [c["seq"] for c in d["checkpoints"]] == [3] and d["prev"] == "A" * 43' \
+	"events 1..3, through the first checkpoint at or after 2 (3); prev: 32 zero bytes"
+json_ok '[(e["at"], e["type"], e["data"]) for e in d["events"]] == [(1781085601 + i, "door.open", "{\"n\":%d}" % (i + 1)) for i in range(3)]' \
+	"each event as the hub recorded it, data the text it hashed"
+chain_check; ok "the hashes recompute from prev, the checkpoint verifies by the hub's key (libporter)"
+python3 -c 'import json; d = json.load(open("out.txt")); d["events"][1]["data"] = "{\"n\":7}"; json.dump(d, open("out.txt", "w"))'
+! chain_check && grep -q "event 2: its hash does not recompute" chk.txt; ok "and the check fails on a changed event"
+[ "$(api GET "$CH?from=2&to=4")" = 200 ]; ok "from=2&to=4: 200"
+json_ok '[e["seq"] for e in d["events"]] == [2, 3, 4, 5, 6] and [c["seq"] for c in d["checkpoints"]] == [3, 6] and d["events"][3]["type"] == "alert.door-held-open"' \
+	"events 2..6, checkpoints 3 and 6"
+chain_check; ok "prev is event 1's hash: it all verifies"
+[ "$(api GET "$CH?from=11&to=12")" = 200 ] && chain_check; ok "from=11&to=12: one checkpoint per batch (11, 12), verifies"
+json_ok '[c["seq"] for c in d["checkpoints"]] == [11, 12]' "checkpoints 11 and 12"
+[ "$(api GET "$CH?from=5&to=9")" = 409 ]; ok "from=5&to=9 (7 and 8 never came): 409"
+json_ok 'd["error"]["code"] == "no-chain" and "event 7 " in d["error"]["message"]' "no-chain, naming event 7"
+[ "$(api GET "$CH?from=9&to=10")" = 409 ]; ok "from=9&to=10 (the hash before 9 is unknown): 409"
+json_ok 'd["error"]["code"] == "no-chain" and "event 8," in d["error"]["message"]' "no-chain, naming event 8"
+[ "$(api GET "$CH?from=12&to=13")" = 409 ]; ok "from=12&to=13 (past the last checkpoint): 409"
+json_ok 'd["error"]["code"] == "no-chain" and "covers event 13" in d["error"]["message"]' "no-chain: no checkpoint covers 13 yet"
+for q in "from=0&to=1:from" "from=x&to=1:from" "to=3:from" "from=3&to=2:to" "from=1&to=1025:to" "from=1:to" "from=1&to=-1:to"; do
+	[ "$(api GET "$CH?${q%:*}")" = 400 ] &&
+		python3 -c 'import json,sys; e=json.load(open("out.txt"))["error"]; sys.exit(0 if e["code"] == "invalid-field" and e["field"] == sys.argv[1] else 1)' "${q##*:}"
+	ok "?${q%:*}: 400 invalid-field ${q##*:}"
+done
+[ "$(api GET "$CH?from=1&to=1024")" = 409 ]; ok "from=1&to=1024 is a valid range (409: no checkpoint covers 1024 yet)"
+[ "$(api POST "$CH?from=1&to=2" '{}')" = 405 ]; ok "POST: 405"
+[ "$(api GET "/v1/homes/$H/hubs/hub-0000000000000000/chain?from=1&to=2")" = 404 ]; ok "an unknown hub: 404"
+expect 0 "a second home of the owner's" "${A[@]}" "$P" home create --name Attic --tz Europe/Berlin --json
+H2=$(jv 'd["id"]')
+[ "$(api GET "/v1/homes/$H2/hubs/$HUB/chain?from=1&to=2")" = 404 ]; ok "the hub through another home: 404"
+json_ok 'd["error"]["code"] == "not-found"' "not-found"
+CTOKEN=$(sed -n 's/^token = //p' carla.conf)
+[ "$(curl -s -o out.txt -w '%{http_code}' -H "Authorization: Bearer $CTOKEN" "$URL$CH?from=1&to=2")" = 404 ]
+ok "not a member of the home (the carrier admin): 404"
+
 # ---- revocations: pushed to the hub as the owner signed them ----
 R0=$(count_of '^revocations' down/log)
 expect 0 "the owner revokes the credential" "${A[@]}" "$P" revoke --home "$H" --signer owner.key --token "$CTI"
@@ -419,6 +475,11 @@ expect 0 "events 13..14 after the restart (14: the hub's uplink.fork)" batch --f
 wait_for 10 events_are 12; ok "stored"
 wait_for 10 alerts_are uplink-fork 1; ok "uplink.fork raises uplink-fork"
 wait_for 10 log_has "^ack .* seq=14 " down2/log; ok "and acked"
+expect 0 "event 15, recorded at 0 (a hub that does not know the time)" batch --from 15 --to 15 --at0 15
+wait_for 10 events_are 13; ok "stored"
+[ "$(api GET "$CH?from=14&to=15")" = 200 ] && chain_check; ok "GET .../chain?from=14&to=15: 200, verifies"
+json_ok '[e["at"] for e in d["events"]] == [1781085614, 0] and [c["seq"] for c in d["checkpoints"]] == [14, 15]' \
+	"at 0 as the hub recorded (and hashed) it; checkpoints 14 and 15"
 [ "$(api POST "/v1/homes/$H/commands" "{\"command\":\"$("$PEER" sign-command --key owner.key --home "$H" --op lock)\"}")" = 202 ]
 ok "commands are relayed again"
 wait_for 10 test -s down2/command-1.env; ok "and reach the hub"

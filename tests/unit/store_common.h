@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -38,7 +39,7 @@
 #include "t.h"
 
 /* The schema version this store writes (store_sqlite.c, store_pg.c). */
-#define STORE_SCHEMA 8
+#define STORE_SCHEMA 9
 
 static void
 sleep_ms(long ms)
@@ -1116,6 +1117,162 @@ test_hubs_mqtt(struct pt_store *st, int64_t other, const struct pt_hub *b)
 	T_EQ(pt_store_revocation_newest(st, "h-none", &v), PT_ENOTFOUND, "an unknown home");
 }
 
+/*
+ * Schema 9: a hub's chain for evidence bundles (docs/api.md, GET
+ * .../hubs/{hub_id}/chain): its checkpoints (idempotent, the first
+ * signature stays), its events by seq, both bounded and scoped to the
+ * hub's home, and gone with the home. Homes of their own, h-chain with hub
+ * e1 and h-chain2 with hub e2 (ben's), both deleted at the end, so the
+ * counts of the other checks stay as they are.
+ */
+static void
+test_hub_chain(struct pt_store *st, int64_t other)
+{
+	static const char *const e1 = "hub-00000000000000e1", *const e2 = "hub-00000000000000e2";
+	struct pt_event_row *ev = calloc(PT_STORE_CHAIN_EVENTS_MAX + 1, sizeof(*ev));
+	struct pt_hub_checkpoint cp[PT_STORE_CHAIN_CPS_MAX + 1], one;
+	uint8_t sig[PT_SIG_LEN], sig2[PT_SIG_LEN], want[PT_HASH_LEN];
+	struct pt_home h, h2;
+	struct pt_hub b;
+	struct raw *db = raw_open();
+	int64_t k;
+	size_t n = 99;
+	int role;
+
+	T_OK(ev != NULL && db != NULL, "room for 1025 events, a raw connection");
+	if (ev == NULL || db == NULL)
+		goto out;
+	fill(sig, sizeof(sig), 90);
+	fill(sig2, sizeof(sig2), 91);
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	home_init(&h, "h-chain", "Chain");
+	T_EQ(pt_store_home_insert(st, &h, other), PT_OK, "home h-chain");
+	home_init(&h2, "h-chain2", "Chain 2");
+	T_EQ(pt_store_home_insert(st, &h2, other), PT_OK, "home h-chain2");
+	hub_init(&b, e1, "h-chain", 76, other);
+	T_EQ(pt_store_hub_insert(st, &b), PT_OK, "hub e1 in h-chain");
+	hub_init(&b, e2, "h-chain2", 77, other);
+	T_EQ(pt_store_hub_insert(st, &b), PT_OK, "hub e2 in h-chain2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	T_EQ(pt_store_hub_checkpoint_add(st, e1, 3, sig), PT_EINVAL,
+	     "a checkpoint outside a transaction: EINVAL");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	for (k = 1; k <= 6; k++)
+		if (k != 5)
+			T_EQ(add_hub_event(st, "h-chain", e1, k, (uint8_t)(100 + k)), PT_OK,
+			     "e1's event %lld", (long long)k);
+	T_EQ(add_hub_event(st, "h-chain", e1, 7, 0), PT_OK, "e1's event 7, without a hash");
+	T_EQ(add_hub_event(st, "h-chain2", e1, 5, 120), PT_OK,
+	     "an event of source hub:e1 in another home (h-chain2), seq 5");
+	T_EQ(add_hub_event(st, "h-chain2", e2, 1, 121), PT_OK, "e2's event 1");
+	T_EQ(add_hub_event(st, "h-chain2", e2, 2, 122), PT_OK, "e2's event 2");
+	T_EQ(pt_store_hub_checkpoint_add(st, e1, 3, sig), PT_OK, "e1's checkpoint at 3");
+	T_EQ(pt_store_hub_checkpoint_add(st, e1, 3, sig), PT_OK, "the same again (a resend): OK");
+	T_EQ(pt_store_hub_checkpoint_add(st, e1, 3, sig2), PT_EEXISTS,
+	     "another signature of 3: EEXISTS");
+	T_EQ(pt_store_hub_checkpoint_add(st, e1, 6, sig2), PT_OK, "e1's checkpoint at 6");
+	T_EQ(pt_store_hub_checkpoint_add(st, e1, 0, sig), PT_EINVAL, "seq 0: EINVAL");
+	T_EQ(pt_store_hub_checkpoint_add(st, e1, -1, sig), PT_EINVAL, "seq -1: EINVAL");
+	T_EQ(pt_store_hub_checkpoint_add(st, e1, 4, NULL), PT_EINVAL, "no signature: EINVAL");
+	T_EQ(pt_store_hub_checkpoint_add(st, "hub-none", 1, sig), PT_ENOTFOUND,
+	     "an unknown hub: ENOTFOUND");
+	T_EQ(pt_store_hub_checkpoint_add(st, "hub/x\xff", 1, sig), PT_ENOTFOUND,
+	     "not an id: ENOTFOUND");
+	T_EQ(pt_store_hub_checkpoint_add(st, e2, 2, sig), PT_OK, "e2's checkpoint at 2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit: the refusals did not spoil the transaction");
+	T_EQ(raw_int(db, "SELECT count(*) FROM hub_checkpoints WHERE home = $1", h.rowid), 2,
+	     "h-chain holds 2 checkpoints (3 once, 6)");
+
+	T_EQ(pt_store_hub_checkpoint_next(st, e1, 1, &one), PT_OK, "e1's first checkpoint from 1");
+	T_OK(one.seq == 3 && memcmp(one.sig, sig, sizeof(sig)) == 0,
+	     "3, with the first signature stored");
+	T_EQ(pt_store_hub_checkpoint_next(st, e1, 3, &one), PT_OK, "from 3");
+	T_EQ(one.seq, 3, "3 itself");
+	T_EQ(pt_store_hub_checkpoint_next(st, e1, 4, &one), PT_OK, "from 4");
+	T_OK(one.seq == 6 && memcmp(one.sig, sig2, sizeof(sig2)) == 0, "6");
+	memset(&one, 0xaa, sizeof(one));
+	T_EQ(pt_store_hub_checkpoint_next(st, e1, 7, &one), PT_ENOTFOUND, "from 7: none, ENOTFOUND");
+	T_OK(all_zero(&one, sizeof(one)), "zeroed on failure");
+	T_EQ(pt_store_hub_checkpoint_next(st, e1, 0, &one), PT_EINVAL, "from 0: EINVAL");
+	T_EQ(pt_store_hub_checkpoint_next(st, "hub-none", 1, &one), PT_ENOTFOUND,
+	     "an unknown hub: ENOTFOUND");
+	T_EQ(pt_store_hub_checkpoint_next(st, e2, 1, &one), PT_OK, "e2's from 1");
+	T_EQ(one.seq, 2, "its own, 2");
+
+	T_EQ(pt_store_hub_checkpoint_range(st, e1, 1, 10, cp, 8, &n), PT_OK, "e1's checkpoints 1..10");
+	T_OK(n == 2 && cp[0].seq == 3 && cp[1].seq == 6 && memcmp(cp[0].sig, sig, sizeof(sig)) == 0 &&
+		     memcmp(cp[1].sig, sig2, sizeof(sig2)) == 0,
+	     "3 and 6, ascending, with their signatures");
+	T_EQ(pt_store_hub_checkpoint_range(st, e1, 1, 10, cp, 1, &n), PT_OK, "at most 1");
+	T_OK(n == 1 && cp[0].seq == 6, "the last one: 6");
+	T_EQ(pt_store_hub_checkpoint_range(st, e1, 3, 3, cp, 8, &n), PT_OK, "3..3");
+	T_OK(n == 1 && cp[0].seq == 3, "3 (the bounds are included)");
+	T_EQ(pt_store_hub_checkpoint_range(st, e1, 4, 5, cp, 8, &n), PT_OK, "4..5");
+	T_EQ(n, 0, "none");
+	n = 99;
+	T_EQ(pt_store_hub_checkpoint_range(st, e1, 5, 4, cp, 8, &n), PT_EINVAL, "to < from: EINVAL");
+	T_EQ(n, 0, "n 0");
+	T_EQ(pt_store_hub_checkpoint_range(st, e1, 0, 4, cp, 8, &n), PT_EINVAL, "from 0: EINVAL");
+	T_EQ(pt_store_hub_checkpoint_range(st, e1, 1, 4, cp, PT_STORE_CHAIN_CPS_MAX + 1, &n),
+	     PT_EINVAL, "max over 256: EINVAL");
+	T_EQ(pt_store_hub_checkpoint_range(st, e1, 1, 4, NULL, 8, &n), PT_EINVAL, "no output: EINVAL");
+	T_EQ(pt_store_hub_checkpoint_range(st, "hub-none", 1, 4, cp, 8, &n), PT_ENOTFOUND,
+	     "an unknown hub: ENOTFOUND");
+	T_EQ(pt_store_hub_checkpoint_range(st, e2, 1, 10, cp, 8, &n), PT_OK, "e2's");
+	T_OK(n == 1 && cp[0].seq == 2, "only its own: 2");
+
+	T_EQ(pt_store_hub_event_range(st, e1, 1, 10, ev, PT_STORE_CHAIN_EVENTS_MAX, &n), PT_OK,
+	     "e1's events 1..10");
+	T_OK(n == 6 && ev[0].hub_seq == 1 && ev[1].hub_seq == 2 && ev[2].hub_seq == 3 &&
+		     ev[3].hub_seq == 4 && ev[4].hub_seq == 6 && ev[5].hub_seq == 7,
+	     "1, 2, 3, 4, 6, 7 by seq: 5 is absent (the one in h-chain2 is not e1's home's)");
+	fill(want, sizeof(want), 106);
+	T_OK(strcmp(ev[4].home_id, "h-chain") == 0 && strcmp(ev[4].source, "hub:" "hub-00000000000000e1") == 0 &&
+		     ev[4].at == 1700002006 && strcmp(ev[4].type, "door.open") == 0 &&
+		     strcmp(ev[4].data, "{\"door\":\"front\"}") == 0 &&
+		     memcmp(ev[4].hash, want, sizeof(want)) == 0,
+	     "each row as stored, with its hash");
+	T_OK(all_zero(ev[5].hash, sizeof(ev[5].hash)), "7, stored without one, reads a zero hash");
+	T_EQ(pt_store_hub_event_range(st, e1, 2, 6, ev, 2, &n), PT_OK, "2..6, at most 2");
+	T_OK(n == 2 && ev[0].hub_seq == 2 && ev[1].hub_seq == 3, "2 and 3");
+	T_EQ(pt_store_hub_event_range(st, e1, 8, 8, ev, 4, &n), PT_OK, "8..8");
+	T_EQ(n, 0, "none");
+	n = 99;
+	T_EQ(pt_store_hub_event_range(st, e1, 1, 10, ev, PT_STORE_CHAIN_EVENTS_MAX + 1, &n),
+	     PT_EINVAL, "max over 1024: EINVAL");
+	T_EQ(n, 0, "n 0");
+	T_EQ(pt_store_hub_event_range(st, e1, 3, 2, ev, 4, &n), PT_EINVAL, "to < from: EINVAL");
+	T_EQ(pt_store_hub_event_range(st, e1, 0, 2, ev, 4, &n), PT_EINVAL, "from 0: EINVAL");
+	T_EQ(pt_store_hub_event_range(st, e1, 1, 2, ev, 4, NULL), PT_EINVAL, "no n: EINVAL");
+	T_EQ(pt_store_hub_event_range(st, "hub-none", 1, 2, ev, 4, &n), PT_ENOTFOUND,
+	     "an unknown hub: ENOTFOUND");
+	T_EQ(pt_store_hub_event_range(st, e2, 1, 10, ev, 4, &n), PT_OK, "e2's events");
+	T_OK(n == 2 && ev[0].hub_seq == 1 && ev[1].hub_seq == 2 &&
+		     strcmp(ev[0].source, "hub:" "hub-00000000000000e2") == 0,
+	     "its own: 1 and 2");
+
+	T_EQ(pt_store_home_get(st, "h-chain2", other, &h2, &role), PT_OK, "h-chain2's rowid");
+	T_EQ(raw_int(db, "SELECT count(*) FROM hub_checkpoints WHERE home = $1", h2.rowid), 1,
+	     "h-chain2 holds 1 checkpoint");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_delete(st, "h-chain", e1), PT_OK, "remove hub e1");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(raw_int(db, "SELECT count(*) FROM hub_checkpoints WHERE home = $1", h.rowid), 2,
+	     "its checkpoints stay with the home, as its events do");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_delete(st, "h-chain"), PT_OK, "delete h-chain");
+	T_EQ(pt_store_home_delete(st, "h-chain2"), PT_OK, "delete h-chain2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_OK(raw_int(db, "SELECT count(*) FROM hub_checkpoints WHERE home = $1", h.rowid) == 0 &&
+		     raw_int(db, "SELECT count(*) FROM hub_checkpoints WHERE home = $1", h2.rowid) == 0,
+	     "their checkpoints went with them (ON DELETE CASCADE)");
+out:
+	if (db != NULL)
+		raw_close(db);
+	free(ev);
+}
+
 /* Two more homes: h-three (ana, owner) and h-four (ben, owner). */
 static void
 test_hubs(struct pt_store *st, int64_t owner, int64_t other)
@@ -1170,6 +1327,7 @@ test_hubs(struct pt_store *st, int64_t owner, int64_t other)
 	T_EQ(pt_store_hub_list(st, "h-four", list, 4, &n), PT_OK, "h-four's hubs");
 	T_OK(n == 1 && strcmp(list[0].id, b.id) == 0, "hub b stays");
 	test_hubs_mqtt(st, other, &b);
+	test_hub_chain(st, other);
 }
 
 /* ---- deliveries ---- */

@@ -496,6 +496,39 @@ test_key_find_plan(void)
 		raw_close(db);
 }
 
+/* The chain route's read of a hub's events by seq (S_HUB_EVENT_RANGE in
+ * store_sqlite.c) searches events_hub_seq (home, source, hub_seq), in its
+ * order: no scan, no sort. */
+static void
+test_hub_range_plan(void)
+{
+	static const char sql[] =
+		"EXPLAIN QUERY PLAN"
+		" SELECT e.id, h.public_id, e.at, e.source, e.type, e.data, e.hub_seq, e.hash"
+		" FROM events e JOIN homes h ON h.id = e.home WHERE e.home = ?1 AND e.source = ?2"
+		" AND e.hub_seq > 0 AND e.hub_seq BETWEEN ?3 AND ?4 ORDER BY e.hub_seq LIMIT ?5";
+	struct raw *db = raw_open();
+	sqlite3_stmt *s = NULL;
+	const char *d;
+	int rows = 0, searched = 0, bad = 0;
+
+	T_OK(db != NULL && sqlite3_prepare_v2(db->db, sql, -1, &s, NULL) == SQLITE_OK,
+	     "explain the read of a hub's events by seq");
+	while (s != NULL && sqlite3_step(s) == SQLITE_ROW) {
+		d = (const char *)sqlite3_column_text(s, 3);
+		rows++;
+		if (d != NULL && strstr(d, "SEARCH e USING INDEX events_hub_seq") != NULL)
+			searched++;
+		if (d != NULL && (strncmp(d, "SCAN", 4) == 0 || strstr(d, "TEMP B-TREE") != NULL))
+			bad++;
+	}
+	sqlite3_finalize(s);
+	T_OK(rows > 0 && searched == 1 && bad == 0,
+	     "one search of events_hub_seq (home, source, hub_seq), no scan, no sort");
+	if (db != NULL)
+		raw_close(db);
+}
+
 /* ---- reopen ---- */
 
 static void
@@ -522,11 +555,11 @@ test_reopen(struct pt_store **stp)
 	*stp = NULL;
 
 	db = raw_open();
-	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (9, 0)") == 0,
-	     "a newer program's migration 9 in the file");
+	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (10, 0)") == 0,
+	     "a newer program's migration 10 in the file");
 	T_EQ(pt_store_open(dbpath, stp, &err), PT_EIO, "open refuses a newer schema");
-	T_OK(strstr(err.msg, "version 9") != NULL, "and says so: %s", err.msg);
-	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 9") == 0,
+	T_OK(strstr(err.msg, "version 10") != NULL, "and says so: %s", err.msg);
+	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 10") == 0,
 	     "remove it");
 	if (db != NULL)
 		raw_close(db);
@@ -579,6 +612,7 @@ main(void)
 		test_home_delete(st, owner, h.rowid);
 		test_revocation_key_find(st, owner);
 		test_key_find_plan();
+		test_hub_range_plan();
 		test_audit_tamper(st);
 		test_threads(st);
 		test_home_lock_basic(st, owner);
