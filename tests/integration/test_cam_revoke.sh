@@ -14,7 +14,13 @@
 #   hub refuses it; the revocations unreadable at porterd: refused (exit
 #   3), --camera-key still pins; A revokes B: the camera B enrolled is
 #   refused (exit 3, naming B and A), and so is B's own key as an anchor;
-#   the camera enrolled again by A opens, exports evidence; A revokes the
+#   the camera enrolled again by A opens, exports evidence (a clip marked
+#   by hand: the clip's part only, saying why); the hub marks an entry:
+#   the bundle carries its events and checkpoints (porterd's chain route),
+#   verifies with the hub's key pinned, fails with another key and with
+#   a byte of an event's data flipped (named); porterd's copy of an event
+#   altered: 409 no-chain, the clip's part only; a checkpoint signature
+#   altered: export says FAILED and writes nothing; A revokes the
 #   camera's key (porter camera revoke): GET cameras says revoked, clip
 #   decrypt, live and evidence export refuse (exit 3, naming the key, its
 #   revoker, the version), a pinned --camera-key opens with a WARNING,
@@ -261,10 +267,112 @@ expect 0 "A enrols it again (same key)" "${OC[@]}" "$P" camera add --home "$H" -
 expect 0 "a viewer anchored at A opens clip 1 again" decrypt v6.mp4 A.key
 expect 0 "evidence export without --camera-key: the key vouched for by A's statement" \
 	"${OC[@]}" "$P" evidence export --home "$H" "$C1" --out ev1.bundle --key A.key
+grep -q "camera key, no hub events;" out.txt &&
+	grep -q "^note: the hub's events are not in it: hub $HID: " out.txt
+ok "... a clip marked by hand (no hub session): the hub's part left out, saying why" ||
+	show out.txt err.txt
 expect 0 "the bundle verifies with the camera's key" "$P" evidence verify ev1.bundle \
 	--camera-key camstate/cam.key.pub
 expect 3 "evidence export with neither --camera-key nor an owner key: refused" \
 	"${OC[@]}" "$P" evidence export --home "$H" "$C1" --out ev0.bundle
+
+# ---- an entry the hub marks: the bundle carries the hub's part ----
+# The hub restarted with porter-cam's marks socket (until here the clips
+# were marked by hand): on an entry its session.start and session.end name
+# the clip, the manifest names their seqs, and porterd keeps the hub's
+# events and checkpoints (GET .../hubs/{hub}/chain, docs/clips.md).
+hub_restart() {
+	kill -TERM "$HPID" 2>/dev/null
+	wait_for 10 eval '! alive "$HPID"' || kill -KILL "$HPID" 2>/dev/null
+	wait "$HPID" 2>/dev/null
+	rm -f hub.ready
+	"$HUBX" -f "$T/hub.conf" -d -R "$T/hub.ready" >>hub.out 2>>hub.log &
+	HPID=$!
+	PIDS+=("$HPID")
+	wait_for 10 test -s hub.ready || return 1
+	[ "$(id -u)" -eq 0 ] && chgrp nogroup run/cam.sock 2>/dev/null
+	return 0
+}
+printf 'marks = %s\n' "$T/run/marks.sock" >>hub.conf
+hub_restart && wait_for 10 camera healthy
+ok "the hub restarted with porter-cam's marks socket: the camera healthy" || show hub.log
+ends=$(grep -c "event=clip_mark kind=end " hub.log)
+expect 0 "an entry with the camera-required credential" \
+	"$P" courier unlock --hub "$LINK" --cred cam.cbor --key courier.key
+hub_state unlocked && sim door open >/dev/null && sim door close >/dev/null && hub_state secured &&
+	wait_for 10 eval '[ "$(grep -c "event=clip_mark kind=end " hub.log)" -gt "$ends" ]'
+ok "in and out: secured, the clip's END marked" || { sim status | show; grep clip_mark hub.log | show; }
+C3=$(sed -n 's/.*event=clip_mark kind=start clip=\([0-9a-f]*\) seq=[0-9]*.*/\1/p' hub.log | tail -n 1)
+S3=$(sed -n 's/.*event=clip_mark kind=start clip=[0-9a-f]* seq=\([0-9]*\).*/\1/p' hub.log | tail -n 1)
+[ -n "$C3" ] && [ -n "$S3" ] && wait_for 30 manifest_in "$C3"
+ok "the entry's clip $C3 (session.start at hub seq $S3) at porterd with its manifest" ||
+	{ grep clip_mark hub.log | show; show cam.log; }
+export3() { # porterd has the events once the hub's batch through session.end arrived
+	"${OC[@]}" "$P" evidence export --home "$H" "$C3" --out "$1" --key A.key >out.txt 2>err.txt &&
+		grep -q " hub events of $HID (seq $S3\.\." out.txt
+}
+wait_for 15 export3 ev3.bundle
+ok "evidence export: the hub's events from its session.start, and checkpoints, in the bundle" ||
+	show out.txt err.txt
+NEV=$(sed -n 's/.*camera key, \([0-9]*\) hub events of .*/\1/p' out.txt)
+expect 0 "the bundle verifies with the hub's own key pinned (--hub-key hub/hub.key.pub)" \
+	"$P" evidence verify ev3.bundle --camera-key camstate/cam.key.pub --hub-key hub/hub.key.pub
+grep -q "; $NEV hub events of $HID checked against the pinned hub key, [1-9][0-9]* checkpoints" out.txt
+ok "... \"$NEV hub events of $HID checked against the pinned hub key\"" || show out.txt
+expect 12 "another --hub-key (A's key): verify fails" "$P" evidence verify ev3.bundle \
+	--camera-key camstate/cam.key.pub --hub-key A.key.pub
+grep -q "^FAILED: the hub key: not the pinned one" out.txt; ok "... naming the hub key" || show out.txt
+expect 0 "evidence export --hub-key hub/hub.key.pub: the pinned hub's events" \
+	"${OC[@]}" "$P" evidence export --home "$H" "$C3" --out ev3p.bundle --key A.key \
+	--hub-key hub/hub.key.pub
+grep -q " $NEV hub events of $HID (seq $S3\.\." out.txt; ok "... all $NEV of them" || show out.txt
+rm -f ev3q.bundle
+expect 12 "evidence export --hub-key A.key.pub (not the home's hub): refused" \
+	"${OC[@]}" "$P" evidence export --home "$H" "$C3" --out ev3q.bundle --key A.key \
+	--hub-key A.key.pub
+grep -q "^FAILED: no chain of the hub of --hub-key names this clip at porterd: hub $HID: not the hub of --hub-key; nothing written" out.txt &&
+	[ ! -e ev3q.bundle ]
+ok "... FAILED, saying why, nothing written" || show out.txt err.txt
+# One byte of the clip id in the session.start's data (its first place in
+# the bundle: the manifest holds the id as bytes, not hex).
+python3 - "$C3" <<'PY'
+import sys
+b = bytearray(open("ev3.bundle", "rb").read())
+i = b.find(sys.argv[1].encode())
+b[i + 5] ^= 0x01
+open("ev3bad.bundle", "wb").write(b)
+PY
+expect 12 "a byte flipped in an event's data: verify fails" "$P" evidence verify ev3bad.bundle \
+	--camera-key camstate/cam.key.pub --hub-key hub/hub.key.pub
+grep -q "^FAILED: event $S3: its hash does not recompute from the chain" out.txt
+ok "... naming the event ($S3)" || show out.txt
+# porterd's copy of an event altered (its time, in porterd's database):
+# porterd serves no chain it cannot recompute (409 no-chain), and export
+# writes the clip's part only, saying why.
+sq() { sqlite3 -cmd ".timeout 5000" db/porter.db "$1"; }
+S4=$((S3 + 1))
+sq "UPDATE events SET at = at + 1 WHERE source = 'hub:$HID' AND hub_seq = $S4"
+expect 0 "porterd's event $S4 altered: evidence export" \
+	"${OC[@]}" "$P" evidence export --home "$H" "$C3" --out ev4.bundle --key A.key
+grep -q "camera key, no hub events;" out.txt &&
+	grep -q "^note: the hub's events are not in it: hub $HID: .*$S4.*(no-chain)" out.txt
+ok "... the clip's part only, naming porterd's answer (409 no-chain)" || show out.txt err.txt
+sq "UPDATE events SET at = at - 1 WHERE source = 'hub:$HID' AND hub_seq = $S4"
+# A checkpoint signature altered in porterd's database: porterd serves it
+# (it checked the batch on arrival); export checks the bundle before
+# writing it: FAILED, nothing written.
+CP=$(sq "SELECT seq || ' ' || hex(sig) FROM hub_checkpoints WHERE source = 'hub:$HID' AND seq >= $S3 ORDER BY seq LIMIT 1")
+CPSEQ=${CP%% *}
+SIG=${CP#* }
+BAD=$( [ "${SIG:0:1}" = 0 ] && echo "1${SIG:1}" || echo "0${SIG:1}")
+sq "UPDATE hub_checkpoints SET sig = X'$BAD' WHERE source = 'hub:$HID' AND seq = $CPSEQ"
+rm -f ev5.bundle
+expect 12 "a checkpoint's signature altered at porterd: evidence export refuses" \
+	"${OC[@]}" "$P" evidence export --home "$H" "$C3" --out ev5.bundle --key A.key
+grep -q "^FAILED: porterd's chain of hub $HID does not check out (not the hub's): checkpoint at event $CPSEQ: the hub's signature does not verify; nothing written" out.txt &&
+	[ ! -e ev5.bundle ] && [ ! -e ev5.bundle.tmp ]
+ok "... FAILED naming the checkpoint at event $CPSEQ, nothing written" || show out.txt err.txt
+sq "UPDATE hub_checkpoints SET sig = X'$SIG' WHERE source = 'hub:$HID' AND seq = $CPSEQ"
 
 # ---- A revokes the camera's key ----
 SEG0=$(ls clips/"$H"/"$C1"/0000.seg 2>/dev/null)
@@ -347,17 +455,9 @@ grep -q camera-unhealthy out.txt err.txt && hub_state secured
 ok "... camera-unhealthy, the bolt never moved" || show out.txt err.txt
 # ... and the revoked camera is told nothing: an entry without the camera
 # condition sends it no clip mark (whoever holds its key learns no entry).
-# The hub, restarted with porter-cam's marks socket (until here the clips
-# were marked by hand), keeps the revocation it stored.
-kill -TERM "$HPID" 2>/dev/null
-wait_for 10 eval '! alive "$HPID"' || kill -KILL "$HPID" 2>/dev/null
-wait "$HPID" 2>/dev/null
-printf 'marks = %s\n' "$T/run/marks.sock" >>hub.conf
-rm -f hub.ready
-"$HUBX" -f "$T/hub.conf" -d -R "$T/hub.ready" >>hub.out 2>>hub.log &
-HPID=$!
-PIDS+=("$HPID")
-wait_for 10 test -s hub.ready && wait_for 10 camera unhealthy
+# The hub, restarted (with porter-cam's marks socket, since the entry
+# above), keeps the revocation it stored.
+hub_restart && wait_for 10 camera unhealthy
 ok "the hub restarted with the marks socket: the camera still unhealthy" || show hub.log
 "$P" grant --key A.key --holder courier.key.pub --home "$H" --purpose delivery --expires +1h \
 	--entries 1 -o nocam.cbor >/dev/null

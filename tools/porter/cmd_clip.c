@@ -31,8 +31,10 @@
 #include "porter/cbor.h"
 #include "porter/envelope.h"
 #include "porter/keyfile.h"
+#include "porter/text.h"
 #include "camtrust.h"
 #include "client.h"
+#include "evchain.h"
 #include "porter.h"
 
 /* Exit status when no trusted camera key is at hand: no --camera-key
@@ -1207,28 +1209,40 @@ out:
 /* ---- evidence bundles (porter/evidence.h) ---- */
 
 static const char evidence_usage[] =
-	"usage: porter evidence export --home ID CLIP --out FILE\n"
+	"usage: porter evidence export --home ID CLIP --out FILE [--hub-key PUBKEY]\n"
 	"                              (--camera-key PUBKEY | --key OWNER_KEY | --owner-pub PUBKEY ...)\n"
 	"       porter evidence verify FILE --camera-key PUBKEY [--hub-key PUBKEY]\n"
 	"\n"
 	"export: one file with the clip's camera-signed manifest, its sealed\n"
-	"segments and the camera key (docs/clips.md, \"Evidence\"). verify:\n"
-	"offline, by anyone, no owner key needed: exit 0 only when every signature,\n"
-	"hash and chain link checks out; otherwise it names the first thing that\n"
-	"failed. The camera key is never the bundle's own: verify needs it from your\n"
-	"side (--camera-key, exit 3 without it). export takes it from --camera-key,\n"
-	"or, with --key and/or --owner-pub, from porterd as porter clip decrypt does:\n"
-	"only if the owner-signed statement the camera was enrolled with verifies\n"
-	"with a key you trust (or one they endorsed) and no key revocation by such a\n"
-	"key names the camera's key or yours (else exit 3).\n"
+	"segments and the camera key, and the hub's part: the hub's hash-chained\n"
+	"events from the clip's session.start through its session.end, with the\n"
+	"hub's signed checkpoints and its key (docs/clips.md, \"Evidence bundles\").\n"
+	"export asks porterd for each hub's events and takes the hub whose\n"
+	"session.start names the clip; it checks the bundle as verify does before\n"
+	"writing it, and writes nothing when the hub's events do not check out. When\n"
+	"porterd lacks them (or the home has no hub), it writes the clip's part only\n"
+	"and says why. verify: offline, by anyone, no owner key needed: exit 0 only\n"
+	"when every signature, hash and chain link checks out; otherwise it names\n"
+	"the first thing that failed. The camera key is never the bundle's own: verify\n"
+	"needs it from your side (--camera-key, exit 3 without it). export takes it\n"
+	"from --camera-key, or, with --key and/or --owner-pub, from porterd as porter\n"
+	"clip decrypt does: only if the owner-signed statement the camera was enrolled\n"
+	"with verifies with a key you trust (or one they endorsed) and no key\n"
+	"revocation by such a key names the camera's key or yours (else exit 3).\n"
 	"\n"
 	"  --home ID           the home\n"
 	"  --out FILE          the bundle (written to FILE.tmp, then renamed)\n"
 	"  --camera-key PUBKEY the camera's public key (base64url or .pub file)\n"
 	"  --key OWNER_KEY     export: your owner key file (its public half vouches)\n"
 	"  --owner-pub PUBKEY  export: also trust this owner key; repeatable\n"
-	"  --hub-key PUBKEY    the hub's public key: without it, the bundle's hub\n"
-	"                      events are checked for consistency only, not as the hub's\n" COMMON_HELP;
+	"  --hub-key PUBKEY    the hub's public key as you paired it (the \"hub key\"\n"
+	"                      porter-hub pair shows, or the hub's hub.key.pub;\n"
+	"                      base64url or .pub file). verify: the bundle's hub key\n"
+	"                      must be it, and the events are then that hub's; without\n"
+	"                      it they are checked against the key the bundle carries\n"
+	"                      (porterd's word): consistent, not proven. export: only\n"
+	"                      that hub's events go in, checked against it, and\n"
+	"                      without them nothing is written (exit 12)\n" COMMON_HELP;
 
 static int
 write_file_atomic(const char *out, const uint8_t *p, size_t len)
@@ -1242,25 +1256,195 @@ write_file_atomic(const char *out, const uint8_t *p, size_t len)
 	return 0;
 }
 
+#define EV_HUBS_MAX 64	/* hubs of a home read from porterd (its limit: 8) */
+
+/* Append "; <text>" (or "<text>" first) to note, cut to cap. */
+static void
+note_add(char *note, size_t cap, const char *text)
+{
+	size_t n = strlen(note);
+
+	if (n + 1 < cap)
+		(void)snprintf(note + n, cap - n, "%s%s", n > 0 ? "; " : "", text);
+}
+
+/*
+ * The hub's part of the bundle (keys 5..9): from the home's hubs, the one
+ * whose chain from the manifest's START seq (through its END seq, or START
+ * when the clip was cut short) begins with this clip's session.start
+ * (docs/clips.md, "Evidence bundles"). Read strictly (evchain.h); whether
+ * it is the hub's is for the verification of the whole bundle. 0 with e's
+ * hub part filled, borrowing from *keep (decref it after encoding), or
+ * left out with note saying why (no hub, porterd lacks the events or
+ * checkpoints, no hub names the clip); else an exit code, printed: the
+ * hubs could not be listed, or porterd's answer is malformed.
+ */
+/* porterd names a hub "hub-" and its key id (api_org.c, pairing), as the
+ * hub names itself: an answer whose id and key disagree is not one hub's. */
+static bool
+hub_id_is_key(const char *id, const uint8_t pk[PT_PK_LEN])
+{
+	uint8_t kid[PT_KID_LEN];
+	char want[4 + 2 * PT_KID_LEN + 1];
+
+	pt_kid(pt_crypto_sodium(), pk, kid);
+	memcpy(want, "hub-", 4);
+	pt_hex(kid, sizeof(kid), want + 4);
+	return strcmp(id, want) == 0;
+}
+
+static int
+evidence_hub_part(struct client *c, const char *home, const uint8_t clip[PT_CLIP_ID_LEN],
+		  const struct pt_clip_manifest *m, const uint8_t *hub_pin, struct pt_evidence *e,
+		  json_t **keep, char *note, size_t note_cap)
+{
+	char path[512], sub[PT_ID_MAX + 96], why[EV_CHAIN_WHY_MAX], line[400], id[PT_ID_MAX + 1];
+	const json_t *hubs, *v, *hid;
+	json_t *list = NULL, *r = NULL;
+	int64_t from, to;
+	size_t i, n_asked = 0;
+	int rc, x;
+
+	*keep = NULL;
+	note[0] = '\0';
+	if (m->start_seq < 1 || m->start_seq > (uint64_t)INT64_MAX ||
+	    (m->end_seq != 0 && (m->end_seq < m->start_seq || m->end_seq > (uint64_t)INT64_MAX))) {
+		note_add(note, note_cap, "the manifest names no hub events");
+		return 0;
+	}
+	from = (int64_t)m->start_seq;
+	to = m->end_seq != 0 ? (int64_t)m->end_seq : from;
+	if (to - from >= PT_EVIDENCE_EVENTS_MAX) {
+		(void)snprintf(line, sizeof(line), "the session spans %lld hub events, more than a"
+			       " bundle holds (%d)", (long long)(to - from + 1), PT_EVIDENCE_EVENTS_MAX);
+		note_add(note, note_cap, line);
+		return 0;
+	}
+	if ((rc = home_path(path, sizeof(path), home, "/hubs")) != 0 ||
+	    (rc = client_call(c, "GET", path, NULL, CALL_AUTH, &list)) != 0)
+		return rc;
+	rc = EXIT_INPUT;
+	hubs = json_object_get(list, "hubs");
+	if (!json_is_array(hubs) || json_array_size(hubs) > EV_HUBS_MAX) {
+		warnx_("porterd's list of the home's hubs is malformed");
+		goto out;
+	}
+	json_array_foreach(hubs, i, v) {
+		hid = json_object_get(v, "id");
+		if (!json_is_string(hid) || json_string_length(hid) > PT_ID_MAX ||
+		    !pt_id_is_valid(json_string_value(hid), json_string_length(hid))) {
+			warnx_("porterd's list of the home's hubs is malformed");
+			goto out;
+		}
+		memcpy(id, json_string_value(hid), json_string_length(hid) + 1);
+		(void)snprintf(sub, sizeof(sub), "/hubs/%s/chain?from=%lld&to=%lld", id,
+			       (long long)from, (long long)to);
+		if ((x = home_path(path, sizeof(path), home, sub)) != 0) {
+			rc = x;
+			goto out;
+		}
+		n_asked++;
+		json_decref(r);
+		r = NULL;
+		x = client_call(c, "GET", path, NULL, CALL_AUTH | CALL_QUIET, &r);
+		if (x != 0) {
+			/* Not this hub's, or porterd lacks part of it: said, next. */
+			if (strcmp(c->err_code, "no-chain") != 0 && strcmp(c->err_code, "not-found") != 0) {
+				if (c->err_line[0] != '\0')
+					warnx_("the events of hub %s: %s", id, c->err_line);
+				rc = x;
+				goto out;
+			}
+			(void)snprintf(line, sizeof(line), "hub %s: %s", id, c->err_line);
+			note_add(note, note_cap, line);
+			continue;
+		}
+		if (ev_chain_take(r, id, from, to, e, why, sizeof(why)) != 0) {
+			warnx_("porterd's chain of hub %s is malformed: %s; nothing written", id, why);
+			goto out;
+		}
+		if (!hub_id_is_key(id, e->hub_pk)) {
+			ev_chain_clear(e);
+			(void)snprintf(line, sizeof(line), "hub %s: porterd gives a key that is not"
+				       " this hub's (its id is hub- and its key id)", id);
+			note_add(note, note_cap, line);
+			continue;
+		}
+		if (hub_pin != NULL && !pt_ct_equal(e->hub_pk, hub_pin, PT_PK_LEN)) {
+			ev_chain_clear(e);
+			(void)snprintf(line, sizeof(line), "hub %s: not the hub of --hub-key", id);
+			note_add(note, note_cap, line);
+			continue;
+		}
+		if (ev_chain_names_clip(e, clip)) {
+			*keep = r;
+			r = NULL;
+			note[0] = '\0';
+			rc = 0;
+			goto out;
+		}
+		ev_chain_clear(e);
+		(void)snprintf(line, sizeof(line), "hub %s: its event %lld is not this clip's"
+			       " session.start", id, (long long)from);
+		note_add(note, note_cap, line);
+	}
+	if (n_asked == 0)
+		(void)snprintf(note, note_cap, "home %s has no hub", home);
+	rc = 0;
+out:
+	json_decref(r);
+	json_decref(list);
+	return rc;
+}
+
+/* "segment 1: its size or SHA-256 is not the manifest's" into buf. */
+static const char *
+evidence_what(const struct pt_evidence_result *res, char *buf, size_t cap)
+{
+	const struct pt_evidence_text *t = pt_evidence_what_text(res->what);
+
+	if (t->numbered)
+		(void)snprintf(buf, cap, "%s %lld: %s", t->subject, (long long)res->at, t->text);
+	else
+		(void)snprintf(buf, cap, "%s: %s", t->subject, t->text);
+	return buf;
+}
+
+/* Bytes the hub's part takes in the bundle, at most. */
+static size_t
+hub_part_size(const struct pt_evidence *e)
+{
+	size_t i, n = 256 + PT_ID_MAX;
+
+	for (i = 0; i < e->n_events; i++)
+		n += e->ev[i].type_len + e->ev[i].data_len + PT_HASH_LEN + 64;
+	return n + e->n_cps * (PT_SIG_LEN + 32);
+}
+
 static int
 evidence_export(struct client *c, const char *home, const char *clip_hex, const char *out,
-		const char *camera_key, const struct cam_trust *trust)
+		const char *camera_key, const uint8_t *hub_pin, const struct cam_trust *trust)
 {
+	const struct pt_crypto_ops *ops = pt_crypto_sodium();
 	struct pt_evidence *e = NULL;
-	struct pt_clip_manifest *m = NULL;
+	struct pt_clip_manifest *m = NULL, *scratch = NULL;
+	struct pt_evidence_result res;
 	uint8_t clip[PT_CLIP_ID_LEN], *man = NULL, *seg[PT_CLIP_SEGMENTS_MAX] = {NULL}, *b = NULL;
 	uint8_t srv[PT_PK_LEN];
-	char path[512], sub[128];
+	char path[512], sub[128], note[512], what[256];
 	size_t man_len, len, cap, i, n = 0;
-	json_t *info = NULL;
+	json_t *info = NULL, *chain = NULL;
 	const json_t *k;
+	bool man_ok, warned = false, has_hub;
 	int rc = EXIT_INPUT, x;
 
+	note[0] = '\0';
 	if (pt_clip_id_parse(clip_hex, clip) != PT_OK) {
 		warnx_("'%s' is not a clip id (32 lowercase hex digits)", clip_hex);
 		return EXIT_INPUT;
 	}
-	if ((e = calloc(1, sizeof(*e))) == NULL || (m = malloc(sizeof(*m))) == NULL) {
+	if ((e = calloc(1, sizeof(*e))) == NULL || (m = malloc(sizeof(*m))) == NULL ||
+	    (scratch = malloc(sizeof(*scratch))) == NULL) {
 		warnx_("out of memory");
 		goto out;
 	}
@@ -1300,12 +1484,19 @@ evidence_export(struct client *c, const char *home, const char *clip_hex, const 
 		rc = x;
 		goto out;
 	}
-	/* Decoded unverified, only to know the segments to fetch: verify
-	 * decides what they are worth. */
-	if (pt_clip_manifest_open(pt_crypto_sodium(), e->camera_pk, man, man_len, m) != PT_OK) {
+	/* Opened here to know the segments to fetch and the hub events to
+	 * ask for: the check of the whole bundle below decides what it is
+	 * worth. */
+	man_ok = pt_clip_manifest_open(ops, e->camera_pk, man, man_len, m) == PT_OK;
+	if (!man_ok) {
 		warnx_("the manifest does not verify with the camera's key; exported as is (it will"
 		       " not verify)");
 		m->n_segments = 0;
+		warned = true;
+		(void)snprintf(note, sizeof(note), "the manifest does not verify");
+	} else if (memcmp(m->clip, clip, PT_CLIP_ID_LEN) != 0) {
+		warnx_("the manifest porterd sent is of another clip: nothing written");
+		goto out;
 	}
 	e->manifest = man;
 	e->manifest_len = man_len;
@@ -1315,6 +1506,7 @@ evidence_export(struct client *c, const char *home, const char *clip_hex, const 
 		if ((x = home_path(path, sizeof(path), home, sub)) != 0 ||
 		    (x = get_raw(c, path, PT_CLIP_SEGMENT_SIZE_MAX, &seg[n], &len)) != 0) {
 			warnx_("segment %zu is not available: the bundle will not verify", i);
+			warned = true;
 			continue;
 		}
 		e->seg[n].index = (uint32_t)i;
@@ -1324,6 +1516,42 @@ evidence_export(struct client *c, const char *home, const char *clip_hex, const 
 		n++;
 	}
 	e->n_segs = n;
+	if (man_ok &&
+	    (rc = evidence_hub_part(c, home, clip, m, hub_pin, e, &chain, note, sizeof(note))) != 0)
+		goto out;
+	if (man_ok && hub_pin != NULL && !e->has_hub) {
+		/* Pinned: a bundle without that hub's part is not what was asked. */
+		printf("FAILED: no chain of the hub of --hub-key names this clip at porterd: %s;"
+		       " nothing written\n", note[0] != '\0' ? note : "no hub");
+		rc = 10 - PT_EBADSIG;
+		goto out;
+	}
+	rc = EXIT_INPUT;
+	/* What verify checks, before anything is written: the clip's part
+	 * first; then the hub's, with the camera key trusted here and no hub
+	 * pin. porterd's events that do not check out are not the hub's. */
+	has_hub = e->has_hub;
+	e->has_hub = false;
+	x = pt_evidence_verify_pinned(ops, e, e->camera_pk, NULL, scratch, &res);
+	e->has_hub = has_hub;
+	if (x != PT_OK) {
+		if (!warned)
+			warnx_("the bundle will not verify: %s", evidence_what(&res, what, sizeof(what)));
+		if (has_hub) {
+			ev_chain_clear(e);
+			(void)snprintf(note, sizeof(note), "the clip's part does not verify, so the"
+				       " hub's is left out");
+		}
+	} else if (has_hub &&
+		   (x = pt_evidence_verify_pinned(ops, e, e->camera_pk, hub_pin, scratch, &res)) !=
+			   PT_OK) {
+		printf("FAILED: porterd's chain of hub %s does not check out (not the hub's): %s;"
+		       " nothing written\n", e->hub_id, evidence_what(&res, what, sizeof(what)));
+		rc = 10 - x;
+		goto out;
+	}
+	if (e->has_hub)
+		cap += hub_part_size(e);
 	if ((b = malloc(cap)) == NULL) {
 		warnx_("out of memory");
 		goto out;
@@ -1334,10 +1562,17 @@ evidence_export(struct client *c, const char *home, const char *clip_hex, const 
 	}
 	if ((rc = write_file_atomic(out, b, len)) != 0)
 		goto out;
-	printf("exported clip %s: manifest, %zu of %zu segments, camera key; %zu bytes to %s\n",
-	       clip_hex, n, m->n_segments, len, out);
-	printf("note: the hub's events and checkpoints are not in it (porterd does not keep the\n"
-	       "      hub's checkpoint signatures yet)\n");
+	printf("exported clip %s: manifest, %zu of %zu segments, camera key, ", clip_hex, n,
+	       m->n_segments);
+	if (e->has_hub)
+		printf("%zu hub events of %s (seq %lld..%lld), %zu checkpoints", e->n_events,
+		       e->hub_id, (long long)e->ev[0].seq, (long long)e->ev[e->n_events - 1].seq,
+		       e->n_cps);
+	else
+		printf("no hub events");
+	printf("; %zu bytes to %s\n", len, out);
+	if (!e->has_hub)
+		printf("note: the hub's events are not in it: %s\n", note);
 	rc = 0;
 out:
 	for (i = 0; i < n; i++)
@@ -1345,7 +1580,9 @@ out:
 	free(b);
 	free(man);
 	free(m);
+	free(scratch);
 	free(e);
+	json_decref(chain);
 	json_decref(info);
 	return rc;
 }
@@ -1356,9 +1593,9 @@ evidence_verify(const char *file, const char *camera_key, const char *hub_key)
 	struct pt_evidence *e = NULL;
 	struct pt_clip_manifest *m = NULL;
 	struct pt_evidence_result res;
-	const struct pt_evidence_text *t;
 	struct pt_errbuf err;
 	uint8_t pinned[PT_PK_LEN], hub_pk[PT_PK_LEN], *b = NULL;
+	char what[256];
 	size_t len;
 	int rc = EXIT_INPUT, x;
 
@@ -1385,28 +1622,26 @@ evidence_verify(const char *file, const char *camera_key, const char *hub_key)
 	}
 	x = pt_evidence_verify_pinned(pt_crypto_sodium(), e, pinned, hub_key != NULL ? hub_pk : NULL,
 				      m, &res);
-	t = pt_evidence_what_text(res.what);
 	if (x != PT_OK) {
-		if (t->numbered)
-			printf("FAILED: %s %lld: %s\n", t->subject, (long long)res.at, t->text);
-		else
-			printf("FAILED: %s: %s\n", t->subject, t->text);
+		printf("FAILED: %s\n", evidence_what(&res, what, sizeof(what)));
 		rc = 10 - x;
 		goto out;
 	}
 	printf("ok: clip manifest signed by camera %s; %zu segments", m->camera, res.segments);
-	if (e->has_hub && hub_key != NULL)
-		printf("; %zu events of hub %s (the pinned hub key), %zu checkpoints", res.events,
-		       e->hub_id, res.checkpoints);
+	if (e->has_hub && res.hub_pinned)
+		printf("; %zu hub events of %s checked against the pinned hub key, %zu checkpoints",
+		       res.events, e->hub_id, res.checkpoints);
 	else if (e->has_hub)
-		printf("; %zu events, %zu checkpoints, consistent with the hub key in the bundle",
-		       res.events, res.checkpoints);
+		printf("; %zu hub events of %s, %zu checkpoints, consistent with the hub key in the"
+		       " bundle only", res.events, e->hub_id, res.checkpoints);
 	else
 		printf("; no hub events in the bundle");
 	printf("\n");
 	if (e->has_hub && hub_key == NULL)
 		printf("note: the hub key is the bundle's own, so the events are not shown to be"
 		       " any hub's; pin it with --hub-key\n");
+	else if (!e->has_hub && hub_key != NULL)
+		printf("note: --hub-key checked nothing: the bundle holds no hub events\n");
 	if (m->end_seq == 0)
 		printf("note: the clip was cut short (no END)\n");
 	rc = 0;
@@ -1474,7 +1709,7 @@ cmd_evidence(int argc, char **argv)
 	positional(argc, argv, 1, "evidence", strcmp(verb, "export") == 0 ? "the clip's id"
 									 : "the bundle file");
 	if (strcmp(verb, "export") == 0) {
-		if (home == NULL || out == NULL || hubkey != NULL)
+		if (home == NULL || out == NULL)
 			die_usage("evidence", "export needs --home, --out and --camera-key (or --key"
 					      " / --owner-pub)");
 		if (key != NULL) {
@@ -1489,7 +1724,15 @@ cmd_evidence(int argc, char **argv)
 			pt_secret_free(own);
 			cam_trust_add_pk(&trust, own_pk);
 		}
-		rc = evidence_export(&c, home, argv[optind], out, camkey, &trust);
+		uint8_t hub_pk[PT_PK_LEN];
+
+		if (hubkey != NULL && pt_pubkey_parse(hubkey, hub_pk, &err) != PT_OK) {
+			warnx_("--hub-key: %s", err.msg);
+			client_close(&c);
+			return EXIT_INPUT;
+		}
+		rc = evidence_export(&c, home, argv[optind], out, camkey,
+				     hubkey != NULL ? hub_pk : NULL, &trust);
 	} else {
 		if (home != NULL || out != NULL || key != NULL || pubs)
 			die_usage("evidence", "verify takes the file, --camera-key and --hub-key: the"
