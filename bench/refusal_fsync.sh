@@ -5,7 +5,8 @@
 #
 # A refusal that counts towards the lockout (docs/hub.md, "Lockout") is
 # saved before the hub answers: the failure count and the time of the
-# last failure (hub_state_lockout_save, one transaction). Here porter-hub
+# last failure, with the events queued so far (the refusal's own among
+# them) in one transaction (hub_state_event_append_lockout). Here porter-hub
 # (sim drivers, state in a temporary directory, lockout_failures high
 # enough that no lockout starts) gets N connections, each one HELLO whose
 # body is not CBOR (refused malformed: it counts), under

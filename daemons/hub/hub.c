@@ -510,30 +510,60 @@ events_one_by_one(struct hub *h)
 
 /*
  * Append what is queued and not committed yet, in order, in one
- * transaction with the checkpoints due (one fsync for the turn); only
- * then tell the uplink (it publishes from the stored outbox: committed
- * events only) and send what waited for a seq (clip marks, live orders).
+ * transaction with the checkpoints due and, with_lockout, the lockout as
+ * it stands (one commit, one fsync). If that transaction fails: the
+ * lockout alone (lockout_save), then the events one at a time. Either
+ * way both are stored (or failed, logged) on return: count_failure
+ * calls this before the refusal is answered.
+ */
+static void
+events_commit(struct hub *h, bool with_lockout)
+{
+	struct hub_lockout lo;
+	struct hub_ckpt ck;
+	size_t n = h->evq_n - h->evq_done;
+	int r;
+
+	if (n == 0 && !with_lockout)
+		return;
+	memset(&lo, 0, sizeof(lo));
+	if (with_lockout) {
+		h->lockout_dirty = false;	/* saved now, with the count as it is */
+		lo.failures = h->failures;
+		lo.locked_until = h->locked_until;
+		lo.last_failure_at = h->last_failure_at;
+	}
+	ckpt_init(h, &ck);
+	r = hub_state_event_append_lockout(h->st, &h->evq[h->evq_done], n, &ck,
+					   with_lockout ? &lo : NULL);
+	if (r == PT_OK) {
+		if (n > 0)
+			events_committed(h, n, &ck);
+		return;
+	}
+	hlog(HLOG_ERR, "event=event_append error=\"%s\" events=%zu lockout=%s note=\"one at a time\"",
+	     pt_err_text(r), n, with_lockout ? "yes" : "no");
+	if (with_lockout)
+		lockout_save(h);
+	if (n > 0)
+		events_one_by_one(h);
+}
+
+/*
+ * Commit what is queued and not committed yet (events_commit, with the
+ * lockout if a grant reset the count this turn: one fsync for the turn);
+ * only then tell the uplink (it publishes from the stored outbox:
+ * committed events only) and send what waited for a seq (clip marks,
+ * live orders).
  */
 static void
 events_flush(struct hub *h)
 {
 	int64_t seqs[MARKS_MAX], live_seqs[LIVE_Q_MAX];
 	struct live_q live[LIVE_Q_MAX];
-	struct hub_ckpt ck;
-	size_t i, n_marks, n_live, n = h->evq_n - h->evq_done;
-	int r;
+	size_t i, n_marks, n_live;
 
-	if (n > 0) {
-		ckpt_init(h, &ck);
-		r = hub_state_event_append_batch(h->st, &h->evq[h->evq_done], n, &ck);
-		if (r == PT_OK) {
-			events_committed(h, n, &ck);
-		} else {
-			hlog(HLOG_ERR, "event=event_append error=\"%s\" events=%zu note=\"one at a time\"",
-			     pt_err_text(r), n);
-			events_one_by_one(h);
-		}
-	}
+	events_commit(h, h->lockout_dirty);
 	if (h->evq_n > 0 && h->up_ops != NULL)
 		h->up_ops->events_appended(h->up, h->last_seq);
 	n_marks = h->n_marks;
@@ -551,10 +581,6 @@ events_flush(struct hub *h)
 	marks_send(h, seqs, n_marks);	/* its failures are next turn's events */
 	live_orders_send(h, live, live_seqs, n_live);	/* the same */
 	memset(live, 0, sizeof(live));
-	if (h->lockout_dirty) {
-		h->lockout_dirty = false;
-		lockout_save(h);
-	}
 }
 
 /*
@@ -1375,6 +1401,14 @@ lockout_save(struct hub *h)
  * each failure beyond doubles it, up to lockout_max. A failure during a
  * lockout cannot happen here (the caller refuses first), so it neither
  * counts nor extends the lockout.
+ *
+ * Durable before the caller answers (docs/hub.md, "Lockout"): the count
+ * and the time of the failure are committed here, in one transaction
+ * with the events queued so far (events_commit): the caller queues the
+ * refusal's own event first (link.error, decision.refuse, panic.refuse,
+ * pairing.refuse), and lockout.start is queued before the commit. One
+ * fsync per counted refusal; the end of the turn has nothing left for
+ * them.
  */
 static void
 count_failure(struct hub *h, const struct hub_session *s, int reason)
@@ -1404,16 +1438,16 @@ count_failure(struct hub *h, const struct hub_session *s, int reason)
 		hlog(HLOG_WARN, "event=lockout_start conn=%llu failures=%u ms=%llu reason=%s",
 		     (unsigned long long)s->id, h->failures, (unsigned long long)len,
 		     pt_err_code(reason));
-		lockout_save(h);
 		event(h, "lockout.start",
 		      json_pack("{s:I,s:I,s:s,s:I}", "failures", (json_int_t)h->failures, "ms",
 				(json_int_t)len, "reason", pt_err_code(reason), "until",
 				(json_int_t)h->locked_until));
+		events_commit(h, true);
 		return;
 	}
 	hlog(HLOG_INFO, "event=failure conn=%llu failures=%u reason=%s", (unsigned long long)s->id,
 	     h->failures, pt_err_code(reason));
-	lockout_save(h);
+	events_commit(h, true);
 }
 
 static uint32_t

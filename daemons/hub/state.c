@@ -1206,7 +1206,7 @@ charge_rows(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n, i
 
 static int append_tx(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n_ctis,
 		     int64_t at, struct hub_event *ev, size_t n, struct hub_ckpt *ck,
-		     const char *what);
+		     const struct hub_lockout *lo, const char *what);
 
 int
 hub_state_charge(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n, int64_t at)
@@ -1214,7 +1214,7 @@ hub_state_charge(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t
 	if (hs == NULL || (n != 0 && ctis == NULL))
 		return PT_EINVAL;
 	/* synchronous = FULL: the WAL is fsync'd before COMMIT returns. */
-	return append_tx(hs, ctis, n, at, NULL, 0, NULL, "cannot charge an entry");
+	return append_tx(hs, ctis, n, at, NULL, 0, NULL, NULL, "cannot charge an entry");
 }
 
 int
@@ -1223,7 +1223,7 @@ hub_state_charge_events(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN],
 {
 	if (hs == NULL || (n != 0 && ctis == NULL))
 		return PT_EINVAL;
-	return append_tx(hs, ctis, n, at, ev, n_ev, ck, "cannot charge an entry");
+	return append_tx(hs, ctis, n, at, ev, n_ev, ck, NULL, "cannot charge an entry");
 }
 
 /* ---- revocations ---- */
@@ -1536,27 +1536,36 @@ hub_state_lockout_set(struct hub_state *hs, uint32_t failures, int64_t locked_un
 	return r == PT_ENOTFOUND ? log_eio_msg(what, "the lockout row is missing") : r;
 }
 
+/* Inside the caller's transaction: the lockout row and the time of the
+ * last failure. */
+static int
+lockout_rows(struct hub_state *hs, const struct hub_lockout *lo)
+{
+	int r;
+
+	if ((r = hub_state_lockout_set(hs, lo->failures, lo->locked_until)) != PT_OK)
+		return r;
+	return hub_state_meta_set(hs, "lockout_last_failure", lo->last_failure_at);
+}
+
 /*
  * The lockout row and the time of the last failure, in one transaction:
  * one fsync before a counted refusal is answered, not one per statement.
+ * (The hub saves it with the events queued so far instead,
+ * hub_state_event_append_lockout, and falls back to this.)
  */
 int
 hub_state_lockout_save(struct hub_state *hs, uint32_t failures, int64_t locked_until,
 		       int64_t last_failure_at)
 {
-	const char *what = "cannot save the lockout";
-	int r;
+	struct hub_lockout lo;
 
-	if (hs == NULL || locked_until < 0 || last_failure_at < 0)
+	if (hs == NULL)
 		return PT_EINVAL;
-	if ((r = tx_begin(hs, S_BEGIN_IMMEDIATE, what)) != PT_OK)
-		return r;
-	if ((r = hub_state_lockout_set(hs, failures, locked_until)) != PT_OK ||
-	    (r = hub_state_meta_set(hs, "lockout_last_failure", last_failure_at)) != PT_OK) {
-		tx_rollback(hs, what);
-		return r;
-	}
-	return tx_commit(hs, what);
+	lo.failures = failures;
+	lo.locked_until = locked_until;
+	lo.last_failure_at = last_failure_at;
+	return append_tx(hs, NULL, 0, 0, NULL, 0, NULL, &lo, "cannot save the lockout");
 }
 
 /* ---- events ---- */
@@ -1682,12 +1691,13 @@ events_insert(struct hub_state *hs, struct hub_event *ev, size_t n, const struct
 /*
  * One IMMEDIATE transaction, one commit (one fsync): the entries of
  * ctis[0..n_ctis) charged, then ev[0..n) appended with the checkpoints
- * ck asks for. All of it or none: on an error no event has a seq and
- * ck->last is as it was.
+ * ck asks for, then the lockout lo (NULL: none) saved. All of it or
+ * none: on an error no event has a seq and ck->last is as it was.
  */
 static int
 append_tx(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n_ctis, int64_t at,
-	  struct hub_event *ev, size_t n, struct hub_ckpt *ck, const char *what)
+	  struct hub_event *ev, size_t n, struct hub_ckpt *ck, const struct hub_lockout *lo,
+	  const char *what)
 {
 	int64_t cp_last = ck != NULL ? ck->last : 0;
 	bool valid = true;
@@ -1698,19 +1708,22 @@ append_tx(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n_ctis
 		return PT_EINVAL;
 	if (ck != NULL && (ck->every < 1 || ck->sign == NULL))
 		return PT_EINVAL;
+	if (lo != NULL && (lo->locked_until < 0 || lo->last_failure_at < 0))
+		return PT_EINVAL;
 	for (i = 0; i < n; i++)
 		if (!event_prepare(&ev[i]))
 			valid = false;	/* every one cleared all the same */
 	if (!valid)
 		return PT_EINVAL;
-	if (n_ctis == 0 && n == 0)
+	if (n_ctis == 0 && n == 0 && lo == NULL)
 		return PT_OK;
 	/* IMMEDIATE: the write lock first, so no other writer slips between
 	 * the last event read and the next one written. */
 	if ((r = tx_begin(hs, S_BEGIN_IMMEDIATE, what)) != PT_OK)
 		return r;
 	if ((n_ctis == 0 || (r = charge_rows(hs, ctis, n_ctis, at, what)) == PT_OK) &&
-	    (n == 0 || (r = events_insert(hs, ev, n, ck, &cp_last, what)) == PT_OK))
+	    (n == 0 || (r = events_insert(hs, ev, n, ck, &cp_last, what)) == PT_OK) &&
+	    (lo == NULL || (r = lockout_rows(hs, lo)) == PT_OK))
 		r = tx_commit(hs, what);	/* synchronous = FULL: fsync'd on return */
 	else
 		tx_rollback(hs, what);
@@ -1733,7 +1746,7 @@ hub_state_event_append(struct hub_state *hs, struct hub_event *e)
 		(void)event_prepare(e);
 		return PT_EINVAL;
 	}
-	return append_tx(hs, NULL, 0, 0, e, 1, NULL, "cannot append an event");
+	return append_tx(hs, NULL, 0, 0, e, 1, NULL, NULL, "cannot append an event");
 }
 
 int
@@ -1742,7 +1755,16 @@ hub_state_event_append_batch(struct hub_state *hs, struct hub_event *ev, size_t 
 {
 	if (hs == NULL)
 		return PT_EINVAL;
-	return append_tx(hs, NULL, 0, 0, ev, n, ck, "cannot append events");
+	return append_tx(hs, NULL, 0, 0, ev, n, ck, NULL, "cannot append events");
+}
+
+int
+hub_state_event_append_lockout(struct hub_state *hs, struct hub_event *ev, size_t n,
+			       struct hub_ckpt *ck, const struct hub_lockout *lo)
+{
+	if (hs == NULL)
+		return PT_EINVAL;
+	return append_tx(hs, NULL, 0, 0, ev, n, ck, lo, "cannot append events and the lockout");
 }
 
 int

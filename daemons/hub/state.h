@@ -152,6 +152,27 @@ struct hub_ckpt {
  */
 int hub_state_event_append_batch(struct hub_state *hs, struct hub_event *ev, size_t n,
 				 struct hub_ckpt *ck) PT_MUST_CHECK;
+/*
+ * The lockout as hub_state_lockout_save stores it: the row (failures,
+ * locked_until) and meta "lockout_last_failure", UTC seconds.
+ */
+struct hub_lockout {
+	uint32_t failures;
+	int64_t locked_until;
+	int64_t last_failure_at;
+};
+/*
+ * hub_state_event_append_batch, and lo (NULL: none) saved as
+ * hub_state_lockout_save saves it, in the SAME transaction: the events
+ * and the lockout are durable together at one commit (one fsync), or
+ * neither is (on an error the stored lockout and events are as they
+ * were, no ev[i] has a seq, ck->last is unchanged). n may be 0 (the
+ * lockout alone). PT_EINVAL (nothing stored) for a malformed event or a
+ * negative time in lo.
+ */
+int hub_state_event_append_lockout(struct hub_state *hs, struct hub_event *ev, size_t n,
+				   struct hub_ckpt *ck,
+				   const struct hub_lockout *lo) PT_MUST_CHECK;
 /* Events with seq > after, in order, at most max. */
 int hub_state_event_list(struct hub_state *hs, int64_t after, bool unsent_only,
 			 struct hub_event *out, size_t max, size_t *n) PT_MUST_CHECK;

@@ -1353,6 +1353,105 @@ checkpoint_seqs(const char *path, int64_t *out, size_t max)
 	return n;
 }
 
+/* The stored lockout is exactly (f, until, last)? */
+static bool
+lockout_is(struct hub_state *hs, uint32_t f, int64_t until, int64_t last)
+{
+	uint32_t gf = 0;
+	int64_t gu = 0, gl = 0;
+
+	return hub_state_lockout_get(hs, &gf, &gu) == PT_OK &&
+	       hub_state_meta_get(hs, "lockout_last_failure", &gl) == PT_OK && gf == f &&
+	       gu == until && gl == last;
+}
+
+/* A counted refusal's commit: the events queued so far and the lockout
+ * in one transaction (hub_state_event_append_lockout), both or neither.
+ * b has the trigger that fails an insert of an alert.boom event. */
+static void
+test_events_lockout(struct hub_state *b, struct hub_ckpt *ck)
+{
+	struct hub_lockout lo = { 7, 1700000300, 1700000240 }, lo2;
+	struct hub_event ev[2];
+	int64_t before = event_count(b), cp = ck->last;
+	sqlite3 *db;
+
+	set_event(&ev[0], 6000, "link.error", "{\"reason\":\"malformed\"}");
+	set_event(&ev[1], 6000, "lockout.start", "{\"failures\":7}");
+	T_EQ(hub_state_event_append_lockout(b, ev, 2, ck, &lo), PT_OK,
+	     "events+lockout: two events and the lockout");
+	T_OK(ev[0].seq == before + 1 && ev[1].seq == before + 2 &&
+		     memcmp(ev[1].prev, ev[0].hash, PT_HASH_LEN) == 0,
+	     "events+lockout: the events chained on, no gap");
+	T_EQ(event_count(b), before + 2, "events+lockout: both events stored");
+	T_OK(lockout_is(b, 7, 1700000300, 1700000240),
+	     "events+lockout: the lockout row and the last failure's time stored");
+	before += 2;
+	cp = ck->last;
+
+	/* An insert that fails (the trigger): neither the events nor the
+	 * lockout change. */
+	lo2 = (struct hub_lockout){ 8, 0, 1700000250 };
+	set_event(&ev[0], 6001, "link.error", "{}");
+	set_event(&ev[1], 6001, "alert.boom", "{}");
+	T_OK(hub_state_event_append_lockout(b, ev, 2, ck, &lo2) != PT_OK,
+	     "events+lockout: a failing insert fails it");
+	T_OK(ev[0].seq == 0 && ev[1].seq == 0, "events+lockout: no seq after the failure");
+	T_EQ(event_count(b), before, "events+lockout: no event stored after the failure");
+	T_OK(lockout_is(b, 7, 1700000300, 1700000240),
+	     "events+lockout: the lockout unchanged after the failure");
+	T_EQ(ck->last, cp, "events+lockout: ck.last unchanged after the failure");
+
+	/* The lockout update that fails (a trigger): the events go with it. */
+	db = raw_open(dbpath);
+	T_EQ(raw_exec(db, "CREATE TRIGGER t_lo BEFORE UPDATE ON lockout WHEN NEW.failures = 99"
+			  " BEGIN SELECT RAISE(ABORT, 'boom'); END"),
+	     SQLITE_OK, "events+lockout: a trigger that fails the lockout update");
+	sqlite3_close(db);
+	lo2.failures = 99;
+	set_event(&ev[1], 6001, "decision.refuse", "{}");
+	T_OK(hub_state_event_append_lockout(b, ev, 2, ck, &lo2) != PT_OK,
+	     "events+lockout: a failing lockout update fails it");
+	T_EQ(event_count(b), before, "events+lockout: the events not stored with it");
+	T_OK(lockout_is(b, 7, 1700000300, 1700000240),
+	     "events+lockout: the lockout unchanged");
+
+	/* Refused before anything is written. */
+	lo2.failures = 8;
+	ev[1].type[0] = 'X';
+	T_EQ(hub_state_event_append_lockout(b, ev, 2, ck, &lo2), PT_EINVAL,
+	     "events+lockout: a malformed event is PT_EINVAL");
+	set_event(&ev[1], 6001, "decision.refuse", "{}");
+	lo2.locked_until = -1;
+	T_EQ(hub_state_event_append_lockout(b, ev, 2, ck, &lo2), PT_EINVAL,
+	     "events+lockout: a negative locked_until is PT_EINVAL");
+	lo2.locked_until = 0;
+	lo2.last_failure_at = -1;
+	T_EQ(hub_state_event_append_lockout(b, ev, 2, ck, &lo2), PT_EINVAL,
+	     "events+lockout: a negative last failure is PT_EINVAL");
+	T_EQ(hub_state_event_append_lockout(NULL, ev, 2, ck, &lo), PT_EINVAL,
+	     "events+lockout: NULL state");
+	T_EQ(event_count(b), before, "events+lockout: nothing stored by the refused calls");
+	T_OK(lockout_is(b, 7, 1700000300, 1700000240),
+	     "events+lockout: the lockout unchanged by the refused calls");
+
+	/* The lockout alone (a grant's reset with no event), and events
+	 * alone (NULL lockout: a plain batch). */
+	lo2 = (struct hub_lockout){ 0, 0, 1700000250 };
+	T_EQ(hub_state_event_append_lockout(b, NULL, 0, NULL, &lo2), PT_OK,
+	     "events+lockout: the lockout alone");
+	T_OK(lockout_is(b, 0, 0, 1700000250), "events+lockout: the reset stored");
+	set_event(&ev[0], 6002, "door.opened", "{}");
+	T_EQ(hub_state_event_append_lockout(b, ev, 1, ck, NULL), PT_OK,
+	     "events+lockout: events alone");
+	T_OK(ev[0].seq == before + 1 && event_count(b) == before + 1 &&
+		     lockout_is(b, 0, 0, 1700000250),
+	     "events+lockout: the event stored, the lockout untouched");
+	db = raw_open(dbpath);
+	T_EQ(raw_exec(db, "DROP TRIGGER t_lo"), SQLITE_OK, "events+lockout: trigger dropped");
+	sqlite3_close(db);
+}
+
 #define BATCH_N 23
 
 static void
@@ -1524,6 +1623,7 @@ test_batch(void)
 					     NULL),
 		     PT_EINVAL, "charge+events: NULL state");
 	}
+	test_events_lockout(b, &ck);
 	T_EQ(hub_state_event_verify(b, &bad), PT_OK, "batch: the chain verifies at the end");
 	hub_state_close(b);
 	pt_secret_free(ts.key);
