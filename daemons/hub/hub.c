@@ -193,7 +193,8 @@ struct hub {
 	uint8_t pair_used[PAIR_CODE_LEN];
 
 	/* the event chain, and what waits to be appended this turn: evq[0,
-	 * evq_done) committed already (with a charge), evq[evq_done, evq_n)
+	 * evq_done) committed already (with a charge, or with the lockout by
+	 * count_failure before a refusal is answered), evq[evq_done, evq_n)
 	 * not yet; events_flush commits them in one transaction */
 	int64_t last_seq, last_cp_seq;
 	uint8_t last_hash[PT_HASH_LEN];

@@ -1413,6 +1413,9 @@ test_events_lockout(struct hub_state *b, struct hub_ckpt *ck)
 	T_OK(hub_state_event_append_lockout(b, ev, 2, ck, &lo2) != PT_OK,
 	     "events+lockout: a failing lockout update fails it");
 	T_EQ(event_count(b), before, "events+lockout: the events not stored with it");
+	T_OK(ev[0].seq == 0 && ev[1].seq == 0,
+	     "events+lockout: no seq after the failing lockout update");
+	T_EQ(ck->last, cp, "events+lockout: ck.last unchanged after the failing lockout update");
 	T_OK(lockout_is(b, 7, 1700000300, 1700000240),
 	     "events+lockout: the lockout unchanged");
 
