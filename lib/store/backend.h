@@ -89,6 +89,8 @@ struct pt_store_ops {
 	/* hub checkpoints (schema 9) */
 	int (*hub_checkpoint_add)(struct pt_store *st, const char *hub_id, int64_t seq, const uint8_t sig[PT_SIG_LEN]);
 	int (*hub_event_range)(struct pt_store *st, const char *hub_id, int64_t from, int64_t to, struct pt_event_row *out, size_t max, size_t *n);
+	/* the last max checkpoints of [from, to], newest first (store.c
+	 * returns them ascending) */
 	int (*hub_checkpoint_range)(struct pt_store *st, const char *hub_id, int64_t from, int64_t to, struct pt_hub_checkpoint *out, size_t max, size_t *n);
 	int (*hub_checkpoint_next)(struct pt_store *st, const char *hub_id, int64_t from, struct pt_hub_checkpoint *cp);
 };

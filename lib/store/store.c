@@ -695,12 +695,24 @@ int
 pt_store_hub_checkpoint_range(struct pt_store *st, const char *hub_id, int64_t from, int64_t to,
 			      struct pt_hub_checkpoint *out, size_t max, size_t *n)
 {
+	struct pt_hub_checkpoint t;
+	size_t i;
+	int r;
+
 	if (n != NULL)
 		*n = 0;
 	if (st == NULL || hub_id == NULL || n == NULL || (out == NULL && max != 0) || from < 1 ||
 	    to < from || max > PT_STORE_CHAIN_CPS_MAX)
 		return PT_EINVAL;
-	return st->ops->hub_checkpoint_range(st, hub_id, from, to, out, max, n);
+	/* The backends read the last max of the range, newest first. */
+	if ((r = st->ops->hub_checkpoint_range(st, hub_id, from, to, out, max, n)) != PT_OK)
+		return r;
+	for (i = 0; i < *n / 2; i++) {
+		t = out[i];
+		out[i] = out[*n - 1 - i];
+		out[*n - 1 - i] = t;
+	}
+	return PT_OK;
 }
 
 int

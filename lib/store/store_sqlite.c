@@ -3634,23 +3634,13 @@ sq_hub_event_range(struct pt_store *base, const char *hub_id, int64_t from, int6
 			 out, sizeof(*out), max, n, "cannot read a hub's events");
 }
 
+/* Newest first (the last max of the range): store.c turns them round. */
 static int
 sq_hub_checkpoint_range(struct pt_store *base, const char *hub_id, int64_t from, int64_t to,
 			struct pt_hub_checkpoint *out, size_t max, size_t *n)
 {
-	struct pt_hub_checkpoint t;
-	size_t i;
-	int r;
-
-	r = hub_range((struct sq_store *)base, S_HUB_CP_RANGE, hub_id, from, to, decode_checkpoint,
-		      out, sizeof(*out), max, n, "cannot read a hub's checkpoints");
-	/* Read newest first (the last max of the range): ascending now. */
-	for (i = 0; r == PT_OK && i < *n / 2; i++) {
-		t = out[i];
-		out[i] = out[*n - 1 - i];
-		out[*n - 1 - i] = t;
-	}
-	return r;
+	return hub_range((struct sq_store *)base, S_HUB_CP_RANGE, hub_id, from, to, decode_checkpoint,
+			 out, sizeof(*out), max, n, "cannot read a hub's checkpoints");
 }
 
 static int
