@@ -7,6 +7,7 @@ import * as api from './api.js';
 import * as keystore from './keystore.js';
 import { commandEnvelope, grantLink, rootChain, isId, approvalEnvelope } from './porter.js';
 import { pairingStatement, readPairing, hubKeyIsValid } from './porter.js';
+import { ownerStatement, endorseTarget, endorseBody } from './porter.js';
 import { getSodium } from './sodium.js';
 import { PASSPHRASE_MIN } from './kdf.js';
 import { toB64url, fromB64url } from './util.js';
@@ -1869,8 +1870,9 @@ async function viewKeys() {
         onclick: () => { keystore.lock(); route(); } }) : unlockForm(rec, () => route())));
     const owned = list.filter((x) => x.role === 'owner');
     content.push(h('h2', { text: 'Endorse it' }),
-      h('p', { text: 'An owner key the hub already trusts must endorse this key before the hub obeys it. On the computer that holds that key, run:' }));
-    for (const home of owned) {
+      h('p', { testid: 'endorse-here-note', text: `An owner key the hub already trusts must endorse this key before the hub obeys it. From another device whose browser key is already an owner key: open Keys there, paste this public key under "Endorse another device's key", and check that it shows the key id ${rec.key_id}. Or, on the computer that holds an owner key, run:` }));
+    const ownPk = fromB64url(rec.public_key);
+    for (const [idx, home] of owned.entries()) {
       // Copied into a shell: only a well-formed home id, every argument
       // single-quoted.
       if (!isId(home.id)) continue;
@@ -1881,8 +1883,9 @@ async function viewKeys() {
       // endorser, pinned here on first sight, for the user to compare.
       const pin = h('p', { class: 'small', testid: 'endorser-pin', 'data-home': home.id, text: '' });
       const pinWarn = h('p', { class: 'error', testid: 'endorser-warning', 'data-home': home.id, hidden: true });
-      content.push(h('section', { class: 'card' }, h('strong', { text: home.name }),
-        h('pre', { class: 'cmd', testid: 'endorse-command', 'data-home': home.id, text: cmd }), status, pin, pinWarn));
+      const card = h('section', { class: 'card' }, h('strong', { text: home.name }),
+        h('pre', { class: 'cmd', testid: 'endorse-command', 'data-home': home.id, text: cmd }), status, pin, pinWarn);
+      content.push(card);
       endorserFor(account, home.id).then((e) => {
         pin.dataset.kid = e.pinnedKid || '';
         pin.textContent = e.pinnedKid
@@ -1901,11 +1904,176 @@ async function viewKeys() {
         status.dataset.value = k ? (k.endorsed_by ? 'endorsed' : 'stored') : 'unknown';
         status.textContent = !k ? 'Not known to porter for this home yet.'
           : k.endorsed_by ? `Endorsed by key ${k.endorsed_by}.` : 'Stored without an endorsement: hubs will not obey it.';
+        // An owner key of this home (at porterd) may endorse another
+        // device's key from here; porterd and the hubs check that it may.
+        if (k && card.isConnected) card.append(endorseBox(home, rec, ownPk, idx));
       }).catch((e) => { status.textContent = errorText(e); });
     }
     if (!owned.length) content.push(h('p', { class: 'muted', text: 'You own no home.' }));
   }
   main.replaceChildren(h('h1', { text: 'Your key' }), ...content);
+}
+
+// porterd's refusals of an endorsement (POST .../owner-keys), in words.
+const ENDORSE_REFUSALS = {
+  'untrusted-signer': 'porterd does not count this browser\'s key among the owner keys that may endorse (it must itself be endorsed, or be the home\'s first key)',
+  'bad-signature': 'porterd finds that the signature does not verify with this browser\'s key: the statement was changed on its way, or porterd has another key',
+  'wrong-home-or-lock': 'porterd says the statement is for another home',
+  stale: 'porterd finds the statement too old or too new: check this device\'s clock',
+  malformed: 'porterd could not read the statement',
+  unsupported: 'porterd does not support this statement',
+  exists: 'porterd already has this key as an owner key of the home (nothing was changed)',
+  'limit-reached': 'this home has as many owner keys as porterd allows (64)',
+  forbidden: 'only the home\'s owners can endorse a key',
+};
+
+function endorseRefusal(e) {
+  if (!(e instanceof api.ApiError)) return errorText(e);
+  if (e.code === 'invalid-field' && e.field === 'statement') return 'porterd says the statement names another key than the one sent, or is not one it reads (invalid-field)';
+  if (e.code === 'invalid-field' && e.field === 'public_key') return 'porterd refuses the key (invalid-field)';
+  if (e.code === 'invalid-field' && e.field === 'label') return 'porterd refuses the label: at most 100 bytes of printable text (invalid-field)';
+  return Object.hasOwn(ENDORSE_REFUSALS, e.code) ? `${ENDORSE_REFUSALS[e.code]} (${e.code})` : errorText(e);
+}
+
+/** endorseBox(home, rec, ownPk, idx) -> the form "Endorse another
+ * device's key" of a home on the Keys page (docs/web-app.md): the owner
+ * pastes the public key the new device's Keys page shows; the page checks
+ * it (endorseTarget: a valid key, not this browser's, not an owner key of
+ * the home already), shows its key id to compare and asks; only then does
+ * the key worker sign the PT_ENV_OWNER statement, posted as porter key
+ * endorse posts it. idx: the home's place in the list (element ids). */
+function endorseBox(home, rec, ownPk, idx) {
+  const el = h('div', { class: 'endorse', testid: 'endorse-box', 'data-home': home.id });
+  const title = h('h3', { text: 'Endorse another device\'s key' });
+  const result = h('p', { testid: 'endorse-result', 'data-home': home.id, role: 'alert', tabindex: '-1' });
+  const ids = { key: `endorse-key-${idx}`, label: `endorse-label-${idx}` };
+  let pending = null; // {pk, keyId, label}: being confirmed
+  let busy = false;
+  const say = (text, value, cls = '', reason = '') => {
+    result.className = cls;
+    result.dataset.value = value;
+    result.dataset.reason = reason;
+    result.textContent = text;
+  };
+  const form = (keepResult = false, keyValue = '', labelValue = '') => {
+    pending = null;
+    if (!keepResult) say('', '');
+    const key = h('input', { id: ids.key, type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off',
+      maxlength: 200, class: 'mono', testid: 'endorse-key', 'aria-describedby': `${ids.key}-help` });
+    key.value = keyValue;
+    const label = h('input', { id: ids.label, type: 'text', maxlength: 100, autocomplete: 'off', testid: 'endorse-label' });
+    label.value = labelValue;
+    const btn = h('button', { type: 'submit', testid: 'endorse-check', text: 'Check the key' });
+    const f = h('form', { autocomplete: 'off', testid: 'endorse-form' },
+      h('label', { for: ids.key }, 'Public key of the new device', key),
+      h('p', { id: `${ids.key}-help`, class: 'small muted',
+        text: 'On the new device (a phone, another browser), sign in, make a key on its Keys page and copy the public key it shows (you may paste its key id before it).' }),
+      h('label', { for: ids.label }, 'Label (optional, e.g. "Ana\'s phone")', label),
+      btn);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      if (busy) return;
+      busy = true;
+      btn.disabled = true;
+      say('Checking the key…', 'checking');
+      try {
+        // porterd's list read now, not the one the page was drawn with;
+        // without it nothing is endorsed.
+        let keys;
+        try {
+          keys = (await api.get(`/v1/homes/${api.enc(home.id)}/owner-keys`)).keys || [];
+        } catch (e) {
+          throw new Error(`could not read this home's owner keys: ${errorText(e)}`);
+        }
+        const t = await endorseTarget(key.value, ownPk, keys);
+        if (!el.isConnected) return;
+        pending = { ...t, label: label.value.trim() };
+        confirm();
+      } catch (e) {
+        pending = null;
+        say(`Not endorsed: ${e.message || e}.`, 'refused', 'error', e.code || 'error');
+        key.focus();
+      } finally {
+        busy = false;
+        btn.disabled = false;
+      }
+    });
+    el.replaceChildren(title,
+      h('p', { class: 'small muted', text: `The key you endorse becomes an owner key of ${home.name}: once the hubs have the endorsement, it can unlock every lock, grant and revoke, as this browser's key can.` }),
+      f, result);
+  };
+  const confirm = () => {
+    say('', '');
+    const yes = h('button', { type: 'button', class: 'danger', testid: 'endorse-confirm', text: `Yes, endorse key ${pending.keyId}`,
+      onclick: () => sign() });
+    const no = h('button', { type: 'button', class: 'secondary', testid: 'endorse-cancel', text: 'Cancel', onclick: () => form() });
+    el.replaceChildren(title,
+      h('p', { testid: 'endorse-confirm-text', 'data-kid': pending.keyId, 'data-home': home.id,
+        text: `Endorse the key with key id ${pending.keyId} as an owner key of ${home.name} (${home.id})?` }),
+      h('p', { class: 'mono small', testid: 'endorse-confirm-key', text: `Public key: ${pending.publicKey}` }),
+      h('p', { class: 'small', text: `Compare: the new device's Keys page shows "Key id ${pending.keyId}". If it shows another, cancel: this is not its key.` }),
+      pending.label ? h('p', { class: 'small', text: `Label: ${pending.label}` }) : null,
+      h('div', { class: 'row', testid: 'endorse-actions' }, yes, no), result);
+    yes.focus();
+  };
+  // Refused after the confirmation: back to the form, the key and label
+  // kept, with why.
+  const refuse = (text, reason) => {
+    form(true, pending ? pending.publicKey : '', pending ? pending.label : '');
+    say(text, 'refused', 'error', reason);
+    result.focus();
+  };
+  const sign = async () => {
+    if (busy || !pending) return;
+    const sg = keystore.signer(account);
+    if (!sg) {
+      const actions = el.querySelector('[data-testid="endorse-actions"]');
+      actions.replaceChildren(h('p', { class: 'small', text: 'To sign the endorsement, unlock your key:' }),
+        unlockForm(rec, () => {
+          // The key card above says so too (without redrawing the page).
+          const card = main.querySelector('[data-testid="key"]');
+          const st = card && card.querySelector('dd[data-testid="key-state"]');
+          if (st) {
+            st.dataset.value = 'unlocked';
+            st.textContent = 'unlocked (held by this tab\'s key worker until you lock it, sign out, leave the page or do nothing for 10 minutes)';
+            card.querySelector('form')?.replaceWith(h('button', { type: 'button', class: 'secondary', testid: 'key-lock',
+              text: 'Lock the key', onclick: () => { keystore.lock(); route(); } }));
+          }
+          if (pending) confirm();
+        }, { input: `endorse-pass-${idx}`, pass: 'endorse-passphrase', unlock: 'endorse-key-unlock', error: 'endorse-key-error' }),
+        h('button', { type: 'button', class: 'secondary', testid: 'endorse-cancel', text: 'Cancel', onclick: () => form() }));
+      actions.querySelector('input').focus();
+      return;
+    }
+    busy = true;
+    for (const b of el.querySelectorAll('button')) b.disabled = true;
+    const { pk, keyId, label } = pending;
+    try {
+      const ownKid = toHex(await kid(sg.pk));
+      say(`Signing the endorsement of key ${keyId} with this browser's key ${ownKid}…`, 'signing');
+      // Signed in the key worker (sg.sk sends it the bytes to sign).
+      const statement = await ownerStatement({ sk: sg.sk, pk: sg.pk, home: home.id, newKey: pk });
+      const r = await api.post(`/v1/homes/${api.enc(home.id)}/owner-keys`, endorseBody(pk, statement, label));
+      pending = null;
+      // porterd's answer must be of this key, endorsed by this browser's.
+      const same = r && r.key_id === keyId && r.endorsed_by === ownKid;
+      el.replaceChildren(title,
+        h('p', { class: same ? 'okmsg' : 'error', testid: 'endorse-result', 'data-home': home.id, role: 'status', tabindex: '-1',
+          'data-value': same ? 'endorsed' : 'porterd-differs', 'data-kid': keyId,
+          text: same
+            ? `Endorsed: key ${keyId} is now an owner key of ${home.name}, endorsed by this browser's key ${ownKid}. porterd passes the endorsement on to the home's hubs; the new device's Keys page now says "Endorsed by key ${ownKid}".`
+            : `porterd stored an answer that is not this endorsement: key ${r && r.key_id}, endorsed by ${r && r.endorsed_by} (expected key ${keyId} endorsed by ${ownKid}). Check the home's owner keys with porter key list.` }),
+        h('button', { type: 'button', class: 'secondary', testid: 'endorse-again', text: 'Endorse another key', onclick: () => form() }));
+      el.querySelector('[data-testid="endorse-result"]').focus();
+    } catch (e) {
+      busy = false;
+      refuse(`Not endorsed: ${endorseRefusal(e)}.`, e.code || 'error');
+    } finally {
+      busy = false;
+    }
+  };
+  form();
+  return el;
 }
 
 /** shq(s) -> s single-quoted for a POSIX shell. */

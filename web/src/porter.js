@@ -6,7 +6,7 @@
 
 import { encode, decode, Tagged, CborError } from './cbor.js';
 import { getSodium } from './sodium.js';
-import { utf8, equalBytes, toHex, fromB64url } from './util.js';
+import { utf8, equalBytes, toHex, fromB64url, toB64url } from './util.js';
 
 export const AAD = Object.freeze({
   grant: 'porter/grant/v1',
@@ -143,6 +143,76 @@ export async function ownerStatement({ sk, pk, home, newKey, iat, nonce }) {
   const n = nonce ?? (await randomNonce());
   const t = iat ?? Math.floor(Date.now() / 1000);
   return sizedEnvelope(sk, pk, AAD.owner, envelopeClaims(home, t, n, porter));
+}
+
+/** An owner key the page will not endorse; code: 'malformed' (not a
+ * public key as the Keys page shows it), 'not-a-key' (not a valid Ed25519
+ * point), 'kid-mismatch' (the key id pasted with it is another key's),
+ * 'own' (this browser's key), 'exists' (an owner key of the home already). */
+export class EndorseError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const KID_HEX_RE = /^[0-9a-f]{16}$/;
+
+/** endorseTarget(text, ownPk, ownerKeys) -> {pk, keyId (hex), publicKey
+ * (base64url)}: the key another device's Keys page shows, pasted here to
+ * be endorsed (docs/web-app.md "Endorsing another device's key"). text:
+ * the public key (43 base64url characters), or its key id (16 hex
+ * digits) then the key, separated by white space; the key id, if given,
+ * must be the key's. Refused (EndorseError): anything else, a key that
+ * is not a valid Ed25519 point (porterd's and the hub's pt_pk_is_valid),
+ * ownPk (this browser's key: a key cannot endorse itself), and one of
+ * ownerKeys (porterd's list, [{public_key}]). Nothing is sent. */
+export async function endorseTarget(text, ownPk, ownerKeys) {
+  const parts = typeof text === 'string' ? text.trim().split(/\s+/).filter(Boolean) : [];
+  let kidText = null;
+  let keyText = null;
+  if (parts.length === 1) [keyText] = parts;
+  else if (parts.length === 2 && KID_HEX_RE.test(parts[0].toLowerCase())) [kidText, keyText] = [parts[0].toLowerCase(), parts[1]];
+  if (keyText === null)
+    throw new EndorseError('malformed', 'paste the public key the new device\'s Keys page shows (43 characters), or its key id then its public key');
+  let pk = null;
+  if (keyText.length === 43 && B64URL_RE.test(keyText)) {
+    try {
+      pk = fromB64url(keyText);
+    } catch {
+      pk = null;
+    }
+  }
+  if (!isBytes(pk, 32))
+    throw new EndorseError('malformed', 'that is not a public key: it is 43 characters of A-Z, a-z, 0-9, - and _ (32 bytes), as the new device\'s Keys page shows it');
+  if (!(await hubKeyIsValid(pk))) throw new EndorseError('not-a-key', 'that is not a valid Ed25519 public key (check for a mistyped character)');
+  const keyId = toHex(await kid(pk));
+  if (kidText !== null && kidText !== keyId)
+    throw new EndorseError('kid-mismatch', `the key id given with it (${kidText}) is not this key's (${keyId}): check what you pasted`);
+  if (isBytes(ownPk, 32) && equalBytes(ownPk, pk))
+    throw new EndorseError('own', `key ${keyId} is this browser's own key: paste the key the new device shows`);
+  for (const k of Array.isArray(ownerKeys) ? ownerKeys : []) {
+    let other = null;
+    try {
+      other = fromB64url(String((k && k.public_key) || ''));
+    } catch {
+      other = null;
+    }
+    if (isBytes(other, 32) && equalBytes(other, pk))
+      throw new EndorseError('exists', `key ${keyId} is already an owner key of this home${k.endorsed_by ? ` (endorsed by ${k.endorsed_by})` : ''}: nothing to do`);
+  }
+  return { pk, keyId, publicKey: keyText };
+}
+
+/** endorseBody(pk, statement, label?) -> the JSON body of POST
+ * /v1/homes/{id}/owner-keys, as porter key endorse sends it: the key and
+ * the statement in base64url without padding, the label only if given. */
+export function endorseBody(pk, statement, label) {
+  if (!isBytes(pk, 32)) throw new TypeError('pk: 32 bytes');
+  if (!(statement instanceof Uint8Array) || !statement.length) throw new TypeError('statement: bytes');
+  const body = { public_key: toB64url(pk), statement: toB64url(statement) };
+  if (typeof label === 'string' && label.trim()) body.label = label.trim();
+  return body;
 }
 
 /** revocationEnvelope({sk, pk, home, tokenId? | key?, iat?, nonce?}) ->
