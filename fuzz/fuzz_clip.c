@@ -10,7 +10,10 @@
  *      the same bytes as a bare payload (pt_clip_manifest_decode);
  *   2: a sealed segment (pt_seg_open with the fixed clip key 32 x 0x44,
  *      clip id 16 x 0x55, index 1, and with index 2);
- *   3: an evidence bundle (pt_evidence_decode, then pt_evidence_verify);
+ *   3: an evidence bundle (pt_evidence_decode, then pt_evidence_verify,
+ *      and with an owner's part pt_evidence_verify_trust anchored at the
+ *      owner key of seed 32 x 0x33, as tests/unit/test_evidence.c signs
+ *      its seeds);
  *   4: a key record message (pt_clip_keyrec_open with the fixed camera key
  *      and with another key; pt_clip_keyrec_camera), the same bytes as a
  *      bare payload (pt_clip_keyrec_decode), and as a manifest message
@@ -65,7 +68,7 @@ is_err(int r)
 }
 
 static struct pt_secret *cam_key;
-static uint8_t cam_pk[PT_PK_LEN], other_pk[PT_PK_LEN];
+static uint8_t cam_pk[PT_PK_LEN], other_pk[PT_PK_LEN], owner_pk[PT_PK_LEN];
 static struct pt_clip_manifest *m1;
 static struct pt_evidence *ev;
 static uint8_t *buf;	/* PT_CLIP_MANIFEST_MAX, or a segment's plaintext */
@@ -90,6 +93,10 @@ init(void)
 		abort();
 	pt_secret_public(cam_key, cam_pk);
 	pt_secret_public(o, other_pk);
+	memset(seed, 0x33, sizeof(seed));
+	if (pt_secret_from_seed(o, seed) != PT_OK)
+		abort();
+	pt_secret_public(o, owner_pk);
 	pt_secret_free(o);
 	m1 = malloc(sizeof(*m1));
 	ev = malloc(sizeof(*ev));
@@ -238,6 +245,20 @@ check_evidence(const uint8_t *p, size_t n)
 	if (r == PT_OK)
 		CHECK(res.segments == m1->n_segments && res.segments == ev->n_segs &&
 		      res.events == ev->n_events);
+	if (ev->has_owner) {
+		struct pt_evidence_trust t;
+
+		memset(&t, 0, sizeof(t));
+		t.owners = (const uint8_t(*)[PT_PK_LEN])owner_pk;
+		t.n_owners = 1;
+		t.now = 1795600000;
+		r = pt_evidence_verify_trust(pt_crypto_sodium(), ev, &t, m1, &res);
+		CHECK((r == PT_OK) == (res.what == PT_EV_OK));
+		/* A pass is vouched for, the hub too when there is one. */
+		if (r == PT_OK)
+			CHECK(res.camera_vouched && res.hub_vouched == ev->has_hub &&
+			      res.trusted >= 1 && res.trusted <= PT_EVIDENCE_TRUST_MAX);
+	}
 }
 
 int
