@@ -103,11 +103,14 @@ hub_json(const struct pt_hub *h)
 	char kid[2 * PT_KID_LEN + 1];
 
 	key_id_hex(h->pk, kid);
-	return json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:o,s:b,s:o}", "id", h->id, "public_key",
+	/* "pairing": the owner-signed pairing statement as stored, for
+	 * evidence bundles (docs/clips.md): a verifier checks it itself. */
+	return json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:o,s:b,s:o,s:o}", "id", h->id, "public_key",
 			 b64_json(h->pk, PT_PK_LEN), "key_id", kid, "label", h->label, "paired_by",
 			 (json_int_t)h->paired_by, "created_at", (json_int_t)h->created_at,
 			 "last_seen", h->last_seen != 0 ? json_integer(h->last_seen) : json_null(),
-			 "online", h->online, "state", hub_state_json(h));
+			 "online", h->online, "state", hub_state_json(h), "pairing",
+			 h->pairing_len > 0 ? b64_json(h->pairing, h->pairing_len) : json_null());
 }
 
 /* The data column is canonical JSON text written by porterd or checked on

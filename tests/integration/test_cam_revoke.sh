@@ -20,7 +20,14 @@
 #   verifies with the hub's key pinned, fails with another key and with
 #   a byte of an event's data flipped (named); porterd's copy of an event
 #   altered: 409 no-chain, the clip's part only; a checkpoint signature
-#   altered: export says FAILED and writes nothing; A revokes the
+#   altered: export says FAILED and writes nothing; the bundle verified
+#   from A's public key alone (its owner's part: A's camera and pairing
+#   statements), refused from C and from D (endorsed by A: never up), with
+#   the camera statement altered or removed, the owner's part or the
+#   pairing statement removed, another hub's pairing statement in its
+#   place; the camera enrolled by D: the bundle carries A's endorsement of
+#   D, verifies from A, not from D, nor with the endorsement taken out;
+#   A revokes the
 #   camera's key (porter camera revoke): GET cameras says revoked, clip
 #   decrypt, live and evidence export refuse (exit 3, naming the key, its
 #   revoker, the version), a pinned --camera-key opens with a WARNING,
@@ -315,6 +322,9 @@ wait_for 15 export3 ev3.bundle
 ok "evidence export: the hub's events from its session.start, and checkpoints, in the bundle" ||
 	show out.txt err.txt
 NEV=$(sed -n 's/.*camera key, \([0-9]*\) hub events of .*/\1/p' out.txt)
+grep -q "^owner's part: home $H, the camera statement by owner key $KA, the pairing statement of hub $HID by owner key $KA, 0 owner endorsement(s)" out.txt
+ok "... and the owner's part: the camera statement and the hub's pairing statement, both by A" ||
+	show out.txt
 expect 0 "the bundle verifies with the hub's own key pinned (--hub-key hub/hub.key.pub)" \
 	"$P" evidence verify ev3.bundle --camera-key camstate/cam.key.pub --hub-key hub/hub.key.pub
 grep -q "; $NEV hub events of $HID checked against the pinned hub key, [1-9][0-9]* checkpoints" out.txt
@@ -373,6 +383,112 @@ grep -q "^FAILED: porterd's chain of hub $HID does not check out (not the hub's)
 	[ ! -e ev5.bundle ] && [ ! -e ev5.bundle.tmp ]
 ok "... FAILED naming the checkpoint at event $CPSEQ, nothing written" || show out.txt err.txt
 sq "UPDATE hub_checkpoints SET sig = X'$SIG' WHERE source = 'hub:$HID' AND seq = $CPSEQ"
+
+# ---- the bundle verified from the owner's public key alone ----
+# (docs/clips.md, "Evidence bundles": the owner's part.) The camera's and
+# the hub's keys are tied to A by the owner-signed statements the bundle
+# carries; D, endorsed by A, does not reach A's statements (down only).
+EVB=(python3 "$SRC/tests/integration/evbundle.py")
+KD=""
+"$P" keygen -o D.key >/dev/null && chmod 644 D.key.pub && KD=$(kid D.key)
+expect 0 "key D endorsed by A" "${OC[@]}" "$P" key endorse --home "$H" --key A.key --public-key D.key.pub
+expect 0 "evidence verify --owner-pub A.key.pub alone: passes" "$P" evidence verify ev3.bundle \
+	--owner-pub A.key.pub
+grep -q "^ok: clip manifest signed by camera cam-1 of home $H, its key vouched for by owner key $KA; [0-9]* segments; $NEV hub events of $HID, its key paired by owner key $KA, [1-9][0-9]* checkpoints" out.txt &&
+	grep -q "^note: this says what the owner keys signed, at any age; verify knows of no revocation" out.txt
+ok "... naming A for the camera's key and the hub's, and what a pass does not know" || show out.txt
+expect 0 "... --home $H and both keys pinned too: passes" "$P" evidence verify ev3.bundle \
+	--owner-pub A.key.pub --home "$H" --camera-key camstate/cam.key.pub --hub-key hub/hub.key.pub
+expect 12 "... --home of another home: fails" "$P" evidence verify ev3.bundle --owner-pub A.key.pub \
+	--home h-0000000000000000
+grep -q "^FAILED: the home: the bundle is of another home" out.txt; ok "... naming the home" || show out.txt
+for k in C D; do
+	expect 12 "evidence verify --owner-pub $k.key.pub (not the key that signed): fails" \
+		"$P" evidence verify ev3.bundle --owner-pub $k.key.pub
+	grep -q "^FAILED: the camera statement: it does not verify with the owner key or a key it endorsed" out.txt
+	ok "... naming the camera statement" || show out.txt
+done
+expect 3 "evidence verify with neither --owner-pub nor --camera-key: refused" \
+	"$P" evidence verify ev3.bundle
+grep -q "verify needs --camera-key (the camera's key from your side) or --owner-pub OWNER.pub" err.txt; ok "... saying what it needs" || show err.txt
+[ "$("${EVB[@]}" keys ev3.bundle)" = "1 2 3 4 5 6 7 8 9 10 11 12 13" ]
+ok "the bundle holds keys 1..13 (clip, hub, owner's part)" || "${EVB[@]}" keys ev3.bundle | show
+"${EVB[@]}" flip ev3.bundle ev3cs.bundle 11
+expect 12 "the camera statement altered (a bit of its signature): verify --owner-pub fails" \
+	"$P" evidence verify ev3cs.bundle --owner-pub A.key.pub
+grep -q "^FAILED: the camera statement: it does not verify" out.txt; ok "... naming it" || show out.txt
+expect 0 "... the same bundle with --camera-key (the statement not read): passes" \
+	"$P" evidence verify ev3cs.bundle --camera-key camstate/cam.key.pub --hub-key hub/hub.key.pub
+"${EVB[@]}" drop ev3.bundle ev3nc.bundle 11
+expect 11 "the camera statement removed (key 11 alone): not a bundle" \
+	"$P" evidence verify ev3nc.bundle --owner-pub A.key.pub
+grep -q "is not an evidence bundle: " err.txt; ok "... the strict decoder refuses it" || show err.txt
+"${EVB[@]}" drop ev3.bundle ev3no.bundle 10 11 12 13
+expect 12 "the owner's part removed (keys 10..13): verify --owner-pub fails" \
+	"$P" evidence verify ev3no.bundle --owner-pub A.key.pub
+grep -q "^FAILED: the owner's statements: not in the bundle" out.txt; ok "... naming them" || show out.txt
+"${EVB[@]}" drop ev3.bundle ev3np.bundle 13
+expect 12 "the hub's pairing statement removed (key 13): verify --owner-pub fails" \
+	"$P" evidence verify ev3np.bundle --owner-pub A.key.pub
+grep -q "^FAILED: the hub's pairing statement: not in the bundle" out.txt; ok "... naming it" || show out.txt
+# Another hub paired by A at porterd (a key only: porterd stores the
+# statement, GET .../hubs serves it as "pairing"); its pairing statement
+# put in place of the hub's.
+"$P" keygen -o hub2.key >/dev/null
+H2=$("$PEER" id hub2.key)
+CODE2=$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))')
+expect 0 "A pairs another hub ($H2) at porterd" "${OC[@]}" "$P" hub pair --home "$H" \
+	--hub-key hub2.key.pub --code "$CODE2" --key A.key --label other
+expect 0 "GET hubs" "${OC[@]}" "$P" hub list --home "$H" --json
+python3 - "$H2" "$HID" <<'PY'
+import base64, json, sys
+hubs = {h["id"]: h for h in json.load(open("out.txt"))["hubs"]}
+def raw(t): return base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))
+open("pair2.bin", "wb").write(raw(hubs[sys.argv[1]]["pairing"]))
+open("pair1.bin", "wb").write(raw(hubs[sys.argv[2]]["pairing"]))
+PY
+ok "... serves each hub's pairing statement (\"pairing\")" || show out.txt
+"${EVB[@]}" set ev3.bundle ev3h2.bundle 13 pair2.bin
+expect 12 "the pairing statement of another hub in the bundle: verify --owner-pub fails" \
+	"$P" evidence verify ev3h2.bundle --owner-pub A.key.pub
+grep -q "^FAILED: the hub's pairing statement: it names another hub key than the bundle's" out.txt
+ok "... naming the pairing statement" || show out.txt
+"${EVB[@]}" set ev3.bundle ev3h1.bundle 13 pair1.bin && cmp -s ev3.bundle ev3h1.bundle
+ok "(the bundle's own pairing statement is porterd's for $HID, byte for byte)"
+expect 0 "the other hub removed" "${OC[@]}" "$P" hub remove --home "$H" "$H2"
+expect 0 "export with --camera-key only: the owner's part left out" \
+	"${OC[@]}" "$P" evidence export --home "$H" "$C3" --out ev6.bundle --camera-key camstate/cam.key.pub
+grep -q "^note: the owner's statements are not in it: no owner key given (--key or --owner-pub)" out.txt
+ok "... saying why" || show out.txt
+expect 12 "... so verify --owner-pub fails on it" "$P" evidence verify ev6.bundle --owner-pub A.key.pub
+grep -q "^FAILED: the owner's statements: not in the bundle" out.txt; ok "... naming them" || show out.txt
+# The camera enrolled by D (endorsed by A): the bundle carries A's
+# endorsement of D, the path from the exporter's key to the statement's
+# signer; verify from A walks down to D; verify from D reaches the camera
+# statement but not A's pairing statement (never up).
+expect 0 "the camera removed" "${OC[@]}" "$P" camera remove --home "$H" cam-1
+expect 0 "D enrols it again (same key)" "${OC[@]}" "$P" camera add --home "$H" --id cam-1 \
+	--camera-key camstate/cam.key.pub --key D.key --name Door
+expect 0 "evidence export --key A: the camera statement by D" \
+	"${OC[@]}" "$P" evidence export --home "$H" "$C3" --out ev7.bundle --key A.key
+grep -q "^owner's part: home $H, the camera statement by owner key $KD, the pairing statement of hub $HID by owner key $KA, 1 owner endorsement(s)" out.txt
+ok "... with A's endorsement of D (1 endorsement)" || show out.txt err.txt
+expect 0 "evidence verify --owner-pub A.key.pub: passes through the endorsement" \
+	"$P" evidence verify ev7.bundle --owner-pub A.key.pub
+grep -q "its key vouched for by owner key $KD (endorsed from yours);.* its key paired by owner key $KA," out.txt
+ok "... \"vouched for by owner key $KD (endorsed from yours)\"" || show out.txt
+expect 12 "evidence verify --owner-pub D.key.pub: A's pairing statement is not reached (never up)" \
+	"$P" evidence verify ev7.bundle --owner-pub D.key.pub
+grep -q "^FAILED: the hub's pairing statement: it does not verify with the owner key or a key it endorsed" out.txt
+ok "... naming the pairing statement" || show out.txt
+"${EVB[@]}" empty ev7.bundle ev7ne.bundle 12
+expect 12 "A's endorsement of D taken out (key 12 an empty array): verify --owner-pub A fails" \
+	"$P" evidence verify ev7ne.bundle --owner-pub A.key.pub
+grep -q "^FAILED: the camera statement: it does not verify with the owner key or a key it endorsed" out.txt
+ok "... naming the camera statement" || show out.txt
+expect 0 "the camera removed" "${OC[@]}" "$P" camera remove --home "$H" cam-1
+expect 0 "A enrols it again" "${OC[@]}" "$P" camera add --home "$H" --id cam-1 \
+	--camera-key camstate/cam.key.pub --key A.key --name Door
 
 # ---- A revokes the camera's key ----
 SEG0=$(ls clips/"$H"/"$C1"/0000.seg 2>/dev/null)

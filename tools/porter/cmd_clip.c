@@ -1211,38 +1211,50 @@ out:
 static const char evidence_usage[] =
 	"usage: porter evidence export --home ID CLIP --out FILE [--hub-key PUBKEY]\n"
 	"                              (--camera-key PUBKEY | --key OWNER_KEY | --owner-pub PUBKEY ...)\n"
+	"       porter evidence verify FILE --owner-pub OWNER_PUBKEY ... [--home ID]\n"
+	"                              [--camera-key PUBKEY] [--hub-key PUBKEY]\n"
 	"       porter evidence verify FILE --camera-key PUBKEY [--hub-key PUBKEY]\n"
 	"\n"
 	"export: one file with the clip's camera-signed manifest, its sealed\n"
-	"segments and the camera key, and the hub's part: the hub's hash-chained\n"
+	"segments and the camera key, the hub's part (the hub's hash-chained\n"
 	"events from the clip's session.start through its session.end, with the\n"
-	"hub's signed checkpoints and its key (docs/clips.md, \"Evidence bundles\").\n"
-	"export asks porterd for each hub's events and takes the hub whose\n"
-	"session.start names the clip; it checks the bundle as verify does before\n"
-	"writing it, and writes nothing when the hub's events do not check out. When\n"
-	"porterd lacks them (or the home has no hub), it writes the clip's part only\n"
-	"and says why. verify: offline, by anyone, no owner key needed: exit 0 only\n"
-	"when every signature, hash and chain link checks out; otherwise it names\n"
-	"the first thing that failed. The camera key is never the bundle's own: verify\n"
-	"needs it from your side (--camera-key, exit 3 without it). export takes it\n"
-	"from --camera-key, or, with --key and/or --owner-pub, from porterd as porter\n"
-	"clip decrypt does: only if the owner-signed statement the camera was enrolled\n"
-	"with verifies with a key you trust (or one they endorsed) and no key\n"
-	"revocation by such a key names the camera's key or yours (else exit 3).\n"
+	"hub's signed checkpoints and its key) and, with --key or --owner-pub, the\n"
+	"owner's part: the owner-signed camera statement, the hub's owner-signed\n"
+	"pairing statement and the owner endorsements that lead to their signers\n"
+	"(docs/clips.md, \"Evidence bundles\"). export asks porterd for each hub's\n"
+	"events and takes the hub whose session.start names the clip; it checks\n"
+	"every part as verify does before writing, and writes nothing when the\n"
+	"hub's events do not check out (exit 12). What porterd lacks, or what does\n"
+	"not verify with the owner keys you trust, is left out, saying why.\n"
+	"verify: offline, by anyone, no secret key needed: exit 0 only when every\n"
+	"signature, hash and chain link checks out; otherwise it names the first\n"
+	"thing that failed. The keys a bundle carries prove nothing on their own:\n"
+	"with --owner-pub, the camera's key must be named by a camera statement and\n"
+	"the hub's by a pairing statement, each verifying with that owner key or a\n"
+	"key it endorsed (walked down from it only), for the bundle's home; with\n"
+	"--camera-key/--hub-key the keys are pinned outright (exit 3 with neither\n"
+	"--owner-pub nor --camera-key). A pass does not know of revocations: a key\n"
+	"revoked since the statements were signed still passes.\n"
+	"export takes the camera key from --camera-key, or, with --key and/or\n"
+	"--owner-pub, from porterd as porter clip decrypt does: only if the\n"
+	"owner-signed statement the camera was enrolled with verifies with a key\n"
+	"you trust (or one they endorsed) and no key revocation by such a key names\n"
+	"the camera's key or yours (else exit 3).\n"
 	"\n"
-	"  --home ID           the home\n"
+	"  --home ID           the home (verify: the bundle must be of it)\n"
 	"  --out FILE          the bundle (written to FILE.tmp, then renamed)\n"
 	"  --camera-key PUBKEY the camera's public key (base64url or .pub file)\n"
 	"  --key OWNER_KEY     export: your owner key file (its public half vouches)\n"
-	"  --owner-pub PUBKEY  export: also trust this owner key; repeatable\n"
+	"  --owner-pub PUBKEY  trust this owner key (.pub file or base64url);\n"
+	"                      repeatable. verify: the keys the bundle must lead to\n"
 	"  --hub-key PUBKEY    the hub's public key as you paired it (the \"hub key\"\n"
 	"                      porter-hub pair shows, or the hub's hub.key.pub;\n"
 	"                      base64url or .pub file). verify: the bundle's hub key\n"
 	"                      must be it, and the events are then that hub's; without\n"
-	"                      it they are checked against the key the bundle carries\n"
-	"                      (porterd's word): consistent, not proven. export: only\n"
-	"                      that hub's events go in, checked against it, and\n"
-	"                      without them nothing is written (exit 12)\n" COMMON_HELP;
+	"                      it or --owner-pub they are checked against the key the\n"
+	"                      bundle carries (porterd's word): consistent, not\n"
+	"                      proven. export: only that hub's events go in, checked\n"
+	"                      against it, and without them nothing is written (exit 12)\n" COMMON_HELP;
 
 static int
 write_file_atomic(const char *out, const uint8_t *p, size_t len)
@@ -1397,6 +1409,181 @@ out:
 	return rc;
 }
 
+/* The owner's part of a bundle being exported (keys 10..13): the
+ * statements' bytes, which the bundle borrows until it is encoded. */
+struct ev_owner {
+	uint8_t camera_stmt[PT_CAMERA_STMT_MAX];
+	uint8_t pairing[PT_ENVELOPE_SIZE_MAX];
+	uint8_t owner[PT_EVIDENCE_OWNER_STMTS_MAX][PT_ENVELOPE_SIZE_MAX];
+	struct pt_evidence_stmt all[PT_EVIDENCE_OWNER_STMTS_MAX];
+	bool used[PT_EVIDENCE_OWNER_STMTS_MAX];
+	size_t n_all;
+	struct pt_evidence_walk w;
+};
+
+/* A statement's bytes (1..cap) from porterd's base64url text: never a
+ * file name. 0 or -1. */
+static int
+server_blob(const json_t *v, uint8_t *out, size_t cap, size_t *len)
+{
+	const char *s = json_string_value(v);
+	size_t n;
+
+	*len = 0;
+	if (s == NULL || (n = strlen(s)) < 2 || n > (cap + 2) / 3 * 4 || n % 4 == 1)
+		return -1;
+	*len = n / 4 * 3 + (n % 4 != 0 ? n % 4 - 1 : 0);
+	if (*len > cap || pt_b64_decode(out, *len, s, n) != PT_OK) {
+		*len = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* The endorsements that led from an anchor to key k of the walk. */
+static void
+ev_owner_path(struct ev_owner *o, size_t k)
+{
+	while (k < o->w.n && o->w.via[k] >= 0) {
+		o->used[o->w.via[k]] = true;
+		k = (size_t)o->w.by[k];
+	}
+}
+
+/*
+ * The owner's part of the bundle from porterd (docs/clips.md, "Evidence
+ * bundles"): the camera statement (GET .../cameras), the home's owner
+ * endorsements (GET .../owner-keys) and, with the hub's part, the hub's
+ * pairing statement (GET .../hubs, "pairing"). All porterd's word, so each
+ * is checked here as verify checks it: the trusted set walked DOWN from
+ * the user's owner keys (trust) over porterd's endorsements
+ * (pt_evidence_owner_walk); the camera statement must verify with a key of
+ * the set and name this home, the manifest's camera and the bundle's
+ * camera key; the pairing statement likewise this home and the bundle's
+ * hub key. Only the endorsements on the way from an anchor to the two
+ * signers go in. 0 with e's owner part filled (borrowing from o), or
+ * left out (the pairing statement alone, or all of it) with a line in
+ * note saying why; an exit code when porterd cannot be asked (printed).
+ */
+static int
+evidence_owner_part(struct client *c, const char *home, const struct pt_clip_manifest *m,
+		    const struct cam_trust *trust, struct pt_evidence *e, struct ev_owner *o,
+		    char *note, size_t note_cap)
+{
+	const struct pt_crypto_ops *ops = pt_crypto_sodium();
+	const json_t *v, *found = NULL;
+	json_t *cams = NULL, *keys = NULL, *hubs = NULL;
+	struct pt_camera_stmt st;
+	struct pt_envelope env;
+	char path[256], line[300];
+	size_t i, idx, cam_len, pair_len = 0, len;
+	int64_t now = now_utc();
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	memset(&env, 0, sizeof(env));
+	if ((rc = home_path(path, sizeof(path), home, "/cameras")) != 0 ||
+	    (rc = client_call(c, "GET", path, NULL, CALL_AUTH, &cams)) != 0)
+		goto out;
+	json_array_foreach(json_object_get(cams, "cameras"), i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+		if (id != NULL && strcmp(id, m->camera) == 0)
+			found = v;
+	}
+	if (found == NULL ||
+	    server_blob(json_object_get(found, "statement"), o->camera_stmt, PT_CAMERA_STMT_MAX,
+			&cam_len) != 0) {
+		(void)snprintf(line, sizeof(line), "porterd has no owner's statement for camera %s",
+			       m->camera);
+		note_add(note, note_cap, line);
+		goto out;
+	}
+	/* Owner keys that cannot be read leave the anchors only. */
+	if ((rc = home_path(path, sizeof(path), home, "/owner-keys")) != 0 ||
+	    (rc = client_call(c, "GET", path, NULL, CALL_AUTH, &keys)) != 0)
+		goto out;
+	json_array_foreach(json_object_get(keys, "keys"), i, v) {
+		if (o->n_all >= PT_EVIDENCE_OWNER_STMTS_MAX)
+			break;
+		if (server_blob(json_object_get(v, "statement"), o->owner[o->n_all],
+				PT_ENVELOPE_SIZE_MAX, &len) != 0)
+			continue;
+		o->all[o->n_all].p = o->owner[o->n_all];
+		o->all[o->n_all].len = len;
+		o->n_all++;
+	}
+	(void)pt_evidence_owner_walk(ops, home, (const uint8_t(*)[PT_PK_LEN])trust->keys, trust->n,
+				     o->all, o->n_all, now, &o->w);
+	if (pt_camera_stmt_verify(ops, o->camera_stmt, cam_len,
+				  (const uint8_t(*)[PT_PK_LEN])o->w.keys, o->w.n, &st, &idx) != PT_OK ||
+	    !pt_camera_stmt_matches(&st, home, m->camera, e->camera_pk, NULL)) {
+		(void)snprintf(line, sizeof(line), "the statement porterd serves for camera %s does"
+			       " not verify with an owner key you trust, or names another key",
+			       m->camera);
+		note_add(note, note_cap, line);
+		goto out;
+	}
+	ev_owner_path(o, idx);
+	if (e->has_hub) {
+		if ((rc = home_path(path, sizeof(path), home, "/hubs")) != 0 ||
+		    (rc = client_call(c, "GET", path, NULL, CALL_AUTH, &hubs)) != 0)
+			goto out;
+		found = NULL;
+		json_array_foreach(json_object_get(hubs, "hubs"), i, v) {
+			const char *id = json_string_value(json_object_get(v, "id"));
+			if (id != NULL && strcmp(id, e->hub_id) == 0)
+				found = v;
+		}
+		if (found == NULL || server_blob(json_object_get(found, "pairing"), o->pairing,
+						 PT_ENVELOPE_SIZE_MAX, &pair_len) != 0) {
+			pair_len = 0;
+			(void)snprintf(line, sizeof(line), "porterd serves no pairing statement of hub"
+				       " %s", e->hub_id);
+			note_add(note, note_cap, line);
+		} else if (pt_envelope_verify(ops, o->pairing, pair_len, PT_ENV_PAIRING,
+					      (const uint8_t(*)[PT_PK_LEN])o->w.keys, o->w.n, home,
+					      now, UINT32_MAX, &env, &idx) != PT_OK ||
+			   env.target_len != PT_PK_LEN ||
+			   !pt_ct_equal(env.target, e->hub_pk, PT_PK_LEN)) {
+			pair_len = 0;
+			(void)snprintf(line, sizeof(line), "the pairing statement porterd serves for"
+				       " hub %s does not verify with an owner key you trust, or names"
+				       " another hub key", e->hub_id);
+			note_add(note, note_cap, line);
+		} else {
+			ev_owner_path(o, idx);
+		}
+	}
+	e->has_owner = true;
+	(void)snprintf(e->home, sizeof(e->home), "%s", home);
+	e->camera_stmt.p = o->camera_stmt;
+	e->camera_stmt.len = cam_len;
+	e->pairing.p = pair_len > 0 ? o->pairing : NULL;
+	e->pairing.len = pair_len;
+	for (i = 0; i < o->n_all; i++)
+		if (o->used[i])
+			e->owner_stmt[e->n_owner_stmts++] = o->all[i];
+	rc = 0;
+out:
+	memset(&env, 0, sizeof(env));
+	json_decref(cams);
+	json_decref(keys);
+	json_decref(hubs);
+	return rc;
+}
+
+/* Leave e's owner part out. */
+static void
+ev_owner_clear(struct pt_evidence *e)
+{
+	e->has_owner = false;
+	memset(e->home, 0, sizeof(e->home));
+	memset(&e->camera_stmt, 0, sizeof(e->camera_stmt));
+	memset(&e->pairing, 0, sizeof(e->pairing));
+	memset(e->owner_stmt, 0, sizeof(e->owner_stmt));
+	e->n_owner_stmts = 0;
+}
+
 /* "segment 1: its size or SHA-256 is not the manifest's" into buf. */
 static const char *
 evidence_what(const struct pt_evidence_result *res, char *buf, size_t cap)
@@ -1421,6 +1608,14 @@ hub_part_size(const struct pt_evidence *e)
 	return n + e->n_cps * (PT_SIG_LEN + 32);
 }
 
+/* Bytes the owner's part takes in the bundle, at most. */
+static size_t
+owner_part_size(const struct pt_evidence *e)
+{
+	return 64 + PT_ID_MAX + e->camera_stmt.len + e->pairing.len +
+	       e->n_owner_stmts * (PT_ENVELOPE_SIZE_MAX + 8);
+}
+
 static int
 evidence_export(struct client *c, const char *home, const char *clip_hex, const char *out,
 		const char *camera_key, const uint8_t *hub_pin, const struct cam_trust *trust)
@@ -1428,17 +1623,21 @@ evidence_export(struct client *c, const char *home, const char *clip_hex, const 
 	const struct pt_crypto_ops *ops = pt_crypto_sodium();
 	struct pt_evidence *e = NULL;
 	struct pt_clip_manifest *m = NULL, *scratch = NULL;
-	struct pt_evidence_result res;
+	struct pt_evidence_result res, ores;
+	struct pt_evidence_trust t;
+	struct ev_owner *o = NULL;
 	uint8_t clip[PT_CLIP_ID_LEN], *man = NULL, *seg[PT_CLIP_SEGMENTS_MAX] = {NULL}, *b = NULL;
 	uint8_t srv[PT_PK_LEN];
-	char path[512], sub[128], note[512], what[256];
+	char path[512], sub[128], note[512], what[256], onote[512];
 	size_t man_len, len, cap, i, n = 0;
 	json_t *info = NULL, *chain = NULL;
 	const json_t *k;
-	bool man_ok, warned = false, has_hub;
+	bool man_ok, warned = false, has_hub, clip_ok = false;
 	int rc = EXIT_INPUT, x;
 
 	note[0] = '\0';
+	onote[0] = '\0';
+	memset(&ores, 0, sizeof(ores));
 	if (pt_clip_id_parse(clip_hex, clip) != PT_OK) {
 		warnx_("'%s' is not a clip id (32 lowercase hex digits)", clip_hex);
 		return EXIT_INPUT;
@@ -1534,6 +1733,7 @@ evidence_export(struct client *c, const char *home, const char *clip_hex, const 
 	e->has_hub = false;
 	x = pt_evidence_verify_pinned(ops, e, e->camera_pk, NULL, scratch, &res);
 	e->has_hub = has_hub;
+	clip_ok = x == PT_OK;
 	if (x != PT_OK) {
 		if (!warned)
 			warnx_("the bundle will not verify: %s", evidence_what(&res, what, sizeof(what)));
@@ -1550,8 +1750,40 @@ evidence_export(struct client *c, const char *home, const char *clip_hex, const 
 		rc = 10 - x;
 		goto out;
 	}
+	/* The owner's part: only with owner keys to check it against. */
+	if (trust->n == 0) {
+		(void)snprintf(onote, sizeof(onote), "no owner key given (--key or --owner-pub)");
+	} else if (!clip_ok) {
+		(void)snprintf(onote, sizeof(onote), "the clip's part does not verify");
+	} else {
+		if ((o = calloc(1, sizeof(*o))) == NULL) {
+			warnx_("out of memory");
+			goto out;
+		}
+		if ((rc = evidence_owner_part(c, home, m, trust, e, o, onote, sizeof(onote))) != 0)
+			goto out;
+		rc = EXIT_INPUT;
+		if (e->has_owner) {
+			/* What verify --owner-pub checks, with the keys trusted here. */
+			memset(&t, 0, sizeof(t));
+			t.camera_pk = e->camera_pk;
+			t.hub_pk = hub_pin;
+			t.owners = (const uint8_t(*)[PT_PK_LEN])trust->keys;
+			t.n_owners = trust->n;
+			t.home = home;
+			t.now = now_utc();
+			x = pt_evidence_verify_trust(ops, e, &t, scratch, &ores);
+			if (x != PT_OK && ores.what != PT_EV_HUB_STMT_MISSING) {
+				(void)snprintf(onote, sizeof(onote), "the owner's part does not check"
+					       " out: %s", evidence_what(&ores, what, sizeof(what)));
+				ev_owner_clear(e);
+			}
+		}
+	}
 	if (e->has_hub)
 		cap += hub_part_size(e);
+	if (e->has_owner)
+		cap += owner_part_size(e);
 	if ((b = malloc(cap)) == NULL) {
 		warnx_("out of memory");
 		goto out;
@@ -1573,6 +1805,22 @@ evidence_export(struct client *c, const char *home, const char *clip_hex, const 
 	printf("; %zu bytes to %s\n", len, out);
 	if (!e->has_hub)
 		printf("note: the hub's events are not in it: %s\n", note);
+	if (e->has_owner) {
+		char k1[2 * PT_KID_LEN + 1], k2[2 * PT_KID_LEN + 1];
+		pt_hex(ores.camera_by, PT_KID_LEN, k1);
+		pt_hex(ores.hub_by, PT_KID_LEN, k2);
+		printf("owner's part: home %s, the camera statement by owner key %s", e->home, k1);
+		if (e->pairing.len > 0)
+			printf(", the pairing statement of hub %s by owner key %s", e->hub_id, k2);
+		printf(", %zu owner endorsement(s): verify --owner-pub OWNER.pub checks it\n",
+		       e->n_owner_stmts);
+		if (e->has_hub && e->pairing.len == 0)
+			printf("note: the hub's pairing statement is not in it: %s; verify --owner-pub"
+			       " fails on it (verify with --hub-key)\n", onote);
+	} else {
+		printf("note: the owner's statements are not in it: %s; verify it with --camera-key"
+		       " (and --hub-key)\n", onote);
+	}
 	rc = 0;
 out:
 	for (i = 0; i < n; i++)
@@ -1582,26 +1830,56 @@ out:
 	free(m);
 	free(scratch);
 	free(e);
+	free(o);
 	json_decref(chain);
 	json_decref(info);
 	return rc;
 }
 
+/* Is kid one of the anchors' key ids? */
+static bool
+kid_is_anchor(const struct cam_trust *t, const uint8_t kid[PT_KID_LEN])
+{
+	uint8_t k[PT_KID_LEN];
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		pt_kid(pt_crypto_sodium(), t->keys[i], k);
+		if (memcmp(k, kid, PT_KID_LEN) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * porter evidence verify: offline. The keys come from the verifier's
+ * side: --camera-key (and --hub-key) pinned, and/or the owner keys of
+ * --owner-pub, which the bundle's owner statements must tie the camera's
+ * and the hub's keys to (pt_evidence_verify_trust). The bundle's own keys
+ * prove nothing: whoever made the bundle chose them.
+ */
 static int
-evidence_verify(const char *file, const char *camera_key, const char *hub_key)
+evidence_verify(const char *file, const char *camera_key, const char *hub_key,
+		const struct cam_trust *trust, const char *home)
 {
 	struct pt_evidence *e = NULL;
 	struct pt_clip_manifest *m = NULL;
 	struct pt_evidence_result res;
+	struct pt_evidence_trust t;
 	struct pt_errbuf err;
 	uint8_t pinned[PT_PK_LEN], hub_pk[PT_PK_LEN], *b = NULL;
-	char what[256];
+	char what[256], k1[2 * PT_KID_LEN + 1], k2[2 * PT_KID_LEN + 1];
 	size_t len;
 	int rc = EXIT_INPUT, x;
 
-	/* The bundle's own camera key proves nothing: whoever made the bundle
-	 * chose it. */
-	if ((x = trusted_camera_key(camera_key, "verify", pinned)) != 0)
+	if (camera_key == NULL && trust->n == 0) {
+		warnx_("verify needs --camera-key (the camera's key from your side) or --owner-pub"
+		       " OWNER.pub (the owner's public key: the bundle's owner statements must tie"
+		       " the camera's and the hub's keys to it). The keys a bundle carries are not"
+		       " trusted: whoever made it chose them");
+		return EXIT_NOTRUST;
+	}
+	if (camera_key != NULL && (x = trusted_camera_key(camera_key, "verify", pinned)) != 0)
 		return x;
 	if (hub_key != NULL && pt_pubkey_parse(hub_key, hub_pk, &err) != PT_OK) {
 		warnx_("%s", err.msg);
@@ -1620,28 +1898,48 @@ evidence_verify(const char *file, const char *camera_key, const char *hub_key)
 		rc = 10 - x;
 		goto out;
 	}
-	x = pt_evidence_verify_pinned(pt_crypto_sodium(), e, pinned, hub_key != NULL ? hub_pk : NULL,
-				      m, &res);
+	memset(&t, 0, sizeof(t));
+	t.camera_pk = camera_key != NULL ? pinned : NULL;
+	t.hub_pk = hub_key != NULL ? hub_pk : NULL;
+	t.owners = (const uint8_t(*)[PT_PK_LEN])trust->keys;
+	t.n_owners = trust->n;
+	t.home = home;
+	t.now = now_utc();
+	x = pt_evidence_verify_trust(pt_crypto_sodium(), e, &t, m, &res);
 	if (x != PT_OK) {
 		printf("FAILED: %s\n", evidence_what(&res, what, sizeof(what)));
 		rc = 10 - x;
 		goto out;
 	}
-	printf("ok: clip manifest signed by camera %s; %zu segments", m->camera, res.segments);
+	pt_hex(res.camera_by, PT_KID_LEN, k1);
+	pt_hex(res.hub_by, PT_KID_LEN, k2);
+	printf("ok: clip manifest signed by camera %s", m->camera);
+	if (res.camera_vouched)
+		printf(" of home %s, its key vouched for by owner key %s%s", e->home, k1,
+		       kid_is_anchor(trust, res.camera_by) ? "" : " (endorsed from yours)");
+	printf("; %zu segments", res.segments);
 	if (e->has_hub && res.hub_pinned)
 		printf("; %zu hub events of %s checked against the pinned hub key, %zu checkpoints",
 		       res.events, e->hub_id, res.checkpoints);
+	else if (e->has_hub && res.hub_vouched)
+		printf("; %zu hub events of %s, its key paired by owner key %s%s, %zu checkpoints",
+		       res.events, e->hub_id, k2,
+		       kid_is_anchor(trust, res.hub_by) ? "" : " (endorsed from yours)",
+		       res.checkpoints);
 	else if (e->has_hub)
 		printf("; %zu hub events of %s, %zu checkpoints, consistent with the hub key in the"
 		       " bundle only", res.events, e->hub_id, res.checkpoints);
 	else
 		printf("; no hub events in the bundle");
 	printf("\n");
-	if (e->has_hub && hub_key == NULL)
+	if (e->has_hub && hub_key == NULL && !res.hub_vouched)
 		printf("note: the hub key is the bundle's own, so the events are not shown to be"
-		       " any hub's; pin it with --hub-key\n");
+		       " any hub's; pin it with --hub-key, or give --owner-pub\n");
 	else if (!e->has_hub && hub_key != NULL)
 		printf("note: --hub-key checked nothing: the bundle holds no hub events\n");
+	if (res.camera_vouched)
+		printf("note: this says what the owner keys signed, at any age; verify knows of no"
+		       " revocation (a key revoked since, stolen or not, still passes: docs/clips.md)\n");
 	if (m->end_seq == 0)
 		printf("note: the clip was cut short (no END)\n");
 	rc = 0;
@@ -1734,11 +2032,13 @@ cmd_evidence(int argc, char **argv)
 		rc = evidence_export(&c, home, argv[optind], out, camkey,
 				     hubkey != NULL ? hub_pk : NULL, &trust);
 	} else {
-		if (home != NULL || out != NULL || key != NULL || pubs)
-			die_usage("evidence", "verify takes the file, --camera-key and --hub-key: the"
-					      " bundle holds no owner's statement, so only a key from"
-					      " your side is trusted offline");
-		rc = evidence_verify(argv[optind], camkey, hubkey);
+		if (out != NULL || key != NULL)
+			die_usage("evidence", "verify takes the file, --owner-pub, --camera-key,"
+					      " --hub-key and --home: only keys from your side are"
+					      " trusted offline");
+		if (home != NULL && !pubs)
+			die_usage("evidence", "verify --home needs --owner-pub");
+		rc = evidence_verify(argv[optind], camkey, hubkey, &trust, home);
 	}
 	client_close(&c);
 	return rc;
