@@ -539,6 +539,12 @@ ok "... POST .../live answered 403, nothing written" || { show err.txt; grep liv
 expect 3 "evidence export refuses it (no --camera-key)" \
 	"${OC[@]}" "$P" evidence export --home "$H" "$C1" --out ev2.bundle --key A.key
 [ ! -e ev2.bundle ]; ok "... no bundle written"
+expect 0 "evidence export with the revoked key pinned and --key A" \
+	"${OC[@]}" "$P" evidence export --home "$H" "$C3" --out ev8.bundle --key A.key \
+	--camera-key camstate/cam.key.pub
+grep -q "^note: the owner's statements are not in it: the camera statement: key $KCAM on the way to it was revoked by $KA (version $VC); verify it with --camera-key" out.txt
+ok "... the owner's part left out: the camera key was revoked (named, with its revoker and version)" ||
+	show out.txt err.txt
 
 # porterd: every upload route of the camera refused, nothing stored
 [ "$(reseg)" = 403 ] && grep -q '"revoked"' rs.out

@@ -1416,9 +1416,11 @@ struct ev_owner {
 	uint8_t pairing[PT_ENVELOPE_SIZE_MAX];
 	uint8_t owner[PT_EVIDENCE_OWNER_STMTS_MAX][PT_ENVELOPE_SIZE_MAX];
 	struct pt_evidence_stmt all[PT_EVIDENCE_OWNER_STMTS_MAX];
-	bool used[PT_EVIDENCE_OWNER_STMTS_MAX];
+	bool used[PT_EVIDENCE_OWNER_STMTS_MAX], used_cam[PT_EVIDENCE_OWNER_STMTS_MAX];
 	size_t n_all;
 	struct pt_evidence_walk w;
+	uint8_t path[PT_EVIDENCE_TRUST_MAX + 1][PT_PK_LEN];	/* the keys on one way */
+	struct cam_trust_rev rev[PT_EVIDENCE_TRUST_MAX + 1];
 };
 
 /* A statement's bytes (1..cap) from porterd's base64url text: never a
@@ -1440,14 +1442,84 @@ server_blob(const json_t *v, uint8_t *out, size_t cap, size_t *len)
 	return 0;
 }
 
-/* The endorsements that led from an anchor to key k of the walk. */
+/* The endorsements that led from an anchor to key k of the walk, marked
+ * used; the keys on the way (k and its endorsers, the anchor last) added
+ * to keys[*n] (room for PT_EVIDENCE_TRUST_MAX + 1). */
 static void
-ev_owner_path(struct ev_owner *o, size_t k)
+ev_owner_path(struct ev_owner *o, size_t k, uint8_t (*keys)[PT_PK_LEN], size_t *n)
 {
-	while (k < o->w.n && o->w.via[k] >= 0) {
+	while (k < o->w.n) {
+		memcpy(keys[(*n)++], o->w.keys[k], PT_PK_LEN);
+		if (o->w.via[k] < 0)
+			break;
 		o->used[o->w.via[k]] = true;
 		k = (size_t)o->w.by[k];
 	}
+}
+
+/*
+ * Is a key of want[0..n_want) revoked at porterd, by a key revocation
+ * signed by one of signers (cam_trust_revocations, every page, as the
+ * viewers read them: docs/cam.md R1)? 0 with *hit the first such, or
+ * NULL; -1 when the revocations cannot be read (printed).
+ */
+static int
+ev_revoked(struct client *c, const char *home, const uint8_t (*signers)[PT_PK_LEN],
+	   size_t n_signers, const uint8_t (*want)[PT_PK_LEN], size_t n_want,
+	   struct cam_trust_rev *rev, size_t cap, const struct cam_trust_rev **hit)
+{
+	char path[PT_ID_MAX + 64];
+	const json_t *arr, *ver;
+	json_t *reply = NULL;
+	int64_t since = 0;
+	size_t pages, n = 0, ignored = 0;
+	int r = -1;
+
+	*hit = NULL;
+	for (pages = 0; pages < CAM_TRUST_REV_PAGES_MAX; pages++) {
+		(void)snprintf(path, sizeof(path), "/v1/homes/%s/revocations?since=%lld", home,
+			       (long long)since);
+		if (client_call(c, "GET", path, NULL, CALL_AUTH, &reply) != 0)
+			goto out;
+		arr = json_object_get(reply, "revocations");
+		ver = json_object_get(reply, "version");
+		if (!json_is_array(arr) || !json_is_integer(ver) ||
+		    json_array_size(arr) > CAM_TRUST_REV_PAGE_ITEMS_MAX ||
+		    (json_array_size(arr) > 0 && json_integer_value(ver) <= since)) {
+			warnx_("porterd's list of revocations is not well-formed");
+			goto out;
+		}
+		if (json_array_size(arr) == 0) {
+			if (n > 0)
+				*hit = &rev[0];
+			r = 0;
+			goto out;
+		}
+		cam_trust_revocations(home, arr, signers, n_signers, want, n_want, rev, cap, &n,
+				      &ignored);
+		since = (int64_t)json_integer_value(ver);
+		json_decref(reply);
+		reply = NULL;
+	}
+	warnx_("home %s has more revocations than porter reads (%d pages)", home,
+	       CAM_TRUST_REV_PAGES_MAX);
+out:
+	json_decref(reply);
+	return r;
+}
+
+/* "owner key <kid> ... revoked by <kid> (version N)" into line. */
+static void
+ev_revoked_line(char *line, size_t cap, const char *what, const struct cam_trust_rev *rv)
+{
+	uint8_t kid[PT_KID_LEN];
+	char k[2 * PT_KID_LEN + 1], by[2 * PT_KID_LEN + 1];
+
+	pt_kid(pt_crypto_sodium(), rv->target, kid);
+	pt_hex(kid, PT_KID_LEN, k);
+	pt_hex(rv->signer_kid, PT_KID_LEN, by);
+	(void)snprintf(line, cap, "%s: key %s on the way to it was revoked by %s (version %lld)",
+		       what, k, by, (long long)rv->version);
 }
 
 /*
@@ -1475,8 +1547,9 @@ evidence_owner_part(struct client *c, const char *home, const struct pt_clip_man
 	json_t *cams = NULL, *keys = NULL, *hubs = NULL;
 	struct pt_camera_stmt st;
 	struct pt_envelope env;
+	const struct cam_trust_rev *rv = NULL;
 	char path[256], line[300];
-	size_t i, idx, cam_len, pair_len = 0, len;
+	size_t i, idx, cam_idx, hub_idx = 0, cam_len, pair_len = 0, len, n_path;
 	int64_t now = now_utc();
 	int rc;
 
@@ -1523,7 +1596,7 @@ evidence_owner_part(struct client *c, const char *home, const struct pt_clip_man
 		note_add(note, note_cap, line);
 		goto out;
 	}
-	ev_owner_path(o, idx);
+	cam_idx = idx;
 	if (e->has_hub) {
 		if ((rc = home_path(path, sizeof(path), home, "/hubs")) != 0 ||
 		    (rc = client_call(c, "GET", path, NULL, CALL_AUTH, &hubs)) != 0)
@@ -1551,7 +1624,45 @@ evidence_owner_part(struct client *c, const char *home, const struct pt_clip_man
 				       " another hub key", e->hub_id);
 			note_add(note, note_cap, line);
 		} else {
-			ev_owner_path(o, idx);
+			hub_idx = idx;
+		}
+	}
+	/* A key on either way revoked by a key you trust (the camera key or
+	 * the hub key itself too): a stolen key signs anything, with any
+	 * time in it, so what it signed vouches for nothing. */
+	memcpy(o->path[0], e->camera_pk, PT_PK_LEN);
+	n_path = 1;
+	ev_owner_path(o, cam_idx, o->path, &n_path);
+	if ((rc = ev_revoked(c, home, (const uint8_t(*)[PT_PK_LEN])o->w.keys, o->w.n,
+			     (const uint8_t(*)[PT_PK_LEN])o->path, n_path, o->rev,
+			     sizeof(o->rev) / sizeof(o->rev[0]), &rv)) != 0) {
+		rc = 0;
+		note_add(note, note_cap, "the home's revocations cannot be read");
+		memset(o->used, 0, sizeof(o->used));
+		goto out;
+	}
+	if (rv != NULL) {
+		ev_revoked_line(line, sizeof(line), "the camera statement", rv);
+		note_add(note, note_cap, line);
+		memset(o->used, 0, sizeof(o->used));
+		goto out;
+	}
+	if (pair_len > 0) {
+		memcpy(o->path[0], e->hub_pk, PT_PK_LEN);
+		n_path = 1;
+		memcpy(o->used_cam, o->used, sizeof(o->used));
+		ev_owner_path(o, hub_idx, o->path, &n_path);
+		if (ev_revoked(c, home, (const uint8_t(*)[PT_PK_LEN])o->w.keys, o->w.n,
+			       (const uint8_t(*)[PT_PK_LEN])o->path, n_path, o->rev,
+			       sizeof(o->rev) / sizeof(o->rev[0]), &rv) != 0 || rv != NULL) {
+			if (rv != NULL)
+				ev_revoked_line(line, sizeof(line), "the hub's pairing statement", rv);
+			else
+				(void)snprintf(line, sizeof(line), "the home's revocations cannot be"
+					       " read");
+			note_add(note, note_cap, line);
+			memcpy(o->used, o->used_cam, sizeof(o->used));
+			pair_len = 0;
 		}
 	}
 	e->has_owner = true;
