@@ -6,7 +6,9 @@
 # credential signed by the owner's key (porter grant create --upload), and
 # Debian's chromium (tests/web/members.mjs): the owner adds a member on
 # Settings and sees them on People; the member, in a browser of their own,
-# sees the home and none of the owner's actions; the owner removes them from
+# sees the home and none of the owner's actions; the hub's alerts (held
+# open, intrusion, camera unhealthy, duress, offline) stand out on both
+# timelines; the owner removes them from
 # People and the member's page gets nothing more of the home; added back,
 # the member leaves from their own page. TAP output; screenshots in
 # ARTIFACTS.

@@ -152,8 +152,15 @@ export function eventText(type) {
   return type.replaceAll(/[.-]/g, ' ');
 }
 
+// Event types that are alerts whatever porterd's alerts list says: the
+// door's own events, and two that porterd raises no alert for each time
+// (camera.unhealthy outside an entry: the hub's alert.camera-unhealthy is
+// raised only during one) or whose alert the page may not have read yet
+// (hub.offline, porterd's hub-offline: an event that arrives on the
+// stream is drawn with the alerts read when the timeline was).
 const ALERT_TYPES = new Set(['courier-panic', 'hub-offline', 'event-gap', 'event-fork', 'event-unverified',
-  'uplink-fork', 'uplink-gap', 'door.forced', 'door.held-open', 'intrusion', 'lock.jammed']);
+  'uplink-fork', 'uplink-gap', 'door.forced', 'door.held-open', 'intrusion', 'lock.jammed',
+  'camera.unhealthy', 'hub.offline']);
 
 /** isAlert(event, alertEventIds) -> whether the event needs a person. */
 export function isAlert(ev, alertEventIds) {
