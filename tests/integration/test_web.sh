@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # porterd's side of the web app (docs/web.md), TAP output: cookie sessions
 # and their CSRF checks, the static files and their headers, the live
-# stream (Server-Sent Events over libmicrohttpd's suspend/resume), and a
-# hub's last state. A real porterd on a free loopback port with [web] dir
+# stream (Server-Sent Events over libmicrohttpd's suspend/resume), a
+# hub's last state, and the sign-in rate limits on cookie sign-ins. A real porterd on a free loopback port with [web] dir
 # set to a small app made here, a private mosquitto (the ACL of
 # dist/mosquitto-acl) and porterd_mqtt_peer playing a paired hub.
 # With PORTER_TEST_STORE=pg porterd runs on a throwaway PostgreSQL cluster
@@ -511,6 +511,52 @@ s=$(req so3 DELETE /v1/sessions/current -H "Cookie: __Host-porter_session=$C3" -
 reload_web 'streams = 3'
 ok "reloaded: cookie_secure back to auto (plain HTTP: porter_session)"
 s=$(req x GET /v1/me "${BR[@]}"); [ "$s" = 200 ]; ok "bearer sessions do not care"
+
+# ---- cookie sign-in: the rate limits of a bearer sign-in (docs/api.md) ----
+# carol, an account of her own: wrong passwords with "cookie": true until
+# porterd answers 429 (after 5 failures each attempt waits a delay that
+# doubles from 1 s), then each delay waited out with one more wrong
+# password, until Retry-After is 8 s or more; then the right password
+# inside that delay: 429 still, no cookie. Nothing here depends on speed:
+# a slow machine only takes more attempts (and each 429 is not counted).
+s=$(req su POST /v1/accounts "${JSON[@]}" --data-binary "{\"email\":\"carol@example.org\",\"password\":\"$PW\",\"name\":\"carol\"}")
+[ "$s" = 201 ]; ok "sign-up carol"
+csign() { # PASSWORD NAME: a cookie sign-in of carol, the status on stdout
+	req "$2" POST /v1/sessions "${JSON[@]}" \
+		--data-binary "{\"email\":\"carol@example.org\",\"password\":\"$1\",\"cookie\":true}"
+}
+fails=0 first= ra=0
+for _ in $(seq 40); do
+	s=$(csign 'not the password' rl)
+	if [ "$s" = 401 ]; then
+		fails=$((fails + 1))
+	elif [ "$s" = 429 ]; then
+		ra=$(hdr rl Retry-After)
+		if [ -z "$first" ]; then first=$fails; cp rl.h rl1.h; cp rl.b rl1.b; fi
+		case $ra in '' | *[!0-9]*) break ;; esac
+		[ "$ra" -ge 8 ] && break
+		sleep "$ra"
+	else
+		break
+	fi
+done
+[ -n "$first" ] && [ "$first" -ge 5 ] && [ "$(jq_ rl1 'd["error"]["code"]')" = rate-limited ] &&
+	[ "$(hdr rl1 Retry-After)" -ge 1 ] 2>/dev/null && [ -z "$(hdr rl1 Set-Cookie)" ]
+ok "wrong cookie sign-ins: after $first failures, 429 rate-limited, Retry-After $(hdr rl1 Retry-After), no Set-Cookie"
+[ "$ra" -ge 8 ] 2>/dev/null; ok "each further failure doubles the delay: Retry-After $ra after $fails failures"
+s=$(csign "$PW" rr)
+[ "$s" = 429 ] && [ "$(jq_ rr 'd["error"]["code"]')" = rate-limited ] && [ -n "$(hdr rr Retry-After)" ] &&
+	[ -z "$(hdr rr Set-Cookie)" ] && ! grep -q csrf rr.b
+ok "the right password inside the delay: 429 still, Retry-After $(hdr rr Retry-After), no Set-Cookie, no csrf ($s)"
+s=
+for _ in $(seq 5); do
+	w=$(hdr rr Retry-After)
+	case $w in '' | *[!0-9]*) break ;; esac
+	sleep "$w"
+	s=$(csign "$PW" rr)
+	[ "$s" = 429 ] || break
+done
+[ "$s" = 201 ] && [ -n "$(hdr rr Set-Cookie)" ]; ok "once the delay is over, the right password signs carol in (201, Set-Cookie)"
 
 # ---- the access log: a client's bytes cannot forge a line ----
 s=$(req x GET '/app/x%0Aevent=forged%20level=error%22%5C' ); [ "$s" = 404 ]
