@@ -4,7 +4,9 @@
 Every TAP check counts ("ok" / "not ok" lines); a test that failed without
 reporting a failing check (a crash, a sanitizer abort, a timeout) counts as
 one more failure. Extra result files hold lines "PASS name" / "FAIL name".
-Prints "N passed, N failed" and exits 1 if anything failed.
+Prints "N passed, N failed" and exits 1 if anything failed; before it, a
+line "skipped: ..." for each test that skipped as a whole (its 0 checks
+count nowhere, so the line is what shows it was not run).
 """
 import json
 import re
@@ -12,6 +14,7 @@ import sys
 
 passed = failed = 0
 failures = []
+skipped = []
 for path in sys.argv[1:]:
     try:
         f = open(path, encoding="utf-8", errors="replace")
@@ -28,6 +31,8 @@ for path in sys.argv[1:]:
                 out = t.get("stdout") or ""
                 ok = len(re.findall(r"^ok \d+", out, re.M))
                 bad = len(re.findall(r"^not ok \d+", out, re.M))
+                if t.get("result") == "SKIP":
+                    skipped.append(f"{path}: {t.get('name')}")
                 if t.get("result") not in ("OK", "EXPECTEDFAIL", "SKIP") and bad == 0:
                     bad = 1
                 if ok + bad == 0:
@@ -44,6 +49,8 @@ for path in sys.argv[1:]:
                 elif word == "FAIL":
                     failed += 1
                     failures.append(f"{path}: {name}")
+for x in skipped:
+    print(f"skipped: {x}")
 for x in failures:
     print(f"failed: {x}")
 print(f"{passed} passed, {failed} failed")

@@ -32,11 +32,13 @@ trap cleanup EXIT
 trap 'exit 2' INT TERM
 unset NOTIFY_SOCKET PORTER_CACERT XDG_CONFIG_HOME PORTER_CONFIG
 
-for c in node mosquitto_passwd mosquitto_sub; do
+for c in mosquitto_passwd mosquitto_sub; do
 	command -v "$c" >/dev/null 2>&1 || { echo "1..0 # SKIP $c is not installed (scripts/deps.sh)"; exit 0; }
 done
-[ -x "${PORTER_CHROMIUM:-/usr/bin/chromium}" ] ||
-	{ echo "1..0 # SKIP ${PORTER_CHROMIUM:-/usr/bin/chromium} is missing (scripts/deps.sh)"; exit 0; }
+# node or chromium missing: a failure, unless PORTER_WEB_OPTIONAL=1
+# shellcheck source=need.sh
+. "$SRC/tests/web/need.sh"
+web_need
 sh "$SRC/scripts/web.sh" "$T/web" >&2 || { echo "Bail out! scripts/web.sh failed"; exit 1; }
 cd "$T" || exit 1
 

@@ -43,6 +43,13 @@ function skipAll(why) {
   process.stdout.write(`1..0 # SKIP ${why}\n`);
   process.exit(0);
 }
+// What scripts/deps.sh installs for the browser (tests/web/need.sh): its
+// absence fails the test, unless PORTER_WEB_OPTIONAL=1 says to skip.
+function missing(why) {
+  if (process.env.PORTER_WEB_OPTIONAL === '1') skipAll(`${why} (PORTER_WEB_OPTIONAL=1)`);
+  process.stdout.write(`Bail out! ${why}: scripts/deps.sh installs it (PORTER_WEB_OPTIONAL=1 skips the browser tests instead)\n`);
+  process.exit(1);
+}
 function bail(why) {
   process.stdout.write(`Bail out! ${why}\n`);
   throw new Error(why);
@@ -56,7 +63,7 @@ for (const b of ['porter', 'porterd', 'porter-hub']) {
 if (!['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'].some((f) => existsSync(f)))
   skipAll('mosquitto is not installed (scripts/deps.sh)');
 if (!existsSync(join(BUILD, 'web', 'index.html'))) bail(`${BUILD}/web has no app (scripts/web.sh)`);
-if (!existsSync(CHROMIUM)) skipAll(`${CHROMIUM} is missing (scripts/deps.sh installs chromium)`);
+if (!existsSync(CHROMIUM)) missing(`${CHROMIUM} is missing`);
 let chromium;
 try {
   ({ chromium } = await import(join(SRC, 'web', 'node_modules', 'playwright-core', 'index.mjs')));

@@ -25,9 +25,11 @@ ART=$4
 P=$BUILD/porter
 unset PORTER_CACERT XDG_CONFIG_HOME PORTER_CONFIG
 
-need node mosquitto_passwd
-[ -x "${PORTER_CHROMIUM:-/usr/bin/chromium}" ] ||
-	{ echo "1..0 # SKIP ${PORTER_CHROMIUM:-/usr/bin/chromium} is missing (scripts/deps.sh)"; exit 0; }
+need mosquitto_passwd
+# node or chromium missing: a failure, unless PORTER_WEB_OPTIONAL=1
+# shellcheck source=need.sh
+. "$SRC/tests/web/need.sh"
+web_need
 t_begin web-members
 sh "$SRC/scripts/web.sh" "$T/web" >&2 || { echo "Bail out! scripts/web.sh failed"; exit 1; }
 
