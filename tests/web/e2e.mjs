@@ -2,7 +2,11 @@
 // run's scripts/run.sh (mosquitto, porterd, porter-hub with sim drivers,
 // porter-cam when built) with this build's binaries (PORTER_BUILD), a temporary
 // PORTER_VAR and free loopback ports; Debian's chromium driven by
-// playwright-core. TAP output; screenshots in ARTIFACTS.
+// playwright-core. TAP output; screenshots in ARTIFACTS. Among the rest:
+// the home page's hub card follows the bolt and the alarm live; the guest
+// grant and a delivery's approval and refusal done by keyboard; the clips
+// list; no plaintext video and no owner key in any request or response
+// of the browser that plays a clip (with controls that the scans work).
 //
 // Usage: node e2e.mjs BUILD_DIR ARTIFACTS_DIR
 //   (BUILD_DIR holds porter, porterd, porter-hub and web/, the app built by
@@ -83,6 +87,33 @@ function freePort() {
   });
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// An ISO BMFF box header: a 32-bit size (8 .. what is left from the box's
+// start; or 1, a 64-bit size) and one of the four box types that carry
+// video or its description (as tests/web/live.mjs scans live view).
+const BOXES = ['ftyp', 'moov', 'moof', 'mdat'].map((x) => Buffer.from(x, 'latin1'));
+function boxHeaders(buf) {
+  const found = [];
+  for (const box of BOXES) {
+    let i = buf.indexOf(box, 4);
+    while (i !== -1) {
+      const size = buf.readUInt32BE(i - 4);
+      if (size === 1 || (size >= 8 && size <= buf.length - (i - 4))) found.push(`${box.toString()}@${i - 4}`);
+      i = buf.indexOf(box, i + 1);
+    }
+  }
+  return found;
+}
+function keyForms(key) {
+  const b = Buffer.from(key);
+  return [b, Buffer.from(b.toString('hex')), Buffer.from(b.toString('hex').toUpperCase()),
+    Buffer.from(b.toString('base64')), Buffer.from(b.toString('base64url'))];
+}
+// Whether a recorded request or response carries one of the forms: in its
+// body, its URL or its headers.
+function carries(t, forms) {
+  const meta = Buffer.from(`${t.url}\n${t.headers || ''}`);
+  return forms.some((f) => t.body.includes(f) || meta.includes(f));
+}
 const lap = (what) => log(`${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 async function until(secs, fn) {
   const end = Date.now() + secs * 1000;
@@ -269,6 +300,19 @@ async function main() {
   };
   const workers = () => page.workers().length;
   const tid = (id) => page.locator(`[data-testid="${id}"]`);
+  // By keyboard: Tab until the element with that data-testid (inside the
+  // delivery D, if given) has the focus; false if it never gets it.
+  const tabTo = async (id, D = null, max = 80) => {
+    for (let i = 0; i < max; i++) {
+      await page.keyboard.press('Tab');
+      const at = await page.evaluate(() => {
+        const a = document.activeElement;
+        return [a?.dataset?.testid, a?.closest('[data-testid="delivery"]')?.dataset.delivery || null];
+      });
+      if (at[0] === id && (D === null || at[1] === D)) return true;
+    }
+    return false;
+  };
 
   // 1. No session: the sign-in form and nothing else.
   const res = await page.goto(`${BASE}/`);
@@ -398,6 +442,21 @@ async function main() {
       window.__events.push(`${new Date().toISOString()} ${e.id} ${e.type} ${e.data?.nonce || ''} ${e.data?.reason || ''}`);
     });
   }, HOME);
+  // What the home page's own hub card shows (the app's stream, not the
+  // test's): every bolt value it takes, and a mark a reload would lose.
+  const homeHub = page.locator(`[data-testid="hub"][data-hub="${HUB}"]`);
+  await page.evaluate((hub) => {
+    window.__noReload = true;
+    window.__cardBolts = [];
+    const read = () => {
+      const v = document.querySelector(`[data-testid="hub"][data-hub="${hub}"] [data-testid="hub-bolt"]`)?.dataset.value;
+      if (v && window.__cardBolts[window.__cardBolts.length - 1] !== v) window.__cardBolts.push(v);
+    };
+    read();
+    new MutationObserver(read).observe(document.querySelector('[data-testid="hubs"]'),
+      { childList: true, subtree: true, attributes: true });
+  }, HUB);
+  const cardBolts = () => page.evaluate(() => window.__cardBolts);
   const before = simStatus();
   log(`sim before: ${JSON.stringify(before)}`);
   let outcome = null;
@@ -442,6 +501,9 @@ async function main() {
   ok(outcome === 'ok', 'Unlock in the page: the hub reports command.ok', await tid('command-result').textContent());
   const sawUnlocked = await until(15, () => page.evaluate(() => window.__bolts.includes('unlocked')));
   ok(sawUnlocked, 'the stream shows the bolt unlocked', JSON.stringify(await page.evaluate(() => window.__bolts)));
+  const cardUnlocked = await until(15, async () => (await cardBolts()).includes('unlocked'));
+  ok(cardUnlocked && await page.evaluate(() => window.__noReload === true),
+    'the home page\'s hub card reads the bolt unlocked, pushed by the stream, without a reload', JSON.stringify(await cardBolts()));
   const simUnlocked = await until(10, () => simStatus()?.lock === 'unlocked' || simStatus()?.lock === 'unlocking');
   const hubsNow = await page.evaluate(async (home) => (await (await fetch(`/v1/homes/${home}/hubs`)).json()).hubs, HOME);
   ok(simUnlocked, 'the sim lock moved (porter sim status)', JSON.stringify(simStatus()));
@@ -449,11 +511,24 @@ async function main() {
     JSON.stringify(hubsNow));
   await shot('04-home');
   // Lock from the page; then the door opened with the bolt thrown: an alert.
+  const boltAtLock = await homeHub.locator('[data-testid="hub-bolt"]').getAttribute('data-value');
+  const seenAtLock = (await cardBolts()).length;
   await tid('lock').click();
   const locked = await until(25, async () => (await tid('command-result').getAttribute('data-value')) === 'ok' &&
     (await tid('command-result').textContent()).includes('"lock"') && simStatus()?.lock === 'locked');
   ok(locked, 'Lock in the page: command.ok and the sim bolt locked',
     `${await tid('command-result').textContent()} ${JSON.stringify(simStatus())}`);
+  // The bolt may have relocked by itself before Lock (the hub's unlock
+  // time): then the card already said so; either way it ends locked.
+  const cardLocked = await until(15, async () => {
+    const b = await cardBolts();
+    return (await homeHub.locator('[data-testid="hub-bolt"]').getAttribute('data-value')) === 'locked' &&
+      (await homeHub.locator('[data-testid="hub-bolt"]').textContent()) === 'locked' &&
+      b.lastIndexOf('locked') > b.indexOf('unlocked') && b.indexOf('unlocked') >= 0;
+  });
+  log(`the card's bolt at Lock: ${boltAtLock}; values since: ${JSON.stringify((await cardBolts()).slice(seenAtLock))}`);
+  ok(cardLocked && await page.evaluate(() => window.__noReload === true),
+    'then it reads locked, without a reload', JSON.stringify(await cardBolts()));
   const sim = (...a) => cli(['sim', '--hub-control', join(V, 'hub', 'sim.sock'), ...a]);
   try {
     sim('door', 'open');
@@ -462,20 +537,69 @@ async function main() {
   } catch (e) {
     log(`porter sim door: ${e.stderr || e.message}`);
   }
+  // The card's alarm and camera: porterd's state, and the alarm pushed as
+  // it changes (the sim panel disarmed and armed again at its keypad).
+  {
+    const field = (k) => homeHub.locator(`[data-testid="hub-${k}"]`);
+    const st0 = (await page.evaluate(async (home) => (await (await fetch(`/v1/homes/${home}/hubs`)).json()).hubs, HOME))
+      .find((x) => x.id === HUB)?.state || {};
+    const camWant = existsSync(join(BUILD, 'porter-cam')) ? 'healthy' : 'none';
+    // (the door forced open above may have set off the armed sim panel)
+    const ALARM_WORDS = { disarmed: 'disarmed', armed_away: 'armed (away)', armed_home: 'armed (home)', triggered: 'TRIGGERED' };
+    const alarm0 = await field('alarm').getAttribute('data-value');
+    ok(alarm0 === st0.alarm && Object.hasOwn(ALARM_WORDS, alarm0) && (await field('alarm').textContent()) === ALARM_WORDS[alarm0],
+      `the hub card shows the alarm as porterd has it (${alarm0}: "${await field('alarm').textContent()}")`, JSON.stringify(st0));
+    ok(await field('camera').getAttribute('data-value') === camWant && (await field('camera').textContent()) === camWant &&
+      st0.camera === camWant, `the hub card shows the camera ${camWant}`, `${await field('camera').textContent()} ${JSON.stringify(st0)}`);
+    const keypad = alarm0 === 'disarmed' ? [['arm', 'away'], ['disarm']] : [['disarm'], ['arm', alarm0 === 'armed_home' ? 'home' : 'away']];
+    const seen = [];
+    for (const cmd of keypad) {
+      try {
+        sim('alarm', ...cmd);
+      } catch (e) {
+        log(`porter sim alarm ${cmd.join(' ')}: ${e.stderr || e.message}`);
+      }
+      const want = cmd[0] === 'disarm' ? 'disarmed' : `armed_${cmd[1]}`;
+      const v = await until(20, async () => (await field('alarm').getAttribute('data-value')) === want &&
+        (await field('alarm').textContent()) === ALARM_WORDS[want]);
+      seen.push(`${want}: ${v ? 'shown' : `not shown (${await field('alarm').getAttribute('data-value')})`}`);
+    }
+    ok(seen.every((x) => x.endsWith('shown')) && await page.evaluate(() => window.__noReload === true),
+      `the alarm at the panel's keypad reaches the card live, without a reload (${seen.join(', ')})`);
+  }
 
   // A guest's credential signed in the page with the browser key.
   const gkey = join(T, 'guest2.key');
   cli(['keygen', '-o', gkey]);
   const gpub = cli(['pubkey', gkey]).trim();
+  // By keyboard: Tab from field to field, typed, Space on the days, Enter.
   await tid('tab-people').click();
-  await tid('grant-holder').fill(gpub);
-  await tid('grant-label').fill('e2e guest');
-  await tid('grant-lock').fill('front');
-  await tid('grant-day-sat').check();
-  await tid('grant-day-sun').check();
-  await tid('grant-from').fill('00:00');
-  await tid('grant-to').fill('00:00');
-  await tid('grant-create').click();
+  await tid('grant-holder').waitFor({ timeout: 10000 });
+  const kb = [];
+  const kbStep = async (id, ...keys) => {
+    const at = await tabTo(id);
+    kb.push(`${id}${at ? '' : ' (not reached)'}`);
+    for (const k of keys) {
+      if (k.startsWith('key:')) await page.keyboard.press(k.slice(4));
+      else await page.keyboard.type(k);
+    }
+  };
+  await kbStep('grant-holder', gpub);
+  await kbStep('grant-label', 'key:Control+A', 'e2e guest');
+  await kbStep('grant-lock', 'front');
+  await kbStep('grant-day-sat', 'key:Space');
+  await kbStep('grant-day-sun', 'key:Space');
+  // A time field by keys: hours, minutes, and A for AM where the locale
+  // has a 12-hour clock (ignored where it has none).
+  await kbStep('grant-from', '0000A');
+  await kbStep('grant-to', '0000A');
+  await kbStep('grant-create', 'key:Enter');
+  const kbForm = await page.evaluate(() => ['grant-holder', 'grant-label', 'grant-lock', 'grant-from', 'grant-to']
+    .map((id) => document.querySelector(`[data-testid="${id}"]`)?.value)
+    .concat(['sat', 'sun'].map((d) => document.querySelector(`[data-testid="grant-day-${d}"]`)?.checked)));
+  ok(kb.every((x) => !x.includes('not reached')) &&
+    JSON.stringify(kbForm) === JSON.stringify([gpub, 'e2e guest', 'front', '00:00', '00:00', true, true]),
+  'the guest form filled and sent by keyboard alone (Tab, typing, Space, Enter)', `${kb.join(', ')} ${JSON.stringify(kbForm)}`);
   const chainB64 = await tid('grant-chain').textContent({ timeout: 15000 }).catch(async () => {
     log(`grant: ${await tid('grant-error').textContent()}`);
     return null;
@@ -556,12 +680,21 @@ async function main() {
     'a delivery shows the courier\'s name, the carrier, the level and the approval', d1text);
   await shot('06-deliveries');
   if (D1 && D2) {
-    await d1.locator('[data-testid="delivery-approve"]').click();
+    // By keyboard: Tab to Approve on the first, Enter; to Refuse on the
+    // second, Space.
+    await page.locator('main').focus();
+    const atApprove = await tabTo('delivery-approve', D1);
+    ok(atApprove, 'Tab reaches Approve on the first delivery');
+    if (atApprove) await page.keyboard.press('Enter');
     const approved = await until(10, async () => (await page.locator(`[data-testid="delivery"][data-delivery="${D1}"] [data-testid="delivery-approval"]`).textContent()) === 'approved');
-    ok(approved, 'Approve: the delivery is approved');
-    await page.locator(`[data-testid="delivery"][data-delivery="${D2}"] [data-testid="delivery-refuse"]`).click();
+    ok(approved, 'Approve, by keyboard: the delivery is approved');
+    await until(5, async () => (await d2.locator('[data-testid="delivery-refuse"]').count()) === 1);
+    await page.locator('main').focus();
+    const atRefuse = await tabTo('delivery-refuse', D2);
+    ok(atRefuse, 'Tab reaches Refuse on the second delivery');
+    if (atRefuse) await page.keyboard.press('Space');
     const refused = await until(10, async () => (await page.locator(`[data-testid="delivery"][data-delivery="${D2}"] [data-testid="delivery-state"]`).textContent()) === 'refused');
-    ok(refused, 'Refuse: the delivery is refused');
+    ok(refused, 'Refuse, by keyboard: the delivery is refused');
   }
 
   lap('5b');
@@ -810,6 +943,16 @@ async function main() {
         kdf: { alg: 'argon2id13', opslimit: 2, memlimit: 67108864, salt: [...salt] }, nonce: [...nonce],
         box: [...sodium.crypto_secretbox_easy(seed, nonce, kdfKey)], created_at: Math.floor(Date.now() / 1000) };
       ctx2 = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+      // The Blobs the page plays (its plaintext): the control of the scan
+      // for MP4 box headers below. The app itself is unchanged.
+      await ctx2.addInitScript(() => {
+        const orig = URL.createObjectURL;
+        window.__blobs = [];
+        URL.createObjectURL = function (b) {
+          if (b instanceof Blob) window.__blobs.push(b);
+          return orig.call(URL, b);
+        };
+      });
       p2 = await ctx2.newPage();
       p2.on('pageerror', (e) => pageErrors.push(`second browser: ${e.message}`));
       p2.on('worker', () => p2Workers++);
@@ -869,6 +1012,20 @@ async function main() {
         `the camera key is vouched for by the demo owner key (${ownerKid1}), the endorser of this browser's key, as first seen`,
         `${signer1} ${anchor1}: ${await tid('clip-camera-vouched').textContent().catch(() => '')}`);
       await shot('13-clip-browser-key');
+      // The home's clips list: the clip just played is there, and its
+      // link opens it.
+      await tid('tab-clips').click();
+      const listed = page.locator(`[data-testid="clips"] [data-testid="clip"][data-clip="${clip.id}"] [data-testid="clip-open"]`);
+      const inList = await listed.waitFor({ timeout: 10000 }).then(() => true, () => false);
+      ok(inList && (await listed.getAttribute('href')) === `#/homes/${HOME}/clips/${clip.id}` && page.url().endsWith(`#/homes/${HOME}/clips`),
+        'the home\'s clips list (#/homes/ID/clips) has the clip just played, with its link',
+        `${page.url()} ${await tid('clips').textContent().catch(() => '')}`.slice(0, 600));
+      await shot('13c-clips');
+      if (inList) {
+        await listed.click();
+        ok(await until(10, async () => (await page.locator('[data-testid="clip-player"]').getAttribute('data-clip')) === clip.id),
+          'its link opens that clip\'s page');
+      }
       await tid('nav-keys').click();
       const pinLine = page.locator(`[data-testid="endorser-pin"][data-home="${HOME}"]`);
       const pinned = await until(15, async () => (await pinLine.getAttribute('data-kid').catch(() => null)) || null);
@@ -957,6 +1114,38 @@ async function main() {
       });
       ok(secondOk && p2, 'a second browser of the same owner signs in, its key stored as the app stores one');
       lap('second browser ready');
+      // Every request and response of the second browser (its page and
+      // workers) while the clip is checked, decrypted and played: the key
+      // record, manifest and segments through a route (route.fetch, the
+      // same bytes to the page: Chrome keeps no copy of a body the page
+      // reads as a stream), the rest as the browser got them.
+      const traffic2 = [];
+      const bodies2 = [];
+      const lost2 = [];
+      const routed2 = /\/v1\/homes\/[^/]+\/clips\/[^/]+\/(key|manifest|segments\/\d+)$/;
+      const onReq2 = (rq) => traffic2.push({ dir: 'request', method: rq.method(), url: rq.url(),
+        body: rq.postDataBuffer() || Buffer.alloc(0), headers: JSON.stringify(rq.headers()) });
+      const onRes2 = (rs) => {
+        if (routed2.test(new URL(rs.url()).pathname)) return;
+        bodies2.push(rs.body().then((b) => traffic2.push({ dir: 'response', status: rs.status(), url: rs.url(), body: b,
+          headers: JSON.stringify(rs.headers()) }), (e) => lost2.push(`${rs.status()} ${rs.url()}: ${String(e.message).split('\n')[0]}`)));
+      };
+      const route2 = async (route) => {
+        let res;
+        try {
+          res = await route.fetch({ timeout: 60000 });
+        } catch {
+          await route.abort().catch(() => {});
+          return;
+        }
+        const b = await res.body().catch(() => Buffer.alloc(0));
+        traffic2.push({ dir: 'response', via: 'route', status: res.status(), url: route.request().url(), body: b,
+          headers: JSON.stringify(res.headers()) });
+        await route.fulfill({ response: res, body: b }).catch(() => {});
+      };
+      ctx2.on('request', onReq2);
+      ctx2.on('response', onRes2);
+      await ctx2.route((url) => routed2.test(url.pathname), route2);
       await p2.goto(`${BASE}/app/#/homes/${HOME}/clips/${clip.id}`);
       await t2('clip-passphrase').waitFor({ timeout: 10000 });
       await t2('clip-passphrase').fill('owner passphrase 2');
@@ -975,6 +1164,47 @@ async function main() {
       ok(await t2('clip-cut-short').getAttribute('data-value').catch(() => null) === 'no',
         'a clip with its manifest and every segment is not said to be cut short', await t2('clip-cut-short').textContent({ timeout: 1000 }).catch(() => ''));
       ok(p2.workers().length === 0, 'the clip\'s key worker has ended once the clip is decrypted', p2.workers().length);
+      // ---- what went over the network meanwhile: no plaintext video, no private key ----
+      ctx2.off('request', onReq2);
+      ctx2.off('response', onRes2);
+      await ctx2.unroute((url) => routed2.test(url.pathname), route2).catch(() => {});
+      await ctx2.unrouteAll({ behavior: 'ignoreErrors' }).catch(() => {});
+      await Promise.race([Promise.all(bodies2), sleep(10000)]);
+      {
+        const ownerSeed = Buffer.from(readFileSync(join(V, 'demo', 'owner.key'), 'utf8').trim().split(/\s+/).pop(), 'base64url');
+        const forms = keyForms(ownerSeed);
+        const segs2 = traffic2.filter((t) => t.via === 'route' && /\/segments\/\d+$/.test(t.url) && t.status === 200);
+        log(`second browser, clip play: ${traffic2.length} requests and responses recorded, ${segs2.length} segments; ` +
+          `bodies not readable: ${lost2.length}`);
+        ok(segs2.length === clip.segments && segs2.every((t) => t.body.subarray(0, 6).toString('latin1') === 'PTSEG1') &&
+          traffic2.some((t) => t.via === 'route' && t.url.endsWith('/key')),
+        `the recording holds the key record and every segment as fetched, each starting PTSEG1 (${segs2.length} of ${clip.segments})`);
+        ok(lost2.filter((l) => !/^(204|30\d) /.test(l)).length === 0, 'every other response body was read', lost2.join('\n'));
+        const clear = traffic2.map((t) => ({ t, boxes: boxHeaders(t.body) })).filter((x) => x.boxes.length);
+        ok(ownerSeed.length === 32 && clear.length === 0,
+          `no request or response of ${traffic2.length} carries an MP4 box header (ftyp, moov, moof, mdat) in the clear`,
+          clear.map((x) => `${x.t.dir} ${x.t.url}: ${x.boxes.slice(0, 5).join(' ')}`).join('\n'));
+        const leaks = traffic2.filter((t) => carries(t, forms));
+        ok(leaks.length === 0, 'no request or response carries the owner key\'s seed (raw, hex, base64, base64url; body, URL or headers)',
+          leaks.map((t) => `${t.dir} ${t.url}`).join('\n'));
+        // Controls: the same scans find the box headers in what the page
+        // played, and the seed in a request the test has the page send.
+        const played = Buffer.from(await p2.evaluate(async () => {
+          const b = window.__blobs[window.__blobs.length - 1];
+          return b ? Array.from(new Uint8Array(await b.slice(0, 262144).arrayBuffer())) : [];
+        }));
+        const pb = boxHeaders(played);
+        ok(pb.some((b) => b.startsWith('ftyp')) && pb.some((b) => b.startsWith('moof')),
+          `control: the scan finds the box headers in the plaintext the page played (${pb.slice(0, 4).join(' ')})`);
+        const ctl = [];
+        const onCtl = (rq) => ctl.push({ dir: 'request', url: rq.url(), body: rq.postDataBuffer() || Buffer.alloc(0), headers: '' });
+        ctx2.on('request', onCtl);
+        await p2.evaluate((b) => fetch('/v1/test-only-scan-control', { method: 'POST', body: b }).catch(() => {}),
+          ownerSeed.toString('base64url'));
+        await until(5, () => ctl.length > 0);
+        ctx2.off('request', onCtl);
+        ok(ctl.some((t) => carries(t, forms)), 'control: the seed scan finds the seed in a request the test had the page send');
+      }
       // The camera key id shown is computed from the key checked with; the
       // times shown are the camera-signed ones.
       const cam2 = await p2.evaluate(async ([home, id]) => {
