@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by tests/web/e2e.sh, members.sh and approval.sh: what the browser
 # tests need from scripts/deps.sh (node, Debian's chromium). On a machine
 # where scripts/deps.sh installed everything, a missing one is a FAILURE
