@@ -118,7 +118,7 @@ page_and_names(const uint8_t *data, size_t size)
 	char after[64], limit[64];
 	const char *a = NULL, *l = NULL;
 	struct pt_api_err e;
-	int64_t ao;
+	int64_t ao, fo, tv;
 	size_t lo, i, k;
 	uint8_t v;
 	int r;
@@ -146,6 +146,16 @@ page_and_names(const uint8_t *data, size_t size)
 		CHECK(strcmp(e.code, "invalid-field") == 0);
 		CHECK(strcmp(e.field, "after") == 0 || strcmp(e.field, "limit") == 0);
 		CHECK(ao == 0 && lo == 0);
+	}
+	/* The same two strings as a chain slice's from and to. */
+	memset(&e, 0, sizeof(e));
+	r = pt_query_chain(a, l, &fo, &tv, &e);
+	if (r == PT_OK) {
+		CHECK(fo >= 1 && tv >= fo && tv - fo < PT_CHAIN_SPAN_MAX);
+	} else {
+		CHECK(r == PT_EMALFORMED && e.status == 400);
+		CHECK(strcmp(e.field, "from") == 0 || strcmp(e.field, "to") == 0);
+		CHECK(fo == 0 && tv == 0);
 	}
 	if (pt_level_parse(after, &v) == PT_OK) {
 		CHECK(v >= 1 && v <= 3 && pt_level_name(v) != NULL);

@@ -910,7 +910,10 @@ hub_delete(struct server *s, struct request *rq, struct reply *rp, const struct 
 		fail_internal(rp);
 		return;
 	}
-	if ((x = pt_store_hub_delete(s->st, home->id, hub_id)) != PT_OK) {
+	/* The hub leaves hubs (the MQTT side, the lists and the beacons no
+	 * longer know it); its key and pairing stay with the home for its
+	 * chain (hubs_removed, schema 10). */
+	if ((x = pt_store_hub_delete(s->st, home->id, hub_id, now_utc())) != PT_OK) {
 		pt_store_rollback(s->st);
 		fail_store(rp, x, NULL, "not found");
 		return;
@@ -930,36 +933,43 @@ hub_delete(struct server *s, struct request *rq, struct reply *rp, const struct 
 
 /* ---- a hub's chain (evidence bundles) ---- */
 
-/* A query argument this route alone takes (http.c collects only the
- * shared ones): NULL if absent. */
-static const char *
-query_arg(const struct request *rq, const char *key)
-{
-	if (rq->conn == NULL)
-		return NULL;
-	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
-}
-
-/* ?from=A&to=B: 1 <= A <= B < A + 1024, decimal. false and a 400 if not. */
+/* ?from=A&to=B (http.c's shared query fields, checked by pt_query_chain):
+ * false and a 400 if not 1 <= A <= B < A + 1024. */
 static bool
 chain_query(const struct request *rq, struct reply *rp, int64_t *from, int64_t *to)
 {
-	uint64_t a, b, top;
+	struct pt_api_err e;
 
-	if (pt_uint_parse(query_arg(rq, "from"), 1, (uint64_t)INT64_MAX, &a) != PT_OK) {
-		fail(rp, 400, "invalid-field", "from", "'from' must be an event seq, 1 or more");
+	if (pt_query_chain(rq->query_from, rq->query_to, from, to, &e) != PT_OK) {
+		fail_api(rp, &e);
 		return false;
 	}
-	top = a + (CHAIN_EVENTS - 1) > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX
-							    : a + (CHAIN_EVENTS - 1);
-	if (pt_uint_parse(query_arg(rq, "to"), a, top, &b) != PT_OK) {
-		fail(rp, 400, "invalid-field", "to",
-		     "'to' must be an event seq from 'from' to 'from' + 1023");
-		return false;
-	}
-	*from = (int64_t)a;
-	*to = (int64_t)b;
 	return true;
+}
+
+/*
+ * One account's chain reads (ratelimit.c): at most RL_CHAIN_AT_ONCE in
+ * flight and RL_CHAIN_PER_MIN a minute, each holding megabytes while it
+ * is built and sent. false and a 429 if over; else counted until http.c
+ * has sent (or dropped) the answer.
+ */
+static bool
+chain_admit(struct server *s, struct request *rq, struct reply *rp)
+{
+	int64_t wait;
+	bool at_once;
+
+	wait = ratelimit_chain_take(s->rl, rq->actor, (int64_t)(now_mono_ns() / 1000000u), &at_once);
+	if (wait <= 0) {
+		rq->chain_counted = true;
+		return true;
+	}
+	(void)snprintf(rp->retry_after, sizeof(rp->retry_after), "%lld",
+		       (long long)((wait + 999) / 1000));	/* whole seconds, up */
+	fail(rp, 429, "rate-limited", NULL,
+	     at_once ? "too many chain reads of this account at once (2): wait for one to end"
+		     : "too many chain reads of this account in a minute (10): wait before the next");
+	return false;
 }
 
 __attribute__((format(printf, 2, 3))) static void
@@ -1095,15 +1105,18 @@ fail:
 }
 
 /*
- * GET /v1/homes/{id}/hubs/{hub_id}/chain?from=A&to=B (members): the hub's
- * events from A through C, the first checkpoint stored at or after B, the
- * chain hash before A, and the checkpoints in [A, C] (the last 256): what
- * an evidence bundle carries of the hub (docs/api.md, "Hubs"). Nothing is
- * served that porterd cannot show to recompute: 409 no-chain says why.
+ * GET /v1/homes/{id}/hubs/{hub_id}/chain?from=A&to=B: the hub's events
+ * from A through C, the first checkpoint stored at or after B, the chain
+ * hash before A, and the checkpoints in [A, C] (the last 256): what an
+ * evidence bundle carries of the hub (docs/api.md, "Hubs"). Members for a
+ * hub paired in the home; owners only for one removed from it (kept in
+ * hubs_removed, schema 10: the evidence of what it let in outlives it).
+ * Nothing is served that porterd cannot show to recompute: 409 no-chain
+ * says why. Order: 400, 404, 403, 429, then the work.
  */
 static void
 hub_chain(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *home,
-	  int64_t account, const char *hub_id)
+	  int64_t account, int role, const char *hub_id)
 {
 	static const uint8_t zero[PT_HASH_LEN];
 	struct pt_event_row *es = NULL;
@@ -1117,14 +1130,21 @@ hub_chain(struct server *s, struct request *rq, struct reply *rp, const struct p
 
 	if (!chain_query(rq, rp, &from, &to))
 		return;
-	x = pt_store_hub_by_id(s->st, hub_id, &h);
-	if (x == PT_ENOTFOUND || (x == PT_OK && strcmp(h.home_id, home->id) != 0)) {
+	x = pt_store_hub_get(s->st, home->id, hub_id, &h);
+	if (x == PT_ENOTFOUND) {
 		not_found(rp);	/* another home's hub is none of this home's */
 		return;
 	}
 	if (x != PT_OK)
 		goto internal;
-	x = pt_store_hub_checkpoint_next(s->st, hub_id, to, &next);
+	if (h.removed_at != 0 && role != PT_HOME_OWNER) {
+		fail(rp, 403, "forbidden", NULL,
+		     "this hub was removed from the home: its chain is served to the home's owners");
+		return;
+	}
+	if (!chain_admit(s, rq, rp))
+		return;
+	x = pt_store_hub_checkpoint_next(s->st, home->id, hub_id, to, &next);
 	if (x == PT_ENOTFOUND || (x == PT_OK && next.seq - from >= CHAIN_EVENTS)) {
 		no_chain(rp, "no checkpoint of the hub covers event %lld within %d events of %lld",
 			 (long long)to, CHAIN_EVENTS, (long long)from);
@@ -1132,28 +1152,34 @@ hub_chain(struct server *s, struct request *rq, struct reply *rp, const struct p
 	}
 	if (x != PT_OK)
 		goto internal;
+	if ((es = calloc(CHAIN_EVENTS, sizeof(*es))) == NULL ||
+	    (at0 = calloc(CHAIN_EVENTS, sizeof(*at0))) == NULL ||
+	    (cps = calloc(CHAIN_CPS, sizeof(*cps))) == NULL)
+		goto internal;
 	memset(prev, 0, sizeof(prev));
 	if (from > 1) {
-		x = pt_store_hub_event_hash(s->st, hub_id, from - 1, prev);
-		if (x == PT_ENOTFOUND || (x == PT_OK && memcmp(prev, zero, sizeof(prev)) == 0)) {
+		/* The chain hash before A: event A - 1's, read as the range. */
+		if (pt_store_hub_event_range(s->st, home->id, hub_id, from - 1, from - 1, es, 1, &n) !=
+		    PT_OK)
+			goto internal;
+		if (n != 1 || es[0].hub_seq != from - 1 ||
+		    memcmp(es[0].hash, zero, sizeof(prev)) == 0) {
 			no_chain(rp, "event %lld, the one before 'from', is not stored at porterd "
 				 "with its hash: the chain hash before %lld is unknown",
 				 (long long)(from - 1), (long long)from);
-			return;
+			goto out;
 		}
-		if (x != PT_OK)
-			goto internal;
+		memcpy(prev, es[0].hash, sizeof(prev));
+		n = 0;
 	}
-	if ((es = calloc(CHAIN_EVENTS, sizeof(*es))) == NULL ||
-	    (at0 = calloc(CHAIN_EVENTS, sizeof(*at0))) == NULL ||
-	    (cps = calloc(CHAIN_CPS, sizeof(*cps))) == NULL ||
-	    pt_store_hub_event_range(s->st, hub_id, from, next.seq, es, CHAIN_EVENTS, &n) != PT_OK)
+	if (pt_store_hub_event_range(s->st, home->id, hub_id, from, next.seq, es, CHAIN_EVENTS, &n) !=
+	    PT_OK)
 		goto internal;
 	if (!chain_check(rp, es, n, from, next.seq, prev, at0) ||
 	    chain_duress(s, rp, home->id, account, es, n))
 		goto out;
-	if (pt_store_hub_checkpoint_range(s->st, hub_id, from, next.seq, cps, CHAIN_CPS, &ncp) !=
-		    PT_OK ||
+	if (pt_store_hub_checkpoint_range(s->st, home->id, hub_id, from, next.seq, cps, CHAIN_CPS,
+					  &ncp) != PT_OK ||
 	    ncp == 0 || cps[ncp - 1].seq != next.seq)
 		goto internal;	/* checkpoints are never removed but with the home */
 	if ((rp->body = chain_json(&h, prev, es, at0, n, cps, ncp)) == NULL)
@@ -1290,7 +1316,7 @@ api_home_org(struct server *s, struct request *rq, struct reply *rp, const struc
 				not_allowed(rp, "DELETE");
 		} else if (strcmp(next, "chain") == 0) {
 			if (method_is(rq, "GET"))
-				hub_chain(s, rq, rp, h, a->id, hub_id);
+				hub_chain(s, rq, rp, h, a->id, role, hub_id);
 			else
 				not_allowed(rp, "GET");
 		} else {

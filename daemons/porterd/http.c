@@ -435,6 +435,10 @@ on_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 		rq->query_home = v;
 	else if (strcmp(key, "state") == 0)
 		rq->query_state = v;
+	else if (strcmp(key, "from") == 0)
+		rq->query_from = v;
+	else if (strcmp(key, "to") == 0)
+		rq->query_to = v;
 	return MHD_YES;
 }
 
@@ -621,6 +625,8 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_Reque
 		return;
 	if (rq->seg_counted)
 		atomic_fetch_sub(&s->seg_inflight, 1);
+	if (rq->chain_counted)
+		ratelimit_chain_done(s->rl, rq->actor);	/* its answer is sent, or dropped */
 	if (rq->live_counted)
 		live_upload_done(s, rq->live_up_id);
 	live_request_done(s, rq);

@@ -97,6 +97,17 @@ void ratelimit_success(struct ratelimit *rl, const char *account, const char *ad
  * password check's time does not eat into it). */
 void ratelimit_failed(struct ratelimit *rl, const char *account, const char *addr,
 		      int64_t now_ms);
+/*
+ * Chain reads of one account (GET .../hubs/{hub_id}/chain): at most
+ * RL_CHAIN_AT_ONCE in flight, RL_CHAIN_PER_MIN started a minute. 0: taken
+ * (counted; ratelimit_chain_done once its answer is sent or dropped), else
+ * the milliseconds to wait, *at_once telling which limit it met.
+ */
+#define RL_CHAIN_AT_ONCE 2
+#define RL_CHAIN_PER_MIN 10
+int64_t ratelimit_chain_take(struct ratelimit *rl, int64_t account, int64_t now_ms,
+			     bool *at_once);
+void ratelimit_chain_done(struct ratelimit *rl, int64_t account);
 
 /* cache.c: sessions and home memberships, invalidated by generation; and
  * the digests of delegation chains that verified. */
@@ -212,6 +223,8 @@ struct request {
 	const char *query_open;		/* ?open= (alerts) */
 	const char *query_home;		/* ?home= (deliveries) */
 	const char *query_state;	/* ?state= (deliveries) */
+	const char *query_from;		/* ?from= (a hub's chain) */
+	const char *query_to;		/* ?to= (a hub's chain) */
 	const char *camera;		/* Porter-Camera (clip uploads) */
 	const char *signature;		/* Porter-Signature (clip uploads) */
 	/* Web sessions (docs/web.md): the porter_session cookie, checked by
@@ -231,6 +244,7 @@ struct request {
 	bool too_large;
 	bool replied;			/* a response is queued (early 413) */
 	bool seg_counted;		/* counted in seg_inflight */
+	bool chain_counted;		/* a chain read taken (ratelimit_chain_take) */
 	uint64_t started_ns;
 	int64_t actor;			/* account id once authenticated */
 	struct MHD_Connection *conn;	/* the request's connection (live.c suspends it) */

@@ -1,5 +1,6 @@
 /*
- * Sign-in brute-force limits, per account and per client address.
+ * Sign-in brute-force limits, per account and per client address; and the
+ * chain reads of each account (ratelimit_chain_take, below).
  *
  * After FREE failures, every further attempt must wait a delay that doubles
  * with each failure (1 s, 2 s, 4 s, ... up to 15 min) counted from the last
@@ -19,11 +20,13 @@
 #define ACCOUNT_FREE 5
 #define ADDR_FREE 20
 #define DELAY_MAX 900
+#define CHAIN_WINDOW_MS 60000
 
 struct slot {
-	char key[KEY_MAX + 2];	/* "a:" or "i:" prefix + key */
-	unsigned failures;
-	int64_t last;
+	char key[KEY_MAX + 2];	/* "a:", "i:" or "c:" prefix + key */
+	unsigned failures;	/* "c:": chain reads started in the window */
+	int64_t last;		/* "c:": when the window began */
+	unsigned busy;		/* "c:": chain reads in flight */
 };
 
 struct ratelimit {
@@ -84,8 +87,11 @@ find_at(struct ratelimit *rl, char kind, const char *key, bool create, int64_t n
 			break;
 		}
 		/* Never push out an entry whose delay still runs: filling the
-		 * table with junk must not reset a victim's count. */
-		if (wait_for(s, s->key[0] == 'a' ? ACCOUNT_FREE : ADDR_FREE, now) > 0)
+		 * table with junk must not reset a victim's count. Nor a chain
+		 * count whose window runs or whose reads are in flight. */
+		if (s->key[0] == 'c' ? s->busy > 0 || now - s->last < CHAIN_WINDOW_MS
+				     : wait_for(s, s->key[0] == 'a' ? ACCOUNT_FREE : ADDR_FREE,
+						now) > 0)
 			continue;
 		if (oldest == NULL || s->last < oldest->last)
 			oldest = s;
@@ -164,5 +170,59 @@ ratelimit_failed(struct ratelimit *rl, const char *account, const char *addr, in
 		s->last = now;
 	if ((s = find_at(rl, 'i', addr, false, now)) != NULL && s->failures > 0 && now > s->last)
 		s->last = now;
+	pthread_mutex_unlock(&rl->mu);
+}
+
+/*
+ * Chain reads (GET .../hubs/{hub_id}/chain, docs/api.md): each allocates
+ * about 1.3 MB of rows and up to 2.3 MB of JSON, so one account may have
+ * RL_CHAIN_AT_ONCE in flight and start RL_CHAIN_PER_MIN in a window of a
+ * minute (it begins with the first read after the last window ended).
+ * Counted under the lock with the check, so reads that arrive together
+ * cannot all pass. A table full of running entries admits nothing (the
+ * answer is a 429 too): the bound holds whatever happens to the table.
+ */
+int64_t
+ratelimit_chain_take(struct ratelimit *rl, int64_t account, int64_t now, bool *at_once)
+{
+	char key[24];
+	struct slot *s;
+	int64_t wait = 0;
+
+	*at_once = false;
+	(void)snprintf(key, sizeof(key), "%lld", (long long)account);
+	pthread_mutex_lock(&rl->mu);
+	if ((s = find_at(rl, 'c', key, true, now)) == NULL) {
+		wait = 1000;
+	} else {
+		if (now - s->last >= CHAIN_WINDOW_MS) {
+			s->failures = 0;
+			s->last = now;
+		}
+		if (s->busy >= RL_CHAIN_AT_ONCE) {
+			*at_once = true;
+			wait = 1000;
+		} else if (s->failures >= RL_CHAIN_PER_MIN) {
+			wait = s->last + CHAIN_WINDOW_MS - now;
+		} else {
+			s->failures++;
+			s->busy++;
+		}
+	}
+	pthread_mutex_unlock(&rl->mu);
+	return wait;
+}
+
+void
+ratelimit_chain_done(struct ratelimit *rl, int64_t account)
+{
+	char key[24];
+	struct slot *s;
+
+	(void)snprintf(key, sizeof(key), "%lld", (long long)account);
+	pthread_mutex_lock(&rl->mu);
+	/* A slot in flight is never pushed out, so it is still there. */
+	if ((s = find_at(rl, 'c', key, false, 0)) != NULL && s->busy > 0)
+		s->busy--;
 	pthread_mutex_unlock(&rl->mu);
 }

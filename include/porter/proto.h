@@ -240,6 +240,15 @@ int pt_req_approval_decode(const char *p, size_t len, struct pt_req_approval *r,
 #define PT_PAGE_MAX 200
 int pt_query_page(const char *after, const char *limit, int64_t *after_out, size_t *limit_out,
 		  struct pt_api_err *e) PT_MUST_CHECK;
+/*
+ * A slice of a hub's chain: ?from=A&to=B (GET .../hubs/{hub_id}/chain).
+ * Both required, decimal, 1 <= A and A <= B <= A + PT_CHAIN_SPAN_MAX - 1
+ * (and B <= INT64_MAX). 400 invalid-field naming "from" (missing or bad:
+ * checked first) or "to" otherwise; both outputs 0.
+ */
+#define PT_CHAIN_SPAN_MAX 1024
+int pt_query_chain(const char *from, const char *to, int64_t *from_out, int64_t *to_out,
+		   struct pt_api_err *e) PT_MUST_CHECK;
 
 /* Names on the wire. NULL / PT_EMALFORMED for unknown values. */
 const char *pt_level_name(unsigned level);	/* "basic", "id-checked", "background-checked" */

@@ -343,14 +343,39 @@ struct pt_hub {
 	 * (pt_mqtt_state_encode of the decoded message: compact JSON, docs/
 	 * mqtt.md "state"); "" before the first. Read by _list and _by_id. */
 	char state[PT_HUB_STATE_MAX + 1];
+	/* Schema 10: when an owner removed the hub from home_id (porterd's
+	 * clock); 0 for a paired hub. Set only by pt_store_hub_get of a
+	 * removed hub (hubs_removed); every other read is of paired hubs. */
+	int64_t removed_at;
 };
 
 /* PT_EEXISTS if the id or key is taken. Sets h->rowid. */
 int pt_store_hub_insert(struct pt_store *st, struct pt_hub *h) PT_MUST_CHECK;
 int pt_store_hub_list(struct pt_store *st, const char *home_id, struct pt_hub *out, size_t max,
 		      size_t *n) PT_MUST_CHECK;
-/* PT_ENOTFOUND unless the hub belongs to home_id. */
-int pt_store_hub_delete(struct pt_store *st, const char *home_id, const char *hub_id) PT_MUST_CHECK;
+/*
+ * Inside a transaction: remove the hub from home_id (PT_ENOTFOUND unless
+ * it is paired there). Its row leaves hubs, so nothing that reads paired
+ * hubs (pt_store_hub_by_id, _list, _list_online, _seen, _state_set, the
+ * MQTT side) finds it any more; a copy (id, key, label, pairing, paired_by,
+ * created_at, last_seen) and removed_at (0: now) is kept in hubs_removed
+ * (schema 10), one per (home, hub), a later removal from the same home
+ * replacing it, so that the hub's chain stays servable (pt_store_hub_get,
+ * the chain reads below). All or nothing (a savepoint in SQLite, one
+ * statement in PostgreSQL). Pairing the same key again is
+ * pt_store_hub_insert, as for a new hub.
+ */
+int pt_store_hub_delete(struct pt_store *st, const char *home_id, const char *hub_id,
+			int64_t removed_at) PT_MUST_CHECK;
+/*
+ * The hub hub_id as home_id knows it: paired there (h->removed_at 0), else
+ * removed from it (h->removed_at > 0, online false, state "": the copy
+ * kept at removal). For the chain route, never for the MQTT side. The
+ * home is not checked against an account: the caller did. PT_ENOTFOUND
+ * if neither; h zeroed on failure.
+ */
+int pt_store_hub_get(struct pt_store *st, const char *home_id, const char *hub_id,
+		     struct pt_hub *h) PT_MUST_CHECK;
 
 /*
  * The MQTT side of hubs (schema 3; docs/mqtt.md). A message names a hub
@@ -392,7 +417,11 @@ int pt_store_hub_event_hash(struct pt_store *st, const char *hub_id, int64_t seq
 /*
  * A hub's chain for evidence bundles (schema 9; docs/api.md "Hubs", GET
  * .../chain). Rows are the hub's events and checkpoints in the hub's home
- * (source "hub:<hub_id>"); they go with the home, not with the hub.
+ * (source "hub:<hub_id>"); they go with the home, not with the hub. The
+ * reads (_event_range, _checkpoint_range, _checkpoint_next) name the home:
+ * they serve a hub paired in home_id or removed from it (schema 10), and
+ * only that home's rows (a hub removed from one home and paired in
+ * another has rows in both).
  */
 #define PT_STORE_CHAIN_EVENTS_MAX 1024	/* events one _event_range call reads */
 #define PT_STORE_CHAIN_CPS_MAX 256	/* checkpoints one _checkpoint_range reads */
@@ -420,23 +449,26 @@ int pt_store_hub_checkpoint_add(struct pt_store *st, const char *hub_id, int64_t
  * ascending, at most max (<= PT_STORE_CHAIN_EVENTS_MAX): a seq not stored
  * is simply absent (callers check the seqs). Each row as stored: at, type,
  * data, hub_seq and hash (32 zero bytes for a row stored without one).
- * One range search of events_hub_seq. PT_ENOTFOUND for an unknown hub;
+ * One range search of events_hub_seq. PT_ENOTFOUND for a hub neither
+ * paired in home_id nor removed from it (or an unknown home);
  * PT_EINVAL for from < 1, to < from, max over the limit, NULL out or n.
  */
-int pt_store_hub_event_range(struct pt_store *st, const char *hub_id, int64_t from, int64_t to,
-			     struct pt_event_row *out, size_t max, size_t *n) PT_MUST_CHECK;
+int pt_store_hub_event_range(struct pt_store *st, const char *home_id, const char *hub_id,
+			     int64_t from, int64_t to, struct pt_event_row *out, size_t max,
+			     size_t *n) PT_MUST_CHECK;
 /*
  * The hub's checkpoints with from <= seq <= to: the max with the highest
  * seqs (max <= PT_STORE_CHAIN_CPS_MAX), in ascending order, so the one at
  * or nearest below `to` is always among them. Errors as _event_range.
  */
-int pt_store_hub_checkpoint_range(struct pt_store *st, const char *hub_id, int64_t from,
-				  int64_t to, struct pt_hub_checkpoint *out, size_t max,
-				  size_t *n) PT_MUST_CHECK;
+int pt_store_hub_checkpoint_range(struct pt_store *st, const char *home_id, const char *hub_id,
+				  int64_t from, int64_t to, struct pt_hub_checkpoint *out,
+				  size_t max, size_t *n) PT_MUST_CHECK;
 /* The hub's first checkpoint with seq >= from into *cp. PT_ENOTFOUND if
- * none (or an unknown hub); PT_EINVAL for from < 1. cp zeroed on failure. */
-int pt_store_hub_checkpoint_next(struct pt_store *st, const char *hub_id, int64_t from,
-				 struct pt_hub_checkpoint *cp) PT_MUST_CHECK;
+ * none (or a hub as for _event_range); PT_EINVAL for from < 1. cp zeroed
+ * on failure. */
+int pt_store_hub_checkpoint_next(struct pt_store *st, const char *home_id, const char *hub_id,
+				 int64_t from, struct pt_hub_checkpoint *cp) PT_MUST_CHECK;
 
 /* ---- Deliveries ---- */
 

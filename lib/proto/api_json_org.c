@@ -121,6 +121,33 @@ pt_query_page(const char *after, const char *limit, int64_t *after_out, size_t *
 	return PT_OK;
 }
 
+int
+pt_query_chain(const char *from, const char *to, int64_t *from_out, int64_t *to_out,
+	       struct pt_api_err *e)
+{
+	uint64_t a, b, top;
+
+	*from_out = 0;
+	*to_out = 0;
+	if (from == NULL || pt_uint_parse(from, 1, INT64_MAX, &a) != PT_OK) {
+		pt_api_err_set(e, 400, "invalid-field", "from",
+			       "'from' must be an event seq, 1 or more");
+		return PT_EMALFORMED;
+	}
+	top = a > (uint64_t)INT64_MAX - (uint64_t)(PT_CHAIN_SPAN_MAX - 1)
+		      ? (uint64_t)INT64_MAX
+		      : a + (uint64_t)(PT_CHAIN_SPAN_MAX - 1);
+	if (to == NULL || pt_uint_parse(to, a, top, &b) != PT_OK) {
+		pt_api_err_set(e, 400, "invalid-field", "to",
+			       "'to' must be an event seq from 'from' to 'from' + %d",
+			       PT_CHAIN_SPAN_MAX - 1);
+		return PT_EMALFORMED;
+	}
+	*from_out = (int64_t)a;
+	*to_out = (int64_t)b;
+	return PT_OK;
+}
+
 /* ---- field readers of this file ---- */
 
 /* An id (pt_id_is_valid): a home, a carrier. Required. */

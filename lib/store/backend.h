@@ -55,7 +55,7 @@ struct pt_store_ops {
 	int (*device_by_pk)(struct pt_store *st, int64_t account, const uint8_t pk[PT_PK_LEN], struct pt_device *d);
 	int (*hub_insert)(struct pt_store *st, struct pt_hub *h);
 	int (*hub_list)(struct pt_store *st, const char *home_id, struct pt_hub *out, size_t max, size_t *n);
-	int (*hub_delete)(struct pt_store *st, const char *home_id, const char *hub_id);
+	int (*hub_delete)(struct pt_store *st, const char *home_id, const char *hub_id, int64_t removed_at);
 	int (*hub_by_id)(struct pt_store *st, const char *hub_id, struct pt_hub *h);
 	int (*hub_seen)(struct pt_store *st, const char *hub_id, int64_t at, bool online, bool *changed);
 	int (*hub_state_set)(struct pt_store *st, const char *hub_id, const char *state);
@@ -88,11 +88,13 @@ struct pt_store_ops {
 	int (*clip_keyrec)(struct pt_store *st, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
 	/* hub checkpoints (schema 9) */
 	int (*hub_checkpoint_add)(struct pt_store *st, const char *hub_id, int64_t seq, const uint8_t sig[PT_SIG_LEN]);
-	int (*hub_event_range)(struct pt_store *st, const char *hub_id, int64_t from, int64_t to, struct pt_event_row *out, size_t max, size_t *n);
+	int (*hub_event_range)(struct pt_store *st, const char *home_id, const char *hub_id, int64_t from, int64_t to, struct pt_event_row *out, size_t max, size_t *n);
 	/* the last max checkpoints of [from, to], newest first (store.c
 	 * returns them ascending) */
-	int (*hub_checkpoint_range)(struct pt_store *st, const char *hub_id, int64_t from, int64_t to, struct pt_hub_checkpoint *out, size_t max, size_t *n);
-	int (*hub_checkpoint_next)(struct pt_store *st, const char *hub_id, int64_t from, struct pt_hub_checkpoint *cp);
+	int (*hub_checkpoint_range)(struct pt_store *st, const char *home_id, const char *hub_id, int64_t from, int64_t to, struct pt_hub_checkpoint *out, size_t max, size_t *n);
+	int (*hub_checkpoint_next)(struct pt_store *st, const char *home_id, const char *hub_id, int64_t from, struct pt_hub_checkpoint *cp);
+	/* removed hubs (schema 10) */
+	int (*hub_get)(struct pt_store *st, const char *home_id, const char *hub_id, struct pt_hub *h);
 };
 
 struct pt_store {

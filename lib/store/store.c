@@ -412,11 +412,23 @@ pt_store_hub_list(struct pt_store *st, const char *home_id, struct pt_hub *out, 
 }
 
 int
-pt_store_hub_delete(struct pt_store *st, const char *home_id, const char *hub_id)
+pt_store_hub_delete(struct pt_store *st, const char *home_id, const char *hub_id,
+		    int64_t removed_at)
 {
 	if (st == NULL)
 		return PT_EINVAL;
-	return st->ops->hub_delete(st, home_id, hub_id);
+	return st->ops->hub_delete(st, home_id, hub_id, removed_at);
+}
+
+int
+pt_store_hub_get(struct pt_store *st, const char *home_id, const char *hub_id, struct pt_hub *h)
+{
+	if (h == NULL)
+		return PT_EINVAL;
+	memset(h, 0, sizeof(*h));
+	if (st == NULL || home_id == NULL || hub_id == NULL)
+		return PT_EINVAL;
+	return st->ops->hub_get(st, home_id, hub_id, h);
 }
 
 int
@@ -680,20 +692,21 @@ pt_store_hub_checkpoint_add(struct pt_store *st, const char *hub_id, int64_t seq
 }
 
 int
-pt_store_hub_event_range(struct pt_store *st, const char *hub_id, int64_t from, int64_t to,
-			 struct pt_event_row *out, size_t max, size_t *n)
+pt_store_hub_event_range(struct pt_store *st, const char *home_id, const char *hub_id,
+			 int64_t from, int64_t to, struct pt_event_row *out, size_t max, size_t *n)
 {
 	if (n != NULL)
 		*n = 0;
-	if (st == NULL || hub_id == NULL || n == NULL || (out == NULL && max != 0) || from < 1 ||
+	if (st == NULL || home_id == NULL || hub_id == NULL || n == NULL || (out == NULL && max != 0) || from < 1 ||
 	    to < from || max > PT_STORE_CHAIN_EVENTS_MAX)
 		return PT_EINVAL;
-	return st->ops->hub_event_range(st, hub_id, from, to, out, max, n);
+	return st->ops->hub_event_range(st, home_id, hub_id, from, to, out, max, n);
 }
 
 int
-pt_store_hub_checkpoint_range(struct pt_store *st, const char *hub_id, int64_t from, int64_t to,
-			      struct pt_hub_checkpoint *out, size_t max, size_t *n)
+pt_store_hub_checkpoint_range(struct pt_store *st, const char *home_id, const char *hub_id,
+			      int64_t from, int64_t to, struct pt_hub_checkpoint *out, size_t max,
+			      size_t *n)
 {
 	struct pt_hub_checkpoint t;
 	size_t i;
@@ -701,11 +714,11 @@ pt_store_hub_checkpoint_range(struct pt_store *st, const char *hub_id, int64_t f
 
 	if (n != NULL)
 		*n = 0;
-	if (st == NULL || hub_id == NULL || n == NULL || (out == NULL && max != 0) || from < 1 ||
-	    to < from || max > PT_STORE_CHAIN_CPS_MAX)
+	if (st == NULL || home_id == NULL || hub_id == NULL || n == NULL ||
+	    (out == NULL && max != 0) || from < 1 || to < from || max > PT_STORE_CHAIN_CPS_MAX)
 		return PT_EINVAL;
 	/* The backends read the last max of the range, newest first. */
-	if ((r = st->ops->hub_checkpoint_range(st, hub_id, from, to, out, max, n)) != PT_OK)
+	if ((r = st->ops->hub_checkpoint_range(st, home_id, hub_id, from, to, out, max, n)) != PT_OK)
 		return r;
 	for (i = 0; i < *n / 2; i++) {
 		t = out[i];
@@ -716,13 +729,13 @@ pt_store_hub_checkpoint_range(struct pt_store *st, const char *hub_id, int64_t f
 }
 
 int
-pt_store_hub_checkpoint_next(struct pt_store *st, const char *hub_id, int64_t from,
-			     struct pt_hub_checkpoint *cp)
+pt_store_hub_checkpoint_next(struct pt_store *st, const char *home_id, const char *hub_id,
+			     int64_t from, struct pt_hub_checkpoint *cp)
 {
 	if (cp == NULL)
 		return PT_EINVAL;
 	memset(cp, 0, sizeof(*cp));
-	if (st == NULL || hub_id == NULL || from < 1)
+	if (st == NULL || home_id == NULL || hub_id == NULL || from < 1)
 		return PT_EINVAL;
-	return st->ops->hub_checkpoint_next(st, hub_id, from, cp);
+	return st->ops->hub_checkpoint_next(st, home_id, hub_id, from, cp);
 }

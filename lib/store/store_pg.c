@@ -369,6 +369,23 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"  PRIMARY KEY (home, source, seq)"
 	");",
 	},
+
+	/* 10: removed hubs, the copy a removal keeps for the chain route
+	 * (store_sqlite.c says why). */
+	{
+	"CREATE TABLE hubs_removed ("
+	"  home BIGINT NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  public_id TEXT NOT NULL CHECK (length(public_id) BETWEEN 1 AND 64),"
+	"  pk BYTEA NOT NULL CHECK (length(pk) = 32),"
+	"  label TEXT NOT NULL,"
+	"  pairing BYTEA NOT NULL CHECK (length(pairing) BETWEEN 1 AND 512),"
+	"  paired_by BIGINT NOT NULL,"
+	"  created_at BIGINT NOT NULL,"
+	"  last_seen BIGINT NOT NULL,"
+	"  removed_at BIGINT NOT NULL,"
+	"  PRIMARY KEY (home, public_id)"
+	");",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -419,6 +436,8 @@ enum sid {
 	S_HUB_LIST,
 	S_HUB_DELETE,
 	S_HUB_BY_ID,
+	S_HUB_GET,
+	S_HUB_HOME_OF,
 	S_HUB_SEEN_FLIP,
 	S_HUB_SEEN,
 	S_HUB_STATE,
@@ -633,8 +652,38 @@ static const struct stmt stmts[S_COUNT_] = {
 			  " SELECT $1, id, $3, $4, $5, $6, $7, $8 FROM homes WHERE public_id = $2"
 			  " RETURNING id", "ttbtbiii"},
 	[S_HUB_LIST] = {HUB_FROM " WHERE h.public_id = $1 ORDER BY b.id LIMIT $2", "ti"},
-	[S_HUB_DELETE] = {"DELETE FROM hubs WHERE public_id = $2"
-			  " AND home = (SELECT id FROM homes WHERE public_id = $1)", "tt"},
+	/* Schema 10: the row leaves hubs and its copy goes to hubs_removed
+	 * in one statement (a second removal from the home replaces the
+	 * copy); no row changed: no such hub in that home. Of two concurrent
+	 * removals the second waits for the row lock, then deletes nothing. */
+	[S_HUB_DELETE] = {"WITH d AS (DELETE FROM hubs WHERE public_id = $2"
+			  " AND home = (SELECT id FROM homes WHERE public_id = $1)"
+			  " RETURNING home, public_id, pk, label, pairing, paired_by, created_at,"
+			  " last_seen)"
+			  " INSERT INTO hubs_removed (home, public_id, pk, label, pairing, paired_by,"
+			  " created_at, last_seen, removed_at)"
+			  " SELECT home, public_id, pk, label, pairing, paired_by, created_at,"
+			  " last_seen, $3 FROM d"
+			  " ON CONFLICT (home, public_id) DO UPDATE SET pk = excluded.pk,"
+			  " label = excluded.label, pairing = excluded.pairing,"
+			  " paired_by = excluded.paired_by, created_at = excluded.created_at,"
+			  " last_seen = excluded.last_seen, removed_at = excluded.removed_at", "tti"},
+	/* Paired in the home (removed_at 0) first, else removed from it. */
+	[S_HUB_GET] = {"SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing, b.paired_by,"
+		       " b.created_at, b.last_seen, b.online, b.state, 0::bigint AS removed_at"
+		       " FROM hubs b JOIN homes h ON h.id = b.home"
+		       " WHERE h.public_id = $1 AND b.public_id = $2"
+		       " UNION ALL"
+		       " SELECT 0::bigint, r.public_id, h.public_id, r.pk, r.label, r.pairing,"
+		       " r.paired_by, r.created_at, r.last_seen, false, NULL::text, r.removed_at"
+		       " FROM hubs_removed r JOIN homes h ON h.id = r.home"
+		       " WHERE h.public_id = $1 AND r.public_id = $2"
+		       " ORDER BY 12 LIMIT 1", "tt"},
+	/* The home (rowid) of a hub paired in it or removed from it. */
+	[S_HUB_HOME_OF] = {"SELECT h.id FROM homes h WHERE h.public_id = $1"
+			   " AND (EXISTS (SELECT 1 FROM hubs b WHERE b.home = h.id"
+			   " AND b.public_id = $2) OR EXISTS (SELECT 1 FROM hubs_removed r"
+			   " WHERE r.home = h.id AND r.public_id = $2))", "tt"},
 	[S_HUB_BY_ID] = {HUB_FROM " WHERE b.public_id = $1", "t"},
 	/* A compare-and-set on the flag: of two concurrent calls, the second
 	 * waits for the first's row lock, then finds the flag already set
@@ -3542,7 +3591,7 @@ pg_hub_list(struct pt_store *base, const char *home_id, struct pt_hub *out, size
 }
 
 static int
-pg_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id)
+pg_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id, int64_t removed_at)
 {
 	struct pg_store *st = (struct pg_store *)base;
 	const char *what = "cannot delete a hub";
@@ -3556,10 +3605,46 @@ pg_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id)
 		return r;
 	if (!arg_fits(home_id, PT_ID_MAX) || !arg_fits(hub_id, PT_ID_MAX))
 		return PT_ENOTFOUND;
+	if (!utf8_ok(home_id) || !utf8_ok(hub_id))
+		return PT_ENOTFOUND;
 	params_init(&p);
 	p_str(&p, home_id);
 	p_str(&p, hub_id);
+	p_i64(&p, now_or(removed_at));
 	return write_one(c, S_HUB_DELETE, &p, true, NULL, what);
+}
+
+static bool
+decode_hub_get(const PGresult *r, int i, void *out)
+{
+	struct pt_hub *h = out;
+
+	return decode_hub(r, i, out) && COL_I64(r, i, 11, h->removed_at);
+}
+
+static int
+pg_hub_get(struct pt_store *base, const char *home_id, const char *hub_id, struct pt_hub *h)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot read a hub";
+	struct pg_conn *c;
+	struct params p;
+	bool borrowed;
+	int r;
+
+	if (!arg_fits(home_id, PT_ID_MAX) || !arg_fits(hub_id, PT_ID_MAX) || !utf8_ok(home_id) ||
+	    !utf8_ok(hub_id))
+		return PT_ENOTFOUND;
+	params_init(&p);
+	p_str(&p, home_id);
+	p_str(&p, hub_id);
+	if ((r = read_enter(st, &c, &borrowed, what)) == PT_OK) {
+		r = fetch_one(c, S_HUB_GET, &p, decode_hub_get, h, what);
+		read_leave(st, c, borrowed);
+	}
+	if (r != PT_OK)
+		pt_wipe(h, sizeof(*h));
+	return r;
 }
 
 static int
@@ -4529,10 +4614,29 @@ out:
 	return sp_end(c, r, what);
 }
 
+/* The home (rowid) named home_id if the hub is paired in it or was
+ * removed from it (schema 10), and the hub's source, on connection c. */
+static int
+hub_home_of(struct pg_conn *c, const char *home_id, const char *hub_id, int64_t *home,
+	    char source[PT_SOURCE_MAX + 1], const char *what)
+{
+	struct params p;
+
+	*home = 0;
+	if (!arg_fits(home_id, PT_ID_MAX) || !utf8_ok(home_id) || !hub_source(hub_id, source) ||
+	    !utf8_ok(hub_id))
+		return PT_ENOTFOUND;
+	params_init(&p);
+	p_str(&p, home_id);
+	p_str(&p, hub_id);
+	return fetch_id(c, S_HUB_HOME_OF, &p, home, what);
+}
+
 /* A range of the hub's rows: $1 home, $2 source, $3 from, $4 to, $5 limit. */
 static int
-hub_range(struct pg_store *st, enum sid id, const char *hub_id, int64_t from, int64_t to,
-	  decode_fn decode, void *out, size_t size, size_t max, size_t *n, const char *what)
+hub_range(struct pg_store *st, enum sid id, const char *home_id, const char *hub_id, int64_t from,
+	  int64_t to, decode_fn decode, void *out, size_t size, size_t max, size_t *n,
+	  const char *what)
 {
 	char source[PT_SOURCE_MAX + 1];
 	struct pg_conn *c;
@@ -4544,7 +4648,7 @@ hub_range(struct pg_store *st, enum sid id, const char *hub_id, int64_t from, in
 	*n = 0;
 	if ((r = read_enter(st, &c, &borrowed, what)) != PT_OK)
 		return r;
-	if ((r = hub_home(c, hub_id, &home, source, what)) == PT_OK) {
+	if ((r = hub_home_of(c, home_id, hub_id, &home, source, what)) == PT_OK) {
 		params_init(&p);
 		p_i64(&p, home);
 		p_str(&p, source);
@@ -4558,30 +4662,32 @@ hub_range(struct pg_store *st, enum sid id, const char *hub_id, int64_t from, in
 }
 
 static int
-pg_hub_event_range(struct pt_store *base, const char *hub_id, int64_t from, int64_t to,
-		   struct pt_event_row *out, size_t max, size_t *n)
+pg_hub_event_range(struct pt_store *base, const char *home_id, const char *hub_id, int64_t from,
+		   int64_t to, struct pt_event_row *out, size_t max, size_t *n)
 {
-	return hub_range((struct pg_store *)base, S_HUB_EVENT_RANGE, hub_id, from, to, decode_event,
-			 out, sizeof(*out), max, n, "cannot read a hub's events");
+	return hub_range((struct pg_store *)base, S_HUB_EVENT_RANGE, home_id, hub_id, from, to,
+			 decode_event, out, sizeof(*out), max, n, "cannot read a hub's events");
 }
 
 /* Newest first (the last max of the range): store.c turns them round. */
 static int
-pg_hub_checkpoint_range(struct pt_store *base, const char *hub_id, int64_t from, int64_t to,
-			struct pt_hub_checkpoint *out, size_t max, size_t *n)
+pg_hub_checkpoint_range(struct pt_store *base, const char *home_id, const char *hub_id,
+			int64_t from, int64_t to, struct pt_hub_checkpoint *out, size_t max,
+			size_t *n)
 {
-	return hub_range((struct pg_store *)base, S_HUB_CP_RANGE, hub_id, from, to, decode_checkpoint,
-			 out, sizeof(*out), max, n, "cannot read a hub's checkpoints");
+	return hub_range((struct pg_store *)base, S_HUB_CP_RANGE, home_id, hub_id, from, to,
+			 decode_checkpoint, out, sizeof(*out), max, n,
+			 "cannot read a hub's checkpoints");
 }
 
 static int
-pg_hub_checkpoint_next(struct pt_store *base, const char *hub_id, int64_t from,
-		       struct pt_hub_checkpoint *cp)
+pg_hub_checkpoint_next(struct pt_store *base, const char *home_id, const char *hub_id,
+		       int64_t from, struct pt_hub_checkpoint *cp)
 {
 	size_t n = 0;
 	int r;
 
-	r = hub_range((struct pg_store *)base, S_HUB_CP_NEXT, hub_id, from, INT64_MAX,
+	r = hub_range((struct pg_store *)base, S_HUB_CP_NEXT, home_id, hub_id, from, INT64_MAX,
 		      decode_checkpoint, cp, sizeof(*cp), 1, &n, "cannot read a hub's checkpoint");
 	if (r == PT_OK && n == 0)
 		r = PT_ENOTFOUND;
@@ -4673,4 +4779,5 @@ static const struct pt_store_ops pg_ops = {
 	.hub_event_range = pg_hub_event_range,
 	.hub_checkpoint_range = pg_hub_checkpoint_range,
 	.hub_checkpoint_next = pg_hub_checkpoint_next,
+	.hub_get = pg_hub_get,
 };

@@ -355,6 +355,28 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"  PRIMARY KEY (home, source, seq)"
 	") STRICT, WITHOUT ROWID;",
 	},
+
+	/* 10: removed hubs (docs/storage.md, "Version 10"). Removing a hub
+	 * deletes its row from hubs as before, so nothing that reads paired
+	 * hubs (the MQTT side, the lists, the beacons) can meet it again;
+	 * what its chain needs (its key above all: the events and checkpoints
+	 * stay with the home) is kept here, per (home, hub), so the home's
+	 * owners can still export its evidence. A hub paired again is a new
+	 * row of hubs; this one stays, and goes with the home. */
+	{
+	"CREATE TABLE hubs_removed ("
+	"  home INTEGER NOT NULL REFERENCES homes(id) ON DELETE CASCADE,"
+	"  public_id TEXT NOT NULL CHECK (length(public_id) BETWEEN 1 AND 64),"
+	"  pk BLOB NOT NULL CHECK (length(pk) = 32),"
+	"  label TEXT NOT NULL,"
+	"  pairing BLOB NOT NULL CHECK (length(pairing) BETWEEN 1 AND 512),"
+	"  paired_by INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  removed_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (home, public_id)"
+	") STRICT, WITHOUT ROWID;",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -411,6 +433,9 @@ enum sid {
 	S_HUB_INSERT,
 	S_HUB_LIST,
 	S_HUB_DELETE,
+	S_HUB_REMOVE_KEEP,
+	S_HUB_GET,
+	S_HUB_HOME_OF,
 	S_HUB_BY_ID,
 	S_HUB_HOME,
 	S_HUB_SEEN_FLIP,
@@ -614,6 +639,33 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_HUB_LIST] = HUB_FROM " WHERE b.home = ?1 ORDER BY b.id LIMIT ?2",
 	[S_HUB_DELETE] = "DELETE FROM hubs WHERE public_id = ?2"
 			 " AND home = (SELECT id FROM homes WHERE public_id = ?1)",
+	/* The copy a removal keeps (schema 10), made before the DELETE in
+	 * the same savepoint; a second removal from the home replaces it. */
+	[S_HUB_REMOVE_KEEP] = "INSERT INTO hubs_removed (home, public_id, pk, label, pairing,"
+			      " paired_by, created_at, last_seen, removed_at)"
+			      " SELECT home, public_id, pk, label, pairing, paired_by, created_at,"
+			      " last_seen, ?3 FROM hubs WHERE public_id = ?2"
+			      " AND home = (SELECT id FROM homes WHERE public_id = ?1)"
+			      " ON CONFLICT (home, public_id) DO UPDATE SET pk = excluded.pk,"
+			      " label = excluded.label, pairing = excluded.pairing,"
+			      " paired_by = excluded.paired_by, created_at = excluded.created_at,"
+			      " last_seen = excluded.last_seen, removed_at = excluded.removed_at",
+	/* Paired in the home (removed_at 0) first, else removed from it. */
+	[S_HUB_GET] = "SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing, b.paired_by,"
+		      " b.created_at, b.last_seen, b.online, b.state, 0 AS removed_at"
+		      " FROM hubs b JOIN homes h ON h.id = b.home"
+		      " WHERE h.public_id = ?1 AND b.public_id = ?2"
+		      " UNION ALL"
+		      " SELECT 0, r.public_id, h.public_id, r.pk, r.label, r.pairing, r.paired_by,"
+		      " r.created_at, r.last_seen, 0, NULL, r.removed_at"
+		      " FROM hubs_removed r JOIN homes h ON h.id = r.home"
+		      " WHERE h.public_id = ?1 AND r.public_id = ?2"
+		      " ORDER BY 12 LIMIT 1",
+	/* The home (rowid) of a hub paired in it or removed from it. */
+	[S_HUB_HOME_OF] = "SELECT h.id FROM homes h WHERE h.public_id = ?1"
+			  " AND (EXISTS (SELECT 1 FROM hubs b WHERE b.home = h.id AND b.public_id = ?2)"
+			  " OR EXISTS (SELECT 1 FROM hubs_removed r WHERE r.home = h.id"
+			  " AND r.public_id = ?2))",
 	[S_HUB_BY_ID] = HUB_FROM " WHERE b.public_id = ?1",
 	[S_HUB_HOME] = "SELECT home FROM hubs WHERE public_id = ?1",
 	/* The flag changes in one place only: the caller that flips it is told. */
@@ -783,7 +835,8 @@ static int sq_device_delete(struct pt_store *base, int64_t account, int64_t id);
 static int sq_device_by_pk(struct pt_store *base, int64_t account, const uint8_t pk[PT_PK_LEN], struct pt_device *d);
 static int sq_hub_insert(struct pt_store *base, struct pt_hub *h);
 static int sq_hub_list(struct pt_store *base, const char *home_id, struct pt_hub *out, size_t max, size_t *n);
-static int sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id);
+static int sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id, int64_t removed_at);
+static int sq_hub_get(struct pt_store *base, const char *home_id, const char *hub_id, struct pt_hub *h);
 static int sq_hub_by_id(struct pt_store *base, const char *hub_id, struct pt_hub *h);
 static int sq_hub_seen(struct pt_store *base, const char *hub_id, int64_t at, bool online, bool *changed);
 static int sq_hub_state_set(struct pt_store *base, const char *hub_id, const char *state);
@@ -815,9 +868,9 @@ static int sq_home_lock(struct pt_store *base, const char *home_id);
 static int sq_clip_keyrec_put(struct pt_store *base, const struct pt_clip_row *c, const uint8_t *keyrec, size_t keyrec_len);
 static int sq_clip_keyrec(struct pt_store *base, const char *home_id, const uint8_t clip[16], uint8_t *out, size_t cap, size_t *len);
 static int sq_hub_checkpoint_add(struct pt_store *base, const char *hub_id, int64_t seq, const uint8_t sig[PT_SIG_LEN]);
-static int sq_hub_event_range(struct pt_store *base, const char *hub_id, int64_t from, int64_t to, struct pt_event_row *out, size_t max, size_t *n);
-static int sq_hub_checkpoint_range(struct pt_store *base, const char *hub_id, int64_t from, int64_t to, struct pt_hub_checkpoint *out, size_t max, size_t *n);
-static int sq_hub_checkpoint_next(struct pt_store *base, const char *hub_id, int64_t from, struct pt_hub_checkpoint *cp);
+static int sq_hub_event_range(struct pt_store *base, const char *home_id, const char *hub_id, int64_t from, int64_t to, struct pt_event_row *out, size_t max, size_t *n);
+static int sq_hub_checkpoint_range(struct pt_store *base, const char *home_id, const char *hub_id, int64_t from, int64_t to, struct pt_hub_checkpoint *out, size_t max, size_t *n);
+static int sq_hub_checkpoint_next(struct pt_store *base, const char *home_id, const char *hub_id, int64_t from, struct pt_hub_checkpoint *cp);
 
 struct sq_store {
 	struct pt_store base;	/* first: a struct pt_store * is a struct sq_store * */
@@ -3266,8 +3319,9 @@ sq_hub_list(struct pt_store *base, const char *home_id, struct pt_hub *out, size
 			    "cannot list hubs");
 }
 
+/* The copy for the chain (S_HUB_REMOVE_KEEP), then the row: one savepoint. */
 static int
-sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id)
+sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id, int64_t removed_at)
 {
 	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot delete a hub";
@@ -3280,11 +3334,65 @@ sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id)
 		return r;
 	if (!arg_fits(home_id, PT_ID_MAX) || !arg_fits(hub_id, PT_ID_MAX))
 		return PT_ENOTFOUND;
-	if ((s = get(st, S_HUB_DELETE)) == NULL)
-		return PT_EIO;
+	if ((r = savepoint(st, S_SAVEPOINT, what)) != PT_OK)
+		return r;
+	if ((s = get(st, S_HUB_REMOVE_KEEP)) == NULL) {
+		r = PT_EIO;
+		goto undo;
+	}
 	bind_str(s, 1, home_id, &rc);
 	bind_str(s, 2, hub_id, &rc);
-	return run_changing(st, s, rc, what);
+	bind_i64(s, 3, now_or(removed_at), &rc);
+	if ((r = run(st, s, rc, what)) != PT_OK)
+		goto undo;
+	rc = SQLITE_OK;
+	if ((s = get(st, S_HUB_DELETE)) == NULL) {
+		r = PT_EIO;
+		goto undo;
+	}
+	bind_str(s, 1, home_id, &rc);
+	bind_str(s, 2, hub_id, &rc);
+	if ((r = run_changing(st, s, rc, what)) != PT_OK)
+		goto undo;
+	if ((r = savepoint(st, S_RELEASE, what)) != PT_OK)
+		goto undo;
+	return PT_OK;
+undo:
+	return savepoint_undo(st, r, what);
+}
+
+static bool
+decode_hub_get(sqlite3_stmt *s, void *out)
+{
+	struct pt_hub *h = out;
+
+	h->removed_at = sqlite3_column_int64(s, 11);
+	return decode_hub(s, out);
+}
+
+static int
+sq_hub_get(struct pt_store *base, const char *home_id, const char *hub_id, struct pt_hub *h)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot read a hub";
+	sqlite3_stmt *s;
+	bool locked;
+	int r, rc = SQLITE_OK;
+
+	if (!arg_fits(home_id, PT_ID_MAX) || !arg_fits(hub_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	locked = read_enter(st);
+	if ((s = get(st, S_HUB_GET)) == NULL) {
+		r = PT_EIO;
+	} else {
+		bind_str(s, 1, home_id, &rc);
+		bind_str(s, 2, hub_id, &rc);
+		r = fetch_one(st, s, rc, decode_hub_get, h, what);
+	}
+	read_leave(st, locked);
+	if (r != PT_OK)
+		memset(h, 0, sizeof(*h));
+	return r;
 }
 
 static int
@@ -3595,11 +3703,41 @@ sq_hub_checkpoint_add(struct pt_store *base, const char *hub_id, int64_t seq,
 	return r;
 }
 
+/* The home (rowid) named home_id if the hub is paired in it or was
+ * removed from it (schema 10), and the hub's source, under the caller's
+ * lock. */
+static int
+hub_home_source(struct sq_store *st, const char *home_id, const char *hub_id, int64_t *home,
+		char source[PT_SOURCE_MAX + 1], const char *what)
+{
+	sqlite3_stmt *s;
+	int n, r = PT_OK, rc = SQLITE_OK;
+
+	*home = 0;
+	if (!arg_fits(home_id, PT_ID_MAX) || !arg_fits(hub_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	n = snprintf(source, PT_SOURCE_MAX + 1, "hub:%s", hub_id);
+	if (n < 0 || n > PT_SOURCE_MAX)
+		return PT_ENOTFOUND;
+	if ((s = get(st, S_HUB_HOME_OF)) == NULL)
+		return PT_EIO;
+	bind_str(s, 1, home_id, &rc);
+	bind_str(s, 2, hub_id, &rc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*home = sqlite3_column_int64(s, 0);
+	else
+		r = rc == SQLITE_DONE ? PT_ENOTFOUND : map_err(st, rc, what);
+	done(s);
+	return r;
+}
+
 /* A range of the hub's rows: ?1 home, ?2 source, ?3 from, ?4 to, ?5 limit. */
 static int
-hub_range(struct sq_store *st, enum sid id, const char *hub_id, int64_t from, int64_t to,
-	  bool (*decode)(sqlite3_stmt *, void *), void *out, size_t size, size_t max, size_t *n,
-	  const char *what)
+hub_range(struct sq_store *st, enum sid id, const char *home_id, const char *hub_id, int64_t from,
+	  int64_t to, bool (*decode)(sqlite3_stmt *, void *), void *out, size_t size, size_t max,
+	  size_t *n, const char *what)
 {
 	char source[PT_SOURCE_MAX + 1];
 	sqlite3_stmt *s;
@@ -3609,7 +3747,7 @@ hub_range(struct sq_store *st, enum sid id, const char *hub_id, int64_t from, in
 
 	*n = 0;
 	locked = read_enter(st);
-	if ((r = hub_source(st, hub_id, &home, source, what)) != PT_OK)
+	if ((r = hub_home_source(st, home_id, hub_id, &home, source, what)) != PT_OK)
 		goto out;
 	if ((s = get(st, id)) == NULL) {
 		r = PT_EIO;
@@ -3627,30 +3765,32 @@ out:
 }
 
 static int
-sq_hub_event_range(struct pt_store *base, const char *hub_id, int64_t from, int64_t to,
-		   struct pt_event_row *out, size_t max, size_t *n)
+sq_hub_event_range(struct pt_store *base, const char *home_id, const char *hub_id, int64_t from,
+		   int64_t to, struct pt_event_row *out, size_t max, size_t *n)
 {
-	return hub_range((struct sq_store *)base, S_HUB_EVENT_RANGE, hub_id, from, to, decode_event,
-			 out, sizeof(*out), max, n, "cannot read a hub's events");
+	return hub_range((struct sq_store *)base, S_HUB_EVENT_RANGE, home_id, hub_id, from, to,
+			 decode_event, out, sizeof(*out), max, n, "cannot read a hub's events");
 }
 
 /* Newest first (the last max of the range): store.c turns them round. */
 static int
-sq_hub_checkpoint_range(struct pt_store *base, const char *hub_id, int64_t from, int64_t to,
-			struct pt_hub_checkpoint *out, size_t max, size_t *n)
+sq_hub_checkpoint_range(struct pt_store *base, const char *home_id, const char *hub_id,
+			int64_t from, int64_t to, struct pt_hub_checkpoint *out, size_t max,
+			size_t *n)
 {
-	return hub_range((struct sq_store *)base, S_HUB_CP_RANGE, hub_id, from, to, decode_checkpoint,
-			 out, sizeof(*out), max, n, "cannot read a hub's checkpoints");
+	return hub_range((struct sq_store *)base, S_HUB_CP_RANGE, home_id, hub_id, from, to,
+			 decode_checkpoint, out, sizeof(*out), max, n,
+			 "cannot read a hub's checkpoints");
 }
 
 static int
-sq_hub_checkpoint_next(struct pt_store *base, const char *hub_id, int64_t from,
-		       struct pt_hub_checkpoint *cp)
+sq_hub_checkpoint_next(struct pt_store *base, const char *home_id, const char *hub_id,
+		       int64_t from, struct pt_hub_checkpoint *cp)
 {
 	size_t n = 0;
 	int r;
 
-	r = hub_range((struct sq_store *)base, S_HUB_CP_NEXT, hub_id, from, INT64_MAX,
+	r = hub_range((struct sq_store *)base, S_HUB_CP_NEXT, home_id, hub_id, from, INT64_MAX,
 		      decode_checkpoint, cp, sizeof(*cp), 1, &n, "cannot read a hub's checkpoint");
 	if (r == PT_OK && n == 0)
 		r = PT_ENOTFOUND;
@@ -4199,6 +4339,7 @@ static const struct pt_store_ops sq_ops = {
 	.hub_event_range = sq_hub_event_range,
 	.hub_checkpoint_range = sq_hub_checkpoint_range,
 	.hub_checkpoint_next = sq_hub_checkpoint_next,
+	.hub_get = sq_hub_get,
 };
 
 /* ---- cameras and clips (schema 4) ---- */

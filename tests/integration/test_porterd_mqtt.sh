@@ -484,6 +484,98 @@ json_ok '[e["at"] for e in d["events"]] == [1781085614, 0] and [c["seq"] for c i
 ok "commands are relayed again"
 wait_for 10 test -s down2/command-1.env; ok "and reach the hub"
 
+# ---- the chain of a removed hub, a re-paired hub, bad ranges, the limit ----
+# (docs/api.md, "Hubs": a removed hub's chain is served to the home's
+# owners; chain reads are limited per account, 10 a minute. Ana has read
+# 8 counted chains above, perhaps all in one minute: she reads one more.)
+MTOKEN=$(sed -n 's/^token = //p' mia.conf)
+mapi() { # METHOD PATH as mia (a member): the status; body in out.txt, headers in hdr.txt
+	curl -s -D hdr.txt -o out.txt -w '%{http_code}' -X "$1" -H "Authorization: Bearer $MTOKEN" "$URL$2"
+}
+audit_rows() { sqlite3 db/porter.db "SELECT count(*) FROM audit"; }
+[ "$(mapi GET "$CH?from=14&to=15")" = 200 ]; ok "a member reads a paired hub's chain: 200"
+AUD=$(audit_rows)
+bad=0
+for q in "from=&to=1:from" "from=1&to=:to" "from=+1&to=2:from" "from=1%00&to=2:from" \
+	"from=9223372036854775808&to=1:from" "from=0x1&to=2:from" "from=1&to=2x:to" \
+	"from=2&to=1:to" "from=1&to=1024.0:to" "from=%20%31&to=2:from" "from=1&to=1&to=1025:to" \
+	"from=%31%30&to=-1:to"; do
+	[ "$(mapi GET "$CH?${q%:*}")" = 400 ] &&
+		python3 -c 'import json,sys; e=json.load(open("out.txt"))["error"]; sys.exit(0 if e["code"] == "invalid-field" and e["field"] == sys.argv[1] else 1)' "${q##*:}" ||
+		{ bad=$((bad + 1)); echo "# ?${q%:*}: $(cat out.txt)"; }
+done
+[ $bad -eq 0 ]; ok "12 more bad ranges (empty, signed, NUL, 2^63, hex, a repeated to, ...): 400 invalid-field, the field named"
+[ "$(audit_rows)" = "$AUD" ]; ok "they left no audit row"
+[ "$(mapi GET "$CH?from=9223372036854775807&to=9223372036854775807")" = 409 ]
+ok "from=to=2^63-1 is a valid range (409 no-chain: no checkpoint there)"
+[ "$(mapi GET "$CH?from=14&to=15")" = 200 ]; ok "the 400s were not counted against mia's chain reads: 200"
+cp out.txt chain-before.json
+[ "$(api DELETE "/v1/homes/$H/hubs/$HUB")" = 204 ]; ok "the owner removes the hub: 204"
+"${A[@]}" "$P" hub list --home "$H" --json >out.txt
+json_ok 'd["hubs"] == []' "no longer listed"
+[ "$(sqlite3 db/porter.db "SELECT count(*) FROM hubs WHERE public_id = '$HUB'")|$(sqlite3 db/porter.db "SELECT count(*) FROM hubs_removed WHERE public_id = '$HUB'")" = "0|1" ]
+ok "its row left hubs; its copy is in hubs_removed"
+"${A[@]}" "$P" events --home "$H" --limit 200 --json >out.txt
+json_ok 'd["events"][-1]["type"] == "hub.removed" and d["events"][-1]["data"]["hub_id"] == "'"$HUB"'"' "an event hub.removed"
+[ "$(api POST "/v1/homes/$H/commands" "{\"command\":\"$("$PEER" sign-command --key owner.key --home "$H" --op lock)\"}")" = 409 ]
+json_ok 'd["error"]["code"] == "no-hub"' "a command to the home now: 409 no-hub (nothing to relay to)"
+EVS+=(--event '16:door.close:{"n":16}')
+expect 0 "the removed hub sends event 16" batch --from 16 --to 16 --at0 15
+wait_for 10 log_has "event=mqtt_events hub=$HUB result=dropped error=\"unknown hub\"" porterd.log
+ok "porterd drops it: unknown hub"
+events_are 13; ok "nothing of it stored"
+! grep -q "^ack .* seq=16 " down2/log; ok "no ack"
+ONL=$(sqlite3 db/porter.db "SELECT count(*) FROM events WHERE type = 'hub.online'")
+expect 0 "the removed hub says it is online" "$PEER" state "${COMMON[@]}" --online --rev 2
+wait_for 10 log_has "event=mqtt_state hub=$HUB result=dropped error=\"unknown hub\"" porterd.log
+ok "its state is dropped: unknown hub"
+[ "$(sqlite3 db/porter.db "SELECT count(*) FROM events WHERE type = 'hub.online'")" = "$ONL" ]
+ok "no hub.online event"
+"${A[@]}" "$P" hub list --home "$H" --json >out.txt
+json_ok 'd["hubs"] == []' "and it is not listed"
+[ "$(api GET "$CH?from=14&to=15")" = 200 ]; ok "the owner reads the removed hub's chain: 200"
+chain_check; ok "it verifies by the hub's key (libporter)"
+python3 -c 'import json; a=json.load(open("out.txt")); b=json.load(open("chain-before.json")); assert a == b' 2>/dev/null
+ok "the same answer as before the removal"
+[ "$(mapi GET "$CH?from=14&to=15")" = 403 ]; ok "a member: 403"
+json_ok 'd["error"]["code"] == "forbidden" and "owners" in d["error"]["message"]' "forbidden, saying owners get it"
+[ "$(curl -s -o out.txt -w '%{http_code}' -H "Authorization: Bearer $CTOKEN" "$URL$CH?from=14&to=15")" = 404 ]
+ok "not a member (the carrier admin): 404"
+[ "$(api GET "/v1/homes/$H2/hubs/$HUB/chain?from=1&to=2")" = 404 ]; ok "through another home of the owner's: 404"
+[ "$(api DELETE "/v1/homes/$H/hubs/$HUB")" = 404 ]; ok "removing it again: 404"
+[ "$(api GET "$CH?from=0&to=1")" = 400 ]; ok "a bad range for the removed hub: 400"
+CODE2=$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))')
+expect 0 "the owner pairs the same hub key again" "${A[@]}" "$P" hub pair --home "$H" \
+	--hub-key hub.key.pub --code "$CODE2" --key owner.key --label hall --json
+json_ok 'd["id"] == "'"$HUB"'"' "the same id"
+[ "$(sqlite3 db/porter.db "SELECT count(*) FROM hubs WHERE public_id = '$HUB'")" = 1 ]; ok "a row of hubs again"
+expect 0 "the hub sends event 16 again" batch --from 16 --to 16 --at0 15
+wait_for 10 events_are 14; ok "stored now"
+wait_for 10 log_has "^ack .* seq=16 " down2/log; ok "and acked: its chain goes on from 15"
+[ "$(mapi GET "$CH?from=15&to=16")" = 200 ] && chain_check; ok "a member reads the re-paired hub's chain, 15..16: 200, verifies"
+json_ok '[e["seq"] for e in d["events"]] == [15, 16] and [c["seq"] for c in d["checkpoints"]] == [15, 16]' "events 15 and 16, checkpoints 15 and 16"
+# mia read 4 counted chains (the 400s, the 403 are not counted); the
+# window began at her first: at most 10 in it, then 429.
+got429=0 ok_before=0
+for i in $(seq 11); do
+	st=$(mapi GET "$CH?from=15&to=16")
+	if [ "$st" = 429 ]; then got429=1; break; fi
+	[ "$st" = 200 ] && ok_before=$((ok_before + 1))
+done
+[ $got429 -eq 1 ] && [ $ok_before -le 10 ]; ok "mia's chain reads: 429 after at most 10 a minute ($ok_before more read)"
+json_ok 'd["error"]["code"] == "rate-limited" and "minute" in d["error"]["message"]' "rate-limited, saying why"
+grep -qi '^retry-after: [1-9][0-9]*' hdr.txt; ok "with Retry-After"
+AUD=$(audit_rows)
+[ "$(mapi GET "$CH?from=15&to=16")" = 429 ] && [ "$(audit_rows)" = "$AUD" ]; ok "still 429, nothing recorded"
+[ "$(mapi GET "$CH?from=0&to=16")" = 400 ]; ok "a bad range is 400 before the limit"
+O=(env PORTER_CONFIG="$T/olga.conf")
+expect 0 "another member signs up" "${O[@]}" "$P" signup --server "$URL" --email olga@example.org --name Olga
+expect 0 "and signs in" "${O[@]}" "$P" login --email olga@example.org
+expect 0 "made a member of the home" "${A[@]}" "$P" home member add "$H" --email olga@example.org --role member
+OTOKEN=$(sed -n 's/^token = //p' olga.conf)
+[ "$(curl -s -o out.txt -w '%{http_code}' -H "Authorization: Bearer $OTOKEN" "$URL$CH?from=15&to=16")" = 200 ]
+ok "another account reads it meanwhile: the limit is per account"
+
 # ---- porterd stops cleanly ----
 kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
 [ $rc -eq 0 ]; ok "SIGTERM: porterd exits 0 with MQTT running"

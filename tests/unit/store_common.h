@@ -39,7 +39,7 @@
 #include "t.h"
 
 /* The schema version this store writes (store_sqlite.c, store_pg.c). */
-#define STORE_SCHEMA 9
+#define STORE_SCHEMA 10
 
 static void
 sleep_ms(long ms)
@@ -1118,6 +1118,124 @@ test_hubs_mqtt(struct pt_store *st, int64_t other, const struct pt_hub *b)
 }
 
 /*
+ * Schema 10: hub e1, removed from h-chain at 1700009000 (test_hub_chain),
+ * is gone for everything that reads paired hubs, and its chain stays
+ * readable through h-chain alone; pairing its key again (in h-chain, then
+ * in h-chain2) is a new hub, and a second removal replaces the copy.
+ */
+static void
+test_hub_removed(struct pt_store *st, struct raw *db, int64_t other, int64_t chain_rowid)
+{
+	static const char *const e1 = "hub-00000000000000e1";
+	struct pt_event_row *ev = calloc(16, sizeof(*ev));
+	struct pt_hub_checkpoint cp[8], one;
+	struct pt_hub b, g, want, list[4];
+	uint8_t hash[PT_HASH_LEN], sig[PT_SIG_LEN];
+	int64_t seq = -1;
+	bool changed = true;
+	size_t n = 99;
+
+	T_OK(ev != NULL, "room for 16 events");
+	if (ev == NULL)
+		return;
+	fill(sig, sizeof(sig), 92);
+	hub_init(&want, e1, "h-chain", 76, other);
+	/* what the MQTT side and the lists see: nothing */
+	T_EQ(pt_store_hub_by_id(st, e1, &g), PT_ENOTFOUND, "removed: hub_by_id ENOTFOUND");
+	T_EQ(pt_store_hub_list(st, "h-chain", list, 4, &n), PT_OK, "h-chain's hubs");
+	T_EQ(n, 0, "not listed");
+	T_EQ(pt_store_hub_list_online(st, 0, list, 4, &n), PT_OK, "the online hubs");
+	T_OK(n == 0 || (strcmp(list[0].id, e1) != 0 && (n < 2 || strcmp(list[1].id, e1) != 0)),
+	     "e1 not among them");
+	T_EQ(pt_store_hub_event_last(st, e1, &seq, hash), PT_ENOTFOUND, "event_last: ENOTFOUND");
+	T_EQ(pt_store_hub_event_hash(st, e1, 1, hash), PT_ENOTFOUND, "event_hash: ENOTFOUND");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_seen(st, e1, 1700009100, true, &changed), PT_ENOTFOUND,
+	     "seen (a state saying online): ENOTFOUND");
+	T_OK(!changed, "nothing changed");
+	T_EQ(pt_store_hub_state_set(st, e1, "{\"bolt\":\"locked\"}"), PT_ENOTFOUND,
+	     "state_set: ENOTFOUND");
+	T_EQ(pt_store_hub_checkpoint_add(st, e1, 7, sig), PT_ENOTFOUND,
+	     "checkpoint_add (MQTT ingest): ENOTFOUND");
+	T_EQ(pt_store_hub_delete(st, "h-chain", e1, 1700009001), PT_ENOTFOUND,
+	     "removed again: ENOTFOUND (it is not paired)");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(raw_int(db, "SELECT removed_at FROM hubs_removed WHERE home = $1", chain_rowid),
+	     1700009000, "the copy kept its removal time");
+
+	/* what the chain route sees */
+	T_EQ(pt_store_hub_get(st, "h-chain", e1, &g), PT_OK, "hub_get through h-chain");
+	T_OK(g.removed_at == 1700009000 && strcmp(g.id, e1) == 0 &&
+		     strcmp(g.home_id, "h-chain") == 0 && memcmp(g.pk, want.pk, PT_PK_LEN) == 0 &&
+		     strcmp(g.label, want.label) == 0 && g.pairing_len == want.pairing_len &&
+		     memcmp(g.pairing, want.pairing, want.pairing_len) == 0 &&
+		     g.paired_by == other && g.created_at == want.created_at && !g.online &&
+		     g.state[0] == '\0' && g.rowid == 0,
+	     "the removed hub as paired: key, label, pairing, removal time; offline, no state");
+	memset(&g, 0xaa, sizeof(g));
+	T_EQ(pt_store_hub_get(st, "h-chain2", e1, &g), PT_ENOTFOUND,
+	     "through h-chain2 (never its home): ENOTFOUND");
+	T_OK(all_zero(&g, sizeof(g)), "zeroed on failure");
+	T_EQ(pt_store_hub_get(st, "h-none", e1, &g), PT_ENOTFOUND, "an unknown home: ENOTFOUND");
+	T_EQ(pt_store_hub_get(st, "h-chain", "hub-none", &g), PT_ENOTFOUND,
+	     "an unknown hub: ENOTFOUND");
+	T_EQ(pt_store_hub_event_range(st, "h-chain", e1, 1, 10, ev, 16, &n), PT_OK,
+	     "its events through h-chain");
+	T_OK(n == 6 && ev[0].hub_seq == 1 && ev[5].hub_seq == 7, "all six, as before");
+	T_EQ(pt_store_hub_checkpoint_range(st, "h-chain", e1, 1, 10, cp, 8, &n), PT_OK,
+	     "its checkpoints");
+	T_OK(n == 2 && cp[0].seq == 3 && cp[1].seq == 6, "3 and 6");
+	T_EQ(pt_store_hub_checkpoint_next(st, "h-chain", e1, 4, &one), PT_OK, "next from 4");
+	T_EQ(one.seq, 6, "6");
+	T_EQ(pt_store_hub_event_range(st, "h-chain2", e1, 1, 10, ev, 16, &n), PT_ENOTFOUND,
+	     "through h-chain2, which holds an event of source hub:e1 but never the hub: ENOTFOUND");
+	T_EQ(pt_store_hub_checkpoint_next(st, "h-chain2", e1, 1, &one), PT_ENOTFOUND,
+	     "checkpoint_next through h-chain2: ENOTFOUND");
+
+	/* paired again in h-chain: a new hub; the paired one is what hub_get gives */
+	hub_init(&b, e1, "h-chain", 76, other);
+	b.created_at = 1700009500;
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_insert(st, &b), PT_OK, "pair e1's key in h-chain again");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_hub_by_id(st, e1, &g), PT_OK, "hub_by_id finds it again");
+	T_EQ(pt_store_hub_get(st, "h-chain", e1, &g), PT_OK, "hub_get");
+	T_OK(g.removed_at == 0 && g.rowid == b.rowid && g.created_at == 1700009500,
+	     "the paired hub, not the copy");
+	T_EQ(pt_store_hub_event_last(st, e1, &seq, hash), PT_OK, "event_last");
+	T_EQ(seq, 7, "its chain goes on from the events stored before its removal");
+	T_EQ(raw_int(db, "SELECT count(*) FROM hubs_removed WHERE home = $1", chain_rowid), 1,
+	     "the copy stays while it is paired");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_delete(st, "h-chain", e1, 1700009900), PT_OK, "removed a second time");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_OK(raw_int(db, "SELECT count(*) FROM hubs_removed WHERE home = $1", chain_rowid) == 1 &&
+		     raw_int(db, "SELECT removed_at FROM hubs_removed WHERE home = $1", chain_rowid) ==
+			     1700009900,
+	     "one copy, replaced: removed at 1700009900");
+	T_EQ(pt_store_hub_get(st, "h-chain", e1, &g), PT_OK, "hub_get");
+	T_OK(g.removed_at == 1700009900 && g.created_at == 1700009500,
+	     "the copy of the second pairing");
+
+	/* paired in another home: h-chain keeps its copy and its rows */
+	hub_init(&b, e1, "h-chain2", 76, other);
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_insert(st, &b), PT_OK, "pair e1's key in h-chain2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_hub_get(st, "h-chain", e1, &g), PT_OK, "through h-chain");
+	T_OK(g.removed_at == 1700009900, "still the removed copy");
+	T_EQ(pt_store_hub_get(st, "h-chain2", e1, &g), PT_OK, "through h-chain2");
+	T_OK(g.removed_at == 0 && strcmp(g.home_id, "h-chain2") == 0, "the paired hub");
+	T_EQ(pt_store_hub_event_range(st, "h-chain", e1, 1, 10, ev, 16, &n), PT_OK, "h-chain's rows");
+	T_EQ(n, 6, "its six");
+	T_EQ(pt_store_hub_event_range(st, "h-chain2", e1, 1, 10, ev, 16, &n), PT_OK,
+	     "h-chain2's rows");
+	T_OK(n == 1 && ev[0].hub_seq == 5 && strcmp(ev[0].home_id, "h-chain2") == 0,
+	     "its own one (seq 5), none of h-chain's");
+	free(ev);
+}
+
+/*
  * Schema 9: a hub's chain for evidence bundles (docs/api.md, GET
  * .../hubs/{hub_id}/chain): its checkpoints (idempotent, the first
  * signature stays), its events by seq, both bounded and scoped to the
@@ -1184,45 +1302,45 @@ test_hub_chain(struct pt_store *st, int64_t other)
 	T_EQ(raw_int(db, "SELECT count(*) FROM hub_checkpoints WHERE home = $1", h.rowid), 2,
 	     "h-chain holds 2 checkpoints (3 once, 6)");
 
-	T_EQ(pt_store_hub_checkpoint_next(st, e1, 1, &one), PT_OK, "e1's first checkpoint from 1");
+	T_EQ(pt_store_hub_checkpoint_next(st, "h-chain", e1, 1, &one), PT_OK, "e1's first checkpoint from 1");
 	T_OK(one.seq == 3 && memcmp(one.sig, sig, sizeof(sig)) == 0,
 	     "3, with the first signature stored");
-	T_EQ(pt_store_hub_checkpoint_next(st, e1, 3, &one), PT_OK, "from 3");
+	T_EQ(pt_store_hub_checkpoint_next(st, "h-chain", e1, 3, &one), PT_OK, "from 3");
 	T_EQ(one.seq, 3, "3 itself");
-	T_EQ(pt_store_hub_checkpoint_next(st, e1, 4, &one), PT_OK, "from 4");
+	T_EQ(pt_store_hub_checkpoint_next(st, "h-chain", e1, 4, &one), PT_OK, "from 4");
 	T_OK(one.seq == 6 && memcmp(one.sig, sig2, sizeof(sig2)) == 0, "6");
 	memset(&one, 0xaa, sizeof(one));
-	T_EQ(pt_store_hub_checkpoint_next(st, e1, 7, &one), PT_ENOTFOUND, "from 7: none, ENOTFOUND");
+	T_EQ(pt_store_hub_checkpoint_next(st, "h-chain", e1, 7, &one), PT_ENOTFOUND, "from 7: none, ENOTFOUND");
 	T_OK(all_zero(&one, sizeof(one)), "zeroed on failure");
-	T_EQ(pt_store_hub_checkpoint_next(st, e1, 0, &one), PT_EINVAL, "from 0: EINVAL");
-	T_EQ(pt_store_hub_checkpoint_next(st, "hub-none", 1, &one), PT_ENOTFOUND,
+	T_EQ(pt_store_hub_checkpoint_next(st, "h-chain", e1, 0, &one), PT_EINVAL, "from 0: EINVAL");
+	T_EQ(pt_store_hub_checkpoint_next(st, "h-chain", "hub-none", 1, &one), PT_ENOTFOUND,
 	     "an unknown hub: ENOTFOUND");
-	T_EQ(pt_store_hub_checkpoint_next(st, e2, 1, &one), PT_OK, "e2's from 1");
+	T_EQ(pt_store_hub_checkpoint_next(st, "h-chain2", e2, 1, &one), PT_OK, "e2's from 1");
 	T_EQ(one.seq, 2, "its own, 2");
 
-	T_EQ(pt_store_hub_checkpoint_range(st, e1, 1, 10, cp, 8, &n), PT_OK, "e1's checkpoints 1..10");
+	T_EQ(pt_store_hub_checkpoint_range(st, "h-chain", e1, 1, 10, cp, 8, &n), PT_OK, "e1's checkpoints 1..10");
 	T_OK(n == 2 && cp[0].seq == 3 && cp[1].seq == 6 && memcmp(cp[0].sig, sig, sizeof(sig)) == 0 &&
 		     memcmp(cp[1].sig, sig2, sizeof(sig2)) == 0,
 	     "3 and 6, ascending, with their signatures");
-	T_EQ(pt_store_hub_checkpoint_range(st, e1, 1, 10, cp, 1, &n), PT_OK, "at most 1");
+	T_EQ(pt_store_hub_checkpoint_range(st, "h-chain", e1, 1, 10, cp, 1, &n), PT_OK, "at most 1");
 	T_OK(n == 1 && cp[0].seq == 6, "the last one: 6");
-	T_EQ(pt_store_hub_checkpoint_range(st, e1, 3, 3, cp, 8, &n), PT_OK, "3..3");
+	T_EQ(pt_store_hub_checkpoint_range(st, "h-chain", e1, 3, 3, cp, 8, &n), PT_OK, "3..3");
 	T_OK(n == 1 && cp[0].seq == 3, "3 (the bounds are included)");
-	T_EQ(pt_store_hub_checkpoint_range(st, e1, 4, 5, cp, 8, &n), PT_OK, "4..5");
+	T_EQ(pt_store_hub_checkpoint_range(st, "h-chain", e1, 4, 5, cp, 8, &n), PT_OK, "4..5");
 	T_EQ(n, 0, "none");
 	n = 99;
-	T_EQ(pt_store_hub_checkpoint_range(st, e1, 5, 4, cp, 8, &n), PT_EINVAL, "to < from: EINVAL");
+	T_EQ(pt_store_hub_checkpoint_range(st, "h-chain", e1, 5, 4, cp, 8, &n), PT_EINVAL, "to < from: EINVAL");
 	T_EQ(n, 0, "n 0");
-	T_EQ(pt_store_hub_checkpoint_range(st, e1, 0, 4, cp, 8, &n), PT_EINVAL, "from 0: EINVAL");
-	T_EQ(pt_store_hub_checkpoint_range(st, e1, 1, 4, cp, PT_STORE_CHAIN_CPS_MAX + 1, &n),
+	T_EQ(pt_store_hub_checkpoint_range(st, "h-chain", e1, 0, 4, cp, 8, &n), PT_EINVAL, "from 0: EINVAL");
+	T_EQ(pt_store_hub_checkpoint_range(st, "h-chain", e1, 1, 4, cp, PT_STORE_CHAIN_CPS_MAX + 1, &n),
 	     PT_EINVAL, "max over 256: EINVAL");
-	T_EQ(pt_store_hub_checkpoint_range(st, e1, 1, 4, NULL, 8, &n), PT_EINVAL, "no output: EINVAL");
-	T_EQ(pt_store_hub_checkpoint_range(st, "hub-none", 1, 4, cp, 8, &n), PT_ENOTFOUND,
+	T_EQ(pt_store_hub_checkpoint_range(st, "h-chain", e1, 1, 4, NULL, 8, &n), PT_EINVAL, "no output: EINVAL");
+	T_EQ(pt_store_hub_checkpoint_range(st, "h-chain", "hub-none", 1, 4, cp, 8, &n), PT_ENOTFOUND,
 	     "an unknown hub: ENOTFOUND");
-	T_EQ(pt_store_hub_checkpoint_range(st, e2, 1, 10, cp, 8, &n), PT_OK, "e2's");
+	T_EQ(pt_store_hub_checkpoint_range(st, "h-chain2", e2, 1, 10, cp, 8, &n), PT_OK, "e2's");
 	T_OK(n == 1 && cp[0].seq == 2, "only its own: 2");
 
-	T_EQ(pt_store_hub_event_range(st, e1, 1, 10, ev, PT_STORE_CHAIN_EVENTS_MAX, &n), PT_OK,
+	T_EQ(pt_store_hub_event_range(st, "h-chain", e1, 1, 10, ev, PT_STORE_CHAIN_EVENTS_MAX, &n), PT_OK,
 	     "e1's events 1..10");
 	T_OK(n == 6 && ev[0].hub_seq == 1 && ev[1].hub_seq == 2 && ev[2].hub_seq == 3 &&
 		     ev[3].hub_seq == 4 && ev[4].hub_seq == 6 && ev[5].hub_seq == 7,
@@ -1234,20 +1352,20 @@ test_hub_chain(struct pt_store *st, int64_t other)
 		     memcmp(ev[4].hash, want, sizeof(want)) == 0,
 	     "each row as stored, with its hash");
 	T_OK(all_zero(ev[5].hash, sizeof(ev[5].hash)), "7, stored without one, reads a zero hash");
-	T_EQ(pt_store_hub_event_range(st, e1, 2, 6, ev, 2, &n), PT_OK, "2..6, at most 2");
+	T_EQ(pt_store_hub_event_range(st, "h-chain", e1, 2, 6, ev, 2, &n), PT_OK, "2..6, at most 2");
 	T_OK(n == 2 && ev[0].hub_seq == 2 && ev[1].hub_seq == 3, "2 and 3");
-	T_EQ(pt_store_hub_event_range(st, e1, 8, 8, ev, 4, &n), PT_OK, "8..8");
+	T_EQ(pt_store_hub_event_range(st, "h-chain", e1, 8, 8, ev, 4, &n), PT_OK, "8..8");
 	T_EQ(n, 0, "none");
 	n = 99;
-	T_EQ(pt_store_hub_event_range(st, e1, 1, 10, ev, PT_STORE_CHAIN_EVENTS_MAX + 1, &n),
+	T_EQ(pt_store_hub_event_range(st, "h-chain", e1, 1, 10, ev, PT_STORE_CHAIN_EVENTS_MAX + 1, &n),
 	     PT_EINVAL, "max over 1024: EINVAL");
 	T_EQ(n, 0, "n 0");
-	T_EQ(pt_store_hub_event_range(st, e1, 3, 2, ev, 4, &n), PT_EINVAL, "to < from: EINVAL");
-	T_EQ(pt_store_hub_event_range(st, e1, 0, 2, ev, 4, &n), PT_EINVAL, "from 0: EINVAL");
-	T_EQ(pt_store_hub_event_range(st, e1, 1, 2, ev, 4, NULL), PT_EINVAL, "no n: EINVAL");
-	T_EQ(pt_store_hub_event_range(st, "hub-none", 1, 2, ev, 4, &n), PT_ENOTFOUND,
+	T_EQ(pt_store_hub_event_range(st, "h-chain", e1, 3, 2, ev, 4, &n), PT_EINVAL, "to < from: EINVAL");
+	T_EQ(pt_store_hub_event_range(st, "h-chain", e1, 0, 2, ev, 4, &n), PT_EINVAL, "from 0: EINVAL");
+	T_EQ(pt_store_hub_event_range(st, "h-chain", e1, 1, 2, ev, 4, NULL), PT_EINVAL, "no n: EINVAL");
+	T_EQ(pt_store_hub_event_range(st, "h-chain", "hub-none", 1, 2, ev, 4, &n), PT_ENOTFOUND,
 	     "an unknown hub: ENOTFOUND");
-	T_EQ(pt_store_hub_event_range(st, e2, 1, 10, ev, 4, &n), PT_OK, "e2's events");
+	T_EQ(pt_store_hub_event_range(st, "h-chain2", e2, 1, 10, ev, 4, &n), PT_OK, "e2's events");
 	T_OK(n == 2 && ev[0].hub_seq == 1 && ev[1].hub_seq == 2 &&
 		     strcmp(ev[0].source, "hub:" "hub-00000000000000e2") == 0,
 	     "its own: 1 and 2");
@@ -1256,10 +1374,11 @@ test_hub_chain(struct pt_store *st, int64_t other)
 	T_EQ(raw_int(db, "SELECT count(*) FROM hub_checkpoints WHERE home = $1", h2.rowid), 1,
 	     "h-chain2 holds 1 checkpoint");
 	T_EQ(pt_store_begin(st), PT_OK, "begin");
-	T_EQ(pt_store_hub_delete(st, "h-chain", e1), PT_OK, "remove hub e1");
+	T_EQ(pt_store_hub_delete(st, "h-chain", e1, 1700009000), PT_OK, "remove hub e1");
 	T_EQ(pt_store_commit(st), PT_OK, "commit");
 	T_EQ(raw_int(db, "SELECT count(*) FROM hub_checkpoints WHERE home = $1", h.rowid), 2,
 	     "its checkpoints stay with the home, as its events do");
+	test_hub_removed(st, db, other, h.rowid);
 	T_EQ(pt_store_begin(st), PT_OK, "begin");
 	T_EQ(pt_store_home_delete(st, "h-chain"), PT_OK, "delete h-chain");
 	T_EQ(pt_store_home_delete(st, "h-chain2"), PT_OK, "delete h-chain2");
@@ -1267,10 +1386,82 @@ test_hub_chain(struct pt_store *st, int64_t other)
 	T_OK(raw_int(db, "SELECT count(*) FROM hub_checkpoints WHERE home = $1", h.rowid) == 0 &&
 		     raw_int(db, "SELECT count(*) FROM hub_checkpoints WHERE home = $1", h2.rowid) == 0,
 	     "their checkpoints went with them (ON DELETE CASCADE)");
+	T_EQ(raw_int(db, "SELECT count(*) FROM hubs_removed WHERE home = $1", h.rowid), 0,
+	     "and the copy of the removed hub (ON DELETE CASCADE)");
 out:
 	if (db != NULL)
 		raw_close(db);
 	free(ev);
+}
+
+/*
+ * Schema 10 on a database that version 9 left, with a paired hub, its
+ * events and a checkpoint in it. Migration 10 only adds hubs_removed, so
+ * dropping that table and its schema_version row gives back the version-9
+ * database (test_migrate_v1 checks that the whole path from version 1
+ * gives the schema of a fresh one). After the migration the hub is still
+ * paired, and its removal keeps its chain. where: the database to reopen.
+ */
+static void
+test_migrate_v9(struct pt_store **stp, const char *where, int64_t owner)
+{
+	static const char *const m1 = "hub-00000000000000f1";
+	struct pt_errbuf err = { "" };
+	struct pt_event_row ev[4];
+	struct pt_hub_checkpoint one;
+	uint8_t sig[PT_SIG_LEN];
+	struct pt_home h;
+	struct pt_hub b, g, list[2];
+	struct raw *db;
+	size_t n = 99;
+
+	fill(sig, sizeof(sig), 93);
+	T_EQ(pt_store_begin(*stp), PT_OK, "begin");
+	home_init(&h, "h-mig", "Mig");
+	T_EQ(pt_store_home_insert(*stp, &h, owner), PT_OK, "home h-mig");
+	hub_init(&b, m1, "h-mig", 78, owner);
+	T_EQ(pt_store_hub_insert(*stp, &b), PT_OK, "hub m1 in h-mig");
+	T_EQ(add_hub_event(*stp, "h-mig", m1, 1, 130), PT_OK, "m1's event 1");
+	T_EQ(add_hub_event(*stp, "h-mig", m1, 2, 131), PT_OK, "m1's event 2");
+	T_EQ(pt_store_hub_checkpoint_add(*stp, m1, 2, sig), PT_OK, "its checkpoint at 2");
+	T_EQ(pt_store_commit(*stp), PT_OK, "commit");
+	pt_store_close(*stp);
+	*stp = NULL;
+
+	db = raw_open();
+	T_OK(db != NULL && raw_exec(db, "DROP TABLE hubs_removed") == 0 &&
+		     raw_exec(db, "DELETE FROM schema_version WHERE version = 10") == 0,
+	     "back to version 9: hubs_removed and its version row dropped");
+	T_EQ(raw_int(db, "SELECT max(version) FROM schema_version", 0), 9, "version 9");
+	if (db != NULL)
+		raw_close(db);
+	T_EQ(pt_store_open(where, stp, &err), PT_OK, "open migrates it: %s", err.msg);
+	if (*stp == NULL)
+		return;
+	T_EQ(pt_store_schema_version(*stp), 10, "version 10");
+	db = raw_open();
+	T_OK(db != NULL && raw_int(db, "SELECT count(*) FROM hubs_removed", 0) == 0,
+	     "hubs_removed is there, empty");
+	T_EQ(pt_store_hub_list(*stp, "h-mig", list, 2, &n), PT_OK, "h-mig's hubs");
+	T_OK(n == 1 && strcmp(list[0].id, m1) == 0, "m1 still paired");
+	T_EQ(pt_store_begin(*stp), PT_OK, "begin");
+	T_EQ(pt_store_hub_delete(*stp, "h-mig", m1, 1700009700), PT_OK, "remove m1");
+	T_EQ(pt_store_commit(*stp), PT_OK, "commit");
+	T_EQ(pt_store_hub_by_id(*stp, m1, &g), PT_ENOTFOUND, "gone for the MQTT side");
+	T_EQ(pt_store_hub_get(*stp, "h-mig", m1, &g), PT_OK, "kept for its chain");
+	T_OK(g.removed_at == 1700009700 && memcmp(g.pk, b.pk, PT_PK_LEN) == 0,
+	     "removed at 1700009700, with its key");
+	T_EQ(pt_store_hub_event_range(*stp, "h-mig", m1, 1, 2, ev, 4, &n), PT_OK, "its events");
+	T_OK(n == 2 && ev[1].hub_seq == 2, "1 and 2");
+	T_EQ(pt_store_hub_checkpoint_next(*stp, "h-mig", m1, 1, &one), PT_OK, "its checkpoint");
+	T_OK(one.seq == 2 && memcmp(one.sig, sig, sizeof(sig)) == 0, "2, as stored");
+	T_EQ(pt_store_begin(*stp), PT_OK, "begin");
+	T_EQ(pt_store_home_delete(*stp, "h-mig"), PT_OK, "delete h-mig");
+	T_EQ(pt_store_commit(*stp), PT_OK, "commit");
+	T_OK(db != NULL && raw_int(db, "SELECT count(*) FROM hubs_removed", 0) == 0,
+	     "its copy went with it");
+	if (db != NULL)
+		raw_close(db);
 }
 
 /* Two more homes: h-three (ana, owner) and h-four (ben, owner). */
@@ -1314,16 +1505,21 @@ test_hubs(struct pt_store *st, int64_t owner, int64_t other)
 	T_EQ(pt_store_hub_list(st, "h-none", list, 4, &n), PT_ENOTFOUND,
 	     "an unknown home: ENOTFOUND");
 
-	T_EQ(pt_store_hub_delete(st, "h-three", a.id), PT_EINVAL, "hub delete outside a transaction");
+	T_EQ(pt_store_hub_delete(st, "h-three", a.id, 0), PT_EINVAL, "hub delete outside a transaction");
 	T_EQ(pt_store_begin(st), PT_OK, "begin");
-	T_EQ(pt_store_hub_delete(st, "h-four", a.id), PT_ENOTFOUND,
+	T_EQ(pt_store_hub_delete(st, "h-four", a.id, 0), PT_ENOTFOUND,
 	     "h-three's hub deleted through h-four: ENOTFOUND");
-	T_EQ(pt_store_hub_delete(st, "h-three", "hub-none"), PT_ENOTFOUND, "an unknown hub");
-	T_EQ(pt_store_hub_delete(st, "h-three", a.id), PT_OK, "deleted through its home");
-	T_EQ(pt_store_hub_delete(st, "h-three", a.id), PT_ENOTFOUND, "again: ENOTFOUND");
+	T_EQ(pt_store_hub_delete(st, "h-three", "hub-none", 0), PT_ENOTFOUND, "an unknown hub");
+	T_EQ(pt_store_hub_delete(st, "h-three", a.id, 0), PT_OK, "deleted through its home");
+	T_EQ(pt_store_hub_delete(st, "h-three", a.id, 0), PT_ENOTFOUND, "again: ENOTFOUND");
 	T_EQ(pt_store_commit(st), PT_OK, "commit");
 	T_EQ(pt_store_hub_list(st, "h-three", list, 4, &n), PT_OK, "h-three's hubs");
 	T_EQ(n, 0, "none");
+	T_EQ(pt_store_hub_get(st, "h-three", a.id, &x), PT_OK, "hub_get: the removed copy");
+	T_OK(x.removed_at > 0 && memcmp(x.pk, a.pk, PT_PK_LEN) == 0,
+	     "removed (at the store's clock: 0 given), with its key");
+	T_EQ(pt_store_hub_get(st, "h-four", b.id, &x), PT_OK, "hub_get of a paired hub");
+	T_OK(x.removed_at == 0 && memcmp(&x, &b, sizeof(b)) == 0, "as inserted, removed_at 0");
 	T_EQ(pt_store_hub_list(st, "h-four", list, 4, &n), PT_OK, "h-four's hubs");
 	T_OK(n == 1 && strcmp(list[0].id, b.id) == 0, "hub b stays");
 	test_hubs_mqtt(st, other, &b);

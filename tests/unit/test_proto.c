@@ -2221,6 +2221,54 @@ test_page(void)
 	page_bad("x", "10", "after");
 }
 
+/* ---- a hub's chain slice: ?from=&to= ---- */
+
+static void
+chain_q(const char *from, const char *to, int want, int64_t wf, int64_t wt, const char *field)
+{
+	char what[160];
+	int64_t f = -7, t = -7;
+
+	(void)snprintf(what, sizeof(what), "chain: from %s, to %s", from ? from : "NULL",
+		       to ? to : "NULL");
+	reset();
+	if (want == PT_OK) {
+		T_EQ(pt_query_chain(from, to, &f, &t, &e), PT_OK, "%s: accepted", what);
+		T_OK(f == wf && t == wt, "%s: %lld..%lld (got %lld..%lld)", what, (long long)wf,
+		     (long long)wt, (long long)f, (long long)t);
+	} else {
+		is_err(pt_query_chain(from, to, &f, &t, &e), 400, "invalid-field", field, what);
+		T_OK(f == 0 && t == 0, "%s: outputs zeroed", what);
+	}
+}
+
+static void
+test_query_chain(void)
+{
+	static const char *const bad[] = {"", "0", "-1", "+1", " 1", "1 ", "0x1", "1.0", "1e3",
+					  "9223372036854775808", "18446744073709551616", "１"};
+	size_t i;
+
+	T_EQ(PT_CHAIN_SPAN_MAX, 1024, "chain: a slice spans at most 1024 events");
+	chain_q("1", "1", PT_OK, 1, 1, NULL);
+	chain_q("1", "1024", PT_OK, 1, 1024, NULL);
+	chain_q("41", "48", PT_OK, 41, 48, NULL);
+	chain_q("007", "8", PT_OK, 7, 8, NULL);
+	chain_q("9223372036854775807", "9223372036854775807", PT_OK, INT64_MAX, INT64_MAX, NULL);
+	chain_q("9223372036854775000", "9223372036854775807", PT_OK, 9223372036854775000LL,
+		INT64_MAX, NULL);
+	chain_q("1", "1025", PT_EMALFORMED, 0, 0, "to");
+	chain_q("2", "1", PT_EMALFORMED, 0, 0, "to");
+	chain_q("1", NULL, PT_EMALFORMED, 0, 0, "to");
+	chain_q(NULL, "1", PT_EMALFORMED, 0, 0, "from");
+	chain_q(NULL, NULL, PT_EMALFORMED, 0, 0, "from");
+	chain_q("x", "-1", PT_EMALFORMED, 0, 0, "from");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		chain_q(bad[i], "5", PT_EMALFORMED, 0, 0, "from");
+		chain_q("1", bad[i], PT_EMALFORMED, 0, 0, "to");
+	}
+}
+
 /* ---- names on the wire ---- */
 
 static void
@@ -2415,6 +2463,7 @@ main(void)
 	test_arrive_fields();
 	test_reason();
 	test_page();
+	test_query_chain();
 	test_names();
 	return t_done();
 }

@@ -555,11 +555,11 @@ test_reopen(struct pt_store **stp)
 	*stp = NULL;
 
 	db = raw_open();
-	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (10, 0)") == 0,
-	     "a newer program's migration 10 in the file");
+	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (11, 0)") == 0,
+	     "a newer program's migration 11 in the file");
 	T_EQ(pt_store_open(dbpath, stp, &err), PT_EIO, "open refuses a newer schema");
-	T_OK(strstr(err.msg, "version 10") != NULL, "and says so: %s", err.msg);
-	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 10") == 0,
+	T_OK(strstr(err.msg, "version 11") != NULL, "and says so: %s", err.msg);
+	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 11") == 0,
 	     "remove it");
 	if (db != NULL)
 		raw_close(db);
@@ -616,7 +616,9 @@ main(void)
 		test_audit_tamper(st);
 		test_threads(st);
 		test_home_lock_basic(st, owner);
-		test_reopen(&st);
+		test_migrate_v9(&st, dbpath, owner);
+		if (st != NULL)
+			test_reopen(&st);
 		if (st != NULL)
 			pt_store_close(st);
 	}

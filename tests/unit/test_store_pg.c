@@ -453,7 +453,7 @@ test_schema(void)
 	T_EQ(raw_int(db, "SELECT count(*) FROM schema_version", 0), STORE_SCHEMA, "four schema_version rows");
 	T_EQ(raw_int(db, "SELECT count(*) FROM information_schema.tables"
 			 " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'", 0),
-	     20, "20 tables: schema_version and the 19 of store_sqlite.c");
+	     21, "21 tables: schema_version and the 20 of store_sqlite.c");
 	T_OK(raw_exec(db, "INSERT INTO audit VALUES (1, 1, 0, 'x', 't', '{}',"
 			  " decode(repeat('00', 32), 'hex'), decode(repeat('00', 31), 'hex'))") != 0,
 	     "a CHECK refuses a 31-byte hash");
@@ -1415,11 +1415,11 @@ test_reopen(struct pt_store **stp)
 	*stp = NULL;
 
 	db = raw_open();
-	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (10, 0)") == 0,
-	     "a newer program's migration 10 in the database");
+	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (11, 0)") == 0,
+	     "a newer program's migration 11 in the database");
 	T_EQ(pt_store_open(g_dburi, stp, &err), PT_EIO, "open refuses a newer schema");
-	T_OK(strstr(err.msg, "version 10") != NULL, "and says so: %s", err.msg);
-	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 10") == 0,
+	T_OK(strstr(err.msg, "version 11") != NULL, "and says so: %s", err.msg);
+	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 11") == 0,
 	     "remove it");
 	if (db != NULL)
 		raw_close(db);
@@ -1475,6 +1475,9 @@ main(void)
 	test_threads(st);
 	test_home_lock_basic(st, owner);
 	test_home_lock(st);
+	test_migrate_v9(&st, g_dburi, owner);
+	if (st == NULL)
+		bail("cannot reopen the store");
 	test_reopen(&st);
 	if (st != NULL) {
 		test_pool(st);
