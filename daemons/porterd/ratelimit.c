@@ -21,6 +21,7 @@
 #define ADDR_FREE 20
 #define DELAY_MAX 900
 #define CHAIN_WINDOW_MS 60000
+#define CHAIN_SLOTS 4096
 
 struct slot {
 	char key[KEY_MAX + 2];	/* "a:", "i:" or "c:" prefix + key */
@@ -32,6 +33,9 @@ struct slot {
 struct ratelimit {
 	pthread_mutex_t mu;
 	struct slot slots[SLOTS];
+	/* The chain reads' own table: however many accounts hold entries
+	 * here, they never push out (or keep out) a sign-in count. */
+	struct slot chain[CHAIN_SLOTS];
 };
 
 struct ratelimit *
@@ -69,15 +73,15 @@ static struct slot *
 find_at(struct ratelimit *rl, char kind, const char *key, bool create, int64_t now)
 {
 	char k[KEY_MAX + 2];
-	struct slot *oldest = NULL, *s;
-	size_t i, start;
+	struct slot *oldest = NULL, *s, *tab = kind == 'c' ? rl->chain : rl->slots;
+	size_t i, start, n = kind == 'c' ? CHAIN_SLOTS : SLOTS;
 
 	k[0] = kind;
 	k[1] = ':';
 	(void)snprintf(k + 2, sizeof(k) - 2, "%s", key);
-	start = (size_t)(hash(k) % SLOTS);
+	start = (size_t)(hash(k) % n);
 	for (i = 0; i < 64; i++) {
-		s = &rl->slots[(start + i) % SLOTS];
+		s = &tab[(start + i) % n];
 		if (strcmp(s->key, k) == 0)
 			return s;
 		if (s->key[0] == '\0') {
@@ -179,8 +183,10 @@ ratelimit_failed(struct ratelimit *rl, const char *account, const char *addr, in
  * RL_CHAIN_AT_ONCE in flight and start RL_CHAIN_PER_MIN in a window of a
  * minute (it begins with the first read after the last window ended).
  * Counted under the lock with the check, so reads that arrive together
- * cannot all pass. A table full of running entries admits nothing (the
- * answer is a 429 too): the bound holds whatever happens to the table.
+ * cannot all pass. In a table of their own (CHAIN_SLOTS), apart from the
+ * sign-in counts; a full one (64 neighbouring entries whose window runs
+ * or whose reads are in flight) admits nothing, a 429 too: the bound holds
+ * whatever happens to the table.
  */
 int64_t
 ratelimit_chain_take(struct ratelimit *rl, int64_t account, int64_t now, bool *at_once)
