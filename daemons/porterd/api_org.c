@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <microhttpd.h>
-
 #include "porter/cose.h"
 #include "porter/envelope.h"
 #include "porter/event.h"
