@@ -340,9 +340,9 @@ rm -f ev3q.bundle
 expect 12 "evidence export --hub-key A.key.pub (not the home's hub): refused" \
 	"${OC[@]}" "$P" evidence export --home "$H" "$C3" --out ev3q.bundle --key A.key \
 	--hub-key A.key.pub
-grep -q "^FAILED: no chain of the hub of --hub-key names this clip at porterd: hub $HID: not the hub of --hub-key; nothing written" out.txt &&
+grep -q "^FAILED: no chain of the hub of --hub-key names this clip at porterd: hub hub-$KA: not found (not-found); nothing written" out.txt &&
 	[ ! -e ev3q.bundle ]
-ok "... FAILED, saying why, nothing written" || show out.txt err.txt
+ok "... FAILED, saying why (only hub-$KA, the pinned key's id, asked for), nothing written" || show out.txt err.txt
 # One byte of the clip id in the session.start's data (its first place in
 # the bundle: the manifest holds the id as bytes, not hex).
 python3 - "$C3" <<'PY'
@@ -606,4 +606,19 @@ ok "no sanitizer report" || grep -h "Sanitizer\|runtime error" porterd.log hub.l
 kill -TERM "$HPID" 2>/dev/null
 wait_for 10 eval '! alive "$HPID"' || { echo "# the hub did not end within 10 s of SIGTERM: killed"; kill -KILL "$HPID" 2>/dev/null; }
 wait "$HPID" 2>/dev/null
+# A hub the owner removed keeps its chain for the home's owners (schema
+# 10): export with --hub-key asks porterd for that hub's chain by its id,
+# though the home's list no longer has it. (The camera's key is revoked by
+# now: pinned, it is only warned about.)
+expect 0 "the hub removed at porterd" "${OC[@]}" "$P" hub remove --home "$H" "$HID"
+"${OC[@]}" "$P" hub list --home "$H" --json >hubs.json 2>/dev/null
+! grep -q "\"$HID\"" hubs.json; ok "... not listed any more" || show hubs.json
+rm -f ev7.bundle
+expect 0 "evidence export --hub-key of the removed hub" \
+	"${OC[@]}" "$P" evidence export --home "$H" "$C3" --out ev7.bundle \
+	--camera-key camstate/cam.key.pub --hub-key hub/hub.key.pub
+grep -q " $NEV hub events of $HID (seq $S3\.\." out.txt
+ok "... all $NEV of its events in the bundle" || show out.txt err.txt
+expect 0 "... which verifies with the hub's key pinned" "$P" evidence verify ev7.bundle \
+	--camera-key camstate/cam.key.pub --hub-key hub/hub.key.pub
 t_end

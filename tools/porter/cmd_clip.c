@@ -1254,8 +1254,9 @@ static const char evidence_usage[] =
 	"                      must be it, and the events are then that hub's; without\n"
 	"                      it or --owner-pub they are checked against the key the\n"
 	"                      bundle carries (porterd's word): consistent, not\n"
-	"                      proven. export: only that hub's events go in, checked\n"
-	"                      against it, and without them nothing is written (exit 12)\n" COMMON_HELP;
+	"                      proven. export: only that hub's chain is asked for (a\n"
+	"                      hub since removed from the home too: owners only) and\n"
+	"                      checked against it; without it nothing is written (exit 12)\n" COMMON_HELP;
 
 static int
 write_file_atomic(const char *out, const uint8_t *p, size_t len)
@@ -1333,9 +1334,25 @@ evidence_hub_part(struct client *c, const char *home, const uint8_t clip[PT_CLIP
 		note_add(note, note_cap, line);
 		return 0;
 	}
-	if ((rc = home_path(path, sizeof(path), home, "/hubs")) != 0 ||
-	    (rc = client_call(c, "GET", path, NULL, CALL_AUTH, &list)) != 0)
+	if (hub_pin != NULL) {
+		/* Pinned: only that hub's chain is wanted, asked for by the id
+		 * porterd gives it ("hub-" and its key id), listed or not: a hub
+		 * the owner has removed keeps its chain for the home's owners
+		 * (docs/api.md), and one read, not one per hub of the home,
+		 * counts against the account's chain reads. */
+		uint8_t kid[PT_KID_LEN];
+
+		pt_kid(pt_crypto_sodium(), hub_pin, kid);
+		memcpy(id, "hub-", 4);
+		pt_hex(kid, sizeof(kid), id + 4);
+		if ((list = json_pack("{s:[{s:s}]}", "hubs", "id", id)) == NULL) {
+			warnx_("out of memory");
+			return EXIT_INPUT;
+		}
+	} else if ((rc = home_path(path, sizeof(path), home, "/hubs")) != 0 ||
+		   (rc = client_call(c, "GET", path, NULL, CALL_AUTH, &list)) != 0) {
 		return rc;
+	}
 	rc = EXIT_INPUT;
 	hubs = json_object_get(list, "hubs");
 	if (!json_is_array(hubs) || json_array_size(hubs) > EV_HUBS_MAX) {
