@@ -965,7 +965,7 @@ chain_admit(struct server *s, struct request *rq, struct reply *rp)
 	(void)snprintf(rp->retry_after, sizeof(rp->retry_after), "%lld",
 		       (long long)((wait + 999) / 1000));	/* whole seconds, up */
 	fail(rp, 429, "rate-limited", NULL,
-	     at_once ? "too many chain reads of this account at once (2): wait for one to end"
+	     at_once ? "too many chain reads at once (2 of this account, 16 in all): wait for one to end"
 		     : "too many chain reads of this account in a minute (10): wait before the next");
 	return false;
 }

@@ -99,12 +99,15 @@ void ratelimit_failed(struct ratelimit *rl, const char *account, const char *add
 		      int64_t now_ms);
 /*
  * Chain reads of one account (GET .../hubs/{hub_id}/chain): at most
- * RL_CHAIN_AT_ONCE in flight, RL_CHAIN_PER_MIN started a minute. 0: taken
+ * RL_CHAIN_AT_ONCE in flight, RL_CHAIN_PER_MIN started a minute, and
+ * RL_CHAIN_ALL in flight for all accounts together (each answer holds a
+ * few megabytes until it is sent, however many accounts ask). 0: taken
  * (counted; ratelimit_chain_done once its answer is sent or dropped), else
  * the milliseconds to wait, *at_once telling which limit it met.
  */
 #define RL_CHAIN_AT_ONCE 2
 #define RL_CHAIN_PER_MIN 10
+#define RL_CHAIN_ALL 16
 int64_t ratelimit_chain_take(struct ratelimit *rl, int64_t account, int64_t now_ms,
 			     bool *at_once);
 void ratelimit_chain_done(struct ratelimit *rl, int64_t account);

@@ -32,10 +32,15 @@ struct slot {
 
 struct ratelimit {
 	pthread_mutex_t mu;
+	/* The tables' hash key, random per process: which keys share a run
+	 * of slots cannot be worked out from outside (account ids are
+	 * sequential, and a run of 64 live entries refuses the next one). */
+	uint8_t hkey[PT_SHORTHASH_KEY_LEN];
 	struct slot slots[SLOTS];
 	/* The chain reads' own table: however many accounts hold entries
 	 * here, they never push out (or keep out) a sign-in count. */
 	struct slot chain[CHAIN_SLOTS];
+	unsigned chain_busy;	/* chain reads in flight, all accounts */
 };
 
 struct ratelimit *
@@ -43,8 +48,10 @@ ratelimit_new(void)
 {
 	struct ratelimit *rl = calloc(1, sizeof(*rl));
 
-	if (rl != NULL)
+	if (rl != NULL) {
 		pthread_mutex_init(&rl->mu, NULL);
+		pt_random(rl->hkey, sizeof(rl->hkey));
+	}
 	return rl;
 }
 
@@ -56,15 +63,6 @@ ratelimit_free(struct ratelimit *rl)
 	free(rl);
 }
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
 
 /* Find or (create) the slot of key; NULL if absent and !create. */
 static int64_t wait_for(const struct slot *s, unsigned free_failures, int64_t now);
@@ -79,7 +77,7 @@ find_at(struct ratelimit *rl, char kind, const char *key, bool create, int64_t n
 	k[0] = kind;
 	k[1] = ':';
 	(void)snprintf(k + 2, sizeof(k) - 2, "%s", key);
-	start = (size_t)(hash(k) % n);
+	start = (size_t)(pt_shorthash(rl->hkey, k, strlen(k)) % n);
 	for (i = 0; i < 64; i++) {
 		s = &tab[(start + i) % n];
 		if (strcmp(s->key, k) == 0)
@@ -92,8 +90,12 @@ find_at(struct ratelimit *rl, char kind, const char *key, bool create, int64_t n
 		}
 		/* Never push out an entry whose delay still runs: filling the
 		 * table with junk must not reset a victim's count. Nor a chain
-		 * count whose window runs or whose reads are in flight. */
-		if (s->key[0] == 'c' ? s->busy > 0 || now - s->last < CHAIN_WINDOW_MS
+		 * entry whose reads are in flight (its release must find it);
+		 * an idle one may go, its window running or not: pushing it out
+		 * only forgets that account's reads of the minute, while keeping
+		 * it would let accounts that read once fill a run of the table
+		 * and refuse everyone whose entry falls there. */
+		if (s->key[0] == 'c' ? s->busy > 0
 				     : wait_for(s, s->key[0] == 'a' ? ACCOUNT_FREE : ADDR_FREE,
 						now) > 0)
 			continue;
@@ -184,9 +186,13 @@ ratelimit_failed(struct ratelimit *rl, const char *account, const char *addr, in
  * minute (it begins with the first read after the last window ended).
  * Counted under the lock with the check, so reads that arrive together
  * cannot all pass. In a table of their own (CHAIN_SLOTS), apart from the
- * sign-in counts; a full one (64 neighbouring entries whose window runs
- * or whose reads are in flight) admits nothing, a 429 too: the bound holds
- * whatever happens to the table.
+ * sign-in counts; an idle entry (no read in flight) may be pushed out for
+ * another account's, so only 64 neighbouring entries with reads in flight
+ * refuse a new account (a 429 too): the in-flight bound holds whatever
+ * happens to the table, the per-minute count is kept while there is room.
+ * And RL_CHAIN_ALL in flight for all accounts together: many accounts
+ * cannot hold more than that many answers' megabytes at once (a 429 with
+ * a second's wait, as for one account's).
  */
 int64_t
 ratelimit_chain_take(struct ratelimit *rl, int64_t account, int64_t now, bool *at_once)
@@ -205,7 +211,7 @@ ratelimit_chain_take(struct ratelimit *rl, int64_t account, int64_t now, bool *a
 			s->failures = 0;
 			s->last = now;
 		}
-		if (s->busy >= RL_CHAIN_AT_ONCE) {
+		if (s->busy >= RL_CHAIN_AT_ONCE || rl->chain_busy >= RL_CHAIN_ALL) {
 			*at_once = true;
 			wait = 1000;
 		} else if (s->failures >= RL_CHAIN_PER_MIN) {
@@ -213,6 +219,7 @@ ratelimit_chain_take(struct ratelimit *rl, int64_t account, int64_t now, bool *a
 		} else {
 			s->failures++;
 			s->busy++;
+			rl->chain_busy++;
 		}
 	}
 	pthread_mutex_unlock(&rl->mu);
@@ -228,7 +235,10 @@ ratelimit_chain_done(struct ratelimit *rl, int64_t account)
 	(void)snprintf(key, sizeof(key), "%lld", (long long)account);
 	pthread_mutex_lock(&rl->mu);
 	/* A slot in flight is never pushed out, so it is still there. */
-	if ((s = find_at(rl, 'c', key, false, 0)) != NULL && s->busy > 0)
+	if ((s = find_at(rl, 'c', key, false, 0)) != NULL && s->busy > 0) {
 		s->busy--;
+		if (rl->chain_busy > 0)
+			rl->chain_busy--;
+	}
 	pthread_mutex_unlock(&rl->mu);
 }

@@ -60,6 +60,11 @@ void pt_signer_sodium(struct pt_signer *sg, struct pt_secret *s);
 int pt_sign_detached(const struct pt_secret *s, uint8_t sig[PT_SIG_LEN], const uint8_t *m,
 		     size_t mlen) PT_MUST_CHECK;
 void pt_random(uint8_t *p, size_t len);
+/* SipHash-2-4 (libsodium's crypto_shorthash) of m under a secret 16-byte
+ * key: for hash tables whose keys an attacker chooses (rate limits), so
+ * that which entries collide cannot be worked out from outside. */
+#define PT_SHORTHASH_KEY_LEN 16
+uint64_t pt_shorthash(const uint8_t key[PT_SHORTHASH_KEY_LEN], const void *m, size_t mlen);
 void pt_wipe(void *p, size_t len);
 /* Constant time: for secrets and MACs. */
 bool pt_ct_equal(const uint8_t *a, const uint8_t *b, size_t len);

@@ -135,6 +135,21 @@ pt_signer_sodium(struct pt_signer *sg, struct pt_secret *s)
 	memcpy(sg->pk, s->pk, PT_PK_LEN);
 }
 
+_Static_assert(PT_SHORTHASH_KEY_LEN == crypto_shorthash_KEYBYTES, "shorthash key");
+
+uint64_t
+pt_shorthash(const uint8_t key[PT_SHORTHASH_KEY_LEN], const void *m, size_t mlen)
+{
+	uint8_t out[crypto_shorthash_BYTES];
+	uint64_t h = 0;
+	size_t i;
+
+	(void)crypto_shorthash(out, m, (unsigned long long)mlen, key);
+	for (i = 0; i < sizeof(out); i++)
+		h = h << 8 | out[i];
+	return h;
+}
+
 void
 pt_random(uint8_t *p, size_t len)
 {
