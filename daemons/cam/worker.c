@@ -422,6 +422,35 @@ picture(struct worker *w, const AVFrame *f, uint64_t now)
 	       w->an.last.match, cam_analysis_status(&w->an));
 }
 
+/*
+ * decode = all on an inter-coded stream: the frames no other frame
+ * references (nal_ref_idc 0 in H.264: most B-frames, and P-frames an
+ * encoder marks so) are skipped at the decoder (AVDISCARD_NONREF).
+ * Nothing is predicted from them, so every other frame decodes to the
+ * same pixels as before; the analysed pictures are then taken among the
+ * reference frames, by the same clock (picture_due), at analyse_fps as
+ * long as those come at least that often: hence only from 3x analyse_fps
+ * up (IBBP, the sparsest common pattern, has one reference in three).
+ * A stream without B-frames usually marks every frame a reference: then
+ * nothing is skipped. Not when clips encode every frame (sources other
+ * than H.264/H.265: record.c). Measured on H.264 only (docs/performance.md);
+ * a decoder that does not act on AVDISCARD_NONREF decodes every frame.
+ */
+static void
+skip_unreferenced(struct worker *w)
+{
+	AVRational fr = av_guess_frame_rate(w->fmt, w->fmt->streams[w->vstream], NULL);
+	bool fast = fr.num > 0 && fr.den > 0 &&
+		    (int64_t)fr.num >= (int64_t)3 * w->cfg->analyse_fps * fr.den;
+
+	if (w->cfg->decode != CAM_DECODE_ALL || w->intra_only || w->rec.encode)
+		return;
+	if (fast)
+		w->dec->skip_frame = AVDISCARD_NONREF;
+	camlog(CAMLOG_INFO, "event=decode_skip frames=%s rate=%d/%d", fast ? "unreferenced" : "none",
+	       fr.num, fr.den);
+}
+
 /* Hidden, for the test suite: a call the filter must refuse. */
 static void
 forbidden(const char *test)
@@ -554,6 +583,7 @@ worker_main(const struct cam_config *cfg, bool reference, const char *test)
 		if (w.rec.enabled)
 			(void)setsockopt(CAM_REPORT_FD, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
 	}
+	skip_unreferenced(&w);
 	cam_analysis_init(&w.an, &cfg->lim, have_ref ? &ref : NULL);
 
 	/* From here on: no new files, sockets, programs or threads. */
