@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/cam.sh [BUILD]: what porter-cam costs in CPU per stream, as a share
+# bench/cam.sh [BUILD [BASE]]: what porter-cam costs in CPU per stream, as a share
 # of one core: utime + stime of its two processes (monitor and input
 # worker) from /proc/<pid>/stat over BENCH_CAM_SECONDS (default 10) after
 # 3 s of warm-up. Measures, never asserts (the goal, at most 15% of one
@@ -19,6 +19,13 @@
 #                     measurement, no END): remux into 2 s fMP4 segments,
 #                     sealing, signing and fsync'd spool writes included;
 #                     and the same stream without clips, for the difference
+#   B-frames / no B-frames  four streams, 1080p25 and 1080p30, 4 Mb/s,
+#                     GOP 2 s, made alike: libx264's default (B-frames) and
+#                     -bf 0 (none, as many IP cameras send); decode = all;
+#                     BENCH_CAM_ROUNDS times (default 1). With BASE (another
+#                     build directory, e.g. main's), each stream is read by
+#                     BASE's porter-cam (before) and BUILD's (after) one
+#                     after the other, the order swapped every other round
 # Then bench/cam_seal: sealing throughput against bare secretstream on the
 # same data in the same run.
 # Each with analyse_fps = 5 (the default). The H.264 rows need the ffmpeg
@@ -26,7 +33,9 @@
 set -u
 cd "$(dirname "$0")/.."
 build=${1:-build}
+base=${2:-}
 secs=${BENCH_CAM_SECONDS:-10}
+rounds=${BENCH_CAM_ROUNDS:-1}
 cam=$build/porter-cam
 fail() { echo "bench: $*" >&2; exit 1; }
 
@@ -34,6 +43,10 @@ if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" >/dev/null || fail "cannot set up '$build'"
 fi
 ninja -C "$build" porter-cam porter bench/cam_seal >/dev/null || fail "cannot build porter-cam"
+if [ -n "$base" ]; then
+	[ -f "$base/build.ninja" ] || fail "'$base' is not a build directory"
+	ninja -C "$base" porter-cam >/dev/null || fail "cannot build porter-cam in '$base'"
+fi
 T=$(mktemp -d)
 chmod 777 "$T"	# nobody (when we are root) binds the marks socket here
 PIDS=()
@@ -124,6 +137,46 @@ if command -v ffmpeg >/dev/null 2>&1; then
 		keyframes clip
 	segs=$(find "$T/state/spool" -name '*.seg' 2>/dev/null | wc -l)
 	echo "| (segments sealed and spooled during the clip rows: $segs) | | | |"
+	# mk NAME RATE X264-ARGS...: the B-frame comparison's streams.
+	mk() {
+		local name=$1 rate=$2
+		shift 2
+		ffmpeg -hide_banner -loglevel error -y -f lavfi \
+			-i "testsrc2=size=1920x1080:rate=$rate" -t $((secs + 10)) -c:v libx264 \
+			-preset veryfast -b:v 4M -maxrate 4M -bufsize 8M -g $((2 * rate)) "$@" \
+			-pix_fmt yuv420p "$T/$name.mp4" || fail "cannot make $name.mp4"
+	}
+	mk b25 25
+	mk p25 25 -bf 0
+	mk b30 30
+	mk p30 30 -bf 0
+	after=$cam
+	# ab KEY ROW-NAME FILE: BASE's porter-cam (when given), then BUILD's;
+	# the order swapped every other round.
+	ab() {
+		local order="before after" which
+		[ $((r % 2)) -eq 0 ] && order="after before"
+		for which in $order; do
+			if [ "$which" = before ]; then
+				[ -n "$base" ] || continue
+				cam=$base/porter-cam
+				run "$1-before" "$2, before ($base), round $r" "$3" all
+			else
+				cam=$after
+				run "$1-after" "$2${base:+, after ($build)}, round $r" "$3" all
+			fi
+		done
+		cam=$after
+	}
+	for r in $(seq "$rounds"); do
+		for f in b25 p25 b30 p30; do
+			case $f in
+			b*) what="B-frames (x264 default)" ;;
+			*) what="no B-frames (-bf 0)" ;;
+			esac
+			ab "$f" "h264 1080p${f#?} 4 Mb/s, $what, decode all" "$T/$f.mp4"
+		done
+	done
 else
 	echo "| h264 rows | no ffmpeg CLI: left out | | |"
 fi
