@@ -21,8 +21,10 @@ step() { printf '\n== %s\n' "$*"; }
 # under ASan), RTSP input (cam-rtsp: cam-clip still records from RTSP
 # under ASan, and suite cam runs the same worker on files and lavfi), and the
 # hub killed mid-stream (hub-crash-events: durability; the same replay and
-# batching code runs under ASan in hub-state's crash rounds).
-GCC_ONLY="web-e2e web-live demo live-cli pg run cam-rtsp hub-crash-events"
+# batching code runs under ASan in hub-state's crash rounds), and
+# cam-decode (the same verdicts with and without skipped frames: cam-clip
+# decodes an H.264 file with frames skipped under ASan).
+GCC_ONLY="web-e2e web-live demo live-cli pg run cam-rtsp hub-crash-events cam-decode"
 
 setup() { # builddir [meson setup options...]
 	dir=$1; shift
