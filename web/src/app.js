@@ -541,6 +541,7 @@ function pairHubBox(home) {
   let pending = null; // {hubId, hubKey, code, kid, label}: being confirmed
   let busy = false;
   let watch = null; // {hubId, ownKid, status}: the new hub's events
+  let early = null; // {hubId, events}: its events heard before porterd's answer
   let waitTimer = null; // ends the wait for the hub's word
   const wipe = () => {
     if (pending) {
@@ -559,6 +560,7 @@ function pairHubBox(home) {
     clearTimeout(waitTimer);
     waitTimer = null;
     watch = null;
+    early = null;
     if (!keepResult) say('', '');
     const text = h('textarea', { id: 'pair-text', rows: 3, autocomplete: 'off', spellcheck: 'false',
       autocapitalize: 'off', testid: 'pair-text' });
@@ -680,6 +682,9 @@ function pairHubBox(home) {
       }
       const body = { public_key: toB64url(hubKey), pairing: toB64url(bytes) };
       if (label) body.label = label;
+      // porterd relays before it answers: the hub's word may come through
+      // the stream before the answer reaches this page; it is kept.
+      early = { hubId: `hub-${toHex(await kid(hubKey))}`, events: [] };
       const hub = await api.post(`/v1/homes/${enc}/hubs`, body);
       const hubId = hub && typeof hub.id === 'string' ? hub.id : `hub-${toHex(await kid(hubKey))}`;
       // porterd says whether it could pass the statement on to the hub
@@ -699,6 +704,9 @@ function pairHubBox(home) {
           text: `Waiting for the hub's word: it pairs itself if it is online, still shows this code and has no owner yet.` });
       const w = { hubId, ownKid, status };
       watch = w;
+      const heard = early && early.hubId === hubId ? early.events : [];
+      early = null;
+      for (const ev of heard) out.onEvent(ev);
       clearTimeout(waitTimer);
       waitTimer = relayed === 'false' ? null : setTimeout(() => {
         waitTimer = null;
@@ -716,6 +724,7 @@ function pairHubBox(home) {
       out.reloadHubs();
     } catch (e) {
       wipe();
+      early = null;
       refuse(`Not paired: ${hubRefusal(e)}.${enrolled ? ` (Key ${ownKid} was enrolled as this home's first owner key.)` : ''}`);
     } finally {
       busy = false;
@@ -724,6 +733,10 @@ function pairHubBox(home) {
   // The new hub's events (source hub:<id>): its pairing.ok names the
   // owner key it now trusts; pairing.refuse says why not.
   out.onEvent = (ev) => {
+    if (!watch && early && ev && ev.source === `hub:${early.hubId}`) {
+      if (early.events.length < 16) early.events.push(ev);
+      return;
+    }
     if (!watch || !ev || ev.source !== `hub:${watch.hubId}` || !ev.data) return;
     const st = watch.status;
     if (ev.type === 'pairing.ok') {
