@@ -6,7 +6,10 @@
 // the home page's hub card follows the bolt and the alarm live; the guest
 // grant and a delivery's approval and refusal done by keyboard; the clips
 // list; no plaintext video and no owner key in any request or response
-// of the browser that plays a clip (with controls that the scans work).
+// of the browser that plays a clip (with controls that the scans work);
+// hubs paired from the page (step 11), one of them by a fresh browser key
+// as the first key of a new home, with a wrong code first (refused by the
+// hub, nothing changed) and then the right one.
 //
 // Usage: node e2e.mjs BUILD_DIR ARTIFACTS_DIR
 //   (BUILD_DIR holds porter, porterd, porter-hub and web/, the app built by
@@ -154,16 +157,17 @@ run.on('exit', () => { runExited = true; });
 
 let browser = null;
 let evil = null;
-let hub2 = null; // 11.: a second porter-hub, paired from the page
+const extraHubs = []; // 11.: more porter-hubs, unpaired, each paired from the page
 async function cleanup() {
   try {
     if (browser) await browser.close();
   } catch { /* gone */ }
   if (evil) evil.close();
-  if (hub2 && hub2.exitCode === null && hub2.signalCode === null) {
-    try { hub2.kill('SIGTERM'); } catch { /* gone */ }
-    await until(10, () => hub2.exitCode !== null || hub2.signalCode !== null);
-    if (hub2.exitCode === null && hub2.signalCode === null) try { hub2.kill('SIGKILL'); } catch { /* gone */ }
+  for (const hp of extraHubs) {
+    if (hp.exitCode !== null || hp.signalCode !== null) continue;
+    try { hp.kill('SIGTERM'); } catch { /* gone */ }
+    await until(10, () => hp.exitCode !== null || hp.signalCode !== null);
+    if (hp.exitCode === null && hp.signalCode === null) try { hp.kill('SIGKILL'); } catch { /* gone */ }
   }
   if (!runExited) {
     try { process.kill(-run.pid, 'SIGTERM'); } catch { /* gone */ }
@@ -292,10 +296,10 @@ async function main() {
       !(expectRevocations503 && /status of 503/.test(m.text()) &&
         /\/v1\/homes\/[^/]+\/revocations(\?|$)/.test(m.location()?.url || ''))) pageErrors.push(m.text());
   });
-  const shot = async (name) => {
-    await page.locator('#toast.show').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
-    await page.screenshot({ path: join(ART, `${name}.png`), fullPage: true });
-    const sw = await page.evaluate(() => document.documentElement.scrollWidth);
+  const shot = async (name, pg = page) => {
+    await pg.locator('#toast.show').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+    await pg.screenshot({ path: join(ART, `${name}.png`), fullPage: true });
+    const sw = await pg.evaluate(() => document.documentElement.scrollWidth);
     ok(sw <= 390, `${name}: nothing wider than the 390 px screen (scrollWidth ${sw})`);
   };
   const workers = () => page.workers().length;
@@ -2013,31 +2017,31 @@ window.results = {};
   // Then the trust: the page's remote unlock moves this hub's bolt. The
   // same text pasted again is refused and the hub stays as it was.
   lap('11');
-  await pairSecondHub({ page, tid, shot, PK, HOME, T, V, BASE, call, signin, EMAIL, PASSWORD,
+  await pairSecondHub({ page, tid, shot, PK, HOME, BASE, call, signin, EMAIL, PASSWORD, pageErrors,
     setExpectRefusals: (x) => { expectRefusals = x; } });
   lap('11 done');
 
   ok(pageErrors.length === 0, 'no script errors in the page', pageErrors.join('\n'));
 }
 
-// 11. (above): the second hub and its pairing from the page.
-async function pairSecondHub({ page, tid, shot, PK, HOME, T, V, BASE, call, signin, EMAIL, PASSWORD, setExpectRefusals }) {
+// 11. (above): one more porter-hub, unpaired, with sim drivers, on make
+// run's broker (its own account, named after its key as make run's): the
+// password file (hashes) gets one more line, which mosquitto reads again on
+// SIGHUP. What it logs is in log(); pair() runs porter-hub pair -q.
+const kidOf = (b64) => createHash('sha256').update(Buffer.from(b64, 'base64url')).digest('hex').slice(0, 16);
+async function startHub(name, label) {
   const HUB_BIN = join(BUILD, 'porter-hub');
-  const H2 = join(T, 'hub2');
-  mkdirSync(H2, { recursive: true, mode: 0o700 });
-  const kidOf = (b64) => createHash('sha256').update(Buffer.from(b64, 'base64url')).digest('hex').slice(0, 16);
-  cli(['keygen', '-o', join(H2, 'hub.key')]);
-  const hubPub = cli(['pubkey', join(H2, 'hub.key')]).trim();
-  const HUB2 = `hub-${kidOf(hubPub)}`;
-  // Its broker account, as run-config.sh makes the first hub's: the
-  // password file (hashes) gets one more line; mosquitto reads it again
-  // on SIGHUP.
+  const dir = join(T, name);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  cli(['keygen', '-o', join(dir, 'hub.key')]);
+  const pub = cli(['pubkey', join(dir, 'hub.key')]).trim();
+  const id = `hub-${kidOf(pub)}`;
   const pw = randomBytes(24).toString('base64url');
-  writeFileSync(join(H2, 'mqtt.pw'), `${pw}\n`, { mode: 0o600 });
+  writeFileSync(join(dir, 'mqtt.pw'), `${pw}\n`, { mode: 0o600 });
   const passwd = join(V, 'mosquitto', 'passwd');
   const owner = statSync(passwd);
-  const plain = join(T, 'hub2.passwd');
-  writeFileSync(plain, `${HUB2}:${pw}\n`, { mode: 0o600 });
+  const plain = join(T, `${name}.passwd`);
+  writeFileSync(plain, `${id}:${pw}\n`, { mode: 0o600 });
   execFileSync('mosquitto_passwd', ['-U', plain], { stdio: 'ignore', env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/usr/local/sbin` } });
   appendFileSync(passwd, readFileSync(plain, 'utf8'));
   rmSync(plain);
@@ -2045,33 +2049,56 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, T, V, BASE, call, sign
   const mosqPid = parseInt(readFileSync(join(V, 'run', 'mosquitto.pid'), 'utf8'), 10);
   if (mosqPid > 1) process.kill(mosqPid, 'SIGHUP');
   await sleep(500); // (the hub retries a refused connection anyway, later)
-  const tz = /^tz = (.+)$/m.exec(readFileSync(join(V, 'etc', 'porter-hub.conf'), 'utf8'))?.[1] || 'UTC';
-  const MQTT_ADDR = /^broker = (.+)$/m.exec(readFileSync(join(V, 'etc', 'porter-hub.conf'), 'utf8'))?.[1];
-  const conf = join(H2, 'porter-hub.conf');
-  writeFileSync(conf, `[hub]\nstate_dir = ${H2}\ntz = ${tz}\n[link]\nunix = ${H2}/link.sock\ntcp = 127.0.0.1:0\n` +
-    `[drivers]\nlock = sim\ndoor = sim\nmotion = sim\n[mqtt]\nbroker = ${MQTT_ADDR}\npassword_file = ${H2}/mqtt.pw\n` +
-    `label = e2e second hub\n[log]\nlevel = info\n`);
+  const hubConf = readFileSync(join(V, 'etc', 'porter-hub.conf'), 'utf8');
+  const tz = /^tz = (.+)$/m.exec(hubConf)?.[1] || 'UTC';
+  const MQTT_ADDR = /^broker = (.+)$/m.exec(hubConf)?.[1];
+  const conf = join(dir, 'porter-hub.conf');
+  writeFileSync(conf, `[hub]\nstate_dir = ${dir}\ntz = ${tz}\n[link]\nunix = ${dir}/link.sock\ntcp = 127.0.0.1:0\n` +
+    `[drivers]\nlock = sim\ndoor = sim\nmotion = sim\n[mqtt]\nbroker = ${MQTT_ADDR}\npassword_file = ${dir}/mqtt.pw\n` +
+    `label = ${label}\n[log]\nlevel = info\n`);
   let hubLog = '';
-  hub2 = spawn(HUB_BIN, ['-d', '-f', conf], { cwd: H2, stdio: ['ignore', 'pipe', 'pipe'] });
-  hub2.stdout.on('data', (d) => { hubLog += d; });
-  hub2.stderr.on('data', (d) => { hubLog += d; });
-  const up = await until(30, () => /event=uplink state=connected/.test(hubLog) || hub2.exitCode !== null);
-  if (!ok(up && hub2.exitCode === null, `11: a second porter-hub ${HUB2}, unpaired, is connected to the broker`,
-    hubLog.split('\n').slice(-20).join('\n'))) return;
-  const otok = await signin(EMAIL, PASSWORD);
-  const pairOut = await (async () => {
+  const proc = spawn(HUB_BIN, ['-d', '-f', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  extraHubs.push(proc);
+  proc.stdout.on('data', (d) => { hubLog += d; });
+  proc.stderr.on('data', (d) => { hubLog += d; });
+  const up = await until(30, () => /event=uplink state=connected/.test(hubLog) || proc.exitCode !== null);
+  const pair = async () => {
     for (let i = 0; i < 20; i++) { // its admin socket may not be there yet
       try {
         return execFileSync(HUB_BIN, ['pair', '-f', conf, '-q'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10000 });
       } catch { await sleep(250); }
     }
     return '';
-  })();
+  };
+  const sim = () => {
+    try {
+      return JSON.parse(cli(['sim', '--hub-control', join(dir, 'sim.sock'), 'status']).trim().split('\n').pop());
+    } catch {
+      return null;
+    }
+  };
+  return { id, pub, dir, conf, proc, up: !!up && proc.exitCode === null, log: () => hubLog, pair, sim };
+}
+// What porter-hub pair -q printed: the code, the hub key, the text.
+function pairingOf(pairOut) {
   const field = (name) => new RegExp(`^${name}: *(\\S+)$`, 'm').exec(pairOut)?.[1] || '';
   const CODE = field('pairing code');
   let TEXT = /^\s*(porter-pair:v1\?\S+)\s*$/m.exec(pairOut)?.[1] || '';
   if (!TEXT && CODE) TEXT = `porter-pair:v1?hub=${field('hub id')}&key=${field('hub key')}&code=${CODE}`;
-  if (!ok(CODE.length === 22 && field('hub key') === hubPub && TEXT.includes(`code=${CODE}`),
+  return { CODE, TEXT, key: field('hub key') };
+}
+
+// 11. (above): the second hub and its pairing from the page; 11b: a third
+// hub, paired by a fresh browser key as the first key of a new home.
+async function pairSecondHub({ page, tid, shot, PK, HOME, BASE, call, signin, EMAIL, PASSWORD, pageErrors, setExpectRefusals }) {
+  const hubB = await startHub('hub2', 'e2e second hub');
+  const { id: HUB2, pub: hubPub } = hubB;
+  if (!ok(hubB.up, `11: a second porter-hub ${HUB2}, unpaired, is connected to the broker`,
+    hubB.log().split('\n').slice(-20).join('\n'))) return;
+  const otok = await signin(EMAIL, PASSWORD);
+  const pairOut = await hubB.pair();
+  const { CODE, TEXT, key: printedKey } = pairingOf(pairOut);
+  if (!ok(CODE.length === 22 && printedKey === hubPub && TEXT.includes(`code=${CODE}`),
     '11: porter-hub pair -q prints the code, the hub key and the porter-pair:v1 text', pairOut.replace(CODE || '\0', '<code>'))) return;
   log(`pairing text: ${TEXT.replace(CODE, '<code>')}`);
 
@@ -2140,9 +2167,9 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, T, V, BASE, call, sign
   ok(paired && await tid('pair-hub-status').getAttribute('data-value') === 'paired' &&
     await tid('pair-hub-status').getAttribute('data-kid') === browserKid,
   `11: the hub's pairing.ok, through the stream, names this browser's key ${browserKid}`,
-  `${await tid('pair-hub-status').textContent()}\n${hubLog.split('\n').slice(-15).join('\n')}`);
-  ok(new RegExp(`event=paired via=uplink home=${HOME} owner=${PK}`).test(hubLog) && !hubLog.includes(CODE),
-    '11: the hub\'s log: paired through porterd with the browser\'s key, and no code in it', hubLog.split('\n').slice(-15).join('\n'));
+  `${await tid('pair-hub-status').textContent()}\n${hubB.log().split('\n').slice(-15).join('\n')}`);
+  ok(new RegExp(`event=paired via=uplink home=${HOME} owner=${PK}`).test(hubB.log()) && !hubB.log().includes(CODE),
+    '11: the hub\'s log: paired through porterd with the browser\'s key, and no code in it', hubB.log().split('\n').slice(-15).join('\n'));
   // The home's events, every page (oldest first), for the first that fits.
   const findEvent = async (pred) => {
     let after = null;
@@ -2162,13 +2189,7 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, T, V, BASE, call, sign
   await shot('23-pair-done');
 
   // The trust: Unlock in the page; the new hub's sim bolt moves.
-  const sim2 = () => {
-    try {
-      return JSON.parse(cli(['sim', '--hub-control', join(H2, 'sim.sock'), 'status']).trim().split('\n').pop());
-    } catch {
-      return null;
-    }
-  };
+  const sim2 = hubB.sim;
   let moved = false;
   for (let i = 0; i < 4 && !moved; i++) { // the owners and revocations topics come just after the pairing
     await tid('unlock').click();
@@ -2193,67 +2214,215 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, T, V, BASE, call, sign
     '11: the same text pasted again is refused: "porterd already has this hub ... (exists)"', againText);
   setExpectRefusals(false);
   await sleep(1000);
-  const pairedLines = hubLog.split('\n').filter((l) => /event=paired/.test(l)).length;
+  const pairedLines = hubB.log().split('\n').filter((l) => /event=paired/.test(l)).length;
   const hubs = (await call('GET', `/v1/homes/${HOME}/hubs`, null, otok)).hubs || [];
-  ok(pairedLines === 1 && hubs.filter((h) => h.id === HUB2).length === 1 && !/event=pair via=uplink result=refuse/.test(hubLog),
+  ok(pairedLines === 1 && hubs.filter((h) => h.id === HUB2).length === 1 && !/event=pair via=uplink result=refuse/.test(hubB.log()),
     '11: the hub paired once; nothing reached it the second time', `${pairedLines} ${JSON.stringify(hubs.map((h) => h.id))}`);
   ok(await tid('pair-text').inputValue() === '' && await tid('pair-code').inputValue() === '',
     '11: the form\'s fields are empty after a refusal (the code is not kept)');
   await shot('24-pair-again-refused');
 
-  // 11b. Which key signs, at porterd alone (no hub behind these keys: what
-  // is checked is the page's choice and porterd's verification). A home
-  // whose owner keys do not include this browser's: refused in the page,
-  // nothing enrolled. A home with no owner key: this browser's key is
-  // enrolled as its first, and porterd takes the statement it signed.
+  // 11b. Which key signs. A home whose owner keys do not include this
+  // browser's: refused in the page, nothing enrolled, nothing sent to a
+  // hub. Then a fresh browser key (made in a second browser of the owner,
+  // enrolled nowhere) pairs the third hub, real and unpaired, showing its
+  // code, into a new home with no owner key: the page enrols that key as
+  // the home's first, signs, porterd relays, and the hub decides. First
+  // with a wrong code: the hub refuses (untrusted-signer) and nothing
+  // changes there (no owner and no home in its hub.db, a remote unlock by
+  // that key refused, the bolt locked, its code still good). Then, the hub
+  // removed at porterd, with the right code: the hub pairs with the fresh
+  // key, and a remote unlock signed in that page moves its sim bolt.
   const newHome = async (name) => (await call('POST', '/v1/homes', { name, tz: 'UTC' }, otok)).id;
   const someKey = () => Buffer.from(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x, 'base64url').toString('base64url');
-  const openHome = async (id) => {
-    await page.goto(`${BASE}/app/#/homes`); // the list read afresh: the new home in it
-    await page.locator(`[data-testid="home"][data-home="${id}"]`).waitFor({ timeout: 10000 });
-    await page.goto(`${BASE}/app/#/homes/${id}`);
-    await tid('pair-text').waitFor({ timeout: 10000 });
+  const openHome = async (pg, id) => {
+    await pg.goto(`${BASE}/app/#/homes`); // the list read afresh: the new home in it
+    await pg.locator(`[data-testid="home"][data-home="${id}"]`).waitFor({ timeout: 10000 });
+    await pg.goto(`${BASE}/app/#/homes/${id}`);
+    await pg.locator('[data-testid="pair-text"]').waitFor({ timeout: 10000 });
   };
-  const pasteAndConfirm = async (text) => {
-    await tid('pair-text').fill(text);
-    await tid('pair-check').click();
-    await tid('pair-confirm').click();
-    if (await until(5, async () => (await tid('pair-passphrase').count()) > 0 ||
-      ['stored', 'error'].includes(await tid('pair-result').getAttribute('data-value'))) && await tid('pair-passphrase').count()) {
-      await tid('pair-passphrase').fill('e2e passphrase 1');
-      await tid('pair-passphrase').press('Enter');
-      await tid('pair-confirm').click({ timeout: 30000 });
+  const pasteAndConfirm = async (pg, text) => {
+    const t = (id) => pg.locator(`[data-testid="${id}"]`);
+    await t('pair-text').fill(text);
+    await t('pair-check').click();
+    await t('pair-confirm').click();
+    if (await until(5, async () => (await t('pair-passphrase').count()) > 0 ||
+      ['stored', 'error'].includes(await t('pair-result').getAttribute('data-value'))) && await t('pair-passphrase').count()) {
+      await t('pair-passphrase').fill('e2e passphrase 1');
+      await t('pair-passphrase').press('Enter');
+      await t('pair-confirm').click({ timeout: 30000 });
     }
-    await until(20, async () => ['stored', 'error'].includes(await tid('pair-result').getAttribute('data-value')));
-    return { value: await tid('pair-result').getAttribute('data-value'), text: await tid('pair-result').textContent() };
+    await until(20, async () => ['stored', 'error'].includes(await t('pair-result').getAttribute('data-value')));
+    return { value: await t('pair-result').getAttribute('data-value'), text: await t('pair-result').textContent(),
+      relayed: await t('pair-result').getAttribute('data-relayed') };
   };
+  const ownerKeys = async (id) => (await call('GET', `/v1/homes/${id}/owner-keys`, null, otok)).keys || [];
+  const hubsOf = async (id) => (await call('GET', `/v1/homes/${id}/hubs`, null, otok)).hubs || [];
   const other = someKey();
   const hA = await newHome('e2e pairing, keys of others');
   await call('POST', `/v1/homes/${hA}/owner-keys`, { public_key: other, label: 'someone else' }, otok);
-  await openHome(hA);
+  await openHome(page, hA);
   setExpectRefusals(true);
-  const rA = await pasteAndConfirm(`porter-pair:v1?key=${someKey()}&code=${randomBytes(16).toString('base64url')}`);
+  const rA = await pasteAndConfirm(page, `porter-pair:v1?key=${someKey()}&code=${randomBytes(16).toString('base64url')}`);
   setExpectRefusals(false);
-  const keysA = (await call('GET', `/v1/homes/${hA}/owner-keys`, null, otok)).keys || [];
-  const hubsA = (await call('GET', `/v1/homes/${hA}/hubs`, null, otok)).hubs || [];
+  const keysA = await ownerKeys(hA);
+  const hubsA = await hubsOf(hA);
   ok(rA.value === 'error' && rA.text.includes(`this browser's key ${browserKid} is not an owner key of`) && /endorse it first/.test(rA.text) &&
     keysA.length === 1 && keysA[0].public_key === other && hubsA.length === 0,
   '11b: a home with owner keys but not this browser\'s: refused ("endorse it first"), nothing enrolled, no hub', `${rA.text} ${JSON.stringify(keysA)}`);
+
+  lap('11b');
+  // The fresh key: a second browser of the owner, its own IndexedDB.
+  const ctx3 = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  await ctx3.addInitScript(() => { // what the app's stream brings, for the failure details
+    const ES = window.EventSource;
+    window.__heard = [];
+    window.EventSource = class extends ES {
+      constructor(...a) {
+        super(...a);
+        this.addEventListener('event', (m) => {
+          try {
+            const e = JSON.parse(m.data);
+            window.__heard.push(`${new Date().toISOString()} ${e.source} ${e.type}`);
+          } catch { /* not ours to judge */ }
+        });
+      }
+    };
+  });
+  const p3 = await ctx3.newPage();
+  p3.on('pageerror', (e) => pageErrors.push(`third browser: ${e.message}`));
+  p3.on('console', (m) => {
+    if (m.type() === 'error' && !/status of (401|403)/.test(m.text())) pageErrors.push(`third browser: ${m.text()}`);
+  });
+  const t3 = (id) => p3.locator(`[data-testid="${id}"]`);
+  await p3.goto(`${BASE}/app/`);
+  await t3('signin-email').fill(EMAIL);
+  await t3('signin-password').fill(PASSWORD);
+  await t3('signin-submit').click();
+  await t3('nav-keys').click({ timeout: 15000 });
+  await t3('key-new-passphrase').fill('e2e passphrase 1');
+  await t3('key-new-passphrase2').fill('e2e passphrase 1');
+  await t3('key-create').click();
+  await t3('key-public').waitFor({ timeout: 30000 });
+  const PK3 = (await t3('key-public').textContent()).trim();
+  const kid3 = kidOf(PK3);
+  ok(/^[A-Za-z0-9_-]{43}$/.test(PK3) && PK3 !== PK && !(await ownerKeys(HOME)).some((k) => k.public_key === PK3),
+    `11b: a fresh key ${kid3} made in a second browser of the owner (not the tab's, no owner key of the demo home)`, PK3);
+  lap('11b fresh key made');
+  // The third hub, started only now: until porterd knows it, the hub's
+  // events wait for its next try (10 s after connecting, then 20, 40 s).
+  const hubC = await startHub('hub3', 'e2e third hub');
+  const HUB3 = hubC.id;
+  if (!ok(hubC.up, `11b: a third porter-hub ${HUB3}, unpaired, is connected to the broker`,
+    hubC.log().split('\n').slice(-20).join('\n'))) return;
+  const pc = pairingOf(await hubC.pair());
+  if (!ok(pc.CODE.length === 22 && pc.key === hubC.pub, '11b: porter-hub pair -q shows the third hub\'s code')) return;
+  // The hub's own state: owners and home in its hub.db (read-only).
+  const hubDb = () => {
+    try {
+      return execFileSync('sqlite3', ['-readonly', join(hubC.dir, 'hub.db'),
+        "SELECT (SELECT count(*) FROM owners) || ' ' || home_id || ' ' || " +
+        "coalesce((SELECT group_concat(hex(pk)) FROM owners), '-') FROM hub"], { encoding: 'utf8', timeout: 10000 }).trim();
+    } catch (e) {
+      return `sqlite3: ${e.message}`;
+    }
+  };
+  const db0 = hubDb();
+  const pk3hex = Buffer.from(PK3, 'base64url').toString('hex').toUpperCase();
+  let wrong = randomBytes(16).toString('base64url');
+  while (wrong === pc.CODE) wrong = randomBytes(16).toString('base64url');
   const hB = await newHome('e2e pairing, no key yet');
-  await openHome(hB);
-  const keyB = someKey();
-  const rB = await pasteAndConfirm(`${keyB} ${randomBytes(16).toString('base64url')}`);
-  const keysB = (await call('GET', `/v1/homes/${hB}/owner-keys`, null, otok)).keys || [];
-  const hubsB = (await call('GET', `/v1/homes/${hB}/hubs`, null, otok)).hubs || [];
-  ok(rB.value === 'stored' && rB.text.includes(`Key ${browserKid} enrolled as this home's first owner key`) &&
-    keysB.length === 1 && keysB[0].public_key === PK && keysB[0].statement === null &&
-    hubsB.length === 1 && hubsB[0].public_key === keyB,
-  '11b: a home with no owner key: this browser\'s key enrolled as its first, and porterd takes the pairing it signed',
-  `${rB.text} ${JSON.stringify(keysB)} ${JSON.stringify(hubsB)}`);
-  ok(await tid('pair-result').getAttribute('data-relayed') === 'true' && await tid('pair-hub-status').getAttribute('data-value') === 'waiting',
-    '11b: porterd relayed it (the broker takes it, no hub reads it): the page waits for the hub\'s word',
-    `${await tid('pair-result').getAttribute('data-relayed')} ${await tid('pair-hub-status').textContent()}`);
-  await shot('25-pair-first-key');
+  await openHome(p3, hB);
+  const rW = await pasteAndConfirm(p3, pc.TEXT.replace(`code=${pc.CODE}`, `code=${wrong}`));
+  const keysB = await ownerKeys(hB);
+  const hubsB = await hubsOf(hB);
+  ok(rW.value === 'stored' && rW.text.includes(`Key ${kid3} enrolled as this home's first owner key`) && rW.relayed === 'true' &&
+    keysB.length === 1 && keysB[0].public_key === PK3 && keysB[0].statement === null &&
+    hubsB.length === 1 && hubsB[0].id === HUB3 && hubsB[0].public_key === hubC.pub,
+  '11b: a home with no owner key: the fresh key enrolled as its first; porterd takes and relays the pairing it signed over a wrong code (it cannot tell)',
+  `${rW.text} ${rW.relayed} ${JSON.stringify(keysB)} ${JSON.stringify(hubsB)}`);
+  const findEventIn = async (home, pred) => {
+    let after = null;
+    for (let i = 0; i < 100; i++) {
+      const r = await call('GET', `/v1/homes/${home}/events?limit=200${after ? `&after=${after}` : ''}`, null, otok);
+      const hit = (r.events || []).find(pred);
+      if (hit || !r.next) return hit || null;
+      after = r.next;
+    }
+    return null;
+  };
+  const statusOf = async () => ({ value: await t3('pair-hub-status').getAttribute('data-value'),
+    reason: await t3('pair-hub-status').getAttribute('data-reason'), kid: await t3('pair-hub-status').getAttribute('data-kid'),
+    text: await t3('pair-hub-status').textContent() });
+  await until(30, async () => (await statusOf()).value !== 'waiting');
+  const sW = await statusOf();
+  ok(sW.value === 'refused' && sW.reason === 'untrusted-signer' && sW.text.includes(`The hub ${HUB3} refused the pairing`),
+    '11b: the wrong code: the hub\'s pairing.refuse (untrusted-signer) reaches the page through the stream, which says so', JSON.stringify(sW));
+  const refLine = new RegExp(`event=pair via=uplink result=refuse reason=untrusted-signer detail=- owner_key_id=${kid3}`);
+  const evW = await until(20, () => findEventIn(hB, (e) => e.source === `hub:${HUB3}` && e.type === 'pairing.refuse'));
+  ok(refLine.test(hubC.log()) && !/event=paired/.test(hubC.log()) && evW?.data?.reason === 'untrusted-signer' &&
+    evW?.data?.owner_key_id === kid3 && !hubC.log().includes(wrong) && !hubC.log().includes(pc.CODE),
+  `11b: the hub refused it (its log, and porterd's pairing.refuse by key ${kid3}); no code in its log`,
+  `${JSON.stringify(evW)}\n${hubC.log().split('\n').slice(-10).join('\n')}`);
+  const dbW = hubDb();
+  ok(db0 === '0  -' && dbW === db0, '11b: ... and nothing changed at the hub: no owner, no home in its hub.db', `${db0} -> ${dbW}`);
+  // The fresh key is no owner of this hub: a remote unlock it signs is
+  // relayed (porterd lists the hub) and refused, the bolt stays locked.
+  await t3('unlock').click();
+  await t3('unlock-confirm').click();
+  const cmdLine = /event=command result=refuse op=unknown reason=(untrusted-signer) nonce=- owner_key_id=-/;
+  const refusedCmd = await until(20, () => cmdLine.exec(hubC.log()));
+  // (porterd has it before the hub is removed: nothing of the hub's is left
+  // unacknowledged, which the hub would send again only after a while)
+  const evC = await until(20, () => findEventIn(hB, (e) => e.source === `hub:${HUB3}` && e.type === 'command.refuse'));
+  ok(refusedCmd && evC?.data?.reason === 'untrusted-signer' && !/event=command result=ok/.test(hubC.log()) &&
+    hubC.sim()?.lock === 'locked',
+  `11b: ... an Unlock signed in that page reaches the hub and is refused (its log and porterd's command.refuse: ${refusedCmd?.[1]}, it trusts no key), its sim bolt locked`,
+  `${JSON.stringify(hubC.sim())} ${JSON.stringify(evC)}\n${hubC.log().split('\n').slice(-10).join('\n')}`);
+  await shot('25-pair-wrong-code', p3);
+  lap('11b wrong code refused');
+
+  // The right code: the hub removed at porterd (else "exists"), pasted again.
+  await call('DELETE', `/v1/homes/${hB}/hubs/${HUB3}`, null, otok);
+  await t3('pair-again').click();
+  // porterd's 201 held back 3 s on its way to the page (porterd stores and
+  // relays at once): the hub's word may come through the stream first, and
+  // the page must not miss it.
+  const hold = async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const r = await route.fetch();
+    await sleep(3000);
+    return route.fulfill({ response: r });
+  };
+  await p3.route(`**/v1/homes/${hB}/hubs`, hold);
+  const rR = await pasteAndConfirm(p3, pc.TEXT);
+  await p3.unroute(`**/v1/homes/${hB}/hubs`, hold);
+  ok(rR.value === 'stored' && rR.relayed === 'true' && !rR.text.includes('enrolled') &&
+    (await ownerKeys(hB)).length === 1 && (await hubsOf(hB)).some((x) => x.id === HUB3),
+  '11b: removed at porterd and pasted again with the right code: stored and relayed, signed by the fresh key (already the home\'s only owner key)', rR.text);
+  await until(30, async () => (await statusOf()).value !== 'waiting');
+  const sR = await statusOf();
+  ok(sR.value === 'paired' && sR.kid === kid3,
+    `11b: the hub's pairing.ok, through the stream, names the fresh key ${kid3}: the code the wrong one did not use up`,
+    `${JSON.stringify(sR)}\n${(await p3.evaluate(() => window.__heard)).join('\n')}`);
+  const evR = await until(20, () => findEventIn(hB, (e) => e.source === `hub:${HUB3}` && e.type === 'pairing.ok'));
+  ok(new RegExp(`event=paired via=uplink home=${hB} owner=${PK3}`).test(hubC.log()) && evR?.data?.owner_key_id === kid3 &&
+    hubDb() === `1 ${hB} ${pk3hex}` && !hubC.log().includes(pc.CODE),
+  '11b: the hub paired with the fresh key and the new home (its log, porterd\'s pairing.ok, its hub.db), no code in its log',
+  `${hubDb()} ${JSON.stringify(evR)}\n${hubC.log().split('\n').slice(-10).join('\n')}`);
+  lap('11b paired');
+  let moved3 = false;
+  for (let i = 0; i < 4 && !moved3; i++) { // the owners and revocations topics come just after the pairing
+    await t3('unlock').click();
+    await t3('unlock-confirm').click();
+    moved3 = await until(15, () => ['unlocked', 'unlocking'].includes(hubC.sim()?.lock));
+  }
+  const okEv3 = await until(20, () => findEventIn(hB, (e) => e.source === `hub:${HUB3}` && e.type === 'command.ok'));
+  ok(moved3 && okEv3?.data?.owner_key_id === kid3 && okEv3?.data?.op === 'unlock',
+    `11b: Unlock signed in that page moves the third hub's sim bolt (command.ok by key ${kid3}): the hub trusts the fresh key`,
+    `${JSON.stringify(hubC.sim())} ${JSON.stringify(okEv3)}`);
+  await shot('25b-pair-first-key', p3);
+  lap('11b unlocked');
 
   // 11c. The page's words on what porterd's 201 says of the relay. The
   // broker cannot be stopped here (make run stops everything when one part
@@ -2261,7 +2430,8 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, T, V, BASE, call, sign
   // change only "relayed" on the way to the page: false (porterd could
   // not publish: the hub is not paired, nothing to wait for), and absent
   // (an older porterd: the page waits). porterd's own "relayed": false,
-  // broker down, is tested by the C side.
+  // broker down, is tested by the C side. (In the second browser, whose
+  // key is the home's owner key; hub keys of no hub.)
   const relayAs = async (value) => {
     const url = `**/v1/homes/${hB}/hubs`;
     const handler = async (route) => {
@@ -2272,26 +2442,27 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, T, V, BASE, call, sign
       else body.relayed = value;
       await route.fulfill({ response: r, body: JSON.stringify(body) });
     };
-    await page.route(url, handler);
-    await tid('pair-again').click();
+    await p3.route(url, handler);
+    await t3('pair-again').click();
     const key = someKey();
-    const r = await pasteAndConfirm(`${key} ${randomBytes(16).toString('base64url')}`);
-    await page.unroute(url, handler);
-    return { ...r, key, relayed: await tid('pair-result').getAttribute('data-relayed'),
-      status: await tid('pair-hub-status').getAttribute('data-value'), statusText: await tid('pair-hub-status').textContent() };
+    const r = await pasteAndConfirm(p3, `${key} ${randomBytes(16).toString('base64url')}`);
+    await p3.unroute(url, handler);
+    return { ...r, key, status: await t3('pair-hub-status').getAttribute('data-value'),
+      statusText: await t3('pair-hub-status').textContent() };
   };
   const rF = await relayAs(false);
-  const hubsF = (await call('GET', `/v1/homes/${hB}/hubs`, null, otok)).hubs || [];
+  const hubsF = await hubsOf(hB);
   ok(rF.value === 'stored' && rF.relayed === 'false' && /could not reach it/.test(rF.text) && !/passed the signed pairing on/.test(rF.text) &&
     rF.status === 'not-relayed' && /porter hub pair-local/.test(rF.statusText) &&
     rF.statusText.includes(`porter hub remove --home ${hB} hub-${kidOf(rF.key)}`) && /\(exists\)/.test(rF.statusText) &&
     hubsF.some((x) => x.public_key === rF.key),
   '11c: "relayed": false: the page says porterd stored the hub but could not reach it, points to pair-local or remove and retry, and does not wait',
   `${rF.text}\n${rF.statusText}`);
-  await shot('26-pair-not-relayed');
+  await shot('26-pair-not-relayed', p3);
   const rU = await relayAs(undefined);
   ok(rU.value === 'stored' && rU.relayed === 'unknown' && /does not say whether it could/.test(rU.text) && rU.status === 'waiting',
     '11c: no "relayed" (an older porterd): the page says it does not know and waits for the hub\'s word', `${rU.text}\n${rU.statusText}`);
+  await ctx3.close();
   for (const id of [hA, hB]) await call('DELETE', `/v1/homes/${id}`, null, otok).catch(() => {});
 }
 
