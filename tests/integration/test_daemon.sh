@@ -99,6 +99,7 @@ req() {
 	NREQ=$((NREQ + 1))
 }
 json() { req "$1" "$2" -H 'Content-Type: application/json' --data-binary "$3" "${@:4}"; }
+setcookie() { sed -n 's/^[Ss]et-[Cc]ookie: *//p' resp.h | tr -d '\r'; }	# of the last req
 NREQ=0
 
 # ---- 1. configuration checks ----
@@ -282,8 +283,9 @@ if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /C
 	-addext subjectAltName=IP:127.0.0.1 -days 2 -keyout key.pem -out cert.pem >openssl.log 2>&1; then
 	chmod 600 key.pem
 	conf c.ini server.tls_cert="$T/cert.pem" server.tls_key="$T/key.pem" store.path="$T/c/porter.db"
+	printf '[web]\ncookie_secure = auto\n' >>c.ini
 	start c c.ini; ok "porterd starts with tls_cert and tls_key" || show c.log
-	C=$PID
+	C=$PID CPORT=${PORT:-0}
 	req GET "https://127.0.0.1:${PORT:-0}/v1/health" --cacert cert.pem
 	[ "$CODE" = 200 ]; ok "https with --cacert: GET /v1/health 200 ($CODE)" || show curl.err c.log
 	req GET "http://127.0.0.1:${PORT:-0}/v1/health"
@@ -291,8 +293,32 @@ if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /C
 	req GET "https://127.0.0.1:${PORT:-0}/v1/health"
 	[ "$CODE" = 000 ] && grep -qiE 'certificate|verify' curl.err; ok "https without --cacert fails verification" || show curl.err
 	grep -q 'tls=on' c.log; ok "the log says tls=on"
+	# [web] cookie_secure = auto (docs/web.md, "Web sessions"): over TLS
+	# the session cookie is Secure, named __Host-porter_session, and only
+	# that name is read; the same file without the certificate: no Secure.
+	TU="https://127.0.0.1:$CPORT"
+	json POST "$TU/v1/accounts" '{"email":"tls@example.org","password":"Tls-Cookie-Password-1","name":"Tee"}' --cacert cert.pem
+	json POST "$TU/v1/sessions" '{"email":"tls@example.org","password":"Tls-Cookie-Password-1","cookie":true}' --cacert cert.pem
+	SC=$(setcookie)
+	CK=$(printf '%s' "$SC" | sed -En 's/^__Host-porter_session=([A-Za-z0-9_-]{43}); Path=\/; HttpOnly; SameSite=Strict; Max-Age=[0-9]+; Secure$/\1/p')
+	[ "$CODE" = 201 ] && [ -n "$CK" ]
+	ok "cookie_secure = auto over TLS: Set-Cookie: __Host-porter_session=...; Path=/; HttpOnly; SameSite=Strict; Max-Age=N; Secure ($CODE: ${SC%%=*}=...;${SC#*;})"
+	req GET "$TU/v1/me" --cacert cert.pem -H "Cookie: __Host-porter_session=$CK"
+	c1=$CODE
+	req GET "$TU/v1/me" --cacert cert.pem -H "Cookie: porter_session=$CK"
+	[ "$c1" = 200 ] && [ "$CODE" = 401 ]; ok "over TLS that cookie signs in as __Host-porter_session, not as porter_session ($c1, $CODE)"
 	stop "$C" TERM
 	[ "$STATUS" -eq 0 ]; ok "TLS porterd stops on SIGTERM with status 0 ($STATUS)"
+	conf c2.ini store.path="$T/c/porter.db"
+	printf '[web]\ncookie_secure = auto\n' >>c2.ini
+	start c2 c2.ini; ok "the same configuration without tls_cert and tls_key starts (plain HTTP)" || show c2.log
+	C2=$PID
+	json POST "http://127.0.0.1:${PORT:-0}/v1/sessions" '{"email":"tls@example.org","password":"Tls-Cookie-Password-1","cookie":true}'
+	SC=$(setcookie)
+	[ "$CODE" = 201 ] &&
+		printf '%s' "$SC" | grep -Eq '^porter_session=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Strict; Max-Age=[0-9]+$'
+	ok "cookie_secure = auto without TLS: Set-Cookie: porter_session=...; HttpOnly; SameSite=Strict, no Secure ($CODE: ${SC%%=*}=...;${SC#*;})"
+	stop "$C2" TERM
 else
 	show openssl.log
 	false; ok "openssl makes a self-signed P-256 certificate"
@@ -310,7 +336,7 @@ stop "$D" TERM
 
 # ---- every line porterd wrote (porterd(8) LOGGING) ----
 
-cat a.log a2.log b.log c.log d.log 2>/dev/null | grep -vE '^ts=[0-9TZ:.-]+ level=(error|warn|info|debug) event=[a-z_]+( |$)' >stray.txt
+cat a.log a2.log b.log c.log c2.log d.log 2>/dev/null | grep -vE '^ts=[0-9TZ:.-]+ level=(error|warn|info|debug) event=[a-z_]+( |$)' >stray.txt
 [ ! -s stray.txt ]; ok "every line porterd wrote to stderr is a 'ts= level= event=' line" || show stray.txt
 
 echo "1..$n"
