@@ -8,9 +8,9 @@ set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$1
 ART=$2
-if ! command -v node >/dev/null 2>&1; then
-	echo "1..0 # SKIP node is not installed (scripts/deps.sh)"
-	exit 0
-fi
+# node or chromium missing: a failure, unless PORTER_WEB_OPTIONAL=1
+# shellcheck source=need.sh
+. "$SRC/tests/web/need.sh"
+web_need
 sh "$SRC/scripts/web.sh" "$BUILD/web" >&2 || { echo "Bail out! scripts/web.sh failed"; exit 1; }
 exec node "$SRC/tests/web/endorse.mjs" "$BUILD" "$ART"

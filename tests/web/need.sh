@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# Sourced by tests/web/{e2e,live,members,approval}.sh: what the browser
+# Sourced by tests/web/{e2e,live,members,approval,endorse}.sh: what the browser
 # tests need from scripts/deps.sh (node, Debian's chromium). On a machine
 # where scripts/deps.sh installed everything, a missing one is a FAILURE
 # ("Bail out!", exit 1: make test counts it), not a skip that would count
