@@ -4,7 +4,7 @@
  * owners' approvals, pt_envelope_verify() (lib/core/envelope.c, cose.c,
  * cbor.c).
  *
- * The same bytes are verified as each of the seven kinds (and as kinds
+ * The same bytes are verified as each of the eight kinds (and as kinds
  * that do not exist: 0, 8, 255), against a fixed signer set (the owner keys of
  * fuzz/mkcorpus.c: seeds 32 x 0x01 and 32 x 0x02), audience "home-1"
  * (a home id, or for attestations a carrier id), clock
@@ -194,6 +194,10 @@ verify(const uint8_t *data, size_t size, enum pt_envelope_kind kind)
 		CHECK(e.op == PT_OWNER_ADD && e.target_len == PT_PK_LEN);
 		CHECK(is_zero(e.lock, sizeof(e.lock)) && is_zero(e.name, sizeof(e.name)));
 		break;
+	case PT_ENV_HUB_HOME:
+		CHECK(e.op == PT_HUB_HOME_PAIRED && e.target_len == PT_PK_LEN);
+		CHECK(is_zero(e.lock, sizeof(e.lock)) && is_zero(e.name, sizeof(e.name)));
+		break;
 	case PT_ENV_APPROVAL:
 		/* approve or deny, for a 16-byte session id, and nothing else */
 		CHECK(e.op == PT_APPROVE || e.op == PT_DENY);
@@ -230,14 +234,15 @@ verify(const uint8_t *data, size_t size, enum pt_envelope_kind kind)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum pt_envelope_kind kinds[7] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
-						       PT_ENV_PAIRING, PT_ENV_ATTESTATION,
-						       PT_ENV_OWNER, PT_ENV_LIVE, PT_ENV_APPROVAL};
-	static const unsigned none[3] = {0, 8, 255};	/* kinds that do not exist */
+	static const enum pt_envelope_kind kinds[8] = {PT_ENV_COMMAND,	PT_ENV_REVOCATION,
+						       PT_ENV_PAIRING,	PT_ENV_ATTESTATION,
+						       PT_ENV_OWNER,	PT_ENV_LIVE,
+						       PT_ENV_APPROVAL, PT_ENV_HUB_HOME};
+	static const unsigned none[3] = {0, 9, 255};	/* kinds that do not exist */
 	struct pt_envelope e;
 	size_t i, accepted = 0, idx;
 
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 8; i++)
 		accepted += verify(data, size, kinds[i]) == PT_OK;
 	CHECK(accepted <= 1);
 	/* A kind that does not exist accepts nothing, and reads nothing. */

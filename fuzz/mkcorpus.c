@@ -703,6 +703,16 @@ envelopes(void)
 		 PT_CTI_LEN, 0xd5, false);
 	envelope("apr_badsig", OWNER, PT_ENV_APPROVAL, PT_APPROVE, HOME, NOW, NULL, cti,
 		 PT_CTI_LEN, 0xd6, true);
+	/* A hub's word on its home (the hub's key signs: here the fuzz
+	 * target's signers stand in), naming the owner key it paired with. */
+	envelope("hh_paired", OWNER, PT_ENV_HUB_HOME, PT_HUB_HOME_PAIRED, HOME, NOW, NULL,
+		 pk[CARRIER], PT_PK_LEN, 0xe1, false);
+	envelope("hh_owner2", OWNER2, PT_ENV_HUB_HOME, PT_HUB_HOME_PAIRED, HOME, NOW - 300, NULL,
+		 pk[SUB], PT_PK_LEN, 0xe2, false);
+	envelope("hh_other_home", OWNER, PT_ENV_HUB_HOME, PT_HUB_HOME_PAIRED, "home-2", NOW,
+		 NULL, pk[CARRIER], PT_PK_LEN, 0xe3, false);
+	envelope("hh_badsig", OWNER, PT_ENV_HUB_HOME, PT_HUB_HOME_PAIRED, HOME, NOW, NULL,
+		 pk[CARRIER], PT_PK_LEN, 0xe4, true);
 	/* Attestations, by the fuzz target's signer keys for audience HOME. */
 	attestation("att_basic", OWNER, 1, HOME, NOW, "7", "Ben K.", 0xb1, false);
 	attestation("att_background", OWNER2, 3, HOME, NOW - 200, "18446744073709551615",

@@ -53,7 +53,20 @@ enum pt_envelope_kind {
 	PT_ENV_OWNER = 5,	/* an owner key endorses another owner key (docs/web.md) */
 	PT_ENV_LIVE = 6,	/* an owner asks for live view (porter/live.h, docs/live.md) */
 	PT_ENV_APPROVAL = 7,	/* an owner answers a hub's request to let someone in (docs/alarm.md) */
+	PT_ENV_HUB_HOME = 8,	/* a hub says which home it belongs to (docs/mqtt.md, "home") */
 };
+
+/* PT_ENV_HUB_HOME: signed by the hub's own key, not an owner's. aud = the
+ * home the hub is paired with, nonce random, AAD "porter/hub-home/v1"
+ * (PT_AAD_HUB_HOME), -65537 {1: 1 (PT_HUB_HOME_PAIRED), 2: the owner key
+ * whose pairing statement the hub accepted (32 bytes)}: op 1, target that
+ * key, target_len 32. The hub publishes it (retained) on its "home" topic
+ * whenever it connects paired and right after it pairs; porterd files the
+ * hub's events and state under a home only once the hub's key has said
+ * so, so that pairing a hub's public key at porterd from another home
+ * gains nothing (docs/threat-model.md). */
+#define PT_AAD_HUB_HOME "porter/hub-home/v1"
+#define PT_HUB_HOME_PAIRED 1
 
 /* PT_ENV_APPROVAL: aud = home id, AAD "porter/approval/v1"
  * (PT_AAD_APPROVAL), nonce = the request id the hub chose (16 bytes, in

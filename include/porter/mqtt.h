@@ -14,6 +14,7 @@
  *   time          porterd  0    no        CBOR: porterd's clock + newest revocation version
  *   owners        porterd  1    yes       CBOR: array of owner statements (PT_ENV_OWNER)
  *   pair          porterd  1    no        CBOR: a link PAIR's body (pt_link_pair_body_decode)
+ *   home          hub      1    yes       COSE: the hub's word on its home (PT_ENV_HUB_HOME)
  *
  * plus Home Assistant discovery configs (JSON, retained) under
  * "homeassistant/<component>/<hub id>/<object>/config".
@@ -100,8 +101,9 @@ enum pt_mqtt_leaf {
 	PT_MQTT_TIME = 6,
 	PT_MQTT_OWNERS = 7,
 	PT_MQTT_PAIR = 8,	/* an owner's pairing statement, relayed (porter/link.h) */
+	PT_MQTT_HOME = 9,	/* the hub's signed word on its home (PT_ENV_HUB_HOME) */
 };
-#define PT_MQTT_LEAF_LAST PT_MQTT_PAIR
+#define PT_MQTT_LEAF_LAST PT_MQTT_HOME
 
 /* How each leaf is used: the table above, for the daemons to publish and
  * subscribe by (QoS, retain flag, who publishes). */

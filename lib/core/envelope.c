@@ -1,8 +1,8 @@
 /*
  * Signed statements in the grant envelope: remote commands, revocations,
  * hub pairings, courier attestations, owner-key endorsements and live
- * view requests (the one kind with an expiry, claim 4) and answers to a
- * hub's request for an owner's approval.
+ * view requests (the one kind with an expiry, claim 4), answers to a
+ * hub's request for an owner's approval, and a hub's word on its home.
  */
 #include "porter/envelope.h"
 
@@ -49,6 +49,8 @@ aad_of(unsigned kind)
 		return PT_LIVE_REQUEST_DOMAIN;
 	case PT_ENV_APPROVAL:
 		return PT_AAD_APPROVAL;
+	case PT_ENV_HUB_HOME:
+		return PT_AAD_HUB_HOME;
 	default:
 		return NULL;
 	}
@@ -125,6 +127,10 @@ check(const struct pt_envelope *e)
 		if (e->op != PT_OWNER_ADD || e->target_len != PT_PK_LEN)
 			return PT_EMALFORMED;
 		break;
+	case PT_ENV_HUB_HOME:
+		if (e->op != PT_HUB_HOME_PAIRED || e->target_len != PT_PK_LEN)
+			return PT_EMALFORMED;
+		break;
 	case PT_ENV_APPROVAL:
 		if ((e->op != PT_APPROVE && e->op != PT_DENY) || e->target_len != PT_CTI_LEN)
 			return PT_EMALFORMED;
@@ -190,6 +196,7 @@ pt_envelope_sign(const struct pt_crypto_ops *ops, const struct pt_signer *sg,
 	case PT_ENV_PAIRING:
 	case PT_ENV_OWNER:
 	case PT_ENV_APPROVAL:
+	case PT_ENV_HUB_HOME:
 		pt_cbor_put_map(&w, 2);
 		pt_cbor_put_int(&w, 1);
 		pt_cbor_put_uint(&w, e->op);
@@ -283,6 +290,7 @@ decode_porter(struct pt_cbor_rd *rd, unsigned kind, struct pt_envelope *e)
 	case PT_ENV_PAIRING:
 	case PT_ENV_OWNER:
 	case PT_ENV_APPROVAL:
+	case PT_ENV_HUB_HOME:
 		if (pt_cbor_bytes(rd, &b, &blen) != PT_OK || blen > PT_PK_LEN)
 			return PT_EMALFORMED;
 		memcpy(e->target, b, blen);

@@ -115,6 +115,7 @@ static const struct pt_mqtt_leaf_info leaves[] = {
 	[PT_MQTT_TIME] = {"time", 0, false, false},
 	[PT_MQTT_OWNERS] = {"owners", 1, true, false},
 	[PT_MQTT_PAIR] = {"pair", 1, false, false},
+	[PT_MQTT_HOME] = {"home", 1, true, true},
 };
 _Static_assert(sizeof(leaves) / sizeof(leaves[0]) == PT_MQTT_LEAF_LAST + 1, "every leaf named");
 #define N_LEAVES (sizeof(leaves) / sizeof(leaves[0]))

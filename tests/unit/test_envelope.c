@@ -126,6 +126,19 @@ env_owner(struct pt_envelope *e, const uint8_t *new_key)
 	e->target_len = PT_PK_LEN;
 }
 
+static void
+env_hubhome(struct pt_envelope *e, const uint8_t *owner_key)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = PT_ENV_HUB_HOME;
+	strcpy(e->aud, HOME);
+	e->iat = NOW;
+	memset(e->nonce, 0x68, PT_CTI_LEN);
+	e->op = PT_HUB_HOME_PAIRED;
+	memcpy(e->target, owner_key, PT_PK_LEN);
+	e->target_len = PT_PK_LEN;
+}
+
 /* A viewer's X25519 key (from a fixed seed, made in main). */
 static uint8_t viewer_xpk[PT_LIVE_XPK_LEN];
 
@@ -829,13 +842,13 @@ test_pairing_attestation_sign_refusals(void)
 static void
 test_cross_kind(void)
 {
-	static const enum pt_envelope_kind kinds[7] = {PT_ENV_COMMAND, PT_ENV_REVOCATION,
-						       PT_ENV_PAIRING, PT_ENV_ATTESTATION,
-						       PT_ENV_OWNER, PT_ENV_LIVE, PT_ENV_APPROVAL};
-	static const char *names[7] = {"command", "revocation", "pairing", "attestation", "owner",
-				       "live", "approval"};
-	uint8_t env[7][PT_ENVELOPE_SIZE_MAX], buf[PT_ENVELOPE_SIZE_MAX];
-	size_t len[7], n = 0, i, j;
+	static const enum pt_envelope_kind kinds[8] = {
+		PT_ENV_COMMAND, PT_ENV_REVOCATION, PT_ENV_PAIRING,  PT_ENV_ATTESTATION,
+		PT_ENV_OWNER,	PT_ENV_LIVE,	   PT_ENV_APPROVAL, PT_ENV_HUB_HOME};
+	static const char *names[8] = {"command", "revocation", "pairing", "attestation", "owner",
+				       "live", "approval", "hub-home"};
+	uint8_t env[8][PT_ENVELOPE_SIZE_MAX], buf[PT_ENVELOPE_SIZE_MAX];
+	size_t len[8], n = 0, i, j;
 	struct pt_envelope e, d;
 	uint8_t cti[PT_CTI_LEN];
 	int r;
@@ -858,10 +871,12 @@ test_cross_kind(void)
 	r |= pt_envelope_sign(ops, &owner.sg, &e, env[5], sizeof(env[5]), &len[5]);
 	env_appr(&e, PT_APPROVE, 0x72, 0xc7);
 	r |= pt_envelope_sign(ops, &owner.sg, &e, env[6], sizeof(env[6]), &len[6]);
+	env_hubhome(&e, hub_pk);
+	r |= pt_envelope_sign(ops, &owner.sg, &e, env[7], sizeof(env[7]), &len[7]);
 	T_EQ(r, PT_OK, "cross-kind: one of each kind signed by the owner");
 
-	for (i = 0; i < 7; i++)
-		for (j = 0; j < 7; j++) {
+	for (i = 0; i < 8; i++)
+		for (j = 0; j < 8; j++) {
 			size_t idx = 9;
 			memset(&d, 0x5a, sizeof(d));
 			r = verify(env[i], len[i], kinds[j], HOME, NOW, SKEW, &d, &idx);
@@ -873,13 +888,13 @@ test_cross_kind(void)
 				     "cross-kind: %s as %s: bad-signature (got %s), zeroed", names[i],
 				     names[j], pt_err_code(r));
 		}
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 8; i++) {
 		size_t idx;
 		r = verify(env[i], len[i], (enum pt_envelope_kind)0, HOME, NOW, SKEW, &d, &idx);
 		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 0: invalid-argument",
 		     names[i]);
-		r = verify(env[i], len[i], (enum pt_envelope_kind)8, HOME, NOW, SKEW, &d, &idx);
-		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 8: invalid-argument",
+		r = verify(env[i], len[i], (enum pt_envelope_kind)9, HOME, NOW, SKEW, &d, &idx);
+		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 9: invalid-argument",
 		     names[i]);
 		r = verify(env[i], len[i], (enum pt_envelope_kind)255, HOME, NOW, SKEW, &d, &idx);
 		T_OK(r == PT_EINVAL && env_zero(&d), "cross-kind: %s as kind 255: invalid-argument",
@@ -1270,6 +1285,61 @@ test_live(void)
 	T_EQ(flips, 0, "every one of %zu single bit flips of a live request refused", total);
 	T_EQ(verify(out, n, PT_ENV_LIVE, HOME, NOW, SKEW, &d, &idx), PT_OK,
 	     "the unflipped original still verifies");
+}
+
+/* PT_ENV_HUB_HOME: the hub's key says which home it is paired with
+ * (porterd files its events under that home only). Here owner/owner2
+ * stand in for hub keys: verify() lists them as the signers. */
+static void
+test_hub_home(void)
+{
+	uint8_t out[PT_ENVELOPE_SIZE_MAX], again[PT_ENVELOPE_SIZE_MAX], bad[PT_ENVELOPE_SIZE_MAX];
+	struct pt_envelope e, d;
+	size_t n = 0, n2 = 0, idx = 9, i;
+	int r;
+
+	env_hubhome(&e, hub_pk);
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_OK, "hub-home: signed");
+	memset(&d, 0x5a, sizeof(d));
+	r = verify(out, n, PT_ENV_HUB_HOME, HOME, NOW, SKEW, &d, &idx);
+	T_OK(r == PT_OK && idx == 1 && d.kind == PT_ENV_HUB_HOME && d.op == PT_HUB_HOME_PAIRED &&
+		     d.target_len == PT_PK_LEN && memcmp(d.target, hub_pk, PT_PK_LEN) == 0 &&
+		     strcmp(d.aud, HOME) == 0 && d.iat == NOW && d.exp == 0 && d.lock[0] == '\0' &&
+		     d.name[0] == '\0',
+	     "hub-home: verifies, signer 1, the home and the owner key (got %s)", pt_err_code(r));
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &d, again, sizeof(again), &n2), PT_OK,
+	     "hub-home: decoded statement signs again");
+	T_OK(n2 == n && memcmp(again, out, n) == 0, "hub-home: one encoding");
+	refuse("hub-home: another home", out, n, PT_ENV_HUB_HOME, "home-0000", NOW, PT_EAUDIENCE);
+	refuse("hub-home: as an owner statement", out, n, PT_ENV_OWNER, HOME, NOW, PT_EBADSIG);
+	refuse("hub-home: as a pairing", out, n, PT_ENV_PAIRING, HOME, NOW, PT_EBADSIG);
+	T_OK(pt_envelope_verify(ops, out, n, PT_ENV_HUB_HOME, (const uint8_t(*)[PT_PK_LEN])signers,
+				2, HOME, NOW + 86400 * 365, UINT32_MAX, &d, &idx) == PT_OK,
+	     "hub-home: a year later with skew UINT32_MAX (as porterd verifies)");
+	for (i = 0; i < n; i++) {
+		memcpy(bad, out, n);
+		bad[i] ^= 0x10;
+		if (verify(bad, n, PT_ENV_HUB_HOME, HOME, NOW, SKEW, &d, &idx) == PT_OK)
+			break;
+	}
+	T_OK(i == n, "hub-home: no single flipped bit (0x10) of any byte verifies (byte %zu)", i);
+	env_hubhome(&e, hub_pk);
+	T_EQ(pt_envelope_sign(ops, &stranger.sg, &e, out, sizeof(out), &n), PT_OK,
+	     "hub-home: signed by another key");
+	refuse("hub-home: by another key", out, n, PT_ENV_HUB_HOME, HOME, NOW, PT_EUNTRUSTEDCMD);
+
+	env_hubhome(&e, hub_pk);
+	e.op = 2;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "hub-home: sign refuses op 2");
+	env_hubhome(&e, hub_pk);
+	e.target_len = PT_CTI_LEN;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "hub-home: sign refuses a 16-byte target");
+	env_hubhome(&e, hub_pk);
+	e.exp = NOW + 60;
+	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, out, sizeof(out), &n), PT_EMALFORMED,
+	     "hub-home: sign refuses an expiry");
 }
 
 static void
@@ -1793,9 +1863,9 @@ test_approval(void)
 	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, again, sizeof(again), &n2), PT_EMALFORMED,
 	     "sign: approval without a home");
 	env_appr(&e, PT_APPROVE, 0xa7, 0x5e);
-	e.kind = 8;
+	e.kind = 9;
 	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, again, sizeof(again), &n2), PT_EMALFORMED,
-	     "sign: kind 8 (does not exist)");
+	     "sign: kind 9 (does not exist)");
 	env_appr(&e, PT_APPROVE, 0xa7, 0x5e);
 	T_EQ(pt_envelope_sign(ops, &owner.sg, &e, again, 60, &n2), PT_ENOSPC,
 	     "sign: approval into 60 bytes");
@@ -1991,6 +2061,7 @@ main(void)
 	test_pairing_attestation_refusals();
 	test_strict_claims_new();
 	test_owner();
+	test_hub_home();
 	test_live();
 	test_approval();
 

@@ -284,6 +284,7 @@ test_leaves(void)
 		{PT_MQTT_TIME, "time", 0, false, false},
 		{PT_MQTT_OWNERS, "owners", 1, true, false},
 		{PT_MQTT_PAIR, "pair", 1, false, false},
+		{PT_MQTT_HOME, "home", 1, true, true},
 	};
 	size_t i;
 	bool ok = true;
@@ -295,9 +296,9 @@ test_leaves(void)
 		     li->from_hub == want[i].from_hub;
 	}
 	T_OK(ok, "leaf table: names, QoS, retain flags and directions as documented");
-	T_OK(pt_mqtt_leaf_info(0) == NULL && pt_mqtt_leaf_info(9) == NULL &&
+	T_OK(pt_mqtt_leaf_info(0) == NULL && pt_mqtt_leaf_info(10) == NULL &&
 		     pt_mqtt_leaf_info(-1) == NULL && pt_mqtt_leaf_info(1000) == NULL,
-	     "leaf table: NULL for 0, 9, -1, 1000");
+	     "leaf table: NULL for 0, 10, -1, 1000");
 }
 
 static void
@@ -313,6 +314,7 @@ test_topic_build(void)
 		"porter/v1/hub/hub-1/time",
 		"porter/v1/hub/hub-1/owners",
 		"porter/v1/hub/hub-1/pair",
+		"porter/v1/hub/hub-1/home",
 	};
 	static const char *const bad_ids[] = {"", ".hidden", "a/b", "a+b", "+", "#", "a#",
 					      "a b", "$SYS", "h\xc3\xa9", "a\tb"};
@@ -355,7 +357,7 @@ test_topic_build(void)
 	T_EQ(pt_mqtt_topic_build(PT_MQTT_STATE, NULL, out, sizeof(out), &n), PT_EINVAL,
 	     "topic_build: NULL id");
 	T_EQ(pt_mqtt_topic_build(0, HUB, out, sizeof(out), &n), PT_EINVAL, "topic_build: leaf 0");
-	T_EQ(pt_mqtt_topic_build(9, HUB, out, sizeof(out), &n), PT_EINVAL, "topic_build: leaf 9");
+	T_EQ(pt_mqtt_topic_build(10, HUB, out, sizeof(out), &n), PT_EINVAL, "topic_build: leaf 10");
 }
 
 static int
