@@ -149,6 +149,7 @@ struct hub {
 	uint8_t pk[PT_PK_LEN];
 	char id[PT_ID_MAX + 1];
 	char home[PT_ID_MAX + 1];	/* "" until paired (or configured) */
+	unsigned home_gen;		/* moves at each pairing: the uplink republishes "home" */
 	struct pt_tz *tz;		/* NULL: no zone configured */
 	/* The owner keys trusted now: computed by roots_load from the
 	 * stored rows and the key revocations (docs/hub.md, "Owners"). */
@@ -2712,6 +2713,7 @@ pair_take(struct hub *h, const struct pt_link_pair *m, const char *note)
 		memcpy(h->home, home_was, sizeof(h->home));
 		return PT_EIO;
 	}
+	h->home_gen++;
 	h->pair_consumed = true;
 	memcpy(h->pair_used, h->pair_code, PAIR_CODE_LEN);
 	pt_wipe(h->pair_code, PAIR_CODE_LEN);
@@ -3432,6 +3434,62 @@ hub_mqtt_state(struct hub *h, struct pt_mqtt_state *s)
 	s->at = s->has_at ? now : 0;
 	s->has_rev = true;
 	s->rev = h->rev_version;
+}
+
+unsigned
+hub_home_gen(const struct hub *h)
+{
+	return h->home_gen;
+}
+
+int
+hub_home_statement(struct hub *h, uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct hub_owner_row *rows = NULL;
+	struct pt_envelope e;
+	struct pt_signer sg;
+	int64_t now = hub_now_utc();
+	size_t n = 0, i, idx;
+	int r = PT_ENOTFOUND;
+
+	*out_len = 0;
+	if (h->n_rows == 0 || h->home[0] == '\0')
+		return PT_ENOTFOUND;
+	if (hub_state_owner_rows(h->st, &rows, &n) != PT_OK)
+		return PT_EIO;
+	memset(&e, 0, sizeof(e));
+	/* The owner key whose pairing the hub accepted: the row whose
+	 * statement is its own pairing statement for this home (revoked or
+	 * not: this says which pairing, not whom the hub trusts). */
+	for (i = 0; i < n; i++) {
+		const uint8_t(*self)[PT_PK_LEN] = (const uint8_t(*)[PT_PK_LEN])rows[i].pk;
+		struct pt_envelope p;
+
+		if (rows[i].statement_len > 0 &&
+		    (pt_envelope_verify(h->ops, rows[i].statement, rows[i].statement_len,
+					PT_ENV_PAIRING, self, 1, h->home, now, UINT32_MAX, &p,
+					&idx) == PT_OK ||
+		     pt_envelope_verify_pairing_v1(h->ops, rows[i].statement,
+						   rows[i].statement_len, self, 1, h->home, now,
+						   UINT32_MAX, &p, &idx) == PT_OK)) {
+			memcpy(e.target, rows[i].pk, PT_PK_LEN);
+			e.target_len = PT_PK_LEN;
+			memset(&p, 0, sizeof(p));
+			break;
+		}
+	}
+	free(rows);
+	if (e.target_len == 0)
+		return PT_ENOTFOUND;
+	e.kind = PT_ENV_HUB_HOME;
+	e.op = PT_HUB_HOME_PAIRED;
+	memcpy(e.aud, h->home, sizeof(e.aud));
+	e.iat = now >= 0 && now <= PT_TIME_MAX ? now : 0;
+	pt_random(e.nonce, PT_CTI_LEN);
+	pt_signer_sodium(&sg, h->key);
+	r = pt_envelope_sign(h->ops, &sg, &e, out, cap, out_len);
+	memset(&e, 0, sizeof(e));
+	return r;
 }
 
 int

@@ -568,6 +568,13 @@ void hub_event(struct hub *h, const char *type, json_t *data);
 /* The state to publish now (online; bolt, door, rev; at if the time is
  * trusted). */
 void hub_mqtt_state(struct hub *h, struct pt_mqtt_state *s);
+/* The hub's word on its home (PT_ENV_HUB_HOME, docs/mqtt.md "home"),
+ * signed now by the hub key: the home it is paired with and the owner key
+ * whose pairing it accepted. PT_OK; PT_ENOTFOUND while not paired (the
+ * uplink then publishes an empty "home", clearing any retained one);
+ * PT_EIO, or the signer's error. hub_home_gen moves at every pairing. */
+int hub_home_statement(struct hub *h, uint8_t *out, size_t cap, size_t *out_len) PT_MUST_CHECK;
+unsigned hub_home_gen(const struct hub *h);
 /* Sign a batch (its checkpoint signature, with the hub key) and store the
  * checkpoint with its events. PT_OK or the error (b->sig zeroed). */
 int hub_sign_batch(struct hub *h, struct pt_mqtt_events *b) PT_MUST_CHECK;

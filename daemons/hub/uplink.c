@@ -93,6 +93,11 @@ struct uplink {
 	int last_sub_mid;
 	uint64_t sub_deadline_ms;
 
+	/* the home statement: published after every SUBACK and pairing,
+	 * before the state and the events (docs/mqtt.md, "home") */
+	bool home_force;
+	unsigned home_gen;
+
 	/* the state last published (at aside), and a forced republish */
 	bool state_valid, state_force;
 	struct pt_mqtt_state last;
@@ -197,6 +202,33 @@ publish_state(struct uplink *u, const struct pt_mqtt_state *s)
 	u->state_force = false;
 	hlog(HLOG_DEBUG, "event=uplink_state bolt=%s door=%s rev=%lld", pt_mqtt_bolt_name(s->bolt),
 	     pt_mqtt_door_name(s->door), (long long)s->rev);
+}
+
+/* The hub's word on its home, signed by its key, retained (docs/mqtt.md,
+ * "home"): porterd files our events under a home only once we said it.
+ * Unpaired: an empty retained message, so that no statement of a home we
+ * were paired with before a reset stays on the broker. */
+static void
+publish_home(struct uplink *u)
+{
+	unsigned gen = hub_home_gen(u->h);
+	size_t len = 0;
+	int r = hub_home_statement(u->h, u->buf, PT_ENVELOPE_SIZE_MAX, &len);
+
+	if (r != PT_OK && r != PT_ENOTFOUND) {
+		hlog(HLOG_ERR, "event=uplink_home error=\"cannot sign: %s\"", pt_err_text(r));
+		u->home_force = false;	/* again at the next connection or pairing */
+		u->home_gen = gen;
+		return;
+	}
+	u->home_force = false;
+	u->home_gen = gen;
+	/* Not sent (no connection, mostly): again after the next SUBACK. */
+	if (publish(u, u->topic[PT_MQTT_HOME], u->buf, r == PT_OK ? len : 0, 1, true, NULL) !=
+	    MOSQ_ERR_SUCCESS)
+		return;
+	hlog(HLOG_INFO, "event=uplink_home result=%s bytes=%zu",
+	     r == PT_OK ? "published" : "cleared", r == PT_OK ? len : 0);
 }
 
 /* Home Assistant: the lock and the door, retained, the same bytes every
@@ -465,6 +497,7 @@ on_subscribe(struct mosquitto *m, void *arg, int mid, int qos_count, const int *
 	if (mid == u->last_sub_mid && u->conn == UP_CONNECTED && !u->subscribed) {
 		u->subscribed = true;
 		hlog(HLOG_INFO, "event=uplink state=subscribed");
+		u->home_force = true;
 		u->state_force = true;
 		u->want_send = true;
 		if (u->discovery)
@@ -643,7 +676,8 @@ up_deadline(void *arg)
 		d = u->misc_ms;
 		if (!u->subscribed)
 			return d < u->sub_deadline_ms ? d : u->sub_deadline_ms;
-		if (u->state_force || (u->want_send && !u->inflight))
+		if (u->state_force || u->home_force || u->home_gen != hub_home_gen(u->h) ||
+		    (u->want_send && !u->inflight))
 			return 0;
 		if (u->inflight && u->retry_at_ms < d)
 			d = u->retry_at_ms;
@@ -688,11 +722,16 @@ up_tick(void *arg, uint64_t now)
 			return;
 		hlog(HLOG_WARN, "event=uplink_subscribe result=late note=\"going on without SUBACK\"");
 		u->subscribed = true;
+		u->home_force = true;
 		u->state_force = true;
 		u->want_send = true;
 		if (u->discovery)
 			publish_discovery(u);
 	}
+	/* First the home, then the state, then events: porterd reads them in
+	 * that order, so a pairing's events find the hub's word there. */
+	if (u->home_force || u->home_gen != hub_home_gen(u->h))
+		publish_home(u);
 	hub_mqtt_state(u->h, &s);
 	if (u->state_force || !u->state_valid || state_differs(&s, &u->last))
 		publish_state(u, &s);

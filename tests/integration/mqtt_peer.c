@@ -46,7 +46,8 @@ usage(void)
 	      "       mqtt_peer approval KEY HOME approve|deny REQUEST_HEX SESSION_HEX"
 	      " [IAT_OFFSET_S]\n"
 	      "       mqtt_peer time OFFSET_MS REV\n"
-	      "       mqtt_peer state < JSON\n",
+	      "       mqtt_peer state < JSON\n"
+	      "       mqtt_peer home HUB_PUBKEY HOME OWNER_PUBKEY < HEX_LINE\n",
 	      stderr);
 	return 2;
 }
@@ -377,6 +378,48 @@ cmd_state(void)
 	return 0;
 }
 
+/* The hub's retained home statement (PT_ENV_HUB_HOME), as porterd checks
+ * it: signed by the hub key, for HOME, naming OWNER_PUBKEY. Prints
+ * "home HOME owner_key_id KID" and exits 0 only then. */
+static int
+cmd_home(char **argv)
+{
+	static char line[2 * PT_ENVELOPE_SIZE_MAX + 4];
+	uint8_t payload[PT_ENVELOPE_SIZE_MAX], hub[1][PT_PK_LEN], owner[PT_PK_LEN], kid[PT_KID_LEN];
+	char kid_hex[2 * PT_KID_LEN + 1];
+	struct pt_envelope e;
+	struct pt_errbuf err;
+	size_t len, n, idx;
+	int r;
+
+	if (pt_pubkey_parse(argv[0], hub[0], &err) != PT_OK ||
+	    pt_pubkey_parse(argv[2], owner, &err) != PT_OK) {
+		fprintf(stderr, "mqtt_peer: %s\n", err.msg);
+		return 2;
+	}
+	if (fgets(line, sizeof(line), stdin) == NULL ||
+	    (n = strcspn(line, "\r\n")) == 0 || unhex(line, n, payload, sizeof(payload), &len) != 0) {
+		printf("bad hex\n");
+		return 1;
+	}
+	r = pt_envelope_verify(pt_crypto_sodium(), payload, len, PT_ENV_HUB_HOME,
+			       (const uint8_t(*)[PT_PK_LEN])hub, 1, argv[1], time(NULL), UINT32_MAX,
+			       &e, &idx);
+	if (r != PT_OK) {
+		printf("bad verify %s\n", pt_err_code(r));
+		return 1;
+	}
+	if (e.op != PT_HUB_HOME_PAIRED || e.target_len != PT_PK_LEN ||
+	    memcmp(e.target, owner, PT_PK_LEN) != 0) {
+		printf("bad owner\n");
+		return 1;
+	}
+	pt_kid(pt_crypto_sodium(), e.target, kid);
+	pt_hex(kid, PT_KID_LEN, kid_hex);
+	printf("home %s owner_key_id %s\n", e.aud, kid_hex);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -401,5 +444,7 @@ main(int argc, char **argv)
 		return cmd_time(argv + 2);
 	if (strcmp(argv[1], "state") == 0 && argc == 0)
 		return cmd_state();
+	if (strcmp(argv[1], "home") == 0 && argc == 3)
+		return cmd_home(argv + 2);
 	return usage();
 }

@@ -285,6 +285,11 @@ until_ok 3 grep -q 'event=revocations result=ignored note="not paired yet"' hub.
 	state_is '"rev":0' && ! evlog | grep -q ' revocation\.'
 ok "before pairing, revocations are ignored, not refused (nothing could verify them)" ||
 	show hub.log
+# The hub's word on its home (docs/mqtt.md, "home"): none while unpaired.
+msub porterd -t "porter/v1/hub/$HID/home" -C 1 -W 2 -F '%x' >home0.hex 2>/dev/null
+[ ! -s home0.hex ] && grep -q 'event=uplink_home result=cleared' hub.log
+ok "unpaired, the hub keeps no home statement on the broker (an empty retained message)" ||
+	{ show home0.hex; grep uplink_home hub.log | show; }
 "$HUB" pair -f hub.conf >pair.out 2>&1
 CODE=$(awk '/^pairing code:/ {print $3}' pair.out)
 HUBKEY=$(awk '/^hub key:/ {print $3}' pair.out)
@@ -303,6 +308,16 @@ seq_acked=$(drain)
 ok "acked up to date (seq $seq_acked)" || batches | show
 batches | grep -q ' pairing.ok '
 ok "the pairing's events reached porterd" || batches | show
+msub porterd -t "porter/v1/hub/$HID/home" -C 1 -W 3 -F '%r %x' >home1.out 2>/dev/null
+sed -n 's/^1 //p' home1.out | "$PEER" home "$T/hub/hub.key.pub" home-1 owner.key.pub >home1.chk
+ok "paired, the hub's retained home statement verifies with its key: home-1, the owner key that paired it" ||
+	{ show home1.out; show home1.chk; }
+sed -n 's/^1 //p' home1.out | "$PEER" home "$T/hub/hub.key.pub" home-2 owner.key.pub >home2.chk
+grep -q '^bad verify wrong-home-or-lock' home2.chk
+ok "...and is no statement for another home" || show home2.chk
+sed -n 's/^1 //p' home1.out | "$PEER" home owner.key.pub home-1 owner.key.pub >home3.chk 2>&1
+! grep -q '^home ' home3.chk
+ok "...nor verifies under another key" || show home3.chk
 
 # ---- revocations ----
 
