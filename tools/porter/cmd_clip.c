@@ -1294,16 +1294,24 @@ note_add(char *note, size_t cap, const char *text)
  * hubs could not be listed, or porterd's answer is malformed.
  */
 /* porterd names a hub "hub-" and its key id (api_org.c, pairing), as the
- * hub names itself: an answer whose id and key disagree is not one hub's. */
+ * hub names itself. */
+static void
+hub_id_of_key(const uint8_t pk[PT_PK_LEN], char out[4 + 2 * PT_KID_LEN + 1])
+{
+	uint8_t kid[PT_KID_LEN];
+
+	pt_kid(pt_crypto_sodium(), pk, kid);
+	memcpy(out, "hub-", 4);
+	pt_hex(kid, sizeof(kid), out + 4);
+}
+
+/* An answer whose id and key disagree is not one hub's. */
 static bool
 hub_id_is_key(const char *id, const uint8_t pk[PT_PK_LEN])
 {
-	uint8_t kid[PT_KID_LEN];
 	char want[4 + 2 * PT_KID_LEN + 1];
 
-	pt_kid(pt_crypto_sodium(), pk, kid);
-	memcpy(want, "hub-", 4);
-	pt_hex(kid, sizeof(kid), want + 4);
+	hub_id_of_key(pk, want);
 	return strcmp(id, want) == 0;
 }
 
@@ -1340,11 +1348,8 @@ evidence_hub_part(struct client *c, const char *home, const uint8_t clip[PT_CLIP
 		 * the owner has removed keeps its chain for the home's owners
 		 * (docs/api.md), and one read, not one per hub of the home,
 		 * counts against the account's chain reads. */
-		uint8_t kid[PT_KID_LEN];
-
-		pt_kid(pt_crypto_sodium(), hub_pin, kid);
-		memcpy(id, "hub-", 4);
-		pt_hex(kid, sizeof(kid), id + 4);
+		_Static_assert(sizeof(id) >= 4 + 2 * PT_KID_LEN + 1, "a hub id fits");
+		hub_id_of_key(hub_pin, id);
 		if ((list = json_pack("{s:[{s:s}]}", "hubs", "id", id)) == NULL) {
 			warnx_("out of memory");
 			return EXIT_INPUT;
