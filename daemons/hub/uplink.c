@@ -215,6 +215,17 @@ publish_home(struct uplink *u)
 	size_t len = 0;
 	int r = hub_home_statement(u->h, u->buf, PT_ENVELOPE_SIZE_MAX, &len);
 
+	/* Just paired: porterd may have dropped what we sent while it did not
+	 * know us (an unknown hub, or one that had not named its home), and
+	 * the ack timer may stand at minutes by now. The owner waits for the
+	 * pairing's events: after the statement, send again from the oldest
+	 * unacked event at once (porterd keeps each event once). */
+	if (gen != u->home_gen && u->inflight) {
+		u->inflight = false;
+		u->retry_ms = ACK_WAIT_FIRST_MS;
+		u->want_send = true;
+	}
+
 	if (r != PT_OK && r != PT_ENOTFOUND) {
 		hlog(HLOG_ERR, "event=uplink_home error=\"cannot sign: %s\"", pt_err_text(r));
 		u->home_force = false;	/* again at the next connection or pairing */

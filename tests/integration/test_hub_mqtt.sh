@@ -297,13 +297,22 @@ HUBKEY=$(awk '/^hub key:/ {print $3}' pair.out)
 	--code "$CODE" >pl.out 2>&1
 ok "the owner pairs the hub at the door" || show pl.out
 has_event pairing.ok && sleep 1
-[ "$(nbatches)" -eq 1 ]
-ok "one batch in flight: the pairing's events wait for porterd's ack" || show events.hex
-ack_last >/dev/null
-until_ok 3 test "$(nbatches)" -ge 2
+# porterd may have dropped what the hub sent before it was paired (a hub
+# porterd does not know, or that has not named its home): at the pairing
+# the hub sends again at once from its oldest unacked event, whatever its
+# ack timer says, and then waits for the ack as before.
+[ "$(nbatches)" -eq 2 ] && batches | grep '^batch' | sed -n 2p | grep -q '^batch first=1 ' &&
+	grep -q 'event=uplink_home result=published' hub.log
+ok "at the pairing: the home statement, then the unacked events again from seq 1 at once" ||
+	{ batches | show; grep uplink_ hub.log | show; }
+sleep 1
+[ "$(nbatches)" -eq 2 ]
+ok "one batch in flight: the pairing's events wait for porterd's ack" || batches | show
+acked=$(ack_last)
+until_ok 3 test "$(nbatches)" -ge 3
 b=$(last_batch)
-[ "$(echo "$b" | sed -n 's/^batch first=\([0-9]*\) .*/\1/p')" -eq $((last1 + 1)) ]
-ok "after the ack the next batch starts after the acked seq ($b)" || batches | show
+[ -n "$acked" ] && [ "$(echo "$b" | sed -n 's/^batch first=\([0-9]*\) .*/\1/p')" -eq $((acked + 1)) ]
+ok "after the ack the next batch starts after the acked seq ($acked; $b)" || batches | show
 seq_acked=$(drain)
 ok "acked up to date (seq $seq_acked)" || batches | show
 batches | grep -q ' pairing.ok '
