@@ -2207,13 +2207,15 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	/* An owner approved this credential (its last token id from the
 	 * unverified decode, and the hash of the chain's bytes: pt_decide
 	 * verifies all of it): the panel's "cannot bypass" is waived for it,
-	 * this once. */
-	h->ops->sha256(chain_hash, m.chain, m.chain_len);
-	if (ask_enabled(h) && !ctx.alarm_can_bypass && panel_askable(h) && h->ids.n > 0 &&
-	    (appr = approval_for(h, h->ids.link[h->ids.n - 1].g.cti, chain_hash, s->lock)) != NULL &&
-	    appr->answer == PT_APPROVE) {
-		ctx.alarm_can_bypass = true;
-		waived = true;
+	 * this once. The hash only when an approval can be looked up
+	 * (pt_decide hashes the chain for everything else, d.chain_hash). */
+	if (ask_enabled(h) && !ctx.alarm_can_bypass && panel_askable(h) && h->ids.n > 0) {
+		h->ops->sha256(chain_hash, m.chain, m.chain_len);
+		appr = approval_for(h, h->ids.link[h->ids.n - 1].g.cti, chain_hash, s->lock);
+		if (appr != NULL && appr->answer == PT_APPROVE) {
+			ctx.alarm_can_bypass = true;
+			waived = true;
+		}
 	}
 
 	r = pt_decide(h->ops, m.chain, m.chain_len, m.sig, PT_SIG_LEN, &ch, &ctx, &h->decoded, &d);
