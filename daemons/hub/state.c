@@ -118,6 +118,13 @@ static const char *const migrations[] = {
 	"  at INTEGER NOT NULL"
 	") STRICT, WITHOUT ROWID;"
 	"CREATE INDEX live_sessions_expiry ON live_sessions(expires_at);",
+	/* 4: no index of the unsent events. Every commit that appends an
+	 * event (a grant's charge among them) wrote its page as well; the
+	 * unsent events are a prefix's complement (only mark_sent sets sent,
+	 * for every event up to a seq), so each connection keeps where the
+	 * unsent ones start (struct hub_state, unsent_from) and both queries
+	 * search by seq from there (docs/hub.md, "Durable state"). */
+	"DROP INDEX IF EXISTS events_unsent;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -196,7 +203,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
 	[S_EVENT_LIST] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1"
 			 " AND (?2 = 0 OR sent = 0) ORDER BY seq LIMIT ?3",
-	[S_EVENT_MARK] = "UPDATE events SET sent = 1 WHERE seq <= ?1 AND sent = 0",
+	[S_EVENT_MARK] = "UPDATE events SET sent = 1 WHERE seq >= ?2 AND seq <= ?1 AND sent = 0",
 	[S_EVENT_ALL] = "SELECT " EVENT_COLS " FROM events ORDER BY seq",
 	/* Only over an event that exists with that very hash. */
 	[S_CKPT_ADD] = "INSERT INTO checkpoints (seq, hash, sig)"
@@ -250,6 +257,13 @@ struct hub_state {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT_];
 	struct rev_cache rc;
+	/* Every event below this seq is sent, as far as this connection
+	 * knows (1: nothing known). Only raised by this connection's own
+	 * committed mark_sent, which sets sent on every event up to its seq;
+	 * sent never goes back to 0 (the events_no_update trigger), so it
+	 * stays true whatever another connection commits: it can be lower
+	 * than it might be, never higher. */
+	int64_t unsent_from;
 };
 
 /* ---- errors: one key=value line on stderr per PT_EIO ---- */
@@ -846,6 +860,7 @@ hub_state_open(const char *path, struct hub_state **out, struct pt_errbuf *err)
 		errf(err, "cannot open '%s': out of memory", path);
 		return PT_ENOMEM;
 	}
+	hs->unsent_from = 1;
 	/* NOMUTEX: one thread uses it; NOFOLLOW: no symlinks. */
 	if (sqlite3_open_v2(path, &hs->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
@@ -1785,6 +1800,10 @@ hub_state_event_list(struct hub_state *hs, int64_t after, bool unsent_only,
 		return PT_OK;
 	if ((s = get(hs, S_EVENT_LIST, what)) == NULL)
 		return PT_EIO;
+	/* The unsent ones: from where they start (seq is the rowid: a
+	 * search, not a scan of every event sent). */
+	if (unsent_only && after < hs->unsent_from - 1)
+		after = hs->unsent_from - 1;
 	bind_i64(s, 1, after, &rc);
 	bind_i64(s, 2, unsent_only ? 1 : 0, &rc);
 	bind_i64(s, 3, limit_of(max), &rc);
@@ -1844,9 +1863,14 @@ hub_state_event_mark_sent(struct hub_state *hs, int64_t upto_seq)
 		goto out_rollback;
 	}
 	bind_i64(s, 1, upto_seq, &rc);
+	bind_i64(s, 2, hs->unsent_from, &rc);
 	if ((r = run(hs, s, rc, what)) != PT_OK)
 		goto out_rollback;
-	return tx_commit(hs, what);
+	if ((r = tx_commit(hs, what)) != PT_OK)
+		return r;
+	if (upto_seq >= hs->unsent_from)
+		hs->unsent_from = upto_seq + 1;
+	return PT_OK;
 out_rollback:
 	tx_rollback(hs, what);
 	return r;

@@ -1980,10 +1980,121 @@ test_nonces(void)
 		T_EQ(sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &s, NULL),
 		     SQLITE_OK, "nonces: schema version readable");
 		T_EQ(sqlite3_step(s), SQLITE_ROW, "nonces: schema version row");
-		T_EQ(sqlite3_column_int(s, 0), 3, "nonces: schema version 3 (live sessions)");
+		T_EQ(sqlite3_column_int(s, 0), 4, "nonces: schema version 4 (the latest)");
 		sqlite3_finalize(s);
 	}
 	sqlite3_close(db);
+}
+
+/* The count of rows of sqlite_master named name (an index, a table). */
+static int
+schema_has(const char *path, const char *name)
+{
+	sqlite3 *db = raw_open(path);
+	sqlite3_stmt *s = NULL;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = ?1", -1, &s,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* The unsent events without their index (migration 4): a schema-3 file
+ * loses it on open, keeping every event and its sent flag; each
+ * connection searches from where its own acknowledgements left the
+ * unsent ones, which another connection's marks and appends, or a
+ * refused mark, never make wrong. */
+static void
+test_unsent(void)
+{
+	const char *path = fresh("unsent.db");
+	struct hub_state *a = open_or_die(path), *b;
+	struct hub_event ev[12], list[16];
+	size_t n = 0, i;
+	sqlite3 *db;
+
+	T_EQ(schema_has(path, "events_unsent"), 0, "unsent: a new file has no events_unsent index");
+	hub_state_close(a);
+	/* A file as schema 3 left it: the index, version 3, events 1..6 with
+	 * 1..2 sent. */
+	db = raw_open(path);
+	T_EQ(raw_exec(db, "CREATE INDEX events_unsent ON events(seq) WHERE sent = 0;"
+			  " DELETE FROM schema_version WHERE version >= 4"),
+	     SQLITE_OK, "unsent: make the file look like schema 3");
+	sqlite3_close(db);
+	T_EQ(schema_has(path, "events_unsent"), 1, "unsent: the schema-3 file has the index");
+	a = open_or_die(path);
+	hub_state_close(a);
+	T_EQ(schema_has(path, "events_unsent"), 0, "unsent: gone after open (migration 4)");
+	a = open_or_die(path);
+	for (i = 0; i < 6; i++)
+		set_event(&ev[i], 1000 + (int64_t)i, "door.opened", "{}");
+	T_EQ(hub_state_event_append_batch(a, ev, 6, NULL), PT_OK, "unsent: 6 events");
+	T_EQ(hub_state_event_mark_sent(a, 2), PT_OK, "unsent: a marks 1..2");
+	hub_state_close(a);
+
+	/* Through migration 4 again from a file with events, one sent. */
+	db = raw_open(path);
+	T_EQ(raw_exec(db, "CREATE INDEX events_unsent ON events(seq) WHERE sent = 0;"
+			  " DELETE FROM schema_version WHERE version >= 4"),
+	     SQLITE_OK, "unsent: schema 3 again, with events");
+	sqlite3_close(db);
+	a = open_or_die(path);
+	b = open_or_die(path);
+	T_EQ(schema_has(path, "events_unsent"), 0, "unsent: migrated with events in it");
+	T_EQ(hub_state_event_list(a, 0, true, list, 16, &n), PT_OK, "unsent: a lists");
+	T_OK(n == 4 && list[0].seq == 3 && list[3].seq == 6 && !list[0].sent,
+	     "unsent: 3..6 after the migration (n=%zu)", n);
+	T_EQ(hub_state_event_list(a, 0, false, list, 16, &n), PT_OK, "unsent: a lists all");
+	T_OK(n == 6 && list[0].sent && list[1].sent && !list[2].sent, "unsent: 1..2 still sent");
+
+	/* b acknowledges up to 4; a (which knows nothing of it) still lists
+	 * exactly 5..6; a's own mark below b's changes nothing. */
+	T_EQ(hub_state_event_mark_sent(b, 4), PT_OK, "unsent: b marks 1..4");
+	T_EQ(hub_state_event_list(a, 0, true, list, 16, &n), PT_OK, "unsent: a lists after b");
+	T_OK(n == 2 && list[0].seq == 5 && list[1].seq == 6, "unsent: a sees 5..6 (n=%zu)", n);
+	T_EQ(hub_state_event_mark_sent(a, 3), PT_OK, "unsent: a marks 1..3 (older)");
+	T_EQ(hub_state_event_list(b, 0, true, list, 16, &n), PT_OK, "unsent: b lists");
+	T_OK(n == 2 && list[0].seq == 5, "unsent: b still sees 5..6 (n=%zu)", n);
+	/* A refused mark (beyond the last event) moves nothing. */
+	T_EQ(hub_state_event_mark_sent(a, 9), PT_ENOTFOUND, "unsent: a marks beyond the last");
+	T_EQ(hub_state_event_list(a, 0, true, list, 16, &n), PT_OK, "unsent: a lists again");
+	T_OK(n == 2 && list[0].seq == 5, "unsent: 5..6 after the refused mark (n=%zu)", n);
+	/* Appends by either connection are unsent for both, and an after
+	 * beyond the start is honoured. */
+	for (i = 0; i < 3; i++)
+		set_event(&ev[i], 2000 + (int64_t)i, "door.closed", "{}");
+	T_EQ(hub_state_event_append_batch(b, ev, 3, NULL), PT_OK, "unsent: b appends 7..9");
+	T_EQ(hub_state_event_mark_sent(a, 6), PT_OK, "unsent: a marks 1..6");
+	T_EQ(hub_state_event_list(b, 0, true, list, 16, &n), PT_OK, "unsent: b lists");
+	T_OK(n == 3 && list[0].seq == 7 && list[2].seq == 9, "unsent: b sees 7..9 (n=%zu)", n);
+	T_EQ(hub_state_event_list(a, 7, true, list, 16, &n), PT_OK, "unsent: a lists after 7");
+	T_OK(n == 2 && list[0].seq == 8, "unsent: a sees 8..9 (n=%zu)", n);
+	T_EQ(hub_state_event_list(a, 2, false, list, 16, &n), PT_OK, "unsent: a lists all after 2");
+	T_OK(n == 7 && list[0].seq == 3 && list[0].sent && !list[4].sent,
+	     "unsent: all of 3..9, sent as marked (n=%zu)", n);
+	/* By hand: one event sent out of order (another program): still
+	 * listed by neither, the rest as before. */
+	db = raw_open(path);
+	T_EQ(raw_exec(db, "UPDATE events SET sent = 1 WHERE seq = 8"), SQLITE_OK,
+	     "unsent: raw: 8 sent by hand");
+	sqlite3_close(db);
+	T_EQ(hub_state_event_list(a, 0, true, list, 16, &n), PT_OK, "unsent: a lists");
+	T_OK(n == 2 && list[0].seq == 7 && list[1].seq == 9, "unsent: 7 and 9 (n=%zu)", n);
+	T_EQ(hub_state_event_mark_sent(b, 9), PT_OK, "unsent: b marks 1..9");
+	T_EQ(hub_state_event_list(a, 0, true, list, 16, &n), PT_OK, "unsent: a lists");
+	T_EQ(n, 0, "unsent: none left");
+	hub_state_close(b);
+	hub_state_close(a);
+	a = open_or_die(path);
+	T_EQ(hub_state_event_list(a, 0, true, list, 16, &n), PT_OK, "unsent: reopened, lists");
+	T_EQ(n, 0, "unsent: none left after a reopen");
+	hub_state_close(a);
 }
 
 /* Live view's replay memory (docs/live.md "The hub"): a session id once,
@@ -2056,6 +2167,7 @@ main(void)
 	test_revocations();
 	test_nonces();
 	test_live();
+	test_unsent();
 	test_events();
 	test_triggers();
 	test_tamper();
