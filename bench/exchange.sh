@@ -20,6 +20,7 @@ build=${1:-build}
 N=${2:-${BENCH_EXCHANGES:-1000}}
 ONLY=${BENCH_ONLY:-}		# "rss": print only the RSS table
 BENCH_HUB_WRAP=${BENCH_HUB_WRAP:-}
+BENCH_HUB_CONF=${BENCH_HUB_CONF:-}	# more hub.conf lines, printf'd (see below)
 fail() { echo "bench: $*" >&2; exit 1; }
 
 if [ ! -f "$build/build.ninja" ]; then
@@ -75,10 +76,13 @@ sim_lock_delay = 0
 [server]
 revocations_max_age = 0
 $MQTT
+$(printf "$BENCH_HUB_CONF")
 EOF
 # BENCH_HUB_WRAP: a command to run the hub under, for a diagnosis (e.g.
 # "strace -f -c -o /tmp/hub.strace -e trace=fsync,fdatasync"); the RSS
-# figures are then the wrapper's.
+# figures are then the wrapper's. Under valgrind the hub's seccomp filter
+# cannot load: BENCH_HUB_CONF='[sandbox]\nseccomp = no' turns it off, e.g.
+# with BENCH_HUB_WRAP="valgrind --tool=callgrind --callgrind-out-file=F".
 $BENCH_HUB_WRAP "$HUBX" -f "$T/hub.conf" -d -R "$T/ready" 2>"$T/hub.log" &
 HPID=$!
 i=0
