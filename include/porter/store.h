@@ -347,6 +347,10 @@ struct pt_hub {
 	 * clock); 0 for a paired hub. Set only by pt_store_hub_get of a
 	 * removed hub (hubs_removed); every other read is of paired hubs. */
 	int64_t removed_at;
+	/* Schema 11: the hub's own key said it is paired with home_id (a
+	 * PT_ENV_HUB_HOME statement, docs/mqtt.md "home"); false at first.
+	 * Until then porterd stores nothing the hub sends under home_id. */
+	bool confirmed;
 };
 
 /* PT_EEXISTS if the id or key is taken. Sets h->rowid. */
@@ -394,6 +398,15 @@ int pt_store_hub_by_id(struct pt_store *st, const char *hub_id, struct pt_hub *h
  */
 int pt_store_hub_seen(struct pt_store *st, const char *hub_id, int64_t at, bool online,
 		      bool *changed) PT_MUST_CHECK;
+/*
+ * Inside a transaction: set whether hub hub_id, paired in home_id, has
+ * confirmed that home with its own key (schema 11). *changed tells
+ * whether the flag flipped (of two concurrent calls with the same value,
+ * one). PT_ENOTFOUND (*changed false) if the hub is not paired in home_id
+ * (removed, or replaced by another home's registration meanwhile).
+ */
+int pt_store_hub_confirm_set(struct pt_store *st, const char *home_id, const char *hub_id,
+			     bool confirmed, bool *changed) PT_MUST_CHECK;
 /* Inside or outside a transaction: store the hub's last state (state:
  * 2..PT_HUB_STATE_MAX bytes of JSON the caller encoded). PT_ENOTFOUND for
  * an unknown hub; PT_EINVAL for a bad length. Schema 5 (docs/web.md). */

@@ -440,6 +440,17 @@ pt_store_hub_by_id(struct pt_store *st, const char *hub_id, struct pt_hub *h)
 }
 
 int
+pt_store_hub_confirm_set(struct pt_store *st, const char *home_id, const char *hub_id,
+			 bool confirmed, bool *changed)
+{
+	if (changed != NULL)
+		*changed = false;
+	if (st == NULL || home_id == NULL || hub_id == NULL || changed == NULL)
+		return PT_EINVAL;
+	return st->ops->hub_confirm_set(st, home_id, hub_id, confirmed, changed);
+}
+
+int
 pt_store_hub_seen(struct pt_store *st, const char *hub_id, int64_t at, bool online, bool *changed)
 {
 	if (st == NULL)

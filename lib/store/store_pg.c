@@ -386,6 +386,11 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"  PRIMARY KEY (home, public_id)"
 	");",
 	},
+
+	/* 11: a hub's own word on its home (store_sqlite.c says why). */
+	{
+	"ALTER TABLE hubs ADD COLUMN confirmed BOOLEAN NOT NULL DEFAULT false;",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -441,6 +446,8 @@ enum sid {
 	S_HUB_SEEN_FLIP,
 	S_HUB_SEEN,
 	S_HUB_STATE,
+	S_HUB_CONFIRM_FLIP,
+	S_HUB_CONFIRM_SAME,
 	S_HUB_ONLINE,
 	S_HUB_EVENT_LAST,
 	S_HUB_EVENT_HASH,
@@ -522,7 +529,8 @@ enum sid {
 	" FROM events e JOIN homes h ON h.id = e.home"
 #define HUB_FROM                                                                                  \
 	"SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing, b.paired_by,"           \
-	" b.created_at, b.last_seen, b.online, b.state FROM hubs b JOIN homes h ON h.id = b.home"
+	" b.created_at, b.last_seen, b.online, b.state, b.confirmed"                               \
+	" FROM hubs b JOIN homes h ON h.id = b.home"
 #define ALERT_FROM                                                                                \
 	"SELECT a.id, h.public_id, a.at, a.type, a.data, a.event_id, coalesce(a.acked_by, 0),"    \
 	" coalesce(a.acked_at, 0) FROM alerts a JOIN homes h ON h.id = a.home"
@@ -670,15 +678,17 @@ static const struct stmt stmts[S_COUNT_] = {
 			  " last_seen = excluded.last_seen, removed_at = excluded.removed_at", "tti"},
 	/* Paired in the home (removed_at 0) first, else removed from it. */
 	[S_HUB_GET] = {"SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing, b.paired_by,"
-		       " b.created_at, b.last_seen, b.online, b.state, 0::bigint AS removed_at"
+		       " b.created_at, b.last_seen, b.online, b.state, b.confirmed,"
+		       " 0::bigint AS removed_at"
 		       " FROM hubs b JOIN homes h ON h.id = b.home"
 		       " WHERE h.public_id = $1 AND b.public_id = $2"
 		       " UNION ALL"
 		       " SELECT 0::bigint, r.public_id, h.public_id, r.pk, r.label, r.pairing,"
-		       " r.paired_by, r.created_at, r.last_seen, false, NULL::text, r.removed_at"
+		       " r.paired_by, r.created_at, r.last_seen, false, NULL::text, false,"
+		       " r.removed_at"
 		       " FROM hubs_removed r JOIN homes h ON h.id = r.home"
 		       " WHERE h.public_id = $1 AND r.public_id = $2"
-		       " ORDER BY 12 LIMIT 1", "tt"},
+		       " ORDER BY 13 LIMIT 1", "tt"},
 	/* The home (rowid) of a hub paired in it or removed from it. */
 	[S_HUB_HOME_OF] = {"SELECT h.id FROM homes h WHERE h.public_id = $1"
 			   " AND (EXISTS (SELECT 1 FROM hubs b WHERE b.home = h.id"
@@ -695,6 +705,13 @@ static const struct stmt stmts[S_COUNT_] = {
 			" last_seen = CASE WHEN $2 AND $3 > last_seen THEN $3 ELSE last_seen END"
 			" WHERE public_id = $1", "toi"},
 	[S_HUB_STATE] = {"UPDATE hubs SET state = $2 WHERE public_id = $1", "tt"},
+	/* Schema 11: a compare-and-set as S_HUB_SEEN_FLIP, then the same
+	 * value, to tell "no such hub in the home" apart. */
+	[S_HUB_CONFIRM_FLIP] = {"UPDATE hubs SET confirmed = $3 WHERE public_id = $2"
+				" AND home = (SELECT id FROM homes WHERE public_id = $1)"
+				" AND confirmed <> $3", "tto"},
+	[S_HUB_CONFIRM_SAME] = {"UPDATE hubs SET confirmed = $3 WHERE public_id = $2"
+				" AND home = (SELECT id FROM homes WHERE public_id = $1)", "tto"},
 	[S_HUB_ONLINE] = {HUB_FROM " WHERE b.online AND b.id > $1 ORDER BY b.id LIMIT $2", "ii"},
 	/* No row: no such hub; a row of NULLs: no event stored yet. */
 	[S_HUB_EVENT_LAST] = {"SELECT e.hub_seq, e.hash FROM hubs b LEFT JOIN LATERAL"
@@ -1663,7 +1680,8 @@ decode_hub(const PGresult *r, int i, void *out)
 	       COL_I64(r, i, 8, h->last_seen) && col_bool(r, i, 9, &h->online) &&
 	       /* schema 5: NULL before the first state */
 	       (PQgetisnull(r, i, 10) ? (h->state[0] = '\0', true)
-				      : col_str(r, i, 10, h->state, sizeof(h->state)));
+				      : col_str(r, i, 10, h->state, sizeof(h->state))) &&
+	       col_bool(r, i, 11, &h->confirmed);
 }
 
 static bool
@@ -3619,7 +3637,7 @@ decode_hub_get(const PGresult *r, int i, void *out)
 {
 	struct pt_hub *h = out;
 
-	return decode_hub(r, i, out) && COL_I64(r, i, 11, h->removed_at);
+	return decode_hub(r, i, out) && COL_I64(r, i, 12, h->removed_at);
 }
 
 static int
@@ -3692,6 +3710,39 @@ pg_hub_seen(struct pt_store *base, const char *hub_id, int64_t at, bool online, 
 		*changed = true;
 	else if (r == PT_OK)
 		r = run_changing(c, S_HUB_SEEN, &p, what);
+	if (r != PT_OK)
+		*changed = false;
+	return sp_end(c, r, what);
+}
+
+static int
+pg_hub_confirm_set(struct pt_store *base, const char *home_id, const char *hub_id, bool confirmed,
+		   bool *changed)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot record a hub's confirmation";
+	struct pg_conn *c;
+	struct params p;
+	int64_t changes = 0;
+	int r;
+
+	*changed = false;
+	if ((r = write_enter(st, &c, what)) != PT_OK)
+		return r;
+	if (!arg_fits(home_id, PT_ID_MAX) || !arg_fits(hub_id, PT_ID_MAX) || !utf8_ok(home_id) ||
+	    !utf8_ok(hub_id))
+		return PT_ENOTFOUND;
+	if ((r = sp_begin(c, NULL, what)) != PT_OK)
+		return r;
+	params_init(&p);
+	p_str(&p, home_id);
+	p_str(&p, hub_id);
+	p_bool(&p, confirmed);
+	r = run(c, S_HUB_CONFIRM_FLIP, &p, &changes, what);
+	if (r == PT_OK && changes == 1)
+		*changed = true;
+	else if (r == PT_OK)
+		r = run_changing(c, S_HUB_CONFIRM_SAME, &p, what);
 	if (r != PT_OK)
 		*changed = false;
 	return sp_end(c, r, what);
@@ -4748,6 +4799,7 @@ static const struct pt_store_ops pg_ops = {
 	.hub_delete = pg_hub_delete,
 	.hub_by_id = pg_hub_by_id,
 	.hub_seen = pg_hub_seen,
+	.hub_confirm_set = pg_hub_confirm_set,
 	.hub_state_set = pg_hub_state_set,
 	.hub_list_online = pg_hub_list_online,
 	.hub_event_last = pg_hub_event_last,

@@ -377,6 +377,17 @@ static const char *const migrations[][MIGRATION_PARTS] = {
 	"  PRIMARY KEY (home, public_id)"
 	") STRICT, WITHOUT ROWID;",
 	},
+
+	/* 11: a hub's own word on its home (docs/storage.md, "Version 11";
+	 * docs/mqtt.md, "home"). A hub's public key is no secret, so an
+	 * owner's pairing statement over it says nothing about which home
+	 * the hub itself is paired with: until the hub's key has said so,
+	 * porterd files nothing the hub sends under the row's home. Rows
+	 * from before start unconfirmed: an upgraded hub says so again each
+	 * time it connects. */
+	{
+	"ALTER TABLE hubs ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1));",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -441,6 +452,8 @@ enum sid {
 	S_HUB_SEEN_FLIP,
 	S_HUB_SEEN,
 	S_HUB_STATE,
+	S_HUB_CONFIRM_FLIP,
+	S_HUB_CONFIRM_SAME,
 	S_HUB_ONLINE,
 	S_HUB_EVENT_LAST,
 	S_HUB_EVENT_HASH,
@@ -519,7 +532,8 @@ enum sid {
 	" FROM events e JOIN homes h ON h.id = e.home"
 #define HUB_FROM                                                                                  \
 	"SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing, b.paired_by,"           \
-	" b.created_at, b.last_seen, b.online, b.state FROM hubs b JOIN homes h ON h.id = b.home"
+	" b.created_at, b.last_seen, b.online, b.state, b.confirmed"                               \
+	" FROM hubs b JOIN homes h ON h.id = b.home"
 #define ALERT_FROM                                                                                \
 	"SELECT a.id, h.public_id, a.at, a.type, a.data, a.event_id, coalesce(a.acked_by, 0),"    \
 	" coalesce(a.acked_at, 0) FROM alerts a JOIN homes h ON h.id = a.home"
@@ -652,15 +666,15 @@ static const char *const stmt_sql[S_COUNT_] = {
 			      " last_seen = excluded.last_seen, removed_at = excluded.removed_at",
 	/* Paired in the home (removed_at 0) first, else removed from it. */
 	[S_HUB_GET] = "SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing, b.paired_by,"
-		      " b.created_at, b.last_seen, b.online, b.state, 0 AS removed_at"
+		      " b.created_at, b.last_seen, b.online, b.state, b.confirmed, 0 AS removed_at"
 		      " FROM hubs b JOIN homes h ON h.id = b.home"
 		      " WHERE h.public_id = ?1 AND b.public_id = ?2"
 		      " UNION ALL"
 		      " SELECT 0, r.public_id, h.public_id, r.pk, r.label, r.pairing, r.paired_by,"
-		      " r.created_at, r.last_seen, 0, NULL, r.removed_at"
+		      " r.created_at, r.last_seen, 0, NULL, 0, r.removed_at"
 		      " FROM hubs_removed r JOIN homes h ON h.id = r.home"
 		      " WHERE h.public_id = ?1 AND r.public_id = ?2"
-		      " ORDER BY 12 LIMIT 1",
+		      " ORDER BY 13 LIMIT 1",
 	/* The home (rowid) of a hub paired in it or removed from it. */
 	[S_HUB_HOME_OF] = "SELECT h.id FROM homes h WHERE h.public_id = ?1"
 			  " AND (EXISTS (SELECT 1 FROM hubs b WHERE b.home = h.id AND b.public_id = ?2)"
@@ -676,6 +690,13 @@ static const char *const stmt_sql[S_COUNT_] = {
 		       " last_seen = CASE WHEN ?2 = 1 AND ?3 > last_seen THEN ?3 ELSE last_seen END"
 		       " WHERE public_id = ?1",
 	[S_HUB_STATE] = "UPDATE hubs SET state = ?2 WHERE public_id = ?1",
+	/* Schema 11: the flip first (the caller that flips it is told), then
+	 * the same value, to tell "no such hub in the home" apart. */
+	[S_HUB_CONFIRM_FLIP] = "UPDATE hubs SET confirmed = ?3 WHERE public_id = ?2"
+			       " AND home = (SELECT id FROM homes WHERE public_id = ?1)"
+			       " AND confirmed <> ?3",
+	[S_HUB_CONFIRM_SAME] = "UPDATE hubs SET confirmed = ?3 WHERE public_id = ?2"
+			       " AND home = (SELECT id FROM homes WHERE public_id = ?1)",
 	[S_HUB_ONLINE] = HUB_FROM " WHERE b.online = 1 AND b.id > ?1 ORDER BY b.id LIMIT ?2",
 	[S_HUB_EVENT_LAST] = "SELECT hub_seq, hash FROM events WHERE home = ?1 AND source = ?2"
 			     " AND hub_seq > 0 ORDER BY hub_seq DESC LIMIT 1",
@@ -839,6 +860,7 @@ static int sq_hub_delete(struct pt_store *base, const char *home_id, const char 
 static int sq_hub_get(struct pt_store *base, const char *home_id, const char *hub_id, struct pt_hub *h);
 static int sq_hub_by_id(struct pt_store *base, const char *hub_id, struct pt_hub *h);
 static int sq_hub_seen(struct pt_store *base, const char *hub_id, int64_t at, bool online, bool *changed);
+static int sq_hub_confirm_set(struct pt_store *base, const char *home_id, const char *hub_id, bool confirmed, bool *changed);
 static int sq_hub_state_set(struct pt_store *base, const char *hub_id, const char *state);
 static int sq_hub_list_online(struct pt_store *base, int64_t after, struct pt_hub *out, size_t max, size_t *n);
 static int sq_hub_event_last(struct pt_store *base, const char *hub_id, int64_t *seq, uint8_t hash[PT_HASH_LEN]);
@@ -3268,7 +3290,8 @@ decode_hub(sqlite3_stmt *s, void *out)
 		h->state[0] = '\0';
 	else if (!col_str(s, 10, h->state, sizeof(h->state)))
 		return false;
-	return col_bool(s, 9, &h->online) && col_str(s, 1, h->id, sizeof(h->id)) &&
+	return col_bool(s, 9, &h->online) && col_bool(s, 11, &h->confirmed) &&
+	       col_str(s, 1, h->id, sizeof(h->id)) &&
 	       col_str(s, 2, h->home_id, sizeof(h->home_id)) &&
 	       col_blob_exact(s, 3, h->pk, sizeof(h->pk)) &&
 	       col_str(s, 4, h->label, sizeof(h->label)) &&
@@ -3366,7 +3389,7 @@ decode_hub_get(sqlite3_stmt *s, void *out)
 {
 	struct pt_hub *h = out;
 
-	h->removed_at = sqlite3_column_int64(s, 11);
+	h->removed_at = sqlite3_column_int64(s, 12);
 	return decode_hub(s, out);
 }
 
@@ -3458,6 +3481,40 @@ sq_hub_seen(struct pt_store *base, const char *hub_id, int64_t at, bool online, 
 	bind_str(s, 1, hub_id, &rc);
 	bind_i64(s, 2, online ? 1 : 0, &rc);
 	bind_i64(s, 3, at, &rc);
+	return run_changing(st, s, rc, what);
+}
+
+static int
+sq_hub_confirm_set(struct pt_store *base, const char *home_id, const char *hub_id, bool confirmed,
+		   bool *changed)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot record a hub's confirmation";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	*changed = false;
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!arg_fits(home_id, PT_ID_MAX) || !arg_fits(hub_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	if ((s = get(st, S_HUB_CONFIRM_FLIP)) == NULL)
+		return PT_EIO;
+	bind_str(s, 1, home_id, &rc);
+	bind_str(s, 2, hub_id, &rc);
+	bind_i64(s, 3, confirmed ? 1 : 0, &rc);
+	if ((r = run(st, s, rc, what)) != PT_OK)
+		return r;
+	if (sqlite3_changes(st->db) == 1) {
+		*changed = true;
+		return PT_OK;
+	}
+	if ((s = get(st, S_HUB_CONFIRM_SAME)) == NULL)
+		return PT_EIO;
+	rc = SQLITE_OK;
+	bind_str(s, 1, home_id, &rc);
+	bind_str(s, 2, hub_id, &rc);
+	bind_i64(s, 3, confirmed ? 1 : 0, &rc);
 	return run_changing(st, s, rc, what);
 }
 
@@ -4308,6 +4365,7 @@ static const struct pt_store_ops sq_ops = {
 	.hub_delete = sq_hub_delete,
 	.hub_by_id = sq_hub_by_id,
 	.hub_seen = sq_hub_seen,
+	.hub_confirm_set = sq_hub_confirm_set,
 	.hub_state_set = sq_hub_state_set,
 	.hub_list_online = sq_hub_list_online,
 	.hub_event_last = sq_hub_event_last,

@@ -39,7 +39,7 @@
 #include "t.h"
 
 /* The schema version this store writes (store_sqlite.c, store_pg.c). */
-#define STORE_SCHEMA 10
+#define STORE_SCHEMA 11
 
 static void
 sleep_ms(long ms)
@@ -1115,6 +1115,48 @@ test_hubs_mqtt(struct pt_store *st, int64_t other, const struct pt_hub *b)
 	T_EQ(pt_store_revocation_newest(st, "h-mqtt", &v), PT_OK, "h-mqtt's");
 	T_EQ(v, 0, "none: 0");
 	T_EQ(pt_store_revocation_newest(st, "h-none", &v), PT_ENOTFOUND, "an unknown home");
+
+	/* Schema 11: the hub's own word on its home. */
+	T_EQ(pt_store_hub_by_id(st, c1, &x), PT_OK, "read c1");
+	T_OK(!x.confirmed, "unconfirmed at first");
+	changed = true;
+	T_EQ(pt_store_hub_confirm_set(st, "h-mqtt", c1, true, &changed), PT_EINVAL,
+	     "confirm outside a transaction");
+	T_OK(!changed, "no change");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_confirm_set(st, "h-mqtt", c1, true, &changed), PT_OK, "confirm c1");
+	T_OK(changed, "a flip");
+	T_EQ(pt_store_hub_confirm_set(st, "h-mqtt", c1, true, &changed), PT_OK, "confirm it again");
+	T_OK(!changed, "no flip");
+	changed = true;
+	T_EQ(pt_store_hub_confirm_set(st, "h-four", c1, true, &changed), PT_ENOTFOUND,
+	     "in a home it is not paired in: ENOTFOUND");
+	T_OK(!changed, "no change");
+	T_EQ(pt_store_hub_confirm_set(st, "h-mqtt", "hub-none", true, &changed), PT_ENOTFOUND,
+	     "an unknown hub: ENOTFOUND");
+	T_EQ(pt_store_hub_confirm_set(st, "h-none", c1, false, &changed), PT_ENOTFOUND,
+	     "an unknown home: ENOTFOUND");
+	T_EQ(pt_store_commit(st), PT_OK, "commit: the ENOTFOUNDs did not spoil the transaction");
+	T_EQ(pt_store_hub_by_id(st, c1, &x), PT_OK, "read c1");
+	T_OK(x.confirmed && x.online && x.last_seen == 400, "confirmed, the rest as it was");
+	T_EQ(pt_store_hub_list(st, "h-mqtt", list, 4, &n), PT_OK, "the home's hubs");
+	T_OK(n == 1 && list[0].confirmed, "the list says so");
+	T_EQ(pt_store_hub_get(st, "h-mqtt", c1, &x), PT_OK, "hub_get");
+	T_OK(x.confirmed && x.removed_at == 0, "says so too, removed_at 0");
+	T_EQ(pt_store_hub_by_id(st, b->id, &x), PT_OK, "the other home's hub");
+	T_OK(!x.confirmed, "is not confirmed");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_confirm_set(st, "h-mqtt", c1, false, &changed), PT_OK, "unconfirm c1");
+	T_OK(changed, "a flip");
+	pt_store_rollback(st);
+	T_EQ(pt_store_hub_by_id(st, c1, &x), PT_OK, "read c1");
+	T_OK(x.confirmed, "still confirmed");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_confirm_set(st, "h-mqtt", c1, false, &changed), PT_OK, "unconfirm c1");
+	T_OK(changed, "a flip");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_hub_by_id(st, c1, &x), PT_OK, "read c1");
+	T_OK(!x.confirmed, "unconfirmed");
 }
 
 /*
@@ -1395,10 +1437,10 @@ out:
 }
 
 /*
- * Schema 10 on a database that version 9 left, with a paired hub, its
- * events and a checkpoint in it. Migration 10 only adds hubs_removed, so
- * dropping that table and its schema_version row gives back the version-9
- * database (test_migrate_v1 checks that the whole path from version 1
+ * Schemas 10 and 11 on a database that version 9 left, with a paired hub,
+ * its events and a checkpoint in it. Migration 10 only adds hubs_removed
+ * and 11 only hubs.confirmed, so dropping them and their schema_version
+ * rows gives back the version-9 database (test_migrate_v1 checks that the whole path from version 1
  * gives the schema of a fresh one). After the migration the hub is still
  * paired, and its removal keeps its chain. where: the database to reopen.
  */
@@ -1430,20 +1472,22 @@ test_migrate_v9(struct pt_store **stp, const char *where, int64_t owner)
 
 	db = raw_open();
 	T_OK(db != NULL && raw_exec(db, "DROP TABLE hubs_removed") == 0 &&
-		     raw_exec(db, "DELETE FROM schema_version WHERE version = 10") == 0,
-	     "back to version 9: hubs_removed and its version row dropped");
+		     raw_exec(db, "ALTER TABLE hubs DROP COLUMN confirmed") == 0 &&
+		     raw_exec(db, "DELETE FROM schema_version WHERE version >= 10") == 0,
+	     "back to version 9: hubs_removed, hubs.confirmed and their version rows dropped");
 	T_EQ(raw_int(db, "SELECT max(version) FROM schema_version", 0), 9, "version 9");
 	if (db != NULL)
 		raw_close(db);
 	T_EQ(pt_store_open(where, stp, &err), PT_OK, "open migrates it: %s", err.msg);
 	if (*stp == NULL)
 		return;
-	T_EQ(pt_store_schema_version(*stp), 10, "version 10");
+	T_EQ(pt_store_schema_version(*stp), STORE_SCHEMA, "the newest version");
 	db = raw_open();
 	T_OK(db != NULL && raw_int(db, "SELECT count(*) FROM hubs_removed", 0) == 0,
 	     "hubs_removed is there, empty");
 	T_EQ(pt_store_hub_list(*stp, "h-mig", list, 2, &n), PT_OK, "h-mig's hubs");
 	T_OK(n == 1 && strcmp(list[0].id, m1) == 0, "m1 still paired");
+	T_OK(n == 1 && !list[0].confirmed, "and unconfirmed (schema 11: existing rows 0)");
 	T_EQ(pt_store_begin(*stp), PT_OK, "begin");
 	T_EQ(pt_store_hub_delete(*stp, "h-mig", m1, 1700009700), PT_OK, "remove m1");
 	T_EQ(pt_store_commit(*stp), PT_OK, "commit");

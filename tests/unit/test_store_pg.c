@@ -1415,11 +1415,11 @@ test_reopen(struct pt_store **stp)
 	*stp = NULL;
 
 	db = raw_open();
-	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (11, 0)") == 0,
-	     "a newer program's migration 11 in the database");
+	T_OK(db != NULL && raw_exec(db, "INSERT INTO schema_version VALUES (12, 0)") == 0,
+	     "a newer program's migration 12 in the database");
 	T_EQ(pt_store_open(g_dburi, stp, &err), PT_EIO, "open refuses a newer schema");
-	T_OK(strstr(err.msg, "version 11") != NULL, "and says so: %s", err.msg);
-	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 11") == 0,
+	T_OK(strstr(err.msg, "version 12") != NULL, "and says so: %s", err.msg);
+	T_OK(db != NULL && raw_exec(db, "DELETE FROM schema_version WHERE version = 12") == 0,
 	     "remove it");
 	if (db != NULL)
 		raw_close(db);
