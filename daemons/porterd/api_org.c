@@ -103,11 +103,14 @@ hub_json(const struct pt_hub *h)
 	key_id_hex(h->pk, kid);
 	/* "pairing": the owner-signed pairing statement as stored, for
 	 * evidence bundles (docs/clips.md): a verifier checks it itself. */
-	return json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:o,s:b,s:o,s:o}", "id", h->id, "public_key",
+	/* "confirmed": the hub's own key said it is paired with this home
+	 * (docs/mqtt.md, "home"); until then nothing it sends is stored. */
+	return json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:o,s:b,s:b,s:o,s:o}", "id", h->id, "public_key",
 			 b64_json(h->pk, PT_PK_LEN), "key_id", kid, "label", h->label, "paired_by",
 			 (json_int_t)h->paired_by, "created_at", (json_int_t)h->created_at,
 			 "last_seen", h->last_seen != 0 ? json_integer(h->last_seen) : json_null(),
-			 "online", h->online, "state", hub_state_json(h), "pairing",
+			 "online", h->online, "confirmed", h->confirmed, "state", hub_state_json(h),
+			 "pairing",
 			 h->pairing_len > 0 ? b64_json(h->pairing, h->pairing_len) : json_null());
 }
 
@@ -754,6 +757,45 @@ api_devices(struct server *s, struct request *rq, struct reply *rp, const struct
 
 /* ---- hubs ---- */
 
+/*
+ * Inside hub_pair's transaction: the hub's key is registered in another
+ * home whose row the hub never confirmed (docs/mqtt.md, "home"): that row
+ * holds nothing the hub sent, and whoever registered it there cannot show
+ * that it is theirs, so it gives way to this registration (remove it as
+ * hub_delete does, with an event in its home and an audit row). PT_OK when
+ * there is nothing in the way or it was removed; PT_EEXISTS when a row
+ * the hub confirmed (or this home's own) is in the way: 409 as before.
+ */
+static int
+hub_replace_unconfirmed(struct server *s, struct request *rq, const char *home_id,
+			const char *hub_id)
+{
+	struct pt_hub old;
+	char target[PT_ID_MAX + 8];
+	int x;
+
+	if ((x = pt_store_hub_by_id(s->st, hub_id, &old)) == PT_ENOTFOUND)
+		return PT_OK;
+	if (x != PT_OK)
+		return x;
+	if (old.confirmed || strcmp(old.home_id, home_id) == 0)
+		return PT_EEXISTS;
+	if ((x = pt_store_hub_delete(s->st, old.home_id, hub_id, now_utc())) != PT_OK ||
+	    (x = record_event(s, old.home_id, "hub.replaced",
+			      json_pack("{s:s,s:s}", "hub_id", hub_id, "reason",
+					"registered by another home; this one never confirmed"),
+			      NULL)) != PT_OK)
+		return x;
+	(void)snprintf(target, sizeof(target), "home:%s", old.home_id);
+	if ((x = audit_append(s, rq, "hub.replace", target,
+			      json_pack("{s:s,s:s}", "hub_id", hub_id, "by_home", home_id))) !=
+	    PT_OK)
+		return x;
+	plog(LOG_WARN_, "event=hub_replaced hub=%s from_home=%s to_home=%s", hub_id, old.home_id,
+	     home_id);
+	return PT_OK;
+}
+
 static void
 hub_pair(struct server *s, struct request *rq, struct reply *rp, const struct pt_home *home,
 	 int role)
@@ -838,7 +880,8 @@ hub_pair(struct server *s, struct request *rq, struct reply *rp, const struct pt
 			fail(rp, 409, "limit-reached", "public_key", "a home has at most 8 hubs");
 		return;
 	}
-	if ((x = pt_store_hub_insert(s->st, &h)) != PT_OK) {
+	if ((x = hub_replace_unconfirmed(s, rq, home->id, h.id)) != PT_OK ||
+	    (x = pt_store_hub_insert(s->st, &h)) != PT_OK) {
 		pt_store_rollback(s->st);
 		fail_store(rp, x, "public_key", "this hub key is paired already");
 		return;

@@ -4,7 +4,10 @@
  *
  * Up from the hubs (subscribed, by default as the shared subscription
  * "$share/porterd/porter/v1/hub/+/<leaf>" so that porterd replicas share
- * the stream): state and events. Down to the hubs: the ack after each
+ * the stream): state and events; and, always as a plain subscription
+ * "porter/v1/hub/+/home" (every replica needs it, and a broker sends
+ * retained messages to plain subscriptions only), the hub's own signed
+ * word on which home it is paired with (on_home). Down to the hubs: the ack after each
  * batch (retained), revocations (the tail, retained, when an owner adds
  * one; pages when a hub's state shows it behind), owner-signed commands as
  * the owner made them, time beacons, and the home's owner statements
@@ -26,7 +29,10 @@
  * comes from the store. An events batch is stored only after its hashes
  * and its checkpoint signature verify under that key. Nothing a hub sends
  * is trusted for more than the events it signed: state is advisory
- * (online, last_seen, revocation catch-up).
+ * (online, last_seen, revocation catch-up). And nothing a hub sends is
+ * filed under the home of its row until the hub's key has said that home
+ * (hubs.confirmed, on_home): a hub's public key is no secret, so another
+ * home's owner can register it (docs/threat-model.md).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -73,6 +79,20 @@ struct stray_state {
 	int64_t at;			/* porterd's clock, ms */
 };
 
+/* A hub registered through the API may have published its retained
+ * "home" statement long before (paired at the door first): porterd
+ * ignored it then (an unknown hub). mqtt_hub_paired subscribes to that
+ * hub's exact state and home topics, on which the broker sends the
+ * retained messages again, and on_home (or the run loop, after
+ * RESUB_TTL_S) unsubscribes. Bounded: the oldest goes first. */
+#define RESUB_SLOTS 32
+#define RESUB_TTL_S 120
+
+struct resub {
+	char hub[PT_ID_MAX + 1];	/* "": free */
+	uint64_t until;			/* monotonic seconds */
+};
+
 struct mqtt {
 	struct server *s;
 	struct mosquitto *mq;
@@ -84,6 +104,7 @@ struct mqtt {
 	char client_id[PT_ID_MAX + 1];
 	char filter_state[PT_MQTT_TOPIC_CAP + PT_ID_MAX + 16];
 	char filter_events[PT_MQTT_TOPIC_CAP + PT_ID_MAX + 16];
+	char filter_home[PT_MQTT_TOPIC_CAP];	/* never shared (on_home) */
 	int64_t beacon_s;
 	atomic_bool stop;
 	atomic_bool connected;		/* CONNACK accepted, not disconnected since */
@@ -95,6 +116,8 @@ struct mqtt {
 	struct bad_batch bad[BAD_BATCH_SLOTS];	/* this thread only */
 	pthread_mutex_t stray_mu;
 	struct stray_state stray[STRAY_SLOTS];
+	pthread_mutex_t resub_mu;
+	struct resub resub[RESUB_SLOTS];
 };
 
 /* ---- small helpers ---- */
@@ -564,16 +587,15 @@ stray_keep(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 
 static void on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len);
 
-void
-mqtt_hub_paired(struct server *s, const char *hub_id)
+/* The kept state of hub_id, if fresh: taken out of its slot and applied
+ * (on_state), now that the hub is known (why) or has confirmed its home. */
+static void
+stray_apply(struct mqtt *m, const char *hub_id, const char *why)
 {
-	struct mqtt *m = s->mqtt;
 	uint8_t p[PT_MQTT_STATE_PAYLOAD_MAX];
 	size_t i, len = 0;
 	bool found = false;
 
-	if (m == NULL)
-		return;
 	pthread_mutex_lock(&m->stray_mu);
 	for (i = 0; i < STRAY_SLOTS; i++) {
 		struct stray_state *x = &m->stray[i];
@@ -590,9 +612,111 @@ mqtt_hub_paired(struct server *s, const char *hub_id)
 	}
 	pthread_mutex_unlock(&m->stray_mu);
 	if (found) {
-		plog(LOG_INFO_, "event=mqtt_state hub=%s result=applied-at-pairing", hub_id);
+		plog(LOG_INFO_, "event=mqtt_state hub=%s result=applied-%s", hub_id, why);
 		on_state(m, hub_id, p, len);
 	}
+}
+
+/* Subscribe (or unsubscribe) to one hub's exact topic of a leaf. */
+static int
+hub_topic_sub(struct mqtt *m, int leaf, const char *hub_id, bool on)
+{
+	char topic[PT_MQTT_TOPIC_CAP];
+	size_t tl;
+
+	if (pt_mqtt_topic_build(leaf, hub_id, topic, sizeof(topic), &tl) != PT_OK)
+		return MOSQ_ERR_INVAL;
+	return on ? mosquitto_subscribe(m->mq, NULL, topic, 1)
+		  : mosquitto_unsubscribe(m->mq, NULL, topic);
+}
+
+static void
+resub_off(struct mqtt *m, const char *hub_id, const char *why)
+{
+	(void)hub_topic_sub(m, PT_MQTT_STATE, hub_id, false);
+	(void)hub_topic_sub(m, PT_MQTT_HOME, hub_id, false);
+	plog(LOG_DEBUG_, "event=mqtt_unsubscribe hub=%s reason=%s", hub_id, why);
+}
+
+/* Ask the broker for hub_id's retained state and home statement again
+ * (struct resub says why). State first: the broker answers subscriptions
+ * in order, so a state that arrives before the hub is confirmed is kept
+ * (stray) and applied when its statement confirms it. */
+static void
+resub_on(struct mqtt *m, const char *hub_id)
+{
+	char evict[PT_ID_MAX + 1] = "";
+	struct resub *victim = NULL;
+	uint64_t now = now_mono_ns() / 1000000000u;
+	size_t i, n = strlen(hub_id);
+	int rc;
+
+	if (n > PT_ID_MAX || !atomic_load(&m->connected))
+		return;	/* on (re)connecting, the wildcard gets every retained one */
+	pthread_mutex_lock(&m->resub_mu);
+	for (i = 0; i < RESUB_SLOTS; i++) {
+		struct resub *x = &m->resub[i];
+
+		if (x->hub[0] != '\0' && strcmp(x->hub, hub_id) == 0) {
+			victim = x;
+			break;
+		}
+		if (victim == NULL ||
+		    (victim->hub[0] != '\0' && (x->hub[0] == '\0' || x->until < victim->until)))
+			victim = x;
+	}
+	if (victim->hub[0] != '\0' && strcmp(victim->hub, hub_id) != 0)
+		memcpy(evict, victim->hub, sizeof(evict));
+	memcpy(victim->hub, hub_id, n + 1);
+	victim->until = now + RESUB_TTL_S;
+	pthread_mutex_unlock(&m->resub_mu);
+	if (evict[0] != '\0')
+		resub_off(m, evict, "evicted");
+	if ((rc = hub_topic_sub(m, PT_MQTT_STATE, hub_id, true)) != MOSQ_ERR_SUCCESS ||
+	    (rc = hub_topic_sub(m, PT_MQTT_HOME, hub_id, true)) != MOSQ_ERR_SUCCESS)
+		plog(LOG_WARN_, "event=mqtt_subscribe hub=%s error=\"%s\"", hub_id,
+		     mosquitto_strerror(rc));
+	else
+		plog(LOG_INFO_, "event=mqtt_subscribe hub=%s reason=paired", hub_id);
+}
+
+/* hub_id's statement came (done) or its time is up (hub_id NULL: every
+ * slot past its time): unsubscribe. */
+static void
+resub_end(struct mqtt *m, const char *hub_id)
+{
+	char off[RESUB_SLOTS][PT_ID_MAX + 1];
+	uint64_t now = now_mono_ns() / 1000000000u;
+	size_t i, n = 0;
+
+	pthread_mutex_lock(&m->resub_mu);
+	for (i = 0; i < RESUB_SLOTS; i++) {
+		struct resub *x = &m->resub[i];
+
+		if (x->hub[0] == '\0' ||
+		    (hub_id != NULL ? strcmp(x->hub, hub_id) != 0 : x->until > now))
+			continue;
+		memcpy(off[n++], x->hub, sizeof(off[0]));
+		memset(x, 0, sizeof(*x));
+	}
+	pthread_mutex_unlock(&m->resub_mu);
+	for (i = 0; i < n; i++)
+		resub_off(m, off[i], hub_id != NULL ? "statement" : "timeout");
+}
+
+void
+mqtt_hub_paired(struct server *s, const char *hub_id)
+{
+	struct mqtt *m = s->mqtt;
+
+	if (m == NULL)
+		return;
+	/* Its state is kept, not applied, until the hub confirms the home
+	 * (on_state); then on_home applies it. */
+	stray_apply(m, hub_id, "at-pairing");
+	/* A hub paired at the door long before: its retained statement, and
+	 * its state, again. */
+	resub_on(m, hub_id);
 	/* The home's owner statements, retained on the new hub's topic: it
 	 * gets them now if connected, else when it connects. */
 	{
@@ -623,6 +747,13 @@ on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 		     r == PT_ENOTFOUND ? "unknown hub" : pt_err_text(r));
 		if (r == PT_ENOTFOUND)
 			stray_keep(m, hub_id, p, len);
+		return;
+	}
+	if (!h.confirmed) {
+		/* Kept, as an unknown hub's: applied when it confirms. */
+		plog(LOG_INFO_, "event=mqtt_state hub=%s result=kept error=\"hub has not confirmed this home\"",
+		     hub_id);
+		stray_keep(m, hub_id, p, len);
 		return;
 	}
 	if ((r = pt_store_begin(s->st)) != PT_OK)
@@ -970,6 +1101,12 @@ on_events(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 		     r == PT_ENOTFOUND ? "unknown hub" : pt_err_text(r));
 		return;
 	}
+	if (!h.confirmed) {
+		/* Not acked: the hub keeps the batch and sends it again. */
+		plog(LOG_WARN_, "event=mqtt_events hub=%s result=dropped error=\"hub has not confirmed this home\" bytes=%zu",
+		     hub_id, len);
+		return;
+	}
 	if ((b = malloc(sizeof(*b))) == NULL)
 		return;
 	if ((r = pt_mqtt_events_decode(p, len, b)) != PT_OK) {
@@ -1011,6 +1148,72 @@ out:
 	free(b);
 }
 
+/* ---- home: the hub's own word on its home (docs/mqtt.md, "home") ---- */
+
+/*
+ * A PT_ENV_HUB_HOME statement, verified under the row's key: naming the
+ * row's home, the row is confirmed (and the state kept meanwhile is
+ * applied); verified but naming another home (PT_EAUDIENCE: the signature
+ * and claims were checked first), it is not (the hub was reset and paired
+ * elsewhere, or the row was never its home). Anything else changes
+ * nothing. Any age is accepted: the statement is retained, and a hub may
+ * not know the time.
+ */
+static void
+on_home(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
+{
+	struct server *s = m->s;
+	struct pt_envelope env;
+	struct pt_hub h;
+	size_t idx = 0;
+	bool changed = false, ours;
+	int r, v;
+
+	resub_end(m, hub_id);
+	if ((r = pt_store_hub_by_id(s->st, hub_id, &h)) != PT_OK) {
+		plog(r == PT_ENOTFOUND ? LOG_INFO_ : LOG_WARN_,
+		     "event=mqtt_home hub=%s result=ignored error=\"%s\"", hub_id,
+		     r == PT_ENOTFOUND ? "unknown hub" : pt_err_text(r));
+		return;
+	}
+	if (len == 0) {	/* the retained statement was cleared */
+		plog(LOG_INFO_, "event=mqtt_home hub=%s result=ignored error=\"empty\"", hub_id);
+		return;
+	}
+	v = pt_envelope_verify(pt_crypto_sodium(), p, len, PT_ENV_HUB_HOME,
+			       (const uint8_t (*)[PT_PK_LEN])h.pk, 1, h.home_id, now_utc(),
+			       UINT32_MAX, &env, &idx);
+	memset(&env, 0, sizeof(env));
+	if (v != PT_OK && v != PT_EAUDIENCE) {
+		plog(LOG_WARN_, "event=mqtt_home hub=%s result=ignored error=\"%s\" bytes=%zu", hub_id,
+		     pt_err_text(v), len);
+		return;
+	}
+	ours = v == PT_OK;
+	if ((r = pt_store_begin(s->st)) != PT_OK)
+		goto fail;
+	if ((r = pt_store_hub_confirm_set(s->st, h.home_id, h.id, ours, &changed)) != PT_OK ||
+	    (changed &&
+	     (r = record_event(s, h.home_id, ours ? "hub.confirmed" : "hub.disowned",
+			       json_pack("{s:s}", "hub_id", h.id),
+			       ours ? NULL : "hub-disowned")) != PT_OK)) {
+		pt_store_rollback(s->st);
+		goto fail;
+	}
+	if ((r = pt_store_commit(s->st)) != PT_OK)
+		goto fail;
+	if (changed)
+		stream_notify(s);
+	plog(changed ? (ours ? LOG_INFO_ : LOG_WARN_) : LOG_DEBUG_,
+	     "event=mqtt_home hub=%s home=%s result=%s changed=%s", h.id, h.home_id,
+	     ours ? "confirmed" : "another-home", changed ? "yes" : "no");
+	if (ours)
+		stray_apply(m, h.id, "at-confirmation");
+	return;
+fail:
+	plog(LOG_ERR_, "event=mqtt_home hub=%s error=\"%s\"", hub_id, pt_err_text(r));
+}
+
 /* ---- the client ---- */
 
 static void
@@ -1036,6 +1239,9 @@ on_message(struct mosquitto *mq, void *obj, const struct mosquitto_message *msg)
 	case PT_MQTT_EVENTS:
 		on_events(m, t.hub_id, msg->payload, (size_t)msg->payloadlen);
 		break;
+	case PT_MQTT_HOME:
+		on_home(m, t.hub_id, msg->payload, (size_t)msg->payloadlen);
+		break;
 	default:
 		plog(LOG_WARN_, "event=mqtt_message hub=%s result=dropped error=\"not a leaf porterd reads\"",
 		     t.hub_id);
@@ -1054,7 +1260,8 @@ on_connect(struct mosquitto *mq, void *obj, int rc)
 		return;
 	}
 	if ((x = mosquitto_subscribe(mq, NULL, m->filter_state, 1)) != MOSQ_ERR_SUCCESS ||
-	    (x = mosquitto_subscribe(mq, NULL, m->filter_events, 1)) != MOSQ_ERR_SUCCESS) {
+	    (x = mosquitto_subscribe(mq, NULL, m->filter_events, 1)) != MOSQ_ERR_SUCCESS ||
+	    (x = mosquitto_subscribe(mq, NULL, m->filter_home, 1)) != MOSQ_ERR_SUCCESS) {
 		plog(LOG_ERR_, "event=mqtt_subscribe error=\"%s\"", mosquitto_strerror(x));
 		return;
 	}
@@ -1135,6 +1342,7 @@ run(void *arg)
 				beacons(m);
 				next_beacon = now + (uint64_t)m->beacon_s;
 			}
+			resub_end(m, NULL);
 		}
 		continue;
 backoff:
@@ -1201,6 +1409,7 @@ mqtt_start(struct server *s, struct mqtt **out, struct pt_errbuf *err)
 	struct mqtt *m;
 	pthread_condattr_t ca;
 	uint8_t rnd[8];
+	size_t fl;
 	int rc;
 
 	*out = NULL;
@@ -1219,13 +1428,16 @@ mqtt_start(struct server *s, struct mqtt **out, struct pt_errbuf *err)
 	pthread_mutex_init(&m->sleep_mu, NULL);
 	pthread_mutex_init(&m->tail_mu, NULL);
 	pthread_mutex_init(&m->stray_mu, NULL);
+	pthread_mutex_init(&m->resub_mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&m->sleep_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	if (broker_split(c->mqtt_broker, m->host, sizeof(m->host), &m->port) != 0 ||
 	    filter(c, PT_MQTT_STATE, m->filter_state, sizeof(m->filter_state)) != 0 ||
-	    filter(c, PT_MQTT_EVENTS, m->filter_events, sizeof(m->filter_events)) != 0) {
+	    filter(c, PT_MQTT_EVENTS, m->filter_events, sizeof(m->filter_events)) != 0 ||
+	    pt_mqtt_filter_build(PT_MQTT_HOME, m->filter_home, sizeof(m->filter_home), &fl) !=
+		    PT_OK) {
 		(void)snprintf(err->msg, sizeof(err->msg), "mqtt.broker: '%.100s' is not host:port",
 			       c->mqtt_broker);
 		goto fail;
@@ -1278,8 +1490,8 @@ mqtt_start(struct server *s, struct mqtt **out, struct pt_errbuf *err)
 		goto fail;
 	}
 	m->started = true;
-	plog(LOG_INFO_, "event=mqtt_start broker=%s:%d client_id=%s subscribe=\"%s %s\" tls=%s",
-	     m->host, m->port, m->client_id, m->filter_state, m->filter_events,
+	plog(LOG_INFO_, "event=mqtt_start broker=%s:%d client_id=%s subscribe=\"%s %s %s\" tls=%s",
+	     m->host, m->port, m->client_id, m->filter_state, m->filter_events, m->filter_home,
 	     c->mqtt_tls_ca[0] != '\0' ? "on" : "off");
 	*out = m;
 	return 0;
@@ -1309,5 +1521,6 @@ mqtt_stop(struct mqtt *m)
 	pthread_mutex_destroy(&m->sleep_mu);
 	pthread_mutex_destroy(&m->tail_mu);
 	pthread_mutex_destroy(&m->stray_mu);
+	pthread_mutex_destroy(&m->resub_mu);
 	free(m);
 }

@@ -18,6 +18,12 @@
  *       --fork-from makes every event from S on another one, --at0 records
  *       SEQ at time 0 as a hub that does not know the time), signed
  *   porterd_mqtt_peer state  COMMON (--online --rev N | --offline)
+ *   porterd_mqtt_peer home   COMMON --key HUB_KEY --home H [--owner-key KEY] [--bad-sig]
+ *       the hub's word on its home (PT_ENV_HUB_HOME, docs/mqtt.md "home"),
+ *       signed by --key (another key than the hub's to test a forgery),
+ *       the owner key it names --owner-key's public half (default 32
+ *       bytes of 7), published retained as porter-hub does; --home ""
+ *       clears the retained message (an empty payload)
  *   porterd_mqtt_peer will   COMMON [--rev N]
  *       connect with the offline state as will, say online, then drop the
  *       connection without DISCONNECT: the broker publishes the will
@@ -71,7 +77,7 @@ struct override {
 };
 
 struct opts {
-	const char *broker, *user, *pass_file, *id, *key, *out, *home, *op, *lock;
+	const char *broker, *user, *pass_file, *id, *key, *out, *home, *op, *lock, *owner_key;
 	int64_t from, to, fork_from, rev, seconds, age, at0;
 	bool bad_sig, online, offline;
 	struct override ov[OVERRIDES_MAX];
@@ -354,6 +360,48 @@ cmd_state(const struct opts *o, bool will)
 		fflush(stdout);
 		_exit(0);
 	}
+	mosquitto_disconnect(mq);
+	mosquitto_loop(mq, 50, 1);
+	mosquitto_destroy(mq);
+	return 0;
+}
+
+static int
+cmd_home(const struct opts *o)
+{
+	uint8_t buf[PT_ENVELOPE_SIZE_MAX];
+	struct pt_envelope e;
+	struct pt_secret *s, *ow;
+	struct pt_signer sg;
+	struct mosquitto *mq;
+	size_t len = 0;
+
+	if (o->key == NULL || o->home == NULL || strlen(o->home) > PT_ID_MAX)
+		die("%s", "--key and --home are required");
+	if (o->home[0] != '\0') {
+		memset(&e, 0, sizeof(e));
+		e.kind = PT_ENV_HUB_HOME;
+		memcpy(e.aud, o->home, strlen(o->home) + 1);
+		e.iat = (int64_t)time(NULL);
+		pt_random(e.nonce, sizeof(e.nonce));
+		e.op = PT_HUB_HOME_PAIRED;
+		e.target_len = PT_PK_LEN;
+		memset(e.target, 7, PT_PK_LEN);
+		if (o->owner_key != NULL) {
+			ow = key_load(o->owner_key);
+			pt_secret_public(ow, e.target);
+			pt_secret_free(ow);
+		}
+		s = key_load(o->key);
+		pt_signer_sodium(&sg, s);
+		if (pt_envelope_sign(pt_crypto_sodium(), &sg, &e, buf, sizeof(buf), &len) != PT_OK)
+			die("%s", "cannot sign the statement");
+		pt_secret_free(s);
+		if (o->bad_sig)
+			buf[len - 5] ^= 0x01;	/* inside the signature, the last field */
+	}
+	mq = client(o, "-home", true, NULL, 0);
+	send_msg(mq, PT_MQTT_HOME, o->id, buf, len, 1, true);
 	mosquitto_disconnect(mq);
 	mosquitto_loop(mq, 50, 1);
 	mosquitto_destroy(mq);
@@ -693,6 +741,7 @@ main(int argc, char **argv)
 		{"seconds", required_argument, NULL, 's'}, {"home", required_argument, NULL, 'H'},
 		{"op", required_argument, NULL, 'P'}, {"lock", required_argument, NULL, 'L'},
 		{"age", required_argument, NULL, 'A'}, {"at0", required_argument, NULL, 'Z'},
+		{"owner-key", required_argument, NULL, 'W'},
 		{NULL, 0, NULL, 0},
 	};
 	static struct opts o;
@@ -700,7 +749,7 @@ main(int argc, char **argv)
 	int ch, rc;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: porterd_mqtt_peer id|sign-command|batch|state|will|listen|"
+		fprintf(stderr, "usage: porterd_mqtt_peer id|sign-command|batch|state|home|will|listen|"
 				"chain-check ...\n");
 		return 1;
 	}
@@ -743,6 +792,7 @@ main(int argc, char **argv)
 		case 'L': o.lock = optarg; break;
 		case 'A': o.age = atoll(optarg); break;
 		case 'Z': o.at0 = atoll(optarg); break;
+		case 'W': o.owner_key = optarg; break;
 		case 'e': {
 			char *c1 = strchr(optarg, ':'), *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
 			struct override *v = &o.ov[o.n_ov];
@@ -769,6 +819,8 @@ main(int argc, char **argv)
 		rc = cmd_batch(&o);
 	else if (strcmp(cmd, "state") == 0)
 		rc = cmd_state(&o, false);
+	else if (strcmp(cmd, "home") == 0)
+		rc = cmd_home(&o);
 	else if (strcmp(cmd, "will") == 0)
 		rc = cmd_state(&o, true);
 	else if (strcmp(cmd, "listen") == 0)

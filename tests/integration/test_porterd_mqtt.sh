@@ -88,19 +88,21 @@ if ! command -v mosquitto_passwd >/dev/null 2>&1; then
 fi
 
 # ---- keys, and the hub's id ----
-for k in owner stranger hub ghost; do "$P" keygen -o $k.key >/dev/null || exit 1; done
+for k in owner stranger hub ghost hubx ownera ownerb; do "$P" keygen -o $k.key >/dev/null || exit 1; done
 HUB=$("$PEER" id hub.key)
 GHOST=$("$PEER" id ghost.key)	# a hub with a broker account that nobody paired
+XHUB=$("$PEER" id hubx.key)	# a hub paired with ana's second home, that ben registers
 [[ $HUB =~ ^hub-[0-9a-f]{16}$ ]]; ok "the peer's hub id is hub- and its key id ($HUB)"
 
 # ---- the broker: a private mosquitto, a password per account, dist/'s ACL ----
 MPORT=$(free_port)
-for who in porterd "$HUB" "$GHOST"; do
+for who in porterd "$HUB" "$GHOST" "$XHUB"; do
 	python3 -c 'import secrets; print(secrets.token_urlsafe(18))' >"$who.pw"
 done
 mosquitto_passwd -c -b passwd porterd "$(cat porterd.pw)" >/dev/null 2>&1 &&
 	mosquitto_passwd -b passwd "$HUB" "$(cat "$HUB.pw")" >/dev/null 2>&1 &&
-	mosquitto_passwd -b passwd "$GHOST" "$(cat "$GHOST.pw")" >/dev/null 2>&1
+	mosquitto_passwd -b passwd "$GHOST" "$(cat "$GHOST.pw")" >/dev/null 2>&1 &&
+	mosquitto_passwd -b passwd "$XHUB" "$(cat "$XHUB.pw")" >/dev/null 2>&1
 ok "a password file made with mosquitto_passwd"
 cp "$SRC/dist/mosquitto-acl" acl
 cat >mosquitto.conf <<EOF
@@ -156,8 +158,8 @@ wait_for 10 test -s ready
 if [ ! -s ready ]; then echo "Bail out! porterd did not start"; sed 's/^/# /' porterd.log; exit 1; fi
 URL=http://127.0.0.1:$(cat ready)
 wait_for 10 log_has "event=mqtt_connected" porterd.log; ok "porterd connects to the broker as porterd"
-grep -q 'subscribe="\$share/porterd/porter/v1/hub/+/state \$share/porterd/porter/v1/hub/+/events"' porterd.log
-ok "with shared subscriptions to every hub's state and events"
+grep -q 'subscribe="\$share/porterd/porter/v1/hub/+/state \$share/porterd/porter/v1/hub/+/events porter/v1/hub/+/home"' porterd.log
+ok "with shared subscriptions to every hub's state and events, a plain one to their home statements"
 
 # ---- an owner, a home, the hub paired through the API ----
 unset PORTER_CACERT XDG_CONFIG_HOME PORTER_CONFIG
@@ -172,8 +174,8 @@ expect 0 "owner key add" "${A[@]}" "$P" key add --home "$H" --key owner.key.pub
 CODE=$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))')
 expect 0 "hub pair (an owner-signed pairing statement)" "${A[@]}" "$P" hub pair --home "$H" \
 	--hub-key hub.key.pub --code "$CODE" --key owner.key --label hall --json
-json_ok 'd["id"] == "'"$HUB"'" and d["online"] is False and d["last_seen"] is None' \
-	"porterd names it as the peer does; offline, never seen"
+json_ok 'd["id"] == "'"$HUB"'" and d["online"] is False and d["last_seen"] is None and d["confirmed"] is False' \
+	"porterd names it as the peer does; offline, never seen, not confirmed"
 TOKEN=$(sed -n 's/^token = //p' ana.conf)
 api() { # METHOD PATH [BODY]: the answer's status on stdout, its body in out.txt
 	curl -s -o out.txt -w '%{http_code}' -X "$1" -H "Authorization: Bearer $TOKEN" \
@@ -195,6 +197,34 @@ mkdir -p down
 "$PEER" listen "${COMMON[@]}" --out down --seconds 300 2>listen.err &
 LPID=$!
 wait_for 10 log_has listening down/log; ok "the hub subscribes to its ack, revocations, commands and time"
+
+# ---- home: nothing the hub sends is stored until its key names this home ----
+hub_is() { # python condition on h, the home's first hub as GET .../hubs gives it
+	"${A[@]}" "$P" hub list --home "$H" --json >hl.json 2>/dev/null &&
+		python3 -c 'import json,sys; h=json.load(open("hl.json"))["hubs"][0]; sys.exit(0 if '"$1"' else 1)'; }
+db_count() { sqlite3 db/porter.db "$1"; }
+expect 0 "the hub says it is online before it confirmed its home" "$PEER" state "${COMMON[@]}" --online --rev 0
+wait_for 10 log_has "event=mqtt_state hub=$HUB result=kept error=\"hub has not confirmed this home\"" porterd.log
+ok "porterd keeps that state, unapplied"
+hub_is 'h["online"] is False and h["state"] is None and h["confirmed"] is False'; ok "the hub is still offline, without state"
+expect 0 "a signed batch 1..3 before it confirmed" batch --from 1 --to 3
+wait_for 10 log_has "event=mqtt_events hub=$HUB result=dropped error=\"hub has not confirmed this home\"" porterd.log
+ok "porterd drops it: the hub has not confirmed this home"
+events_are 0; ok "nothing of it stored"
+expect 0 "the hub's statement naming this home, its signature broken" "$PEER" home "${COMMON[@]}" --key hub.key --home "$H" --bad-sig
+wait_for 10 at_least 1 "event=mqtt_home hub=$HUB result=ignored" porterd.log; ok "ignored"
+expect 0 "a statement naming this home signed by the owner's key, not the hub's" "$PEER" home "${COMMON[@]}" --key owner.key --home "$H"
+wait_for 10 at_least 2 "event=mqtt_home hub=$HUB result=ignored" porterd.log; ok "ignored"
+expect 0 "the hub's key names another home" "$PEER" home "${COMMON[@]}" --key hub.key --home h-0000000000000000
+wait_for 10 log_has "event=mqtt_home hub=$HUB home=$H result=another-home changed=no" porterd.log; ok "porterd hears it: another home"
+hub_is 'h["confirmed"] is False and h["online"] is False'; ok "none of the three confirmed it"
+! grep -q "^ack " down/log; ok "no ack went down"
+[ "$(db_count "SELECT count(*) FROM events WHERE type IN ('hub.confirmed', 'hub.disowned')")" = 0 ]; ok "no hub.confirmed or hub.disowned event"
+expect 0 "the hub's key names this home (as porter-hub does on connecting)" "$PEER" home "${COMMON[@]}" --key hub.key --home "$H" --owner-key owner.key
+wait_for 10 hub_is 'h["confirmed"] is True'; ok "confirmed"
+wait_for 10 hub_is 'h["online"] is True and h["state"] is not None'; ok "online at once: the state it kept is applied"
+[ "$(db_count "SELECT count(*) FROM events WHERE type = 'hub.confirmed' AND data LIKE '%$HUB%'")" = 1 ]; ok "an event hub.confirmed in the home"
+events_are 0; ok "the batch it dropped is not stored (the hub sends it again)"
 
 # ---- state: online, last_seen, beacons ----
 BEFORE=$(date +%s)
@@ -470,6 +500,9 @@ mkdir -p down2
 "$PEER" listen "${COMMON[@]}" --out down2 --seconds 120 2>listen2.err &
 LPID=$!
 wait_for 10 log_has listening down2/log; ok "the hub's listener is back too"
+expect 0 "the hub says its home again, as porter-hub does on connecting (the broker kept nothing)" \
+	"$PEER" home "${COMMON[@]}" --key hub.key --home "$H" --owner-key owner.key
+wait_for 10 log_has "event=mqtt_home hub=$HUB home=$H result=confirmed changed=no" porterd.log; ok "still confirmed, nothing changed"
 EVS+=(--event '14:uplink.fork:{"ours":"aa","seq":3,"theirs":"bb"}')
 expect 0 "events 13..14 after the restart (14: the hub's uplink.fork)" batch --from 13 --to 14
 wait_for 10 events_are 12; ok "stored"
@@ -549,6 +582,9 @@ expect 0 "the owner pairs the same hub key again" "${A[@]}" "$P" hub pair --home
 	--hub-key hub.key.pub --code "$CODE2" --key owner.key --label hall --json
 json_ok 'd["id"] == "'"$HUB"'"' "the same id"
 [ "$(sqlite3 db/porter.db "SELECT count(*) FROM hubs WHERE public_id = '$HUB'")" = 1 ]; ok "a row of hubs again"
+wait_for 10 hub_is 'h["confirmed"] is True'
+ok "confirmed without the hub reconnecting: porterd asked the broker for its retained statement again"
+log_has "event=mqtt_subscribe hub=$HUB reason=paired" porterd.log; ok "(its exact home topic, logged)"
 expect 0 "the hub sends event 16 again" batch --from 16 --to 16 --at0 15
 wait_for 10 events_are 14; ok "stored now"
 wait_for 10 log_has "^ack .* seq=16 " down2/log; ok "and acked: its chain goes on from 15"
@@ -575,6 +611,78 @@ expect 0 "made a member of the home" "${A[@]}" "$P" home member add "$H" --email
 OTOKEN=$(sed -n 's/^token = //p' olga.conf)
 [ "$(curl -s -o out.txt -w '%{http_code}' -H "Authorization: Bearer $OTOKEN" "$URL$CH?from=15&to=16")" = 200 ]
 ok "another account reads it meanwhile: the limit is per account"
+
+# ---- a hub that is not theirs (docs/threat-model.md) ----
+XCOMMON=(--broker "127.0.0.1:$MPORT" --user "$XHUB" --pass-file "$XHUB.pw" --id "$XHUB")
+BO=(env PORTER_CONFIG="$T/bo.conf")
+expect 0 "bo signs up" "${BO[@]}" "$P" signup --server "$URL" --email bo@example.org --name Bo
+expect 0 "bo signs in" "${BO[@]}" "$P" login --email bo@example.org
+expect 0 "bo's home" "${BO[@]}" "$P" home create --name Bens --tz Europe/Berlin --json
+HB=$(jv 'd["id"]')
+expect 0 "bo's owner key" "${BO[@]}" "$P" key add --home "$HB" --key ownerb.key.pub
+expect 0 "ana's second home" "${A[@]}" "$P" home create --name Annex --tz Europe/Berlin --json
+HA=$(jv 'd["id"]')
+expect 0 "ana's owner key there" "${A[@]}" "$P" key add --home "$HA" --key ownera.key.pub
+newcode() { python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))'; }
+hubs_of() { # CLI HOME: the JSON of GET .../hubs in out.txt
+	local -n cli=$1; "${cli[@]}" "$P" hub list --home "$2" --json >out.txt 2>/dev/null; }
+src_events() { # CLI HOME: how many events of source hub:$XHUB the home has
+	local -n cli=$1; "${cli[@]}" "$P" events --home "$2" --limit 200 --json >xev.json 2>/dev/null &&
+		python3 -c 'import json,sys; d=json.load(open("xev.json")); print(sum(1 for e in d["events"] if e["source"] == "hub:" + sys.argv[1]))' "$XHUB"; }
+x_is() { # python condition on h, hub X as ana's second home lists it
+	"${A[@]}" "$P" hub list --home "$HA" --json >xl.json 2>/dev/null &&
+		python3 -c 'import json,sys; h=[x for x in json.load(open("xl.json"))["hubs"] if x["id"] == sys.argv[1]]; sys.exit(0 if h and '"$1"' else 1)' "$XHUB"; }
+expect 0 "hub X, paired at the door with ana's second home, says so (retained)" \
+	"$PEER" home "${XCOMMON[@]}" --key hubx.key --home "$HA" --owner-key ownera.key
+expect 0 "X says it is online" "$PEER" state "${XCOMMON[@]}" --online --rev 0
+expect 0 "bo registers X's public key with his own valid pairing statement" "${BO[@]}" "$P" hub pair \
+	--home "$HB" --hub-key hubx.key.pub --code "$(newcode)" --key ownerb.key --label stolen --json
+json_ok 'd["id"] == "'"$XHUB"'" and d["confirmed"] is False' "201: registered, not confirmed"
+wait_for 10 log_has "event=mqtt_home hub=$XHUB home=$HB result=another-home" porterd.log
+ok "porterd got X's retained statement at once: it names another home"
+expect 0 "X sends events 1..2, 2 an alert" "$PEER" batch "${XCOMMON[@]}" --key hubx.key --from 1 --to 2 \
+	--event '2:alert.intrusion:{"zone":"hall"}'
+wait_for 10 log_has "event=mqtt_events hub=$XHUB result=dropped error=\"hub has not confirmed this home\"" porterd.log
+ok "porterd drops them"
+hubs_of BO "$HB"; json_ok 'len(d["hubs"]) == 1 and d["hubs"][0]["confirmed"] is False and d["hubs"][0]["online"] is False and d["hubs"][0]["state"] is None' \
+	"bo sees X unconfirmed, offline, without state"
+[ "$(src_events BO "$HB")" = 0 ]; ok "bo's home has none of X's events"
+"${BO[@]}" "$P" alerts --home "$HB" --limit 200 --json >out.txt; json_ok 'd["alerts"] == []' "nor any alert"
+expect 0 "ana registers X at her home: bo's unconfirmed row gives way (201, not 409)" "${A[@]}" "$P" hub pair \
+	--home "$HA" --hub-key hubx.key.pub --code "$(newcode)" --key ownera.key --label annex --json
+json_ok 'd["id"] == "'"$XHUB"'"' "the same hub id"
+wait_for 10 x_is 'h[0]["confirmed"] is True'; ok "confirmed by X's retained statement, X not reconnecting"
+wait_for 10 x_is 'h[0]["online"] is True'; ok "and online: its state, kept, is applied"
+hubs_of BO "$HB"; json_ok 'd["hubs"] == []' "bo's home no longer lists X"
+"${BO[@]}" "$P" events --home "$HB" --limit 200 --json >out.txt
+json_ok 'any(e["type"] == "hub.replaced" and e["data"]["hub_id"] == "'"$XHUB"'" for e in d["events"])' "an event hub.replaced in bo's home"
+[ "$(db_count "SELECT count(*) FROM audit WHERE action = 'hub.replace' AND target = 'home:$HB'")" = 1 ]; ok "and an audit row hub.replace"
+expect 0 "X sends events 1..2 again" "$PEER" batch "${XCOMMON[@]}" --key hubx.key --from 1 --to 2 \
+	--event '2:alert.intrusion:{"zone":"hall"}'
+wait_for 10 test "$(src_events A "$HA")" = 2; ok "stored under ana's home"
+"${A[@]}" "$P" alerts --home "$HA" --limit 200 --json >out.txt; json_ok '[a["type"] for a in d["alerts"]] == ["intrusion"]' "with the intrusion alert, in ana's home"
+[ "$(src_events BO "$HB")" = 0 ]; ok "never under bo's"
+"${BO[@]}" "$P" alerts --home "$HB" --limit 200 --json >out.txt; json_ok 'd["alerts"] == []' "and no alert for bo"
+N=$(count_of "event=mqtt_home hub=$XHUB result=ignored" porterd.log)
+expect 0 "X's statement naming bo's home, its signature broken" "$PEER" home "${XCOMMON[@]}" --key hubx.key --home "$HB" --bad-sig
+wait_for 10 at_least $((N + 1)) "event=mqtt_home hub=$XHUB result=ignored" porterd.log; ok "ignored"
+expect 0 "a statement on X's topic naming ana's other home, signed by bo's key" "$PEER" home "${XCOMMON[@]}" --key ownerb.key --home "$H"
+wait_for 10 at_least $((N + 2)) "event=mqtt_home hub=$XHUB result=ignored" porterd.log; ok "ignored"
+x_is 'h[0]["confirmed"] is True'; ok "X is still confirmed for ana"
+"${BO[@]}" "$P" hub pair --home "$HB" --hub-key hubx.key.pub --code "$(newcode)" --key ownerb.key --label stolen --json >out.txt 2>err.txt
+[ $? -ne 0 ] && grep -q "paired already" out.txt err.txt; ok "a row X confirmed is not replaceable: refused, paired already (409)"
+x_is 'h[0]["confirmed"] is True'; ok "ana's row as it was"
+expect 0 "X, reset and paired at the door with a third home, says so" "$PEER" home "${XCOMMON[@]}" --key hubx.key --home h-000000000000000c
+wait_for 10 x_is 'h[0]["confirmed"] is False'; ok "X is no longer confirmed for ana"
+"${A[@]}" "$P" events --home "$HA" --limit 200 --json >out.txt
+json_ok '[e["type"] for e in d["events"]].count("hub.disowned") == 1' "an event hub.disowned in ana's home"
+"${A[@]}" "$P" alerts --home "$HA" --limit 200 --json >out.txt
+json_ok '[a["type"] for a in d["alerts"]].count("hub-disowned") == 1' "and an alert hub-disowned"
+expect 0 "X sends event 3" "$PEER" batch "${XCOMMON[@]}" --key hubx.key --from 3 --to 3 \
+	--event '2:alert.intrusion:{"zone":"hall"}'
+wait_for 10 at_least 2 "event=mqtt_events hub=$XHUB result=dropped error=\"hub has not confirmed this home\"" porterd.log
+ok "dropped: ana stops receiving X's events"
+[ "$(src_events A "$HA")" = 2 ]; ok "still 2 under ana's home"
 
 # ---- porterd stops cleanly ----
 kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
