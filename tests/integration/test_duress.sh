@@ -44,6 +44,9 @@ expect 0 "Bob enrols his key" "${B[@]}" "$P" key add --home "$H" --key bob.key.p
 CODE=$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))')
 expect 0 "the hub paired" "${A[@]}" "$P" hub pair --home "$H" --hub-key hub.key.pub --code "$CODE" \
 	--key ana.key --label hall
+expect 0 "the hub names its home with its own key (PT_ENV_HUB_HOME, as porter-hub does)" \
+	"$PEER" home "${COMMON[@]}" --key hub.key --home "$H"
+wait_for 10 log_has "event=mqtt_home hub=$HUB home=$H result=confirmed" porterd.log; ok "porterd: the hub confirmed its home"
 ANA_KID=$(kid_of ana.key.pub) BOB_KID=$(kid_of bob.key.pub)
 
 # ---- the hub raises two duress alerts: one for each owner's key ----

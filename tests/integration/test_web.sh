@@ -329,6 +329,8 @@ ok "with id: <event id> and the event as GET events shows it"
 FIRST_EV=$(sed -n 's/^id: //p' s1 | head -n 1)
 
 BEFORE=$(grep -c "^event: hub" s1)
+"$PEER" home "${COMMON[@]}" --key hub.key --home "$H" >out.txt 2>&1; ok "the hub names its home with its own key (PT_ENV_HUB_HOME)"
+wait_for 10 log_has "event=mqtt_home hub=$HUB home=$H result=confirmed" porterd.log; ok "porterd: the hub confirmed its home"
 "$PEER" state "${COMMON[@]}" --online --rev 0 >out.txt 2>&1; ok "the hub publishes its state (online, bolt locked, rev 0)"
 hub_state_is() { req hubs GET "/v1/homes/$H/hubs" "${BR[@]}" >/dev/null; [ "$(jq_ hubs 'd["hubs"][0]["state"] is not None')" = True ]; }
 wait_for 10 hub_state_is; ok "GET hubs: the state appears"

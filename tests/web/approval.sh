@@ -124,6 +124,10 @@ setup "Ana enrols her key" "${A[@]}" "$P" key add --home "$H" --key owner.key.pu
 CODE=$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))')
 setup "the hub paired" "${A[@]}" "$P" hub pair --home "$H" --hub-key hub.key.pub --code "$CODE" \
 	--key owner.key --label hall
+setup "the hub names its home (PT_ENV_HUB_HOME)" "$PEER" home --broker "127.0.0.1:$MPORT" --user "$HUB" \
+	--pass-file "$HUB.pw" --id "$HUB" --key hub.key --home "$H"
+wait_for 10 log_has "event=mqtt_home hub=$HUB home=$H result=confirmed" porterd.log ||
+	{ echo "Bail out! set-up: the hub did not confirm its home"; exit 1; }
 setup "the hub says it is online" "$PEER" state --broker "127.0.0.1:$MPORT" --user "$HUB" \
 	--pass-file "$HUB.pw" --id "$HUB" --online --rev 1
 
