@@ -727,6 +727,23 @@ mqtt_hub_paired(struct server *s, const char *hub_id)
 	}
 }
 
+/* Revocation catch-up: a page above what the hub holds; the hub
+ * republishes state after applying it, and gets the next one. Something
+ * porterd sends down (owner-signed, for the row's home), so also for a hub
+ * that has not confirmed that home yet: one paired with another home
+ * refuses them itself, and one about to pair through the uplink holds
+ * them and applies them before the owner statements that follow. */
+static void
+revocations_catch_up(struct mqtt *m, const struct pt_hub *h, const struct pt_mqtt_state *st)
+{
+	int64_t newest = 0;
+
+	if (!st->online || !st->has_rev)
+		return;
+	if (pt_store_revocation_newest(m->s->st, h->home_id, &newest) == PT_OK && st->rev != newest)
+		revocations_page(m, h, st->rev < newest ? st->rev : 0);
+}
+
 static void
 on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 {
@@ -734,7 +751,6 @@ on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 	struct pt_mqtt_state st;
 	struct pt_hub h;
 	bool changed = false;
-	int64_t newest = 0;
 	int r;
 
 	if ((r = pt_mqtt_state_decode(p, len, &st)) != PT_OK) {
@@ -754,6 +770,7 @@ on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 		plog(LOG_INFO_, "event=mqtt_state hub=%s result=kept error=\"hub has not confirmed this home\"",
 		     hub_id);
 		stray_keep(m, hub_id, p, len);
+		revocations_catch_up(m, &h, &st);
 		return;
 	}
 	if ((r = pt_store_begin(s->st)) != PT_OK)
@@ -785,12 +802,7 @@ on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 	plog(changed ? LOG_INFO_ : LOG_DEBUG_, "event=mqtt_state hub=%s online=%s changed=%s rev=%lld",
 	     h.id, st.online ? "true" : "false", changed ? "yes" : "no",
 	     st.has_rev ? (long long)st.rev : -1LL);
-	if (!st.online || !st.has_rev)
-		return;
-	/* Revocation catch-up: a page above what the hub holds; the hub
-	 * republishes state after applying it, and gets the next one. */
-	if (pt_store_revocation_newest(s->st, h.home_id, &newest) == PT_OK && st.rev != newest)
-		revocations_page(m, &h, st.rev < newest ? st.rev : 0);
+	revocations_catch_up(m, &h, &st);
 	return;
 fail:
 	plog(LOG_ERR_, "event=mqtt_state hub=%s error=\"%s\"", hub_id, pt_err_text(r));

@@ -371,7 +371,7 @@ expect 2 "a code that is not 22 base64url characters" "${A[@]}" "$P" hub pair --
 says "pairing code" "says what a code is"
 expect 2 "a member-less account cannot pair" "${B[@]}" "$P" hub pair --home "$H" --hub-key hub2.key.pub --code "$CODE" --key owner.key
 expect 0 "hub list" "${A[@]}" "$P" hub list --home "$H"
-grep -q "^ID  *KEY ID  *PAIRED  *LAST SEEN  *LABEL" out.txt && grep -q "^$HUB  .*hall" out.txt; ok "hub list is a table"
+grep -q "^ID  *KEY ID  *PAIRED  *LAST SEEN  *CONFIRMED  *LABEL" out.txt && grep -q "^$HUB  .* no  *hall" out.txt; ok "hub list is a table (CONFIRMED no: no hub said so)"
 expect 0 "hub list --json" "${A[@]}" "$P" hub list --home "$H" --json
 json_ok 'len(d["hubs"]) == 1' "hub list --json parses"
 expect 0 "hub remove" "${A[@]}" "$P" hub remove --home "$H" "$HUB"

@@ -1372,10 +1372,11 @@ show_hub(const json_t *o)
 static void
 show_hubs(const json_t *j)
 {
-	static const char *const head[] = {"ID", "KEY ID", "PAIRED", "LAST SEEN", "LABEL"};
+	static const char *const head[] = {"ID", "KEY ID", "PAIRED", "LAST SEEN", "CONFIRMED",
+					    "LABEL"};
 	const json_t *hs = json_object_get(j, "hubs"), *o;
 	char id[80], kid[40], at[40], seen[40], label[256];
-	const char *cells[5];
+	const char *cells[6];
 	struct table t;
 	size_t i;
 
@@ -1383,14 +1384,16 @@ show_hubs(const json_t *j)
 		printf("no hubs: pair one with 'porter hub pair'\n");
 		return;
 	}
-	table_init(&t, 5);
+	table_init(&t, 6);
 	table_row(&t, head);
 	json_array_foreach(hs, i, o) {
 		cells[0] = text_or_dash(json_object_get(o, "id"), id, sizeof(id));
 		cells[1] = text_or_dash(json_object_get(o, "key_id"), kid, sizeof(kid));
 		cells[2] = client_time(json_object_get(o, "created_at"), at, sizeof(at));
 		cells[3] = client_time(json_object_get(o, "last_seen"), seen, sizeof(seen));
-		cells[4] = client_text(json_object_get(o, "label"), label, sizeof(label));
+		/* the hub's own key named this home (docs/mqtt.md, "home") */
+		cells[4] = json_is_true(json_object_get(o, "confirmed")) ? "yes" : "no";
+		cells[5] = client_text(json_object_get(o, "label"), label, sizeof(label));
 		table_row(&t, cells);
 	}
 	table_print(&t);
