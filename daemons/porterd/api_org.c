@@ -760,9 +760,10 @@ api_devices(struct server *s, struct request *rq, struct reply *rp, const struct
 /*
  * Inside hub_pair's transaction: the hub's key is registered in another
  * home whose row the hub never confirmed (docs/mqtt.md, "home"): that row
- * holds nothing the hub sent, and whoever registered it there cannot show
- * that it is theirs, so it gives way to this registration (remove it as
- * hub_delete does, with an event in its home and an audit row). PT_OK when
+ * got nothing the hub sent since schema 11, and whoever registered it
+ * there cannot show that it is theirs, so it gives way to this
+ * registration (removed as hub_delete does: what it holds from before
+ * stays with its home; an event there and an audit row). PT_OK when
  * there is nothing in the way or it was removed; PT_EEXISTS when a row
  * the hub confirmed (or this home's own) is in the way: 409 as before.
  */
