@@ -3467,13 +3467,15 @@ hub_home_statement(struct hub *h, uint8_t *out, size_t cap, size_t *out_len)
 		const uint8_t(*self)[PT_PK_LEN] = (const uint8_t(*)[PT_PK_LEN])rows[i].pk;
 		struct pt_envelope p;
 
-		if (rows[i].statement_len > 0 &&
-		    (pt_envelope_verify(h->ops, rows[i].statement, rows[i].statement_len,
-					PT_ENV_PAIRING, self, 1, h->home, now, UINT32_MAX, &p,
-					&idx) == PT_OK ||
-		     pt_envelope_verify_pairing_v1(h->ops, rows[i].statement,
-						   rows[i].statement_len, self, 1, h->home, now,
-						   UINT32_MAX, &p, &idx) == PT_OK)) {
+		/* (A row without a statement predates them: it is the
+		 * pairing's, as roots_compute takes it.) */
+		if (rows[i].statement_len == 0 ||
+		    pt_envelope_verify(h->ops, rows[i].statement, rows[i].statement_len,
+				       PT_ENV_PAIRING, self, 1, h->home, now, UINT32_MAX, &p,
+				       &idx) == PT_OK ||
+		    pt_envelope_verify_pairing_v1(h->ops, rows[i].statement, rows[i].statement_len,
+						  self, 1, h->home, now, UINT32_MAX, &p,
+						  &idx) == PT_OK) {
 			memcpy(e.target, rows[i].pk, PT_PK_LEN);
 			e.target_len = PT_PK_LEN;
 			memset(&p, 0, sizeof(p));

@@ -1188,14 +1188,18 @@ on_home(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 		     r == PT_ENOTFOUND ? "unknown hub" : pt_err_text(r));
 		return;
 	}
-	if (len == 0) {	/* the retained statement was cleared */
-		plog(LOG_INFO_, "event=mqtt_home hub=%s result=ignored error=\"empty\"", hub_id);
-		return;
+	/* Empty: the hub says it is paired with no home (it publishes that
+	 * while unpaired, so a reset hub clears its old statement): no
+	 * home's either. Only the hub's own broker account can publish on
+	 * its topic (dist/mosquitto-acl). */
+	if (len == 0) {
+		v = PT_EAUDIENCE;
+	} else {
+		v = pt_envelope_verify(pt_crypto_sodium(), p, len, PT_ENV_HUB_HOME,
+				       (const uint8_t (*)[PT_PK_LEN])h.pk, 1, h.home_id, now_utc(),
+				       UINT32_MAX, &env, &idx);
+		memset(&env, 0, sizeof(env));
 	}
-	v = pt_envelope_verify(pt_crypto_sodium(), p, len, PT_ENV_HUB_HOME,
-			       (const uint8_t (*)[PT_PK_LEN])h.pk, 1, h.home_id, now_utc(),
-			       UINT32_MAX, &env, &idx);
-	memset(&env, 0, sizeof(env));
 	if (v != PT_OK && v != PT_EAUDIENCE) {
 		plog(LOG_WARN_, "event=mqtt_home hub=%s result=ignored error=\"%s\" bytes=%zu", hub_id,
 		     pt_err_text(v), len);

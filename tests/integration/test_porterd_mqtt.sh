@@ -683,6 +683,16 @@ expect 0 "X sends event 3" "$PEER" batch "${XCOMMON[@]}" --key hubx.key --from 3
 wait_for 10 at_least 2 "event=mqtt_events hub=$XHUB result=dropped error=\"hub has not confirmed this home\"" porterd.log
 ok "dropped: ana stops receiving X's events"
 [ "$(src_events A "$HA")" = 2 ]; ok "still 2 under ana's home"
+expect 0 "X says ana's home again" "$PEER" home "${XCOMMON[@]}" --key hubx.key --home "$HA"
+wait_for 10 x_is 'h[0]["confirmed"] is True'; ok "confirmed for ana again"
+# A reset hub, unpaired, clears its statement: an empty retained message
+# on its own topic (only its broker account may publish there).
+mosquitto_pub -h 127.0.0.1 -p "$MPORT" -u "$XHUB" -P "$(cat "$XHUB.pw")" -i "$XHUB" \
+	-t "porter/v1/hub/$XHUB/home" -q 1 -r -n >pub.out 2>&1
+ok "X, reset, publishes an empty home (retained)" || sed "s/^/# /" pub.out
+wait_for 10 x_is 'h[0]["confirmed"] is False'; ok "X is no longer confirmed for ana: it says it has no home"
+"${A[@]}" "$P" events --home "$HA" --limit 200 --json >out.txt
+json_ok '[e["type"] for e in d["events"]].count("hub.disowned") == 2' "a second hub.disowned in ana's home"
 
 # ---- porterd stops cleanly ----
 kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
