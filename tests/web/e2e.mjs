@@ -2353,6 +2353,7 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, BASE, call, signin, EM
   };
   const statusOf = async () => ({ value: await t3('pair-hub-status').getAttribute('data-value'),
     reason: await t3('pair-hub-status').getAttribute('data-reason'), kid: await t3('pair-hub-status').getAttribute('data-kid'),
+    hint: await t3('pair-hub-status').getAttribute('data-hint'),
     text: await t3('pair-hub-status').textContent() });
   // The hub refuses; porterd stores none of its events under this home
   // (the hub, unpaired, has not confirmed it: docs/mqtt.md "home"), so the
@@ -2367,6 +2368,12 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, BASE, call, signin, EM
     !hubC.log().includes(pc.CODE) && sW.value === 'waiting' && evW === null && hubW?.confirmed === false,
   `11b: the wrong code: the hub refused it (its log: untrusted-signer, key ${kid3}; no code in its log); porterd stores none of the unpaired hub's events (confirmed false), the page still waits`,
   `${JSON.stringify(sW)} ${JSON.stringify(evW)} ${JSON.stringify(hubW)}\n${hubC.log().split('\n').slice(-10).join('\n')}`);
+  // After 15 s without word the page says why a refusal cannot show there.
+  await until(40, async () => (await statusOf()).hint === 'slow');
+  const sH = await statusOf();
+  ok(sH.value === 'waiting' && sH.hint === 'slow' && sH.text.includes(`Still waiting for the hub ${HUB3}`) &&
+    sH.text.includes('porter-hub pair for a new one'),
+  '11b: ... and after 15 s the page says, still waiting, that a refusal cannot show there and what to do', JSON.stringify(sH));
   const dbW = hubDb();
   ok(db0 === '0  -' && dbW === db0, '11b: ... and nothing changed at the hub: no owner, no home in its hub.db', `${db0} -> ${dbW}`);
   // The fresh key is no owner of this hub: a remote unlock it signs is

@@ -521,6 +521,11 @@ const HUB_REFUSALS = {
 // statement: the hub's code lives hub.pairing_ttl (5 minutes) from
 // porter-hub pair, so after that the hub would refuse it anyway.
 const PAIR_WAIT_MS = 5 * 60 * 1000;
+// A pairing normally answers within seconds. After this long without word
+// the page says why a refusal cannot show here: a hub that refuses (a
+// mistyped or expired code) is not paired, so it has named no home, and
+// porterd files nothing it sends (docs/mqtt.md, "home").
+const PAIR_HINT_MS = 15 * 1000;
 
 function hubRefusal(e) {
   if (!(e instanceof api.ApiError)) return errorText(e);
@@ -543,6 +548,7 @@ function pairHubBox(home) {
   let watch = null; // {hubId, ownKid, status}: the new hub's events
   let early = null; // {hubId, events}: its events heard before porterd's answer
   let waitTimer = null; // ends the wait for the hub's word
+  let hintTimer = null; // says why a refusal cannot show, if it is slow
   const wipe = () => {
     if (pending) {
       pending.code.fill(0);
@@ -558,7 +564,9 @@ function pairHubBox(home) {
   const form = (keepResult = false) => {
     wipe();
     clearTimeout(waitTimer);
+    clearTimeout(hintTimer);
     waitTimer = null;
+    hintTimer = null;
     watch = null;
     early = null;
     if (!keepResult) say('', '');
@@ -708,6 +716,13 @@ function pairHubBox(home) {
       early = null;
       for (const ev of heard) out.onEvent(ev);
       clearTimeout(waitTimer);
+      clearTimeout(hintTimer);
+      hintTimer = relayed === 'false' ? null : setTimeout(() => {
+        hintTimer = null;
+        if (watch !== w || !el.isConnected || status.dataset.value !== 'waiting') return;
+        status.dataset.hint = 'slow';
+        status.textContent = `Still waiting for the hub ${hubId}. If it refused the pairing (a mistyped code, or one that has expired or was used), it cannot say so here: porterd files nothing from a hub until the hub itself names this home, which it does only once paired. If the code may be wrong, run porter-hub pair for a new one and pair again; this page keeps waiting ${PAIR_WAIT_MS / 60000} minutes in all.`;
+      }, PAIR_HINT_MS);
       waitTimer = relayed === 'false' ? null : setTimeout(() => {
         waitTimer = null;
         if (watch !== w || !el.isConnected || status.dataset.value !== 'waiting') return;
