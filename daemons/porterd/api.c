@@ -1415,7 +1415,14 @@ command_relay(struct server *s, struct request *rq, struct reply *rp, const stru
 	x = mqtt_command_relay(s, h->id, cmd.has_hub ? cmd.hub_id : NULL, cmd.envelope,
 			       cmd.envelope_len, ids, RELAY_HUBS_MAX, &n);
 	if (x == PT_ENOTFOUND) {
-		if (cmd.has_hub)
+		struct pt_hub one;
+
+		/* Nothing goes down to a hub that has not named this home with
+		 * its key (docs/mqtt.md, "home"). */
+		if (cmd.has_hub && pt_store_hub_get(s->st, h->id, cmd.hub_id, &one) == PT_OK)
+			fail(rp, 409, "hub-unconfirmed", "hub_id",
+			     "the hub has not confirmed that it belongs to this home: nothing is relayed to it");
+		else if (cmd.has_hub)
 			fail(rp, 404, "not-found", "hub_id", "no such hub in this home");
 		else
 			fail(rp, 409, "no-hub", NULL, "the home has no paired hub to relay to");

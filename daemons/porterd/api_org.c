@@ -785,7 +785,7 @@ hub_replace_unconfirmed(struct server *s, struct request *rq, const char *home_i
 	    (x = record_event(s, old.home_id, "hub.replaced",
 			      json_pack("{s:s,s:s}", "hub_id", hub_id, "reason",
 					"registered by another home; this one never confirmed"),
-			      NULL)) != PT_OK)
+			      "hub-replaced")) != PT_OK)
 		return x;
 	(void)snprintf(target, sizeof(target), "home:%s", old.home_id);
 	if ((x = audit_append(s, rq, "hub.replace", target,

@@ -185,6 +185,20 @@ publish(struct mqtt *m, int leaf, const char *hub_id, const uint8_t *p, size_t l
 /* ---- revocations ---- */
 
 /*
+ * down_ok: porterd sends a hub row nothing of its home's but the pairing
+ * relay until the hub's key has named that home (hubs.confirmed, on_home):
+ * no revocation tail or page, owners message, command, live request or
+ * approval. A hub refuses another home's statements, but it moves its
+ * revocation version over refused entries (an entry by a key it does not
+ * trust must not block the ones after it), so another home's pages could
+ * push it past the real home's revocations, which it would then never
+ * fetch (security review 107, H1); and each refusal is an event in the
+ * hub's log. At the confirmation on_home sends the tail, then (through
+ * the state kept meanwhile) a page if the hub is behind, then the owners
+ * message: revocations before the owner statements they may cancel.
+ */
+
+/*
  * The revocations message of a home: the entries above since (oldest
  * first, at most 32; tail: the newest 32 whatever since) and the home's
  * newest version. 0 with the payload in out[cap], or a PT_E* value.
@@ -253,8 +267,10 @@ revocations_page(struct mqtt *m, const struct pt_hub *h, int64_t rev)
 	free(buf);
 }
 
-void
-mqtt_revocations_changed(struct server *s, const char *home_id)
+/* The home's revocation tail (retained) to hub_id, or to every confirmed
+ * hub of the home (hub_id NULL). */
+static void
+revocations_tail_publish(struct server *s, const char *home_id, const char *hub_id)
 {
 	struct mqtt *m = s->mqtt;
 	struct pt_hub *hubs = NULL;
@@ -273,20 +289,30 @@ mqtt_revocations_changed(struct server *s, const char *home_id)
 	/* Read and publish under one lock: of two revocations posted at once,
 	 * the tail published last is the one with the newest version. */
 	pthread_mutex_lock(&m->tail_mu);
-	r = pt_store_hub_list(s->st, home_id, hubs, HOME_HUBS_MAX, &n);
+	if (hub_id == NULL)
+		r = pt_store_hub_list(s->st, home_id, hubs, HOME_HUBS_MAX, &n);
+	else if ((r = pt_store_hub_by_id(s->st, hub_id, &hubs[0])) == PT_OK)
+		n = strcmp(hubs[0].home_id, home_id) == 0 ? 1 : 0;
 	if (r == PT_OK && n > 0)
 		r = revocations_encode(s, home_id, 0, true, buf, PT_MQTT_REVOCATIONS_PAYLOAD_MAX,
 				       &len, &newest);
 	if (r != PT_OK)
 		plog(LOG_ERR_, "event=mqtt_revocations home=%s error=\"%s\"", home_id, pt_err_text(r));
 	for (i = 0; r == PT_OK && i < n; i++)
-		if (publish(m, PT_MQTT_REVOCATIONS, hubs[i].id, buf, len, false) == MOSQ_ERR_SUCCESS)
+		if (hubs[i].confirmed &&	/* none down to a hub not confirmed: down_ok */
+		    publish(m, PT_MQTT_REVOCATIONS, hubs[i].id, buf, len, false) == MOSQ_ERR_SUCCESS)
 			plog(LOG_INFO_, "event=mqtt_revocations_tail home=%s hub=%s newest=%lld",
 			     home_id, hubs[i].id, (long long)newest);
 	pthread_mutex_unlock(&m->tail_mu);
 out:
 	free(hubs);
 	free(buf);
+}
+
+void
+mqtt_revocations_changed(struct server *s, const char *home_id)
+{
+	revocations_tail_publish(s, home_id, NULL);
 }
 
 /* ---- owners (docs/web.md, "Endorsing an owner key") ---- */
@@ -362,7 +388,8 @@ owners_publish(struct server *s, const char *home_id, const char *hub_id)
 	if (r != PT_OK)
 		plog(LOG_ERR_, "event=mqtt_owners home=%s error=\"%s\"", home_id, pt_err_text(r));
 	for (i = 0; r == PT_OK && count > 0 && i < n; i++)
-		if (publish(m, PT_MQTT_OWNERS, hubs[i].id, buf, len, false) == MOSQ_ERR_SUCCESS)
+		if (hubs[i].confirmed &&	/* see down_ok */
+		    publish(m, PT_MQTT_OWNERS, hubs[i].id, buf, len, false) == MOSQ_ERR_SUCCESS)
 			plog(LOG_INFO_, "event=mqtt_owners home=%s hub=%s statements=%zu", home_id,
 			     hubs[i].id, count);
 	pthread_mutex_unlock(&m->tail_mu);
@@ -409,8 +436,11 @@ mqtt_hub_relay(struct server *s, const char *home_id, const char *leaf, const ui
 		return PT_ENOMEM;
 	if ((r = pt_store_hub_list(s->st, home_id, hubs, HOME_HUBS_MAX, &nh)) != PT_OK)
 		goto out;
-	r = nh > 0 ? PT_OK : PT_ENOTFOUND;
+	r = PT_ENOTFOUND;
 	for (i = 0; i < nh; i++) {
+		if (!hubs[i].confirmed)
+			continue;	/* see down_ok */
+		r = PT_OK;
 		/* porter/v1/hub/<id>/<leaf>: QoS 1, never retained (a live
 		 * request lives 10 minutes at most, an approval's request
 		 * an hour at most; a hub that is offline now misses it). */
@@ -461,8 +491,8 @@ mqtt_command_relay(struct server *s, const char *home_id, const char *hub_id, co
 		goto out;
 	r = PT_ENOTFOUND;
 	for (i = 0; i < nh && *n < max; i++) {
-		if (hub_id != NULL && strcmp(hub_id, hubs[i].id) != 0)
-			continue;
+		if ((hub_id != NULL && strcmp(hub_id, hubs[i].id) != 0) || !hubs[i].confirmed)
+			continue;	/* see down_ok */
 		if (publish(m, PT_MQTT_COMMANDS, hubs[i].id, buf, len, false) != MOSQ_ERR_SUCCESS) {
 			r = PT_EIO;
 			goto out;
@@ -770,7 +800,6 @@ on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 		plog(LOG_INFO_, "event=mqtt_state hub=%s result=kept error=\"hub has not confirmed this home\"",
 		     hub_id);
 		stray_keep(m, hub_id, p, len);
-		revocations_catch_up(m, &h, &st);
 		return;
 	}
 	if ((r = pt_store_begin(s->st)) != PT_OK)
@@ -1223,8 +1252,16 @@ on_home(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 	plog(changed ? (ours ? LOG_INFO_ : LOG_WARN_) : LOG_DEBUG_,
 	     "event=mqtt_home hub=%s home=%s result=%s changed=%s", h.id, h.home_id,
 	     ours ? "confirmed" : "another-home", changed ? "yes" : "no");
-	if (ours)
+	if (ours && changed) {
+		/* What was held back (down_ok): the revocation tail, a page
+		 * if the state kept meanwhile shows the hub behind, then the
+		 * owner statements. */
+		revocations_tail_publish(s, h.home_id, h.id);
 		stray_apply(m, h.id, "at-confirmation");
+		owners_publish(s, h.home_id, h.id);
+	} else if (ours) {
+		stray_apply(m, h.id, "at-confirmation");
+	}
 	return;
 fail:
 	plog(LOG_ERR_, "event=mqtt_home hub=%s error=\"%s\"", hub_id, pt_err_text(r));

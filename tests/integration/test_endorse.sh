@@ -364,8 +364,9 @@ hub_state unlocked; ok "the bolt moves for F" || evlog | tail -n 5 | show
 hub_state secured
 
 # ---- a second hub, paired when the home has statements already ----
-# Through the API first (porterd publishes the statements to it at once,
-# before the hub trusts anyone: it holds them), then at the door.
+# Through the API: porterd sends a hub nothing of the home's but the
+# pairing until the hub's own key has named the home (docs/mqtt.md,
+# "home"); then the revocation tail, then the statements.
 cp "$HID2.pw" hub2.pw; chmod 600 hub2.pw
 sed -e "s|$T/hub\b|$T/hub2|" -e "s|$T/hub.pw|$T/hub2.pw|" hub.conf >hub2.conf
 "$HUBX" -f "$T/hub2.conf" -d -R "$T/hub2.ready" >>"$T/hub2.out" 2>>"$T/hub2.log" &
@@ -379,21 +380,28 @@ HKEY2=$(awk '/^hub key:/ {print $3}' hub2.pair)
 "${OC[@]}" "$P" hub pair --home "$H" --hub-key hub2/hub.key.pub --code "$CODE2" --key A.key \
 	--label back --json >out.txt 2>err.txt && [ "$(jv 'd["id"]')" = "$HID2" ]
 ok "hub 2 paired through the API" || show out.txt err.txt
-wait_for 5 grep -q 'event=owners result=held note="not paired yet" statements=4' hub2.log
-ok "porterd publishes the home's 4 statements (B, E, G, F) to it at once; not paired yet, it holds them" ||
-	{ grep 'event=owners' hub2.log | show; grep mqtt_owners porterd.log | show; }
-# Then the statement itself (relayed after the owners): hub 2 shows the
-# code, so it pairs over its uplink and takes up what it held.
+# The statement itself: hub 2 shows the code, so it pairs over its uplink.
 wait_for 5 grep -q "event=paired via=uplink home=$H" hub2.log
 ok "hub 2 paired with key A through porterd's relay (uplink)" || grep 'event=pair' hub2.log | show
+! grep -q 'event=owners result=held' hub2.log &&
+	! grep -q "event=mqtt_owners home=$H hub=$HID2 .*" <(sed -n "1,/event=mqtt_home hub=$HID2 home=$H result=confirmed/p" porterd.log)
+ok "before hub 2 named the home, porterd sent it no owner statements (it held none)" ||
+	{ grep 'event=owners' hub2.log | show; grep "mqtt_owners\|mqtt_home" porterd.log | show; }
+wait_for 5 grep -q "event=mqtt_home hub=$HID2 home=$H result=confirmed" porterd.log
+ok "hub 2 named the home with its key: porterd confirms it" || grep mqtt_home porterd.log | show
 ev2() { "$HUBX" -f "$T/hub2.conf" -E | grep -q -- "$1"; }
 wait_for 5 ev2 "owner.add {\"by\":\"$KA\",\"key_id\":\"$KF\"}"
-ok "at the pairing it takes up what it held: owner.add {F, by A}" ||
+ok "then porterd sends the statements: owner.add {F, by A}" ||
 	{ grep 'event=owner' hub2.log | show; }
-# Revocations held too, and applied first: G, revoked before hub 2 was
-# paired, never becomes a root there.
+sed -n "/event=mqtt_home hub=$HID2 home=$H result=confirmed/,\$p" porterd.log |
+	grep -o "event=mqtt_revocations_tail home=$H hub=$HID2\|event=mqtt_owners home=$H hub=$HID2" |
+	head -n 2 | tr '\n' ' ' >order.txt
+[ "$(cat order.txt)" = "event=mqtt_revocations_tail home=$H hub=$HID2 event=mqtt_owners home=$H hub=$HID2 " ]
+ok "at the confirmation: the revocation tail first, then the owner statements" || show order.txt
+# Revocations first: G, revoked before hub 2 was paired, never becomes a
+# root there.
 ! ev2 "\"key_id\":\"$KG\""
-ok "hub 2 applies the held revocations before the held owners: G is never added" ||
+ok "hub 2 applies the revocations before the owners: G is never added" ||
 	{ grep 'event=owner\|event=revocation' hub2.log | show; }
 wait_for 5 hub_online "$HID2"
 "${OC[@]}" "$P" remote unlock --home "$H" --key F.key --hub "$HID2" >out.txt 2>err.txt

@@ -2292,7 +2292,10 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, BASE, call, signin, EM
   const p3 = await ctx3.newPage();
   p3.on('pageerror', (e) => pageErrors.push(`third browser: ${e.message}`));
   p3.on('console', (m) => {
-    if (m.type() === 'error' && !/status of (401|403)/.test(m.text())) pageErrors.push(`third browser: ${m.text()}`);
+    // (and the 409 of the unlock that porterd does not relay to a hub that
+    // has not confirmed the home, 11b below)
+    if (m.type() === 'error' && !/status of (401|403)/.test(m.text()) &&
+      !(/status of 409/.test(m.text()) && /\/commands$/.test(m.location()?.url || ''))) pageErrors.push(`third browser: ${m.text()}`);
   });
   const t3 = (id) => p3.locator(`[data-testid="${id}"]`);
   await p3.goto(`${BASE}/app/`);
@@ -2376,15 +2379,17 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, BASE, call, signin, EM
   '11b: ... and after 15 s the page says, still waiting, that a refusal cannot show there and what to do', JSON.stringify(sH));
   const dbW = hubDb();
   ok(db0 === '0  -' && dbW === db0, '11b: ... and nothing changed at the hub: no owner, no home in its hub.db', `${db0} -> ${dbW}`);
-  // The fresh key is no owner of this hub: a remote unlock it signs is
-  // relayed (porterd lists the hub) and refused, the bolt stays locked.
+  // A remote unlock signed in that page: porterd relays nothing to a hub
+  // that has not confirmed the home (docs/mqtt.md, "home"): 409 no-hub,
+  // said in words; the hub never sees it, the bolt stays locked.
   await t3('unlock').click();
   await t3('unlock-confirm').click();
-  const cmdLine = /event=command result=refuse op=unknown reason=(untrusted-signer) nonce=- owner_key_id=-/;
-  const refusedCmd = await until(20, () => cmdLine.exec(hubC.log()));
-  ok(refusedCmd && !/event=command result=ok/.test(hubC.log()) && hubC.sim()?.lock === 'locked',
-  `11b: ... an Unlock signed in that page reaches the hub and is refused (its log: ${refusedCmd?.[1]}, it trusts no key), its sim bolt locked`,
-  `${JSON.stringify(hubC.sim())}\n${hubC.log().split('\n').slice(-10).join('\n')}`);
+  await until(20, async () => (await t3('command-result').getAttribute('data-value')) === 'error');
+  const cr = await t3('command-result').textContent();
+  await new Promise((r) => setTimeout(r, 500));
+  ok(/Not sent: .*confirmed/.test(cr) && !/event=command/.test(hubC.log()) && hubC.sim()?.lock === 'locked',
+  `11b: ... an Unlock signed in that page is not relayed to the unconfirmed hub (the page: "${cr}"; nothing in the hub's log), its sim bolt locked`,
+  `${cr} ${JSON.stringify(hubC.sim())}\n${hubC.log().split('\n').slice(-10).join('\n')}`);
   await shot('25-pair-wrong-code', p3);
   lap('11b wrong code refused');
 
@@ -2417,13 +2422,12 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, BASE, call, signin, EM
   '11b: the hub paired with the fresh key and the new home (its log, porterd\'s pairing.ok, its hub.db), no code in its log',
   `${hubDb()} ${JSON.stringify(evR)}\n${hubC.log().split('\n').slice(-10).join('\n')}`);
   // Confirmed now, the hub sent what porterd had dropped before: the
-  // wrong code's pairing.refuse and the refused unlock.
+  // wrong code's pairing.refuse.
   const evW2 = await until(20, () => findEventIn(hB, (e) => e.source === `hub:${HUB3}` && e.type === 'pairing.refuse'));
-  const evC = await until(20, () => findEventIn(hB, (e) => e.source === `hub:${HUB3}` && e.type === 'command.refuse'));
   ok(evW2?.data?.reason === 'untrusted-signer' && evW2?.data?.owner_key_id === kid3 &&
-    evC?.data?.reason === 'untrusted-signer' && (await hubsOf(hB)).find((x) => x.id === HUB3)?.confirmed === true,
-  `11b: once it confirmed the home, the hub's earlier pairing.refuse (key ${kid3}) and command.refuse reach porterd too`,
-  `${JSON.stringify(evW2)} ${JSON.stringify(evC)}`);
+    (await hubsOf(hB)).find((x) => x.id === HUB3)?.confirmed === true,
+  `11b: once it confirmed the home, the hub's earlier pairing.refuse (key ${kid3}) reaches porterd too`,
+  `${JSON.stringify(evW2)}`);
   lap('11b paired');
   let moved3 = false;
   for (let i = 0; i < 4 && !moved3; i++) { // the owners and revocations topics come just after the pairing

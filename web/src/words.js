@@ -48,7 +48,8 @@ export const REASONS = Object.freeze({
   forbidden: 'your role does not allow this',
   csrf: 'cross-site request refused',
   'rate-limited': 'too many sign-in attempts: wait a little',
-  'no-hub': 'this home has no paired hub',
+  'no-hub': 'this home has no paired hub that has confirmed it belongs here (a hub does once it is paired and online)',
+  'hub-unconfirmed': 'this hub has not confirmed it belongs to this home: nothing is sent to it',
   'mqtt-unavailable': 'porterd cannot reach the hubs right now',
   'wrong-state': 'the delivery is not in a state that allows this',
 });
@@ -110,6 +111,9 @@ const EVENTS = {
   'approval.answer': 'an owner\'s answer reached the hub',
   'approval.refuse': 'an owner\'s answer was refused by the hub',
   'approval.relayed': 'an owner\'s answer sent to the hub',
+  'hub.confirmed': 'the hub confirmed it belongs to this home',
+  'hub.disowned': 'the hub says it no longer belongs to this home',
+  'hub.replaced': 'another home registered this hub, which had not confirmed this one',
 };
 
 // Alerts (hub events alert.<name>, porterd's alert types, docs/api.md).
@@ -131,6 +135,8 @@ const ALERT_WORDS = {
   duress: 'an owner opened the door under duress',
   panic: 'a courier called for help at the door',
   'approval-request': 'the hub asks an owner to let someone in',
+  'hub-disowned': 'the hub says it no longer belongs to this home',
+  'hub-replaced': 'another home registered this hub, which had not confirmed this one',
 };
 
 const STATES = {
