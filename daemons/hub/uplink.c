@@ -45,6 +45,7 @@
 #define RECONNECT_MAX_MS 60000u
 #define ACK_WAIT_FIRST_MS 10000u	/* docs/mqtt.md: 10 s, then 20, 40, ... */
 #define ACK_WAIT_MAX_MS 300000u		/* ... up to 5 min */
+#define ACK_WAIT_PAIRED_MS 1000u	/* after a pairing: 1 s, then 2, 4, ... */
 #define MISC_EVERY_MS 1000u		/* mosquitto_loop_misc: pings, keepalive */
 #define RESOLVE_POLL_MS 100u		/* how often a pending resolution is checked */
 #define SUBSCRIBE_WAIT_MS 10000u	/* no SUBACK by then: go on without it */
@@ -218,12 +219,16 @@ publish_home(struct uplink *u)
 	/* Just paired: porterd may have dropped what we sent while it did not
 	 * know us (an unknown hub, or one that had not named its home), and
 	 * the ack timer may stand at minutes by now. The owner waits for the
-	 * pairing's events: after the statement, send again from the oldest
-	 * unacked event at once (porterd keeps each event once). */
-	if (gen != u->home_gen && u->inflight) {
-		u->inflight = false;
-		u->retry_ms = ACK_WAIT_FIRST_MS;
-		u->want_send = true;
+	 * pairing's events, and registers the hub with porterd about now if
+	 * it paired at the door: after the statement, send again from the
+	 * oldest unacked event at once, then after 1 s, 2, 4, ... (porterd
+	 * keeps each event once; an ack puts the timer back to 10 s). */
+	if (gen != u->home_gen) {
+		u->retry_ms = ACK_WAIT_PAIRED_MS;
+		if (u->inflight) {
+			u->inflight = false;
+			u->want_send = true;
+		}
 	}
 
 	if (r != PT_OK && r != PT_ENOTFOUND) {
