@@ -2137,7 +2137,9 @@ async function pairSecondHub({ page, tid, shot, PK, HOME, BASE, call, signin, EM
   if (step === 'pass') {
     await tid('pair-passphrase').fill('e2e passphrase 1');
     await tid('pair-passphrase').press('Enter');
-    await tid('pair-confirm').waitFor({ timeout: 30000 });
+    // (the key's Argon2id in the page's WebAssembly: on two loaded cores,
+    // with CI's ASan build beside it, it took over 30 s once)
+    await tid('pair-confirm').waitFor({ timeout: 90000 });
     await tid('pair-confirm').click();
   }
   const res = await until(30, async () => {
