@@ -2469,6 +2469,32 @@ static void revocations_take_held(struct hub *h);
 static bool key_in(const uint8_t (*keys)[PT_PK_LEN], size_t n, const uint8_t pk[PT_PK_LEN]);
 
 /*
+ * Is this owner row the door pairing's? Its evidence is its own pairing
+ * statement for this home (one stored before v2, AAD porter/pairing/v1,
+ * is still good evidence of the pairing it made then, here only); a row
+ * without a statement predates them and is the pairing's. The one test
+ * for both the root set (roots_compute) and the home statement the hub
+ * signs (hub_home_statement).
+ */
+static bool
+row_is_pairing(struct hub *h, const struct hub_owner_row *row, int64_t now)
+{
+	const uint8_t(*self)[PT_PK_LEN] = &row->pk;
+	struct pt_envelope p;
+	size_t idx;
+	bool yes;
+
+	if (row->statement_len == 0)
+		return true;
+	yes = pt_envelope_verify(h->ops, row->statement, row->statement_len, PT_ENV_PAIRING, self,
+				 1, h->home, now, UINT32_MAX, &p, &idx) == PT_OK ||
+	      pt_envelope_verify_pairing_v1(h->ops, row->statement, row->statement_len, self, 1,
+					    h->home, now, UINT32_MAX, &p, &idx) == PT_OK;
+	memset(&p, 0, sizeof(p));
+	return yes;
+}
+
+/*
  * The root set, computed (docs/hub.md, "Owners"): the stored rows are
  * evidence, not trust. It starts from the key paired at the door (its row
  * holds the pairing statement, signed by that key) unless revoked; then,
@@ -2497,20 +2523,9 @@ roots_compute(struct hub *h, uint8_t (*out)[PT_PK_LEN], size_t *n_out, size_t *n
 	if (nr > 0 && (in = calloc(nr, sizeof(*in))) == NULL)
 		goto out;
 	for (i = 0; i < nr && n < HUB_ROOTS_MAX; i++) {
-		const uint8_t(*self)[PT_PK_LEN] = (const uint8_t(*)[PT_PK_LEN])rows[i].pk;
-
 		if (key_in((const uint8_t(*)[PT_PK_LEN])rev, n_rev, rows[i].pk))
 			continue;
-		/* The door-paired key: its evidence is its own pairing
-		 * statement; one stored before v2 (AAD porter/pairing/v1) is
-		 * still good evidence of the pairing it made then, here only. */
-		if (rows[i].statement_len == 0 ||
-		    pt_envelope_verify(h->ops, rows[i].statement, rows[i].statement_len,
-				       PT_ENV_PAIRING, self, 1, h->home, now, UINT32_MAX, &e,
-				       &idx) == PT_OK ||
-		    pt_envelope_verify_pairing_v1(h->ops, rows[i].statement,
-						  rows[i].statement_len, self, 1, h->home, now,
-						  UINT32_MAX, &e, &idx) == PT_OK) {
+		if (row_is_pairing(h, &rows[i], now)) {
 			memcpy(out[n++], rows[i].pk, PT_PK_LEN);
 			in[i] = true;
 		}
@@ -3451,7 +3466,7 @@ hub_home_statement(struct hub *h, uint8_t *out, size_t cap, size_t *out_len)
 	struct pt_envelope e;
 	struct pt_signer sg;
 	int64_t now = hub_now_utc();
-	size_t n = 0, i, idx;
+	size_t n = 0, i;
 	int r = PT_ENOTFOUND;
 
 	*out_len = 0;
@@ -3464,21 +3479,9 @@ hub_home_statement(struct hub *h, uint8_t *out, size_t cap, size_t *out_len)
 	 * statement is its own pairing statement for this home (revoked or
 	 * not: this says which pairing, not whom the hub trusts). */
 	for (i = 0; i < n; i++) {
-		const uint8_t(*self)[PT_PK_LEN] = (const uint8_t(*)[PT_PK_LEN])rows[i].pk;
-		struct pt_envelope p;
-
-		/* (A row without a statement predates them: it is the
-		 * pairing's, as roots_compute takes it.) */
-		if (rows[i].statement_len == 0 ||
-		    pt_envelope_verify(h->ops, rows[i].statement, rows[i].statement_len,
-				       PT_ENV_PAIRING, self, 1, h->home, now, UINT32_MAX, &p,
-				       &idx) == PT_OK ||
-		    pt_envelope_verify_pairing_v1(h->ops, rows[i].statement, rows[i].statement_len,
-						  self, 1, h->home, now, UINT32_MAX, &p,
-						  &idx) == PT_OK) {
+		if (row_is_pairing(h, &rows[i], now)) {
 			memcpy(e.target, rows[i].pk, PT_PK_LEN);
 			e.target_len = PT_PK_LEN;
-			memset(&p, 0, sizeof(p));
 			break;
 		}
 	}
