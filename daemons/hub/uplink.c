@@ -106,7 +106,7 @@ struct uplink {
 	/* the outbox: one batch in flight */
 	bool want_send, inflight;
 	int64_t in_first, in_last;
-	uint64_t retry_at_ms;
+	uint64_t sent_ms, retry_at_ms;
 	uint32_t retry_ms;
 	int64_t acked;			/* highest seq acked with our hash (this run) */
 	int64_t fork_seq;		/* the last fork recorded, not to record it twice */
@@ -319,6 +319,7 @@ send_batch(struct uplink *u, uint64_t now)
 	u->inflight = true;
 	u->in_first = b->ev[0].seq;
 	u->in_last = b->ev[k - 1].seq;
+	u->sent_ms = now;
 	u->retry_at_ms = now + u->retry_ms;
 	hlog(HLOG_INFO, "event=uplink_batch first=%lld last=%lld events=%zu bytes=%zu",
 	     (long long)u->in_first, (long long)u->in_last, k, len);
@@ -327,10 +328,37 @@ retry_later:
 	/* Not in a hot loop: the ack timer brings it back. */
 	u->inflight = true;
 	u->in_first = u->in_last = INT64_MAX;
+	u->sent_ms = now;
 	u->retry_at_ms = now + u->retry_ms;
 }
 
 /* ---- what comes down ---- */
+
+/*
+ * porterd sends a hub its home's revocations and owner statements only
+ * once the hub has named that home and porterd has a row for it
+ * (docs/mqtt.md, "home"), and at that moment it sends them. One arriving
+ * while a batch has waited a second or more for its ack: porterd has just
+ * come to know us (a hub paired at the door and registered later, its ack
+ * timer backed off to minutes by now), and dropped what we sent before.
+ * Send again at once from the oldest unacked event, then after 1 s, 2 s,
+ * ... as after a pairing (an ack puts the timer back to 10 s). Only the
+ * topic is read, not the content: whatever it says, it is porterd's.
+ */
+static void
+peer_knows_us(struct uplink *u, const char *what)
+{
+	uint64_t now = hub_mono_ms();
+
+	if (!u->inflight || now - u->sent_ms < ACK_WAIT_PAIRED_MS)
+		return;
+	hlog(HLOG_INFO, "event=uplink_batch first=%lld note=\"%s from porterd, no ack yet: sending"
+			" again from the first event after the latest ack\"",
+	     (long long)u->in_first, what);
+	u->inflight = false;
+	u->retry_ms = ACK_WAIT_PAIRED_MS;
+	u->want_send = true;
+}
 
 static void
 on_ack(struct uplink *u, const uint8_t *p, size_t len)
@@ -417,6 +445,7 @@ on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 		on_ack(u, p, len);
 		return;
 	case PT_MQTT_REVOCATIONS:
+		peer_knows_us(u, "revocations");
 		/* Decoded there (held as it came while the hub is unpaired). */
 		if ((r = hub_on_revocations_msg(u->h, p, len)) != PT_OK)
 			break;
@@ -429,6 +458,7 @@ on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 		return;
 	}
 	case PT_MQTT_OWNERS:
+		peer_knows_us(u, "owners");
 		/* Decoded there: a payload refused is an owner.refuse event. */
 		hub_on_owners(u->h, p, len);
 		return;

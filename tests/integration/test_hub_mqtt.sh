@@ -309,6 +309,20 @@ sleep 2
 [ "$(nbatches)" -ge 3 ] && [ -z "$(batches | grep '^batch' | grep -v '^batch first=1 ')" ]
 ok "one batch in flight: without an ack, only the same batch again, 1 s then 2 s later" ||
 	batches | show
+# porterd sends a hub its home's owners and revocations only once it knows
+# the hub (a row the hub has named its home for): one coming while a batch
+# has waited a second for its ack is porterd come to know it (a hub paired
+# at the door and registered later), and the hub sends again at once
+# instead of after its backed-off timer. The topic is the signal: this
+# payload is no owners message (refused, an owner.refuse event).
+nb=$(nbatches)
+sleep 1.2
+mpub porterd -t "porter/v1/hub/$HID/owners" -q 1 -m x
+until_ok 3 grep -q 'event=uplink_batch first=1 note="owners from porterd, no ack yet' hub.log &&
+	until_ok 3 eval '[ "$(nbatches)" -gt "$nb" ]' &&
+	batches | grep '^batch' | sed -n "$((nb + 1))p" | grep -q '^batch first=1 '
+ok "an owners message from porterd while the batch waits: the hub sends it again at once" ||
+	{ batches | show; grep uplink_ hub.log | show; }
 nb=$(nbatches)
 acked=$(ack_last)
 sleep 2.5
