@@ -127,10 +127,19 @@ if [ "$ONLY" != rss ]; then
 			END { printf "| %s | %d | %d | %d | %d |\n", what, v[int(NR * 0.5 + 0.5)],
 			      v[int(NR * 0.9 + 0.5)], v[int(NR * 0.99 + 0.5)], v[NR] }'
 	done
-	grep 'event=decision .*result=grant' hub.log | sed -n 's/.* us=\([0-9]*\).*/\1/p' | sort -n | awk '
-		{ v[NR] = $1 }
-		END { if (NR) printf "| hub: on_proof (its log: decode to decision, charge incl.) | %d | %d | %d | %d |\n",
-		      v[int(NR * 0.5 + 0.5)], v[int(NR * 0.9 + 0.5)], v[int(NR * 0.99 + 0.5)], v[NR] }'
+	# The hub's own account of each grant (its decision log line): the
+	# whole of on_proof, then its parts.
+	for f in "us:hub: on_proof (its log: decode to decision, charge incl.)" \
+		"ctx_us:hub: ... the context read from its state (entries used, revocations)" \
+		"decide_us:hub: ... pt_decide (the 3 signature checks and the rest of the rules)" \
+		"charge_us:hub: ... the charge committed (with decision.grant; its fsync)"; do
+		k=${f%%:*} what=${f#*:}
+		grep 'event=decision .*result=grant' hub.log | sed -n "s/.* $k=\([0-9]*\).*/\1/p" | sort -n |
+			awk -v what="$what" '
+			{ v[NR] = $1 }
+			END { if (NR) printf "| %s | %d | %d | %d | %d |\n", what,
+			      v[int(NR * 0.5 + 0.5)], v[int(NR * 0.9 + 0.5)], v[int(NR * 0.99 + 0.5)], v[NR] }'
+	done
 	med() { awk -v c="$1" '{print $c}' x.out | sort -n | awk '{ v[NR] = $1 } END { print v[int(NR * 0.5 + 0.5)] }'; }
 	p99() { awk -v c="$1" '{print $c}' x.out | sort -n | awk '{ v[NR] = $1 } END { print v[int(NR * 0.99 + 0.5)] }'; }
 	awk -v x="$(med 2)" -v v="$(med 6)" -v f="$(med 7)" -v p="$(p99 2)" 'BEGIN {

@@ -183,6 +183,7 @@ struct hub {
 	uint32_t failures;
 	int64_t locked_until;		/* UTC s, durable */
 	uint64_t locked_until_ms;	/* monotonic; 0: none in force */
+	uint64_t charge_us;		/* the last charge's commit, for the decision's log line */
 	int64_t last_failure_at;	/* UTC s, durable (meta) */
 
 	/* pairing */
@@ -1631,7 +1632,9 @@ charge(struct hub *h, const struct pt_decision *d)
 	int r;
 
 	ckpt_init(h, &ck);
+	h->charge_us = mono_us();
 	r = hub_state_charge_events(h->st, ctis, d->n_charge, at, &h->evq[h->evq_done], n, &ck);
+	h->charge_us = mono_us() - h->charge_us;
 	if (r == PT_OK) {
 		if (n > 0)
 			events_committed(h, n, &ck);
@@ -2174,7 +2177,7 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	struct pt_context ctx;
 	struct pt_decision d;
 	uint8_t (*rev_ctis)[PT_CTI_LEN] = NULL, (*rev_keys)[PT_PK_LEN] = NULL;
-	uint64_t t0 = mono_us();
+	uint64_t t0 = mono_us(), t1, t2, t3;
 	char hex[HEX_CTI] = "-";
 	uint8_t chain_hash[PT_HASH_LEN];
 	struct approval *appr = NULL;
@@ -2202,8 +2205,10 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 		ch.used = true;
 	s->ch.used = true;
 
+	t1 = mono_us();
 	if ((r = ctx_build(h, s->lock, m.chain, m.chain_len, &ctx, &rev_ctis, &rev_keys)) != PT_OK)
 		goto io_error;
+	t2 = mono_us();
 	/* An owner approved this credential (its last token id from the
 	 * unverified decode, and the hash of the chain's bytes: pt_decide
 	 * verifies all of it): the panel's "cannot bypass" is waived for it,
@@ -2219,6 +2224,7 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	}
 
 	r = pt_decide(h->ops, m.chain, m.chain_len, m.sig, PT_SIG_LEN, &ch, &ctx, &h->decoded, &d);
+	t3 = mono_us();
 	free(rev_ctis);
 	free(rev_keys);
 	rev_ctis = NULL;
@@ -2262,6 +2268,7 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 		memset(&h->ids, 0, sizeof(h->ids));
 		return v;
 	}
+	h->charge_us = 0;
 	if (r == PT_OK) {
 		json_t *ev = decision_data(s, &d, &h->decoded, s->lock);
 		if (waived) {
@@ -2297,9 +2304,15 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	}
 	if (h->decoded.n > 0)
 		hexs(h->decoded.link[h->decoded.n - 1].g.cti, PT_CTI_LEN, hex);
-	hlog(HLOG_INFO, "event=decision conn=%llu result=%s reason=%s link=%d token=%s lock=%s us=%llu",
+	/* us: decode to decision; its parts: the context read from the
+	 * state (ctx_us), pt_decide (decide_us: the signature checks), the
+	 * charge's commit (charge_us, with its fsync; 0 when none). */
+	hlog(HLOG_INFO,
+	     "event=decision conn=%llu result=%s reason=%s link=%d token=%s lock=%s us=%llu"
+	     " ctx_us=%llu decide_us=%llu charge_us=%llu",
 	     (unsigned long long)s->id, r == PT_OK ? "grant" : "refuse", pt_err_code(r), d.link, hex,
-	     s->lock, (unsigned long long)(mono_us() - t0));
+	     s->lock, (unsigned long long)(mono_us() - t0), (unsigned long long)(t2 - t1),
+	     (unsigned long long)(t3 - t2), (unsigned long long)h->charge_us);
 
 	pt_link_decision_init(&ld, &d, &h->decoded,
 			      r == PT_OK ? (h->cfg.door.open_timeout_ms + 999u) / 1000u : 0);
