@@ -43,6 +43,7 @@
 
 #include "porter/alarm_mqtt.h"
 #include "porter/crypto.h"
+#include "porter/net.h"
 #include "hub.h"
 
 #define RECONNECT_FIRST_MS 1000u
@@ -75,6 +76,7 @@ struct amq {
 	bool closing;
 	uint64_t next_try_ms;
 	uint32_t backoff_ms;
+	unsigned conn_failed;		/* attempts that never connected (pt_net_bind_for) */
 	uint64_t misc_ms;
 	struct gaicb gai;
 	struct gaicb *gai_list[1];
@@ -258,6 +260,8 @@ schedule(struct amq *a, uint64_t now)
 	uint8_t b[2];
 
 	pt_random(b, sizeof(b));
+	if (a->conn != M_CONNECTED)
+		a->conn_failed++;	/* never connected: the next try, the next family */
 	a->conn = M_WAITING;
 	a->next_try_ms = now + a->backoff_ms + ((uint32_t)b[0] << 8 | b[1]) % (a->backoff_ms / 4u + 1u);
 	a->backoff_ms = a->backoff_ms >= RECONNECT_MAX_MS / 2 ? RECONNECT_MAX_MS : a->backoff_ms * 2;
@@ -312,11 +316,15 @@ on_log(struct mosquitto *m, void *arg, int level, const char *msg)
 static void
 connect_to(struct amq *a, uint64_t now)
 {
-	int rc = mosquitto_connect_async(a->m, a->host, (int)a->port, a->keepalive);
+	/* After an attempt that failed, one address family at a time
+	 * (porter/net.h: a name whose first address does not answer). */
+	const char *bind = pt_net_bind_for(a->host, a->conn_failed);
+	int rc = mosquitto_connect_bind_async(a->m, a->host, (int)a->port, a->keepalive, bind);
 
 	if (rc != MOSQ_ERR_SUCCESS) {
-		hlog(HLOG_WARN, "event=alarm_mqtt state=connect-failed broker=%s:%u error=\"%s\"",
-		     a->host, a->port, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		hlog(HLOG_WARN, "event=alarm_mqtt state=connect-failed broker=%s:%u via=%s error=\"%s\"",
+		     a->host, a->port, bind != NULL ? bind : "any",
+		     rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 		schedule(a, now);
 		return;
 	}

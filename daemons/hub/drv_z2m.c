@@ -51,6 +51,7 @@
 #include <mosquitto.h>
 
 #include "porter/crypto.h"
+#include "porter/net.h"
 #include "porter/z2m.h"
 #include "hub.h"
 
@@ -90,6 +91,7 @@ struct z2m {
 	int conn;
 	uint64_t next_try_ms, misc_ms;
 	uint32_t backoff_ms;
+	unsigned conn_failed;		/* attempts that never connected (pt_net_bind_for) */
 	int last_sub_mid;
 	bool subscribed;
 	bool bridge_online;
@@ -307,6 +309,8 @@ refuse:
 static void
 schedule(struct z2m *z, uint64_t now)
 {
+	if (z->conn != ZC_CONNECTED)
+		z->conn_failed++;	/* never connected: the next try, the next family */
 	z->conn = ZC_WAITING;
 	z->subscribed = false;
 	z->bridge_online = false;
@@ -391,11 +395,15 @@ on_log(struct mosquitto *m, void *arg, int level, const char *msg)
 static void
 start_connect(struct z2m *z, uint64_t now)
 {
-	int rc = mosquitto_connect_async(z->m, z->host, (int)z->port, z->keepalive);
+	/* After an attempt that failed, one address family at a time
+	 * (porter/net.h: a name whose first address does not answer). */
+	const char *bind = pt_net_bind_for(z->host, z->conn_failed);
+	int rc = mosquitto_connect_bind_async(z->m, z->host, (int)z->port, z->keepalive, bind);
 
 	if (rc != MOSQ_ERR_SUCCESS) {
-		hlog(HLOG_WARN, "event=z2m state=connect-failed broker=%s:%u error=\"%s\"", z->host,
-		     z->port, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		hlog(HLOG_WARN, "event=z2m state=connect-failed broker=%s:%u via=%s error=\"%s\"",
+		     z->host, z->port, bind != NULL ? bind : "any",
+		     rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 		schedule(z, now);
 		return;
 	}

@@ -71,6 +71,21 @@ static const struct pt_sandbox_rule a_family = {
 };
 #define A_FAMILY (&a_family)
 
+/*
+ * socket(AF_NETLINK): refused with EAFNOSUPPORT, never killed. glibc's
+ * getaddrinfo opens one (NETLINK_ROUTE) to read the interfaces' addresses
+ * whenever a name has more than one address, to order them (RFC 6724):
+ * a broker name with an A and an AAAA record, or "localhost" where
+ * /etc/hosts lists ::1 too, as Debian's does. Refused, glibc orders them
+ * as if both families were configured. (Killed, the hub died at its
+ * first connection to such a name.)
+ */
+static const struct pt_sandbox_rule a_netlink = {
+	.how = PT_SANDBOX_ERRNO_EQ, .arg = 0, .value = AF_NETLINK, .err = EAFNOSUPPORT,
+	.text = " (AF_NETLINK: fails with EAFNOSUPPORT)",
+};
+#define A_NETLINK (&a_netlink)
+
 /* ioctl: the GPIO line values and FIONREAD only */
 static const uint64_t ioctls[] = {GPIOHANDLE_GET_LINE_VALUES_IOCTL,
 				  GPIOHANDLE_SET_LINE_VALUES_IOCTL, FIONREAD};
@@ -171,7 +186,11 @@ static const struct pt_sandbox_allow allow[] = {
 	/* the network */
 	{"socket", A_FAMILY, "MQTT, TPI and DNS connections, sd_notify: AF_UNIX, AF_INET,"
 			     " AF_INET6 only"},
+	{"socket", A_NETLINK, "the resolver's look at the interfaces when a name has several"
+			      " addresses: refused, it orders them without"},
 	{"connect", A_ANY, "MQTT reconnects, the alarm panel, zigbee2mqtt, DNS, sd_notify"},
+	{"bind", A_ANY, "an MQTT connection bound to one address family's wildcard address"
+			" (porter/net.h), glibc's resolver"},
 	{"accept4", A_ANY, "link and control connections on the listeners bound at start"},
 	{"accept", A_ANY, "the same"},
 	{"shutdown", A_ANY, "closing connections"},

@@ -37,6 +37,7 @@
 #include <mosquitto.h>
 
 #include "porter/mqtt.h"
+#include "porter/net.h"
 #include "porter/text.h"
 #include "hub.h"
 #include "state.h"
@@ -81,6 +82,8 @@ struct uplink {
 	bool closing;
 	uint64_t next_try_ms;
 	uint32_t backoff_ms;
+	unsigned conn_failed;		/* attempts that never connected (pt_net_bind_for) */
+	const char *via;		/* its answer for the current attempt (static) */
 	uint64_t misc_ms;
 
 	/* resolving a broker given by name */
@@ -135,6 +138,8 @@ jitter(uint32_t ms)
 static void
 schedule(struct uplink *u, uint64_t now)
 {
+	if (u->conn != UP_CONNECTED)
+		u->conn_failed++;	/* never connected: the next try, the next family */
 	u->conn = UP_WAITING;
 	u->subscribed = false;
 	u->inflight = false;
@@ -525,8 +530,8 @@ on_connect(struct mosquitto *m, void *arg, int rc)
 		     mosquitto_strerror(rc));
 	u->last_sub_mid = mid;
 	u->sub_deadline_ms = hub_mono_ms() + SUBSCRIBE_WAIT_MS;
-	hlog(HLOG_INFO, "event=uplink state=connected broker=%s:%u tls=%s", u->host, u->port,
-	     u->tls ? "yes" : "no");
+	hlog(HLOG_INFO, "event=uplink state=connected broker=%s:%u tls=%s via=%s", u->host, u->port,
+	     u->tls ? "yes" : "no", u->via != NULL ? u->via : "any");
 }
 
 static void
@@ -586,18 +591,24 @@ on_log(struct mosquitto *m, void *arg, int level, const char *msg)
 static void
 connect_to(struct uplink *u, const char *target, uint64_t now)
 {
+	const char *bind = pt_net_bind_for(target, u->conn_failed);
 	int rc;
 
-	rc = mosquitto_connect_async(u->m, target, (int)u->port, u->keepalive);
+	/* After an attempt that failed, one address family at a time
+	 * (porter/net.h: a name whose first address does not answer). */
+	u->via = bind;
+	rc = mosquitto_connect_bind_async(u->m, target, (int)u->port, u->keepalive, bind);
 	if (rc != MOSQ_ERR_SUCCESS) {
-		hlog(HLOG_WARN, "event=uplink state=connect-failed broker=%s:%u error=\"%s\"", u->host,
-		     u->port, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		hlog(HLOG_WARN, "event=uplink state=connect-failed broker=%s:%u via=%s error=\"%s\"",
+		     u->host, u->port, bind != NULL ? bind : "any",
+		     rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 		schedule(u, now);
 		return;
 	}
 	u->conn = UP_CONNECTING;
 	u->misc_ms = now + MISC_EVERY_MS;
-	hlog(HLOG_DEBUG, "event=uplink state=connecting broker=%s:%u", u->host, u->port);
+	hlog(HLOG_DEBUG, "event=uplink state=connecting broker=%s:%u via=%s", u->host, u->port,
+	     bind != NULL ? bind : "any");
 }
 
 static bool

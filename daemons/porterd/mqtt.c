@@ -46,6 +46,7 @@
 
 #include "porter/link.h"
 #include "porter/mqtt.h"
+#include "porter/net.h"
 #include "porter/proto.h"
 #include "porter/text.h"
 #include "api.h"
@@ -101,6 +102,7 @@ struct mqtt {
 	bool lib;			/* mosquitto_lib_init done */
 	char host[256];
 	int port;
+	const char *via;		/* the attempt's bind address (pt_net_bind_for; the loop thread's) */
 	char client_id[PT_ID_MAX + 1];
 	char filter_state[PT_MQTT_TOPIC_CAP + PT_ID_MAX + 16];
 	char filter_events[PT_MQTT_TOPIC_CAP + PT_ID_MAX + 16];
@@ -1321,7 +1323,8 @@ on_connect(struct mosquitto *mq, void *obj, int rc)
 	atomic_store(&m->connected, true);
 	atomic_store(&m->backoff_s, 1);
 	atomic_store(&m->beacon_now, true);	/* hubs learn the newest version at once */
-	plog(LOG_INFO_, "event=mqtt_connected broker=%s:%d client_id=%s", m->host, m->port,
+	plog(LOG_INFO_, "event=mqtt_connected broker=%s:%d via=%s client_id=%s", m->host, m->port,
+	     m->via != NULL ? m->via : "any",
 	     m->client_id);
 }
 
@@ -1356,29 +1359,39 @@ static void *
 run(void *arg)
 {
 	struct mqtt *m = arg;
-	bool have_socket = false, warned = false;
+	bool have_socket = false, warned = false, up = false;
 	uint64_t next_beacon = 0, now;
+	unsigned failed = 0;	/* attempts that never connected (pt_net_bind_for) */
+	const char *bind;
 	int rc, b;
 
 	while (!atomic_load(&m->stop)) {
 		if (!have_socket) {
 			/* The whole address each time: a first attempt that failed
-			 * early may have left nothing to reconnect to. */
-			rc = mosquitto_connect_async(m->mq, m->host, m->port, KEEPALIVE_S);
+			 * early may have left nothing to reconnect to. After one
+			 * that failed, one address family at a time (porter/net.h:
+			 * a name whose first address does not answer). */
+			bind = pt_net_bind_for(m->host, failed);
+			m->via = bind;
+			rc = mosquitto_connect_bind_async(m->mq, m->host, m->port, KEEPALIVE_S, bind);
 			if (rc == MOSQ_ERR_SUCCESS || rc == MOSQ_ERR_CONN_PENDING) {
 				have_socket = true;
+				up = false;
 			} else {
 				plog(warned ? LOG_DEBUG_ : LOG_WARN_,
-				     "event=mqtt_connect broker=%s:%d result=failed error=\"%s\"",
-				     m->host, m->port,
+				     "event=mqtt_connect broker=%s:%d via=%s result=failed error=\"%s\"",
+				     m->host, m->port, bind != NULL ? bind : "any",
 				     rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 				warned = true;
+				failed++;
 				goto backoff;
 			}
 		}
 		rc = mosquitto_loop(m->mq, 1000, 1);
 		if (rc != MOSQ_ERR_SUCCESS) {
 			have_socket = false;
+			if (!up)
+				failed++;	/* never connected: the next family */
 			atomic_store(&m->connected, false);
 			if (atomic_load(&m->stop))
 				break;
@@ -1390,6 +1403,7 @@ run(void *arg)
 		}
 		if (atomic_load(&m->connected)) {
 			warned = false;
+			up = true;
 			now = now_mono_ns() / 1000000000u;
 			if (atomic_exchange(&m->beacon_now, false) || now >= next_beacon) {
 				beacons(m);

@@ -34,13 +34,17 @@ enum pt_sandbox_how {
 	PT_SANDBOX_MASKED,	/* (argument arg & mask) == value */
 	PT_SANDBOX_SELF,	/* argument arg equals this process's pid (at load time) */
 	PT_SANDBOX_ENOSYS,	/* not allowed, not killed: fails with ENOSYS */
+	PT_SANDBOX_ERRNO_EQ,	/* argument arg equals value: not allowed, not killed,
+				 * fails with errno err (the call's other rows still
+				 * allow what they allow) */
 };
 
 /* An argument rule; static storage, shared by the rows that use it. */
 struct pt_sandbox_rule {
 	enum pt_sandbox_how how;
 	unsigned arg;			/* which argument, 0 to 5 */
-	uint64_t mask, value;		/* PT_SANDBOX_MASKED */
+	uint64_t mask, value;		/* PT_SANDBOX_MASKED; value: PT_SANDBOX_ERRNO_EQ */
+	int err;			/* PT_SANDBOX_ERRNO_EQ: the errno, > 0 */
 	const uint64_t *values;		/* PT_SANDBOX_ONE_OF: borrowed, static */
 	size_t n_values;
 	const char *text;		/* what -n -v prints after the name: " (...)" */

@@ -92,6 +92,11 @@ add(scmp_filter_ctx ctx, int nr, const struct pt_sandbox_rule *rule)
 					arg_cmp(rule->arg, SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
 	case PT_SANDBOX_ENOSYS:
 		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+	case PT_SANDBOX_ERRNO_EQ:
+		if (rule->err <= 0 || rule->err > 4095)
+			return -EINVAL;
+		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO((uint32_t)rule->err), nr, 1,
+					arg_cmp(rule->arg, SCMP_CMP_EQ, rule->value, 0));
 	}
 	return -EINVAL;
 }

@@ -2,9 +2,11 @@
  * porter-hub's sandbox (daemons/hub/sandbox.c), the real filter: each case
  * forks, the child enters the sandbox with hub_sandbox_apply() and makes
  * one call; the parent checks how the child ended. A forbidden call must
- * kill it with SIGSYS (execve, fork, ptrace, PROT_EXEC, a netlink socket,
- * an unlisted ioctl, setuid, bind ...); what the hub needs must not (a
- * thread, a file, an AF_INET socket, the GPIO ioctls, SQLite-style locks).
+ * kill it with SIGSYS (execve, fork, ptrace, PROT_EXEC, a packet socket,
+ * an unlisted ioctl, setuid, listen ...); what the hub needs must not (a
+ * thread, a file, an AF_INET socket, the GPIO ioctls, SQLite-style locks,
+ * bind, a netlink socket refused with EAFNOSUPPORT, getaddrinfo of a name
+ * with two addresses).
  * As root: sandbox.user = nobody really becomes nobody, for good.
  *
  * The part porter-cam shares (lib/sys/sandbox.c, porter/sandbox.h) is
@@ -19,6 +21,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -168,11 +172,37 @@ do_mprotect_exec(void)
 	quit(1);
 }
 
+/* Refused, not killed: glibc's getaddrinfo opens one to order a name's
+ * several addresses, and does without when it cannot. */
 static void
 do_netlink(void)
 {
-	(void)socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	quit(1);
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	quit(fd < 0 && errno == EAFNOSUPPORT ? 0 : 3);
+}
+
+/* What getaddrinfo does with two addresses to order (a broker name with
+ * an A and an AAAA record, "localhost" as ::1 and 127.0.0.1; here the two
+ * wildcard addresses, which need no hosts file): it opens a netlink
+ * socket first. In the sandbox it still answers both, and the process
+ * lives. */
+static void
+do_resolve_two(void)
+{
+	struct addrinfo hints, *res = NULL, *p;
+	int n = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(NULL, "1883", &hints, &res) != 0)
+		quit(3);
+	for (p = res; p != NULL; p = p->ai_next)
+		n++;
+	freeaddrinfo(res);
+	quit(n == 2 ? 0 : 4);
 }
 
 static void
@@ -199,8 +229,24 @@ do_setuid(void)
 	quit(1);
 }
 
+/* bind is allowed (an MQTT connection bound to one address family's
+ * wildcard address, porter/net.h); listen is not: no new listener. */
 static void
-do_bind(void)
+do_bind_wildcard(void)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		quit(2);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_ANY);
+	quit(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : 3);
+}
+
+static void
+do_listen(void)
 {
 	struct sockaddr_un sa;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -210,7 +256,9 @@ do_bind(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	(void)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/new.sock", dir);
-	(void)bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		quit(2);
+	(void)listen(fd, 1);
 	quit(1);
 }
 
@@ -403,6 +451,10 @@ static const struct pt_sandbox_rule r_unix = {
 	.n_values = PT_SANDBOX_NELEM(unix_only), .text = " (AF_UNIX)",
 };
 static const struct pt_sandbox_rule r_enosys = {.how = PT_SANDBOX_ENOSYS, .text = " (ENOSYS)"};
+static const struct pt_sandbox_rule r_netlink = {
+	.how = PT_SANDBOX_ERRNO_EQ, .arg = 0, .value = AF_NETLINK, .err = EAFNOSUPPORT,
+	.text = " (AF_NETLINK: EAFNOSUPPORT)",
+};
 static const struct pt_sandbox_rule r_broken = {.how = PT_SANDBOX_ONE_OF, .arg = 0};
 static const struct pt_sandbox_rule r_arg9 = {.how = PT_SANDBOX_MASKED, .arg = 9};
 
@@ -417,6 +469,7 @@ static const struct pt_sandbox_allow small_rows[] = {
 	{"tgkill", &pt_sandbox_self, "to itself only"},
 	{"clone3", &r_enosys, "fails with ENOSYS"},
 	{"porter_no_such_call", NULL, "left out of the filter"},
+	{"socket", &r_netlink, "AF_NETLINK fails with EAFNOSUPPORT"},
 };
 static const struct pt_sandbox_table small = {small_rows, PT_SANDBOX_NELEM(small_rows), ""};
 
@@ -449,6 +502,15 @@ sm_inet(void)
 {
 	(void)syscall(SYS_socket, (long)AF_INET, (long)(SOCK_DGRAM | SOCK_CLOEXEC), 0L);
 	quit(1);
+}
+
+static void
+sm_netlink(void)
+{
+	long fd = syscall(SYS_socket, (long)AF_NETLINK, (long)(SOCK_RAW | SOCK_CLOEXEC),
+			  (long)NETLINK_ROUTE);
+
+	quit(fd == -1 && errno == EAFNOSUPPORT ? 0 : 3);
 }
 
 static void
@@ -613,6 +675,8 @@ check_shared(void)
 	/* Each kind of rule, allowed as it says and killed otherwise. */
 	T_EQ(run_small(sm_unix), 0, "small table: socket(AF_UNIX) allowed (one of)");
 	T_EQ(run_small(sm_inet), SIGSYS, "small table: socket(AF_INET) killed");
+	T_EQ(run_small(sm_netlink), 0,
+	     "small table: socket(AF_NETLINK) fails with EAFNOSUPPORT, not killed (errno if equal)");
 	T_EQ(run_small(sm_mmap), 0, "small table: mmap without PROT_EXEC allowed (masked)");
 	T_EQ(run_small(sm_mmap_exec), SIGSYS, "small table: mmap with PROT_EXEC killed");
 	T_EQ(run_small(sm_tgkill_self), 0, "small table: tgkill to itself allowed (own pid)");
@@ -656,11 +720,10 @@ main(void)
 		{"ptrace", do_ptrace, true},
 		{"mmap with PROT_EXEC", do_mmap_exec, false},
 		{"mprotect to PROT_EXEC", do_mprotect_exec, false},
-		{"socket(AF_NETLINK)", do_netlink, false},
 		{"socket(AF_PACKET)", do_packet, false},
 		{"ioctl(TIOCSTI)", do_ioctl_tty, false},
 		{"setuid", do_setuid, false},
-		{"bind (no new listener)", do_bind, false},
+		{"listen (no new listener)", do_listen, false},
 		{"mount", do_mount, false},
 		{"chroot", do_chroot, false},
 		{"bpf", do_bpf, false},
@@ -674,6 +737,10 @@ main(void)
 		{"SQLite's file calls: open, pwrite, fdatasync, fsync, pread, ftruncate,"
 		 " F_SETLK/F_GETLK, unlink", do_files, false},
 		{"AF_INET, AF_INET6, AF_UNIX sockets", do_inet, false},
+		{"socket(AF_NETLINK): fails with EAFNOSUPPORT, not killed", do_netlink, false},
+		{"getaddrinfo of a name with two addresses (its netlink socket refused)",
+		 do_resolve_two, false},
+		{"bind to 0.0.0.0 (one address family for MQTT)", do_bind_wildcard, false},
 		{"the GPIO line-value ioctls and FIONREAD", do_gpio_ioctl, false},
 		{"clock, getrandom, nanosleep", do_time_random, false},
 	};
