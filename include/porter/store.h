@@ -372,6 +372,20 @@ int pt_store_hub_list(struct pt_store *st, const char *home_id, struct pt_hub *o
 int pt_store_hub_delete(struct pt_store *st, const char *home_id, const char *hub_id,
 			int64_t removed_at) PT_MUST_CHECK;
 /*
+ * Inside a transaction: remove hub_id from home_id as pt_store_hub_delete
+ * does, only if it is still the row rowid (> 0, as pt_store_hub_by_id
+ * read it) and still unconfirmed (schema 11). The statement that removes
+ * it checks both, so nothing can slip in between: on PostgreSQL a
+ * concurrent confirmation either commits first (then this sees it) or
+ * waits for this transaction (and then finds no row). For a registration
+ * that replaces another home's row the hub never confirmed (docs/mqtt.md
+ * "home"; security review 107, L1). PT_EEXISTS, nothing changed, if it is
+ * not that row any more: confirmed meanwhile, removed, or paired again
+ * (a new row); PT_EINVAL outside a transaction or for rowid < 1.
+ */
+int pt_store_hub_delete_unconfirmed(struct pt_store *st, const char *home_id, const char *hub_id,
+				    int64_t rowid, int64_t removed_at) PT_MUST_CHECK;
+/*
  * The hub hub_id as home_id knows it: paired there (h->removed_at 0), else
  * removed from it (h->removed_at > 0, online false, state "": the copy
  * kept at removal). For the chain route, never for the MQTT side. The
@@ -407,6 +421,22 @@ int pt_store_hub_seen(struct pt_store *st, const char *hub_id, int64_t at, bool 
  */
 int pt_store_hub_confirm_set(struct pt_store *st, const char *home_id, const char *hub_id,
 			     bool confirmed, bool *changed) PT_MUST_CHECK;
+/*
+ * Inside a transaction, before storing anything a hub sent: hub_id is
+ * paired in home_id and has confirmed it, and stays so until the
+ * transaction ends, so that what the transaction stores of the hub's
+ * (_seen, _state_set, its events, _checkpoint_add: these find the hub by
+ * its id alone) goes to that home only (security review 107, L2). SQLite
+ * serialises transactions already; PostgreSQL (READ COMMITTED) takes the
+ * hub's row FOR NO KEY UPDATE, so a concurrent removal, replacement or
+ * un-confirmation waits for this transaction, or this call waits for it
+ * and sees what it committed. PT_ENOTFOUND if the hub is not paired in
+ * home_id (removed, or registered by another home since the caller read
+ * it); PT_ECONFLICT if it is, unconfirmed; PT_EINVAL outside a
+ * transaction. Either failure leaves the transaction usable: the caller
+ * rolls back.
+ */
+int pt_store_hub_hold(struct pt_store *st, const char *home_id, const char *hub_id) PT_MUST_CHECK;
 /* Inside or outside a transaction: store the hub's last state (state:
  * 2..PT_HUB_STATE_MAX bytes of JSON the caller encoded). PT_ENOTFOUND for
  * an unknown hub; PT_EINVAL for a bad length. Schema 5 (docs/web.md). */

@@ -55,11 +55,13 @@ struct pt_store_ops {
 	int (*device_by_pk)(struct pt_store *st, int64_t account, const uint8_t pk[PT_PK_LEN], struct pt_device *d);
 	int (*hub_insert)(struct pt_store *st, struct pt_hub *h);
 	int (*hub_list)(struct pt_store *st, const char *home_id, struct pt_hub *out, size_t max, size_t *n);
-	int (*hub_delete)(struct pt_store *st, const char *home_id, const char *hub_id, int64_t removed_at);
+	/* rowid 0: any row; else only that row, and only while unconfirmed (schema 11) */
+	int (*hub_delete)(struct pt_store *st, const char *home_id, const char *hub_id, int64_t rowid, int64_t removed_at);
 	int (*hub_by_id)(struct pt_store *st, const char *hub_id, struct pt_hub *h);
 	int (*hub_seen)(struct pt_store *st, const char *hub_id, int64_t at, bool online, bool *changed);
 	int (*hub_state_set)(struct pt_store *st, const char *hub_id, const char *state);
 	int (*hub_confirm_set)(struct pt_store *st, const char *home_id, const char *hub_id, bool confirmed, bool *changed);	/* schema 11 */
+	int (*hub_hold)(struct pt_store *st, const char *home_id, const char *hub_id);	/* schema 11 */
 	int (*hub_list_online)(struct pt_store *st, int64_t after, struct pt_hub *out, size_t max, size_t *n);
 	int (*hub_event_last)(struct pt_store *st, const char *hub_id, int64_t *seq, uint8_t hash[PT_HASH_LEN]);
 	int (*hub_event_hash)(struct pt_store *st, const char *hub_id, int64_t seq, uint8_t hash[PT_HASH_LEN]);

@@ -417,7 +417,19 @@ pt_store_hub_delete(struct pt_store *st, const char *home_id, const char *hub_id
 {
 	if (st == NULL)
 		return PT_EINVAL;
-	return st->ops->hub_delete(st, home_id, hub_id, removed_at);
+	return st->ops->hub_delete(st, home_id, hub_id, 0, removed_at);
+}
+
+int
+pt_store_hub_delete_unconfirmed(struct pt_store *st, const char *home_id, const char *hub_id,
+				int64_t rowid, int64_t removed_at)
+{
+	int r;
+
+	if (st == NULL || home_id == NULL || hub_id == NULL || rowid < 1)
+		return PT_EINVAL;
+	r = st->ops->hub_delete(st, home_id, hub_id, rowid, removed_at);
+	return r == PT_ENOTFOUND ? PT_EEXISTS : r;	/* not that unconfirmed row any more */
 }
 
 int
@@ -448,6 +460,14 @@ pt_store_hub_confirm_set(struct pt_store *st, const char *home_id, const char *h
 	if (st == NULL || home_id == NULL || hub_id == NULL || changed == NULL)
 		return PT_EINVAL;
 	return st->ops->hub_confirm_set(st, home_id, hub_id, confirmed, changed);
+}
+
+int
+pt_store_hub_hold(struct pt_store *st, const char *home_id, const char *hub_id)
+{
+	if (st == NULL || home_id == NULL || hub_id == NULL)
+		return PT_EINVAL;
+	return st->ops->hub_hold(st, home_id, hub_id);
 }
 
 int

@@ -448,6 +448,7 @@ enum sid {
 	S_HUB_STATE,
 	S_HUB_CONFIRM_FLIP,
 	S_HUB_CONFIRM_SAME,
+	S_HUB_HOLD,
 	S_HUB_ONLINE,
 	S_HUB_EVENT_LAST,
 	S_HUB_EVENT_HASH,
@@ -663,9 +664,13 @@ static const struct stmt stmts[S_COUNT_] = {
 	/* Schema 10: the row leaves hubs and its copy goes to hubs_removed
 	 * in one statement (a second removal from the home replaces the
 	 * copy); no row changed: no such hub in that home. Of two concurrent
-	 * removals the second waits for the row lock, then deletes nothing. */
+	 * removals the second waits for the row lock, then deletes nothing.
+	 * $4: 0, any row; else only that row while unconfirmed
+	 * (pt_store_hub_delete_unconfirmed): READ COMMITTED re-checks it on
+	 * the row as a concurrent confirmation left it. */
 	[S_HUB_DELETE] = {"WITH d AS (DELETE FROM hubs WHERE public_id = $2"
 			  " AND home = (SELECT id FROM homes WHERE public_id = $1)"
+			  " AND ($4 = 0 OR (id = $4 AND NOT confirmed))"
 			  " RETURNING home, public_id, pk, label, pairing, paired_by, created_at,"
 			  " last_seen)"
 			  " INSERT INTO hubs_removed (home, public_id, pk, label, pairing, paired_by,"
@@ -675,7 +680,7 @@ static const struct stmt stmts[S_COUNT_] = {
 			  " ON CONFLICT (home, public_id) DO UPDATE SET pk = excluded.pk,"
 			  " label = excluded.label, pairing = excluded.pairing,"
 			  " paired_by = excluded.paired_by, created_at = excluded.created_at,"
-			  " last_seen = excluded.last_seen, removed_at = excluded.removed_at", "tti"},
+			  " last_seen = excluded.last_seen, removed_at = excluded.removed_at", "ttii"},
 	/* Paired in the home (removed_at 0) first, else removed from it. */
 	[S_HUB_GET] = {"SELECT b.id, b.public_id, h.public_id, b.pk, b.label, b.pairing, b.paired_by,"
 		       " b.created_at, b.last_seen, b.online, b.state, b.confirmed,"
@@ -712,6 +717,13 @@ static const struct stmt stmts[S_COUNT_] = {
 				" AND confirmed <> $3", "tto"},
 	[S_HUB_CONFIRM_SAME] = {"UPDATE hubs SET confirmed = $3 WHERE public_id = $2"
 				" AND home = (SELECT id FROM homes WHERE public_id = $1)", "tto"},
+	/* pt_store_hub_hold: 1 confirmed, 0 not; the row stays locked until
+	 * the transaction ends (a removal, a replacement or an un-confirmation
+	 * waits; if one got there first, the row as it committed it is
+	 * re-checked, or is gone). */
+	[S_HUB_HOLD] = {"SELECT CASE WHEN confirmed THEN 1 ELSE 0 END::bigint FROM hubs"
+			" WHERE public_id = $2 AND home = (SELECT id FROM homes WHERE public_id = $1)"
+			" FOR NO KEY UPDATE", "tt"},
 	[S_HUB_ONLINE] = {HUB_FROM " WHERE b.online AND b.id > $1 ORDER BY b.id LIMIT $2", "ii"},
 	/* No row: no such hub; a row of NULLs: no event stored yet. */
 	[S_HUB_EVENT_LAST] = {"SELECT e.hub_seq, e.hash FROM hubs b LEFT JOIN LATERAL"
@@ -3608,8 +3620,10 @@ pg_hub_list(struct pt_store *base, const char *home_id, struct pt_hub *out, size
 		       max, n, "cannot list hubs");
 }
 
+/* rowid > 0: only that row, only while unconfirmed (S_HUB_DELETE). */
 static int
-pg_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id, int64_t removed_at)
+pg_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id, int64_t rowid,
+	      int64_t removed_at)
 {
 	struct pg_store *st = (struct pg_store *)base;
 	const char *what = "cannot delete a hub";
@@ -3629,6 +3643,7 @@ pg_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id, in
 	p_str(&p, home_id);
 	p_str(&p, hub_id);
 	p_i64(&p, now_or(removed_at));
+	p_i64(&p, rowid);
 	return write_one(c, S_HUB_DELETE, &p, true, NULL, what);
 }
 
@@ -3745,6 +3760,34 @@ pg_hub_confirm_set(struct pt_store *base, const char *home_id, const char *hub_i
 		r = run_changing(c, S_HUB_CONFIRM_SAME, &p, what);
 	if (r != PT_OK)
 		*changed = false;
+	return sp_end(c, r, what);
+}
+
+/* The hub's row locked (S_HUB_HOLD) in this thread's transaction; a
+ * released savepoint keeps its row locks until the transaction ends. */
+static int
+pg_hub_hold(struct pt_store *base, const char *home_id, const char *hub_id)
+{
+	struct pg_store *st = (struct pg_store *)base;
+	const char *what = "cannot read a hub's confirmation";
+	struct pg_conn *c;
+	struct params p;
+	int64_t confirmed = 0;
+	int r;
+
+	if ((r = write_enter(st, &c, what)) != PT_OK)
+		return r;
+	if (!arg_fits(home_id, PT_ID_MAX) || !arg_fits(hub_id, PT_ID_MAX) || !utf8_ok(home_id) ||
+	    !utf8_ok(hub_id))
+		return PT_ENOTFOUND;
+	if ((r = sp_begin(c, NULL, what)) != PT_OK)
+		return r;
+	params_init(&p);
+	p_str(&p, home_id);
+	p_str(&p, hub_id);
+	r = fetch_id(c, S_HUB_HOLD, &p, &confirmed, what);
+	if (r == PT_OK && confirmed != 1)
+		r = PT_ECONFLICT;
 	return sp_end(c, r, what);
 }
 
@@ -4800,6 +4843,7 @@ static const struct pt_store_ops pg_ops = {
 	.hub_by_id = pg_hub_by_id,
 	.hub_seen = pg_hub_seen,
 	.hub_confirm_set = pg_hub_confirm_set,
+	.hub_hold = pg_hub_hold,
 	.hub_state_set = pg_hub_state_set,
 	.hub_list_online = pg_hub_list_online,
 	.hub_event_last = pg_hub_event_last,

@@ -454,6 +454,7 @@ enum sid {
 	S_HUB_STATE,
 	S_HUB_CONFIRM_FLIP,
 	S_HUB_CONFIRM_SAME,
+	S_HUB_HOLD,
 	S_HUB_ONLINE,
 	S_HUB_EVENT_LAST,
 	S_HUB_EVENT_HASH,
@@ -651,8 +652,11 @@ static const char *const stmt_sql[S_COUNT_] = {
 			 " SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8 FROM homes WHERE public_id = ?2"
 			 " RETURNING id",
 	[S_HUB_LIST] = HUB_FROM " WHERE b.home = ?1 ORDER BY b.id LIMIT ?2",
+	/* ?3 (S_HUB_DELETE) and ?4 (S_HUB_REMOVE_KEEP): 0, any row; else only
+	 * that row while unconfirmed (pt_store_hub_delete_unconfirmed). */
 	[S_HUB_DELETE] = "DELETE FROM hubs WHERE public_id = ?2"
-			 " AND home = (SELECT id FROM homes WHERE public_id = ?1)",
+			 " AND home = (SELECT id FROM homes WHERE public_id = ?1)"
+			 " AND (?3 = 0 OR (id = ?3 AND confirmed = 0))",
 	/* The copy a removal keeps (schema 10), made before the DELETE in
 	 * the same savepoint; a second removal from the home replaces it. */
 	[S_HUB_REMOVE_KEEP] = "INSERT INTO hubs_removed (home, public_id, pk, label, pairing,"
@@ -660,6 +664,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 			      " SELECT home, public_id, pk, label, pairing, paired_by, created_at,"
 			      " last_seen, ?3 FROM hubs WHERE public_id = ?2"
 			      " AND home = (SELECT id FROM homes WHERE public_id = ?1)"
+			      " AND (?4 = 0 OR (id = ?4 AND confirmed = 0))"
 			      " ON CONFLICT (home, public_id) DO UPDATE SET pk = excluded.pk,"
 			      " label = excluded.label, pairing = excluded.pairing,"
 			      " paired_by = excluded.paired_by, created_at = excluded.created_at,"
@@ -697,6 +702,9 @@ static const char *const stmt_sql[S_COUNT_] = {
 			       " AND confirmed <> ?3",
 	[S_HUB_CONFIRM_SAME] = "UPDATE hubs SET confirmed = ?3 WHERE public_id = ?2"
 			       " AND home = (SELECT id FROM homes WHERE public_id = ?1)",
+	/* pt_store_hub_hold: the transaction holds the write lock already. */
+	[S_HUB_HOLD] = "SELECT confirmed FROM hubs WHERE public_id = ?2"
+		       " AND home = (SELECT id FROM homes WHERE public_id = ?1)",
 	[S_HUB_ONLINE] = HUB_FROM " WHERE b.online = 1 AND b.id > ?1 ORDER BY b.id LIMIT ?2",
 	[S_HUB_EVENT_LAST] = "SELECT hub_seq, hash FROM events WHERE home = ?1 AND source = ?2"
 			     " AND hub_seq > 0 ORDER BY hub_seq DESC LIMIT 1",
@@ -856,11 +864,12 @@ static int sq_device_delete(struct pt_store *base, int64_t account, int64_t id);
 static int sq_device_by_pk(struct pt_store *base, int64_t account, const uint8_t pk[PT_PK_LEN], struct pt_device *d);
 static int sq_hub_insert(struct pt_store *base, struct pt_hub *h);
 static int sq_hub_list(struct pt_store *base, const char *home_id, struct pt_hub *out, size_t max, size_t *n);
-static int sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id, int64_t removed_at);
+static int sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id, int64_t rowid, int64_t removed_at);
 static int sq_hub_get(struct pt_store *base, const char *home_id, const char *hub_id, struct pt_hub *h);
 static int sq_hub_by_id(struct pt_store *base, const char *hub_id, struct pt_hub *h);
 static int sq_hub_seen(struct pt_store *base, const char *hub_id, int64_t at, bool online, bool *changed);
 static int sq_hub_confirm_set(struct pt_store *base, const char *home_id, const char *hub_id, bool confirmed, bool *changed);
+static int sq_hub_hold(struct pt_store *base, const char *home_id, const char *hub_id);
 static int sq_hub_state_set(struct pt_store *base, const char *hub_id, const char *state);
 static int sq_hub_list_online(struct pt_store *base, int64_t after, struct pt_hub *out, size_t max, size_t *n);
 static int sq_hub_event_last(struct pt_store *base, const char *hub_id, int64_t *seq, uint8_t hash[PT_HASH_LEN]);
@@ -3342,9 +3351,12 @@ sq_hub_list(struct pt_store *base, const char *home_id, struct pt_hub *out, size
 			    "cannot list hubs");
 }
 
-/* The copy for the chain (S_HUB_REMOVE_KEEP), then the row: one savepoint. */
+/* The copy for the chain (S_HUB_REMOVE_KEEP), then the row: one savepoint.
+ * rowid > 0: only that row, only while unconfirmed (both statements say
+ * so; nothing else writes inside this transaction). */
 static int
-sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id, int64_t removed_at)
+sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id, int64_t rowid,
+	      int64_t removed_at)
 {
 	struct sq_store *st = (struct sq_store *)base;
 	const char *what = "cannot delete a hub";
@@ -3366,6 +3378,7 @@ sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id, in
 	bind_str(s, 1, home_id, &rc);
 	bind_str(s, 2, hub_id, &rc);
 	bind_i64(s, 3, now_or(removed_at), &rc);
+	bind_i64(s, 4, rowid, &rc);
 	if ((r = run(st, s, rc, what)) != PT_OK)
 		goto undo;
 	rc = SQLITE_OK;
@@ -3375,6 +3388,7 @@ sq_hub_delete(struct pt_store *base, const char *home_id, const char *hub_id, in
 	}
 	bind_str(s, 1, home_id, &rc);
 	bind_str(s, 2, hub_id, &rc);
+	bind_i64(s, 3, rowid, &rc);
 	if ((r = run_changing(st, s, rc, what)) != PT_OK)
 		goto undo;
 	if ((r = savepoint(st, S_RELEASE, what)) != PT_OK)
@@ -3516,6 +3530,32 @@ sq_hub_confirm_set(struct pt_store *base, const char *home_id, const char *hub_i
 	bind_str(s, 2, hub_id, &rc);
 	bind_i64(s, 3, confirmed ? 1 : 0, &rc);
 	return run_changing(st, s, rc, what);
+}
+
+static int
+sq_hub_hold(struct pt_store *base, const char *home_id, const char *hub_id)
+{
+	struct sq_store *st = (struct sq_store *)base;
+	const char *what = "cannot read a hub's confirmation";
+	sqlite3_stmt *s;
+	int r = PT_OK, rc = SQLITE_OK;
+
+	if ((r = write_enter(st, what)) != PT_OK)
+		return r;
+	if (!arg_fits(home_id, PT_ID_MAX) || !arg_fits(hub_id, PT_ID_MAX))
+		return PT_ENOTFOUND;
+	if ((s = get(st, S_HUB_HOLD)) == NULL)
+		return PT_EIO;
+	bind_str(s, 1, home_id, &rc);
+	bind_str(s, 2, hub_id, &rc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		r = sqlite3_column_int64(s, 0) == 1 ? PT_OK : PT_ECONFLICT;
+	else
+		r = rc == SQLITE_DONE ? PT_ENOTFOUND : map_err(st, rc, what);
+	done(s);
+	return r;
 }
 
 /* Its own transaction when the caller has none (the MQTT thread stores the
@@ -4366,6 +4406,7 @@ static const struct pt_store_ops sq_ops = {
 	.hub_by_id = sq_hub_by_id,
 	.hub_seen = sq_hub_seen,
 	.hub_confirm_set = sq_hub_confirm_set,
+	.hub_hold = sq_hub_hold,
 	.hub_state_set = sq_hub_state_set,
 	.hub_list_online = sq_hub_list_online,
 	.hub_event_last = sq_hub_event_last,

@@ -1508,12 +1508,137 @@ test_migrate_v9(struct pt_store **stp, const char *where, int64_t owner)
 		raw_close(db);
 }
 
+/*
+ * Security review 107: the writes that depend on a hub's confirmation
+ * check it in the statement that writes, inside the caller's transaction.
+ * L1: a registration replaces another home's unconfirmed row only while it
+ * is still the row it read and still unconfirmed
+ * (pt_store_hub_delete_unconfirmed); L2: what the MQTT side stores of a
+ * hub's needs the row still confirmed in the home it read, held until the
+ * transaction ends (pt_store_hub_hold). "Meanwhile" is played here in
+ * sequence: the read, another transaction's change, then the call with
+ * the stale expectation; test_store_pg.c plays it with two connections
+ * at once. In homes of their own (h-rc1, ana's; h-rc2, ben's), deleted at
+ * the end so the counts of the other checks stay as they are.
+ */
+static void
+test_hub_confirmed_writes(struct pt_store *st, struct raw *db, int64_t owner, int64_t other)
+{
+	static const char *const r1 = "hub-00000000000000d1";
+	struct pt_home h;
+	struct pt_hub a, x, y;
+	bool changed = false;
+
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	home_init(&h, "h-rc1", "Rc1");
+	T_EQ(pt_store_home_insert(st, &h, owner), PT_OK, "home h-rc1");
+	home_init(&h, "h-rc2", "Rc2");
+	T_EQ(pt_store_home_insert(st, &h, other), PT_OK, "home h-rc2");
+	hub_init(&a, r1, "h-rc1", 79, owner);
+	T_EQ(pt_store_hub_insert(st, &a), PT_OK, "hub r1 in h-rc1");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	/* L1: h-rc2's registration reads r1 unconfirmed; the hub confirms
+	 * h-rc1 before the replacement removes it. */
+	T_EQ(pt_store_hub_by_id(st, r1, &x), PT_OK, "the registration reads r1");
+	T_OK(!x.confirmed && x.rowid == a.rowid && strcmp(x.home_id, "h-rc1") == 0,
+	     "unconfirmed, in h-rc1");
+	T_EQ(pt_store_hub_delete_unconfirmed(st, "h-rc1", r1, x.rowid, 0), PT_EINVAL,
+	     "delete_unconfirmed outside a transaction: EINVAL");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_confirm_set(st, "h-rc1", r1, true, &changed), PT_OK,
+	     "meanwhile the hub confirms h-rc1");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_delete_unconfirmed(st, "h-rc1", r1, x.rowid, 0), PT_EEXISTS,
+	     "the replacement, on the stale read: EEXISTS");
+	T_EQ(pt_store_hub_delete_unconfirmed(st, "h-rc1", r1, 0, 0), PT_EINVAL, "rowid 0: EINVAL");
+	T_EQ(pt_store_commit(st), PT_OK, "commit: the refusal did not spoil the transaction");
+	T_EQ(pt_store_hub_by_id(st, r1, &y), PT_OK, "r1 is still there");
+	T_OK(y.confirmed && y.rowid == a.rowid && strcmp(y.home_id, "h-rc1") == 0,
+	     "the same row, confirmed, in h-rc1");
+	T_EQ(raw_int(db, "SELECT count(*) FROM hubs_removed WHERE public_id = 'hub-00000000000000d1'",
+		     0), 0, "no removed copy: nothing was removed");
+
+	/* Unconfirmed again (reset); then removed and paired again in h-rc1,
+	 * a new row, while a registration holds the old one's rowid. */
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_confirm_set(st, "h-rc1", r1, false, &changed), PT_OK, "r1 disowns h-rc1");
+	T_EQ(pt_store_hub_delete_unconfirmed(st, "h-rc2", r1, a.rowid, 0), PT_EEXISTS,
+	     "through a home it is not in: EEXISTS");
+	T_EQ(pt_store_hub_delete_unconfirmed(st, "h-rc1", "hub-none", a.rowid, 0), PT_EEXISTS,
+	     "an unknown hub: EEXISTS");
+	T_EQ(pt_store_hub_delete(st, "h-rc1", r1, 1700009800), PT_OK, "h-rc1 removes r1");
+	hub_init(&y, r1, "h-rc1", 79, owner);
+	T_EQ(pt_store_hub_insert(st, &y), PT_OK, "and pairs it again: a new row");
+	T_OK(y.rowid != a.rowid, "another rowid");
+	T_EQ(pt_store_hub_delete_unconfirmed(st, "h-rc1", r1, a.rowid, 0), PT_EEXISTS,
+	     "the old row's rowid: EEXISTS");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_hub_by_id(st, r1, &x), PT_OK, "r1 read again");
+	T_OK(x.rowid == y.rowid && !x.confirmed, "the new row, unconfirmed");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_delete_unconfirmed(st, "h-rc1", r1, x.rowid, 1700009900), PT_OK,
+	     "the row read, still unconfirmed: removed");
+	hub_init(&y, r1, "h-rc2", 79, other);
+	T_EQ(pt_store_hub_insert(st, &y), PT_OK, "and registered in h-rc2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_hub_get(st, "h-rc1", r1, &x), PT_OK, "h-rc1's copy");
+	T_OK(x.removed_at == 1700009900, "kept as pt_store_hub_delete keeps it");
+
+	/* L2: r1 is in h-rc2, unconfirmed. */
+	T_EQ(pt_store_hub_hold(st, "h-rc2", r1), PT_EINVAL, "hold outside a transaction: EINVAL");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_hold(st, "h-rc1", r1), PT_ENOTFOUND,
+	     "in the home it was read in before, h-rc1: ENOTFOUND");
+	T_EQ(pt_store_hub_hold(st, "h-rc2", r1), PT_ECONFLICT, "in h-rc2, unconfirmed: ECONFLICT");
+	T_EQ(pt_store_hub_hold(st, "h-rc2", "hub-none"), PT_ENOTFOUND, "an unknown hub: ENOTFOUND");
+	T_EQ(pt_store_hub_hold(st, "h-none", r1), PT_ENOTFOUND, "an unknown home: ENOTFOUND");
+	T_EQ(pt_store_hub_confirm_set(st, "h-rc2", r1, true, &changed), PT_OK, "r1 confirms h-rc2");
+	T_EQ(pt_store_hub_hold(st, "h-rc2", r1), PT_OK, "now held");
+	T_EQ(pt_store_hub_hold(st, "h-rc2", r1), PT_OK, "again (the holder)");
+	T_EQ(pt_store_commit(st), PT_OK, "commit: the refusals did not spoil the transaction");
+
+	/* A message read r1 confirmed in h-rc2; meanwhile it disowns h-rc2. */
+	T_EQ(pt_store_hub_by_id(st, r1, &x), PT_OK, "a message reads r1");
+	T_OK(x.confirmed && strcmp(x.home_id, "h-rc2") == 0, "confirmed in h-rc2");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_confirm_set(st, "h-rc2", r1, false, &changed), PT_OK,
+	     "meanwhile r1 disowns h-rc2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_hold(st, x.home_id, x.id), PT_ECONFLICT, "the stale read: ECONFLICT");
+	pt_store_rollback(st);
+	/* Confirmed again, read; meanwhile removed from h-rc2 and registered
+	 * in h-rc1. */
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_confirm_set(st, "h-rc2", r1, true, &changed), PT_OK, "r1 confirms h-rc2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_hub_by_id(st, r1, &x), PT_OK, "a message reads r1");
+	T_OK(x.confirmed && strcmp(x.home_id, "h-rc2") == 0, "confirmed in h-rc2");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_delete(st, "h-rc2", r1, 0), PT_OK, "meanwhile h-rc2 removes it");
+	hub_init(&y, r1, "h-rc1", 79, owner);
+	T_EQ(pt_store_hub_insert(st, &y), PT_OK, "and h-rc1 registers it");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_hold(st, x.home_id, x.id), PT_ENOTFOUND, "the stale read: ENOTFOUND");
+	T_EQ(pt_store_hub_hold(st, "h-rc1", x.id), PT_ECONFLICT, "where it is now: unconfirmed");
+	pt_store_rollback(st);
+
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_delete(st, "h-rc1"), PT_OK, "delete h-rc1");
+	T_EQ(pt_store_home_delete(st, "h-rc2"), PT_OK, "delete h-rc2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+}
+
 /* Two more homes: h-three (ana, owner) and h-four (ben, owner). */
 static void
 test_hubs(struct pt_store *st, int64_t owner, int64_t other)
 {
 	struct pt_home h;
 	struct pt_hub a, b, x, list[4];
+	struct raw *db;
 	size_t n = 99;
 
 	T_EQ(pt_store_begin(st), PT_OK, "begin");
@@ -1568,6 +1693,12 @@ test_hubs(struct pt_store *st, int64_t owner, int64_t other)
 	T_OK(n == 1 && strcmp(list[0].id, b.id) == 0, "hub b stays");
 	test_hubs_mqtt(st, other, &b);
 	test_hub_chain(st, other);
+	db = raw_open();
+	T_OK(db != NULL, "a connection of the test's own");
+	if (db != NULL) {
+		test_hub_confirmed_writes(st, db, owner, other);
+		raw_close(db);
+	}
 }
 
 /* ---- deliveries ---- */

@@ -863,6 +863,230 @@ test_home_lock(struct pt_store *st)
 	T_OK(h.b_saw_row, "B's next read sees what A committed");
 }
 
+/*
+ * ---- security review 107: a hub's confirmation against concurrent writes ----
+ *
+ * What test_hub_confirmed_writes (store_common.h) plays in sequence, with
+ * two connections at once, as two porterd sharing the database would:
+ * A's transaction writes (and holds its row lock) first; B, in its own,
+ * reads what A has not committed yet, then makes the call that must wait
+ * for A (seen waiting on a lock) and see what A committed.
+ */
+
+struct duel {
+	struct pt_store *st;
+	const char *home, *hub;		/* where the hub is when the duel starts */
+	const char *to;			/* duel_move: the home that registers it */
+	int (*a_op)(struct duel *);	/* inside A's transaction, before A waits */
+	int (*b_op)(struct duel *);	/* inside B's transaction: must wait for A */
+	atomic_int a_ready, go, a_committed, b_done;
+	int a_rc, b_rc, b_after_a;
+	struct pt_hub seen;		/* what B read, before the call */
+};
+
+static void *
+duel_a(void *arg)
+{
+	struct duel *d = arg;
+
+	d->a_rc = pt_store_begin(d->st);
+	if (d->a_rc == PT_OK)
+		d->a_rc = d->a_op(d);
+	atomic_store(&d->a_ready, 1);
+	while (atomic_load(&d->go) == 0)
+		sleep_ms(1);
+	atomic_store(&d->a_committed, 1);
+	if (d->a_rc == PT_OK)
+		d->a_rc = pt_store_commit(d->st);
+	else
+		pt_store_rollback(d->st);
+	return NULL;
+}
+
+static void *
+duel_b(void *arg)
+{
+	struct duel *d = arg;
+
+	while (atomic_load(&d->a_ready) == 0)
+		sleep_ms(1);
+	d->b_rc = pt_store_begin(d->st);
+	if (d->b_rc == PT_OK) {
+		d->b_rc = d->b_op(d);
+		d->b_after_a = atomic_load(&d->a_committed);
+		if (d->b_rc == PT_OK)
+			d->b_rc = pt_store_commit(d->st);
+		else
+			pt_store_rollback(d->st);
+	}
+	atomic_store(&d->b_done, 1);
+	return NULL;
+}
+
+/* B must be seen waiting on a lock while A holds it (10 s at most:
+ * without the lock B runs through and is never seen); then A commits. */
+static bool
+duel_run(struct duel *d)
+{
+	pthread_t ta, tb;
+	bool waited = false;
+	int i;
+
+	T_EQ(pthread_create(&ta, NULL, duel_a, d), 0, "thread A");
+	T_EQ(pthread_create(&tb, NULL, duel_b, d), 0, "thread B");
+	while (atomic_load(&d->a_ready) == 0)
+		sleep_ms(1);
+	for (i = 0; i < 1000 && !waited && atomic_load(&d->b_done) == 0; i++) {
+		waited = lock_waiter();
+		if (!waited)
+			sleep_ms(10);
+	}
+	atomic_store(&d->go, 1);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	return waited;
+}
+
+static int
+duel_confirm(struct duel *d)
+{
+	bool changed = false;
+
+	return pt_store_hub_confirm_set(d->st, d->home, d->hub, true, &changed);
+}
+
+static int
+duel_disown(struct duel *d)
+{
+	bool changed = false;
+
+	return pt_store_hub_confirm_set(d->st, d->home, d->hub, false, &changed);
+}
+
+/* Another home's registration, as hub_pair does it: the read, then the
+ * replacement of the row read. */
+static int
+duel_replace(struct duel *d)
+{
+	int r = pt_store_hub_by_id(d->st, d->hub, &d->seen);
+
+	if (r != PT_OK || d->seen.confirmed)
+		return r != PT_OK ? r : PT_EEXISTS;
+	return pt_store_hub_delete_unconfirmed(d->st, d->seen.home_id, d->hub, d->seen.rowid, 0);
+}
+
+/* The hub leaves d->home and d->to registers it. */
+static int
+duel_move(struct duel *d)
+{
+	struct pt_hub h;
+	int r;
+
+	if ((r = pt_store_hub_delete(d->st, d->home, d->hub, 0)) != PT_OK)
+		return r;
+	hub_init(&h, d->hub, d->to, 80, 0);
+	return pt_store_hub_insert(d->st, &h);
+}
+
+/* on_events/on_state: the row read (confirmed, in d->home), then held. */
+static int
+duel_hold_read(struct duel *d)
+{
+	int r = pt_store_hub_by_id(d->st, d->hub, &d->seen);
+
+	return r != PT_OK ? r : pt_store_hub_hold(d->st, d->seen.home_id, d->hub);
+}
+
+/* A holds the row and stores the hub's event under d->home. */
+static int
+duel_hold_store(struct duel *d)
+{
+	int r = pt_store_hub_hold(d->st, d->home, d->hub);
+
+	return r != PT_OK ? r : add_hub_event(d->st, d->home, d->hub, 1, 141);
+}
+
+static void
+duel_init(struct duel *d, struct pt_store *st, const char *home, const char *hub,
+	  int (*a_op)(struct duel *), int (*b_op)(struct duel *))
+{
+	memset(d, 0, sizeof(*d));
+	d->st = st;
+	d->home = home;
+	d->hub = hub;
+	d->a_op = a_op;
+	d->b_op = b_op;
+}
+
+static void
+test_hub_duels(struct pt_store *st, int64_t owner)
+{
+	static const char *const d1 = "hub-00000000000000d2";
+	struct pt_home h;
+	struct pt_hub b, x;
+	struct duel d;
+	int64_t seq = 0;
+	uint8_t hash[PT_HASH_LEN];
+	bool changed = false, waited;
+
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	home_init(&h, "h-duel1", "Duel1");
+	T_EQ(pt_store_home_insert(st, &h, owner), PT_OK, "home h-duel1");
+	home_init(&h, "h-duel2", "Duel2");
+	T_EQ(pt_store_home_insert(st, &h, owner), PT_OK, "home h-duel2");
+	hub_init(&b, d1, "h-duel1", 80, owner);
+	T_EQ(pt_store_hub_insert(st, &b), PT_OK, "hub d2 in h-duel1, unconfirmed");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+
+	/* L1: A confirms h-duel1 (porterd 1, on_home); B replaces the row
+	 * it read unconfirmed (porterd 2, another home's registration). */
+	duel_init(&d, st, "h-duel1", d1, duel_confirm, duel_replace);
+	waited = duel_run(&d);
+	T_OK(waited, "L1: the replacement waits for the confirmation's row lock");
+	T_EQ(d.a_rc, PT_OK, "A: confirmed, committed");
+	T_OK(!d.seen.confirmed && strcmp(d.seen.home_id, "h-duel1") == 0,
+	     "B read the row unconfirmed (A had not committed)");
+	T_EQ(d.b_rc, PT_EEXISTS, "B's replacement: EEXISTS (409), not a lost confirmation");
+	T_OK(d.b_after_a, "B was answered only once A had committed");
+	T_EQ(pt_store_hub_by_id(st, d1, &x), PT_OK, "d2 read");
+	T_OK(x.confirmed && x.rowid == b.rowid && strcmp(x.home_id, "h-duel1") == 0,
+	     "the same row, in h-duel1, confirmed");
+
+	/* L2: B (on_events) read d2 confirmed in h-duel1; A moves it to
+	 * h-duel2 meanwhile. */
+	duel_init(&d, st, "h-duel1", d1, duel_move, duel_hold_read);
+	d.to = "h-duel2";
+	waited = duel_run(&d);
+	T_OK(waited, "L2: the hold waits for the removal's row lock");
+	T_EQ(d.a_rc, PT_OK, "A: removed from h-duel1, registered in h-duel2, committed");
+	T_OK(d.seen.confirmed && strcmp(d.seen.home_id, "h-duel1") == 0,
+	     "B read it confirmed in h-duel1 (A had not committed)");
+	T_EQ(d.b_rc, PT_ENOTFOUND, "B's hold: ENOTFOUND, nothing stored");
+	T_OK(d.b_after_a, "B was answered only once A had committed");
+
+	/* And the other way: A holds d2 (confirmed in h-duel2) and stores
+	 * its event; B (the hub disowns h-duel2) waits until A is done. */
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_hub_confirm_set(st, "h-duel2", d1, true, &changed), PT_OK,
+	     "d2 confirms h-duel2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+	duel_init(&d, st, "h-duel2", d1, duel_hold_store, duel_disown);
+	waited = duel_run(&d);
+	T_OK(waited, "L2: the un-confirmation waits for the hold");
+	T_EQ(d.a_rc, PT_OK, "A: held, stored its event, committed");
+	T_EQ(d.b_rc, PT_OK, "B: disowned once A was done");
+	T_OK(d.b_after_a, "after A's commit");
+	T_EQ(pt_store_hub_event_last(st, d1, &seq, hash), PT_OK, "d2's last event");
+	T_EQ(seq, 1, "seq 1, stored while d2 was confirmed in h-duel2");
+	T_EQ(pt_store_hub_by_id(st, d1, &x), PT_OK, "d2 read");
+	T_OK(!x.confirmed && strcmp(x.home_id, "h-duel2") == 0, "unconfirmed now");
+
+	T_EQ(pt_store_begin(st), PT_OK, "begin");
+	T_EQ(pt_store_home_delete(st, "h-duel1"), PT_OK, "delete h-duel1");
+	T_EQ(pt_store_home_delete(st, "h-duel2"), PT_OK, "delete h-duel2");
+	T_EQ(pt_store_commit(st), PT_OK, "commit");
+}
+
 /* ---- the pool: more threads than connections ---- */
 
 #define POOL_THREADS 20
@@ -1475,6 +1699,7 @@ main(void)
 	test_threads(st);
 	test_home_lock_basic(st, owner);
 	test_home_lock(st);
+	test_hub_duels(st, owner);
 	test_migrate_v9(&st, g_dburi, owner);
 	if (st == NULL)
 		bail("cannot reopen the store");
