@@ -766,6 +766,9 @@ api_devices(struct server *s, struct request *rq, struct reply *rp, const struct
  * stays with its home; an event there and an audit row). PT_OK when
  * there is nothing in the way or it was removed; PT_EEXISTS when a row
  * the hub confirmed (or this home's own) is in the way: 409 as before.
+ * The read below takes no lock (PostgreSQL, several porterd): the removal
+ * itself requires the row read, still unconfirmed, so a confirmation
+ * committed since is PT_EEXISTS too, not lost (review 107, L1).
  */
 static int
 hub_replace_unconfirmed(struct server *s, struct request *rq, const char *home_id,
@@ -781,7 +784,11 @@ hub_replace_unconfirmed(struct server *s, struct request *rq, const char *home_i
 		return x;
 	if (old.confirmed || strcmp(old.home_id, home_id) == 0)
 		return PT_EEXISTS;
-	if ((x = pt_store_hub_delete(s->st, old.home_id, hub_id, now_utc())) != PT_OK ||
+	if ((x = pt_store_hub_delete_unconfirmed(s->st, old.home_id, hub_id, old.rowid,
+						 now_utc())) == PT_EEXISTS)
+		plog(LOG_INFO_, "event=hub_replace hub=%s from_home=%s result=refused"
+		     " error=\"confirmed or changed meanwhile\"", hub_id, old.home_id);
+	if (x != PT_OK ||
 	    (x = record_event(s, old.home_id, "hub.replaced",
 			      json_pack("{s:s,s:s}", "hub_id", hub_id, "reason",
 					"registered by another home; this one never confirmed"),

@@ -797,25 +797,27 @@ on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 			stray_keep(m, hub_id, p, len);
 		return;
 	}
-	if (!h.confirmed) {
-		/* Kept, as an unknown hub's: applied when it confirms. */
-		plog(LOG_INFO_, "event=mqtt_state hub=%s result=kept error=\"hub has not confirmed this home\"",
-		     hub_id);
-		stray_keep(m, hub_id, p, len);
-		return;
-	}
+	if (!h.confirmed)
+		goto keep;
 	if ((r = pt_store_begin(s->st)) != PT_OK)
 		goto fail;
-	if ((r = pt_store_hub_seen(s->st, h.id, now_utc(), st.online, &changed)) != PT_OK ||
+	/* The row read above may have been removed, registered by another
+	 * home or un-confirmed since: checked again, and held, inside the
+	 * transaction that stores (review 107, L2). */
+	if ((r = pt_store_hub_hold(s->st, h.home_id, h.id)) == PT_ENOTFOUND || r == PT_ECONFLICT) {
+		pt_store_rollback(s->st);
+		goto keep;
+	}
+	if (r != PT_OK ||
+	    (r = pt_store_hub_seen(s->st, h.id, now_utc(), st.online, &changed)) != PT_OK ||
 	    (changed && (r = state_transition(s, &h, st.online)) != PT_OK)) {
 		pt_store_rollback(s->st);
 		goto fail;
 	}
-	if ((r = pt_store_commit(s->st)) != PT_OK)
-		goto fail;
 	/* The live view's state (docs/web.md): porterd's own encoding of what
 	 * it decoded, never the hub's bytes; an offline state (the will)
-	 * knows nothing, so the last known one stays. */
+	 * knows nothing, so the last known one stays. In the transaction
+	 * that holds the row; not stored is logged, the rest stands. */
 	if (st.online) {
 		uint8_t enc[PT_HUB_STATE_MAX + 1];
 		size_t elen = 0;
@@ -829,11 +831,19 @@ on_state(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 			plog(LOG_ERR_, "event=mqtt_state hub=%s error=\"state not stored: %s\"", h.id,
 			     pt_err_text(x));
 	}
+	if ((r = pt_store_commit(s->st)) != PT_OK)
+		goto fail;
 	stream_notify(s);
 	plog(changed ? LOG_INFO_ : LOG_DEBUG_, "event=mqtt_state hub=%s online=%s changed=%s rev=%lld",
 	     h.id, st.online ? "true" : "false", changed ? "yes" : "no",
 	     st.has_rev ? (long long)st.rev : -1LL);
 	revocations_catch_up(m, &h, &st);
+	return;
+keep:
+	/* Kept, as an unknown hub's: applied when it confirms. */
+	plog(LOG_INFO_, "event=mqtt_state hub=%s result=kept error=\"hub has not confirmed this home\"",
+	     hub_id);
+	stray_keep(m, hub_id, p, len);
 	return;
 fail:
 	plog(LOG_ERR_, "event=mqtt_state hub=%s error=\"%s\"", hub_id, pt_err_text(r));
@@ -866,7 +876,9 @@ batch_refused(struct mqtt *m, const struct pt_hub *h, const struct pt_mqtt_event
 	slot->at = now;
 	if (pt_store_begin(m->s->st) != PT_OK)
 		return;
-	if (record_event(m->s, h->home_id, "hub.batch-refused",
+	/* Only in the home the hub still confirms (review 107, L2). */
+	if (pt_store_hub_hold(m->s->st, h->home_id, h->id) != PT_OK ||
+	    record_event(m->s, h->home_id, "hub.batch-refused",
 			 json_pack("{s:s,s:s,s:I,s:I}", "hub_id", h->id, "reason", why, "first_seq",
 				   (json_int_t)b->ev[0].seq, "last_seq",
 				   (json_int_t)b->ev[b->n - 1].seq),
@@ -1167,7 +1179,16 @@ on_events(struct mqtt *m, const char *hub_id, const uint8_t *p, size_t len)
 	memset(&ack, 0, sizeof(ack));
 	if ((r = pt_store_begin(s->st)) != PT_OK)
 		goto fail;
-	if ((r = pt_store_hub_seen(s->st, h.id, now_utc(), true, &changed)) != PT_OK ||
+	/* As in on_state: the row read above, checked again and held inside
+	 * the transaction that stores, else dropped unacked (review 107, L2). */
+	if ((r = pt_store_hub_hold(s->st, h.home_id, h.id)) == PT_ENOTFOUND || r == PT_ECONFLICT) {
+		pt_store_rollback(s->st);
+		plog(LOG_WARN_, "event=mqtt_events hub=%s result=dropped error=\"hub has not confirmed this home\" bytes=%zu",
+		     hub_id, len);
+		goto out;
+	}
+	if (r != PT_OK ||
+	    (r = pt_store_hub_seen(s->st, h.id, now_utc(), true, &changed)) != PT_OK ||
 	    (changed && (r = state_transition(s, &h, true)) != PT_OK) ||
 	    (r = batch_store(s, &h, b, &ack, &forked, &stored)) != PT_OK) {
 		pt_store_rollback(s->st);
