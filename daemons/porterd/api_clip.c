@@ -768,7 +768,8 @@ manifest_put(struct server *s, struct request *rq, struct reply *rp,
 	struct pt_clip_manifest *m = NULL;
 	struct pt_clip_row row;
 	struct pt_camera cam;
-	char cam_id[PT_ID_MAX + 1], clip_hex[CLIP_HEX + 1];
+	char cam_id[PT_ID_MAX + 1], clip_hex[CLIP_HEX + 1], hx[2 * PT_HASH_LEN + 1];
+	uint8_t h[PT_HASH_LEN];
 	size_t present = 0;
 	bool in_tx = false, exists, fits = false;
 	json_t *missing = NULL;
@@ -901,10 +902,14 @@ manifest_put(struct server *s, struct request *rq, struct reply *rp,
 	in_tx = false;
 	rp->status = 201;
 answer:
+	/* The stored manifest is these bytes (stored now, or found identical
+	 * by manifest_same): its hash lets the camera delete its copy. */
+	ops->sha256(h, (const uint8_t *)rq->body, rq->len);
+	pt_hex(h, sizeof(h), hx);
 	pt_clip_id_text(clip, clip_hex);
-	rp->body = json_pack("{s:s,s:s,s:i,s:i,s:O}", "clip", clip_hex, "camera", cam.id,
+	rp->body = json_pack("{s:s,s:s,s:i,s:i,s:O,s:I,s:s}", "clip", clip_hex, "camera", cam.id,
 			     "segments", (int)m->n_segments, "stored", (int)present, "missing",
-			     missing);
+			     missing, "size", (json_int_t)rq->len, "sha256", hx);
 out:
 	if (in_tx)
 		pt_store_rollback(s->st);

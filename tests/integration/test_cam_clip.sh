@@ -14,7 +14,8 @@
 #   marks refused; upload: retried with back-off while the server fails,
 #   resumed after a restart, every segment and the manifest delivered and
 #   opened from what arrived, the spool emptied only after 2xx; a 2xx that
-#   does not show the segment stored deletes nothing; per-clip back-off,
+#   does not show the segment stored deletes nothing, one whose SHA-256
+#   is not the manifest's keeps the clip and retries; per-clip back-off,
 #   refused clips moved to spool/refused, a clip being recorded uploaded
 #   while 100 others fail; clips.server http:// only to loopback; a START
 #   for a clip id already in the spool refused; with a real porterd: the
@@ -406,6 +407,27 @@ wait_log cam8.log "result=unconfirmed" 10 && sleep 1 &&
 	[ -f "us/spool/$L/000000.seg" ] && [ -f "us/spool/$L/manifest" ]
 ok "a 2xx whose SHA-256 is not the segment's deletes nothing" || { show cam8.log; ls -la "us/spool/$L"; }
 stop
+# The manifest's answer carries its SHA-256 (porterd's api_clip.c): another
+# hash keeps the clip and is retried as a transient failure; once the
+# answer is right the clip is deleted.
+rm -rf um && mkdir -p um/spool
+conf um.conf um "lavfi:testsrc2=size=320x240:rate=25" "server = http://127.0.0.1:$PORT"
+M=$(fake_clip um 0 manifest)
+echo lie-manifest >sink/control
+start um.conf cam12.log
+wait_log cam12.log "url=\"http://127.0.0.1:$PORT/v1/clips/$M/manifest\" result=unconfirmed" 10 &&
+	wait_log cam12.log "event=upload_retry delay_ms=2000 clip=$M" 10 &&
+	[ "$(grep -c "/v1/clips/$M/manifest .*-> 201 lie" sink/requests.log)" -ge 2 ] &&
+	[ -f "um/spool/$M/manifest" ] && [ ! -e "um/spool/refused/$M" ]
+ok "a 2xx whose SHA-256 is not the manifest's: kept, logged, retried with back-off" ||
+	{ show cam12.log; show sink/requests.log; ls -la "um/spool/$M"; }
+: >sink/control
+for ((i = 0; i < 100; i++)); do [ ! -e "um/spool/$M" ] && break; sleep 0.1; done
+[ ! -e "um/spool/$M" ] && grep -q "event=uploaded clip=$M manifest" cam12.log &&
+	grep -q "/v1/clips/$M/manifest .*-> 201$" sink/requests.log
+ok "... the next answer with the manifest's SHA-256: uploaded and deleted" ||
+	{ show cam12.log; show sink/requests.log; ls -la um/spool; }
+stop
 : >sink/control
 # 100 clips the server keeps failing (503), one it refuses for good (413),
 # one it cannot take yet (401), one it takes; then a clip recorded meanwhile.
@@ -499,6 +521,9 @@ EOF
 	[ ! -e "e2e/spool/$C5" ]
 	ok "e2e: porterd took every segment and the manifest (2xx), the spool is empty" ||
 		{ show cam6.log; show pd/porterd.log; }
+	grep -q "event=uploaded clip=$C5 manifest" cam6.log && ! grep -q "result=unconfirmed" cam6.log
+	ok "e2e: porterd's manifest answer carries the SHA-256 the camera checks (no unconfirmed answer)" ||
+		show cam6.log
 	stop
 	good=0 total=0
 	for f in "kept/$C5"/*.seg; do

@@ -349,6 +349,27 @@ cam_put(struct up *u, const char *path, const char *camera, const char *sig, con
 	free(b.p);
 }
 
+/* The manifest PUT's answer names the manifest c sent: its size and its
+ * SHA-256 as lowercase hex (docs/api.md; porter-cam deletes its copy on
+ * this). */
+static bool
+manifest_answer_is(const struct up *u, const struct clip *c)
+{
+	uint8_t h[PT_HASH_LEN];
+	char want[2 * PT_HASH_LEN + 1];
+	const char *got = json_string_value(json_object_get(u->json, "sha256"));
+
+	pt_crypto_sodium()->sha256(h, c->manifest, c->manifest_len);
+	pt_hex(h, sizeof(h), want);
+	if (got == NULL || strcmp(got, want) != 0 ||
+	    json_integer_value(json_object_get(u->json, "size")) != (json_int_t)c->manifest_len) {
+		printf("# want sha256 %s size %zu, got %s\n", want, c->manifest_len,
+		       u->json != NULL ? json_dumps(u->json, 0) : "(no JSON)");
+		return false;
+	}
+	return true;
+}
+
 static bool
 put_seg(struct up *u, const struct clip *c, uint32_t index, const char *camera, const char *what,
 	long want, const char *code)
@@ -747,9 +768,12 @@ test_uploads(struct clip *c)
 							     0)) == 2,
 		   "the manifest -> 201, 2 stored, missing [2] (got %ld)", u.status))
 		printf("# %s\n", u.json != NULL ? json_dumps(u.json, 0) : "");
+	CHECK(manifest_answer_is(&u, c), "the manifest's 201 carries the size and SHA-256 (hex) of"
+	      " the manifest sent");
 	cam_put(&u, pathf("/v1/clips/%s/manifest", c->hex), "cam-front", NULL, c->manifest,
 		c->manifest_len);
 	CHECK(u.status == 200, "the same manifest again -> 200 (got %ld)", u.status);
+	CHECK(manifest_answer_is(&u, c), "the same manifest's 200 carries the same size and SHA-256");
 	cam_put(&u, pathf("/v1/clips/%s/manifest", c->hex), "cam-b", NULL, c->manifest,
 		c->manifest_len);
 	CHECK(u.status == 401, "the manifest with Porter-Camera naming another camera -> 401 (got %ld)",
