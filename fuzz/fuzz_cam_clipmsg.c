@@ -153,9 +153,13 @@ check_and_clear(void)
 static void
 cleanup(void)
 {
+	char path[sizeof(root) + 16];
+
 	check_and_clear();
 	clips_close(&clips);
 	(void)rmdir(cfg.spool);
+	(void)snprintf(path, sizeof(path), "%s/" CAM_CLIP_IDS_FILE, root);
+	(void)unlink(path);
 	(void)rmdir(root);
 }
 
@@ -179,6 +183,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.segment_ms = 2000;
 	(void)snprintf(cfg.marks, sizeof(cfg.marks), "%s/marks.sock", root);
 	(void)snprintf(cfg.spool, sizeof(cfg.spool), "%s/spool", root);
+	(void)snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", root);	/* clip-ids */
 	cfg.postroll_ms = 0;
 	cfg.max_length_ms = 10000;
 	if ((owner = pt_secret_new()) == NULL || pt_secret_generate(owner) != PT_OK)

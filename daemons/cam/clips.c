@@ -323,6 +323,7 @@ hub_owners_msg(struct clips *c, const uint8_t *p, size_t n)
 	hub_owners_take(c, &o, p, n, "accepted");
 }
 
+static void clip_ids_load(struct clips *c);
 
 int
 clips_open(struct clips *c, const struct cam_config *cfg, const struct pt_signer *signer)
@@ -369,6 +370,7 @@ clips_open(struct clips *c, const struct cam_config *cfg, const struct pt_signer
 	}
 	umask(old);
 	hub_owners_load(c);
+	clip_ids_load(c);
 	camlog(CAMLOG_INFO, "event=clips marks=\"%s\" spool=\"%s\" owners=%zu server=\"%s\""
 			    " hub_owners=%s", cfg->marks, cfg->spool, c->n_seal, cfg->server,
 	       cfg->live_on ? "on" : "off");
@@ -407,6 +409,87 @@ clip_id_remember(struct clips *c, const uint8_t id[PT_CLIP_ID_LEN])
 	c->recent_next = (c->recent_next + 1) % CLIPS_RECENT;
 	if (c->n_recent < CLIPS_RECENT)
 		c->n_recent++;
+}
+
+/*
+ * The recent clip ids survive a restart in <state_dir>/clip-ids (0600):
+ * one id a line, 32 lowercase hex digits and '\n', oldest first, at most
+ * CLIPS_RECENT lines (8448 bytes). Written whole (temporary name, fsync,
+ * rename, directory fsync) at every START, before the clip's key is made:
+ * once a clip can reach porterd its id is on disk, so a START for it
+ * after a restart is refused as one from this run is, instead of making
+ * a clip porterd refuses (409) for good.
+ */
+#define CLIP_IDS_LINE (2 * PT_CLIP_ID_LEN + 1)
+#define CLIP_IDS_MAX (CLIPS_RECENT * CLIP_IDS_LINE)
+
+/* 0, or -1 with errno (logged by the caller). */
+static int
+clip_ids_save(const struct clips *c)
+{
+	char buf[CLIP_IDS_MAX], dir[CAM_PATH_MAX];
+	size_t i, k, n = 0;
+
+	if (c->cfg->state_dir[0] == '\0')
+		return 0;	/* no state directory (a harness): this run only */
+	for (i = 0; i < c->n_recent; i++) {
+		k = (c->recent_next + CLIPS_RECENT - c->n_recent + i) % CLIPS_RECENT;
+		pt_clip_id_text(c->recent[k], buf + n);
+		buf[n + 2 * PT_CLIP_ID_LEN] = '\n';
+		n += CLIP_IDS_LINE;
+	}
+	memcpy(dir, c->cfg->state_dir, sizeof(dir));
+	if (spool_write(dir, CAM_CLIP_IDS_FILE, (const uint8_t *)buf, n) != 0)
+		return -1;
+	return fsync_dir(dir);
+}
+
+/* At start: the ids of earlier runs. A damaged file (a line that is not
+ * an id, or too long) is logged and its ids up to the damage are kept;
+ * none is invented. */
+static void
+clip_ids_load(struct clips *c)
+{
+	char buf[CLIP_IDS_MAX + 1], path[CAM_PATH_MAX + 64], line[CLIP_IDS_LINE];
+	uint8_t id[PT_CLIP_ID_LEN];
+	size_t len = 0, off;
+	ssize_t n;
+	int fd;
+
+	if (c->cfg->state_dir[0] == '\0' ||
+	    snprintf(path, sizeof(path), "%s/" CAM_CLIP_IDS_FILE, c->cfg->state_dir) >=
+		    (int)sizeof(path))
+		return;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		if (errno != ENOENT)
+			camlog(CAMLOG_ERR, "event=clip_ids result=unreadable file=\"%s\" error=\"%s\"",
+			       path, strerror(errno));
+		return;
+	}
+	while (len < sizeof(buf)) {
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	for (off = 0; off + CLIP_IDS_LINE <= len && off < CLIP_IDS_MAX; off += CLIP_IDS_LINE) {
+		memcpy(line, buf + off, 2 * PT_CLIP_ID_LEN);
+		line[2 * PT_CLIP_ID_LEN] = '\0';
+		if (buf[off + 2 * PT_CLIP_ID_LEN] != '\n' || pt_clip_id_parse(line, id) != PT_OK)
+			break;
+		pt_clip_id_text(id, line);	/* lowercase only: what this code writes */
+		if (memcmp(line, buf + off, 2 * PT_CLIP_ID_LEN) != 0)
+			break;
+		clip_id_remember(c, id);
+	}
+	if (off != len)
+		camlog(CAMLOG_ERR, "event=clip_ids result=damaged file=\"%s\" bytes=%zu kept=%zu"
+				   " note=\"ids after the damage are forgotten\"", path, len, c->n_recent);
+	else
+		camlog(CAMLOG_INFO, "event=clip_ids result=loaded ids=%zu", c->n_recent);
 }
 
 /*
@@ -462,6 +545,10 @@ clip_start(struct clips *c, const struct pt_clip_mark *m, int wfd)
 	memset(c->man, 0, sizeof(*c->man));
 	clip_id_remember(c, m->clip);
 	pt_clip_id_text(m->clip, c->hex);
+	if (clip_ids_save(c) != 0)
+		camlog(CAMLOG_ERR, "event=clip_ids clip=%s error=\"cannot write '%s/" CAM_CLIP_IDS_FILE
+				   "': %s\" note=\"this id is remembered until the next restart only\"",
+		       c->hex, c->cfg->state_dir, strerror(errno));
 	if (snprintf(c->dir, sizeof(c->dir), "%s/%s", c->cfg->spool, c->hex) >= (int)sizeof(c->dir) ||
 	    (mkdir(c->dir, 0700) != 0 && errno != EEXIST)) {
 		camlog(CAMLOG_ERR, "event=clip clip=%s error=\"cannot create '%s': %s\"", c->hex,
@@ -660,7 +747,8 @@ clips_worker_msg(struct clips *c, const uint8_t *p, size_t n)
 	}
 }
 
-/* Was this clip id started before: in this run, or in the spool (being
+/* Was this clip id started before: among the last CLIPS_RECENT (this run
+ * or earlier ones, <state_dir>/clip-ids), or in the spool (being
  * uploaded, or refused by the server)? */
 static bool
 clip_id_used(const struct clips *c, const uint8_t id[PT_CLIP_ID_LEN], const char *hex)

@@ -45,7 +45,8 @@ struct clips {
 	bool have_pending;
 	struct pt_clip_mark pending;	/* a START during a clip */
 	uint64_t closed;
-	/* The clip ids started in this run (a ring): a START naming one of
+	/* The last CLIPS_RECENT clip ids started, in this run or before
+	 * (a ring, kept in <state_dir>/clip-ids): a START naming one of
 	 * them, or a clip in the spool, is refused (docs/cam.md, "Marks"). */
 	uint8_t recent[CLIPS_RECENT][PT_CLIP_ID_LEN];
 	size_t n_recent, recent_next;
@@ -61,6 +62,7 @@ struct clips {
 };
 
 #define CAM_HUB_OWNERS_FILE "hub-owners"	/* in state_dir: the last accepted message */
+#define CAM_CLIP_IDS_FILE "clip-ids"	/* in state_dir: the recent ring, oldest first */
 
 /* Bind clips.marks and make the spool (nothing when clips.marks is
  * empty). 0 or -1 (logged). */

@@ -18,7 +18,8 @@
 #   is not the manifest's keeps the clip and retries; per-clip back-off,
 #   refused clips moved to spool/refused, a clip being recorded uploaded
 #   while 100 others fail; clips.server http:// only to loopback; a START
-#   for a clip id already in the spool refused; with a real porterd: the
+#   for a clip id already in the spool refused, and after restarts one
+#   uploaded before (<state_dir>/clip-ids); with a real porterd: the
 #   key record sent first, porter-cam killed (-9) mid-clip and the clip
 #   opened by `porter clip decrypt` from the key record and each segment's
 #   own signature (cut short, exit 4), a tampered stored segment named,
@@ -379,6 +380,45 @@ ok "PUT segments: Porter-Camera header, octet-stream body" || show "sink/$CLIP/0
 ok "what arrived (segments, Porter-Signature, manifest) opens to the same clip" || show open6.out
 tail -1 sink/requests.log | grep -q "/v1/clips/$CLIP/manifest"
 ok "the manifest goes last" || show sink/requests.log
+stop
+# Clip ids across restarts: $CLIP was started two runs ago and is uploaded
+# (gone from the spool); a START for it after another restart is refused
+# from <state_dir>/clip-ids, even with a damaged line at its end.
+[ "$(stat -c %a st/clip-ids 2>/dev/null)" = 600 ] && grep -qx "$CLIP" st/clip-ids && [ ! -e "$D" ]
+ok "clip-ids: 0600 in the state directory, holds the uploaded clip's id" ||
+	{ ls -la st; cat st/clip-ids 2>/dev/null | head -5 | sed 's/^/# /'; }
+echo "not a clip id" >>st/clip-ids
+start u.conf cam13.log
+wait_log cam13.log "event=clips " 10
+n_put=$(grep -c "/v1/clips/$CLIP/" sink/requests.log)
+mark start --clip "$CLIP" --seq 131 >/dev/null
+wait_log cam13.log "event=mark result=refused clip=$CLIP" 5 &&
+	! grep -q "event=clip_start clip=$CLIP" cam13.log && sleep 1 && [ ! -e "$D" ] &&
+	[ "$(grep -c "/v1/clips/$CLIP/" sink/requests.log)" = "$n_put" ]
+ok "after a restart, a START for a clip id uploaded before it is refused: no clip, nothing sent" ||
+	{ show cam13.log; ls -la st/spool; }
+grep -q "event=clip_ids result=damaged .*kept=[1-9]" cam13.log
+ok "a damaged clip-ids: logged, the ids before the damage kept" || show cam13.log
+C13=$(mark start --seq 132)
+wait_log cam13.log "event=clip_start clip=$C13" 5 && grep -qx "$C13" st/clip-ids &&
+	grep -qx "$CLIP" st/clip-ids && ! grep -q "not a clip id" st/clip-ids &&
+	[ "$(stat -c %a st/clip-ids)" = 600 ]
+ok "a new clip id is taken and written to clip-ids at once (rewritten whole, 0600)" ||
+	{ show cam13.log; show st/clip-ids; }
+mark end --clip "$C13" --seq 133 >/dev/null
+for ((i = 0; i < 150; i++)); do
+	grep -q "event=uploaded clip=$C13 manifest" cam13.log && break
+	sleep 0.1
+done
+stop
+start u.conf cam14.log
+wait_log cam14.log "event=clip_ids result=loaded" 10
+mark start --clip "$C13" --seq 141 >/dev/null
+wait_log cam14.log "event=mark result=refused clip=$C13" 5 &&
+	grep -q "event=uploaded clip=$C13 manifest" cam13.log &&
+	! grep -q "event=clip_start clip=$C13" cam14.log
+ok "... uploaded, and after the next restart its START is refused too" ||
+	{ show cam13.log; show cam14.log; }
 stop
 
 # ---- upload: answers that do not show the file stored, refusals, per-clip back-off ----
