@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "porter/cam_health.h"
 #include "porter/keyfile.h"
@@ -166,8 +167,17 @@ int reference_save(const char *path, const uint8_t pix[CAM_PIX], struct pt_errbu
  * sends it first). */
 #define CAM_SPOOL_KEYREC "keyrec"
 
+/* refused/<clip>/status: the HTTP status that refused it (upload.c). */
+#define CAM_SPOOL_REFUSED_STATUS "status"
+
 /* upload.c: porter-cam upload: the spool to clips.server. Exit code. */
 int upload_main(const struct cam_config *cfg);
+/* porter-cam refused: one line per clip in spool/refused on out, sorted
+ * by id. Exit code (0: listed, or nothing was ever refused). */
+int upload_refused_list(const struct cam_config *cfg, FILE *out);
+/* porter-cam requeue CLIP: spool/refused/CLIP back into the spool (its
+ * status file removed). Exit code; errors on stderr. */
+int upload_requeue(const struct cam_config *cfg, const char *hex);
 
 /* monitor.c */
 int monitor_run(const struct cam_config *cfg, const char *conf, bool verbose);

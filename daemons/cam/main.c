@@ -4,6 +4,8 @@
  *   porter-cam [-f FILE] [-n] [-d] [-v]     run (or -n: check the configuration)
  *   porter-cam reference [-f FILE] [-v]     take the reference picture
  *   porter-cam key [-f FILE]                print the camera's id and public key
+ *   porter-cam refused [-f FILE]            list the clips porterd refused for good
+ *   porter-cam requeue [-f FILE] CLIP...    send refused clips again
  *
  * and, started by porter-cam itself only, the input worker and the
  * clip uploader:
@@ -25,6 +27,8 @@ static const char usage[] =
 	"usage: porter-cam [-f FILE] [-n] [-d] [-v]\n"
 	"       porter-cam reference [-f FILE] [-v]\n"
 	"       porter-cam key [-f FILE]\n"
+	"       porter-cam refused [-f FILE]\n"
+	"       porter-cam requeue [-f FILE] CLIP...\n"
 	"\n"
 	"porter's camera agent: watches a video source (RTSP, V4L2, a file, or\n"
 	"FFmpeg's lavfi test sources) for a stalled stream, a frozen, black or\n"
@@ -40,12 +44,19 @@ static const char usage[] =
 	"            input worker's seccomp allow-list)\n"
 	"  -d        stay in the foreground (systemd and tests run it so)\n"
 	"  -v        verbose: log at debug level\n"
+	"  -h, --help  this text\n"
 	"\n"
 	"reference opens the source, averages two seconds of pictures and keeps\n"
 	"them as the view the camera must keep (cam.reference); signal a running\n"
 	"porter-cam with SIGHUP to use it.\n"
 	"key makes the camera key if there is none, and prints the camera's id and\n"
 	"public key: the hub's configuration needs both.\n"
+	"refused lists the clips the server refused for good (400, 404, 409, 413),\n"
+	"kept in <clips.spool>/refused: one line each, the clip id, the status,\n"
+	"segments, manifest and key record left, bytes, when it was refused (UTC).\n"
+	"requeue moves each CLIP (its id, 32 hex digits) from there back into the\n"
+	"spool; the running uploader sends it again (and moves it back if the\n"
+	"server refuses it again). Run them as cam.user or root.\n"
 	"\n"
 	"Signals: SIGTERM/SIGINT stop; SIGHUP re-reads the file and restarts the\n"
 	"input worker with it (or keeps everything if the file is invalid).\n";
@@ -114,9 +125,18 @@ main(int argc, char **argv)
 	const char *opts = "f:ndvh";
 	int c;
 
+	for (c = 1; c < argc; c++) {
+		if (strcmp(argv[c], "--help") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (strcmp(argv[c], "--") == 0)
+			break;
+	}
 	if (argc > 1 && argv[1][0] != '-') {
 		mode = argv[1];
-		if (strcmp(mode, "reference") == 0 || strcmp(mode, "key") == 0) {
+		if (strcmp(mode, "reference") == 0 || strcmp(mode, "key") == 0 ||
+		    strcmp(mode, "refused") == 0 || strcmp(mode, "requeue") == 0) {
 			opts = "f:vh";
 		} else if (strcmp(mode, "upload") == 0) {
 			opts = "f:v";
@@ -142,7 +162,9 @@ main(int argc, char **argv)
 		default: fputs(usage, stderr); return 1;
 		}
 	}
-	if (optind != argc) {
+	if ((strcmp(mode, "requeue") == 0) != (optind != argc)) {
+		if (strcmp(mode, "requeue") == 0)
+			fprintf(stderr, "porter-cam: requeue needs the id of a refused clip\n");
 		fputs(usage, stderr);
 		return 1;
 	}
@@ -171,6 +193,15 @@ main(int argc, char **argv)
 	}
 	if (strcmp(mode, "key") == 0)
 		return monitor_key(&cfg);
+	if (strcmp(mode, "refused") == 0)
+		return upload_refused_list(&cfg, stdout);
+	if (strcmp(mode, "requeue") == 0) {
+		int r = 0;
+		for (c = optind; c < argc; c++)
+			if (upload_requeue(&cfg, argv[c]) != 0)
+				r = 1;
+		return r;
+	}
 	if (cfg.input[0] == '\0') {
 		fprintf(stderr, "porter-cam: cam.input is required (%s)\n",
 			conf != NULL ? conf : "no configuration file given: -f FILE");

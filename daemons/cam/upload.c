@@ -36,8 +36,10 @@
  *   - 401, 403 (perhaps the camera is not enrolled yet): this clip waits
  *     60 s each time;
  *   - 400, 404, 409, 413 (a retry cannot change the answer): the clip's
- *     directory moves to spool/refused/ with a log line: the evidence is
- *     kept, and no longer sent.
+ *     directory moves to spool/refused/ with a log line and the status
+ *     beside it (refused/<clip>/status): the evidence is kept, and no
+ *     longer sent; porter-cam refused lists these, porter-cam requeue
+ *     moves one back into the spool (upload_refused_list, upload_requeue).
  * PUT is idempotent (the same bytes at the same place), so a crash between
  * the answer and the delete only sends a file twice; a restart picks up
  * whatever the spool holds.
@@ -417,6 +419,21 @@ upload_one(CURL *h, const struct cam_config *cfg, const char *hex, bool *did, lo
 	return PUT_STORED;
 }
 
+/* refused/<clip>/status: the HTTP status, as decimal digits and '\n'. */
+static void
+status_write(const char *path, long status)
+{
+	char b[24];
+	int fd, n = snprintf(b, sizeof(b), "%ld\n", status);
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return;
+	if (n > 0 && write(fd, b, (size_t)n) != n)
+		camlog(CAMLOG_WARN, "event=upload_refused error=\"cannot write '%s'\"", path);
+	(void)fsync(fd);
+	close(fd);
+}
+
 /* A clip the server will never take as it is: out of the way, kept.
  * While it has no manifest it may still be recording (the monitor writes
  * into its directory): then it stays where it is, is no longer sent, and
@@ -424,7 +441,7 @@ upload_one(CURL *h, const struct cam_config *cfg, const char *hex, bool *did, lo
 static bool
 refuse_clip(const struct cam_config *cfg, const char *hex, long status)
 {
-	char from[CAM_PATH_MAX + 64], to[CAM_PATH_MAX + 64];
+	char from[CAM_PATH_MAX + 64], to[CAM_PATH_MAX + 64], st[CAM_PATH_MAX + 80];
 
 	(void)snprintf(from, sizeof(from), "%s/%.32s/manifest", cfg->spool, hex);
 	if (access(from, F_OK) != 0)
@@ -444,7 +461,11 @@ refuse_clip(const struct cam_config *cfg, const char *hex, long status)
 		return false;
 	}
 	camlog(CAMLOG_ERR, "event=upload_refused clip=%s status=%ld kept=\"%s\" note=\"the server"
-			   " refused the clip for good: kept, no longer uploaded\"", hex, status, to);
+			   " refused the clip for good: kept, no longer uploaded; porter-cam refused"
+			   " lists, porter-cam requeue sends again\"", hex, status, to);
+	/* The status, for porter-cam refused (a failure only loses it). */
+	if (snprintf(st, sizeof(st), "%s/" CAM_SPOOL_REFUSED_STATUS, to) < (int)sizeof(st))
+		status_write(st, status);
 	return true;
 }
 
@@ -913,6 +934,195 @@ live_thread(void *arg)
 	return NULL;
 }
 
+/* ==== porter-cam refused / porter-cam requeue (docs/cam.md, "Refused
+ * clips") ====
+ *
+ * Run by hand (as cam.user or root) beside a running porter-cam: they
+ * only read spool/refused, or rename one clip directory from it back
+ * into the spool, where the running uploader finds it at its next scan
+ * (and sends it from the start of what is left, with a fresh back-off). */
+
+static size_t
+refused_count(const struct cam_config *cfg)
+{
+	char dir[CAM_PATH_MAX + 16];
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
+
+	(void)snprintf(dir, sizeof(dir), "%s/" CAM_SPOOL_REFUSED, cfg->spool);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (is_clip_dir(e->d_name))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* One refused clip: what is left of it, one line on out. */
+static void
+refused_line(FILE *out, int dfd, const char *hex)
+{
+	char st[16] = "?", when[32] = "?";
+	struct dirent *e;
+	struct stat sb;
+	struct tm tm;
+	unsigned long long bytes = 0;
+	unsigned segs = 0, idx;
+	bool manifest = false, keyrec = false;
+	time_t t = 0;
+	ssize_t n;
+	DIR *d;
+	int fd, cfd;
+
+	if ((cfd = openat(dfd, hex, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    (d = fdopendir(cfd)) == NULL) {
+		if (cfd >= 0)
+			close(cfd);
+		fprintf(out, "%s unreadable=\"%s\"\n", hex, strerror(errno));
+		return;
+	}
+	if (fstat(cfd, &sb) == 0)
+		t = sb.st_mtim.tv_sec;
+	while ((e = readdir(d)) != NULL) {
+		if (fstatat(cfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
+			continue;
+		if (seg_index(e->d_name, &idx)) {
+			segs++;
+			bytes += (unsigned long long)sb.st_size;
+		} else if (strcmp(e->d_name, "manifest") == 0) {
+			manifest = true;
+			bytes += (unsigned long long)sb.st_size;
+		} else if (strcmp(e->d_name, CAM_SPOOL_KEYREC) == 0) {
+			keyrec = true;
+			bytes += (unsigned long long)sb.st_size;
+		} else if (strcmp(e->d_name, CAM_SPOOL_REFUSED_STATUS) == 0) {
+			t = sb.st_mtim.tv_sec;	/* when it was refused */
+			if ((fd = openat(cfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+				n = read(fd, st, sizeof(st) - 1);
+				close(fd);
+				st[n > 0 ? n : 0] = '\0';
+				/* three digits and a newline, as status_write wrote them */
+				if (n != 4 || st[3] != '\n' || strspn(st, "0123456789") != 3)
+					memcpy(st, "?", 2);
+				else
+					st[3] = '\0';
+			}
+		}
+	}
+	closedir(d);
+	if (t != 0 && gmtime_r(&t, &tm) != NULL)
+		(void)strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(out, "%s status=%s segments=%u manifest=%s keyrec=%s bytes=%llu refused_at=%s\n",
+		hex, st, segs, manifest ? "yes" : "no", keyrec ? "yes" : "no", bytes, when);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+upload_refused_list(const struct cam_config *cfg, FILE *out)
+{
+	char dir[CAM_PATH_MAX + 16], (*names)[2 * PT_CLIP_ID_LEN + 1] = NULL;
+	char **order = NULL;
+	struct dirent *e;
+	size_t n = 0, cap = 0, i;
+	int dfd, r = 1;
+	DIR *d;
+
+	if (access(cfg->spool, F_OK) != 0) {
+		/* a wrong -f, or clips never ran: say so rather than list nothing */
+		fprintf(stderr, "porter-cam: no spool at '%s': %s\n", cfg->spool, strerror(errno));
+		return 1;
+	}
+	(void)snprintf(dir, sizeof(dir), "%s/" CAM_SPOOL_REFUSED, cfg->spool);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return 0;	/* nothing was ever refused */
+		fprintf(stderr, "porter-cam: cannot open '%s': %s\n", dir, strerror(errno));
+		return 1;
+	}
+	if ((d = fdopendir(dup(dfd))) == NULL) {
+		fprintf(stderr, "porter-cam: cannot read '%s': %s\n", dir, strerror(errno));
+		goto out;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!is_clip_dir(e->d_name))
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			void *p = realloc(names, nc * sizeof(*names));
+			if (p == NULL) {
+				closedir(d);
+				fprintf(stderr, "porter-cam: out of memory\n");
+				goto out;
+			}
+			names = p;
+			cap = nc;
+		}
+		memcpy(names[n++], e->d_name, 2 * PT_CLIP_ID_LEN + 1);
+	}
+	closedir(d);
+	if (n > 0 && (order = calloc(n, sizeof(*order))) == NULL) {
+		fprintf(stderr, "porter-cam: out of memory\n");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		order[i] = names[i];
+	if (n > 1)
+		qsort(order, n, sizeof(*order), by_name);
+	for (i = 0; i < n; i++)
+		refused_line(out, dfd, order[i]);
+	r = fflush(out) == 0 ? 0 : 1;
+out:
+	close(dfd);
+	free(order);
+	free(names);
+	return r;
+}
+
+int
+upload_requeue(const struct cam_config *cfg, const char *hex)
+{
+	char from[CAM_PATH_MAX + 64], to[CAM_PATH_MAX + 64], st[CAM_PATH_MAX + 80];
+	struct stat sb;
+
+	if (!is_clip_dir(hex) || strspn(hex, "0123456789abcdef") != 2 * PT_CLIP_ID_LEN) {
+		fprintf(stderr, "porter-cam: '%.64s' is not a clip id (32 lowercase hex digits)\n",
+			hex);
+		return 1;
+	}
+	(void)snprintf(from, sizeof(from), "%s/" CAM_SPOOL_REFUSED "/%s", cfg->spool, hex);
+	(void)snprintf(to, sizeof(to), "%s/%s", cfg->spool, hex);
+	if (lstat(from, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "porter-cam: no refused clip '%s' in '%s/" CAM_SPOOL_REFUSED "'\n",
+			hex, cfg->spool);
+		return 1;
+	}
+	if (lstat(to, &sb) == 0 || errno != ENOENT) {
+		fprintf(stderr, "porter-cam: cannot requeue '%s': '%s' exists\n", hex, to);
+		return 1;
+	}
+	(void)snprintf(st, sizeof(st), "%s/" CAM_SPOOL_REFUSED_STATUS, from);
+	if (unlink(st) != 0 && errno != ENOENT) {
+		fprintf(stderr, "porter-cam: cannot remove '%s': %s\n", st, strerror(errno));
+		return 1;
+	}
+	/* rename(2) does not replace a directory that is not empty, and
+	 * RENAME_NOREPLACE refuses one made since the check. */
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) != 0) {
+		fprintf(stderr, "porter-cam: cannot move '%s' to '%s': %s\n", from, to,
+			strerror(errno));
+		return 1;
+	}
+	printf("%s requeued: the running uploader sends it again\n", hex);
+	return 0;
+}
+
 int
 upload_main(const struct cam_config *cfg)
 {
@@ -921,6 +1131,7 @@ upload_main(const struct cam_config *cfg)
 	pthread_t lt;
 	bool live = false;
 	uint64_t wake, now;
+	size_t n_refused;
 	CURL *h;
 
 	signal(SIGTERM, on_term);
@@ -934,8 +1145,11 @@ upload_main(const struct cam_config *cfg)
 		camlog(CAMLOG_ERR, "event=upload error=\"cannot initialise libcurl\"");
 		return 1;
 	}
-	camlog(CAMLOG_INFO, "event=upload_started spool=\"%s\" server=\"%s\" live=%d", cfg->spool,
-	       cfg->server, cfg->live_on);
+	n_refused = refused_count(cfg);
+	camlog(n_refused > 0 ? CAMLOG_WARN : CAMLOG_INFO, "event=upload_started spool=\"%s\""
+	       " server=\"%s\" live=%d refused=%zu%s", cfg->spool, cfg->server, cfg->live_on,
+	       n_refused, n_refused > 0 ? " note=\"clips the server refused for good are kept:"
+					  " porter-cam refused lists them\"" : "");
 	if (cfg->live_on && fcntl(CAM_LIVE_FD, F_GETFD) >= 0) {
 		memset(&lu, 0, sizeof(lu));
 		lu.cfg = cfg;

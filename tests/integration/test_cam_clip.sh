@@ -17,7 +17,9 @@
 #   does not show the segment stored deletes nothing, one whose SHA-256
 #   is not the manifest's keeps the clip and retries; per-clip back-off,
 #   refused clips moved to spool/refused, a clip being recorded uploaded
-#   while 100 others fail; clips.server http:// only to loopback; a START
+#   while 100 others fail; `porter-cam refused` lists refused clips and
+#   `porter-cam requeue` sends one again; clips.server http:// only to
+#   loopback; a START
 #   for a clip id already in the spool refused, and after restarts one
 #   uploaded before (<state_dir>/clip-ids); with a real porterd: the
 #   key record sent first, porter-cam killed (-9) mid-clip and the clip
@@ -511,6 +513,61 @@ for ((i = 0; i < 100; i++)); do [ ! -e "us/spool/$C9" ] && break; sleep 0.1; don
 ok "... the whole clip arrives; failing clips stay; the refused clip was sent once" ||
 	{ show cam9.log; ls us/spool | head; }
 stop
+
+# ---- refused clips: porter-cam refused lists them, porter-cam requeue sends one again ----
+rm -rf ur && mkdir -p ur/spool
+conf ur.conf ur "lavfi:testsrc2=size=320x240:rate=25" "server = http://127.0.0.1:$PORT"
+R2=$(fake_clip ur 2 manifest)
+echo "$R2 413" >sink/control
+"$CAM" refused -f ur.conf >ref0.out 2>&1 && [ ! -s ref0.out ]
+ok "porter-cam refused: nothing refused yet, nothing printed (exit 0)" || show ref0.out
+start ur.conf cam15.log
+wait_log cam15.log "event=upload_refused clip=$R2 status=413" 10 &&
+	wait_log cam15.log "porter-cam refused lists" 5 && [ -d "ur/spool/refused/$R2" ]
+ok "a clip refused with 413 is in spool/refused, the log names the command" || show cam15.log
+stop
+"$CAM" refused -f ur.conf >ref1.out 2>&1 &&
+	grep -Eq "^$R2 status=413 segments=2 manifest=yes keyrec=no bytes=6200 refused_at=20[0-9-]+T[0-9:]+Z\$" ref1.out &&
+	[ "$(wc -l <ref1.out)" = 1 ]
+ok "porter-cam refused: the clip, the status, what is left, when" || show ref1.out
+start ur.conf cam16.log
+wait_log cam16.log "event=upload_started .* refused=1 " 10
+ok "the uploader's start line counts the refused clips (warn)" || show cam16.log
+"$CAM" requeue -f ur.conf "$R2" >rq1.out 2>&1 && [ -d "ur/spool/$R2" ] && [ ! -e "ur/spool/$R2/status" ] &&
+	[ ! -e "ur/spool/refused/$R2" ]
+ok "porter-cam requeue: back in the spool, the status file gone" || { show rq1.out; ls -laR ur/spool | head -20; }
+wait_log cam16.log "event=upload_refused clip=$R2 status=413" 10 && [ -d "ur/spool/refused/$R2" ] &&
+	[ "$(grep -c "/v1/clips/$R2/segments/0 .*-> 413" sink/requests.log)" = 2 ]
+ok "... the uploader sends it again; refused again (413), it goes back to refused" ||
+	{ show cam16.log; show sink/requests.log; }
+: >sink/control
+"$CAM" requeue -f ur.conf "$R2" >rq2.out 2>&1
+for ((i = 0; i < 100; i++)); do [ ! -e "ur/spool/$R2" ] && [ ! -e "ur/spool/refused/$R2" ] && break; sleep 0.1; done
+[ ! -e "ur/spool/$R2" ] && [ ! -e "ur/spool/refused/$R2" ] &&
+	grep -q "/v1/clips/$R2/manifest .*-> 201$" sink/requests.log &&
+	[ "$(grep -c "/v1/clips/$R2/segments/.*-> 201" sink/requests.log)" = 2 ]
+ok "requeued once the server takes it: both segments and the manifest uploaded, the clip gone" ||
+	{ show rq2.out; show cam16.log; show sink/requests.log; }
+"$CAM" refused -f ur.conf >ref2.out 2>&1 && [ ! -s ref2.out ]
+ok "... and porter-cam refused no longer lists it" || show ref2.out
+stop
+"$CAM" requeue -f ur.conf "$R2" >rq3.out 2>&1
+rc1=$?
+"$CAM" requeue -f ur.conf "../$R2" >rq4.out 2>&1
+rc2=$?
+X=$(fake_clip ur 1)
+mkdir -p "ur/spool/refused/$X"
+"$CAM" requeue -f ur.conf "$X" >rq5.out 2>&1
+rc3=$?
+[ $rc1 = 1 ] && grep -q "no refused clip '$R2'" rq3.out && [ $rc2 = 1 ] && grep -q "is not a clip id" rq4.out &&
+	[ $rc3 = 1 ] && grep -q "exists" rq5.out && [ -f "ur/spool/$X/000000.seg" ] && [ -d "ur/spool/refused/$X" ]
+ok "porter-cam requeue refuses an id not refused, a path, and a clip the spool has (exit 1, nothing moved)" ||
+	{ show rq3.out; show rq4.out; show rq5.out; }
+"$CAM" refused -f "$T/nope.conf" >ref3.out 2>&1
+[ $? = 1 ] && "$CAM" refused --help | grep -q "^refused lists the clips" &&
+	"$CAM" requeue --help | grep -q "^requeue moves each CLIP"
+ok "porter-cam refused with a missing file fails; --help describes refused and requeue" || show ref3.out
+: >sink/control
 
 # ---- a real porterd: enrolled camera, upload, stored hashes, porter clip decrypt ----
 if ! "$P" camera --help >/dev/null 2>&1 || ! "$P" clip --help >/dev/null 2>&1; then
