@@ -56,7 +56,8 @@ static const char usage[] =
 	"segments, manifest and key record left, bytes, when it was refused (UTC).\n"
 	"requeue moves each CLIP (its id, 32 hex digits) from there back into the\n"
 	"spool; the running uploader sends it again (and moves it back if the\n"
-	"server refuses it again). Run them as cam.user or root.\n"
+	"server refuses it again). Run them as cam.user, or as root: they become\n"
+	"cam.user first.\n"
 	"\n"
 	"Signals: SIGTERM/SIGINT stop; SIGHUP re-reads the file and restarts the\n"
 	"input worker with it (or keeps everything if the file is invalid).\n";
@@ -193,6 +194,16 @@ main(int argc, char **argv)
 	}
 	if (strcmp(mode, "key") == 0)
 		return monitor_key(&cfg);
+	if (strcmp(mode, "refused") == 0 || strcmp(mode, "requeue") == 0) {
+		/* The spool is cam.user's, and so is anything a compromised
+		 * uploader could plant in it (a symlink for refused/ or for a
+		 * clip): as root, become cam.user first, so these commands
+		 * can do there only what cam.user can (review 110). */
+		if (sandbox_drop(cfg.user, false, &err) != 0) {
+			fprintf(stderr, "porter-cam: %s\n", err.msg);
+			return 1;
+		}
+	}
 	if (strcmp(mode, "refused") == 0)
 		return upload_refused_list(&cfg, stdout);
 	if (strcmp(mode, "requeue") == 0) {

@@ -190,7 +190,7 @@ static const struct pt_sandbox_allow allow[] = {
 			      " addresses: refused, it orders them without"},
 	{"connect", A_ANY, "MQTT reconnects, the alarm panel, zigbee2mqtt, DNS, sd_notify"},
 	{"bind", A_ANY, "an MQTT connection bound to one address family's wildcard address"
-			" (porter/net.h), glibc's resolver"},
+			" (porter/net.h); listen stays forbidden"},
 	{"accept4", A_ANY, "link and control connections on the listeners bound at start"},
 	{"accept", A_ANY, "the same"},
 	{"shutdown", A_ANY, "closing connections"},

@@ -36,7 +36,9 @@ enum pt_sandbox_how {
 	PT_SANDBOX_ENOSYS,	/* not allowed, not killed: fails with ENOSYS */
 	PT_SANDBOX_ERRNO_EQ,	/* argument arg equals value: not allowed, not killed,
 				 * fails with errno err (the call's other rows still
-				 * allow what they allow) */
+				 * allow what they allow; a row allowing the call with
+				 * any arguments would allow this value too, and one
+				 * allowing this same value fails the load) */
 };
 
 /* An argument rule; static storage, shared by the rows that use it. */

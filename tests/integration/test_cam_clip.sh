@@ -567,6 +567,24 @@ ok "porter-cam requeue refuses an id not refused, a path, and a clip the spool h
 [ $? = 1 ] && "$CAM" refused --help | grep -q "^refused lists the clips" &&
 	"$CAM" requeue --help | grep -q "^requeue moves each CLIP"
 ok "porter-cam refused with a missing file fails; --help describes refused and requeue" || show ref3.out
+# The spool is cam.user's, and so is whatever a compromised uploader plants
+# in it: spool/refused made a symlink to a directory of root's holding a
+# directory named like a clip (review 110: root's requeue moved it into
+# the spool). Run as root, requeue becomes cam.user first: nothing moves.
+if $ROOT; then
+	OUT=$(printf '%032x' 7)
+	mkdir -p "$T/outside/$OUT" && chmod 755 "$T/outside" && echo keep >"$T/outside/$OUT/f"
+	mv ur/spool/refused ur/spool/refused.real && ln -s "$T/outside" ur/spool/refused &&
+		chown -h nobody ur/spool/refused
+	"$CAM" requeue -f ur.conf "$OUT" >rq6.out 2>&1
+	rc=$?
+	[ $rc = 1 ] && [ -f "$T/outside/$OUT/f" ] && [ ! -e "ur/spool/$OUT" ]
+	ok "as root, requeue runs as cam.user: refused/ symlinked to a directory of root's moves nothing" ||
+		{ show rq6.out; ls -la ur/spool "$T/outside" | show; }
+	rm ur/spool/refused && mv ur/spool/refused.real ur/spool/refused
+else
+	n=$((n + 1)); echo "ok $n - as root, requeue runs as cam.user # SKIP not root"
+fi
 : >sink/control
 
 # ---- a real porterd: enrolled camera, upload, stored hashes, porter clip decrypt ----
