@@ -383,8 +383,16 @@ static void
 on_socket(void *arg, short revents)
 {
 	struct amq *a = arg;
-	int rc = MOSQ_ERR_SUCCESS;
+	int rc = MOSQ_ERR_SUCCESS, e;
 
+	/* The TCP connect itself failed (porter/net.h): the next attempt now. */
+	if (a->conn == M_CONNECTING && (revents & (POLLERR | POLLHUP)) &&
+	    (e = pt_net_connect_error(mosquitto_socket(a->m))) != 0) {
+		hlog(HLOG_WARN, "event=alarm_mqtt state=connect-failed broker=%s:%u error=\"%s\"",
+		     a->host, a->port, strerror(e));
+		schedule(a, hub_mono_ms());
+		return;
+	}
 	if (revents & (POLLIN | POLLERR | POLLHUP))
 		rc = mosquitto_loop_read(a->m, 1);
 	if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(a->m) >= 0 &&

@@ -417,8 +417,16 @@ static void
 on_socket(void *arg, short revents)
 {
 	struct z2m *z = arg;
-	int rc = MOSQ_ERR_SUCCESS;
+	int rc = MOSQ_ERR_SUCCESS, e;
 
+	/* The TCP connect itself failed (porter/net.h): the next attempt now. */
+	if (z->conn == ZC_CONNECTING && (revents & (POLLERR | POLLHUP)) &&
+	    (e = pt_net_connect_error(mosquitto_socket(z->m))) != 0) {
+		hlog(HLOG_WARN, "event=z2m state=connect-failed broker=%s:%u error=\"%s\"", z->host,
+		     z->port, strerror(e));
+		schedule(z, hub_mono_ms());
+		return;
+	}
 	if (revents & (POLLIN | POLLERR | POLLHUP))
 		rc = mosquitto_loop_read(z->m, 1);
 	if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(z->m) >= 0 &&

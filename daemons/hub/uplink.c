@@ -684,8 +684,17 @@ static void
 on_socket(void *arg, short revents)
 {
 	struct uplink *u = arg;
-	int rc = MOSQ_ERR_SUCCESS;
+	int rc = MOSQ_ERR_SUCCESS, e;
 
+	/* The TCP connect itself failed (porter/net.h: under TLS libmosquitto
+	 * would notice only at the keepalive): the next attempt now. */
+	if (u->conn == UP_CONNECTING && (revents & (POLLERR | POLLHUP)) &&
+	    (e = pt_net_connect_error(mosquitto_socket(u->m))) != 0) {
+		hlog(HLOG_WARN, "event=uplink state=connect-failed broker=%s:%u via=%s error=\"%s\"",
+		     u->host, u->port, u->via != NULL ? u->via : "any", strerror(e));
+		schedule(u, hub_mono_ms());
+		return;
+	}
 	if (revents & (POLLIN | POLLERR | POLLHUP))
 		rc = mosquitto_loop_read(u->m, 1);
 	if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(u->m) >= 0 &&

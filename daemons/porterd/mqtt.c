@@ -1384,7 +1384,7 @@ run(void *arg)
 	uint64_t next_beacon = 0, now;
 	unsigned failed = 0;	/* attempts that never connected (pt_net_bind_for) */
 	const char *bind;
-	int rc, b;
+	int rc, b, e;
 
 	while (!atomic_load(&m->stop)) {
 		if (!have_socket) {
@@ -1407,6 +1407,19 @@ run(void *arg)
 				failed++;
 				goto backoff;
 			}
+		}
+		/* Not connected yet: did the TCP connect itself fail? (porter/
+		 * net.h: under TLS libmosquitto would notice only at the
+		 * keepalive.) */
+		if (!up && !atomic_load(&m->connected) &&
+		    (e = pt_net_connect_error(mosquitto_socket(m->mq))) != 0) {
+			have_socket = false;
+			failed++;
+			plog(warned ? LOG_DEBUG_ : LOG_WARN_,
+			     "event=mqtt_connect broker=%s:%d via=%s result=failed error=\"%s\"", m->host,
+			     m->port, m->via != NULL ? m->via : "any", strerror(e));
+			warned = true;
+			goto backoff;
 		}
 		rc = mosquitto_loop(m->mq, 1000, 1);
 		if (rc != MOSQ_ERR_SUCCESS) {

@@ -25,4 +25,14 @@
  */
 const char *pt_net_bind_for(const char *host, unsigned failed);
 
+/*
+ * The error a non-blocking TCP connect(2) on fd ended with (SO_ERROR,
+ * which reading clears; ECONNREFUSED when the error was taken already and
+ * the socket is closed), or 0: none yet, none at all, or fd < 0. Under TLS,
+ * libmosquitto does not look while its connection is pending, and notices
+ * a refused or unreachable address only at the keepalive (a minute): the
+ * clients ask themselves when the socket reports an error or a hang-up.
+ */
+int pt_net_connect_error(int fd);
+
 #endif

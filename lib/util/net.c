@@ -5,8 +5,12 @@
 #include "porter/net.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <string.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 const char *
 pt_net_bind_for(const char *host, unsigned failed)
@@ -17,4 +21,27 @@ pt_net_bind_for(const char *host, unsigned failed)
 	if (host == NULL || inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1)
 		return NULL;
 	return by[failed % (sizeof(by) / sizeof(by[0]))];
+}
+
+int
+pt_net_connect_error(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len;
+	int e = 0;
+
+	if (fd < 0)
+		return 0;
+	len = sizeof(e);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e != 0)
+		return e;
+	/* The error may have been taken already by a read or write that
+	 * failed with it (OpenSSL's handshake): the state says it all. A
+	 * connect still under way is SYN_SENT; one that failed, CLOSE. */
+	memset(&ti, 0, sizeof(ti));
+	len = sizeof(ti);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && len >= 1 &&
+	    ti.tcpi_state == TCP_CLOSE)
+		return ECONNREFUSED;
+	return 0;
 }
