@@ -649,6 +649,13 @@ conf hub.conf driver=none
 start
 ok "restarted without a panel" || show hub.log
 unlock --cred alarm.cbor --key courier.key >u11.out 2>&1; rc=$?
+if [ $rc -eq 28 ]; then
+	# The forged calls above left a lockout (durable, 1 s from the last
+	# one): on a loaded machine it can still stand. Wait it out, as told.
+	ms=$(sed -n 's/^retry-after: \([0-9]*\) ms$/\1/p' u11.out)
+	sleep "$(awk -v ms="${ms:-1000}" 'BEGIN { printf "%.2f", ms / 1000 + 0.2 }')"
+	unlock --cred alarm.cbor --key courier.key >u11.out 2>&1; rc=$?
+fi
 [ $rc -eq 26 ] && grep -q "alarm-cannot-bypass" u11.out
 ok "no panel: a credential that requires the bypass is refused (exit 26)" || show u11.out
 unlock --cred plain.cbor --key courier.key >/dev/null 2>&1; rc=$?

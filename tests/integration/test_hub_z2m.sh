@@ -243,7 +243,7 @@ mark
 unlock --cred c1.cbor --key courier.key >u1.out 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q "^decision: granted (ok)" u1.out
 ok "courier unlock: granted" || show u1.out
-until_ok 3 test "$(count '^set UNLOCK')" -eq 1
+until_ok 3 eval '[ "$(count "^set UNLOCK")" -eq 1 ]'
 ok "the lock got {\"state\":\"UNLOCK\"} on zigbee2mqtt/lock/set" || show bridge.out
 ! grep -q '^retained set' bridge.out
 ok "the command was not retained" || show bridge.out

@@ -672,7 +672,7 @@ json_ok 'any(e["type"] == "hub.replaced" and e["data"]["hub_id"] == "'"$XHUB"'" 
 [ "$(db_count "SELECT count(*) FROM audit WHERE action = 'hub.replace' AND target = 'home:$HB'")" = 1 ]; ok "and an audit row hub.replace"
 expect 0 "X sends events 1..2 again" "$PEER" batch "${XCOMMON[@]}" --key hubx.key --from 1 --to 2 \
 	--event '2:alert.intrusion:{"zone":"hall"}'
-wait_for 10 test "$(src_events A "$HA")" = 2; ok "stored under ana's home"
+wait_for 10 eval '[ "$(src_events A "$HA")" = 2 ]'; ok "stored under ana's home"
 "${A[@]}" "$P" alerts --home "$HA" --limit 200 --json >out.txt; json_ok '[a["type"] for a in d["alerts"]] == ["intrusion"]' "with the intrusion alert, in ana's home"
 [ "$(src_events BO "$HB")" = 0 ]; ok "never under bo's"
 "${BO[@]}" "$P" alerts --home "$HB" --limit 200 --json >out.txt; json_ok '[a["type"] for a in d["alerts"]] == ["hub-replaced"]' "and no alert for bo but hub-replaced (its row gave way)"
