@@ -397,7 +397,7 @@ if [ "${PORTER_TEST_STORE:-}" != pg ]; then
 ms = [m for m in open(sys.argv[1]).read().split("\n\n") if m.startswith("event: event\nid: ") and "cam-back" in m]
 print(ms[-1].split("\n")[1][4:] if ms else "")' "$1"; }
 	has_newest() { [ -n "$(newest_of h1)" ]; }
-	wait_for 10 has_newest
+	wait_for 30 has_newest || { echo "# no event message with cam-back in the first stream:"; tail -c 1500 h1 | sed 's/^/# /'; }
 	NEWEST=$(newest_of h1)
 	stream_bg h2 "${BR[@]}" -H "Last-Event-ID: $((FIRST_EV - 1))"
 	wait_for 10 grep -q '"camera":"cam-back"' h2
