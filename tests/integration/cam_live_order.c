@@ -125,14 +125,18 @@ send_to(const char *path, const uint8_t *p, size_t len)
 
 /* cam_live_order send SOCKET HEX: any bytes, as one datagram. */
 static int
-send_hex(const char *path, const char *hex)
+send_hex(const char *path, const char *hex, unsigned times)
 {
 	uint8_t b[256];
 	size_t n = strlen(hex) / 2;
+	unsigned i;
 
 	if (n == 0 || n > sizeof(b) || hexparse(hex, b, n) != 0)
 		return 1;
-	return send_to(path, b, n);
+	for (i = 0; i < times; i++)
+		if (send_to(path, b, n) != 0)
+			return 1;
+	return 0;
 }
 
 int
@@ -149,8 +153,11 @@ main(int argc, char **argv)
 	long long delta, life;
 	uint64_t now;
 
-	if (argc == 4 && strcmp(argv[1], "send") == 0)
-		return send_hex(argv[2], argv[3]);
+	/* send SOCKET HEX [TIMES]: the bytes as they are, TIMES times in a
+	 * row from this one process (a burst, whatever the machine's load) */
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "send") == 0)
+		return send_hex(argv[2], argv[3],
+				argc == 5 ? (unsigned)strtoul(argv[4], NULL, 10) : 1u);
 	if (argc != 8 && !(argc == 9 && strcmp(argv[8], "raw") == 0)) {
 		fprintf(stderr, "usage: cam_live_order HUB_KEYFILE SOCKET CAMERA VIEWER_XPK_HEX"
 				" SESSION_HEX|new TIME_DELTA_MS LIFETIME_MS [raw]\n");
