@@ -17,4 +17,13 @@ web_missing() { # WHAT: fail, or skip with PORTER_WEB_OPTIONAL=1
 web_need() { # needs node and chromium (PORTER_CHROMIUM, else /usr/bin/chromium)
 	command -v node >/dev/null 2>&1 || web_missing "node is not installed"
 	[ -x "${PORTER_CHROMIUM:-/usr/bin/chromium}" ] || web_missing "${PORTER_CHROMIUM:-/usr/bin/chromium} is missing"
+	web_node20
+}
+# Node.js 20 or newer first in PATH (scripts/node20.sh: this machine's, or
+# on Debian 12, whose node is 18, one from npm's registry): playwright-core
+# refuses an older one.
+web_node20() {
+	_n20=$(sh "$SRC/scripts/node20.sh") || { echo "Bail out! no Node.js 20 (scripts/node20.sh)"; exit 1; }
+	PATH=$_n20:$PATH
+	export PATH
 }
