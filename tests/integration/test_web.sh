@@ -380,15 +380,24 @@ if [ "${PORTER_TEST_STORE:-}" != pg ]; then
 	                   [(home, int(time.time()), '{"n":%d}' % i) for i in range(1, int(sys.argv[3]) + 1)])
 	EOF
 	ok "$BULK events stored behind porterd's back" || diag bulk.txt
-	stream_bg h1 "${BR[@]}"
-	wait_for 5 grep -q "^event: hub" h1
+	# (the streams just ended free their places once porterd sees them
+	# closed, which on a loaded machine can take a moment: until then a
+	# new one is 503 unavailable)
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		stream_bg h1 "${BR[@]}"
+		wait_for 5 grep -q "^event: hub" h1 && break
+		kill "$LAST_SPID" 2>/dev/null; wait "$LAST_SPID" 2>/dev/null
+		sleep 1
+	done
+	grep -q "^event: hub" h1; ok "a new stream over the long history (event: hub)" || diag h1
 	sleep 1
 	"$P" keygen -o cam2.key >/dev/null
 	s=$(req cam POST "/v1/homes/$H/cameras" "${BR[@]}" "${JSON[@]}" --data-binary "{\"id\":\"cam-back\",\"public_key\":\"$(awk '{print $2}' cam2.key.pub)\",\"statement\":\"$("$P" camera sign --home "$H" --id cam-back --camera-key cam2.key.pub --key owner.key)\"}")
 	T0=$(date +%s%N)	# stored (the answer comes after the commit)
 	[ "$s" = 201 ]; ok "one more event (camera.added cam-back), 1 s after a stream began"
-	wait_for 10 grep -q '"camera":"cam-back"' h1
+	wait_for 10 grep -q '"camera":"cam-back"' h1; rc=$?
 	T1=$(date +%s%N)
+	[ $rc -eq 0 ]
 	ok "with $BULK events before it, it reached the new stream ($(((T1 - T0) / 1000000)) ms after its commit)"
 	! grep -q '"type":"test.bulk"' h1; ok "and none of the history did"
 	# (the event itself, with its id: cam-back may show in another
