@@ -2479,6 +2479,7 @@ on_panic(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 
 static void owners_take_held(struct hub *h);
 static void revocations_take_held(struct hub *h);
+static void revocations_pending_retry(struct hub *h);
 static bool key_in(const uint8_t (*keys)[PT_PK_LEN], size_t n, const uint8_t pk[PT_PK_LEN]);
 
 /*
@@ -2757,6 +2758,7 @@ pair_take_held(struct hub *h)
 {
 	revocations_take_held(h);
 	owners_take_held(h);
+	revocations_pending_retry(h);	/* kept from before, if any: new roots */
 }
 
 static int
@@ -3099,6 +3101,8 @@ hub_open(struct hub **out, const struct hub_config *cfg, struct pt_errbuf *err)
 		(void)snprintf(err->msg, sizeof(err->msg), "cannot read the revocation version");
 		goto fail;
 	}
+	/* The hub may have stopped between an owner's row and the retry. */
+	revocations_pending_retry(h);
 	if (drivers_open(h, err) != 0 || alarm_open(h, err) != 0 || hub_cam_open(&h->cam, cfg, err) != 0)
 		goto fail;
 	if (hub_lines_open(&h->admin, "admin", cfg->admin, 0600, admin_line, h, err) != 0)
@@ -3736,10 +3740,36 @@ revocations_apply(struct hub *h, const struct pt_mqtt_revocations *m, bool held)
 				     (long long)x->version);
 				break;
 			}
+		} else if (r == PT_EUNTRUSTEDCMD) {
+			/* A signer we do not trust (yet): an owner enrolled at
+			 * porterd whose statement may come after it. Kept, and
+			 * verified again whenever the owner keys change
+			 * (revocations_pending_retry): skipping it for good would
+			 * let that owner's revoked credentials in once the owner
+			 * is ours. If it cannot be kept, the version stops here. */
+			int k = hub_state_rev_pending_add(h->st, x->version, x->envelope,
+							  x->envelope_len, now);
+
+			if (k != PT_OK && k != PT_EEXISTS) {
+				hlog(HLOG_ERR, "event=revocation version=%lld result=failed"
+					       " error=\"cannot keep it pending: %s\"",
+				     (long long)x->version, pt_err_text(k));
+				if (k == PT_ENOSPC)
+					uplink_refusal(h, "revocation.pending-full",
+						       json_pack("{s:I,s:I}", "version",
+								 (json_int_t)x->version, "max",
+								 (json_int_t)HUB_REV_PENDING_MAX));
+				break;
+			}
+			hlog(HLOG_WARN, "event=revocation version=%lld result=pending reason=%s",
+			     (long long)x->version, pt_err_code(r));
+			uplink_refusal(h, "revocation.refuse",
+				       json_pack("{s:I,s:s,s:b}", "version", (json_int_t)x->version,
+						 "reason", pt_err_code(r), "pending", 1));
+			refused++;
 		} else {
-			/* Not an owner of this hub (perhaps enrolled at porterd only),
-			 * another home, a broken envelope, a revoked signer: recorded,
-			 * and on. */
+			/* Another home, a broken envelope, a revoked signer:
+			 * recorded, and on. */
 			hlog(HLOG_WARN, "event=revocation version=%lld result=refuse reason=%s",
 			     (long long)x->version, pt_err_code(r));
 			uplink_refusal(h, "revocation.refuse",
@@ -3769,6 +3799,98 @@ revocations_apply(struct hub *h, const struct pt_mqtt_revocations *m, bool held)
 		hlog(HLOG_ERR, "event=revocations error=\"cannot record the refresh\"");
 	hlog(HLOG_INFO, "event=revocations newest=%lld entries=%zu added=%zu refused=%zu version=%lld",
 	     (long long)m->newest, m->n, added, refused, (long long)h->rev_version);
+}
+
+/*
+ * The revocations kept pending, verified again against the owner keys as
+ * they are now: after the owner keys changed (an owners message added
+ * one, the pairing) and at start (the hub may have stopped between an
+ * owner's row and this). Applied ones are stored (revocation.add, late);
+ * ones refused for another reason now (the signer revoked, another home)
+ * are dropped with revocation.refuse; ones still signed by a stranger
+ * stay. A key revocation applied changes the roots: the pass starts over
+ * (each pass removes an entry or ends). Runs on the event loop, before
+ * any exchange can read the roots.
+ */
+static void
+revocations_pending_retry(struct hub *h)
+{
+	char target[2 * PT_PK_LEN + 1], kid[2 * PT_KID_LEN + 1];
+	struct hub_rev_pending *p = NULL;
+	struct pt_mqtt_revocation x;
+	struct pt_envelope e;
+	int64_t now = hub_now_utc();
+	size_t n = 0, i;
+	bool again = true;
+	int r;
+
+	if (h->n_rows == 0 || h->home[0] == '\0')
+		return;
+	while (again) {
+		again = false;
+		free(p);
+		p = NULL;
+		if (hub_state_rev_pending_list(h->st, &p, &n) != PT_OK) {
+			hlog(HLOG_ERR, "event=revocation_pending error=\"cannot list them\"");
+			break;
+		}
+		for (i = 0; i < n && !again; i++) {
+			x.version = p[i].version;
+			x.envelope = p[i].envelope;
+			x.envelope_len = p[i].envelope_len;
+			r = revocation_verify(h, &x, now, &e);
+			if (r == PT_EUNTRUSTEDCMD)
+				continue;	/* still a stranger's */
+			if (r == PT_EIO)
+				goto out;
+			if (r == PT_OK) {
+				r = hub_state_revocation_add(h->st, x.version, e.op, e.target,
+							     e.target_len, x.envelope, x.envelope_len,
+							     now);
+				if (r != PT_OK && r != PT_EEXISTS) {
+					hlog(HLOG_ERR, "event=revocation version=%lld result=failed"
+						       " error=\"%s\" pending=yes",
+					     (long long)x.version, pt_err_text(r));
+					goto out;
+				}
+				pt_hex(e.target, e.target_len, target);
+				pt_hex(e.kid, PT_KID_LEN, kid);
+				hlog(HLOG_INFO, "event=revocation version=%lld result=%s kind=%s"
+						" target=%s owner_key_id=%s pending=yes",
+				     (long long)x.version, r == PT_OK ? "stored" : "already-revoked",
+				     revoke_kind_name(e.op), target, kid);
+				event(h, "revocation.add",
+				      json_pack("{s:I,s:s,s:s,s:s,s:b,s:b}", "version",
+						(json_int_t)x.version, "kind", revoke_kind_name(e.op),
+						"target", target, "owner_key_id", kid, "new", r == PT_OK,
+						"late", 1));
+				/* The roots change with a key: start over with them. */
+				if (r == PT_OK && e.op == PT_REVOKE_KEY) {
+					if (roots_load(h) != 0) {
+						hlog(HLOG_ERR, "event=revocation version=%lld error=\"cannot"
+							       " reload the owner keys\"",
+						     (long long)x.version);
+						goto out;
+					}
+					again = true;
+				}
+			} else {
+				hlog(HLOG_WARN, "event=revocation version=%lld result=refuse reason=%s"
+						" pending=yes",
+				     (long long)x.version, pt_err_code(r));
+				uplink_refusal(h, "revocation.refuse",
+					       json_pack("{s:I,s:s}", "version", (json_int_t)x.version,
+							 "reason", pt_err_code(r)));
+			}
+			if (hub_state_rev_pending_del(h->st, p[i].id) != PT_OK) {
+				hlog(HLOG_ERR, "event=revocation_pending error=\"cannot drop one\"");
+				goto out;
+			}
+		}
+	}
+out:
+	memset(&e, 0, sizeof(e));
+	free(p);
 }
 
 void
@@ -3998,6 +4120,8 @@ hub_on_owners(struct hub *h, const uint8_t *p, size_t len)
 	}
 	hlog(HLOG_INFO, "event=owners statements=%zu added=%zu refused=%zu owners=%zu", m.n, n_added,
 	     n_refused, h->n_roots);
+	if (n_added > 0)
+		revocations_pending_retry(h);
 out:
 	free(rev_ctis);
 	free(rev_keys);

@@ -125,6 +125,17 @@ static const char *const migrations[] = {
 	 * unsent ones start (struct hub_state, unsent_from) and both queries
 	 * search by seq from there (docs/hub.md, "Durable state"). */
 	"DROP INDEX IF EXISTS events_unsent;",
+	/* 5: revocations signed by a key the hub does not trust yet (an
+	 * owner enrolled at porterd whose statement comes after), kept until
+	 * the roots change and verified again then (docs/hub.md,
+	 * "Revocations"). Never trusted while here: nothing reads them but
+	 * the retry. At most HUB_REV_PENDING_MAX (the cap is in the insert). */
+	"CREATE TABLE revocations_pending ("
+	"  id INTEGER PRIMARY KEY,"
+	"  version INTEGER NOT NULL CHECK (version >= 0),"
+	"  envelope BLOB NOT NULL UNIQUE CHECK (length(envelope) BETWEEN 1 AND 512),"
+	"  at INTEGER NOT NULL"
+	") STRICT;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -168,6 +179,9 @@ enum sid {
 	S_LIVE_PRUNE,
 	S_LIVE_COUNT,
 	S_DATA_VERSION,
+	S_PEND_ADD,
+	S_PEND_LIST,
+	S_PEND_DEL,
 	S_COUNT_
 };
 
@@ -233,6 +247,12 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_LIVE_COUNT] = "SELECT count(*) FROM live_sessions",
 	/* Changes when another connection commits (never for our own). */
 	[S_DATA_VERSION] = "PRAGMA data_version",
+	/* As S_LIVE_ADD: one seen before is PT_EEXISTS even when full. */
+	[S_PEND_ADD] = "INSERT INTO revocations_pending (version, envelope, at) SELECT ?1, ?2, ?3"
+		       " WHERE (SELECT count(*) FROM revocations_pending) < ?4"
+		       " OR EXISTS (SELECT 1 FROM revocations_pending WHERE envelope = ?2)",
+	[S_PEND_LIST] = "SELECT id, version, envelope FROM revocations_pending ORDER BY id LIMIT ?1",
+	[S_PEND_DEL] = "DELETE FROM revocations_pending WHERE id = ?1",
 };
 
 /*
@@ -1503,6 +1523,97 @@ hub_state_revocation_refreshed(struct hub_state *hs, int64_t at)
 	bind_i64(s, 1, at, &rc);
 	r = run_changing(hs, s, rc, what);
 	return r == PT_ENOTFOUND ? log_eio_msg(what, "the hub row is missing") : r;
+}
+
+/* ---- revocations pending: signed by a key not (yet) trusted ---- */
+
+int
+hub_state_rev_pending_add(struct hub_state *hs, int64_t version, const uint8_t *envelope,
+			  size_t envelope_len, int64_t at)
+{
+	const char *what = "cannot keep a pending revocation";
+	sqlite3_stmt *s;
+	int r, rc = SQLITE_OK;
+
+	if (hs == NULL || envelope == NULL || version < 0 || envelope_len == 0 ||
+	    envelope_len > PT_ENVELOPE_SIZE_MAX)
+		return PT_EINVAL;
+	if ((s = get(hs, S_PEND_ADD, what)) == NULL)
+		return PT_EIO;
+	bind_i64(s, 1, version, &rc);
+	bind_blob(s, 2, envelope, envelope_len, &rc);
+	bind_i64(s, 3, at, &rc);
+	bind_i64(s, 4, HUB_REV_PENDING_MAX, &rc);
+	r = run_changing(hs, s, rc, what);
+	/* PT_EEXISTS: kept already (UNIQUE); nothing inserted: full. */
+	return r == PT_ENOTFOUND ? PT_ENOSPC : r;
+}
+
+int
+hub_state_rev_pending_list(struct hub_state *hs, struct hub_rev_pending **out, size_t *n)
+{
+	const char *what = "cannot list the pending revocations";
+	struct hub_rev_pending *a = NULL, *b;
+	sqlite3_stmt *s;
+	size_t i = 0, cap = 0;
+	int r = PT_OK, rc = SQLITE_OK;
+
+	if (out == NULL || n == NULL)
+		return PT_EINVAL;
+	*out = NULL;
+	*n = 0;
+	if (hs == NULL)
+		return PT_EINVAL;
+	if ((s = get(hs, S_PEND_LIST, what)) == NULL)
+		return PT_EIO;
+	bind_i64(s, 1, HUB_REV_PENDING_MAX, &rc);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW)
+			break;
+		if (i == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			if (cap > SIZE_MAX / sizeof(*a) || (b = realloc(a, cap * sizeof(*a))) == NULL) {
+				r = PT_ENOMEM;
+				break;
+			}
+			a = b;
+		}
+		a[i].id = sqlite3_column_int64(s, 0);
+		a[i].version = sqlite3_column_int64(s, 1);
+		if (a[i].version < 0 ||
+		    !col_blob_upto(s, 2, a[i].envelope, sizeof(a[i].envelope), &a[i].envelope_len) ||
+		    a[i].envelope_len == 0) {
+			r = log_eio_msg(what, "stored value out of range");
+			break;
+		}
+		i++;
+	}
+	if (r == PT_OK && rc != SQLITE_DONE)
+		r = map_err(hs, rc, what);
+	done(s);
+	if (r != PT_OK) {
+		free(a);
+		return r;
+	}
+	*out = a;
+	*n = i;
+	return PT_OK;
+}
+
+int
+hub_state_rev_pending_del(struct hub_state *hs, int64_t id)
+{
+	const char *what = "cannot drop a pending revocation";
+	sqlite3_stmt *s;
+	int rc = SQLITE_OK;
+
+	if (hs == NULL)
+		return PT_EINVAL;
+	if ((s = get(hs, S_PEND_DEL, what)) == NULL)
+		return PT_EIO;
+	bind_i64(s, 1, id, &rc);
+	return run(hs, s, rc, what);
 }
 
 /* ---- lockout ---- */

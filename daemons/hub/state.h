@@ -105,6 +105,26 @@ int hub_state_revocation_version(struct hub_state *hs, int64_t *version,
 				 int64_t *refreshed_at) PT_MUST_CHECK;
 int hub_state_revocation_refreshed(struct hub_state *hs, int64_t at) PT_MUST_CHECK;
 
+/* ---- revocations pending (docs/hub.md, "Revocations") ----
+ * A revocation signed by a key the hub does not trust (yet) is kept, not
+ * trusted, until the owner keys change; then verified again. */
+#define HUB_REV_PENDING_MAX 256
+struct hub_rev_pending {
+	int64_t id;		/* the row, for hub_state_rev_pending_del */
+	int64_t version;	/* porterd's */
+	uint8_t envelope[PT_ENVELOPE_SIZE_MAX];
+	size_t envelope_len;
+};
+/* PT_OK: kept; PT_EEXISTS: kept already; PT_ENOSPC: HUB_REV_PENDING_MAX
+ * kept already (nothing stored); PT_EINVAL; PT_EIO. */
+int hub_state_rev_pending_add(struct hub_state *hs, int64_t version, const uint8_t *envelope,
+			      size_t envelope_len, int64_t at) PT_MUST_CHECK;
+/* All of them (at most HUB_REV_PENDING_MAX), oldest first, into a
+ * malloc'd array (*out NULL when there is none). */
+int hub_state_rev_pending_list(struct hub_state *hs, struct hub_rev_pending **out,
+			       size_t *n) PT_MUST_CHECK;
+int hub_state_rev_pending_del(struct hub_state *hs, int64_t id) PT_MUST_CHECK;
+
 /* ---- failed-attempt lockout (survives restarts) ---- */
 int hub_state_lockout_get(struct hub_state *hs, uint32_t *failures,
 			  int64_t *locked_until) PT_MUST_CHECK;	/* UTC seconds */

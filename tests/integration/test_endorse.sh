@@ -363,6 +363,20 @@ expect 0 "key F's remote unlock" remote F.key
 hub_state unlocked; ok "the bolt moves for F" || evlog | tail -n 5 | show
 hub_state secured
 
+# ---- B revokes a credential it issued, before hub 2 knows B ----
+# Hub 2 (below) gets the revocation tail before the owners message that
+# makes B one of its owners: B's revocation arrives signed by a key it
+# does not know yet. It must keep it and apply it once B is an owner
+# (docs/hub.md, "Revocations": pending), not skip it for good.
+"$P" keygen -o courier2.key >/dev/null
+"$P" grant --key B.key --holder courier2.key.pub --home "$H" --purpose delivery --expires +1h \
+	--entries 3 -o byb.cbor >/dev/null
+CTIB=$("$P" cred inspect byb.cbor | sed -n 's/.*"token_id": "\([0-9a-f]*\)".*/\1/p' | tail -n 1)
+expect 0 "B revokes the credential it issued (porter revoke --token)" \
+	"${OC[@]}" "$P" revoke --home "$H" --signer B.key --token "$CTIB"
+wait_for 5 hev "revocation.add .*\"target\":\"$CTIB\""
+ok "hub 1 (which trusts B) holds it" || grep 'event=revocation' hub.log | show
+
 # ---- a second hub, paired when the home has statements already ----
 # Through the API: porterd sends a hub nothing of the home's but the
 # pairing until the hub's own key has named the home (docs/mqtt.md,
@@ -403,6 +417,18 @@ ok "at the confirmation: the revocation tail first, then the owner statements" |
 ! ev2 "\"key_id\":\"$KG\""
 ok "hub 2 applies the revocations before the owners: G is never added" ||
 	{ grep 'event=owner\|event=revocation' hub2.log | show; }
+grep -q "event=revocation version=[0-9]* result=pending reason=untrusted-signer" hub2.log
+ok "hub 2 keeps B's revocation, signed by a key not yet its owner, as pending" ||
+	grep 'event=revocation' hub2.log | show
+wait_for 5 ev2 "revocation.add .*\"late\":true.*\"target\":\"$CTIB\""
+ok "once B is an owner of hub 2, the pending revocation is applied (revocation.add, late)" ||
+	{ grep 'event=owner\|event=revocation' hub2.log | show; }
+expect 23 "at hub 2's door: B's revoked credential is refused (revoked)" \
+	"$P" courier unlock --hub "unix:$T/hub2/link.sock" --cred byb.cbor --key courier2.key
+grep -q "revoked" out.txt err.txt 2>/dev/null; ok "...naming the reason" || show out.txt err.txt
+[ "$(sqlite3 "file:$T/hub2/hub.db?mode=ro" 'SELECT count(*) FROM revocations_pending' 2>&1)" = 0 ]
+ok "nothing is left pending at hub 2" ||
+	sqlite3 "file:$T/hub2/hub.db?mode=ro" 'SELECT version, length(envelope) FROM revocations_pending' | show
 wait_for 5 hub_online "$HID2"
 "${OC[@]}" "$P" remote unlock --home "$H" --key F.key --hub "$HID2" >out.txt 2>err.txt
 ok "key F's remote unlock at hub 2" || show out.txt err.txt

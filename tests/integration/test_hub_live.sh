@@ -263,6 +263,21 @@ until_ok 3 grep -q "session=$S2 .* owner=$KA$" orders.out
 ok "a request made by hand with a 120 s expiry is taken (so the two above failed for what they said)" ||
 	{ grep 'event=live' hub.log | tail -n 3 | show; }
 
+# ---- revocations signed by a key that is not an owner yet ----
+# (docs/hub.md, "Revocations"): kept pending, verified again when the
+# owner keys change. B is endorsed just below.
+pend() { python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM revocations_pending").fetchone()[0])' hub/hub.db; }
+XB1=0123456789abcdef0123456789abcdef XB2=00112233445566778899aabbccddeeff
+"$MP" revoke B.key home-1 token "$XB1" >pb1.env &&
+	"$MP" revoke B.key home-2 token "$XB2" >pb2.env &&
+	"$MP" revocations 2 1 pb1.env 2 pb2.env >pb.bin &&
+	mpub -t "porter/v1/hub/$HID/revocations" -q 1 -f pb.bin
+until_ok 3 grep -q 'event=revocations newest=2 entries=2 added=0 refused=2 version=2' hub.log &&
+	[ "$(grep -c 'event=revocation version=[12] result=pending reason=untrusted-signer' hub.log)" -eq 2 ] &&
+	[ "$(pend)" = 2 ]
+ok "two revocations signed by B, not an owner yet: both kept pending, the version moves to 2" ||
+	{ grep 'event=revocation' hub.log | show; pend; }
+
 # ---- endorsed and revoked owner keys ----
 "$LP" owner A.key home-1 B.key.pub >B.st && "$LP" owner A.key home-1 R.key.pub >R.st &&
 	"$LP" owners B.st R.st >owners.bin &&
@@ -273,8 +288,16 @@ ok "A endorses B and R (owners topic): owner.add for both" || evlog | tail -n 4 
 S3=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' g3.txt)
 until_ok 3 grep -q "session=$S3 .* owner=$KB$" orders.out && has_event live.start "\"owner_key_id\":\"$KB\""
 ok "a request signed by the endorsed key B: live.start and the order name B" || show orders.out
+has_event revocation.add "\"late\":true,.*\"target\":\"$XB1\"" &&
+	grep -q "event=revocation version=1 result=stored kind=token target=$XB1 owner_key_id=$KB pending=yes" hub.log
+ok "B an owner now: its pending revocation is verified and stored (revocation.add, late)" ||
+	{ grep 'event=revocation' hub.log | show; }
+grep -q 'event=revocation version=2 result=refuse reason=wrong-home-or-lock pending=yes' hub.log &&
+	[ "$(pend)" = 0 ]
+ok "... its revocation for another home is refused then and dropped: nothing left pending" ||
+	{ grep 'event=revocation' hub.log | show; pend; }
 "$MP" revoke A.key home-1 key "$("$LP" pkhex R.key.pub)" >revR.env &&
-	"$MP" revocations 1 1 revR.env >revs.bin &&
+	"$MP" revocations 3 3 revR.env >revs.bin &&
 	mpub -t "porter/v1/hub/$HID/revocations" -q 1 -r -f revs.bin
 has_event owner.drop "\"key_id\":\"$KR\""
 ok "A revokes R: owner.drop" || evlog | tail -n 4 | show
@@ -315,8 +338,30 @@ ok "... and its log line too (dropped=5)" || grep 'event=live' hub.log | tail -n
 # ---- a restart keeps the replay memory ----
 stop
 ok "porter-hub stops (SIGTERM)"
+# As if the hub had stopped between an owner's row and the retry: a
+# pending revocation that its owner keys verify now is applied at start.
+XA3=fedcba9876543210fedcba9876543210
+"$MP" revoke A.key home-1 token "$XA3" >pa3.env &&
+	python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("INSERT INTO revocations_pending (version, envelope, at) VALUES (0, ?, 0)", (open(sys.argv[2], "rb").read(),)); c.commit()' hub/hub.db pa3.env &&
+	[ "$(pend)" = 1 ]
+ok "while it is stopped, a revocation signed by A is left pending in hub.db" || pend
 start
 ok "porter-hub starts again" || show hub.log
+has_event revocation.add "\"late\":true,.*\"target\":\"$XA3\"" && [ "$(pend)" = 0 ]
+ok "at start it verifies what is pending against its owner keys: stored, nothing left" ||
+	{ grep 'event=revocation' hub.log | show; pend; }
+# At most 256 kept (HUB_REV_PENDING_MAX): one more cannot be kept, and
+# then the version does not move past it (porterd sends it again).
+for i in $(seq 1 257); do "$MP" revoke C.key home-1 token "$(printf '%032x' "$i")" >"pc$i.env" || break; done
+python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=5); c.executemany("INSERT INTO revocations_pending (version, envelope, at) VALUES (3, ?, 0)", [(open("pc%d.env" % i, "rb").read(),) for i in range(1, 257)]); c.commit()' hub/hub.db &&
+	[ "$(pend)" = 256 ]
+ok "256 revocations by a stranger's key pending (written into hub.db)" || pend
+"$MP" revocations 4 3 revR.env 4 pc257.env >full.bin && mpub -t "porter/v1/hub/$HID/revocations" -q 1 -f full.bin
+until_ok 3 grep -q 'event=revocation version=4 result=failed error="cannot keep it pending: ' hub.log &&
+	until_ok 3 grep -q 'event=revocations newest=4 entries=2 added=0 refused=0 version=3' hub.log &&
+	[ "$(pend)" = 256 ]
+ok "the 257th cannot be kept: the version stays at 3, below it" ||
+	{ grep 'event=revocation' hub.log | tail -n 4 | show; pend; }
 subscribed 2
 before=$(norders)
 gap

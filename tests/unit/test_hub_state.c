@@ -1967,6 +1967,7 @@ test_nonces(void)
 	/* A file of schema 1 (before the cache) is migrated on open, through
 	 * every later migration. */
 	T_EQ(raw_exec(db, "DROP TABLE command_nonces; DROP TABLE live_sessions;"
+			  " DROP TABLE revocations_pending;"
 			  " DELETE FROM schema_version WHERE version >= 2"),
 	     SQLITE_OK, "nonces: make the file look like schema 1");
 	sqlite3_close(db);
@@ -1980,7 +1981,7 @@ test_nonces(void)
 		T_EQ(sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &s, NULL),
 		     SQLITE_OK, "nonces: schema version readable");
 		T_EQ(sqlite3_step(s), SQLITE_ROW, "nonces: schema version row");
-		T_EQ(sqlite3_column_int(s, 0), 4, "nonces: schema version 4 (the latest)");
+		T_EQ(sqlite3_column_int(s, 0), 5, "nonces: schema version 5 (the latest)");
 		sqlite3_finalize(s);
 	}
 	sqlite3_close(db);
@@ -2024,6 +2025,7 @@ test_unsent(void)
 	 * 1..2 sent. */
 	db = raw_open(path);
 	T_EQ(raw_exec(db, "CREATE INDEX events_unsent ON events(seq) WHERE sent = 0;"
+			  " DROP TABLE revocations_pending;"
 			  " DELETE FROM schema_version WHERE version >= 4"),
 	     SQLITE_OK, "unsent: make the file look like schema 3");
 	sqlite3_close(db);
@@ -2041,6 +2043,7 @@ test_unsent(void)
 	/* Through migration 4 again from a file with events, one sent. */
 	db = raw_open(path);
 	T_EQ(raw_exec(db, "CREATE INDEX events_unsent ON events(seq) WHERE sent = 0;"
+			  " DROP TABLE revocations_pending;"
 			  " DELETE FROM schema_version WHERE version >= 4"),
 	     SQLITE_OK, "unsent: schema 3 again, with events");
 	sqlite3_close(db);
@@ -2140,6 +2143,64 @@ test_live(void)
 	hub_state_close(hs);
 }
 
+/* Revocations pending (docs/hub.md, "Revocations"): kept once, at most
+ * HUB_REV_PENDING_MAX, listed oldest first, dropped one by one, kept
+ * across a reopen; bad input stores nothing. */
+static void
+test_rev_pending(void)
+{
+	const char *path = fresh("pending.db");
+	struct hub_state *hs = open_or_die(path);
+	struct hub_rev_pending *p = NULL;
+	uint8_t env[PT_ENVELOPE_SIZE_MAX];
+	size_t n = 99;
+	int i;
+
+	T_EQ(hub_state_rev_pending_list(hs, &p, &n), PT_OK, "pending: list, empty");
+	T_OK(n == 0 && p == NULL, "pending: none yet");
+	fill(env, sizeof(env), 0x51);
+	T_EQ(hub_state_rev_pending_add(hs, 7, env, 100, 1000), PT_OK, "pending: one kept");
+	T_EQ(hub_state_rev_pending_add(hs, 7, env, 100, 1001), PT_EEXISTS,
+	     "pending: the same envelope again is kept already");
+	T_EQ(hub_state_rev_pending_add(hs, 8, env, 0, 1000), PT_EINVAL, "pending: empty envelope");
+	T_EQ(hub_state_rev_pending_add(hs, 8, env, PT_ENVELOPE_SIZE_MAX + 1, 1000), PT_EINVAL,
+	     "pending: an envelope above the cap");
+	T_EQ(hub_state_rev_pending_add(hs, -1, env, 100, 1000), PT_EINVAL, "pending: version < 0");
+	for (i = 1; i < HUB_REV_PENDING_MAX; i++) {
+		env[0] = (uint8_t)i;
+		env[1] = (uint8_t)(i >> 8);
+		env[2] = 0x99;
+		if (hub_state_rev_pending_add(hs, 7 + i, env, PT_ENVELOPE_SIZE_MAX, 1000) != PT_OK)
+			break;
+	}
+	T_EQ(i, HUB_REV_PENDING_MAX, "pending: HUB_REV_PENDING_MAX kept");
+	env[2] = 0xee;
+	T_EQ(hub_state_rev_pending_add(hs, 999, env, 100, 1000), PT_ENOSPC,
+	     "pending: one more is PT_ENOSPC");
+	fill(env, sizeof(env), 0x51);
+	T_EQ(hub_state_rev_pending_add(hs, 7, env, 100, 1002), PT_EEXISTS,
+	     "pending: one kept is still kept already when full");
+	hub_state_close(hs);
+	hs = open_or_die(path);
+	T_EQ(hub_state_rev_pending_list(hs, &p, &n), PT_OK, "pending: list after a reopen");
+	T_OK(n == HUB_REV_PENDING_MAX && p != NULL && p[0].version == 7 &&
+		     p[0].envelope_len == 100 && p[0].envelope[5] == 0x56 &&
+		     p[1].version == 8 && p[1].envelope_len == PT_ENVELOPE_SIZE_MAX,
+	     "pending: all kept, oldest first, with version and envelope");
+	T_EQ(hub_state_rev_pending_del(hs, p != NULL ? p[0].id : 0), PT_OK, "pending: drop one");
+	free(p);
+	p = NULL;
+	env[2] = 0xee;
+	T_EQ(hub_state_rev_pending_add(hs, 999, env, 100, 1000), PT_OK,
+	     "pending: room again after the drop");
+	T_EQ(hub_state_rev_pending_list(hs, &p, &n), PT_OK, "pending: list again");
+	T_OK(n == HUB_REV_PENDING_MAX && p != NULL && p[0].version == 8 &&
+		     p[n - 1].version == 999,
+	     "pending: the dropped one is gone, the new one last");
+	free(p);
+	hub_state_close(hs);
+}
+
 int
 main(void)
 {
@@ -2167,6 +2228,7 @@ main(void)
 	test_revocations();
 	test_nonces();
 	test_live();
+	test_rev_pending();
 	test_unsent();
 	test_events();
 	test_triggers();
