@@ -2758,7 +2758,6 @@ pair_take_held(struct hub *h)
 {
 	revocations_take_held(h);
 	owners_take_held(h);
-	revocations_pending_retry(h);	/* kept from before, if any: new roots */
 }
 
 static int
@@ -3599,7 +3598,13 @@ static int owner_key_revoked(struct hub *h, const uint8_t pk[PT_PK_LEN]);
  * taken only if it is a key revocation whose target T signed a stored
  * key revocation of S (a counter-revocation). So whichever of two keys
  * revokes the other first, both end revoked; and a revoked key takes no
- * uninvolved owner away. PT_OK: take it; PT_EREVOKED: refuse it; PT_EIO.
+ * uninvolved owner away. S need not have been an owner here: an owner
+ * whose statement had not reached this hub when it revoked a thief's key
+ * must still win here (its revocation waits pending). The price (review
+ * 112): a key that was never an owner (a courier's) that an owner revoked
+ * can revoke that owner back, if porterd relays it (porterd takes
+ * revocations from owners only): the hub is left without that owner.
+ * PT_OK: take it; PT_EREVOKED: refuse it; PT_EIO.
  */
 static int
 counter_revocation(struct hub *h, const uint8_t signer[PT_PK_LEN], const struct pt_envelope *e)
@@ -3672,7 +3677,7 @@ revocations_apply(struct hub *h, const struct pt_mqtt_revocations *m, bool held)
 	char target[2 * PT_PK_LEN + 1], kid[2 * PT_KID_LEN + 1];
 	int64_t now = hub_now_utc(), own = h->rev_version, v;
 	size_t i, added = 0, refused = 0;
-	bool contiguous = true;
+	bool contiguous = true, keys_changed = false;
 	struct pt_envelope e;
 	int r;
 
@@ -3732,6 +3737,8 @@ revocations_apply(struct hub *h, const struct pt_mqtt_revocations *m, bool held)
 					revoke_kind_name(e.op), "target", target, "owner_key_id", kid,
 					"new", r == PT_OK));
 			added++;
+			if (r == PT_OK && e.op == PT_REVOKE_KEY)
+				keys_changed = true;
 			/* A key revoked: the roots are computed again (what it
 			 * endorsed leaves with it: owner.drop). */
 			if (r == PT_OK && e.op == PT_REVOKE_KEY && roots_load(h) != 0) {
@@ -3743,23 +3750,31 @@ revocations_apply(struct hub *h, const struct pt_mqtt_revocations *m, bool held)
 		} else if (r == PT_EUNTRUSTEDCMD) {
 			/* A signer we do not trust (yet): an owner enrolled at
 			 * porterd whose statement may come after it. Kept, and
-			 * verified again whenever the owner keys change
-			 * (revocations_pending_retry): skipping it for good would
-			 * let that owner's revoked credentials in once the owner
-			 * is ours. If it cannot be kept, the version stops here. */
+			 * verified again whenever the owner keys or the revoked
+			 * keys change (revocations_pending_retry): skipping it for
+			 * good would let that owner's revoked credentials in once
+			 * the owner is ours. Full, the oldest kept makes room: it
+			 * is lost, said in an event; blocking the version instead
+			 * would let anyone who can fill the table stop every
+			 * revocation after it (review 112). */
+			int64_t evicted = -1;
 			int k = hub_state_rev_pending_add(h->st, x->version, x->envelope,
-							  x->envelope_len, now);
+							  x->envelope_len, now, &evicted);
 
 			if (k != PT_OK && k != PT_EEXISTS) {
 				hlog(HLOG_ERR, "event=revocation version=%lld result=failed"
 					       " error=\"cannot keep it pending: %s\"",
 				     (long long)x->version, pt_err_text(k));
-				if (k == PT_ENOSPC)
-					uplink_refusal(h, "revocation.pending-full",
-						       json_pack("{s:I,s:I}", "version",
-								 (json_int_t)x->version, "max",
-								 (json_int_t)HUB_REV_PENDING_MAX));
-				break;
+				break;	/* not kept: the version must not move past it */
+			}
+			if (evicted >= 0) {
+				hlog(HLOG_WARN, "event=revocation version=%lld result=evicted"
+						" note=\"%d pending already: the oldest made room\"",
+				     (long long)evicted, HUB_REV_PENDING_MAX);
+				uplink_refusal(h, "revocation.pending-evicted",
+					       json_pack("{s:I,s:I,s:I}", "version", (json_int_t)evicted,
+							 "for", (json_int_t)x->version, "max",
+							 (json_int_t)HUB_REV_PENDING_MAX));
 			}
 			hlog(HLOG_WARN, "event=revocation version=%lld result=pending reason=%s",
 			     (long long)x->version, pt_err_code(r));
@@ -3781,6 +3796,10 @@ revocations_apply(struct hub *h, const struct pt_mqtt_revocations *m, bool held)
 			v = x->version;
 	}
 	memset(&e, 0, sizeof(e));
+	/* A key revoked: a pending counter-revocation by it may verify now
+	 * (counter_revocation), and the roots changed. */
+	if (keys_changed)
+		revocations_pending_retry(h);
 	if (held) {
 		hlog(HLOG_INFO, "event=revocations held=yes newest=%lld entries=%zu added=%zu"
 				" refused=%zu version=%lld",
@@ -3804,7 +3823,8 @@ revocations_apply(struct hub *h, const struct pt_mqtt_revocations *m, bool held)
 /*
  * The revocations kept pending, verified again against the owner keys as
  * they are now: after the owner keys changed (an owners message added
- * one, the pairing) and at start (the hub may have stopped between an
+ * one), after a key revocation was stored (a pending counter-revocation
+ * may verify now) and at start (the hub may have stopped between an
  * owner's row and this). Applied ones are stored (revocation.add, late);
  * ones refused for another reason now (the signer revoked, another home)
  * are dropped with revocation.refuse; ones still signed by a stranger

@@ -182,6 +182,7 @@ enum sid {
 	S_PEND_ADD,
 	S_PEND_LIST,
 	S_PEND_DEL,
+	S_PEND_OLDEST,
 	S_COUNT_
 };
 
@@ -253,6 +254,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 		       " OR EXISTS (SELECT 1 FROM revocations_pending WHERE envelope = ?2)",
 	[S_PEND_LIST] = "SELECT id, version, envelope FROM revocations_pending ORDER BY id LIMIT ?1",
 	[S_PEND_DEL] = "DELETE FROM revocations_pending WHERE id = ?1",
+	[S_PEND_OLDEST] = "SELECT id, version FROM revocations_pending ORDER BY id LIMIT 1",
 };
 
 /*
@@ -1527,17 +1529,14 @@ hub_state_revocation_refreshed(struct hub_state *hs, int64_t at)
 
 /* ---- revocations pending: signed by a key not (yet) trusted ---- */
 
-int
-hub_state_rev_pending_add(struct hub_state *hs, int64_t version, const uint8_t *envelope,
-			  size_t envelope_len, int64_t at)
+/* One insert (S_PEND_ADD): PT_OK, PT_EEXISTS, PT_ENOSPC (full), PT_EIO. */
+static int
+pend_insert(struct hub_state *hs, int64_t version, const uint8_t *envelope, size_t envelope_len,
+	    int64_t at, const char *what)
 {
-	const char *what = "cannot keep a pending revocation";
 	sqlite3_stmt *s;
 	int r, rc = SQLITE_OK;
 
-	if (hs == NULL || envelope == NULL || version < 0 || envelope_len == 0 ||
-	    envelope_len > PT_ENVELOPE_SIZE_MAX)
-		return PT_EINVAL;
 	if ((s = get(hs, S_PEND_ADD, what)) == NULL)
 		return PT_EIO;
 	bind_i64(s, 1, version, &rc);
@@ -1547,6 +1546,58 @@ hub_state_rev_pending_add(struct hub_state *hs, int64_t version, const uint8_t *
 	r = run_changing(hs, s, rc, what);
 	/* PT_EEXISTS: kept already (UNIQUE); nothing inserted: full. */
 	return r == PT_ENOTFOUND ? PT_ENOSPC : r;
+}
+
+int
+hub_state_rev_pending_add(struct hub_state *hs, int64_t version, const uint8_t *envelope,
+			  size_t envelope_len, int64_t at, int64_t *evicted)
+{
+	const char *what = "cannot keep a pending revocation";
+	sqlite3_stmt *s;
+	int64_t id, v;
+	int r, rc = SQLITE_OK;
+
+	if (evicted != NULL)
+		*evicted = -1;
+	if (hs == NULL || envelope == NULL || evicted == NULL || version < 0 ||
+	    envelope_len == 0 || envelope_len > PT_ENVELOPE_SIZE_MAX)
+		return PT_EINVAL;
+	if ((r = pend_insert(hs, version, envelope, envelope_len, at, what)) != PT_ENOSPC)
+		return r;
+	/* Full: the oldest makes room, in one transaction with the insert. */
+	if ((r = tx_begin(hs, S_BEGIN_IMMEDIATE, what)) != PT_OK)
+		return r;
+	if ((s = get(hs, S_PEND_OLDEST, what)) == NULL) {
+		r = PT_EIO;
+		goto out_rollback;
+	}
+	if ((r = step_row(hs, s, SQLITE_OK, what)) != PT_OK) {
+		if (r == PT_ENOTFOUND)
+			r = log_eio_msg(what, "full, yet no oldest row");
+		goto out_rollback;
+	}
+	id = sqlite3_column_int64(s, 0);
+	v = sqlite3_column_int64(s, 1);
+	done(s);
+	if ((s = get(hs, S_PEND_DEL, what)) == NULL) {
+		r = PT_EIO;
+		goto out_rollback;
+	}
+	bind_i64(s, 1, id, &rc);
+	if ((r = run(hs, s, rc, what)) != PT_OK)
+		goto out_rollback;
+	if ((r = pend_insert(hs, version, envelope, envelope_len, at, what)) != PT_OK) {
+		if (r == PT_ENOSPC)
+			r = log_eio_msg(what, "still full after making room");
+		goto out_rollback;
+	}
+	if ((r = tx_commit(hs, what)) != PT_OK)
+		return r;
+	*evicted = v;
+	return PT_OK;
+out_rollback:
+	tx_rollback(hs, what);
+	return r;
 }
 
 int

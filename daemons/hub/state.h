@@ -115,10 +115,11 @@ struct hub_rev_pending {
 	uint8_t envelope[PT_ENVELOPE_SIZE_MAX];
 	size_t envelope_len;
 };
-/* PT_OK: kept; PT_EEXISTS: kept already; PT_ENOSPC: HUB_REV_PENDING_MAX
- * kept already (nothing stored); PT_EINVAL; PT_EIO. */
+/* PT_OK: kept (when HUB_REV_PENDING_MAX were kept already, the oldest
+ * made room, in the same transaction: *evicted is its version, else -1);
+ * PT_EEXISTS: kept already; PT_EINVAL; PT_EIO (nothing changed). */
 int hub_state_rev_pending_add(struct hub_state *hs, int64_t version, const uint8_t *envelope,
-			      size_t envelope_len, int64_t at) PT_MUST_CHECK;
+			      size_t envelope_len, int64_t at, int64_t *evicted) PT_MUST_CHECK;
 /* All of them (at most HUB_REV_PENDING_MAX), oldest first, into a
  * malloc'd array (*out NULL when there is none). */
 int hub_state_rev_pending_list(struct hub_state *hs, struct hub_rev_pending **out,

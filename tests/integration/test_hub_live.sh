@@ -350,18 +350,26 @@ ok "porter-hub starts again" || show hub.log
 has_event revocation.add "\"late\":true,.*\"target\":\"$XA3\"" && [ "$(pend)" = 0 ]
 ok "at start it verifies what is pending against its owner keys: stored, nothing left" ||
 	{ grep 'event=revocation' hub.log | show; pend; }
-# At most 256 kept (HUB_REV_PENDING_MAX): one more cannot be kept, and
-# then the version does not move past it (porterd sends it again).
+# At most 256 kept (HUB_REV_PENDING_MAX): one more makes the oldest
+# leave (an event says so), and neither stops the version nor the entries
+# after it (review 112: a full table must not block an owner's revocation).
 for i in $(seq 1 257); do "$MP" revoke C.key home-1 token "$(printf '%032x' "$i")" >"pc$i.env" || break; done
 python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=5); c.executemany("INSERT INTO revocations_pending (version, envelope, at) VALUES (3, ?, 0)", [(open("pc%d.env" % i, "rb").read(),) for i in range(1, 257)]); c.commit()' hub/hub.db &&
 	[ "$(pend)" = 256 ]
 ok "256 revocations by a stranger's key pending (written into hub.db)" || pend
-"$MP" revocations 4 3 revR.env 4 pc257.env >full.bin && mpub -t "porter/v1/hub/$HID/revocations" -q 1 -f full.bin
-until_ok 3 grep -q 'event=revocation version=4 result=failed error="cannot keep it pending: ' hub.log &&
-	until_ok 3 grep -q 'event=revocations newest=4 entries=2 added=0 refused=0 version=3' hub.log &&
+XA5=5555aaaa5555aaaa5555aaaa5555aaaa
+"$MP" revoke A.key home-1 token "$XA5" >pa5.env &&
+	"$MP" revocations 5 3 revR.env 4 pc257.env 5 pa5.env >full.bin &&
+	mpub -t "porter/v1/hub/$HID/revocations" -q 1 -f full.bin
+until_ok 3 grep -q 'event=revocations newest=5 entries=3 added=1 refused=1 version=5' hub.log &&
+	grep -q 'event=revocation version=3 result=evicted' hub.log &&
+	grep -q 'event=revocation version=4 result=pending reason=untrusted-signer' hub.log &&
 	[ "$(pend)" = 256 ]
-ok "the 257th cannot be kept: the version stays at 3, below it" ||
-	{ grep 'event=revocation' hub.log | tail -n 4 | show; pend; }
+ok "the 257th: kept, the oldest made room (result=evicted), the version moves on to 5" ||
+	{ grep 'event=revocation' hub.log | tail -n 5 | show; pend; }
+has_event revocation.add "\"target\":\"$XA5\""
+ok "... and A's revocation after it in the same message is stored" ||
+	{ grep 'event=revocation' hub.log | tail -n 5 | show; }
 subscribed 2
 before=$(norders)
 gap
@@ -402,6 +410,24 @@ refused "the 65th session while 64 are live" too-many '' b12.env
 sleep 0.3
 [ "$(norders)" -eq $((before + want)) ]
 ok "... no order" || show orders.out
+
+# ---- a counter-revocation waiting for a key revocation ----
+# K2, not an owner here, revokes owner B: pending. B revokes K2: stored,
+# and since the revoked keys changed, the pending ones are verified again:
+# K2's revocation of B is now a counter-revocation (B revoked K2), so both
+# end revoked, as at a hub that held both in time (review 112).
+"$P" keygen -o K2.key >/dev/null
+KK2=$("$LP" kid K2.key.pub) PKB=$("$LP" pkhex B.key.pub)
+"$MP" revoke K2.key home-1 key "$PKB" >k2b.env &&
+	"$MP" revocations 6 6 k2b.env >k2b.bin && mpub -t "porter/v1/hub/$HID/revocations" -q 1 -f k2b.bin
+until_ok 3 grep -q 'event=revocation version=6 result=pending reason=untrusted-signer' hub.log
+ok "K2 (not an owner) revokes B: kept pending" || { grep 'event=revocation' hub.log | tail -n 3 | show; }
+"$MP" revoke B.key home-1 key "$("$LP" pkhex K2.key.pub)" >bk2.env &&
+	"$MP" revocations 7 7 bk2.env >bk2.bin && mpub -t "porter/v1/hub/$HID/revocations" -q 1 -f bk2.bin
+until_ok 3 grep -q "event=revocation version=6 result=stored kind=key target=$PKB owner_key_id=$KK2 pending=yes" hub.log &&
+	has_event owner.drop "\"key_id\":\"$KB\""
+ok "B revokes K2: K2's pending revocation of B is taken then (counter-revocation): owner.drop B" ||
+	{ grep 'event=revocation\|event=owner' hub.log | tail -n 5 | show; }
 
 # ---- no camera ----
 stop

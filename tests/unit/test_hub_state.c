@@ -2143,9 +2143,10 @@ test_live(void)
 	hub_state_close(hs);
 }
 
-/* Revocations pending (docs/hub.md, "Revocations"): kept once, at most
- * HUB_REV_PENDING_MAX, listed oldest first, dropped one by one, kept
- * across a reopen; bad input stores nothing. */
+/* Revocations pending (docs/hub.md, "Pending revocations"): kept once,
+ * at most HUB_REV_PENDING_MAX (then the oldest makes room, and says which),
+ * listed oldest first, dropped one by one, kept across a reopen; bad
+ * input stores nothing. */
 static void
 test_rev_pending(void)
 {
@@ -2153,33 +2154,35 @@ test_rev_pending(void)
 	struct hub_state *hs = open_or_die(path);
 	struct hub_rev_pending *p = NULL;
 	uint8_t env[PT_ENVELOPE_SIZE_MAX];
+	int64_t ev = 0;
 	size_t n = 99;
 	int i;
 
 	T_EQ(hub_state_rev_pending_list(hs, &p, &n), PT_OK, "pending: list, empty");
 	T_OK(n == 0 && p == NULL, "pending: none yet");
 	fill(env, sizeof(env), 0x51);
-	T_EQ(hub_state_rev_pending_add(hs, 7, env, 100, 1000), PT_OK, "pending: one kept");
-	T_EQ(hub_state_rev_pending_add(hs, 7, env, 100, 1001), PT_EEXISTS,
+	T_EQ(hub_state_rev_pending_add(hs, 7, env, 100, 1000, &ev), PT_OK, "pending: one kept");
+	T_EQ(ev, -1, "pending: nothing evicted");
+	T_EQ(hub_state_rev_pending_add(hs, 7, env, 100, 1001, &ev), PT_EEXISTS,
 	     "pending: the same envelope again is kept already");
-	T_EQ(hub_state_rev_pending_add(hs, 8, env, 0, 1000), PT_EINVAL, "pending: empty envelope");
-	T_EQ(hub_state_rev_pending_add(hs, 8, env, PT_ENVELOPE_SIZE_MAX + 1, 1000), PT_EINVAL,
+	T_EQ(hub_state_rev_pending_add(hs, 8, env, 0, 1000, &ev), PT_EINVAL, "pending: empty envelope");
+	T_EQ(hub_state_rev_pending_add(hs, 8, env, PT_ENVELOPE_SIZE_MAX + 1, 1000, &ev), PT_EINVAL,
 	     "pending: an envelope above the cap");
-	T_EQ(hub_state_rev_pending_add(hs, -1, env, 100, 1000), PT_EINVAL, "pending: version < 0");
+	T_EQ(hub_state_rev_pending_add(hs, -1, env, 100, 1000, &ev), PT_EINVAL, "pending: version < 0");
+	T_EQ(hub_state_rev_pending_add(hs, 8, env, 100, 1000, NULL), PT_EINVAL, "pending: no evicted");
 	for (i = 1; i < HUB_REV_PENDING_MAX; i++) {
 		env[0] = (uint8_t)i;
 		env[1] = (uint8_t)(i >> 8);
 		env[2] = 0x99;
-		if (hub_state_rev_pending_add(hs, 7 + i, env, PT_ENVELOPE_SIZE_MAX, 1000) != PT_OK)
+		if (hub_state_rev_pending_add(hs, 7 + i, env, PT_ENVELOPE_SIZE_MAX, 1000, &ev) != PT_OK ||
+		    ev != -1)
 			break;
 	}
-	T_EQ(i, HUB_REV_PENDING_MAX, "pending: HUB_REV_PENDING_MAX kept");
-	env[2] = 0xee;
-	T_EQ(hub_state_rev_pending_add(hs, 999, env, 100, 1000), PT_ENOSPC,
-	     "pending: one more is PT_ENOSPC");
+	T_EQ(i, HUB_REV_PENDING_MAX, "pending: HUB_REV_PENDING_MAX kept, none evicted");
 	fill(env, sizeof(env), 0x51);
-	T_EQ(hub_state_rev_pending_add(hs, 7, env, 100, 1002), PT_EEXISTS,
+	T_EQ(hub_state_rev_pending_add(hs, 7, env, 100, 1002, &ev), PT_EEXISTS,
 	     "pending: one kept is still kept already when full");
+	T_EQ(ev, -1, "pending: ... and evicts nothing");
 	hub_state_close(hs);
 	hs = open_or_die(path);
 	T_EQ(hub_state_rev_pending_list(hs, &p, &n), PT_OK, "pending: list after a reopen");
@@ -2187,16 +2190,25 @@ test_rev_pending(void)
 		     p[0].envelope_len == 100 && p[0].envelope[5] == 0x56 &&
 		     p[1].version == 8 && p[1].envelope_len == PT_ENVELOPE_SIZE_MAX,
 	     "pending: all kept, oldest first, with version and envelope");
-	T_EQ(hub_state_rev_pending_del(hs, p != NULL ? p[0].id : 0), PT_OK, "pending: drop one");
 	free(p);
 	p = NULL;
 	env[2] = 0xee;
-	T_EQ(hub_state_rev_pending_add(hs, 999, env, 100, 1000), PT_OK,
-	     "pending: room again after the drop");
+	T_EQ(hub_state_rev_pending_add(hs, 999, env, 100, 1000, &ev), PT_OK,
+	     "pending: one more when full is kept...");
+	T_EQ(ev, 7, "pending: ... the oldest (version 7) made room");
 	T_EQ(hub_state_rev_pending_list(hs, &p, &n), PT_OK, "pending: list again");
 	T_OK(n == HUB_REV_PENDING_MAX && p != NULL && p[0].version == 8 &&
 		     p[n - 1].version == 999,
-	     "pending: the dropped one is gone, the new one last");
+	     "pending: the oldest is gone, the new one last");
+	T_EQ(hub_state_rev_pending_del(hs, p != NULL ? p[0].id : 0), PT_OK, "pending: drop one");
+	free(p);
+	p = NULL;
+	env[2] = 0xef;
+	T_EQ(hub_state_rev_pending_add(hs, 1000, env, 100, 1000, &ev), PT_OK,
+	     "pending: room again after the drop");
+	T_EQ(ev, -1, "pending: ... nothing evicted");
+	T_EQ(hub_state_rev_pending_list(hs, &p, &n), PT_OK, "pending: list a third time");
+	T_OK(n == HUB_REV_PENDING_MAX && p != NULL && p[0].version == 9, "pending: 8 was dropped");
 	free(p);
 	hub_state_close(hs);
 }
