@@ -324,8 +324,14 @@ until_ok 3 grep -q 'event=uplink_batch first=1 note="owners from porterd, no ack
 	batches | grep '^batch' | sed -n "$((nb + 1))p" | grep -q '^batch first=1 '
 ok "an owners message from porterd while the batch waits: the hub sends it again at once" ||
 	{ batches | show; grep uplink_ hub.log | show; }
-nb=$(nbatches)
 acked=$(ack_last)
+# Count from when the hub has applied the ack (its sent marks), and let
+# a resend it made just before that land first: only what comes after
+# is the check's (a loaded machine delays both).
+sent_upto() { sqlite3 "file:$T/hub/hub.db?mode=ro" 'SELECT coalesce(max(seq), 0) FROM events WHERE sent = 1' 2>/dev/null; }
+[ -n "$acked" ] && until_ok 5 eval '[ "$(sent_upto)" -ge "$acked" ]'
+sleep 1
+nb=$(nbatches)
 sleep 2.5
 # (what came meanwhile: nothing, or batches after the acked seq; never a resend)
 [ -n "$acked" ] && [ -z "$(batches | grep '^batch' | sed -n "$((nb + 1)),\$p" | grep -v "^batch first=$((acked + 1)) ")" ]
