@@ -16,7 +16,9 @@
  *   - a refusal is a PT_E* and leaves the output zeroed;
  *   - an accepted payload has a valid status (OK exactly without a
  *     problem bit, NOREF exactly without a match metric), every metric
- *     in range, a valid id, and re-encodes to exactly the input;
+ *     in range, a valid id, refused clips (key 7) either absent and all
+ *     zero or a count of at least 1 with a status of 0 or 400..499 and
+ *     a time under 2^32, and re-encodes to exactly the input;
  *   - nothing opens under the other key; an opened message re-signed with
  *     the fixed key is exactly the input (Ed25519 is deterministic);
  *   - the watch takes a message at most once, takes only what opens,
@@ -100,6 +102,12 @@ check_payload(const uint8_t *p, size_t n)
 	      h.m.packet_age_ms <= PT_CAM_AGE_MAX && h.m.contrast <= PT_CAM_CONTRAST_MAX &&
 	      h.m.change <= PT_CAM_CHANGE_MAX);
 	CHECK(pt_id_is_valid(h.id, strlen(h.id)));
+	if (h.refused.count == 0)
+		CHECK(is_zero(&h.refused, sizeof(h.refused)));
+	else
+		CHECK((h.refused.status == 0 || (h.refused.status >= PT_CAM_REFUSED_STATUS_MIN &&
+						 h.refused.status <= PT_CAM_REFUSED_STATUS_MAX)) &&
+		      h.refused.at <= UINT32_MAX);
 	CHECK(pt_cam_payload_encode(&h, re, sizeof(re), &rn) == PT_OK);
 	CHECK(rn == n && memcmp(re, p, n) == 0);
 }

@@ -179,6 +179,15 @@ int upload_refused_list(const struct cam_config *cfg, FILE *out);
  * status file removed). Exit code; errors on stderr. */
 int upload_requeue(const struct cam_config *cfg, const char *hex);
 
+/* For the health message (monitor.c, docs/cam.md "Refused clips reach
+ * the owner"): how many clips spool/refused holds and the newest of them
+ * (by its status file's time, else its directory's; ties: the larger
+ * id), with its status (0: unreadable) and that time. f zeroed when
+ * there is none. *complete is false when the newest has no status file
+ * yet (the uploader writes it just after the move): look again soon.
+ * 0, or -1 when spool/refused cannot be read (f zeroed). */
+int upload_refused_newest(const struct cam_config *cfg, struct pt_cam_refused *f, bool *complete);
+
 /* monitor.c */
 int monitor_run(const struct cam_config *cfg, const char *conf, bool verbose);
 int monitor_reference(const struct cam_config *cfg, const char *conf, bool verbose);

@@ -74,6 +74,13 @@ struct monitor {
 	uint64_t next_send_ms;
 	uint32_t last_status;
 
+	/* spool/refused, for the health message (refused_refresh) */
+	struct pt_cam_refused refused;
+	bool refused_known, refused_complete;
+	ino_t refused_ino;
+	struct timespec refused_mtim;
+	uint64_t refused_next_ms;
+
 	/* clips (clips.c) and the uploader process (upload.c) */
 	struct clips clips;
 	struct live live;		/* live view (clips.c) */
@@ -411,9 +418,11 @@ on_worker(struct monitor *m)
 				       buf[0], n);
 			continue;
 		}
+		/* refused clips are the monitor's word (the spool), never the worker's */
 		if (buf[0] != CAM_MSG_REPORT ||
 		    pt_cam_payload_decode(buf + 1, (size_t)n - 1, &h) != PT_OK ||
-		    strcmp(h.id, m->cfg.id) != 0 || h.time_ms > now + PT_CAM_FUTURE_MAX_MS) {
+		    strcmp(h.id, m->cfg.id) != 0 || h.time_ms > now + PT_CAM_FUTURE_MAX_MS ||
+		    h.refused.count != 0) {
 			camlog(CAMLOG_WARN, "event=worker_report result=refused bytes=%zd", n);
 			continue;
 		}
@@ -433,6 +442,58 @@ on_worker(struct monitor *m)
 }
 
 /* ---- the health message ---- */
+
+/*
+ * The clips porterd refused for good (spool/refused, moved there by the
+ * uploader) go into each health message, so the hub hears of them
+ * (docs/cam.md, "Refused clips reach the owner"). spool/refused is read
+ * again when its inode or mtime moved (a clip moved in or out), while
+ * the newest has no status file yet, and every REFUSED_RESCAN_MS anyway.
+ */
+#define REFUSED_RESCAN_MS 30000u
+static void
+refused_refresh(struct monitor *m, uint64_t now)
+{
+	char dir[CAM_PATH_MAX + 16];
+	struct pt_cam_refused f;
+	struct stat sb;
+	bool complete, same;
+
+	(void)snprintf(dir, sizeof(dir), "%s/" CAM_SPOOL_REFUSED, m->cfg.spool);
+	if (stat(dir, &sb) != 0) {
+		memset(&m->refused, 0, sizeof(m->refused));	/* none (never made, or gone) */
+		m->refused_known = false;
+		return;
+	}
+	same = m->refused_known && m->refused_complete && sb.st_ino == m->refused_ino &&
+	       sb.st_mtim.tv_sec == m->refused_mtim.tv_sec &&
+	       sb.st_mtim.tv_nsec == m->refused_mtim.tv_nsec;
+	if (same && now < m->refused_next_ms)
+		return;
+	if (upload_refused_newest(&m->cfg, &f, &complete) != 0) {
+		if (m->refused_known)
+			camlog(CAMLOG_WARN, "event=health error=\"cannot read '%s'\"", dir);
+		m->refused_known = false;
+		return;	/* what was known stays in the messages */
+	}
+	if (f.count != m->refused.count || memcmp(f.clip, m->refused.clip, sizeof(f.clip)) != 0 ||
+	    f.status != m->refused.status || f.at != m->refused.at) {
+		char hex[2 * PT_CAM_CLIP_LEN + 1];
+		size_t i;
+
+		for (i = 0; i < PT_CAM_CLIP_LEN; i++)
+			(void)snprintf(hex + 2 * i, 3, "%02x", f.clip[i]);
+		camlog(f.count > 0 ? CAMLOG_INFO : CAMLOG_DEBUG,
+		       "event=health refused=%u newest=%s status=%u note=\"the hub is told\"",
+		       f.count, f.count > 0 ? hex : "-", f.status);
+	}
+	m->refused = f;
+	m->refused_known = true;
+	m->refused_complete = complete;
+	m->refused_ino = sb.st_ino;
+	m->refused_mtim = sb.st_mtim;
+	m->refused_next_ms = now + REFUSED_RESCAN_MS;
+}
 
 static void
 compose(const struct monitor *m, uint64_t now, struct pt_cam_health *h)
@@ -460,6 +521,7 @@ compose(const struct monitor *m, uint64_t now, struct pt_cam_health *h)
 	h->m.restarts = m->starts > 0 ? m->starts - 1 : 0;
 	if (!h->m.has_match)
 		h->m.match = 0;
+	h->refused = m->refused;
 }
 
 static void
@@ -471,6 +533,7 @@ send_health(struct monitor *m, uint64_t now)
 	size_t n;
 	ssize_t r;
 
+	refused_refresh(m, now);
 	compose(m, now, &h);
 	h.seq = ++m->seq;
 	if (h.status != m->last_status) {

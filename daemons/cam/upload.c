@@ -960,6 +960,85 @@ refused_count(const struct cam_config *cfg)
 	return n;
 }
 
+/* A refused clip's status file: three digits of 400..499 and '\n', else 0. */
+static uint32_t
+refused_status_read(int cfd)
+{
+	char st[8];
+	ssize_t n;
+	int fd;
+	uint32_t v;
+
+	if ((fd = openat(cfd, CAM_SPOOL_REFUSED_STATUS, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, st, sizeof(st));
+	close(fd);
+	if (n != 4 || st[3] != '\n' || strspn(st, "0123456789") < 3)
+		return 0;
+	v = (uint32_t)(st[0] - '0') * 100u + (uint32_t)(st[1] - '0') * 10u + (uint32_t)(st[2] - '0');
+	return v >= PT_CAM_REFUSED_STATUS_MIN && v <= PT_CAM_REFUSED_STATUS_MAX ? v : 0;
+}
+
+int
+upload_refused_newest(const struct cam_config *cfg, struct pt_cam_refused *f, bool *complete)
+{
+	char dir[CAM_PATH_MAX + 16], best[2 * PT_CLIP_ID_LEN + 1] = "";
+	struct timespec bt = {0, 0}, t;
+	struct dirent *e;
+	struct stat sb;
+	uint64_t count = 0;
+	bool has_status = false, st_here;
+	int dfd, cfd;
+	DIR *d;
+
+	memset(f, 0, sizeof(*f));
+	*complete = true;
+	(void)snprintf(dir, sizeof(dir), "%s/" CAM_SPOOL_REFUSED, cfg->spool);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!is_clip_dir(e->d_name))
+			continue;
+		if ((cfd = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			continue;
+		count++;
+		/* when it was refused: its status file's time, else its directory's */
+		st_here = fstatat(cfd, CAM_SPOOL_REFUSED_STATUS, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+			  S_ISREG(sb.st_mode);
+		if (st_here || fstat(cfd, &sb) == 0) {
+			t = sb.st_mtim;
+			if (best[0] == '\0' || t.tv_sec > bt.tv_sec ||
+			    (t.tv_sec == bt.tv_sec && t.tv_nsec > bt.tv_nsec) ||
+			    (t.tv_sec == bt.tv_sec && t.tv_nsec == bt.tv_nsec &&
+			     strcmp(e->d_name, best) > 0)) {
+				bt = t;
+				memcpy(best, e->d_name, sizeof(best));
+				f->status = st_here ? refused_status_read(cfd) : 0;
+				has_status = st_here;
+			}
+		}
+		close(cfd);
+	}
+	closedir(d);
+	if (count == 0 || best[0] == '\0') {
+		memset(f, 0, sizeof(*f));
+		return 0;
+	}
+	f->count = count > UINT32_MAX ? UINT32_MAX : (uint32_t)count;
+	_Static_assert(PT_CLIP_ID_LEN == PT_CAM_CLIP_LEN, "a clip id is what the message carries");
+	if (pt_clip_id_parse(best, f->clip) != PT_OK) {	/* checked by is_clip_dir */
+		memset(f, 0, sizeof(*f));
+		return -1;
+	}
+	f->at = bt.tv_sec <= 0 ? 0 : (uint64_t)bt.tv_sec > UINT32_MAX ? UINT32_MAX : (uint64_t)bt.tv_sec;
+	*complete = has_status;
+	return 0;
+}
+
 /* One refused clip: what is left of it, one line on out. */
 static void
 refused_line(FILE *out, int dfd, const char *hex)

@@ -379,6 +379,17 @@ hub_cam_refused(struct hub_cam *cam, int *last_reason)
 }
 
 bool
+hub_cam_clips_refused(const struct hub_cam *cam, struct pt_cam_refused *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (!hub_cam_is_watched(cam) || cam->key_revoked || !cam->w.have ||
+	    cam->w.last.refused.count == 0)
+		return false;
+	*f = cam->w.last.refused;
+	return true;
+}
+
+bool
 hub_cam_has_marks(const struct hub_cam *cam)
 {
 	return cam != NULL && cam->mfd >= 0;

@@ -75,6 +75,10 @@ _Static_assert(PAIR_CODE_LEN == PT_PAIRING_CODE_LEN, "the code is the pairing MA
 #define REFUSE_BURST 20u		/* refusals of uplink messages recorded at once ... */
 #define REFUSE_EVERY_MS 6000u		/* ... then one per 6 s (see uplink_refusal) */
 #define CAM_REFUSED_LOG_MS 10000u	/* event=camera_refused: one line per 10 s at most */
+/* hub state meta: the last refused clip announced (camera.clip-refused):
+ * its id's first 8 bytes and its time, so a restart announces it once */
+#define CLIP_REFUSED_CLIP_KEY "cam_clip_refused_id8"
+#define CLIP_REFUSED_AT_KEY "cam_clip_refused_at"
 #define LIVE_Q_MAX 8			/* live orders waiting for their event's seq, per turn */
 #define REMOTE_REFUSE_MS 1000u		/* live.refused, approval.refuse: one a second at most */
 #define APPROVALS_MAX 8			/* owners' approvals asked for and open at once */
@@ -247,6 +251,9 @@ struct hub {
 	uint64_t cam_refused_n;		/* refusals not logged yet */
 	int cam_refused_why;
 	uint64_t cam_refused_log_ms;	/* the next camera_refused line, not before */
+	bool clips_refused_known;	/* the two below are the last announced */
+	int64_t clips_refused_clip;	/* its clip id's first 8 bytes */
+	int64_t clips_refused_at;	/* when the camera says it was refused */
 	bool clip_open;
 	uint8_t clip[PT_CLIP_ID_LEN];
 	struct mark_q marks[MARKS_MAX];
@@ -3230,6 +3237,55 @@ hub_deadline(struct hub *h)
 }
 
 /*
+ * A clip porterd refused for good, as the camera's health message says
+ * (its key 7: how many are kept in the camera's spool/refused, the
+ * newest, porterd's HTTP status for it, when): one event
+ * camera.clip-refused per newest clip and time, which porterd raises
+ * the alert clip-refused from (docs/mqtt.md). What was announced last
+ * is kept in the hub's state, so neither a restart of the hub nor of the
+ * camera announces the same refusal again; the same clip refused again
+ * after a requeue has a new time and is announced again. Several clips
+ * refused between two messages are one event (the newest, and the count).
+ */
+static void
+clip_refused_check(struct hub *h)
+{
+	struct pt_cam_refused f;
+	char hex[2 * PT_CAM_CLIP_LEN + 1];
+	int64_t id8 = 0, at, kept_id8 = 0, kept_at = 0;
+	size_t i;
+
+	if (!hub_cam_clips_refused(h->cam, &f))
+		return;
+	for (i = 0; i < 8; i++)
+		id8 = (int64_t)((uint64_t)id8 << 8 | f.clip[i]);
+	at = (int64_t)f.at;
+	if (!h->clips_refused_known) {
+		if (hub_state_meta_get(h->st, CLIP_REFUSED_CLIP_KEY, &kept_id8) == PT_OK &&
+		    hub_state_meta_get(h->st, CLIP_REFUSED_AT_KEY, &kept_at) == PT_OK) {
+			h->clips_refused_clip = kept_id8;
+			h->clips_refused_at = kept_at;
+		}
+		h->clips_refused_known = true;
+	}
+	if (id8 == h->clips_refused_clip && at == h->clips_refused_at)
+		return;
+	hexs(f.clip, PT_CAM_CLIP_LEN, hex);
+	hlog(HLOG_WARN, "event=camera_clip_refused clip=%s status=%u refused=%u at=%lld"
+			" note=\"porterd refused the clip for good; the camera keeps it\"",
+	     hex, f.status, f.count, (long long)at);
+	event(h, "camera.clip-refused",
+	      json_pack("{s:s,s:I,s:I,s:I}", "clip", hex, "status", (json_int_t)f.status,
+			"refused", (json_int_t)f.count, "refused_at", (json_int_t)at));
+	h->clips_refused_clip = id8;
+	h->clips_refused_at = at;
+	if (hub_state_meta_set(h->st, CLIP_REFUSED_CLIP_KEY, id8) != PT_OK ||
+	    hub_state_meta_set(h->st, CLIP_REFUSED_AT_KEY, at) != PT_OK)
+		hlog(HLOG_WARN, "event=camera_clip_refused note=\"cannot store it: a restart may"
+				" announce it again\"");
+}
+
+/*
  * The camera's health, each turn: a change is an event at once
  * (camera.healthy, camera.unhealthy), and a camera that fails during a
  * session is an alert (camera-unhealthy) too. Silence counts: the last
@@ -3260,6 +3316,7 @@ cam_check(struct hub *h, uint64_t now)
 		h->cam_refused_n = 0;
 		h->cam_refused_log_ms = now + CAM_REFUSED_LOG_MS;
 	}
+	clip_refused_check(h);
 	ok = hub_cam_is_healthy(h->cam, now, &status);
 	if (ok == h->cam_healthy && (ok || status == h->cam_status))
 		return;

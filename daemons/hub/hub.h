@@ -391,6 +391,11 @@ bool hub_cam_is_healthy(const struct hub_cam *cam, uint64_t now_ms, uint32_t *st
 /* Messages refused since the last call (and the last reason), for the
  * log and the events. */
 uint64_t hub_cam_refused(struct hub_cam *cam, int *last_reason);
+/* The clips porterd refused for good that the camera's last accepted
+ * message names (its key 7, docs/cam.md): true and *f set when it names
+ * some; false (*f zeroed) when none, no message, or the key is revoked. */
+struct pt_cam_refused;
+bool hub_cam_clips_refused(const struct hub_cam *cam, struct pt_cam_refused *f);
 /* Send a mark (porter/clip.h) to [camera] marks. PT_OK, PT_EINVAL (no
  * marks socket, a bad mark), PT_EIO (errno in *sys_errno). */
 struct pt_clip_mark;

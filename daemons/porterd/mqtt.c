@@ -980,7 +980,9 @@ out:
  * door-forced, lock-jammed, clock-drift, ...) beside the event of what
  * happened, so only those raise one, never the door events themselves
  * (that would be two alerts for one opening). The uplink's own trouble is
- * an event without that form: it is mapped here.
+ * an event without that form: it is mapped here; so is a clip the
+ * camera says porterd refused for good (camera.clip-refused, one event
+ * per refusal: the owner must hear of evidence that never arrived).
  */
 static const char *
 alert_of(const char *type)
@@ -988,6 +990,7 @@ alert_of(const char *type)
 	static const char *const map[][2] = {
 		{"uplink.fork", "uplink-fork"},	/* porterd acked another chain */
 		{"uplink.gap", "uplink-gap"},
+		{"camera.clip-refused", "clip-refused"},
 	};
 	size_t i;
 

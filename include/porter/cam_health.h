@@ -16,12 +16,23 @@
  *               5: status (uint, PT_CAM_* bits),
  *               6: metrics { 1: pps, 2: fps, 3: packet age ms, 4: luma,
  *                            5: contrast, 6: change, 7: match (absent
- *                            without a reference), 8: restarts } }
+ *                            without a reference), 8: restarts },
+ *               7: refused { 1: count (uint 1..2^32-1), 2: clip (bstr
+ *                            .size 16), 3: status (0 or 400..499),
+ *                            4: at (unix s, 0..2^32-1) }   (optional) }
  *   signature = Ed25519 by the camera key over
  *               "porter/cam-health/v1" 0x00 || payload
  *
  * All CBOR in core deterministic encoding (porter/cbor.h), every key
- * required but metric 7, nothing unknown, nothing after the array.
+ * required but metric 7 and key 7, nothing unknown, nothing after the
+ * array.
+ *
+ * Key 7 (the clips porterd refused for good, kept in <spool>/refused) is
+ * the one addition to the first format: it is present exactly when at
+ * least one clip is refused, so a camera with none sends the bytes it
+ * sent before, and this decoder reads both. A decoder older than key 7
+ * refuses a message that carries it (nothing unknown): upgrade the hub
+ * before the camera.
  *
  * "time" is CLOCK_MONOTONIC: the socket is local, so camera and hub read
  * the same clock, which neither NTP nor an owner can move. (A camera on
@@ -48,9 +59,11 @@
 #define PT_CAM_HEALTH_DOMAIN "porter/cam-health/v1"
 #define PT_CAM_RUN_LEN 16
 /* Bounds: a payload with a 64-byte id and every field at its largest is
- * 159 bytes; the message adds 1 + 2 + 66. cam_health.c checks both. */
-#define PT_CAM_PAYLOAD_MAX 176
-#define PT_CAM_HEALTH_MAX 256
+ * 198 bytes (159 without key 7); the message adds 1 + 2 + 66.
+ * cam_health.c checks both. */
+#define PT_CAM_PAYLOAD_MAX 208
+#define PT_CAM_HEALTH_MAX 288
+#define PT_CAM_CLIP_LEN 16	/* a clip id (PT_CLIP_ID_LEN, porter/clip.h) */
 
 /* Status bits. OK is set exactly when no bit of PT_CAM_PROBLEMS is. */
 #define PT_CAM_OK 0x01u		/* a live, changing, lit picture (that matches
@@ -73,6 +86,8 @@
 #define PT_CAM_CONTRAST_MAX 12800u	/* luma standard deviation x 100 */
 #define PT_CAM_CHANGE_MAX 25500u	/* mean absolute picture change x 100 */
 #define PT_CAM_MATCH_MAX 1000u		/* per mille of reference blocks matched */
+#define PT_CAM_REFUSED_STATUS_MIN 400u	/* a refused clip's HTTP status: 0 (unknown) */
+#define PT_CAM_REFUSED_STATUS_MAX 499u	/* or one of 400..499 */
 
 struct pt_cam_metrics {
 	uint32_t pps;		/* packets of the video stream in the last second */
@@ -86,6 +101,16 @@ struct pt_cam_metrics {
 	uint32_t restarts;	/* input (re)starts since porter-cam started */
 };
 
+/* The clips porterd refused for good (a 4xx a retry cannot change),
+ * kept on the camera (<spool>/refused, docs/cam.md). count 0: none, and
+ * then every other field is 0 (key 7 absent from the payload). */
+struct pt_cam_refused {
+	uint32_t count;			/* clips in <spool>/refused now */
+	uint8_t clip[PT_CAM_CLIP_LEN];	/* the newest of them (last refused) */
+	uint32_t status;		/* porterd's HTTP status for it; 0: unknown */
+	uint64_t at;			/* when it was refused, unix s; 0: unknown */
+};
+
 struct pt_cam_health {
 	char id[PT_ID_MAX + 1];		/* the camera's id */
 	uint8_t run[PT_CAM_RUN_LEN];	/* random per start of porter-cam */
@@ -93,6 +118,7 @@ struct pt_cam_health {
 	uint64_t time_ms;		/* CLOCK_MONOTONIC ms, 0..INT64_MAX */
 	uint32_t status;		/* PT_CAM_* */
 	struct pt_cam_metrics m;
+	struct pt_cam_refused refused;	/* key 7; count 0: absent */
 };
 
 /* Is status a valid combination (known bits, OK iff no problem)? */

@@ -16,7 +16,15 @@ enum {
 	K_TIME = 4,
 	K_STATUS = 5,
 	K_METRICS = 6,
+	K_REFUSED = 7,
 };
+enum {
+	R_COUNT = 1,
+	R_CLIP = 2,
+	R_STATUS = 3,
+	R_AT = 4,
+};
+#define AT_MAX ((uint64_t)UINT32_MAX)
 enum {
 	M_PPS = 1,
 	M_FPS = 2,
@@ -30,10 +38,12 @@ enum {
 #define SEQ_MAX ((uint64_t)INT64_MAX)
 #define TIME_MAX ((uint64_t)INT64_MAX)
 
-/* The largest payload: map(6), id 64 bytes (1 + 2 + 64), run (1 + 1 + 16),
- * seq and time (1 + 9 each), status (1 + 2), metrics (1 + 1 + 8 x (1 + 5)). */
+/* The largest payload: map(7), id 64 bytes (1 + 2 + 64), run (1 + 1 + 16),
+ * seq and time (1 + 9 each), status (1 + 2), metrics (1 + 1 + 8 x (1 + 5)),
+ * refused (1 + 1 + count 1 + 5, clip 1 + 1 + 16, status 1 + 3, at 1 + 5). */
 #define PAYLOAD_LARGEST (1 + (1 + 2 + PT_ID_MAX) + (1 + 1 + PT_CAM_RUN_LEN) + 2 * (1 + 9) + \
-			 (1 + 2) + (1 + 1 + 8 * (1 + 5)))
+			 (1 + 2) + (1 + 1 + 8 * (1 + 5)) +                                 \
+			 (1 + 1 + (1 + 5) + (1 + 1 + PT_CAM_CLIP_LEN) + (1 + 3) + (1 + 5)))
 _Static_assert(PAYLOAD_LARGEST <= PT_CAM_PAYLOAD_MAX, "the largest payload fits");
 _Static_assert(PT_CAM_PAYLOAD_MAX >= 24 && PT_CAM_PAYLOAD_MAX <= 255,
 	       "a payload's bstr head is 2 bytes");
@@ -66,6 +76,19 @@ bounded(const char *s, size_t max)
 	return n;
 }
 
+/* count 0: nothing refused, and nothing else said; else a 4xx or 0. */
+static bool
+refused_is_valid(const struct pt_cam_refused *f)
+{
+	static const uint8_t zero[PT_CAM_CLIP_LEN];
+
+	if (f->count == 0)
+		return memcmp(f->clip, zero, sizeof(zero)) == 0 && f->status == 0 && f->at == 0;
+	return (f->status == 0 || (f->status >= PT_CAM_REFUSED_STATUS_MIN &&
+				   f->status <= PT_CAM_REFUSED_STATUS_MAX)) &&
+	       f->at <= AT_MAX;
+}
+
 static bool
 metrics_are_valid(const struct pt_cam_metrics *m)
 {
@@ -82,7 +105,8 @@ health_is_valid(const struct pt_cam_health *h, size_t *id_len)
 	*id_len = bounded(h->id, PT_ID_MAX);
 	return pt_id_is_valid(h->id, *id_len) && h->seq >= 1 && h->seq <= SEQ_MAX &&
 	       h->time_ms <= TIME_MAX && pt_cam_status_is_valid(h->status) &&
-	       metrics_are_valid(&h->m) && (((h->status & PT_CAM_NOREF) != 0) == !h->m.has_match);
+	       metrics_are_valid(&h->m) && (((h->status & PT_CAM_NOREF) != 0) == !h->m.has_match) &&
+	       refused_is_valid(&h->refused);
 }
 
 int
@@ -97,7 +121,7 @@ pt_cam_payload_encode(const struct pt_cam_health *h, uint8_t *out, size_t cap, s
 	if (h == NULL || (out == NULL && cap != 0) || !health_is_valid(h, &id_len))
 		return PT_EINVAL;
 	pt_cbor_wr_init(&w, out, cap < PT_CAM_PAYLOAD_MAX ? cap : PT_CAM_PAYLOAD_MAX);
-	pt_cbor_put_map(&w, 6);
+	pt_cbor_put_map(&w, h->refused.count != 0 ? 7 : 6);
 	pt_cbor_put_uint(&w, K_ID);
 	pt_cbor_put_text(&w, h->id, id_len);
 	pt_cbor_put_uint(&w, K_RUN);
@@ -128,6 +152,18 @@ pt_cam_payload_encode(const struct pt_cam_health *h, uint8_t *out, size_t cap, s
 	}
 	pt_cbor_put_uint(&w, M_RESTARTS);
 	pt_cbor_put_uint(&w, h->m.restarts);
+	if (h->refused.count != 0) {
+		pt_cbor_put_uint(&w, K_REFUSED);
+		pt_cbor_put_map(&w, 4);
+		pt_cbor_put_uint(&w, R_COUNT);
+		pt_cbor_put_uint(&w, h->refused.count);
+		pt_cbor_put_uint(&w, R_CLIP);
+		pt_cbor_put_bytes(&w, h->refused.clip, PT_CAM_CLIP_LEN);
+		pt_cbor_put_uint(&w, R_STATUS);
+		pt_cbor_put_uint(&w, h->refused.status);
+		pt_cbor_put_uint(&w, R_AT);
+		pt_cbor_put_uint(&w, h->refused.at);
+	}
 	if (pt_cbor_wr_status(&w) != PT_OK)
 		return PT_ENOSPC;
 	*out_len = w.len;
@@ -185,6 +221,52 @@ read_metrics(struct pt_cbor_rd *rd, struct pt_cam_metrics *m)
 	return PT_OK;
 }
 
+/* Key 7: map(4), keys 1..4 ascending, each once. */
+static int
+read_refused(struct pt_cbor_rd *rd, struct pt_cam_refused *f)
+{
+	struct pt_cbor_keys keys;
+	const uint8_t *s;
+	size_t sl;
+	uint64_t n, i, v;
+	int64_t key;
+
+	if (pt_cbor_map(rd, &n) != PT_OK || n != 4)
+		return PT_EMALFORMED;
+	pt_cbor_key_init(&keys);
+	for (i = 0; i < n; i++) {
+		if (pt_cbor_key(rd, &keys, &key) != PT_OK)
+			return PT_EMALFORMED;
+		switch (key) {
+		case R_COUNT:
+			if (pt_cbor_uint(rd, &v) != PT_OK || v < 1 || v > UINT32_MAX)
+				return PT_EMALFORMED;
+			f->count = (uint32_t)v;
+			break;
+		case R_CLIP:
+			if (pt_cbor_bytes(rd, &s, &sl) != PT_OK || sl != PT_CAM_CLIP_LEN)
+				return PT_EMALFORMED;
+			memcpy(f->clip, s, sl);
+			break;
+		case R_STATUS:
+			if (pt_cbor_uint(rd, &v) != PT_OK ||
+			    (v != 0 && (v < PT_CAM_REFUSED_STATUS_MIN || v > PT_CAM_REFUSED_STATUS_MAX)))
+				return PT_EMALFORMED;
+			f->status = (uint32_t)v;
+			break;
+		case R_AT:
+			if (pt_cbor_uint(rd, &v) != PT_OK || v > AT_MAX)
+				return PT_EMALFORMED;
+			f->at = v;
+			break;
+		default:
+			return PT_EMALFORMED;
+		}
+	}
+	/* Four pairs, keys strictly ascending from 1..4: each once. */
+	return PT_OK;
+}
+
 int
 pt_cam_payload_decode(const uint8_t *p, size_t len, struct pt_cam_health *h)
 {
@@ -194,6 +276,7 @@ pt_cam_payload_decode(const uint8_t *p, size_t len, struct pt_cam_health *h)
 	size_t sl, id_len;
 	uint64_t n, i, v;
 	int64_t key;
+	unsigned seen = 0;
 	int r = PT_EMALFORMED;
 
 	if (h == NULL)
@@ -206,13 +289,15 @@ pt_cam_payload_decode(const uint8_t *p, size_t len, struct pt_cam_health *h)
 		goto fail;
 	}
 	pt_cbor_rd_init(&rd, p, len);
-	if (pt_cbor_map(&rd, &n) != PT_OK || n != 6)
+	if (pt_cbor_map(&rd, &n) != PT_OK || n < 6 || n > 7)
 		goto fail;
 	pt_cbor_key_init(&keys);
 	for (i = 0; i < n; i++) {
-		/* Six pairs with strictly ascending keys from 1..6: each once. */
-		if (pt_cbor_key(&rd, &keys, &key) != PT_OK)
+		/* Keys strictly ascend, so each comes at most once; seen
+		 * says 1..6 all came (7, refused, is optional). */
+		if (pt_cbor_key(&rd, &keys, &key) != PT_OK || key < K_ID || key > K_REFUSED)
 			goto fail;
+		seen |= 1u << key;
 		switch (key) {
 		case K_ID:
 			if (pt_cbor_text(&rd, &s, &sl) != PT_OK ||
@@ -246,11 +331,15 @@ pt_cam_payload_decode(const uint8_t *p, size_t len, struct pt_cam_health *h)
 			if (read_metrics(&rd, &h->m) != PT_OK)
 				goto fail;
 			break;
+		case K_REFUSED:
+			if (read_refused(&rd, &h->refused) != PT_OK)
+				goto fail;
+			break;
 		default:
 			goto fail;
 		}
 	}
-	if (!pt_cbor_rd_done(&rd) || !health_is_valid(h, &id_len))
+	if ((seen & 0x7eu) != 0x7eu || !pt_cbor_rd_done(&rd) || !health_is_valid(h, &id_len))
 		goto fail;
 	return PT_OK;
 fail:

@@ -73,6 +73,31 @@ static const uint8_t sample_payload[] = {
 	0x08, 0x00,					/* restarts 0 */
 };
 
+static struct pt_secret *key(uint8_t fill);
+
+/* sample() with clips refused: 3 kept, the newest 0x5a.. refused 413
+ * at 1764800000 (2025-12-03T22:13:20Z). */
+static void
+sample_refused(struct pt_cam_health *h)
+{
+	sample(h);
+	h->refused.count = 3;
+	memset(h->refused.clip, 0x5a, PT_CAM_CLIP_LEN);
+	h->refused.status = 413;
+	h->refused.at = 1764800000;
+}
+
+/* Key 7 as sample_refused() encodes it: sample_payload with map(7) and these
+ * bytes after it (docs/cam.md shows them). */
+static const uint8_t refused_tail[] = {
+	0x07, 0xa4,					/* 7: refused, map(4) */
+	0x01, 0x03,					/* count 3 */
+	0x02, 0x50, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,	/* clip, 16 bytes */
+	0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,
+	0x03, 0x19, 0x01, 0x9d,				/* status 413 */
+	0x04, 0x1a, 0x69, 0x30, 0xb6, 0x00,		/* at 1764800000 */
+};
+
 static void
 test_status(void)
 {
@@ -118,7 +143,17 @@ test_payload(void)
 	h.m.pps = PT_CAM_PPS_MAX;
 	h.m.packet_age_ms = PT_CAM_AGE_MAX;
 	h.m.restarts = UINT32_MAX;
+	h.m.fps = PT_CAM_FPS_MAX;
+	h.m.luma = PT_CAM_LUMA_MAX;
+	h.m.contrast = PT_CAM_CONTRAST_MAX;
+	h.m.change = PT_CAM_CHANGE_MAX;
+	h.m.match = PT_CAM_MATCH_MAX;
+	h.refused.count = UINT32_MAX;
+	memset(h.refused.clip, 0xff, PT_CAM_CLIP_LEN);
+	h.refused.status = PT_CAM_REFUSED_STATUS_MAX;
+	h.refused.at = UINT32_MAX;
 	T_EQ(pt_cam_payload_encode(&h, buf, sizeof(buf), &n), PT_OK, "the largest payload encodes");
+	T_EQ(n, 184, "the largest payload is 184 bytes (docs/cam.md)");
 	T_OK(n <= PT_CAM_PAYLOAD_MAX, "%zu bytes, at most %d", n, PT_CAM_PAYLOAD_MAX);
 	T_EQ(pt_cam_payload_decode(buf, n, &d), PT_OK, "and decodes");
 	T_EQ(pt_cam_payload_encode(&h, buf, n - 1, &n), PT_ENOSPC, "one byte short: no space");
@@ -154,6 +189,147 @@ test_payload(void)
 	sample(&h);
 	memcpy(h.id, "a b", 4);
 	T_EQ(pt_cam_payload_encode(&h, buf, sizeof(buf), &n), PT_EINVAL, "a space in the id: refused");
+}
+
+/* sample_refused()'s payload, built from the two tables. */
+static size_t
+refused_payload(uint8_t *buf)
+{
+	memcpy(buf, sample_payload, sizeof(sample_payload));
+	buf[0] = 0xa7;
+	memcpy(buf + sizeof(sample_payload), refused_tail, sizeof(refused_tail));
+	return sizeof(sample_payload) + sizeof(refused_tail);
+}
+
+/* Decode refused_payload() with byte at (of the tail) set to v. */
+static int
+dec_rmut(size_t at, uint8_t v)
+{
+	uint8_t buf[sizeof(sample_payload) + sizeof(refused_tail)];
+	struct pt_cam_health d;
+	static const struct pt_cam_health zero;
+	int r;
+
+	(void)refused_payload(buf);
+	buf[sizeof(sample_payload) + at] = v;
+	r = pt_cam_payload_decode(buf, sizeof(buf), &d);
+	if (r != PT_OK && memcmp(&d, &zero, sizeof(d)) != 0)
+		return 99;
+	return r;
+}
+
+/* Key 7: the clips porterd refused for good. */
+static void
+test_refused(void)
+{
+	const struct pt_crypto_ops *ops = pt_crypto_sodium();
+	struct pt_secret *cam = key(0x11);
+	struct pt_signer sg;
+	struct pt_cam_health h, d;
+	uint8_t buf[PT_CAM_PAYLOAD_MAX + 8], want[PT_CAM_PAYLOAD_MAX], msg[PT_CAM_HEALTH_MAX];
+	uint8_t pk[PT_PK_LEN];
+	size_t n, wn, i, bad = 0;
+
+	wn = refused_payload(want);
+	sample_refused(&h);
+	T_EQ(pt_cam_payload_encode(&h, buf, sizeof(buf), &n), PT_OK, "with refused clips: encodes");
+	T_OK(n == wn && memcmp(buf, want, n) == 0, "the bytes docs/cam.md shows (%zu)", n);
+	save("payload_refused", buf, n);
+	T_EQ(pt_cam_payload_decode(buf, n, &d), PT_OK, "decodes");
+	T_OK(memcmp(&h, &d, sizeof(h)) == 0, "to the same struct");
+	T_EQ(d.refused.count, 3, "count");
+	T_EQ(d.refused.status, 413, "status");
+	T_EQ(d.refused.at, 1764800000, "at");
+	/* A camera with nothing refused sends the first format's bytes. */
+	sample(&h);
+	T_EQ(pt_cam_payload_encode(&h, buf, sizeof(buf), &n), PT_OK, "nothing refused");
+	T_OK(n == sizeof(sample_payload) && memcmp(buf, sample_payload, n) == 0,
+	     "nothing refused: no key 7, the bytes before it");
+	T_EQ(pt_cam_payload_decode(sample_payload, sizeof(sample_payload), &d), PT_OK,
+	     "a message without key 7 still decodes");
+	T_EQ(d.refused.count, 0, "and says nothing refused");
+
+	/* The encoder refuses what the decoder would. */
+	sample_refused(&h);
+	h.refused.status = 399;
+	T_EQ(pt_cam_payload_encode(&h, buf, sizeof(buf), &n), PT_EINVAL, "status 399: refused");
+	h.refused.status = 500;
+	T_EQ(pt_cam_payload_encode(&h, buf, sizeof(buf), &n), PT_EINVAL, "status 500: refused");
+	h.refused.status = 0;
+	T_EQ(pt_cam_payload_encode(&h, buf, sizeof(buf), &n), PT_OK, "status 0 (unknown): fine");
+	T_EQ(pt_cam_payload_decode(buf, n, &d), PT_OK, "and decodes");
+	h.refused.status = 400;
+	h.refused.at = (uint64_t)UINT32_MAX + 1;
+	T_EQ(pt_cam_payload_encode(&h, buf, sizeof(buf), &n), PT_EINVAL, "at over 2^32-1: refused");
+	sample(&h);
+	h.refused.status = 413;
+	T_EQ(pt_cam_payload_encode(&h, buf, sizeof(buf), &n), PT_EINVAL,
+	     "count 0 with a status: refused");
+	sample(&h);
+	h.refused.clip[5] = 1;
+	T_EQ(pt_cam_payload_encode(&h, buf, sizeof(buf), &n), PT_EINVAL,
+	     "count 0 with a clip: refused");
+
+	/* The decoder, byte by byte. */
+	for (i = 0; i < wn; i++)
+		if (pt_cam_payload_decode(want, i, &d) != PT_EMALFORMED)
+			bad++;
+	T_EQ(bad, 0, "every truncation is malformed");
+	T_EQ(dec_rmut(0, 0x08), PT_EMALFORMED, "key 8: unknown");
+	T_EQ(dec_rmut(1, 0xa3), PT_EMALFORMED, "refused map of 3");
+	T_EQ(dec_rmut(1, 0xa5), PT_EMALFORMED, "refused map of 5");
+	T_EQ(dec_rmut(3, 0x00), PT_EMALFORMED, "count 0");
+	T_EQ(dec_rmut(2, 0x02), PT_EMALFORMED, "refused keys out of order");
+	T_EQ(dec_rmut(2, 0x05), PT_EMALFORMED, "an unknown refused key");
+	T_EQ(dec_rmut(5, 0x4f), PT_EMALFORMED, "a clip of 15 bytes");
+	T_EQ(dec_rmut(5, 0x70), PT_EMALFORMED, "the clip as text");
+	T_EQ(dec_rmut(25, 0x8f), PT_EMALFORMED, "status 399 (0x018f)");
+	T_EQ(dec_rmut(25, 0xf3), PT_OK, "status 499 (0x01f3) is fine");
+	T_EQ(dec_rmut(24, 0x02), PT_EMALFORMED, "status 669 (0x029d)");
+	T_EQ(dec_rmut(23, 0x1a), PT_EMALFORMED, "status with a 4-byte head");
+	T_EQ(dec_rmut(27, 0x1b), PT_EMALFORMED, "at as a 64-bit head (truncated)");
+	{
+		/* Key 7 without key 6 (at offset 41 of the sample, to its end). */
+		uint8_t b2[sizeof(sample_payload) + sizeof(refused_tail)];
+
+		T_EQ(sample_payload[41], 0x06, "key 6 at offset 41");
+		memcpy(b2, sample_payload, 41);
+		b2[0] = 0xa6;
+		memcpy(b2 + 41, refused_tail, sizeof(refused_tail));
+		T_EQ(pt_cam_payload_decode(b2, 41 + sizeof(refused_tail), &d), PT_EMALFORMED,
+		     "keys 1..5 and 7 (no metrics): malformed");
+		b2[0] = 0xa7;
+		T_EQ(pt_cam_payload_decode(b2, 41 + sizeof(refused_tail), &d), PT_EMALFORMED,
+		     "map(7) without metrics: malformed");
+	}
+	{
+		/* map(6) with key 7 present: one pair too many. */
+		uint8_t b3[sizeof(sample_payload) + sizeof(refused_tail)];
+		(void)refused_payload(b3);
+		b3[0] = 0xa6;
+		T_EQ(pt_cam_payload_decode(b3, sizeof(b3), &d), PT_EMALFORMED,
+		     "map(6) followed by key 7: trailing bytes, malformed");
+	}
+
+	/* Signed: opens, and no bit flip opens. */
+	pt_signer_sodium(&sg, cam);
+	pt_secret_public(cam, pk);
+	sample_refused(&h);
+	T_EQ(pt_cam_health_sign(&sg, &h, msg, sizeof(msg), &n), PT_OK, "signed with key 7");
+	T_EQ(n, 1 + 2 + wn + 2 + PT_SIG_LEN, "%zu bytes", n);
+	save("message_refused", msg, n);
+	T_EQ(pt_cam_health_open(ops, pk, msg, n, &d), PT_OK, "opens");
+	T_OK(memcmp(&h, &d, sizeof(h)) == 0, "to the same struct");
+	bad = 0;
+	for (i = 0; i < n; i++) {
+		uint8_t f[PT_CAM_HEALTH_MAX];
+		memcpy(f, msg, n);
+		f[i] ^= 0x01;
+		if (pt_cam_health_open(ops, pk, f, n, &d) == PT_OK)
+			bad++;
+	}
+	T_EQ(bad, 0, "no single bit flip opens");
+	pt_secret_free(cam);
 }
 
 /* Decode a mutated copy of the sample payload. */
@@ -400,5 +576,6 @@ main(void)
 	test_strict();
 	test_sign_open();
 	test_watch();
+	test_refused();
 	return t_done();
 }
