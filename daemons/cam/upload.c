@@ -27,9 +27,8 @@
  * segment of the clip being recorded goes next.
  *
  * A file is deleted only after a 2xx answer that shows porterd stored it:
- * for a segment and for the manifest, the answer's "size" and "sha256"
- * are those of the bytes sent; for the key record, its "clip" is this
- * clip (porterd answers no hash of it). Other answers:
+ * its "clip" is this clip, and its "size" and "sha256" are those of the
+ * bytes sent (a segment, the key record, the manifest). Other answers:
  *   - no answer, 5xx, 507 (quota), 429, another 4xx, a 2xx that does not
  *     show the file stored: the file stays, and this clip (only this one)
  *     waits 1 s, doubling up to 60 s (the newest clip at most 4 s);
@@ -187,26 +186,21 @@ answer_field(const struct answer *a, const char *key, char *out, size_t cap)
 	return true;
 }
 
-/* What a PUT sends: what porterd's answer must show of it. */
-enum put_kind {
-	KIND_KEYREC,	/* the clip id (the answer carries no hash of it) */
-	KIND_SEGMENT,	/* {"clip","index","size","sha256"} */
-	KIND_MANIFEST,	/* {"clip","camera","segments","stored","missing","size","sha256"} */
-};
-
-/* Does porterd's 2xx answer show the file stored? Its clip id, and for a
- * segment or the manifest the size and SHA-256 of the bytes sent. */
+/* Does porterd's 2xx answer show the file stored? Its clip id, and the
+ * size and SHA-256 of the bytes sent: porterd answers
+ *   the key record  {"clip","camera","start_seq","recipients","size","sha256"}
+ *   a segment       {"clip","index","size","sha256"}
+ *   the manifest    {"clip","camera","segments","stored","missing","size","sha256"}
+ * (a porterd older than the key record's hash leaves every clip's key
+ * record in the spool, retried, and sends no segment of it). */
 static bool
-answer_shows_stored(const struct answer *a, const char *hex, const uint8_t *body, size_t len,
-		    enum put_kind kind)
+answer_shows_stored(const struct answer *a, const char *hex, const uint8_t *body, size_t len)
 {
 	uint8_t h[PT_HASH_LEN];
 	char want[2 * PT_HASH_LEN + 1], got[2 * PT_HASH_LEN + 2], size[24], clip[40];
 
 	if (!answer_field(a, "clip", clip, sizeof(clip)) || strcmp(clip, hex) != 0)
 		return false;
-	if (kind == KIND_KEYREC)
-		return true;
 	pt_crypto_sodium()->sha256(h, body, len);
 	pt_hex(h, sizeof(h), want);
 	return answer_field(a, "sha256", got, sizeof(got)) && strcasecmp(got, want) == 0 &&
@@ -217,7 +211,7 @@ answer_shows_stored(const struct answer *a, const char *hex, const uint8_t *body
 /* One PUT (logged unless stored). */
 static enum put_result
 put(CURL *h, const struct cam_config *cfg, const char *url, const char *hex, const uint8_t *body,
-    size_t len, enum put_kind kind, const char *sig_b64, long *status)
+    size_t len, const char *sig_b64, long *status)
 {
 	struct curl_slist *hd = NULL;
 	struct answer *a;
@@ -263,7 +257,7 @@ put(CURL *h, const struct cam_config *cfg, const char *url, const char *hex, con
 		camlog(CAMLOG_WARN, "event=upload url=\"%s\" result=failed error=\"%s\"", url,
 		       curl_easy_strerror(e));
 	} else if (code >= 200 && code < 300) {
-		if (answer_shows_stored(a, hex, body, len, kind))
+		if (answer_shows_stored(a, hex, body, len))
 			r = PUT_STORED;
 		else
 			camlog(CAMLOG_WARN, "event=upload url=\"%s\" result=unconfirmed status=%ld"
@@ -356,7 +350,7 @@ upload_one(CURL *h, const struct cam_config *cfg, const char *hex, bool *did, lo
 			return PUT_RETRY;
 		}
 		(void)snprintf(url, sizeof(url), "%.*s/v1/clips/%.32s/key", (int)bl, base, hex);
-		r = put(h, cfg, url, hex, body, len, KIND_KEYREC, NULL, status);
+		r = put(h, cfg, url, hex, body, len, NULL, status);
 		free(body);
 		if (r != PUT_STORED)
 			return r;
@@ -387,7 +381,7 @@ upload_one(CURL *h, const struct cam_config *cfg, const char *hex, bool *did, lo
 		}
 		(void)snprintf(url, sizeof(url), "%.*s/v1/clips/%.32s/segments/%ld", (int)bl, base, hex,
 			       idx);
-		r = put(h, cfg, url, hex, body, len, KIND_SEGMENT, sig_b64, status);
+		r = put(h, cfg, url, hex, body, len, sig_b64, status);
 		free(body);
 		if (r != PUT_STORED)
 			return r;
@@ -407,7 +401,7 @@ upload_one(CURL *h, const struct cam_config *cfg, const char *hex, bool *did, lo
 		return PUT_RETRY;
 	}
 	(void)snprintf(url, sizeof(url), "%.*s/v1/clips/%.32s/manifest", (int)bl, base, hex);
-	r = put(h, cfg, url, hex, body, len, KIND_MANIFEST, NULL, status);
+	r = put(h, cfg, url, hex, body, len, NULL, status);
 	free(body);
 	if (r != PUT_STORED)
 		return r;

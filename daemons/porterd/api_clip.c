@@ -980,7 +980,8 @@ keyrec_put(struct server *s, struct request *rq, struct reply *rp,
 	struct pt_clip_keyrec k;
 	struct pt_clip_row row;
 	struct pt_camera cam;
-	char cam_id[PT_ID_MAX + 1], clip_hex[CLIP_HEX + 1];
+	char cam_id[PT_ID_MAX + 1], clip_hex[CLIP_HEX + 1], hx[2 * PT_HASH_LEN + 1];
+	uint8_t h[PT_HASH_LEN];
 	bool in_tx = false, fits = false, exists;
 	int x;
 
@@ -1068,9 +1069,14 @@ keyrec_put(struct server *s, struct request *rq, struct reply *rp,
 	in_tx = false;
 	rp->status = 201;
 answer:
+	/* The stored key record is these bytes (stored now, or found
+	 * identical by keyrec_same): its hash lets the camera delete its copy. */
+	pt_crypto_sodium()->sha256(h, (const uint8_t *)rq->body, rq->len);
+	pt_hex(h, sizeof(h), hx);
 	pt_clip_id_text(clip, clip_hex);
-	rp->body = json_pack("{s:s,s:s,s:I,s:i}", "clip", clip_hex, "camera", cam.id, "start_seq",
-			     (json_int_t)k.start_seq, "recipients", (int)k.n_keys);
+	rp->body = json_pack("{s:s,s:s,s:I,s:i,s:I,s:s}", "clip", clip_hex, "camera", cam.id,
+			     "start_seq", (json_int_t)k.start_seq, "recipients", (int)k.n_keys,
+			     "size", (json_int_t)rq->len, "sha256", hx);
 out:
 	if (in_tx)
 		pt_store_rollback(s->st);

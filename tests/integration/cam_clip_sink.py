@@ -9,11 +9,12 @@ beside it (.hdr), logs one line per
 request to DIR/requests.log, and answers 503 to the first FAIL_FIRST
 requests (to exercise the uploader's retry), 201 after that, with the
 body porterd's api_clip.c answers ({"clip","index","size","sha256"} for a
-segment, {"clip",...,"size","sha256"} for the manifest, {"clip",...} for the key
+segment, {"clip",...,"size","sha256"} for the manifest and the key
 record). DIR/control, read at each
 request, changes that: a line "CLIP CODE" answers CODE (no body) to every
 PUT for that clip, a line "lie" answers 201 with another SHA-256 for
-segments (and stores nothing), a line "lie-manifest" the same for manifests. Nothing is checked here: the test checks
+segments (and stores nothing), a line "lie-manifest" the same for manifests,
+a line "lie-keyrec" the same for key records. Nothing is checked here: the test checks
 what arrived."""
 import base64
 import hashlib
@@ -44,7 +45,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def control(self):
-        forced, lie, lie_manifest = {}, False, False
+        forced, lie, lie_manifest, lie_keyrec = {}, False, False, False
         try:
             with open(os.path.join(root, "control")) as f:
                 for line in f:
@@ -53,11 +54,13 @@ class H(http.server.BaseHTTPRequestHandler):
                         lie = True
                     elif w == ["lie-manifest"]:
                         lie_manifest = True
+                    elif w == ["lie-keyrec"]:
+                        lie_keyrec = True
                     elif len(w) == 2:
                         forced[w[0]] = int(w[1])
         except OSError:
             pass
-        return forced, lie, lie_manifest
+        return forced, lie, lie_manifest, lie_keyrec
 
     def do_PUT(self):
         global count
@@ -65,12 +68,13 @@ class H(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(n)
         count += 1
         m = route.match(self.path)
-        forced, lie, lie_manifest = self.control()
+        forced, lie, lie_manifest, lie_keyrec = self.control()
         code = 404 if m is None else 503 if count <= fail_first else 201
         if m is not None and m.group(1) in forced:
             code = forced[m.group(1)]
         lie = (lie and m is not None and m.group(3) is not None and code == 201 or
-               lie_manifest and m is not None and m.group(2) == "manifest" and code == 201)
+               lie_manifest and m is not None and m.group(2) == "manifest" and code == 201 or
+               lie_keyrec and m is not None and m.group(2) == "key" and code == 201)
         with open(os.path.join(root, "requests.log"), "a") as log:
             log.write("%d PUT %s %d -> %d%s\n" % (count, self.path, n, code,
                                                  " lie" if lie else ""))
@@ -83,7 +87,7 @@ class H(http.server.BaseHTTPRequestHandler):
         else:
             ans = {"clip": m.group(1), "camera": self.headers.get("Porter-Camera", ""),
                    "segments": 0, "stored": 0, "missing": []}
-            if m.group(2) == "manifest":
+            if m.group(2) in ("manifest", "key"):
                 ans["size"] = n
                 ans["sha256"] = hashlib.sha256(sha.encode()).hexdigest() if lie else sha
         if lie:

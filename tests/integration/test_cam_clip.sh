@@ -470,6 +470,29 @@ for ((i = 0; i < 100; i++)); do [ ! -e "um/spool/$M" ] && break; sleep 0.1; done
 ok "... the next answer with the manifest's SHA-256: uploaded and deleted" ||
 	{ show cam12.log; show sink/requests.log; ls -la um/spool; }
 stop
+# So does the key record's (sent first): another hash keeps it, and
+# nothing after it is sent; the right answer deletes it and the clip goes on.
+rm -rf uk && mkdir -p uk/spool
+conf uk.conf uk "lavfi:testsrc2=size=320x240:rate=25" "server = http://127.0.0.1:$PORT"
+K=$(fake_clip uk 1 manifest)
+head -c 300 /dev/urandom >"uk/spool/$K/keyrec"
+cp "uk/spool/$K/keyrec" uk.keyrec
+$ROOT && chown nobody "uk/spool/$K/keyrec"
+echo lie-keyrec >sink/control
+start uk.conf cam13.log
+wait_log cam13.log "url=\"http://127.0.0.1:$PORT/v1/clips/$K/key\" result=unconfirmed" 10 &&
+	wait_log cam13.log "event=upload_retry delay_ms=2000 clip=$K" 10 &&
+	[ "$(grep -c "/v1/clips/$K/key .*-> 201 lie" sink/requests.log)" -ge 2 ] &&
+	[ -f "uk/spool/$K/keyrec" ] && ! grep -q "/v1/clips/$K/segments" sink/requests.log
+ok "a 2xx whose SHA-256 is not the key record's: kept, retried, no segment sent after it" ||
+	{ show cam13.log; show sink/requests.log; ls -la "uk/spool/$K"; }
+: >sink/control
+for ((i = 0; i < 100; i++)); do [ ! -e "uk/spool/$K" ] && break; sleep 0.1; done
+[ ! -e "uk/spool/$K" ] && grep -q "/v1/clips/$K/key .*-> 201$" sink/requests.log &&
+	grep -q "/v1/clips/$K/manifest .*-> 201$" sink/requests.log && cmp -s "sink/$K/keyrec" uk.keyrec
+ok "... the next answer with its SHA-256: the key record, the segment and the manifest uploaded, deleted" ||
+	{ show cam13.log; show sink/requests.log; ls -la uk/spool; }
+stop
 : >sink/control
 # 100 clips the server keeps failing (503), one it refuses for good (413),
 # one it cannot take yet (401), one it takes; then a clip recorded meanwhile.

@@ -349,25 +349,31 @@ cam_put(struct up *u, const char *path, const char *camera, const char *sig, con
 	free(b.p);
 }
 
-/* The manifest PUT's answer names the manifest c sent: its size and its
- * SHA-256 as lowercase hex (docs/api.md; porter-cam deletes its copy on
- * this). */
+/* A PUT's answer names the bytes sent: their size and SHA-256 as
+ * lowercase hex (docs/api.md; porter-cam deletes its copy on this). */
 static bool
-manifest_answer_is(const struct up *u, const struct clip *c)
+answer_names(const struct up *u, const uint8_t *body, size_t len)
 {
 	uint8_t h[PT_HASH_LEN];
 	char want[2 * PT_HASH_LEN + 1];
 	const char *got = json_string_value(json_object_get(u->json, "sha256"));
 
-	pt_crypto_sodium()->sha256(h, c->manifest, c->manifest_len);
+	pt_crypto_sodium()->sha256(h, body, len);
 	pt_hex(h, sizeof(h), want);
 	if (got == NULL || strcmp(got, want) != 0 ||
-	    json_integer_value(json_object_get(u->json, "size")) != (json_int_t)c->manifest_len) {
-		printf("# want sha256 %s size %zu, got %s\n", want, c->manifest_len,
+	    json_integer_value(json_object_get(u->json, "size")) != (json_int_t)len) {
+		printf("# want sha256 %s size %zu, got %s\n", want, len,
 		       u->json != NULL ? json_dumps(u->json, 0) : "(no JSON)");
 		return false;
 	}
 	return true;
+}
+
+/* The manifest PUT's answer names the manifest c sent. */
+static bool
+manifest_answer_is(const struct up *u, const struct clip *c)
+{
+	return answer_names(u, c->manifest, c->manifest_len);
 }
 
 static bool
@@ -1037,8 +1043,12 @@ test_keyrec(void)
 			   ji(u.json, "recipients") == 2 && ji(u.json, "start_seq") == 7,
 		   "the key record -> 201 {clip, recipients 2, start_seq 7} (got %ld)", u.status))
 		printf("# %s\n", u.json != NULL ? json_dumps(u.json, 0) : "");
+	CHECK(answer_names(&u, kc_rec, kc_rec_len),
+	      "the key record's 201 carries its size and SHA-256 (hex)");
 	cam_put(&u, pathf("/v1/clips/%s/key", KC.hex), "cam-front", NULL, kc_rec, kc_rec_len);
 	CHECK(u.status == 200, "the same key record again -> 200 (got %ld)", u.status);
+	CHECK(answer_names(&u, kc_rec, kc_rec_len),
+	      "the same key record's 200 carries the same size and SHA-256");
 	keyrec_make(&KC, &CAM, 1700000000001ull, other, &other_len, false);
 	cam_put(&u, pathf("/v1/clips/%s/key", KC.hex), "cam-front", NULL, other, other_len);
 	CHECK(u.status == 409 && strcmp(u.code, "conflict") == 0,
