@@ -242,6 +242,13 @@ test('words: lookups are own properties only', async () => {
   assert.equal(w.isAlert({ id: 'x', type: 7 }, new Set()), false);
 });
 
+test('words: the refused clip and the evicted revocation have words', async () => {
+  const w = await load('words.js');
+  assert.match(w.eventText('camera.clip-refused'), /refused a clip/);
+  assert.match(w.eventText('clip-refused'), /porter-cam refused/);
+  assert.match(w.eventText('revocation.pending-evicted'), /dropped/);
+});
+
 test('kdf: stored limits are accepted between interactive and moderate only', async () => {
   const k = await load('kdf.js');
   const { getSodium } = await load('sodium.js');

@@ -102,6 +102,8 @@ const EVENTS = {
   'revocation.refuse': 'revocation refused at the hub',
   'camera.healthy': 'camera healthy',
   'camera.unhealthy': 'camera unhealthy',
+  'camera.clip-refused': 'the server refused a clip of the camera\'s for good',
+  'revocation.pending-evicted': 'a revocation the hub could not verify yet was dropped (too many waiting)',
   'owner.add': 'owner key trusted by the hub',
   'owner.refuse': 'owner key refused by the hub',
   'courier-panic': 'courier pressed panic',
@@ -137,6 +139,7 @@ const ALERT_WORDS = {
   'approval-request': 'the hub asks an owner to let someone in',
   'hub-disowned': 'the hub says it no longer belongs to this home',
   'hub-replaced': 'another home registered this hub, which had not confirmed this one',
+  'clip-refused': 'the server refused a clip for good: it is kept on the camera (porter-cam refused)',
 };
 
 const STATES = {
