@@ -2144,18 +2144,18 @@ ctx_build(struct hub *h, const char *lock, const uint8_t *chain, size_t chain_le
 	/* Usage must be known up front: the chain's token ids, from an
 	 * unverified decode (pt_decide verifies before it trusts any of it). */
 	memset(h->usage, 0, sizeof(h->usage));
-	if (pt_chain_decode(chain, chain_len, &h->ids) == PT_OK) {
+	if (pt_chain_decode(chain, chain_len, &h->ids) == PT_OK)
 		for (i = 0; i < h->ids.n; i++)
 			memcpy(ctis[n_ctis++], h->ids.link[i].g.cti, PT_CTI_LEN);
-		if (hub_state_usage_load(h->st, (const uint8_t(*)[PT_CTI_LEN])ctis, n_ctis, h->usage) !=
-		    PT_OK)
-			return PT_EIO;
+	/* One snapshot of the state: usage, revocations, their version. */
+	if (hub_state_ctx_load(h->st, (const uint8_t(*)[PT_CTI_LEN])ctis, n_ctis, h->usage,
+			       rev_ctis, &n_rev_ctis, rev_keys, &n_rev_keys, &rev_version,
+			       &rev_at) != PT_OK)
+		return PT_EIO;
+	if (n_ctis > 0) {
 		cx->usage = h->usage;
 		cx->n_usage = n_ctis;
 	}
-	if (hub_state_revoked_load(h->st, rev_ctis, &n_rev_ctis, rev_keys, &n_rev_keys) != PT_OK ||
-	    hub_state_revocation_version(h->st, &rev_version, &rev_at) != PT_OK)
-		return PT_EIO;
 	cx->revoked_ctis = (const uint8_t(*)[PT_CTI_LEN])*rev_ctis;
 	cx->n_revoked_ctis = n_rev_ctis;
 	cx->revoked_keys = (const uint8_t(*)[PT_PK_LEN])*rev_keys;

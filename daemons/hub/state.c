@@ -1172,14 +1172,43 @@ hub_state_home_set(struct hub_state *hs, const char *home_id)
 
 /* ---- entries ---- */
 
+/* Inside the caller's transaction: the usage of each of the n token ids
+ * into out[i] (cti set, used 0 for one never charged). */
+static int
+usage_rows(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n,
+	   struct pt_usage *out, const char *what)
+{
+	sqlite3_stmt *s;
+	size_t i;
+	int r, rc;
+
+	if ((s = get(hs, S_USAGE_GET, what)) == NULL)
+		return PT_EIO;
+	for (i = 0; i < n; i++) {
+		memcpy(out[i].cti, ctis[i], PT_CTI_LEN);
+		out[i].used = 0;
+		rc = SQLITE_OK;
+		bind_blob(s, 1, ctis[i], PT_CTI_LEN, &rc);
+		r = step_row(hs, s, rc, what);
+		if (r == PT_ENOTFOUND)
+			continue;	/* never charged: 0 */
+		if (r != PT_OK)
+			return r;
+		if (!col_u32(s, 0, &out[i].used)) {
+			done(s);
+			return log_eio_msg(what, "stored value out of range");
+		}
+		done(s);
+	}
+	return PT_OK;
+}
+
 int
 hub_state_usage_load(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n,
 		     struct pt_usage *out)
 {
 	const char *what = "cannot read entries used";
-	sqlite3_stmt *s;
-	size_t i;
-	int r, rc;
+	int r;
 
 	if (hs == NULL || (n != 0 && (ctis == NULL || out == NULL)))
 		return PT_EINVAL;
@@ -1189,26 +1218,8 @@ hub_state_usage_load(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], si
 	/* One snapshot for all of them. */
 	if ((r = tx_begin(hs, S_BEGIN, what)) != PT_OK)
 		goto out_wipe;
-	if ((s = get(hs, S_USAGE_GET, what)) == NULL) {
-		r = PT_EIO;
+	if ((r = usage_rows(hs, ctis, n, out, what)) != PT_OK)
 		goto out_rollback;
-	}
-	for (i = 0; i < n; i++) {
-		memcpy(out[i].cti, ctis[i], PT_CTI_LEN);
-		rc = SQLITE_OK;
-		bind_blob(s, 1, ctis[i], PT_CTI_LEN, &rc);
-		r = step_row(hs, s, rc, what);
-		if (r == PT_ENOTFOUND)
-			continue;	/* never charged: 0 */
-		if (r != PT_OK)
-			goto out_rollback;
-		if (!col_u32(s, 0, &out[i].used)) {
-			done(s);
-			r = log_eio_msg(what, "stored value out of range");
-			goto out_rollback;
-		}
-		done(s);
-	}
 	if ((r = tx_commit(hs, what)) != PT_OK)
 		goto out_wipe;
 	return PT_OK;
@@ -1393,6 +1404,28 @@ out_free:
 	return r;
 }
 
+/* Keep a copy of the revocation set read with data_version dv (from one
+ * snapshot); none if there is no memory for it (read again next time). */
+static void
+rev_set_keep(struct hub_state *hs, const uint8_t *c, size_t nc, const uint8_t *k, size_t nk,
+	     int64_t dv)
+{
+	free(hs->rc.ctis);
+	free(hs->rc.keys);
+	hs->rc.ctis = hs->rc.keys = NULL;
+	hs->rc.n_ctis = hs->rc.n_keys = 0;
+	hs->rc.set_ok = false;
+	if (dup_items(c, nc, PT_CTI_LEN, &hs->rc.ctis) && dup_items(k, nk, PT_PK_LEN, &hs->rc.keys)) {
+		hs->rc.n_ctis = nc;
+		hs->rc.n_keys = nk;
+		hs->rc.set_dv = dv;
+		hs->rc.set_ok = true;
+	} else {
+		free(hs->rc.ctis);
+		hs->rc.ctis = NULL;
+	}
+}
+
 int
 hub_state_revoked_load(struct hub_state *hs, uint8_t (**ctis)[PT_CTI_LEN], size_t *n_ctis,
 		       uint8_t (**keys)[PT_PK_LEN], size_t *n_keys)
@@ -1435,15 +1468,7 @@ hub_state_revoked_load(struct hub_state *hs, uint8_t (**ctis)[PT_CTI_LEN], size_
 	}
 	if ((r = tx_commit(hs, what)) != PT_OK)
 		goto out_free;
-	if (dup_items(c, nc, PT_CTI_LEN, &hs->rc.ctis) &&
-	    dup_items(k, nk, PT_PK_LEN, &hs->rc.keys)) {
-		hs->rc.n_ctis = nc;
-		hs->rc.n_keys = nk;
-		hs->rc.set_dv = dv;
-		hs->rc.set_ok = true;
-	} else {
-		rev_cache_clear(hs);	/* no copy: read again next time */
-	}
+	rev_set_keep(hs, c, nc, k, nk, dv);
 out_ok:
 	*ctis = (uint8_t(*)[PT_CTI_LEN])(void *)c;
 	*keys = (uint8_t(*)[PT_PK_LEN])(void *)k;
@@ -1507,6 +1532,97 @@ out_rollback:
 out_zero:
 	*version = 0;
 	*refreshed_at = 0;
+	return r;
+}
+
+int
+hub_state_ctx_load(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n,
+		   struct pt_usage *usage, uint8_t (**rev_ctis)[PT_CTI_LEN], size_t *n_rev_ctis,
+		   uint8_t (**rev_keys)[PT_PK_LEN], size_t *n_rev_keys, int64_t *version,
+		   int64_t *refreshed_at)
+{
+	const char *what = "cannot read the decision's state";
+	uint8_t *c = NULL, *k = NULL;
+	size_t nc = 0, nk = 0;
+	int64_t dv = 0, v = 0, at = 0;
+	bool set_read = false, version_read = false;
+	sqlite3_stmt *s;
+	int r;
+
+	if (rev_ctis == NULL || n_rev_ctis == NULL || rev_keys == NULL || n_rev_keys == NULL ||
+	    version == NULL || refreshed_at == NULL)
+		return PT_EINVAL;
+	*rev_ctis = NULL;
+	*rev_keys = NULL;
+	*n_rev_ctis = *n_rev_keys = 0;
+	*version = *refreshed_at = 0;
+	if (hs == NULL || (n != 0 && (ctis == NULL || usage == NULL)))
+		return PT_EINVAL;
+	if (n != 0)
+		memset(usage, 0, n * sizeof(*usage));
+	/* One read transaction, one snapshot, for all of it (three before:
+	 * each costs its own lock of the WAL's read mark). */
+	if ((r = tx_begin(hs, S_BEGIN, what)) != PT_OK)
+		return r;
+	if ((r = usage_rows(hs, ctis, n, usage, what)) != PT_OK ||
+	    (r = data_version(hs, &dv, what)) != PT_OK)
+		goto out_rollback;
+	if (hs->rc.set_ok && dv == hs->rc.set_dv) {
+		if (!dup_items(hs->rc.ctis, hs->rc.n_ctis, PT_CTI_LEN, &c) ||
+		    !dup_items(hs->rc.keys, hs->rc.n_keys, PT_PK_LEN, &k)) {
+			r = PT_ENOMEM;
+			goto out_rollback;
+		}
+		nc = hs->rc.n_ctis;
+		nk = hs->rc.n_keys;
+	} else {
+		if ((r = load_targets(hs, PT_REVOKE_TOKEN, PT_CTI_LEN, &c, &nc, what)) != PT_OK ||
+		    (r = load_targets(hs, PT_REVOKE_KEY, PT_PK_LEN, &k, &nk, what)) != PT_OK)
+			goto out_rollback;
+		set_read = true;
+	}
+	if (hs->rc.version_ok && dv == hs->rc.version_dv) {
+		v = hs->rc.version;
+		at = hs->rc.refreshed_at;
+	} else {
+		if ((s = get(hs, S_REV_VERSION, what)) == NULL) {
+			r = PT_EIO;
+			goto out_rollback;
+		}
+		if ((r = step_row(hs, s, SQLITE_OK, what)) != PT_OK) {
+			if (r == PT_ENOTFOUND)
+				r = log_eio_msg(what, "the hub row is missing");
+			goto out_rollback;
+		}
+		v = sqlite3_column_int64(s, 0);
+		at = sqlite3_column_int64(s, 1);
+		done(s);
+		version_read = true;
+	}
+	if ((r = tx_commit(hs, what)) != PT_OK)
+		goto out_free;
+	if (set_read)
+		rev_set_keep(hs, c, nc, k, nk, dv);
+	if (version_read) {
+		hs->rc.version = v;
+		hs->rc.refreshed_at = at;
+		hs->rc.version_dv = dv;
+		hs->rc.version_ok = true;
+	}
+	*rev_ctis = (uint8_t(*)[PT_CTI_LEN])(void *)c;
+	*rev_keys = (uint8_t(*)[PT_PK_LEN])(void *)k;
+	*n_rev_ctis = nc;
+	*n_rev_keys = nk;
+	*version = v;
+	*refreshed_at = at;
+	return PT_OK;
+out_rollback:
+	tx_rollback(hs, what);
+out_free:
+	free(c);
+	free(k);
+	if (n != 0)
+		memset(usage, 0, n * sizeof(*usage));
 	return r;
 }
 

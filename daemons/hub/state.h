@@ -104,6 +104,14 @@ int hub_state_revoked_load(struct hub_state *hs, uint8_t (**ctis)[PT_CTI_LEN], s
 int hub_state_revocation_version(struct hub_state *hs, int64_t *version,
 				 int64_t *refreshed_at) PT_MUST_CHECK;
 int hub_state_revocation_refreshed(struct hub_state *hs, int64_t at) PT_MUST_CHECK;
+/* What a decision reads, from one snapshot in one read transaction:
+ * hub_state_usage_load's usage of the n token ids, hub_state_revoked_load's
+ * lists (the caller frees them) and hub_state_revocation_version's version
+ * and refresh time. On an error every output is empty. */
+int hub_state_ctx_load(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n,
+		       struct pt_usage *usage, uint8_t (**rev_ctis)[PT_CTI_LEN],
+		       size_t *n_rev_ctis, uint8_t (**rev_keys)[PT_PK_LEN], size_t *n_rev_keys,
+		       int64_t *version, int64_t *refreshed_at) PT_MUST_CHECK;
 
 /* ---- revocations pending (docs/hub.md, "Revocations") ----
  * A revocation signed by a key the hub does not trust (yet) is kept, not

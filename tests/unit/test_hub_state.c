@@ -1830,6 +1830,95 @@ test_rev_cache(void)
 	hub_state_close(b);
 }
 
+/* hub_state_ctx_load: the same as the three reads it replaces, from one
+ * snapshot; usage never kept (always read), the revocation copies shared
+ * with hub_state_revoked_load / _version and dropped when another
+ * connection commits. */
+static bool
+ctx_view(struct hub_state *hs, const uint8_t (*ctis)[PT_CTI_LEN], size_t n, struct pt_usage *u,
+	 size_t *n_ctis, size_t *n_keys, int64_t *version, int64_t *at)
+{
+	uint8_t (*c)[PT_CTI_LEN] = NULL, (*k)[PT_PK_LEN] = NULL;
+	bool ok = hub_state_ctx_load(hs, ctis, n, u, &c, n_ctis, &k, n_keys, version, at) == PT_OK;
+
+	free(c);
+	free(k);
+	return ok;
+}
+
+static void
+test_ctx_load(void)
+{
+	const char *path = fresh("ctx.db");
+	struct hub_state *a = open_or_die(path), *b = open_or_die(path);
+	uint8_t ids[2][PT_CTI_LEN], t[PT_CTI_LEN], pk[PT_PK_LEN], env[40];
+	uint8_t (*c)[PT_CTI_LEN] = NULL, (*k)[PT_PK_LEN] = NULL;
+	struct pt_usage u[2];
+	size_t nc = 99, nk = 99, nc2 = 99, nk2 = 99;
+	int64_t v = -1, at = -1, v2 = -1, at2 = -1;
+	sqlite3 *db;
+
+	fill(ids[0], PT_CTI_LEN, 0x61);
+	fill(ids[1], PT_CTI_LEN, 0x71);
+	fill(env, sizeof(env), 3);
+	T_OK(ctx_view(a, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, &nc, &nk, &v, &at) &&
+		     u[0].used == 0 && u[1].used == 0 && memcmp(u[1].cti, ids[1], PT_CTI_LEN) == 0 &&
+		     nc == 0 && nk == 0 && v == 0 && at == 0,
+	     "ctx: a new file: nothing used, nothing revoked, version 0");
+	T_OK(ctx_view(a, NULL, 0, NULL, &nc, &nk, &v, &at) && nc == 0 && v == 0,
+	     "ctx: no token ids (a chain that does not decode) reads the rest");
+	T_EQ(hub_state_charge(b, (const uint8_t(*)[PT_CTI_LEN])ids, 1, 100), PT_OK,
+	     "ctx: another connection charges the first id");
+	T_EQ(hub_state_charge(b, (const uint8_t(*)[PT_CTI_LEN])ids, 1, 101), PT_OK,
+	     "ctx: ... twice");
+	T_OK(ctx_view(a, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, &nc, &nk, &v, &at) &&
+		     u[0].used == 2 && u[1].used == 0,
+	     "ctx: the other connection's charges are seen (2, 0)");
+	T_EQ(hub_state_charge(a, (const uint8_t(*)[PT_CTI_LEN])ids, 2, 102), PT_OK,
+	     "ctx: this connection charges both");
+	T_OK(ctx_view(a, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, &nc, &nk, &v, &at) &&
+		     u[0].used == 3 && u[1].used == 1,
+	     "ctx: its own charges are seen at once (3, 1)");
+	fill(t, sizeof(t), 0x11);
+	T_EQ(hub_state_revocation_add(a, 5, PT_REVOKE_TOKEN, t, PT_CTI_LEN, env, sizeof(env), 9),
+	     PT_OK, "ctx: this connection adds a revocation");
+	T_OK(ctx_view(a, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, &nc, &nk, &v, &at) && nc == 1 &&
+		     nk == 0 && v == 5,
+	     "ctx: seen at once (1 token, version 5)");
+	fill(pk, sizeof(pk), 0x22);
+	T_EQ(hub_state_revocation_add(b, 6, PT_REVOKE_KEY, pk, PT_PK_LEN, env, sizeof(env), 9),
+	     PT_OK, "ctx: another connection adds a key");
+	T_EQ(hub_state_revocation_refreshed(b, 1234), PT_OK, "ctx: ... and marks a refresh");
+	T_OK(ctx_view(a, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, &nc, &nk, &v, &at) && nc == 1 &&
+		     nk == 1 && v == 6 && at == 1234,
+	     "ctx: seen by the first (data_version moved): 1 token, 1 key, version 6, refresh");
+	T_OK(hub_state_revoked_load(a, &c, &nc2, &k, &nk2) == PT_OK &&
+		     hub_state_revocation_version(a, &v2, &at2) == PT_OK && nc2 == nc && nk2 == nk &&
+		     v2 == v && at2 == at && c != NULL && memcmp(c[0], t, PT_CTI_LEN) == 0 &&
+		     k != NULL && memcmp(k[0], pk, PT_PK_LEN) == 0,
+	     "ctx: the single reads agree with it (the copies it kept)");
+	free(c);
+	free(k);
+	/* Behind the state's back: a raw connection, as sqlite3 by hand. */
+	db = raw_open(path);
+	T_EQ(raw_exec(db, "INSERT INTO revocations (kind, target, version, envelope, at) VALUES"
+			  " (1, x'33333333333333333333333333333333', 9, x'00', 1);"
+			  " UPDATE usage SET used = 7 WHERE cti = x'7172737475767778797a7b7c7d7e7f80'"),
+	     SQLITE_OK, "ctx: a raw connection revokes a token and sets a usage");
+	sqlite3_close(db);
+	T_OK(ctx_view(a, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, &nc, &nk, &v, &at) && nc == 2 &&
+		     v == 9 && u[1].used == 7,
+	     "ctx: seen: 2 tokens, version 9, the second id used 7 times");
+	T_EQ(hub_state_ctx_load(a, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, NULL, &nc, &k, &nk, &v,
+				&at),
+	     PT_EINVAL, "ctx: a missing output is PT_EINVAL");
+	T_EQ(hub_state_ctx_load(a, NULL, 2, u, &c, &nc, &k, &nk, &v, &at), PT_EINVAL,
+	     "ctx: token ids missing is PT_EINVAL");
+	T_OK(c == NULL && k == NULL && nc == 0 && v == 0, "ctx: ... with every output empty");
+	hub_state_close(a);
+	hub_state_close(b);
+}
+
 /* ---- two processes, one file ---- */
 
 #define RACE_N 150
@@ -2241,6 +2330,7 @@ main(void)
 	test_nonces();
 	test_live();
 	test_rev_pending();
+	test_ctx_load();
 	test_unsent();
 	test_events();
 	test_triggers();
