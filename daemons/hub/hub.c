@@ -3724,6 +3724,28 @@ revocation_verify(struct hub *h, const struct pt_mqtt_revocation *x, int64_t now
 	return r;
 }
 
+/* A revocation stored (fresh: new; else its target was revoked already),
+ * logged and recorded as revocation.add; late: it was pending. */
+static void
+revocation_recorded(struct hub *h, int64_t version, const struct pt_envelope *e, bool fresh,
+		    bool late)
+{
+	char target[2 * PT_PK_LEN + 1], kid[2 * PT_KID_LEN + 1];
+	json_t *d;
+
+	pt_hex(e->target, e->target_len, target);
+	pt_hex(e->kid, PT_KID_LEN, kid);
+	hlog(HLOG_INFO, "event=revocation version=%lld result=%s kind=%s target=%s"
+			" owner_key_id=%s%s",
+	     (long long)version, fresh ? "stored" : "already-revoked", revoke_kind_name(e->op),
+	     target, kid, late ? " pending=yes" : "");
+	d = json_pack("{s:I,s:s,s:s,s:s,s:b}", "version", (json_int_t)version, "kind",
+		      revoke_kind_name(e->op), "target", target, "owner_key_id", kid, "new", fresh);
+	if (d != NULL && late)
+		json_object_set_new(d, "late", json_true());
+	event(h, "revocation.add", d);
+}
+
 /* held: a message held from before the pairing, applied at it: its
  * entries are verified and stored, but it neither moves the version nor
  * counts as a refresh (it is not word from porterd now; the next message
@@ -3731,7 +3753,6 @@ revocation_verify(struct hub *h, const struct pt_mqtt_revocation *x, int64_t now
 static void
 revocations_apply(struct hub *h, const struct pt_mqtt_revocations *m, bool held)
 {
-	char target[2 * PT_PK_LEN + 1], kid[2 * PT_KID_LEN + 1];
 	int64_t now = hub_now_utc(), own = h->rev_version, v;
 	size_t i, added = 0, refused = 0;
 	bool contiguous = true, keys_changed = false;
@@ -3783,16 +3804,7 @@ revocations_apply(struct hub *h, const struct pt_mqtt_revocations *m, bool held)
 				     (long long)x->version, pt_err_text(r));
 				break;
 			}
-			pt_hex(e.target, e.target_len, target);
-			pt_hex(e.kid, PT_KID_LEN, kid);
-			hlog(HLOG_INFO, "event=revocation version=%lld result=%s kind=%s target=%s"
-					" owner_key_id=%s",
-			     (long long)x->version, r == PT_OK ? "stored" : "already-revoked",
-			     revoke_kind_name(e.op), target, kid);
-			event(h, "revocation.add",
-			      json_pack("{s:I,s:s,s:s,s:s,s:b}", "version", (json_int_t)x->version, "kind",
-					revoke_kind_name(e.op), "target", target, "owner_key_id", kid,
-					"new", r == PT_OK));
+			revocation_recorded(h, x->version, &e, r == PT_OK, false);
 			added++;
 			if (r == PT_OK && e.op == PT_REVOKE_KEY)
 				keys_changed = true;
@@ -3892,7 +3904,6 @@ revocations_apply(struct hub *h, const struct pt_mqtt_revocations *m, bool held)
 static void
 revocations_pending_retry(struct hub *h)
 {
-	char target[2 * PT_PK_LEN + 1], kid[2 * PT_KID_LEN + 1];
 	struct hub_rev_pending *p = NULL;
 	struct pt_mqtt_revocation x;
 	struct pt_envelope e;
@@ -3930,17 +3941,7 @@ revocations_pending_retry(struct hub *h)
 					     (long long)x.version, pt_err_text(r));
 					goto out;
 				}
-				pt_hex(e.target, e.target_len, target);
-				pt_hex(e.kid, PT_KID_LEN, kid);
-				hlog(HLOG_INFO, "event=revocation version=%lld result=%s kind=%s"
-						" target=%s owner_key_id=%s pending=yes",
-				     (long long)x.version, r == PT_OK ? "stored" : "already-revoked",
-				     revoke_kind_name(e.op), target, kid);
-				event(h, "revocation.add",
-				      json_pack("{s:I,s:s,s:s,s:s,s:b,s:b}", "version",
-						(json_int_t)x.version, "kind", revoke_kind_name(e.op),
-						"target", target, "owner_key_id", kid, "new", r == PT_OK,
-						"late", 1));
+				revocation_recorded(h, x.version, &e, r == PT_OK, true);
 				/* The roots change with a key: start over with them. */
 				if (r == PT_OK && e.op == PT_REVOKE_KEY) {
 					if (roots_load(h) != 0) {
