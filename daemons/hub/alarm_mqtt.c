@@ -77,6 +77,8 @@ struct amq {
 	uint64_t next_try_ms;
 	uint32_t backoff_ms;
 	unsigned conn_failed;		/* attempts that never connected (pt_net_bind_for) */
+	const char *via;		/* its answer for the current attempt (static) */
+	uint64_t connect_by_ms;		/* the attempt's deadline (pt_net_connect_by) */
 	uint64_t misc_ms;
 	struct gaicb gai;
 	struct gaicb *gai_list[1];
@@ -330,6 +332,8 @@ connect_to(struct amq *a, uint64_t now)
 	}
 	a->conn = M_CONNECTING;
 	a->misc_ms = now + MISC_EVERY_MS;
+	a->via = bind;
+	a->connect_by_ms = pt_net_connect_by(now);
 }
 
 static void
@@ -388,8 +392,8 @@ on_socket(void *arg, short revents)
 	/* The TCP connect itself failed (porter/net.h): the next attempt now. */
 	if (a->conn == M_CONNECTING && (revents & (POLLERR | POLLHUP)) &&
 	    (e = pt_net_connect_error(mosquitto_socket(a->m))) != 0) {
-		hlog(HLOG_WARN, "event=alarm_mqtt state=connect-failed broker=%s:%u error=\"%s\"",
-		     a->host, a->port, strerror(e));
+		hlog(HLOG_WARN, "event=alarm_mqtt state=connect-failed broker=%s:%u via=%s error=\"%s\"",
+		     a->host, a->port, a->via != NULL ? a->via : "any", strerror(e));
 		schedule(a, hub_mono_ms());
 		return;
 	}
@@ -437,6 +441,8 @@ amq_deadline(void *drv)
 		d = hub_mono_ms() + RESOLVE_POLL_MS;
 		break;
 	case M_CONNECTING:
+		d = a->misc_ms < a->connect_by_ms ? a->misc_ms : a->connect_by_ms;
+		break;
 	case M_CONNECTED:
 		d = a->misc_ms;
 		break;
@@ -476,6 +482,16 @@ amq_tick(void *drv, uint64_t now)
 		check_resolve(a, now);
 		return;
 	case M_CONNECTING:
+		/* An address that never answers refuses nothing (porter/net.h):
+		 * the next attempt, the next family. */
+		if (pt_net_connect_is_late(a->connect_by_ms, now)) {
+			hlog(HLOG_WARN, "event=alarm_mqtt state=connect-failed broker=%s:%u via=%s"
+					" error=\"timed out\" wait_ms=%u",
+			     a->host, a->port, a->via != NULL ? a->via : "any", PT_NET_CONNECT_WAIT_MS);
+			schedule(a, now);
+			return;
+		}
+		break;
 	case M_CONNECTED:
 		break;
 	}

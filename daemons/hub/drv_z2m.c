@@ -92,6 +92,8 @@ struct z2m {
 	uint64_t next_try_ms, misc_ms;
 	uint32_t backoff_ms;
 	unsigned conn_failed;		/* attempts that never connected (pt_net_bind_for) */
+	const char *via;		/* its answer for the current attempt (static) */
+	uint64_t connect_by_ms;		/* the attempt's deadline (pt_net_connect_by) */
 	int last_sub_mid;
 	bool subscribed;
 	bool bridge_online;
@@ -409,6 +411,8 @@ start_connect(struct z2m *z, uint64_t now)
 	}
 	z->conn = ZC_CONNECTING;
 	z->misc_ms = now + MISC_EVERY_MS;
+	z->via = bind;
+	z->connect_by_ms = pt_net_connect_by(now);
 }
 
 /* ---- the driver interface ---- */
@@ -422,8 +426,8 @@ on_socket(void *arg, short revents)
 	/* The TCP connect itself failed (porter/net.h): the next attempt now. */
 	if (z->conn == ZC_CONNECTING && (revents & (POLLERR | POLLHUP)) &&
 	    (e = pt_net_connect_error(mosquitto_socket(z->m))) != 0) {
-		hlog(HLOG_WARN, "event=z2m state=connect-failed broker=%s:%u error=\"%s\"", z->host,
-		     z->port, strerror(e));
+		hlog(HLOG_WARN, "event=z2m state=connect-failed broker=%s:%u via=%s error=\"%s\"",
+		     z->host, z->port, z->via != NULL ? z->via : "any", strerror(e));
 		schedule(z, hub_mono_ms());
 		return;
 	}
@@ -460,6 +464,8 @@ z2m_deadline(void *drv)
 	if (z->conn == ZC_WAITING)
 		return z->next_try_ms;
 	d = z->misc_ms;
+	if (z->conn == ZC_CONNECTING && z->connect_by_ms < d)
+		d = z->connect_by_ms;
 	if (z->pending != 0 && z->pending_due_ms < d)
 		d = z->pending_due_ms;
 	if (!z->was_ready && z->subscribed && z->refresh_until_ms < d &&
@@ -476,6 +482,15 @@ z2m_tick(void *drv, uint64_t now)
 	if (z->conn == ZC_WAITING) {
 		if (now >= z->next_try_ms)
 			start_connect(z, now);
+		return;
+	}
+	/* An address that never answers refuses nothing (porter/net.h):
+	 * the next attempt, the next family. */
+	if (z->conn == ZC_CONNECTING && pt_net_connect_is_late(z->connect_by_ms, now)) {
+		hlog(HLOG_WARN, "event=z2m state=connect-failed broker=%s:%u via=%s"
+				" error=\"timed out\" wait_ms=%u",
+		     z->host, z->port, z->via != NULL ? z->via : "any", PT_NET_CONNECT_WAIT_MS);
+		schedule(z, now);
 		return;
 	}
 	if (now >= z->misc_ms) {

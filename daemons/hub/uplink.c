@@ -84,6 +84,7 @@ struct uplink {
 	uint32_t backoff_ms;
 	unsigned conn_failed;		/* attempts that never connected (pt_net_bind_for) */
 	const char *via;		/* its answer for the current attempt (static) */
+	uint64_t connect_by_ms;		/* the attempt's deadline (pt_net_connect_by) */
 	uint64_t misc_ms;
 
 	/* resolving a broker given by name */
@@ -607,6 +608,7 @@ connect_to(struct uplink *u, const char *target, uint64_t now)
 	}
 	u->conn = UP_CONNECTING;
 	u->misc_ms = now + MISC_EVERY_MS;
+	u->connect_by_ms = pt_net_connect_by(now);
 	hlog(HLOG_DEBUG, "event=uplink state=connecting broker=%s:%u via=%s", u->host, u->port,
 	     bind != NULL ? bind : "any");
 }
@@ -737,7 +739,7 @@ up_deadline(void *arg)
 	case UP_RESOLVING:
 		return hub_mono_ms() + RESOLVE_POLL_MS;
 	case UP_CONNECTING:
-		return u->misc_ms;
+		return u->misc_ms < u->connect_by_ms ? u->misc_ms : u->connect_by_ms;
 	case UP_CONNECTED:
 		d = u->misc_ms;
 		if (!u->subscribed)
@@ -767,6 +769,16 @@ up_tick(void *arg, uint64_t now)
 		check_resolve(u, now);
 		return;
 	case UP_CONNECTING:
+		/* An address that never answers refuses nothing (porter/net.h):
+		 * the next attempt, the next family. */
+		if (pt_net_connect_is_late(u->connect_by_ms, now)) {
+			hlog(HLOG_WARN, "event=uplink state=connect-failed broker=%s:%u via=%s"
+					" error=\"timed out\" wait_ms=%u",
+			     u->host, u->port, u->via != NULL ? u->via : "any", PT_NET_CONNECT_WAIT_MS);
+			schedule(u, now);
+			return;
+		}
+		break;
 	case UP_CONNECTED:
 		break;
 	}

@@ -1384,10 +1384,10 @@ run(void *arg)
 {
 	struct mqtt *m = arg;
 	bool have_socket = false, warned = false, up = false;
-	uint64_t next_beacon = 0, now;
+	uint64_t next_beacon = 0, now, now_ms, by_ms = 0;
 	unsigned failed = 0;	/* attempts that never connected (pt_net_bind_for) */
 	const char *bind;
-	int rc, b, e;
+	int rc, b, e, wait_ms;
 
 	while (!atomic_load(&m->stop)) {
 		if (!have_socket) {
@@ -1401,6 +1401,7 @@ run(void *arg)
 			if (rc == MOSQ_ERR_SUCCESS || rc == MOSQ_ERR_CONN_PENDING) {
 				have_socket = true;
 				up = false;
+				by_ms = pt_net_connect_by(now_mono_ns() / 1000000u);
 			} else {
 				plog(warned ? LOG_DEBUG_ : LOG_WARN_,
 				     "event=mqtt_connect broker=%s:%d via=%s result=failed error=\"%s\"",
@@ -1424,7 +1425,27 @@ run(void *arg)
 			warned = true;
 			goto backoff;
 		}
-		rc = mosquitto_loop(m->mq, 1000, 1);
+		/* An address that never answers refuses nothing (porter/net.h):
+		 * not connected by the deadline, the next attempt, the next
+		 * family; the loop below waits no longer than that. */
+		wait_ms = 1000;
+		if (!up && !atomic_load(&m->connected)) {
+			now_ms = now_mono_ns() / 1000000u;
+			if (pt_net_connect_is_late(by_ms, now_ms)) {
+				have_socket = false;
+				failed++;
+				plog(warned ? LOG_DEBUG_ : LOG_WARN_,
+				     "event=mqtt_connect broker=%s:%d via=%s result=failed"
+				     " error=\"timed out\" wait_ms=%u",
+				     m->host, m->port, m->via != NULL ? m->via : "any",
+				     PT_NET_CONNECT_WAIT_MS);
+				warned = true;
+				goto backoff;
+			}
+			if (by_ms - now_ms < (uint64_t)wait_ms)
+				wait_ms = (int)(by_ms - now_ms);
+		}
+		rc = mosquitto_loop(m->mq, wait_ms, 1);
 		if (rc != MOSQ_ERR_SUCCESS) {
 			have_socket = false;
 			if (!up)

@@ -45,3 +45,16 @@ pt_net_connect_error(int fd)
 		return ECONNREFUSED;
 	return 0;
 }
+
+uint64_t
+pt_net_connect_by(uint64_t now_ms)
+{
+	return now_ms > UINT64_MAX - PT_NET_CONNECT_WAIT_MS ? UINT64_MAX
+							    : now_ms + PT_NET_CONNECT_WAIT_MS;
+}
+
+bool
+pt_net_connect_is_late(uint64_t by_ms, uint64_t now_ms)
+{
+	return now_ms >= by_ms;
+}

@@ -608,6 +608,15 @@ fi
 # connect stops at ::1, so after that attempt fails the hub binds to
 # 0.0.0.0 and reaches the IPv4 address, TLS still checking the name.
 ns6() { unshare -m --propagation private sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$T/hosts6" "$@"; }
+# start6 LOG: the hub in such a namespace, its stderr to LOG. (Not through
+# ns6: $! must be the hub itself, which unshare and sh exec.)
+start6() {
+	rm -f ready
+	unshare -m --propagation private sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' \
+		"$T/hosts6" "$HUB" -f "$T/hub.conf" -d -R "$T/ready" >>"$T/hub.out" 2>>"$T/$1" &
+	PID=$!
+	PIDS+=("$PID")
+}
 { printf '::1 localhost\n127.0.0.1 localhost\n'; grep -v localhost /etc/hosts; } >hosts6
 if $have_tls && ns6 true 2>/dev/null; then
 	ns6 getent ahosts localhost >ah.out 2>&1
@@ -615,12 +624,7 @@ if $have_tls && ns6 true 2>/dev/null; then
 	ok "(the namespace's hosts file: localhost resolves to ::1 first)" || show ah.out
 	conf hub.conf "tls_ca = $T/tls/ca.crt"
 	sed -i "s|^broker = .*|broker = localhost:$TPORT|" hub.conf
-	rm -f ready
-	# (not through ns6: $! must be the hub itself, which unshare and sh exec)
-	unshare -m --propagation private sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' \
-		"$T/hosts6" "$HUB" -f "$T/hub.conf" -d -R "$T/ready" >>"$T/hub.out" 2>>"$T/hub6.log" &
-	PID=$!
-	PIDS+=("$PID")
+	start6 hub6.log
 	until_ok 10 grep -q "event=uplink state=connected broker=localhost:$TPORT tls=yes via=0.0.0.0" hub6.log
 	ok "localhost as ::1 then 127.0.0.1, the broker on IPv4 only: connected over TLS, bound to 0.0.0.0" ||
 		{ show hub6.log; tail -n 3 ah.out | show; }
@@ -640,6 +644,48 @@ else
 	for d in "hosts: ::1 first" "::1 then IPv4: connected" "after a failed attempt" "online, not killed" \
 		"exit" "no errors"; do
 		n=$((n + 1)); echo "ok $n - $d # SKIP no openssl, or no mount namespace (unshare -m) here"
+	done
+fi
+
+# ---- a broker name whose first address never answers ----
+# As above, but [::1]:port drops SYNs instead of refusing them (a
+# black-holed IPv6 route, a firewall that drops): a listener there with
+# listen(0) whose one place in the accept queue a connection it never
+# accepts holds, so Linux drops every further SYN (blackhole6.py). Nothing
+# refuses, so only the connect deadline (PT_NET_CONNECT_WAIT_MS, 10 s,
+# porter/net.h) ends the first attempt; the keepalive here is 120 s and the
+# kernel gives up on SYNs after about two minutes, so without the deadline
+# the hub stays connecting for minutes. It must connect through 127.0.0.1 well before:
+# 10 s, a backoff of 1 to 1.25 s, and margin for a loaded machine (40 s).
+rm -f bh.ready
+if ns6 true 2>/dev/null && command -v python3 >/dev/null 2>&1; then
+	python3 "$SRC/tests/integration/blackhole6.py" hold "$MPORT" "$T/bh.ready" 2>bh.err &
+	PIDS+=("$!")
+	until_ok 5 test -s bh.ready
+fi
+if [ -s bh.ready ] && python3 "$SRC/tests/integration/blackhole6.py" probe "$MPORT"; then
+	ok "(the black hole: a connect to [::1]:$MPORT times out, nothing refuses it)"
+	conf hub.conf
+	sed -i "s|^keepalive = .*|keepalive = 120s|" hub.conf
+	t0=$SECONDS
+	start6 hubbh.log
+	until_ok 40 grep -q "event=uplink state=connected broker=localhost:$MPORT tls=no via=0.0.0.0" hubbh.log
+	ok "localhost as ::1 (black-holed) then 127.0.0.1: connected, bound to 0.0.0.0, within 40 s (took $((SECONDS - t0)) s)" ||
+		show hubbh.log
+	grep -q "event=uplink state=connect-failed broker=localhost:$MPORT via=any error=\"timed out\" wait_ms=10000" hubbh.log
+	ok "... after the first attempt (every address, ::1 first) timed out" || show hubbh.log
+	until_ok 5 state_is '"online":true'
+	ok "... online" || show hubbh.log
+	kill -TERM "$PID"; wait "$PID"
+	ok "SIGTERM: a clean exit" || show hubbh.log
+	! grep -q -e "level=error" -e "Sanitizer" -e "runtime error" hubbh.log
+	ok "no errors in that hub's log" || show hubbh.log
+	conf hub.conf
+else
+	for d in "black hole drops" "::1 black-holed then IPv4: connected" "after a timed-out attempt" \
+		"online" "exit" "no errors"; do
+		n=$((n + 1))
+		echo "ok $n - $d # SKIP no mount namespace (unshare -m), no python3, or no [::1] listener that drops SYNs here"
 	done
 fi
 

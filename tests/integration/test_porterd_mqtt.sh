@@ -19,11 +19,11 @@ MOSQ=$4
 SRC=${PORTER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 T=$(mktemp -d)
 umask 077
-PID= BPID= LPID=
+PID= BPID= LPID= HPID=
 cleanup() {
 	local p
-	for p in $LPID $PID $BPID; do kill "$p" 2>/dev/null; done
-	for p in $LPID $PID $BPID; do wait "$p" 2>/dev/null; done
+	for p in $LPID $PID $BPID $HPID; do kill "$p" 2>/dev/null; done
+	for p in $LPID $PID $BPID $HPID; do wait "$p" 2>/dev/null; done
 	if [ -n "${KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
@@ -718,13 +718,17 @@ grep -q "event=stopped" porterd.log; ok "and says so"
 # that sees such a hosts file: libmosquitto's non-blocking connect stops
 # at ::1; after that attempt fails porterd binds to 0.0.0.0 (IPv4 only).
 { printf '::1 localhost\n127.0.0.1 localhost\n'; grep -v localhost /etc/hosts; } >hosts6
+# start6 LOG: porterd in such a namespace, its stderr to LOG ($! is porterd
+# itself: unshare and sh exec it).
+start6() {
+	rm -f ready
+	unshare -m --propagation private sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' \
+		"$T/hosts6" "$D" -f porterd.conf -d -R ready 2>"$1" &
+	PID=$!
+}
 if unshare -m --propagation private sh -c 'mount --bind "$0" /etc/hosts' hosts6 2>/dev/null; then
 	sed -i "s|^broker = .*|broker = localhost:$MPORT|" porterd.conf
-	rm -f ready
-	# $! is porterd itself: unshare and sh exec it
-	unshare -m --propagation private sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' \
-		"$T/hosts6" "$D" -f porterd.conf -d -R ready 2>porterd6.log &
-	PID=$!
+	start6 porterd6.log
 	wait_for 15 log_has "event=mqtt_connected broker=localhost:$MPORT via=0.0.0.0" porterd6.log
 	ok "localhost as ::1 then 127.0.0.1, the broker on IPv4 only: connected, bound to 0.0.0.0" ||
 		grep mqtt porterd6.log | sed 's/^/# /'
@@ -735,6 +739,42 @@ else
 		n=$((n + 1)); echo "ok $n - $d # SKIP no mount namespace (unshare -m) here"
 	done
 fi
+
+# ---- a broker name whose first address never answers ----
+# As above, but [::1]:port drops SYNs instead of refusing them (a
+# black-holed IPv6 route, a firewall that drops): a listener there with
+# listen(0) whose one place in the accept queue a connection it never
+# accepts holds, so Linux drops every further SYN (blackhole6.py). Only
+# porterd's connect deadline (PT_NET_CONNECT_WAIT_MS, 10 s, porter/net.h)
+# ends that first attempt: without it libmosquitto's keepalive (30 s) would, and porterd
+# would connect after 31 s at the soonest. With it: 10 s, a backoff of
+# 1 s, and margin for a loaded machine (25 s).
+rm -f bh.ready
+if unshare -m --propagation private sh -c 'mount --bind "$0" /etc/hosts' hosts6 2>/dev/null; then
+	python3 "$SRC/tests/integration/blackhole6.py" hold "$MPORT" bh.ready 2>bh.err &
+	HPID=$!
+	wait_for 5 test -s bh.ready
+fi
+# (the probe: a connect to the black hole must time out, not be refused)
+if [ -s bh.ready ] && python3 "$SRC/tests/integration/blackhole6.py" probe "$MPORT"; then
+	ok "(the black hole: a connect to [::1]:$MPORT times out, nothing refuses it)"
+	t0=$SECONDS
+	start6 porterdbh.log
+	wait_for 25 log_has "event=mqtt_connected broker=localhost:$MPORT via=0.0.0.0" porterdbh.log
+	ok "localhost as ::1 (black-holed) then 127.0.0.1: connected, bound to 0.0.0.0, within 25 s (took $((SECONDS - t0)) s)" ||
+		grep mqtt porterdbh.log | sed 's/^/# /'
+	log_has "event=mqtt_connect broker=localhost:$MPORT via=any result=failed error=\"timed out\" wait_ms=10000" porterdbh.log
+	ok "... after the first attempt (every address, ::1 first) timed out" ||
+		grep mqtt porterdbh.log | sed 's/^/# /'
+	kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
+	[ $rc -eq 0 ]; ok "... and exits 0 on SIGTERM"
+else
+	for d in "black hole drops" "::1 black-holed then IPv4: connected" "after a timed-out attempt" "exit"; do
+		n=$((n + 1))
+		echo "ok $n - $d # SKIP no mount namespace (unshare -m), or no [::1] listener that drops SYNs here"
+	done
+fi
+[ -n "$HPID" ] && { kill "$HPID"; wait "$HPID"; HPID=; } 2>/dev/null
 if [ $failed -ne 0 ]; then
 	echo "# porterd.log (tail):"; tail -n 40 porterd.log | sed 's/^/# /'
 	echo "# down/log:"; sed 's/^/# /' down/log | tail -n 30
