@@ -289,8 +289,8 @@ on_connect(struct mosquitto *m, void *arg, int rc)
 		(void)mosquitto_subscribe(m, NULL, a->event_topic, 1);
 	for (i = 0; i < a->n_zones; i++)
 		(void)mosquitto_subscribe(m, NULL, a->zones[i].topic, 1);
-	hlog(HLOG_INFO, "event=alarm_mqtt state=connected broker=%s:%u tls=%s", a->host, a->port,
-	     a->tls ? "yes" : "no");
+	hlog(HLOG_INFO, "event=alarm_mqtt state=connected broker=%s:%u tls=%s via=%s", a->host,
+	     a->port, a->tls ? "yes" : "no", a->via != NULL ? a->via : "any");
 }
 
 static void

@@ -343,8 +343,8 @@ on_connect(struct mosquitto *m, void *arg, int rc)
 		(void)mosquitto_subscribe(m, &mid, z->dev[i].topic, 1);
 	}
 	z->last_sub_mid = mid;
-	hlog(HLOG_INFO, "event=z2m state=connected broker=%s:%u tls=%s", z->host, z->port,
-	     z->tls ? "yes" : "no");
+	hlog(HLOG_INFO, "event=z2m state=connected broker=%s:%u tls=%s via=%s", z->host, z->port,
+	     z->tls ? "yes" : "no", z->via != NULL ? z->via : "any");
 }
 
 static void
