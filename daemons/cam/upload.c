@@ -954,6 +954,25 @@ refused_count(const struct cam_config *cfg)
 	return n;
 }
 
+/* name under dirfd opened for reading only if it is a regular file (the
+ * open never blocks: a FIFO planted in the spool by whoever holds the
+ * uploader's user must not hang the monitor, review 114); -1 else. */
+static int
+open_regular_ro(int dirfd, const char *name)
+{
+	struct stat sb;
+	int fd;
+
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return -1;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
 /* A refused clip's status file: three digits of 400..499 and '\n', else 0. */
 static uint32_t
 refused_status_read(int cfd)
@@ -963,7 +982,7 @@ refused_status_read(int cfd)
 	int fd;
 	uint32_t v;
 
-	if ((fd = openat(cfd, CAM_SPOOL_REFUSED_STATUS, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if ((fd = open_regular_ro(cfd, CAM_SPOOL_REFUSED_STATUS)) < 0)
 		return 0;
 	n = read(fd, st, sizeof(st));
 	close(fd);
@@ -1072,7 +1091,7 @@ refused_line(FILE *out, int dfd, const char *hex)
 			bytes += (unsigned long long)sb.st_size;
 		} else if (strcmp(e->d_name, CAM_SPOOL_REFUSED_STATUS) == 0) {
 			t = sb.st_mtim.tv_sec;	/* when it was refused */
-			if ((fd = openat(cfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+			if ((fd = open_regular_ro(cfd, e->d_name)) >= 0) {
 				n = read(fd, st, sizeof(st) - 1);
 				close(fd);
 				st[n > 0 ? n : 0] = '\0';

@@ -75,6 +75,7 @@ _Static_assert(PAIR_CODE_LEN == PT_PAIRING_CODE_LEN, "the code is the pairing MA
 #define REFUSE_BURST 20u		/* refusals of uplink messages recorded at once ... */
 #define REFUSE_EVERY_MS 6000u		/* ... then one per 6 s (see uplink_refusal) */
 #define CAM_REFUSED_LOG_MS 10000u	/* event=camera_refused: one line per 10 s at most */
+#define CLIP_REFUSED_EVERY_MS 60000u	/* camera.clip-refused: one a minute at most */
 /* hub state meta: the last refused clip announced (camera.clip-refused):
  * its id's first 8 bytes and its time, so a restart announces it once */
 #define CLIP_REFUSED_CLIP_KEY "cam_clip_refused_id8"
@@ -254,6 +255,7 @@ struct hub {
 	bool clips_refused_known;	/* the two below are the last announced */
 	int64_t clips_refused_clip;	/* its clip id's first 8 bytes */
 	int64_t clips_refused_at;	/* when the camera says it was refused */
+	uint64_t clips_refused_next_ms;	/* no camera.clip-refused before (monotonic) */
 	bool clip_open;
 	uint8_t clip[PT_CLIP_ID_LEN];
 	struct mark_q marks[MARKS_MAX];
@@ -3248,7 +3250,7 @@ hub_deadline(struct hub *h)
  * refused between two messages are one event (the newest, and the count).
  */
 static void
-clip_refused_check(struct hub *h)
+clip_refused_check(struct hub *h, uint64_t now)
 {
 	struct pt_cam_refused f;
 	char hex[2 * PT_CAM_CLIP_LEN + 1];
@@ -3268,8 +3270,17 @@ clip_refused_check(struct hub *h)
 		}
 		h->clips_refused_known = true;
 	}
-	if (id8 == h->clips_refused_clip && at == h->clips_refused_at)
+	/* Only a refusal later than the last one announced (by time, then
+	 * id): a requeue that makes an older clip the newest again, or a
+	 * spool that flips between two, announces nothing. And one a minute
+	 * at most: what came meanwhile is in the next one's count (review
+	 * 114: whoever writes the spool could otherwise make an owner's
+	 * alert a second). */
+	if (at < h->clips_refused_at || (at == h->clips_refused_at && id8 <= h->clips_refused_clip))
 		return;
+	if (now < h->clips_refused_next_ms)
+		return;
+	h->clips_refused_next_ms = now + CLIP_REFUSED_EVERY_MS;
 	hexs(f.clip, PT_CAM_CLIP_LEN, hex);
 	hlog(HLOG_WARN, "event=camera_clip_refused clip=%s status=%u refused=%u at=%lld"
 			" note=\"porterd refused the clip for good; the camera keeps it\"",
@@ -3316,7 +3327,7 @@ cam_check(struct hub *h, uint64_t now)
 		h->cam_refused_n = 0;
 		h->cam_refused_log_ms = now + CAM_REFUSED_LOG_MS;
 	}
-	clip_refused_check(h);
+	clip_refused_check(h, now);
 	ok = hub_cam_is_healthy(h->cam, now, &status);
 	if (ok == h->cam_healthy && (ok || status == h->cam_status))
 		return;
