@@ -6,9 +6,12 @@
  * The order that matters, on a grant (DESIGN.md, "Unlock at the door"):
  *   1. hub_state_charge(): the entries, durable (fsync) before anything
  *      else: a crash from here on can lose the entry, never give one more;
- *   2. the door machine takes the GRANT and answers UNLOCK;
- *   3. the lock driver gets UNLOCK;
- *   4. the DECISION goes back to the device;
+ *   2. the DECISION goes back to the device (a grant at the door: the
+ *      link sends it, then calls hub_after_answer for steps 3 and 4,
+ *      before it reads anything else; a grant the panel waited for, or
+ *      a remote unlock: after step 4);
+ *   3. the door machine takes the GRANT and answers UNLOCK;
+ *   4. the lock driver gets UNLOCK;
  *   5. the events of the turn after decision.grant (session.start,
  *      lock.unlocking) are appended to the chain, in order, in one
  *      transaction at the end of the same loop turn (hub_tick,
@@ -16,9 +19,12 @@
  *   decision.grant (and whatever the turn queued before it) is committed
  *   in the charge's own transaction (hub_state_charge_events), so the
  *   entry and the decision are one commit: a crash leaves both or
- *   neither, and the bolt moves only after both. A crash between 3 and 5
- *   loses session.start and lock.unlocking, never an entry or its
- *   decision.
+ *   neither, and the bolt moves only after both. A crash between 1 and 4
+ *   loses the entry (the device may have been told it was let in, the
+ *   bolt did not move); between 4 and 5 it loses session.start and
+ *   lock.unlocking, never an entry or its decision. Nothing runs between
+ *   2 and 3 but the answer's send(): no other frame, timer or message
+ *   sees the charge without the door's session.
  *
  * A grant with the alarm condition while the panel is armed waits between
  * the decision and step 1: the hub asks the panel to bypass the entry
@@ -189,6 +195,15 @@ struct hub {
 	int64_t locked_until;		/* UTC s, durable */
 	uint64_t locked_until_ms;	/* monotonic; 0: none in force */
 	uint64_t charge_us;		/* the last charge's commit, for the decision's log line */
+	/* A grant at the door whose DECISION is on its way: its door step
+	 * and log line, run by hub_after_answer right after the send. */
+	struct {
+		bool due;
+		uint64_t conn;
+		struct pt_decision d;
+		uint8_t session[PT_CTI_LEN];
+		char line[512];		/* its event=decision log line */
+	} after;
 	int64_t last_failure_at;	/* UTC s, durable (meta) */
 
 	/* pairing */
@@ -1657,17 +1672,12 @@ charge(struct hub *h, const struct pt_decision *d)
 	return r;
 }
 
-/* Steps 1-3 of a grant (see the top of this file). PT_OK or the reason
- * the grant became a refusal after all; ev (the decision event's data) is
- * always taken (the caller records its own refusal with its own data).
- * bypassed: the panel confirmed the entry zones' bypass for this
- * session. */
+/* Step 1 of a grant (see the top of this file): decision.grant recorded
+ * and the entries charged. PT_OK or PT_EIO (nothing granted); ev (the
+ * decision event's data) is always taken. */
 static int
-carry_out_grant(struct hub *h, uint64_t conn, const struct pt_decision *d,
-		const uint8_t session[PT_CTI_LEN], json_t *ev, bool bypassed)
+grant_charge(struct hub *h, uint64_t conn, const struct pt_decision *d, json_t *ev)
 {
-	struct pt_door_input in;
-	struct pt_door_out o;
 	int r;
 
 	/* decision.grant is queued first and committed with the entries. */
@@ -1683,6 +1693,21 @@ carry_out_grant(struct hub *h, uint64_t conn, const struct pt_decision *d,
 		h->failures = 0;
 		h->lockout_dirty = true;
 	}
+	return PT_OK;
+}
+
+/* Steps 3-4 of a grant, once charged: the door machine's GRANT, the lock
+ * driver's UNLOCK. PT_OK or PT_EDOOR (the machine refused: the entry is
+ * lost, as a crash would lose it). bypassed: the panel confirmed the
+ * entry zones' bypass for this session. */
+static int
+grant_door(struct hub *h, uint64_t conn, const struct pt_decision *d,
+	   const uint8_t session[PT_CTI_LEN], bool bypassed)
+{
+	struct pt_door_input in;
+	struct pt_door_out o;
+	int r;
+
 	memset(&in, 0, sizeof(in));
 	in.type = PT_DOOR_IN_GRANT;
 	in.now_ms = hub_mono_ms();
@@ -1710,6 +1735,43 @@ carry_out_grant(struct hub *h, uint64_t conn, const struct pt_decision *d,
 	if (d->purpose == PT_PURPOSE_RESIDENT)
 		alarm_disarm_for_resident(h, d->purpose, session);
 	return PT_OK;
+}
+
+/* Steps 1-4 of a grant, the DECISION sent after them (a grant the panel
+ * waited for). PT_OK or the reason the grant became a refusal after all;
+ * ev is always taken (the caller records its own refusal with its own
+ * data). */
+static int
+carry_out_grant(struct hub *h, uint64_t conn, const struct pt_decision *d,
+		const uint8_t session[PT_CTI_LEN], json_t *ev, bool bypassed)
+{
+	int r;
+
+	if ((r = grant_charge(h, conn, d, ev)) != PT_OK)
+		return r;
+	return grant_door(h, conn, d, session, bypassed);
+}
+
+void
+hub_after_answer(struct hub *h)
+{
+	int r;
+
+	if (!h->after.due)
+		return;
+	h->after.due = false;
+	hlog(HLOG_INFO, "%s", h->after.line);
+	r = grant_door(h, h->after.conn, &h->after.d, h->after.session, false);
+	if (r != PT_OK) {
+		/* The DECISION said granted; the door did not move: on record. */
+		char hex[HEX_CTI];
+
+		hexs(h->after.session, PT_CTI_LEN, hex);
+		event(h, "decision.refuse",
+		      json_pack("{s:s,s:s,s:I,s:s}", "reason", pt_err_code(r), "session", hex,
+				"conn", (json_int_t)h->after.conn, "why", "door-after-answer"));
+	}
+	memset(&h->after, 0, sizeof(h->after));
 }
 
 /* ---- a grant that waits for the alarm panel (docs/alarm.md) ---- */
@@ -2187,7 +2249,7 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	struct pt_decision d;
 	uint8_t (*rev_ctis)[PT_CTI_LEN] = NULL, (*rev_keys)[PT_PK_LEN] = NULL;
 	uint64_t t0 = mono_us(), t1, t2, t3;
-	char hex[HEX_CTI] = "-";
+	char hex[HEX_CTI] = "-", line[sizeof(h->after.line)];
 	uint8_t chain_hash[PT_HASH_LEN];
 	struct approval *appr = NULL;
 	const char *why = NULL;
@@ -2285,7 +2347,15 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 			hexs(appr->id, PT_CTI_LEN, hex);
 			json_object_set_new(ev, "approval", json_string(hex));
 		}
-		r = carry_out_grant(h, s->id, &d, h->decoded.link[h->decoded.n - 1].g.cti, ev, false);
+		/* The door's part once the DECISION is sent (hub_after_answer). */
+		r = grant_charge(h, s->id, &d, ev);
+		if (r == PT_OK) {
+			h->after.due = true;
+			h->after.conn = s->id;
+			h->after.d = d;
+			memcpy(h->after.session, h->decoded.link[h->decoded.n - 1].g.cti,
+			       PT_CTI_LEN);
+		}
 		if (r == PT_OK && waived)
 			memset(appr, 0, sizeof(*appr));
 		else if (r == PT_OK && ask_enabled(h))	/* one entry: its request is over */
@@ -2315,13 +2385,19 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 		hexs(h->decoded.link[h->decoded.n - 1].g.cti, PT_CTI_LEN, hex);
 	/* us: decode to decision; its parts: the context read from the
 	 * state (ctx_us), pt_decide (decide_us: the signature checks), the
-	 * charge's commit (charge_us, with its fsync; 0 when none). */
-	hlog(HLOG_INFO,
-	     "event=decision conn=%llu result=%s reason=%s link=%d token=%s lock=%s us=%llu"
-	     " ctx_us=%llu decide_us=%llu charge_us=%llu",
-	     (unsigned long long)s->id, r == PT_OK ? "grant" : "refuse", pt_err_code(r), d.link, hex,
-	     s->lock, (unsigned long long)(mono_us() - t0), (unsigned long long)(t2 - t1),
-	     (unsigned long long)(t3 - t2), (unsigned long long)h->charge_us);
+	 * charge's commit (charge_us, with its fsync; 0 when none). A grant's
+	 * line is written after the answer, with the door's (hub_after_answer). */
+	(void)snprintf(line, sizeof(line),
+		       "event=decision conn=%llu result=%s reason=%s link=%d token=%s lock=%s"
+		       " us=%llu ctx_us=%llu decide_us=%llu charge_us=%llu",
+		       (unsigned long long)s->id, r == PT_OK ? "grant" : "refuse", pt_err_code(r),
+		       d.link, hex, s->lock, (unsigned long long)(mono_us() - t0),
+		       (unsigned long long)(t2 - t1), (unsigned long long)(t3 - t2),
+		       (unsigned long long)h->charge_us);
+	if (h->after.due)
+		memcpy(h->after.line, line, sizeof(line));
+	else
+		hlog(HLOG_INFO, "%s", line);
 
 	pt_link_decision_init(&ld, &d, &h->decoded,
 			      r == PT_OK ? (h->cfg.door.open_timeout_ms + 999u) / 1000u : 0);
@@ -2915,6 +2991,7 @@ hub_on_frame(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len,
 	int r;
 
 	*out_len = 0;
+	hub_after_answer(h);	/* the link calls it after each answer: never left over */
 	r = pt_link_frame_parse(f, len, &fr);
 	if (r == PT_EUNSUPPORTED) {
 		/* Another generation of device, not an attack: no count. */
@@ -3417,6 +3494,7 @@ hub_tick(struct hub *h, uint64_t now_ms)
 	struct pt_door_input in;
 	size_t i;
 
+	hub_after_answer(h);	/* the link calls it after each answer: never left over */
 	for (i = 0; i < h->n_drv; i++)
 		h->drv[i].ops->tick(h->drv[i].drv, now_ms);
 	if (h->al_ops != NULL)

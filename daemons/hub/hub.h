@@ -491,6 +491,10 @@ enum hub_verdict {
  * most one reply frame to out (*out_len = 0: none). */
 int hub_on_frame(struct hub *h, struct hub_session *s, const uint8_t *frame, size_t len,
 		 uint8_t *out, size_t *out_len);
+/* After each frame's answer is sent (or could not be), before anything
+ * else is read: the door's part of a grant whose DECISION went first
+ * (hub.c, "The order that matters"). Nothing to do: returns at once. */
+void hub_after_answer(struct hub *h);
 /* A frame the reader refused before the core could see it (too-large,
  * malformed prefix), or an error answered by the listener itself. */
 void hub_on_frame_error(struct hub *h, struct hub_session *s, int reason);

@@ -452,6 +452,7 @@ conn_read(struct link_conn *c)
 	struct hub_link *l = c->l;
 	size_t fl, need;
 	int frames = 0, r;
+	bool alive;
 
 	while (!c->closing && !c->waiting && conn_has_room(c) && frames < 8) {
 		ssize_t n;
@@ -498,6 +499,13 @@ conn_read(struct link_conn *c)
 		c->in_len = 0;
 		c->last_ms = hub_mono_ms();
 		frames++;
+		/* The answer goes out before anything else is read or done;
+		 * then what the core left for after it (a grant's door step),
+		 * whether or not the send worked. */
+		alive = c->out_len == 0 || conn_flush(c);
+		hub_after_answer(l->h);
+		if (!alive)
+			return;
 	}
 	(void)conn_flush(c);
 }
