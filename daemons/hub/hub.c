@@ -2277,6 +2277,11 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	s->ch.used = true;
 
 	t1 = mono_us();
+	/* One transaction from the context's read to the charge (the usage
+	 * read is the usage charged); without it, ctx_build reads in its own. */
+	if (hub_state_decision_begin(h->st) != PT_OK)
+		hlog(HLOG_WARN, "event=decision conn=%llu note=\"usage read apart from its charge\"",
+		     (unsigned long long)s->id);
 	if ((r = ctx_build(h, s->lock, m.chain, m.chain_len, &ctx, &rev_ctis, &rev_keys)) != PT_OK)
 		goto io_error;
 	t2 = mono_us();
@@ -2296,6 +2301,12 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 
 	r = pt_decide(h->ops, m.chain, m.chain_len, m.sig, PT_SIG_LEN, &ch, &ctx, &h->decoded, &d);
 	t3 = mono_us();
+	/* The transaction goes on to the charge only for a grant that goes
+	 * straight to it: not one for another lock, for the owners to answer
+	 * or for the panel to wait for, nor one that charges nothing. */
+	if (r != PT_OK || d.n_charge == 0 || strcmp(s->lock, h->cfg.lock) != 0 || ask_enabled(h) ||
+	    ((d.cond & PT_COND_ALARM_BYPASS) && alarm_is_armed(h)))
+		hub_state_decision_end(h->st);
 	free(rev_ctis);
 	free(rev_keys);
 	rev_ctis = NULL;
@@ -2330,7 +2341,10 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	}
 	if (r == PT_OK && !waived && (d.cond & PT_COND_ALARM_BYPASS) && alarm_is_armed(h)) {
 		/* The entry zones first: the bolt moves once the panel says so. */
-		int v = bypass_begin(h, s, &d, &h->decoded, m.chain, m.chain_len, out, out_len);
+		int v;
+
+		hub_state_decision_end(h->st);	/* ended above already; never held while waiting */
+		v = bypass_begin(h, s, &d, &h->decoded, m.chain, m.chain_len, out, out_len);
 		hlog(HLOG_INFO, "event=decision conn=%llu result=%s reason=ok token=%s lock=%s us=%llu",
 		     (unsigned long long)s->id, v == HUB_WAIT ? "waiting-for-panel" : "answered",
 		     h->pend.active ? h->pend.token : "-", s->lock,
@@ -2365,6 +2379,7 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 			duress_alert(h, s->id, h->decoded.link[0].g.kid,
 				     h->decoded.link[h->decoded.n - 1].g.cti);
 	}
+	hub_state_decision_end(h->st);	/* committed by the charge, or nothing to keep */
 	if (r != PT_OK) {
 		json_t *ev;
 		d.reason = r;
@@ -2411,6 +2426,7 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	memset(&h->ids, 0, sizeof(h->ids));
 	return HUB_KEEP;
 io_error:
+	hub_state_decision_end(h->st);
 	free(rev_ctis);
 	free(rev_keys);
 	memset(&d, 0, sizeof(d));

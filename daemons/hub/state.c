@@ -286,6 +286,12 @@ struct hub_state {
 	 * stays true whatever another connection commits: it can be lower
 	 * than it might be, never higher. */
 	int64_t unsent_from;
+	/* A decision's transaction (hub_state_decision_begin): BEGIN
+	 * IMMEDIATE, held open from the context's read to the charge. The
+	 * first tx_begin inside it joins it (nested): a read's commit leaves
+	 * it open, a write's commit commits it (the charge), any rollback
+	 * ends it. */
+	bool held, nested, nested_write;
 };
 
 /* ---- errors: one key=value line on stderr per PT_EIO ---- */
@@ -487,6 +493,13 @@ tx_begin(struct hub_state *hs, enum sid kind, const char *what)
 {
 	sqlite3_stmt *s;
 
+	if (hs->held && sqlite3_get_autocommit(hs->db))
+		hs->held = hs->nested = false;	/* SQLite rolled it back (an I/O error) */
+	if (hs->held && !hs->nested) {
+		hs->nested = true;	/* inside the decision's transaction */
+		hs->nested_write = kind == S_BEGIN_IMMEDIATE;
+		return PT_OK;
+	}
 	if (!sqlite3_get_autocommit(hs->db))	/* never nested: a bug */
 		return log_eio_msg(what, "a transaction is already open");
 	if ((s = get(hs, kind, what)) == NULL)
@@ -499,6 +512,7 @@ tx_rollback(struct hub_state *hs, const char *what)
 {
 	sqlite3_stmt *s;
 
+	hs->held = hs->nested = false;	/* it ends a decision's transaction too */
 	/* SQLite may have rolled back already (on some I/O errors). */
 	if (sqlite3_get_autocommit(hs->db))
 		return;
@@ -516,6 +530,12 @@ tx_commit(struct hub_state *hs, const char *what)
 	sqlite3_stmt *s;
 	int r;
 
+	if (hs->nested) {
+		hs->nested = false;
+		if (!hs->nested_write)
+			return PT_OK;	/* a read: the decision's transaction goes on */
+		hs->held = false;	/* a write: it commits the decision's transaction */
+	}
 	if (sqlite3_get_autocommit(hs->db))
 		return log_eio_msg(what, "the transaction was rolled back by the database");
 	if ((s = get(hs, S_COMMIT, what)) == NULL)
@@ -1533,6 +1553,26 @@ out_zero:
 	*version = 0;
 	*refreshed_at = 0;
 	return r;
+}
+
+int
+hub_state_decision_begin(struct hub_state *hs)
+{
+	int r;
+
+	if (hs == NULL)
+		return PT_EINVAL;
+	if ((r = tx_begin(hs, S_BEGIN_IMMEDIATE, "cannot begin a decision's transaction")) ==
+	    PT_OK)
+		hs->held = true;
+	return r;
+}
+
+void
+hub_state_decision_end(struct hub_state *hs)
+{
+	if (hs != NULL && hs->held)
+		tx_rollback(hs, "cannot end a decision's transaction");
 }
 
 int

@@ -1919,6 +1919,79 @@ test_ctx_load(void)
 	hub_state_close(b);
 }
 
+/* A decision's transaction: the write lock from the context's read to the
+ * charge, which commits it; ended without a charge, nothing is written;
+ * reads inside it leave it open. */
+static bool
+write_lock_free(const char *path)
+{
+	sqlite3 *db = raw_open(path);
+	bool free_ = false;
+
+	sqlite3_busy_timeout(db, 0);
+	if (raw_exec(db, "BEGIN IMMEDIATE") == SQLITE_OK)
+		free_ = raw_exec(db, "ROLLBACK") == SQLITE_OK;
+	sqlite3_close(db);
+	return free_;
+}
+
+static void
+test_decision_tx(void)
+{
+	const char *path = fresh("dtx.db");
+	struct hub_state *a = open_or_die(path), *b = open_or_die(path);
+	uint8_t ids[2][PT_CTI_LEN];
+	struct hub_event e;
+	struct pt_usage u[2];
+	size_t nc, nk;
+	int64_t v, at;
+
+	fill(ids[0], PT_CTI_LEN, 0x41);
+	fill(ids[1], PT_CTI_LEN, 0x51);
+	T_OK(write_lock_free(path), "dtx: the write lock is free at first");
+	T_EQ(hub_state_decision_begin(a), PT_OK, "dtx: begin");
+	T_OK(!write_lock_free(path), "dtx: ... takes the write lock");
+	T_OK(ctx_view(a, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, &nc, &nk, &v, &at) &&
+		     u[0].used == 0,
+	     "dtx: the context read inside it");
+	T_OK(hub_state_revocation_version(a, &v, &at) == PT_OK && !write_lock_free(path),
+	     "dtx: another read inside it leaves it open");
+	T_EQ(hub_state_charge_events(a, (const uint8_t(*)[PT_CTI_LEN])ids, 2, 50, NULL, 0, NULL),
+	     PT_OK, "dtx: the charge");
+	T_OK(write_lock_free(path), "dtx: ... commits it (the lock is free)");
+	T_OK(ctx_view(b, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, &nc, &nk, &v, &at) &&
+		     u[0].used == 1 && u[1].used == 1,
+	     "dtx: another connection sees the charge (1, 1)");
+	hub_state_decision_end(a);
+	T_OK(write_lock_free(path), "dtx: end after the charge: nothing to do");
+
+	T_EQ(hub_state_decision_begin(a), PT_OK, "dtx: begin again");
+	T_OK(ctx_view(a, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, &nc, &nk, &v, &at) &&
+		     u[0].used == 1,
+	     "dtx: ... its read sees its own last charge");
+	hub_state_decision_end(a);
+	T_OK(write_lock_free(path), "dtx: end without a charge (a refusal): the lock is free");
+	set_event(&e, 1, "dtx.after", "{}");
+	T_EQ(hub_state_event_append(a, &e), PT_OK, "dtx: an event after it: its own transaction");
+	T_OK(ctx_view(b, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, &nc, &nk, &v, &at) &&
+		     u[0].used == 1 && u[1].used == 1,
+	     "dtx: nothing more charged");
+
+	T_EQ(hub_state_decision_begin(a), PT_OK, "dtx: begin, then an event append (a write)");
+	set_event(&e, 2, "dtx.inside", "{}");
+	T_OK(hub_state_event_append(a, &e) == PT_OK && write_lock_free(path),
+	     "dtx: ... commits it as a charge would");
+	T_EQ(hub_state_charge(a, (const uint8_t(*)[PT_CTI_LEN])ids, 1, 51), PT_OK,
+	     "dtx: a charge after that: its own transaction");
+	T_OK(ctx_view(b, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, &nc, &nk, &v, &at) &&
+		     u[0].used == 2 && u[1].used == 1,
+	     "dtx: ... committed (2, 1)");
+	T_EQ(hub_state_decision_begin(NULL), PT_EINVAL, "dtx: begin(NULL) is PT_EINVAL");
+	hub_state_decision_end(NULL);
+	hub_state_close(a);
+	hub_state_close(b);
+}
+
 /* ---- two processes, one file ---- */
 
 #define RACE_N 150
@@ -2331,6 +2404,7 @@ main(void)
 	test_live();
 	test_rev_pending();
 	test_ctx_load();
+	test_decision_tx();
 	test_unsent();
 	test_events();
 	test_triggers();
