@@ -2301,10 +2301,12 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 
 	r = pt_decide(h->ops, m.chain, m.chain_len, m.sig, PT_SIG_LEN, &ch, &ctx, &h->decoded, &d);
 	t3 = mono_us();
-	/* The transaction goes on to the charge only for a grant that goes
-	 * straight to it: not one for another lock, for the owners to answer
-	 * or for the panel to wait for, nor one that charges nothing. */
-	if (r != PT_OK || d.n_charge == 0 || strcmp(s->lock, h->cfg.lock) != 0 || ask_enabled(h) ||
+	/* The transaction goes on towards the charge only for a grant: not
+	 * for a refusal (the owners asked about one included), one for another
+	 * lock, one the panel must bypass first, one that charges nothing.
+	 * What runs before the charge only reads (an owner's answer is held
+	 * in memory); hub_state_decision_end below ends it in any case. */
+	if (r != PT_OK || d.n_charge == 0 || strcmp(s->lock, h->cfg.lock) != 0 ||
 	    ((d.cond & PT_COND_ALARM_BYPASS) && alarm_is_armed(h)))
 		hub_state_decision_end(h->st);
 	free(rev_ctis);
@@ -2419,7 +2421,19 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	if (pt_link_decision_encode(&ld, out, PT_LINK_FRAME_MAX, out_len) != PT_OK) {
 		hlog(HLOG_ERR, "event=decision conn=%llu error=\"cannot encode the decision\"",
 		     (unsigned long long)s->id);
+		if (h->after.due) {
+			/* Charged, but the device cannot be told: the bolt stays
+			 * thrown and the entry is lost (a crash would lose it too). */
+			hlog(HLOG_INFO, "%s", h->after.line);
+			event(h, "decision.refuse",
+			      json_pack("{s:s,s:s,s:I,s:s}", "reason", pt_err_code(PT_ENOSPC),
+					"session", hex, "conn", (json_int_t)s->id, "why",
+					"answer-unencodable"));
+			memset(&h->after, 0, sizeof(h->after));
+		}
 		*out_len = 0;
+		memset(&h->decoded, 0, sizeof(h->decoded));
+		memset(&h->ids, 0, sizeof(h->ids));
 		return HUB_CLOSE;
 	}
 	memset(&h->decoded, 0, sizeof(h->decoded));

@@ -422,12 +422,27 @@ limit_of(size_t max)
 	return max > (size_t)INT64_MAX ? INT64_MAX : (int64_t)max;
 }
 
+/* A write (not BEGIN, COMMIT, ROLLBACK: SQLite counts those read-only)
+ * made in autocommit style while a decision's transaction is open: it
+ * would join that transaction and be rolled back with it (a refusal's
+ * hub_state_decision_end), silently. Refused instead: only the nested
+ * write of append_tx (the charge) may write in it. */
+static bool
+stray_write(const struct hub_state *hs, sqlite3_stmt *s)
+{
+	return hs->held && !(hs->nested && hs->nested_write) && !sqlite3_stmt_readonly(s);
+}
+
 /* Run a statement that returns no row. */
 static int
 run(struct hub_state *hs, sqlite3_stmt *s, int rc, const char *what)
 {
 	int r;
 
+	if (rc == SQLITE_OK && stray_write(hs, s)) {
+		done(s);
+		return log_eio_msg(what, "a write outside a transaction while a decision's is open");
+	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	r = rc == SQLITE_DONE ? PT_OK : map_err(hs, rc, what);
@@ -453,6 +468,10 @@ step_row(struct hub_state *hs, sqlite3_stmt *s, int rc, const char *what)
 {
 	int r;
 
+	if (rc == SQLITE_OK && stray_write(hs, s)) {
+		done(s);
+		return log_eio_msg(what, "a write outside a transaction while a decision's is open");
+	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
@@ -1562,8 +1581,15 @@ hub_state_decision_begin(struct hub_state *hs)
 
 	if (hs == NULL)
 		return PT_EINVAL;
-	if ((r = tx_begin(hs, S_BEGIN_IMMEDIATE, "cannot begin a decision's transaction")) ==
-	    PT_OK)
+	/* No waiting for another process's write lock: the single-threaded
+	 * hub would stand still meanwhile. Busy: the caller reads apart. */
+	if (hs->held || !sqlite3_get_autocommit(hs->db))
+		return log_eio_msg("cannot begin a decision's transaction",
+				   "a transaction is already open");
+	(void)sqlite3_busy_timeout(hs->db, 0);
+	r = tx_begin(hs, S_BEGIN_IMMEDIATE, "cannot begin a decision's transaction");
+	(void)sqlite3_busy_timeout(hs->db, BUSY_TIMEOUT_MS);
+	if (r == PT_OK)
 		hs->held = true;
 	return r;
 }

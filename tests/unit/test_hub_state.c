@@ -1986,6 +1986,35 @@ test_decision_tx(void)
 	T_OK(ctx_view(b, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, &nc, &nk, &v, &at) &&
 		     u[0].used == 2 && u[1].used == 1,
 	     "dtx: ... committed (2, 1)");
+	/* A plain write while it is open would be rolled back with it: refused. */
+	T_EQ(hub_state_decision_begin(a), PT_OK, "dtx: begin, then a plain write");
+	T_EQ(hub_state_revocation_refreshed(a, 777), PT_EIO, "dtx: ... is refused (PT_EIO)");
+	T_OK(!write_lock_free(path), "dtx: ... the transaction still open");
+	hub_state_decision_end(a);
+	T_OK(hub_state_revocation_refreshed(a, 778) == PT_OK &&
+		     hub_state_revocation_version(b, &v, &at) == PT_OK && at == 778,
+	     "dtx: after its end the same write is made and seen");
+	{
+		/* Another process holds the write lock: begin does not wait
+		 * for it (the busy timeout is 5 s), the caller reads apart. */
+		sqlite3 *db = raw_open(path);
+		struct timespec t0, t1;
+		double secs;
+
+		T_EQ(raw_exec(db, "BEGIN IMMEDIATE"), SQLITE_OK, "dtx: a raw connection writes");
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		T_EQ(hub_state_decision_begin(a), PT_EIO, "dtx: begin meanwhile: PT_EIO");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		T_OK(secs < 2.0, "dtx: ... at once, not after the busy timeout");
+		T_OK(ctx_view(a, (const uint8_t(*)[PT_CTI_LEN])ids, 2, u, &nc, &nk, &v, &at) &&
+			     u[0].used == 2,
+		     "dtx: ... and the context is read apart (WAL: a reader does not wait)");
+		T_EQ(raw_exec(db, "ROLLBACK"), SQLITE_OK, "dtx: the raw connection lets go");
+		sqlite3_close(db);
+		T_EQ(hub_state_decision_begin(a), PT_OK, "dtx: begin works again");
+		hub_state_decision_end(a);
+	}
 	T_EQ(hub_state_decision_begin(NULL), PT_EINVAL, "dtx: begin(NULL) is PT_EINVAL");
 	hub_state_decision_end(NULL);
 	hub_state_close(a);
