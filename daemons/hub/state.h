@@ -104,15 +104,16 @@ int hub_state_revoked_load(struct hub_state *hs, uint8_t (**ctis)[PT_CTI_LEN], s
 int hub_state_revocation_version(struct hub_state *hs, int64_t *version,
 				 int64_t *refreshed_at) PT_MUST_CHECK;
 int hub_state_revocation_refreshed(struct hub_state *hs, int64_t at) PT_MUST_CHECK;
-/* A decision's transaction (docs/hub.md, "At the door"): BEGIN IMMEDIATE,
- * then hub_state_ctx_load reads in it and a charge (hub_state_charge_events)
- * commits it: the entries read and the entries charged are one snapshot,
- * under one lock and one commit. Any other transaction while it is open
- * joins it: a read leaves it open, a write commits it, an error rolls it
- * back. hub_state_decision_end rolls back what is still open (nothing
- * charged: a refusal); a no-op otherwise. Only between a context's read
- * and its charge, with no autocommit write in between (it would be
- * rolled back). */
+/* A decision's transaction (docs/hub.md, "An unlock, step by step"):
+ * BEGIN IMMEDIATE, then hub_state_ctx_load reads in it and a charge
+ * (hub_state_charge_events) commits it: the entries read and the entries
+ * charged are one snapshot, under one lock and one commit. Any other
+ * transaction while it is open joins it: a read leaves it open, a write
+ * commits it, an error rolls it back; a plain write (no transaction of
+ * its own) is refused with PT_EIO, as it would be rolled back with it.
+ * hub_state_decision_end rolls back what is still open (nothing charged:
+ * a refusal); a no-op otherwise. Begin never waits for another process's
+ * write lock: PT_EIO at once (the caller reads apart). */
 int hub_state_decision_begin(struct hub_state *hs) PT_MUST_CHECK;
 void hub_state_decision_end(struct hub_state *hs);
 /* What a decision reads, from one snapshot in one read transaction:
