@@ -1752,6 +1752,21 @@ carry_out_grant(struct hub *h, uint64_t conn, const struct pt_decision *d,
 	return grant_door(h, conn, d, session, bypassed);
 }
 
+/* A grant charged for the DECISION that went (or was to go) first, whose
+ * door step did not happen: a decision.refuse on record, h->after
+ * cleared. The entry is lost, as a crash would lose it. */
+static void
+after_undone(struct hub *h, int reason, const char *why)
+{
+	char hex[HEX_CTI];
+
+	hexs(h->after.session, PT_CTI_LEN, hex);
+	event(h, "decision.refuse",
+	      json_pack("{s:s,s:s,s:I,s:s}", "reason", pt_err_code(reason), "session", hex, "conn",
+			(json_int_t)h->after.conn, "why", why));
+	memset(&h->after, 0, sizeof(h->after));
+}
+
 void
 hub_after_answer(struct hub *h)
 {
@@ -1762,16 +1777,10 @@ hub_after_answer(struct hub *h)
 	h->after.due = false;
 	hlog(HLOG_INFO, "%s", h->after.line);
 	r = grant_door(h, h->after.conn, &h->after.d, h->after.session, false);
-	if (r != PT_OK) {
-		/* The DECISION said granted; the door did not move: on record. */
-		char hex[HEX_CTI];
-
-		hexs(h->after.session, PT_CTI_LEN, hex);
-		event(h, "decision.refuse",
-		      json_pack("{s:s,s:s,s:I,s:s}", "reason", pt_err_code(r), "session", hex,
-				"conn", (json_int_t)h->after.conn, "why", "door-after-answer"));
-	}
-	memset(&h->after, 0, sizeof(h->after));
+	if (r != PT_OK)
+		after_undone(h, r, "door-after-answer");	/* the DECISION said granted */
+	else
+		memset(&h->after, 0, sizeof(h->after));
 }
 
 /* ---- a grant that waits for the alarm panel (docs/alarm.md) ---- */
@@ -2343,10 +2352,7 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	}
 	if (r == PT_OK && !waived && (d.cond & PT_COND_ALARM_BYPASS) && alarm_is_armed(h)) {
 		/* The entry zones first: the bolt moves once the panel says so. */
-		int v;
-
-		hub_state_decision_end(h->st);	/* ended above already; never held while waiting */
-		v = bypass_begin(h, s, &d, &h->decoded, m.chain, m.chain_len, out, out_len);
+		int v = bypass_begin(h, s, &d, &h->decoded, m.chain, m.chain_len, out, out_len);
 		hlog(HLOG_INFO, "event=decision conn=%llu result=%s reason=ok token=%s lock=%s us=%llu",
 		     (unsigned long long)s->id, v == HUB_WAIT ? "waiting-for-panel" : "answered",
 		     h->pend.active ? h->pend.token : "-", s->lock,
@@ -2421,15 +2427,10 @@ on_proof(struct hub *h, struct hub_session *s, const uint8_t *f, size_t len, uin
 	if (pt_link_decision_encode(&ld, out, PT_LINK_FRAME_MAX, out_len) != PT_OK) {
 		hlog(HLOG_ERR, "event=decision conn=%llu error=\"cannot encode the decision\"",
 		     (unsigned long long)s->id);
+		/* Charged, but the device cannot be told: the bolt stays thrown. */
 		if (h->after.due) {
-			/* Charged, but the device cannot be told: the bolt stays
-			 * thrown and the entry is lost (a crash would lose it too). */
 			hlog(HLOG_INFO, "%s", h->after.line);
-			event(h, "decision.refuse",
-			      json_pack("{s:s,s:s,s:I,s:s}", "reason", pt_err_code(PT_ENOSPC),
-					"session", hex, "conn", (json_int_t)s->id, "why",
-					"answer-unencodable"));
-			memset(&h->after, 0, sizeof(h->after));
+			after_undone(h, PT_ENOSPC, "answer-unencodable");
 		}
 		*out_len = 0;
 		memset(&h->decoded, 0, sizeof(h->decoded));
