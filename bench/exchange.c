@@ -19,9 +19,18 @@
  * decided on a closed, locked door as in the field, then BENCH_PAUSE_US
  * more (default 20,000: the hub finishes recording the previous entry's
  * events; 0 measures back-to-back entries), then the reference parts
- * (timed), then BENCH_PAUSE_US again. Prints one line per exchange:
+ * (timed), then BENCH_PAUSE_US again, then the link's floor (timed,
+ * below), then BENCH_PAUSE_US again. Prints one line per exchange:
  *
- *   x TOTAL_US HELLO_CHALLENGE_US SIGN_US PROOF_DECISION_US VERIFY3_US FSYNC_US
+ *   x TOTAL_US HELLO_CHALLENGE_US SIGN_US PROOF_DECISION_US VERIFY3_US FSYNC_US FLOOR_US
+ *
+ * FLOOR_US is not part of the goal's sum: the exchange's two round trips
+ * with nothing done at the other end. A child process waits in poll(2) on
+ * a Unix socket pair, as the hub does, and answers each message at once
+ * with one of the size the hub sends back (HELLO -> CHALLENGE, PROOF ->
+ * DECISION, the same sizes as the exchange's). After an idle pause both
+ * sides wake from sleep, which costs more on some machines (a virtual
+ * one's halted vCPUs) than all the hub's work.
  *
  * and exits 0, or 1 on a refusal or an error (with a message on stderr).
  * bench/exchange.sh starts the hub and turns these lines into tables.
@@ -34,6 +43,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -115,6 +125,48 @@ recv_frame(int fd, uint8_t *buf, size_t *len)
 	return 0;
 }
 
+/* The floor's far end: waits in poll(2) like the hub, answers each
+ * message (2 bytes of length, then that many) with as many bytes as the
+ * message's next two ask for; exits at EOF. */
+static void
+echo_child(int fd)
+{
+	uint8_t buf[PT_LINK_FRAME_MAX];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	for (;;) {
+		size_t len;
+
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			_exit(1);
+		if (recv_exact(fd, buf, 2) != 0)
+			_exit(0);
+		len = (size_t)buf[0] << 8 | buf[1];
+		if (len < 2 || len > sizeof(buf) - 2 || recv_exact(fd, buf + 2, len) != 0)
+			_exit(1);
+		len = (size_t)buf[2] << 8 | buf[3];	/* the answer's size, as the hub's */
+		if (len < 2 || len > sizeof(buf))
+			_exit(1);
+		if (send_all(fd, buf, len) != 0)
+			_exit(1);
+	}
+}
+
+/* One round trip to echo_child: out bytes out (>= 4), back bytes back
+ * (>= 2), both at most PT_LINK_FRAME_MAX. */
+static int
+echo_rt(int fd, uint8_t *buf, size_t out, size_t back)
+{
+	memset(buf, 0, out);
+	buf[0] = (uint8_t)((out - 2) >> 8);
+	buf[1] = (uint8_t)(out - 2);
+	buf[2] = (uint8_t)(back >> 8);
+	buf[3] = (uint8_t)back;
+	if (send_all(fd, buf, out) != 0)
+		return -1;
+	return recv_exact(fd, buf, back);
+}
+
 /* Is the door machine secured? (the sim control socket: "status"). */
 static int
 secured(const char *sim)
@@ -154,8 +206,10 @@ main(int argc, char **argv)
 	struct pt_secret *sec;
 	struct pt_signer sg;
 	struct pt_errbuf err;
-	size_t raw_len = 0, n;
+	size_t raw_len = 0, n, sz_hello = 0, sz_ch = 0, sz_proof = 0, sz_dec = 0;
 	char path[4200];
+	pid_t echo = -1;
+	int ep[2] = { -1, -1 };
 	long count, pause_us = 20000;
 	const char *pause = getenv("BENCH_PAUSE_US");
 	int i, fd, wfd, rc = 1;
@@ -193,9 +247,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "exchange: cannot connect to '%s': %s\n", argv[1], strerror(errno));
 		return 2;
 	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ep) != 0 || (echo = fork()) < 0) {
+		fprintf(stderr, "exchange: cannot start the floor's echo: %s\n", strerror(errno));
+		return 2;
+	}
+	if (echo == 0) {
+		close(ep[0]);
+		echo_child(ep[1]);
+	}
+	close(ep[1]);
 	memset(&hello, 0, sizeof(hello));
 	for (long x = 0; x < count; x++) {
-		uint64_t t0, t1, t2, t3, t4, v0, v1, f1;
+		uint64_t t0, t1, t2, t3, t4, v0, v1, f1, e0, e1 = 0;
 		int ok = 1;
 
 		for (i = 0; i < 2000 && !secured(argv[2]); i++)
@@ -218,11 +281,21 @@ main(int argc, char **argv)
 		if (write(wfd, page, sizeof(page)) != (ssize_t)sizeof(page) || fdatasync(wfd) != 0)
 			goto out;
 		f1 = now_us();
+		/* The floor: the exchange's two round trips, the sizes of the
+		 * last exchange's frames (the first exchange's are guesses). */
+		usleep(pause_us);
+		e0 = now_us();
+		if (echo_rt(ep[0], in, sz_hello ? sz_hello : 5, sz_ch ? sz_ch : 72) != 0 ||
+		    echo_rt(ep[0], in, sz_proof ? sz_proof : 475, sz_dec ? sz_dec : 13) != 0) {
+			fprintf(stderr, "exchange %ld: the floor's echo failed\n", x);
+			goto out;
+		}
+		e1 = now_us();
 		usleep(pause_us);
 		t0 = now_us();
 		if (pt_link_hello_encode(&hello, frame, sizeof(frame), &n) != PT_OK ||
-		    send_all(fd, frame, n) != 0 || recv_frame(fd, in, &n) != 0 ||
-		    pt_link_challenge_decode(in, n, &ch) != PT_OK) {
+		    (sz_hello = n, send_all(fd, frame, n)) != 0 || recv_frame(fd, in, &n) != 0 ||
+		    (sz_ch = n, pt_link_challenge_decode(in, n, &ch)) != PT_OK) {
 			fprintf(stderr, "exchange %ld: no CHALLENGE\n", x);
 			goto out;
 		}
@@ -238,8 +311,8 @@ main(int argc, char **argv)
 		if (pt_link_proof_encode(&proof, frame, sizeof(frame), &n) != PT_OK)
 			goto out;
 		t2 = now_us();
-		if (send_all(fd, frame, n) != 0 || recv_frame(fd, in, &n) != 0 ||
-		    pt_link_decision_decode(in, n, &d) != PT_OK) {
+		if ((sz_proof = n, send_all(fd, frame, n)) != 0 || recv_frame(fd, in, &n) != 0 ||
+		    (sz_dec = n, pt_link_decision_decode(in, n, &d)) != PT_OK) {
 			fprintf(stderr, "exchange %ld: no DECISION\n", x);
 			goto out;
 		}
@@ -249,15 +322,18 @@ main(int argc, char **argv)
 			fprintf(stderr, "exchange %ld: refused %s\n", x, d.code);
 			goto out;
 		}
-		printf("x %llu %llu %llu %llu %llu %llu\n", (unsigned long long)(t4 - t0),
+		printf("x %llu %llu %llu %llu %llu %llu %llu\n", (unsigned long long)(t4 - t0),
 		       (unsigned long long)(t1 - t0), (unsigned long long)(t2 - t1),
 		       (unsigned long long)(t3 - t2), (unsigned long long)(v1 - v0),
-		       (unsigned long long)(f1 - v1));
+		       (unsigned long long)(f1 - v1), (unsigned long long)(e1 - e0));
 	}
 	rc = 0;
 out:
 	close(fd);
 	close(wfd);
+	close(ep[0]);	/* the echo child's EOF */
+	if (echo > 0)
+		(void)waitpid(echo, NULL, 0);
 	(void)unlink(path);
 	free(raw);
 	pt_secret_free(sec);
