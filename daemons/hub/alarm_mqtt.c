@@ -485,6 +485,7 @@ amq_tick(void *drv, uint64_t now)
 		/* An address that never answers refuses nothing (porter/net.h):
 		 * the next attempt, the next family. */
 		if (pt_net_connect_is_late(a->connect_by_ms, now)) {
+			pt_net_connect_abandon(mosquitto_socket(a->m));
 			hlog(HLOG_WARN, "event=alarm_mqtt state=connect-failed broker=%s:%u via=%s"
 					" error=\"timed out\" wait_ms=%u",
 			     a->host, a->port, a->via != NULL ? a->via : "any", PT_NET_CONNECT_WAIT_MS);

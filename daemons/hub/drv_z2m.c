@@ -487,6 +487,7 @@ z2m_tick(void *drv, uint64_t now)
 	/* An address that never answers refuses nothing (porter/net.h):
 	 * the next attempt, the next family. */
 	if (z->conn == ZC_CONNECTING && pt_net_connect_is_late(z->connect_by_ms, now)) {
+		pt_net_connect_abandon(mosquitto_socket(z->m));
 		hlog(HLOG_WARN, "event=z2m state=connect-failed broker=%s:%u via=%s"
 				" error=\"timed out\" wait_ms=%u",
 		     z->host, z->port, z->via != NULL ? z->via : "any", PT_NET_CONNECT_WAIT_MS);

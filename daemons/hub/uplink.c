@@ -772,6 +772,7 @@ up_tick(void *arg, uint64_t now)
 		/* An address that never answers refuses nothing (porter/net.h):
 		 * the next attempt, the next family. */
 		if (pt_net_connect_is_late(u->connect_by_ms, now)) {
+			pt_net_connect_abandon(mosquitto_socket(u->m));
 			hlog(HLOG_WARN, "event=uplink state=connect-failed broker=%s:%u via=%s"
 					" error=\"timed out\" wait_ms=%u",
 			     u->host, u->port, u->via != NULL ? u->via : "any", PT_NET_CONNECT_WAIT_MS);

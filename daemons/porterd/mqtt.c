@@ -1432,6 +1432,7 @@ run(void *arg)
 		if (!up && !atomic_load(&m->connected)) {
 			now_ms = now_mono_ns() / 1000000u;
 			if (pt_net_connect_is_late(by_ms, now_ms)) {
+				pt_net_connect_abandon(mosquitto_socket(m->mq));
 				have_socket = false;
 				failed++;
 				plog(warned ? LOG_DEBUG_ : LOG_WARN_,

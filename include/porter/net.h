@@ -71,4 +71,14 @@ uint64_t pt_net_connect_by(uint64_t now_ms);
  */
 bool pt_net_connect_is_late(uint64_t by_ms, uint64_t now_ms);
 
+/*
+ * Ends a late attempt's connection now, on fd (mosquitto_socket; nothing
+ * when it is -1): libmosquitto keeps the descriptor until the next attempt
+ * replaces it, and meanwhile a connect still under way would go on sending
+ * SYNs, or finish its handshake with no one reading. shutdown(2): Linux
+ * aborts a connect in progress, and an established one (a TLS handshake
+ * that stalled) gets a FIN. The descriptor stays libmosquitto's to close.
+ */
+void pt_net_connect_abandon(int fd);
+
 #endif

@@ -58,3 +58,10 @@ pt_net_connect_is_late(uint64_t by_ms, uint64_t now_ms)
 {
 	return now_ms >= by_ms;
 }
+
+void
+pt_net_connect_abandon(int fd)
+{
+	if (fd >= 0)
+		(void)shutdown(fd, SHUT_RDWR);
+}

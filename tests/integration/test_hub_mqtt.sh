@@ -674,6 +674,17 @@ if [ -s bh.ready ] && python3 "$SRC/tests/integration/blackhole6.py" probe "$MPO
 	sed -i "s|^keepalive = .*|keepalive = 120s|" hub.conf
 	t0=$SECONDS
 	start6 hubbh.log
+	# The attempt that timed out is over at once, not when the next
+	# (1 to 1.25 s later) replaces its socket: no SYN to [::1] still
+	# being sent. (Looked at as soon as the line is there: a look that
+	# comes late cannot fail, only miss.)
+	until_ok 30 grep -q 'error="timed out"' hubbh.log
+	# /proc/net/tcp6: remote address [::1]:MPORT, state 02 (SYN_SENT)
+	awk -v r="$(printf '00000000000000000000000001000000:%04X' "$MPORT")" \
+		'$3 == r && $4 == "02"' /proc/net/tcp6 >synsent.out 2>&1
+	[ ! -s synsent.out ]
+	ok "the timed-out attempt is abandoned at once: no SYN to [::1]:$MPORT still pending" ||
+		show synsent.out
 	until_ok 40 grep -q "event=uplink state=connected broker=localhost:$MPORT tls=no via=0.0.0.0" hubbh.log
 	ok "localhost as ::1 (black-holed) then 127.0.0.1: connected, bound to 0.0.0.0, within 40 s (took $((SECONDS - t0)) s)" ||
 		show hubbh.log
@@ -687,7 +698,8 @@ if [ -s bh.ready ] && python3 "$SRC/tests/integration/blackhole6.py" probe "$MPO
 	ok "no errors in that hub's log" || show hubbh.log
 	conf hub.conf
 else
-	for d in "black hole drops" "::1 black-holed then IPv4: connected" "after a timed-out attempt" \
+	for d in "black hole drops" "timed-out attempt abandoned" "::1 black-holed then IPv4: connected" \
+		"after a timed-out attempt" \
 		"online" "exit" "no errors"; do
 		n=$((n + 1))
 		echo "ok $n - $d # SKIP no mount namespace (unshare -m), no python3, or no [::1] listener that drops SYNs here"

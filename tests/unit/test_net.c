@@ -4,10 +4,12 @@
  * answers"): the bind address by failed attempts, the connect deadline,
  * and pt_net_connect_error on real loopback sockets: a refused connect
  * reports ECONNREFUSED, a connect whose SYNs are dropped reports nothing
- * (which is why the clients need the deadline).
+ * (which is why the clients need the deadline), and
+ * pt_net_connect_abandon ends such a connect at the deadline.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
@@ -127,8 +129,15 @@ connect_error(void)
 		T_EQ(answered(fd, 300), 0, "no answer (the SYN dropped)");
 		T_EQ(pt_net_connect_error(fd), 0,
 		     "pt_net_connect_error: nothing (still connecting): only a deadline ends it");
+		/* The deadline passed: the attempt ends now, the descriptor
+		 * stays open (libmosquitto's to close). */
+		pt_net_connect_abandon(fd);
+		T_EQ(answered(fd, 1000), 1, "pt_net_connect_abandon: the connect is over at once");
+		T_OK(pt_net_connect_error(fd) != 0, "... and failed (no SYN sent any more)");
+		T_OK(fcntl(fd, F_GETFD) != -1, "... the descriptor still open");
 		close(fd);
 	}
+	pt_net_connect_abandon(-1);	/* no socket: nothing (and no crash) */
 	if (held >= 0)
 		close(held);
 	if (lfd >= 0)
