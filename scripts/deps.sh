@@ -71,7 +71,38 @@ export DEBIAN_FRONTEND=noninteractive
 echo "deps: [1/2] apt-get update"
 apt-get update -q >/dev/null
 echo "deps: [2/2] apt-get install (this can take a few minutes on a new machine)"
+# Progress per package as apt and dpkg go: "unpacking 12/835 NAME", then
+# "setting up 12/835 NAME" (the total from apt's summary line). Read line
+# by line by the shell: grep or awk in the pipe would hold lines back.
+# apt's errors go to stderr, straight to the terminal. The install's own
+# exit status decides, not the pipe's (POSIX sh has no pipefail).
+st=$(mktemp) || exit 1
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing | grep -E '^(Setting up|Unpacking)' | \
-	awk '{ n++; printf "deps:   %s %s\n", $1, $2 }'
+{ r=0; apt-get install -y -q --no-install-recommends $missing || r=$?; echo "$r" >"$st"; } | {
+	set -f
+	total=? u=0 s=0
+	while IFS= read -r line; do
+		case $line in
+		*" newly installed"*)
+			total=${line%% newly installed*}
+			total=${total##* }
+			echo "deps:   $total packages to install" ;;
+		"Unpacking "*)
+			u=$((u + 1))
+			set -- $line
+			echo "deps:   unpacking $u/$total $2" ;;
+		"Setting up "*)
+			s=$((s + 1))
+			set -- $line
+			echo "deps:   setting up $s/$total $3" ;;
+		esac
+	done
+}
+rc=$(cat "$st" 2>/dev/null) || rc=""
+[ -n "$rc" ] || rc="unknown"
+rm -f "$st"
+if [ "$rc" != 0 ]; then
+	echo "deps: apt-get install failed (exit $rc); nothing else was done" >&2
+	exit 1
+fi
 echo "deps: done"

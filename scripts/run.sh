@@ -38,6 +38,17 @@ for _p in "$HTTP_PORT" "$MQTT_PORT" "$LINK_PORT" "$STOP_WAIT"; do
 	esac
 done
 
+# One run per state directory: the lock is held by run.sh and every child.
+# Taken first: a second make run is refused before it installs, builds or
+# touches anything (a rebuild under the running one, say).
+mkdir -p "$VAR/run" || die "cannot make $VAR/run"
+chmod 0700 "$VAR/run"
+exec 9>"$VAR/run/lock"
+if ! flock -n 9; then
+	_pids=$(cat "$VAR"/run/*.pid 2>/dev/null | tr '\n' ' ')
+	die "another make run uses $VAR (pids: ${_pids:-?}): stop it first (Ctrl-C in its terminal, or kill those pids)"
+fi
+
 # ---- 1. packages and the build ----
 
 STEP3=""
@@ -113,13 +124,6 @@ if [ "$(id -u)" -eq 0 ] && [ -n "$CAM_BIN" ]; then
 	chmod 2770 "$CAM_SOCKDIR"
 else
 	chmod 0700 "$CAM_SOCKDIR"
-fi
-
-# One run per state directory: the lock is held by run.sh and every child.
-exec 9>"$VAR/run/lock"
-if ! flock -n 9; then
-	_pids=$(cat "$VAR"/run/*.pid 2>/dev/null | tr '\n' ' ')
-	die "another make run uses $VAR (pids: ${_pids:-?}): stop it first (Ctrl-C in its terminal, or kill those pids)"
 fi
 
 STOPPING=no

@@ -15,7 +15,7 @@ STAMP=$NM/.porter-ci-stamp
 
 if [ ! -f "$STAMP" ] || [ "$WEB/package-lock.json" -nt "$STAMP" ] || [ "$WEB/package.json" -nt "$STAMP" ]; then
 	command -v npm >/dev/null 2>&1 || { echo "web: npm is not installed (scripts/deps.sh)" >&2; exit 1; }
-	echo "web: npm ci (web/package-lock.json)"
+	echo "web: npm ci (web/package-lock.json: three packages from npm's registry, the first time only)"
 	# --ignore-scripts: no package's install script runs on this machine.
 	(cd "$WEB" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >&2 ||
 		{ echo "web: npm ci failed (it needs the npm registry once; behind a proxy that" \
