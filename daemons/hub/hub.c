@@ -3558,6 +3558,7 @@ hub_tick(struct hub *h, uint64_t now_ms)
 	if (h->up_ops != NULL)
 		h->up_ops->tick(h->up, now_ms);
 	events_flush(h);
+	hub_state_maintain(h->st);	/* the WAL's checkpoint: here, never in a charge */
 }
 
 void

@@ -116,6 +116,15 @@ int hub_state_revocation_refreshed(struct hub_state *hs, int64_t at) PT_MUST_CHE
  * write lock: PT_EIO at once (the caller reads apart). */
 int hub_state_decision_begin(struct hub_state *hs) PT_MUST_CHECK;
 void hub_state_decision_end(struct hub_state *hs);
+/* Between turns (the loop's tick): checkpoints the WAL once it holds 1,000
+ * frames or more, copying it into the database (PASSIVE: it waits for no
+ * other process's reader). SQLite's automatic checkpoint is off on every
+ * connection of this module: it would run inside the commit that crosses
+ * the threshold, a charge's among them. A no-op inside a transaction;
+ * a failure is logged, and tried again after the next commit. */
+void hub_state_maintain(struct hub_state *hs);
+/* Frames in the WAL after this connection's last commit (for tests). */
+int hub_state_wal_frames(const struct hub_state *hs);
 /* What a decision reads, from one snapshot in one read transaction:
  * hub_state_usage_load's usage of the n token ids, hub_state_revoked_load's
  * lists (the caller frees them) and hub_state_revocation_version's version

@@ -2404,6 +2404,47 @@ test_rev_pending(void)
 	hub_state_close(hs);
 }
 
+/* The WAL's checkpoint (state.h, hub_state_maintain): never inside a
+ * commit, however large the WAL grows (SQLite's automatic one would run in
+ * the commit crossing 1,000 frames, a charge's perhaps); from maintain once
+ * past 1,000 frames, not inside a decision's transaction; nothing lost. */
+static void
+test_wal_maintain(void)
+{
+	const char *path = fresh("wal.db");
+	struct hub_state *hs = open_or_die(path);
+	uint8_t cti[1][PT_CTI_LEN];
+	struct pt_usage u;
+	int i, f;
+
+	fill(cti[0], PT_CTI_LEN, 0x77);
+	hub_state_maintain(hs);
+	T_OK(hub_state_wal_frames(hs) < 100, "wal: a fresh state, a small WAL, nothing to do");
+	for (i = 0; i < 1100; i++)
+		if (hub_state_charge(hs, (const uint8_t(*)[PT_CTI_LEN])cti, 1, 1000 + i) != PT_OK)
+			break;
+	T_EQ(i, 1100, "wal: 1,100 charges");
+	f = hub_state_wal_frames(hs);
+	T_OK(f >= 1100, "wal: no checkpoint inside a commit: the WAL holds %d frames (>= 1,100)", f);
+	T_EQ(hub_state_decision_begin(hs), PT_OK, "wal: a decision's transaction");
+	hub_state_maintain(hs);
+	T_EQ(hub_state_wal_frames(hs), f, "wal: maintain inside it does nothing");
+	hub_state_decision_end(hs);
+	hub_state_maintain(hs);
+	T_EQ(hub_state_wal_frames(hs), 0, "wal: maintain between turns checkpoints");
+	T_EQ(hub_state_charge(hs, (const uint8_t(*)[PT_CTI_LEN])cti, 1, 3000), PT_OK,
+	     "wal: one more charge");
+	f = hub_state_wal_frames(hs);
+	T_OK(f >= 1 && f <= 4, "wal: the WAL started over at that commit (%d frames)", f);
+	hub_state_close(hs);
+	hs = open_or_die(path);
+	memset(&u, 0, sizeof(u));
+	T_EQ(hub_state_usage_load(hs, (const uint8_t(*)[PT_CTI_LEN])cti, 1, &u), PT_OK,
+	     "wal: usage after a reopen");
+	T_EQ(u.used, 1101, "wal: every one of the 1,101 entries kept");
+	hub_state_close(hs);
+}
+
 int
 main(void)
 {
@@ -2444,6 +2485,7 @@ main(void)
 	test_batch_crash();
 	test_rev_cache();
 	test_two_processes();
+	test_wal_maintain();
 
 	rm_tree(tmpdir);
 	return t_done();
