@@ -24,7 +24,7 @@
  *
  *   x TOTAL_US HELLO_CHALLENGE_US SIGN_US PROOF_DECISION_US VERIFY3_US FSYNC_US FLOOR_US
  *
- * FLOOR_US is not part of the goal's sum: the exchange's two round trips
+ * FLOOR_US is not part of the goal's sum (BENCH_FLOOR=0: not measured): the exchange's two round trips
  * with nothing done at the other end. A child process waits in poll(2) on
  * a Unix socket pair, as the hub does, and answers each message at once
  * with one of the size the hub sends back (HELLO -> CHALLENGE, PROOF ->
@@ -212,6 +212,8 @@ main(int argc, char **argv)
 	int ep[2] = { -1, -1 };
 	long count, pause_us = 20000;
 	const char *pause = getenv("BENCH_PAUSE_US");
+	const char *fl = getenv("BENCH_FLOOR");
+	int floor_on = fl == NULL || strcmp(fl, "0") != 0;
 	int i, fd, wfd, rc = 1;
 
 	if (argc != 7 || (count = strtol(argv[6], NULL, 10)) < 1 || count > 1000000) {
@@ -258,7 +260,7 @@ main(int argc, char **argv)
 	close(ep[1]);
 	memset(&hello, 0, sizeof(hello));
 	for (long x = 0; x < count; x++) {
-		uint64_t t0, t1, t2, t3, t4, v0, v1, f1, e0, e1 = 0;
+		uint64_t t0, t1, t2, t3, t4, v0, v1, f1, e0, e1;
 		int ok = 1;
 
 		for (i = 0; i < 2000 && !secured(argv[2]); i++)
@@ -282,15 +284,20 @@ main(int argc, char **argv)
 			goto out;
 		f1 = now_us();
 		/* The floor: the exchange's two round trips, the sizes of the
-		 * last exchange's frames (the first exchange's are guesses). */
-		usleep(pause_us);
-		e0 = now_us();
-		if (echo_rt(ep[0], in, sz_hello ? sz_hello : 5, sz_ch ? sz_ch : 72) != 0 ||
-		    echo_rt(ep[0], in, sz_proof ? sz_proof : 475, sz_dec ? sz_dec : 13) != 0) {
-			fprintf(stderr, "exchange %ld: the floor's echo failed\n", x);
-			goto out;
+		 * last exchange's frames (the first exchange's are guesses).
+		 * BENCH_FLOOR=0: not measured (0 printed), no pause for it. */
+		e0 = e1 = 0;
+		if (floor_on) {
+			usleep(pause_us);
+			e0 = now_us();
+			if (echo_rt(ep[0], in, sz_hello ? sz_hello : 5, sz_ch ? sz_ch : 72) != 0 ||
+			    echo_rt(ep[0], in, sz_proof ? sz_proof : 475, sz_dec ? sz_dec : 13) !=
+				    0) {
+				fprintf(stderr, "exchange %ld: the floor's echo failed\n", x);
+				goto out;
+			}
+			e1 = now_us();
 		}
-		e1 = now_us();
 		usleep(pause_us);
 		t0 = now_us();
 		if (pt_link_hello_encode(&hello, frame, sizeof(frame), &n) != PT_OK ||
