@@ -38,6 +38,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "exchange: cannot connect to '%s': %s\n", argv[1], strerror(errno));
 		return 2;
 	}
+	/* A peer gone (the hub, the echo child): an error to report, not a
+	 * signal that kills the bench silently. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ep) != 0 || (echo = fork()) < 0) {
 		fprintf(stderr, "exchange: cannot start the floor's echo: %s\n", strerror(errno));
 		return 2;

@@ -83,18 +83,21 @@ st=$(mktemp) || exit 1
 	total=? u=0 s=0
 	while IFS= read -r line; do
 		case $line in
-		*" newly installed"*)
-			total=${line%% newly installed*}
-			total=${total##* }
-			echo "deps:   $total packages to install" ;;
+		*" upgraded, "*" newly installed"*)
+			# "U upgraded, N newly installed, ...": both unpack
+			set -- $line
+			case ${1-x}${3-x} in
+			*[!0-9]*) ;;
+			*) total=$(($1 + $3)); echo "deps:   $total packages to install" ;;
+			esac ;;
 		"Unpacking "*)
 			u=$((u + 1))
 			set -- $line
-			echo "deps:   unpacking $u/$total $2" ;;
+			echo "deps:   unpacking $u/$total ${2-}" ;;
 		"Setting up "*)
 			s=$((s + 1))
 			set -- $line
-			echo "deps:   setting up $s/$total $3" ;;
+			echo "deps:   setting up $s/$total ${3-}" ;;
 		esac
 	done
 }

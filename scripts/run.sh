@@ -40,7 +40,9 @@ done
 
 # One run per state directory: the lock is held by run.sh and every child.
 # Taken first: a second make run is refused before it installs, builds or
-# touches anything (a rebuild under the running one, say).
+# touches anything (a rebuild under the running one, say). The install
+# and build steps do not inherit it (9>&-): a service a package's script
+# starts (postgresql without systemd) would hold it for good.
 mkdir -p "$VAR/run" || die "cannot make $VAR/run"
 chmod 0700 "$VAR/run"
 exec 9>"$VAR/run/lock"
@@ -58,14 +60,14 @@ if [ -n "${PORTER_BUILD:-}" ]; then
 else
 	BUILD=build
 	say "[1/3] Debian packages (scripts/deps.sh)"
-	sh scripts/deps.sh || die "scripts/deps.sh failed (run make run as root on Debian 12)"
+	sh scripts/deps.sh 9>&- || die "scripts/deps.sh failed (run make run as root on Debian 12)"
 	say "[2/3] build (meson + ninja, in $BUILD/)"
 	if [ ! -f "$BUILD/build.ninja" ]; then
 		mkdir -p "$BUILD"
-		meson setup "$BUILD" >"$BUILD/setup.log" 2>&1 ||
+		meson setup "$BUILD" >"$BUILD/setup.log" 2>&1 9>&- ||
 			{ tail -n 20 "$BUILD/setup.log" >&2; die "meson setup failed (all of it: $BUILD/setup.log)"; }
 	fi
-	ninja -C "$BUILD" || die "the build failed"
+	ninja -C "$BUILD" 9>&- || die "the build failed"
 	STEP3="[3/3] "
 fi
 BUILD=$(cd "$BUILD" && pwd) || die "no build directory '$BUILD'"
@@ -73,7 +75,7 @@ BUILD=$(cd "$BUILD" && pwd) || die "no build directory '$BUILD'"
 # with PORTER_BUILD, whatever that build holds (no npm step).
 WEB_DIR=""
 if [ -z "${PORTER_BUILD:-}" ]; then
-	sh scripts/web.sh "$BUILD/web" || say "warning: the web app is not built (scripts/web.sh failed): no app"
+	sh scripts/web.sh "$BUILD/web" 9>&- || say "warning: the web app is not built (scripts/web.sh failed): no app"
 fi
 [ -f "$BUILD/web/index.html" ] && WEB_DIR=$BUILD/web
 for _b in porter porterd porter-hub; do

@@ -121,7 +121,9 @@ void hub_state_decision_end(struct hub_state *hs);
  * other process's reader). SQLite's automatic checkpoint is off on every
  * connection of this module: it would run inside the commit that crosses
  * the threshold, a charge's among them. A no-op inside a transaction;
- * a failure is logged, and tried again after the next commit. */
+ * a failure is logged, and tried again after the next commit. Should it
+ * not be called, the commit taking the WAL past 10,000 frames checkpoints
+ * (and logs it), so the WAL stays bounded. */
 void hub_state_maintain(struct hub_state *hs);
 /* Frames in the WAL after this connection's last commit (for tests). */
 int hub_state_wal_frames(const struct hub_state *hs);

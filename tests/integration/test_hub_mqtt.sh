@@ -678,11 +678,17 @@ if [ -s bh.ready ] && python3 "$SRC/tests/integration/blackhole6.py" probe "$MPO
 	# (1 to 1.25 s later) replaces its socket: no SYN to [::1] still
 	# being sent. (Looked at as soon as the line is there: a look that
 	# comes late cannot fail, only miss.)
-	until_ok 30 grep -q 'error="timed out"' hubbh.log
 	# /proc/net/tcp6: remote address [::1]:MPORT, state 02 (SYN_SENT)
-	awk -v r="$(printf '00000000000000000000000001000000:%04X' "$MPORT")" \
-		'$3 == r && $4 == "02"' /proc/net/tcp6 >synsent.out 2>&1
-	[ ! -s synsent.out ]
+	synsent() {
+		awk -v r="$(printf '00000000000000000000000001000000:%04X' "$MPORT")" \
+			'$3 == r && $4 == "02"' /proc/net/tcp6 >synsent.out 2>&1
+		[ -s synsent.out ]
+	}
+	until_ok 8 synsent
+	ok "(control: while the attempt waits, its SYN_SENT to [::1]:$MPORT is in /proc/net/tcp6)" ||
+		show hubbh.log
+	until_ok 30 grep -q 'error="timed out"' hubbh.log
+	! synsent
 	ok "the timed-out attempt is abandoned at once: no SYN to [::1]:$MPORT still pending" ||
 		show synsent.out
 	until_ok 40 grep -q "event=uplink state=connected broker=localhost:$MPORT tls=no via=0.0.0.0" hubbh.log
@@ -698,7 +704,8 @@ if [ -s bh.ready ] && python3 "$SRC/tests/integration/blackhole6.py" probe "$MPO
 	ok "no errors in that hub's log" || show hubbh.log
 	conf hub.conf
 else
-	for d in "black hole drops" "timed-out attempt abandoned" "::1 black-holed then IPv4: connected" \
+	for d in "black hole drops" "pending SYN visible" "timed-out attempt abandoned" \
+		"::1 black-holed then IPv4: connected" \
 		"after a timed-out attempt" \
 		"online" "exit" "no errors"; do
 		n=$((n + 1))

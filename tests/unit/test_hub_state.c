@@ -2431,7 +2431,7 @@ test_wal_maintain(void)
 	T_EQ(hub_state_wal_frames(hs), f, "wal: maintain inside it does nothing");
 	hub_state_decision_end(hs);
 	hub_state_maintain(hs);
-	T_EQ(hub_state_wal_frames(hs), 0, "wal: maintain between turns checkpoints");
+	T_EQ(hub_state_wal_frames(hs), 0, "wal: maintain between turns gets past its guards");
 	T_EQ(hub_state_charge(hs, (const uint8_t(*)[PT_CTI_LEN])cti, 1, 3000), PT_OK,
 	     "wal: one more charge");
 	f = hub_state_wal_frames(hs);
@@ -2442,6 +2442,15 @@ test_wal_maintain(void)
 	T_EQ(hub_state_usage_load(hs, (const uint8_t(*)[PT_CTI_LEN])cti, 1, &u), PT_OK,
 	     "wal: usage after a reopen");
 	T_EQ(u.used, 1101, "wal: every one of the 1,101 entries kept");
+	/* The safety net: nobody calls maintain; the commit taking the WAL
+	 * past 10,000 frames checkpoints, and the next starts it over. */
+	for (i = 0; i < 10100; i++)
+		if (hub_state_charge(hs, (const uint8_t(*)[PT_CTI_LEN])cti, 1, 4000 + i) != PT_OK)
+			break;
+	T_EQ(i, 10100, "wal: 10,100 charges, no maintain");
+	f = hub_state_wal_frames(hs);
+	T_OK(f < 200, "wal: bounded without maintain: the commit past 10,000 frames checkpointed"
+		      " (%d frames now)", f);
 	hub_state_close(hs);
 }
 
