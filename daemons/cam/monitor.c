@@ -31,6 +31,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "cam.h"
 #include "clips.h"
 
@@ -674,6 +676,9 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 	camlog(CAMLOG_INFO, "event=started id=%s public=%s input=\"%s\" hub_socket=\"%s\" uid=%u"
 			" version=%s",
 	     cfg->id, pk_text, cfg->input, cfg->hub_socket, (unsigned)getuid(), CAM_VERSION);
+	/* systemd (Type=notify, dist/porter-cam.service): started, as root
+	 * already the camera's user; nothing without NOTIFY_SOCKET. */
+	(void)sd_notify(0, "READY=1");
 	(void)spawn(m, false);
 
 	while (!stop) {
@@ -744,9 +749,11 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 				reap(m);
 			} else if (si.ssi_signo == SIGHUP) {
 				struct cam_config nc;
+				(void)sd_notify(0, "RELOADING=1");
 				if (config_load(conf, &nc, &err) != 0 || nc.input[0] == '\0') {
 					camlog(CAMLOG_ERR, "event=reload result=kept error=\"%s\"",
 					     nc.input[0] == '\0' ? "cam.input is empty" : err.msg);
+					(void)sd_notify(0, "READY=1");
 					continue;
 				}
 				m->cfg.interval_ms = nc.interval_ms;
@@ -762,8 +769,10 @@ monitor_run(const struct cam_config *cfg, const char *conf, bool verbose)
 				live_worker_gone(&m->live);
 				m->failures = 0;
 				m->restart_at_ms = 0;
+				(void)sd_notify(0, "READY=1");
 			} else {
 				camlog(CAMLOG_INFO, "event=stopping signal=%u", si.ssi_signo);
+				(void)sd_notify(0, "STOPPING=1");
 				stop = true;
 			}
 		}

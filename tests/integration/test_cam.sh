@@ -129,8 +129,25 @@ grep -qF -- "$PUB" out2 && ! grep -q "(new)" out2
 ok "key again: the same key" || show out2
 
 # ---- healthy ----
+# systemd's notify socket, played by Python (dist/porter-cam.service is
+# Type=notify): writable by the camera's user, which porter-cam is by then.
+cat >notify.py <<'PY'
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+with open(sys.argv[2], 'a') as out:
+    while True:
+        out.write(s.recv(4096).decode(errors='replace').replace('\n', ' ') + '\n')
+        out.flush()
+PY
+python3 notify.py "$T/notify.sock" "$T/notify.txt" &
+PIDS+=("$!")
+for _i in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
 t0=$(now_ms)
-start healthy.conf healthy.log
+NOTIFY_SOCKET="$T/notify.sock" "$CAM" -d -f healthy.conf 2>healthy.log &
+CAMPID=$!
+PIDS+=("$CAMPID")
 health --until ok --timeout 10 >h.out 2>&1
 ok "testsrc2: healthy within $(( ($(now_ms) - t0) / 1000 + 1 )) s" || { show h.out; show healthy.log; }
 health --count 3 --timeout 6 >h.out 2>&1
@@ -190,6 +207,9 @@ ok "SIGHUP: reloaded, the worker restarted, healthy again" || show healthy.log
 stop
 grep -q 'event=stopped' healthy.log && ! grep -q 'level=error' healthy.log
 ok "SIGTERM: stopped cleanly, no error logged" || show healthy.log
+[ "$(tr '\n' ' ' <notify.txt 2>/dev/null)" = "READY=1 RELOADING=1 READY=1 STOPPING=1 " ]
+ok "sd_notify: READY=1 once started, RELOADING=1 and READY=1 around SIGHUP, STOPPING=1" ||
+	show notify.txt
 
 # ---- frozen: a still picture ----
 conf frozen.conf "lavfi:smptebars=$SRC"
