@@ -207,6 +207,11 @@ ok "SIGHUP: reloaded, the worker restarted, healthy again" || show healthy.log
 stop
 grep -q 'event=stopped' healthy.log && ! grep -q 'level=error' healthy.log
 ok "SIGTERM: stopped cleanly, no error logged" || show healthy.log
+# (the listener may write its last line a moment after the camera exits)
+for _i in $(seq 50); do
+	[ "$(tr '\n' ' ' <notify.txt 2>/dev/null)" = "READY=1 RELOADING=1 READY=1 STOPPING=1 " ] && break
+	sleep 0.1
+done
 [ "$(tr '\n' ' ' <notify.txt 2>/dev/null)" = "READY=1 RELOADING=1 READY=1 STOPPING=1 " ]
 ok "sd_notify: READY=1 once started, RELOADING=1 and READY=1 around SIGHUP, STOPPING=1" ||
 	show notify.txt
