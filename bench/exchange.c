@@ -24,8 +24,8 @@
  *
  *   x TOTAL_US HELLO_CHALLENGE_US SIGN_US PROOF_DECISION_US VERIFY3_US FSYNC_US FLOOR_US
  *
- * FLOOR_US is not part of the goal's sum (BENCH_FLOOR=0: not measured): the exchange's two round trips
- * with nothing done at the other end. A child process waits in poll(2) on
+ * FLOOR_US is not part of the goal's sum (BENCH_FLOOR=0: not measured):
+ * the exchange's two round trips with nothing done at the other end. A child process waits in poll(2) on
  * a Unix socket pair, as the hub does, and answers each message at once
  * with one of the size the hub sends back (HELLO -> CHALLENGE, PROOF ->
  * DECISION, the same sizes as the exchange's). After an idle pause both

@@ -14,8 +14,9 @@
 # p99 < 5 ms. Also measured, not in the goal: the floor, the exchange's two
 # round trips over a Unix socket with nothing done at the far end, after
 # the same idle pause (bench/exchange.c); BENCH_FLOOR=0 leaves it out
-# (its row then reads 0), and its pause with it. Also prints the hub's RSS idle and after the exchanges
-# (bench/hub_rss.sh prints only that), goal < 16 MiB.
+# (its row then reads 0), and its pause with it. Also prints the hub's RSS
+# idle and after the exchanges (bench/hub_rss.sh prints only that), goal
+# < 16 MiB.
 # Exits non-zero only if something failed to run, never on a goal.
 set -u
 cd "$(dirname "$0")/.." || exit 1

@@ -982,7 +982,7 @@ out_close:
 void
 hub_state_maintain(struct hub_state *hs)
 {
-	int log = 0, copied = 0, rc;
+	int rc;
 
 	if (hs == NULL || hs->held || !sqlite3_get_autocommit(hs->db) ||
 	    hs->wal_frames < WAL_CHECKPOINT_FRAMES)
@@ -991,7 +991,7 @@ hub_state_maintain(struct hub_state *hs)
 	 * copies what no reader still needs, waits for nobody, and the next
 	 * write starts the WAL over once all of it is copied. */
 	hs->wal_frames = 0;
-	rc = sqlite3_wal_checkpoint_v2(hs->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+	rc = sqlite3_wal_checkpoint_v2(hs->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		(void)log_eio(hs, "cannot checkpoint the WAL");
 }

@@ -12,6 +12,7 @@
 # KEEP=1 keeps the directory (logs, state) for a look afterwards.
 set -u
 CAM=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
 P=$(realpath "$2")
 T=$(mktemp -d)
 umask 022
@@ -131,17 +132,7 @@ ok "key again: the same key" || show out2
 # ---- healthy ----
 # systemd's notify socket, played by Python (dist/porter-cam.service is
 # Type=notify): writable by the camera's user, which porter-cam is by then.
-cat >notify.py <<'PY'
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o666)
-with open(sys.argv[2], 'a') as out:
-    while True:
-        out.write(s.recv(4096).decode(errors='replace').replace('\n', ' ') + '\n')
-        out.flush()
-PY
-python3 notify.py "$T/notify.sock" "$T/notify.txt" &
+python3 "$HERE/notify_listen.py" "$T/notify.sock" "$T/notify.txt" &
 PIDS+=("$!")
 for _i in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
 t0=$(now_ms)

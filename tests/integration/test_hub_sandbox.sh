@@ -109,16 +109,7 @@ expect 1 "the hub does not start with a sandbox.user that does not exist" timeou
 
 # ---- the sandbox on (the default) ----
 # systemd's notify socket, played by Python: sd_notify works in the sandbox.
-cat >notify.py <<'PY'
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], 'a') as out:
-    while True:
-        out.write(s.recv(4096).decode(errors='replace').replace('\n', ' ') + '\n')
-        out.flush()
-PY
-python3 notify.py "$T/notify.sock" "$T/notify.txt" &
+python3 "$SRC/tests/integration/notify_listen.py" "$T/notify.sock" "$T/notify.txt" &
 NPID=$!
 PIDS+=("$NPID")
 until_ok 5 test -S "$T/notify.sock"
