@@ -6,7 +6,9 @@ reporting a failing check (a crash, a sanitizer abort, a timeout) counts as
 one more failure. Extra result files hold lines "PASS name" / "FAIL name".
 Prints "N passed, N failed" and exits 1 if anything failed; before it, a
 line "skipped: ..." for each test that skipped as a whole (its 0 checks
-count nowhere, so the line is what shows it was not run).
+count nowhere, so the line is what shows it was not run), and for each
+failed test its failing checks (or, if none failed, the last lines it
+printed), so that the end of a long log still says what broke.
 """
 import json
 import re
@@ -15,6 +17,18 @@ import sys
 passed = failed = 0
 failures = []
 skipped = []
+WHY_MAX = 6  # lines of evidence per failed test
+
+
+def why(t, out):
+    """The failing checks of test t, else the last lines it printed."""
+    lines = [x for x in out.splitlines() if x.startswith(("not ok ", "Bail out!"))]
+    if not lines:
+        err = (t.get("stderr") or "").strip().splitlines()
+        lines = (err or out.strip().splitlines())[-WHY_MAX:]
+    return [f"    {x[:300]}" for x in lines[:WHY_MAX]]
+
+
 for path in sys.argv[1:]:
     try:
         f = open(path, encoding="utf-8", errors="replace")
@@ -40,7 +54,8 @@ for path in sys.argv[1:]:
                 passed += ok
                 failed += bad
                 if bad:
-                    failures.append(f"{path}: {t.get('name')} ({t.get('result')})")
+                    failures.append(f"failed: {path}: {t.get('name')} ({t.get('result')})")
+                    failures.extend(why(t, out))
         else:
             for line in f:
                 word, _, name = line.strip().partition(" ")
@@ -48,10 +63,10 @@ for path in sys.argv[1:]:
                     passed += 1
                 elif word == "FAIL":
                     failed += 1
-                    failures.append(f"{path}: {name}")
+                    failures.append(f"failed: {path}: {name}")
 for x in skipped:
     print(f"skipped: {x}")
 for x in failures:
-    print(f"failed: {x}")
+    print(x)
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

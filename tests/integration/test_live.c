@@ -238,13 +238,13 @@ nmsgs(void)
 	return n;
 }
 
-/* Wait (3 s at most) for message number k; true and a copy of it. */
+/* Wait (10 s at most) for message number k; true and a copy of it. */
 static bool
 msg_wait(size_t k, struct msg *out)
 {
 	int i;
 
-	for (i = 0; i < 150; i++) {
+	for (i = 0; i < 500; i++) {
 		pthread_mutex_lock(&g_mq_mu);
 		if (g_nmsgs > k) {
 			*out = g_msgs[k];
@@ -630,9 +630,19 @@ setup(void)
 	}
 	if (!CHECK(r.status == 202, "porterd reaches the broker and relays (got %ld)", r.status))
 		bail("no relay");
+	{
+		/* Its relay reaches the hub's side after porterd's answer: wait
+		 * for it here, so that it cannot arrive during test_open and
+		 * be taken for that test's (a fixed pause alone could not
+		 * promise that on a loaded machine). */
+		struct msg m;
+
+		CHECK(msg_wait(0, &m) && m.len == v.env_len && memcmp(m.p, v.env, m.len) == 0,
+		      "that first request reaches the hub's side");
+	}
 	req(&r, "DELETE", pathf("/v1/live/%s", v.sid_hex), OWN.token, NULL);
 	expect_status(&r, 204, "that first session deleted");
-	sleep_ms(300);
+	sleep_ms(300);	/* nothing more should come; whatever does is cleared */
 	pthread_mutex_lock(&g_mq_mu);
 	for (i = 0; i < (int)g_nmsgs; i++)
 		free(g_msgs[i].p);
