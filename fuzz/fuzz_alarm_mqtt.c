@@ -7,8 +7,9 @@
  * a NUL-terminated string, through the zone map parser.
  *
  * Properties checked (a break is __builtin_trap()):
- *   - each decoder answers PT_OK, PT_EMALFORMED or PT_ETOOBIG; a refusal
- *     leaves its output zeroed;
+ *   - each decoder answers PT_OK, PT_EMALFORMED or PT_ETOOBIG; a refused
+ *     state comes back PT_AMQ_UNKNOWN, a refused event zeroed, a refused
+ *     sensor neither known nor faulted;
  *   - an accepted state is in range and its name, written back with the
  *     command-free state encoder (the name table), is the input bar a
  *     trailing newline ("unavailable" aside);
@@ -63,6 +64,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		CHECK(ev.kind >= PT_AMQ_EV_OTHER && ev.kind <= PT_AMQ_EV_NO_CODE);
 		CHECK(ev.name[0] != '\0' && strlen(ev.name) < sizeof(ev.name));
+		for (i = 0; ev.name[i] != '\0'; i++)	/* printable ASCII: it is logged */
+			CHECK((unsigned char)ev.name[i] >= 0x20 && (unsigned char)ev.name[i] <= 0x7e);
 		CHECK(ev.delay <= 86400 && ev.sensors <= PT_AMQ_SENSORS_MAX);
 		CHECK(pt_amq_state_name(ev.state) != NULL);
 	}

@@ -30,7 +30,8 @@ static const char usage[] =
 	"\n"
 	"Signals: SIGTERM/SIGINT finish the requests in flight and exit;\n"
 	"SIGHUP reloads the configuration, or keeps the old one if the new one\n"
-	"is invalid (listen, threads, TLS and store path need a restart).\n";
+	"is invalid; listen, threads, per_ip_connections, TLS, [store], [mqtt]\n"
+	"and [clips] change on restart only (porterd(8), SIGNALS).\n";
 
 /*
  * jansson's memory is wiped when freed: request bodies carry passwords and
@@ -87,9 +88,54 @@ write_ready(const char *path, uint16_t port)
 	return rename(tmp, path);
 }
 
+/* The keys of a that only a restart applies and b changes, in out (empty:
+ * none). */
+static void
+restart_only(const struct config *a, const struct config *b, char *out, size_t cap)
+{
+	struct {
+		const char *name;
+		bool changed;
+	} k[] = {
+		{"listen", strcmp(a->listen, b->listen) != 0},
+		{"threads", a->threads != b->threads},
+		{"per_ip_connections", a->per_ip_connections != b->per_ip_connections},
+		{"tls", strcmp(a->tls_cert, b->tls_cert) != 0 || strcmp(a->tls_key, b->tls_key) != 0},
+		{"store.path", strcmp(a->store_path, b->store_path) != 0},
+		{"store.sealing_key", strcmp(a->sealing_key, b->sealing_key) != 0},
+		{"[mqtt]", strcmp(a->mqtt_broker, b->mqtt_broker) != 0 ||
+				   strcmp(a->mqtt_username, b->mqtt_username) != 0 ||
+				   strcmp(a->mqtt_password_file, b->mqtt_password_file) != 0 ||
+				   strcmp(a->mqtt_tls_ca, b->mqtt_tls_ca) != 0 ||
+				   strcmp(a->mqtt_tls_cert, b->mqtt_tls_cert) != 0 ||
+				   strcmp(a->mqtt_tls_key, b->mqtt_tls_key) != 0 ||
+				   strcmp(a->mqtt_client_id, b->mqtt_client_id) != 0 ||
+				   strcmp(a->mqtt_share_group, b->mqtt_share_group) != 0 ||
+				   a->mqtt_beacon != b->mqtt_beacon},
+		{"[clips]", strcmp(a->clips_dir, b->clips_dir) != 0 ||
+				    a->clips_max_segment != b->clips_max_segment ||
+				    a->clips_quota != b->clips_quota ||
+				    a->clips_max_uploads != b->clips_max_uploads},
+	};
+	size_t i, used = 0;
+	int n;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		if (!k[i].changed)
+			continue;
+		n = snprintf(out + used, cap - used, "%s%s", used > 0 ? "," : "", k[i].name);
+		if (n < 0 || (size_t)n >= cap - used)
+			return;	/* cap is sized for all of them */
+		used += (size_t)n;
+	}
+}
+
 static void
 reload(struct server *s, const char *path)
 {
+	char later[160];
+
 	struct config nc;
 	struct pt_errbuf err;
 
@@ -100,11 +146,10 @@ reload(struct server *s, const char *path)
 		plog(LOG_ERR_, "event=reload result=kept error=\"%s\"", err.msg);
 	} else {
 		pthread_rwlock_wrlock(&s->cfg_lock);
-		if (strcmp(nc.listen, s->cfg.listen) != 0 || nc.threads != s->cfg.threads ||
-		    strcmp(nc.store_path, s->cfg.store_path) != 0 ||
-		    strcmp(nc.sealing_key, s->cfg.sealing_key) != 0 ||
-		    strcmp(nc.tls_cert, s->cfg.tls_cert) != 0 || strcmp(nc.tls_key, s->cfg.tls_key) != 0)
-			plog(LOG_WARN_, "event=reload note=\"listen, threads, TLS, store.path and store.sealing_key change on restart only\"");
+		restart_only(&s->cfg, &nc, later, sizeof(later));
+		if (later[0] != '\0')
+			plog(LOG_WARN_, "event=reload note=\"changed, applied on restart only\" keys=%s",
+			     later);
 		/* What can change live: */
 		s->cfg.max_body = nc.max_body;
 		s->cfg.signup_open = nc.signup_open;

@@ -25,7 +25,7 @@ pt_store_open(const char *path, struct pt_store **out, struct pt_errbuf *err)
 		return pt_store_pg_open(path, out, err);
 #else
 		(void)snprintf(err->msg, sizeof(err->msg),
-			       "'%.100s': this porterd was built without PostgreSQL", "postgresql://...");
+			       "'%.100s': porter was built without PostgreSQL", "postgresql://...");
 		return PT_EINVAL;
 #endif
 	}

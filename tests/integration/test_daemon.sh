@@ -36,7 +36,7 @@ show() { sed 's/^/# /' "$@" 2>/dev/null | head -n 40; }
 conf() {
 	local f=$1 sec kv; shift
 	: >"$f"
-	for sec in server store log; do
+	for sec in server store log clips; do
 		echo "[$sec]" >>"$f"
 		[ "$sec" = server ] && echo "listen = 127.0.0.1:0" >>"$f"
 		for kv in "$@"; do
@@ -233,9 +233,14 @@ req GET "$U/v1/health"
 [ "$CODE" = 200 ]; ok "porterd still answers after the invalid reload ($CODE)"
 json POST "$U/v1/accounts" '{"email":"bo@example.org","password":"another-long-password","name":"Bo"}'
 [ "$CODE" = 403 ] && grep -q '"signup-closed"' resp.json; ok "signup is still closed ($CODE)"
-conf a.ini server.signup=closed server.max_body=2048 store.path="$T/a/db/porter.db" log.level=info
+! grep -q 'event=reload note=' a.log; ok "no restart-only key changed so far: no warning"
+conf a.ini server.signup=closed server.max_body=2048 store.path="$T/a/db/porter.db" log.level=info \
+	server.per_ip_connections=7 clips.max_uploads=3
 kill -HUP "$A"
 wait_log a.log 'event=reload result=applied' $((nap + 2)); ok "SIGHUP with max_body = 2048: applied"
+grep -q 'event=reload note="changed, applied on restart only" keys=per_ip_connections,\[clips\]$' a.log
+ok "... and a warning names the keys that wait for a restart (per_ip_connections, [clips])" ||
+	grep 'event=reload' a.log | show
 big=$(printf '{"email":"ana@example.org","password":"%s"}' "$(head -c 2954 /dev/zero | tr '\0' x)")
 [ ${#big} -eq 3000 ]
 json POST "$U/v1/sessions" "$big"

@@ -460,6 +460,38 @@ sim frobnicate >sf.out 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q "unknown command" sf.out
 ok "porter sim with an unknown command: exit 2, the commands listed" || show sf.out
 
+# ---- a hub that does not know the time (hub.time_trusted = no) ----
+
+grant c7.cbor 1
+"$P" grant --key owner.key --holder courier.key.pub --home home-1 --purpose resident \
+	-o res.cbor >/dev/null
+ok "a resident's credential without time bounds"
+conf hub.conf 'lockout_failures = 1000' '[hub]' 'time_trusted = no'
+before=$(grep -c "event=reload result=applied" hub.log)
+kill -HUP "$PID"
+for _ in $(seq 40); do
+	[ "$(grep -c "event=reload result=applied" hub.log)" -gt "$before" ] && break; sleep 0.05
+done
+[ "$(grep -c "event=reload result=applied" hub.log)" -gt "$before" ]
+ok "SIGHUP: time_trusted = no is applied"
+unlock --cred c7.cbor --key courier.key >tu.out 2>&1; rc=$?
+[ $rc -eq 20 ] && grep -q "time-unknown" tu.out
+ok "time unknown: a credential that expires is refused, time-unknown (exit 20)" || show tu.out
+unlock --cred res.cbor --key courier.key >tr.out 2>&1; rc=$?
+[ $rc -eq 0 ] && state unlocked
+ok "time unknown: a resident without time bounds still gets in" || show tr.out
+state secured
+conf hub.conf 'lockout_failures = 1000'
+before=$(grep -c "event=reload result=applied" hub.log)
+kill -HUP "$PID"
+for _ in $(seq 40); do
+	[ "$(grep -c "event=reload result=applied" hub.log)" -gt "$before" ] && break; sleep 0.05
+done
+unlock --cred c7.cbor --key courier.key >tk.out 2>&1; rc=$?
+[ $rc -eq 0 ] && state unlocked
+ok "time trusted again: the same credential is granted (its entry was not spent)" || show tk.out
+state secured
+
 # ---- stop ----
 
 kill -TERM "$PID"
