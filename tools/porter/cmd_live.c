@@ -542,6 +542,8 @@ key_open(struct live *l)
 			return raw_error(l, "the key record", status);
 		if (mono_ms() >= until) {
 			warnx_("the camera sent no key record in %d s: the hub refused the request,"
+			       " the camera has its most live sessions open already ([live] sessions;"
+			       " one ended a moment ago counts until the camera's next upload),"
 			       " or camera '%s' does not do live view (porter events --home %s)",
 			       KEY_WAIT_MS / 1000, l->camera, l->home);
 			return EXIT_LIVE_NOKEY;
