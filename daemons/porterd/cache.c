@@ -1,16 +1,19 @@
 /*
  * A small in-memory cache of what every authenticated request needs: the
  * session behind a token (with its account), and a home with the caller's
- * membership. It saves the three SQLite lookups a read would otherwise do.
+ * membership (and its policy, parsed). It saves the three SQLite lookups a
+ * read would otherwise do.
  *
  * Invalidation is by generation, coarse and simple to trust: every write
  * that could change an answer (sign-out, sign-out everywhere, a home
- * changed or deleted, a member added) bumps the generation after its
- * commit, and an entry is served only if it was filled under the current
- * generation. A reader takes the generation before it reads the store, so
- * an entry filled from data older than a commit never outlives the bump.
- * Session expiry is checked on every hit. One porterd per database (SQLite):
- * replicas sharing PostgreSQL will need a cross-process signal or a TTL.
+ * changed or deleted, a member added or removed) bumps the generation
+ * after its commit, and an entry is served only if it was filled under the
+ * current generation. A reader takes the generation before it reads the
+ * store, so an entry filled from data older than a commit never outlives
+ * the bump. Session expiry is checked on every hit. A bump reaches this
+ * process only: with a shared store (PostgreSQL: s->shared_store) porterd
+ * does not use the session and home cache at all (api.c, live.c); the
+ * digests of verified delegations (below) are kept either way.
  */
 #include <stdlib.h>
 #include <string.h>
