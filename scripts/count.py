@@ -21,12 +21,20 @@ WHY_MAX = 6  # lines of evidence per failed test
 
 
 def why(t, out):
-    """The failing checks of test t, else the last lines it printed."""
+    """The failing checks of test t, else the last lines it printed (of
+    its standard output and of its standard error, 3 each)."""
     lines = [x for x in out.splitlines() if x.startswith(("not ok ", "Bail out!"))]
-    if not lines:
-        err = (t.get("stderr") or "").strip().splitlines()
-        lines = (err or out.strip().splitlines())[-WHY_MAX:]
-    return [f"    {x[:300]}" for x in lines[:WHY_MAX]]
+    more = len(lines) - WHY_MAX
+    if lines:
+        lines = lines[:WHY_MAX]
+    else:
+        half = WHY_MAX // 2
+        lines = out.strip().splitlines()[-half:] + \
+            (t.get("stderr") or "").strip().splitlines()[-half:]
+    lines = [f"    {x[:300]}" for x in lines]
+    if more > 0:
+        lines.append(f"    (and {more} more failing checks)")
+    return lines
 
 
 for path in sys.argv[1:]:

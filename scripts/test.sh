@@ -41,6 +41,9 @@ setup() { # builddir [meson setup options...]
 # still do.
 JOBS_GCC=${TEST_JOBS_GCC:-3}
 JOBS_ASAN=${TEST_JOBS_ASAN:-2}
+for j in "$JOBS_GCC" "$JOBS_ASAN"; do
+	case $j in ''|0*|*[!0-9]*) echo "TEST_JOBS_GCC / TEST_JOBS_ASAN: '$j' is not a count" >&2; exit 1 ;; esac
+done
 
 run_tests() { # builddir jobs skip-suites
 	dir=$1; jobs=$2; skip=$3
@@ -78,7 +81,7 @@ bg=$!
 	nice -n 19 sh scripts/fuzz.sh >build/fuzz.log 2>&1
   echo $? >build/fuzz.status ) &
 fz=$!
-rm -f build-asan/meson-logs/testlog.json
+rm -f build/meson-logs/testlog.json build-asan/meson-logs/testlog.json	# never an earlier run's
 run_tests build "$JOBS_GCC" ""
 step "waiting for the background build"
 if ! wait $bg; then

@@ -27,6 +27,7 @@
  * and the hub follows the home's policy.
  */
 #define _GNU_SOURCE /* getaddrinfo_a */
+#include <ctype.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -208,9 +209,21 @@ on_event(struct amq *a, const uint8_t *p, size_t len)
 	case PT_AMQ_EV_NO_CODE:
 		(void)snprintf(w, sizeof(w), "the panel wants a code (alarm.mqtt_code_file)");
 		break;
-	default:
-		hlog(HLOG_DEBUG, "event=alarm_mqtt topic=event name=%s", ev.name);
+	default: {
+		/* The broker's word, in a log of key=value fields: only what
+		 * cannot start another field goes in as it is. */
+		char nm[sizeof(ev.name)];
+		size_t i;
+
+		for (i = 0; ev.name[i] != '\0' && i + 1 < sizeof(nm); i++)
+			nm[i] = isalnum((unsigned char)ev.name[i]) || ev.name[i] == '_' ||
+					ev.name[i] == '-' || ev.name[i] == '.'
+				? ev.name[i]
+				: '?';
+		nm[i] = '\0';
+		hlog(HLOG_DEBUG, "event=alarm_mqtt topic=event name=%s", nm);
 		return;
+	}
 	}
 	a->cmd = -1;
 	a->sink.failed(a->sink.arg, w);

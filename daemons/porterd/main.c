@@ -120,13 +120,16 @@ restart_only(const struct config *a, const struct config *b, char *out, size_t c
 	size_t i, used = 0;
 	int n;
 
+	/* cap holds every name: 81 bytes and the NUL as they are now. */
 	out[0] = '\0';
 	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
 		if (!k[i].changed)
 			continue;
 		n = snprintf(out + used, cap - used, "%s%s", used > 0 ? "," : "", k[i].name);
-		if (n < 0 || (size_t)n >= cap - used)
-			return;	/* cap is sized for all of them */
+		if (n < 0 || (size_t)n >= cap - used) {
+			(void)snprintf(out, cap, "(many)");	/* never a silent cut */
+			return;
+		}
 		used += (size_t)n;
 	}
 }
@@ -147,9 +150,6 @@ reload(struct server *s, const char *path)
 	} else {
 		pthread_rwlock_wrlock(&s->cfg_lock);
 		restart_only(&s->cfg, &nc, later, sizeof(later));
-		if (later[0] != '\0')
-			plog(LOG_WARN_, "event=reload note=\"changed, applied on restart only\" keys=%s",
-			     later);
 		/* What can change live: */
 		s->cfg.max_body = nc.max_body;
 		s->cfg.signup_open = nc.signup_open;
@@ -175,6 +175,9 @@ reload(struct server *s, const char *path)
 		s->cfg.live_skew = nc.live_skew;
 		pthread_rwlock_unlock(&s->cfg_lock);
 		log_set_level(nc.log_level);
+		if (later[0] != '\0')	/* logged outside the lock: a slow log stalls no request */
+			plog(LOG_WARN_, "event=reload note=\"changed, applied on restart only\" keys=%s",
+			     later);
 		plog(LOG_INFO_, "event=reload result=applied");
 	}
 	sd_notify(0, "READY=1");

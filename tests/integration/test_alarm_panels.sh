@@ -355,7 +355,7 @@ is "ok yes" ready; ok "mqtt: ready"
 is "ok no" can_bypass; ok "mqtt: cannot bypass one zone (neither protocol has it)"
 is "ok unsupported" bypass 1 on; ok "mqtt: bypass refused"
 is "ok ok" arm away
-for _ in $(seq 60); do grep -q '^alarmo/command {"command":"ARM_AWAY","code":"4321"}$' cmds.log && break; sleep 0.05; done
+for _ in $(seq 300); do grep -q '^alarmo/command {"command":"ARM_AWAY","code":"4321"}$' cmds.log && break; sleep 0.05; done
 grep -q '^alarmo/command {"command":"ARM_AWAY","code":"4321"}$' cmds.log
 ok "mqtt: arm away: Alarmo's JSON command with the code on alarmo/command"
 pub -r -t alarmo/state -m arming; expect 3 '^state arming$'; ok "mqtt: arming"
@@ -376,7 +376,7 @@ expect 3 '^failed the panel failed to arm: 1 sensor'; ok "mqtt: FAILED_TO_ARM: f
 pub -r -t alarmo/state -m bogus; pub -r -t alarmo/state -m triggered; expect 3 '^state triggered$'
 grep -q 'topic=state result=refuse' peer.log; ok "mqtt: an unknown state word is refused, the next one taken"
 is "ok ok" disarm
-for _ in $(seq 60); do grep -q '"DISARM"' cmds.log && break; sleep 0.05; done
+for _ in $(seq 300); do grep -q '"DISARM"' cmds.log && break; sleep 0.05; done
 grep -q '^alarmo/command {"command":"DISARM","code":"4321"}$' cmds.log; ok "mqtt: disarm command"
 pub -r -t alarmo/state -m disarmed; expect 3 '^state disarmed$'
 kill "$BROKER_PID"; wait "$BROKER_PID" 2>/dev/null
@@ -472,7 +472,7 @@ pub -r -t home/alarm/state -m 'armed_away'
 peer_start ha.conf
 expect 5 '^state armed_away$'; ok "mqtt (homeassistant): a broker by name (resolved in the background), retained state read"
 is "ok ok" trigger
-for _ in $(seq 60); do grep -q '^home/alarm/set TRIGGER$' cmds2.log && break; sleep 0.05; done
+for _ in $(seq 300); do grep -q '^home/alarm/set TRIGGER$' cmds2.log && break; sleep 0.05; done
 grep -q '^home/alarm/set TRIGGER$' cmds2.log; ok "mqtt (homeassistant): trigger: the plain word TRIGGER"
 pub -r -t home/alarm/state -m triggered; expect 3 '^state triggered$'; ok "mqtt (homeassistant): triggered"
 peer_stop

@@ -230,11 +230,11 @@ ok "the bypass asked for is taken back" || sim alarm status | show
 m=$(evcount)
 "$P" courier unlock --hub "$LINK" --cred alarm.cbor --key courier.key >u3b.out 2>&1 &
 up=$!	# the porter process itself, not a subshell
-for _ in $(seq 40); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
+for _ in $(seq 300); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
 sim status | grep -q '"waiting_for_panel":true'
 ok "while the panel is silent, the hub says it waits for it" || sim status | show
 kill -KILL "$up"; wait "$up" 2>/dev/null
-for _ in $(seq 40); do since "$m" | grep -q 'decision.refuse' && break; sleep 0.05; done
+for _ in $(seq 300); do since "$m" | grep -q 'decision.refuse' && break; sleep 0.05; done
 since "$m" | grep 'decision.refuse' | grep -q 'device-left' && ! since "$m" | grep -q 'lock.unlocking' &&
 	sim status | grep -q '"waiting_for_panel":false'
 ok "the courier's device leaves while the hub waits: refused (device-left), nothing moved" ||
@@ -242,7 +242,7 @@ ok "the courier's device leaves while the hub waits: refused (device-left), noth
 # regression (an entry zone left bypassed): the unbypass nobody confirmed
 # is sent again (after bypass_timeout, then twice that), and an alert
 # goes out at the second retry
-for _ in $(seq 120); do since "$m" | grep -q 'alert.alarm-bypass-stuck' && break; sleep 0.05; done
+for _ in $(seq 300); do since "$m" | grep -q 'alert.alarm-bypass-stuck' && break; sleep 0.05; done
 since "$m" | grep -q 'alert.alarm-bypass-stuck .*"zones":\[1\]' &&
 	[ "$(sim alarm status | sed 's/.*"unbypass":\([0-9]*\).*/\1/')" -ge 5 ]
 ok "an unbypass the panel never confirms is retried; alert.alarm-bypass-stuck (zone 1)" ||
@@ -250,7 +250,7 @@ ok "an unbypass the panel never confirms is retried; alert.alarm-bypass-stuck (z
 m=$(evcount)
 sim alarm confirm on >/dev/null
 u0=$(sim alarm status | sed 's/.*"unbypass":\([0-9]*\).*/\1/')
-for _ in $(seq 60); do since "$m" | grep -q 'alarm.bypass .*"on":false' && break; sleep 0.05; done
+for _ in $(seq 300); do since "$m" | grep -q 'alarm.bypass .*"on":false' && break; sleep 0.05; done
 sleep 2.5
 u1=$(sim alarm status | sed 's/.*"unbypass":\([0-9]*\).*/\1/')
 since "$m" | grep -q 'alarm.bypass .*"on":false' && [ "$u1" -le $((u0 + 1)) ]
@@ -359,14 +359,14 @@ m=$(evcount)
 unlock --cred alarm.cbor --key courier.key >s1.out 2>&1 && state unlocked && sim door open >/dev/null &&
 	sim alarm zone 1 open >/dev/null && state open && sim alarm zone 1 close >/dev/null &&
 	sim alarm confirm off >/dev/null && sim door close >/dev/null
-for _ in $(seq 100); do since "$m" | grep -q 'alarm.bypass-end' && break; sleep 0.05; done
+for _ in $(seq 300); do since "$m" | grep -q 'alarm.bypass-end' && break; sleep 0.05; done
 since "$m" | grep -q 'alarm.bypass-end' && sim alarm status | grep -q '"bypassed":\[1\]'
 ok "a delivery in and out: the bypass ends, the panel has not answered the unbypass yet" ||
 	{ show s1.out; since "$m" | show; sim alarm status | show; }
 m=$(evcount)
 "$P" courier unlock --hub "$LINK" --cred alarm.cbor --key courier.key --timeout 20 >s2.out 2>&1 &
 up=$!
-for _ in $(seq 60); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
+for _ in $(seq 300); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
 sleep 0.5
 sim status | grep -q '"waiting_for_panel":true' && sim alarm status | grep -q '"bypassed":\[1\]' &&
 	! since "$m" | grep -q 'decision.grant\|lock.unlocking'
@@ -397,7 +397,7 @@ sim alarm confirm off >/dev/null
 m=$(evcount)
 "$P" courier unlock --hub "$LINK" --cred alarm.cbor --key courier.key --timeout 20 >s3.out 2>&1 &
 up=$!
-for _ in $(seq 60); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
+for _ in $(seq 300); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
 sim alarm zone 2 open >/dev/null && panel state '"triggered"' >/dev/null
 sim alarm confirm on >/dev/null
 wait "$up"; rc=$?
@@ -414,9 +414,9 @@ sim alarm confirm off >/dev/null
 m=$(evcount)
 "$P" courier unlock --hub "$LINK" --cred alarm.cbor --key courier.key --timeout 20 >s4.out 2>&1 &
 up=$!
-for _ in $(seq 60); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
+for _ in $(seq 300); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
 unlock --cred alarm.cbor --key resident.key >s5.out 2>&1	# not the holder: bad-signature
-for _ in $(seq 40); do since "$m" | grep -q 'lockout.start' && break; sleep 0.05; done
+for _ in $(seq 300); do since "$m" | grep -q 'lockout.start' && break; sleep 0.05; done
 sim alarm confirm on >/dev/null
 wait "$up"; rc=$?
 [ $rc -ne 0 ] && since "$m" | grep -q 'lockout.start' &&
@@ -431,7 +431,7 @@ sleep 1.2	# lockout_first = 1s
 sim alarm confirm off >/dev/null
 "$P" courier unlock --hub "$LINK" --cred alarm.cbor --key courier.key --timeout 20 >s6.out 2>&1 &
 up=$!
-for _ in $(seq 60); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
+for _ in $(seq 300); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
 sim status | grep -q '"waiting_for_panel":true'
 ok "a grant waits for the silent panel" || sim status | show
 stop
@@ -608,7 +608,7 @@ grant relay.cbor 1
 rm -f relay.log relay.log.ready
 python3 relay.py "$T/relay.sock" "$T/hub/link.sock" relay.log &
 RPID=$!; PIDS+=("$RPID")
-for _ in $(seq 60); do [ -e relay.log.ready ] && break; sleep 0.05; done
+for _ in $(seq 300); do [ -e relay.log.ready ] && break; sleep 0.05; done
 "$P" courier panic --hub "unix:$T/relay.sock" --cred relay.cbor --key courier.key >p6.out 2>&1; rc=$?
 wait "$RPID"
 [ $rc -eq 0 ] && [ "$(since "$m" | grep -c 'alert.panic')" -eq 3 ]

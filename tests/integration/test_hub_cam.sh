@@ -187,7 +187,7 @@ while True:
 PY
 python3 marks.py "$T/run/marks.sock" >marks.out 2>&1 &
 PIDS+=("$!")
-for _ in $(seq 50); do [ -e "$T/run/marks.sock.ready" ] && break; sleep 0.05; done
+for _ in $(seq 300); do [ -e "$T/run/marks.sock.ready" ] && break; sleep 0.05; done
 
 conf "${CAMERA[@]}"
 "$HUB" -f hub.conf -n >out 2>&1
@@ -319,7 +319,7 @@ if "$CAM" -n -f clips.conf >clipsn.out 2>&1; then
 	start
 	cam_start clips.conf clips.log
 	camera healthy 12
-	for _ in $(seq 60); do [ -S run2/clips.sock ] && break; sleep 0.05; done
+	for _ in $(seq 300); do [ -S run2/clips.sock ] && break; sleep 0.05; done
 	m=$(evcount)
 	unlock --cred cam.cbor --key courier.key >u8.out 2>&1 && state unlocked && sim door open >/dev/null &&
 		state open && sim door close >/dev/null && state secured
@@ -329,7 +329,7 @@ if "$CAM" -n -f clips.conf >clipsn.out 2>&1; then
 	end_ev=$(since "$m" | grep ' session.end ')
 	clip=$(sed -n 's/.*"clip":"\([0-9a-f]*\)".*/\1/p' <<<"$start_ev")
 	sseq=$(awk '{print $1}' <<<"$start_ev") eseq=$(awk '{print $1}' <<<"$end_ev")
-	for _ in $(seq 60); do grep -q "event=mark kind=end clip=$clip" clips.log && break; sleep 0.05; done
+	for _ in $(seq 300); do grep -q "event=mark kind=end clip=$clip" clips.log && break; sleep 0.05; done
 	grep -q "event=mark kind=start clip=$clip seq=$sseq" clips.log &&
 		grep -q "event=mark kind=end clip=$clip seq=$eseq" clips.log
 	ok "porter-cam took the hub's START and END for clip $clip (seq $sseq, $eseq)" ||
@@ -342,7 +342,7 @@ if "$CAM" -n -f clips.conf >clipsn.out 2>&1; then
 	cam_stop
 	m=$(evcount)
 	unlock --cred plain.cbor --key courier.key >u9.out 2>&1 && state unlocked
-	for _ in $(seq 60); do since "$m" | grep -q 'clip.mark-failed' && break; sleep 0.05; done
+	for _ in $(seq 300); do since "$m" | grep -q 'clip.mark-failed' && break; sleep 0.05; done
 	since "$m" | grep 'clip.mark-failed' | grep -q '"kind":"start"' &&
 		since "$m" | grep 'clip.mark-failed' | grep -q '"failures":1'
 	ok "porter-cam gone: the START mark fails, recorded (clip.mark-failed, failures 1), the door still opens" ||
@@ -371,7 +371,7 @@ sim alarm confirm off >/dev/null
 m=$(evcount)
 "$P" courier unlock --hub "$LINK" --cred both.cbor --key courier.key --timeout 20 >u10.out 2>&1 &
 up=$!
-for _ in $(seq 60); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
+for _ in $(seq 300); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
 sim status | grep -q '"waiting_for_panel":true'
 ok "a camera-and-alarm credential waits for the (silent) panel" || { show u10.out; sim status | show; }
 cam_stop KILL

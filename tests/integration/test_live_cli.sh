@@ -85,8 +85,9 @@ show() { sed 's/^/# /' "$@" 2>/dev/null | tail -n 25; }
 # refuses a third, too-many). Without it a request right after two others
 # may find the camera full.
 cam_free() {
-	wait_for 10 eval '[ "$(grep -c "event=live result=started" "$V/log/cam.log")" = \
-		"$(grep -c "event=live_end" "$V/log/cam.log")" ]'
+	wait_for 10 eval '[ "$(grep -c "event=live result=started" "$V/log/cam.log" 2>/dev/null)" = \
+		"$(grep -c "event=live_end" "$V/log/cam.log" 2>/dev/null)" ]' ||
+		echo "# cam_free: after 10 s the camera still has sessions open (cam.log)" >&2
 }
 live() { cam_free; "$P" live "$@"; }
 # live_trail: what the hub and the camera logged of live view lately (a
