@@ -462,16 +462,23 @@ ok "porter sim with an unknown command: exit 2, the commands listed" || show sf.
 
 # ---- a hub that does not know the time (hub.time_trusted = no) ----
 
+# hup: SIGHUP, then until the hub logs one more applied reload (15 s at most).
+hup() {
+	local before
+	before=$(grep -c "event=reload result=applied" hub.log)
+	kill -HUP "$PID"
+	for _ in $(seq 300); do
+		[ "$(grep -c "event=reload result=applied" hub.log)" -gt "$before" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 grant c7.cbor 1 && "$P" grant --key owner.key --holder courier.key.pub --home home-1 \
 	--purpose resident -o res.cbor >/dev/null
 ok "a one-entry credential that expires, and a resident's without time bounds"
 conf hub.conf 'lockout_failures = 1000' '[hub]' 'time_trusted = no'
-before=$(grep -c "event=reload result=applied" hub.log)
-kill -HUP "$PID"
-for _ in $(seq 300); do
-	[ "$(grep -c "event=reload result=applied" hub.log)" -gt "$before" ] && break; sleep 0.05
-done
-[ "$(grep -c "event=reload result=applied" hub.log)" -gt "$before" ]
+hup
 ok "SIGHUP: time_trusted = no is applied"
 unlock --cred c7.cbor --key courier.key >tu.out 2>&1; rc=$?
 [ $rc -eq 20 ] && grep -q "time-unknown" tu.out
@@ -481,12 +488,7 @@ unlock --cred res.cbor --key courier.key >tr.out 2>&1; rc=$?
 ok "time unknown: a resident without time bounds still gets in" || show tr.out
 state secured
 conf hub.conf 'lockout_failures = 1000'
-before=$(grep -c "event=reload result=applied" hub.log)
-kill -HUP "$PID"
-for _ in $(seq 300); do
-	[ "$(grep -c "event=reload result=applied" hub.log)" -gt "$before" ] && break; sleep 0.05
-done
-[ "$(grep -c "event=reload result=applied" hub.log)" -gt "$before" ]
+hup
 ok "SIGHUP: time_trusted back to yes is applied"
 unlock --cred c7.cbor --key courier.key >tk.out 2>&1; rc=$?
 [ $rc -eq 0 ] && state unlocked
