@@ -137,10 +137,9 @@ restart_only(const struct config *a, const struct config *b, char *out, size_t c
 static void
 reload(struct server *s, const char *path)
 {
-	char later[160];
-
 	struct config nc;
 	struct pt_errbuf err;
+	char later[160];	/* restart-only keys that changed */
 
 	sd_notify(0, "RELOADING=1");
 	if (path == NULL) {

@@ -123,6 +123,12 @@ panel() { # KEY VALUE: wait (3 s at most) until the sim panel's status has "KEY"
 	return 1
 }
 # field EVENT_LINE KEY: a string field of an event's JSON data
+# req_since M: the alert.approval-request after event M. The hub may write
+# a refusal's events a moment after its DECISION: wait for it (5 s at most).
+req_since() {
+	until_ok 5 eval "since $1 | grep -q ' alert.approval-request '"
+	since "$1" | grep ' alert.approval-request '
+}
 field() { sed -n "s/.*\"$2\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$1"; }
 # The hub records one approval.refuse a second at most: wait until a
 # second has passed since the last one.
@@ -174,7 +180,7 @@ m=$(evcount)
 unlock --cred c1.cbor --key courier.key >u1.out 2>&1; rc=$?
 [ $rc -eq 45 ] && grep -q 'owner-asked' u1.out
 ok "refused owner-asked (exit 45): the owners are asked" || { show u1.out; show hub.log; }
-REQ=$(since "$m" | grep ' alert.approval-request ')
+REQ=$(req_since "$m")
 R1=$(field "$REQ" request) S1=$(field "$REQ" session)
 [[ $R1 =~ ^[0-9a-f]{32}$ ]] && [[ $S1 =~ ^[0-9a-f]{32}$ ]] && [ "$(field "$REQ" token)" = "$S1" ] &&
 	[ "$(field "$REQ" alarm)" = armed_away ] && [ "$(field "$REQ" purpose)" = delivery ] &&
@@ -256,7 +262,7 @@ seen
 # ---- denied ----
 m=$(evcount)
 unlock --cred c2.cbor --key other.key >d1.out 2>&1; rc=$?
-REQ=$(since "$m" | grep ' alert.approval-request ')
+REQ=$(req_since "$m")
 R2=$(field "$REQ" request) S2=$(field "$REQ" session)
 [ $rc -eq 45 ] && [ -n "$R2" ] && [ "$R2" != "$R1" ] && [ "$S2" != "$S1" ]
 ok "another credential: a request of its own" || { show d1.out; since "$m" | show; }
@@ -305,7 +311,7 @@ ok "three couriers under one carrier's delegation: two requests, the third refus
 sim alarm bypass-support on >/dev/null && sim alarm confirm off >/dev/null
 m=$(evcount)
 unlock --cred c4.cbor --key other.key >f1.out 2>&1; rc=$?
-REQ=$(since "$m" | grep ' alert.approval-request ')
+REQ=$(req_since "$m")
 R5=$(field "$REQ" request) S5=$(field "$REQ" session)
 [ $rc -eq 45 ] && [ -n "$R5" ] && since "$m" | grep -q 'alarm.bypass-request' &&
 	since "$m" | grep ' decision.refuse ' | grep -q '"why":"asked"'
@@ -431,7 +437,7 @@ EOF
 	grant t1.cbor courier 1 && grant t2.cbor other 1
 	m=$(evcount)
 	unlock --cred t2.cbor --key other.key >t1.out 2>&1; rc=$?
-	REQ=$(since "$m" | grep ' alert.approval-request ')
+	REQ=$(req_since "$m")
 	R6=$(field "$REQ" request) S6=$(field "$REQ" session)
 	[ $rc -eq 45 ] && [ -n "$R6" ] && state secured
 	ok "TPI: the armed DSC panel cannot bypass: owner-asked (exit 45), nothing moved" ||
@@ -443,7 +449,7 @@ EOF
 	ok "TPI: denied: owner-denied (exit 46)" || { show t2.out; since "$m" | show; }
 	m=$(evcount)
 	unlock --cred t1.cbor --key courier.key >t3.out 2>&1; rc=$?
-	REQ=$(since "$m" | grep ' alert.approval-request ')
+	REQ=$(req_since "$m")
 	R7=$(field "$REQ" request) S7=$(field "$REQ" session)
 	[ $rc -eq 45 ] && [ -n "$R7" ] && [ "$R7" != "$R6" ]
 	ok "TPI: another credential: a request of its own" || { show t3.out; since "$m" | show; }
