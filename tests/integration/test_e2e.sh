@@ -185,7 +185,9 @@ sim() { local h=$1; shift; "$P" sim --hub-control "$T/$h/sim.sock" "$@"; }
 hub_state() { # NAME STATE: wait (5 s at most) for the door machine's state
 	wait_for 5 eval "sim $1 status 2>/dev/null | grep -q '\"state\":\"$2\"'"
 }
-evlog() { "$HUBX" -f "$T/$1.conf" -E; }
+# The event log, read after a sim status: the hub answers that in a later turn
+# of its loop, so every event of the turn before (written after its DECISION) is in.
+evlog() { sim "$1" status >/dev/null 2>&1; "$HUBX" -f "$T/$1.conf" -E; }
 unlock() { local hub=$1; shift; "$P" courier unlock --hub "$hub" "$@"; }
 
 # Pairing: the hub shows a code; the owner's device signs its MAC for

@@ -191,7 +191,9 @@ sim() { "$P" sim --hub-control "$T/hub/sim.sock" "$@"; }
 hub_state() { # STATE: wait (5 s at most) for the door machine's state
 	wait_for 5 eval "sim status 2>/dev/null | grep -q '\"state\":\"$1\"'"
 }
-evlog() { "$HUBX" -f "$T/hub.conf" -E; }
+# The event log, read after a sim status: the hub answers that in a later turn
+# of its loop, so every event of the turn before (written after its DECISION) is in.
+evlog() { sim status >/dev/null 2>&1; "$HUBX" -f "$T/hub.conf" -E; }
 hev() { evlog | grep -q -- "$1"; }	# the hub's own event log has it
 "$HUBX" pair -f hub.conf -q >hub.pair 2>&1
 CODE=$(awk '/^pairing code:/ {print $3}' hub.pair)

@@ -205,7 +205,9 @@ state() {
 }
 unlock() { "$P" courier unlock --hub "${ADDR:-$LINK}" "$@"; }
 # types: the event types in order, one line.
-types() { "$HUB" -f "$T/hub.conf" -E | awk '{print $3}' | tr '\n' ' '; }
+# The event log, read after a sim status: the hub answers that in a later turn
+# of its loop, so every event of the turn before (written after its DECISION) is in.
+types() { sim status >/dev/null 2>&1; "$HUB" -f "$T/hub.conf" -E | awk '{print $3}' | tr '\n' ' '; }
 
 # ---- configuration checks ----
 

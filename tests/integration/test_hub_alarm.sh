@@ -116,10 +116,12 @@ panel() {
 	return 1
 }
 unlock() { "$P" courier unlock --hub "$LINK" "$@"; }
-types() { "$HUB" -f "$T/hub.conf" -E | awk '{print $3}' | tr '\n' ' '; }
+# The event log, read after a sim status: the hub answers that in a later turn
+# of its loop, so every event of the turn before (written after its DECISION) is in.
+types() { sim status >/dev/null 2>&1; "$HUB" -f "$T/hub.conf" -E | awk '{print $3}' | tr '\n' ' '; }
 # since MARK: the event types after the line count MARK of -E.
 evcount() { "$HUB" -f "$T/hub.conf" -E | wc -l; }
-since() { "$HUB" -f "$T/hub.conf" -E | tail -n +"$(($1 + 1))"; }
+since() { sim status >/dev/null 2>&1; "$HUB" -f "$T/hub.conf" -E | tail -n +"$(($1 + 1))"; }
 reset_panel() { # back to armed away, nothing faulted, after a trigger
 	sim alarm disarm >/dev/null && sim alarm arm away >/dev/null && panel state '"armed_away"'
 }

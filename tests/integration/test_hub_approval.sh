@@ -103,7 +103,9 @@ nsub() { [ "$(grep -c 'event=uplink state=subscribed' hub.log)" -ge "$1" ]; }
 LINK="unix:$T/hub/link.sock"
 sim() { "$P" sim --hub-control "$T/hub/sim.sock" "$@"; }
 unlock() { "$P" courier unlock --hub "$LINK" "$@"; }
-evlog() { "$HUB" -f "$T/hub.conf" -E; }
+# The event log, read after a sim status: the hub answers that in a later turn
+# of its loop, so every event of the turn before (written after its DECISION) is in.
+evlog() { sim status >/dev/null 2>&1; "$HUB" -f "$T/hub.conf" -E; }
 evcount() { evlog | wc -l; }
 since() { evlog | tail -n +"$(($1 + 1))"; }
 state() {

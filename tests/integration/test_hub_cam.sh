@@ -148,7 +148,9 @@ camera() {
 }
 unlock() { "$P" courier unlock --hub "$LINK" "$@"; }
 evcount() { "$HUB" -f "$T/hub.conf" -E | wc -l; }
-since() { "$HUB" -f "$T/hub.conf" -E | tail -n +"$(($1 + 1))"; }
+# The event log, read after a sim status: the hub answers that in a later turn
+# of its loop, so every event of the turn before (written after its DECISION) is in.
+since() { sim status >/dev/null 2>&1; "$HUB" -f "$T/hub.conf" -E | tail -n +"$(($1 + 1))"; }
 
 # The marks receiver: binds the marks socket and prints each datagram as
 # "kind clip seq time" (the CBOR map of porter/clip.h, decoded strictly

@@ -188,7 +188,9 @@ state() { # NAME: wait (3 s at most) for the door machine's state
 	return 1
 }
 unlock() { "$P" courier unlock --hub "$LINK" "$@"; }
-evlog() { "$HUB" -f "$T/hub.conf" -E; }
+# The event log, read after a sim status: the hub answers that in a later turn
+# of its loop, so every event of the turn before (written after its DECISION) is in.
+evlog() { sim status >/dev/null 2>&1; "$HUB" -f "$T/hub.conf" -E; }
 # has_event TYPE [PATTERN]: the hub's chain has it (waits 3 s).
 has_event() { until_ok 3 eval "evlog | grep -q '^[0-9]* [^ ]* $1 .*${2:-}'"; }
 

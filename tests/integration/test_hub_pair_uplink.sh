@@ -98,7 +98,9 @@ wait_for 10 grep -q 'event=uplink state=subscribed' hub.log
 ok "the hub is connected and subscribed (its pair topic among them)" || show hub.log
 ! grep -q 'event=uplink_subscribe' hub.log; ok "the broker's ACL refuses none of its topics" || show hub.log
 
-evlog() { "$HUBX" -f "$T/hub.conf" -E; }
+# The event log, read after a sim status: the hub answers that in a later turn
+# of its loop, so every event of the turn before (written after its DECISION) is in.
+evlog() { sim status >/dev/null 2>&1; "$HUBX" -f "$T/hub.conf" -E; }
 owners() { sqlite3 "$T/hub/hub.db" 'SELECT count(*) FROM owners' 2>/dev/null; }
 refusals() { evlog | grep -c 'pairing.refuse .*"via":"uplink"'; }
 refused() { # N REASON: the Nth uplink refusal came, for REASON
