@@ -485,7 +485,10 @@ sim alarm arm away >/dev/null && panel state '"armed_away"'
 m=$(evcount)
 unlock --cred res2.cbor --key resident.key >dn.out 2>&1 && panel state '"disarmed"'
 ok "the plain resident credential: granted, disarmed" || show dn.out
-normal=$(since "$m" | awk '{print $3}' | head -n 4 | tr '\n' ' ')
+# From the turn's decision on: an earlier session's timers (its entry zone's
+# bypass-end, 400 ms after it) or the panel's arming may land after the mark.
+turn() { since "$1" | awk '{print $3}' | grep -v '^alert.duress$' | sed -n '/^decision\./,$p' | head -n 4 | tr '\n' ' '; }
+normal=$(turn "$m")
 sim door open >/dev/null; sim door close >/dev/null; state secured
 sim alarm arm away >/dev/null && panel state '"armed_away"'
 m=$(evcount)
@@ -499,10 +502,10 @@ OWNER_KID=$("$P" pubkey owner.key.pub | python3 -c 'import base64,hashlib,sys; s
 [ "$(wc -l <da.out)" -eq 1 ] && grep -q "\"owner\":\"$OWNER_KID\"" da.out && grep -q '"session":"[0-9a-f]\{32\}"' da.out
 ok "event alert.duress: once, the owner key that signed it ($OWNER_KID), the session" ||
 	{ since "$m" | show; }
-dur=$(since "$m" | awk '{print $3}' | grep -v '^alert.duress$' | head -n 4 | tr '\n' ' ')
-[ "$dur" = "$normal" ]
+dur=$(turn "$m")
+[ "$dur" = "$normal" ] && [ "$normal" = "decision.grant session.start lock.unlocking alarm.disarm " ]
 ok "the same decision, session, unlock and disarm as the plain credential: $dur" ||
-	echo "# plain: $normal"
+	{ echo "# plain: $normal"; since "$m" | show; }
 trig1=$(sim alarm status | python3 -c 'import json,sys; print(json.load(sys.stdin)["commands"]["trigger"])')
 [ "$trig0" = "$trig1" ] && ! since "$m" | grep -q 'alarm.trigger'
 ok "nothing local: no trigger, no siren" || sim alarm status | show
