@@ -100,8 +100,13 @@ TOKEN2=$(sed -n 's/^token = //p' ana/client.conf)
 [ "$TOKEN2" != "$TOKEN" ]; ok "a new sign-in replaces the token"
 expect 2 "no terminal, no PORTER_PASSWORD: refused" env -u PORTER_PASSWORD setsid -w "$P" login --email ana@example.org </dev/null
 says "PORTER_PASSWORD" "says how to give the password"
-# The terminal, echo off: the password typed never shows.
-(sleep 1; printf '%s\n' "$PORTER_PASSWORD") | env -u PORTER_PASSWORD timeout 20 script -qec \
+# The terminal, echo off: the password typed never shows. Typed once the
+# prompt shows (input before porter turns echo off is flushed), and a moment
+# after it: porter writes the prompt, then turns echo off.
+: >tty.txt
+# shellcheck disable=SC2094 # the prompt is read from tty.txt as script writes it
+(for _ in $(seq 150); do grep -q "Password:" tty.txt && break; sleep 0.1; done
+ sleep 0.5; printf '%s\n' "$PORTER_PASSWORD") | env -u PORTER_PASSWORD timeout 20 script -qec \
 	"'$P' login --email ana@example.org" /dev/null >tty.txt 2>&1
 rc=$?; cat tty.txt >>all.txt
 [ $rc -eq 0 ] && grep -q "Password:" tty.txt && grep -q "signed in" tty.txt && ! grep -qF -- "$PORTER_PASSWORD" tty.txt

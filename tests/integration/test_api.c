@@ -372,17 +372,24 @@ test_accounts(void)
 	CHECK(r.status == 200 && ji(r.json, "id") == D.id && strcmp(js(r.json, "role"), "carrier-admin") == 0,
 	      "GET /v1/me (D): D's account, role carrier-admin");
 
-	/* Wrong credentials: the same answer, about the same time. */
+	/* Wrong credentials: the same answer, about the same time. The fastest
+	 * of 3 each, taken in turn: one sample can be slowed by the machine's
+	 * load (3 failures for B and for the address stay under the limits). */
 	{
-		double t_wrong, t_unknown;
+		double t_wrong = 1e9, t_unknown = 1e9;
+		int k;
 
-		signin_pw(&g_cl, &r, B.email, "not the password at all");
-		t_wrong = r.secs;
-		expect_err(&r, 401, "bad-credentials", NULL, "sign in with a wrong password");
-		signin_pw(&g_cl, &r, "nobody@example.org", "not the password at all");
-		t_unknown = r.secs;
-		expect_err(&r, 401, "bad-credentials", NULL, "sign in with an unknown e-mail");
-		printf("# wrong password %.3f s, unknown e-mail %.3f s\n", t_wrong, t_unknown);
+		for (k = 0; k < 3; k++) {
+			signin_pw(&g_cl, &r, B.email, "not the password at all");
+			if (r.secs < t_wrong)
+				t_wrong = r.secs;
+			expect_err(&r, 401, "bad-credentials", NULL, "sign in with a wrong password");
+			signin_pw(&g_cl, &r, "nobody@example.org", "not the password at all");
+			if (r.secs < t_unknown)
+				t_unknown = r.secs;
+			expect_err(&r, 401, "bad-credentials", NULL, "sign in with an unknown e-mail");
+		}
+		printf("# fastest of 3: wrong password %.3f s, unknown e-mail %.3f s\n", t_wrong, t_unknown);
 		CHECK(t_unknown >= 0.3 * t_wrong,
 		      "sign in: an unknown e-mail takes about as long as a wrong password (%.3f vs %.3f s)",
 		      t_unknown, t_wrong);
@@ -1718,10 +1725,27 @@ test_concurrency(void)
 
 struct inflight {
 	struct client c;
-	atomic_int sent;
+	atomic_int sent, done;
 	long status;
 	CURLcode cc;
 };
+
+/* porterd's resident memory in MiB (/proc/PID/statm), or -1. */
+static long
+rss_mib(pid_t pid)
+{
+	char path[64];
+	long size, res = -1;
+	FILE *f;
+
+	fmt(path, sizeof(path), "/proc/%ld/statm", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	if (fscanf(f, "%ld %ld", &size, &res) != 2)
+		res = -1;
+	fclose(f);
+	return res < 0 ? -1 : res * (sysconf(_SC_PAGESIZE) / 1024) / 1024;
+}
 
 static int
 inflight_xfer(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
@@ -1745,6 +1769,7 @@ inflight_run(void *arg)
 	f->status = r.status;
 	f->cc = r.cc;
 	resp_free(&r);
+	atomic_store(&f->done, 1);
 	return NULL;
 }
 
@@ -1754,6 +1779,9 @@ test_sigterm(struct server *s)
 	struct inflight f;
 	pthread_t th;
 	int i, st;
+	long rss0 = rss_mib(s->pid), rss = rss0;
+	char line[512];
+	FILE *lf;
 	bool exited;
 
 	memset(&f, 0, sizeof(f));
@@ -1764,10 +1792,24 @@ test_sigterm(struct server *s)
 		bail("pthread_create failed");
 	for (i = 0; i < 500 && !atomic_load(&f.sent); i++)
 		sleep_ms(2);
-	sleep_ms(30);	/* the server is now hashing (Argon2id, ~0.1 s) */
+	/* SIGTERM once the server hashes (Argon2id, 64 MiB, ~0.1 s): its memory
+	 * grows, so the request is parsed and in flight; a fixed pause was not
+	 * enough for a loaded machine to get there. */
+	for (i = 0; i < 2500 && rss >= 0 && rss < rss0 + 16 && !atomic_load(&f.done); i++) {
+		sleep_ms(1);
+		rss = rss_mib(s->pid);
+	}
+	printf("# SIGTERM with porterd at %ld MiB (%ld before the sign-in)%s\n", rss, rss0,
+	       atomic_load(&f.done) ? ", the sign-in already answered" : "");
 	exited = server_stop(s, SIGTERM, 10000, &st);
 	pthread_join(th, NULL);
 	client_free(&f.c);
+	if ((lf = fopen(s->log, "r")) != NULL) {	/* inflight=1: what the checks below prove */
+		while (fgets(line, sizeof(line), lf) != NULL)
+			if (strstr(line, "event=stopping") != NULL)
+				printf("# %s", line);
+		fclose(lf);
+	}
 	CHECK(f.status == 201, "SIGTERM: the sign-in in flight still gets its answer (201; got %ld%s%s)",
 	      f.status, f.cc != CURLE_OK ? ", curl: " : "", f.cc != CURLE_OK ? curl_easy_strerror(f.cc) : "");
 	CHECK(exited && WIFEXITED(st) && WEXITSTATUS(st) == 0,

@@ -145,8 +145,11 @@ health --count 3 --timeout 6 >h.out 2>&1
 [ "$(grep -c ' status=ok,noref .*healthy=yes' h.out)" -eq 3 ]
 ok "3 signed messages, each verified with the camera key: ok, noref, healthy" || show h.out
 s1=$(sed -n 1p h.out) s3=$(sed -n 3p h.out)
-[ "$(field seq "$s3")" -eq $(( $(field seq "$s1") + 2 )) ] && [ "$(field pps "$s3")" -ge 20 ] &&
-	[ "$(field fps "$s3")" -ge 3 ] && [ "$(field change "$s3")" -gt 2 ] &&
+# pps and fps count one second each: the best of the three (a loaded machine may starve one)
+pps=$(sed -n 's/.* pps=\([0-9]*\) .*/\1/p' h.out | sort -n | tail -n 1)
+fps=$(sed -n 's/.* fps=\([0-9]*\) .*/\1/p' h.out | sort -n | tail -n 1)
+[ "$(field seq "$s3")" -eq $(( $(field seq "$s1") + 2 )) ] && [ "${pps:-0}" -ge 20 ] &&
+	[ "${fps:-0}" -ge 3 ] && [ "$(field change "$s3")" -gt 2 ] &&
 	[ "$(field luma "$s3")" -gt 50 ]
 ok "one a second, seq +1; pps, fps, luma and change as testsrc2 makes them" || show h.out
 "$P" keygen -o other.key >/dev/null 2>&1
@@ -262,8 +265,9 @@ ok "the view mirrored (camera turned): moved after $el ms, not frozen" || { show
 stop
 conf bright.conf "lavfi:testsrc2=$SRC,eq=brightness=0.25:contrast=0.6"
 start bright.conf bright.log
-health --count 4 --timeout 10 >h.out 2>&1
-[ $? -eq 0 ] && ! grep -q moved h.out && [ "$(grep -c 'status=ok' h.out)" -ge 3 ]
+# from its first ok (a slow start-up is not counted), then 3 of the next 4 ok
+health --until ok --timeout 10 >h.out 2>&1 && health --count 4 --timeout 10 >>h.out 2>&1
+[ $? -eq 0 ] && ! grep -q moved h.out && [ "$(grep -c 'status=ok' h.out)" -ge 4 ]
 ok "the same view in other light: not moved" || show h.out
 stop
 
@@ -286,11 +290,12 @@ case "$d" in "300 600 1200 2000"*) true ;; *) false ;; esac
 ok "reconnects with exponential back-off, capped: $d" || show stall.log
 grep -q 'error="Connection refused"' stall.log
 ok "the reason is logged" || show stall.log
-conf ends.conf "lavfi:testsrc2=$SRC:duration=1" "stall = 1s"
+# 2 s of source: each run reports ok for about a second, so a health message (one a second) falls in it
+conf ends.conf "lavfi:testsrc2=$SRC:duration=2" "stall = 1s"
 start ends.conf ends.log
-health --until stalled --timeout 15 >h.out 2>&1
+health --until stalled --timeout 30 >h.out 2>&1
 [ $? -eq 0 ] && grep -q 'status=ok' h.out
-ok "a source that ends (1 s, again and again): ok, then stalled once the back-off grows" ||
+ok "a source that ends (2 s, again and again): ok, then stalled once the back-off grows" ||
 	{ show h.out; show ends.log; }
 stop
 grep -q 'event=input_end' ends.log && grep -q 'reason="the source ended"' ends.log

@@ -199,7 +199,10 @@ line=$(cat open1.out)
 	[ "$(field segments "$line")" = "$nseg" ]
 ok "manifest: START and END seqs, mp4, two owners, every segment" || show open1.out
 pre=$(field preroll_ms "$line")
-in_range "$pre" 2900 4100 && [ "$(field postroll_ms "$line")" = 2000 ]
+# 3..4 s of media; the ring is trimmed by arrival time, so a worker running late by a
+# few hundred ms at the START (a loaded machine) moves it by that much: 2.7 .. 4.3 s
+# (still tells a 2 s pre-roll, or one key frame too many, from 3 s)
+in_range "$pre" 2700 4300 && [ "$(field postroll_ms "$line")" = 2000 ]
 ok "manifest: pre-roll ${pre} ms (3 s from a key frame), post-roll 2000 ms" || show open1.out
 read -r codec w h dur frames <<<"$(probe clip1.mp4)"
 [ "$codec" = h264 ] && [ "$w" = 320 ] && [ "$h" = 240 ]
@@ -323,7 +326,8 @@ if ! /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")'
 else
 	/usr/bin/python3 "$RTSP" "$T/src.mp4" "$T/rtsp.port" 2>rtsp.log &
 	PIDS+=("$!")
-	for ((i = 0; i < 50; i++)); do [ -s rtsp.port ] && break; sleep 0.1; done
+	# (GStreamer's first registry scan on a fresh machine can take many seconds)
+	for ((i = 0; i < 300; i++)); do [ -s rtsp.port ] && break; sleep 0.1; done
 	conf r.conf rs "rtsp://127.0.0.1:$(cat rtsp.port 2>/dev/null)/cam" "postroll = 1s" "preroll = 2s"
 	start r.conf cam7.log
 	wait_log cam7.log "event=opened.*codec=h264" 15
@@ -509,7 +513,7 @@ echo "$A 401" >>sink/control
 sleep 0.05
 G=$(fake_clip us 3 manifest)
 start us.conf cam9.log
-for ((i = 0; i < 100; i++)); do [ ! -e "us/spool/$G" ] && [ ! -e "us/spool/$L" ] && break; sleep 0.1; done
+for ((i = 0; i < 300; i++)); do [ ! -e "us/spool/$G" ] && [ ! -e "us/spool/$L" ] && break; sleep 0.1; done
 [ ! -e "us/spool/$G" ] && [ ! -e "us/spool/$L" ] &&
 	[ "$(grep -c "/v1/clips/$G/.*-> 201" sink/requests.log)" = 4 ]
 ok "past 100 failing clips: the other clips are uploaded (every spool directory walked)" ||

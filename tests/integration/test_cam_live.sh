@@ -195,16 +195,21 @@ echo "$S1 410" >sink/control
 t410=$(now_ms)
 wait_log cam.log "event=live_end session=$S1 reason=gone" 6
 ok "410: the camera ends the session" || show cam.log
-# a session on a slow link: the sink takes 2.5 s to answer each of its
-# PUTs; and from now on it answers session 2 with 503
+# from now on the sink answers session 2 with 503: wait for one (before the
+# slow session below holds the uploader up, 2 s a PUT, and session 2 expires)
+printf '%s 503\n' "$S2" >>sink/control
+wait_log cam.log "event=live_upload session=$S2 index=[0-9]* result=dropped status=503" 10
+# a session on a slow link: the sink takes 2 s to answer each of its PUTs (well
+# inside the uploader's 3 s time-out), for 10 s: after its key record and init
+# (4 s) media fragments still start before expiry, and more come than go
 S4=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-printf '%s 410\n%s delay 2500\n%s 503\n' "$S1" "$S4" "$S2" >sink/control
-order hub.key cam-1 "$S4" 0 6000 >/dev/null
+printf '%s delay 2000\n' "$S4" >>sink/control
+order hub.key cam-1 "$S4" 0 10000 >/dev/null
 t4=$(now_ms)
 wait_log cam.log "event=live result=started session=$S4" 5
 ok "a session started while another runs on (sessions = 2 again after the 410)" || show cam.log
 exp2=$((t2 + 12000))
-exp4=$((t4 + 6000))
+exp4=$((t4 + 10000))
 while [ "$(now_ms)" -lt $((exp2 + 3500)) ] || [ "$(now_ms)" -lt $((exp4 + 3500)) ] ||
 	[ "$(now_ms)" -lt $((t410 + 3500)) ]; do sleep 0.3; done
 grep -q "event=live_end session=$S2 reason=expired" cam.log

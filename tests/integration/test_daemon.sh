@@ -256,7 +256,7 @@ req GET "$U/v1/health"
 stop "$A" TERM
 [ "$STATUS" -eq 0 ] && [ "$SECS" -le 5 ]; ok "SIGTERM: exit status 0 within 5 s (status $STATUS, ${SECS}s)"
 grep -q 'event=stopped' a.log; ok "SIGTERM: event=stopped logged"
-sleep 0.2
+wait_log notify.txt '^STOPPING=1$' 1	# sent before porterd exited; the listener writes it when it can
 msgs=$(grep -E '^(READY|RELOADING|STOPPING)=1$' notify.txt 2>/dev/null | tr '\n' ' ')
 [ "$(head -n 1 notify.txt 2>/dev/null)" = READY=1 ]; ok "sd_notify: READY=1 after start" || show notify.txt
 want='READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 STOPPING=1 '

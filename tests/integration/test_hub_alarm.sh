@@ -61,7 +61,7 @@ tcp =
 challenge_ttl = 2s
 idle_timeout = 5s
 lockout_failures = ${LOCKOUT:-5}
-lockout_first = 1s
+lockout_first = ${LOCKFIRST:-1s}
 [door]
 open_timeout = 3s
 relock_delay = 100ms
@@ -75,7 +75,7 @@ revocations_max_age = 0
 $(printf '%s\n' "$@")
 EOF
 }
-ALARM=(driver=sim 'entry_zones = 1' 'interior_zones = 2, 3' 'bypass_timeout = 1s')
+ALARM=(driver=sim 'entry_zones = 1' 'interior_zones = 2, 3' 'bypass_timeout = 3s')
 
 PID=""
 start() {
@@ -97,18 +97,18 @@ stop() {
 
 LINK="unix:$T/hub/link.sock"
 sim() { "$P" sim --hub-control "$T/hub/sim.sock" "$@"; }
-# state NAME: wait (3 s at most) until the door machine is in state NAME.
+# state NAME: wait (15 s at most) until the door machine is in state NAME.
 state() {
-	for _ in $(seq 60); do
+	for _ in $(seq 300); do
 		sim status 2>/dev/null | grep -q "\"state\":\"$1\"" && return 0
 		sleep 0.05
 	done
 	sim status | sed 's/^/# status: /'
 	return 1
 }
-# panel KEY VALUE: wait (3 s at most) until the sim panel's status has "KEY":VALUE.
+# panel KEY VALUE: wait (15 s at most) until the sim panel's status has "KEY":VALUE.
 panel() {
-	for _ in $(seq 60); do
+	for _ in $(seq 300); do
 		sim alarm status 2>/dev/null | grep -q "\"$1\":$2" && return 0
 		sleep 0.05
 	done
@@ -119,8 +119,8 @@ unlock() { "$P" courier unlock --hub "$LINK" "$@"; }
 # The event log, read after a sim status: the hub answers that in a later turn
 # of its loop, so every event of the turn before (written after its DECISION) is in.
 types() { sim status >/dev/null 2>&1; "$HUB" -f "$T/hub.conf" -E | awk '{print $3}' | tr '\n' ' '; }
-# since MARK: the event types after the line count MARK of -E.
-evcount() { "$HUB" -f "$T/hub.conf" -E | wc -l; }
+# evcount: the line count of -E (after a sim status, as types); since MARK: the events after it.
+evcount() { sim status >/dev/null 2>&1; "$HUB" -f "$T/hub.conf" -E | wc -l; }
 since() { sim status >/dev/null 2>&1; "$HUB" -f "$T/hub.conf" -E | tail -n +"$(($1 + 1))"; }
 reset_panel() { # back to armed away, nothing faulted, after a trigger
 	sim alarm disarm >/dev/null && sim alarm arm away >/dev/null && panel state '"armed_away"'
@@ -151,7 +151,7 @@ conf hub.conf driver=bell 'entry_zones = 1'
 ok "-n: an unknown alarm driver is refused" || show out
 conf hub.conf "${ALARM[@]}"
 "$HUB" -f hub.conf -n -v >out 2>&1
-[ $? -eq 0 ] && grep -q '^alarm.entry_zones = 1 ' out && grep -q '^alarm.bypass_timeout = 1s' out
+[ $? -eq 0 ] && grep -q '^alarm.entry_zones = 1 ' out && grep -q '^alarm.bypass_timeout = 3s' out
 ok "-n -v: the [alarm] keys are valid and printed" || show out
 
 # ---- start, pair ----
@@ -222,20 +222,26 @@ m=$(evcount)
 t0=$(date +%s%3N)
 unlock --cred alarm.cbor --key courier.key >u3.out 2>&1; rc=$?
 el=$(( $(date +%s%3N) - t0 ))
-[ $rc -eq 26 ] && [ "$el" -ge 900 ] && [ "$el" -lt 5000 ]
-ok "no confirmation within bypass_timeout (1 s): refused alarm-cannot-bypass after $el ms" || show u3.out
+[ $rc -eq 26 ] && [ "$el" -ge 2900 ] && [ "$el" -lt 8000 ]
+ok "no confirmation within bypass_timeout (3 s): refused alarm-cannot-bypass after $el ms" || show u3.out
 ! since "$m" | grep -q 'lock.unlocking\|session.start\|decision.grant' &&
 	since "$m" | grep 'decision.refuse' | grep -q 'panel-timeout' && sim status | grep -q '"lock":"locked"'
 ok "the bolt never moved; decision.refuse says panel-timeout" || since "$m" | show
 panel bypassed '\[\]'
 ok "the bypass asked for is taken back" || sim alarm status | show
+m3=$m	# (for the retries of its unbypass, below: the second can come before the next try)
 m=$(evcount)
 "$P" courier unlock --hub "$LINK" --cred alarm.cbor --key courier.key >u3b.out 2>&1 &
 up=$!	# the porter process itself, not a subshell
-for _ in $(seq 300); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
-sim status | grep -q '"waiting_for_panel":true'
+# The device leaves as soon as the hub says it waits: well inside bypass_timeout.
+waited=false
+for _ in $(seq 300); do
+	sim status | grep -q '"waiting_for_panel":true' && { waited=true; kill -KILL "$up"; break; }
+	sleep 0.05
+done
+$waited
 ok "while the panel is silent, the hub says it waits for it" || sim status | show
-kill -KILL "$up"; wait "$up" 2>/dev/null
+kill -KILL "$up" 2>/dev/null; wait "$up" 2>/dev/null
 for _ in $(seq 300); do since "$m" | grep -q 'decision.refuse' && break; sleep 0.05; done
 since "$m" | grep 'decision.refuse' | grep -q 'device-left' && ! since "$m" | grep -q 'lock.unlocking' &&
 	sim status | grep -q '"waiting_for_panel":false'
@@ -244,11 +250,11 @@ ok "the courier's device leaves while the hub waits: refused (device-left), noth
 # regression (an entry zone left bypassed): the unbypass nobody confirmed
 # is sent again (after bypass_timeout, then twice that), and an alert
 # goes out at the second retry
-for _ in $(seq 300); do since "$m" | grep -q 'alert.alarm-bypass-stuck' && break; sleep 0.05; done
-since "$m" | grep -q 'alert.alarm-bypass-stuck .*"zones":\[1\]' &&
+for _ in $(seq 300); do since "$m3" | grep -q 'alert.alarm-bypass-stuck' && break; sleep 0.05; done
+since "$m3" | grep -q 'alert.alarm-bypass-stuck .*"zones":\[1\]' &&
 	[ "$(sim alarm status | sed 's/.*"unbypass":\([0-9]*\).*/\1/')" -ge 5 ]
 ok "an unbypass the panel never confirms is retried; alert.alarm-bypass-stuck (zone 1)" ||
-	{ since "$m" | show; sim alarm status | show; }
+	{ since "$m3" | show; sim alarm status | show; }
 m=$(evcount)
 sim alarm confirm on >/dev/null
 u0=$(sim alarm status | sed 's/.*"unbypass":\([0-9]*\).*/\1/')
@@ -349,7 +355,8 @@ reset_panel
 
 # ---- regressions: a slow panel (it answers 1.5 s after a command) ----
 stop
-DELAY=1500ms LOCKOUT=1 conf hub.conf "${ALARM[@]:0:3}" 'bypass_timeout = 6s'
+# (a lockout of 5 s: the grant below that waits must still be judged inside it)
+DELAY=1500ms LOCKOUT=1 LOCKFIRST=5s conf hub.conf "${ALARM[@]:0:3}" 'bypass_timeout = 6s'
 start
 panel state '"armed_away"' && state secured
 ok "restarted with a panel (and lock) that answer after 1.5 s" || show hub.log
@@ -417,6 +424,7 @@ m=$(evcount)
 "$P" courier unlock --hub "$LINK" --cred alarm.cbor --key courier.key --timeout 20 >s4.out 2>&1 &
 up=$!
 for _ in $(seq 300); do sim status | grep -q '"waiting_for_panel":true' && break; sleep 0.05; done
+ml=$(wc -l <hub.log)
 unlock --cred alarm.cbor --key resident.key >s5.out 2>&1	# not the holder: bad-signature
 for _ in $(seq 300); do since "$m" | grep -q 'lockout.start' && break; sleep 0.05; done
 sim alarm confirm on >/dev/null
@@ -427,7 +435,8 @@ wait "$up"; rc=$?
 ok "a lockout starts while the grant waits: refused locked-out, the bolt never moved" ||
 	{ show s4.out; since "$m" | show; }
 panel bypassed '\[\]'
-sleep 1.2	# lockout_first = 1s
+# the lockout's end, as the hub logs it (lockout_first = 5s here)
+for _ in $(seq 400); do tail -n +"$((ml + 1))" hub.log | grep -q 'event=lockout_end' && break; sleep 0.05; done
 
 # SIGTERM while a grant waits: the refusal is in the chain before hub.stop
 sim alarm confirm off >/dev/null
@@ -467,6 +476,8 @@ unlock --cred alarm.cbor --key courier.key >u10.out 2>&1 && state unlocked
 sim alarm status | grep -q '"disarm":1' && panel state '"armed_away"'
 ok "the courier after: still only the resident's one disarm, armed away" || sim alarm status | show
 sim door open >/dev/null; sim door close >/dev/null; state secured
+# Its entry-zone bypass ends 400 ms (bypass_quiet) later: not inside the turns compared below.
+panel bypassed '\[\]'
 
 # ---- duress (docs/alarm.md, "Duress") ----
 ! "$P" grant --key owner.key --holder courier.key.pub --home home-1 --purpose guest \

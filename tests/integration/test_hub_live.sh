@@ -148,12 +148,12 @@ start() {
 	"$HUB" -f "$T/hub.conf" -d -R "$T/ready" >>"$T/hub.out" 2>>"$T/hub.log" &
 	PID=$!
 	PIDS+=("$PID")
-	until_ok 5 test -s ready && until_ok 5 grep -q 'event=uplink state=connected' hub.log
+	until_ok 15 test -s ready && until_ok 15 grep -q 'event=uplink state=connected' hub.log
 }
 stop() { kill -TERM "$PID"; wait "$PID"; }
 evlog() { "$HUB" -f "$T/hub.conf" -E; }
-# has_event TYPE PATTERN: the chain has it (waits 3 s)
-has_event() { until_ok 3 eval "evlog | grep -q '^[0-9]* [^ ]* $1 .*$2'"; }
+# has_event TYPE PATTERN: the chain has it (waits up to 15 s)
+has_event() { until_ok 15 eval "evlog | grep -q '^[0-9]* [^ ]* $1 .*$2'"; }
 # The hub records one live.refused a second: wait until a second has passed
 # since the last refusal was seen in the chain (it was made before that).
 SEEN_MS=0
@@ -175,7 +175,7 @@ HUBPUB=$T/hub/hub.key.pub
 "$LP" recv "$MARKS" "$HUBPUB" >orders.out 2>recv.err &
 RPID=$!
 PIDS+=("$RPID")
-until_ok 3 grep -q '^ready$' orders.out
+until_ok 15 grep -q '^ready$' orders.out
 ok "live_peer binds the camera's marks socket" || show recv.err
 norders() { grep -c '^order ' orders.out; }
 
@@ -203,7 +203,7 @@ has_event live.start "\"camera\":\"$CAM\",\"expires_at\":$E1,\"owner_key_id\":\"
 ok "a request signed by A: live.start {session, camera, owner_key_id, expires_at}" ||
 	{ show hub.log; evlog | tail -n 5 | show; }
 SEQ1=$(evlog | awk -v s="$S1" '$3 == "live.start" && index($0, s) {print $1}')
-until_ok 3 grep -q "session=$S1" orders.out
+until_ok 15 grep -q "session=$S1" orders.out
 grep "session=$S1" orders.out >o1.txt
 [ "$(wc -l <o1.txt)" -eq 1 ] &&
 	grep -q "^order camera=$CAM session=$S1 seq=$SEQ1 time=[0-9]* expiry=${E1}000 viewer=$V1 owner=$KA$" o1.txt
@@ -225,10 +225,15 @@ ok "... and no second order" || show orders.out
 
 # ---- bad requests: no order, a live.refused with the reason ----
 before=$(norders)
-refused() { # DESCRIPTION REASON PATTERN FILE: publish FILE, expect live.refused REASON
+# nevents TYPE PATTERN: how many the chain has; grew TYPE PATTERN N: more than N now
+nevents() { evlog | grep -c "^[0-9]* [^ ]* $1 .*$2"; }
+grew() { [ "$(nevents "$1" "$2")" -gt "$3" ]; }
+refused() { # DESCRIPTION REASON PATTERN FILE: publish FILE, expect a new live.refused REASON
+	local had	# (not n: ok counts in n)
 	gap
+	had=$(nevents live.refused "\"reason\":\"$2\"$3")
 	live "$4"
-	has_event live.refused "\"reason\":\"$2\"$3" && seen
+	until_ok 15 grew live.refused "\"reason\":\"$2\"$3" "$had" && seen
 	ok "$1: live.refused $2" || { grep 'event=live' hub.log | tail -n 3 | show; evlog | tail -n 3 | show; }
 }
 "$LP" request C.key home-1 "$CAM" b1.env >/dev/null
@@ -259,7 +264,7 @@ sleep 0.3
 ok "none of them made an order" || show orders.out
 "$LP" request A.key home-1 "$CAM" g2.env 0 120 raw >g2.txt && live g2.env
 S2=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' g2.txt)
-until_ok 3 grep -q "session=$S2 .* owner=$KA$" orders.out
+until_ok 15 grep -q "session=$S2 .* owner=$KA$" orders.out
 ok "a request made by hand with a 120 s expiry is taken (so the two above failed for what they said)" ||
 	{ grep 'event=live' hub.log | tail -n 3 | show; }
 
@@ -272,7 +277,7 @@ XB1=0123456789abcdef0123456789abcdef XB2=00112233445566778899aabbccddeeff
 	"$MP" revoke B.key home-2 token "$XB2" >pb2.env &&
 	"$MP" revocations 2 1 pb1.env 2 pb2.env >pb.bin &&
 	mpub -t "porter/v1/hub/$HID/revocations" -q 1 -f pb.bin
-until_ok 3 grep -q 'event=revocations newest=2 entries=2 added=0 refused=2 version=2' hub.log &&
+until_ok 15 grep -q 'event=revocations newest=2 entries=2 added=0 refused=2 version=2' hub.log &&
 	[ "$(grep -c 'event=revocation version=[12] result=pending reason=untrusted-signer' hub.log)" -eq 2 ] &&
 	[ "$(pend)" = 2 ]
 ok "two revocations signed by B, not an owner yet: both kept pending, the version moves to 2" ||
@@ -286,7 +291,7 @@ has_event owner.add "\"key_id\":\"$KR\"" && has_event owner.add "\"key_id\":\"$K
 ok "A endorses B and R (owners topic): owner.add for both" || evlog | tail -n 4 | show
 "$LP" request B.key home-1 "$CAM" g3.env >g3.txt && live g3.env
 S3=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' g3.txt)
-until_ok 3 grep -q "session=$S3 .* owner=$KB$" orders.out && has_event live.start "\"owner_key_id\":\"$KB\""
+until_ok 15 grep -q "session=$S3 .* owner=$KB$" orders.out && has_event live.start "\"owner_key_id\":\"$KB\""
 ok "a request signed by the endorsed key B: live.start and the order name B" || show orders.out
 has_event revocation.add "\"late\":true,.*\"target\":\"$XB1\"" &&
 	grep -q "event=revocation version=1 result=stored kind=token target=$XB1 owner_key_id=$KB pending=yes" hub.log
@@ -318,7 +323,7 @@ nlog0=$(grep -c 'event=live result=refuse reason=untrusted-signer' hub.log)
 burst f0 f1 f2 f3 f4 f5
 ok "six forged requests published at once (one connection)"
 nrec() { [ "$(forged)" -gt "$nforged" ]; }
-until_ok 3 nrec && seen
+until_ok 15 nrec && seen
 sleep 0.5
 nlog=$(( $(grep -c 'event=live result=refuse reason=untrusted-signer' hub.log) - nlog0 ))
 [ "$nlog" -eq 1 ]
@@ -361,7 +366,7 @@ XA5=5555aaaa5555aaaa5555aaaa5555aaaa
 "$MP" revoke A.key home-1 token "$XA5" >pa5.env &&
 	"$MP" revocations 5 3 revR.env 4 pc257.env 5 pa5.env >full.bin &&
 	mpub -t "porter/v1/hub/$HID/revocations" -q 1 -f full.bin
-until_ok 3 grep -q 'event=revocations newest=5 entries=3 added=1 refused=1 version=5' hub.log &&
+until_ok 15 grep -q 'event=revocations newest=5 entries=3 added=1 refused=1 version=5' hub.log &&
 	grep -q 'event=revocation version=3 result=evicted' hub.log &&
 	grep -q 'event=revocation version=4 result=pending reason=untrusted-signer' hub.log &&
 	[ "$(pend)" = 256 ]
@@ -392,7 +397,7 @@ ok "nobody on the marks socket: live.start, then live.order-failed with the erro
 RPID=$!
 PIDS+=("$RPID")
 nready() { [ "$(grep -c '^ready$' orders.out)" -ge 2 ]; }
-until_ok 3 nready
+until_ok 15 nready
 ok "live_peer listens again" || show recv.err
 
 # ---- bounded: at most 64 sessions at once ----
@@ -401,7 +406,7 @@ want=$((64 - held))
 "$LP" requests "$want" A.key home-1 "$CAM" m >/dev/null &&
 	burst $(for ((i = 0; i < want; i++)); do echo m$i; done)
 orders_ge() { [ "$(norders)" -ge "$1" ]; }
-until_ok 10 orders_ge $((before + want))
+until_ok 30 orders_ge $((before + want))
 ok "$want more requests fill the 64 session slots ($held held): $want more orders" ||
 	{ echo "# orders $(norders), want $((before + want))"; grep 'event=live' hub.log | tail -n 3 | show; }
 gap
@@ -420,11 +425,11 @@ ok "... no order" || show orders.out
 KK2=$("$LP" kid K2.key.pub) PKB=$("$LP" pkhex B.key.pub)
 "$MP" revoke K2.key home-1 key "$PKB" >k2b.env &&
 	"$MP" revocations 6 6 k2b.env >k2b.bin && mpub -t "porter/v1/hub/$HID/revocations" -q 1 -f k2b.bin
-until_ok 3 grep -q 'event=revocation version=6 result=pending reason=untrusted-signer' hub.log
+until_ok 15 grep -q 'event=revocation version=6 result=pending reason=untrusted-signer' hub.log
 ok "K2 (not an owner) revokes B: kept pending" || { grep 'event=revocation' hub.log | tail -n 3 | show; }
 "$MP" revoke B.key home-1 key "$("$LP" pkhex K2.key.pub)" >bk2.env &&
 	"$MP" revocations 7 7 bk2.env >bk2.bin && mpub -t "porter/v1/hub/$HID/revocations" -q 1 -f bk2.bin
-until_ok 3 grep -q "event=revocation version=6 result=stored kind=key target=$PKB owner_key_id=$KK2 pending=yes" hub.log &&
+until_ok 15 grep -q "event=revocation version=6 result=stored kind=key target=$PKB owner_key_id=$KK2 pending=yes" hub.log &&
 	has_event owner.drop "\"key_id\":\"$KB\""
 ok "B revokes K2: K2's pending revocation of B is taken then (counter-revocation): owner.drop B" ||
 	{ grep 'event=revocation\|event=owner' hub.log | tail -n 5 | show; }

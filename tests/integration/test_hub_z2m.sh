@@ -170,6 +170,8 @@ start() {
 stop() { kill -TERM "$PID"; wait "$PID"; }
 LINK="unix:$T/hub/link.sock"
 unlock() { "$P" courier unlock --hub "$LINK" "$@"; }
+# evlog: the chain. A turn's events are written at its end, after its log
+# lines: a look right after a log line waits for them (until_ok 10).
 evlog() { "$HUB" -f "$T/hub.conf" -E; }
 # Waiting is done on the hub's log (one line per door event, "event=door
 # type=T why=W"), not by polling -E: the chain is read once a step is over.
@@ -214,7 +216,7 @@ ok "the stand-in Zigbee2MQTT is up (bridge online, devices available, door shut)
 start
 ok "the hub starts with the zigbee2mqtt driver" || { show hub.log; echo "1..$n"; exit 1; }
 until_ok 5 grep -q 'event=door_start state=secured door=closed bolt=thrown' hub.log &&
-	evlog | grep 'door.start' | grep -q '"bolt":"thrown"'
+	until_ok 10 eval "evlog | grep 'door.start' | grep -q '\"bolt\":\"thrown\"'"
 ok "door.start from the lock's fresh answer to /get (thrown), not the stale retained 'unlocked'" ||
 	{ evlog | show; show hub.log; }
 [ "$(count '^get')" -ge 1 ] && evlog | grep 'door.start' | grep -q '"door":"closed"' &&
@@ -263,8 +265,8 @@ ok "it shuts (contact true): door.closed, then LOCK, lock.locked, session.end" |
 [ "$(count '^set LOCK')" -eq 1 ]
 ok "the relock was one {\"state\":\"LOCK\"}" || show bridge.out
 want="decision.grant session.start lock.unlocking lock.unlocked door.opened door.closed lock.locking lock.locked session.end"
-got=$(evlog | awk '{print $3}' | tr '\n' ' ' | grep -o 'decision.grant.*session.end')
-[ "$got" = "$want" ]
+order() { got=$(evlog | awk '{print $3}' | tr '\n' ' ' | grep -o 'decision.grant.*session.end'); [ "$got" = "$want" ]; }
+until_ok 10 order
 ok "events in order: $want" || echo "# got: $got"
 
 # ---- motion after a delivery: an intrusion ----
@@ -347,7 +349,7 @@ ok "not ready (lock offline): the courier is refused door-not-closed" || { show 
 ok "the door machine did not start" || evlog | show
 mark
 ctl lock online
-until_ok 5 eval "since | grep -q event=door_start" && [ "$(nevents door.start)" -gt "$starts" ]
+until_ok 5 eval "since | grep -q event=door_start" && until_ok 10 eval '[ "$(nevents door.start)" -gt "$starts" ]'
 ok "the lock back online (legacy or JSON availability): the door machine starts" || { show hub.log; evlog | show; }
 mark
 unlock --cred c1.cbor --key courier.key >u6.out 2>&1; rc=$?

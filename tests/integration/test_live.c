@@ -1183,28 +1183,38 @@ test_waiters_cap(struct cam *c)
 	struct resp r = {0};
 	pthread_t th[4];
 	char p[128];
-	int i, ok204 = 0;
+	int i, round, ok204 = 0;
 
 	(void)c;
 	open_ok(&v, "cam-front", 60, "a session for the waiters' cap");
 	fmt(p, sizeof(p), "%s", frag_path(&v, 5));
-	for (i = 0; i < 4; i++) {
-		memset(&pa[i], 0, sizeof(pa[i]));
-		pa[i].path = p;
-		pa[i].token = OWN.token;
-		pthread_create(&th[i], NULL, poll_thread, &pa[i]);
+	/* No sign tells that all four wait: a fifth GET that is not refused
+	 * waited itself (a thread not yet waiting on a loaded machine); once
+	 * more then, with a longer pause, still well within [live] wait. */
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 4; i++) {
+			memset(&pa[i], 0, sizeof(pa[i]));
+			pa[i].path = p;
+			pa[i].token = OWN.token;
+			pthread_create(&th[i], NULL, poll_thread, &pa[i]);
+		}
+		sleep_ms(round == 0 ? 500 : 1000);
+		req(&r, "GET", p, OWN.token, NULL);
+		ok204 = 0;
+		for (i = 0; i < 4; i++) {
+			pthread_join(th[i], NULL);
+			ok204 += pa[i].r.status == 204;
+			resp_free(&pa[i].r);
+		}
+		if (r.status == 429)
+			break;
+		printf("# round %d: the fifth GET got %ld after %.2f s, %d of the four got 204\n", round + 1,
+		       r.status, r.secs, ok204);
 	}
-	sleep_ms(500);
-	req(&r, "GET", p, OWN.token, NULL);
 	CHECK(r.status == 429 && strcmp(ecode(&r), "too-many") == 0 && r.retry_after[0] != '\0' &&
 		      r.secs < 1.0,
 	      "a fifth GET waiting on one session: 429 too-many at once, with Retry-After (got %ld)",
 	      r.status);
-	for (i = 0; i < 4; i++) {
-		pthread_join(th[i], NULL);
-		ok204 += pa[i].r.status == 204;
-		resp_free(&pa[i].r);
-	}
 	CHECK(ok204 == 4, "the four waiting got 204 after [live] wait (%d did)", ok204);
 	req(&r, "DELETE", pathf("/v1/live/%s", v.sid_hex), OWN.token, NULL);
 	resp_free(&r);

@@ -425,8 +425,8 @@ race_b(void *arg)
 	a.role = PT_ROLE_COURIER;
 	/* A holds the transaction: B's write is refused at once, not queued. */
 	r->b_write_rc = pt_store_account_insert(r->st, &a);
+	t0 = now_ms();	/* before A is told: A's 200 ms then all fall after it */
 	atomic_store(&r->b_waiting, 1);
-	t0 = now_ms();
 	r->b_rc = pt_store_begin(r->st);
 	r->b_begun_tick = atomic_fetch_add(&r->clock, 1) + 1;
 	r->b_waited_ms = now_ms() - t0;
